@@ -1,0 +1,44 @@
+"""Alembic environment: migrates the database the settings (or the caller) name."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+import models
+from service.database import create_database_engine
+from service.settings import get_settings
+
+config = context.config
+target_metadata = models.Base.metadata
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+
+
+def run_migrations() -> None:
+    """Run against a connection handed over by the caller, or one to the configured URL."""
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    engine = create_database_engine(url)
+    with engine.connect() as connection:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported; run against a database")
+run_migrations()

@@ -1,0 +1,90 @@
+"""Sign-in for people: a password opens a session token (Bearer or cookie)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import Field
+
+from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
+from service.api.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme
+from service.api.users import UserRead, read_user
+from service.auth import login, logout
+from service.errors import DomainError
+
+router = APIRouter(prefix="/auth", tags=["access"], responses=PROBLEM_RESPONSES)
+
+SESSION_COOKIE = "supplywatch_session"
+
+
+class LoginRequest(StrictModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginResponse(ReadModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>'")
+    expires_at: datetime
+    user: UserRead
+
+
+@router.post("/login", summary="Sign in with username and password")
+def sign_in(
+    body: LoginRequest, session: SessionDep, settings: SettingsDep, response: Response
+) -> LoginResponse:
+    try:
+        user, token, expires_at = login(
+            session,
+            username=body.username,
+            password=body.password,
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(seconds=settings.login_lockout_seconds),
+            session_length=timedelta(hours=settings.session_hours),
+        )
+    except DomainError:
+        # The failure count must survive the error, or throttling would never engage.
+        session.commit()
+        raise
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https"),
+    )
+    return LoginResponse(token=token, expires_at=expires_at, user=read_user(session, user))
+
+
+@router.post("/logout", status_code=204, summary="End the current session")
+def sign_out(
+    session: SessionDep,
+    principal: PrincipalDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    response: Response,
+) -> None:
+    if credentials is not None and principal.kind == "user":
+        logout(session, credentials.credentials)
+    response.delete_cookie(SESSION_COOKIE)
+
+
+class Me(ReadModel):
+    kind: str
+    name: str
+    role: str
+    store_id: int | None
+    enterprise_id: int | None
+
+
+@router.get("/me", summary="Who the current credentials belong to")
+def me(principal: PrincipalDep) -> Me:
+    return Me(
+        kind=principal.kind,
+        name=principal.name,
+        role=principal.role.value,
+        store_id=principal.store_id,
+        enterprise_id=principal.enterprise_id,
+    )

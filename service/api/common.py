@@ -1,0 +1,112 @@
+"""Shapes every router shares: strict request models, pages, and documented problems."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from service.api.deps import SettingsDep
+from service.errors import InvalidInput
+
+T = TypeVar("T")
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+
+
+class StrictModel(BaseModel):
+    """Request bodies: unknown fields are an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReadModel(BaseModel):
+    """Response bodies, built from ORM rows or dicts."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing, with the total count for the filter."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class PageParams(BaseModel):
+    limit: int
+    offset: int
+
+
+def page_params(
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size (capped by settings)")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> PageParams:
+    """Paging from the query, refusing pages larger than the configured cap."""
+    if limit > settings.max_page_size:
+        raise InvalidInput(
+            f"limit may be at most {settings.max_page_size}",
+            errors=[{"loc": ["query", "limit"], "msg": f"at most {settings.max_page_size}"}],
+        )
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; errors lists every bad field or file row.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "row": {"type": "integer"},
+                    "column": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    str(status): _problem(description)
+    for status, description in [
+        (400, "Malformed request"),
+        (401, "Missing or invalid credentials"),
+        (403, "The caller's role or binding does not allow this"),
+        (404, "Not found"),
+        (409, "Conflicts with the current state (a code already taken)"),
+        (413, "Request body too large"),
+        (415, "Unsupported media type"),
+        (422, "Invalid input; errors lists every field or row"),
+        (429, "Too many requests"),
+    ]
+}

@@ -1,0 +1,66 @@
+"""Dependencies every router shares: the request's session, settings and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from service.auth import Principal, authenticate_token
+from service.database import SessionFactory
+from service.errors import Unauthenticated
+from service.observability import Metrics
+from service.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_metrics(request: Request) -> Metrics:
+    """The app's metrics."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed after the endpoint returns, before the
+    response is sent (function scope), rolled back if anything raised."""
+    factory: SessionFactory = request.app.state.session_factory
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="An API key or a session token from /auth/login"
+)
+
+
+def get_principal(
+    session: Annotated[Session, Depends(get_session, scope="function")],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The authenticated caller, or 401."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated(
+            "send 'Authorization: Bearer <api key>'", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return authenticate_token(session, credentials.credentials)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -1,0 +1,145 @@
+"""The FastAPI application: wiring only (middleware, error rendering, routers)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.api import api_router
+from service.api.health import health_router
+from service.auth import ensure_admin_key
+from service.database import (
+    SessionFactory,
+    create_database_engine,
+    create_session_factory,
+    session_scope,
+)
+from service.errors import PROBLEM_JSON, DomainError, problem
+from service.middleware import BodySizeLimitMiddleware
+from service.observability import Metrics, MetricsMiddleware, configure_logging
+from service.settings import Settings, get_settings
+
+log = logging.getLogger("supplywatch.app")
+
+BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk",)
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: SessionFactory | None = None
+) -> FastAPI:
+    """Build the service for ``settings``; tests pass their own session factory."""
+    settings = settings or get_settings()
+    configure_logging(json_logs=settings.log_json, level=settings.log_level)
+    engine = None
+    if session_factory is None:
+        engine = create_database_engine(settings.database_url)
+        session_factory = create_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.admin_token:
+            with session_scope(session_factory) as session:
+                ensure_admin_key(session, settings.admin_token)
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(
+        title="supplywatch",
+        version="0.1.0",
+        description=(
+            "Daily stock, sales and prices from a city's stores; days of supply, alerts, "
+            "and emergency deliveries to locked-down compounds."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.metrics = Metrics()
+
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=BULK_UPLOAD_PATHS,
+    )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    _install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router, prefix="/api/v1")
+    return app
+
+
+def _problem_response(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body.setdefault("instance", request.url.path)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        body = problem(
+            status=exc.status,
+            title=exc.title,
+            detail=exc.detail,
+            type_slug=exc.type_slug,
+            errors=exc.errors,
+            extra=exc.extra,
+        )
+        return _problem_response(request, exc.status, body, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "loc": [str(part) if not isinstance(part, int) else part for part in e["loc"]],
+                "msg": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+        where = ".".join(str(p) for p in first["loc"])
+        detail = f"{where}: {first['msg']}"
+        if len(errors) > 1:
+            detail += f" (and {len(errors) - 1} more)"
+        body = problem(
+            status=422,
+            title="Invalid input",
+            detail=detail,
+            type_slug="validation-error",
+            errors=errors,
+        )
+        return _problem_response(request, 422, body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
+            exc.status_code, "HTTP error"
+        )
+        body = problem(
+            status=exc.status_code,
+            title=title,
+            detail=str(exc.detail),
+            type_slug=title.lower().replace(" ", "-"),
+        )
+        return _problem_response(request, exc.status_code, body, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        body = problem(
+            status=500,
+            title="Internal server error",
+            detail="the server failed to handle this request; it has been logged",
+            type_slug="internal-error",
+        )
+        return _problem_response(request, 500, body)

@@ -1,0 +1,95 @@
+"""Master data look-ups shared by every router: find by code, page a query, map clashes.
+
+Plain functions over a session, so the API, the CLI and the pages resolve codes the
+same way and give the same errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import Region
+from service.errors import Conflict, InvalidInput, NotFound
+
+ModelT = TypeVar("ModelT")
+
+
+class HasCode(Protocol):
+    code: Any
+
+
+def get_by_code(session: Session, model: type[ModelT], code: str, *, label: str) -> ModelT:
+    """The row of ``model`` with this code, or a 404 naming what was looked for."""
+    found = session.scalars(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise NotFound(f"{label} {code!r} not found")
+    return found
+
+
+def get_optional_by_code(
+    session: Session, model: type[ModelT], code: str | None, *, label: str, field: str
+) -> ModelT | None:
+    """Resolve a code given in a request body; a 422-worthy 404 names the field."""
+    if code is None:
+        return None
+    found = session.scalars(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
+    if found is None:
+        raise InvalidInput(
+            f"unknown {label} {code!r}",
+            errors=[{"loc": ["body", field], "msg": f"unknown {label} {code!r}"}],
+        )
+    return found
+
+
+def page(
+    session: Session, query: Select[Any], *, limit: int, offset: int
+) -> tuple[Sequence[Any], int]:
+    """One page of ``query`` and the total number of rows it matches."""
+    total = session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    return rows, int(total)
+
+
+def add_with_unique_code(session: Session, row: HasCode, *, label: str) -> None:
+    """Add a new row whose code must be unused; a clash is a 409 naming the code."""
+    model = type(row)
+    taken = session.scalars(select(model).where(model.code == row.code)).first()  # type: ignore[attr-defined]
+    if taken is not None:
+        raise Conflict(f"{label} code {row.code!r} is already taken")
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"{label} code {row.code!r} is already taken") from error
+
+
+def region_subtree_ids(session: Session, region_id: int) -> list[int]:
+    """Ids of a region and every region below it (the tree is small: read it whole)."""
+    children: dict[int | None, list[int]] = {}
+    for identifier, parent in session.execute(select(Region.id, Region.parent_id)):
+        children.setdefault(parent, []).append(identifier)
+    found, stack = [], [region_id]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def apply_changes(row: object, changes: dict[str, Any], *, required: tuple[str, ...]) -> None:
+    """Set the fields a PATCH sent; a null for a required field is refused, not stored."""
+    for name, value in changes.items():
+        if value is None and name in required:
+            raise InvalidInput(
+                f"{name} cannot be null",
+                errors=[{"loc": ["body", name], "msg": "cannot be null"}],
+            )
+        setattr(row, name, value)

@@ -1,0 +1,110 @@
+"""Domain errors that carry their HTTP meaning, rendered as RFC 9457 problem+json.
+
+Domain code raises these without knowing about HTTP; one set of handlers in the app
+turns them, FastAPI's validation errors and anything unexpected into the same shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://supplywatch.dev/problems/"
+
+
+class DomainError(Exception):
+    """Base of every expected failure; ``status`` is the HTTP status it maps to."""
+
+    status: int = 400
+    type_slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra or {}
+        self.headers = headers
+
+
+class NotFound(DomainError):
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    type_slug = "conflict"
+    title = "Conflict"
+
+
+class InvalidInput(DomainError):
+    """Input that parsed but breaks a rule; ``errors`` lists every offending field or row."""
+
+    status = 422
+    type_slug = "validation-error"
+    title = "Invalid input"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    type_slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    status = 403
+    type_slug = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    type_slug = "too-many-requests"
+    title = "Too many requests"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    type_slug = "payload-too-large"
+    title = "Request body too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    type_slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+def problem(
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    type_slug: str,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The problem+json body for one failure."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + type_slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return body

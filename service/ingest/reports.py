@@ -1,0 +1,196 @@
+"""The ingest use cases: a store's report for one day, and a bulk file of many lines.
+
+Both validate everything first and write nothing unless every line is good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from models import DailyReport, Product, ReportRevision, Role, Store
+from service.auth import Principal, require_role
+from service.errors import Forbidden, InvalidInput
+from service.ingest.files import read_report_file
+from service.ingest.upsert import IngestCounts, store_report_lines
+from service.ingest.validation import Catalog, LineError, ReportRules, validate_lines
+from service.settings import Settings
+
+REPORT_WRITERS = (Role.bureau, Role.store)
+
+
+def business_day_today(settings: Settings) -> date:
+    """Today's business day in the city's time zone."""
+    return datetime.now(settings.zone).date()
+
+
+def rules_from_settings(settings: Settings, *, today: date | None = None) -> ReportRules:
+    """The line limits in force, checked against today's business day."""
+    return ReportRules(
+        today=today or business_day_today(settings),
+        max_age_days=settings.max_report_age_days,
+        max_quantity=settings.max_quantity,
+        max_price=settings.max_price,
+    )
+
+
+def submit_store_report(
+    session: Session,
+    *,
+    store: Store,
+    day: date,
+    lines: list[dict[str, Any]],
+    principal: Principal,
+    settings: Settings,
+) -> tuple[IngestCounts, bool]:
+    """Replace ``store``'s whole report for ``day``; returns the counts and whether the
+    report is new (nothing was stored for that store and day before)."""
+    require_role(principal, *REPORT_WRITERS)
+    if not principal.can_access_store(store):
+        raise Forbidden(f"this key or user may not post reports for store {store.code}")
+    if len(lines) > settings.max_report_lines:
+        raise InvalidInput(
+            f"a report may have at most {settings.max_report_lines} lines",
+            errors=[{"loc": ["body", "lines"], "msg": f"more than {settings.max_report_lines}"}],
+        )
+    frame = pd.DataFrame(
+        {
+            "store": store.code,
+            "date": pd.Timestamp(day),
+            "product": [line["product"] for line in lines],
+            "stock": [line["stock"] for line in lines],
+            "sales": [line["sales"] for line in lines],
+            "price": [line["price"] for line in lines],
+            "received": [line.get("received") for line in lines],
+            "unit": [line.get("unit") for line in lines],
+        },
+        index=pd.RangeIndex(len(lines)),
+    )
+    catalog = Catalog.load(session, store_codes=[store.code])
+    rows, errors, _ = validate_lines(
+        frame, catalog=catalog, rules=rules_from_settings(settings), principal=principal
+    )
+    if errors:
+        raise InvalidInput(_summary(errors, "line"), errors=_json_errors(errors))
+    existed = session.scalar(
+        select(exists().where(DailyReport.store_id == store.id, DailyReport.report_date == day))
+    )
+    counts = store_report_lines(
+        session, rows, submitted_by=principal.label, replace=(store.id, day)
+    )
+    return counts, not existed
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a bulk upload did, line by line."""
+
+    rows: int
+    counts: IngestCounts
+
+
+def import_report_file(
+    session: Session,
+    *,
+    data: bytes,
+    filename: str | None,
+    principal: Principal,
+    settings: Settings,
+) -> BulkResult:
+    """Upsert every line of a CSV/XLSX file, or none: each bad cell is reported by row
+    and column. A bulk file adds and corrects lines; it never deletes any."""
+    require_role(principal, *REPORT_WRITERS)
+    lines = read_report_file(data, filename=filename, max_rows=settings.max_bulk_rows)
+    store_codes = lines["store"].str.strip().unique().tolist()
+    catalog = Catalog.load(session, store_codes=store_codes)
+    rows, errors, forbidden = validate_lines(
+        lines, catalog=catalog, rules=rules_from_settings(settings), principal=principal
+    )
+    if forbidden:
+        raise Forbidden(
+            _summary(forbidden, "row"),
+            errors=_json_errors(forbidden[: settings.max_listed_errors], file=True),
+            extra={"error_count": len(forbidden)},
+        )
+    if errors:
+        raise InvalidInput(
+            _summary(errors, "row"),
+            errors=_json_errors(errors[: settings.max_listed_errors], file=True),
+            extra={"error_count": len(errors), "rows_with_errors": _row_count(errors)},
+        )
+    counts = store_report_lines(session, rows, submitted_by=principal.label)
+    return BulkResult(rows=len(rows), counts=counts)
+
+
+def _row_count(errors: list[LineError]) -> int:
+    return len({error.position for error in errors})
+
+
+def _summary(errors: list[LineError], what: str) -> str:
+    first = errors[0]
+    rows = _row_count(errors)
+    where = f"{what} {first.position}, {first.column}: {first.message}"
+    if len(errors) == 1:
+        return f"nothing was stored; {where}"
+    return f"nothing was stored; {len(errors)} problems in {rows} {what}(s), first at {where}"
+
+
+def _json_errors(errors: list[LineError], *, file: bool = False) -> list[dict[str, Any]]:
+    if file:
+        return [
+            {
+                "loc": ["file", e.position, e.column],
+                "row": e.position,
+                "column": e.column,
+                "msg": e.message,
+            }
+            for e in errors
+        ]
+    result: list[dict[str, Any]] = []
+    date_done = False
+    for e in errors:
+        if e.column == "date":
+            if not date_done:
+                result.append({"loc": ["path", "date"], "msg": e.message})
+                date_done = True
+            continue
+        result.append({"loc": ["body", "lines", e.position, e.column], "msg": e.message})
+    return result
+
+
+def report_lines(
+    session: Session, *, store_id: int, first_day: date, last_day: date
+) -> list[tuple[DailyReport, str, str]]:
+    """Stored lines of one store between two business days, with product code and unit."""
+    return [
+        (line, code, unit)
+        for line, code, unit in session.execute(
+            select(DailyReport, Product.code, Product.unit)
+            .join(Product, DailyReport.product_id == Product.id)
+            .where(
+                DailyReport.store_id == store_id,
+                DailyReport.report_date >= first_day,
+                DailyReport.report_date <= last_day,
+            )
+            .order_by(DailyReport.report_date, Product.code)
+        )
+    ]
+
+
+def report_revisions(
+    session: Session, *, store_id: int, day: date
+) -> list[tuple[ReportRevision, str]]:
+    """Every change made to a store's report for one day, oldest first."""
+    return list(
+        session.execute(
+            select(ReportRevision, Product.code)
+            .join(Product, ReportRevision.product_id == Product.id)
+            .where(ReportRevision.store_id == store_id, ReportRevision.report_date == day)
+            .order_by(ReportRevision.id)
+        )
+    )

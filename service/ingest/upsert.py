@@ -1,0 +1,280 @@
+"""Set-based upsert of validated report lines, with revisions of every changed value.
+
+Lines go into a per-connection temporary staging table (PostgreSQL: COPY; SQLite: one
+executemany), then a fixed handful of statements count, record revisions and upsert
+with ``INSERT … ON CONFLICT`` — never a query per row.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models import DailyReport, ReportRevision, RevisionKind
+from models.base import utc_now
+
+_staging_metadata = MetaData()
+staging = Table(
+    "report_staging",
+    _staging_metadata,
+    Column("store_id", Integer, nullable=False),
+    Column("report_date", Date, nullable=False),
+    Column("product_id", Integer, nullable=False),
+    Column("stock", Float, nullable=False),
+    Column("sales", Float, nullable=False),
+    Column("price", Float, nullable=False),
+    Column("received", Float),
+    prefixes=["TEMPORARY"],
+)
+_COLUMNS = ["store_id", "report_date", "product_id", "stock", "sales", "price", "received"]
+
+
+@dataclass(frozen=True)
+class IngestCounts:
+    """What an ingest did: lines new, changed, identical to what was stored, removed."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def _prepare_staging(session: Session) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS report_staging ("
+            "store_id integer NOT NULL, report_date date NOT NULL, product_id integer NOT NULL, "
+            "stock double precision NOT NULL, sales double precision NOT NULL, "
+            "price double precision NOT NULL, received double precision) ON COMMIT DELETE ROWS"
+        )
+        connection.exec_driver_sql("TRUNCATE report_staging")
+    else:
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS report_staging ("
+            "store_id INTEGER NOT NULL, report_date DATE NOT NULL, product_id INTEGER NOT NULL, "
+            "stock FLOAT NOT NULL, sales FLOAT NOT NULL, price FLOAT NOT NULL, received FLOAT)"
+        )
+        connection.exec_driver_sql("DELETE FROM report_staging")
+
+
+def _load_staging(session: Session, rows: pd.DataFrame) -> None:
+    connection = session.connection()
+    frame = rows[_COLUMNS]
+    if connection.dialect.name == "postgresql":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, header=False, index=False, na_rep="", float_format="%.10g")
+        dbapi = connection.connection.driver_connection
+        assert dbapi is not None
+        with dbapi.cursor() as cursor:
+            with cursor.copy(
+                "COPY report_staging (store_id, report_date, product_id, stock, sales, price, "
+                "received) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
+                data = buffer.getvalue()
+                step = 8 * 1024 * 1024
+                for start in range(0, len(data), step):
+                    copy.write(data[start : start + step])
+        return
+    received = frame["received"].astype(object).where(frame["received"].notna(), None)
+    records = list(
+        zip(
+            frame["store_id"].astype(int).tolist(),
+            [d.isoformat() for d in frame["report_date"]],
+            frame["product_id"].astype(int).tolist(),
+            frame["stock"].astype(float).tolist(),
+            frame["sales"].astype(float).tolist(),
+            frame["price"].astype(float).tolist(),
+            received.tolist(),
+            strict=True,
+        )
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO report_staging (store_id, report_date, product_id, stock, sales, price, "
+        "received) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        records,  # type: ignore[arg-type]
+    )
+
+
+def store_report_lines(
+    session: Session,
+    rows: pd.DataFrame,
+    *,
+    submitted_by: str,
+    replace: tuple[int, date] | None = None,
+) -> IngestCounts:
+    """Upsert canonical rows; with ``replace`` (store id, day), also drop that report's
+    lines that ``rows`` no longer has. Changed and removed values become revisions.
+
+    Flushes only; the caller's unit of work commits.
+    """
+    _prepare_staging(session)
+    if len(rows):
+        _load_staging(session, rows)
+    now = utc_now()
+    report = DailyReport
+    same_line = and_(
+        report.store_id == staging.c.store_id,
+        report.report_date == staging.c.report_date,
+        report.product_id == staging.c.product_id,
+    )
+    changed = or_(
+        report.stock.is_distinct_from(staging.c.stock),
+        report.sales.is_distinct_from(staging.c.sales),
+        report.price.is_distinct_from(staging.c.price),
+        report.received.is_distinct_from(staging.c.received),
+    )
+    counted = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((report.id.is_(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(report.id.is_not(None), changed), 1), else_=0)), 0),
+        ).select_from(staging.outerjoin(report, same_line))
+    ).one()
+    total, inserted, updated = int(counted[0]), int(counted[1]), int(counted[2])
+
+    if updated:
+        session.execute(
+            insert(ReportRevision).from_select(
+                [
+                    "store_id",
+                    "report_date",
+                    "product_id",
+                    "kind",
+                    "changed_at",
+                    "changed_by",
+                    "old_stock",
+                    "old_sales",
+                    "old_price",
+                    "old_received",
+                    "old_submitted_by",
+                    "new_stock",
+                    "new_sales",
+                    "new_price",
+                    "new_received",
+                ],
+                select(
+                    staging.c.store_id,
+                    staging.c.report_date,
+                    staging.c.product_id,
+                    literal(RevisionKind.updated.value),
+                    literal(now, type_=ReportRevision.changed_at.type),
+                    literal(submitted_by),
+                    report.stock,
+                    report.sales,
+                    report.price,
+                    report.received,
+                    report.submitted_by,
+                    staging.c.stock,
+                    staging.c.sales,
+                    staging.c.price,
+                    staging.c.received,
+                )
+                .select_from(staging.join(report, same_line))
+                .where(changed),
+            )
+        )
+
+    if inserted or updated:
+        dialect = session.connection().dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(report)
+        upsert = statement.from_select(
+            [*_COLUMNS, "submitted_by", "created_at", "updated_at"],
+            select(
+                *(staging.c[name] for name in _COLUMNS),
+                literal(submitted_by),
+                literal(now, type_=report.created_at.type),
+                literal(now, type_=report.updated_at.type),
+            ).where(true()),
+        )
+        excluded = upsert.excluded
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["store_id", "report_date", "product_id"],
+            set_={
+                "stock": excluded.stock,
+                "sales": excluded.sales,
+                "price": excluded.price,
+                "received": excluded.received,
+                "submitted_by": excluded.submitted_by,
+                "updated_at": excluded.updated_at,
+            },
+            where=or_(
+                report.stock.is_distinct_from(excluded.stock),
+                report.sales.is_distinct_from(excluded.sales),
+                report.price.is_distinct_from(excluded.price),
+                report.received.is_distinct_from(excluded.received),
+            ),
+        )
+        session.execute(upsert)
+
+    deleted = 0
+    if replace is not None:
+        store_id, day = replace
+        gone = and_(
+            report.store_id == store_id,
+            report.report_date == day,
+            report.product_id.not_in(select(staging.c.product_id)),
+        )
+        deleted = session.execute(select(func.count()).select_from(report).where(gone)).scalar_one()
+        if deleted:
+            session.execute(
+                insert(ReportRevision).from_select(
+                    [
+                        "store_id",
+                        "report_date",
+                        "product_id",
+                        "kind",
+                        "changed_at",
+                        "changed_by",
+                        "old_stock",
+                        "old_sales",
+                        "old_price",
+                        "old_received",
+                        "old_submitted_by",
+                    ],
+                    select(
+                        report.store_id,
+                        report.report_date,
+                        report.product_id,
+                        literal(RevisionKind.deleted.value),
+                        literal(now, type_=ReportRevision.changed_at.type),
+                        literal(submitted_by),
+                        report.stock,
+                        report.sales,
+                        report.price,
+                        report.received,
+                        report.submitted_by,
+                    ).where(gone),
+                )
+            )
+            session.execute(delete(report).where(gone))
+    session.flush()
+    return IngestCounts(
+        inserted=inserted, updated=updated, unchanged=total - inserted - updated, deleted=deleted
+    )

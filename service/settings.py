@@ -1,0 +1,68 @@
+"""Runtime configuration, read from ``SUPPLYWATCH_*`` environment variables.
+
+One settings class for the whole service so that every limit a client can hit is
+named, documented and changeable without code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SUPPLYWATCH_", env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/supplywatch.db",
+        description="SQLAlchemy URL; SQLite by default, postgresql+psycopg:// in production.",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="The city's time zone.")
+    admin_token: str | None = Field(
+        default=None, description="An admin API key that is ensured to exist at start."
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the service.")
+
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=128 * 1024 * 1024, gt=0)
+    max_report_lines: int = Field(default=500, gt=0)
+    max_bulk_rows: int = Field(default=1_000_000, gt=0)
+    max_listed_errors: int = Field(default=1000, gt=0)
+    max_page_size: int = Field(default=500, gt=0)
+    max_report_age_days: int = Field(default=400, gt=0)
+    max_quantity: float = Field(default=10_000_000.0, gt=0)
+    max_price: float = Field(default=100_000.0, gt=0)
+
+    login_max_failures: int = Field(default=5, gt=0)
+    login_lockout_seconds: int = Field(default=300, gt=0)
+    session_hours: int = Field(default=12, gt=0)
+
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's time zone as an object."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the configured database is a SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,135 @@
+"""Typed factories for test data; they flush, never commit (the test's transaction rolls back)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Enterprise,
+    EnterpriseKind,
+    Product,
+    ProductCategory,
+    ProductUnitConversion,
+    Region,
+    RegionLevel,
+    Role,
+    Store,
+    StoreKind,
+)
+from service.auth import create_api_key
+
+_sequence = itertools.count(1)
+
+
+def business_today() -> date:
+    """Today in the default city time zone, as the service sees it."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def days_ago(days: int) -> date:
+    return business_today() - timedelta(days=days)
+
+
+def make_region(
+    session: Session,
+    *,
+    code: str | None = None,
+    name: str = "Xinhua",
+    level: RegionLevel = RegionLevel.district,
+    parent: Region | None = None,
+) -> Region:
+    region = Region(
+        code=code or f"R{next(_sequence):05d}",
+        name=name,
+        level=level,
+        parent_id=parent.id if parent else None,
+    )
+    session.add(region)
+    session.flush()
+    return region
+
+
+def make_enterprise(
+    session: Session, *, code: str | None = None, name: str = "Chain"
+) -> Enterprise:
+    enterprise = Enterprise(
+        code=code or f"CH-{next(_sequence):04d}", name=name, kind=EnterpriseKind.chain
+    )
+    session.add(enterprise)
+    session.flush()
+    return enterprise
+
+
+def make_store(
+    session: Session,
+    *,
+    code: str | None = None,
+    region: Region | None = None,
+    enterprise: Enterprise | None = None,
+    active: bool = True,
+) -> Store:
+    region = region or make_region(session)
+    store = Store(
+        code=code or f"S-{next(_sequence):05d}",
+        name="Store",
+        kind=StoreKind.supermarket,
+        region_id=region.id,
+        enterprise_id=enterprise.id if enterprise else None,
+        latitude=33.7,
+        longitude=113.3,
+        active=active,
+    )
+    session.add(store)
+    session.flush()
+    return store
+
+
+def make_product(
+    session: Session,
+    *,
+    code: str | None = None,
+    category: str = "meat",
+    unit: str = "kg",
+    kg_per_unit: float = 1.0,
+    conversions: dict[str, float] | None = None,
+    active: bool = True,
+) -> Product:
+    category_id = session.scalar(select(ProductCategory.id).where(ProductCategory.code == category))
+    assert category_id is not None, f"category {category} is seeded by the migration"
+    product = Product(
+        code=code or f"p{next(_sequence):05d}",
+        name="Product",
+        category_id=category_id,
+        unit=unit,
+        kg_per_unit=kg_per_unit,
+        active=active,
+    )
+    session.add(product)
+    session.flush()
+    for other_unit, factor in (conversions or {}).items():
+        session.add(ProductUnitConversion(product_id=product.id, unit=other_unit, factor=factor))
+    session.flush()
+    return product
+
+
+def make_key(
+    session: Session,
+    role: Role = Role.admin,
+    *,
+    store: Store | None = None,
+    enterprise: Enterprise | None = None,
+) -> dict[str, str]:
+    """Authorization headers for a new key of ``role``."""
+    _, secret = create_api_key(
+        session,
+        name=f"test {role.value}",
+        role=role,
+        store_id=store.id if store else None,
+        enterprise_id=enterprise.id if enterprise else None,
+    )
+    return {"Authorization": f"Bearer {secret}"}

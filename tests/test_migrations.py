@@ -1,0 +1,37 @@
+"""The schema comes only from migrations, and they match the models exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import models
+from service.database import create_database_engine
+from service.migrate import current_revisions, head_revisions, upgrade_to_head
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_upgrade_head_on_empty_database_leaves_no_autogenerate_diff(
+    backend_name: str, empty_database_url: Callable[[str], str]
+) -> None:
+    url = empty_database_url(backend_name)
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, models.Base.metadata)
+            assert current_revisions(connection) == head_revisions()
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_upgrade_is_repeatable(backend_name: str, empty_database_url: Callable[[str], str]) -> None:
+    url = empty_database_url(backend_name)
+    upgrade_to_head(url)
+    upgrade_to_head(url)
