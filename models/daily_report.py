@@ -12,7 +12,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin, utc_now
+from models.types import UTCDateTime
 
 
 class DailyReport(TimestampMixin, Base):
@@ -69,7 +69,7 @@ class ReportRevision(Base):
     kind: Mapped[RevisionKind] = mapped_column(
         Enum(RevisionKind, native_enum=False, length=16, validate_strings=True)
     )
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     changed_by: Mapped[str] = mapped_column(String(120))
     old_stock: Mapped[float] = mapped_column(Float)
     old_sales: Mapped[float] = mapped_column(Float)

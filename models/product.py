@@ -13,7 +13,7 @@ from models.base import Base, TimestampMixin
 class UnitDimension(enum.StrEnum):
     mass = "mass"
     volume = "volume"
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # shadows str.count, harmlessly
 
 
 class Unit(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -78,7 +78,10 @@ def create_app(
 
 
 def _problem_response(
-    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    body: dict[str, Any],
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body.setdefault("instance", request.url.path)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

@@ -95,7 +95,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
             .join(UserSession, UserSession.user_id == User.id)
             .where(UserSession.token_hash == token_hash)
         ).first()
-        if row is None or not row[0].active or _as_aware(row[1]) <= now:
+        if row is None or not row[0].active or row[1] <= now:
             raise Unauthenticated("the session is unknown or has expired; sign in again")
         user = row[0]
         return Principal(
@@ -104,14 +104,9 @@ def authenticate_token(session: Session, token: str) -> Principal:
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
     if key is None or not key.active:
         raise Unauthenticated("the API key is unknown or has been revoked")
-    if key.expires_at is not None and _as_aware(key.expires_at) <= now:
+    if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("the API key has expired")
     return Principal("key", key.id, key.name, key.role, key.store_id, key.enterprise_id)
-
-
-def _as_aware(moment: datetime) -> datetime:
-    # SQLite hands timezone-aware columns back naive; they are stored in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utc_now().tzinfo)
 
 
 def create_api_key(
@@ -203,8 +198,8 @@ def login(
     if user is None:
         verify_password(DUMMY_PASSWORD_HASH, password)
         raise Unauthenticated("wrong username or password")
-    if user.locked_until is not None and _as_aware(user.locked_until) > now:
-        wait = int((_as_aware(user.locked_until) - now).total_seconds()) + 1
+    if user.locked_until is not None and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
         raise TooManyRequests(
             f"too many failed sign-ins; try again in {wait} seconds",
             headers={"Retry-After": str(wait)},

@@ -46,9 +46,7 @@ def get_optional_by_code(
     return found
 
 
-def page(
-    session: Session, query: Select[Any], *, limit: int, offset: int
-) -> tuple[Sequence[Any], int]:
+def page(session: Session, query: Select, *, limit: int, offset: int) -> tuple[Sequence[Any], int]:
     """One page of ``query`` and the total number of rows it matches."""
     total = session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
@@ -60,7 +58,7 @@ def page(
 def add_with_unique_code(session: Session, row: HasCode, *, label: str) -> None:
     """Add a new row whose code must be unused; a clash is a 409 naming the code."""
     model = type(row)
-    taken = session.scalars(select(model).where(model.code == row.code)).first()  # type: ignore[attr-defined]
+    taken = session.scalars(select(model).where(model.code == row.code)).first()
     if taken is not None:
         raise Conflict(f"{label} code {row.code!r} is already taken")
     session.add(row)

@@ -80,9 +80,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path_format", None) or getattr(route, "path", None)
-            label = template or "unmatched"
+            label = route_template(scope)
             method = scope.get("method", "")
             status = status_holder["status"]
             self.metrics.requests.labels(method, label, str(status)).inc()
@@ -97,6 +95,24 @@ class MetricsMiddleware:
                     "duration_ms": round(elapsed * 1000, 2),
                 },
             )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's full template (``/api/v1/stores/{store}``), or "unmatched".
+
+    FastAPI ≥ 0.12x resolves included routers lazily and records the full template in
+    ``scope["fastapi"]["effective_route_context"]``; older versions leave the full
+    route in ``scope["route"]``.
+    """
+    fastapi_scope = scope.get("fastapi")
+    candidates = [scope.get("route")]
+    if isinstance(fastapi_scope, dict):
+        candidates.insert(0, fastapi_scope.get("effective_route_context"))
+    for candidate in candidates:
+        template = getattr(candidate, "path_format", None)
+        if template:
+            return str(template)
+    return "unmatched"
 
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

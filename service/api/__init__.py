@@ -1,9 +1,10 @@
 """The versioned JSON API, one module per domain area."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from service.api import auth, enterprises, keys, products, regions, reports, stores, users
+from service.api.common import reject_nul_characters
 
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(reject_nul_characters)])
 for module in (auth, regions, enterprises, stores, products, reports, keys, users):
     api_router.include_router(module.router)

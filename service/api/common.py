@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
-from pydantic import BaseModel, ConfigDict
+from fastapi import Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from service.api.deps import SettingsDep
 from service.errors import InvalidInput
@@ -16,9 +16,36 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are an error, never silently dropped."""
+    """Request bodies: unknown fields are an error, never silently dropped, and no text
+    may carry a NUL character (PostgreSQL cannot store one)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
+
+
+def reject_nul_characters(request: Request) -> None:
+    """Refuse path and query values with NUL characters before they reach the database."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(
+                f"path parameter {name} contains a NUL character",
+                errors=[{"loc": ["path", name], "msg": "must not contain a NUL character"}],
+            )
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value or "\x00" in name:
+            raise InvalidInput(
+                f"query parameter {name} contains a NUL character",
+                errors=[{"loc": ["query", name], "msg": "must not contain a NUL character"}],
+            )
+
+
+DatabaseId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Numeric id")]
 
 
 class ReadModel(BaseModel):

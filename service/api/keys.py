@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, status
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApiKey, Enterprise, Role, Store
-from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
+from models.base import utc_now
+from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
 from service.auth import create_api_key, require_role
 from service.catalog import get_optional_by_code, page
-from service.errors import NotFound
+from service.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/keys", tags=["access"], responses=PROBLEM_RESPONSES)
 
@@ -26,7 +27,9 @@ class KeyCreate(StrictModel):
     enterprise: str | None = Field(
         default=None, description="Enterprise code, for a key bound to all its stores"
     )
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the key stops working (with a UTC offset)"
+    )
 
 
 class KeyRead(ReadModel):
@@ -79,6 +82,11 @@ def _get(session: Session, key_id: int) -> ApiKey:
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an API key")
 def create_key(body: KeyCreate, session: SessionDep, principal: PrincipalDep) -> KeyCreated:
     require_role(principal)
+    if body.expires_at is not None and body.expires_at <= utc_now():
+        raise InvalidInput(
+            "expires_at is in the past",
+            errors=[{"loc": ["body", "expires_at"], "msg": "must be in the future"}],
+        )
     store = get_optional_by_code(session, Store, body.store, label="store", field="store")
     enterprise = get_optional_by_code(
         session, Enterprise, body.enterprise, label="enterprise", field="enterprise"
@@ -119,13 +127,13 @@ def list_keys(
 
 
 @router.get("/{key_id}", summary="Read an API key (never its secret)")
-def read_key(key_id: int, session: SessionDep, principal: PrincipalDep) -> KeyRead:
+def read_key(key_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> KeyRead:
     require_role(principal)
     return _read(session, _get(session, key_id))
 
 
 @router.delete("/{key_id}", summary="Revoke an API key")
-def revoke_key(key_id: int, session: SessionDep, principal: PrincipalDep) -> KeyRead:
+def revoke_key(key_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> KeyRead:
     require_role(principal)
     key = _get(session, key_id)
     key.active = False

@@ -91,13 +91,12 @@ def _read_one(session: Session, product: Product) -> ProductRead:
     category = session.scalar(
         select(ProductCategory.code).where(ProductCategory.id == product.category_id)
     )
-    conversions = dict(
-        session.execute(
-            select(ProductUnitConversion.unit, ProductUnitConversion.factor).where(
-                ProductUnitConversion.product_id == product.id
-            )
+    rows = session.execute(
+        select(ProductUnitConversion.unit, ProductUnitConversion.factor).where(
+            ProductUnitConversion.product_id == product.id
         )
     )
+    conversions = {unit: factor for unit, factor in rows}  # noqa: C416 (rows are Row objects)
     return _read(product, str(category), conversions)
 
 

@@ -75,7 +75,7 @@ class StoreRead(ReadModel):
     active: bool
 
 
-def _query() -> Select[tuple[Store, str, str | None]]:
+def _query() -> Select[Store, str, str | None]:
     return (
         select(Store, Region.code, Enterprise.code)
         .join(Region, Store.region_id == Region.id)
@@ -107,8 +107,8 @@ def _read_one(session: Session, store_id: int) -> StoreRead:
 
 
 def visible_stores(
-    query: Select[tuple[Store, str, str | None]], principal: Principal
-) -> Select[tuple[Store, str, str | None]]:
+    query: Select[Store, str, str | None], principal: Principal
+) -> Select[Store, str, str | None]:
     """Narrow a store query to what ``principal`` may see."""
     if principal.role in (Role.admin, Role.bureau, Role.dispatcher):
         return query

@@ -54,7 +54,7 @@ def read_report_file(data: bytes, *, filename: str | None, max_rows: int) -> pd.
 
 
 def _decode(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data:
         raise UnsupportedMediaType("the file is neither CSV nor XLSX (it looks binary)")
     for encoding in _TEXT_ENCODINGS:
         try:

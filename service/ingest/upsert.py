@@ -118,7 +118,7 @@ def _load_staging(session: Session, rows: pd.DataFrame) -> None:
     connection.exec_driver_sql(
         "INSERT INTO report_staging (store_id, report_date, product_id, stock, sales, price, "
         "received) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        records,  # type: ignore[arg-type]
+        records,
     )
 
 

@@ -66,7 +66,10 @@ def test_first_post_creates_the_report_and_returns_201(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["counts"] == {"inserted": 2, "updated": 0, "unchanged": 0, "deleted": 0}
-    assert {l["product"]: l["stock"] for l in body["lines"]} == {"pork": 120.5, "rice": 800}
+    assert {entry["product"]: entry["stock"] for entry in body["lines"]} == {
+        "pork": 120.5,
+        "rice": 800,
+    }
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -108,7 +111,7 @@ def test_replacing_a_report_removes_lines_it_no_longer_has_and_records_them(
     client.put(url(), json={"lines": [line(), line("rice", price=5.8)]}, headers=store_headers)
     response = client.put(url(), json={"lines": [line()]}, headers=store_headers)
     assert response.json()["counts"]["deleted"] == 1
-    assert [l["product"] for l in response.json()["lines"]] == ["pork"]
+    assert [entry["product"] for entry in response.json()["lines"]] == ["pork"]
     [revision] = client.get(url() + "/revisions", headers=store_headers).json()
     assert revision["kind"] == "deleted"
     assert revision["product"] == "rice"
@@ -157,7 +160,7 @@ def test_units_are_converted_to_the_products_canonical_unit(
         headers=store_headers,
     )
     assert response.status_code == 201, response.text
-    lines = {l["product"]: l for l in response.json()["lines"]}
+    lines = {entry["product"]: entry for entry in response.json()["lines"]}
     assert lines["pork"]["stock"] == 5 and lines["pork"]["sales"] == 2
     assert lines["pork"]["received"] == 1 and lines["pork"]["price"] == pytest.approx(14.8)
     assert lines["pork"]["unit"] == "kg"

@@ -1,0 +1,292 @@
+"""Write a generated city into a database: master data set-based, reports through the
+real ingest path, demo users and API keys.
+
+Only flushes: the caller's unit of work (``session_scope``) commits, so a failed load
+leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+import pandas as pd
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Enterprise,
+    Product,
+    ProductCategory,
+    ProductUnitConversion,
+    Region,
+    Role,
+    Store,
+    Unit,
+)
+from service.auth import create_api_key, create_user
+from service.demo.generate import generate_city
+from service.demo.master import MasterFrames
+from service.ingest.upsert import store_report_lines
+
+IdMaps = dict[str, dict[str, int]]
+"""Code → id per table: keys ``regions``, ``enterprises``, ``stores``, ``products``."""
+
+DEMO_STORE = "PDS-0001"
+REGION_LEVELS = ("city", "district", "township", "community")
+
+
+class DemoLogin(NamedTuple):
+    """A demo sign-in: username, password, role, and what it may do."""
+
+    username: str
+    password: str
+    role: Role
+    can: str
+
+
+DEMO_LOGINS: list[DemoLogin] = [
+    DemoLogin("admin", "admin-demo", Role.admin, "everything: users, keys, master data, alerts"),
+    DemoLogin(
+        "bureau",
+        "bureau-demo",
+        Role.bureau,
+        "read every store, the dashboard and bulletin; manage alerts and thresholds",
+    ),
+    DemoLogin("store", "store-demo", Role.store, f"post and read reports of store {DEMO_STORE}"),
+    DemoLogin(
+        "chain",
+        "chain-demo",
+        Role.store,
+        f"post and read reports of every store of {DEMO_STORE}'s chain",
+    ),
+    DemoLogin(
+        "dispatcher",
+        "dispatcher-demo",
+        Role.dispatcher,
+        "plan and track deliveries to locked-down compounds",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoKey:
+    """A demo API key; ``secret`` is shown once (only its hash is stored)."""
+
+    name: str
+    role: Role
+    bound_to: str | None
+    secret: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What ``load_demo_city`` wrote, for the CLI to print."""
+
+    regions: int
+    districts: int
+    townships: int
+    enterprises: int
+    chains: int
+    stores: int
+    chain_stores: int
+    markets: int
+    products: int
+    conversions: int
+    report_lines: int
+    first_date: date
+    last_date: date
+    lockdown_start: date | None
+    disrupted_districts: tuple[str, ...]
+    missing_last_day: tuple[str, ...]
+    logins: tuple[DemoLogin, ...]
+    api_keys: tuple[DemoKey, ...]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, missing values as None."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[return-value]
+
+
+def _code_ids(session: Session, model: Any) -> dict[str, int]:
+    return {str(code): int(ident) for code, ident in session.execute(select(model.code, model.id))}
+
+
+def _lookup(codes: pd.Series, ids: dict[str, int], label: str) -> pd.Series:
+    """Map codes to ids; a code not in ``ids`` is a bug in the frames, so say which."""
+    mapped = codes.map(ids)
+    unknown = codes.notna() & mapped.isna()
+    if unknown.any():
+        raise ValueError(f"unknown {label} codes: {sorted(set(codes[unknown]))[:5]}")
+    return mapped
+
+
+def _ensure_empty(session: Session) -> None:
+    counts = {
+        label: session.execute(select(func.count()).select_from(model)).scalar_one()
+        for label, model in (
+            ("stores", Store),
+            ("regions", Region),
+            ("enterprises", Enterprise),
+            ("products", Product),
+        )
+    }
+    present = {label: count for label, count in counts.items() if count}
+    if present:
+        found = ", ".join(f"{count} {label}" for label, count in present.items())
+        raise ValueError(
+            f"database is not empty (it has {found}); the demo loads only into a fresh database"
+        )
+
+
+def load_master_data(session: Session, frames: MasterFrames) -> IdMaps:
+    """Insert the regions, enterprises, stores, products and unit conversions of a
+    generated city or province set-based (10,000 stores in well under a second) and
+    return code → id maps for the reports.
+
+    Units and categories must already be there (the first migration seeds them); a
+    database that already holds stores or other master data is refused, so the demo
+    never mixes with real data.
+    """
+    _ensure_empty(session)
+    categories = _code_ids(session, ProductCategory)
+    units = set(session.scalars(select(Unit.code)))
+    missing = (set(frames.products["category"]) - set(categories)) | (
+        set(frames.products["unit"]) | set(frames.conversions["unit"])
+    ) - units
+    if missing:
+        raise ValueError(
+            f"categories or units {sorted(missing)} are missing: run the migrations first"
+        )
+
+    region_ids: dict[str, int] = {}
+    regions = frames.regions
+    for level in REGION_LEVELS:
+        batch = regions[regions["level"] == level]
+        if batch.empty:
+            continue
+        parent_id = _lookup(batch["parent_code"], region_ids, "parent region")
+        rows = batch.drop(columns=["parent_code"]).assign(parent_id=parent_id)
+        session.execute(insert(Region), _records(rows))
+        region_ids = _code_ids(session, Region)
+
+    session.execute(insert(Enterprise), _records(frames.enterprises))
+    enterprise_ids = _code_ids(session, Enterprise)
+
+    stores = frames.stores
+    store_rows = stores.drop(
+        columns=["region_code", "district_code", "enterprise_code", "size"]
+    ).assign(
+        region_id=_lookup(stores["region_code"], region_ids, "region"),
+        enterprise_id=_lookup(stores["enterprise_code"], enterprise_ids, "enterprise"),
+    )
+    session.execute(insert(Store), _records(store_rows))
+    store_ids = _code_ids(session, Store)
+
+    products = frames.products
+    product_rows = products.drop(columns=["category", "typical_daily_sales"]).assign(
+        category_id=_lookup(products["category"], categories, "category")
+    )
+    session.execute(insert(Product), _records(product_rows))
+    product_ids = _code_ids(session, Product)
+
+    conversions = frames.conversions
+    if not conversions.empty:
+        conversion_rows = conversions.drop(columns=["product_code"]).assign(
+            product_id=_lookup(conversions["product_code"], product_ids, "product")
+        )
+        session.execute(insert(ProductUnitConversion), _records(conversion_rows))
+    session.flush()
+    return {
+        "regions": region_ids,
+        "enterprises": enterprise_ids,
+        "stores": store_ids,
+        "products": product_ids,
+    }
+
+
+def canonical_rows(reports: pd.DataFrame, ids: IdMaps) -> pd.DataFrame:
+    """Report rows by code → the id-based rows ``store_report_lines`` takes (store_id,
+    report_date as ``date`` objects, product_id, float stock, sales, price, received)."""
+    store_id = _lookup(reports["store_code"], ids["stores"], "store")
+    product_id = _lookup(reports["product_code"], ids["products"], "product")
+    return pd.DataFrame(
+        {
+            "store_id": store_id.astype("int64").to_numpy(),
+            "report_date": reports["report_date"].astype(object).to_numpy(),
+            "product_id": product_id.astype("int64").to_numpy(),
+            "stock": reports["stock"].to_numpy(dtype="float64"),
+            "sales": reports["sales"].to_numpy(dtype="float64"),
+            "price": reports["price"].to_numpy(dtype="float64"),
+            "received": reports["received"].to_numpy(dtype="float64"),
+        }
+    )
+
+
+def load_demo_city(
+    session: Session, *, seed: int = 42, end_date: date, days: int = 30
+) -> DemoSummary:
+    """Generate the demo city and write it: master data, ``days`` of reports ending on
+    ``end_date`` (through the same upsert stores use, so revisions and constraints
+    apply), the ``DEMO_LOGINS`` users and one API key per login.
+
+    Raises ValueError when the database already holds stores or master data.
+    """
+    city = generate_city(seed=seed, end_date=end_date, days=days)
+    ids = load_master_data(session, city)
+    rows = canonical_rows(city.reports, ids)
+    inserted = 0
+    for _, chunk in rows.groupby("report_date", sort=True):
+        inserted += store_report_lines(session, chunk, submitted_by="demo").inserted
+
+    chain = str(city.stores.set_index("code").at[DEMO_STORE, "enterprise_code"])
+    bindings: dict[str, tuple[int | None, int | None, str | None]] = {
+        "store": (ids["stores"][DEMO_STORE], None, DEMO_STORE),
+        "chain": (None, ids["enterprises"][chain], chain),
+    }
+    keys = []
+    for login in DEMO_LOGINS:
+        store_id, enterprise_id, bound_to = bindings.get(login.username, (None, None, None))
+        create_user(
+            session,
+            username=login.username,
+            password=login.password,
+            role=login.role,
+            full_name=f"Demo {login.username}",
+            store_id=store_id,
+            enterprise_id=enterprise_id,
+        )
+        _, secret = create_api_key(
+            session,
+            name=f"demo {login.username}",
+            role=login.role,
+            store_id=store_id,
+            enterprise_id=enterprise_id,
+            created_by="demo",
+        )
+        keys.append(DemoKey(f"demo {login.username}", login.role, bound_to, secret))
+    session.flush()
+
+    stores, enterprises, regions = city.stores, city.enterprises, city.regions
+    district_names = regions.set_index("code")["name"]
+    return DemoSummary(
+        regions=len(regions),
+        districts=int((regions["level"] == "district").sum()),
+        townships=int((regions["level"] == "township").sum()),
+        enterprises=len(enterprises),
+        chains=int((enterprises["kind"] == "chain").sum()),
+        stores=len(stores),
+        chain_stores=int((stores["kind"] == "supermarket").sum()),
+        markets=int((stores["kind"] == "farmers_market").sum()),
+        products=len(city.products),
+        conversions=len(city.conversions),
+        report_lines=inserted,
+        first_date=city.first_date,
+        last_date=city.end_date,
+        lockdown_start=city.lockdown_start,
+        disrupted_districts=tuple(str(district_names[c]) for c in city.disrupted_districts),
+        missing_last_day=city.missing_last_day,
+        logins=tuple(DEMO_LOGINS),
+        api_keys=tuple(keys),
+    )

@@ -1,0 +1,158 @@
+"""Keys for machines, passwords for people; admin manages both; failed sign-ins throttle."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ApiKey, Role, User
+from service.app import create_app
+from service.settings import Settings
+from tests.factories import make_key, make_store
+
+
+@pytest.fixture
+def admin(session: Session) -> dict[str, str]:
+    return make_key(session, Role.admin)
+
+
+def test_admin_creates_a_store_key_that_works_once_shown_and_can_be_revoked(
+    client: TestClient, session: Session, admin: dict[str, str]
+) -> None:
+    make_store(session, code="PDS-0001")
+    created = client.post(
+        "/api/v1/keys", json={"name": "till 1", "role": "store", "store": "PDS-0001"}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    secret = created.json()["key"]
+    key_id = created.json()["id"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/auth/me", headers=headers).json()["role"] == "store"
+    shown = client.get(f"/api/v1/keys/{key_id}", headers=admin).json()
+    assert "key" not in shown and shown["store"] == "PDS-0001"
+    stored = session.scalars(select(ApiKey).where(ApiKey.id == key_id)).one()
+    assert secret not in (stored.key_hash, stored.prefix)
+    assert client.delete(f"/api/v1/keys/{key_id}", headers=admin).json()["active"] is False
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_a_store_key_must_be_bound_to_exactly_one_store_or_enterprise(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    response = client.post("/api/v1/keys", json={"name": "x", "role": "store"}, headers=admin)
+    assert response.status_code == 422
+    bureau_bound = client.post(
+        "/api/v1/keys", json={"name": "x", "role": "bureau", "store": "nowhere"}, headers=admin
+    )
+    assert bureau_bound.status_code == 422
+
+
+@pytest.mark.parametrize("role", [Role.bureau, Role.store, Role.dispatcher, Role.driver])
+def test_only_admin_manages_keys_and_users(
+    client: TestClient, session: Session, role: Role
+) -> None:
+    store = make_store(session) if role is Role.store else None
+    headers = make_key(session, role, store=store)
+    assert client.get("/api/v1/keys", headers=headers).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/keys", json={"name": "x", "role": "admin"}, headers=headers
+        ).status_code
+        == 403
+    )
+    assert client.get("/api/v1/users", headers=headers).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/users",
+            json={"username": "eve", "password": "p4ssword!", "role": "admin"},
+            headers=headers,
+        ).status_code
+        == 403
+    )
+    assert session.scalars(select(User).where(User.username == "eve")).first() is None
+
+
+def test_a_person_signs_in_with_a_password_and_uses_the_session(
+    client: TestClient, session: Session, admin: dict[str, str]
+) -> None:
+    created = client.post(
+        "/api/v1/users",
+        json={
+            "username": "li.wei",
+            "password": "correct horse",
+            "role": "bureau",
+            "full_name": "Li Wei",
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    assert "password" not in created.text
+    stored = session.scalars(select(User).where(User.username == "li.wei")).one()
+    assert stored.password_hash.startswith("$argon2id$")
+    login = client.post(
+        "/api/v1/auth/login", json={"username": "li.wei", "password": "correct horse"}
+    )
+    assert login.status_code == 200, login.text
+    assert login.json()["user"]["role"] == "bureau"
+    assert "supplywatch_session" in login.headers["set-cookie"]
+    assert "HttpOnly" in login.headers["set-cookie"]
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    assert client.get("/api/v1/auth/me", headers=headers).json()["name"] == "li.wei"
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_a_deactivated_user_loses_their_sessions(client: TestClient, admin: dict[str, str]) -> None:
+    client.post(
+        "/api/v1/users",
+        json={"username": "zhang", "password": "secret-pass", "role": "dispatcher"},
+        headers=admin,
+    )
+    token = client.post(
+        "/api/v1/auth/login", json={"username": "zhang", "password": "secret-pass"}
+    ).json()["token"]
+    assert client.delete("/api/v1/users/zhang", headers=admin).json()["active"] is False
+    assert (
+        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
+    again = client.post("/api/v1/auth/login", json={"username": "zhang", "password": "secret-pass"})
+    assert again.status_code == 401
+
+
+def test_repeated_failed_sign_ins_are_throttled(client: TestClient, admin: dict[str, str]) -> None:
+    client.post(
+        "/api/v1/users",
+        json={"username": "wang", "password": "right-password", "role": "bureau"},
+        headers=admin,
+    )
+    for _ in range(5):
+        wrong = client.post("/api/v1/auth/login", json={"username": "wang", "password": "guess"})
+        assert wrong.status_code == 401
+        assert wrong.json()["detail"] == "wrong username or password"
+    locked = client.post(
+        "/api/v1/auth/login", json={"username": "wang", "password": "right-password"}
+    )
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 0
+    assert locked.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/login", json={"username": "ghost", "password": "x"})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "wrong username or password"
+
+
+def test_the_admin_token_setting_ensures_an_admin_key_at_start(
+    settings: Settings, session_factory: object
+) -> None:
+    configured = settings.model_copy(update={"admin_token": "bootstrap-admin-token-123"})
+    app = create_app(configured, session_factory=session_factory)  # type: ignore[arg-type]
+    headers = {"Authorization": "Bearer bootstrap-admin-token-123"}
+    with TestClient(app) as started:
+        assert started.get("/api/v1/auth/me", headers=headers).json()["role"] == "admin"
+    with TestClient(app) as restarted:
+        assert restarted.get("/api/v1/keys", headers=headers).json()["total"] == 1

@@ -1,0 +1,233 @@
+"""The bureau manages regions, enterprises, stores and products; others may only read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from models import Role, Store
+from tests.factories import make_enterprise, make_key, make_region, make_store
+
+
+@pytest.fixture
+def bureau(session: Session) -> dict[str, str]:
+    return make_key(session, Role.bureau)
+
+
+@pytest.fixture
+def district(session: Session) -> None:
+    city = make_region(session, code="410400", name="Pingdingshan")
+    from models import RegionLevel
+
+    make_region(session, code="410402", name="Xinhua", parent=city, level=RegionLevel.district)
+
+
+RESOURCES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "regions",
+        {"code": "410402001", "name": "Kuanglu Street", "level": "township", "parent": "410402"},
+        {"name": "Kuanglu"},
+    ),
+    (
+        "enterprises",
+        {"code": "CH-77", "name": "Dennis Supermarket", "kind": "chain"},
+        {"name": "D"},
+    ),
+    (
+        "stores",
+        {
+            "code": "PDS-0777",
+            "name": "Dennis Xinhua",
+            "region": "410402",
+            "latitude": 33.74,
+            "longitude": 113.28,
+        },
+        {"name": "Dennis Xinhua 2", "key_supplier": True},
+    ),
+    (
+        "products",
+        {
+            "code": "lamb_chops",
+            "name": "Lamb chops",
+            "category": "meat",
+            "unit": "kg",
+            "kg_per_unit": 1,
+            "conversions": {"jin": 0.5},
+        },
+        {"typical_price": 60.5},
+    ),
+]
+
+
+@pytest.mark.usefixtures("district")
+@pytest.mark.parametrize(("resource", "created", "changes"), RESOURCES)
+def test_bureau_creates_reads_updates_lists_and_deactivates(
+    client: TestClient,
+    bureau: dict[str, str],
+    resource: str,
+    created: dict[str, Any],
+    changes: dict[str, Any],
+) -> None:
+    base = f"/api/v1/{resource}"
+    response = client.post(base, json=created, headers=bureau)
+    assert response.status_code == 201, response.text
+    code = created["code"]
+    assert client.get(f"{base}/{code}", headers=bureau).json()["code"] == code
+    updated = client.patch(f"{base}/{code}", json=changes, headers=bureau)
+    assert updated.status_code == 200, updated.text
+    for key, value in changes.items():
+        assert updated.json()[key] == value
+    listed = client.get(base, params={"q": code, "limit": 10}, headers=bureau).json()
+    assert [item["code"] for item in listed["items"]] == [code]
+    assert listed["total"] == 1
+    gone = client.delete(f"{base}/{code}", headers=bureau)
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    inactive = client.get(base, params={"active": False}, headers=bureau).json()
+    assert code in [item["code"] for item in inactive["items"]]
+
+
+@pytest.mark.usefixtures("district")
+@pytest.mark.parametrize(("resource", "created", "_changes"), RESOURCES)
+def test_a_code_is_unique(
+    client: TestClient,
+    bureau: dict[str, str],
+    resource: str,
+    created: dict[str, Any],
+    _changes: dict[str, Any],
+) -> None:
+    assert client.post(f"/api/v1/{resource}", json=created, headers=bureau).status_code == 201
+    again = client.post(f"/api/v1/{resource}", json=created, headers=bureau)
+    assert again.status_code == 409
+    assert created["code"] in again.json()["detail"]
+
+
+@pytest.mark.usefixtures("district")
+@pytest.mark.parametrize(("resource", "created", "changes"), RESOURCES)
+@pytest.mark.parametrize("role", [Role.store, Role.dispatcher, Role.driver])
+def test_only_admin_and_bureau_change_master_data(
+    client: TestClient,
+    session: Session,
+    bureau: dict[str, str],
+    resource: str,
+    created: dict[str, Any],
+    changes: dict[str, Any],
+    role: Role,
+) -> None:
+    store = make_store(session) if role is Role.store else None
+    headers = make_key(session, role, store=store)
+    base = f"/api/v1/{resource}"
+    assert client.post(base, json=created, headers=headers).status_code == 403
+    assert client.post(base, json=created, headers=bureau).status_code == 201
+    code = created["code"]
+    assert client.patch(f"{base}/{code}", json=changes, headers=headers).status_code == 403
+    assert client.delete(f"{base}/{code}", headers=headers).status_code == 403
+    assert client.get(f"{base}/{code}", headers=bureau).json()["active"] is True
+
+
+@pytest.mark.usefixtures("district")
+def test_bad_master_data_is_refused_with_the_field_named(
+    client: TestClient, bureau: dict[str, str]
+) -> None:
+    cases = [
+        ("stores", {"code": "S1", "name": "x", "region": "nowhere"}, ["body", "region"]),
+        (
+            "stores",
+            {"code": "S1", "name": "x", "region": "410402", "latitude": 91},
+            ["body", "latitude"],
+        ),
+        ("stores", {"code": "S 1", "name": "x", "region": "410402"}, ["body", "code"]),
+        (
+            "stores",
+            {"code": "S1", "name": "x", "region": "410402", "owner": "me"},
+            ["body", "owner"],
+        ),
+        (
+            "products",
+            {"code": "p", "name": "x", "category": "toys", "unit": "kg", "kg_per_unit": 1},
+            ["body", "category"],
+        ),
+        (
+            "products",
+            {"code": "p", "name": "x", "category": "meat", "unit": "kg", "kg_per_unit": 0},
+            ["body", "kg_per_unit"],
+        ),
+        (
+            "products",
+            {"code": "p", "name": "x", "category": "meat", "unit": "bushel", "kg_per_unit": 1},
+            ["body", "unit"],
+        ),
+        ("regions", {"code": "R9", "name": "x", "level": "galaxy"}, ["body", "level"]),
+    ]
+    for resource, body, loc in cases:
+        response = client.post(f"/api/v1/{resource}", json=body, headers=bureau)
+        assert response.status_code == 422, (resource, body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert any(e["loc"] == loc for e in response.json()["errors"]), response.json()
+
+
+@pytest.mark.usefixtures("district")
+def test_a_region_cannot_be_moved_below_itself(client: TestClient, bureau: dict[str, str]) -> None:
+    response = client.patch("/api/v1/regions/410400", json={"parent": "410402"}, headers=bureau)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "parent"]
+
+
+def test_store_listing_filters_by_region_subtree_and_enterprise(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    city = make_region(session, code="C")
+    east = make_region(session, code="E", parent=city)
+    east_town = make_region(session, code="E1", parent=east)
+    west = make_region(session, code="W", parent=city)
+    chain = make_enterprise(session, code="CH-9")
+    make_store(session, code="S-E", region=east, enterprise=chain)
+    make_store(session, code="S-E1", region=east_town)
+    make_store(session, code="S-W", region=west, enterprise=chain)
+
+    def codes(**params: Any) -> list[str]:
+        body = client.get("/api/v1/stores", params=params, headers=bureau).json()
+        return [item["code"] for item in body["items"]]
+
+    assert codes(region="E") == ["S-E", "S-E1"]
+    assert codes(region="C") == ["S-E", "S-E1", "S-W"]
+    assert codes(enterprise="CH-9") == ["S-E", "S-W"]
+    assert codes(region="E", enterprise="CH-9") == ["S-E"]
+
+
+def test_listings_are_paginated_and_page_size_is_capped(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    region = make_region(session)
+    for number in range(5):
+        make_store(session, code=f"P-{number}", region=region)
+    first = client.get("/api/v1/stores", params={"limit": 2, "offset": 0}, headers=bureau).json()
+    second = client.get("/api/v1/stores", params={"limit": 2, "offset": 2}, headers=bureau).json()
+    assert first["total"] == 5 and len(first["items"]) == 2
+    assert {i["code"] for i in first["items"]}.isdisjoint({i["code"] for i in second["items"]})
+    too_big = client.get("/api/v1/stores", params={"limit": 501}, headers=bureau)
+    assert too_big.status_code == 422
+    assert too_big.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+def test_a_store_key_sees_only_its_own_store(client: TestClient, session: Session) -> None:
+    own = make_store(session, code="OWN-1")
+    other: Store = make_store(session, code="OTHER-1")
+    headers = make_key(session, Role.store, store=own)
+    listed = client.get("/api/v1/stores", headers=headers).json()
+    assert [item["code"] for item in listed["items"]] == ["OWN-1"]
+    assert client.get("/api/v1/stores/OWN-1", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/stores/{other.code}", headers=headers).status_code == 403
+
+
+def test_everyone_signed_in_reads_the_product_catalogue_units_and_categories(
+    client: TestClient, session: Session
+) -> None:
+    headers = make_key(session, Role.driver)
+    assert client.get("/api/v1/products", headers=headers).status_code == 200
+    units = {u["code"]: u for u in client.get("/api/v1/units", headers=headers).json()}
+    assert units["jin"]["to_base"] == 0.5 and units["jin"]["dimension"] == "mass"
+    categories = [c["code"] for c in client.get("/api/v1/categories", headers=headers).json()]
+    assert categories == ["grain", "edible_oil", "meat", "eggs", "vegetables", "fruit", "dairy"]
