@@ -124,7 +124,8 @@ def create_api_key(
     check_binding(role=role, store_id=store_id, enterprise_id=enterprise_id)
     key, prefix, key_hash = new_api_key()
     if secret is not None:
-        key, prefix, key_hash = secret, secret[:12], sha256_hex(secret)
+        # A configured token: never show any part of it, even as a prefix.
+        key, prefix, key_hash = secret, "configured", sha256_hex(secret)
     api_key = ApiKey(
         name=name,
         prefix=prefix,

@@ -16,6 +16,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
+SQLITE_BEGIN_OPTION = "supplywatch_sqlite_begin"
+
+
+def mark_read_only(session: Session) -> None:
+    """Let a session that only reads begin a deferred SQLite transaction (no write lock)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
 def create_database_engine(url: str, **kwargs: Any) -> Engine:
@@ -50,7 +57,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no failed lock upgrade half-way through a
+        # request); sessions marked read-only begin deferred, so readers never queue.
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_session_factory(engine: Engine) -> SessionFactory:

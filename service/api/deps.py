@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from service.auth import Principal, authenticate_token
-from service.database import SessionFactory
+from service.database import SessionFactory, mark_read_only
 from service.errors import Unauthenticated
 from service.observability import Metrics
 from service.settings import Settings
@@ -33,6 +33,8 @@ def get_session(request: Request) -> Iterator[Session]:
     response is sent (function scope), rolled back if anything raised."""
     factory: SessionFactory = request.app.state.session_factory
     session = factory()
+    if request.method in ("GET", "HEAD"):
+        mark_read_only(session)
     try:
         yield session
         session.commit()

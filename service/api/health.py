@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.database import SessionFactory
+from service.database import SessionFactory, mark_read_only
 from service.migrate import current_revisions, head_revisions
 from service.observability import Metrics
 
@@ -29,6 +29,7 @@ def readyz(request: Request) -> JSONResponse:
     factory: SessionFactory = request.app.state.session_factory
     try:
         with factory() as session:
+            mark_read_only(session)
             session.execute(text("SELECT 1"))
             current = current_revisions(session.connection())
     except SQLAlchemyError as error:

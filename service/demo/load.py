@@ -82,7 +82,9 @@ class DemoKey:
 
 @dataclass(frozen=True)
 class DemoSummary:
-    """What ``load_demo_city`` wrote, for the CLI to print."""
+    """What ``load_demo_city`` wrote, for the CLI to print: counts (``stores`` counts
+    every outlet, ``chain_stores`` + ``markets``), the reported days, when the lockdown
+    and the supply disruption began and where, and the demo logins and API keys."""
 
     regions: int
     districts: int
@@ -98,6 +100,7 @@ class DemoSummary:
     first_date: date
     last_date: date
     lockdown_start: date | None
+    disruption_start: date | None
     disrupted_districts: tuple[str, ...]
     missing_last_day: tuple[str, ...]
     logins: tuple[DemoLogin, ...]
@@ -285,6 +288,7 @@ def load_demo_city(
         first_date=city.first_date,
         last_date=city.end_date,
         lockdown_start=city.lockdown_start,
+        disruption_start=city.disruption_start,
         disrupted_districts=tuple(str(district_names[c]) for c in city.disrupted_districts),
         missing_last_day=city.missing_last_day,
         logins=tuple(DEMO_LOGINS),

@@ -5,6 +5,7 @@ Both validate everything first and write nothing unless every line is good.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -101,9 +102,16 @@ def import_report_file(
     filename: str | None,
     principal: Principal,
     settings: Settings,
+    chunk_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BulkResult:
     """Upsert every line of a CSV/XLSX file, or none: each bad cell is reported by row
-    and column. A bulk file adds and corrects lines; it never deletes any."""
+    and column. A bulk file adds and corrects lines; it never deletes any.
+
+    The whole file is validated first; ``chunk_rows`` then stores it in slices (still
+    one transaction, the caller's) and ``progress`` hears (rows just stored, rows in
+    all) after each slice.
+    """
     require_role(principal, *REPORT_WRITERS)
     lines = read_report_file(data, filename=filename, max_rows=settings.max_bulk_rows)
     store_codes = lines["store"].str.strip().unique().tolist()
@@ -123,8 +131,19 @@ def import_report_file(
             errors=_json_errors(errors[: settings.max_listed_errors], file=True),
             extra={"error_count": len(errors), "rows_with_errors": _row_count(errors)},
         )
-    counts = store_report_lines(session, rows, submitted_by=principal.label)
-    return BulkResult(rows=len(rows), counts=counts)
+    step = chunk_rows or len(rows)
+    total = IngestCounts()
+    for start in range(0, len(rows), step):
+        chunk = rows.iloc[start : start + step]
+        counts = store_report_lines(session, chunk, submitted_by=principal.label)
+        total = IngestCounts(
+            inserted=total.inserted + counts.inserted,
+            updated=total.updated + counts.updated,
+            unchanged=total.unchanged + counts.unchanged,
+        )
+        if progress is not None:
+            progress(len(chunk), len(rows))
+    return BulkResult(rows=len(rows), counts=total)
 
 
 def _row_count(errors: list[LineError]) -> int:

@@ -89,7 +89,8 @@ def _load_staging(session: Session, rows: pd.DataFrame) -> None:
     frame = rows[_COLUMNS]
     if connection.dialect.name == "postgresql":
         buffer = io.StringIO()
-        frame.to_csv(buffer, header=False, index=False, na_rep="", float_format="%.10g")
+        # Default float formatting is round-trip exact, so re-posting never looks changed.
+        frame.to_csv(buffer, header=False, index=False, na_rep="")
         dbapi = connection.connection.driver_connection
         assert dbapi is not None
         with dbapi.cursor() as cursor:

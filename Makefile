@@ -1,0 +1,49 @@
+# supplywatch: `make demo` starts the service with a demo city, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export SUPPLYWATCH_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: help venv demo serve test lint format pytest bench clean
+
+help:
+	@echo "make demo   - set up, load the demo city into ./var/supplywatch.db and serve it"
+	@echo "make test   - set up, lint (ruff, mypy) and run the whole suite (SQLite + PostgreSQL)"
+	@echo "make serve  - serve the configured database (SUPPLYWATCH_DATABASE_URL)"
+	@echo "make bench  - run the benchmarks in bench/"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/supplywatch demo --reset
+
+serve: $(STAMP)
+	$(BIN)/supplywatch serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/api.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

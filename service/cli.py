@@ -1,0 +1,272 @@
+"""The ``supplywatch`` command: serve, load the demo city, migrate, create keys and
+users, and import report files. Each command is one unit of work."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from models import Enterprise, Role, Store
+from service.auth import Principal, create_api_key, create_user
+from service.catalog import get_optional_by_code
+from service.database import create_database_engine, create_session_factory, session_scope
+from service.errors import DomainError
+from service.ingest.reports import business_day_today, import_report_file
+from service.migrate import upgrade_to_head
+from service.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="supplywatch: keeps a city's essential goods flowing in an emergency.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for machines.", no_args_is_help=True)
+users_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+
+CLI_PRINCIPAL = Principal("cli", 0, "command line", Role.admin)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Migrate the database to the newest schema, then serve the API."""
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    typer.echo(f"supplywatch serving on http://{host}:{port} (database {_safe(settings)})")
+    _serve(settings, host, port, workers)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated city")] = 42,
+    days: Annotated[int, typer.Option(min=8, max=120, help="Days of reports")] = 30,
+    reset: Annotated[
+        bool, typer.Option(help="Delete the SQLite database file first (a fresh demo)")
+    ] = False,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve once loaded")
+    ] = True,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Load a realistic demo city (Pingdingshan-size, 30 days ending in a lockdown)
+    into the configured database, print the demo logins, and serve."""
+    from service.demo import load_demo_city
+
+    settings = get_settings()
+    url = make_url(settings.database_url)
+    if reset:
+        if url.get_backend_name() != "sqlite" or not url.database:
+            raise typer.BadParameter(
+                "--reset only deletes a SQLite database file", param_hint="--reset"
+            )
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+    upgrade_to_head(settings.database_url)
+    engine = create_database_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    with session_scope(factory) as session:
+        if session.scalar(select(func.count()).select_from(Store)):
+            typer.echo(
+                "The database already has stores; run `supplywatch demo --reset` for a fresh "
+                "SQLite demo, or point SUPPLYWATCH_DATABASE_URL at an empty database.",
+                err=True,
+            )
+            raise typer.Exit(code=1)
+        typer.echo("Loading the demo city ...")
+        summary = load_demo_city(
+            session, seed=seed, end_date=business_day_today(settings), days=days
+        )
+    engine.dispose()
+    url_text = f"http://{host}:{port}"
+    typer.echo(
+        f"\nDemo city loaded into {_safe(settings)}: {summary.districts} districts, "
+        f"{summary.chains} chains with {summary.chain_stores} stores, {summary.markets} "
+        f"farmers' markets, {summary.products} products, {summary.report_lines} report lines "
+        f"from {summary.first_date} to {summary.last_date}."
+    )
+    if summary.lockdown_start:
+        typer.echo(
+            f"Lockdown from {summary.lockdown_start}; supply disrupted from "
+            f"{summary.disruption_start} in {', '.join(summary.disrupted_districts)}."
+        )
+    typer.echo(f"\nOpen {url_text}/docs (API) — sign in with POST /api/v1/auth/login:")
+    for login in summary.logins:
+        typer.echo(
+            f"  {login.username:<11} {login.password:<16} {login.role.value:<10} {login.can}"
+        )
+    typer.echo("\nAPI keys (send as 'Authorization: Bearer <key>'):")
+    for key in summary.api_keys:
+        bound = f" ({key.bound_to})" if key.bound_to else ""
+        typer.echo(f"  {key.role.value:<10}{bound:<12} {key.secret}")
+    if serve_after:
+        typer.echo(f"\nServing on {url_text} — Ctrl+C to stop.")
+        _serve(settings, host, port, 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the newest schema (alembic upgrade head)."""
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    typer.echo(f"database {_safe(settings)} is at the newest schema")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="Role of the key")],
+    name: Annotated[str, typer.Option(help="What the key is for")] = "created from the CLI",
+    store: Annotated[str | None, typer.Option(help="Store code (store role)")] = None,
+    enterprise: Annotated[str | None, typer.Option(help="Enterprise code (store role)")] = None,
+) -> None:
+    """Create an API key; the key itself is printed alone on the last line."""
+    settings = get_settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            store_row = get_optional_by_code(session, Store, store, label="store", field="store")
+            enterprise_row = get_optional_by_code(
+                session, Enterprise, enterprise, label="enterprise", field="enterprise"
+            )
+            key, secret = create_api_key(
+                session,
+                name=name,
+                role=role,
+                store_id=store_row.id if store_row else None,
+                enterprise_id=enterprise_row.id if enterprise_row else None,
+                created_by="cli",
+            )
+            typer.echo(f"created API key {key.id} ({role.value}); it is shown only once:")
+            typer.echo(secret)
+    except DomainError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(code=2) from error
+    finally:
+        engine.dispose()
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Sign-in name")],
+    role: Annotated[Role, typer.Option(help="Role of the user")],
+    password: Annotated[
+        str | None, typer.Option(help="Password (asked for when not given)")
+    ] = None,
+    full_name: Annotated[str | None, typer.Option()] = None,
+    store: Annotated[str | None, typer.Option(help="Store code (store role)")] = None,
+    enterprise: Annotated[str | None, typer.Option(help="Enterprise code (store role)")] = None,
+) -> None:
+    """Create a person who signs in with a password (stored as an argon2 hash)."""
+    secret = password or getpass.getpass("Password: ")
+    if len(secret) < 8:
+        typer.echo("error: the password needs at least 8 characters", err=True)
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            store_row = get_optional_by_code(session, Store, store, label="store", field="store")
+            enterprise_row = get_optional_by_code(
+                session, Enterprise, enterprise, label="enterprise", field="enterprise"
+            )
+            create_user(
+                session,
+                username=username,
+                password=secret,
+                role=role,
+                full_name=full_name,
+                store_id=store_row.id if store_row else None,
+                enterprise_id=enterprise_row.id if enterprise_row else None,
+            )
+        typer.echo(f"created user {username} ({role.value})")
+    except DomainError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(code=2) from error
+    finally:
+        engine.dispose()
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file")],
+    chunk_rows: Annotated[int, typer.Option(min=1000, help="Rows stored per step")] = 50_000,
+) -> None:
+    """Import a report file (columns store,date,product,stock,sales,price[,received][,unit]):
+    every row is stored, or none, with each bad cell listed by row and column."""
+    settings = get_settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        with (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            ) as display,
+            session_scope(create_session_factory(engine)) as session,
+        ):
+            task = display.add_task(f"reading and checking {file.name}", total=None)
+
+            def advance(stored: int, total: int) -> None:
+                display.update(task, description="storing", total=total, advance=stored)
+
+            result = import_report_file(
+                session,
+                data=file.read_bytes(),
+                filename=file.name,
+                principal=CLI_PRINCIPAL,
+                settings=settings,
+                chunk_rows=chunk_rows,
+                progress=advance,
+            )
+    except DomainError as error:
+        typer.echo(f"error: nothing was imported: {error.detail}", err=True)
+        for item in (error.errors or [])[:50]:
+            where = (
+                f"row {item['row']}, {item['column']}"
+                if "row" in item
+                else ".".join(str(part) for part in item["loc"])
+            )
+            typer.echo(f"  {where}: {item['msg']}", err=True)
+        raise typer.Exit(code=2) from error
+    finally:
+        engine.dispose()
+    counts = result.counts
+    typer.echo(
+        f"imported {result.rows} rows: {counts.inserted} inserted, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged"
+    )
+
+
+def _safe(settings: Settings) -> str:
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
