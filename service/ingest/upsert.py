@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -86,7 +87,7 @@ def _prepare_staging(session: Session) -> None:
 
 def _load_staging(session: Session, rows: pd.DataFrame) -> None:
     connection = session.connection()
-    frame = rows[_COLUMNS]
+    frame = rows[_COLUMNS].astype({"store_id": "int64", "product_id": "int64"})
     if connection.dialect.name == "postgresql":
         buffer = io.StringIO()
         # Default float formatting is round-trip exact, so re-posting never looks changed.
@@ -103,23 +104,29 @@ def _load_staging(session: Session, rows: pd.DataFrame) -> None:
                 for start in range(0, len(data), step):
                     copy.write(data[start : start + step])
         return
+    connection.exec_driver_sql(
+        "INSERT INTO report_staging (store_id, report_date, product_id, stock, sales, price, "
+        "received) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        _sqlite_records(frame),
+    )
+
+
+def _sqlite_records(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows as DB-API tuples for SQLite (dates as ISO text, as SQLAlchemy stores them)."""
     received = frame["received"].astype(object).where(frame["received"].notna(), None)
-    records = list(
+    day_positions, days = pd.factorize(frame["report_date"])
+    day_texts = [day.isoformat() for day in days]
+    return list(
         zip(
-            frame["store_id"].astype(int).tolist(),
-            [d.isoformat() for d in frame["report_date"]],
-            frame["product_id"].astype(int).tolist(),
+            frame["store_id"].astype("int64").tolist(),
+            [day_texts[position] for position in day_positions],
+            frame["product_id"].astype("int64").tolist(),
             frame["stock"].astype(float).tolist(),
             frame["sales"].astype(float).tolist(),
             frame["price"].astype(float).tolist(),
             received.tolist(),
             strict=True,
         )
-    )
-    connection.exec_driver_sql(
-        "INSERT INTO report_staging (store_id, report_date, product_id, stock, sales, price, "
-        "received) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        records,
     )
 
 
@@ -135,10 +142,10 @@ def store_report_lines(
 
     Flushes only; the caller's unit of work commits.
     """
+    now = utc_now()
     _prepare_staging(session)
     if len(rows):
         _load_staging(session, rows)
-    now = utc_now()
     report = DailyReport
     same_line = and_(
         report.store_id == staging.c.store_id,

@@ -111,26 +111,42 @@ class Catalog:
 
 
 def _numbers(column: pd.Series, name: str, required: bool) -> tuple[pd.Series, list[LineError]]:
-    """The column as floats, with an error for every non-number, non-finite or missing cell."""
+    """The column as floats, with an error for every non-number, non-finite or missing cell.
+
+    Parsing is vectorised; only cells that failed to parse are looked at one by one.
+    """
     errors: list[LineError] = []
-    if column.dtype == object or pd.api.types.is_string_dtype(column):
-        text = column.astype("string").str.strip()
-        blank = text.isna() | (text == "")
-        words = text.str.lower().isin(_NON_FINITE_WORDS).fillna(False)
-        values = pd.to_numeric(text.where(~blank & ~words), errors="coerce")
-        not_number = ~blank & ~words & values.isna()
-        errors += [LineError(int(i), name, "not a number") for i in column.index[not_number]]
-        errors += [LineError(int(i), name, "must be a finite number") for i in column.index[words]]
-    else:
-        values = pd.to_numeric(column, errors="coerce")
-        blank = column.isna() & ~np.isinf(values.fillna(0))
-    values = values.astype("float64")
-    infinite = np.isinf(values)
-    errors += [LineError(int(i), name, "must be a finite number") for i in column.index[infinite]]
-    values = values.where(~infinite)
-    if required:
-        errors += [LineError(int(i), name, "is required") for i in column.index[blank]]
-    return values, errors
+    values = pd.to_numeric(column, errors="coerce").astype("float64")
+    failed = values.isna() | np.isinf(values)
+    for position in column.index[failed]:
+        raw = column[position]
+        text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw)
+        text = text.strip()
+        if not text:
+            if required:
+                errors.append(LineError(int(position), name, "is required"))
+        elif text.lower() in _NON_FINITE_WORDS or np.isinf(values[position]):
+            errors.append(LineError(int(position), name, "must be a finite number"))
+        else:
+            errors.append(LineError(int(position), name, "not a number"))
+    return values.where(~np.isinf(values)), errors
+
+
+def _factorize_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Positions into the column's distinct stripped values (-1 for blanks), and those
+    values: codes repeat a lot, so each distinct one is cleaned and looked up once."""
+    positions, uniques = pd.factorize(column, use_na_sentinel=True)
+    cleaned = pd.Index([str(value).strip() for value in uniques], dtype=object)
+    blank = np.array([value == "" for value in cleaned], dtype=bool)
+    if blank.any():
+        positions = np.where(blank[positions] & (positions >= 0), -1, positions)
+    return positions, cleaned
+
+
+def _take(values: np.ndarray, positions: np.ndarray, missing: object) -> np.ndarray:
+    """``values[positions]`` with ``missing`` where a position is -1."""
+    extended = np.concatenate([values.astype(object), np.array([missing], dtype=object)])
+    return extended[positions]
 
 
 def validate_lines(
@@ -157,100 +173,117 @@ def validate_lines(
         numbers[name] = values
         errors += found
 
-    # Business day.
-    raw_dates = lines["date"]
-    if pd.api.types.is_datetime64_any_dtype(raw_dates):
-        parsed = raw_dates
-    else:
-        parsed = pd.to_datetime(
-            raw_dates.astype("string").str.strip(), format="%Y-%m-%d", errors="coerce"
-        )
-    bad_date = parsed.isna()
-    errors += [LineError(int(i), "date", "not a date (YYYY-MM-DD)") for i in index[bad_date]]
-    day = parsed.dt.date
+    # Business day: few distinct values, each parsed once.
+    date_positions, date_texts = _factorize_codes(lines["date"].astype(object))
+    parsed_dates = pd.to_datetime(
+        pd.Series([text[:10] if len(text) >= 10 else text for text in date_texts], dtype=object),
+        format="%Y-%m-%d",
+        errors="coerce",
+    )
     oldest = rules.today - timedelta(days=rules.max_age_days)
-    future = ~bad_date & (parsed > pd.Timestamp(rules.today))
-    too_old = ~bad_date & (parsed < pd.Timestamp(oldest))
+    date_problem = np.array(
+        [
+            "not a date (YYYY-MM-DD)"
+            if pd.isna(moment) or (len(text) > 10 and text[10:] not in (" 00:00:00", "T00:00:00"))
+            else f"is in the future (today is {rules.today.isoformat()})"
+            if moment.date() > rules.today
+            else f"is older than {rules.max_age_days} days (before {oldest.isoformat()})"
+            if moment.date() < oldest
+            else ""
+            for text, moment in zip(date_texts, parsed_dates, strict=True)
+        ]
+        + ["not a date (YYYY-MM-DD)"],
+        dtype=object,
+    )
+    day_values = np.array(
+        [None if pd.isna(moment) else moment.date() for moment in parsed_dates] + [None],
+        dtype=object,
+    )
+    row_date_problem = date_problem[date_positions]
     errors += [
-        LineError(int(i), "date", f"is in the future (today is {rules.today.isoformat()})")
-        for i in index[future]
+        LineError(int(position), "date", str(problem))
+        for position, problem in zip(index, row_date_problem, strict=True)
+        if problem
     ]
-    errors += [
-        LineError(
-            int(i), "date", f"is older than {rules.max_age_days} days (before {oldest.isoformat()})"
-        )
-        for i in index[too_old]
-    ]
+    day = pd.Series(day_values[date_positions], index=index)
+    bad_date = pd.Series(row_date_problem != "", index=index)
 
     # Store: known, active, and one the caller may write.
-    store_codes = lines["store"].astype("string").str.strip()
-    store_rows = catalog.stores.reindex(store_codes.fillna(""))
-    store_id = pd.Series(store_rows["id"].to_numpy(), index=index)
+    store_positions, store_texts = _factorize_codes(lines["store"].astype(object))
+    store_rows = catalog.stores.reindex(store_texts)
+    store_id = pd.Series(_take(store_rows["id"].to_numpy(), store_positions, np.nan), index=index)
+    store_id = store_id.astype("float64")
+    store_code = pd.Series(_take(store_texts.to_numpy(), store_positions, ""), index=index)
     unknown_store = store_id.isna()
     errors += [
-        LineError(int(i), "store", f"unknown store {store_codes[i]!r}")
+        LineError(int(i), "store", f"unknown store {store_code[i]!r}")
+        if store_code[i]
+        else LineError(int(i), "store", "is required")
         for i in index[unknown_store]
     ]
-    inactive_store = ~unknown_store & ~pd.Series(
-        store_rows["active"].fillna(True).astype(bool).to_numpy(), index=index
-    )
+    store_active = _take(store_rows["active"].fillna(True).to_numpy(), store_positions, True)
+    inactive_store = ~unknown_store & ~pd.Series(store_active.astype(bool), index=index)
     errors += [
-        LineError(int(i), "store", f"store {store_codes[i]!r} is deactivated")
+        LineError(int(i), "store", f"store {store_code[i]!r} is deactivated")
         for i in index[inactive_store]
     ]
     if principal.is_store_bound:
         if principal.store_id is not None:
             allowed = store_id == principal.store_id
         else:
-            enterprise = pd.Series(store_rows["enterprise_id"].to_numpy(), index=index)
-            allowed = enterprise == principal.enterprise_id
+            enterprise = _take(store_rows["enterprise_id"].to_numpy(), store_positions, np.nan)
+            allowed = pd.Series(enterprise, index=index) == principal.enterprise_id
         not_allowed = ~unknown_store & ~allowed
         forbidden += [
-            LineError(int(i), "store", f"not allowed to post for store {store_codes[i]!r}")
+            LineError(int(i), "store", f"not allowed to post for store {store_code[i]!r}")
             for i in index[not_allowed]
         ]
 
-    # Product and unit.
-    product_codes = lines["product"].astype("string").str.strip()
-    product_rows = catalog.products.reindex(product_codes.fillna(""))
-    product_id = pd.Series(product_rows["id"].to_numpy(), index=index)
-    canonical_unit = pd.Series(product_rows["unit"].to_numpy(), index=index)
+    # Product and unit: each distinct (product, unit) pair is resolved once.
+    product_positions, product_texts = _factorize_codes(lines["product"].astype(object))
+    product_rows = catalog.products.reindex(product_texts)
+    product_id = pd.Series(
+        _take(product_rows["id"].to_numpy(), product_positions, np.nan), index=index
+    ).astype("float64")
+    product_code = pd.Series(_take(product_texts.to_numpy(), product_positions, ""), index=index)
     unknown_product = product_id.isna()
     errors += [
-        LineError(int(i), "product", f"unknown product {product_codes[i]!r}")
+        LineError(int(i), "product", f"unknown product {product_code[i]!r}")
+        if product_code[i]
+        else LineError(int(i), "product", "is required")
         for i in index[unknown_product]
     ]
-    inactive_product = ~unknown_product & ~pd.Series(
-        product_rows["active"].fillna(True).astype(bool).to_numpy(), index=index
-    )
+    product_active = _take(product_rows["active"].fillna(True).to_numpy(), product_positions, True)
+    inactive_product = ~unknown_product & ~pd.Series(product_active.astype(bool), index=index)
     errors += [
-        LineError(int(i), "product", f"product {product_codes[i]!r} is deactivated")
+        LineError(int(i), "product", f"product {product_code[i]!r} is deactivated")
         for i in index[inactive_product]
     ]
-    units = lines["unit"].astype("string").str.strip()
-    units = units.where(units.notna() & (units != ""), canonical_unit)
-    factor = pd.Series(1.0, index=index)
-    known = ~unknown_product
-    if known.any():
-        pairs = pd.DataFrame(
-            {
-                "product_id": product_id[known].astype("int64"),
-                "canonical": canonical_unit[known],
-                "unit": units[known].astype(str),
-            }
+    unit_positions, unit_texts = _factorize_codes(lines["unit"].astype(object))
+    pair = pd.DataFrame({"product": product_positions, "unit": unit_positions}, index=index)
+    pair_positions, pair_uniques = pd.factorize(pd.MultiIndex.from_frame(pair))
+    resolutions: list[float | str | None] = []
+    for product_at, unit_at in pair_uniques:
+        if product_at < 0 or pd.isna(product_rows["id"].iloc[product_at]):
+            resolutions.append(None)  # already reported as an unknown product
+            continue
+        canonical_unit = str(product_rows["unit"].iloc[product_at])
+        unit = canonical_unit if unit_at < 0 else str(unit_texts[unit_at])
+        resolutions.append(
+            catalog.conversion_factor(
+                int(product_rows["id"].iloc[product_at]), canonical_unit, unit
+            )
         )
-        resolved = {
-            key: catalog.conversion_factor(key[0], key[1], key[2])
-            for key in pairs.drop_duplicates().itertuples(index=False, name=None)
-        }
-        looked_up = pd.Series(
-            [resolved[key] for key in pairs.itertuples(index=False, name=None)], index=pairs.index
-        )
-        is_error = looked_up.map(lambda value: isinstance(value, str))
-        errors += [LineError(int(i), "unit", str(looked_up[i])) for i in looked_up.index[is_error]]
-        factor[known & ~is_error.reindex(index, fill_value=False)] = looked_up[~is_error].astype(
-            "float64"
-        )
+    resolved = np.array(resolutions, dtype=object)[pair_positions]
+    unit_problem = np.array([isinstance(value, str) for value in resolved], dtype=bool)
+    errors += [
+        LineError(int(position), "unit", str(value))
+        for position, value, problem in zip(index, resolved, unit_problem, strict=True)
+        if problem
+    ]
+    factor = pd.Series(
+        np.where(unit_problem | pd.isna(resolved), 1.0, resolved).astype("float64"), index=index
+    )
 
     # Convert to canonical units, then check ranges.
     converted = {name: numbers[name] * factor for name in QUANTITY_COLUMNS}
@@ -270,8 +303,10 @@ def validate_lines(
     ]
 
     # The same store, day and product twice.
-    key = pd.DataFrame({"s": store_codes, "d": day, "p": product_codes})
     complete = ~(unknown_store | unknown_product | bad_date)
+    key = pd.DataFrame(
+        {"s": store_positions, "d": date_positions, "p": product_positions}, index=index
+    )
     duplicated = complete & key.duplicated(keep=False)
     if duplicated.any():
         groups = key[duplicated].groupby(["s", "d", "p"], sort=False).groups
