@@ -72,3 +72,10 @@ def test_logs_are_one_json_object_per_line(caplog: pytest.LogCaptureFixture) -> 
     parsed = json.loads(line)
     assert parsed["message"] == "request" and parsed["route"] == "/api/v1/stores/{store}"
     assert parsed["status"] == 201 and parsed["level"] == "info"
+
+
+def test_a_person_opening_the_service_lands_on_the_api_docs(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/docs"
+    assert client.get("/docs").status_code == 200
