@@ -1,0 +1,353 @@
+"""Timing and checking routes without the solver.
+
+Dispatchers edit draft plans by hand (move a stop to another truck, reorder a route),
+and a plan read back from storage may no longer match today's trucks or requests. Both
+need the same independent arithmetic: drive the matrix leg by leg, wait for windows,
+and say in plain words what breaks. Nothing here uses PyVRP, so it also cross-checks
+the solver's own schedule.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from dispatch.deliveries import Delivery, Screening, screen
+from dispatch.routing_problem import (
+    IntMatrix,
+    Plan,
+    PlannedRoute,
+    PlannedStop,
+    RoutingInputError,
+    RoutingProblem,
+    Unassigned,
+    Vehicle,
+)
+
+StopRef = str | tuple[str, int]
+"""A stop in a hand-made assignment: a request key (the whole request in one visit), or
+(request key, part index) for one delivery of a request the planner split."""
+
+
+def _clock(seconds: int) -> str:
+    """Seconds from the day's start as H:MM:SS, for messages a dispatcher reads."""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    """What the timing needs about one stop."""
+
+    request_key: str
+    part: int | None
+    load_kg: int
+    location: int
+    window_start_s: int
+    window_end_s: int
+    service_s: int
+
+
+def _time_legs(
+    *,
+    legs: Sequence[_Leg],
+    depot_location: int,
+    start_s: int,
+    distance: IntMatrix,
+    duration: IntMatrix,
+) -> tuple[list[PlannedStop], int, int]:
+    """Drive the legs from ``start_s``: (stops, return time, distance back to the depot).
+
+    A truck early at a stop waits for the window; a late one serves on arrival, so
+    lateness shows up as service after the window end rather than being hidden.
+    """
+    stops = []
+    clock_s = start_s
+    previous = depot_location
+    for leg in legs:
+        arrival = clock_s + int(duration[previous, leg.location])
+        wait = max(0, leg.window_start_s - arrival)
+        departure = arrival + wait + leg.service_s
+        stops.append(
+            PlannedStop(
+                request_key=leg.request_key,
+                part=leg.part,
+                load_kg=leg.load_kg,
+                arrival_s=arrival,
+                wait_s=wait,
+                departure_s=departure,
+                distance_m=int(distance[previous, leg.location]),
+            )
+        )
+        clock_s = departure
+        previous = leg.location
+    end = clock_s + int(duration[previous, depot_location])
+    return stops, end, int(distance[previous, depot_location])
+
+
+def _latest_useful_start(
+    *, legs: Sequence[_Leg], stops: Sequence[PlannedStop], earliest_start_s: int
+) -> int:
+    """Latest departure that removes waiting without making any stop later than its window.
+
+    Leaving ``d`` seconds later shifts stop i's service start by ``max(0, d - W_i)``
+    where ``W_i`` is the waiting up to and including stop i, so the return time does not
+    move while ``d`` is at most the total waiting: the route gets shorter, nothing else
+    changes. Stops already late are not made later.
+    """
+    waited = 0
+    delay = sum(stop.wait_s for stop in stops)
+    for leg, stop in zip(legs, stops, strict=True):
+        waited += stop.wait_s
+        slack = leg.window_end_s - stop.service_start_s
+        delay = min(delay, waited + max(0, slack))
+    return earliest_start_s + max(0, delay)
+
+
+def _depot_hours(problem: RoutingProblem, vehicle: Vehicle) -> tuple[int, int]:
+    """(earliest departure, latest return) allowed by both the shift and the depot."""
+    depot = problem.depots[problem.depot_index[vehicle.depot_key]]
+    return max(vehicle.shift_start_s, depot.opens_s), min(vehicle.shift_end_s, depot.closes_s)
+
+
+def _leg(delivery: Delivery) -> _Leg:
+    request = delivery.request
+    return _Leg(
+        request_key=request.key,
+        part=delivery.part,
+        load_kg=delivery.demand_kg,
+        location=delivery.location,
+        window_start_s=request.window_start_s,
+        window_end_s=request.window_end_s,
+        service_s=request.service_s,
+    )
+
+
+def time_route(
+    *, problem: RoutingProblem, vehicle: Vehicle, deliveries: Sequence[Delivery]
+) -> PlannedRoute:
+    """Time a route in the given order, leaving as late as is useful (no needless waiting)."""
+    distance, duration = problem.matrices()
+    depot_location = problem.depot_index[vehicle.depot_key]
+    legs = [_leg(delivery) for delivery in deliveries]
+    earliest, _ = _depot_hours(problem, vehicle)
+    first_pass, _, _ = _time_legs(
+        legs=legs,
+        depot_location=depot_location,
+        start_s=earliest,
+        distance=distance,
+        duration=duration,
+    )
+    start = _latest_useful_start(legs=legs, stops=first_pass, earliest_start_s=earliest)
+    stops, end, back = _time_legs(
+        legs=legs,
+        depot_location=depot_location,
+        start_s=start,
+        distance=distance,
+        duration=duration,
+    )
+    return PlannedRoute(
+        vehicle_key=vehicle.key,
+        depot_key=vehicle.depot_key,
+        start_s=start,
+        end_s=end,
+        stops=stops,
+        return_distance_m=back,
+    )
+
+
+def _resolve(
+    ref: StopRef, screening: Screening, vehicle_key: str, problem: RoutingProblem
+) -> Delivery:
+    """The delivery a hand-made stop reference denotes; unknown references are input errors."""
+    if isinstance(ref, str):
+        if ref not in problem.request_index:
+            raise RoutingInputError(f"vehicle {vehicle_key}: unknown request {ref!r}")
+        request = problem.requests[problem.request_index[ref]]
+        return Delivery(request, None, request.demand_kg, problem.request_location(ref))
+    key, part = ref
+    if key not in problem.request_index:
+        raise RoutingInputError(f"vehicle {vehicle_key}: unknown request {key!r}")
+    parts = screening.parts[key]
+    if len(parts) == 1 or not 0 <= part < len(parts):
+        raise RoutingInputError(
+            f"vehicle {vehicle_key}: request {key} has no delivery part {part} "
+            f"(it is planned as {len(parts)} delivery(ies))"
+        )
+    return parts[part]
+
+
+def evaluate_routes(
+    *, problem: RoutingProblem, routes: Mapping[str, Sequence[StopRef]]
+) -> tuple[Plan, list[str]]:
+    """Time a hand-made assignment (truck plate -> stops in order) and list what it breaks.
+
+    Nothing is solved: the order is kept as given, each truck leaves as late as is
+    useful, and requests on no truck are reported unassigned with the reason the
+    planner would give. Unknown plates or requests raise RoutingInputError; broken
+    rules (overload, missed window, overlong shift) come back as violations.
+    """
+    screening = screen(problem=problem)
+    planned: list[PlannedRoute] = []
+    for vehicle_key, refs in routes.items():
+        vehicle = problem.vehicle_by_key.get(vehicle_key)
+        if vehicle is None:
+            raise RoutingInputError(f"unknown vehicle {vehicle_key!r}")
+        if not refs:
+            continue
+        deliveries = [_resolve(ref, screening, vehicle_key, problem) for ref in refs]
+        planned.append(time_route(problem=problem, vehicle=vehicle, deliveries=deliveries))
+    delivered = Counter[str]()
+    for route in planned:
+        for stop in route.stops:
+            delivered[stop.request_key] += stop.load_kg
+    unassigned = [
+        Unassigned(request.key, screening.excluded.get(request.key, "capacity_exhausted"))
+        for request in problem.requests
+        if delivered[request.key] < request.demand_kg
+        or (request.demand_kg == 0 and request.key not in delivered)
+    ]
+    plan = Plan(routes=planned, unassigned=unassigned)
+    return plan, check_plan(problem=problem, plan=plan)
+
+
+def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle) -> list[str]:
+    """Recompute one route from its recorded departure and report every broken rule."""
+    problems: list[str] = []
+    name = f"vehicle {vehicle.key}"
+    if route.depot_key != vehicle.depot_key:
+        problems.append(
+            f"{name}: route starts at depot {route.depot_key} but the truck belongs to "
+            f"{vehicle.depot_key}"
+        )
+    distance, duration = problem.matrices()
+    legs = []
+    for stop in route.stops:
+        request = problem.requests[problem.request_index[stop.request_key]]
+        legs.append(
+            _Leg(
+                request_key=request.key,
+                part=stop.part,
+                load_kg=stop.load_kg,
+                location=problem.request_location(request.key),
+                window_start_s=request.window_start_s,
+                window_end_s=request.window_end_s,
+                service_s=request.service_s,
+            )
+        )
+    stops, end, back = _time_legs(
+        legs=legs,
+        depot_location=problem.depot_index[vehicle.depot_key],
+        start_s=route.start_s,
+        distance=distance,
+        duration=duration,
+    )
+    load = sum(leg.load_kg for leg in legs)
+    if load > vehicle.capacity_kg:
+        problems.append(f"{name}: load {load} kg exceeds its capacity {vehicle.capacity_kg} kg")
+    for leg, stop, recorded in zip(legs, stops, route.stops, strict=True):
+        if stop.service_start_s > leg.window_end_s:
+            problems.append(
+                f"{name}: reaches {leg.request_key} at {_clock(stop.service_start_s)}, after "
+                f"its window closes at {_clock(leg.window_end_s)}"
+            )
+        if (recorded.arrival_s, recorded.departure_s, recorded.distance_m) != (
+            stop.arrival_s,
+            stop.departure_s,
+            stop.distance_m,
+        ):
+            problems.append(
+                f"{name}: recorded times or distance at {leg.request_key} "
+                f"(arrive {_clock(recorded.arrival_s)}, leave {_clock(recorded.departure_s)}, "
+                f"{recorded.distance_m} m) differ from the matrix (arrive "
+                f"{_clock(stop.arrival_s)}, leave {_clock(stop.departure_s)}, {stop.distance_m} m)"
+            )
+    if (route.end_s, route.return_distance_m) != (end, back):
+        problems.append(
+            f"{name}: recorded return {_clock(route.end_s)} after {route.return_distance_m} m "
+            f"differs from the matrix ({_clock(end)} after {back} m)"
+        )
+    earliest, latest = _depot_hours(problem, vehicle)
+    if route.start_s < earliest:
+        problems.append(
+            f"{name}: leaves at {_clock(route.start_s)}, before its shift or depot opens "
+            f"at {_clock(earliest)}"
+        )
+    if end > latest:
+        problems.append(
+            f"{name}: returns at {_clock(end)}, after its shift or depot closes at "
+            f"{_clock(latest)} (shift overrun)"
+        )
+    if vehicle.max_duration_s is not None and end - route.start_s > vehicle.max_duration_s:
+        problems.append(
+            f"{name}: route lasts {_clock(end - route.start_s)}, over its maximum "
+            f"{_clock(vehicle.max_duration_s)}"
+        )
+    return problems
+
+
+def _check_coverage(problem: RoutingProblem, plan: Plan) -> list[str]:
+    """Every request delivered in full exactly once, or listed unassigned (once)."""
+    problems: list[str] = []
+    delivered = Counter[str]()
+    visits = Counter[tuple[str, int | None]]()
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.request_key in problem.request_index:
+                delivered[stop.request_key] += stop.load_kg
+                visits[(stop.request_key, stop.part)] += 1
+    for (key, part), count in visits.items():
+        if count > 1:
+            what = key if part is None else f"{key} part {part}"
+            problems.append(f"request {what} is delivered {count} times")
+    listed = Counter(entry.request_key for entry in plan.unassigned)
+    for key in listed:
+        if key not in problem.request_index:
+            problems.append(f"unassigned list names unknown request {key!r}")
+        elif listed[key] > 1:
+            problems.append(f"request {key} is listed as unassigned {listed[key]} times")
+    for request in problem.requests:
+        got, served = delivered[request.key], request.key in delivered
+        if got > request.demand_kg:
+            problems.append(
+                f"request {request.key}: {got} kg delivered, more than its {request.demand_kg} kg"
+            )
+        elif served and got == request.demand_kg and request.key in listed:
+            problems.append(f"request {request.key} is delivered but also listed as unassigned")
+        elif served and got < request.demand_kg and request.key not in listed:
+            problems.append(
+                f"request {request.key}: only {got} of {request.demand_kg} kg delivered and "
+                "the rest is not listed as unassigned"
+            )
+        elif not served and request.key not in listed:
+            problems.append(f"request {request.key} is neither delivered nor listed as unassigned")
+    return problems
+
+
+def check_plan(*, problem: RoutingProblem, plan: Plan) -> list[str]:
+    """Every rule the plan breaks against ``problem``, recomputed from the matrix; [] if none.
+
+    Checks capacity, windows (service must start by the window end), maximum route
+    duration, shift and depot hours, that every request is delivered in full exactly
+    once or listed as unassigned, and that the recorded times and distances are the
+    ones the matrix gives (a stale or hand-typed plan shows up here).
+    """
+    problems: list[str] = []
+    seen: set[str] = set()
+    for route in plan.routes:
+        vehicle = problem.vehicle_by_key.get(route.vehicle_key)
+        if vehicle is None:
+            problems.append(f"route for unknown vehicle {route.vehicle_key!r}")
+            continue
+        if vehicle.key in seen:
+            problems.append(f"vehicle {vehicle.key} has more than one route")
+        seen.add(vehicle.key)
+        unknown = [s.request_key for s in route.stops if s.request_key not in problem.request_index]
+        if unknown:
+            problems.append(f"vehicle {vehicle.key}: unknown requests {', '.join(unknown)}")
+            continue
+        problems.extend(_check_route(problem, route, vehicle))
+    problems.extend(_check_coverage(problem, plan))
+    return problems

@@ -1,0 +1,1 @@
+"""Tests of the dispatch module (routing core: pure, no database)."""
