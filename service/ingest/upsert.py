@@ -7,10 +7,8 @@ with ``INSERT … ON CONFLICT`` — never a query per row.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -35,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from models import DailyReport, ReportRevision, RevisionKind
 from models.base import utc_now
+from service.bulk import insert_frame
 
 _staging_metadata = MetaData()
 staging = Table(
@@ -86,48 +85,8 @@ def _prepare_staging(session: Session) -> None:
 
 
 def _load_staging(session: Session, rows: pd.DataFrame) -> None:
-    connection = session.connection()
     frame = rows[_COLUMNS].astype({"store_id": "int64", "product_id": "int64"})
-    if connection.dialect.name == "postgresql":
-        buffer = io.StringIO()
-        # Default float formatting is round-trip exact, so re-posting never looks changed.
-        frame.to_csv(buffer, header=False, index=False, na_rep="")
-        dbapi = connection.connection.driver_connection
-        assert dbapi is not None
-        with dbapi.cursor() as cursor:
-            with cursor.copy(
-                "COPY report_staging (store_id, report_date, product_id, stock, sales, price, "
-                "received) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
-                data = buffer.getvalue()
-                step = 8 * 1024 * 1024
-                for start in range(0, len(data), step):
-                    copy.write(data[start : start + step])
-        return
-    connection.exec_driver_sql(
-        "INSERT INTO report_staging (store_id, report_date, product_id, stock, sales, price, "
-        "received) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        _sqlite_records(frame),
-    )
-
-
-def _sqlite_records(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """Rows as DB-API tuples for SQLite (dates as ISO text, as SQLAlchemy stores them)."""
-    received = frame["received"].astype(object).where(frame["received"].notna(), None)
-    day_positions, days = pd.factorize(frame["report_date"])
-    day_texts = [day.isoformat() for day in days]
-    return list(
-        zip(
-            frame["store_id"].astype("int64").tolist(),
-            [day_texts[position] for position in day_positions],
-            frame["product_id"].astype("int64").tolist(),
-            frame["stock"].astype(float).tolist(),
-            frame["sales"].astype(float).tolist(),
-            frame["price"].astype(float).tolist(),
-            received.tolist(),
-            strict=True,
-        )
-    )
+    insert_frame(session.connection(), "report_staging", frame)
 
 
 def store_report_lines(
