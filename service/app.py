@@ -23,6 +23,7 @@ from service.database import (
 )
 from service.errors import PROBLEM_JSON, DomainError, problem
 from service.middleware import BodySizeLimitMiddleware
+from service.monitoring import build_scheduler
 from service.observability import Metrics, MetricsMiddleware, configure_logging
 from service.settings import Settings, get_settings
 
@@ -47,7 +48,12 @@ def create_app(
         if settings.admin_token:
             with session_scope(session_factory) as session:
                 ensure_admin_key(session, settings.admin_token)
+        stop = None
+        if settings.scheduler_in_process:
+            _thread, stop = build_scheduler(settings, session_factory).start_thread()
         yield
+        if stop is not None:
+            stop.set()
         if engine is not None:
             engine.dispose()
 

@@ -4,6 +4,10 @@ users, and import report files. Each command is one unit of work."""
 from __future__ import annotations
 
 import getpass
+import os
+import signal
+import threading
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,13 +17,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from models import Enterprise, Role, Store
+from models import Alert, AlertStatus, Enterprise, Role, Store
+from monitors.runs import MonitorRunFailed, run_monitor
 from service.auth import Principal, create_api_key, create_user
 from service.catalog import get_optional_by_code
-from service.database import create_database_engine, create_session_factory, session_scope
+from service.database import (
+    SessionFactory,
+    create_database_engine,
+    create_session_factory,
+    session_scope,
+)
 from service.errors import DomainError
 from service.ingest.reports import business_day_today, import_report_file
 from service.migrate import upgrade_to_head
+from service.monitoring import build_scheduler, deliver_notifications, monitor_config
 from service.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -30,14 +41,20 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for machines.", no_args_is_help=True)
 users_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
+monitor_app = typer.Typer(help="Days of supply and alerts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(monitor_app, name="monitor")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 
 CLI_PRINCIPAL = Principal("cli", 0, "command line", Role.admin)
+DEMO_MONITORED_DAYS = 8
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    # One scheduler per deployment: in-process only when there is a single worker;
+    # with more, run `supplywatch scheduler` as its own process.
+    os.environ["SUPPLYWATCH_SCHEDULER_IN_PROCESS"] = "true" if workers == 1 else "false"
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -103,6 +120,19 @@ def demo(
         summary = load_demo_city(
             session, seed=seed, end_date=business_day_today(settings), days=days
         )
+    # Play the monitor over the last days, as the scheduler would have, so there is
+    # history to chart and alerts that escalated and resolved along the way.
+    monitored_days = min(DEMO_MONITORED_DAYS, days)
+    typer.echo(f"Running the monitor over the last {monitored_days} business days ...")
+    for offset in range(monitored_days - 1, -1, -1):
+        run = run_monitor(
+            factory=factory,
+            business_date=summary.last_date - timedelta(days=offset),
+            config=monitor_config(settings),
+            trigger="demo",
+            requested_by="cli",
+        )
+    open_alerts = _firing(factory)
     engine.dispose()
     url_text = f"http://{host}:{port}"
     typer.echo(
@@ -110,6 +140,10 @@ def demo(
         f"{summary.chains} chains with {summary.chain_stores} stores, {summary.markets} "
         f"farmers' markets, {summary.products} products, {summary.report_lines} report lines "
         f"from {summary.first_date} to {summary.last_date}."
+    )
+    typer.echo(
+        f"Monitor: {run.counts.get('snapshots', 0)} supply snapshots, "
+        f"{open_alerts} alerts open after {monitored_days} daily runs."
     )
     if summary.lockdown_start:
         typer.echo(
@@ -128,6 +162,60 @@ def demo(
     if serve_after:
         typer.echo(f"\nServing on {url_text} — Ctrl+C to stop.")
         _serve(settings, host, port, 1)
+
+
+@monitor_app.command("run")
+def monitor_run(
+    day: Annotated[
+        str | None, typer.Option("--date", help="Business day YYYY-MM-DD (default: today)")
+    ] = None,
+    deliver: Annotated[bool, typer.Option(help="Deliver due notifications afterwards")] = True,
+) -> None:
+    """Run the monitor once (for cron or a Kubernetes CronJob); exit 1 if it failed."""
+    settings = get_settings()
+    try:
+        business_date = date.fromisoformat(day) if day else business_day_today(settings)
+    except ValueError as error:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from error
+    engine = create_database_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    try:
+        run = run_monitor(
+            factory=factory,
+            business_date=business_date,
+            config=monitor_config(settings),
+            trigger="cli",
+            requested_by="cli",
+        )
+    except MonitorRunFailed as error:
+        typer.echo(f"monitor run for {business_date} failed: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    finally:
+        if deliver:
+            deliver_notifications(settings, factory)
+        engine.dispose()
+    typer.echo(f"monitor run {run.id} for {business_date}: {run.status.value} {run.counts}")
+    if run.status.value == "skipped":
+        raise typer.Exit(code=3)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run monitor runs on their schedule and deliver notifications, until stopped."""
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    engine = create_database_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    schedule = build_scheduler(settings, factory)
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    typer.echo(
+        f"scheduler: monitor every {settings.monitor_interval_minutes} min, "
+        f"database {_safe(settings)}"
+    )
+    schedule.run(stop)
+    engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -262,6 +350,16 @@ def import_file(
         f"imported {result.rows} rows: {counts.inserted} inserted, {counts.updated} updated, "
         f"{counts.unchanged} unchanged"
     )
+
+
+def _firing(factory: SessionFactory) -> int:
+    with factory() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Alert).where(Alert.status != AlertStatus.resolved)
+            )
+            or 0
+        )
 
 
 def _safe(settings: Settings) -> str:

@@ -42,6 +42,22 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=300, gt=0)
     session_hours: int = Field(default=12, gt=0)
 
+    monitor_interval_minutes: int = Field(
+        default=60, gt=0, le=24 * 60, description="How often the scheduler runs the monitor."
+    )
+    report_cutoff_hour: int = Field(
+        default=10, ge=0, le=23, description="Local hour on D+1 by which D's report is due."
+    )
+    scheduler_in_process: bool = Field(
+        default=False,
+        description="Run the scheduler inside the web process (set by `serve` with 1 worker).",
+    )
+    notification_max_attempts: int = Field(
+        default=30, gt=0, le=1000, description="Tries before a notification is given up (~1 day)."
+    )
+    notification_base_delay_seconds: float = Field(default=30.0, gt=0)
+    notification_max_delay_seconds: float = Field(default=3600.0, gt=0)
+
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -1,0 +1,102 @@
+"""Supply snapshots: what a monitor run computed for a scope × product (or category) on a
+business day, kept so history can be charted."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import Date, Enum, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class ScopeLevel(enum.StrEnum):
+    store = "store"
+    district = "district"
+    city = "city"
+
+
+class SupplyStatus(enum.StrEnum):
+    stocked_out = "stocked_out"
+    critical = "critical"
+    low = "low"
+    adequate = "adequate"
+    overstocked = "overstocked"
+    no_demand = "no_demand"
+    unknown = "unknown"
+
+
+class SupplySnapshot(Base):
+    """Days of supply of one scope (a store, or a district or city region) for one product
+    or one category (``item_kind``) on one business day. Aggregates are ratios of sums."""
+
+    __tablename__ = "supply_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    scope_level: Mapped[ScopeLevel] = mapped_column(
+        Enum(ScopeLevel, native_enum=False, length=16, validate_strings=True)
+    )
+    scope_id: Mapped[int] = mapped_column()
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[int] = mapped_column()
+    category_id: Mapped[int] = mapped_column(ForeignKey("product_categories.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    stock: Mapped[float | None] = mapped_column(Float)
+    expected_daily_sales: Mapped[float | None] = mapped_column(Float)
+    days_of_supply: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[SupplyStatus] = mapped_column(
+        Enum(SupplyStatus, native_enum=False, length=16, validate_strings=True)
+    )
+    stale: Mapped[bool] = mapped_column(default=False)
+    trusted: Mapped[bool] = mapped_column(default=True)
+    stores_total: Mapped[int | None]
+    stores_reporting: Mapped[int | None]
+    stores_stocked_out: Mapped[int | None]
+    coverage: Mapped[float | None] = mapped_column(Float)
+    price: Mapped[float | None] = mapped_column(Float)
+    sales: Mapped[float | None] = mapped_column(Float)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("monitor_runs.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        UniqueConstraint(
+            "business_date",
+            "scope_level",
+            "scope_id",
+            "item_kind",
+            "item_id",
+            name="uq_supply_snapshots_scope_item_date",
+        ),
+        Index(
+            "ix_supply_snapshots_history",
+            "scope_level",
+            "scope_id",
+            "item_kind",
+            "item_id",
+            "business_date",
+        ),
+        Index("ix_supply_snapshots_business_date_scope_level", "business_date", "scope_level"),
+    )
+
+
+class ReportingRate(Base):
+    """Report completeness of a district on a business day, as DHIS2 defines it:
+    received ÷ expected, and received before the cut-off ÷ expected."""
+
+    __tablename__ = "reporting_rates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    district_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    expected: Mapped[int]
+    received: Mapped[int]
+    on_time: Mapped[int]
+    reporting_rate: Mapped[float | None] = mapped_column(Float)
+    on_time_rate: Mapped[float | None] = mapped_column(Float)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("monitor_runs.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        UniqueConstraint("business_date", "district_id", name="uq_reporting_rates_day_district"),
+    )

@@ -1,0 +1,357 @@
+"""A monitor run: read a business day's reports, compute days of supply and alert
+conditions, store snapshots, move alerts through their lifecycle and queue
+notifications — all in one transaction, so a run that fails leaves the previous
+results as they were, and is recorded as failed.
+
+Runs are idempotent (the same day twice gives the same snapshots and alerts) and
+guarded (two runs never write at once: PostgreSQL advisory lock, SQLite lease row).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from models import MonitorRun, ReportingRate, RunStatus, SupplySnapshot
+from models.base import utc_now
+from monitors import data
+from monitors.lifecycle import apply_alert_lifecycle, load_rule_settings
+from monitors.locks import run_guard
+from monitors.notifications import enqueue_notifications
+from monitors.reporting import ReportingSettings, report_cutoff, reporting_rates, store_reporting
+from monitors.rules import evaluate_rules
+from monitors.supply import SupplySettings, aggregate_supply, store_supply, supply_status
+from monitors.thresholds import resolve_category_thresholds, resolve_thresholds
+from service.bulk import insert_frame
+from service.database import SessionFactory, session_scope
+
+log = logging.getLogger("supplywatch.monitor")
+
+RUN_LOCK = "monitor-run"
+SNAPSHOT_COLUMNS = [
+    "business_date",
+    "scope_level",
+    "scope_id",
+    "item_kind",
+    "item_id",
+    "category_id",
+    "district_id",
+    "stock",
+    "expected_daily_sales",
+    "days_of_supply",
+    "status",
+    "stale",
+    "trusted",
+    "stores_total",
+    "stores_reporting",
+    "stores_stocked_out",
+    "coverage",
+    "price",
+    "sales",
+    "run_id",
+]
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """What a run needs besides the data: the supply window, the report cut-off and the
+    city's time zone, and the URL alerts link back to."""
+
+    supply: SupplySettings = field(default_factory=SupplySettings)
+    reporting: ReportingSettings = field(default_factory=ReportingSettings)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    external_url: str = "http://127.0.0.1:8000"
+
+    def cutoff_for(self, business_date: date) -> datetime:
+        """The instant reports for ``business_date`` are due (10:00 on the next day)."""
+        return report_cutoff(
+            business_day=business_date, timezone=self.timezone, settings=self.reporting
+        )
+
+
+class MonitorRunFailed(RuntimeError):
+    """The run raised; it is recorded as failed and its transaction rolled back."""
+
+
+def run_monitor(
+    *,
+    factory: SessionFactory,
+    business_date: date,
+    config: MonitorConfig,
+    trigger: str,
+    requested_by: str | None = None,
+) -> MonitorRun:
+    """Run the monitor for ``business_date`` and return its record (succeeded, skipped
+    because another run holds the lock, or failed — then MonitorRunFailed is raised)."""
+    started = time.perf_counter()
+    with session_scope(factory) as session:
+        run = MonitorRun(
+            business_date=business_date,
+            trigger=trigger,
+            requested_by=requested_by,
+            status=RunStatus.running,
+            started_at=utc_now(),
+            counts={},
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    with run_guard(factory, RUN_LOCK) as acquired:
+        if not acquired:
+            return _finish(
+                factory, run_id, RunStatus.skipped, started, {}, "another run holds the lock"
+            )
+        try:
+            with session_scope(factory) as session:
+                counts = compute_day(
+                    session, business_date=business_date, run_id=run_id, config=config
+                )
+        except Exception as error:
+            log.exception("monitor run failed", extra={"business_date": business_date.isoformat()})
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            _finish(factory, run_id, RunStatus.failed, started, {}, detail)
+            raise MonitorRunFailed(detail) from error
+    return _finish(factory, run_id, RunStatus.succeeded, started, counts, None)
+
+
+def _finish(
+    factory: SessionFactory,
+    run_id: int,
+    status: RunStatus,
+    started: float,
+    counts: dict[str, Any],
+    error: str | None,
+) -> MonitorRun:
+    with session_scope(factory) as session:
+        run = session.get_one(MonitorRun, run_id)
+        run.status = status
+        run.finished_at = utc_now()
+        run.duration_seconds = round(time.perf_counter() - started, 3)
+        run.counts = counts
+        run.error = error
+        session.flush()
+    return run
+
+
+def compute_day(
+    session: Session, *, business_date: date, run_id: int | None, config: MonitorConfig
+) -> dict[str, Any]:
+    """Everything a run computes and writes for one business day; flushes only."""
+    now = utc_now()
+    regions = data.load_regions(session)
+    stores = data.load_stores(session, regions)
+    products = data.load_products(session)
+    reports = data.load_report_window(
+        session,
+        first_day=data.window_start(business_date, config.supply.horizon_days),
+        last_day=business_date,
+    )
+    category_overrides, product_overrides = data.load_threshold_overrides(session)
+    thresholds = resolve_thresholds(
+        products=products[["product_id", "category"]],
+        category_overrides=category_overrides,
+        product_overrides=product_overrides,
+    )
+    category_thresholds = resolve_category_thresholds(
+        categories=products["category"].unique().tolist(), category_overrides=category_overrides
+    )
+
+    store_rows = store_supply(
+        reports=reports, stores=stores, business_day=business_date, settings=config.supply
+    )
+    store_rows = store_rows.merge(
+        products[["product_id", "category", "category_id"]], on="product_id", how="left"
+    )
+    store_rows["status"] = supply_status(supply=store_rows, thresholds=thresholds).to_numpy()
+    aggregates = []
+    for level in ("district", "city"):
+        for by in ("product", "category"):
+            frame = aggregate_supply(
+                store_rows=store_rows, stores=stores, products=products, level=level, by=by
+            )
+            table = thresholds if by == "product" else category_thresholds
+            frame["status"] = supply_status(supply=frame, thresholds=table).to_numpy()
+            aggregates.append(frame)
+    aggregate_rows = pd.concat(aggregates, ignore_index=True)
+
+    submissions = data.load_submissions(
+        session,
+        first_day=business_date - timedelta(days=config.reporting.lookback_days + 1),
+        last_day=business_date,
+    )
+    rates = reporting_rates(
+        stores=stores,
+        submissions=submissions,
+        business_day=business_date,
+        cutoff=config.cutoff_for(business_date),
+    )
+    # A report is missing only once its cut-off has passed: before then, judge the
+    # latest day that is due (so yesterday's missing reports stay open this morning).
+    due_day = business_date
+    while now < config.cutoff_for(due_day):
+        due_day -= timedelta(days=1)
+    reporting = store_reporting(
+        stores=stores,
+        submissions=submissions,
+        business_day=due_day,
+        cutoff=config.cutoff_for(due_day),
+        lookback_days=config.reporting.lookback_days,
+    )
+    candidates = evaluate_rules(
+        store_rows=store_rows,
+        aggregates=aggregate_rows,
+        stores=stores,
+        products=products,
+        thresholds=thresholds,
+        reporting=reporting,
+        business_day=due_day,
+        reporting_settings=config.reporting,
+    )
+    candidates = _with_ids(candidates, products)
+
+    snapshots = _snapshot_frame(store_rows, aggregate_rows, products, business_date, run_id)
+    session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
+    insert_frame(session.connection(), SupplySnapshot.__tablename__, snapshots)
+    session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
+    insert_frame(
+        session.connection(),
+        ReportingRate.__tablename__,
+        _reporting_frame(rates, business_date, run_id),
+    )
+
+    counts: dict[str, Any] = {
+        "report_lines": int(len(reports)),
+        "snapshots": int(len(snapshots)),
+        "candidates": int(len(candidates)),
+    }
+    if _is_latest_day(session, business_date, run_id):
+        lifecycle = apply_alert_lifecycle(
+            session,
+            candidates=candidates,
+            business_date=business_date,
+            now=now,
+            rule_settings=load_rule_settings(session),
+        )
+        counts.update(lifecycle.as_counts())
+        counts["notifications_queued"] = enqueue_notifications(
+            session, changes=lifecycle.changes, now=now, external_url=config.external_url
+        )
+    else:
+        counts["lifecycle"] = "skipped: a later business day has already been monitored"
+    session.flush()
+    return counts
+
+
+def _with_ids(candidates: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """The columns the lifecycle stores: the store behind a store-scope alert and the
+    category's id."""
+    category_ids = dict(zip(products["category"], products["category_id"], strict=False))
+    store_scope = candidates["scope_level"] == "store"
+    return candidates.assign(
+        store_id=candidates["scope_id"].astype("Int64").where(store_scope),
+        category_id=candidates["category"].map(category_ids).astype("Int64"),
+        product_id=candidates["product_id"].astype("Int64"),
+        district_id=candidates["district_id"].astype("Int64"),
+    )
+
+
+def _is_latest_day(session: Session, business_date: date, run_id: int | None) -> bool:
+    """Alerts follow the newest business day only; re-computing an older day (a
+    back-fill) refreshes its snapshots without reopening what later days resolved."""
+    latest = session.scalar(
+        select(func.max(MonitorRun.business_date)).where(
+            MonitorRun.status == RunStatus.succeeded, MonitorRun.id != (run_id or 0)
+        )
+    )
+    return latest is None or business_date >= latest
+
+
+def _snapshot_frame(
+    store_rows: pd.DataFrame,
+    aggregates: pd.DataFrame,
+    products: pd.DataFrame,
+    business_date: date,
+    run_id: int | None,
+) -> pd.DataFrame:
+    stores = pd.DataFrame(
+        {
+            "scope_level": "store",
+            "scope_id": store_rows["store_id"].astype("int64"),
+            "item_kind": "product",
+            "item_id": store_rows["product_id"].astype("int64"),
+            "category_id": store_rows["category_id"].astype("int64"),
+            "district_id": store_rows["district_id"].astype("Int64"),
+            "stock": store_rows["stock"],
+            "expected_daily_sales": store_rows["expected_daily_sales"],
+            "days_of_supply": store_rows["days_of_supply"],
+            "status": store_rows["status"].astype(str),
+            "stale": store_rows["stale"].astype(bool),
+            "trusted": store_rows["trusted"].astype(bool),
+            "stores_total": pd.array([pd.NA] * len(store_rows), dtype="Int64"),
+            "stores_reporting": pd.array([pd.NA] * len(store_rows), dtype="Int64"),
+            "stores_stocked_out": pd.array([pd.NA] * len(store_rows), dtype="Int64"),
+            "coverage": float("nan"),
+            "price": store_rows["price"],
+            "sales": store_rows["sales_today"],
+        }
+    )
+    category_ids = dict(zip(products["category"], products["category_id"], strict=False))
+    by_product = aggregates["product_id"].notna()
+    item_id = (
+        aggregates["product_id"]
+        .astype("Int64")
+        .where(by_product, aggregates["category"].map(category_ids).astype("Int64"))
+    )
+    scopes = pd.DataFrame(
+        {
+            "scope_level": aggregates["scope_level"].astype(str),
+            "scope_id": aggregates["scope_id"].astype("int64"),
+            "item_kind": by_product.map({True: "product", False: "category"}),
+            "item_id": item_id.astype("int64"),
+            "category_id": aggregates["category"].map(category_ids).astype("int64"),
+            "district_id": aggregates["scope_id"]
+            .astype("Int64")
+            .where(aggregates["scope_level"] == "district"),
+            "stock": aggregates["stock"],
+            "expected_daily_sales": aggregates["expected_daily_sales"],
+            "days_of_supply": aggregates["days_of_supply"],
+            "status": aggregates["status"].astype(str),
+            "stale": False,
+            "trusted": True,
+            "stores_total": aggregates["stores_total"].astype("Int64"),
+            "stores_reporting": aggregates["stores_reporting"].astype("Int64"),
+            "stores_stocked_out": aggregates["stores_stocked_out"].astype("Int64"),
+            "coverage": aggregates["coverage"],
+            "price": float("nan"),
+            "sales": float("nan"),
+        }
+    )
+    frame = pd.concat([stores, scopes], ignore_index=True)
+    frame.insert(0, "business_date", business_date)
+    frame["run_id"] = pd.array([run_id] * len(frame), dtype="Int64")
+    return frame[SNAPSHOT_COLUMNS]
+
+
+def _reporting_frame(rates: pd.DataFrame, business_date: date, run_id: int | None) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "business_date": business_date,
+            "district_id": rates["district_id"].astype("int64"),
+            "expected": rates["expected"].astype("int64"),
+            "received": rates["received"].astype("int64"),
+            "on_time": rates["on_time"].astype("int64"),
+            "reporting_rate": rates["reporting_rate"],
+            "on_time_rate": rates["on_time_rate"],
+        }
+    )
+    frame["run_id"] = pd.array([run_id] * len(frame), dtype="Int64")
+    return frame

@@ -1,0 +1,257 @@
+"""Alert thresholds: DESIGN.md's defaults per category, overridable per category and product.
+
+Bureau staff tune thresholds while an emergency unfolds, so a contradictory setting
+(a critical level laxer than the warning, a negative ratio) must be refused with a
+message they can act on instead of silently muting a rule. Resolution is layered:
+category defaults → category overrides → product overrides, each override naming only
+the fields it changes.
+
+Low-supply levels are *days of supply*: a scope is ``low`` below the warning level and
+``critical`` below the critical level. A scope is ``overstocked`` (hoarding, or stock
+that will spoil) above ``overstock_factor × warning`` days: four times the cover the
+bureau asks for by default, i.e. 8 days of vegetables, fruit or milk, 12 of meat or
+eggs, 28 of grain or oil. A factor rather than a fixed number keeps the band above the
+warning level whenever the warning level is overridden.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from numbers import Real
+from typing import Any
+
+import pandas as pd
+
+ANY_CATEGORY = "*"
+"""Key of the thresholds used for a category that has no entry of its own."""
+
+
+@dataclass(frozen=True)
+class RuleThresholds:
+    """Every per-product threshold of the alert rules (ratios are fractions: 0.15 = +15 %)."""
+
+    low_supply_warning_days: float = 3.0
+    low_supply_critical_days: float = 1.5
+    overstock_factor: float = 4.0
+    stockout_critical_share: float = 0.2
+    price_spike_warning: float = 0.15
+    price_spike_critical: float = 0.30
+    price_day_over_day_warning: float = 0.10
+    price_baseline_min_days: int = 3
+    price_outlier_z: float = 3.5
+    price_outlier_min_outlets: int = 5
+    sales_surge_warning: float = 2.0
+    sales_surge_critical: float = 3.0
+
+    @property
+    def overstock_days(self) -> float:
+        """Days of supply above which a scope counts as overstocked."""
+        return self.overstock_factor * self.low_supply_warning_days
+
+
+THRESHOLD_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RuleThresholds))
+INTEGER_FIELDS: frozenset[str] = frozenset({"price_baseline_min_days", "price_outlier_min_outlets"})
+
+
+class InvalidThresholds(ValueError):
+    """Thresholds that contradict each other or are out of range; ``problems`` lists why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def default_thresholds() -> dict[str, RuleThresholds]:
+    """DESIGN.md's defaults per category; :data:`ANY_CATEGORY` covers any other category."""
+    perishable = RuleThresholds(low_supply_warning_days=2.0, low_supply_critical_days=1.0)
+    protein = RuleThresholds(low_supply_warning_days=3.0, low_supply_critical_days=1.5)
+    staple = RuleThresholds(low_supply_warning_days=7.0, low_supply_critical_days=3.0)
+    return {
+        "vegetables": perishable,
+        "fruit": perishable,
+        "dairy": perishable,
+        "meat": protein,
+        "eggs": protein,
+        "grain": staple,
+        "edible_oil": staple,
+        ANY_CATEGORY: protein,
+    }
+
+
+def validate_thresholds(thresholds: RuleThresholds) -> list[str]:
+    """Every problem with one set of thresholds (empty when it is usable)."""
+    problems: list[str] = []
+    for name in THRESHOLD_FIELDS:
+        value = getattr(thresholds, name)
+        if isinstance(value, bool) or not isinstance(value, Real):
+            problems.append(f"{name} must be a number, not {value!r}")
+        elif not math.isfinite(value):
+            problems.append(f"{name} must be finite")
+        elif value < 0:
+            problems.append(f"{name} must not be negative ({value})")
+        elif name in INTEGER_FIELDS and not float(value).is_integer():
+            problems.append(f"{name} must be a whole number ({value})")
+    if problems:
+        return problems
+    t = thresholds
+    if t.low_supply_warning_days <= 0 or t.low_supply_critical_days <= 0:
+        problems.append("low_supply levels must be positive numbers of days")
+    if t.low_supply_critical_days >= t.low_supply_warning_days:
+        problems.append(
+            f"low_supply critical (< {t.low_supply_critical_days} days) must be stricter than "
+            f"warning (< {t.low_supply_warning_days} days)"
+        )
+    if t.overstock_factor <= 1:
+        problems.append(f"overstock_factor must exceed 1 ({t.overstock_factor})")
+    if not 0 < t.stockout_critical_share <= 1:
+        problems.append(f"stockout_critical_share must be in (0, 1] ({t.stockout_critical_share})")
+    if t.price_spike_warning <= 0:
+        problems.append(f"price_spike_warning must be positive ({t.price_spike_warning})")
+    if t.price_spike_critical <= t.price_spike_warning:
+        problems.append(
+            f"price_spike critical (+{t.price_spike_critical:.0%}) must be stricter than "
+            f"warning (+{t.price_spike_warning:.0%})"
+        )
+    if t.price_day_over_day_warning <= 0:
+        problems.append(
+            f"price_day_over_day_warning must be positive ({t.price_day_over_day_warning})"
+        )
+    if t.price_baseline_min_days < 1:
+        problems.append("price_baseline_min_days must be at least 1")
+    if t.price_outlier_z <= 0:
+        problems.append(f"price_outlier_z must be positive ({t.price_outlier_z})")
+    if t.price_outlier_min_outlets < 3:
+        problems.append(
+            f"price_outlier_min_outlets must be at least 3 ({t.price_outlier_min_outlets})"
+        )
+    if t.sales_surge_warning <= 1:
+        problems.append(f"sales_surge_warning must exceed 1× ({t.sales_surge_warning})")
+    if t.sales_surge_critical <= t.sales_surge_warning:
+        problems.append(
+            f"sales_surge critical ({t.sales_surge_critical}×) must be stricter than "
+            f"warning ({t.sales_surge_warning}×)"
+        )
+    return problems
+
+
+def _override(
+    base: RuleThresholds, changes: Mapping[str, object], *, where: str
+) -> tuple[RuleThresholds, list[str]]:
+    """``base`` with ``changes`` applied, and the problems found (prefixed with ``where``)."""
+    unknown = sorted(set(changes) - set(THRESHOLD_FIELDS))
+    if unknown:
+        return base, [f"{where}: unknown threshold(s) {', '.join(unknown)}"]
+    cleaned: dict[str, object] = {}
+    for name, value in changes.items():
+        if name in INTEGER_FIELDS and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        cleaned[name] = value
+    result = replace(base, **cleaned)  # type: ignore[arg-type]
+    return result, [f"{where}: {problem}" for problem in validate_thresholds(result)]
+
+
+def category_thresholds(
+    *, category_overrides: Mapping[str, Mapping[str, object]] | None = None
+) -> dict[str, RuleThresholds]:
+    """Defaults with the category overrides applied; raises :class:`InvalidThresholds`.
+
+    An override for a category without defaults starts from the :data:`ANY_CATEGORY`
+    entry, so a new category ("condiments") can be given thresholds without code.
+    """
+    table, problems = _category_table(category_overrides)
+    if problems:
+        raise InvalidThresholds(problems)
+    return table
+
+
+def _category_table(
+    category_overrides: Mapping[str, Mapping[str, object]] | None,
+) -> tuple[dict[str, RuleThresholds], list[str]]:
+    """Defaults with the valid category overrides applied, and every problem found.
+
+    A bad override is left out of the table (so product overrides can still be checked
+    against a sane base) and reported in the problems.
+    """
+    table = default_thresholds()
+    problems: list[str] = []
+    for category, changes in (category_overrides or {}).items():
+        base = table.get(category, table[ANY_CATEGORY])
+        merged, found = _override(base, changes, where=f"category {category}")
+        problems.extend(found)
+        if not found:
+            table[category] = merged
+    return table, problems
+
+
+def _frame(table: Mapping[str, RuleThresholds]) -> pd.DataFrame:
+    """Thresholds as a frame indexed by ``category``, one column per field."""
+    frame = pd.DataFrame.from_records(
+        [asdict(thresholds) for thresholds in table.values()],
+        index=pd.Index(list(table), name="category"),
+        columns=list(THRESHOLD_FIELDS),
+    )
+    return frame.astype(dict.fromkeys(INTEGER_FIELDS, "int64"))
+
+
+def resolve_category_thresholds(
+    *,
+    categories: Iterable[str],
+    category_overrides: Mapping[str, Mapping[str, object]] | None = None,
+) -> pd.DataFrame:
+    """Thresholds per category (index ``category``), for category-level supply numbers."""
+    table = category_thresholds(category_overrides=category_overrides)
+    wanted = list(dict.fromkeys(categories))
+    frame = _frame({category: table.get(category, table[ANY_CATEGORY]) for category in wanted})
+    frame.index.name = "category"
+    return frame
+
+
+def resolve_thresholds(
+    *,
+    products: pd.DataFrame,
+    category_overrides: Mapping[str, Mapping[str, object]] | None = None,
+    product_overrides: Mapping[int, Mapping[str, object]] | None = None,
+) -> pd.DataFrame:
+    """Thresholds per product (index ``product_id``; columns ``category`` + every field).
+
+    ``products`` needs ``product_id`` and ``category``. Raises :class:`InvalidThresholds`
+    listing every bad override, including overrides of unknown products, so one bad
+    entry cannot hide another.
+    """
+    if "product_id" not in products.columns or "category" not in products.columns:
+        raise ValueError("products needs columns product_id and category")
+    if products["product_id"].duplicated().any():
+        raise ValueError("products lists a product_id more than once")
+    table, problems = _category_table(category_overrides)
+    known = products["category"].where(products["category"].isin(list(table)), ANY_CATEGORY)
+    by_category = _frame(table)
+    resolved = by_category.reindex(known.to_numpy())
+    resolved.index = pd.Index(products["product_id"].to_numpy(), name="product_id")
+    resolved.insert(0, "category", products["category"].to_numpy())
+
+    for product_id, changes in (product_overrides or {}).items():
+        if product_id not in resolved.index:
+            problems.append(f"product {product_id}: not in the product list")
+            continue
+        current = resolved.loc[product_id, list(THRESHOLD_FIELDS)].to_dict()
+        row: dict[str, Any] = {
+            str(name): int(value) if name in INTEGER_FIELDS else float(value)
+            for name, value in current.items()
+        }
+        base = RuleThresholds(**row)
+        merged, found = _override(base, changes, where=f"product {product_id}")
+        problems.extend(found)
+        if not found:
+            resolved.loc[product_id, list(THRESHOLD_FIELDS)] = [
+                getattr(merged, name) for name in THRESHOLD_FIELDS
+            ]
+    if problems:
+        raise InvalidThresholds(problems)
+    return resolved
+
+
+def fallback_thresholds() -> RuleThresholds:
+    """The thresholds used for a product missing from the resolved table."""
+    return default_thresholds()[ANY_CATEGORY]

@@ -1,0 +1,352 @@
+"""A monitor run turns stored reports into snapshots and alerts, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertStatus,
+    MonitorRun,
+    Region,
+    RegionLevel,
+    ReportingRate,
+    RuleSetting,
+    RunStatus,
+    Store,
+    SupplySnapshot,
+)
+from models.base import utc_now
+from monitors import runs
+from monitors.locks import run_guard
+from monitors.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
+from service.database import create_database_engine, create_session_factory
+from service.ingest import store_report_lines
+from service.migrate import upgrade_to_head
+from tests.factories import business_today, make_product, make_region, make_store
+
+D = business_today() - timedelta(days=1)
+
+
+def report(
+    session: Session,
+    store: Store,
+    product_id: int,
+    day: date,
+    stock: float,
+    sales: float,
+    price: float = 10.0,
+) -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                "store_id": store.id,
+                "report_date": day,
+                "product_id": product_id,
+                "stock": stock,
+                "sales": sales,
+                "price": price,
+                "received": None,
+            }
+        ]
+    )
+    store_report_lines(session, frame, submitted_by="test")
+
+
+def history(
+    session: Session,
+    store: Store,
+    product_id: int,
+    days: list[tuple[float, float]],
+    last: date = D,
+    price: float = 10.0,
+) -> None:
+    """Reports for consecutive days ending on ``last``: (stock, sales) pairs, oldest first."""
+    for offset, (stock, sales) in enumerate(reversed(days)):
+        report(session, store, product_id, last - timedelta(days=offset), stock, sales, price)
+
+
+@pytest.fixture
+def city(session: Session) -> dict[str, Any]:
+    top = make_region(session, code="CITY", level=RegionLevel.city)
+    east = make_region(session, code="EAST", level=RegionLevel.district, parent=top)
+    west = make_region(session, code="WEST", level=RegionLevel.district, parent=top)
+    town = make_region(session, code="EAST-1", level=RegionLevel.township, parent=east)
+    rice = make_product(session, code="rice", category="grain")
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    return {
+        "city": top,
+        "east": east,
+        "west": west,
+        "a": make_store(session, code="A", region=town),
+        "b": make_store(session, code="B", region=east),
+        "c": make_store(session, code="C", region=west),
+        "rice": rice,
+        "cabbage": cabbage,
+    }
+
+
+def snapshot(
+    session: Session, level: str, scope_id: int, item_id: int, kind: str = "product"
+) -> SupplySnapshot:
+    return session.scalars(
+        select(SupplySnapshot).where(
+            SupplySnapshot.business_date == D,
+            SupplySnapshot.scope_level == level,
+            SupplySnapshot.scope_id == scope_id,
+            SupplySnapshot.item_kind == kind,
+            SupplySnapshot.item_id == item_id,
+        )
+    ).one()
+
+
+def open_alerts(session: Session, rule: AlertRule | None = None) -> list[Alert]:
+    query = select(Alert).where(Alert.status != AlertStatus.resolved)
+    if rule is not None:
+        query = query.where(Alert.rule == rule)
+    return list(session.scalars(query.order_by(Alert.id)))
+
+
+def run(session: Session, day: date = D) -> dict[str, Any]:
+    session.expire_all()
+    counts = compute_day(session, business_date=day, run_id=None, config=MonitorConfig())
+    session.expire_all()
+    return counts
+
+
+def test_days_of_supply_leave_out_stocked_out_days_and_aggregate_as_ratio_of_sums(
+    session: Session, city: dict[str, Any]
+) -> None:
+    rice = city["rice"].id
+    # Store A: sales 10,10,10, then a day out of stock selling only 2, then 10: the
+    # stocked-out day is left out, so expected daily sales are 10, not 8.4.
+    history(session, city["a"], rice, [(50, 10), (40, 10), (30, 10), (0, 2), (40, 10)])
+    # Store B: 90 in stock, 30 a day.
+    history(session, city["b"], rice, [(120, 30), (90, 30), (60, 30), (30, 30), (90, 30)])
+    run(session)
+    a = snapshot(session, "store", city["a"].id, rice)
+    assert a.expected_daily_sales == pytest.approx(10.0)
+    assert a.days_of_supply == pytest.approx(4.0)
+    b = snapshot(session, "store", city["b"].id, rice)
+    assert b.days_of_supply == pytest.approx(3.0)
+    east = snapshot(session, "district", city["east"].id, rice)
+    # Ratio of sums: (40 + 90) / (10 + 30) = 3.25, not the mean of ratios (4 + 3) / 2.
+    assert east.days_of_supply == pytest.approx(130 / 40)
+    assert east.stores_total == 2 and east.stores_reporting == 2
+    assert east.coverage == pytest.approx(1.0)
+    whole = snapshot(session, "city", city["city"].id, rice)
+    assert whole.stores_total == 3 and whole.stores_reporting == 2
+    assert whole.coverage == pytest.approx(2 / 3)
+    grain = snapshot(
+        session, "district", city["east"].id, city["rice"].category_id, kind="category"
+    )
+    assert grain.days_of_supply == pytest.approx(130 / 40)
+
+
+def test_stale_stock_is_carried_forward_and_flagged(session: Session, city: dict[str, Any]) -> None:
+    rice = city["rice"].id
+    history(session, city["a"], rice, [(50, 10), (40, 10), (30, 10)], last=D - timedelta(days=1))
+    run(session)
+    carried = snapshot(session, "store", city["a"].id, rice)
+    assert carried.stale is True
+    assert carried.stock == 30
+
+
+def test_low_supply_fires_escalates_and_resolves_like_alertmanager(
+    session: Session, city: dict[str, Any]
+) -> None:
+    cabbage = city["cabbage"].id
+    history(session, city["a"], cabbage, [(40, 10), (30, 10), (25, 10), (15, 10)])  # 1.5 days
+    run(session)
+    [alert] = [a for a in open_alerts(session, AlertRule.low_supply) if a.scope_level == "store"]
+    assert alert.severity.value == "warning" and alert.status is AlertStatus.firing
+    first_id, fingerprint = alert.id, alert.fingerprint
+
+    report(session, city["a"], cabbage, D + timedelta(days=1), 5, 10)  # 0.5 days: critical
+    run(session, D + timedelta(days=1))
+    [alert] = [a for a in open_alerts(session, AlertRule.low_supply) if a.scope_level == "store"]
+    assert (alert.id, alert.severity.value) == (first_id, "critical")
+    assert alert.consecutive_runs == 2
+    kinds = list(session.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == first_id)))
+    assert kinds == ["opened", "escalated"]
+
+    report(session, city["a"], cabbage, D + timedelta(days=2), 100, 10)  # restocked
+    run(session, D + timedelta(days=2))
+    assert session.get(Alert, first_id).status is AlertStatus.resolved  # type: ignore[union-attr]
+
+    report(session, city["a"], cabbage, D + timedelta(days=3), 5, 10)  # breaches again
+    run(session, D + timedelta(days=3))
+    again = [a for a in open_alerts(session, AlertRule.low_supply) if a.fingerprint == fingerprint]
+    assert len(again) == 1 and again[0].id != first_id
+
+
+def test_running_the_same_day_twice_gives_the_same_snapshots_and_alerts(
+    session: Session, city: dict[str, Any]
+) -> None:
+    history(session, city["a"], city["cabbage"].id, [(40, 10), (30, 10), (25, 10), (15, 10)])
+    history(session, city["b"], city["rice"].id, [(100, 10), (90, 10), (80, 10), (70, 10)])
+    first = run(session)
+
+    def state() -> tuple[Any, ...]:
+        snaps = session.execute(
+            select(
+                SupplySnapshot.scope_level,
+                SupplySnapshot.scope_id,
+                SupplySnapshot.item_id,
+                SupplySnapshot.days_of_supply,
+                SupplySnapshot.status,
+            ).order_by(SupplySnapshot.scope_level, SupplySnapshot.scope_id, SupplySnapshot.item_id)
+        ).all()
+        alerts = session.execute(
+            select(
+                Alert.id, Alert.fingerprint, Alert.status, Alert.severity, Alert.consecutive_runs
+            ).order_by(Alert.id)
+        ).all()
+        return tuple(snaps), tuple(alerts)
+
+    before = state()
+    second = run(session)
+    assert state() == before
+    assert second["alerts_opened"] == 0 and second["alerts_continuing"] == first["alerts_opened"]
+    rates = session.scalar(select(func.count()).select_from(ReportingRate))
+    assert rates == 2  # one row per district, replaced rather than added
+
+
+def test_a_rule_can_wait_for_consecutive_days_before_firing(
+    session: Session, city: dict[str, Any]
+) -> None:
+    session.add(RuleSetting(rule=AlertRule.low_supply, enabled=True, for_runs=2))
+    session.flush()
+    cabbage = city["cabbage"].id
+    history(session, city["a"], cabbage, [(40, 10), (30, 10), (25, 10), (15, 10)])
+    run(session)
+    [alert] = [a for a in open_alerts(session, AlertRule.low_supply) if a.scope_level == "store"]
+    assert alert.status is AlertStatus.pending and alert.fired_at is None
+    run(session)  # the same day again does not count twice
+    assert session.get(Alert, alert.id).status is AlertStatus.pending  # type: ignore[union-attr]
+    report(session, city["a"], cabbage, D + timedelta(days=1), 12, 10)
+    run(session, D + timedelta(days=1))
+    assert session.get(Alert, alert.id).status is AlertStatus.firing  # type: ignore[union-attr]
+
+
+def test_a_day_with_no_reports_raises_missing_report_alerts_without_crashing(
+    session: Session, city: dict[str, Any]
+) -> None:
+    counts = run(session, business_today() - timedelta(days=3))
+    assert counts["snapshots"] == 0
+    missing = open_alerts(session, AlertRule.missing_report)
+    assert {a.store_id for a in missing} == {city["a"].id, city["b"].id, city["c"].id}
+
+
+def test_zero_sales_and_a_single_day_of_history_give_no_demand_not_a_crash(
+    session: Session, city: dict[str, Any]
+) -> None:
+    history(session, city["a"], city["rice"].id, [(50, 0), (50, 0), (50, 0)])
+    report(session, city["b"], city["rice"].id, D, 80, 8)
+    run(session)
+    idle = snapshot(session, "store", city["a"].id, city["rice"].id)
+    assert idle.status.value == "no_demand" and idle.days_of_supply is None
+    newcomer = snapshot(session, "store", city["b"].id, city["rice"].id)
+    assert newcomer.trusted is False
+
+
+def test_an_older_day_refreshes_snapshots_but_leaves_alerts_alone(
+    session: Session, city: dict[str, Any]
+) -> None:
+    history(session, city["a"], city["cabbage"].id, [(40, 10), (30, 10), (25, 10), (15, 10)])
+    session.add(
+        MonitorRun(
+            business_date=D,
+            trigger="test",
+            status=RunStatus.succeeded,
+            started_at=utc_now(),
+            counts={},
+        )
+    )
+    session.flush()
+    counts = run(session, D - timedelta(days=2))
+    assert "skipped" in counts["lifecycle"]
+    assert open_alerts(session) == []
+
+
+@pytest.fixture
+def live_database(
+    backend: str, empty_database_url: Callable[[str], str]
+) -> Iterator[tuple[Engine, sessionmaker[Session]]]:
+    """A database of its own, for runs that commit and lock for real."""
+    url = empty_database_url(backend)
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    yield engine, create_session_factory(engine)
+    engine.dispose()
+
+
+def seed(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        top = Region(code="CITY", name="City", level=RegionLevel.city)
+        session.add(top)
+        session.flush()
+        district = Region(code="D1", name="D1", level=RegionLevel.district, parent_id=top.id)
+        session.add(district)
+        session.flush()
+        store = make_store(session, code="S1", region=district)
+        product = make_product(session, code="cabbage", category="vegetables")
+        history(session, store, product.id, [(40, 10), (30, 10), (25, 10), (15, 10)])
+        session.commit()
+
+
+def test_a_run_is_recorded_with_its_counts(live_database: tuple[Engine, Any]) -> None:
+    engine, factory = live_database
+    seed(factory)
+    record = run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
+    assert record.status is RunStatus.succeeded
+    assert record.finished_at is not None and record.duration_seconds is not None
+    assert record.counts["alerts_opened"] >= 1
+
+
+def test_a_crashing_run_keeps_the_previous_results_and_is_recorded_failed(
+    live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, factory = live_database
+    seed(factory)
+    run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
+    with factory() as session:
+        before = session.scalar(select(func.count()).select_from(SupplySnapshot))
+        alerts_before = session.scalar(select(func.count()).select_from(Alert))
+
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(runs, "apply_alert_lifecycle", explode)
+    with pytest.raises(MonitorRunFailed, match="disk on fire"):
+        run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(SupplySnapshot)) == before
+        assert session.scalar(select(func.count()).select_from(Alert)) == alerts_before
+        last = session.scalars(select(MonitorRun).order_by(MonitorRun.id.desc())).first()
+        assert last is not None and last.status is RunStatus.failed
+        assert "disk on fire" in (last.error or "")
+
+
+def test_two_runs_at_once_never_both_write(live_database: tuple[Engine, Any]) -> None:
+    engine, factory = live_database
+    seed(factory)
+    with run_guard(factory, runs.RUN_LOCK) as held:
+        assert held
+        record = run_monitor(
+            factory=factory, business_date=D, config=MonitorConfig(), trigger="test"
+        )
+    assert record.status is RunStatus.skipped
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(SupplySnapshot)) == 0
+    after = run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
+    assert after.status is RunStatus.succeeded
