@@ -57,7 +57,12 @@ class Notification(Base):
 
     __table_args__ = (
         Index("ix_notifications_state_next_attempt_at", "state", "next_attempt_at"),
-        Index("ix_notifications_webhook_id_state_next_attempt_at", "webhook_id", "state", "next_attempt_at"),
+        Index(
+            "ix_notifications_webhook_id_state_next_attempt_at",
+            "webhook_id",
+            "state",
+            "next_attempt_at",
+        ),
         Index("ix_notifications_alert_id", "alert_id"),
     )
 

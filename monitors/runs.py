@@ -179,6 +179,8 @@ def compute_day(
                 store_rows=store_rows, stores=stores, products=products, level=level, by=by
             )
             table = thresholds if by == "product" else category_thresholds
+            # Stores filed outside any district (or city) count for no such scope.
+            frame = frame[frame["scope_id"].notna()].reset_index(drop=True)
             frame["status"] = supply_status(supply=frame, thresholds=table).to_numpy()
             aggregates.append(frame)
     aggregate_rows = pd.concat(aggregates, ignore_index=True)

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monitors.metrics import MonitorCollector
 from service.api import api_router
 from service.api.health import health_router
 from service.auth import ensure_admin_key
@@ -69,6 +70,7 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(MonitorCollector(session_factory))
 
     app.add_middleware(
         BodySizeLimitMiddleware,

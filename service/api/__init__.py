@@ -3,6 +3,8 @@
 from fastapi import APIRouter, Depends
 
 from service.api import (
+    alert_rules,
+    alerts,
     auth,
     enterprises,
     keys,
@@ -10,12 +12,29 @@ from service.api import (
     products,
     regions,
     reports,
+    silences,
     stores,
+    supply,
     users,
     webhooks,
 )
 from service.api.common import reject_nul_characters
 
 api_router = APIRouter(dependencies=[Depends(reject_nul_characters)])
-for module in (auth, regions, enterprises, stores, products, reports, monitoring, webhooks, keys, users):
+for module in (
+    auth,
+    regions,
+    enterprises,
+    stores,
+    products,
+    reports,
+    supply,
+    monitoring,
+    alerts,
+    silences,
+    alert_rules,
+    webhooks,
+    keys,
+    users,
+):
     api_router.include_router(module.router)

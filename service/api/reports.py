@@ -182,7 +182,8 @@ def list_reports(
 ) -> list[ReportOut]:
     target = _store_for(session, principal, store)
     last_day = to or business_day_today(settings)
-    first_day = from_ or last_day - timedelta(days=6)
+    week_before = last_day - timedelta(days=6) if last_day.toordinal() > 6 else date.min
+    first_day = from_ or week_before
     if first_day > last_day:
         raise InvalidInput(
             "from is after to", errors=[{"loc": ["query", "from"], "msg": "is after to"}]

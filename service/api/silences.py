@@ -1,0 +1,148 @@
+"""Silences: mute the notifications of alerts that match every given label for a while
+(a known shortage being handled, a district under maintenance), after Alertmanager.
+
+A silence is never deleted: ``DELETE`` expires it early and records who did, so the
+record of who muted what, when and why stays complete.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from models import AlertRule, Role, Severity, Silence
+from models.base import utc_now
+from monitors.alerts import (
+    MAX_NOTE_CHARS,
+    SilenceState,
+    create_silence,
+    expire_silence,
+    get_silence,
+    open_alerts_matching,
+    silence_state,
+    silences_in_state,
+)
+from service.api.alerts import Code, UtcDateTime
+from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
+from service.api.deps import PrincipalDep, SessionDep
+from service.auth import require_role
+from service.catalog import page
+
+router = APIRouter(prefix="/silences", tags=["alerts"], responses=PROBLEM_RESPONSES)
+
+MAX_LISTED_ALERTS = 1000
+
+
+class Matchers(StrictModel):
+    """Labels an alert must all carry to be muted; give at least one."""
+
+    rule: AlertRule | None = None
+    region: Code | None = Field(default=None, description="District or city code")
+    product: Code | None = Field(default=None, description="Product code")
+    category: Code | None = Field(default=None, description="Category code")
+    severity: Severity | None = None
+
+
+class SilenceIn(StrictModel):
+    matchers: Matchers
+    starts_at: UtcDateTime | None = Field(default=None, description="Default: now")
+    ends_at: UtcDateTime = Field(description="After starts_at, in the future, within 90 days")
+    comment: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="Why")
+
+
+class SilenceRead(ReadModel):
+    id: int
+    matchers: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    comment: str
+    state: SilenceState
+    created_by: str
+    created_at: datetime
+    expired_by: str | None
+
+
+class SilenceDetail(SilenceRead):
+    matched_alerts: int = Field(description="Open alerts its matchers match now")
+    matched_alert_ids: list[int] = Field(
+        description=f"Their ids, newest first (at most {MAX_LISTED_ALERTS})"
+    )
+
+
+def _read(silence: Silence, *, now: datetime) -> SilenceRead:
+    return SilenceRead(
+        id=silence.id,
+        matchers={name: str(value) for name, value in silence.matchers.items()},
+        starts_at=silence.starts_at,
+        ends_at=silence.ends_at,
+        comment=silence.comment,
+        state=silence_state(silence, now=now),
+        created_by=silence.created_by,
+        created_at=silence.created_at,
+        expired_by=silence.expired_by,
+    )
+
+
+def _detail(session: Session, silence: Silence, *, now: datetime) -> SilenceDetail:
+    matched = [alert.id for alert in open_alerts_matching(session, matchers=silence.matchers)]
+    return SilenceDetail(
+        **_read(silence, now=now).model_dump(),
+        matched_alerts=len(matched),
+        matched_alert_ids=matched[:MAX_LISTED_ALERTS],
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Silence matching alerts")
+def create(body: SilenceIn, session: SessionDep, principal: PrincipalDep) -> SilenceDetail:
+    require_role(principal, Role.bureau)
+    now = utc_now()
+    silence, _ = create_silence(
+        session,
+        matchers=body.matchers.model_dump(mode="json", exclude_none=True),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        comment=body.comment,
+        actor=principal.label,
+        now=now,
+    )
+    return _detail(session, silence, now=now)
+
+
+@router.get("", summary="List silences, newest first")
+def list_silences(
+    session: SessionDep,
+    principal: PrincipalDep,
+    paging: PageDep,
+    state: Annotated[SilenceState | None, Query(description="pending, active or expired")] = None,
+) -> Page[SilenceRead]:
+    require_role(principal, Role.bureau)
+    now = utc_now()
+    rows, total = page(
+        session, silences_in_state(state, now=now), limit=paging.limit, offset=paging.offset
+    )
+    return Page(
+        items=[_read(row[0], now=now) for row in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/{silence_id}", summary="Read a silence and the open alerts it matches")
+def read_silence(
+    silence_id: DatabaseId, session: SessionDep, principal: PrincipalDep
+) -> SilenceDetail:
+    require_role(principal, Role.bureau)
+    return _detail(session, get_silence(session, silence_id=silence_id), now=utc_now())
+
+
+@router.delete("/{silence_id}", summary="Expire a silence now (it is kept, marked expired)")
+def expire(silence_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> SilenceDetail:
+    require_role(principal, Role.bureau)
+    now = utc_now()
+    silence = expire_silence(session, silence_id=silence_id, actor=principal.label, now=now)
+    return _detail(session, silence, now=now)
