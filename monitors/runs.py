@@ -218,7 +218,7 @@ def compute_day(
         business_day=due_day,
         reporting_settings=config.reporting,
     )
-    candidates = _with_ids(candidates, products)
+    candidates = _with_ids(candidates, products, regions)
 
     snapshots = _snapshot_frame(store_rows, aggregate_rows, products, business_date, run_id)
     session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
@@ -253,17 +253,39 @@ def compute_day(
     return counts
 
 
-def _with_ids(candidates: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
-    """The columns the lifecycle stores: the store behind a store-scope alert and the
-    category's id."""
+def _with_ids(
+    candidates: pd.DataFrame, products: pd.DataFrame, regions: pd.DataFrame
+) -> pd.DataFrame:
+    """The columns the lifecycle stores (the store behind a store-scope alert, the
+    category's id), and district and city summaries that name the region, not its id."""
     category_ids = dict(zip(products["category"], products["category_id"], strict=False))
     store_scope = candidates["scope_level"] == "store"
+    names = {
+        int(region_id): f"{name} ({code})"
+        for region_id, name, code in regions[["region_id", "name", "code"]].itertuples(index=False)
+    }
+    regional = ~store_scope
+    if regional.any():
+        candidates = candidates.copy()
+        candidates.loc[regional, "summary"] = [
+            _rename_scope(summary, level, int(scope_id), names)
+            for summary, level, scope_id in candidates.loc[
+                regional, ["summary", "scope_level", "scope_id"]
+            ].itertuples(index=False)
+        ]
     return candidates.assign(
         store_id=candidates["scope_id"].astype("Int64").where(store_scope),
         category_id=candidates["category"].map(category_ids).astype("Int64"),
         product_id=candidates["product_id"].astype("Int64"),
         district_id=candidates["district_id"].astype("Int64"),
     )
+
+
+def _rename_scope(summary: str, level: str, scope_id: int, names: dict[int, str]) -> str:
+    prefix = f"{level} {scope_id} "
+    if scope_id in names and summary.startswith(prefix):
+        return f"{level.capitalize()} {names[scope_id]} " + summary[len(prefix) :]
+    return str(summary)
 
 
 def _is_latest_day(session: Session, business_date: date, run_id: int | None) -> bool:
