@@ -78,6 +78,20 @@ class MonitorConfig:
         )
 
 
+class PhaseTimer:
+    """Wall-clock seconds of each phase of a run, kept in its counts so an operator can
+    see where a slow run spends its time."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._mark, 3)
+        self._mark = now
+
+
 class MonitorRunFailed(RuntimeError):
     """The run raised; it is recorded as failed and its transaction rolled back."""
 
@@ -147,6 +161,7 @@ def compute_day(
 ) -> dict[str, Any]:
     """Everything a run computes and writes for one business day; flushes only."""
     now = utc_now()
+    phases = PhaseTimer()
     regions = data.load_regions(session)
     stores = data.load_stores(session, regions)
     products = data.load_products(session)
@@ -155,6 +170,7 @@ def compute_day(
         first_day=data.window_start(business_date, config.supply.horizon_days),
         last_day=business_date,
     )
+    phases.lap("load")
     category_overrides, product_overrides = data.load_threshold_overrides(session)
     thresholds = resolve_thresholds(
         products=products[["product_id", "category"]],
@@ -184,6 +200,7 @@ def compute_day(
             frame["status"] = supply_status(supply=frame, thresholds=table).to_numpy()
             aggregates.append(frame)
     aggregate_rows = pd.concat(aggregates, ignore_index=True)
+    phases.lap("supply")
 
     submissions = data.load_submissions(
         session,
@@ -220,6 +237,7 @@ def compute_day(
     )
     candidates = _with_ids(candidates, products, regions)
 
+    phases.lap("rules")
     snapshots = _snapshot_frame(store_rows, aggregate_rows, products, business_date, run_id)
     session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
     insert_frame(session.connection(), SupplySnapshot.__tablename__, snapshots)
@@ -235,6 +253,7 @@ def compute_day(
         "snapshots": int(len(snapshots)),
         "candidates": int(len(candidates)),
     }
+    phases.lap("snapshots")
     if _is_latest_day(session, business_date, run_id):
         lifecycle = apply_alert_lifecycle(
             session,
@@ -250,6 +269,8 @@ def compute_day(
     else:
         counts["lifecycle"] = "skipped: a later business day has already been monitored"
     session.flush()
+    phases.lap("alerts")
+    counts["phase_seconds"] = phases.laps
     return counts
 
 

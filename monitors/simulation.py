@@ -1,0 +1,545 @@
+"""Does the monitor warn in time? A lockdown scenario with a known ground truth,
+replayed day by day through the real ingest and monitor, and scored.
+
+The demo generator simulates every store × product line exactly, so it knows the true
+end-of-day stock of every line on every day. :func:`build_scenario` reruns the demo
+city's simulation (same seed and random stages: up to the end of the demo's month, the
+reports are the very ones ``generate_city`` gives) and keeps the true arrays, playing
+the lockdown a week further and then a few *follow-up* days past the last replayed day,
+so that an alert raised near the end can still be judged. :func:`replay` posts each
+day through ``store_report_lines`` (the upsert the API uses), runs ``run_monitor`` for
+it and records which store-level ``low_supply`` alerts are firing; :func:`score`
+compares them with the true stock-outs.
+
+Definitions (a day is an index into the scenario, 0 = its first reported day):
+
+- *stock-out event*: a line's true end-of-day stock is 0 on day S and was positive on
+  each of the :data:`LEAD_DAYS` days before (on every earlier day, near the start of the
+  series; day 0 never holds an event). A line that stays at 0, or flickers back above
+  0 for a day on a crumb of a delivery, is one event: one event per line per shortage.
+- *alert episode*: one store-scope ``low_supply`` alert (warning or critical, one
+  alert id) from the first to the last day a run found it firing. The lifecycle opens a
+  new alert, hence a new episode, when the condition breaches again after resolving.
+- *lead time* of a stock-out on day S: S − the first day of the episode that was still
+  firing on S − 1, and 0 (missed) when none was. ``low_supply`` leaves a stocked-out
+  line to the ``stockout`` rule, so a good warning is firing right up to S − 1; one
+  that resolved earlier told the bureau "all clear" and earns no lead.
+- *recall at 48 h*: share of counted stock-outs with a lead of at least
+  :data:`LEAD_DAYS` (2) days. *Median lead*: over counted stock-outs, missed as 0.
+- *evaluation window*: from the lockdown's first day (``evaluate_from``) to the last
+  replayed day. *Counted stock-outs* are those of the window that a monitor could have
+  warned of ``LEAD_DAYS`` ahead; left out, and reported, are: ``too_early`` (S − 2
+  before the window or before the monitor's first run: the stock-outs of the panic's
+  first two days, announced less than 48 h before, which no data could foresee),
+  ``untrusted`` (fewer than ``min_observations`` in-stock days in the ``lookback_days``
+  up to S − 2: the monitor does not trust its average yet) and ``follow_up`` (after the
+  replayed days: they only judge alerts). Episodes count when they start in the window;
+  earlier ones are *quiet-time* alarms, reported apart.
+- *false alarm*: an episode starting on day A and last firing on day L whose line does
+  not stock out on any day S with A < S ≤ max(L + 1, A + W). W is the line's
+  ``low_supply`` warning level rounded up (2 days for vegetables, fruit and dairy, 3
+  for meat and eggs, 7 for grain and oil): the alert says "fewer than W days left", so
+  W days is the horizon it claims; ``false_alarm_days`` replaces W by a fixed N. An
+  episode whose horizon runs past the simulated days without a stock-out is
+  *censored*: left out of the rate and reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from models import Alert, AlertRule, AlertStatus, RunStatus
+from monitors.runs import MonitorConfig, run_monitor
+from monitors.supply import SupplySettings
+from monitors.thresholds import ANY_CATEGORY, default_thresholds
+from service.database import SessionFactory, session_scope
+from service.demo import reference as ref
+from service.demo.generate import REPORT_COLUMNS, STAGE_LINES, STAGE_SIMULATION
+from service.demo.load import canonical_rows, load_master_data
+from service.demo.master import MasterFrames, city_master, stage_rng
+from service.demo.simulate import Lockdown, Simulated, plan_lines, simulate
+from service.ingest.upsert import store_report_lines
+
+LEAD_DAYS = 2
+"""A warning counts when it fired at least this many days (48 h) before the stock-out."""
+DEFAULT_END_DATE = date(2026, 10, 31)
+"""Last replayed day by default: fixed, so the weekly pattern (and every figure) is the
+same on every run, and in the past, so every report cut-off has passed."""
+SUBMITTER = "scenario"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The demo city's lockdown with its truth: master data, and per line (one store ×
+    product) its codes, category and whether its district loses supply, and the
+    simulated arrays of shape (days + follow_up_days, lines)."""
+
+    master: MasterFrames
+    seed: int
+    first_date: date
+    days: int
+    follow_up_days: int
+    lockdown_start: int
+    disruption_start: int
+    store_code: np.ndarray
+    product_code: np.ndarray
+    category: np.ndarray
+    disrupted: np.ndarray
+    truth: Simulated
+
+    @property
+    def lines(self) -> int:
+        """Number of store × product lines."""
+        return len(self.store_code)
+
+    @property
+    def simulated_days(self) -> int:
+        """Replayed plus follow-up days: how far the ground truth reaches."""
+        return self.days + self.follow_up_days
+
+    def date_of(self, day: int) -> date:
+        """The business date of day index ``day``."""
+        return self.first_date + timedelta(days=day)
+
+    def reports(self, day: int) -> pd.DataFrame:
+        """What every store posts for day ``day`` (code-based ``REPORT_COLUMNS``): the
+        true values, since the demo stores report exactly."""
+        if not 0 <= day < self.simulated_days:
+            raise ValueError(f"day {day} is outside the scenario")
+        return pd.DataFrame(
+            {
+                "store_code": self.store_code,
+                "report_date": [self.date_of(day)] * self.lines,
+                "product_code": self.product_code,
+                "stock": self.truth.stock[day],
+                "sales": self.truth.sales[day],
+                "price": self.truth.price[day],
+                "received": self.truth.received[day],
+            },
+            columns=REPORT_COLUMNS,
+        )
+
+
+def build_scenario(
+    *,
+    seed: int = 42,
+    end_date: date = DEFAULT_END_DATE,
+    days: int = 37,
+    lockdown_days: int = 14,
+    follow_up_days: int = 7,
+    store_codes: Sequence[str] | None = None,
+) -> Scenario:
+    """The demo city of ``seed`` with ``days`` replayed days ending on ``end_date``, the
+    last ``lockdown_days`` of them under lockdown, which goes on for ``follow_up_days``
+    more simulated (never replayed) days.
+
+    The default is the demo's month (``make demo``: 30 days, a lockdown in the last 7)
+    played one week further, so that the supply disruption, which empties shelves from
+    its third day on, unfolds inside the replay. Draws exactly as ``generate_city``
+    does: with the same seed and ``days - lockdown_days``, the first days equal its
+    reports (before it drops a few last-day reports). ``store_codes`` keeps only those
+    stores (all regions and enterprises stay) for small, fast replays in tests.
+    """
+    if days < 1 or follow_up_days < 0 or not 0 <= lockdown_days <= days:
+        raise ValueError("need days ≥ 1, follow_up_days ≥ 0 and 0 ≤ lockdown_days ≤ days")
+    master = city_master(seed)
+    stores, products = master.stores, master.products
+    store_position = pd.Series(np.arange(len(stores)), index=stores["code"])
+    product_position = pd.Series(np.arange(len(products)), index=products["code"])
+    line_store = store_position.loc[master.assortment["store_code"]].to_numpy()
+    line_product = product_position.loc[master.assortment["product_code"]].to_numpy()
+
+    # The same stages and draws as generate_city (service/demo/generate.py).
+    rng = stage_rng(seed, STAGE_LINES)
+    market = (stores["kind"] == "farmers_market").to_numpy()
+    price_level = rng.lognormal(0.0, 0.05, len(stores)) * np.where(market, 0.95, 1.0)
+    district_cut = stores["district_code"].isin(ref.DISRUPTED_DISTRICTS).to_numpy()
+    plan = plan_lines(
+        products=products,
+        product_index=line_product,
+        store_size=stores["size"].to_numpy()[line_store],
+        store_price_level=price_level[line_store],
+        disrupted=district_cut[line_store],
+        rng=rng,
+    )
+    first_date = end_date - timedelta(days=days - 1)
+    lockdown = Lockdown(start=days - lockdown_days)
+    truth = simulate(
+        plan,
+        first_date=first_date,
+        days=days + follow_up_days,
+        lockdown=lockdown if lockdown_days else None,
+        rng=stage_rng(seed, STAGE_SIMULATION),
+    )
+
+    keep = np.ones(len(line_store), dtype=bool)
+    if store_codes is not None:
+        wanted = stores["code"].isin(list(store_codes)).to_numpy()
+        unknown = set(store_codes) - set(stores["code"])
+        if unknown:
+            raise ValueError(f"unknown store codes: {sorted(unknown)}")
+        keep = wanted[line_store]
+        master = MasterFrames(
+            regions=master.regions,
+            enterprises=master.enterprises,
+            stores=stores[wanted].reset_index(drop=True),
+            products=products,
+            conversions=master.conversions,
+            assortment=master.assortment[keep].reset_index(drop=True),
+        )
+        truth = Simulated(
+            stock=truth.stock[:, keep],
+            sales=truth.sales[:, keep],
+            price=truth.price[:, keep],
+            received=truth.received[:, keep],
+        )
+    return Scenario(
+        master=master,
+        seed=seed,
+        first_date=first_date,
+        days=days,
+        follow_up_days=follow_up_days,
+        lockdown_start=lockdown.start,
+        disruption_start=lockdown.start + lockdown.disruption_day,
+        store_code=stores["code"].to_numpy(dtype=object)[line_store[keep]],
+        product_code=products["code"].to_numpy(dtype=object)[line_product[keep]],
+        category=products["category"].to_numpy(dtype=object)[line_product[keep]],
+        disrupted=np.asarray(plan.disrupted, dtype=bool)[keep],
+        truth=truth,
+    )
+
+
+def stockout_events(stock: np.ndarray, *, recovery_days: int = LEAD_DAYS) -> pd.DataFrame:
+    """Stock-out events of a (days, lines) array of true end-of-day stock (a 1-d array
+    is one line): columns ``line``, ``day``.
+
+    An event is a day S with stock 0 after ``recovery_days`` in-stock days (fewer at the
+    very start of the series; day 0 is never an event). A line that sells out, gets a
+    crumb of a delivery and sells out again the next day has not recovered: that is the
+    same shortage, which no warning could have announced 48 h ahead a second time.
+    """
+    values = np.asarray(stock, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    if recovery_days < 1:
+        raise ValueError("recovery_days must be at least 1")
+    out = values <= 0
+    event = np.zeros_like(out)
+    event[1:] = out[1:]
+    for back in range(1, recovery_days + 1):
+        # Day S needs stock on S - back, when that day is in the series.
+        event[back:] &= ~out[:-back]
+    day, line = np.nonzero(event)
+    events = pd.DataFrame({"line": line.astype(np.int64), "day": day.astype(np.int64)})
+    return events.sort_values(["line", "day"], ignore_index=True)
+
+
+def alert_episodes(firing: pd.DataFrame) -> pd.DataFrame:
+    """One row per alert from the per-day firing records (``alert_id, line, day``):
+    ``alert_id, line, first_day, last_day``."""
+    if firing.empty:
+        return pd.DataFrame(
+            {
+                name: pd.Series(dtype=np.int64)
+                for name in ("alert_id", "line", "first_day", "last_day")
+            }
+        )
+    grouped = firing.groupby("alert_id", sort=True)
+    return pd.DataFrame(
+        {
+            "alert_id": grouped["line"].first().index.to_numpy(np.int64),
+            "line": grouped["line"].first().to_numpy(np.int64),
+            "first_day": grouped["day"].min().to_numpy(np.int64),
+            "last_day": grouped["day"].max().to_numpy(np.int64),
+        }
+    )
+
+
+def lead_times(events: pd.DataFrame, episodes: pd.DataFrame) -> np.ndarray:
+    """Lead in days of each event (``line, day``) from the episode (``line, first_day,
+    last_day``) still firing the day before it; 0 when no episode was (missed)."""
+    if events.empty:
+        return np.zeros(0, dtype=np.int64)
+    pairs = events.reset_index(drop=True).rename_axis("event").reset_index()
+    pairs = pairs.merge(episodes[["line", "first_day", "last_day"]], on="line", how="left")
+    open_before = (pairs["first_day"] < pairs["day"]) & (pairs["last_day"] >= pairs["day"] - 1)
+    lead = (pairs["day"] - pairs["first_day"]).where(open_before, 0).fillna(0)
+    best = lead.groupby(pairs["event"]).max()
+    return best.reindex(range(len(events)), fill_value=0).to_numpy(np.int64)
+
+
+def judge_episodes(
+    episodes: pd.DataFrame, events: pd.DataFrame, *, horizon: np.ndarray, known_until: int
+) -> pd.Series:
+    """Verdict of each episode: ``true`` when its line stocks out on a day S with
+    first_day < S ≤ max(last_day + 1, first_day + horizon), ``false`` when not and the
+    truth reaches that far (``known_until`` is the last simulated day), else
+    ``censored``. ``horizon`` holds one number of days per episode."""
+    if episodes.empty:
+        return pd.Series([], dtype=object, name="verdict")
+    frame = episodes.reset_index(drop=True).assign(
+        end=np.maximum(
+            episodes["last_day"].to_numpy() + 1, episodes["first_day"].to_numpy() + horizon
+        )
+    )
+    pairs = frame.rename_axis("episode").reset_index().merge(events, on="line", how="inner")
+    hit = (pairs["day"] > pairs["first_day"]) & (pairs["day"] <= pairs["end"])
+    followed = np.zeros(len(frame), dtype=bool)
+    followed[pairs.loc[hit, "episode"].to_numpy(np.int64)] = True
+    known = frame["end"].to_numpy() <= known_until
+    verdict = np.where(followed, "true", np.where(known, "false", "censored"))
+    return pd.Series(verdict, dtype=object, name="verdict")
+
+
+def warning_horizon(categories: np.ndarray) -> np.ndarray:
+    """Days each category's ``low_supply`` warning claims (its level, rounded up)."""
+    table = default_thresholds()
+    fallback = table[ANY_CATEGORY].low_supply_warning_days
+    levels = {name: t.low_supply_warning_days for name, t in table.items()}
+    return np.array([math.ceil(levels.get(str(c), fallback)) for c in categories], dtype=np.int64)
+
+
+def exclusion_reasons(
+    events: pd.DataFrame,
+    stock: np.ndarray,
+    *,
+    replayed_days: int,
+    first_warning_day: int,
+    settings: SupplySettings,
+) -> np.ndarray:
+    """Why each event (``line, day``) is left out of recall, "" when it is counted:
+    ``follow_up`` (after the replayed days), ``too_early`` (S − LEAD_DAYS before
+    ``first_warning_day``, the first day a warning could count), ``untrusted`` (fewer
+    than ``min_observations`` in-stock days in the lookback up to S − LEAD_DAYS)."""
+    day = events["day"].to_numpy(np.int64)
+    line = events["line"].to_numpy(np.int64)
+    values = np.asarray(stock, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    # in_stock[t] = number of in-stock days among days 0 .. t - 1, per line.
+    in_stock = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values > 0, axis=0)])
+    cut = np.clip(day - LEAD_DAYS + 1, 0, values.shape[0])
+    start = np.clip(cut - settings.lookback_days, 0, None)
+    observed = in_stock[cut, line] - in_stock[start, line]
+    reason = np.select(
+        [
+            day >= replayed_days,
+            day - LEAD_DAYS < first_warning_day,
+            observed < settings.min_observations,
+        ],
+        ["follow_up", "too_early", "untrusted"],
+        default="",
+    )
+    return reason.astype(object)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What the monitor did: per day, which line had which ``low_supply`` alert firing
+    (``alert_id, line, day, severity``), and how long ingest and runs took."""
+
+    firing: pd.DataFrame
+    monitor_start: int
+    ingest_seconds: float
+    monitor_seconds: float
+    runs: int
+
+
+def _firing_alerts(factory: SessionFactory) -> list[tuple[int, int, int, str]]:
+    """Store-scope ``low_supply`` alerts firing (or acknowledged) now."""
+    with session_scope(factory) as session:
+        rows = session.execute(
+            select(Alert.id, Alert.store_id, Alert.product_id, Alert.severity).where(
+                Alert.rule == AlertRule.low_supply,
+                Alert.scope_level == "store",
+                Alert.status.in_([AlertStatus.firing, AlertStatus.acknowledged]),
+            )
+        ).all()
+    return [
+        (int(alert_id), int(store_id or 0), int(product_id or 0), str(getattr(v, "value", v)))
+        for alert_id, store_id, product_id, v in rows
+    ]
+
+
+def replay(
+    scenario: Scenario,
+    *,
+    factory: SessionFactory,
+    config: MonitorConfig | None = None,
+    monitor_start: int | None = None,
+) -> Replay:
+    """Load the scenario's master data into the (migrated, empty) database behind
+    ``factory``, then for each replayed day ingest its reports through
+    ``store_report_lines`` and, from day ``monitor_start`` on (default: once the sales
+    window is full), run the monitor for it and record the firing ``low_supply``
+    alerts (after each run, so an episode is what a bureau saw day by day)."""
+    config = config or MonitorConfig()
+    start = config.supply.window_days if monitor_start is None else monitor_start
+    with session_scope(factory) as session:
+        ids = load_master_data(session, scenario.master)
+    line_of = {
+        (ids["stores"][str(s)], ids["products"][str(p)]): i
+        for i, (s, p) in enumerate(zip(scenario.store_code, scenario.product_code, strict=True))
+    }
+    records: list[tuple[int, int, int, str]] = []
+    ingest_seconds = monitor_seconds = 0.0
+    runs = 0
+    for day in range(scenario.days):
+        began = time.perf_counter()
+        rows = canonical_rows(scenario.reports(day), ids)
+        with session_scope(factory) as session:
+            store_report_lines(session, rows, submitted_by=SUBMITTER)
+        ingested = time.perf_counter()
+        ingest_seconds += ingested - began
+        if day >= start:
+            record = run_monitor(
+                factory=factory,
+                business_date=scenario.date_of(day),
+                config=config,
+                trigger="bench",
+            )
+            if record.status is not RunStatus.succeeded:
+                raise RuntimeError(
+                    f"monitor run for day {day} ended {record.status}: {record.error}"
+                )
+            runs += 1
+            for alert_id, store_id, product_id, severity in _firing_alerts(factory):
+                records.append((alert_id, line_of[(store_id, product_id)], day, severity))
+            monitor_seconds += time.perf_counter() - ingested
+    firing = pd.DataFrame(records, columns=["alert_id", "line", "day", "severity"])
+    return Replay(
+        firing=firing.astype({"alert_id": np.int64, "line": np.int64, "day": np.int64}),
+        monitor_start=start,
+        ingest_seconds=ingest_seconds,
+        monitor_seconds=monitor_seconds,
+        runs=runs,
+    )
+
+
+@dataclass(frozen=True)
+class AlertQuality:
+    """The headline figures of one scored replay, with the counts behind them."""
+
+    stockouts: int
+    """Stock-out events on replayed days, counted or not."""
+    counted: int
+    excluded_too_early: int
+    """Before the evaluation window + LEAD_DAYS: the lockdown's first two days, whose
+    panic was announced less than 48 h before them (no data could warn that early)."""
+    excluded_untrusted: int
+    follow_up_stockouts: int
+    """Events on follow-up days: they judge alerts, not recall."""
+    warned: int
+    """Counted events with any lead (an episode firing the day before)."""
+    warned_48h: int
+    recall_48h: float
+    median_lead_days: float
+    episodes: int
+    """Alert episodes starting in the evaluation window."""
+    true_alarms: int
+    false_alarms: int
+    censored: int
+    false_alarm_rate: float
+    quiet_episodes: int
+    """Episodes starting before the evaluation window (before the lockdown)."""
+    quiet_false_alarms: int
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Figures plus the per-event and per-episode tables behind them (for breakdowns)."""
+
+    quality: AlertQuality
+    events: pd.DataFrame
+    """line, day, category, disrupted, reason ("" = counted), lead."""
+    episodes: pd.DataFrame
+    """alert_id, line, first_day, last_day, category, disrupted, horizon, verdict,
+    window (the episode started in the evaluation window)."""
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else float("nan")
+
+
+def score(
+    scenario: Scenario,
+    replayed: Replay,
+    *,
+    settings: SupplySettings | None = None,
+    evaluate_from: int | None = None,
+    false_alarm_days: int | None = None,
+) -> Scored:
+    """Recall at 48 h, median lead and false-alarm rate of a replay (module docstring).
+
+    The evaluation window runs from day ``evaluate_from`` (default: the lockdown's
+    first day) to the last replayed day: stock-outs count from ``evaluate_from +
+    LEAD_DAYS`` on, episodes when they start in it. Episodes before it are *quiet-time*
+    alarms, reported apart (no stock-out happens before a lockdown, so they measure the
+    noise a bureau lives with every day, not the warning the scenario is about).
+    """
+    settings = settings or SupplySettings()
+    window_start = scenario.lockdown_start if evaluate_from is None else evaluate_from
+    events = stockout_events(scenario.truth.stock)
+    at = events["line"].to_numpy(np.int64)
+    events = events.assign(
+        category=scenario.category[at],
+        disrupted=scenario.disrupted[at],
+        reason=exclusion_reasons(
+            events,
+            scenario.truth.stock,
+            replayed_days=scenario.days,
+            first_warning_day=max(window_start, replayed.monitor_start),
+            settings=settings,
+        ),
+    )
+    episodes = alert_episodes(replayed.firing)
+    events["lead"] = lead_times(events, episodes)
+    lines = episodes["line"].to_numpy(np.int64)
+    horizon = (
+        np.full(len(episodes), false_alarm_days, dtype=np.int64)
+        if false_alarm_days is not None
+        else warning_horizon(scenario.category[lines])
+    )
+    episodes = episodes.assign(
+        category=scenario.category[lines],
+        disrupted=scenario.disrupted[lines],
+        horizon=horizon,
+        verdict=judge_episodes(
+            episodes, events, horizon=horizon, known_until=scenario.simulated_days - 1
+        ).to_numpy(),
+        window=episodes["first_day"].to_numpy() >= window_start,
+    )
+    counted = events[events["reason"] == ""]
+    lead = counted["lead"].to_numpy(np.int64)
+    judged = episodes[episodes["window"]]
+    quiet = episodes[~episodes["window"]]
+    true_alarms = int((judged["verdict"] == "true").sum())
+    false_alarms = int((judged["verdict"] == "false").sum())
+    reasons = events["reason"]
+    quality = AlertQuality(
+        stockouts=int((reasons != "follow_up").sum()),
+        counted=len(counted),
+        excluded_too_early=int((reasons == "too_early").sum()),
+        excluded_untrusted=int((reasons == "untrusted").sum()),
+        follow_up_stockouts=int((reasons == "follow_up").sum()),
+        warned=int((lead > 0).sum()),
+        warned_48h=int((lead >= LEAD_DAYS).sum()),
+        recall_48h=_share(int((lead >= LEAD_DAYS).sum()), len(counted)),
+        median_lead_days=float(np.median(lead)) if len(lead) else float("nan"),
+        episodes=len(judged),
+        true_alarms=true_alarms,
+        false_alarms=false_alarms,
+        censored=int((judged["verdict"] == "censored").sum()),
+        false_alarm_rate=_share(false_alarms, true_alarms + false_alarms),
+        quiet_episodes=len(quiet),
+        quiet_false_alarms=int((quiet["verdict"] == "false").sum()),
+    )
+    return Scored(quality=quality, events=events, episodes=episodes)
