@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,6 +28,7 @@ from service.middleware import BodySizeLimitMiddleware
 from service.monitoring import build_scheduler
 from service.observability import Metrics, MetricsMiddleware, configure_logging
 from service.settings import Settings, get_settings
+from service.web import static_files, web_router
 
 log = logging.getLogger("supplywatch.app")
 
@@ -79,9 +81,12 @@ def create_app(
         upload_paths=BULK_UPLOAD_PATHS,
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     _install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(web_router)
+    app.mount("/static", static_files(), name="static")
     return app
 
 

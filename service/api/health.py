@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,12 +13,6 @@ from service.migrate import current_revisions, head_revisions
 from service.observability import Metrics
 
 health_router = APIRouter(tags=["operations"])
-
-
-@health_router.get("/", include_in_schema=False)
-def home() -> RedirectResponse:
-    """Until the web pages exist, a person opening the service lands on the API docs."""
-    return RedirectResponse("/docs")
 
 
 @health_router.get("/healthz", summary="The process is up")

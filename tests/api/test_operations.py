@@ -74,8 +74,8 @@ def test_logs_are_one_json_object_per_line(caplog: pytest.LogCaptureFixture) -> 
     assert parsed["status"] == 201 and parsed["level"] == "info"
 
 
-def test_a_person_opening_the_service_lands_on_the_api_docs(client: TestClient) -> None:
+def test_a_person_opening_the_service_lands_on_the_sign_in_page(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307
-    assert response.headers["location"] == "/docs"
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
     assert client.get("/docs").status_code == 200

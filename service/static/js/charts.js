@@ -1,0 +1,107 @@
+// Draws the pages' ECharts from JSON embedded in the page (no extra requests).
+// Every chart also has a table beside it, so nothing depends on this script.
+(function () {
+  "use strict";
+  var STATUS_COLOURS = {
+    stocked_out: "#7f0015", critical: "#d7263d", low: "#f0a202", adequate: "#2e8b57",
+    overstocked: "#1f6fb2", no_demand: "#8a939c", unknown: "#b8c0c8"
+  };
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function chart(id) {
+    var node = document.getElementById(id);
+    if (!node || !window.echarts) { return null; }
+    var instance = echarts.init(node, null, { renderer: "canvas" });
+    window.addEventListener("resize", function () { instance.resize(); });
+    return instance;
+  }
+
+  function heatmap() {
+    var d = data("heatmap-data"), c = chart("heatmap");
+    if (!d || !c) { return; }
+    c.setOption({
+      aria: { enabled: true },
+      tooltip: {
+        formatter: function (p) {
+          var v = p.value[2];
+          return d.districts[p.value[1]].name + " · " + d.categories[p.value[0]].name + ": " +
+            (v === null ? "–" : v.toFixed(1));
+        }
+      },
+      grid: { left: 90, right: 10, top: 10, bottom: 70 },
+      xAxis: { type: "category", data: d.categories.map(function (x) { return x.name; }),
+               axisLabel: { rotate: 30 } },
+      yAxis: { type: "category", data: d.districts.map(function (x) { return x.name; }) },
+      visualMap: { min: 0, max: 14, calculable: true, orient: "horizontal", left: "center",
+                   bottom: 0, itemHeight: 120,
+                   inRange: { color: ["#7f0015", "#d7263d", "#f0a202", "#f6e27f", "#8fd19e", "#2e8b57"] } },
+      series: [{ type: "heatmap", data: d.cells.map(function (x) { return [x[0], x[1], x[2]]; }),
+                 label: { show: true, formatter: function (p) {
+                   return p.value[2] === null ? "–" : p.value[2].toFixed(1); } } }]
+    });
+    c.on("click", function (p) {
+      window.location.href = "/dashboard/district/" + encodeURIComponent(d.districts[p.value[1]].code);
+    });
+  }
+
+  function storeMap() {
+    var d = data("store-map-data"), c = chart("store-map");
+    if (!d || !c) { return; }
+    var groups = {};
+    d.stores.forEach(function (s) {
+      (groups[s.status] = groups[s.status] || []).push(
+        { name: s.code + " " + s.name, value: [s.lon, s.lat, s.below],
+          symbol: s.reported ? "circle" : "triangle", reported: s.reported });
+    });
+    var series = Object.keys(STATUS_COLOURS).filter(function (k) { return groups[k]; })
+      .map(function (k) {
+        return { name: d.statuses[k] || k, type: "scatter", data: groups[k], symbolSize: 11,
+                 itemStyle: { color: STATUS_COLOURS[k], borderColor: "#1b1f24", borderWidth: 0.5 } };
+      });
+    c.setOption({
+      aria: { enabled: true },
+      tooltip: { formatter: function (p) {
+        return p.data.name + "<br>" + p.seriesName + " · " +
+          (p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
+      } },
+      legend: { bottom: 0 },
+      grid: { left: 50, right: 10, top: 10, bottom: 50 },
+      xAxis: { type: "value", scale: true, name: "lon" },
+      yAxis: { type: "value", scale: true, name: "lat" },
+      series: series
+    });
+  }
+
+  function history() {
+    var d = data("history-data"), c = chart("history");
+    if (!d || !c) { return; }
+    var days = d.points.map(function (p) { return p.date; });
+    function line(key, name, axis) {
+      return { name: name, type: "line", yAxisIndex: axis, showSymbol: false,
+               data: d.points.map(function (p) { return p[key]; }) };
+    }
+    c.setOption({
+      aria: { enabled: true },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: [{ left: 55, right: 55, top: 30, height: "38%" }, { left: 55, right: 55, top: "58%", height: "32%" }],
+      xAxis: [{ type: "category", data: days, gridIndex: 0, axisLabel: { show: false } },
+              { type: "category", data: days, gridIndex: 1 }],
+      yAxis: [{ type: "value", name: d.labels.days, gridIndex: 0 },
+              { type: "value", name: d.labels.price, gridIndex: 0, scale: true },
+              { type: "value", name: d.labels.stock, gridIndex: 1 }],
+      series: [
+        line("days_of_supply", d.labels.days, 0),
+        line("price", d.labels.price, 1),
+        Object.assign(line("stock", d.labels.stock, 2), { xAxisIndex: 1 }),
+        Object.assign(line("expected_daily_sales", d.labels.sales, 2), { xAxisIndex: 1 })
+      ]
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    heatmap(); storeMap(); history();
+  });
+})();

@@ -1,0 +1,301 @@
+"""Admin pages: stores, products, users and API keys, and the low-supply thresholds.
+
+Each form is checked by the API's own request model and saved by the API's own
+function (called in-process), so a store made here obeys exactly the rules of
+``POST /api/v1/stores``; problems are shown beside their fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from models import Role, StoreKind
+from monitors.alerts import delete_threshold_override, load_alert_rules, set_threshold_override
+from service.api import keys, products, stores, users
+from service.api.alert_rules import read_alert_rules
+from service.api.common import PageParams
+from service.api.deps import SessionDep
+from service.auth import Principal, require_role
+from service.errors import DomainError
+from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+LISTED = PageParams(limit=500, offset=0)
+LOW_SUPPLY_FIELDS = ("low_supply_warning_days", "low_supply_critical_days")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a create form."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    options: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A master-data list with its create form: the API's model and function to call."""
+
+    title: str
+    create_title: str
+    fields: tuple[Field, ...]
+    model: type[BaseModel]
+    create: Callable[..., Any]
+    columns: tuple[str, ...]
+    rows: Callable[[Session, Principal], list[list[Any]]]
+
+
+def _store_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+    found = stores.list_stores(
+        session=session,
+        principal=viewer,
+        paging=LISTED,
+        region=None,
+        enterprise=None,
+        kind=None,
+        key_supplier=None,
+        active=None,
+        q=None,
+    )
+    return [
+        [s.code, s.name, s.kind.value, s.region, s.enterprise or "", s.active] for s in found.items
+    ]
+
+
+def _product_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+    found = products.list_products(
+        session=session, _principal=viewer, paging=LISTED, category=None, active=None, q=None
+    )
+    return [[p.code, p.name, p.name_zh or "", p.category, p.unit, p.active] for p in found.items]
+
+
+def _user_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+    found = users.list_users(
+        session=session, principal=viewer, paging=LISTED, role=None, active=None
+    )
+    return [
+        [u.username, u.full_name or "", u.role.value, u.store or u.enterprise or "", u.active]
+        for u in found.items
+    ]
+
+
+def _key_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+    found = keys.list_keys(session=session, principal=viewer, paging=LISTED, role=None, active=None)
+    return [
+        [k.id, k.name, k.prefix, k.role.value, k.store or k.enterprise or "", k.active]
+        for k in found.items
+    ]
+
+
+ROLES = tuple(role.value for role in Role)
+SECTIONS: dict[str, Section] = {
+    "stores": Section(
+        "Stores",
+        "Add a store",
+        (
+            Field("code", "Code", required=True),
+            Field("name", "Name", required=True),
+            Field("kind", "Kind", "select", tuple(k.value for k in StoreKind)),
+            Field("region", "Region", required=True),
+            Field("enterprise", "Enterprise"),
+            Field("latitude", "Latitude", "number"),
+            Field("longitude", "Longitude", "number"),
+        ),
+        stores.StoreCreate,
+        stores.create_store,
+        ("Code", "Name", "Kind", "Region", "Enterprise", "Active"),
+        _store_rows,
+    ),
+    "products": Section(
+        "Products",
+        "Add a product",
+        (
+            Field("code", "Code", required=True),
+            Field("name", "Name", required=True),
+            Field("name_zh", "Chinese name"),
+            Field("category", "Category", required=True),
+            Field("unit", "Unit", required=True),
+            Field("kg_per_unit", "Kilograms per unit", "number", required=True),
+        ),
+        products.ProductCreate,
+        products.create_product,
+        ("Code", "Name", "Chinese name", "Category", "Unit", "Active"),
+        _product_rows,
+    ),
+    "users": Section(
+        "Users",
+        "Add a user",
+        (
+            Field("username", "Username", required=True),
+            Field("password", "Password", "password", required=True),
+            Field("role", "Role", "select", ROLES),
+            Field("full_name", "Full name"),
+            Field("store", "Bound to store"),
+            Field("enterprise", "Bound to enterprise"),
+        ),
+        users.UserCreate,
+        users.create,
+        ("Username", "Full name", "Role", "Store", "Active"),
+        _user_rows,
+    ),
+    "keys": Section(
+        "API keys",
+        "Create a key",
+        (
+            Field("name", "Name", required=True),
+            Field("role", "Role", "select", ROLES),
+            Field("store", "Bound to store"),
+            Field("enterprise", "Bound to enterprise"),
+        ),
+        keys.KeyCreate,
+        keys.create_key,
+        ("Code", "Name", "Prefix", "Role", "Store", "Active"),
+        _key_rows,
+    ),
+}
+
+
+def _admin(viewer: Principal) -> None:
+    require_role(viewer)
+
+
+def _section_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    name: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    problem: DomainError | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    section = SECTIONS[name]
+    return render(
+        request,
+        "admin/section.html",
+        {
+            "sections": SECTIONS,
+            "name": name,
+            "section": section,
+            "rows": section.rows(session, viewer),
+            "values": values or {},
+            "errors": errors or {},
+            "problem": problem,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin")
+def admin_home(viewer: ViewerDep) -> Response:
+    _admin(viewer)
+    return redirect("/admin/stores")
+
+
+@router.get("/admin/thresholds")
+def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """Every category's low-supply thresholds (defaults with overrides applied)."""
+    _admin(viewer)
+    rules = read_alert_rules(session=session, principal=viewer)
+    return render(
+        request,
+        "admin/thresholds.html",
+        {"sections": SECTIONS, "name": "thresholds", "rules": rules, "fields": LOW_SUPPLY_FIELDS},
+    )
+
+
+@router.post("/admin/thresholds/{category}", dependencies=[Depends(check_csrf)])
+async def set_thresholds(
+    request: Request, category: str, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """Set a category's low-supply override; both fields empty removes it."""
+    _admin(viewer)
+    form = await request.form()
+    changes: dict[str, Any] = dict(load_alert_rules(session).categories.get(category, {}))
+    for field in LOW_SUPPLY_FIELDS:
+        text = str(form.get(field, "")).strip()
+        changes.pop(field, None)
+        if text:
+            try:
+                changes[field] = float(text)
+            except ValueError:
+                changes[field] = text  # the domain check names it
+    if changes:
+        set_threshold_override(
+            session, scope="category", code=category, changes=changes, actor=viewer.label
+        )
+    elif category in load_alert_rules(session).categories:
+        delete_threshold_override(session, scope="category", code=category, actor=viewer.label)
+    return redirect("/admin/thresholds?saved=1")
+
+
+@router.get("/admin/{name}")
+def section(request: Request, name: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    _admin(viewer)
+    if name not in SECTIONS:
+        return redirect("/admin/stores")
+    return _section_page(request, session, viewer, name)
+
+
+@router.post("/admin/{name}", dependencies=[Depends(check_csrf)])
+async def create(request: Request, name: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Create one row through the API's model and function, or show every problem."""
+    _admin(viewer)
+    section = SECTIONS.get(name)
+    if section is None:
+        return redirect("/admin/stores")
+    form = await request.form()
+    values = {f.name: str(form.get(f.name, "")).strip() for f in section.fields}
+    body = {key: value for key, value in values.items() if value}
+    try:
+        model = section.model.model_validate(body)
+        created = section.create(model, session, viewer)
+    except ValidationError as error:
+        errors = {str(e["loc"][0]) if e["loc"] else "": e["msg"] for e in error.errors()}
+        return _section_page(
+            request, session, viewer, name, values=values, errors=errors, status_code=422
+        )
+    except DomainError as error:
+        session.rollback()
+        errors = {str(e["loc"][-1]): str(e["msg"]) for e in error.errors or []}
+        return _section_page(
+            request,
+            session,
+            viewer,
+            name,
+            values=values,
+            errors=errors,
+            problem=error,
+            status_code=error.status,
+        )
+    secret = getattr(created, "key", None)
+    return _section_page(request, session, viewer, name, created=True, secret=secret)
+
+
+@router.post("/admin/{name}/{code}/deactivate", dependencies=[Depends(check_csrf)])
+def deactivate(name: str, code: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Deactivate a store, product or user, or revoke a key (rows are kept)."""
+    _admin(viewer)
+    if name == "stores":
+        stores.deactivate_store(code, session, viewer)
+    elif name == "products":
+        products.deactivate_product(code, session, viewer)
+    elif name == "users":
+        users.deactivate(code, session, viewer)
+    elif name == "keys" and code.isdigit():
+        keys.revoke_key(int(code), session, viewer)
+    return redirect(f"/admin/{name}")

@@ -1,0 +1,201 @@
+"""The bureau's alert list: filter, acknowledge with a note, silence alerts like one,
+and expire a silence. Acknowledge and silence go through the monitor's own functions
+(the ones ``/api/v1/alerts`` and ``/api/v1/silences`` call)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from models import Alert, AlertRule, Role, Severity
+from models.base import utc_now
+from monitors.alerts import acknowledge_alert, create_silence, expire_silence, silences_in_state
+from service.api.alerts import AlertRead, StatusFilter, list_alerts, read_alerts
+from service.api.common import Page, PageParams
+from service.api.deps import SessionDep
+from service.auth import Principal, require_role
+from service.errors import DomainError, InvalidInput
+from service.web.common import (
+    PageRoute,
+    ViewerDep,
+    check_csrf,
+    field_errors,
+    redirect,
+    render,
+)
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 50
+MAX_SILENCE_HOURS = 90 * 24
+
+
+def _reader(viewer: Principal) -> None:
+    require_role(viewer, Role.bureau)
+
+
+def _choice(value: str | None, allowed: type[Any]) -> Any:
+    """A filter value from the query, or None when empty or not one of ``allowed``."""
+    try:
+        return allowed(value) if value else None
+    except ValueError:
+        return None
+
+
+def alert_page(
+    session: Session,
+    viewer: Principal,
+    *,
+    paging: PageParams,
+    status: StatusFilter | None,
+    severity: Severity | None = None,
+    rule: AlertRule | None = None,
+) -> Page[AlertRead]:
+    """One page of alerts, most urgent first, through the API's own listing."""
+    return list_alerts(
+        session=session,
+        principal=viewer,
+        paging=paging,
+        status=status,
+        severity=severity,
+        rule=rule,
+        region=None,
+        product=None,
+        category=None,
+        on_date=None,
+        since=None,
+        until=None,
+    )
+
+
+@router.get("/alerts")
+def alert_list(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    status: str | None = "open",
+    severity: str | None = None,
+    rule: str | None = None,
+    page: int = 1,
+) -> HTMLResponse:
+    _reader(viewer)
+    page = max(page, 1)
+    found = alert_page(
+        session,
+        viewer,
+        paging=PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+        status=_choice(status, StatusFilter),
+        severity=_choice(severity, Severity),
+        rule=_choice(rule, AlertRule),
+    )
+    now = utc_now()
+    silences = list(session.scalars(silences_in_state("active", now=now)))
+    silences += list(session.scalars(silences_in_state("pending", now=now)))
+    return render(
+        request,
+        "alerts/list.html",
+        {
+            "alerts": found,
+            "alert_rows": found.items,
+            "silences": silences,
+            "filters": {"status": status or "", "severity": severity or "", "rule": rule or ""},
+            "statuses": [s.value for s in StatusFilter],
+            "severities": [s.value for s in Severity],
+            "rules": [r.value for r in AlertRule],
+            "page": page,
+            "pages": max(1, -(-found.total // PAGE_SIZE)),
+        },
+    )
+
+
+@router.post("/alerts/{alert_id}/ack", dependencies=[Depends(check_csrf)])
+def acknowledge(
+    request: Request,
+    alert_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Acknowledge with a note; htmx swaps in the updated row, a plain form reloads."""
+    _reader(viewer)
+    problem: DomainError | None = None
+    try:
+        alert = acknowledge_alert(session, alert_id=alert_id, note=note, actor=viewer.label)
+    except InvalidInput as error:
+        problem = error
+        alert = session.get_one(Alert, alert_id)
+    if request.headers.get("hx-request"):
+        row = read_alerts(session, [alert])[0]
+        return render(
+            request,
+            "alerts/_row.html",
+            {
+                "alert": row,
+                "ack_error": field_errors(problem, skip=1).get("note") if problem else None,
+                "acknowledged_now": problem is None,
+            },
+            status_code=200,
+        )
+    if problem is not None:
+        raise problem
+    return redirect(request.headers.get("referer") or "/alerts")
+
+
+@router.post("/alerts/silences", dependencies=[Depends(check_csrf)])
+def silence(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    hours: Annotated[str, Form()] = "24",
+    comment: Annotated[str, Form(max_length=4000)] = "",
+    rule: Annotated[str, Form(max_length=64)] = "",
+    region: Annotated[str, Form(max_length=64)] = "",
+    product: Annotated[str, Form(max_length=64)] = "",
+    category: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Silence every open alert matching the given labels for some hours."""
+    _reader(viewer)
+    try:
+        length = float(hours)
+    except ValueError:
+        length = -1.0
+    if not 0 < length <= MAX_SILENCE_HOURS:
+        raise InvalidInput(
+            f"hours must be a number from 0 to {MAX_SILENCE_HOURS}",
+            errors=[{"loc": ["body", "hours"], "msg": f"0 to {MAX_SILENCE_HOURS}"}],
+        )
+    matchers = {
+        name: value.strip()
+        for name, value in (
+            ("rule", rule),
+            ("region", region),
+            ("product", product),
+            ("category", category),
+        )
+        if value.strip()
+    }
+    if not matchers:
+        raise InvalidInput(
+            "give at least one matcher", errors=[{"loc": ["body", "matchers"], "msg": "empty"}]
+        )
+    now = utc_now()
+    create_silence(
+        session,
+        matchers=matchers,
+        ends_at=now + timedelta(hours=length),
+        comment=comment,
+        actor=viewer.label,
+        now=now,
+    )
+    return redirect("/alerts?silenced=1")
+
+
+@router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])
+def expire(silence_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+    _reader(viewer)
+    expire_silence(session, silence_id=silence_id, actor=viewer.label)
+    return redirect("/alerts?expired=1")

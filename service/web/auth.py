@@ -1,0 +1,131 @@
+"""Signing in and out of the pages, the language switch, and each role's home page."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from service.api.auth import SESSION_COOKIE
+from service.api.deps import SessionDep
+from service.auth import authenticate_token, login, logout
+from service.errors import DomainError, TooManyRequests
+from service.web.common import (
+    HOME_BY_ROLE,
+    LANGUAGE_COOKIE,
+    PageRoute,
+    SettingsDep,
+    check_csrf,
+    redirect,
+    render,
+    secure_cookies,
+    set_csrf_cookie,
+)
+from service.web.i18n import LANGUAGES
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site may be a redirect target (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep) -> RedirectResponse:
+    """Send a signed-in person to their role's home page, anyone else to sign in."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            principal = authenticate_token(session, token)
+        except DomainError:
+            return redirect("/login")
+        return redirect(HOME_BY_ROLE.get(principal.role, "/login"))
+    return redirect("/login")
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next) or "", "message": None})
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    try:
+        user, token, _ = login(
+            session,
+            username=username.strip(),
+            password=password,
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(seconds=settings.login_lockout_seconds),
+            session_length=timedelta(hours=settings.session_hours),
+        )
+    except DomainError as error:
+        session.commit()  # keep the failure count, or throttling would never engage
+        message = error.detail if isinstance(error, TooManyRequests) else None
+        return render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next) or "",
+                "message": message,
+                "failed": True,
+                "username": username,
+            },
+            status_code=error.status,
+        )
+    response = redirect(_safe_next(next) or HOME_BY_ROLE.get(user.role, "/"))
+    secure = secure_cookies(settings)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    set_csrf_cookie(response, secrets.token_urlsafe(32), settings)  # a new token per session
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def sign_out(request: Request, session: SessionDep) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        logout(session, token)
+    response = redirect("/login?signed_out=1")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/language/{language}")
+def switch_language(
+    language: str, settings: SettingsDep, next: str | None = None
+) -> RedirectResponse:
+    """The header's language switch: remembered in a cookie for a year."""
+    response = redirect(_safe_next(next) or "/")
+    if language in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=secure_cookies(settings),
+        )
+    return response

@@ -1,0 +1,205 @@
+"""What every page shares: templates, language, the signed-in person, CSRF and errors.
+
+Pages sign people in with the same session tokens as the API (``service.auth``), kept
+in an HttpOnly cookie. Every form carries a CSRF token that must match a second
+cookie (double submit), and htmx sends it as a header. Domain errors raised while a
+page works become an HTML page (or a redirect to sign in), never problem+json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from models import Role
+from service.api.auth import SESSION_COOKIE
+from service.api.deps import SessionDep, get_settings
+from service.auth import Principal, authenticate_token
+from service.errors import DomainError, Forbidden, Unauthenticated
+from service.settings import Settings
+from service.web.i18n import pick_language, translator
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+CSRF_COOKIE = "supplywatch_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+LANGUAGE_COOKIE = "supplywatch_lang"
+
+HOME_BY_ROLE: dict[Role, str] = {
+    Role.admin: "/admin",
+    Role.bureau: "/dashboard",
+    Role.store: "/store",
+    Role.dispatcher: "/dispatch",
+    Role.driver: "/driver",
+}
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies carry Secure when the service is served over HTTPS (SUPPLYWATCH_BASE_URL)."""
+    return settings.base_url.startswith("https")
+
+
+def language_of(request: Request) -> str:
+    """The language a page is rendered in."""
+    return pick_language(
+        request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """The request's CSRF token: the cookie's, or a new one set on the response."""
+    token = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.new_csrf_token = token
+    request.state.csrf_token = token
+    return str(token)
+
+
+def set_csrf_cookie(response: Response, token: str, settings: Settings) -> None:
+    """Store the CSRF token the forms of this browser must echo."""
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies(settings)
+    )
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a state-changing request whose token does not match the cookie's."""
+    if request.method in ("GET", "HEAD"):
+        return
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else ""
+    if not expected or not secrets.compare_digest(expected, sent):
+        raise Forbidden("The form expired; reload the page and try again.")
+
+
+def get_viewer(request: Request, session: SessionDep) -> Principal:
+    """The person signed in through the session cookie, or Unauthenticated (→ sign-in)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthenticated("Your session has ended; sign in again.")
+    principal = authenticate_token(session, token)
+    if principal.kind != "user":
+        raise Unauthenticated("Your session has ended; sign in again.")
+    request.state.viewer = principal
+    return principal
+
+
+ViewerDep = Annotated[Principal, Depends(get_viewer)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    """A number for people: fixed digits, '–' when there is none or it is endless."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _local_time(value: datetime | None, settings: Settings) -> str:
+    if value is None:
+        return "–"
+    return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render ``template`` with the frame's context: language, viewer, CSRF token."""
+    settings: Settings = request.app.state.settings
+    language = language_of(request)
+    token = csrf_token(request)
+    viewer: Principal | None = getattr(request.state, "viewer", None)
+    frame = {
+        "request": request,
+        "_": translator(language),
+        "lang": language,
+        "viewer": viewer,
+        "home": HOME_BY_ROLE.get(viewer.role, "/") if viewer else "/login",
+        "csrf_token": token,
+        "csrf_field": Markup(
+            f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'  # token is urlsafe
+        ),
+        "num": _number,
+        "local_time": lambda value: _local_time(value, settings),
+        "to_json": lambda value: Markup(
+            json.dumps(value, default=_json_default, ensure_ascii=False).replace("</", "<\\/")
+        ),
+        "Role": Role,
+        "path": request.url.path,
+    }
+    response = TEMPLATES.TemplateResponse(
+        request, template, {**frame, **(context or {})}, status_code=status_code
+    )
+    new_token = getattr(request.state, "new_csrf_token", None)
+    if new_token:
+        set_csrf_cookie(response, new_token, settings)
+    return response
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def redirect(url: str) -> RedirectResponse:
+    """Post/redirect/get: a 303 to ``url``."""
+    return RedirectResponse(url, status_code=303)
+
+
+class PageRoute(APIRoute):
+    """A page route: domain errors become an HTML error page, a missing or expired
+    session a redirect to the sign-in page that comes back here afterwards."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Unauthenticated:
+                back = request.url.path if request.method == "GET" else "/"
+                response = redirect(f"/login?next={quote(back)}")
+                if request.headers.get("hx-request"):
+                    response.headers["HX-Redirect"] = f"/login?next={quote(back)}"
+                return response
+            except DomainError as error:
+                return render(request, "error.html", {"error": error}, status_code=error.status)
+
+        return page_handler
+
+
+def allowed(viewer: Principal, *roles: Role) -> bool:
+    """Whether ``viewer`` has one of ``roles`` (admins have them all)."""
+    return viewer.role is Role.admin or viewer.role in roles
+
+
+def field_errors(error: DomainError, *, skip: int = 1) -> dict[str, str]:
+    """A domain error's ``errors`` by field name (the last part of each ``loc`` after
+    ``skip`` leading parts, joined with '.'), for messages beside form fields."""
+    found: dict[str, str] = {}
+    for item in error.errors or []:
+        loc = [str(part) for part in item.get("loc", [])[skip:]]
+        found.setdefault(".".join(loc), str(item.get("msg", "")))
+    return found

@@ -1,0 +1,385 @@
+"""The store's pages: today's report as a form, file upload, template, history, revisions.
+
+The form posts through ``submit_store_report`` and the upload through
+``import_report_file``: the same validation and upsert as the API, so a rule holds
+whichever way a store sends its numbers, and a rejected form stores nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import DailyReport, Enterprise, Product, ProductCategory, Region, Role, Store
+from service.api.deps import SessionDep
+from service.api.stores import visible_stores
+from service.auth import Principal, require_role, require_store_access
+from service.catalog import get_by_code
+from service.errors import DomainError, InvalidInput
+from service.ingest.files import ALL_COLUMNS
+from service.ingest.reports import (
+    business_day_today,
+    import_report_file,
+    report_lines,
+    report_revisions,
+    submit_store_report,
+)
+from service.web.common import (
+    PageRoute,
+    SettingsDep,
+    ViewerDep,
+    check_csrf,
+    field_errors,
+    language_of,
+    redirect,
+    render,
+)
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+RECENT_DAYS = 14
+"""A store's products are the ones it reported in this many days (else every product)."""
+FIELDS = ("stock", "sales", "price", "received")
+
+
+@dataclass
+class FormRow:
+    """One product's line in the report form: what is shown and what went wrong."""
+
+    code: str
+    name: str
+    category: str
+    unit: str
+    values: dict[str, str]
+    errors: dict[str, str]
+
+
+def _text(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _writer(viewer: Principal) -> None:
+    require_role(viewer, Role.bureau, Role.store)
+
+
+def _store(session: Session, viewer: Principal, code: str) -> Store:
+    store = get_by_code(session, Store, code, label="store")
+    require_store_access(viewer, store)
+    return store
+
+
+def _stores_of(session: Session, viewer: Principal) -> Sequence[Any]:
+    query = (
+        select(Store, Region.name, Enterprise.name)
+        .join(Region, Store.region_id == Region.id)
+        .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)
+        .where(Store.active.is_(True))
+        .order_by(Store.code)
+    )
+    return session.execute(visible_stores(query, viewer)).all()
+
+
+def _products(session: Session, store: Store, today: date) -> list[tuple[Product, str]]:
+    """The store's products (reported recently), or every active product for a new store."""
+    recent = (
+        select(DailyReport.product_id)
+        .where(
+            DailyReport.store_id == store.id,
+            DailyReport.report_date >= today - timedelta(days=RECENT_DAYS),
+        )
+        .distinct()
+    )
+    query = (
+        select(Product, ProductCategory.code)
+        .join(ProductCategory, Product.category_id == ProductCategory.id)
+        .where(Product.active.is_(True))
+        .order_by(ProductCategory.code, Product.code)
+    )
+    found = session.execute(query.where(Product.id.in_(recent))).all()
+    return [(p, c) for p, c in (found or session.execute(query).all())]
+
+
+def _form_rows(
+    session: Session, store: Store, day: date, language: str
+) -> tuple[list[FormRow], bool]:
+    """Rows pre-filled with the day's stored lines, else yesterday's (then received is
+    left empty: it is that day's restock); and whether the day is already stored."""
+    stored = {
+        code: line
+        for line, code, _ in report_lines(session, store_id=store.id, first_day=day, last_day=day)
+    }
+    source = stored
+    if not stored:
+        yesterday = day - timedelta(days=1)
+        source = {
+            code: line
+            for line, code, _ in report_lines(
+                session, store_id=store.id, first_day=yesterday, last_day=yesterday
+            )
+        }
+    rows = []
+    for product, category in _products(session, store, day):
+        line = source.get(product.code)
+        values = dict.fromkeys(FIELDS, "")
+        if line is not None:
+            values = {name: _text(getattr(line, name)) for name in FIELDS}
+            if not stored:
+                values["received"] = ""
+        name = (product.name_zh if language == "zh" else None) or product.name
+        rows.append(FormRow(product.code, name, category, product.unit, values, {}))
+    return rows, bool(stored)
+
+
+def _history(session: Session, store: Store, today: date) -> list[Any]:
+    return list(
+        session.execute(
+            select(
+                DailyReport.report_date,
+                func.count(),
+                func.max(DailyReport.updated_at),
+            )
+            .where(
+                DailyReport.store_id == store.id,
+                DailyReport.report_date >= today - timedelta(days=RECENT_DAYS),
+            )
+            .group_by(DailyReport.report_date)
+            .order_by(DailyReport.report_date.desc())
+        )
+    )
+
+
+def _page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    store: Store,
+    day: date,
+    today: date,
+    *,
+    rows: list[FormRow] | None = None,
+    stored: bool = False,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    if rows is None:
+        rows, stored = _form_rows(session, store, day, language_of(request))
+    return render(
+        request,
+        "store/report.html",
+        {
+            "store": store,
+            "day": day,
+            "today": today,
+            "rows": rows,
+            "stored": stored,
+            "history": _history(session, store, today),
+            "revisions": report_revisions(session, store_id=store.id, day=day),
+            "stores": _stores_of(session, viewer)
+            if viewer.role is not Role.store or viewer.store_id is None
+            else [],
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/store")
+def store_home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """A one-store person goes straight to their form; a chain or the bureau picks."""
+    _writer(viewer)
+    stores = _stores_of(session, viewer)
+    if len(stores) == 1:
+        return redirect(f"/store/{stores[0][0].code}")
+    return render(request, "store/list.html", {"stores": stores})
+
+
+@router.get("/store/{code}")
+def report_page(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    day: date | None = None,
+) -> HTMLResponse:
+    _writer(viewer)
+    store = _store(session, viewer, code)
+    today = business_day_today(settings)
+    return _page(request, session, viewer, store, day or today, today)
+
+
+@router.post("/store/{code}/report", dependencies=[Depends(check_csrf)])
+async def post_report(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+) -> Response:
+    """Save the form as the day's whole report, or show every problem beside its field."""
+    form = await request.form()
+    return _save_report(
+        request, code, dict(form), form.getlist("product"), session, viewer, settings
+    )
+
+
+def _save_report(
+    request: Request,
+    code: str,
+    form: dict[str, Any],
+    products: list[Any],
+    session: Session,
+    viewer: Principal,
+    settings: Any,
+) -> Response:
+    _writer(viewer)
+    store = _store(session, viewer, code)
+    today = business_day_today(settings)
+    day_text = str(form.get("day", ""))
+    rows, _ = _form_rows(session, store, today, language_of(request))
+    by_code = {row.code: row for row in rows}
+    lines: list[dict[str, Any]] = []
+    posted_rows: list[FormRow] = []
+    for product in (str(p) for p in products):
+        values = {name: str(form.get(f"{name}.{product}", "")).strip() for name in FIELDS}
+        row = by_code.get(product) or FormRow(product, product, "", "", {}, {})
+        posted_rows.append(FormRow(row.code, row.name, row.category, row.unit, values, {}))
+        if any(values.values()):
+            lines.append(
+                {
+                    "product": product,
+                    **{name: values[name] or None for name in FIELDS},
+                    "unit": None,
+                }
+            )
+    day = today
+    try:
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            raise InvalidInput(
+                "the business day is not a date",
+                errors=[{"loc": ["path", "date"], "msg": "not a date (YYYY-MM-DD)"}],
+            ) from None
+        if not lines:
+            raise InvalidInput(
+                "the report has no lines",
+                errors=[{"loc": ["body", "lines"], "msg": "fill in at least one product"}],
+            )
+        counts, _ = submit_store_report(
+            session, store=store, day=day, lines=lines, principal=viewer, settings=settings
+        )
+    except DomainError as error:
+        session.rollback()
+        line_products = [line["product"] for line in lines]
+        for loc, message in field_errors(error, skip=2).items():
+            index, _, column = loc.partition(".")
+            if index.isdigit() and int(index) < len(line_products):
+                wanted = line_products[int(index)]
+                for row in posted_rows:
+                    if row.code == wanted:
+                        row.errors[column] = message
+        return _page(
+            request,
+            session,
+            viewer,
+            store,
+            day,
+            today,
+            rows=posted_rows,
+            problem=error,
+            date_error=field_errors(error).get("date"),
+            status_code=error.status,
+        )
+    return _page(request, session, viewer, store, day, today, saved=counts)
+
+
+@router.post("/store/{code}/upload", dependencies=[Depends(check_csrf)])
+def upload(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> HTMLResponse:
+    """A CSV or XLSX file of many lines: all stored, or every bad row listed."""
+    _writer(viewer)
+    store = _store(session, viewer, code)
+    today = business_day_today(settings)
+    try:
+        result = import_report_file(
+            session,
+            data=file.file.read(),
+            filename=file.filename,
+            principal=viewer,
+            settings=settings,
+        )
+    except DomainError as error:
+        session.rollback()
+        return _page(
+            request,
+            session,
+            viewer,
+            store,
+            today,
+            today,
+            upload_problem=error,
+            status_code=error.status,
+        )
+    return _page(request, session, viewer, store, today, today, uploaded=result)
+
+
+@router.get("/store/{code}/template.{extension}")
+def template(
+    code: str,
+    extension: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+) -> Response:
+    """Today's lines to fill in, one per product of the store, as CSV or Excel."""
+    _writer(viewer)
+    store = _store(session, viewer, code)
+    today = business_day_today(settings)
+    frame = pd.DataFrame(
+        [
+            {
+                "store": store.code,
+                "date": today.isoformat(),
+                "product": product.code,
+                "stock": "",
+                "sales": "",
+                "price": "",
+                "received": "",
+                "unit": product.unit,
+            }
+            for product, _ in _products(session, store, today)
+        ],
+        columns=list(ALL_COLUMNS),
+    )
+    name = f"report-{store.code}-{today.isoformat()}"
+    if extension == "xlsx":
+        buffer = io.BytesIO()
+        frame.to_excel(buffer, index=False, engine="openpyxl")
+        return Response(
+            buffer.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    if extension != "csv":
+        raise InvalidInput("the template is a .csv or an .xlsx file")
+    return Response(
+        frame.to_csv(index=False),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -1,0 +1,51 @@
+"""Signing in to the pages from a test client, as a browser would."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from models import Role, Store
+from service.auth import create_user
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token the page at ``path`` carries in its forms."""
+    found = CSRF_FIELD.search(client.get(path).text)
+    assert found, f"{path} has no CSRF field"
+    return found.group(1)
+
+
+def make_person(
+    session: Session, username: str, role: Role, *, store: Store | None = None
+) -> str:
+    """A user whose password is ``<username>-password``; returns the password."""
+    password = f"{username}-password"
+    create_user(
+        session,
+        username=username,
+        password=password,
+        role=role,
+        store_id=store.id if store else None,
+    )
+    session.commit()
+    return password
+
+
+def sign_in(client: TestClient, username: str, password: str, next_page: str = "") -> Response:
+    """Post the sign-in form (not following the redirect)."""
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "next": next_page,
+            "csrf_token": csrf(client),
+        },
+        follow_redirects=False,
+    )
