@@ -21,9 +21,7 @@ def csrf(client: TestClient, path: str = "/login") -> str:
     return found.group(1)
 
 
-def make_person(
-    session: Session, username: str, role: Role, *, store: Store | None = None
-) -> str:
+def make_person(session: Session, username: str, role: Role, *, store: Store | None = None) -> str:
     """A user whose password is ``<username>-password``; returns the password."""
     password = f"{username}-password"
     create_user(
