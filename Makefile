@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SUPPLYWATCH_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help venv demo serve test lint format pytest bench clean
+.PHONY: help venv demo serve test lint format pytest browser bench clean
 
 help:
 	@echo "make demo   - set up, load the demo city into ./var/supplywatch.db and serve it"
@@ -36,7 +36,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-pytest: $(STAMP)
+# The browser tests drive Debian's Chromium; install it when it is missing and we are
+# root (never a browser download). Without it those tests skip and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+			|| echo "could not install chromium: the browser tests will be skipped"; \
+	fi
+
+pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint pytest
@@ -44,6 +53,7 @@ test: lint pytest
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

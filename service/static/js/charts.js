@@ -22,6 +22,7 @@
     var d = data("heatmap-data"), c = chart("heatmap");
     if (!d || !c) { return; }
     c.setOption({
+      animation: false,
       aria: { enabled: true },
       tooltip: {
         formatter: function (p) {
@@ -61,6 +62,7 @@
                  itemStyle: { color: STATUS_COLOURS[k], borderColor: "#1b1f24", borderWidth: 0.5 } };
       });
     c.setOption({
+      animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
         return p.data.name + "<br>" + p.seriesName + " · " +
@@ -83,6 +85,7 @@
                data: d.points.map(function (p) { return p[key]; }) };
     }
     c.setOption({
+      animation: false,
       aria: { enabled: true },
       tooltip: { trigger: "axis" },
       legend: { top: 0 },

@@ -1,0 +1,164 @@
+"""The bureau's pages for the demo city: server time and bytes on the wire.
+
+Set-up (not timed): the demo city exactly as ``make demo`` builds it (30 days of
+reports, the monitor played over the last 8 days) in a SQLite file in a temporary
+folder, served by uvicorn in a subprocess on 127.0.0.1 (``--port``, default 18402),
+and a bureau signed in through the sign-in form.
+
+Timed: ``--requests`` sequential GETs of each page after ``--warmup`` ones, one
+keep-alive connection, on the same machine, so the time is the server's (loopback
+adds well under a millisecond). Pages: the dashboard, the alert list, and the
+dispatcher board when the service has one. Bytes: each page's HTML and every script
+and stylesheet it links, as transferred with ``Accept-Encoding: gzip`` (what a
+browser with an empty cache downloads).
+
+Target (2 cores): p95 ≤ 300 ms per page; the dashboard ≤ 1.5 MB transferred in all.
+
+Run: ``.venv/bin/python bench/pages.py [--requests 50] [--warmup 5] [--port 18402]``.
+It ends with ``name=value`` lines for scripts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where bench/dispatch.py
+# would shadow the dispatch package: put the repository root first instead.
+_HERE = Path(__file__).resolve().parent
+ROOT = _HERE.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import httpx  # noqa: E402
+
+PAGES = {"dashboard": "/dashboard", "alerts": "/alerts", "dispatcher board": "/dispatch/board"}
+ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="(/[^"]+)"')
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _start(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "SUPPLYWATCH_DATABASE_URL": database_url,
+        "SUPPLYWATCH_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not start")
+
+
+def _sign_in(client: httpx.Client) -> None:
+    token = CSRF.search(client.get("/login").text)
+    assert token, "no CSRF token on the sign-in page"
+    response = client.post(
+        "/login",
+        data={"username": "bureau", "password": "bureau-demo", "csrf_token": token.group(1)},
+    )
+    assert response.status_code == 303, response.text
+
+
+def _wire_bytes(client: httpx.Client, path: str) -> tuple[int, int, int]:
+    """(HTML bytes, asset bytes, assets) as transferred with gzip."""
+    page = client.get(path)
+    html = page.num_bytes_downloaded
+    assets = sorted(set(ASSET.findall(page.text)))
+    asset_bytes = 0
+    for asset in assets:
+        response = client.get(asset)
+        response.raise_for_status()
+        asset_bytes += response.num_bytes_downloaded
+    return html, asset_bytes, len(assets)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--port", type=int, default=18402)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="supplywatch-pages-") as folder:
+        database_url = f"sqlite:///{folder}/demo.db"
+        print("building the demo city (as `make demo` does) ...", flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "service.cli", "demo", "--no-serve"],
+            cwd=ROOT,
+            env={**os.environ, "SUPPLYWATCH_DATABASE_URL": database_url},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        server = _start(database_url, options.port)
+        try:
+            base = f"http://127.0.0.1:{options.port}"
+            with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as client:
+                _sign_in(client)
+                results = {}
+                for name, path in PAGES.items():
+                    if client.get(path).status_code == 404:
+                        print(f"{name}: not present in this service ({path} answers 404)")
+                        continue
+                    for _ in range(options.warmup):
+                        client.get(path).raise_for_status()
+                    times = []
+                    for _ in range(options.requests):
+                        started = time.perf_counter()
+                        client.get(path).raise_for_status()
+                        times.append((time.perf_counter() - started) * 1000)
+                    html, assets, count = _wire_bytes(client, path)
+                    results[name] = (times, html, assets)
+                    print(
+                        f"{name:<17} p50 {statistics.median(times):6.1f} ms  "
+                        f"p95 {_percentile(times, 0.95):6.1f} ms  "
+                        f"HTML {html / 1024:6.1f} KiB + {count} assets {assets / 1024:6.1f} KiB"
+                        f" = {(html + assets) / 1024 / 1024:.2f} MiB transferred (gzip)"
+                    )
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    for name, (times, html, assets) in results.items():
+        key = name.replace(" ", "_")
+        print(f"{key}_p50_ms={statistics.median(times):.1f}")
+        print(f"{key}_p95_ms={_percentile(times, 0.95):.1f}")
+        print(f"{key}_bytes={html + assets}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""A real server and a real browser for the end-to-end tests (SQLite only).
+
+The server is the whole app under uvicorn in a thread, on a free port, over a SQLite
+file holding a small demo city (8 days of reports, the monitor run for today). The
+browser is Debian's Chromium (``make test`` installs it when it is missing and we are
+root); the tests skip, saying so, only when no browser can be had.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from monitors.runs import run_monitor
+from service.app import create_app
+from service.database import create_database_engine, create_session_factory, session_scope
+from service.demo import load_demo_city
+from service.ingest.reports import business_day_today
+from service.migrate import upgrade_to_head
+from service.monitoring import monitor_config
+from service.settings import Settings
+
+BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+SCREENSHOTS_ENV = "SUPPLYWATCH_SCREENSHOTS"
+
+
+def _browser_path() -> str | None:
+    for candidate in BROWSER_CANDIDATES:
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    path = tmp_path_factory.mktemp("browser") / "city.db"
+    settings = Settings(database_url=f"sqlite:///{path}", log_json=False, log_level="WARNING")
+    upgrade_to_head(settings.database_url)
+    engine = create_database_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    today = business_day_today(settings)
+    with session_scope(factory) as session:
+        load_demo_city(session, end_date=today, days=8)
+    for offset in (1, 0):
+        run_monitor(
+            factory=factory,
+            business_date=today - timedelta(days=offset),
+            config=monitor_config(settings),
+            trigger="test",
+            requested_by="test",
+        )
+    engine.dispose()
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", settings)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = _browser_path()
+    if executable is None:
+        pytest.skip("no Chromium here (install Debian's chromium); browser tests skipped")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where a test saves its screenshots: ``$SUPPLYWATCH_SCREENSHOTS`` (e.g.
+    docs/screenshots to refresh the committed set), else the test's temporary folder."""
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
