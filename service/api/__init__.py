@@ -6,6 +6,9 @@ from service.api import (
     alert_rules,
     alerts,
     auth,
+    compounds,
+    delivery_requests,
+    depots,
     enterprises,
     keys,
     monitoring,
@@ -15,6 +18,7 @@ from service.api import (
     silences,
     stores,
     supply,
+    trucks,
     users,
     webhooks,
 )
@@ -36,5 +40,9 @@ for module in (
     webhooks,
     keys,
     users,
+    compounds,
+    depots,
+    trucks,
+    delivery_requests,
 ):
     api_router.include_router(module.router)
