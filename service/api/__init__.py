@@ -9,6 +9,7 @@ from service.api import (
     compounds,
     delivery_requests,
     depots,
+    dispatch_plans,
     enterprises,
     keys,
     monitoring,
@@ -44,5 +45,6 @@ for module in (
     depots,
     trucks,
     delivery_requests,
+    dispatch_plans,
 ):
     api_router.include_router(module.router)
