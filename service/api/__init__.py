@@ -6,6 +6,10 @@ from service.api import (
     alert_rules,
     alerts,
     auth,
+    compounds,
+    delivery_requests,
+    depots,
+    dispatch_plans,
     enterprises,
     keys,
     monitoring,
@@ -15,6 +19,7 @@ from service.api import (
     silences,
     stores,
     supply,
+    trucks,
     users,
     webhooks,
 )
@@ -36,5 +41,10 @@ for module in (
     webhooks,
     keys,
     users,
+    compounds,
+    depots,
+    trucks,
+    delivery_requests,
+    dispatch_plans,
 ):
     api_router.include_router(module.router)
