@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from models import (
     Alert,
     AlertStatus,
+    Compound,
     DailyReport,
+    LockdownStatus,
     Product,
     ProductCategory,
     Region,
@@ -188,6 +190,18 @@ def _store_map(session: Session, day: date | None, today: date) -> list[dict[str
     return points
 
 
+def _locked_compounds(session: Session) -> list[dict[str, Any]]:
+    """Locked-down compounds at their coordinates, for the map."""
+    return [
+        {"code": code, "name": name, "lon": lon, "lat": lat}
+        for code, name, lon, lat in session.execute(
+            select(Compound.code, Compound.name, Compound.longitude, Compound.latitude).where(
+                Compound.active.is_(True), Compound.lockdown_status == LockdownStatus.locked
+            )
+        )
+    ]
+
+
 def _not_reported(session: Session, today: date) -> list[Any]:
     reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
     return list(
@@ -223,6 +237,7 @@ def dashboard(
             "headline": _headline(session, day, today),
             "heatmap": _heatmap(session, day, language),
             "stores": _store_map(session, day, today),
+            "compounds": _locked_compounds(session),
             "not_reported": _not_reported(session, today),
             "alerts": alerts,
             "statuses": SUPPLY_STATUSES,

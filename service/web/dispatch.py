@@ -1,26 +1,311 @@
-"""The dispatcher's and the driver's home pages.
+"""The dispatcher's board and the driver's page.
 
-Dispatch (compounds, trucks, plans, deliveries) is built in its own module; until it
-is merged these pages list what a dispatcher or driver can already use, rather than
-an empty board.
+The board lists the day's open requests by compound and priority and the fleet, plans
+the day with a time limit, shows a plan on a map (a route per truck in its own colour)
+and as tables, moves a stop, commits, re-plans after a breakdown, follows the
+deliveries and prints manifests. Every action calls the dispatch API's own functions
+in-process, so a capacity or time-window check the API makes is made here too.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from datetime import date
+from typing import Annotated, Any
 
-from models import Role
-from service.auth import require_role
-from service.web.common import PageRoute, ViewerDep, render
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Compound, Delivery, Depot, DispatchPlan, RequestStatus, Role, Truck
+from service.api.common import PageParams
+from service.api.delivery_requests import list_requests
+from service.api.deps import SessionDep
+from service.api.dispatch_plans import (
+    BreakdownReport,
+    PlanCommit,
+    PlanCreate,
+    PlanRead,
+    StopMove,
+    commit,
+    create_plan,
+    discard_plan,
+    list_plans,
+    move,
+    read_plan,
+    report_breakdown,
+)
+from service.api.trucks import list_trucks
+from service.auth import Principal, require_role
+from service.errors import InvalidInput
+from service.ingest.reports import business_day_today
+from service.web.common import (
+    PageRoute,
+    SettingsDep,
+    ViewerDep,
+    check_csrf,
+    redirect,
+    render,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+EVERYTHING = PageParams(limit=5000, offset=0)
+DEFAULT_TIME_LIMIT_S = 10.0
+
+
+def _dispatcher(viewer: Principal) -> None:
+    require_role(viewer, Role.dispatcher)
+
+
+def _coordinates(session: Session, plan: PlanRead) -> dict[str, Any]:
+    """Where the plan's depots and compounds are, by code, for the map."""
+    compounds = {stop.compound for route in plan.routes for stop in route.stops}
+    compounds |= {entry.compound for entry in plan.unassigned}
+    places: dict[str, Any] = {
+        code: {"lon": lon, "lat": lat, "name": name, "kind": "compound"}
+        for code, name, lon, lat in session.execute(
+            select(Compound.code, Compound.name, Compound.longitude, Compound.latitude).where(
+                Compound.code.in_(sorted(compounds))
+            )
+        )
+    }
+    depots = {route.depot for route in plan.routes}
+    for code, name, lon, lat in session.execute(
+        select(Depot.code, Depot.name, Depot.longitude, Depot.latitude).where(
+            Depot.code.in_(sorted(depots))
+        )
+    ):
+        places[code] = {"lon": lon, "lat": lat, "name": name, "kind": "depot"}
+    return places
+
+
+def _plan_trucks(session: Session, plan_id: int) -> list[str]:
+    """Plates of every truck the plan may use (a stop can move to an idle one too)."""
+    truck_ids = session.get_one(DispatchPlan, plan_id).truck_ids
+    return list(
+        session.scalars(select(Truck.plate).where(Truck.id.in_(truck_ids)).order_by(Truck.plate))
+    )
+
+
+def _deliveries(session: Session, plan_id: int) -> dict[tuple[int, int | None], Any]:
+    """Delivery status of each stop of a committed plan, by (request, part)."""
+    return {
+        (delivery.request_id, delivery.part): delivery
+        for delivery in session.scalars(select(Delivery).where(Delivery.plan_id == plan_id))
+    }
+
 
 @router.get("/dispatch")
-def dispatcher_home(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    require_role(viewer, Role.dispatcher)
-    return render(request, "dispatch/home.html")
+def board(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    day: date | None = None,
+) -> HTMLResponse:
+    """Open requests by compound and priority, the fleet, and the day's plans."""
+    _dispatcher(viewer)
+    day = day or business_day_today(settings)
+    requests = list_requests(
+        session=session,
+        principal=viewer,
+        paging=EVERYTHING,
+        status=RequestStatus.open,
+        priority=None,
+        delivery_date=day,
+        compound=None,
+    ).items
+    requests.sort(key=lambda r: (r.priority.value != "urgent", r.compound, r.window_start))
+    trucks = list_trucks(
+        session=session, principal=viewer, paging=EVERYTHING, depot=None, status=None
+    ).items
+    plans = list_plans(
+        session=session,
+        principal=viewer,
+        settings=settings,
+        paging=PageParams(limit=20, offset=0),
+        plan_date=day,
+        plan_status=None,
+    ).items
+    return render(
+        request,
+        "dispatch/board.html",
+        {
+            "day": day,
+            "requests": requests,
+            "trucks": trucks,
+            "plans": plans,
+            "time_limit": DEFAULT_TIME_LIMIT_S,
+        },
+    )
+
+
+@router.post("/dispatch/plans", dependencies=[Depends(check_csrf)])
+def plan_day(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    day: Annotated[date, Form()],
+    time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
+) -> Response:
+    """Solve the day into a draft plan within the time limit, then show it."""
+    _dispatcher(viewer)
+    plan = create_plan(
+        body=PlanCreate(date=day, time_limit_s=time_limit_s),
+        session=session,
+        principal=viewer,
+        settings=settings,
+    )
+    return redirect(f"/dispatch/plans/{plan.id}")
+
+
+def _plan_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Any,
+    plan_id: int,
+    template: str = "dispatch/plan.html",
+    **context: Any,
+) -> HTMLResponse:
+    plan = read_plan(plan_id=plan_id, session=session, principal=viewer, settings=settings)
+    return render(
+        request,
+        template,
+        {
+            "plan": plan,
+            "route_map": {
+                "places": _coordinates(session, plan),
+                "routes": [
+                    {
+                        "truck": route.truck,
+                        "depot": route.depot,
+                        "stops": [stop.compound for stop in route.stops],
+                    }
+                    for route in plan.routes
+                ],
+                "unassigned": [entry.compound for entry in plan.unassigned],
+            },
+            "deliveries": _deliveries(session, plan.id),
+            "plates": _plan_trucks(session, plan.id),
+            **context,
+        },
+        status_code=400 if context.get("problem") else 200,
+    )
+
+
+@router.get("/dispatch/plans/{plan_id}")
+def plan_page(
+    request: Request, plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> HTMLResponse:
+    _dispatcher(viewer)
+    return _plan_page(request, session, viewer, settings, plan_id)
+
+
+@router.get("/dispatch/plans/{plan_id}/manifests")
+def manifests(
+    request: Request, plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> HTMLResponse:
+    """One printable page per truck: its stops, contacts and loads."""
+    _dispatcher(viewer)
+    compounds = {
+        compound.code: compound
+        for compound in session.scalars(select(Compound).where(Compound.active.is_(True)))
+    }
+    trucks = {truck.plate: truck for truck in session.scalars(select(Truck))}
+    return _plan_page(
+        request,
+        session,
+        viewer,
+        settings,
+        plan_id,
+        "dispatch/manifests.html",
+        compounds=compounds,
+        trucks=trucks,
+    )
+
+
+@router.post("/dispatch/plans/{plan_id}/moves", dependencies=[Depends(check_csrf)])
+def move_a_stop(
+    request: Request,
+    plan_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    request_id: Annotated[int, Form()],
+    version: Annotated[int, Form()],
+    to_truck: Annotated[str, Form()] = "",
+    part: Annotated[str, Form()] = "",
+    position: Annotated[str, Form()] = "",
+) -> Response:
+    """Move a stop to another truck (re-checked for capacity and windows), or show why
+    it cannot go there; nothing is saved then."""
+    _dispatcher(viewer)
+    body = StopMove(
+        request_id=request_id,
+        part=int(part) if part.isdigit() else None,
+        to_truck=to_truck or None,
+        position=int(position) if position.isdigit() else None,
+        expected_version=version,
+    )
+    try:
+        move(plan_id=plan_id, body=body, session=session, principal=viewer, settings=settings)
+    except InvalidInput as error:
+        session.rollback()
+        return _plan_page(request, session, viewer, settings, plan_id, problem=error)
+    return redirect(f"/dispatch/plans/{plan_id}?moved={request_id}")
+
+
+@router.post("/dispatch/plans/{plan_id}/commit", dependencies=[Depends(check_csrf)])
+def commit_plan(
+    plan_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    version: Annotated[int, Form()],
+) -> Response:
+    _dispatcher(viewer)
+    commit(
+        plan_id=plan_id,
+        body=PlanCommit(expected_version=version),
+        session=session,
+        principal=viewer,
+        settings=settings,
+    )
+    return redirect(f"/dispatch/plans/{plan_id}?committed=1")
+
+
+@router.post("/dispatch/plans/{plan_id}/discard", dependencies=[Depends(check_csrf)])
+def discard(
+    plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Response:
+    _dispatcher(viewer)
+    plan = discard_plan(plan_id=plan_id, session=session, principal=viewer, settings=settings)
+    return redirect(f"/dispatch?day={plan.date.isoformat()}")
+
+
+@router.post("/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf)])
+def breakdown(
+    plate: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    time_limit_s: Annotated[float, Form(ge=1, le=600)] = 5.0,
+) -> Response:
+    """A truck broke down: re-plan its undelivered stops and show the new plan."""
+    _dispatcher(viewer)
+    plans = report_breakdown(
+        plate=plate,
+        session=session,
+        principal=viewer,
+        settings=settings,
+        body=BreakdownReport(time_limit_s=time_limit_s),
+    )
+    if plans:
+        return redirect(f"/dispatch/plans/{plans[-1].id}?replanned={plate}")
+    return redirect(f"/dispatch?breakdown={plate}")
 
 
 @router.get("/driver")

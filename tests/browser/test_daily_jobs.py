@@ -146,3 +146,36 @@ def test_the_pages_in_chinese_and_the_admin_pages(open_page: Any, screenshots: P
     assert admin.url.endswith("/admin/stores")
     admin.goto(admin.url.replace("/admin/stores", "/admin/thresholds"))
     admin.screenshot(path=screenshots / "admin-thresholds.png")
+
+
+def test_the_dispatcher_plans_moves_a_stop_and_commits(open_page: Any, screenshots: Path) -> None:
+    page = open_page("dispatcher")
+    assert page.url.endswith("/dispatch")
+    assert page.locator("#open-requests tbody tr").count() == 8
+    page.fill("input[name=time_limit_s]", "2")
+    page.get_by_role("button", name="Plan the day").click()
+    page.wait_for_url("**/dispatch/plans/*")
+    page.wait_for_function("document.querySelector('#route-map canvas') !== null")
+    page.screenshot(path=screenshots / "dispatch-plan.png", full_page=True)
+
+    # Move the first stop of the first route to a truck the solver left idle (or off
+    # the plan when every truck is busy): the page re-checks the plan and shows it.
+    used = set(page.locator("table.stops").evaluate_all("ts => ts.map(t => t.dataset.truck)"))
+    first_route = page.locator("table.stops").first
+    truck = first_route.get_attribute("data-truck")
+    stop = first_route.locator("tbody tr").first
+    stop_id = stop.get_attribute("id")
+    choices = stop.locator("select option").evaluate_all("os => os.map(o => o.value)")
+    stop.locator("select").select_option(next((c for c in choices if c and c not in used), ""))
+    stop.get_by_role("button", name="Move").click()
+    page.locator("#moved").wait_for()
+    assert page.locator(f'table.stops[data-truck="{truck}"] #{stop_id}').count() == 0
+
+    page.get_by_role("button", name="Commit the plan").click()
+    page.locator("#committed").wait_for()
+    assert page.locator("#plan-status").text_content() == "committed"
+    statuses = page.locator("td.delivery-status").all_text_contents()
+    assert statuses and set(statuses) == {"assigned"}
+    page.get_by_role("link", name="Printable manifests").click()
+    assert page.locator("section.manifest").count() >= 1
+    page.screenshot(path=screenshots / "dispatch-manifests.png")

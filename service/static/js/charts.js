@@ -61,10 +61,18 @@
         return { name: d.statuses[k] || k, type: "scatter", data: groups[k], symbolSize: 11,
                  itemStyle: { color: STATUS_COLOURS[k], borderColor: "#1b1f24", borderWidth: 0.5 } };
       });
+    if (d.compounds && d.compounds.length) {
+      series.push({ name: d.compound_label, type: "scatter", symbol: "diamond", symbolSize: 12,
+                    itemStyle: { color: "#6d597a", borderColor: "#1b1f24", borderWidth: 0.5 },
+                    data: d.compounds.map(function (x) {
+                      return { name: x.code + " " + x.name, value: [x.lon, x.lat], compound: true };
+                    }) });
+    }
     c.setOption({
       animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
+        if (p.data.compound) { return p.data.name + "<br>" + p.seriesName; }
         return p.data.name + "<br>" + p.seriesName + " · " +
           (p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
       } },
@@ -104,7 +112,42 @@
     });
   }
 
+  var ROUTE_COLOURS = ["#0b5cad", "#d7263d", "#1a8a4a", "#8e44ad", "#e67e22", "#16a085",
+    "#c0392b", "#2c3e50", "#b8860b", "#ff1493", "#006d77", "#6d597a"];
+
+  function routeMap() {
+    var d = data("route-map-data"), c = chart("route-map");
+    if (!d || !c) { return; }
+    function at(code) { var p = d.places[code]; return p ? [p.lon, p.lat] : null; }
+    var series = d.routes.map(function (route, i) {
+      var points = [at(route.depot)].concat(route.stops.map(at))
+        .concat([at(route.depot)]).filter(function (p) { return p; });
+      return { name: route.truck, type: "line", data: points, symbolSize: 8,
+               lineStyle: { width: 2.5 }, itemStyle: { color: ROUTE_COLOURS[i % ROUTE_COLOURS.length] } };
+    });
+    var depots = {};
+    d.routes.forEach(function (route) { depots[route.depot] = at(route.depot); });
+    series.push({ name: d.depot_label, type: "scatter", symbol: "rect", symbolSize: 16,
+                  itemStyle: { color: "#1b1f24" },
+                  data: Object.keys(depots).map(function (k) { return { name: k, value: depots[k] }; }) });
+    if (d.unassigned.length) {
+      series.push({ name: d.unassigned_label, type: "scatter", symbol: "triangle", symbolSize: 12,
+                    itemStyle: { color: "#8a939c" },
+                    data: d.unassigned.map(function (k) { return { name: k, value: at(k) }; }) });
+    }
+    c.setOption({
+      animation: false,
+      aria: { enabled: true },
+      tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + (p.name ? " · " + p.name : ""); } },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 50, right: 10, top: 10, bottom: 50 },
+      xAxis: { type: "value", scale: true, name: "lon" },
+      yAxis: { type: "value", scale: true, name: "lat" },
+      series: series
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    heatmap(); storeMap(); history();
+    heatmap(); storeMap(); history(); routeMap();
   });
 })();
