@@ -18,11 +18,12 @@ from models import (
     DeliveryEvent,
     DeliveryRequest,
     DeliveryStatus,
+    RequestPriority,
     RequestStatus,
     Role,
     Truck,
 )
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import make_city, make_compound, make_request
 from tests.factories import make_key
 
 DAY = date(2030, 1, 15)
@@ -193,3 +194,27 @@ def test_manifest_as_json_csv_and_printable_page(
     assert f"truck {route['truck']}" in page.text and first["compound_name"] in page.text
     empty = client.get(url, params={"date": "2030-02-01"}, headers=driver).json()
     assert empty["stops"] == []
+
+
+def test_metrics_count_open_requests_deliveries_and_time_to_delivery(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    dispatcher = make_key(session, Role.dispatcher)
+    delivery = _delivery(session, committed["routes"][0]["truck"])
+    for step in ("loaded", "en_route"):
+        _move(client, dispatcher, delivery.id, status=step)
+    _move(client, dispatcher, delivery.id, status="delivered", receiver_name="Wang Min")
+    make_request(
+        session, compound=make_compound(session), delivery_date=DAY, priority=RequestPriority.urgent
+    )
+    text = client.get("/metrics").text
+    assert 'supplywatch_delivery_requests_open{priority="urgent"} 1.0' in text
+    assert 'supplywatch_delivery_requests_open{priority="normal"} 0.0' in text
+    assert 'supplywatch_deliveries{status="delivered"} 1.0' in text
+    assert 'supplywatch_deliveries{status="assigned"} 3.0' in text
+    (line,) = [
+        row
+        for row in text.splitlines()
+        if row.startswith("supplywatch_request_to_delivery_seconds_avg ")
+    ]
+    assert float(line.split()[1]) >= 0
