@@ -231,12 +231,11 @@ def truck_manifest(
     require_truck_reader(principal, truck)
     found = manifest(session=session, truck=truck, day=day or business_day_today(settings))
     if format is ManifestFormat.csv:
+        filename = f"manifest-truck{truck.id}-{found.date}.csv"  # plates may not be ASCII
         return Response(
             _csv(found),
             media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="manifest-{plate}-{found.date}.csv"'
-            },
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     if format is ManifestFormat.html:
         page_html = (
