@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch.planning import inputs_of, load_plan
-from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop, Unassigned
+from dispatch.planning import load_plan, stored_plan
 from dispatch.schedule import check_plan
 from models import (
     Delivery,
@@ -80,34 +79,8 @@ def assert_feasible(session: Session, plan: dict[str, Any]) -> None:
     for request_id, kg in delivered.items():
         if request_id not in unassigned:
             assert kg == math.ceil(weights[request_id])
-    stored = load_plan(session, plan["id"])
-    inputs = inputs_of(session, stored)
-    as_plan = Plan(
-        routes=[
-            PlannedRoute(
-                vehicle_key=route.truck.plate,
-                depot_key=inputs.trucks[route.truck.plate].depot.code,
-                start_s=route.start_s,
-                end_s=route.end_s,
-                stops=[
-                    PlannedStop(
-                        request_key=str(s.request_id),
-                        part=s.part,
-                        load_kg=s.load_kg,
-                        arrival_s=s.arrival_s,
-                        wait_s=s.wait_s,
-                        departure_s=s.departure_s,
-                        distance_m=s.distance_m,
-                    )
-                    for s in route.stops
-                ],
-                return_distance_m=route.return_distance_m,
-            )
-            for route in stored.routes
-        ],
-        unassigned=[Unassigned(str(u.request_id), u.reason.value) for u in stored.unassigned],
-    )
-    assert check_plan(problem=inputs.problem, plan=as_plan) == []
+    problem, stored = stored_plan(session, load_plan(session, plan["id"]))
+    assert check_plan(problem=problem, plan=stored) == []
 
 
 def test_dispatcher_plans_a_day_and_every_route_is_feasible(
