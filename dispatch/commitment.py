@@ -165,7 +165,9 @@ def breakdown(
     day, together with the still-unloaded deliveries of the other available trucks (a
     truck already loaded or on the road keeps its trip), starting from the current
     routes so those trucks keep their stops where they can. The new plan is committed at
-    once; requests it cannot serve go back to open. Deliveries already made stay."""
+    once; requests it cannot serve go back to open. Deliveries already made stay.
+    Distances come from coordinates: a matrix uploaded for the replaced plan need not
+    cover the other trucks' depots, so it is not reused."""
     truck = session.scalars(select(Truck).where(Truck.plate == plate).with_for_update()).first()
     if truck is None:
         raise NotFound(f"truck {plate!r} not found")

@@ -24,8 +24,11 @@ from dispatch.routing_problem import (
     DEFAULT_SERVICE_S,
     IntMatrix,
     Plan,
+    PlannedRoute,
+    PlannedStop,
     RoutingInputError,
     RoutingProblem,
+    Unassigned,
     Vehicle,
 )
 from dispatch.routing_problem import (
@@ -473,3 +476,33 @@ def discard(*, session: Session, plan_id: int) -> DispatchPlan:
     plan.version += 1
     session.flush()
     return plan
+
+
+def stored_plan(session: Session, plan: DispatchPlan) -> tuple[RoutingProblem, Plan]:
+    """A stored plan as the routing core sees it (problem and routes), so the independent
+    checker (``dispatch.schedule.check_plan``) can audit what was saved."""
+    inputs = inputs_of(session, plan)
+    routes = [
+        PlannedRoute(
+            vehicle_key=route.truck.plate,
+            depot_key=inputs.trucks[route.truck.plate].depot.code,
+            start_s=route.start_s,
+            end_s=route.end_s,
+            stops=[
+                PlannedStop(
+                    request_key=str(stop.request_id),
+                    part=stop.part,
+                    load_kg=stop.load_kg,
+                    arrival_s=stop.arrival_s,
+                    wait_s=stop.wait_s,
+                    departure_s=stop.departure_s,
+                    distance_m=stop.distance_m,
+                )
+                for stop in route.stops
+            ],
+            return_distance_m=route.return_distance_m,
+        )
+        for route in plan.routes
+    ]
+    unassigned = [Unassigned(str(u.request_id), u.reason.value) for u in plan.unassigned]
+    return inputs.problem, Plan(routes=routes, unassigned=unassigned)

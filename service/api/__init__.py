@@ -7,6 +7,7 @@ from service.api import (
     alerts,
     auth,
     compounds,
+    deliveries,
     delivery_requests,
     depots,
     dispatch_plans,
@@ -46,5 +47,6 @@ for module in (
     trucks,
     delivery_requests,
     dispatch_plans,
+    deliveries,
 ):
     api_router.include_router(module.router)

@@ -7,7 +7,7 @@ computed from the items and the catalogue's unit weights.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -33,6 +33,7 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
+from service.api.dispatch_common import ClockTime
 from service.auth import Principal, require_role
 from service.catalog import get_optional_by_code, page
 from service.errors import Conflict, Forbidden
@@ -52,16 +53,16 @@ class RequestCreate(StrictModel):
     compound: str = Field(description="Compound code")
     delivery_date: date
     priority: RequestPriority = RequestPriority.normal
-    window_start: time = Field(examples=["08:00"])
-    window_end: time = Field(examples=["12:00"])
+    window_start: ClockTime = Field(examples=["08:00"])
+    window_end: ClockTime = Field(examples=["12:00"])
     items: list[ItemCreate] = Field(min_length=1, max_length=500)
     note: str | None = Field(default=None, max_length=500)
 
 
 class RequestUpdate(StrictModel):
     priority: RequestPriority | None = None
-    window_start: time | None = None
-    window_end: time | None = None
+    window_start: ClockTime | None = None
+    window_end: ClockTime | None = None
     note: str | None = Field(default=None, max_length=500)
     status: RequestStatus | None = Field(
         default=None, description="Only 'open' (re-open a failed one) or 'cancelled'"
@@ -81,8 +82,8 @@ class RequestRead(ReadModel):
     compound_name: str
     delivery_date: date
     priority: RequestPriority
-    window_start: time
-    window_end: time
+    window_start: ClockTime
+    window_end: ClockTime
     weight_kg: float
     status: RequestStatus
     note: str | None

@@ -20,6 +20,7 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
+from service.api.dispatch_common import ClockTime
 from service.auth import require_role
 from service.catalog import (
     add_with_unique_code,
@@ -38,8 +39,8 @@ class DepotCreate(StrictModel):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     store: str | None = Field(default=None, description="Code of the store this depot is")
-    opens_at: time = time(0, 0)
-    closes_at: time = time(23, 59, 59)
+    opens_at: ClockTime = time(0, 0)
+    closes_at: ClockTime = time(23, 59, 59)
 
 
 class DepotUpdate(StrictModel):
@@ -47,8 +48,8 @@ class DepotUpdate(StrictModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     store: str | None = None
-    opens_at: time | None = None
-    closes_at: time | None = None
+    opens_at: ClockTime | None = None
+    closes_at: ClockTime | None = None
     active: bool | None = None
 
 
@@ -58,8 +59,8 @@ class DepotRead(ReadModel):
     latitude: float
     longitude: float
     store: str | None
-    opens_at: time
-    closes_at: time
+    opens_at: ClockTime
+    closes_at: ClockTime
     active: bool
 
 

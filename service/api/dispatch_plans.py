@@ -6,7 +6,7 @@ minutes, loads in kg. Every route returned has been timed from the distance matr
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -38,6 +38,7 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
+from service.api.dispatch_common import ClockTime
 from service.auth import require_role
 from service.catalog import page
 from service.settings import Settings
@@ -102,8 +103,8 @@ class StopRead(ReadModel):
     arrival: datetime
     wait_minutes: float
     departure: datetime
-    window_start: time
-    window_end: time
+    window_start: ClockTime
+    window_end: ClockTime
     distance_km: float
 
 

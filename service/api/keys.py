@@ -13,7 +13,7 @@ from models import ApiKey, Enterprise, Role, Store
 from models.base import utc_now
 from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
-from service.api.dispatch_bindings import binding_names, resolve_binding
+from service.api.dispatch_common import binding_names, resolve_binding
 from service.auth import create_api_key, require_role
 from service.catalog import get_optional_by_code, page
 from service.errors import InvalidInput, NotFound

@@ -13,6 +13,7 @@ from dispatch.master_data import check_ordered, truck_by_plate
 from models import Depot, Role, Truck, TruckStatus
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
+from service.api.dispatch_common import ClockTime
 from service.auth import Principal, require_role
 from service.catalog import apply_changes, get_optional_by_code, page
 from service.errors import Conflict, Forbidden
@@ -30,8 +31,8 @@ class TruckCreate(StrictModel):
     status: TruckStatus = TruckStatus.available
     crew: str | None = Field(default=None, max_length=300)
     crew_phone: str | None = Field(default=None, max_length=64)
-    shift_start: time = time(7, 0)
-    shift_end: time = time(19, 0)
+    shift_start: ClockTime = time(7, 0)
+    shift_end: ClockTime = time(19, 0)
     max_route_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
 
 
@@ -42,8 +43,8 @@ class TruckUpdate(StrictModel):
     status: TruckStatus | None = None
     crew: str | None = Field(default=None, max_length=300)
     crew_phone: str | None = Field(default=None, max_length=64)
-    shift_start: time | None = None
-    shift_end: time | None = None
+    shift_start: ClockTime | None = None
+    shift_end: ClockTime | None = None
     max_route_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
 
 
@@ -55,8 +56,8 @@ class TruckRead(ReadModel):
     status: TruckStatus
     crew: str | None
     crew_phone: str | None
-    shift_start: time
-    shift_end: time
+    shift_start: ClockTime
+    shift_end: ClockTime
     max_route_minutes: int | None
 
 

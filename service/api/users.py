@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import Enterprise, Role, Store, User, UserSession
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
-from service.api.dispatch_bindings import binding_names, resolve_binding
+from service.api.dispatch_common import binding_names, resolve_binding
 from service.auth import check_binding, create_user, require_role
 from service.catalog import get_optional_by_code, page
 from service.errors import Conflict, NotFound

@@ -49,7 +49,7 @@ def home(request: Request, session: SessionDep) -> RedirectResponse:
             principal = authenticate_token(session, token)
         except DomainError:
             return redirect("/login")
-        return redirect(HOME_BY_ROLE.get(principal.role, "/login"))
+        return redirect(HOME_BY_ROLE.get(principal.role, "/docs"))
     return redirect("/login")
 
 
@@ -90,7 +90,7 @@ def sign_in(
             },
             status_code=error.status,
         )
-    response = redirect(_safe_next(next) or HOME_BY_ROLE.get(user.role, "/"))
+    response = redirect(_safe_next(next) or HOME_BY_ROLE.get(user.role, "/docs"))
     secure = secure_cookies(settings)
     response.set_cookie(
         SESSION_COOKIE,

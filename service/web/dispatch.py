@@ -1,5 +1,8 @@
 """The dispatcher's board and the driver's page.
 
+The driver sees the truck's stops of the day in driving order (address, contact,
+items) with a button for each step the tracking rules allow.
+
 The board lists the day's open requests by compound and priority and the fleet, plans
 the day with a time limit, shows a plan on a map (a route per truck in its own colour)
 and as tables, moves a stop, commits, re-plans after a breakdown, follows the
@@ -17,7 +20,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Compound, Delivery, Depot, DispatchPlan, RequestStatus, Role, Truck
+from dispatch.tracking import TRANSITIONS, manifest, move_delivery
+from models import (
+    Compound,
+    Delivery,
+    DeliveryStatus,
+    Depot,
+    DispatchPlan,
+    RequestStatus,
+    Role,
+    Truck,
+)
 from service.api.common import PageParams
 from service.api.delivery_requests import list_requests
 from service.api.deps import SessionDep
@@ -37,7 +50,7 @@ from service.api.dispatch_plans import (
 )
 from service.api.trucks import list_trucks
 from service.auth import Principal, require_role
-from service.errors import InvalidInput
+from service.errors import DomainError, InvalidInput
 from service.ingest.reports import business_day_today
 from service.web.common import (
     PageRoute,
@@ -308,7 +321,98 @@ def breakdown(
     return redirect(f"/dispatch?breakdown={plate}")
 
 
+def _truck_for(session: Session, viewer: Principal, plate: str | None) -> Truck | None:
+    """A driver's own truck; a dispatcher or admin may look at any truck by plate."""
+    if viewer.role is Role.driver:
+        return session.get(Truck, viewer.truck_id) if viewer.truck_id else None
+    if plate:
+        return session.scalars(select(Truck).where(Truck.plate == plate)).first()
+    return None
+
+
+def _driver_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Any,
+    *,
+    plate: str | None = None,
+    day: date | None = None,
+    problem: DomainError | None = None,
+    failed_delivery: int | None = None,
+) -> HTMLResponse:
+    require_role(viewer, Role.driver, Role.dispatcher)
+    day = day or business_day_today(settings)
+    truck = _truck_for(session, viewer, plate)
+    stops = manifest(session=session, truck=truck, day=day) if truck is not None else None
+    return render(
+        request,
+        "dispatch/driver.html",
+        {
+            "day": day,
+            "truck": truck,
+            "manifest": stops,
+            "next_steps": {
+                status.value: sorted(step.value for step in steps)
+                for status, steps in TRANSITIONS.items()
+            },
+            "trucks": []
+            if viewer.role is Role.driver
+            else list(session.scalars(select(Truck.plate).order_by(Truck.plate))),
+            "problem": problem,
+            "failed_delivery": failed_delivery,
+        },
+        status_code=problem.status if problem else 200,
+    )
+
+
 @router.get("/driver")
-def driver_home(request: Request, viewer: ViewerDep) -> HTMLResponse:
-    require_role(viewer, Role.driver)
-    return render(request, "dispatch/driver.html")
+def driver_home(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    truck: str | None = None,
+    day: date | None = None,
+) -> HTMLResponse:
+    """A truck's stops of the day in driving order, with a button per allowed step."""
+    return _driver_page(request, session, viewer, settings, plate=truck, day=day)
+
+
+@router.post("/driver/deliveries/{delivery_id}/status", dependencies=[Depends(check_csrf)])
+def delivery_step(
+    request: Request,
+    delivery_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    status: Annotated[DeliveryStatus, Form()],
+    receiver_name: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    truck: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Move one delivery one step (loaded, en route, delivered with who took it, or
+    failed with why); a missing name or reason is shown beside the stop."""
+    require_role(viewer, Role.driver, Role.dispatcher)
+    try:
+        move_delivery(
+            session=session,
+            delivery_id=delivery_id,
+            to_status=status,
+            principal=viewer,
+            receiver_name=receiver_name.strip() or None,
+            reason=reason.strip() or None,
+        )
+    except InvalidInput as error:
+        session.rollback()
+        return _driver_page(
+            request,
+            session,
+            viewer,
+            settings,
+            plate=truck or None,
+            problem=error,
+            failed_delivery=delivery_id,
+        )
+    suffix = f"?truck={truck}" if truck and viewer.role is not Role.driver else ""
+    return redirect(f"/driver{suffix}#delivery-{delivery_id}")

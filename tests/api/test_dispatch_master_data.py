@@ -209,6 +209,7 @@ def test_request_weight_comes_from_product_unit_weights(
     ("changes", "field"),
     [
         ({"window_start": "14:00", "window_end": "09:00"}, ("window_end",)),
+        ({"window_start": "08:00Z"}, ("window_start",)),
         ({"items": [{"product": "caviar", "quantity": 1}]}, ("items", 0, "product")),
         ({"items": [{"product": "rice", "quantity": 1, "unit": "barrel"}]}, ("items", 0, "unit")),
         ({"items": [{"product": "rice", "quantity": 1, "unit": "piece"}]}, ("items", 0, "unit")),

@@ -13,21 +13,26 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatch.planning import inputs_of, load_plan
-from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop, Unassigned
+from dispatch.planning import load_plan, stored_plan
 from dispatch.schedule import check_plan
 from models import (
     Delivery,
     DeliveryRequest,
     DeliveryStatus,
     DispatchPlan,
-    RequestPriority,
     RequestStatus,
     Role,
     Truck,
     TruckStatus,
 )
-from tests.dispatch.factories import CENTRE, make_compound, make_depot, make_request, make_truck
+from tests.dispatch.factories import (
+    CENTRE,
+    make_city,
+    make_compound,
+    make_depot,
+    make_request,
+    make_truck,
+)
 from tests.factories import make_key, make_region
 
 DAY = date(2030, 1, 15)
@@ -37,44 +42,6 @@ PLANS = "/api/v1/dispatch/plans"
 @pytest.fixture
 def dispatcher(session: Session) -> dict[str, str]:
     return make_key(session, Role.dispatcher)
-
-
-def _offset(index: int) -> tuple[float, float]:
-    """A point a few km from the centre, spread around it."""
-    angle = index * 2.4
-    radius = 0.01 + 0.004 * (index % 5)
-    return CENTRE[0] + radius * math.sin(angle), CENTRE[1] + radius * math.cos(angle)
-
-
-def _city(
-    session: Session,
-    *,
-    trucks: list[int],
-    loads: list[float],
-    urgent: set[int] = frozenset(),  # type: ignore[assignment]
-    window: tuple[time, time] = (time(8, 0), time(18, 0)),
-) -> list[DeliveryRequest]:
-    region = make_region(session)
-    depot = make_depot(session, code="DEP-A")
-    for index, capacity in enumerate(trucks):
-        make_truck(session, depot=depot, plate=f"T-{index + 1}", capacity_kg=capacity)
-    requests = []
-    for index, kg in enumerate(loads):
-        lat, lon = _offset(index)
-        compound = make_compound(
-            session, code=f"CP-{index + 1}", region=region, latitude=lat, longitude=lon
-        )
-        requests.append(
-            make_request(
-                session,
-                compound=compound,
-                delivery_date=DAY,
-                kg=kg,
-                priority=RequestPriority.urgent if index in urgent else RequestPriority.normal,
-                window=window,
-            )
-        )
-    return requests
 
 
 def _plan(client: TestClient, headers: dict[str, str], **body: Any) -> Any:
@@ -112,40 +79,16 @@ def assert_feasible(session: Session, plan: dict[str, Any]) -> None:
     for request_id, kg in delivered.items():
         if request_id not in unassigned:
             assert kg == math.ceil(weights[request_id])
-    stored = load_plan(session, plan["id"])
-    inputs = inputs_of(session, stored)
-    as_plan = Plan(
-        routes=[
-            PlannedRoute(
-                vehicle_key=route.truck.plate,
-                depot_key=inputs.trucks[route.truck.plate].depot.code,
-                start_s=route.start_s,
-                end_s=route.end_s,
-                stops=[
-                    PlannedStop(
-                        request_key=str(s.request_id),
-                        part=s.part,
-                        load_kg=s.load_kg,
-                        arrival_s=s.arrival_s,
-                        wait_s=s.wait_s,
-                        departure_s=s.departure_s,
-                        distance_m=s.distance_m,
-                    )
-                    for s in route.stops
-                ],
-                return_distance_m=route.return_distance_m,
-            )
-            for route in stored.routes
-        ],
-        unassigned=[Unassigned(str(u.request_id), u.reason.value) for u in stored.unassigned],
-    )
-    assert check_plan(problem=inputs.problem, plan=as_plan) == []
+    problem, stored = stored_plan(session, load_plan(session, plan["id"]))
+    assert check_plan(problem=problem, plan=stored) == []
 
 
 def test_dispatcher_plans_a_day_and_every_route_is_feasible(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    requests = _city(session, trucks=[1000, 1000, 1500], loads=[150, 300, 220, 80, 400, 260, 90])
+    requests = make_city(
+        session, day=DAY, trucks=[1000, 1000, 1500], loads=[150, 300, 220, 80, 400, 260, 90]
+    )
     response = _plan(client, dispatcher)
     assert response.status_code == 201, response.text
     plan = response.json()
@@ -162,7 +105,7 @@ def test_dispatcher_plans_a_day_and_every_route_is_feasible(
 def test_unassigned_requests_say_why(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    requests = _city(session, trucks=[1000, 1000], loads=[5000, 100])
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[5000, 100])
     night = make_compound(session, code="CP-NIGHT")
     early = make_request(
         session, compound=night, delivery_date=DAY, kg=50, window=(time(1, 0), time(2, 0))
@@ -176,7 +119,9 @@ def test_unassigned_requests_say_why(
 def test_urgent_requests_are_never_left_out_while_a_normal_one_is_served(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    requests = _city(session, trucks=[1000, 1000], loads=[900, 900, 900], urgent={2})
+    requests = make_city(
+        session, day=DAY, trucks=[1000, 1000], loads=[900, 900, 900], urgent=frozenset({2})
+    )
     plan = _plan(client, dispatcher).json()
     assert [(u["request_id"], u["reason"]) for u in plan["unassigned"]] == [
         (plan["unassigned"][0]["request_id"], "capacity_exhausted")
@@ -189,7 +134,7 @@ def test_urgent_requests_are_never_left_out_while_a_normal_one_is_served(
 def test_a_request_heavier_than_a_truck_is_split_over_several(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    (big,) = _city(session, trucks=[2000, 2000, 2000], loads=[3000])
+    (big,) = make_city(session, day=DAY, trucks=[2000, 2000, 2000], loads=[3000])
     plan = _plan(client, dispatcher).json()
     stops = [stop for route in plan["routes"] for stop in route["stops"]]
     assert sorted(stop["part"] for stop in stops) == [0, 1]
@@ -201,7 +146,7 @@ def test_a_request_heavier_than_a_truck_is_split_over_several(
 def test_an_uploaded_distance_matrix_is_used(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    _city(session, trucks=[1000], loads=[100, 100])
+    make_city(session, day=DAY, trucks=[1000], loads=[100, 100])
     locations = ["DEP-A", "CP-1", "CP-2"]
     distance = [[0, 4000, 7000], [4000, 0, 2500], [7000, 2500, 0]]
     response = _plan(
@@ -233,7 +178,7 @@ def test_an_uploaded_distance_matrix_is_used(
 def test_a_solver_time_limit_out_of_bounds_is_refused(
     client: TestClient, session: Session, dispatcher: dict[str, str], limit: float
 ) -> None:
-    _city(session, trucks=[1000], loads=[100])
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
     response = _plan(client, dispatcher, time_limit_s=limit)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -260,7 +205,7 @@ def test_a_plan_with_no_trucks_or_no_requests_is_a_clear_answer(
 def test_a_stop_moved_to_another_truck_is_re_timed_and_checked(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    requests = _city(session, trucks=[1000, 1000], loads=[100, 200, 300])
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 200, 300])
     plan = _plan(client, dispatcher, trucks=["T-1"]).json()
     assert plan["routes"][0]["truck"] == "T-1"
     moved = client.post(
@@ -288,7 +233,7 @@ def test_a_stop_moved_to_another_truck_is_re_timed_and_checked(
 def test_an_edit_that_overloads_a_truck_is_refused_and_nothing_is_saved(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    requests = _city(session, trucks=[1000, 1000], loads=[700, 700])
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[700, 700])
     plan = _plan(client, dispatcher).json()
     by_request = {s["request_id"]: r["truck"] for r in plan["routes"] for s in r["stops"]}
     first, second = (by_request[r.id] for r in requests)
@@ -336,7 +281,7 @@ def test_a_window_missed_after_an_edit_is_reported(
 def test_commit_creates_deliveries_and_a_second_commit_of_an_overlapping_plan_loses(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    requests = _city(session, trucks=[1000, 1000], loads=[100, 200, 300])
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 200, 300])
     first = _plan(client, dispatcher).json()
     second = _plan(client, dispatcher).json()
     committed = client.post(
@@ -364,7 +309,7 @@ def test_commit_creates_deliveries_and_a_second_commit_of_an_overlapping_plan_lo
 def test_breakdown_re_plans_undelivered_stops_and_keeps_delivered_ones(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
-    _city(session, trucks=[600, 600, 600, 600], loads=[250, 250, 250, 250, 250, 250])
+    make_city(session, day=DAY, trucks=[600, 600, 600, 600], loads=[250, 250, 250, 250, 250, 250])
     plan = _plan(client, dispatcher, trucks=["T-1", "T-2", "T-3"]).json()
     client.post(f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher)
     route = plan["routes"][0]
@@ -397,5 +342,5 @@ def test_breakdown_re_plans_undelivered_stops_and_keeps_delivered_ones(
 
 @pytest.mark.parametrize("role", [Role.driver, Role.bureau])
 def test_only_dispatchers_plan(client: TestClient, session: Session, role: Role) -> None:
-    _city(session, trucks=[1000], loads=[100])
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
     assert _plan(client, make_key(session, role)).status_code == 403

@@ -1,7 +1,8 @@
 """Each role's daily job in a real browser (Chromium through Playwright, SQLite only):
 a store posts its report and the bureau's dashboard shows the new days of supply
 after a monitor run; the bureau acknowledges an alert; a bad form shows its error
-and changes nothing. Screenshots of the pages are saved on the way."""
+and changes nothing; the dispatcher plans, moves a stop and commits, and the driver
+marks a delivery delivered. Screenshots of the pages are saved on the way."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import Product, Region, ReportRevision, ScopeLevel, Store, SupplySnapshot
+from models import (
+    Product,
+    Region,
+    ReportRevision,
+    ScopeLevel,
+    Store,
+    SupplySnapshot,
+    Truck,
+    User,
+)
 from service.database import create_database_engine, create_session_factory
 from tests.browser.conftest import LiveServer
 
@@ -148,28 +158,50 @@ def test_the_pages_in_chinese_and_the_admin_pages(open_page: Any, screenshots: P
     admin.screenshot(path=screenshots / "admin-thresholds.png")
 
 
-def test_the_dispatcher_plans_moves_a_stop_and_commits(open_page: Any, screenshots: Path) -> None:
+def _driver_plate(live_server: LiveServer) -> str:
+    engine = create_database_engine(live_server.settings.database_url)
+    with create_session_factory(engine)() as session:
+        plate = session.scalar(
+            select(Truck.plate)
+            .join(User, User.truck_id == Truck.id)
+            .where(User.username == "driver")
+        )
+    engine.dispose()
+    assert plate is not None
+    return plate
+
+
+def test_the_dispatcher_commits_a_plan_and_the_driver_delivers(
+    open_page: Any, live_server: LiveServer, screenshots: Path
+) -> None:
     page = open_page("dispatcher")
     assert page.url.endswith("/dispatch")
-    assert page.locator("#open-requests tbody tr").count() == 8
+    assert page.locator("#open-requests tbody tr").count() > 0
     page.fill("input[name=time_limit_s]", "2")
     page.get_by_role("button", name="Plan the day").click()
     page.wait_for_url("**/dispatch/plans/*")
     page.wait_for_function("document.querySelector('#route-map canvas') !== null")
-    page.screenshot(path=screenshots / "dispatch-plan.png", full_page=True)
+    page.screenshot(path=screenshots / "dispatch-plan.png")
 
-    # Move the first stop of the first route to a truck the solver left idle (or off
-    # the plan when every truck is busy): the page re-checks the plan and shows it.
+    # Move the first stop of the first route onto the demo driver's truck (or, when the
+    # solver already uses that truck, onto an idle one): the page re-checks the plan.
+    driver_truck = _driver_plate(live_server)
     used = set(page.locator("table.stops").evaluate_all("ts => ts.map(t => t.dataset.truck)"))
     first_route = page.locator("table.stops").first
     truck = first_route.get_attribute("data-truck")
     stop = first_route.locator("tbody tr").first
     stop_id = stop.get_attribute("id")
     choices = stop.locator("select option").evaluate_all("os => os.map(o => o.value)")
-    stop.locator("select").select_option(next((c for c in choices if c and c not in used), ""))
+    target = (
+        driver_truck
+        if driver_truck not in used
+        else next(c for c in choices if c and c not in used)
+    )
+    stop.locator("select").select_option(target)
     stop.get_by_role("button", name="Move").click()
     page.locator("#moved").wait_for()
     assert page.locator(f'table.stops[data-truck="{truck}"] #{stop_id}').count() == 0
+    assert page.locator(f'table.stops[data-truck="{target}"] #{stop_id}').count() == 1
 
     page.get_by_role("button", name="Commit the plan").click()
     page.locator("#committed").wait_for()
@@ -179,3 +211,16 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(open_page: Any, screensho
     page.get_by_role("link", name="Printable manifests").click()
     assert page.locator("section.manifest").count() >= 1
     page.screenshot(path=screenshots / "dispatch-manifests.png")
+
+    driver = open_page("driver", PHONE)
+    assert driver.url.endswith("/driver")
+    first = driver.locator("section.stop").first
+    first.get_by_role("button", name="Loaded").click()
+    driver.locator("section.stop").first.get_by_role("button", name="On the way").click()
+    first = driver.locator("section.stop").first
+    first.get_by_label("Received by").fill("Property office")
+    driver.screenshot(path=screenshots / "driver-phone.png")
+    first.get_by_role("button", name="Delivered").click()
+    first = driver.locator("section.stop").first
+    assert first.locator(".delivery-status").text_content() == "delivered"
+    assert "Property office" in first.text_content()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import date, time
 
 from sqlalchemy.orm import Session
@@ -120,3 +121,44 @@ def make_request(
         note=None,
         created_by="test",
     )
+
+
+def _offset(index: int) -> tuple[float, float]:
+    """A point a few km from the centre, spread around it."""
+    angle = index * 2.4
+    radius = 0.01 + 0.004 * (index % 5)
+    return CENTRE[0] + radius * math.sin(angle), CENTRE[1] + radius * math.cos(angle)
+
+
+def make_city(
+    session: Session,
+    *,
+    day: date,
+    trucks: list[int],
+    loads: list[float],
+    urgent: frozenset[int] = frozenset(),
+    window: tuple[time, time] = (time(8, 0), time(18, 0)),
+) -> list[DeliveryRequest]:
+    """Depot DEP-A with trucks T-1.. of these capacities, and one request per load at
+    compounds CP-1.. spread a few km around it (``urgent``: indexes of urgent ones)."""
+    region = make_region(session)
+    depot = make_depot(session, code="DEP-A")
+    for index, capacity in enumerate(trucks):
+        make_truck(session, depot=depot, plate=f"T-{index + 1}", capacity_kg=capacity)
+    requests = []
+    for index, kg in enumerate(loads):
+        lat, lon = _offset(index)
+        compound = make_compound(
+            session, code=f"CP-{index + 1}", region=region, latitude=lat, longitude=lon
+        )
+        requests.append(
+            make_request(
+                session,
+                compound=compound,
+                delivery_date=day,
+                kg=kg,
+                priority=RequestPriority.urgent if index in urgent else RequestPriority.normal,
+                window=window,
+            )
+        )
+    return requests

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Delivery,
+    DeliveryStatus,
     DispatchPlan,
     PlanRoute,
     PlanStatus,
@@ -19,6 +20,7 @@ from models import (
     Role,
     Truck,
 )
+from service.auth import create_user
 from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
 from tests.factories import business_today
 from tests.web.helpers import csrf, make_person, sign_in
@@ -153,6 +155,45 @@ def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
     assert response.status_code == 400
     assert "The move was refused; nothing changed." in response.text
     assert _stops_by_truck(session, plan_id) == before
+
+
+def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
+    client: TestClient, session: Session
+) -> None:
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    client.post(
+        f"/dispatch/plans/{plan_id}/commit",
+        data={"csrf_token": csrf(client, "/dispatch"), "version": str(plan.version)},
+    )
+    plate = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    password = "driver-password"
+    create_user(session, username="wang", password=password, role=Role.driver, truck_id=truck.id)
+    session.commit()
+    assert sign_in(client, "wang", password).headers["location"] == "/driver"
+
+    page = client.get("/driver").text
+    assert "Wang Min" in page and "0375-5550000" in page  # the compound's contact
+    delivery = session.scalars(select(Delivery).where(Delivery.truck_id == truck.id)).first()
+    assert delivery is not None
+    token = csrf(client, "/driver")
+    step = f"/driver/deliveries/{delivery.id}/status"
+    nameless = client.post(step, data={"csrf_token": token, "status": "delivered"})
+    assert nameless.status_code == 409  # not yet loaded and on the way
+    for status in ("loaded", "en_route"):
+        assert client.post(step, data={"csrf_token": token, "status": status}).status_code == 200
+    missing = client.post(step, data={"csrf_token": token, "status": "delivered"})
+    assert missing.status_code == 422 and "needs the receiver" in missing.text
+    done = client.post(
+        step, data={"csrf_token": token, "status": "delivered", "receiver_name": "Wang Min"}
+    )
+    assert done.status_code == 200
+    session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.delivered and delivery.receiver_name == "Wang Min"
 
 
 def test_the_bureau_cannot_open_the_board(client: TestClient, session: Session) -> None:

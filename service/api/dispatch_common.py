@@ -1,13 +1,43 @@
-"""What a driver or receiver key or user is bound to: a truck plate or a compound code."""
+"""Shared by the dispatch routers: local clock times, and the truck or compound a driver
+or receiver key or user is bound to."""
 
 from __future__ import annotations
 
+from datetime import time
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.master_data import optional_truck
 from models import Compound, Truck
 from service.catalog import get_optional_by_code
+
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _local_clock(value: time) -> time:
+    """Windows and shifts are clock times of the city's day; an offset would be misread."""
+    if value.tzinfo is not None:
+        raise ValueError("give a local clock time HH:MM[:SS] without a UTC offset")
+    return value
+
+
+ClockTime = Annotated[
+    time,
+    AfterValidator(_local_clock),
+    PlainSerializer(lambda value: value.strftime("%H:%M:%S"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CLOCK_PATTERN,
+            "examples": ["08:00"],
+            "description": "Local clock time in the city's time zone, HH:MM[:SS]",
+        }
+    ),
+]
+"""A time of day in the city's time zone (JSON: "08:00"), never with a UTC offset."""
 
 
 def resolve_binding(
