@@ -1,14 +1,15 @@
 """The bureau's pages for the demo city: server time and bytes on the wire.
 
 Set-up (not timed): the demo city exactly as ``make demo`` builds it (30 days of
-reports, the monitor played over the last 8 days) in a SQLite file in a temporary
-folder, served by uvicorn in a subprocess on 127.0.0.1 (``--port``, default 18402),
-and a bureau signed in through the sign-in form.
+reports, the monitor played over the last 8 days, the dispatch day) in a SQLite file
+in a temporary folder, served by uvicorn in a subprocess on 127.0.0.1 (``--port``,
+default 18402), and a bureau and a dispatcher signed in through the sign-in form.
 
 Timed: ``--requests`` sequential GETs of each page after ``--warmup`` ones, one
 keep-alive connection, on the same machine, so the time is the server's (loopback
 adds well under a millisecond). Pages: the dashboard, the alert list, and the
-dispatcher board when the service has one. Bytes: each page's HTML and every script
+dispatcher board and a plan of the day (planned once, 5 s, before timing) when the
+service has them, each as the role that opens it. Bytes: each page's HTML and every script
 and stylesheet it links, as transferred with ``Accept-Encoding: gzip`` (what a
 browser with an empty cache downloads).
 
@@ -40,7 +41,13 @@ import time  # noqa: E402
 
 import httpx  # noqa: E402
 
-PAGES = {"dashboard": "/dashboard", "alerts": "/alerts", "dispatcher board": "/dispatch/board"}
+PAGES = {
+    "dashboard": ("/dashboard", "bureau"),
+    "alerts": ("/alerts", "bureau"),
+    "dispatcher board": ("/dispatch", "dispatcher"),
+    "dispatch plan": ("/dispatch/plans/{plan}", "dispatcher"),
+}
+PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="(/[^"]+)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -85,14 +92,30 @@ def _start(database_url: str, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-def _sign_in(client: httpx.Client) -> None:
+def _sign_in(client: httpx.Client, username: str) -> None:
     token = CSRF.search(client.get("/login").text)
     assert token, "no CSRF token on the sign-in page"
     response = client.post(
         "/login",
-        data={"username": "bureau", "password": "bureau-demo", "csrf_token": token.group(1)},
+        data={"username": username, "password": f"{username}-demo", "csrf_token": token.group(1)},
     )
     assert response.status_code == 303, response.text
+
+
+def _plan_the_day(client: httpx.Client) -> str | None:
+    """Plan the demo day once (5 s), as a dispatcher would before reviewing the board;
+    None when the service has no dispatch board."""
+    board = client.get("/dispatch")
+    token = CSRF.search(board.text)
+    day = re.search(r'name="day" value="([0-9-]+)"', board.text)
+    if board.status_code != 200 or token is None or day is None:
+        return None
+    response = client.post(
+        "/dispatch/plans",
+        data={"csrf_token": token.group(1), "day": day.group(1), "time_limit_s": "5"},
+    )
+    found = PLAN_URL.search(response.headers.get("location", ""))
+    return found.group(1) if found else None
 
 
 def _wire_bytes(client: httpx.Client, path: str) -> tuple[int, int, int]:
@@ -128,28 +151,40 @@ def main() -> None:
         server = _start(database_url, options.port)
         try:
             base = f"http://127.0.0.1:{options.port}"
-            with httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"}) as client:
-                _sign_in(client)
-                results = {}
-                for name, path in PAGES.items():
-                    if client.get(path).status_code == 404:
-                        print(f"{name}: not present in this service ({path} answers 404)")
-                        continue
-                    for _ in range(options.warmup):
-                        client.get(path).raise_for_status()
-                    times = []
-                    for _ in range(options.requests):
-                        started = time.perf_counter()
-                        client.get(path).raise_for_status()
-                        times.append((time.perf_counter() - started) * 1000)
-                    html, assets, count = _wire_bytes(client, path)
-                    results[name] = (times, html, assets)
-                    print(
-                        f"{name:<17} p50 {statistics.median(times):6.1f} ms  "
-                        f"p95 {_percentile(times, 0.95):6.1f} ms  "
-                        f"HTML {html / 1024:6.1f} KiB + {count} assets {assets / 1024:6.1f} KiB"
-                        f" = {(html + assets) / 1024 / 1024:.2f} MiB transferred (gzip)"
-                    )
+            clients = {
+                username: httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"})
+                for username in ("bureau", "dispatcher")
+            }
+            for username, client in clients.items():
+                _sign_in(client, username)
+            plan = _plan_the_day(clients["dispatcher"])
+            results = {}
+            for name, (template, username) in PAGES.items():
+                client = clients[username]
+                if "{plan}" in template and plan is None:
+                    print(f"{name}: not present in this service (no plan)")
+                    continue
+                path = template.format(plan=plan)
+                if client.get(path).status_code == 404:
+                    print(f"{name}: not present in this service ({path} answers 404)")
+                    continue
+                for _ in range(options.warmup):
+                    client.get(path).raise_for_status()
+                times = []
+                for _ in range(options.requests):
+                    started = time.perf_counter()
+                    client.get(path).raise_for_status()
+                    times.append((time.perf_counter() - started) * 1000)
+                html, assets, count = _wire_bytes(client, path)
+                results[name] = (times, html, assets)
+                print(
+                    f"{name:<17} p50 {statistics.median(times):6.1f} ms  "
+                    f"p95 {_percentile(times, 0.95):6.1f} ms  "
+                    f"HTML {html / 1024:6.1f} KiB + {count} assets {assets / 1024:6.1f} KiB"
+                    f" = {(html + assets) / 1024 / 1024:.2f} MiB transferred (gzip)"
+                )
+            for client in clients.values():
+                client.close()
         finally:
             server.terminate()
             server.wait(timeout=20)
