@@ -152,7 +152,9 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{options.port}"
             clients = {
-                username: httpx.Client(base_url=base, headers={"Accept-Encoding": "gzip"})
+                username: httpx.Client(
+                    base_url=base, headers={"Accept-Encoding": "gzip"}, timeout=120
+                )
                 for username in ("bureau", "dispatcher")
             }
             for username, client in clients.items():

@@ -43,7 +43,6 @@ from service.api.dispatch_plans import (
     commit,
     create_plan,
     discard_plan,
-    list_plans,
     move,
     read_plan,
     report_breakdown,
@@ -133,14 +132,12 @@ def board(
     trucks = list_trucks(
         session=session, principal=viewer, paging=EVERYTHING, depot=None, status=None
     ).items
-    plans = list_plans(
-        session=session,
-        principal=viewer,
-        settings=settings,
-        paging=PageParams(limit=20, offset=0),
-        plan_date=day,
-        plan_status=None,
-    ).items
+    plans = session.scalars(
+        select(DispatchPlan)
+        .where(DispatchPlan.plan_date == day)
+        .order_by(DispatchPlan.id.desc())
+        .limit(20)
+    ).all()
     return render(
         request,
         "dispatch/board.html",

@@ -201,6 +201,9 @@ ZH: dict[str, str] = {
     "Thresholds of low_supply in days of supply; empty fields keep the rule's default.": "供应偏低规则的阈值（可销售天数）；留空保持默认。",
     "Remove override": "删除覆盖",
     # dispatch
+    "Truck (empty: off the plan)": "车辆（留空：移出方案）",
+    "Version": "版本",
+    "Committed": "确认于",
     "Delivery status refreshes every 20 seconds.": "配送状态每 20 秒刷新一次。",
     "No truck is bound to this sign-in.": "此账号未绑定车辆。",
     "No stops for this day yet.": "当日暂无配送站点。",

@@ -191,13 +191,13 @@ def test_the_dispatcher_commits_a_plan_and_the_driver_delivers(
     truck = first_route.get_attribute("data-truck")
     stop = first_route.locator("tbody tr").first
     stop_id = stop.get_attribute("id")
-    choices = stop.locator("select option").evaluate_all("os => os.map(o => o.value)")
+    choices = page.locator("#plates option").evaluate_all("os => os.map(o => o.value)")
     target = (
         driver_truck
         if driver_truck not in used
         else next(c for c in choices if c and c not in used)
     )
-    stop.locator("select").select_option(target)
+    stop.get_by_label("Move to").fill(target)
     stop.get_by_role("button", name="Move").click()
     page.locator("#moved").wait_for()
     assert page.locator(f'table.stops[data-truck="{truck}"] #{stop_id}').count() == 0
