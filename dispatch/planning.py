@@ -53,6 +53,9 @@ from models import (
 )
 from service.errors import Conflict, InvalidInput, NotFound
 
+MAX_MATRIX_VALUE = 1e8
+"""100,000 km or 3 years: anything larger in an uploaded matrix is a mistake."""
+
 
 def _invalid(loc: Sequence[str | int], message: str) -> InvalidInput:
     return InvalidInput(message, errors=[{"loc": ["body", *loc], "msg": message}])
@@ -182,8 +185,11 @@ def _matrices(
                 ["distance_matrix", name],
                 f"shape {array.shape} does not match {size} locations",
             )
-        if not np.isfinite(array).all() or (array < 0).any():
-            raise _invalid(["distance_matrix", name], "values must be finite and not negative")
+        if not np.isfinite(array).all() or (array < 0).any() or (array > MAX_MATRIX_VALUE).any():
+            raise _invalid(
+                ["distance_matrix", name],
+                f"values must be finite, not negative and at most {MAX_MATRIX_VALUE:g}",
+            )
         return np.rint(array[np.ix_(rows, rows)]).astype(np.int64)
 
     distance = pick("distance_m", upload.distance_m)

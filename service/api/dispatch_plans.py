@@ -45,6 +45,9 @@ from service.settings import Settings
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)
 
+MAX_ID = 2_147_483_647
+"""Ids and versions are 32-bit integers in the database."""
+
 
 class DistanceMatrix(StrictModel):
     locations: list[str] = Field(
@@ -60,7 +63,7 @@ class DistanceMatrix(StrictModel):
 
 class PlanCreate(StrictModel):
     date: date
-    request_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] | None = Field(
+    request_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
         default=None, max_length=20_000, description="Default: every open request of the day"
     )
     trucks: list[str] | None = Field(
@@ -77,20 +80,20 @@ class PlanCreate(StrictModel):
 
 
 class StopMove(StrictModel):
-    request_id: int = Field(ge=1, le=2_147_483_647)
+    request_id: int = Field(ge=1, le=MAX_ID)
     part: int | None = Field(default=None, ge=0, le=10_000, description="For a split request")
     to_truck: str | None = Field(description="Plate; null takes the stop off the plan")
     position: int | None = Field(
         default=None, ge=0, le=100_000, description="0 = first; default: last"
     )
     expected_version: int = Field(
-        ge=1, le=2_147_483_647, description="The plan version the edit is based on"
+        ge=1, le=MAX_ID, description="The plan version the edit is based on"
     )
 
 
 class PlanCommit(StrictModel):
     expected_version: int = Field(
-        ge=1, le=2_147_483_647, description="The plan version the dispatcher reviewed"
+        ge=1, le=MAX_ID, description="The plan version the dispatcher reviewed"
     )
 
 

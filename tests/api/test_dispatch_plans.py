@@ -344,3 +344,42 @@ def test_breakdown_re_plans_undelivered_stops_and_keeps_delivered_ones(
 def test_only_dispatchers_plan(client: TestClient, session: Session, role: Role) -> None:
     make_city(session, day=DAY, trucks=[1000], loads=[100])
     assert _plan(client, make_key(session, role)).status_code == 403
+
+
+def test_breakdown_leaves_a_loaded_truck_on_its_trip(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[600, 600, 600, 600], loads=[250] * 6)
+    plan = _plan(client, dispatcher, trucks=["T-1", "T-2", "T-3"]).json()
+    client.post(f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher)
+    broken, busy = plan["routes"][0]["truck"], plan["routes"][1]["truck"]
+    on_board = session.scalars(
+        select(Delivery).join(Truck, Truck.id == Delivery.truck_id).where(Truck.plate == busy)
+    ).all()
+    for delivery in on_board:
+        delivery.status = DeliveryStatus.loaded
+    session.flush()
+    response = client.post(f"/api/v1/trucks/{broken}/breakdown", headers=dispatcher)
+    assert response.status_code == 200, response.text
+    (replan,) = response.json()
+    assert {broken, busy}.isdisjoint(r["truck"] for r in replan["routes"])
+    assert replan["unassigned"] == []
+    assert_feasible(session, replan)
+    session.expire_all()
+    assert {session.get_one(Delivery, d.id).status for d in on_board} == {DeliveryStatus.loaded}
+
+
+def test_a_discarded_draft_cannot_be_committed(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    plan = _plan(client, dispatcher).json()
+    discarded = client.post(f"{PLANS}/{plan['id']}/discard", headers=dispatcher)
+    assert discarded.json()["status"] == "discarded"
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 2}, headers=dispatcher
+    )
+    assert refused.status_code == 409
+    listed = client.get(PLANS, params={"status": "discarded"}, headers=dispatcher).json()
+    assert [p["id"] for p in listed["items"]] == [plan["id"]]
+    assert session.scalar(select(func.count()).select_from(Delivery)) == 0
