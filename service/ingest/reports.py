@@ -76,7 +76,9 @@ def submit_store_report(
             f"a report may have at most {settings.max_report_lines} lines",
             errors=[{"loc": ["body", "lines"], "msg": f"more than {settings.max_report_lines}"}],
         )
-    catalog = Catalog.load(session, store_codes=[])
+    product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
+    units = {str(line.get("unit") or "").strip() for line in lines} - {""}
+    catalog = Catalog.for_report(session, product_codes=product_codes, with_units=bool(units))
     rules = rules_from_settings(settings)
     report = check_report_lines(
         lines, store_active=store.active, day=day, catalog=catalog, rules=rules

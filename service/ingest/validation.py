@@ -135,14 +135,12 @@ class Catalog:
 
     @classmethod
     def load(cls, session: Session, *, store_codes: list[str] | None = None) -> Catalog:
-        """Read what validation needs; ``store_codes`` narrows the store lookup (an empty
-        list loads no store: a single store's report already has its store)."""
+        """Read what validation needs; ``store_codes`` narrows the store lookup."""
         store_query = select(Store.code, Store.id, Store.enterprise_id, Store.active)
         if store_codes is not None and len(store_codes) <= 500:
             store_query = store_query.where(Store.code.in_(store_codes))
-        store_rows = session.execute(store_query).all() if store_codes != [] else []
         stores = pd.DataFrame(
-            store_rows, columns=["code", "id", "enterprise_id", "active"]
+            session.execute(store_query).all(), columns=["code", "id", "enterprise_id", "active"]
         ).set_index("code")
         products = {
             code: CatalogProduct(id=product_id, unit=unit, active=active)
@@ -168,6 +166,45 @@ class Catalog:
         }
         return cls(
             stores=stores, products=products, unit_to_base=units, product_units=product_units
+        )
+
+    @classmethod
+    def for_report(cls, session: Session, *, product_codes: list[str], with_units: bool) -> Catalog:
+        """Only what one store's report needs, in one round trip: the named products with
+        their special units (no store: the report already has it); the unit table too
+        when ``with_units`` (some line names a unit of its own)."""
+        conversion = ProductUnitConversion
+        rows = session.connection().execute(
+            select(
+                Product.code,
+                Product.id,
+                Product.unit,
+                Product.active,
+                conversion.unit,
+                conversion.factor,
+            )
+            .outerjoin(conversion, conversion.product_id == Product.id)
+            .where(Product.code.in_(product_codes))
+        )
+        products: dict[str, CatalogProduct] = {}
+        product_units: dict[tuple[int, str], float] = {}
+        for code, product_id, unit, active, special_unit, factor in rows:
+            products[code] = CatalogProduct(id=product_id, unit=unit, active=active)
+            if special_unit is not None:
+                product_units[product_id, special_unit] = float(factor)
+        units = {
+            code: (str(dimension), float(size))
+            for code, dimension, size in (
+                session.connection().execute(select(Unit.code, Unit.dimension, Unit.to_base))
+                if with_units
+                else []
+            )
+        }
+        return cls(
+            stores=pd.DataFrame(columns=["id", "enterprise_id", "active"]),
+            products=products,
+            unit_to_base=units,
+            product_units=product_units,
         )
 
     def product_frame(self, codes: pd.Index) -> pd.DataFrame:
