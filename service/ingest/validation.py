@@ -115,6 +115,9 @@ def deactivated(kind: str, code: str) -> str:
     return f"{kind} {code!r} is deactivated"
 
 
+_NO_STORES = pd.DataFrame(columns=["id", "enterprise_id", "active"])  # never modified
+
+
 @dataclass(frozen=True)
 class CatalogProduct:
     """What validation needs of a product: its id, canonical unit and whether it is active."""
@@ -201,7 +204,7 @@ class Catalog:
             )
         }
         return cls(
-            stores=pd.DataFrame(columns=["id", "enterprise_id", "active"]),
+            stores=_NO_STORES,
             products=products,
             unit_to_base=units,
             product_units=product_units,
