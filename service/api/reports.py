@@ -145,7 +145,7 @@ def put_report(
             session,
             store=target,
             day=day,
-            lines=[line.model_dump() for line in body.lines],
+            lines=body.model_dump()["lines"],
             principal=principal,
             settings=settings,
         )

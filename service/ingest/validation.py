@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Product, ProductUnitConversion, Store, Unit
@@ -177,7 +177,14 @@ class Catalog:
         their special units (no store: the report already has it); the unit table too
         when ``with_units`` (some line names a unit of its own)."""
         conversion = ProductUnitConversion
-        rows = session.connection().execute(
+        connection = session.connection()
+        named = (
+            # One array parameter rather than an IN list of as many as there are lines.
+            Product.code == any_(bindparam("product_codes", product_codes, type_=ARRAY(String)))
+            if connection.dialect.name == "postgresql"
+            else Product.code.in_(product_codes)
+        )
+        rows = connection.execute(
             select(
                 Product.code,
                 Product.id,
@@ -187,7 +194,7 @@ class Catalog:
                 conversion.factor,
             )
             .outerjoin(conversion, conversion.product_id == Product.id)
-            .where(Product.code.in_(product_codes))
+            .where(named)
         )
         products: dict[str, CatalogProduct] = {}
         product_units: dict[tuple[int, str], float] = {}
@@ -198,7 +205,7 @@ class Catalog:
         units = {
             code: (str(dimension), float(size))
             for code, dimension, size in (
-                session.connection().execute(select(Unit.code, Unit.dimension, Unit.to_base))
+                connection.execute(select(Unit.code, Unit.dimension, Unit.to_base))
                 if with_units
                 else []
             )
