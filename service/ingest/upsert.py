@@ -7,6 +7,7 @@ with ``INSERT … ON CONFLICT`` — never a query per row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -335,6 +336,15 @@ FROM compared
 ).columns(updated_at=UTCDateTime())
 
 
+def _array_literal(values: Sequence[float | None]) -> str:
+    """PostgreSQL's text form of an array of numbers (``{1.5,NULL,2}``), cast in SQL.
+
+    psycopg's list adapter runs a regular expression over every element, most of the
+    client's cost for a report; ``repr`` of a finite float reads back exactly.
+    """
+    return "{" + ",".join("NULL" if value is None else repr(value) for value in values) + "}"
+
+
 def replace_report(
     session: Session,
     *,
@@ -361,8 +371,8 @@ def replace_report(
         {
             "store_id": store_id,
             "day": day,
-            "product_ids": report.product_ids,
-            **report.numbers,
+            "product_ids": _array_literal(report.product_ids),
+            **{name: _array_literal(values) for name, values in report.numbers.items()},
             "submitted_by": submitted_by,
             "now": now,
             "updated": RevisionKind.updated.value,

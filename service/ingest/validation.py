@@ -58,8 +58,8 @@ class ReportRules:
 class LimitRule:
     """A bound every converted number in ``columns`` must respect.
 
-    ``broken`` is written once and works on a single float and on a whole pandas column
-    alike, so the per-line and the vectorised validator apply the very same rule.
+    ``broken`` is written once and works on a pandas column and a numpy array alike, so
+    the vectorised and the per-line validator apply the very same rule.
     """
 
     columns: tuple[str, ...]
@@ -520,13 +520,14 @@ def check_report_lines(
         product_ids.append(product.id)
         product_codes.append(code.strip())
         units.append(product.unit)
+    columns = {name: np.array(values, dtype="float64") for name, values in converted.items()}
     for rule in LIMIT_RULES:
         for name in rule.columns:
-            if any(rule.broken(value, rules) for value in converted[name]):
+            if rule.broken(columns[name], rules).any():
                 return None
     numbers: dict[str, list[float | None]] = {}
-    for name, values in converted.items():
-        rounded = np.round(np.array(values, dtype="float64"), ROUNDING[name]).tolist()
+    for name, column in columns.items():
+        rounded = np.round(column, ROUNDING[name]).tolist()
         numbers[name] = [None if math.isnan(value) else value for value in rounded]
     return CheckedReport(
         product_ids=product_ids, product_codes=product_codes, units=units, numbers=numbers
