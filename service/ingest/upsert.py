@@ -2,7 +2,9 @@
 
 Lines go into a per-connection temporary staging table (PostgreSQL: COPY; SQLite: one
 executemany), then a fixed handful of statements count, record revisions and upsert
-with ``INSERT … ON CONFLICT`` — never a query per row.
+with ``INSERT … ON CONFLICT`` — never a query per row. A single store's report on
+PostgreSQL skips the staging table: one statement of data-modifying CTEs over arrays
+(``replace_report``).
 """
 
 from __future__ import annotations
