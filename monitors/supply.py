@@ -24,12 +24,14 @@ Follows DESIGN.md "Days of supply". For a store × product on business day D:
   when the deliveries of that day and the ``resupply_days − 1`` days before it cover
   ``resupply_share`` of that many days of expected sales; deliveries come from the
   stock identity ``received = stock − previous day's stock + sales``, so stores need
-  not report them (a gap in the reports makes a day count as not refilled). NaN when
-  every day of the last ``window_days`` was refilled. The ``low_supply`` rule wants
-  both numbers below its level: a store that sells down to a day of stock and is
-  refilled every morning is working just in time, not running out; once a day passes
-  without a delivery that covers the sales, the shortage stands until days of supply
-  climb back above the level, whatever smaller deliveries come meanwhile.
+  not report them (a gap in the reports makes a day count as not refilled). The look
+  back stops at the latest day that ended out of stock (the ``stockout`` rule's
+  story) and at ``window_days``; NaN when every day in it was refilled. The
+  ``low_supply`` rule wants both numbers below its level: a store that sells down to
+  a day of stock and is refilled every morning is working just in time, not running
+  out; once a day passes without a delivery that covers the sales, the shortage stands
+  until days of supply climb back above the level, whatever smaller deliveries come
+  meanwhile.
 
 Aggregates divide Σ stock by Σ expected daily sales over the stores of the scope that
 have both numbers (never a mean of ratios, which lets a tiny shop weigh as much as a
@@ -231,8 +233,9 @@ def _peak_days_of_supply(
     settings: SupplySettings,
 ) -> np.ndarray:
     """Highest stock since each group's latest day that was not refilled (within the last
-    ``window_days``), ÷ expected daily sales; NaN when every one of those days was
-    refilled or there is no demand (module docstring).
+    ``window_days`` and after the latest day that ended out of stock), ÷ expected daily
+    sales; NaN when every one of those days was refilled or there is no demand (module
+    docstring).
 
     Rows must be sorted by (group, age). The recent days are laid out as a groups × ages
     matrix, as for the price baseline, so the check costs a few column operations.
@@ -254,7 +257,11 @@ def _peak_days_of_supply(
     delivered = delivered.sum(axis=2)  # NaN (a day not reported) stays NaN: not refilled
     with np.errstate(invalid="ignore"):
         refilled = delivered >= settings.resupply_share * days * expected[:, None]
-    unrefilled = ~refilled
+    # A day that ended out of stock closes the story: the stockout rule had the line,
+    # and from the next day on only days not refilled since then count.
+    dry = stock_by_age[:, :span] == 0
+    last_dry = np.where(dry.any(axis=1), np.argmax(dry, axis=1), span)
+    unrefilled = ~refilled & (np.arange(span) < last_dry[:, None])
     latest_gap = np.argmax(unrefilled, axis=1)  # the youngest day that was not refilled
     highest = np.fmax.accumulate(stock_by_age[:, :span], axis=1)[np.arange(n_groups), latest_gap]
     highest = np.fmax(highest, latest_stock)

@@ -218,6 +218,22 @@ def test_peak_days_of_supply_looks_back_to_the_last_day_not_refilled() -> None:
     assert one(rows, 5)["peak_days_of_supply"] == pytest.approx(1.2)
 
 
+def test_the_look_back_for_a_day_not_refilled_stops_at_a_stockout() -> None:
+    # Sales 10 a day; D-1 ended at 0 (the stockout rule's day). Store 1 got 15 on D
+    # (5 − 0 + 10 ≥ 6): refilled since the stock-out → NaN, although D-2 brought
+    # nothing. Store 2 got 2 + 3 − 0 = 5 < 6 on D (selling 3, ending at 2): not refilled,
+    # peak = 2 / 10 (expected: median of six days of 10 and D's 3; D-1 is left out).
+    frame = reports(
+        history(1, 7, sales=[10] * 8, stock=[40] * 5 + [20, 0, 5]),
+        history(2, 7, sales=[10] * 7 + [3], stock=[40] * 5 + [20, 0, 2]),
+    )
+    rows = supply(frame, stores((1, 10), (2, 10)))
+    assert math.isnan(one(rows, 1)["peak_days_of_supply"])
+    assert one(rows, 1)["days_of_supply"] == pytest.approx(0.5)
+    assert one(rows, 2)["expected_daily_sales"] == pytest.approx(10.0)
+    assert one(rows, 2)["peak_days_of_supply"] == pytest.approx(0.2)
+
+
 def test_a_gap_in_the_reports_counts_as_a_day_not_refilled() -> None:
     # Stock 10, sales 10 every day, but no report on D-3: D-3's deliveries and D-2's
     # (no previous stock) are unknown, so D-2 is the last day not refilled; the highest
