@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -126,17 +126,31 @@ def _binary_field(column: pd.Series, type_name: str) -> tuple[np.ndarray, np.nda
     elif type_name == "boolean":
         encoded = column.to_numpy(dtype=bool, na_value=False).astype(np.uint8)
     elif type_name == "date":
-        days = pd.to_datetime(column).to_numpy().astype("datetime64[D]").astype(np.int64)
-        encoded = np.where(missing, 0, days - _DAYS_1970_TO_2000).astype(">i4")
+        days = _since_2000(column, missing, unit="D", utc=False)
+        encoded = days.astype(">i4")
     else:  # timestamp with time zone: microseconds since 2000-01-01 UTC
-        instants = pd.to_datetime(column, utc=True).to_numpy().astype("datetime64[us]")
-        micros = instants.astype(np.int64) - _DAYS_1970_TO_2000 * 86_400_000_000
-        encoded = np.where(missing, 0, micros).astype(">i8")
+        encoded = _since_2000(column, missing, unit="us", utc=True).astype(">i8")
     width = encoded.dtype.itemsize
     payload = np.ascontiguousarray(encoded).view(np.uint8).reshape(len(column), width)
     lengths = np.where(missing, -1, width).astype(">i4")
     used = np.broadcast_to(~missing[:, None], (len(column), width))
     return _with_length(lengths, payload, used)
+
+
+def _since_2000(
+    column: pd.Series, missing: np.ndarray, *, unit: Literal["D", "us"], utc: bool
+) -> np.ndarray:
+    """Days or microseconds since 2000-01-01 (PostgreSQL's epoch); 0 where missing."""
+    result = np.zeros(len(column), dtype=np.int64)
+    present = ~missing
+    if present.any():
+        parsed = pd.to_datetime(column[present], utc=utc)
+        if utc:
+            parsed = parsed.dt.tz_localize(None)  # UTC wall time, as plain datetime64
+        instants = parsed.to_numpy()
+        epoch = np.datetime64("2000-01-01", unit)
+        result[present] = (instants.astype(f"datetime64[{unit}]") - epoch).astype(np.int64)
+    return result
 
 
 def _binary_text(column: pd.Series, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
