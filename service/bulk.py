@@ -188,16 +188,19 @@ def sqlite_records(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 
 def _sqlite_column(column: pd.Series) -> list[Any]:
-    if pd.api.types.is_bool_dtype(column):
+    if pd.api.types.is_bool_dtype(column) and not column.isna().any():
         return column.astype("int64").tolist()
-    if pd.api.types.is_integer_dtype(column) and not column.isna().any():
-        return column.astype("int64").tolist()
+    if pd.api.types.is_integer_dtype(column):
+        # Python ints, None for gaps, without a Python loop over the values.
+        return list(column.astype("Int64").to_numpy(dtype=object, na_value=None))
     if pd.api.types.is_float_dtype(column):
-        values = column.astype("float64").to_numpy()
-        return [None if np.isnan(value) else float(value) for value in values]
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        converted = values.astype(object)
+        converted[np.isnan(values)] = None
+        return list(converted)
     positions, uniques = pd.factorize(column, use_na_sentinel=True)
-    converted = [_sqlite_value(value) for value in uniques] + [None]
-    return [converted[position] for position in positions]
+    converted = np.array([_sqlite_value(value) for value in uniques] + [None], dtype=object)
+    return list(converted[positions])
 
 
 def _sqlite_value(value: Any) -> Any:
