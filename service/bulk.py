@@ -192,8 +192,9 @@ def _sqlite_column(column: pd.Series) -> list[Any]:
         return column.astype("int64").tolist()
     if pd.api.types.is_integer_dtype(column):
         # Python ints, None for gaps, without a Python loop over the values.
-        integers = column.astype("Int64").to_numpy(dtype=object)
-        return list(np.where(column.isna().to_numpy(), None, integers))
+        integers = column.astype("Int64").to_numpy(dtype=object).astype(object)
+        integers[column.isna().to_numpy()] = None
+        return list(integers)
     if pd.api.types.is_float_dtype(column):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
         converted = values.astype(object)
