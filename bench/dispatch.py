@@ -13,8 +13,18 @@ longest limit:
     mean_gap_pct_large=   mean wrapper gap on the larger ones
     max_cost_ratio_vs_direct=
 
-Usage: ``.venv/bin/python bench/dispatch.py [--instances DIR] [--seconds S] [--only NAME]
-[--seed N]``. Each section is a function returning its summary lines; ``main`` runs them
+Section "city": a city day from the demo generator (500 locked-down compounds with one
+request each, 10 % urgent, morning / afternoon / all-day windows; 100 trucks at 4
+depots) loaded into a fresh database, then planned and committed through the HTTP API
+of a uvicorn server (``POST /api/v1/dispatch/plans`` then ``.../commit``). Timed: those
+two requests. The committed plan is then audited by the independent schedule checker.
+Target: at most 30 s with nothing unassigned that fits. It ends with
+
+    city_seconds=  city_trucks_used=  city_distance_km=  city_unassigned=
+
+Usage: ``.venv/bin/python bench/dispatch.py [--section cvrplib|city] [--instances DIR]
+[--seconds S] [--only NAME] [--seed N] [--city-solver-seconds S] [--city-database URL]
+[--port P]``. Each section is a function returning its summary lines; ``main`` runs them
 in turn, so another section is one more function and one more call.
 """
 
@@ -32,12 +42,15 @@ sys.path.insert(0, str(REPO))
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
+import importlib.util  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
 from importlib import metadata  # noqa: E402
 from typing import Any, TextIO  # noqa: E402
 
@@ -47,6 +60,18 @@ import vrplib  # noqa: E402
 from pyvrp.stop import MaxRuntime  # noqa: E402
 
 from dispatch.cvrplib import RoundingConvention, solve_cvrplib_instance  # noqa: E402
+from dispatch.planning import load_plan, stored_plan  # noqa: E402
+from dispatch.schedule import check_plan  # noqa: E402
+from models import Role  # noqa: E402
+from service.auth import create_api_key  # noqa: E402
+from service.database import (  # noqa: E402
+    create_database_engine,
+    create_session_factory,
+    session_scope,
+)
+from service.demo import generate_city, load_master_data  # noqa: E402
+from service.demo.dispatch import generate_dispatch, load_dispatch  # noqa: E402
+from service.migrate import upgrade_to_head  # noqa: E402
 
 DEFAULT_INSTANCES = REPO.parent / "shared" / "data" / "cvrplib"
 DEFAULT_LIMITS_S = (10.0, 60.0)
@@ -238,6 +263,115 @@ def run_cvrplib(
     return summarise(outcomes, max(limits_s))
 
 
+CITY_DAY = date(2030, 1, 15)
+CITY_COMPOUNDS = 500
+CITY_TRUCKS = 100
+CITY_DEPOTS = 4
+CITY_URGENT_SHARE = 0.1
+CITY_TARGET_S = 30.0
+
+
+def _server_helpers() -> Any:
+    """bench/api.py's uvicorn start / readiness / stop helpers (one copy of that code)."""
+    spec = importlib.util.spec_from_file_location("bench_api", _HERE / "api.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_city_day(url: str, seed: int) -> str:
+    """Fresh schema, the demo city's master data and a 500-compound dispatch day; returns
+    a dispatcher key."""
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    city = generate_city(seed=seed, end_date=CITY_DAY, days=8)
+    frames = generate_dispatch(
+        city,
+        seed=seed,
+        compounds=CITY_COMPOUNDS,
+        locked_share=1.0,
+        trucks=CITY_TRUCKS,
+        depots=CITY_DEPOTS,
+        urgent_share=CITY_URGENT_SHARE,
+        lockdown_start=CITY_DAY,
+    )
+    with session_scope(create_session_factory(engine)) as session:
+        load_master_data(session, city)
+        load_dispatch(session, frames, delivery_date=CITY_DAY)
+        _, secret = create_api_key(session, name="bench dispatcher", role=Role.dispatcher)
+    engine.dispose()
+    return secret
+
+
+def _audit(url: str, plan_id: int) -> list[str]:
+    """What the independent checker finds wrong with the committed plan ([] if nothing)."""
+    engine = create_database_engine(url)
+    with create_session_factory(engine)() as session:
+        problem, plan = stored_plan(session, load_plan(session, plan_id))
+        problems = check_plan(problem=problem, plan=plan)
+    engine.dispose()
+    return problems
+
+
+def run_city(
+    *, database_url: str | None, solver_seconds: float, seed: int, port: int, out: TextIO
+) -> list[str]:
+    """Plan and commit a 500-compound city day through the HTTP API; summary lines."""
+    import httpx
+
+    helpers = _server_helpers()
+    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'city.db'}"
+        secret = _load_city_day(url, seed)
+        headers = {"Authorization": f"Bearer {secret}"}
+        log_path = Path(folder) / "uvicorn.log"
+        base_url = f"http://127.0.0.1:{port}"
+        with log_path.open("wb") as log:
+            server = helpers.start_server(url, port=port, workers=1, log=log)
+            try:
+                helpers.wait_ready(server, base_url, log_path)
+                with httpx.Client(base_url=base_url, headers=headers, timeout=300) as client:
+                    started = time.perf_counter()
+                    planned = client.post(
+                        "/api/v1/dispatch/plans",
+                        json={"date": CITY_DAY.isoformat(), "time_limit_s": solver_seconds},
+                    )
+                    planned.raise_for_status()
+                    plan = planned.json()
+                    committed = client.post(
+                        f"/api/v1/dispatch/plans/{plan['id']}/commit",
+                        json={"expected_version": plan["version"]},
+                    )
+                    committed.raise_for_status()
+                    elapsed = time.perf_counter() - started
+            finally:
+                helpers.stop_server(server)
+        totals = plan["totals"]
+        reasons = Counter(entry["reason"] for entry in plan["unassigned"])
+        problems = _audit(url, plan["id"])
+    print(
+        f"# city: {CITY_COMPOUNDS} locked compounds, {CITY_TRUCKS} trucks, {CITY_DEPOTS} depots, "
+        f"{CITY_URGENT_SHARE:.0%} urgent; database {'sqlite' if database_url is None else url}",
+        file=out,
+    )
+    print(
+        f"# solver limit {solver_seconds:g} s, solver ran {plan['solver_seconds']:.1f} s; "
+        f"{totals['requests_served']} requests served in {totals['stops']} stops, "
+        f"{totals['load_kg']} kg; unassigned by reason: {dict(reasons) or 'none'}; "
+        f"independent check: {'ok' if not problems else problems[:3]}; "
+        f"target <= {CITY_TARGET_S:g} s",
+        file=out,
+    )
+    return [
+        f"city_seconds={elapsed:.2f}",
+        f"city_trucks_used={totals['trucks_used']}",
+        f"city_distance_km={totals['distance_km']:.1f}",
+        f"city_unassigned={totals['requests_unassigned']}",
+    ]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
@@ -259,6 +393,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="instance name to run (repeat or comma-separate for several)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for both solvers (default 0)")
+    parser.add_argument(
+        "--section",
+        choices=["cvrplib", "city", "all"],
+        default="all",
+        help="which section to run (default: all)",
+    )
+    parser.add_argument(
+        "--city-solver-seconds",
+        type=float,
+        default=20.0,
+        help="solver time limit of the city plan (default 20)",
+    )
+    parser.add_argument(
+        "--city-database",
+        default=None,
+        help="database URL for the city day (default: a temporary SQLite file)",
+    )
+    parser.add_argument("--port", type=int, default=18301, help="uvicorn port (default 18301)")
     return parser
 
 
@@ -266,9 +418,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     limits = sorted(args.seconds) if args.seconds else list(DEFAULT_LIMITS_S)
     only = [name.strip() for item in args.only for name in item.split(",") if name.strip()]
-    summary = run_cvrplib(
-        folder=args.instances, limits_s=limits, seed=args.seed, only=only, out=sys.stdout
-    )
+    summary: list[str] = []
+    if args.section in ("cvrplib", "all"):
+        summary += run_cvrplib(
+            folder=args.instances, limits_s=limits, seed=args.seed, only=only, out=sys.stdout
+        )
+    if args.section in ("city", "all"):
+        summary += run_city(
+            database_url=args.city_database,
+            solver_seconds=args.city_solver_seconds,
+            seed=args.seed,
+            port=args.port,
+            out=sys.stdout,
+        )
     for line in summary:
         print(line)
     return 0

@@ -11,8 +11,25 @@ from models.alert import (
     ThresholdOverride,
 )
 from models.base import Base
+from models.compound import Compound, LockdownStatus
 from models.daily_report import DailyReport, ReportRevision, RevisionKind
+from models.delivery import Delivery, DeliveryEvent, DeliveryStatus
+from models.delivery_request import (
+    DeliveryRequest,
+    DeliveryRequestItem,
+    RequestPriority,
+    RequestStatus,
+)
+from models.dispatch_plan import (
+    DispatchPlan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    PlanUnassigned,
+    UnassignedReason,
+)
 from models.enterprise import Enterprise, EnterpriseKind
+from models.fleet import Depot, Truck, TruckStatus
 from models.monitor_run import MonitorRun, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.product import Product, ProductCategory, ProductUnitConversion, Unit, UnitDimension
@@ -22,6 +39,24 @@ from models.supply_snapshot import ReportingRate, ScopeLevel, SupplySnapshot, Su
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
+    "Compound",
+    "Delivery",
+    "DeliveryEvent",
+    "DeliveryRequest",
+    "DeliveryRequestItem",
+    "DeliveryStatus",
+    "Depot",
+    "DispatchPlan",
+    "LockdownStatus",
+    "PlanRoute",
+    "PlanStatus",
+    "PlanStop",
+    "PlanUnassigned",
+    "RequestPriority",
+    "RequestStatus",
+    "Truck",
+    "TruckStatus",
+    "UnassignedReason",
     "Alert",
     "AlertEvent",
     "AlertRule",

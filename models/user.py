@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     store = "store"
     dispatcher = "dispatcher"
     driver = "driver"
+    receiver = "receiver"
 
 
 def _role_column() -> Mapped[Role]:
@@ -36,6 +37,8 @@ class User(TimestampMixin, Base):
     enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprises.id", ondelete="RESTRICT")
     )
+    truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id", ondelete="RESTRICT"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -56,6 +59,8 @@ class ApiKey(TimestampMixin, Base):
     enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprises.id", ondelete="RESTRICT")
     )
+    truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id", ondelete="RESTRICT"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="RESTRICT"))
     created_by: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dispatch.metrics import DispatchCollector
 from monitors.metrics import MonitorCollector
 from service.api import api_router
 from service.api.health import health_router
@@ -71,6 +72,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(MonitorCollector(session_factory))
+    app.state.metrics.registry.register(DispatchCollector(session_factory))
 
     app.add_middleware(
         BodySizeLimitMiddleware,

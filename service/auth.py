@@ -34,6 +34,8 @@ class Principal:
     role: Role
     store_id: int | None = None
     enterprise_id: int | None = None
+    truck_id: int | None = None
+    compound_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -70,8 +72,31 @@ def require_store_access(principal: Principal, store: Store) -> None:
         raise Forbidden(f"this key or user is not allowed to act for store {store.code}")
 
 
-def check_binding(*, role: Role, store_id: int | None, enterprise_id: int | None) -> None:
-    """A store role is bound to exactly one store or one enterprise; others to neither."""
+def check_binding(
+    *,
+    role: Role,
+    store_id: int | None,
+    enterprise_id: int | None,
+    truck_id: int | None = None,
+    compound_id: int | None = None,
+) -> None:
+    """A store role is bound to exactly one store or one enterprise; a receiver to one
+    compound; a driver optionally to one truck; others to nothing."""
+    if role is Role.receiver and compound_id is None:
+        raise InvalidInput(
+            "a receiver key or user is bound to one compound",
+            errors=[{"loc": ["body", "compound"], "msg": "give the compound code"}],
+        )
+    if compound_id is not None and role is not Role.receiver:
+        raise InvalidInput(
+            "only the receiver role is bound to a compound",
+            errors=[{"loc": ["body", "role"], "msg": "compound needs role 'receiver'"}],
+        )
+    if truck_id is not None and role is not Role.driver:
+        raise InvalidInput(
+            "only the driver role is bound to a truck",
+            errors=[{"loc": ["body", "role"], "msg": "truck needs role 'driver'"}],
+        )
     if role is Role.store:
         if (store_id is None) == (enterprise_id is None):
             raise InvalidInput(
@@ -99,14 +124,30 @@ def authenticate_token(session: Session, token: str) -> Principal:
             raise Unauthenticated("the session is unknown or has expired; sign in again")
         user = row[0]
         return Principal(
-            "user", user.id, user.username, user.role, user.store_id, user.enterprise_id
+            "user",
+            user.id,
+            user.username,
+            user.role,
+            user.store_id,
+            user.enterprise_id,
+            user.truck_id,
+            user.compound_id,
         )
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
     if key is None or not key.active:
         raise Unauthenticated("the API key is unknown or has been revoked")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("the API key has expired")
-    return Principal("key", key.id, key.name, key.role, key.store_id, key.enterprise_id)
+    return Principal(
+        "key",
+        key.id,
+        key.name,
+        key.role,
+        key.store_id,
+        key.enterprise_id,
+        key.truck_id,
+        key.compound_id,
+    )
 
 
 def create_api_key(
@@ -116,12 +157,20 @@ def create_api_key(
     role: Role,
     store_id: int | None = None,
     enterprise_id: int | None = None,
+    truck_id: int | None = None,
+    compound_id: int | None = None,
     created_by: str | None = None,
     expires_at: datetime | None = None,
     secret: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key and return it with the secret, which is shown only this once."""
-    check_binding(role=role, store_id=store_id, enterprise_id=enterprise_id)
+    check_binding(
+        role=role,
+        store_id=store_id,
+        enterprise_id=enterprise_id,
+        truck_id=truck_id,
+        compound_id=compound_id,
+    )
     key, prefix, key_hash = new_api_key()
     if secret is not None:
         # A configured token: never show any part of it, even as a prefix.
@@ -133,6 +182,8 @@ def create_api_key(
         role=role,
         store_id=store_id,
         enterprise_id=enterprise_id,
+        truck_id=truck_id,
+        compound_id=compound_id,
         created_by=created_by,
         expires_at=expires_at,
     )
@@ -164,9 +215,17 @@ def create_user(
     full_name: str | None = None,
     store_id: int | None = None,
     enterprise_id: int | None = None,
+    truck_id: int | None = None,
+    compound_id: int | None = None,
 ) -> User:
     """Store a new person with an argon2 hash of their password."""
-    check_binding(role=role, store_id=store_id, enterprise_id=enterprise_id)
+    check_binding(
+        role=role,
+        store_id=store_id,
+        enterprise_id=enterprise_id,
+        truck_id=truck_id,
+        compound_id=compound_id,
+    )
     user = User(
         username=username,
         full_name=full_name,
@@ -174,6 +233,8 @@ def create_user(
         role=role,
         store_id=store_id,
         enterprise_id=enterprise_id,
+        truck_id=truck_id,
+        compound_id=compound_id,
     )
     session.add(user)
     session.flush()

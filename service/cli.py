@@ -145,6 +145,12 @@ def demo(
         f"Monitor: {run.counts.get('snapshots', 0)} supply snapshots, "
         f"{open_alerts} alerts open after {monitored_days} daily runs."
     )
+    typer.echo(
+        f"Dispatch: {summary.locked_compounds} of {summary.compounds} compounds locked down, "
+        f"{summary.open_requests} open delivery requests ({summary.urgent_requests} urgent) for "
+        f"{summary.last_date}, {summary.trucks} trucks at {summary.depots} depots: plan them with "
+        f'POST /api/v1/dispatch/plans {{"date": "{summary.last_date}"}}.'
+    )
     if summary.lockdown_start:
         typer.echo(
             f"Lockdown from {summary.lockdown_start}; supply disrupted from "

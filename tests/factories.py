@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    Compound,
     Enterprise,
     EnterpriseKind,
     Product,
@@ -20,6 +21,7 @@ from models import (
     Role,
     Store,
     StoreKind,
+    Truck,
 )
 from service.auth import create_api_key
 
@@ -123,6 +125,8 @@ def make_key(
     *,
     store: Store | None = None,
     enterprise: Enterprise | None = None,
+    truck: Truck | None = None,
+    compound: Compound | None = None,
 ) -> dict[str, str]:
     """Authorization headers for a new key of ``role``."""
     _, secret = create_api_key(
@@ -131,5 +135,7 @@ def make_key(
         role=role,
         store_id=store.id if store else None,
         enterprise_id=enterprise.id if enterprise else None,
+        truck_id=truck.id if truck else None,
+        compound_id=compound.id if compound else None,
     )
     return {"Authorization": f"Bearer {secret}"}

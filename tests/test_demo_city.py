@@ -15,6 +15,7 @@ from service.demo import (
     generate_history,
     generate_province_day,
 )
+from service.demo.dispatch import generate_dispatch
 from service.demo.master import allocate
 
 END = date(2026, 11, 23)
@@ -274,3 +275,34 @@ def test_allocate_keeps_the_total_and_the_minimum() -> None:
     assert parts.min() >= 1
     with pytest.raises(ValueError):
         allocate(3, np.ones(5), minimum=1)
+
+
+def test_dispatch_demo_has_locked_compounds_a_fleet_and_open_requests(city: DemoCity) -> None:
+    first = generate_dispatch(city, seed=42, lockdown_start=city.lockdown_start)
+    again = generate_dispatch(city, seed=42, lockdown_start=city.lockdown_start)
+    pd.testing.assert_frame_equal(first.requests, again.requests)
+    pd.testing.assert_frame_equal(first.items, again.items)
+    compounds, trucks, depots = first.compounds, first.trucks, first.depots
+    assert len(compounds) == 300 and compounds["code"].is_unique
+    locked = compounds[compounds["lockdown_status"] == "locked"]
+    assert 0.7 < len(locked) / len(compounds) < 0.9
+    assert set(locked["lockdown_start_date"]) == {city.lockdown_start}
+    assert compounds["latitude"].between(33.0, 34.5).all()
+    assert compounds["longitude"].between(112.5, 113.8).all()
+    key_suppliers = set(city.stores.loc[city.stores["key_supplier"].astype(bool), "code"])
+    assert set(compounds["supplier_store_code"]) <= key_suppliers
+    assert len(depots) == 4 and set(depots["store_code"]) <= key_suppliers
+    assert len(trucks) == 100 and trucks["plate"].is_unique
+    assert set(trucks["depot_code"]) == set(depots["code"])
+    requests = first.requests
+    assert list(requests["compound_code"]) == list(locked["code"])
+    assert (requests["window_end"] > requests["window_start"]).all()
+    assert 0.05 < (requests["priority"] == "urgent").mean() < 0.15
+    weights = first.items.groupby("request")["weight_kg"].sum()
+    assert (weights > 0).all() and weights.sum() < trucks["capacity_kg"].sum() / 1.5
+    assert set(first.items["product_code"]) <= set(city.products["code"])
+
+
+def test_dispatch_demo_scales_to_the_bench_city(city: DemoCity) -> None:
+    frames = generate_dispatch(city, seed=1, compounds=500, locked_share=1.0)
+    assert len(frames.requests) == 500 and len(frames.trucks) == 100

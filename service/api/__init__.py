@@ -6,6 +6,11 @@ from service.api import (
     alert_rules,
     alerts,
     auth,
+    compounds,
+    deliveries,
+    delivery_requests,
+    depots,
+    dispatch_plans,
     enterprises,
     keys,
     monitoring,
@@ -15,6 +20,7 @@ from service.api import (
     silences,
     stores,
     supply,
+    trucks,
     users,
     webhooks,
 )
@@ -36,5 +42,11 @@ for module in (
     webhooks,
     keys,
     users,
+    compounds,
+    depots,
+    trucks,
+    delivery_requests,
+    dispatch_plans,
+    deliveries,
 ):
     api_router.include_router(module.router)

@@ -13,6 +13,7 @@ from models import ApiKey, Enterprise, Role, Store
 from models.base import utc_now
 from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
+from service.api.dispatch_common import binding_names, resolve_binding
 from service.auth import create_api_key, require_role
 from service.catalog import get_optional_by_code, page
 from service.errors import InvalidInput, NotFound
@@ -27,6 +28,8 @@ class KeyCreate(StrictModel):
     enterprise: str | None = Field(
         default=None, description="Enterprise code, for a key bound to all its stores"
     )
+    truck: str | None = Field(default=None, description="Plate, for a driver key")
+    compound: str | None = Field(default=None, description="Compound code, for a receiver key")
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the key stops working (with a UTC offset)"
     )
@@ -39,6 +42,8 @@ class KeyRead(ReadModel):
     role: Role
     store: str | None
     enterprise: str | None
+    truck: str | None
+    compound: str | None
     active: bool
     created_by: str | None
     created_at: datetime
@@ -58,6 +63,7 @@ def _read(session: Session, key: ApiKey) -> KeyRead:
         if key.enterprise_id
         else None
     )
+    truck, compound = binding_names(session, truck_id=key.truck_id, compound_id=key.compound_id)
     return KeyRead(
         id=key.id,
         name=key.name,
@@ -65,6 +71,8 @@ def _read(session: Session, key: ApiKey) -> KeyRead:
         role=key.role,
         store=store,
         enterprise=enterprise,
+        truck=truck,
+        compound=compound,
         active=key.active,
         created_by=key.created_by,
         created_at=key.created_at,
@@ -91,12 +99,15 @@ def create_key(body: KeyCreate, session: SessionDep, principal: PrincipalDep) ->
     enterprise = get_optional_by_code(
         session, Enterprise, body.enterprise, label="enterprise", field="enterprise"
     )
+    truck, compound = resolve_binding(session, truck=body.truck, compound=body.compound)
     key, secret = create_api_key(
         session,
         name=body.name,
         role=body.role,
         store_id=store.id if store else None,
         enterprise_id=enterprise.id if enterprise else None,
+        truck_id=truck,
+        compound_id=compound,
         created_by=principal.label,
         expires_at=body.expires_at,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models import Enterprise, Role, Store, User, UserSession
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
+from service.api.dispatch_common import binding_names, resolve_binding
 from service.auth import check_binding, create_user, require_role
 from service.catalog import get_optional_by_code, page
 from service.errors import Conflict, NotFound
@@ -29,6 +30,8 @@ class UserCreate(StrictModel):
     full_name: str | None = Field(default=None, max_length=200)
     store: str | None = None
     enterprise: str | None = None
+    truck: str | None = Field(default=None, description="Plate, for a driver")
+    compound: str | None = Field(default=None, description="Compound code, for a receiver")
 
 
 class UserUpdate(StrictModel):
@@ -43,6 +46,8 @@ class UserRead(ReadModel):
     role: Role
     store: str | None
     enterprise: str | None
+    truck: str | None
+    compound: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -60,12 +65,15 @@ def read_user(session: Session, user: User) -> UserRead:
         if user.enterprise_id
         else None
     )
+    truck, compound = binding_names(session, truck_id=user.truck_id, compound_id=user.compound_id)
     return UserRead(
         username=user.username,
         full_name=user.full_name,
         role=user.role,
         store=store,
         enterprise=enterprise,
+        truck=truck,
+        compound=compound,
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
@@ -88,10 +96,13 @@ def create(body: UserCreate, session: SessionDep, principal: PrincipalDep) -> Us
     enterprise = get_optional_by_code(
         session, Enterprise, body.enterprise, label="enterprise", field="enterprise"
     )
+    truck, compound = resolve_binding(session, truck=body.truck, compound=body.compound)
     check_binding(
         role=body.role,
         store_id=store.id if store else None,
         enterprise_id=enterprise.id if enterprise else None,
+        truck_id=truck,
+        compound_id=compound,
     )
     user = create_user(
         session,
@@ -101,6 +112,8 @@ def create(body: UserCreate, session: SessionDep, principal: PrincipalDep) -> Us
         full_name=body.full_name,
         store_id=store.id if store else None,
         enterprise_id=enterprise.id if enterprise else None,
+        truck_id=truck,
+        compound_id=compound,
     )
     return read_user(session, user)
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from models import (
+    Compound,
     Enterprise,
     Product,
     ProductCategory,
@@ -23,9 +24,11 @@ from models import (
     Region,
     Role,
     Store,
+    Truck,
     Unit,
 )
 from service.auth import create_api_key, create_user
+from service.demo.dispatch import generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.master import MasterFrames
 from service.ingest.upsert import store_report_lines
@@ -67,6 +70,15 @@ DEMO_LOGINS: list[DemoLogin] = [
         Role.dispatcher,
         "plan and track deliveries to locked-down compounds",
     ),
+    DemoLogin(
+        "driver", "driver-demo", Role.driver, "move the deliveries of the first truck of the fleet"
+    ),
+    DemoLogin(
+        "receiver",
+        "receiver-demo",
+        Role.receiver,
+        "order deliveries for the first locked-down compound",
+    ),
 ]
 
 
@@ -105,6 +117,12 @@ class DemoSummary:
     missing_last_day: tuple[str, ...]
     logins: tuple[DemoLogin, ...]
     api_keys: tuple[DemoKey, ...]
+    compounds: int = 0
+    locked_compounds: int = 0
+    depots: int = 0
+    trucks: int = 0
+    open_requests: int = 0
+    urgent_requests: int = 0
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -232,7 +250,8 @@ def load_demo_city(
 ) -> DemoSummary:
     """Generate the demo city and write it: master data, ``days`` of reports ending on
     ``end_date`` (through the same upsert stores use, so revisions and constraints
-    apply), the ``DEMO_LOGINS`` users and one API key per login.
+    apply), the dispatch data (locked compounds, depots, 100 trucks and the day's open
+    delivery requests), the ``DEMO_LOGINS`` users and one API key per login.
 
     Raises ValueError when the database already holds stores or master data.
     """
@@ -243,14 +262,27 @@ def load_demo_city(
     for _, chunk in rows.groupby("report_date", sort=True):
         inserted += store_report_lines(session, chunk, submitted_by="demo").inserted
 
+    fleet = generate_dispatch(city, seed=seed, lockdown_start=city.lockdown_start)
+    load_dispatch(session, fleet, delivery_date=end_date)
+    plate = str(fleet.trucks["plate"].iloc[0])
+    locked = fleet.compounds[fleet.compounds["lockdown_status"] == "locked"]
+    compound = str(locked["code"].iloc[0])
+
     chain = str(city.stores.set_index("code").at[DEMO_STORE, "enterprise_code"])
     bindings: dict[str, tuple[int | None, int | None, str | None]] = {
         "store": (ids["stores"][DEMO_STORE], None, DEMO_STORE),
         "chain": (None, ids["enterprises"][chain], chain),
+        "driver": (None, None, plate),
+        "receiver": (None, None, compound),
+    }
+    dispatch_bindings = {
+        "driver": (session.scalar(select(Truck.id).where(Truck.plate == plate)), None),
+        "receiver": (None, session.scalar(select(Compound.id).where(Compound.code == compound))),
     }
     keys = []
     for login in DEMO_LOGINS:
         store_id, enterprise_id, bound_to = bindings.get(login.username, (None, None, None))
+        truck_id, compound_id = dispatch_bindings.get(login.username, (None, None))
         create_user(
             session,
             username=login.username,
@@ -259,6 +291,8 @@ def load_demo_city(
             full_name=f"Demo {login.username}",
             store_id=store_id,
             enterprise_id=enterprise_id,
+            truck_id=truck_id,
+            compound_id=compound_id,
         )
         _, secret = create_api_key(
             session,
@@ -266,6 +300,8 @@ def load_demo_city(
             role=login.role,
             store_id=store_id,
             enterprise_id=enterprise_id,
+            truck_id=truck_id,
+            compound_id=compound_id,
             created_by="demo",
         )
         keys.append(DemoKey(f"demo {login.username}", login.role, bound_to, secret))
@@ -293,4 +329,10 @@ def load_demo_city(
         missing_last_day=city.missing_last_day,
         logins=tuple(DEMO_LOGINS),
         api_keys=tuple(keys),
+        compounds=len(fleet.compounds),
+        locked_compounds=len(locked),
+        depots=len(fleet.depots),
+        trucks=len(fleet.trucks),
+        open_requests=len(fleet.requests),
+        urgent_requests=int((fleet.requests["priority"] == "urgent").sum()),
     )

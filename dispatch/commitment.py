@@ -1,0 +1,341 @@
+"""Committing a draft plan, and re-planning when a truck breaks down.
+
+Two dispatchers may commit overlapping drafts at the same moment; only one may win.
+The commit is a pair of conditional UPDATEs in the caller's transaction: the plan moves
+from draft at the version the dispatcher saw, and every request it serves moves from
+open to assigned. On PostgreSQL the second committer's UPDATE waits on the first one's
+row locks and then finds the requests no longer open; on SQLite the write lock taken at
+BEGIN serialises them. Either way the loser gets a 409 and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Update, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from dispatch.planning import build_inputs, load_plan, store_plan
+from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
+from dispatch.solver import plan_routes
+from models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryRequest,
+    DeliveryStatus,
+    DispatchPlan,
+    PlanStatus,
+    RequestStatus,
+    Truck,
+    TruckStatus,
+)
+from models.base import utc_now
+from service.errors import Conflict, NotFound
+
+ACTIVE_DELIVERY = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
+"""Deliveries still to be made."""
+
+
+def instant(plan_date: date, seconds: int, zone: ZoneInfo) -> datetime:
+    """The instant ``seconds`` after midnight of ``plan_date`` in the city's time zone."""
+    return datetime.combine(plan_date, time(0), tzinfo=zone) + timedelta(seconds=seconds)
+
+
+def _rowcount(session: Session, statement: Update) -> int:
+    """Rows a conditional UPDATE changed: how a commit learns whether it won."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _create_deliveries(session: Session, plan: DispatchPlan, zone: ZoneInfo, actor: str) -> None:
+    now = utc_now()
+    for route in plan.routes:
+        for stop in route.stops:
+            delivery = Delivery(
+                plan_id=plan.id,
+                request_id=stop.request_id,
+                truck_id=route.truck_id,
+                sequence=stop.sequence,
+                part=stop.part,
+                load_kg=stop.load_kg,
+                planned_arrival_at=instant(plan.plan_date, stop.arrival_s + stop.wait_s, zone),
+                status=DeliveryStatus.assigned,
+                status_changed_at=now,
+            )
+            session.add(delivery)
+            session.flush()
+            session.add(
+                DeliveryEvent(
+                    delivery_id=delivery.id,
+                    from_status=None,
+                    to_status=DeliveryStatus.assigned,
+                    at=now,
+                    actor=actor,
+                    note=f"plan {plan.id}",
+                )
+            )
+
+
+def commit_plan(
+    *, session: Session, plan_id: int, expected_version: int, actor: str, zone: ZoneInfo
+) -> DispatchPlan:
+    """Commit a draft: its deliveries are created and the requests it serves assigned.
+
+    409 when the plan is no longer the draft at ``expected_version``, when one of its
+    trucks went out of service, or when another commit assigned one of its requests
+    first."""
+    won = _rowcount(
+        session,
+        update(DispatchPlan)
+        .where(
+            DispatchPlan.id == plan_id,
+            DispatchPlan.status == PlanStatus.draft,
+            DispatchPlan.version == expected_version,
+        )
+        .values(
+            status=PlanStatus.committed,
+            version=DispatchPlan.version + 1,
+            committed_at=utc_now(),
+            committed_by=actor,
+        ),
+    )
+    plan = load_plan(session, plan_id)
+    session.refresh(plan)
+    if won != 1:
+        raise Conflict(
+            f"plan {plan_id} is {plan.status.value} at version {plan.version}; "
+            f"version {expected_version} of the draft can no longer be committed"
+        )
+    served = sorted({stop.request_id for route in plan.routes for stop in route.stops})
+    broken = [r.truck.plate for r in plan.routes if r.truck.status is not TruckStatus.available]
+    if broken:
+        raise Conflict(f"truck(s) {', '.join(broken)} went out of service; plan again")
+    if served:
+        assigned = _rowcount(
+            session,
+            update(DeliveryRequest)
+            .where(DeliveryRequest.id.in_(served), DeliveryRequest.status == RequestStatus.open)
+            .values(status=RequestStatus.assigned),
+        )
+        if assigned != len(served):
+            taken = session.scalars(
+                select(DeliveryRequest.id).where(
+                    DeliveryRequest.id.in_(served), DeliveryRequest.status != RequestStatus.open
+                )
+            ).all()
+            raise Conflict(
+                f"request(s) {', '.join(map(str, taken))} were assigned or changed by another "
+                "plan meanwhile; plan again",
+                extra={"request_ids": list(taken)},
+            )
+    _create_deliveries(session, plan, zone, actor)
+    session.flush()
+    return plan
+
+
+def _cancel(session: Session, delivery: Delivery, *, actor: str, note: str) -> None:
+    session.add(
+        DeliveryEvent(
+            delivery_id=delivery.id,
+            from_status=delivery.status,
+            to_status=DeliveryStatus.cancelled,
+            at=utc_now(),
+            actor=actor,
+            note=note,
+        )
+    )
+    delivery.status = DeliveryStatus.cancelled
+    delivery.status_changed_at = utc_now()
+
+
+def _seconds_now(plan_date: date, zone: ZoneInfo) -> int:
+    """Seconds since midnight of ``plan_date`` now (0 for a future day)."""
+    elapsed = (utc_now() - instant(plan_date, 0, zone)).total_seconds()
+    return max(0, int(elapsed))
+
+
+def breakdown(
+    *, session: Session, plate: str, actor: str, zone: ZoneInfo, time_limit_s: float
+) -> list[DispatchPlan]:
+    """Take a broken truck out of service and re-plan its undelivered stops.
+
+    Its deliveries not yet delivered or failed are cancelled; they are re-planned, per
+    day, together with the still-unloaded deliveries of the other available trucks (a
+    truck already loaded or on the road keeps its trip), starting from the current
+    routes so those trucks keep their stops where they can. The new plan is committed at
+    once; requests it cannot serve go back to open. Deliveries already made stay.
+    Distances come from coordinates: a matrix uploaded for the replaced plan need not
+    cover the other trucks' depots, so it is not reused."""
+    truck = session.scalars(select(Truck).where(Truck.plate == plate).with_for_update()).first()
+    if truck is None:
+        raise NotFound(f"truck {plate!r} not found")
+    truck.status = TruckStatus.out_of_service
+    session.flush()
+    broken = list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.truck_id == truck.id, Delivery.status.in_(ACTIVE_DELIVERY))
+            .with_for_update()
+        )
+    )
+    dates: dict[date, list[Delivery]] = defaultdict(list)
+    for delivery in broken:
+        plan_date = session.scalar(
+            select(DispatchPlan.plan_date).where(DispatchPlan.id == delivery.plan_id)
+        )
+        assert plan_date is not None
+        dates[plan_date].append(delivery)
+    plans = []
+    for plan_date, lost in sorted(dates.items()):
+        plans.append(
+            _replan_day(
+                session=session,
+                plan_date=plan_date,
+                lost=lost,
+                broken_truck=truck,
+                actor=actor,
+                zone=zone,
+                time_limit_s=time_limit_s,
+            )
+        )
+    return plans
+
+
+def _replan_day(
+    *,
+    session: Session,
+    plan_date: date,
+    lost: list[Delivery],
+    broken_truck: Truck,
+    actor: str,
+    zone: ZoneInfo,
+    time_limit_s: float,
+) -> DispatchPlan:
+    """Re-plan one day's lost deliveries with the trucks that have not loaded yet."""
+    day_plans = select(DispatchPlan.id).where(DispatchPlan.plan_date == plan_date)
+    others = list(
+        session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.plan_id.in_(day_plans),
+                Delivery.truck_id != broken_truck.id,
+                Delivery.status.in_(ACTIVE_DELIVERY),
+            )
+            .with_for_update()
+        )
+    )
+    busy = {d.truck_id for d in others if d.status is not DeliveryStatus.assigned}
+    movable = [d for d in others if d.truck_id not in busy]
+    trucks = [
+        t
+        for t in session.scalars(
+            select(Truck)
+            .where(Truck.status == TruckStatus.available)
+            .options(selectinload(Truck.depot))
+            .order_by(Truck.plate)
+        )
+        if t.id not in busy
+    ]
+    replaced = session.get_one(DispatchPlan, lost[0].plan_id)
+    replanned = lost + movable
+    demand: dict[int, int] = defaultdict(int)
+    for delivery in replanned:
+        demand[delivery.request_id] += delivery.load_kg
+    requests = list(
+        session.scalars(
+            select(DeliveryRequest)
+            .where(DeliveryRequest.id.in_(demand))
+            .order_by(DeliveryRequest.id)
+        )
+    )
+    note = f"re-plan after truck {broken_truck.plate} broke down"
+    for delivery in replanned:
+        _cancel(session, delivery, actor=actor, note=note)
+    plan_row = DispatchPlan(
+        plan_date=plan_date,
+        status=PlanStatus.committed,
+        version=1,
+        truck_ids=[t.id for t in trucks],
+        time_limit_s=time_limit_s,
+        service_s=replaced.service_s,
+        road_factor=replaced.road_factor,
+        speed_kmh=replaced.speed_kmh,
+        replaces_plan_id=lost[0].plan_id,
+        note=note,
+        created_by=actor,
+        committed_by=actor,
+        committed_at=utc_now(),
+    )
+    if not trucks:
+        plan = Plan(routes=[], unassigned=[])
+        inputs = None
+    else:
+        inputs = build_inputs(
+            session=session,
+            requests=requests,
+            trucks=trucks,
+            service_s=replaced.service_s,
+            road_factor=replaced.road_factor,
+            speed_kmh=replaced.speed_kmh,
+            matrix=None,
+            demand_kg=demand,
+            earliest_start_s=_seconds_now(plan_date, zone),
+        )
+        plan = plan_routes(
+            problem=inputs.problem,
+            time_limit_s=time_limit_s,
+            initial_plan=_current_routes(session, movable),
+        )
+        plan_row.solver_seconds = round(plan.runtime_s, 3)
+    if inputs is None:
+        session.add(plan_row)
+        session.flush()
+        stored = plan_row
+    else:
+        stored = store_plan(session, plan_row, plan, inputs)
+    served = {int(s.request_key) for r in plan.routes for s in r.stops}
+    for request in requests:
+        if request.id not in served:
+            request.status = RequestStatus.open
+    _create_deliveries(session, stored, zone, actor)
+    session.flush()
+    return stored
+
+
+def _current_routes(session: Session, deliveries: list[Delivery]) -> Plan:
+    """The unloaded trucks' current routes, as a warm start for the re-plan."""
+    plates = dict(
+        session.execute(
+            select(Truck.id, Truck.plate).where(Truck.id.in_({d.truck_id for d in deliveries}))
+        ).all()
+    )
+    by_truck: dict[int, list[Delivery]] = defaultdict(list)
+    for delivery in sorted(deliveries, key=lambda d: (d.truck_id, d.sequence)):
+        by_truck[delivery.truck_id].append(delivery)
+    return Plan(
+        routes=[
+            PlannedRoute(
+                vehicle_key=plates[truck_id],
+                depot_key="",
+                start_s=0,
+                end_s=0,
+                stops=[
+                    PlannedStop(
+                        request_key=str(d.request_id),
+                        part=None,
+                        load_kg=d.load_kg,
+                        arrival_s=0,
+                        wait_s=0,
+                        departure_s=0,
+                        distance_m=0,
+                    )
+                    for d in stops
+                ],
+                return_distance_m=0,
+            )
+            for truck_id, stops in by_truck.items()
+        ],
+        unassigned=[],
+    )

@@ -1,0 +1,230 @@
+"""Deliveries from the depot to the compound's gate, one allowed step at a time.
+
+A delivery moves assigned → loaded → en_route → delivered (with who received it) or
+failed (with why) from any state before delivered; nothing else. Every step is
+timestamped on the delivery and written to its audit trail, and a driver bound to a
+truck can only move that truck's deliveries. When all of a request's deliveries are
+made the request is delivered (the clock for request-to-delivery time stops there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Compound,
+    Delivery,
+    DeliveryEvent,
+    DeliveryRequest,
+    DeliveryRequestItem,
+    DeliveryStatus,
+    DispatchPlan,
+    Product,
+    RequestStatus,
+    Role,
+    Truck,
+)
+from models.base import utc_now
+from service.auth import Principal
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
+    DeliveryStatus.assigned: frozenset({DeliveryStatus.loaded, DeliveryStatus.failed}),
+    DeliveryStatus.loaded: frozenset({DeliveryStatus.en_route, DeliveryStatus.failed}),
+    DeliveryStatus.en_route: frozenset({DeliveryStatus.delivered, DeliveryStatus.failed}),
+}
+"""Allowed next states; delivered, failed and cancelled are final."""
+
+
+def require_truck_access(principal: Principal, truck_id: int) -> None:
+    """Dispatchers act on every truck; a driver only on the truck its key is bound to."""
+    if principal.role is Role.driver:
+        if principal.truck_id is None or principal.truck_id != truck_id:
+            raise Forbidden("this driver is not bound to the truck of this delivery")
+        return
+    if principal.role not in (Role.admin, Role.dispatcher):
+        raise Forbidden("this action needs one of the roles: admin, dispatcher, driver")
+
+
+def delivery_by_id(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:
+    """The delivery, or 404 (locked for update when it is about to change)."""
+    query = select(Delivery).where(Delivery.id == delivery_id)
+    found = session.scalars(query.with_for_update() if lock else query).first()
+    if found is None:
+        raise NotFound(f"delivery {delivery_id} not found")
+    return found
+
+
+def move_delivery(
+    *,
+    session: Session,
+    delivery_id: int,
+    to_status: DeliveryStatus,
+    principal: Principal,
+    receiver_name: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> Delivery:
+    """Move a delivery one allowed step and record it; a step not allowed is a 409 that
+    names the states, a missing receiver or reason a 422 naming the field."""
+    delivery = delivery_by_id(session, delivery_id, lock=True)
+    require_truck_access(principal, delivery.truck_id)
+    allowed = TRANSITIONS.get(delivery.status, frozenset())
+    if to_status not in allowed:
+        choices = ", ".join(sorted(s.value for s in allowed)) or "none (it is final)"
+        raise Conflict(
+            f"delivery {delivery_id} cannot go from {delivery.status.value} to "
+            f"{to_status.value}; allowed: {choices}",
+            errors=[
+                {"loc": ["body", "status"], "msg": f"not allowed from {delivery.status.value}"}
+            ],
+        )
+    if to_status is DeliveryStatus.delivered and not receiver_name:
+        raise InvalidInput(
+            "a delivered delivery needs the receiver's name",
+            errors=[{"loc": ["body", "receiver_name"], "msg": "required when delivered"}],
+        )
+    if to_status is DeliveryStatus.failed and not reason:
+        raise InvalidInput(
+            "a failed delivery needs a reason",
+            errors=[{"loc": ["body", "reason"], "msg": "required when failed"}],
+        )
+    now = utc_now()
+    session.add(
+        DeliveryEvent(
+            delivery_id=delivery.id,
+            from_status=delivery.status,
+            to_status=to_status,
+            at=now,
+            actor=principal.label,
+            note=note or reason or receiver_name,
+        )
+    )
+    delivery.status = to_status
+    delivery.status_changed_at = now
+    if to_status is DeliveryStatus.delivered:
+        delivery.receiver_name = receiver_name
+        delivery.delivered_at = now
+    if to_status is DeliveryStatus.failed:
+        delivery.failure_reason = reason
+    session.flush()
+    _settle_request(session, delivery.request_id, now)
+    return delivery
+
+
+def _settle_request(session: Session, request_id: int, now: datetime) -> None:
+    """A request is delivered when all its live deliveries are; failed when one failed."""
+    request = session.get_one(DeliveryRequest, request_id)
+    statuses = set(
+        session.scalars(
+            select(Delivery.status).where(
+                Delivery.request_id == request_id, Delivery.status != DeliveryStatus.cancelled
+            )
+        )
+    )
+    if DeliveryStatus.failed in statuses:
+        request.status = RequestStatus.failed
+    elif statuses == {DeliveryStatus.delivered}:
+        request.status = RequestStatus.delivered
+        request.delivered_at = now
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestItem:
+    product: str
+    product_name: str
+    quantity: float
+    unit: str
+    weight_kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestStop:
+    delivery_id: int
+    sequence: int
+    planned_arrival_at: datetime
+    status: str
+    request_id: int
+    part: int | None
+    priority: str
+    load_kg: int
+    compound: str
+    compound_name: str
+    address: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    receiver_name: str | None
+    items: list[ManifestItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    plate: str
+    crew: str | None
+    crew_phone: str | None
+    capacity_kg: int
+    date: date
+    load_kg: int
+    stops: list[ManifestStop]
+
+
+def manifest(*, session: Session, truck: Truck, day: date) -> Manifest:
+    """What a truck carries on ``day`` and to whom, in the order it drives (cancelled
+    deliveries left out); the items are the whole request's, the load this truck's part."""
+    rows = session.execute(
+        select(Delivery, DeliveryRequest, Compound)
+        .join(DispatchPlan, DispatchPlan.id == Delivery.plan_id)
+        .join(DeliveryRequest, DeliveryRequest.id == Delivery.request_id)
+        .join(Compound, Compound.id == DeliveryRequest.compound_id)
+        .where(
+            Delivery.truck_id == truck.id,
+            DispatchPlan.plan_date == day,
+            Delivery.status != DeliveryStatus.cancelled,
+        )
+        .order_by(Delivery.planned_arrival_at, Delivery.id)
+    ).all()
+    request_ids = {request.id for _, request, _ in rows}
+    items: dict[int, list[ManifestItem]] = {}
+    for item, code, name in session.execute(
+        select(DeliveryRequestItem, Product.code, Product.name)
+        .join(Product, Product.id == DeliveryRequestItem.product_id)
+        .where(DeliveryRequestItem.request_id.in_(request_ids))
+        .order_by(DeliveryRequestItem.id)
+    ):
+        items.setdefault(item.request_id, []).append(
+            ManifestItem(code, name, item.quantity, item.unit, item.weight_kg)
+        )
+    stops = [
+        ManifestStop(
+            delivery_id=delivery.id,
+            sequence=position,
+            planned_arrival_at=delivery.planned_arrival_at,
+            status=delivery.status.value,
+            request_id=request.id,
+            part=delivery.part,
+            priority=request.priority.value,
+            load_kg=delivery.load_kg,
+            compound=compound.code,
+            compound_name=compound.name,
+            address=compound.address,
+            contact_name=compound.contact_name,
+            contact_phone=compound.contact_phone,
+            receiver_name=delivery.receiver_name,
+            items=items.get(request.id, []),
+        )
+        for position, (delivery, request, compound) in enumerate(rows, start=1)
+    ]
+    return Manifest(
+        plate=truck.plate,
+        crew=truck.crew,
+        crew_phone=truck.crew_phone,
+        capacity_kg=truck.capacity_kg,
+        date=day,
+        load_kg=sum(stop.load_kg for stop in stops),
+        stops=stops,
+    )

@@ -1,0 +1,385 @@
+"""Dispatchers plan a day with the solver, edit the draft by hand, commit it once, and
+re-plan when a truck breaks down; every returned route is checked independently."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import date, datetime, time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dispatch.planning import load_plan, stored_plan
+from dispatch.schedule import check_plan
+from models import (
+    Delivery,
+    DeliveryRequest,
+    DeliveryStatus,
+    DispatchPlan,
+    RequestStatus,
+    Role,
+    Truck,
+    TruckStatus,
+)
+from tests.dispatch.factories import (
+    CENTRE,
+    make_city,
+    make_compound,
+    make_depot,
+    make_request,
+    make_truck,
+)
+from tests.factories import make_key, make_region
+
+DAY = date(2030, 1, 15)
+PLANS = "/api/v1/dispatch/plans"
+
+
+@pytest.fixture
+def dispatcher(session: Session) -> dict[str, str]:
+    return make_key(session, Role.dispatcher)
+
+
+def _plan(client: TestClient, headers: dict[str, str], **body: Any) -> Any:
+    body.setdefault("date", DAY.isoformat())
+    body.setdefault("time_limit_s", 1)
+    return client.post(PLANS, json=body, headers=headers)
+
+
+def assert_feasible(session: Session, plan: dict[str, Any]) -> None:
+    """Check the plan as returned, without the solver: every route's load fits its truck,
+    service starts inside each window, each served request gets exactly its weight in
+    distinct stops, and the schedule checker finds nothing wrong with the stored plan."""
+    capacities = dict(session.execute(select(Truck.plate, Truck.capacity_kg)).all())
+    delivered: Counter[int] = Counter()
+    visits: Counter[tuple[int, int | None]] = Counter()
+    for route in plan["routes"]:
+        assert sum(stop["load_kg"] for stop in route["stops"]) <= capacities[route["truck"]]
+        assert route["load_kg"] <= route["capacity_kg"] == capacities[route["truck"]]
+        for stop in route["stops"]:
+            service_start = (
+                datetime.fromisoformat(stop["arrival"]).timestamp() + 60 * stop["wait_minutes"]
+            )
+            opens = datetime.fromisoformat(stop["arrival"]).replace(
+                hour=int(stop["window_start"][:2]), minute=int(stop["window_start"][3:5]), second=0
+            )
+            closes = opens.replace(
+                hour=int(stop["window_end"][:2]), minute=int(stop["window_end"][3:5])
+            )
+            assert opens.timestamp() - 1 <= service_start <= closes.timestamp()
+            delivered[stop["request_id"]] += stop["load_kg"]
+            visits[(stop["request_id"], stop["part"])] += 1
+    assert all(count == 1 for count in visits.values())
+    unassigned = {entry["request_id"] for entry in plan["unassigned"]}
+    weights = dict(session.execute(select(DeliveryRequest.id, DeliveryRequest.weight_kg)).all())
+    for request_id, kg in delivered.items():
+        if request_id not in unassigned:
+            assert kg == math.ceil(weights[request_id])
+    problem, stored = stored_plan(session, load_plan(session, plan["id"]))
+    assert check_plan(problem=problem, plan=stored) == []
+
+
+def test_dispatcher_plans_a_day_and_every_route_is_feasible(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(
+        session, day=DAY, trucks=[1000, 1000, 1500], loads=[150, 300, 220, 80, 400, 260, 90]
+    )
+    response = _plan(client, dispatcher)
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["status"] == "draft" and plan["version"] == 1
+    assert plan["unassigned"] == []
+    assert plan["totals"]["requests_served"] == len(requests)
+    assert plan["totals"]["distance_km"] > 0
+    assert plan["totals"]["load_kg"] == sum(math.ceil(r.weight_kg) for r in requests)
+    assert_feasible(session, plan)
+    again = client.get(f"{PLANS}/{plan['id']}", headers=dispatcher).json()
+    assert again == plan
+
+
+def test_unassigned_requests_say_why(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[5000, 100])
+    night = make_compound(session, code="CP-NIGHT")
+    early = make_request(
+        session, compound=night, delivery_date=DAY, kg=50, window=(time(1, 0), time(2, 0))
+    )
+    plan = _plan(client, dispatcher).json()
+    reasons = {entry["request_id"]: entry["reason"] for entry in plan["unassigned"]}
+    assert reasons == {requests[0].id: "too_heavy", early.id: "window_unreachable"}
+    assert_feasible(session, plan)
+
+
+def test_urgent_requests_are_never_left_out_while_a_normal_one_is_served(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(
+        session, day=DAY, trucks=[1000, 1000], loads=[900, 900, 900], urgent=frozenset({2})
+    )
+    plan = _plan(client, dispatcher).json()
+    assert [(u["request_id"], u["reason"]) for u in plan["unassigned"]] == [
+        (plan["unassigned"][0]["request_id"], "capacity_exhausted")
+    ]
+    assert plan["unassigned"][0]["request_id"] != requests[2].id
+    assert plan["unassigned"][0]["priority"] == "normal"
+    assert_feasible(session, plan)
+
+
+def test_a_request_heavier_than_a_truck_is_split_over_several(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    (big,) = make_city(session, day=DAY, trucks=[2000, 2000, 2000], loads=[3000])
+    plan = _plan(client, dispatcher).json()
+    stops = [stop for route in plan["routes"] for stop in route["stops"]]
+    assert sorted(stop["part"] for stop in stops) == [0, 1]
+    assert sum(stop["load_kg"] for stop in stops) == 3000
+    assert {stop["request_id"] for stop in stops} == {big.id}
+    assert_feasible(session, plan)
+
+
+def test_an_uploaded_distance_matrix_is_used(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100, 100])
+    locations = ["DEP-A", "CP-1", "CP-2"]
+    distance = [[0, 4000, 7000], [4000, 0, 2500], [7000, 2500, 0]]
+    response = _plan(
+        client,
+        dispatcher,
+        distance_matrix={"locations": locations, "distance_m": distance},
+    )
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["distance_source"] == "uploaded matrix"
+    assert plan["totals"]["distance_km"] == 13.5
+    assert_feasible(session, plan)
+    missing = _plan(
+        client,
+        dispatcher,
+        distance_matrix={"locations": locations[:2], "distance_m": [[0, 1], [1, 0]]},
+    )
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["loc"] == ["body", "distance_matrix", "locations"]
+    ragged = _plan(
+        client,
+        dispatcher,
+        distance_matrix={"locations": locations, "distance_m": [[0, 1], [1, 0]]},
+    )
+    assert ragged.json()["errors"][0]["loc"] == ["body", "distance_matrix", "distance_m"]
+
+
+@pytest.mark.parametrize("limit", [0, 0.5, 601, -3])
+def test_a_solver_time_limit_out_of_bounds_is_refused(
+    client: TestClient, session: Session, dispatcher: dict[str, str], limit: float
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    response = _plan(client, dispatcher, time_limit_s=limit)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body", "time_limit_s"]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
+
+
+def test_a_plan_with_no_trucks_or_no_requests_is_a_clear_answer(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    no_trucks = _plan(client, dispatcher)
+    assert no_trucks.status_code == 422
+    assert no_trucks.json()["errors"][0]["loc"] == ["body", "trucks"]
+    assert "no available truck" in no_trucks.json()["detail"]
+    make_truck(session, depot=make_depot(session))
+    no_requests = _plan(client, dispatcher)
+    assert no_requests.status_code == 422
+    assert no_requests.json()["errors"][0]["loc"] == ["body", "request_ids"]
+    unknown = _plan(client, dispatcher, request_ids=[999_999], trucks=["NOPE"])
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"] == ["body", "trucks", 0]
+
+
+def test_a_stop_moved_to_another_truck_is_re_timed_and_checked(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 200, 300])
+    plan = _plan(client, dispatcher, trucks=["T-1"]).json()
+    assert plan["routes"][0]["truck"] == "T-1"
+    moved = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={
+            "request_id": requests[1].id,
+            "to_truck": "T-1",
+            "position": 0,
+            "expected_version": 1,
+        },
+        headers=dispatcher,
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["routes"][0]["stops"][0]["request_id"] == requests[1].id
+    assert moved.json()["version"] == 2
+    assert_feasible(session, moved.json())
+    stale = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": requests[1].id, "to_truck": None, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert stale.status_code == 409
+
+
+def test_an_edit_that_overloads_a_truck_is_refused_and_nothing_is_saved(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[700, 700])
+    plan = _plan(client, dispatcher).json()
+    by_request = {s["request_id"]: r["truck"] for r in plan["routes"] for s in r["stops"]}
+    first, second = (by_request[r.id] for r in requests)
+    assert first != second
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": requests[0].id, "to_truck": second, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert any("exceeds its capacity" in e["msg"] for e in refused.json()["errors"])
+    assert client.get(f"{PLANS}/{plan['id']}", headers=dispatcher).json() == plan
+    late = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": requests[0].id, "to_truck": "NOPE", "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert late.status_code == 422 and late.json()["errors"][0]["loc"] == ["body", "to_truck"]
+
+
+def test_a_window_missed_after_an_edit_is_reported(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    region = make_region(session)
+    depot = make_depot(session, code="DEP-A")
+    make_truck(session, depot=depot, plate="T-1", capacity_kg=5000)
+    far = make_compound(session, region=region, latitude=CENTRE[0] + 0.3, longitude=CENTRE[1])
+    near = make_compound(session, region=region, latitude=CENTRE[0] + 0.01, longitude=CENTRE[1])
+    tight = make_request(
+        session, compound=near, delivery_date=DAY, kg=10, window=(time(7, 0), time(7, 30))
+    )
+    make_request(session, compound=far, delivery_date=DAY, kg=10, window=(time(7, 0), time(18, 0)))
+    plan = _plan(client, dispatcher).json()
+    assert plan["routes"][0]["stops"][0]["request_id"] == tight.id
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": tight.id, "to_truck": "T-1", "position": 1, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert refused.status_code == 422
+    assert any("after its window closes" in e["msg"] for e in refused.json()["errors"])
+
+
+def test_commit_creates_deliveries_and_a_second_commit_of_an_overlapping_plan_loses(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 200, 300])
+    first = _plan(client, dispatcher).json()
+    second = _plan(client, dispatcher).json()
+    committed = client.post(
+        f"{PLANS}/{first['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    assert committed.json()["status"] == "committed"
+    statuses = set(session.scalars(select(DeliveryRequest.status)))
+    assert statuses == {RequestStatus.assigned}
+    deliveries = session.scalars(select(Delivery)).all()
+    assert sorted(d.request_id for d in deliveries) == sorted(r.id for r in requests)
+    assert {d.status for d in deliveries} == {DeliveryStatus.assigned}
+    lost = client.post(
+        f"{PLANS}/{second['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert lost.status_code == 409
+    assert session.scalar(select(func.count()).select_from(Delivery)) == len(deliveries)
+    assert client.get(f"{PLANS}/{second['id']}", headers=dispatcher).json()["status"] == "draft"
+    twice = client.post(
+        f"{PLANS}/{first['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert twice.status_code == 409
+
+
+def test_breakdown_re_plans_undelivered_stops_and_keeps_delivered_ones(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[600, 600, 600, 600], loads=[250, 250, 250, 250, 250, 250])
+    plan = _plan(client, dispatcher, trucks=["T-1", "T-2", "T-3"]).json()
+    client.post(f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher)
+    route = plan["routes"][0]
+    broken_plate = route["truck"]
+    done = session.scalars(
+        select(Delivery).where(Delivery.request_id == route["stops"][0]["request_id"])
+    ).one()
+    done.status = DeliveryStatus.delivered
+    session.flush()
+    response = client.post(f"/api/v1/trucks/{broken_plate}/breakdown", headers=dispatcher)
+    assert response.status_code == 200, response.text
+    (replan,) = response.json()
+    assert replan["status"] == "committed" and replan["replaces_plan_id"] == plan["id"]
+    assert broken_plate not in {r["truck"] for r in replan["routes"]}
+    assert replan["unassigned"] == []
+    assert_feasible(session, replan)
+    session.expire_all()
+    assert session.get_one(Delivery, done.id).status is DeliveryStatus.delivered
+    assert (
+        session.scalars(select(Truck.status).where(Truck.plate == broken_plate)).one()
+        is TruckStatus.out_of_service
+    )
+    active = session.scalars(
+        select(Delivery).where(Delivery.status == DeliveryStatus.assigned)
+    ).all()
+    served = Counter(d.request_id for d in active)
+    assert all(count == 1 for count in served.values())
+    assert len(served) == 5 and done.request_id not in served
+
+
+@pytest.mark.parametrize("role", [Role.driver, Role.bureau])
+def test_only_dispatchers_plan(client: TestClient, session: Session, role: Role) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    assert _plan(client, make_key(session, role)).status_code == 403
+
+
+def test_breakdown_leaves_a_loaded_truck_on_its_trip(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[600, 600, 600, 600], loads=[250] * 6)
+    plan = _plan(client, dispatcher, trucks=["T-1", "T-2", "T-3"]).json()
+    client.post(f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher)
+    broken, busy = plan["routes"][0]["truck"], plan["routes"][1]["truck"]
+    on_board = session.scalars(
+        select(Delivery).join(Truck, Truck.id == Delivery.truck_id).where(Truck.plate == busy)
+    ).all()
+    for delivery in on_board:
+        delivery.status = DeliveryStatus.loaded
+    session.flush()
+    response = client.post(f"/api/v1/trucks/{broken}/breakdown", headers=dispatcher)
+    assert response.status_code == 200, response.text
+    (replan,) = response.json()
+    assert {broken, busy}.isdisjoint(r["truck"] for r in replan["routes"])
+    assert replan["unassigned"] == []
+    assert_feasible(session, replan)
+    session.expire_all()
+    assert {session.get_one(Delivery, d.id).status for d in on_board} == {DeliveryStatus.loaded}
+
+
+def test_a_discarded_draft_cannot_be_committed(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    plan = _plan(client, dispatcher).json()
+    discarded = client.post(f"{PLANS}/{plan['id']}/discard", headers=dispatcher)
+    assert discarded.json()["status"] == "discarded"
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 2}, headers=dispatcher
+    )
+    assert refused.status_code == 409
+    listed = client.get(PLANS, params={"status": "discarded"}, headers=dispatcher).json()
+    assert [p["id"] for p in listed["items"]] == [plan["id"]]
+    assert session.scalar(select(func.count()).select_from(Delivery)) == 0

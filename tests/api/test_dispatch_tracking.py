@@ -1,0 +1,220 @@
+"""Drivers move their truck's deliveries to the door, one allowed step at a time, each
+audited; manifests come as JSON, CSV and a printable page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Delivery,
+    DeliveryEvent,
+    DeliveryRequest,
+    DeliveryStatus,
+    RequestPriority,
+    RequestStatus,
+    Role,
+    Truck,
+)
+from tests.dispatch.factories import make_city, make_compound, make_request
+from tests.factories import make_key
+
+DAY = date(2030, 1, 15)
+
+
+@pytest.fixture
+def dispatcher(session: Session) -> dict[str, str]:
+    return make_key(session, Role.dispatcher)
+
+
+@pytest.fixture
+def committed(client: TestClient, session: Session, dispatcher: dict[str, str]) -> dict[str, Any]:
+    """A committed plan of two trucks serving four compounds."""
+    make_city(session, day=DAY, trucks=[500, 500], loads=[200, 250, 150, 300])
+    plan = client.post(
+        "/api/v1/dispatch/plans",
+        json={"date": DAY.isoformat(), "time_limit_s": 1},
+        headers=dispatcher,
+    ).json()
+    response = client.post(
+        f"/api/v1/dispatch/plans/{plan['id']}/commit",
+        json={"expected_version": plan["version"]},
+        headers=dispatcher,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _driver(session: Session, plate: str) -> dict[str, str]:
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    return make_key(session, Role.driver, truck=truck)
+
+
+def _delivery(session: Session, plate: str) -> Delivery:
+    return session.scalars(
+        select(Delivery)
+        .join(Truck, Truck.id == Delivery.truck_id)
+        .where(Truck.plate == plate)
+        .order_by(Delivery.sequence)
+    ).first()  # type: ignore[return-value]
+
+
+def _move(client: TestClient, headers: dict[str, str], delivery_id: int, **body: Any) -> Any:
+    return client.post(f"/api/v1/deliveries/{delivery_id}/status", json=body, headers=headers)
+
+
+def _events(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(DeliveryEvent)) or 0
+
+
+def test_driver_takes_a_delivery_to_the_door_and_every_step_is_audited(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    plate = committed["routes"][0]["truck"]
+    driver = _driver(session, plate)
+    delivery = _delivery(session, plate)
+    for step in ("loaded", "en_route"):
+        response = _move(client, driver, delivery.id, status=step)
+        assert response.status_code == 200, response.text
+    done = _move(client, driver, delivery.id, status="delivered", receiver_name="Wang Min")
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "delivered" and body["receiver_name"] == "Wang Min"
+    assert [(e["from_status"], e["to_status"]) for e in body["events"]] == [
+        (None, "assigned"),
+        ("assigned", "loaded"),
+        ("loaded", "en_route"),
+        ("en_route", "delivered"),
+    ]
+    assert all(e["actor"].startswith("key:") and e["at"] for e in body["events"])
+    request = session.get_one(DeliveryRequest, delivery.request_id)
+    session.refresh(request)
+    assert request.status is RequestStatus.delivered and request.delivered_at is not None
+    mine = client.get("/api/v1/deliveries", headers=driver).json()
+    assert {d["truck"] for d in mine["items"]} == {plate}
+
+
+@pytest.mark.parametrize(
+    ("steps", "refused"),
+    [
+        (["loaded", "en_route", "delivered"], "en_route"),
+        ([], "delivered"),
+        (["loaded"], "loaded"),
+        (["failed"], "loaded"),
+    ],
+)
+def test_a_transition_that_is_not_allowed_is_refused_and_writes_nothing(
+    client: TestClient,
+    session: Session,
+    committed: dict[str, Any],
+    steps: list[str],
+    refused: str,
+) -> None:
+    dispatcher = make_key(session, Role.dispatcher)
+    delivery = _delivery(session, committed["routes"][0]["truck"])
+    for step in steps:
+        extra = {"receiver_name": "Li"} if step == "delivered" else {}
+        extra |= {"reason": "gate closed"} if step == "failed" else {}
+        assert _move(client, dispatcher, delivery.id, status=step, **extra).status_code == 200
+    before = _events(session)
+    response = _move(client, dispatcher, delivery.id, status=refused, receiver_name="Li")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body", "status"]
+    assert _events(session) == before
+
+
+def test_delivered_needs_a_receiver_and_failed_needs_a_reason(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    dispatcher = make_key(session, Role.dispatcher)
+    delivery = _delivery(session, committed["routes"][0]["truck"])
+    _move(client, dispatcher, delivery.id, status="loaded")
+    _move(client, dispatcher, delivery.id, status="en_route")
+    unsigned = _move(client, dispatcher, delivery.id, status="delivered")
+    assert unsigned.status_code == 422
+    assert unsigned.json()["errors"][0]["loc"] == ["body", "receiver_name"]
+    unexplained = _move(client, dispatcher, delivery.id, status="failed")
+    assert unexplained.json()["errors"][0]["loc"] == ["body", "reason"]
+    failed = _move(client, dispatcher, delivery.id, status="failed", reason="nobody at the gate")
+    assert failed.json()["failure_reason"] == "nobody at the gate"
+    request = session.get_one(DeliveryRequest, delivery.request_id)
+    session.refresh(request)
+    assert request.status is RequestStatus.failed
+
+
+def test_a_driver_cannot_touch_another_trucks_delivery(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    mine, other = (route["truck"] for route in committed["routes"])
+    driver = _driver(session, mine)
+    theirs = _delivery(session, other)
+    before = _events(session)
+    response = _move(client, driver, theirs.id, status="loaded")
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert _events(session) == before
+    session.refresh(theirs)
+    assert theirs.status is DeliveryStatus.assigned
+    assert client.get(f"/api/v1/deliveries/{theirs.id}", headers=driver).status_code == 403
+    manifest = client.get(
+        f"/api/v1/trucks/{other}/manifest", params={"date": DAY.isoformat()}, headers=driver
+    )
+    assert manifest.status_code == 403
+    unbound = make_key(session, Role.driver)
+    assert _move(client, unbound, theirs.id, status="loaded").status_code == 403
+
+
+def test_manifest_as_json_csv_and_printable_page(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    route = committed["routes"][0]
+    driver = _driver(session, route["truck"])
+    url = f"/api/v1/trucks/{route['truck']}/manifest"
+    params = {"date": DAY.isoformat()}
+    found = client.get(url, params=params, headers=driver).json()
+    assert found["plate"] == route["truck"]
+    assert [s["request_id"] for s in found["stops"]] == [s["request_id"] for s in route["stops"]]
+    assert found["load_kg"] == route["load_kg"]
+    first = found["stops"][0]
+    assert first["contact_name"] == "Wang Min" and first["items"][0]["unit"] == "kg"
+    sheet = client.get(url, params=params | {"format": "csv"}, headers=driver)
+    assert sheet.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(sheet.text)))
+    assert [int(r["request_id"]) for r in rows] == [s["request_id"] for s in route["stops"]]
+    page = client.get(url, params=params | {"format": "html"}, headers=driver)
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"truck {route['truck']}" in page.text and first["compound_name"] in page.text
+    empty = client.get(url, params={"date": "2030-02-01"}, headers=driver).json()
+    assert empty["stops"] == []
+
+
+def test_metrics_count_open_requests_deliveries_and_time_to_delivery(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    dispatcher = make_key(session, Role.dispatcher)
+    delivery = _delivery(session, committed["routes"][0]["truck"])
+    for step in ("loaded", "en_route"):
+        _move(client, dispatcher, delivery.id, status=step)
+    _move(client, dispatcher, delivery.id, status="delivered", receiver_name="Wang Min")
+    make_request(
+        session, compound=make_compound(session), delivery_date=DAY, priority=RequestPriority.urgent
+    )
+    text = client.get("/metrics").text
+    assert 'supplywatch_delivery_requests_open{priority="urgent"} 1.0' in text
+    assert 'supplywatch_delivery_requests_open{priority="normal"} 0.0' in text
+    assert 'supplywatch_deliveries{status="delivered"} 1.0' in text
+    assert 'supplywatch_deliveries{status="assigned"} 3.0' in text
+    (line,) = [
+        row
+        for row in text.splitlines()
+        if row.startswith("supplywatch_request_to_delivery_seconds_avg ")
+    ]
+    assert float(line.split()[1]) >= 0
