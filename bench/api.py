@@ -13,7 +13,7 @@ also earlier days of reports, as in a running deployment), ``ANALYZE``, a bureau
 (a bureau may post for every store), every request body serialised to bytes beforehand,
 and uvicorn started in a subprocess on a free port of 127.0.0.1 (``--workers``).
 
-Timed: the httpx client posting every report. Its first requests start ``--ramp-ms``
+Timed: a lean asyncio HTTP/1.1 client posting every report. Its first requests start ``--ramp-ms``
 apart, so that their connections spread over uvicorn's workers (which share one
 listening socket; a burst of 32 connects is accepted whole by one worker). The client
 shares the machine with the server, so it is kept lean, and the CPU time of uvicorn's
@@ -27,7 +27,7 @@ Target (2 cores): the whole day in at most 60 s (≥ 170 reports/s), p99 ≤ 500
 errors, and stored lines == acknowledged lines.
 
 Run: ``.venv/bin/python bench/api.py [--stores 10000] [--products 60] [--concurrency 32]
-[--workers 2] [--history-days 0] [--ramp-ms 20] [--keep-db]`` (``--stores 500`` for a
+[--workers 2] [--history-days 0] [--ramp-ms 20] [--port 0] [--keep-db]`` (``--stores 500`` for a
 quick check). It ends with ``name=value`` lines for scripts: ``reports_per_s``,
 ``p50_ms``, ``p95_ms``, ``p99_ms``, ``errors``, ``stored_equals_acknowledged`` (1 or 0).
 """
@@ -388,6 +388,31 @@ class Results:
             self.error_samples.append(message)
 
 
+class _ServerClosed(Exception):
+    """The server closed the connection before answering."""
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes, bool]:
+    """Send one HTTP/1.1 request on a kept-alive connection and read the answer: (status,
+    body, whether the server keeps the connection open). uvicorn answers these requests
+    with a Content-Length, which is all this reader understands."""
+    writer.write(request)
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as closed:
+        raise _ServerClosed("connection closed before an answer") from closed
+    status = int(head[9:12])
+    lowered = head.lower()
+    at = lowered.find(b"\r\ncontent-length:")
+    if at < 0:
+        raise ValueError(f"answer without Content-Length: {head[:200]!r}")
+    end = lowered.index(b"\r\n", at + 2)
+    body = await reader.readexactly(int(lowered[at + 17 : end]))
+    return status, body, b"\r\nconnection: close" not in lowered
+
+
 async def post_all(
     base_url: str,
     api_key: str,
@@ -395,55 +420,73 @@ async def post_all(
     concurrency: int,
     ramp_s: float = 0.0,
 ) -> Results:
-    """PUT every report with at most ``concurrency`` in flight on as many connections.
+    """PUT every report with ``concurrency`` kept-alive connections, one request in
+    flight on each.
 
-    The first ``concurrency`` requests start ``ramp_s`` apart, so their connections
-    arrive one by one, as tills' would, rather than in one burst that a single uvicorn
-    worker accepts whole (the workers share one listening socket).
+    The connections open ``ramp_s`` apart, as tills' would, rather than in one burst
+    that a single uvicorn worker accepts whole (the workers share one listening socket).
+    The client is a few lines of asyncio over pre-built request bytes (a general client
+    such as httpx costs more CPU per request than the server's own parsing), so that on
+    a shared machine it takes as little as possible from the server it measures.
     """
     results = Results()
-    gate = asyncio.Semaphore(concurrency)
-    headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT_S
-    ) as client:
+    address = httpx.URL(base_url)
+    host, port = str(address.host), int(address.port or 80)
+    head = (
+        "PUT {path} HTTP/1.1\r\nHost: " + f"{host}:{port}\r\nAuthorization: Bearer {api_key}"
+        "\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    )
+    pending = iter(requests)
 
-        async def put(position: int, path: str, body: bytes) -> None:
-            async with gate:
-                if position < concurrency and ramp_s:
-                    await asyncio.sleep(position * ramp_s)
+    async def post_from(connection_number: int) -> None:
+        await asyncio.sleep(connection_number * ramp_s)
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            for path, body in pending:
+                request = head.format(path=path, length=len(body)).encode() + body
                 started = time.perf_counter()
                 try:
-                    response = await client.put(path, content=body)
-                except httpx.HTTPError as failure:
+                    status, content, keep_alive = await asyncio.wait_for(
+                        _exchange(reader, writer, request), REQUEST_TIMEOUT_S
+                    )
+                except (OSError, TimeoutError, ValueError, _ServerClosed) as failure:
                     results.latencies_s.append(time.perf_counter() - started)
                     results.error(f"PUT {path}: {type(failure).__name__}: {failure}")
-                    return
-                results.latencies_s.append(time.perf_counter() - started)
-            if not response.is_success:
-                results.error(f"PUT {path}: {response.status_code} {response.text[:300]}")
-                return
-            try:
-                counts = json.loads(response.content)["counts"]
-                acknowledged = int(counts["inserted"] + counts["updated"] + counts["unchanged"])
-            except (ValueError, KeyError, TypeError) as failure:
-                results.error(f"PUT {path}: {response.status_code} without counts: {failure!r}")
-                return
-            results.acknowledged_lines += acknowledged
-            if response.status_code == 201:
-                results.created += 1
-            else:
-                results.replaced += 1
+                    keep_alive = False
+                    status, content = 0, b""
+                else:
+                    results.latencies_s.append(time.perf_counter() - started)
+                    _record(results, path, status, content)
+                if not keep_alive:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
+        finally:
+            writer.close()
 
-        cpu_started = time.process_time()
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(put(position, path, body) for position, (path, body) in enumerate(requests))
-        )
-        results.wall_s = time.perf_counter() - started
-        results.client_cpu_s = time.process_time() - cpu_started
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    await asyncio.gather(*(post_from(number) for number in range(concurrency)))
+    results.wall_s = time.perf_counter() - started
+    results.client_cpu_s = time.process_time() - cpu_started
     return results
+
+
+def _record(results: Results, path: str, status: int, content: bytes) -> None:
+    """Count one answer: its acknowledged lines, or an error."""
+    if not 200 <= status < 300:
+        results.error(f"PUT {path}: {status} {content[:300].decode(errors='replace')}")
+        return
+    try:
+        counts = json.loads(content)["counts"]
+        acknowledged = int(counts["inserted"] + counts["updated"] + counts["unchanged"])
+    except (ValueError, KeyError, TypeError) as failure:
+        results.error(f"PUT {path}: {status} without counts: {failure!r}")
+        return
+    results.acknowledged_lines += acknowledged
+    if status == 201:
+        results.created += 1
+    else:
+        results.replaced += 1
 
 
 def run_client(coroutine: Coroutine[Any, Any, Results]) -> Results:
@@ -483,6 +526,9 @@ def main() -> None:
         default=20.0,
         help="delay between the first requests' starts, so connections spread over workers",
     )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port for uvicorn on 127.0.0.1 (default: a free one)"
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the bench database")
     args = parser.parse_args()
 
@@ -500,7 +546,7 @@ def main() -> None:
             f"{workload.day} in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        port = free_port()
+        port = args.port or free_port()
         base_url = f"http://127.0.0.1:{port}"
         with tempfile.NamedTemporaryFile(prefix="supplywatch-bench-uvicorn-") as log:
             server = start_server(url, port=port, workers=args.workers, log=log)

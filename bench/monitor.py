@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_monitor(url: str, day: str) -> dict[str, float]:
+def phase_monitor(url: str, day: str) -> dict[str, Any]:
     engine = create_database_engine(url)
     factory = create_session_factory(engine)
     started = time.perf_counter()
@@ -100,6 +101,7 @@ def phase_monitor(url: str, day: str) -> dict[str, float]:
         "snapshots": float(counts.get("snapshots", 0)),
         "alerts": float(counts.get("alerts_opened", 0)),
         "status_ok": 1.0 if run.status.value == "succeeded" else 0.0,
+        "phase_seconds": counts.get("phase_seconds", {}),
     }
 
 
@@ -122,14 +124,14 @@ def phase_baseline(url: str, day: str) -> dict[str, float]:
     return {"seconds": seconds, "rows": float(len(frame)), "peak_mb": peak_mb()}
 
 
-def run_child(phase: str, url: str, day: str) -> dict[str, float]:
+def run_child(phase: str, url: str, day: str) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--url", url, "--day", day],
         check=True,
         capture_output=True,
         text=True,
     )
-    result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -178,6 +180,10 @@ def main() -> None:
             f"({baseline['rows']:.0f} rows); ratio {ours['seconds'] / baseline['seconds']:.2f}",
             flush=True,
         )
+        phases = ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in ours["phase_seconds"].items()
+        )
+        print(f"{backend:<10} phases: {phases}", flush=True)
     for name, value in figures.items():
         print(f"{name}={value:.0f}" if name.endswith("_mb") else f"{name}={value:.2f}")
 

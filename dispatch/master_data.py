@@ -106,7 +106,8 @@ def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedIte
     errors: list[dict[str, Any]] = []
     weighed: list[WeighedItem] = []
     for index, item in enumerate(items):
-        if item.product not in catalog.products.index:
+        product = catalog.products.get(item.product)
+        if product is None:
             errors.append(
                 {
                     "loc": ["body", "items", index, "product"],
@@ -114,8 +115,7 @@ def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedIte
                 }
             )
             continue
-        product_id = int(catalog.products.at[item.product, "id"])  # type: ignore[arg-type]
-        canonical = str(catalog.products.at[item.product, "unit"])
+        product_id, canonical = product.id, product.unit
         unit = item.unit or canonical
         factor = catalog.conversion_factor(product_id, canonical, unit)
         if isinstance(factor, str):

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from models import Alert, AlertEvent, AlertRule, AlertStatus, RuleSetting, Severity
+from service.bulk import insert_frame
 
 CANDIDATE_COLUMNS = (
     "fingerprint",
@@ -153,38 +154,52 @@ def _open_new(
     rule_settings: Mapping[str, RuleSettings],
     result: LifecycleResult,
 ) -> None:
+    """Insert the new alerts and their "opened" events with the bulk frame writer (COPY
+    on PostgreSQL: a first run over a province opens thousands at once), then read their
+    ids back: each new fingerprint now has exactly one alert that is not resolved."""
     if new.empty:
         return
-    rows: list[dict[str, Any]] = []
-    for record in new[list(CANDIDATE_COLUMNS)].to_dict("records"):
-        fires = rule_settings[record["rule"]].for_runs <= 1
-        rows.append(
-            {
-                **{name: _none(record[name]) for name in CANDIDATE_COLUMNS},
-                "rule": AlertRule(record["rule"]),
-                "severity": Severity(record["severity"]),
-                "status": AlertStatus.firing if fires else AlertStatus.pending,
-                "consecutive_runs": 1,
-                "first_seen_at": now,
-                "last_seen_at": now,
-                "fired_at": now if fires else None,
-                "first_date": business_date,
-                "last_date": business_date,
-            }
-        )
-    inserted = session.execute(
-        insert(Alert).returning(Alert.id, Alert.status, Alert.severity, Alert.value), rows
-    ).all()
-    events = []
-    for alert_id, status, severity, value in inserted:
-        events.append(_event(alert_id, "opened", now, severity.value, value))
-        if status is AlertStatus.firing:
+    new = new.reset_index(drop=True)
+    rules = new["rule"].map(lambda rule: AlertRule(rule).value)
+    fires = rules.map(lambda rule: rule_settings[rule].for_runs <= 1).astype(bool)
+    rows = new[list(CANDIDATE_COLUMNS)].assign(
+        rule=rules,
+        severity=new["severity"].map(lambda severity: Severity(severity).value),
+        status=fires.map({True: AlertStatus.firing.value, False: AlertStatus.pending.value}),
+        consecutive_runs=1,
+        first_seen_at=pd.Series([now] * len(new), dtype=object),
+        last_seen_at=pd.Series([now] * len(new), dtype=object),
+        fired_at=pd.Series([now if fire else None for fire in fires], dtype=object),
+        first_date=business_date,
+        last_date=business_date,
+    )
+    session.flush()
+    insert_frame(session.connection(), Alert.__tablename__, rows)
+    open_ids = dict(
+        session.execute(
+            select(Alert.fingerprint, Alert.id).where(Alert.status != AlertStatus.resolved)
+        ).all()
+    )
+    alert_ids = new["fingerprint"].map(open_ids).astype("int64")
+    events = pd.DataFrame(
+        {
+            "alert_id": alert_ids,
+            "at": rows["first_seen_at"],
+            "kind": "opened",
+            "actor": MONITOR_ACTOR,
+            "severity": rows["severity"],
+            "value": new["value"].astype("float64"),
+            "note": pd.Series([None] * len(new), dtype=object),
+        }
+    )
+    insert_frame(session.connection(), AlertEvent.__tablename__, events)
+    for alert_id, fire in zip(alert_ids.tolist(), fires.tolist(), strict=True):
+        if fire:
             result.fired += 1
             result.changes.append((alert_id, "firing"))
         else:
             result.pending += 1
-    result.opened += len(inserted)
-    session.execute(insert(AlertEvent), events)
+    result.opened += len(new)
 
 
 def _continue_held(

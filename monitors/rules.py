@@ -10,7 +10,9 @@ Rules (DESIGN.md "Alerts"; boundaries are inclusive, "≥ 2×" fires at exactly 
 
 - ``low_supply``: days of supply below the warning/critical level, on store (trusted
   expected sales only; a stocked-out store is left to ``stockout``), district and city
-  scopes, per product.
+  scopes, per product. At store scope ``peak_days_of_supply`` must be below the
+  warning level too: a line that is low only on days its shelves are being refilled
+  is a store working just in time, not a shortage (:mod:`monitors.supply`).
 - ``stockout``: a store holds 0 of a product that has demand; critical when at least
   ``stockout_critical_share`` of the district's stores that carry the product are out.
   ``value`` is that share, ``threshold`` 0 for the warning, the share for critical.
@@ -219,14 +221,17 @@ def _candidates(
 def _low_supply_stores(
     rows: pd.DataFrame, th: pd.DataFrame, stores: pd.DataFrame, products: pd.DataFrame
 ) -> pd.DataFrame:
-    """Store scope: trusted numbers only, stocked-out stores left to the stockout rule."""
+    """Store scope: trusted numbers only, stocked-out stores left to the stockout rule,
+    lines whose shelves have been refilled every day while low left quiet."""
     days = rows["days_of_supply"].to_numpy(dtype=np.float64)
+    peak = rows["peak_days_of_supply"].to_numpy(dtype=np.float64)
     warning = th["low_supply_warning_days"].to_numpy()
     critical = th["low_supply_critical_days"].to_numpy()
     fires = (
         rows["trusted"].to_numpy(dtype=bool)
         & ~rows["stocked_out"].to_numpy(dtype=bool)
         & (days < warning)
+        & (peak < warning)
     )
     hit = rows.loc[fires].reset_index(drop=True)
     severity = np.where(days[fires] < critical[fires], 2, 1)

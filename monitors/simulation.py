@@ -8,8 +8,10 @@ reports are the very ones ``generate_city`` gives) and keeps the true arrays, pl
 the lockdown a week further and then a few *follow-up* days past the last replayed day,
 so that an alert raised near the end can still be judged. :func:`replay` posts each
 day through ``store_report_lines`` (the upsert the API uses), runs ``run_monitor`` for
-it and records which store-level ``low_supply`` alerts are firing; :func:`score`
-compares them with the true stock-outs.
+it and records which store-level ``low_supply`` alerts are firing; it goes on through
+the follow-up days, so that an alert still firing on the last replayed day is seen to
+the end (or to the end of the truth) instead of being judged as if it stopped there.
+:func:`score` compares the alerts with the true stock-outs.
 
 Definitions (a day is an index into the scenario, 0 = its first reported day):
 
@@ -34,14 +36,19 @@ Definitions (a day is an index into the scenario, 0 = its first reported day):
   ``untrusted`` (fewer than ``min_observations`` in-stock days in the ``lookback_days``
   up to S − 2: the monitor does not trust its average yet) and ``follow_up`` (after the
   replayed days: they only judge alerts). Episodes count when they start in the window;
-  earlier ones are *quiet-time* alarms, reported apart.
+  earlier ones are *quiet-time* alarms, reported apart, and those starting on follow-up
+  days are not scored at all.
 - *false alarm*: an episode starting on day A and last firing on day L whose line does
   not stock out on any day S with A < S ≤ max(L + 1, A + W). W is the line's
   ``low_supply`` warning level rounded up (2 days for vegetables, fruit and dairy, 3
   for meat and eggs, 7 for grain and oil): the alert says "fewer than W days left", so
   W days is the horizon it claims; ``false_alarm_days`` replaces W by a fixed N. An
-  episode whose horizon runs past the simulated days without a stock-out is
-  *censored*: left out of the rate and reported.
+  episode whose horizon runs past the simulated days without a stock-out (one still
+  firing on the last simulated day, or starting within W days of it) is *censored*:
+  left out of the rate and reported. L is observed through the follow-up days, which
+  the replay runs the monitor on too; judging an episode still firing on the last
+  replayed day as if it had ended there would call a warning false that was firing,
+  right as it should, for a stock-out a day or two after the replay.
 """
 
 from __future__ import annotations
@@ -375,14 +382,19 @@ def replay(
     factory: SessionFactory,
     config: MonitorConfig | None = None,
     monitor_start: int | None = None,
+    follow_up: bool = True,
 ) -> Replay:
     """Load the scenario's master data into the (migrated, empty) database behind
     ``factory``, then for each replayed day ingest its reports through
     ``store_report_lines`` and, from day ``monitor_start`` on (default: once the sales
     window is full), run the monitor for it and record the firing ``low_supply``
-    alerts (after each run, so an episode is what a bureau saw day by day)."""
+    alerts (after each run, so an episode is what a bureau saw day by day). With
+    ``follow_up``, the follow-up days are played the same way, so that the alerts open
+    at the end of the replay are followed to their end (:func:`score` counts neither
+    their stock-outs nor the episodes that start on them)."""
     config = config or MonitorConfig()
     start = config.supply.window_days if monitor_start is None else monitor_start
+    last_day = scenario.simulated_days if follow_up else scenario.days
     with session_scope(factory) as session:
         ids = load_master_data(session, scenario.master)
     line_of = {
@@ -392,7 +404,7 @@ def replay(
     records: list[tuple[int, int, int, str]] = []
     ingest_seconds = monitor_seconds = 0.0
     runs = 0
-    for day in range(scenario.days):
+    for day in range(last_day):
         began = time.perf_counter()
         rows = canonical_rows(scenario.reports(day), ids)
         with session_scope(factory) as session:
@@ -483,7 +495,8 @@ def score(
     first day) to the last replayed day: stock-outs count from ``evaluate_from +
     LEAD_DAYS`` on, episodes when they start in it. Episodes before it are *quiet-time*
     alarms, reported apart (no stock-out happens before a lockdown, so they measure the
-    noise a bureau lives with every day, not the warning the scenario is about).
+    noise a bureau lives with every day, not the warning the scenario is about);
+    episodes starting on follow-up days are not scored.
     """
     settings = settings or SupplySettings()
     window_start = scenario.lockdown_start if evaluate_from is None else evaluate_from
@@ -515,12 +528,13 @@ def score(
         verdict=judge_episodes(
             episodes, events, horizon=horizon, known_until=scenario.simulated_days - 1
         ).to_numpy(),
-        window=episodes["first_day"].to_numpy() >= window_start,
+        window=(episodes["first_day"].to_numpy() >= window_start)
+        & (episodes["first_day"].to_numpy() < scenario.days),
     )
     counted = events[events["reason"] == ""]
     lead = counted["lead"].to_numpy(np.int64)
     judged = episodes[episodes["window"]]
-    quiet = episodes[~episodes["window"]]
+    quiet = episodes[episodes["first_day"] < window_start]
     true_alarms = int((judged["verdict"] == "true").sum())
     false_alarms = int((judged["verdict"] == "false").sum())
     reasons = events["reason"]

@@ -5,16 +5,33 @@ Follows DESIGN.md "Days of supply". For a store × product on business day D:
 - ``stock`` comes from the latest report on or before D. A report from D − k
   (1 ≤ k ≤ ``stale_after_days``) is carried forward and flagged ``stale``; an older one
   gives no stock (NaN), because a week-old stock figure in an emergency is a guess.
-- ``expected_daily_sales`` is the mean of ``sales`` over the last ``window_days``
-  *reported in-stock days* on or before D: the store's most recent report days for that
-  product whose end-of-day stock was above zero, looking back at most ``lookback_days``
-  calendar days (default 21 = 3 × window). Out-of-stock days are left out because a
-  store that had nothing to sell understates demand (OpenLMIS "adjusted consumption").
+- ``expected_daily_sales`` is the median (``expected_sales="median"``, the default) or
+  the mean (``"mean"``, DESIGN.md's first rule) of ``sales`` over the last
+  ``window_days`` *reported in-stock days* on or before D: the store's most recent
+  report days for that product whose end-of-day stock was above zero, looking back at
+  most ``lookback_days`` calendar days (default 21 = 3 × window). Out-of-stock days are
+  left out because a store that had nothing to sell understates demand (OpenLMIS
+  "adjusted consumption"). The median is the default because one to three days of panic
+  buying would otherwise inflate a whole week of expected sales and make every shelf
+  in the city look short (docs/monitor.md has the measurements).
   Counting reported days rather than calendar days keeps a store that skips a day or
   sells out twice a week on a full window of evidence; the lookback bound keeps the
   number from resting on month-old sales. ``observations`` is how many days were used,
   ``trusted`` is ``observations ≥ min_observations``.
 - ``days_of_supply = stock / expected_daily_sales``; NaN when expected is 0 or unknown.
+- ``peak_days_of_supply``: the highest end-of-day stock since the line last went a day
+  without being refilled, ÷ today's expected daily sales. A day counts as *refilled*
+  when the deliveries of that day and the ``resupply_days − 1`` days before it cover
+  ``resupply_share`` of that many days of expected sales; deliveries come from the
+  stock identity ``received = stock − previous day's stock + sales``, so stores need
+  not report them (a gap in the reports makes a day count as not refilled). The look
+  back stops at the latest day that ended out of stock (the ``stockout`` rule's
+  story) and at ``window_days``; NaN when every day in it was refilled. The
+  ``low_supply`` rule wants both numbers below its level: a store that sells down to
+  a day of stock and is refilled every morning is working just in time, not running
+  out; once a day passes without a delivery that covers the sales, the shortage stands
+  until days of supply climb back above the level, whatever smaller deliveries come
+  meanwhile.
 
 Aggregates divide Σ stock by Σ expected daily sales over the stores of the scope that
 have both numbers (never a mean of ratios, which lets a tiny shop weigh as much as a
@@ -43,6 +60,10 @@ from monitors._frames import (
 )
 from monitors.thresholds import fallback_thresholds
 
+ExpectedSalesMethod = Literal["median", "mean"]
+"""How expected daily sales summarise the in-stock days of the window."""
+EXPECTED_SALES_METHODS: tuple[str, ...] = ("median", "mean")
+
 SUPPLY_STATUSES: tuple[str, ...] = (
     "stocked_out",
     "critical",
@@ -69,6 +90,7 @@ STORE_SUPPLY_COLUMNS: tuple[str, ...] = (
     "observations",
     "trusted",
     "days_of_supply",
+    "peak_days_of_supply",
     "stocked_out",
     "out_of_stock_days",
     "prior_daily_sales",
@@ -103,7 +125,9 @@ class SupplySettings:
     """Knobs of the days-of-supply computation (DESIGN.md defaults)."""
 
     window_days: int = 7
-    """How many reported in-stock days the expected daily sales average over."""
+    """How many reported in-stock days the expected daily sales summarise."""
+    expected_sales: ExpectedSalesMethod = "median"
+    """``median`` (robust to a few panic-buying days) or ``mean`` (DESIGN.md's rule)."""
     stale_after_days: int = 2
     """How many days a stock figure is carried forward before it counts as unknown."""
     min_observations: int = 3
@@ -112,6 +136,13 @@ class SupplySettings:
     """How far back (calendar days) the window may reach to find its reported days."""
     price_baseline_days: int = 14
     """The price baseline is the median over this many calendar days before D."""
+    resupply_days: int = 1
+    """Days of deliveries (a day and the days before it) that decide whether that day
+    was *refilled*: 1, the day's own deliveries, so yesterday's delivery cannot hide a
+    shelf emptied today. 0 turns the check off (``peak_days_of_supply`` =
+    ``days_of_supply``, the plain rule)."""
+    resupply_share: float = 0.6
+    """Deliveries covering this share of the same days' expected sales refill a day."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -125,6 +156,12 @@ class SupplySettings:
             problems.append("lookback_days must be at least window_days")
         if self.price_baseline_days < 1:
             problems.append("price_baseline_days must be at least 1")
+        if self.expected_sales not in EXPECTED_SALES_METHODS:
+            problems.append(f"expected_sales must be one of {', '.join(EXPECTED_SALES_METHODS)}")
+        if self.resupply_days < 0:
+            problems.append("resupply_days must not be negative")
+        if not self.resupply_share > 0:
+            problems.append("resupply_share must be positive")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -136,10 +173,15 @@ class SupplySettings:
     @property
     def horizon_days(self) -> int:
         """Oldest report age (exclusive) any output column looks at."""
-        return max(self.lookback_days + 1, self.price_baseline_days + 1, self.carried_days)
+        return max(
+            self.lookback_days + 1,
+            self.price_baseline_days + 1,
+            self.carried_days,
+            self.window_days + self.resupply_days,
+        )
 
 
-def _recent_mean(
+def _expected_sales(
     *,
     group: np.ndarray,
     age: np.ndarray,
@@ -149,7 +191,8 @@ def _recent_mean(
     first_age: int,
     settings: SupplySettings,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean sales and day count over each group's last ``window_days`` in-stock report days.
+    """Median or mean sales (``settings.expected_sales``) and day count over each group's
+    last ``window_days`` in-stock report days.
 
     Rows must be sorted by (group, age); ``first_age`` = 0 includes D, 1 starts the day
     before (the yardstick for "today vs usual", which today must not inflate).
@@ -161,12 +204,69 @@ def _recent_mean(
         & ~np.isnan(sales)
     )
     ids = group[usable]
-    within = rank_within_groups(ids) < settings.window_days
+    rank = rank_within_groups(ids)
+    within = rank < settings.window_days
+    if settings.expected_sales == "median":
+        return _grouped_median(
+            group=ids[within],
+            slot=rank[within],
+            values=sales[usable][within],
+            n_groups=n_groups,
+            n_slots=settings.window_days,
+        )
     count = np.bincount(ids[within], minlength=n_groups)
     total = np.bincount(ids[within], weights=sales[usable][within], minlength=n_groups)
     mean = np.full(n_groups, np.nan)
     np.divide(total, count, out=mean, where=count > 0)
     return mean, count
+
+
+def _peak_days_of_supply(
+    *,
+    group: np.ndarray,
+    age: np.ndarray,
+    stock: np.ndarray,
+    sales: np.ndarray,
+    n_groups: int,
+    latest_stock: np.ndarray,
+    expected: np.ndarray,
+    settings: SupplySettings,
+) -> np.ndarray:
+    """Highest stock since each group's latest day that was not refilled (within the last
+    ``window_days`` and after the latest day that ended out of stock), ÷ expected daily
+    sales; NaN when every one of those days was refilled or there is no demand (module
+    docstring).
+
+    Rows must be sorted by (group, age). The recent days are laid out as a groups × ages
+    matrix, as for the price baseline, so the check costs a few column operations.
+    """
+    peak = np.full(n_groups, np.nan)
+    days, span = settings.resupply_days, settings.window_days
+    if days == 0:
+        np.divide(latest_stock, expected, out=peak, where=expected > 0)
+        return peak
+    width = span + days  # stock of ages 0 .. span + days − 1 gives receipts of 0 .. span + days − 2
+    near = age < width
+    stock_by_age = np.full((n_groups, width), np.nan)
+    sales_by_age = np.full((n_groups, width), np.nan)
+    stock_by_age[group[near], age[near]] = stock[near]
+    sales_by_age[group[near], age[near]] = sales[near]
+    received = stock_by_age[:, :-1] - stock_by_age[:, 1:] + sales_by_age[:, :-1]
+    # Deliveries of day a and the days − 1 days before it, for a = 0 .. span − 1.
+    delivered = np.lib.stride_tricks.sliding_window_view(received, days, axis=1)[:, :span]
+    delivered = delivered.sum(axis=2)  # NaN (a day not reported) stays NaN: not refilled
+    with np.errstate(invalid="ignore"):
+        refilled = delivered >= settings.resupply_share * days * expected[:, None]
+    # A day that ended out of stock closes the story: the stockout rule had the line,
+    # and from the next day on only days not refilled since then count.
+    dry = stock_by_age[:, :span] == 0
+    last_dry = np.where(dry.any(axis=1), np.argmax(dry, axis=1), span)
+    unrefilled = ~refilled & (np.arange(span) < last_dry[:, None])
+    latest_gap = np.argmax(unrefilled, axis=1)  # the youngest day that was not refilled
+    highest = np.fmax.accumulate(stock_by_age[:, :span], axis=1)[np.arange(n_groups), latest_gap]
+    highest = np.fmax(highest, latest_stock)
+    np.divide(highest, expected, out=peak, where=(expected > 0) & unrefilled.any(axis=1))
+    return peak
 
 
 def _grouped_median(
@@ -210,9 +310,10 @@ def store_supply(
     ``last_report_date``/``report_age_days`` of the latest report; ``stale`` (no report on
     D); ``stock`` (NaN when older than ``stale_after_days``); ``sales_today`` (NaN unless
     reported on D); ``price`` (latest, NaN when the stock is); ``expected_daily_sales``,
-    ``observations``, ``trusted``, ``days_of_supply`` as in the module docstring;
-    ``stocked_out`` (stock 0 while demand is positive or could not be observed because
-    every report day in the lookback was out of stock); ``out_of_stock_days`` (reported
+    ``observations``, ``trusted``, ``days_of_supply``, ``peak_days_of_supply`` as in the
+    module docstring; ``stocked_out`` (stock 0 while demand is positive or could not be
+    observed because every report day in the lookback was out of stock);
+    ``out_of_stock_days`` (reported
     zero-stock days in the last ``window_days`` calendar days); ``prior_daily_sales``,
     ``prior_observations``, ``prior_trusted`` (the same average over days before D, the
     yardstick for a sales surge); ``price_previous`` (latest price before D, at most
@@ -262,7 +363,7 @@ def store_supply(
     latest_price = np.where(carried, price[first], np.nan)
     sales_today = np.where(fresh, sales[first], np.nan)
 
-    expected, observations = _recent_mean(
+    expected, observations = _expected_sales(
         group=group,
         age=age,
         stock=stock,
@@ -271,7 +372,7 @@ def store_supply(
         first_age=0,
         settings=settings,
     )
-    prior, prior_observations = _recent_mean(
+    prior, prior_observations = _expected_sales(
         group=group,
         age=age,
         stock=stock,
@@ -302,6 +403,16 @@ def store_supply(
     days_of_supply = np.full(n_groups, np.nan)
     np.divide(latest_stock, expected, out=days_of_supply, where=demand & ~np.isnan(latest_stock))
     stocked_out = (latest_stock == 0) & (demand | (observations == 0))
+    peak_days_of_supply = _peak_days_of_supply(
+        group=group,
+        age=age,
+        stock=stock,
+        sales=sales,
+        n_groups=n_groups,
+        latest_stock=latest_stock,
+        expected=expected,
+        settings=settings,
+    )
 
     rows = latest_age < settings.carried_days
     store_position = pair[first][rows] // n_products
@@ -323,6 +434,7 @@ def store_supply(
             "observations": observations[rows].astype(np.int32),
             "trusted": observations[rows] >= settings.min_observations,
             "days_of_supply": days_of_supply[rows],
+            "peak_days_of_supply": peak_days_of_supply[rows],
             "stocked_out": stocked_out[rows],
             "out_of_stock_days": out_of_stock_days[rows].astype(np.int32),
             "prior_daily_sales": prior[rows],

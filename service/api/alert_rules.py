@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AlertRule, Product, ProductCategory, Role
-from monitors.alerts import (
+from monitors.alert_rules import (
     MAX_FOR_RUNS,
     AlertRulesConfig,
     alert_rules_audit,

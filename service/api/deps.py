@@ -16,14 +16,14 @@ from service.observability import Metrics
 from service.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was built with."""
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was built with (async: no thread-pool hop for a lookup)."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_metrics(request: Request) -> Metrics:
-    """The app's metrics."""
+async def get_metrics(request: Request) -> Metrics:
+    """The app's metrics (async: no thread-pool hop for a lookup)."""
     metrics: Metrics = request.app.state.metrics
     return metrics
 

@@ -141,23 +141,41 @@ def put_report(
 ) -> ReportWritten:
     target = _store_for(session, principal, store)
     try:
-        counts, created = submit_store_report(
+        submitted = submit_store_report(
             session,
             store=target,
             day=day,
-            lines=[line.model_dump() for line in body.lines],
+            lines=body.model_dump()["lines"],
             principal=principal,
             settings=settings,
         )
     except DomainError:
         metrics.rejected_batches.labels("report").inc()
         raise
+    counts = submitted.counts
     metrics.report_lines.labels("report", "inserted").inc(counts.inserted)
     metrics.report_lines.labels("report", "updated").inc(counts.updated)
     metrics.report_lines.labels("report", "unchanged").inc(counts.unchanged)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    report = _report(session, target, day)
-    return ReportWritten(**report.model_dump(), counts=Counts(**counts.__dict__))
+    response.status_code = status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK
+    # Built from values the database just returned: model_construct skips re-validating.
+    return ReportWritten.model_construct(
+        store=target.code,
+        date=day,
+        lines=[
+            ReportLineOut.model_construct(
+                product=code,
+                unit=unit,
+                stock=line.stock,
+                sales=line.sales,
+                price=line.price,
+                received=line.received,
+                submitted_by=line.submitted_by,
+                updated_at=line.updated_at,
+            )
+            for code, unit, line in submitted.lines
+        ],
+        counts=Counts.model_construct(**counts.__dict__),
+    )
 
 
 @router.get("/stores/{store}/reports/{day}", summary="A store's report for one business day")

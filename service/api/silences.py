@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from models import AlertRule, Role, Severity, Silence
 from models.base import utc_now
-from monitors.alerts import (
-    MAX_NOTE_CHARS,
+from monitors.alerts import MAX_NOTE_CHARS
+from monitors.silences import (
     SilenceState,
     create_silence,
     expire_silence,

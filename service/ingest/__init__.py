@@ -1,9 +1,10 @@
 """Daily report ingest: validate lines, convert units, and upsert them set-based.
 
-Both the JSON report (``PUT /stores/{store}/reports/{date}``) and bulk files go
-through the same validation (``validation``) and the same upsert (``upsert``), so a
-rule holds whichever way a store sends its numbers.
-"""
+The JSON report (``PUT /stores/{store}/reports/{date}``) and bulk files obey the same
+rules (``validation``: one rule table, applied line by line to a small report and
+vectorised to a file, whose validator also lists every problem for both), and are stored
+set-based (``upsert``: one statement per report on PostgreSQL), so a rule holds
+whichever way a store sends its numbers."""
 
 from service.ingest.upsert import IngestCounts, store_report_lines
 from service.ingest.validation import Catalog, LineError, ReportRules, validate_lines

@@ -11,15 +11,22 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import DailyReport, Product, ReportRevision, Role, Store
 from service.auth import Principal, require_role
 from service.errors import Forbidden, InvalidInput
 from service.ingest.files import read_report_file
-from service.ingest.upsert import IngestCounts, store_report_lines
-from service.ingest.validation import Catalog, LineError, ReportRules, validate_lines
+from service.ingest.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
+from service.ingest.validation import (
+    Catalog,
+    CheckedReport,
+    LineError,
+    ReportRules,
+    check_report_lines,
+    validate_lines,
+)
 from service.settings import Settings
 
 REPORT_WRITERS = (Role.bureau, Role.store)
@@ -40,6 +47,17 @@ def rules_from_settings(settings: Settings, *, today: date | None = None) -> Rep
     )
 
 
+@dataclass(frozen=True)
+class SubmittedReport:
+    """What replacing a store's day did: the counts, whether the report is new (nothing
+    was stored for that store and day before), and its lines as stored now, with each
+    product's code and canonical unit, by product code."""
+
+    counts: IngestCounts
+    created: bool
+    lines: list[tuple[str, str, StoredLine]]
+
+
 def submit_store_report(
     session: Session,
     *,
@@ -48,9 +66,8 @@ def submit_store_report(
     lines: list[dict[str, Any]],
     principal: Principal,
     settings: Settings,
-) -> tuple[IngestCounts, bool]:
-    """Replace ``store``'s whole report for ``day``; returns the counts and whether the
-    report is new (nothing was stored for that store and day before)."""
+) -> SubmittedReport:
+    """Replace ``store``'s whole report for ``day`` with ``lines``."""
     require_role(principal, *REPORT_WRITERS)
     if not principal.can_access_store(store):
         raise Forbidden(f"this key or user may not post reports for store {store.code}")
@@ -59,32 +76,59 @@ def submit_store_report(
             f"a report may have at most {settings.max_report_lines} lines",
             errors=[{"loc": ["body", "lines"], "msg": f"more than {settings.max_report_lines}"}],
         )
+    product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
+    units = {str(line.get("unit") or "").strip() for line in lines} - {""}
+    catalog = Catalog.for_report(session, product_codes=product_codes, with_units=bool(units))
+    rules = rules_from_settings(settings)
+    report = check_report_lines(
+        lines, store_active=store.active, day=day, catalog=catalog, rules=rules
+    )
+    if report is None:
+        report = _check_every_line(
+            session, store=store, day=day, lines=lines, principal=principal, rules=rules
+        )
+    counts, stored = replace_report(
+        session, store_id=store.id, day=day, report=report, submitted_by=principal.label
+    )
+    names = dict(
+        zip(report.product_ids, zip(report.product_codes, report.units, strict=True), strict=True)
+    )
+    described = sorted(
+        ((*names[line.product_id], line) for line in stored), key=lambda item: item[0]
+    )
+    created = counts.inserted == counts.total and counts.deleted == 0
+    return SubmittedReport(counts=counts, created=created, lines=described)
+
+
+def _check_every_line(
+    session: Session,
+    *,
+    store: Store,
+    day: date,
+    lines: list[dict[str, Any]],
+    principal: Principal,
+    rules: ReportRules,
+) -> CheckedReport:
+    """Validate a report that the per-line check refused with the vectorised validator,
+    which lists every problem (the same errors a bulk file gets); raises InvalidInput."""
     frame = pd.DataFrame(
         {
             "store": store.code,
             "date": pd.Timestamp(day),
-            "product": [line["product"] for line in lines],
-            "stock": [line["stock"] for line in lines],
-            "sales": [line["sales"] for line in lines],
-            "price": [line["price"] for line in lines],
+            "product": [line.get("product") for line in lines],
+            "stock": [line.get("stock") for line in lines],
+            "sales": [line.get("sales") for line in lines],
+            "price": [line.get("price") for line in lines],
             "received": [line.get("received") for line in lines],
             "unit": [line.get("unit") for line in lines],
         },
         index=pd.RangeIndex(len(lines)),
     )
     catalog = Catalog.load(session, store_codes=[store.code])
-    rows, errors, _ = validate_lines(
-        frame, catalog=catalog, rules=rules_from_settings(settings), principal=principal
-    )
+    rows, errors, _ = validate_lines(frame, catalog=catalog, rules=rules, principal=principal)
     if errors:
         raise InvalidInput(_summary(errors, "line"), errors=_json_errors(errors))
-    existed = session.scalar(
-        select(exists().where(DailyReport.store_id == store.id, DailyReport.report_date == day))
-    )
-    counts = store_report_lines(
-        session, rows, submitted_by=principal.label, replace=(store.id, day)
-    )
-    return counts, not existed
+    return CheckedReport.from_rows(rows, catalog)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,16 @@
 
 Lines go into a per-connection temporary staging table (PostgreSQL: COPY; SQLite: one
 executemany), then a fixed handful of statements count, record revisions and upsert
-with ``INSERT … ON CONFLICT`` — never a query per row.
+with ``INSERT … ON CONFLICT`` — never a query per row. A single store's report on
+PostgreSQL skips the staging table: one statement of data-modifying CTEs over arrays
+(``replace_report``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import (
@@ -26,6 +29,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,7 +37,9 @@ from sqlalchemy.orm import Session
 
 from models import DailyReport, ReportRevision, RevisionKind
 from models.base import utc_now
+from models.types import UTCDateTime
 from service.bulk import insert_frame
+from service.ingest.validation import CheckedReport
 
 _staging_metadata = MetaData()
 staging = Table(
@@ -245,3 +251,169 @@ def store_report_lines(
     return IngestCounts(
         inserted=inserted, updated=updated, unchanged=total - inserted - updated, deleted=deleted
     )
+
+
+@dataclass(frozen=True)
+class StoredLine:
+    """A report line as stored after a write: the values, who last changed them and when."""
+
+    product_id: int
+    stock: float
+    sales: float
+    price: float
+    received: float | None
+    submitted_by: str
+    updated_at: datetime
+
+
+_STORED_FIELDS = 7  # StoredLine's fields, the first columns of a replaced report's rows
+
+# One round trip replaces a store's day on PostgreSQL: compare with what is stored,
+# record revisions of changed and removed lines, upsert, delete, and return every line.
+# Data-modifying CTEs run once and see the same snapshot, so ``existing`` is the report
+# as it was before this statement.
+_REPLACE_REPORT = text(
+    """
+WITH incoming AS (
+    SELECT * FROM unnest(
+        CAST(:product_ids AS integer[]), CAST(:stock AS double precision[]),
+        CAST(:sales AS double precision[]), CAST(:price AS double precision[]),
+        CAST(:received AS double precision[])
+    ) AS line (product_id, stock, sales, price, received)
+),
+existing AS (
+    SELECT product_id, stock, sales, price, received, submitted_by, updated_at
+    FROM daily_reports WHERE store_id = :store_id AND report_date = :day
+),
+compared AS (
+    SELECT incoming.*,
+        existing.product_id IS NULL AS is_new,
+        existing.product_id IS NOT NULL
+            AND (existing.stock, existing.sales, existing.price, existing.received)
+            IS DISTINCT FROM (incoming.stock, incoming.sales, incoming.price, incoming.received)
+            AS is_changed,
+        existing.stock AS old_stock, existing.sales AS old_sales,
+        existing.price AS old_price, existing.received AS old_received,
+        existing.submitted_by AS old_submitted_by, existing.updated_at AS old_updated_at
+    FROM incoming LEFT JOIN existing USING (product_id)
+),
+gone AS (
+    DELETE FROM daily_reports
+    WHERE store_id = :store_id AND report_date = :day
+        AND product_id <> ALL (CAST(:product_ids AS integer[]))
+    RETURNING product_id, stock, sales, price, received, submitted_by
+),
+written AS (
+    INSERT INTO daily_reports (store_id, report_date, product_id, stock, sales, price,
+        received, submitted_by, created_at, updated_at)
+    SELECT :store_id, :day, product_id, stock, sales, price, received, :submitted_by,
+        :now, :now
+    FROM compared WHERE is_new OR is_changed
+    ON CONFLICT (store_id, report_date, product_id) DO UPDATE SET
+        stock = excluded.stock, sales = excluded.sales, price = excluded.price,
+        received = excluded.received, submitted_by = excluded.submitted_by,
+        updated_at = excluded.updated_at
+    RETURNING 1
+),
+revised AS (
+    INSERT INTO report_revisions (store_id, report_date, product_id, kind, changed_at,
+        changed_by, old_stock, old_sales, old_price, old_received, old_submitted_by,
+        new_stock, new_sales, new_price, new_received)
+    SELECT :store_id, :day, product_id, :updated, :now, :submitted_by, old_stock, old_sales,
+        old_price, old_received, old_submitted_by, stock, sales, price, received
+    FROM compared WHERE is_changed
+    UNION ALL
+    SELECT :store_id, :day, product_id, :deleted, :now, :submitted_by, stock, sales, price,
+        received, submitted_by, NULL, NULL, NULL, NULL
+    FROM gone
+    RETURNING 1
+)
+SELECT product_id, stock, sales, price, received,
+    CASE WHEN is_new OR is_changed THEN :submitted_by ELSE old_submitted_by END
+        AS submitted_by,
+    CASE WHEN is_new OR is_changed THEN :now ELSE old_updated_at END AS updated_at,
+    is_new, is_changed, (SELECT count(*) FROM gone) AS deleted
+FROM compared
+"""
+).columns(updated_at=UTCDateTime())
+
+
+def _array_literal(values: Sequence[float | None]) -> str:
+    """PostgreSQL's text form of an array of numbers (``{1.5,NULL,2}``), cast in SQL.
+
+    psycopg's list adapter runs a regular expression over every element, most of the
+    client's cost for a report; ``repr`` of a finite float reads back exactly.
+    """
+    return "{" + ",".join("NULL" if value is None else repr(value) for value in values) + "}"
+
+
+def replace_report(
+    session: Session,
+    *,
+    store_id: int,
+    day: date,
+    report: CheckedReport,
+    submitted_by: str,
+) -> tuple[IngestCounts, list[StoredLine]]:
+    """Make ``report`` the store's whole report for ``day``: new lines are added, changed
+    ones updated and missing ones deleted, each change kept as a revision. Returns the
+    counts and the lines as stored now.
+
+    PostgreSQL does it in one statement (a report is one request among thousands at
+    closing time); elsewhere it goes through the set-based ``store_report_lines``.
+    Flushes only; the caller's unit of work commits.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return _replace_report_through_staging(
+            session, store_id=store_id, day=day, report=report, submitted_by=submitted_by
+        )
+    now = utc_now()
+    result = session.execute(
+        _REPLACE_REPORT,
+        {
+            "store_id": store_id,
+            "day": day,
+            "product_ids": _array_literal(report.product_ids),
+            **{name: _array_literal(values) for name, values in report.numbers.items()},
+            "submitted_by": submitted_by,
+            "now": now,
+            "updated": RevisionKind.updated.value,
+            "deleted": RevisionKind.deleted.value,
+        },
+    ).all()
+    inserted = sum(1 for row in result if row.is_new)
+    updated = sum(1 for row in result if row.is_changed)
+    counts = IngestCounts(
+        inserted=inserted,
+        updated=updated,
+        unchanged=len(result) - inserted - updated,
+        deleted=int(result[0].deleted) if result else 0,
+    )
+    return counts, [StoredLine(*row[:_STORED_FIELDS]) for row in result]
+
+
+def _replace_report_through_staging(
+    session: Session,
+    *,
+    store_id: int,
+    day: date,
+    report: CheckedReport,
+    submitted_by: str,
+) -> tuple[IngestCounts, list[StoredLine]]:
+    rows = pd.DataFrame(
+        {"store_id": store_id, "report_date": day, "product_id": report.product_ids}
+        | {name: pd.Series(values, dtype="float64") for name, values in report.numbers.items()}
+    )
+    counts = store_report_lines(session, rows, submitted_by=submitted_by, replace=(store_id, day))
+    stored = session.execute(
+        select(
+            DailyReport.product_id,
+            DailyReport.stock,
+            DailyReport.sales,
+            DailyReport.price,
+            DailyReport.received,
+            DailyReport.submitted_by,
+            DailyReport.updated_at,
+        ).where(DailyReport.store_id == store_id, DailyReport.report_date == day)
+    )
+    return counts, [StoredLine(*row) for row in stored]

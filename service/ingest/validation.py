@@ -6,12 +6,15 @@ written unless every line is good.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Product, ProductUnitConversion, Store, Unit
@@ -51,12 +54,85 @@ class ReportRules:
     max_price: float
 
 
+@dataclass(frozen=True)
+class LimitRule:
+    """A bound every converted number in ``columns`` must respect.
+
+    ``broken`` is written once and works on a pandas column and a numpy array alike, so
+    the vectorised and the per-line validator apply the very same rule.
+    """
+
+    columns: tuple[str, ...]
+    broken: Callable[[Any, ReportRules], Any]
+    message: Callable[[ReportRules], str]
+
+
+LIMIT_RULES: tuple[LimitRule, ...] = (
+    LimitRule(QUANTITY_COLUMNS, lambda value, _: value < 0, lambda _: "must not be negative"),
+    LimitRule(
+        QUANTITY_COLUMNS,
+        lambda value, rules: value > rules.max_quantity,
+        lambda rules: f"is larger than the limit of {rules.max_quantity:g}",
+    ),
+    LimitRule(("price",), lambda value, _: value <= 0, lambda _: "must be greater than 0"),
+    LimitRule(
+        ("price",),
+        lambda value, rules: value > rules.max_price,
+        lambda rules: f"is larger than the limit of {rules.max_price:g}",
+    ),
+)
+ROUNDING = {"stock": 3, "sales": 3, "received": 3, "price": 4}
+
+
+def to_canonical(name: str, value: Any, factor: Any) -> Any:
+    """A number (or column) sent in some unit, in the product's canonical unit: quantities
+    scale by the factor, a price per unit by its inverse."""
+    return value / factor if name == "price" else value * factor
+
+
+def day_problem(day: date, rules: ReportRules) -> str:
+    """Why a business day cannot be reported on, or "" when it can."""
+    oldest = rules.today - timedelta(days=rules.max_age_days)
+    if day > rules.today:
+        return f"is in the future (today is {rules.today.isoformat()})"
+    if day < oldest:
+        return f"is older than {rules.max_age_days} days (before {oldest.isoformat()})"
+    return ""
+
+
+def repeated(positions: Iterable[int]) -> str:
+    """The problem with a product listed more than once for the same store and day."""
+    return f"appears more than once ({', '.join(str(p) for p in positions)})"
+
+
+def unknown_code(kind: str, code: str) -> str:
+    """The problem with a store or product code that resolves to nothing."""
+    return f"unknown {kind} {code!r}" if code else "is required"
+
+
+def deactivated(kind: str, code: str) -> str:
+    """The problem with a store or product that may no longer be reported."""
+    return f"{kind} {code!r} is deactivated"
+
+
+_NO_STORES = pd.DataFrame(columns=["id", "enterprise_id", "active"])  # never modified
+
+
+@dataclass(frozen=True)
+class CatalogProduct:
+    """What validation needs of a product: its id, canonical unit and whether it is active."""
+
+    id: int
+    unit: str
+    active: bool
+
+
 @dataclass
 class Catalog:
     """Stores, products and units, loaded once per request to resolve codes set-based."""
 
     stores: pd.DataFrame  # index code → id, enterprise_id, active
-    products: pd.DataFrame  # index code → id, unit, active
+    products: dict[str, CatalogProduct]  # code → product
     unit_to_base: dict[str, tuple[str, float]]  # unit → (dimension, size in base unit)
     product_units: dict[tuple[int, str], float] = field(default_factory=dict)
 
@@ -69,10 +145,12 @@ class Catalog:
         stores = pd.DataFrame(
             session.execute(store_query).all(), columns=["code", "id", "enterprise_id", "active"]
         ).set_index("code")
-        products = pd.DataFrame(
-            session.execute(select(Product.code, Product.id, Product.unit, Product.active)).all(),
-            columns=["code", "id", "unit", "active"],
-        ).set_index("code")
+        products = {
+            code: CatalogProduct(id=product_id, unit=unit, active=active)
+            for code, product_id, unit, active in session.execute(
+                select(Product.code, Product.id, Product.unit, Product.active)
+            )
+        }
         units = {
             code: (str(dimension), float(size))
             for code, dimension, size in session.execute(
@@ -92,6 +170,60 @@ class Catalog:
         return cls(
             stores=stores, products=products, unit_to_base=units, product_units=product_units
         )
+
+    @classmethod
+    def for_report(cls, session: Session, *, product_codes: list[str], with_units: bool) -> Catalog:
+        """Only what one store's report needs, in one round trip: the named products with
+        their special units (no store: the report already has it); the unit table too
+        when ``with_units`` (some line names a unit of its own)."""
+        conversion = ProductUnitConversion
+        connection = session.connection()
+        named = (
+            # One array parameter rather than an IN list of as many as there are lines.
+            Product.code == any_(bindparam("product_codes", product_codes, type_=ARRAY(String)))
+            if connection.dialect.name == "postgresql"
+            else Product.code.in_(product_codes)
+        )
+        rows = connection.execute(
+            select(
+                Product.code,
+                Product.id,
+                Product.unit,
+                Product.active,
+                conversion.unit,
+                conversion.factor,
+            )
+            .outerjoin(conversion, conversion.product_id == Product.id)
+            .where(named)
+        )
+        products: dict[str, CatalogProduct] = {}
+        product_units: dict[tuple[int, str], float] = {}
+        for code, product_id, unit, active, special_unit, factor in rows:
+            products[code] = CatalogProduct(id=product_id, unit=unit, active=active)
+            if special_unit is not None:
+                product_units[product_id, special_unit] = float(factor)
+        units = {
+            code: (str(dimension), float(size))
+            for code, dimension, size in (
+                connection.execute(select(Unit.code, Unit.dimension, Unit.to_base))
+                if with_units
+                else []
+            )
+        }
+        return cls(
+            stores=_NO_STORES,
+            products=products,
+            unit_to_base=units,
+            product_units=product_units,
+        )
+
+    def product_frame(self, codes: pd.Index) -> pd.DataFrame:
+        """Id, unit and active flag of each code in ``codes`` (NaN for unknown codes)."""
+        known = pd.DataFrame(
+            [(code, p.id, p.unit, p.active) for code, p in self.products.items()],
+            columns=["code", "id", "unit", "active"],
+        ).set_index("code")
+        return known.reindex(codes)
 
     def conversion_factor(self, product_id: int, canonical_unit: str, unit: str) -> float | str:
         """How many canonical units one ``unit`` is for this product, or why it cannot be."""
@@ -136,7 +268,11 @@ def _factorize_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Positions into the column's distinct stripped values (-1 for blanks), and those
     values: codes repeat a lot, so each distinct one is cleaned and looked up once."""
     positions, uniques = pd.factorize(column, use_na_sentinel=True)
-    cleaned = pd.Index([str(value).strip() for value in uniques], dtype=object)
+    stripped = [str(value).strip() for value in uniques]
+    # " pork" and "pork" are one code: number the stripped values, not the raw ones.
+    cleaned_positions, cleaned_uniques = pd.factorize(pd.Index(stripped, dtype=object))
+    cleaned = pd.Index(cleaned_uniques, dtype=object)
+    positions = np.append(cleaned_positions, -1)[positions]  # -1 (a gap) stays -1
     blank = np.array([value == "" for value in cleaned], dtype=bool)
     if blank.any():
         positions = np.where(blank[positions] & (positions >= 0), -1, positions)
@@ -180,16 +316,11 @@ def validate_lines(
         format="%Y-%m-%d",
         errors="coerce",
     )
-    oldest = rules.today - timedelta(days=rules.max_age_days)
     date_problem = np.array(
         [
             "not a date (YYYY-MM-DD)"
             if pd.isna(moment) or (len(text) > 10 and text[10:] not in (" 00:00:00", "T00:00:00"))
-            else f"is in the future (today is {rules.today.isoformat()})"
-            if moment.date() > rules.today
-            else f"is older than {rules.max_age_days} days (before {oldest.isoformat()})"
-            if moment.date() < oldest
-            else ""
+            else day_problem(moment.date(), rules)
             for text, moment in zip(date_texts, parsed_dates, strict=True)
         ]
         + ["not a date (YYYY-MM-DD)"],
@@ -216,15 +347,13 @@ def validate_lines(
     store_code = pd.Series(_take(store_texts.to_numpy(), store_positions, ""), index=index)
     unknown_store = store_id.isna()
     errors += [
-        LineError(int(i), "store", f"unknown store {store_code[i]!r}")
-        if store_code[i]
-        else LineError(int(i), "store", "is required")
+        LineError(int(i), "store", unknown_code("store", store_code[i]))
         for i in index[unknown_store]
     ]
     store_active = _take(store_rows["active"].fillna(True).to_numpy(), store_positions, True)
     inactive_store = ~unknown_store & ~pd.Series(store_active.astype(bool), index=index)
     errors += [
-        LineError(int(i), "store", f"store {store_code[i]!r} is deactivated")
+        LineError(int(i), "store", deactivated("store", store_code[i]))
         for i in index[inactive_store]
     ]
     if principal.is_store_bound:
@@ -241,22 +370,20 @@ def validate_lines(
 
     # Product and unit: each distinct (product, unit) pair is resolved once.
     product_positions, product_texts = _factorize_codes(lines["product"].astype(object))
-    product_rows = catalog.products.reindex(product_texts)
+    product_rows = catalog.product_frame(product_texts)
     product_id = pd.Series(
         _take(product_rows["id"].to_numpy(), product_positions, np.nan), index=index
     ).astype("float64")
     product_code = pd.Series(_take(product_texts.to_numpy(), product_positions, ""), index=index)
     unknown_product = product_id.isna()
     errors += [
-        LineError(int(i), "product", f"unknown product {product_code[i]!r}")
-        if product_code[i]
-        else LineError(int(i), "product", "is required")
+        LineError(int(i), "product", unknown_code("product", product_code[i]))
         for i in index[unknown_product]
     ]
     product_active = _take(product_rows["active"].fillna(True).to_numpy(), product_positions, True)
     inactive_product = ~unknown_product & ~pd.Series(product_active.astype(bool), index=index)
     errors += [
-        LineError(int(i), "product", f"product {product_code[i]!r} is deactivated")
+        LineError(int(i), "product", deactivated("product", product_code[i]))
         for i in index[inactive_product]
     ]
     unit_positions, unit_texts = _factorize_codes(lines["unit"].astype(object))
@@ -286,21 +413,12 @@ def validate_lines(
     )
 
     # Convert to canonical units, then check ranges.
-    converted = {name: numbers[name] * factor for name in QUANTITY_COLUMNS}
-    converted["price"] = numbers["price"] / factor
-    for name in QUANTITY_COLUMNS:
-        values = converted[name]
-        errors += [LineError(int(i), name, "must not be negative") for i in index[values < 0]]
-        errors += [
-            LineError(int(i), name, f"is larger than the limit of {rules.max_quantity:g}")
-            for i in index[values > rules.max_quantity]
-        ]
-    price = converted["price"]
-    errors += [LineError(int(i), "price", "must be greater than 0") for i in index[price <= 0]]
-    errors += [
-        LineError(int(i), "price", f"is larger than the limit of {rules.max_price:g}")
-        for i in index[price > rules.max_price]
-    ]
+    converted = {name: to_canonical(name, numbers[name], factor) for name in NUMBER_COLUMNS}
+    for rule in LIMIT_RULES:
+        message = rule.message(rules)
+        for name in rule.columns:
+            broken = rule.broken(converted[name], rules)
+            errors += [LineError(int(i), name, message) for i in index[broken]]
 
     # The same store, day and product twice.
     complete = ~(unknown_store | unknown_product | bad_date)
@@ -311,24 +429,106 @@ def validate_lines(
     if duplicated.any():
         groups = key[duplicated].groupby(["s", "d", "p"], sort=False).groups
         for positions in groups.values():
-            listed = ", ".join(str(p) for p in positions)
-            for position in positions:
-                errors.append(
-                    LineError(int(position), "product", f"appears more than once ({listed})")
-                )
+            message = repeated(positions)
+            errors += [LineError(int(position), "product", message) for position in positions]
 
     canonical = pd.DataFrame(
         {
             "store_id": store_id,
             "report_date": day,
             "product_id": product_id,
-            "stock": converted["stock"].round(3),
-            "sales": converted["sales"].round(3),
-            "price": price.round(4),
-            "received": converted["received"].round(3),
+            **{name: converted[name].round(ROUNDING[name]) for name in NUMBER_COLUMNS},
         },
         index=index,
     )
     errors.sort(key=lambda e: (e.position, e.column))
     forbidden.sort(key=lambda e: e.position)
     return canonical, errors, forbidden
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    """One store's lines for one day that passed every rule, in canonical units."""
+
+    product_ids: list[int]
+    product_codes: list[str]
+    units: list[str]
+    numbers: dict[str, list[float | None]]  # stock, sales, price, received
+
+    @classmethod
+    def from_rows(cls, rows: pd.DataFrame, catalog: Catalog) -> CheckedReport:
+        """The canonical rows ``validate_lines`` made of one store's report."""
+        by_id = {product.id: (code, product.unit) for code, product in catalog.products.items()}
+        product_ids = rows["product_id"].astype("int64").tolist()
+        return cls(
+            product_ids=product_ids,
+            product_codes=[by_id[product_id][0] for product_id in product_ids],
+            units=[by_id[product_id][1] for product_id in product_ids],
+            numbers={
+                name: [None if math.isnan(value) else value for value in rows[name].tolist()]
+                for name in NUMBER_COLUMNS
+            },
+        )
+
+
+def check_report_lines(
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    store_active: bool,
+    day: date,
+    catalog: Catalog,
+    rules: ReportRules,
+) -> CheckedReport | None:
+    """The lines of one store's report converted to canonical units, or None when any
+    line breaks a rule or is not plainly typed (then ``validate_lines`` lists every
+    problem, so both paths answer with the same errors).
+
+    A plain-Python pass over the same rules as ``validate_lines``: for a report of a few
+    dozen lines pandas' fixed cost per operation would dominate the request.
+    """
+    if not store_active or day_problem(day, rules):
+        return None
+    seen: set[int] = set()
+    product_ids: list[int] = []
+    product_codes: list[str] = []
+    units: list[str] = []
+    converted: dict[str, list[float]] = {name: [] for name in NUMBER_COLUMNS}
+    for line in lines:
+        code, unit = line.get("product"), line.get("unit")
+        if not isinstance(code, str) or not (unit is None or isinstance(unit, str)):
+            return None
+        product = catalog.products.get(code.strip())
+        if product is None or not product.active or product.id in seen:
+            return None
+        seen.add(product.id)
+        factor = catalog.conversion_factor(
+            product.id, product.unit, (unit or "").strip() or product.unit
+        )
+        if isinstance(factor, str):
+            return None
+        for name in NUMBER_COLUMNS:
+            value = line.get(name)
+            if value is None and name not in REQUIRED_NUMBERS:
+                converted[name].append(math.nan)
+                continue
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return None
+            number = float(value)
+            if not math.isfinite(number):
+                return None
+            converted[name].append(to_canonical(name, number, factor))
+        product_ids.append(product.id)
+        product_codes.append(code.strip())
+        units.append(product.unit)
+    columns = {name: np.array(values, dtype="float64") for name, values in converted.items()}
+    for rule in LIMIT_RULES:
+        for name in rule.columns:
+            if rule.broken(columns[name], rules).any():
+                return None
+    numbers: dict[str, list[float | None]] = {}
+    for name, column in columns.items():
+        rounded = np.round(column, ROUNDING[name]).tolist()
+        numbers[name] = [None if math.isnan(value) else value for value in rounded]
+    return CheckedReport(
+        product_ids=product_ids, product_codes=product_codes, units=units, numbers=numbers
+    )

@@ -17,7 +17,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from models import Role, StoreKind
-from monitors.alerts import delete_threshold_override, load_alert_rules, set_threshold_override
+from monitors.alert_rules import (
+    delete_threshold_override,
+    load_alert_rules,
+    set_threshold_override,
+)
 from service.api import keys, products, stores, users
 from service.api.alert_rules import read_alert_rules
 from service.api.common import PageParams

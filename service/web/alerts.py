@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from models import Alert, AlertRule, Role, Severity
 from models.base import utc_now
-from monitors.alerts import acknowledge_alert, create_silence, expire_silence, silences_in_state
+from monitors.alerts import acknowledge_alert
+from monitors.silences import create_silence, expire_silence, silences_in_state
 from service.api.alerts import AlertRead, StatusFilter, list_alerts, read_alerts
 from service.api.common import Page, PageParams
 from service.api.deps import SessionDep

@@ -275,9 +275,9 @@ def _save_report(
                 "the report has no lines",
                 errors=[{"loc": ["body", "lines"], "msg": "fill in at least one product"}],
             )
-        counts, _ = submit_store_report(
+        counts = submit_store_report(
             session, store=store, day=day, lines=lines, principal=viewer, settings=settings
-        )
+        ).counts
     except DomainError as error:
         session.rollback()
         line_products = [line["product"] for line in lines]

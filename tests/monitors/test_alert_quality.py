@@ -3,9 +3,9 @@ hand-made histories, and one small replay through the real ingest and monitor.""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -234,6 +234,42 @@ def test_scoring_a_perfect_and_a_silent_monitor(small: Scenario) -> None:
     assert silent.episodes == 0 and math.isnan(silent.false_alarm_rate)
 
 
+def test_alerts_are_followed_through_the_follow_up_days_but_only_scored_from_the_window(
+    small: Scenario,
+) -> None:
+    # small: days 0..13 replayed, 14..16 follow-up, lockdown from day 6. Line 0 is
+    # warned from day 12 to day 15, and runs out on day 16 (the episode's L + 1): true,
+    # seen only because the monitor ran on the follow-up days. The same episode cut at
+    # the last replayed day 13 (no follow-up) with horizon max(14, 12 + W) misses it.
+    # Line 1's alert starts on follow-up day 14: not scored. Line 2's alert fires from
+    # day 10 to the last simulated day 16 with no stock-out: censored, not false.
+    truth = small.truth.stock.copy()
+    truth[:, :3] = 5.0
+    truth[16, 0] = 0.0
+    scenario = dataclasses.replace(
+        small,
+        truth=dataclasses.replace(small.truth, stock=truth),
+        category=np.array(["vegetables"] * small.lines, dtype=object),
+    )
+    episodes = episodes_of((0, 12, 15), (1, 14, 16), (2, 10, 16))
+    scored = score(
+        scenario,
+        Replay(firing_of(episodes), monitor_start=0, ingest_seconds=0, monitor_seconds=0, runs=0),
+    )
+    judged = scored.episodes.set_index("line")
+    assert list(judged["window"]) == [True, False, True]
+    assert list(judged["verdict"]) == ["true", "censored", "censored"]
+    q = scored.quality
+    assert (q.episodes, q.true_alarms, q.false_alarms, q.censored) == (2, 1, 0, 1)
+
+    cut = episodes_of((0, 12, 13), (2, 10, 13))
+    truncated = score(
+        scenario,
+        Replay(firing_of(cut), monitor_start=0, ingest_seconds=0, monitor_seconds=0, runs=0),
+    ).quality
+    assert (truncated.true_alarms, truncated.false_alarms) == (0, 2)
+
+
 # --- end to end ---------------------------------------------------------------------------
 
 
@@ -251,10 +287,11 @@ def test_a_small_replay_through_ingest_and_monitor_is_scored(
             runs = list(session.scalars(select(MonitorRun).order_by(MonitorRun.business_date)))
     finally:
         engine.dispose()
-    assert lines == small.lines * small.days
-    assert [run.status for run in runs] == [RunStatus.succeeded] * (small.days - 3)
-    assert runs[-1].business_date == small.first_date + timedelta(days=small.days - 1)
-    assert replayed.runs == small.days - 3 and not replayed.firing.empty
+    # The follow-up days are played too, so that alerts open at the end are seen out.
+    assert lines == small.lines * small.simulated_days
+    assert [run.status for run in runs] == [RunStatus.succeeded] * (small.simulated_days - 3)
+    assert runs[-1].business_date == small.date_of(small.simulated_days - 1)
+    assert replayed.runs == small.simulated_days - 3 and not replayed.firing.empty
 
     q = score(small, replayed).quality
     assert q.counted > 0 and q.episodes > 0

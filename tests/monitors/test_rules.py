@@ -225,6 +225,19 @@ def test_low_supply_at_store_scope_with_inclusive_boundaries() -> None:
     )
 
 
+def test_a_store_refilled_every_day_is_not_running_out() -> None:
+    # meat, warning below 3 days; both stores sell 10 a day and end D with 20 (2 days).
+    # Store 1 has ended every day at 20 for a week: 10 delivered each morning, just in
+    # time. Store 2 ended at 40 until D-1 and got nothing on D (20 − 40 + 10 = −10 < 6).
+    frame = reports(
+        history(1, 7, sales=[10] * 8, stock=20),
+        history(2, 7, sales=[10] * 8, stock=[40] * 7 + [20]),
+    )
+    alerts = fired(evaluate(frame, stores((1, 10), (2, 10))), "low_supply")
+    assert list(alerts.index) == [2]
+    assert outcome(alerts, 2) == ["warning", 2.0, 3.0]
+
+
 def test_low_supply_at_district_and_city_scope_uses_ratio_of_sums() -> None:
     # district 10: (10 + 4) / (10 + 10) = 0.7 → critical; district 20: 90 / 10 = 9 → fine;
     # city: 104 / 30 = 3.47 → fine (the mean of ratios, (1 + 0.4 + 9) / 3 = 3.47 too, by chance)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from tests.monitors.helpers import D, history, products, reports, stores
 SETTINGS = SupplySettings()
 
 
-def supply(frame: pd.DataFrame, store_table: pd.DataFrame, **changes: int) -> pd.DataFrame:
+def supply(frame: pd.DataFrame, store_table: pd.DataFrame, **changes: Any) -> pd.DataFrame:
     settings = SupplySettings(**changes) if changes else SETTINGS
     return store_supply(reports=frame, stores=store_table, business_day=D, settings=settings)
 
@@ -39,7 +40,8 @@ def one(rows: pd.DataFrame, store: int, product: int = 7) -> pd.Series:
 
 def test_expected_daily_sales_leaves_out_out_of_stock_days() -> None:
     # Sales 10, 10, 10, 2, 10 where the day with 2 ended at stock 0: the store ran dry,
-    # so that day says nothing about demand. Mean of the other four = 10, not 42 / 5 = 8.4.
+    # so that day says nothing about demand. Median (and mean) of the other four = 10, not
+    # 42 / 5 = 8.4 or the median of all five, 10 by chance: see the next test.
     frame = reports(history(1, 7, sales=[10, 10, 10, 2, 10], stock=[5, 5, 5, 0, 5]))
     row = one(supply(frame, stores((1, 10))), 1)
     assert row["expected_daily_sales"] == pytest.approx(10.0)
@@ -49,37 +51,66 @@ def test_expected_daily_sales_leaves_out_out_of_stock_days() -> None:
     assert row["days_of_supply"] == pytest.approx(0.5)  # 5 / 10
 
 
+def test_out_of_stock_days_are_left_out_of_the_median_too() -> None:
+    # Sales 12, 11, 2, 10, 30 (oldest first); the day with 2 ended at stock 0. Median of
+    # 12, 11, 10, 30 = (11 + 12) / 2 = 11.5; counting the dry day, the median of
+    # 2, 10, 11, 12, 30 would be 11.
+    frame = reports(history(1, 7, sales=[12, 11, 2, 10, 30], stock=[5, 5, 0, 5, 5]))
+    row = one(supply(frame, stores((1, 10))), 1)
+    assert row["expected_daily_sales"] == pytest.approx(11.5)
+    assert row["observations"] == 4
+    assert row["days_of_supply"] == pytest.approx(5 / 11.5)
+
+
+def test_a_few_panic_days_do_not_inflate_the_median() -> None:
+    # Four usual days of 10, then panic buying at 31, 26, 19 (oldest first). Median = 10:
+    # the stock still lasts 40 / 10 = 4 days at the usual pace. The mean, 116 / 7 = 16.57,
+    # would read 40 / 16.57 = 2.41 days for three days, then go on inflating the week.
+    frame = reports(history(1, 7, sales=[10, 10, 10, 10, 31, 26, 19], stock=40))
+    row = one(supply(frame, stores((1, 10))), 1)
+    assert row["expected_daily_sales"] == pytest.approx(10.0)
+    assert row["days_of_supply"] == pytest.approx(4.0)
+    mean = one(supply(frame, stores((1, 10)), expected_sales="mean"), 1)
+    assert mean["expected_daily_sales"] == pytest.approx(116 / 7)
+
+
 def test_window_is_the_last_reported_in_stock_days_not_calendar_days() -> None:
     # Reports on ages 0, 1, 4..11 (no report on D-2, D-3), sales = age. The last seven
-    # reported days are ages 0, 1, 4, 5, 6, 7, 8: (0+1+4+5+6+7+8) / 7 = 31/7. A calendar
-    # window D-6..D would hold ages 0, 1, 4, 5, 6 only: 16/5 = 3.2.
+    # reported days are ages 0, 1, 4, 5, 6, 7, 8: median 5, mean (0+1+4+5+6+7+8) / 7 =
+    # 31/7. A calendar window D-6..D would hold ages 0, 1, 4, 5, 6 only: median 4.
     ages = [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
     frame = reports(
         *[history(1, 7, sales=[age], stock=50, end=D - timedelta(days=age)) for age in ages]
     )
     row = one(supply(frame, stores((1, 10))), 1)
-    assert row["expected_daily_sales"] == pytest.approx(31 / 7)
+    assert row["expected_daily_sales"] == pytest.approx(5.0)
     assert row["observations"] == 7
+    mean = one(supply(frame, stores((1, 10)), expected_sales="mean"), 1)
+    assert mean["expected_daily_sales"] == pytest.approx(31 / 7)
 
 
 def test_out_of_stock_days_push_the_window_further_back() -> None:
     # Ten days, sales = 1..10 oldest first; D-2 and D-1 ended at stock 0 (sales 8 and 9).
-    # In-stock days newest first: 10, 7, 6, 5, 4, 3, 2 (the 9 and 8 are left out) → 37/7.
+    # In-stock days newest first: 10, 7, 6, 5, 4, 3, 2 (the 9 and 8 are left out): median
+    # 5, mean 37/7.
     sales = list(range(1, 11))
     stock = [20] * 7 + [0, 0, 20]
-    row = one(supply(reports(history(1, 7, sales=sales, stock=stock)), stores((1, 10))), 1)
-    assert row["expected_daily_sales"] == pytest.approx(37 / 7)
+    frame = reports(history(1, 7, sales=sales, stock=stock))
+    row = one(supply(frame, stores((1, 10))), 1)
+    assert row["expected_daily_sales"] == pytest.approx(5.0)
     assert row["observations"] == 7
+    mean = one(supply(frame, stores((1, 10)), expected_sales="mean"), 1)
+    assert mean["expected_daily_sales"] == pytest.approx(37 / 7)
 
 
 def test_lookback_bounds_how_far_the_window_reaches() -> None:
-    # lookback 5: only ages 0..4 may be used even though 7 days exist; sales = age → 10/5.
+    # lookback 5: only ages 0..4 may be used even though 7 days exist; sales = age.
     sales = [6, 5, 4, 3, 2, 1, 0]  # oldest (age 6) first
     frame = reports(history(1, 7, sales=sales, stock=50))
     row = one(supply(frame, stores((1, 10)), window_days=7, lookback_days=7), 1)
-    assert row["expected_daily_sales"] == pytest.approx(3.0)  # 21 / 7
+    assert row["expected_daily_sales"] == pytest.approx(3.0)  # median of 0..6
     row = one(supply(frame, stores((1, 10)), window_days=5, lookback_days=5), 1)
-    assert row["expected_daily_sales"] == pytest.approx(2.0)  # (0+1+2+3+4) / 5
+    assert row["expected_daily_sales"] == pytest.approx(2.0)  # median of 0..4
     assert row["observations"] == 5
 
 
@@ -158,11 +189,80 @@ def test_a_single_day_of_history_is_used_but_not_trusted() -> None:
     assert row["price_baseline_observations"] == 0
 
 
+def test_peak_days_of_supply_looks_back_to_the_last_day_not_refilled() -> None:
+    # Every store sells 10 a day (expected 10); eight days, oldest first. A day is refilled
+    # when its deliveries, stock − previous stock + sales, reach 0.6 × 10 = 6.
+    frame = reports(
+        # Just in time: stock 10 every day, so 10 delivered each day from age 6 to D
+        # (age 7 has no previous day): all seven days of the window refilled → NaN.
+        history(1, 7, sales=[10] * 8, stock=10),
+        # Deliveries stop on D: 20 − 30 + 10 = 0 delivered → peak = D's own 20 / 10 = 2.
+        history(2, 7, sales=[10] * 8, stock=[30] * 7 + [20]),
+        # D-1 brought nothing (15 − 40 + 10 = −15); D brought 15 − 15 + 10 = 10 ≥ 6, but
+        # the shortage stands: highest stock since D-1 = 15 → 1.5.
+        history(3, 7, sales=[10] * 8, stock=[40] * 6 + [15, 15]),
+        # D-1 brought nothing, D a large delivery (35 − 15 + 10 = 30): highest stock
+        # since D-1 is D's 35 → 3.5, days of supply back up too.
+        history(4, 7, sales=[10] * 8, stock=[40] * 6 + [15, 35]),
+        # Small deliveries (3 then 4, below 6) while the stock falls 25 → 18 → 12: D was
+        # not refilled, so peak = days of supply = 12 / 10.
+        history(5, 7, sales=[10] * 8, stock=[40] * 5 + [25, 18, 12]),
+    )
+    rows = supply(frame, stores(*[(store, 10) for store in range(1, 6)]))
+    assert math.isnan(one(rows, 1)["peak_days_of_supply"])
+    assert one(rows, 1)["days_of_supply"] == pytest.approx(1.0)
+    assert one(rows, 2)["peak_days_of_supply"] == pytest.approx(2.0)
+    assert one(rows, 3)["peak_days_of_supply"] == pytest.approx(1.5)
+    assert one(rows, 3)["days_of_supply"] == pytest.approx(1.5)
+    assert one(rows, 4)["peak_days_of_supply"] == pytest.approx(3.5)
+    assert one(rows, 5)["peak_days_of_supply"] == pytest.approx(1.2)
+
+
+def test_the_look_back_for_a_day_not_refilled_stops_at_a_stockout() -> None:
+    # Sales 10 a day; D-1 ended at 0 (the stockout rule's day). Store 1 got 15 on D
+    # (5 − 0 + 10 ≥ 6): refilled since the stock-out → NaN, although D-2 brought
+    # nothing. Store 2 got 2 + 3 − 0 = 5 < 6 on D (selling 3, ending at 2): not refilled,
+    # peak = 2 / 10 (expected: median of six days of 10 and D's 3; D-1 is left out).
+    frame = reports(
+        history(1, 7, sales=[10] * 8, stock=[40] * 5 + [20, 0, 5]),
+        history(2, 7, sales=[10] * 7 + [3], stock=[40] * 5 + [20, 0, 2]),
+    )
+    rows = supply(frame, stores((1, 10), (2, 10)))
+    assert math.isnan(one(rows, 1)["peak_days_of_supply"])
+    assert one(rows, 1)["days_of_supply"] == pytest.approx(0.5)
+    assert one(rows, 2)["expected_daily_sales"] == pytest.approx(10.0)
+    assert one(rows, 2)["peak_days_of_supply"] == pytest.approx(0.2)
+
+
+def test_a_gap_in_the_reports_counts_as_a_day_not_refilled() -> None:
+    # Stock 10, sales 10 every day, but no report on D-3: D-3's deliveries and D-2's
+    # (no previous stock) are unknown, so D-2 is the last day not refilled; the highest
+    # stock since then is 10 → 10 / 10 = 1. Turning the check off gives days of supply.
+    ages = [0, 1, 2, 4, 5, 6, 7, 8]
+    frame = reports(
+        *[history(1, 7, sales=[10], stock=10, end=D - timedelta(days=age)) for age in ages]
+    )
+    assert one(supply(frame, stores((1, 10))), 1)["peak_days_of_supply"] == pytest.approx(1.0)
+    steady = reports(history(1, 7, sales=[10] * 8, stock=10))
+    assert math.isnan(one(supply(steady, stores((1, 10))), 1)["peak_days_of_supply"])
+    unchecked = one(supply(steady, stores((1, 10)), resupply_days=0), 1)
+    assert unchecked["peak_days_of_supply"] == pytest.approx(1.0)
+
+
 def test_sales_today_and_the_prior_yardstick() -> None:
     row = one(supply(reports(history(1, 7, sales=[10, 10, 10, 30], stock=100)), stores((1, 10))), 1)
     assert row["sales_today"] == 30.0
-    assert row["expected_daily_sales"] == pytest.approx(15.0)  # (10+10+10+30) / 4
+    assert row["expected_daily_sales"] == pytest.approx(10.0)  # median of 10, 10, 10, 30
     assert row["prior_daily_sales"] == pytest.approx(10.0)  # the three days before D
+    mean = one(
+        supply(
+            reports(history(1, 7, sales=[10, 10, 10, 30], stock=100)),
+            stores((1, 10)),
+            expected_sales="mean",
+        ),
+        1,
+    )
+    assert mean["expected_daily_sales"] == pytest.approx(15.0)  # (10+10+10+30) / 4
     assert row["prior_observations"] == 3 and row["prior_trusted"]
 
 
@@ -228,6 +328,12 @@ def test_settings_refuse_contradictions() -> None:
         SupplySettings(window_days=3, min_observations=4)
     with pytest.raises(ValueError, match="lookback_days"):
         SupplySettings(window_days=7, lookback_days=5)
+    with pytest.raises(ValueError, match="expected_sales"):
+        SupplySettings(expected_sales="mode")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="resupply_days"):
+        SupplySettings(resupply_days=-1)
+    with pytest.raises(ValueError, match="resupply_share"):
+        SupplySettings(resupply_share=0.0)
 
 
 # --- aggregates ------------------------------------------------------------------------

@@ -1,0 +1,207 @@
+"""Silences: mute alerts that match a set of labels for a while, with an audit trail.
+
+A silence only mutes notifications (as in Alertmanager): matched alerts stay in the list,
+and a silenced alert that resolves still sends its resolved notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Alert,
+    AlertRule,
+    Product,
+    ProductCategory,
+    Region,
+    RegionLevel,
+    Severity,
+    Silence,
+)
+from models.base import utc_now
+from monitors.alerts import MAX_NOTE_CHARS, OPEN_STATUSES, alert_event
+from monitors.labels import SILENCE_MATCHERS, alert_labels, silence_matches
+from service.errors import Conflict, InvalidInput, NotFound
+
+MAX_SILENCE_LENGTH = timedelta(days=90)
+SilenceState = Literal["pending", "active", "expired"]
+
+
+class SilenceNotFound(NotFound):
+    """No silence with that id."""
+
+
+class SilenceAlreadyExpired(Conflict):
+    """Expiring a silence that has already ended."""
+
+
+def silence_state(silence: Silence, *, now: datetime) -> SilenceState:
+    """Whether a silence mutes alerts now, will later, or no longer does."""
+    if silence.expired_by is not None or silence.ends_at <= now:
+        return "expired"
+    return "pending" if silence.starts_at > now else "active"
+
+
+def silences_in_state(state: SilenceState | None, *, now: datetime) -> Select[Silence]:
+    """A query of silences in ``state`` (all when None), newest first."""
+    query = select(Silence).order_by(Silence.id.desc())
+    live = Silence.expired_by.is_(None)
+    if state == "active":
+        query = query.where(live, Silence.starts_at <= now, Silence.ends_at > now)
+    elif state == "pending":
+        query = query.where(live, Silence.starts_at > now, Silence.ends_at > now)
+    elif state == "expired":
+        query = query.where(or_(Silence.expired_by.is_not(None), Silence.ends_at <= now))
+    return query
+
+
+def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every problem with a silence's matchers, located at ``body.matchers.<name>``."""
+    given = {name: value for name, value in matchers.items() if value is not None}
+    problems: list[dict[str, Any]] = []
+
+    def add(name: str, msg: str) -> None:
+        problems.append({"loc": ["body", "matchers", name], "msg": msg})
+
+    for name in sorted(given.keys() - set(SILENCE_MATCHERS)):
+        add(name, f"unknown matcher; use {', '.join(SILENCE_MATCHERS)}")
+    if not given.keys() & set(SILENCE_MATCHERS):
+        problems.append({"loc": ["body", "matchers"], "msg": "give at least one matcher"})
+    for name, choices in (("rule", AlertRule), ("severity", Severity)):
+        allowed = [member.value for member in choices]
+        if name in given and given[name] not in allowed:
+            add(name, f"must be one of {', '.join(allowed)}")
+    if "region" in given:
+        level = session.scalar(select(Region.level).where(Region.code == given["region"]))
+        if level is None:
+            add("region", f"unknown region {given['region']!r}")
+        elif level not in (RegionLevel.district, RegionLevel.city):
+            add("region", f"{given['region']!r} is a {level.value}; give a district or a city")
+    for name, model in (("product", Product), ("category", ProductCategory)):
+        if name in given and not session.scalar(select(model.id).where(model.code == given[name])):
+            add(name, f"unknown {name} {given[name]!r}")
+    return problems
+
+
+def create_silence(
+    session: Session,
+    *,
+    matchers: Mapping[str, str | None],
+    ends_at: datetime,
+    comment: str,
+    actor: str,
+    starts_at: datetime | None = None,
+    now: datetime | None = None,
+) -> tuple[Silence, list[int]]:
+    """Mute alerts that match every matcher from ``starts_at`` (default now) to ``ends_at``.
+
+    Returns the silence and the ids of the open alerts it matches; each of those gets a
+    ``silenced`` event with the comment, so its trail says who muted it and why. Every
+    problem with the request is reported at once (422).
+    """
+    now = now or utc_now()
+    starts_at = starts_at or now
+    problems = _matcher_problems(session, matchers)
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        problems.append({"loc": ["body", "ends_at"], "msg": "give times with a UTC offset"})
+    else:
+        if ends_at <= starts_at:
+            problems.append({"loc": ["body", "ends_at"], "msg": "must be after starts_at"})
+        elif ends_at - starts_at > MAX_SILENCE_LENGTH:
+            days = MAX_SILENCE_LENGTH.days
+            problems.append(
+                {"loc": ["body", "ends_at"], "msg": f"at most {days} days after starts_at"}
+            )
+        if ends_at <= now:
+            problems.append({"loc": ["body", "ends_at"], "msg": "must be in the future"})
+    comment = comment.strip()
+    if not 1 <= len(comment) <= MAX_NOTE_CHARS:
+        problems.append({"loc": ["body", "comment"], "msg": f"1 to {MAX_NOTE_CHARS} characters"})
+    if problems:
+        raise InvalidInput(
+            "the silence is invalid: "
+            + "; ".join(f"{'.'.join(map(str, p['loc'][1:]))}: {p['msg']}" for p in problems),
+            errors=problems,
+        )
+    cleaned = {name: str(value) for name, value in matchers.items() if value is not None}
+    silence = Silence(
+        matchers=cleaned,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        comment=comment,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(silence)
+    matched = open_alerts_matching(session, matchers=cleaned)
+    session.add_all(
+        alert_event(alert, kind="silenced", actor=actor, at=now, note=comment) for alert in matched
+    )
+    session.flush()
+    return silence, [alert.id for alert in matched]
+
+
+def get_silence(session: Session, *, silence_id: int) -> Silence:
+    """The silence, or a 404."""
+    silence = session.get(Silence, silence_id)
+    if silence is None:
+        raise SilenceNotFound(f"silence {silence_id} not found")
+    return silence
+
+
+def expire_silence(
+    session: Session, *, silence_id: int, actor: str, now: datetime | None = None
+) -> Silence:
+    """End a silence now (kept for the record, with who ended it); a 409 if it is over."""
+    now = now or utc_now()
+    silence = session.scalars(
+        select(Silence).where(Silence.id == silence_id).with_for_update()
+    ).first()
+    if silence is None:
+        raise SilenceNotFound(f"silence {silence_id} not found")
+    if silence_state(silence, now=now) == "expired":
+        raise SilenceAlreadyExpired(f"silence {silence_id} has already expired")
+    silence.expired_by = actor
+    silence.ends_at = now
+    silence.starts_at = min(silence.starts_at, now)  # a pending one never starts
+    silence.updated_at = now
+    session.flush()
+    return silence
+
+
+def open_alerts_matching(session: Session, *, matchers: Mapping[str, Any]) -> list[Alert]:
+    """Open alerts a silence with these matchers mutes, newest first.
+
+    The database narrows by every matcher; the final word is
+    :func:`monitors.labels.silence_matches` on the alerts' labels, the same test the
+    notifier applies, so what this shows is what gets muted.
+    """
+    query = select(Alert).where(Alert.status.in_(OPEN_STATUSES))
+    if (rule := matchers.get("rule")) is not None:
+        query = query.where(Alert.rule == AlertRule(rule))
+    if (severity := matchers.get("severity")) is not None:
+        query = query.where(Alert.severity == Severity(severity))
+    if (product := matchers.get("product")) is not None:
+        query = query.where(
+            Alert.product_id == select(Product.id).where(Product.code == product).scalar_subquery()
+        )
+    if (category := matchers.get("category")) is not None:
+        category_id = select(ProductCategory.id).where(ProductCategory.code == category)
+        query = query.where(Alert.category_id == category_id.scalar_subquery())
+    if (region := matchers.get("region")) is not None:
+        region_id = select(Region.id).where(Region.code == region).scalar_subquery()
+        query = query.where(
+            or_(
+                Alert.district_id == region_id,
+                and_(Alert.scope_level == "city", Alert.scope_id == region_id),
+            )
+        )
+    alerts = list(session.scalars(query.order_by(Alert.last_seen_at.desc(), Alert.id.desc())))
+    labels = alert_labels(session, alerts)
+    return [alert for alert in alerts if silence_matches(matchers, labels[alert.id])]
