@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -170,8 +171,13 @@ def compute_day(
         first_day=data.window_start(business_date, config.supply.horizon_days),
         last_day=business_date,
     )
-    phases.lap("load")
+    submissions = data.load_submissions(
+        session,
+        first_day=business_date - timedelta(days=config.reporting.lookback_days + 1),
+        last_day=business_date,
+    )
     category_overrides, product_overrides = data.load_threshold_overrides(session)
+    phases.lap("load")
     thresholds = resolve_thresholds(
         products=products[["product_id", "category"]],
         category_overrides=category_overrides,
@@ -188,6 +194,90 @@ def compute_day(
         products[["product_id", "category", "category_id"]], on="product_id", how="left"
     )
     store_rows["status"] = supply_status(supply=store_rows, thresholds=thresholds).to_numpy()
+    store_snapshots = _store_snapshot_frame(store_rows, business_date, run_id)
+
+    # The store snapshots (most of the rows) are final now: the database stores them while
+    # this thread aggregates and applies the rules (pure pandas, no session use), so the
+    # two overlap on two cores. The session is not touched until the write has finished.
+    session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
+    session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
+    connection = session.connection()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-writer") as writer:
+        writing = writer.submit(
+            insert_frame, connection, SupplySnapshot.__tablename__, store_snapshots
+        )
+        try:
+            aggregate_rows = _aggregate_rows(
+                store_rows=store_rows,
+                stores=stores,
+                products=products,
+                thresholds=thresholds,
+                category_thresholds=category_thresholds,
+            )
+            phases.lap("supply")
+            rates = reporting_rates(
+                stores=stores,
+                submissions=submissions,
+                business_day=business_date,
+                cutoff=config.cutoff_for(business_date),
+            )
+            candidates = _rule_candidates(
+                store_rows=store_rows,
+                aggregate_rows=aggregate_rows,
+                stores=stores,
+                products=products,
+                regions=regions,
+                thresholds=thresholds,
+                submissions=submissions,
+                business_date=business_date,
+                now=now,
+                config=config,
+            )
+            phases.lap("rules")
+        finally:
+            wait([writing])
+        writing.result()  # the write's own error, if it failed
+    scope_snapshots = _scope_snapshot_frame(aggregate_rows, products, business_date, run_id)
+    insert_frame(connection, SupplySnapshot.__tablename__, scope_snapshots)
+    insert_frame(
+        connection, ReportingRate.__tablename__, _reporting_frame(rates, business_date, run_id)
+    )
+    phases.lap("snapshots")  # what the writes took beyond the aggregation and the rules
+
+    counts: dict[str, Any] = {
+        "report_lines": int(len(reports)),
+        "snapshots": int(len(store_snapshots) + len(scope_snapshots)),
+        "candidates": int(len(candidates)),
+    }
+    if _is_latest_day(session, business_date, run_id):
+        lifecycle = apply_alert_lifecycle(
+            session,
+            candidates=candidates,
+            business_date=business_date,
+            now=now,
+            rule_settings=load_rule_settings(session),
+        )
+        counts.update(lifecycle.as_counts())
+        counts["notifications_queued"] = enqueue_notifications(
+            session, changes=lifecycle.changes, now=now, external_url=config.external_url
+        )
+    else:
+        counts["lifecycle"] = "skipped: a later business day has already been monitored"
+    session.flush()
+    phases.lap("alerts")
+    counts["phase_seconds"] = phases.laps
+    return counts
+
+
+def _aggregate_rows(
+    *,
+    store_rows: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    category_thresholds: pd.DataFrame,
+) -> pd.DataFrame:
+    """District and city supply per product and per category, with their status bands."""
     aggregates = []
     for level in ("district", "city"):
         for by in ("product", "category"):
@@ -199,22 +289,27 @@ def compute_day(
             frame = frame[frame["scope_id"].notna()].reset_index(drop=True)
             frame["status"] = supply_status(supply=frame, thresholds=table).to_numpy()
             aggregates.append(frame)
-    aggregate_rows = pd.concat(aggregates, ignore_index=True)
-    phases.lap("supply")
+    return pd.concat(aggregates, ignore_index=True)
 
-    submissions = data.load_submissions(
-        session,
-        first_day=business_date - timedelta(days=config.reporting.lookback_days + 1),
-        last_day=business_date,
-    )
-    rates = reporting_rates(
-        stores=stores,
-        submissions=submissions,
-        business_day=business_date,
-        cutoff=config.cutoff_for(business_date),
-    )
-    # A report is missing only once its cut-off has passed: before then, judge the
-    # latest day that is due (so yesterday's missing reports stay open this morning).
+
+def _rule_candidates(
+    *,
+    store_rows: pd.DataFrame,
+    aggregate_rows: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    regions: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    submissions: pd.DataFrame,
+    business_date: date,
+    now: datetime,
+    config: MonitorConfig,
+) -> pd.DataFrame:
+    """The alert candidates of a day: every rule over the supply rows and reporting.
+
+    A report is missing only once its cut-off has passed: before then, judge the latest
+    day that is due (so yesterday's missing reports stay open this morning).
+    """
     due_day = business_date
     while now < config.cutoff_for(due_day):
         due_day -= timedelta(days=1)
@@ -235,43 +330,7 @@ def compute_day(
         business_day=due_day,
         reporting_settings=config.reporting,
     )
-    candidates = _with_ids(candidates, products, regions)
-
-    phases.lap("rules")
-    snapshots = _snapshot_frame(store_rows, aggregate_rows, products, business_date, run_id)
-    session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
-    insert_frame(session.connection(), SupplySnapshot.__tablename__, snapshots)
-    session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
-    insert_frame(
-        session.connection(),
-        ReportingRate.__tablename__,
-        _reporting_frame(rates, business_date, run_id),
-    )
-
-    counts: dict[str, Any] = {
-        "report_lines": int(len(reports)),
-        "snapshots": int(len(snapshots)),
-        "candidates": int(len(candidates)),
-    }
-    phases.lap("snapshots")
-    if _is_latest_day(session, business_date, run_id):
-        lifecycle = apply_alert_lifecycle(
-            session,
-            candidates=candidates,
-            business_date=business_date,
-            now=now,
-            rule_settings=load_rule_settings(session),
-        )
-        counts.update(lifecycle.as_counts())
-        counts["notifications_queued"] = enqueue_notifications(
-            session, changes=lifecycle.changes, now=now, external_url=config.external_url
-        )
-    else:
-        counts["lifecycle"] = "skipped: a later business day has already been monitored"
-    session.flush()
-    phases.lap("alerts")
-    counts["phase_seconds"] = phases.laps
-    return counts
+    return _with_ids(candidates, products, regions)
 
 
 def _with_ids(
@@ -320,13 +379,10 @@ def _is_latest_day(session: Session, business_date: date, run_id: int | None) ->
     return latest is None or business_date >= latest
 
 
-def _snapshot_frame(
-    store_rows: pd.DataFrame,
-    aggregates: pd.DataFrame,
-    products: pd.DataFrame,
-    business_date: date,
-    run_id: int | None,
+def _store_snapshot_frame(
+    store_rows: pd.DataFrame, business_date: date, run_id: int | None
 ) -> pd.DataFrame:
+    """The store × product snapshot rows of a day, in the table's column order."""
     stores = pd.DataFrame(
         {
             "scope_level": "store",
@@ -349,6 +405,13 @@ def _snapshot_frame(
             "sales": store_rows["sales_today"],
         }
     )
+    return _snapshot_columns(stores, business_date, run_id)
+
+
+def _scope_snapshot_frame(
+    aggregates: pd.DataFrame, products: pd.DataFrame, business_date: date, run_id: int | None
+) -> pd.DataFrame:
+    """The district and city snapshot rows of a day (per product and per category)."""
     category_ids = dict(zip(products["category"], products["category_id"], strict=False))
     by_product = aggregates["product_id"].notna()
     item_id = (
@@ -380,7 +443,10 @@ def _snapshot_frame(
             "sales": float("nan"),
         }
     )
-    frame = pd.concat([stores, scopes], ignore_index=True)
+    return _snapshot_columns(scopes, business_date, run_id)
+
+
+def _snapshot_columns(frame: pd.DataFrame, business_date: date, run_id: int | None) -> pd.DataFrame:
     frame.insert(0, "business_date", business_date)
     frame["run_id"] = pd.array([run_id] * len(frame), dtype="Int64")
     return frame[SNAPSHOT_COLUMNS]
