@@ -156,7 +156,10 @@ def demo(
             f"Lockdown from {summary.lockdown_start}; supply disrupted from "
             f"{summary.disruption_start} in {', '.join(summary.disrupted_districts)}."
         )
-    typer.echo(f"\nOpen {url_text}/docs (API) — sign in with POST /api/v1/auth/login:")
+    typer.echo(
+        f"\nOpen {url_text}/ in a browser and sign in with one of these logins "
+        f"(the API: {url_text}/docs, POST /api/v1/auth/login):"
+    )
     for login in summary.logins:
         typer.echo(
             f"  {login.username:<11} {login.password:<16} {login.role.value:<10} {login.can}"
