@@ -168,3 +168,45 @@ def test_history_and_revision_log_show_a_correction(client: TestClient, session:
     page = client.get(f"/store/PDS-0001?day={day}").text
     assert f'href="/store/PDS-0001?day={day}">{day}</a>' in page
     assert "120.50 / 30.00 / 14.80" in page and "99.00 / 30.00 / 14.80" in page
+
+
+def test_a_chinese_store_form_shows_the_problems_beside_the_fields_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice"],
+        "stock.pork": "lots",
+        "sales.pork": "3",
+        "price.pork": "10",
+        "stock.rice": "5",
+        "sales.rice": "-1",
+        "price.rice": "2",
+    }
+    response = client.post(
+        "/store/PDS-0001/report", data=form, headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+    assert response.status_code == 422
+    assert '<span class="field-error" id="stock-pork-error">不是数字</span>' in response.text
+    assert '<span class="field-error" id="sales-rice-error">不能为负数</span>' in response.text
+    assert "未保存任何数据；" in response.text
+    assert _lines(session, store) == 0
+
+
+def test_a_chinese_upload_lists_the_bad_rows_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    today = business_today().isoformat()
+    text = f"store,date,product,stock,sales,price\nPDS-0001,{today},caviar,1,1,1\n"
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("today.csv", text.encode(), "text/csv")},
+        headers={"Accept-Language": "zh"},
+    )
+    assert response.status_code == 422
+    assert "<td>2</td><td>product</td><td>未知商品 &#39;caviar&#39;</td>" in response.text
+    assert _lines(session, store) == 0
