@@ -559,9 +559,56 @@ PROBLEM_PATTERNS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         r"plan (?P<plan>\d+) is (?P<status>\w+); only a draft can change",
-        "计划 {plan} 状态为 {status}；只有草稿可以修改",
+        "方案 {plan} 状态为 {status}；只有草稿可以修改",
         "plan 3 is committed; only a draft can change",
     ),
+    (
+        r"truck\(s\) (?P<plates>.+) went out of service; plan again",
+        "车辆 {plates} 已停用；请重新规划",
+        "truck(s) A-1, A-2 went out of service; plan again",
+    ),
+    (
+        r"request\(s\) (?P<ids>[\d, ]+) were assigned or changed by another plan meanwhile; "
+        r"plan again",
+        "需求 {ids} 已被其他方案分配或修改；请重新规划",
+        "request(s) 4, 9 were assigned or changed by another plan meanwhile; plan again",
+    ),
+    (
+        r"plan (?P<plan>\d+) is (?P<status>\w+) at version (?P<version>\d+); "
+        r"version (?P<expected>\d+) of the draft can no longer be committed",
+        "方案 {plan} 状态为 {status}，版本 {version}；草稿版本 {expected} 已无法提交",
+        "plan 3 is draft at version 5; version 4 of the draft can no longer be committed",
+    ),
+    (
+        r"delivery (?P<delivery>\d+) cannot go from (?P<from_status>\w+) to (?P<to_status>\w+); "
+        r"allowed: (?P<choices>.+)",
+        "配送 {delivery} 不能从 {from_status} 变为 {to_status}；允许：{choices}",
+        "delivery 12 cannot go from delivered to loaded; allowed: none (it is final)",
+    ),
+    (
+        r"not allowed from (?P<status>\w+)",
+        "当前状态 {status} 不允许此操作",
+        "not allowed from delivered",
+    ),
+    (
+        r"a delivered delivery needs the receiver's name",
+        "已送达的配送需要填写收货人姓名",
+        "a delivered delivery needs the receiver's name",
+    ),
+    (r"required when delivered", "送达时必填", "required when delivered"),
+    (
+        r"a failed delivery needs a reason",
+        "配送失败需要填写原因",
+        "a failed delivery needs a reason",
+    ),
+    (r"required when failed", "失败时必填", "required when failed"),
+    (
+        r"this action needs one of the roles: (?P<roles>.+)",
+        "此操作需要以下角色之一：{roles}",
+        "this action needs one of the roles: admin, store",
+    ),
+    (r"(?P<field>\w+) cannot be null", "{field} 不能为空", "latitude cannot be null"),
+    (r"cannot be null", "不能为空", "cannot be null"),
     (
         r"truck (?P<plate>\S+) is out of service",
         "车辆 {plate} 已停用",
