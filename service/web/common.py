@@ -29,7 +29,7 @@ from service.api.deps import SessionDep, get_settings
 from service.auth import Principal, authenticate_token
 from service.errors import DomainError, Forbidden, Unauthenticated
 from service.settings import Settings
-from service.web.i18n import pick_language, translator
+from service.web.i18n import pick_language, translate_problem, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 CSRF_COOKIE = "supplywatch_csrf"
@@ -133,6 +133,7 @@ def render(
     frame = {
         "request": request,
         "_": translator(language),
+        "problem_text": lambda text: translate_problem(str(text), language),
         "lang": language,
         "viewer": viewer,
         "home": HOME_BY_ROLE.get(viewer.role, "/") if viewer else "/login",

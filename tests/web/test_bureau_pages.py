@@ -169,3 +169,27 @@ def test_an_admin_creates_a_key_shown_once_and_sets_a_category_threshold(
         data={"csrf_token": token, "low_supply_warning_days": "1", "low_supply_critical_days": "3"},
     )
     assert refused.status_code == 422
+
+
+def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    make_region(session, code="EAST")
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    bad = client.post(
+        "/admin/stores",
+        data={
+            "csrf_token": csrf(client, "/admin/stores"),
+            "code": "NEW-1",
+            "name": "New",
+            "region": "EAST",
+            "latitude": "95",
+            "longitude": "east",
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert bad.status_code == 422
+    assert '<span class="field-error" id="f-latitude-error">必须小于或等于 90</span>' in bad.text
+    assert '<span class="field-error" id="f-longitude-error">必须是数字</span>' in bad.text
+    assert session.scalar(select(Store.id).where(Store.code == "NEW-1")) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -131,8 +132,15 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
     assert f"Re-planned after the breakdown of {broken}" in replanned.text
 
 
+@pytest.mark.parametrize(
+    ("language", "refused", "overload"),
+    [
+        ("en", "The move was refused; nothing changed.", "kg exceeds its capacity 700 kg"),
+        ("zh", "移动被拒绝，方案未改变。", "kg 超过其容量 700 kg"),
+    ],
+)
 def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
-    client: TestClient, session: Session
+    client: TestClient, session: Session, language: str, refused: str, overload: str
 ) -> None:
     _day_to_plan(session, capacity_kg=700)
     sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
@@ -151,9 +159,11 @@ def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
             "to_truck": full,
             "version": str(plan.version),
         },
+        headers={"Accept-Language": language},
     )
     assert response.status_code == 400
-    assert "The move was refused; nothing changed." in response.text
+    assert refused in response.text
+    assert overload in response.text
     assert _stops_by_truck(session, plan_id) == before
 
 

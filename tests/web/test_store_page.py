@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -81,8 +82,20 @@ def test_a_store_posts_todays_report_through_the_form(client: TestClient, sessio
     assert line.submitted_by.startswith("user:")
 
 
-def test_a_bad_form_shows_each_error_beside_its_field_and_stores_nothing(
-    client: TestClient, session: Session
+@pytest.mark.parametrize(
+    ("language", "not_a_number", "negative", "summary"),
+    [
+        ("en", "not a number", "must not be negative", "nothing was stored; "),
+        ("zh", "不是数字", "不能为负数", "未保存任何数据；"),
+    ],
+)
+def test_a_bad_form_shows_each_error_beside_its_field_in_the_page_language_and_stores_nothing(
+    client: TestClient,
+    session: Session,
+    language: str,
+    not_a_number: str,
+    negative: str,
+    summary: str,
 ) -> None:
     store, _ = _shop(client, session)
     form = {
@@ -96,13 +109,13 @@ def test_a_bad_form_shows_each_error_beside_its_field_and_stores_nothing(
         "sales.rice": "-1",
         "price.rice": "2",
     }
-    response = client.post("/store/PDS-0001/report", data=form)
-    assert response.status_code == 422
-    assert '<span class="field-error" id="stock-pork-error">not a number</span>' in response.text
-    assert (
-        '<span class="field-error" id="sales-rice-error">must not be negative</span>'
-        in response.text
+    response = client.post(
+        "/store/PDS-0001/report", data=form, headers={"Accept-Language": language}
     )
+    assert response.status_code == 422
+    assert f'<span class="field-error" id="stock-pork-error">{not_a_number}</span>' in response.text
+    assert f'<span class="field-error" id="sales-rice-error">{negative}</span>' in response.text
+    assert summary in response.text
     assert 'value="lots"' in response.text  # what was typed stays to be corrected
     assert _lines(session, store) == 0
 
@@ -168,3 +181,20 @@ def test_history_and_revision_log_show_a_correction(client: TestClient, session:
     page = client.get(f"/store/PDS-0001?day={day}").text
     assert f'href="/store/PDS-0001?day={day}">{day}</a>' in page
     assert "120.50 / 30.00 / 14.80" in page and "99.00 / 30.00 / 14.80" in page
+
+
+def test_a_chinese_upload_lists_the_bad_rows_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    today = business_today().isoformat()
+    text = f"store,date,product,stock,sales,price\nPDS-0001,{today},caviar,1,1,1\n"
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("today.csv", text.encode(), "text/csv")},
+        headers={"Accept-Language": "zh"},
+    )
+    assert response.status_code == 422
+    assert "<td>2</td><td>product</td><td>未知商品 &#39;caviar&#39;</td>" in response.text
+    assert _lines(session, store) == 0
