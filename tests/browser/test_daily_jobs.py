@@ -37,10 +37,13 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 
     def open_as(username: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-GB") -> Any:
         context = browser.new_context(viewport=viewport, locale=locale)
+        context.set_default_timeout(60_000)  # a busy CI machine, not a slow page
         contexts.append(context)
         page = context.new_page()
         page.goto(live_server.url + "/login")
         # Keyboard only: the username field has focus, Tab moves on, Enter submits.
+        # Wait for autofocus first, or keys typed on a busy machine go nowhere.
+        page.wait_for_function("document.activeElement?.id === 'username'")
         page.keyboard.type(username)
         page.keyboard.press("Tab")
         page.keyboard.type(f"{username}-demo")
