@@ -19,6 +19,8 @@ from models import Compound, LockdownStatus, Region, Role, Store
 from service.api.common import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    Latitude,
+    Longitude,
     Page,
     PageDep,
     ReadModel,
@@ -44,8 +46,8 @@ class CompoundCreate(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     region: str = Field(description="Code of the compound's region (community or township)")
     address: str | None = Field(default=None, max_length=300)
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: Latitude
+    longitude: Longitude
     households: int | None = Field(default=None, ge=0, le=1_000_000)
     population: int | None = Field(default=None, ge=0, le=10_000_000)
     lockdown_status: LockdownStatus = LockdownStatus.open
@@ -60,8 +62,8 @@ class CompoundUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     region: str | None = None
     address: str | None = Field(default=None, max_length=300)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     households: int | None = Field(default=None, ge=0, le=1_000_000)
     population: int | None = Field(default=None, ge=0, le=10_000_000)
     lockdown_status: LockdownStatus | None = None

@@ -14,6 +14,8 @@ from models import Depot, Role, Store
 from service.api.common import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    Latitude,
+    Longitude,
     Page,
     PageDep,
     ReadModel,
@@ -36,8 +38,8 @@ router = APIRouter(prefix="/depots", tags=["dispatch"], responses=PROBLEM_RESPON
 class DepotCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["DEP-XINHUA"])
     name: str = Field(min_length=1, max_length=200)
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: Latitude
+    longitude: Longitude
     store: str | None = Field(default=None, description="Code of the store this depot is")
     opens_at: ClockTime = time(0, 0)
     closes_at: ClockTime = time(23, 59, 59)
@@ -45,8 +47,8 @@ class DepotCreate(StrictModel):
 
 class DepotUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     store: str | None = None
     opens_at: ClockTime | None = None
     closes_at: ClockTime | None = None

@@ -13,6 +13,8 @@ from models import Region, RegionLevel, Role
 from service.api.common import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    Latitude,
+    Longitude,
     Page,
     PageDep,
     ReadModel,
@@ -39,8 +41,8 @@ class RegionCreate(StrictModel):
     name_zh: str | None = Field(default=None, max_length=200)
     level: RegionLevel
     parent: str | None = Field(default=None, description="Code of the parent region")
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     population: int | None = Field(default=None, ge=0, le=2_000_000_000)
 
 
@@ -48,8 +50,8 @@ class RegionUpdate(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     name_zh: str | None = Field(default=None, max_length=200)
     parent: str | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     population: int | None = Field(default=None, ge=0, le=2_000_000_000)
     active: bool | None = None
 

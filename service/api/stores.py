@@ -16,6 +16,8 @@ from models import Enterprise, Region, Role, Store, StoreKind
 from service.api.common import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    Latitude,
+    Longitude,
     Page,
     PageDep,
     ReadModel,
@@ -42,8 +44,8 @@ class StoreCreate(StrictModel):
     region: str = Field(description="Code of the store's region")
     enterprise: str | None = Field(default=None, description="Code of the owning enterprise")
     address: str | None = Field(default=None, max_length=300)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     key_supplier: bool = False
     service_officer: str | None = Field(default=None, max_length=200)
 
@@ -54,8 +56,8 @@ class StoreUpdate(StrictModel):
     region: str | None = None
     enterprise: str | None = None
     address: str | None = Field(default=None, max_length=300)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
     key_supplier: bool | None = None
     service_officer: str | None = Field(default=None, max_length=200)
     active: bool | None = None
