@@ -3,11 +3,23 @@
 Report lines of the look-back window are the bulk of it (8.4 M rows for a province):
 they reach numpy as fixed-width binary records (PostgreSQL) or through one cursor into
 a typed array (SQLite), never as millions of Python row objects.
+
+On PostgreSQL the window is read by several connections at once, each a share of the
+stores, while the run's own connection reads the submissions: one backend packs records
+on one core, so this is what lets a run use the machine. The readers import the run's
+snapshot (``pg_export_snapshot``, as ``pg_dump --jobs`` does), so they see exactly the
+data the run's transaction sees, not a moment later.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,11 +41,11 @@ REPORT_COLUMNS = ["store_id", "product_id", "report_date", "stock", "sales", "pr
 
 def load_regions(session: Session) -> pd.DataFrame:
     """Every region with its district and city ancestors (``district_id``, ``city_id``)."""
-    regions = pd.DataFrame(
+    regions = _frame(
         session.execute(
             select(Region.id, Region.code, Region.parent_id, Region.level, Region.name)
-        ).all(),
-        columns=["region_id", "code", "parent_id", "level", "name"],
+        ),
+        ["region_id", "code", "parent_id", "level", "name"],
     )
     if regions.empty:
         return regions.assign(
@@ -63,10 +75,13 @@ def load_regions(session: Session) -> pd.DataFrame:
 
 
 def load_stores(session: Session, regions: pd.DataFrame) -> pd.DataFrame:
-    """Stores with their district and city (a store sits in a township or district)."""
-    stores = pd.DataFrame(
-        session.execute(select(Store.id, Store.code, Store.region_id, Store.active)).all(),
-        columns=["store_id", "code", "region_id", "active"],
+    """Stores in id order with their district and city (a store sits in a township or
+    district)."""
+    stores = _frame(
+        session.execute(
+            select(Store.id, Store.code, Store.region_id, Store.active).order_by(Store.id)
+        ),
+        ["store_id", "code", "region_id", "active"],
     ).astype({"store_id": "int64", "region_id": "int64", "active": "bool"})
     ancestors = regions.set_index("region_id")[["district_id", "city_id"]]
     stores = stores.join(ancestors, on="region_id")
@@ -78,7 +93,7 @@ def load_stores(session: Session, regions: pd.DataFrame) -> pd.DataFrame:
 
 def load_products(session: Session) -> pd.DataFrame:
     """Products with their category code and id, and weight per unit."""
-    return pd.DataFrame(
+    return _frame(
         session.execute(
             select(
                 Product.id,
@@ -88,15 +103,115 @@ def load_products(session: Session) -> pd.DataFrame:
                 Product.kg_per_unit,
                 Product.active,
             ).join(ProductCategory, Product.category_id == ProductCategory.id)
-        ).all(),
-        columns=["product_id", "code", "category", "category_id", "kg_per_unit", "active"],
+        ),
+        ["product_id", "code", "category", "category_id", "kg_per_unit", "active"],
     ).astype(
         {"product_id": "int64", "category_id": "int64", "kg_per_unit": "float64", "active": "bool"}
     )
 
 
+@dataclass(frozen=True)
+class RunInputs:
+    """The report lines and submissions a run reads, and how many connections read the
+    lines (kept in the run's counts)."""
+
+    reports: pd.DataFrame
+    submissions: pd.DataFrame
+    report_connections: int
+
+
+def load_run_inputs(
+    session: Session,
+    *,
+    report_days: tuple[date, date],
+    submission_days: tuple[date, date],
+    connections: int = 2,
+) -> RunInputs:
+    """The report window and the submissions, read in parallel where that is safe.
+
+    Readers take a share of the stores each on ``connections`` extra connections that
+    share the session's snapshot, while the session's own connection reads the
+    submissions. It falls back to reading everything on the session's connection on
+    SQLite, with ``connections`` below 2, and when the session's transaction has
+    written anything or sits in a savepoint: a reader would not see those writes.
+    """
+    first_day, last_day = report_days
+    with _snapshot_readers(session, connections) as readers:
+        if not readers:
+            return RunInputs(
+                reports=load_report_window(session, first_day=first_day, last_day=last_day),
+                submissions=load_submissions(
+                    session, first_day=submission_days[0], last_day=submission_days[1]
+                ),
+                report_connections=1,
+            )
+        store_ids = np.sort(np.asarray(session.scalars(select(Store.id)).all(), dtype=np.int64))
+        shares = [
+            (int(part[0]), int(part[-1]))
+            for part in np.array_split(store_ids, len(readers))
+            if len(part)
+        ]
+        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
+            reading = [
+                pool.submit(
+                    _postgresql_report_blocks,
+                    reader,
+                    first_day=first_day,
+                    last_day=last_day,
+                    stores=share,
+                )
+                for reader, share in zip(readers, shares, strict=False)
+            ]
+            submissions = load_submissions(
+                session, first_day=submission_days[0], last_day=submission_days[1]
+            )
+            records = _records_of_blocks(reading)
+    return RunInputs(
+        reports=_report_frame(records, first_day),
+        submissions=submissions,
+        report_connections=max(len(shares), 1),
+    )
+
+
+def _records_of_blocks(reading: list[Future[list[bytes]]]) -> np.ndarray:
+    """The readers' blocks as one record array; each block is let go once copied, so
+    the lines are held twice at most, never three times."""
+    blocks = [block for future in reading for block in future.result()]
+    reading.clear()  # the futures hold the lists of blocks too
+    return np.frombuffer(b"".join(blocks), dtype=_POSTGRESQL_RECORD)
+
+
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
+
+
+@contextmanager
+def _snapshot_readers(session: Session, count: int) -> Iterator[list[Connection]]:
+    """``count`` connections that see what the session sees, or none where they cannot."""
+    connection = session.connection()
+    if (
+        count < 2
+        or connection.dialect.name != "postgresql"
+        or connection.in_nested_transaction()
+        or connection.scalar(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL"))
+    ):
+        yield []
+        return
+    snapshot = str(connection.scalar(text("SELECT pg_export_snapshot()")))
+    if not _SNAPSHOT_ID.match(snapshot):  # it is embedded in SQL below
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    with ExitStack() as stack:
+        readers = []
+        for _ in range(count):
+            reader = stack.enter_context(connection.engine.connect())
+            reader.execution_options(isolation_level="REPEATABLE READ")
+            reader.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            readers.append(reader)
+        yield readers
+
+
 def load_report_window(session: Session, *, first_day: date, last_day: date) -> pd.DataFrame:
-    """Report lines with ``first_day ≤ report_date ≤ last_day``, compactly typed.
+    """Report lines with ``first_day ≤ report_date ≤ last_day``, compactly typed, read on
+    the session's own connection.
 
     The lines never pass through Python objects one by one (millions of them would
     take longer than the whole computation): PostgreSQL packs each store's lines
@@ -108,6 +223,10 @@ def load_report_window(session: Session, *, first_day: date, last_day: date) -> 
         records = _postgresql_report_records(connection, first_day=first_day, last_day=last_day)
     else:
         records = _sqlite_report_records(connection, first_day=first_day, last_day=last_day)
+    return _report_frame(records, first_day)
+
+
+def _report_frame(records: np.ndarray, first_day: date) -> pd.DataFrame:
     days = records["day"].astype("timedelta64[D]") + np.datetime64(first_day, "D")
     return pd.DataFrame(
         {
@@ -119,6 +238,7 @@ def load_report_window(session: Session, *, first_day: date, last_day: date) -> 
             "price": records["price"].astype(np.float64),
         },
         columns=REPORT_COLUMNS,
+        copy=False,  # the columns are fresh; stacking them into blocks would copy 300 MB
     )
 
 
@@ -138,19 +258,37 @@ _SQLITE_RECORD = np.dtype([(name, "=" + kind) for name, kind in _REPORT_FIELDS])
 def _postgresql_report_records(
     connection: Connection, *, first_day: date, last_day: date
 ) -> np.ndarray:
-    """One ``bytea`` of fixed-width records per store, read in a few large messages (a
-    plain query, so it also works inside a savepoint, unlike a server-side cursor)."""
-    blocks = connection.execute(
-        text(
-            "SELECT string_agg(int4send(store_id) || int4send(product_id) "
-            "|| int4send(report_date - :first_day) || float8send(stock) "
-            "|| float8send(sales) || float8send(price), ''::bytea) "
-            "FROM daily_reports WHERE report_date BETWEEN :first_day AND :last_day "
-            "GROUP BY store_id"
-        ),
-        {"first_day": first_day, "last_day": last_day},
-    ).scalars()
+    blocks = _postgresql_report_blocks(connection, first_day=first_day, last_day=last_day)
     return np.frombuffer(b"".join(blocks), dtype=_POSTGRESQL_RECORD)
+
+
+def _postgresql_report_blocks(
+    connection: Connection,
+    *,
+    first_day: date,
+    last_day: date,
+    stores: tuple[int, int] | None = None,
+) -> list[bytes]:
+    """One ``bytea`` of fixed-width records per store (of the ``stores`` id range, both
+    ends included, if given), fetched in binary: as text each byte would travel as two
+    hex digits, coded by the server and decoded here. A plain query, so it also works
+    inside a savepoint, unlike a server-side cursor."""
+    query = (
+        "SELECT string_agg(int4send(store_id) || int4send(product_id) "
+        "|| int4send(report_date - %(first_day)s) || float8send(stock) "
+        "|| float8send(sales) || float8send(price), ''::bytea) "
+        "FROM daily_reports WHERE report_date BETWEEN %(first_day)s AND %(last_day)s "
+    )
+    parameters: dict[str, Any] = {"first_day": first_day, "last_day": last_day}
+    if stores is not None:
+        query += "AND store_id BETWEEN %(lowest)s AND %(highest)s "
+        parameters.update(lowest=stores[0], highest=stores[1])
+    dbapi = connection.connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor(binary=True) as cursor:
+        # Streamed (single-row mode): libpq lets go of each store's block once it is
+        # read, instead of holding the whole result beside these bytes.
+        return [block for (block,) in cursor.stream(query + "GROUP BY store_id", parameters)]
 
 
 def _sqlite_report_records(
@@ -194,10 +332,17 @@ def load_submissions(session: Session, *, first_day: date, last_day: date) -> pd
         )
         .where(DailyReport.report_date.between(first_day, last_day))
         .group_by(DailyReport.store_id, DailyReport.report_date)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["store_id", "report_date", "first_received_at"])
+    )
+    frame = _frame(rows, ["store_id", "report_date", "first_received_at"])
     frame["first_received_at"] = pd.to_datetime(frame["first_received_at"], utc=True)
     return frame
+
+
+def _frame(result: Iterable[Any], columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a frame. Plain tuples: pandas probes each row for attributes,
+    and every probe of a SQLAlchemy row that misses raises inside (90,000 submissions
+    took half a second that way)."""
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)
 
 
 def load_threshold_overrides(

@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -38,6 +40,9 @@ from service.database import SessionFactory, session_scope
 log = logging.getLogger("supplywatch.monitor")
 
 RUN_LOCK = "monitor-run"
+STORE_PARTS = 4
+"""How many parts of the stores a run computes one after the other, each part's
+snapshots being written while the next is computed (see compute_day)."""
 SNAPSHOT_COLUMNS = [
     "business_date",
     "scope_level",
@@ -71,6 +76,9 @@ class MonitorConfig:
     reporting: ReportingSettings = field(default_factory=ReportingSettings)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     external_url: str = "http://127.0.0.1:8000"
+    read_connections: int = 2
+    """How many connections read the report window at once on PostgreSQL (1: only the
+    run's own); each is one backend on one core."""
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""
@@ -166,16 +174,16 @@ def compute_day(
     regions = data.load_regions(session)
     stores = data.load_stores(session, regions)
     products = data.load_products(session)
-    reports = data.load_report_window(
+    inputs = data.load_run_inputs(
         session,
-        first_day=data.window_start(business_date, config.supply.horizon_days),
-        last_day=business_date,
+        report_days=(data.window_start(business_date, config.supply.horizon_days), business_date),
+        submission_days=(
+            business_date - timedelta(days=config.reporting.lookback_days + 1),
+            business_date,
+        ),
+        connections=config.read_connections,
     )
-    submissions = data.load_submissions(
-        session,
-        first_day=business_date - timedelta(days=config.reporting.lookback_days + 1),
-        last_day=business_date,
-    )
+    reports, submissions = inputs.reports, inputs.submissions
     category_overrides, product_overrides = data.load_threshold_overrides(session)
     phases.lap("load")
     thresholds = resolve_thresholds(
@@ -187,26 +195,38 @@ def compute_day(
         categories=products["category"].unique().tolist(), category_overrides=category_overrides
     )
 
-    store_rows = store_supply(
-        reports=reports, stores=stores, business_day=business_date, settings=config.supply
-    )
-    store_rows = store_rows.merge(
-        products[["product_id", "category", "category_id"]], on="product_id", how="left"
-    )
-    store_rows["status"] = supply_status(supply=store_rows, thresholds=thresholds).to_numpy()
-    store_snapshots = _store_snapshot_frame(store_rows, business_date, run_id)
-
-    # The store snapshots (most of the rows) are final now: the database stores them while
-    # this thread aggregates and applies the rules (pure pandas, no session use), so the
-    # two overlap on two cores. The session is not touched until the write has finished.
+    # Store snapshots (most of the rows) are written while the rest is computed: the
+    # stores are taken in parts, and each part's snapshots go to a writer thread that
+    # copies them into the table while this thread computes the next part, then the
+    # aggregates and the rules (pure pandas, no session use). So the database's work
+    # and ours overlap on two cores. The session is not touched until the writes end.
     session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
     session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
     connection = session.connection()
+    store_parts: list[pd.DataFrame] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-writer") as writer:
-        writing = writer.submit(
-            insert_frame, connection, SupplySnapshot.__tablename__, store_snapshots
-        )
+        writes: list[Future[None]] = []
         try:
+            for part_reports in _store_parts(reports, stores, STORE_PARTS):
+                part = _store_rows(
+                    reports=part_reports,
+                    stores=stores,
+                    products=products,
+                    thresholds=thresholds,
+                    business_date=business_date,
+                    config=config,
+                )
+                writes.append(
+                    writer.submit(
+                        insert_frame,
+                        connection,
+                        SupplySnapshot.__tablename__,
+                        _store_snapshot_frame(part, business_date, run_id),
+                    )
+                )
+                store_parts.append(part)
+            store_rows = pd.concat(store_parts, ignore_index=True)
+            store_parts.clear()
             aggregate_rows = _aggregate_rows(
                 store_rows=store_rows,
                 stores=stores,
@@ -235,8 +255,9 @@ def compute_day(
             )
             phases.lap("rules")
         finally:
-            wait([writing])
-        writing.result()  # the write's own error, if it failed
+            wait(writes)  # a failed write makes the ones after it fail fast: aborted transaction
+        for write in writes:
+            write.result()  # the write's own error, if one failed
     scope_snapshots = _scope_snapshot_frame(aggregate_rows, products, business_date, run_id)
     insert_frame(connection, SupplySnapshot.__tablename__, scope_snapshots)
     insert_frame(
@@ -246,7 +267,8 @@ def compute_day(
 
     counts: dict[str, Any] = {
         "report_lines": int(len(reports)),
-        "snapshots": int(len(store_snapshots) + len(scope_snapshots)),
+        "report_connections": inputs.report_connections,
+        "snapshots": int(len(store_rows) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
     }
     if _is_latest_day(session, business_date, run_id):
@@ -267,6 +289,50 @@ def compute_day(
     phases.lap("alerts")
     counts["phase_seconds"] = phases.laps
     return counts
+
+
+def _store_parts(reports: pd.DataFrame, stores: pd.DataFrame, count: int) -> Iterator[pd.DataFrame]:
+    """The report lines in up to ``count`` parts of consecutive stores (``stores`` is in
+    store id order), so each part's store rows are those stores' rows in order. Lines
+    read from PostgreSQL arrive grouped by store, and the parts are slices of them."""
+    ids = reports["store_id"].to_numpy()
+    highest = [
+        int(part[-1]) for part in np.array_split(stores["store_id"].to_numpy(), count) if len(part)
+    ]
+    if not highest:
+        yield reports
+        return
+    if ids.size < 2 or bool((ids[1:] >= ids[:-1]).all()):
+        start = 0
+        for end in np.searchsorted(ids, highest, side="right"):
+            yield reports.iloc[start:end]
+            start = int(end)
+        return
+    lowest = None
+    for high in highest:
+        inside = ids <= high if lowest is None else (ids > lowest) & (ids <= high)
+        yield reports[inside]
+        lowest = high
+
+
+def _store_rows(
+    *,
+    reports: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    business_date: date,
+    config: MonitorConfig,
+) -> pd.DataFrame:
+    """Supply of the store × product lines of ``reports``, with category and status band."""
+    rows = store_supply(
+        reports=reports, stores=stores, business_day=business_date, settings=config.supply
+    )
+    rows = rows.merge(
+        products[["product_id", "category", "category_id"]], on="product_id", how="left"
+    )
+    rows["status"] = supply_status(supply=rows, thresholds=thresholds).to_numpy()
+    return rows
 
 
 def _aggregate_rows(

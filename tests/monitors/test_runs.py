@@ -16,7 +16,9 @@ from models import (
     AlertEvent,
     AlertRule,
     AlertStatus,
+    DailyReport,
     MonitorRun,
+    Product,
     Region,
     RegionLevel,
     ReportingRate,
@@ -26,7 +28,7 @@ from models import (
     SupplySnapshot,
 )
 from models.base import utc_now
-from monitors import runs
+from monitors import data, runs
 from monitors.locks import run_guard
 from monitors.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
 from service.database import create_database_engine, create_session_factory
@@ -290,14 +292,19 @@ def live_database(
     engine.dispose()
 
 
+def city_district(session: Session) -> Region:
+    top = Region(code="CITY", name="City", level=RegionLevel.city)
+    session.add(top)
+    session.flush()
+    district = Region(code="D1", name="D1", level=RegionLevel.district, parent_id=top.id)
+    session.add(district)
+    session.flush()
+    return district
+
+
 def seed(factory: sessionmaker[Session]) -> None:
     with factory() as session:
-        top = Region(code="CITY", name="City", level=RegionLevel.city)
-        session.add(top)
-        session.flush()
-        district = Region(code="D1", name="D1", level=RegionLevel.district, parent_id=top.id)
-        session.add(district)
-        session.flush()
+        district = city_district(session)
         store = make_store(session, code="S1", region=district)
         product = make_product(session, code="cabbage", category="vegetables")
         history(session, store, product.id, [(40, 10), (30, 10), (25, 10), (15, 10)])
@@ -350,3 +357,143 @@ def test_two_runs_at_once_never_both_write(live_database: tuple[Engine, Any]) ->
         assert session.scalar(select(func.count()).select_from(SupplySnapshot)) == 0
     after = run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
     assert after.status is RunStatus.succeeded
+
+
+def seed_province(factory: sessionmaker[Session], stores: int = 6) -> None:
+    """Several stores, two products, four days each, committed: enough stores for the
+    report window to be read in parts."""
+    with factory() as session:
+        district = city_district(session)
+        products = [
+            make_product(session, code="cabbage", category="vegetables"),
+            make_product(session, code="rice", category="grain"),
+        ]
+        for number in range(stores):
+            store = make_store(session, code=f"S{number}", region=district)
+            for index, product in enumerate(products):
+                start = 20.0 + 7 * number + 3 * index
+                days = [(start - 4 * day, 4.0 + index) for day in range(4)]
+                history(session, store, product.id, days, price=10.0 + number)
+        session.commit()
+
+
+def store_snapshot_rows(factory: sessionmaker[Session]) -> list[tuple[Any, ...]]:
+    with factory() as session:
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(
+                    SupplySnapshot.scope_level,
+                    SupplySnapshot.scope_id,
+                    SupplySnapshot.item_kind,
+                    SupplySnapshot.item_id,
+                    SupplySnapshot.stock,
+                    SupplySnapshot.expected_daily_sales,
+                    SupplySnapshot.days_of_supply,
+                    SupplySnapshot.status,
+                    SupplySnapshot.price,
+                    SupplySnapshot.coverage,
+                ).order_by(
+                    SupplySnapshot.scope_level,
+                    SupplySnapshot.scope_id,
+                    SupplySnapshot.item_kind,
+                    SupplySnapshot.item_id,
+                )
+            )
+        ]
+
+
+def test_reading_with_several_connections_gives_the_same_snapshots_as_one(
+    backend: str, live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, factory = live_database
+    seed_province(factory)
+
+    def run_in(parts: int, connections: int) -> MonitorRun:
+        monkeypatch.setattr(runs, "STORE_PARTS", parts)
+        config = MonitorConfig(read_connections=connections)
+        return run_monitor(factory=factory, business_date=D, config=config, trigger="test")
+
+    alone = run_in(parts=1, connections=1)
+    assert alone.counts["report_connections"] == 1
+    expected = store_snapshot_rows(factory)
+    assert len(expected) > 12  # 12 store rows plus district, city and category rows
+
+    together = run_in(parts=4, connections=2)
+    # PostgreSQL reads the stores' lines on two connections; SQLite on the run's own.
+    assert together.counts["report_connections"] == (2 if backend == "postgresql" else 1)
+    assert together.counts["report_lines"] == alone.counts["report_lines"] == 6 * 2 * 4
+    assert store_snapshot_rows(factory) == expected
+
+
+def test_report_readers_see_the_run_snapshot_not_reports_committed_later(
+    backend: str, live_database: tuple[Engine, Any]
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL reads the report window on several connections")
+    engine, factory = live_database
+    seed_province(factory)
+    with factory() as session:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        seen = session.scalar(select(func.count()).select_from(DailyReport))
+        with factory() as other:  # a store posts after the run's snapshot was taken
+            store = other.scalars(select(Store).where(Store.code == "S5")).one()
+            product = other.scalars(select(Product).where(Product.code == "rice")).one()
+            report(other, store, product.id, D + timedelta(days=1), 3.0, 1.0)
+            other.commit()
+        inputs = data.load_run_inputs(
+            session,
+            report_days=(D - timedelta(days=10), D + timedelta(days=1)),
+            submission_days=(D - timedelta(days=10), D + timedelta(days=1)),
+            connections=2,
+        )
+    assert inputs.report_connections == 2
+    assert len(inputs.reports) == seen == 6 * 2 * 4
+    assert len(inputs.submissions) == 6 * 4
+
+
+def test_a_run_reads_reports_its_own_transaction_wrote(live_database: tuple[Engine, Any]) -> None:
+    engine, factory = live_database
+    seed_province(factory)
+    with factory() as session:
+        store = session.scalars(select(Store).where(Store.code == "S0")).one()
+        product = session.scalars(select(Product).where(Product.code == "rice")).one()
+        report(session, store, product.id, D + timedelta(days=1), 0.0, 5.0)  # not committed
+        counts = compute_day(
+            session,
+            business_date=D + timedelta(days=1),
+            run_id=None,
+            config=MonitorConfig(read_connections=2),
+        )
+        # Other connections could not see the uncommitted line: the run read on its own.
+        assert counts["report_connections"] == 1
+        stocked_out = session.scalars(
+            select(SupplySnapshot).where(
+                SupplySnapshot.business_date == D + timedelta(days=1),
+                SupplySnapshot.scope_level == "store",
+                SupplySnapshot.scope_id == store.id,
+                SupplySnapshot.item_id == product.id,
+            )
+        ).one()
+        assert stocked_out.stock == 0.0 and stocked_out.status == "stocked_out"
+        session.rollback()
+
+
+@pytest.mark.parametrize("shuffled", [False, True], ids=["grouped by store", "shuffled"])
+def test_store_parts_hold_every_line_once_in_store_order(shuffled: bool) -> None:
+    stores = pd.DataFrame({"store_id": [3, 5, 8, 13, 21], "district_id": [1] * 5})
+    reports = pd.DataFrame(
+        {
+            "store_id": [3, 3, 5, 8, 8, 8, 13, 21, 21, 34],  # 34: not a known store
+            "line": range(10),
+        }
+    )
+    if shuffled:
+        reports = reports.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    parts = list(runs._store_parts(reports, stores, 3))
+    assert [sorted(part["store_id"].unique().tolist()) for part in parts] == [
+        [3, 5],
+        [8, 13],
+        [21],
+    ]
+    assert sorted(pd.concat(parts)["line"].tolist()) == [0, 1, 2, 3, 4, 5, 6, 7, 8]
