@@ -165,20 +165,33 @@ def load_run_inputs(
             submissions = load_submissions(
                 session, first_day=submission_days[0], last_day=submission_days[1]
             )
-            records = _records_of_blocks(reading)
+            store_ids, records = _lines_of_blocks(reading)
     return RunInputs(
-        reports=_report_frame(records, first_day),
+        reports=_report_frame(store_ids, records, first_day),
         submissions=submissions,
         report_connections=max(len(shares), 1),
     )
 
 
-def _records_of_blocks(reading: list[Future[list[bytes]]]) -> np.ndarray:
-    """The readers' blocks as one record array; each block is let go once copied, so
-    the lines are held twice at most, never three times."""
-    blocks = [block for future in reading for block in future.result()]
+def _lines_of_blocks(
+    reading: list[Future[list[tuple[int, bytes]]]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The readers' (store, block) pairs as the store id of every line and one record
+    array; the blocks are let go once joined, so the lines are held twice at most."""
+    stores = [store_block for future in reading for store_block in future.result()]
     reading.clear()  # the futures hold the lists of blocks too
-    return np.frombuffer(b"".join(blocks), dtype=_POSTGRESQL_RECORD)
+    return _postgresql_lines(stores)
+
+
+def _postgresql_lines(stores: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    store_ids = np.fromiter((store_id for store_id, _ in stores), dtype=np.int32, count=len(stores))
+    counts = (
+        np.fromiter((len(block) for _, block in stores), dtype=np.int64, count=len(stores))
+        // _POSTGRESQL_RECORD.itemsize
+    )
+    joined = b"".join([block for _, block in stores])
+    stores.clear()
+    return np.repeat(store_ids, counts), np.frombuffer(joined, dtype=_POSTGRESQL_RECORD)
 
 
 _SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
@@ -220,17 +233,20 @@ def load_report_window(session: Session, *, first_day: date, last_day: date) -> 
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        records = _postgresql_report_records(connection, first_day=first_day, last_day=last_day)
+        store_ids, records = _postgresql_lines(
+            _postgresql_report_blocks(connection, first_day=first_day, last_day=last_day)
+        )
     else:
         records = _sqlite_report_records(connection, first_day=first_day, last_day=last_day)
-    return _report_frame(records, first_day)
+        store_ids = records["store_id"]
+    return _report_frame(store_ids, records, first_day)
 
 
-def _report_frame(records: np.ndarray, first_day: date) -> pd.DataFrame:
+def _report_frame(store_ids: np.ndarray, records: np.ndarray, first_day: date) -> pd.DataFrame:
     days = records["day"].astype("timedelta64[D]") + np.datetime64(first_day, "D")
     return pd.DataFrame(
         {
-            "store_id": records["store_id"].astype(np.int32),
+            "store_id": store_ids.astype(np.int32, copy=False),
             "product_id": records["product_id"].astype(np.int32),
             "report_date": days.astype("datetime64[ns]"),
             "stock": records["stock"].astype(np.float64),
@@ -243,23 +259,18 @@ def _report_frame(records: np.ndarray, first_day: date) -> pd.DataFrame:
 
 
 _REPORT_FIELDS = [
-    ("store_id", "i4"),
     ("product_id", "i4"),
     ("day", "i4"),
     ("stock", "f8"),
     ("sales", "f8"),
     ("price", "f8"),
 ]
-# PostgreSQL's binary send functions write big-endian ("network order") values.
+# PostgreSQL's binary send functions write big-endian ("network order") values; a store's
+# lines come as one block, so the store id is not repeated in each record.
 _POSTGRESQL_RECORD = np.dtype([(name, ">" + kind) for name, kind in _REPORT_FIELDS])
-_SQLITE_RECORD = np.dtype([(name, "=" + kind) for name, kind in _REPORT_FIELDS])
-
-
-def _postgresql_report_records(
-    connection: Connection, *, first_day: date, last_day: date
-) -> np.ndarray:
-    blocks = _postgresql_report_blocks(connection, first_day=first_day, last_day=last_day)
-    return np.frombuffer(b"".join(blocks), dtype=_POSTGRESQL_RECORD)
+_SQLITE_RECORD = np.dtype(
+    [("store_id", "=i4")] + [(name, "=" + kind) for name, kind in _REPORT_FIELDS]
+)
 
 
 def _postgresql_report_blocks(
@@ -268,14 +279,18 @@ def _postgresql_report_blocks(
     first_day: date,
     last_day: date,
     stores: tuple[int, int] | None = None,
-) -> list[bytes]:
-    """One ``bytea`` of fixed-width records per store (of the ``stores`` id range, both
-    ends included, if given), fetched in binary: as text each byte would travel as two
-    hex digits, coded by the server and decoded here. A plain query, so it also works
-    inside a savepoint, unlike a server-side cursor."""
+) -> list[tuple[int, bytes]]:
+    """Each store's id and its lines as one ``bytea`` of fixed-width records (stores of
+    the ``stores`` id range, both ends included, if given), fetched in binary: as text
+    each byte would travel as two hex digits, coded by the server and decoded here. A
+    plain query, so it also works inside a savepoint, unlike a server-side cursor.
+
+    Product id and day go out as one int8 (high and low halves: in network order, the
+    same bytes as two int4s): every function call and concatenation per line counts.
+    """
     query = (
-        "SELECT string_agg(int4send(store_id) || int4send(product_id) "
-        "|| int4send(report_date - %(first_day)s) || float8send(stock) "
+        "SELECT store_id, string_agg(int8send((product_id::int8 << 32) "
+        "| (report_date - %(first_day)s)) || float8send(stock) "
         "|| float8send(sales) || float8send(price), ''::bytea) "
         "FROM daily_reports WHERE report_date BETWEEN %(first_day)s AND %(last_day)s "
     )
@@ -288,7 +303,10 @@ def _postgresql_report_blocks(
     with dbapi.cursor(binary=True) as cursor:
         # Streamed (single-row mode): libpq lets go of each store's block once it is
         # read, instead of holding the whole result beside these bytes.
-        return [block for (block,) in cursor.stream(query + "GROUP BY store_id", parameters)]
+        return [
+            (int(store_id), block)
+            for store_id, block in cursor.stream(query + "GROUP BY store_id", parameters)
+        ]
 
 
 def _sqlite_report_records(
