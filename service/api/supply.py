@@ -298,7 +298,8 @@ def list_supply(
         SupplySnapshot.days_of_supply,
         scope.code,
         item_code,
-        SupplySnapshot.id,
+        SupplySnapshot.scope_id,
+        SupplySnapshot.item_id,
     )
     rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
     return Page(
