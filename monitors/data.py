@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -112,12 +112,16 @@ def load_products(session: Session) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RunInputs:
-    """The report lines and submissions a run reads, and how many connections read the
-    lines (kept in the run's counts)."""
+    """The report lines a run reads, in parts of consecutive stores (in store id order),
+    the submissions, and how many connections read the lines (kept in the run's counts)."""
 
-    reports: pd.DataFrame
+    report_parts: list[pd.DataFrame]
     submissions: pd.DataFrame
     report_connections: int
+
+    @property
+    def report_lines(self) -> int:
+        return sum(len(part) for part in self.report_parts)
 
 
 def load_run_inputs(
@@ -125,65 +129,84 @@ def load_run_inputs(
     *,
     report_days: tuple[date, date],
     submission_days: tuple[date, date],
+    parts: int = 1,
     connections: int = 2,
 ) -> RunInputs:
-    """The report window and the submissions, read in parallel where that is safe.
+    """The report window in about ``parts`` parts of consecutive stores, and the
+    submissions, read in parallel where that is safe.
 
-    Readers take a share of the stores each on ``connections`` extra connections that
-    share the session's snapshot, while the session's own connection reads the
-    submissions. It falls back to reading everything on the session's connection on
-    SQLite, with ``connections`` below 2, and when the session's transaction has
-    written anything or sits in a savepoint: a reader would not see those writes.
+    On PostgreSQL, ``connections`` extra connections that share the session's snapshot
+    each read a share of the stores and turn it into frames on their own thread, while
+    the session's own connection reads the submissions. It falls back to reading
+    everything on the session's connection on SQLite, with ``connections`` below 2, and
+    when the session's transaction has written anything or sits in a savepoint: a
+    reader would not see those writes.
     """
     first_day, last_day = report_days
+    stores = np.sort(np.asarray(session.scalars(select(Store.id)).all(), dtype=np.int64))
     with _snapshot_readers(session, connections) as readers:
         if not readers:
+            reports = load_report_window(session, first_day=first_day, last_day=last_day)
             return RunInputs(
-                reports=load_report_window(session, first_day=first_day, last_day=last_day),
+                report_parts=list(store_parts(reports, _highest_ids(stores, parts))),
                 submissions=load_submissions(
                     session, first_day=submission_days[0], last_day=submission_days[1]
                 ),
                 report_connections=1,
             )
-        store_ids = np.sort(np.asarray(session.scalars(select(Store.id)).all(), dtype=np.int64))
-        shares = [
-            (int(part[0]), int(part[-1]))
-            for part in np.array_split(store_ids, len(readers))
-            if len(part)
-        ]
-        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
-            reading = [
-                pool.submit(
-                    _postgresql_report_blocks,
-                    reader,
-                    first_day=first_day,
-                    last_day=last_day,
-                    stores=share,
-                )
-                for reader, share in zip(readers, shares, strict=False)
-            ]
+        shares = [share for share in np.array_split(stores, len(readers)) if len(share)]
+
+        def read(reader: Connection, share: np.ndarray) -> list[pd.DataFrame]:
+            blocks = _postgresql_report_blocks(
+                reader, first_day=first_day, last_day=last_day, stores=(share[0], share[-1])
+            )
+            frame = _report_frame(*_postgresql_lines(blocks), first_day)
+            return list(store_parts(frame, _highest_ids(share, parts // len(shares))))
+
+        # One part of the stores per reader (more, smaller queries measured slower);
+        # each reader's lines arrive grouped by store, so its parts are slices.
+        with ThreadPoolExecutor(max_workers=max(len(shares), 1)) as pool:
+            reading = [pool.submit(read, *pair) for pair in zip(readers, shares, strict=False)]
             submissions = load_submissions(
                 session, first_day=submission_days[0], last_day=submission_days[1]
             )
-            store_ids, records = _lines_of_blocks(reading)
+            report_parts = [part for future in reading for part in future.result()]
     return RunInputs(
-        reports=_report_frame(store_ids, records, first_day),
+        report_parts=report_parts or [_report_frame(*_postgresql_lines([]), first_day)],
         submissions=submissions,
         report_connections=max(len(shares), 1),
     )
 
 
-def _lines_of_blocks(
-    reading: list[Future[list[tuple[int, bytes]]]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """The readers' (store, block) pairs as the store id of every line and one record
-    array; the blocks are let go once joined, so the lines are held twice at most."""
-    stores = [store_block for future in reading for store_block in future.result()]
-    reading.clear()  # the futures hold the lists of blocks too
-    return _postgresql_lines(stores)
+def _highest_ids(stores: np.ndarray, parts: int) -> list[int]:
+    """The highest id of each of up to ``parts`` runs of consecutive ``stores``."""
+    return [int(run[-1]) for run in np.array_split(stores, max(parts, 1)) if len(run)]
+
+
+def store_parts(reports: pd.DataFrame, highest: list[int]) -> Iterator[pd.DataFrame]:
+    """The lines of ``reports`` in parts by store: part k holds stores with ids up to
+    ``highest[k]`` (and above the previous part's); lines of stores above the last are
+    left out. Lines grouped by store in id order are cut into slices (no copy)."""
+    if not highest:
+        yield reports
+        return
+    ids = reports["store_id"].to_numpy()
+    if ids.size < 2 or bool((ids[1:] >= ids[:-1]).all()):
+        start = 0
+        for end in np.searchsorted(ids, highest, side="right"):
+            yield reports.iloc[start:end]
+            start = int(end)
+        return
+    lowest = None
+    for high in highest:
+        inside = ids <= high if lowest is None else (ids > lowest) & (ids <= high)
+        yield reports[inside]
+        lowest = high
 
 
 def _postgresql_lines(stores: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    """(store, block) pairs as the store id of every line and one record array; the
+    blocks are let go once joined, so the lines are held twice at most."""
     store_ids = np.fromiter((store_id for store_id, _ in stores), dtype=np.int32, count=len(stores))
     counts = (
         np.fromiter((len(block) for _, block in stores), dtype=np.int64, count=len(stores))

@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -181,9 +179,10 @@ def compute_day(
             business_date - timedelta(days=config.reporting.lookback_days + 1),
             business_date,
         ),
+        parts=STORE_PARTS,
         connections=config.read_connections,
     )
-    reports, submissions = inputs.reports, inputs.submissions
+    submissions = inputs.submissions
     category_overrides, product_overrides = data.load_threshold_overrides(session)
     phases.lap("load")
     thresholds = resolve_thresholds(
@@ -207,7 +206,7 @@ def compute_day(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-writer") as writer:
         writes: list[Future[None]] = []
         try:
-            for part_reports in _store_parts(reports, stores, STORE_PARTS):
+            for part_reports in inputs.report_parts:
                 part = _store_rows(
                     reports=part_reports,
                     stores=stores,
@@ -266,7 +265,7 @@ def compute_day(
     phases.lap("snapshots")  # what the writes took beyond the aggregation and the rules
 
     counts: dict[str, Any] = {
-        "report_lines": int(len(reports)),
+        "report_lines": inputs.report_lines,
         "report_connections": inputs.report_connections,
         "snapshots": int(len(store_rows) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
@@ -289,30 +288,6 @@ def compute_day(
     phases.lap("alerts")
     counts["phase_seconds"] = phases.laps
     return counts
-
-
-def _store_parts(reports: pd.DataFrame, stores: pd.DataFrame, count: int) -> Iterator[pd.DataFrame]:
-    """The report lines in up to ``count`` parts of consecutive stores (``stores`` is in
-    store id order), so each part's store rows are those stores' rows in order. Lines
-    read from PostgreSQL arrive grouped by store, and the parts are slices of them."""
-    ids = reports["store_id"].to_numpy()
-    highest = [
-        int(part[-1]) for part in np.array_split(stores["store_id"].to_numpy(), count) if len(part)
-    ]
-    if not highest:
-        yield reports
-        return
-    if ids.size < 2 or bool((ids[1:] >= ids[:-1]).all()):
-        start = 0
-        for end in np.searchsorted(ids, highest, side="right"):
-            yield reports.iloc[start:end]
-            start = int(end)
-        return
-    lowest = None
-    for high in highest:
-        inside = ids <= high if lowest is None else (ids > lowest) & (ids <= high)
-        yield reports[inside]
-        lowest = high
 
 
 def _store_rows(

@@ -445,10 +445,15 @@ def test_report_readers_see_the_run_snapshot_not_reports_committed_later(
             session,
             report_days=(D - timedelta(days=10), D + timedelta(days=1)),
             submission_days=(D - timedelta(days=10), D + timedelta(days=1)),
+            parts=6,
             connections=2,
         )
     assert inputs.report_connections == 2
-    assert len(inputs.reports) == seen == 6 * 2 * 4
+    assert inputs.report_lines == seen == 6 * 2 * 4
+    # Each reader's three stores as three parts, in store order.
+    assert [part["store_id"].nunique() for part in inputs.report_parts] == [1] * 6
+    first_ids = [part["store_id"].min() for part in inputs.report_parts]
+    assert first_ids == sorted(first_ids)
     assert len(inputs.submissions) == 6 * 4
 
 
@@ -480,17 +485,16 @@ def test_a_run_reads_reports_its_own_transaction_wrote(live_database: tuple[Engi
 
 
 @pytest.mark.parametrize("shuffled", [False, True], ids=["grouped by store", "shuffled"])
-def test_store_parts_hold_every_line_once_in_store_order(shuffled: bool) -> None:
-    stores = pd.DataFrame({"store_id": [3, 5, 8, 13, 21], "district_id": [1] * 5})
+def test_store_parts_hold_every_line_of_known_stores_once_in_store_order(shuffled: bool) -> None:
     reports = pd.DataFrame(
         {
-            "store_id": [3, 3, 5, 8, 8, 8, 13, 21, 21, 34],  # 34: not a known store
+            "store_id": [3, 3, 5, 8, 8, 8, 13, 21, 21, 34],  # 34: above the last part
             "line": range(10),
         }
     )
     if shuffled:
         reports = reports.sample(frac=1.0, random_state=7).reset_index(drop=True)
-    parts = list(runs._store_parts(reports, stores, 3))
+    parts = list(data.store_parts(reports, [5, 13, 21]))
     assert [sorted(part["store_id"].unique().tolist()) for part in parts] == [
         [3, 5],
         [8, 13],
