@@ -21,6 +21,7 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         reporting=ReportingSettings(cutoff_hour=settings.report_cutoff_hour),
         timezone=settings.zone,
         external_url=settings.base_url.rstrip("/"),
+        read_connections=settings.monitor_read_connections,
     )
 
 

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     report_cutoff_hour: int = Field(
         default=10, ge=0, le=23, description="Local hour on D+1 by which D's report is due."
     )
+    monitor_read_connections: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Connections a monitor run reads the report window with on PostgreSQL "
+        "(about one per core the database can spare).",
+    )
     scheduler_in_process: bool = Field(
         default=False,
         description="Run the scheduler inside the web process (set by `serve` with 1 worker).",

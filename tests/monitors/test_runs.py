@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +35,8 @@ from monitors.runs import MonitorConfig, MonitorRunFailed, compute_day, run_moni
 from service.database import create_database_engine, create_session_factory
 from service.ingest import store_report_lines
 from service.migrate import upgrade_to_head
+from service.monitoring import monitor_config
+from service.settings import Settings
 from tests.factories import business_today, make_product, make_region, make_store
 
 D = business_today() - timedelta(days=1)
@@ -501,3 +504,10 @@ def test_store_parts_hold_every_line_of_known_stores_once_in_store_order(shuffle
         [21],
     ]
     assert sorted(pd.concat(parts)["line"].tolist()) == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_the_read_connections_setting_reaches_the_monitor(settings: Settings) -> None:
+    tuned = settings.model_copy(update={"monitor_read_connections": 3})
+    assert monitor_config(tuned).read_connections == 3
+    with pytest.raises(ValidationError, match="monitor_read_connections"):
+        Settings(database_url=settings.database_url, monitor_read_connections=0)
