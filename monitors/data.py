@@ -158,7 +158,10 @@ def load_run_inputs(
 
         def read(reader: Connection, share: np.ndarray) -> list[pd.DataFrame]:
             blocks = _postgresql_report_blocks(
-                reader, first_day=first_day, last_day=last_day, stores=(share[0], share[-1])
+                reader,
+                first_day=first_day,
+                last_day=last_day,
+                stores=(int(share[0]), int(share[-1])),
             )
             frame = _report_frame(*_postgresql_lines(blocks), first_day)
             return list(store_parts(frame, _highest_ids(share, parts // len(shares))))

@@ -511,3 +511,17 @@ def test_the_read_connections_setting_reaches_the_monitor(settings: Settings) ->
     assert monitor_config(tuned).read_connections == 3
     with pytest.raises(ValidationError, match="monitor_read_connections"):
         Settings(database_url=settings.database_url, monitor_read_connections=0)
+
+
+def test_a_run_over_a_city_with_no_stores_yet_reads_nothing_and_succeeds(
+    live_database: tuple[Engine, Any],
+) -> None:
+    engine, factory = live_database
+    record = run_monitor(
+        factory=factory,
+        business_date=D,
+        config=MonitorConfig(read_connections=2),
+        trigger="test",
+    )
+    assert record.status is RunStatus.succeeded
+    assert record.counts["report_lines"] == 0 and record.counts["snapshots"] == 0
