@@ -367,8 +367,31 @@ def _sqlite_report_records(
 
 
 def load_submissions(session: Session, *, first_day: date, last_day: date) -> pd.DataFrame:
-    """When each store's report for each day first arrived (for on-time rates)."""
-    rows = session.execute(
+    """When each store's report for each day first arrived (for on-time rates).
+
+    On PostgreSQL days and instants travel as integers (day offset, microseconds since
+    1970) and are converted column by column: as Python dates and datetimes the 90,000
+    store-days of a province took most of a second of the run's only busy thread.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            "SELECT store_id, report_date - %(first_day)s, "
+            "(extract(epoch FROM min(created_at)) * 1000000)::int8 "
+            "FROM daily_reports WHERE report_date BETWEEN %(first_day)s AND %(last_day)s "
+            "GROUP BY store_id, report_date",
+            {"first_day": first_day, "last_day": last_day},
+        ).all()
+        values = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        days = values[:, 1].astype("timedelta64[D]") + np.datetime64(first_day, "D")
+        return pd.DataFrame(
+            {
+                "store_id": values[:, 0],
+                "report_date": days.astype("datetime64[ns]"),
+                "first_received_at": pd.to_datetime(values[:, 2], unit="us", utc=True),
+            }
+        )
+    first_arrivals = session.execute(
         select(
             DailyReport.store_id,
             DailyReport.report_date,
@@ -377,7 +400,7 @@ def load_submissions(session: Session, *, first_day: date, last_day: date) -> pd
         .where(DailyReport.report_date.between(first_day, last_day))
         .group_by(DailyReport.store_id, DailyReport.report_date)
     )
-    frame = _frame(rows, ["store_id", "report_date", "first_received_at"])
+    frame = _frame(first_arrivals, ["store_id", "report_date", "first_received_at"])
     frame["first_received_at"] = pd.to_datetime(frame["first_received_at"], utc=True)
     return frame
 

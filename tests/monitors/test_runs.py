@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import (
@@ -525,3 +525,36 @@ def test_a_run_over_a_city_with_no_stores_yet_reads_nothing_and_succeeds(
     )
     assert record.status is RunStatus.succeeded
     assert record.counts["report_lines"] == 0 and record.counts["snapshots"] == 0
+
+
+def test_submissions_give_each_store_day_its_first_arrival_to_the_microsecond(
+    session: Session, city: dict[str, Any]
+) -> None:
+    rice, cabbage = city["rice"].id, city["cabbage"].id
+    report(session, city["a"], rice, D, 10, 1)
+    report(session, city["a"], cabbage, D, 10, 1)
+    report(session, city["b"], rice, D - timedelta(days=1), 10, 1)
+    arrivals = {
+        (city["a"].id, rice): datetime(2026, 5, 1, 8, 0, 0, 123456, tzinfo=UTC),
+        (city["a"].id, cabbage): datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
+        (city["b"].id, rice): datetime(2026, 4, 30, 7, 30, tzinfo=UTC),
+    }
+    for (store_id, product_id), at in arrivals.items():
+        session.execute(
+            update(DailyReport)
+            .where(DailyReport.store_id == store_id, DailyReport.product_id == product_id)
+            .values(created_at=at)
+        )
+    frame = data.load_submissions(session, first_day=D - timedelta(days=2), last_day=D)
+    rows = sorted(
+        (int(store), pd.Timestamp(day).date(), pd.Timestamp(at))
+        for store, day, at in frame[["store_id", "report_date", "first_received_at"]].itertuples(
+            index=False
+        )
+    )
+    assert rows == sorted(
+        [
+            (city["a"].id, D, pd.Timestamp(arrivals[(city["a"].id, rice)])),
+            (city["b"].id, D - timedelta(days=1), pd.Timestamp(arrivals[(city["b"].id, rice)])),
+        ]
+    )
