@@ -323,11 +323,12 @@ def test_a_run_is_recorded_with_its_counts(live_database: tuple[Engine, Any]) ->
     assert record.counts["alerts_opened"] >= 1
 
 
+@pytest.mark.parametrize("crash", ["in the alert lifecycle", "writing the second store part"])
 def test_a_crashing_run_keeps_the_previous_results_and_is_recorded_failed(
-    live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch
+    live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch, crash: str
 ) -> None:
     engine, factory = live_database
-    seed(factory)
+    seed_province(factory)
     run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
     with factory() as session:
         before = session.scalar(select(func.count()).select_from(SupplySnapshot))
@@ -336,7 +337,13 @@ def test_a_crashing_run_keeps_the_previous_results_and_is_recorded_failed(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(runs, "apply_alert_lifecycle", explode)
+    if crash == "in the alert lifecycle":
+        monkeypatch.setattr(runs, "apply_alert_lifecycle", explode)
+    else:  # the snapshot writer thread fails while the run computes the next parts
+        writes = iter([runs.insert_frame, explode])
+        monkeypatch.setattr(
+            runs, "insert_frame", lambda *args, **kwargs: next(writes, explode)(*args, **kwargs)
+        )
     with pytest.raises(MonitorRunFailed, match="disk on fire"):
         run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
     with factory() as session:
