@@ -375,13 +375,19 @@ def load_submissions(session: Session, *, first_day: date, last_day: date) -> pd
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.exec_driver_sql(
-            "SELECT store_id, report_date - %(first_day)s, "
-            "(extract(epoch FROM min(created_at)) * 1000000)::int8 "
-            "FROM daily_reports WHERE report_date BETWEEN %(first_day)s AND %(last_day)s "
-            "GROUP BY store_id, report_date",
-            {"first_day": first_day, "last_day": last_day},
-        ).all()
+        dbapi = connection.connection.driver_connection
+        assert dbapi is not None
+        with dbapi.cursor(binary=True) as cursor:
+            cursor.execute(
+                "SELECT store_id, report_date - %(first_day)s, "
+                "(extract(epoch FROM min(created_at)) * 1000000)::int8 "
+                "FROM daily_reports WHERE report_date BETWEEN %(first_day)s AND %(last_day)s "
+                "GROUP BY store_id, report_date",
+                {"first_day": first_day, "last_day": last_day},
+            )
+            # Plain tuples: numpy probes every SQLAlchemy row for array attributes, and
+            # each miss raises inside (six per row, seconds for a province).
+            rows = cursor.fetchall()
         values = np.array(rows, dtype=np.int64).reshape(-1, 3)
         days = values[:, 1].astype("timedelta64[D]") + np.datetime64(first_day, "D")
         return pd.DataFrame(
