@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,3 +98,10 @@ def rank_within_groups(sorted_ids: np.ndarray) -> np.ndarray:
     index = np.arange(sorted_ids.size)
     first = np.maximum.accumulate(np.where(group_starts(sorted_ids), index, 0))
     return index - first
+
+
+def frame_of_rows(result: Iterable[Any], columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a frame. Plain tuples: pandas probes each row for attributes,
+    and every probe of a SQLAlchemy row that misses raises inside (90,000 rows took half a
+    second that way)."""
+    return pd.DataFrame([tuple(row) for row in result], columns=columns)

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from models import Alert, AlertEvent, AlertRule, AlertStatus, RuleSetting, Severity
+from monitors._frames import frame_of_rows
 from service.bulk import insert_frame
 
 CANDIDATE_COLUMNS = (
@@ -112,7 +113,7 @@ def apply_alert_lifecycle(
     result = LifecycleResult()
     enabled = {rule for rule, settings in rule_settings.items() if settings.enabled}
     wanted = candidates[candidates["rule"].isin(enabled)].drop_duplicates("fingerprint")
-    open_alerts = pd.DataFrame(
+    open_alerts = frame_of_rows(
         session.execute(
             select(
                 Alert.id,
@@ -123,8 +124,8 @@ def apply_alert_lifecycle(
                 Alert.last_date,
                 Alert.fired_at,
             ).where(Alert.status != AlertStatus.resolved)
-        ).all(),
-        columns=[
+        ),
+        [
             "alert_id",
             "fingerprint",
             "status",

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -438,9 +439,9 @@ def _store_snapshot_frame(
             "status": store_rows["status"].astype(str),
             "stale": store_rows["stale"].astype(bool),
             "trusted": store_rows["trusted"].astype(bool),
-            "stores_total": pd.array([pd.NA] * len(store_rows), dtype="Int64"),
-            "stores_reporting": pd.array([pd.NA] * len(store_rows), dtype="Int64"),
-            "stores_stocked_out": pd.array([pd.NA] * len(store_rows), dtype="Int64"),
+            "stores_total": _integers(None, len(store_rows)),
+            "stores_reporting": _integers(None, len(store_rows)),
+            "stores_stocked_out": _integers(None, len(store_rows)),
             "coverage": float("nan"),
             "price": store_rows["price"],
             "sales": store_rows["sales_today"],
@@ -489,7 +490,7 @@ def _scope_snapshot_frame(
 
 def _snapshot_columns(frame: pd.DataFrame, business_date: date, run_id: int | None) -> pd.DataFrame:
     frame.insert(0, "business_date", business_date)
-    frame["run_id"] = pd.array([run_id] * len(frame), dtype="Int64")
+    frame["run_id"] = _integers(run_id, len(frame))
     return frame[SNAPSHOT_COLUMNS]
 
 
@@ -505,5 +506,13 @@ def _reporting_frame(rates: pd.DataFrame, business_date: date, run_id: int | Non
             "on_time_rate": rates["on_time_rate"],
         }
     )
-    frame["run_id"] = pd.array([run_id] * len(frame), dtype="Int64")
+    frame["run_id"] = _integers(run_id, len(frame))
     return frame
+
+
+def _integers(value: int | None, length: int) -> pd.arrays.IntegerArray:
+    """``length`` copies of ``value`` (NULL for None) as a nullable integer column, built
+    from arrays: a list of 600,000 objects took pandas a tenth of a second per column."""
+    return pd.arrays.IntegerArray(
+        np.full(length, value or 0, dtype=np.int64), np.full(length, value is None)
+    )
