@@ -128,13 +128,15 @@ class RunInputs:
 def load_run_inputs(
     session: Session,
     *,
+    store_ids: np.ndarray,
     report_days: tuple[date, date],
     submission_days: tuple[date, date],
     parts: int = 1,
     connections: int = 2,
 ) -> RunInputs:
     """The report window in about ``parts`` parts of consecutive stores, and the
-    submissions, read in parallel where that is safe.
+    submissions, read in parallel where that is safe. ``store_ids`` are the stores the
+    run knows (lines of other stores are left out, as the computation ignores them).
 
     On PostgreSQL, ``connections`` extra connections that share the session's snapshot
     each read a share of the stores and turn it into frames on their own thread, while
@@ -144,7 +146,7 @@ def load_run_inputs(
     reader would not see those writes.
     """
     first_day, last_day = report_days
-    stores = np.sort(np.asarray(session.scalars(select(Store.id)).all(), dtype=np.int64))
+    stores = np.sort(np.asarray(store_ids, dtype=np.int64))
     with _snapshot_readers(session, connections) as readers:
         if not readers:
             reports = load_report_window(session, first_day=first_day, last_day=last_day)

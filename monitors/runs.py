@@ -175,6 +175,7 @@ def compute_day(
     products = data.load_products(session)
     inputs = data.load_run_inputs(
         session,
+        store_ids=stores["store_id"].to_numpy(),
         report_days=(data.window_start(business_date, config.supply.horizon_days), business_date),
         submission_days=(
             business_date - timedelta(days=config.reporting.lookback_days + 1),

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -453,6 +454,7 @@ def test_report_readers_see_the_run_snapshot_not_reports_committed_later(
             other.commit()
         inputs = data.load_run_inputs(
             session,
+            store_ids=np.asarray(session.scalars(select(Store.id)).all()),
             report_days=(D - timedelta(days=10), D + timedelta(days=1)),
             submission_days=(D - timedelta(days=10), D + timedelta(days=1)),
             parts=6,
