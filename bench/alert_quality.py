@@ -1,7 +1,7 @@
 """Does the monitor warn in time? Recall at 48 h, lead time and false alarms of the
 store-level ``low_supply`` alerts over a simulated lockdown with a known ground truth.
 
-For each seed, ``monitors.simulation`` builds the demo city's month played one week
+For each seed, ``service.demo.evaluation`` builds the demo city's month played one week
 further (37 reported days, a lockdown from day 23: panic buying, then supply cut in
 Weidong and Ye, then 7 follow-up days), replays it day by day into a fresh database
 through the real ingest (``store_report_lines``) and monitor (``run_monitor``), and
@@ -55,16 +55,16 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitors.runs import MonitorConfig  # noqa: E402
-from monitors.simulation import (  # noqa: E402
+from core.database import create_database_engine, create_session_factory  # noqa: E402
+from monitors.computing.supply import SupplySettings  # noqa: E402
+from monitors.running.runs import MonitorConfig  # noqa: E402
+from service.demo.evaluation import (  # noqa: E402
     Scenario,
     Scored,
     build_scenario,
     replay,
     score,
 )
-from monitors.supply import SupplySettings  # noqa: E402
-from service.database import create_database_engine, create_session_factory  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
 
 DEFAULT_SEEDS = (42, 7)

@@ -66,20 +66,20 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from models import Role  # noqa: E402
-from service.auth import create_api_key  # noqa: E402
-from service.database import (  # noqa: E402
+from accounts.authentication import create_api_key  # noqa: E402
+from core.database import (  # noqa: E402
     create_database_engine,
     create_session_factory,
     session_scope,
 )
+from models import Role  # noqa: E402
+from reports.upsert import store_report_lines  # noqa: E402
 from service.demo import (  # noqa: E402
     canonical_rows,
     generate_history,
     generate_province_day,
     load_master_data,
 )
-from service.ingest.upsert import store_report_lines  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
 
 POSTGRES_URL = os.environ.get(

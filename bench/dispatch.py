@@ -59,16 +59,16 @@ import pyvrp  # noqa: E402
 import vrplib  # noqa: E402
 from pyvrp.stop import MaxRuntime  # noqa: E402
 
-from dispatch.cvrplib import RoundingConvention, solve_cvrplib_instance  # noqa: E402
-from dispatch.planning import load_plan, stored_plan  # noqa: E402
-from dispatch.schedule import check_plan  # noqa: E402
-from models import Role  # noqa: E402
-from service.auth import create_api_key  # noqa: E402
-from service.database import (  # noqa: E402
+from accounts.authentication import create_api_key  # noqa: E402
+from core.database import (  # noqa: E402
     create_database_engine,
     create_session_factory,
     session_scope,
 )
+from dispatch.cvrplib import RoundingConvention, solve_cvrplib_instance  # noqa: E402
+from dispatch.planning import load_plan, stored_plan  # noqa: E402
+from dispatch.schedule import check_plan  # noqa: E402
+from models import Role  # noqa: E402
 from service.demo import generate_city, load_master_data  # noqa: E402
 from service.demo.dispatch import generate_dispatch, load_dispatch  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402

@@ -35,15 +35,15 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models import Role  # noqa: E402
-from service.auth import Principal  # noqa: E402
-from service.database import (  # noqa: E402
+from core.access import Principal  # noqa: E402
+from core.database import (  # noqa: E402
     create_database_engine,
     create_session_factory,
     session_scope,
 )
+from models import Role  # noqa: E402
+from reports.submissions import import_report_file  # noqa: E402
 from service.demo import canonical_rows, generate_province_day, load_master_data  # noqa: E402
-from service.ingest.reports import import_report_file  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
 from service.settings import Settings  # noqa: E402
 

@@ -32,15 +32,15 @@ import pandas as pd  # noqa: E402
 from ingest import create_database, drop_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from models import DailyReport  # noqa: E402
-from models.base import utc_now  # noqa: E402
-from monitors.runs import MonitorConfig, run_monitor  # noqa: E402
-from service.bulk import insert_frame  # noqa: E402
-from service.database import (  # noqa: E402
+from core.bulk import insert_frame  # noqa: E402
+from core.database import (  # noqa: E402
     create_database_engine,
     create_session_factory,
     session_scope,
 )
+from models import DailyReport  # noqa: E402
+from models.base import utc_now  # noqa: E402
+from monitors.running.runs import MonitorConfig, run_monitor  # noqa: E402
 from service.demo import canonical_rows, generate_history, load_master_data  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
 

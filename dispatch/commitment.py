@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from core.errors import Conflict, NotFound
 from dispatch.planning import build_inputs, load_plan, store_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.solver import plan_routes
@@ -32,7 +33,6 @@ from models import (
     TruckStatus,
 )
 from models.base import utc_now
-from service.errors import Conflict, NotFound
 
 ACTIVE_DELIVERY = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
 """Deliveries still to be made."""

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidInput, NotFound
 from models import (
     Compound,
     DeliveryRequest,
@@ -25,8 +26,7 @@ from models import (
     RequestPriority,
     Truck,
 )
-from service.errors import InvalidInput, NotFound
-from service.ingest.validation import Catalog
+from reports.validation import Catalog
 
 MAX_REQUEST_WEIGHT_KG = 1_000_000.0
 """A thousand tonnes: far beyond a compound's daily need, so a typo is refused."""

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.database import SessionFactory, mark_read_only
 from models import Delivery, DeliveryRequest, DeliveryStatus, RequestPriority, RequestStatus
-from service.database import SessionFactory, mark_read_only
 
 log = logging.getLogger("supplywatch.metrics")
 

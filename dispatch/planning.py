@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.errors import Conflict, InvalidInput, NotFound
 from dispatch.master_data import seconds_of_day
 from dispatch.routing_problem import (
     DEFAULT_SERVICE_S,
@@ -51,7 +52,6 @@ from models import (
     TruckStatus,
     UnassignedReason,
 )
-from service.errors import Conflict, InvalidInput, NotFound
 
 MAX_MATRIX_VALUE = 1e8
 """100,000 km or 3 years: anything larger in an uploaded matrix is a mistake."""

@@ -17,8 +17,8 @@ from typing import Literal, NamedTuple, get_args
 import numpy as np
 import numpy.typing as npt
 
+from core.errors import InvalidInput
 from dispatch.distances import DEFAULT_ROAD_FACTOR, DEFAULT_SPEED_KMH, build_matrices
-from service.errors import InvalidInput
 
 Priority = Literal["urgent", "normal"]
 UnassignedReason = Literal["too_heavy", "window_unreachable", "capacity_exhausted", "no_vehicles"]

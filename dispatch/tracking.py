@@ -15,6 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Principal
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models import (
     Compound,
     Delivery,
@@ -29,8 +31,6 @@ from models import (
     Truck,
 )
 from models.base import utc_now
-from service.auth import Principal
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.assigned: frozenset({DeliveryStatus.loaded, DeliveryStatus.failed}),

@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 import models
+from core.database import create_database_engine
 from models.types import UTCDateTime
-from service.database import create_database_engine
 from service.settings import get_settings
 
 config = context.config

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.database import SessionFactory, mark_read_only
 from models import (
     Alert,
     AlertRule,
@@ -33,7 +34,6 @@ from models import (
     Severity,
     SupplySnapshot,
 )
-from service.database import SessionFactory, mark_read_only
 
 log = logging.getLogger("supplywatch.metrics")
 

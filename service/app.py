@@ -13,21 +13,21 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dispatch.metrics import DispatchCollector
-from monitors.metrics import MonitorCollector
-from service.api import api_router
-from service.api.health import health_router
-from service.auth import ensure_admin_key
-from service.database import (
+from accounts.authentication import ensure_admin_key
+from core.database import (
     SessionFactory,
     create_database_engine,
     create_session_factory,
     session_scope,
 )
-from service.errors import PROBLEM_JSON, DomainError, problem
+from core.errors import PROBLEM_JSON, DomainError, problem
+from dispatch.metrics import DispatchCollector
+from monitors.metrics import MonitorCollector
+from service.api import api_router
+from service.api.health import health_router
 from service.middleware import BodySizeLimitMiddleware
-from service.monitoring import build_scheduler
 from service.observability import Metrics, MetricsMiddleware, configure_logging
+from service.scheduling import build_scheduler
 from service.settings import Settings, get_settings
 from service.web import static_files, web_router
 

@@ -17,20 +17,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from models import Alert, AlertStatus, Enterprise, Role, Store
-from monitors.runs import MonitorRunFailed, run_monitor
-from service.auth import Principal, create_api_key, create_user
-from service.catalog import get_optional_by_code
-from service.database import (
+from accounts.authentication import create_api_key, create_user
+from core.access import Principal
+from core.database import (
     SessionFactory,
     create_database_engine,
     create_session_factory,
     session_scope,
 )
-from service.errors import DomainError
-from service.ingest.reports import business_day_today, import_report_file
+from core.errors import DomainError
+from core.lookups import get_optional_by_code
+from models import Alert, AlertStatus, Enterprise, Role, Store
+from monitors.running.runs import MonitorRunFailed, run_monitor
+from reports.submissions import business_day_today, import_report_file
 from service.migrate import upgrade_to_head
-from service.monitoring import build_scheduler, deliver_notifications, monitor_config
+from service.scheduling import build_scheduler, deliver_notifications, monitor_config
 from service.settings import Settings, get_settings
 
 app = typer.Typer(

@@ -6,7 +6,7 @@ import json
 
 from starlette.exceptions import HTTPException
 
-from service.errors import PROBLEM_JSON, problem
+from core.errors import PROBLEM_JSON, problem
 from service.observability import ASGIApp, Message, Receive, Scope, Send
 
 

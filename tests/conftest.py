@@ -14,8 +14,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.database import create_database_engine
 from service.app import create_app
-from service.database import create_database_engine
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 

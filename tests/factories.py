@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_api_key
 from models import (
     Compound,
     Enterprise,
@@ -23,7 +24,6 @@ from models import (
     StoreKind,
     Truck,
 )
-from service.auth import create_api_key
 
 _sequence = itertools.count(1)
 

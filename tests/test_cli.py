@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from core.database import create_database_engine, create_session_factory
 from models import ApiKey, DailyReport, Product, Store, User
 from service.cli import app
-from service.database import create_database_engine, create_session_factory
 from service.settings import get_settings
 from tests.factories import business_today
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from core.database import create_database_engine, create_session_factory, session_scope
 from models import Store
-from service.database import create_database_engine, create_session_factory, session_scope
 from service.migrate import upgrade_to_head
 
 

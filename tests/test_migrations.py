@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import models
-from service.database import create_database_engine
+from core.database import create_database_engine
 from service.migrate import current_revisions, head_revisions, upgrade_to_head
 
 

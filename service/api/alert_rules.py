@@ -17,8 +17,10 @@ from pydantic import BaseModel, Field, StrictFloat, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import require_role
 from models import AlertRule, Product, ProductCategory, Role
-from monitors.alert_rules import (
+from monitors.alerting.lifecycle import RuleSettings
+from monitors.alerting.rule_settings import (
     MAX_FOR_RUNS,
     AlertRulesConfig,
     alert_rules_audit,
@@ -28,11 +30,9 @@ from monitors.alert_rules import (
     replace_alert_rules,
     set_threshold_override,
 )
-from monitors.lifecycle import RuleSettings
-from monitors.thresholds import THRESHOLD_FIELDS, RuleThresholds
+from monitors.alerting.thresholds import THRESHOLD_FIELDS, RuleThresholds
 from service.api.common import CODE_PATTERN, PROBLEM_RESPONSES, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import require_role
 
 router = APIRouter(prefix="/alert-rules", tags=["alerts"], responses=PROBLEM_RESPONSES)
 

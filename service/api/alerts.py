@@ -19,6 +19,9 @@ from pydantic import AfterValidator, AwareDatetime, Field
 from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import InvalidInput
+from core.lookups import page, region_subtree_ids
 from models import (
     Alert,
     AlertEvent,
@@ -33,13 +36,15 @@ from models import (
     Store,
 )
 from models.base import utc_now
-from monitors.alerts import MAX_NOTE_CHARS, AlertNotFound, acknowledge_alert, unacknowledge_alert
-from monitors.labels import active_silences, alert_labels, silence_matches
+from monitors.alerting.acknowledgement import (
+    MAX_NOTE_CHARS,
+    AlertNotFound,
+    acknowledge_alert,
+    unacknowledge_alert,
+)
+from monitors.alerting.labels import active_silences, alert_labels, silence_matches
 from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import Principal, require_role
-from service.catalog import page, region_subtree_ids
-from service.errors import InvalidInput
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=PROBLEM_RESPONSES)
 

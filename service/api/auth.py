@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
+from accounts.authentication import login, logout
+from core.errors import DomainError
 from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme
 from service.api.users import UserRead, read_user
-from service.auth import login, logout
-from service.errors import DomainError
 
 router = APIRouter(prefix="/auth", tags=["access"], responses=PROBLEM_RESPONSES)
 

@@ -14,6 +14,16 @@ from pydantic import Field
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import Forbidden
+from core.lookups import (
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+    region_subtree_ids,
+)
 from dispatch.master_data import check_ordered
 from models import Compound, LockdownStatus, Region, Role, Store
 from service.api.common import (
@@ -27,16 +37,6 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import Principal, require_role
-from service.catalog import (
-    add_with_unique_code,
-    apply_changes,
-    get_by_code,
-    get_optional_by_code,
-    page,
-    region_subtree_ids,
-)
-from service.errors import Forbidden
 
 router = APIRouter(prefix="/compounds", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

@@ -17,9 +17,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import Field
 from sqlalchemy import select
 
+from core.access import require_role
+from core.errors import Forbidden
+from core.lookups import page
 from dispatch.master_data import truck_by_plate
 from dispatch.tracking import Manifest, delivery_by_id, manifest, move_delivery
 from models import Delivery, DeliveryEvent, DeliveryStatus, DispatchPlan, Role, Truck
+from reports.submissions import business_day_today
 from service.api.common import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -30,10 +34,6 @@ from service.api.common import (
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
 from service.api.trucks import require_truck_reader
-from service.auth import require_role
-from service.catalog import page
-from service.errors import Forbidden
-from service.ingest.reports import business_day_today
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

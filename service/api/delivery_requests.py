@@ -15,6 +15,9 @@ from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.access import Principal, require_role
+from core.errors import Conflict, Forbidden
+from core.lookups import get_optional_by_code, page
 from dispatch.master_data import ItemInput, check_ordered, create_request, request_by_id
 from models import (
     Compound,
@@ -34,9 +37,6 @@ from service.api.common import (
 )
 from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import ClockTime
-from service.auth import Principal, require_role
-from service.catalog import get_optional_by_code, page
-from service.errors import Conflict, Forbidden
 
 router = APIRouter(prefix="/delivery-requests", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

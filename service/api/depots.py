@@ -9,6 +9,14 @@ from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core.access import require_role
+from core.lookups import (
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+)
 from dispatch.master_data import check_ordered
 from models import Depot, Role, Store
 from service.api.common import (
@@ -23,14 +31,6 @@ from service.api.common import (
 )
 from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import ClockTime
-from service.auth import require_role
-from service.catalog import (
-    add_with_unique_code,
-    apply_changes,
-    get_by_code,
-    get_optional_by_code,
-    page,
-)
 
 router = APIRouter(prefix="/depots", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

@@ -9,9 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from service.auth import Principal, authenticate_token
-from service.database import SessionFactory, mark_read_only
-from service.errors import Unauthenticated
+from accounts.authentication import authenticate_token
+from core.access import Principal
+from core.database import SessionFactory, mark_read_only
+from core.errors import Unauthenticated
 from service.observability import Metrics
 from service.settings import Settings
 

@@ -10,9 +10,9 @@ from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.lookups import get_optional_by_code
 from dispatch.master_data import optional_truck
 from models import Compound, Truck
-from service.catalog import get_optional_by_code
 
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 

@@ -14,6 +14,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import require_role
+from core.lookups import page
 from dispatch.commitment import breakdown, commit_plan, instant
 from dispatch.master_data import truck_by_plate
 from dispatch.planning import MatrixUpload, PlanOptions, create_draft, discard, load_plan, move_stop
@@ -39,8 +41,6 @@ from service.api.common import (
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
 from service.api.dispatch_common import ClockTime
-from service.auth import require_role
-from service.catalog import page
 from service.settings import Settings
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)

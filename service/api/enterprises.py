@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 from sqlalchemy import or_, select
 
+from core.access import require_role
+from core.lookups import add_with_unique_code, apply_changes, get_by_code, page
 from models import Enterprise, EnterpriseKind, Role
 from service.api.common import (
     CODE_PATTERN,
@@ -18,8 +20,6 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import require_role
-from service.catalog import add_with_unique_code, apply_changes, get_by_code, page
 
 router = APIRouter(prefix="/enterprises", tags=["master data"], responses=PROBLEM_RESPONSES)
 

@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.database import SessionFactory, mark_read_only
+from core.database import SessionFactory, mark_read_only
 from service.migrate import current_revisions, head_revisions
 from service.observability import Metrics
 

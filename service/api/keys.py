@@ -9,14 +9,15 @@ from pydantic import AwareDatetime, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_api_key
+from core.access import require_role
+from core.errors import InvalidInput, NotFound
+from core.lookups import get_optional_by_code, page
 from models import ApiKey, Enterprise, Role, Store
 from models.base import utc_now
 from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import binding_names, resolve_binding
-from service.auth import create_api_key, require_role
-from service.catalog import get_optional_by_code, page
-from service.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/keys", tags=["access"], responses=PROBLEM_RESPONSES)
 

@@ -9,6 +9,15 @@ from pydantic import Field
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from core.access import require_role
+from core.errors import InvalidInput
+from core.lookups import (
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+)
 from models import Product, ProductCategory, ProductUnitConversion, Role, Unit, UnitDimension
 from service.api.common import (
     CODE_PATTERN,
@@ -19,15 +28,6 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import require_role
-from service.catalog import (
-    add_with_unique_code,
-    apply_changes,
-    get_by_code,
-    get_optional_by_code,
-    page,
-)
-from service.errors import InvalidInput
 
 router = APIRouter(tags=["master data"], responses=PROBLEM_RESPONSES)
 

@@ -9,6 +9,16 @@ from pydantic import Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
+from core.access import require_role
+from core.errors import InvalidInput
+from core.lookups import (
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+    region_subtree_ids,
+)
 from models import Region, RegionLevel, Role
 from service.api.common import (
     CODE_PATTERN,
@@ -21,16 +31,6 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import require_role
-from service.catalog import (
-    add_with_unique_code,
-    apply_changes,
-    get_by_code,
-    get_optional_by_code,
-    page,
-    region_subtree_ids,
-)
-from service.errors import InvalidInput
 
 router = APIRouter(prefix="/regions", tags=["master data"], responses=PROBLEM_RESPONSES)
 

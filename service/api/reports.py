@@ -12,19 +12,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import ConfigDict, Field
 
+from core.access import require_store_access
+from core.errors import DomainError, InvalidInput, NotFound
+from core.lookups import get_by_code
 from models import Store
-from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
-from service.api.deps import MetricsDep, PrincipalDep, SessionDep, SettingsDep
-from service.auth import require_store_access
-from service.catalog import get_by_code
-from service.errors import DomainError, InvalidInput, NotFound
-from service.ingest.reports import (
+from reports.submissions import (
     business_day_today,
     import_report_file,
     report_lines,
     report_revisions,
     submit_store_report,
 )
+from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
+from service.api.deps import MetricsDep, PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 

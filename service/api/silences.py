@@ -14,10 +14,12 @@ from fastapi import APIRouter, Query, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from core.access import require_role
+from core.lookups import page
 from models import AlertRule, Role, Severity, Silence
 from models.base import utc_now
-from monitors.alerts import MAX_NOTE_CHARS
-from monitors.silences import (
+from monitors.alerting.acknowledgement import MAX_NOTE_CHARS
+from monitors.alerting.silences import (
     SilenceState,
     create_silence,
     expire_silence,
@@ -29,8 +31,6 @@ from monitors.silences import (
 from service.api.alerts import Code, UtcDateTime
 from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import require_role
-from service.catalog import page
 
 router = APIRouter(prefix="/silences", tags=["alerts"], responses=PROBLEM_RESPONSES)
 

@@ -12,6 +12,15 @@ from pydantic import Field
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role, require_store_access
+from core.lookups import (
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+    region_subtree_ids,
+)
 from models import Enterprise, Region, Role, Store, StoreKind
 from service.api.common import (
     CODE_PATTERN,
@@ -24,15 +33,6 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep
-from service.auth import Principal, require_role, require_store_access
-from service.catalog import (
-    add_with_unique_code,
-    apply_changes,
-    get_by_code,
-    get_optional_by_code,
-    page,
-    region_subtree_ids,
-)
 
 router = APIRouter(prefix="/stores", tags=["master data"], responses=PROBLEM_RESPONSES)
 

@@ -16,6 +16,9 @@ from pydantic import Field
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
 from sqlalchemy.orm import Session, aliased
 
+from core.access import Principal, require_role, require_store_access
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.lookups import get_by_code, page
 from models import (
     Product,
     ProductCategory,
@@ -26,13 +29,10 @@ from models import (
     SupplySnapshot,
     SupplyStatus,
 )
-from monitors.supply import SUPPLY_STATUSES
+from monitors.computing.supply import SUPPLY_STATUSES
+from reports.submissions import business_day_today
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.auth import Principal, require_role, require_store_access
-from service.catalog import get_by_code, page
-from service.errors import Forbidden, InvalidInput, NotFound
-from service.ingest.reports import business_day_today
 
 router = APIRouter(prefix="/supply", tags=["supply"], responses=PROBLEM_RESPONSES)
 

@@ -9,14 +9,14 @@ from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import Conflict, Forbidden
+from core.lookups import apply_changes, get_optional_by_code, page
 from dispatch.master_data import check_ordered, truck_by_plate
 from models import Depot, Role, Truck, TruckStatus
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import ClockTime
-from service.auth import Principal, require_role
-from service.catalog import apply_changes, get_optional_by_code, page
-from service.errors import Conflict, Forbidden
 
 router = APIRouter(prefix="/trucks", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

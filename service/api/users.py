@@ -9,14 +9,15 @@ from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_user
+from core.access import check_binding, require_role
+from core.errors import Conflict, NotFound
+from core.lookups import get_optional_by_code, page
+from core.security import hash_password
 from models import Enterprise, Role, Store, User, UserSession
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import binding_names, resolve_binding
-from service.auth import check_binding, create_user, require_role
-from service.catalog import get_optional_by_code, page
-from service.errors import Conflict, NotFound
-from service.security import hash_password
 
 router = APIRouter(prefix="/users", tags=["access"], responses=PROBLEM_RESPONSES)
 

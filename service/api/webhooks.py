@@ -20,6 +20,9 @@ from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import require_role
+from core.errors import Conflict, InvalidInput, NotFound
+from core.lookups import get_optional_by_code, page
 from models import (
     AlertRule,
     DeliveryAttempt,
@@ -32,7 +35,7 @@ from models import (
     Webhook,
 )
 from models.base import utc_now
-from monitors.notifications import (
+from monitors.notifications.outbox import (
     abandon_pending_notifications,
     default_client,
     requeue_failed_notifications,
@@ -47,9 +50,6 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.auth import require_role
-from service.catalog import get_optional_by_code, page
-from service.errors import Conflict, InvalidInput, NotFound
 
 router = APIRouter(prefix="/webhooks", tags=["notifications"], responses=PROBLEM_RESPONSES)
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_api_key, create_user
 from models import (
     Compound,
     Enterprise,
@@ -27,11 +28,10 @@ from models import (
     Truck,
     Unit,
 )
-from service.auth import create_api_key, create_user
+from reports.upsert import store_report_lines
 from service.demo.dispatch import generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.master import MasterFrames
-from service.ingest.upsert import store_report_lines
 
 IdMaps = dict[str, dict[str, int]]
 """Code → id per table: keys ``regions``, ``enterprises``, ``stores``, ``products``."""

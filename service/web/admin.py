@@ -16,8 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import DomainError
 from models import Role, StoreKind
-from monitors.alert_rules import (
+from monitors.alerting.rule_settings import (
     delete_threshold_override,
     load_alert_rules,
     set_threshold_override,
@@ -26,8 +28,6 @@ from service.api import keys, products, stores, users
 from service.api.alert_rules import read_alert_rules
 from service.api.common import PageParams
 from service.api.deps import SessionDep
-from service.auth import Principal, require_role
-from service.errors import DomainError
 from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

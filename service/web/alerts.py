@@ -11,15 +11,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import DomainError, InvalidInput
 from models import Alert, AlertRule, Role, Severity
 from models.base import utc_now
-from monitors.alerts import acknowledge_alert
-from monitors.silences import create_silence, expire_silence, silences_in_state
+from monitors.alerting.acknowledgement import acknowledge_alert
+from monitors.alerting.silences import create_silence, expire_silence, silences_in_state
 from service.api.alerts import AlertRead, StatusFilter, list_alerts, read_alerts
 from service.api.common import Page, PageParams
 from service.api.deps import SessionDep
-from service.auth import Principal, require_role
-from service.errors import DomainError, InvalidInput
 from service.web.common import (
     PageRoute,
     ViewerDep,

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from accounts.authentication import authenticate_token, login, logout
+from core.errors import DomainError, TooManyRequests
 from service.api.auth import SESSION_COOKIE
 from service.api.deps import SessionDep
-from service.auth import authenticate_token, login, logout
-from service.errors import DomainError, TooManyRequests
 from service.web.common import (
     HOME_BY_ROLE,
     LANGUAGE_COOKIE,

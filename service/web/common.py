@@ -1,6 +1,6 @@
 """What every page shares: templates, language, the signed-in person, CSRF and errors.
 
-Pages sign people in with the same session tokens as the API (``service.auth``), kept
+Pages sign people in with the same session tokens as the API (``accounts.authentication``), kept
 in an HttpOnly cookie. Every form carries a CSRF token that must match a second
 cookie (double submit), and htmx sends it as a header. Domain errors raised while a
 page works become an HTML page (or a redirect to sign in), never problem+json.
@@ -23,11 +23,12 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from accounts.authentication import authenticate_token
+from core.access import Principal
+from core.errors import DomainError, Forbidden, Unauthenticated
 from models import Role
 from service.api.auth import SESSION_COOKIE
 from service.api.deps import SessionDep, get_settings
-from service.auth import Principal, authenticate_token
-from service.errors import DomainError, Forbidden, Unauthenticated
 from service.settings import Settings
 from service.web.i18n import pick_language, translate_problem, translator
 

@@ -17,6 +17,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import NotFound
+from core.lookups import get_by_code
 from models import (
     Alert,
     AlertStatus,
@@ -32,16 +35,13 @@ from models import (
     Store,
     SupplySnapshot,
 )
-from monitors.supply import SUPPLY_STATUSES
+from monitors.computing.supply import SUPPLY_STATUSES
+from reports.submissions import business_day_today
 from service.api.alerts import StatusFilter
 from service.api.common import PageParams
 from service.api.deps import SessionDep
-from service.api.monitoring import RunRequest, start_run
+from service.api.monitor_runs import RunRequest, start_run
 from service.api.supply import SupplyRead, list_supply, supply_history
-from service.auth import Principal, require_role
-from service.catalog import get_by_code
-from service.errors import NotFound
-from service.ingest.reports import business_day_today
 from service.web.alerts import alert_page
 from service.web.common import (
     PageRoute,

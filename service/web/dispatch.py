@@ -20,6 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import DomainError, InvalidInput
 from dispatch.tracking import TRANSITIONS, manifest, move_delivery
 from models import (
     Compound,
@@ -31,6 +33,7 @@ from models import (
     Role,
     Truck,
 )
+from reports.submissions import business_day_today
 from service.api.common import PageParams
 from service.api.delivery_requests import list_requests
 from service.api.deps import SessionDep
@@ -48,9 +51,6 @@ from service.api.dispatch_plans import (
     report_breakdown,
 )
 from service.api.trucks import list_trucks
-from service.auth import Principal, require_role
-from service.errors import DomainError, InvalidInput
-from service.ingest.reports import business_day_today
 from service.web.common import (
     PageRoute,
     SettingsDep,

@@ -19,20 +19,20 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role, require_store_access
+from core.errors import DomainError, InvalidInput
+from core.lookups import get_by_code
 from models import DailyReport, Enterprise, Product, ProductCategory, Region, Role, Store
-from service.api.deps import SessionDep
-from service.api.stores import visible_stores
-from service.auth import Principal, require_role, require_store_access
-from service.catalog import get_by_code
-from service.errors import DomainError, InvalidInput
-from service.ingest.files import ALL_COLUMNS
-from service.ingest.reports import (
+from reports.files import ALL_COLUMNS
+from reports.submissions import (
     business_day_today,
     import_report_file,
     report_lines,
     report_revisions,
     submit_store_report,
 )
+from service.api.deps import SessionDep
+from service.api.stores import visible_stores
 from service.web.common import (
     PageRoute,
     SettingsDep,

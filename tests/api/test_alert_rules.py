@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Product, Role, RuleSetting, ThresholdOverride
-from monitors.data import load_threshold_overrides
-from monitors.lifecycle import load_rule_settings
+from monitors.alerting.lifecycle import load_rule_settings
+from monitors.computing.inputs import load_threshold_overrides
 from service.app import create_app
 from service.settings import Settings
 from tests.api.test_alerts import include_alert_routers

@@ -25,7 +25,7 @@ from models import (
     Role,
     Severity,
 )
-from monitors.notifications import (
+from monitors.notifications.outbox import (
     SIGNATURE_HEADER,
     deliver_due_notifications,
     enqueue_notifications,

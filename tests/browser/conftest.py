@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 import uvicorn
 
-from monitors.runs import run_monitor
+from core.database import create_database_engine, create_session_factory, session_scope
+from monitors.running.runs import run_monitor
+from reports.submissions import business_day_today
 from service.app import create_app
-from service.database import create_database_engine, create_session_factory, session_scope
 from service.demo import load_demo_city
-from service.ingest.reports import business_day_today
 from service.migrate import upgrade_to_head
-from service.monitoring import monitor_config
+from service.scheduling import monitor_config
 from service.settings import Settings
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from core.database import create_database_engine, create_session_factory
 from models import (
     Product,
     Region,
@@ -23,7 +24,6 @@ from models import (
     Truck,
     User,
 )
-from service.database import create_database_engine, create_session_factory
 from tests.browser.conftest import LiveServer
 
 DESKTOP = {"width": 1400, "height": 900}

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.database import create_database_engine, create_session_factory
+from core.errors import Conflict
 from dispatch.commitment import commit_plan
 from dispatch.planning import PlanOptions, create_draft
 from models import Delivery, DeliveryRequest, DispatchPlan, PlanStatus, RequestStatus
-from service.database import create_database_engine, create_session_factory
-from service.errors import Conflict
 from service.migrate import upgrade_to_head
 from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
 from tests.factories import make_region

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from core.database import create_database_engine, create_session_factory, session_scope
 from service.app import create_app
-from service.database import create_database_engine, create_session_factory, session_scope
 from service.demo import load_demo_city
 from service.migrate import upgrade_to_head
 from service.settings import Settings

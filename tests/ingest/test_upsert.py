@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from service.ingest import store_report_lines
+from reports import store_report_lines
 from tests.factories import business_today, make_product, make_store
 
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from models import Role, Store
-from service.auth import Principal
-from service.ingest.validation import (
+from reports.validation import (
     Catalog,
     CheckedReport,
     ReportRules,

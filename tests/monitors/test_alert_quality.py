@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from core.database import create_database_engine, create_session_factory
 from models import DailyReport, MonitorRun, RunStatus
-from monitors.simulation import (
+from monitors.computing.supply import SupplySettings
+from service.demo import generate_city
+from service.demo.evaluation import (
     LEAD_DAYS,
     Replay,
     Scenario,
@@ -27,9 +30,6 @@ from monitors.simulation import (
     stockout_events,
     warning_horizon,
 )
-from monitors.supply import SupplySettings
-from service.database import create_database_engine, create_session_factory
-from service.demo import generate_city
 from service.migrate import upgrade_to_head
 
 # Two stores of a district that loses its supply (Ye county) and two that keep it.

@@ -31,9 +31,9 @@ from models import (
 )
 from models.base import utc_now
 from monitors.metrics import MonitorCollector
-from monitors.runs import MonitorConfig, compute_day
+from monitors.running.runs import MonitorConfig, compute_day
+from reports import store_report_lines
 from service.app import create_app
-from service.ingest import store_report_lines
 from service.settings import Settings
 from tests.factories import business_today, make_product, make_region, make_store
 

@@ -31,8 +31,8 @@ from models import (
     Store,
     Webhook,
 )
-from monitors import notifications
-from monitors.notifications import (
+from monitors.notifications import outbox as notifications
+from monitors.notifications.outbox import (
     NOTIFICATION_ID_HEADER,
     SIGNATURE_HEADER,
     ZERO_TIME,

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from monitors.rules import (
+from monitors.computing.evaluation import (
     ALERT_COLUMNS,
     InvalidThresholds,
     ReportingSettings,
@@ -25,7 +25,7 @@ from monitors.rules import (
     store_reporting,
     validate_thresholds,
 )
-from monitors.supply import SupplySettings, aggregate_supply, store_supply
+from monitors.computing.supply import SupplySettings, aggregate_supply, store_supply
 from tests.monitors.helpers import D, history, products, reports, stores
 
 CUTOFF = datetime(2026, 5, 11, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai on D+1

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.database import create_database_engine, create_session_factory
 from models import (
     Alert,
     AlertEvent,
@@ -30,13 +31,13 @@ from models import (
     SupplySnapshot,
 )
 from models.base import utc_now
-from monitors import data, runs
-from monitors.locks import run_guard
-from monitors.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
-from service.database import create_database_engine, create_session_factory
-from service.ingest import store_report_lines
+from monitors.computing import inputs as data
+from monitors.running import runs
+from monitors.running.locks import run_guard
+from monitors.running.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
+from reports import store_report_lines
 from service.migrate import upgrade_to_head
-from service.monitoring import monitor_config
+from service.scheduling import monitor_config
 from service.settings import Settings
 from tests.factories import business_today, make_product, make_region, make_store
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import MonitorRun, RunStatus
-from monitors import scheduler as scheduler_module
-from monitors.runs import MonitorConfig
-from monitors.scheduler import MonitorScheduler
+from monitors.running import scheduler as scheduler_module
+from monitors.running.runs import MonitorConfig
+from monitors.running.scheduler import MonitorScheduler
 from tests.factories import business_today
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitors.supply import (
+from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
+from monitors.computing.supply import (
     AGGREGATE_COLUMNS,
     STORE_SUPPLY_COLUMNS,
     SupplySettings,
@@ -21,7 +22,6 @@ from monitors.supply import (
     store_supply,
     supply_status,
 )
-from monitors.thresholds import resolve_category_thresholds, resolve_thresholds
 from tests.monitors.helpers import D, history, products, reports, stores
 
 SETTINGS = SupplySettings()

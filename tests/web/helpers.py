@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_user
 from models import Role, Store
-from service.auth import create_user
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

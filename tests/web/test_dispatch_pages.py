@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_user
 from models import (
     Delivery,
     DeliveryStatus,
@@ -21,7 +22,6 @@ from models import (
     Role,
     Truck,
 )
-from service.auth import create_user
 from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
 from tests.factories import business_today
 from tests.web.helpers import csrf, make_person, sign_in

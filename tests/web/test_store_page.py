@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import DailyReport, Role, Store
-from service.ingest.upsert import store_report_lines
+from reports.upsert import store_report_lines
 from tests.factories import business_today, days_ago, make_product, make_store
 from tests.web.helpers import csrf, make_person, sign_in
 

@@ -6,12 +6,12 @@ import time
 from datetime import timedelta
 from functools import partial
 
-from monitors.notifications import DeliveryReport, default_client, deliver_due_notifications
-from monitors.reporting import ReportingSettings
-from monitors.runs import MonitorConfig
-from monitors.scheduler import MonitorScheduler
-from service.database import SessionFactory
-from service.ingest.reports import business_day_today
+from core.database import SessionFactory
+from monitors.computing.reporting import ReportingSettings
+from monitors.notifications.outbox import DeliveryReport, default_client, deliver_due_notifications
+from monitors.running.runs import MonitorConfig
+from monitors.running.scheduler import MonitorScheduler
+from reports.submissions import business_day_today
 from service.settings import Settings
 
 

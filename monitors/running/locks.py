@@ -17,9 +17,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
+from core.database import SessionFactory
 from models import RunLock
 from models.base import utc_now
-from service.database import SessionFactory
 
 DEFAULT_LEASE = timedelta(hours=1)
 

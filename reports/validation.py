@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from models import Product, ProductUnitConversion, Store, Unit
-from service.auth import Principal
 
 QUANTITY_COLUMNS = ("stock", "sales", "received")
 NUMBER_COLUMNS = ("stock", "sales", "price", "received")

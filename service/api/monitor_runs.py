@@ -9,8 +9,13 @@ from fastapi import APIRouter, Query, Request, status
 from pydantic import Field
 from sqlalchemy import select
 
+from core.access import require_role
+from core.database import SessionFactory
+from core.errors import InvalidInput, NotFound
+from core.lookups import page
 from models import MonitorRun, Role, RunStatus
-from monitors.runs import MonitorRunFailed, run_monitor
+from monitors.running.runs import MonitorRunFailed, run_monitor
+from reports.submissions import business_day_today
 from service.api.common import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -20,12 +25,7 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.auth import require_role
-from service.catalog import page
-from service.database import SessionFactory
-from service.errors import InvalidInput, NotFound
-from service.ingest.reports import business_day_today
-from service.monitoring import monitor_config
+from service.scheduling import monitor_config
 
 router = APIRouter(prefix="/monitor", tags=["monitor"], responses=PROBLEM_RESPONSES)
 

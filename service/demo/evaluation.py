@@ -63,17 +63,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from core.database import SessionFactory, session_scope
 from models import Alert, AlertRule, AlertStatus, RunStatus
-from monitors.runs import MonitorConfig, run_monitor
-from monitors.supply import SupplySettings
-from monitors.thresholds import ANY_CATEGORY, default_thresholds
-from service.database import SessionFactory, session_scope
+from monitors.alerting.thresholds import ANY_CATEGORY, default_thresholds
+from monitors.computing.supply import SupplySettings
+from monitors.running.runs import MonitorConfig, run_monitor
+from reports.upsert import store_report_lines
 from service.demo import reference as ref
 from service.demo.generate import REPORT_COLUMNS, STAGE_LINES, STAGE_SIMULATION
 from service.demo.load import canonical_rows, load_master_data
 from service.demo.master import MasterFrames, city_master, stage_rng
 from service.demo.simulate import Lockdown, Simulated, plan_lines, simulate
-from service.ingest.upsert import store_report_lines
 
 LEAD_DAYS = 2
 """A warning counts when it fired at least this many days (48 h) before the stock-out."""

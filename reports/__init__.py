@@ -6,8 +6,8 @@ vectorised to a file, whose validator also lists every problem for both), and ar
 set-based (``upsert``: one statement per report on PostgreSQL), so a rule holds
 whichever way a store sends its numbers."""
 
-from service.ingest.upsert import IngestCounts, store_report_lines
-from service.ingest.validation import Catalog, LineError, ReportRules, validate_lines
+from reports.upsert import IngestCounts, store_report_lines
+from reports.validation import Catalog, LineError, ReportRules, validate_lines
 
 __all__ = [
     "Catalog",

@@ -13,8 +13,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict, InvalidInput, NotFound
 from models import Region
-from service.errors import Conflict, InvalidInput, NotFound
 
 ModelT = TypeVar("ModelT")
 

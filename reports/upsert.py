@@ -35,11 +35,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_frame
 from models import DailyReport, ReportRevision, RevisionKind
 from models.base import utc_now
 from models.types import UTCDateTime
-from service.bulk import insert_frame
-from service.ingest.validation import CheckedReport
+from reports.validation import CheckedReport
 
 _staging_metadata = MetaData()
 staging = Table(

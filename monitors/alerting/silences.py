@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict, InvalidInput, NotFound
 from models import (
     Alert,
     AlertRule,
@@ -24,9 +25,8 @@ from models import (
     Silence,
 )
 from models.base import utc_now
-from monitors.alerts import MAX_NOTE_CHARS, OPEN_STATUSES, alert_event
-from monitors.labels import SILENCE_MATCHERS, alert_labels, silence_matches
-from service.errors import Conflict, InvalidInput, NotFound
+from monitors.alerting.acknowledgement import MAX_NOTE_CHARS, OPEN_STATUSES, alert_event
+from monitors.alerting.labels import SILENCE_MATCHERS, alert_labels, silence_matches
 
 MAX_SILENCE_LENGTH = timedelta(days=90)
 SilenceState = Literal["pending", "active", "expired"]
@@ -179,7 +179,7 @@ def open_alerts_matching(session: Session, *, matchers: Mapping[str, Any]) -> li
     """Open alerts a silence with these matchers mutes, newest first.
 
     The database narrows by every matcher; the final word is
-    :func:`monitors.labels.silence_matches` on the alerts' labels, the same test the
+    :func:`monitors.alerting.labels.silence_matches` on the alerts' labels, the same test the
     notifier applies, so what this shows is what gets muted.
     """
     query = select(Alert).where(Alert.status.in_(OPEN_STATUSES))

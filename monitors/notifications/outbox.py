@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from models import Alert, DeliveryAttempt, DeliveryState, Notification, Severity, Webhook
 from models.base import utc_now
-from monitors.labels import active_silences, alert_labels, is_silenced
+from monitors.alerting.labels import active_silences, alert_labels, is_silenced
 
 SIGNATURE_HEADER = "X-Supplywatch-Signature"
 """Header with ``sha256=<hex HMAC-SHA256 of the body>``, sent when the webhook has a secret."""

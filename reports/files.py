@@ -12,7 +12,7 @@ import zipfile
 
 import pandas as pd
 
-from service.errors import InvalidInput, UnsupportedMediaType
+from core.errors import InvalidInput, UnsupportedMediaType
 
 REQUIRED_COLUMNS = ("store", "date", "product", "stock", "sales", "price")
 OPTIONAL_COLUMNS = ("received", "unit")

@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict, InvalidInput, NotFound
 from models import (
     Alert,
     AlertEvent,
     AlertStatus,
 )
 from models.base import utc_now
-from service.errors import Conflict, InvalidInput, NotFound
 
 MAX_NOTE_CHARS = 2000
 OPEN_STATUSES = (AlertStatus.pending, AlertStatus.firing, AlertStatus.acknowledged)

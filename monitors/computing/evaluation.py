@@ -12,7 +12,7 @@ Rules (DESIGN.md "Alerts"; boundaries are inclusive, "≥ 2×" fires at exactly 
   expected sales only; a stocked-out store is left to ``stockout``), district and city
   scopes, per product. At store scope ``peak_days_of_supply`` must be below the
   warning level too: a line that is low only on days its shelves are being refilled
-  is a store working just in time, not a shortage (:mod:`monitors.supply`).
+  is a store working just in time, not a shortage (:mod:`monitors.computing.supply`).
 - ``stockout``: a store holds 0 of a product that has demand; critical when at least
   ``stockout_critical_share`` of the district's stores that carry the product are out.
   ``value`` is that share, ``threshold`` 0 for the warning, the share for critical.
@@ -28,8 +28,8 @@ Rules (DESIGN.md "Alerts"; boundaries are inclusive, "≥ 2×" fires at exactly 
 - ``missing_report``: an active store has no report for D; critical after
   ``missing_critical_days`` consecutive days. Product-less.
 
-Thresholds come from :mod:`monitors.thresholds` and reporting from
-:mod:`monitors.reporting`; both are re-exported here.
+Thresholds come from :mod:`monitors.alerting.thresholds` and reporting from
+:mod:`monitors.computing.reporting`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -41,16 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.dtypes import StringDType
 
-from monitors._frames import require_columns
-from monitors.reporting import (
-    STORE_REPORTING_COLUMNS,
-    ReportingSettings,
-    report_cutoff,
-    reporting_rates,
-    store_reporting,
-)
-from monitors.supply import AGGREGATE_COLUMNS, STORE_SUPPLY_COLUMNS
-from monitors.thresholds import (
+from monitors.alerting.thresholds import (
     ANY_CATEGORY,
     THRESHOLD_FIELDS,
     InvalidThresholds,
@@ -61,6 +52,15 @@ from monitors.thresholds import (
     resolve_thresholds,
     validate_thresholds,
 )
+from monitors.computing.frames import require_columns
+from monitors.computing.reporting import (
+    STORE_REPORTING_COLUMNS,
+    ReportingSettings,
+    report_cutoff,
+    reporting_rates,
+    store_reporting,
+)
+from monitors.computing.supply import AGGREGATE_COLUMNS, STORE_SUPPLY_COLUMNS
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -556,12 +556,12 @@ def evaluate_rules(
 ) -> pd.DataFrame:
     """Every alert condition that holds on ``business_day``, one row per fingerprint.
 
-    ``store_rows``: :func:`monitors.supply.store_supply` output; ``aggregates``: any
-    concatenation of :func:`monitors.supply.aggregate_supply` outputs (district and city
+    ``store_rows``: :func:`monitors.computing.supply.store_supply` output; ``aggregates``: any
+    concatenation of :func:`monitors.computing.supply.aggregate_supply` outputs (district and city
     rows by product are used); ``stores``/``products`` as for those (an optional
     ``code`` column labels the summaries); ``thresholds``:
-    :func:`monitors.thresholds.resolve_thresholds` output; ``reporting``:
-    :func:`monitors.reporting.store_reporting` output for D.
+    :func:`monitors.alerting.thresholds.resolve_thresholds` output; ``reporting``:
+    :func:`monitors.computing.reporting.store_reporting` output for D.
 
     Columns (:data:`ALERT_COLUMNS`): ``rule``, ``severity`` (warning|critical),
     ``scope_level`` (store|district|city), ``scope_id``, ``product_id`` (<NA> for

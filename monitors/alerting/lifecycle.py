@@ -22,9 +22,9 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_frame
 from models import Alert, AlertEvent, AlertRule, AlertStatus, RuleSetting, Severity
-from monitors._frames import frame_of_rows
-from service.bulk import insert_frame
+from monitors.computing.frames import frame_of_rows
 
 CANDIDATE_COLUMNS = (
     "fingerprint",

@@ -35,7 +35,7 @@ from models import (
     Store,
     ThresholdOverride,
 )
-from monitors._frames import frame_of_rows
+from monitors.computing.frames import frame_of_rows
 
 REPORT_COLUMNS = ["store_id", "product_id", "report_date", "stock", "sales", "price"]
 

@@ -1,20 +1,18 @@
-"""Who is calling and what they may touch: principals, authentication and store scoping.
+"""Accounts: API keys, people and their sign-in sessions, and who a token belongs to.
 
-Plain functions over a session, shared by the API, the CLI and (later) the web pages.
+Plain functions over a session, shared by the API, the pages and the CLI.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import ApiKey, Role, Store, User, UserSession
-from models.base import utc_now
-from service.errors import Forbidden, InvalidInput, TooManyRequests, Unauthenticated
-from service.security import (
+from core.access import Principal, check_binding
+from core.errors import TooManyRequests, Unauthenticated
+from core.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
     new_api_key,
@@ -22,92 +20,8 @@ from service.security import (
     sha256_hex,
     verify_password,
 )
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated caller: a key or a signed-in person, with its role and binding."""
-
-    kind: str  # "key" or "user"
-    id: int
-    name: str
-    role: Role
-    store_id: int | None = None
-    enterprise_id: int | None = None
-    truck_id: int | None = None
-    compound_id: int | None = None
-
-    @property
-    def label(self) -> str:
-        """How this caller is named in audit trails (revisions, logs)."""
-        return f"{self.kind}:{self.id}:{self.name}"[:120]
-
-    @property
-    def is_store_bound(self) -> bool:
-        """True for a store role, which may only see its own store(s)."""
-        return self.role is Role.store
-
-    def can_access_store(self, store: Store) -> bool:
-        """Whether this caller may read and write ``store``'s reports."""
-        if self.role in (Role.admin, Role.bureau):
-            return True
-        if self.role is Role.store:
-            if self.store_id is not None:
-                return store.id == self.store_id
-            return self.enterprise_id is not None and store.enterprise_id == self.enterprise_id
-        return False
-
-
-def require_role(principal: Principal, *roles: Role) -> None:
-    """Raise Forbidden unless ``principal`` has one of ``roles`` (admin always passes)."""
-    if principal.role is Role.admin or principal.role in roles:
-        return
-    allowed = ", ".join(r.value for r in roles) or "admin"
-    raise Forbidden(f"this action needs one of the roles: admin, {allowed}")
-
-
-def require_store_access(principal: Principal, store: Store) -> None:
-    """Raise Forbidden unless ``principal`` may act for ``store``."""
-    if not principal.can_access_store(store):
-        raise Forbidden(f"this key or user is not allowed to act for store {store.code}")
-
-
-def check_binding(
-    *,
-    role: Role,
-    store_id: int | None,
-    enterprise_id: int | None,
-    truck_id: int | None = None,
-    compound_id: int | None = None,
-) -> None:
-    """A store role is bound to exactly one store or one enterprise; a receiver to one
-    compound; a driver optionally to one truck; others to nothing."""
-    if role is Role.receiver and compound_id is None:
-        raise InvalidInput(
-            "a receiver key or user is bound to one compound",
-            errors=[{"loc": ["body", "compound"], "msg": "give the compound code"}],
-        )
-    if compound_id is not None and role is not Role.receiver:
-        raise InvalidInput(
-            "only the receiver role is bound to a compound",
-            errors=[{"loc": ["body", "role"], "msg": "compound needs role 'receiver'"}],
-        )
-    if truck_id is not None and role is not Role.driver:
-        raise InvalidInput(
-            "only the driver role is bound to a truck",
-            errors=[{"loc": ["body", "role"], "msg": "truck needs role 'driver'"}],
-        )
-    if role is Role.store:
-        if (store_id is None) == (enterprise_id is None):
-            raise InvalidInput(
-                "a store key or user is bound to exactly one store or one enterprise",
-                errors=[{"loc": ["body", "store"], "msg": "give either store or enterprise"}],
-            )
-    elif store_id is not None or enterprise_id is not None:
-        raise InvalidInput(
-            "only the store role is bound to a store or enterprise",
-            errors=[{"loc": ["body", "role"], "msg": "store/enterprise need role 'store'"}],
-        )
+from models import ApiKey, Role, User, UserSession
+from models.base import utc_now
 
 
 def authenticate_token(session: Session, token: str) -> Principal:

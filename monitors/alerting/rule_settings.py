@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.errors import Conflict, InvalidInput, NotFound
 from models import (
     AlertRule,
     Product,
@@ -25,8 +26,8 @@ from models import (
     ThresholdOverride,
 )
 from models.base import utc_now
-from monitors.lifecycle import RuleSettings, load_rule_settings
-from monitors.thresholds import (
+from monitors.alerting.lifecycle import RuleSettings, load_rule_settings
+from monitors.alerting.thresholds import (
     ANY_CATEGORY,
     INTEGER_FIELDS,
     THRESHOLD_FIELDS,
@@ -37,7 +38,6 @@ from monitors.thresholds import (
     resolve_thresholds,
     validate_thresholds,
 )
-from service.errors import Conflict, InvalidInput, NotFound
 
 MAX_FOR_RUNS = 30
 OverrideScope = Literal["category", "product"]

@@ -14,12 +14,12 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
+from core.errors import Forbidden, InvalidInput
 from models import DailyReport, Product, ReportRevision, Role, Store
-from service.auth import Principal, require_role
-from service.errors import Forbidden, InvalidInput
-from service.ingest.files import read_report_file
-from service.ingest.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
-from service.ingest.validation import (
+from reports.files import read_report_file
+from reports.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
+from reports.validation import (
     Catalog,
     CheckedReport,
     LineError,

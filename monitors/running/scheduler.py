@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from monitors.runs import MonitorConfig, MonitorRunFailed, run_monitor
-from service.database import SessionFactory
+from core.database import SessionFactory
+from monitors.running.runs import MonitorConfig, MonitorRunFailed, run_monitor
 
 log = logging.getLogger("supplywatch.scheduler")
 

@@ -23,18 +23,23 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from core.bulk import insert_frame
+from core.database import SessionFactory, session_scope
 from models import MonitorRun, ReportingRate, RunStatus, SupplySnapshot
 from models.base import utc_now
-from monitors import data
-from monitors.lifecycle import apply_alert_lifecycle, load_rule_settings
-from monitors.locks import run_guard
-from monitors.notifications import enqueue_notifications
-from monitors.reporting import ReportingSettings, report_cutoff, reporting_rates, store_reporting
-from monitors.rules import evaluate_rules
-from monitors.supply import SupplySettings, aggregate_supply, store_supply, supply_status
-from monitors.thresholds import resolve_category_thresholds, resolve_thresholds
-from service.bulk import insert_frame
-from service.database import SessionFactory, session_scope
+from monitors.alerting.lifecycle import apply_alert_lifecycle, load_rule_settings
+from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
+from monitors.computing import inputs as data
+from monitors.computing.evaluation import evaluate_rules
+from monitors.computing.reporting import (
+    ReportingSettings,
+    report_cutoff,
+    reporting_rates,
+    store_reporting,
+)
+from monitors.computing.supply import SupplySettings, aggregate_supply, store_supply, supply_status
+from monitors.notifications.outbox import enqueue_notifications
+from monitors.running.locks import run_guard
 
 log = logging.getLogger("supplywatch.monitor")
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from monitors._frames import day_number, day_numbers, require_columns, store_scopes
+from monitors.computing.frames import day_number, day_numbers, require_columns, store_scopes
 
 STORE_REPORTING_COLUMNS: tuple[str, ...] = (
     "store_id",

@@ -50,7 +50,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from monitors._frames import (
+from monitors.alerting.thresholds import fallback_thresholds
+from monitors.computing.frames import (
     day_number,
     day_numbers,
     group_starts,
@@ -58,7 +59,6 @@ from monitors._frames import (
     require_columns,
     store_scopes,
 )
-from monitors.thresholds import fallback_thresholds
 
 ExpectedSalesMethod = Literal["median", "mean"]
 """How expected daily sales summarise the in-stock days of the window."""
@@ -572,14 +572,14 @@ def aggregate_supply(
 def supply_status(*, supply: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series:
     """Status band of every row of ``supply`` (store rows or aggregates), as a categorical.
 
-    ``thresholds`` is :func:`monitors.thresholds.resolve_thresholds` output (index
-    ``product_id``) or :func:`~monitors.thresholds.resolve_category_thresholds` output
+    ``thresholds`` is :func:`monitors.alerting.thresholds.resolve_thresholds` output (index
+    ``product_id``) or :func:`~monitors.alerting.thresholds.resolve_category_thresholds` output
     (index ``category``); rows are matched on that index's name. Bands, first match wins:
     ``unknown`` (no usable stock), ``stocked_out``, ``no_demand`` (expected sales 0 or
     unknown), ``critical``/``low`` (below the low-supply levels), ``overstocked`` (above
     ``overstock_factor × warning`` days), else ``adequate``. A row whose product or
-    category has no thresholds gets the fallback (:data:`~monitors.thresholds.ANY_CATEGORY`)
-    levels.
+    category has no thresholds gets the fallback
+    (:data:`~monitors.alerting.thresholds.ANY_CATEGORY`) levels.
     """
     key = thresholds.index.name
     if key not in ("product_id", "category"):
