@@ -43,6 +43,7 @@ from core.database import (  # noqa: E402
 )
 from models import Role  # noqa: E402
 from reports.submissions import import_report_file  # noqa: E402
+from service.configuration import ingest_limits, report_rules  # noqa: E402
 from service.demo import canonical_rows, generate_province_day, load_master_data  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -147,7 +148,12 @@ def phase_import(url: str, path: Path) -> dict[str, float]:
     started = time.perf_counter()
     with session_scope(factory) as session:
         result = import_report_file(
-            session, data=data, filename=path.name, principal=BENCH_PRINCIPAL, settings=settings
+            session,
+            data=data,
+            filename=path.name,
+            principal=BENCH_PRINCIPAL,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
         )
     seconds = time.perf_counter() - started
     engine.dispose()

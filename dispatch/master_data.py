@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.catalog import Catalog
 from core.errors import InvalidInput, NotFound
 from models import (
     Compound,
@@ -26,7 +27,6 @@ from models import (
     RequestPriority,
     Truck,
 )
-from reports.validation import Catalog
 
 MAX_REQUEST_WEIGHT_KG = 1_000_000.0
 """A thousand tonnes: far beyond a compound's daily need, so a typo is refused."""

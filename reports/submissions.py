@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -27,24 +27,17 @@ from reports.validation import (
     check_report_lines,
     validate_lines,
 )
-from service.settings import Settings
 
 REPORT_WRITERS = (Role.bureau, Role.store)
 
 
-def business_day_today(settings: Settings) -> date:
-    """Today's business day in the city's time zone."""
-    return datetime.now(settings.zone).date()
+@dataclass(frozen=True)
+class IngestLimits:
+    """How much one request may carry and how much of its problems a refusal lists."""
 
-
-def rules_from_settings(settings: Settings, *, today: date | None = None) -> ReportRules:
-    """The line limits in force, checked against today's business day."""
-    return ReportRules(
-        today=today or business_day_today(settings),
-        max_age_days=settings.max_report_age_days,
-        max_quantity=settings.max_quantity,
-        max_price=settings.max_price,
-    )
+    max_report_lines: int
+    max_bulk_rows: int
+    max_listed_errors: int
 
 
 @dataclass(frozen=True)
@@ -65,21 +58,21 @@ def submit_store_report(
     day: date,
     lines: list[dict[str, Any]],
     principal: Principal,
-    settings: Settings,
+    rules: ReportRules,
+    limits: IngestLimits,
 ) -> SubmittedReport:
     """Replace ``store``'s whole report for ``day`` with ``lines``."""
     require_role(principal, *REPORT_WRITERS)
     if not principal.can_access_store(store):
         raise Forbidden(f"this key or user may not post reports for store {store.code}")
-    if len(lines) > settings.max_report_lines:
+    if len(lines) > limits.max_report_lines:
         raise InvalidInput(
-            f"a report may have at most {settings.max_report_lines} lines",
-            errors=[{"loc": ["body", "lines"], "msg": f"more than {settings.max_report_lines}"}],
+            f"a report may have at most {limits.max_report_lines} lines",
+            errors=[{"loc": ["body", "lines"], "msg": f"more than {limits.max_report_lines}"}],
         )
     product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
     units = {str(line.get("unit") or "").strip() for line in lines} - {""}
     catalog = Catalog.for_report(session, product_codes=product_codes, with_units=bool(units))
-    rules = rules_from_settings(settings)
     report = check_report_lines(
         lines, store_active=store.active, day=day, catalog=catalog, rules=rules
     )
@@ -145,7 +138,8 @@ def import_report_file(
     data: bytes,
     filename: str | None,
     principal: Principal,
-    settings: Settings,
+    rules: ReportRules,
+    limits: IngestLimits,
     chunk_rows: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BulkResult:
@@ -157,22 +151,22 @@ def import_report_file(
     all) after each slice.
     """
     require_role(principal, *REPORT_WRITERS)
-    lines = read_report_file(data, filename=filename, max_rows=settings.max_bulk_rows)
+    lines = read_report_file(data, filename=filename, max_rows=limits.max_bulk_rows)
     store_codes = lines["store"].str.strip().unique().tolist()
     catalog = Catalog.load(session, store_codes=store_codes)
     rows, errors, forbidden = validate_lines(
-        lines, catalog=catalog, rules=rules_from_settings(settings), principal=principal
+        lines, catalog=catalog, rules=rules, principal=principal
     )
     if forbidden:
         raise Forbidden(
             _summary(forbidden, "row"),
-            errors=_json_errors(forbidden[: settings.max_listed_errors], file=True),
+            errors=_json_errors(forbidden[: limits.max_listed_errors], file=True),
             extra={"error_count": len(forbidden)},
         )
     if errors:
         raise InvalidInput(
             _summary(errors, "row"),
-            errors=_json_errors(errors[: settings.max_listed_errors], file=True),
+            errors=_json_errors(errors[: limits.max_listed_errors], file=True),
             extra={"error_count": len(errors), "rows_with_errors": _row_count(errors)},
         )
     step = chunk_rows or len(rows)

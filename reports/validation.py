@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ARRAY, String, any_, bindparam, select
-from sqlalchemy.orm import Session
 
 from core.access import Principal
-from models import Product, ProductUnitConversion, Store, Unit
+from core.catalog import Catalog
 
 QUANTITY_COLUMNS = ("stock", "sales", "received")
 NUMBER_COLUMNS = ("stock", "sales", "price", "received")
@@ -113,133 +111,6 @@ def unknown_code(kind: str, code: str) -> str:
 def deactivated(kind: str, code: str) -> str:
     """The problem with a store or product that may no longer be reported."""
     return f"{kind} {code!r} is deactivated"
-
-
-_NO_STORES = pd.DataFrame(columns=["id", "enterprise_id", "active"])  # never modified
-
-
-@dataclass(frozen=True)
-class CatalogProduct:
-    """What validation needs of a product: its id, canonical unit and whether it is active."""
-
-    id: int
-    unit: str
-    active: bool
-
-
-@dataclass
-class Catalog:
-    """Stores, products and units, loaded once per request to resolve codes set-based."""
-
-    stores: pd.DataFrame  # index code → id, enterprise_id, active
-    products: dict[str, CatalogProduct]  # code → product
-    unit_to_base: dict[str, tuple[str, float]]  # unit → (dimension, size in base unit)
-    product_units: dict[tuple[int, str], float] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, session: Session, *, store_codes: list[str] | None = None) -> Catalog:
-        """Read what validation needs; ``store_codes`` narrows the store lookup."""
-        store_query = select(Store.code, Store.id, Store.enterprise_id, Store.active)
-        if store_codes is not None and len(store_codes) <= 500:
-            store_query = store_query.where(Store.code.in_(store_codes))
-        stores = pd.DataFrame(
-            session.execute(store_query).all(), columns=["code", "id", "enterprise_id", "active"]
-        ).set_index("code")
-        products = {
-            code: CatalogProduct(id=product_id, unit=unit, active=active)
-            for code, product_id, unit, active in session.execute(
-                select(Product.code, Product.id, Product.unit, Product.active)
-            )
-        }
-        units = {
-            code: (str(dimension), float(size))
-            for code, dimension, size in session.execute(
-                select(Unit.code, Unit.dimension, Unit.to_base)
-            )
-        }
-        product_units = {
-            (product_id, unit): float(factor)
-            for product_id, unit, factor in session.execute(
-                select(
-                    ProductUnitConversion.product_id,
-                    ProductUnitConversion.unit,
-                    ProductUnitConversion.factor,
-                )
-            )
-        }
-        return cls(
-            stores=stores, products=products, unit_to_base=units, product_units=product_units
-        )
-
-    @classmethod
-    def for_report(cls, session: Session, *, product_codes: list[str], with_units: bool) -> Catalog:
-        """Only what one store's report needs, in one round trip: the named products with
-        their special units (no store: the report already has it); the unit table too
-        when ``with_units`` (some line names a unit of its own)."""
-        conversion = ProductUnitConversion
-        connection = session.connection()
-        named = (
-            # One array parameter rather than an IN list of as many as there are lines.
-            Product.code == any_(bindparam("product_codes", product_codes, type_=ARRAY(String)))
-            if connection.dialect.name == "postgresql"
-            else Product.code.in_(product_codes)
-        )
-        rows = connection.execute(
-            select(
-                Product.code,
-                Product.id,
-                Product.unit,
-                Product.active,
-                conversion.unit,
-                conversion.factor,
-            )
-            .outerjoin(conversion, conversion.product_id == Product.id)
-            .where(named)
-        )
-        products: dict[str, CatalogProduct] = {}
-        product_units: dict[tuple[int, str], float] = {}
-        for code, product_id, unit, active, special_unit, factor in rows:
-            products[code] = CatalogProduct(id=product_id, unit=unit, active=active)
-            if special_unit is not None:
-                product_units[product_id, special_unit] = float(factor)
-        units = {
-            code: (str(dimension), float(size))
-            for code, dimension, size in (
-                connection.execute(select(Unit.code, Unit.dimension, Unit.to_base))
-                if with_units
-                else []
-            )
-        }
-        return cls(
-            stores=_NO_STORES,
-            products=products,
-            unit_to_base=units,
-            product_units=product_units,
-        )
-
-    def product_frame(self, codes: pd.Index) -> pd.DataFrame:
-        """Id, unit and active flag of each code in ``codes`` (NaN for unknown codes)."""
-        known = pd.DataFrame(
-            [(code, p.id, p.unit, p.active) for code, p in self.products.items()],
-            columns=["code", "id", "unit", "active"],
-        ).set_index("code")
-        return known.reindex(codes)
-
-    def conversion_factor(self, product_id: int, canonical_unit: str, unit: str) -> float | str:
-        """How many canonical units one ``unit`` is for this product, or why it cannot be."""
-        if unit == canonical_unit:
-            return 1.0
-        special = self.product_units.get((product_id, unit))
-        if special is not None:
-            return special
-        if unit not in self.unit_to_base:
-            known = ", ".join(sorted(self.unit_to_base))
-            return f"unknown unit {unit!r} (known: {known})"
-        dimension, size = self.unit_to_base[unit]
-        canonical_dimension, canonical_size = self.unit_to_base[canonical_unit]
-        if dimension != canonical_dimension or dimension == "count":
-            return f"unit {unit!r} cannot be converted to this product's unit {canonical_unit!r}"
-        return size / canonical_size
 
 
 def _numbers(column: pd.Series, name: str, required: bool) -> tuple[pd.Series, list[LineError]]:

@@ -29,9 +29,10 @@ from core.errors import DomainError
 from core.lookups import get_optional_by_code
 from models import Alert, AlertStatus, Enterprise, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
-from reports.submissions import business_day_today, import_report_file
+from reports.submissions import import_report_file
+from service.configuration import business_today, ingest_limits, monitor_config, report_rules
 from service.migrate import upgrade_to_head
-from service.scheduling import build_scheduler, deliver_notifications, monitor_config
+from service.scheduling import build_scheduler, deliver_notifications
 from service.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -118,9 +119,7 @@ def demo(
             )
             raise typer.Exit(code=1)
         typer.echo("Loading the demo city ...")
-        summary = load_demo_city(
-            session, seed=seed, end_date=business_day_today(settings), days=days
-        )
+        summary = load_demo_city(session, seed=seed, end_date=business_today(settings), days=days)
     # Play the monitor over the last days, as the scheduler would have, so there is
     # history to chart and alerts that escalated and resolved along the way.
     monitored_days = min(DEMO_MONITORED_DAYS, days)
@@ -184,7 +183,7 @@ def monitor_run(
     """Run the monitor once (for cron or a Kubernetes CronJob); exit 1 if it failed."""
     settings = get_settings()
     try:
-        business_date = date.fromisoformat(day) if day else business_day_today(settings)
+        business_date = date.fromisoformat(day) if day else business_today(settings)
     except ValueError as error:
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from error
     engine = create_database_engine(settings.database_url)
@@ -339,7 +338,8 @@ def import_file(
                 data=file.read_bytes(),
                 filename=file.name,
                 principal=CLI_PRINCIPAL,
-                settings=settings,
+                rules=report_rules(settings),
+                limits=ingest_limits(settings),
                 chunk_rows=chunk_rows,
                 progress=advance,
             )

@@ -7,23 +7,10 @@ from datetime import timedelta
 from functools import partial
 
 from core.database import SessionFactory
-from monitors.computing.reporting import ReportingSettings
 from monitors.notifications.outbox import DeliveryReport, default_client, deliver_due_notifications
-from monitors.running.runs import MonitorConfig
 from monitors.running.scheduler import MonitorScheduler
-from reports.submissions import business_day_today
+from service.configuration import business_today, monitor_config
 from service.settings import Settings
-
-
-def monitor_config(settings: Settings) -> MonitorConfig:
-    """The monitor's configuration from the service settings."""
-    return MonitorConfig(
-        reporting=ReportingSettings(cutoff_hour=settings.report_cutoff_hour),
-        timezone=settings.zone,
-        external_url=settings.base_url.rstrip("/"),
-        read_connections=settings.monitor_read_connections,
-    )
-
 
 DELIVERY_BATCH = 100
 DELIVERY_BUDGET_SECONDS = 20.0
@@ -61,7 +48,7 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorSched
     return MonitorScheduler(
         factory=factory,
         config=monitor_config(settings),
-        today=partial(business_day_today, settings),
+        today=partial(business_today, settings),
         deliver=partial(deliver_notifications, settings, factory),
         interval=timedelta(minutes=settings.monitor_interval_minutes),
     )

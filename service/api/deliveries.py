@@ -23,7 +23,6 @@ from core.lookups import page
 from dispatch.master_data import truck_by_plate
 from dispatch.tracking import Manifest, delivery_by_id, manifest, move_delivery
 from models import Delivery, DeliveryEvent, DeliveryStatus, DispatchPlan, Role, Truck
-from reports.submissions import business_day_today
 from service.api.common import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -34,6 +33,7 @@ from service.api.common import (
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
 from service.api.trucks import require_truck_reader
+from service.configuration import business_today
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)
 
@@ -229,7 +229,7 @@ def truck_manifest(
 ) -> Response | dict[str, object]:
     truck = truck_by_plate(session, plate)
     require_truck_reader(principal, truck)
-    found = manifest(session=session, truck=truck, day=day or business_day_today(settings))
+    found = manifest(session=session, truck=truck, day=day or business_today(settings))
     if format is ManifestFormat.csv:
         filename = f"manifest-truck{truck.id}-{found.date}.csv"  # plates may not be ASCII
         return Response(

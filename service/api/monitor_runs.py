@@ -15,7 +15,6 @@ from core.errors import InvalidInput, NotFound
 from core.lookups import page
 from models import MonitorRun, Role, RunStatus
 from monitors.running.runs import MonitorRunFailed, run_monitor
-from reports.submissions import business_day_today
 from service.api.common import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -25,7 +24,7 @@ from service.api.common import (
     StrictModel,
 )
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.scheduling import monitor_config
+from service.configuration import business_today, monitor_config
 
 router = APIRouter(prefix="/monitor", tags=["monitor"], responses=PROBLEM_RESPONSES)
 
@@ -67,7 +66,7 @@ def start_run(
     settings: SettingsDep,
 ) -> RunRead:
     require_role(principal, Role.bureau)
-    today = business_day_today(settings)
+    today = business_today(settings)
     business_date = body.date or today
     if business_date > today:
         raise InvalidInput(

@@ -17,7 +17,6 @@ from core.errors import DomainError, InvalidInput, NotFound
 from core.lookups import get_by_code
 from models import Store
 from reports.submissions import (
-    business_day_today,
     import_report_file,
     report_lines,
     report_revisions,
@@ -25,6 +24,7 @@ from reports.submissions import (
 )
 from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
 from service.api.deps import MetricsDep, PrincipalDep, SessionDep, SettingsDep
+from service.configuration import business_today, ingest_limits, report_rules
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 
@@ -147,7 +147,8 @@ def put_report(
             day=day,
             lines=body.model_dump()["lines"],
             principal=principal,
-            settings=settings,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
         )
     except DomainError:
         metrics.rejected_batches.labels("report").inc()
@@ -199,7 +200,7 @@ def list_reports(
     to: Annotated[date | None, Query(description="Last day (default today)")] = None,
 ) -> list[ReportOut]:
     target = _store_for(session, principal, store)
-    last_day = to or business_day_today(settings)
+    last_day = to or business_today(settings)
     week_before = last_day - timedelta(days=6) if last_day.toordinal() > 6 else date.min
     first_day = from_ or week_before
     if first_day > last_day:
@@ -274,7 +275,12 @@ def post_bulk(
     data = file.file.read()
     try:
         result = import_report_file(
-            session, data=data, filename=file.filename, principal=principal, settings=settings
+            session,
+            data=data,
+            filename=file.filename,
+            principal=principal,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
         )
     except DomainError:
         metrics.rejected_batches.labels("bulk").inc()

@@ -30,9 +30,9 @@ from models import (
     SupplyStatus,
 )
 from monitors.computing.supply import SUPPLY_STATUSES
-from reports.submissions import business_day_today
 from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel
 from service.api.deps import PrincipalDep, SessionDep, SettingsDep
+from service.configuration import business_today
 
 router = APIRouter(prefix="/supply", tags=["supply"], responses=PROBLEM_RESPONSES)
 
@@ -408,7 +408,7 @@ def supply_history(
 ) -> SupplyHistory:
     _authorise(principal, level)
     _one_of(product, category, required=True)
-    first, last = _history_range(first_day, last_day, business_day_today(settings))
+    first, last = _history_range(first_day, last_day, business_today(settings))
     scope_id, label, region = _history_scope(session, principal, level, scope)
 
     product_row: Product | None = None

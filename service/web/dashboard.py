@@ -36,12 +36,12 @@ from models import (
     SupplySnapshot,
 )
 from monitors.computing.supply import SUPPLY_STATUSES
-from reports.submissions import business_day_today
 from service.api.alerts import StatusFilter
 from service.api.common import PageParams
 from service.api.deps import SessionDep
 from service.api.monitor_runs import RunRequest, start_run
 from service.api.supply import SupplyRead, list_supply, supply_history
+from service.configuration import business_today
 from service.web.alerts import alert_page
 from service.web.common import (
     PageRoute,
@@ -220,7 +220,7 @@ def dashboard(
 ) -> HTMLResponse:
     _reader(viewer)
     language = language_of(request)
-    today = business_day_today(settings)
+    today = business_today(settings)
     day = _latest_day(session)
     alerts = alert_page(
         session,

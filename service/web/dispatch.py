@@ -33,7 +33,6 @@ from models import (
     Role,
     Truck,
 )
-from reports.submissions import business_day_today
 from service.api.common import PageParams
 from service.api.delivery_requests import list_requests
 from service.api.deps import SessionDep
@@ -51,6 +50,7 @@ from service.api.dispatch_plans import (
     report_breakdown,
 )
 from service.api.trucks import list_trucks
+from service.configuration import business_today
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -118,7 +118,7 @@ def board(
 ) -> HTMLResponse:
     """Open requests by compound and priority, the fleet, and the day's plans."""
     _dispatcher(viewer)
-    day = day or business_day_today(settings)
+    day = day or business_today(settings)
     requests = list_requests(
         session=session,
         principal=viewer,
@@ -339,7 +339,7 @@ def _driver_page(
     failed_delivery: int | None = None,
 ) -> HTMLResponse:
     require_role(viewer, Role.driver, Role.dispatcher)
-    day = day or business_day_today(settings)
+    day = day or business_today(settings)
     truck = _truck_for(session, viewer, plate)
     stops = manifest(session=session, truck=truck, day=day) if truck is not None else None
     return render(

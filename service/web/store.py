@@ -25,7 +25,6 @@ from core.lookups import get_by_code
 from models import DailyReport, Enterprise, Product, ProductCategory, Region, Role, Store
 from reports.files import ALL_COLUMNS
 from reports.submissions import (
-    business_day_today,
     import_report_file,
     report_lines,
     report_revisions,
@@ -33,6 +32,7 @@ from reports.submissions import (
 )
 from service.api.deps import SessionDep
 from service.api.stores import visible_stores
+from service.configuration import business_today, ingest_limits, report_rules
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -213,7 +213,7 @@ def report_page(
 ) -> HTMLResponse:
     _writer(viewer)
     store = _store(session, viewer, code)
-    today = business_day_today(settings)
+    today = business_today(settings)
     return _page(request, session, viewer, store, day or today, today)
 
 
@@ -243,7 +243,7 @@ def _save_report(
 ) -> Response:
     _writer(viewer)
     store = _store(session, viewer, code)
-    today = business_day_today(settings)
+    today = business_today(settings)
     day_text = str(form.get("day", ""))
     rows, _ = _form_rows(session, store, today, language_of(request))
     by_code = {row.code: row for row in rows}
@@ -276,7 +276,13 @@ def _save_report(
                 errors=[{"loc": ["body", "lines"], "msg": "fill in at least one product"}],
             )
         counts = submit_store_report(
-            session, store=store, day=day, lines=lines, principal=viewer, settings=settings
+            session,
+            store=store,
+            day=day,
+            lines=lines,
+            principal=viewer,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
         ).counts
     except DomainError as error:
         session.rollback()
@@ -315,14 +321,15 @@ def upload(
     """A CSV or XLSX file of many lines: all stored, or every bad row listed."""
     _writer(viewer)
     store = _store(session, viewer, code)
-    today = business_day_today(settings)
+    today = business_today(settings)
     try:
         result = import_report_file(
             session,
             data=file.file.read(),
             filename=file.filename,
             principal=viewer,
-            settings=settings,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
         )
     except DomainError as error:
         session.rollback()
@@ -350,7 +357,7 @@ def template(
     """Today's lines to fill in, one per product of the store, as CSV or Excel."""
     _writer(viewer)
     store = _store(session, viewer, code)
-    today = business_day_today(settings)
+    today = business_today(settings)
     frame = pd.DataFrame(
         [
             {

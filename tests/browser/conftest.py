@@ -25,11 +25,10 @@ import uvicorn
 
 from core.database import create_database_engine, create_session_factory, session_scope
 from monitors.running.runs import run_monitor
-from reports.submissions import business_day_today
 from service.app import create_app
+from service.configuration import business_today, monitor_config
 from service.demo import load_demo_city
 from service.migrate import upgrade_to_head
-from service.scheduling import monitor_config
 from service.settings import Settings
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -62,7 +61,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     upgrade_to_head(settings.database_url)
     engine = create_database_engine(settings.database_url)
     factory = create_session_factory(engine)
-    today = business_day_today(settings)
+    today = business_today(settings)
     with session_scope(factory) as session:
         load_demo_city(session, end_date=today, days=8)
     for offset in (1, 0):

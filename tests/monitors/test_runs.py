@@ -36,8 +36,8 @@ from monitors.running import runs
 from monitors.running.locks import run_guard
 from monitors.running.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
 from reports import store_report_lines
+from service.configuration import monitor_config
 from service.migrate import upgrade_to_head
-from service.scheduling import monitor_config
 from service.settings import Settings
 from tests.factories import business_today, make_product, make_region, make_store
 

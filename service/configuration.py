@@ -1,0 +1,49 @@
+"""The service's settings turned into the explicit parameters each domain takes.
+
+Domains never read ``Settings``; adapters build their parameters here, once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.clock import business_day_today
+from monitors.computing.reporting import ReportingSettings
+from monitors.running.runs import MonitorConfig
+from reports.submissions import IngestLimits
+from reports.validation import ReportRules
+from service.settings import Settings
+
+
+def business_today(settings: Settings) -> date:
+    """Today's business day in the city's time zone."""
+    return business_day_today(settings.zone)
+
+
+def report_rules(settings: Settings, *, day: date | None = None) -> ReportRules:
+    """The line limits in force, checked against ``day`` (default: today's business day)."""
+    return ReportRules(
+        today=day or business_today(settings),
+        max_age_days=settings.max_report_age_days,
+        max_quantity=settings.max_quantity,
+        max_price=settings.max_price,
+    )
+
+
+def ingest_limits(settings: Settings) -> IngestLimits:
+    """How much one report or upload may carry."""
+    return IngestLimits(
+        max_report_lines=settings.max_report_lines,
+        max_bulk_rows=settings.max_bulk_rows,
+        max_listed_errors=settings.max_listed_errors,
+    )
+
+
+def monitor_config(settings: Settings) -> MonitorConfig:
+    """The monitor's configuration from the service settings."""
+    return MonitorConfig(
+        reporting=ReportingSettings(cutoff_hour=settings.report_cutoff_hour),
+        timezone=settings.zone,
+        external_url=settings.base_url.rstrip("/"),
+        read_connections=settings.monitor_read_connections,
+    )
