@@ -1,4 +1,4 @@
-"""Master data look-ups shared by every router: find by code, page a query, map clashes.
+"""Look-ups every domain shares: find by code, page a query, map clashes, region subtrees.
 
 Plain functions over a session, so the API, the CLI and the pages resolve codes the
 same way and give the same errors.
@@ -7,7 +7,8 @@ same way and give the same errors.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,17 @@ from core.errors import Conflict, InvalidInput, NotFound
 from models import Region
 
 ModelT = TypeVar("ModelT")
+ItemT = TypeVar("ItemT")
+
+
+@dataclass(frozen=True)
+class PageOf(Generic[ItemT]):
+    """One page of a listing as a domain returns it: the items and how many match in all."""
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int
 
 
 class HasCode(Protocol):

@@ -24,7 +24,7 @@ from service.api import (
     users,
     webhooks,
 )
-from service.api.common import reject_nul_characters
+from service.http.schemas import reject_nul_characters
 
 api_router = APIRouter(dependencies=[Depends(reject_nul_characters)])
 for module in (

@@ -31,8 +31,8 @@ from monitors.alerting.rule_settings import (
     set_threshold_override,
 )
 from monitors.alerting.thresholds import THRESHOLD_FIELDS, RuleThresholds
-from service.api.common import CODE_PATTERN, PROBLEM_RESPONSES, ReadModel, StrictModel
-from service.api.deps import PrincipalDep, SessionDep
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import CODE_PATTERN, PROBLEM_RESPONSES, ReadModel, StrictModel
 
 router = APIRouter(prefix="/alert-rules", tags=["alerts"], responses=PROBLEM_RESPONSES)
 

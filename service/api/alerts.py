@@ -43,8 +43,15 @@ from monitors.alerting.acknowledgement import (
     unacknowledge_alert,
 )
 from monitors.alerting.labels import active_silences, alert_labels, silence_matches
-from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
-from service.api.deps import PrincipalDep, SessionDep
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    DatabaseId,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=PROBLEM_RESPONSES)
 

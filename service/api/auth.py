@@ -11,13 +11,17 @@ from pydantic import Field
 
 from accounts.authentication import login, logout
 from core.errors import DomainError
-from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
-from service.api.deps import PrincipalDep, SessionDep, SettingsDep, bearer_scheme
 from service.api.users import UserRead, read_user
+from service.http.dependencies import (
+    SESSION_COOKIE,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    bearer_scheme,
+)
+from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel
 
 router = APIRouter(prefix="/auth", tags=["access"], responses=PROBLEM_RESPONSES)
-
-SESSION_COOKIE = "supplywatch_session"
 
 
 class LoginRequest(StrictModel):

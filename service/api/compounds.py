@@ -26,7 +26,8 @@ from core.lookups import (
 )
 from dispatch.master_data import check_ordered
 from models import Compound, LockdownStatus, Region, Role, Store
-from service.api.common import (
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Latitude,
@@ -36,7 +37,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/compounds", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

@@ -23,7 +23,10 @@ from core.lookups import page
 from dispatch.master_data import truck_by_plate
 from dispatch.tracking import Manifest, delivery_by_id, manifest, move_delivery
 from models import Delivery, DeliveryEvent, DeliveryStatus, DispatchPlan, Role, Truck
-from service.api.common import (
+from service.api.trucks import require_truck_reader
+from service.configuration import business_today
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
     Page,
@@ -31,9 +34,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.api.trucks import require_truck_reader
-from service.configuration import business_today
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

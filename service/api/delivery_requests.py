@@ -27,7 +27,9 @@ from models import (
     RequestStatus,
     Role,
 )
-from service.api.common import (
+from service.api.dispatch_common import ClockTime
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
     Page,
@@ -35,8 +37,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
-from service.api.dispatch_common import ClockTime
 
 router = APIRouter(prefix="/delivery-requests", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

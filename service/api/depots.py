@@ -19,7 +19,9 @@ from core.lookups import (
 )
 from dispatch.master_data import check_ordered
 from models import Depot, Role, Store
-from service.api.common import (
+from service.api.dispatch_common import ClockTime
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Latitude,
@@ -29,8 +31,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
-from service.api.dispatch_common import ClockTime
 
 router = APIRouter(prefix="/depots", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

@@ -31,7 +31,9 @@ from models import (
     Truck,
     UnassignedReason,
 )
-from service.api.common import (
+from service.api.dispatch_common import ClockTime
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
     Page,
@@ -39,8 +41,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.api.dispatch_common import ClockTime
 from service.settings import Settings
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)

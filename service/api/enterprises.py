@@ -11,7 +11,8 @@ from sqlalchemy import or_, select
 from core.access import require_role
 from core.lookups import add_with_unique_code, apply_changes, get_by_code, page
 from models import Enterprise, EnterpriseKind, Role
-from service.api.common import (
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Page,
@@ -19,7 +20,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/enterprises", tags=["master data"], responses=PROBLEM_RESPONSES)
 

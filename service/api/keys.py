@@ -15,9 +15,16 @@ from core.errors import InvalidInput, NotFound
 from core.lookups import get_optional_by_code, page
 from models import ApiKey, Enterprise, Role, Store
 from models.base import utc_now
-from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
-from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import binding_names, resolve_binding
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    DatabaseId,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
 
 router = APIRouter(prefix="/keys", tags=["access"], responses=PROBLEM_RESPONSES)
 

@@ -15,7 +15,9 @@ from core.errors import InvalidInput, NotFound
 from core.lookups import page
 from models import MonitorRun, Role, RunStatus
 from monitors.running.runs import MonitorRunFailed, run_monitor
-from service.api.common import (
+from service.configuration import business_today, monitor_config
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
     Page,
@@ -23,8 +25,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep, SettingsDep
-from service.configuration import business_today, monitor_config
 
 router = APIRouter(prefix="/monitor", tags=["monitor"], responses=PROBLEM_RESPONSES)
 

@@ -19,7 +19,8 @@ from core.lookups import (
     page,
 )
 from models import Product, ProductCategory, ProductUnitConversion, Role, Unit, UnitDimension
-from service.api.common import (
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Page,
@@ -27,7 +28,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
 
 router = APIRouter(tags=["master data"], responses=PROBLEM_RESPONSES)
 

@@ -20,7 +20,8 @@ from core.lookups import (
     region_subtree_ids,
 )
 from models import Region, RegionLevel, Role
-from service.api.common import (
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Latitude,
@@ -30,7 +31,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/regions", tags=["master data"], responses=PROBLEM_RESPONSES)
 

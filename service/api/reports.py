@@ -22,9 +22,9 @@ from reports.submissions import (
     report_revisions,
     submit_store_report,
 )
-from service.api.common import PROBLEM_RESPONSES, ReadModel, StrictModel
-from service.api.deps import MetricsDep, PrincipalDep, SessionDep, SettingsDep
 from service.configuration import business_today, ingest_limits, report_rules
+from service.http.dependencies import MetricsDep, PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 

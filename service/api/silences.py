@@ -29,8 +29,15 @@ from monitors.alerting.silences import (
     silences_in_state,
 )
 from service.api.alerts import Code, UtcDateTime
-from service.api.common import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel, StrictModel
-from service.api.deps import PrincipalDep, SessionDep
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    DatabaseId,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
 
 router = APIRouter(prefix="/silences", tags=["alerts"], responses=PROBLEM_RESPONSES)
 

@@ -22,7 +22,8 @@ from core.lookups import (
     region_subtree_ids,
 )
 from models import Enterprise, Region, Role, Store, StoreKind
-from service.api.common import (
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Latitude,
@@ -32,7 +33,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/stores", tags=["master data"], responses=PROBLEM_RESPONSES)
 

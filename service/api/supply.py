@@ -30,9 +30,9 @@ from models import (
     SupplyStatus,
 )
 from monitors.computing.supply import SUPPLY_STATUSES
-from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel
-from service.api.deps import PrincipalDep, SessionDep, SettingsDep
 from service.configuration import business_today
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
 
 router = APIRouter(prefix="/supply", tags=["supply"], responses=PROBLEM_RESPONSES)
 

@@ -15,9 +15,9 @@ from core.errors import Conflict, NotFound
 from core.lookups import get_optional_by_code, page
 from core.security import hash_password
 from models import Enterprise, Role, Store, User, UserSession
-from service.api.common import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
-from service.api.deps import PrincipalDep, SessionDep
 from service.api.dispatch_common import binding_names, resolve_binding
+from service.http.dependencies import PrincipalDep, SessionDep
+from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 
 router = APIRouter(prefix="/users", tags=["access"], responses=PROBLEM_RESPONSES)
 

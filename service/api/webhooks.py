@@ -41,7 +41,8 @@ from monitors.notifications.outbox import (
     requeue_failed_notifications,
     send_test_notification,
 )
-from service.api.common import (
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
     Page,
@@ -49,7 +50,6 @@ from service.api.common import (
     ReadModel,
     StrictModel,
 )
-from service.api.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/webhooks", tags=["notifications"], responses=PROBLEM_RESPONSES)
 

@@ -26,8 +26,8 @@ from monitors.alerting.rule_settings import (
 )
 from service.api import keys, products, stores, users
 from service.api.alert_rules import read_alert_rules
-from service.api.common import PageParams
-from service.api.deps import SessionDep
+from service.http.dependencies import SessionDep
+from service.http.schemas import PageParams
 from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

@@ -18,8 +18,8 @@ from models.base import utc_now
 from monitors.alerting.acknowledgement import acknowledge_alert
 from monitors.alerting.silences import create_silence, expire_silence, silences_in_state
 from service.api.alerts import AlertRead, StatusFilter, list_alerts, read_alerts
-from service.api.common import Page, PageParams
-from service.api.deps import SessionDep
+from service.http.dependencies import SessionDep
+from service.http.schemas import Page, PageParams
 from service.web.common import (
     PageRoute,
     ViewerDep,

@@ -12,8 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from accounts.authentication import authenticate_token, login, logout
 from core.errors import DomainError, TooManyRequests
-from service.api.auth import SESSION_COOKIE
-from service.api.deps import SessionDep
+from service.http.dependencies import SESSION_COOKIE, SessionDep
 from service.web.common import (
     HOME_BY_ROLE,
     LANGUAGE_COOKIE,

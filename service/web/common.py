@@ -27,8 +27,7 @@ from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.errors import DomainError, Forbidden, Unauthenticated
 from models import Role
-from service.api.auth import SESSION_COOKIE
-from service.api.deps import SessionDep, get_settings
+from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings
 from service.settings import Settings
 from service.web.i18n import pick_language, translate_problem, translator
 

@@ -37,11 +37,11 @@ from models import (
 )
 from monitors.computing.supply import SUPPLY_STATUSES
 from service.api.alerts import StatusFilter
-from service.api.common import PageParams
-from service.api.deps import SessionDep
 from service.api.monitor_runs import RunRequest, start_run
 from service.api.supply import SupplyRead, list_supply, supply_history
 from service.configuration import business_today
+from service.http.dependencies import SessionDep
+from service.http.schemas import PageParams
 from service.web.alerts import alert_page
 from service.web.common import (
     PageRoute,

@@ -33,9 +33,7 @@ from models import (
     Role,
     Truck,
 )
-from service.api.common import PageParams
 from service.api.delivery_requests import list_requests
-from service.api.deps import SessionDep
 from service.api.dispatch_plans import (
     BreakdownReport,
     PlanCommit,
@@ -51,6 +49,8 @@ from service.api.dispatch_plans import (
 )
 from service.api.trucks import list_trucks
 from service.configuration import business_today
+from service.http.dependencies import SessionDep
+from service.http.schemas import PageParams
 from service.web.common import (
     PageRoute,
     SettingsDep,

@@ -30,9 +30,9 @@ from reports.submissions import (
     report_revisions,
     submit_store_report,
 )
-from service.api.deps import SessionDep
 from service.api.stores import visible_stores
 from service.configuration import business_today, ingest_limits, report_rules
+from service.http.dependencies import SessionDep
 from service.web.common import (
     PageRoute,
     SettingsDep,

@@ -26,8 +26,8 @@ from models import (
     Store,
 )
 from service.api import alert_rules, alerts, silences
-from service.api.common import reject_nul_characters
 from service.app import create_app
+from service.http.schemas import reject_nul_characters
 from service.settings import Settings
 from tests.factories import make_key, make_product, make_region, make_store
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Product, RegionLevel, Role, Store
 from monitors.running.runs import MonitorConfig, compute_day
 from reports import store_report_lines
-from service.api.common import reject_nul_characters
 from service.api.supply import router as supply_router
 from service.app import create_app
+from service.http.schemas import reject_nul_characters
 from service.settings import Settings
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 

@@ -1,4 +1,4 @@
-"""Dependencies every router shares: the request's session, settings and the caller."""
+"""Dependencies the API and the pages share: the request's session, settings and caller."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from core.database import SessionFactory, mark_read_only
 from core.errors import Unauthenticated
 from service.observability import Metrics
 from service.settings import Settings
+
+SESSION_COOKIE = "supplywatch_session"
+"""The cookie that carries a signed-in person's session token in the pages."""
 
 
 async def get_settings(request: Request) -> Settings:

@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.errors import InvalidInput
-from service.api.deps import SettingsDep
+from service.http.dependencies import SettingsDep
 
 T = TypeVar("T")
 

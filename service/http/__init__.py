@@ -1,0 +1,1 @@
+"""HTTP plumbing the API and the pages share: the request's session and caller, and schemas."""
