@@ -27,7 +27,7 @@ SAFETY_FACTOR = np.array([1.3, 1.5, 1.65])
 """Per class, the z of the safety stock: perishables are stocked lean (overstock spoils),
 dry goods for a 95 % cycle service level."""
 
-DISPLAY_DAYS = np.array([0.4, 0.5, 3.0])
+DISPLAY_DAYS = np.array([0.6, 0.5, 3.0])
 """Per class, the stock kept for presentation (full shelves, back-room) in days of demand."""
 
 SHRINK_PER_SHELF_LIFE = 0.12
