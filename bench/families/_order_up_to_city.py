@@ -30,9 +30,14 @@ dry goods for a 95 % cycle service level."""
 DISPLAY_DAYS = np.array([0.6, 0.5, 3.0])
 """Per class, the stock kept for presentation (full shelves, back-room) in days of demand."""
 
-SHRINK_PER_SHELF_LIFE = 0.12
-"""Daily share of a perishable's stock lost to wilting, bruising and breakage, times
-1 / shelf life: 4 % a day for spinach (3 days), 1.7 % for tomatoes (7), 0.4 % for eggs."""
+SHRINK_PER_SHELF_LIFE = np.array([0.3, 0.08, 0.0])
+"""Per class, the daily share of a perishable's stock lost to wilting, bruising, trimming
+and breakage, times 1 / shelf life: produce 4 % a day for tomatoes (7 days), 1 % for
+apples (30); chilled goods 1.6 % for pork (5), 0.3 % for eggs (30)."""
+
+LARGEST_DAILY_SHRINK = 0.06
+"""Two-day goods (tofu, buns, spinach) lose at most this share a day on the shelf; what
+spoils them is the end of their life, when whatever is left is thrown away."""
 
 PERISHABLE_SHELF_LIFE = 30
 """Products with at most this shelf life (days) shrink and are thrown away past their life."""
@@ -419,7 +424,12 @@ def build_city(*, rng: np.random.Generator) -> City:
         ),
         store_life=store_life,
         shrink_rate=np.where(
-            perishable, SHRINK_PER_SHELF_LIFE / shelf_life * per_line("spoilage_factor"), 0.0
+            perishable,
+            np.minimum(
+                SHRINK_PER_SHELF_LIFE[replenishment_class] / shelf_life, LARGEST_DAILY_SHRINK
+            )
+            * per_line("spoilage_factor"),
+            0.0,
         ),
         smoothing=rng.uniform(0.15, 0.35, size=count),
         knows_stockouts=per_line("knows_stockouts"),
