@@ -5,36 +5,36 @@ Days of supply (stock ÷ expected daily sales) answers "how long would the stock
 nothing came in". Whether to *warn* is another question: a fresh line ending every day
 with one day of cover and refilled every morning is fine, and a grain shelf at six days
 may be empty in two if its weekly delivery fails. The forecast learns from each line's
-recent reports (``history_days``, age 0 = the business day):
+recent reports (``history_days``, age 0 = the business day); docs/forecast.md explains
+the choices and measures them.
 
-- **Demand level**: the median of the last ``level_days`` in-stock days (out-of-stock
-  days understate demand and are left out), after dividing out the store's weekday
-  pattern (learned from all its lines, shrunk towards flat). A lasting shift is
-  followed once ``shift_days`` in-stock days in a row sit beyond ``shift_ratio`` of
-  that median (then the level is their mean); a single day's burst is not taken as the
-  new level. The spread is a robust scale (1.4826 × MAD) floored at Poisson noise.
-- **Replenishment pattern**: deliveries are read from the stock identity (received =
-  stock − previous stock + sales, which is net of spoilage) or, where that cannot be
-  computed, from the reported ``received``. A day with a delivery of at least
-  ``delivery_share`` of a day's demand is a delivery day. From them: the days since
-  the last delivery, the gaps between deliveries (their histogram), and the **inflow
-  per day** of the last ``deliveries_counted`` deliveries (their quantity ÷ the days
-  they covered): how much the line's supply actually brings, whatever its policy.
-  Shrink on days without delivery (a negative identity) adds to demand.
-- **When the next delivery comes**: the gap histogram, conditioned on the days already
-  waited, with a small prior that is geometric beyond the line's typical gap and a
-  pseudo-count for "deliveries have stopped". A line that is overdue beyond anything
-  in its history is therefore mostly assumed not to be refilled within the horizon.
-- **Projection**: for each day h of the horizon and each arrival day of the next
-  delivery (or none), cumulative demand is normal with mean Σ level × weekday factor
-  and variance growing with h; cumulative inflow is the inflow per day × the days the
-  arriving delivery covers, plus one typical cycle per further cycle. The probability
-  of having run out by the end of day h mixes these scenarios and is made monotone in
-  h (a shelf empty on day 2 was empty "within 3 days" too).
+- **Demand**: the median of the last ``level_days`` in-stock days (an empty shelf's
+  sales understate demand), the store's weekday pattern divided out; a lasting shift is
+  followed once ``shift_days`` in-stock days in a row sit beyond ``shift_ratio`` of it,
+  a one-day burst is not. The daily spread is robust (from day-to-day steps) and never
+  below negative-binomial noise (``min_cv``).
+- **Receipts**: the stock identity (stock − previous stock + sales, bridged over
+  unreported days with the expected sales) is what came in net of spoilage; where it
+  cannot be computed, the reported ``received``. A day bringing ``delivery_share`` of a
+  day's demand is a delivery day.
+- **Replenishment pattern**: the gaps between deliveries (recency-weighted, each spread
+  to its neighbours because lead times vary), the days since the last one, and the
+  **supply ratio**: what the latest cycles brought net ÷ the demand they replaced
+  (censored days at the demand level), recency-weighted and shrunk towards the store's
+  own ratio, so that a line whose last delivery predates a crisis learns from the
+  store's other lines. A ratio below 1 is a supply that no longer keeps up.
+- **When and how much**: the next delivery's day follows the gap histogram given the
+  days already waited (a line overdue beyond its history is mostly taken as stopped);
+  it brings the supply ratio × the demand of the days it covers (at most a cycle and a
+  day), later ones a cycle's worth every typical gap.
+- **Projection**: for each arrival day of the next delivery (or none), the stock at the
+  end of each day is normal around stock + what came − demand; a stock-out can happen in
+  every stretch between deliveries, each stretch with its own demand noise (a store
+  reorders what it sold) plus ``carry_variance`` of what came before, and the chances of
+  the stretches combine. The scenarios mix by their probability.
 
-Everything is vectorised over lines × ages matrices, so a province's 600,000 lines take
-about a second. ``monitors.computing.supply`` builds the matrices from the report
-window; ``bench/alert_quality.py`` judges the warnings built on it.
+Everything is vectorised over lines × ages matrices: a province's 600,000 lines take
+about a second.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ MAX_HORIZON_DAYS = 7
 
 @dataclass(frozen=True)
 class ForecastSettings:
-    """Knobs of the stock-out forecast; the defaults are the shipped method."""
+    """Knobs of the stock-out forecast and of the warning built on it; defaults are the
+    shipped method (docs/forecast.md)."""
 
     history_days: int = 21
     """How many days of reports (age 0 .. history_days − 1) the forecast reads."""
@@ -62,25 +63,44 @@ class ForecastSettings:
     """Relative distance from the median that counts as a shift."""
     spread_days: int = 14
     """In-stock days the spread of demand is measured on."""
-    deliveries_counted: int = 3
-    """Most recent deliveries whose fill (quantity ÷ the sales it replaces) is averaged."""
-    fill_decay: float = 0.5
-    """Weight of each older delivery's fill relative to the one after it."""
-    delivery_share: float = 0.02
-    """A day's receipt counts as a delivery from this share of a day's demand (a trickle
-    of a cut supply is a delivery too: it tells how little comes)."""
-    gap_half_life_days: float = 7.0
-    """Age at which a past gap between deliveries counts half as much as today's."""
-    prior_weight: float = 1.0
-    """Pseudo-gaps of the prior on when the next delivery comes."""
-    stop_weight: float = 0.3
-    """Pseudo-count for "the deliveries have stopped"."""
+    min_cv: float = 0.2
+    """Least coefficient of variation of a day's demand (on top of Poisson noise)."""
     level_uncertainty: float = 0.1
     """Relative error of the demand level, added to the spread of cumulative demand."""
     weekday_shrink: float = 20.0
     """Pseudo-observations of a flat weekday pattern a store's own pattern is shrunk to."""
     stale_after_days: int = 2
     """How many days a stock figure is carried forward."""
+    delivery_share: float = 0.1
+    """A day whose receipts reach this share of a day's demand is a delivery day (a
+    small delivery of a daily order is one; a miscount of a day's stock is not)."""
+    supply_half_life_days: float = 4.0
+    """Age at which a past cycle's supply counts half as much as today's."""
+    store_weight: float = 1.0
+    """Pseudo-cycles of the store's supply ratio a line's own ratio is shrunk to."""
+    size_cv_floor: float = 0.2
+    """Least relative spread of a delivery's size."""
+    gap_half_life_days: float = 7.0
+    """Age at which a past gap between deliveries counts half as much as today's."""
+    gap_jitter: float = 0.25
+    """Share of each observed gap's weight moved to the gaps a day shorter and longer."""
+    prior_weight: float = 0.5
+    """Pseudo-gaps of the prior on when the next delivery comes (geometric past the
+    typical gap)."""
+    stop_weight: float = 0.3
+    """Pseudo-count for "the deliveries have stopped"."""
+    carry_variance: float = 0.5
+    """Share of the demand noise before a delivery still felt after it (0: the delivery
+    replaces exactly what was sold; 1: fixed quantities, noise accumulates)."""
+    fire_probability: float = 0.35
+    """A store ``low_supply`` warning opens when the stock-out chance within the warning
+    level reaches this."""
+    keep_probability: float = 0.05
+    """An open warning stays while the chance stays at or above this (hysteresis)."""
+    min_observations: int = 3
+    """In-stock days of demand needed before the line may warn."""
+    projected_probability: float = 0.5
+    """The projected stock-out day is the first on which the chance reaches this."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -92,12 +112,16 @@ class ForecastSettings:
             problems.append("shift_days must be between 1 and level_days")
         if self.shift_ratio <= 0:
             problems.append("shift_ratio must be positive")
-        if self.deliveries_counted < 1:
-            problems.append("deliveries_counted must be at least 1")
         if self.delivery_share <= 0:
             problems.append("delivery_share must be positive")
-        if self.prior_weight <= 0 or self.stop_weight < 0:
-            problems.append("prior_weight must be positive and stop_weight not negative")
+        if self.prior_weight <= 0 or self.stop_weight < 0 or self.store_weight < 0:
+            problems.append("prior_weight must be positive, stop and store weights not negative")
+        if not 0 <= self.gap_jitter < 0.5:
+            problems.append("gap_jitter must be in [0, 0.5)")
+        if not 0 < self.keep_probability <= self.fire_probability <= 1:
+            problems.append("need 0 < keep_probability ≤ fire_probability ≤ 1")
+        if not 0 <= self.carry_variance <= 1:
+            problems.append("carry_variance must be in [0, 1]")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -112,7 +136,8 @@ class LineHistory:
     sales: np.ndarray
     received: np.ndarray
     store: np.ndarray
-    """Per line, a small integer naming its store (weekday patterns are pooled by store)."""
+    """Per line, a small integer naming its store (weekday patterns and supply are pooled
+    by store)."""
     weekday: int
     """Weekday of age 0, Monday = 0."""
 
@@ -134,20 +159,18 @@ class Forecast:
     days_since_delivery: np.ndarray
     """Age of the latest delivery day (NaN when none in the history)."""
     typical_gap: np.ndarray
-    """Median days between deliveries (NaN with fewer than two deliveries)."""
-    inflow_per_day: np.ndarray
-    """What the latest deliveries brought per day they covered."""
-    recent_fill: np.ndarray
-    """Those deliveries ÷ the sales over the days they covered (NaN without sales)."""
-    deliveries_counted: np.ndarray
-    """How many deliveries the inflow and fill are measured on."""
+    """Weighted median of the days between deliveries (NaN with fewer than two)."""
+    supply_ratio: np.ndarray
+    """What the latest cycles brought ÷ the demand they replaced, shrunk to the store's."""
+    out_recently: np.ndarray
+    """The line's reported stock was 0 on one of the two days before the business day."""
     by_day: np.ndarray
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of day h + 1."""
 
     def within(self, days: np.ndarray) -> np.ndarray:
         """Probability of a stock-out within ``days`` (per line, 1 .. MAX_HORIZON_DAYS)."""
-        column = np.clip(np.asarray(days, dtype=np.int64), 1, MAX_HORIZON_DAYS) - 1
-        return self.by_day[np.arange(len(column)), column]
+        column = np.clip(np.ceil(np.asarray(days, dtype=np.float64)), 1, MAX_HORIZON_DAYS)
+        return self.by_day[np.arange(len(column)), column.astype(np.int64) - 1]
 
     def first_day_over(self, probability: float) -> np.ndarray:
         """First day (1-based) on which the stock-out probability reaches ``probability``;
@@ -161,8 +184,7 @@ def _latest(values: np.ndarray, days: int) -> np.ndarray:
     """The youngest non-NaN value among ages 0 .. days (NaN when none)."""
     window = values[:, : days + 1]
     known = ~np.isnan(window)
-    first = np.argmax(known, axis=1)
-    found = window[np.arange(len(window)), first]
+    found = window[np.arange(len(window)), np.argmax(known, axis=1)]
     return np.where(known.any(axis=1), found, np.nan)
 
 
@@ -178,15 +200,19 @@ def _row_median(matrix: np.ndarray) -> np.ndarray:
 
 def _compact(matrix: np.ndarray) -> np.ndarray:
     """Each row's non-NaN values moved to the front, in order (NaN after them)."""
-    known = ~np.isnan(matrix)
-    order = np.argsort(~known, axis=1, kind="stable")
+    order = np.argsort(np.isnan(matrix), axis=1, kind="stable")
     return np.take_along_axis(matrix, order, axis=1)
 
 
 def _youngest(mask: np.ndarray, count: int) -> np.ndarray:
     """Where ``mask`` holds, keep only its ``count`` youngest (lowest-age) cells per row."""
-    rank = np.cumsum(mask, axis=1)
-    return mask & (rank <= count)
+    return mask & (np.cumsum(mask, axis=1) <= count)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator ÷ denominator, NaN where the denominator is not positive."""
+    safe = np.where(denominator > 0, denominator, 1.0)
+    return np.where(denominator > 0, numerator / safe, np.nan)
 
 
 def weekday_factors(
@@ -195,8 +221,9 @@ def weekday_factors(
     """Per store and weekday (stores × 7, Monday = 0), demand relative to the week's mean,
     pooled over the store's lines and shrunk towards 1 where evidence is thin."""
     ages = sales.shape[1]
-    line_mean = np.nanmean(np.where(in_stock, sales, np.nan), axis=1)
-    usable = in_stock & (line_mean[:, None] > 0)
+    with np.errstate(invalid="ignore"):
+        line_mean = np.nanmean(np.where(in_stock, sales, np.nan), axis=1)
+    usable = in_stock & (np.nan_to_num(line_mean)[:, None] > 0)
     ratio = np.where(usable, sales / np.where(line_mean > 0, line_mean, 1.0)[:, None], 0.0)
     day_of_age = (weekday - np.arange(ages)) % 7
     stores = int(store.max()) + 1 if store.size else 0
@@ -207,14 +234,67 @@ def weekday_factors(
     return factor / factor.mean(axis=1, keepdims=True)
 
 
+def _demand(
+    plain: np.ndarray, in_stock: np.ndarray, settings: ForecastSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Level, in-stock days behind it, shift direction and daily spread of demand."""
+    level_cells = _youngest(in_stock, settings.level_days)
+    base = _row_median(np.where(level_cells, plain, np.nan))
+    recent_cells = _youngest(in_stock, settings.shift_days)
+    full = recent_cells.sum(axis=1) == settings.shift_days
+    with np.errstate(invalid="ignore"):
+        above = np.where(recent_cells, plain > base[:, None] * (1 + settings.shift_ratio), True)
+        below = np.where(recent_cells, plain < base[:, None] * (1 - settings.shift_ratio), True)
+    rise, fall = full & above.all(axis=1), full & below.all(axis=1)
+    recent = np.where(recent_cells, plain, np.nan)
+    # A rise is followed at the smaller of the recent days, a fall at the larger: the
+    # level moves no further than every one of the days that moved it.
+    with np.errstate(invalid="ignore"):
+        moved = np.where(rise, np.nanmin(recent, axis=1), np.nanmax(recent, axis=1))
+    level = np.where(rise | fall, moved, base)
+    shifted = np.where(rise, 1, np.where(fall, -1, 0)).astype(np.int8)
+    # Spread from day-to-day steps of in-stock days: a level that moved (a panic, a
+    # lasting rise) does not count as noise, as it would around a median.
+    ordered = _compact(np.where(_youngest(in_stock, settings.spread_days), plain, np.nan))
+    steps = np.abs(np.diff(ordered, axis=1))
+    spread = 1.4826 * _row_median(steps) / np.sqrt(2.0)
+    floor = np.sqrt(np.fmax(level, 0.0) + (settings.min_cv * np.fmax(level, 0.0)) ** 2)
+    return level, level_cells.sum(axis=1), shifted, np.fmax(spread, floor)
+
+
+def _net_receipts(
+    stock: np.ndarray, sales: np.ndarray, received: np.ndarray, expected: np.ndarray
+) -> np.ndarray:
+    """What came in each day net of spoilage, by the stock identity bridged over
+    unreported days (the bridge's total lands on the reported day that closes it); the
+    reported receipts where no earlier report closes the identity."""
+    lines, ages = stock.shape
+    reported = ~np.isnan(stock)
+    age_index = np.arange(ages)
+    # Next older reported age of every age (ages when none).
+    marked = np.where(reported, age_index[None, :], ages)
+    older = np.full((lines, ages), ages)
+    older[:, :-1] = np.minimum.accumulate(marked[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    sold = np.where(np.isnan(sales), expected, sales)
+    sold_from = np.zeros((lines, ages + 1))
+    sold_from[:, :ages] = np.cumsum(sold[:, ::-1], axis=1)[:, ::-1]  # Σ sold over ages ≥ a
+    rows = np.arange(lines)[:, None]
+    bridge = sold_from[:, :ages] - sold_from[rows, older]
+    closing = np.where(older < ages, stock[rows, np.minimum(older, ages - 1)], np.nan)
+    net = np.where(reported & (older < ages), stock - closing + bridge, np.nan)
+    return np.where(np.isnan(net), received, net)
+
+
 def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> Forecast:
     """The stock-out forecast of every line (module docstring): what it learned and the
     probability of running out by the end of each of the next MAX_HORIZON_DAYS days."""
-    stock, sales, received = history.stock, history.sales, history.received
+    stock = history.stock[:, : settings.history_days]
+    sales = history.sales[:, : settings.history_days]
+    received = history.received[:, : settings.history_days]
     lines, ages = stock.shape
-    rows = np.arange(lines)
     current = _latest(stock, settings.stale_after_days)
-    in_stock = ~np.isnan(sales) & (stock > 0)
+    reported = ~np.isnan(stock) & ~np.isnan(sales)
+    in_stock = reported & (stock > 0)
 
     factors = weekday_factors(
         sales=sales,
@@ -226,149 +306,195 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
     day_of_age = (history.weekday - np.arange(ages)) % 7
     seasonal = factors[history.store][:, day_of_age]
     plain = np.where(in_stock, sales / seasonal, np.nan)
+    level, observations, shifted, spread = _demand(plain, in_stock, settings)
+    known_level = np.nan_to_num(level)
 
-    level_cells = _youngest(in_stock, settings.level_days)
-    base = _row_median(np.where(level_cells, plain, np.nan))
-    observations = level_cells.sum(axis=1)
-    recent_cells = _youngest(in_stock, settings.shift_days)
-    recent = np.where(recent_cells, plain, np.nan)
-    recent_count = recent_cells.sum(axis=1)
-    full = recent_count == settings.shift_days
-    with np.errstate(invalid="ignore"):
-        above = np.where(recent_cells, plain > base[:, None] * (1 + settings.shift_ratio), True)
-        below = np.where(recent_cells, plain < base[:, None] * (1 - settings.shift_ratio), True)
-    rise = full & above.all(axis=1)
-    fall = full & below.all(axis=1)
-    recent_mean = np.nansum(recent, axis=1) / np.maximum(recent_count, 1)
-    level = np.where(rise | fall, recent_mean, base)
-    shifted = np.where(rise, 1, np.where(fall, -1, 0)).astype(np.int8)
-
-    # Spread from day-to-day differences of in-stock days: a level that moved (a panic, a
-    # lasting rise) does not count as noise, as it would around a median.
-    spread_cells = _youngest(in_stock, settings.spread_days)
-    ordered = _compact(np.where(spread_cells, plain, np.nan))
-    steps = np.abs(np.diff(ordered, axis=1))
-    spread = 1.4826 * _row_median(steps) / np.sqrt(2.0)
-    spread = np.fmax(spread, np.sqrt(np.fmax(level, 0.0)))
-    spread = np.fmax(spread, 0.15 * np.fmax(level, 0.0))
-
-    # Net receipts by the stock identity (net of spoilage); reported receipts where the
-    # identity cannot be computed (a day or its previous day not reported).
-    net = np.full((lines, ages), np.nan)
-    net[:, :-1] = stock[:, :-1] - stock[:, 1:] + sales[:, :-1]
-    amount = np.where(np.isnan(net), received, np.fmax(net, 0.0))
-    shrink = np.where(np.isnan(net[:, : settings.level_days]), np.nan, 0.0)
-    shrink = np.fmax(-net[:, : settings.level_days], shrink)
-    loss_per_day = np.nan_to_num(np.nanmean(shrink, axis=1)) if lines else np.zeros(0)
-    threshold = np.fmax(settings.delivery_share * np.nan_to_num(level), 1e-9)
-    delivery = np.nan_to_num(amount) > threshold[:, None]
-
-    age_index = np.arange(ages)
-    has_delivery = delivery.any(axis=1)
-    since = np.where(has_delivery, np.argmax(delivery, axis=1), np.nan)
-    # Gap from each delivery to the next older one.
-    far = ages * 4
-    marked = np.where(delivery, age_index[None, :], far)
-    next_older = np.full((lines, ages), far)
-    next_older[:, :-1] = np.minimum.accumulate(marked[:, ::-1], axis=1)[:, ::-1][:, 1:]
-    gap_cells = delivery & (next_older < far)
-    gaps = np.where(gap_cells, next_older - age_index[None, :], 0)
-    gap_counts = np.zeros((lines, ages + 1))
-    recency = 0.5 ** (age_index / settings.gap_half_life_days)
-    gap_line, gap_age = np.nonzero(gap_cells)
-    np.add.at(gap_counts, (gap_line, gaps[gap_cells]), recency[gap_age])
-    gap_total = gap_counts.sum(axis=1)
-    cumulative = np.cumsum(gap_counts, axis=1)
-    median_gap = np.argmax(cumulative >= gap_total[:, None] / 2.0, axis=1).astype(np.float64)
-    typical_gap = np.where(gap_total > 0, median_gap, np.nan)
-
-    # Fill of each delivery: its quantity ÷ the sales of the days since the delivery
-    # before it (what an order-up-to or a standing order replaces); the latest
-    # ``deliveries_counted`` deliveries, the newest weighing most.
-    sold_before = np.cumsum(np.nan_to_num(sales)[:, ::-1], axis=1)[:, ::-1]  # ages ≥ a
-    sold_from = np.zeros((lines, ages + 1))
-    sold_from[:, :ages] = sold_before
-    rows_index = np.arange(lines)[:, None]
-    # Sales on days a + 1 .. next older delivery (inclusive) for a delivery at age a.
-    upper = np.minimum(next_older, ages - 1)
-    replaced = sold_from[rows_index, np.minimum(age_index + 1, ages)[None, :]] - sold_from[
-        rows_index, np.minimum(upper + 1, ages)
+    # Demand of each past day: its sales when the shelf held out, at least the level when
+    # it emptied (sales then understate demand), the level when unreported.
+    expected = known_level[:, None] * seasonal
+    demand = np.where(in_stock, sales, np.fmax(np.nan_to_num(sales), expected))
+    net = _net_receipts(stock, sales, received, expected)
+    delivery = np.nan_to_num(net) >= np.fmax(settings.delivery_share * known_level, 1e-9)[:, None]
+    delivery |= np.nan_to_num(received) >= np.fmax(settings.delivery_share * known_level, 1e-9)[
+        :, None
     ]
-    fill_cells = gap_cells & (replaced > 0)
-    rank = np.cumsum(fill_cells, axis=1)
-    weights = np.where(
-        fill_cells & (rank <= settings.deliveries_counted), settings.fill_decay ** (rank - 1.0), 0.0
-    )
-    fills = np.where(fill_cells, np.nan_to_num(amount) / np.where(replaced > 0, replaced, 1.0), 0.0)
-    weight_total = weights.sum(axis=1)
-    recent_fill = np.where(
-        weight_total > 0, (weights * fills).sum(axis=1) / np.where(weight_total > 0, weight_total, 1), np.nan
-    )
-    counted = np.minimum(fill_cells.sum(axis=1), settings.deliveries_counted)
-    inflow = np.nan_to_num(recent_fill) * np.nan_to_num(level)
 
+    supply = _supply_pattern(
+        net=np.nan_to_num(net), demand=demand, delivery=delivery, store=history.store,
+        settings=settings,
+    )
     by_day = _project(
-        current=current,
-        level=level,
-        spread=spread,
-        loss_per_day=loss_per_day,
-        factors=factors,
-        store=history.store,
-        weekday=history.weekday,
-        since=since,
-        typical_gap=typical_gap,
-        gap_counts=gap_counts,
-        inflow=inflow,
-        fill=np.nan_to_num(recent_fill),
-        sold_since=np.where(
-            age_index[None, :] <= np.nan_to_num(since, nan=-1.0)[:, None], np.nan_to_num(sales), 0.0
-        ).sum(axis=1),
+        current=np.nan_to_num(current),
+        level=known_level,
+        spread=np.nan_to_num(spread),
+        ahead=factors[history.store][:, (history.weekday + np.arange(1, MAX_HORIZON_DAYS + 1)) % 7],
+        supply=supply,
         settings=settings,
     )
     by_day[current == 0] = 1.0
     by_day[np.isnan(current) | np.isnan(level)] = np.nan
-    del rows
+    recent_stock = stock[:, 1:3]
     return Forecast(
         stock=current,
         level=level,
         observations=observations,
         shifted=shifted,
         spread=spread,
-        days_since_delivery=since,
-        typical_gap=typical_gap,
-        inflow_per_day=inflow,
-        recent_fill=recent_fill,
-        deliveries_counted=counted,
+        days_since_delivery=supply.since,
+        typical_gap=supply.typical_gap,
+        supply_ratio=supply.ratio,
+        out_recently=(np.nan_to_num(recent_stock, nan=1.0) <= 0).any(axis=1),
         by_day=by_day,
     )
 
 
+@dataclass(frozen=True)
+class _Supply:
+    """A line's replenishment pattern as the projection needs it."""
+
+    since: np.ndarray
+    typical_gap: np.ndarray
+    ratio: np.ndarray
+    size_cv: np.ndarray
+    arrival: np.ndarray
+    """(lines, MAX_HORIZON_DAYS + 1): chance the next delivery comes on day 1 .. H, and in
+    the last column that none comes within H."""
+    demand_since: np.ndarray
+    """Demand since (and on) the day of the latest delivery: what the next one replaces."""
+
+
+def _supply_pattern(
+    *,
+    net: np.ndarray,
+    demand: np.ndarray,
+    delivery: np.ndarray,
+    store: np.ndarray,
+    settings: ForecastSettings,
+) -> _Supply:
+    """Timing and supply ratio of each line's deliveries (module docstring)."""
+    lines, ages = net.shape
+    rows = np.arange(lines)[:, None]
+    age_index = np.arange(ages)
+    # Ages of the deliveries, youngest first (ages where fewer).
+    delivery_age = np.sort(np.where(delivery, age_index[None, :], ages), axis=1)
+    count = delivery.sum(axis=1)
+    since = np.where(count > 0, delivery_age[:, 0], np.nan).astype(np.float64)
+
+    # Cycle j: delivery j (age a_j) with the spoilage after the older delivery j + 1,
+    # against the demand it replaces (ages a_j + 1 .. a_{j+1}).
+    net_from = np.zeros((lines, ages + 1))
+    net_from[:, 1:] = np.cumsum(net, axis=1)  # Σ net over ages < a
+    demand_from = np.zeros((lines, ages + 2))
+    demand_from[:, 1 : ages + 1] = np.cumsum(demand, axis=1)
+    demand_from[:, ages + 1] = demand_from[:, ages]
+    young, old = delivery_age[:, :-1], delivery_age[:, 1:]
+    complete = old < ages
+    cycle_net = net_from[rows, np.minimum(old, ages)] - net_from[rows, np.minimum(young, ages)]
+    cycle_demand = demand_from[rows, np.minimum(old, ages) + 1] - demand_from[
+        rows, np.minimum(young, ages) + 1
+    ]
+    weight = np.where(
+        complete & (cycle_demand > 0), 0.5 ** (young / settings.supply_half_life_days), 0.0
+    )
+    own_net = (weight * cycle_net).sum(axis=1)
+    own_demand = (weight * cycle_demand).sum(axis=1)
+    own_ratio = _ratio(own_net, own_demand)
+    evidence = weight.sum(axis=1)
+
+    # The store's ratio: the median of its lines' own ratios (a shared road, market or
+    # supplier fails them together), for lines whose own evidence is thin.
+    stores = int(store.max()) + 1 if store.size else 0
+    store_ratio = np.ones(stores)
+    usable = ~np.isnan(own_ratio)
+    if usable.any():
+        order = np.lexsort((own_ratio[usable], store[usable]))
+        grouped_store = store[usable][order]
+        grouped_ratio = own_ratio[usable][order]
+        starts = np.searchsorted(grouped_store, np.arange(stores), side="left")
+        ends = np.searchsorted(grouped_store, np.arange(stores), side="right")
+        has = ends > starts
+        middle = (starts + ends - 1) / 2.0
+        low = grouped_ratio[np.floor(middle[has]).astype(np.int64)]
+        high = grouped_ratio[np.ceil(middle[has]).astype(np.int64)]
+        store_ratio[has] = (low + high) / 2.0
+    prior = np.clip(store_ratio[store], 0.0, 1.5)
+    ratio = (np.nan_to_num(own_ratio) * evidence + settings.store_weight * prior) / (
+        evidence + settings.store_weight
+    )
+    ratio = np.where(evidence + settings.store_weight > 0, np.clip(ratio, 0.0, 3.0), 1.0)
+    fill = _ratio(cycle_net, cycle_demand)
+    fill_mean = _ratio((weight * np.nan_to_num(fill)).sum(axis=1), evidence)
+    fill_var = _ratio(
+        (weight * (np.nan_to_num(fill) - np.nan_to_num(fill_mean)[:, None]) ** 2).sum(axis=1),
+        evidence,
+    )
+    size_cv = np.clip(
+        np.sqrt(np.nan_to_num(fill_var)) / np.fmax(np.nan_to_num(fill_mean, nan=1.0), 0.2),
+        settings.size_cv_floor,
+        1.0,
+    )
+
+    # Gaps between deliveries, recency-weighted, each spread to its neighbours.
+    gaps = np.where(complete, old - young, 0)
+    gap_weight = np.where(complete, 0.5 ** (young / settings.gap_half_life_days), 0.0)
+    histogram = np.zeros((lines, ages + 2))
+    jitter = settings.gap_jitter
+    line_of = np.broadcast_to(rows, gaps.shape)
+    np.add.at(histogram, (line_of, gaps), gap_weight * (1 - 2 * jitter))
+    np.add.at(histogram, (line_of, gaps + 1), gap_weight * jitter)
+    # A one-day gap cannot be shorter: its lower share stays on it.
+    np.add.at(histogram, (line_of, np.maximum(gaps - 1, 1)), gap_weight * jitter)
+    histogram[:, 0] = 0.0
+    total = histogram.sum(axis=1)
+    cumulative = np.cumsum(histogram, axis=1)
+    typical = np.argmax(cumulative >= total[:, None] / 2.0, axis=1).astype(np.float64)
+    typical_gap = np.where(total > 0, typical, np.nan)
+    arrival = _arrival_chances(
+        since=since, typical_gap=typical_gap, histogram=histogram, ages=ages, settings=settings
+    )
+    waited = np.where(np.isnan(since), -1, since).astype(np.int64)
+    demand_since = np.where(age_index[None, :] <= waited[:, None], demand, 0.0).sum(axis=1)
+    return _Supply(
+        since=since,
+        typical_gap=typical_gap,
+        ratio=ratio,
+        size_cv=size_cv,
+        arrival=arrival,
+        demand_since=demand_since,
+    )
+
+
 def _arrival_chances(
-    *, since: np.ndarray, typical_gap: np.ndarray, gap_counts: np.ndarray, settings: ForecastSettings
+    *,
+    since: np.ndarray,
+    typical_gap: np.ndarray,
+    histogram: np.ndarray,
+    ages: int,
+    settings: ForecastSettings,
 ) -> np.ndarray:
     """(lines, MAX_HORIZON_DAYS + 1): chance the next delivery arrives on day 1 .. H, and
-    in the last column that none arrives within H (module docstring)."""
-    lines, width = gap_counts.shape
-    waited = np.where(np.isnan(since), width, since).astype(np.int64)
-    centre = np.where(np.isnan(typical_gap), 7, np.maximum(typical_gap, 1)).astype(np.int64)
+    in the last column that none arrives within H, given the days already waited."""
+    lines, width = histogram.shape
+    rows = np.arange(lines)
+    # A line without a delivery has waited its whole history; one without two has no
+    # known cycle shorter than the history.
+    waited = np.where(np.isnan(since), ages, since).astype(np.int64)
+    centre = np.where(np.isnan(typical_gap), ages, np.maximum(typical_gap, 1)).astype(np.int64)
     horizon = np.arange(1, MAX_HORIZON_DAYS + 1)
     gap = waited[:, None] + horizon[None, :]
 
     def prior(g: np.ndarray) -> np.ndarray:
-        return np.where(g >= centre[:, None], 0.5 ** (g - centre[:, None] + 1), 0.0)
+        return np.where(g >= centre[:, None], 0.5 ** (g - centre[:, None] + 1.0), 0.0)
 
-    observed = np.where(
-        gap < width, gap_counts[np.arange(lines)[:, None], np.minimum(gap, width - 1)], 0.0
-    )
-    longer = gap_counts.sum(axis=1) - np.cumsum(gap_counts, axis=1)[
-        np.arange(lines), np.minimum(waited, width - 1)
+    observed = np.where(gap < width, histogram[rows[:, None], np.minimum(gap, width - 1)], 0.0)
+    longer = histogram.sum(axis=1) - np.cumsum(histogram, axis=1)[
+        rows, np.minimum(waited, width - 1)
     ]
-    longer = np.where(waited >= width, 0.0, longer)
-    prior_left = np.where(
-        waited + 1 >= centre, 0.5 ** np.maximum(waited + 1 - centre, 0), 1.0
-    ).astype(np.float64)
+    prior_left = np.where(waited + 1 >= centre, 0.5 ** np.maximum(waited + 1 - centre, 0), 1.0)
     denominator = longer + settings.prior_weight * prior_left + settings.stop_weight
     chance = (observed + settings.prior_weight * prior(gap)) / denominator[:, None]
+    chance = np.clip(chance, 0.0, None)
+    chance /= np.fmax(chance.sum(axis=1, keepdims=True), 1.0)
     none = np.clip(1.0 - chance.sum(axis=1), 0.0, 1.0)
     return np.column_stack([chance, none])
 
@@ -378,47 +504,112 @@ def _project(
     current: np.ndarray,
     level: np.ndarray,
     spread: np.ndarray,
-    loss_per_day: np.ndarray,
-    factors: np.ndarray,
-    store: np.ndarray,
-    weekday: int,
-    since: np.ndarray,
-    typical_gap: np.ndarray,
-    gap_counts: np.ndarray,
-    inflow: np.ndarray,
-    fill: np.ndarray,
-    sold_since: np.ndarray,
+    ahead: np.ndarray,
+    supply: _Supply,
     settings: ForecastSettings,
 ) -> np.ndarray:
-    """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day."""
+    """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day,
+    mixed over the day the next delivery arrives (module docstring)."""
     horizon = np.arange(1, MAX_HORIZON_DAYS + 1)
-    ahead = factors[store][:, (weekday + horizon) % 7]
-    demand_mean = np.cumsum(np.nan_to_num(level)[:, None] * ahead, axis=1)
-    demand_mean += loss_per_day[:, None] * horizon[None, :]
-    variance = (np.nan_to_num(spread) ** 2)[:, None] * horizon[None, :]
-    variance += (settings.level_uncertainty * demand_mean) ** 2
-    stock = np.nan_to_num(current)[:, None]
-    chances = _arrival_chances(
-        since=since, typical_gap=typical_gap, gap_counts=gap_counts, settings=settings
+    daily_mean = level[:, None] * ahead
+    demand_mean = np.cumsum(daily_mean, axis=1)
+    daily_var = (spread**2)[:, None] * np.ones(MAX_HORIZON_DAYS)
+    cycle = np.where(np.isnan(supply.typical_gap), np.inf, np.maximum(supply.typical_gap, 1.0))
+    waited = np.nan_to_num(supply.since, nan=0.0)
+    rate = supply.ratio * level
+    result = supply.arrival[:, -1][:, None] * _stretch_risk(
+        current=current,
+        demand_mean=demand_mean,
+        daily_var=daily_var,
+        arrivals=np.zeros((len(current), MAX_HORIZON_DAYS)),
+        size_cv=supply.size_cv,
+        settings=settings,
     )
-    waited = np.nan_to_num(since, nan=float(gap_counts.shape[1]))
-    cycle = np.where(np.isnan(typical_gap), np.inf, np.maximum(typical_gap, 1.0))
-    sd = np.sqrt(np.fmax(variance, 1e-12))
-    # No delivery within the horizon.
-    result = chances[:, -1][:, None] * ndtr((demand_mean - stock) / sd)
-    for arrival in horizon:
-        later = np.maximum(horizon - arrival, 0)
-        cycles = np.where(np.isfinite(cycle)[:, None], np.floor(later[None, :] / cycle[:, None]), 0)
-        # The next delivery replaces at least what was sold since the last one (an
-        # order-up-to store reorders a burst), or a cycle's worth at the usual fill.
-        usual = inflow * np.minimum(waited + arrival, np.where(np.isfinite(cycle), cycle + 1, 1.0))
-        first = np.fmax(usual, fill * sold_since)
-        brought = first[:, None] + inflow[:, None] * np.where(
-            np.isfinite(cycle), cycle, 0.0
-        )[:, None] * cycles
-        brought = np.where(horizon[None, :] >= arrival, brought, 0.0)
-        spread_total = np.sqrt(variance + (0.2 * brought) ** 2)
-        result += chances[:, arrival - 1][:, None] * ndtr(
-            (demand_mean - stock - brought) / np.fmax(spread_total, 1e-6)
+    for first in horizon:
+        covered = np.minimum(waited + first, np.where(np.isfinite(cycle), cycle + 1.0, 1.0))
+        # A store reorders what it sold (a burst too), at the supply ratio.
+        size = supply.ratio * np.fmax(level * covered, supply.demand_since)
+        later = horizon - first
+        on_cycle = np.isfinite(cycle)[:, None] & (later[None, :] > 0)
+        step = np.where(np.isfinite(cycle), cycle, 1.0)[:, None]
+        repeat = on_cycle & (np.mod(later[None, :], np.round(step)) == 0)
+        arrivals = np.where(horizon[None, :] == first, size[:, None], 0.0)
+        arrivals += np.where(repeat, (rate * np.where(np.isfinite(cycle), cycle, 0.0))[:, None], 0.0)
+        result += supply.arrival[:, first - 1][:, None] * _stretch_risk(
+            current=current,
+            demand_mean=demand_mean,
+            daily_var=daily_var,
+            arrivals=arrivals,
+            size_cv=supply.size_cv,
+            settings=settings,
         )
     return np.maximum.accumulate(np.clip(result, 0.0, 1.0), axis=1)
+
+
+def _stretch_risk(
+    *,
+    current: np.ndarray,
+    demand_mean: np.ndarray,
+    daily_var: np.ndarray,
+    arrivals: np.ndarray,
+    size_cv: np.ndarray,
+    settings: ForecastSettings,
+) -> np.ndarray:
+    """(lines, H): chance of having run out by each day given the quantities arriving on
+    each day: within a stretch between deliveries the stock only falls, so its risk is the
+    risk at its last day so far; stretches combine as nearly independent chances."""
+    lines, days = demand_mean.shape
+    brought = np.cumsum(arrivals, axis=1)
+    arrived = arrivals > 0
+    # Variance since the stretch began (a delivery replaces what was sold) plus a share of
+    # the variance before it, the size noise of what came, and the level's error.
+    cumulative_var = np.cumsum(daily_var, axis=1)
+    start_var = np.zeros((lines, days))
+    size_var = np.zeros((lines, days))
+    seen_var = np.zeros(lines)
+    seen_size = np.zeros(lines)
+    for day in range(days):
+        before = cumulative_var[:, day - 1] if day else np.zeros(lines)
+        seen_var = np.where(arrived[:, day], before, seen_var)
+        seen_size = np.where(arrived[:, day], (size_cv * arrivals[:, day]) ** 2, seen_size)
+        start_var[:, day] = seen_var
+        size_var[:, day] = seen_size
+    variance = (
+        cumulative_var
+        - (1.0 - settings.carry_variance) * start_var
+        + size_var
+        + (settings.level_uncertainty * demand_mean) ** 2
+    )
+    shortfall = demand_mean - current[:, None] - brought
+    risk = ndtr(shortfall / np.sqrt(np.fmax(variance, 1e-12)))
+    # Survival: the stretches that ended (the day before each arrival) survived, times the
+    # current stretch so far.
+    ended = np.zeros((lines, days), dtype=bool)
+    ended[:, :-1] = arrived[:, 1:]
+    log_survival = np.cumsum(np.where(ended, np.log1p(-np.fmin(risk, 1 - 1e-12)), 0.0), axis=1)
+    closed = np.zeros((lines, days))
+    closed[:, 1:] = log_survival[:, :-1]
+    return 1.0 - np.exp(closed) * (1.0 - risk)
+
+
+def low_supply_decision(
+    *,
+    forecast: Forecast,
+    warning_days: np.ndarray,
+    critical_days: np.ndarray,
+    previously_firing: np.ndarray,
+    settings: ForecastSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per line: whether the store ``low_supply`` warning fires, whether it is critical,
+    and the projected stock-out day (NaN beyond the horizon), so the lifecycle can open,
+    keep and resolve alerts without one-day flapping."""
+    chance = np.nan_to_num(forecast.within(warning_days))
+    trusted = (forecast.observations >= settings.min_observations) & (
+        np.nan_to_num(forecast.stock) > 0
+    )
+    opens = chance >= settings.fire_probability
+    stays = np.asarray(previously_firing, dtype=bool) & (chance >= settings.keep_probability)
+    fire = trusted & (opens | stays)
+    projected = forecast.first_day_over(settings.projected_probability)
+    critical = fire & (np.nan_to_num(projected, nan=np.inf) <= np.asarray(critical_days))
+    return fire, critical, projected
