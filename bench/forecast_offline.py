@@ -68,6 +68,8 @@ class Scenario:
     category: np.ndarray
     store: np.ndarray
     """Per line, a small integer naming its store."""
+    district: np.ndarray
+    """Per line, a small integer naming its store's district."""
     disrupted: np.ndarray
     days: int
     """Reported (replayed) days; the rest are follow-up days."""
@@ -101,6 +103,9 @@ def from_demo(seed: int) -> Scenario:
         true_stock=truth.stock,
         category=built.category,
         store=pd.factorize(built.store_code)[0],
+        district=pd.factorize(
+            built.master.stores.set_index("code").loc[built.store_code, "district_code"]
+        )[0],
         disrupted=built.disrupted,
         days=built.days,
         event_start=built.lockdown_start,
@@ -122,6 +127,7 @@ def from_family(family: str, seed: int, *, emergency: bool = True) -> Scenario:
         true_stock=city.true_stock,
         category=products.loc[city.lines["product"], "category"].to_numpy(object),
         store=pd.factorize(city.lines["store"])[0],
+        district=pd.factorize(city.stores.set_index("code").loc[city.lines["store"], "district"])[0],
         disrupted=city.disrupted,
         days=city.reported_days,
         event_start=city.event_start if city.event_start is not None else city.reported_days,
@@ -151,6 +157,7 @@ def history_at(scenario: Scenario, day: int, days: int) -> LineHistory:
         received=matrix(scenario.received),
         store=scenario.store,
         weekday=(scenario.first_date + timedelta(days=day)).weekday(),
+        district=scenario.district,
     )
 
 

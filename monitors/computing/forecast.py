@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtr
+from scipy.stats import binom
 
 MAX_HORIZON_DAYS = 7
 """The longest horizon a warning level promises (grain and oil: 7 days)."""
@@ -73,32 +74,73 @@ class ForecastSettings:
     """How many days a stock figure is carried forward."""
     delivery_share: float = 0.1
     """A day whose receipts reach this share of a day's demand is a delivery day (a
-    small delivery of a daily order is one; a miscount of a day's stock is not)."""
-    supply_half_life_days: float = 4.0
-    """Age at which a past cycle's supply counts half as much as today's."""
-    store_weight: float = 1.0
-    """Pseudo-cycles of the store's supply ratio a line's own ratio is shrunk to."""
-    size_cv_floor: float = 0.2
-    """Least relative spread of a delivery's size."""
+    small delivery of a daily order is one; a miscount of a day's stock is not)..."""
+    delivery_units: float = 1.5
+    """... nor are receipts below this many units (a stock count slipping by one)."""
+    refill_deliveries: int = 7
+    """Latest deliveries whose refill levels (closing stock + sales that day) give the
+    line's target."""
+    fill_deliveries: int = 3
+    """Latest deliveries whose fill (share of the way to the target) is averaged."""
+    fill_decay: float = 0.5
+    """Weight of each older delivery's fill relative to the one after it."""
+    capped_after: int = 2
+    """Deliveries in a row filling less than ``capped_fill`` of the way to the target
+    that mark a capped supply (the next ones bring what they brought, no more)."""
+    capped_fill: float = 0.75
+    overdue_days: float = 2.0
+    size_cv_floor: float = 0.15
+    """Least relative spread of the refill level."""
     gap_half_life_days: float = 7.0
     """Age at which a past gap between deliveries counts half as much as today's."""
     gap_jitter: float = 0.25
     """Share of each observed gap's weight moved to the gaps a day shorter and longer."""
+    low_stock_margin: float = 0.25
+    """Past days closing within this many days of demand above today's stock count as
+    "as low as today" when judging whether a low shelf is refilled the next morning."""
+    low_stock_prior: float = 1.0
+    """Pseudo-days of the calendar's chance of a delivery tomorrow in that judgement."""
     prior_weight: float = 0.5
     """Pseudo-gaps of the prior on when the next delivery comes (geometric past the
     typical gap)."""
     stop_weight: float = 0.3
     """Pseudo-count for "the deliveries have stopped"."""
-    carry_variance: float = 0.5
-    """Share of the demand noise before a delivery still felt after it (0: the delivery
-    replaces exactly what was sold; 1: fixed quantities, noise accumulates)."""
+    stress_days: int = 2
+    """Recent days on which a store's emptied shelves are counted."""
+    stress_min_days: int = 5
+    """Earlier reported days needed to know a store's usual share of empty shelves."""
+    stress_floor: float = 0.01
+    """Least usual share of empty shelves assumed (a store that never runs out)."""
+    stress_significance: float = 1e-3
+    """Chance, at the usual share, of so many empty shelves below which a store is
+    under supply stress..."""
+    stress_ratio: float = 2.0
+    """... when its recent share is also this many times the usual share..."""
+    stress_min_share: float = 0.05
+    """... and at least this share."""
     fire_probability: float = 0.35
     """A store ``low_supply`` warning opens when the stock-out chance within the warning
-    level reaches this."""
+    level reaches this and the line's own supply is failing (``supply_short``)..."""
+    certain_probability: float = 0.9
+    """... or, whatever its supply, from this chance."""
     keep_probability: float = 0.05
     """An open warning stays while the chance stays at or above this (hysteresis)."""
+    stress_probability: float = 0.1
+    """In a store under supply stress, a warning opens from this chance..."""
+    stress_memory_days: int = 7
+    """... or on a line of it that ran out within this many days (it will again)."""
+    relapse_probability: float = 0.5
+    """On a line that was out in the last two days, no warning opens while the chance
+    of running out again tomorrow is this or more: that is the same shortage, which the
+    ``stockout`` rule reports, not a new one..."""
+    relapse_cover_days: float = 0.0
+    """... nor while its stock covers less than this many days of demand (without
+    counting on tomorrow's delivery)."""
     min_observations: int = 3
     """In-stock days of demand needed before the line may warn."""
+    burst_ratio: float = 1.8
+    """A day selling this many times its expected demand is a burst: no warning opens on
+    it (a store reorders a burst; the next day shows whether the supply followed)."""
     projected_probability: float = 0.5
     """The projected stock-out day is the first on which the chance reaches this."""
 
@@ -114,14 +156,12 @@ class ForecastSettings:
             problems.append("shift_ratio must be positive")
         if self.delivery_share <= 0:
             problems.append("delivery_share must be positive")
-        if self.prior_weight <= 0 or self.stop_weight < 0 or self.store_weight < 0:
-            problems.append("prior_weight must be positive, stop and store weights not negative")
+        if self.prior_weight <= 0 or self.stop_weight < 0:
+            problems.append("prior_weight must be positive and stop_weight not negative")
         if not 0 <= self.gap_jitter < 0.5:
             problems.append("gap_jitter must be in [0, 0.5)")
         if not 0 < self.keep_probability <= self.fire_probability <= 1:
             problems.append("need 0 < keep_probability ≤ fire_probability ≤ 1")
-        if not 0 <= self.carry_variance <= 1:
-            problems.append("carry_variance must be in [0, 1]")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -140,6 +180,9 @@ class LineHistory:
     by store)."""
     weekday: int
     """Weekday of age 0, Monday = 0."""
+    district: np.ndarray | None = None
+    """Per line, a small integer naming its store's district (supply stress is judged by
+    store and by district); None judges it by store only."""
 
 
 @dataclass(frozen=True)
@@ -160,10 +203,24 @@ class Forecast:
     """Age of the latest delivery day (NaN when none in the history)."""
     typical_gap: np.ndarray
     """Weighted median of the days between deliveries (NaN with fewer than two)."""
-    supply_ratio: np.ndarray
-    """What the latest cycles brought ÷ the demand they replaced, shrunk to the store's."""
+    target: np.ndarray
+    """Stock the line's deliveries refill it to (the median of the recent ones)."""
+    fill: np.ndarray
+    """Share of the way to the target the latest deliveries covered (1 = refilled)."""
     out_recently: np.ndarray
     """The line's reported stock was 0 on one of the two days before the business day."""
+    days_since_out: np.ndarray
+    """Age of the line's latest day with reported stock 0 (NaN when none)."""
+    supply_stress: np.ndarray
+    """Unusually many shelves of the line's store or district emptied in the last
+    ``stress_days`` (a binomial test against their usual share): supply is failing
+    broadly, as when a district is cut off or a city locked down."""
+    burst: np.ndarray
+    """The business day's sales were ``burst_ratio`` × its expected demand or more."""
+    supply_short: np.ndarray
+    """The line's own supply is failing: its latest deliveries filled less than
+    ``capped_fill`` of the way to its target, or the next one is ``overdue_days`` later
+    than its usual gap."""
     by_day: np.ndarray
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of day h + 1."""
 
@@ -236,8 +293,9 @@ def weekday_factors(
 
 def _demand(
     plain: np.ndarray, in_stock: np.ndarray, settings: ForecastSettings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Level, in-stock days behind it, shift direction and daily spread of demand."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Level, the median it moved from, in-stock days behind it, shift direction and
+    daily spread of demand."""
     level_cells = _youngest(in_stock, settings.level_days)
     base = _row_median(np.where(level_cells, plain, np.nan))
     recent_cells = _youngest(in_stock, settings.shift_days)
@@ -259,7 +317,7 @@ def _demand(
     steps = np.abs(np.diff(ordered, axis=1))
     spread = 1.4826 * _row_median(steps) / np.sqrt(2.0)
     floor = np.sqrt(np.fmax(level, 0.0) + (settings.min_cv * np.fmax(level, 0.0)) ** 2)
-    return level, level_cells.sum(axis=1), shifted, np.fmax(spread, floor)
+    return level, base, level_cells.sum(axis=1), shifted, np.fmax(spread, floor)
 
 
 def _net_receipts(
@@ -291,10 +349,11 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
     stock = history.stock[:, : settings.history_days]
     sales = history.sales[:, : settings.history_days]
     received = history.received[:, : settings.history_days]
-    lines, ages = stock.shape
+    ages = stock.shape[1]
     current = _latest(stock, settings.stale_after_days)
     reported = ~np.isnan(stock) & ~np.isnan(sales)
     in_stock = reported & (stock > 0)
+    emptied = reported & (stock <= 0)
 
     factors = weekday_factors(
         sales=sales,
@@ -306,34 +365,34 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
     day_of_age = (history.weekday - np.arange(ages)) % 7
     seasonal = factors[history.store][:, day_of_age]
     plain = np.where(in_stock, sales / seasonal, np.nan)
-    level, observations, shifted, spread = _demand(plain, in_stock, settings)
+    level, base, observations, shifted, spread = _demand(plain, in_stock, settings)
     known_level = np.nan_to_num(level)
 
-    # Demand of each past day: its sales when the shelf held out, at least the level when
-    # it emptied (sales then understate demand), the level when unreported.
     expected = known_level[:, None] * seasonal
-    demand = np.where(in_stock, sales, np.fmax(np.nan_to_num(sales), expected))
     net = _net_receipts(stock, sales, received, expected)
-    delivery = np.nan_to_num(net) >= np.fmax(settings.delivery_share * known_level, 1e-9)[:, None]
-    delivery |= np.nan_to_num(received) >= np.fmax(settings.delivery_share * known_level, 1e-9)[
-        :, None
-    ]
-
+    # A miscounted unit is not a delivery.
+    threshold = np.fmax(settings.delivery_share * known_level, settings.delivery_units)[:, None]
+    delivery = (np.nan_to_num(net) >= threshold) | (np.nan_to_num(received) >= threshold)
     supply = _supply_pattern(
-        net=np.nan_to_num(net), demand=demand, delivery=delivery, store=history.store,
+        stock=stock,
+        sales=sales,
+        net=np.nan_to_num(net),
+        level=known_level,
+        followed=np.nan_to_num(_ratio(level, base), nan=1.0),
+        delivery=delivery,
         settings=settings,
     )
+    horizon = np.arange(1, MAX_HORIZON_DAYS + 1)
     by_day = _project(
         current=np.nan_to_num(current),
         level=known_level,
         spread=np.nan_to_num(spread),
-        ahead=factors[history.store][:, (history.weekday + np.arange(1, MAX_HORIZON_DAYS + 1)) % 7],
+        ahead=factors[history.store][:, (history.weekday + horizon) % 7],
         supply=supply,
         settings=settings,
     )
     by_day[current == 0] = 1.0
     by_day[np.isnan(current) | np.isnan(level)] = np.nan
-    recent_stock = stock[:, 1:3]
     return Forecast(
         stock=current,
         level=level,
@@ -342,10 +401,55 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
         spread=spread,
         days_since_delivery=supply.since,
         typical_gap=supply.typical_gap,
-        supply_ratio=supply.ratio,
-        out_recently=(np.nan_to_num(recent_stock, nan=1.0) <= 0).any(axis=1),
+        target=supply.target,
+        fill=supply.fill,
+        out_recently=(np.nan_to_num(stock[:, 1:3], nan=1.0) <= 0).any(axis=1),
+        days_since_out=np.where(emptied.any(axis=1), np.argmax(emptied, axis=1), np.nan),
+        supply_stress=_supply_stress(
+            emptied=emptied, reported=reported, group=history.store, settings=settings
+        )
+        | (
+            _supply_stress(
+                emptied=emptied, reported=reported, group=history.district, settings=settings
+            )
+            if history.district is not None
+            else False
+        ),
+        supply_short=(supply.fill < settings.capped_fill)
+        | np.isfinite(supply.cap)
+        | ~(np.nan_to_num(supply.since, nan=np.inf)
+            < np.nan_to_num(supply.typical_gap, nan=-np.inf) + settings.overdue_days),
+        burst=np.nan_to_num(sales[:, 0]) > settings.burst_ratio * np.nan_to_num(base) * seasonal[:, 0],
         by_day=by_day,
     )
+
+
+def _supply_stress(
+    *, emptied: np.ndarray, reported: np.ndarray, group: np.ndarray, settings: ForecastSettings
+) -> np.ndarray:
+    """Per line: whether its group (store or district) emptied unusually many shelves in
+    the last ``stress_days`` (Forecast.supply_stress)."""
+    lines, ages = emptied.shape
+    stores = int(group.max()) + 1 if group.size else 0
+    cell = (group[:, None] * ages + np.arange(ages)[None, :]).ravel()
+    out = np.bincount(cell, weights=emptied.ravel(), minlength=stores * ages)
+    seen = np.bincount(cell, weights=reported.ravel(), minlength=stores * ages)
+    out, seen = out.reshape(stores, ages), seen.reshape(stores, ages)
+    recent = settings.stress_days
+    out_now, seen_now = out[:, :recent].sum(axis=1), seen[:, :recent].sum(axis=1)
+    daily = np.where(seen[:, recent:] > 0, out[:, recent:] / np.fmax(seen[:, recent:], 1), np.nan)
+    enough = (~np.isnan(daily)).sum(axis=1) >= settings.stress_min_days
+    with np.errstate(invalid="ignore"):
+        usual = np.nanquantile(np.where(enough[:, None], daily, 0.0), 0.25, axis=1)
+    usual = np.fmax(np.nan_to_num(usual), settings.stress_floor)
+    share = out_now / np.fmax(seen_now, 1)
+    chance = binom.sf(out_now - 1, seen_now, usual)
+    stressed = (
+        enough
+        & (chance < settings.stress_significance)
+        & (share >= np.fmax(settings.stress_min_share, settings.stress_ratio * usual))
+    )
+    return stressed[group] if stores else np.zeros(lines, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -354,25 +458,29 @@ class _Supply:
 
     since: np.ndarray
     typical_gap: np.ndarray
-    ratio: np.ndarray
-    size_cv: np.ndarray
+    target: np.ndarray
+    target_sd: np.ndarray
+    fill: np.ndarray
+    cap: np.ndarray
+    """Most a delivery brings when the supply is short (inf when it is not)."""
     arrival: np.ndarray
     """(lines, MAX_HORIZON_DAYS + 1): chance the next delivery comes on day 1 .. H, and in
     the last column that none comes within H."""
-    demand_since: np.ndarray
-    """Demand since (and on) the day of the latest delivery: what the next one replaces."""
 
 
 def _supply_pattern(
     *,
+    stock: np.ndarray,
+    sales: np.ndarray,
     net: np.ndarray,
-    demand: np.ndarray,
+    level: np.ndarray,
+    followed: np.ndarray,
     delivery: np.ndarray,
-    store: np.ndarray,
     settings: ForecastSettings,
 ) -> _Supply:
-    """Timing and supply ratio of each line's deliveries (module docstring)."""
-    lines, ages = net.shape
+    """Timing of each line's deliveries and the stock they refill it to (module
+    docstring)."""
+    lines, ages = stock.shape
     rows = np.arange(lines)[:, None]
     age_index = np.arange(ages)
     # Ages of the deliveries, youngest first (ages where fewer).
@@ -380,61 +488,46 @@ def _supply_pattern(
     count = delivery.sum(axis=1)
     since = np.where(count > 0, delivery_age[:, 0], np.nan).astype(np.float64)
 
-    # Cycle j: delivery j (age a_j) with the spoilage after the older delivery j + 1,
-    # against the demand it replaces (ages a_j + 1 .. a_{j+1}).
-    net_from = np.zeros((lines, ages + 1))
-    net_from[:, 1:] = np.cumsum(net, axis=1)  # Σ net over ages < a
-    demand_from = np.zeros((lines, ages + 2))
-    demand_from[:, 1 : ages + 1] = np.cumsum(demand, axis=1)
-    demand_from[:, ages + 1] = demand_from[:, ages]
-    young, old = delivery_age[:, :-1], delivery_age[:, 1:]
-    complete = old < ages
-    cycle_net = net_from[rows, np.minimum(old, ages)] - net_from[rows, np.minimum(young, ages)]
-    cycle_demand = demand_from[rows, np.minimum(old, ages) + 1] - demand_from[
-        rows, np.minimum(young, ages) + 1
-    ]
+    # The stock each delivery refilled the shelf to (that day's closing stock + its sales),
+    # the line's target (their median), and each delivery's fill: the share of the way
+    # from the stock before it to the target that it covered.
+    taken = delivery_age[:, : settings.refill_deliveries]
+    inside = taken < ages
+    at = np.minimum(taken, ages - 1)
+    post = np.where(inside, stock[rows, at] + sales[rows, at], np.nan)
+    target = _row_median(post)
+    brought = np.where(inside, net[rows, at], np.nan)
+    before = post - brought
+    room = target[:, None] - before
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fills = np.where(room > settings.delivery_share * level[:, None], brought / room, np.nan)
+    fills = np.clip(fills, 0.0, 1.0)
+    # A short fill counts only when the delivery was also small for the line: a usual
+    # delivery measured against a noisy target is not a failing supply.
+    usual = _row_median(brought)
+    small = brought < settings.capped_fill * usual[:, None]
+    fills = np.where(small | np.isnan(fills), fills, np.fmax(fills, settings.capped_fill))
+    latest = _compact(fills)[:, : settings.fill_deliveries]
     weight = np.where(
-        complete & (cycle_demand > 0), 0.5 ** (young / settings.supply_half_life_days), 0.0
+        np.isnan(latest), 0.0, settings.fill_decay ** np.arange(settings.fill_deliveries)
     )
-    own_net = (weight * cycle_net).sum(axis=1)
-    own_demand = (weight * cycle_demand).sum(axis=1)
-    own_ratio = _ratio(own_net, own_demand)
-    evidence = weight.sum(axis=1)
-
-    # The store's ratio: the median of its lines' own ratios (a shared road, market or
-    # supplier fails them together), for lines whose own evidence is thin.
-    stores = int(store.max()) + 1 if store.size else 0
-    store_ratio = np.ones(stores)
-    usable = ~np.isnan(own_ratio)
-    if usable.any():
-        order = np.lexsort((own_ratio[usable], store[usable]))
-        grouped_store = store[usable][order]
-        grouped_ratio = own_ratio[usable][order]
-        starts = np.searchsorted(grouped_store, np.arange(stores), side="left")
-        ends = np.searchsorted(grouped_store, np.arange(stores), side="right")
-        has = ends > starts
-        middle = (starts + ends - 1) / 2.0
-        low = grouped_ratio[np.floor(middle[has]).astype(np.int64)]
-        high = grouped_ratio[np.ceil(middle[has]).astype(np.int64)]
-        store_ratio[has] = (low + high) / 2.0
-    prior = np.clip(store_ratio[store], 0.0, 1.5)
-    ratio = (np.nan_to_num(own_ratio) * evidence + settings.store_weight * prior) / (
-        evidence + settings.store_weight
-    )
-    ratio = np.where(evidence + settings.store_weight > 0, np.clip(ratio, 0.0, 3.0), 1.0)
-    fill = _ratio(cycle_net, cycle_demand)
-    fill_mean = _ratio((weight * np.nan_to_num(fill)).sum(axis=1), evidence)
-    fill_var = _ratio(
-        (weight * (np.nan_to_num(fill) - np.nan_to_num(fill_mean)[:, None]) ** 2).sum(axis=1),
-        evidence,
-    )
-    size_cv = np.clip(
-        np.sqrt(np.nan_to_num(fill_var)) / np.fmax(np.nan_to_num(fill_mean, nan=1.0), 0.2),
-        settings.size_cv_floor,
-        1.0,
-    )
+    fill = _ratio((weight * np.nan_to_num(latest)).sum(axis=1), weight.sum(axis=1))
+    fill = np.where(np.isnan(fill), 1.0, fill)
+    # A supply that fell short twice in a row is taken as capped: the next deliveries
+    # bring what those brought, however far the shelf is from its target.
+    short = _compact(fills)[:, : settings.capped_after]
+    quantities = _compact(np.where(np.isnan(fills), np.nan, brought))[:, : settings.capped_after]
+    capped = (~np.isnan(short)).all(axis=1) & (short < settings.capped_fill).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        cap = np.where(capped, np.nanmax(quantities, axis=1), np.inf)
+    deviation = _row_median(np.abs(post - target[:, None]))
+    target_sd = np.fmax(1.4826 * np.nan_to_num(deviation), settings.size_cv_floor * target)
+    # A store's target follows a lasting shift of demand (it orders up to its forecast).
+    target, target_sd = target * followed, target_sd * followed
 
     # Gaps between deliveries, recency-weighted, each spread to its neighbours.
+    young, old = delivery_age[:, :-1], delivery_age[:, 1:]
+    complete = old < ages
     gaps = np.where(complete, old - young, 0)
     gap_weight = np.where(complete, 0.5 ** (young / settings.gap_half_life_days), 0.0)
     histogram = np.zeros((lines, ages + 2))
@@ -446,22 +539,55 @@ def _supply_pattern(
     np.add.at(histogram, (line_of, np.maximum(gaps - 1, 1)), gap_weight * jitter)
     histogram[:, 0] = 0.0
     total = histogram.sum(axis=1)
-    cumulative = np.cumsum(histogram, axis=1)
-    typical = np.argmax(cumulative >= total[:, None] / 2.0, axis=1).astype(np.float64)
-    typical_gap = np.where(total > 0, typical, np.nan)
+    typical = np.argmax(np.cumsum(histogram, axis=1) >= total[:, None] / 2.0, axis=1)
+    typical_gap = np.where(total > 0, typical.astype(np.float64), np.nan)
+    # Without a measured target, a delivery brings a cycle's demand.
+    fallback = level * np.nan_to_num(typical_gap, nan=1.0)
+    target = np.where(np.isnan(target), fallback, target)
+    target_sd = np.where(np.isnan(target_sd), settings.size_cv_floor * target, target_sd)
     arrival = _arrival_chances(
         since=since, typical_gap=typical_gap, histogram=histogram, ages=ages, settings=settings
     )
-    waited = np.where(np.isnan(since), -1, since).astype(np.int64)
-    demand_since = np.where(age_index[None, :] <= waited[:, None], demand, 0.0).sum(axis=1)
+    arrival = _given_stock(arrival=arrival, stock=stock, level=level, delivery=delivery,
+                           settings=settings)
     return _Supply(
         since=since,
         typical_gap=typical_gap,
-        ratio=ratio,
-        size_cv=size_cv,
+        target=target,
+        target_sd=target_sd,
+        fill=fill,
+        cap=cap,
         arrival=arrival,
-        demand_since=demand_since,
     )
+
+
+def _given_stock(
+    *,
+    arrival: np.ndarray,
+    stock: np.ndarray,
+    level: np.ndarray,
+    delivery: np.ndarray,
+    settings: ForecastSettings,
+) -> np.ndarray:
+    """Arrival chances with tomorrow's replaced by how often, in the line's history, a
+    day closing with as little stock as today was followed by a delivery: a store
+    reorders when its shelf runs low (a reorder point, a review that finds it low), so a
+    low shelf is often refilled the next morning, whatever the calendar says."""
+    lines, ages = stock.shape
+    current = np.nan_to_num(stock[:, 0], nan=np.inf)
+    past = stock[:, 1:]
+    low = ~np.isnan(past) & (past <= (current + settings.low_stock_margin * level)[:, None])
+    followed = low & delivery[:, :-1]
+    weight = 0.5 ** (np.arange(1, ages) / settings.gap_half_life_days)
+    seen = (low * weight).sum(axis=1)
+    prior = settings.low_stock_prior
+    tomorrow = ((followed * weight).sum(axis=1) + prior * arrival[:, 0]) / (seen + prior)
+    rest = 1.0 - arrival[:, 0]
+    scale = np.where(rest > 1e-9, (1.0 - tomorrow) / np.fmax(rest, 1e-9), 0.0)
+    adjusted = arrival * scale[:, None]
+    adjusted[:, 0] = tomorrow
+    adjusted[:, -1] = np.where(rest > 1e-9, adjusted[:, -1], 1.0 - tomorrow)
+    return adjusted
 
 
 def _arrival_chances(
@@ -510,86 +636,60 @@ def _project(
 ) -> np.ndarray:
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day,
     mixed over the day the next delivery arrives (module docstring)."""
-    horizon = np.arange(1, MAX_HORIZON_DAYS + 1)
-    daily_mean = level[:, None] * ahead
-    demand_mean = np.cumsum(daily_mean, axis=1)
-    daily_var = (spread**2)[:, None] * np.ones(MAX_HORIZON_DAYS)
-    cycle = np.where(np.isnan(supply.typical_gap), np.inf, np.maximum(supply.typical_gap, 1.0))
-    waited = np.nan_to_num(supply.since, nan=0.0)
-    rate = supply.ratio * level
-    result = supply.arrival[:, -1][:, None] * _stretch_risk(
-        current=current,
-        demand_mean=demand_mean,
-        daily_var=daily_var,
-        arrivals=np.zeros((len(current), MAX_HORIZON_DAYS)),
-        size_cv=supply.size_cv,
-        settings=settings,
+    lines = len(current)
+    days = MAX_HORIZON_DAYS
+    rows = np.arange(lines)
+    mean_to = np.zeros((lines, days + 1))
+    mean_to[:, 1:] = np.cumsum(level[:, None] * ahead, axis=1)
+    var_to = np.zeros((lines, days + 1))
+    var_to[:, 1:] = np.cumsum(np.repeat((spread**2)[:, None], days, axis=1), axis=1)
+    gap = np.where(np.isnan(supply.typical_gap), days + 1, np.maximum(supply.typical_gap, 1.0))
+    gap = np.round(gap).astype(np.int64)
+
+    def risk(available: np.ndarray, extra_var: np.ndarray, begin: np.ndarray, day: int) -> np.ndarray:
+        """Chance that demand from the morning of ``begin`` to the end of ``day`` takes
+        all of ``available``."""
+        mean = mean_to[:, day] - mean_to[rows, begin - 1]
+        variance = var_to[:, day] - var_to[rows, begin - 1] + extra_var
+        variance += (settings.level_uncertainty * mean) ** 2
+        return ndtr((mean - available) / np.sqrt(np.fmax(variance, 1e-12)))
+
+    ones = np.ones(lines, dtype=np.int64)
+    result = supply.arrival[:, -1][:, None] * np.column_stack(
+        [risk(current, np.zeros(lines), ones, day) for day in range(1, days + 1)]
     )
-    for first in horizon:
-        covered = np.minimum(waited + first, np.where(np.isfinite(cycle), cycle + 1.0, 1.0))
-        # A store reorders what it sold (a burst too), at the supply ratio.
-        size = supply.ratio * np.fmax(level * covered, supply.demand_since)
-        later = horizon - first
-        on_cycle = np.isfinite(cycle)[:, None] & (later[None, :] > 0)
-        step = np.where(np.isfinite(cycle), cycle, 1.0)[:, None]
-        repeat = on_cycle & (np.mod(later[None, :], np.round(step)) == 0)
-        arrivals = np.where(horizon[None, :] == first, size[:, None], 0.0)
-        arrivals += np.where(repeat, (rate * np.where(np.isfinite(cycle), cycle, 0.0))[:, None], 0.0)
-        result += supply.arrival[:, first - 1][:, None] * _stretch_risk(
-            current=current,
-            demand_mean=demand_mean,
-            daily_var=daily_var,
-            arrivals=arrivals,
-            size_cv=supply.size_cv,
-            settings=settings,
-        )
+    for first in range(1, days + 1):
+        chance = supply.arrival[:, first - 1]
+        survived = np.zeros(lines)  # log survival of the stretches that ended
+        begin = ones.copy()
+        available = current.astype(np.float64)
+        extra = np.zeros(lines)
+        arriving_next = np.full(lines, first)
+        previous = np.zeros(lines)
+        for day in range(1, days + 1):
+            arriving = arriving_next == day
+            # Stock left when the delivery comes, then the fill of the way to the target.
+            spent = mean_to[:, day - 1] - mean_to[rows, begin - 1]
+            left = np.fmax(available - spent, 0.0)
+            left_var = np.where(left > 0, extra + var_to[:, day - 1] - var_to[rows, begin - 1], 0.0)
+            room = np.fmax(supply.target - left, 0.0)
+            refilled = left + np.fmin(supply.fill * room, supply.cap)
+            refilled_var = (
+                (1.0 - supply.fill) ** 2 * left_var
+                + (settings.size_cv_floor * supply.fill * room) ** 2
+                + (supply.fill * supply.target_sd) ** 2
+            )
+            available = np.where(arriving, refilled, available)
+            extra = np.where(arriving, refilled_var, extra)
+            if day > 1:
+                survived = np.where(
+                    arriving, survived + np.log1p(-np.fmin(previous, 1 - 1e-12)), survived
+                )
+            begin = np.where(arriving, day, begin)
+            arriving_next = np.where(arriving, day + gap, arriving_next)
+            previous = risk(available, extra, begin, day)
+            result[:, day - 1] += chance * (1.0 - np.exp(survived) * (1.0 - previous))
     return np.maximum.accumulate(np.clip(result, 0.0, 1.0), axis=1)
-
-
-def _stretch_risk(
-    *,
-    current: np.ndarray,
-    demand_mean: np.ndarray,
-    daily_var: np.ndarray,
-    arrivals: np.ndarray,
-    size_cv: np.ndarray,
-    settings: ForecastSettings,
-) -> np.ndarray:
-    """(lines, H): chance of having run out by each day given the quantities arriving on
-    each day: within a stretch between deliveries the stock only falls, so its risk is the
-    risk at its last day so far; stretches combine as nearly independent chances."""
-    lines, days = demand_mean.shape
-    brought = np.cumsum(arrivals, axis=1)
-    arrived = arrivals > 0
-    # Variance since the stretch began (a delivery replaces what was sold) plus a share of
-    # the variance before it, the size noise of what came, and the level's error.
-    cumulative_var = np.cumsum(daily_var, axis=1)
-    start_var = np.zeros((lines, days))
-    size_var = np.zeros((lines, days))
-    seen_var = np.zeros(lines)
-    seen_size = np.zeros(lines)
-    for day in range(days):
-        before = cumulative_var[:, day - 1] if day else np.zeros(lines)
-        seen_var = np.where(arrived[:, day], before, seen_var)
-        seen_size = np.where(arrived[:, day], (size_cv * arrivals[:, day]) ** 2, seen_size)
-        start_var[:, day] = seen_var
-        size_var[:, day] = seen_size
-    variance = (
-        cumulative_var
-        - (1.0 - settings.carry_variance) * start_var
-        + size_var
-        + (settings.level_uncertainty * demand_mean) ** 2
-    )
-    shortfall = demand_mean - current[:, None] - brought
-    risk = ndtr(shortfall / np.sqrt(np.fmax(variance, 1e-12)))
-    # Survival: the stretches that ended (the day before each arrival) survived, times the
-    # current stretch so far.
-    ended = np.zeros((lines, days), dtype=bool)
-    ended[:, :-1] = arrived[:, 1:]
-    log_survival = np.cumsum(np.where(ended, np.log1p(-np.fmin(risk, 1 - 1e-12)), 0.0), axis=1)
-    closed = np.zeros((lines, days))
-    closed[:, 1:] = log_survival[:, :-1]
-    return 1.0 - np.exp(closed) * (1.0 - risk)
 
 
 def low_supply_decision(
@@ -607,7 +707,16 @@ def low_supply_decision(
     trusted = (forecast.observations >= settings.min_observations) & (
         np.nan_to_num(forecast.stock) > 0
     )
-    opens = chance >= settings.fire_probability
+    tomorrow = np.nan_to_num(forecast.by_day[:, 0])
+    cover = np.nan_to_num(forecast.stock) / np.fmax(np.nan_to_num(forecast.level), 1e-9)
+    relapse = forecast.out_recently & (
+        (tomorrow >= settings.relapse_probability) | (cover < settings.relapse_cover_days)
+    )
+    ran_out = np.nan_to_num(forecast.days_since_out, nan=np.inf) <= settings.stress_memory_days
+    stressed = forecast.supply_stress & ((chance >= settings.stress_probability) | ran_out)
+    failing = forecast.supply_short & (chance >= settings.fire_probability)
+    certain = chance >= settings.certain_probability
+    opens = (failing | certain | stressed) & ~forecast.burst & ~relapse
     stays = np.asarray(previously_firing, dtype=bool) & (chance >= settings.keep_probability)
     fire = trusted & (opens | stays)
     projected = forecast.first_day_over(settings.projected_probability)
