@@ -58,7 +58,7 @@ class ForecastSettings:
     """How many days of reports (age 0 .. history_days − 1) the forecast reads."""
     level_days: int = 7
     """In-stock days whose median is the demand level."""
-    shift_days: int = 2
+    shift_days: int = 3
     """Consecutive in-stock days beyond ``shift_ratio`` that move the level."""
     shift_ratio: float = 0.25
     """Relative distance from the median that counts as a shift."""
@@ -66,7 +66,7 @@ class ForecastSettings:
     """In-stock days the spread of demand is measured on."""
     min_cv: float = 0.2
     """Least coefficient of variation of a day's demand (on top of Poisson noise)."""
-    level_uncertainty: float = 0.1
+    level_uncertainty: float = 0.3
     """Relative error of the demand level, added to the spread of cumulative demand."""
     weekday_shrink: float = 20.0
     """Pseudo-observations of a flat weekday pattern a store's own pattern is shrunk to."""
@@ -84,26 +84,29 @@ class ForecastSettings:
     """Latest deliveries whose fill (share of the way to the target) is averaged."""
     fill_decay: float = 0.5
     """Weight of each older delivery's fill relative to the one after it."""
-    capped_after: int = 2
+    capped_after: int = 1
     """Deliveries in a row filling less than ``capped_fill`` of the way to the target
     that mark a capped supply (the next ones bring what they brought, no more)."""
-    capped_fill: float = 0.75
-    overdue_days: float = 2.0
+    capped_fill: float = 0.6
+    """(See ``capped_after``.)"""
+    overdue_days: int = 2
+    """A line whose next delivery is as likely as not to miss the next this many days
+    has a failing supply too."""
     size_cv_floor: float = 0.15
     """Least relative spread of the refill level."""
     gap_half_life_days: float = 7.0
     """Age at which a past gap between deliveries counts half as much as today's."""
-    gap_jitter: float = 0.25
+    gap_jitter: float = 0.05
     """Share of each observed gap's weight moved to the gaps a day shorter and longer."""
     low_stock_margin: float = 0.25
     """Past days closing within this many days of demand above today's stock count as
     "as low as today" when judging whether a low shelf is refilled the next morning."""
     low_stock_prior: float = 1.0
     """Pseudo-days of the calendar's chance of a delivery tomorrow in that judgement."""
-    prior_weight: float = 0.5
+    prior_weight: float = 0.2
     """Pseudo-gaps of the prior on when the next delivery comes (geometric past the
     typical gap)."""
-    stop_weight: float = 0.3
+    stop_weight: float = 0.1
     """Pseudo-count for "the deliveries have stopped"."""
     stress_days: int = 2
     """Recent days on which a store's emptied shelves are counted."""
@@ -123,9 +126,9 @@ class ForecastSettings:
     level reaches this and the line's own supply is failing (``supply_short``)..."""
     certain_probability: float = 0.9
     """... or, whatever its supply, from this chance."""
-    keep_probability: float = 0.05
+    keep_probability: float = 0.01
     """An open warning stays while the chance stays at or above this (hysteresis)."""
-    stress_probability: float = 0.1
+    stress_probability: float = 0.05
     """In a store under supply stress, a warning opens from this chance..."""
     stress_memory_days: int = 7
     """... or on a line of it that ran out within this many days (it will again)."""
@@ -133,7 +136,7 @@ class ForecastSettings:
     """On a line that was out in the last two days, no warning opens while the chance
     of running out again tomorrow is this or more: that is the same shortage, which the
     ``stockout`` rule reports, not a new one..."""
-    relapse_cover_days: float = 0.0
+    relapse_cover_days: float = 0.5
     """... nor while its stock covers less than this many days of demand (without
     counting on tomorrow's delivery)."""
     min_observations: int = 3
@@ -150,6 +153,8 @@ class ForecastSettings:
             problems.append("history_days must be at least 7")
         if not 1 <= self.level_days <= self.history_days:
             problems.append("level_days must be between 1 and history_days")
+        if not 1 <= self.overdue_days <= MAX_HORIZON_DAYS:
+            problems.append(f"overdue_days must be between 1 and {MAX_HORIZON_DAYS}")
         if not 1 <= self.shift_days <= self.level_days:
             problems.append("shift_days must be between 1 and level_days")
         if self.shift_ratio <= 0:
@@ -219,8 +224,8 @@ class Forecast:
     """The business day's sales were ``burst_ratio`` × its expected demand or more."""
     supply_short: np.ndarray
     """The line's own supply is failing: its latest deliveries filled less than
-    ``capped_fill`` of the way to its target, or the next one is ``overdue_days`` later
-    than its usual gap."""
+    ``capped_fill`` of the way to its target, or its next one is unlikely within
+    ``overdue_days`` (it is later than its history makes likely)."""
     by_day: np.ndarray
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of day h + 1."""
 
@@ -417,9 +422,9 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
         ),
         supply_short=(supply.fill < settings.capped_fill)
         | np.isfinite(supply.cap)
-        | ~(np.nan_to_num(supply.since, nan=np.inf)
-            < np.nan_to_num(supply.typical_gap, nan=-np.inf) + settings.overdue_days),
-        burst=np.nan_to_num(sales[:, 0]) > settings.burst_ratio * np.nan_to_num(base) * seasonal[:, 0],
+        | (supply.arrival[:, : settings.overdue_days].sum(axis=1) < 0.5),
+        burst=(shifted <= 0)
+        & (np.nan_to_num(sales[:, 0]) > settings.burst_ratio * np.nan_to_num(base) * seasonal[:, 0]),
         by_day=by_day,
     )
 
@@ -531,11 +536,12 @@ def _supply_pattern(
     gaps = np.where(complete, old - young, 0)
     gap_weight = np.where(complete, 0.5 ** (young / settings.gap_half_life_days), 0.0)
     histogram = np.zeros((lines, ages + 2))
-    jitter = settings.gap_jitter
+    # Lead times vary: a gap of two days or more is spread to its neighbours (a daily
+    # line's late days show in its own gaps).
+    jitter = np.where(gaps >= 2, settings.gap_jitter, 0.0)
     line_of = np.broadcast_to(rows, gaps.shape)
     np.add.at(histogram, (line_of, gaps), gap_weight * (1 - 2 * jitter))
     np.add.at(histogram, (line_of, gaps + 1), gap_weight * jitter)
-    # A one-day gap cannot be shorter: its lower share stays on it.
     np.add.at(histogram, (line_of, np.maximum(gaps - 1, 1)), gap_weight * jitter)
     histogram[:, 0] = 0.0
     total = histogram.sum(axis=1)
@@ -625,6 +631,10 @@ def _arrival_chances(
     return np.column_stack([chance, none])
 
 
+LEVEL_NODES = ((-np.sqrt(3.0), 1.0 / 6.0), (0.0, 2.0 / 3.0), (np.sqrt(3.0), 1.0 / 6.0))
+"""Gauss–Hermite nodes and weights (3 points) over the error of the demand level."""
+
+
 def _project(
     *,
     current: np.ndarray,
@@ -635,12 +645,36 @@ def _project(
     settings: ForecastSettings,
 ) -> np.ndarray:
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day,
-    mixed over the day the next delivery arrives (module docstring)."""
+    averaged over the error of the demand level (one error for the whole horizon: a
+    level too low makes every stretch riskier at once)."""
+    result = np.zeros((len(current), MAX_HORIZON_DAYS))
+    for node, weight in LEVEL_NODES:
+        scaled = np.fmax(level * (1.0 + settings.level_uncertainty * node), 0.0)
+        result += weight * _project_at_level(
+            current=current,
+            daily_mean=scaled[:, None] * ahead,
+            spread=spread,
+            supply=supply,
+            settings=settings,
+        )
+    return result
+
+
+def _project_at_level(
+    *,
+    current: np.ndarray,
+    daily_mean: np.ndarray,
+    spread: np.ndarray,
+    supply: _Supply,
+    settings: ForecastSettings,
+) -> np.ndarray:
+    """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day
+    for a known demand level, mixed over the day the next delivery arrives."""
     lines = len(current)
     days = MAX_HORIZON_DAYS
     rows = np.arange(lines)
     mean_to = np.zeros((lines, days + 1))
-    mean_to[:, 1:] = np.cumsum(level[:, None] * ahead, axis=1)
+    mean_to[:, 1:] = np.cumsum(daily_mean, axis=1)
     var_to = np.zeros((lines, days + 1))
     var_to[:, 1:] = np.cumsum(np.repeat((spread**2)[:, None], days, axis=1), axis=1)
     gap = np.where(np.isnan(supply.typical_gap), days + 1, np.maximum(supply.typical_gap, 1.0))
@@ -651,7 +685,6 @@ def _project(
         all of ``available``."""
         mean = mean_to[:, day] - mean_to[rows, begin - 1]
         variance = var_to[:, day] - var_to[rows, begin - 1] + extra_var
-        variance += (settings.level_uncertainty * mean) ** 2
         return ndtr((mean - available) / np.sqrt(np.fmax(variance, 1e-12)))
 
     ones = np.ones(lines, dtype=np.int64)
