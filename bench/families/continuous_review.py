@@ -52,7 +52,7 @@ CORE_DISTRICTS = ("410402", "410403", "410411")
 never cut."""
 FIRST_POSSIBLE_DATE = date(2024, 6, 3)
 """Flood season: the city's history starts in June or early July."""
-DC_PARTIAL_CHANCE = 0.08
+DC_PARTIAL_CHANCE = 0.05
 """Share of deliveries (DC, wholesaler, farms) that come short of the order."""
 RATION_TRIGGER_DAYS = 2.0
 RECEIVED_REPORTING = (0.9, 0.25, 0.4)

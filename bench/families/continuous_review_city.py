@@ -158,7 +158,6 @@ def line_policies(
     chain_names, chain_of_store = np.unique(stores["chain"].to_numpy(), return_inverse=True)
     line_chain = chain_of_store[store_index]
     chain_safety = rng.uniform(1.3, 2.0, size=len(chain_names))
-    safety = chain_safety[line_chain] * np.where(shelf_life <= 3, 0.75, 1.0)
     chain_dry_cover = rng.uniform(7.0, 12.0, size=len(chain_names))
     chain_offset = rng.integers(0, 28, size=len(chain_names))
     order_cover = np.select(
@@ -191,7 +190,7 @@ def line_policies(
         base_demand=base_demand,
         shrink_rate=shrink,
         lead_time_probabilities=probabilities,
-        safety_factor=safety,
+        safety_factor=chain_safety[line_chain],
         order_cover_days=order_cover,
         case_size=case_size,
         planning_offset=planning_offset,

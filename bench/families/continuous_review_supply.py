@@ -235,8 +235,15 @@ def simulate_supply(
             (day - policies.planning_offset) % PLANNING_PERIOD_DAYS == 0
         )
         if replanning.any():
-            recent = sales[day - PLANNING_PERIOD_DAYS + 1 : day + 1].mean(axis=0)
-            demand_estimate = np.where(replanning, np.maximum(recent, 0.3), demand_estimate)
+            month = slice(day - PLANNING_PERIOD_DAYS + 1, day + 1)
+            recent = sales[month].mean(axis=0)
+            # Chains' forecasting leaves out days that ended out of stock (their sales
+            # understate demand) and keeps the old estimate without a week of clean days.
+            in_stock = stock[month] > 0
+            clean_days = in_stock.sum(axis=0)
+            clean = (sales[month] * in_stock).sum(axis=0) / np.maximum(clean_days, 1)
+            chain_estimate = np.where(clean_days >= DAYS_IN_WEEK, clean, demand_estimate)
+            demand_estimate = np.where(replanning, np.maximum(chain_estimate, 0.3), demand_estimate)
             monthly = np.ceil(recent * DAYS_IN_WEEK * (1.0 + policies.weekly_margin))
             weekly_quantity = np.where(replanning, monthly, weekly_quantity)
         reorder_point, order_up_to = reorder_levels(
