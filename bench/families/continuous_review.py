@@ -74,18 +74,17 @@ class ContinuousReviewCity:
     demand: np.ndarray
     """Shape (days, lines): what customers wanted to buy (sales are capped by stock)."""
     event: EventPlan
-    """The event on simulation days (the unreported burn-in comes first)."""
+    """The event day by day (day 0 is the first reported day, as everywhere here)."""
     district_codes: tuple[str, ...]
     """District codes in the order of the event's district arrays."""
 
 
 def simulate(seed: int, *, emergency: bool = True) -> ContinuousReviewCity:
-    """The whole simulated city for a seed, truth included: the same stores, lines, demand
-    and supply draws with or without the event, so the two differ only where it acts."""
+    """The city for a seed with its truth; with or without the flood it shares every draw."""
     root = np.random.default_rng(seed)
     city_rng, demand_rng, supply_rng, event_rng, surge_rng, report_rng = root.spawn(6)
-    catalogue = read_service_table("products.csv")
-    districts = read_service_table("districts.csv")
+    catalogue = read_service_table(name="products.csv")
+    districts = read_service_table(name="districts.csv")
 
     first_date = FIRST_POSSIBLE_DATE + timedelta(days=int(city_rng.integers(0, 35)))
     event_start = int(city_rng.integers(26, 31))
@@ -171,8 +170,7 @@ def simulate(seed: int, *, emergency: bool = True) -> ContinuousReviewCity:
         truth=visible,
         base_demand=policies.base_demand,
         dry=dry,
-        missed_report_chance=plan.missed_report_chance[shown],
-        price_pressure=plan.price_pressure[shown],
+        plan=plan.from_day(BURN_IN_DAYS),
     )
     history = CityHistory(
         family=FAMILY,
@@ -196,14 +194,13 @@ def simulate(seed: int, *, emergency: bool = True) -> ContinuousReviewCity:
         history=history,
         supply=visible,
         demand=demand[shown],
-        event=plan,
+        event=plan.from_day(BURN_IN_DAYS),
         district_codes=tuple(districts["code"]),
     )
 
 
 def generate(seed: int, *, emergency: bool = True) -> CityHistory:
-    """The continuous-review city's history for a seed, as the alert-quality bench replays
-    it; with ``emergency=False`` the same city lives through ordinary weeks only."""
+    """The city's history for a seed as the bench replays it (ordinary weeks if not emergency)."""
     return simulate(seed, emergency=emergency).history
 
 
@@ -216,11 +213,9 @@ def draw_reports(
     truth: SupplyTruth,
     base_demand: np.ndarray,
     dry: np.ndarray,
-    missed_report_chance: np.ndarray,
-    price_pressure: np.ndarray,
+    plan: EventPlan,
 ) -> dict[str, np.ndarray]:
-    """What the stores post each day (stock, sales, price, received, reported), NaN on
-    days not reported: supermarkets count exactly, grocers and markets estimate."""
+    """What stores post each day (NaN when unreported): what the bench sees of the truth."""
     days, line_count = truth.stock.shape
     store_index = line_table["store_index"].to_numpy()
     product_index = line_table["product_index"].to_numpy()
@@ -229,7 +224,9 @@ def draw_reports(
     kind = store_kind[store_index]
     line_district = store_district[store_index]
 
-    chance = np.array(MISSED_REPORT_CHANCE)[store_kind] + missed_report_chance[:, store_district]
+    chance = (
+        np.array(MISSED_REPORT_CHANCE)[store_kind] + plan.missed_report_chance[:, store_district]
+    )
     missed = rng.random((days, len(stores))) < chance
     still_missing = rng.random((days, len(stores))) < 0.3
     for day in range(1, days):
@@ -255,7 +252,7 @@ def draw_reports(
     line_price = line_price * rng.lognormal(0.0, 0.06, size=line_count)
     product_walk = np.cumsum(rng.normal(0.0, 0.006, size=(days, len(typical_price))), axis=0)
     opening = np.vstack([truth.opening_stock, truth.stock[:-1]])
-    pressure = price_pressure[:, line_district]
+    pressure = plan.price_pressure[:, line_district]
     scarce = (pressure > 0) & (opening < base_demand)
     markup = 1.0 + pressure * np.where(dry, 0.4, 1.0) + 0.1 * scarce
     price = np.round(line_price * np.exp(product_walk[:, product_index]) * markup, 2)
@@ -276,8 +273,7 @@ def draw_reports(
 def stockout_events(
     *, true_stock: np.ndarray, first_day: int, end_day: int, line_mask: np.ndarray | None = None
 ) -> int:
-    """Days in [first_day, end_day) on which a line's true stock is ≤ 0 after two days in
-    stock: the stock-outs a warning should have seen coming."""
+    """Line-days in [first_day, end_day) that run out after two in-stock days: the events."""
     out = true_stock <= 0
     events = np.zeros_like(out)
     events[2:] = out[2:] & ~out[1:-1] & ~out[:-2]
@@ -289,8 +285,7 @@ def stockout_events(
 def out_of_stock_share(
     *, true_stock: np.ndarray, first_day: int, end_day: int, line_mask: np.ndarray | None = None
 ) -> float:
-    """Share of line-days in [first_day, end_day) with true stock ≤ 0: how much of the
-    time shelves were empty."""
+    """Share of line-days in [first_day, end_day) with true stock ≤ 0: time on empty shelves."""
     window = true_stock[first_day:end_day]
     if line_mask is not None:
         window = window[:, line_mask]

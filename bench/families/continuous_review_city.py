@@ -47,15 +47,14 @@ LEAD_TIME_PROBABILITIES = {
 """Probability of a 1, 2, 3 or 4-day lead time from a chain's DC, by shelf-life group."""
 
 
-def read_service_table(name: str) -> pd.DataFrame:
+def read_service_table(*, name: str) -> pd.DataFrame:
     """A reference table shipped with the service (``service/data/<name>``), codes as text."""
     text = resources.files("service").joinpath("data", name).read_text(encoding="utf-8")
     return pd.read_csv(StringIO(text), dtype={"code": str})
 
 
 def place_stores(*, rng: np.random.Generator, districts: pd.DataFrame) -> pd.DataFrame:
-    """Stores with district, kind and chain: three or more per district, the rest in
-    proportion to population, each district with at least one chain supermarket."""
+    """Stores with district, kind and chain: ≥ 3 per district, the rest by population."""
     store_total = int(rng.integers(48, 64))
     population = districts["population_approx"].to_numpy(dtype=float)
     extra = rng.multinomial(store_total - 3 * len(districts), population / population.sum())
@@ -91,8 +90,7 @@ def place_stores(*, rng: np.random.Generator, districts: pd.DataFrame) -> pd.Dat
 
 
 def stocked_products(*, kind: int, catalogue: pd.DataFrame) -> np.ndarray:
-    """Catalogue indices a store of this kind can carry: farmers' markets sell fresh food
-    (vegetables, fruit, fresh meat and fish, eggs, steamed buns), the others everything."""
+    """Catalogue indices a store of this kind can carry (farmers' markets: fresh food only)."""
     if kind != KIND_FARMERS_MARKET:
         return np.arange(len(catalogue))
     fresh_food = catalogue["category"].isin(["vegetables", "fruit", "meat", "eggs"])
@@ -104,8 +102,7 @@ def stocked_products(*, kind: int, catalogue: pd.DataFrame) -> np.ndarray:
 def assign_lines(
     *, rng: np.random.Generator, stores: pd.DataFrame, catalogue: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per store × product (``store_index``, ``product_index``), products chosen by
-    popularity so staples are almost everywhere and slow sellers in fewer stores."""
+    """Store × product rows chosen by popularity: staples nearly everywhere, rarities less."""
     popularity = np.sqrt(catalogue["typical_daily_sales_per_store"].to_numpy(dtype=float))
     rows: list[tuple[int, int]] = []
     for store_index, kind in enumerate(stores["kind_index"]):
@@ -125,8 +122,7 @@ def line_policies(
     line_table: pd.DataFrame,
     catalogue: pd.DataFrame,
 ) -> LinePolicies:
-    """Per-line demand level and replenishment parameters from the store's kind and chain
-    and the product's shelf life: the supply chain each line lives in."""
+    """Each line's demand level and replenishment rules: the supply chain it lives in."""
     store_index = line_table["store_index"].to_numpy()
     product_index = line_table["product_index"].to_numpy()
     store_count, line_count = len(stores), len(line_table)

@@ -115,8 +115,7 @@ class SupplyTruth:
 def draw_supply_randomness(
     *, rng: np.random.Generator, days: int, line_count: int, partial_chance: float
 ) -> SupplyDraws:
-    """Every random number the supply needs, drawn up front: the same city with and
-    without the event then differs only where the event acts."""
+    """The supply's random numbers drawn up front, so the flood changes only what it touches."""
     shape = (days, line_count)
     lead_uniform = rng.random(shape)
     late_days = rng.choice(np.array([0, 1, 2]), size=shape, p=[0.96, 0.03, 0.01])
@@ -133,9 +132,8 @@ def draw_supply_randomness(
     )
 
 
-def take_oldest_first(cohorts: np.ndarray, amount: np.ndarray) -> None:
-    """Remove ``amount`` per line from the cohorts (oldest row first), in place: the
-    first-in-first-out shelf that makes old fresh stock sell before it spoils."""
+def take_oldest_first(*, cohorts: np.ndarray, amount: np.ndarray) -> None:
+    """Remove ``amount`` per line from the oldest cohorts first, in place: a FIFO shelf."""
     remaining = np.clip(np.cumsum(cohorts, axis=0) - amount, 0.0, None)
     np.minimum(cohorts, remaining, out=cohorts)
 
@@ -143,8 +141,7 @@ def take_oldest_first(cohorts: np.ndarray, amount: np.ndarray) -> None:
 def reorder_levels(
     *, policies: LinePolicies, demand_estimate: np.ndarray, lead_allowance: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The (s, S) pair of every line from the chain's demand estimate: s covers lead-time
-    demand plus z standard deviations (demand and lead-time variance), S adds an order."""
+    """Each line's (s, S): lead-time demand plus z deviations, then one order more."""
     lead_days = np.arange(1, 5, dtype=float)
     probabilities = policies.lead_time_probabilities
     lead_mean = probabilities @ lead_days + lead_allowance
@@ -160,8 +157,7 @@ def reorder_levels(
 def simulate_supply(
     *, policies: LinePolicies, conditions: SupplyConditions, draws: SupplyDraws
 ) -> SupplyTruth:
-    """The physical stock, deliveries, sales and spoilage of every line on every day:
-    the truth a warning is judged against, vectorised over lines with a loop over days."""
+    """Every line's physical stock, deliveries, sales and spoilage: the truth judged against."""
     days, line_count = conditions.demand.shape
     columns = np.arange(line_count)
     horizon = days + 12
@@ -213,7 +209,7 @@ def simulate_supply(
         sold = np.minimum(wanted, available)
         sales[day] = sold
         shelf = cohorts[: day + 1]
-        take_oldest_first(shelf, sold)
+        take_oldest_first(cohorts=shelf, amount=sold)
 
         expiring_row = day - policies.shelf_life + 1
         expiring = expiring_row >= 0
@@ -222,7 +218,7 @@ def simulate_supply(
         cohorts[expiring_row[expiring], columns[expiring]] = 0.0
         left = shelf.sum(axis=0)
         shrink = np.minimum(np.floor(left * policies.shrink_rate + draws.shrink_uniform[day]), left)
-        take_oldest_first(shelf, shrink)
+        take_oldest_first(cohorts=shelf, amount=shrink)
         spoiled[day] = expired + shrink
         today_stock = left - shrink
         stock[day] = today_stock

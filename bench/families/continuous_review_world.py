@@ -38,11 +38,11 @@ class EventPlan:
     """The emergency day by day; neutral (all ones, zeros, False) in ordinary weeks."""
 
     start_day: int | None
-    """First simulation day of the event, None in ordinary weeks."""
+    """First day of the event, None in ordinary weeks."""
     cut: np.ndarray
     """Shape (districts,): roads into the district are cut."""
     recovery_day: np.ndarray
-    """Shape (districts,): simulation day deliveries are back in full, -1 if never."""
+    """Shape (districts,): day deliveries are back in full, -1 if never."""
     access: np.ndarray
     """Shape (days, districts): share of deliveries that get through."""
     supplier_fill: np.ndarray
@@ -60,6 +60,22 @@ class EventPlan:
     price_pressure: np.ndarray
     """Shape (days, districts): share fresh prices rise by."""
 
+    def from_day(self, first_day: int) -> EventPlan:
+        """The plan from ``first_day`` on, renumbered so it becomes day 0 (drops a burn-in)."""
+        return EventPlan(
+            start_day=None if self.start_day is None else self.start_day - first_day,
+            cut=self.cut,
+            recovery_day=np.where(self.recovery_day >= 0, self.recovery_day - first_day, -1),
+            access=self.access[first_day:],
+            supplier_fill=self.supplier_fill[first_day:],
+            extra_lead_days=self.extra_lead_days[first_day:],
+            demand_factor=self.demand_factor[first_day:],
+            planning_lead_allowance=self.planning_lead_allowance[first_day:],
+            rationing=self.rationing[first_day:],
+            missed_report_chance=self.missed_report_chance[first_day:],
+            price_pressure=self.price_pressure[first_day:],
+        )
+
 
 def draw_shopper_demand(
     *,
@@ -74,8 +90,7 @@ def draw_shopper_demand(
     product_count: int,
     district_count: int,
 ) -> ShopperDemand:
-    """Daily gamma-Poisson demand of every line: weekday pattern × seasonal drift × slow
-    wander × local surges × day-to-day spread, the ordinary life of the city."""
+    """Each line's daily gamma-Poisson demand with weekdays, drift and local surges."""
     days, line_count = len(weekday), len(base_demand)
     profile = np.where(line_dry, WEEKDAY_DRY[weekday][:, None], WEEKDAY_FRESH[weekday][:, None])
     slope = rng.normal(0.0, 0.0012, size=product_count)[line_product]
@@ -137,8 +152,7 @@ def plan_flood(
     line_district: np.ndarray,
     line_staple: np.ndarray,
 ) -> EventPlan:
-    """The flood or blocked highway day by day: which districts are cut and how badly,
-    which recover, the detours and thinner supply elsewhere, the news surge and rationing."""
+    """The flood day by day: cut districts, detours, thinner supply, news surge, rationing."""
     plan = ordinary_plan(days=days, district_count=district_count, line_count=len(line_district))
     cut_count = int(rng.integers(2, 4))
     cut_districts = rng.choice(outer_districts, size=cut_count, replace=False)

@@ -81,8 +81,8 @@ def test_history_passes_the_bench_check(
     assert (history.event_start is not None) == emergency
     assert history.stores["code"].is_unique
     assert history.stores["code"].str.fullmatch(r"[A-Za-z0-9_.-]{1,64}").all()
-    catalogue = read_service_table("products.csv")
-    districts = read_service_table("districts.csv")
+    catalogue = read_service_table(name="products.csv")
+    districts = read_service_table(name="districts.csv")
     assert history.lines["product"].isin(catalogue["code"]).all()
     assert history.stores["district"].isin(districts["code"]).all()
 
@@ -164,7 +164,7 @@ def test_sales_never_exceed_the_stock_available_that_day(
 def test_only_fresh_goods_spoil(cities: dict[tuple[int, bool], ContinuousReviewCity]) -> None:
     city = cities[(1, False)]
     shelf_life = city.history.lines["product"].map(
-        read_service_table("products.csv").set_index("code")["shelf_life_days"]
+        read_service_table(name="products.csv").set_index("code")["shelf_life_days"]
     )
     dry = (shelf_life >= DRY_SHELF_LIFE_DAYS).to_numpy()
     assert city.supply.spoiled[:, dry].sum() == 0
@@ -226,8 +226,10 @@ def test_two_or_three_outer_districts_are_cut_and_one_recovers(
     recovered = city.event.recovery_day[city.event.cut] >= 0
     assert recovered.any() and not recovered.all()
     start = city.event.start_day
-    assert start is not None
+    assert start is not None and start == history.event_start
     assert (city.event.access[start : start + 5, city.event.cut] <= 0.4).all()
+    assert (city.event.access[:start] == 1).all()
+    assert (city.event.recovery_day[city.event.cut][recovered] > start).all()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
