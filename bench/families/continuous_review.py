@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from bench.families.continuous_review_city import (
+from bench.families._continuous_review_city import (
     DEMAND_SPREAD,
     DRY_SHELF_LIFE_DAYS,
     KIND_FARMERS_MARKET,
@@ -28,13 +28,13 @@ from bench.families.continuous_review_city import (
     place_stores,
     read_service_table,
 )
-from bench.families.continuous_review_supply import (
+from bench.families._continuous_review_supply import (
     SupplyConditions,
     SupplyTruth,
     draw_supply_randomness,
     simulate_supply,
 )
-from bench.families.continuous_review_world import (
+from bench.families._continuous_review_world import (
     CATEGORIES,
     EventPlan,
     draw_shopper_demand,

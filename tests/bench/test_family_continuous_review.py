@@ -13,14 +13,15 @@ import pytest
 
 from bench.families.continuous_review import (
     CORE_DISTRICTS,
+    DRY_SHELF_LIFE_DAYS,
     FOLLOW_UP_DAYS,
     ContinuousReviewCity,
     generate,
     out_of_stock_share,
+    read_service_table,
     simulate,
     stockout_events,
 )
-from bench.families.continuous_review_city import DRY_SHELF_LIFE_DAYS, read_service_table
 from bench.families.model import CityHistory
 
 SEEDS = (1, 2)

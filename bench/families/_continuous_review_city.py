@@ -9,7 +9,7 @@ from io import StringIO
 import numpy as np
 import pandas as pd
 
-from bench.families.continuous_review_supply import (
+from bench.families._continuous_review_supply import (
     POLICY_CONTINUOUS_REVIEW,
     POLICY_FARM_SUPPLY,
     POLICY_WEEKLY_DELIVERY,
