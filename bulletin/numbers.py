@@ -13,7 +13,8 @@ Inputs (plain frames, so the database layer only has to select them):
 - ``products``: ``product`` and ``category``: every product of the bulletin.
 - ``baselines``: the pre-crisis price baselines from ``compute_price_baselines``.
 
-Figures, all vectorised with pandas group operations:
+Figures, all vectorised (integer codes and ``np.bincount`` over the lines; pandas only
+for the small per-product and per-district tables):
 
 - per product: the city-wide **average retail price** (mean over the outlets that
   reported a price that day), its min and max across outlets, and its **change** against
@@ -83,7 +84,30 @@ class MoveRules:
 
 @dataclass(frozen=True)
 class BulletinNumbers:
-    """Every figure of one day's bulletin; each table is what a page or file shows."""
+    """Every figure of one day's bulletin; each table is what a page or file shows.
+
+    - ``prices`` (index product, every product of the master table): ``category``,
+      ``outlets_priced``, ``average_price``, ``min_price``, ``max_price``,
+      ``previous_day_price``, ``change_vs_previous_day`` (¥) and ``_percent``, the same
+      for ``week_before``, ``baseline_median``, ``baseline_scale``, ``signal``, ``band``,
+      ``previous_day_signal``, ``previous_day_band``;
+    - ``category_prices`` (index category): ``products``, ``products_priced``,
+      ``price_index``, ``change_vs_previous_day_percent``, ``change_vs_week_before_percent``,
+      ``worst_band``, ``products_<band>`` for each band;
+    - ``band_counts`` (index band): products in each band on D;
+    - ``city_supply`` (index product), ``district_supply`` (district, product),
+      ``city_category_supply`` (category), ``district_category_supply`` (district,
+      category), rows with a report line on D: ``reporting_lines`` (lines with a stock
+      figure; for a product, outlets), ``stock`` (their total), ``stock_with_sales_estimate``
+      and ``expected_daily_sales`` (sums over the lines that have both),
+      ``days_of_supply`` (their ratio; NaN without demand), ``previous_day_days_of_supply``,
+      ``days_of_supply_change`` and ``_percent``;
+    - ``city_coverage`` (one row as a Series) and ``district_coverage`` (index district):
+      ``expected_outlets``, ``reported_outlets``, ``coverage_percent``;
+    - ``notable_moves`` (index rank from 1): ``kind`` (``price`` or ``days_of_supply``),
+      ``product``, ``district`` (None city-wide), ``value``, ``previous_value``, ``change``,
+      ``change_percent`` and, for prices, ``band``, ``previous_band``, ``band_steps``.
+    """
 
     business_date: date
     prices: pd.DataFrame
@@ -122,10 +146,10 @@ def compute_price_baselines(
     price = reports["price"].to_numpy(dtype=float)
     in_period = (day_numbers >= first) & (day_numbers <= last) & _is_price(price)
     codes, products = _factorized(reports["product"], in_period)
-    slots = (last - first + 1) * len(products)
+    shape = (last - first + 1, len(products))
     key = (day_numbers[in_period] - first) * len(products) + codes
-    counts = np.bincount(key, minlength=slots).reshape(-1, len(products))
-    totals = np.bincount(key, weights=price[in_period], minlength=slots).reshape(counts.shape)
+    counts = np.bincount(key, minlength=shape[0] * shape[1]).reshape(shape)
+    totals = np.bincount(key, weights=price[in_period], minlength=counts.size).reshape(shape)
     priced_days = (counts > 0).sum(axis=0)
     has_days = priced_days > 0
     with np.errstate(invalid="ignore", divide="ignore"):

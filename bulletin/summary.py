@@ -55,6 +55,16 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "{product}平均零售价每{unit}¥{price}，比前一日下降{change_percent}%"
         "（¥{change}），价格信号由{previous_band}变为{band}。",
     },
+    "price_up_no_baseline": {
+        "en": "{product}: average price ¥{price} per {unit}, up {change_percent}% (¥{change}) "
+        "on the previous day.",
+        "zh": "{product}平均零售价每{unit}¥{price}，比前一日上涨{change_percent}%（¥{change}）。",
+    },
+    "price_down_no_baseline": {
+        "en": "{product}: average price ¥{price} per {unit}, down {change_percent}% "
+        "(¥{change}) on the previous day.",
+        "zh": "{product}平均零售价每{unit}¥{price}，比前一日下降{change_percent}%（¥{change}）。",
+    },
     "supply_drop_city": {
         "en": "City-wide days of supply of {product} fell from {previous} to {days} days "
         "({change_percent}% lower).",
@@ -180,7 +190,12 @@ def summary_sentences(
                 unsigned=True,
             )
             direction = "up" if move["change"] >= 0 else "down"
-            band_changed = pd.notna(move["band_steps"]) and move["band_steps"] != 0
+            if pd.isna(move["band"]):
+                band_clause = "_no_baseline"
+            elif pd.notna(move["band_steps"]) and move["band_steps"] != 0:
+                band_clause = "_band_changed"
+            else:
+                band_clause = ""
             price_facts = [
                 cell("price", "notable_moves", rank, "value", PRICE_DECIMALS),
                 change_percent,
@@ -188,11 +203,11 @@ def summary_sentences(
             ]
             sentences.append(
                 write(
-                    f"price_{direction}" + ("_band_changed" if band_changed else ""),
+                    f"price_{direction}{band_clause}",
                     price_facts,
                     product=name,
                     unit=units.get(product, ""),
-                    band=band_names[str(move["band"])],
+                    band=band_names.get(str(move["band"]), ""),
                     previous_band=band_names.get(str(move["previous_band"]), ""),
                 )
             )

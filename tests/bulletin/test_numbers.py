@@ -353,3 +353,38 @@ def test_a_day_without_notable_moves_says_so(numbers: BulletinNumbers) -> None:
         "lowest_supply",
     ]
     assert sentences[2].text == "No notable price or supply moves on 2024-05-10."
+
+
+def test_a_product_without_a_baseline_has_no_band_and_its_move_says_no_band() -> None:
+    numbers = compute_bulletin_numbers(
+        reports=report_lines(LINES),
+        outlets=OUTLETS,
+        products=PRODUCTS,
+        business_date=DAY,
+        baselines=BASELINES.drop(index="rice"),
+    )
+    rice = numbers.prices.loc["rice"]
+    assert pd.isna(rice["signal"]) and pd.isna(rice["band"])
+    assert numbers.band_counts.sum() == 2
+    first_move = numbers.notable_moves.loc[1]
+    assert (first_move["product"], first_move["change_percent"]) == ("rice", pytest.approx(10.0))
+    sentences = summary_sentences(
+        numbers=numbers, language="en", product_names={"rice": "Rice"}, units={"rice": "kg"}
+    )
+    assert sentences[2].message_id == "price_up_no_baseline"
+    assert sentences[2].text == (
+        "Rice: average price ¥5.50 per kg, up 10.0% (¥0.50) on the previous day."
+    )
+
+
+def test_a_baseline_period_without_prices_gives_no_baselines() -> None:
+    baselines = compute_price_baselines(
+        reports=report_lines(LINES), baseline_start=date(2024, 4, 1), baseline_end=date(2024, 4, 7)
+    )
+    assert baselines.empty
+    assert list(baselines.columns) == [
+        "baseline_median",
+        "baseline_mad",
+        "baseline_scale",
+        "baseline_days",
+    ]
