@@ -3,8 +3,8 @@
 The API renders every text in English (the message id *is* the English template); the
 pages render it in the reader's language through the gettext catalogues
 (``service/translations``). Domain code never formats a sentence itself: it hands over
-``text("store {code!r} not found", code=code)``, so a reworded message cannot silently
-lose its translation (``pybabel extract`` finds every ``text(...)``, ``field_problem(...)``
+``phrase("store {code!r} not found", code=code)``, so a reworded message cannot silently
+lose its translation (``pybabel extract`` finds every ``phrase(...)``, ``field_problem(...)``
 and domain error call, and a test checks the catalogue has them all).
 """
 
@@ -45,9 +45,15 @@ class Text:
         return self.render()
 
 
-def text(message: str, /, **values: Any) -> Text:
+def phrase(message: str, /, **values: Any) -> Text:
     """A text for people: ``message`` is the English template and the message id."""
     return Text(message, values)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue where it is written; it is translated where it is
+    shown (a page title kept in a table, an enum value shown as a word)."""
+    return message
 
 
 @dataclass(frozen=True)
