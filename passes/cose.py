@@ -104,10 +104,11 @@ def read_message(encoded: bytes) -> SignedMessage:
 
 def signature_is_valid(*, message: SignedMessage, public_key: Ed25519PublicKey) -> bool:
     """Whether ``public_key`` signed this message's protected header and payload."""
-    if key_id(public_key=public_key) != message.kid:
+    cose_key = _cose_verifying_key_of_raw(raw_public_key(public_key=public_key))
+    if cose_key.kid != message.kid:
         return False
     try:
-        verified = COSE.new().decode(message.encoded, keys=[_cose_verifying_key(public_key)])
+        verified = COSE.new().decode(message.encoded, keys=[cose_key])
     except (CWTError, ValueError):
         return False
     return bool(verified == message.payload)
@@ -130,10 +131,6 @@ def _cose_signing_key(signing_key: SigningKey) -> COSEKeyInterface:
             -4: private,
         }
     )
-
-
-def _cose_verifying_key(public_key: Ed25519PublicKey) -> COSEKeyInterface:
-    return _cose_verifying_key_of_raw(raw_public_key(public_key=public_key))
 
 
 @lru_cache(maxsize=64)
