@@ -61,6 +61,19 @@ def decode_cbor(data: bytes) -> Any:
     return item
 
 
+_PLAIN_TYPES = (int, float, str, bytes, bool, type(None))
+
+
+def is_plain(value: object) -> bool:
+    """Whether a decoded value holds only numbers, text, bytes, booleans, null, arrays and
+    maps (no tagged values, sets or dates), as the browser verifier's CBOR reader sees it."""
+    if type(value) is list:
+        return all(is_plain(item) for item in value)
+    if type(value) is dict:
+        return all(type(key) in _PLAIN_TYPES and is_plain(item) for key, item in value.items())
+    return type(value) in _PLAIN_TYPES
+
+
 def sign_message(*, payload: bytes, signing_key: SigningKey) -> bytes:
     """A tagged COSE_Sign1 message over ``payload``, signed by ``signing_key`` and naming it."""
     protected = {HEADER_ALGORITHM: ALGORITHM_EDDSA, HEADER_KID: signing_key.kid}

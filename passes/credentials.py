@@ -23,7 +23,7 @@ from typing import Any
 import base45
 import cbor2
 
-from passes.cose import MalformedMessage, decode_cbor, read_message, sign_message
+from passes.cose import MalformedMessage, decode_cbor, is_plain, read_message, sign_message
 from passes.cose import signature_is_valid as _signature_is_valid
 from passes.keys import PublicKeySet, SigningKey
 from passes.revocation import MAX_TIMESTAMP, RevocationList
@@ -188,7 +188,7 @@ def _claims_of_payload(payload: bytes) -> PassClaims | None:
     """The claims a payload holds, or None when it is not a claims set of this format."""
     try:
         content = decode_cbor(payload)
-        if not isinstance(content, dict):
+        if not isinstance(content, dict) or not is_plain(content):
             return None
         times = [content[CLAIM_NOT_BEFORE], content[CLAIM_EXPIRES], content[CLAIM_ISSUED_AT]]
         if not all(type(value) is int and 0 <= value <= MAX_TIMESTAMP for value in times):

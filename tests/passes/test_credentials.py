@@ -363,3 +363,38 @@ def test_a_token_that_would_be_too_long_to_scan_is_refused_at_issue(
     )
     token = issue_token(claims=long_claims, signing_key=signing_key)
     assert len(token) <= MAX_TOKEN_CHARS
+
+
+def _claims_payload(**extra: object) -> dict[int, object]:
+    claims = make_vehicle_claims()
+    payload: dict[int, object] = {
+        1: claims.issuer,
+        2: claims.subject,
+        4: int(claims.expires_at.timestamp()),
+        5: int(claims.not_before.timestamp()),
+        6: int(claims.issued_at.timestamp()),
+        7: claims.pass_id.encode(),
+        -1: 1,
+        -2: list(claims.regions),
+    }
+    payload.update({int(key.removeprefix("claim")): value for key, value in extra.items()})
+    return payload
+
+
+def test_unknown_claims_are_ignored_but_only_plain_cbor_is_read(
+    signing_key: SigningKey, public_keys: PublicKeySet, no_revocations: RevocationList
+) -> None:
+    """Tagged values, sets and bad UTF-8 make the claims unreadable, as in the browser."""
+
+    def status_of(payload: bytes) -> tuple[VerificationStatus, PassClaims | None]:
+        token = token_of(sign_message(payload=payload, signing_key=signing_key))
+        return _verify(token, public_keys, no_revocations)
+
+    extra_plain = cbor2.dumps(_claims_payload(claim99=[1, "x", b"y", None, 2.5, {3: True}]))
+    assert status_of(extra_plain) == (VerificationStatus.VALID, make_vehicle_claims())
+    for extra in (cbor2.CBORTag(1, 1740787200), {1, 2}, cbor2.CBORTag(4242, b"")):
+        status, claims = status_of(cbor2.dumps(_claims_payload(claim99=extra)))
+        assert (status, claims) == (VerificationStatus.DAMAGED, None), extra
+    issuer = ISSUER.encode()
+    bad_utf8 = cbor2.dumps(_claims_payload()).replace(issuer, b"\xa8" + issuer[1:])
+    assert status_of(bad_utf8) == (VerificationStatus.DAMAGED, None)

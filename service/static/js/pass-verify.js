@@ -11,7 +11,7 @@
 // verifyPass never throws because of a token. It throws KeySetError or
 // RevocationListError when the key set or the revocation list cannot be trusted: a
 // checkpoint must not judge passes with them.
-import { decode, encode } from "../vendor/cborg/cborg.js";
+import { decode, encode, Tokenizer } from "../vendor/cborg/cborg.js";
 import { decode as decodeBase45 } from "../vendor/base45/index.js";
 
 export const TOKEN_PREFIX = "SW1:";
@@ -78,15 +78,48 @@ class VerifiedRevocationList {
   isRevoked(passId) { return this.revoked.has(passId); }
 }
 
-const OUTER_OPTIONS = { useMaps: true, tags: { [COSE_SIGN1_TAG]: (inner) => new CoseSign1(inner()) } };
-const PLAIN_OPTIONS = { useMaps: true };
+// CBOR is read as strictly as Python's cbor2 reads it: text must be valid UTF-8 (the
+// library would put U+FFFD in its place), no undefined, no tags but COSE_Sign1's.
+const OUTER_OPTIONS = { useMaps: true, allowUndefined: false, retainStringBytes: true,
+                        tags: { [COSE_SIGN1_TAG]: (inner) => new CoseSign1(inner()) } };
+const PLAIN_OPTIONS = { useMaps: true, allowUndefined: false, retainStringBytes: true };
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+class StrictTextTokenizer {
+  constructor(data, options) { this.inner = new Tokenizer(data, options); }
+  done() { return this.inner.done(); }
+  pos() { return this.inner.pos(); }
+  next() {
+    const token = this.inner.next();
+    if (token.byteValue !== undefined) { STRICT_UTF8.decode(token.byteValue); }
+    return token;
+  }
+}
 
 function decodeCbor(bytes, options) {
   try {
-    return decode(bytes, options);
+    const strict = Object.assign({}, options);
+    strict.tokenizer = new StrictTextTokenizer(bytes, strict);
+    return decode(bytes, strict);
   } catch (error) {
     throw new Malformed("not CBOR: " + error.message);
   }
+}
+
+// Whether a decoded value holds only what a claims set may: numbers, text, bytes, true,
+// false, null, arrays, and maps whose keys are not arrays or maps (as in passes/cose.py).
+function isPlain(value) {
+  if (Array.isArray(value)) { return value.every(isPlain); }
+  if (value instanceof Map) {
+    for (const [key, item] of value) {
+      if (Array.isArray(key) || key instanceof Map || !isPlain(key) || !isPlain(item)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return value === null || value instanceof Uint8Array ||
+    ["number", "bigint", "string", "boolean"].includes(typeof value);
 }
 
 function isInteger(value) {
@@ -193,7 +226,7 @@ function claimsOfPayload(payload) {
   } catch (error) {
     return null;
   }
-  if (!(content instanceof Map)) { return null; }
+  if (!(content instanceof Map) || !isPlain(content)) { return null; }
   const times = [CLAIM.NOT_BEFORE, CLAIM.EXPIRES, CLAIM.ISSUED_AT].map((key) => content.get(key));
   if (!times.every((t) => isInteger(t) && t >= 0 && t <= MAX_TIMESTAMP)) { return null; }
   const [notBefore, expiresAt, issuedAt] = times;
