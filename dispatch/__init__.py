@@ -8,8 +8,9 @@ bench and the tests all drive the same code:
   requests with a reason);
 - ``dispatch.distances``: haversine x road factor at an average speed, for when no
   matrix is supplied;
-- ``dispatch.deliveries``: which requests can be served at all, and how a request
-  heavier than a truck is split into several deliveries;
+- ``dispatch.shipments``: which requests can be served at all, and how a request
+  heavier than a truck is split into several shipments (what the solver routes; a
+  ``models.Delivery`` is a stop of a committed plan);
 - ``dispatch.solver``: ``plan_routes``, the PyVRP wrapper (urgent requests first);
 - ``dispatch.schedule``: ``evaluate_routes`` and ``check_plan``, which time and check a
   hand-edited assignment without PyVRP;
