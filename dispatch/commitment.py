@@ -18,7 +18,8 @@ from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, NotFound
-from dispatch.planning import build_inputs, load_plan, store_plan
+from dispatch.plan_rows import build_inputs, store_plan
+from dispatch.planning import load_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.solver import plan_routes
 from models import (

@@ -18,7 +18,8 @@ from core.access import require_role
 from core.lookups import page
 from dispatch.commitment import breakdown, commit_plan, instant
 from dispatch.master_data import truck_by_plate
-from dispatch.planning import MatrixUpload, PlanOptions, create_draft, discard, load_plan, move_stop
+from dispatch.plan_rows import MatrixUpload
+from dispatch.planning import PlanOptions, create_draft, discard, load_plan, move_stop
 from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from models import (
     Compound,
