@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
+from dispatch.access import require_truck_access
 from models import (
     Compound,
     Delivery,
@@ -27,7 +28,6 @@ from models import (
     DispatchPlan,
     Product,
     RequestStatus,
-    Role,
     Truck,
 )
 from models.base import utc_now
@@ -38,16 +38,6 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.en_route: frozenset({DeliveryStatus.delivered, DeliveryStatus.failed}),
 }
 """Allowed next states; delivered, failed and cancelled are final."""
-
-
-def require_truck_access(principal: Principal, truck_id: int) -> None:
-    """Dispatchers act on every truck; a driver only on the truck its key is bound to."""
-    if principal.role is Role.driver:
-        if principal.truck_id is None or principal.truck_id != truck_id:
-            raise Forbidden("this driver is not bound to the truck of this delivery")
-        return
-    if principal.role not in (Role.admin, Role.dispatcher):
-        raise Forbidden("this action needs one of the roles: admin, dispatcher, driver")
 
 
 def delivery_by_id(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:

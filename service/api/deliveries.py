@@ -20,10 +20,10 @@ from sqlalchemy import select
 from core.access import require_role
 from core.errors import Forbidden
 from core.lookups import page
+from dispatch.access import require_truck_reader
 from dispatch.master_data import truck_by_plate
 from dispatch.tracking import Manifest, delivery_by_id, manifest, move_delivery
 from models import Delivery, DeliveryEvent, DeliveryStatus, DispatchPlan, Role, Truck
-from service.api.trucks import require_truck_reader
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
