@@ -6,8 +6,9 @@ items) with a button for each step the tracking rules allow.
 The board lists the day's open requests by compound and priority and the fleet, plans
 the day with a time limit, shows a plan on a map (a route per truck in its own colour)
 and as tables, moves a stop, commits, re-plans after a breakdown, follows the
-deliveries and prints manifests. Every action calls the dispatch API's own functions
-in-process, so a capacity or time-window check the API makes is made here too.
+deliveries and prints manifests. Every read and action is the same dispatch function
+the API calls (``dispatch.queries``, ``planning``, ``commitment``, ``tracking``), so a
+capacity or time-window check the API makes is made here too.
 """
 
 from __future__ import annotations
