@@ -196,7 +196,7 @@ def move_a_stop(
             plan_id=plan_id,
             request_id=request_id,
             part=int(part) if part.isdigit() else None,
-            to_truck=to_truck or None,
+            to_truck=to_truck.strip() or None,
             position=int(position) if position.isdigit() else None,
             expected_version=version,
         )
