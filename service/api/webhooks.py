@@ -35,11 +35,10 @@ from models import (
     Webhook,
 )
 from models.base import utc_now
+from monitors.notifications.delivery import default_client, send_test_notification
 from monitors.notifications.outbox import (
     abandon_pending_notifications,
-    default_client,
     requeue_failed_notifications,
-    send_test_notification,
 )
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
