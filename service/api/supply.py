@@ -29,7 +29,7 @@ from models import (
     SupplySnapshot,
     SupplyStatus,
 )
-from monitors.computing.supply import SUPPLY_STATUSES
+from monitors.computing.status_bands import SUPPLY_STATUSES
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel

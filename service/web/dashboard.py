@@ -35,7 +35,7 @@ from models import (
     Store,
     SupplySnapshot,
 )
-from monitors.computing.supply import SUPPLY_STATUSES
+from monitors.computing.status_bands import SUPPLY_STATUSES
 from service.api.alerts import StatusFilter
 from service.api.monitor_runs import RunRequest, start_run
 from service.api.supply import SupplyRead, list_supply, supply_history
