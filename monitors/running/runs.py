@@ -22,9 +22,12 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
 from core.bulk import insert_frame
+from core.clock import business_day_today
 from core.database import SessionFactory, session_scope
-from models import MonitorRun, ReportingRate, RunStatus, SupplySnapshot
+from core.errors import InvalidInput
+from models import MonitorRun, ReportingRate, Role, RunStatus, SupplySnapshot
 from models.base import utc_now
 from monitors.alerting.lifecycle import apply_alert_lifecycle, load_rule_settings
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
@@ -50,6 +53,10 @@ from monitors.running.snapshots import (
 log = logging.getLogger("supplywatch.monitor")
 
 RUN_LOCK = "monitor-run"
+REQUESTED_TRIGGER = "api"
+"""How a run someone asked for (through the API or the dashboard) is recorded."""
+RUN_REQUESTERS = (Role.bureau,)
+"""Who may start a run: the bureau (and admins)."""
 STORE_PARTS = 4
 """How many parts of the stores a run computes one after the other, each part's
 snapshots being written while the next is computed (see compute_day)."""
@@ -90,7 +97,12 @@ class PhaseTimer:
 
 
 class MonitorRunFailed(RuntimeError):
-    """The run raised; it is recorded as failed and its transaction rolled back."""
+    """The run raised; it is recorded as failed (``run_id``) and its transaction rolled
+    back."""
+
+    def __init__(self, detail: str, *, run_id: int) -> None:
+        super().__init__(detail)
+        self.run_id = run_id
 
 
 def run_monitor(
@@ -130,8 +142,43 @@ def run_monitor(
             log.exception("monitor run failed", extra={"business_date": business_date.isoformat()})
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             _finish(factory, run_id, RunStatus.failed, started, {}, detail)
-            raise MonitorRunFailed(detail) from error
+            raise MonitorRunFailed(detail, run_id=run_id) from error
     return _finish(factory, run_id, RunStatus.succeeded, started, counts, None)
+
+
+def run_monitor_now(
+    *,
+    session_factory: SessionFactory,
+    config: MonitorConfig,
+    principal: Principal,
+    business_date: date | None = None,
+) -> MonitorRun:
+    """Run the monitor now for ``business_date`` (default: today in the city) at someone's
+    request, and return the record of *this* run: succeeded, skipped, or failed with its
+    error (the previous results kept), never another run that happened to be newer.
+
+    The run opens its own transactions: the caller should hold no database connection
+    meanwhile (close its session first).
+    """
+    require_role(principal, *RUN_REQUESTERS)
+    today = business_day_today(config.timezone)
+    day = business_date or today
+    if day > today:
+        raise InvalidInput(
+            "the business day is in the future",
+            errors=[{"loc": ["body", "date"], "msg": f"after today ({today.isoformat()})"}],
+        )
+    try:
+        return run_monitor(
+            factory=session_factory,
+            business_date=day,
+            config=config,
+            trigger=REQUESTED_TRIGGER,
+            requested_by=principal.label,
+        )
+    except MonitorRunFailed as failure:
+        with session_factory() as reader:
+            return reader.get_one(MonitorRun, failure.run_id)
 
 
 def _finish(
