@@ -36,15 +36,14 @@ from monitors.queries.supply import (
     BELOW_THRESHOLD,
     BelowThreshold,
     DistrictCategorySupply,
-    SupplyHistoryPoint,
     SupplyView,
     below_threshold,
     district_category_supply,
     latest_supply_day,
     list_supply,
     store_status_counts,
-    supply_history,
 )
+from monitors.queries.supply_history import SupplyHistoryPoint, supply_history
 
 DASHBOARD_READERS = (Role.bureau,)
 """The dashboard spans every store and district: the bureau (and admins)."""

@@ -1,7 +1,8 @@
 """Days of supply as the monitor stored them: the one place supply snapshots are read.
 
 Reads ``supply_snapshots`` only (never recomputes), so what the API, the pages and the
-metrics show is exactly what the alerts were raised on. Bureau, admin and dispatchers
+metrics show is exactly what the alerts were raised on; history over a range of days is
+its companion :mod:`monitors.queries.supply_history`. Bureau, admin and dispatchers
 read every scope; a store-bound caller reads only store-level rows of its own store(s),
 because district and city numbers describe other stores' stock.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
 from sqlalchemy.orm import Session, aliased
 
-from core.access import Principal, require_role, require_store_access
+from core.access import Principal, require_role
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import PageOf, get_by_code, page
 from models import (
@@ -32,8 +33,6 @@ from models import (
 )
 from monitors.computing.status_bands import SUPPLY_STATUSES
 
-MAX_HISTORY_DAYS = 366
-DEFAULT_HISTORY_DAYS = 30
 BELOW_THRESHOLD: tuple[str, ...] = ("stocked_out", "critical", "low")
 """Status bands that count as below threshold on the dashboard's tiles and map."""
 
@@ -77,33 +76,6 @@ class SupplyView:
 
 
 @dataclass(frozen=True)
-class SupplyHistoryPoint:
-    """One business day of a scope × product's numbers; for a district or city the
-    price is the mean of its stores' prices."""
-
-    date: date
-    days_of_supply: float | None
-    stock: float | None
-    expected_daily_sales: float | None
-    status: SupplyStatus
-    coverage: float | None
-    price: float | None
-
-
-@dataclass(frozen=True)
-class SupplyHistory:
-    """A scope × product (or category) over a range of days, oldest first."""
-
-    level: ScopeLevel
-    scope: ScopeLabel
-    product: str | None
-    category: str
-    first_day: date
-    last_day: date
-    points: list[SupplyHistoryPoint]
-
-
-@dataclass(frozen=True)
 class DistrictCategorySupply:
     """One district × category cell of a day (a ratio of sums over the category)."""
 
@@ -141,7 +113,7 @@ def _own_stores(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def _region_tree(session: Session) -> tuple[dict[int, int | None], dict[int | None, list[int]]]:
+def region_tree(session: Session) -> tuple[dict[int, int | None], dict[int | None, list[int]]]:
     """Parent and children maps of the whole region tree (small: read it once)."""
     parents: dict[int, int | None] = dict(
         session.execute(select(Region.id, Region.parent_id)).all()
@@ -152,7 +124,7 @@ def _region_tree(session: Session) -> tuple[dict[int, int | None], dict[int | No
     return parents, children
 
 
-def _subtree(children: dict[int | None, list[int]], region_id: int) -> set[int]:
+def region_subtree(children: dict[int | None, list[int]], region_id: int) -> set[int]:
     """A region and everything below it; the guard against revisits survives a cycle."""
     found: set[int] = set()
     stack = [region_id]
@@ -178,8 +150,8 @@ def _scope_region_ids(session: Session, region: Region, level: ScopeLevel) -> se
     """Regions whose scopes ``region`` selects: for stores, the region's subtree; for
     districts and cities also its ancestors, so a township finds its district and a
     district its city (the snapshot's level then keeps only scopes of that level)."""
-    parents, children = _region_tree(session)
-    ids = _subtree(children, region.id)
+    parents, children = region_tree(session)
+    ids = region_subtree(children, region.id)
     if level is not ScopeLevel.store:
         ids |= _ancestors(parents, region.id)
     return ids
@@ -243,7 +215,7 @@ def _view(
     )
 
 
-def _one_of(product: str | None, category: str | None, *, required: bool) -> None:
+def one_item_of(product: str | None, category: str | None, *, required: bool) -> None:
     """Refuse a product and a category together (which rows would win is unclear), and
     neither when the read needs one item to follow."""
     if product is not None and category is not None:
@@ -289,7 +261,7 @@ def list_supply(
     defaults to the latest the monitor computed (404 before any run).
     """
     authorise_supply_reader(principal, level)
-    _one_of(product, category, required=False)
+    one_item_of(product, category, required=False)
     query, scope, item_code = _snapshot_query(level)
     if principal.role is Role.store:
         query = query.where(_own_stores(principal))
@@ -334,162 +306,6 @@ def list_supply(
     )
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(items=[_view(*row) for row in rows], total=total, limit=limit, offset=offset)
-
-
-def _history_range(first_day: date | None, last_day: date | None, today: date) -> tuple[date, date]:
-    """The requested days, defaulting to the last 30 ending today; at most a year."""
-    last = last_day or today
-    span = timedelta(days=DEFAULT_HISTORY_DAYS - 1)
-    if first_day is not None:
-        first = first_day
-    elif last - date.min < span:  # a date near year 1 must not overflow into a 500
-        first = date.min
-    else:
-        first = last - span
-    if first > last:
-        raise InvalidInput(
-            "from is after to", errors=[{"loc": ["query", "from"], "msg": "is after to"}]
-        )
-    if (last - first).days >= MAX_HISTORY_DAYS:
-        raise InvalidInput(
-            f"a history covers at most {MAX_HISTORY_DAYS} days",
-            errors=[
-                {"loc": ["query", "from"], "msg": f"more than {MAX_HISTORY_DAYS} days before to"}
-            ],
-        )
-    return first, last
-
-
-def _history_scope(
-    session: Session, principal: Principal, level: ScopeLevel, code: str
-) -> tuple[int, ScopeLabel, Region | None]:
-    """The scope's id and label, and its region for district and city levels."""
-    if level is ScopeLevel.store:
-        store = get_by_code(session, Store, code, label="store")
-        if principal.role is Role.store:
-            require_store_access(principal, store)
-        return store.id, ScopeLabel(code=store.code, name=store.name), None
-    region = get_by_code(session, Region, code, label="region")
-    if region.level.value != level.value:
-        raise InvalidInput(
-            f"region {code!r} is a {region.level.value}, not a {level.value}",
-            errors=[{"loc": ["query", "scope"], "msg": f"not a {level.value} region"}],
-        )
-    return region.id, ScopeLabel(code=region.code, name=region.name), region
-
-
-def _mean_store_price(
-    session: Session,
-    *,
-    level: ScopeLevel,
-    region: Region,
-    product_id: int,
-    first_day: date,
-    last_day: date,
-) -> Any:
-    """Per day, the mean price of the scope's store snapshots of the product (AVG in SQL):
-    district and city snapshots carry no price of their own, and a chart needs one."""
-    stores = aliased(SupplySnapshot, name="store_snapshot")
-    query = select(
-        stores.business_date.label("business_date"), func.avg(stores.price).label("price")
-    ).where(
-        stores.scope_level == ScopeLevel.store,
-        stores.item_kind == "product",
-        stores.item_id == product_id,
-        stores.business_date.between(first_day, last_day),
-    )
-    if level is ScopeLevel.district:
-        query = query.where(stores.district_id == region.id)
-    else:
-        _, children = _region_tree(session)
-        in_city = select(Store.id).where(Store.region_id.in_(_subtree(children, region.id)))
-        query = query.where(stores.scope_id.in_(in_city))
-    return query.group_by(stores.business_date).subquery("mean_price")
-
-
-def supply_history(
-    *,
-    session: Session,
-    principal: Principal,
-    level: ScopeLevel,
-    scope: str,
-    product: str | None = None,
-    category: str | None = None,
-    first_day: date | None = None,
-    last_day: date | None = None,
-    today: date,
-) -> SupplyHistory:
-    """One scope × product (or category) per business day the monitor computed, oldest
-    first, for the charts that show where a shortage is heading.
-
-    ``scope`` is a store code for ``level=store``, else a district or city region code;
-    exactly one of ``product`` and ``category`` (category history exists for districts
-    and cities). Default range: the 30 days ending ``today``; at most a year.
-    """
-    authorise_supply_reader(principal, level)
-    _one_of(product, category, required=True)
-    first, last = _history_range(first_day, last_day, today)
-    scope_id, label, region = _history_scope(session, principal, level, scope)
-
-    product_row: Product | None = None
-    if product is not None:
-        product_row = get_by_code(session, Product, product, label="product")
-        item_kind, item_id = "product", product_row.id
-        category_row = session.get_one(ProductCategory, product_row.category_id)
-    else:
-        assert category is not None
-        if level is ScopeLevel.store:
-            raise InvalidInput(
-                "stores have product history only; give a product",
-                errors=[{"loc": ["query", "category"], "msg": "not available for level=store"}],
-            )
-        category_row = get_by_code(session, ProductCategory, category, label="category")
-        item_kind, item_id = "category", category_row.id
-
-    # Store rows carry their own price; district and city rows get their stores' mean.
-    price: Any = SupplySnapshot.price
-    mean: Any = None
-    if region is not None and product_row is not None:
-        mean = _mean_store_price(
-            session,
-            level=level,
-            region=region,
-            product_id=product_row.id,
-            first_day=first,
-            last_day=last,
-        )
-        price = mean.c.price
-    query = select(SupplySnapshot, price)
-    if mean is not None:
-        query = query.outerjoin(mean, mean.c.business_date == SupplySnapshot.business_date)
-    query = query.where(
-        SupplySnapshot.scope_level == level,
-        SupplySnapshot.scope_id == scope_id,
-        SupplySnapshot.item_kind == item_kind,
-        SupplySnapshot.item_id == item_id,
-        SupplySnapshot.business_date.between(first, last),
-    ).order_by(SupplySnapshot.business_date)
-    points = [
-        SupplyHistoryPoint(
-            date=snapshot.business_date,
-            days_of_supply=snapshot.days_of_supply,
-            stock=snapshot.stock,
-            expected_daily_sales=snapshot.expected_daily_sales,
-            status=snapshot.status,
-            coverage=snapshot.coverage,
-            price=None if point_price is None else float(point_price),
-        )
-        for snapshot, point_price in session.execute(query)
-    ]
-    return SupplyHistory(
-        level=level,
-        scope=label,
-        product=product_row.code if product_row else None,
-        category=category_row.code,
-        first_day=first,
-        last_day=last,
-        points=points,
-    )
 
 
 def district_category_supply(*, session: Session, day: date) -> list[DistrictCategorySupply]:

@@ -16,7 +16,8 @@ from pydantic import Field
 
 from models import ScopeLevel, SupplyStatus
 from monitors.queries import supply
-from monitors.queries.supply import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from monitors.queries import supply_history as history_queries
+from monitors.queries.supply_history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
@@ -149,7 +150,7 @@ def supply_history(
         dt.date | None, Query(alias="to", description="Last day (default: today)")
     ] = None,
 ) -> SupplyHistory:
-    history = supply.supply_history(
+    history = history_queries.supply_history(
         session=session,
         principal=principal,
         level=level,

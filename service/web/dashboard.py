@@ -25,7 +25,8 @@ from monitors.queries.dashboard import (
     district_drill_down,
     product_drill_down,
 )
-from monitors.queries.supply import DistrictCategorySupply, SupplyHistoryPoint
+from monitors.queries.supply import DistrictCategorySupply
+from monitors.queries.supply_history import SupplyHistoryPoint
 from monitors.running import runs
 from service.configuration import business_today, monitor_config
 from service.http.dependencies import SessionDep
