@@ -132,6 +132,7 @@ def _reported_today(session: Session, today: date) -> set[int]:
 
 
 def _headline(session: Session, day: date | None, today: date) -> Headline:
+    """The tiles' numbers (nothing below threshold before the monitor's first run)."""
     active = session.scalar(select(func.count()).where(Store.active.is_(True))) or 0
     reported = (
         session.scalar(
@@ -154,6 +155,7 @@ def _headline(session: Session, day: date | None, today: date) -> Headline:
 
 
 def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnMap]:
+    """Every active store with coordinates, coloured by its worst product status."""
     counts = store_status_counts(session=session, day=day) if day is not None else {}
     reported = _reported_today(session, today)
     points = []
@@ -177,6 +179,7 @@ def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnM
 
 
 def _locked_compounds(session: Session) -> list[CompoundOnMap]:
+    """Locked-down compounds, for the map: where deliveries must reach."""
     return [
         CompoundOnMap(code=code, name=name, longitude=lon, latitude=lat)
         for code, name, lon, lat in session.execute(
@@ -188,6 +191,7 @@ def _locked_compounds(session: Session) -> list[CompoundOnMap]:
 
 
 def _not_reported(session: Session, today: date) -> list[UnreportedStore]:
+    """Active stores without a report for ``today``, by region and store code."""
     reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
     return [
         UnreportedStore(code=code, name=name, region_name=region_name)

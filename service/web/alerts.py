@@ -16,7 +16,7 @@ from models import Alert, AlertRule, Role, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import acknowledge_alert
 from monitors.alerting.silences import create_silence, expire_silence
-from monitors.queries.alerts import StatusFilter, alert_views, list_alerts
+from monitors.queries.alerts import AlertView, StatusFilter, alert_views, list_alerts, read_alert
 from monitors.queries.silences import silences_not_over
 from service.http.dependencies import SessionDep
 from service.web.common import (
@@ -96,13 +96,17 @@ def acknowledge(
     """Acknowledge with a note; htmx swaps in the updated row, a plain form reloads."""
     _reader(viewer)
     problem: DomainError | None = None
+    acknowledged: Alert | None = None
     try:
-        alert = acknowledge_alert(session, alert_id=alert_id, note=note, principal=viewer)
+        acknowledged = acknowledge_alert(session, alert_id=alert_id, note=note, principal=viewer)
     except InvalidInput as error:
         problem = error
-        alert = session.get_one(Alert, alert_id)
     if request.headers.get("hx-request"):
-        row = alert_views(session=session, alerts=[alert])[0]
+        row: AlertView = (
+            alert_views(session=session, alerts=[acknowledged])[0]
+            if acknowledged is not None
+            else read_alert(session=session, principal=viewer, alert_id=alert_id)
+        )
         return render(
             request,
             "alerts/_row.html",

@@ -172,6 +172,7 @@ def _points(history: list[SupplyHistoryPoint]) -> list[dict[str, Any]]:
 
 
 def _detail(request: Request, found: SupplyDrillDown) -> HTMLResponse:
+    """A district's or a product's drill-down page."""
     return render(
         request,
         "dashboard/detail.html",
