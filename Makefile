@@ -55,6 +55,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/tickets_sla.py
+	$(BIN)/python bench/bulletin_numbers.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -6,14 +6,23 @@ turns them, FastAPI's validation errors and anything unexpected into the same sh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from core.text import FieldProblem, Text
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://supplywatch.dev/problems/"
 
 
 class DomainError(Exception):
-    """Base of every expected failure; ``status`` is the HTTP status it maps to."""
+    """Base of every expected failure; ``status`` is the HTTP status it maps to.
+
+    The message is a message id with its values (``core.text``): ``detail`` is its
+    English rendering for the API, ``text`` what the pages translate. ``errors`` lists
+    field problems (``field_problem(...)``); plain dicts are accepted but cannot be
+    translated.
+    """
 
     status: int = 400
     type_slug: str = "bad-request"
@@ -21,15 +30,25 @@ class DomainError(Exception):
 
     def __init__(
         self,
-        detail: str,
+        message: str | Text,
+        /,
         *,
-        errors: list[dict[str, Any]] | None = None,
+        errors: Sequence[FieldProblem | dict[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        **values: Any,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors
+        self.text = message if isinstance(message, Text) else Text(message, values)
+        self.detail = str(self.text)
+        super().__init__(self.detail)
+        self.problems: list[FieldProblem | dict[str, Any]] | None = (
+            list(errors) if errors is not None else None
+        )
+        self.errors: list[dict[str, Any]] | None = (
+            [item.as_json() if isinstance(item, FieldProblem) else item for item in errors]
+            if errors is not None
+            else None
+        )
         self.extra = extra or {}
         self.headers = headers
 

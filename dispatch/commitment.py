@@ -18,7 +18,8 @@ from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, NotFound
-from dispatch.planning import build_inputs, load_plan, store_plan
+from dispatch.plan_rows import build_inputs, store_plan
+from dispatch.planning import load_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.solver import plan_routes
 from models import (
@@ -102,7 +103,9 @@ def commit_plan(
         ),
     )
     plan = load_plan(session, plan_id)
-    session.refresh(plan)
+    # Re-read what the UPDATE may have changed; a full refresh would also expire the routes
+    # of a draft created in this same session, which then cannot be loaded (lazy="raise").
+    session.refresh(plan, ["status", "version", "committed_at", "committed_by"])
     if won != 1:
         raise Conflict(
             f"plan {plan_id} is {plan.status.value} at version {plan.version}; "

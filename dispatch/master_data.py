@@ -1,35 +1,26 @@
-"""Compounds, depots, trucks and delivery requests as the dispatcher manages them.
+"""Compounds, depots and trucks as the dispatcher manages them.
 
 Plain functions over a session (they only flush): look-ups by human code or plate that
-give the API's errors, the ordering rules of time windows and periods, and the weight of
-a request computed from its items and the catalogue's unit weights, so a truck's load is
-always what the products weigh rather than what somebody typed.
+give the API's errors, the ordering rules of time windows and periods, and the commands
+that create, change and retire the places deliveries go to and the fleet that makes
+them. Only dispatchers (and admins) change them (``dispatch.access``).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, time
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.catalog import Catalog
-from core.errors import InvalidInput, NotFound
-from models import (
-    Compound,
-    DeliveryRequest,
-    DeliveryRequestItem,
-    Product,
-    RequestPriority,
-    Truck,
-)
-
-MAX_REQUEST_WEIGHT_KG = 1_000_000.0
-"""A thousand tonnes: far beyond a compound's daily need, so a typo is refused."""
+from core.access import Principal
+from core.errors import Conflict, InvalidInput, NotFound
+from core.lookups import add_with_unique_code, apply_changes, get_by_code, get_optional_by_code
+from dispatch.access import require_dispatcher
+from models import Compound, Depot, LockdownStatus, Region, Store, Truck, TruckStatus
 
 
 def _field_error(field: str, message: str) -> InvalidInput:
@@ -68,112 +59,202 @@ def optional_truck(session: Session, plate: str | None, *, field: str) -> Truck 
     return truck
 
 
-def request_by_id(session: Session, request_id: int) -> DeliveryRequest:
-    """The delivery request with this id, or 404."""
-    found = session.get(DeliveryRequest, request_id)
-    if found is None:
-        raise NotFound(f"delivery request {request_id} not found")
-    return found
+def _changed_codes(
+    session: Session, changes: Mapping[str, Any], references: Mapping[str, tuple[type, str, str]]
+) -> dict[str, Any]:
+    """A PATCH's fields with every code it names (region, store, depot) as that row's id;
+    an unknown code is a 422 naming the field."""
+    resolved = dict(changes)
+    for field, (model, label, column) in references.items():
+        if field in resolved:
+            code = resolved.pop(field)
+            row = get_optional_by_code(session, model, code, label=label, field=field)
+            resolved[column] = row.id if row else None
+    return resolved
 
 
 @dataclass(frozen=True, slots=True)
-class ItemInput:
-    """One ordered line as the caller gave it; ``unit`` None means the product's own."""
+class CompoundInput:
+    """A new compound as the dispatcher describes it (region and store by code)."""
 
-    product: str
-    quantity: float
-    unit: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WeighedItem:
-    product_id: int
-    quantity: float
-    unit: str
-    weight_kg: float
-
-
-def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedItem]:
-    """Each item's weight: quantity → product unit (via the unit tables) x kg per unit.
-
-    Every unknown product or unit is reported (``items.<i>.product`` / ``.unit``), not
-    just the first; nothing is returned unless all items are good.
-    """
-    if not items:
-        raise _field_error("items", "a request needs at least one item")
-    catalog = Catalog.load(session, store_codes=[])
-    kg_per_unit = _kg_per_unit(session)
-    errors: list[dict[str, Any]] = []
-    weighed: list[WeighedItem] = []
-    for index, item in enumerate(items):
-        product = catalog.products.get(item.product)
-        if product is None:
-            errors.append(
-                {
-                    "loc": ["body", "items", index, "product"],
-                    "msg": f"unknown product {item.product!r}",
-                }
-            )
-            continue
-        product_id, canonical = product.id, product.unit
-        unit = item.unit or canonical
-        factor = catalog.conversion_factor(product_id, canonical, unit)
-        if isinstance(factor, str):
-            errors.append({"loc": ["body", "items", index, "unit"], "msg": factor})
-            continue
-        if not (math.isfinite(item.quantity) and item.quantity > 0):
-            errors.append({"loc": ["body", "items", index, "quantity"], "msg": "must be positive"})
-            continue
-        weight = item.quantity * factor * kg_per_unit[product_id]
-        weighed.append(WeighedItem(product_id, item.quantity, unit, round(weight, 3)))
-    if errors:
-        raise InvalidInput(
-            f"{len(errors)} item(s) cannot be weighed: {errors[0]['msg']}", errors=errors
-        )
-    return weighed
+    code: str
+    name: str
+    region: str
+    latitude: float
+    longitude: float
+    address: str | None = None
+    households: int | None = None
+    population: int | None = None
+    lockdown_status: LockdownStatus = LockdownStatus.open
+    lockdown_start_date: date | None = None
+    lockdown_end_date: date | None = None
+    supplier_store: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
 
 
-def _kg_per_unit(session: Session) -> dict[int, float]:
-    return {int(i): float(kg) for i, kg in session.execute(select(Product.id, Product.kg_per_unit))}
-
-
-def create_request(
-    *,
-    session: Session,
-    compound: Compound,
-    delivery_date: date,
-    priority: RequestPriority,
-    window_start: time,
-    window_end: time,
-    items: Sequence[ItemInput],
-    note: str | None,
-    created_by: str,
-) -> DeliveryRequest:
-    """A new open request whose weight is the sum of its weighed items."""
-    check_ordered(window_start, window_end, end_field="window_end", what="the delivery window")
-    weighed = weigh_items(session, items)
-    total = round(sum(item.weight_kg for item in weighed), 3)
-    if total > MAX_REQUEST_WEIGHT_KG:
-        raise _field_error("items", f"{total} kg is more than {MAX_REQUEST_WEIGHT_KG:g} kg")
-    request = DeliveryRequest(
-        compound_id=compound.id,
-        delivery_date=delivery_date,
-        priority=priority,
-        window_start=window_start,
-        window_end=window_end,
-        weight_kg=total,
-        note=note,
-        created_by=created_by,
-        items=[
-            DeliveryRequestItem(
-                product_id=item.product_id,
-                quantity=item.quantity,
-                unit=item.unit,
-                weight_kg=item.weight_kg,
-            )
-            for item in weighed
-        ],
+def create_compound(*, session: Session, principal: Principal, new: CompoundInput) -> Compound:
+    """A new compound; its lockdown must end after it starts and its code be unused."""
+    require_dispatcher(principal)
+    check_ordered(
+        new.lockdown_start_date,
+        new.lockdown_end_date,
+        end_field="lockdown_end_date",
+        what="the lockdown",
     )
-    session.add(request)
+    region = get_optional_by_code(session, Region, new.region, label="region", field="region")
+    assert region is not None
+    store = get_optional_by_code(
+        session, Store, new.supplier_store, label="store", field="supplier_store"
+    )
+    fields = {k: v for k, v in asdict(new).items() if k not in ("region", "supplier_store")}
+    compound = Compound(
+        **fields, region_id=region.id, supplier_store_id=store.id if store else None
+    )
+    add_with_unique_code(session, compound, label="compound")
+    return compound
+
+
+def update_compound(
+    *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
+) -> Compound:
+    """Change the fields a PATCH sent (lock a compound down, lift the lockdown, ...)."""
+    require_dispatcher(principal)
+    compound = get_by_code(session, Compound, code, label="compound")
+    resolved = _changed_codes(
+        session,
+        changes,
+        {
+            "region": (Region, "region", "region_id"),
+            "supplier_store": (Store, "store", "supplier_store_id"),
+        },
+    )
+    apply_changes(
+        compound,
+        resolved,
+        required=("name", "region_id", "latitude", "longitude", "lockdown_status", "active"),
+    )
+    check_ordered(
+        compound.lockdown_start_date,
+        compound.lockdown_end_date,
+        end_field="lockdown_end_date",
+        what="the lockdown",
+    )
     session.flush()
-    return request
+    return compound
+
+
+def deactivate_compound(*, session: Session, principal: Principal, code: str) -> Compound:
+    """Take a compound out of planning; its requests and deliveries are kept."""
+    require_dispatcher(principal)
+    compound = get_by_code(session, Compound, code, label="compound")
+    compound.active = False
+    session.flush()
+    return compound
+
+
+@dataclass(frozen=True, slots=True)
+class DepotInput:
+    """A new depot (the store it is, by code, if any)."""
+
+    code: str
+    name: str
+    latitude: float
+    longitude: float
+    store: str | None = None
+    opens_at: time = time(0, 0)
+    closes_at: time = time(23, 59, 59)
+
+
+def create_depot(*, session: Session, principal: Principal, new: DepotInput) -> Depot:
+    """A new depot; it must close after it opens and its code be unused."""
+    require_dispatcher(principal)
+    check_ordered(new.opens_at, new.closes_at, end_field="closes_at", what="the opening hours")
+    store = get_optional_by_code(session, Store, new.store, label="store", field="store")
+    fields = {k: v for k, v in asdict(new).items() if k != "store"}
+    depot = Depot(**fields, store_id=store.id if store else None)
+    add_with_unique_code(session, depot, label="depot")
+    return depot
+
+
+def update_depot(
+    *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
+) -> Depot:
+    """Change the fields a PATCH sent; the opening hours stay in order."""
+    require_dispatcher(principal)
+    depot = get_by_code(session, Depot, code, label="depot")
+    resolved = _changed_codes(session, changes, {"store": (Store, "store", "store_id")})
+    apply_changes(
+        depot,
+        resolved,
+        required=("name", "latitude", "longitude", "opens_at", "closes_at", "active"),
+    )
+    check_ordered(depot.opens_at, depot.closes_at, end_field="closes_at", what="the opening hours")
+    session.flush()
+    return depot
+
+
+def deactivate_depot(*, session: Session, principal: Principal, code: str) -> Depot:
+    """Mark a depot inactive (its trucks and history are kept)."""
+    require_dispatcher(principal)
+    depot = get_by_code(session, Depot, code, label="depot")
+    depot.active = False
+    session.flush()
+    return depot
+
+
+@dataclass(frozen=True, slots=True)
+class TruckInput:
+    """A new truck of the fleet (its depot by code)."""
+
+    plate: str
+    capacity_kg: int
+    depot: str
+    volume_m3: float | None = None
+    status: TruckStatus = TruckStatus.available
+    crew: str | None = None
+    crew_phone: str | None = None
+    shift_start: time = time(7, 0)
+    shift_end: time = time(19, 0)
+    max_route_minutes: int | None = None
+
+
+def create_truck(*, session: Session, principal: Principal, new: TruckInput) -> Truck:
+    """A new truck; its shift must end after it starts and its plate be unused."""
+    require_dispatcher(principal)
+    check_ordered(new.shift_start, new.shift_end, end_field="shift_end", what="the shift")
+    depot = get_optional_by_code(session, Depot, new.depot, label="depot", field="depot")
+    assert depot is not None
+    if session.scalars(select(Truck.id).where(Truck.plate == new.plate)).first() is not None:
+        raise Conflict(f"truck {new.plate!r} already exists")
+    fields = {k: v for k, v in asdict(new).items() if k != "depot"}
+    truck = Truck(**fields, depot_id=depot.id)
+    session.add(truck)
+    session.flush()
+    return truck
+
+
+def update_truck(
+    *, session: Session, principal: Principal, plate: str, changes: Mapping[str, Any]
+) -> Truck:
+    """Change the fields a PATCH sent (capacity, depot, crew, shift, status)."""
+    require_dispatcher(principal)
+    truck = truck_by_plate(session, plate)
+    resolved = _changed_codes(session, changes, {"depot": (Depot, "depot", "depot_id")})
+    apply_changes(
+        truck,
+        resolved,
+        required=("capacity_kg", "depot_id", "status", "shift_start", "shift_end"),
+    )
+    check_ordered(truck.shift_start, truck.shift_end, end_field="shift_end", what="the shift")
+    session.flush()
+    return truck
+
+
+def retire_truck(*, session: Session, principal: Principal, plate: str) -> Truck:
+    """Take a truck out of service (plans no longer use it)."""
+    require_dispatcher(principal)
+    truck = truck_by_plate(session, plate)
+    truck.status = TruckStatus.out_of_service
+    session.flush()
+    return truck

@@ -1,81 +1,49 @@
-"""Draft plans from the database: gather requests and trucks, solve, store, edit by hand.
+"""Draft plans: solve a day into a draft, edit it by hand, discard it.
 
-The routing core (``dispatch.routing_problem``, ``solver``, ``schedule``) knows nothing
-of tables; this module turns open requests, available trucks and their depots into a
-``RoutingProblem`` (seconds from midnight of the plan's day in the city's time zone,
-metres, kilograms), stores the solver's answer as a draft, and re-checks every hand
-edit with the independent schedule checker before anything is saved.
+A draft is solved from the open requests and available trucks the dispatcher names
+(``dispatch.plan_rows`` builds the routing problem and stores the answer), and every
+hand edit is re-timed and re-checked by the independent schedule checker
+(``dispatch.schedule``) before anything is saved. Committing a draft and re-planning
+after a breakdown live in ``dispatch.commitment``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, InvalidInput, NotFound
-from dispatch.master_data import seconds_of_day
+from dispatch.plan_rows import MatrixUpload, build_inputs, inputs_of, store_plan
 from dispatch.routing_problem import (
     DEFAULT_SERVICE_S,
-    IntMatrix,
     Plan,
     PlannedRoute,
     PlannedStop,
     RoutingInputError,
     RoutingProblem,
     Unassigned,
-    Vehicle,
 )
-from dispatch.routing_problem import (
-    Depot as RoutingDepot,
-)
-from dispatch.routing_problem import Request as RoutingRequest
 from dispatch.schedule import StopRef, evaluate_routes
 from dispatch.solver import plan_routes, validate_time_limit
 from models import (
     Compound,
     DeliveryRequest,
-    Depot,
     DispatchPlan,
     PlanRoute,
     PlanStatus,
     PlanStop,
-    PlanUnassigned,
     RequestStatus,
     Truck,
     TruckStatus,
-    UnassignedReason,
 )
-
-MAX_MATRIX_VALUE = 1e8
-"""100,000 km or 3 years: anything larger in an uploaded matrix is a mistake."""
 
 
 def _invalid(loc: Sequence[str | int], message: str) -> InvalidInput:
     return InvalidInput(message, errors=[{"loc": ["body", *loc], "msg": message}])
-
-
-@dataclass(frozen=True, slots=True)
-class MatrixUpload:
-    """A distance matrix from the dispatcher: rows and columns named by depot or compound
-    code; ``duration_s`` optional (else driven at the plan's average speed)."""
-
-    locations: list[str]
-    distance_m: list[list[float]]
-    duration_s: list[list[float]] | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "locations": self.locations,
-            "distance_m": self.distance_m,
-            "duration_s": self.duration_s,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +59,6 @@ class PlanOptions:
     speed_kmh: float = 30.0
     matrix: MatrixUpload | None = None
     note: str | None = None
-
-
-@dataclass(slots=True)
-class PlanInputs:
-    """The rows a plan is built from and the routing problem made of them."""
-
-    problem: RoutingProblem
-    requests: dict[int, DeliveryRequest]
-    trucks: dict[str, Truck]
-    compounds: dict[int, Compound] = field(default_factory=dict)
 
 
 def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryRequest]:
@@ -156,159 +114,6 @@ def _available_trucks(session: Session, plates: list[str] | None) -> list[Truck]
     if errors:
         raise InvalidInput(f"{len(errors)} truck(s) cannot be used", errors=errors)
     return [found[plate] for plate in sorted(set(plates))]
-
-
-def _matrices(
-    upload: MatrixUpload, depots: Sequence[Depot], compounds: Sequence[Compound]
-) -> tuple[IntMatrix, IntMatrix | None]:
-    """The problem's matrices (depots first, then one row per request) from an upload."""
-    index = {code: position for position, code in enumerate(upload.locations)}
-    if len(index) != len(upload.locations):
-        raise _invalid(["distance_matrix", "locations"], "location codes must be unique")
-    codes = [d.code for d in depots] + [c.code for c in compounds]
-    missing = sorted({code for code in codes if code not in index})
-    if missing:
-        raise _invalid(
-            ["distance_matrix", "locations"],
-            f"the matrix has no row for {', '.join(missing[:10])}",
-        )
-    size = len(upload.locations)
-    rows = [index[code] for code in codes]
-
-    def pick(name: str, values: list[list[float]]) -> IntMatrix:
-        try:
-            array = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise _invalid(["distance_matrix", name], "not a numeric matrix") from None
-        if array.shape != (size, size):
-            raise _invalid(
-                ["distance_matrix", name],
-                f"shape {array.shape} does not match {size} locations",
-            )
-        if not np.isfinite(array).all() or (array < 0).any() or (array > MAX_MATRIX_VALUE).any():
-            raise _invalid(
-                ["distance_matrix", name],
-                f"values must be finite, not negative and at most {MAX_MATRIX_VALUE:g}",
-            )
-        return np.rint(array[np.ix_(rows, rows)]).astype(np.int64)
-
-    distance = pick("distance_m", upload.distance_m)
-    duration = None if upload.duration_s is None else pick("duration_s", upload.duration_s)
-    return distance, duration
-
-
-def build_inputs(
-    *,
-    session: Session,
-    requests: Sequence[DeliveryRequest],
-    trucks: Sequence[Truck],
-    service_s: int,
-    road_factor: float,
-    speed_kmh: float,
-    matrix: MatrixUpload | None,
-    demand_kg: Mapping[int, int] | None = None,
-    earliest_start_s: int = 0,
-) -> PlanInputs:
-    """The routing problem of these requests on these trucks (``demand_kg`` overrides a
-    request's weight, for re-planning what is left of it; trucks leave no earlier than
-    ``earliest_start_s``)."""
-    compounds = {
-        c.id: c
-        for c in session.scalars(
-            select(Compound).where(Compound.id.in_({r.compound_id for r in requests}))
-        )
-    }
-    depots = sorted({t.depot_id: t.depot for t in trucks}.values(), key=lambda d: d.code)
-    routing_depots = [
-        RoutingDepot(
-            key=d.code,
-            lat=d.latitude,
-            lon=d.longitude,
-            opens_s=seconds_of_day(d.opens_at),
-            closes_s=seconds_of_day(d.closes_at),
-        )
-        for d in depots
-    ]
-    vehicles = [
-        Vehicle(
-            key=t.plate,
-            depot_key=t.depot.code,
-            capacity_kg=t.capacity_kg,
-            shift_start_s=min(
-                max(seconds_of_day(t.shift_start), earliest_start_s), seconds_of_day(t.shift_end)
-            ),
-            shift_end_s=seconds_of_day(t.shift_end),
-            max_duration_s=None if t.max_route_minutes is None else t.max_route_minutes * 60,
-        )
-        for t in trucks
-    ]
-    overrides = demand_kg or {}
-    routing_requests = [
-        RoutingRequest(
-            key=str(r.id),
-            lat=compounds[r.compound_id].latitude,
-            lon=compounds[r.compound_id].longitude,
-            demand_kg=overrides.get(r.id, math.ceil(r.weight_kg)),
-            priority="urgent" if r.priority.value == "urgent" else "normal",
-            window_start_s=seconds_of_day(r.window_start),
-            window_end_s=seconds_of_day(r.window_end),
-            service_s=service_s,
-        )
-        for r in requests
-    ]
-    distance = duration = None
-    if matrix is not None:
-        distance, duration = _matrices(matrix, depots, [compounds[r.compound_id] for r in requests])
-    problem = RoutingProblem(
-        depots=routing_depots,
-        vehicles=vehicles,
-        requests=routing_requests,
-        distance_m=distance,
-        duration_s=duration,
-        road_factor=road_factor,
-        speed_kmh=speed_kmh,
-    )
-    return PlanInputs(
-        problem=problem,
-        requests={r.id: r for r in requests},
-        trucks={t.plate: t for t in trucks},
-        compounds=compounds,
-    )
-
-
-def store_plan(
-    session: Session, plan_row: DispatchPlan, plan: Plan, inputs: PlanInputs
-) -> DispatchPlan:
-    """Write ``plan``'s routes, stops and unassigned requests under ``plan_row``."""
-    plan_row.routes = [
-        PlanRoute(
-            truck_id=inputs.trucks[route.vehicle_key].id,
-            start_s=route.start_s,
-            end_s=route.end_s,
-            return_distance_m=route.return_distance_m,
-            stops=[
-                PlanStop(
-                    sequence=sequence,
-                    request_id=int(stop.request_key),
-                    part=stop.part,
-                    load_kg=stop.load_kg,
-                    arrival_s=stop.arrival_s,
-                    wait_s=stop.wait_s,
-                    departure_s=stop.departure_s,
-                    distance_m=stop.distance_m,
-                )
-                for sequence, stop in enumerate(route.stops, start=1)
-            ],
-        )
-        for route in plan.routes
-    ]
-    plan_row.unassigned = [
-        PlanUnassigned(request_id=int(entry.request_key), reason=UnassignedReason(entry.reason))
-        for entry in plan.unassigned
-    ]
-    session.add(plan_row)
-    session.flush()
-    return plan_row
 
 
 def create_draft(*, session: Session, options: PlanOptions, created_by: str) -> DispatchPlan:
@@ -368,40 +173,6 @@ def load_plan(session: Session, plan_id: int, *, lock: bool = False) -> Dispatch
     if plan is None:
         raise NotFound(f"dispatch plan {plan_id} not found")
     return plan
-
-
-def inputs_of(session: Session, plan: DispatchPlan) -> PlanInputs:
-    """The routing problem a stored plan was made from, rebuilt from today's rows."""
-    request_ids = {s.request_id for r in plan.routes for s in r.stops} | {
-        u.request_id for u in plan.unassigned
-    }
-    requests = list(
-        session.scalars(
-            select(DeliveryRequest)
-            .where(DeliveryRequest.id.in_(request_ids))
-            .order_by(DeliveryRequest.id)
-        )
-    )
-    trucks = list(
-        session.scalars(
-            select(Truck)
-            .where(Truck.id.in_(plan.truck_ids))
-            .options(selectinload(Truck.depot))
-            .order_by(Truck.plate)
-        )
-    )
-    matrix = None
-    if plan.distance_matrix is not None:
-        matrix = MatrixUpload(**plan.distance_matrix)
-    return build_inputs(
-        session=session,
-        requests=requests,
-        trucks=trucks,
-        service_s=plan.service_s,
-        road_factor=plan.road_factor,
-        speed_kmh=plan.speed_kmh,
-        matrix=matrix,
-    )
 
 
 def _require_draft(plan: DispatchPlan, expected_version: int | None) -> None:

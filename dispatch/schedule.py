@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dispatch.deliveries import Delivery, Screening, screen
 from dispatch.routing_problem import (
     IntMatrix,
     Plan,
@@ -24,10 +23,11 @@ from dispatch.routing_problem import (
     Unassigned,
     Vehicle,
 )
+from dispatch.shipments import Screening, Shipment, screen
 
 StopRef = str | tuple[str, int]
 """A stop in a hand-made assignment: a request key (the whole request in one visit), or
-(request key, part index) for one delivery of a request the planner split."""
+(request key, part index) for one shipment of a request the planner split."""
 
 
 def _clock(seconds: int) -> str:
@@ -112,13 +112,13 @@ def _depot_hours(problem: RoutingProblem, vehicle: Vehicle) -> tuple[int, int]:
     return max(vehicle.shift_start_s, depot.opens_s), min(vehicle.shift_end_s, depot.closes_s)
 
 
-def _leg(delivery: Delivery) -> _Leg:
-    request = delivery.request
+def _leg(shipment: Shipment) -> _Leg:
+    request = shipment.request
     return _Leg(
         request_key=request.key,
-        part=delivery.part,
-        load_kg=delivery.demand_kg,
-        location=delivery.location,
+        part=shipment.part,
+        load_kg=shipment.demand_kg,
+        location=shipment.location,
         window_start_s=request.window_start_s,
         window_end_s=request.window_end_s,
         service_s=request.service_s,
@@ -126,12 +126,12 @@ def _leg(delivery: Delivery) -> _Leg:
 
 
 def time_route(
-    *, problem: RoutingProblem, vehicle: Vehicle, deliveries: Sequence[Delivery]
+    *, problem: RoutingProblem, vehicle: Vehicle, shipments: Sequence[Shipment]
 ) -> PlannedRoute:
     """Time a route in the given order, leaving as late as is useful (no needless waiting)."""
     distance, duration = problem.matrices()
     depot_location = problem.depot_index[vehicle.depot_key]
-    legs = [_leg(delivery) for delivery in deliveries]
+    legs = [_leg(shipment) for shipment in shipments]
     earliest, _ = _depot_hours(problem, vehicle)
     first_pass, _, _ = _time_legs(
         legs=legs,
@@ -160,13 +160,13 @@ def time_route(
 
 def _resolve(
     ref: StopRef, screening: Screening, vehicle_key: str, problem: RoutingProblem
-) -> Delivery:
-    """The delivery a hand-made stop reference denotes; unknown references are input errors."""
+) -> Shipment:
+    """The shipment a hand-made stop reference denotes; unknown references are input errors."""
     if isinstance(ref, str):
         if ref not in problem.request_index:
             raise RoutingInputError(f"vehicle {vehicle_key}: unknown request {ref!r}")
         request = problem.requests[problem.request_index[ref]]
-        return Delivery(request, None, request.demand_kg, problem.request_location(ref))
+        return Shipment(request, None, request.demand_kg, problem.request_location(ref))
     key, part = ref
     if key not in problem.request_index:
         raise RoutingInputError(f"vehicle {vehicle_key}: unknown request {key!r}")
@@ -197,8 +197,8 @@ def evaluate_routes(
             raise RoutingInputError(f"unknown vehicle {vehicle_key!r}")
         if not refs:
             continue
-        deliveries = [_resolve(ref, screening, vehicle_key, problem) for ref in refs]
-        planned.append(time_route(problem=problem, vehicle=vehicle, deliveries=deliveries))
+        shipments = [_resolve(ref, screening, vehicle_key, problem) for ref in refs]
+        planned.append(time_route(problem=problem, vehicle=vehicle, shipments=shipments))
     delivered = Counter[str]()
     for route in planned:
         for stop in route.stops:

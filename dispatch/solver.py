@@ -2,8 +2,8 @@
 
 Mapping (see DESIGN.md, Dispatch): one PyVRP depot per depot; one vehicle type per
 group of identical trucks (capacity, depot, shift window, maximum duration); one
-client per delivery, so a request split into parts is several clients at the same
-location. Urgent deliveries are required clients; normal ones are optional clients
+client per shipment, so a request split into parts is several clients at the same
+location. Urgent shipments are required clients; normal ones are optional clients
 whose prize exceeds any detour they could cause, so the solver serves them whenever
 it can fit them. The objective is total distance.
 
@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pyvrp
 
-from dispatch.deliveries import Delivery, Screening, screen
 from dispatch.routing_problem import (
     Plan,
     PlannedRoute,
@@ -40,6 +39,7 @@ from dispatch.routing_problem import (
     Unassigned,
     Vehicle,
 )
+from dispatch.shipments import Screening, Shipment, screen
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +111,14 @@ class _Model:
     """One PyVRP ProblemData and the way back from its indices to our objects."""
 
     data: pyvrp.ProblemData
-    deliveries: list[Delivery]
-    """PyVRP client index -> delivery."""
+    shipments: list[Shipment]
+    """PyVRP client index -> shipment."""
     client_of: dict[tuple[str, int | None], int]
-    """Delivery reference -> PyVRP client index."""
+    """Shipment reference -> PyVRP client index."""
 
 
-def _optional_prize(problem: RoutingProblem, deliveries: Sequence[Delivery]) -> int:
-    """A prize larger than the cost any single delivery can add to a route.
+def _optional_prize(problem: RoutingProblem, shipments: Sequence[Shipment]) -> int:
+    """A prize larger than the cost any single shipment can add to a route.
 
     Inserting a stop between two points adds at most twice the longest edge, so with a
     larger prize serving a normal request always pays when it fits. A far larger prize
@@ -126,7 +126,7 @@ def _optional_prize(problem: RoutingProblem, deliveries: Sequence[Delivery]) -> 
     infeasible plans, so it is kept at that bound.
     """
     distance, _ = problem.matrices()
-    locations = list(range(len(problem.depots))) + [d.location for d in deliveries]
+    locations = list(range(len(problem.depots))) + [d.location for d in shipments]
     longest = int(distance[np.ix_(locations, locations)].max()) if locations else 0
     return 2 * longest + 1
 
@@ -135,33 +135,33 @@ def _build_model(
     *,
     problem: RoutingProblem,
     groups: Sequence[_TruckGroup],
-    deliveries: Sequence[Delivery],
-    required: Callable[[Delivery], bool],
+    shipments: Sequence[Shipment],
+    required: Callable[[Shipment], bool],
 ) -> _Model:
-    """PyVRP data for ``deliveries`` on the whole fleet; ``required`` picks the must-serves."""
+    """PyVRP data for ``shipments`` on the whole fleet; ``required`` picks the must-serves."""
     distance, duration = problem.matrices()
-    request_locations = sorted({d.location for d in deliveries})
+    request_locations = sorted({d.location for d in shipments})
     matrix_rows = list(range(len(problem.depots))) + request_locations
     position = {location: index for index, location in enumerate(matrix_rows)}
-    prize = _optional_prize(problem, deliveries)
+    prize = _optional_prize(problem, shipments)
     depots = [
         pyvrp.Depot(location=index, tw_early=depot.opens_s, tw_late=depot.closes_s, name=depot.key)
         for index, depot in enumerate(problem.depots)
     ]
     clients = []
-    for delivery in deliveries:
-        request = delivery.request
-        must = required(delivery)
+    for shipment in shipments:
+        request = shipment.request
+        must = required(shipment)
         clients.append(
             pyvrp.Client(
-                location=position[delivery.location],
-                delivery=[delivery.demand_kg],
+                location=position[shipment.location],
+                delivery=[shipment.demand_kg],
                 service_duration=request.service_s,
                 tw_early=request.window_start_s,
                 tw_late=request.window_end_s,
                 prize=0 if must else prize,
                 required=must,
-                name=request.key if delivery.part is None else f"{request.key}#{delivery.part}",
+                name=request.key if shipment.part is None else f"{request.key}#{shipment.part}",
             )
         )
     vehicle_types = []
@@ -199,8 +199,8 @@ def _build_model(
     )
     return _Model(
         data=data,
-        deliveries=list(deliveries),
-        client_of={delivery.ref: index for index, delivery in enumerate(deliveries)},
+        shipments=list(shipments),
+        client_of={shipment.ref: index for index, shipment in enumerate(shipments)},
     )
 
 
@@ -209,9 +209,9 @@ def _solution_from_routes(
     groups: Sequence[_TruckGroup],
     routes: Sequence[tuple[str, Sequence[tuple[str, int | None]]]],
 ) -> pyvrp.Solution | None:
-    """A PyVRP solution from (truck plate, delivery references) pairs, for a warm start.
+    """A PyVRP solution from (truck plate, shipment references) pairs, for a warm start.
 
-    Trucks no longer in the fleet (broken down) and deliveries no longer in the model are
+    Trucks no longer in the fleet (broken down) and shipments no longer in the model are
     left out: the solver re-inserts what is missing. None when nothing is left.
     """
     type_of = {v.key: index for index, group in enumerate(groups) for v in group.vehicles}
@@ -237,12 +237,12 @@ def _solution_from_routes(
 
 def _routes_of(
     model: _Model, solution: pyvrp.Solution
-) -> list[tuple[int, list[Delivery], pyvrp.Route]]:
-    """(vehicle type, deliveries in visiting order, PyVRP route) for each route."""
+) -> list[tuple[int, list[Shipment], pyvrp.Route]]:
+    """(vehicle type, shipments in visiting order, PyVRP route) for each route."""
     return [
         (
             route.vehicle_type(),
-            [model.deliveries[activity.idx] for activity in route if activity.is_client()],
+            [model.shipments[activity.idx] for activity in route if activity.is_client()],
             route,
         )
         for route in solution.routes()
@@ -267,7 +267,7 @@ def _solve(
 
 def _assign_plates(
     groups: Sequence[_TruckGroup],
-    routes: Sequence[tuple[int, list[Delivery], pyvrp.Route]],
+    routes: Sequence[tuple[int, list[Shipment], pyvrp.Route]],
     previous: Plan | None,
 ) -> list[tuple[Vehicle, int]]:
     """(truck, index into ``routes``): each route goes to a truck of its vehicle type.
@@ -309,19 +309,19 @@ def _planned_route(
     for activity in pyvrp_route.schedule():
         if not activity.is_client():
             continue
-        delivery = model.deliveries[activity.idx]
+        shipment = model.shipments[activity.idx]
         stops.append(
             PlannedStop(
-                request_key=delivery.request.key,
-                part=delivery.part,
-                load_kg=delivery.demand_kg,
+                request_key=shipment.request.key,
+                part=shipment.part,
+                load_kg=shipment.demand_kg,
                 arrival_s=activity.start_time - activity.wait_duration + activity.time_warp,
                 wait_s=activity.wait_duration,
                 departure_s=activity.end_time,
-                distance_m=int(distance[previous, delivery.location]),
+                distance_m=int(distance[previous, shipment.location]),
             )
         )
-        previous = delivery.location
+        previous = shipment.location
     return PlannedRoute(
         vehicle_key=vehicle.key,
         depot_key=vehicle.depot_key,
@@ -345,8 +345,8 @@ def _to_plan(
 ) -> Plan:
     """Translate a feasible PyVRP solution into a Plan with every left-out request explained.
 
-    A request any of whose deliveries is missing is listed as ``capacity_exhausted``
-    (the deliveries that did fit stay on their routes: part of an emergency delivery is
+    A request any of whose shipments is missing is listed as ``capacity_exhausted``
+    (the shipments that did fit stay on their routes: part of an emergency delivery is
     better than none).
     """
     routes = _routes_of(model, solution)
@@ -358,7 +358,7 @@ def _to_plan(
         ),
         key=lambda route: order[route.vehicle_key],
     )
-    served = {d.ref for _, deliveries, _ in routes for d in deliveries}
+    served = {d.ref for _, shipments, _ in routes for d in shipments}
     unassigned = []
     for request in problem.requests:
         reason = screening.excluded.get(request.key)
@@ -375,7 +375,7 @@ def _to_plan(
 
 
 def _previous_routes(plan: Plan | None) -> list[tuple[str, list[tuple[str, int | None]]]]:
-    """(plate, delivery references) of a previous plan, for the warm start."""
+    """(plate, shipment references) of a previous plan, for the warm start."""
     if plan is None:
         return []
     return [
@@ -405,14 +405,14 @@ def plan_routes(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise RoutingInputError(f"seed must be a non-negative integer, got {seed!r}")
     screening = screen(problem=problem)
-    deliveries = screening.servable()
-    if not deliveries:
+    shipments = screening.servable()
+    if not shipments:
         return Plan(routes=[], unassigned=screening.unassigned_before_solving())
 
     groups = _truck_groups(problem)
 
-    def is_urgent(delivery: Delivery) -> bool:
-        return delivery.request.priority == "urgent"
+    def is_urgent(shipment: Shipment) -> bool:
+        return shipment.request.priority == "urgent"
 
     def finish(model: _Model, solution: pyvrp.Solution, spent: float, fallback: bool) -> Plan:
         return _to_plan(
@@ -426,7 +426,7 @@ def plan_routes(
             urgent_fallback=fallback,
         )
 
-    model = _build_model(problem=problem, groups=groups, deliveries=deliveries, required=is_urgent)
+    model = _build_model(problem=problem, groups=groups, shipments=shipments, required=is_urgent)
     warm = _solution_from_routes(model, groups, _previous_routes(initial_plan))
     best, spent = _solve(model, _Budget(limit, give_up_after=limit / 2), seed, warm)
     if best.is_feasible():
@@ -436,12 +436,12 @@ def plan_routes(
     # time). Serve as many urgent ones as possible, then add normal ones around them.
     logger.info("urgent requests do not all fit; planning them first")
     remaining = max(limit - spent, MIN_TIME_LIMIT_S)
-    urgent = [d for d in deliveries if is_urgent(d)]
+    urgent = [d for d in shipments if is_urgent(d)]
     kept: set[tuple[str, int | None]] = set()
     start_from: list[tuple[str, list[tuple[str, int | None]]]] = []
     if urgent:
         urgent_model = _build_model(
-            problem=problem, groups=groups, deliveries=urgent, required=lambda _: False
+            problem=problem, groups=groups, shipments=urgent, required=lambda _: False
         )
         empty = pyvrp.Solution(urgent_model.data, [])
         urgent_best, urgent_spent = _solve(urgent_model, _Budget(remaining / 2), seed, empty)
@@ -456,7 +456,7 @@ def plan_routes(
     final_model = _build_model(
         problem=problem,
         groups=groups,
-        deliveries=[d for d in deliveries if not is_urgent(d) or d.ref in kept],
+        shipments=[d for d in shipments if not is_urgent(d) or d.ref in kept],
         required=lambda d: d.ref in kept,
     )
     # The urgent plan (or no route at all) is feasible in the final model, and PyVRP

@@ -9,26 +9,20 @@ made the request is delivered (the clock for request-to-delivery time stops ther
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
+from dispatch.access import require_truck_access
 from models import (
-    Compound,
     Delivery,
     DeliveryEvent,
     DeliveryRequest,
-    DeliveryRequestItem,
     DeliveryStatus,
-    DispatchPlan,
-    Product,
     RequestStatus,
-    Role,
-    Truck,
 )
 from models.base import utc_now
 
@@ -38,16 +32,6 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.en_route: frozenset({DeliveryStatus.delivered, DeliveryStatus.failed}),
 }
 """Allowed next states; delivered, failed and cancelled are final."""
-
-
-def require_truck_access(principal: Principal, truck_id: int) -> None:
-    """Dispatchers act on every truck; a driver only on the truck its key is bound to."""
-    if principal.role is Role.driver:
-        if principal.truck_id is None or principal.truck_id != truck_id:
-            raise Forbidden("this driver is not bound to the truck of this delivery")
-        return
-    if principal.role not in (Role.admin, Role.dispatcher):
-        raise Forbidden("this action needs one of the roles: admin, dispatcher, driver")
 
 
 def delivery_by_id(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:
@@ -132,99 +116,3 @@ def _settle_request(session: Session, request_id: int, now: datetime) -> None:
         request.status = RequestStatus.delivered
         request.delivered_at = now
     session.flush()
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestItem:
-    product: str
-    product_name: str
-    quantity: float
-    unit: str
-    weight_kg: float
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestStop:
-    delivery_id: int
-    sequence: int
-    planned_arrival_at: datetime
-    status: str
-    request_id: int
-    part: int | None
-    priority: str
-    load_kg: int
-    compound: str
-    compound_name: str
-    address: str | None
-    contact_name: str | None
-    contact_phone: str | None
-    receiver_name: str | None
-    items: list[ManifestItem]
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    plate: str
-    crew: str | None
-    crew_phone: str | None
-    capacity_kg: int
-    date: date
-    load_kg: int
-    stops: list[ManifestStop]
-
-
-def manifest(*, session: Session, truck: Truck, day: date) -> Manifest:
-    """What a truck carries on ``day`` and to whom, in the order it drives (cancelled
-    deliveries left out); the items are the whole request's, the load this truck's part."""
-    rows = session.execute(
-        select(Delivery, DeliveryRequest, Compound)
-        .join(DispatchPlan, DispatchPlan.id == Delivery.plan_id)
-        .join(DeliveryRequest, DeliveryRequest.id == Delivery.request_id)
-        .join(Compound, Compound.id == DeliveryRequest.compound_id)
-        .where(
-            Delivery.truck_id == truck.id,
-            DispatchPlan.plan_date == day,
-            Delivery.status != DeliveryStatus.cancelled,
-        )
-        .order_by(Delivery.planned_arrival_at, Delivery.id)
-    ).all()
-    request_ids = {request.id for _, request, _ in rows}
-    items: dict[int, list[ManifestItem]] = {}
-    for item, code, name in session.execute(
-        select(DeliveryRequestItem, Product.code, Product.name)
-        .join(Product, Product.id == DeliveryRequestItem.product_id)
-        .where(DeliveryRequestItem.request_id.in_(request_ids))
-        .order_by(DeliveryRequestItem.id)
-    ):
-        items.setdefault(item.request_id, []).append(
-            ManifestItem(code, name, item.quantity, item.unit, item.weight_kg)
-        )
-    stops = [
-        ManifestStop(
-            delivery_id=delivery.id,
-            sequence=position,
-            planned_arrival_at=delivery.planned_arrival_at,
-            status=delivery.status.value,
-            request_id=request.id,
-            part=delivery.part,
-            priority=request.priority.value,
-            load_kg=delivery.load_kg,
-            compound=compound.code,
-            compound_name=compound.name,
-            address=compound.address,
-            contact_name=compound.contact_name,
-            contact_phone=compound.contact_phone,
-            receiver_name=delivery.receiver_name,
-            items=items.get(request.id, []),
-        )
-        for position, (delivery, request, compound) in enumerate(rows, start=1)
-    ]
-    return Manifest(
-        plate=truck.plate,
-        crew=truck.crew,
-        crew_phone=truck.crew_phone,
-        capacity_kg=truck.capacity_kg,
-        date=day,
-        load_kg=sum(stop.load_kg for stop in stops),
-        stops=stops,
-    )

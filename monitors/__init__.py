@@ -1,18 +1,15 @@
-"""The monitor's domain logic: days of supply, alert rules and report coverage.
+"""The monitor's domain: days of supply, alert rules, the alert lifecycle, notifications
+and runs, grouped by concern.
 
-The computational core works on pandas data frames and never touches the database or
-HTTP, so it is testable with hand-made frames and fast enough for a province
-(10,000 stores × 60 products) in one process:
-
-- ``monitors.computing.supply``: store × product days of supply, district/city ratios of sums,
-  status bands;
-- ``monitors.alerting.thresholds``: DESIGN.md's alert thresholds per category, overridable per
-  category and per product, with validation;
-- ``monitors.computing.reporting``: who reported a business day, on time or not (DHIS2-style
-  reporting rates), and how many days in a row a store has been silent;
-- ``monitors.computing.evaluation``: the alert rules, turning the numbers above into alert
-  candidates with stable fingerprints.
-
-Loading from the database, persisting snapshots, the alert lifecycle and the schedule
-are built on top of these functions.
+- ``monitors.computing``: pure pandas over hand-made or loaded frames, fast enough for a
+  province (10,000 stores × 60 products) in one process: store × product days of supply
+  (``supply``), district and city ratios of sums (``aggregates``), status bands
+  (``status_bands``), who reported (``reporting``), and the alert rules (``evaluation``
+  over ``shortage_rules``, ``market_rules`` and ``reporting_rules``, in the layout of
+  ``candidates``); ``inputs`` reads what a run needs into frames.
+- ``monitors.alerting``: thresholds and rule settings, the alert lifecycle,
+  acknowledgement, labels and silences.
+- ``monitors.notifications``: the Alertmanager payload, the outbox and its delivery.
+- ``monitors.running``: a run (one transaction per business day), its snapshot rows,
+  the run guard and the scheduler.
 """

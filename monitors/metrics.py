@@ -26,14 +26,13 @@ from models import (
     AlertRule,
     AlertStatus,
     MonitorRun,
-    ProductCategory,
     Region,
     ReportingRate,
     RunStatus,
     ScopeLevel,
     Severity,
-    SupplySnapshot,
 )
+from monitors.queries.supply import district_category_supply, latest_supply_day
 
 log = logging.getLogger("supplywatch.metrics")
 
@@ -180,26 +179,12 @@ class MonitorCollector(Collector):
 
 def _days_of_supply(session: Session) -> Iterator[tuple[str, str, float]]:
     """(district code, category code, days) of the latest day's district × category rows."""
-    latest = (
-        select(func.max(SupplySnapshot.business_date))
-        .where(SupplySnapshot.scope_level == ScopeLevel.district)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(Region.code, ProductCategory.code, SupplySnapshot.days_of_supply)
-        .join(Region, Region.id == SupplySnapshot.scope_id)
-        .join(ProductCategory, ProductCategory.id == SupplySnapshot.item_id)
-        .where(
-            SupplySnapshot.business_date == latest,
-            SupplySnapshot.scope_level == ScopeLevel.district,
-            SupplySnapshot.item_kind == "category",
-            SupplySnapshot.days_of_supply.is_not(None),
-        )
-        .order_by(Region.code, ProductCategory.code)
-    )
-    for district, category, days in rows:
-        if days is not None:
-            yield district, category, float(days)
+    latest = latest_supply_day(session=session, level=ScopeLevel.district)
+    if latest is None:
+        return
+    for cell in district_category_supply(session=session, day=latest):
+        if cell.days_of_supply is not None:
+            yield cell.district_code, cell.category_code, float(cell.days_of_supply)
 
 
 def _alert_counts(session: Session) -> dict[tuple[str, str, str], int]:

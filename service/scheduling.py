@@ -7,7 +7,11 @@ from datetime import timedelta
 from functools import partial
 
 from core.database import SessionFactory
-from monitors.notifications.outbox import DeliveryReport, default_client, deliver_due_notifications
+from monitors.notifications.delivery import (
+    NotificationSendReport,
+    default_client,
+    deliver_due_notifications,
+)
 from monitors.running.scheduler import MonitorScheduler
 from service.configuration import business_today, monitor_config
 from service.settings import Settings
@@ -16,11 +20,11 @@ DELIVERY_BATCH = 100
 DELIVERY_BUDGET_SECONDS = 20.0
 
 
-def deliver_notifications(settings: Settings, factory: SessionFactory) -> DeliveryReport:
+def deliver_notifications(settings: Settings, factory: SessionFactory) -> NotificationSendReport:
     """Send due notifications, batch after batch while batches come back full, within a
     time budget (retries are scheduled for later, not waited for)."""
     started = time.monotonic()
-    total = DeliveryReport()
+    total = NotificationSendReport()
     with default_client() as client:
         while True:
             report = deliver_due_notifications(
@@ -31,7 +35,7 @@ def deliver_notifications(settings: Settings, factory: SessionFactory) -> Delive
                 max_delay_s=settings.notification_max_delay_seconds,
                 batch=DELIVERY_BATCH,
             )
-            total = DeliveryReport(
+            total = NotificationSendReport(
                 attempted=total.attempted + report.attempted,
                 delivered=total.delivered + report.delivered,
                 retried=total.retried + report.retried,

@@ -1,6 +1,7 @@
 """Acknowledging alerts: who is handling an alert, and the audit trail that says so.
 
-Plain functions over a session (no HTTP): the API, the CLI and the web pages share them.
+Plain functions over a session (no HTTP): the API and the web pages share them, and they
+check who may act with the caller's Principal.
 They only flush; the caller's unit of work commits, so a rejected change writes nothing.
 Every change names its actor and leaves an :class:`AlertEvent`, so the trail of an alert
 tells who acknowledged or silenced it and why.
@@ -13,16 +14,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput, NotFound
-from models import (
-    Alert,
-    AlertEvent,
-    AlertStatus,
-)
+from models import Alert, AlertEvent, AlertStatus, Role
 from models.base import utc_now
 
 MAX_NOTE_CHARS = 2000
 OPEN_STATUSES = (AlertStatus.pending, AlertStatus.firing, AlertStatus.acknowledged)
+ALERT_HANDLERS = (Role.bureau,)
+"""Who may acknowledge and silence alerts: the bureau (and admins)."""
 
 
 class AlertNotFound(NotFound):
@@ -68,7 +68,12 @@ def clean_note(note: str, *, field: str = "note") -> str:
 
 
 def acknowledge_alert(
-    session: Session, *, alert_id: int, note: str, actor: str, now: datetime | None = None
+    session: Session,
+    *,
+    alert_id: int,
+    note: str,
+    principal: Principal,
+    now: datetime | None = None,
 ) -> Alert:
     """Mark a firing alert as being handled, so colleagues do not chase it twice.
 
@@ -76,6 +81,8 @@ def acknowledge_alert(
     acknowledged; a pending one has not fired and a resolved one is over, so both are
     a 409. The monitor keeps it acknowledged while the condition holds.
     """
+    require_role(principal, *ALERT_HANDLERS)
+    actor = principal.label
     note = clean_note(note)
     alert = _locked_alert(session, alert_id)
     if alert.status not in (AlertStatus.firing, AlertStatus.acknowledged):
@@ -98,11 +105,13 @@ def unacknowledge_alert(
     session: Session,
     *,
     alert_id: int,
-    actor: str,
+    principal: Principal,
     note: str | None = None,
     now: datetime | None = None,
 ) -> Alert:
     """Put an acknowledged alert back to firing (nobody is handling it after all)."""
+    require_role(principal, *ALERT_HANDLERS)
+    actor = principal.label
     note = clean_note(note) if note is not None else None
     alert = _locked_alert(session, alert_id)
     if alert.status is not AlertStatus.acknowledged:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput, NotFound
 from models import (
     Alert,
@@ -25,7 +26,12 @@ from models import (
     Silence,
 )
 from models.base import utc_now
-from monitors.alerting.acknowledgement import MAX_NOTE_CHARS, OPEN_STATUSES, alert_event
+from monitors.alerting.acknowledgement import (
+    ALERT_HANDLERS,
+    MAX_NOTE_CHARS,
+    OPEN_STATUSES,
+    alert_event,
+)
 from monitors.alerting.labels import SILENCE_MATCHERS, alert_labels, silence_matches
 
 MAX_SILENCE_LENGTH = timedelta(days=90)
@@ -94,7 +100,7 @@ def create_silence(
     matchers: Mapping[str, str | None],
     ends_at: datetime,
     comment: str,
-    actor: str,
+    principal: Principal,
     starts_at: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[Silence, list[int]]:
@@ -104,6 +110,8 @@ def create_silence(
     ``silenced`` event with the comment, so its trail says who muted it and why. Every
     problem with the request is reported at once (422).
     """
+    require_role(principal, *ALERT_HANDLERS)
+    actor = principal.label
     now = now or utc_now()
     starts_at = starts_at or now
     problems = _matcher_problems(session, matchers)
@@ -156,9 +164,11 @@ def get_silence(session: Session, *, silence_id: int) -> Silence:
 
 
 def expire_silence(
-    session: Session, *, silence_id: int, actor: str, now: datetime | None = None
+    session: Session, *, silence_id: int, principal: Principal, now: datetime | None = None
 ) -> Silence:
     """End a silence now (kept for the record, with who ended it); a 409 if it is over."""
+    require_role(principal, *ALERT_HANDLERS)
+    actor = principal.label
     now = now or utc_now()
     silence = session.scalars(
         select(Silence).where(Silence.id == silence_id).with_for_update()

@@ -1,4 +1,4 @@
-"""Days of supply: per store × product, and district/city ratios of sums.
+"""Days of supply per store × product.
 
 Follows DESIGN.md "Days of supply". For a store × product on business day D:
 
@@ -33,9 +33,8 @@ Follows DESIGN.md "Days of supply". For a store × product on business day D:
   until days of supply climb back above the level, whatever smaller deliveries come
   meanwhile.
 
-Aggregates divide Σ stock by Σ expected daily sales over the stores of the scope that
-have both numbers (never a mean of ratios, which lets a tiny shop weigh as much as a
-hypermarket), and say how many of the scope's stores stand behind the number.
+District and city numbers are :mod:`monitors.computing.aggregates`; status bands
+:mod:`monitors.computing.status_bands`.
 
 Everything is vectorised: one sort of the report lines, then ``bincount`` and grouped
 reductions over the sorted arrays, so 8.4 M lines take seconds.
@@ -50,7 +49,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from monitors.alerting.thresholds import fallback_thresholds
 from monitors.computing.frames import (
     day_number,
     day_numbers,
@@ -63,17 +61,6 @@ from monitors.computing.frames import (
 ExpectedSalesMethod = Literal["median", "mean"]
 """How expected daily sales summarise the in-stock days of the window."""
 EXPECTED_SALES_METHODS: tuple[str, ...] = ("median", "mean")
-
-SUPPLY_STATUSES: tuple[str, ...] = (
-    "stocked_out",
-    "critical",
-    "low",
-    "adequate",
-    "overstocked",
-    "no_demand",
-    "unknown",
-)
-"""Status bands of a supply number, from worst to no information."""
 
 STORE_SUPPLY_COLUMNS: tuple[str, ...] = (
     "store_id",
@@ -99,24 +86,6 @@ STORE_SUPPLY_COLUMNS: tuple[str, ...] = (
     "price_previous",
     "price_baseline",
     "price_baseline_observations",
-)
-
-AGGREGATE_COLUMNS: tuple[str, ...] = (
-    "scope_level",
-    "scope_id",
-    "product_id",
-    "category",
-    "stock",
-    "expected_daily_sales",
-    "days_of_supply",
-    "stocked_out",
-    "stores_total",
-    "stores_carrying",
-    "stores_reporting",
-    "stores_counted",
-    "stores_stale",
-    "stores_stocked_out",
-    "coverage",
 )
 
 
@@ -446,170 +415,3 @@ def store_supply(
         }
     )
     return result
-
-
-def aggregate_supply(
-    *,
-    store_rows: pd.DataFrame,
-    stores: pd.DataFrame,
-    products: pd.DataFrame,
-    level: Literal["district", "city"],
-    by: Literal["product", "category"],
-) -> pd.DataFrame:
-    """District or city days of supply per product or category, as ratios of sums.
-
-    ``store_rows`` is :func:`store_supply`'s output; ``stores`` as for it (the active
-    stores of a scope are its ``stores_total``); ``products``: ``product_id, category``
-    and optionally ``kg_per_unit``. By category, stock and sales are converted to kg
-    with ``kg_per_unit`` when present (a category mixes kg, litres and packs; summing
-    raw units would let a pack of noodles weigh as much as a kilo of rice).
-
-    Columns (:data:`AGGREGATE_COLUMNS`): ``scope_level``, ``scope_id`` (district_id or
-    city_id), ``product_id`` (<NA> by category), ``category``; ``stock`` and
-    ``expected_daily_sales`` summed over the ``stores_counted`` stores that have both
-    numbers; ``days_of_supply`` = their ratio; ``stocked_out`` (no stock left while there
-    is demand); ``stores_total`` (active stores in scope), ``stores_carrying`` (stores with
-    a row), ``stores_reporting`` (fresh report on D), ``stores_stale`` (stock carried
-    forward), ``stores_stocked_out`` (by category: a store with no stock at all of the
-    category while some of it has demand), ``coverage`` = reporting ÷ total.
-    """
-    if level not in ("district", "city"):
-        raise ValueError(f"level must be 'district' or 'city', not {level!r}")
-    if by not in ("product", "category"):
-        raise ValueError(f"by must be 'product' or 'category', not {by!r}")
-    require_columns(store_rows, STORE_SUPPLY_COLUMNS, name="store_rows")
-    require_columns(products, ("product_id", "category"), name="products")
-    scope_column = f"{level}_id"
-    scopes = store_scopes(stores)
-    active_scopes = scopes.loc[scopes["active"], ["store_id", scope_column]]
-    catalogue = products.drop_duplicates("product_id").set_index("product_id")
-
-    product_id = store_rows["product_id"]
-    category = catalogue["category"].reindex(product_id.to_numpy()).to_numpy()
-    weight = np.ones(len(store_rows))
-    if by == "category" and "kg_per_unit" in catalogue.columns:
-        weight = catalogue["kg_per_unit"].reindex(product_id.to_numpy()).fillna(1.0).to_numpy()
-    stock = store_rows["stock"].to_numpy(dtype=np.float64) * weight
-    expected = store_rows["expected_daily_sales"].to_numpy(dtype=np.float64) * weight
-    counted = ~np.isnan(stock) & ~np.isnan(expected)
-    key = "product_id" if by == "product" else "category"
-
-    lines = pd.DataFrame(
-        {
-            "scope_id": store_rows[scope_column].to_numpy(),
-            "store_id": store_rows["store_id"].to_numpy(),
-            key: product_id.to_numpy() if by == "product" else category,
-            "stock": np.where(counted, stock, 0.0),
-            "expected": np.where(counted, expected, 0.0),
-            "counted": counted,
-            "known_stock": stock,
-            "fresh": ~store_rows["stale"].to_numpy(dtype=bool),
-            "stale": store_rows["stale"].to_numpy(dtype=bool) & ~np.isnan(stock),
-            "stocked_out": store_rows["stocked_out"].to_numpy(dtype=bool),
-        }
-    )
-    per_store = lines.groupby(["scope_id", key, "store_id"], sort=False, dropna=False).agg(
-        stock=("stock", "sum"),
-        expected=("expected", "sum"),
-        counted=("counted", "any"),
-        known_stock=("known_stock", "max"),
-        fresh=("fresh", "any"),
-        stale=("stale", "any"),
-        stocked_out=("stocked_out", "any"),
-    )
-    per_store["stocked_out"] &= per_store["known_stock"].fillna(0.0) == 0.0
-    summed = per_store.groupby(level=["scope_id", key], sort=True, dropna=False).agg(
-        stock=("stock", "sum"),
-        expected=("expected", "sum"),
-        stores_carrying=("counted", "size"),
-        stores_counted=("counted", "sum"),
-        stores_reporting=("fresh", "sum"),
-        stores_stale=("stale", "sum"),
-        stores_stocked_out=("stocked_out", "sum"),
-    )
-    summed = summed.reset_index()
-
-    none_counted = summed["stores_counted"].to_numpy() == 0
-    any_out = summed["stores_stocked_out"].to_numpy() > 0
-    total_stock = np.where(none_counted, np.where(any_out, 0.0, np.nan), summed["stock"])
-    total_expected = np.where(none_counted, np.nan, summed["expected"])
-    days_of_supply = np.full(len(summed), np.nan)
-    np.divide(total_stock, total_expected, out=days_of_supply, where=total_expected > 0)
-
-    stores_total = active_scopes.groupby(scope_column).size()
-    totals = stores_total.reindex(summed["scope_id"].to_numpy()).fillna(0).to_numpy(np.int64)
-    reporting = summed["stores_reporting"].to_numpy(np.int64)
-    coverage = np.full(len(summed), np.nan)
-    np.divide(reporting, totals, out=coverage, where=totals > 0)
-
-    if by == "product":
-        products_out = pd.array(summed["product_id"].to_numpy(), dtype="Int64")
-        categories = catalogue["category"].reindex(summed["product_id"].to_numpy()).to_numpy()
-    else:
-        products_out = pd.array([pd.NA] * len(summed), dtype="Int64")
-        categories = summed["category"].to_numpy()
-    return pd.DataFrame(
-        {
-            "scope_level": level,
-            "scope_id": summed["scope_id"].to_numpy(),
-            "product_id": products_out,
-            "category": categories,
-            "stock": total_stock,
-            "expected_daily_sales": total_expected,
-            "days_of_supply": days_of_supply,
-            "stocked_out": (total_stock == 0) & ((total_expected > 0) | (none_counted & any_out)),
-            "stores_total": totals,
-            "stores_carrying": summed["stores_carrying"].to_numpy(np.int64),
-            "stores_reporting": reporting,
-            "stores_counted": summed["stores_counted"].to_numpy(np.int64),
-            "stores_stale": summed["stores_stale"].to_numpy(np.int64),
-            "stores_stocked_out": summed["stores_stocked_out"].to_numpy(np.int64),
-            "coverage": coverage,
-        }
-    )
-
-
-def supply_status(*, supply: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series:
-    """Status band of every row of ``supply`` (store rows or aggregates), as a categorical.
-
-    ``thresholds`` is :func:`monitors.alerting.thresholds.resolve_thresholds` output (index
-    ``product_id``) or :func:`~monitors.alerting.thresholds.resolve_category_thresholds` output
-    (index ``category``); rows are matched on that index's name. Bands, first match wins:
-    ``unknown`` (no usable stock), ``stocked_out``, ``no_demand`` (expected sales 0 or
-    unknown), ``critical``/``low`` (below the low-supply levels), ``overstocked`` (above
-    ``overstock_factor × warning`` days), else ``adequate``. A row whose product or
-    category has no thresholds gets the fallback
-    (:data:`~monitors.alerting.thresholds.ANY_CATEGORY`) levels.
-    """
-    key = thresholds.index.name
-    if key not in ("product_id", "category"):
-        raise ValueError("thresholds must be indexed by product_id or category")
-    require_columns(
-        supply,
-        (key, "stock", "expected_daily_sales", "days_of_supply", "stocked_out"),
-        name="supply",
-    )
-    fallback = fallback_thresholds()
-    matched = thresholds.reindex(supply[key].to_numpy())
-    warning = matched["low_supply_warning_days"].fillna(fallback.low_supply_warning_days)
-    critical = matched["low_supply_critical_days"].fillna(fallback.low_supply_critical_days)
-    factor = matched["overstock_factor"].fillna(fallback.overstock_factor)
-
-    stock = supply["stock"].to_numpy(dtype=np.float64)
-    expected = supply["expected_daily_sales"].to_numpy(dtype=np.float64)
-    days = supply["days_of_supply"].to_numpy(dtype=np.float64)
-    conditions = [
-        np.isnan(stock),
-        supply["stocked_out"].to_numpy(dtype=bool),
-        ~(expected > 0),
-        days < critical.to_numpy(),
-        days < warning.to_numpy(),
-        days > (factor * warning).to_numpy(),
-    ]
-    choices = ["unknown", "stocked_out", "no_demand", "critical", "low", "overstocked"]
-    status = np.select(conditions, choices, default="adequate")
-    return pd.Series(
-        pd.Categorical(status, categories=list(SUPPLY_STATUSES)),
-        index=supply.index,
-        name="status",
-    )

@@ -18,18 +18,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_role
 from core.bulk import insert_frame
+from core.clock import business_day_today
 from core.database import SessionFactory, session_scope
-from models import MonitorRun, ReportingRate, RunStatus, SupplySnapshot
+from core.errors import InvalidInput
+from models import MonitorRun, ReportingRate, Role, RunStatus, SupplySnapshot
 from models.base import utc_now
 from monitors.alerting.lifecycle import apply_alert_lifecycle, load_rule_settings
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
 from monitors.computing import inputs as data
+from monitors.computing.aggregates import aggregate_supply
 from monitors.computing.evaluation import evaluate_rules
 from monitors.computing.reporting import (
     ReportingSettings,
@@ -37,38 +40,26 @@ from monitors.computing.reporting import (
     reporting_rates,
     store_reporting,
 )
-from monitors.computing.supply import SupplySettings, aggregate_supply, store_supply, supply_status
+from monitors.computing.status_bands import supply_status
+from monitors.computing.supply import SupplySettings, store_supply
 from monitors.notifications.outbox import enqueue_notifications
 from monitors.running.locks import run_guard
+from monitors.running.snapshots import (
+    reporting_rate_frame,
+    scope_snapshot_frame,
+    store_snapshot_frame,
+)
 
 log = logging.getLogger("supplywatch.monitor")
 
 RUN_LOCK = "monitor-run"
+REQUESTED_TRIGGER = "api"
+"""How a run someone asked for (through the API or the dashboard) is recorded."""
+RUN_REQUESTERS = (Role.bureau,)
+"""Who may start a run: the bureau (and admins)."""
 STORE_PARTS = 4
 """How many parts of the stores a run computes one after the other, each part's
 snapshots being written while the next is computed (see compute_day)."""
-SNAPSHOT_COLUMNS = [
-    "business_date",
-    "scope_level",
-    "scope_id",
-    "item_kind",
-    "item_id",
-    "category_id",
-    "district_id",
-    "stock",
-    "expected_daily_sales",
-    "days_of_supply",
-    "status",
-    "stale",
-    "trusted",
-    "stores_total",
-    "stores_reporting",
-    "stores_stocked_out",
-    "coverage",
-    "price",
-    "sales",
-    "run_id",
-]
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,12 @@ class PhaseTimer:
 
 
 class MonitorRunFailed(RuntimeError):
-    """The run raised; it is recorded as failed and its transaction rolled back."""
+    """The run raised; it is recorded as failed (``run_id``) and its transaction rolled
+    back."""
+
+    def __init__(self, detail: str, *, run_id: int) -> None:
+        super().__init__(detail)
+        self.run_id = run_id
 
 
 def run_monitor(
@@ -146,8 +142,43 @@ def run_monitor(
             log.exception("monitor run failed", extra={"business_date": business_date.isoformat()})
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             _finish(factory, run_id, RunStatus.failed, started, {}, detail)
-            raise MonitorRunFailed(detail) from error
+            raise MonitorRunFailed(detail, run_id=run_id) from error
     return _finish(factory, run_id, RunStatus.succeeded, started, counts, None)
+
+
+def run_monitor_now(
+    *,
+    session_factory: SessionFactory,
+    config: MonitorConfig,
+    principal: Principal,
+    business_date: date | None = None,
+) -> MonitorRun:
+    """Run the monitor now for ``business_date`` (default: today in the city) at someone's
+    request, and return the record of *this* run: succeeded, skipped, or failed with its
+    error (the previous results kept), never another run that happened to be newer.
+
+    The run opens its own transactions: the caller should hold no database connection
+    meanwhile (close its session first).
+    """
+    require_role(principal, *RUN_REQUESTERS)
+    today = business_day_today(config.timezone)
+    day = business_date or today
+    if day > today:
+        raise InvalidInput(
+            "the business day is in the future",
+            errors=[{"loc": ["body", "date"], "msg": f"after today ({today.isoformat()})"}],
+        )
+    try:
+        return run_monitor(
+            factory=session_factory,
+            business_date=day,
+            config=config,
+            trigger=REQUESTED_TRIGGER,
+            requested_by=principal.label,
+        )
+    except MonitorRunFailed as failure:
+        with session_factory() as reader:
+            return reader.get_one(MonitorRun, failure.run_id)
 
 
 def _finish(
@@ -227,7 +258,7 @@ def compute_day(
                         insert_frame,
                         connection,
                         SupplySnapshot.__tablename__,
-                        _store_snapshot_frame(part, business_date, run_id),
+                        store_snapshot_frame(part, business_date, run_id),
                     )
                 )
                 store_parts.append(part)
@@ -264,10 +295,10 @@ def compute_day(
             wait(writes)  # a failed write makes the ones after it fail fast: aborted transaction
         for write in writes:
             write.result()  # the write's own error, if one failed
-    scope_snapshots = _scope_snapshot_frame(aggregate_rows, products, business_date, run_id)
+    scope_snapshots = scope_snapshot_frame(aggregate_rows, products, business_date, run_id)
     insert_frame(connection, SupplySnapshot.__tablename__, scope_snapshots)
     insert_frame(
-        connection, ReportingRate.__tablename__, _reporting_frame(rates, business_date, run_id)
+        connection, ReportingRate.__tablename__, reporting_rate_frame(rates, business_date, run_id)
     )
     phases.lap("snapshots")  # what the writes took beyond the aggregation and the rules
 
@@ -377,43 +408,22 @@ def _rule_candidates(
         reporting=reporting,
         business_day=due_day,
         reporting_settings=config.reporting,
+        regions=regions[["region_id", "name", "code"]],
     )
-    return _with_ids(candidates, products, regions)
+    return _with_ids(candidates, products)
 
 
-def _with_ids(
-    candidates: pd.DataFrame, products: pd.DataFrame, regions: pd.DataFrame
-) -> pd.DataFrame:
-    """The columns the lifecycle stores (the store behind a store-scope alert, the
-    category's id), and district and city summaries that name the region, not its id."""
+def _with_ids(candidates: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """The columns the lifecycle stores: the store behind a store-scope alert and the
+    category's id."""
     category_ids = dict(zip(products["category"], products["category_id"], strict=False))
     store_scope = candidates["scope_level"] == "store"
-    names = {
-        int(region_id): f"{name} ({code})"
-        for region_id, name, code in regions[["region_id", "name", "code"]].itertuples(index=False)
-    }
-    regional = ~store_scope
-    if regional.any():
-        candidates = candidates.copy()
-        candidates.loc[regional, "summary"] = [
-            _rename_scope(summary, level, int(scope_id), names)
-            for summary, level, scope_id in candidates.loc[
-                regional, ["summary", "scope_level", "scope_id"]
-            ].itertuples(index=False)
-        ]
     return candidates.assign(
         store_id=candidates["scope_id"].astype("Int64").where(store_scope),
         category_id=candidates["category"].map(category_ids).astype("Int64"),
         product_id=candidates["product_id"].astype("Int64"),
         district_id=candidates["district_id"].astype("Int64"),
     )
-
-
-def _rename_scope(summary: str, level: str, scope_id: int, names: dict[int, str]) -> str:
-    prefix = f"{level} {scope_id} "
-    if scope_id in names and summary.startswith(prefix):
-        return f"{level.capitalize()} {names[scope_id]} " + summary[len(prefix) :]
-    return str(summary)
 
 
 def _is_latest_day(session: Session, business_date: date, run_id: int | None) -> bool:
@@ -425,100 +435,3 @@ def _is_latest_day(session: Session, business_date: date, run_id: int | None) ->
         )
     )
     return latest is None or business_date >= latest
-
-
-def _store_snapshot_frame(
-    store_rows: pd.DataFrame, business_date: date, run_id: int | None
-) -> pd.DataFrame:
-    """The store × product snapshot rows of a day, in the table's column order."""
-    stores = pd.DataFrame(
-        {
-            "scope_level": "store",
-            "scope_id": store_rows["store_id"].astype("int64"),
-            "item_kind": "product",
-            "item_id": store_rows["product_id"].astype("int64"),
-            "category_id": store_rows["category_id"].astype("int64"),
-            "district_id": store_rows["district_id"].astype("Int64"),
-            "stock": store_rows["stock"],
-            "expected_daily_sales": store_rows["expected_daily_sales"],
-            "days_of_supply": store_rows["days_of_supply"],
-            "status": store_rows["status"].astype(str),
-            "stale": store_rows["stale"].astype(bool),
-            "trusted": store_rows["trusted"].astype(bool),
-            "stores_total": _integers(None, len(store_rows)),
-            "stores_reporting": _integers(None, len(store_rows)),
-            "stores_stocked_out": _integers(None, len(store_rows)),
-            "coverage": float("nan"),
-            "price": store_rows["price"],
-            "sales": store_rows["sales_today"],
-        }
-    )
-    return _snapshot_columns(stores, business_date, run_id)
-
-
-def _scope_snapshot_frame(
-    aggregates: pd.DataFrame, products: pd.DataFrame, business_date: date, run_id: int | None
-) -> pd.DataFrame:
-    """The district and city snapshot rows of a day (per product and per category)."""
-    category_ids = dict(zip(products["category"], products["category_id"], strict=False))
-    by_product = aggregates["product_id"].notna()
-    item_id = (
-        aggregates["product_id"]
-        .astype("Int64")
-        .where(by_product, aggregates["category"].map(category_ids).astype("Int64"))
-    )
-    scopes = pd.DataFrame(
-        {
-            "scope_level": aggregates["scope_level"].astype(str),
-            "scope_id": aggregates["scope_id"].astype("int64"),
-            "item_kind": by_product.map({True: "product", False: "category"}),
-            "item_id": item_id.astype("int64"),
-            "category_id": aggregates["category"].map(category_ids).astype("int64"),
-            "district_id": aggregates["scope_id"]
-            .astype("Int64")
-            .where(aggregates["scope_level"] == "district"),
-            "stock": aggregates["stock"],
-            "expected_daily_sales": aggregates["expected_daily_sales"],
-            "days_of_supply": aggregates["days_of_supply"],
-            "status": aggregates["status"].astype(str),
-            "stale": False,
-            "trusted": True,
-            "stores_total": aggregates["stores_total"].astype("Int64"),
-            "stores_reporting": aggregates["stores_reporting"].astype("Int64"),
-            "stores_stocked_out": aggregates["stores_stocked_out"].astype("Int64"),
-            "coverage": aggregates["coverage"],
-            "price": float("nan"),
-            "sales": float("nan"),
-        }
-    )
-    return _snapshot_columns(scopes, business_date, run_id)
-
-
-def _snapshot_columns(frame: pd.DataFrame, business_date: date, run_id: int | None) -> pd.DataFrame:
-    frame.insert(0, "business_date", business_date)
-    frame["run_id"] = _integers(run_id, len(frame))
-    return frame[SNAPSHOT_COLUMNS]
-
-
-def _reporting_frame(rates: pd.DataFrame, business_date: date, run_id: int | None) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "business_date": business_date,
-            "district_id": rates["district_id"].astype("int64"),
-            "expected": rates["expected"].astype("int64"),
-            "received": rates["received"].astype("int64"),
-            "on_time": rates["on_time"].astype("int64"),
-            "reporting_rate": rates["reporting_rate"],
-            "on_time_rate": rates["on_time_rate"],
-        }
-    )
-    frame["run_id"] = _integers(run_id, len(frame))
-    return frame
-
-
-def _integers(value: int | None, length: int) -> pd.arrays.IntegerArray:
-    """``length`` copies of ``value`` (NULL for None) as a nullable integer column, built
-    from arrays: a list of 600,000 objects took pandas a tenth of a second per column."""
-    return pd.arrays.IntegerArray(
-        np.full(length, value or 0, dtype=np.int64), np.full(length, value is None)
-    )

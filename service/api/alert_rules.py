@@ -14,23 +14,21 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Response, status
 from pydantic import BaseModel, Field, StrictFloat, StringConstraints
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import require_role
-from models import AlertRule, Product, ProductCategory, Role
+from models import AlertRule, Role
 from monitors.alerting.lifecycle import RuleSettings
 from monitors.alerting.rule_settings import (
     MAX_FOR_RUNS,
     AlertRulesConfig,
-    alert_rules_audit,
     delete_threshold_override,
-    effective_thresholds,
-    load_alert_rules,
     replace_alert_rules,
     set_threshold_override,
 )
 from monitors.alerting.thresholds import THRESHOLD_FIELDS, RuleThresholds
+from monitors.queries import alert_rules
+from monitors.queries.alert_rules import AlertRulesView, describe_alert_rules
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import CODE_PATTERN, PROBLEM_RESPONSES, ReadModel, StrictModel
 
@@ -96,43 +94,33 @@ class AlertRulesRead(BaseModel):
     audit: Audit = Field(description="Who last changed each stored setting, and when")
 
 
-def _read(session: Session, config: AlertRulesConfig) -> AlertRulesRead:
-    categories = list(session.scalars(select(ProductCategory.code)))
-    product_categories = dict(
-        session.execute(
-            select(Product.code, ProductCategory.code)
-            .join(ProductCategory, Product.category_id == ProductCategory.id)
-            .where(Product.code.in_(sorted(config.products)))
-        ).all()
-    )
-    by_category, by_product, _ = effective_thresholds(
-        categories=config.categories,
-        products=config.products,
-        product_categories=product_categories,
-        known_categories=categories,
-    )
-    audit = alert_rules_audit(session)
+def _rendered(view: AlertRulesView) -> AlertRulesRead:
     return AlertRulesRead(
         rules={
             rule: RuleSettingBody(enabled=settings.enabled, for_runs=settings.for_runs)
-            for rule, settings in config.rules.items()
+            for rule, settings in view.rules.items()
         },
-        categories=config.categories,
-        products=config.products,
-        thresholds=EffectiveThresholds(categories=by_category, products=by_product),
+        categories=view.categories,
+        products=view.products,
+        thresholds=EffectiveThresholds(
+            categories=view.thresholds.categories, products=view.thresholds.products
+        ),
         audit=Audit(
             **{
                 kind: {key: Changed.model_validate(changed) for key, changed in entries.items()}
-                for kind, entries in audit.items()
+                for kind, entries in view.audit.items()
             }
         ),
     )
 
 
+def _read(session: Session, config: AlertRulesConfig) -> AlertRulesRead:
+    return _rendered(describe_alert_rules(session=session, config=config))
+
+
 @router.get("", summary="The effective alert rules and thresholds")
 def read_alert_rules(session: SessionDep, principal: PrincipalDep) -> AlertRulesRead:
-    require_role(principal, Role.bureau)
-    return _read(session, load_alert_rules(session))
+    return _rendered(alert_rules.read_alert_rules(session=session, principal=principal))
 
 
 @router.put("", summary="Replace the alert rules and threshold overrides whole")

@@ -11,21 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import Field
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
-from core.errors import Forbidden
-from core.lookups import (
-    add_with_unique_code,
-    apply_changes,
-    get_by_code,
-    get_optional_by_code,
-    page,
-    region_subtree_ids,
-)
-from dispatch.master_data import check_ordered
-from models import Compound, LockdownStatus, Region, Role, Store
+from dispatch import master_data
+from dispatch.master_data import CompoundInput
+from dispatch.queries import master_data as queries
+from models import LockdownStatus
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     CODE_PATTERN,
@@ -93,43 +83,6 @@ class CompoundRead(ReadModel):
     active: bool
 
 
-def _query() -> Select[Compound, str, str | None]:
-    return (
-        select(Compound, Region.code, Store.code)
-        .join(Region, Compound.region_id == Region.id)
-        .outerjoin(Store, Compound.supplier_store_id == Store.id)
-    )
-
-
-def _read(compound: Compound, region: str, store: str | None) -> CompoundRead:
-    return CompoundRead(
-        code=compound.code,
-        name=compound.name,
-        region=region,
-        address=compound.address,
-        latitude=compound.latitude,
-        longitude=compound.longitude,
-        households=compound.households,
-        population=compound.population,
-        lockdown_status=compound.lockdown_status,
-        lockdown_start_date=compound.lockdown_start_date,
-        lockdown_end_date=compound.lockdown_end_date,
-        supplier_store=store,
-        contact_name=compound.contact_name,
-        contact_phone=compound.contact_phone,
-        active=compound.active,
-    )
-
-
-def _read_one(session: Session, compound_id: int) -> CompoundRead:
-    compound, region, store = session.execute(_query().where(Compound.id == compound_id)).one()
-    return _read(compound, region, store)
-
-
-def _require_reader(principal: Principal) -> None:
-    require_role(principal, Role.dispatcher, Role.bureau, Role.receiver)
-
-
 @router.get("", summary="List compounds (a receiver key sees only its own)")
 def list_compounds(
     session: SessionDep,
@@ -140,95 +93,53 @@ def list_compounds(
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Code or name contains")] = None,
 ) -> Page[CompoundRead]:
-    _require_reader(principal)
-    query = _query().order_by(Compound.code)
-    if principal.role is Role.receiver:
-        query = query.where(Compound.id == principal.compound_id)
-    if region is not None:
-        scope = get_by_code(session, Region, region, label="region")
-        query = query.where(Compound.region_id.in_(region_subtree_ids(session, scope.id)))
-    if lockdown_status is not None:
-        query = query.where(Compound.lockdown_status == lockdown_status)
-    if active is not None:
-        query = query.where(Compound.active == active)
-    if q:
-        query = query.where(or_(Compound.code.contains(q), Compound.name.contains(q)))
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[_read(*row) for row in rows], total=total, limit=paging.limit, offset=paging.offset
+    found = queries.list_compounds(
+        session=session,
+        principal=principal,
+        region=region,
+        lockdown_status=lockdown_status,
+        active=active,
+        search=q,
+        limit=paging.limit,
+        offset=paging.offset,
     )
+    return Page[CompoundRead].model_validate(found, from_attributes=True)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a compound")
 def create_compound(
     body: CompoundCreate, session: SessionDep, principal: PrincipalDep
 ) -> CompoundRead:
-    require_role(principal, Role.dispatcher)
-    check_ordered(
-        body.lockdown_start_date,
-        body.lockdown_end_date,
-        end_field="lockdown_end_date",
-        what="the lockdown",
+    compound = master_data.create_compound(
+        session=session, principal=principal, new=CompoundInput(**body.model_dump())
     )
-    region = get_optional_by_code(session, Region, body.region, label="region", field="region")
-    assert region is not None
-    store = get_optional_by_code(
-        session, Store, body.supplier_store, label="store", field="supplier_store"
+    return CompoundRead.model_validate(
+        queries.compound_view(session=session, compound_id=compound.id)
     )
-    compound = Compound(
-        **body.model_dump(exclude={"region", "supplier_store"}),
-        region_id=region.id,
-        supplier_store_id=store.id if store else None,
-    )
-    add_with_unique_code(session, compound, label="compound")
-    return _read_one(session, compound.id)
 
 
 @router.get("/{code}", summary="Read a compound")
 def read_compound(code: str, session: SessionDep, principal: PrincipalDep) -> CompoundRead:
-    _require_reader(principal)
-    compound = get_by_code(session, Compound, code, label="compound")
-    if principal.role is Role.receiver and compound.id != principal.compound_id:
-        raise Forbidden(f"this key receives for another compound, not {code}")
-    return _read_one(session, compound.id)
+    return CompoundRead.model_validate(
+        queries.read_compound(session=session, principal=principal, code=code)
+    )
 
 
 @router.patch("/{code}", summary="Update a compound (lock it down, lift the lockdown, ...)")
 def update_compound(
     code: str, body: CompoundUpdate, session: SessionDep, principal: PrincipalDep
 ) -> CompoundRead:
-    require_role(principal, Role.dispatcher)
-    compound = get_by_code(session, Compound, code, label="compound")
-    changes = body.model_dump(exclude_unset=True)
-    if "region" in changes:
-        region = get_optional_by_code(
-            session, Region, changes.pop("region"), label="region", field="region"
-        )
-        changes["region_id"] = region.id if region else None
-    if "supplier_store" in changes:
-        store = get_optional_by_code(
-            session, Store, changes.pop("supplier_store"), label="store", field="supplier_store"
-        )
-        changes["supplier_store_id"] = store.id if store else None
-    apply_changes(
-        compound,
-        changes,
-        required=("name", "region_id", "latitude", "longitude", "lockdown_status", "active"),
+    compound = master_data.update_compound(
+        session=session, principal=principal, code=code, changes=body.model_dump(exclude_unset=True)
     )
-    check_ordered(
-        compound.lockdown_start_date,
-        compound.lockdown_end_date,
-        end_field="lockdown_end_date",
-        what="the lockdown",
+    return CompoundRead.model_validate(
+        queries.compound_view(session=session, compound_id=compound.id)
     )
-    session.flush()
-    return _read_one(session, compound.id)
 
 
 @router.delete("/{code}", summary="Deactivate a compound (its requests are kept)")
 def deactivate_compound(code: str, session: SessionDep, principal: PrincipalDep) -> CompoundRead:
-    require_role(principal, Role.dispatcher)
-    compound = get_by_code(session, Compound, code, label="compound")
-    compound.active = False
-    session.flush()
-    return _read_one(session, compound.id)
+    compound = master_data.deactivate_compound(session=session, principal=principal, code=code)
+    return CompoundRead.model_validate(
+        queries.compound_view(session=session, compound_id=compound.id)
+    )

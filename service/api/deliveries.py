@@ -8,24 +8,20 @@ import io
 from dataclasses import asdict
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import Field
-from sqlalchemy import select
 
-from core.access import require_role
-from core.errors import Forbidden
-from core.lookups import page
 from dispatch.master_data import truck_by_plate
-from dispatch.tracking import Manifest, delivery_by_id, manifest, move_delivery
-from models import Delivery, DeliveryEvent, DeliveryStatus, DispatchPlan, Role, Truck
-from service.api.trucks import require_truck_reader
+from dispatch.queries import deliveries as queries
+from dispatch.queries.deliveries import Manifest
+from dispatch.tracking import move_delivery
+from models import DeliveryStatus
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.documents import manifest_html
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -80,40 +76,6 @@ class ManifestFormat(StrEnum):
     html = "html"
 
 
-def _read(delivery: Delivery, plate: str, events: list[DeliveryEvent]) -> DeliveryRead:
-    return DeliveryRead(
-        id=delivery.id,
-        plan_id=delivery.plan_id,
-        request_id=delivery.request_id,
-        truck=plate,
-        sequence=delivery.sequence,
-        part=delivery.part,
-        load_kg=delivery.load_kg,
-        planned_arrival_at=delivery.planned_arrival_at,
-        status=delivery.status,
-        status_changed_at=delivery.status_changed_at,
-        receiver_name=delivery.receiver_name,
-        failure_reason=delivery.failure_reason,
-        delivered_at=delivery.delivered_at,
-        events=[EventRead.model_validate(event) for event in events],
-    )
-
-
-def _read_many(session: SessionDep, deliveries: list[Delivery]) -> list[DeliveryRead]:
-    ids = [d.id for d in deliveries]
-    plates = dict(
-        session.execute(
-            select(Truck.id, Truck.plate).where(Truck.id.in_({d.truck_id for d in deliveries}))
-        ).all()
-    )
-    events: dict[int, list[DeliveryEvent]] = {}
-    for event in session.scalars(
-        select(DeliveryEvent).where(DeliveryEvent.delivery_id.in_(ids)).order_by(DeliveryEvent.id)
-    ):
-        events.setdefault(event.delivery_id, []).append(event)
-    return [_read(d, plates[d.truck_id], events.get(d.id, [])) for d in deliveries]
-
-
 @router.get("/deliveries", summary="List deliveries (a driver sees its truck's)")
 def list_deliveries(
     session: SessionDep,
@@ -123,36 +85,25 @@ def list_deliveries(
     status: DeliveryStatus | None = None,
     plan_date: Annotated[date | None, Query(alias="date")] = None,
 ) -> Page[DeliveryRead]:
-    require_role(principal, Role.dispatcher, Role.bureau, Role.driver)
-    query = select(Delivery).order_by(Delivery.id)
-    if principal.role is Role.driver:
-        query = query.where(Delivery.truck_id == principal.truck_id)
-    if truck is not None:
-        query = query.where(Delivery.truck_id == truck_by_plate(session, truck).id)
-    if status is not None:
-        query = query.where(Delivery.status == status)
-    if plan_date is not None:
-        query = query.where(
-            Delivery.plan_id.in_(select(DispatchPlan.id).where(DispatchPlan.plan_date == plan_date))
-        )
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=_read_many(session, [row[0] for row in rows]),
-        total=total,
+    found = queries.list_deliveries(
+        session=session,
+        principal=principal,
+        truck=truck,
+        status=status,
+        plan_date=plan_date,
         limit=paging.limit,
         offset=paging.offset,
     )
+    return Page[DeliveryRead].model_validate(found, from_attributes=True)
 
 
 @router.get("/deliveries/{delivery_id}", summary="Read a delivery and its audit trail")
 def read_delivery(
     delivery_id: DatabaseId, session: SessionDep, principal: PrincipalDep
 ) -> DeliveryRead:
-    delivery = delivery_by_id(session, delivery_id)
-    if principal.role is Role.driver and principal.truck_id != delivery.truck_id:
-        raise Forbidden("this driver is not bound to the truck of this delivery")
-    require_role(principal, Role.dispatcher, Role.bureau, Role.driver)
-    return _read_many(session, [delivery])[0]
+    return DeliveryRead.model_validate(
+        queries.read_delivery(session=session, principal=principal, delivery_id=delivery_id)
+    )
 
 
 @router.post(
@@ -171,13 +122,8 @@ def change_status(
         reason=body.reason,
         note=body.note,
     )
-    return _read_many(session, [delivery])[0]
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"])
+    return DeliveryRead.model_validate(
+        queries.delivery_view(session=session, delivery_id=delivery.id)
     )
 
 
@@ -228,8 +174,9 @@ def truck_manifest(
     format: ManifestFormat = ManifestFormat.json,
 ) -> Response | dict[str, object]:
     truck = truck_by_plate(session, plate)
-    require_truck_reader(principal, truck)
-    found = manifest(session=session, truck=truck, day=day or business_today(settings))
+    found = queries.truck_manifest(
+        session=session, principal=principal, truck=truck, day=day or business_today(settings)
+    )
     if format is ManifestFormat.csv:
         filename = f"manifest-truck{truck.id}-{found.date}.csv"  # plates may not be ASCII
         return Response(
@@ -238,10 +185,5 @@ def truck_manifest(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     if format is ManifestFormat.html:
-        page_html = (
-            _templates()
-            .get_template("dispatch/manifest.html")
-            .render(manifest=found, zone=settings.zone)
-        )
-        return HTMLResponse(page_html)
+        return HTMLResponse(manifest_html(found, zone=settings.zone))
     return asdict(found)

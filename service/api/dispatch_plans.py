@@ -7,30 +7,19 @@ minutes, loads in kg. Every route returned has been timed from the distance matr
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import require_role
-from core.lookups import page
-from dispatch.commitment import breakdown, commit_plan, instant
-from dispatch.master_data import truck_by_plate
-from dispatch.planning import MatrixUpload, PlanOptions, create_draft, discard, load_plan, move_stop
+from dispatch.access import require_dispatcher
+from dispatch.commitment import breakdown, commit_plan
+from dispatch.plan_rows import MatrixUpload
+from dispatch.planning import PlanOptions, create_draft, discard, move_stop
+from dispatch.queries import plans as queries
 from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
-from models import (
-    Compound,
-    DeliveryRequest,
-    Depot,
-    DispatchPlan,
-    PlanStatus,
-    RequestPriority,
-    Role,
-    Truck,
-    UnassignedReason,
-)
+from models import PlanStatus, RequestPriority, UnassignedReason
 from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
@@ -167,113 +156,10 @@ class PlanRead(ReadModel):
     unassigned: list[UnassignedRead]
 
 
-def plan_view(session: Session, plan: DispatchPlan, settings: Settings) -> PlanRead:
-    """The full plan as the API shows it."""
-    zone = settings.zone
-    request_ids = {s.request_id for r in plan.routes for s in r.stops} | {
-        u.request_id for u in plan.unassigned
-    }
-    requests: dict[int, tuple[DeliveryRequest, Compound]] = {
-        request.id: (request, compound)
-        for request, compound in session.execute(
-            select(DeliveryRequest, Compound)
-            .join(Compound, Compound.id == DeliveryRequest.compound_id)
-            .where(DeliveryRequest.id.in_(request_ids))
-        )
-    }
-    trucks: dict[int, tuple[Truck, str]] = {
-        truck.id: (truck, depot)
-        for truck, depot in session.execute(
-            select(Truck, Depot.code)
-            .join(Depot, Depot.id == Truck.depot_id)
-            .where(Truck.id.in_([r.truck_id for r in plan.routes]))
-        )
-    }
-
-    def at(seconds: int) -> datetime:
-        return instant(plan.plan_date, seconds, zone)
-
-    routes = []
-    for route in plan.routes:
-        truck, depot = trucks[route.truck_id]
-        stops = [
-            StopRead(
-                sequence=stop.sequence,
-                request_id=stop.request_id,
-                part=stop.part,
-                compound=requests[stop.request_id][1].code,
-                compound_name=requests[stop.request_id][1].name,
-                priority=requests[stop.request_id][0].priority,
-                load_kg=stop.load_kg,
-                arrival=at(stop.arrival_s),
-                wait_minutes=round(stop.wait_s / 60, 1),
-                departure=at(stop.departure_s),
-                window_start=requests[stop.request_id][0].window_start,
-                window_end=requests[stop.request_id][0].window_end,
-                distance_km=round(stop.distance_m / 1000, 3),
-            )
-            for stop in route.stops
-        ]
-        distance_m = sum(s.distance_m for s in route.stops) + route.return_distance_m
-        routes.append(
-            RouteRead(
-                truck=truck.plate,
-                depot=depot,
-                capacity_kg=truck.capacity_kg,
-                load_kg=sum(s.load_kg for s in route.stops),
-                start=at(route.start_s),
-                end=at(route.end_s),
-                distance_km=round(distance_m / 1000, 3),
-                duration_minutes=round((route.end_s - route.start_s) / 60, 1),
-                stops=stops,
-            )
-        )
-    unassigned = [
-        UnassignedRead(
-            request_id=entry.request_id,
-            compound=requests[entry.request_id][1].code,
-            priority=requests[entry.request_id][0].priority,
-            weight_kg=requests[entry.request_id][0].weight_kg,
-            reason=entry.reason,
-        )
-        for entry in plan.unassigned
-    ]
-    served = {s.request_id for r in plan.routes for s in r.stops} - {
-        u.request_id for u in plan.unassigned
-    }
-    totals = PlanTotals(
-        trucks_used=len(routes),
-        trucks_available=len(plan.truck_ids),
-        stops=sum(len(r.stops) for r in routes),
-        requests_served=len(served),
-        requests_unassigned=len(unassigned),
-        load_kg=sum(r.load_kg for r in routes),
-        distance_km=round(sum(r.distance_km for r in routes), 3),
-        duration_minutes=round(sum(r.duration_minutes for r in routes), 1),
-    )
-    return PlanRead(
-        id=plan.id,
-        date=plan.plan_date,
-        status=plan.status,
-        version=plan.version,
-        distance_source="uploaded matrix" if plan.distance_matrix else "haversine",
-        time_limit_s=plan.time_limit_s,
-        solver_seconds=plan.solver_seconds,
-        replaces_plan_id=plan.replaces_plan_id,
-        note=plan.note,
-        created_by=plan.created_by,
-        created_at=plan.created_at,
-        committed_by=plan.committed_by,
-        committed_at=plan.committed_at,
-        totals=totals,
-        routes=routes,
-        unassigned=unassigned,
-    )
-
-
-def _view(session: Session, plan_id: int, settings: Settings) -> PlanRead:
-    session.expire_all()
-    return plan_view(session, load_plan(session, plan_id), settings)
+def _changed_plan(session: Session, plan_id: int, settings: Settings) -> PlanRead:
+    """The plan a command just created or changed, as the response shows it."""
+    view = queries.plan_view(session=session, plan_id=plan_id, zone=settings.zone)
+    return PlanRead.model_validate(view)
 
 
 @router.post(
@@ -284,8 +170,8 @@ def _view(session: Session, plan_id: int, settings: Settings) -> PlanRead:
 def create_plan(
     body: PlanCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> PlanRead:
-    require_role(principal, Role.dispatcher)
-    matrix: Any = body.distance_matrix
+    require_dispatcher(principal)
+    matrix = body.distance_matrix
     options = PlanOptions(
         plan_date=body.date,
         request_ids=body.request_ids,
@@ -300,7 +186,7 @@ def create_plan(
         note=body.note,
     )
     plan = create_draft(session=session, options=options, created_by=principal.label)
-    return _view(session, plan.id, settings)
+    return _changed_plan(session, plan.id, settings)
 
 
 @router.get("/dispatch/plans", summary="List plans")
@@ -312,27 +198,26 @@ def list_plans(
     plan_date: Annotated[date | None, Query(alias="date")] = None,
     plan_status: Annotated[PlanStatus | None, Query(alias="status")] = None,
 ) -> Page[PlanRead]:
-    require_role(principal, Role.dispatcher, Role.bureau)
-    query = select(DispatchPlan.id).order_by(DispatchPlan.id.desc())
-    if plan_date is not None:
-        query = query.where(DispatchPlan.plan_date == plan_date)
-    if plan_status is not None:
-        query = query.where(DispatchPlan.status == plan_status)
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[_view(session, row[0], settings) for row in rows],
-        total=total,
+    found = queries.list_plans(
+        session=session,
+        principal=principal,
+        plan_date=plan_date,
+        status=plan_status,
+        zone=settings.zone,
         limit=paging.limit,
         offset=paging.offset,
     )
+    return Page[PlanRead].model_validate(found, from_attributes=True)
 
 
 @router.get("/dispatch/plans/{plan_id}", summary="Read a plan")
 def read_plan(
     plan_id: DatabaseId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> PlanRead:
-    require_role(principal, Role.dispatcher, Role.bureau)
-    return _view(session, plan_id, settings)
+    view = queries.read_plan(
+        session=session, principal=principal, plan_id=plan_id, zone=settings.zone
+    )
+    return PlanRead.model_validate(view)
 
 
 @router.post(
@@ -346,7 +231,7 @@ def move(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> PlanRead:
-    require_role(principal, Role.dispatcher)
+    require_dispatcher(principal)
     move_stop(
         session=session,
         plan_id=plan_id,
@@ -356,7 +241,7 @@ def move(
         position=body.position,
         expected_version=body.expected_version,
     )
-    return _view(session, plan_id, settings)
+    return _changed_plan(session, plan_id, settings)
 
 
 @router.post(
@@ -370,7 +255,7 @@ def commit(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> PlanRead:
-    require_role(principal, Role.dispatcher)
+    require_dispatcher(principal)
     commit_plan(
         session=session,
         plan_id=plan_id,
@@ -378,16 +263,16 @@ def commit(
         actor=principal.label,
         zone=settings.zone,
     )
-    return _view(session, plan_id, settings)
+    return _changed_plan(session, plan_id, settings)
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", summary="Discard a draft")
 def discard_plan(
     plan_id: DatabaseId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> PlanRead:
-    require_role(principal, Role.dispatcher)
+    require_dispatcher(principal)
     discard(session=session, plan_id=plan_id)
-    return _view(session, plan_id, settings)
+    return _changed_plan(session, plan_id, settings)
 
 
 @router.post(
@@ -401,8 +286,7 @@ def report_breakdown(
     settings: SettingsDep,
     body: BreakdownReport | None = None,
 ) -> list[PlanRead]:
-    require_role(principal, Role.dispatcher)
-    truck_by_plate(session, plate)
+    require_dispatcher(principal)
     plans = breakdown(
         session=session,
         plate=plate,
@@ -410,4 +294,4 @@ def report_breakdown(
         zone=settings.zone,
         time_limit_s=(body or BreakdownReport()).time_limit_s,
     )
-    return [_view(session, plan.id, settings) for plan in plans]
+    return [_changed_plan(session, plan.id, settings) for plan in plans]

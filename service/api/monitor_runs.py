@@ -7,15 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from pydantic import Field
-from sqlalchemy import select
 
-from core.access import require_role
 from core.database import SessionFactory
-from core.errors import InvalidInput, NotFound
-from core.lookups import page
-from models import MonitorRun, Role, RunStatus
-from monitors.running.runs import MonitorRunFailed, run_monitor
-from service.configuration import business_today, monitor_config
+from models import RunStatus
+from monitors.queries import runs
+from monitors.running.runs import run_monitor_now
+from service.configuration import monitor_config
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
@@ -65,30 +62,14 @@ def start_run(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> RunRead:
-    require_role(principal, Role.bureau)
-    today = business_today(settings)
-    business_date = body.date or today
-    if business_date > today:
-        raise InvalidInput(
-            "the business day is in the future",
-            errors=[{"loc": ["body", "date"], "msg": f"after today ({today.isoformat()})"}],
-        )
     session.close()  # the run opens its own transactions; hold no connection meanwhile
     factory: SessionFactory = request.app.state.session_factory
-    try:
-        run = run_monitor(
-            factory=factory,
-            business_date=business_date,
-            config=monitor_config(settings),
-            trigger="api",
-            requested_by=principal.label,
-        )
-    except MonitorRunFailed:
-        with factory() as reader:
-            failed = reader.scalars(
-                select(MonitorRun).order_by(MonitorRun.id.desc()).limit(1)
-            ).one()
-            return RunRead.model_validate(failed)
+    run = run_monitor_now(
+        session_factory=factory,
+        config=monitor_config(settings),
+        principal=principal,
+        business_date=body.date,
+    )
     return RunRead.model_validate(run)
 
 
@@ -100,25 +81,24 @@ def list_runs(
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
     business_date: date | None = None,
 ) -> Page[RunRead]:
-    require_role(principal, Role.bureau)
-    query = select(MonitorRun).order_by(MonitorRun.id.desc())
-    if status_ is not None:
-        query = query.where(MonitorRun.status == status_)
-    if business_date is not None:
-        query = query.where(MonitorRun.business_date == business_date)
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[RunRead.model_validate(row[0]) for row in rows],
-        total=total,
+    found = runs.list_runs(
+        session=session,
+        principal=principal,
+        status=status_,
+        business_date=business_date,
         limit=paging.limit,
         offset=paging.offset,
+    )
+    return Page(
+        items=[RunRead.model_validate(run) for run in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
     )
 
 
 @router.get("/runs/{run_id}", summary="One monitor run")
 def read_run(run_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> RunRead:
-    require_role(principal, Role.bureau)
-    run = session.get(MonitorRun, run_id)
-    if run is None:
-        raise NotFound(f"monitor run {run_id} not found")
-    return RunRead.model_validate(run)
+    return RunRead.model_validate(
+        runs.read_run(session=session, principal=principal, run_id=run_id)
+    )

@@ -12,22 +12,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import Field
-from sqlalchemy.orm import Session
 
-from core.access import require_role
-from core.lookups import page
-from models import AlertRule, Role, Severity, Silence
+from models import AlertRule, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import MAX_NOTE_CHARS
-from monitors.alerting.silences import (
-    SilenceState,
-    create_silence,
-    expire_silence,
-    get_silence,
-    open_alerts_matching,
-    silence_state,
-    silences_in_state,
-)
+from monitors.alerting.silences import SilenceState, create_silence, expire_silence
+from monitors.queries import silences
+from monitors.queries.silences import MAX_LISTED_ALERTS, silence_detail
 from service.api.alerts import Code, UtcDateTime
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
@@ -40,8 +31,6 @@ from service.http.schemas import (
 )
 
 router = APIRouter(prefix="/silences", tags=["alerts"], responses=PROBLEM_RESPONSES)
-
-MAX_LISTED_ALERTS = 1000
 
 
 class Matchers(StrictModel):
@@ -80,32 +69,8 @@ class SilenceDetail(SilenceRead):
     )
 
 
-def _read(silence: Silence, *, now: datetime) -> SilenceRead:
-    return SilenceRead(
-        id=silence.id,
-        matchers={name: str(value) for name, value in silence.matchers.items()},
-        starts_at=silence.starts_at,
-        ends_at=silence.ends_at,
-        comment=silence.comment,
-        state=silence_state(silence, now=now),
-        created_by=silence.created_by,
-        created_at=silence.created_at,
-        expired_by=silence.expired_by,
-    )
-
-
-def _detail(session: Session, silence: Silence, *, now: datetime) -> SilenceDetail:
-    matched = [alert.id for alert in open_alerts_matching(session, matchers=silence.matchers)]
-    return SilenceDetail(
-        **_read(silence, now=now).model_dump(),
-        matched_alerts=len(matched),
-        matched_alert_ids=matched[:MAX_LISTED_ALERTS],
-    )
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Silence matching alerts")
 def create(body: SilenceIn, session: SessionDep, principal: PrincipalDep) -> SilenceDetail:
-    require_role(principal, Role.bureau)
     now = utc_now()
     silence, _ = create_silence(
         session,
@@ -113,10 +78,10 @@ def create(body: SilenceIn, session: SessionDep, principal: PrincipalDep) -> Sil
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         comment=body.comment,
-        actor=principal.label,
+        principal=principal,
         now=now,
     )
-    return _detail(session, silence, now=now)
+    return SilenceDetail.model_validate(silence_detail(session=session, silence=silence, now=now))
 
 
 @router.get("", summary="List silences, newest first")
@@ -126,16 +91,18 @@ def list_silences(
     paging: PageDep,
     state: Annotated[SilenceState | None, Query(description="pending, active or expired")] = None,
 ) -> Page[SilenceRead]:
-    require_role(principal, Role.bureau)
-    now = utc_now()
-    rows, total = page(
-        session, silences_in_state(state, now=now), limit=paging.limit, offset=paging.offset
-    )
-    return Page(
-        items=[_read(row[0], now=now) for row in rows],
-        total=total,
+    found = silences.list_silences(
+        session=session,
+        principal=principal,
+        state=state,
         limit=paging.limit,
         offset=paging.offset,
+    )
+    return Page(
+        items=[SilenceRead.model_validate(view) for view in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
     )
 
 
@@ -143,13 +110,12 @@ def list_silences(
 def read_silence(
     silence_id: DatabaseId, session: SessionDep, principal: PrincipalDep
 ) -> SilenceDetail:
-    require_role(principal, Role.bureau)
-    return _detail(session, get_silence(session, silence_id=silence_id), now=utc_now())
+    view = silences.read_silence(session=session, principal=principal, silence_id=silence_id)
+    return SilenceDetail.model_validate(view)
 
 
 @router.delete("/{silence_id}", summary="Expire a silence now (it is kept, marked expired)")
 def expire(silence_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> SilenceDetail:
-    require_role(principal, Role.bureau)
     now = utc_now()
-    silence = expire_silence(session, silence_id=silence_id, actor=principal.label, now=now)
-    return _detail(session, silence, now=now)
+    silence = expire_silence(session, silence_id=silence_id, principal=principal, now=now)
+    return SilenceDetail.model_validate(silence_detail(session=session, silence=silence, now=now))

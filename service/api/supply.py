@@ -9,42 +9,22 @@ and city numbers describe other stores' stock.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
-from sqlalchemy.orm import Session, aliased
 
-from core.access import Principal, require_role, require_store_access
-from core.errors import Forbidden, InvalidInput, NotFound
-from core.lookups import get_by_code, page
-from models import (
-    Product,
-    ProductCategory,
-    Region,
-    Role,
-    ScopeLevel,
-    Store,
-    SupplySnapshot,
-    SupplyStatus,
-)
-from monitors.computing.supply import SUPPLY_STATUSES
+from models import ScopeLevel, SupplyStatus
+from monitors.queries import supply
+from monitors.queries import supply_history as history_queries
+from monitors.queries.supply_history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
 
 router = APIRouter(prefix="/supply", tags=["supply"], responses=PROBLEM_RESPONSES)
 
-MAX_HISTORY_DAYS = 366
-DEFAULT_HISTORY_DAYS = 30
 CodeQuery = Annotated[str | None, Query(min_length=1, max_length=64)]
-
-_STATUS_RANK = case(
-    *[(SupplySnapshot.status == status, rank) for rank, status in enumerate(SUPPLY_STATUSES)],
-    else_=len(SUPPLY_STATUSES),
-)
-"""Worst band first (stocked out … unknown), so the bulletin opens with what needs help."""
 
 
 class ScopeRef(ReadModel):
@@ -95,139 +75,6 @@ class SupplyHistory(ReadModel):
     points: list[HistoryPoint]
 
 
-def _authorise(principal: Principal, level: ScopeLevel) -> None:
-    """Admin, bureau and dispatchers read all; a store caller only store-level rows."""
-    require_role(principal, Role.bureau, Role.dispatcher, Role.store)
-    if principal.role is Role.store and level is not ScopeLevel.store:
-        raise Forbidden("a store key or user may read only its own stores' supply (level=store)")
-
-
-def _own_stores(principal: Principal) -> ColumnElement[bool]:
-    """The stores a store-bound caller may see (nothing when it has no binding)."""
-    if principal.store_id is not None:
-        return Store.id == principal.store_id
-    if principal.enterprise_id is not None:
-        return Store.enterprise_id == principal.enterprise_id
-    return false()
-
-
-def _region_tree(session: Session) -> tuple[dict[int, int | None], dict[int | None, list[int]]]:
-    """Parent and children maps of the whole region tree (small: read it once)."""
-    parents: dict[int, int | None] = dict(
-        session.execute(select(Region.id, Region.parent_id)).all()
-    )
-    children: dict[int | None, list[int]] = {}
-    for identifier, parent in parents.items():
-        children.setdefault(parent, []).append(identifier)
-    return parents, children
-
-
-def _subtree(children: dict[int | None, list[int]], region_id: int) -> set[int]:
-    """A region and everything below it; the guard against revisits survives a cycle."""
-    found: set[int] = set()
-    stack = [region_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
-
-
-def _ancestors(parents: dict[int, int | None], region_id: int) -> set[int]:
-    """Every region above ``region_id`` (its district, city …), cycle-safe."""
-    found: set[int] = set()
-    current = parents.get(region_id)
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return found
-
-
-def _scope_region_ids(session: Session, region: Region, level: ScopeLevel) -> set[int]:
-    """Regions whose scopes ``region`` selects: for stores, the region's subtree; for
-    districts and cities also its ancestors, so a township finds its district and a
-    district its city (the snapshot's level then keeps only scopes of that level)."""
-    parents, children = _region_tree(session)
-    ids = _subtree(children, region.id)
-    if level is not ScopeLevel.store:
-        ids |= _ancestors(parents, region.id)
-    return ids
-
-
-def _snapshot_query(level: ScopeLevel) -> tuple[Select[Any], Any, Any]:
-    """Snapshots of ``level`` with the codes the API shows; also the scope's code and
-    the row's item code columns, for filters and ordering."""
-    district = aliased(Region, name="district_region")
-    scope: Any = Store if level is ScopeLevel.store else aliased(Region, name="scope_region")
-    item_code = func.coalesce(Product.code, ProductCategory.code)
-    query = (
-        select(
-            SupplySnapshot,
-            scope.code,
-            scope.name,
-            district.code,
-            Product.code,
-            ProductCategory.code,
-        )
-        .join(scope, scope.id == SupplySnapshot.scope_id)
-        .join(ProductCategory, ProductCategory.id == SupplySnapshot.category_id)
-        .outerjoin(
-            Product,
-            and_(SupplySnapshot.item_kind == "product", Product.id == SupplySnapshot.item_id),
-        )
-        .outerjoin(district, district.id == SupplySnapshot.district_id)
-        .where(SupplySnapshot.scope_level == level)
-    )
-    return query, scope, item_code
-
-
-def _read(
-    snapshot: SupplySnapshot,
-    scope_code: str,
-    scope_name: str,
-    district_code: str | None,
-    product_code: str | None,
-    category_code: str,
-) -> SupplyRead:
-    """One listing row, with codes in place of the snapshot's ids."""
-    return SupplyRead(
-        date=snapshot.business_date,
-        level=snapshot.scope_level,
-        scope=ScopeRef(code=scope_code, name=scope_name),
-        district=district_code,
-        product=product_code,
-        category=category_code,
-        stock=snapshot.stock,
-        expected_daily_sales=snapshot.expected_daily_sales,
-        days_of_supply=snapshot.days_of_supply,
-        status=snapshot.status,
-        stale=snapshot.stale,
-        trusted=snapshot.trusted,
-        stores_total=snapshot.stores_total,
-        stores_reporting=snapshot.stores_reporting,
-        stores_stocked_out=snapshot.stores_stocked_out,
-        coverage=snapshot.coverage,
-        price=snapshot.price,
-        sales=snapshot.sales,
-    )
-
-
-def _one_of(product: str | None, category: str | None, *, required: bool) -> None:
-    """Refuse a product and a category together (which rows would win is unclear), and
-    neither when the endpoint needs one item to follow."""
-    if product is not None and category is not None:
-        raise InvalidInput(
-            "give product or category, not both",
-            errors=[{"loc": ["query", "category"], "msg": "not together with product"}],
-        )
-    if required and product is None and category is None:
-        raise InvalidInput(
-            "give a product or a category",
-            errors=[{"loc": ["query", "product"], "msg": "product or category is required"}],
-        )
-
-
 @router.get(
     "",
     summary="Days of supply of one business day, worst first",
@@ -257,127 +104,24 @@ def list_supply(
         dt.date | None, Query(alias="date", description="Business day (default: the latest)")
     ] = None,
 ) -> Page[SupplyRead]:
-    _authorise(principal, level)
-    _one_of(product, category, required=False)
-    query, scope, item_code = _snapshot_query(level)
-    if principal.role is Role.store:
-        query = query.where(_own_stores(principal))
-    if region is not None:
-        target = get_by_code(session, Region, region, label="region")
-        region_ids = _scope_region_ids(session, target, level)
-        if level is ScopeLevel.store:
-            query = query.where(Store.region_id.in_(region_ids))
-        else:
-            query = query.where(SupplySnapshot.scope_id.in_(region_ids))
-    if product is not None:
-        found = get_by_code(session, Product, product, label="product")
-        query = query.where(
-            SupplySnapshot.item_kind == "product", SupplySnapshot.item_id == found.id
-        )
-    elif category is not None:
-        group = get_by_code(session, ProductCategory, category, label="category")
-        if level is ScopeLevel.store:
-            query = query.where(
-                SupplySnapshot.item_kind == "product", SupplySnapshot.category_id == group.id
-            )
-        else:
-            query = query.where(
-                SupplySnapshot.item_kind == "category", SupplySnapshot.item_id == group.id
-            )
-    else:
-        query = query.where(SupplySnapshot.item_kind == "product")
-    if status:
-        query = query.where(SupplySnapshot.status.in_(status))
-    if day is None:
-        day = session.scalar(select(func.max(SupplySnapshot.business_date)))
-        if day is None:
-            raise NotFound("no supply snapshots yet: the monitor has not computed any day")
-    query = query.where(SupplySnapshot.business_date == day).order_by(
-        _STATUS_RANK,
-        SupplySnapshot.days_of_supply.is_(None),
-        SupplySnapshot.days_of_supply,
-        scope.code,
-        item_code,
-        SupplySnapshot.scope_id,
-        SupplySnapshot.item_id,
+    found = supply.list_supply(
+        session=session,
+        principal=principal,
+        level=level,
+        region=region,
+        product=product,
+        category=category,
+        status=status,
+        day=day,
+        limit=paging.limit,
+        offset=paging.offset,
     )
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
     return Page(
-        items=[_read(*row) for row in rows], total=total, limit=paging.limit, offset=paging.offset
+        items=[SupplyRead.model_validate(view) for view in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
     )
-
-
-def _history_range(
-    first_day: dt.date | None, last_day: dt.date | None, today: dt.date
-) -> tuple[dt.date, dt.date]:
-    """The requested days, defaulting to the last 30 ending today; at most a year."""
-    last = last_day or today
-    span = dt.timedelta(days=DEFAULT_HISTORY_DAYS - 1)
-    if first_day is not None:
-        first = first_day
-    elif last - dt.date.min < span:  # a date near year 1 must not overflow into a 500
-        first = dt.date.min
-    else:
-        first = last - span
-    if first > last:
-        raise InvalidInput(
-            "from is after to", errors=[{"loc": ["query", "from"], "msg": "is after to"}]
-        )
-    if (last - first).days >= MAX_HISTORY_DAYS:
-        raise InvalidInput(
-            f"a history covers at most {MAX_HISTORY_DAYS} days",
-            errors=[
-                {"loc": ["query", "from"], "msg": f"more than {MAX_HISTORY_DAYS} days before to"}
-            ],
-        )
-    return first, last
-
-
-def _history_scope(
-    session: Session, principal: Principal, level: ScopeLevel, code: str
-) -> tuple[int, ScopeRef, Region | None]:
-    """The scope's id and label, and its region for district and city levels."""
-    if level is ScopeLevel.store:
-        store = get_by_code(session, Store, code, label="store")
-        if principal.role is Role.store:
-            require_store_access(principal, store)
-        return store.id, ScopeRef(code=store.code, name=store.name), None
-    region = get_by_code(session, Region, code, label="region")
-    if region.level.value != level.value:
-        raise InvalidInput(
-            f"region {code!r} is a {region.level.value}, not a {level.value}",
-            errors=[{"loc": ["query", "scope"], "msg": f"not a {level.value} region"}],
-        )
-    return region.id, ScopeRef(code=region.code, name=region.name), region
-
-
-def _mean_store_price(
-    session: Session,
-    *,
-    level: ScopeLevel,
-    region: Region,
-    product_id: int,
-    first_day: dt.date,
-    last_day: dt.date,
-) -> Any:
-    """Per day, the mean price of the scope's store snapshots of the product (AVG in SQL):
-    district and city snapshots carry no price of their own, and a chart needs one."""
-    stores = aliased(SupplySnapshot, name="store_snapshot")
-    query = select(
-        stores.business_date.label("business_date"), func.avg(stores.price).label("price")
-    ).where(
-        stores.scope_level == ScopeLevel.store,
-        stores.item_kind == "product",
-        stores.item_id == product_id,
-        stores.business_date.between(first_day, last_day),
-    )
-    if level is ScopeLevel.district:
-        query = query.where(stores.district_id == region.id)
-    else:
-        _, children = _region_tree(session)
-        in_city = select(Store.id).where(Store.region_id.in_(_subtree(children, region.id)))
-        query = query.where(stores.scope_id.in_(in_city))
-    return query.group_by(stores.business_date).subquery("mean_price")
 
 
 @router.get(
@@ -406,67 +150,15 @@ def supply_history(
         dt.date | None, Query(alias="to", description="Last day (default: today)")
     ] = None,
 ) -> SupplyHistory:
-    _authorise(principal, level)
-    _one_of(product, category, required=True)
-    first, last = _history_range(first_day, last_day, business_today(settings))
-    scope_id, label, region = _history_scope(session, principal, level, scope)
-
-    product_row: Product | None = None
-    if product is not None:
-        product_row = get_by_code(session, Product, product, label="product")
-        item_kind, item_id = "product", product_row.id
-        category_row = session.get_one(ProductCategory, product_row.category_id)
-    else:
-        assert category is not None
-        if level is ScopeLevel.store:
-            raise InvalidInput(
-                "stores have product history only; give a product",
-                errors=[{"loc": ["query", "category"], "msg": "not available for level=store"}],
-            )
-        category_row = get_by_code(session, ProductCategory, category, label="category")
-        item_kind, item_id = "category", category_row.id
-
-    # Store rows carry their own price; district and city rows get their stores' mean.
-    price: Any = SupplySnapshot.price
-    mean: Any = None
-    if region is not None and product_row is not None:
-        mean = _mean_store_price(
-            session,
-            level=level,
-            region=region,
-            product_id=product_row.id,
-            first_day=first,
-            last_day=last,
-        )
-        price = mean.c.price
-    query = select(SupplySnapshot, price)
-    if mean is not None:
-        query = query.outerjoin(mean, mean.c.business_date == SupplySnapshot.business_date)
-    query = query.where(
-        SupplySnapshot.scope_level == level,
-        SupplySnapshot.scope_id == scope_id,
-        SupplySnapshot.item_kind == item_kind,
-        SupplySnapshot.item_id == item_id,
-        SupplySnapshot.business_date.between(first, last),
-    ).order_by(SupplySnapshot.business_date)
-    points = [
-        HistoryPoint(
-            date=snapshot.business_date,
-            days_of_supply=snapshot.days_of_supply,
-            stock=snapshot.stock,
-            expected_daily_sales=snapshot.expected_daily_sales,
-            status=snapshot.status,
-            coverage=snapshot.coverage,
-            price=None if point_price is None else float(point_price),
-        )
-        for snapshot, point_price in session.execute(query)
-    ]
-    return SupplyHistory(
+    history = history_queries.supply_history(
+        session=session,
+        principal=principal,
         level=level,
-        scope=label,
-        product=product_row.code if product_row else None,
-        category=category_row.code,
-        first_day=first,
-        last_day=last,
-        points=points,
+        scope=scope,
+        product=product,
+        category=category,
+        first_day=first_day,
+        last_day=last_day,
+        today=business_today(settings),
     )
+    return SupplyHistory.model_validate(history)

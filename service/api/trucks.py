@@ -6,14 +6,11 @@ from datetime import time
 
 from fastapi import APIRouter, status
 from pydantic import Field
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
-from core.errors import Conflict, Forbidden
-from core.lookups import apply_changes, get_optional_by_code, page
-from dispatch.master_data import check_ordered, truck_by_plate
-from models import Depot, Role, Truck, TruckStatus
+from dispatch import master_data
+from dispatch.master_data import TruckInput
+from dispatch.queries import master_data as queries
+from models import TruckStatus
 from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
@@ -61,39 +58,6 @@ class TruckRead(ReadModel):
     max_route_minutes: int | None
 
 
-def _query() -> Select[Truck, str]:
-    return select(Truck, Depot.code).join(Depot, Truck.depot_id == Depot.id)
-
-
-def _read(truck: Truck, depot: str) -> TruckRead:
-    return TruckRead(
-        plate=truck.plate,
-        capacity_kg=truck.capacity_kg,
-        volume_m3=truck.volume_m3,
-        depot=depot,
-        status=truck.status,
-        crew=truck.crew,
-        crew_phone=truck.crew_phone,
-        shift_start=truck.shift_start,
-        shift_end=truck.shift_end,
-        max_route_minutes=truck.max_route_minutes,
-    )
-
-
-def read_truck_row(session: Session, truck_id: int) -> TruckRead:
-    """The public view of one truck."""
-    return _read(*session.execute(_query().where(Truck.id == truck_id)).one())
-
-
-def require_truck_reader(principal: Principal, truck: Truck) -> None:
-    """Dispatchers and the bureau read every truck; a driver only the one it is bound to."""
-    if principal.role is Role.driver:
-        if principal.truck_id != truck.id:
-            raise Forbidden(f"this driver key is not bound to truck {truck.plate}")
-        return
-    require_role(principal, Role.dispatcher, Role.bureau)
-
-
 @router.get("", summary="List trucks")
 def list_trucks(
     session: SessionDep,
@@ -102,65 +66,46 @@ def list_trucks(
     depot: str | None = None,
     status: TruckStatus | None = None,
 ) -> Page[TruckRead]:
-    require_role(principal, Role.dispatcher, Role.bureau)
-    query = _query().order_by(Truck.plate)
-    if depot is not None:
-        query = query.where(Depot.code == depot)
-    if status is not None:
-        query = query.where(Truck.status == status)
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[_read(*row) for row in rows], total=total, limit=paging.limit, offset=paging.offset
+    found = queries.list_trucks(
+        session=session,
+        principal=principal,
+        depot=depot,
+        status=status,
+        limit=paging.limit,
+        offset=paging.offset,
     )
+    return Page[TruckRead].model_validate(found, from_attributes=True)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Add a truck to the fleet")
 def create_truck(body: TruckCreate, session: SessionDep, principal: PrincipalDep) -> TruckRead:
-    require_role(principal, Role.dispatcher)
-    check_ordered(body.shift_start, body.shift_end, end_field="shift_end", what="the shift")
-    depot = get_optional_by_code(session, Depot, body.depot, label="depot", field="depot")
-    assert depot is not None
-    if session.scalars(select(Truck.id).where(Truck.plate == body.plate)).first() is not None:
-        raise Conflict(f"truck {body.plate!r} already exists")
-    truck = Truck(**body.model_dump(exclude={"depot"}), depot_id=depot.id)
-    session.add(truck)
-    session.flush()
-    return read_truck_row(session, truck.id)
+    truck = master_data.create_truck(
+        session=session, principal=principal, new=TruckInput(**body.model_dump())
+    )
+    return TruckRead.model_validate(queries.truck_view(session=session, truck_id=truck.id))
 
 
 @router.get("/{plate}", summary="Read a truck")
 def read_truck(plate: str, session: SessionDep, principal: PrincipalDep) -> TruckRead:
-    truck = truck_by_plate(session, plate)
-    require_truck_reader(principal, truck)
-    return read_truck_row(session, truck.id)
+    return TruckRead.model_validate(
+        queries.read_truck(session=session, principal=principal, plate=plate)
+    )
 
 
 @router.patch("/{plate}", summary="Update a truck (capacity, depot, crew, shift, status)")
 def update_truck(
     plate: str, body: TruckUpdate, session: SessionDep, principal: PrincipalDep
 ) -> TruckRead:
-    require_role(principal, Role.dispatcher)
-    truck = truck_by_plate(session, plate)
-    changes = body.model_dump(exclude_unset=True)
-    if "depot" in changes:
-        depot = get_optional_by_code(
-            session, Depot, changes.pop("depot"), label="depot", field="depot"
-        )
-        changes["depot_id"] = depot.id if depot else None
-    apply_changes(
-        truck,
-        changes,
-        required=("capacity_kg", "depot_id", "status", "shift_start", "shift_end"),
+    truck = master_data.update_truck(
+        session=session,
+        principal=principal,
+        plate=plate,
+        changes=body.model_dump(exclude_unset=True),
     )
-    check_ordered(truck.shift_start, truck.shift_end, end_field="shift_end", what="the shift")
-    session.flush()
-    return read_truck_row(session, truck.id)
+    return TruckRead.model_validate(queries.truck_view(session=session, truck_id=truck.id))
 
 
 @router.delete("/{plate}", summary="Take a truck out of service")
 def retire_truck(plate: str, session: SessionDep, principal: PrincipalDep) -> TruckRead:
-    require_role(principal, Role.dispatcher)
-    truck = truck_by_plate(session, plate)
-    truck.status = TruckStatus.out_of_service
-    session.flush()
-    return read_truck_row(session, truck.id)
+    truck = master_data.retire_truck(session=session, principal=principal, plate=plate)
+    return TruckRead.model_validate(queries.truck_view(session=session, truck_id=truck.id))

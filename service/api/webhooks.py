@@ -8,39 +8,20 @@ receiver was down" from "nothing was sent".
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import httpx
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import Field, field_validator
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from core.access import require_role
-from core.errors import Conflict, InvalidInput, NotFound
-from core.lookups import get_optional_by_code, page
-from models import (
-    AlertRule,
-    DeliveryAttempt,
-    DeliveryState,
-    Notification,
-    Region,
-    RegionLevel,
-    Role,
-    Severity,
-    Webhook,
-)
+from models import AlertRule, DeliveryState, Severity
 from models.base import utc_now
-from monitors.notifications.outbox import (
-    abandon_pending_notifications,
-    default_client,
-    requeue_failed_notifications,
-    send_test_notification,
-)
+from monitors.notifications import webhooks as commands
+from monitors.notifications.delivery import default_client, send_test_notification
+from monitors.notifications.webhooks import validate_webhook_url
+from monitors.queries import webhooks as queries
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
@@ -52,28 +33,6 @@ from service.http.schemas import (
 )
 
 router = APIRouter(prefix="/webhooks", tags=["notifications"], responses=PROBLEM_RESPONSES)
-
-WEBHOOK_REGION_LEVELS = (RegionLevel.district, RegionLevel.city)
-"""Alerts carry their district and, city-wide ones, the city: other levels never match."""
-_UNSAFE_URL_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def validate_webhook_url(url: str) -> str:
-    """``url`` when notifications can be posted to it (http or https with a host), else
-    ValueError: anything else (ftp:, file:, javascript:, a bare word) would fail on every
-    delivery, so it is refused when the webhook is registered, not discovered later."""
-    if _UNSAFE_URL_CHARACTERS.search(url):
-        raise ValueError("must not contain spaces or control characters")
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError as error:
-        raise ValueError(f"is not a valid URL ({error})") from error
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError("must be an http:// or https:// URL")
-    if not parts.hostname:
-        raise ValueError("must name a host, as in https://chat.example.org/hook")
-    return url
 
 
 NAME_FIELD = Field(min_length=1, max_length=120, examples=["bureau duty chat"])
@@ -179,48 +138,6 @@ class Requeued(ReadModel):
     requeued: int = Field(description="Failed notifications put back in the queue")
 
 
-def _read(webhook: Webhook, region_code: str | None) -> WebhookRead:
-    return WebhookRead(
-        id=webhook.id,
-        name=webhook.name,
-        url=webhook.url,
-        min_severity=Severity(webhook.min_severity),
-        rules=[AlertRule(rule) for rule in webhook.rules],
-        region=region_code,
-        has_secret=bool(webhook.secret),
-        active=webhook.active,
-        created_by=webhook.created_by,
-        created_at=webhook.created_at,
-        updated_at=webhook.updated_at,
-    )
-
-
-def _get(session: Session, webhook_id: int) -> tuple[Webhook, str | None]:
-    row = session.execute(
-        select(Webhook, Region.code)
-        .outerjoin(Region, Region.id == Webhook.region_id)
-        .where(Webhook.id == webhook_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"webhook {webhook_id} not found")
-    return row[0], row[1]
-
-
-def _region(session: Session, code: str | None) -> Region | None:
-    """The region a webhook is limited to: a district or the city, else 422."""
-    region = get_optional_by_code(session, Region, code, label="region", field="region")
-    if region is not None and region.level not in WEBHOOK_REGION_LEVELS:
-        raise InvalidInput(
-            f"region {code!r} is a {region.level.value}; give a district or the city",
-            errors=[{"loc": ["body", "region"], "msg": "must be a district or the city"}],
-        )
-    return region
-
-
-def _rules(rules: list[AlertRule]) -> list[str]:
-    return [rule.value for rule in dict.fromkeys(rules)]
-
-
 def webhook_http_client(request: Request) -> Iterator[httpx.Client]:
     """The HTTP client for test sends: the app's ``state.webhook_http_client`` when set
     (tests and fuzzing give a fake receiver), else a fresh one with bounded timeouts."""
@@ -239,41 +156,35 @@ HttpClientDep = Annotated[httpx.Client, Depends(webhook_http_client)]
 def create_webhook(
     body: WebhookCreate, session: SessionDep, principal: PrincipalDep
 ) -> WebhookRead:
-    require_role(principal, Role.bureau)
-    region = _region(session, body.region)
-    webhook = Webhook(
+    view = commands.create_webhook(
+        session=session,
+        principal=principal,
         name=body.name,
         url=body.url,
+        min_severity=body.min_severity,
+        rules=body.rules,
+        region=body.region,
         secret=body.secret,
-        min_severity=body.min_severity.value,
-        rules=_rules(body.rules),
-        region_id=region.id if region else None,
-        active=True,
-        created_by=principal.label,
     )
-    session.add(webhook)
-    session.flush()
-    return _read(webhook, region.code if region else None)
+    return WebhookRead.model_validate(view)
 
 
 @router.get("", summary="List webhooks")
 def list_webhooks(
     session: SessionDep, principal: PrincipalDep, paging: PageDep, active: bool | None = None
 ) -> Page[WebhookRead]:
-    require_role(principal, Role.bureau)
-    query = (
-        select(Webhook, Region.code)
-        .outerjoin(Region, Region.id == Webhook.region_id)
-        .order_by(Webhook.id)
-    )
-    if active is not None:
-        query = query.where(Webhook.active == active)
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[_read(webhook, code) for webhook, code in rows],
-        total=total,
+    found = queries.list_webhooks(
+        session=session,
+        principal=principal,
+        active=active,
         limit=paging.limit,
         offset=paging.offset,
+    )
+    return Page(
+        items=[WebhookRead.model_validate(view) for view in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
     )
 
 
@@ -281,40 +192,21 @@ def list_webhooks(
 def read_webhook(
     webhook_id: DatabaseId, session: SessionDep, principal: PrincipalDep
 ) -> WebhookRead:
-    require_role(principal, Role.bureau)
-    return _read(*_get(session, webhook_id))
+    view = queries.read_webhook(session=session, principal=principal, webhook_id=webhook_id)
+    return WebhookRead.model_validate(view)
 
 
 @router.patch("/{webhook_id}", summary="Change a webhook (null region or secret removes it)")
 def update_webhook(
     webhook_id: DatabaseId, body: WebhookUpdate, session: SessionDep, principal: PrincipalDep
 ) -> WebhookRead:
-    require_role(principal, Role.bureau)
-    webhook, region_code = _get(session, webhook_id)
-    sent = body.model_fields_set
-    for name in sorted(sent - {"region", "secret"}):
-        if getattr(body, name) is None:
-            raise InvalidInput(
-                f"{name} cannot be null", errors=[{"loc": ["body", name], "msg": "cannot be null"}]
-            )
-    if "region" in sent:
-        region = _region(session, body.region)
-        webhook.region_id = region.id if region else None
-        region_code = region.code if region else None
-    if "secret" in sent:
-        webhook.secret = body.secret
-    if body.name is not None:
-        webhook.name = body.name
-    if body.url is not None:
-        webhook.url = body.url
-    if body.min_severity is not None:
-        webhook.min_severity = body.min_severity.value
-    if body.rules is not None:
-        webhook.rules = _rules(body.rules)
-    if body.active is not None:
-        webhook.active = body.active
-    session.flush()
-    return _read(webhook, region_code)
+    view = commands.update_webhook(
+        session=session,
+        principal=principal,
+        webhook_id=webhook_id,
+        changes={name: getattr(body, name) for name in body.model_fields_set},
+    )
+    return WebhookRead.model_validate(view)
 
 
 @router.delete(
@@ -323,14 +215,8 @@ def update_webhook(
 def deactivate_webhook(
     webhook_id: DatabaseId, session: SessionDep, principal: PrincipalDep
 ) -> WebhookRead:
-    require_role(principal, Role.bureau)
-    webhook, region_code = _get(session, webhook_id)
-    webhook.active = False
-    abandon_pending_notifications(
-        session, webhook_id=webhook.id, reason=f"webhook deactivated by {principal.label}"
-    )
-    session.flush()
-    return _read(webhook, region_code)
+    view = commands.deactivate_webhook(session=session, principal=principal, webhook_id=webhook_id)
+    return WebhookRead.model_validate(view)
 
 
 @router.get("/{webhook_id}/notifications", summary="A webhook's notifications, newest first")
@@ -341,21 +227,19 @@ def list_notifications(
     paging: PageDep,
     state: DeliveryState | None = None,
 ) -> Page[NotificationRead]:
-    require_role(principal, Role.bureau)
-    _get(session, webhook_id)
-    query = (
-        select(Notification)
-        .where(Notification.webhook_id == webhook_id)
-        .order_by(Notification.id.desc())
-    )
-    if state is not None:
-        query = query.where(Notification.state == state)
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[NotificationRead.model_validate(row[0]) for row in rows],
-        total=total,
+    found = queries.list_notifications(
+        session=session,
+        principal=principal,
+        webhook_id=webhook_id,
+        state=state,
         limit=paging.limit,
         offset=paging.offset,
+    )
+    return Page(
+        items=[NotificationRead.model_validate(row) for row in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
     )
 
 
@@ -369,19 +253,16 @@ def read_notification(
     session: SessionDep,
     principal: PrincipalDep,
 ) -> NotificationDetail:
-    require_role(principal, Role.bureau)
-    notification = session.get(Notification, notification_id)
-    if notification is None or notification.webhook_id != webhook_id:
-        raise NotFound(f"notification {notification_id} of webhook {webhook_id} not found")
-    attempts = session.scalars(
-        select(DeliveryAttempt)
-        .where(DeliveryAttempt.notification_id == notification_id)
-        .order_by(DeliveryAttempt.id)
+    found = queries.read_notification(
+        session=session,
+        principal=principal,
+        webhook_id=webhook_id,
+        notification_id=notification_id,
     )
     return NotificationDetail(
-        **NotificationRead.model_validate(notification).model_dump(),
-        payload=notification.payload,
-        delivery_attempts=[AttemptRead.model_validate(attempt) for attempt in attempts],
+        **NotificationRead.model_validate(found.notification).model_dump(),
+        payload=found.notification.payload,
+        delivery_attempts=[AttemptRead.model_validate(attempt) for attempt in found.attempts],
     )
 
 
@@ -392,11 +273,9 @@ def read_notification(
 def redeliver_failed(
     webhook_id: DatabaseId, session: SessionDep, principal: PrincipalDep
 ) -> Requeued:
-    require_role(principal, Role.bureau)
-    webhook, _ = _get(session, webhook_id)
-    if not webhook.active:
-        raise Conflict(f"webhook {webhook_id} is inactive; activate it first")
-    count = requeue_failed_notifications(session, webhook_id=webhook_id, now=utc_now())
+    count = commands.redeliver_failed_notifications(
+        session=session, principal=principal, webhook_id=webhook_id, now=utc_now()
+    )
     return Requeued(requeued=count)
 
 
@@ -411,18 +290,16 @@ def check_webhook(
     settings: SettingsDep,
     client: HttpClientDep,
 ) -> WebhookCheck:
-    require_role(principal, Role.bureau)
-    webhook, _ = _get(session, webhook_id)
-    receiver, url, secret = webhook.name, webhook.url, webhook.secret
+    target = commands.webhook_target(session=session, principal=principal, webhook_id=webhook_id)
     # Nothing was written: end the transaction before waiting on the network, so no
     # database lock (SQLite's write lock above all) is held while the receiver answers.
     session.rollback()
     outcome = send_test_notification(
         client=client,
-        webhook_id=webhook_id,
-        receiver=receiver,
-        url=url,
-        secret=secret,
+        webhook_id=target.webhook_id,
+        receiver=target.receiver,
+        url=target.url,
+        secret=target.secret,
         external_url=settings.base_url,
         now=utc_now(),
     )

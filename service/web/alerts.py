@@ -1,6 +1,6 @@
 """The bureau's alert list: filter, acknowledge with a note, silence alerts like one,
-and expire a silence. Acknowledge and silence go through the monitor's own functions
-(the ones ``/api/v1/alerts`` and ``/api/v1/silences`` call)."""
+and expire a silence. Every read and change is the monitor's own function, the one
+``/api/v1/alerts`` and ``/api/v1/silences`` call."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from models import Alert, AlertRule, Role, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import acknowledge_alert
-from monitors.alerting.silences import create_silence, expire_silence, silences_in_state
-from service.api.alerts import AlertRead, StatusFilter, list_alerts, read_alerts
+from monitors.alerting.silences import create_silence, expire_silence
+from monitors.queries.alerts import AlertView, StatusFilter, alert_views, list_alerts, read_alert
+from monitors.queries.silences import silences_not_over
 from service.http.dependencies import SessionDep
-from service.http.schemas import Page, PageParams
 from service.web.common import (
     PageRoute,
     ViewerDep,
@@ -47,32 +46,6 @@ def _choice(value: str | None, allowed: type[Any]) -> Any:
         return None
 
 
-def alert_page(
-    session: Session,
-    viewer: Principal,
-    *,
-    paging: PageParams,
-    status: StatusFilter | None,
-    severity: Severity | None = None,
-    rule: AlertRule | None = None,
-) -> Page[AlertRead]:
-    """One page of alerts, most urgent first, through the API's own listing."""
-    return list_alerts(
-        session=session,
-        principal=viewer,
-        paging=paging,
-        status=status,
-        severity=severity,
-        rule=rule,
-        region=None,
-        product=None,
-        category=None,
-        on_date=None,
-        since=None,
-        until=None,
-    )
-
-
 @router.get("/alerts")
 def alert_list(
     request: Request,
@@ -85,17 +58,16 @@ def alert_list(
 ) -> HTMLResponse:
     _reader(viewer)
     page = max(page, 1)
-    found = alert_page(
-        session,
-        viewer,
-        paging=PageParams(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+    found = list_alerts(
+        session=session,
+        principal=viewer,
         status=_choice(status, StatusFilter),
         severity=_choice(severity, Severity),
         rule=_choice(rule, AlertRule),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
-    now = utc_now()
-    silences = list(session.scalars(silences_in_state("active", now=now)))
-    silences += list(session.scalars(silences_in_state("pending", now=now)))
+    silences = silences_not_over(session=session, principal=viewer, now=utc_now())
     return render(
         request,
         "alerts/list.html",
@@ -124,13 +96,17 @@ def acknowledge(
     """Acknowledge with a note; htmx swaps in the updated row, a plain form reloads."""
     _reader(viewer)
     problem: DomainError | None = None
+    acknowledged: Alert | None = None
     try:
-        alert = acknowledge_alert(session, alert_id=alert_id, note=note, actor=viewer.label)
+        acknowledged = acknowledge_alert(session, alert_id=alert_id, note=note, principal=viewer)
     except InvalidInput as error:
         problem = error
-        alert = session.get_one(Alert, alert_id)
     if request.headers.get("hx-request"):
-        row = read_alerts(session, [alert])[0]
+        row: AlertView = (
+            alert_views(session=session, alerts=[acknowledged])[0]
+            if acknowledged is not None
+            else read_alert(session=session, principal=viewer, alert_id=alert_id)
+        )
         return render(
             request,
             "alerts/_row.html",
@@ -189,7 +165,7 @@ def silence(
         matchers=matchers,
         ends_at=now + timedelta(hours=length),
         comment=comment,
-        actor=viewer.label,
+        principal=viewer,
         now=now,
     )
     return redirect("/alerts?silenced=1")
@@ -198,5 +174,5 @@ def silence(
 @router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])
 def expire(silence_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
     _reader(viewer)
-    expire_silence(session, silence_id=silence_id, actor=viewer.label)
+    expire_silence(session, silence_id=silence_id, principal=viewer)
     return redirect("/alerts?expired=1")

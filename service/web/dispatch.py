@@ -6,51 +6,42 @@ items) with a button for each step the tracking rules allow.
 The board lists the day's open requests by compound and priority and the fleet, plans
 the day with a time limit, shows a plan on a map (a route per truck in its own colour)
 and as tables, moves a stop, commits, re-plans after a breakdown, follows the
-deliveries and prints manifests. Every action calls the dispatch API's own functions
-in-process, so a capacity or time-window check the API makes is made here too.
+deliveries and prints manifests. Every read and action is the same dispatch function
+the API calls (``dispatch.queries``, ``planning``, ``commitment``, ``tracking``), so a
+capacity or time-window check the API makes is made here too.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from dispatch.tracking import TRANSITIONS, manifest, move_delivery
-from models import (
-    Compound,
-    Delivery,
-    DeliveryStatus,
-    Depot,
-    DispatchPlan,
-    RequestStatus,
-    Role,
-    Truck,
-)
-from service.api.delivery_requests import list_requests
-from service.api.dispatch_plans import (
-    BreakdownReport,
-    PlanCommit,
-    PlanCreate,
-    PlanRead,
-    StopMove,
-    commit,
-    create_plan,
-    discard_plan,
-    move,
+from dispatch import commitment, planning
+from dispatch.access import require_dispatcher
+from dispatch.queries.deliveries import driver_manifest
+from dispatch.queries.demand import list_requests
+from dispatch.queries.master_data import list_trucks, truck_plates
+from dispatch.queries.plans import (
+    PlanView,
+    delivery_statuses,
+    plan_places,
+    plan_truck_plates,
+    plans_of_day,
     read_plan,
-    report_breakdown,
+    route_contacts,
 )
-from service.api.trucks import list_trucks
+from dispatch.tracking import TRANSITIONS, move_delivery
+from models import DeliveryStatus, RequestStatus, Role
 from service.configuration import business_today
 from service.http.dependencies import SessionDep
-from service.http.schemas import PageParams
+from service.settings import Settings
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -62,50 +53,9 @@ from service.web.common import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-EVERYTHING = PageParams(limit=5000, offset=0)
+EVERYTHING = 5000
+"""More requests and trucks than a board shows at once: the board lists them all."""
 DEFAULT_TIME_LIMIT_S = 10.0
-
-
-def _dispatcher(viewer: Principal) -> None:
-    require_role(viewer, Role.dispatcher)
-
-
-def _coordinates(session: Session, plan: PlanRead) -> dict[str, Any]:
-    """Where the plan's depots and compounds are, by code, for the map."""
-    compounds = {stop.compound for route in plan.routes for stop in route.stops}
-    compounds |= {entry.compound for entry in plan.unassigned}
-    places: dict[str, Any] = {
-        code: {"lon": lon, "lat": lat, "name": name, "kind": "compound"}
-        for code, name, lon, lat in session.execute(
-            select(Compound.code, Compound.name, Compound.longitude, Compound.latitude).where(
-                Compound.code.in_(sorted(compounds))
-            )
-        )
-    }
-    depots = {route.depot for route in plan.routes}
-    for code, name, lon, lat in session.execute(
-        select(Depot.code, Depot.name, Depot.longitude, Depot.latitude).where(
-            Depot.code.in_(sorted(depots))
-        )
-    ):
-        places[code] = {"lon": lon, "lat": lat, "name": name, "kind": "depot"}
-    return places
-
-
-def _plan_trucks(session: Session, plan_id: int) -> list[str]:
-    """Plates of every truck the plan may use (a stop can move to an idle one too)."""
-    truck_ids = session.get_one(DispatchPlan, plan_id).truck_ids
-    return list(
-        session.scalars(select(Truck.plate).where(Truck.id.in_(truck_ids)).order_by(Truck.plate))
-    )
-
-
-def _deliveries(session: Session, plan_id: int) -> dict[tuple[int, int | None], Any]:
-    """Delivery status of each stop of a committed plan, by (request, part)."""
-    return {
-        (delivery.request_id, delivery.part): delivery
-        for delivery in session.scalars(select(Delivery).where(Delivery.plan_id == plan_id))
-    }
 
 
 @router.get("/dispatch")
@@ -117,27 +67,18 @@ def board(
     day: date | None = None,
 ) -> HTMLResponse:
     """Open requests by compound and priority, the fleet, and the day's plans."""
-    _dispatcher(viewer)
+    require_dispatcher(viewer)
     day = day or business_today(settings)
     requests = list_requests(
         session=session,
         principal=viewer,
-        paging=EVERYTHING,
         status=RequestStatus.open,
-        priority=None,
         delivery_date=day,
-        compound=None,
+        limit=EVERYTHING,
+        offset=0,
     ).items
     requests.sort(key=lambda r: (r.priority.value != "urgent", r.compound, r.window_start))
-    trucks = list_trucks(
-        session=session, principal=viewer, paging=EVERYTHING, depot=None, status=None
-    ).items
-    plans = session.scalars(
-        select(DispatchPlan)
-        .where(DispatchPlan.plan_date == day)
-        .order_by(DispatchPlan.id.desc())
-        .limit(20)
-    ).all()
+    trucks = list_trucks(session=session, principal=viewer, limit=EVERYTHING, offset=0).items
     return render(
         request,
         "dispatch/board.html",
@@ -145,7 +86,7 @@ def board(
             "day": day,
             "requests": requests,
             "trucks": trucks,
-            "plans": plans,
+            "plans": plans_of_day(session=session, principal=viewer, day=day),
             "time_limit": DEFAULT_TIME_LIMIT_S,
         },
     )
@@ -156,38 +97,39 @@ def plan_day(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    settings: SettingsDep,
     day: Annotated[date, Form()],
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
 ) -> Response:
     """Solve the day into a draft plan within the time limit, then show it."""
-    _dispatcher(viewer)
-    plan = create_plan(
-        body=PlanCreate(date=day, time_limit_s=time_limit_s),
+    require_dispatcher(viewer)
+    plan = planning.create_draft(
         session=session,
-        principal=viewer,
-        settings=settings,
+        options=planning.PlanOptions(plan_date=day, time_limit_s=time_limit_s),
+        created_by=viewer.label,
     )
     return redirect(f"/dispatch/plans/{plan.id}")
+
+
+def _read_plan(session: Session, viewer: Principal, settings: Settings, plan_id: int) -> PlanView:
+    return read_plan(session=session, principal=viewer, plan_id=plan_id, zone=settings.zone)
 
 
 def _plan_page(
     request: Request,
     session: Session,
-    viewer: Principal,
-    settings: Any,
-    plan_id: int,
+    plan: PlanView,
     template: str = "dispatch/plan.html",
     **context: Any,
 ) -> HTMLResponse:
-    plan = read_plan(plan_id=plan_id, session=session, principal=viewer, settings=settings)
+    """A plan with its routes on a map and as tables (or as printable manifests)."""
+    places = plan_places(session=session, plan=plan)
     return render(
         request,
         template,
         {
             "plan": plan,
             "route_map": {
-                "places": _coordinates(session, plan),
+                "places": {code: asdict(place) for code, place in places.items()},
                 "routes": [
                     {
                         "truck": route.truck,
@@ -198,8 +140,8 @@ def _plan_page(
                 ],
                 "unassigned": [entry.compound for entry in plan.unassigned],
             },
-            "deliveries": _deliveries(session, plan.id),
-            "plates": _plan_trucks(session, plan.id),
+            "delivery_statuses": delivery_statuses(session=session, plan_id=plan.id),
+            "plates": plan_truck_plates(session=session, plan_id=plan.id),
             **context,
         },
         status_code=400 if context.get("problem") else 200,
@@ -210,8 +152,8 @@ def _plan_page(
 def plan_page(
     request: Request, plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> HTMLResponse:
-    _dispatcher(viewer)
-    return _plan_page(request, session, viewer, settings, plan_id)
+    require_dispatcher(viewer)
+    return _plan_page(request, session, _read_plan(session, viewer, settings, plan_id))
 
 
 @router.get("/dispatch/plans/{plan_id}/manifests")
@@ -219,21 +161,16 @@ def manifests(
     request: Request, plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> HTMLResponse:
     """One printable page per truck: its stops, contacts and loads."""
-    _dispatcher(viewer)
-    compounds = {
-        compound.code: compound
-        for compound in session.scalars(select(Compound).where(Compound.active.is_(True)))
-    }
-    trucks = {truck.plate: truck for truck in session.scalars(select(Truck))}
+    require_dispatcher(viewer)
+    plan = _read_plan(session, viewer, settings, plan_id)
+    contacts = route_contacts(session=session, plan=plan)
     return _plan_page(
         request,
         session,
-        viewer,
-        settings,
-        plan_id,
+        plan,
         "dispatch/manifests.html",
-        compounds=compounds,
-        trucks=trucks,
+        compounds=contacts.compounds,
+        trucks=contacts.crews,
     )
 
 
@@ -252,19 +189,21 @@ def move_a_stop(
 ) -> Response:
     """Move a stop to another truck (re-checked for capacity and windows), or show why
     it cannot go there; nothing is saved then."""
-    _dispatcher(viewer)
-    body = StopMove(
-        request_id=request_id,
-        part=int(part) if part.isdigit() else None,
-        to_truck=to_truck or None,
-        position=int(position) if position.isdigit() else None,
-        expected_version=version,
-    )
+    require_dispatcher(viewer)
     try:
-        move(plan_id=plan_id, body=body, session=session, principal=viewer, settings=settings)
+        planning.move_stop(
+            session=session,
+            plan_id=plan_id,
+            request_id=request_id,
+            part=int(part) if part.isdigit() else None,
+            to_truck=to_truck.strip() or None,
+            position=int(position) if position.isdigit() else None,
+            expected_version=version,
+        )
     except InvalidInput as error:
         session.rollback()
-        return _plan_page(request, session, viewer, settings, plan_id, problem=error)
+        plan = _read_plan(session, viewer, settings, plan_id)
+        return _plan_page(request, session, plan, problem=error)
     return redirect(f"/dispatch/plans/{plan_id}?moved={request_id}")
 
 
@@ -276,24 +215,22 @@ def commit_plan(
     settings: SettingsDep,
     version: Annotated[int, Form()],
 ) -> Response:
-    _dispatcher(viewer)
-    commit(
-        plan_id=plan_id,
-        body=PlanCommit(expected_version=version),
+    require_dispatcher(viewer)
+    commitment.commit_plan(
         session=session,
-        principal=viewer,
-        settings=settings,
+        plan_id=plan_id,
+        expected_version=version,
+        actor=viewer.label,
+        zone=settings.zone,
     )
     return redirect(f"/dispatch/plans/{plan_id}?committed=1")
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", dependencies=[Depends(check_csrf)])
-def discard(
-    plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
-) -> Response:
-    _dispatcher(viewer)
-    plan = discard_plan(plan_id=plan_id, session=session, principal=viewer, settings=settings)
-    return redirect(f"/dispatch?day={plan.date.isoformat()}")
+def discard(plan_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+    require_dispatcher(viewer)
+    plan = planning.discard(session=session, plan_id=plan_id)
+    return redirect(f"/dispatch?day={plan.plan_date.isoformat()}")
 
 
 @router.post("/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf)])
@@ -305,57 +242,45 @@ def breakdown(
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = 5.0,
 ) -> Response:
     """A truck broke down: re-plan its undelivered stops and show the new plan."""
-    _dispatcher(viewer)
-    plans = report_breakdown(
-        plate=plate,
+    require_dispatcher(viewer)
+    plans = commitment.breakdown(
         session=session,
-        principal=viewer,
-        settings=settings,
-        body=BreakdownReport(time_limit_s=time_limit_s),
+        plate=plate,
+        actor=viewer.label,
+        zone=settings.zone,
+        time_limit_s=time_limit_s,
     )
     if plans:
         return redirect(f"/dispatch/plans/{plans[-1].id}?replanned={plate}")
     return redirect(f"/dispatch?breakdown={plate}")
 
 
-def _truck_for(session: Session, viewer: Principal, plate: str | None) -> Truck | None:
-    """A driver's own truck; a dispatcher or admin may look at any truck by plate."""
-    if viewer.role is Role.driver:
-        return session.get(Truck, viewer.truck_id) if viewer.truck_id else None
-    if plate:
-        return session.scalars(select(Truck).where(Truck.plate == plate)).first()
-    return None
-
-
 def _driver_page(
     request: Request,
     session: Session,
     viewer: Principal,
-    settings: Any,
+    settings: Settings,
     *,
     plate: str | None = None,
     day: date | None = None,
     problem: DomainError | None = None,
     failed_delivery: int | None = None,
 ) -> HTMLResponse:
-    require_role(viewer, Role.driver, Role.dispatcher)
     day = day or business_today(settings)
-    truck = _truck_for(session, viewer, plate)
-    stops = manifest(session=session, truck=truck, day=day) if truck is not None else None
+    manifest = driver_manifest(session=session, principal=viewer, plate=plate, day=day)
     return render(
         request,
         "dispatch/driver.html",
         {
             "day": day,
-            "truck": truck,
-            "manifest": stops,
+            "manifest": manifest,
             "next_steps": {
                 status.value: sorted(step.value for step in steps)
                 for status, steps in TRANSITIONS.items()
             },
             "trucks": []
             if viewer.role is Role.driver
-            else list(session.scalars(select(Truck.plate).order_by(Truck.plate))),
+            else truck_plates(session=session, principal=viewer),
             "problem": problem,
             "failed_delivery": failed_delivery,
         },

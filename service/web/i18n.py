@@ -1,289 +1,14 @@
-"""The pages' two languages: English text is the key, Simplified Chinese its translation.
-
-A plain catalogue rather than gettext files: the pages have a few hundred short
-strings, and a dictionary keeps each translation next to the others and checkable by
-a test (every string a template asks for has a Chinese entry).
-"""
+"""The pages' two languages: picking one, and translating through the gettext catalogues
+(``service/translations``), English message ids to Simplified Chinese."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-LANGUAGES = ("en", "zh")
-DEFAULT_LANGUAGE = "en"
+from service.translations import DEFAULT_LANGUAGE, LANGUAGES, translations
 
-ZH: dict[str, str] = {
-    # frame
-    "supplywatch": "保供监测",
-    "Skip to content": "跳到正文",
-    "Language": "语言",
-    "Sign in": "登录",
-    "Sign out": "退出",
-    "Signed in as": "当前用户",
-    "Username": "用户名",
-    "Password": "密码",
-    "Home": "首页",
-    "Dashboard": "总览",
-    "Alerts": "预警",
-    "Store report": "门店日报",
-    "Admin": "管理",
-    "Dispatch": "调度",
-    "Driver": "司机",
-    "Back": "返回",
-    "Save": "保存",
-    "Show": "显示",
-    "Close": "关闭",
-    "none": "无",
-    "yes": "是",
-    "no": "否",
-    "Something went wrong": "出错了",
-    "You may not open this page.": "您无权打开此页面。",
-    "The form expired; reload the page and try again.": "表单已过期，请刷新页面后重试。",
-    "Your session has ended; sign in again.": "会话已结束，请重新登录。",
-    "Wrong username or password.": "用户名或密码错误。",
-    "Signed out.": "已退出登录。",
-    # store
-    "Report for": "日报日期",
-    "Business day": "营业日",
-    "Product": "商品",
-    "Category": "品类",
-    "Unit": "单位",
-    "Stock (end of day)": "库存（日终）",
-    "Sales": "销量",
-    "Price": "价格",
-    "Received": "到货",
-    "Stock": "库存",
-    "Save the report": "提交日报",
-    "Pre-filled with yesterday's numbers; change what differs and save.": "已按昨日数据预填；修改有变化的数值后提交。",
-    "This day's report as stored; saving replaces it whole.": "此为已保存的当日日报；提交将整体替换。",
-    "Leave a row empty to leave that product out of the report.": "某商品整行留空即不报送该商品。",
-    "Nothing was stored. Fix the fields marked below.": "未保存任何数据，请修改下方标出的字段。",
-    "Report saved": "日报已保存",
-    "inserted": "新增",
-    "updated": "更新",
-    "unchanged": "未变",
-    "deleted": "删除",
-    "Upload a file": "上传文件",
-    "CSV or Excel file with the columns store, date, product, stock, sales, price, received, unit.": "CSV 或 Excel 文件，列为 store、date、product、stock、sales、price、received、unit。",
-    "File": "文件",
-    "Upload": "上传",
-    "Download the template": "下载模板",
-    "CSV template": "CSV 模板",
-    "Excel template": "Excel 模板",
-    "Nothing of the file was stored. Every problem:": "文件未保存任何数据。全部问题：",
-    "Row": "行",
-    "Column": "列",
-    "Problem": "问题",
-    "File stored": "文件已保存",
-    "rows": "行",
-    "History": "历史",
-    "Lines": "行数",
-    "Last change": "最后修改",
-    "By": "修改人",
-    "Revision log": "修改记录",
-    "When": "时间",
-    "Change": "变更",
-    "Old": "原值",
-    "New": "新值",
-    "No changes recorded for this day.": "当日无修改记录。",
-    "No report yet.": "尚无日报。",
-    "Your stores": "您的门店",
-    "Stores": "门店",
-    "Store": "门店",
-    "District": "区县",
-    "Open": "打开",
-    "Change the day": "切换日期",
-    # dashboard
-    "Today": "今日",
-    "Products below threshold (city)": "低于阈值的商品（全市）",
-    "Districts with a product below threshold": "有商品低于阈值的区县",
-    "Firing alerts": "触发中的预警",
-    "critical": "严重",
-    "warning": "警告",
-    "Reports received today": "今日已报门店",
-    "Report completeness": "报送完整率",
-    "Days of supply by district and category": "各区县分品类可销售天数",
-    "Days of supply": "可销售天数",
-    "Map of stores": "门店分布",
-    "Stores not reported yet": "尚未报送的门店",
-    "Every store has reported.": "所有门店均已报送。",
-    "Open alerts": "未关闭预警",
-    "All alerts": "全部预警",
-    "Run the monitor now": "立即运行监测",
-    "Monitor ran": "监测已运行",
-    "Latest monitor day": "最新监测日",
-    "No supply numbers yet: the monitor has not run.": "尚无供应数据：监测尚未运行。",
-    "Drill down": "下钻",
-    "District detail": "区县详情",
-    "Product detail": "商品详情",
-    "Expected daily sales": "日均销量",
-    "Coverage": "报送覆盖",
-    "Status": "状态",
-    "stocked_out": "断货",
-    "low": "偏低",
-    "adequate": "充足",
-    "overstocked": "积压",
-    "no_demand": "无需求",
-    "unknown": "未知",
-    "reported": "已报",
-    "not reported": "未报",
-    "Products in this district, worst first": "本区县商品（最紧张在前）",
-    "Districts for this product, worst first": "本商品各区县（最紧张在前）",
-    "Over time": "趋势",
-    # alerts
-    "Severity": "级别",
-    "Rule": "规则",
-    "Summary": "说明",
-    "Since": "开始于",
-    "Acknowledge": "确认",
-    "Note": "备注",
-    "Silence": "静默",
-    "Hours": "小时",
-    "Comment": "说明",
-    "Silence alerts like this": "静默同类预警",
-    "Matchers": "匹配条件",
-    "Acknowledged": "已确认",
-    "Silenced": "已静默",
-    "firing": "触发中",
-    "pending": "待定",
-    "acknowledged": "已确认",
-    "resolved": "已解除",
-    "open": "未关闭",
-    "any": "全部",
-    "Filter": "筛选",
-    "No alerts match.": "没有符合条件的预警。",
-    "low_supply": "供应偏低",
-    "stockout": "断货",
-    "price_spike": "价格异动",
-    "sales_surge": "抢购",
-    "missing_report": "未报送",
-    "Active silences": "生效中的静默",
-    "Ends": "结束于",
-    "Expire": "提前结束",
-    "Alert acknowledged": "预警已确认",
-    "Silence created": "静默已创建",
-    "Silence expired": "静默已结束",
-    # admin
-    "Products": "商品",
-    "Users": "用户",
-    "API keys": "API 密钥",
-    "Alert thresholds": "预警阈值",
-    "Code": "编码",
-    "Name": "名称",
-    "Chinese name": "中文名称",
-    "Kind": "类型",
-    "Region": "地区",
-    "Enterprise": "企业",
-    "Latitude": "纬度",
-    "Longitude": "经度",
-    "Active": "启用",
-    "Add a store": "新增门店",
-    "Add a product": "新增商品",
-    "Add a user": "新增用户",
-    "Create a key": "新建密钥",
-    "Role": "角色",
-    "Full name": "姓名",
-    "Bound to store": "绑定门店",
-    "Bound to enterprise": "绑定企业",
-    "Deactivate": "停用",
-    "Revoke": "吊销",
-    "Prefix": "前缀",
-    "Created": "创建于",
-    "Expires": "过期于",
-    "Last sign-in": "最近登录",
-    "Saved": "已保存",
-    "Copy this key now; it is shown only once:": "请立即复制此密钥，它只显示这一次：",
-    "Kilograms per unit": "每单位千克数",
-    "Warning below (days)": "警告阈值（天）",
-    "Critical below (days)": "严重阈值（天）",
-    "Set the category's thresholds": "设置品类阈值",
-    "Defaults and overrides": "默认值与覆盖",
-    "Thresholds of low_supply in days of supply; empty fields keep the rule's default.": "供应偏低规则的阈值（可销售天数）；留空保持默认。",
-    "Remove override": "删除覆盖",
-    # dispatch
-    "Truck (empty: off the plan)": "车辆（留空：移出方案）",
-    "Version": "版本",
-    "Committed": "确认于",
-    "Delivery status refreshes every 20 seconds.": "配送状态每 20 秒刷新一次。",
-    "No truck is bound to this sign-in.": "此账号未绑定车辆。",
-    "No stops for this day yet.": "当日暂无配送站点。",
-    "Loaded": "已装车",
-    "On the way": "出发",
-    "Delivered": "已送达",
-    "Not delivered": "未能送达",
-    "Could not deliver": "无法送达",
-    "Locked-down compound": "封控小区",
-    "too_heavy": "超过单车载重",
-    "window_unreachable": "时间窗内无法到达",
-    "capacity_exhausted": "运力不足",
-    "no_vehicles": "无可用车辆",
-    "Address": "地址",
-    "Arrival": "到达",
-    "Breakdown recorded; nothing left to re-plan.": "故障已记录；没有需要重新规划的站点。",
-    "Capacity (kg)": "载重（千克）",
-    "Commit the plan": "确认方案",
-    "Compound": "小区",
-    "Contact": "联系人",
-    "Crew": "司乘",
-    "Delivery": "配送",
-    "Depot": "仓库",
-    "Discard": "放弃",
-    "Dispatch board": "调度看板",
-    "Every request is on a truck.": "所有需求均已安排车辆。",
-    "Items": "物资",
-    "Manifest": "装车单",
-    "Manifests": "装车单",
-    "Move": "移动",
-    "Move to": "移至",
-    "No open requests for this day.": "当日没有待配送需求。",
-    "No plan yet.": "尚无方案。",
-    "Open requests": "待配送需求",
-    "Plan": "方案",
-    "Plan committed: deliveries created.": "方案已确认：已生成配送任务。",
-    "Plan the day": "规划当日配送",
-    "Plans of the day": "当日方案",
-    "Print": "打印",
-    "Printable manifests": "可打印装车单",
-    "Priority": "优先级",
-    "Re-planned after the breakdown of": "已因车辆故障重新规划：",
-    "Received by": "签收人",
-    "Report a breakdown and re-plan": "报告故障并重新规划",
-    "Requests served": "已安排需求",
-    "Routes on the map": "路线图",
-    "Shift": "班次",
-    "Stop moved; the plan was re-checked.": "站点已移动，方案已重新校验。",
-    "Stops": "站点",
-    "The move was refused; nothing changed.": "移动被拒绝，方案未改变。",
-    "Time limit (seconds)": "求解时限（秒）",
-    "Truck": "车辆",
-    "Trucks": "车辆",
-    "Unassigned": "未安排",
-    "Why": "原因",
-    "Window": "时间窗",
-    "off the plan": "移出方案",
-    "urgent": "紧急",
-    "normal": "普通",
-    "draft": "草案",
-    "committed": "已确认",
-    "discarded": "已放弃",
-    "superseded": "已替换",
-    "available": "可用",
-    "out_of_service": "停用",
-    "assigned": "已派",
-    "loaded": "已装车",
-    "en_route": "在途",
-    "delivered": "已送达",
-    "failed": "失败",
-    "cancelled": "已取消",
-    "Dispatcher": "调度员",
-    "The dispatch board comes with the dispatch module; until then this is what you can open:": "调度看板将随调度模块上线；目前可使用：",
-    "Supply API documentation": "接口文档",
-    "Stores and their days of supply": "门店及其可销售天数",
-    "Your truck's stops appear here once dispatch is enabled.": "调度模块启用后，这里将显示您车辆的配送站点。",
-}
-
-CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "zh": ZH}
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "pick_language", "translate_problem", "translator"]
 
 
 def pick_language(cookie: str | None, accept_language: str | None) -> str:
@@ -307,13 +32,8 @@ def pick_language(cookie: str | None, accept_language: str | None) -> str:
 
 
 def translator(language: str) -> Callable[[str], str]:
-    """A function that turns an English string into ``language`` (itself when missing)."""
-    catalogue = CATALOGUES.get(language, {})
-
-    def translate(text: str) -> str:
-        return catalogue.get(text, text)
-
-    return translate
+    """A function that turns an English message id into ``language`` (itself when missing)."""
+    return translations(language).gettext
 
 
 # Problems the domain and pydantic word in English (the API's problem+json keeps them so);
@@ -626,8 +346,10 @@ def translate_problem(text: str, language: str) -> str:
     else the first matching pattern's template, else the English text unchanged."""
     if language != "zh" or not text:
         return text
-    if text in ZH:
-        return ZH[text]
+    catalogue = translations(language)
+    translated = catalogue.gettext(text)
+    if translated != text:
+        return translated
     for pattern, chinese in _COMPILED_PROBLEMS:
         match = pattern.fullmatch(text)
         if match is None:
@@ -637,7 +359,8 @@ def translate_problem(text: str, language: str) -> str:
             if parts.get(name) is not None:
                 parts[name] = translate_problem(parts[name], language)
         if "kind" in parts:
-            parts["kind"] = ZH.get(_KIND_WORDS.get(parts["kind"], ""), parts["kind"])
+            word = _KIND_WORDS.get(parts["kind"])
+            parts["kind"] = catalogue.gettext(word) if word else parts["kind"]
         return chinese.format(**parts)
     return text
 

@@ -25,11 +25,9 @@ from models import (
     Role,
     Severity,
 )
-from monitors.notifications.outbox import (
-    SIGNATURE_HEADER,
-    deliver_due_notifications,
-    enqueue_notifications,
-)
+from monitors.notifications.delivery import deliver_due_notifications
+from monitors.notifications.outbox import enqueue_notifications
+from monitors.notifications.payload import SIGNATURE_HEADER
 from service.api import webhooks
 from service.app import create_app
 from service.settings import Settings

@@ -1,1 +1,2 @@
-"""Tests of the dispatch module (routing core: pure, no database)."""
+"""Tests of the dispatch package: the routing core (pure) and the functions over the
+database (on both databases), called directly."""

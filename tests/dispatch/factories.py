@@ -8,7 +8,7 @@ from datetime import date, time
 
 from sqlalchemy.orm import Session
 
-from dispatch.master_data import ItemInput, create_request
+from dispatch.demand import ItemInput, create_request
 from models import (
     Compound,
     DeliveryRequest,

@@ -32,17 +32,14 @@ from models import (
     Webhook,
 )
 from monitors.notifications import outbox as notifications
-from monitors.notifications.outbox import (
+from monitors.notifications.delivery import (
     NOTIFICATION_ID_HEADER,
-    SIGNATURE_HEADER,
-    ZERO_TIME,
-    DeliveryReport,
+    NotificationSendReport,
     backoff_delay,
     deliver_due_notifications,
-    enqueue_notifications,
-    requeue_failed_notifications,
-    sign_body,
 )
+from monitors.notifications.outbox import enqueue_notifications, requeue_failed_notifications
+from monitors.notifications.payload import SIGNATURE_HEADER, ZERO_TIME, sign_body
 from tests.factories import make_product, make_region, make_store
 from tests.ingest.test_upsert import counted_statements
 
@@ -196,7 +193,7 @@ def receiver() -> Receiver:
 
 def deliver(
     factory: sessionmaker[Session], receiver: Receiver, clock: Clock, **options: Any
-) -> DeliveryReport:
+) -> NotificationSendReport:
     options.setdefault("jitter", 0.0)
     with receiver.client() as client:
         return deliver_due_notifications(factory, client=client, now=clock, **options)

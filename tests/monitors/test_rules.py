@@ -10,22 +10,24 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from monitors.computing.evaluation import (
-    ALERT_COLUMNS,
+from monitors.alerting.thresholds import (
     InvalidThresholds,
-    ReportingSettings,
     RuleThresholds,
-    alert_fingerprint,
     default_thresholds,
-    evaluate_rules,
-    report_cutoff,
-    reporting_rates,
     resolve_category_thresholds,
     resolve_thresholds,
-    store_reporting,
     validate_thresholds,
 )
-from monitors.computing.supply import SupplySettings, aggregate_supply, store_supply
+from monitors.computing.aggregates import aggregate_supply
+from monitors.computing.candidates import ALERT_COLUMNS, alert_fingerprint
+from monitors.computing.evaluation import evaluate_rules
+from monitors.computing.reporting import (
+    ReportingSettings,
+    report_cutoff,
+    reporting_rates,
+    store_reporting,
+)
+from monitors.computing.supply import SupplySettings, store_supply
 from tests.monitors.helpers import D, history, products, reports, stores
 
 CUTOFF = datetime(2026, 5, 11, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai on D+1

@@ -14,14 +14,9 @@ import pandas as pd
 import pytest
 
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
-from monitors.computing.supply import (
-    AGGREGATE_COLUMNS,
-    STORE_SUPPLY_COLUMNS,
-    SupplySettings,
-    aggregate_supply,
-    store_supply,
-    supply_status,
-)
+from monitors.computing.aggregates import AGGREGATE_COLUMNS, aggregate_supply
+from monitors.computing.status_bands import supply_status
+from monitors.computing.supply import STORE_SUPPLY_COLUMNS, SupplySettings, store_supply
 from tests.monitors.helpers import D, history, products, reports, stores
 
 SETTINGS = SupplySettings()

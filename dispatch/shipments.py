@@ -1,4 +1,4 @@
-"""Which requests can be served at all, and the deliveries each one becomes.
+"""Which requests can be served at all, and the shipments each one becomes.
 
 Two things are settled before any solver runs, because no route can change them:
 
@@ -6,8 +6,11 @@ Two things are settled before any solver runs, because no route can change them:
   the start of its shift is ``window_unreachable``; one heavier than all those trucks
   together is ``too_heavy``; with no trucks at all everything is ``no_vehicles``;
 - PyVRP has no split delivery, so a request heavier than the largest truck that can
-  reach it becomes several deliveries ("parts") at the same place, each no heavier
+  reach it becomes several shipments ("parts") at the same place, each no heavier
   than the truck it is sized for (see ``split_demand``).
+
+A shipment is what the solver routes: a whole request, or one part of a split one. It is
+not a ``models.Delivery``, the stop of a committed plan that a driver takes to the door.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dispatch.routing_problem import (
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class Shipment:
     """One visit to a request's location carrying ``demand_kg`` (a part when split)."""
 
     request: Request
@@ -36,26 +39,26 @@ class Delivery:
 
     @property
     def ref(self) -> tuple[str, int | None]:
-        """Identity of this delivery across plans: (request key, part index or None)."""
+        """Identity of this shipment across plans: (request key, part index or None)."""
         return (self.request.key, self.part)
 
 
 @dataclass(frozen=True, slots=True)
 class Screening:
-    """The deliveries of every request and the requests no route can serve."""
+    """The shipments of every request and the requests no route can serve."""
 
-    parts: dict[str, list[Delivery]]
-    """Every request's deliveries (also for excluded ones, so hand edits can name them)."""
+    parts: dict[str, list[Shipment]]
+    """Every request's shipments (also for excluded ones, so hand edits can name them)."""
     excluded: dict[str, UnassignedReason]
     """Requests left out before solving, with the reason."""
 
-    def servable(self) -> list[Delivery]:
-        """Deliveries of the requests the solver should try to route, in request order."""
+    def servable(self) -> list[Shipment]:
+        """Shipments of the requests the solver should try to route, in request order."""
         return [
-            delivery
-            for key, deliveries in self.parts.items()
+            shipment
+            for key, shipments in self.parts.items()
             if key not in self.excluded
-            for delivery in deliveries
+            for shipment in shipments
         ]
 
     def unassigned_before_solving(self) -> list[Unassigned]:
@@ -148,22 +151,22 @@ def split_demand(*, demand_kg: int, capacities: Sequence[int]) -> list[int]:
     return parts
 
 
-def _deliveries(request: Request, location: int, capacities: Sequence[int]) -> list[Delivery]:
-    """A request's deliveries; the part index is None when it is not split."""
+def _shipments(request: Request, location: int, capacities: Sequence[int]) -> list[Shipment]:
+    """A request's shipments; the part index is None when it is not split."""
     sizes = split_demand(demand_kg=request.demand_kg, capacities=capacities)
     if len(sizes) == 1:
-        return [Delivery(request, None, request.demand_kg, location)]
-    return [Delivery(request, index, size, location) for index, size in enumerate(sizes)]
+        return [Shipment(request, None, request.demand_kg, location)]
+    return [Shipment(request, index, size, location) for index, size in enumerate(sizes)]
 
 
 def screen(*, problem: RoutingProblem) -> Screening:
-    """Split every request into deliveries and set aside those no route could serve."""
-    parts: dict[str, list[Delivery]] = {}
+    """Split every request into shipments and set aside those no route could serve."""
+    parts: dict[str, list[Shipment]] = {}
     excluded: dict[str, UnassignedReason] = {}
     if not problem.vehicles:
         for request in problem.requests:
             location = problem.request_location(request.key)
-            parts[request.key] = [Delivery(request, None, request.demand_kg, location)]
+            parts[request.key] = [Shipment(request, None, request.demand_kg, location)]
             excluded[request.key] = "no_vehicles"
         return Screening(parts=parts, excluded=excluded)
 
@@ -187,5 +190,5 @@ def screen(*, problem: RoutingProblem) -> Screening:
         splittable = capacities if request.key not in excluded else fleet
         if request.demand_kg > sum(splittable):
             splittable = [request.demand_kg]
-        parts[request.key] = _deliveries(request, location, splittable)
+        parts[request.key] = _shipments(request, location, splittable)
     return Screening(parts=parts, excluded=excluded)

@@ -1,0 +1,82 @@
+"""Words for people, kept as a message id and its values until someone renders them.
+
+The API renders every text in English (the message id *is* the English template); the
+pages render it in the reader's language through the gettext catalogues
+(``service/translations``). Domain code never formats a sentence itself: it hands over
+``phrase("store {code!r} not found", code=code)``, so a reworded message cannot silently
+lose its translation (``pybabel extract`` finds every ``phrase(...)``, ``field_problem(...)``
+and domain error call, and a test checks the catalogue has them all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _same(message: str) -> str:
+    return message
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message id (an English ``str.format`` template) and the values it names.
+
+    A value that is itself a Text (a word such as "store", or a nested problem) is
+    rendered in the same language first. A text without values is not formatted, so
+    a message that already carries a caller's input (braces and all) stays as it is.
+    """
+
+    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, translate: Callable[[str], str] = _same) -> str:
+        """The text in the language ``translate`` gives (English by default)."""
+        if not self.values:
+            return translate(self.message)
+        values = {
+            name: value.render(translate) if isinstance(value, Text) else value
+            for name, value in self.values.items()
+        }
+        return translate(self.message).format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def phrase(message: str, /, **values: Any) -> Text:
+    """A text for people: ``message`` is the English template and the message id."""
+    return Text(message, values)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue where it is written; it is translated where it is
+    shown (a page title kept in a table, an enum value shown as a word)."""
+    return message
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one field of a request (or one cell of a file)."""
+
+    loc: tuple[str | int, ...]
+    text: Text
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The problem+json ``errors`` item: location, English message, extras."""
+        return {"loc": list(self.loc), "msg": str(self.text), **self.extra}
+
+
+def field_problem(
+    loc: Sequence[str | int],
+    message: str | Text,
+    /,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    **values: Any,
+) -> FieldProblem:
+    """A problem at ``loc`` (e.g. ``["body", "store"]``) worded by ``message``."""
+    worded = message if isinstance(message, Text) else Text(message, values)
+    return FieldProblem(loc=tuple(loc), text=worded, extra=dict(extra or {}))

@@ -1,0 +1,229 @@
+"""Delivery requests: a locked-down compound's collected orders for one day.
+
+The weight of a request is computed from its items and the catalogue's unit weights, so
+a truck's load is always what the products weigh rather than what somebody typed.
+Dispatchers submit and manage any request; a receiver (a compound's property manager
+or volunteer) submits requests for its own compound only (``dispatch.access``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.catalog import Catalog
+from core.errors import Conflict, InvalidInput, NotFound
+from core.lookups import get_optional_by_code
+from dispatch.access import require_compound_access, require_dispatcher
+from dispatch.master_data import check_ordered
+from models import (
+    Compound,
+    DeliveryRequest,
+    DeliveryRequestItem,
+    Product,
+    RequestPriority,
+    RequestStatus,
+    Role,
+)
+
+MAX_REQUEST_WEIGHT_KG = 1_000_000.0
+"""A thousand tonnes: far beyond a compound's daily need, so a typo is refused."""
+
+STATUS_CHANGES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
+    RequestStatus.cancelled: (RequestStatus.open, RequestStatus.failed),
+    RequestStatus.open: (RequestStatus.failed, RequestStatus.cancelled),
+}
+"""The statuses a dispatcher may set by hand, and the ones each may be set from: cancel an
+open or failed request, re-open a failed or cancelled one; the rest follow the plans."""
+
+
+def _field_error(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", errors=[{"loc": ["body", field], "msg": message}])
+
+
+def request_by_id(session: Session, request_id: int) -> DeliveryRequest:
+    """The delivery request with this id, or 404."""
+    found = session.get(DeliveryRequest, request_id)
+    if found is None:
+        raise NotFound(f"delivery request {request_id} not found")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInput:
+    """One ordered line as the caller gave it; ``unit`` None means the product's own."""
+
+    product: str
+    quantity: float
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WeighedItem:
+    product_id: int
+    quantity: float
+    unit: str
+    weight_kg: float
+
+
+def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedItem]:
+    """Each item's weight: quantity → product unit (via the unit tables) x kg per unit.
+
+    Every unknown product or unit is reported (``items.<i>.product`` / ``.unit``), not
+    just the first; nothing is returned unless all items are good.
+    """
+    if not items:
+        raise _field_error("items", "a request needs at least one item")
+    catalog = Catalog.load(session, store_codes=[])
+    kg_per_unit = _kg_per_unit(session)
+    errors: list[dict[str, Any]] = []
+    weighed: list[WeighedItem] = []
+    for index, item in enumerate(items):
+        product = catalog.products.get(item.product)
+        if product is None:
+            errors.append(
+                {
+                    "loc": ["body", "items", index, "product"],
+                    "msg": f"unknown product {item.product!r}",
+                }
+            )
+            continue
+        product_id, canonical = product.id, product.unit
+        unit = item.unit or canonical
+        factor = catalog.conversion_factor(product_id, canonical, unit)
+        if isinstance(factor, str):
+            errors.append({"loc": ["body", "items", index, "unit"], "msg": factor})
+            continue
+        if not (math.isfinite(item.quantity) and item.quantity > 0):
+            errors.append({"loc": ["body", "items", index, "quantity"], "msg": "must be positive"})
+            continue
+        weight = item.quantity * factor * kg_per_unit[product_id]
+        weighed.append(WeighedItem(product_id, item.quantity, unit, round(weight, 3)))
+    if errors:
+        raise InvalidInput(
+            f"{len(errors)} item(s) cannot be weighed: {errors[0]['msg']}", errors=errors
+        )
+    return weighed
+
+
+def _kg_per_unit(session: Session) -> dict[int, float]:
+    return {int(i): float(kg) for i, kg in session.execute(select(Product.id, Product.kg_per_unit))}
+
+
+def create_request(
+    *,
+    session: Session,
+    compound: Compound,
+    delivery_date: date,
+    priority: RequestPriority,
+    window_start: time,
+    window_end: time,
+    items: Sequence[ItemInput],
+    note: str | None,
+    created_by: str,
+) -> DeliveryRequest:
+    """A new open request whose weight is the sum of its weighed items."""
+    check_ordered(window_start, window_end, end_field="window_end", what="the delivery window")
+    weighed = weigh_items(session, items)
+    total = round(sum(item.weight_kg for item in weighed), 3)
+    if total > MAX_REQUEST_WEIGHT_KG:
+        raise _field_error("items", f"{total} kg is more than {MAX_REQUEST_WEIGHT_KG:g} kg")
+    request = DeliveryRequest(
+        compound_id=compound.id,
+        delivery_date=delivery_date,
+        priority=priority,
+        window_start=window_start,
+        window_end=window_end,
+        weight_kg=total,
+        note=note,
+        created_by=created_by,
+        items=[
+            DeliveryRequestItem(
+                product_id=item.product_id,
+                quantity=item.quantity,
+                unit=item.unit,
+                weight_kg=item.weight_kg,
+            )
+            for item in weighed
+        ],
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def submit_request(
+    *,
+    session: Session,
+    principal: Principal,
+    compound: str,
+    delivery_date: date,
+    priority: RequestPriority,
+    window_start: time,
+    window_end: time,
+    items: Sequence[ItemInput],
+    note: str | None,
+) -> DeliveryRequest:
+    """A caller's new request for the compound with this code, when it may order for it
+    (a dispatcher for any compound, a receiver for its own)."""
+    require_role(principal, Role.dispatcher, Role.receiver)
+    found = get_optional_by_code(session, Compound, compound, label="compound", field="compound")
+    assert found is not None
+    require_compound_access(principal, found)
+    return create_request(
+        session=session,
+        compound=found,
+        delivery_date=delivery_date,
+        priority=priority,
+        window_start=window_start,
+        window_end=window_end,
+        items=items,
+        note=note,
+        created_by=principal.label,
+    )
+
+
+def update_request(
+    *, session: Session, principal: Principal, request_id: int, changes: Mapping[str, Any]
+) -> DeliveryRequest:
+    """Change an open request's priority, window or note, or its status by hand (cancel, or
+    re-open a failed one); a request on its way is a 409."""
+    require_dispatcher(principal)
+    request = request_by_id(session, request_id)
+    fields = dict(changes)
+    new_status: RequestStatus | None = fields.pop("status", None)
+    if fields and request.status is not RequestStatus.open:
+        raise Conflict(f"request {request_id} is {request.status.value}; only open ones change")
+    if new_status is not None:
+        if request.status not in STATUS_CHANGES.get(new_status, ()):
+            raise Conflict(
+                f"request {request_id} cannot go from {request.status.value} to {new_status.value}"
+            )
+        request.status = new_status
+    for name, value in fields.items():
+        if value is None and name != "note":
+            continue
+        setattr(request, name, value)
+    check_ordered(
+        request.window_start, request.window_end, end_field="window_end", what="the delivery window"
+    )
+    session.flush()
+    return request
+
+
+def cancel_request(*, session: Session, principal: Principal, request_id: int) -> DeliveryRequest:
+    """Cancel an open request (kept for the record); one already planned is a 409."""
+    require_dispatcher(principal)
+    request = request_by_id(session, request_id)
+    if request.status is not RequestStatus.open:
+        raise Conflict(f"request {request_id} is {request.status.value}; only open ones cancel")
+    request.status = RequestStatus.cancelled
+    session.flush()
+    return request

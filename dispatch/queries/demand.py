@@ -1,0 +1,135 @@
+"""Delivery requests as dispatchers, the bureau and receivers read them, with their items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from core.access import Principal, require_role
+from core.lookups import PageOf, page
+from dispatch.access import require_compound_access
+from dispatch.demand import request_by_id
+from models import Compound, DeliveryRequest, Product, RequestPriority, RequestStatus, Role
+
+
+@dataclass(frozen=True, slots=True)
+class RequestItemView:
+    """One ordered line: the product by code, what was ordered and what it weighs."""
+
+    product: str
+    quantity: float
+    unit: str
+    weight_kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """A delivery request with its compound and items."""
+
+    id: int
+    compound: str
+    compound_name: str
+    delivery_date: date
+    priority: RequestPriority
+    window_start: time
+    window_end: time
+    weight_kg: float
+    status: RequestStatus
+    note: str | None
+    created_by: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    items: list[RequestItemView]
+
+
+def _requests() -> Select[DeliveryRequest, str, str]:
+    return (
+        select(DeliveryRequest, Compound.code, Compound.name)
+        .join(Compound, DeliveryRequest.compound_id == Compound.id)
+        .options(selectinload(DeliveryRequest.items))
+    )
+
+
+def _views(session: Session, rows: Sequence[tuple[DeliveryRequest, str, str]]) -> list[RequestView]:
+    """Views of requests read with their compound's code and name (one query for the
+    product codes of all their items)."""
+    product_ids = {item.product_id for request, _, _ in rows for item in request.items}
+    codes = {
+        int(product_id): str(code)
+        for product_id, code in session.execute(
+            select(Product.id, Product.code).where(Product.id.in_(product_ids))
+        )
+    }
+    return [
+        RequestView(
+            id=request.id,
+            compound=code,
+            compound_name=name,
+            delivery_date=request.delivery_date,
+            priority=request.priority,
+            window_start=request.window_start,
+            window_end=request.window_end,
+            weight_kg=request.weight_kg,
+            status=request.status,
+            note=request.note,
+            created_by=request.created_by,
+            created_at=request.created_at,
+            delivered_at=request.delivered_at,
+            items=[
+                RequestItemView(
+                    product=codes[item.product_id],
+                    quantity=item.quantity,
+                    unit=item.unit,
+                    weight_kg=item.weight_kg,
+                )
+                for item in request.items
+            ],
+        )
+        for request, code, name in rows
+    ]
+
+
+def request_view(*, session: Session, request_id: int) -> RequestView:
+    """One request's view, for a request the caller was just allowed to create or change."""
+    request, code, name = session.execute(_requests().where(DeliveryRequest.id == request_id)).one()
+    return _views(session, [(request, code, name)])[0]
+
+
+def list_requests(
+    *,
+    session: Session,
+    principal: Principal,
+    status: RequestStatus | None = None,
+    priority: RequestPriority | None = None,
+    delivery_date: date | None = None,
+    compound: str | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[RequestView]:
+    """Requests by id, filtered by status, priority, day or compound code; a receiver sees
+    only its compound's."""
+    require_role(principal, Role.dispatcher, Role.bureau, Role.receiver)
+    query = _requests().order_by(DeliveryRequest.id)
+    if principal.role is Role.receiver:
+        query = query.where(DeliveryRequest.compound_id == principal.compound_id)
+    if status is not None:
+        query = query.where(DeliveryRequest.status == status)
+    if priority is not None:
+        query = query.where(DeliveryRequest.priority == priority)
+    if delivery_date is not None:
+        query = query.where(DeliveryRequest.delivery_date == delivery_date)
+    if compound is not None:
+        query = query.where(Compound.code == compound)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(_views(session, [tuple(row) for row in rows]), total, limit, offset)
+
+
+def read_request(*, session: Session, principal: Principal, request_id: int) -> RequestView:
+    """One request, or 404; a receiver reads only its own compound's (403)."""
+    request = request_by_id(session, request_id)
+    require_compound_access(principal, session.get_one(Compound, request.compound_id))
+    return request_view(session=session, request_id=request.id)

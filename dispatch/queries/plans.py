@@ -1,0 +1,369 @@
+"""Dispatch plans as dispatchers and the bureau read them, and what the plan page shows
+beside a plan (the map's places, the trucks a stop may move to, delivery progress, the
+contacts on the printed manifests).
+
+Times are instants in the city's time zone, distances in km, durations in minutes and
+loads in kg; every route shown was timed from the distance matrix when it was stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import Principal
+from core.lookups import PageOf, page
+from dispatch.access import require_dispatch_reader
+from dispatch.commitment import instant
+from dispatch.planning import load_plan
+from models import (
+    Compound,
+    Delivery,
+    DeliveryRequest,
+    DeliveryStatus,
+    Depot,
+    DispatchPlan,
+    PlanStatus,
+    RequestPriority,
+    Truck,
+    UnassignedReason,
+)
+
+StopKey = tuple[int, int | None]
+"""A stop of a plan by (request id, part index or None when the request is not split)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopView:
+    """One stop of a route: whose request, how much, and when the truck is there."""
+
+    sequence: int
+    request_id: int
+    part: int | None
+    compound: str
+    compound_name: str
+    priority: RequestPriority
+    load_kg: int
+    arrival: datetime
+    wait_minutes: float
+    departure: datetime
+    window_start: time
+    window_end: time
+    distance_km: float
+
+
+@dataclass(frozen=True, slots=True)
+class RouteView:
+    """One truck's route from its depot and back."""
+
+    truck: str
+    depot: str
+    capacity_kg: int
+    load_kg: int
+    start: datetime
+    end: datetime
+    distance_km: float
+    duration_minutes: float
+    stops: list[StopView]
+
+
+@dataclass(frozen=True, slots=True)
+class UnassignedView:
+    """A request the plan leaves out, and why."""
+
+    request_id: int
+    compound: str
+    priority: RequestPriority
+    weight_kg: float
+    reason: UnassignedReason
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTotals:
+    """What the whole plan uses and serves."""
+
+    trucks_used: int
+    trucks_available: int
+    stops: int
+    requests_served: int
+    requests_unassigned: int
+    load_kg: int
+    distance_km: float
+    duration_minutes: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """A plan with its routes, what it leaves out and its totals."""
+
+    id: int
+    date: date
+    status: PlanStatus
+    version: int
+    distance_source: str
+    time_limit_s: float
+    solver_seconds: float
+    replaces_plan_id: int | None
+    note: str | None
+    created_by: str | None
+    created_at: datetime
+    committed_by: str | None
+    committed_at: datetime | None
+    totals: PlanTotals
+    routes: list[RouteView]
+    unassigned: list[UnassignedView]
+
+
+def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
+    """The plan as it stands now, or 404, for a plan the caller was just allowed to create
+    or change (its routes are read afresh: commits change plans by conditional UPDATEs)."""
+    session.expire_all()
+    plan = load_plan(session, plan_id)
+    request_ids = {s.request_id for r in plan.routes for s in r.stops} | {
+        u.request_id for u in plan.unassigned
+    }
+    requests: dict[int, tuple[DeliveryRequest, Compound]] = {
+        request.id: (request, compound)
+        for request, compound in session.execute(
+            select(DeliveryRequest, Compound)
+            .join(Compound, Compound.id == DeliveryRequest.compound_id)
+            .where(DeliveryRequest.id.in_(request_ids))
+        )
+    }
+    trucks: dict[int, tuple[Truck, str]] = {
+        truck.id: (truck, depot)
+        for truck, depot in session.execute(
+            select(Truck, Depot.code)
+            .join(Depot, Depot.id == Truck.depot_id)
+            .where(Truck.id.in_([r.truck_id for r in plan.routes]))
+        )
+    }
+
+    def at(seconds: int) -> datetime:
+        return instant(plan.plan_date, seconds, zone)
+
+    routes = []
+    for route in plan.routes:
+        truck, depot = trucks[route.truck_id]
+        stops = [
+            StopView(
+                sequence=stop.sequence,
+                request_id=stop.request_id,
+                part=stop.part,
+                compound=requests[stop.request_id][1].code,
+                compound_name=requests[stop.request_id][1].name,
+                priority=requests[stop.request_id][0].priority,
+                load_kg=stop.load_kg,
+                arrival=at(stop.arrival_s),
+                wait_minutes=round(stop.wait_s / 60, 1),
+                departure=at(stop.departure_s),
+                window_start=requests[stop.request_id][0].window_start,
+                window_end=requests[stop.request_id][0].window_end,
+                distance_km=round(stop.distance_m / 1000, 3),
+            )
+            for stop in route.stops
+        ]
+        distance_m = sum(s.distance_m for s in route.stops) + route.return_distance_m
+        routes.append(
+            RouteView(
+                truck=truck.plate,
+                depot=depot,
+                capacity_kg=truck.capacity_kg,
+                load_kg=sum(s.load_kg for s in route.stops),
+                start=at(route.start_s),
+                end=at(route.end_s),
+                distance_km=round(distance_m / 1000, 3),
+                duration_minutes=round((route.end_s - route.start_s) / 60, 1),
+                stops=stops,
+            )
+        )
+    unassigned = [
+        UnassignedView(
+            request_id=entry.request_id,
+            compound=requests[entry.request_id][1].code,
+            priority=requests[entry.request_id][0].priority,
+            weight_kg=requests[entry.request_id][0].weight_kg,
+            reason=entry.reason,
+        )
+        for entry in plan.unassigned
+    ]
+    served = {s.request_id for r in plan.routes for s in r.stops} - {
+        u.request_id for u in plan.unassigned
+    }
+    totals = PlanTotals(
+        trucks_used=len(routes),
+        trucks_available=len(plan.truck_ids),
+        stops=sum(len(r.stops) for r in routes),
+        requests_served=len(served),
+        requests_unassigned=len(unassigned),
+        load_kg=sum(r.load_kg for r in routes),
+        distance_km=round(sum(r.distance_km for r in routes), 3),
+        duration_minutes=round(sum(r.duration_minutes for r in routes), 1),
+    )
+    return PlanView(
+        id=plan.id,
+        date=plan.plan_date,
+        status=plan.status,
+        version=plan.version,
+        distance_source="uploaded matrix" if plan.distance_matrix else "haversine",
+        time_limit_s=plan.time_limit_s,
+        solver_seconds=plan.solver_seconds,
+        replaces_plan_id=plan.replaces_plan_id,
+        note=plan.note,
+        created_by=plan.created_by,
+        created_at=plan.created_at,
+        committed_by=plan.committed_by,
+        committed_at=plan.committed_at,
+        totals=totals,
+        routes=routes,
+        unassigned=unassigned,
+    )
+
+
+def read_plan(*, session: Session, principal: Principal, plan_id: int, zone: ZoneInfo) -> PlanView:
+    """One plan with its routes, or 404."""
+    require_dispatch_reader(principal)
+    return plan_view(session=session, plan_id=plan_id, zone=zone)
+
+
+def list_plans(
+    *,
+    session: Session,
+    principal: Principal,
+    plan_date: date | None = None,
+    status: PlanStatus | None = None,
+    zone: ZoneInfo,
+    limit: int,
+    offset: int,
+) -> PageOf[PlanView]:
+    """Plans, newest first, of one day or in one status when asked."""
+    require_dispatch_reader(principal)
+    query = select(DispatchPlan.id).order_by(DispatchPlan.id.desc())
+    if plan_date is not None:
+        query = query.where(DispatchPlan.plan_date == plan_date)
+    if status is not None:
+        query = query.where(DispatchPlan.status == status)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    views = [plan_view(session=session, plan_id=row[0], zone=zone) for row in rows]
+    return PageOf(views, total, limit, offset)
+
+
+def plans_of_day(
+    *, session: Session, principal: Principal, day: date, limit: int = 20
+) -> list[DispatchPlan]:
+    """The day's latest plans (without their routes), newest first, for the board."""
+    require_dispatch_reader(principal)
+    return list(
+        session.scalars(
+            select(DispatchPlan)
+            .where(DispatchPlan.plan_date == day)
+            .order_by(DispatchPlan.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a depot or compound of a plan is, to draw it on a map."""
+
+    lon: float
+    lat: float
+    name: str
+    kind: Literal["compound", "depot"]
+
+
+def plan_places(*, session: Session, plan: PlanView) -> dict[str, Place]:
+    """The plan's depots and compounds (served or not) by code."""
+    compounds = {stop.compound for route in plan.routes for stop in route.stops}
+    compounds |= {entry.compound for entry in plan.unassigned}
+    places = {
+        code: Place(lon=lon, lat=lat, name=name, kind="compound")
+        for code, name, lon, lat in session.execute(
+            select(Compound.code, Compound.name, Compound.longitude, Compound.latitude).where(
+                Compound.code.in_(sorted(compounds))
+            )
+        )
+    }
+    depots = {route.depot for route in plan.routes}
+    for code, name, lon, lat in session.execute(
+        select(Depot.code, Depot.name, Depot.longitude, Depot.latitude).where(
+            Depot.code.in_(sorted(depots))
+        )
+    ):
+        places[code] = Place(lon=lon, lat=lat, name=name, kind="depot")
+    return places
+
+
+def plan_truck_plates(*, session: Session, plan_id: int) -> list[str]:
+    """Plates of every truck the plan may use (a stop can move to an idle one too)."""
+    truck_ids = session.get_one(DispatchPlan, plan_id).truck_ids
+    return list(
+        session.scalars(select(Truck.plate).where(Truck.id.in_(truck_ids)).order_by(Truck.plate))
+    )
+
+
+def delivery_statuses(
+    *, session: Session, plan_id: int
+) -> dict[tuple[int, int | None], DeliveryStatus]:
+    """Where each stop of a committed plan stands, by (request id, part)."""
+    return {
+        (request_id, part): status
+        for request_id, part, status in session.execute(
+            select(Delivery.request_id, Delivery.part, Delivery.status).where(
+                Delivery.plan_id == plan_id
+            )
+        )
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundContact:
+    """Where a compound's gate is and who receives there."""
+
+    address: str | None
+    contact_name: str | None
+    contact_phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TruckCrew:
+    """Who drives a truck and how to reach them."""
+
+    crew: str | None
+    crew_phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RouteContacts:
+    """Contacts printed on a plan's manifests: the active compounds it serves by code, and
+    its trucks' crews by plate."""
+
+    compounds: dict[str, CompoundContact]
+    crews: dict[str, TruckCrew]
+
+
+def route_contacts(*, session: Session, plan: PlanView) -> RouteContacts:
+    """Who to call at each stop and on each truck of the plan's routes."""
+    codes = sorted({stop.compound for route in plan.routes for stop in route.stops})
+    plates = sorted({route.truck for route in plan.routes})
+    compounds = {
+        code: CompoundContact(address, name, phone)
+        for code, address, name, phone in session.execute(
+            select(
+                Compound.code, Compound.address, Compound.contact_name, Compound.contact_phone
+            ).where(Compound.code.in_(codes), Compound.active.is_(True))
+        )
+    }
+    crews = {
+        plate: TruckCrew(crew, phone)
+        for plate, crew, phone in session.execute(
+            select(Truck.plate, Truck.crew, Truck.crew_phone).where(Truck.plate.in_(plates))
+        )
+    }
+    return RouteContacts(compounds=compounds, crews=crews)

@@ -1,0 +1,186 @@
+"""Shortage rules: ``low_supply`` (store, district and city scopes) and ``stockout``.
+
+- ``low_supply``: days of supply below the warning/critical level, on store (trusted
+  expected sales only; a stocked-out store is left to ``stockout``), district and city
+  scopes, per product. At store scope ``peak_days_of_supply`` must be below the
+  warning level too: a line that is low only on days its shelves are being refilled
+  is a store working just in time, not a shortage (:mod:`monitors.computing.supply`).
+- ``stockout``: a store holds 0 of a product that has demand; critical when at least
+  ``stockout_critical_share`` of the district's stores that carry the product are out.
+  ``value`` is that share, ``threshold`` 0 for the warning, the share for critical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from monitors.computing.candidates import (
+    TOLERANCE,
+    as_text,
+    candidate_frame,
+    labels_of,
+    region_labels,
+    rounded,
+    thresholds_for,
+    whole,
+)
+
+
+def low_supply_at_stores(
+    *, rows: pd.DataFrame, th: pd.DataFrame, stores: pd.DataFrame, products: pd.DataFrame
+) -> pd.DataFrame:
+    """Store scope: trusted numbers only, stocked-out stores left to the stockout rule,
+    lines whose shelves have been refilled every day while low left quiet."""
+    days = rows["days_of_supply"].to_numpy(dtype=np.float64)
+    peak = rows["peak_days_of_supply"].to_numpy(dtype=np.float64)
+    warning = th["low_supply_warning_days"].to_numpy()
+    critical = th["low_supply_critical_days"].to_numpy()
+    fires = (
+        rows["trusted"].to_numpy(dtype=bool)
+        & ~rows["stocked_out"].to_numpy(dtype=bool)
+        & (days < warning)
+        & (peak < warning)
+    )
+    hit = rows.loc[fires].reset_index(drop=True)
+    severity = np.where(days[fires] < critical[fires], 2, 1)
+    level = np.where(severity == 2, critical[fires], warning[fires])
+    carried = np.where(
+        hit["stale"].to_numpy(dtype=bool),
+        ", stock of " + as_text(hit["last_report_date"].dt.strftime("%Y-%m-%d")),
+        "",
+    )
+    summary = (
+        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
+        + " "
+        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
+        + ": "
+        + rounded(days[fires])
+        + " days of supply (stock "
+        + rounded(hit["stock"])
+        + ", selling "
+        + rounded(hit["expected_daily_sales"])
+        + "/day"
+        + carried
+        + "), below "
+        + rounded(level, 2)
+    )
+    return candidate_frame(
+        rule="low_supply",
+        severity=severity,
+        scope_level="store",
+        scope_id=hit["store_id"],
+        product_id=hit["product_id"],
+        district_id=hit["district_id"],
+        value=days[fires],
+        threshold=level,
+        summary=summary,
+    )
+
+
+def low_supply_at_scopes(
+    *,
+    aggregates: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    products: pd.DataFrame,
+    regions: pd.DataFrame | None,
+) -> list[pd.DataFrame]:
+    """District and city scopes, from the per-product aggregates, named as ``regions``
+    names them."""
+    found = []
+    for level in ("district", "city"):
+        rows = aggregates.loc[
+            (aggregates["scope_level"] == level) & aggregates["product_id"].notna()
+        ].reset_index(drop=True)
+        th = thresholds_for(thresholds, rows["product_id"])
+        days = rows["days_of_supply"].to_numpy(dtype=np.float64)
+        warning = th["low_supply_warning_days"].to_numpy()
+        critical = th["low_supply_critical_days"].to_numpy()
+        fires = days < warning
+        hit = rows.loc[fires].reset_index(drop=True)
+        severity = np.where(days[fires] < critical[fires], 2, 1)
+        threshold = np.where(severity == 2, critical[fires], warning[fires])
+        summary = (
+            region_labels(regions, hit["scope_id"], level=level)
+            + " "
+            + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
+            + ": "
+            + rounded(days[fires])
+            + " days of supply (stock "
+            + rounded(hit["stock"])
+            + " for "
+            + rounded(hit["expected_daily_sales"])
+            + "/day over "
+            + whole(hit["stores_counted"])
+            + " stores; "
+            + whole(hit["stores_reporting"])
+            + " of "
+            + whole(hit["stores_total"])
+            + " reported today), below "
+            + rounded(threshold, 2)
+        )
+        district = hit["scope_id"] if level == "district" else np.full(len(hit), pd.NA)
+        found.append(
+            candidate_frame(
+                rule="low_supply",
+                severity=severity,
+                scope_level=level,
+                scope_id=hit["scope_id"],
+                product_id=hit["product_id"],
+                district_id=district,
+                value=days[fires],
+                threshold=threshold,
+                summary=summary,
+            )
+        )
+    return found
+
+
+def stockout(
+    *, rows: pd.DataFrame, th: pd.DataFrame, stores: pd.DataFrame, products: pd.DataFrame
+) -> pd.DataFrame:
+    """Stores out of a product with demand; critical when enough of the district is out."""
+    out = rows["stocked_out"].to_numpy(dtype=bool)
+    by_district = pd.Series(out).groupby(
+        [rows["district_id"].to_numpy(), rows["product_id"].to_numpy()], sort=False
+    )
+    out_count = by_district.transform("sum").to_numpy()[out]
+    carrying = by_district.transform("size").to_numpy()[out]
+    share = out_count / carrying
+    critical_share = th["stockout_critical_share"].to_numpy()[out]
+    hit = rows.loc[out].reset_index(drop=True)
+    severity = np.where(share >= critical_share - TOLERANCE, 2, 1)
+    threshold = np.where(severity == 2, critical_share, 0.0)
+    expected = hit["expected_daily_sales"].to_numpy(dtype=np.float64)
+    demand = np.where(
+        np.isnan(expected),
+        "out on every report of the lookback",
+        "usually sells " + rounded(expected) + "/day",
+    )
+    summary = (
+        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
+        + " "
+        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
+        + ": out of stock ("
+        + demand
+        + "); "
+        + whole(out_count)
+        + " of "
+        + whole(carrying)
+        + " stores carrying it in district "
+        + whole(hit["district_id"])
+        + " are out ("
+        + whole(np.round(share * 100))
+        + " %)"
+    )
+    return candidate_frame(
+        rule="stockout",
+        severity=severity,
+        scope_level="store",
+        scope_id=hit["store_id"],
+        product_id=hit["product_id"],
+        district_id=hit["district_id"],
+        value=share,
+        threshold=threshold,
+        summary=summary,
+    )

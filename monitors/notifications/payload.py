@@ -1,0 +1,155 @@
+"""What a receiver gets: the Alertmanager webhook body (version "4") and its signature.
+
+Receivers built for Prometheus Alertmanager (chat bridges, paging) read these bodies
+unchanged. With a secret, the exact body bytes are signed with HMAC-SHA256 and sent as
+``X-Supplywatch-Signature: sha256=<hex>``. No timestamp is signed: a receiver that wants
+replay protection drops notification ids it has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from models import Alert
+
+SIGNATURE_HEADER = "X-Supplywatch-Signature"
+"""Header with ``sha256=<hex HMAC-SHA256 of the body>``, sent when the webhook has a secret."""
+FIRING = "firing"
+RESOLVED = "resolved"
+ZERO_TIME = "0001-01-01T00:00:00Z"
+"""Alertmanager's ``endsAt`` for an alert that has not ended (Go's zero time)."""
+ALERTMANAGER_VERSION = "4"
+
+
+def sign_body(secret: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of ``body`` under ``secret``: what a receiver recomputes from the
+    raw request body to know the message came from us and was not altered."""
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def encode_body(payload: Mapping[str, Any]) -> bytes:
+    """The exact bytes posted (and signed) for ``payload``: compact UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _rfc3339(instant: datetime) -> str:
+    """An instant as RFC 3339 in UTC with a ``Z``, the way Alertmanager writes times."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def alert_annotations(*, alert: Alert, labels: Mapping[str, str]) -> dict[str, str]:
+    """Alertmanager annotations (strings only): summary, value and threshold when known,
+    and a one-line description a person can act on without opening the service."""
+    annotations = {"summary": alert.summary}
+    if alert.value is not None:
+        annotations["value"] = _number(alert.value)
+    if alert.threshold is not None:
+        annotations["threshold"] = _number(alert.threshold)
+    what = labels.get("product") or labels.get("category") or "all products"
+    description = (
+        f"{alert.rule.value} ({alert.severity.value}) for {alert.scope_level} "
+        f"{labels.get(alert.scope_level, alert.scope_id)}, {what}"
+    )
+    if alert.value is not None and alert.threshold is not None:
+        description += f": {_number(alert.value)} against threshold {_number(alert.threshold)}"
+    description += f"; business days {alert.first_date.isoformat()} to {alert.last_date}."
+    annotations["description"] = description
+    return annotations
+
+
+def alertmanager_payload(
+    *,
+    alert: Alert,
+    labels: Mapping[str, str],
+    status: str,
+    receiver: str,
+    external_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The Alertmanager webhook body (version "4") for one alert in state ``status``.
+
+    One alert per message, grouped by its fingerprint, so ``groupKey`` is the same for
+    the firing and the resolved message of an alert and receivers can thread them.
+    """
+    if status not in (FIRING, RESOLVED):
+        raise ValueError(f"status must be {FIRING!r} or {RESOLVED!r}, not {status!r}")
+    base = external_url.rstrip("/")
+    return _envelope(
+        status=status,
+        receiver=receiver,
+        external_url=base,
+        labels=dict(labels),
+        annotations=alert_annotations(alert=alert, labels=labels),
+        starts_at=_rfc3339(alert.fired_at or alert.first_seen_at),
+        ends_at=_rfc3339(alert.resolved_at or now) if status == RESOLVED else ZERO_TIME,
+        generator_url=f"{base}/api/v1/alerts/{alert.id}",
+        fingerprint=alert.fingerprint,
+    )
+
+
+def webhook_check_payload(
+    *, webhook_id: int, receiver: str, external_url: str, now: datetime
+) -> dict[str, Any]:
+    """A made-up firing alert for checking a webhook: the URL, the network path and the
+    signature, with labels no silence or rule could mistake for a real alert."""
+    base = external_url.rstrip("/")
+    return _envelope(
+        status=FIRING,
+        receiver=receiver,
+        external_url=base,
+        labels={"alertname": "supplywatch_test", "severity": "warning", "scope": "test"},
+        annotations={
+            "summary": "Test notification from supplywatch",
+            "description": f"Sent on request to check webhook {webhook_id} ({receiver}).",
+        },
+        starts_at=_rfc3339(now),
+        ends_at=ZERO_TIME,
+        generator_url=f"{base}/api/v1/webhooks/{webhook_id}",
+        fingerprint="test",
+    )
+
+
+def _envelope(
+    *,
+    status: str,
+    receiver: str,
+    external_url: str,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    starts_at: str,
+    ends_at: str,
+    generator_url: str,
+    fingerprint: str,
+) -> dict[str, Any]:
+    """The version-4 message around one alert, grouped by its fingerprint alone."""
+    return {
+        "version": ALERTMANAGER_VERSION,
+        "groupKey": f'{{}}:{{fingerprint="{fingerprint}"}}',
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": receiver,
+        "groupLabels": {},
+        "commonLabels": dict(labels),
+        "commonAnnotations": dict(annotations),
+        "externalURL": external_url,
+        "alerts": [
+            {
+                "status": status,
+                "labels": labels,
+                "annotations": annotations,
+                "startsAt": starts_at,
+                "endsAt": ends_at,
+                "generatorURL": generator_url,
+                "fingerprint": fingerprint,
+            }
+        ],
+    }

@@ -1,0 +1,184 @@
+"""Managing webhooks: register a receiver with its filters and optional signing secret,
+change it, deactivate it (its queue is dropped), and send it what it missed.
+
+Every command checks the caller's role and names it in the record; they flush, never
+commit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import Conflict, InvalidInput
+from core.lookups import get_optional_by_code
+from models import AlertRule, Region, RegionLevel, Severity, Webhook
+from monitors.notifications.outbox import (
+    abandon_pending_notifications,
+    requeue_failed_notifications,
+)
+from monitors.queries.webhooks import WEBHOOK_MANAGERS, WebhookView, find_webhook, webhook_view
+
+WEBHOOK_REGION_LEVELS = (RegionLevel.district, RegionLevel.city)
+"""Alerts carry their district and, city-wide ones, the city: other levels never match."""
+REQUIRED_FIELDS = ("name", "url", "min_severity", "rules", "active")
+"""Fields a change may not set to null (a null region or secret removes it)."""
+_UNSAFE_URL_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """Where and how to post to a webhook, as plain values, so the caller can end its
+    database transaction before waiting on the network."""
+
+    webhook_id: int
+    receiver: str
+    url: str
+    secret: str | None
+
+
+def validate_webhook_url(url: str) -> str:
+    """``url`` when notifications can be posted to it (http or https with a host), else
+    ValueError: anything else (ftp:, file:, javascript:, a bare word) would fail on every
+    delivery, so it is refused when the webhook is registered, not discovered later."""
+    if _UNSAFE_URL_CHARACTERS.search(url):
+        raise ValueError("must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError as error:
+        raise ValueError(f"is not a valid URL ({error})") from error
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError("must name a host, as in https://chat.example.org/hook")
+    return url
+
+
+def _deliverable_url(url: str) -> str:
+    """``url`` if deliverable, else a 422 at ``body.url``."""
+    try:
+        return validate_webhook_url(url)
+    except ValueError as error:
+        raise InvalidInput(
+            f"url {error}", errors=[{"loc": ["body", "url"], "msg": str(error)}]
+        ) from error
+
+
+def _region(session: Session, code: str | None) -> Region | None:
+    """The region a webhook is limited to: a district or the city, else 422."""
+    region = get_optional_by_code(session, Region, code, label="region", field="region")
+    if region is not None and region.level not in WEBHOOK_REGION_LEVELS:
+        raise InvalidInput(
+            f"region {code!r} is a {region.level.value}; give a district or the city",
+            errors=[{"loc": ["body", "region"], "msg": "must be a district or the city"}],
+        )
+    return region
+
+
+def _rules(rules: Sequence[AlertRule]) -> list[str]:
+    """Rule values without repeats, in the order given."""
+    return [rule.value for rule in dict.fromkeys(rules)]
+
+
+def create_webhook(
+    *,
+    session: Session,
+    principal: Principal,
+    name: str,
+    url: str,
+    min_severity: Severity = Severity.warning,
+    rules: Sequence[AlertRule] = (),
+    region: str | None = None,
+    secret: str | None = None,
+) -> WebhookView:
+    """Register a receiver of alert notifications with its filters (least severity, only
+    some rules, one district or the city) and an optional signing secret."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    limited_to = _region(session, region)
+    webhook = Webhook(
+        name=name,
+        url=_deliverable_url(url),
+        secret=secret,
+        min_severity=min_severity.value,
+        rules=_rules(rules),
+        region_id=limited_to.id if limited_to else None,
+        active=True,
+        created_by=principal.label,
+    )
+    session.add(webhook)
+    session.flush()
+    return webhook_view(webhook, limited_to.code if limited_to else None)
+
+
+def update_webhook(
+    *, session: Session, principal: Principal, webhook_id: int, changes: Mapping[str, Any]
+) -> WebhookView:
+    """Change the fields in ``changes`` (only those sent): a null region or secret removes
+    it, a null anywhere else is a 422 naming the field."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    webhook, region_code = find_webhook(session, webhook_id=webhook_id)
+    for name in sorted(set(changes) & set(REQUIRED_FIELDS)):
+        if changes[name] is None:
+            raise InvalidInput(
+                f"{name} cannot be null", errors=[{"loc": ["body", name], "msg": "cannot be null"}]
+            )
+    if "region" in changes:
+        region = _region(session, changes["region"])
+        webhook.region_id = region.id if region else None
+        region_code = region.code if region else None
+    if "secret" in changes:
+        webhook.secret = changes["secret"]
+    if "name" in changes:
+        webhook.name = changes["name"]
+    if "url" in changes:
+        webhook.url = _deliverable_url(changes["url"])
+    if "min_severity" in changes:
+        webhook.min_severity = Severity(changes["min_severity"]).value
+    if "rules" in changes:
+        webhook.rules = _rules([AlertRule(rule) for rule in changes["rules"]])
+    if "active" in changes:
+        webhook.active = bool(changes["active"])
+    session.flush()
+    return webhook_view(webhook, region_code)
+
+
+def deactivate_webhook(*, session: Session, principal: Principal, webhook_id: int) -> WebhookView:
+    """Stop sending to a webhook; it is kept for its history and its pending messages are
+    marked failed, naming who deactivated it."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    webhook, region_code = find_webhook(session, webhook_id=webhook_id)
+    webhook.active = False
+    abandon_pending_notifications(
+        session, webhook_id=webhook.id, reason=f"webhook deactivated by {principal.label}"
+    )
+    session.flush()
+    return webhook_view(webhook, region_code)
+
+
+def redeliver_failed_notifications(
+    *, session: Session, principal: Principal, webhook_id: int, now: datetime
+) -> int:
+    """Queue a webhook's failed notifications again, in their original order, and return
+    how many: after an outage longer than the retries last (409 for an inactive one)."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    webhook, _ = find_webhook(session, webhook_id=webhook_id)
+    if not webhook.active:
+        raise Conflict(f"webhook {webhook_id} is inactive; activate it first")
+    return requeue_failed_notifications(session, webhook_id=webhook_id, now=now)
+
+
+def webhook_target(*, session: Session, principal: Principal, webhook_id: int) -> WebhookTarget:
+    """Where a test notification for the webhook goes, or a 404."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    webhook, _ = find_webhook(session, webhook_id=webhook_id)
+    return WebhookTarget(
+        webhook_id=webhook.id, receiver=webhook.name, url=webhook.url, secret=webhook.secret
+    )

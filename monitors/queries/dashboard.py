@@ -1,0 +1,303 @@
+"""The bureau's dashboard as one read: today's headline numbers, the district × category
+heatmap, the store map, locked-down compounds, who has not reported, and drill-downs to
+a district or a product.
+
+Every supply number comes from what the monitor stored (:mod:`monitors.queries.supply`),
+so the dashboard shows exactly what the alerts were raised on; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import NotFound
+from core.lookups import get_by_code
+from models import (
+    Compound,
+    DailyReport,
+    LockdownStatus,
+    Product,
+    Region,
+    RegionLevel,
+    Role,
+    ScopeLevel,
+    Store,
+)
+from monitors.computing.status_bands import SUPPLY_STATUSES
+from monitors.queries.alerts import open_alert_counts
+from monitors.queries.supply import (
+    BELOW_THRESHOLD,
+    BelowThreshold,
+    DistrictCategorySupply,
+    SupplyView,
+    below_threshold,
+    district_category_supply,
+    latest_supply_day,
+    list_supply,
+    store_status_counts,
+)
+from monitors.queries.supply_history import SupplyHistoryPoint, supply_history
+
+DASHBOARD_READERS = (Role.bureau,)
+"""The dashboard spans every store and district: the bureau (and admins)."""
+EVERY_ROW = 5000
+"""How many supply rows a drill-down lists (a district's products, a product's districts)."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The tiles: what is below threshold on the monitor's latest day, open alerts by
+    (status, severity), and how many active stores reported today."""
+
+    below: BelowThreshold
+    open_alerts: Counter[tuple[str, str]]
+    active_stores: int
+    reported_stores: int
+
+
+@dataclass(frozen=True)
+class StoreOnMap:
+    """An active store at its coordinates with its worst product status on the latest
+    monitored day, how many products are below threshold, and whether it reported today."""
+
+    code: str
+    name: str
+    longitude: float | None
+    latitude: float | None
+    status: str
+    below_threshold: int
+    reported: bool
+
+
+@dataclass(frozen=True)
+class CompoundOnMap:
+    """A locked-down compound at its coordinates."""
+
+    code: str
+    name: str
+    longitude: float | None
+    latitude: float | None
+
+
+@dataclass(frozen=True)
+class UnreportedStore:
+    """An active store without a report today, with its region's name."""
+
+    code: str
+    name: str
+    region_name: str
+
+
+@dataclass(frozen=True)
+class DashboardOverview:
+    """Everything the dashboard shows besides its list of open alerts."""
+
+    today: date
+    latest_day: date | None
+    headline: Headline
+    heatmap: list[DistrictCategorySupply]
+    stores: list[StoreOnMap]
+    compounds: list[CompoundOnMap]
+    not_reported: list[UnreportedStore]
+
+
+@dataclass(frozen=True)
+class SupplyDrillDown:
+    """One district's products, or one product's districts, worst first, and one
+    product's numbers over time (the district's, or the city's)."""
+
+    kind: Literal["district", "product"]
+    code: str
+    name: str
+    name_zh: str | None
+    rows: list[SupplyView]
+    chosen: str | None
+    history: list[SupplyHistoryPoint]
+
+
+def _reported_today(session: Session, today: date) -> set[int]:
+    """Ids of the stores with a report for ``today``."""
+    return set(
+        session.scalars(
+            select(DailyReport.store_id).where(DailyReport.report_date == today).distinct()
+        )
+    )
+
+
+def _headline(session: Session, day: date | None, today: date) -> Headline:
+    """The tiles' numbers (nothing below threshold before the monitor's first run)."""
+    active = session.scalar(select(func.count()).where(Store.active.is_(True))) or 0
+    reported = (
+        session.scalar(
+            select(func.count(func.distinct(DailyReport.store_id))).where(
+                DailyReport.report_date == today
+            )
+        )
+        or 0
+    )
+    return Headline(
+        below=(
+            below_threshold(session=session, day=day)
+            if day is not None
+            else BelowThreshold(products=0, districts=0)
+        ),
+        open_alerts=open_alert_counts(session=session),
+        active_stores=active,
+        reported_stores=reported,
+    )
+
+
+def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnMap]:
+    """Every active store with coordinates, coloured by its worst product status."""
+    counts = store_status_counts(session=session, day=day) if day is not None else {}
+    reported = _reported_today(session, today)
+    points = []
+    for store in session.scalars(
+        select(Store).where(Store.active.is_(True), Store.latitude.is_not(None))
+    ):
+        statuses = counts.get(store.id, {})
+        worst = next((s for s in SUPPLY_STATUSES if statuses.get(s)), "unknown")
+        points.append(
+            StoreOnMap(
+                code=store.code,
+                name=store.name,
+                longitude=store.longitude,
+                latitude=store.latitude,
+                status=worst,
+                below_threshold=sum(statuses.get(s, 0) for s in BELOW_THRESHOLD),
+                reported=store.id in reported,
+            )
+        )
+    return points
+
+
+def _locked_compounds(session: Session) -> list[CompoundOnMap]:
+    """Locked-down compounds, for the map: where deliveries must reach."""
+    return [
+        CompoundOnMap(code=code, name=name, longitude=lon, latitude=lat)
+        for code, name, lon, lat in session.execute(
+            select(Compound.code, Compound.name, Compound.longitude, Compound.latitude).where(
+                Compound.active.is_(True), Compound.lockdown_status == LockdownStatus.locked
+            )
+        )
+    ]
+
+
+def _not_reported(session: Session, today: date) -> list[UnreportedStore]:
+    """Active stores without a report for ``today``, by region and store code."""
+    reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
+    return [
+        UnreportedStore(code=code, name=name, region_name=region_name)
+        for code, name, region_name in session.execute(
+            select(Store.code, Store.name, Region.name)
+            .join(Region, Region.id == Store.region_id)
+            .where(Store.active.is_(True), Store.id.not_in(reported))
+            .order_by(Region.code, Store.code)
+        )
+    ]
+
+
+def dashboard_overview(*, session: Session, principal: Principal, today: date) -> DashboardOverview:
+    """What the bureau sees first each morning: where supply is short on the monitor's
+    latest day, what is alerting, and who has not reported ``today``."""
+    require_role(principal, *DASHBOARD_READERS)
+    day = latest_supply_day(session=session)
+    return DashboardOverview(
+        today=today,
+        latest_day=day,
+        headline=_headline(session, day, today),
+        heatmap=district_category_supply(session=session, day=day) if day is not None else [],
+        stores=_store_map(session, day, today),
+        compounds=_locked_compounds(session),
+        not_reported=_not_reported(session, today),
+    )
+
+
+def _rows(
+    session: Session,
+    principal: Principal,
+    *,
+    region: str | None = None,
+    product: str | None = None,
+) -> list[SupplyView]:
+    """The latest day's district rows (none before the monitor's first run)."""
+    try:
+        return list_supply(
+            session=session,
+            principal=principal,
+            level=ScopeLevel.district,
+            region=region,
+            product=product,
+            limit=EVERY_ROW,
+            offset=0,
+        ).items
+    except NotFound:
+        return []
+
+
+def district_drill_down(
+    *, session: Session, principal: Principal, code: str, product: str | None, today: date
+) -> SupplyDrillDown:
+    """One district: its products worst first, and one product's numbers over time
+    (``product``, else the worst one)."""
+    require_role(principal, *DASHBOARD_READERS)
+    region = get_by_code(session, Region, code, label="region")
+    rows = _rows(session, principal, region=code)
+    chosen = product or next((row.product for row in rows if row.product), None)
+    history = (
+        supply_history(
+            session=session,
+            principal=principal,
+            level=ScopeLevel.district,
+            scope=code,
+            product=chosen,
+            today=today,
+        ).points
+        if chosen
+        else []
+    )
+    return SupplyDrillDown(
+        kind="district",
+        code=code,
+        name=region.name,
+        name_zh=region.name_zh,
+        rows=rows,
+        chosen=chosen,
+        history=history,
+    )
+
+
+def product_drill_down(
+    *, session: Session, principal: Principal, code: str, today: date
+) -> SupplyDrillDown:
+    """One product: its districts worst first, and the city's numbers over time."""
+    require_role(principal, *DASHBOARD_READERS)
+    product = get_by_code(session, Product, code, label="product")
+    rows = _rows(session, principal, product=code)
+    city = session.scalar(select(Region.code).where(Region.level == RegionLevel.city).limit(1))
+    if city is None:
+        raise NotFound("there is no city region yet")
+    history = supply_history(
+        session=session,
+        principal=principal,
+        level=ScopeLevel.city,
+        scope=city,
+        product=code,
+        today=today,
+    ).points
+    return SupplyDrillDown(
+        kind="product",
+        code=code,
+        name=product.name,
+        name_zh=product.name_zh,
+        rows=rows,
+        chosen=code,
+        history=history,
+    )

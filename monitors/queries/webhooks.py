@@ -1,0 +1,155 @@
+"""Webhooks and their outboxes as an operator reads them: where notifications go, and
+every message and delivery attempt, so "the receiver was down" can be told from
+"nothing was sent". A webhook's secret is never shown, only whether it has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import NotFound
+from core.lookups import PageOf, page
+from models import (
+    AlertRule,
+    DeliveryAttempt,
+    DeliveryState,
+    Notification,
+    Region,
+    Role,
+    Severity,
+    Webhook,
+)
+
+WEBHOOK_MANAGERS = (Role.bureau,)
+"""Who registers, changes and reads webhooks: the bureau (and admins)."""
+
+
+@dataclass(frozen=True)
+class WebhookView:
+    """A webhook with its region's code; ``has_secret`` instead of the secret."""
+
+    id: int
+    name: str
+    url: str
+    min_severity: Severity
+    rules: list[AlertRule]
+    region: str | None
+    has_secret: bool
+    active: bool
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationWithAttempts:
+    """One notification and every try to deliver it, oldest first."""
+
+    notification: Notification
+    attempts: list[DeliveryAttempt]
+
+
+def webhook_view(webhook: Webhook, region_code: str | None) -> WebhookView:
+    """``webhook`` as people read it (never its secret)."""
+    return WebhookView(
+        id=webhook.id,
+        name=webhook.name,
+        url=webhook.url,
+        min_severity=Severity(webhook.min_severity),
+        rules=[AlertRule(rule) for rule in webhook.rules],
+        region=region_code,
+        has_secret=bool(webhook.secret),
+        active=webhook.active,
+        created_by=webhook.created_by,
+        created_at=webhook.created_at,
+        updated_at=webhook.updated_at,
+    )
+
+
+def find_webhook(session: Session, *, webhook_id: int) -> tuple[Webhook, str | None]:
+    """The webhook and its region's code, or a 404 (no role check: for callers that
+    made it)."""
+    row = session.execute(
+        select(Webhook, Region.code)
+        .outerjoin(Region, Region.id == Webhook.region_id)
+        .where(Webhook.id == webhook_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"webhook {webhook_id} not found")
+    return row[0], row[1]
+
+
+def list_webhooks(
+    *,
+    session: Session,
+    principal: Principal,
+    active: bool | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[WebhookView]:
+    """One page of webhooks in registration order (only active or inactive ones when
+    ``active`` says so)."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    query = (
+        select(Webhook, Region.code)
+        .outerjoin(Region, Region.id == Webhook.region_id)
+        .order_by(Webhook.id)
+    )
+    if active is not None:
+        query = query.where(Webhook.active == active)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(
+        items=[webhook_view(webhook, code) for webhook, code in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def read_webhook(*, session: Session, principal: Principal, webhook_id: int) -> WebhookView:
+    """One webhook (never its secret), or a 404."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    return webhook_view(*find_webhook(session, webhook_id=webhook_id))
+
+
+def list_notifications(
+    *,
+    session: Session,
+    principal: Principal,
+    webhook_id: int,
+    state: DeliveryState | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[Notification]:
+    """One page of a webhook's notifications, newest first (404 for an unknown webhook)."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    find_webhook(session, webhook_id=webhook_id)
+    query = (
+        select(Notification)
+        .where(Notification.webhook_id == webhook_id)
+        .order_by(Notification.id.desc())
+    )
+    if state is not None:
+        query = query.where(Notification.state == state)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(items=[row[0] for row in rows], total=total, limit=limit, offset=offset)
+
+
+def read_notification(
+    *, session: Session, principal: Principal, webhook_id: int, notification_id: int
+) -> NotificationWithAttempts:
+    """One notification of a webhook with its body and every delivery attempt, or a 404."""
+    require_role(principal, *WEBHOOK_MANAGERS)
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.webhook_id != webhook_id:
+        raise NotFound(f"notification {notification_id} of webhook {webhook_id} not found")
+    attempts = session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.notification_id == notification_id)
+        .order_by(DeliveryAttempt.id)
+    )
+    return NotificationWithAttempts(notification=notification, attempts=list(attempts))

@@ -1,0 +1,111 @@
+"""The pages' gettext catalogues: English message ids, Simplified Chinese translations.
+
+Texts for people are keyed by message id (the English template): ``_()``/``{% trans %}``
+in the templates, ``phrase()``/``field_problem()`` and domain error calls in the code
+(``core.text``). ``python -m service.translations`` runs ``pybabel extract`` over the
+code and templates with these keywords and ``pybabel update`` into the ``.po`` files;
+``tests/service/web/test_translations.py`` fails when a message has no translation.
+The ``.po`` files are read at start (no compiled ``.mo`` to keep in step).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pkgutil
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from core.errors import DomainError
+
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+CATALOGUE_DIRECTORY = Path(__file__).resolve().parent
+TEMPLATE_FILE = CATALOGUE_DIRECTORY / "messages.pot"
+ROOT = CATALOGUE_DIRECTORY.parent.parent
+SOURCE_PACKAGES = (
+    "core",
+    "accounts",
+    "reports",
+    "monitors",
+    "dispatch",
+    "hotline",
+    "bulletin",
+    "service",
+)
+"""Where texts for people are written (tests and benches are not)."""
+PLAIN_KEYWORDS = ("_", "gettext", "ngettext:1,2", "N_", "phrase", "field_problem")
+
+
+def _subclasses(base: type) -> set[type]:
+    found: set[type] = set()
+    child: type
+    for child in base.__subclasses__():
+        found |= {child} | _subclasses(child)
+    return found
+
+
+def keywords() -> list[str]:
+    """Every call whose first argument is a message id: the gettext functions,
+    ``phrase``/``field_problem`` and every domain error class (all modules imported)."""
+    for name in SOURCE_PACKAGES:
+        package = importlib.import_module(name)
+        for module in pkgutil.walk_packages(package.__path__, f"{name}."):
+            if ".translations" not in module.name:
+                importlib.import_module(module.name)
+    errors = sorted({cls.__name__ for cls in _subclasses(DomainError)} | {"DomainError"})
+    return [*PLAIN_KEYWORDS, *errors]
+
+
+def catalogue_path(language: str) -> Path:
+    """The ``.po`` file of ``language``."""
+    return CATALOGUE_DIRECTORY / language / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The gettext translations of ``language`` (English: the message ids themselves)."""
+    path = catalogue_path(language)
+    if language == DEFAULT_LANGUAGE or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalogue = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def extract_and_update() -> None:
+    """``pybabel extract`` the message ids into messages.pot, then ``pybabel update``
+    every language's catalogue (new ids arrive untranslated; the test names them)."""
+    from babel.messages.frontend import CommandLineInterface
+
+    arguments = ["pybabel", "extract", "-F", str(CATALOGUE_DIRECTORY / "babel.cfg")]
+    arguments += ["--no-default-keywords", "--sort-by-file", "--no-wrap"]
+    for keyword in keywords():
+        arguments += ["-k", keyword]
+    arguments += ["-o", str(TEMPLATE_FILE), "--project", "supplywatch"]
+    arguments += [str(ROOT / name) for name in SOURCE_PACKAGES]
+    CommandLineInterface().run(arguments)
+    for language in LANGUAGES:
+        if language == DEFAULT_LANGUAGE:
+            continue
+        CommandLineInterface().run(
+            [
+                "pybabel",
+                "update",
+                "--no-fuzzy-matching",
+                "--no-wrap",
+                "-i",
+                str(TEMPLATE_FILE),
+                "-d",
+                str(CATALOGUE_DIRECTORY),
+                "-l",
+                language,
+            ]
+        )

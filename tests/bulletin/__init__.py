@@ -1,0 +1,1 @@
+"""Tests of the bulletin package (figures and summary sentences: pure, no database)."""

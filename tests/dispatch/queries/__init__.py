@@ -1,0 +1,1 @@
+"""Tests of the dispatch reads the API and the pages share."""

@@ -1,0 +1,1 @@
+"""Tests of the hotline package (SLA clocks: pure, no database)."""

@@ -1,0 +1,81 @@
+"""District and city low-supply summaries name their region, as the rules write them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from monitors.alerting.thresholds import resolve_thresholds
+from monitors.computing.aggregates import aggregate_supply
+from monitors.computing.evaluation import evaluate_rules
+from monitors.computing.reporting import store_reporting
+from monitors.computing.supply import SupplySettings, store_supply
+from tests.monitors.helpers import D, history, products, reports, stores
+
+MEAT = products((7, "meat")).assign(code=["pork"])
+REGIONS = pd.DataFrame(
+    {"region_id": [1, 10], "name": ["Pingdingshan", "Weidong"], "code": ["410400", "410403"]}
+)
+
+
+def low_supply_summaries(regions: pd.DataFrame | None) -> dict[str, str]:
+    """The district and city low_supply summaries of two short stores, by scope level."""
+    frame = reports(
+        history(1, 7, sales=[10, 10, 10], stock=10),
+        history(2, 7, sales=[10, 10, 10], stock=4),
+    )
+    table = stores((1, 10), (2, 10)).assign(city_id=1)
+    rows = store_supply(reports=frame, stores=table, business_day=D, settings=SupplySettings())
+    aggregates = pd.concat(
+        [
+            aggregate_supply(
+                store_rows=rows, stores=table, products=MEAT, level=level, by="product"
+            )
+            for level in ("district", "city")
+        ],
+        ignore_index=True,
+    )
+    on_time = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+    reporting = store_reporting(
+        stores=table,
+        submissions=pd.DataFrame(
+            [(store, pd.Timestamp(D), on_time) for store in (1, 2)],
+            columns=["store_id", "report_date", "first_received_at"],
+        ),
+        business_day=D,
+        cutoff=datetime(2026, 5, 11, 2, 0, tzinfo=UTC),
+    )
+    candidates = evaluate_rules(
+        store_rows=rows,
+        aggregates=aggregates,
+        stores=table,
+        products=MEAT,
+        thresholds=resolve_thresholds(products=MEAT),
+        reporting=reporting,
+        business_day=D,
+        regions=regions,
+    )
+    scopes = candidates[
+        (candidates["rule"] == "low_supply") & (candidates["scope_level"] != "store")
+    ]
+    return dict(zip(scopes["scope_level"], scopes["summary"], strict=True))
+
+
+def test_district_and_city_summaries_name_their_region() -> None:
+    summaries = low_supply_summaries(REGIONS)
+    assert summaries == {
+        "district": "District Weidong (410403) pork: 0.7 days of supply (stock 14.0 for "
+        "20.0/day over 2 stores; 2 of 2 reported today), below 1.5",
+        "city": "City Pingdingshan (410400) pork: 0.7 days of supply (stock 14.0 for "
+        "20.0/day over 2 stores; 2 of 2 reported today), below 1.5",
+    }
+
+
+def test_without_region_names_a_summary_gives_the_scope_id() -> None:
+    summaries = low_supply_summaries(None)
+    assert summaries["district"].startswith("district 10 pork: 0.7 days of supply")
+    assert summaries["city"].startswith("city 1 pork: 0.7 days of supply")
+    unnamed = low_supply_summaries(REGIONS[REGIONS["region_id"] == 1])
+    assert unnamed["district"].startswith("district 10 pork:")
+    assert unnamed["city"].startswith("City Pingdingshan (410400) pork:")
