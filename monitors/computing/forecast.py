@@ -90,8 +90,8 @@ class ForecastSettings:
     capped_fill: float = 0.6
     """(See ``capped_after``.)"""
     overdue_days: int = 2
-    """A line whose next delivery is as likely as not to miss the next this many days
-    has a failing supply too."""
+    """A line past its usual gap whose next delivery is as likely as not to miss the next
+    this many days has a failing supply too."""
     size_cv_floor: float = 0.15
     """Least relative spread of the refill level."""
     gap_half_life_days: float = 7.0
@@ -108,10 +108,13 @@ class ForecastSettings:
     typical gap)."""
     stop_weight: float = 0.1
     """Pseudo-count for "the deliveries have stopped"."""
-    stress_days: int = 2
+    stress_days: int = 3
     """Recent days on which a store's emptied shelves are counted."""
     stress_min_days: int = 5
     """Earlier reported days needed to know a store's usual share of empty shelves."""
+    stress_baseline_days: int = 7
+    """Oldest reported days of the history whose share of empty shelves is a store's
+    (district's) usual share: a crisis reaches them last."""
     stress_floor: float = 0.01
     """Least usual share of empty shelves assumed (a store that never runs out)."""
     stress_significance: float = 1e-3
@@ -130,6 +133,9 @@ class ForecastSettings:
     """An open warning stays while the chance stays at or above this (hysteresis)."""
     stress_probability: float = 0.05
     """In a store under supply stress, a warning opens from this chance..."""
+    stress_keeps: bool = True
+    """Under supply stress an open warning stays whatever the chance (until the shelf
+    empties or the stress ends)."""
     stress_memory_days: int = 7
     """... or on a line of it that ran out within this many days (it will again)."""
     relapse_probability: float = 0.5
@@ -224,8 +230,8 @@ class Forecast:
     """The business day's sales were ``burst_ratio`` × its expected demand or more."""
     supply_short: np.ndarray
     """The line's own supply is failing: its latest deliveries filled less than
-    ``capped_fill`` of the way to its target, or its next one is unlikely within
-    ``overdue_days`` (it is later than its history makes likely)."""
+    ``capped_fill`` of the way to its target, or it is past its usual gap and the next
+    delivery is unlikely within ``overdue_days``."""
     by_day: np.ndarray
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of day h + 1."""
 
@@ -422,7 +428,10 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
         ),
         supply_short=(supply.fill < settings.capped_fill)
         | np.isfinite(supply.cap)
-        | (supply.arrival[:, : settings.overdue_days].sum(axis=1) < 0.5),
+        | (
+            ~(np.nan_to_num(supply.since, nan=np.inf) < np.nan_to_num(supply.typical_gap))
+            & (supply.arrival[:, : settings.overdue_days].sum(axis=1) < 0.5)
+        ),
         burst=(shifted <= 0)
         & (np.nan_to_num(sales[:, 0]) > settings.burst_ratio * np.nan_to_num(base) * seasonal[:, 0]),
         by_day=by_day,
@@ -442,10 +451,12 @@ def _supply_stress(
     out, seen = out.reshape(stores, ages), seen.reshape(stores, ages)
     recent = settings.stress_days
     out_now, seen_now = out[:, :recent].sum(axis=1), seen[:, :recent].sum(axis=1)
-    daily = np.where(seen[:, recent:] > 0, out[:, recent:] / np.fmax(seen[:, recent:], 1), np.nan)
-    enough = (~np.isnan(daily)).sum(axis=1) >= settings.stress_min_days
-    with np.errstate(invalid="ignore"):
-        usual = np.nanquantile(np.where(enough[:, None], daily, 0.0), 0.25, axis=1)
+    # The usual share: the oldest ``stress_baseline_days`` reported days of the history,
+    # the days a crisis reaches last.
+    older = seen[:, recent:] > 0
+    oldest = older & (np.cumsum(older[:, ::-1], axis=1)[:, ::-1] <= settings.stress_baseline_days)
+    enough = older.sum(axis=1) >= settings.stress_min_days
+    usual = _ratio((out[:, recent:] * oldest).sum(axis=1), (seen[:, recent:] * oldest).sum(axis=1))
     usual = np.fmax(np.nan_to_num(usual), settings.stress_floor)
     share = out_now / np.fmax(seen_now, 1)
     chance = binom.sf(out_now - 1, seen_now, usual)
@@ -750,7 +761,9 @@ def low_supply_decision(
     failing = forecast.supply_short & (chance >= settings.fire_probability)
     certain = chance >= settings.certain_probability
     opens = (failing | certain | stressed) & ~forecast.burst & ~relapse
-    stays = np.asarray(previously_firing, dtype=bool) & (chance >= settings.keep_probability)
+    stays = np.asarray(previously_firing, dtype=bool) & (
+        (chance >= settings.keep_probability) | (forecast.supply_stress & settings.stress_keeps)
+    )
     fire = trusted & (opens | stays)
     projected = forecast.first_day_over(settings.projected_probability)
     critical = fire & (np.nan_to_num(projected, nan=np.inf) <= np.asarray(critical_days))
