@@ -322,10 +322,10 @@ def _demand(
         moved = np.where(rise, np.nanmin(recent, axis=1), np.nanmax(recent, axis=1))
     level = np.where(rise | fall, moved, base)
     shifted = np.where(rise, 1, np.where(fall, -1, 0)).astype(np.int8)
-    # Spread from day-to-day steps of in-stock days: a level that moved (a panic, a
+    # Spread from steps between consecutive in-stock days: a level that moved (a panic, a
     # lasting rise) does not count as noise, as it would around a median.
-    ordered = _compact(np.where(_youngest(in_stock, settings.spread_days), plain, np.nan))
-    steps = np.abs(np.diff(ordered, axis=1))
+    counted = np.where(_youngest(in_stock, settings.spread_days), plain, np.nan)
+    steps = np.abs(counted[:, :-1] - counted[:, 1:])  # NaN unless both days held stock
     spread = 1.4826 * _row_median(steps) / np.sqrt(2.0)
     floor = np.sqrt(np.fmax(level, 0.0) + (settings.min_cv * np.fmax(level, 0.0)) ** 2)
     return level, base, level_cells.sum(axis=1), shifted, np.fmax(spread, floor)
@@ -523,7 +523,8 @@ def _supply_pattern(
     usual = _row_median(brought)
     small = brought < settings.capped_fill * usual[:, None]
     fills = np.where(small | np.isnan(fills), fills, np.fmax(fills, settings.capped_fill))
-    latest = _compact(fills)[:, : settings.fill_deliveries]
+    measured = np.argsort(np.isnan(fills), axis=1, kind="stable")  # measured fills first
+    latest = np.take_along_axis(fills, measured, axis=1)[:, : settings.fill_deliveries]
     weight = np.where(
         np.isnan(latest), 0.0, settings.fill_decay ** np.arange(settings.fill_deliveries)
     )
@@ -531,8 +532,8 @@ def _supply_pattern(
     fill = np.where(np.isnan(fill), 1.0, fill)
     # A supply that fell short twice in a row is taken as capped: the next deliveries
     # bring what those brought, however far the shelf is from its target.
-    short = _compact(fills)[:, : settings.capped_after]
-    quantities = _compact(np.where(np.isnan(fills), np.nan, brought))[:, : settings.capped_after]
+    short = np.take_along_axis(fills, measured, axis=1)[:, : settings.capped_after]
+    quantities = np.take_along_axis(brought, measured, axis=1)[:, : settings.capped_after]
     capped = (~np.isnan(short)).all(axis=1) & (short < settings.capped_fill).all(axis=1)
     with np.errstate(invalid="ignore"):
         cap = np.where(capped, np.nanmax(quantities, axis=1), np.inf)
@@ -546,14 +547,18 @@ def _supply_pattern(
     complete = old < ages
     gaps = np.where(complete, old - young, 0)
     gap_weight = np.where(complete, 0.5 ** (young / settings.gap_half_life_days), 0.0)
-    histogram = np.zeros((lines, ages + 2))
     # Lead times vary: a gap of two days or more is spread to its neighbours (a daily
     # line's late days show in its own gaps).
     jitter = np.where(gaps >= 2, settings.gap_jitter, 0.0)
-    line_of = np.broadcast_to(rows, gaps.shape)
-    np.add.at(histogram, (line_of, gaps), gap_weight * (1 - 2 * jitter))
-    np.add.at(histogram, (line_of, gaps + 1), gap_weight * jitter)
-    np.add.at(histogram, (line_of, np.maximum(gaps - 1, 1)), gap_weight * jitter)
+    width = ages + 2
+    line_of = np.broadcast_to(rows * width, gaps.shape)
+    cells = np.concatenate(
+        [(line_of + gaps).ravel(), (line_of + gaps + 1).ravel(), (line_of + np.maximum(gaps - 1, 1)).ravel()]
+    )
+    weights = np.concatenate(
+        [(gap_weight * (1 - 2 * jitter)).ravel(), (gap_weight * jitter).ravel(), (gap_weight * jitter).ravel()]
+    )
+    histogram = np.bincount(cells, weights=weights, minlength=lines * width).reshape(lines, width)
     histogram[:, 0] = 0.0
     total = histogram.sum(axis=1)
     typical = np.argmax(np.cumsum(histogram, axis=1) >= total[:, None] / 2.0, axis=1)
@@ -671,6 +676,10 @@ def _project(
     return result
 
 
+NEGLIGIBLE_ARRIVAL = 1e-3
+"""An arrival day less likely than this is counted as no arrival (fewer lines to project)."""
+
+
 def _project_at_level(
     *,
     current: np.ndarray,
@@ -681,59 +690,97 @@ def _project_at_level(
 ) -> np.ndarray:
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day
     for a known demand level, mixed over the day the next delivery arrives."""
-    lines = len(current)
-    days = MAX_HORIZON_DAYS
-    rows = np.arange(lines)
-    mean_to = np.zeros((lines, days + 1))
-    mean_to[:, 1:] = np.cumsum(daily_mean, axis=1)
-    var_to = np.zeros((lines, days + 1))
-    var_to[:, 1:] = np.cumsum(np.repeat((spread**2)[:, None], days, axis=1), axis=1)
+    lines, days = len(current), MAX_HORIZON_DAYS
+    cumulative = [np.zeros(lines)] + list(np.cumsum(daily_mean, axis=1).T)
+    daily_var = spread**2
+    # Without a delivery the current stock meets the demand since tomorrow.
+    before = [np.zeros(lines)] + [
+        ndtr((cumulative[day] - current) / np.sqrt(np.fmax(daily_var * day, 1e-12)))
+        for day in range(1, days + 1)
+    ]
     gap = np.where(np.isnan(supply.typical_gap), days + 1, np.maximum(supply.typical_gap, 1.0))
     gap = np.round(gap).astype(np.int64)
-
-    def risk(available: np.ndarray, extra_var: np.ndarray, begin: np.ndarray, day: int) -> np.ndarray:
-        """Chance that demand from the morning of ``begin`` to the end of ``day`` takes
-        all of ``available``."""
-        mean = mean_to[:, day] - mean_to[rows, begin - 1]
-        variance = var_to[:, day] - var_to[rows, begin - 1] + extra_var
-        return ndtr((mean - available) / np.sqrt(np.fmax(variance, 1e-12)))
-
-    ones = np.ones(lines, dtype=np.int64)
-    result = supply.arrival[:, -1][:, None] * np.column_stack(
-        [risk(current, np.zeros(lines), ones, day) for day in range(1, days + 1)]
-    )
+    none = supply.arrival[:, -1] + np.where(
+        supply.arrival[:, :-1] > NEGLIGIBLE_ARRIVAL, 0.0, supply.arrival[:, :-1]
+    ).sum(axis=1)
+    result = np.column_stack([none * before[day] for day in range(1, days + 1)])
     for first in range(1, days + 1):
-        chance = supply.arrival[:, first - 1]
-        survived = np.zeros(lines)  # log survival of the stretches that ended
-        begin = ones.copy()
-        available = current.astype(np.float64)
-        extra = np.zeros(lines)
-        arriving_next = np.full(lines, first)
-        previous = np.zeros(lines)
-        for day in range(1, days + 1):
-            arriving = arriving_next == day
+        lines_now = np.flatnonzero(supply.arrival[:, first - 1] > NEGLIGIBLE_ARRIVAL)
+        if not lines_now.size:
+            continue
+        chance = supply.arrival[lines_now, first - 1]
+        for day in range(1, first):
+            result[lines_now, day - 1] += chance * before[day][lines_now]
+        result[lines_now, first - 1 :] += chance[:, None] * _after_first_delivery(
+            first=first,
+            current=current[lines_now],
+            cumulative=[column[lines_now] for column in cumulative],
+            daily_var=daily_var[lines_now],
+            survived_before=before[first - 1][lines_now],
+            gap=gap[lines_now],
+            target=supply.target[lines_now],
+            target_sd=supply.target_sd[lines_now],
+            fill=supply.fill[lines_now],
+            cap=supply.cap[lines_now],
+            settings=settings,
+        )
+    return np.maximum.accumulate(np.clip(result, 0.0, 1.0), axis=1)
+
+
+def _after_first_delivery(
+    *,
+    first: int,
+    current: np.ndarray,
+    cumulative: list[np.ndarray],
+    daily_var: np.ndarray,
+    survived_before: np.ndarray,
+    gap: np.ndarray,
+    target: np.ndarray,
+    target_sd: np.ndarray,
+    fill: np.ndarray,
+    cap: np.ndarray,
+    settings: ForecastSettings,
+) -> np.ndarray:
+    """(lines, days first .. H): chance of having run out by each day when the next
+    delivery comes on day ``first`` and the later ones every ``gap`` days; each stretch
+    between deliveries starts from the stock left plus the fill of the way to the
+    target, and the stretches' chances combine as nearly independent."""
+    days = MAX_HORIZON_DAYS
+    out = np.empty((len(current), days - first + 1))
+    survived = np.zeros(len(current))
+    available = current.astype(np.float64)
+    extra = np.zeros(len(current))
+    start_mean = np.zeros(len(current))
+    begin = np.ones(len(current), dtype=np.int64)
+    arriving_next = np.full(len(current), first)
+    previous = survived_before
+    for day in range(first, days + 1):
+        arriving = arriving_next == day
+        if arriving.any():
             # Stock left when the delivery comes, then the fill of the way to the target.
-            spent = mean_to[:, day - 1] - mean_to[rows, begin - 1]
-            left = np.fmax(available - spent, 0.0)
-            left_var = np.where(left > 0, extra + var_to[:, day - 1] - var_to[rows, begin - 1], 0.0)
-            room = np.fmax(supply.target - left, 0.0)
-            refilled = left + np.fmin(supply.fill * room, supply.cap)
+            left = np.fmax(available - (cumulative[day - 1] - start_mean), 0.0)
+            left_var = np.where(left > 0, extra + daily_var * (day - begin), 0.0)
+            room = np.fmax(target - left, 0.0)
+            refilled = left + np.fmin(fill * room, cap)
             refilled_var = (
-                (1.0 - supply.fill) ** 2 * left_var
-                + (settings.size_cv_floor * supply.fill * room) ** 2
-                + (supply.fill * supply.target_sd) ** 2
+                (1.0 - fill) ** 2 * left_var
+                + (settings.size_cv_floor * fill * room) ** 2
+                + (fill * target_sd) ** 2
+            )
+            # The stretch that ends the day before survived with the chance it had then.
+            survived = np.where(
+                arriving, survived + np.log1p(-np.fmin(previous, 1 - 1e-12)), survived
             )
             available = np.where(arriving, refilled, available)
             extra = np.where(arriving, refilled_var, extra)
-            if day > 1:
-                survived = np.where(
-                    arriving, survived + np.log1p(-np.fmin(previous, 1 - 1e-12)), survived
-                )
+            start_mean = np.where(arriving, cumulative[day - 1], start_mean)
             begin = np.where(arriving, day, begin)
             arriving_next = np.where(arriving, day + gap, arriving_next)
-            previous = risk(available, extra, begin, day)
-            result[:, day - 1] += chance * (1.0 - np.exp(survived) * (1.0 - previous))
-    return np.maximum.accumulate(np.clip(result, 0.0, 1.0), axis=1)
+        mean = cumulative[day] - start_mean
+        variance = daily_var * (day - begin + 1) + extra
+        previous = ndtr((mean - available) / np.sqrt(np.fmax(variance, 1e-12)))
+        out[:, day - first] = 1.0 - np.exp(survived) * (1.0 - previous)
+    return out
 
 
 def low_supply_decision(
