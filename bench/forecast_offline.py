@@ -212,6 +212,10 @@ class Result:
     scored: Scored
     normal: float
     one_day: int
+    flaps: int
+    """Episodes that ended with stock still on the shelf and reopened within two days."""
+    firing_share: float
+    """Share of emergency line-days (in stock, replayed) on which the warning fired."""
     seconds: float
 
 
@@ -256,7 +260,24 @@ def replay(scenario: Scenario, decide: Decide, *, start: int = 7) -> Result:
     normal = 100.0 * float(np.sum(opened_days)) / (scenario.lines * max(len(ordinary), 1))
     episodes = scored.episodes
     one_day = int(((episodes["first_day"] == episodes["last_day"]) & episodes["window"]).sum())
-    return Result(scored=scored, normal=normal, one_day=one_day, seconds=seconds)
+    ordered = episodes.sort_values(["line", "first_day"])
+    same_line = ordered["line"].to_numpy()[1:] == ordered["line"].to_numpy()[:-1]
+    ended = ordered["last_day"].to_numpy()[:-1]
+    reopened = ordered["first_day"].to_numpy()[1:]
+    after = np.minimum(ended + 1, simulated - 1)
+    shelf = np.nan_to_num(scenario.stock[after, ordered["line"].to_numpy()[:-1]], nan=1.0) > 0
+    flaps = int((same_line & shelf & (reopened - ended <= 3)).sum())
+    emergency = slice(scenario.event_start, scenario.days)
+    stocked = np.nan_to_num(scenario.stock[emergency], nan=0.0) > 0
+    firing_share = float(firing[emergency][stocked].mean()) if stocked.any() else float("nan")
+    return Result(
+        scored=scored,
+        normal=normal,
+        one_day=one_day,
+        flaps=flaps,
+        firing_share=firing_share,
+        seconds=seconds,
+    )
 
 
 def describe(result: Result) -> str:
@@ -265,7 +286,8 @@ def describe(result: Result) -> str:
     return (
         f"recall48={q.recall_48h:.3f} lead={q.median_lead_days:.1f} "
         f"fa={q.false_alarm_rate:.3f} episodes={q.episodes} counted={q.counted} "
-        f"normal={result.normal:.2f} one_day={result.one_day} quiet_fa={q.quiet_false_alarms} "
+        f"normal={result.normal:.2f} one_day={result.one_day} flaps={result.flaps} "
+        f"firing={result.firing_share:.2f} quiet_fa={q.quiet_false_alarms} "
         f"seconds={result.seconds:.1f}"
     )
 

@@ -89,6 +89,8 @@ class ForecastSettings:
     that mark a capped supply (the next ones bring what they brought, no more)."""
     capped_fill: float = 0.6
     """(See ``capped_after``.)"""
+    short_refill: float = 0.9
+    """A short delivery also left the shelf below this share of its target."""
     overdue_days: int = 2
     """A line past its usual gap whose next delivery is as likely as not to miss the next
     this many days has a failing supply too."""
@@ -131,7 +133,7 @@ class ForecastSettings:
     """... or, whatever its supply, from this chance."""
     keep_probability: float = 0.01
     """An open warning stays while the chance stays at or above this (hysteresis)."""
-    stress_probability: float = 0.05
+    stress_probability: float = 0.02
     """In a store under supply stress, a warning opens from this chance..."""
     stress_keeps: bool = True
     """Under supply stress an open warning stays whatever the chance (until the shelf
@@ -518,10 +520,13 @@ def _supply_pattern(
     with np.errstate(invalid="ignore", divide="ignore"):
         fills = np.where(room > settings.delivery_share * level[:, None], brought / room, np.nan)
     fills = np.clip(fills, 0.0, 1.0)
-    # A short fill counts only when the delivery was also small for the line: a usual
-    # delivery measured against a noisy target is not a failing supply.
+    # A short fill counts only when the delivery was also small for the line and left the
+    # shelf well below its target: a small order for a shelf still full, or a usual
+    # delivery measured against a noisy target, is not a failing supply.
     usual = _row_median(brought)
-    small = brought < settings.capped_fill * usual[:, None]
+    small = (brought < settings.capped_fill * usual[:, None]) & (
+        post < settings.short_refill * target[:, None]
+    )
     fills = np.where(small | np.isnan(fills), fills, np.fmax(fills, settings.capped_fill))
     measured = np.argsort(np.isnan(fills), axis=1, kind="stable")  # measured fills first
     latest = np.take_along_axis(fills, measured, axis=1)[:, : settings.fill_deliveries]
