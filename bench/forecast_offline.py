@@ -127,7 +127,9 @@ def from_family(family: str, seed: int, *, emergency: bool = True) -> Scenario:
         true_stock=city.true_stock,
         category=products.loc[city.lines["product"], "category"].to_numpy(object),
         store=pd.factorize(city.lines["store"])[0],
-        district=pd.factorize(city.stores.set_index("code").loc[city.lines["store"], "district"])[0],
+        district=pd.factorize(city.stores.set_index("code").loc[city.lines["store"], "district"])[
+            0
+        ],
         disrupted=city.disrupted,
         days=city.reported_days,
         event_start=city.event_start if city.event_start is not None else city.reported_days,
