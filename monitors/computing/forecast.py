@@ -610,24 +610,22 @@ def _gap_histogram(
     two days or more spread to its neighbours (a daily line's late days show in its own
     gaps)."""
     lines = len(delivery_age)
-    young, old = delivery_age[:, :-1], delivery_age[:, 1:]
-    complete = old < ages
-    gaps = np.where(complete, old - young, 0)
-    weight = np.where(complete, 0.5 ** (young / settings.gap_half_life_days), 0.0)
-    jitter = np.where(gaps >= 2, settings.gap_jitter, 0.0)
     width = ages + 2
-    line_of = np.arange(lines)[:, None] * width
-    cells = np.concatenate(
-        [(line_of + gaps).ravel(), (line_of + gaps + 1).ravel(), (line_of + gaps - 1).ravel()]
+    young, old = delivery_age[:, :-1], delivery_age[:, 1:]
+    line, column = np.nonzero(old < ages)
+    gaps = old[line, column] - young[line, column]
+    weight = 0.5 ** (young[line, column] / settings.gap_half_life_days)
+    spread = gaps >= 2
+    moved = weight[spread] * settings.gap_jitter
+    cells = line * width + gaps
+    histogram = np.bincount(
+        cells,
+        weights=weight - np.where(spread, 2 * weight * settings.gap_jitter, 0.0),
+        minlength=lines * width,
     )
-    weights = np.concatenate(
-        [(weight * (1 - 2 * jitter)).ravel(), (weight * jitter).ravel(), (weight * jitter).ravel()]
-    )
-    keep = cells >= 0
-    histogram = np.bincount(cells[keep], weights=weights[keep], minlength=lines * width)
-    histogram = histogram.reshape(lines, width)
-    histogram[:, 0] = 0.0
-    return histogram
+    histogram += np.bincount(cells[spread] + 1, weights=moved, minlength=lines * width)
+    histogram += np.bincount(cells[spread] - 1, weights=moved, minlength=lines * width)
+    return histogram.reshape(lines, width)
 
 
 def _arrival_chances(
@@ -699,17 +697,36 @@ def _project(
 ) -> np.ndarray:
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day,
     averaged over the error of the demand level (one error for the whole horizon: a level
-    too low makes every stretch riskier at once)."""
+    too low makes every stretch riskier at once). Only lines with stock and demand are
+    projected, in single precision (the chances need no more)."""
     result = np.zeros((len(current), MAX_HORIZON_DAYS))
+    chosen = np.flatnonzero((current > 0) & (level > 0))
+    if not chosen.size:
+        return result
+
+    def part(values: np.ndarray) -> np.ndarray:
+        return values[chosen].astype(np.float32)
+
+    subset = _Supply(
+        since=supply.since[chosen],
+        typical_gap=supply.typical_gap[chosen],
+        target=part(supply.target),
+        target_sd=part(supply.target_sd),
+        fill=part(supply.fill),
+        cap=part(supply.cap),
+        arrival=part(supply.arrival),
+    )
+    projected = np.zeros((chosen.size, MAX_HORIZON_DAYS), dtype=np.float32)
     for node, weight in LEVEL_NODES:
-        scaled = np.fmax(level * (1.0 + settings.level_uncertainty * node), 0.0)
-        result += weight * _project_at_level(
-            current=current,
-            daily_mean=scaled[:, None] * ahead,
-            spread=spread,
-            supply=supply,
+        scaled = np.fmax(level[chosen] * (1.0 + settings.level_uncertainty * node), 0.0)
+        projected += np.float32(weight) * _project_at_level(
+            current=part(current),
+            daily_mean=(scaled[:, None] * ahead[chosen]).astype(np.float32),
+            spread=part(spread),
+            supply=subset,
             settings=settings,
         )
+    result[chosen] = projected
     return result
 
 
@@ -724,10 +741,10 @@ def _project_at_level(
     """(lines, MAX_HORIZON_DAYS): probability of having run out by the end of each day
     for a known demand level, mixed over the day the next delivery arrives."""
     lines, days = len(current), MAX_HORIZON_DAYS
-    cumulative = [np.zeros(lines), *np.cumsum(daily_mean, axis=1).T]
+    cumulative = [np.zeros(lines, dtype=daily_mean.dtype), *np.cumsum(daily_mean, axis=1).T]
     daily_var = spread**2
     # Without a delivery the current stock meets the demand from tomorrow on.
-    before = [np.zeros(lines)] + [
+    before = [np.zeros(lines, dtype=daily_mean.dtype)] + [
         ndtr((cumulative[day] - current) / np.sqrt(np.fmax(daily_var * day, 1e-12)))
         for day in range(1, days + 1)
     ]
@@ -779,11 +796,11 @@ def _after_first_delivery(
     delivery comes on day ``first`` (``survived_before`` the chance of running out before
     it) and the later ones every ``gap`` days."""
     days, count = MAX_HORIZON_DAYS, len(current)
-    out = np.empty((count, days - first + 1))
-    survived = np.zeros(count)  # log chance that every stretch that ended held out
-    available = current.astype(np.float64)
-    extra = np.zeros(count)
-    start_mean = np.zeros(count)
+    out = np.empty((count, days - first + 1), dtype=current.dtype)
+    survived = np.zeros(count, dtype=current.dtype)  # log chance every ended stretch held
+    available = current.copy()
+    extra = np.zeros(count, dtype=current.dtype)
+    start_mean = np.zeros(count, dtype=current.dtype)
     begin = np.ones(count, dtype=np.int64)
     arriving_next = np.full(count, first)
     previous = survived_before
@@ -802,7 +819,7 @@ def _after_first_delivery(
             )
             # The stretch ending the day before held out with the chance it had then.
             survived = np.where(
-                arriving, survived + np.log1p(-np.fmin(previous, 1 - 1e-12)), survived
+                arriving, survived + np.log1p(-np.fmin(previous, 1 - 1e-6)), survived
             )
             available = np.where(arriving, refilled, available)
             extra = np.where(arriving, refilled_var, extra)
