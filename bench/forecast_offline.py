@@ -16,8 +16,8 @@ emergency), ``one_day`` (emergency episodes lasting one day) and ``quiet_fa`` (f
 alarms before the emergency).
 
 Run: ``.venv/bin/python bench/forecast_offline.py [--scenarios demo:42,order_up_to:1]
-[--methods plain,forecast]``; a scenario is ``demo:<seed>`` or ``<family>:<seed>`` for a
-module in ``bench/families``.
+[--methods plain,forecast]``; a scenario is ``demo:<seed>`` or ``<family>:<seed>[:ordinary]`` for
+a module in ``bench/families``.
 """
 
 from __future__ import annotations
@@ -138,9 +138,12 @@ def from_family(family: str, seed: int, *, emergency: bool = True) -> Scenario:
 
 
 def load(name: str) -> Scenario:
-    """``demo:<seed>`` or ``<family>:<seed>``."""
-    family, seed = name.split(":")
-    return from_demo(int(seed)) if family == "demo" else from_family(family, int(seed))
+    """``demo:<seed>``, ``<family>:<seed>``, or ``<family>:<seed>:ordinary`` for the same
+    city without its emergency (every day then counts as ordinary)."""
+    family, seed, *rest = name.split(":")
+    if family == "demo":
+        return from_demo(int(seed))
+    return from_family(family, int(seed), emergency=rest != ["ordinary"])
 
 
 def history_at(scenario: Scenario, day: int, days: int) -> LineHistory:
