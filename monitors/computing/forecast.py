@@ -44,7 +44,7 @@ is vectorised over lines × ages matrices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtr
@@ -94,10 +94,13 @@ class ForecastSettings:
     """Latest deliveries whose fills are averaged..."""
     fill_decay: float = 0.5
     """... each older one weighing this much of the one after it."""
-    capped_after: int = 1
+    capped_after: int = 2
     """Short deliveries in a row (filling less than ``capped_fill`` of the way to the
     target, small for the line, leaving the shelf below ``short_refill`` of its target)
-    that mark a capped supply: the next ones bring what they brought, no more."""
+    that mark a capped supply: the next ones bring what they brought, no more..."""
+    short_share: float = 0.25
+    """... or a single one, when this share of the store's or district's lines delivered
+    in the last ``stress_days`` got a short one too."""
     capped_fill: float = 0.6
     short_refill: float = 0.9
     size_cv_floor: float = 0.15
@@ -296,6 +299,17 @@ def forecast_stockouts(*, history: LineHistory, settings: ForecastSettings) -> F
         delivery=delivery,
         settings=settings,
     )
+    # One short delivery marks a capped supply when many of the store's or district's lines
+    # got one too (a cut road, a failing supplier); alone it is too often noise.
+    groups = [history.store] if history.district is None else [history.store, history.district]
+    corroborated = np.zeros(len(stock), dtype=bool)
+    for group in groups:
+        corroborated |= (
+            _group_share(flag=supply.short_now, among=supply.delivered_now, group=group)
+            >= settings.short_share
+        )
+    single = supply.short_now & corroborated
+    supply = replace(supply, cap=np.where(single, supply.latest_quantity, supply.cap))
     horizon = np.arange(1, MAX_HORIZON_DAYS + 1)
     by_day = _project(
         current=np.nan_to_num(current),
@@ -364,7 +378,7 @@ def low_supply_decision(
         (forecast.supply_short & (chance >= settings.fire_probability))
         | (chance >= settings.certain_probability)
         | (forecast.supply_stress & ((chance >= settings.stress_probability) | ran_out))
-    ) & ~(forecast.burst | relapse)
+    ) & ~((forecast.burst & ~forecast.supply_stress) | relapse)
     stays = np.asarray(previously_firing, dtype=bool) & (
         (chance >= settings.keep_probability) | (forecast.supply_stress & settings.stress_keeps)
     )
@@ -481,6 +495,14 @@ def _net_receipts(
     return np.where(np.isnan(net), received, net)
 
 
+def _group_share(*, flag: np.ndarray, among: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per line: the share of its group's ``among`` lines that are ``flag`` (0 when none)."""
+    groups = int(group.max()) + 1 if group.size else 0
+    count = np.bincount(group, weights=(flag & among).astype(np.float64), minlength=groups)
+    total = np.bincount(group, weights=among.astype(np.float64), minlength=groups)
+    return np.nan_to_num(_ratio(count, total))[group]
+
+
 def _supply_stress(
     *, emptied: np.ndarray, reported: np.ndarray, group: np.ndarray, settings: ForecastSettings
 ) -> np.ndarray:
@@ -521,6 +543,12 @@ class _Supply:
     arrival: np.ndarray
     """(lines, MAX_HORIZON_DAYS + 1): chance the next delivery comes on day 1 .. H, and in
     the last column that none comes within H."""
+    short_now: np.ndarray
+    """The latest delivery, within ``stress_days``, was short."""
+    delivered_now: np.ndarray
+    """A delivery's fill was measured within ``stress_days``."""
+    latest_quantity: np.ndarray
+    """What the latest measured delivery brought."""
 
 
 def _supply_pattern(
@@ -573,7 +601,7 @@ def _supply_pattern(
     short = latest[:, : settings.capped_after]
     capped = (~np.isnan(short)).all(axis=1) & (short < settings.capped_fill).all(axis=1)
     quantities = np.take_along_axis(brought, measured, axis=1)[:, : settings.capped_after]
-    cap = np.where(capped, _row_extreme(quantities, largest=True), np.inf)
+    measured_age = np.take_along_axis(np.where(inside, taken, ages), measured, axis=1)[:, 0]
     deviation = _row_median(np.abs(post - target[:, None]))
     target_sd = np.fmax(1.4826 * np.nan_to_num(deviation), settings.size_cv_floor * target)
     # A store's target follows a lasting shift of demand (it orders up to its forecast).
@@ -598,8 +626,11 @@ def _supply_pattern(
         target=target,
         target_sd=target_sd,
         fill=fill,
-        cap=cap,
+        cap=np.where(capped, _row_extreme(quantities, largest=True), np.inf),
         arrival=arrival,
+        short_now=(latest[:, 0] < settings.capped_fill) & (measured_age < settings.stress_days),
+        delivered_now=measured_age < settings.stress_days,
+        latest_quantity=quantities[:, 0],
     )
 
 
@@ -707,7 +738,8 @@ def _project(
     def part(values: np.ndarray) -> np.ndarray:
         return values[chosen].astype(np.float32)
 
-    subset = _Supply(
+    subset = replace(
+        supply,
         since=supply.since[chosen],
         typical_gap=supply.typical_gap[chosen],
         target=part(supply.target),

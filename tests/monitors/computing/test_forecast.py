@@ -249,3 +249,19 @@ def test_shapes_and_probabilities() -> None:
     assert forecast.by_day.shape == (3, MAX_HORIZON_DAYS)
     assert np.all(np.diff(forecast.by_day, axis=1) >= 0)
     assert np.all((forecast.by_day >= 0) & (forecast.by_day <= 1))
+
+
+def test_no_lines_and_unreported_lines() -> None:
+    empty = LineHistory(
+        stock=np.zeros((0, DAYS)),
+        sales=np.zeros((0, DAYS)),
+        received=np.zeros((0, DAYS)),
+        store=np.zeros(0, dtype=np.int64),
+        weekday=WEEKDAY,
+        district=np.zeros(0, dtype=np.int64),
+    )
+    assert forecast_stockouts(history=empty, settings=SETTINGS).by_day.shape == (0, 7)
+    silent = [np.nan] * DAYS
+    forecast = forecast_stockouts(history=history((silent, silent, silent)), settings=SETTINGS)
+    assert np.isnan(forecast.by_day).all()
+    assert not decide(forecast, 2.0, previously_firing=True)[0]
