@@ -48,7 +48,16 @@ from monitors.computing.forecast import (  # noqa: E402
 )
 from service.demo.evaluation import Replay, Scored, build_scenario, score  # noqa: E402
 
-DEFAULT_SCENARIOS = ("demo:42", "demo:7", "order_up_to:1", "order_up_to:2", "order_up_to:3")
+DEFAULT_SCENARIOS = (
+    "demo:42",
+    "demo:7",
+    "order_up_to:1",
+    "order_up_to:2",
+    "order_up_to:3",
+    "continuous_review:1",
+    "continuous_review:2",
+    "continuous_review:3",
+)
 PLAIN_WINDOW_DAYS = 7
 """In-stock days the plain rule's mean sales cover."""
 PLAIN_LOOKBACK_DAYS = 21
