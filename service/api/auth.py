@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
 from accounts.authentication import login, logout
-from service.api.users import UserRead, read_user
+from accounts.users import user_view
+from service.api.users import UserRead
 from service.http.dependencies import (
     SESSION_COOKIE,
     PrincipalDep,
@@ -63,7 +64,7 @@ def sign_in(
     return LoginResponse(
         token=signed_in.token,
         expires_at=signed_in.expires_at,
-        user=read_user(session, signed_in.user),
+        user=UserRead.model_validate(user_view(session=session, user=signed_in.user)),
     )
 
 

@@ -27,10 +27,10 @@ from models import (
     RequestStatus,
     Role,
 )
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
+    ClockTime,
     DatabaseId,
     Page,
     PageDep,

@@ -19,11 +19,11 @@ from core.lookups import (
 )
 from dispatch.master_data import check_ordered
 from models import Depot, Role, Store
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    ClockTime,
     Latitude,
     Longitude,
     Page,

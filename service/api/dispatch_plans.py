@@ -31,10 +31,10 @@ from models import (
     Truck,
     UnassignedReason,
 )
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
+    ClockTime,
     DatabaseId,
     Page,
     PageDep,

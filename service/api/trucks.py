@@ -14,9 +14,8 @@ from core.errors import Conflict, Forbidden
 from core.lookups import apply_changes, get_optional_by_code, page
 from dispatch.master_data import check_ordered, truck_by_plate
 from models import Depot, Role, Truck, TruckStatus
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
-from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
+from service.http.schemas import PROBLEM_RESPONSES, ClockTime, Page, PageDep, ReadModel, StrictModel
 
 router = APIRouter(prefix="/trucks", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

@@ -8,7 +8,6 @@ whichever way a store sends its numbers, and a rejected form stores nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -19,10 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role, require_store_access
+from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.lookups import get_by_code
-from models import DailyReport, Enterprise, Product, ProductCategory, Region, Role, Store
+from masterdata.stores import accessible_store, stores_to_report_for
+from models import DailyReport, Product, ProductCategory, Role, Store
 from reports.files import ALL_COLUMNS
 from reports.submissions import (
     import_report_file,
@@ -30,7 +29,6 @@ from reports.submissions import (
     report_revisions,
     submit_store_report,
 )
-from service.api.stores import visible_stores
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep
 from service.web.common import (
@@ -69,23 +67,6 @@ def _text(value: float | None) -> str:
 
 def _writer(viewer: Principal) -> None:
     require_role(viewer, Role.bureau, Role.store)
-
-
-def _store(session: Session, viewer: Principal, code: str) -> Store:
-    store = get_by_code(session, Store, code, label="store")
-    require_store_access(viewer, store)
-    return store
-
-
-def _stores_of(session: Session, viewer: Principal) -> Sequence[Any]:
-    query = (
-        select(Store, Region.name, Enterprise.name)
-        .join(Region, Store.region_id == Region.id)
-        .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)
-        .where(Store.active.is_(True))
-        .order_by(Store.code)
-    )
-    return session.execute(visible_stores(query, viewer)).all()
 
 
 def _products(session: Session, store: Store, today: date) -> list[tuple[Product, str]]:
@@ -183,7 +164,7 @@ def _page(
             "stored": stored,
             "history": _history(session, store, today),
             "revisions": report_revisions(session, store_id=store.id, day=day),
-            "stores": _stores_of(session, viewer)
+            "stores": stores_to_report_for(session=session, principal=viewer)
             if viewer.role is not Role.store or viewer.store_id is None
             else [],
             **context,
@@ -196,9 +177,9 @@ def _page(
 def store_home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """A one-store person goes straight to their form; a chain or the bureau picks."""
     _writer(viewer)
-    stores = _stores_of(session, viewer)
+    stores = stores_to_report_for(session=session, principal=viewer)
     if len(stores) == 1:
-        return redirect(f"/store/{stores[0][0].code}")
+        return redirect(f"/store/{stores[0].code}")
     return render(request, "store/list.html", {"stores": stores})
 
 
@@ -212,7 +193,7 @@ def report_page(
     day: date | None = None,
 ) -> HTMLResponse:
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     return _page(request, session, viewer, store, day or today, today)
 
@@ -242,7 +223,7 @@ def _save_report(
     settings: Any,
 ) -> Response:
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     day_text = str(form.get("day", ""))
     rows, _ = _form_rows(session, store, today, language_of(request))
@@ -320,7 +301,7 @@ def upload(
 ) -> HTMLResponse:
     """A CSV or XLSX file of many lines: all stored, or every bad row listed."""
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     try:
         result = import_report_file(
@@ -356,7 +337,7 @@ def template(
 ) -> Response:
     """Today's lines to fill in, one per product of the store, as CSV or Excel."""
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     frame = pd.DataFrame(
         [
