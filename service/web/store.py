@@ -15,20 +15,15 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from masterdata.stores import accessible_store, stores_to_report_for
-from models import DailyReport, Product, ProductCategory, Role, Store
+from models import Role, Store
 from reports.files import ALL_COLUMNS
-from reports.submissions import (
-    import_report_file,
-    report_lines,
-    report_revisions,
-    submit_store_report,
-)
+from reports.queries import day_report, products_to_report, report_revisions, reported_days
+from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep
 from service.web.common import (
@@ -44,8 +39,6 @@ from service.web.common import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-RECENT_DAYS = 14
-"""A store's products are the ones it reported in this many days (else every product)."""
 FIELDS = ("stock", "sales", "price", "received")
 
 
@@ -69,46 +62,20 @@ def _writer(viewer: Principal) -> None:
     require_role(viewer, Role.bureau, Role.store)
 
 
-def _products(session: Session, store: Store, today: date) -> list[tuple[Product, str]]:
-    """The store's products (reported recently), or every active product for a new store."""
-    recent = (
-        select(DailyReport.product_id)
-        .where(
-            DailyReport.store_id == store.id,
-            DailyReport.report_date >= today - timedelta(days=RECENT_DAYS),
-        )
-        .distinct()
-    )
-    query = (
-        select(Product, ProductCategory.code)
-        .join(ProductCategory, Product.category_id == ProductCategory.id)
-        .where(Product.active.is_(True))
-        .order_by(ProductCategory.code, Product.code)
-    )
-    found = session.execute(query.where(Product.id.in_(recent))).all()
-    return [(p, c) for p, c in (found or session.execute(query).all())]
-
-
 def _form_rows(
     session: Session, store: Store, day: date, language: str
 ) -> tuple[list[FormRow], bool]:
     """Rows pre-filled with the day's stored lines, else yesterday's (then received is
     left empty: it is that day's restock); and whether the day is already stored."""
     stored = {
-        code: line
-        for line, code, _ in report_lines(session, store_id=store.id, first_day=day, last_day=day)
+        line.product: line for line in day_report(session=session, store=store, day=day).lines
     }
     source = stored
     if not stored:
-        yesterday = day - timedelta(days=1)
-        source = {
-            code: line
-            for line, code, _ in report_lines(
-                session, store_id=store.id, first_day=yesterday, last_day=yesterday
-            )
-        }
+        yesterday = day_report(session=session, store=store, day=day - timedelta(days=1))
+        source = {line.product: line for line in yesterday.lines}
     rows = []
-    for product, category in _products(session, store, day):
+    for product in products_to_report(session=session, store=store, today=day):
         line = source.get(product.code)
         values = dict.fromkeys(FIELDS, "")
         if line is not None:
@@ -116,26 +83,8 @@ def _form_rows(
             if not stored:
                 values["received"] = ""
         name = (product.name_zh if language == "zh" else None) or product.name
-        rows.append(FormRow(product.code, name, category, product.unit, values, {}))
+        rows.append(FormRow(product.code, name, product.category, product.unit, values, {}))
     return rows, bool(stored)
-
-
-def _history(session: Session, store: Store, today: date) -> list[Any]:
-    return list(
-        session.execute(
-            select(
-                DailyReport.report_date,
-                func.count(),
-                func.max(DailyReport.updated_at),
-            )
-            .where(
-                DailyReport.store_id == store.id,
-                DailyReport.report_date >= today - timedelta(days=RECENT_DAYS),
-            )
-            .group_by(DailyReport.report_date)
-            .order_by(DailyReport.report_date.desc())
-        )
-    )
 
 
 def _page(
@@ -162,8 +111,8 @@ def _page(
             "today": today,
             "rows": rows,
             "stored": stored,
-            "history": _history(session, store, today),
-            "revisions": report_revisions(session, store_id=store.id, day=day),
+            "history": reported_days(session=session, store=store, today=today),
+            "revisions": report_revisions(session=session, store=store, day=day),
             "stores": stores_to_report_for(session=session, principal=viewer)
             if viewer.role is not Role.store or viewer.store_id is None
             else [],
@@ -208,20 +157,6 @@ async def post_report(
 ) -> Response:
     """Save the form as the day's whole report, or show every problem beside its field."""
     form = await request.form()
-    return _save_report(
-        request, code, dict(form), form.getlist("product"), session, viewer, settings
-    )
-
-
-def _save_report(
-    request: Request,
-    code: str,
-    form: dict[str, Any],
-    products: list[Any],
-    session: Session,
-    viewer: Principal,
-    settings: Any,
-) -> Response:
     _writer(viewer)
     store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
@@ -230,7 +165,7 @@ def _save_report(
     by_code = {row.code: row for row in rows}
     lines: list[dict[str, Any]] = []
     posted_rows: list[FormRow] = []
-    for product in (str(p) for p in products):
+    for product in (str(p) for p in form.getlist("product")):
         values = {name: str(form.get(f"{name}.{product}", "")).strip() for name in FIELDS}
         row = by_code.get(product) or FormRow(product, product, "", "", {}, {})
         posted_rows.append(FormRow(row.code, row.name, row.category, row.unit, values, {}))
@@ -351,7 +286,7 @@ def template(
                 "received": "",
                 "unit": product.unit,
             }
-            for product, _ in _products(session, store, today)
+            for product in products_to_report(session=session, store=store, today=today)
         ],
         columns=list(ALL_COLUMNS),
     )
