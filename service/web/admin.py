@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from monitors.alerting.rule_settings import (
 )
 from service.http.dependencies import SessionDep
 from service.http.master_data import KeyCreate, ProductCreate, StoreCreate, UserCreate
-from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
+from service.web.common import FormDep, PageRoute, ViewerDep, check_csrf, redirect, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -264,15 +264,22 @@ def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
 
 
 @router.post("/admin/thresholds/{category}", dependencies=[Depends(check_csrf)])
-async def set_thresholds(
-    request: Request, category: str, session: SessionDep, viewer: ViewerDep
+def set_thresholds(
+    category: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    low_supply_warning_days: Annotated[str, Form()] = "",
+    low_supply_critical_days: Annotated[str, Form()] = "",
 ) -> Response:
     """Set a category's low-supply override; both fields empty removes it."""
     _admin(viewer)
-    form = await request.form()
+    posted = {
+        "low_supply_warning_days": low_supply_warning_days,
+        "low_supply_critical_days": low_supply_critical_days,
+    }
     changes: dict[str, Any] = dict(load_alert_rules(session).categories.get(category, {}))
     for field in LOW_SUPPLY_FIELDS:
-        text = str(form.get(field, "")).strip()
+        text = posted[field].strip()
         changes.pop(field, None)
         if text:
             try:
@@ -297,14 +304,15 @@ def section(request: Request, name: str, session: SessionDep, viewer: ViewerDep)
 
 
 @router.post("/admin/{name}", dependencies=[Depends(check_csrf)])
-async def create(request: Request, name: str, session: SessionDep, viewer: ViewerDep) -> Response:
+def create(
+    request: Request, name: str, session: SessionDep, viewer: ViewerDep, form: FormDep
+) -> Response:
     """Create one row through the shared request model and the domain, or show every
     problem."""
     _admin(viewer)
     section = SECTIONS.get(name)
     if section is None:
         return redirect("/admin/stores")
-    form = await request.form()
     values = {f.name: str(form.get(f.name, "")).strip() for f in section.fields}
     body = {key: value for key, value in values.items() if value}
     try:

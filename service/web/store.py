@@ -27,6 +27,7 @@ from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep
 from service.web.common import (
+    FormDep,
     PageRoute,
     SettingsDep,
     ViewerDep,
@@ -148,15 +149,15 @@ def report_page(
 
 
 @router.post("/store/{code}/report", dependencies=[Depends(check_csrf)])
-async def post_report(
+def post_report(
     request: Request,
     code: str,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
+    form: FormDep,
 ) -> Response:
     """Save the form as the day's whole report, or show every problem beside its field."""
-    form = await request.form()
     _writer(viewer)
     store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
