@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import numpy as np, pandas as pd
 sys.path.insert(0, "/work/main")
 from monitors.computing.forecast import ForecastSettings, LineHistory, forecast_stockouts
-from service.demo.evaluation import Replay, score, build_scenario
+from service.demo.scenario import build_scenario
+from service.demo.scoring import Replay, score
 from monitors.computing.supply import SupplySettings
 
 LEVELS = {"vegetables": (2, 1), "fruit": (2, 1), "dairy": (2, 1), "meat": (3, 1.5), "eggs": (3, 1.5), "grain": (7, 3), "edible_oil": (7, 3)}

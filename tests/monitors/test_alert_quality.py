@@ -16,12 +16,11 @@ from core.database import create_database_engine, create_session_factory
 from models import DailyReport, MonitorRun, RunStatus
 from monitors.computing.supply import SupplySettings
 from service.demo import generate_city
-from service.demo.evaluation import (
+from service.demo.scenario import Scenario, build_scenario
+from service.demo.scoring import (
     LEAD_DAYS,
     Replay,
-    Scenario,
     alert_episodes,
-    build_scenario,
     exclusion_reasons,
     judge_episodes,
     lead_times,

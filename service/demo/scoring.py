@@ -1,17 +1,13 @@
-"""Does the monitor warn in time? A lockdown scenario with a known ground truth,
-replayed day by day through the real ingest and monitor, and scored.
+"""Does the monitor warn in time? A lockdown scenario with a known ground truth
+(``service.demo.scenario``), replayed day by day through the real ingest and monitor,
+and scored.
 
-The demo generator simulates every store × product line exactly, so it knows the true
-end-of-day stock of every line on every day. :func:`build_scenario` reruns the demo
-city's simulation (same seed and random stages: up to the end of the demo's month, the
-reports are the very ones ``generate_city`` gives) and keeps the true arrays, playing
-the lockdown a week further and then a few *follow-up* days past the last replayed day,
-so that an alert raised near the end can still be judged. :func:`replay` posts each
-day through ``store_report_lines`` (the upsert the API uses), runs ``run_monitor`` for
-it and records which store-level ``low_supply`` alerts are firing; it goes on through
-the follow-up days, so that an alert still firing on the last replayed day is seen to
-the end (or to the end of the truth) instead of being judged as if it stopped there.
-:func:`score` compares the alerts with the true stock-outs.
+:func:`replay` posts each day through ``store_report_lines`` (the upsert the API uses),
+runs ``run_monitor`` for it and records which store-level ``low_supply`` alerts are
+firing; it goes on through the follow-up days, so that an alert still firing on the
+last replayed day is seen to the end (or to the end of the truth) instead of being
+judged as if it stopped there. :func:`score` compares the alerts with the true
+stock-outs.
 
 Definitions (a day is an index into the scenario, 0 = its first reported day):
 
@@ -55,9 +51,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -69,159 +63,12 @@ from monitors.alerting.thresholds import ANY_CATEGORY, default_thresholds
 from monitors.computing.supply import SupplySettings
 from monitors.running.runs import MonitorConfig, run_monitor
 from reports.upsert import store_report_lines
-from service.demo import reference as ref
-from service.demo.generate import REPORT_COLUMNS, STAGE_LINES, STAGE_SIMULATION
 from service.demo.load import canonical_rows, load_master_data
-from service.demo.master import MasterFrames, city_master, stage_rng
-from service.demo.simulate import Lockdown, Simulated, plan_lines, simulate
+from service.demo.scenario import Scenario
 
 LEAD_DAYS = 2
 """A warning counts when it fired at least this many days (48 h) before the stock-out."""
-DEFAULT_END_DATE = date(2026, 10, 31)
-"""Last replayed day by default: fixed, so the weekly pattern (and every figure) is the
-same on every run, and in the past, so every report cut-off has passed."""
 SUBMITTER = "scenario"
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """The demo city's lockdown with its truth: master data, and per line (one store ×
-    product) its codes, category and whether its district loses supply, and the
-    simulated arrays of shape (days + follow_up_days, lines)."""
-
-    master: MasterFrames
-    seed: int
-    first_date: date
-    days: int
-    follow_up_days: int
-    lockdown_start: int
-    disruption_start: int
-    store_code: np.ndarray
-    product_code: np.ndarray
-    category: np.ndarray
-    disrupted: np.ndarray
-    truth: Simulated
-
-    @property
-    def lines(self) -> int:
-        """Number of store × product lines."""
-        return len(self.store_code)
-
-    @property
-    def simulated_days(self) -> int:
-        """Replayed plus follow-up days: how far the ground truth reaches."""
-        return self.days + self.follow_up_days
-
-    def date_of(self, day: int) -> date:
-        """The business date of day index ``day``."""
-        return self.first_date + timedelta(days=day)
-
-    def reports(self, day: int) -> pd.DataFrame:
-        """What every store posts for day ``day`` (code-based ``REPORT_COLUMNS``): the
-        true values, since the demo stores report exactly."""
-        if not 0 <= day < self.simulated_days:
-            raise ValueError(f"day {day} is outside the scenario")
-        return pd.DataFrame(
-            {
-                "store_code": self.store_code,
-                "report_date": [self.date_of(day)] * self.lines,
-                "product_code": self.product_code,
-                "stock": self.truth.stock[day],
-                "sales": self.truth.sales[day],
-                "price": self.truth.price[day],
-                "received": self.truth.received[day],
-            },
-            columns=REPORT_COLUMNS,
-        )
-
-
-def build_scenario(
-    *,
-    seed: int = 42,
-    end_date: date = DEFAULT_END_DATE,
-    days: int = 37,
-    lockdown_days: int = 14,
-    follow_up_days: int = 7,
-    store_codes: Sequence[str] | None = None,
-) -> Scenario:
-    """The demo city of ``seed`` with ``days`` replayed days ending on ``end_date``, the
-    last ``lockdown_days`` of them under lockdown, which goes on for ``follow_up_days``
-    more simulated (never replayed) days.
-
-    The default is the demo's month (``make demo``: 30 days, a lockdown in the last 7)
-    played one week further, so that the supply disruption, which empties shelves from
-    its third day on, unfolds inside the replay. Draws exactly as ``generate_city``
-    does: with the same seed and ``days - lockdown_days``, the first days equal its
-    reports (before it drops a few last-day reports). ``store_codes`` keeps only those
-    stores (all regions and enterprises stay) for small, fast replays in tests.
-    """
-    if days < 1 or follow_up_days < 0 or not 0 <= lockdown_days <= days:
-        raise ValueError("need days ≥ 1, follow_up_days ≥ 0 and 0 ≤ lockdown_days ≤ days")
-    master = city_master(seed)
-    stores, products = master.stores, master.products
-    store_position = pd.Series(np.arange(len(stores)), index=stores["code"])
-    product_position = pd.Series(np.arange(len(products)), index=products["code"])
-    line_store = store_position.loc[master.assortment["store_code"]].to_numpy()
-    line_product = product_position.loc[master.assortment["product_code"]].to_numpy()
-
-    # The same stages and draws as generate_city (service/demo/generate.py).
-    rng = stage_rng(seed, STAGE_LINES)
-    market = (stores["kind"] == "farmers_market").to_numpy()
-    price_level = rng.lognormal(0.0, 0.05, len(stores)) * np.where(market, 0.95, 1.0)
-    district_cut = stores["district_code"].isin(ref.DISRUPTED_DISTRICTS).to_numpy()
-    plan = plan_lines(
-        products=products,
-        product_index=line_product,
-        store_size=stores["size"].to_numpy()[line_store],
-        store_price_level=price_level[line_store],
-        disrupted=district_cut[line_store],
-        rng=rng,
-    )
-    first_date = end_date - timedelta(days=days - 1)
-    lockdown = Lockdown(start=days - lockdown_days)
-    truth = simulate(
-        plan,
-        first_date=first_date,
-        days=days + follow_up_days,
-        lockdown=lockdown if lockdown_days else None,
-        rng=stage_rng(seed, STAGE_SIMULATION),
-    )
-
-    keep = np.ones(len(line_store), dtype=bool)
-    if store_codes is not None:
-        wanted = stores["code"].isin(list(store_codes)).to_numpy()
-        unknown = set(store_codes) - set(stores["code"])
-        if unknown:
-            raise ValueError(f"unknown store codes: {sorted(unknown)}")
-        keep = wanted[line_store]
-        master = MasterFrames(
-            regions=master.regions,
-            enterprises=master.enterprises,
-            stores=stores[wanted].reset_index(drop=True),
-            products=products,
-            conversions=master.conversions,
-            assortment=master.assortment[keep].reset_index(drop=True),
-        )
-        truth = Simulated(
-            stock=truth.stock[:, keep],
-            sales=truth.sales[:, keep],
-            price=truth.price[:, keep],
-            received=truth.received[:, keep],
-        )
-    return Scenario(
-        master=master,
-        seed=seed,
-        first_date=first_date,
-        days=days,
-        follow_up_days=follow_up_days,
-        lockdown_start=lockdown.start,
-        disruption_start=lockdown.start + lockdown.disruption_day,
-        store_code=stores["code"].to_numpy(dtype=object)[line_store[keep]],
-        product_code=products["code"].to_numpy(dtype=object)[line_product[keep]],
-        category=products["category"].to_numpy(dtype=object)[line_product[keep]],
-        disrupted=np.asarray(plan.disrupted, dtype=bool)[keep],
-        truth=truth,
-    )
 
 
 def stockout_events(stock: np.ndarray, *, recovery_days: int = LEAD_DAYS) -> pd.DataFrame:
