@@ -150,8 +150,9 @@ class MatchSettings:
     """Price term: one CNY of price is worth this many kg x km of hauling (0: distance only)."""
     solve_mode: SolveMode = "per_product"
     """One solve per product, or one block-diagonal solve of the whole board."""
-    mip_relative_gap: float = 1e-7
-    """HiGHS stops a MILP when within this relative gap of its bound (its default is 1e-4)."""
+    mip_relative_gap: float = 1e-4
+    """With lots, the least-cost MILP stops within this relative gap of its bound (HiGHS's
+    default): the cost may be this share above the optimum; priority levels are exact."""
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,18 @@ def make_board(
     )
 
 
-def run(matcher: Matcher, board: Board, *, solve_mode: SolveMode = "per_product") -> MatchResult:
-    """The matcher's result on the board, under the board's settings."""
+EXACT_GAP = 1e-9
+
+
+def run(
+    matcher: Matcher,
+    board: Board,
+    *,
+    solve_mode: SolveMode = "per_product",
+    mip_relative_gap: float = EXACT_GAP,
+) -> MatchResult:
+    """The matcher's result on the board, under the board's settings; MILPs solved to
+    optimality unless a gap is given, so costs compare exactly with the references."""
     return matcher(
         offers=board.offers_frame(),
         needs=board.needs_frame(),
@@ -99,6 +109,7 @@ def run(matcher: Matcher, board: Board, *, solve_mode: SolveMode = "per_product"
             road_factor=board.road_factor,
             price_weight_kg_km_per_cny=board.price_weight,
             solve_mode=solve_mode,
+            mip_relative_gap=mip_relative_gap,
         ),
     )
 

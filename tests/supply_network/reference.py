@@ -137,11 +137,13 @@ def random_board(
     integral: bool,
     lot_share: float,
     quantity_high: int = 60,
+    lot_high: int | None = None,
     spread_degrees: float = 0.5,
 ) -> Board:
     """A random board: places within ``spread_degrees`` of a centre, quantities up to
     ``quantity_high``, mixed prices, dates, priorities (0-2), some committed quantity, and
-    minimum lots on ``lot_share`` of the offers."""
+    minimum lots (2 to ``lot_high``, default half the largest quantity) on ``lot_share``
+    of the offers."""
     rng = np.random.default_rng(seed)
     names = [f"product_{index}" for index in range(products)]
     kg_per_unit = {name: float(rng.choice([1.0, 0.5, 0.92, 2.0])) for name in names}
@@ -174,7 +176,7 @@ def random_board(
                 longitude=longitude,
                 available_from=available_from,
                 available_to=available_from + timedelta(days=int(rng.integers(0, 5))),
-                minimum_lot=amount(2, max(2, quantity_high // 2)) if has_lot else 0.0,
+                minimum_lot=amount(2, max(2, lot_high or quantity_high // 2)) if has_lot else 0.0,
                 committed_quantity=(
                     min(quantity, amount(1, max(1, quantity_high // 3)))
                     if rng.random() < 0.2
@@ -204,6 +206,60 @@ def random_board(
         maximum_distance_km=60.0,
         road_factor=1.3,
         price_weight=float(rng.choice([0.0, 2.0])),
+    )
+
+
+def lot_heavy_board(seed: int, *, offers: int, needs: int, need_high: int) -> Board:
+    """A tiny board of one product where lots bind: every pair allowed, most offers lotted
+    (2-5) and needs of 1 to ``need_high``, at mixed priorities, so lots decide who is served."""
+    rng = np.random.default_rng(seed)
+    day = date(2024, 5, 1)
+
+    def place() -> tuple[float, float]:
+        return (
+            CENTRE[0] + float(rng.uniform(-0.05, 0.05)),
+            CENTRE[1] + float(rng.uniform(-0.05, 0.05)),
+        )
+
+    board_offers = []
+    for offer_id in range(offers):
+        latitude, longitude = place()
+        board_offers.append(
+            BoardOffer(
+                offer_id=100 + offer_id,
+                product="rice",
+                quantity=float(rng.integers(2, 7)),
+                price=5.0,
+                latitude=latitude,
+                longitude=longitude,
+                available_from=day,
+                available_to=day,
+                minimum_lot=float(rng.integers(2, 6)) if rng.random() < 0.8 else 0.0,
+                committed_quantity=0.0,
+            )
+        )
+    board_needs = []
+    for need_id in range(needs):
+        latitude, longitude = place()
+        board_needs.append(
+            BoardNeed(
+                need_id=500 + need_id,
+                product="rice",
+                quantity=float(rng.integers(1, need_high + 1)),
+                max_price=6.0,
+                needed_by=day,
+                latitude=latitude,
+                longitude=longitude,
+                priority=int(rng.integers(0, 3)),
+            )
+        )
+    return Board(
+        offers=board_offers,
+        needs=board_needs,
+        kg_per_unit={"rice": 1.0},
+        maximum_distance_km=60.0,
+        road_factor=1.3,
+        price_weight=0.0,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from supply_network.board import InvalidBoard, SolveMode, UnmetReason
+from supply_network.board import InvalidBoard, MatchSettings, SolveMode, UnmetReason
 from supply_network.matching import match
 from tests.supply_network.checks import (
     assert_feasible,
@@ -25,7 +25,12 @@ from tests.supply_network.helpers import (
     reason_of,
     run,
 )
-from tests.supply_network.reference import brute_force_optimum, dense_optimum, random_board
+from tests.supply_network.reference import (
+    brute_force_optimum,
+    dense_optimum,
+    lot_heavy_board,
+    random_board,
+)
 
 SOLVE_MODES: list[SolveMode] = ["per_product", "block"]
 
@@ -60,6 +65,56 @@ def test_tiny_boards_match_the_brute_force_optimum(
         assert_feasible(board, result)
         assert_reasons(board, result)
         assert_optimal(result, optimum)
+
+
+@pytest.mark.parametrize(
+    ("offers", "needs", "need_high", "seed"),
+    [(2, 3, 4, seed) for seed in range(80)] + [(2, 4, 3, seed) for seed in range(40)],
+)
+def test_boards_where_lots_bind_match_the_brute_force_optimum(
+    offers: int, needs: int, need_high: int, seed: int
+) -> None:
+    # Here the optimum without lots often breaks a lot, and sometimes serves more than any
+    # allocation with lots can: both MILP paths (one solve, or level by level) are taken.
+    board = lot_heavy_board(seed, offers=offers, needs=needs, need_high=need_high)
+    optimum = brute_force_optimum(board)
+    for solve_mode in SOLVE_MODES:
+        result = run(match, board, solve_mode=solve_mode)
+        assert_feasible(board, result)
+        assert_reasons(board, result)
+        assert_optimal(result, optimum)
+
+
+def test_when_a_lot_keeps_a_priority_need_short_the_levels_are_solved_in_turn() -> None:
+    # Without lots, offer 1 would give the lockdown need its 50. Its lot of 60 is more than
+    # that need, so the need gets offer 2's 30, and offer 1 serves the normal need whole.
+    board = make_board(
+        [make_offer(1, quantity=100, minimum_lot=60), make_offer(2, quantity=30, km_north=10)],
+        [
+            make_need(10, quantity=50, km_north=1, priority=1),
+            make_need(11, quantity=70, km_north=2),
+        ],
+    )
+    result = run(match, board)
+    assert allocated(result, offer_id=2, need_id=10) == pytest.approx(30)
+    assert allocated(result, offer_id=1, need_id=11) == pytest.approx(70)
+    assert allocated(result, need_id=10) == pytest.approx(30)
+    assert reason_of(result, 10) == "lot_does_not_fit"
+    assert_optimal(result, dense_optimum(board))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_default_gap_costs_at_most_its_share_and_never_priority(seed: int) -> None:
+    board = random_board(
+        4000 + seed, offers=30, needs=20, products=2, integral=False, lot_share=0.4
+    )
+    optimum = dense_optimum(board)
+    result = run(match, board, mip_relative_gap=MatchSettings().mip_relative_gap)
+    assert_feasible(board, result)
+    served = result.served_kg_by_priority()
+    for level, kg in optimum.served_kg_by_level.items():
+        assert close(served.get(level, 0.0), kg), (level, served, optimum)
+    assert result.total_cost <= optimum.cost * (1 + MatchSettings().mip_relative_gap) + 1e-6
 
 
 @pytest.mark.parametrize("lot_share", [0.0, 0.3])
