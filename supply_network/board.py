@@ -148,7 +148,7 @@ class MatchSettings:
     """Road km per great-circle km."""
     price_weight_kg_km_per_cny: float = 0.0
     """Price term: one CNY of price is worth this many kg x km of hauling (0: distance only)."""
-    solve_mode: SolveMode = "per_product"
+    solve_mode: SolveMode = "block"
     """One solve per product, or one block-diagonal solve of the whole board."""
     mip_relative_gap: float = 1e-4
     """With lots, the least-cost MILP stops within this relative gap of its bound (HiGHS's
