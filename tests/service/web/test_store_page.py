@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import DailyReport, Role, Store
 from reports.upsert import store_report_lines
 from tests.factories import business_today, days_ago, make_product, make_store
-from tests.web.helpers import csrf, make_person, sign_in
+from tests.service.web.helpers import csrf, make_person, sign_in
 
 
 def _shop(client: TestClient, session: Session) -> tuple[Store, dict[str, int]]:

@@ -41,7 +41,7 @@ from monitors.notifications.delivery import (
 from monitors.notifications.outbox import enqueue_notifications, requeue_failed_notifications
 from monitors.notifications.payload import SIGNATURE_HEADER, ZERO_TIME, sign_body
 from tests.factories import make_product, make_region, make_store
-from tests.ingest.test_upsert import counted_statements
+from tests.reports.test_upsert import counted_statements
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 EXTERNAL_URL = "https://supplywatch.example.org"

@@ -16,8 +16,8 @@ from monitors.alerting.lifecycle import load_rule_settings
 from monitors.computing.inputs import load_threshold_overrides
 from service.app import create_app
 from service.settings import Settings
-from tests.api.test_alerts import include_alert_routers
 from tests.factories import make_key, make_product, make_store
+from tests.service.api.test_alerts import include_alert_routers
 
 URL = "/api/v1/alert-rules"
 

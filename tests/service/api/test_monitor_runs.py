@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import RegionLevel, Role
 from tests.factories import business_today, make_key, make_product, make_region, make_store
-from tests.monitors.test_runs import history
+from tests.monitors.running.test_runs import history
 
 
 def test_bureau_runs_the_monitor_and_reads_the_run(client: TestClient, session: Session) -> None:

@@ -24,7 +24,7 @@ from models import (
     Truck,
     User,
 )
-from tests.browser.conftest import LiveServer
+from tests.service.browser.conftest import LiveServer
 
 DESKTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}

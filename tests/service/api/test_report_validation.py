@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import DailyReport, Role, Store
-from tests.api.test_reports import line, url
 from tests.factories import business_today, days_ago, make_key, make_product, make_store
+from tests.service.api.test_reports import line, url
 
 
 @pytest.fixture

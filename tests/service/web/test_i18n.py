@@ -9,7 +9,7 @@ from pathlib import Path
 from service.translations import translations
 from service.web.i18n import PROBLEM_PATTERNS, pick_language, translate_problem, translator
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "service" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "service" / "templates"
 LITERAL = re.compile(r"""_\(\s*(?:"([^"]+)"|'([^']+)')\s*\)""")
 
 

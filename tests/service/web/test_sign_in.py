@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import Role, User, UserSession
 from models.base import utc_now
 from tests.factories import make_store
-from tests.web.helpers import csrf, make_person, sign_in
+from tests.service.web.helpers import csrf, make_person, sign_in
 
 
 def test_each_role_lands_on_its_own_home_page(client: TestClient, session: Session) -> None:

@@ -15,7 +15,7 @@ from service.app import create_app
 from service.settings import Settings
 from tests.factories import make_key
 from tests.monitors.running.test_requested_runs import newer_run_then_crash
-from tests.monitors.test_runs import live_database, seed
+from tests.monitors.running.test_runs import live_database, seed
 
 __all__ = ["live_database"]  # the fixture, for pytest
 

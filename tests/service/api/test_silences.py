@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import AlertEvent, AlertRule, AlertStatus, RegionLevel, Role, Severity, Silence
 from service.app import create_app
 from service.settings import Settings
-from tests.api.test_alerts import World, build_world, include_alert_routers
 from tests.factories import make_key, make_region, make_store
+from tests.service.api.test_alerts import World, build_world, include_alert_routers
 
 
 @pytest.fixture

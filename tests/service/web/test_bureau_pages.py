@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AlertStatus, RegionLevel, Role, Silence, Store
-from tests.api.test_alerts import make_alert
 from tests.factories import business_today, make_product, make_region, make_store
-from tests.monitors.test_runs import history
-from tests.web.helpers import csrf, make_person, sign_in
+from tests.monitors.running.test_runs import history
+from tests.service.api.test_alerts import make_alert
+from tests.service.web.helpers import csrf, make_person, sign_in
 
 
 def test_the_dashboard_shows_the_monitors_numbers_after_a_run(

@@ -24,7 +24,7 @@ from models import (
 )
 from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
 from tests.factories import business_today
-from tests.web.helpers import csrf, make_person, sign_in
+from tests.service.web.helpers import csrf, make_person, sign_in
 
 PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
 
