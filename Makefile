@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/tickets_sla.py
 	$(BIN)/python bench/bulletin_numbers.py
+	$(BIN)/python bench/matching.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,17 +1,21 @@
 """Accounts: API keys, people and their sign-in sessions, and who a token belongs to.
 
-Plain functions over a session, shared by the API, the pages and the CLI.
+Plain functions over a session, shared by the API, the pages and the CLI. Signing in
+is the one place that commits on its own: a failed password is counted in a short
+transaction of its own, so the refusal cannot roll it back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, check_binding
-from core.errors import TooManyRequests, Unauthenticated
+from core.database import SessionFactory, session_scope
+from core.errors import DomainError, TooManyRequests, Unauthenticated
 from core.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -155,42 +159,43 @@ def create_user(
     return user
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A person who just signed in, their new session token (shown once) and its expiry."""
+
+    user: User
+    token: str
+    expires_at: datetime
+
+
 def login(
-    session: Session,
     *,
+    session: Session,
+    failures_in: SessionFactory,
     username: str,
     password: str,
     max_failures: int,
     lockout: timedelta,
     session_length: timedelta,
-) -> tuple[User, str, datetime]:
-    """Check a password and open a session; throttles an account after repeated failures.
+) -> SignedIn:
+    """Check a password and open a session in ``session``; an account that fails
+    ``max_failures`` times in a row is locked for ``lockout``.
 
-    Returns the user, the session token (shown once) and its expiry. The failure
-    count is written even though the login fails, so the caller must commit it.
+    The password is checked in a short transaction of its own on ``failures_in`` (the
+    factory of ``session``), which commits a failure before the refusal is raised: the
+    caller's unit of work rolls back on that error, and throttling must still see it.
     """
+    user_id = _checked_password(
+        failures_in,
+        username=username,
+        password=password,
+        max_failures=max_failures,
+        lockout=lockout,
+    )
+    user = session.get(User, user_id)
+    if user is None:  # removed since the check a moment ago
+        raise Unauthenticated("wrong username or password")
     now = utc_now()
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        verify_password(DUMMY_PASSWORD_HASH, password)
-        raise Unauthenticated("wrong username or password")
-    if user.locked_until is not None and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(
-            f"too many failed sign-ins; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
-    if not verify_password(user.password_hash, password) or not user.active:
-        failures = user.failed_logins + 1
-        session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(
-                failed_logins=failures,
-                locked_until=now + lockout if failures >= max_failures else None,
-            )
-        )
-        raise Unauthenticated("wrong username or password")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -200,7 +205,49 @@ def login(
         UserSession(token_hash=token_hash, user_id=user.id, created_at=now, expires_at=expires_at)
     )
     session.flush()
-    return user, token, expires_at
+    return SignedIn(user=user, token=token, expires_at=expires_at)
+
+
+def _checked_password(
+    factory: SessionFactory,
+    *,
+    username: str,
+    password: str,
+    max_failures: int,
+    lockout: timedelta,
+) -> int:
+    """The id of the user whose password this is; otherwise the failure is counted and
+    committed (locking the account after ``max_failures``) and the refusal raised."""
+    refusal: DomainError | None = None
+    user_id = 0
+    with session_scope(factory) as own:
+        now = utc_now()
+        user = own.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            verify_password(DUMMY_PASSWORD_HASH, password)
+            refusal = Unauthenticated("wrong username or password")
+        elif user.locked_until is not None and user.locked_until > now:
+            wait = int((user.locked_until - now).total_seconds()) + 1
+            refusal = TooManyRequests(
+                f"too many failed sign-ins; try again in {wait} seconds",
+                headers={"Retry-After": str(wait)},
+            )
+        elif not verify_password(user.password_hash, password) or not user.active:
+            failures = user.failed_logins + 1
+            own.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(
+                    failed_logins=failures,
+                    locked_until=now + lockout if failures >= max_failures else None,
+                )
+            )
+            refusal = Unauthenticated("wrong username or password")
+        else:
+            user_id = user.id
+    if refusal is not None:
+        raise refusal
+    return user_id
 
 
 def logout(session: Session, token: str) -> None:

@@ -1,12 +1,12 @@
 """Does the monitor warn in time? Recall at 48 h, lead time and false alarms of the
 store-level ``low_supply`` alerts over a simulated lockdown with a known ground truth.
 
-For each seed, ``service.demo.evaluation`` builds the demo city's month played one week
+For each seed, ``service.demo.scenario`` builds the demo city's month played one week
 further (37 reported days, a lockdown from day 23: panic buying, then supply cut in
-Weidong and Ye, then 7 follow-up days), replays it day by day into a fresh database
-through the real ingest (``store_report_lines``) and monitor (``run_monitor``), and
-scores the firing alerts against the true stock-outs (definitions in
-``monitors/simulation.py``). Each method is the real monitor with other
+Weidong and Ye, then 7 follow-up days), and ``service.demo.scoring`` replays it day by
+day into a fresh database through the real ingest (``store_report_lines``) and monitor
+(``run_monitor``) and scores the firing alerts against the true stock-outs (definitions
+in its docstring). Each method is the real monitor with other
 ``SupplySettings``, side by side (docs/monitor.md explains them):
 
 - ``simple``: DESIGN.md's first rule, stock ÷ the mean sales of the last 7 in-stock
@@ -58,13 +58,8 @@ sys.path.insert(0, str(ROOT))
 from core.database import create_database_engine, create_session_factory  # noqa: E402
 from monitors.computing.supply import SupplySettings  # noqa: E402
 from monitors.running.runs import MonitorConfig  # noqa: E402
-from service.demo.evaluation import (  # noqa: E402
-    Scenario,
-    Scored,
-    build_scenario,
-    replay,
-    score,
-)
+from service.demo.scenario import Scenario, build_scenario  # noqa: E402
+from service.demo.scoring import Scored, replay, score  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
 
 DEFAULT_SEEDS = (42, 7)

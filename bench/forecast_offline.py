@@ -1,6 +1,6 @@
 """Replay the store ``low_supply`` decision on a scenario's arrays, without a database,
 to iterate on the stock-out forecast in seconds; scored with the real bench's own
-definitions (``service.demo.evaluation.score``).
+definitions (``service.demo.scoring.score``).
 
 What it leaves out of the real replay: ingest and the monitor's loading (the forecast
 reads the reported values as the monitor would: NaN where a store did not report), the
@@ -46,7 +46,8 @@ from monitors.computing.forecast import (  # noqa: E402
     forecast_stockouts,
     low_supply_decision,
 )
-from service.demo.evaluation import Replay, Scored, build_scenario, score  # noqa: E402
+from service.demo.scenario import build_scenario  # noqa: E402
+from service.demo.scoring import Replay, Scored, score  # noqa: E402
 
 DEFAULT_SCENARIOS = (
     "demo:42",
@@ -101,7 +102,7 @@ class Scenario:
 
 
 def from_demo(seed: int) -> Scenario:
-    """The demo city's lockdown (``service.demo.evaluation.build_scenario``)."""
+    """The demo city's lockdown (``service.demo.scenario.build_scenario``)."""
     built = build_scenario(seed=seed)
     truth = built.truth
     return Scenario(

@@ -11,12 +11,11 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Forbidden, InvalidInput
-from models import DailyReport, Product, ReportRevision, Role, Store
+from models import Role, Store
 from reports.files import read_report_file
 from reports.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
 from reports.validation import (
@@ -218,36 +217,3 @@ def _json_errors(errors: list[LineError], *, file: bool = False) -> list[dict[st
             continue
         result.append({"loc": ["body", "lines", e.position, e.column], "msg": e.message})
     return result
-
-
-def report_lines(
-    session: Session, *, store_id: int, first_day: date, last_day: date
-) -> list[tuple[DailyReport, str, str]]:
-    """Stored lines of one store between two business days, with product code and unit."""
-    return [
-        (line, code, unit)
-        for line, code, unit in session.execute(
-            select(DailyReport, Product.code, Product.unit)
-            .join(Product, DailyReport.product_id == Product.id)
-            .where(
-                DailyReport.store_id == store_id,
-                DailyReport.report_date >= first_day,
-                DailyReport.report_date <= last_day,
-            )
-            .order_by(DailyReport.report_date, Product.code)
-        )
-    ]
-
-
-def report_revisions(
-    session: Session, *, store_id: int, day: date
-) -> list[tuple[ReportRevision, str]]:
-    """Every change made to a store's report for one day, oldest first."""
-    return list(
-        session.execute(
-            select(ReportRevision, Product.code)
-            .join(Product, ReportRevision.product_id == Product.id)
-            .where(ReportRevision.store_id == store_id, ReportRevision.report_date == day)
-            .order_by(ReportRevision.id)
-        )
-    )

@@ -10,12 +10,13 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
 from accounts.authentication import login, logout
-from core.errors import DomainError
-from service.api.users import UserRead, read_user
+from accounts.users import user_view
+from service.api.users import UserRead
 from service.http.dependencies import (
     SESSION_COOKIE,
     PrincipalDep,
     SessionDep,
+    SessionFactoryDep,
     SettingsDep,
     bearer_scheme,
 )
@@ -37,30 +38,34 @@ class LoginResponse(ReadModel):
 
 @router.post("/login", summary="Sign in with username and password")
 def sign_in(
-    body: LoginRequest, session: SessionDep, settings: SettingsDep, response: Response
+    body: LoginRequest,
+    session: SessionDep,
+    session_factory: SessionFactoryDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> LoginResponse:
-    try:
-        user, token, expires_at = login(
-            session,
-            username=body.username,
-            password=body.password,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(seconds=settings.login_lockout_seconds),
-            session_length=timedelta(hours=settings.session_hours),
-        )
-    except DomainError:
-        # The failure count must survive the error, or throttling would never engage.
-        session.commit()
-        raise
+    signed_in = login(
+        session=session,
+        failures_in=session_factory,
+        username=body.username,
+        password=body.password,
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(seconds=settings.login_lockout_seconds),
+        session_length=timedelta(hours=settings.session_hours),
+    )
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        signed_in.token,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=settings.base_url.startswith("https"),
     )
-    return LoginResponse(token=token, expires_at=expires_at, user=read_user(session, user))
+    return LoginResponse(
+        token=signed_in.token,
+        expires_at=signed_in.expires_at,
+        user=UserRead.model_validate(user_view(session=session, user=signed_in.user)),
+    )
 
 
 @router.post("/logout", status_code=204, summary="End the current session")

@@ -17,10 +17,10 @@ from dispatch import demand
 from dispatch.demand import ItemInput
 from dispatch.queries import demand as queries
 from models import RequestPriority, RequestStatus
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
+    ClockTime,
     DatabaseId,
     Page,
     PageDep,

@@ -10,11 +10,11 @@ from pydantic import Field
 from dispatch import master_data
 from dispatch.master_data import DepotInput
 from dispatch.queries import master_data as queries
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    ClockTime,
     Latitude,
     Longitude,
     Page,

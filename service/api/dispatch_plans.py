@@ -20,10 +20,10 @@ from dispatch.planning import PlanOptions, create_draft, discard, move_stop
 from dispatch.queries import plans as queries
 from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from models import PlanStatus, RequestPriority, UnassignedReason
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
+    ClockTime,
     DatabaseId,
     Page,
     PageDep,

@@ -6,11 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import Field
-from sqlalchemy import or_, select
 
-from core.access import require_role
-from core.lookups import add_with_unique_code, apply_changes, get_by_code, page
-from models import Enterprise, EnterpriseKind, Role
+from masterdata import enterprises
+from models import EnterpriseKind
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     CODE_PATTERN,
@@ -58,19 +56,19 @@ def list_enterprises(
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Code or name contains")] = None,
 ) -> Page[EnterpriseRead]:
-    query = select(Enterprise).order_by(Enterprise.code)
-    if kind is not None:
-        query = query.where(Enterprise.kind == kind)
-    if active is not None:
-        query = query.where(Enterprise.active == active)
-    if q:
-        query = query.where(or_(Enterprise.code.contains(q), Enterprise.name.contains(q)))
-    rows, total = page(session, query, limit=paging.limit, offset=paging.offset)
-    return Page(
-        items=[EnterpriseRead.model_validate(row[0]) for row in rows],
-        total=total,
+    found = enterprises.list_enterprises(
+        session=session,
+        kind=kind,
+        active=active,
+        contains=q,
         limit=paging.limit,
         offset=paging.offset,
+    )
+    return Page(
+        items=[EnterpriseRead.model_validate(view) for view in found.items],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
     )
 
 
@@ -78,36 +76,34 @@ def list_enterprises(
 def create_enterprise(
     body: EnterpriseCreate, session: SessionDep, principal: PrincipalDep
 ) -> EnterpriseRead:
-    require_role(principal, Role.bureau)
-    enterprise = Enterprise(**body.model_dump())
-    add_with_unique_code(session, enterprise, label="enterprise")
-    return EnterpriseRead.model_validate(enterprise)
+    created = enterprises.create_enterprise(
+        session=session, principal=principal, **body.model_dump()
+    )
+    return EnterpriseRead.model_validate(created)
 
 
 @router.get("/{code}", summary="Read an enterprise")
 def read_enterprise(code: str, session: SessionDep, _principal: PrincipalDep) -> EnterpriseRead:
-    return EnterpriseRead.model_validate(get_by_code(session, Enterprise, code, label="enterprise"))
+    return EnterpriseRead.model_validate(enterprises.read_enterprise(session=session, code=code))
 
 
 @router.patch("/{code}", summary="Update an enterprise")
 def update_enterprise(
     code: str, body: EnterpriseUpdate, session: SessionDep, principal: PrincipalDep
 ) -> EnterpriseRead:
-    require_role(principal, Role.bureau)
-    enterprise = get_by_code(session, Enterprise, code, label="enterprise")
-    apply_changes(
-        enterprise, body.model_dump(exclude_unset=True), required=("name", "kind", "active")
+    updated = enterprises.update_enterprise(
+        session=session,
+        principal=principal,
+        code=code,
+        changes=body.model_dump(exclude_unset=True),
     )
-    session.flush()
-    return EnterpriseRead.model_validate(enterprise)
+    return EnterpriseRead.model_validate(updated)
 
 
 @router.delete("/{code}", summary="Deactivate an enterprise (kept for history)")
 def deactivate_enterprise(
     code: str, session: SessionDep, principal: PrincipalDep
 ) -> EnterpriseRead:
-    require_role(principal, Role.bureau)
-    enterprise = get_by_code(session, Enterprise, code, label="enterprise")
-    enterprise.active = False
-    session.flush()
-    return EnterpriseRead.model_validate(enterprise)
+    return EnterpriseRead.model_validate(
+        enterprises.deactivate_enterprise(session=session, principal=principal, code=code)
+    )

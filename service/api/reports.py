@@ -6,29 +6,22 @@ file of many stores and days. Both validate every line before writing any.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import ConfigDict, Field
 
-from core.access import require_store_access
-from core.errors import DomainError, InvalidInput, NotFound
-from core.lookups import get_by_code
-from models import Store
-from reports.submissions import (
-    import_report_file,
-    report_lines,
-    report_revisions,
-    submit_store_report,
-)
+from core.errors import DomainError, NotFound
+from masterdata.stores import accessible_store
+from reports.queries import day_report, report_revisions, reports_between
+from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import MetricsDep, PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 
-MAX_RANGE_DAYS = 366
 Quantity = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -93,34 +86,6 @@ class RevisionOut(ReadModel):
     new: dict[str, float | None] | None
 
 
-def _report(session: SessionDep, store: Store, day: date) -> ReportOut:
-    lines = report_lines(session, store_id=store.id, first_day=day, last_day=day)
-    return ReportOut(
-        store=store.code,
-        date=day,
-        lines=[_line(line, code, unit) for line, code, unit in lines],
-    )
-
-
-def _line(line: object, code: str, unit: str) -> ReportLineOut:
-    return ReportLineOut.model_validate(
-        {
-            **{
-                k: getattr(line, k)
-                for k in ("stock", "sales", "price", "received", "submitted_by", "updated_at")
-            },
-            "product": code,
-            "unit": unit,
-        }
-    )
-
-
-def _store_for(session: SessionDep, principal: PrincipalDep, code: str) -> Store:
-    store = get_by_code(session, Store, code, label="store")
-    require_store_access(principal, store)
-    return store
-
-
 @router.put(
     "/stores/{store}/reports/{day}",
     summary="Post (or replace) a store's report for one business day",
@@ -139,7 +104,7 @@ def put_report(
     metrics: MetricsDep,
     response: Response,
 ) -> ReportWritten:
-    target = _store_for(session, principal, store)
+    target = accessible_store(session=session, principal=principal, code=store)
     try:
         submitted = submit_store_report(
             session,
@@ -181,11 +146,11 @@ def put_report(
 
 @router.get("/stores/{store}/reports/{day}", summary="A store's report for one business day")
 def get_report(store: str, day: date, session: SessionDep, principal: PrincipalDep) -> ReportOut:
-    target = _store_for(session, principal, store)
-    report = _report(session, target, day)
+    target = accessible_store(session=session, principal=principal, code=store)
+    report = day_report(session=session, store=target, day=day)
     if not report.lines:
         raise NotFound(f"store {store} has no report for {day.isoformat()}")
-    return report
+    return ReportOut.model_validate(report)
 
 
 @router.get("/stores/{store}/reports", summary="A store's reports over a range of days")
@@ -199,27 +164,15 @@ def list_reports(
     ] = None,
     to: Annotated[date | None, Query(description="Last day (default today)")] = None,
 ) -> list[ReportOut]:
-    target = _store_for(session, principal, store)
-    last_day = to or business_today(settings)
-    week_before = last_day - timedelta(days=6) if last_day.toordinal() > 6 else date.min
-    first_day = from_ or week_before
-    if first_day > last_day:
-        raise InvalidInput(
-            "from is after to", errors=[{"loc": ["query", "from"], "msg": "is after to"}]
-        )
-    if (last_day - first_day).days >= MAX_RANGE_DAYS:
-        raise InvalidInput(
-            f"a range covers at most {MAX_RANGE_DAYS} days",
-            errors=[
-                {"loc": ["query", "from"], "msg": f"more than {MAX_RANGE_DAYS} days before to"}
-            ],
-        )
-    by_day: dict[date, list[ReportLineOut]] = {}
-    for line, code, unit in report_lines(
-        session, store_id=target.id, first_day=first_day, last_day=last_day
-    ):
-        by_day.setdefault(line.report_date, []).append(_line(line, code, unit))
-    return [ReportOut(store=target.code, date=day, lines=lines) for day, lines in by_day.items()]
+    target = accessible_store(session=session, principal=principal, code=store)
+    found = reports_between(
+        session=session,
+        store=target,
+        first_day=from_,
+        last_day=to,
+        today=business_today(settings),
+    )
+    return [ReportOut.model_validate(report) for report in found]
 
 
 @router.get(
@@ -229,30 +182,10 @@ def list_reports(
 def list_revisions(
     store: str, day: date, session: SessionDep, principal: PrincipalDep
 ) -> list[RevisionOut]:
-    target = _store_for(session, principal, store)
+    target = accessible_store(session=session, principal=principal, code=store)
     return [
-        RevisionOut(
-            product=code,
-            kind=revision.kind.value,
-            changed_at=revision.changed_at,
-            changed_by=revision.changed_by,
-            old={
-                "stock": revision.old_stock,
-                "sales": revision.old_sales,
-                "price": revision.old_price,
-                "received": revision.old_received,
-                "submitted_by": revision.old_submitted_by,
-            },
-            new=None
-            if revision.new_stock is None
-            else {
-                "stock": revision.new_stock,
-                "sales": revision.new_sales,
-                "price": revision.new_price,
-                "received": revision.new_received,
-            },
-        )
-        for revision, code in report_revisions(session, store_id=target.id, day=day)
+        RevisionOut.model_validate(revision)
+        for revision in report_revisions(session=session, store=target, day=day)
     ]
 
 

@@ -11,9 +11,8 @@ from dispatch import master_data
 from dispatch.master_data import TruckInput
 from dispatch.queries import master_data as queries
 from models import TruckStatus
-from service.api.dispatch_common import ClockTime
 from service.http.dependencies import PrincipalDep, SessionDep
-from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
+from service.http.schemas import PROBLEM_RESPONSES, ClockTime, Page, PageDep, ReadModel, StrictModel
 
 router = APIRouter(prefix="/trucks", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from service.demo import reference as ref
 from service.demo.master import MasterFrames, city_master, province_master, stage_rng
-from service.demo.simulate import Lockdown, Simulated, plan_lines, simulate
+from service.demo.simulate import LinePlan, Lockdown, Simulated, plan_lines, simulate
 
 REPORT_COLUMNS = [
     "store_code", "report_date", "product_code", "stock", "sales", "price", "received",
@@ -114,16 +114,30 @@ def _report_frame(
     return pd.DataFrame(columns, columns=REPORT_COLUMNS, copy=False)
 
 
-def generate_city(
-    *, seed: int = 42, end_date: date, days: int = 30, lockdown_days: int = ref.LOCKDOWN_DAYS
-) -> DemoCity:
-    """The Pingdingshan-size demo city with ``days`` of reports ending on ``end_date``.
+@dataclass(frozen=True)
+class CityLines:
+    """The demo city's store × product lines as simulated: master data, each line's store
+    and product (positions in ``master.stores`` and ``master.products``), its drawn
+    parameters, and the true daily arrays, shape (days, lines), from ``first_date``."""
 
-    The last ``lockdown_days`` are a lockdown: panic buying everywhere, then supply cut
-    to a quarter in Weidong and Ye with stockouts and rising prices; about 3 % of the
-    stores miss their report on the last day. Deterministic from ``seed`` and dates.
-    """
-    _check_days(days, lockdown_days)
+    master: MasterFrames
+    line_store: np.ndarray
+    line_product: np.ndarray
+    plan: LinePlan
+    first_date: date
+    truth: Simulated
+
+    @property
+    def dates(self) -> list[date]:
+        """Every simulated business day, oldest first."""
+        return [self.first_date + timedelta(days=i) for i in range(len(self.truth.stock))]
+
+
+def city_lines(*, seed: int, first_date: date, days: int, lockdown: Lockdown | None) -> CityLines:
+    """The demo city of ``seed`` simulated line by line for ``days`` from ``first_date``:
+    the one source of its daily numbers, which ``generate_city`` turns into reports and
+    the alert-quality scenario keeps as the truth. Each stage draws from its own seeded
+    generator, so simulating more days leaves the first ones as they were."""
     master = city_master(seed)
     stores, products = master.stores, master.products
     store_position = pd.Series(np.arange(len(stores)), index=stores["code"])
@@ -144,23 +158,47 @@ def generate_city(
         disrupted=disrupted[line_store],
         rng=rng,
     )
-    first_date = end_date - timedelta(days=days - 1)
-    lockdown = Lockdown(start=max(0, days - lockdown_days)) if lockdown_days else None
-    sim = simulate(
+    truth = simulate(
         plan,
         first_date=first_date,
         days=days,
         lockdown=lockdown,
         rng=stage_rng(seed, STAGE_SIMULATION),
     )
-    dates = [first_date + timedelta(days=i) for i in range(days)]
+    return CityLines(
+        master=master,
+        line_store=line_store,
+        line_product=line_product,
+        plan=plan,
+        first_date=first_date,
+        truth=truth,
+    )
+
+
+def generate_city(
+    *, seed: int = 42, end_date: date, days: int = 30, lockdown_days: int = ref.LOCKDOWN_DAYS
+) -> DemoCity:
+    """The Pingdingshan-size demo city with ``days`` of reports ending on ``end_date``.
+
+    The last ``lockdown_days`` are a lockdown: panic buying everywhere, then supply cut
+    to a quarter in Weidong and Ye with stockouts and rising prices; about 3 % of the
+    stores miss their report on the last day. Deterministic from ``seed`` and dates.
+    """
+    _check_days(days, lockdown_days)
+    lockdown = Lockdown(start=max(0, days - lockdown_days)) if lockdown_days else None
+    lines = city_lines(
+        seed=seed, first_date=end_date - timedelta(days=days - 1), days=days, lockdown=lockdown
+    )
+    master = lines.master
+    stores, products = master.stores, master.products
+    dates = lines.dates
     lockdown_start, disruption_start = _lockdown_dates(lockdown, dates)
     reports = _report_frame(
-        sim,
+        lines.truth,
         store_codes=stores["code"].to_numpy(dtype=object),
-        line_store=line_store,
+        line_store=lines.line_store,
         product_codes=products["code"].to_numpy(dtype=object),
-        line_product=line_product,
+        line_product=lines.line_product,
         dates=dates,
         compact=False,
     )

@@ -32,6 +32,13 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
+async def get_session_factory(request: Request) -> SessionFactory:
+    """The factory of the app's sessions, for work that needs a short transaction of its
+    own beside the request's (async: no thread-pool hop for a lookup)."""
+    factory: SessionFactory = request.app.state.session_factory
+    return factory
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed after the endpoint returns, before the
     response is sent (function scope), rolled back if anything raised."""
@@ -69,4 +76,5 @@ def get_principal(
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 
 from core.errors import InvalidInput
 from service.http.dependencies import SettingsDep
@@ -15,6 +24,30 @@ T = TypeVar("T")
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _local_clock(value: time) -> time:
+    """Windows and shifts are clock times of the city's day; an offset would be misread."""
+    if value.tzinfo is not None:
+        raise ValueError("give a local clock time HH:MM[:SS] without a UTC offset")
+    return value
+
+
+ClockTime = Annotated[
+    time,
+    AfterValidator(_local_clock),
+    PlainSerializer(lambda value: value.strftime("%H:%M:%S"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": CLOCK_PATTERN,
+            "examples": ["08:00"],
+            "description": "Local clock time in the city's time zone, HH:MM[:SS]",
+        }
+    ),
+]
+"""A time of day in the city's time zone (JSON: "08:00"), never with a UTC offset."""
 
 
 class StrictModel(BaseModel):

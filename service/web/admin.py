@@ -1,38 +1,41 @@
 """Admin pages: stores, products, users and API keys, and the low-supply thresholds.
 
-Each form is checked by the API's own request model and saved by the API's own
-function (called in-process), so a store made here obeys exactly the rules of
-``POST /api/v1/stores``; problems are shown beside their fields.
+Each form is checked by the request model the API checks its body with
+(``service.http.master_data``) and saved by the same domain function, so a store made
+here obeys exactly the rules of ``POST /api/v1/stores``; problems are shown beside
+their fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from accounts import keys, users
 from core.access import Principal, require_role
 from core.errors import DomainError
+from masterdata import products, stores
 from models import Role, StoreKind
 from monitors.alerting.rule_settings import (
     delete_threshold_override,
+    effective_thresholds,
     load_alert_rules,
     set_threshold_override,
 )
-from service.api import keys, products, stores, users
-from service.api.alert_rules import read_alert_rules
 from service.http.dependencies import SessionDep
-from service.http.schemas import PageParams
-from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
+from service.http.master_data import KeyCreate, ProductCreate, StoreCreate, UserCreate
+from service.web.common import FormDep, PageRoute, ViewerDep, check_csrf, redirect, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-LISTED = PageParams(limit=500, offset=0)
+LISTED = 500
+"""Rows an admin list shows (the first ones by code)."""
 LOW_SUPPLY_FIELDS = ("low_supply_warning_days", "low_supply_critical_days")
 
 
@@ -49,57 +52,79 @@ class Field:
 
 @dataclass(frozen=True)
 class Section:
-    """A master-data list with its create form: the API's model and function to call."""
+    """A master-data list with its create form: the shared request model the form is
+    checked with, and the domain functions that create (returning a secret to show
+    once, if any), list and deactivate its rows."""
 
     title: str
     create_title: str
     fields: tuple[Field, ...]
     model: type[BaseModel]
-    create: Callable[..., Any]
+    create: Callable[[Session, Principal, Any], str | None]
     columns: tuple[str, ...]
     rows: Callable[[Session, Principal], list[list[Any]]]
+    deactivate: Callable[[Session, Principal, str], object]
 
 
 def _store_rows(session: Session, viewer: Principal) -> list[list[Any]]:
-    found = stores.list_stores(
-        session=session,
-        principal=viewer,
-        paging=LISTED,
-        region=None,
-        enterprise=None,
-        kind=None,
-        key_supplier=None,
-        active=None,
-        q=None,
-    )
+    found = stores.list_stores(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [s.code, s.name, s.kind.value, s.region, s.enterprise or "", s.active] for s in found.items
     ]
 
 
+def _create_store(session: Session, viewer: Principal, body: StoreCreate) -> None:
+    stores.create_store(session=session, principal=viewer, **body.model_dump())
+
+
+def _deactivate_store(session: Session, viewer: Principal, code: str) -> None:
+    stores.deactivate_store(session=session, principal=viewer, code=code)
+
+
 def _product_rows(session: Session, viewer: Principal) -> list[list[Any]]:
-    found = products.list_products(
-        session=session, _principal=viewer, paging=LISTED, category=None, active=None, q=None
-    )
+    found = products.list_products(session=session, limit=LISTED, offset=0)
     return [[p.code, p.name, p.name_zh or "", p.category, p.unit, p.active] for p in found.items]
 
 
+def _create_product(session: Session, viewer: Principal, body: ProductCreate) -> None:
+    products.create_product(session=session, principal=viewer, **body.model_dump())
+
+
+def _deactivate_product(session: Session, viewer: Principal, code: str) -> None:
+    products.deactivate_product(session=session, principal=viewer, code=code)
+
+
 def _user_rows(session: Session, viewer: Principal) -> list[list[Any]]:
-    found = users.list_users(
-        session=session, principal=viewer, paging=LISTED, role=None, active=None
-    )
+    found = users.list_users(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [u.username, u.full_name or "", u.role.value, u.store or u.enterprise or "", u.active]
         for u in found.items
     ]
 
 
+def _create_user(session: Session, viewer: Principal, body: UserCreate) -> None:
+    users.add_user(session=session, principal=viewer, **body.model_dump())
+
+
+def _deactivate_user(session: Session, viewer: Principal, username: str) -> None:
+    users.deactivate_user(session=session, principal=viewer, username=username)
+
+
 def _key_rows(session: Session, viewer: Principal) -> list[list[Any]]:
-    found = keys.list_keys(session=session, principal=viewer, paging=LISTED, role=None, active=None)
+    found = keys.list_keys(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [k.id, k.name, k.prefix, k.role.value, k.store or k.enterprise or "", k.active]
         for k in found.items
     ]
+
+
+def _create_key(session: Session, viewer: Principal, body: KeyCreate) -> str:
+    return keys.issue_key(session=session, principal=viewer, **body.model_dump()).secret
+
+
+def _revoke_key(session: Session, viewer: Principal, key_id: str) -> None:
+    if key_id.isdigit():
+        keys.revoke_key(session=session, principal=viewer, key_id=int(key_id))
 
 
 ROLES = tuple(role.value for role in Role)
@@ -116,10 +141,11 @@ SECTIONS: dict[str, Section] = {
             Field("latitude", "Latitude", "number"),
             Field("longitude", "Longitude", "number"),
         ),
-        stores.StoreCreate,
-        stores.create_store,
+        StoreCreate,
+        _create_store,
         ("Code", "Name", "Kind", "Region", "Enterprise", "Active"),
         _store_rows,
+        _deactivate_store,
     ),
     "products": Section(
         "Products",
@@ -132,10 +158,11 @@ SECTIONS: dict[str, Section] = {
             Field("unit", "Unit", required=True),
             Field("kg_per_unit", "Kilograms per unit", "number", required=True),
         ),
-        products.ProductCreate,
-        products.create_product,
+        ProductCreate,
+        _create_product,
         ("Code", "Name", "Chinese name", "Category", "Unit", "Active"),
         _product_rows,
+        _deactivate_product,
     ),
     "users": Section(
         "Users",
@@ -148,10 +175,11 @@ SECTIONS: dict[str, Section] = {
             Field("store", "Bound to store"),
             Field("enterprise", "Bound to enterprise"),
         ),
-        users.UserCreate,
-        users.create,
+        UserCreate,
+        _create_user,
         ("Username", "Full name", "Role", "Store", "Active"),
         _user_rows,
+        _deactivate_user,
     ),
     "keys": Section(
         "API keys",
@@ -162,10 +190,11 @@ SECTIONS: dict[str, Section] = {
             Field("store", "Bound to store"),
             Field("enterprise", "Bound to enterprise"),
         ),
-        keys.KeyCreate,
-        keys.create_key,
+        KeyCreate,
+        _create_key,
         ("Code", "Name", "Prefix", "Role", "Store", "Active"),
         _key_rows,
+        _revoke_key,
     ),
 }
 
@@ -214,24 +243,43 @@ def admin_home(viewer: ViewerDep) -> Response:
 def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Every category's low-supply thresholds (defaults with overrides applied)."""
     _admin(viewer)
-    rules = read_alert_rules(session=session, principal=viewer)
+    config = load_alert_rules(session)
+    by_category, _, _ = effective_thresholds(
+        categories=config.categories,
+        products={},
+        product_categories={},
+        known_categories=[category.code for category in products.list_categories(session=session)],
+    )
     return render(
         request,
         "admin/thresholds.html",
-        {"sections": SECTIONS, "name": "thresholds", "rules": rules, "fields": LOW_SUPPLY_FIELDS},
+        {
+            "sections": SECTIONS,
+            "name": "thresholds",
+            "thresholds": by_category,
+            "overrides": config.categories,
+            "fields": LOW_SUPPLY_FIELDS,
+        },
     )
 
 
 @router.post("/admin/thresholds/{category}", dependencies=[Depends(check_csrf)])
-async def set_thresholds(
-    request: Request, category: str, session: SessionDep, viewer: ViewerDep
+def set_thresholds(
+    category: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    low_supply_warning_days: Annotated[str, Form()] = "",
+    low_supply_critical_days: Annotated[str, Form()] = "",
 ) -> Response:
     """Set a category's low-supply override; both fields empty removes it."""
     _admin(viewer)
-    form = await request.form()
+    posted = {
+        "low_supply_warning_days": low_supply_warning_days,
+        "low_supply_critical_days": low_supply_critical_days,
+    }
     changes: dict[str, Any] = dict(load_alert_rules(session).categories.get(category, {}))
     for field in LOW_SUPPLY_FIELDS:
-        text = str(form.get(field, "")).strip()
+        text = posted[field].strip()
         changes.pop(field, None)
         if text:
             try:
@@ -256,18 +304,19 @@ def section(request: Request, name: str, session: SessionDep, viewer: ViewerDep)
 
 
 @router.post("/admin/{name}", dependencies=[Depends(check_csrf)])
-async def create(request: Request, name: str, session: SessionDep, viewer: ViewerDep) -> Response:
-    """Create one row through the API's model and function, or show every problem."""
+def create(
+    request: Request, name: str, session: SessionDep, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """Create one row through the shared request model and the domain, or show every
+    problem."""
     _admin(viewer)
     section = SECTIONS.get(name)
     if section is None:
         return redirect("/admin/stores")
-    form = await request.form()
     values = {f.name: str(form.get(f.name, "")).strip() for f in section.fields}
     body = {key: value for key, value in values.items() if value}
     try:
-        model = section.model.model_validate(body)
-        created = section.create(model, session, viewer)
+        secret = section.create(session, viewer, section.model.model_validate(body))
     except ValidationError as error:
         errors = {str(e["loc"][0]) if e["loc"] else "": e["msg"] for e in error.errors()}
         return _section_page(
@@ -286,7 +335,6 @@ async def create(request: Request, name: str, session: SessionDep, viewer: Viewe
             problem=error,
             status_code=error.status,
         )
-    secret = getattr(created, "key", None)
     return _section_page(request, session, viewer, name, created=True, secret=secret)
 
 
@@ -294,12 +342,7 @@ async def create(request: Request, name: str, session: SessionDep, viewer: Viewe
 def deactivate(name: str, code: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """Deactivate a store, product or user, or revoke a key (rows are kept)."""
     _admin(viewer)
-    if name == "stores":
-        stores.deactivate_store(code, session, viewer)
-    elif name == "products":
-        products.deactivate_product(code, session, viewer)
-    elif name == "users":
-        users.deactivate(code, session, viewer)
-    elif name == "keys" and code.isdigit():
-        keys.revoke_key(int(code), session, viewer)
+    section = SECTIONS.get(name)
+    if section is not None:
+        section.deactivate(session, viewer, code)
     return redirect(f"/admin/{name}")

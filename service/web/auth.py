@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from accounts.authentication import authenticate_token, login, logout
 from core.errors import DomainError, TooManyRequests
-from service.http.dependencies import SESSION_COOKIE, SessionDep
+from service.http.dependencies import SESSION_COOKIE, SessionDep, SessionFactoryDep
 from service.web.common import (
     HOME_BY_ROLE,
     LANGUAGE_COOKIE,
@@ -61,14 +61,16 @@ def login_page(request: Request, next: str | None = None) -> HTMLResponse:
 def sign_in(
     request: Request,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
-        user, token, _ = login(
-            session,
+        signed_in = login(
+            session=session,
+            failures_in=session_factory,
             username=username.strip(),
             password=password,
             max_failures=settings.login_max_failures,
@@ -76,7 +78,6 @@ def sign_in(
             session_length=timedelta(hours=settings.session_hours),
         )
     except DomainError as error:
-        session.commit()  # keep the failure count, or throttling would never engage
         message = error.detail if isinstance(error, TooManyRequests) else None
         return render(
             request,
@@ -89,11 +90,11 @@ def sign_in(
             },
             status_code=error.status,
         )
-    response = redirect(_safe_next(next) or HOME_BY_ROLE.get(user.role, "/docs"))
+    response = redirect(_safe_next(next) or HOME_BY_ROLE.get(signed_in.user.role, "/docs"))
     secure = secure_cookies(settings)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        signed_in.token,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.datastructures import FormData
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
@@ -101,8 +102,15 @@ def get_viewer(request: Request, session: SessionDep) -> Principal:
     return principal
 
 
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read before a plain ``def`` page runs (it must not await), for
+    forms whose fields the data names (one per product, or per admin section field)."""
+    return await request.form()
+
+
 ViewerDep = Annotated[Principal, Depends(get_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+FormDep = Annotated[FormData, Depends(posted_form)]
 
 
 def _number(value: Any, digits: int = 1) -> str:

@@ -8,7 +8,6 @@ whichever way a store sends its numbers, and a rejected form stores nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -16,24 +15,19 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role, require_store_access
+from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.lookups import get_by_code
-from models import DailyReport, Enterprise, Product, ProductCategory, Region, Role, Store
+from masterdata.stores import accessible_store, stores_to_report_for
+from models import Role, Store
 from reports.files import ALL_COLUMNS
-from reports.submissions import (
-    import_report_file,
-    report_lines,
-    report_revisions,
-    submit_store_report,
-)
-from service.api.stores import visible_stores
+from reports.queries import day_report, products_to_report, report_revisions, reported_days
+from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep
 from service.web.common import (
+    FormDep,
     PageRoute,
     SettingsDep,
     ViewerDep,
@@ -46,8 +40,6 @@ from service.web.common import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-RECENT_DAYS = 14
-"""A store's products are the ones it reported in this many days (else every product)."""
 FIELDS = ("stock", "sales", "price", "received")
 
 
@@ -71,63 +63,20 @@ def _writer(viewer: Principal) -> None:
     require_role(viewer, Role.bureau, Role.store)
 
 
-def _store(session: Session, viewer: Principal, code: str) -> Store:
-    store = get_by_code(session, Store, code, label="store")
-    require_store_access(viewer, store)
-    return store
-
-
-def _stores_of(session: Session, viewer: Principal) -> Sequence[Any]:
-    query = (
-        select(Store, Region.name, Enterprise.name)
-        .join(Region, Store.region_id == Region.id)
-        .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)
-        .where(Store.active.is_(True))
-        .order_by(Store.code)
-    )
-    return session.execute(visible_stores(query, viewer)).all()
-
-
-def _products(session: Session, store: Store, today: date) -> list[tuple[Product, str]]:
-    """The store's products (reported recently), or every active product for a new store."""
-    recent = (
-        select(DailyReport.product_id)
-        .where(
-            DailyReport.store_id == store.id,
-            DailyReport.report_date >= today - timedelta(days=RECENT_DAYS),
-        )
-        .distinct()
-    )
-    query = (
-        select(Product, ProductCategory.code)
-        .join(ProductCategory, Product.category_id == ProductCategory.id)
-        .where(Product.active.is_(True))
-        .order_by(ProductCategory.code, Product.code)
-    )
-    found = session.execute(query.where(Product.id.in_(recent))).all()
-    return [(p, c) for p, c in (found or session.execute(query).all())]
-
-
 def _form_rows(
     session: Session, store: Store, day: date, language: str
 ) -> tuple[list[FormRow], bool]:
     """Rows pre-filled with the day's stored lines, else yesterday's (then received is
     left empty: it is that day's restock); and whether the day is already stored."""
     stored = {
-        code: line
-        for line, code, _ in report_lines(session, store_id=store.id, first_day=day, last_day=day)
+        line.product: line for line in day_report(session=session, store=store, day=day).lines
     }
     source = stored
     if not stored:
-        yesterday = day - timedelta(days=1)
-        source = {
-            code: line
-            for line, code, _ in report_lines(
-                session, store_id=store.id, first_day=yesterday, last_day=yesterday
-            )
-        }
+        yesterday = day_report(session=session, store=store, day=day - timedelta(days=1))
+        source = {line.product: line for line in yesterday.lines}
     rows = []
-    for product, category in _products(session, store, day):
+    for product in products_to_report(session=session, store=store, today=day):
         line = source.get(product.code)
         values = dict.fromkeys(FIELDS, "")
         if line is not None:
@@ -135,26 +84,8 @@ def _form_rows(
             if not stored:
                 values["received"] = ""
         name = (product.name_zh if language == "zh" else None) or product.name
-        rows.append(FormRow(product.code, name, category, product.unit, values, {}))
+        rows.append(FormRow(product.code, name, product.category, product.unit, values, {}))
     return rows, bool(stored)
-
-
-def _history(session: Session, store: Store, today: date) -> list[Any]:
-    return list(
-        session.execute(
-            select(
-                DailyReport.report_date,
-                func.count(),
-                func.max(DailyReport.updated_at),
-            )
-            .where(
-                DailyReport.store_id == store.id,
-                DailyReport.report_date >= today - timedelta(days=RECENT_DAYS),
-            )
-            .group_by(DailyReport.report_date)
-            .order_by(DailyReport.report_date.desc())
-        )
-    )
 
 
 def _page(
@@ -181,9 +112,9 @@ def _page(
             "today": today,
             "rows": rows,
             "stored": stored,
-            "history": _history(session, store, today),
-            "revisions": report_revisions(session, store_id=store.id, day=day),
-            "stores": _stores_of(session, viewer)
+            "history": reported_days(session=session, store=store, today=today),
+            "revisions": report_revisions(session=session, store=store, day=day),
+            "stores": stores_to_report_for(session=session, principal=viewer)
             if viewer.role is not Role.store or viewer.store_id is None
             else [],
             **context,
@@ -196,9 +127,9 @@ def _page(
 def store_home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """A one-store person goes straight to their form; a chain or the bureau picks."""
     _writer(viewer)
-    stores = _stores_of(session, viewer)
+    stores = stores_to_report_for(session=session, principal=viewer)
     if len(stores) == 1:
-        return redirect(f"/store/{stores[0][0].code}")
+        return redirect(f"/store/{stores[0].code}")
     return render(request, "store/list.html", {"stores": stores})
 
 
@@ -212,44 +143,30 @@ def report_page(
     day: date | None = None,
 ) -> HTMLResponse:
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     return _page(request, session, viewer, store, day or today, today)
 
 
 @router.post("/store/{code}/report", dependencies=[Depends(check_csrf)])
-async def post_report(
+def post_report(
     request: Request,
     code: str,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
+    form: FormDep,
 ) -> Response:
     """Save the form as the day's whole report, or show every problem beside its field."""
-    form = await request.form()
-    return _save_report(
-        request, code, dict(form), form.getlist("product"), session, viewer, settings
-    )
-
-
-def _save_report(
-    request: Request,
-    code: str,
-    form: dict[str, Any],
-    products: list[Any],
-    session: Session,
-    viewer: Principal,
-    settings: Any,
-) -> Response:
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     day_text = str(form.get("day", ""))
     rows, _ = _form_rows(session, store, today, language_of(request))
     by_code = {row.code: row for row in rows}
     lines: list[dict[str, Any]] = []
     posted_rows: list[FormRow] = []
-    for product in (str(p) for p in products):
+    for product in (str(p) for p in form.getlist("product")):
         values = {name: str(form.get(f"{name}.{product}", "")).strip() for name in FIELDS}
         row = by_code.get(product) or FormRow(product, product, "", "", {}, {})
         posted_rows.append(FormRow(row.code, row.name, row.category, row.unit, values, {}))
@@ -320,7 +237,7 @@ def upload(
 ) -> HTMLResponse:
     """A CSV or XLSX file of many lines: all stored, or every bad row listed."""
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     try:
         result = import_report_file(
@@ -356,7 +273,7 @@ def template(
 ) -> Response:
     """Today's lines to fill in, one per product of the store, as CSV or Excel."""
     _writer(viewer)
-    store = _store(session, viewer, code)
+    store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     frame = pd.DataFrame(
         [
@@ -370,7 +287,7 @@ def template(
                 "received": "",
                 "unit": product.unit,
             }
-            for product, _ in _products(session, store, today)
+            for product in products_to_report(session=session, store=store, today=today)
         ],
         columns=list(ALL_COLUMNS),
     )

@@ -23,8 +23,8 @@ from monitors.alerting.silences import (
     silence_state,
     silences_in_state,
 )
-from tests.api.test_alerts import make_alert
 from tests.factories import make_product, make_region, make_store
+from tests.service.api.test_alerts import make_alert
 
 NOW = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)
 BUREAU = Principal(kind="user", id=1, name="li", role=Role.bureau)

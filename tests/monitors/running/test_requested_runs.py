@@ -16,7 +16,7 @@ from models.base import utc_now
 from monitors.running import runs
 from monitors.running.runs import REQUESTED_TRIGGER, MonitorConfig, run_monitor_now
 from tests.factories import business_today
-from tests.monitors.test_runs import live_database, seed
+from tests.monitors.running.test_runs import live_database, seed
 
 __all__ = ["live_database"]  # the fixture, for pytest
 

@@ -1,0 +1,90 @@
+"""What a key or a person is bound to: a store or an enterprise (store role), a truck
+(driver) or a compound (receiver), named by code or plate in requests and views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidInput
+from core.lookups import get_optional_by_code
+from models import Compound, Enterprise, Store, Truck
+
+
+@dataclass(frozen=True)
+class Binding:
+    """The ids a key or person is bound to (None where it is not)."""
+
+    store_id: int | None = None
+    enterprise_id: int | None = None
+    truck_id: int | None = None
+    compound_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BindingNames:
+    """The codes (and plate) of a binding, as people and machines read it."""
+
+    store: str | None
+    enterprise: str | None
+    truck: str | None
+    compound: str | None
+
+
+def _truck_id(session: Session, plate: str | None) -> int | None:
+    if plate is None:
+        return None
+    found = session.scalar(select(Truck.id).where(Truck.plate == plate))
+    if found is None:
+        message = f"unknown truck {plate!r}"
+        raise InvalidInput(f"truck: {message}", errors=[{"loc": ["body", "truck"], "msg": message}])
+    return found
+
+
+def resolve_binding(
+    *,
+    session: Session,
+    store: str | None = None,
+    enterprise: str | None = None,
+    truck: str | None = None,
+    compound: str | None = None,
+) -> Binding:
+    """The ids behind the store, enterprise and compound codes and the truck plate a key
+    or person is given; an unknown one is a 422 naming its field."""
+    found_store = get_optional_by_code(session, Store, store, label="store", field="store")
+    found_enterprise = get_optional_by_code(
+        session, Enterprise, enterprise, label="enterprise", field="enterprise"
+    )
+    truck_id = _truck_id(session, truck)
+    found_compound = get_optional_by_code(
+        session, Compound, compound, label="compound", field="compound"
+    )
+    return Binding(
+        store_id=found_store.id if found_store else None,
+        enterprise_id=found_enterprise.id if found_enterprise else None,
+        truck_id=truck_id,
+        compound_id=found_compound.id if found_compound else None,
+    )
+
+
+def binding_names(
+    *,
+    session: Session,
+    store_id: int | None,
+    enterprise_id: int | None,
+    truck_id: int | None,
+    compound_id: int | None,
+) -> BindingNames:
+    """The codes and plate of a binding, for the public view of a key or person."""
+    return BindingNames(
+        store=session.scalar(select(Store.code).where(Store.id == store_id)) if store_id else None,
+        enterprise=session.scalar(select(Enterprise.code).where(Enterprise.id == enterprise_id))
+        if enterprise_id
+        else None,
+        truck=session.scalar(select(Truck.plate).where(Truck.id == truck_id)) if truck_id else None,
+        compound=session.scalar(select(Compound.code).where(Compound.id == compound_id))
+        if compound_id
+        else None,
+    )

@@ -1,0 +1,149 @@
+"""API keys for machines (a chain's IT system, a monitoring job), as an admin manages
+them: issue (the secret shown once), list, read, revoke."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts.authentication import create_api_key
+from accounts.bindings import binding_names, resolve_binding
+from core.access import Principal, require_role
+from core.errors import InvalidInput, NotFound
+from core.lookups import PageOf, page
+from models import ApiKey, Role
+from models.base import utc_now
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """A key as an admin reads it: its prefix and binding by code, never its secret."""
+
+    id: int
+    name: str
+    prefix: str
+    role: Role
+    store: str | None
+    enterprise: str | None
+    truck: str | None
+    compound: str | None
+    active: bool
+    created_by: str | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key and its secret, which is shown this once and never stored."""
+
+    key: KeyView
+    secret: str
+
+
+def _view(session: Session, key: ApiKey) -> KeyView:
+    names = binding_names(
+        session=session,
+        store_id=key.store_id,
+        enterprise_id=key.enterprise_id,
+        truck_id=key.truck_id,
+        compound_id=key.compound_id,
+    )
+    return KeyView(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        role=key.role,
+        store=names.store,
+        enterprise=names.enterprise,
+        truck=names.truck,
+        compound=names.compound,
+        active=key.active,
+        created_by=key.created_by,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+    )
+
+
+def _key(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} not found")
+    return key
+
+
+def issue_key(
+    *,
+    session: Session,
+    principal: Principal,
+    name: str,
+    role: Role,
+    store: str | None = None,
+    enterprise: str | None = None,
+    truck: str | None = None,
+    compound: str | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    """A new key bound by code to what its role needs, expiring (if ever) in the future;
+    an admin's, recorded as issued by ``principal``."""
+    require_role(principal)
+    if expires_at is not None and expires_at <= utc_now():
+        raise InvalidInput(
+            "expires_at is in the past",
+            errors=[{"loc": ["body", "expires_at"], "msg": "must be in the future"}],
+        )
+    binding = resolve_binding(
+        session=session, store=store, enterprise=enterprise, truck=truck, compound=compound
+    )
+    key, secret = create_api_key(
+        session,
+        name=name,
+        role=role,
+        store_id=binding.store_id,
+        enterprise_id=binding.enterprise_id,
+        truck_id=binding.truck_id,
+        compound_id=binding.compound_id,
+        created_by=principal.label,
+        expires_at=expires_at,
+    )
+    return IssuedKey(key=_view(session, key), secret=secret)
+
+
+def list_keys(
+    *,
+    session: Session,
+    principal: Principal,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[KeyView]:
+    """One page of keys, oldest first, of a role and activity; an admin's."""
+    require_role(principal)
+    query = select(ApiKey).order_by(ApiKey.id)
+    if role is not None:
+        query = query.where(ApiKey.role == role)
+    if active is not None:
+        query = query.where(ApiKey.active == active)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(
+        items=[_view(session, row[0]) for row in rows], total=total, limit=limit, offset=offset
+    )
+
+
+def read_key(*, session: Session, principal: Principal, key_id: int) -> KeyView:
+    """The key with this id (never its secret), or a 404; an admin's."""
+    require_role(principal)
+    return _view(session, _key(session, key_id))
+
+
+def revoke_key(*, session: Session, principal: Principal, key_id: int) -> KeyView:
+    """Revoke a key at once (the row stays, so revisions still name who sent what)."""
+    require_role(principal)
+    key = _key(session, key_id)
+    key.active = False
+    session.flush()
+    return _view(session, key)

@@ -1,0 +1,175 @@
+"""People who sign in to the pages (bureau staff, store clerks, dispatchers, drivers),
+as an admin manages them: add, list, change, deactivate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from accounts.authentication import create_user
+from accounts.bindings import binding_names, resolve_binding
+from core.access import Principal, check_binding, require_role
+from core.errors import Conflict, NotFound
+from core.lookups import PageOf, page
+from core.security import hash_password
+from models import Role, User, UserSession
+
+
+@dataclass(frozen=True)
+class UserView:
+    """A person as an admin reads them: binding by code, never the password hash."""
+
+    username: str
+    full_name: str | None
+    role: Role
+    store: str | None
+    enterprise: str | None
+    truck: str | None
+    compound: str | None
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def user_view(*, session: Session, user: User) -> UserView:
+    """The public view of ``user``, with the codes of what they are bound to."""
+    names = binding_names(
+        session=session,
+        store_id=user.store_id,
+        enterprise_id=user.enterprise_id,
+        truck_id=user.truck_id,
+        compound_id=user.compound_id,
+    )
+    return UserView(
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        store=names.store,
+        enterprise=names.enterprise,
+        truck=names.truck,
+        compound=names.compound,
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"user {username!r} not found")
+    return user
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def add_user(
+    *,
+    session: Session,
+    principal: Principal,
+    username: str,
+    password: str,
+    role: Role,
+    full_name: str | None = None,
+    store: str | None = None,
+    enterprise: str | None = None,
+    truck: str | None = None,
+    compound: str | None = None,
+) -> UserView:
+    """Add a person bound by code to what their role needs; an admin's, and a taken
+    username is a 409."""
+    require_role(principal)
+    if session.scalars(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"username {username!r} is already taken")
+    binding = resolve_binding(
+        session=session, store=store, enterprise=enterprise, truck=truck, compound=compound
+    )
+    check_binding(
+        role=role,
+        store_id=binding.store_id,
+        enterprise_id=binding.enterprise_id,
+        truck_id=binding.truck_id,
+        compound_id=binding.compound_id,
+    )
+    user = create_user(
+        session,
+        username=username,
+        password=password,
+        role=role,
+        full_name=full_name,
+        store_id=binding.store_id,
+        enterprise_id=binding.enterprise_id,
+        truck_id=binding.truck_id,
+        compound_id=binding.compound_id,
+    )
+    return user_view(session=session, user=user)
+
+
+def list_users(
+    *,
+    session: Session,
+    principal: Principal,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[UserView]:
+    """One page of people by username, of a role and activity; an admin's."""
+    require_role(principal)
+    query = select(User).order_by(User.username)
+    if role is not None:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.active == active)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(
+        items=[user_view(session=session, user=row[0]) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def read_user(*, session: Session, principal: Principal, username: str) -> UserView:
+    """The person with this username, or a 404; an admin's."""
+    require_role(principal)
+    return user_view(session=session, user=_user(session, username))
+
+
+def update_user(
+    *, session: Session, principal: Principal, username: str, changes: Mapping[str, Any]
+) -> UserView:
+    """Change a person's name, password or activity (only what ``changes`` holds); a new
+    password unlocks the account and, like a deactivation, ends their sessions."""
+    require_role(principal)
+    user = _user(session, username)
+    if "full_name" in changes:
+        user.full_name = changes["full_name"]
+    if changes.get("password") is not None:
+        user.password_hash = hash_password(changes["password"])
+        user.failed_logins = 0
+        user.locked_until = None
+        _end_sessions(session, user)
+    if changes.get("active") is not None:
+        user.active = changes["active"]
+        if not user.active:
+            _end_sessions(session, user)
+    session.flush()
+    return user_view(session=session, user=user)
+
+
+def deactivate_user(*, session: Session, principal: Principal, username: str) -> UserView:
+    """Deactivate a person and end their sessions (the row stays for the audit trail)."""
+    require_role(principal)
+    user = _user(session, username)
+    user.active = False
+    _end_sessions(session, user)
+    session.flush()
+    return user_view(session=session, user=user)

@@ -1,0 +1,109 @@
+"""Enterprises: the retail chains and market operators that own stores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.lookups import PageOf, add_with_unique_code, apply_changes, get_by_code, page
+from models import Enterprise, EnterpriseKind, Role
+
+
+@dataclass(frozen=True)
+class EnterpriseView:
+    """An enterprise as people and machines read it."""
+
+    code: str
+    name: str
+    kind: EnterpriseKind
+    contact_name: str | None
+    contact_phone: str | None
+    active: bool
+
+
+def _view(enterprise: Enterprise) -> EnterpriseView:
+    return EnterpriseView(
+        code=enterprise.code,
+        name=enterprise.name,
+        kind=enterprise.kind,
+        contact_name=enterprise.contact_name,
+        contact_phone=enterprise.contact_phone,
+        active=enterprise.active,
+    )
+
+
+def list_enterprises(
+    *,
+    session: Session,
+    kind: EnterpriseKind | None = None,
+    active: bool | None = None,
+    contains: str | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[EnterpriseView]:
+    """One page of enterprises by code, filtered by kind, activity and a text the code or
+    name contains."""
+    query = select(Enterprise).order_by(Enterprise.code)
+    if kind is not None:
+        query = query.where(Enterprise.kind == kind)
+    if active is not None:
+        query = query.where(Enterprise.active == active)
+    if contains:
+        query = query.where(
+            or_(Enterprise.code.contains(contains), Enterprise.name.contains(contains))
+        )
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(items=[_view(row[0]) for row in rows], total=total, limit=limit, offset=offset)
+
+
+def read_enterprise(*, session: Session, code: str) -> EnterpriseView:
+    """The enterprise with this code, or a 404."""
+    return _view(get_by_code(session, Enterprise, code, label="enterprise"))
+
+
+def create_enterprise(
+    *,
+    session: Session,
+    principal: Principal,
+    code: str,
+    name: str,
+    kind: EnterpriseKind = EnterpriseKind.chain,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+) -> EnterpriseView:
+    """Add an enterprise; the bureau's, and a taken code is a 409."""
+    require_role(principal, Role.bureau)
+    enterprise = Enterprise(
+        code=code,
+        name=name,
+        kind=kind,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    add_with_unique_code(session, enterprise, label="enterprise")
+    return _view(enterprise)
+
+
+def update_enterprise(
+    *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
+) -> EnterpriseView:
+    """Change the fields in ``changes`` (only those a caller sent)."""
+    require_role(principal, Role.bureau)
+    enterprise = get_by_code(session, Enterprise, code, label="enterprise")
+    apply_changes(enterprise, dict(changes), required=("name", "kind", "active"))
+    session.flush()
+    return _view(enterprise)
+
+
+def deactivate_enterprise(*, session: Session, principal: Principal, code: str) -> EnterpriseView:
+    """Mark an enterprise inactive; its stores and their history stay."""
+    require_role(principal, Role.bureau)
+    enterprise = get_by_code(session, Enterprise, code, label="enterprise")
+    enterprise.active = False
+    session.flush()
+    return _view(enterprise)

@@ -1,0 +1,163 @@
+"""Regions: the city's administrative tree (city → district → township → community)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, aliased
+
+from core.access import Principal, require_role
+from core.errors import InvalidInput
+from core.lookups import (
+    PageOf,
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+    region_subtree_ids,
+)
+from models import Region, RegionLevel, Role
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """A region as people and machines read it: its parent by code."""
+
+    code: str
+    name: str
+    name_zh: str | None
+    level: RegionLevel
+    parent: str | None
+    latitude: float | None
+    longitude: float | None
+    population: int | None
+    active: bool
+
+
+def _view(region: Region, parent_code: str | None) -> RegionView:
+    return RegionView(
+        code=region.code,
+        name=region.name,
+        name_zh=region.name_zh,
+        level=region.level,
+        parent=parent_code,
+        latitude=region.latitude,
+        longitude=region.longitude,
+        population=region.population,
+        active=region.active,
+    )
+
+
+def _view_with_parent(session: Session, region: Region) -> RegionView:
+    parent_code = None
+    if region.parent_id is not None:
+        parent_code = session.scalar(select(Region.code).where(Region.id == region.parent_id))
+    return _view(region, parent_code)
+
+
+def list_regions(
+    *,
+    session: Session,
+    level: RegionLevel | None = None,
+    parent: str | None = None,
+    active: bool | None = None,
+    contains: str | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[RegionView]:
+    """One page of regions by code, filtered by level, parent code, activity and a text
+    the code or name contains: how a caller finds the codes to report and filter with."""
+    parent_region = aliased(Region)
+    query = (
+        select(Region, parent_region.code)
+        .outerjoin(parent_region, Region.parent_id == parent_region.id)
+        .order_by(Region.code)
+    )
+    if level is not None:
+        query = query.where(Region.level == level)
+    if parent is not None:
+        query = query.where(parent_region.code == parent)
+    if active is not None:
+        query = query.where(Region.active == active)
+    if contains:
+        query = query.where(or_(Region.code.contains(contains), Region.name.contains(contains)))
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(
+        items=[_view(region, code) for region, code in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def read_region(*, session: Session, code: str) -> RegionView:
+    """The region with this code, or a 404."""
+    return _view_with_parent(session, get_by_code(session, Region, code, label="region"))
+
+
+def create_region(
+    *,
+    session: Session,
+    principal: Principal,
+    code: str,
+    name: str,
+    level: RegionLevel,
+    name_zh: str | None = None,
+    parent: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    population: int | None = None,
+) -> RegionView:
+    """Add a region below ``parent`` (a code); the bureau's, and a taken code is a 409."""
+    require_role(principal, Role.bureau)
+    parent_region = get_optional_by_code(session, Region, parent, label="region", field="parent")
+    region = Region(
+        code=code,
+        name=name,
+        name_zh=name_zh,
+        level=level,
+        parent_id=parent_region.id if parent_region else None,
+        latitude=latitude,
+        longitude=longitude,
+        population=population,
+    )
+    add_with_unique_code(session, region, label="region")
+    return _view(region, parent)
+
+
+def update_region(
+    *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
+) -> RegionView:
+    """Change the fields in ``changes`` (only those a caller sent; a new parent by code),
+    refusing a parent below the region itself, which would cut the tree into a cycle."""
+    require_role(principal, Role.bureau)
+    region = get_by_code(session, Region, code, label="region")
+    changes = dict(changes)
+    if "parent" in changes:
+        parent = get_optional_by_code(
+            session, Region, changes.pop("parent"), label="region", field="parent"
+        )
+        if parent is not None and parent.id in region_subtree_ids(session, region.id):
+            raise InvalidInput(
+                "a region cannot be placed below itself",
+                errors=[
+                    {"loc": ["body", "parent"], "msg": "would make a cycle in the region tree"}
+                ],
+            )
+        region.parent_id = parent.id if parent else None
+    apply_changes(region, changes, required=("name", "active"))
+    session.flush()
+    return _view_with_parent(session, region)
+
+
+def deactivate_region(*, session: Session, principal: Principal, code: str) -> RegionView:
+    """Mark a region inactive; it stays for the history that names it."""
+    require_role(principal, Role.bureau)
+    region = get_by_code(session, Region, code, label="region")
+    region.active = False
+    session.flush()
+    return _view_with_parent(session, region)

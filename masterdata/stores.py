@@ -1,0 +1,235 @@
+"""Stores: the outlets (supermarkets, farmers' markets) that post daily reports.
+
+Who sees which store is decided here, once: a store-bound caller sees only its own
+store or its enterprise's stores; the bureau, admins and dispatchers see them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role, require_store_access
+from core.lookups import (
+    PageOf,
+    add_with_unique_code,
+    apply_changes,
+    get_by_code,
+    get_optional_by_code,
+    page,
+    region_subtree_ids,
+)
+from models import Enterprise, Region, Role, Store, StoreKind
+
+SEES_EVERY_STORE = (Role.admin, Role.bureau, Role.dispatcher)
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """A store as people and machines read it: its region and enterprise by code."""
+
+    code: str
+    name: str
+    kind: StoreKind
+    region: str
+    enterprise: str | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    key_supplier: bool
+    service_officer: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class StoreChoice:
+    """A store someone may report for, as the store pages list it (names, not codes)."""
+
+    code: str
+    name: str
+    region_name: str
+    enterprise_name: str | None
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The condition on ``Store`` that keeps what ``principal`` may see: all stores for
+    the bureau, admins and dispatchers, a store role's own store or enterprise, else none."""
+    if principal.role in SEES_EVERY_STORE:
+        return true()
+    if principal.role is Role.store and principal.store_id is not None:
+        return Store.id == principal.store_id
+    if principal.role is Role.store and principal.enterprise_id is not None:
+        return Store.enterprise_id == principal.enterprise_id
+    return false()
+
+
+def _with_codes() -> Select[Store, str, str | None]:
+    return (
+        select(Store, Region.code, Enterprise.code)
+        .join(Region, Store.region_id == Region.id)
+        .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)
+    )
+
+
+def _view(store: Store, region_code: str, enterprise_code: str | None) -> StoreView:
+    return StoreView(
+        code=store.code,
+        name=store.name,
+        kind=store.kind,
+        region=region_code,
+        enterprise=enterprise_code,
+        address=store.address,
+        latitude=store.latitude,
+        longitude=store.longitude,
+        key_supplier=store.key_supplier,
+        service_officer=store.service_officer,
+        active=store.active,
+    )
+
+
+def _view_of(session: Session, store_id: int) -> StoreView:
+    store, region_code, enterprise_code = session.execute(
+        _with_codes().where(Store.id == store_id)
+    ).one()
+    return _view(store, region_code, enterprise_code)
+
+
+def list_stores(
+    *,
+    session: Session,
+    principal: Principal,
+    region: str | None = None,
+    enterprise: str | None = None,
+    kind: StoreKind | None = None,
+    key_supplier: bool | None = None,
+    active: bool | None = None,
+    contains: str | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[StoreView]:
+    """One page of the stores ``principal`` may see, by code: in a region (with its
+    subregions), of an enterprise, a kind, key suppliers, active, or whose code or name
+    contains a text."""
+    query = _with_codes().where(visible_to(principal)).order_by(Store.code)
+    if region is not None:
+        scope = get_by_code(session, Region, region, label="region")
+        query = query.where(Store.region_id.in_(region_subtree_ids(session, scope.id)))
+    if enterprise is not None:
+        query = query.where(Enterprise.code == enterprise)
+    if kind is not None:
+        query = query.where(Store.kind == kind)
+    if key_supplier is not None:
+        query = query.where(Store.key_supplier == key_supplier)
+    if active is not None:
+        query = query.where(Store.active == active)
+    if contains:
+        query = query.where(or_(Store.code.contains(contains), Store.name.contains(contains)))
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(items=[_view(*row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+def stores_to_report_for(*, session: Session, principal: Principal) -> list[StoreChoice]:
+    """The active stores ``principal`` may see, by code: the ones a clerk, a chain or the
+    bureau picks from to fill in a report."""
+    rows = session.execute(
+        select(Store.code, Store.name, Region.name, Enterprise.name)
+        .join(Region, Store.region_id == Region.id)
+        .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)
+        .where(Store.active.is_(True), visible_to(principal))
+        .order_by(Store.code)
+    )
+    return [StoreChoice(*row) for row in rows]
+
+
+def accessible_store(*, session: Session, principal: Principal, code: str) -> Store:
+    """The store with this code when ``principal`` may act for it (post and read its
+    reports): a 404 when there is none, a 403 when it is not theirs."""
+    store = get_by_code(session, Store, code, label="store")
+    require_store_access(principal, store)
+    return store
+
+
+def read_store(*, session: Session, principal: Principal, code: str) -> StoreView:
+    """The store with this code; a store role reads only its own, a dispatcher any."""
+    store = get_by_code(session, Store, code, label="store")
+    if principal.role is not Role.dispatcher:
+        require_store_access(principal, store)
+    return _view_of(session, store.id)
+
+
+def create_store(
+    *,
+    session: Session,
+    principal: Principal,
+    code: str,
+    name: str,
+    region: str,
+    kind: StoreKind = StoreKind.supermarket,
+    enterprise: str | None = None,
+    address: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    key_supplier: bool = False,
+    service_officer: str | None = None,
+) -> StoreView:
+    """Add a store in a region (and an enterprise) given by code; the bureau's, and a
+    taken code is a 409, an unknown region or enterprise a 422."""
+    require_role(principal, Role.bureau)
+    found_region = get_optional_by_code(session, Region, region, label="region", field="region")
+    assert found_region is not None
+    found_enterprise = get_optional_by_code(
+        session, Enterprise, enterprise, label="enterprise", field="enterprise"
+    )
+    store = Store(
+        code=code,
+        name=name,
+        kind=kind,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        key_supplier=key_supplier,
+        service_officer=service_officer,
+        region_id=found_region.id,
+        enterprise_id=found_enterprise.id if found_enterprise else None,
+    )
+    add_with_unique_code(session, store, label="store")
+    return _view_of(session, store.id)
+
+
+def update_store(
+    *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
+) -> StoreView:
+    """Change the fields in ``changes`` (only those a caller sent; region and enterprise
+    by code); a null region is refused, a null enterprise unbinds the store."""
+    require_role(principal, Role.bureau)
+    store = get_by_code(session, Store, code, label="store")
+    changes = dict(changes)
+    if "region" in changes:
+        region = get_optional_by_code(
+            session, Region, changes.pop("region"), label="region", field="region"
+        )
+        if region is None:
+            changes["region_id"] = None
+        else:
+            store.region_id = region.id
+    if "enterprise" in changes:
+        enterprise = get_optional_by_code(
+            session, Enterprise, changes.pop("enterprise"), label="enterprise", field="enterprise"
+        )
+        store.enterprise_id = enterprise.id if enterprise else None
+    apply_changes(store, changes, required=("name", "kind", "region_id", "key_supplier", "active"))
+    session.flush()
+    return _view_of(session, store.id)
+
+
+def deactivate_store(*, session: Session, principal: Principal, code: str) -> StoreView:
+    """Mark a store inactive; its reports are kept."""
+    require_role(principal, Role.bureau)
+    store = get_by_code(session, Store, code, label="store")
+    store.active = False
+    session.flush()
+    return _view_of(session, store.id)

@@ -1,0 +1,87 @@
+"""Signing in: a refused password is counted in a transaction of its own, so the
+request's rollback cannot undo it, and enough of them lock the account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.authentication import SignedIn, create_user, login
+from core.errors import TooManyRequests, Unauthenticated
+from models import Role, User, UserSession
+
+PASSWORD = "correct horse"
+
+
+def _login(factory: sessionmaker[Session], password: str, *, username: str = "li") -> SignedIn:
+    """Sign in as a request would: in a session of its own that commits only on success."""
+    request = factory()
+    try:
+        signed_in = login(
+            session=request,
+            failures_in=factory,
+            username=username,
+            password=password,
+            max_failures=3,
+            lockout=timedelta(minutes=5),
+            session_length=timedelta(hours=8),
+        )
+        request.commit()
+        return signed_in
+    except BaseException:
+        request.rollback()
+        raise
+    finally:
+        request.close()
+
+
+def _failures(session: Session) -> int | None:
+    return session.scalar(select(User.failed_logins).where(User.username == "li"))
+
+
+@pytest.fixture
+def person(session: Session) -> None:
+    create_user(session, username="li", password=PASSWORD, role=Role.bureau)
+    session.commit()
+
+
+@pytest.mark.usefixtures("person")
+def test_a_failed_login_is_counted_even_though_the_request_rolls_back(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    with pytest.raises(Unauthenticated):
+        _login(session_factory, "guess")
+    assert _failures(session) == 1
+    assert session.scalar(select(UserSession.id)) is None
+
+
+@pytest.mark.usefixtures("person")
+def test_repeated_failures_lock_the_account_and_a_later_success_resets_the_count(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            _login(session_factory, "guess")
+    with pytest.raises(TooManyRequests) as locked:
+        _login(session_factory, PASSWORD)  # even the right password waits
+    assert int((locked.value.headers or {})["Retry-After"]) > 0
+
+    session.execute(update(User).where(User.username == "li").values(locked_until=None))
+    session.commit()
+    signed_in = _login(session_factory, PASSWORD)
+    assert signed_in.user.username == "li" and signed_in.token.startswith("sws_")
+    session.expire_all()
+    assert _failures(session) == 0
+    assert session.scalar(select(UserSession.user_id)) == signed_in.user.id
+
+
+@pytest.mark.usefixtures("person")
+def test_an_unknown_name_is_refused_without_writing_anything(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    with pytest.raises(Unauthenticated):
+        _login(session_factory, PASSWORD, username="ghost")
+    assert _failures(session) == 0

@@ -1,0 +1,1 @@
+"""Tests of the adapters: API, pages, CLI and the demo city."""

@@ -1,0 +1,48 @@
+"""The bureau starts a monitor run through the API and reads what it did."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from models import RegionLevel, Role
+from tests.factories import business_today, make_key, make_product, make_region, make_store
+from tests.monitors.running.test_runs import history
+
+
+def test_bureau_runs_the_monitor_and_reads_the_run(client: TestClient, session: Session) -> None:
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    district = make_region(session, code="EAST", level=RegionLevel.district, parent=city)
+    store = make_store(session, region=district)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    day = business_today() - timedelta(days=1)
+    history(session, store, cabbage.id, [(40, 10), (30, 10), (25, 10), (15, 10)], last=day)
+    session.commit()
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+
+    response = client.post("/api/v1/monitor/runs", json={"date": day.isoformat()}, headers=bureau)
+    assert response.status_code == 201, response.text
+    run = response.json()
+    assert run["status"] == "succeeded"
+    assert run["counts"]["alerts_fired"] >= 1
+    listed = client.get("/api/v1/monitor/runs", headers=bureau).json()
+    assert listed["items"][0]["id"] == run["id"]
+    assert (
+        client.get(f"/api/v1/monitor/runs/{run['id']}", headers=bureau).json()["trigger"] == "api"
+    )
+
+
+def test_a_run_for_a_future_day_is_refused_and_stores_may_not_run_it(
+    client: TestClient, session: Session
+) -> None:
+    bureau = make_key(session, Role.bureau)
+    store_key = make_key(session, Role.store, store=make_store(session))
+    tomorrow = (business_today() + timedelta(days=1)).isoformat()
+    refused = client.post("/api/v1/monitor/runs", json={"date": tomorrow}, headers=bureau)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "date"]
+    assert client.post("/api/v1/monitor/runs", json={}, headers=store_key).status_code == 403
+    assert client.get("/api/v1/monitor/runs", headers=store_key).status_code == 403

@@ -1,0 +1,195 @@
+"""The bureau reads the dashboard and works its alerts; an admin manages master data
+and thresholds, all in the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AlertStatus, RegionLevel, Role, Silence, Store
+from tests.factories import business_today, make_product, make_region, make_store
+from tests.monitors.running.test_runs import history
+from tests.service.api.test_alerts import make_alert
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+
+def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
+    client: TestClient, session: Session
+) -> None:
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    east = make_region(session, code="EAST", name="Weidong", parent=city)
+    reporting = make_store(session, code="A", region=east)
+    silent = make_store(session, code="B", region=east)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    today = business_today()
+    history(session, reporting, cabbage.id, [(40, 10), (30, 10), (20, 10), (5, 10)], last=today)
+    history(session, silent, cabbage.id, [(40, 10), (30, 10)], last=today - timedelta(days=2))
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+
+    before = client.get("/dashboard").text
+    assert "No supply numbers yet" in before
+    response = client.post("/dashboard/monitor", data={"csrf_token": csrf(client, "/dashboard")})
+    assert response.status_code == 200 and response.url.path == "/dashboard"
+    page = response.text
+    assert f'<strong id="latest-day">{today.isoformat()}</strong>' in page
+    assert '<span class="value" id="tile-reported">1 / 2</span>' in page
+    assert "<td>B</td>" in page  # has not reported today
+    assert '"code": "EAST", "name": "Weidong"' in page  # a heatmap row
+    assert '"code": "A"' in page and '"reported": true' in page  # on the map
+
+    detail = client.get("/dashboard/district/EAST")
+    assert detail.status_code == 200
+    assert '"days_of_supply"' in detail.text and "cabbage" in detail.text
+    assert client.get("/dashboard/product/cabbage").status_code == 200
+
+
+def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, session: Session) -> None:
+    district = make_region(session, code="EAST")
+    alert = make_alert(session, district=district, product=make_product(session, code="pork"))
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    token = csrf(client, "/alerts")
+
+    empty = client.post(
+        f"/alerts/{alert.id}/ack",
+        data={"csrf_token": token, "note": " "},
+        headers={"HX-Request": "true"},
+    )
+    assert "Note: 1 to 2000 characters" in empty.text
+    session.refresh(alert)
+    assert alert.status is AlertStatus.firing
+
+    row = client.post(
+        f"/alerts/{alert.id}/ack",
+        data={"csrf_token": token, "note": "truck on its way"},
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200
+    assert row.text.startswith(f'<tr id="alert-{alert.id}">')
+    assert "li: truck on its way" in row.text
+    session.refresh(alert)
+    assert alert.status is AlertStatus.acknowledged
+    assert alert.acknowledgement_note == "truck on its way"
+    assert alert.acknowledged_by is not None and alert.acknowledged_by.endswith(":li")
+
+
+def test_the_bureau_silences_alerts_like_one_and_expires_the_silence(
+    client: TestClient, session: Session
+) -> None:
+    district = make_region(session, code="EAST")
+    make_alert(session, district=district, product=make_product(session, code="pork"))
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    token = csrf(client, "/alerts")
+    form = {
+        "csrf_token": token,
+        "rule": "low_supply",
+        "region": "EAST",
+        "product": "pork",
+        "hours": "12",
+        "comment": "known shortage",
+    }
+    page = client.post("/alerts/silences", data=form)
+    assert page.status_code == 200 and "Silence created" in page.text
+    assert "<code>product=pork</code>" in page.text
+    silence = session.scalars(select(Silence)).one()
+    assert silence.matchers == {"rule": "low_supply", "region": "EAST", "product": "pork"}
+
+    bad = client.post("/alerts/silences", data={**form, "hours": "-3"})
+    assert bad.status_code == 422 and "hours must be a number" in bad.text
+    assert len(session.scalars(select(Silence)).all()) == 1
+
+    client.post(f"/alerts/silences/{silence.id}/expire", data={"csrf_token": token})
+    session.refresh(silence)
+    assert silence.expired_by is not None
+
+
+def test_an_admin_adds_a_store_and_sees_every_problem_of_a_bad_one(
+    client: TestClient, session: Session
+) -> None:
+    make_region(session, code="EAST")
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    token = csrf(client, "/admin/stores")
+    bad = client.post(
+        "/admin/stores",
+        data={
+            "csrf_token": token,
+            "code": "NEW-1",
+            "name": "New",
+            "region": "NOWHERE",
+            "latitude": "95",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'id="f-latitude-error"' in bad.text
+    assert session.scalar(select(Store.id).where(Store.code == "NEW-1")) is None
+
+    good = client.post(
+        "/admin/stores",
+        data={
+            "csrf_token": token,
+            "code": "NEW-1",
+            "name": "New",
+            "region": "EAST",
+            "kind": "supermarket",
+            "latitude": "33.7",
+            "longitude": "113.2",
+        },
+    )
+    assert good.status_code == 200 and 'id="created"' in good.text
+    assert session.scalar(select(Store.id).where(Store.code == "NEW-1")) is not None
+
+
+def test_an_admin_creates_a_key_shown_once_and_sets_a_category_threshold(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    token = csrf(client, "/admin/keys")
+    page = client.post("/admin/keys", data={"csrf_token": token, "name": "erp", "role": "bureau"})
+    assert page.status_code == 200 and '<code id="secret">sw_' in page.text
+
+    client.post(
+        "/admin/thresholds/vegetables",
+        data={
+            "csrf_token": token,
+            "low_supply_warning_days": "2.5",
+            "low_supply_critical_days": "1",
+        },
+    )
+    thresholds = client.get("/admin/thresholds").text
+    assert 'id="low_supply_warning_days-vegetables" name="low_supply_warning_days"' in thresholds
+    assert 'value="2.5"' in thresholds
+    refused = client.post(
+        "/admin/thresholds/vegetables",
+        data={"csrf_token": token, "low_supply_warning_days": "1", "low_supply_critical_days": "3"},
+    )
+    assert refused.status_code == 422
+
+
+def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    make_region(session, code="EAST")
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    bad = client.post(
+        "/admin/stores",
+        data={
+            "csrf_token": csrf(client, "/admin/stores"),
+            "code": "NEW-1",
+            "name": "New",
+            "region": "EAST",
+            "latitude": "95",
+            "longitude": "east",
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert bad.status_code == 422
+    assert '<span class="field-error" id="f-latitude-error">必须小于或等于 90</span>' in bad.text
+    assert '<span class="field-error" id="f-longitude-error">必须是数字</span>' in bad.text
+    assert session.scalar(select(Store.id).where(Store.code == "NEW-1")) is None

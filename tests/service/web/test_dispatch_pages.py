@@ -1,0 +1,223 @@
+"""The dispatcher plans a day on the board, moves a stop, commits, re-plans after a
+breakdown and prints manifests, in the pages (on both databases)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accounts.authentication import create_user
+from models import (
+    Delivery,
+    DeliveryStatus,
+    DispatchPlan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    RequestPriority,
+    Role,
+    Truck,
+)
+from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
+from tests.factories import business_today
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
+
+
+def _day_to_plan(session: Session, *, capacity_kg: int = 2000) -> list[str]:
+    depot = make_depot(session, code="DEP-1")
+    plates = [
+        make_truck(session, depot=depot, plate=p, capacity_kg=capacity_kg).plate
+        for p in ("TRK-A", "TRK-B")
+    ]
+    for index, (lat, lon) in enumerate(((33.74, 113.29), (33.75, 113.27), (33.72, 113.30))):
+        compound = make_compound(session, code=f"CP-{index}", latitude=lat, longitude=lon)
+        make_request(
+            session,
+            compound=compound,
+            delivery_date=business_today(),
+            kg=300,
+            priority=RequestPriority.urgent if index == 0 else RequestPriority.normal,
+        )
+    session.commit()
+    return plates
+
+
+def _plan(client: TestClient) -> int:
+    board = client.get("/dispatch")
+    assert board.status_code == 200
+    assert "CP-0" in board.text and "TRK-A" in board.text
+    response = client.post(
+        "/dispatch/plans",
+        data={
+            "csrf_token": csrf(client, "/dispatch"),
+            "day": business_today().isoformat(),
+            "time_limit_s": "1",
+        },
+    )
+    assert response.status_code == 200, response.text
+    found = PLAN_URL.search(str(response.url))
+    assert found, response.url
+    return int(found.group(1))
+
+
+def _stops_by_truck(session: Session, plan_id: int) -> dict[str, list[int]]:
+    """The plan's request ids in stop order, by truck plate (as stored)."""
+    session.expire_all()
+    routes: dict[str, list[int]] = {}
+    for plate, request_id in session.execute(
+        select(Truck.plate, PlanStop.request_id)
+        .join(PlanRoute, PlanRoute.truck_id == Truck.id)
+        .join(PlanStop, PlanStop.route_id == PlanRoute.id)
+        .where(PlanRoute.plan_id == plan_id)
+        .order_by(Truck.plate, PlanStop.sequence)
+    ):
+        routes.setdefault(plate, []).append(request_id)
+    return routes
+
+
+def test_the_dispatcher_plans_moves_a_stop_and_commits(
+    client: TestClient, session: Session
+) -> None:
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    page = client.get(f"/dispatch/plans/{plan_id}").text
+    assert 'id="route-map-data"' in page and '"DEP-1"' in page
+
+    plan = session.get_one(DispatchPlan, plan_id)
+    before = _stops_by_truck(session, plan_id)
+    source = max(before, key=lambda plate: len(before[plate]))
+    moved = before[source][0]
+    target = "TRK-B" if source == "TRK-A" else "TRK-A"
+    response = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={
+            "csrf_token": csrf(client, "/dispatch"),
+            "request_id": str(moved),
+            "to_truck": target,
+            "version": str(plan.version),
+        },
+    )
+    assert response.status_code == 200 and "Stop moved" in response.text
+    after = _stops_by_truck(session, plan_id)
+    assert after != before and sum(map(len, after.values())) == sum(map(len, before.values()))
+
+    session.refresh(plan)
+    committed = client.post(
+        f"/dispatch/plans/{plan_id}/commit",
+        data={"csrf_token": csrf(client, "/dispatch"), "version": str(plan.version)},
+    )
+    assert committed.status_code == 200 and "Plan committed" in committed.text
+    session.refresh(plan)
+    assert plan.status is PlanStatus.committed
+    assert len(session.scalars(select(Delivery).where(Delivery.plan_id == plan_id)).all()) == 3
+    assert 'class="delivery-status"' in committed.text
+
+    manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
+    assert manifests.count('class="card manifest"') == len(after)
+    assert "Wang Min 0375-5550000" in manifests
+
+    broken = next(plate for plate, stops in after.items() if stops)
+    replanned = client.post(
+        f"/dispatch/trucks/{broken}/breakdown",
+        data={"csrf_token": csrf(client, "/dispatch"), "time_limit_s": "1"},
+    )
+    assert replanned.status_code == 200, replanned.text
+    assert f"Re-planned after the breakdown of {broken}" in replanned.text
+
+
+@pytest.mark.parametrize(
+    ("language", "refused", "overload"),
+    [
+        ("en", "The move was refused; nothing changed.", "kg exceeds its capacity 700 kg"),
+        ("zh", "移动被拒绝，方案未改变。", "kg 超过其容量 700 kg"),
+    ],
+)
+def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
+    client: TestClient, session: Session, language: str, refused: str, overload: str
+) -> None:
+    _day_to_plan(session, capacity_kg=700)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    before = _stops_by_truck(session, plan_id)
+    # 3 × 300 kg on two 700 kg trucks: one carries two stops (600 kg), the other one.
+    full = max(before, key=lambda plate: len(before[plate]))
+    other = next(plate for plate in before if plate != full)
+    assert len(before[full]) == 2 and len(before[other]) == 1
+    response = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={
+            "csrf_token": csrf(client, "/dispatch"),
+            "request_id": str(before[other][0]),
+            "to_truck": full,
+            "version": str(plan.version),
+        },
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 400
+    assert refused in response.text
+    assert overload in response.text
+    assert _stops_by_truck(session, plan_id) == before
+
+
+def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
+    client: TestClient, session: Session
+) -> None:
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    client.post(
+        f"/dispatch/plans/{plan_id}/commit",
+        data={"csrf_token": csrf(client, "/dispatch"), "version": str(plan.version)},
+    )
+    plate = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    password = "driver-password"
+    create_user(session, username="wang", password=password, role=Role.driver, truck_id=truck.id)
+    session.commit()
+    assert sign_in(client, "wang", password).headers["location"] == "/driver"
+
+    page = client.get("/driver").text
+    assert "Wang Min" in page and "0375-5550000" in page  # the compound's contact
+    delivery = session.scalars(select(Delivery).where(Delivery.truck_id == truck.id)).first()
+    assert delivery is not None
+    token = csrf(client, "/driver")
+    step = f"/driver/deliveries/{delivery.id}/status"
+    nameless = client.post(step, data={"csrf_token": token, "status": "delivered"})
+    assert nameless.status_code == 409  # not yet loaded and on the way
+    for status in ("loaded", "en_route"):
+        assert client.post(step, data={"csrf_token": token, "status": status}).status_code == 200
+    missing = client.post(step, data={"csrf_token": token, "status": "delivered"})
+    assert missing.status_code == 422 and "needs the receiver" in missing.text
+    done = client.post(
+        step, data={"csrf_token": token, "status": "delivered", "receiver_name": "Wang Min"}
+    )
+    assert done.status_code == 200
+    session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.delivered and delivery.receiver_name == "Wang Min"
+
+
+def test_the_bureau_cannot_open_the_board(client: TestClient, session: Session) -> None:
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    assert client.get("/dispatch").status_code == 403
+
+
+def test_the_dashboard_map_shows_locked_down_compounds(
+    client: TestClient, session: Session
+) -> None:
+    make_compound(session, code="CP-LOCKED", locked=True)
+    make_compound(session, code="CP-OPEN", locked=False)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    page = client.get("/dashboard").text
+    assert '"code": "CP-LOCKED"' in page
+    assert '"code": "CP-OPEN"' not in page

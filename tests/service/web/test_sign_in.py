@@ -1,0 +1,120 @@
+"""People sign in to the pages, land on their role's home page, and see only what
+their role may; forms need the CSRF token; sessions end on sign-out and expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import Role, User, UserSession
+from models.base import utc_now
+from tests.factories import make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+
+def test_each_role_lands_on_its_own_home_page(client: TestClient, session: Session) -> None:
+    store = make_store(session, code="PDS-0001")
+    homes = {
+        ("bureau", Role.bureau, None): "/dashboard",
+        ("admin", Role.admin, None): "/admin",
+        ("dispatcher", Role.dispatcher, None): "/dispatch",
+        ("driver", Role.driver, None): "/driver",
+        ("shop", Role.store, store): "/store",
+    }
+    for (username, role, bound), home in homes.items():
+        password = make_person(session, username, role, store=bound)
+        response = sign_in(client, username, password)
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == home
+        cookie = response.headers["set-cookie"]
+        assert "supplywatch_session=" in cookie and "HttpOnly" in cookie
+        assert "samesite=lax" in cookie.lower()
+        assert client.get(home).status_code == 200
+        assert client.get("/", follow_redirects=False).headers["location"] == home
+        client.cookies.clear()
+
+
+def test_a_store_person_sees_only_their_store_and_not_the_bureau_pages(
+    client: TestClient, session: Session
+) -> None:
+    own = make_store(session, code="OWN-1")
+    other = make_store(session, code="OTHER-1")
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=own))
+
+    assert client.get("/store").url.path == "/store/OWN-1"
+    assert client.get(f"/store/{other.code}").status_code == 403
+    for page in ("/dashboard", "/alerts", "/admin"):
+        response = client.get(page)
+        assert response.status_code == 403, page
+        assert "text/html" in response.headers["content-type"]
+
+
+def test_pages_send_a_visitor_without_a_session_to_sign_in_and_back(
+    client: TestClient, session: Session
+) -> None:
+    response = client.get("/alerts?status=open", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/alerts"
+
+    password = make_person(session, "li", Role.bureau)
+    response = sign_in(client, "li", password, next_page="/alerts")
+    assert response.headers["location"] == "/alerts"
+    # A target on another site is ignored (no open redirect).
+    client.cookies.clear()
+    response = sign_in(client, "li", password, next_page="//evil.example/")
+    assert response.headers["location"] == "/dashboard"
+
+
+def test_a_wrong_password_is_refused_and_counted(client: TestClient, session: Session) -> None:
+    make_person(session, "li", Role.bureau)
+    response = sign_in(client, "li", "not-it")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.text
+    assert "supplywatch_session" not in client.cookies
+    failures = session.scalar(select(User.failed_logins).where(User.username == "li"))
+    assert failures == 1
+
+
+def test_a_form_without_the_matching_csrf_token_changes_nothing(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "li", Role.bureau)
+    csrf(client)  # the browser has the cookie, but the form lacks the token
+    response = client.post(
+        "/login", data={"username": "li", "password": password, "csrf_token": "forged"}
+    )
+    assert response.status_code == 403
+    assert session.scalar(select(UserSession.id)) is None
+
+
+def test_signing_out_ends_the_session(client: TestClient, session: Session) -> None:
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    token = csrf(client, "/dashboard")
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert session.scalar(select(UserSession.id)) is None
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_an_expired_session_sends_the_person_to_sign_in_again(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    session.execute(update(UserSession).values(expires_at=utc_now() - timedelta(minutes=1)))
+    session.commit()
+    response = client.get("/dashboard", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_the_language_follows_the_browser_then_the_switch(
+    client: TestClient, session: Session
+) -> None:
+    page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert '<html lang="zh-CN">' in page.text and "登录" in page.text
+    client.get("/language/en?next=/login")
+    page = client.get("/login", headers={"Accept-Language": "zh-CN"})
+    assert '<html lang="en">' in page.text and "Sign in" in page.text

@@ -1,0 +1,200 @@
+"""A store fills in today's report in the browser: pre-filled form, errors beside the
+fields, file upload with every bad row, the template, history and revision log."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import DailyReport, Role, Store
+from reports.upsert import store_report_lines
+from tests.factories import business_today, days_ago, make_product, make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+
+def _shop(client: TestClient, session: Session) -> tuple[Store, dict[str, int]]:
+    store = make_store(session, code="PDS-0001")
+    products = {
+        code: make_product(session, code=code, category=category).id
+        for code, category in (("pork", "meat"), ("rice", "grain"))
+    }
+    yesterday = pd.DataFrame(
+        {
+            "store_id": store.id,
+            "report_date": days_ago(1),
+            "product_id": list(products.values()),
+            "stock": [120.5, 80.0],
+            "sales": [30.0, 20.0],
+            "price": [14.8, 2.9],
+            "received": [0.0, 0.0],
+        }
+    )
+    store_report_lines(session, yesterday, submitted_by="test")
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=store))
+    return store, products
+
+
+def _lines(session: Session, store: Store) -> int | None:
+    return session.scalar(
+        select(func.count()).where(
+            DailyReport.store_id == store.id, DailyReport.report_date == business_today()
+        )
+    )
+
+
+def test_the_form_is_pre_filled_with_yesterdays_numbers(
+    client: TestClient, session: Session
+) -> None:
+    _shop(client, session)
+    page = client.get("/store/PDS-0001").text
+    assert 'name="stock.pork" value="120.5"' in page
+    assert 'name="price.rice" value="2.9"' in page
+    assert 'name="received.pork" value=""' in page  # a restock is that day's own number
+
+
+def test_a_store_posts_todays_report_through_the_form(client: TestClient, session: Session) -> None:
+    store, _ = _shop(client, session)
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice"],
+        "stock.pork": "100",
+        "sales.pork": "35",
+        "price.pork": "15.2",
+        "stock.rice": "",  # left out of today's report
+        "sales.rice": "",
+        "price.rice": "",
+    }
+    response = client.post("/store/PDS-0001/report", data=form)
+    assert response.status_code == 200, response.text
+    assert "Report saved" in response.text
+    line = session.scalars(
+        select(DailyReport).where(
+            DailyReport.store_id == store.id, DailyReport.report_date == business_today()
+        )
+    ).one()
+    assert (line.stock, line.sales, line.price) == (100.0, 35.0, 15.2)
+    assert line.submitted_by.startswith("user:")
+
+
+@pytest.mark.parametrize(
+    ("language", "not_a_number", "negative", "summary"),
+    [
+        ("en", "not a number", "must not be negative", "nothing was stored; "),
+        ("zh", "不是数字", "不能为负数", "未保存任何数据；"),
+    ],
+)
+def test_a_bad_form_shows_each_error_beside_its_field_in_the_page_language_and_stores_nothing(
+    client: TestClient,
+    session: Session,
+    language: str,
+    not_a_number: str,
+    negative: str,
+    summary: str,
+) -> None:
+    store, _ = _shop(client, session)
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice"],
+        "stock.pork": "lots",
+        "sales.pork": "3",
+        "price.pork": "10",
+        "stock.rice": "5",
+        "sales.rice": "-1",
+        "price.rice": "2",
+    }
+    response = client.post(
+        "/store/PDS-0001/report", data=form, headers={"Accept-Language": language}
+    )
+    assert response.status_code == 422
+    assert f'<span class="field-error" id="stock-pork-error">{not_a_number}</span>' in response.text
+    assert f'<span class="field-error" id="sales-rice-error">{negative}</span>' in response.text
+    assert summary in response.text
+    assert 'value="lots"' in response.text  # what was typed stays to be corrected
+    assert _lines(session, store) == 0
+
+
+def test_an_upload_lists_every_bad_row_and_stores_nothing(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    today = business_today().isoformat()
+    text = (
+        "store,date,product,stock,sales,price\n"
+        f"PDS-0001,{today},pork,10,2,14\n"
+        f"PDS-0001,{today},caviar,1,1,1\n"
+        f"PDS-0001,{today},rice,x,1,1\n"
+    )
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("today.csv", text.encode(), "text/csv")},
+    )
+    assert response.status_code == 422
+    assert "<td>3</td><td>product</td><td>unknown product &#39;caviar&#39;</td>" in response.text
+    assert "<td>4</td><td>stock</td><td>not a number</td>" in response.text
+    assert _lines(session, store) == 0
+
+
+def test_the_template_downloads_and_uploads_back(client: TestClient, session: Session) -> None:
+    store, _ = _shop(client, session)
+    template = client.get("/store/PDS-0001/template.xlsx")
+    assert template.status_code == 200
+    frame = pd.read_excel(io.BytesIO(template.content), dtype=str)
+    assert sorted(frame["product"]) == ["pork", "rice"]
+    frame["stock"], frame["sales"], frame["price"] = "5", "1", "3"
+    filled = io.BytesIO()
+    frame.to_excel(filled, index=False)
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("filled.xlsx", filled.getvalue(), "application/octet-stream")},
+    )
+    assert response.status_code == 200, response.text
+    assert "File stored" in response.text
+    assert _lines(session, store) == 2
+    csv_template = client.get("/store/PDS-0001/template.csv").text
+    assert csv_template.splitlines()[0] == "store,date,product,stock,sales,price,received,unit"
+
+
+def test_history_and_revision_log_show_a_correction(client: TestClient, session: Session) -> None:
+    _shop(client, session)
+    day = days_ago(1).isoformat()
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": day,
+        "product": ["pork", "rice"],
+        "stock.pork": "99",
+        "sales.pork": "30",
+        "price.pork": "14.8",
+        "stock.rice": "80",
+        "sales.rice": "20",
+        "price.rice": "2.9",
+    }
+    assert client.post("/store/PDS-0001/report", data=form).status_code == 200
+    page = client.get(f"/store/PDS-0001?day={day}").text
+    assert f'href="/store/PDS-0001?day={day}">{day}</a>' in page
+    assert "120.50 / 30.00 / 14.80" in page and "99.00 / 30.00 / 14.80" in page
+
+
+def test_a_chinese_upload_lists_the_bad_rows_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    today = business_today().isoformat()
+    text = f"store,date,product,stock,sales,price\nPDS-0001,{today},caviar,1,1,1\n"
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("today.csv", text.encode(), "text/csv")},
+        headers={"Accept-Language": "zh"},
+    )
+    assert response.status_code == 422
+    assert "<td>2</td><td>product</td><td>未知商品 &#39;caviar&#39;</td>" in response.text
+    assert _lines(session, store) == 0
