@@ -229,8 +229,9 @@ def _checked_password(
         elif user.locked_until is not None and user.locked_until > now:
             wait = int((user.locked_until - now).total_seconds()) + 1
             refusal = TooManyRequests(
-                f"too many failed sign-ins; try again in {wait} seconds",
+                "too many failed sign-ins; try again in {wait} seconds",
                 headers={"Retry-After": str(wait)},
+                wait=wait,
             )
         elif not verify_password(user.password_hash, password) or not user.active:
             failures = user.failed_logins + 1

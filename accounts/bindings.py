@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.lookups import get_optional_by_code
+from core.text import field_problem, phrase
 from models import Compound, Enterprise, Store, Truck
 
 
@@ -38,8 +39,10 @@ def _truck_id(session: Session, plate: str | None) -> int | None:
         return None
     found = session.scalar(select(Truck.id).where(Truck.plate == plate))
     if found is None:
-        message = f"unknown truck {plate!r}"
-        raise InvalidInput(f"truck: {message}", errors=[{"loc": ["body", "truck"], "msg": message}])
+        message = phrase("unknown truck {plate!r}", plate=plate)
+        raise InvalidInput(
+            "truck: {problem}", errors=[field_problem(["body", "truck"], message)], problem=message
+        )
     return found
 
 
@@ -53,13 +56,13 @@ def resolve_binding(
 ) -> Binding:
     """The ids behind the store, enterprise and compound codes and the truck plate a key
     or person is given; an unknown one is a 422 naming its field."""
-    found_store = get_optional_by_code(session, Store, store, label="store", field="store")
+    found_store = get_optional_by_code(session, Store, store, label=phrase("store"), field="store")
     found_enterprise = get_optional_by_code(
-        session, Enterprise, enterprise, label="enterprise", field="enterprise"
+        session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
     )
     truck_id = _truck_id(session, truck)
     found_compound = get_optional_by_code(
-        session, Compound, compound, label="compound", field="compound"
+        session, Compound, compound, label=phrase("compound"), field="compound"
     )
     return Binding(
         store_id=found_store.id if found_store else None,

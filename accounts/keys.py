@@ -14,6 +14,7 @@ from accounts.bindings import binding_names, resolve_binding
 from core.access import Principal, require_role
 from core.errors import InvalidInput, NotFound
 from core.lookups import PageOf, page
+from core.text import field_problem
 from models import ApiKey, Role
 from models.base import utc_now
 
@@ -71,7 +72,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
 def _key(session: Session, key_id: int) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"API key {key_id} not found")
+        raise NotFound("API key {key_id} not found", key_id=key_id)
     return key
 
 
@@ -93,7 +94,7 @@ def issue_key(
     if expires_at is not None and expires_at <= utc_now():
         raise InvalidInput(
             "expires_at is in the past",
-            errors=[{"loc": ["body", "expires_at"], "msg": "must be in the future"}],
+            errors=[field_problem(["body", "expires_at"], "must be in the future")],
         )
     binding = resolve_binding(
         session=session, store=store, enterprise=enterprise, truck=truck, compound=compound

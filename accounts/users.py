@@ -62,7 +62,7 @@ def user_view(*, session: Session, user: User) -> UserView:
 def _user(session: Session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise NotFound(f"user {username!r} not found")
+        raise NotFound("user {username!r} not found", username=username)
     return user
 
 
@@ -87,7 +87,7 @@ def add_user(
     username is a 409."""
     require_role(principal)
     if session.scalars(select(User.id).where(User.username == username)).first():
-        raise Conflict(f"username {username!r} is already taken")
+        raise Conflict("username {username!r} is already taken", username=username)
     binding = resolve_binding(
         session=session, store=store, enterprise=enterprise, truck=truck, compound=compound
     )

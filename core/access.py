@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import Forbidden, InvalidInput
+from core.text import field_problem, listing
+from core.words import word
 from models import Role, Store
 
 
@@ -49,14 +51,16 @@ def require_role(principal: Principal, *roles: Role) -> None:
     """Raise Forbidden unless ``principal`` has one of ``roles`` (admin always passes)."""
     if principal.role is Role.admin or principal.role in roles:
         return
-    allowed = ", ".join(r.value for r in roles) or "admin"
-    raise Forbidden(f"this action needs one of the roles: admin, {allowed}")
+    allowed = listing([word(r) for r in roles] or [word(Role.admin)])
+    raise Forbidden("this action needs one of the roles: admin, {roles}", roles=allowed)
 
 
 def require_store_access(principal: Principal, store: Store) -> None:
     """Raise Forbidden unless ``principal`` may act for ``store``."""
     if not principal.can_access_store(store):
-        raise Forbidden(f"this key or user is not allowed to act for store {store.code}")
+        raise Forbidden(
+            "this key or user is not allowed to act for store {store}", store=store.code
+        )
 
 
 def check_binding(
@@ -72,26 +76,26 @@ def check_binding(
     if role is Role.receiver and compound_id is None:
         raise InvalidInput(
             "a receiver key or user is bound to one compound",
-            errors=[{"loc": ["body", "compound"], "msg": "give the compound code"}],
+            errors=[field_problem(["body", "compound"], "give the compound code")],
         )
     if compound_id is not None and role is not Role.receiver:
         raise InvalidInput(
             "only the receiver role is bound to a compound",
-            errors=[{"loc": ["body", "role"], "msg": "compound needs role 'receiver'"}],
+            errors=[field_problem(["body", "role"], "compound needs role 'receiver'")],
         )
     if truck_id is not None and role is not Role.driver:
         raise InvalidInput(
             "only the driver role is bound to a truck",
-            errors=[{"loc": ["body", "role"], "msg": "truck needs role 'driver'"}],
+            errors=[field_problem(["body", "role"], "truck needs role 'driver'")],
         )
     if role is Role.store:
         if (store_id is None) == (enterprise_id is None):
             raise InvalidInput(
                 "a store key or user is bound to exactly one store or one enterprise",
-                errors=[{"loc": ["body", "store"], "msg": "give either store or enterprise"}],
+                errors=[field_problem(["body", "store"], "give either store or enterprise")],
             )
     elif store_id is not None or enterprise_id is not None:
         raise InvalidInput(
             "only the store role is bound to a store or enterprise",
-            errors=[{"loc": ["body", "role"], "msg": "store/enterprise need role 'store'"}],
+            errors=[field_problem(["body", "role"], "store/enterprise need role 'store'")],
         )

@@ -53,6 +53,15 @@ class DomainError(Exception):
         self.headers = headers
 
 
+class InvalidValue(ValueError):
+    """A value a pydantic validator refuses, worded by message id: pydantic reports it as
+    ``Value error, <English>`` and the pages translate its ``text``."""
+
+    def __init__(self, message: str | Text, /, **values: Any) -> None:
+        self.text = message if isinstance(message, Text) else Text(message, values)
+        super().__init__(str(self.text))
+
+
 class NotFound(DomainError):
     status = 404
     type_slug = "not-found"

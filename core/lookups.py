@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text import Text, field_problem
 from models import Region
 
 ModelT = TypeVar("ModelT")
@@ -35,16 +36,16 @@ class HasCode(Protocol):
     code: Any
 
 
-def get_by_code(session: Session, model: type[ModelT], code: str, *, label: str) -> ModelT:
+def get_by_code(session: Session, model: type[ModelT], code: str, *, label: Text) -> ModelT:
     """The row of ``model`` with this code, or a 404 naming what was looked for."""
     found = session.scalars(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
     if found is None:
-        raise NotFound(f"{label} {code!r} not found")
+        raise NotFound("{label} {code!r} not found", label=label, code=code)
     return found
 
 
 def get_optional_by_code(
-    session: Session, model: type[ModelT], code: str | None, *, label: str, field: str
+    session: Session, model: type[ModelT], code: str | None, *, label: Text, field: str
 ) -> ModelT | None:
     """Resolve a code given in a request body; a 422-worthy 404 names the field."""
     if code is None:
@@ -52,8 +53,12 @@ def get_optional_by_code(
     found = session.scalars(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
     if found is None:
         raise InvalidInput(
-            f"unknown {label} {code!r}",
-            errors=[{"loc": ["body", field], "msg": f"unknown {label} {code!r}"}],
+            "unknown {label} {code!r}",
+            errors=[
+                field_problem(["body", field], "unknown {label} {code!r}", label=label, code=code)
+            ],
+            label=label,
+            code=code,
         )
     return found
 
@@ -67,18 +72,20 @@ def page(session: Session, query: Select, *, limit: int, offset: int) -> tuple[S
     return rows, int(total)
 
 
-def add_with_unique_code(session: Session, row: HasCode, *, label: str) -> None:
+def add_with_unique_code(session: Session, row: HasCode, *, label: Text) -> None:
     """Add a new row whose code must be unused; a clash is a 409 naming the code."""
     model = type(row)
     taken = session.scalars(select(model).where(model.code == row.code)).first()
     if taken is not None:
-        raise Conflict(f"{label} code {row.code!r} is already taken")
+        raise Conflict("{label} code {code!r} is already taken", label=label, code=row.code)
     session.add(row)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError as error:
-        raise Conflict(f"{label} code {row.code!r} is already taken") from error
+        raise Conflict(
+            "{label} code {code!r} is already taken", label=label, code=row.code
+        ) from error
 
 
 def region_subtree_ids(session: Session, region_id: int) -> list[int]:
@@ -99,7 +106,8 @@ def apply_changes(row: object, changes: dict[str, Any], *, required: tuple[str, 
     for name, value in changes.items():
         if value is None and name in required:
             raise InvalidInput(
-                f"{name} cannot be null",
-                errors=[{"loc": ["body", name], "msg": "cannot be null"}],
+                "{name} cannot be null",
+                errors=[field_problem(["body", name], "cannot be null")],
+                name=name,
             )
         setattr(row, name, value)

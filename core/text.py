@@ -33,6 +33,8 @@ class Text:
 
     def render(self, translate: Callable[[str], str] = _same) -> str:
         """The text in the language ``translate`` gives (English by default)."""
+        if not self.message:
+            return ""  # gettext("") is the catalogue's header, never a text
         if not self.values:
             return translate(self.message)
         values = {
@@ -48,6 +50,36 @@ class Text:
 def phrase(message: str, /, **values: Any) -> Text:
     """A text for people: ``message`` is the English template and the message id."""
     return Text(message, values)
+
+
+def verbatim(value: str, /) -> Text:
+    """Data shown as it is in every language (a code, a parser's own message)."""
+    return Text("{value}", {"value": value})
+
+
+def _one(part: Text | str) -> Text:
+    return part if isinstance(part, Text) else verbatim(part)
+
+
+def in_turn(parts: Sequence[Text | str], /) -> Text:
+    """Several problems read as one, separated by semicolons in the reader's language."""
+    if not parts:
+        return Text("")
+    joined = _one(parts[0])
+    for later in parts[1:]:
+        joined = phrase("{earlier}; {later}", earlier=joined, later=later)
+    return joined
+
+
+def listing(parts: Sequence[Text | str], /) -> Text:
+    """Several words or codes read as one list, separated by commas in the reader's
+    language."""
+    if not parts:
+        return Text("")
+    joined = _one(parts[0])
+    for later in parts[1:]:
+        joined = phrase("{earlier}, {later}", earlier=joined, later=later)
+    return joined
 
 
 def N_(message: str) -> str:

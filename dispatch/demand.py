@@ -21,6 +21,7 @@ from core.access import Principal, require_role
 from core.catalog import Catalog
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code
+from core.text import phrase
 from dispatch.access import require_compound_access, require_dispatcher
 from dispatch.master_data import check_ordered
 from models import (
@@ -174,7 +175,9 @@ def submit_request(
     """A caller's new request for the compound with this code, when it may order for it
     (a dispatcher for any compound, a receiver for its own)."""
     require_role(principal, Role.dispatcher, Role.receiver)
-    found = get_optional_by_code(session, Compound, compound, label="compound", field="compound")
+    found = get_optional_by_code(
+        session, Compound, compound, label=phrase("compound"), field="compound"
+    )
     assert found is not None
     require_compound_access(principal, found)
     return create_request(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import add_with_unique_code, apply_changes, get_by_code, get_optional_by_code
+from core.text import Text, phrase
 from dispatch.access import require_dispatcher
 from models import Compound, Depot, LockdownStatus, Region, Store, Truck, TruckStatus
 
@@ -60,7 +61,7 @@ def optional_truck(session: Session, plate: str | None, *, field: str) -> Truck 
 
 
 def _changed_codes(
-    session: Session, changes: Mapping[str, Any], references: Mapping[str, tuple[type, str, str]]
+    session: Session, changes: Mapping[str, Any], references: Mapping[str, tuple[type, Text, str]]
 ) -> dict[str, Any]:
     """A PATCH's fields with every code it names (region, store, depot) as that row's id;
     an unknown code is a 422 naming the field."""
@@ -102,16 +103,18 @@ def create_compound(*, session: Session, principal: Principal, new: CompoundInpu
         end_field="lockdown_end_date",
         what="the lockdown",
     )
-    region = get_optional_by_code(session, Region, new.region, label="region", field="region")
+    region = get_optional_by_code(
+        session, Region, new.region, label=phrase("region"), field="region"
+    )
     assert region is not None
     store = get_optional_by_code(
-        session, Store, new.supplier_store, label="store", field="supplier_store"
+        session, Store, new.supplier_store, label=phrase("store"), field="supplier_store"
     )
     fields = {k: v for k, v in asdict(new).items() if k not in ("region", "supplier_store")}
     compound = Compound(
         **fields, region_id=region.id, supplier_store_id=store.id if store else None
     )
-    add_with_unique_code(session, compound, label="compound")
+    add_with_unique_code(session, compound, label=phrase("compound"))
     return compound
 
 
@@ -120,13 +123,13 @@ def update_compound(
 ) -> Compound:
     """Change the fields a PATCH sent (lock a compound down, lift the lockdown, ...)."""
     require_dispatcher(principal)
-    compound = get_by_code(session, Compound, code, label="compound")
+    compound = get_by_code(session, Compound, code, label=phrase("compound"))
     resolved = _changed_codes(
         session,
         changes,
         {
-            "region": (Region, "region", "region_id"),
-            "supplier_store": (Store, "store", "supplier_store_id"),
+            "region": (Region, phrase("region"), "region_id"),
+            "supplier_store": (Store, phrase("store"), "supplier_store_id"),
         },
     )
     apply_changes(
@@ -147,7 +150,7 @@ def update_compound(
 def deactivate_compound(*, session: Session, principal: Principal, code: str) -> Compound:
     """Take a compound out of planning; its requests and deliveries are kept."""
     require_dispatcher(principal)
-    compound = get_by_code(session, Compound, code, label="compound")
+    compound = get_by_code(session, Compound, code, label=phrase("compound"))
     compound.active = False
     session.flush()
     return compound
@@ -170,10 +173,10 @@ def create_depot(*, session: Session, principal: Principal, new: DepotInput) -> 
     """A new depot; it must close after it opens and its code be unused."""
     require_dispatcher(principal)
     check_ordered(new.opens_at, new.closes_at, end_field="closes_at", what="the opening hours")
-    store = get_optional_by_code(session, Store, new.store, label="store", field="store")
+    store = get_optional_by_code(session, Store, new.store, label=phrase("store"), field="store")
     fields = {k: v for k, v in asdict(new).items() if k != "store"}
     depot = Depot(**fields, store_id=store.id if store else None)
-    add_with_unique_code(session, depot, label="depot")
+    add_with_unique_code(session, depot, label=phrase("depot"))
     return depot
 
 
@@ -182,8 +185,8 @@ def update_depot(
 ) -> Depot:
     """Change the fields a PATCH sent; the opening hours stay in order."""
     require_dispatcher(principal)
-    depot = get_by_code(session, Depot, code, label="depot")
-    resolved = _changed_codes(session, changes, {"store": (Store, "store", "store_id")})
+    depot = get_by_code(session, Depot, code, label=phrase("depot"))
+    resolved = _changed_codes(session, changes, {"store": (Store, phrase("store"), "store_id")})
     apply_changes(
         depot,
         resolved,
@@ -197,7 +200,7 @@ def update_depot(
 def deactivate_depot(*, session: Session, principal: Principal, code: str) -> Depot:
     """Mark a depot inactive (its trucks and history are kept)."""
     require_dispatcher(principal)
-    depot = get_by_code(session, Depot, code, label="depot")
+    depot = get_by_code(session, Depot, code, label=phrase("depot"))
     depot.active = False
     session.flush()
     return depot
@@ -223,7 +226,7 @@ def create_truck(*, session: Session, principal: Principal, new: TruckInput) -> 
     """A new truck; its shift must end after it starts and its plate be unused."""
     require_dispatcher(principal)
     check_ordered(new.shift_start, new.shift_end, end_field="shift_end", what="the shift")
-    depot = get_optional_by_code(session, Depot, new.depot, label="depot", field="depot")
+    depot = get_optional_by_code(session, Depot, new.depot, label=phrase("depot"), field="depot")
     assert depot is not None
     if session.scalars(select(Truck.id).where(Truck.plate == new.plate)).first() is not None:
         raise Conflict(f"truck {new.plate!r} already exists")
@@ -240,7 +243,7 @@ def update_truck(
     """Change the fields a PATCH sent (capacity, depot, crew, shift, status)."""
     require_dispatcher(principal)
     truck = truck_by_plate(session, plate)
-    resolved = _changed_codes(session, changes, {"depot": (Depot, "depot", "depot_id")})
+    resolved = _changed_codes(session, changes, {"depot": (Depot, phrase("depot"), "depot_id")})
     apply_changes(
         truck,
         resolved,

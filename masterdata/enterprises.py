@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.lookups import PageOf, add_with_unique_code, apply_changes, get_by_code, page
+from core.text import phrase
 from models import Enterprise, EnterpriseKind, Role
 
 
@@ -63,7 +64,7 @@ def list_enterprises(
 
 def read_enterprise(*, session: Session, code: str) -> EnterpriseView:
     """The enterprise with this code, or a 404."""
-    return _view(get_by_code(session, Enterprise, code, label="enterprise"))
+    return _view(get_by_code(session, Enterprise, code, label=phrase("enterprise")))
 
 
 def create_enterprise(
@@ -85,7 +86,7 @@ def create_enterprise(
         contact_name=contact_name,
         contact_phone=contact_phone,
     )
-    add_with_unique_code(session, enterprise, label="enterprise")
+    add_with_unique_code(session, enterprise, label=phrase("enterprise"))
     return _view(enterprise)
 
 
@@ -94,7 +95,7 @@ def update_enterprise(
 ) -> EnterpriseView:
     """Change the fields in ``changes`` (only those a caller sent)."""
     require_role(principal, Role.bureau)
-    enterprise = get_by_code(session, Enterprise, code, label="enterprise")
+    enterprise = get_by_code(session, Enterprise, code, label=phrase("enterprise"))
     apply_changes(enterprise, dict(changes), required=("name", "kind", "active"))
     session.flush()
     return _view(enterprise)
@@ -103,7 +104,7 @@ def update_enterprise(
 def deactivate_enterprise(*, session: Session, principal: Principal, code: str) -> EnterpriseView:
     """Mark an enterprise inactive; its stores and their history stay."""
     require_role(principal, Role.bureau)
-    enterprise = get_by_code(session, Enterprise, code, label="enterprise")
+    enterprise = get_by_code(session, Enterprise, code, label=phrase("enterprise"))
     enterprise.active = False
     session.flush()
     return _view(enterprise)

@@ -19,6 +19,7 @@ from core.lookups import (
     get_optional_by_code,
     page,
 )
+from core.text import phrase
 from models import Product, ProductCategory, ProductUnitConversion, Role, Unit, UnitDimension
 
 
@@ -158,7 +159,7 @@ def list_products(
 
 def read_product(*, session: Session, code: str) -> ProductView:
     """The product with this code, or a 404."""
-    return _view_of(session, get_by_code(session, Product, code, label="product"))
+    return _view_of(session, get_by_code(session, Product, code, label=phrase("product")))
 
 
 def create_product(
@@ -179,7 +180,7 @@ def create_product(
     it may be reported in; the bureau's, and a taken code is a 409."""
     require_role(principal, Role.bureau)
     found_category = get_optional_by_code(
-        session, ProductCategory, category, label="category", field="category"
+        session, ProductCategory, category, label=phrase("category"), field="category"
     )
     assert found_category is not None
     if session.get(Unit, unit) is None:
@@ -197,7 +198,7 @@ def create_product(
         typical_price=typical_price,
         category_id=found_category.id,
     )
-    add_with_unique_code(session, product, label="product")
+    add_with_unique_code(session, product, label=phrase("product"))
     _set_conversions(session, product, conversions or {})
     return _view_of(session, product)
 
@@ -208,11 +209,15 @@ def update_product(
     """Change the fields in ``changes`` (only those a caller sent; the category by code,
     conversions replaced whole); the canonical unit is fixed, since reports are in it."""
     require_role(principal, Role.bureau)
-    product = get_by_code(session, Product, code, label="product")
+    product = get_by_code(session, Product, code, label=phrase("product"))
     changes = dict(changes)
     if "category" in changes:
         category = get_optional_by_code(
-            session, ProductCategory, changes.pop("category"), label="category", field="category"
+            session,
+            ProductCategory,
+            changes.pop("category"),
+            label=phrase("category"),
+            field="category",
         )
         if category is None:
             changes["category_id"] = None
@@ -229,7 +234,7 @@ def update_product(
 def deactivate_product(*, session: Session, principal: Principal, code: str) -> ProductView:
     """Mark a product inactive; its reports are kept."""
     require_role(principal, Role.bureau)
-    product = get_by_code(session, Product, code, label="product")
+    product = get_by_code(session, Product, code, label=phrase("product"))
     product.active = False
     session.flush()
     return _view_of(session, product)

@@ -20,6 +20,7 @@ from core.lookups import (
     page,
     region_subtree_ids,
 )
+from core.text import phrase
 from models import Region, RegionLevel, Role
 
 
@@ -96,7 +97,7 @@ def list_regions(
 
 def read_region(*, session: Session, code: str) -> RegionView:
     """The region with this code, or a 404."""
-    return _view_with_parent(session, get_by_code(session, Region, code, label="region"))
+    return _view_with_parent(session, get_by_code(session, Region, code, label=phrase("region")))
 
 
 def create_region(
@@ -114,7 +115,9 @@ def create_region(
 ) -> RegionView:
     """Add a region below ``parent`` (a code); the bureau's, and a taken code is a 409."""
     require_role(principal, Role.bureau)
-    parent_region = get_optional_by_code(session, Region, parent, label="region", field="parent")
+    parent_region = get_optional_by_code(
+        session, Region, parent, label=phrase("region"), field="parent"
+    )
     region = Region(
         code=code,
         name=name,
@@ -125,7 +128,7 @@ def create_region(
         longitude=longitude,
         population=population,
     )
-    add_with_unique_code(session, region, label="region")
+    add_with_unique_code(session, region, label=phrase("region"))
     return _view(region, parent)
 
 
@@ -135,11 +138,11 @@ def update_region(
     """Change the fields in ``changes`` (only those a caller sent; a new parent by code),
     refusing a parent below the region itself, which would cut the tree into a cycle."""
     require_role(principal, Role.bureau)
-    region = get_by_code(session, Region, code, label="region")
+    region = get_by_code(session, Region, code, label=phrase("region"))
     changes = dict(changes)
     if "parent" in changes:
         parent = get_optional_by_code(
-            session, Region, changes.pop("parent"), label="region", field="parent"
+            session, Region, changes.pop("parent"), label=phrase("region"), field="parent"
         )
         if parent is not None and parent.id in region_subtree_ids(session, region.id):
             raise InvalidInput(
@@ -157,7 +160,7 @@ def update_region(
 def deactivate_region(*, session: Session, principal: Principal, code: str) -> RegionView:
     """Mark a region inactive; it stays for the history that names it."""
     require_role(principal, Role.bureau)
-    region = get_by_code(session, Region, code, label="region")
+    region = get_by_code(session, Region, code, label=phrase("region"))
     region.active = False
     session.flush()
     return _view_with_parent(session, region)

@@ -23,6 +23,7 @@ from core.lookups import (
     page,
     region_subtree_ids,
 )
+from core.text import phrase
 from models import Enterprise, Region, Role, Store, StoreKind
 
 SEES_EVERY_STORE = (Role.admin, Role.bureau, Role.dispatcher)
@@ -116,7 +117,7 @@ def list_stores(
     contains a text."""
     query = _with_codes().where(visible_to(principal)).order_by(Store.code)
     if region is not None:
-        scope = get_by_code(session, Region, region, label="region")
+        scope = get_by_code(session, Region, region, label=phrase("region"))
         query = query.where(Store.region_id.in_(region_subtree_ids(session, scope.id)))
     if enterprise is not None:
         query = query.where(Enterprise.code == enterprise)
@@ -148,14 +149,14 @@ def stores_to_report_for(*, session: Session, principal: Principal) -> list[Stor
 def accessible_store(*, session: Session, principal: Principal, code: str) -> Store:
     """The store with this code when ``principal`` may act for it (post and read its
     reports): a 404 when there is none, a 403 when it is not theirs."""
-    store = get_by_code(session, Store, code, label="store")
+    store = get_by_code(session, Store, code, label=phrase("store"))
     require_store_access(principal, store)
     return store
 
 
 def read_store(*, session: Session, principal: Principal, code: str) -> StoreView:
     """The store with this code; a store role reads only its own, a dispatcher any."""
-    store = get_by_code(session, Store, code, label="store")
+    store = get_by_code(session, Store, code, label=phrase("store"))
     if principal.role is not Role.dispatcher:
         require_store_access(principal, store)
     return _view_of(session, store.id)
@@ -179,10 +180,12 @@ def create_store(
     """Add a store in a region (and an enterprise) given by code; the bureau's, and a
     taken code is a 409, an unknown region or enterprise a 422."""
     require_role(principal, Role.bureau)
-    found_region = get_optional_by_code(session, Region, region, label="region", field="region")
+    found_region = get_optional_by_code(
+        session, Region, region, label=phrase("region"), field="region"
+    )
     assert found_region is not None
     found_enterprise = get_optional_by_code(
-        session, Enterprise, enterprise, label="enterprise", field="enterprise"
+        session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
     )
     store = Store(
         code=code,
@@ -196,7 +199,7 @@ def create_store(
         region_id=found_region.id,
         enterprise_id=found_enterprise.id if found_enterprise else None,
     )
-    add_with_unique_code(session, store, label="store")
+    add_with_unique_code(session, store, label=phrase("store"))
     return _view_of(session, store.id)
 
 
@@ -206,11 +209,11 @@ def update_store(
     """Change the fields in ``changes`` (only those a caller sent; region and enterprise
     by code); a null region is refused, a null enterprise unbinds the store."""
     require_role(principal, Role.bureau)
-    store = get_by_code(session, Store, code, label="store")
+    store = get_by_code(session, Store, code, label=phrase("store"))
     changes = dict(changes)
     if "region" in changes:
         region = get_optional_by_code(
-            session, Region, changes.pop("region"), label="region", field="region"
+            session, Region, changes.pop("region"), label=phrase("region"), field="region"
         )
         if region is None:
             changes["region_id"] = None
@@ -218,7 +221,11 @@ def update_store(
             store.region_id = region.id
     if "enterprise" in changes:
         enterprise = get_optional_by_code(
-            session, Enterprise, changes.pop("enterprise"), label="enterprise", field="enterprise"
+            session,
+            Enterprise,
+            changes.pop("enterprise"),
+            label=phrase("enterprise"),
+            field="enterprise",
         )
         store.enterprise_id = enterprise.id if enterprise else None
     apply_changes(store, changes, required=("name", "kind", "region_id", "key_supplier", "active"))
@@ -229,7 +236,7 @@ def update_store(
 def deactivate_store(*, session: Session, principal: Principal, code: str) -> StoreView:
     """Mark a store inactive; its reports are kept."""
     require_role(principal, Role.bureau)
-    store = get_by_code(session, Store, code, label="store")
+    store = get_by_code(session, Store, code, label=phrase("store"))
     store.active = False
     session.flush()
     return _view_of(session, store.id)

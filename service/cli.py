@@ -27,6 +27,7 @@ from core.database import (
 )
 from core.errors import DomainError
 from core.lookups import get_optional_by_code
+from core.text import phrase
 from models import Alert, AlertStatus, Enterprise, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
 from reports.submissions import import_report_file
@@ -256,9 +257,11 @@ def keys_create(
     engine = create_database_engine(settings.database_url)
     try:
         with session_scope(create_session_factory(engine)) as session:
-            store_row = get_optional_by_code(session, Store, store, label="store", field="store")
+            store_row = get_optional_by_code(
+                session, Store, store, label=phrase("store"), field="store"
+            )
             enterprise_row = get_optional_by_code(
-                session, Enterprise, enterprise, label="enterprise", field="enterprise"
+                session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
             )
             key, secret = create_api_key(
                 session,
@@ -297,9 +300,11 @@ def users_create(
     engine = create_database_engine(settings.database_url)
     try:
         with session_scope(create_session_factory(engine)) as session:
-            store_row = get_optional_by_code(session, Store, store, label="store", field="store")
+            store_row = get_optional_by_code(
+                session, Store, store, label=phrase("store"), field="store"
+            )
             enterprise_row = get_optional_by_code(
-                session, Enterprise, enterprise, label="enterprise", field="enterprise"
+                session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
             )
             create_user(
                 session,

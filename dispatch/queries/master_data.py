@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.lookups import PageOf, get_by_code, page, region_subtree_ids
+from core.text import phrase
 from dispatch.access import (
     require_compound_reader,
     require_dispatch_reader,
@@ -97,7 +98,7 @@ def list_compounds(
     if principal.role is Role.receiver:
         query = query.where(Compound.id == principal.compound_id)
     if region is not None:
-        scope = get_by_code(session, Region, region, label="region")
+        scope = get_by_code(session, Region, region, label=phrase("region"))
         query = query.where(Compound.region_id.in_(region_subtree_ids(session, scope.id)))
     if lockdown_status is not None:
         query = query.where(Compound.lockdown_status == lockdown_status)
@@ -112,7 +113,7 @@ def list_compounds(
 def read_compound(*, session: Session, principal: Principal, code: str) -> CompoundView:
     """One compound, or 404; a receiver reads only its own (403)."""
     require_compound_reader(principal)
-    compound = get_by_code(session, Compound, code, label="compound")
+    compound = get_by_code(session, Compound, code, label=phrase("compound"))
     require_own_compound(principal, compound)
     return compound_view(session=session, compound_id=compound.id)
 
@@ -168,7 +169,9 @@ def list_depots(
 def read_depot(*, session: Session, principal: Principal, code: str) -> DepotView:
     """One depot, or 404."""
     require_dispatch_reader(principal)
-    return depot_view(session=session, depot_id=get_by_code(session, Depot, code, label="depot").id)
+    return depot_view(
+        session=session, depot_id=get_by_code(session, Depot, code, label=phrase("depot")).id
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput
 from core.lookups import get_optional_by_code
+from core.text import phrase
 from models import AlertRule, Region, RegionLevel, Severity, Webhook
 from monitors.notifications.outbox import (
     abandon_pending_notifications,
@@ -74,7 +75,7 @@ def _deliverable_url(url: str) -> str:
 
 def _region(session: Session, code: str | None) -> Region | None:
     """The region a webhook is limited to: a district or the city, else 422."""
-    region = get_optional_by_code(session, Region, code, label="region", field="region")
+    region = get_optional_by_code(session, Region, code, label=phrase("region"), field="region")
     if region is not None and region.level not in WEBHOOK_REGION_LEVELS:
         raise InvalidInput(
             f"region {code!r} is a {region.level.value}; give a district or the city",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import NotFound
 from core.lookups import get_by_code
+from core.text import phrase
 from models import (
     Compound,
     DailyReport,
@@ -248,7 +249,7 @@ def district_drill_down(
     """One district: its products worst first, and one product's numbers over time
     (``product``, else the worst one)."""
     require_role(principal, *DASHBOARD_READERS)
-    region = get_by_code(session, Region, code, label="region")
+    region = get_by_code(session, Region, code, label=phrase("region"))
     rows = _rows(session, principal, region=code)
     chosen = product or next((row.product for row in rows if row.product), None)
     history = (
@@ -279,7 +280,7 @@ def product_drill_down(
 ) -> SupplyDrillDown:
     """One product: its districts worst first, and the city's numbers over time."""
     require_role(principal, *DASHBOARD_READERS)
-    product = get_by_code(session, Product, code, label="product")
+    product = get_by_code(session, Product, code, label=phrase("product"))
     rows = _rows(session, principal, product=code)
     city = session.scalar(select(Region.code).where(Region.level == RegionLevel.city).limit(1))
     if city is None:

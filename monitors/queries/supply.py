@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from core.access import Principal, require_role
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import PageOf, get_by_code, page
+from core.text import phrase
 from models import (
     Product,
     ProductCategory,
@@ -266,19 +267,19 @@ def list_supply(
     if principal.role is Role.store:
         query = query.where(_own_stores(principal))
     if region is not None:
-        target = get_by_code(session, Region, region, label="region")
+        target = get_by_code(session, Region, region, label=phrase("region"))
         region_ids = _scope_region_ids(session, target, level)
         if level is ScopeLevel.store:
             query = query.where(Store.region_id.in_(region_ids))
         else:
             query = query.where(SupplySnapshot.scope_id.in_(region_ids))
     if product is not None:
-        found = get_by_code(session, Product, product, label="product")
+        found = get_by_code(session, Product, product, label=phrase("product"))
         query = query.where(
             SupplySnapshot.item_kind == "product", SupplySnapshot.item_id == found.id
         )
     elif category is not None:
-        group = get_by_code(session, ProductCategory, category, label="category")
+        group = get_by_code(session, ProductCategory, category, label=phrase("category"))
         if level is ScopeLevel.store:
             query = query.where(
                 SupplySnapshot.item_kind == "product", SupplySnapshot.category_id == group.id

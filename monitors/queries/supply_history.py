@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from core.access import Principal, require_store_access
 from core.errors import InvalidInput
 from core.lookups import get_by_code
+from core.text import phrase
 from models import (
     Product,
     ProductCategory,
@@ -92,11 +93,11 @@ def _history_scope(
 ) -> tuple[int, ScopeLabel, Region | None]:
     """The scope's id and label, and its region for district and city levels."""
     if level is ScopeLevel.store:
-        store = get_by_code(session, Store, code, label="store")
+        store = get_by_code(session, Store, code, label=phrase("store"))
         if principal.role is Role.store:
             require_store_access(principal, store)
         return store.id, ScopeLabel(code=store.code, name=store.name), None
-    region = get_by_code(session, Region, code, label="region")
+    region = get_by_code(session, Region, code, label=phrase("region"))
     if region.level.value != level.value:
         raise InvalidInput(
             f"region {code!r} is a {region.level.value}, not a {level.value}",
@@ -160,7 +161,7 @@ def supply_history(
 
     product_row: Product | None = None
     if product is not None:
-        product_row = get_by_code(session, Product, product, label="product")
+        product_row = get_by_code(session, Product, product, label=phrase("product"))
         item_kind, item_id = "product", product_row.id
         category_row = session.get_one(ProductCategory, product_row.category_id)
     else:
@@ -170,7 +171,7 @@ def supply_history(
                 "stores have product history only; give a product",
                 errors=[{"loc": ["query", "category"], "msg": "not available for level=store"}],
             )
-        category_row = get_by_code(session, ProductCategory, category, label="category")
+        category_row = get_by_code(session, ProductCategory, category, label=phrase("category"))
         item_kind, item_id = "category", category_row.id
 
     # Store rows carry their own price; district and city rows get their stores' mean.

@@ -1,0 +1,88 @@
+"""The words people read for the values the tables hold (enum members on the pages and in
+problems), marked for the catalogue here because ``models`` knows nothing of ours.
+
+The API names these values by themselves (``"firing"``); the pages and problem texts
+show ``word(member)``, which the catalogue translates.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from core.text import N_, Text, phrase
+from models import (
+    AlertRule,
+    AlertStatus,
+    DeliveryStatus,
+    PlanStatus,
+    RegionLevel,
+    RequestPriority,
+    RequestStatus,
+    Role,
+    Severity,
+    StoreKind,
+    SupplyStatus,
+    TruckStatus,
+    UnassignedReason,
+)
+
+ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
+    AlertRule: (
+        N_("low_supply"),
+        N_("stockout"),
+        N_("price_spike"),
+        N_("sales_surge"),
+        N_("missing_report"),
+    ),
+    Severity: (N_("warning"), N_("critical")),
+    AlertStatus: (N_("pending"), N_("firing"), N_("acknowledged"), N_("resolved")),
+    SupplyStatus: (
+        N_("stocked_out"),
+        N_("critical"),
+        N_("low"),
+        N_("adequate"),
+        N_("overstocked"),
+        N_("no_demand"),
+        N_("unknown"),
+    ),
+    PlanStatus: (N_("draft"), N_("committed"), N_("discarded")),
+    UnassignedReason: (
+        N_("too_heavy"),
+        N_("window_unreachable"),
+        N_("capacity_exhausted"),
+        N_("no_vehicles"),
+    ),
+    DeliveryStatus: (
+        N_("assigned"),
+        N_("loaded"),
+        N_("en_route"),
+        N_("delivered"),
+        N_("failed"),
+        N_("cancelled"),
+    ),
+    RequestStatus: (
+        N_("open"),
+        N_("assigned"),
+        N_("delivered"),
+        N_("failed"),
+        N_("cancelled"),
+    ),
+    TruckStatus: (N_("available"), N_("out_of_service")),
+    RequestPriority: (N_("normal"), N_("urgent")),
+    Role: (
+        N_("admin"),
+        N_("bureau"),
+        N_("store"),
+        N_("dispatcher"),
+        N_("driver"),
+        N_("receiver"),
+    ),
+    StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
+    RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
+}
+"""Every member of each enum people read, by value (a test checks none is missing)."""
+
+
+def word(member: StrEnum) -> Text:
+    """A value the tables hold, as a word the pages translate (English: the value)."""
+    return phrase(member.value)
