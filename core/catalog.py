@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
+from core.text import Text, phrase
 from models import Product, ProductUnitConversion, Store, Unit
 
 _NO_STORES = pd.DataFrame(columns=["id", "enterprise_id", "active"])  # never modified
@@ -124,7 +125,7 @@ class Catalog:
         ).set_index("code")
         return known.reindex(codes)
 
-    def conversion_factor(self, product_id: int, canonical_unit: str, unit: str) -> float | str:
+    def conversion_factor(self, product_id: int, canonical_unit: str, unit: str) -> float | Text:
         """How many canonical units one ``unit`` is for this product, or why it cannot be."""
         if unit == canonical_unit:
             return 1.0
@@ -133,9 +134,13 @@ class Catalog:
             return special
         if unit not in self.unit_to_base:
             known = ", ".join(sorted(self.unit_to_base))
-            return f"unknown unit {unit!r} (known: {known})"
+            return phrase("unknown unit {unit!r} (known: {known})", unit=unit, known=known)
         dimension, size = self.unit_to_base[unit]
         canonical_dimension, canonical_size = self.unit_to_base[canonical_unit]
         if dimension != canonical_dimension or dimension == "count":
-            return f"unit {unit!r} cannot be converted to this product's unit {canonical_unit!r}"
+            return phrase(
+                "unit {unit!r} cannot be converted to this product's unit {canonical!r}",
+                unit=unit,
+                canonical=canonical_unit,
+            )
         return size / canonical_size

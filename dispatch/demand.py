@@ -21,7 +21,7 @@ from core.access import Principal, require_role
 from core.catalog import Catalog
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code
-from core.text import phrase
+from core.text import Text, phrase
 from dispatch.access import require_compound_access, require_dispatcher
 from dispatch.master_data import check_ordered
 from models import (
@@ -99,8 +99,8 @@ def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedIte
         product_id, canonical = product.id, product.unit
         unit = item.unit or canonical
         factor = catalog.conversion_factor(product_id, canonical, unit)
-        if isinstance(factor, str):
-            errors.append({"loc": ["body", "items", index, "unit"], "msg": factor})
+        if isinstance(factor, Text):
+            errors.append({"loc": ["body", "items", index, "unit"], "msg": str(factor)})
             continue
         if not (math.isfinite(item.quantity) and item.quantity > 0):
             errors.append({"loc": ["body", "items", index, "quantity"], "msg": "must be positive"})

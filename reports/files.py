@@ -13,6 +13,7 @@ import zipfile
 import pandas as pd
 
 from core.errors import InvalidInput, UnsupportedMediaType
+from core.text import field_problem, verbatim
 
 REQUIRED_COLUMNS = ("store", "date", "product", "stock", "sales", "price")
 OPTIONAL_COLUMNS = ("received", "unit")
@@ -27,7 +28,7 @@ def read_report_file(data: bytes, *, filename: str | None, max_rows: int) -> pd.
     if not data.strip():
         raise InvalidInput(
             "the file is empty",
-            errors=[{"loc": ["file"], "msg": "the file has no header and no rows"}],
+            errors=[field_problem(["file"], "the file has no header and no rows")],
         )
     name = (filename or "").lower()
     if data.startswith(_XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
@@ -39,12 +40,14 @@ def read_report_file(data: bytes, *, filename: str | None, max_rows: int) -> pd.
     if frame.empty:
         raise InvalidInput(
             "the file has a header but no data rows",
-            errors=[{"loc": ["file"], "msg": "no data rows"}],
+            errors=[field_problem(["file"], "no data rows")],
         )
     if len(frame) > max_rows:
         raise InvalidInput(
-            f"the file has {len(frame)} rows; at most {max_rows} are accepted in one upload",
-            errors=[{"loc": ["file"], "msg": f"more than {max_rows} rows"}],
+            "the file has {rows} rows; at most {limit} are accepted in one upload",
+            errors=[field_problem(["file"], "more than {limit} rows", limit=max_rows)],
+            rows=len(frame),
+            limit=max_rows,
         )
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
@@ -77,12 +80,13 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     except pd.errors.ParserError as error:
         message = str(error).strip()
         raise InvalidInput(
-            f"the CSV could not be read: {message}",
-            errors=[{"loc": ["file"], "msg": message}],
+            "the CSV could not be read: {reason}",
+            errors=[field_problem(["file"], verbatim(message))],
+            reason=message,
         ) from error
     except pd.errors.EmptyDataError as error:
         raise InvalidInput(
-            "the file is empty", errors=[{"loc": ["file"], "msg": "no header and no rows"}]
+            "the file is empty", errors=[field_problem(["file"], "no header and no rows")]
         ) from error
 
 
@@ -109,24 +113,29 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
 
 def _check_columns(columns: list[str]) -> None:
     errors = [
-        {"loc": ["file", "header"], "column": name, "msg": f"missing column {name!r}"}
+        field_problem(
+            ["file", "header"], "missing column {name!r}", extra={"column": name}, name=name
+        )
         for name in REQUIRED_COLUMNS
         if name not in columns
     ]
     errors += [
-        {"loc": ["file", "header"], "column": name, "msg": f"unknown column {name!r}"}
+        field_problem(
+            ["file", "header"], "unknown column {name!r}", extra={"column": name}, name=name
+        )
         for name in columns
         if name not in ALL_COLUMNS
     ]
     duplicated = sorted({name for name in columns if columns.count(name) > 1})
     errors += [
-        {"loc": ["file", "header"], "column": name, "msg": f"column {name!r} appears twice"}
+        field_problem(
+            ["file", "header"], "column {name!r} appears twice", extra={"column": name}, name=name
+        )
         for name in duplicated
     ]
     if errors:
         raise InvalidInput(
-            "the header does not match: expected columns "
-            + ",".join(REQUIRED_COLUMNS)
-            + "[,received][,unit]",
+            "the header does not match: expected columns {columns}",
             errors=errors,
+            columns=",".join(REQUIRED_COLUMNS) + "[,received][,unit]",
         )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
+from core.text import field_problem
 from models import DailyReport, Product, ProductCategory, ReportRevision, Store
 
 MAX_RANGE_DAYS = 366
@@ -135,14 +136,17 @@ def reports_between(
     first = first_day or week_before
     if first > last:
         raise InvalidInput(
-            "from is after to", errors=[{"loc": ["query", "from"], "msg": "is after to"}]
+            "from is after to", errors=[field_problem(["query", "from"], "is after to")]
         )
     if (last - first).days >= MAX_RANGE_DAYS:
         raise InvalidInput(
-            f"a range covers at most {MAX_RANGE_DAYS} days",
+            "a range covers at most {days} days",
             errors=[
-                {"loc": ["query", "from"], "msg": f"more than {MAX_RANGE_DAYS} days before to"}
+                field_problem(
+                    ["query", "from"], "more than {days} days before to", days=MAX_RANGE_DAYS
+                )
             ],
+            days=MAX_RANGE_DAYS,
         )
     by_day: dict[date, list[ReportLineView]] = {}
     for day, line in _stored_lines(session, store_id=store.id, first_day=first, last_day=last):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Forbidden, InvalidInput
+from core.text import FieldProblem, Text, field_problem, phrase
 from models import Role, Store
 from reports.files import read_report_file
 from reports.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
@@ -24,6 +25,7 @@ from reports.validation import (
     LineError,
     ReportRules,
     check_report_lines,
+    column_word,
     validate_lines,
 )
 
@@ -63,11 +65,14 @@ def submit_store_report(
     """Replace ``store``'s whole report for ``day`` with ``lines``."""
     require_role(principal, *REPORT_WRITERS)
     if not principal.can_access_store(store):
-        raise Forbidden(f"this key or user may not post reports for store {store.code}")
+        raise Forbidden("this key or user may not post reports for store {store}", store=store.code)
     if len(lines) > limits.max_report_lines:
         raise InvalidInput(
-            f"a report may have at most {limits.max_report_lines} lines",
-            errors=[{"loc": ["body", "lines"], "msg": f"more than {limits.max_report_lines}"}],
+            "a report may have at most {limit} lines",
+            errors=[
+                field_problem(["body", "lines"], "more than {limit}", limit=limits.max_report_lines)
+            ],
+            limit=limits.max_report_lines,
         )
     product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
     units = {str(line.get("unit") or "").strip() for line in lines} - {""}
@@ -187,33 +192,49 @@ def _row_count(errors: list[LineError]) -> int:
     return len({error.position for error in errors})
 
 
-def _summary(errors: list[LineError], what: str) -> str:
+def _summary(errors: list[LineError], what: str) -> Text:
     first = errors[0]
     rows = _row_count(errors)
-    where = f"{what} {first.position}, {first.column}: {first.message}"
+    cell = {"position": first.position, "column": column_word(first.column)}
+    where = (
+        phrase("line {position}, {column}: {problem}", problem=first.message, **cell)
+        if what == "line"
+        else phrase("row {position}, {column}: {problem}", problem=first.message, **cell)
+    )
     if len(errors) == 1:
-        return f"nothing was stored; {where}"
-    return f"nothing was stored; {len(errors)} problems in {rows} {what}(s), first at {where}"
+        return phrase("nothing was stored; {first}", first=where)
+    if what == "line":
+        return phrase(
+            "nothing was stored; {count} problems in {rows} line(s), first at {first}",
+            count=len(errors),
+            rows=rows,
+            first=where,
+        )
+    return phrase(
+        "nothing was stored; {count} problems in {rows} row(s), first at {first}",
+        count=len(errors),
+        rows=rows,
+        first=where,
+    )
 
 
-def _json_errors(errors: list[LineError], *, file: bool = False) -> list[dict[str, Any]]:
+def _json_errors(errors: list[LineError], *, file: bool = False) -> list[FieldProblem]:
     if file:
         return [
-            {
-                "loc": ["file", e.position, e.column],
-                "row": e.position,
-                "column": e.column,
-                "msg": e.message,
-            }
+            field_problem(
+                ["file", e.position, e.column],
+                e.message,
+                extra={"row": e.position, "column": e.column},
+            )
             for e in errors
         ]
-    result: list[dict[str, Any]] = []
+    result: list[FieldProblem] = []
     date_done = False
     for e in errors:
         if e.column == "date":
             if not date_done:
-                result.append({"loc": ["path", "date"], "msg": e.message})
+                result.append(field_problem(["path", "date"], e.message))
                 date_done = True
             continue
-        result.append({"loc": ["body", "lines", e.position, e.column], "msg": e.message})
+        result.append(field_problem(["body", "lines", e.position, e.column], e.message))
     return result

@@ -17,6 +17,7 @@ import pandas as pd
 
 from core.access import Principal
 from core.catalog import Catalog
+from core.text import N_, Text, phrase, verbatim
 
 QUANTITY_COLUMNS = ("stock", "sales", "received")
 NUMBER_COLUMNS = ("stock", "sales", "price", "received")
@@ -39,7 +40,7 @@ class LineError:
 
     position: int
     column: str
-    message: str
+    message: Text
 
 
 @dataclass(frozen=True)
@@ -62,21 +63,23 @@ class LimitRule:
 
     columns: tuple[str, ...]
     broken: Callable[[Any, ReportRules], Any]
-    message: Callable[[ReportRules], str]
+    message: Callable[[ReportRules], Text]
 
 
 LIMIT_RULES: tuple[LimitRule, ...] = (
-    LimitRule(QUANTITY_COLUMNS, lambda value, _: value < 0, lambda _: "must not be negative"),
+    LimitRule(
+        QUANTITY_COLUMNS, lambda value, _: value < 0, lambda _: phrase("must not be negative")
+    ),
     LimitRule(
         QUANTITY_COLUMNS,
         lambda value, rules: value > rules.max_quantity,
-        lambda rules: f"is larger than the limit of {rules.max_quantity:g}",
+        lambda rules: phrase("is larger than the limit of {limit:g}", limit=rules.max_quantity),
     ),
-    LimitRule(("price",), lambda value, _: value <= 0, lambda _: "must be greater than 0"),
+    LimitRule(("price",), lambda value, _: value <= 0, lambda _: phrase("must be greater than 0")),
     LimitRule(
         ("price",),
         lambda value, rules: value > rules.max_price,
-        lambda rules: f"is larger than the limit of {rules.max_price:g}",
+        lambda rules: phrase("is larger than the limit of {limit:g}", limit=rules.max_price),
     ),
 )
 ROUNDING = {"stock": 3, "sales": 3, "received": 3, "price": 4}
@@ -88,29 +91,55 @@ def to_canonical(name: str, value: Any, factor: Any) -> Any:
     return value / factor if name == "price" else value * factor
 
 
-def day_problem(day: date, rules: ReportRules) -> str:
-    """Why a business day cannot be reported on, or "" when it can."""
+def day_problem(day: date, rules: ReportRules) -> Text | None:
+    """Why a business day cannot be reported on, or None when it can."""
     oldest = rules.today - timedelta(days=rules.max_age_days)
     if day > rules.today:
-        return f"is in the future (today is {rules.today.isoformat()})"
+        return phrase("is in the future (today is {today})", today=rules.today.isoformat())
     if day < oldest:
-        return f"is older than {rules.max_age_days} days (before {oldest.isoformat()})"
-    return ""
+        return phrase(
+            "is older than {days} days (before {oldest})",
+            days=rules.max_age_days,
+            oldest=oldest.isoformat(),
+        )
+    return None
 
 
-def repeated(positions: Iterable[int]) -> str:
+def repeated(positions: Iterable[int]) -> Text:
     """The problem with a product listed more than once for the same store and day."""
-    return f"appears more than once ({', '.join(str(p) for p in positions)})"
+    return phrase(
+        "appears more than once ({positions})", positions=", ".join(str(p) for p in positions)
+    )
 
 
-def unknown_code(kind: str, code: str) -> str:
+def unknown_code(kind: Text, code: str) -> Text:
     """The problem with a store or product code that resolves to nothing."""
-    return f"unknown {kind} {code!r}" if code else "is required"
+    return (
+        phrase("unknown {kind} {code!r}", kind=kind, code=code) if code else phrase("is required")
+    )
 
 
-def deactivated(kind: str, code: str) -> str:
+def deactivated(kind: Text, code: str) -> Text:
     """The problem with a store or product that may no longer be reported."""
-    return f"{kind} {code!r} is deactivated"
+    return phrase("{kind} {code!r} is deactivated", kind=kind, code=code)
+
+
+COLUMN_WORDS: dict[str, str] = {
+    "store": N_("store"),
+    "date": N_("date"),
+    "product": N_("product"),
+    "stock": N_("stock"),
+    "sales": N_("sales"),
+    "price": N_("price"),
+    "received": N_("received"),
+    "unit": N_("unit"),
+}
+"""A report's columns as people read them (files name them by these codes)."""
+
+
+def column_word(column: str) -> Text:
+    """A report column named for people in their language."""
+    return phrase(COLUMN_WORDS[column]) if column in COLUMN_WORDS else verbatim(column)
 
 
 def _numbers(column: pd.Series, name: str, required: bool) -> tuple[pd.Series, list[LineError]]:
@@ -127,11 +156,11 @@ def _numbers(column: pd.Series, name: str, required: bool) -> tuple[pd.Series, l
         text = text.strip()
         if not text:
             if required:
-                errors.append(LineError(int(position), name, "is required"))
+                errors.append(LineError(int(position), name, phrase("is required")))
         elif text.lower() in _NON_FINITE_WORDS or np.isinf(values[position]):
-            errors.append(LineError(int(position), name, "must be a finite number"))
+            errors.append(LineError(int(position), name, phrase("must be a finite number")))
         else:
-            errors.append(LineError(int(position), name, "not a number"))
+            errors.append(LineError(int(position), name, phrase("not a number")))
     return values.where(~np.isinf(values)), errors
 
 
@@ -187,14 +216,15 @@ def validate_lines(
         format="%Y-%m-%d",
         errors="coerce",
     )
+    not_a_date = phrase("not a date (YYYY-MM-DD)")
     date_problem = np.array(
         [
-            "not a date (YYYY-MM-DD)"
+            not_a_date
             if pd.isna(moment) or (len(text) > 10 and text[10:] not in (" 00:00:00", "T00:00:00"))
             else day_problem(moment.date(), rules)
             for text, moment in zip(date_texts, parsed_dates, strict=True)
         ]
-        + ["not a date (YYYY-MM-DD)"],
+        + [not_a_date],
         dtype=object,
     )
     day_values = np.array(
@@ -203,12 +233,12 @@ def validate_lines(
     )
     row_date_problem = date_problem[date_positions]
     errors += [
-        LineError(int(position), "date", str(problem))
+        LineError(int(position), "date", problem)
         for position, problem in zip(index, row_date_problem, strict=True)
-        if problem
+        if problem is not None
     ]
     day = pd.Series(day_values[date_positions], index=index)
-    bad_date = pd.Series(row_date_problem != "", index=index)
+    bad_date = pd.Series([problem is not None for problem in row_date_problem], index=index)
 
     # Store: known, active, and one the caller may write.
     store_positions, store_texts = _factorize_codes(lines["store"].astype(object))
@@ -218,13 +248,13 @@ def validate_lines(
     store_code = pd.Series(_take(store_texts.to_numpy(), store_positions, ""), index=index)
     unknown_store = store_id.isna()
     errors += [
-        LineError(int(i), "store", unknown_code("store", store_code[i]))
+        LineError(int(i), "store", unknown_code(phrase("store"), store_code[i]))
         for i in index[unknown_store]
     ]
     store_active = _take(store_rows["active"].fillna(True).to_numpy(), store_positions, True)
     inactive_store = ~unknown_store & ~pd.Series(store_active.astype(bool), index=index)
     errors += [
-        LineError(int(i), "store", deactivated("store", store_code[i]))
+        LineError(int(i), "store", deactivated(phrase("store"), store_code[i]))
         for i in index[inactive_store]
     ]
     if principal.is_store_bound:
@@ -235,7 +265,11 @@ def validate_lines(
             allowed = pd.Series(enterprise, index=index) == principal.enterprise_id
         not_allowed = ~unknown_store & ~allowed
         forbidden += [
-            LineError(int(i), "store", f"not allowed to post for store {store_code[i]!r}")
+            LineError(
+                int(i),
+                "store",
+                phrase("not allowed to post for store {store!r}", store=store_code[i]),
+            )
             for i in index[not_allowed]
         ]
 
@@ -248,19 +282,19 @@ def validate_lines(
     product_code = pd.Series(_take(product_texts.to_numpy(), product_positions, ""), index=index)
     unknown_product = product_id.isna()
     errors += [
-        LineError(int(i), "product", unknown_code("product", product_code[i]))
+        LineError(int(i), "product", unknown_code(phrase("product"), product_code[i]))
         for i in index[unknown_product]
     ]
     product_active = _take(product_rows["active"].fillna(True).to_numpy(), product_positions, True)
     inactive_product = ~unknown_product & ~pd.Series(product_active.astype(bool), index=index)
     errors += [
-        LineError(int(i), "product", deactivated("product", product_code[i]))
+        LineError(int(i), "product", deactivated(phrase("product"), product_code[i]))
         for i in index[inactive_product]
     ]
     unit_positions, unit_texts = _factorize_codes(lines["unit"].astype(object))
     pair = pd.DataFrame({"product": product_positions, "unit": unit_positions}, index=index)
     pair_positions, pair_uniques = pd.factorize(pd.MultiIndex.from_frame(pair))
-    resolutions: list[float | str | None] = []
+    resolutions: list[float | Text | None] = []
     for product_at, unit_at in pair_uniques:
         if product_at < 0 or pd.isna(product_rows["id"].iloc[product_at]):
             resolutions.append(None)  # already reported as an unknown product
@@ -273,9 +307,9 @@ def validate_lines(
             )
         )
     resolved = np.array(resolutions, dtype=object)[pair_positions]
-    unit_problem = np.array([isinstance(value, str) for value in resolved], dtype=bool)
+    unit_problem = np.array([isinstance(value, Text) for value in resolved], dtype=bool)
     errors += [
-        LineError(int(position), "unit", str(value))
+        LineError(int(position), "unit", value)
         for position, value, problem in zip(index, resolved, unit_problem, strict=True)
         if problem
     ]
@@ -375,7 +409,7 @@ def check_report_lines(
         factor = catalog.conversion_factor(
             product.id, product.unit, (unit or "").strip() or product.unit
         )
-        if isinstance(factor, str):
+        if isinstance(factor, Text):
             return None
         for name in NUMBER_COLUMNS:
             value = line.get(name)
