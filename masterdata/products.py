@@ -19,7 +19,7 @@ from core.lookups import (
     get_optional_by_code,
     page,
 )
-from core.text import phrase
+from core.text import field_problem, phrase
 from models import Product, ProductCategory, ProductUnitConversion, Role, Unit, UnitDimension
 
 
@@ -93,13 +93,14 @@ def _set_conversions(session: Session, product: Product, conversions: Mapping[st
     unknown = sorted(set(conversions) - known)
     if unknown:
         raise InvalidInput(
-            f"unknown unit(s): {', '.join(unknown)}",
-            errors=[{"loc": ["body", "conversions", u], "msg": "unknown unit"} for u in unknown],
+            "unknown unit(s): {units}",
+            errors=[field_problem(["body", "conversions", u], "unknown unit") for u in unknown],
+            units=", ".join(unknown),
         )
     if product.unit in conversions:
         raise InvalidInput(
             "the canonical unit needs no conversion",
-            errors=[{"loc": ["body", "conversions", product.unit], "msg": "is the canonical unit"}],
+            errors=[field_problem(["body", "conversions", product.unit], "is the canonical unit")],
         )
     session.execute(
         delete(ProductUnitConversion).where(ProductUnitConversion.product_id == product.id)
@@ -185,8 +186,9 @@ def create_product(
     assert found_category is not None
     if session.get(Unit, unit) is None:
         raise InvalidInput(
-            f"unknown unit {unit!r}",
-            errors=[{"loc": ["body", "unit"], "msg": f"unknown unit {unit!r}"}],
+            "unknown unit {unit!r}",
+            errors=[field_problem(["body", "unit"], "unknown unit {unit!r}", unit=unit)],
+            unit=unit,
         )
     product = Product(
         code=code,

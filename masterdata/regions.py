@@ -20,7 +20,7 @@ from core.lookups import (
     page,
     region_subtree_ids,
 )
-from core.text import phrase
+from core.text import field_problem, phrase
 from models import Region, RegionLevel, Role
 
 
@@ -147,9 +147,7 @@ def update_region(
         if parent is not None and parent.id in region_subtree_ids(session, region.id):
             raise InvalidInput(
                 "a region cannot be placed below itself",
-                errors=[
-                    {"loc": ["body", "parent"], "msg": "would make a cycle in the region tree"}
-                ],
+                errors=[field_problem(["body", "parent"], "would make a cycle in the region tree")],
             )
         region.parent_id = parent.id if parent else None
     apply_changes(region, changes, required=("name", "active"))
