@@ -19,6 +19,7 @@ from models import (
     RequestPriority,
     RequestStatus,
     Role,
+    ScopeLevel,
     Severity,
     StoreKind,
     SupplyStatus,
@@ -79,6 +80,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
+    ScopeLevel: (N_("store"), N_("district"), N_("city")),
 }
 """Every member of each enum people read, by value (a test checks none is missing)."""
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text import field_problem, phrase, verbatim
+from core.words import word
 from models import Alert, AlertEvent, AlertStatus, Role
 from models.base import utc_now
 
@@ -37,7 +39,7 @@ def _locked_alert(session: Session, alert_id: int) -> Alert:
     """The alert, row-locked on PostgreSQL so a monitor run cannot change it under us."""
     alert = session.scalars(select(Alert).where(Alert.id == alert_id).with_for_update()).first()
     if alert is None:
-        raise AlertNotFound(f"alert {alert_id} not found")
+        raise AlertNotFound("alert {alert_id} not found", alert_id=alert_id)
     return alert
 
 
@@ -61,8 +63,12 @@ def clean_note(note: str, *, field: str = "note") -> str:
     note = note.strip()
     if not 1 <= len(note) <= MAX_NOTE_CHARS:
         raise InvalidInput(
-            f"{field} must be 1 to {MAX_NOTE_CHARS} characters",
-            errors=[{"loc": ["body", field], "msg": f"1 to {MAX_NOTE_CHARS} characters"}],
+            "{field} must be 1 to {limit} characters",
+            errors=[
+                field_problem(["body", field], "1 to {limit} characters", limit=MAX_NOTE_CHARS)
+            ],
+            field=phrase("note") if field == "note" else verbatim(field),
+            limit=MAX_NOTE_CHARS,
         )
     return note
 
@@ -87,10 +93,14 @@ def acknowledge_alert(
     alert = _locked_alert(session, alert_id)
     if alert.status not in (AlertStatus.firing, AlertStatus.acknowledged):
         reason = {
-            AlertStatus.pending: "it is pending (its condition has not held long enough to fire)",
-            AlertStatus.resolved: "it is resolved (its condition has cleared)",
+            AlertStatus.pending: phrase(
+                "it is pending (its condition has not held long enough to fire)"
+            ),
+            AlertStatus.resolved: phrase("it is resolved (its condition has cleared)"),
         }[alert.status]
-        raise AlertStateConflict(f"alert {alert_id} cannot be acknowledged: {reason}")
+        raise AlertStateConflict(
+            "alert {alert_id} cannot be acknowledged: {reason}", alert_id=alert_id, reason=reason
+        )
     now = now or utc_now()
     alert.status = AlertStatus.acknowledged
     alert.acknowledged_at = now
@@ -116,7 +126,9 @@ def unacknowledge_alert(
     alert = _locked_alert(session, alert_id)
     if alert.status is not AlertStatus.acknowledged:
         raise AlertStateConflict(
-            f"alert {alert_id} is {alert.status.value}, not acknowledged; nothing to undo"
+            "alert {alert_id} is {status}, not acknowledged; nothing to undo",
+            alert_id=alert_id,
+            status=word(alert.status),
         )
     now = now or utc_now()
     alert.status = AlertStatus.firing

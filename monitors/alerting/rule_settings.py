@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text import Text, field_problem, in_turn, phrase, verbatim
+from core.words import word
 from models import (
     AlertRule,
     Product,
@@ -36,6 +38,7 @@ from monitors.alerting.thresholds import (
     category_thresholds,
     default_thresholds,
     resolve_thresholds,
+    threshold_word,
     validate_thresholds,
 )
 
@@ -49,7 +52,7 @@ class ConfigProblem:
     """One problem with a configuration: where (``("categories", "meat", field)``) and why."""
 
     loc: tuple[str, ...]
-    msg: str
+    msg: Text
 
 
 @dataclass(frozen=True)
@@ -104,25 +107,28 @@ def _scope_check(
     rest checked again until nothing new turns up: every problem is listed at once.
     """
     problems = [
-        ConfigProblem((*loc, name), f"unknown threshold; known: {', '.join(THRESHOLD_FIELDS)}")
+        ConfigProblem(
+            (*loc, name),
+            phrase("unknown threshold; known: {known}", known=", ".join(THRESHOLD_FIELDS)),
+        )
         for name in changes
         if name not in THRESHOLD_FIELDS
     ]
     if not changes:
-        problems.append(ConfigProblem(loc, "give at least one threshold to change"))
+        problems.append(ConfigProblem(loc, phrase("give at least one threshold to change")))
     usable = {
         name: value for name, value in _normalised(changes).items() if name in THRESHOLD_FIELDS
     }
     seen: set[str] = set()
     merged = replace(base, **usable)
     for _ in range(len(THRESHOLD_FIELDS) + 1):
-        found = [p for p in validate_thresholds(merged) if p not in seen]
+        found = [p for p in validate_thresholds(merged) if str(p) not in seen]
         if not found:
             break
         reverted: dict[str, Any] = {}
         for message in found:
-            seen.add(message)
-            fields_ = _blamed(message, usable)
+            seen.add(str(message))
+            fields_ = _blamed(str(message), usable)
             problems.append(ConfigProblem((*loc, *fields_[:1]), message))
             reverted |= {name: getattr(base, name) for name in fields_}
         if not reverted:
@@ -165,7 +171,9 @@ def effective_thresholds(
     by_category = {code: defaults.get(code, defaults[ANY_CATEGORY]) for code in known_categories}
     for code, changes in categories.items():
         if code not in known_categories:
-            problems.append(ConfigProblem(("categories", code), f"unknown category {code!r}"))
+            problems.append(
+                ConfigProblem(("categories", code), phrase("unknown category {code!r}", code=code))
+            )
             continue
         by_category[code], found = _scope_check(
             by_category[code], changes, loc=("categories", code)
@@ -175,12 +183,17 @@ def effective_thresholds(
     for code, changes in products.items():
         category = product_categories.get(code)
         if category is None:
-            problems.append(ConfigProblem(("products", code), f"unknown product {code!r}"))
+            problems.append(
+                ConfigProblem(("products", code), phrase("unknown product {code!r}", code=code))
+            )
             continue
         base = by_category.get(category, defaults[ANY_CATEGORY])
         by_product[code], found = _scope_check(base, changes, loc=("products", code))
         problems.extend(
-            ConfigProblem(p.loc, f"{p.msg} (against category {category})")
+            ConfigProblem(
+                p.loc,
+                phrase("{problem} (against category {category})", problem=p.msg, category=category),
+            )
             if len(p.loc) > 2 and p.loc[2] in THRESHOLD_FIELDS
             else p
             for p in found
@@ -256,10 +269,12 @@ def configuration_problems(session: Session, *, config: AlertRulesConfig) -> lis
     problems: list[ConfigProblem] = []
     for rule, settings in config.rules.items():
         if rule not in {member.value for member in AlertRule}:
-            problems.append(ConfigProblem(("rules", rule), "unknown rule"))
+            problems.append(ConfigProblem(("rules", rule), phrase("unknown rule")))
         elif not 1 <= settings.for_runs <= MAX_FOR_RUNS:
             problems.append(
-                ConfigProblem(("rules", rule, "for_runs"), f"must be 1 to {MAX_FOR_RUNS}")
+                ConfigProblem(
+                    ("rules", rule, "for_runs"), phrase("must be 1 to {limit}", limit=MAX_FOR_RUNS)
+                )
             )
     category_ids, catalogue = _catalogue(session, config.products)
     _, _, found = effective_thresholds(
@@ -341,10 +356,35 @@ def _write(session: Session, *, config: AlertRulesConfig, actor: str, now: datet
 def _raise_if(problems: list[ConfigProblem], *, loc: Any) -> None:
     if problems:
         raise InvalidInput(
-            f"{len(problems)} problem(s) with the alert rules: "
-            + "; ".join(f"{'.'.join(p.loc) or 'thresholds'}: {p.msg}" for p in problems),
-            errors=[{"loc": loc(p), "msg": p.msg} for p in problems],
+            "{count} problem(s) with the alert rules: {problems}",
+            errors=[field_problem(loc(p), p.msg) for p in problems],
+            count=len(problems),
+            problems=in_turn(
+                [phrase("{where}: {problem}", where=_where(p.loc), problem=p.msg) for p in problems]
+            ),
         )
+
+
+def _where(loc: tuple[str, ...]) -> Text:
+    """Where a problem of the configuration is, as the API names it
+    (``categories.meat.low_supply_warning_days``), in the reader's words."""
+    if not loc:
+        return phrase("thresholds")
+    kind, code, rest = loc[0], loc[1] if len(loc) > 1 else "", loc[2:]
+    if kind == "categories" and len(loc) == 2:
+        return phrase("categories.{code}", code=code)
+    if kind == "categories" and len(rest) == 1:
+        return phrase("categories.{code}.{field}", code=code, field=threshold_word(rest[0]))
+    if kind == "products" and len(loc) == 2:
+        return phrase("products.{code}", code=code)
+    if kind == "products" and len(rest) == 1:
+        return phrase("products.{code}.{field}", code=code, field=threshold_word(rest[0]))
+    rule = word(AlertRule(code)) if code in set(AlertRule) else verbatim(code)
+    if kind == "rules" and len(loc) == 2:
+        return phrase("rules.{rule}", rule=rule)
+    if kind == "rules" and rest == ("for_runs",):
+        return phrase("rules.{rule}.for_runs", rule=rule)
+    return verbatim(".".join(loc))
 
 
 def replace_alert_rules(
@@ -361,7 +401,11 @@ def replace_alert_rules(
 def _known_code(session: Session, scope: OverrideScope, code: str) -> None:
     model = ProductCategory if scope == "category" else Product
     if session.scalar(select(model.id).where(model.code == code)) is None:
-        raise NotFound(f"{scope} {code!r} not found")
+        raise NotFound("{label} {code!r} not found", label=_scope_word(scope), code=code)
+
+
+def _scope_word(scope: OverrideScope) -> Text:
+    return phrase("category") if scope == "category" else phrase("product")
 
 
 def set_threshold_override(
@@ -402,14 +446,27 @@ def delete_threshold_override(
     plural = "categories" if scope == "category" else "products"
     overrides = dict(getattr(current, plural))
     if overrides.pop(code, None) is None:
-        raise NotFound(f"{scope} {code!r} has no threshold override")
+        raise NotFound(
+            "{label} {code!r} has no threshold override", label=_scope_word(scope), code=code
+        )
     config = replace(current, **{plural: overrides})
     problems = configuration_problems(session, config=config)
     if problems:
         raise Conflict(
-            f"removing the override of {scope} {code} would break stored overrides: "
-            + "; ".join(f"{'.'.join(p.loc)}: {p.msg}" for p in problems),
-            errors=[{"loc": list(p.loc), "msg": p.msg} for p in problems],
+            "removing the override of {label} {code} would break stored overrides: {problems}",
+            errors=[field_problem(list(p.loc), p.msg) for p in problems],
+            label=_scope_word(scope),
+            code=code,
+            problems=in_turn(
+                [
+                    phrase(
+                        "{where}: {problem}",
+                        where=_where(p.loc) if p.loc else verbatim(""),
+                        problem=p.msg,
+                    )
+                    for p in problems
+                ]
+            ),
         )
     _store(session, config=config, actor=actor, now=now or utc_now())
     return load_alert_rules(session)

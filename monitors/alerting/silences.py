@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text import N_, FieldProblem, Text, field_problem, in_turn, listing, phrase, verbatim
+from core.words import word
 from models import (
     Alert,
     AlertRule,
@@ -66,32 +68,71 @@ def silences_in_state(state: SilenceState | None, *, now: datetime) -> Select[Si
     return query
 
 
-def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[FieldProblem]:
     """Every problem with a silence's matchers, located at ``body.matchers.<name>``."""
     given = {name: value for name, value in matchers.items() if value is not None}
-    problems: list[dict[str, Any]] = []
+    problems: list[FieldProblem] = []
 
-    def add(name: str, msg: str) -> None:
-        problems.append({"loc": ["body", "matchers", name], "msg": msg})
+    def add(name: str, msg: Text) -> None:
+        problems.append(field_problem(["body", "matchers", name], msg))
 
     for name in sorted(given.keys() - set(SILENCE_MATCHERS)):
-        add(name, f"unknown matcher; use {', '.join(SILENCE_MATCHERS)}")
+        add(name, phrase("unknown matcher; use {matchers}", matchers=", ".join(SILENCE_MATCHERS)))
     if not given.keys() & set(SILENCE_MATCHERS):
-        problems.append({"loc": ["body", "matchers"], "msg": "give at least one matcher"})
+        problems.append(field_problem(["body", "matchers"], "give at least one matcher"))
     for name, choices in (("rule", AlertRule), ("severity", Severity)):
         allowed = [member.value for member in choices]
         if name in given and given[name] not in allowed:
-            add(name, f"must be one of {', '.join(allowed)}")
+            add(
+                name,
+                phrase("must be one of {choices}", choices=listing([word(m) for m in choices])),
+            )
     if "region" in given:
         level = session.scalar(select(Region.level).where(Region.code == given["region"]))
         if level is None:
-            add("region", f"unknown region {given['region']!r}")
+            add("region", phrase("unknown region {code!r}", code=given["region"]))
         elif level not in (RegionLevel.district, RegionLevel.city):
-            add("region", f"{given['region']!r} is a {level.value}; give a district or a city")
-    for name, model in (("product", Product), ("category", ProductCategory)):
+            add(
+                "region",
+                phrase(
+                    "{code!r} is a {level}; give a district or a city",
+                    code=given["region"],
+                    level=word(level),
+                ),
+            )
+    for name, model, label in (
+        ("product", Product, phrase("product")),
+        ("category", ProductCategory, phrase("category")),
+    ):
         if name in given and not session.scalar(select(model.id).where(model.code == given[name])):
-            add(name, f"unknown {name} {given[name]!r}")
+            add(name, phrase("unknown {label} {code!r}", label=label, code=given[name]))
     return problems
+
+
+SILENCE_FIELD_WORDS: dict[str, str] = {
+    "matchers": N_("matchers"),
+    "rule": N_("rule"),
+    "region": N_("region"),
+    "product": N_("product"),
+    "category": N_("category"),
+    "severity": N_("severity"),
+    "ends_at": N_("ends_at"),
+    "comment": N_("comment"),
+}
+"""A silence's fields as people read them (the API names them by these keys)."""
+
+
+def _where(loc: tuple[str | int, ...]) -> Text:
+    """Where a problem of a silence is (``matchers.region``), in the reader's words."""
+    parts = [
+        phrase(SILENCE_FIELD_WORDS[str(part)])
+        if str(part) in SILENCE_FIELD_WORDS
+        else verbatim(str(part))
+        for part in loc
+    ]
+    if len(parts) == 2:
+        return phrase("{field}.{part}", field=parts[0], part=parts[1])
+    return parts[0] if parts else verbatim("")
 
 
 def create_silence(
@@ -116,25 +157,32 @@ def create_silence(
     starts_at = starts_at or now
     problems = _matcher_problems(session, matchers)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        problems.append({"loc": ["body", "ends_at"], "msg": "give times with a UTC offset"})
+        problems.append(field_problem(["body", "ends_at"], "give times with a UTC offset"))
     else:
         if ends_at <= starts_at:
-            problems.append({"loc": ["body", "ends_at"], "msg": "must be after starts_at"})
+            problems.append(field_problem(["body", "ends_at"], "must be after starts_at"))
         elif ends_at - starts_at > MAX_SILENCE_LENGTH:
             days = MAX_SILENCE_LENGTH.days
             problems.append(
-                {"loc": ["body", "ends_at"], "msg": f"at most {days} days after starts_at"}
+                field_problem(["body", "ends_at"], "at most {days} days after starts_at", days=days)
             )
         if ends_at <= now:
-            problems.append({"loc": ["body", "ends_at"], "msg": "must be in the future"})
+            problems.append(field_problem(["body", "ends_at"], "must be in the future"))
     comment = comment.strip()
     if not 1 <= len(comment) <= MAX_NOTE_CHARS:
-        problems.append({"loc": ["body", "comment"], "msg": f"1 to {MAX_NOTE_CHARS} characters"})
+        problems.append(
+            field_problem(["body", "comment"], "1 to {limit} characters", limit=MAX_NOTE_CHARS)
+        )
     if problems:
         raise InvalidInput(
-            "the silence is invalid: "
-            + "; ".join(f"{'.'.join(map(str, p['loc'][1:]))}: {p['msg']}" for p in problems),
+            "the silence is invalid: {problems}",
             errors=problems,
+            problems=in_turn(
+                [
+                    phrase("{where}: {problem}", where=_where(p.loc[1:]), problem=p.text)
+                    for p in problems
+                ]
+            ),
         )
     cleaned = {name: str(value) for name, value in matchers.items() if value is not None}
     silence = Silence(
@@ -159,7 +207,7 @@ def get_silence(session: Session, *, silence_id: int) -> Silence:
     """The silence, or a 404."""
     silence = session.get(Silence, silence_id)
     if silence is None:
-        raise SilenceNotFound(f"silence {silence_id} not found")
+        raise SilenceNotFound("silence {silence_id} not found", silence_id=silence_id)
     return silence
 
 
@@ -174,9 +222,11 @@ def expire_silence(
         select(Silence).where(Silence.id == silence_id).with_for_update()
     ).first()
     if silence is None:
-        raise SilenceNotFound(f"silence {silence_id} not found")
+        raise SilenceNotFound("silence {silence_id} not found", silence_id=silence_id)
     if silence_state(silence, now=now) == "expired":
-        raise SilenceAlreadyExpired(f"silence {silence_id} has already expired")
+        raise SilenceAlreadyExpired(
+            "silence {silence_id} has already expired", silence_id=silence_id
+        )
     silence.expired_by = actor
     silence.ends_at = now
     silence.starts_at = min(silence.starts_at, now)  # a pending one never starts

@@ -24,6 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from core.text import N_, Text, in_turn, phrase, verbatim
+
 ANY_CATEGORY = "*"
 """Key of the thresholds used for a category that has no entry of its own."""
 
@@ -53,13 +55,33 @@ class RuleThresholds:
 
 THRESHOLD_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RuleThresholds))
 INTEGER_FIELDS: frozenset[str] = frozenset({"price_baseline_min_days", "price_outlier_min_outlets"})
+THRESHOLD_WORDS: dict[str, str] = {
+    "low_supply_warning_days": N_("low_supply_warning_days"),
+    "low_supply_critical_days": N_("low_supply_critical_days"),
+    "overstock_factor": N_("overstock_factor"),
+    "stockout_critical_share": N_("stockout_critical_share"),
+    "price_spike_warning": N_("price_spike_warning"),
+    "price_spike_critical": N_("price_spike_critical"),
+    "price_day_over_day_warning": N_("price_day_over_day_warning"),
+    "price_baseline_min_days": N_("price_baseline_min_days"),
+    "price_outlier_z": N_("price_outlier_z"),
+    "price_outlier_min_outlets": N_("price_outlier_min_outlets"),
+    "sales_surge_warning": N_("sales_surge_warning"),
+    "sales_surge_critical": N_("sales_surge_critical"),
+}
+"""The thresholds as people read them (the API names them by field)."""
+
+
+def threshold_word(name: str) -> Text:
+    """A threshold field named for people in their language (an unknown one as sent)."""
+    return phrase(THRESHOLD_WORDS[name]) if name in THRESHOLD_WORDS else verbatim(name)
 
 
 class InvalidThresholds(ValueError):
     """Thresholds that contradict each other or are out of range; ``problems`` lists why."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[Text]) -> None:
+        super().__init__(str(in_turn(problems)))
         self.problems = problems
 
 
@@ -80,76 +102,118 @@ def default_thresholds() -> dict[str, RuleThresholds]:
     }
 
 
-def validate_thresholds(thresholds: RuleThresholds) -> list[str]:
+def validate_thresholds(thresholds: RuleThresholds) -> list[Text]:
     """Every problem with one set of thresholds (empty when it is usable)."""
-    problems: list[str] = []
+    problems: list[Text] = []
     for name in THRESHOLD_FIELDS:
         value = getattr(thresholds, name)
+        field = threshold_word(name)
         if isinstance(value, bool) or not isinstance(value, Real):
-            problems.append(f"{name} must be a number, not {value!r}")
+            problems.append(
+                phrase("{field} must be a number, not {value!r}", field=field, value=value)
+            )
         elif not math.isfinite(value):
-            problems.append(f"{name} must be finite")
+            problems.append(phrase("{field} must be finite", field=field))
         elif value < 0:
-            problems.append(f"{name} must not be negative ({value})")
+            problems.append(
+                phrase("{field} must not be negative ({value})", field=field, value=value)
+            )
         elif name in INTEGER_FIELDS and not float(value).is_integer():
-            problems.append(f"{name} must be a whole number ({value})")
+            problems.append(
+                phrase("{field} must be a whole number ({value})", field=field, value=value)
+            )
     if problems:
         return problems
     t = thresholds
     if t.low_supply_warning_days <= 0 or t.low_supply_critical_days <= 0:
-        problems.append("low_supply levels must be positive numbers of days")
+        problems.append(phrase("low_supply levels must be positive numbers of days"))
     if t.low_supply_critical_days >= t.low_supply_warning_days:
         problems.append(
-            f"low_supply critical (< {t.low_supply_critical_days} days) must be stricter than "
-            f"warning (< {t.low_supply_warning_days} days)"
+            phrase(
+                "low_supply critical (< {critical} days) must be stricter than "
+                "warning (< {warning} days)",
+                critical=t.low_supply_critical_days,
+                warning=t.low_supply_warning_days,
+            )
         )
     if t.overstock_factor <= 1:
-        problems.append(f"overstock_factor must exceed 1 ({t.overstock_factor})")
+        problems.append(
+            phrase("overstock_factor must exceed 1 ({value})", value=t.overstock_factor)
+        )
     if not 0 < t.stockout_critical_share <= 1:
-        problems.append(f"stockout_critical_share must be in (0, 1] ({t.stockout_critical_share})")
+        problems.append(
+            phrase(
+                "stockout_critical_share must be in (0, 1] ({value})",
+                value=t.stockout_critical_share,
+            )
+        )
     if t.price_spike_warning <= 0:
-        problems.append(f"price_spike_warning must be positive ({t.price_spike_warning})")
+        problems.append(
+            phrase("price_spike_warning must be positive ({value})", value=t.price_spike_warning)
+        )
     if t.price_spike_critical <= t.price_spike_warning:
         problems.append(
-            f"price_spike critical (+{t.price_spike_critical:.0%}) must be stricter than "
-            f"warning (+{t.price_spike_warning:.0%})"
+            phrase(
+                "price_spike critical (+{critical:.0%}) must be stricter than "
+                "warning (+{warning:.0%})",
+                critical=t.price_spike_critical,
+                warning=t.price_spike_warning,
+            )
         )
     if t.price_day_over_day_warning <= 0:
         problems.append(
-            f"price_day_over_day_warning must be positive ({t.price_day_over_day_warning})"
+            phrase(
+                "price_day_over_day_warning must be positive ({value})",
+                value=t.price_day_over_day_warning,
+            )
         )
     if t.price_baseline_min_days < 1:
-        problems.append("price_baseline_min_days must be at least 1")
+        problems.append(phrase("price_baseline_min_days must be at least 1"))
     if t.price_outlier_z <= 0:
-        problems.append(f"price_outlier_z must be positive ({t.price_outlier_z})")
+        problems.append(
+            phrase("price_outlier_z must be positive ({value})", value=t.price_outlier_z)
+        )
     if t.price_outlier_min_outlets < 3:
         problems.append(
-            f"price_outlier_min_outlets must be at least 3 ({t.price_outlier_min_outlets})"
+            phrase(
+                "price_outlier_min_outlets must be at least 3 ({value})",
+                value=t.price_outlier_min_outlets,
+            )
         )
     if t.sales_surge_warning <= 1:
-        problems.append(f"sales_surge_warning must exceed 1× ({t.sales_surge_warning})")
+        problems.append(
+            phrase("sales_surge_warning must exceed 1× ({value})", value=t.sales_surge_warning)
+        )
     if t.sales_surge_critical <= t.sales_surge_warning:
         problems.append(
-            f"sales_surge critical ({t.sales_surge_critical}×) must be stricter than "
-            f"warning ({t.sales_surge_warning}×)"
+            phrase(
+                "sales_surge critical ({critical}×) must be stricter than warning ({warning}×)",
+                critical=t.sales_surge_critical,
+                warning=t.sales_surge_warning,
+            )
         )
     return problems
 
 
 def _override(
-    base: RuleThresholds, changes: Mapping[str, object], *, where: str
-) -> tuple[RuleThresholds, list[str]]:
+    base: RuleThresholds, changes: Mapping[str, object], *, where: Text
+) -> tuple[RuleThresholds, list[Text]]:
     """``base`` with ``changes`` applied, and the problems found (prefixed with ``where``)."""
     unknown = sorted(set(changes) - set(THRESHOLD_FIELDS))
     if unknown:
-        return base, [f"{where}: unknown threshold(s) {', '.join(unknown)}"]
+        return base, [
+            phrase("{where}: unknown threshold(s) {names}", where=where, names=", ".join(unknown))
+        ]
     cleaned: dict[str, object] = {}
     for name, value in changes.items():
         if name in INTEGER_FIELDS and isinstance(value, float) and value.is_integer():
             value = int(value)
         cleaned[name] = value
     result = replace(base, **cleaned)  # type: ignore[arg-type]
-    return result, [f"{where}: {problem}" for problem in validate_thresholds(result)]
+    return result, [
+        phrase("{where}: {problem}", where=where, problem=problem)
+        for problem in validate_thresholds(result)
+    ]
 
 
 def category_thresholds(
@@ -168,17 +232,17 @@ def category_thresholds(
 
 def _category_table(
     category_overrides: Mapping[str, Mapping[str, object]] | None,
-) -> tuple[dict[str, RuleThresholds], list[str]]:
+) -> tuple[dict[str, RuleThresholds], list[Text]]:
     """Defaults with the valid category overrides applied, and every problem found.
 
     A bad override is left out of the table (so product overrides can still be checked
     against a sane base) and reported in the problems.
     """
     table = default_thresholds()
-    problems: list[str] = []
+    problems: list[Text] = []
     for category, changes in (category_overrides or {}).items():
         base = table.get(category, table[ANY_CATEGORY])
-        merged, found = _override(base, changes, where=f"category {category}")
+        merged, found = _override(base, changes, where=phrase("category {code}", code=category))
         problems.extend(found)
         if not found:
             table[category] = merged
@@ -233,7 +297,9 @@ def resolve_thresholds(
 
     for product_id, changes in (product_overrides or {}).items():
         if product_id not in resolved.index:
-            problems.append(f"product {product_id}: not in the product list")
+            problems.append(
+                phrase("product {product_id}: not in the product list", product_id=product_id)
+            )
             continue
         current = resolved.loc[product_id, list(THRESHOLD_FIELDS)].to_dict()
         row: dict[str, Any] = {
@@ -241,7 +307,9 @@ def resolve_thresholds(
             for name, value in current.items()
         }
         base = RuleThresholds(**row)
-        merged, found = _override(base, changes, where=f"product {product_id}")
+        merged, found = _override(
+            base, changes, where=phrase("product {product_id}", product_id=product_id)
+        )
         problems.extend(found)
         if not found:
             resolved.loc[product_id, list(THRESHOLD_FIELDS)] = [

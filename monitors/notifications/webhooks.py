@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, InvalidValue
 from core.lookups import get_optional_by_code
-from core.text import phrase
+from core.text import field_problem, phrase
+from core.words import word
 from models import AlertRule, Region, RegionLevel, Severity, Webhook
 from monitors.notifications.outbox import (
     abandon_pending_notifications,
@@ -50,16 +51,16 @@ def validate_webhook_url(url: str) -> str:
     ValueError: anything else (ftp:, file:, javascript:, a bare word) would fail on every
     delivery, so it is refused when the webhook is registered, not discovered later."""
     if _UNSAFE_URL_CHARACTERS.search(url):
-        raise ValueError("must not contain spaces or control characters")
+        raise InvalidValue("must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a port that is not a number in range
     except ValueError as error:
-        raise ValueError(f"is not a valid URL ({error})") from error
+        raise InvalidValue("is not a valid URL ({reason})", reason=str(error)) from error
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError("must be an http:// or https:// URL")
+        raise InvalidValue("must be an http:// or https:// URL")
     if not parts.hostname:
-        raise ValueError("must name a host, as in https://chat.example.org/hook")
+        raise InvalidValue("must name a host, as in https://chat.example.org/hook")
     return url
 
 
@@ -67,9 +68,9 @@ def _deliverable_url(url: str) -> str:
     """``url`` if deliverable, else a 422 at ``body.url``."""
     try:
         return validate_webhook_url(url)
-    except ValueError as error:
+    except InvalidValue as error:
         raise InvalidInput(
-            f"url {error}", errors=[{"loc": ["body", "url"], "msg": str(error)}]
+            "url {problem}", errors=[field_problem(["body", "url"], error.text)], problem=error.text
         ) from error
 
 
@@ -78,8 +79,10 @@ def _region(session: Session, code: str | None) -> Region | None:
     region = get_optional_by_code(session, Region, code, label=phrase("region"), field="region")
     if region is not None and region.level not in WEBHOOK_REGION_LEVELS:
         raise InvalidInput(
-            f"region {code!r} is a {region.level.value}; give a district or the city",
-            errors=[{"loc": ["body", "region"], "msg": "must be a district or the city"}],
+            "region {code!r} is a {level}; give a district or the city",
+            errors=[field_problem(["body", "region"], "must be a district or the city")],
+            code=code,
+            level=word(region.level),
         )
     return region
 
@@ -129,7 +132,9 @@ def update_webhook(
     for name in sorted(set(changes) & set(REQUIRED_FIELDS)):
         if changes[name] is None:
             raise InvalidInput(
-                f"{name} cannot be null", errors=[{"loc": ["body", name], "msg": "cannot be null"}]
+                "{name} cannot be null",
+                errors=[field_problem(["body", name], "cannot be null")],
+                name=name,
             )
     if "region" in changes:
         region = _region(session, changes["region"])
@@ -172,7 +177,7 @@ def redeliver_failed_notifications(
     require_role(principal, *WEBHOOK_MANAGERS)
     webhook, _ = find_webhook(session, webhook_id=webhook_id)
     if not webhook.active:
-        raise Conflict(f"webhook {webhook_id} is inactive; activate it first")
+        raise Conflict("webhook {webhook_id} is inactive; activate it first", webhook_id=webhook_id)
     return requeue_failed_notifications(session, webhook_id=webhook_id, now=now)
 
 

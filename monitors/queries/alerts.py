@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import InvalidInput
 from core.lookups import PageOf, page, region_subtree_ids
+from core.text import FieldProblem, field_problem, in_turn, phrase
 from models import (
     Alert,
     AlertEvent,
@@ -238,17 +239,26 @@ def _region_clause(session: Session, region: Region) -> ColumnElement[bool]:
 def _resolve_codes(session: Session, **codes: str | None) -> dict[str, Any]:
     """Rows for the code filters given, or one 422 naming every unknown one."""
     models: dict[str, Any] = {"region": Region, "product": Product, "category": ProductCategory}
+    labels = {
+        "region": phrase("region"),
+        "product": phrase("product"),
+        "category": phrase("category"),
+    }
     found: dict[str, Any] = {}
-    errors: list[dict[str, Any]] = []
+    errors: list[FieldProblem] = []
     for name, code in codes.items():
         if code is None:
             continue
         model = models[name]
         found[name] = session.scalars(select(model).where(model.code == code)).first()
         if found[name] is None:
-            errors.append({"loc": ["query", name], "msg": f"unknown {name} {code!r}"})
+            errors.append(
+                field_problem(
+                    ["query", name], "unknown {label} {code!r}", label=labels[name], code=code
+                )
+            )
     if errors:
-        raise InvalidInput("; ".join(e["msg"] for e in errors), errors=errors)
+        raise InvalidInput(in_turn([e.text for e in errors]), errors=errors)
     return found
 
 
@@ -278,7 +288,7 @@ def list_alerts(
     require_role(principal, *ALERT_READERS)
     if since is not None and until is not None and until < since:
         raise InvalidInput(
-            "until is before since", errors=[{"loc": ["query", "until"], "msg": "before since"}]
+            "until is before since", errors=[field_problem(["query", "until"], "before since")]
         )
     rows = _resolve_codes(session, region=region, product=product, category=category)
     conditions: list[ColumnElement[bool]] = []
@@ -322,7 +332,7 @@ def read_alert(*, session: Session, principal: Principal, alert_id: int) -> Aler
     require_role(principal, *ALERT_READERS)
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise AlertNotFound(f"alert {alert_id} not found")
+        raise AlertNotFound("alert {alert_id} not found", alert_id=alert_id)
     return alert_detail(session=session, alert=alert)
 
 

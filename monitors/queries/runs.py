@@ -42,5 +42,5 @@ def read_run(*, session: Session, principal: Principal, run_id: int) -> MonitorR
     require_role(principal, *RUN_READERS)
     run = session.get(MonitorRun, run_id)
     if run is None:
-        raise NotFound(f"monitor run {run_id} not found")
+        raise NotFound("monitor run {run_id} not found", run_id=run_id)
     return run

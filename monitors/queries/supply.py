@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from core.access import Principal, require_role
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import PageOf, get_by_code, page
-from core.text import phrase
+from core.text import field_problem, phrase
 from models import (
     Product,
     ProductCategory,
@@ -222,12 +222,12 @@ def one_item_of(product: str | None, category: str | None, *, required: bool) ->
     if product is not None and category is not None:
         raise InvalidInput(
             "give product or category, not both",
-            errors=[{"loc": ["query", "category"], "msg": "not together with product"}],
+            errors=[field_problem(["query", "category"], "not together with product")],
         )
     if required and product is None and category is None:
         raise InvalidInput(
             "give a product or a category",
-            errors=[{"loc": ["query", "product"], "msg": "product or category is required"}],
+            errors=[field_problem(["query", "product"], "product or category is required")],
         )
 
 

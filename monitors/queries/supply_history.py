@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, aliased
 from core.access import Principal, require_store_access
 from core.errors import InvalidInput
 from core.lookups import get_by_code
-from core.text import phrase
+from core.text import field_problem, phrase
+from core.words import word
 from models import (
     Product,
     ProductCategory,
@@ -76,14 +77,17 @@ def _history_range(first_day: date | None, last_day: date | None, today: date) -
         first = last - span
     if first > last:
         raise InvalidInput(
-            "from is after to", errors=[{"loc": ["query", "from"], "msg": "is after to"}]
+            "from is after to", errors=[field_problem(["query", "from"], "is after to")]
         )
     if (last - first).days >= MAX_HISTORY_DAYS:
         raise InvalidInput(
-            f"a history covers at most {MAX_HISTORY_DAYS} days",
+            "a history covers at most {days} days",
             errors=[
-                {"loc": ["query", "from"], "msg": f"more than {MAX_HISTORY_DAYS} days before to"}
+                field_problem(
+                    ["query", "from"], "more than {days} days before to", days=MAX_HISTORY_DAYS
+                )
             ],
+            days=MAX_HISTORY_DAYS,
         )
     return first, last
 
@@ -100,8 +104,11 @@ def _history_scope(
     region = get_by_code(session, Region, code, label=phrase("region"))
     if region.level.value != level.value:
         raise InvalidInput(
-            f"region {code!r} is a {region.level.value}, not a {level.value}",
-            errors=[{"loc": ["query", "scope"], "msg": f"not a {level.value} region"}],
+            "region {code!r} is a {level}, not a {wanted}",
+            errors=[field_problem(["query", "scope"], "not a {wanted} region", wanted=word(level))],
+            code=code,
+            level=word(region.level),
+            wanted=word(level),
         )
     return region.id, ScopeLabel(code=region.code, name=region.name), region
 
@@ -169,7 +176,7 @@ def supply_history(
         if level is ScopeLevel.store:
             raise InvalidInput(
                 "stores have product history only; give a product",
-                errors=[{"loc": ["query", "category"], "msg": "not available for level=store"}],
+                errors=[field_problem(["query", "category"], "not available for level=store")],
             )
         category_row = get_by_code(session, ProductCategory, category, label=phrase("category"))
         item_kind, item_id = "category", category_row.id

@@ -79,7 +79,7 @@ def find_webhook(session: Session, *, webhook_id: int) -> tuple[Webhook, str | N
         .where(Webhook.id == webhook_id)
     ).first()
     if row is None:
-        raise NotFound(f"webhook {webhook_id} not found")
+        raise NotFound("webhook {webhook_id} not found", webhook_id=webhook_id)
     return row[0], row[1]
 
 
@@ -146,7 +146,11 @@ def read_notification(
     require_role(principal, *WEBHOOK_MANAGERS)
     notification = session.get(Notification, notification_id)
     if notification is None or notification.webhook_id != webhook_id:
-        raise NotFound(f"notification {notification_id} of webhook {webhook_id} not found")
+        raise NotFound(
+            "notification {notification_id} of webhook {webhook_id} not found",
+            notification_id=notification_id,
+            webhook_id=webhook_id,
+        )
     attempts = session.scalars(
         select(DeliveryAttempt)
         .where(DeliveryAttempt.notification_id == notification_id)

@@ -27,6 +27,7 @@ from core.bulk import insert_frame
 from core.clock import business_day_today
 from core.database import SessionFactory, session_scope
 from core.errors import InvalidInput
+from core.text import field_problem
 from models import MonitorRun, ReportingRate, Role, RunStatus, SupplySnapshot
 from models.base import utc_now
 from monitors.alerting.lifecycle import apply_alert_lifecycle, load_rule_settings
@@ -166,7 +167,9 @@ def run_monitor_now(
     if day > today:
         raise InvalidInput(
             "the business day is in the future",
-            errors=[{"loc": ["body", "date"], "msg": f"after today ({today.isoformat()})"}],
+            errors=[
+                field_problem(["body", "date"], "after today ({today})", today=today.isoformat())
+            ],
         )
     try:
         return run_monitor(

@@ -155,7 +155,7 @@ def test_defaults_follow_the_design_table() -> None:
 def test_validation_rejects_contradictions_and_out_of_range_values(
     changes: dict[str, object], fragment: str
 ) -> None:
-    problems = validate_thresholds(RuleThresholds(**changes))  # type: ignore[arg-type]
+    problems = [str(p) for p in validate_thresholds(RuleThresholds(**changes))]  # type: ignore[arg-type]
     assert any(fragment in problem for problem in problems), problems
 
 
@@ -186,7 +186,7 @@ def test_resolution_lists_every_bad_override() -> None:
             category_overrides={"meat": {"low_supply_critical_days": 5}},
             product_overrides={99: {"low_supply_warning_days": 1}, 7: {"colour": 1}},
         )
-    problems = raised.value.problems
+    problems = [str(problem) for problem in raised.value.problems]
     assert len(problems) == 3
     assert any(p.startswith("category meat: low_supply critical") for p in problems)
     assert any(p.startswith("product 99: not in the product list") for p in problems)
@@ -506,6 +506,6 @@ def test_a_non_numeric_override_is_reported_not_crashed_on() -> None:
         resolve_thresholds(
             products=MEAT, category_overrides={"meat": {"price_outlier_min_outlets": "many"}}
         )
-    assert raised.value.problems == [
+    assert [str(problem) for problem in raised.value.problems] == [
         "category meat: price_outlier_min_outlets must be a number, not 'many'"
     ]
