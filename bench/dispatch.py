@@ -310,7 +310,7 @@ def _audit(url: str, plan_id: int) -> list[str]:
     engine = create_database_engine(url)
     with create_session_factory(engine)() as session:
         problem, plan = stored_plan(session, load_plan(session, plan_id))
-        problems = check_plan(problem=problem, plan=plan)
+        problems = [str(found) for found in check_plan(problem=problem, plan=plan)]
     engine.dispose()
     return problems
 

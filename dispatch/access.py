@@ -31,7 +31,9 @@ def require_compound_reader(principal: Principal) -> None:
 def require_own_compound(principal: Principal, compound: Compound) -> None:
     """A receiver reads only the compound it receives for."""
     if principal.role is Role.receiver and compound.id != principal.compound_id:
-        raise Forbidden(f"this key receives for another compound, not {compound.code}")
+        raise Forbidden(
+            "this key receives for another compound, not {compound}", compound=compound.code
+        )
 
 
 def require_compound_access(principal: Principal, compound: Compound) -> None:
@@ -39,7 +41,9 @@ def require_compound_access(principal: Principal, compound: Compound) -> None:
     receiver only for its own compound's."""
     if principal.role is Role.receiver:
         if principal.compound_id != compound.id:
-            raise Forbidden(f"this receiver key is not bound to compound {compound.code}")
+            raise Forbidden(
+                "this receiver key is not bound to compound {compound}", compound=compound.code
+            )
         return
     require_role(principal, Role.dispatcher, Role.bureau)
 
@@ -48,7 +52,7 @@ def require_truck_reader(principal: Principal, truck: Truck) -> None:
     """Dispatchers and the bureau read every truck; a driver only the one it is bound to."""
     if principal.role is Role.driver:
         if principal.truck_id != truck.id:
-            raise Forbidden(f"this driver key is not bound to truck {truck.plate}")
+            raise Forbidden("this driver key is not bound to truck {plate}", plate=truck.plate)
         return
     require_dispatch_reader(principal)
 

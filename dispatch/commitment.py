@@ -18,6 +18,7 @@ from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, NotFound
+from core.words import word
 from dispatch.plan_rows import build_inputs, store_plan
 from dispatch.planning import load_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
@@ -108,13 +109,19 @@ def commit_plan(
     session.refresh(plan, ["status", "version", "committed_at", "committed_by"])
     if won != 1:
         raise Conflict(
-            f"plan {plan_id} is {plan.status.value} at version {plan.version}; "
-            f"version {expected_version} of the draft can no longer be committed"
+            "plan {plan_id} is {status} at version {version}; "
+            "version {expected} of the draft can no longer be committed",
+            plan_id=plan_id,
+            status=word(plan.status),
+            version=plan.version,
+            expected=expected_version,
         )
     served = sorted({stop.request_id for route in plan.routes for stop in route.stops})
     broken = [r.truck.plate for r in plan.routes if r.truck.status is not TruckStatus.available]
     if broken:
-        raise Conflict(f"truck(s) {', '.join(broken)} went out of service; plan again")
+        raise Conflict(
+            "truck(s) {plates} went out of service; plan again", plates=", ".join(broken)
+        )
     if served:
         assigned = _rowcount(
             session,
@@ -129,9 +136,10 @@ def commit_plan(
                 )
             ).all()
             raise Conflict(
-                f"request(s) {', '.join(map(str, taken))} were assigned or changed by another "
+                "request(s) {request_ids} were assigned or changed by another "
                 "plan meanwhile; plan again",
                 extra={"request_ids": list(taken)},
+                request_ids=", ".join(map(str, taken)),
             )
     _create_deliveries(session, plan, zone, actor)
     session.flush()
@@ -173,7 +181,7 @@ def breakdown(
     cover the other trucks' depots, so it is not reused."""
     truck = session.scalars(select(Truck).where(Truck.plate == plate).with_for_update()).first()
     if truck is None:
-        raise NotFound(f"truck {plate!r} not found")
+        raise NotFound("truck {plate!r} not found", plate=plate)
     truck.status = TruckStatus.out_of_service
     session.flush()
     broken = list(

@@ -21,7 +21,8 @@ from core.access import Principal, require_role
 from core.catalog import Catalog
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code
-from core.text import Text, phrase
+from core.text import FieldProblem, Text, field_problem, phrase
+from core.words import word
 from dispatch.access import require_compound_access, require_dispatcher
 from dispatch.master_data import check_ordered
 from models import (
@@ -45,15 +46,20 @@ STATUS_CHANGES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
 open or failed request, re-open a failed or cancelled one; the rest follow the plans."""
 
 
-def _field_error(field: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {message}", errors=[{"loc": ["body", field], "msg": message}])
+def _field_error(field: str, message: Text) -> InvalidInput:
+    return InvalidInput(
+        "{where}: {problem}",
+        errors=[field_problem(["body", field], message)],
+        where=field,
+        problem=message,
+    )
 
 
 def request_by_id(session: Session, request_id: int) -> DeliveryRequest:
     """The delivery request with this id, or 404."""
     found = session.get(DeliveryRequest, request_id)
     if found is None:
-        raise NotFound(f"delivery request {request_id} not found")
+        raise NotFound("delivery request {request_id} not found", request_id=request_id)
     return found
 
 
@@ -81,35 +87,39 @@ def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedIte
     just the first; nothing is returned unless all items are good.
     """
     if not items:
-        raise _field_error("items", "a request needs at least one item")
+        raise _field_error("items", phrase("a request needs at least one item"))
     catalog = Catalog.load(session, store_codes=[])
     kg_per_unit = _kg_per_unit(session)
-    errors: list[dict[str, Any]] = []
+    errors: list[FieldProblem] = []
     weighed: list[WeighedItem] = []
     for index, item in enumerate(items):
         product = catalog.products.get(item.product)
         if product is None:
             errors.append(
-                {
-                    "loc": ["body", "items", index, "product"],
-                    "msg": f"unknown product {item.product!r}",
-                }
+                field_problem(
+                    ["body", "items", index, "product"],
+                    "unknown product {code!r}",
+                    code=item.product,
+                )
             )
             continue
         product_id, canonical = product.id, product.unit
         unit = item.unit or canonical
         factor = catalog.conversion_factor(product_id, canonical, unit)
         if isinstance(factor, Text):
-            errors.append({"loc": ["body", "items", index, "unit"], "msg": str(factor)})
+            errors.append(field_problem(["body", "items", index, "unit"], factor))
             continue
         if not (math.isfinite(item.quantity) and item.quantity > 0):
-            errors.append({"loc": ["body", "items", index, "quantity"], "msg": "must be positive"})
+            errors.append(field_problem(["body", "items", index, "quantity"], "must be positive"))
             continue
         weight = item.quantity * factor * kg_per_unit[product_id]
         weighed.append(WeighedItem(product_id, item.quantity, unit, round(weight, 3)))
     if errors:
         raise InvalidInput(
-            f"{len(errors)} item(s) cannot be weighed: {errors[0]['msg']}", errors=errors
+            "{count} item(s) cannot be weighed: {first}",
+            errors=errors,
+            count=len(errors),
+            first=errors[0].text,
         )
     return weighed
 
@@ -131,11 +141,18 @@ def create_request(
     created_by: str,
 ) -> DeliveryRequest:
     """A new open request whose weight is the sum of its weighed items."""
-    check_ordered(window_start, window_end, end_field="window_end", what="the delivery window")
+    check_ordered(
+        window_start, window_end, end_field="window_end", what=phrase("the delivery window")
+    )
     weighed = weigh_items(session, items)
     total = round(sum(item.weight_kg for item in weighed), 3)
     if total > MAX_REQUEST_WEIGHT_KG:
-        raise _field_error("items", f"{total} kg is more than {MAX_REQUEST_WEIGHT_KG:g} kg")
+        raise _field_error(
+            "items",
+            phrase(
+                "{total} kg is more than {limit:g} kg", total=total, limit=MAX_REQUEST_WEIGHT_KG
+            ),
+        )
     request = DeliveryRequest(
         compound_id=compound.id,
         delivery_date=delivery_date,
@@ -203,11 +220,18 @@ def update_request(
     fields = dict(changes)
     new_status: RequestStatus | None = fields.pop("status", None)
     if fields and request.status is not RequestStatus.open:
-        raise Conflict(f"request {request_id} is {request.status.value}; only open ones change")
+        raise Conflict(
+            "request {request_id} is {status}; only open ones change",
+            request_id=request_id,
+            status=word(request.status),
+        )
     if new_status is not None:
         if request.status not in STATUS_CHANGES.get(new_status, ()):
             raise Conflict(
-                f"request {request_id} cannot go from {request.status.value} to {new_status.value}"
+                "request {request_id} cannot go from {from_status} to {to_status}",
+                request_id=request_id,
+                from_status=word(request.status),
+                to_status=word(new_status),
             )
         request.status = new_status
     for name, value in fields.items():
@@ -215,7 +239,10 @@ def update_request(
             continue
         setattr(request, name, value)
     check_ordered(
-        request.window_start, request.window_end, end_field="window_end", what="the delivery window"
+        request.window_start,
+        request.window_end,
+        end_field="window_end",
+        what=phrase("the delivery window"),
     )
     session.flush()
     return request
@@ -226,7 +253,11 @@ def cancel_request(*, session: Session, principal: Principal, request_id: int) -
     require_dispatcher(principal)
     request = request_by_id(session, request_id)
     if request.status is not RequestStatus.open:
-        raise Conflict(f"request {request_id} is {request.status.value}; only open ones cancel")
+        raise Conflict(
+            "request {request_id} is {status}; only open ones cancel",
+            request_id=request_id,
+            status=word(request.status),
+        )
     request.status = RequestStatus.cancelled
     session.flush()
     return request

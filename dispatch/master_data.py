@@ -19,22 +19,32 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import add_with_unique_code, apply_changes, get_by_code, get_optional_by_code
-from core.text import Text, phrase
+from core.text import Text, field_problem, phrase
 from dispatch.access import require_dispatcher
 from models import Compound, Depot, LockdownStatus, Region, Store, Truck, TruckStatus
 
 
-def _field_error(field: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {message}", errors=[{"loc": ["body", field], "msg": message}])
+def _field_error(field: str, message: Text) -> InvalidInput:
+    return InvalidInput(
+        "{where}: {problem}",
+        errors=[field_problem(["body", field], message)],
+        where=field,
+        problem=message,
+    )
 
 
 Moment = TypeVar("Moment", time, date)
 
 
-def check_ordered(start: Moment | None, end: Moment | None, *, end_field: str, what: str) -> None:
+def check_ordered(start: Moment | None, end: Moment | None, *, end_field: str, what: Text) -> None:
     """Refuse a window, shift or period that ends before (or when) it starts."""
     if start is not None and end is not None and end <= start:
-        raise _field_error(end_field, f"{what} ends at {end}, not after its start {start}")
+        raise _field_error(
+            end_field,
+            phrase(
+                "{what} ends at {end}, not after its start {start}", what=what, end=end, start=start
+            ),
+        )
 
 
 def seconds_of_day(moment: time) -> int:
@@ -46,7 +56,7 @@ def truck_by_plate(session: Session, plate: str) -> Truck:
     """The truck with this plate, or 404."""
     truck = session.scalars(select(Truck).where(Truck.plate == plate)).first()
     if truck is None:
-        raise NotFound(f"truck {plate!r} not found")
+        raise NotFound("truck {plate!r} not found", plate=plate)
     return truck
 
 
@@ -56,7 +66,7 @@ def optional_truck(session: Session, plate: str | None, *, field: str) -> Truck 
         return None
     truck = session.scalars(select(Truck).where(Truck.plate == plate)).first()
     if truck is None:
-        raise _field_error(field, f"unknown truck {plate!r}")
+        raise _field_error(field, phrase("unknown truck {plate!r}", plate=plate))
     return truck
 
 
@@ -101,7 +111,7 @@ def create_compound(*, session: Session, principal: Principal, new: CompoundInpu
         new.lockdown_start_date,
         new.lockdown_end_date,
         end_field="lockdown_end_date",
-        what="the lockdown",
+        what=phrase("the lockdown"),
     )
     region = get_optional_by_code(
         session, Region, new.region, label=phrase("region"), field="region"
@@ -141,7 +151,7 @@ def update_compound(
         compound.lockdown_start_date,
         compound.lockdown_end_date,
         end_field="lockdown_end_date",
-        what="the lockdown",
+        what=phrase("the lockdown"),
     )
     session.flush()
     return compound
@@ -172,7 +182,9 @@ class DepotInput:
 def create_depot(*, session: Session, principal: Principal, new: DepotInput) -> Depot:
     """A new depot; it must close after it opens and its code be unused."""
     require_dispatcher(principal)
-    check_ordered(new.opens_at, new.closes_at, end_field="closes_at", what="the opening hours")
+    check_ordered(
+        new.opens_at, new.closes_at, end_field="closes_at", what=phrase("the opening hours")
+    )
     store = get_optional_by_code(session, Store, new.store, label=phrase("store"), field="store")
     fields = {k: v for k, v in asdict(new).items() if k != "store"}
     depot = Depot(**fields, store_id=store.id if store else None)
@@ -192,7 +204,9 @@ def update_depot(
         resolved,
         required=("name", "latitude", "longitude", "opens_at", "closes_at", "active"),
     )
-    check_ordered(depot.opens_at, depot.closes_at, end_field="closes_at", what="the opening hours")
+    check_ordered(
+        depot.opens_at, depot.closes_at, end_field="closes_at", what=phrase("the opening hours")
+    )
     session.flush()
     return depot
 
@@ -225,11 +239,11 @@ class TruckInput:
 def create_truck(*, session: Session, principal: Principal, new: TruckInput) -> Truck:
     """A new truck; its shift must end after it starts and its plate be unused."""
     require_dispatcher(principal)
-    check_ordered(new.shift_start, new.shift_end, end_field="shift_end", what="the shift")
+    check_ordered(new.shift_start, new.shift_end, end_field="shift_end", what=phrase("the shift"))
     depot = get_optional_by_code(session, Depot, new.depot, label=phrase("depot"), field="depot")
     assert depot is not None
     if session.scalars(select(Truck.id).where(Truck.plate == new.plate)).first() is not None:
-        raise Conflict(f"truck {new.plate!r} already exists")
+        raise Conflict("truck {plate!r} already exists", plate=new.plate)
     fields = {k: v for k, v in asdict(new).items() if k != "depot"}
     truck = Truck(**fields, depot_id=depot.id)
     session.add(truck)
@@ -249,7 +263,9 @@ def update_truck(
         resolved,
         required=("capacity_kg", "depot_id", "status", "shift_start", "shift_end"),
     )
-    check_ordered(truck.shift_start, truck.shift_end, end_field="shift_end", what="the shift")
+    check_ordered(
+        truck.shift_start, truck.shift_end, end_field="shift_end", what=phrase("the shift")
+    )
     session.flush()
     return truck
 

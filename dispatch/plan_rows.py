@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput
+from core.text import Text, field_problem, phrase
 from dispatch.master_data import seconds_of_day
 from dispatch.routing_problem import (
     Depot as RoutingDepot,
@@ -46,8 +47,8 @@ MAX_MATRIX_VALUE = 1e8
 """100,000 km or 3 years: anything larger in an uploaded matrix is a mistake."""
 
 
-def _invalid(loc: Sequence[str | int], message: str) -> InvalidInput:
-    return InvalidInput(message, errors=[{"loc": ["body", *loc], "msg": message}])
+def _invalid(loc: Sequence[str | int], message: Text) -> InvalidInput:
+    return InvalidInput(message, errors=[field_problem(["body", *loc], message)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +84,13 @@ def _matrices(
     """The problem's matrices (depots first, then one row per request) from an upload."""
     index = {code: position for position, code in enumerate(upload.locations)}
     if len(index) != len(upload.locations):
-        raise _invalid(["distance_matrix", "locations"], "location codes must be unique")
+        raise _invalid(["distance_matrix", "locations"], phrase("location codes must be unique"))
     codes = [d.code for d in depots] + [c.code for c in compounds]
     missing = sorted({code for code in codes if code not in index})
     if missing:
         raise _invalid(
             ["distance_matrix", "locations"],
-            f"the matrix has no row for {', '.join(missing[:10])}",
+            phrase("the matrix has no row for {codes}", codes=", ".join(missing[:10])),
         )
     size = len(upload.locations)
     rows = [index[code] for code in codes]
@@ -98,16 +99,21 @@ def _matrices(
         try:
             array = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise _invalid(["distance_matrix", name], "not a numeric matrix") from None
+            raise _invalid(["distance_matrix", name], phrase("not a numeric matrix")) from None
         if array.shape != (size, size):
             raise _invalid(
                 ["distance_matrix", name],
-                f"shape {array.shape} does not match {size} locations",
+                phrase(
+                    "shape {shape} does not match {size} locations", shape=array.shape, size=size
+                ),
             )
         if not np.isfinite(array).all() or (array < 0).any() or (array > MAX_MATRIX_VALUE).any():
             raise _invalid(
                 ["distance_matrix", name],
-                f"values must be finite, not negative and at most {MAX_MATRIX_VALUE:g}",
+                phrase(
+                    "values must be finite, not negative and at most {limit:g}",
+                    limit=MAX_MATRIX_VALUE,
+                ),
             )
         return np.rint(array[np.ix_(rows, rows)]).astype(np.int64)
 

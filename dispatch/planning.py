@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text import Text, field_problem, phrase
+from core.words import word
 from dispatch.plan_rows import MatrixUpload, build_inputs, inputs_of, store_plan
 from dispatch.routing_problem import (
     DEFAULT_SERVICE_S,
@@ -42,8 +44,8 @@ from models import (
 )
 
 
-def _invalid(loc: Sequence[str | int], message: str) -> InvalidInput:
-    return InvalidInput(message, errors=[{"loc": ["body", *loc], "msg": message}])
+def _invalid(loc: Sequence[str | int], message: Text) -> InvalidInput:
+    return InvalidInput(message, errors=[field_problem(["body", *loc], message)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,19 +83,25 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
         for r in session.scalars(select(DeliveryRequest).where(DeliveryRequest.id.in_(wanted)))
     }
     errors = [
-        {"loc": ["body", "request_ids", index], "msg": f"unknown delivery request {rid}"}
+        field_problem(
+            ["body", "request_ids", index], "unknown delivery request {request_id}", request_id=rid
+        )
         for index, rid in enumerate(options.request_ids)
         if rid not in found
     ] + [
-        {
-            "loc": ["body", "request_ids", index],
-            "msg": f"request {rid} is {found[rid].status.value}, not open",
-        }
+        field_problem(
+            ["body", "request_ids", index],
+            "request {request_id} is {status}, not open",
+            request_id=rid,
+            status=word(found[rid].status),
+        )
         for index, rid in enumerate(options.request_ids)
         if rid in found and found[rid].status is not RequestStatus.open
     ]
     if errors:
-        raise InvalidInput(f"{len(errors)} request id(s) cannot be planned", errors=errors)
+        raise InvalidInput(
+            "{count} request id(s) cannot be planned", errors=errors, count=len(errors)
+        )
     return [found[rid] for rid in wanted]
 
 
@@ -103,16 +111,16 @@ def _available_trucks(session: Session, plates: list[str] | None) -> list[Truck]
         return list(session.scalars(query.where(Truck.status == TruckStatus.available)))
     found = {t.plate: t for t in session.scalars(query.where(Truck.plate.in_(set(plates))))}
     errors = [
-        {"loc": ["body", "trucks", index], "msg": f"unknown truck {plate!r}"}
+        field_problem(["body", "trucks", index], "unknown truck {plate!r}", plate=plate)
         for index, plate in enumerate(plates)
         if plate not in found
     ] + [
-        {"loc": ["body", "trucks", index], "msg": f"truck {plate} is out of service"}
+        field_problem(["body", "trucks", index], "truck {plate} is out of service", plate=plate)
         for index, plate in enumerate(plates)
         if plate in found and found[plate].status is not TruckStatus.available
     ]
     if errors:
-        raise InvalidInput(f"{len(errors)} truck(s) cannot be used", errors=errors)
+        raise InvalidInput("{count} truck(s) cannot be used", errors=errors, count=len(errors))
     return [found[plate] for plate in sorted(set(plates))]
 
 
@@ -123,11 +131,12 @@ def create_draft(*, session: Session, options: PlanOptions, created_by: str) -> 
     limit = validate_time_limit(time_limit_s=options.time_limit_s)
     trucks = _available_trucks(session, options.truck_plates)
     if not trucks:
-        raise _invalid(["trucks"], "no available truck to plan with")
+        raise _invalid(["trucks"], phrase("no available truck to plan with"))
     requests = _open_requests(session, options)
     if not requests:
         raise _invalid(
-            ["request_ids"], f"no open delivery request to plan on or before {options.plan_date}"
+            ["request_ids"],
+            phrase("no open delivery request to plan on or before {day}", day=options.plan_date),
         )
     inputs = build_inputs(
         session=session,
@@ -171,17 +180,24 @@ def load_plan(session: Session, plan_id: int, *, lock: bool = False) -> Dispatch
         query = query.with_for_update()
     plan = session.scalars(query).first()
     if plan is None:
-        raise NotFound(f"dispatch plan {plan_id} not found")
+        raise NotFound("dispatch plan {plan_id} not found", plan_id=plan_id)
     return plan
 
 
 def _require_draft(plan: DispatchPlan, expected_version: int | None) -> None:
     if plan.status is not PlanStatus.draft:
-        raise Conflict(f"plan {plan.id} is {plan.status.value}; only a draft can change")
+        raise Conflict(
+            "plan {plan_id} is {status}; only a draft can change",
+            plan_id=plan.id,
+            status=word(plan.status),
+        )
     if expected_version is not None and expected_version != plan.version:
         raise Conflict(
-            f"plan {plan.id} is at version {plan.version}, not {expected_version}: "
-            "someone changed it; reload it first"
+            "plan {plan_id} is at version {version}, not {expected}: "
+            "someone changed it; reload it first",
+            plan_id=plan.id,
+            version=plan.version,
+            expected=expected_version,
         )
 
 
@@ -218,24 +234,42 @@ def move_stop(
         if part is None and request_id in {u.request_id for u in plan.unassigned}:
             moved = str(request_id)
         else:
-            what = f"request {request_id}" + ("" if part is None else f" part {part}")
-            raise _invalid(["request_id"], f"{what} is not a stop or unassigned in plan {plan_id}")
+            what = (
+                phrase("request {request_id}", request_id=request_id)
+                if part is None
+                else phrase("request {request_id} part {part}", request_id=request_id, part=part)
+            )
+            raise _invalid(
+                ["request_id"],
+                phrase(
+                    "{what} is not a stop or unassigned in plan {plan_id}",
+                    what=what,
+                    plan_id=plan_id,
+                ),
+            )
     if to_truck is not None:
         if to_truck not in routes:
-            raise _invalid(["to_truck"], f"truck {to_truck!r} is not one of this plan's trucks")
+            raise _invalid(
+                ["to_truck"],
+                phrase("truck {plate!r} is not one of this plan's trucks", plate=to_truck),
+            )
         target = routes[to_truck]
         place = len(target) if position is None else position
         if not 0 <= place <= len(target):
-            raise _invalid(["position"], f"position must be between 0 and {len(target)}")
+            raise _invalid(
+                ["position"], phrase("position must be between 0 and {last}", last=len(target))
+            )
         target.insert(place, moved)
     try:
         evaluated, violations = evaluate_routes(problem=inputs.problem, routes=routes)
     except RoutingInputError as error:
-        raise _invalid(["request_id"], str(error)) from None
+        raise _invalid(["request_id"], error.text) from None
     if violations:
         raise InvalidInput(
-            f"the edit breaks {len(violations)} rule(s): {violations[0]}",
-            errors=[{"loc": ["body"], "msg": violation} for violation in violations],
+            "the edit breaks {count} rule(s): {first}",
+            errors=[field_problem(["body"], violation) for violation in violations],
+            count=len(violations),
+            first=violations[0],
         )
     for route in list(plan.routes):
         plan.routes.remove(route)

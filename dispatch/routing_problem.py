@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import InvalidInput
+from core.text import Text, phrase
 from dispatch.distances import DEFAULT_ROAD_FACTOR, DEFAULT_SPEED_KMH, build_matrices
 
 Priority = Literal["urgent", "normal"]
@@ -38,20 +39,21 @@ class TimeLimitOutOfRange(RoutingInputError):
     """The solver time limit is outside the range the service allows."""
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(condition: bool, message: Text) -> None:
     """Raise RoutingInputError with ``message`` unless ``condition`` holds."""
     if not condition:
         raise RoutingInputError(message)
 
 
-def _check_coordinates(what: str, lat: float, lon: float) -> None:
+def _check_coordinates(what: Text, lat: float, lon: float) -> None:
     """Reject coordinates that cannot be on Earth, which would give nonsense distances."""
     _require(
-        math.isfinite(lat) and -90.0 <= lat <= 90.0, f"{what}: latitude {lat} not in [-90, 90]"
+        math.isfinite(lat) and -90.0 <= lat <= 90.0,
+        phrase("{what}: latitude {lat} not in [-90, 90]", what=what, lat=lat),
     )
     _require(
         math.isfinite(lon) and -180.0 <= lon <= 180.0,
-        f"{what}: longitude {lon} not in [-180, 180]",
+        phrase("{what}: longitude {lon} not in [-180, 180]", what=what, lon=lon),
     )
 
 
@@ -66,11 +68,16 @@ class Depot:
     closes_s: int = DAY_S
 
     def __post_init__(self) -> None:
-        _require(bool(self.key), "depot key must not be empty")
-        _check_coordinates(f"depot {self.key}", self.lat, self.lon)
+        _require(bool(self.key), phrase("depot key must not be empty"))
+        _check_coordinates(phrase("depot {key}", key=self.key), self.lat, self.lon)
         _require(
             0 <= self.opens_s <= self.closes_s,
-            f"depot {self.key}: opening hours {self.opens_s}..{self.closes_s} s are not ordered",
+            phrase(
+                "depot {key}: opening hours {opens}..{closes} s are not ordered",
+                key=self.key,
+                opens=self.opens_s,
+                closes=self.closes_s,
+            ),
         )
 
 
@@ -86,15 +93,22 @@ class Vehicle:
     max_duration_s: int | None = None
 
     def __post_init__(self) -> None:
-        _require(bool(self.key), "vehicle key (plate) must not be empty")
-        _require(self.capacity_kg > 0, f"vehicle {self.key}: capacity must be positive")
+        _require(bool(self.key), phrase("vehicle key (plate) must not be empty"))
+        _require(
+            self.capacity_kg > 0, phrase("vehicle {key}: capacity must be positive", key=self.key)
+        )
         _require(
             0 <= self.shift_start_s <= self.shift_end_s,
-            f"vehicle {self.key}: shift {self.shift_start_s}..{self.shift_end_s} s is not ordered",
+            phrase(
+                "vehicle {key}: shift {start}..{end} s is not ordered",
+                key=self.key,
+                start=self.shift_start_s,
+                end=self.shift_end_s,
+            ),
         )
         _require(
             self.max_duration_s is None or self.max_duration_s > 0,
-            f"vehicle {self.key}: max duration must be positive",
+            phrase("vehicle {key}: max duration must be positive", key=self.key),
         )
 
 
@@ -112,19 +126,32 @@ class Request:
     service_s: int = DEFAULT_SERVICE_S
 
     def __post_init__(self) -> None:
-        _require(bool(self.key), "request key must not be empty")
-        _check_coordinates(f"request {self.key}", self.lat, self.lon)
-        _require(self.demand_kg >= 0, f"request {self.key}: demand must not be negative")
+        _require(bool(self.key), phrase("request key must not be empty"))
+        _check_coordinates(phrase("request {key}", key=self.key), self.lat, self.lon)
+        _require(
+            self.demand_kg >= 0, phrase("request {key}: demand must not be negative", key=self.key)
+        )
         _require(
             self.priority in get_args(Priority),
-            f"request {self.key}: priority {self.priority!r} is not 'urgent' or 'normal'",
+            phrase(
+                "request {key}: priority {priority!r} is not 'urgent' or 'normal'",
+                key=self.key,
+                priority=self.priority,
+            ),
         )
         _require(
             0 <= self.window_start_s <= self.window_end_s,
-            f"request {self.key}: window {self.window_start_s}..{self.window_end_s} s "
-            "is not ordered",
+            phrase(
+                "request {key}: window {start}..{end} s is not ordered",
+                key=self.key,
+                start=self.window_start_s,
+                end=self.window_end_s,
+            ),
         )
-        _require(self.service_s >= 0, f"request {self.key}: service time must not be negative")
+        _require(
+            self.service_s >= 0,
+            phrase("request {key}: service time must not be negative", key=self.key),
+        )
 
 
 Stop = Request
@@ -136,14 +163,26 @@ def _as_matrix(name: str, values: Sequence[Sequence[int]] | IntMatrix, size: int
     try:
         array = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
-        raise RoutingInputError(f"{name}: not a numeric matrix ({error})") from None
+        raise RoutingInputError(
+            "{name}: not a numeric matrix ({reason})", name=name, reason=str(error)
+        ) from None
     _require(
         array.shape == (size, size),
-        f"{name}: shape {array.shape} but {size} locations (depots first, then requests)",
+        phrase(
+            "{name}: shape {shape} but {size} locations (depots first, then requests)",
+            name=name,
+            shape=array.shape,
+            size=size,
+        ),
     )
-    _require(bool(np.isfinite(array).all()), f"{name}: contains NaN or infinite values")
-    _require(bool((array >= 0).all()), f"{name}: contains negative values")
-    _require(bool((array == np.round(array)).all()), f"{name}: values must be integers")
+    _require(
+        bool(np.isfinite(array).all()),
+        phrase("{name}: contains NaN or infinite values", name=name),
+    )
+    _require(bool((array >= 0).all()), phrase("{name}: contains negative values", name=name))
+    _require(
+        bool((array == np.round(array)).all()), phrase("{name}: values must be integers", name=name)
+    )
     matrix = array.astype(np.int64)
     matrix.setflags(write=False)
     return matrix
@@ -184,7 +223,9 @@ class RoutingProblem:
         setter(self, "road_factor", road_factor)
         setter(self, "speed_kmh", speed_kmh)
         size = len(self.depots) + len(self.requests)
-        _require(duration_s is None or distance_m is not None, "duration_s needs distance_m too")
+        _require(
+            duration_s is None or distance_m is not None, phrase("duration_s needs distance_m too")
+        )
         setter(
             self,
             "distance_m",
@@ -201,27 +242,35 @@ class RoutingProblem:
         """Keys unique, trucks at known depots, road factor and speed sensible."""
         _require(
             self.road_factor >= 1.0 and math.isfinite(self.road_factor),
-            f"road factor {self.road_factor} must be a finite number >= 1",
+            phrase("road factor {factor} must be a finite number >= 1", factor=self.road_factor),
         )
         _require(
             self.speed_kmh > 0 and math.isfinite(self.speed_kmh),
-            f"average speed {self.speed_kmh} km/h must be positive",
+            phrase("average speed {speed} km/h must be positive", speed=self.speed_kmh),
         )
         for kind, keys in (
-            ("depot", [d.key for d in self.depots]),
-            ("vehicle", [v.key for v in self.vehicles]),
-            ("request", [r.key for r in self.requests]),
+            (phrase("depot"), [d.key for d in self.depots]),
+            (phrase("vehicle"), [v.key for v in self.vehicles]),
+            (phrase("request"), [r.key for r in self.requests]),
         ):
             duplicates = sorted({k for k in keys if keys.count(k) > 1})
-            _require(not duplicates, f"duplicate {kind} keys: {', '.join(duplicates)}")
+            _require(
+                not duplicates,
+                phrase("duplicate {kind} keys: {keys}", kind=kind, keys=", ".join(duplicates)),
+            )
         depot_keys = {d.key for d in self.depots}
         for vehicle in self.vehicles:
             _require(
                 vehicle.depot_key in depot_keys,
-                f"vehicle {vehicle.key}: unknown depot {vehicle.depot_key!r}",
+                phrase(
+                    "vehicle {key}: unknown depot {depot!r}",
+                    key=vehicle.key,
+                    depot=vehicle.depot_key,
+                ),
             )
         _require(
-            bool(self.depots) or not self.vehicles, "vehicles given but no depot to start from"
+            bool(self.depots) or not self.vehicles,
+            phrase("vehicles given but no depot to start from"),
         )
 
     @cached_property

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.text import Text, phrase, verbatim
 from dispatch.routing_problem import (
     IntMatrix,
     Plan,
@@ -164,24 +165,32 @@ def _resolve(
     """The shipment a hand-made stop reference denotes; unknown references are input errors."""
     if isinstance(ref, str):
         if ref not in problem.request_index:
-            raise RoutingInputError(f"vehicle {vehicle_key}: unknown request {ref!r}")
+            raise RoutingInputError(
+                "vehicle {key}: unknown request {request!r}", key=vehicle_key, request=ref
+            )
         request = problem.requests[problem.request_index[ref]]
         return Shipment(request, None, request.demand_kg, problem.request_location(ref))
     key, part = ref
     if key not in problem.request_index:
-        raise RoutingInputError(f"vehicle {vehicle_key}: unknown request {key!r}")
+        raise RoutingInputError(
+            "vehicle {key}: unknown request {request!r}", key=vehicle_key, request=key
+        )
     parts = screening.parts[key]
     if len(parts) == 1 or not 0 <= part < len(parts):
         raise RoutingInputError(
-            f"vehicle {vehicle_key}: request {key} has no delivery part {part} "
-            f"(it is planned as {len(parts)} delivery(ies))"
+            "vehicle {key}: request {request} has no delivery part {part} "
+            "(it is planned as {count} delivery(ies))",
+            key=vehicle_key,
+            request=key,
+            part=part,
+            count=len(parts),
         )
     return parts[part]
 
 
 def evaluate_routes(
     *, problem: RoutingProblem, routes: Mapping[str, Sequence[StopRef]]
-) -> tuple[Plan, list[str]]:
+) -> tuple[Plan, list[Text]]:
     """Time a hand-made assignment (truck plate -> stops in order) and list what it breaks.
 
     Nothing is solved: the order is kept as given, each truck leaves as late as is
@@ -194,7 +203,7 @@ def evaluate_routes(
     for vehicle_key, refs in routes.items():
         vehicle = problem.vehicle_by_key.get(vehicle_key)
         if vehicle is None:
-            raise RoutingInputError(f"unknown vehicle {vehicle_key!r}")
+            raise RoutingInputError("unknown vehicle {key!r}", key=vehicle_key)
         if not refs:
             continue
         shipments = [_resolve(ref, screening, vehicle_key, problem) for ref in refs]
@@ -213,14 +222,18 @@ def evaluate_routes(
     return plan, check_plan(problem=problem, plan=plan)
 
 
-def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle) -> list[str]:
+def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle) -> list[Text]:
     """Recompute one route from its recorded departure and report every broken rule."""
-    problems: list[str] = []
-    name = f"vehicle {vehicle.key}"
+    problems: list[Text] = []
+    name = phrase("vehicle {key}", key=vehicle.key)
     if route.depot_key != vehicle.depot_key:
         problems.append(
-            f"{name}: route starts at depot {route.depot_key} but the truck belongs to "
-            f"{vehicle.depot_key}"
+            phrase(
+                "{vehicle}: route starts at depot {depot} but the truck belongs to {home}",
+                vehicle=name,
+                depot=route.depot_key,
+                home=vehicle.depot_key,
+            )
         )
     distance, duration = problem.matrices()
     legs = []
@@ -246,12 +259,24 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle)
     )
     load = sum(leg.load_kg for leg in legs)
     if load > vehicle.capacity_kg:
-        problems.append(f"{name}: load {load} kg exceeds its capacity {vehicle.capacity_kg} kg")
+        problems.append(
+            phrase(
+                "{vehicle}: load {load} kg exceeds its capacity {capacity} kg",
+                vehicle=name,
+                load=load,
+                capacity=vehicle.capacity_kg,
+            )
+        )
     for leg, stop, recorded in zip(legs, stops, route.stops, strict=True):
         if stop.service_start_s > leg.window_end_s:
             problems.append(
-                f"{name}: reaches {leg.request_key} at {_clock(stop.service_start_s)}, after "
-                f"its window closes at {_clock(leg.window_end_s)}"
+                phrase(
+                    "{vehicle}: reaches {request} at {at}, after its window closes at {closes}",
+                    vehicle=name,
+                    request=leg.request_key,
+                    at=_clock(stop.service_start_s),
+                    closes=_clock(leg.window_end_s),
+                )
             )
         if (recorded.arrival_s, recorded.departure_s, recorded.distance_m) != (
             stop.arrival_s,
@@ -259,38 +284,67 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle)
             stop.distance_m,
         ):
             problems.append(
-                f"{name}: recorded times or distance at {leg.request_key} "
-                f"(arrive {_clock(recorded.arrival_s)}, leave {_clock(recorded.departure_s)}, "
-                f"{recorded.distance_m} m) differ from the matrix (arrive "
-                f"{_clock(stop.arrival_s)}, leave {_clock(stop.departure_s)}, {stop.distance_m} m)"
+                phrase(
+                    "{vehicle}: recorded times or distance at {request} "
+                    "(arrive {arrived}, leave {left}, {distance} m) differ from the matrix "
+                    "(arrive {arrives}, leave {leaves}, {matrix_distance} m)",
+                    vehicle=name,
+                    request=leg.request_key,
+                    arrived=_clock(recorded.arrival_s),
+                    left=_clock(recorded.departure_s),
+                    distance=recorded.distance_m,
+                    arrives=_clock(stop.arrival_s),
+                    leaves=_clock(stop.departure_s),
+                    matrix_distance=stop.distance_m,
+                )
             )
     if (route.end_s, route.return_distance_m) != (end, back):
         problems.append(
-            f"{name}: recorded return {_clock(route.end_s)} after {route.return_distance_m} m "
-            f"differs from the matrix ({_clock(end)} after {back} m)"
+            phrase(
+                "{vehicle}: recorded return {returned} after {distance} m "
+                "differs from the matrix ({returns} after {matrix_distance} m)",
+                vehicle=name,
+                returned=_clock(route.end_s),
+                distance=route.return_distance_m,
+                returns=_clock(end),
+                matrix_distance=back,
+            )
         )
     earliest, latest = _depot_hours(problem, vehicle)
     if route.start_s < earliest:
         problems.append(
-            f"{name}: leaves at {_clock(route.start_s)}, before its shift or depot opens "
-            f"at {_clock(earliest)}"
+            phrase(
+                "{vehicle}: leaves at {at}, before its shift or depot opens at {opens}",
+                vehicle=name,
+                at=_clock(route.start_s),
+                opens=_clock(earliest),
+            )
         )
     if end > latest:
         problems.append(
-            f"{name}: returns at {_clock(end)}, after its shift or depot closes at "
-            f"{_clock(latest)} (shift overrun)"
+            phrase(
+                "{vehicle}: returns at {at}, after its shift or depot closes at {closes} "
+                "(shift overrun)",
+                vehicle=name,
+                at=_clock(end),
+                closes=_clock(latest),
+            )
         )
     if vehicle.max_duration_s is not None and end - route.start_s > vehicle.max_duration_s:
         problems.append(
-            f"{name}: route lasts {_clock(end - route.start_s)}, over its maximum "
-            f"{_clock(vehicle.max_duration_s)}"
+            phrase(
+                "{vehicle}: route lasts {lasts}, over its maximum {maximum}",
+                vehicle=name,
+                lasts=_clock(end - route.start_s),
+                maximum=_clock(vehicle.max_duration_s),
+            )
         )
     return problems
 
 
-def _check_coverage(problem: RoutingProblem, plan: Plan) -> list[str]:
+def _check_coverage(problem: RoutingProblem, plan: Plan) -> list[Text]:
     """Every request delivered in full exactly once, or listed unassigned (once)."""
-    problems: list[str] = []
+    problems: list[Text] = []
     delivered = Counter[str]()
     visits = Counter[tuple[str, int | None]]()
     for route in plan.routes:
@@ -300,33 +354,59 @@ def _check_coverage(problem: RoutingProblem, plan: Plan) -> list[str]:
                 visits[(stop.request_key, stop.part)] += 1
     for (key, part), count in visits.items():
         if count > 1:
-            what = key if part is None else f"{key} part {part}"
-            problems.append(f"request {what} is delivered {count} times")
+            what = (
+                verbatim(key) if part is None else phrase("{key} part {part}", key=key, part=part)
+            )
+            problems.append(
+                phrase("request {request} is delivered {count} times", request=what, count=count)
+            )
     listed = Counter(entry.request_key for entry in plan.unassigned)
     for key in listed:
         if key not in problem.request_index:
-            problems.append(f"unassigned list names unknown request {key!r}")
+            problems.append(phrase("unassigned list names unknown request {key!r}", key=key))
         elif listed[key] > 1:
-            problems.append(f"request {key} is listed as unassigned {listed[key]} times")
+            problems.append(
+                phrase(
+                    "request {key} is listed as unassigned {count} times",
+                    key=key,
+                    count=listed[key],
+                )
+            )
     for request in problem.requests:
         got, served = delivered[request.key], request.key in delivered
         if got > request.demand_kg:
             problems.append(
-                f"request {request.key}: {got} kg delivered, more than its {request.demand_kg} kg"
+                phrase(
+                    "request {key}: {got} kg delivered, more than its {demand} kg",
+                    key=request.key,
+                    got=got,
+                    demand=request.demand_kg,
+                )
             )
         elif served and got == request.demand_kg and request.key in listed:
-            problems.append(f"request {request.key} is delivered but also listed as unassigned")
+            problems.append(
+                phrase("request {key} is delivered but also listed as unassigned", key=request.key)
+            )
         elif served and got < request.demand_kg and request.key not in listed:
             problems.append(
-                f"request {request.key}: only {got} of {request.demand_kg} kg delivered and "
-                "the rest is not listed as unassigned"
+                phrase(
+                    "request {key}: only {got} of {demand} kg delivered and "
+                    "the rest is not listed as unassigned",
+                    key=request.key,
+                    got=got,
+                    demand=request.demand_kg,
+                )
             )
         elif not served and request.key not in listed:
-            problems.append(f"request {request.key} is neither delivered nor listed as unassigned")
+            problems.append(
+                phrase(
+                    "request {key} is neither delivered nor listed as unassigned", key=request.key
+                )
+            )
     return problems
 
 
-def check_plan(*, problem: RoutingProblem, plan: Plan) -> list[str]:
+def check_plan(*, problem: RoutingProblem, plan: Plan) -> list[Text]:
     """Every rule the plan breaks against ``problem``, recomputed from the matrix; [] if none.
 
     Checks capacity, windows (service must start by the window end), maximum route
@@ -334,19 +414,25 @@ def check_plan(*, problem: RoutingProblem, plan: Plan) -> list[str]:
     once or listed as unassigned, and that the recorded times and distances are the
     ones the matrix gives (a stale or hand-typed plan shows up here).
     """
-    problems: list[str] = []
+    problems: list[Text] = []
     seen: set[str] = set()
     for route in plan.routes:
         vehicle = problem.vehicle_by_key.get(route.vehicle_key)
         if vehicle is None:
-            problems.append(f"route for unknown vehicle {route.vehicle_key!r}")
+            problems.append(phrase("route for unknown vehicle {key!r}", key=route.vehicle_key))
             continue
         if vehicle.key in seen:
-            problems.append(f"vehicle {vehicle.key} has more than one route")
+            problems.append(phrase("vehicle {key} has more than one route", key=vehicle.key))
         seen.add(vehicle.key)
         unknown = [s.request_key for s in route.stops if s.request_key not in problem.request_index]
         if unknown:
-            problems.append(f"vehicle {vehicle.key}: unknown requests {', '.join(unknown)}")
+            problems.append(
+                phrase(
+                    "vehicle {key}: unknown requests {requests}",
+                    key=vehicle.key,
+                    requests=", ".join(unknown),
+                )
+            )
             continue
         problems.extend(_check_route(problem, route, vehicle))
     problems.extend(_check_coverage(problem, plan))

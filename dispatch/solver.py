@@ -55,10 +55,15 @@ _INFEASIBLE_COST = _UNLIMITED
 def validate_time_limit(*, time_limit_s: float) -> float:
     """The time limit as a float, or TimeLimitOutOfRange when outside 1..600 seconds."""
     if isinstance(time_limit_s, bool) or not isinstance(time_limit_s, int | float):
-        raise TimeLimitOutOfRange(f"time limit must be a number of seconds, got {time_limit_s!r}")
+        raise TimeLimitOutOfRange(
+            "time limit must be a number of seconds, got {limit!r}", limit=time_limit_s
+        )
     if not (MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S):  # also rejects NaN
         raise TimeLimitOutOfRange(
-            f"time limit {time_limit_s} s is outside {MIN_TIME_LIMIT_S:g}..{MAX_TIME_LIMIT_S:g} s"
+            "time limit {limit} s is outside {low:g}..{high:g} s",
+            limit=time_limit_s,
+            low=MIN_TIME_LIMIT_S,
+            high=MAX_TIME_LIMIT_S,
         )
     return float(time_limit_s)
 
@@ -403,7 +408,7 @@ def plan_routes(
     """
     limit = validate_time_limit(time_limit_s=time_limit_s)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise RoutingInputError(f"seed must be a non-negative integer, got {seed!r}")
+        raise RoutingInputError("seed must be a non-negative integer, got {seed!r}", seed=seed)
     screening = screen(problem=problem)
     shipments = screening.servable()
     if not shipments:

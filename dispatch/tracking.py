@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text import field_problem, listing, phrase
+from core.words import word
 from dispatch.access import require_truck_access
 from models import (
     Delivery,
@@ -39,7 +41,7 @@ def delivery_by_id(session: Session, delivery_id: int, *, lock: bool = False) ->
     query = select(Delivery).where(Delivery.id == delivery_id)
     found = session.scalars(query.with_for_update() if lock else query).first()
     if found is None:
-        raise NotFound(f"delivery {delivery_id} not found")
+        raise NotFound("delivery {delivery_id} not found", delivery_id=delivery_id)
     return found
 
 
@@ -59,23 +61,33 @@ def move_delivery(
     require_truck_access(principal, delivery.truck_id)
     allowed = TRANSITIONS.get(delivery.status, frozenset())
     if to_status not in allowed:
-        choices = ", ".join(sorted(s.value for s in allowed)) or "none (it is final)"
+        choices = (
+            listing([word(s) for s in sorted(allowed, key=lambda s: s.value)])
+            if allowed
+            else phrase("none (it is final)")
+        )
         raise Conflict(
-            f"delivery {delivery_id} cannot go from {delivery.status.value} to "
-            f"{to_status.value}; allowed: {choices}",
+            "delivery {delivery_id} cannot go from {from_status} to {to_status}; "
+            "allowed: {choices}",
             errors=[
-                {"loc": ["body", "status"], "msg": f"not allowed from {delivery.status.value}"}
+                field_problem(
+                    ["body", "status"], "not allowed from {status}", status=word(delivery.status)
+                )
             ],
+            delivery_id=delivery_id,
+            from_status=word(delivery.status),
+            to_status=word(to_status),
+            choices=choices,
         )
     if to_status is DeliveryStatus.delivered and not receiver_name:
         raise InvalidInput(
             "a delivered delivery needs the receiver's name",
-            errors=[{"loc": ["body", "receiver_name"], "msg": "required when delivered"}],
+            errors=[field_problem(["body", "receiver_name"], "required when delivered")],
         )
     if to_status is DeliveryStatus.failed and not reason:
         raise InvalidInput(
             "a failed delivery needs a reason",
-            errors=[{"loc": ["body", "reason"], "msg": "required when failed"}],
+            errors=[field_problem(["body", "reason"], "required when failed")],
         )
     now = utc_now()
     session.add(
