@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 from pydantic import AfterValidator, AwareDatetime, Field
 
+from core.errors import InvalidValue
 from models import AlertRule, AlertStatus, Severity
 from monitors.alerting.acknowledgement import (
     MAX_NOTE_CHARS,
@@ -41,7 +42,7 @@ def _to_utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError as error:
-        raise ValueError("is out of range") from error
+        raise InvalidValue("is out of range") from error
 
 
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]

@@ -149,7 +149,7 @@ def get_report(store: str, day: date, session: SessionDep, principal: PrincipalD
     target = accessible_store(session=session, principal=principal, code=store)
     report = day_report(session=session, store=target, day=day)
     if not report.lines:
-        raise NotFound(f"store {store} has no report for {day.isoformat()}")
+        raise NotFound("store {store} has no report for {day}", store=store, day=day.isoformat())
     return ReportOut.model_validate(report)
 
 

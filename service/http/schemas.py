@@ -16,7 +16,8 @@ from pydantic import (
     field_validator,
 )
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, InvalidValue
+from core.text import field_problem
 from service.http.dependencies import SettingsDep
 
 T = TypeVar("T")
@@ -30,7 +31,7 @@ CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 def _local_clock(value: time) -> time:
     """Windows and shifts are clock times of the city's day; an offset would be misread."""
     if value.tzinfo is not None:
-        raise ValueError("give a local clock time HH:MM[:SS] without a UTC offset")
+        raise InvalidValue("give a local clock time HH:MM[:SS] without a UTC offset")
     return value
 
 
@@ -60,7 +61,7 @@ class StrictModel(BaseModel):
     @classmethod
     def _no_nul_characters(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain a NUL character")
+            raise InvalidValue("must not contain a NUL character")
         return value
 
 
@@ -69,14 +70,16 @@ def reject_nul_characters(request: Request) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, str) and "\x00" in value:
             raise InvalidInput(
-                f"path parameter {name} contains a NUL character",
-                errors=[{"loc": ["path", name], "msg": "must not contain a NUL character"}],
+                "path parameter {name} contains a NUL character",
+                errors=[field_problem(["path", name], "must not contain a NUL character")],
+                name=name,
             )
     for name, value in request.query_params.multi_items():
         if "\x00" in value or "\x00" in name:
             raise InvalidInput(
-                f"query parameter {name} contains a NUL character",
-                errors=[{"loc": ["query", name], "msg": "must not contain a NUL character"}],
+                "query parameter {name} contains a NUL character",
+                errors=[field_problem(["query", name], "must not contain a NUL character")],
+                name=name,
             )
 
 
@@ -111,8 +114,11 @@ def page_params(
     """Paging from the query, refusing pages larger than the configured cap."""
     if limit > settings.max_page_size:
         raise InvalidInput(
-            f"limit may be at most {settings.max_page_size}",
-            errors=[{"loc": ["query", "limit"], "msg": f"at most {settings.max_page_size}"}],
+            "limit may be at most {limit}",
+            errors=[
+                field_problem(["query", "limit"], "at most {limit}", limit=settings.max_page_size)
+            ],
+            limit=settings.max_page_size,
         )
     return PageParams(limit=limit, offset=offset)
 

@@ -20,7 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from core.errors import DomainError
+from core.errors import DomainError, InvalidValue
 
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
@@ -35,10 +35,13 @@ SOURCE_PACKAGES = (
     "dispatch",
     "hotline",
     "bulletin",
+    "passes",
+    "supply_network",
+    "masterdata",
     "service",
 )
 """Where texts for people are written (tests and benches are not)."""
-PLAIN_KEYWORDS = ("_", "gettext", "ngettext:1,2", "N_", "phrase", "field_problem")
+PLAIN_KEYWORDS = ("_", "gettext", "ngettext:1,2", "N_", "phrase", "field_problem:2")
 
 
 def _subclasses(base: type) -> set[type]:
@@ -50,15 +53,38 @@ def _subclasses(base: type) -> set[type]:
 
 
 def keywords() -> list[str]:
-    """Every call whose first argument is a message id: the gettext functions,
-    ``phrase``/``field_problem`` and every domain error class (all modules imported)."""
+    """Every call whose argument is a message id: the gettext functions, ``phrase`` and
+    ``field_problem`` (its second), every domain error class and ``InvalidValue`` (a
+    pydantic validator's refusal), with all modules imported so none is missed."""
     for name in SOURCE_PACKAGES:
         package = importlib.import_module(name)
         for module in pkgutil.walk_packages(package.__path__, f"{name}."):
             if ".translations" not in module.name:
                 importlib.import_module(module.name)
-    errors = sorted({cls.__name__ for cls in _subclasses(DomainError)} | {"DomainError"})
+    errors = sorted(
+        {cls.__name__ for base in (DomainError, InvalidValue) for cls in _subclasses(base)}
+        | {"DomainError", "InvalidValue"}
+    )
     return [*PLAIN_KEYWORDS, *errors]
+
+
+def message_ids() -> dict[str, list[str]]:
+    """Every message id ``pybabel extract`` finds (the same map and keywords, in-process),
+    with where it is written, so a test can hold the catalogues to them."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+
+    with (CATALOGUE_DIRECTORY / "babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    specs = parse_keywords(keywords())
+    found: dict[str, list[str]] = {}
+    for name in SOURCE_PACKAGES:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT / name), method_map, options_map, keywords=specs
+        ):
+            msgid = message if isinstance(message, str) else message[0]
+            found.setdefault(msgid, []).append(f"{name}/{filename}:{lineno}")
+    return found
 
 
 def catalogue_path(language: str) -> Path:
@@ -86,7 +112,7 @@ def extract_and_update() -> None:
     from babel.messages.frontend import CommandLineInterface
 
     arguments = ["pybabel", "extract", "-F", str(CATALOGUE_DIRECTORY / "babel.cfg")]
-    arguments += ["--no-default-keywords", "--sort-by-file", "--no-wrap"]
+    arguments += ["--no-default-keywords", "--sort-output", "--no-location", "--no-wrap"]
     for keyword in keywords():
         arguments += ["-k", keyword]
     arguments += ["-o", str(TEMPLATE_FILE), "--project", "supplywatch"]
@@ -100,6 +126,7 @@ def extract_and_update() -> None:
                 "pybabel",
                 "update",
                 "--no-fuzzy-matching",
+                "--ignore-obsolete",
                 "--no-wrap",
                 "-i",
                 str(TEMPLATE_FILE),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from accounts import keys, users
 from core.access import Principal, require_role
 from core.errors import DomainError
+from core.text import N_, Text
 from masterdata import products, stores
 from models import Role, StoreKind
 from monitors.alerting.rule_settings import (
@@ -30,7 +31,9 @@ from monitors.alerting.rule_settings import (
 )
 from service.http.dependencies import SessionDep
 from service.http.master_data import KeyCreate, ProductCreate, StoreCreate, UserCreate
+from service.http.validation import validation_text
 from service.web.common import FormDep, PageRoute, ViewerDep, check_csrf, redirect, render
+from service.web.problems import field_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -130,69 +133,69 @@ def _revoke_key(session: Session, viewer: Principal, key_id: str) -> None:
 ROLES = tuple(role.value for role in Role)
 SECTIONS: dict[str, Section] = {
     "stores": Section(
-        "Stores",
-        "Add a store",
+        N_("Stores"),
+        N_("Add a store"),
         (
-            Field("code", "Code", required=True),
-            Field("name", "Name", required=True),
-            Field("kind", "Kind", "select", tuple(k.value for k in StoreKind)),
-            Field("region", "Region", required=True),
-            Field("enterprise", "Enterprise"),
-            Field("latitude", "Latitude", "number"),
-            Field("longitude", "Longitude", "number"),
+            Field("code", N_("Code"), required=True),
+            Field("name", N_("Name"), required=True),
+            Field("kind", N_("Kind"), "select", tuple(k.value for k in StoreKind)),
+            Field("region", N_("Region"), required=True),
+            Field("enterprise", N_("Enterprise")),
+            Field("latitude", N_("Latitude"), "number"),
+            Field("longitude", N_("Longitude"), "number"),
         ),
         StoreCreate,
         _create_store,
-        ("Code", "Name", "Kind", "Region", "Enterprise", "Active"),
+        (N_("Code"), N_("Name"), N_("Kind"), N_("Region"), N_("Enterprise"), N_("Active")),
         _store_rows,
         _deactivate_store,
     ),
     "products": Section(
-        "Products",
-        "Add a product",
+        N_("Products"),
+        N_("Add a product"),
         (
-            Field("code", "Code", required=True),
-            Field("name", "Name", required=True),
-            Field("name_zh", "Chinese name"),
-            Field("category", "Category", required=True),
-            Field("unit", "Unit", required=True),
-            Field("kg_per_unit", "Kilograms per unit", "number", required=True),
+            Field("code", N_("Code"), required=True),
+            Field("name", N_("Name"), required=True),
+            Field("name_zh", N_("Chinese name")),
+            Field("category", N_("Category"), required=True),
+            Field("unit", N_("Unit"), required=True),
+            Field("kg_per_unit", N_("Kilograms per unit"), "number", required=True),
         ),
         ProductCreate,
         _create_product,
-        ("Code", "Name", "Chinese name", "Category", "Unit", "Active"),
+        (N_("Code"), N_("Name"), N_("Chinese name"), N_("Category"), N_("Unit"), N_("Active")),
         _product_rows,
         _deactivate_product,
     ),
     "users": Section(
-        "Users",
-        "Add a user",
+        N_("Users"),
+        N_("Add a user"),
         (
-            Field("username", "Username", required=True),
-            Field("password", "Password", "password", required=True),
-            Field("role", "Role", "select", ROLES),
-            Field("full_name", "Full name"),
-            Field("store", "Bound to store"),
-            Field("enterprise", "Bound to enterprise"),
+            Field("username", N_("Username"), required=True),
+            Field("password", N_("Password"), "password", required=True),
+            Field("role", N_("Role"), "select", ROLES),
+            Field("full_name", N_("Full name")),
+            Field("store", N_("Bound to store")),
+            Field("enterprise", N_("Bound to enterprise")),
         ),
         UserCreate,
         _create_user,
-        ("Username", "Full name", "Role", "Store", "Active"),
+        (N_("Username"), N_("Full name"), N_("Role"), N_("Store"), N_("Active")),
         _user_rows,
         _deactivate_user,
     ),
     "keys": Section(
-        "API keys",
-        "Create a key",
+        N_("API keys"),
+        N_("Create a key"),
         (
-            Field("name", "Name", required=True),
-            Field("role", "Role", "select", ROLES),
-            Field("store", "Bound to store"),
-            Field("enterprise", "Bound to enterprise"),
+            Field("name", N_("Name"), required=True),
+            Field("role", N_("Role"), "select", ROLES),
+            Field("store", N_("Bound to store")),
+            Field("enterprise", N_("Bound to enterprise")),
         ),
         KeyCreate,
         _create_key,
-        ("Code", "Name", "Prefix", "Role", "Store", "Active"),
+        (N_("Code"), N_("Name"), N_("Prefix"), N_("Role"), N_("Store"), N_("Active")),
         _key_rows,
         _revoke_key,
     ),
@@ -210,7 +213,7 @@ def _section_page(
     name: str,
     *,
     values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    errors: dict[str, Text] | None = None,
     problem: DomainError | None = None,
     status_code: int = 200,
     **context: Any,
@@ -318,13 +321,13 @@ def create(
     try:
         secret = section.create(session, viewer, section.model.model_validate(body))
     except ValidationError as error:
-        errors = {str(e["loc"][0]) if e["loc"] else "": e["msg"] for e in error.errors()}
+        errors = {str(e["loc"][0]) if e["loc"] else "": validation_text(e) for e in error.errors()}
         return _section_page(
             request, session, viewer, name, values=values, errors=errors, status_code=422
         )
     except DomainError as error:
         session.rollback()
-        errors = {str(e["loc"][-1]): str(e["msg"]) for e in error.errors or []}
+        errors = {str(p.loc[-1]): p.text for p in field_problems(error) if p.loc}
         return _section_page(
             request,
             session,

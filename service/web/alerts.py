@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
+from core.text import field_problem
 from models import Alert, AlertRule, Role, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import acknowledge_alert
@@ -142,8 +143,9 @@ def silence(
         length = -1.0
     if not 0 < length <= MAX_SILENCE_HOURS:
         raise InvalidInput(
-            f"hours must be a number from 0 to {MAX_SILENCE_HOURS}",
-            errors=[{"loc": ["body", "hours"], "msg": f"0 to {MAX_SILENCE_HOURS}"}],
+            "hours must be a number from 0 to {limit}",
+            errors=[field_problem(["body", "hours"], "0 to {limit}", limit=MAX_SILENCE_HOURS)],
+            limit=MAX_SILENCE_HOURS,
         )
     matchers = {
         name: value.strip()
@@ -157,7 +159,7 @@ def silence(
     }
     if not matchers:
         raise InvalidInput(
-            "give at least one matcher", errors=[{"loc": ["body", "matchers"], "msg": "empty"}]
+            "give at least one matcher", errors=[field_problem(["body", "matchers"], "empty")]
         )
     now = utc_now()
     create_silence(

@@ -78,7 +78,7 @@ def sign_in(
             session_length=timedelta(hours=settings.session_hours),
         )
     except DomainError as error:
-        message = error.detail if isinstance(error, TooManyRequests) else None
+        message = error.text if isinstance(error, TooManyRequests) else None
         return render(
             request,
             "login.html",

@@ -18,21 +18,33 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.errors import DomainError, Forbidden, Unauthenticated
+from core.text import Text
 from models import Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings
 from service.settings import Settings
-from service.web.i18n import pick_language, translate_problem, translator
+from service.web.i18n import pick_language, problem_text, template_gettext
+from service.web.problems import field_problems, form_problem
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+TEMPLATES = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+)
+TEMPLATES.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+"""Each render passes its language's ``gettext``/``ngettext`` (``_`` resolves to them)."""
 CSRF_COOKIE = "supplywatch_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -140,8 +152,8 @@ def render(
     viewer: Principal | None = getattr(request.state, "viewer", None)
     frame = {
         "request": request,
-        "_": translator(language),
-        "problem_text": lambda text: translate_problem(str(text), language),
+        **template_gettext(language),
+        "problem_text": lambda text: problem_text(text, language),
         "lang": language,
         "viewer": viewer,
         "home": HOME_BY_ROLE.get(viewer.role, "/") if viewer else "/login",
@@ -195,6 +207,9 @@ class PageRoute(APIRoute):
                 return response
             except DomainError as error:
                 return render(request, "error.html", {"error": error}, status_code=error.status)
+            except RequestValidationError as error:
+                problem = form_problem(error.errors())
+                return render(request, "error.html", {"error": problem}, status_code=422)
 
         return page_handler
 
@@ -204,11 +219,10 @@ def allowed(viewer: Principal, *roles: Role) -> bool:
     return viewer.role is Role.admin or viewer.role in roles
 
 
-def field_errors(error: DomainError, *, skip: int = 1) -> dict[str, str]:
-    """A domain error's ``errors`` by field name (the last part of each ``loc`` after
+def field_errors(error: DomainError, *, skip: int = 1) -> dict[str, Text]:
+    """A domain error's field problems by field name (the last part of each ``loc`` after
     ``skip`` leading parts, joined with '.'), for messages beside form fields."""
-    found: dict[str, str] = {}
-    for item in error.errors or []:
-        loc = [str(part) for part in item.get("loc", [])[skip:]]
-        found.setdefault(".".join(loc), str(item.get("msg", "")))
+    found: dict[str, Text] = {}
+    for item in field_problems(error):
+        found.setdefault(".".join(str(part) for part in item.loc[skip:]), item.text)
     return found

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
+from core.text import Text, field_problem
 from masterdata.stores import accessible_store, stores_to_report_for
 from models import Role, Store
 from reports.files import ALL_COLUMNS
@@ -37,6 +38,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.problems import field_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -52,7 +54,7 @@ class FormRow:
     category: str
     unit: str
     values: dict[str, str]
-    errors: dict[str, str]
+    errors: dict[str, Text]
 
 
 def _text(value: float | None) -> str:
@@ -185,12 +187,12 @@ def post_report(
         except ValueError:
             raise InvalidInput(
                 "the business day is not a date",
-                errors=[{"loc": ["path", "date"], "msg": "not a date (YYYY-MM-DD)"}],
+                errors=[field_problem(["path", "date"], "not a date (YYYY-MM-DD)")],
             ) from None
         if not lines:
             raise InvalidInput(
                 "the report has no lines",
-                errors=[{"loc": ["body", "lines"], "msg": "fill in at least one product"}],
+                errors=[field_problem(["body", "lines"], "fill in at least one product")],
             )
         counts = submit_store_report(
             session,
@@ -258,6 +260,7 @@ def upload(
             today,
             today,
             upload_problem=error,
+            upload_problems=field_problems(error),
             status_code=error.status,
         )
     return _page(request, session, viewer, store, today, today, uploaded=result)
