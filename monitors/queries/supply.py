@@ -3,9 +3,9 @@
 Reads ``supply_snapshots`` only (never recomputes), so what the API, the pages and the
 metrics show is exactly what the alerts were raised on; history over a range of days is
 its companion :mod:`monitors.queries.supply_history`; ``supply_positions`` hands a day's
-numbers as a frame to the domains that compute on them (restock suggestions). Bureau, admin and dispatchers
-read every scope; a store-bound caller reads only store-level rows of its own store(s),
-because district and city numbers describe other stores' stock.
+numbers as a frame to the domains that compute on them (restock suggestions). Bureau,
+admin and dispatchers read every scope; a store-bound caller reads only store-level rows
+of its own store(s), because district and city numbers describe other stores' stock.
 """
 
 from __future__ import annotations

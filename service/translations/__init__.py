@@ -35,6 +35,7 @@ SOURCE_PACKAGES = (
     "dispatch",
     "hotline",
     "bulletin",
+    "supply_network",
     "service",
 )
 """Where texts for people are written (tests and benches are not)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.access import Principal, require_role
@@ -414,3 +414,25 @@ def list_orders(
     query = _order_query().where(*conditions).order_by(SupplyOrder.id.desc())
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(items=_order_views(session, rows), total=total, limit=limit, offset=offset)
+
+
+def received_by_product(
+    *, session: Session, store_id: int, start: datetime, end: datetime
+) -> dict[str, float]:
+    """What supply orders delivered to a store's needs from ``start`` to ``end`` (a
+    business day's instants), by product code: the ``received`` its next report starts
+    from."""
+    rows = session.execute(
+        select(Product.code, func.sum(SupplyOrderEvent.quantity))
+        .join(SupplyOrder, SupplyOrder.id == SupplyOrderEvent.order_id)
+        .join(SupplyNeed, SupplyNeed.id == SupplyOrder.need_id)
+        .join(Product, Product.id == SupplyNeed.product_id)
+        .where(
+            SupplyNeed.store_id == store_id,
+            SupplyOrderEvent.kind == OrderStatus.received,
+            SupplyOrderEvent.at >= start,
+            SupplyOrderEvent.at < end,
+        )
+        .group_by(Product.code)
+    )
+    return {str(code): round(float(quantity), 3) for code, quantity in rows}
