@@ -9,7 +9,7 @@ import signal
 import threading
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -44,8 +44,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for machines.", no_args_is_help=True)
 users_app = typer.Typer(help="People who sign in.", no_args_is_help=True)
 monitor_app = typer.Typer(help="Days of supply and alerts.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(monitor_app, name="monitor")
+app.add_typer(catalog_app, name="catalog")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 
@@ -54,18 +56,25 @@ DEMO_MONITORED_DAYS = 8
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    # One scheduler per deployment: in-process only when there is a single worker;
-    # with more, run `supplywatch scheduler` as its own process.
-    os.environ["SUPPLYWATCH_SCHEDULER_IN_PROCESS"] = "true" if workers == 1 else "false"
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level=settings.log_level.lower(),
-    )
+    """Serve with uvicorn. One scheduler per deployment: in-process only with a single
+    worker, whose app is built here from these settings (settings read before the
+    process changed its environment would miss it); with more workers, each builds its
+    own app with the scheduler off and `supplywatch scheduler` runs beside them."""
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": settings.log_level.lower(),
+    }
+    if workers == 1:
+        from service.app import create_app
+
+        uvicorn.run(
+            create_app(settings.model_copy(update={"scheduler_in_process": True})), **options
+        )
+        return
+    os.environ["SUPPLYWATCH_SCHEDULER_IN_PROCESS"] = "false"
+    uvicorn.run("service.app:create_app", factory=True, workers=workers, **options)
 
 
 @app.command()
@@ -307,6 +316,38 @@ def users_create(
         raise typer.Exit(code=2) from error
     finally:
         engine.dispose()
+
+
+@catalog_app.command("load")
+def catalog_load(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A CSV with the packaged catalogue's columns (default: the packaged 53 goods)"
+        ),
+    ] = None,
+) -> None:
+    """Add the product catalogue's products the database lacks (existing ones are kept)."""
+    from masterdata.products import load_catalogue
+    from service.demo.reference import catalogue_entries
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    try:
+        entries = catalogue_entries(file)
+    except (OSError, ValueError, KeyError) as error:
+        typer.echo(f"error: cannot read the catalogue: {error}", err=True)
+        raise typer.Exit(2) from error
+    engine = create_database_engine(settings.database_url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            loaded = load_catalogue(session=session, principal=CLI_PRINCIPAL, entries=entries)
+    except DomainError as error:
+        typer.echo(f"error: nothing was loaded: {error.detail}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"{len(loaded.added)} products added, {len(loaded.already_there)} already there")
 
 
 @app.command("import")

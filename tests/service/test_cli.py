@@ -117,3 +117,30 @@ def rice_stock(url: str) -> float:
         )
     engine.dispose()
     return float(stock or 0)
+
+
+def test_catalog_load_fills_a_fresh_database_once(database: str) -> None:
+    first = runner.invoke(app, ["catalog", "load"])
+    assert first.exit_code == 0, first.output
+    assert "53 products added, 0 already there" in first.output
+    assert count(database, Product) == 53
+    again = runner.invoke(app, ["catalog", "load"])
+    assert again.exit_code == 0, again.output
+    assert "0 products added, 53 already there" in again.output
+    assert count(database, Product) == 53
+
+
+def test_catalog_load_refuses_a_product_in_an_unknown_category(
+    database: str, tmp_path: Path
+) -> None:
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_text(
+        "code,name_en,name_zh,category,unit,kg_per_unit,typical_price_cny,shelf_life_days\n"
+        "rice,Rice,大米,grain,kg,1,5.8,365\n"
+        "caviar,Caviar,鱼子酱,luxuries,kg,1,9000,30\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["catalog", "load", str(catalogue)])
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.output and "luxuries" in result.output
+    assert count(database, Product) == 0
