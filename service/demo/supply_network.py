@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select, true
+from sqlalchemy import case, insert, select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -101,7 +101,8 @@ class SupplyFrames:
 
 @dataclass(frozen=True)
 class SupplySummary:
-    """What was loaded, and the producer whose login the demo prints."""
+    """What was loaded, and the producer whose login the demo prints: one with a proposal
+    waiting for its answer, to the demo store when there is one."""
 
     producers: int
     offers: int
@@ -418,8 +419,10 @@ def load_supply(
     orders = _accept_some(session, day=day)
     waiting = session.scalars(
         select(Proposal.offer_id)
+        .join(SupplyNeed, SupplyNeed.id == Proposal.need_id)
+        .outerjoin(Store, Store.id == SupplyNeed.store_id)
         .where(Proposal.status == ProposalStatus.proposed, Proposal.producer_answer.is_(None))
-        .order_by(Proposal.need_id, Proposal.id)
+        .order_by(case((Store.code == DEMO_STORE, 0), else_=1), Proposal.id)
     ).first()
     producer_code = session.scalar(
         select(Producer.code)
