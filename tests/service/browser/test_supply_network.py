@@ -131,7 +131,7 @@ def test_a_farm_and_a_store_close_a_deal_shipped_and_received(
     store.goto(live_server.url + "/needs")
     store.locator("#orders tbody tr").first.get_by_role("button", name="Mark received").click()
     assert "Receipt recorded." in store.locator("#done").text_content()
-    store.screenshot(path=screenshots / "store-needs-phone.png", full_page=True)
+    store.screenshot(path=screenshots / "store-needs-phone.png")
     assert store.locator("#orders tbody tr").count() == 0
 
 
