@@ -43,7 +43,7 @@ and is rolled back:
     domain_offers_overcommitted= domain_needs_overserved=   from the stored proposals
 
 Usage: ``.venv/bin/python bench/matching.py [--seed N] [--repeat R] [--backend sqlite|postgresql]
-[--no-domain]``.
+[--no-domain] [--no-frames]``.
 """
 
 from __future__ import annotations
@@ -293,13 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--no-domain", action="store_true", help="skip the database section")
+    parser.add_argument("--no-frames", action="store_true", help="only the database section")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build both boards, match them, print the figures."""
     args = build_parser().parse_args(argv)
-    for suffix, lot_share in (("", 0.0), ("_lots", 0.2)):
+    for suffix, lot_share in () if args.no_frames else (("", 0.0), ("_lots", 0.2)):
         board = city_board(
             seed=args.seed,
             offer_count=args.offers,

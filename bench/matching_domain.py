@@ -191,6 +191,7 @@ def load_board(session: Session, board: CityBoard, *, day: date) -> None:
 
 
 def _database(backend: str, folder: str) -> str:
+    """A fresh, empty database of ``backend`` for one bench run; returns its URL."""
     if backend == "sqlite":
         return f"sqlite:///{folder}/matching.db"
     name = f"supplywatch_bench_{uuid.uuid4().hex[:10]}"
@@ -202,6 +203,7 @@ def _database(backend: str, folder: str) -> str:
 
 
 def _drop(url: str) -> None:
+    """Drop the bench's PostgreSQL database (a SQLite file goes with its folder)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")

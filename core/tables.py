@@ -111,6 +111,7 @@ def _decode(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
+    """The cells of a CSV file as text, or a 422 saying why it cannot be read."""
     try:
         return pd.read_csv(
             io.StringIO(_decode(data)),
@@ -133,6 +134,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 
 
 def _read_xlsx(data: bytes) -> pd.DataFrame:
+    """The cells of the first sheet of a workbook as text, blank rows dropped."""
     try:
         frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
@@ -142,6 +144,7 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     frame = frame.dropna(how="all")
 
     def as_text(value: object) -> str:
+        """A cell as people typed it: whole numbers without '.0', days as ISO dates."""
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return ""
         if isinstance(value, pd.Timestamp):

@@ -36,6 +36,7 @@ class LockdownView:
 
 
 def _view(lockdown: RegionLockdown, code: str, name: str) -> LockdownView:
+    """A lockdown as people read it."""
     return LockdownView(
         id=lockdown.id,
         region=code,

@@ -236,6 +236,7 @@ def answer_proposal(
 
 
 def _order(session: Session, principal: Principal, order_id: int) -> tuple[SupplyOrder, set[Side]]:
+    """An order and the sides the caller acts for (404 when none)."""
     order = session.get(SupplyOrder, order_id)
     if order is None:
         raise NotFound("supply order {order} not found", order=order_id)
@@ -249,6 +250,7 @@ def _order(session: Session, principal: Principal, order_id: int) -> tuple[Suppl
 
 
 def _checked_note(note: str | None) -> None:
+    """Refuse a note longer than an audit trail keeps."""
     if note is not None and len(note) > MAX_NOTE_CHARS:
         raise InvalidInput(
             "the note is too long",

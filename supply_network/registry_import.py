@@ -75,6 +75,7 @@ class CellProblem:
     text: Text
 
     def as_problem(self) -> FieldProblem:
+        """The cell's problem as the problem+json ``errors`` item (row and column named)."""
         return field_problem(
             ["file", self.row, self.column],
             self.text,
@@ -83,6 +84,7 @@ class CellProblem:
 
 
 def _cells(rows: Iterable[int], column: str, text: Text) -> list[CellProblem]:
+    """The same problem at the same column of several rows."""
     return [CellProblem(int(row), column, text) for row in rows]
 
 
@@ -222,6 +224,7 @@ def _disagreeing_rows(frame: pd.DataFrame) -> list[CellProblem]:
 
 
 def _summary(problems: list[CellProblem]) -> Text:
+    """The refusal's sentence: the first problem, and how many there are in how many rows."""
     first = problems[0]
     where = phrase(
         "row {position}, {column}: {inner}",
@@ -241,6 +244,7 @@ def _summary(problems: list[CellProblem]) -> Text:
 
 
 def _optional_text(value: str) -> str | None:
+    """An empty cell as None."""
     return value or None
 
 
@@ -283,6 +287,7 @@ def import_registry_file(
 
 
 def _producer_record(row: Any) -> dict[str, Any]:
+    """A checked row's producer fields as the table stores them."""
     return {
         "code": row["code"],
         "name": row["name"],

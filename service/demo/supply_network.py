@@ -317,6 +317,7 @@ def _needs(city: DemoCity, rng: np.random.Generator, *, day: date) -> pd.DataFra
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as dicts of plain Python values, missing values as None, for an insert."""
     return frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[return-value]
 
 

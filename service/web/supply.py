@@ -46,6 +46,7 @@ OPEN = [PostingStatus.open, PostingStatus.partly_matched]
 
 
 def _bureau(viewer: Principal) -> None:
+    """Refuse anyone but the bureau and admins: these pages span every producer and buyer."""
     require_role(viewer, Role.bureau)
 
 
@@ -55,6 +56,7 @@ def _blank(value: str | None) -> str | None:
 
 
 def _kind(value: str | None) -> ProducerKind | None:
+    """A producer kind from the query, or None when empty or unknown (no filter)."""
     try:
         return ProducerKind(value) if value else None
     except ValueError:
@@ -86,6 +88,7 @@ def _network_page(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
+    """The supply network page with the filters, map, registry table and headline."""
     today = business_today(settings)
     kind = _kind(filters["kind"])
     found = producers.list_producers(
@@ -280,6 +283,7 @@ def restock_list(
 def _detail_page(
     request: Request, detail: restock.RestockDetail, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
+    """One suggestion's page: the numbers, the need to post and the sources on a map."""
     view = detail.suggestion
     places = [{"name": view.scope_name, "lat": detail.latitude, "lon": detail.longitude}]
     return render(

@@ -68,6 +68,7 @@ def _optional_number(name: str, text: str) -> float | None:
 
 
 def _day(name: str, text: str) -> date:
+    """A day typed in a form field, or a 422 naming it."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -109,6 +110,7 @@ def _producer_page(
     problem: DomainError | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
+    """The signed-in producer's page, with a refusal to show when a form was refused."""
     today = business_today(settings)
     code = _producer_code(session, viewer)
     return render(
@@ -150,6 +152,7 @@ def _producer_action(
     action: Callable[[], Any],
     done: str,
 ) -> Response:
+    """Run a producer's form and go back to its page, or show the page with the refusal."""
     refused = _attempt(
         session,
         action,
@@ -168,6 +171,7 @@ def edit_record(
     contact_phone: Annotated[str, Form(max_length=64)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
+    """A producer changes its contact and address."""
     code = _producer_code(session, viewer)
     changes = {
         "contact_name": contact_name.strip() or None,
@@ -203,7 +207,10 @@ def post_offer(
     available_to: Annotated[str, Form(max_length=10)] = "",
     minimum_lot: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
+    """A producer puts an offer on the board."""
+
     def act() -> None:
+        """The change the form asks for, its fields parsed on the way."""
         postings.post_offer(
             session=session,
             principal=viewer,
@@ -224,6 +231,7 @@ def post_offer(
 def withdraw_offer(
     request: Request, offer_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:
+    """A producer takes an offer off the board."""
     return _producer_action(
         request,
         session,
@@ -245,6 +253,7 @@ def producer_answer(
     viewer: ViewerDep,
     settings: SettingsDep,
 ) -> Response:
+    """A producer accepts or declines a proposal on its offer."""
     return _producer_action(
         request,
         session,
@@ -271,6 +280,7 @@ def ship(
     settings: SettingsDep,
     quantity: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
+    """A producer marks (part of) an order shipped."""
     return _producer_action(
         request,
         session,
@@ -287,6 +297,7 @@ def ship(
 
 
 def _buyer(viewer: Principal) -> None:
+    """Refuse anyone but stores (and admins): these pages are a buyer's own."""
     require_role(viewer, Role.store)
 
 
@@ -298,6 +309,7 @@ def _needs_page(
     *,
     problem: DomainError | None = None,
 ) -> HTMLResponse:
+    """The signed-in store's page, with a refusal to show when a form was refused."""
     _buyer(viewer)
     today = business_today(settings)
     try:
@@ -348,6 +360,7 @@ def _buyer_action(
     action: Callable[[], Any],
     done: str,
 ) -> Response:
+    """Run a store's form and go back to its page, or show the page with the refusal."""
     _buyer(viewer)
     refused = _attempt(
         session,
@@ -369,7 +382,10 @@ def post_need(
     max_price: Annotated[str, Form(max_length=32)] = "",
     needed_by: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """A store puts a need on the board for one of its stores."""
+
     def act() -> None:
+        """The change the form asks for, its fields parsed on the way."""
         postings.post_need(
             session=session,
             principal=viewer,
@@ -394,6 +410,7 @@ def post_restock_need(
     viewer: ViewerDep,
     settings: SettingsDep,
 ) -> Response:
+    """A store posts the need its restock suggestion calls for."""
     return _buyer_action(
         request,
         session,
@@ -416,6 +433,7 @@ def post_restock_need(
 def withdraw_need(
     request: Request, need_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:
+    """A store takes a need off the board."""
     return _buyer_action(
         request,
         session,
@@ -437,6 +455,7 @@ def buyer_answer(
     viewer: ViewerDep,
     settings: SettingsDep,
 ) -> Response:
+    """A store accepts or declines a proposal for its need."""
     return _buyer_action(
         request,
         session,
@@ -463,6 +482,7 @@ def receive(
     settings: SettingsDep,
     quantity: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
+    """A store marks (part of) an order received."""
     return _buyer_action(
         request,
         session,

@@ -228,6 +228,7 @@ def _with_parties(
 
 
 def _parties(kind: BuyerKind, values: Sequence[Any]) -> DealParties:
+    """The product, producer and buyer of a deal from its joined columns."""
     (product, name, name_zh, unit, producer, producer_name) = values[:6]
     store, store_name, enterprise, enterprise_name, district, district_name = values[6:]
     buyer, buyer_name = {
@@ -251,6 +252,7 @@ def _parties(kind: BuyerKind, values: Sequence[Any]) -> DealParties:
 
 
 def _proposal_query() -> Select[*tuple[Any, ...]]:
+    """Proposals with their offer's price, need's limits, order and parties."""
     return _with_parties(
         select(
             Proposal,
@@ -268,6 +270,7 @@ def _proposal_query() -> Select[*tuple[Any, ...]]:
 
 
 def _proposal_view(row: Any) -> ProposalView:
+    """One proposal row as people read it."""
     proposal, price, available_from, max_price, needed_by, kind, order_id = row[:7]
     return ProposalView(
         id=proposal.id,
@@ -339,6 +342,7 @@ def list_proposals(
 
 
 def _order_query() -> Select[*tuple[Any, ...]]:
+    """Supply orders with their offer's price and parties."""
     return _with_parties(
         select(SupplyOrder, SupplyOffer.price, SupplyNeed.buyer_kind, *_PARTY_COLUMNS),
         SupplyOrder.offer_id,
@@ -347,6 +351,7 @@ def _order_query() -> Select[*tuple[Any, ...]]:
 
 
 def _order_views(session: Session, rows: Sequence[Any]) -> list[OrderView]:
+    """Order rows as people read them, with every order's events in one query."""
     events: dict[int, list[OrderEventView]] = defaultdict(list)
     ids = [row[0].id for row in rows]
     if ids:

@@ -134,6 +134,7 @@ class NeedView:
 
 
 def _offer_query(today: date) -> Select[*tuple[Any, ...]]:
+    """Offers with their producer, region, product and state on ``today``."""
     return (
         select(
             SupplyOffer,
@@ -157,6 +158,7 @@ def _offer_query(today: date) -> Select[*tuple[Any, ...]]:
 
 
 def _offer_view(row: Any, *, contacts: bool, private: bool) -> OfferView:
+    """One offer row as people read it; contacts and authors only when allowed."""
     (offer, code, name, kind, contact, phone, region, region_name, product) = row[:9]
     product_name, product_name_zh, unit, status = row[9:]
     return OfferView(
@@ -189,6 +191,7 @@ def _offer_view(row: Any, *, contacts: bool, private: bool) -> OfferView:
 
 
 def _need_query(today: date) -> Select[*tuple[Any, ...]]:
+    """Needs with their buyer, district, product and state on ``today``."""
     district = aliased(Region, name="district")
     return (
         select(
@@ -213,6 +216,7 @@ def _need_query(today: date) -> Select[*tuple[Any, ...]]:
 
 
 def _need_view(row: Any, *, private: bool) -> NeedView:
+    """One need row as people read it; its address and author only when allowed."""
     need, store, store_name, enterprise, enterprise_name, district, district_name = row[:7]
     product, product_name, product_name_zh, unit, status = row[7:]
     buyer, buyer_name = {
@@ -268,6 +272,7 @@ def read_need(*, session: Session, principal: Principal, need_id: int, today: da
 def _product_filters(
     session: Session, *, product: str | None, category: str | None, column: Any
 ) -> list[ColumnElement[bool]]:
+    """Conditions for a product or category filter (unknown codes: one 422)."""
     rows = resolve_codes(session, product=product, category=category)
     conditions: list[ColumnElement[bool]] = []
     if "product" in rows:

@@ -92,6 +92,7 @@ class RestockDetail:
 
 
 def _finite(value: Any) -> float | None:
+    """A number JSON can carry: None for a missing or endless value."""
     return float(value) if value is not None and np.isfinite(value) else None
 
 
@@ -124,6 +125,7 @@ def target_days_by_product(session: Session) -> pd.Series:
 
 
 def _buyer_column(level: ScopeLevel) -> Any:
+    """The need column that names a scope of ``level``: its store or its district."""
     return SupplyNeed.store_id if level is ScopeLevel.store else SupplyNeed.district_id
 
 
@@ -207,6 +209,7 @@ def _labels(session: Session, level: ScopeLevel, frame: pd.DataFrame) -> list[Re
 
 
 def _day(session: Session, day: date | None, level: ScopeLevel) -> date:
+    """The day asked for, or the monitor's latest (404 before any run)."""
     found = day or latest_supply_day(session=session, level=level)
     if found is None:
         raise NotFound("no supply snapshots yet: the monitor has not computed any day")

@@ -19,6 +19,7 @@ from supply_network.restock import rank_sources
 
 
 def _finite(value: Any) -> float | None:
+    """A number JSON can carry: None for a missing or endless value."""
     return float(value) if value is not None and np.isfinite(value) else None
 
 
