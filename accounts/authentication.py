@@ -50,6 +50,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
             user.enterprise_id,
             user.truck_id,
             user.compound_id,
+            user.producer_id,
         )
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
     if key is None or not key.active:
@@ -65,6 +66,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
         key.enterprise_id,
         key.truck_id,
         key.compound_id,
+        key.producer_id,
     )
 
 
@@ -77,6 +79,7 @@ def create_api_key(
     enterprise_id: int | None = None,
     truck_id: int | None = None,
     compound_id: int | None = None,
+    producer_id: int | None = None,
     created_by: str | None = None,
     expires_at: datetime | None = None,
     secret: str | None = None,
@@ -88,6 +91,7 @@ def create_api_key(
         enterprise_id=enterprise_id,
         truck_id=truck_id,
         compound_id=compound_id,
+        producer_id=producer_id,
     )
     key, prefix, key_hash = new_api_key()
     if secret is not None:
@@ -102,6 +106,7 @@ def create_api_key(
         enterprise_id=enterprise_id,
         truck_id=truck_id,
         compound_id=compound_id,
+        producer_id=producer_id,
         created_by=created_by,
         expires_at=expires_at,
     )
@@ -135,6 +140,7 @@ def create_user(
     enterprise_id: int | None = None,
     truck_id: int | None = None,
     compound_id: int | None = None,
+    producer_id: int | None = None,
 ) -> User:
     """Store a new person with an argon2 hash of their password."""
     check_binding(
@@ -143,6 +149,7 @@ def create_user(
         enterprise_id=enterprise_id,
         truck_id=truck_id,
         compound_id=compound_id,
+        producer_id=producer_id,
     )
     user = User(
         username=username,
@@ -153,6 +160,7 @@ def create_user(
         enterprise_id=enterprise_id,
         truck_id=truck_id,
         compound_id=compound_id,
+        producer_id=producer_id,
     )
     session.add(user)
     session.flush()

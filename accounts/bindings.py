@@ -1,5 +1,6 @@
 """What a key or a person is bound to: a store or an enterprise (store role), a truck
-(driver) or a compound (receiver), named by code or plate in requests and views."""
+(driver), a compound (receiver) or a producer (producer role), named by code or plate in
+requests and views."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
-from models import Compound, Enterprise, Store, Truck
+from models import Compound, Enterprise, Producer, Store, Truck
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Binding:
     enterprise_id: int | None = None
     truck_id: int | None = None
     compound_id: int | None = None
+    producer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class BindingNames:
     enterprise: str | None
     truck: str | None
     compound: str | None
+    producer: str | None = None
 
 
 def _truck_id(session: Session, plate: str | None) -> int | None:
@@ -53,9 +56,10 @@ def resolve_binding(
     enterprise: str | None = None,
     truck: str | None = None,
     compound: str | None = None,
+    producer: str | None = None,
 ) -> Binding:
-    """The ids behind the store, enterprise and compound codes and the truck plate a key
-    or person is given; an unknown one is a 422 naming its field."""
+    """The ids behind the store, enterprise, compound and producer codes and the truck
+    plate a key or person is given; an unknown one is a 422 naming its field."""
     found_store = get_optional_by_code(session, Store, store, label=phrase("store"), field="store")
     found_enterprise = get_optional_by_code(
         session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
@@ -64,11 +68,15 @@ def resolve_binding(
     found_compound = get_optional_by_code(
         session, Compound, compound, label=phrase("compound"), field="compound"
     )
+    found_producer = get_optional_by_code(
+        session, Producer, producer, label=phrase("producer"), field="producer"
+    )
     return Binding(
         store_id=found_store.id if found_store else None,
         enterprise_id=found_enterprise.id if found_enterprise else None,
         truck_id=truck_id,
         compound_id=found_compound.id if found_compound else None,
+        producer_id=found_producer.id if found_producer else None,
     )
 
 
@@ -79,6 +87,7 @@ def binding_names(
     enterprise_id: int | None,
     truck_id: int | None,
     compound_id: int | None,
+    producer_id: int | None = None,
 ) -> BindingNames:
     """The codes and plate of a binding, for the public view of a key or person."""
     return BindingNames(
@@ -89,5 +98,8 @@ def binding_names(
         truck=session.scalar(select(Truck.plate).where(Truck.id == truck_id)) if truck_id else None,
         compound=session.scalar(select(Compound.code).where(Compound.id == compound_id))
         if compound_id
+        else None,
+        producer=session.scalar(select(Producer.code).where(Producer.id == producer_id))
+        if producer_id
         else None,
     )

@@ -31,6 +31,7 @@ class KeyView:
     enterprise: str | None
     truck: str | None
     compound: str | None
+    producer: str | None
     active: bool
     created_by: str | None
     created_at: datetime
@@ -52,6 +53,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
         enterprise_id=key.enterprise_id,
         truck_id=key.truck_id,
         compound_id=key.compound_id,
+        producer_id=key.producer_id,
     )
     return KeyView(
         id=key.id,
@@ -62,6 +64,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
         enterprise=names.enterprise,
         truck=names.truck,
         compound=names.compound,
+        producer=names.producer,
         active=key.active,
         created_by=key.created_by,
         created_at=key.created_at,
@@ -86,6 +89,7 @@ def issue_key(
     enterprise: str | None = None,
     truck: str | None = None,
     compound: str | None = None,
+    producer: str | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedKey:
     """A new key bound by code to what its role needs, expiring (if ever) in the future;
@@ -97,7 +101,12 @@ def issue_key(
             errors=[field_problem(["body", "expires_at"], "must be in the future")],
         )
     binding = resolve_binding(
-        session=session, store=store, enterprise=enterprise, truck=truck, compound=compound
+        session=session,
+        store=store,
+        enterprise=enterprise,
+        truck=truck,
+        compound=compound,
+        producer=producer,
     )
     key, secret = create_api_key(
         session,
@@ -107,6 +116,7 @@ def issue_key(
         enterprise_id=binding.enterprise_id,
         truck_id=binding.truck_id,
         compound_id=binding.compound_id,
+        producer_id=binding.producer_id,
         created_by=principal.label,
         expires_at=expires_at,
     )

@@ -31,6 +31,7 @@ class UserView:
     enterprise: str | None
     truck: str | None
     compound: str | None
+    producer: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -44,6 +45,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         enterprise_id=user.enterprise_id,
         truck_id=user.truck_id,
         compound_id=user.compound_id,
+        producer_id=user.producer_id,
     )
     return UserView(
         username=user.username,
@@ -53,6 +55,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         enterprise=names.enterprise,
         truck=names.truck,
         compound=names.compound,
+        producer=names.producer,
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
@@ -82,6 +85,7 @@ def add_user(
     enterprise: str | None = None,
     truck: str | None = None,
     compound: str | None = None,
+    producer: str | None = None,
 ) -> UserView:
     """Add a person bound by code to what their role needs; an admin's, and a taken
     username is a 409."""
@@ -89,7 +93,12 @@ def add_user(
     if session.scalars(select(User.id).where(User.username == username)).first():
         raise Conflict("username {username!r} is already taken", username=username)
     binding = resolve_binding(
-        session=session, store=store, enterprise=enterprise, truck=truck, compound=compound
+        session=session,
+        store=store,
+        enterprise=enterprise,
+        truck=truck,
+        compound=compound,
+        producer=producer,
     )
     check_binding(
         role=role,
@@ -97,6 +106,7 @@ def add_user(
         enterprise_id=binding.enterprise_id,
         truck_id=binding.truck_id,
         compound_id=binding.compound_id,
+        producer_id=binding.producer_id,
     )
     user = create_user(
         session,
@@ -108,6 +118,7 @@ def add_user(
         enterprise_id=binding.enterprise_id,
         truck_id=binding.truck_id,
         compound_id=binding.compound_id,
+        producer_id=binding.producer_id,
     )
     return user_view(session=session, user=user)
 

@@ -29,7 +29,21 @@ same board with minimum lots on 20 % of the offers (MILPs where lots bind). Prin
     proposals=
     offers_overcommitted= needs_overserved=   counted from the proposals and the board
 
-Usage: ``.venv/bin/python bench/matching.py [--seed N] [--repeat R]``.
+Then the whole board through the real domain function, ``supply_network.runs.run_matching``,
+on a database built by the migrations (SQLite in a temporary folder, or PostgreSQL with
+``--backend postgresql`` at ``SUPPLYWATCH_TEST_POSTGRES_URL``, created and dropped): one
+producer per offer (its region the nearest county, where the bench scatters them), the
+needs as the bureau's needs of their nearest urban district, the lockdown district
+recorded as sealed (priority 1; the critical-alert level 2 of the frame boards has no
+alerts here). Each timed run reads the open board, matches it and stores the proposals,
+and is rolled back:
+
+    domain_match_seconds=     median wall time of run_matching (read, match, write)
+    domain_offers= domain_needs= domain_proposals= domain_total_cost=
+    domain_offers_overcommitted= domain_needs_overserved=   from the stored proposals
+
+Usage: ``.venv/bin/python bench/matching.py [--seed N] [--repeat R] [--backend sqlite|postgresql]
+[--no-domain] [--no-frames]``.
 """
 
 from __future__ import annotations
@@ -53,6 +67,7 @@ from datetime import date, timedelta  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from bench.matching_domain import run_domain  # noqa: E402
 from supply_network.board import MatchResult, MatchSettings, SolveMode  # noqa: E402
 from supply_network.greedy import greedy_match  # noqa: E402
 from supply_network.matching import match  # noqa: E402
@@ -72,6 +87,7 @@ class CityBoard:
     offers: pd.DataFrame
     needs: pd.DataFrame
     kg_per_unit_by_product: dict[str, float]
+    lockdown_district: str = ""
 
 
 def _scatter(
@@ -95,6 +111,7 @@ def city_board(
     urban = districts[districts["kind"] == "urban_district"].reset_index(drop=True)
     rural = districts[districts["kind"] != "urban_district"].reset_index(drop=True)
     lockdown_district = int(rng.integers(len(urban)))
+    lockdown_code = str(urban["code"].iloc[lockdown_district])
 
     need_product = rng.integers(product_count, size=need_count)
     daily = products["typical_daily_sales_per_store"].to_numpy(dtype=float)
@@ -171,7 +188,12 @@ def city_board(
         }
     )
     kg_per_unit = dict(zip(products["code"], products["kg_per_unit"].astype(float), strict=True))
-    return CityBoard(offers=offers, needs=needs, kg_per_unit_by_product=kg_per_unit)
+    return CityBoard(
+        offers=offers,
+        needs=needs,
+        kg_per_unit_by_product=kg_per_unit,
+        lockdown_district=lockdown_code,
+    )
 
 
 def offers_overcommitted(board: CityBoard, result: MatchResult) -> int:
@@ -269,13 +291,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--offers", type=int, default=2000)
     parser.add_argument("--needs", type=int, default=1000)
     parser.add_argument("--products", type=int, default=50)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--no-domain", action="store_true", help="skip the database section")
+    parser.add_argument("--no-frames", action="store_true", help="only the database section")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build both boards, match them, print the figures."""
     args = build_parser().parse_args(argv)
-    for suffix, lot_share in (("", 0.0), ("_lots", 0.2)):
+    for suffix, lot_share in () if args.no_frames else (("", 0.0), ("_lots", 0.2)):
         board = city_board(
             seed=args.seed,
             offer_count=args.offers,
@@ -290,6 +315,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         for line in run_board(board, suffix=suffix, repeat=args.repeat):
+            print(line, flush=True)
+    if not args.no_domain:
+        board = city_board(
+            seed=args.seed,
+            offer_count=args.offers,
+            need_count=args.needs,
+            product_count=args.products,
+            lot_share=0.0,
+        )
+        for line in run_domain(
+            board, backend=args.backend, repeat=args.repeat, day=BOARD_DAY, exact=EXACT
+        ):
             print(line, flush=True)
     return 0
 

@@ -25,6 +25,7 @@ class Principal:
     enterprise_id: int | None = None
     truck_id: int | None = None
     compound_id: int | None = None
+    producer_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -70,9 +71,16 @@ def check_binding(
     enterprise_id: int | None,
     truck_id: int | None = None,
     compound_id: int | None = None,
+    producer_id: int | None = None,
 ) -> None:
     """A store role is bound to exactly one store or one enterprise; a receiver to one
-    compound; a driver optionally to one truck; others to nothing."""
+    compound; a producer to one producer; a driver optionally to one truck; others to
+    nothing."""
+    if (role is Role.producer) != (producer_id is not None):
+        raise InvalidInput(
+            "a producer key or user is bound to one producer, and only a producer is",
+            errors=[{"loc": ["body", "producer"], "msg": "producer needs role 'producer'"}],
+        )
     if role is Role.receiver and compound_id is None:
         raise InvalidInput(
             "a receiver key or user is bound to one compound",

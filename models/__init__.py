@@ -32,13 +32,43 @@ from models.enterprise import Enterprise, EnterpriseKind
 from models.fleet import Depot, Truck, TruckStatus
 from models.monitor_run import MonitorRun, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
+from models.producer import Producer, ProducerKind, ProducerProduct
 from models.product import Product, ProductCategory, ProductUnitConversion, Unit, UnitDimension
 from models.region import Region, RegionLevel
+from models.region_lockdown import RegionLockdown
 from models.store import Store, StoreKind
+from models.supply_board import (
+    Answer,
+    BuyerKind,
+    MatchRun,
+    OrderStatus,
+    PostingStatus,
+    Proposal,
+    ProposalStatus,
+    SupplyNeed,
+    SupplyOffer,
+    SupplyOrder,
+    SupplyOrderEvent,
+)
 from models.supply_snapshot import ReportingRate, ScopeLevel, SupplySnapshot, SupplyStatus
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
+    "Answer",
+    "BuyerKind",
+    "MatchRun",
+    "OrderStatus",
+    "PostingStatus",
+    "Producer",
+    "ProducerKind",
+    "ProducerProduct",
+    "Proposal",
+    "ProposalStatus",
+    "RegionLockdown",
+    "SupplyNeed",
+    "SupplyOffer",
+    "SupplyOrder",
+    "SupplyOrderEvent",
     "Compound",
     "Delivery",
     "DeliveryEvent",

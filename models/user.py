@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     dispatcher = "dispatcher"
     driver = "driver"
     receiver = "receiver"
+    producer = "producer"
 
 
 def _role_column() -> Mapped[Role]:
@@ -39,6 +40,7 @@ class User(TimestampMixin, Base):
     )
     truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id", ondelete="RESTRICT"))
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="RESTRICT"))
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -61,6 +63,7 @@ class ApiKey(TimestampMixin, Base):
     )
     truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id", ondelete="RESTRICT"))
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="RESTRICT"))
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id", ondelete="RESTRICT"))
     created_by: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

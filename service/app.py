@@ -33,7 +33,7 @@ from service.web import static_files, web_router
 
 log = logging.getLogger("supplywatch.app")
 
-BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk",)
+BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk", "/api/v1/producers/import")
 
 
 def create_app(

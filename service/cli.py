@@ -167,6 +167,12 @@ def demo(
             f"{summary.disruption_start} in {', '.join(summary.disrupted_districts)}."
         )
     typer.echo(
+        f"Supply network: {summary.producers} producers, {summary.offers} offers and "
+        f"{summary.needs} needs on the board, {summary.proposals} proposals of a match run "
+        f"({summary.supply_orders} accepted into orders); restock suggestions at "
+        f"GET /api/v1/restock?level=district, the board at {url_text}/board."
+    )
+    typer.echo(
         f"\nOpen {url_text}/ in a browser and sign in with one of these logins "
         f"(the API: {url_text}/docs, POST /api/v1/auth/login):"
     )

@@ -13,6 +13,7 @@ from monitors.running.runs import MonitorConfig
 from reports.submissions import IngestLimits
 from reports.validation import ReportRules
 from service.settings import Settings
+from supply_network.rules import BoardLimits
 
 
 def business_today(settings: Settings) -> date:
@@ -47,3 +48,9 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         external_url=settings.base_url.rstrip("/"),
         read_connections=settings.monitor_read_connections,
     )
+
+
+def board_limits(settings: Settings) -> BoardLimits:
+    """The largest quantity and price a posting, a registry line or an order may carry:
+    the same ceilings as a report line."""
+    return BoardLimits(max_quantity=settings.max_quantity, max_price=settings.max_price)

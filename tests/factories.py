@@ -14,6 +14,7 @@ from models import (
     Compound,
     Enterprise,
     EnterpriseKind,
+    Producer,
     Product,
     ProductCategory,
     ProductUnitConversion,
@@ -127,6 +128,7 @@ def make_key(
     enterprise: Enterprise | None = None,
     truck: Truck | None = None,
     compound: Compound | None = None,
+    producer: Producer | None = None,
 ) -> dict[str, str]:
     """Authorization headers for a new key of ``role``."""
     _, secret = create_api_key(
@@ -137,5 +139,6 @@ def make_key(
         enterprise_id=enterprise.id if enterprise else None,
         truck_id=truck.id if truck else None,
         compound_id=compound.id if compound else None,
+        producer_id=producer.id if producer else None,
     )
     return {"Authorization": f"Bearer {secret}"}

@@ -12,6 +12,9 @@ that will spoil) above ``overstock_factor × warning`` days: four times the cove
 bureau asks for by default, i.e. 8 days of vegetables, fruit or milk, 12 of meat or
 eggs, 28 of grain or oil. A factor rather than a fixed number keeps the band above the
 warning level whenever the warning level is overridden.
+
+A restock suggestion (``supply_network``) fills a scope up to ``restock_target_days``, the
+warning level plus ``restock_extra_days`` (3 by default), tuned like any threshold.
 """
 
 from __future__ import annotations
@@ -46,11 +49,18 @@ class RuleThresholds:
     price_outlier_min_outlets: int = 5
     sales_surge_warning: float = 2.0
     sales_surge_critical: float = 3.0
+    restock_extra_days: float = 3.0
 
     @property
     def overstock_days(self) -> float:
         """Days of supply above which a scope counts as overstocked."""
         return self.overstock_factor * self.low_supply_warning_days
+
+    @property
+    def restock_target_days(self) -> float:
+        """Days of cover a restock suggestion fills up to: a few days above the warning
+        level, so a refilled shelf does not warn again the next morning."""
+        return self.low_supply_warning_days + self.restock_extra_days
 
 
 THRESHOLD_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RuleThresholds))

@@ -2,9 +2,10 @@
 
 Reads ``supply_snapshots`` only (never recomputes), so what the API, the pages and the
 metrics show is exactly what the alerts were raised on; history over a range of days is
-its companion :mod:`monitors.queries.supply_history`. Bureau, admin and dispatchers
-read every scope; a store-bound caller reads only store-level rows of its own store(s),
-because district and city numbers describe other stores' stock.
+its companion :mod:`monitors.queries.supply_history`; ``supply_positions`` hands a day's
+numbers as a frame to the domains that compute on them (restock suggestions). Bureau,
+admin and dispatchers read every scope; a store-bound caller reads only store-level rows
+of its own store(s), because district and city numbers describe other stores' stock.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -373,3 +375,52 @@ def store_status_counts(*, session: Session, day: date) -> dict[int, dict[str, i
     ):
         counts[store_id][status.value] = count
     return counts
+
+
+POSITION_COLUMNS = (
+    "scope_id",
+    "product_id",
+    "category_id",
+    "district_id",
+    "stock",
+    "expected_daily_sales",
+    "days_of_supply",
+    "status",
+)
+
+
+def supply_positions(
+    *,
+    session: Session,
+    day: date,
+    level: ScopeLevel,
+    product_ids: Sequence[int] | None = None,
+    category_id: int | None = None,
+    scope_ids: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """One day's product snapshots at one level as a frame (``POSITION_COLUMNS``, ids as
+    stored): stock and expected sales exactly as the alerts saw them, for the domains that
+    compute on them (restock suggestions), in one query."""
+    query = select(
+        SupplySnapshot.scope_id,
+        SupplySnapshot.item_id,
+        SupplySnapshot.category_id,
+        SupplySnapshot.district_id,
+        SupplySnapshot.stock,
+        SupplySnapshot.expected_daily_sales,
+        SupplySnapshot.days_of_supply,
+        SupplySnapshot.status,
+    ).where(
+        SupplySnapshot.business_date == day,
+        SupplySnapshot.scope_level == level,
+        SupplySnapshot.item_kind == "product",
+    )
+    if product_ids is not None:
+        query = query.where(SupplySnapshot.item_id.in_(list(product_ids)))
+    if category_id is not None:
+        query = query.where(SupplySnapshot.category_id == category_id)
+    if scope_ids is not None:
+        query = query.where(SupplySnapshot.scope_id.in_(list(scope_ids)))
+    frame = pd.DataFrame(session.execute(query).all(), columns=list(POSITION_COLUMNS))
+    frame["status"] = frame["status"].map(lambda status: SupplyStatus(status).value)
+    return frame.astype({"stock": "float64", "expected_daily_sales": "float64"})

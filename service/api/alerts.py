@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, computed_field
 
 from core.errors import InvalidValue
 from models import AlertRule, AlertStatus, Severity
@@ -32,6 +32,7 @@ from service.http.schemas import (
     ReadModel,
     StrictModel,
 )
+from supply_network.queries.restock import RESTOCK_RULES
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=PROBLEM_RESPONSES)
 
@@ -82,6 +83,20 @@ class AlertRead(ReadModel):
     acknowledgement_note: str | None
     silenced: bool = Field(description="Open, and muted by a silence in force now")
     labels: dict[str, str] = Field(description="What receivers see and silences match on")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Its restock suggestion and candidate sources (shortage alerts of a "
+        "store or a district)"
+    )
+    @property
+    def restock(self) -> str | None:
+        if (
+            self.rule in RESTOCK_RULES
+            and self.scope.level in ("store", "district")
+            and self.product
+        ):
+            return f"/api/v1/restock/alerts/{self.id}"
+        return None
 
 
 class AlertEventRead(ReadModel):

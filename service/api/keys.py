@@ -25,6 +25,7 @@ class KeyRead(ReadModel):
     enterprise: str | None
     truck: str | None
     compound: str | None
+    producer: str | None
     active: bool
     created_by: str | None
     created_at: datetime

@@ -30,6 +30,7 @@ class UserRead(ReadModel):
     enterprise: str | None
     truck: str | None
     compound: str | None
+    producer: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None

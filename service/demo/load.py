@@ -19,6 +19,7 @@ from accounts.authentication import create_api_key, create_user
 from models import (
     Compound,
     Enterprise,
+    Producer,
     Product,
     ProductCategory,
     ProductUnitConversion,
@@ -32,6 +33,7 @@ from reports.upsert import store_report_lines
 from service.demo.dispatch import generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.master import MasterFrames
+from service.demo.supply_network import generate_supply, load_supply
 
 IdMaps = dict[str, dict[str, int]]
 """Code → id per table: keys ``regions``, ``enterprises``, ``stores``, ``products``."""
@@ -79,6 +81,12 @@ DEMO_LOGINS: list[DemoLogin] = [
         Role.receiver,
         "order deliveries for the first locked-down compound",
     ),
+    DemoLogin(
+        "producer",
+        "producer-demo",
+        Role.producer,
+        "keep its record, post offers, answer proposals and ship orders (one farm)",
+    ),
 ]
 
 
@@ -123,6 +131,11 @@ class DemoSummary:
     trucks: int = 0
     open_requests: int = 0
     urgent_requests: int = 0
+    producers: int = 0
+    offers: int = 0
+    needs: int = 0
+    proposals: int = 0
+    supply_orders: int = 0
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -251,7 +264,8 @@ def load_demo_city(
     """Generate the demo city and write it: master data, ``days`` of reports ending on
     ``end_date`` (through the same upsert stores use, so revisions and constraints
     apply), the dispatch data (locked compounds, depots, 100 trucks and the day's open
-    delivery requests), the ``DEMO_LOGINS`` users and one API key per login.
+    delivery requests), the supply network (about 2,000 producers, the day's board, a
+    match run and a few orders), the ``DEMO_LOGINS`` users and one API key per login.
 
     Raises ValueError when the database already holds stores or master data.
     """
@@ -267,6 +281,13 @@ def load_demo_city(
     plate = str(fleet.trucks["plate"].iloc[0])
     locked = fleet.compounds[fleet.compounds["lockdown_status"] == "locked"]
     compound = str(locked["code"].iloc[0])
+    supply = load_supply(
+        session,
+        generate_supply(city, seed=seed, day=end_date),
+        day=end_date,
+        lockdown_start=city.disruption_start,
+        sealed=city.disrupted_districts,
+    )
 
     chain = str(city.stores.set_index("code").at[DEMO_STORE, "enterprise_code"])
     bindings: dict[str, tuple[int | None, int | None, str | None]] = {
@@ -279,6 +300,8 @@ def load_demo_city(
         "driver": (session.scalar(select(Truck.id).where(Truck.plate == plate)), None),
         "receiver": (None, session.scalar(select(Compound.id).where(Compound.code == compound))),
     }
+    producer_id = session.scalar(select(Producer.id).where(Producer.code == supply.producer_code))
+    bindings["producer"] = (None, None, supply.producer_code)
     keys = []
     for login in DEMO_LOGINS:
         store_id, enterprise_id, bound_to = bindings.get(login.username, (None, None, None))
@@ -293,6 +316,7 @@ def load_demo_city(
             enterprise_id=enterprise_id,
             truck_id=truck_id,
             compound_id=compound_id,
+            producer_id=producer_id if login.role is Role.producer else None,
         )
         _, secret = create_api_key(
             session,
@@ -302,6 +326,7 @@ def load_demo_city(
             enterprise_id=enterprise_id,
             truck_id=truck_id,
             compound_id=compound_id,
+            producer_id=producer_id if login.role is Role.producer else None,
             created_by="demo",
         )
         keys.append(DemoKey(f"demo {login.username}", login.role, bound_to, secret))
@@ -335,4 +360,9 @@ def load_demo_city(
         trucks=len(fleet.trucks),
         open_requests=len(fleet.requests),
         urgent_requests=int((fleet.requests["priority"] == "urgent").sum()),
+        producers=supply.producers,
+        offers=supply.offers,
+        needs=supply.needs,
+        proposals=supply.proposals,
+        supply_orders=supply.orders,
     )

@@ -51,6 +51,7 @@ class UserCreate(StrictModel):
     enterprise: str | None = None
     truck: str | None = Field(default=None, description="Plate, for a driver")
     compound: str | None = Field(default=None, description="Compound code, for a receiver")
+    producer: str | None = Field(default=None, description="Producer code, for a producer")
 
 
 class KeyCreate(StrictModel):
@@ -62,6 +63,7 @@ class KeyCreate(StrictModel):
     )
     truck: str | None = Field(default=None, description="Plate, for a driver key")
     compound: str | None = Field(default=None, description="Compound code, for a receiver key")
+    producer: str | None = Field(default=None, description="Producer code, for a producer key")
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the key stops working (with a UTC offset)"
     )

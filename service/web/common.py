@@ -56,6 +56,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.store: "/store",
     Role.dispatcher: "/dispatch",
     Role.driver: "/driver",
+    Role.producer: "/producer",
 }
 
 

@@ -8,8 +8,9 @@ whichever way a store sends its numbers, and a rejected form stores nothing.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 import pandas as pd
@@ -39,6 +40,7 @@ from service.web.common import (
     render,
 )
 from service.web.problems import field_problems
+from supply_network.queries.deals import received_by_product
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -66,10 +68,15 @@ def _writer(viewer: Principal) -> None:
 
 
 def _form_rows(
-    session: Session, store: Store, day: date, language: str
+    session: Session,
+    store: Store,
+    day: date,
+    language: str,
+    received: Mapping[str, float] | None = None,
 ) -> tuple[list[FormRow], bool]:
     """Rows pre-filled with the day's stored lines, else yesterday's (then received is
-    left empty: it is that day's restock); and whether the day is already stored."""
+    what supply orders delivered that day, if any: it is that day's restock); and whether
+    the day is already stored."""
     stored = {
         line.product: line for line in day_report(session=session, store=store, day=day).lines
     }
@@ -83,8 +90,8 @@ def _form_rows(
         values = dict.fromkeys(FIELDS, "")
         if line is not None:
             values = {name: _text(getattr(line, name)) for name in FIELDS}
-            if not stored:
-                values["received"] = ""
+        if not stored:
+            values["received"] = _text((received or {}).get(product.code))
         name = (product.name_zh if language == "zh" else None) or product.name
         rows.append(FormRow(product.code, name, product.category, product.unit, values, {}))
     return rows, bool(stored)
@@ -104,7 +111,12 @@ def _page(
     **context: Any,
 ) -> HTMLResponse:
     if rows is None:
-        rows, stored = _form_rows(session, store, day, language_of(request))
+        zone = request.app.state.settings.zone
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        received = received_by_product(
+            session=session, store_id=store.id, start=start, end=start + timedelta(days=1)
+        )
+        rows, stored = _form_rows(session, store, day, language_of(request), received)
     return render(
         request,
         "store/report.html",

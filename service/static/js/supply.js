@@ -1,0 +1,50 @@
+// Draws the supply network's map of producers from JSON embedded in the page: one colour
+// per kind, the symbol's size by capacity. The table beside it carries the same numbers,
+// so nothing depends on this script.
+(function () {
+  "use strict";
+  var KIND_COLOURS = {
+    livestock_farm: "#8e44ad", vegetable_grower: "#1a8a4a", grain_mill: "#b8860b",
+    edible_oil_plant: "#e67e22", wholesaler: "#0b5cad", other: "#6e7781"
+  };
+  document.addEventListener("DOMContentLoaded", function () {
+    var node = document.getElementById("producer-map");
+    var source = document.getElementById("producer-map-data");
+    if (!node || !source || !window.echarts) { return; }
+    var d = JSON.parse(source.textContent);
+    var largest = d.producers.reduce(function (m, p) { return Math.max(m, p.capacity); }, 1);
+    var groups = {};
+    d.producers.forEach(function (p) {
+      (groups[p.kind] = groups[p.kind] || []).push({
+        name: p.code + " " + p.name, value: [p.lon, p.lat, p.capacity], region: p.region
+      });
+    });
+    var series = Object.keys(KIND_COLOURS).filter(function (k) { return groups[k]; })
+      .map(function (k) {
+        return { name: d.kinds[k] || k, type: "scatter", data: groups[k],
+                 symbolSize: function (v) { return 4 + 16 * Math.sqrt(v[2] / largest); },
+                 itemStyle: { color: KIND_COLOURS[k], opacity: 0.75 } };
+      });
+    if (d.places && d.places.length) {
+      series.push({ name: d.place_label, type: "scatter", symbol: "diamond", symbolSize: 14,
+                    itemStyle: { color: "#d7263d", borderColor: "#1b1f24", borderWidth: 0.5 },
+                    data: d.places.map(function (x) { return { name: x.name, value: [x.lon, x.lat] }; }) });
+    }
+    var chart = echarts.init(node, null, { renderer: "canvas" });
+    window.addEventListener("resize", function () { chart.resize(); });
+    chart.setOption({
+      animation: false,
+      aria: { enabled: true },
+      tooltip: { formatter: function (p) {
+        var v = p.data.value;
+        return p.data.name + "<br>" + p.seriesName +
+          (v.length > 2 ? " · " + d.capacity_label + " " + v[2].toLocaleString() : "");
+      } },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 50, right: 10, top: 10, bottom: 50 },
+      xAxis: { type: "value", scale: true, name: "lon" },
+      yAxis: { type: "value", scale: true, name: "lat" },
+      series: series
+    });
+  });
+})();

@@ -1,0 +1,529 @@
+"""The supply network's pages for its parties and for everyone: a producer's record,
+offers, proposals to answer and orders to ship (/producer); a store's needs, proposals
+and orders to receive (/needs); and the public board (/board), which anyone may read and
+which shows contacts only to people signed in.
+
+Every read and change is the supply network's function the API calls; a refused form
+changes nothing and says why, beside the page it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from core.text import field_problem
+from masterdata.products import list_products
+from masterdata.stores import stores_to_report_for
+from models import Answer, OrderStatus, PostingStatus, Producer, Role, ScopeLevel
+from service.configuration import board_limits, business_today
+from service.http.dependencies import SessionDep
+from service.settings import Settings
+from service.web.common import (
+    PageRoute,
+    SettingsDep,
+    ViewerDep,
+    check_csrf,
+    get_viewer,
+    redirect,
+    render,
+)
+from supply_network import orders, postings, registry
+from supply_network.queries import deals, restock
+from supply_network.queries.postings import list_needs, list_offers, public_board
+from supply_network.queries.producers import read_producer
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+LISTED = 50
+OPEN_ORDERS = [OrderStatus.committed, OrderStatus.shipped]
+
+
+def _number(name: str, text: str) -> float:
+    """A number typed in a form field, or a 422 naming it."""
+    if not text.strip():
+        raise InvalidInput(
+            "{field} is required", errors=[field_problem(["body", name], "is required")], field=name
+        )
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(
+            "{field} is not a number",
+            errors=[field_problem(["body", name], "not a number")],
+            field=name,
+        ) from None
+
+
+def _optional_number(name: str, text: str) -> float | None:
+    """A number typed in an optional form field: None when left empty."""
+    return _number(name, text) if text.strip() else None
+
+
+def _day(name: str, text: str) -> date:
+    """A day typed in a form field, or a 422 naming it."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            "{field} is not a date",
+            errors=[field_problem(["body", name], "not a date (YYYY-MM-DD)")],
+            field=name,
+        ) from None
+
+
+def _attempt(
+    session: Session, action: Callable[[], Any], page: Callable[[DomainError], HTMLResponse]
+) -> HTMLResponse | None:
+    """Run a form's change; on a refusal roll everything back and show the page with it."""
+    try:
+        action()
+    except DomainError as error:
+        session.rollback()
+        return page(error)
+    return None
+
+
+def _producer_code(session: Session, viewer: Principal) -> str:
+    """The signed-in producer's code (the page is a producer's own)."""
+    require_role(viewer, Role.producer)
+    if viewer.producer_id is None:
+        raise Forbidden("this page is a producer's: sign in as a producer")
+    producer = session.get(Producer, viewer.producer_id)
+    assert producer is not None
+    return producer.code
+
+
+def _producer_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    *,
+    problem: DomainError | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    """The signed-in producer's page, with a refusal to show when a form was refused."""
+    today = business_today(settings)
+    code = _producer_code(session, viewer)
+    return render(
+        request,
+        "supply/producer.html",
+        {
+            "producer": read_producer(session=session, principal=viewer, code=code),
+            "offers": list_offers(
+                session=session, principal=viewer, today=today, limit=LISTED, offset=0
+            ),
+            "awaiting": deals.list_proposals(
+                session=session, principal=viewer, awaiting="producer", limit=LISTED, offset=0
+            ),
+            "orders": deals.list_orders(
+                session=session, principal=viewer, status=OPEN_ORDERS, limit=LISTED, offset=0
+            ),
+            "today": today,
+            "until": today + timedelta(days=3),
+            "problem": problem,
+            "done": done or request.query_params.get("done"),
+        },
+        status_code=problem.status if problem else 200,
+    )
+
+
+@router.get("/producer")
+def producer_home(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> HTMLResponse:
+    """A producer's record, its offers, proposals awaiting its answer, orders to ship."""
+    return _producer_page(request, session, viewer, settings)
+
+
+def _producer_action(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    action: Callable[[], Any],
+    done: str,
+) -> Response:
+    """Run a producer's form and go back to its page, or show the page with the refusal."""
+    refused = _attempt(
+        session,
+        action,
+        lambda error: _producer_page(request, session, viewer, settings, problem=error),
+    )
+    return refused or redirect(f"/producer?done={done}")
+
+
+@router.post("/producer/record", dependencies=[Depends(check_csrf)])
+def edit_record(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    contact_name: Annotated[str, Form(max_length=200)] = "",
+    contact_phone: Annotated[str, Form(max_length=64)] = "",
+    address: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """A producer changes its contact and address."""
+    code = _producer_code(session, viewer)
+    changes = {
+        "contact_name": contact_name.strip() or None,
+        "contact_phone": contact_phone.strip() or None,
+        "address": address.strip() or None,
+    }
+    return _producer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: registry.update_producer(
+            session=session,
+            principal=viewer,
+            code=code,
+            changes=changes,
+            limits=board_limits(settings),
+        ),
+        "record",
+    )
+
+
+@router.post("/producer/offers", dependencies=[Depends(check_csrf)])
+def post_offer(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    product: Annotated[str, Form(max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=32)] = "",
+    price: Annotated[str, Form(max_length=32)] = "",
+    available_from: Annotated[str, Form(max_length=10)] = "",
+    available_to: Annotated[str, Form(max_length=10)] = "",
+    minimum_lot: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """A producer puts an offer on the board."""
+
+    def act() -> None:
+        """The change the form asks for, its fields parsed on the way."""
+        postings.post_offer(
+            session=session,
+            principal=viewer,
+            today=business_today(settings),
+            limits=board_limits(settings),
+            product=product.strip(),
+            quantity=_number("quantity", quantity),
+            price=_number("price", price),
+            available_from=_day("available_from", available_from),
+            available_to=_day("available_to", available_to),
+            minimum_lot=_optional_number("minimum_lot", minimum_lot),
+        )
+
+    return _producer_action(request, session, viewer, settings, act, "offer")
+
+
+@router.post("/producer/offers/{offer_id}/withdraw", dependencies=[Depends(check_csrf)])
+def withdraw_offer(
+    request: Request, offer_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Response:
+    """A producer takes an offer off the board."""
+    return _producer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: postings.withdraw_offer(
+            session=session, principal=viewer, offer_id=offer_id, today=business_today(settings)
+        ),
+        "withdrawn",
+    )
+
+
+@router.post("/producer/proposals/{proposal_id}/{answer}", dependencies=[Depends(check_csrf)])
+def producer_answer(
+    request: Request,
+    proposal_id: int,
+    answer: Answer,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+) -> Response:
+    """A producer accepts or declines a proposal on its offer."""
+    return _producer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: orders.answer_proposal(
+            session=session,
+            principal=viewer,
+            proposal_id=proposal_id,
+            answer=answer,
+            today=business_today(settings),
+            side="producer",
+        ),
+        answer.value,
+    )
+
+
+@router.post("/producer/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
+def ship(
+    request: Request,
+    order_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    quantity: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """A producer marks (part of) an order shipped."""
+    return _producer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: orders.ship_order(
+            session=session,
+            principal=viewer,
+            order_id=order_id,
+            quantity=_number("quantity", quantity),
+        ),
+        "shipped",
+    )
+
+
+def _buyer(viewer: Principal) -> None:
+    """Refuse anyone but stores (and admins): these pages are a buyer's own."""
+    require_role(viewer, Role.store)
+
+
+def _needs_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    *,
+    problem: DomainError | None = None,
+) -> HTMLResponse:
+    """The signed-in store's page, with a refusal to show when a form was refused."""
+    _buyer(viewer)
+    today = business_today(settings)
+    try:
+        suggestions = restock.list_restock(
+            session=session, principal=viewer, level=ScopeLevel.store, limit=10, offset=0
+        ).items
+    except DomainError:
+        suggestions = []
+    return render(
+        request,
+        "supply/needs.html",
+        {
+            "stores": stores_to_report_for(session=session, principal=viewer),
+            "products": list_products(session=session, active=True, limit=500, offset=0).items,
+            "needs": list_needs(
+                session=session, principal=viewer, today=today, limit=LISTED, offset=0
+            ),
+            "awaiting": deals.list_proposals(
+                session=session, principal=viewer, awaiting="buyer", limit=LISTED, offset=0
+            ),
+            "orders": deals.list_orders(
+                session=session, principal=viewer, status=OPEN_ORDERS, limit=LISTED, offset=0
+            ),
+            "suggestions": suggestions,
+            "today": today,
+            "tomorrow": today + timedelta(days=1),
+            "problem": problem,
+            "done": request.query_params.get("done"),
+            "open_states": (PostingStatus.open, PostingStatus.partly_matched),
+        },
+        status_code=problem.status if problem else 200,
+    )
+
+
+@router.get("/needs")
+def needs_home(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> HTMLResponse:
+    """A store's needs, its restock suggestions, proposals to answer, orders to receive."""
+    return _needs_page(request, session, viewer, settings)
+
+
+def _buyer_action(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    action: Callable[[], Any],
+    done: str,
+) -> Response:
+    """Run a store's form and go back to its page, or show the page with the refusal."""
+    _buyer(viewer)
+    refused = _attempt(
+        session,
+        action,
+        lambda error: _needs_page(request, session, viewer, settings, problem=error),
+    )
+    return refused or redirect(f"/needs?done={done}")
+
+
+@router.post("/needs", dependencies=[Depends(check_csrf)])
+def post_need(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    store: Annotated[str, Form(max_length=64)] = "",
+    product: Annotated[str, Form(max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=32)] = "",
+    max_price: Annotated[str, Form(max_length=32)] = "",
+    needed_by: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A store puts a need on the board for one of its stores."""
+
+    def act() -> None:
+        """The change the form asks for, its fields parsed on the way."""
+        postings.post_need(
+            session=session,
+            principal=viewer,
+            today=business_today(settings),
+            limits=board_limits(settings),
+            store=store.strip() or None,
+            product=product.strip(),
+            quantity=_number("quantity", quantity),
+            max_price=_number("max_price", max_price),
+            needed_by=_day("needed_by", needed_by),
+        )
+
+    return _buyer_action(request, session, viewer, settings, act, "need")
+
+
+@router.post("/needs/restock/{store}/{product}", dependencies=[Depends(check_csrf)])
+def post_restock_need(
+    request: Request,
+    store: str,
+    product: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+) -> Response:
+    """A store posts the need its restock suggestion calls for."""
+    return _buyer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: postings.post_need_for_restock(
+            session=session,
+            principal=viewer,
+            today=business_today(settings),
+            limits=board_limits(settings),
+            level=ScopeLevel.store,
+            scope=store,
+            product=product,
+        ),
+        "need",
+    )
+
+
+@router.post("/needs/{need_id}/withdraw", dependencies=[Depends(check_csrf)])
+def withdraw_need(
+    request: Request, need_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Response:
+    """A store takes a need off the board."""
+    return _buyer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: postings.withdraw_need(
+            session=session, principal=viewer, need_id=need_id, today=business_today(settings)
+        ),
+        "withdrawn",
+    )
+
+
+@router.post("/needs/proposals/{proposal_id}/{answer}", dependencies=[Depends(check_csrf)])
+def buyer_answer(
+    request: Request,
+    proposal_id: int,
+    answer: Answer,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+) -> Response:
+    """A store accepts or declines a proposal for its need."""
+    return _buyer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: orders.answer_proposal(
+            session=session,
+            principal=viewer,
+            proposal_id=proposal_id,
+            answer=answer,
+            today=business_today(settings),
+            side="buyer",
+        ),
+        answer.value,
+    )
+
+
+@router.post("/needs/orders/{order_id}/receive", dependencies=[Depends(check_csrf)])
+def receive(
+    request: Request,
+    order_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    quantity: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """A store marks (part of) an order received."""
+    return _buyer_action(
+        request,
+        session,
+        viewer,
+        settings,
+        lambda: orders.receive_order(
+            session=session,
+            principal=viewer,
+            order_id=order_id,
+            quantity=_number("quantity", quantity),
+        ),
+        "received",
+    )
+
+
+def _optional_viewer(request: Request, session: SessionDep) -> Principal | None:
+    """The person signed in, or None: the public board is open to anyone."""
+    try:
+        return get_viewer(request, session)
+    except Unauthenticated:
+        return None
+
+
+@router.get("/board")
+def board(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: Annotated[Principal | None, Depends(_optional_viewer)],
+    product: str | None = None,
+    category: str | None = None,
+    region: str | None = None,
+) -> HTMLResponse:
+    """The open board by product, as the bureau publishes it; contacts when signed in."""
+    found = public_board(
+        session=session,
+        today=business_today(settings),
+        signed_in=viewer is not None,
+        product=product or None,
+        category=category or None,
+        region=region or None,
+    )
+    filters = {"product": product or "", "category": category or "", "region": region or ""}
+    return render(request, "supply/public_board.html", {"board": found, "filters": filters})

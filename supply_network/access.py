@@ -1,0 +1,87 @@
+"""Who may act for a producer and for a buyer on the supply/demand board, decided once.
+
+A producer key or person acts only for its own producer (its record, offers, the producer
+side of proposals and orders); a store key or person only for its store, or its chain and
+the chain's stores; the bureau manages the registry, posts district needs and runs the
+matcher. The listings filter with the same rules (``*_visible_to``), so what a caller
+may list is what it may open.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from core.access import Principal
+from core.errors import Forbidden
+from models import BuyerKind, Producer, Role, Store, SupplyNeed, SupplyOffer
+
+REGISTRY_READERS = (Role.admin, Role.bureau)
+"""Roles that read every producer's record (a producer reads its own)."""
+
+
+def may_act_for_producer(principal: Principal, producer_id: int) -> bool:
+    """Whether ``principal`` may edit this producer's record and post and answer for it:
+    the producer itself; the bureau and admins for the record and offers."""
+    if principal.role in REGISTRY_READERS:
+        return True
+    return principal.role is Role.producer and principal.producer_id == producer_id
+
+
+def require_producer(principal: Principal, producer: Producer) -> None:
+    """Refuse anyone but the producer itself, the bureau and admins."""
+    if not may_act_for_producer(principal, producer.id):
+        raise Forbidden(
+            "this key or user is not allowed to act for producer {code}", code=producer.code
+        )
+
+
+def may_buy_for(session: Session, principal: Principal, need: SupplyNeed) -> bool:
+    """Whether ``principal`` acts for the buyer of ``need``: its store, its chain (also for
+    the chain's stores), or the bureau (district needs, and any need on a buyer's behalf)."""
+    if principal.role in (Role.admin, Role.bureau):
+        return True
+    if principal.role is not Role.store:
+        return False
+    if need.buyer_kind is BuyerKind.store:
+        if principal.store_id is not None:
+            return need.store_id == principal.store_id
+        enterprise = session.scalar(select(Store.enterprise_id).where(Store.id == need.store_id))
+        return principal.enterprise_id is not None and enterprise == principal.enterprise_id
+    if need.buyer_kind is BuyerKind.chain:
+        return principal.enterprise_id is not None and need.enterprise_id == principal.enterprise_id
+    return False
+
+
+def require_buyer(session: Session, principal: Principal, need: SupplyNeed) -> None:
+    """Refuse anyone who does not act for the need's buyer."""
+    if not may_buy_for(session, principal, need):
+        raise Forbidden("this key or user is not allowed to act for need {need}", need=need.id)
+
+
+def offers_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Offers a caller manages (its own, or all for the bureau); the public board is a
+    separate read that shows every open offer without contacts."""
+    if principal.role in REGISTRY_READERS:
+        return true()
+    if principal.role is Role.producer and principal.producer_id is not None:
+        return SupplyOffer.producer_id == principal.producer_id
+    return false()
+
+
+def needs_visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Needs a caller manages: its store's, its chain's and its chain stores', all for the
+    bureau, none for others."""
+    if principal.role in REGISTRY_READERS:
+        return true()
+    if principal.role is not Role.store:
+        return false()
+    if principal.store_id is not None:
+        return SupplyNeed.store_id == principal.store_id
+    if principal.enterprise_id is not None:
+        chain_stores = select(Store.id).where(Store.enterprise_id == principal.enterprise_id)
+        return or_(
+            SupplyNeed.enterprise_id == principal.enterprise_id,
+            and_(SupplyNeed.store_id.is_not(None), SupplyNeed.store_id.in_(chain_stores)),
+        )
+    return false()

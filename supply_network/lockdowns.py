@@ -1,0 +1,116 @@
+"""Region lockdowns as the bureau records them: a district or township sealed for a period.
+
+The supply network reads them twice: needs of a sealed district are served first by the
+matcher, and producers in a sealed region drop out of the candidate sources and the
+matcher's offers (they cannot ship).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import InvalidInput, NotFound
+from core.text import field_problem
+from models import Region, RegionLockdown, Role
+from supply_network.codes import resolve_codes
+
+LOCKDOWN_READERS = (Role.bureau, Role.dispatcher, Role.store, Role.producer)
+
+
+@dataclass(frozen=True)
+class LockdownView:
+    """A recorded lockdown, its region by code and name."""
+
+    id: int
+    region: str
+    region_name: str
+    start_date: date
+    end_date: date | None
+    note: str | None
+    recorded_by: str
+
+
+def _view(lockdown: RegionLockdown, code: str, name: str) -> LockdownView:
+    """A lockdown as people read it."""
+    return LockdownView(
+        id=lockdown.id,
+        region=code,
+        region_name=name,
+        start_date=lockdown.start_date,
+        end_date=lockdown.end_date,
+        note=lockdown.note,
+        recorded_by=lockdown.recorded_by,
+    )
+
+
+def list_lockdowns(
+    *, session: Session, principal: Principal, on_date: date | None = None
+) -> list[LockdownView]:
+    """Every recorded lockdown (or those in force on ``on_date``), the latest first."""
+    require_role(principal, *LOCKDOWN_READERS)
+    query = (
+        select(RegionLockdown, Region.code, Region.name)
+        .join(Region, Region.id == RegionLockdown.region_id)
+        .order_by(RegionLockdown.start_date.desc(), RegionLockdown.id.desc())
+    )
+    if on_date is not None:
+        query = query.where(
+            RegionLockdown.start_date <= on_date,
+            or_(RegionLockdown.end_date.is_(None), RegionLockdown.end_date >= on_date),
+        )
+    return [_view(*row) for row in session.execute(query)]
+
+
+def record_lockdown(
+    *,
+    session: Session,
+    principal: Principal,
+    region: str,
+    start_date: date,
+    end_date: date | None = None,
+    note: str | None = None,
+) -> LockdownView:
+    """Record that a region is sealed from ``start_date`` (to ``end_date``, or until
+    ended); the bureau's."""
+    require_role(principal, Role.bureau)
+    found = resolve_codes(session, where="body", region=region)["region"]
+    if end_date is not None and end_date < start_date:
+        raise InvalidInput(
+            "the lockdown ends before it starts",
+            errors=[field_problem(["body", "end_date"], "is before start_date")],
+        )
+    lockdown = RegionLockdown(
+        region_id=found.id,
+        start_date=start_date,
+        end_date=end_date,
+        note=note,
+        recorded_by=principal.label,
+    )
+    session.add(lockdown)
+    session.flush()
+    return _view(lockdown, found.code, found.name)
+
+
+def end_lockdown(
+    *, session: Session, principal: Principal, lockdown_id: int, end_date: date
+) -> LockdownView:
+    """Lift a lockdown: its last day is ``end_date``; the bureau's."""
+    require_role(principal, Role.bureau)
+    lockdown = session.get(RegionLockdown, lockdown_id)
+    if lockdown is None:
+        raise NotFound("lockdown {lockdown} not found", lockdown=lockdown_id)
+    if end_date < lockdown.start_date:
+        raise InvalidInput(
+            "the lockdown ends before it starts",
+            errors=[field_problem(["body", "end_date"], "is before start_date")],
+        )
+    lockdown.end_date = end_date
+    session.flush()
+    region = session.get(Region, lockdown.region_id)
+    assert region is not None
+    return _view(lockdown, region.code, region.name)

@@ -1,0 +1,383 @@
+"""Importing a registry file (CSV or XLSX, one row per producer x product): every row is
+checked first, each bad cell reported by row and column, and nothing is stored unless the
+whole file is good.
+
+A producer named in the file gets the file's fields and exactly the file's product
+lines; producers not in the file are left alone. Checks run on whole columns (a county's
+registry has thousands of rows).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import InvalidInput
+from core.tables import read_table
+from core.text import FieldProblem, Text, field_problem, phrase
+from models import Producer, ProducerKind, ProducerProduct, Region, Role
+from supply_network.codes import product_ids_by_code
+from supply_network.registry import MAX_LEAD_TIME_DAYS
+from supply_network.rules import BoardLimits
+
+REQUIRED_COLUMNS = (
+    "code",
+    "name",
+    "kind",
+    "region",
+    "latitude",
+    "longitude",
+    "product",
+    "daily_capacity",
+)
+OPTIONAL_COLUMNS = ("address", "contact_name", "contact_phone", "lead_time_days", "minimum_lot")
+PRODUCER_FIELDS = (
+    "name",
+    "kind",
+    "region",
+    "latitude",
+    "longitude",
+    "address",
+    "contact_name",
+    "contact_phone",
+)
+"""Columns that describe the producer, so every row of one producer must agree on them."""
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+TEXT_LIMITS = {"name": 200, "address": 300, "contact_name": 200, "contact_phone": 64}
+
+
+@dataclass(frozen=True)
+class RegistryImport:
+    """What an import did: rows read, producers added, changed and unchanged, and the
+    product lines the imported producers now have."""
+
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    product_lines: int
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A bad cell: its spreadsheet row, column and what is wrong."""
+
+    row: int
+    column: str
+    text: Text
+
+    def as_problem(self) -> FieldProblem:
+        """The cell's problem as the problem+json ``errors`` item (row and column named)."""
+        return field_problem(
+            ["file", self.row, self.column],
+            self.text,
+            extra={"row": self.row, "column": self.column},
+        )
+
+
+def _cells(rows: Iterable[int], column: str, text: Text) -> list[CellProblem]:
+    """The same problem at the same column of several rows."""
+    return [CellProblem(int(row), column, text) for row in rows]
+
+
+def _numbers(
+    frame: pd.DataFrame, column: str, *, required: bool
+) -> tuple[pd.Series, list[CellProblem]]:
+    """A column as floats (NaN where empty), and its cells that are not numbers."""
+    text = frame[column]
+    values = pd.to_numeric(text.where(text != ""), errors="coerce")
+    problems = _cells(frame.index[(text != "") & values.isna()], column, phrase("not a number"))
+    if required:
+        problems += _cells(frame.index[text == ""], column, phrase("is required"))
+    problems += _cells(
+        frame.index[values.notna() & ~np.isfinite(values.fillna(0))],
+        column,
+        phrase("must be a finite number"),
+    )
+    return values, problems
+
+
+def check_registry_rows(
+    frame: pd.DataFrame,
+    *,
+    region_ids: dict[str, int],
+    product_ids: dict[str, int],
+    limits: BoardLimits,
+) -> tuple[pd.DataFrame, list[CellProblem]]:
+    """The rows with typed columns (``region_id``, ``product_id``, numbers), and every
+    bad cell, by row then column."""
+    problems: list[CellProblem] = []
+    for column in ("code", "name", "kind", "region", "product"):
+        problems += _cells(frame.index[frame[column] == ""], column, phrase("is required"))
+    bad_code = (frame["code"] != "") & ~frame["code"].str.match(CODE.pattern)
+    problems += _cells(
+        frame.index[bad_code], "code", phrase("must be letters, digits, '.', '_' or '-'")
+    )
+    for column, limit in TEXT_LIMITS.items():
+        too_long = frame[column].str.len() > limit
+        problems += _cells(
+            frame.index[too_long], column, phrase("at most {limit} characters", limit=limit)
+        )
+    kinds = {kind.value for kind in ProducerKind}
+    bad_kind = (frame["kind"] != "") & ~frame["kind"].isin(kinds)
+    problems += [
+        CellProblem(
+            int(row),
+            "kind",
+            phrase(
+                "unknown kind {kind!r} (known: {known})", kind=kind, known=", ".join(sorted(kinds))
+            ),
+        )
+        for row, kind in zip(
+            frame.index[bad_kind].tolist(), frame.loc[bad_kind, "kind"].tolist(), strict=True
+        )
+    ]
+    for column, known, kind in (
+        ("region", region_ids, "region"),
+        ("product", product_ids, "product"),
+    ):
+        unknown = (frame[column] != "") & ~frame[column].isin(list(known))
+        problems += [
+            CellProblem(
+                int(row), column, phrase("unknown {kind} {code!r}", kind=phrase(kind), code=code)
+            )
+            for row, code in zip(
+                frame.index[unknown].tolist(), frame.loc[unknown, column].tolist(), strict=True
+            )
+        ]
+    typed = frame.copy()
+    for column, low, high, required in (
+        ("latitude", -90.0, 90.0, True),
+        ("longitude", -180.0, 180.0, True),
+        ("daily_capacity", None, limits.max_quantity, True),
+        ("lead_time_days", 0.0, float(MAX_LEAD_TIME_DAYS), False),
+        ("minimum_lot", 0.0, limits.max_quantity, False),
+    ):
+        values, found = _numbers(frame, column, required=required)
+        problems += found
+        if low is None:
+            problems += _cells(
+                frame.index[values.notna() & (values <= 0)],
+                column,
+                phrase("must be greater than 0"),
+            )
+        else:
+            problems += _cells(
+                frame.index[values < low], column, phrase("must be at least {low:g}", low=low)
+            )
+        problems += _cells(
+            frame.index[values > high], column, phrase("must be at most {high:g}", high=high)
+        )
+        typed[column] = values
+    lead = typed["lead_time_days"]
+    problems += _cells(
+        frame.index[lead.notna() & (lead != lead.round())],
+        "lead_time_days",
+        phrase("must be a whole number of days"),
+    )
+    problems += _repeated_products(frame)
+    problems += _disagreeing_rows(frame)
+    typed["region_id"] = frame["region"].map(region_ids)
+    typed["product_id"] = frame["product"].map(product_ids)
+    problems.sort(key=lambda problem: (problem.row, list(frame.columns).index(problem.column)))
+    return typed, problems
+
+
+def _repeated_products(frame: pd.DataFrame) -> list[CellProblem]:
+    """A product listed twice for one producer: which line counts would be a guess."""
+    keyed = frame[(frame["code"] != "") & (frame["product"] != "")]
+    repeated = keyed[keyed.duplicated(["code", "product"], keep=False)]
+    problems = []
+    for _, rows in repeated.groupby(["code", "product"]).groups.items():
+        listed = ", ".join(str(row) for row in rows)
+        problems += _cells(
+            rows[1:], "product", phrase("appears more than once ({rows})", rows=listed)
+        )
+    return problems
+
+
+def _disagreeing_rows(frame: pd.DataFrame) -> list[CellProblem]:
+    """Rows of one producer that describe it differently from its first row."""
+    keyed = frame[frame["code"] != ""]
+    first = keyed.groupby("code")[list(PRODUCER_FIELDS)].transform("first")
+    first_row = keyed.index.to_series().groupby(keyed["code"]).transform("first")
+    problems = []
+    for column in PRODUCER_FIELDS:
+        differs = keyed[column] != first[column]
+        problems += [
+            CellProblem(
+                int(row),
+                column,
+                phrase("differs from row {first} of the same producer", first=int(first_row[row])),
+            )
+            for row in keyed.index[differs]
+        ]
+    return problems
+
+
+def _summary(problems: list[CellProblem]) -> Text:
+    """The refusal's sentence: the first problem, and how many there are in how many rows."""
+    first = problems[0]
+    where = phrase(
+        "row {position}, {column}: {inner}",
+        position=first.row,
+        column=first.column,
+        inner=first.text,
+    )
+    rows = len({problem.row for problem in problems})
+    if len(problems) == 1:
+        return phrase("nothing was stored; {inner}", inner=where)
+    return phrase(
+        "nothing was stored; {count} problems in {rows} row(s), first at {inner}",
+        count=len(problems),
+        rows=rows,
+        inner=where,
+    )
+
+
+def _optional_text(value: str) -> str | None:
+    """An empty cell as None."""
+    return value or None
+
+
+def import_registry_file(
+    *,
+    session: Session,
+    principal: Principal,
+    data: bytes,
+    filename: str | None,
+    limits: BoardLimits,
+    max_rows: int,
+    max_listed_errors: int,
+) -> RegistryImport:
+    """Add or update every producer of a registry file, or none; the bureau's."""
+    require_role(principal, Role.bureau)
+    frame = read_table(
+        data,
+        filename=filename,
+        required=REQUIRED_COLUMNS,
+        optional=OPTIONAL_COLUMNS,
+        max_rows=max_rows,
+    )
+    region_ids = {
+        str(code): int(ident) for code, ident in session.execute(select(Region.code, Region.id))
+    }
+    product_ids = product_ids_by_code(session)
+    rows, problems = check_registry_rows(
+        frame, region_ids=region_ids, product_ids=product_ids, limits=limits
+    )
+    if problems:
+        raise InvalidInput(
+            _summary(problems),
+            errors=[problem.as_problem() for problem in problems[:max_listed_errors]],
+            extra={
+                "error_count": len(problems),
+                "rows_with_errors": len({problem.row for problem in problems}),
+            },
+        )
+    return _store(session, rows)
+
+
+def _producer_record(row: Any) -> dict[str, Any]:
+    """A checked row's producer fields as the table stores them."""
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "kind": ProducerKind(row["kind"]),
+        "region_id": int(row["region_id"]),
+        "latitude": float(row["latitude"]),
+        "longitude": float(row["longitude"]),
+        "address": _optional_text(row["address"]),
+        "contact_name": _optional_text(row["contact_name"]),
+        "contact_phone": _optional_text(row["contact_phone"]),
+    }
+
+
+def _store(session: Session, rows: pd.DataFrame) -> RegistryImport:
+    """Write checked rows set-based: new producers inserted, known ones updated where
+    they changed, and the imported producers' product lines replaced."""
+    producers = rows.drop_duplicates("code")
+    records = {row["code"]: _producer_record(row) for row in producers.to_dict("records")}
+    lines = {
+        code: sorted(
+            (
+                int(product_id),
+                float(capacity),
+                int(0 if pd.isna(lead) else lead),
+                None if pd.isna(lot) else float(lot),
+            )
+            for product_id, capacity, lead, lot in group[
+                ["product_id", "daily_capacity", "lead_time_days", "minimum_lot"]
+            ].itertuples(index=False)
+        )
+        for code, group in rows.groupby("code")
+    }
+    existing = {
+        producer.code: producer
+        for producer in session.scalars(select(Producer).where(Producer.code.in_(list(records))))
+    }
+    stored_lines: dict[int, list[tuple[int, float, int, float | None]]] = {}
+    for line in session.scalars(
+        select(ProducerProduct).where(
+            ProducerProduct.producer_id.in_([producer.id for producer in existing.values()])
+        )
+    ):
+        stored_lines.setdefault(line.producer_id, []).append(
+            (line.product_id, line.daily_capacity, line.lead_time_days, line.minimum_lot)
+        )
+    new = [record for code, record in records.items() if code not in existing]
+    changed = [
+        {"id": existing[code].id, **record}
+        for code, record in records.items()
+        if code in existing
+        and (
+            any(getattr(existing[code], name) != value for name, value in record.items())
+            or sorted(stored_lines.get(existing[code].id, [])) != lines[code]
+        )
+    ]
+    if new:
+        session.execute(insert(Producer), new)
+    if changed:
+        session.execute(update(Producer), changed)
+    ids = {
+        str(code): int(ident)
+        for code, ident in session.execute(
+            select(Producer.code, Producer.id).where(Producer.code.in_(list(records)))
+        )
+    }
+    touched = [ids[code] for code in records if code not in existing] + [
+        item["id"] for item in changed
+    ]
+    if touched:
+        session.execute(delete(ProducerProduct).where(ProducerProduct.producer_id.in_(touched)))
+        session.execute(
+            insert(ProducerProduct),
+            [
+                {
+                    "producer_id": ids[code],
+                    "product_id": product_id,
+                    "daily_capacity": capacity,
+                    "lead_time_days": lead,
+                    "minimum_lot": lot,
+                }
+                for code in records
+                if ids[code] in set(touched)
+                for product_id, capacity, lead, lot in lines[code]
+            ],
+        )
+    session.flush()
+    return RegistryImport(
+        rows=len(rows),
+        inserted=len(new),
+        updated=len(changed),
+        unchanged=len(records) - len(new) - len(changed),
+        product_lines=sum(len(lines[code]) for code in records),
+    )

@@ -1,0 +1,108 @@
+"""The limits every posting, registry line and order change is checked against.
+
+The API's request models already refuse wrong types; these checks are the domain's own,
+so the pages, the file import and the API refuse the same values with the same words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Update
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidInput
+from core.text import FieldProblem, Text, field_problem
+
+QUANTITY_DIGITS = 3
+"""Quantities are kept to a thousandth of a unit (grams, millilitres)."""
+
+TOLERANCE = 1e-9
+"""Float round-off allowed when a commitment meets an offer's quantity exactly."""
+
+
+@dataclass(frozen=True)
+class BoardLimits:
+    """The largest quantity and price anyone may post, and how far ahead (days)."""
+
+    max_quantity: float = 10_000_000.0
+    max_price: float = 100_000.0
+    max_days_ahead: int = 90
+
+
+def quantity_problem(
+    loc: Sequence[str | int], value: float | None, *, limit: float, required: bool = True
+) -> FieldProblem | None:
+    """What is wrong with a quantity: missing, not a finite number, not above 0, absurd."""
+    if value is None:
+        return field_problem(loc, "is required") if required else None
+    if not math.isfinite(value):
+        return field_problem(loc, "must be a finite number")
+    if value <= 0:
+        return field_problem(loc, "must be greater than 0")
+    if value > limit:
+        return field_problem(loc, "must be at most {limit:g}", limit=limit)
+    return None
+
+
+def price_problem(loc: Sequence[str | int], value: float, *, limit: float) -> FieldProblem | None:
+    """What is wrong with a price in CNY per unit."""
+    return quantity_problem(loc, value, limit=limit)
+
+
+def window_problems(
+    *,
+    first: date,
+    last: date,
+    today: date,
+    limits: BoardLimits,
+    first_field: str,
+    last_field: str,
+) -> list[FieldProblem]:
+    """A pickup or delivery window that ends in the past, ends before it starts, or lies
+    too far ahead."""
+    problems = []
+    if last < today:
+        problems.append(
+            field_problem(
+                ["body", last_field], "is in the past (today is {today})", today=today.isoformat()
+            )
+        )
+    if last < first:
+        problems.append(field_problem(["body", last_field], "is before {field}", field=first_field))
+    horizon = today + timedelta(days=limits.max_days_ahead)
+    if last > horizon:
+        problems.append(
+            field_problem(
+                ["body", last_field],
+                "is more than {days} days ahead",
+                days=limits.max_days_ahead,
+            )
+        )
+    return problems
+
+
+def refuse(problems: Sequence[FieldProblem | None], *, what: Text) -> None:
+    """Raise one 422 listing every problem found (``what``: the thing refused, a phrase),
+    or nothing when there is none."""
+    found = [problem for problem in problems if problem is not None]
+    if found:
+        raise InvalidInput(
+            "the {what} is not valid: {first}", errors=found, what=what, first=found[0].text
+        )
+
+
+def floor_quantity(value: float) -> float:
+    """A quantity rounded down to ``QUANTITY_DIGITS`` (never up: a proposal must never
+    promise more than an offer has), forgiving float round-off just below a thousandth."""
+    scale = 10**QUANTITY_DIGITS
+    return math.floor(value * scale + 1e-6) / scale
+
+
+def changed_rows(session: Session, statement: Update) -> int:
+    """Rows a conditional UPDATE changed: how a commitment learns whether it won the race."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]

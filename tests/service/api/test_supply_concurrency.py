@@ -1,0 +1,180 @@
+"""No offer is ever committed beyond its quantity, even when buyers accept at the same
+moment: parallel HTTP requests against a real server on PostgreSQL (its own database,
+committed rows, a connection per request)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.database import create_database_engine, create_session_factory, session_scope
+from models import Answer, Proposal, Role, SupplyNeed, SupplyOffer, SupplyOrder
+from models.base import utc_now
+from service.app import create_app
+from service.migrate import upgrade_to_head
+from service.settings import Settings
+from tests.conftest import PostgresDatabases
+from tests.factories import make_key, make_product, make_store
+from tests.supply_network.factories import (
+    make_district,
+    make_need,
+    make_offer,
+    make_producer,
+    make_proposal,
+)
+
+pytestmark = pytest.mark.postgres
+
+BUYERS = 12
+OFFERED = 100.0
+ASKED = 20.0
+
+
+@dataclass(frozen=True)
+class Race:
+    """A server over a board where twelve buyers hold proposals of 20 on one offer of 100,
+    each already accepted by the producer."""
+
+    url: str
+    database_url: str
+    offer_id: int
+    proposals: list[tuple[int, dict[str, str]]]
+    single_offer_id: int
+    single: tuple[int, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def race(postgres_databases: PostgresDatabases) -> Iterator[Race]:
+    url = postgres_databases.create("race")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    factory = create_session_factory(engine)
+    with session_scope(factory) as session:
+        cabbage = make_product(session, code="cabbage", category="vegetables")
+        district = make_district(session, code="410403")
+        farm = make_producer(session, capacities={"cabbage": 5000})
+        offer = make_offer(session, producer=farm, product=cabbage, quantity=OFFERED)
+        proposals = []
+        for number in range(BUYERS):
+            store = make_store(session, code=f"PDS-{number:04d}", region=district)
+            need = make_need(
+                session, product=cabbage, store=store, district=district, quantity=ASKED
+            )
+            proposal = make_proposal(session, offer=offer, need=need, quantity=ASKED)
+            proposal.producer_answer = Answer.accepted
+            proposal.producer_answered_at = utc_now()
+            proposals.append((proposal.id, make_key(session, Role.store, store=store)))
+        offer_id = offer.id
+        single_offer = make_offer(session, producer=farm, product=cabbage, quantity=OFFERED)
+        store = make_store(session, code="PDS-SOLO", region=district)
+        need = make_need(session, product=cabbage, store=store, district=district, quantity=ASKED)
+        single = make_proposal(session, offer=single_offer, need=need, quantity=ASKED)
+        single.producer_answer = Answer.accepted
+        single_key = (single.id, make_key(session, Role.store, store=store))
+        single_offer_id = single_offer.id
+    engine.dispose()
+    settings = Settings(database_url=url, log_json=False, log_level="WARNING")
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    yield Race(f"http://127.0.0.1:{port}", url, offer_id, proposals, single_offer_id, single_key)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _all_at_once(requests: list[tuple[str, dict[str, str]]]) -> list[httpx.Response]:
+    """POST every (url, headers) from its own thread, released together by a barrier."""
+    barrier = threading.Barrier(len(requests))
+
+    def post(item: tuple[str, dict[str, str]]) -> httpx.Response:
+        url, headers = item
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            return client.post(url, headers=headers)
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(post, requests))
+
+
+def _committed(database_url: str, offer_id: int) -> tuple[float, float, int]:
+    engine = create_database_engine(database_url)
+    with Session(engine) as session:
+        offer = session.get(SupplyOffer, offer_id)
+        assert offer is not None
+        ordered = session.scalar(
+            select(func.coalesce(func.sum(SupplyOrder.quantity), 0.0)).where(
+                SupplyOrder.offer_id == offer_id
+            )
+        )
+        orders = session.scalar(
+            select(func.count()).select_from(SupplyOrder).where(SupplyOrder.offer_id == offer_id)
+        )
+        needs_over = session.scalar(
+            select(func.count())
+            .select_from(SupplyNeed)
+            .where(SupplyNeed.committed_quantity > SupplyNeed.quantity)
+        )
+        assert needs_over == 0
+    engine.dispose()
+    return offer.committed_quantity, float(ordered or 0.0), int(orders or 0)
+
+
+def test_twelve_buyers_accepting_at_once_never_overcommit_the_offer(race: Race) -> None:
+    responses = _all_at_once(
+        [
+            (f"{race.url}/api/v1/proposals/{proposal_id}/accept", headers)
+            for proposal_id, headers in race.proposals
+        ]
+    )
+    statuses = sorted(response.status_code for response in responses)
+    fits = int(OFFERED // ASKED)
+    assert statuses == [200] * fits + [409] * (BUYERS - fits), [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "left" in response.json()["detail"]
+    committed, ordered, orders = _committed(race.database_url, race.offer_id)
+    assert (committed, ordered, orders) == (OFFERED, OFFERED, fits)
+    engine = create_database_engine(race.database_url)
+    with Session(engine) as session:
+        refused = [
+            proposal_id
+            for (proposal_id, _), response in zip(race.proposals, responses, strict=True)
+            if response.status_code == 409
+        ]
+        unanswered = session.scalars(
+            select(Proposal.buyer_answer).where(Proposal.id.in_(refused))
+        ).all()
+    engine.dispose()
+    assert unanswered == [None] * len(refused)
+
+
+def test_one_proposal_accepted_by_its_buyer_eight_times_at_once_is_one_order(race: Race) -> None:
+    proposal_id, headers = race.single
+    responses = _all_at_once([(f"{race.url}/api/v1/proposals/{proposal_id}/accept", headers)] * 8)
+    assert sorted(response.status_code for response in responses) == [200] + [409] * 7
+    committed, ordered, _ = _committed(race.database_url, race.single_offer_id)
+    assert committed == ordered == ASKED

@@ -1,0 +1,295 @@
+"""The supply network in the pages: the bureau finds supply for a shortage and runs the
+matcher, a producer offers, accepts and ships, a store asks, accepts and receives (and its
+next report starts from what arrived), and anyone reads the public board."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accounts.authentication import create_user
+from models import (
+    AlertRule,
+    Producer,
+    Product,
+    Region,
+    Role,
+    ScopeLevel,
+    Store,
+    SupplyNeed,
+    SupplyOffer,
+    SupplyOrder,
+)
+from tests.factories import business_today, make_product, make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
+from tests.supply_network.factories import (
+    make_alert,
+    make_district,
+    make_need,
+    make_offer,
+    make_producer,
+    make_proposal,
+    make_snapshot,
+)
+
+TODAY = business_today()
+
+
+@dataclass
+class Scene:
+    cabbage: Product
+    district: Region
+    store: Store
+    farm: Producer
+
+
+@pytest.fixture
+def scene(session: Session) -> Scene:
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    cabbage.typical_price = 2.0
+    district = make_district(session, code="410403", name="Weidong")
+    store = make_store(session, code="PDS-0001", region=district)
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    make_snapshot(
+        session,
+        level=ScopeLevel.district,
+        scope_id=district.id,
+        product=cabbage,
+        district=district,
+        stock=120.0,
+        expected_daily_sales=100.0,
+    )
+    make_snapshot(
+        session,
+        level=ScopeLevel.store,
+        scope_id=store.id,
+        product=cabbage,
+        district=district,
+        stock=10.0,
+        expected_daily_sales=20.0,
+    )
+    session.commit()
+    return Scene(cabbage, district, store, farm)
+
+
+def producer_person(session: Session, farm: Producer) -> str:
+    create_user(
+        session,
+        username="farmer",
+        password="farmer-password",
+        role=Role.producer,
+        producer_id=farm.id,
+    )
+    session.commit()
+    return "farmer-password"
+
+
+def test_the_bureau_finds_supply_from_a_shortage_alert_and_posts_the_need(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    alert = make_alert(
+        session,
+        rule=AlertRule.low_supply,
+        level=ScopeLevel.district,
+        scope_id=scene.district.id,
+        product=scene.cabbage,
+        district=scene.district,
+    )
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    alerts = client.get("/alerts").text
+    assert f'href="/supply/restock/alerts/{alert.id}"' in alerts
+    found = client.get(f"/supply/restock/alerts/{alert.id}")
+    assert found.status_code == 200, found.text
+    assert '<span class="value" id="suggested">380</span>' in found.text
+    assert "FARM-1" in found.text and "can send it all" in found.text
+    posted = client.post(
+        "/supply/restock/district/410403/cabbage/need",
+        data={"csrf_token": csrf(client, "/supply/restock"), "alert_id": str(alert.id)},
+    )
+    assert posted.status_code == 200 and posted.url.path == "/supply/board"
+    need = session.scalars(select(SupplyNeed)).one()
+    assert (need.quantity, need.alert_id, need.max_price) == (380.0, alert.id, 2.6)
+    listing = client.get("/supply/restock").text
+    assert "/supply/restock/district/410403/cabbage" in listing
+
+
+def test_the_bureau_runs_matching_from_the_board_and_sees_the_proposals(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    assert client.get("/supply").status_code == 200
+    ran = client.post(
+        "/supply/match-runs",
+        data={"csrf_token": csrf(client, "/supply/board"), "maximum_distance_km": "100"},
+    )
+    assert ran.status_code == 200 and ran.url.path == "/supply/board"
+    assert 'id="run-summary"' in ran.text
+    assert re.search(r"<strong>1</strong>\s*proposals", ran.text)
+    bad = client.post(
+        "/supply/match-runs",
+        data={"csrf_token": csrf(client, "/supply/board"), "maximum_distance_km": "-4"},
+    )
+    assert bad.status_code == 422
+
+
+def test_a_producer_offers_accepts_and_ships_in_its_pages(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, "farmer", producer_person(session, scene.farm))
+    home = client.get("/producer")
+    assert home.status_code == 200 and "FARM-1" in home.text
+    token = csrf(client, "/producer")
+    refused = client.post(
+        "/producer/offers",
+        data={
+            "csrf_token": token,
+            "product": "cabbage",
+            "quantity": "-3",
+            "price": "1.8",
+            "available_from": TODAY.isoformat(),
+            "available_to": TODAY.isoformat(),
+        },
+    )
+    assert refused.status_code == 422
+    assert "Nothing was changed." in refused.text
+    assert session.scalar(select(func.count()).select_from(SupplyOffer)) == 0
+    posted = client.post(
+        "/producer/offers",
+        data={
+            "csrf_token": token,
+            "product": "cabbage",
+            "quantity": "400",
+            "price": "1.8",
+            "available_from": TODAY.isoformat(),
+            "available_to": TODAY.isoformat(),
+        },
+    )
+    assert posted.status_code == 200 and "Offer posted." in posted.text
+    offer = session.scalars(select(SupplyOffer)).one()
+    need = make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    proposal = make_proposal(session, offer=offer, need=need, quantity=50)
+    session.commit()
+    accepted = client.post(
+        f"/producer/proposals/{proposal.id}/accepted", data={"csrf_token": token}
+    )
+    assert "Proposal accepted." in accepted.text
+    twice = client.post(f"/producer/proposals/{proposal.id}/accepted", data={"csrf_token": token})
+    assert twice.status_code == 409 and "already answered" in twice.text
+    assert client.get("/supply").status_code == 403
+    assert client.get("/needs").status_code == 403
+
+
+def test_a_store_asks_accepts_receives_and_its_report_starts_from_what_arrived(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    offer = make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+    page = client.get("/needs")
+    assert page.status_code == 200 and "PDS-0001" in page.text
+    token = csrf(client, "/needs")
+    asked = client.post(
+        "/needs",
+        data={
+            "csrf_token": token,
+            "store": "PDS-0001",
+            "product": "cabbage",
+            "quantity": "60",
+            "max_price": "2.5",
+            "needed_by": TODAY.isoformat(),
+        },
+    )
+    assert asked.status_code == 200 and "Need posted." in asked.text
+    other = make_store(session, code="PDS-0002", region=scene.district)
+    session.commit()
+    foreign = client.post(
+        "/needs",
+        data={
+            "csrf_token": token,
+            "store": other.code,
+            "product": "cabbage",
+            "quantity": "60",
+            "max_price": "2.5",
+            "needed_by": TODAY.isoformat(),
+        },
+    )
+    assert foreign.status_code == 403
+    need = session.scalars(select(SupplyNeed)).one()
+    proposal = make_proposal(session, offer=offer, need=need, quantity=60)
+    session.commit()
+    farmer = producer_person(session, scene.farm)
+    producer_client = TestClient(client.app)
+    sign_in(producer_client, "farmer", farmer)
+    producer_token = csrf(producer_client, "/producer")
+    producer_client.post(
+        f"/producer/proposals/{proposal.id}/accepted", data={"csrf_token": producer_token}
+    )
+    accepted = client.post(f"/needs/proposals/{proposal.id}/accepted", data={"csrf_token": token})
+    assert "Proposal accepted." in accepted.text
+    order = session.scalars(select(SupplyOrder)).one()
+    producer_client.post(
+        f"/producer/orders/{order.id}/ship", data={"csrf_token": producer_token, "quantity": "60"}
+    )
+    too_much = client.post(
+        f"/needs/orders/{order.id}/receive", data={"csrf_token": token, "quantity": "61"}
+    )
+    assert too_much.status_code == 422
+    received = client.post(
+        f"/needs/orders/{order.id}/receive", data={"csrf_token": token, "quantity": "60"}
+    )
+    assert "Receipt recorded." in received.text
+    report = client.get("/store/PDS-0001").text
+    assert 'name="received.cabbage" value="60"' in report
+
+
+def test_anyone_reads_the_public_board_and_only_people_signed_in_see_contacts(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    session.commit()
+    anonymous = client.get("/board")
+    assert anonymous.status_code == 200
+    assert "Green Valley Farm" in anonymous.text and "13800000000" not in anonymous.text
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "供需对接平台" in client.get("/board").text
+    client.cookies.delete("supplywatch_lang")
+    sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+    assert "13800000000" in client.get("/board").text
+
+
+def test_a_bad_registry_file_in_the_page_lists_its_cells_and_stores_nothing(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    before = session.scalar(select(func.count()).select_from(Producer))
+    response = client.post(
+        "/supply/producers/import",
+        data={"csrf_token": csrf(client, "/supply")},
+        files={
+            "file": (
+                "registry.csv",
+                b"code,name,kind,region,latitude,longitude,product,daily_capacity\n"
+                b"F-9,Farm,farm,410403,33.7,113.3,cabbage,10\n",
+                "text/csv",
+            )
+        },
+    )
+    assert response.status_code == 422
+    assert "<td>2</td><td>kind</td><td>unknown kind &#39;farm&#39;" in response.text
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.post(
+        "/supply/producers/import",
+        data={"csrf_token": csrf(client, "/supply")},
+        files={"file": ("registry.csv", b"code,name\nF-9,Farm\n", "text/csv")},
+    )
+    assert "缺少列 &#39;kind&#39;" in chinese.text
+    assert session.scalar(select(func.count()).select_from(Producer)) == before
