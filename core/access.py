@@ -79,7 +79,7 @@ def check_binding(
     if (role is Role.producer) != (producer_id is not None):
         raise InvalidInput(
             "a producer key or user is bound to one producer, and only a producer is",
-            errors=[{"loc": ["body", "producer"], "msg": "producer needs role 'producer'"}],
+            errors=[field_problem(["body", "producer"], "producer needs role 'producer'")],
         )
     if role is Role.receiver and compound_id is None:
         raise InvalidInput(

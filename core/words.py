@@ -77,6 +77,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("dispatcher"),
         N_("driver"),
         N_("receiver"),
+        N_("producer"),
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import Forbidden, InvalidInput
 from core.lookups import PageOf, get_by_code, region_subtree_ids
-from core.text import field_problem
+from core.text import field_problem, phrase
 from models import Producer, ProducerKind, ProducerProduct, Product, Region, Role
 from supply_network.access import REGISTRY_READERS, require_producer
 from supply_network.codes import resolve_codes
