@@ -11,12 +11,13 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Forbidden, InvalidInput
 from core.text import FieldProblem, Text, field_problem, phrase
-from models import Role, Store
+from models import DailyReport, Product, Role, Store
 from reports.files import read_report_file
 from reports.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
 from reports.validation import (
@@ -61,8 +62,10 @@ def submit_store_report(
     principal: Principal,
     rules: ReportRules,
     limits: IngestLimits,
+    keep_other_lines: bool = False,
 ) -> SubmittedReport:
-    """Replace ``store``'s whole report for ``day`` with ``lines``."""
+    """Replace ``store``'s whole report for ``day`` with ``lines`` or, with
+    ``keep_other_lines``, only the lines of the products given (a correction)."""
     require_role(principal, *REPORT_WRITERS)
     if not principal.can_access_store(store):
         raise Forbidden("this key or user may not post reports for store {store}", store=store.code)
@@ -74,6 +77,8 @@ def submit_store_report(
             ],
             limit=limits.max_report_lines,
         )
+    if keep_other_lines:
+        lines = lines + _stored_lines_of_other_products(session, store=store, day=day, lines=lines)
     product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
     units = {str(line.get("unit") or "").strip() for line in lines} - {""}
     catalog = Catalog.for_report(session, product_codes=product_codes, with_units=bool(units))
@@ -95,6 +100,31 @@ def submit_store_report(
     )
     created = counts.inserted == counts.total and counts.deleted == 0
     return SubmittedReport(counts=counts, created=created, lines=described)
+
+
+def _stored_lines_of_other_products(
+    session: Session, *, store: Store, day: date, lines: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The day's stored lines of products that ``lines`` does not name, as report lines in
+    canonical units, after the given ones so problems keep the client's line numbers."""
+    named = {str(line.get("product", "")).strip() for line in lines}
+    stored = session.execute(
+        select(
+            Product.code,
+            DailyReport.stock,
+            DailyReport.sales,
+            DailyReport.price,
+            DailyReport.received,
+        )
+        .join(Product, Product.id == DailyReport.product_id)
+        .where(DailyReport.store_id == store.id, DailyReport.report_date == day)
+        .order_by(Product.code)
+    )
+    return [
+        {"product": code, "stock": stock, "sales": sales, "price": price, "received": received}
+        for code, stock, sales, price, received in stored
+        if code not in named
+    ]
 
 
 def _check_every_line(

@@ -180,10 +180,11 @@ def demo(
         typer.echo(
             f"  {login.username:<11} {login.password:<16} {login.role.value:<10} {login.can}"
         )
-    typer.echo("\nAPI keys (send as 'Authorization: Bearer <key>'):")
+    typer.echo("\nAPI keys, one per login (send as 'Authorization: Bearer <key>'):")
     for key in summary.api_keys:
         bound = f" ({key.bound_to})" if key.bound_to else ""
-        typer.echo(f"  {key.role.value:<10}{bound:<12} {key.secret}")
+        owner = key.name.removeprefix("demo ")
+        typer.echo(f"  {owner:<11} {key.role.value:<10}{bound:<12} {key.secret}")
     if serve_after:
         typer.echo(f"\nServing on {url_text} — Ctrl+C to stop.")
         _serve(settings, host, port, 1)

@@ -56,11 +56,11 @@ class RunRead(ReadModel):
     ),
 )
 def start_run(
-    body: RunRequest,
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
+    body: RunRequest | None = None,
 ) -> RunRead:
     session.close()  # the run opens its own transactions; hold no connection meanwhile
     factory: SessionFactory = request.app.state.session_factory
@@ -68,7 +68,7 @@ def start_run(
         session_factory=factory,
         config=monitor_config(settings),
         principal=principal,
-        business_date=body.date,
+        business_date=body.date if body else None,
     )
     return RunRead.model_validate(run)
 

@@ -1,6 +1,7 @@
 """Daily reports: a store posts its stock, sales and prices for a business day.
 
-``PUT`` replaces one day's report whole; ``POST /reports/bulk`` takes a CSV or XLSX
+``PUT`` replaces one day's report whole, ``PATCH`` corrects some of its lines;
+``POST /reports/bulk`` takes a CSV or XLSX
 file of many stores and days. Both validate every line before writing any.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from pydantic import ConfigDict, Field
 
 from core.errors import DomainError, NotFound
@@ -89,21 +90,36 @@ class RevisionOut(ReadModel):
 @router.put(
     "/stores/{store}/reports/{day}",
     summary="Post (or replace) a store's report for one business day",
+    description="The body is the whole day: lines of products it leaves out are deleted.",
     responses={
         200: {"description": "Replaced an existing report"},
         201: {"description": "Created the day's report", "model": ReportWritten},
     },
 )
-def put_report(
+@router.patch(
+    "/stores/{store}/reports/{day}",
+    summary="Correct some lines of a store's report for one business day",
+    description=(
+        "Adds or replaces the lines of the products in the body and keeps the day's other "
+        "lines; every changed value is kept as a revision, as with PUT."
+    ),
+    responses={
+        200: {"description": "Corrected an existing report"},
+        201: {"description": "Created the day's report", "model": ReportWritten},
+    },
+)
+def write_report(
     store: str,
     day: date,
     body: ReportIn,
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     response: Response,
 ) -> ReportWritten:
+    """Write a store's day, whole (PUT) or corrected (PATCH), and answer with its lines."""
     target = accessible_store(session=session, principal=principal, code=store)
     try:
         submitted = submit_store_report(
@@ -114,6 +130,7 @@ def put_report(
             principal=principal,
             rules=report_rules(settings),
             limits=ingest_limits(settings),
+            keep_other_lines=request.method == "PATCH",
         )
     except DomainError:
         metrics.rejected_batches.labels("report").inc()

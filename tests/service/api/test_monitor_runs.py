@@ -46,3 +46,11 @@ def test_a_run_for_a_future_day_is_refused_and_stores_may_not_run_it(
     assert refused.json()["errors"][0]["loc"] == ["body", "date"]
     assert client.post("/api/v1/monitor/runs", json={}, headers=store_key).status_code == 403
     assert client.get("/api/v1/monitor/runs", headers=store_key).status_code == 403
+
+
+def test_a_run_posted_without_a_body_is_for_today(client: TestClient, session: Session) -> None:
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+    response = client.post("/api/v1/monitor/runs", headers=bureau)
+    assert response.status_code == 201, response.text
+    assert response.json()["business_date"] == business_today().isoformat()

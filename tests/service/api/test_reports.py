@@ -119,6 +119,53 @@ def test_replacing_a_report_removes_lines_it_no_longer_has_and_records_them(
 
 
 @pytest.mark.usefixtures("catalogue")
+def test_a_store_corrects_one_line_with_patch_and_keeps_the_others(
+    client: TestClient, store_headers: dict[str, str]
+) -> None:
+    client.put(url(), json={"lines": [line(), line("rice", price=5.8)]}, headers=store_headers)
+    response = client.patch(url(), json={"lines": [line(stock=99)]}, headers=store_headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"] == {"inserted": 0, "updated": 1, "unchanged": 1, "deleted": 0}
+    assert {entry["product"]: entry["stock"] for entry in response.json()["lines"]} == {
+        "pork": 99,
+        "rice": 120.5,
+    }
+    [revision] = client.get(url() + "/revisions", headers=store_headers).json()
+    assert (revision["product"], revision["old"]["stock"], revision["new"]["stock"]) == (
+        "pork",
+        120.5,
+        99,
+    )
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_patch_on_an_empty_day_creates_it_and_a_bad_line_is_named_as_sent(
+    client: TestClient, session: Session, store_headers: dict[str, str]
+) -> None:
+    assert client.patch(url(), json={"lines": [line()]}, headers=store_headers).status_code == 201
+    refused = client.patch(
+        url(), json={"lines": [line("rice"), line("rice", stock=-1)]}, headers=store_headers
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert {tuple(error["loc"][:3]) for error in refused.json()["errors"]} <= {
+        ("body", "lines", 0),
+        ("body", "lines", 1),
+    }
+    assert stored_lines(session) == 1
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_store_cannot_patch_another_stores_report(
+    client: TestClient, session: Session, store_headers: dict[str, str]
+) -> None:
+    make_store(session, code="PDS-0002")
+    refused = client.patch(url("PDS-0002"), json={"lines": [line()]}, headers=store_headers)
+    assert refused.status_code == 403
+    assert stored_lines(session) == 0
+
+
+@pytest.mark.usefixtures("catalogue")
 def test_reports_are_read_back_by_day_and_by_range(
     client: TestClient, store_headers: dict[str, str]
 ) -> None:

@@ -1,0 +1,156 @@
+"""The README's examples, run as a newcomer would: `supplywatch demo` loads the city and
+prints its keys, `supplywatch serve` serves it, and every `curl` of the README's shell
+blocks runs in bash against it with those keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+SUPPLYWATCH = Path(sys.executable).with_name("supplywatch")
+README_URL = "http://127.0.0.1:8000"
+
+pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="no curl here")
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    url: str
+    keys: dict[str, str]
+    """API key by demo login (store, chain, dispatcher, bureau, ...)."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    folder = tmp_path_factory.mktemp("readme")
+    environment = os.environ | {
+        "SUPPLYWATCH_DATABASE_URL": f"sqlite:///{folder / 'demo.db'}",
+        "SUPPLYWATCH_LOG_JSON": "false",
+        "SUPPLYWATCH_LOG_LEVEL": "WARNING",
+    }
+    loaded = subprocess.run(
+        [str(SUPPLYWATCH), "demo", "--days", "8", "--no-serve"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=folder,
+    )
+    keys_section = loaded.stdout.split("API keys", 1)[1]
+    keys = {
+        match.group(1): match.group(2)
+        for match in re.finditer(r"^  (\w+) .* (\S+)$", keys_section, re.MULTILINE)
+    }
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(SUPPLYWATCH), "serve", "--port", str(port)],
+        env=environment,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("supplywatch serve did not become ready")
+            time.sleep(0.2)
+        yield DemoServer(url=url, keys=keys)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _shell_blocks() -> list[str]:
+    """The README's shell blocks that call the API, in order (the others start servers or
+    load data, which the fixture does), without the line that says where keys come from."""
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    return [
+        re.sub(r"^export (\w+=\.\.\. ?)+.*$", "", block, flags=re.MULTILINE)
+        for block in blocks
+        if ("curl " in block or "DAY=" in block)
+        and not re.search(r"^(supplywatch|make|\.venv|export SUPPLYWATCH)", block, re.MULTILINE)
+    ]
+
+
+def _api_table_calls() -> list[str]:
+    """The paths of the README's `GET /api/v1/...` calls in its tables."""
+    return re.findall(r"\| `GET (/api/v1/[^`]+)` \|", README.read_text(encoding="utf-8"))
+
+
+def test_every_readme_curl_answers_success_against_the_demo_city(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    blocks = _shell_blocks()
+    assert sum(block.count("curl ") for block in blocks) >= 5
+    # curl is wrapped so each call leaves its body and status code in a file.
+    script = "\n".join(
+        [
+            "set -euo pipefail",
+            'curl() { N=$((N+1)); command curl -sS -o "body.$N" -w "%{http_code}\\n" "$@" '
+            ">> codes; }",
+            "N=0",
+            *(block.replace(README_URL, demo_server.url) for block in blocks),
+        ]
+    )
+    keys = {
+        f"{login.upper()}_KEY": demo_server.keys[login]
+        for login in ("store", "chain", "dispatcher", "bureau")
+    }
+    subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=os.environ | keys, check=True, timeout=300
+    )
+    codes = (tmp_path / "codes").read_text().split()
+    bodies = [(tmp_path / f"body.{number}").read_text() for number in range(1, len(codes) + 1)]
+    assert [code[0] for code in codes] == ["2"] * len(codes), list(zip(codes, bodies, strict=True))
+
+    corrected, uploaded, planned, committed, monitored = (json.loads(body) for body in bodies)
+    assert corrected["counts"]["deleted"] == 0
+    assert corrected["counts"]["unchanged"] > 0  # the day's other lines were kept
+    assert {line["product"] for line in corrected["lines"]} >= {"pork", "rice"}
+    assert uploaded["rows"] == 1 and uploaded["inserted"] + uploaded["updated"] == 1
+    assert planned["id"] == 1 and planned["version"] == 1
+    assert committed["status"] == "committed"
+    assert monitored["status"] == "succeeded"
+
+
+def test_every_readme_api_table_read_finds_data_in_the_demo_city(
+    demo_server: DemoServer,
+) -> None:
+    calls = _api_table_calls()
+    assert len(calls) >= 3
+    headers = {"Authorization": f"Bearer {demo_server.keys['bureau']}"}
+    for path in calls:
+        answer = httpx.get(demo_server.url + path, headers=headers, timeout=30)
+        assert answer.status_code == 200, (path, answer.text)
+        body = answer.json()
+        found = body["items"] if isinstance(body, dict) and "items" in body else body
+        assert found, f"{path} found nothing in the demo city"
