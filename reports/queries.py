@@ -226,3 +226,23 @@ def products_to_report(
     )
     found = session.execute(query.where(Product.id.in_(recent))).all()
     return [ProductToReport(*row) for row in (found or session.execute(query).all())]
+
+
+def products_to_add(
+    *, session: Session, store: Store, today: date, recent_days: int = RECENT_DAYS
+) -> list[ProductToReport]:
+    """Active products ``store``'s form does not list yet (one it starts to sell, one new
+    in the catalogue), by category and code, so the store can add them to a report."""
+    listed = {
+        product.code
+        for product in products_to_report(
+            session=session, store=store, today=today, recent_days=recent_days
+        )
+    }
+    every = session.execute(
+        select(Product.code, Product.name, Product.name_zh, ProductCategory.code, Product.unit)
+        .join(ProductCategory, Product.category_id == ProductCategory.id)
+        .where(Product.active.is_(True))
+        .order_by(ProductCategory.code, Product.code)
+    ).all()
+    return [ProductToReport(*row) for row in every if row[0] not in listed]

@@ -24,7 +24,14 @@ from core.text import Text, field_problem
 from masterdata.stores import accessible_store, stores_to_report_for
 from models import Role, Store
 from reports.files import ALL_COLUMNS
-from reports.queries import day_report, products_to_report, report_revisions, reported_days
+from reports.queries import (
+    ProductToReport,
+    day_report,
+    products_to_add,
+    products_to_report,
+    report_revisions,
+    reported_days,
+)
 from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep
@@ -67,16 +74,31 @@ def _writer(viewer: Principal) -> None:
     require_role(viewer, Role.bureau, Role.store)
 
 
-def _form_rows(
+@dataclass(frozen=True)
+class ReportForm:
+    """The form's rows, the products that can be added to it, and where its numbers came
+    from: the day as stored, yesterday's report, or nothing yet."""
+
+    rows: list[FormRow]
+    others: list[FormRow]
+    stored: bool
+    prefilled: bool
+
+
+def _name(product: ProductToReport, language: str) -> str:
+    return (product.name_zh if language == "zh" else None) or product.name
+
+
+def _report_form(
     session: Session,
     store: Store,
     day: date,
     language: str,
     received: Mapping[str, float] | None = None,
-) -> tuple[list[FormRow], bool]:
+) -> ReportForm:
     """Rows pre-filled with the day's stored lines, else yesterday's (then received is
-    what supply orders delivered that day, if any: it is that day's restock); and whether
-    the day is already stored."""
+    what supply orders delivered that day, if any: it is that day's restock), and empty
+    rows for every other active product."""
     stored = {
         line.product: line for line in day_report(session=session, store=store, day=day).lines
     }
@@ -92,9 +114,17 @@ def _form_rows(
             values = {name: _text(getattr(line, name)) for name in FIELDS}
         if not stored:
             values["received"] = _text((received or {}).get(product.code))
-        name = (product.name_zh if language == "zh" else None) or product.name
-        rows.append(FormRow(product.code, name, product.category, product.unit, values, {}))
-    return rows, bool(stored)
+        rows.append(
+            FormRow(
+                product.code, _name(product, language), product.category, product.unit, values, {}
+            )
+        )
+    others = [
+        FormRow(product.code, _name(product, language), product.category, product.unit, {}, {})
+        for product in products_to_add(session=session, store=store, today=day)
+        if product.code not in stored
+    ]
+    return ReportForm(rows, others, stored=bool(stored), prefilled=bool(source))
 
 
 def _page(
@@ -105,18 +135,17 @@ def _page(
     day: date,
     today: date,
     *,
-    rows: list[FormRow] | None = None,
-    stored: bool = False,
+    form: ReportForm | None = None,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    if rows is None:
+    if form is None:
         zone = request.app.state.settings.zone
         start = datetime.combine(day, time(0), tzinfo=zone)
         received = received_by_product(
             session=session, store_id=store.id, start=start, end=start + timedelta(days=1)
         )
-        rows, stored = _form_rows(session, store, day, language_of(request), received)
+        form = _report_form(session, store, day, language_of(request), received)
     return render(
         request,
         "store/report.html",
@@ -124,8 +153,10 @@ def _page(
             "store": store,
             "day": day,
             "today": today,
-            "rows": rows,
-            "stored": stored,
+            "rows": form.rows,
+            "others": form.others,
+            "stored": form.stored,
+            "prefilled": form.prefilled,
             "history": reported_days(session=session, store=store, today=today),
             "revisions": report_revisions(session=session, store=store, day=day),
             "stores": stores_to_report_for(session=session, principal=viewer)
@@ -176,12 +207,15 @@ def post_report(
     store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     day_text = str(form.get("day", ""))
-    rows, _ = _form_rows(session, store, today, language_of(request))
-    by_code = {row.code: row for row in rows}
+    shown = _report_form(session, store, today, language_of(request))
+    usual = {row.code for row in shown.rows}
+    by_code = {row.code: row for row in shown.rows + shown.others}
     lines: list[dict[str, Any]] = []
     posted_rows: list[FormRow] = []
     for product in (str(p) for p in form.getlist("product")):
         values = {name: str(form.get(f"{name}.{product}", "")).strip() for name in FIELDS}
+        if product not in usual and not any(values.values()):
+            continue  # a product offered to add, left empty
         row = by_code.get(product) or FormRow(product, product, "", "", {}, {})
         posted_rows.append(FormRow(row.code, row.name, row.category, row.unit, values, {}))
         if any(values.values()):
@@ -232,7 +266,12 @@ def post_report(
             store,
             day,
             today,
-            rows=posted_rows,
+            form=ReportForm(
+                posted_rows,
+                [row for row in shown.others if row.code not in {r.code for r in posted_rows}],
+                stored=False,
+                prefilled=True,
+            ),
             problem=error,
             date_error=field_errors(error).get("date"),
             status_code=error.status,

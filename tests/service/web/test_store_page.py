@@ -82,6 +82,70 @@ def test_a_store_posts_todays_report_through_the_form(client: TestClient, sessio
     assert line.submitted_by.startswith("user:")
 
 
+def test_a_store_adds_a_product_it_never_reported_and_it_stays_on_its_form(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    make_product(session, code="cabbage", category="vegetables")  # new in the catalogue
+    session.commit()
+    page = client.get("/store/PDS-0001").text
+    offered = page.split('id="add-products"', 1)[1]
+    assert 'name="stock.cabbage" value=""' in offered
+    assert 'name="stock.pork"' not in offered  # already on the form itself
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice", "cabbage"],
+        "stock.pork": "100",
+        "sales.pork": "35",
+        "price.pork": "15.2",
+        "stock.cabbage": "40",
+        "sales.cabbage": "12",
+        "price.cabbage": "3.5",
+    }
+    assert "Report saved" in client.post("/store/PDS-0001/report", data=form).text
+    assert _lines(session, store) == 2
+    stored_form = client.get("/store/PDS-0001").text.split('id="add-products"', 1)[0]
+    assert 'name="stock.cabbage" value="40"' in stored_form
+
+
+def test_a_new_store_is_not_told_its_empty_form_holds_yesterdays_numbers(
+    client: TestClient, session: Session
+) -> None:
+    store = make_store(session, code="PDS-0009")
+    make_product(session, code="pork", category="meat")
+    sign_in(client, "new", make_person(session, "new", Role.store, store=store))
+    page = client.get("/store/PDS-0009").text
+    assert "Pre-filled with yesterday" not in page
+    assert "No report for this day or the day before yet" in page
+    assert 'name="stock.pork" value=""' in page
+
+
+def test_a_refused_form_keeps_an_added_product_where_the_store_typed_it(
+    client: TestClient, session: Session
+) -> None:
+    store, _ = _shop(client, session)
+    make_product(session, code="cabbage", category="vegetables")
+    session.commit()
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice", "cabbage"],
+        "stock.pork": "100",
+        "sales.pork": "35",
+        "price.pork": "15.2",
+        "stock.cabbage": "-4",
+        "sales.cabbage": "12",
+        "price.cabbage": "3.5",
+    }
+    refused = client.post("/store/PDS-0001/report", data=form)
+    assert refused.status_code == 422
+    shown = refused.text.split('id="add-products"', 1)[0]
+    assert 'name="stock.cabbage" value="-4"' in shown
+    assert 'aria-describedby="stock-cabbage-error"' in shown
+    assert _lines(session, store) == 0
+
+
 @pytest.mark.parametrize(
     ("language", "not_a_number", "negative", "summary"),
     [
