@@ -82,6 +82,21 @@ def test_a_store_posts_todays_report_through_the_form(client: TestClient, sessio
     assert line.submitted_by.startswith("user:")
 
 
+def _form_with_cabbage(client: TestClient, *, stock: str) -> dict[str, object]:
+    """Today's form with pork filled in, rice left empty and cabbage added."""
+    return {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice", "cabbage"],
+        "stock.pork": "100",
+        "sales.pork": "35",
+        "price.pork": "15.2",
+        "stock.cabbage": stock,
+        "sales.cabbage": "12",
+        "price.cabbage": "3.5",
+    }
+
+
 def test_a_store_adds_a_product_it_never_reported_and_it_stays_on_its_form(
     client: TestClient, session: Session
 ) -> None:
@@ -92,17 +107,7 @@ def test_a_store_adds_a_product_it_never_reported_and_it_stays_on_its_form(
     offered = page.split('id="add-products"', 1)[1]
     assert 'name="stock.cabbage" value=""' in offered
     assert 'name="stock.pork"' not in offered  # already on the form itself
-    form = {
-        "csrf_token": csrf(client, "/store/PDS-0001"),
-        "day": business_today().isoformat(),
-        "product": ["pork", "rice", "cabbage"],
-        "stock.pork": "100",
-        "sales.pork": "35",
-        "price.pork": "15.2",
-        "stock.cabbage": "40",
-        "sales.cabbage": "12",
-        "price.cabbage": "3.5",
-    }
+    form = _form_with_cabbage(client, stock="40")
     assert "Report saved" in client.post("/store/PDS-0001/report", data=form).text
     assert _lines(session, store) == 2
     stored_form = client.get("/store/PDS-0001").text.split('id="add-products"', 1)[0]
@@ -127,17 +132,7 @@ def test_a_refused_form_keeps_an_added_product_where_the_store_typed_it(
     store, _ = _shop(client, session)
     make_product(session, code="cabbage", category="vegetables")
     session.commit()
-    form = {
-        "csrf_token": csrf(client, "/store/PDS-0001"),
-        "day": business_today().isoformat(),
-        "product": ["pork", "rice", "cabbage"],
-        "stock.pork": "100",
-        "sales.pork": "35",
-        "price.pork": "15.2",
-        "stock.cabbage": "-4",
-        "sales.cabbage": "12",
-        "price.cabbage": "3.5",
-    }
+    form = _form_with_cabbage(client, stock="-4")
     refused = client.post("/store/PDS-0001/report", data=form)
     assert refused.status_code == 422
     shown = refused.text.split('id="add-products"', 1)[0]
