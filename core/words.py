@@ -14,6 +14,7 @@ from models import (
     AlertRule,
     AlertStatus,
     DeliveryStatus,
+    LockdownStatus,
     PlanStatus,
     RegionLevel,
     RequestPriority,
@@ -82,6 +83,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
     ScopeLevel: (N_("store"), N_("district"), N_("city")),
+    LockdownStatus: (N_("open"), N_("locked")),
 }
 """Every member of each enum people read, by value (a test checks none is missing)."""
 

@@ -69,6 +69,8 @@ def create_app(
             "and emergency deliveries to locked-down compounds."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by service.web.api_docs from the vendored Swagger UI
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory

@@ -13,7 +13,17 @@ from core.access import Principal, require_role
 from core.lookups import PageOf, page
 from dispatch.access import require_compound_access
 from dispatch.demand import request_by_id
-from models import Compound, DeliveryRequest, Product, RequestPriority, RequestStatus, Role
+from models import (
+    Compound,
+    Delivery,
+    DeliveryRequest,
+    DeliveryStatus,
+    Product,
+    RequestPriority,
+    RequestStatus,
+    Role,
+    Truck,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +143,53 @@ def read_request(*, session: Session, principal: Principal, request_id: int) -> 
     request = request_by_id(session, request_id)
     require_compound_access(principal, session.get_one(Compound, request.compound_id))
     return request_view(session=session, request_id=request.id)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryLeg:
+    """Where one planned delivery of a request stands, as its receiver follows it."""
+
+    plate: str
+    status: DeliveryStatus
+    planned_arrival_at: datetime
+    failure_reason: str | None
+    receiver_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedRequest:
+    """A request with the deliveries planned for it, newest plan first."""
+
+    request: RequestView
+    deliveries: list[DeliveryLeg]
+
+
+def followed_requests(
+    *, session: Session, principal: Principal, compound_id: int, limit: int
+) -> list[FollowedRequest]:
+    """A compound's latest requests, newest first, each with its deliveries (truck, status,
+    why one failed), for the people who ordered them."""
+    require_compound_access(principal, session.get_one(Compound, compound_id))
+    rows = session.execute(
+        _requests()
+        .where(DeliveryRequest.compound_id == compound_id)
+        .order_by(DeliveryRequest.id.desc())
+        .limit(limit)
+    ).all()
+    views = _views(session, [(request, code, name) for request, code, name in rows])
+    legs: dict[int, list[DeliveryLeg]] = {view.id: [] for view in views}
+    for request_id, plate, status, arrival, reason, received_by in session.execute(
+        select(
+            Delivery.request_id,
+            Truck.plate,
+            Delivery.status,
+            Delivery.planned_arrival_at,
+            Delivery.failure_reason,
+            Delivery.receiver_name,
+        )
+        .join(Truck, Truck.id == Delivery.truck_id)
+        .where(Delivery.request_id.in_(legs))
+        .order_by(Delivery.id.desc())
+    ):
+        legs[request_id].append(DeliveryLeg(plate, status, arrival, reason, received_by))
+    return [FollowedRequest(view, legs[view.id]) for view in views]

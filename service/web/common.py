@@ -57,6 +57,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.dispatcher: "/dispatch",
     Role.driver: "/driver",
     Role.producer: "/producer",
+    Role.receiver: "/receiver",
 }
 
 
@@ -122,6 +123,17 @@ async def posted_form(request: Request) -> FormData:
 
 
 ViewerDep = Annotated[Principal, Depends(get_viewer)]
+
+
+def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
+    """The person signed in, or None on a page open to anyone."""
+    try:
+        return get_viewer(request, session)
+    except Unauthenticated:
+        return None
+
+
+OptionalViewerDep = Annotated[Principal | None, Depends(optional_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FormDep = Annotated[FormData, Depends(posted_form)]
 

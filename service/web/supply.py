@@ -32,6 +32,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.forms import form_number, optional_form_number
 from supply_network import lockdowns, postings
 from supply_network.board import MatchSettings
 from supply_network.queries import deals, producers, restock
@@ -61,20 +62,6 @@ def _kind(value: str | None) -> ProducerKind | None:
         return ProducerKind(value) if value else None
     except ValueError:
         return None
-
-
-def _number(name: str, text: str, *, default: float | None = None) -> float:
-    """A number typed in a form field, or a 422 naming the field."""
-    if not text.strip() and default is not None:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        raise InvalidInput(
-            "{field} is not a number",
-            errors=[field_problem(["body", name], "not a number")],
-            field=name,
-        ) from None
 
 
 def _network_page(
@@ -365,7 +352,7 @@ def post_restock_need(
             scope=scope,
             product=product,
             day=day,
-            max_price=_number("max_price", max_price) if max_price.strip() else None,
+            max_price=optional_form_number("max_price", max_price),
             alert_id=alert_id,
         )
     except DomainError as error:
@@ -435,8 +422,8 @@ def match(
 ) -> Response:
     """Run the matcher over the open board and show its proposals."""
     _bureau(viewer)
-    distance = _number("maximum_distance_km", maximum_distance_km, default=120.0)
-    weight = _number("price_weight", price_weight, default=0.0)
+    distance = form_number("maximum_distance_km", maximum_distance_km, default=120.0)
+    weight = form_number("price_weight", price_weight, default=0.0)
     if not 0 < distance <= 2000:
         raise InvalidInput(
             "the maximum distance must be from 0 to 2000 km",

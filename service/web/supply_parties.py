@@ -10,7 +10,7 @@ changes nothing and says why, beside the page it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,8 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
-from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
-from core.text import field_problem
+from core.errors import DomainError, Forbidden
 from masterdata.products import list_products
 from masterdata.stores import stores_to_report_for
 from models import Answer, OrderStatus, PostingStatus, Producer, Role, ScopeLevel
@@ -27,14 +26,15 @@ from service.configuration import board_limits, business_today
 from service.http.dependencies import SessionDep
 from service.settings import Settings
 from service.web.common import (
+    OptionalViewerDep,
     PageRoute,
     SettingsDep,
     ViewerDep,
     check_csrf,
-    get_viewer,
     redirect,
     render,
 )
+from service.web.forms import form_day, form_number, optional_form_number
 from supply_network import orders, postings, registry
 from supply_network.queries import deals, restock
 from supply_network.queries.postings import list_needs, list_offers, public_board
@@ -44,39 +44,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 LISTED = 50
 OPEN_ORDERS = [OrderStatus.committed, OrderStatus.shipped]
-
-
-def _number(name: str, text: str) -> float:
-    """A number typed in a form field, or a 422 naming it."""
-    if not text.strip():
-        raise InvalidInput(
-            "{field} is required", errors=[field_problem(["body", name], "is required")], field=name
-        )
-    try:
-        return float(text)
-    except ValueError:
-        raise InvalidInput(
-            "{field} is not a number",
-            errors=[field_problem(["body", name], "not a number")],
-            field=name,
-        ) from None
-
-
-def _optional_number(name: str, text: str) -> float | None:
-    """A number typed in an optional form field: None when left empty."""
-    return _number(name, text) if text.strip() else None
-
-
-def _day(name: str, text: str) -> date:
-    """A day typed in a form field, or a 422 naming it."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            "{field} is not a date",
-            errors=[field_problem(["body", name], "not a date (YYYY-MM-DD)")],
-            field=name,
-        ) from None
 
 
 def _attempt(
@@ -217,11 +184,11 @@ def post_offer(
             today=business_today(settings),
             limits=board_limits(settings),
             product=product.strip(),
-            quantity=_number("quantity", quantity),
-            price=_number("price", price),
-            available_from=_day("available_from", available_from),
-            available_to=_day("available_to", available_to),
-            minimum_lot=_optional_number("minimum_lot", minimum_lot),
+            quantity=form_number("quantity", quantity),
+            price=form_number("price", price),
+            available_from=form_day("available_from", available_from),
+            available_to=form_day("available_to", available_to),
+            minimum_lot=optional_form_number("minimum_lot", minimum_lot),
         )
 
     return _producer_action(request, session, viewer, settings, act, "offer")
@@ -290,7 +257,7 @@ def ship(
             session=session,
             principal=viewer,
             order_id=order_id,
-            quantity=_number("quantity", quantity),
+            quantity=form_number("quantity", quantity),
         ),
         "shipped",
     )
@@ -393,9 +360,9 @@ def post_need(
             limits=board_limits(settings),
             store=store.strip() or None,
             product=product.strip(),
-            quantity=_number("quantity", quantity),
-            max_price=_number("max_price", max_price),
-            needed_by=_day("needed_by", needed_by),
+            quantity=form_number("quantity", quantity),
+            max_price=form_number("max_price", max_price),
+            needed_by=form_day("needed_by", needed_by),
         )
 
     return _buyer_action(request, session, viewer, settings, act, "need")
@@ -492,18 +459,10 @@ def receive(
             session=session,
             principal=viewer,
             order_id=order_id,
-            quantity=_number("quantity", quantity),
+            quantity=form_number("quantity", quantity),
         ),
         "received",
     )
-
-
-def _optional_viewer(request: Request, session: SessionDep) -> Principal | None:
-    """The person signed in, or None: the public board is open to anyone."""
-    try:
-        return get_viewer(request, session)
-    except Unauthenticated:
-        return None
 
 
 @router.get("/board")
@@ -511,7 +470,7 @@ def board(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    viewer: Annotated[Principal | None, Depends(_optional_viewer)],
+    viewer: OptionalViewerDep,
     product: str | None = None,
     category: str | None = None,
     region: str | None = None,

@@ -104,6 +104,52 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+DESKTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def open_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A function that opens a signed-in page for a demo login in a fresh context; with
+    ``internet=False`` every request that leaves the service fails, as on a closed network."""
+    contexts: list[Any] = []
+
+    def open_as(
+        username: str,
+        viewport: dict[str, int] = DESKTOP,
+        locale: str = "en-GB",
+        *,
+        internet: bool = True,
+    ) -> Any:
+        context = browser.new_context(viewport=viewport, locale=locale)
+        context.set_default_timeout(60_000)  # a busy CI machine, not a slow page
+        if not internet:
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(live_server.url)
+                    else route.abort("internetdisconnected")
+                ),
+            )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(live_server.url + "/login")
+        # Keyboard only: the username field has focus, Tab moves on, Enter submits.
+        # Wait for autofocus first, or keys typed on a busy machine go nowhere.
+        page.wait_for_function("document.activeElement?.id === 'username'")
+        page.keyboard.type(username)
+        page.keyboard.press("Tab")
+        page.keyboard.type(f"{username}-demo")
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture
 def screenshots(tmp_path: Path) -> Path:
     """Where a test saves its screenshots: ``$SUPPLYWATCH_SCREENSHOTS`` (e.g.

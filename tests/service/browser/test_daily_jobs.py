@@ -6,11 +6,9 @@ marks a delivery delivered. Screenshots of the pages are saved on the way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from core.database import create_database_engine, create_session_factory
@@ -24,36 +22,7 @@ from models import (
     Truck,
     User,
 )
-from tests.service.browser.conftest import LiveServer
-
-DESKTOP = {"width": 1400, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def open_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    """A function that opens a signed-in page for a demo login in a fresh context."""
-    contexts: list[Any] = []
-
-    def open_as(username: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-GB") -> Any:
-        context = browser.new_context(viewport=viewport, locale=locale)
-        context.set_default_timeout(60_000)  # a busy CI machine, not a slow page
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live_server.url + "/login")
-        # Keyboard only: the username field has focus, Tab moves on, Enter submits.
-        # Wait for autofocus first, or keys typed on a busy machine go nowhere.
-        page.wait_for_function("document.activeElement?.id === 'username'")
-        page.keyboard.type(username)
-        page.keyboard.press("Tab")
-        page.keyboard.type(f"{username}-demo")
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: "/login" not in url)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+from tests.service.browser.conftest import PHONE, LiveServer
 
 
 def _district_of(live_server: LiveServer, store_code: str) -> str:

@@ -6,7 +6,6 @@ Screenshots of the pages are saved on the way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +22,7 @@ from models import (
     SupplyOffer,
     User,
 )
-from tests.service.browser.conftest import LiveServer
-from tests.service.browser.test_daily_jobs import DESKTOP, PHONE
-
-
-@pytest.fixture
-def sign_in(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    """Open a signed-in page for a demo login in a fresh context."""
-    contexts: list[Any] = []
-
-    def open_as(username: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-GB") -> Any:
-        context = browser.new_context(viewport=viewport, locale=locale)
-        context.set_default_timeout(60_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live_server.url + "/login")
-        page.fill("#username", username)
-        page.fill("#password", f"{username}-demo")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
 
 
 def _query(live_server: LiveServer, statement: Any) -> Any:
@@ -58,9 +34,9 @@ def _query(live_server: LiveServer, statement: Any) -> Any:
 
 
 def test_the_bureau_finds_supply_for_a_shortage_and_runs_the_matcher(
-    sign_in: Any, live_server: LiveServer, screenshots: Path
+    open_page: Any, live_server: LiveServer, screenshots: Path
 ) -> None:
-    page = sign_in("bureau")
+    page = open_page("bureau")
     page.goto(live_server.url + "/supply")
     page.wait_for_function("document.querySelector('#producer-map canvas') !== null")
     assert int(page.locator("#producer-count").text_content()) >= 2000
@@ -91,7 +67,7 @@ def test_the_bureau_finds_supply_for_a_shortage_and_runs_the_matcher(
 
 
 def test_a_farm_and_a_store_close_a_deal_shipped_and_received(
-    sign_in: Any, live_server: LiveServer, screenshots: Path
+    open_page: Any, live_server: LiveServer, screenshots: Path
 ) -> None:
     waiting = _query(
         live_server,
@@ -112,12 +88,12 @@ def test_a_farm_and_a_store_close_a_deal_shipped_and_received(
         pytest.skip("the matcher made no proposal from the demo farm to the demo store")
     proposal_id = waiting[0]
 
-    farm = sign_in("producer")
+    farm = open_page("producer")
     assert farm.url.endswith("/producer")
     farm.locator(f"#accept-{proposal_id}").click()
     assert "Proposal accepted." in farm.locator("#done").text_content()
 
-    store = sign_in("store", PHONE)
+    store = open_page("store", PHONE)
     store.goto(live_server.url + "/needs")
     store.locator(f"#accept-{proposal_id}").click()
     assert "Proposal accepted." in store.locator("#done").text_content()

@@ -1,0 +1,14 @@
+// Starts the vendored Swagger UI on the API docs page; the schema's address comes from
+// the page (a data attribute), so the page needs no inline script.
+document.addEventListener("DOMContentLoaded", () => {
+  const target = document.getElementById("swagger-ui");
+  if (!target || typeof window.SwaggerUIBundle !== "function") {
+    return;
+  }
+  window.SwaggerUIBundle({
+    url: target.dataset.openapiUrl,
+    domNode: target,
+    deepLinking: true,
+    persistAuthorization: true,
+  });
+});

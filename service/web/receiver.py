@@ -1,0 +1,177 @@
+"""The receiver's page: a locked-down compound orders deliveries and follows them.
+
+Orders go through ``dispatch.demand.submit_request`` and the list through
+``dispatch.queries.demand.followed_requests``, the same functions as the API's
+``/delivery-requests``, so the page and the API refuse the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import DomainError, Forbidden, InvalidInput
+from core.text import field_problem
+from dispatch.demand import ItemInput, submit_request
+from dispatch.queries.demand import followed_requests
+from masterdata.products import list_products
+from models import Compound, RequestPriority, Role
+from service.configuration import business_today
+from service.http.dependencies import SessionDep
+from service.web.common import (
+    FormDep,
+    PageRoute,
+    SettingsDep,
+    ViewerDep,
+    check_csrf,
+    field_errors,
+    language_of,
+    redirect,
+    render,
+)
+from service.web.forms import form_day, form_number, form_time
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+ITEM_ROWS = 8
+"""Item rows the order form offers at once (empty ones are left out)."""
+LISTED_REQUESTS = 30
+
+
+@dataclass
+class OrderForm:
+    """What the receiver typed, to show again beside the problems of a refused order."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _compound(session: Session, viewer: Principal) -> Compound:
+    """The compound the signed-in receiver orders for."""
+    require_role(viewer, Role.receiver)
+    if viewer.compound_id is None:
+        raise Forbidden("this receiver is not bound to a compound")
+    return session.get_one(Compound, viewer.compound_id)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    *,
+    form: OrderForm | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    compound = _compound(session, viewer)
+    today = business_today(request.app.state.settings)
+    language = language_of(request)
+    products = list_products(session=session, active=True, limit=1000, offset=0).items
+    shown = form or OrderForm(
+        values={
+            "delivery_date": (today + timedelta(days=1)).isoformat(),
+            "priority": RequestPriority.normal.value,
+            "window_start": "08:00",
+            "window_end": "12:00",
+            "note": "",
+        }
+    )
+    items = shown.items + [("", "")] * max(0, ITEM_ROWS - len(shown.items))
+    return render(
+        request,
+        "receiver/home.html",
+        {
+            "compound": compound,
+            "today": today,
+            "products": [
+                (
+                    product.code,
+                    (product.name_zh if language == "zh" else None) or product.name,
+                    product.unit,
+                )
+                for product in products
+            ],
+            "form": shown,
+            "items": items,
+            "priorities": list(RequestPriority),
+            "requests": followed_requests(
+                session=session, principal=viewer, compound_id=compound.id, limit=LISTED_REQUESTS
+            ),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/receiver")
+def receiver_home(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The compound's requests and their deliveries, and the form to order more."""
+    return _page(request, session, viewer)
+
+
+@router.post("/receiver/requests", dependencies=[Depends(check_csrf)])
+def order(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    """Order a delivery for the compound; a refused order shows its problems and stores
+    nothing."""
+    compound = _compound(session, viewer)
+    typed = OrderForm(
+        values={
+            name: str(form.get(name, "")).strip()
+            for name in ("delivery_date", "priority", "window_start", "window_end", "note")
+        },
+        items=[
+            (str(product).strip(), str(quantity).strip())
+            for product, quantity in zip(
+                form.getlist("product"), form.getlist("quantity"), strict=False
+            )
+            if str(product).strip() or str(quantity).strip()
+        ],
+    )
+    try:
+        priority = typed.values["priority"]
+        if priority not in {choice.value for choice in RequestPriority}:
+            raise InvalidInput(
+                "{field} is not one of the choices",
+                errors=[field_problem(["body", "priority"], "not one of the choices")],
+                field="priority",
+            )
+        if not typed.items:
+            raise InvalidInput(
+                "the request has no items",
+                errors=[field_problem(["body", "items"], "order at least one product")],
+            )
+        items = [
+            ItemInput(product, form_number(f"items.{index}.quantity", quantity))
+            for index, (product, quantity) in enumerate(typed.items)
+        ]
+        created = submit_request(
+            session=session,
+            principal=viewer,
+            compound=compound.code,
+            delivery_date=form_day("delivery_date", typed.values["delivery_date"]),
+            priority=RequestPriority(priority),
+            window_start=form_time("window_start", typed.values["window_start"]),
+            window_end=form_time("window_end", typed.values["window_end"]),
+            items=items,
+            note=typed.values["note"] or None,
+        )
+    except DomainError as error:
+        session.rollback()
+        return _page(
+            request,
+            session,
+            viewer,
+            form=typed,
+            problem=error,
+            errors=field_errors(error),
+            status_code=error.status,
+        )
+    return redirect(f"/receiver?ordered={created.id}")

@@ -1,0 +1,48 @@
+"""The receiver and a newcomer reading the API, in Chromium with no internet: the
+receiver lands on its compound's page, orders a delivery on a phone in Chinese and sees
+it waiting; the API docs render from the vendored Swagger UI inside the site's frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
+
+
+def test_a_receiver_orders_a_delivery_on_a_phone_in_chinese_without_internet(
+    open_page: Any, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = open_page("receiver", PHONE, "zh-CN", internet=False)
+    assert page.url == live_server.url + "/receiver"
+    assert page.locator("h1").inner_text().startswith("配送")
+    page.select_option("#product-0", "rice")
+    page.fill("#quantity-0", "25")
+    page.select_option("#product-1", "pork")
+    page.fill("#quantity-1", "4,5")  # a decimal comma is not a number here: refused in place
+    page.get_by_role("button", name="发送需求").click()
+    page.wait_for_selector("#quantity-1-error")
+    assert page.locator("#problem").is_visible()
+    page.fill("#quantity-1", "4.5")
+    page.get_by_role("button", name="发送需求").click()
+    page.wait_for_selector("#ordered")
+    newest = page.locator("#requests tbody tr").first.inner_text()
+    assert "rice 25 kg, pork 4.5 kg" in newest
+    assert "尚未排入计划" in newest
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, "the page scrolls sideways on a phone"
+    page.screenshot(path=screenshots / "receiver-phone-zh.png", full_page=True)
+
+
+def test_the_api_docs_render_from_the_vendored_swagger_ui_without_internet(
+    open_page: Any, live_server: LiveServer, screenshots: Path
+) -> None:
+    page = open_page("receiver", DESKTOP, internet=False)
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(live_server.url + "/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() > 50  # every operation of the API
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    assert failed == []
+    page.screenshot(path=screenshots / "api-docs.png")

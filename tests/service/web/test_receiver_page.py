@@ -1,0 +1,109 @@
+"""A locked-down compound's receiver orders a delivery in the browser and follows it:
+the page is its home after signing in, a refused order names the row and stores nothing,
+and it never sees another compound's requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from accounts.authentication import create_user
+from models import Compound, DeliveryRequest, Role
+from tests.dispatch.factories import make_compound, make_request
+from tests.factories import business_today, make_product
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+
+@pytest.fixture
+def receiver(client: TestClient, session: Session) -> Compound:
+    compound = make_compound(session, code="CP-0001")
+    make_product(session, code="rice", category="grain", unit="kg")
+    make_product(session, code="pork", category="meat", unit="kg")
+    create_user(
+        session,
+        username="gate",
+        password="gate-password",
+        role=Role.receiver,
+        compound_id=compound.id,
+    )
+    session.commit()
+    answer = sign_in(client, "gate", "gate-password")
+    assert answer.headers["location"] == "/receiver"  # the receiver's own home, not /docs
+    return compound
+
+
+def _requests(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(DeliveryRequest)) or 0)
+
+
+def _order(client: TestClient, **fields: Any) -> dict[str, Any]:
+    return {
+        "csrf_token": csrf(client, "/receiver"),
+        "delivery_date": business_today().isoformat(),
+        "priority": "urgent",
+        "window_start": "08:00",
+        "window_end": "11:00",
+        "note": "gate 2",
+        "product": ["rice", "pork", ""],
+        "quantity": ["20", "5", ""],
+        **fields,
+    }
+
+
+def test_a_receiver_orders_a_delivery_and_sees_it_waiting_for_a_plan(
+    client: TestClient, session: Session, receiver: Compound
+) -> None:
+    answer = client.post("/receiver/requests", data=_order(client), follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    stored = session.scalars(
+        select(DeliveryRequest).options(selectinload(DeliveryRequest.items))
+    ).one()
+    assert (stored.compound_id, stored.priority.value, stored.note) == (
+        receiver.id,
+        "urgent",
+        "gate 2",
+    )
+    assert [(item.quantity, item.unit) for item in stored.items] == [(20, "kg"), (5, "kg")]
+    page = client.get(answer.headers["location"]).text
+    assert f"#{stored.id}" in page
+    listed = page.split('id="requests"', 1)[1]
+    assert "rice 20 kg, pork 5 kg" in listed
+    assert "not planned yet" in listed
+
+
+def test_a_refused_order_names_its_row_in_chinese_and_stores_nothing(
+    client: TestClient, session: Session, receiver: Compound
+) -> None:
+    form = _order(client, product=["rice", "kale"], quantity=["abc", "2"])
+    refused = client.post("/receiver/requests", data=form, headers={"Accept-Language": "zh"})
+    assert refused.status_code == 422
+    assert 'id="quantity-0-error"' in refused.text
+    assert "不是数字" in refused.text
+    assert 'value="abc"' in refused.text  # what was typed stays in its field
+    assert _requests(session) == 0
+    unknown = client.post(
+        "/receiver/requests", data=_order(client, product=["kale"], quantity=["2"])
+    )
+    assert unknown.status_code == 422
+    assert 'id="product-0-error"' in unknown.text
+    assert _requests(session) == 0
+
+
+def test_a_receiver_sees_only_its_own_compounds_requests(
+    client: TestClient, session: Session, receiver: Compound
+) -> None:
+    other = make_compound(session, code="CP-0002")
+    make_request(session, compound=other, delivery_date=business_today(), kg=777)
+    session.commit()
+    page = client.get("/receiver").text
+    assert "No request yet." in page
+    assert "777" not in page
+
+
+def test_other_roles_are_refused_the_receiver_page(client: TestClient, session: Session) -> None:
+    sign_in(client, "shop", make_person(session, "shop", Role.bureau))
+    assert client.get("/receiver").status_code == 403
