@@ -33,6 +33,7 @@ from models import (
     Region,
     RegionLevel,
     Role,
+    ScopeLevel,
     Severity,
     Store,
 )
@@ -269,6 +270,7 @@ def list_alerts(
     status: StatusFilter | None = None,
     severity: Severity | None = None,
     rule: AlertRule | None = None,
+    scope_level: ScopeLevel | None = None,
     region: str | None = None,
     product: str | None = None,
     category: str | None = None,
@@ -300,6 +302,8 @@ def list_alerts(
         conditions.append(Alert.severity == severity)
     if rule is not None:
         conditions.append(Alert.rule == rule)
+    if scope_level is not None:
+        conditions.append(Alert.scope_level == scope_level.value)
     if "region" in rows:
         conditions.append(_region_clause(session, rows["region"]))
     if "product" in rows:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import AfterValidator, AwareDatetime, Field, computed_field
 
 from core.errors import InvalidValue
-from models import AlertRule, AlertStatus, Severity
+from models import AlertRule, AlertStatus, ScopeLevel, Severity
 from monitors.alerting.acknowledgement import (
     MAX_NOTE_CHARS,
     acknowledge_alert,
@@ -130,6 +130,9 @@ def list_alerts(
     status: StatusFilter | None = None,
     severity: Severity | None = None,
     rule: AlertRule | None = None,
+    scope_level: Annotated[
+        ScopeLevel | None, Query(description="Alerts about a store, a district or the city")
+    ] = None,
     region: Annotated[
         Code | None, Query(description="District code (also its stores), or city code")
     ] = None,
@@ -147,6 +150,7 @@ def list_alerts(
         status=status,
         severity=severity,
         rule=rule,
+        scope_level=scope_level,
         region=region,
         product=product,
         category=category,
