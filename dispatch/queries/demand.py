@@ -165,20 +165,31 @@ class FollowedRequest:
 
 
 def followed_requests(
-    *, session: Session, principal: Principal, compound_id: int, limit: int
+    *,
+    session: Session,
+    principal: Principal,
+    compound_id: int | None = None,
+    status: RequestStatus | None = None,
+    delivery_date: date | None = None,
+    limit: int,
 ) -> list[FollowedRequest]:
-    """A compound's latest requests, newest first, each with its deliveries (truck, status,
-    why one failed), for the people who ordered them."""
-    require_compound_access(principal, session.get_one(Compound, compound_id))
-    rows = session.execute(
-        _requests()
-        .where(DeliveryRequest.compound_id == compound_id)
-        .order_by(DeliveryRequest.id.desc())
-        .limit(limit)
-    ).all()
+    """Requests newest first, each with its deliveries (truck, status, why one failed): a
+    compound's for the people who ordered them, or the failed ones for the dispatcher."""
+    if compound_id is not None:
+        require_compound_access(principal, session.get_one(Compound, compound_id))
+    else:
+        require_role(principal, Role.dispatcher, Role.bureau)
+    query = _requests().order_by(DeliveryRequest.id.desc()).limit(limit)
+    if compound_id is not None:
+        query = query.where(DeliveryRequest.compound_id == compound_id)
+    if status is not None:
+        query = query.where(DeliveryRequest.status == status)
+    if delivery_date is not None:
+        query = query.where(DeliveryRequest.delivery_date == delivery_date)
+    rows = session.execute(query).all()
     views = _views(session, [(request, code, name) for request, code, name in rows])
     legs: dict[int, list[DeliveryLeg]] = {view.id: [] for view in views}
-    for request_id, plate, status, arrival, reason, received_by in session.execute(
+    for request_id, plate, delivery_status, arrival, reason, received_by in session.execute(
         select(
             Delivery.request_id,
             Truck.plate,
@@ -191,5 +202,5 @@ def followed_requests(
         .where(Delivery.request_id.in_(legs))
         .order_by(Delivery.id.desc())
     ):
-        legs[request_id].append(DeliveryLeg(plate, status, arrival, reason, received_by))
+        legs[request_id].append(DeliveryLeg(plate, delivery_status, arrival, reason, received_by))
     return [FollowedRequest(view, legs[view.id]) for view in views]

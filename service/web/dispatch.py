@@ -25,8 +25,9 @@ from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from dispatch import commitment, planning
 from dispatch.access import require_dispatcher
+from dispatch.demand import update_request
 from dispatch.queries.deliveries import driver_manifest
-from dispatch.queries.demand import list_requests
+from dispatch.queries.demand import followed_requests, list_requests
 from dispatch.queries.master_data import list_trucks, truck_plates
 from dispatch.queries.plans import (
     PlanView,
@@ -87,6 +88,13 @@ def board(
             "requests": requests,
             "trucks": trucks,
             "plans": plans_of_day(session=session, principal=viewer, day=day),
+            "failed": followed_requests(
+                session=session,
+                principal=viewer,
+                status=RequestStatus.failed,
+                delivery_date=day,
+                limit=EVERYTHING,
+            ),
             "time_limit": DEFAULT_TIME_LIMIT_S,
         },
     )
@@ -224,6 +232,18 @@ def commit_plan(
         zone=settings.zone,
     )
     return redirect(f"/dispatch/plans/{plan_id}?committed=1")
+
+
+@router.post("/dispatch/requests/{request_id}/reopen", dependencies=[Depends(check_csrf)])
+def reopen_request(request_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Put a request whose delivery failed back in the day's open queue, to plan again."""
+    reopened = update_request(
+        session=session,
+        principal=viewer,
+        request_id=request_id,
+        changes={"status": RequestStatus.open},
+    )
+    return redirect(f"/dispatch?day={reopened.delivery_date.isoformat()}&reopened={request_id}")
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", dependencies=[Depends(check_csrf)])

@@ -12,13 +12,16 @@ from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
 from models import (
+    Compound,
     Delivery,
+    DeliveryRequest,
     DeliveryStatus,
     DispatchPlan,
     PlanRoute,
     PlanStatus,
     PlanStop,
     RequestPriority,
+    RequestStatus,
     Role,
     Truck,
 )
@@ -204,6 +207,50 @@ def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
     assert done.status_code == 200
     session.refresh(delivery)
     assert delivery.status is DeliveryStatus.delivered and delivery.receiver_name == "Wang Min"
+
+
+def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(
+    client: TestClient, session: Session
+) -> None:
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    client.post(
+        f"/dispatch/plans/{plan_id}/commit",
+        data={"csrf_token": csrf(client, "/dispatch"), "version": str(plan.version)},
+    )
+    delivery = session.scalars(select(Delivery).order_by(Delivery.id)).first()
+    assert delivery is not None
+    truck = session.get_one(Truck, delivery.truck_id)
+    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    dispatcher_cookies = dict(client.cookies)
+    client.cookies.clear()
+    sign_in(client, "wang", "wang-pw")
+    failed = client.post(
+        f"/driver/deliveries/{delivery.id}/status",
+        data={"csrf_token": csrf(client, "/driver"), "status": "failed", "reason": "gate sealed"},
+    )
+    assert failed.status_code == 200, failed.text
+    client.cookies.clear()
+    client.cookies.update(dispatcher_cookies)
+
+    board = client.get("/dispatch").text
+    listed = board.split('id="failed-requests"', 1)[1].split("</table>", 1)[0]
+    assert f"{truck.plate}: gate sealed" in listed
+    reopened = client.post(
+        f"/dispatch/requests/{delivery.request_id}/reopen",
+        data={"csrf_token": csrf(client, "/dispatch")},
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert 'id="reopened"' in reopened.text
+    assert 'id="failed-requests"' not in reopened.text
+    queue = reopened.text.split('id="open-requests"', 1)[1].split("</table>", 1)[0]
+    request = session.get_one(DeliveryRequest, delivery.request_id)
+    session.refresh(request)
+    assert request.status is RequestStatus.open
+    assert f"({session.get_one(Compound, request.compound_id).code})" in queue
 
 
 def test_the_bureau_cannot_open_the_board(client: TestClient, session: Session) -> None:
