@@ -170,9 +170,8 @@ def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
     assert _stops_by_truck(session, plan_id) == before
 
 
-def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
-    client: TestClient, session: Session
-) -> None:
+def _committed_plan(client: TestClient, session: Session) -> int:
+    """A dispatcher signed in has planned the day and committed it; the plan's id."""
     _day_to_plan(session)
     sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
     plan_id = _plan(client)
@@ -181,6 +180,13 @@ def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
         f"/dispatch/plans/{plan_id}/commit",
         data={"csrf_token": csrf(client, "/dispatch"), "version": str(plan.version)},
     )
+    return plan_id
+
+
+def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _committed_plan(client, session)
     plate = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
     truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
     client.cookies.clear()
@@ -212,14 +218,7 @@ def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
 def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(
     client: TestClient, session: Session
 ) -> None:
-    _day_to_plan(session)
-    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
-    plan_id = _plan(client)
-    plan = session.get_one(DispatchPlan, plan_id)
-    client.post(
-        f"/dispatch/plans/{plan_id}/commit",
-        data={"csrf_token": csrf(client, "/dispatch"), "version": str(plan.version)},
-    )
+    _committed_plan(client, session)
     delivery = session.scalars(select(Delivery).order_by(Delivery.id)).first()
     assert delivery is not None
     truck = session.get_one(Truck, delivery.truck_id)
