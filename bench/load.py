@@ -241,15 +241,16 @@ def call(
         if attempt:
             ledger.note("retries")
         started = time.perf_counter()
+        response: httpx.Response | None = None
         try:
-            response = client.request(method, path, **options)
+            answer = client.request(method, path, **options)
         except httpx.TransportError as failure:
             ledger.answer(kind, 0, time.perf_counter() - started, repr(failure))
-            response = None
         else:
-            ledger.answer(kind, response.status_code, time.perf_counter() - started, response.text)
-            if response.status_code not in RETRIED_STATUSES:
-                return response
+            ledger.answer(kind, answer.status_code, time.perf_counter() - started, answer.text)
+            if answer.status_code not in RETRIED_STATUSES:
+                return answer
+            response = answer
         if not retry:
             return response
         wait = delay
