@@ -181,6 +181,21 @@ class Manifest:
     stops: list[ManifestStop]
 
 
+def items_to_hand_over(session: Session, request_ids: set[int]) -> dict[int, list[ManifestItem]]:
+    """The products each request ordered, by request id, as a manifest lists them."""
+    items: dict[int, list[ManifestItem]] = {}
+    for item, code, name in session.execute(
+        select(DeliveryRequestItem, Product.code, Product.name)
+        .join(Product, Product.id == DeliveryRequestItem.product_id)
+        .where(DeliveryRequestItem.request_id.in_(request_ids))
+        .order_by(DeliveryRequestItem.id)
+    ):
+        items.setdefault(item.request_id, []).append(
+            ManifestItem(code, name, item.quantity, item.unit, item.weight_kg)
+        )
+    return items
+
+
 def _manifest(session: Session, truck: Truck, day: date) -> Manifest:
     """What a truck carries on ``day`` and to whom, in the order it drives (cancelled
     deliveries left out); the items are the whole request's, the load this truck's part."""
@@ -196,17 +211,7 @@ def _manifest(session: Session, truck: Truck, day: date) -> Manifest:
         )
         .order_by(Delivery.planned_arrival_at, Delivery.id)
     ).all()
-    request_ids = {request.id for _, request, _ in rows}
-    items: dict[int, list[ManifestItem]] = {}
-    for item, code, name in session.execute(
-        select(DeliveryRequestItem, Product.code, Product.name)
-        .join(Product, Product.id == DeliveryRequestItem.product_id)
-        .where(DeliveryRequestItem.request_id.in_(request_ids))
-        .order_by(DeliveryRequestItem.id)
-    ):
-        items.setdefault(item.request_id, []).append(
-            ManifestItem(code, name, item.quantity, item.unit, item.weight_kg)
-        )
+    items = items_to_hand_over(session, {request.id for _, request, _ in rows})
     stops = [
         ManifestStop(
             delivery_id=delivery.id,

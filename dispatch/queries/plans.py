@@ -21,6 +21,7 @@ from core.lookups import PageOf, page
 from dispatch.access import require_dispatch_reader
 from dispatch.commitment import instant
 from dispatch.planning import load_plan
+from dispatch.queries.deliveries import ManifestItem, items_to_hand_over
 from models import (
     Compound,
     Delivery,
@@ -346,6 +347,8 @@ class RouteContacts:
 
     compounds: dict[str, CompoundContact]
     crews: dict[str, TruckCrew]
+    items: dict[int, list[ManifestItem]]
+    """What each stop's request ordered, by request id."""
 
 
 def route_contacts(*, session: Session, plan: PlanView) -> RouteContacts:
@@ -366,4 +369,7 @@ def route_contacts(*, session: Session, plan: PlanView) -> RouteContacts:
             select(Truck.plate, Truck.crew, Truck.crew_phone).where(Truck.plate.in_(plates))
         )
     }
-    return RouteContacts(compounds=compounds, crews=crews)
+    request_ids = {stop.request_id for route in plan.routes for stop in route.stops}
+    return RouteContacts(
+        compounds=compounds, crews=crews, items=items_to_hand_over(session, request_ids)
+    )

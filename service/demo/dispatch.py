@@ -89,10 +89,18 @@ def generate_dispatch(
     nearest = _nearest(
         latitude, longitude, key_stores["latitude"].to_numpy(), key_stores["longitude"].to_numpy()
     )
+    district_names = regions.set_index("code")["name"]
+    # Addresses take no draws, so every other generated value stays as it was.
+    addresses = [
+        f"No. {1 + (37 * i) % 399} {ref.ROADS[(7 * i) % len(ref.ROADS)]} Road, "
+        f"{township['name']}, {district_names[township['parent_code']]}"
+        for i, township in enumerate(townships.iloc[placed].to_dict("records"))
+    ]
     compound_frame = pd.DataFrame(
         {
             "code": [f"CP-{i + 1:04d}" for i in range(compounds)],
             "name": [f"{name} {i + 1}" for i, name in enumerate(names)],
+            "address": addresses,
             "region_code": townships["code"].to_numpy()[placed],
             "latitude": np.round(latitude, 6),
             "longitude": np.round(longitude, 6),
@@ -212,6 +220,7 @@ def load_dispatch(session: Session, frames: DispatchFrames, *, delivery_date: da
             Compound(
                 code=row["code"],
                 name=row["name"],
+                address=row["address"],
                 region_id=regions[row["region_code"]],
                 latitude=float(row["latitude"]),
                 longitude=float(row["longitude"]),

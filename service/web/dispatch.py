@@ -179,6 +179,7 @@ def manifests(
         "dispatch/manifests.html",
         compounds=contacts.compounds,
         trucks=contacts.crews,
+        items=contacts.items,
     )
 
 

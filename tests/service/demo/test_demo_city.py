@@ -289,6 +289,7 @@ def test_dispatch_demo_has_locked_compounds_a_fleet_and_open_requests(city: Demo
     assert set(locked["lockdown_start_date"]) == {city.lockdown_start}
     assert compounds["latitude"].between(33.0, 34.5).all()
     assert compounds["longitude"].between(112.5, 113.8).all()
+    assert compounds["address"].str.match(r"No\. \d+ \w+ Road, .+, .+").all()  # for the driver
     key_suppliers = set(city.stores.loc[city.stores["key_supplier"].astype(bool), "code"])
     assert set(compounds["supplier_store_code"]) <= key_suppliers
     assert len(depots) == 4 and set(depots["store_code"]) <= key_suppliers

@@ -125,6 +125,7 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
     manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
     assert manifests.count('class="card manifest"') == len(after)
     assert "Wang Min 0375-5550000" in manifests
+    assert manifests.count(": 300 kg<br>") == 3  # each stop lists what to hand over
 
     broken = next(plate for plate, stops in after.items() if stops)
     replanned = client.post(
