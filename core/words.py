@@ -13,6 +13,7 @@ from core.text import N_, Text, phrase
 from models import (
     AlertRule,
     AlertStatus,
+    BulletinStatus,
     DeliveryStatus,
     LockdownStatus,
     PlanStatus,
@@ -84,6 +85,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
     ScopeLevel: (N_("store"), N_("district"), N_("city")),
     LockdownStatus: (N_("open"), N_("locked")),
+    BulletinStatus: (N_("draft"), N_("published")),
 }
 """Every member of each enum people read, by value (a test checks none is missing)."""
 

@@ -11,6 +11,7 @@ from models.alert import (
     ThresholdOverride,
 )
 from models.base import Base
+from models.bulletin import Bulletin, BulletinStatus
 from models.compound import Compound, LockdownStatus
 from models.daily_report import DailyReport, ReportRevision, RevisionKind
 from models.delivery import Delivery, DeliveryEvent, DeliveryStatus
@@ -54,6 +55,8 @@ from models.supply_snapshot import ReportingRate, ScopeLevel, SupplySnapshot, Su
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
+    "Bulletin",
+    "BulletinStatus",
     "Answer",
     "BuyerKind",
     "MatchRun",

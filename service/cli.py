@@ -107,6 +107,7 @@ def demo(
     """Load a realistic demo city (Pingdingshan-size, 30 days ending in a lockdown)
     into the configured database, print the demo logins, and serve."""
     from service.demo import load_demo_city
+    from service.demo.bulletins import publish_demo_bulletins
 
     settings = get_settings()
     url = make_url(settings.database_url)
@@ -142,6 +143,8 @@ def demo(
             trigger="demo",
             requested_by="cli",
         )
+    with session_scope(factory) as session:
+        bulletins = publish_demo_bulletins(session, last_date=summary.last_date)
     open_alerts = _firing(factory)
     engine.dispose()
     url_text = f"http://{host}:{port}"
@@ -172,6 +175,7 @@ def demo(
         f"({summary.supply_orders} accepted into orders); restock suggestions at "
         f"GET /api/v1/restock?level=district, the board at {url_text}/board."
     )
+    typer.echo(f"Bulletin: {bulletins} days published, the latest at {url_text}/bulletin.")
     typer.echo(
         f"\nOpen {url_text}/ in a browser and sign in with one of these logins "
         f"(the API: {url_text}/docs, POST /api/v1/auth/login):"

@@ -6,6 +6,7 @@ from service.api import (
     alert_rules,
     alerts,
     auth,
+    bulletins,
     compounds,
     deliveries,
     delivery_requests,
@@ -56,5 +57,6 @@ for module in (
     supply_board,
     supply_deals,
     restock,
+    bulletins,
 ):
     api_router.include_router(module.router)

@@ -14,6 +14,7 @@ from service.web import (
     alerts,
     api_docs,
     auth,
+    bulletin,
     dashboard,
     dispatch,
     receiver,
@@ -36,6 +37,7 @@ for module in (
     supply_parties,
     receiver,
     api_docs,
+    bulletin,
 ):
     web_router.include_router(module.router)
 

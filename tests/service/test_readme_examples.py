@@ -132,7 +132,9 @@ def test_every_readme_curl_answers_success_against_the_demo_city(
     bodies = [(tmp_path / f"body.{number}").read_text() for number in range(1, len(codes) + 1)]
     assert [code[0] for code in codes] == ["2"] * len(codes), list(zip(codes, bodies, strict=True))
 
-    corrected, uploaded, planned, committed, monitored = (json.loads(body) for body in bodies)
+    corrected, uploaded, planned, committed, monitored, bulletin = (
+        json.loads(body) for body in bodies
+    )
     assert corrected["counts"]["deleted"] == 0
     assert corrected["counts"]["unchanged"] > 0  # the day's other lines were kept
     assert {line["product"] for line in corrected["lines"]} >= {"pork", "rice"}
@@ -140,6 +142,7 @@ def test_every_readme_curl_answers_success_against_the_demo_city(
     assert planned["id"] == 1 and planned["version"] == 1
     assert committed["status"] == "committed"
     assert monitored["status"] == "succeeded"
+    assert bulletin["status"] == "published" and bulletin["figures"]["prices"]
 
 
 def test_every_readme_api_table_read_finds_data_in_the_demo_city(

@@ -1,0 +1,130 @@
+"""The daily bulletin: published ones are public (no key needed), as the bureau publishes
+them for residents and the media; drafting, editing and publishing are the bureau's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import Field
+
+from bulletin.publishing import (
+    MAX_NOTE_CHARS,
+    MAX_SUMMARY_CHARS,
+    draft_bulletin,
+    edit_summary,
+    publish_bulletin,
+    published_bulletin,
+    published_bulletins,
+    revisions_of,
+)
+from core.access import require_role
+from models import Bulletin, BulletinStatus, Role
+from service.configuration import business_today
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    DatabaseId,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
+
+router = APIRouter(prefix="/bulletins", tags=["bulletin"], responses=PROBLEM_RESPONSES)
+
+
+class BulletinRead(ReadModel):
+    id: int
+    business_date: date
+    revision: int
+    status: BulletinStatus
+    summary_en: str
+    summary_zh: str
+    correction_note: str | None
+    published_at: datetime | None
+    figures: dict[str, Any] = Field(
+        description="The day's tables (prices, category prices, days of supply, coverage, "
+        "notable moves) as computed when the revision was drafted"
+    )
+
+
+class DraftIn(StrictModel):
+    date: date
+    correction_note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_NOTE_CHARS,
+        description="Required to correct a published bulletin: why",
+    )
+
+
+class SummaryIn(StrictModel):
+    summary_en: str | None = Field(default=None, min_length=1, max_length=MAX_SUMMARY_CHARS)
+    summary_zh: str | None = Field(default=None, min_length=1, max_length=MAX_SUMMARY_CHARS)
+
+
+def _read(bulletin: Bulletin) -> BulletinRead:
+    return BulletinRead.model_validate(bulletin)
+
+
+@router.get("", summary="Published bulletins, newest day first (public)")
+def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
+    found, total = published_bulletins(session=session, limit=paging.limit, offset=paging.offset)
+    return Page(
+        items=[_read(item) for item in found],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/{day}", summary="A day's published bulletin, its latest revision (public)")
+def read_published(day: date, session: SessionDep) -> BulletinRead:
+    return _read(published_bulletin(session=session, day=day))
+
+
+@router.get("/{day}/revisions", summary="Every revision of a day's bulletin, drafts too")
+def list_revisions(day: date, session: SessionDep, principal: PrincipalDep) -> list[BulletinRead]:
+    require_role(principal, Role.admin, Role.bureau)
+    return [_read(item) for item in revisions_of(session=session, day=day)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Draft a day's bulletin from its reports (or a correction of a published one)",
+)
+def draft(
+    body: DraftIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> BulletinRead:
+    return _read(
+        draft_bulletin(
+            session=session,
+            principal=principal,
+            day=body.date,
+            today=business_today(settings),
+            correction_note=body.correction_note,
+        )
+    )
+
+
+@router.patch("/revisions/{bulletin_id}", summary="Edit a draft's summary")
+def edit(
+    bulletin_id: DatabaseId, body: SummaryIn, session: SessionDep, principal: PrincipalDep
+) -> BulletinRead:
+    return _read(
+        edit_summary(
+            session=session,
+            principal=principal,
+            bulletin_id=bulletin_id,
+            summary_en=body.summary_en,
+            summary_zh=body.summary_zh,
+        )
+    )
+
+
+@router.post("/revisions/{bulletin_id}/publish", summary="Publish a draft; it is then frozen")
+def publish(bulletin_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> BulletinRead:
+    return _read(publish_bulletin(session=session, principal=principal, bulletin_id=bulletin_id))

@@ -1,0 +1,241 @@
+"""The daily bulletin's pages: public ones without sign-in (the latest, the archive by
+day, an Atom feed for media and other sites) and the bureau's editor (draft, edit the
+summary, publish, correct). Pages and the API call the same ``bulletin.publishing``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Annotated
+from xml.etree import ElementTree
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from bulletin.publishing import (
+    MAX_NOTE_CHARS,
+    MAX_SUMMARY_CHARS,
+    draft_bulletin,
+    edit_summary,
+    names_for,
+    publish_bulletin,
+    published_bulletin,
+    published_bulletins,
+    revisions_of,
+)
+from core.access import Principal, require_role
+from core.errors import DomainError
+from core.text import N_
+from models import Bulletin, Role
+from service.configuration import business_today
+from service.http.dependencies import SessionDep
+from service.web.common import (
+    OptionalViewerDep,
+    PageRoute,
+    SettingsDep,
+    ViewerDep,
+    check_csrf,
+    language_of,
+    redirect,
+    render,
+)
+from service.web.forms import form_day
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+BAND_WORDS = (N_("normal"), N_("stress"), N_("alert"), N_("crisis"))
+"""The price signal's bands as the pages name them (the catalogue translates them)."""
+ARCHIVE_DAYS = 60
+FEED_ENTRIES = 30
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _bulletin_page(
+    request: Request, session: Session, bulletin: Bulletin | None, status_code: int = 200
+) -> HTMLResponse:
+    archive, _ = published_bulletins(session=session, limit=ARCHIVE_DAYS, offset=0)
+    return render(
+        request,
+        "bulletin/public.html",
+        {
+            "bulletin": bulletin,
+            "archive": archive,
+            "names": names_for(session, language_of(request)),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/bulletin")
+def latest_bulletin(request: Request, session: SessionDep, viewer: OptionalViewerDep) -> Response:
+    """The newest published bulletin, with the archive beside it (open to anyone)."""
+    newest, _ = published_bulletins(session=session, limit=1, offset=0)
+    return _bulletin_page(request, session, newest[0] if newest else None)
+
+
+@router.get("/bulletin/feed.atom")
+def feed(request: Request, session: SessionDep) -> Response:
+    """An Atom feed of the published bulletins, newest first, for media and other sites."""
+    found, _ = published_bulletins(session=session, limit=FEED_ENTRIES, offset=0)
+    base = str(request.base_url).rstrip("/")
+    ElementTree.register_namespace("", ATOM)
+    root = ElementTree.Element(f"{{{ATOM}}}feed")
+    ElementTree.SubElement(root, f"{{{ATOM}}}id").text = f"{base}/bulletin"
+    ElementTree.SubElement(root, f"{{{ATOM}}}title").text = "supplywatch daily supply bulletin"
+    ElementTree.SubElement(
+        root, f"{{{ATOM}}}link", {"rel": "self", "href": f"{base}/bulletin/feed.atom"}
+    )
+    newest = max(
+        (item.published_at for item in found if item.published_at),
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+    )
+    ElementTree.SubElement(root, f"{{{ATOM}}}updated").text = newest.isoformat()
+    author = ElementTree.SubElement(root, f"{{{ATOM}}}author")
+    ElementTree.SubElement(author, f"{{{ATOM}}}name").text = "supplywatch"
+    for item in found:
+        url = f"{base}/bulletin/{item.business_date.isoformat()}"
+        entry = ElementTree.SubElement(root, f"{{{ATOM}}}entry")
+        ElementTree.SubElement(entry, f"{{{ATOM}}}id").text = f"{url}#revision-{item.revision}"
+        title = f"Supply bulletin {item.business_date.isoformat()}"
+        if item.revision > 1:
+            title += f" (revision {item.revision})"
+        ElementTree.SubElement(entry, f"{{{ATOM}}}title").text = title
+        ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"href": url})
+        ElementTree.SubElement(entry, f"{{{ATOM}}}updated").text = (
+            item.published_at or newest
+        ).isoformat()
+        ElementTree.SubElement(entry, f"{{{ATOM}}}summary").text = item.summary_en
+        ElementTree.SubElement(
+            entry, f"{{{ATOM}}}content", {"type": "text", "xml:lang": "zh-CN"}
+        ).text = item.summary_zh
+    body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/bulletin/{day}")
+def bulletin_of_day(
+    request: Request, day: date, session: SessionDep, viewer: OptionalViewerDep
+) -> Response:
+    """A day's published bulletin, its latest revision (open to anyone)."""
+    return _bulletin_page(request, session, published_bulletin(session=session, day=day))
+
+
+def _editor(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    day: date,
+    *,
+    status_code: int = 200,
+    problem: DomainError | None = None,
+) -> HTMLResponse:
+    require_role(viewer, Role.admin, Role.bureau)
+    return render(
+        request,
+        "bulletin/editor.html",
+        {
+            "day": day,
+            "today": business_today(request.app.state.settings),
+            "revisions": revisions_of(session=session, day=day),
+            "names": names_for(session, language_of(request)),
+            "problem": problem,
+            "max_summary": MAX_SUMMARY_CHARS,
+            "max_note": MAX_NOTE_CHARS,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/bulletins/editor")
+def editor(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    day: date | None = None,
+) -> HTMLResponse:
+    """The bureau's bulletin desk for a day: its revisions, draft, edit and publish."""
+    return _editor(request, session, viewer, day or business_today(settings))
+
+
+def _attempt(
+    request: Request, session: Session, viewer: Principal, day: date, action: Callable[[], object]
+) -> Response:
+    """Run a bulletin change; on a refusal roll back and show the desk with the problem."""
+    try:
+        action()
+    except DomainError as error:
+        session.rollback()
+        return _editor(request, session, viewer, day, status_code=error.status, problem=error)
+    return redirect(f"/bulletins/editor?day={day.isoformat()}")
+
+
+@router.post("/bulletins/editor/drafts", dependencies=[Depends(check_csrf)])
+def draft(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    day: Annotated[str, Form()],
+    correction_note: Annotated[str, Form()] = "",
+) -> Response:
+    """Compute (or recompute) the day's draft, or a correction of what was published."""
+    chosen = form_day("date", day)
+    return _attempt(
+        request,
+        session,
+        viewer,
+        chosen,
+        lambda: draft_bulletin(
+            session=session,
+            principal=viewer,
+            day=chosen,
+            today=business_today(settings),
+            correction_note=correction_note.strip() or None,
+        ),
+    )
+
+
+@router.post("/bulletins/editor/{bulletin_id}/summary", dependencies=[Depends(check_csrf)])
+def save_summary(
+    request: Request,
+    bulletin_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    day: Annotated[str, Form()],
+    summary_en: Annotated[str, Form()] = "",
+    summary_zh: Annotated[str, Form()] = "",
+) -> Response:
+    """Keep the editor's words for the draft's summary."""
+    return _attempt(
+        request,
+        session,
+        viewer,
+        form_day("date", day),
+        lambda: edit_summary(
+            session=session,
+            principal=viewer,
+            bulletin_id=bulletin_id,
+            summary_en=summary_en,
+            summary_zh=summary_zh,
+        ),
+    )
+
+
+@router.post("/bulletins/editor/{bulletin_id}/publish", dependencies=[Depends(check_csrf)])
+def publish(
+    request: Request,
+    bulletin_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    day: Annotated[str, Form()],
+) -> Response:
+    """Publish the draft: public and frozen from now on."""
+    return _attempt(
+        request,
+        session,
+        viewer,
+        form_day("date", day),
+        lambda: publish_bulletin(session=session, principal=viewer, bulletin_id=bulletin_id),
+    )
