@@ -32,7 +32,7 @@ from service.http.schemas import (
     StrictModel,
 )
 
-router = APIRouter(prefix="/bulletins", tags=["bulletin"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["bulletin"], responses=PROBLEM_RESPONSES)
 
 
 class BulletinRead(ReadModel):
@@ -69,7 +69,7 @@ def _read(bulletin: Bulletin) -> BulletinRead:
     return BulletinRead.model_validate(bulletin)
 
 
-@router.get("", summary="Published bulletins, newest day first (public)")
+@router.get("/bulletins", summary="Published bulletins, newest day first (public)")
 def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
     found, total = published_bulletins(session=session, limit=paging.limit, offset=paging.offset)
     return Page(
@@ -80,19 +80,19 @@ def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
     )
 
 
-@router.get("/{day}", summary="A day's published bulletin, its latest revision (public)")
+@router.get("/bulletins/{day}", summary="A day's published bulletin, its latest revision (public)")
 def read_published(day: date, session: SessionDep) -> BulletinRead:
     return _read(published_bulletin(session=session, day=day))
 
 
-@router.get("/{day}/revisions", summary="Every revision of a day's bulletin, drafts too")
+@router.get("/bulletins/{day}/revisions", summary="Every revision of a day's bulletin, drafts too")
 def list_revisions(day: date, session: SessionDep, principal: PrincipalDep) -> list[BulletinRead]:
     require_role(principal, Role.admin, Role.bureau)
     return [_read(item) for item in revisions_of(session=session, day=day)]
 
 
 @router.post(
-    "",
+    "/bulletins",
     status_code=status.HTTP_201_CREATED,
     summary="Draft a day's bulletin from its reports (or a correction of a published one)",
 )
@@ -110,7 +110,7 @@ def draft(
     )
 
 
-@router.patch("/revisions/{bulletin_id}", summary="Edit a draft's summary")
+@router.patch("/bulletin-revisions/{bulletin_id}", summary="Edit a draft's summary")
 def edit(
     bulletin_id: DatabaseId, body: SummaryIn, session: SessionDep, principal: PrincipalDep
 ) -> BulletinRead:
@@ -125,6 +125,8 @@ def edit(
     )
 
 
-@router.post("/revisions/{bulletin_id}/publish", summary="Publish a draft; it is then frozen")
+@router.post(
+    "/bulletin-revisions/{bulletin_id}/publish", summary="Publish a draft; it is then frozen"
+)
 def publish(bulletin_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> BulletinRead:
     return _read(publish_bulletin(session=session, principal=principal, bulletin_id=bulletin_id))

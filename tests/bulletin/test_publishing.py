@@ -86,12 +86,12 @@ def test_the_bureau_publishes_the_days_bulletin_and_anyone_reads_it(
     unpublished = client.get(f"/api/v1/bulletins/{business_today()}")
     assert unpublished.status_code == 404
     edited = client.patch(
-        f"/api/v1/bulletins/revisions/{draft['id']}",
+        f"/api/v1/bulletin-revisions/{draft['id']}",
         json={"summary_en": "Pork is up 40 % today; rice is steady."},
         headers=bureau,
     )
     assert edited.status_code == 200, edited.text
-    published = client.post(f"/api/v1/bulletins/revisions/{draft['id']}/publish", headers=bureau)
+    published = client.post(f"/api/v1/bulletin-revisions/{draft['id']}/publish", headers=bureau)
     assert published.status_code == 200 and published.json()["status"] == "published"
 
     public = client.get(f"/api/v1/bulletins/{business_today()}")  # no key
@@ -111,9 +111,9 @@ def test_a_published_bulletin_is_frozen_and_a_correction_needs_its_reason(
     bureau = make_key(session, Role.bureau)
     session.commit()
     first = _draft(client, bureau)
-    client.post(f"/api/v1/bulletins/revisions/{first['id']}/publish", headers=bureau)
+    client.post(f"/api/v1/bulletin-revisions/{first['id']}/publish", headers=bureau)
     frozen = client.patch(
-        f"/api/v1/bulletins/revisions/{first['id']}", json={"summary_en": "x"}, headers=bureau
+        f"/api/v1/bulletin-revisions/{first['id']}", json={"summary_en": "x"}, headers=bureau
     )
     assert frozen.status_code == 409
     assert frozen.headers["content-type"] == "application/problem+json"
@@ -124,7 +124,7 @@ def test_a_published_bulletin_is_frozen_and_a_correction_needs_its_reason(
     correction = _draft(client, bureau, correction_note="store 3 corrected its pork price")
     assert correction["revision"] == 2
     assert client.get(f"/api/v1/bulletins/{business_today()}").json()["revision"] == 1
-    client.post(f"/api/v1/bulletins/revisions/{correction['id']}/publish", headers=bureau)
+    client.post(f"/api/v1/bulletin-revisions/{correction['id']}/publish", headers=bureau)
     now = client.get(f"/api/v1/bulletins/{business_today()}").json()
     assert (now["revision"], now["correction_note"]) == (2, "store 3 corrected its pork price")
     revisions = client.get(f"/api/v1/bulletins/{business_today()}/revisions", headers=bureau)

@@ -10,5 +10,6 @@ document.addEventListener("DOMContentLoaded", () => {
     domNode: target,
     deepLinking: true,
     persistAuthorization: true,
+    docExpansion: "none", // areas open on demand: "list" stopped after two of eleven
   });
 });

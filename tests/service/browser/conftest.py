@@ -28,6 +28,7 @@ from monitors.running.runs import run_monitor
 from service.app import create_app
 from service.configuration import business_today, monitor_config
 from service.demo import load_demo_city
+from service.demo.bulletins import publish_demo_bulletins
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 
@@ -72,6 +73,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             trigger="test",
             requested_by="test",
         )
+    with session_scope(factory) as session:
+        publish_demo_bulletins(session, last_date=today)
     engine.dispose()
 
     port = _free_port()
