@@ -335,7 +335,7 @@ def validate_lines(
     if duplicated.any():
         groups = key[duplicated].groupby(["s", "d", "p"], sort=False).groups
         for positions in groups.values():
-            message = repeated(positions)
+            message = repeated(positions.tolist())
             errors += [LineError(int(position), "product", message) for position in positions]
 
     canonical = pd.DataFrame(

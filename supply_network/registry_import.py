@@ -202,7 +202,9 @@ def _repeated_products(frame: pd.DataFrame) -> list[CellProblem]:
     problems = []
     for _, rows in repeated.groupby(["code", "product"]).groups.items():
         problems += _cells(
-            rows[1:], "product", phrase("appears more than once ({rows})", rows=row_list(rows))
+            rows[1:],
+            "product",
+            phrase("appears more than once ({rows})", rows=row_list(rows.tolist())),
         )
     return problems
 
