@@ -171,3 +171,23 @@ def test_the_store_page_shows_twenty_thousand_identical_rows_in_a_short_page(
     assert len(response.content) <= MEGABYTE, len(response.content)
     assert "and 19,990 more" in response.text
     assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_store_reading_chinese_sees_a_workbook_bomb_refused_by_its_limit(
+    client: TestClient, session: Session
+) -> None:
+    store = make_store(session, code="PDS-0001")
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=store))
+    data = inflated_cell_xlsx(store="PDS-0001", day=business_today())
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("bomb.xlsx", data, XLSX)},
+        headers={"Accept-Language": "zh"},
+    )
+    assert response.status_code == 413
+    assert len(response.content) <= MEGABYTE
+    assert "解压后超过压缩大小的 100 倍" in response.text
+    assert "AAAA" not in response.text
+    assert stored(session) == 0
