@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/tickets_sla.py
 	$(BIN)/python bench/bulletin_numbers.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/upload_problems.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache *.egg-info

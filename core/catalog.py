@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
-from core.text import Text, phrase
+from core.text import Text, echoed, phrase
 from models import Product, ProductUnitConversion, Store, Unit
 
 _NO_STORES = pd.DataFrame(columns=["id", "enterprise_id", "active"])  # never modified
@@ -134,13 +134,13 @@ class Catalog:
             return special
         if unit not in self.unit_to_base:
             known = ", ".join(sorted(self.unit_to_base))
-            return phrase("unknown unit {unit!r} (known: {known})", unit=unit, known=known)
+            return phrase("unknown unit {unit!r} (known: {known})", unit=echoed(unit), known=known)
         dimension, size = self.unit_to_base[unit]
         canonical_dimension, canonical_size = self.unit_to_base[canonical_unit]
         if dimension != canonical_dimension or dimension == "count":
             return phrase(
                 "unit {unit!r} cannot be converted to this product's unit {canonical!r}",
-                unit=unit,
+                unit=echoed(unit),
                 canonical=canonical_unit,
             )
         return size / canonical_size

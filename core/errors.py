@@ -6,13 +6,29 @@ turns them, FastAPI's validation errors and anything unexpected into the same sh
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from core.text import FieldProblem, Text
+from core.text import FieldProblem, Text, clipped
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://supplywatch.dev/problems/"
+PROBLEMS_BYTES = 512 * 1024
+"""The most the ``errors`` list of one answer may weigh (UTF-8 JSON): with the count cap and
+the bounds on each message (``core.text``) a refusal stays well under a megabyte however
+bad the upload."""
+
+
+def listed_within_budget(items: Sequence[dict[str, Any]]) -> int:
+    """How many of ``items`` (problem+json ``errors``) fit in ``PROBLEMS_BYTES``, first
+    ones first."""
+    weight = 0
+    for count, item in enumerate(items):
+        weight += len(json.dumps(item, ensure_ascii=False, default=str).encode()) + 1
+        if weight > PROBLEMS_BYTES:
+            return count
+    return len(items)
 
 
 class DomainError(Exception):
@@ -39,7 +55,7 @@ class DomainError(Exception):
         **values: Any,
     ) -> None:
         self.text = message if isinstance(message, Text) else Text(message, values)
-        self.detail = str(self.text)
+        self.detail = clipped(str(self.text))
         super().__init__(self.detail)
         self.problems: list[FieldProblem | dict[str, Any]] | None = (
             list(errors) if errors is not None else None
@@ -49,7 +65,12 @@ class DomainError(Exception):
             if errors is not None
             else None
         )
-        self.extra = extra or {}
+        self.extra = dict(extra or {})
+        if self.errors is not None and self.problems is not None:
+            listed = listed_within_budget(self.errors)
+            if listed < len(self.errors):
+                self.errors, self.problems = self.errors[:listed], self.problems[:listed]
+                self.extra["errors_listed"] = listed
         self.headers = headers
 
 

@@ -12,15 +12,28 @@ import csv
 import io
 import zipfile
 from collections.abc import Sequence
+from datetime import date, datetime
 
+import openpyxl
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
-from core.errors import InvalidInput, UnsupportedMediaType
-from core.text import field_problem
+from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.text import echoed, field_problem
 
 FIRST_DATA_ROW = 2
 XLSX_MAGIC = b"PK\x03\x04"
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+"""The most a workbook may unpack to: a sheet of a million report rows is about 250 MB."""
+MAX_PACKING_RATIO = 100
+"""How many times its packed size a big part may unpack to (sheets pack 5-20 times)."""
+RATIO_CHECKED_FROM = 8 * 1024 * 1024
+"""Parts smaller than this unpacked are not held to the ratio (tiny parts pack oddly)."""
+MAX_CELL_CHARS = 1000
+"""The longest cell an uploaded table may hold (codes, numbers, names of a few hundred)."""
+MAX_CELL_PROBLEMS = 100
+"""How many overlong cells a refusal lists."""
 
 
 def read_table(
@@ -40,9 +53,9 @@ def read_table(
         )
     name = (filename or "").lower()
     if data.startswith(XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-        frame = _read_xlsx(data)
+        frame = read_workbook(data)
     else:
-        frame = _read_csv(data)
+        frame = read_csv_cells(data)
     frame.columns = [str(column).strip().lower() for column in frame.columns]
     check_header(list(frame.columns), required=required, optional=optional)
     if frame.empty:
@@ -61,6 +74,7 @@ def read_table(
         if column not in frame.columns:
             frame[column] = ""
     frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+    check_cell_lengths(frame)
     return frame[[*required, *optional]].apply(lambda column: column.str.strip())
 
 
@@ -76,7 +90,10 @@ def check_header(columns: list[str], *, required: Sequence[str], optional: Seque
     ]
     errors += [
         field_problem(
-            ["file", "header"], "unknown column {column!r}", column=name, extra={"column": name}
+            ["file", "header"],
+            "unknown column {column!r}",
+            column=echoed(name),
+            extra={"column": echoed(name)},
         )
         for name in columns
         if name not in known
@@ -85,8 +102,8 @@ def check_header(columns: list[str], *, required: Sequence[str], optional: Seque
         field_problem(
             ["file", "header"],
             "column {column!r} appears twice",
-            column=name,
-            extra={"column": name},
+            column=echoed(name),
+            extra={"column": echoed(name)},
         )
         for name in sorted({name for name in columns if columns.count(name) > 1})
     ]
@@ -110,7 +127,7 @@ def _decode(data: bytes) -> str:
     raise UnsupportedMediaType("the file is neither CSV (UTF-8 or GB18030 text) nor XLSX")
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def read_csv_cells(data: bytes) -> pd.DataFrame:
     """The cells of a CSV file as text, or a 422 saying why it cannot be read."""
     try:
         return pd.read_csv(
@@ -133,24 +150,135 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         ) from error
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
-    """The cells of the first sheet of a workbook as text, blank rows dropped."""
+def check_workbook_size(data: bytes) -> None:
+    """Refuse a workbook whose zip directory promises too much, before any part is unpacked:
+    more than ``MAX_UNPACKED_BYTES`` in all, or a big part packed more than
+    ``MAX_PACKING_RATIO`` times (a cell of 200 MB of 'A' deflates to 200 KB). A directory
+    that understates a size gains nothing: ``zipfile`` stops reading a part at its
+    stated size."""
     try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
         raise UnsupportedMediaType(
             "the file is neither CSV nor a readable XLSX workbook"
         ) from error
-    frame = frame.dropna(how="all")
+    unpacked = sum(part.file_size for part in parts)
+    limits = {"limit_bytes": MAX_UNPACKED_BYTES, "limit_ratio": MAX_PACKING_RATIO}
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise PayloadTooLarge(
+            "the workbook unpacks to {size} bytes; at most {limit} are accepted",
+            errors=[
+                field_problem(
+                    ["file"], "unpacks to more than {limit} bytes", limit=MAX_UNPACKED_BYTES
+                )
+            ],
+            extra=limits,
+            size=unpacked,
+            limit=MAX_UNPACKED_BYTES,
+        )
+    for part in parts:
+        packed = max(part.compress_size, 1)
+        if part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_PACKING_RATIO * packed:
+            raise PayloadTooLarge(
+                "the workbook part {part} unpacks to {size} bytes from {packed}; "
+                "a part may unpack to at most {ratio} times its packed size",
+                errors=[
+                    field_problem(
+                        ["file"],
+                        "part {part} unpacks to more than {ratio} times its packed size",
+                        part=echoed(part.filename),
+                        ratio=MAX_PACKING_RATIO,
+                    )
+                ],
+                extra=limits,
+                part=echoed(part.filename),
+                size=part.file_size,
+                packed=part.compress_size,
+                ratio=MAX_PACKING_RATIO,
+            )
 
-    def as_text(value: object) -> str:
-        """A cell as people typed it: whole numbers without '.0', days as ISO dates."""
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return ""
-        if isinstance(value, pd.Timestamp):
-            return value.date().isoformat()
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
 
-    return frame.apply(lambda column: column.map(as_text)).astype(str)
+def read_workbook(data: bytes) -> pd.DataFrame:
+    """The cells of the first sheet of a workbook (header row as columns, blank rows
+    dropped) as text; the size is checked first, then the sheet is streamed row by row
+    (openpyxl's read-only mode)."""
+    check_workbook_size(data)
+    try:
+        book = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as error:
+        raise UnsupportedMediaType(
+            "the file is neither CSV nor a readable XLSX workbook"
+        ) from error
+    try:
+        rows = [_trimmed(values) for values in book.worksheets[0].iter_rows(values_only=True)]
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise UnsupportedMediaType(
+            "the file is neither CSV nor a readable XLSX workbook"
+        ) from error
+    finally:
+        book.close()
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(row) for row in rows)
+    header = [*rows[0], *[None] * (width - len(rows[0]))]
+    columns = [
+        f"Unnamed: {position}" if name is None else _as_text(name)
+        for position, name in enumerate(header)
+    ]
+    lines = [
+        [_as_text(value) for value in [*row, *[None] * (width - len(row))]]
+        for row in rows[1:]
+        if row
+    ]
+    return pd.DataFrame(lines, columns=columns, dtype=object)
+
+
+def _trimmed(values: tuple[object, ...]) -> list[object]:
+    """A sheet row without its empty trailing cells (an empty row becomes [])."""
+    cells = list(values)
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
+def _as_text(value: object) -> str:
+    """A cell as people typed it: whole numbers without '.0', days as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def check_cell_lengths(frame: pd.DataFrame) -> None:
+    """Refuse cells longer than ``MAX_CELL_CHARS``, each named by row and column with a short
+    prefix; no column of ours holds that much text, and a huge cell is an attack."""
+    problems = []
+    for column in frame.columns:
+        cells = frame[column]
+        for row in cells.index[cells.str.len() > MAX_CELL_CHARS]:
+            problems.append(
+                field_problem(
+                    ["file", int(row), column],
+                    "longer than {limit} characters ({start!r})",
+                    extra={"row": int(row), "column": column},
+                    limit=MAX_CELL_CHARS,
+                    start=echoed(cells[row]),
+                )
+            )
+    if problems:
+        problems.sort(key=lambda problem: problem.loc[1])
+        raise InvalidInput(
+            "nothing was stored; {count} cell(s) longer than {limit} characters",
+            errors=problems[:MAX_CELL_PROBLEMS],
+            extra={"error_count": len(problems)},
+            count=len(problems),
+            limit=MAX_CELL_CHARS,
+        )

@@ -14,6 +14,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+ECHO_CHARS = 40
+"""How much of a value from the input a problem quotes: enough to find the cell, never a
+whole cell (a refusal must not grow with what it refuses)."""
+LISTED_ROWS = 10
+"""How many row numbers a problem lists (a group of 20,000 identical rows names ten and
+counts the rest)."""
+MESSAGE_CHARS = 500
+"""The longest problem message an answer carries, the last bound if a value slipped by."""
+
+
+def echoed(value: object, /) -> str:
+    """A value from the input as a problem quotes it: its first ``ECHO_CHARS`` characters,
+    and "…" when there is more."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
+
+
+def clipped(text: str, /) -> str:
+    """A rendered problem message cut to ``MESSAGE_CHARS`` characters."""
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+
 
 def _same(message: str) -> str:
     return message
@@ -82,6 +103,15 @@ def listing(parts: Sequence[Text | str], /) -> Text:
     return joined
 
 
+def row_list(rows: Sequence[int], /) -> Text:
+    """Row or line numbers as a problem lists them: the first ``LISTED_ROWS``, then how
+    many more ("2, 3, 4 … and 19,997 more"), so a group's text does not grow with it."""
+    shown = ", ".join(str(row) for row in rows[:LISTED_ROWS])
+    if len(rows) <= LISTED_ROWS:
+        return verbatim(shown)
+    return phrase("{rows} … and {more:,} more", rows=shown, more=len(rows) - LISTED_ROWS)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue where it is written; it is translated where it is
     shown (a page title kept in a table, an enum value shown as a word)."""
@@ -98,7 +128,11 @@ class FieldProblem:
 
     def as_json(self) -> dict[str, Any]:
         """The problem+json ``errors`` item: location, English message, extras."""
-        return {"loc": list(self.loc), "msg": str(self.text), **self.extra}
+        extra = {
+            name: clipped(value) if isinstance(value, str) else value
+            for name, value in self.extra.items()
+        }
+        return {"loc": list(self.loc), "msg": clipped(str(self.text)), **extra}
 
 
 def field_problem(

@@ -7,7 +7,7 @@ written unless every line is good.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ import pandas as pd
 
 from core.access import Principal
 from core.catalog import Catalog
-from core.text import N_, Text, phrase, verbatim
+from core.text import N_, Text, echoed, phrase, row_list, verbatim
 
 QUANTITY_COLUMNS = ("stock", "sales", "received")
 NUMBER_COLUMNS = ("stock", "sales", "price", "received")
@@ -105,17 +105,18 @@ def day_problem(day: date, rules: ReportRules) -> Text | None:
     return None
 
 
-def repeated(positions: Iterable[int]) -> Text:
-    """The problem with a product listed more than once for the same store and day."""
-    return phrase(
-        "appears more than once ({positions})", positions=", ".join(str(p) for p in positions)
-    )
+def repeated(positions: Sequence[int]) -> Text:
+    """The problem with a product listed more than once for the same store and day (the
+    first rows of the group and how many more)."""
+    return phrase("appears more than once ({positions})", positions=row_list(positions))
 
 
 def unknown_code(kind: Text, code: str) -> Text:
     """The problem with a store or product code that resolves to nothing."""
     return (
-        phrase("unknown {kind} {code!r}", kind=kind, code=code) if code else phrase("is required")
+        phrase("unknown {kind} {code!r}", kind=kind, code=echoed(code))
+        if code
+        else phrase("is required")
     )
 
 
@@ -334,7 +335,7 @@ def validate_lines(
     if duplicated.any():
         groups = key[duplicated].groupby(["s", "d", "p"], sort=False).groups
         for positions in groups.values():
-            message = repeated(positions)
+            message = repeated(positions.tolist())
             errors += [LineError(int(position), "product", message) for position in positions]
 
     canonical = pd.DataFrame(

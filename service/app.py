@@ -20,7 +20,8 @@ from core.database import (
     create_session_factory,
     session_scope,
 )
-from core.errors import PROBLEM_JSON, DomainError, problem
+from core.errors import PROBLEM_JSON, DomainError, listed_within_budget, problem
+from core.text import clipped, echoed
 from dispatch.metrics import DispatchCollector
 from monitors.metrics import MonitorCollector
 from service.api import api_router
@@ -121,8 +122,8 @@ def _install_problem_handlers(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {
-                "loc": [str(part) if not isinstance(part, int) else part for part in e["loc"]],
-                "msg": e["msg"],
+                "loc": [echoed(part) if not isinstance(part, int) else part for part in e["loc"]],
+                "msg": clipped(e["msg"]),
             }
             for e in exc.errors()
         ]
@@ -131,12 +132,14 @@ def _install_problem_handlers(app: FastAPI) -> None:
         detail = f"{where}: {first['msg']}"
         if len(errors) > 1:
             detail += f" (and {len(errors) - 1} more)"
+        listed = listed_within_budget(errors)
         body = problem(
             status=422,
             title="Invalid input",
             detail=detail,
             type_slug="validation-error",
-            errors=errors,
+            errors=errors[:listed],
+            extra={"errors_listed": listed} if listed < len(errors) else None,
         )
         return _problem_response(request, 422, body)
 

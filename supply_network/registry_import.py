@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import InvalidInput
 from core.tables import read_table
-from core.text import FieldProblem, Text, field_problem, phrase
+from core.text import FieldProblem, Text, echoed, field_problem, phrase, row_list
 from models import Producer, ProducerKind, ProducerProduct, Region, Role
 from supply_network.codes import product_ids_by_code
 from supply_network.registry import MAX_LEAD_TIME_DAYS
@@ -133,7 +133,9 @@ def check_registry_rows(
             int(row),
             "kind",
             phrase(
-                "unknown kind {kind!r} (known: {known})", kind=kind, known=", ".join(sorted(kinds))
+                "unknown kind {kind!r} (known: {known})",
+                kind=echoed(kind),
+                known=", ".join(sorted(kinds)),
             ),
         )
         for row, kind in zip(
@@ -147,7 +149,9 @@ def check_registry_rows(
         unknown = (frame[column] != "") & ~frame[column].isin(list(known))
         problems += [
             CellProblem(
-                int(row), column, phrase("unknown {kind} {code!r}", kind=phrase(kind), code=code)
+                int(row),
+                column,
+                phrase("unknown {kind} {code!r}", kind=phrase(kind), code=echoed(code)),
             )
             for row, code in zip(
                 frame.index[unknown].tolist(), frame.loc[unknown, column].tolist(), strict=True
@@ -197,9 +201,10 @@ def _repeated_products(frame: pd.DataFrame) -> list[CellProblem]:
     repeated = keyed[keyed.duplicated(["code", "product"], keep=False)]
     problems = []
     for _, rows in repeated.groupby(["code", "product"]).groups.items():
-        listed = ", ".join(str(row) for row in rows)
         problems += _cells(
-            rows[1:], "product", phrase("appears more than once ({rows})", rows=listed)
+            rows[1:],
+            "product",
+            phrase("appears more than once ({rows})", rows=row_list(rows.tolist())),
         )
     return problems
 

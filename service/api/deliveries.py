@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
+from core.cells import safe_row
 from dispatch.master_data import truck_by_plate
 from dispatch.queries import deliveries as queries
 from dispatch.queries.deliveries import Manifest
@@ -156,7 +157,7 @@ def _csv(found: Manifest) -> str:
         row["items"] = "; ".join(
             f"{item.product} {item.quantity:g} {item.unit}" for item in stop.items
         )
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
     return buffer.getvalue()
 
 

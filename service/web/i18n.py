@@ -11,7 +11,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from core.text import Text
+from core.text import Text, clipped
 from service.translations import DEFAULT_LANGUAGE, LANGUAGES, translations
 
 __all__ = [
@@ -53,8 +53,8 @@ def problem_text(text: Text | str, language: str) -> str:
     """A problem for people in ``language``: a Text through the catalogue by its message id
     and values; a plain string (data, or a problem nobody worded) as it is."""
     if isinstance(text, Text):
-        return text.render(translator(language))
-    return text
+        return clipped(text.render(translator(language)))
+    return clipped(text)
 
 
 def template_gettext(language: str) -> dict[str, Callable[..., Any]]:

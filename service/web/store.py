@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
+from core.cells import csv_text, safe_frame
 from core.errors import DomainError, InvalidInput
 from core.text import Text, field_problem
 from masterdata.stores import accessible_store, stores_to_report_for
@@ -348,7 +349,7 @@ def template(
     name = f"report-{store.code}-{today.isoformat()}"
     if extension == "xlsx":
         buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, engine="openpyxl")
+        safe_frame(frame).to_excel(buffer, index=False, engine="openpyxl")
         return Response(
             buffer.getvalue(),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -357,7 +358,7 @@ def template(
     if extension != "csv":
         raise InvalidInput("the template is a .csv or an .xlsx file")
     return Response(
-        frame.to_csv(index=False),
+        csv_text(frame),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

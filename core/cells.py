@@ -1,0 +1,49 @@
+"""Cells of the CSV and XLSX files the service writes, safe to open in a spreadsheet.
+
+A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a
+formula to Excel and LibreOffice (CSV/formula injection): a receiver name
+``=HYPERLINK(...)`` would run when a dispatcher opens the manifest. OWASP's advice is to
+prefix such a cell with a single quote; a cell that is a real number (``-2.5``) stays as
+it is. Every writer passes its cells through here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a plain number, not a formula."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet must receive it: a text that would start a formula gets
+    a leading single quote; numbers, dates and other texts are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def safe_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Every cell of a row (a ``csv.DictWriter`` row) made safe."""
+    return {name: safe_cell(value) for name, value in row.items()}
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells are safe (before ``to_csv``/``to_excel``)."""
+    return frame.apply(lambda column: column.map(safe_cell)) if len(frame) else frame.copy()
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text with safe cells; lines end in CRLF (RFC 4180), so a cell that
+    holds a lone carriage return is quoted instead of breaking its row."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n")

@@ -1,0 +1,41 @@
+"""Which cells a spreadsheet would run as formulas, and which are plain numbers or text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core.cells import csv_text, safe_cell
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("+86 139 1234 5678", "'+86 139 1234 5678"),
+        ("-2.5", "-2.5"),
+        ("+7", "+7"),
+        ("1e3", "1e3"),
+        ("Wang Min", "Wang Min"),
+        ("", ""),
+    ],
+)
+def test_text_that_would_start_a_formula_is_quoted_and_numbers_are_not(
+    typed: str, written: str
+) -> None:
+    assert safe_cell(typed) == written
+
+
+def test_numbers_and_missing_values_pass_untouched() -> None:
+    assert safe_cell(-3.5) == -3.5
+    assert safe_cell(None) is None
+
+
+def test_a_csv_cell_holding_a_carriage_return_stays_in_its_row() -> None:
+    text = csv_text(pd.DataFrame({"name": ["\r=1", "ok"], "load": [-2.0, 3.0]}))
+    assert text == 'name,load\r\n"\'\r=1",-2.0\r\nok,3.0\r\n'

@@ -1,0 +1,193 @@
+"""The worst uploads one can build within the upload cap get a short refusal: still naming
+row and column, at most a megabyte, and nothing stored (issue 12, rows 2 and 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bench.worst_uploads import distinct_bad_cells_csv, identical_rows_csv, inflated_cell_xlsx
+from models import DailyReport, Producer, Role
+from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
+from tests.supply_network.factories import make_district
+
+BULK = "/api/v1/reports/bulk"
+MEGABYTE = 1_000_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def city(session: Session) -> None:
+    make_store(session, code="A-1", enterprise=make_enterprise(session, code="CH-01"))
+    make_product(session, code="pork", category="meat")
+
+
+@pytest.fixture
+def bureau(session: Session) -> dict[str, str]:
+    return make_key(session, Role.bureau)
+
+
+def stored(session: Session, model: Any = DailyReport) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def assert_short_refusal(response: Any, *, status: int = 422) -> dict[str, Any]:
+    """The refusal is problem+json of at most a megabyte; returns its body."""
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert len(response.content) <= MEGABYTE, len(response.content)
+    return dict(response.json())
+
+
+@pytest.mark.usefixtures("city")
+def test_twenty_thousand_identical_rows_are_refused_in_a_short_answer_naming_rows(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    data = identical_rows_csv(store="A-1", day=business_today(), product="pork")
+    response = client.post(BULK, files={"file": ("same.csv", data, "text/csv")}, headers=bureau)
+    body = assert_short_refusal(response)
+    assert body["error_count"] == 20_000 and body["rows_with_errors"] == 20_000
+    first = body["errors"][0]
+    assert (first["row"], first["column"]) == (2, "product")
+    assert first["msg"] == (
+        "appears more than once (2, 3, 4, 5, 6, 7, 8, 9, 10, 11 … and 19,990 more)"
+    )
+    assert body["detail"].startswith("nothing was stored; 20000 problems in 20000 row(s)")
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_many_distinct_long_bad_cells_are_listed_by_row_and_column_as_short_prefixes(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    data = distinct_bad_cells_csv(day=business_today(), rows=2_000)
+    response = client.post(BULK, files={"file": ("bad.csv", data, "text/csv")}, headers=bureau)
+    body = assert_short_refusal(response)
+    assert body["error_count"] >= 2_000 * 2
+    by_cell = {(error["row"], error["column"]): error["msg"] for error in body["errors"]}
+    assert by_cell[(2, "store")] == "unknown store '" + "S" * 40 + "…'"
+    assert by_cell[(2, "product")] == "unknown product '" + "P" * 40 + "…'"
+    assert by_cell[(2, "stock")] == "not a number"
+    assert all(len(error["msg"]) <= 500 for error in body["errors"])
+    assert len(body["detail"]) <= 500
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_workbook_that_unpacks_a_200_mb_cell_is_refused_before_it_is_read(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    data = inflated_cell_xlsx(store="A-1", day=business_today())
+    assert len(data) < 300_000
+    response = client.post(BULK, files={"file": ("bomb.xlsx", data, XLSX)}, headers=bureau)
+    body = assert_short_refusal(response, status=413)
+    (problem,) = body["errors"]
+    assert problem["loc"] == ["file"]
+    assert "xl/worksheets/sheet1.xml" in problem["msg"] and "100 times" in problem["msg"]
+    assert "AAAA" not in response.text
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_long_cell_in_a_small_workbook_is_named_by_row_and_column_with_a_short_prefix(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    data = inflated_cell_xlsx(store="A-1", day=business_today(), cell_bytes=5_000, column="unit")
+    response = client.post(BULK, files={"file": ("long.xlsx", data, XLSX)}, headers=bureau)
+    body = assert_short_refusal(response)
+    (problem,) = body["errors"]
+    assert (problem["row"], problem["column"]) == (2, "unit")
+    assert problem["msg"] == "longer than 1000 characters ('" + "A" * 40 + "…')"
+    assert stored(session) == 0
+
+
+def test_a_header_of_one_huge_name_is_echoed_as_a_short_prefix(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    header = "store,date,product,stock,sales,price," + "Z" * 2_000_000
+    data = (header + "\nA-1,2030-01-01,pork,1,1,1,x\n").encode()
+    response = client.post(BULK, files={"file": ("wide.csv", data, "text/csv")}, headers=bureau)
+    body = assert_short_refusal(response)
+    unknown = [error for error in body["errors"] if error["msg"].startswith("unknown column")]
+    assert unknown[0]["column"] == "z" * 40 + "…"
+    assert len(response.content) < 10_000
+    assert stored(session) == 0
+
+
+def test_a_registry_of_twenty_thousand_identical_rows_gets_a_short_answer(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    make_district(session, code="410423")
+    make_product(session, code="pork", category="meat")
+    header = "code,name,kind,region,latitude,longitude,product,daily_capacity"
+    line = "F-1,Farm,livestock_farm,410423,33.6,113.3,pork,600\n"
+    data = (header + "\n" + line * 20_000).encode()
+    response = client.post(
+        "/api/v1/producers/import",
+        files={"file": ("registry.csv", data, "text/csv")},
+        headers=bureau,
+    )
+    body = assert_short_refusal(response)
+    first = body["errors"][0]
+    assert (first["row"], first["column"]) == (3, "product")
+    assert first["msg"] == (
+        "appears more than once (2, 3, 4, 5, 6, 7, 8, 9, 10, 11 … and 19,990 more)"
+    )
+    assert stored(session, Producer) == 0
+
+
+def test_a_registry_workbook_bomb_is_refused_before_it_is_read(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    data = inflated_cell_xlsx(store="A-1", day=business_today(), cell_bytes=50 * 1024 * 1024)
+    response = client.post(
+        "/api/v1/producers/import",
+        files={"file": ("registry.xlsx", data, XLSX)},
+        headers=bureau,
+    )
+    body = assert_short_refusal(response, status=413)
+    assert body["errors"][0]["loc"] == ["file"]
+    assert stored(session, Producer) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_the_store_page_shows_twenty_thousand_identical_rows_in_a_short_page(
+    client: TestClient, session: Session
+) -> None:
+    store = make_store(session, code="PDS-0001")
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=store))
+    data = identical_rows_csv(store="PDS-0001", day=business_today(), product="pork")
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("same.csv", data, "text/csv")},
+    )
+    assert response.status_code == 422
+    assert len(response.content) <= MEGABYTE, len(response.content)
+    assert "and 19,990 more" in response.text
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_store_reading_chinese_sees_a_workbook_bomb_refused_by_its_limit(
+    client: TestClient, session: Session
+) -> None:
+    store = make_store(session, code="PDS-0001")
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=store))
+    data = inflated_cell_xlsx(store="PDS-0001", day=business_today())
+    response = client.post(
+        "/store/PDS-0001/upload",
+        data={"csrf_token": csrf(client, "/store/PDS-0001")},
+        files={"file": ("bomb.xlsx", data, XLSX)},
+        headers={"Accept-Language": "zh"},
+    )
+    assert response.status_code == 413
+    assert len(response.content) <= MEGABYTE
+    assert "解压后超过压缩大小的 100 倍" in response.text
+    assert "AAAA" not in response.text
+    assert stored(session) == 0
