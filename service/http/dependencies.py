@@ -39,16 +39,26 @@ async def get_session_factory(request: Request) -> SessionFactory:
     return factory
 
 
+def refuse_request(request: Request) -> None:
+    """Mark the request refused: its session rolls back everything the request wrote, even
+    when the error was turned into a page instead of reaching the session dependency."""
+    request.state.refused = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed after the endpoint returns, before the
-    response is sent (function scope), rolled back if anything raised."""
+    response is sent (function scope); rolled back if anything raised or the request was
+    refused (an error rendered as a page)."""
     factory: SessionFactory = request.app.state.session_factory
     session = factory()
     if request.method in ("GET", "HEAD"):
         mark_read_only(session)
     try:
         yield session
-        session.commit()
+        if getattr(request.state, "refused", False):
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise
