@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
-from core.database import SessionFactory, mark_read_only
-from core.errors import Unauthenticated
+from core.database import SessionFactory, is_lock_timeout, mark_read_only, read_apart
+from core.errors import ServiceBusy, Unauthenticated
 from service.observability import Metrics
 from service.settings import Settings
 
@@ -59,11 +61,27 @@ def get_session(request: Request) -> Iterator[Session]:
             session.rollback()
         else:
             session.commit()
+    except OperationalError as error:
+        session.rollback()
+        if is_lock_timeout(error):
+            raise _busy(request) from error
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _busy(request: Request) -> ServiceBusy:
+    """The 503 of a write that waited for another's lock as long as the settings allow."""
+    settings: Settings = request.app.state.settings
+    wait = settings.database_lock_wait_seconds
+    return ServiceBusy(
+        "the database is busy with another write; nothing was saved, try again in {seconds} s",
+        seconds=math.ceil(wait),
+        headers={"Retry-After": str(math.ceil(wait))},
+    )
 
 
 bearer_scheme = HTTPBearer(
@@ -80,7 +98,8 @@ def get_principal(
         raise Unauthenticated(
             "send 'Authorization: Bearer <api key>'", headers={"WWW-Authenticate": "Bearer"}
         )
-    return authenticate_token(session, credentials.credentials)
+    token = credentials.credentials
+    return read_apart(session, lambda: authenticate_token(session, token))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -28,6 +28,7 @@ from starlette.datastructures import FormData
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
+from core.database import read_apart
 from core.errors import DomainError, Forbidden, Unauthenticated
 from core.text import Text
 from models import Role
@@ -108,7 +109,7 @@ def get_viewer(request: Request, session: SessionDep) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthenticated("Your session has ended; sign in again.")
-    principal = authenticate_token(session, token)
+    principal = read_apart(session, lambda: authenticate_token(session, token))
     if principal.kind != "user":
         raise Unauthenticated("Your session has ended; sign in again.")
     request.state.viewer = principal

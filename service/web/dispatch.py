@@ -40,7 +40,7 @@ from dispatch.queries.plans import (
 from dispatch.tracking import TRANSITIONS, move_delivery
 from models import DeliveryStatus, RequestStatus, Role
 from service.configuration import business_today
-from service.http.dependencies import SessionDep
+from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -96,6 +96,7 @@ def board(
 def plan_day(
     request: Request,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     day: Annotated[date, Form()],
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
@@ -106,6 +107,7 @@ def plan_day(
         session=session,
         options=planning.PlanOptions(plan_date=day, time_limit_s=time_limit_s),
         created_by=viewer.label,
+        read_in=session_factory,
     )
     return redirect(f"/dispatch/plans/{plan.id}")
 
