@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.database import create_database_engine, create_session_factory, session_scope
 from dispatch import planning
 from models import DailyReport, DispatchPlan, Role
+from reports import submissions
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.dispatch.factories import make_city
@@ -36,6 +38,7 @@ class City:
     database_url: str
     store_headers: dict[str, str]
     dispatcher_headers: dict[str, str]
+    bureau_headers: dict[str, str]
 
 
 @pytest.fixture
@@ -49,8 +52,9 @@ def city(backend: str, empty_database_url: Callable[[str], str]) -> City:
         make_city(session, day=business_today(), trucks=[2000], loads=[300, 300])
         store_headers = make_key(session, Role.store, store=shop)
         dispatcher_headers = make_key(session, Role.dispatcher)
+        bureau_headers = make_key(session, Role.admin)
     engine.dispose()
-    return City(database_url, store_headers, dispatcher_headers)
+    return City(database_url, store_headers, dispatcher_headers, bureau_headers)
 
 
 @pytest.fixture
@@ -95,50 +99,109 @@ def _open_transactions(database_url: str) -> int:
     return int(found)
 
 
+@dataclass
+class HeldWork:
+    """What happened while a long piece of work was held mid-way: the store's PUT, the
+    transactions PostgreSQL had open, and the long request's own answer."""
+
+    put: httpx.Response
+    open_transactions: list[int]
+    answer: httpx.Response | None
+
+
+def _put_while_held(
+    city: City,
+    server: str,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    module: Any,
+    name: str,
+    long_request: Callable[[httpx.Client], httpx.Response],
+) -> HeldWork:
+    """Send ``long_request``, hold it inside ``module.name`` (as minutes of solving or of
+    checking a million rows would) until the store's PUT has answered, then let it go."""
+    reached, released = threading.Event(), threading.Event()
+    original = getattr(module, name)
+    open_transactions: list[int] = []
+
+    def held(*arguments: Any, **keywords: Any) -> Any:
+        reached.set()
+        if backend == "postgresql":
+            open_transactions.append(_open_transactions(city.database_url))
+        released.wait(timeout=120)
+        return original(*arguments, **keywords)
+
+    monkeypatch.setattr(module, name, held)
+    answers: list[httpx.Response] = []
+
+    def send() -> None:
+        with httpx.Client(timeout=180) as client:
+            answers.append(long_request(client))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert reached.wait(timeout=60), f"the request never reached {name}"
+        with httpx.Client(timeout=180) as client:
+            put = client.put(_report_url(server), headers=city.store_headers, json=_report(40))
+    finally:
+        released.set()
+        sender.join(timeout=180)
+    return HeldWork(put, open_transactions, answers[0] if answers else None)
+
+
 def test_a_store_reports_while_a_plan_is_being_solved(
     city: City, server: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The solver is held mid-solve (as a 600 s plan would be) until the store's PUT has
     answered: the PUT is stored, and the plan is stored after."""
-    solving, reported = threading.Event(), threading.Event()
-    solve = planning.plan_routes
-    open_while_solving: list[int] = []
+    held = _put_while_held(
+        city,
+        server,
+        backend,
+        monkeypatch,
+        module=planning,
+        name="plan_routes",
+        long_request=lambda client: client.post(
+            f"{server}/api/v1/dispatch/plans",
+            headers=city.dispatcher_headers,
+            json={"date": business_today().isoformat(), "time_limit_s": 1},
+        ),
+    )
 
-    def held_mid_solve(**arguments: Any) -> Any:
-        solving.set()
-        if backend == "postgresql":
-            open_while_solving.append(_open_transactions(city.database_url))
-        reported.wait(timeout=120)
-        return solve(**arguments)
-
-    monkeypatch.setattr(planning, "plan_routes", held_mid_solve)
-    planned: list[httpx.Response] = []
-
-    def plan() -> None:
-        with httpx.Client(timeout=180) as client:
-            planned.append(
-                client.post(
-                    f"{server}/api/v1/dispatch/plans",
-                    headers=city.dispatcher_headers,
-                    json={"date": business_today().isoformat(), "time_limit_s": 1},
-                )
-            )
-
-    planner = threading.Thread(target=plan)
-    planner.start()
-    try:
-        assert solving.wait(timeout=60), "the plan never reached the solver"
-        with httpx.Client(timeout=180) as client:
-            put = client.put(_report_url(server), headers=city.store_headers, json=_report(40))
-    finally:
-        reported.set()
-        planner.join(timeout=180)
-
-    assert put.status_code == 201, put.text
-    assert planned and planned[0].status_code == 201, planned and planned[0].text
+    assert held.put.status_code == 201, held.put.text
+    assert held.answer is not None and held.answer.status_code == 201, held.answer
     assert _count(city.database_url, DispatchPlan) == 1
     assert _count(city.database_url, DailyReport) == 1
-    assert open_while_solving in ([], [0])
+    assert held.open_transactions in ([], [0])
+
+
+def test_a_store_reports_while_a_big_file_is_being_checked(
+    city: City, server: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bureau's upload is held while its lines are checked (as a million-row file
+    would be) until the store's PUT has answered: both are stored."""
+    yesterday = business_today() - timedelta(days=1)
+    upload = f"store,date,product,stock,sales,price\nPDS-0001,{yesterday},pork,5,1,14.8\n"
+    held = _put_while_held(
+        city,
+        server,
+        backend,
+        monkeypatch,
+        module=submissions,
+        name="validate_lines",
+        long_request=lambda client: client.post(
+            f"{server}/api/v1/reports/bulk",
+            headers=city.bureau_headers,
+            files={"file": ("lines.csv", upload.encode(), "text/csv")},
+        ),
+    )
+
+    assert held.put.status_code == 201, held.put.text
+    assert held.answer is not None and held.answer.status_code == 200, held.answer.text
+    assert _count(city.database_url, DailyReport) == 2
+    assert held.open_transactions in ([], [0])
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
