@@ -95,7 +95,7 @@ def _stored(
             .order_by(ReportRevision.id)
         ).all()
     engine.dispose()
-    return dict(lines), [tuple(row) for row in revisions]
+    return dict(lines), [(old, new) for old, new in revisions]
 
 
 def test_two_first_reports_of_one_store_day_at_once_keep_exactly_one(server: Server) -> None:
