@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from service.settings import Settings
 from tests.dispatch.factories import make_city
 from tests.factories import business_today, make_key, make_product, make_store
 from tests.service.servers import running_server
+from tests.service.web.helpers import CSRF_FIELD, make_person
 
 LOCK_WAIT_S = 0.5
 """The settings' bound on a writer's wait for another's lock in these tests."""
@@ -207,23 +209,68 @@ def test_a_store_reports_while_a_big_file_is_being_checked(
     assert held.open_transactions in ([], [0])
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_write_blocked_past_the_bound_is_busy_and_writes_nothing(city: City, server: str) -> None:
-    """Another process holds SQLite's write lock longer than the settings let a write
-    wait: the store's PUT answers 503 with Retry-After, and nothing is stored."""
-    path = make_url(city.database_url).database
+@contextmanager
+def _write_lock_held_elsewhere(database_url: str) -> Iterator[None]:
+    """Another process's write transaction on the SQLite file for the block's length."""
+    path = make_url(database_url).database
     assert path
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with httpx.Client(timeout=180) as client:
-            put = client.put(_report_url(server), headers=city.store_headers, json=_report(40))
+        yield
     finally:
         holder.execute("ROLLBACK")
         holder.close()
 
-    assert put.status_code == 503, put.text
-    assert put.headers["content-type"] == "application/problem+json"
-    assert int(put.headers["retry-after"]) >= 1
-    assert "busy" in put.json()["detail"]
+
+def _assert_busy(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) >= 1
+    assert "busy" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_write_blocked_past_the_bound_is_busy_and_writes_nothing(city: City, server: str) -> None:
+    """Another process holds SQLite's write lock longer than the settings let a write
+    wait: the store's PUT answers 503 with Retry-After, and nothing is stored."""
+    with _write_lock_held_elsewhere(city.database_url), httpx.Client(timeout=180) as client:
+        put = client.put(_report_url(server), headers=city.store_headers, json=_report(40))
+
+    _assert_busy(put)
     assert _count(city.database_url, DailyReport) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_dispatcher_planning_in_the_page_while_the_lock_is_held_is_told_busy(
+    city: City, server: str
+) -> None:
+    """The dispatcher signs in and plans the day on the board while another process holds
+    the write lock past the bound: the form answers 503 with Retry-After, no plan is
+    stored, and planning again once the lock is free works."""
+    engine = create_database_engine(city.database_url)
+    with session_scope(create_session_factory(engine)) as session:
+        password = make_person(session, "ops", Role.dispatcher)
+    engine.dispose()
+    with httpx.Client(base_url=server, timeout=180) as browser:
+        token = _csrf_of(browser.get("/login").text)
+        signed_in = browser.post(
+            "/login", data={"username": "ops", "password": password, "csrf_token": token}
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        form = {"day": business_today().isoformat(), "time_limit_s": "1"}
+        form["csrf_token"] = _csrf_of(browser.get("/dispatch").text)
+        with _write_lock_held_elsewhere(city.database_url):
+            refused = browser.post("/dispatch/plans", data=form)
+        _assert_busy(refused)
+        assert _count(city.database_url, DispatchPlan) == 0
+
+        planned = browser.post("/dispatch/plans", data=form)
+    assert planned.status_code == 303, planned.text
+    assert _count(city.database_url, DispatchPlan) == 1
+
+
+def _csrf_of(page: str) -> str:
+    found = CSRF_FIELD.search(page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
