@@ -54,22 +54,33 @@ def server(backend: str, empty_database_url: Callable[[str], str]) -> Iterator[S
         yield Server(url, database_url, store_headers, bureau_headers)
 
 
+Send = Callable[[httpx.Client], httpx.Response]
+
+
+def _at_once(sends: list[Send]) -> list[httpx.Response]:
+    """Each request from its own thread and connection, released together by a barrier."""
+    barrier = threading.Barrier(len(sends))
+
+    def send(request: Send) -> httpx.Response:
+        with httpx.Client(timeout=120) as client:
+            barrier.wait()
+            return request(client)
+
+    with ThreadPoolExecutor(max_workers=len(sends)) as pool:
+        return list(pool.map(send, sends))
+
+
+def _put(server: Server, day: date, headers: dict[str, str], body: Any) -> Send:
+    """A PUT of PDS-0001's report of ``day``."""
+    url = f"{server.url}/api/v1/stores/PDS-0001/reports/{day.isoformat()}"
+    return lambda client: client.put(url, headers=headers, json=body)
+
+
 def _put_at_once(
     server: Server, day: date, bodies: list[tuple[dict[str, str], Any]]
 ) -> list[httpx.Response]:
-    """PUT each (headers, body) to PDS-0001's report of ``day`` from its own thread,
-    released together by a barrier."""
-    barrier = threading.Barrier(len(bodies))
-    url = f"{server.url}/api/v1/stores/PDS-0001/reports/{day.isoformat()}"
-
-    def put(item: tuple[dict[str, str], Any]) -> httpx.Response:
-        headers, body = item
-        with httpx.Client(timeout=120) as client:
-            barrier.wait()
-            return client.put(url, headers=headers, json=body)
-
-    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        return list(pool.map(put, bodies))
+    """PUT each (headers, body) to PDS-0001's report of ``day``, all at once."""
+    return _at_once([_put(server, day, headers, body) for headers, body in bodies])
 
 
 def _line(product: str, stock: float) -> dict[str, Any]:
@@ -137,15 +148,46 @@ def test_racing_changes_of_one_line_leave_a_chain_of_revisions(server: Server) -
             ],
         )
         assert [response.status_code for response in responses] == [200, 200]
-        stored, revisions = _stored(server, day)
-        chained = all(
-            earlier[1] == later[0] for earlier, later in zip(revisions, revisions[1:], strict=False)
+        broken.update(_unchained(server, day))
+    assert broken == {}
+
+
+def _unchained(server: Server, day: date) -> dict[str, Any]:
+    """The day's pork revisions and stored report when the revisions are not a chain
+    50 → one → the other ending at the stored stock (nothing when they are)."""
+    stored, revisions = _stored(server, day)
+    chained = all(
+        earlier[1] == later[0] for earlier, later in zip(revisions, revisions[1:], strict=False)
+    )
+    if (
+        len(revisions) == 2
+        and revisions[0][0] == 50
+        and chained
+        and stored == {"pork": revisions[-1][1]}
+    ):
+        return {}
+    return {day.isoformat(): (revisions, stored)}
+
+
+def test_a_bulk_file_racing_a_put_of_the_same_line_leaves_a_chain(server: Server) -> None:
+    """Stock 50 is stored; the store PUTs 101 while the bureau uploads a file with 303
+    for the same line: the revision log is still one chain ending at the stored stock."""
+    broken: dict[str, Any] = {}
+    for offset in range(PAIRS):
+        day = days_ago(2 * PAIRS + offset)
+        first = _put_at_once(server, day, [(server.store_headers, {"lines": [_line("pork", 50)]})])
+        assert first[0].status_code == 201, first[0].text
+        upload = f"store,date,product,stock,sales,price\nPDS-0001,{day},pork,303,10,14.8\n"
+        responses = _at_once(
+            [
+                _put(server, day, server.store_headers, {"lines": [_line("pork", 101)]}),
+                lambda client, upload=upload: client.post(
+                    f"{server.url}/api/v1/reports/bulk",
+                    headers=server.bureau_headers,
+                    files={"file": ("lines.csv", upload.encode(), "text/csv")},
+                ),
+            ]
         )
-        if not (
-            len(revisions) == 2
-            and revisions[0][0] == 50
-            and chained
-            and stored == {"pork": revisions[-1][1]}
-        ):
-            broken[day.isoformat()] = (revisions, stored)
+        assert [response.status_code for response in responses] == [200, 200]
+        broken.update(_unchained(server, day))
     assert broken == {}
