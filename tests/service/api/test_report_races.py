@@ -76,6 +76,16 @@ def _put(server: Server, day: date, headers: dict[str, str], body: Any) -> Send:
     return lambda client: client.put(url, headers=headers, json=body)
 
 
+def _upload(server: Server, lines: str) -> Send:
+    """The bureau's upload of a CSV file with these lines."""
+    data = f"store,date,product,stock,sales,price\n{lines}".encode()
+    return lambda client: client.post(
+        f"{server.url}/api/v1/reports/bulk",
+        headers=server.bureau_headers,
+        files={"file": ("lines.csv", data, "text/csv")},
+    )
+
+
 def _put_at_once(
     server: Server, day: date, bodies: list[tuple[dict[str, str], Any]]
 ) -> list[httpx.Response]:
@@ -177,15 +187,10 @@ def test_a_bulk_file_racing_a_put_of_the_same_line_leaves_a_chain(server: Server
         day = days_ago(2 * PAIRS + offset)
         first = _put_at_once(server, day, [(server.store_headers, {"lines": [_line("pork", 50)]})])
         assert first[0].status_code == 201, first[0].text
-        upload = f"store,date,product,stock,sales,price\nPDS-0001,{day},pork,303,10,14.8\n"
         responses = _at_once(
             [
                 _put(server, day, server.store_headers, {"lines": [_line("pork", 101)]}),
-                lambda client, upload=upload: client.post(
-                    f"{server.url}/api/v1/reports/bulk",
-                    headers=server.bureau_headers,
-                    files={"file": ("lines.csv", upload.encode(), "text/csv")},
-                ),
+                _upload(server, f"PDS-0001,{day},pork,303,10,14.8\n"),
             ]
         )
         assert [response.status_code for response in responses] == [200, 200]
