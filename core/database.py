@@ -1,22 +1,30 @@
 """Engines and sessions: one commit point per unit of work.
 
 SQLite runs in WAL mode with foreign keys on and takes its write lock at BEGIN, so
-concurrent writers wait for each other instead of failing half-way.
+concurrent writers wait for each other instead of failing half-way; they wait a bounded
+time (``lock_wait_s``), after which the request is refused as busy. Long work (solving a
+plan) reads in a transaction of its own and holds no lock while it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
+T = TypeVar("T")
 SQLITE_BEGIN_OPTION = "supplywatch_sqlite_begin"
+DEFAULT_LOCK_WAIT_S = 30.0
+"""How long a writer waits for another's write lock when no setting says otherwise."""
+_LOCK_TIMEOUT_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+_POSTGRES_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def mark_read_only(session: Session) -> None:
@@ -25,17 +33,43 @@ def mark_read_only(session: Session) -> None:
         session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
-def create_database_engine(url: str, **kwargs: Any) -> Engine:
-    """Build an engine for ``url`` with the pragmas and pool this service relies on."""
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether ``error`` is a writer giving up on another's lock (SQLite's busy timeout,
+    PostgreSQL's lock_timeout): a busy service, not a failure of the request."""
+    if not isinstance(error, OperationalError):
+        return False
+    if getattr(error.orig, "sqlstate", None) == _POSTGRES_LOCK_NOT_AVAILABLE:
+        return True
+    return any(message in str(error.orig).lower() for message in _LOCK_TIMEOUT_MESSAGES)
+
+
+def read_apart(session: Session, read: Callable[[], T]) -> T:
+    """``read()`` (looking up the caller) in a read-only transaction of its own when the
+    session has not begun one, so the request's work begins its own transaction after it:
+    on SQLite the write lock is then taken for the work, not while the caller is found."""
+    if session.in_transaction():
+        return read()
+    mark_read_only(session)
+    try:
+        return read()
+    finally:
+        session.rollback()
+
+
+def create_database_engine(
+    url: str, *, lock_wait_s: float = DEFAULT_LOCK_WAIT_S, **kwargs: Any
+) -> Engine:
+    """Build an engine for ``url`` with the pragmas and pool this service relies on; a
+    SQLite writer waits at most ``lock_wait_s`` for another's write lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+            url, connect_args={"timeout": lock_wait_s, "check_same_thread": False}, **kwargs
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, lock_wait_ms=round(lock_wait_s * 1000))
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
@@ -43,7 +77,7 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, lock_wait_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling breaks SAVEPOINT).
@@ -52,7 +86,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={lock_wait_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -121,6 +121,15 @@ class TooManyRequests(DomainError):
     title = "Too many requests"
 
 
+class ServiceBusy(DomainError):
+    """Another writer held the database past the wait the settings allow: 503 with
+    ``Retry-After``, so a client tries again instead of reading a failure into it."""
+
+    status = 503
+    type_slug = "service-busy"
+    title = "Service busy"
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     type_slug = "payload-too-large"

@@ -16,10 +16,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import Text, field_problem, phrase
 from core.words import word
-from dispatch.plan_rows import MatrixUpload, build_inputs, inputs_of, store_plan
+from dispatch.plan_rows import MatrixUpload, PlanInputs, build_inputs, inputs_of, store_plan
 from dispatch.routing_problem import (
     DEFAULT_SERVICE_S,
     Plan,
@@ -124,11 +125,48 @@ def _available_trucks(session: Session, plates: list[str] | None) -> list[Truck]
     return [found[plate] for plate in sorted(set(plates))]
 
 
-def create_draft(*, session: Session, options: PlanOptions, created_by: str) -> DispatchPlan:
+def create_draft(
+    *,
+    session: Session,
+    options: PlanOptions,
+    created_by: str,
+    read_in: SessionFactory | None = None,
+) -> DispatchPlan:
     """Solve the requested day and store it as a draft the dispatcher can edit and commit.
 
-    No trucks or no requests is a 422 that says which, never an empty plan."""
+    With ``read_in`` the day is read in a short read-only transaction of its own and
+    solved outside any transaction, so minutes of solving hold no lock (SQLite's write
+    lock, PostgreSQL's snapshot); ``session`` then only writes the draft. A draft assigns
+    nothing, and committing it re-checks every request and truck, so a day that changed
+    while it was solved is caught there. No trucks or no requests is a 422 that says which,
+    never an empty plan."""
     limit = validate_time_limit(time_limit_s=options.time_limit_s)
+    if read_in is None:
+        trucks, inputs = _day_to_plan(session, options)
+    else:
+        with read_in() as reading:
+            mark_read_only(reading)
+            trucks, inputs = _day_to_plan(reading, options)
+    plan = plan_routes(problem=inputs.problem, time_limit_s=limit)
+    row = DispatchPlan(
+        plan_date=options.plan_date,
+        status=PlanStatus.draft,
+        version=1,
+        truck_ids=[t.id for t in trucks],
+        time_limit_s=limit,
+        service_s=options.service_s,
+        road_factor=options.road_factor,
+        speed_kmh=options.speed_kmh,
+        distance_matrix=None if options.matrix is None else options.matrix.as_json(),
+        solver_seconds=round(plan.runtime_s, 3),
+        note=options.note,
+        created_by=created_by,
+    )
+    return store_plan(session, row, plan, inputs)
+
+
+def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], PlanInputs]:
+    """The trucks and the routing problem of the day to plan, or 422 saying what is missing."""
     trucks = _available_trucks(session, options.truck_plates)
     if not trucks:
         raise _invalid(["trucks"], phrase("no available truck to plan with"))
@@ -147,22 +185,7 @@ def create_draft(*, session: Session, options: PlanOptions, created_by: str) -> 
         speed_kmh=options.speed_kmh,
         matrix=options.matrix,
     )
-    plan = plan_routes(problem=inputs.problem, time_limit_s=limit)
-    row = DispatchPlan(
-        plan_date=options.plan_date,
-        status=PlanStatus.draft,
-        version=1,
-        truck_ids=[t.id for t in trucks],
-        time_limit_s=limit,
-        service_s=options.service_s,
-        road_factor=options.road_factor,
-        speed_kmh=options.speed_kmh,
-        distance_matrix=None if options.matrix is None else options.matrix.as_json(),
-        solver_seconds=round(plan.runtime_s, 3),
-        note=options.note,
-        created_by=created_by,
-    )
-    return store_plan(session, row, plan, inputs)
+    return trucks, inputs
 
 
 def load_plan(session: Session, plan_id: int, *, lock: bool = False) -> DispatchPlan:

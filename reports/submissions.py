@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
+from core.database import SessionFactory, mark_read_only
 from core.errors import Forbidden, InvalidInput
 from core.text import FieldProblem, Text, field_problem, phrase
 from models import DailyReport, Product, Role, Store
@@ -176,18 +177,26 @@ def import_report_file(
     limits: IngestLimits,
     chunk_rows: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    read_in: SessionFactory | None = None,
 ) -> BulkResult:
     """Upsert every line of a CSV/XLSX file, or none: each bad cell is reported by row
     and column. A bulk file adds and corrects lines; it never deletes any.
 
     The whole file is validated first; ``chunk_rows`` then stores it in slices (still
     one transaction, the caller's) and ``progress`` hears (rows just stored, rows in
-    all) after each slice.
+    all) after each slice. With ``read_in`` the stores and products are read in a short
+    read-only transaction of their own, so parsing and validating a big file hold no
+    write lock; ``session`` then only writes (a store closed meanwhile keeps its lines).
     """
     require_role(principal, *REPORT_WRITERS)
     lines = read_report_file(data, filename=filename, max_rows=limits.max_bulk_rows)
     store_codes = lines["store"].str.strip().unique().tolist()
-    catalog = Catalog.load(session, store_codes=store_codes)
+    if read_in is None:
+        catalog = Catalog.load(session, store_codes=store_codes)
+    else:
+        with read_in() as reading:
+            mark_read_only(reading)
+            catalog = Catalog.load(reading, store_codes=store_codes)
     rows, errors, forbidden = validate_lines(
         lines, catalog=catalog, rules=rules, principal=principal
     )

@@ -9,7 +9,7 @@ PostgreSQL skips the staging table: one statement of data-modifying CTEs over ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -95,6 +95,39 @@ def _load_staging(session: Session, rows: pd.DataFrame) -> None:
     insert_frame(session.connection(), "report_staging", frame)
 
 
+STORE_DAY_LOCKS = 1024
+"""Advisory lock slots for store-days on PostgreSQL: two store-days that share a slot only
+wait for each other, and a bulk file never holds more locks than this."""
+_STORE_DAY_LOCK_SPACE = 0x5357  # "SW": this service's first key of the two-key locks
+_ORDINAL_2000 = date(2000, 1, 1).toordinal()
+
+
+def lock_store_days(session: Session, store_days: Iterable[tuple[int, date]]) -> None:
+    """Wait until no other transaction writes these store-days, and hold them until commit.
+
+    PostgreSQL runs READ COMMITTED: without this, two writers of one store-day both read
+    the report as it was and both write (the stored report mixes the two bodies, a
+    revision's old value is not the last new one). Slots are taken in order, so writers
+    of several store-days never deadlock. SQLite needs nothing: its writers take the
+    database's write lock one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    slots = sorted(
+        {
+            (store_id * 40_009 + day.toordinal() - _ORDINAL_2000) % STORE_DAY_LOCKS
+            for store_id, day in store_days
+        }
+    )
+    if slots:
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(:space, slot) FROM (SELECT slot FROM "
+                "unnest(CAST(:slots AS integer[])) AS slot ORDER BY slot) AS ordered"
+            ),
+            {"space": _STORE_DAY_LOCK_SPACE, "slots": slots},
+        )
+
+
 def store_report_lines(
     session: Session,
     rows: pd.DataFrame,
@@ -108,6 +141,14 @@ def store_report_lines(
     Flushes only; the caller's unit of work commits.
     """
     now = utc_now()
+    store_days = rows[["store_id", "report_date"]].drop_duplicates().itertuples(index=False)
+    lock_store_days(
+        session,
+        [
+            *((int(store_id), _as_date(day)) for store_id, day in store_days),
+            *([replace] if replace else []),
+        ],
+    )
     _prepare_staging(session)
     if len(rows):
         _load_staging(session, rows)
@@ -253,6 +294,11 @@ def store_report_lines(
     )
 
 
+def _as_date(value: date | pd.Timestamp) -> date:
+    """A frame's day (a date or a pandas timestamp) as a date."""
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
 @dataclass(frozen=True)
 class StoredLine:
     """A report line as stored after a write: the values, who last changed them and when."""
@@ -367,6 +413,7 @@ def replace_report(
         return _replace_report_through_staging(
             session, store_id=store_id, day=day, report=report, submitted_by=submitted_by
         )
+    lock_store_days(session, [(store_id, day)])
     now = utc_now()
     result = session.execute(
         _REPLACE_REPORT,

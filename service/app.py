@@ -45,7 +45,9 @@ def create_app(
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
     engine = None
     if session_factory is None:
-        engine = create_database_engine(settings.database_url)
+        engine = create_database_engine(
+            settings.database_url, lock_wait_s=settings.database_lock_wait_seconds
+        )
         session_factory = create_session_factory(engine)
 
     @asynccontextmanager

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     max_quantity: float = Field(default=10_000_000.0, gt=0)
     max_price: float = Field(default=100_000.0, gt=0)
 
+    database_lock_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long a write waits for another's SQLite write lock before the "
+        "request is refused with 503 and Retry-After.",
+    )
+
     login_max_failures: int = Field(default=5, gt=0)
     login_lockout_seconds: int = Field(default=300, gt=0)
     session_hours: int = Field(default=12, gt=0)

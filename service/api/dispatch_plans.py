@@ -20,7 +20,7 @@ from dispatch.planning import PlanOptions, create_draft, discard, move_stop
 from dispatch.queries import plans as queries
 from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from models import PlanStatus, RequestPriority, UnassignedReason
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     ClockTime,
@@ -168,7 +168,11 @@ def _changed_plan(session: Session, plan_id: int, settings: Settings) -> PlanRea
     summary="Plan a day's deliveries (a draft to review, edit and commit)",
 )
 def create_plan(
-    body: PlanCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    body: PlanCreate,
+    session: SessionDep,
+    session_factory: SessionFactoryDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> PlanRead:
     require_dispatcher(principal)
     matrix = body.distance_matrix
@@ -185,7 +189,9 @@ def create_plan(
         else MatrixUpload(matrix.locations, matrix.distance_m, matrix.duration_s),
         note=body.note,
     )
-    plan = create_draft(session=session, options=options, created_by=principal.label)
+    plan = create_draft(
+        session=session, options=options, created_by=principal.label, read_in=session_factory
+    )
     return _changed_plan(session, plan.id, settings)
 
 

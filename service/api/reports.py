@@ -18,7 +18,13 @@ from masterdata.stores import accessible_store
 from reports.queries import day_report, report_revisions, reports_between
 from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
-from service.http.dependencies import MetricsDep, PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import (
+    MetricsDep,
+    PrincipalDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
@@ -218,6 +224,7 @@ def list_revisions(
 def post_bulk(
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX")],
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     metrics: MetricsDep,
@@ -231,6 +238,7 @@ def post_bulk(
             principal=principal,
             rules=report_rules(settings),
             limits=ingest_limits(settings),
+            read_in=session_factory,
         )
     except DomainError:
         metrics.rejected_batches.labels("bulk").inc()

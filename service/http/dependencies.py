@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
-from core.database import SessionFactory, mark_read_only
-from core.errors import Unauthenticated
+from core.database import SessionFactory, is_lock_timeout, mark_read_only, read_apart
+from core.errors import ServiceBusy, Unauthenticated
 from service.observability import Metrics
 from service.settings import Settings
 
@@ -39,21 +41,47 @@ async def get_session_factory(request: Request) -> SessionFactory:
     return factory
 
 
+def refuse_request(request: Request) -> None:
+    """Mark the request refused: its session rolls back everything the request wrote, even
+    when the error was turned into a page instead of reaching the session dependency."""
+    request.state.refused = True
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed after the endpoint returns, before the
-    response is sent (function scope), rolled back if anything raised."""
+    response is sent (function scope); rolled back if anything raised or the request was
+    refused (an error rendered as a page)."""
     factory: SessionFactory = request.app.state.session_factory
     session = factory()
     if request.method in ("GET", "HEAD"):
         mark_read_only(session)
     try:
         yield session
-        session.commit()
+        if getattr(request.state, "refused", False):
+            session.rollback()
+        else:
+            session.commit()
+    except OperationalError as error:
+        session.rollback()
+        if is_lock_timeout(error):
+            raise _busy(request) from error
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _busy(request: Request) -> ServiceBusy:
+    """The 503 of a write that waited for another's lock as long as the settings allow."""
+    settings: Settings = request.app.state.settings
+    wait = settings.database_lock_wait_seconds
+    return ServiceBusy(
+        "the database is busy with another write; nothing was saved, try again in {seconds} s",
+        seconds=math.ceil(wait),
+        headers={"Retry-After": str(math.ceil(wait))},
+    )
 
 
 bearer_scheme = HTTPBearer(
@@ -70,7 +98,8 @@ def get_principal(
         raise Unauthenticated(
             "send 'Authorization: Bearer <api key>'", headers={"WWW-Authenticate": "Bearer"}
         )
-    return authenticate_token(session, credentials.credentials)
+    token = credentials.credentials
+    return read_apart(session, lambda: authenticate_token(session, token))
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

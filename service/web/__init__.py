@@ -25,21 +25,27 @@ from service.web import (
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent.parent / "static"
 
+page_routers = [
+    module.router
+    for module in (
+        auth,
+        dashboard,
+        alerts,
+        store,
+        admin,
+        dispatch,
+        supply,
+        supply_parties,
+        receiver,
+        api_docs,
+        bulletin,
+    )
+]
+"""Each page module's router (their routes are the pages' own, before inclusion)."""
+
 web_router = APIRouter(include_in_schema=False)
-for module in (
-    auth,
-    dashboard,
-    alerts,
-    store,
-    admin,
-    dispatch,
-    supply,
-    supply_parties,
-    receiver,
-    api_docs,
-    bulletin,
-):
-    web_router.include_router(module.router)
+for router in page_routers:
+    web_router.include_router(router)
 
 
 def static_files() -> StaticFiles:
@@ -47,4 +53,4 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIRECTORY)
 
 
-__all__ = ["STATIC_DIRECTORY", "static_files", "web_router"]
+__all__ = ["STATIC_DIRECTORY", "page_routers", "static_files", "web_router"]

@@ -28,10 +28,11 @@ from starlette.datastructures import FormData
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
+from core.database import read_apart
 from core.errors import DomainError, Forbidden, Unauthenticated
 from core.text import Text
 from models import Role
-from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings
+from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
 from service.settings import Settings
 from service.web.i18n import pick_language, problem_text, template_gettext
 from service.web.problems import field_problems, form_problem
@@ -109,7 +110,7 @@ def get_viewer(request: Request, session: SessionDep) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthenticated("Your session has ended; sign in again.")
-    principal = authenticate_token(session, token)
+    principal = read_apart(session, lambda: authenticate_token(session, token))
     if principal.kind != "user":
         raise Unauthenticated("Your session has ended; sign in again.")
     request.state.viewer = principal
@@ -204,27 +205,41 @@ def redirect(url: str) -> RedirectResponse:
 
 class PageRoute(APIRoute):
     """A page route: domain errors become an HTML error page, a missing or expired
-    session a redirect to the sign-in page that comes back here afterwards."""
+    session a redirect to the sign-in page that comes back here afterwards; a request that
+    ends in an error, caught here or rendered by the page itself, writes nothing."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Unauthenticated:
-                back = request.url.path if request.method == "GET" else "/"
-                response = redirect(f"/login?next={quote(back)}")
-                if request.headers.get("hx-request"):
-                    response.headers["HX-Redirect"] = f"/login?next={quote(back)}"
-                return response
-            except DomainError as error:
-                return render(request, "error.html", {"error": error}, status_code=error.status)
-            except RequestValidationError as error:
-                problem = form_problem(error.errors())
-                return render(request, "error.html", {"error": problem}, status_code=422)
+            response = await _page_or_problem(handler, request)
+            if response.status_code >= 400:
+                refuse_request(request)
+            return response
 
         return page_handler
+
+
+async def _page_or_problem(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]], request: Request
+) -> Response:
+    """The page, or the page an error turns into (the request is then refused)."""
+    try:
+        return await handler(request)
+    except Unauthenticated:
+        refuse_request(request)
+        back = request.url.path if request.method == "GET" else "/"
+        response = redirect(f"/login?next={quote(back)}")
+        if request.headers.get("hx-request"):
+            response.headers["HX-Redirect"] = f"/login?next={quote(back)}"
+        return response
+    except DomainError as error:
+        refuse_request(request)
+        return render(request, "error.html", {"error": error}, status_code=error.status)
+    except RequestValidationError as error:
+        refuse_request(request)
+        problem = form_problem(error.errors())
+        return render(request, "error.html", {"error": problem}, status_code=422)
 
 
 def allowed(viewer: Principal, *roles: Role) -> bool:

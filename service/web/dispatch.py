@@ -41,7 +41,7 @@ from dispatch.queries.plans import (
 from dispatch.tracking import TRANSITIONS, move_delivery
 from models import DeliveryStatus, RequestStatus, Role
 from service.configuration import business_today
-from service.http.dependencies import SessionDep
+from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -104,6 +104,7 @@ def board(
 def plan_day(
     request: Request,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     day: Annotated[date, Form()],
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
@@ -114,6 +115,7 @@ def plan_day(
         session=session,
         options=planning.PlanOptions(plan_date=day, time_limit_s=time_limit_s),
         created_by=viewer.label,
+        read_in=session_factory,
     )
     return redirect(f"/dispatch/plans/{plan.id}")
 

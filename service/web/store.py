@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.cells import csv_text, safe_frame
+from core.database import read_apart
 from core.errors import DomainError, InvalidInput
 from core.text import Text, field_problem
 from masterdata.stores import accessible_store, stores_to_report_for
@@ -35,7 +36,7 @@ from reports.queries import (
 )
 from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
-from service.http.dependencies import SessionDep
+from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.web.common import (
     FormDep,
     PageRoute,
@@ -288,14 +289,19 @@ def upload(
     viewer: ViewerDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
+    session_factory: SessionFactoryDep,
 ) -> HTMLResponse:
-    """A CSV or XLSX file of many lines: all stored, or every bad row listed."""
+    """A CSV or XLSX file of many lines: all stored, or every bad row listed (read and
+    checked before the write takes the database's write lock)."""
     _writer(viewer)
-    store = accessible_store(session=session, principal=viewer, code=code)
+    store = read_apart(
+        session, lambda: accessible_store(session=session, principal=viewer, code=code)
+    )
     today = business_today(settings)
     try:
         result = import_report_file(
             session,
+            read_in=session_factory,
             data=file.file.read(),
             filename=file.filename,
             principal=viewer,

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,16 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from core.database import create_database_engine, create_session_factory, session_scope
 from monitors.running.runs import run_monitor
-from service.app import create_app
 from service.configuration import business_today, monitor_config
 from service.demo import load_demo_city
 from service.demo.bulletins import publish_demo_bulletins
 from service.migrate import upgrade_to_head
 from service.settings import Settings
+from tests.service.servers import running_server
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 SCREENSHOTS_ENV = "SUPPLYWATCH_SCREENSHOTS"
@@ -41,12 +37,6 @@ def _browser_path() -> str | None:
         if Path(candidate).exists():
             return candidate
     return shutil.which("chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -77,20 +67,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         publish_demo_bulletins(session, last_date=today)
     engine.dispose()
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running_server(settings) as url:
+        yield LiveServer(url, settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,276 @@
+"""A plan that takes minutes to solve holds no lock, and a write that waits too long for
+another's lock is refused as busy (503 with Retry-After), never a 500: against a real
+server on its own database, committed rows and a connection per request."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from core.database import create_database_engine, create_session_factory, session_scope
+from dispatch import planning
+from models import DailyReport, DispatchPlan, Role
+from reports import submissions
+from service.migrate import upgrade_to_head
+from service.settings import Settings
+from tests.dispatch.factories import make_city
+from tests.factories import business_today, make_key, make_product, make_store
+from tests.service.servers import running_server
+from tests.service.web.helpers import CSRF_FIELD, make_person
+
+LOCK_WAIT_S = 0.5
+"""The settings' bound on a writer's wait for another's lock in these tests."""
+
+
+@dataclass(frozen=True)
+class City:
+    """A database with a store that reports and a dispatcher's day to plan."""
+
+    database_url: str
+    store_headers: dict[str, str]
+    dispatcher_headers: dict[str, str]
+    bureau_headers: dict[str, str]
+
+
+@pytest.fixture
+def city(backend: str, empty_database_url: Callable[[str], str]) -> City:
+    database_url = empty_database_url(backend)
+    upgrade_to_head(database_url)
+    engine = create_database_engine(database_url)
+    with session_scope(create_session_factory(engine)) as session:
+        make_product(session, code="pork", category="meat")
+        shop = make_store(session, code="PDS-0001")
+        make_city(session, day=business_today(), trucks=[2000], loads=[300, 300])
+        store_headers = make_key(session, Role.store, store=shop)
+        dispatcher_headers = make_key(session, Role.dispatcher)
+        bureau_headers = make_key(session, Role.admin)
+    engine.dispose()
+    return City(database_url, store_headers, dispatcher_headers, bureau_headers)
+
+
+@pytest.fixture
+def server(city: City) -> Iterator[str]:
+    settings = Settings(
+        database_url=city.database_url,
+        database_lock_wait_seconds=LOCK_WAIT_S,
+        log_json=False,
+        log_level="WARNING",
+    )
+    with running_server(settings) as url:
+        yield url
+
+
+def _report(stock: float) -> dict[str, Any]:
+    return {"lines": [{"product": "pork", "stock": stock, "sales": 10, "price": 14.8}]}
+
+
+def _report_url(server: str) -> str:
+    return f"{server}/api/v1/stores/PDS-0001/reports/{business_today().isoformat()}"
+
+
+def _count(database_url: str, model: type[Any]) -> int:
+    engine = create_database_engine(database_url)
+    with Session(engine) as session:
+        found = int(session.scalar(select(func.count()).select_from(model)) or 0)
+    engine.dispose()
+    return found
+
+
+def _open_transactions(database_url: str) -> int:
+    """The service's PostgreSQL connections to this database inside a transaction (not
+    ours, not autovacuum's)."""
+    engine = create_database_engine(database_url)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                "AND xact_start IS NOT NULL"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+@dataclass
+class HeldWork:
+    """What happened while a long piece of work was held mid-way: the store's PUT, the
+    transactions PostgreSQL had open, and the long request's own answer."""
+
+    put: httpx.Response
+    open_transactions: list[int]
+    answer: httpx.Response | None
+
+
+def _put_while_held(
+    city: City,
+    server: str,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    module: Any,
+    name: str,
+    long_request: Callable[[httpx.Client], httpx.Response],
+) -> HeldWork:
+    """Send ``long_request``, hold it inside ``module.name`` (as minutes of solving or of
+    checking a million rows would) until the store's PUT has answered, then let it go."""
+    reached, released = threading.Event(), threading.Event()
+    original = getattr(module, name)
+    open_transactions: list[int] = []
+
+    def held(*arguments: Any, **keywords: Any) -> Any:
+        reached.set()
+        if backend == "postgresql":
+            open_transactions.append(_open_transactions(city.database_url))
+        released.wait(timeout=120)
+        return original(*arguments, **keywords)
+
+    monkeypatch.setattr(module, name, held)
+    answers: list[httpx.Response] = []
+
+    def send() -> None:
+        with httpx.Client(timeout=180) as client:
+            answers.append(long_request(client))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert reached.wait(timeout=60), f"the request never reached {name}"
+        with httpx.Client(timeout=180) as client:
+            put = client.put(_report_url(server), headers=city.store_headers, json=_report(40))
+    finally:
+        released.set()
+        sender.join(timeout=180)
+    return HeldWork(put, open_transactions, answers[0] if answers else None)
+
+
+def test_a_store_reports_while_a_plan_is_being_solved(
+    city: City, server: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The solver is held mid-solve (as a 600 s plan would be) until the store's PUT has
+    answered: the PUT is stored, and the plan is stored after."""
+    held = _put_while_held(
+        city,
+        server,
+        backend,
+        monkeypatch,
+        module=planning,
+        name="plan_routes",
+        long_request=lambda client: client.post(
+            f"{server}/api/v1/dispatch/plans",
+            headers=city.dispatcher_headers,
+            json={"date": business_today().isoformat(), "time_limit_s": 1},
+        ),
+    )
+
+    assert held.put.status_code == 201, held.put.text
+    assert held.answer is not None and held.answer.status_code == 201, held.answer
+    assert _count(city.database_url, DispatchPlan) == 1
+    assert _count(city.database_url, DailyReport) == 1
+    assert held.open_transactions in ([], [0])
+
+
+def test_a_store_reports_while_a_big_file_is_being_checked(
+    city: City, server: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bureau's upload is held while its lines are checked (as a million-row file
+    would be) until the store's PUT has answered: both are stored."""
+    yesterday = business_today() - timedelta(days=1)
+    upload = f"store,date,product,stock,sales,price\nPDS-0001,{yesterday},pork,5,1,14.8\n"
+    held = _put_while_held(
+        city,
+        server,
+        backend,
+        monkeypatch,
+        module=submissions,
+        name="validate_lines",
+        long_request=lambda client: client.post(
+            f"{server}/api/v1/reports/bulk",
+            headers=city.bureau_headers,
+            files={"file": ("lines.csv", upload.encode(), "text/csv")},
+        ),
+    )
+
+    assert held.put.status_code == 201, held.put.text
+    assert held.answer is not None
+    assert held.answer.status_code == 200, held.answer.text
+    assert _count(city.database_url, DailyReport) == 2
+    assert held.open_transactions in ([], [0])
+
+
+@contextmanager
+def _write_lock_held_elsewhere(database_url: str) -> Iterator[None]:
+    """Another process's write transaction on the SQLite file for the block's length."""
+    path = make_url(database_url).database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def _assert_busy(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) >= 1
+    assert "busy" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_write_blocked_past_the_bound_is_busy_and_writes_nothing(city: City, server: str) -> None:
+    """Another process holds SQLite's write lock longer than the settings let a write
+    wait: the store's PUT answers 503 with Retry-After, and nothing is stored."""
+    with _write_lock_held_elsewhere(city.database_url), httpx.Client(timeout=180) as client:
+        put = client.put(_report_url(server), headers=city.store_headers, json=_report(40))
+
+    _assert_busy(put)
+    assert _count(city.database_url, DailyReport) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_dispatcher_planning_in_the_page_while_the_lock_is_held_is_told_busy(
+    city: City, server: str
+) -> None:
+    """The dispatcher signs in and plans the day on the board while another process holds
+    the write lock past the bound: the form answers 503 with Retry-After, no plan is
+    stored, and planning again once the lock is free works."""
+    engine = create_database_engine(city.database_url)
+    with session_scope(create_session_factory(engine)) as session:
+        password = make_person(session, "ops", Role.dispatcher)
+    engine.dispose()
+    with httpx.Client(base_url=server, timeout=180) as browser:
+        token = _csrf_of(browser.get("/login").text)
+        signed_in = browser.post(
+            "/login", data={"username": "ops", "password": password, "csrf_token": token}
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        form = {"day": business_today().isoformat(), "time_limit_s": "1"}
+        form["csrf_token"] = _csrf_of(browser.get("/dispatch").text)
+        with _write_lock_held_elsewhere(city.database_url):
+            refused = browser.post("/dispatch/plans", data=form)
+        _assert_busy(refused)
+        assert _count(city.database_url, DispatchPlan) == 0
+
+        planned = browser.post("/dispatch/plans", data=form)
+    assert planned.status_code == 303, planned.text
+    assert _count(city.database_url, DispatchPlan) == 1
+
+
+def _csrf_of(page: str) -> str:
+    found = CSRF_FIELD.search(page)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
