@@ -73,6 +73,13 @@ def get_principal(
     return authenticate_token(session, credentials.credentials)
 
 
+def client_address(request: Request) -> str:
+    """The address sign-in throttling counts attempts against: the peer as the server
+    saw it (behind a proxy, run uvicorn with --proxy-headers and a trusted
+    --forwarded-allow-ips so this is the real client, not the proxy)."""
+    return request.client.host[:64] if request.client is not None else "unknown"
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

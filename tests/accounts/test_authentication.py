@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounts.authentication import SignedIn, create_user, login
 from core.errors import TooManyRequests, Unauthenticated
 from models import Role, User, UserSession
+from tests.factories import LOGIN_LIMITS
 
 PASSWORD = "correct horse"
 
@@ -25,8 +26,8 @@ def _login(factory: sessionmaker[Session], password: str, *, username: str = "li
             failures_in=factory,
             username=username,
             password=password,
-            max_failures=3,
-            lockout=timedelta(minutes=5),
+            address="192.0.2.1",
+            limits=LOGIN_LIMITS,
             session_length=timedelta(hours=8),
         )
         request.commit()

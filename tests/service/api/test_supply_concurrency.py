@@ -4,16 +4,13 @@ committed rows, a connection per request)."""
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,6 +22,7 @@ from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
 from tests.factories import make_key, make_product, make_store
+from tests.servers import running_server
 from tests.supply_network.factories import (
     make_district,
     make_need,
@@ -84,25 +82,8 @@ def race(postgres_databases: PostgresDatabases) -> Iterator[Race]:
         single_offer_id = single_offer.id
     engine.dispose()
     settings = Settings(database_url=url, log_json=False, log_level="WARNING")
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield Race(f"http://127.0.0.1:{port}", url, offer_id, proposals, single_offer_id, single_key)
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    with running_server(create_app(settings)) as base_url:
+        yield Race(base_url, url, offer_id, proposals, single_offer_id, single_key)
 
 
 def _all_at_once(requests: list[tuple[str, dict[str, str]]]) -> list[httpx.Response]:
