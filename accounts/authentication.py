@@ -228,10 +228,9 @@ def login(
     return SignedIn(user=user, token=token, expires_at=expires_at)
 
 
-def _wait(until: datetime, now: datetime, message: str) -> TooManyRequests:
-    """A 429 telling the caller how many whole seconds to wait."""
-    wait = int((until - now).total_seconds()) + 1
-    return TooManyRequests(message, headers={"Retry-After": str(wait)}, wait=wait)
+def _seconds_until(until: datetime, now: datetime) -> int:
+    """Whole seconds to wait, for a 429's Retry-After."""
+    return int((until - now).total_seconds()) + 1
 
 
 def _insert(session: Session, table: type[LoginAddress] | type[LoginFailure]) -> Any:
@@ -260,10 +259,11 @@ def _reserve_attempt(own: Session, *, address: str, limits: LoginLimits) -> None
         .returning(LoginAddress.attempts, LoginAddress.window_started_at)
     ).one()
     if attempts > limits.address_attempts:
-        raise _wait(
-            started + limits.address_window,
-            now,
+        wait = _seconds_until(started + limits.address_window, now)
+        raise TooManyRequests(
             "too many failed sign-ins from this address; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+            wait=wait,
         )
 
 
@@ -316,7 +316,12 @@ def _checked_password(
         verify_password(DUMMY_PASSWORD_HASH, password)
         raise Unauthenticated("wrong username or password")
     if user.locked_until is not None and user.locked_until > now:
-        raise _wait(user.locked_until, now, "too many failed sign-ins; try again in {wait} seconds")
+        wait = _seconds_until(user.locked_until, now)
+        raise TooManyRequests(
+            "too many failed sign-ins; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+            wait=wait,
+        )
     if not verify_password(user.password_hash, password) or not user.active:
         with session_scope(factory) as own:
             _count_failure(own, user_id=user.id, address=address, limits=limits)

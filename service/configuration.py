@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from accounts.authentication import LoginLimits
 from core.clock import business_day_today
 from monitors.computing.reporting import ReportingSettings
+from monitors.notifications.receivers import ReceiverPolicy
 from monitors.running.runs import MonitorConfig
 from reports.submissions import IngestLimits
 from reports.validation import ReportRules
@@ -67,3 +68,8 @@ def login_limits(settings: Settings) -> LoginLimits:
         lockout=timedelta(seconds=settings.login_lockout_seconds),
         longest_lockout=timedelta(seconds=settings.login_longest_lockout_seconds),
     )
+
+
+def receiver_policy(settings: Settings) -> ReceiverPolicy:
+    """Which private networks webhooks may reach besides public addresses."""
+    return ReceiverPolicy.allowing(settings.webhook_allowed_networks)

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_quantity: float = Field(default=10_000_000.0, gt=0)
     max_price: float = Field(default=100_000.0, gt=0)
 
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Private networks webhooks may reach, as CIDR (JSON list in the env).",
+    )
     login_address_attempts: int = Field(
         default=10, gt=0, description="Password attempts one client address may make per window."
     )
