@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,12 +19,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounts.authentication import create_user
 from core.database import create_database_engine, create_session_factory, session_scope
 from models import Role, User
+from models.base import utc_now
 from service.app import create_app
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
 from tests.factories import make_key, make_store
 from tests.servers import running_server
+from tests.service.web.helpers import csrf, make_person, sign_in
 
 PASSWORD = "correct horse battery"
 ATTACKER = ("203.0.113.7", 40000)
@@ -153,3 +156,31 @@ def test_thirty_parallel_wrong_passwords_are_counted_exactly_and_throttled(
     assert set(answers) == {401, 429}, answers
     assert answers.count(401) == settings.login_address_attempts
     assert failures == answers.count(401)
+
+
+def test_an_admin_unlocks_a_locked_account_from_the_users_page(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "root.wu", Role.admin)
+    make_person(session, "clerk.he", Role.bureau)
+    session.execute(
+        update(User)
+        .where(User.username == "clerk.he")
+        .values(failed_logins=40, locked_until=utc_now() + timedelta(minutes=20))
+    )
+    session.commit()
+    assert sign_in(client, "root.wu", password).status_code == 303
+    page = client.get("/admin/users")
+    assert 'action="/admin/users/clerk.he/unlock"' in page.text
+    assert 'action="/admin/users/root.wu/unlock"' not in page.text  # only locked ones
+
+    unlocked = client.post(
+        "/admin/users/clerk.he/unlock",
+        data={"csrf_token": csrf(client, "/admin/users")},
+        follow_redirects=False,
+    )
+    assert unlocked.status_code == 303
+    clerk = session.scalars(select(User).where(User.username == "clerk.he")).one()
+    session.refresh(clerk)
+    assert (clerk.failed_logins, clerk.locked_until) == (0, None)
+    assert sign_in(client, "clerk.he", "clerk.he-password").status_code == 303
