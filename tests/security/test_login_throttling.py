@@ -82,6 +82,13 @@ def test_a_burst_from_one_address_is_throttled_there_and_the_owner_still_signs_i
     assert stored.failed_logins == 0 and stored.locked_until is None
 
 
+def test_addresses_of_one_ipv6_network_share_one_window(throttled_app: Any) -> None:
+    neighbours = [(f"2001:db8:7:1::{number:x}", 43000 + number) for number in range(1, 13)]
+    for clients in _clients(throttled_app, *neighbours):
+        answers = [_login(client, "guess").status_code for client in clients]
+    assert answers == [401] * 10 + [429] * 2
+
+
 def test_failures_from_many_addresses_lock_the_account_until_an_admin_unlocks_it(
     throttled_app: Any, session: Session
 ) -> None:
