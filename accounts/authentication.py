@@ -243,12 +243,14 @@ def _reserve_attempt(own: Session, *, address: str, limits: LoginLimits) -> None
     """Count one more attempt from ``address`` in its window (atomically, so parallel
     requests cannot all pass); past the limit the attempt is refused with 429."""
     now = utc_now()
-    own.execute(
+    expired = LoginAddress.window_started_at <= now - limits.address_window
+    inserted = own.execute(
         _insert(own, LoginAddress)
         .values(address=address, attempts=0, window_started_at=now)
         .on_conflict_do_nothing(index_elements=["address"])
     )
-    expired = LoginAddress.window_started_at <= now - limits.address_window
+    if inserted.rowcount:  # a new address: forget those whose window has ended
+        own.execute(delete(LoginAddress).where(expired, LoginAddress.address != address))
     attempts, started = own.execute(
         update(LoginAddress)
         .where(LoginAddress.address == address)
