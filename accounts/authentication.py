@@ -248,8 +248,9 @@ def _reserve_attempt(own: Session, *, address: str, limits: LoginLimits) -> None
         _insert(own, LoginAddress)
         .values(address=address, attempts=0, window_started_at=now)
         .on_conflict_do_nothing(index_elements=["address"])
-    )
-    if inserted.rowcount:  # a new address: forget those whose window has ended
+        .returning(LoginAddress.address)
+    ).first()
+    if inserted is not None:  # a new address: forget those whose window has ended
         own.execute(delete(LoginAddress).where(expired, LoginAddress.address != address))
     attempts, started = own.execute(
         update(LoginAddress)
