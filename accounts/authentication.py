@@ -1,21 +1,23 @@
 """Accounts: API keys, people and their sign-in sessions, and who a token belongs to.
 
 Plain functions over a session, shared by the API, the pages and the CLI. Signing in
-is the one place that commits on its own: a failed password is counted in a short
-transaction of its own, so the refusal cannot roll it back.
+is the one place that commits on its own: attempts and failed passwords are counted in
+short transactions of their own, so the refusal cannot roll them back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.access import Principal, check_binding
-from core.database import SessionFactory, session_scope
-from core.errors import DomainError, TooManyRequests, Unauthenticated
+from core.database import SessionFactory, mark_read_only, session_scope
+from core.errors import TooManyRequests, Unauthenticated
 from core.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -24,7 +26,7 @@ from core.security import (
     sha256_hex,
     verify_password,
 )
-from models import ApiKey, Role, User, UserSession
+from models import ApiKey, LoginAddress, LoginFailure, Role, User, UserSession
 from models.base import utc_now
 
 
@@ -176,29 +178,38 @@ class SignedIn:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class LoginLimits:
+    """How sign-in is throttled: per client address first (a burst from one address waits
+    alone), and an account locks, with a doubling lockout, only when many failures come
+    from several addresses, so one attacker cannot keep its owner out."""
+
+    address_attempts: int
+    address_window: timedelta
+    account_failures: int
+    account_addresses: int
+    lockout: timedelta
+    longest_lockout: timedelta
+
+
 def login(
     *,
     session: Session,
     failures_in: SessionFactory,
     username: str,
     password: str,
-    max_failures: int,
-    lockout: timedelta,
+    address: str,
+    limits: LoginLimits,
     session_length: timedelta,
 ) -> SignedIn:
-    """Check a password and open a session in ``session``; an account that fails
-    ``max_failures`` times in a row is locked for ``lockout``.
+    """Check a password from client ``address`` and open a session in ``session``.
 
-    The password is checked in a short transaction of its own on ``failures_in`` (the
-    factory of ``session``), which commits a failure before the refusal is raised: the
-    caller's unit of work rolls back on that error, and throttling must still see it.
+    The throttle is kept in short transactions of their own on ``failures_in`` (the
+    factory of ``session``), committed before a refusal is raised: the caller's unit of
+    work rolls back on that error, and throttling must still see it.
     """
     user_id = _checked_password(
-        failures_in,
-        username=username,
-        password=password,
-        max_failures=max_failures,
-        lockout=lockout,
+        failures_in, username=username, password=password, address=address, limits=limits
     )
     user = session.get(User, user_id)
     if user is None:  # removed since the check a moment ago
@@ -207,6 +218,7 @@ def login(
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     token, token_hash = new_session_token()
     expires_at = now + session_length
     session.add(
@@ -216,47 +228,114 @@ def login(
     return SignedIn(user=user, token=token, expires_at=expires_at)
 
 
+def _seconds_until(until: datetime, now: datetime) -> int:
+    """Whole seconds to wait, for a 429's Retry-After."""
+    return int((until - now).total_seconds()) + 1
+
+
+def _insert(session: Session, table: type[LoginAddress] | type[LoginFailure]) -> Any:
+    """An INSERT that can skip or merge a row that is already there, for this dialect."""
+    dialect = session.connection().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _reserve_attempt(own: Session, *, address: str, limits: LoginLimits) -> None:
+    """Count one more attempt from ``address`` in its window (atomically, so parallel
+    requests cannot all pass); past the limit the attempt is refused with 429."""
+    now = utc_now()
+    expired = LoginAddress.window_started_at <= now - limits.address_window
+    inserted = own.execute(
+        _insert(own, LoginAddress)
+        .values(address=address, attempts=0, window_started_at=now)
+        .on_conflict_do_nothing(index_elements=["address"])
+        .returning(LoginAddress.address)
+    ).first()
+    if inserted is not None:  # a new address: forget those whose window has ended
+        own.execute(delete(LoginAddress).where(expired, LoginAddress.address != address))
+    attempts, started = own.execute(
+        update(LoginAddress)
+        .where(LoginAddress.address == address)
+        .values(
+            attempts=case((expired, 1), else_=LoginAddress.attempts + 1),
+            window_started_at=case((expired, now), else_=LoginAddress.window_started_at),
+        )
+        .returning(LoginAddress.attempts, LoginAddress.window_started_at)
+    ).one()
+    if attempts > limits.address_attempts:
+        wait = _seconds_until(started + limits.address_window, now)
+        raise TooManyRequests(
+            "too many failed sign-ins from this address; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+            wait=wait,
+        )
+
+
+def _count_failure(own: Session, *, user_id: int, address: str, limits: LoginLimits) -> None:
+    """Add a failure to the account (atomically) and to its address; lock the account at
+    every ``account_failures``-th failure, twice as long each time, when the failures
+    came from enough addresses."""
+    now = utc_now()
+    failures = own.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    own.execute(
+        _insert(own, LoginFailure)
+        .values(user_id=user_id, address=address, failures=1, last_failed_at=now)
+        .on_conflict_do_update(
+            index_elements=["user_id", "address"],
+            set_={"failures": LoginFailure.failures + 1, "last_failed_at": now},
+        )
+    )
+    if failures % limits.account_failures != 0:  # each further batch of failures locks
+        return
+    addresses = own.scalar(
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.user_id == user_id, LoginFailure.failures > 0)
+    )
+    if (addresses or 0) < limits.account_addresses:
+        return
+    doublings = min(failures // limits.account_failures - 1, 16)
+    lockout = min(limits.lockout * 2**doublings, limits.longest_lockout)
+    own.execute(update(User).where(User.id == user_id).values(locked_until=now + lockout))
+
+
 def _checked_password(
-    factory: SessionFactory,
-    *,
-    username: str,
-    password: str,
-    max_failures: int,
-    lockout: timedelta,
+    factory: SessionFactory, *, username: str, password: str, address: str, limits: LoginLimits
 ) -> int:
-    """The id of the user whose password this is; otherwise the failure is counted and
-    committed (locking the account after ``max_failures``) and the refusal raised."""
-    refusal: DomainError | None = None
-    user_id = 0
+    """The id of the user whose password this is; otherwise the refusal is recorded and
+    committed (the address's attempt, the account's failure, maybe a lock) and raised."""
     with session_scope(factory) as own:
-        now = utc_now()
+        _reserve_attempt(own, address=address, limits=limits)
+    with session_scope(factory) as own:
+        mark_read_only(own)
         user = own.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            verify_password(DUMMY_PASSWORD_HASH, password)
-            refusal = Unauthenticated("wrong username or password")
-        elif user.locked_until is not None and user.locked_until > now:
-            wait = int((user.locked_until - now).total_seconds()) + 1
-            refusal = TooManyRequests(
-                "too many failed sign-ins; try again in {wait} seconds",
-                headers={"Retry-After": str(wait)},
-                wait=wait,
-            )
-        elif not verify_password(user.password_hash, password) or not user.active:
-            failures = user.failed_logins + 1
-            own.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(
-                    failed_logins=failures,
-                    locked_until=now + lockout if failures >= max_failures else None,
-                )
-            )
-            refusal = Unauthenticated("wrong username or password")
-        else:
-            user_id = user.id
-    if refusal is not None:
-        raise refusal
-    return user_id
+        own.expunge_all()
+    now = utc_now()
+    if user is None:
+        verify_password(DUMMY_PASSWORD_HASH, password)
+        raise Unauthenticated("wrong username or password")
+    if user.locked_until is not None and user.locked_until > now:
+        wait = _seconds_until(user.locked_until, now)
+        raise TooManyRequests(
+            "too many failed sign-ins; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+            wait=wait,
+        )
+    if not verify_password(user.password_hash, password) or not user.active:
+        with session_scope(factory) as own:
+            _count_failure(own, user_id=user.id, address=address, limits=limits)
+        raise Unauthenticated("wrong username or password")
+    with session_scope(factory) as own:  # a success does not use up the address's attempts
+        own.execute(
+            update(LoginAddress)
+            .where(LoginAddress.address == address, LoginAddress.attempts > 0)
+            .values(attempts=LoginAddress.attempts - 1)
+        )
+    return user.id
 
 
 def logout(session: Session, token: str) -> None:

@@ -17,7 +17,7 @@ from core.access import Principal, check_binding, require_role
 from core.errors import Conflict, NotFound
 from core.lookups import PageOf, page
 from core.security import hash_password
-from models import Role, User, UserSession
+from models import LoginFailure, Role, User, UserSession
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class UserView:
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    locked_until: datetime | None
 
 
 def user_view(*, session: Session, user: User) -> UserView:
@@ -59,6 +60,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
+        locked_until=user.locked_until,
     )
 
 
@@ -182,5 +184,16 @@ def deactivate_user(*, session: Session, principal: Principal, username: str) ->
     user = _user(session, username)
     user.active = False
     _end_sessions(session, user)
+    session.flush()
+    return user_view(session=session, user=user)
+
+
+def unlock_user(*, session: Session, principal: Principal, username: str) -> UserView:
+    """Clear a person's failed sign-ins and lock: an admin's way to let them back in."""
+    require_role(principal)
+    user = _user(session, username)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
     session.flush()
     return user_view(session=session, user=user)

@@ -31,6 +31,7 @@ from models.dispatch_plan import (
 )
 from models.enterprise import Enterprise, EnterpriseKind
 from models.fleet import Depot, Truck, TruckStatus
+from models.login_throttle import LoginAddress, LoginFailure
 from models.monitor_run import MonitorRun, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.producer import Producer, ProducerKind, ProducerProduct
@@ -81,6 +82,8 @@ __all__ = [
     "Depot",
     "DispatchPlan",
     "LockdownStatus",
+    "LoginAddress",
+    "LoginFailure",
     "PlanRoute",
     "PlanStatus",
     "PlanStop",

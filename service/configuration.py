@@ -5,10 +5,12 @@ Domains never read ``Settings``; adapters build their parameters here, once.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from accounts.authentication import LoginLimits
 from core.clock import business_day_today
 from monitors.computing.reporting import ReportingSettings
+from monitors.notifications.receivers import ReceiverPolicy
 from monitors.running.runs import MonitorConfig
 from reports.submissions import IngestLimits
 from reports.validation import ReportRules
@@ -54,3 +56,20 @@ def board_limits(settings: Settings) -> BoardLimits:
     """The largest quantity and price a posting, a registry line or an order may carry:
     the same ceilings as a report line."""
     return BoardLimits(max_quantity=settings.max_quantity, max_price=settings.max_price)
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    """How sign-in is throttled per client address and per account."""
+    return LoginLimits(
+        address_attempts=settings.login_address_attempts,
+        address_window=timedelta(seconds=settings.login_address_window_seconds),
+        account_failures=settings.login_max_failures,
+        account_addresses=settings.login_lock_addresses,
+        lockout=timedelta(seconds=settings.login_lockout_seconds),
+        longest_lockout=timedelta(seconds=settings.login_longest_lockout_seconds),
+    )
+
+
+def receiver_policy(settings: Settings) -> ReceiverPolicy:
+    """Which private networks webhooks may reach besides public addresses."""
+    return ReceiverPolicy.allowing(settings.webhook_allowed_networks)

@@ -13,7 +13,7 @@ from monitors.notifications.delivery import (
     deliver_due_notifications,
 )
 from monitors.running.scheduler import MonitorScheduler
-from service.configuration import business_today, monitor_config
+from service.configuration import business_today, monitor_config, receiver_policy
 from service.settings import Settings
 
 DELIVERY_BATCH = 100
@@ -25,7 +25,7 @@ def deliver_notifications(settings: Settings, factory: SessionFactory) -> Notifi
     time budget (retries are scheduled for later, not waited for)."""
     started = time.monotonic()
     total = NotificationSendReport()
-    with default_client() as client:
+    with default_client(receiver_policy(settings)) as client:
         while True:
             report = deliver_due_notifications(
                 factory,

@@ -46,8 +46,22 @@ class Settings(BaseSettings):
         "request is refused with 503 and Retry-After.",
     )
 
-    login_max_failures: int = Field(default=5, gt=0)
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Private networks webhooks may reach, as CIDR (JSON list in the env).",
+    )
+    login_address_attempts: int = Field(
+        default=10, gt=0, description="Password attempts one client address may make per window."
+    )
+    login_address_window_seconds: int = Field(default=900, gt=0)
+    login_max_failures: int = Field(
+        default=20, gt=0, description="Failures of one account before it may lock."
+    )
+    login_lock_addresses: int = Field(
+        default=3, gt=0, description="Distinct failing addresses needed to lock an account."
+    )
     login_lockout_seconds: int = Field(default=300, gt=0)
+    login_longest_lockout_seconds: int = Field(default=3600, gt=0)
     session_hours: int = Field(default=12, gt=0)
 
     monitor_interval_minutes: int = Field(

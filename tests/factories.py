@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounts.authentication import create_api_key
+from accounts.authentication import LoginLimits, create_api_key
 from models import (
     Compound,
     Enterprise,
@@ -142,3 +142,14 @@ def make_key(
         producer_id=producer.id if producer else None,
     )
     return {"Authorization": f"Bearer {secret}"}
+
+
+LOGIN_LIMITS = LoginLimits(
+    address_attempts=10,
+    address_window=timedelta(minutes=15),
+    account_failures=3,
+    account_addresses=1,
+    lockout=timedelta(minutes=5),
+    longest_lockout=timedelta(hours=1),
+)
+"""Sign-in limits for domain tests: three failures lock an account, from any address."""

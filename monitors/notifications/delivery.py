@@ -37,19 +37,20 @@ from monitors.notifications.payload import (
     sign_body,
     webhook_check_payload,
 )
+from monitors.notifications.receivers import PinnedTransport, ReceiverPolicy, ReceiverRefused
 
 NOTIFICATION_ID_HEADER = "X-Supplywatch-Notification"
 """Header with the notification id: the same on every retry, so receivers can deduplicate."""
 USER_AGENT = "supplywatch-notifier/0.1"
 
-_ERROR_BODY_BYTES = 512
 
-
-def default_client() -> httpx.Client:
-    """An HTTP client for receivers: bounded waits (connect 5 s, read 10 s, write 10 s,
-    pool 5 s) so a hung receiver cannot stall the queue, and no redirects followed, so a
+def default_client(receivers: ReceiverPolicy) -> httpx.Client:
+    """An HTTP client for receivers: only to addresses ``receivers`` allows, checked on
+    the address it connects to; bounded waits (connect 5 s, read 10 s, write 10 s, pool
+    5 s) so a hung receiver cannot stall the queue, and no redirects followed, so a
     signed body is never replayed to a host nobody registered."""
     return httpx.Client(
+        transport=PinnedTransport(receivers),
         timeout=httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0),
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
@@ -82,8 +83,11 @@ class NotificationSendReport:
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error).strip()
-    return (f"{type(error).__name__}: {text}" if text else type(error).__name__)[:MAX_ERROR_CHARS]
+    """What went wrong, in our words only: the refusal of a receiver's address, else the
+    kind of failure; never the text of a connection error (it maps ports behind us)."""
+    if isinstance(error, ReceiverRefused):
+        return str(error)[:MAX_ERROR_CHARS]
+    return type(error).__name__
 
 
 def post_payload(
@@ -97,8 +101,8 @@ def post_payload(
     """POST ``payload`` to ``url`` (signed when there is a secret) and say how it went.
 
     Never raises: a timeout, a refused connection or any other failure of this one send
-    is an outcome to record, not a reason to stop the others. At most a few hundred
-    bytes of an error answer are read, so a misbehaving receiver cannot flood us.
+    is an outcome to record, not a reason to stop the others. The receiver's answer is
+    never read: only its status is kept, so a webhook cannot echo an internal reply.
     """
     body = encode_body(payload)
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
@@ -110,19 +114,11 @@ def post_payload(
     try:
         with client.stream("POST", url, content=body, headers=headers) as response:
             status_code = response.status_code
-            error = None
-            if not 200 <= status_code < 300:
-                head = b""
-                for chunk in response.iter_bytes():
-                    head += chunk
-                    if len(head) >= _ERROR_BODY_BYTES:
-                        break
-                text = head[:_ERROR_BODY_BYTES].decode("utf-8", errors="replace").strip()
-                error = f"HTTP {status_code}" + (f": {text}" if text else "")
     except Exception as failure:  # one failed send is recorded, never fatal to the batch
         elapsed = (time.perf_counter() - started) * 1000
         return WebhookPostOutcome(status_code=None, error=_describe(failure), duration_ms=elapsed)
     elapsed = (time.perf_counter() - started) * 1000
+    error = None if 200 <= status_code < 300 else f"HTTP {status_code}"
     return WebhookPostOutcome(status_code=status_code, error=error, duration_ms=elapsed)
 
 
@@ -311,8 +307,15 @@ def send_test_notification(
 ) -> WebhookPostOutcome:
     """Post one made-up firing alert to a webhook right away (nothing is queued or
     recorded), so an operator can check the URL, the network path and the signature.
-    Takes plain values so the caller can end its database transaction first."""
+    Takes plain values so the caller can end its database transaction first. Says only
+    whether and with which status the receiver answered: neither its body nor a
+    connection error's text, so the check cannot probe what lies behind the service."""
     payload = webhook_check_payload(
         webhook_id=webhook_id, receiver=receiver, external_url=external_url, now=now
     )
-    return post_payload(client=client, url=url, payload=payload, secret=secret)
+    outcome = post_payload(client=client, url=url, payload=payload, secret=secret)
+    if outcome.status_code is not None:
+        return outcome
+    return WebhookPostOutcome(
+        status_code=None, error="the receiver did not answer", duration_ms=outcome.duration_ms
+    )

@@ -26,6 +26,7 @@ from monitors.notifications.outbox import (
     abandon_pending_notifications,
     requeue_failed_notifications,
 )
+from monitors.notifications.receivers import ReceiverPolicy, check_receiver_url
 from monitors.queries.webhooks import WEBHOOK_MANAGERS, WebhookView, find_webhook, webhook_view
 
 WEBHOOK_REGION_LEVELS = (RegionLevel.district, RegionLevel.city)
@@ -64,10 +65,12 @@ def validate_webhook_url(url: str) -> str:
     return url
 
 
-def _deliverable_url(url: str) -> str:
-    """``url`` if deliverable, else a 422 at ``body.url``."""
+def _deliverable_url(url: str, receivers: ReceiverPolicy) -> str:
+    """``url`` if deliverable to an address ``receivers`` allows, else a 422 at
+    ``body.url``."""
     try:
-        return validate_webhook_url(url)
+        check_receiver_url(validate_webhook_url(url), receivers)
+        return url
     except InvalidValue as error:
         raise InvalidInput(
             "url {problem}", errors=[field_problem(["body", "url"], error.text)], problem=error.text
@@ -102,6 +105,7 @@ def create_webhook(
     rules: Sequence[AlertRule] = (),
     region: str | None = None,
     secret: str | None = None,
+    receivers: ReceiverPolicy,
 ) -> WebhookView:
     """Register a receiver of alert notifications with its filters (least severity, only
     some rules, one district or the city) and an optional signing secret."""
@@ -109,7 +113,7 @@ def create_webhook(
     limited_to = _region(session, region)
     webhook = Webhook(
         name=name,
-        url=_deliverable_url(url),
+        url=_deliverable_url(url, receivers),
         secret=secret,
         min_severity=min_severity.value,
         rules=_rules(rules),
@@ -123,7 +127,12 @@ def create_webhook(
 
 
 def update_webhook(
-    *, session: Session, principal: Principal, webhook_id: int, changes: Mapping[str, Any]
+    *,
+    session: Session,
+    principal: Principal,
+    webhook_id: int,
+    changes: Mapping[str, Any],
+    receivers: ReceiverPolicy,
 ) -> WebhookView:
     """Change the fields in ``changes`` (only those sent): a null region or secret removes
     it, a null anywhere else is a 422 naming the field."""
@@ -145,7 +154,7 @@ def update_webhook(
     if "name" in changes:
         webhook.name = changes["name"]
     if "url" in changes:
-        webhook.url = _deliverable_url(changes["url"])
+        webhook.url = _deliverable_url(changes["url"], receivers)
     if "min_severity" in changes:
         webhook.min_severity = Severity(changes["min_severity"]).value
     if "rules" in changes:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 
 from accounts.authentication import login, logout
 from accounts.users import user_view
 from service.api.users import UserRead
+from service.configuration import login_limits
 from service.http.dependencies import (
     SESSION_COOKIE,
     PrincipalDep,
@@ -19,6 +20,7 @@ from service.http.dependencies import (
     SessionFactoryDep,
     SettingsDep,
     bearer_scheme,
+    client_address,
 )
 from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel
 
@@ -38,6 +40,7 @@ class LoginResponse(ReadModel):
 
 @router.post("/login", summary="Sign in with username and password")
 def sign_in(
+    request: Request,
     body: LoginRequest,
     session: SessionDep,
     session_factory: SessionFactoryDep,
@@ -49,8 +52,8 @@ def sign_in(
         failures_in=session_factory,
         username=body.username,
         password=body.password,
-        max_failures=settings.login_max_failures,
-        lockout=timedelta(seconds=settings.login_lockout_seconds),
+        address=client_address(request),
+        limits=login_limits(settings),
         session_length=timedelta(hours=settings.session_hours),
     )
     response.set_cookie(

@@ -34,6 +34,7 @@ class UserRead(ReadModel):
     active: bool
     created_at: datetime
     last_login_at: datetime | None
+    locked_until: datetime | None
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
@@ -90,4 +91,13 @@ def update(
 def deactivate(username: str, session: SessionDep, principal: PrincipalDep) -> UserRead:
     return UserRead.model_validate(
         users.deactivate_user(session=session, principal=principal, username=username)
+    )
+
+
+@router.post(
+    "/{username}/unlock", summary="Clear a user's failed sign-ins and lock (let them back in)"
+)
+def unlock(username: str, session: SessionDep, principal: PrincipalDep) -> UserRead:
+    return UserRead.model_validate(
+        users.unlock_user(session=session, principal=principal, username=username)
     )

@@ -22,6 +22,7 @@ from monitors.notifications import webhooks as commands
 from monitors.notifications.delivery import default_client, send_test_notification
 from monitors.notifications.webhooks import validate_webhook_url
 from monitors.queries import webhooks as queries
+from service.configuration import receiver_policy
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
@@ -130,7 +131,9 @@ class NotificationDetail(NotificationRead):
 class WebhookCheck(ReadModel):
     delivered: bool = Field(description="The receiver answered 2xx")
     status_code: int | None
-    error: str | None
+    error: str | None = Field(
+        description="'HTTP <status>' or 'the receiver did not answer'; never the receiver's body"
+    )
     duration_ms: float
 
 
@@ -138,14 +141,14 @@ class Requeued(ReadModel):
     requeued: int = Field(description="Failed notifications put back in the queue")
 
 
-def webhook_http_client(request: Request) -> Iterator[httpx.Client]:
+def webhook_http_client(request: Request, settings: SettingsDep) -> Iterator[httpx.Client]:
     """The HTTP client for test sends: the app's ``state.webhook_http_client`` when set
     (tests and fuzzing give a fake receiver), else a fresh one with bounded timeouts."""
     configured = getattr(request.app.state, "webhook_http_client", None)
     if isinstance(configured, httpx.Client):
         yield configured
         return
-    with default_client() as client:
+    with default_client(receiver_policy(settings)) as client:
         yield client
 
 
@@ -154,7 +157,7 @@ HttpClientDep = Annotated[httpx.Client, Depends(webhook_http_client)]
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a webhook")
 def create_webhook(
-    body: WebhookCreate, session: SessionDep, principal: PrincipalDep
+    body: WebhookCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> WebhookRead:
     view = commands.create_webhook(
         session=session,
@@ -165,6 +168,7 @@ def create_webhook(
         rules=body.rules,
         region=body.region,
         secret=body.secret,
+        receivers=receiver_policy(settings),
     )
     return WebhookRead.model_validate(view)
 
@@ -198,13 +202,18 @@ def read_webhook(
 
 @router.patch("/{webhook_id}", summary="Change a webhook (null region or secret removes it)")
 def update_webhook(
-    webhook_id: DatabaseId, body: WebhookUpdate, session: SessionDep, principal: PrincipalDep
+    webhook_id: DatabaseId,
+    body: WebhookUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> WebhookRead:
     view = commands.update_webhook(
         session=session,
         principal=principal,
         webhook_id=webhook_id,
         changes={name: getattr(body, name) for name in body.model_fields_set},
+        receivers=receiver_policy(settings),
     )
     return WebhookRead.model_validate(view)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Iterator
 from typing import Annotated
@@ -100,6 +101,23 @@ def get_principal(
         )
     token = credentials.credentials
     return read_apart(session, lambda: authenticate_token(session, token))
+
+
+def client_address(request: Request) -> str:
+    """The address sign-in throttling counts attempts against: the peer as the server
+    saw it (behind a proxy, run uvicorn with --proxy-headers and a trusted
+    --forwarded-allow-ips so this is the real client, not the proxy); an IPv6 peer counts
+    as its /64, which one attacker usually holds whole."""
+    host = request.client.host if request.client is not None else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -23,6 +23,7 @@ from core.errors import DomainError
 from core.text import N_, Text
 from masterdata import products, stores
 from models import Role, StoreKind
+from models.base import utc_now
 from monitors.alerting.rule_settings import (
     delete_threshold_override,
     effective_thresholds,
@@ -111,6 +112,13 @@ def _create_user(session: Session, viewer: Principal, body: UserCreate) -> None:
 
 def _deactivate_user(session: Session, viewer: Principal, username: str) -> None:
     users.deactivate_user(session=session, principal=viewer, username=username)
+
+
+def _locked_users(session: Session, viewer: Principal) -> set[str]:
+    """Usernames whose account is locked now: the users page offers to unlock them."""
+    found = users.list_users(session=session, principal=viewer, limit=LISTED, offset=0)
+    now = utc_now()
+    return {u.username for u in found.items if u.locked_until and u.locked_until > now}
 
 
 def _key_rows(session: Session, viewer: Principal) -> list[list[Any]]:
@@ -230,6 +238,7 @@ def _section_page(
             "values": values or {},
             "errors": errors or {},
             "problem": problem,
+            "locked": _locked_users(session, viewer) if name == "users" else set(),
             **context,
         },
         status_code=status_code,
@@ -339,6 +348,13 @@ def create(
             status_code=error.status,
         )
     return _section_page(request, session, viewer, name, created=True, secret=secret)
+
+
+@router.post("/admin/users/{username}/unlock", dependencies=[Depends(check_csrf)])
+def unlock_user(username: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """Clear a person's failed sign-ins and lock, as the API's unlock does."""
+    users.unlock_user(session=session, principal=viewer, username=username)
+    return redirect("/admin/users")
 
 
 @router.post("/admin/{name}/{code}/deactivate", dependencies=[Depends(check_csrf)])

@@ -12,7 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from accounts.authentication import authenticate_token, login, logout
 from core.errors import DomainError, TooManyRequests
-from service.http.dependencies import SESSION_COOKIE, SessionDep, SessionFactoryDep
+from service.configuration import login_limits
+from service.http.dependencies import (
+    SESSION_COOKIE,
+    SessionDep,
+    SessionFactoryDep,
+    client_address,
+)
 from service.web.common import (
     HOME_BY_ROLE,
     LANGUAGE_COOKIE,
@@ -73,8 +79,8 @@ def sign_in(
             failures_in=session_factory,
             username=username.strip(),
             password=password,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(seconds=settings.login_lockout_seconds),
+            address=client_address(request),
+            limits=login_limits(settings),
             session_length=timedelta(hours=settings.session_hours),
         )
     except DomainError as error:

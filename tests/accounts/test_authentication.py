@@ -11,12 +11,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.authentication import SignedIn, create_user, login
 from core.errors import TooManyRequests, Unauthenticated
-from models import Role, User, UserSession
+from models import LoginAddress, Role, User, UserSession
+from models.base import utc_now
+from tests.factories import LOGIN_LIMITS
 
 PASSWORD = "correct horse"
 
 
-def _login(factory: sessionmaker[Session], password: str, *, username: str = "li") -> SignedIn:
+def _login(
+    factory: sessionmaker[Session],
+    password: str,
+    *,
+    username: str = "li",
+    address: str = "192.0.2.1",
+) -> SignedIn:
     """Sign in as a request would: in a session of its own that commits only on success."""
     request = factory()
     try:
@@ -25,8 +33,8 @@ def _login(factory: sessionmaker[Session], password: str, *, username: str = "li
             failures_in=factory,
             username=username,
             password=password,
-            max_failures=3,
-            lockout=timedelta(minutes=5),
+            address=address,
+            limits=LOGIN_LIMITS,
             session_length=timedelta(hours=8),
         )
         request.commit()
@@ -85,3 +93,17 @@ def test_an_unknown_name_is_refused_without_writing_anything(
     with pytest.raises(Unauthenticated):
         _login(session_factory, PASSWORD, username="ghost")
     assert _failures(session) == 0
+
+
+@pytest.mark.usefixtures("person")
+def test_addresses_whose_window_ended_are_forgotten_when_a_new_one_arrives(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    long_ago = utc_now() - LOGIN_LIMITS.address_window - timedelta(seconds=1)
+    session.add(LoginAddress(address="192.0.2.50", attempts=10, window_started_at=long_ago))
+    session.add(LoginAddress(address="192.0.2.51", attempts=3, window_started_at=utc_now()))
+    session.commit()
+    with pytest.raises(Unauthenticated):
+        _login(session_factory, "guess", address="198.51.100.9")
+    session.expire_all()
+    assert set(session.scalars(select(LoginAddress.address))) == {"192.0.2.51", "198.51.100.9"}

@@ -13,7 +13,7 @@ from accounts.users import add_user, deactivate_user, list_users, read_user, upd
 from core.access import Principal
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from models import Role, User, UserSession
-from tests.factories import make_store
+from tests.factories import LOGIN_LIMITS, make_store
 
 ADMIN = Principal("key", 1, "admin", Role.admin)
 
@@ -74,8 +74,8 @@ def test_a_new_password_unlocks_the_account_and_ends_its_sessions(
         failures_in=session_factory,
         username="t.li",
         password="first pass",
-        max_failures=3,
-        lockout=timedelta(minutes=5),
+        address="192.0.2.1",
+        limits=LOGIN_LIMITS,
         session_length=timedelta(hours=1),
     )
     user = session.scalars(select(User).where(User.username == "t.li")).one()

@@ -420,9 +420,9 @@ def test_the_body_is_signed_so_the_receiver_can_verify_it(
 @pytest.mark.parametrize(
     ("mode", "error"),
     [
-        ("error", "HTTP 500: down for maintenance"),
-        ("timeout", "ReadTimeout: timed out"),
-        ("unreachable", "ConnectError: connection refused"),
+        ("error", "HTTP 500"),
+        ("timeout", "ReadTimeout"),
+        ("unreachable", "ConnectError"),
     ],
 )
 def test_a_receiver_that_is_down_is_retried_with_backoff_and_then_gets_everything_in_order(
@@ -527,7 +527,7 @@ def test_delivery_gives_up_after_max_attempts_and_an_operator_can_requeue(
     ]
     [notification] = outbox(session)
     assert (notification.state, notification.attempts) == (DeliveryState.failed, 3)
-    assert notification.last_error == "HTTP 500: down for maintenance"
+    assert notification.last_error == "HTTP 500"
 
     receiver.mode = "ok"
     assert requeue_failed_notifications(session, webhook_id=webhook.id, now=clock.now) == 1
@@ -560,7 +560,7 @@ def test_one_receiver_down_does_not_hold_up_the_others(
     assert delivered == ["https://up.example.org/hook"] * 2
     states = [(n.webhook_id, n.state, n.attempts, n.last_error) for n in outbox(session)]
     assert states == [
-        (down.id, DeliveryState.pending, 1, "RuntimeError: receiver exploded"),
+        (down.id, DeliveryState.pending, 1, "RuntimeError"),
         (up.id, DeliveryState.delivered, 1, None),
         (down.id, DeliveryState.pending, 0, None),
         (up.id, DeliveryState.delivered, 1, None),

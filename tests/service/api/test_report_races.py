@@ -21,7 +21,7 @@ from models import DailyReport, Product, ReportRevision, Role
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.factories import days_ago, make_key, make_product, make_store
-from tests.service.servers import running_server
+from tests.servers import running_server
 
 PAIRS = 15
 """Store-days raced per test: one lost race in a few is enough to show a missing lock."""

@@ -21,7 +21,7 @@ from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
 from tests.factories import make_key, make_product, make_store
-from tests.service.servers import running_server
+from tests.servers import running_server
 from tests.supply_network.factories import (
     make_district,
     make_need,

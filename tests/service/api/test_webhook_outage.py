@@ -28,6 +28,8 @@ from monitors.notifications.delivery import (
     default_client,
     deliver_due_notifications,
 )
+from monitors.notifications.receivers import ReceiverPolicy
+from service.settings import Settings
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 from tests.monitors.running.test_runs import history
 
@@ -96,9 +98,20 @@ class Clock:
         return self.now
 
 
+LOOPBACK = ["127.0.0.0/8"]
+"""The receiver lives on this machine: the webhook allow-list names it."""
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The deployment allows receivers on this machine (private addresses are refused
+    otherwise)."""
+    return settings.model_copy(update={"webhook_allowed_networks": LOOPBACK})
+
+
 def deliver(factory: sessionmaker[Session], clock: Clock) -> int:
     """One delivery pass of the scheduler at the clock's time; how many posts it tried."""
-    with default_client() as client:
+    with default_client(ReceiverPolicy.allowing(LOOPBACK)) as client:
         return deliver_due_notifications(factory, client=client, now=clock, jitter=0.0).attempted
 
 

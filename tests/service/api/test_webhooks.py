@@ -289,7 +289,7 @@ def test_the_outbox_and_every_attempt_are_visible_newest_first(
     assert [item["alert_id"] for item in items] == [alerts[1].id, alerts[0].id]
     newest, oldest = items
     assert (oldest["state"], oldest["attempts"]) == ("pending", 1)
-    assert oldest["last_error"] == "HTTP 503: maintenance"
+    assert oldest["last_error"] == "HTTP 503"
     assert oldest["alert_status"] == "firing" and oldest["delivered_at"] is None
     assert datetime.fromisoformat(oldest["next_attempt_at"]) == T0 + timedelta(seconds=30)
     assert (newest["attempts"], newest["last_error"]) == (0, None)
@@ -306,7 +306,7 @@ def test_the_outbox_and_every_attempt_are_visible_newest_first(
     assert body["payload"]["version"] == "4" and body["payload"]["status"] == "firing"
     assert body["payload"]["alerts"][0]["labels"]["alertname"] == "stockout"
     [attempt] = body["delivery_attempts"]
-    assert (attempt["status_code"], attempt["error"]) == (503, "HTTP 503: maintenance")
+    assert (attempt["status_code"], attempt["error"]) == (503, "HTTP 503")
     assert datetime.fromisoformat(attempt["at"]) == T0
     elsewhere = client.get(
         f"/api/v1/webhooks/{other_id}/notifications/{oldest['id']}", headers=bureau
@@ -337,8 +337,8 @@ def test_deactivating_drops_the_queue_and_redeliver_requeues_what_failed(
     ("mode", "delivered", "status_code", "error"),
     [
         ("ok", True, 200, None),
-        ("error", False, 500, "HTTP 500: ok"),
-        ("unreachable", False, None, "ConnectError: connection refused"),
+        ("error", False, 500, "HTTP 500"),
+        ("unreachable", False, None, "the receiver did not answer"),
     ],
 )
 def test_a_test_send_reports_the_receivers_answer_and_queues_nothing(

@@ -26,7 +26,7 @@ from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.dispatch.factories import make_city
 from tests.factories import business_today, make_key, make_product, make_store
-from tests.service.servers import running_server
+from tests.servers import running_server
 from tests.service.web.helpers import CSRF_FIELD, make_person
 
 LOCK_WAIT_S = 0.5

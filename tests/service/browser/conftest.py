@@ -26,7 +26,7 @@ from service.demo import load_demo_city
 from service.demo.bulletins import publish_demo_bulletins
 from service.migrate import upgrade_to_head
 from service.settings import Settings
-from tests.service.servers import running_server
+from tests.servers import running_server
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 SCREENSHOTS_ENV = "SUPPLYWATCH_SCREENSHOTS"
