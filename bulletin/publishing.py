@@ -187,16 +187,23 @@ def draft_bulletin(
     principal: Principal,
     day: date,
     today: date,
+    oldest: date | None = None,
     baseline: BaselinePeriod | None = None,
     correction_note: str | None = None,
 ) -> Bulletin:
     """Compute ``day``'s figures into a draft: the first revision, a fresh computation of
-    an unpublished draft, or (with a note) a correction of a published bulletin."""
+    an unpublished draft, or (with a note) a correction of a published bulletin; ``day``
+    lies between ``oldest`` (the oldest day a report may be for) and ``today``."""
     require_role(principal, *EDITORS)
     if day > today:
         raise InvalidInput(
             "a bulletin is for a business day that has begun",
             errors=[field_problem(["body", "date"], "after today")],
+        )
+    if oldest is not None and day < oldest:
+        raise InvalidInput(
+            "a bulletin is for a business day reports may still be for",
+            errors=[field_problem(["body", "date"], "before {oldest}", oldest=oldest.isoformat())],
         )
     if correction_note is not None and len(correction_note) > MAX_NOTE_CHARS:
         raise InvalidInput(

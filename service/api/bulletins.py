@@ -3,7 +3,7 @@ them for residents and the media; drafting, editing and publishing are the burea
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -105,6 +105,7 @@ def draft(
             principal=principal,
             day=body.date,
             today=business_today(settings),
+            oldest=business_today(settings) - timedelta(days=settings.max_report_age_days),
             correction_note=body.correction_note,
         )
     )

@@ -5,7 +5,7 @@ summary, publish, correct). Pages and the API call the same ``bulletin.publishin
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from xml.etree import ElementTree
 
@@ -192,6 +192,7 @@ def draft(
             principal=viewer,
             day=chosen,
             today=business_today(settings),
+            oldest=business_today(settings) - timedelta(days=settings.max_report_age_days),
             correction_note=correction_note.strip() or None,
         ),
     )

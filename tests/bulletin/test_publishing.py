@@ -196,3 +196,13 @@ def test_the_bureau_drafts_edits_and_publishes_in_its_pages(
     client.cookies.clear()
     public = client.get(f"/bulletin/{business_today()}", headers={"Accept-Language": "zh"})
     assert public.status_code == 200 and "猪肉涨价。" in public.text
+
+
+def test_a_bulletin_for_a_day_older_than_any_report_may_be_is_refused(
+    client: TestClient, session: Session
+) -> None:
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+    refused = client.post("/api/v1/bulletins", json={"date": "1374-11-25"}, headers=bureau)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", "date"]
