@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -22,7 +21,6 @@ from service.web.common import (
     redirect,
     render,
     secure_cookies,
-    set_csrf_cookie,
 )
 from service.web.i18n import LANGUAGES
 
@@ -100,7 +98,6 @@ def sign_in(
         samesite="lax",
         secure=secure,
     )
-    set_csrf_cookie(response, secrets.token_urlsafe(32), settings)  # a new token per session
     return response
 
 
