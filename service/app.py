@@ -24,10 +24,12 @@ from core.errors import PROBLEM_JSON, DomainError, problem
 from dispatch.metrics import DispatchCollector
 from monitors.metrics import MonitorCollector
 from service.api import api_router
+from service.api.docs import docs_router
 from service.api.health import health_router
 from service.middleware import BodySizeLimitMiddleware
 from service.observability import Metrics, MetricsMiddleware, configure_logging
 from service.scheduling import build_scheduler
+from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings, get_settings
 from service.web import static_files, web_router
 
@@ -69,6 +71,8 @@ def create_app(
             "and emergency deliveries to locked-down compounds."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by docs_router under its own Content-Security-Policy
+        redoc_url=None,  # ReDoc injects inline styles and web workers; Swagger UI is enough
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -84,8 +88,10 @@ def create_app(
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeadersMiddleware)
     _install_problem_handlers(app)
     app.include_router(health_router)
+    app.include_router(docs_router)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(web_router)
     app.mount("/static", static_files(), name="static")

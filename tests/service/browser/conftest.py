@@ -111,3 +111,12 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def fill_sign_in(page: Any, url: str, username: str) -> None:
+    """Sign a demo login in through the form at ``url``/login (password ``<username>-demo``)."""
+    page.goto(url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", f"{username}-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda address: "/login" not in address)

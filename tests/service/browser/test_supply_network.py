@@ -23,7 +23,7 @@ from models import (
     SupplyOffer,
     User,
 )
-from tests.service.browser.conftest import LiveServer
+from tests.service.browser.conftest import LiveServer, fill_sign_in
 from tests.service.browser.test_daily_jobs import DESKTOP, PHONE
 
 
@@ -37,11 +37,7 @@ def sign_in(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         context.set_default_timeout(60_000)
         contexts.append(context)
         page = context.new_page()
-        page.goto(live_server.url + "/login")
-        page.fill("#username", username)
-        page.fill("#password", f"{username}-demo")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
+        fill_sign_in(page, live_server.url, username)
         return page
 
     yield open_as
