@@ -1,7 +1,7 @@
 """Names are data, never markup (issue 12, #1): a dispatcher who names a compound
 ``<img src=x onerror=...>`` must not run script in an admin's browser. Chromium opens the
 pages with such a payload planted in every name they show (compound, store, region,
-category, enterprise, producer), hovers the chart points that carry them, and checks
+category, product, enterprise, producer), hovers the chart points that carry them, and checks
 that the payload showed as text, never ran, and that the Content-Security-Policy did not
 have to block anything: neither the payload nor the pages' own scripts and styles."""
 
@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from accounts.authentication import ensure_admin_key
 from core.database import create_database_engine, create_session_factory, session_scope
-from models import Compound, Enterprise, Producer, ProductCategory, Region, Store
+from models import Compound, Enterprise, Producer, Product, ProductCategory, Region, Store
 from models.compound import LockdownStatus
 from models.region import RegionLevel
 from tests.service.browser.conftest import LiveServer, fill_sign_in
@@ -55,7 +55,8 @@ def planted(live_server: LiveServer) -> Iterator[dict[str, str]]:
         ).first()
         producer = session.scalars(select(Producer).order_by(Producer.code)).first()
         category = session.scalars(select(ProductCategory).order_by(ProductCategory.code)).first()
-        assert store and district and compound and producer and category
+        product = session.scalars(select(Product).where(Product.code == "rice")).first()
+        assert store and district and compound and producer and category and product
         enterprise = session.get(Enterprise, store.enterprise_id)
         assert enterprise is not None
         rows: dict[str, tuple[Any, str, str]] = {
@@ -64,6 +65,7 @@ def planted(live_server: LiveServer) -> Iterator[dict[str, str]]:
             "compound": (Compound, compound.code, compound.name),
             "producer": (Producer, producer.code, producer.name),
             "category": (ProductCategory, category.code, category.name),
+            "product": (Product, product.code, product.name),
             "enterprise": (Enterprise, enterprise.code, enterprise.name),
         }
         session.execute(
@@ -77,6 +79,7 @@ def planted(live_server: LiveServer) -> Iterator[dict[str, str]]:
         "compound": f"/api/v1/compounds/{compound.code}",
         "producer": f"/api/v1/producers/{producer.code}",
         "enterprise": f"/api/v1/enterprises/{enterprise.code}",
+        "product": f"/api/v1/products/{product.code}",
     }
     with httpx.Client(
         base_url=live_server.url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -209,7 +212,8 @@ def test_the_history_chart_and_its_tooltip_run_under_the_policy(
     page = watched("bureau")
     page.goto(f"{live_server.url}/dashboard/district/{planted['region']}")
     assert payload("region") in page.locator("h1").inner_text()
-    page.goto(f"{live_server.url}/dashboard/product/rice")
+    page.goto(f"{live_server.url}/dashboard/product/{planted['product']}")
+    assert payload("product") in page.locator("h1").inner_text()
     page.wait_for_function("document.querySelector('#history canvas') !== null")
     box = page.locator("#history").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.3)
