@@ -6,7 +6,9 @@ keeps every request cheap; passwords are low-entropy and get argon2.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -49,3 +51,13 @@ def new_session_token() -> tuple[str, str]:
     """A new session token as (token, hash to store)."""
     token = "sws_" + secrets.token_urlsafe(32)
     return token, sha256_hex(token)
+
+
+CSRF_LABEL = b"supplywatch csrf v1"
+
+
+def csrf_token_for_session(session_token: str) -> str:
+    """The CSRF token of a sign-in session: an HMAC keyed by its secret token, so a form
+    token taken from another browser or session never matches this one."""
+    digest = hmac.new(session_token.encode(), CSRF_LABEL, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -29,6 +29,7 @@ from service.api.health import health_router
 from service.middleware import BodySizeLimitMiddleware
 from service.observability import Metrics, MetricsMiddleware, configure_logging
 from service.scheduling import build_scheduler
+from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings, get_settings
 from service.web import static_files, web_router
 
@@ -73,7 +74,7 @@ def create_app(
         ),
         lifespan=lifespan,
         docs_url=None,  # served by service.web.api_docs from the vendored Swagger UI
-        redoc_url=None,
+        redoc_url=None,  # ReDoc injects inline styles and web workers; Swagger UI is enough
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -89,6 +90,7 @@ def create_app(
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeadersMiddleware)
     _install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router, prefix="/api/v1")

@@ -7,9 +7,10 @@ named, documented and changeable without code.
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,6 +88,16 @@ class Settings(BaseSettings):
     notification_base_delay_seconds: float = Field(default=30.0, gt=0)
     notification_max_delay_seconds: float = Field(default=3600.0, gt=0)
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to read /metrics from any address.",
+    )
+    metrics_allowed_networks: list[str] = Field(
+        default=["127.0.0.1/32", "::1/128"],
+        description="Client networks that read /metrics without the token, as a JSON list "
+        "of CIDRs; the default is the machine itself, [] requires the token everywhere.",
+    )
+
     log_json: bool = True
     log_level: str = "INFO"
 
@@ -95,6 +106,18 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _known_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ip_network(network, strict=False)
+        return value
+
+    @property
+    def metrics_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The networks allowed to read /metrics without the token."""
+        return tuple(ip_network(network, strict=False) for network in self.metrics_allowed_networks)
 
     @property
     def zone(self) -> ZoneInfo:

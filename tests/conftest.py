@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,7 @@ from core.database import create_database_engine
 from service.app import create_app
 from service.migrate import upgrade_to_head
 from service.settings import Settings
+from tests.scrape import METRICS_TOKEN
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL = os.environ.get("SUPPLYWATCH_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
@@ -130,7 +132,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, log_json=False, log_level="WARNING")
+    return Settings(
+        database_url=database_url,
+        log_json=False,
+        log_level="WARNING",
+        metrics_token=SecretStr(METRICS_TOKEN),
+    )
 
 
 @pytest.fixture

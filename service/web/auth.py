@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -28,7 +27,6 @@ from service.web.common import (
     redirect,
     render,
     secure_cookies,
-    set_csrf_cookie,
 )
 from service.web.i18n import LANGUAGES
 
@@ -106,7 +104,6 @@ def sign_in(
         samesite="lax",
         secure=secure,
     )
-    set_csrf_cookie(response, secrets.token_urlsafe(32), settings)  # a new token per session
     return response
 
 

@@ -1,8 +1,9 @@
 """What every page shares: templates, language, the signed-in person, CSRF and errors.
 
 Pages sign people in with the same session tokens as the API (``accounts.authentication``), kept
-in an HttpOnly cookie. Every form carries a CSRF token that must match a second
-cookie (double submit), and htmx sends it as a header. Domain errors raised while a
+in an HttpOnly cookie. Every form carries a CSRF token, and htmx sends it as a header: for a
+signed-in browser an HMAC of its session token (so no other browser's token matches), before
+sign-in a random token that must match a second cookie (double submit). Domain errors raised while a
 page works become an HTML page (or a redirect to sign in), never problem+json.
 """
 
@@ -30,6 +31,7 @@ from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.database import read_apart
 from core.errors import DomainError, Forbidden, Unauthenticated
+from core.security import csrf_token_for_session
 from core.text import Text
 from models import Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
@@ -74,9 +76,18 @@ def language_of(request: Request) -> str:
     )
 
 
+def _expected_csrf_token(request: Request) -> str:
+    """The token this browser's forms must carry: bound to its session once signed in,
+    else the sign-in page's cookie ('' when there is none yet)."""
+    session_token = request.cookies.get(SESSION_COOKIE)
+    if session_token:
+        return csrf_token_for_session(session_token)
+    return request.cookies.get(CSRF_COOKIE, "")
+
+
 def csrf_token(request: Request) -> str:
-    """The request's CSRF token: the cookie's, or a new one set on the response."""
-    token = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
+    """The request's CSRF token; before sign-in a new one is set on the response if needed."""
+    token = getattr(request.state, "csrf_token", None) or _expected_csrf_token(request)
     if not token:
         token = secrets.token_urlsafe(32)
         request.state.new_csrf_token = token
@@ -92,10 +103,10 @@ def set_csrf_cookie(response: Response, token: str, settings: Settings) -> None:
 
 
 async def check_csrf(request: Request) -> None:
-    """Refuse a state-changing request whose token does not match the cookie's."""
+    """Refuse a state-changing request whose token is not this browser's session's."""
     if request.method in ("GET", "HEAD"):
         return
-    expected = request.cookies.get(CSRF_COOKIE, "")
+    expected = _expected_csrf_token(request)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()

@@ -1,7 +1,10 @@
 // Draws the pages' ECharts from JSON embedded in the page (no extra requests).
 // Every chart also has a table beside it, so nothing depends on this script.
+// ECharts puts a tooltip formatter's string into the page as HTML, and names are data
+// anyone with a write role can set: every value in a tooltip goes through text().
 (function () {
   "use strict";
+  function text(value) { return echarts.format.encodeHTML(String(value)); }
   var STATUS_COLOURS = {
     stocked_out: "#7f0015", critical: "#d7263d", low: "#f0a202", adequate: "#2e8b57",
     overstocked: "#1f6fb2", no_demand: "#8a939c", unknown: "#b8c0c8"
@@ -27,8 +30,8 @@
       tooltip: {
         formatter: function (p) {
           var v = p.value[2];
-          return d.districts[p.value[1]].name + " · " + d.categories[p.value[0]].name + ": " +
-            (v === null ? "–" : v.toFixed(1));
+          return text(d.districts[p.value[1]].name) + " · " + text(d.categories[p.value[0]].name) +
+            ": " + (v === null ? "–" : v.toFixed(1));
         }
       },
       grid: { left: 90, right: 10, top: 10, bottom: 70 },
@@ -72,9 +75,9 @@
       animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
-        if (p.data.compound) { return p.data.name + "<br>" + p.seriesName; }
-        return p.data.name + "<br>" + p.seriesName + " · " +
-          (p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
+        if (p.data.compound) { return text(p.data.name) + "<br>" + text(p.seriesName); }
+        return text(p.data.name) + "<br>" + text(p.seriesName) + " · " +
+          text(p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
       } },
       legend: { bottom: 0 },
       grid: { left: 50, right: 10, top: 10, bottom: 50 },
@@ -138,7 +141,8 @@
     c.setOption({
       animation: false,
       aria: { enabled: true },
-      tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + (p.name ? " · " + p.name : ""); } },
+      tooltip: { trigger: "item", formatter: function (p) {
+        return text(p.seriesName) + (p.name ? " · " + text(p.name) : ""); } },
       legend: { bottom: 0, type: "scroll" },
       grid: { left: 50, right: 10, top: 10, bottom: 50 },
       xAxis: { type: "value", scale: true, name: "lon" },

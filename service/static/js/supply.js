@@ -1,8 +1,10 @@
 // Draws the supply network's map of producers from JSON embedded in the page: one colour
 // per kind, the symbol's size by capacity. The table beside it carries the same numbers,
-// so nothing depends on this script.
+// so nothing depends on this script. ECharts puts a tooltip formatter's string into the
+// page as HTML and names are data, so every value in the tooltip goes through text().
 (function () {
   "use strict";
+  function text(value) { return echarts.format.encodeHTML(String(value)); }
   var KIND_COLOURS = {
     livestock_farm: "#8e44ad", vegetable_grower: "#1a8a4a", grain_mill: "#b8860b",
     edible_oil_plant: "#e67e22", wholesaler: "#0b5cad", other: "#6e7781"
@@ -37,8 +39,8 @@
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
         var v = p.data.value;
-        return p.data.name + "<br>" + p.seriesName +
-          (v.length > 2 ? " · " + d.capacity_label + " " + v[2].toLocaleString() : "");
+        return text(p.data.name) + "<br>" + text(p.seriesName) +
+          (v.length > 2 ? " · " + text(d.capacity_label + " " + v[2].toLocaleString()) : "");
       } },
       legend: { bottom: 0, type: "scroll" },
       grid: { left: 50, right: 10, top: 10, bottom: 50 },

@@ -21,6 +21,7 @@ from tests.factories import (
     make_product,
     make_store,
 )
+from tests.scrape import scrape_metrics
 
 BULK = "/api/v1/reports/bulk"
 HEADER = "store,date,product,stock,sales,price,received,unit"
@@ -251,7 +252,7 @@ def test_a_driver_key_cannot_upload(client: TestClient, session: Session) -> Non
 def test_a_rejected_batch_is_counted_in_metrics(client: TestClient, bureau: dict[str, str]) -> None:
     client.post(BULK, files=csv_file(f"NOPE,{today()},pork,1,1,1,,"), headers=bureau)
     client.post(BULK, files=csv_file(*rows_for(today())), headers=bureau)
-    metrics = client.get("/metrics").text
+    metrics = scrape_metrics(client)
     assert 'supplywatch_report_batches_rejected_total{source="bulk"} 1.0' in metrics
     assert (
         'supplywatch_report_lines_received_total{outcome="inserted",source="bulk"} 3.0' in metrics

@@ -25,6 +25,7 @@ from models import (
 )
 from tests.dispatch.factories import make_city, make_compound, make_request
 from tests.factories import make_key
+from tests.scrape import scrape_metrics
 
 DAY = date(2030, 1, 15)
 
@@ -207,7 +208,7 @@ def test_metrics_count_open_requests_deliveries_and_time_to_delivery(
     make_request(
         session, compound=make_compound(session), delivery_date=DAY, priority=RequestPriority.urgent
     )
-    text = client.get("/metrics").text
+    text = scrape_metrics(client)
     assert 'supplywatch_delivery_requests_open{priority="urgent"} 1.0' in text
     assert 'supplywatch_delivery_requests_open{priority="normal"} 0.0' in text
     assert 'supplywatch_deliveries{status="delivered"} 1.0' in text

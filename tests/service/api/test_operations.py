@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from service.app import create_app
 from service.observability import JsonFormatter
 from service.settings import Settings
+from tests.scrape import scrape_metrics
 
 
 def test_healthz_says_the_process_is_up(client: TestClient) -> None:
@@ -48,7 +49,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings) -> N
 def test_metrics_count_requests_by_route_template_not_raw_path(client: TestClient) -> None:
     client.get("/api/v1/stores/PDS-0001/reports/2026-01-01")
     client.get("/api/v1/stores/PDS-0002/reports/2026-01-02")
-    text = client.get("/metrics").text
+    text = scrape_metrics(client)
     assert (
         'supplywatch_http_requests_total{method="GET",route="/api/v1/stores/{store}/reports/{day}",'
         'status="401"} 2.0' in text
@@ -61,7 +62,7 @@ def test_unknown_paths_are_problem_json_and_one_label(client: TestClient) -> Non
     response = client.get("/no/such/thing")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
-    assert 'route="unmatched"' in client.get("/metrics").text
+    assert 'route="unmatched"' in scrape_metrics(client)
 
 
 def test_logs_are_one_json_object_per_line(caplog: pytest.LogCaptureFixture) -> None:

@@ -118,7 +118,7 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         page.goto(live_server.url + "/login")
         # Keyboard only: the username field has focus, Tab moves on, Enter submits.
         # Wait for autofocus first, or keys typed on a busy machine go nowhere.
-        page.wait_for_function("document.activeElement?.id === 'username'")
+        page.locator("#username:focus").wait_for()
         page.keyboard.type(username)
         page.keyboard.press("Tab")
         page.keyboard.type(f"{username}-demo")
@@ -138,3 +138,12 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def fill_sign_in(page: Any, url: str, username: str) -> None:
+    """Sign a demo login in through the form at ``url``/login (password ``<username>-demo``)."""
+    page.goto(url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", f"{username}-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda address: "/login" not in address)

@@ -66,7 +66,7 @@ def test_a_store_report_moves_the_dashboards_days_of_supply(
     district = _district_of(live_server, "PDS-0001")
     bureau = open_page("bureau")
     assert bureau.url.endswith("/dashboard")
-    bureau.wait_for_function("document.querySelector('#heatmap canvas') !== null")
+    bureau.locator("#heatmap canvas").first.wait_for()
     bureau.screenshot(path=screenshots / "dashboard.png", full_page=True)
     bureau.goto(f"{live_server.url}/dashboard/district/{district}?product=pork")
     before = _todays_days_of_supply(bureau)
@@ -82,7 +82,7 @@ def test_a_store_report_moves_the_dashboards_days_of_supply(
     bureau.get_by_role("button", name="Run the monitor now").click()
     bureau.wait_for_url("**/dashboard?ran=1")
     bureau.goto(f"{live_server.url}/dashboard/district/{district}?product=pork")
-    bureau.wait_for_function("document.querySelector('#history canvas') !== null")
+    bureau.locator("#history canvas").first.wait_for()
     bureau.screenshot(path=screenshots / "district-drill-down.png", full_page=True)
     assert _todays_days_of_supply(bureau) > before
 
@@ -122,7 +122,7 @@ def test_a_bad_report_shows_its_error_beside_the_field_and_changes_nothing(
 def test_the_pages_in_chinese_and_the_admin_pages(open_page: Any, screenshots: Path) -> None:
     page = open_page("bureau", locale="zh-CN")
     assert page.locator("h1").first.text_content().startswith("总览")
-    page.wait_for_function("document.querySelector('#store-map canvas') !== null")
+    page.locator("#store-map canvas").first.wait_for()
     page.screenshot(path=screenshots / "dashboard-zh.png")
     admin = open_page("admin")
     assert admin.url.endswith("/admin/stores")
@@ -152,7 +152,7 @@ def test_the_dispatcher_commits_a_plan_and_the_driver_delivers(
     page.fill("input[name=time_limit_s]", "2")
     page.get_by_role("button", name="Plan the day").click()
     page.wait_for_url("**/dispatch/plans/*")
-    page.wait_for_function("document.querySelector('#route-map canvas') !== null")
+    page.locator("#route-map canvas").first.wait_for()
     page.screenshot(path=screenshots / "dispatch-plan.png")
 
     # Move the first stop of the first route onto the demo driver's truck (or, when the

@@ -38,7 +38,7 @@ def test_the_bureau_finds_supply_for_a_shortage_and_runs_the_matcher(
 ) -> None:
     page = open_page("bureau")
     page.goto(live_server.url + "/supply")
-    page.wait_for_function("document.querySelector('#producer-map canvas') !== null")
+    page.locator("#producer-map canvas").first.wait_for()
     assert int(page.locator("#producer-count").text_content()) >= 2000
     page.screenshot(path=screenshots / "supply-network.png")
 
