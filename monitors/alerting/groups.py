@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import InvalidInput, NotFound
 from core.text import field_problem
-from models import Alert, AlertStatus, Role, Silence, User
+from models import Alert, AlertStatus, Silence, User
 from models.base import utc_now
 from monitors.alerting.acknowledgement import (
     ALERT_HANDLERS,
@@ -25,11 +25,9 @@ from monitors.alerting.acknowledgement import (
     alert_event,
     clean_note,
 )
-from monitors.alerting.silences import create_silence
-from monitors.queries.alert_groups import AlertGroupFilters, selected_alerts
+from monitors.alerting.silences import create_silence, open_alerts_matching
+from monitors.queries.alert_groups import ASSIGNABLE_ROLES, AlertGroupFilters, selected_alerts
 
-ASSIGNABLE_ROLES = (Role.bureau, Role.admin)
-"""Who a situation may be handed to: the people who can act on alerts."""
 MAX_SILENCE_HOURS = 90 * 24
 
 
@@ -169,6 +167,20 @@ def group_matchers(group: Mapping[str, str | None], filters: AlertGroupFilters) 
         if value is not None:
             matchers.setdefault(name, value)
     return matchers
+
+
+def silence_preview(
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    principal: Principal,
+) -> tuple[dict[str, str], int]:
+    """The matchers a group's silence would have and how many open alerts it mutes now:
+    what a person confirms before muting a situation."""
+    require_role(principal, *ALERT_HANDLERS)
+    matchers = group_matchers(group, filters)
+    return matchers, len(open_alerts_matching(session, matchers=matchers))
 
 
 def silence_group(

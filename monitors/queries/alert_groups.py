@@ -32,8 +32,11 @@ from models import (
     ProductCategory,
     Region,
     RegionLevel,
+    Role,
     Severity,
     Store,
+    Unit,
+    User,
 )
 from monitors.queries.alerts import (
     ALERT_READERS,
@@ -44,8 +47,19 @@ from monitors.queries.alerts import (
     state_conditions,
 )
 
+ASSIGNABLE_ROLES = (Role.bureau, Role.admin)
+"""Who a situation may be handed to: the people who can act on alerts."""
 GROUP_FIELDS = ("district", "category", "product", "rule", "store", "chain")
 """Labels alerts may be grouped by; ``chain`` is the store's enterprise."""
+GROUP_FIELD_WORDS = (
+    N_("district"),
+    N_("category"),
+    N_("product"),
+    N_("rule"),
+    N_("store"),
+    N_("chain"),
+)
+"""The group fields as words for people (the pages translate them)."""
 DEFAULT_GROUP_BY = ("district", "category")
 MAX_TEXT_CHARS = 100
 
@@ -400,7 +414,12 @@ def alert_groups(
         )
         .where(*conditions)
         .group_by(*_grouped(key_columns))
-        .order_by(worst.desc(), count.desc(), since, *key_columns[1::4])
+        .order_by(
+            worst.desc(),
+            count.desc(),
+            since,
+            *(code.asc().nulls_last() for code in key_columns[1::4]),
+        )
         .limit(limit)
         .offset(offset)
     )
@@ -505,6 +524,21 @@ def _populations(session: Session, district_ids: Iterable[int]) -> dict[int, int
     return {identifier: population for identifier, population in rows}  # noqa: C416
 
 
+@dataclass(frozen=True)
+class GroupAlertView:
+    """An alert of an expanded group, named for people: store, district and product by
+    name, its product's unit (for prices: ¥ per unit)."""
+
+    alert: AlertView
+    store_name: str | None
+    district_name: str | None
+    district_name_zh: str | None
+    product_name: str | None
+    product_name_zh: str | None
+    unit: str | None
+    unit_name_zh: str | None
+
+
 def group_alerts(
     *,
     session: Session,
@@ -512,13 +546,28 @@ def group_alerts(
     group: Mapping[str, str | None],
     filters: AlertGroupFilters | None = None,
     limit: int = 500,
-) -> list[AlertView]:
-    """The alerts of one group, oldest first: what a row of the grouped view expands to."""
+) -> list[GroupAlertView]:
+    """The alerts of one group, oldest first, with names: what a row of the grouped view
+    expands to (two queries and the labels' look-ups, whatever the group's size)."""
     require_role(principal, *ALERT_READERS)
-    query = selected_alerts(
-        session, group=group, filters=filters or AlertGroupFilters(), where=("query",)
+    query = (
+        selected_alerts(
+            session, group=group, filters=filters or AlertGroupFilters(), where=("query",)
+        )
+        .add_columns(
+            Store.name,
+            District.name,
+            District.name_zh,
+            Product.name,
+            Product.name_zh,
+            Product.unit,
+            Unit.name_zh,
+        )
+        .outerjoin(Unit, Unit.code == Product.unit)
     )
-    return alert_views(session=session, alerts=list(session.scalars(query.limit(limit))))
+    rows = session.execute(query.limit(limit)).all()
+    views = alert_views(session=session, alerts=[row[0] for row in rows])
+    return [GroupAlertView(view, *row[1:]) for view, row in zip(views, rows, strict=True)]
 
 
 GROUP_COLUMNS = (
@@ -561,3 +610,54 @@ def group_table(
             ]
         )
     return rows
+
+
+@dataclass(frozen=True)
+class NamedCode:
+    """A choice for a filter: its code and its names."""
+
+    code: str
+    name: str
+    name_zh: str | None
+
+
+@dataclass(frozen=True)
+class GroupViewChoices:
+    """What the grouped view's filters offer: districts, categories, products, and the
+    bureau users a situation may be assigned to."""
+
+    districts: list[NamedCode]
+    categories: list[NamedCode]
+    products: list[NamedCode]
+    assignees: list[NamedCode]
+
+
+def group_view_choices(*, session: Session, principal: Principal) -> GroupViewChoices:
+    """The grouped view's choices, by name (four small queries)."""
+    require_role(principal, *ALERT_READERS)
+
+    def named(query: Select[Any]) -> list[NamedCode]:
+        return [NamedCode(code, name, name_zh) for code, name, name_zh in session.execute(query)]
+
+    return GroupViewChoices(
+        districts=named(
+            select(Region.code, Region.name, Region.name_zh)
+            .where(Region.level == RegionLevel.district, Region.active.is_(True))
+            .order_by(Region.code)
+        ),
+        categories=named(
+            select(ProductCategory.code, ProductCategory.name, ProductCategory.name_zh).order_by(
+                ProductCategory.code
+            )
+        ),
+        products=named(
+            select(Product.code, Product.name, Product.name_zh)
+            .where(Product.active.is_(True))
+            .order_by(Product.name)
+        ),
+        assignees=named(
+            select(User.username, func.coalesce(User.full_name, User.username), NO_NAME)
+            .where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+            .order_by(User.username)
+        ),
+    )

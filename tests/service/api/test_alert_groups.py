@@ -42,6 +42,11 @@ class City:
 
 @pytest.fixture
 def city(session: Session) -> City:
+    return build_city(session)
+
+
+def build_city(session: Session) -> City:
+    """Weidong (with a township and a chain's stores) and Xinhua, their stores and alerts."""
     city = make_region(session, code="4104", name="Pingdingshan", level=RegionLevel.city)
     weidong = make_region(session, code="410403", name="Weidong", parent=city)
     weidong.population = 120_000
