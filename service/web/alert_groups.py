@@ -162,6 +162,25 @@ def group_rows(
     return render(request, "alerts/_group_alerts.html", {"rows": found})
 
 
+@router.get("/alerts/groups/actions")
+def group_actions(
+    request: Request, session: SessionDep, viewer: ViewerDep, group: str = "{}"
+) -> HTMLResponse:
+    """A situation's action forms (htmx loads them when its row is opened, keeping the
+    grouped page small): acknowledge, assign to a bureau user, silence."""
+    bureau_only(viewer)
+    _group(group)
+    return render(
+        request,
+        "alerts/_group_actions.html",
+        {
+            "group": group,
+            "filters": _view_values(request),
+            "assignees": group_view_choices(session=session, principal=viewer).assignees,
+        },
+    )
+
+
 @router.get("/alerts/groups/export")
 def export(
     request: Request, session: SessionDep, viewer: ViewerDep, format: ExportFormat

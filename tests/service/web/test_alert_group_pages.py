@@ -72,7 +72,9 @@ def test_the_bureau_acknowledges_and_assigns_a_whole_situation(
 ) -> None:
     make_person(session, "wang", Role.bureau)
     _bureau(client, session)
-    token = csrf(client, "/alerts")
+    actions = client.get("/alerts/groups/actions", params={"group": WEIDONG_MEAT}).text
+    assert "Acknowledge all" in actions and '<option value="wang">' in actions
+    token = csrf(client, "/alerts/list")
     acknowledged = client.post(
         "/alerts/groups/ack",
         data={"csrf_token": token, "group": WEIDONG_MEAT, "note": "Depot truck at noon"},
@@ -97,7 +99,7 @@ def test_silencing_a_situation_asks_to_confirm_first(
     client: TestClient, session: Session, city: City
 ) -> None:
     _bureau(client, session)
-    token = csrf(client, "/alerts")
+    token = csrf(client, "/alerts/list")
     form = {"csrf_token": token, "group": WEIDONG_MEAT, "hours": "6", "comment": "Known"}
     asked = client.post("/alerts/groups/silence", data=form)
     assert asked.status_code == 200
@@ -113,7 +115,7 @@ def test_a_bad_group_action_shows_the_problem_and_writes_nothing(
     client: TestClient, session: Session, city: City
 ) -> None:
     _bureau(client, session)
-    token = csrf(client, "/alerts")
+    token = csrf(client, "/alerts/list")
     empty_note = client.post(
         "/alerts/groups/ack", data={"csrf_token": token, "group": WEIDONG_MEAT, "note": " "}
     )
