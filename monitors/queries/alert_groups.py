@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import ColumnClause, Executable
 
 from core.access import Principal, require_role
 from core.errors import InvalidInput
@@ -64,7 +65,7 @@ DEFAULT_GROUP_BY = ("district", "category")
 MAX_TEXT_CHARS = 100
 
 District = aliased(Region, name="district_region")
-NO_NAME = literal_column("NULL")
+NO_NAME: ColumnClause[Any] = literal_column("NULL")
 """A key column for a label without a Chinese name (a rule, a store, a chain)."""
 
 
@@ -306,7 +307,7 @@ def selected_alerts(
     group: Mapping[str, str | None],
     filters: AlertGroupFilters,
     where: Sequence[str] = ("body", "filters"),
-) -> Select[tuple[Alert]]:
+) -> Select[Alert]:
     """A query of the alerts of one group within the view's filters, oldest first."""
     conditions = [
         *_filter_conditions(session, filters, where=where),
@@ -636,7 +637,7 @@ def group_view_choices(*, session: Session, principal: Principal) -> GroupViewCh
     """The grouped view's choices, by name (four small queries)."""
     require_role(principal, *ALERT_READERS)
 
-    def named(query: Select[Any]) -> list[NamedCode]:
+    def named(query: Executable) -> list[NamedCode]:
         return [NamedCode(code, name, name_zh) for code, name, name_zh in session.execute(query)]
 
     return GroupViewChoices(

@@ -61,8 +61,17 @@ GROUPINGS = (
     "chain,district",
 )
 """The group_by choices the page offers (the API takes any allowed combination)."""
-FILTER_NAMES = ("group_by", "district", "product", "store", "category", "status", "severity")
-FILTER_NAMES += ("rule", "text")
+FILTER_NAMES = (
+    "group_by",
+    "district",
+    "product",
+    "store",
+    "category",
+    "status",
+    "severity",
+    "rule",
+    "text",
+)
 
 
 def _filters(values: dict[str, str]) -> AlertGroupFilters:
