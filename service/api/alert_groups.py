@@ -23,7 +23,7 @@ from monitors.queries.alert_groups import (
 )
 from monitors.queries.alerts import StatusFilter
 from service.http.dependencies import PrincipalDep, SessionDep
-from service.http.exports import ExportFormat, table_response
+from service.http.exports import XLSX_MEDIA_TYPE, ExportFormat, table_response
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
 
 router = APIRouter(prefix="/alert-groups", tags=["alerts"], responses=PROBLEM_RESPONSES)
@@ -104,6 +104,15 @@ class GroupActionRead(ReadModel):
     "",
     summary="Alerts grouped into situations (default district × category), worst first",
     response_model=Page[AlertGroupRead],
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "JSON, or the file with ?format=csv|xlsx",
+        }
+    },
 )
 def list_alert_groups(
     session: SessionDep,

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi.responses import Response
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ExportFormat(StrEnum):
@@ -56,7 +57,7 @@ def table_response(
         buffer = io.BytesIO()
         book.save(buffer)
         content = buffer.getvalue()
-        media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        media_type = XLSX_MEDIA_TYPE
     return Response(
         content,
         media_type=media_type,
