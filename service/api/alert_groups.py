@@ -13,12 +13,14 @@ from pydantic import Field
 from models import AlertRule, Severity
 from monitors.alerting.acknowledgement import MAX_NOTE_CHARS
 from monitors.alerting.groups import acknowledge_group, assign_group, silence_group
-from monitors.queries.alert_groups import (
+from monitors.queries.alert_group_views import (
     GROUP_COLUMNS,
+    group_table,
+)
+from monitors.queries.alert_groups import (
     MAX_TEXT_CHARS,
     AlertGroupFilters,
     alert_groups,
-    group_table,
     parse_group_by,
 )
 from monitors.queries.alerts import StatusFilter

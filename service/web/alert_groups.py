@@ -21,13 +21,15 @@ from monitors.alerting.groups import (
     silence_group,
     silence_preview,
 )
-from monitors.queries.alert_groups import (
+from monitors.queries.alert_group_views import (
     GROUP_COLUMNS,
+    group_table,
+    group_view_choices,
+)
+from monitors.queries.alert_groups import (
     AlertGroupFilters,
     alert_groups,
     group_alerts,
-    group_table,
-    group_view_choices,
     parse_group_by,
 )
 from monitors.queries.alerts import StatusFilter
