@@ -7,7 +7,8 @@ default 18402), and a bureau and a dispatcher signed in through the sign-in form
 
 Timed: ``--requests`` sequential GETs of each page after ``--warmup`` ones, one
 keep-alive connection, on the same machine, so the time is the server's (loopback
-adds well under a millisecond). Pages: the dashboard, the alert list, and the
+adds well under a millisecond). Pages: the dashboard, the alerts grouped into situations
+(by district × category, and by product across the city), the list of every alert, and the
 dispatcher board and a plan of the day (planned once, 5 s, before timing) when the
 service has them, each as the role that opens it. Bytes: each page's HTML and every script
 and stylesheet it links, as transferred with ``Accept-Encoding: gzip`` (what a
@@ -43,7 +44,9 @@ import httpx  # noqa: E402
 
 PAGES = {
     "dashboard": ("/dashboard", "bureau"),
-    "alerts": ("/alerts", "bureau"),
+    "alert groups": ("/alerts", "bureau"),
+    "alert groups by product": ("/alerts?group_by=product", "bureau"),
+    "alert list": ("/alerts/list", "bureau"),
     "dispatcher board": ("/dispatch", "dispatcher"),
     "dispatch plan": ("/dispatch/plans/{plan}", "dispatcher"),
 }

@@ -72,6 +72,9 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
     acknowledgement_note: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    """The bureau user (username) handling it, set by assigning its group."""
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_alerts_fingerprint_status", "fingerprint", "status"),

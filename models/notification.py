@@ -24,6 +24,9 @@ class Webhook(TimestampMixin, Base):
     secret: Mapped[str | None] = mapped_column(String(200))
     min_severity: Mapped[str] = mapped_column(String(16), default="warning")
     rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    group_by: Mapped[list[str] | None] = mapped_column(JSON)
+    """Labels whose alerts share one message (Alertmanager's group_by); None: district
+    and category; empty: one message per alert."""
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str | None] = mapped_column(String(120))
@@ -33,6 +36,8 @@ class DeliveryState(enum.StrEnum):
     pending = "pending"
     delivered = "delivered"
     failed = "failed"
+    grouped = "grouped"
+    """Sent inside another alert's message (the group's); never posted on its own."""
 
 
 class Notification(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import Alert, Product, ProductCategory, Region, Silence, Store
 
-SILENCE_MATCHERS = ("rule", "region", "product", "category", "severity")
+SILENCE_MATCHERS = ("rule", "region", "product", "category", "severity", "store")
 """Labels a silence may match on; ``region`` matches the alert's district or its city."""
 
 

@@ -26,6 +26,7 @@ from models import (
     RegionLevel,
     Severity,
     Silence,
+    Store,
 )
 from models.base import utc_now
 from monitors.alerting.acknowledgement import (
@@ -103,6 +104,7 @@ def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[Fie
     for name, model, label in (
         ("product", Product, phrase("product")),
         ("category", ProductCategory, phrase("category")),
+        ("store", Store, phrase("store")),
     ):
         if name in given and not session.scalar(select(model.id).where(model.code == given[name])):
             add(name, phrase("unknown {label} {code!r}", label=label, code=given[name]))
@@ -116,6 +118,7 @@ SILENCE_FIELD_WORDS: dict[str, str] = {
     "product": N_("product"),
     "category": N_("category"),
     "severity": N_("severity"),
+    "store": N_("store"),
     "ends_at": N_("ends_at"),
     "comment": N_("comment"),
 }
@@ -254,6 +257,10 @@ def open_alerts_matching(session: Session, *, matchers: Mapping[str, Any]) -> li
     if (category := matchers.get("category")) is not None:
         category_id = select(ProductCategory.id).where(ProductCategory.code == category)
         query = query.where(Alert.category_id == category_id.scalar_subquery())
+    if (store := matchers.get("store")) is not None:
+        query = query.where(
+            Alert.store_id == select(Store.id).where(Store.code == store).scalar_subquery()
+        )
     if (region := matchers.get("region")) is not None:
         region_id = select(Region.id).where(Region.code == region).scalar_subquery()
         query = query.where(

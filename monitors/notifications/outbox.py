@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 
 from models import Alert, DeliveryState, Notification, Severity, Webhook
 from monitors.alerting.labels import active_silences, alert_labels, is_silenced
-from monitors.notifications.payload import FIRING, RESOLVED, alertmanager_payload
+from monitors.notifications.payload import (
+    DEFAULT_GROUP_BY,
+    FIRING,
+    RESOLVED,
+    alertmanager_payload,
+    group_labels,
+    grouped_payload,
+)
 
 MAX_ERROR_CHARS = 1000
 """Longest error text kept on a notification or an attempt."""
@@ -44,12 +51,20 @@ def webhook_wants(*, webhook: Webhook, alert: Alert) -> bool:
     )
 
 
+def webhook_group_by(webhook: Webhook) -> tuple[str, ...]:
+    """The labels whose alerts share one message to ``webhook`` (empty: one per alert)."""
+    return DEFAULT_GROUP_BY if webhook.group_by is None else tuple(webhook.group_by)
+
+
 def enqueue_notifications(
     session: Session, *, changes: Sequence[tuple[int, str]], now: datetime, external_url: str
 ) -> int:
     """Write the outbox rows for alert changes and return how many were queued.
 
-    ``changes`` are ``(alert_id, "firing" | "resolved")``. A firing alert goes to every
+    ``changes`` are ``(alert_id, "firing" | "resolved")``. Changes of one run that share a
+    webhook's ``group_by`` labels go as one message (Alertmanager's grouping, the run being
+    the group interval): its first alert's row carries it, the others' rows are marked
+    ``grouped``, so who was told what stays recorded per alert. A firing alert goes to every
     active webhook whose filters let it through, unless a silence in force mutes it. A
     resolved alert goes to exactly the (still active) webhooks that were told it was
     firing, whatever silences say now: receivers that saw it fire always see it end, and
@@ -65,6 +80,7 @@ def enqueue_notifications(
     )
     if not wanted or not webhooks:
         return 0
+    by_id = {webhook.id: webhook for webhook in webhooks}
     firing = any(kind == FIRING for _, kind in wanted)
     silences = active_silences(session, at=now) if firing else []
     queued = 0
@@ -82,6 +98,7 @@ def enqueue_notifications(
         }
         labels = alert_labels(session, alerts.values())
         told = _webhooks_told_firing(session, [a for a, kind in chunk if kind == RESOLVED])
+        batches: dict[tuple[int, str, tuple[tuple[str, str], ...]], list[int]] = {}
         for alert_id, kind in chunk:
             alert = alerts.get(alert_id)
             if alert is None or (kind == FIRING and is_silenced(silences, labels[alert_id])):
@@ -91,26 +108,49 @@ def enqueue_notifications(
                     continue
                 if kind == RESOLVED and webhook.id not in told.get(alert_id, ()):
                     continue
-                payload = alertmanager_payload(
-                    alert=alert,
-                    labels=labels[alert_id],
+                grouping = webhook_group_by(webhook)
+                key = (
+                    tuple(sorted(group_labels(labels[alert_id], grouping).items()))
+                    if grouping
+                    else (("fingerprint", alert.fingerprint),)
+                )
+                batches.setdefault((webhook.id, kind, key), []).append(alert_id)
+        for (webhook_id, kind, key), members in batches.items():
+            webhook = by_id[webhook_id]
+            if webhook_group_by(webhook):
+                payload = grouped_payload(
+                    alerts=[(alerts[member], labels[member]) for member in members],
+                    grouped_by=dict(key),
                     status=kind,
                     receiver=webhook.name,
                     external_url=external_url,
                     now=now,
                 )
-                rows.append(
-                    {
-                        "webhook_id": webhook.id,
-                        "alert_id": alert_id,
-                        "alert_status": kind,
-                        "payload": payload,
-                        "state": DeliveryState.pending,
-                        "attempts": 0,
-                        "created_at": now,
-                        "next_attempt_at": now,
-                    }
+            else:
+                payload = alertmanager_payload(
+                    alert=alerts[members[0]],
+                    labels=labels[members[0]],
+                    status=kind,
+                    receiver=webhook.name,
+                    external_url=external_url,
+                    now=now,
                 )
+            rows.extend(
+                {
+                    "webhook_id": webhook_id,
+                    "alert_id": alert_id,
+                    "alert_status": kind,
+                    # The group's first alert carries the message; the others are in it.
+                    "payload": payload if leader else {"groupKey": payload["groupKey"]},
+                    "state": DeliveryState.pending if leader else DeliveryState.grouped,
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+                for leader, alert_id in (
+                    (index == 0, member) for index, member in enumerate(members)
+                )
+            )
         if rows:
             session.execute(insert(Notification), rows)
             queued += len(rows)

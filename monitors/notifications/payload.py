@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,55 @@ RESOLVED = "resolved"
 ZERO_TIME = "0001-01-01T00:00:00Z"
 """Alertmanager's ``endsAt`` for an alert that has not ended (Go's zero time)."""
 ALERTMANAGER_VERSION = "4"
+GROUP_LABELS = ("district", "category", "product", "rule", "store", "severity")
+"""Labels a webhook may group its messages by."""
+DEFAULT_GROUP_BY = ("district", "category")
+"""A webhook's grouping unless it says otherwise: the bureau's situations."""
+
+
+def group_labels(labels: Mapping[str, str], group_by: Sequence[str]) -> dict[str, str]:
+    """The group an alert's message belongs to: its values of the ``group_by`` labels
+    (a label the alert lacks is left out, as in Alertmanager)."""
+    return {name: labels[name] for name in group_by if name in labels}
+
+
+def grouped_payload(
+    *,
+    alerts: Sequence[tuple[Alert, Mapping[str, str]]],
+    grouped_by: Mapping[str, str],
+    status: str,
+    receiver: str,
+    external_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The Alertmanager webhook body (version "4") for a group of alerts in state
+    ``status``: one message with every alert, its ``groupLabels``, and the labels and
+    annotations all its alerts share as ``commonLabels`` and ``commonAnnotations``."""
+    messages = [
+        alertmanager_payload(
+            alert=alert,
+            labels=labels,
+            status=status,
+            receiver=receiver,
+            external_url=external_url,
+            now=now,
+        )
+        for alert, labels in alerts
+    ]
+    body = messages[0]
+    body["alerts"] = [message["alerts"][0] for message in messages]
+    for common in ("commonLabels", "commonAnnotations"):
+        shared = dict(body[common])
+        for message in messages[1:]:
+            shared = {k: v for k, v in shared.items() if message[common].get(k) == v}
+        body[common] = shared
+    body["groupLabels"] = dict(grouped_by)
+    pairs = ",".join(
+        f"{name}={json.dumps(value, ensure_ascii=False)}"
+        for name, value in sorted(grouped_by.items())
+    )
+    body["groupKey"] = f"{{}}:{{{pairs}}}"
+    return body
 
 
 def sign_body(secret: str, body: bytes) -> str:

@@ -26,6 +26,7 @@ from monitors.notifications.outbox import (
     abandon_pending_notifications,
     requeue_failed_notifications,
 )
+from monitors.notifications.payload import GROUP_LABELS
 from monitors.notifications.receivers import ReceiverPolicy, check_receiver_url
 from monitors.queries.webhooks import WEBHOOK_MANAGERS, WebhookView, find_webhook, webhook_view
 
@@ -95,6 +96,29 @@ def _rules(rules: Sequence[AlertRule]) -> list[str]:
     return [rule.value for rule in dict.fromkeys(rules)]
 
 
+def _group_by(group_by: Sequence[str] | None) -> list[str] | None:
+    """The labels a webhook groups its messages by (None: the default), or a 422 naming
+    each label that cannot group."""
+    if group_by is None:
+        return None
+    unknown = [name for name in group_by if name not in GROUP_LABELS]
+    if unknown:
+        raise InvalidInput(
+            "cannot group notifications by {labels}",
+            errors=[
+                field_problem(
+                    ["body", "group_by"],
+                    "unknown label {name!r}; use {labels}",
+                    name=name,
+                    labels=", ".join(GROUP_LABELS),
+                )
+                for name in unknown
+            ],
+            labels=", ".join(unknown),
+        )
+    return list(dict.fromkeys(group_by))
+
+
 def create_webhook(
     *,
     session: Session,
@@ -106,6 +130,7 @@ def create_webhook(
     region: str | None = None,
     secret: str | None = None,
     receivers: ReceiverPolicy,
+    group_by: Sequence[str] | None = None,
 ) -> WebhookView:
     """Register a receiver of alert notifications with its filters (least severity, only
     some rules, one district or the city) and an optional signing secret."""
@@ -117,6 +142,7 @@ def create_webhook(
         secret=secret,
         min_severity=min_severity.value,
         rules=_rules(rules),
+        group_by=_group_by(group_by),
         region_id=limited_to.id if limited_to else None,
         active=True,
         created_by=principal.label,
@@ -161,6 +187,8 @@ def update_webhook(
         webhook.rules = _rules([AlertRule(rule) for rule in changes["rules"]])
     if "active" in changes:
         webhook.active = bool(changes["active"])
+    if "group_by" in changes:
+        webhook.group_by = _group_by(changes["group_by"])
     session.flush()
     return webhook_view(webhook, region_code)
 

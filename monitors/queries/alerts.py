@@ -223,7 +223,7 @@ def alert_detail(*, session: Session, alert: Alert) -> AlertDetailView:
     )
 
 
-def _region_clause(session: Session, region: Region) -> ColumnElement[bool]:
+def in_region(session: Session, region: Region) -> ColumnElement[bool]:
     """Alerts located in ``region``: its district alerts and the store alerts of stores in
     it (or below it), or, for a city, its city-wide alerts — the labels a silence's
     ``region`` matches, plus stores filed under a township."""
@@ -235,6 +235,22 @@ def _region_clause(session: Session, region: Region) -> ColumnElement[bool]:
         return located
     stores = select(Store.id).where(Store.region_id.in_(region_subtree_ids(session, region.id)))
     return or_(located, and_(Alert.scope_level == "store", Alert.store_id.in_(stores)))
+
+
+def state_conditions(
+    *, status: StatusFilter | None, severity: Severity | None, rule: AlertRule | None
+) -> list[ColumnElement[bool]]:
+    """SQL conditions for the status (``open``: not resolved), severity and rule filters."""
+    conditions: list[ColumnElement[bool]] = []
+    if status is StatusFilter.open:
+        conditions.append(Alert.status != AlertStatus.resolved)
+    elif status is not None:
+        conditions.append(Alert.status == AlertStatus(status.value))
+    if severity is not None:
+        conditions.append(Alert.severity == severity)
+    if rule is not None:
+        conditions.append(Alert.rule == rule)
+    return conditions
 
 
 def _resolve_codes(session: Session, **codes: str | None) -> dict[str, Any]:
@@ -293,19 +309,11 @@ def list_alerts(
             "until is before since", errors=[field_problem(["query", "until"], "before since")]
         )
     rows = _resolve_codes(session, region=region, product=product, category=category)
-    conditions: list[ColumnElement[bool]] = []
-    if status is StatusFilter.open:
-        conditions.append(Alert.status != AlertStatus.resolved)
-    elif status is not None:
-        conditions.append(Alert.status == AlertStatus(status.value))
-    if severity is not None:
-        conditions.append(Alert.severity == severity)
-    if rule is not None:
-        conditions.append(Alert.rule == rule)
+    conditions = state_conditions(status=status, severity=severity, rule=rule)
     if scope_level is not None:
         conditions.append(Alert.scope_level == scope_level.value)
     if "region" in rows:
-        conditions.append(_region_clause(session, rows["region"]))
+        conditions.append(in_region(session, rows["region"]))
     if "product" in rows:
         conditions.append(Alert.product_id == rows["product"].id)
     if "category" in rows:

@@ -23,6 +23,7 @@ from models import (
     Severity,
     Webhook,
 )
+from monitors.notifications.payload import DEFAULT_GROUP_BY
 
 WEBHOOK_MANAGERS = (Role.bureau,)
 """Who registers, changes and reads webhooks: the bureau (and admins)."""
@@ -38,6 +39,7 @@ class WebhookView:
     min_severity: Severity
     rules: list[AlertRule]
     region: str | None
+    group_by: list[str]
     has_secret: bool
     active: bool
     created_by: str | None
@@ -62,6 +64,7 @@ def webhook_view(webhook: Webhook, region_code: str | None) -> WebhookView:
         min_severity=Severity(webhook.min_severity),
         rules=[AlertRule(rule) for rule in webhook.rules],
         region=region_code,
+        group_by=list(DEFAULT_GROUP_BY if webhook.group_by is None else webhook.group_by),
         has_secret=bool(webhook.secret),
         active=webhook.active,
         created_by=webhook.created_by,

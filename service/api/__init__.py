@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from service.api import (
+    alert_groups,
     alert_rules,
     alerts,
     auth,
@@ -42,6 +43,7 @@ for module in (
     supply,
     monitor_runs,
     alerts,
+    alert_groups,
     silences,
     alert_rules,
     webhooks,

@@ -41,6 +41,7 @@ class Matchers(StrictModel):
     product: Code | None = Field(default=None, description="Product code")
     category: Code | None = Field(default=None, description="Category code")
     severity: Severity | None = None
+    store: Code | None = Field(default=None, description="Store code")
 
 
 class SilenceIn(StrictModel):

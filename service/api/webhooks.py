@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Request, status
@@ -45,6 +45,13 @@ SECRET_DESCRIPTION = (
 )
 
 
+GroupLabel = Literal["district", "category", "product", "rule", "store", "severity"]
+GROUP_BY_DESCRIPTION = (
+    "Alerts of one monitor run sharing these labels go as one message (Alertmanager's "
+    "group_by); default district and category; empty: one message per alert"
+)
+
+
 class WebhookCreate(StrictModel):
     name: str = NAME_FIELD
     url: str = Field(
@@ -62,6 +69,9 @@ class WebhookCreate(StrictModel):
     region: str | None = Field(default=None, max_length=64, description=REGION_DESCRIPTION)
     secret: str | None = Field(
         default=None, min_length=16, max_length=200, description=SECRET_DESCRIPTION
+    )
+    group_by: list[GroupLabel] | None = Field(
+        default=None, max_length=6, description=GROUP_BY_DESCRIPTION
     )
 
     @field_validator("url")
@@ -82,6 +92,9 @@ class WebhookUpdate(StrictModel):
         default=None, min_length=16, max_length=200, description=SECRET_DESCRIPTION
     )
     active: bool | None = None
+    group_by: list[GroupLabel] | None = Field(
+        default=None, max_length=6, description=GROUP_BY_DESCRIPTION
+    )
 
     @field_validator("url")
     @classmethod
@@ -96,6 +109,7 @@ class WebhookRead(ReadModel):
     min_severity: Severity
     rules: list[AlertRule]
     region: str | None
+    group_by: list[str] = Field(description="Labels whose alerts share one message")
     has_secret: bool = Field(description="Whether bodies are signed; the secret is never shown")
     active: bool
     created_by: str | None
@@ -169,6 +183,7 @@ def create_webhook(
         region=body.region,
         secret=body.secret,
         receivers=receiver_policy(settings),
+        group_by=body.group_by,
     )
     return WebhookRead.model_validate(view)
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.web import (
     admin,
+    alert_groups,
     alerts,
     api_docs,
     auth,
@@ -30,6 +31,7 @@ page_routers = [
     for module in (
         auth,
         dashboard,
+        alert_groups,
         alerts,
         store,
         admin,

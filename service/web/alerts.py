@@ -1,6 +1,7 @@
-"""The bureau's alert list: filter, acknowledge with a note, silence alerts like one,
-and expire a silence. Every read and change is the monitor's own function, the one
-``/api/v1/alerts`` and ``/api/v1/silences`` call."""
+"""The bureau's list of every alert (``/alerts/list``; ``/alerts`` groups them): filter,
+acknowledge with a note, silence alerts like one, and expire a silence. Every read and
+change is the monitor's own function, the one ``/api/v1/alerts`` and ``/api/v1/silences``
+call."""
 
 from __future__ import annotations
 
@@ -35,11 +36,11 @@ PAGE_SIZE = 50
 MAX_SILENCE_HOURS = 90 * 24
 
 
-def _reader(viewer: Principal) -> None:
+def bureau_only(viewer: Principal) -> None:
     require_role(viewer, Role.bureau)
 
 
-def _choice(value: str | None, allowed: type[Any]) -> Any:
+def filter_choice(value: str | None, allowed: type[Any]) -> Any:
     """A filter value from the query, or None when empty or not one of ``allowed``."""
     try:
         return allowed(value) if value else None
@@ -47,7 +48,7 @@ def _choice(value: str | None, allowed: type[Any]) -> Any:
         return None
 
 
-@router.get("/alerts")
+@router.get("/alerts/list")
 def alert_list(
     request: Request,
     session: SessionDep,
@@ -57,14 +58,14 @@ def alert_list(
     rule: str | None = None,
     page: int = 1,
 ) -> HTMLResponse:
-    _reader(viewer)
+    bureau_only(viewer)
     page = max(page, 1)
     found = list_alerts(
         session=session,
         principal=viewer,
-        status=_choice(status, StatusFilter),
-        severity=_choice(severity, Severity),
-        rule=_choice(rule, AlertRule),
+        status=filter_choice(status, StatusFilter),
+        severity=filter_choice(severity, Severity),
+        rule=filter_choice(rule, AlertRule),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -95,7 +96,7 @@ def acknowledge(
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Acknowledge with a note; htmx swaps in the updated row, a plain form reloads."""
-    _reader(viewer)
+    bureau_only(viewer)
     problem: DomainError | None = None
     acknowledged: Alert | None = None
     try:
@@ -136,7 +137,7 @@ def silence(
     category: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Silence every open alert matching the given labels for some hours."""
-    _reader(viewer)
+    bureau_only(viewer)
     try:
         length = float(hours)
     except ValueError:
@@ -170,11 +171,11 @@ def silence(
         principal=viewer,
         now=now,
     )
-    return redirect("/alerts?silenced=1")
+    return redirect("/alerts/list?silenced=1")
 
 
 @router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])
 def expire(silence_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
-    _reader(viewer)
+    bureau_only(viewer)
     expire_silence(session, silence_id=silence_id, principal=viewer)
-    return redirect("/alerts?expired=1")
+    return redirect("/alerts/list?expired=1")

@@ -133,7 +133,7 @@ def test_every_problem_with_a_silence_is_refused_at_once(session: Session, town:
     assert [(error["loc"], error["msg"]) for error in refused.value.errors or []] == [
         (
             ["body", "matchers", "colour"],
-            "unknown matcher; use rule, region, product, category, severity",
+            "unknown matcher; use rule, region, product, category, severity, store",
         ),
         (
             ["body", "matchers", "rule"],

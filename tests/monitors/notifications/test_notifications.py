@@ -230,11 +230,11 @@ def test_a_firing_alert_is_queued_in_the_exact_alertmanager_v4_shape(
     }
     assert notification.payload == {
         "version": "4",
-        "groupKey": f'{{}}:{{fingerprint="{alert.fingerprint}"}}',
+        "groupKey": '{}:{category="meat",district="410402"}',
         "truncatedAlerts": 0,
         "status": "firing",
         "receiver": "duty chat",
-        "groupLabels": {},
+        "groupLabels": {"district": "410402", "category": "meat"},
         "commonLabels": labels,
         "commonAnnotations": annotations,
         "externalURL": EXTERNAL_URL,
@@ -610,3 +610,59 @@ def test_large_runs_are_queued_in_chunks_with_the_same_result(
         for index, alert in enumerate(alerts)
         for status in (("firing", "resolved") if index < 2 else ("firing",))
     }
+
+
+def test_alerts_of_one_situation_go_as_one_message(session: Session, town: City) -> None:
+    make_webhook(session)
+    district = make_alert(session, town)
+    store = make_alert(session, town, rule=AlertRule.stockout, scope="store")
+    other = make_alert(session, town, district=town.weidong)
+    assert enqueue(session, [(a.id, "firing") for a in (district, store, other)]) == 3
+    rows = outbox(session)
+    assert [(row.alert_id, row.state) for row in rows] == [
+        (district.id, DeliveryState.pending),
+        (store.id, DeliveryState.grouped),
+        (other.id, DeliveryState.pending),
+    ]
+    xinhua = rows[0].payload
+    assert xinhua["groupLabels"] == {"district": "410402", "category": "meat"}
+    assert [alert["labels"]["rule"] for alert in xinhua["alerts"]] == ["low_supply", "stockout"]
+    assert xinhua["commonLabels"] == {
+        "severity": "critical",
+        "district": "410402",
+        "product": "pork",
+        "category": "meat",
+    }
+    assert rows[1].payload == {"groupKey": xinhua["groupKey"]}
+    assert len(rows[2].payload["alerts"]) == 1
+
+    for alert in (district, store):
+        resolve(session, alert, T0 + timedelta(hours=2))
+    enqueue(session, [(district.id, "resolved"), (store.id, "resolved")], T0 + timedelta(hours=2))
+    resolved = [row for row in outbox(session) if row.alert_status == "resolved"]
+    assert [row.state for row in resolved] == [DeliveryState.pending, DeliveryState.grouped]
+    assert resolved[0].payload["groupKey"] == xinhua["groupKey"]
+    assert {alert["status"] for alert in resolved[0].payload["alerts"]} == {"resolved"}
+
+
+def test_a_webhook_groups_by_its_own_labels_or_sends_each_alert_alone(
+    session: Session, town: City
+) -> None:
+    by_product = make_webhook(session, name="pork desk")
+    by_product.group_by = ["product"]
+    one_by_one = make_webhook(session, name="pager")
+    one_by_one.group_by = []
+    alerts = [
+        make_alert(session, town),
+        make_alert(session, town, rule=AlertRule.stockout, scope="store"),
+        make_alert(session, town, district=town.weidong),
+    ]
+    enqueue(session, [(alert.id, "firing") for alert in alerts])
+    sent = [row for row in outbox(session) if row.state is DeliveryState.pending]
+    pork = [row.payload for row in sent if row.webhook_id == by_product.id]
+    assert len(pork) == 1 and len(pork[0]["alerts"]) == 3
+    assert pork[0]["groupKey"] == '{}:{product="pork"}'
+    alone = [row.payload for row in sent if row.webhook_id == one_by_one.id]
+    assert [payload["groupKey"] for payload in alone] == [
+        f'{{}}:{{fingerprint="{alert.fingerprint}"}}' for alert in alerts
+    ]

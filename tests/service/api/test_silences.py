@@ -121,7 +121,7 @@ def test_a_pending_silence_mutes_nothing_yet(
         ({"matchers": {"rule": None}}, [["body", "matchers"]]),
         ({"matchers": {"rule": "flood"}}, [["body", "matchers", "rule"]]),
         ({"matchers": {"severity": "loud"}}, [["body", "matchers", "severity"]]),
-        ({"matchers": {"store": "PDS-W1"}}, [["body", "matchers", "store"]]),
+        ({"matchers": {"store": "NO-SUCH-STORE"}}, [["body", "matchers", "store"]]),
         ({"matchers": {"region": "nowhere"}}, [["body", "matchers", "region"]]),
         ({"matchers": {"region": "410403001"}}, [["body", "matchers", "region"]]),
         (

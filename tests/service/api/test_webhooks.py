@@ -366,3 +366,25 @@ def test_a_test_send_reports_the_receivers_answer_and_queues_nothing(
     signature = hmac.new(SECRET.encode(), request.content, hashlib.sha256).hexdigest()
     assert request.headers[SIGNATURE_HEADER] == f"sha256={signature}"
     assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_a_webhook_chooses_how_its_alerts_are_grouped(
+    client: TestClient, bureau: dict[str, str], xinhua: Region
+) -> None:
+    default = create(client, bureau)
+    assert default["group_by"] == ["district", "category"]
+    by_product = create(client, bureau, name="pork desk", group_by=["product", "product"])
+    assert by_product["group_by"] == ["product"]
+    changed = client.patch(
+        f"/api/v1/webhooks/{by_product['id']}", json={"group_by": []}, headers=bureau
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["group_by"] == []
+    refused = client.post(
+        "/api/v1/webhooks",
+        json={"name": "x", "url": "https://hooks.example.org/x", "group_by": ["weather"]},
+        headers=bureau,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"][:2] == ["body", "group_by"]
+    assert client.get("/api/v1/webhooks", headers=bureau).json()["total"] == 2

@@ -89,7 +89,7 @@ def test_a_store_report_moves_the_dashboards_days_of_supply(
 
 def test_the_bureau_acknowledges_an_alert(open_page: Any, screenshots: Path) -> None:
     page = open_page("bureau")
-    page.goto(page.url.rsplit("/", 1)[0] + "/alerts?status=firing")
+    page.goto(page.url.rsplit("/", 1)[0] + "/alerts/list?status=firing")
     row = page.locator("table.alerts tbody tr").first
     row_id = row.get_attribute("id")
     row.get_by_placeholder("Note").fill("Called the wholesaler; truck due at 14:00")

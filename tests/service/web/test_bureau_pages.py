@@ -52,7 +52,7 @@ def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, sessio
     alert = make_alert(session, district=district, product=make_product(session, code="pork"))
     session.commit()
     sign_in(client, "li", make_person(session, "li", Role.bureau))
-    token = csrf(client, "/alerts")
+    token = csrf(client, "/alerts/list")
 
     empty = client.post(
         f"/alerts/{alert.id}/ack",
@@ -84,7 +84,7 @@ def test_the_bureau_silences_alerts_like_one_and_expires_the_silence(
     make_alert(session, district=district, product=make_product(session, code="pork"))
     session.commit()
     sign_in(client, "li", make_person(session, "li", Role.bureau))
-    token = csrf(client, "/alerts")
+    token = csrf(client, "/alerts/list")
     form = {
         "csrf_token": token,
         "rule": "low_supply",

@@ -361,7 +361,7 @@ def test_the_alert_forms_read_in_chinese_and_the_api_in_english(
     key = make_key(session, Role.bureau)
     session.commit()
     sign_in(client, "li", make_person(session, "li", Role.bureau))
-    token = csrf(client, "/alerts")
+    token = csrf(client, "/alerts/list")
 
     empty_note = client.post(
         f"/alerts/{alert.id}/ack",

@@ -102,7 +102,7 @@ def test_the_bureau_finds_supply_from_a_shortage_alert_and_posts_the_need(
     )
     session.commit()
     sign_in(client, "li", make_person(session, "li", Role.bureau))
-    alerts = client.get("/alerts").text
+    alerts = client.get("/alerts/list").text
     assert f'href="/supply/restock/alerts/{alert.id}"' in alerts
     found = client.get(f"/supply/restock/alerts/{alert.id}")
     assert found.status_code == 200, found.text

@@ -1,0 +1,214 @@
+"""Acting on a whole situation: acknowledge, assign or silence every open alert of a group
+at once, with the same audit trail a single alert gets.
+
+A group is named by its label codes (``{"district": "410403", "category": "meat"}``)
+and the view's filters, so the action touches exactly the alerts the person saw in that
+row. The API and the pages call these functions; they only flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import InvalidInput, NotFound
+from core.text import field_problem
+from models import Alert, AlertStatus, Silence, User
+from models.base import utc_now
+from monitors.alerting.acknowledgement import (
+    ALERT_HANDLERS,
+    OPEN_STATUSES,
+    alert_event,
+    clean_note,
+)
+from monitors.alerting.silences import create_silence, open_alerts_matching
+from monitors.queries.alert_groups import ASSIGNABLE_ROLES, AlertGroupFilters, selected_alerts
+
+MAX_SILENCE_HOURS = 90 * 24
+
+
+class AlertGroupEmpty(NotFound):
+    """The group has no open alert the action applies to."""
+
+
+def _open_alerts(
+    session: Session, *, group: Mapping[str, str | None], filters: AlertGroupFilters
+) -> list[Alert]:
+    """The group's open alerts, row-locked on PostgreSQL so a monitor run cannot change
+    them under us; a 404 when there are none."""
+    query = selected_alerts(session, group=group, filters=filters).where(
+        Alert.status.in_(OPEN_STATUSES)
+    )
+    alerts = list(session.scalars(query.with_for_update(of=Alert)))
+    if not alerts:
+        raise AlertGroupEmpty("this group has no open alerts")
+    return alerts
+
+
+def acknowledge_group(
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    note: str,
+    principal: Principal,
+    now: datetime | None = None,
+) -> list[Alert]:
+    """Acknowledge every firing (or acknowledged) alert of a group with one note; pending
+    ones have not fired and are left alone. Returns the alerts acknowledged."""
+    require_role(principal, *ALERT_HANDLERS)
+    note = clean_note(note)
+    now = now or utc_now()
+    actor = principal.label
+    acknowledged = [
+        alert
+        for alert in _open_alerts(session, group=group, filters=filters)
+        if alert.status in (AlertStatus.firing, AlertStatus.acknowledged)
+    ]
+    if not acknowledged:
+        raise AlertGroupEmpty("this group has no firing alerts to acknowledge")
+    for alert in acknowledged:
+        alert.status = AlertStatus.acknowledged
+        alert.acknowledged_at = now
+        alert.acknowledged_by = actor
+        alert.acknowledgement_note = note
+    session.add_all(
+        alert_event(alert, kind="acknowledged", actor=actor, at=now, note=note)
+        for alert in acknowledged
+    )
+    session.flush()
+    return acknowledged
+
+
+def assign_group(
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    assignee: str,
+    principal: Principal,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> list[Alert]:
+    """Hand every open alert of a group to one bureau user, so one person owns the
+    situation; a 422 naming ``assignee`` when that is no active bureau user."""
+    require_role(principal, *ALERT_HANDLERS)
+    note = clean_note(note) if note else None
+    username = assignee.strip()
+    user = session.scalars(
+        select(User).where(
+            User.username == username, User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES)
+        )
+    ).first()
+    if user is None:
+        raise InvalidInput(
+            "{username!r} is no active bureau user",
+            errors=[
+                field_problem(
+                    ["body", "assignee"], "{username!r} is no active bureau user", username=username
+                )
+            ],
+            username=username,
+        )
+    now = now or utc_now()
+    actor = principal.label
+    alerts = _open_alerts(session, group=group, filters=filters)
+    for alert in alerts:
+        alert.assignee = user.username
+        alert.assigned_at = now
+    session.add_all(
+        alert_event(
+            alert,
+            kind="assigned",
+            actor=actor,
+            at=now,
+            note=f"to {user.username}" + (f": {note}" if note else ""),
+        )
+        for alert in alerts
+    )
+    session.flush()
+    return alerts
+
+
+def group_matchers(group: Mapping[str, str | None], filters: AlertGroupFilters) -> dict[str, str]:
+    """Silence matchers selecting a group's alerts: its labels and the view's label
+    filters; a 422 for a group a silence cannot express (a chain, or a missing label)."""
+    problems = []
+    for name, code in group.items():
+        if name == "chain":
+            problems.append(
+                field_problem(
+                    ["body", "group", name], "a silence cannot match a chain; group by store"
+                )
+            )
+        elif code is None:
+            problems.append(
+                field_problem(["body", "group", name], "a silence cannot match a missing label")
+            )
+    if problems:
+        raise InvalidInput("this group cannot be silenced", errors=problems)
+    matchers = {
+        "region" if name == "district" else name: str(code)
+        for name, code in group.items()
+        if code is not None
+    }
+    for name, value in (
+        ("region", filters.district),
+        ("product", filters.product),
+        ("store", filters.store),
+        ("category", filters.category),
+        ("severity", filters.severity.value if filters.severity else None),
+        ("rule", filters.rule.value if filters.rule else None),
+    ):
+        if value is not None:
+            matchers.setdefault(name, value)
+    return matchers
+
+
+def silence_preview(
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    principal: Principal,
+) -> tuple[dict[str, str], int]:
+    """The matchers a group's silence would have and how many open alerts it mutes now:
+    what a person confirms before muting a situation."""
+    require_role(principal, *ALERT_HANDLERS)
+    matchers = group_matchers(group, filters)
+    return matchers, len(open_alerts_matching(session, matchers=matchers))
+
+
+def silence_group(
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    hours: float,
+    comment: str,
+    principal: Principal,
+    now: datetime | None = None,
+) -> tuple[Silence, list[int]]:
+    """Mute a group's notifications for ``hours``: a silence whose matchers are the
+    group's labels, so alerts joining the situation later are muted too."""
+    require_role(principal, *ALERT_HANDLERS)
+    if not 0 < hours <= MAX_SILENCE_HOURS:
+        raise InvalidInput(
+            "hours must be a number from 0 to {limit}",
+            errors=[field_problem(["body", "hours"], "0 to {limit}", limit=MAX_SILENCE_HOURS)],
+            limit=MAX_SILENCE_HOURS,
+        )
+    _open_alerts(session, group=group, filters=filters)
+    now = now or utc_now()
+    return create_silence(
+        session,
+        matchers=group_matchers(group, filters),
+        ends_at=now + timedelta(hours=hours),
+        comment=comment,
+        principal=principal,
+        now=now,
+    )

@@ -1,0 +1,570 @@
+"""Alerts grouped into situations, as Alertmanager groups them: one row per value of the
+``group_by`` labels (default district × category), so the bureau reads 60 situations, not
+2,000 rows.
+
+A group tells how many open alerts it holds, its worst severity, the share of the stores
+in its scope that have an open alert, the people living in its districts, since when it
+has been going on and who acknowledged or was assigned it. Two aggregate queries and
+three small look-ups make a page, whatever the number of alerts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import ColumnClause
+
+from core.access import Principal, require_role
+from core.errors import InvalidInput
+from core.lookups import PageOf
+from core.text import N_, FieldProblem, field_problem, in_turn, listing, phrase, verbatim
+from models import (
+    Alert,
+    AlertRule,
+    AlertStatus,
+    Enterprise,
+    Product,
+    ProductCategory,
+    Region,
+    RegionLevel,
+    Role,
+    Severity,
+    Store,
+    Unit,
+)
+from monitors.queries.alerts import (
+    ALERT_READERS,
+    AlertView,
+    StatusFilter,
+    alert_views,
+    in_region,
+    state_conditions,
+)
+
+ASSIGNABLE_ROLES = (Role.bureau, Role.admin)
+"""Who a situation may be handed to: the people who can act on alerts."""
+GROUP_FIELDS = ("district", "category", "product", "rule", "store", "chain")
+"""Labels alerts may be grouped by; ``chain`` is the store's enterprise."""
+GROUP_FIELD_WORDS = (
+    N_("district"),
+    N_("category"),
+    N_("product"),
+    N_("rule"),
+    N_("store"),
+    N_("chain"),
+)
+"""The group fields as words for people (the pages translate them)."""
+DEFAULT_GROUP_BY = ("district", "category")
+MAX_TEXT_CHARS = 100
+
+District = aliased(Region, name="district_region")
+NO_NAME: ColumnClause[Any] = literal_column("NULL")
+"""A key column for a label without a Chinese name (a rule, a store, a chain)."""
+
+
+@dataclass(frozen=True)
+class AlertGroupFilters:
+    """Which alerts a grouped view (or a group action) covers; codes, not ids."""
+
+    district: str | None = None
+    product: str | None = None
+    store: str | None = None
+    category: str | None = None
+    status: StatusFilter | None = StatusFilter.open
+    severity: Severity | None = None
+    rule: AlertRule | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupLabel:
+    """One label of a group: the field, its code (None: the alerts have none, such as the
+    district of a city-wide alert) and its names for people."""
+
+    field: str
+    code: str | None
+    name: str | None
+    name_zh: str | None
+
+
+@dataclass(frozen=True)
+class AlertGroupView:
+    """One situation: its labels and what a bureau needs to judge and act on it."""
+
+    labels: list[GroupLabel]
+    alerts: int
+    firing: int
+    acknowledged: int
+    pending: int
+    worst_severity: Severity
+    stores_affected: int
+    stores_in_scope: int
+    share_of_stores: float | None
+    people: int | None
+    since: datetime
+    since_date: date
+    last_seen_at: datetime
+    acknowledged_by: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> dict[str, str | None]:
+        """The group's label codes by field: what an action on the group names."""
+        return {label.field: label.code for label in self.labels}
+
+
+def parse_group_by(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The grouping fields from ``district,category`` (default when empty), or a 422
+    naming each field not in the allow-list."""
+    if value is None:
+        return DEFAULT_GROUP_BY
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    names = [part.strip() for part in parts if part.strip()]
+    if not names:
+        return DEFAULT_GROUP_BY
+    unknown = [name for name in names if name not in GROUP_FIELDS]
+    if unknown:
+        allowed = listing([verbatim(name) for name in GROUP_FIELDS])
+        raise InvalidInput(
+            "cannot group alerts by {fields}; use {allowed}",
+            errors=[
+                field_problem(
+                    ["query", "group_by"],
+                    "unknown field {name!r}; use {allowed}",
+                    name=name,
+                    allowed=allowed,
+                )
+                for name in unknown
+            ],
+            fields=listing([verbatim(name) for name in unknown]),
+            allowed=allowed,
+        )
+    return tuple(dict.fromkeys(names))
+
+
+_KEY_COLUMNS: dict[str, tuple[Any, Any, Any, Any]] = {
+    "district": (Alert.district_id, District.code, District.name, District.name_zh),
+    "category": (
+        Alert.category_id,
+        ProductCategory.code,
+        ProductCategory.name,
+        ProductCategory.name_zh,
+    ),
+    "product": (Alert.product_id, Product.code, Product.name, Product.name_zh),
+    "rule": (Alert.rule, Alert.rule, Alert.rule, NO_NAME),
+    "store": (Alert.store_id, Store.code, Store.name, NO_NAME),
+    "chain": (Store.enterprise_id, Enterprise.code, Enterprise.name, NO_NAME),
+}
+"""Per group field: the id it groups on, then its code, name and Chinese name."""
+
+
+def _joined(query: Select[Any]) -> Select[Any]:
+    """``query`` over alerts with the rows their labels name (outer joins: a city-wide
+    alert has no district, a missing-report alert no product)."""
+    return (
+        query.select_from(Alert)
+        .outerjoin(District, District.id == Alert.district_id)
+        .outerjoin(ProductCategory, ProductCategory.id == Alert.category_id)
+        .outerjoin(Product, Product.id == Alert.product_id)
+        .outerjoin(Store, Store.id == Alert.store_id)
+        .outerjoin(Enterprise, Enterprise.id == Store.enterprise_id)
+    )
+
+
+_CODE_MODELS: dict[str, tuple[Any, str]] = {
+    "district": (Region, "region"),
+    "product": (Product, "product"),
+    "store": (Store, "store"),
+    "category": (ProductCategory, "category"),
+    "chain": (Enterprise, "chain"),
+}
+
+
+def _resolve(
+    session: Session, codes: Mapping[str, str | None], *, where: Sequence[str]
+) -> dict[str, Any]:
+    """Rows for the codes given, or one 422 naming every unknown one at ``where + name``."""
+    found: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    for name, code in codes.items():
+        if code is None:
+            continue
+        model, word = _CODE_MODELS[name]
+        found[name] = session.scalars(select(model).where(model.code == code)).first()
+        if found[name] is None:
+            problems.append(
+                field_problem(
+                    [*where, name], "unknown {label} {code!r}", label=phrase(word), code=code
+                )
+            )
+    if problems:
+        raise InvalidInput(in_turn([problem.text for problem in problems]), errors=problems)
+    return found
+
+
+def _filter_conditions(
+    session: Session, filters: AlertGroupFilters, *, where: Sequence[str] = ("query",)
+) -> list[ColumnElement[bool]]:
+    """SQL conditions selecting the alerts ``filters`` cover (a 422 for unknown codes or
+    an overlong text)."""
+    rows = _resolve(
+        session,
+        {
+            "district": filters.district,
+            "product": filters.product,
+            "store": filters.store,
+            "category": filters.category,
+        },
+        where=where,
+    )
+    conditions = state_conditions(
+        status=filters.status, severity=filters.severity, rule=filters.rule
+    )
+    if "district" in rows:
+        conditions.append(in_region(session, rows["district"]))
+    if "product" in rows:
+        conditions.append(Alert.product_id == rows["product"].id)
+    if "store" in rows:
+        conditions.append(Alert.store_id == rows["store"].id)
+    if "category" in rows:
+        conditions.append(Alert.category_id == rows["category"].id)
+    text = (filters.text or "").strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidInput(
+            "text must be at most {limit} characters",
+            errors=[
+                field_problem([*where, "text"], "at most {limit} characters", limit=MAX_TEXT_CHARS)
+            ],
+            limit=MAX_TEXT_CHARS,
+        )
+    if text:
+        columns = (
+            Alert.summary,
+            Store.code,
+            Store.name,
+            Product.code,
+            Product.name,
+            Product.name_zh,
+            District.code,
+            District.name,
+            District.name_zh,
+            ProductCategory.name,
+            ProductCategory.name_zh,
+            Enterprise.name,
+        )
+        conditions.append(or_(*(column.icontains(text, autoescape=True) for column in columns)))
+    return conditions
+
+
+def group_conditions(
+    session: Session, group: Mapping[str, str | None]
+) -> list[ColumnElement[bool]]:
+    """SQL conditions selecting the alerts of one group, given by its label codes (None
+    for a label the alerts lack); a 422 naming ``body.group.<field>`` otherwise."""
+    unknown = sorted(set(group) - set(GROUP_FIELDS))
+    if unknown or not group:
+        raise InvalidInput(
+            "name a group by its {fields}",
+            errors=[
+                field_problem(
+                    ["body", "group", *unknown[:1]], "use {fields}", fields=", ".join(GROUP_FIELDS)
+                )
+            ],
+            fields=", ".join(GROUP_FIELDS),
+        )
+    codes = {name: code for name, code in group.items() if name != "rule"}
+    rows = _resolve(session, codes, where=("body", "group"))
+    conditions: list[ColumnElement[bool]] = []
+    for name, code in group.items():
+        column = _KEY_COLUMNS[name][0]
+        if code is None:
+            conditions.append(column.is_(None))
+        elif name == "rule":
+            if code not in {rule.value for rule in AlertRule}:
+                raise InvalidInput(
+                    "unknown rule {code!r}",
+                    errors=[
+                        field_problem(["body", "group", "rule"], "unknown rule {code!r}", code=code)
+                    ],
+                    code=code,
+                )
+            conditions.append(Alert.rule == AlertRule(code))
+        else:
+            conditions.append(column == rows[name].id)
+    return conditions
+
+
+def selected_alerts(
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    where: Sequence[str] = ("body", "filters"),
+) -> Select[Alert]:
+    """A query of the alerts of one group within the view's filters, oldest first."""
+    conditions = [
+        *_filter_conditions(session, filters, where=where),
+        *group_conditions(session, group),
+    ]
+    return _joined(select(Alert)).where(*conditions).order_by(Alert.first_seen_at, Alert.id)
+
+
+def _district_of_regions(session: Session) -> dict[int, int | None]:
+    """Each region's district (itself for a district; None above): where a store counts."""
+    regions = {
+        identifier: (parent, level)
+        for identifier, parent, level in session.execute(
+            select(Region.id, Region.parent_id, Region.level)
+        )
+    }
+    districts: dict[int, int | None] = {}
+    for identifier in regions:
+        current: int | None = identifier
+        while current is not None and regions[current][1] not in (
+            RegionLevel.district,
+            RegionLevel.city,
+        ):
+            current = regions[current][0]
+        is_district = current is not None and regions[current][1] is RegionLevel.district
+        districts[identifier] = current if is_district else None
+    return districts
+
+
+def _store_counts(session: Session) -> dict[tuple[int | None, int | None], int]:
+    """Active stores by (district, chain): the denominators of every group's share."""
+    districts = _district_of_regions(session)
+    counts: dict[tuple[int | None, int | None], int] = defaultdict(int)
+    for region_id, enterprise_id, count in session.execute(
+        select(Store.region_id, Store.enterprise_id, func.count())
+        .where(Store.active.is_(True))
+        .group_by(Store.region_id, Store.enterprise_id)
+    ):
+        counts[(districts.get(region_id), enterprise_id)] += count
+    return counts
+
+
+def _stores_in_scope(
+    counts: Mapping[tuple[int | None, int | None], int],
+    ids: Mapping[str, Any],
+    *,
+    district_filter: int | None,
+) -> int:
+    """Active stores a group's share is taken over: its store, or the stores of its
+    district and chain (the filtered district, or the city, when not grouped by it)."""
+    if "store" in ids:
+        return 1 if ids["store"] is not None else 0
+    district = ids["district"] if "district" in ids else district_filter
+    return sum(
+        count
+        for (store_district, chain), count in counts.items()
+        if (district is None or store_district == district)
+        and ("chain" not in ids or chain == ids["chain"])
+    )
+
+
+def _handler_name(label: str) -> str:
+    """``user:3:alice`` (an audit label) as people read it: ``alice``."""
+    return label.rsplit(":", 1)[-1]
+
+
+def alert_groups(
+    *,
+    session: Session,
+    principal: Principal,
+    group_by: Sequence[str] = DEFAULT_GROUP_BY,
+    filters: AlertGroupFilters | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[AlertGroupView]:
+    """One page of situations, the worst first (critical, then most alerts, then oldest),
+    so the bureau starts with what hurts most people longest."""
+    require_role(principal, *ALERT_READERS)
+    group_by = parse_group_by(list(group_by))
+    filters = filters or AlertGroupFilters()
+    conditions = _filter_conditions(session, filters)
+    key_columns = [column for name in group_by for column in _KEY_COLUMNS[name]]
+    worst = func.max(case((Alert.severity == Severity.critical, 2), else_=1))
+    count = func.count(Alert.id)
+    since = func.min(Alert.first_seen_at)
+
+    def status_count(status: AlertStatus) -> Any:
+        return func.sum(case((Alert.status == status, 1), else_=0))
+
+    aggregate = (
+        _joined(
+            select(
+                *key_columns,
+                count,
+                worst,
+                since,
+                func.min(Alert.first_date),
+                func.max(Alert.last_seen_at),
+                func.count(func.distinct(Alert.store_id)),
+                status_count(AlertStatus.firing),
+                status_count(AlertStatus.acknowledged),
+                status_count(AlertStatus.pending),
+                func.count().over(),
+            )
+        )
+        .where(*conditions)
+        .group_by(*_grouped(key_columns))
+        .order_by(
+            worst.desc(),
+            count.desc(),
+            since,
+            *(code.asc().nulls_last() for code in key_columns[1::4]),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = session.execute(aggregate).all()
+    if not rows:
+        return PageOf(items=[], total=0, limit=limit, offset=offset)
+    width = len(key_columns)
+    id_columns = key_columns[0::4]
+    details = session.execute(
+        _joined(
+            select(*id_columns, Alert.district_id, Alert.acknowledged_by, Alert.assignee).distinct()
+        ).where(*conditions)
+    ).all()
+    districts_of: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+    acknowledged_by: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+    assignees: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+    for detail in details:
+        ids = tuple(detail[: len(id_columns)])
+        district_id, acknowledger, assignee = detail[len(id_columns) :]
+        if district_id is not None:
+            districts_of[ids].add(district_id)
+        if acknowledger:
+            acknowledged_by[ids].add(_handler_name(acknowledger))
+        if assignee:
+            assignees[ids].add(assignee)
+    population = _populations(session, {d for found in districts_of.values() for d in found})
+    counts = _store_counts(session)
+    district_filter = (
+        _resolve(session, {"district": filters.district}, where=("query",))["district"]
+        if filters.district
+        else None
+    )
+    items = []
+    for row in rows:
+        ids = tuple(row[0:width:4])
+        by_field = dict(zip(group_by, ids, strict=True))
+        labels = [
+            _label(name, row[4 * index : 4 * index + 4]) for index, name in enumerate(group_by)
+        ]
+        (alerts, worst_rank, first_seen, first_date, last_seen, stores, firing, acked, pending) = (
+            row[width : width + 9]
+        )
+        in_scope = _stores_in_scope(
+            counts,
+            by_field,
+            district_filter=district_filter.id
+            if district_filter is not None and district_filter.level is RegionLevel.district
+            else None,
+        )
+        people = [population.get(d) for d in districts_of[ids]]
+        items.append(
+            AlertGroupView(
+                labels=labels,
+                alerts=alerts,
+                firing=int(firing or 0),
+                acknowledged=int(acked or 0),
+                pending=int(pending or 0),
+                worst_severity=Severity.critical if worst_rank == 2 else Severity.warning,
+                stores_affected=stores,
+                stores_in_scope=in_scope,
+                share_of_stores=stores / in_scope if in_scope else None,
+                people=sum(p for p in people if p) if any(people) else None,
+                since=first_seen,
+                since_date=first_date,
+                last_seen_at=last_seen,
+                acknowledged_by=sorted(acknowledged_by[ids]),
+                assignees=sorted(assignees[ids]),
+            )
+        )
+    return PageOf(items=items, total=int(rows[0][-1]), limit=limit, offset=offset)
+
+
+def _grouped(columns: Sequence[Any]) -> list[Any]:
+    """The key columns to group on: each once, and no constant (PostgreSQL reads a
+    constant in GROUP BY as a position)."""
+    grouped: list[Any] = []
+    for column in columns:
+        if not any(column is seen for seen in grouped) and not _is_null(column):
+            grouped.append(column)
+    return grouped
+
+
+def _is_null(column: Any) -> bool:
+    return column is NO_NAME
+
+
+def _label(name: str, columns: Sequence[Any]) -> GroupLabel:
+    """A group's label from its four key columns (id, code, name, Chinese name)."""
+    _, code, text, text_zh = columns
+    if name == "rule":
+        value = AlertRule(code).value if code is not None else None
+        return GroupLabel(field=name, code=value, name=value, name_zh=None)
+    return GroupLabel(field=name, code=code, name=text, name_zh=text_zh)
+
+
+def _populations(session: Session, district_ids: Iterable[int]) -> dict[int, int | None]:
+    """People living in each district (None where the region does not say)."""
+    wanted = sorted(set(district_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Region.id, Region.population).where(Region.id.in_(wanted)))
+    return {identifier: population for identifier, population in rows}  # noqa: C416
+
+
+@dataclass(frozen=True)
+class GroupAlertView:
+    """An alert of an expanded group, named for people: store, district and product by
+    name, its product's unit (for prices: ¥ per unit)."""
+
+    alert: AlertView
+    store_name: str | None
+    district_name: str | None
+    district_name_zh: str | None
+    product_name: str | None
+    product_name_zh: str | None
+    unit: str | None
+    unit_name_zh: str | None
+
+
+def group_alerts(
+    *,
+    session: Session,
+    principal: Principal,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters | None = None,
+    limit: int = 500,
+) -> list[GroupAlertView]:
+    """The alerts of one group, oldest first, with names: what a row of the grouped view
+    expands to (two queries and the labels' look-ups, whatever the group's size)."""
+    require_role(principal, *ALERT_READERS)
+    query = (
+        selected_alerts(
+            session, group=group, filters=filters or AlertGroupFilters(), where=("query",)
+        )
+        .add_columns(
+            Store.name,
+            District.name,
+            District.name_zh,
+            Product.name,
+            Product.name_zh,
+            Product.unit,
+            Unit.name_zh,
+        )
+        .outerjoin(Unit, Unit.code == Product.unit)
+    )
+    rows = session.execute(query.limit(limit)).all()
+    views = alert_views(session=session, alerts=[row[0] for row in rows])
+    return [GroupAlertView(view, *row[1:]) for view, row in zip(views, rows, strict=True)]
