@@ -12,6 +12,8 @@ from enum import StrEnum
 from core.text import N_, Text, phrase
 from models import (
     AlertRule,
+    AssignmentLevel,
+    CallerKind,
     AlertStatus,
     DeliveryStatus,
     PlanStatus,
@@ -23,6 +25,10 @@ from models import (
     Severity,
     StoreKind,
     SupplyStatus,
+    TicketCategory,
+    TicketChannel,
+    TicketPriority,
+    TicketStatus,
     TruckStatus,
     UnassignedReason,
 )
@@ -34,6 +40,8 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("price_spike"),
         N_("sales_surge"),
         N_("missing_report"),
+        N_("ticket_sla"),
+        N_("complaint_cluster"),
     ),
     Severity: (N_("warning"), N_("critical")),
     AlertStatus: (N_("pending"), N_("firing"), N_("acknowledged"), N_("resolved")),
@@ -78,10 +86,32 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("driver"),
         N_("receiver"),
         N_("producer"),
+        N_("operator"),
+        N_("working_group"),
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
     ScopeLevel: (N_("store"), N_("district"), N_("city")),
+    TicketChannel: (N_("phone"), N_("web")),
+    CallerKind: (N_("resident"), N_("store"), N_("producer"), N_("driver"), N_("other")),
+    TicketCategory: (
+        N_("cannot_buy"),
+        N_("price_complaint"),
+        N_("store_closed_or_short"),
+        N_("delivery_late"),
+        N_("pass_or_checkpoint"),
+        N_("producer_cannot_sell"),
+        N_("other"),
+    ),
+    TicketPriority: (N_("urgent"), N_("high"), N_("normal"), N_("low")),
+    TicketStatus: (
+        N_("new"),
+        N_("assigned"),
+        N_("waiting_on_caller"),
+        N_("resolved"),
+        N_("merged"),
+    ),
+    AssignmentLevel: (N_("city"), N_("county")),
 }
 """Every member of each enum people read, by value (a test checks none is missing)."""
 

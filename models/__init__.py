@@ -30,6 +30,20 @@ from models.dispatch_plan import (
 )
 from models.enterprise import Enterprise, EnterpriseKind
 from models.fleet import Depot, Truck, TruckStatus
+from models.hotline import (
+    AssignmentLevel,
+    CallerKind,
+    RoutingRule,
+    SlaTargetSetting,
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketEvent,
+    TicketPriority,
+    TicketStatus,
+    WorkingGroup,
+    WorkingGroupMember,
+)
 from models.monitor_run import MonitorRun, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.producer import Producer, ProducerKind, ProducerProduct
@@ -54,6 +68,18 @@ from models.supply_snapshot import ReportingRate, ScopeLevel, SupplySnapshot, Su
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
+    "AssignmentLevel",
+    "CallerKind",
+    "RoutingRule",
+    "SlaTargetSetting",
+    "Ticket",
+    "TicketCategory",
+    "TicketChannel",
+    "TicketEvent",
+    "TicketPriority",
+    "TicketStatus",
+    "WorkingGroup",
+    "WorkingGroupMember",
     "Answer",
     "BuyerKind",
     "MatchRun",
