@@ -12,9 +12,9 @@ from enum import StrEnum
 from core.text import N_, Text, phrase
 from models import (
     AlertRule,
+    AlertStatus,
     AssignmentLevel,
     CallerKind,
-    AlertStatus,
     DeliveryStatus,
     PlanStatus,
     RegionLevel,

@@ -88,9 +88,9 @@ def ticket_sla_candidates(*, session: Session, now: datetime) -> pd.DataFrame:
     districts = _district_of_regions(session)
     parts = []
     for clock, label in (("first_response", "first response"), ("resolution", "resolution")):
-        level = clocks[f"{clock}_escalation_level"].to_numpy()
+        level = clocks[f"{clock}_escalation_level"].to_numpy(dtype=float)
         # the first-response clock of an answered ticket has ended, met or breached
-        ended = clocks.index.isin(answered) if clock == "first_response" else False
+        ended = clocks.index.isin(list(answered)) & (clock == "first_response")
         hit = clocks[(level > 0) & ~ended]
         if hit.empty:
             continue

@@ -253,7 +253,10 @@ def read_ticket(
     ticket = ticket_by_number(session=session, principal=principal, number=number)
     row = session.execute(_listing_query().where(Ticket.id == ticket.id)).one()
     view = _views(session, [row], now or utc_now())[0]
-    groups = dict(session.execute(select(WorkingGroup.id, WorkingGroup.code)).tuples().all())
+    groups = {
+        identifier: code
+        for identifier, code in session.execute(select(WorkingGroup.id, WorkingGroup.code))
+    }  # noqa: C416 (Row → key, value)
     events = [
         TicketEventView(
             at=event.at,

@@ -54,6 +54,16 @@ DEFAULT_ROUTES: dict[TicketCategory, tuple[str, AssignmentLevel]] = {
 
 
 @dataclass(frozen=True)
+class RoutingRuleView:
+    """A routing rule with codes instead of ids."""
+
+    category: str | None
+    region: str | None
+    working_group: str
+    level: str
+
+
+@dataclass(frozen=True)
 class Route:
     """Where a ticket is assigned: a working group and the level that handles it."""
 
@@ -70,7 +80,10 @@ def ensure_defaults(*, session: Session) -> None:
             session.add(WorkingGroup(code=code, name=name, name_zh=name_zh))
     session.flush()
     if session.scalars(select(RoutingRule.id).limit(1)).first() is None:
-        groups = dict(session.execute(select(WorkingGroup.code, WorkingGroup.id)).tuples().all())
+        groups = {
+            code: identifier
+            for code, identifier in session.execute(select(WorkingGroup.code, WorkingGroup.id))
+        }  # noqa: C416 (Row → key, value)
         for category, (group, level) in DEFAULT_ROUTES.items():
             session.add(RoutingRule(category=category, working_group_id=groups[group], level=level))
     configured = set(session.scalars(select(SlaTargetSetting.priority)))
@@ -103,7 +116,10 @@ def district_of(ancestry: list[Region]) -> Region | None:
 
 
 def route_ticket(*, session: Session, category: TicketCategory, region_id: int) -> Route | None:
-    """The working group and level the rules give a ticket, or None when no rule fits."""
+    """The working group and level the rules give a ticket, or None when no rule fits (a
+    fresh installation without any rule gets the default rules first)."""
+    if session.scalars(select(RoutingRule.id).limit(1)).first() is None:
+        ensure_defaults(session=session)
     ancestry = [region.id for region in region_ancestry(session=session, region_id=region_id)]
     rules = session.scalars(
         select(RoutingRule).where(
@@ -190,3 +206,36 @@ def load_sla_policy(*, session: Session) -> SlaPolicy:
         for priority, target in DEFAULT_POLICY.targets.items()
     }
     return SlaPolicy(targets=targets, escalation_percents=DEFAULT_POLICY.escalation_percents)
+
+
+def rule_view(*, session: Session, rule: RoutingRule) -> RoutingRuleView:
+    """One rule as people read it."""
+    region = session.get(Region, rule.region_id) if rule.region_id else None
+    group = session.get(WorkingGroup, rule.working_group_id)
+    assert group is not None
+    return RoutingRuleView(
+        category=rule.category.value if rule.category else None,
+        region=region.code if region else None,
+        working_group=group.code,
+        level=rule.level.value,
+    )
+
+
+def list_routing_rules(*, session: Session, principal: Principal) -> list[RoutingRuleView]:
+    """Every routing rule, city-wide ones first, for the desk to see where tickets go."""
+    require_role(principal, Role.bureau, Role.operator, Role.working_group)
+    rows = session.execute(
+        select(RoutingRule, Region.code, WorkingGroup.code)
+        .outerjoin(Region, Region.id == RoutingRule.region_id)
+        .join(WorkingGroup, WorkingGroup.id == RoutingRule.working_group_id)
+        .order_by(RoutingRule.region_id.is_not(None), Region.code, RoutingRule.category)
+    ).all()
+    return [
+        RoutingRuleView(
+            category=rule.category.value if rule.category else None,
+            region=region,
+            working_group=group,
+            level=rule.level.value,
+        )
+        for rule, region, group in rows
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.clock import business_day_today
+from hotline.escalation import ClusterSettings
 from monitors.computing.reporting import ReportingSettings
 from monitors.running.runs import MonitorConfig
 from reports.submissions import IngestLimits
@@ -54,3 +55,10 @@ def board_limits(settings: Settings) -> BoardLimits:
     """The largest quantity and price a posting, a registry line or an order may carry:
     the same ceilings as a report line."""
     return BoardLimits(max_quantity=settings.max_quantity, max_price=settings.max_price)
+
+
+def complaint_cluster_settings(settings: Settings) -> ClusterSettings:
+    """When tickets about one thing in one district make a ``complaint_cluster`` alert."""
+    return ClusterSettings(
+        count=settings.complaint_cluster_count, hours=settings.complaint_cluster_hours
+    )

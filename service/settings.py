@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     notification_base_delay_seconds: float = Field(default=30.0, gt=0)
     notification_max_delay_seconds: float = Field(default=3600.0, gt=0)
 
+    hotline_public_tickets_per_hour: int = Field(
+        default=5, gt=0, le=1000, description="Tickets one address may file per hour on the form."
+    )
+    complaint_cluster_count: int = Field(
+        default=5, gt=1, le=10_000, description="Tickets about one thing in a district that alert."
+    )
+    complaint_cluster_hours: int = Field(default=24, gt=0, le=24 * 14)
+
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -12,6 +12,7 @@ from service.api import (
     depots,
     dispatch_plans,
     enterprises,
+    hotline,
     keys,
     monitor_runs,
     producers,
@@ -56,5 +57,7 @@ for module in (
     supply_board,
     supply_deals,
     restock,
+    hotline,
 ):
     api_router.include_router(module.router)
+api_router.include_router(hotline.public_router)
