@@ -412,9 +412,9 @@ def link_ticket(
         )
         ticket.compound_id = found.id if found else None
         links.append(f"compound {compound}")
-    for field, model, identifier in (
-        ("delivery_request", DeliveryRequest, delivery_request),
-        ("alert", Alert, alert),
+    for field, model, identifier, label in (
+        ("delivery_request", DeliveryRequest, delivery_request, phrase("delivery request")),
+        ("alert", Alert, alert, phrase("alert")),
     ):
         if identifier is None:
             continue
@@ -423,13 +423,10 @@ def link_ticket(
                 "unknown {label} {code!r}",
                 errors=[
                     field_problem(
-                        ["body", field],
-                        "unknown {label} {code!r}",
-                        label=phrase(field),
-                        code=identifier,
+                        ["body", field], "unknown {label} {code!r}", label=label, code=identifier
                     )
                 ],
-                label=phrase(field),
+                label=label,
                 code=identifier,
             )
         setattr(ticket, f"{field}_id", identifier)
