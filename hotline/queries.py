@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Select, select
@@ -147,9 +148,10 @@ def ticket_clocks(
 
 
 def _clock(clocks: pd.DataFrame, ticket_id: int, name: str) -> ClockView | None:
+    """One clock of one ticket from the computed frame (None before its trail exists)."""
     if ticket_id not in clocks.index:
         return None
-    row = clocks.loc[ticket_id]
+    row: dict[Any, Any] = clocks.loc[ticket_id].to_dict()
     due = row[f"{name}_due_at"]
     return ClockView(
         state=str(row[f"{name}_state"]),
@@ -253,10 +255,9 @@ def read_ticket(
     ticket = ticket_by_number(session=session, principal=principal, number=number)
     row = session.execute(_listing_query().where(Ticket.id == ticket.id)).one()
     view = _views(session, [row], now or utc_now())[0]
-    groups = {
-        identifier: code
-        for identifier, code in session.execute(select(WorkingGroup.id, WorkingGroup.code))
-    }  # noqa: C416 (Row → key, value)
+    groups: dict[int, str] = {
+        row.id: row.code for row in session.execute(select(WorkingGroup.id, WorkingGroup.code))
+    }
     events = [
         TicketEventView(
             at=event.at,

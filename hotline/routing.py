@@ -80,10 +80,9 @@ def ensure_defaults(*, session: Session) -> None:
             session.add(WorkingGroup(code=code, name=name, name_zh=name_zh))
     session.flush()
     if session.scalars(select(RoutingRule.id).limit(1)).first() is None:
-        groups = {
-            code: identifier
-            for code, identifier in session.execute(select(WorkingGroup.code, WorkingGroup.id))
-        }  # noqa: C416 (Row → key, value)
+        groups: dict[str, int] = {
+            row.code: row.id for row in session.execute(select(WorkingGroup.code, WorkingGroup.id))
+        }
         for category, (group, level) in DEFAULT_ROUTES.items():
             session.add(RoutingRule(category=category, working_group_id=groups[group], level=level))
     configured = set(session.scalars(select(SlaTargetSetting.priority)))
