@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -163,7 +164,9 @@ def _clock(clocks: pd.DataFrame, ticket_id: int, name: str) -> ClockView | None:
     )
 
 
+@cache
 def _listing_query() -> Select:
+    """Tickets with the codes they point to (built once: aliasing costs per build)."""
     merged_into = aliased(Ticket)
     return (
         select(

@@ -22,7 +22,6 @@ from hotline.sla import DEFAULT_POLICY, SlaPolicy, SlaTarget
 from models import (
     AssignmentLevel,
     Region,
-    RegionLevel,
     Role,
     RoutingRule,
     SlaTargetSetting,
@@ -99,19 +98,13 @@ def ensure_defaults(*, session: Session) -> None:
 
 
 def region_ancestry(*, session: Session, region_id: int) -> list[Region]:
-    """The region and its parents up to the city, nearest first."""
-    regions = {region.id: region for region in session.scalars(select(Region))}
+    """The region and its parents up to the city, nearest first (a few primary-key reads)."""
     chain: list[Region] = []
-    current: int | None = region_id
-    while current is not None and current in regions and len(chain) < 16:
-        chain.append(regions[current])
-        current = regions[current].parent_id
+    current = session.get(Region, region_id)
+    while current is not None and len(chain) < 16:
+        chain.append(current)
+        current = session.get(Region, current.parent_id) if current.parent_id else None
     return chain
-
-
-def district_of(ancestry: list[Region]) -> Region | None:
-    """The district (county) a place lies in, from its ancestry."""
-    return next((region for region in ancestry if region.level is RegionLevel.district), None)
 
 
 def route_ticket(*, session: Session, category: TicketCategory, region_id: int) -> Route | None:
