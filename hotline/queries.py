@@ -4,6 +4,7 @@ clocks, one ticket with its trail, and what a caller sees through the follow lin
 from __future__ import annotations
 
 import hmac
+import io
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from core.access import Principal
@@ -106,11 +107,23 @@ class PublicTicketView:
     resolution: str | None
 
 
+EVENT_FRAME_COLUMNS = ["ticket_id", "at", "kind", "status", "priority"]
+
+
 def sla_events(
     *, session: Session, ticket_ids: Collection[int] | None = None, open_only: bool = False
 ) -> pd.DataFrame:
-    """The audit events the SLA clocks read, as the frame :func:`compute_sla_clocks` takes
-    (one query, no row objects); of some tickets, of the open ones, or of all."""
+    """The audit events the SLA clocks read, as the frame :func:`compute_sla_clocks` takes;
+    of some tickets, of the open ones, or of all.
+
+    On PostgreSQL the trails of many tickets travel as one CSV COPY with instants as
+    epoch microseconds and words as categories, parsed by pandas in C: 800,000 events as
+    Python row objects took most of the recompute's time.
+    """
+    connection = session.connection()
+    if ticket_ids is None and connection.dialect.name == "postgresql":
+        session.flush()
+        return _copied_events(connection, open_only=open_only)
     query = select(
         TicketEvent.ticket_id,
         TicketEvent.at,
@@ -125,7 +138,41 @@ def sla_events(
             Ticket.status.in_(OPEN_STATUSES)
         )
     rows = session.execute(query).all()
-    return pd.DataFrame(rows, columns=["ticket_id", "at", "kind", "status", "priority"])
+    return pd.DataFrame(rows, columns=EVENT_FRAME_COLUMNS)
+
+
+def _copied_events(connection: Connection, *, open_only: bool) -> pd.DataFrame:
+    """Every (open) ticket's SLA events through ``COPY ... TO STDOUT`` (PostgreSQL)."""
+    kinds = ", ".join(f"'{kind}'" for kind in EVENT_KINDS)  # our own constants, not input
+    statuses = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
+    where = f"e.kind IN ({kinds})" + (f" AND t.status IN ({statuses})" if open_only else "")
+    sql = (
+        "COPY (SELECT e.ticket_id, (date_part('epoch', e.at) * 1000000)::bigint, e.kind,"
+        " e.status, e.priority FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
+        f" WHERE {where}) TO STDOUT WITH (FORMAT csv)"
+    )
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None
+    buffer = io.BytesIO()
+    with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    if buffer.getbuffer().nbytes == 0:
+        return pd.DataFrame(columns=EVENT_FRAME_COLUMNS)
+    frame = pd.read_csv(
+        buffer,
+        names=EVENT_FRAME_COLUMNS,
+        dtype={
+            "ticket_id": "int64",
+            "at": "int64",
+            "kind": "category",
+            "status": "category",
+            "priority": "category",
+        },
+    )
+    frame["at"] = pd.to_datetime(frame["at"], unit="us", utc=True)
+    return frame
 
 
 def ticket_clocks(
