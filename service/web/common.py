@@ -57,6 +57,8 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.dispatcher: "/dispatch",
     Role.driver: "/driver",
     Role.producer: "/producer",
+    Role.operator: "/hotline/queue",
+    Role.working_group: "/hotline/queue",
 }
 
 

@@ -1,5 +1,6 @@
-"""The hotline's public pages: a resident files a ticket without signing in and follows it
-through the private link (the same domain functions as ``/api/v1/public/tickets``)."""
+"""The hotline's pages: a resident files a ticket without signing in and follows it
+through the private link (the same domain functions as ``/api/v1/public/tickets``), and
+the desk's queue of open tickets with their SLA clocks (as ``GET /api/v1/hotline/tickets``)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from core.access import require_role
 from core.errors import DomainError, InvalidInput
 from core.text import field_problem
 from core.words import word
-from hotline.queries import follow_ticket
+from hotline.queries import TicketView, follow_ticket, list_tickets
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
-from models import TicketCategory, TicketStatus
+from models import Role, TicketCategory, TicketPriority, TicketStatus
 from service.http.dependencies import SessionDep
-from service.web.common import PageRoute, SettingsDep, check_csrf, field_errors, render
+from service.web.common import (
+    PageRoute,
+    SettingsDep,
+    ViewerDep,
+    check_csrf,
+    field_errors,
+    render,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -111,5 +120,36 @@ def follow(request: Request, session: SessionDep, number: str, token: str = "") 
             "ticket": view,
             "category": word(TicketCategory(view.category)),
             "status": word(TicketStatus(view.status)),
+        },
+    )
+
+
+def _minutes_to_breach(ticket: TicketView) -> float:
+    """How soon the ticket's nearest open clock runs out (negative: overdue)."""
+    open_clocks = [
+        clock.remaining_minutes
+        for clock in (ticket.first_response, ticket.resolution_clock)
+        if clock is not None and clock.state in ("running", "paused", "breached")
+    ]
+    return min(open_clocks, default=float("inf"))
+
+
+@router.get("/hotline/queue")
+def queue(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The open tickets the viewer may work on, nearest to breaching first."""
+    require_role(viewer, Role.bureau, Role.operator, Role.working_group)
+    found = list_tickets(session=session, principal=viewer, open_only=True, limit=200, offset=0)
+    rows = sorted(found.items, key=_minutes_to_breach)
+    return render(
+        request,
+        "hotline/queue.html",
+        {
+            "tickets": rows,
+            "total": found.total,
+            "words": {
+                value: word(member)
+                for enum in (TicketCategory, TicketStatus, TicketPriority)
+                for value, member in enum.__members__.items()
+            },
         },
     )

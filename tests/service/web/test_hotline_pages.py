@@ -5,15 +5,19 @@ shown escaped, and a guessed link or a bad form shows nothing and writes nothing
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import RegionLevel, Ticket
-from tests.factories import make_region
-from tests.service.web.helpers import csrf
+from core.access import Principal
+from hotline.tickets import TicketInput, file_ticket
+from models import RegionLevel, Role, Ticket, TicketCategory
+from models.base import utc_now
+from tests.factories import make_region, make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
 
 FORM = "/hotline/report"
 
@@ -76,3 +80,33 @@ def test_the_form_in_chinese_names_the_unknown_region_and_files_nothing(
     assert "没有鸡蛋&lt;script&gt;alert(1)&lt;/script&gt;" in refused.text
     assert "<script>alert(1)</script>" not in refused.text
     assert tickets(session) == 0
+
+
+def test_the_operator_signs_in_to_the_queue_overdue_tickets_first_text_escaped(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "hu", Role.operator)
+    operator = Principal("key", 1, "operator", Role.operator)
+    for text, minutes_ago in (("fresh <i>call</i>", 1), ("overdue call", 300)):
+        file_ticket(
+            session=session,
+            new=TicketInput(category=TicketCategory.cannot_buy, text=text, region="410403"),
+            principal=operator,
+            now=utc_now() - timedelta(minutes=minutes_ago),
+        )
+    session.commit()
+    signed_in = sign_in(client, "hu", password)
+    assert signed_in.headers["location"] == "/hotline/queue"
+    client.cookies.set("supplywatch_lang", "zh")
+    page = client.get("/hotline/queue")
+    assert page.status_code == 200
+    assert "热线工单" in page.text
+    assert page.text.index("overdue call") < page.text.index("fresh &lt;i&gt;call&lt;/i&gt;")
+    assert "<i>call</i>" not in page.text
+
+
+def test_a_store_user_cannot_open_the_queue(client: TestClient, session: Session) -> None:
+    store = make_store(session)
+    password = make_person(session, "shop", Role.store, store=store)
+    sign_in(client, "shop", password)
+    assert client.get("/hotline/queue").status_code == 403
