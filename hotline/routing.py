@@ -27,8 +27,11 @@ from models import (
     SlaTargetSetting,
     TicketCategory,
     TicketPriority,
+    User,
     WorkingGroup,
+    WorkingGroupMember,
 )
+from models.base import utc_now
 
 WORKING_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("market_monitoring", "Market monitoring and analysis", "市场监测分析组"),
@@ -231,3 +234,84 @@ def list_routing_rules(*, session: Session, principal: Principal) -> list[Routin
         )
         for rule, region, group in rows
     ]
+
+
+@dataclass(frozen=True)
+class WorkingGroupView:
+    """A working group and the usernames of its members."""
+
+    code: str
+    name: str
+    name_zh: str | None
+    members: list[str]
+
+
+def list_working_groups(*, session: Session, principal: Principal) -> list[WorkingGroupView]:
+    """The working groups and who is in each, for the desk to route and staff them."""
+    require_role(principal, Role.bureau, Role.operator, Role.working_group)
+    members: dict[int, list[str]] = {}
+    for group_id, username in session.execute(
+        select(WorkingGroupMember.working_group_id, User.username)
+        .join(User, User.id == WorkingGroupMember.user_id)
+        .order_by(User.username)
+    ):
+        members.setdefault(group_id, []).append(username)
+    return [
+        WorkingGroupView(
+            code=group.code,
+            name=group.name,
+            name_zh=group.name_zh,
+            members=members.get(group.id, []),
+        )
+        for group in session.scalars(select(WorkingGroup).order_by(WorkingGroup.code))
+    ]
+
+
+def add_member(*, session: Session, principal: Principal, code: str, username: str) -> None:
+    """Put a working-group user in a group, so they see and work its tickets."""
+    require_role(principal, Role.bureau)
+    group = working_group_by_code(session=session, code=code, field="working_group")
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or user.role is not Role.working_group:
+        raise InvalidInput(
+            "{username!r} is not a user with the working_group role",
+            errors=[field_problem(["path", "username"], "give a user with the working_group role")],
+            username=username,
+        )
+    known = session.scalars(
+        select(WorkingGroupMember.id).where(
+            WorkingGroupMember.working_group_id == group.id, WorkingGroupMember.user_id == user.id
+        )
+    ).first()
+    if known is None:
+        session.add(WorkingGroupMember(working_group_id=group.id, user_id=user.id))
+        session.flush()
+
+
+def set_sla_target(
+    *,
+    session: Session,
+    principal: Principal,
+    priority: TicketPriority,
+    first_response_minutes: float,
+    resolution_minutes: float,
+) -> SlaTargetSetting:
+    """Change one priority's targets; every ticket's clocks follow at their next read."""
+    require_role(principal, Role.bureau)
+    if resolution_minutes < first_response_minutes:
+        raise InvalidInput(
+            "the resolution target cannot be shorter than the first response target",
+            errors=[
+                field_problem(["body", "resolution_minutes"], "at least the first response target")
+            ],
+        )
+    setting = session.get(SlaTargetSetting, priority)
+    if setting is None:
+        setting = SlaTargetSetting(priority=priority)
+        session.add(setting)
+    setting.first_response_minutes = first_response_minutes
+    setting.resolution_minutes = resolution_minutes
+    setting.updated_by = principal.label
+    setting.updated_at = utc_now()
+    session.flush()
+    return setting

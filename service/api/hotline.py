@@ -361,6 +361,59 @@ def set_routing_rule(
     return RoutingRuleRead.model_validate(routing.rule_view(session=session, rule=rule))
 
 
+class WorkingGroupRead(ReadModel):
+    code: str
+    name: str
+    name_zh: str | None
+    members: list[str]
+
+
+class SlaTargetBody(StrictModel):
+    first_response_minutes: float = Field(gt=0, le=60 * 24 * 30)
+    resolution_minutes: float = Field(gt=0, le=60 * 24 * 90)
+
+
+class SlaTargetRead(ReadModel):
+    priority: str
+    first_response_minutes: float
+    resolution_minutes: float
+
+
+@router.get("/working-groups", summary="The working groups and their members")
+def list_working_groups(session: SessionDep, principal: PrincipalDep) -> list[WorkingGroupRead]:
+    return [
+        WorkingGroupRead.model_validate(view)
+        for view in routing.list_working_groups(session=session, principal=principal)
+    ]
+
+
+@router.put(
+    "/working-groups/{code}/members/{username}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Put a working-group user in a group",
+)
+def add_member(code: str, username: str, session: SessionDep, principal: PrincipalDep) -> None:
+    routing.add_member(session=session, principal=principal, code=code, username=username)
+
+
+@router.put("/sla-targets/{priority}", summary="Set one priority's SLA targets (minutes)")
+def set_sla_target(
+    priority: TicketPriority, body: SlaTargetBody, session: SessionDep, principal: PrincipalDep
+) -> SlaTargetRead:
+    setting = routing.set_sla_target(
+        session=session,
+        principal=principal,
+        priority=priority,
+        first_response_minutes=body.first_response_minutes,
+        resolution_minutes=body.resolution_minutes,
+    )
+    return SlaTargetRead(
+        priority=setting.priority.value,
+        first_response_minutes=setting.first_response_minutes,
+        resolution_minutes=setting.resolution_minutes,
+    )
+
+
 @router.post("/escalations", summary="Raise and resolve the hotline's alerts now")
 def escalate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> EscalationRead:
     require_role(principal, Role.bureau)

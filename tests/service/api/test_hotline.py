@@ -385,3 +385,51 @@ def test_complaints_about_one_product_in_a_district_raise_a_complaint_cluster(
     assert {alert["product"] for alert in in_weidong} == {"eggs", None}
     assert all(alert["value"] == 3 for alert in in_weidong)
     assert not [alert for alert in alerts if alert["district"] == "410402"]
+
+
+@pytest.mark.usefixtures("city")
+def test_a_new_sla_target_recalculates_the_clocks_of_existing_tickets(
+    client: TestClient, session: Session, operator: dict[str, str], bureau: dict[str, str]
+) -> None:
+    number = client.post(URL, json=call(), headers=operator).json()["number"]
+    backdate(session, number, minutes=60)
+    before = client.get(f"{URL}/{number}", headers=operator).json()["first_response"]
+    assert (before["target_minutes"], before["state"]) == (240, "running")
+    target = {"first_response_minutes": 30, "resolution_minutes": 600}
+    changed = client.put("/api/v1/hotline/sla-targets/normal", json=target, headers=bureau)
+    assert changed.status_code == 200, changed.text
+    after = client.get(f"{URL}/{number}", headers=operator).json()["first_response"]
+    assert (after["target_minutes"], after["state"]) == (30, "breached")
+    shorter = {"first_response_minutes": 30, "resolution_minutes": 20}
+    assert_refused(
+        client.put("/api/v1/hotline/sla-targets/normal", json=shorter, headers=bureau),
+        status=422,
+        loc=["body", "resolution_minutes"],
+    )
+    assert_refused(
+        client.put("/api/v1/hotline/sla-targets/normal", json=target, headers=operator), status=403
+    )
+
+
+@pytest.mark.usefixtures("city")
+def test_the_bureau_puts_a_working_group_user_in_a_group(
+    client: TestClient, session: Session, operator: dict[str, str], bureau: dict[str, str]
+) -> None:
+    client.post(URL, json=call(), headers=operator)
+    create_user(session, username="zhou", password="s3cret-pass!", role=Role.working_group)
+    create_user(session, username="clerk", password="s3cret-pass!", role=Role.bureau)
+    added = client.put(
+        "/api/v1/hotline/working-groups/supply_coordination/members/zhou", headers=bureau
+    )
+    assert added.status_code == 204, added.text
+    assert_refused(
+        client.put(
+            "/api/v1/hotline/working-groups/supply_coordination/members/clerk", headers=bureau
+        ),
+        status=422,
+        loc=["path", "username"],
+    )
+    groups = client.get("/api/v1/hotline/working-groups", headers=operator).json()
+    members = {group["code"]: group["members"] for group in groups}
+    assert members["supply_coordination"] == ["zhou"]
+    assert len(members) == 6
