@@ -249,12 +249,7 @@ def assign_ticket(
     number: str, body: AssignmentBody, session: SessionDep, principal: PrincipalDep
 ) -> TicketRead:
     ticket = tickets.assign_ticket(
-        session=session,
-        principal=principal,
-        number=number,
-        working_group=body.working_group,
-        level=body.level,
-        note=body.note,
+        session=session, principal=principal, number=number, **body.model_dump()
     )
     return _read(session, principal, ticket)
 
@@ -401,11 +396,7 @@ def set_sla_target(
     priority: TicketPriority, body: SlaTargetBody, session: SessionDep, principal: PrincipalDep
 ) -> SlaTargetRead:
     setting = routing.set_sla_target(
-        session=session,
-        principal=principal,
-        priority=priority,
-        first_response_minutes=body.first_response_minutes,
-        resolution_minutes=body.resolution_minutes,
+        session=session, principal=principal, priority=priority, **body.model_dump()
     )
     return SlaTargetRead(
         priority=setting.priority.value,
