@@ -31,6 +31,20 @@ from models.dispatch_plan import (
 )
 from models.enterprise import Enterprise, EnterpriseKind
 from models.fleet import Depot, Truck, TruckStatus
+from models.hotline import (
+    AssignmentLevel,
+    CallerKind,
+    RoutingRule,
+    SlaTargetSetting,
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketEvent,
+    TicketPriority,
+    TicketStatus,
+    WorkingGroup,
+    WorkingGroupMember,
+)
 from models.login_throttle import LoginAddress, LoginFailure
 from models.monitor_run import MonitorRun, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
@@ -58,6 +72,18 @@ from models.user import ApiKey, Role, User, UserSession
 __all__ = [
     "Bulletin",
     "BulletinStatus",
+    "AssignmentLevel",
+    "CallerKind",
+    "RoutingRule",
+    "SlaTargetSetting",
+    "Ticket",
+    "TicketCategory",
+    "TicketChannel",
+    "TicketEvent",
+    "TicketPriority",
+    "TicketStatus",
+    "WorkingGroup",
+    "WorkingGroupMember",
     "Answer",
     "BuyerKind",
     "MatchRun",

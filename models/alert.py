@@ -20,6 +20,8 @@ class AlertRule(enum.StrEnum):
     price_spike = "price_spike"
     sales_surge = "sales_surge"
     missing_report = "missing_report"
+    ticket_sla = "ticket_sla"
+    complaint_cluster = "complaint_cluster"
 
 
 class Severity(enum.StrEnum):
@@ -34,8 +36,8 @@ class AlertStatus(enum.StrEnum):
     resolved = "resolved"
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=16, validate_strings=True)
+def _enum(kind: type[enum.StrEnum], length: int = 16) -> Enum:
+    return Enum(kind, native_enum=False, length=length, validate_strings=True)
 
 
 class Alert(Base):
@@ -50,7 +52,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    rule: Mapped[AlertRule] = mapped_column(_enum(AlertRule))
+    rule: Mapped[AlertRule] = mapped_column(_enum(AlertRule, 32))
     severity: Mapped[Severity] = mapped_column(_enum(Severity))
     status: Mapped[AlertStatus] = mapped_column(_enum(AlertStatus))
     scope_level: Mapped[str] = mapped_column(String(16))
@@ -133,7 +135,7 @@ class RuleSetting(Base):
 
     __tablename__ = "rule_settings"
 
-    rule: Mapped[AlertRule] = mapped_column(_enum(AlertRule), primary_key=True)
+    rule: Mapped[AlertRule] = mapped_column(_enum(AlertRule, 32), primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=True)
     for_runs: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)

@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
     driver = "driver"
     receiver = "receiver"
     producer = "producer"
+    operator = "operator"
+    working_group = "working_group"
 
 
 def _role_column() -> Mapped[Role]:

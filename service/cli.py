@@ -177,6 +177,11 @@ def demo(
     )
     typer.echo(f"Bulletin: {bulletins} days published, the latest at {url_text}/bulletin.")
     typer.echo(
+        f"Hotline: {summary.tickets} tickets over the last week, {summary.unanswered_tickets} "
+        f"never answered (their SLA alerts rise at the first escalation); the queue at "
+        f"GET /api/v1/hotline/tickets?open=true."
+    )
+    typer.echo(
         f"\nOpen {url_text}/ in a browser and sign in with one of these logins "
         f"(the API: {url_text}/docs, POST /api/v1/auth/login):"
     )

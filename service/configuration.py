@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from accounts.authentication import LoginLimits
 from core.clock import business_day_today
+from hotline.escalation import ClusterSettings
 from monitors.computing.reporting import ReportingSettings
 from monitors.notifications.receivers import ReceiverPolicy
 from monitors.running.runs import MonitorConfig
@@ -73,3 +74,10 @@ def login_limits(settings: Settings) -> LoginLimits:
 def receiver_policy(settings: Settings) -> ReceiverPolicy:
     """Which private networks webhooks may reach besides public addresses."""
     return ReceiverPolicy.allowing(settings.webhook_allowed_networks)
+
+
+def complaint_cluster_settings(settings: Settings) -> ClusterSettings:
+    """When tickets about one thing in one district make a ``complaint_cluster`` alert."""
+    return ClusterSettings(
+        count=settings.complaint_cluster_count, hours=settings.complaint_cluster_hours
+    )

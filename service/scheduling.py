@@ -1,23 +1,54 @@
-"""Glue between settings and the monitor: its configuration, scheduler and delivery."""
+"""Glue between settings and the monitor: its configuration, scheduler and delivery (with
+the hotline's escalation before each delivery)."""
 
 from __future__ import annotations
 
+import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
-from core.database import SessionFactory
+from core.database import SessionFactory, session_scope
+from hotline.escalation import escalate_tickets
 from monitors.notifications.delivery import (
     NotificationSendReport,
     default_client,
     deliver_due_notifications,
 )
 from monitors.running.scheduler import MonitorScheduler
-from service.configuration import business_today, monitor_config, receiver_policy
+from service.configuration import (
+    business_today,
+    complaint_cluster_settings,
+    monitor_config,
+    receiver_policy,
+)
 from service.settings import Settings
 
 DELIVERY_BATCH = 100
 DELIVERY_BUDGET_SECONDS = 20.0
+log = logging.getLogger("supplywatch.scheduler")
+
+
+def escalate_hotline(settings: Settings, factory: SessionFactory) -> dict[str, int]:
+    """Raise, escalate and resolve the hotline's alerts in one unit of work (SLA clocks
+    run in minutes, so this runs at every delivery tick, before the delivery)."""
+    with session_scope(factory) as session:
+        return escalate_tickets(
+            session=session,
+            now=datetime.now(settings.zone),
+            business_date=business_today(settings),
+            cluster=complaint_cluster_settings(settings),
+            external_url=settings.base_url.rstrip("/"),
+        )
+
+
+def escalate_then_deliver(settings: Settings, factory: SessionFactory) -> NotificationSendReport:
+    """The hotline's escalation (a failure is logged, never stops delivery), then delivery."""
+    try:
+        escalate_hotline(settings, factory)
+    except Exception:
+        log.exception("hotline escalation failed")
+    return deliver_notifications(settings, factory)
 
 
 def deliver_notifications(settings: Settings, factory: SessionFactory) -> NotificationSendReport:
@@ -53,6 +84,6 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorSched
         factory=factory,
         config=monitor_config(settings),
         today=partial(business_today, settings),
-        deliver=partial(deliver_notifications, settings, factory),
+        deliver=partial(escalate_then_deliver, settings, factory),
         interval=timedelta(minutes=settings.monitor_interval_minutes),
     )

@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         description="Client networks that read /metrics without the token, as a JSON list "
         "of CIDRs; the default is the machine itself, [] requires the token everywhere.",
     )
+    hotline_public_tickets_per_hour: int = Field(
+        default=5, gt=0, le=1000, description="Tickets one address may file per hour on the form."
+    )
+    complaint_cluster_count: int = Field(
+        default=5, gt=1, le=10_000, description="Tickets about one thing in a district that alert."
+    )
+    complaint_cluster_hours: int = Field(default=24, gt=0, le=24 * 14)
 
     log_json: bool = True
     log_level: str = "INFO"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Alert, Product, ProductCategory, Region, Silence, Store
+from models import Alert, Product, ProductCategory, Region, Silence, Store, Ticket
 
 SILENCE_MATCHERS = ("rule", "region", "product", "category", "severity", "store")
 """Labels a silence may match on; ``region`` matches the alert's district or its city."""
@@ -28,7 +28,10 @@ def alert_labels(session: Session, alerts: Iterable[Alert]) -> dict[int, dict[st
     stores = _codes(session, Store, {a.store_id for a in alerts if a.store_id})
     regions = _codes(session, Region, {a.district_id for a in alerts if a.district_id})
     if any(a.scope_level in ("district", "city") for a in alerts):
-        regions |= _codes(session, Region, {a.scope_id for a in alerts if a.scope_level != "store"})
+        regions |= _codes(
+            session, Region, {a.scope_id for a in alerts if a.scope_level in ("district", "city")}
+        )
+    tickets = ticket_numbers(session, {a.scope_id for a in alerts if a.scope_level == "ticket"})
     products = _codes(session, Product, {a.product_id for a in alerts if a.product_id})
     categories = _codes(session, ProductCategory, {a.category_id for a in alerts if a.category_id})
     labelled: dict[int, dict[str, str]] = {}
@@ -45,12 +48,22 @@ def alert_labels(session: Session, alerts: Iterable[Alert]) -> dict[int, dict[st
             labels["district"] = regions.get(alert.district_id, str(alert.district_id))
         if alert.scope_level == "city":
             labels["city"] = regions.get(alert.scope_id, str(alert.scope_id))
+        if alert.scope_level == "ticket":
+            labels["ticket"] = tickets.get(alert.scope_id, str(alert.scope_id))
         if alert.product_id:
             labels["product"] = products.get(alert.product_id, str(alert.product_id))
         if alert.category_id:
             labels["category"] = categories.get(alert.category_id, str(alert.category_id))
         labelled[alert.id] = labels
     return labelled
+
+
+def ticket_numbers(session: Session, ids: set[int]) -> dict[int, str]:
+    """Hotline ticket numbers by id, for alerts whose scope is a ticket (``ticket_sla``)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(sorted(ids))))
+    return {identifier: number for identifier, number in rows}  # noqa: C416 (Row → key, value)
 
 
 def _codes(session: Session, model: Any, ids: set[int]) -> dict[int, str]:

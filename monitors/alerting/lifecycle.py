@@ -12,7 +12,7 @@ merge, and inserts and updates go out as bulk statements.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +42,10 @@ CANDIDATE_COLUMNS = (
 )
 SEVERITY_RANK = {Severity.warning.value: 1, Severity.critical.value: 2}
 MONITOR_ACTOR = "monitor"
+HOTLINE_RULES = (AlertRule.ticket_sla.value, AlertRule.complaint_cluster.value)
+"""Rules the hotline's escalation evaluates (from tickets, not from supply numbers)."""
+SUPPLY_RULES = tuple(rule.value for rule in AlertRule if rule.value not in HOTLINE_RULES)
+"""Rules the monitor run evaluates over the day's supply numbers and reports."""
 
 
 @dataclass(frozen=True)
@@ -104,27 +108,34 @@ def apply_alert_lifecycle(
     business_date: date,
     now: datetime,
     rule_settings: Mapping[str, RuleSettings],
+    rules: Collection[str] | None = None,
 ) -> LifecycleResult:
     """Bring stored alerts in line with the conditions that hold on ``business_date``.
 
     ``candidates`` has one row per fingerprint whose condition holds now (columns
-    ``CANDIDATE_COLUMNS``). Flushes only; the caller commits with the run's results.
+    ``CANDIDATE_COLUMNS``). ``rules`` names the rules this evaluation speaks for (all
+    when None): open alerts of other rules are left alone, so the monitor run and the
+    hotline's escalation do not resolve each other's alerts. Flushes only; the caller
+    commits with the run's results.
     """
     result = LifecycleResult()
     enabled = {rule for rule, settings in rule_settings.items() if settings.enabled}
+    if rules is not None:
+        enabled &= set(rules)
     wanted = candidates[candidates["rule"].isin(enabled)].drop_duplicates("fingerprint")
+    open_query = select(
+        Alert.id,
+        Alert.fingerprint,
+        Alert.status,
+        Alert.severity,
+        Alert.consecutive_runs,
+        Alert.last_date,
+        Alert.fired_at,
+    ).where(Alert.status != AlertStatus.resolved)
+    if rules is not None:
+        open_query = open_query.where(Alert.rule.in_([AlertRule(rule) for rule in rules]))
     open_alerts = frame_of_rows(
-        session.execute(
-            select(
-                Alert.id,
-                Alert.fingerprint,
-                Alert.status,
-                Alert.severity,
-                Alert.consecutive_runs,
-                Alert.last_date,
-                Alert.fired_at,
-            ).where(Alert.status != AlertStatus.resolved)
-        ),
+        session.execute(open_query),
         [
             "alert_id",
             "fingerprint",

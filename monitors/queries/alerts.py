@@ -39,7 +39,12 @@ from models import (
 )
 from models.base import utc_now
 from monitors.alerting.acknowledgement import AlertNotFound
-from monitors.alerting.labels import active_silences, alert_labels, silence_matches
+from monitors.alerting.labels import (
+    active_silences,
+    alert_labels,
+    silence_matches,
+    ticket_numbers,
+)
 
 ALERT_READERS = (Role.bureau,)
 """Alerts span stores and districts: the bureau (and admins) only."""
@@ -142,8 +147,9 @@ def alert_views(*, session: Session, alerts: Sequence[Alert]) -> list[AlertView]
         session,
         Region,
         {a.district_id for a in alerts if a.district_id}
-        | {a.scope_id for a in alerts if a.scope_level != "store"},
+        | {a.scope_id for a in alerts if a.scope_level in ("district", "city")},
     )
+    tickets = ticket_numbers(session, {a.scope_id for a in alerts if a.scope_level == "ticket"})
     products = _codes(session, Product, {a.product_id for a in alerts if a.product_id})
     categories = _codes(session, ProductCategory, {a.category_id for a in alerts if a.category_id})
     labels = alert_labels(session, alerts)
@@ -153,7 +159,7 @@ def alert_views(*, session: Session, alerts: Sequence[Alert]) -> list[AlertView]
         muted = alert.status is not AlertStatus.resolved and any(
             silence_matches(silence.matchers, labels[alert.id]) for silence in silences
         )
-        scope_codes = stores if alert.scope_level == "store" else regions
+        scope_codes = {"store": stores, "ticket": tickets}.get(alert.scope_level, regions)
         views.append(
             AlertView(
                 id=alert.id,

@@ -30,7 +30,7 @@ from core.errors import InvalidInput
 from core.text import field_problem
 from models import MonitorRun, ReportingRate, Role, RunStatus, SupplySnapshot
 from models.base import utc_now
-from monitors.alerting.lifecycle import apply_alert_lifecycle, load_rule_settings
+from monitors.alerting.lifecycle import SUPPLY_RULES, apply_alert_lifecycle, load_rule_settings
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
 from monitors.computing import inputs as data
 from monitors.computing.aggregates import aggregate_supply
@@ -318,6 +318,7 @@ def compute_day(
             business_date=business_date,
             now=now,
             rule_settings=load_rule_settings(session),
+            rules=SUPPLY_RULES,
         )
         counts.update(lifecycle.as_counts())
         counts["notifications_queued"] = enqueue_notifications(

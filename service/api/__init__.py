@@ -14,6 +14,7 @@ from service.api import (
     depots,
     dispatch_plans,
     enterprises,
+    hotline,
     keys,
     monitor_runs,
     producers,
@@ -60,5 +61,7 @@ for module in (
     supply_deals,
     restock,
     bulletins,
+    hotline,
 ):
     api_router.include_router(module.router)
+api_router.include_router(hotline.public_router)

@@ -32,6 +32,7 @@ from models import (
 from reports.upsert import store_report_lines
 from service.demo.dispatch import generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
+from service.demo.hotline import demo_end, load_hotline
 from service.demo.master import MasterFrames
 from service.demo.supply_network import generate_supply, load_supply
 
@@ -87,6 +88,12 @@ DEMO_LOGINS: list[DemoLogin] = [
         Role.producer,
         "keep its record, post offers, answer proposals and ship orders (one farm)",
     ),
+    DemoLogin(
+        "operator",
+        "operator-demo",
+        Role.operator,
+        "file hotline tickets from calls and work the hotline's queue",
+    ),
 ]
 
 
@@ -133,6 +140,8 @@ class DemoSummary:
     urgent_requests: int = 0
     producers: int = 0
     offers: int = 0
+    tickets: int = 0
+    unanswered_tickets: int = 0
     needs: int = 0
     proposals: int = 0
     supply_orders: int = 0
@@ -289,6 +298,13 @@ def load_demo_city(
         sealed=city.disrupted_districts,
     )
 
+    hotline = load_hotline(
+        session,
+        seed=seed,
+        end=demo_end(end_date),
+        cluster_district=city.disrupted_districts[0] if city.disrupted_districts else None,
+    )
+
     chain = str(city.stores.set_index("code").at[DEMO_STORE, "enterprise_code"])
     bindings: dict[str, tuple[int | None, int | None, str | None]] = {
         "store": (ids["stores"][DEMO_STORE], None, DEMO_STORE),
@@ -358,6 +374,8 @@ def load_demo_city(
         locked_compounds=len(locked),
         depots=len(fleet.depots),
         trucks=len(fleet.trucks),
+        tickets=hotline.tickets,
+        unanswered_tickets=hotline.unanswered,
         open_requests=len(fleet.requests),
         urgent_requests=int((fleet.requests["priority"] == "urgent").sum()),
         producers=supply.producers,

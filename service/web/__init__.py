@@ -18,6 +18,7 @@ from service.web import (
     bulletin,
     dashboard,
     dispatch,
+    hotline,
     receiver,
     store,
     supply,
@@ -41,6 +42,7 @@ page_routers = [
         receiver,
         api_docs,
         bulletin,
+        hotline,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""

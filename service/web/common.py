@@ -61,6 +61,8 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.driver: "/driver",
     Role.producer: "/producer",
     Role.receiver: "/receiver",
+    Role.operator: "/hotline/queue",
+    Role.working_group: "/hotline/queue",
 }
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from models import Alert, AlertEvent, AlertStatus, Product, Region, Store
 from monitors.alerting.lifecycle import (
     CANDIDATE_COLUMNS,
+    HOTLINE_RULES,
+    SUPPLY_RULES,
     LifecycleResult,
     RuleSettings,
     apply_alert_lifecycle,
@@ -225,3 +227,26 @@ def test_a_disabled_rule_opens_nothing_and_its_open_alerts_resolve(
     (alert,) = alerts(session)
     assert alert.status is AlertStatus.resolved
     assert (result.opened, result.resolved) == (0, 1)
+
+
+def test_the_supply_run_and_the_hotline_escalation_leave_each_others_alerts_alone(
+    session: Session, shop: Shop
+) -> None:
+    def only(rules: tuple[str, ...], *rows: dict[str, Any]) -> LifecycleResult:
+        return apply_alert_lifecycle(
+            session,
+            candidates=pd.DataFrame(list(rows), columns=list(CANDIDATE_COLUMNS)),
+            business_date=D,
+            now=T0,
+            rule_settings=load_rule_settings(session),
+            rules=rules,
+        )
+
+    only(SUPPLY_RULES, candidate(shop))
+    only(HOTLINE_RULES, candidate(shop, rule="complaint_cluster"))
+    assert only(SUPPLY_RULES, candidate(shop)).resolved == 0
+    assert only(HOTLINE_RULES).resolved == 1
+    assert [(alert.rule.value, alert.status) for alert in alerts(session)] == [
+        ("low_supply", AlertStatus.firing),
+        ("complaint_cluster", AlertStatus.resolved),
+    ]

@@ -137,7 +137,8 @@ def test_every_problem_with_a_silence_is_refused_at_once(session: Session, town:
         ),
         (
             ["body", "matchers", "rule"],
-            "must be one of low_supply, stockout, price_spike, sales_surge, missing_report",
+            "must be one of low_supply, stockout, price_spike, sales_surge, missing_report, "
+            "ticket_sla, complaint_cluster",
         ),
         (["body", "matchers", "region"], "'410403001' is a township; give a district or a city"),
         (["body", "matchers", "product"], "unknown product 'gold'"),

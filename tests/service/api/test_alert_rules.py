@@ -57,6 +57,8 @@ def test_defaults_come_from_the_design(client: TestClient, bureau: dict[str, str
         "price_spike",
         "sales_surge",
         "missing_report",
+        "ticket_sla",
+        "complaint_cluster",
     }
     assert body["categories"] == {} and body["products"] == {}
     meat = body["thresholds"]["categories"]["meat"]

@@ -42,7 +42,7 @@ def test_the_bureau_finds_supply_for_a_shortage_and_runs_the_matcher(
     assert int(page.locator("#producer-count").text_content()) >= 2000
     page.screenshot(path=screenshots / "supply-network.png")
 
-    page.goto(f"{live_server.url}/alerts?status=open&rule=low_supply")
+    page.goto(f"{live_server.url}/alerts/list?status=open&rule=low_supply")
     link = page.locator("a.find-supply").first
     target = link.get_attribute("href")
     assert target is not None and target.startswith("/supply/restock/alerts/")

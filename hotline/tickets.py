@@ -1,0 +1,530 @@
+"""Hotline tickets: filing (by an operator on the phone or a resident on the public form)
+and every action on them, each written to the ticket's audit trail.
+
+The trail is the single source of the SLA clocks (:mod:`hotline.sla`), so every action
+that moves a clock writes the event kind the clock reads (``status_changed``,
+``replied_to_caller``, ``called_back``, ``resolved``, ``reopened``, ``merged``,
+``priority_changed``); the others (``assigned``, ``commented``, ``linked``) are audit
+only. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from core.lookups import get_optional_by_code
+from core.security import sha256_hex
+from core.text import field_problem, phrase
+from core.words import word
+from hotline.routing import route_ticket, working_group_by_code
+from models import (
+    Alert,
+    AssignmentLevel,
+    CallerKind,
+    Compound,
+    DeliveryRequest,
+    Product,
+    Region,
+    Role,
+    Store,
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketEvent,
+    TicketPriority,
+    TicketStatus,
+    WorkingGroupMember,
+)
+from models.base import utc_now
+
+MAX_TEXT_LENGTH = 4000
+"""The longest ticket text or note kept (a caller's story, not a document)."""
+CLOSED = (TicketStatus.resolved, TicketStatus.merged)
+DESK_ROLES = (Role.bureau, Role.operator)
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    """What a caller tells the hotline; places and products by code."""
+
+    category: TicketCategory
+    text: str
+    region: str
+    caller_kind: CallerKind = CallerKind.resident
+    caller_name: str | None = None
+    caller_phone: str | None = None
+    compound: str | None = None
+    store: str | None = None
+    product: str | None = None
+    priority: TicketPriority = TicketPriority.normal
+
+
+@dataclass(frozen=True)
+class PublicFiling:
+    """Who files from the public form: the hashed address and its hourly allowance."""
+
+    address: str
+    per_hour: int
+
+
+def _check_text(value: str, field: str) -> str:
+    """The text as typed (plain text, never interpreted); empty or oversized is a 422."""
+    if not value.strip():
+        raise InvalidInput(
+            "{field} is empty",
+            errors=[field_problem(["body", field], "write what happened")],
+            field=field,
+        )
+    if len(value) > MAX_TEXT_LENGTH:
+        raise InvalidInput(
+            "{field} is longer than {limit} characters",
+            errors=[
+                field_problem(["body", field], "at most {limit} characters", limit=MAX_TEXT_LENGTH)
+            ],
+            field=field,
+            limit=MAX_TEXT_LENGTH,
+        )
+    return value
+
+
+def _record(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: str,
+    at: datetime,
+    note: str | None = None,
+    status: str | None = None,
+    priority: str | None = None,
+    working_group_id: int | None = None,
+    level: str | None = None,
+) -> TicketEvent:
+    """Append one event to the ticket's trail."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        at=at,
+        kind=kind,
+        actor=actor,
+        note=note,
+        status=status,
+        priority=priority,
+        working_group_id=working_group_id,
+        level=level,
+    )
+    session.add(event)
+    ticket.updated_at = at
+    return event
+
+
+def _region_of(session: Session, code: str) -> Region:
+    """The active region of a ticket's place; unknown is a 422 naming ``region``."""
+    region = get_optional_by_code(session, Region, code, label=phrase("region"), field="region")
+    assert region is not None
+    return region
+
+
+def _check_public_allowance(session: Session, filing: PublicFiling, now: datetime) -> str:
+    """The address's hash; a 429 once it filed its hourly allowance (counted in the table,
+    so every server process shares the count)."""
+    address_hash = sha256_hex(f"hotline:{filing.address}")
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.filed_from_hash == address_hash, Ticket.created_at > now - timedelta(hours=1))
+    )
+    if int(recent or 0) >= filing.per_hour:
+        raise TooManyRequests(
+            "too many tickets from this address; try again within the hour or call the hotline",
+            headers={"Retry-After": "3600"},
+        )
+    return address_hash
+
+
+def file_ticket(
+    *,
+    session: Session,
+    new: TicketInput,
+    principal: Principal | None,
+    public: PublicFiling | None = None,
+    now: datetime | None = None,
+) -> tuple[Ticket, str | None]:
+    """File a ticket, routed by the rules; returns it and, for the public form, the follow
+    token shown once (only its hash is kept)."""
+    now = now or utc_now()
+    if principal is not None:
+        require_role(principal, *DESK_ROLES)
+    elif public is None:
+        raise Forbidden("a ticket is filed by an operator or through the public form")
+    text = _check_text(new.text, "text")
+    region = _region_of(session, new.region)
+    compound = get_optional_by_code(
+        session, Compound, new.compound, label=phrase("compound"), field="compound"
+    )
+    store = get_optional_by_code(session, Store, new.store, label=phrase("store"), field="store")
+    product = get_optional_by_code(
+        session, Product, new.product, label=phrase("product"), field="product"
+    )
+    address_hash = _check_public_allowance(session, public, now) if public else None
+    token = secrets.token_urlsafe(24) if public else None
+    route = route_ticket(session=session, category=new.category, region_id=region.id)
+    ticket = Ticket(
+        number=f"pending-{secrets.token_hex(6)}",
+        channel=TicketChannel.web if public else TicketChannel.phone,
+        caller_name=new.caller_name,
+        caller_phone=new.caller_phone,
+        caller_kind=new.caller_kind,
+        category=new.category,
+        text=text,
+        region_id=region.id,
+        compound_id=compound.id if compound else None,
+        store_id=store.id if store else None,
+        product_id=product.id if product else None,
+        priority=new.priority,
+        status=TicketStatus.assigned if route else TicketStatus.new,
+        working_group_id=route.working_group_id if route else None,
+        level=route.level if route else None,
+        filed_by=principal.label if principal else "public web form",
+        filed_from_hash=address_hash,
+        follow_token_hash=sha256_hex(token) if token else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = f"HL{ticket.id:07d}"
+    actor = ticket.filed_by
+    _record(session, ticket, "created", actor=actor, at=now, priority=new.priority.value)
+    if route:
+        _record(
+            session,
+            ticket,
+            "assigned",
+            actor="routing rules",
+            at=now,
+            working_group_id=route.working_group_id,
+            level=route.level.value,
+        )
+    session.flush()
+    return ticket, token
+
+
+def ticket_by_number(*, session: Session, principal: Principal, number: str) -> Ticket:
+    """The ticket with this number if the caller may work on it, else 404 or 403."""
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    if ticket is None:
+        raise NotFound("ticket {number!r} not found", number=number)
+    require_ticket_access(session=session, principal=principal, ticket=ticket)
+    return ticket
+
+
+def member_group_ids(*, session: Session, principal: Principal) -> set[int]:
+    """The working groups a signed-in working-group member belongs to."""
+    if principal.kind != "user":
+        return set()
+    return set(
+        session.scalars(
+            select(WorkingGroupMember.working_group_id).where(
+                WorkingGroupMember.user_id == principal.id
+            )
+        )
+    )
+
+
+def require_ticket_access(*, session: Session, principal: Principal, ticket: Ticket) -> None:
+    """Desk roles work on every ticket; a working-group member on its groups' tickets."""
+    if principal.role in (Role.admin, *DESK_ROLES):
+        return
+    if principal.role is Role.working_group and ticket.working_group_id in member_group_ids(
+        session=session, principal=principal
+    ):
+        return
+    raise Forbidden(
+        "ticket {number} is not assigned to a working group of yours", number=ticket.number
+    )
+
+
+def _open_ticket(session: Session, principal: Principal, number: str) -> Ticket:
+    """A ticket the caller may change and that is still open; a closed one is a 409."""
+    ticket = ticket_by_number(session=session, principal=principal, number=number)
+    if ticket.status in CLOSED:
+        raise Conflict(
+            "ticket {number} is {status}; reopen it before changing it",
+            number=ticket.number,
+            status=word(ticket.status),
+        )
+    return ticket
+
+
+def assign_ticket(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    working_group: str,
+    level: AssignmentLevel,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Re-assign a ticket by hand to another working group or level."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    group = working_group_by_code(session=session, code=working_group)
+    ticket.working_group_id = group.id
+    ticket.level = level
+    if ticket.status is TicketStatus.new:
+        ticket.status = TicketStatus.assigned
+    _record(
+        session,
+        ticket,
+        "assigned",
+        actor=principal.label,
+        at=now,
+        working_group_id=group.id,
+        level=level.value,
+        note=_check_text(note, "note") if note else None,
+    )
+    session.flush()
+    return ticket
+
+
+def comment_on_ticket(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    text: str,
+    to_caller: bool,
+    now: datetime | None = None,
+) -> Ticket:
+    """Add an internal note or a reply the caller reads (the reply ends the first-response
+    clock)."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    kind = "replied_to_caller" if to_caller else "commented"
+    _record(session, ticket, kind, actor=principal.label, at=now, note=_check_text(text, "text"))
+    session.flush()
+    return ticket
+
+
+def record_call_back(
+    *, session: Session, principal: Principal, number: str, note: str, now: datetime | None = None
+) -> Ticket:
+    """Record that the desk called the caller back (a first response as good as a reply)."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    _record(
+        session,
+        ticket,
+        "called_back",
+        actor=principal.label,
+        at=now,
+        note=_check_text(note, "note"),
+    )
+    session.flush()
+    return ticket
+
+
+def set_waiting_on_caller(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    waiting: bool,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Pause the clocks while the desk waits on the caller, or resume them."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    if waiting == (ticket.status is TicketStatus.waiting_on_caller):
+        raise Conflict(
+            "ticket {number} is already {status}", number=ticket.number, status=word(ticket.status)
+        )
+    ticket.status = (
+        TicketStatus.waiting_on_caller
+        if waiting
+        else (TicketStatus.assigned if ticket.working_group_id else TicketStatus.new)
+    )
+    _record(
+        session,
+        ticket,
+        "status_changed",
+        actor=principal.label,
+        at=now,
+        status=ticket.status.value,
+        note=_check_text(note, "note") if note else None,
+    )
+    session.flush()
+    return ticket
+
+
+def change_priority(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    priority: TicketPriority,
+    now: datetime | None = None,
+) -> Ticket:
+    """Change a ticket's priority; its clocks then run against the new targets."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    ticket.priority = priority
+    _record(
+        session, ticket, "priority_changed", actor=principal.label, at=now, priority=priority.value
+    )
+    session.flush()
+    return ticket
+
+
+def link_ticket(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    store: str | None = None,
+    compound: str | None = None,
+    delivery_request: int | None = None,
+    alert: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Link the ticket to the store, compound, delivery request or alert it concerns."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    links: list[str] = []
+    if store is not None:
+        found_store = get_optional_by_code(
+            session, Store, store, label=phrase("store"), field="store"
+        )
+        ticket.store_id = found_store.id if found_store else None
+        links.append(f"store {store}")
+    if compound is not None:
+        found = get_optional_by_code(
+            session, Compound, compound, label=phrase("compound"), field="compound"
+        )
+        ticket.compound_id = found.id if found else None
+        links.append(f"compound {compound}")
+    for field, model, identifier, label in (
+        ("delivery_request", DeliveryRequest, delivery_request, phrase("delivery request")),
+        ("alert", Alert, alert, phrase("alert")),
+    ):
+        if identifier is None:
+            continue
+        if session.get(model, identifier) is None:
+            raise InvalidInput(
+                "unknown {label} {code!r}",
+                errors=[
+                    field_problem(
+                        ["body", field], "unknown {label} {code!r}", label=label, code=identifier
+                    )
+                ],
+                label=label,
+                code=identifier,
+            )
+        setattr(ticket, f"{field}_id", identifier)
+        links.append(f"{field} {identifier}")
+    if not links:
+        raise InvalidInput(
+            "name what the ticket concerns",
+            errors=[field_problem(["body"], "give a store, compound, delivery_request or alert")],
+        )
+    _record(session, ticket, "linked", actor=principal.label, at=now, note=", ".join(links))
+    session.flush()
+    return ticket
+
+
+def resolve_ticket(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    resolution: str,
+    now: datetime | None = None,
+) -> Ticket:
+    """Resolve a ticket with the resolution the caller is told; stops its clocks."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    ticket.resolution = _check_text(resolution, "resolution")
+    ticket.status = TicketStatus.resolved
+    _record(session, ticket, "resolved", actor=principal.label, at=now, note=ticket.resolution)
+    session.flush()
+    return ticket
+
+
+def reopen_ticket(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Ticket:
+    """Reopen a resolved ticket (its resolution clock resumes where it stopped)."""
+    now = now or utc_now()
+    ticket = ticket_by_number(session=session, principal=principal, number=number)
+    if ticket.status is not TicketStatus.resolved:
+        raise Conflict(
+            "only a resolved ticket can be reopened; ticket {number} is {status}",
+            number=ticket.number,
+            status=word(ticket.status),
+        )
+    ticket.status = TicketStatus.assigned if ticket.working_group_id else TicketStatus.new
+    _record(
+        session,
+        ticket,
+        "reopened",
+        actor=principal.label,
+        at=now,
+        note=_check_text(reason, "reason"),
+    )
+    session.flush()
+    return ticket
+
+
+def merge_ticket(
+    *,
+    session: Session,
+    principal: Principal,
+    number: str,
+    into: str,
+    now: datetime | None = None,
+) -> Ticket:
+    """Merge a duplicate into the ticket that carries on; the duplicate's clocks stop."""
+    now = now or utc_now()
+    ticket = _open_ticket(session, principal, number)
+    target = session.scalars(select(Ticket).where(Ticket.number == into)).first()
+    if target is None or target.id == ticket.id:
+        raise InvalidInput(
+            "ticket {number} cannot be merged into {into!r}",
+            errors=[field_problem(["body", "into"], "name another existing ticket")],
+            number=ticket.number,
+            into=into,
+        )
+    require_ticket_access(session=session, principal=principal, ticket=target)
+    if target.status in CLOSED:
+        raise Conflict(
+            "ticket {number} is {status}; reopen it before changing it",
+            number=target.number,
+            status=word(target.status),
+        )
+    ticket.status = TicketStatus.merged
+    ticket.merged_into_id = target.id
+    _record(session, ticket, "merged", actor=principal.label, at=now, note=f"into {target.number}")
+    _record(
+        session,
+        target,
+        "commented",
+        actor=principal.label,
+        at=now,
+        note=f"merged {ticket.number} into this ticket",
+    )
+    session.flush()
+    return ticket

@@ -1,0 +1,49 @@
+"""The hotline in a real browser (Chromium through Playwright, SQLite, the demo city): a
+resident files from the public form on a phone in Chinese and follows the private link;
+the demo operator signs in to the queue, where the demo week's overdue tickets come first.
+Screenshots of the pages are saved on the way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
+
+
+def test_a_resident_files_on_a_phone_and_the_operator_sees_the_queue(
+    browser: Any, live_server: LiveServer, screenshots: Path
+) -> None:
+    resident = browser.new_context(viewport=PHONE, locale="zh-CN")
+    resident.set_default_timeout(60_000)
+    page = resident.new_page()
+    page.goto(live_server.url + "/hotline/report")
+    assert page.locator("h1").inner_text() == "供应热线"
+    page.select_option("#category", "cannot_buy")
+    page.fill("#text", "小区门口的超市三天没有鸡蛋了 <b>急</b>")
+    page.fill("#region", "410403")
+    page.screenshot(path=str(screenshots / "hotline-report-zh.png"), full_page=True)
+    page.get_by_role("button", name="提交").click()
+    number = page.locator("#ticket-number").inner_text()
+    assert number.startswith("HL")
+    page.locator("#follow-link").click()
+    page.wait_for_url(lambda url: "/hotline/follow/" in url)
+    assert page.locator("h1").inner_text() == f"工单 {number}"
+    page.screenshot(path=str(screenshots / "hotline-follow-zh.png"), full_page=True)
+    resident.close()
+
+    desk = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    desk.set_default_timeout(60_000)
+    page = desk.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#username", "operator")
+    page.fill("#password", "operator-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: url.endswith("/hotline/queue"))
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() > 5
+    assert "sla-breached" in (rows.first.locator("td").nth(6).get_attribute("class") or "")
+    assert page.locator(f"#ticket-{number}").count() == 1
+    assert "<b>急</b>" in page.locator(f"#ticket-{number} td").last.inner_text()
+    page.screenshot(path=str(screenshots / "hotline-queue.png"), full_page=True)
+    desk.close()

@@ -1,0 +1,49 @@
+"""The demo hotline: a week of tickets routed and worked through the domain, some left
+unanswered past their SLA, and a cluster of egg complaints in one district."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.escalation import ClusterSettings, escalate_tickets
+from models import Alert, AlertRule, RegionLevel, Ticket, TicketStatus, WorkingGroup
+from service.demo.hotline import load_hotline
+from tests.factories import make_product, make_region
+
+END = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
+
+
+def test_the_demo_week_of_tickets_breaches_some_slas_and_clusters_in_one_district(
+    session: Session,
+) -> None:
+    city = make_region(session, code="4104", level=RegionLevel.city)
+    for district_code in ("410402", "410403"):
+        district = make_region(session, code=district_code, parent=city)
+        for number in range(3):
+            make_region(
+                session,
+                code=f"{district_code}-{number}",
+                level=RegionLevel.community,
+                parent=district,
+            )
+    make_product(session, code="eggs", category="eggs")
+    make_product(session, code="pork", category="meat")
+    summary = load_hotline(session, seed=7, end=END, days=7, cluster_district="410403")
+    assert summary.tickets == 7 * 12 + 6
+    assert session.scalar(select(func.count()).select_from(Ticket)) == summary.tickets
+    assert session.scalar(select(func.count()).select_from(WorkingGroup)) == 6
+    statuses = set(session.scalars(select(Ticket.status)))
+    assert {TicketStatus.assigned, TicketStatus.resolved} <= statuses
+    counts = escalate_tickets(
+        session=session,
+        now=END,
+        business_date=END.date(),
+        cluster=ClusterSettings(count=5),
+        external_url="http://demo",
+    )
+    assert counts["alerts_fired"] > 0
+    rules = set(session.scalars(select(Alert.rule)))
+    assert rules == {AlertRule.ticket_sla, AlertRule.complaint_cluster}

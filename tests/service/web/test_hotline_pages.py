@@ -1,0 +1,112 @@
+"""The hotline's public pages: a resident files from the form without signing in, in
+English or Chinese, reads their ticket through the private link with their own text
+shown escaped, and a guessed link or a bad form shows nothing and writes nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal
+from hotline.tickets import TicketInput, file_ticket
+from models import RegionLevel, Role, Ticket, TicketCategory
+from models.base import utc_now
+from tests.factories import make_region, make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+FORM = "/hotline/report"
+
+
+@pytest.fixture(autouse=True)
+def city(session: Session) -> None:
+    city = make_region(session, code="4104", level=RegionLevel.city)
+    make_region(session, code="410403", name="Weidong", parent=city)
+    session.commit()
+
+
+def tickets(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Ticket)) or 0)
+
+
+def test_a_resident_files_from_the_form_and_follows_the_private_link(
+    client: TestClient, session: Session
+) -> None:
+    text = "<b>No eggs</b> at the market <script>alert(1)</script>"
+    filed = client.post(
+        FORM,
+        data={
+            "csrf_token": csrf(client, FORM),
+            "category": "cannot_buy",
+            "text": text,
+            "region": "410403",
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    link = re.search(r'id="follow-link" href="([^"]+)"', filed.text)
+    assert link is not None
+    followed = client.get(link.group(1).replace("&amp;", "&"))
+    assert followed.status_code == 200
+    assert 'id="ticket-status">assigned<' in followed.text
+    assert session.scalars(select(Ticket.text)).one() == text
+
+
+def test_a_guessed_follow_link_shows_nothing(client: TestClient) -> None:
+    guessed = client.get("/hotline/follow/HL0000001", params={"token": "guess"})
+    assert guessed.status_code == 404
+    assert "no ticket with this number and follow link" in guessed.text
+
+
+def test_the_form_in_chinese_names_the_unknown_region_and_files_nothing(
+    client: TestClient, session: Session
+) -> None:
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "供应热线" in client.get(FORM).text
+    refused = client.post(
+        FORM,
+        data={
+            "csrf_token": csrf(client, FORM),
+            "category": "cannot_buy",
+            "text": "没有鸡蛋<script>alert(1)</script>",
+            "region": "999999",
+        },
+    )
+    assert refused.status_code == 422
+    assert 'id="region-error"' in refused.text
+    assert "没有鸡蛋&lt;script&gt;alert(1)&lt;/script&gt;" in refused.text
+    assert "<script>alert(1)</script>" not in refused.text
+    assert tickets(session) == 0
+
+
+def test_the_operator_signs_in_to_the_queue_overdue_tickets_first_text_escaped(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "hu", Role.operator)
+    operator = Principal("key", 1, "operator", Role.operator)
+    for text, minutes_ago in (("fresh <i>call</i>", 1), ("overdue call", 300)):
+        file_ticket(
+            session=session,
+            new=TicketInput(category=TicketCategory.cannot_buy, text=text, region="410403"),
+            principal=operator,
+            now=utc_now() - timedelta(minutes=minutes_ago),
+        )
+    session.commit()
+    signed_in = sign_in(client, "hu", password)
+    assert signed_in.headers["location"] == "/hotline/queue"
+    client.cookies.set("supplywatch_lang", "zh")
+    page = client.get("/hotline/queue")
+    assert page.status_code == 200
+    assert "热线工单" in page.text
+    assert page.text.index("overdue call") < page.text.index("fresh &lt;i&gt;call&lt;/i&gt;")
+    assert "<i>call</i>" not in page.text
+
+
+def test_a_store_user_cannot_open_the_queue(client: TestClient, session: Session) -> None:
+    store = make_store(session)
+    password = make_person(session, "shop", Role.store, store=store)
+    sign_in(client, "shop", password)
+    assert client.get("/hotline/queue").status_code == 403
