@@ -76,6 +76,8 @@ class ProductToReport:
     name_zh: str | None
     category: str
     unit: str
+    category_name: str
+    category_name_zh: str | None
 
 
 def _stored_lines(
@@ -205,6 +207,18 @@ def reported_days(
     return [ReportedDay(*row) for row in rows]
 
 
+# What a report form shows of a product, in ``ProductToReport``'s field order.
+_PRODUCT_COLUMNS = (
+    Product.code,
+    Product.name,
+    Product.name_zh,
+    ProductCategory.code,
+    Product.unit,
+    ProductCategory.name,
+    ProductCategory.name_zh,
+)
+
+
 def products_to_report(
     *, session: Session, store: Store, today: date, recent_days: int = RECENT_DAYS
 ) -> list[ProductToReport]:
@@ -219,7 +233,7 @@ def products_to_report(
         .distinct()
     )
     query = (
-        select(Product.code, Product.name, Product.name_zh, ProductCategory.code, Product.unit)
+        select(*_PRODUCT_COLUMNS)
         .join(ProductCategory, Product.category_id == ProductCategory.id)
         .where(Product.active.is_(True))
         .order_by(ProductCategory.code, Product.code)
@@ -240,7 +254,7 @@ def products_to_add(
         )
     }
     every = session.execute(
-        select(Product.code, Product.name, Product.name_zh, ProductCategory.code, Product.unit)
+        select(*_PRODUCT_COLUMNS)
         .join(ProductCategory, Product.category_id == ProductCategory.id)
         .where(Product.active.is_(True))
         .order_by(ProductCategory.code, Product.code)

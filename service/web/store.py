@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.text import Text, field_problem
+from core.text import FieldProblem, Text, field_problem
 from masterdata.stores import accessible_store, stores_to_report_for
 from models import Role, Store
 from reports.files import ALL_COLUMNS
@@ -46,6 +46,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.numbers import AmbiguousComma, read_decimal_comma
 from service.web.problems import field_problems
 from supply_network.queries.deals import received_by_product
 
@@ -61,9 +62,19 @@ class FormRow:
     code: str
     name: str
     category: str
+    category_name: str
     unit: str
     values: dict[str, str]
     errors: dict[str, Text]
+
+
+@dataclass(frozen=True)
+class FieldTrouble:
+    """One refused field for the summary at the top: which product, which number, why."""
+
+    row: FormRow
+    field: str
+    text: Text
 
 
 def _text(value: float | None) -> str:
@@ -85,8 +96,18 @@ class ReportForm:
     prefilled: bool
 
 
-def _name(product: ProductToReport, language: str) -> str:
-    return (product.name_zh if language == "zh" else None) or product.name
+def _row(product: ProductToReport, language: str, values: dict[str, str]) -> FormRow:
+    """A product's form row named in the page language (English where no Chinese is set)."""
+    chinese = language == "zh"
+    return FormRow(
+        product.code,
+        (product.name_zh if chinese else None) or product.name,
+        product.category,
+        (product.category_name_zh if chinese else None) or product.category_name,
+        product.unit,
+        values,
+        {},
+    )
 
 
 def _report_form(
@@ -114,13 +135,9 @@ def _report_form(
             values = {name: _text(getattr(line, name)) for name in FIELDS}
         if not stored:
             values["received"] = _text((received or {}).get(product.code))
-        rows.append(
-            FormRow(
-                product.code, _name(product, language), product.category, product.unit, values, {}
-            )
-        )
+        rows.append(_row(product, language, values))
     others = [
-        FormRow(product.code, _name(product, language), product.category, product.unit, {}, {})
+        _row(product, language, {})
         for product in products_to_add(session=session, store=store, today=day)
         if product.code not in stored
     ]
@@ -193,6 +210,36 @@ def report_page(
     return _page(request, session, viewer, store, day or today, today)
 
 
+def _ambiguous(index: int, name: str, comma: AmbiguousComma) -> FieldProblem:
+    """The problem of a value such as "1,234", naming both ways it could be read."""
+    return field_problem(
+        ["body", "lines", index, name],
+        "ambiguous comma: write {whole} or {decimal}",
+        whole=comma.whole,
+        decimal=comma.decimal,
+    )
+
+
+def _troubles(
+    error: DomainError, line_products: list[str], rows: list[FormRow]
+) -> list[FieldTrouble]:
+    """Each refused field beside its row (``row.errors``) and in a list by product for the
+    summary at the top, in the form's order."""
+    by_code = {row.code: row for row in rows}
+    for loc, message in field_errors(error, skip=2).items():
+        index, _, column = loc.partition(".")
+        if index.isdigit() and int(index) < len(line_products):
+            row = by_code.get(line_products[int(index)])
+            if row is not None and column in FIELDS:
+                row.errors[column] = message
+    return [
+        FieldTrouble(row, name, row.errors[name])
+        for row in rows
+        for name in FIELDS
+        if name in row.errors
+    ]
+
+
 @router.post("/store/{code}/report", dependencies=[Depends(check_csrf)])
 def post_report(
     request: Request,
@@ -212,20 +259,24 @@ def post_report(
     by_code = {row.code: row for row in shown.rows + shown.others}
     lines: list[dict[str, Any]] = []
     posted_rows: list[FormRow] = []
+    ambiguous: list[FieldProblem] = []
     for product in (str(p) for p in form.getlist("product")):
         values = {name: str(form.get(f"{name}.{product}", "")).strip() for name in FIELDS}
         if product not in usual and not any(values.values()):
             continue  # a product offered to add, left empty
-        row = by_code.get(product) or FormRow(product, product, "", "", {}, {})
-        posted_rows.append(FormRow(row.code, row.name, row.category, row.unit, values, {}))
+        row = by_code.get(product) or FormRow(product, product, "", "", "", {}, {})
+        posted_rows.append(
+            FormRow(row.code, row.name, row.category, row.category_name, row.unit, values, {})
+        )
         if any(values.values()):
-            lines.append(
-                {
-                    "product": product,
-                    **{name: values[name] or None for name in FIELDS},
-                    "unit": None,
-                }
-            )
+            line: dict[str, Any] = {"product": product, "unit": None}
+            for name in FIELDS:
+                try:
+                    line[name] = read_decimal_comma(values[name]) or None
+                except AmbiguousComma as comma:
+                    ambiguous.append(_ambiguous(len(lines), name, comma))
+                    line[name] = None
+            lines.append(line)
     day = today
     try:
         try:
@@ -240,6 +291,8 @@ def post_report(
                 "the report has no lines",
                 errors=[field_problem(["body", "lines"], "fill in at least one product")],
             )
+        if ambiguous:
+            raise InvalidInput("a number's comma is ambiguous", errors=ambiguous)
         counts = submit_store_report(
             session,
             store=store,
@@ -251,14 +304,6 @@ def post_report(
         ).counts
     except DomainError as error:
         session.rollback()
-        line_products = [line["product"] for line in lines]
-        for loc, message in field_errors(error, skip=2).items():
-            index, _, column = loc.partition(".")
-            if index.isdigit() and int(index) < len(line_products):
-                wanted = line_products[int(index)]
-                for row in posted_rows:
-                    if row.code == wanted:
-                        row.errors[column] = message
         return _page(
             request,
             session,
@@ -273,6 +318,7 @@ def post_report(
                 prefilled=True,
             ),
             problem=error,
+            troubles=_troubles(error, [line["product"] for line in lines], posted_rows),
             date_error=field_errors(error).get("date"),
             status_code=error.status,
         )
