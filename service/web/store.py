@@ -31,10 +31,12 @@ from reports.queries import (
     products_to_report,
     report_revisions,
     reported_days,
+    stores_reporting_on,
 )
 from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep
+from service.settings import Settings
 from service.web.common import (
     FormDep,
     PageRoute,
@@ -186,13 +188,38 @@ def _page(
 
 
 @router.get("/store")
-def store_home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+def store_home(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Response:
     """A one-store person goes straight to their form; a chain or the bureau picks."""
     _writer(viewer)
     stores = stores_to_report_for(session=session, principal=viewer)
     if len(stores) == 1:
         return redirect(f"/store/{stores[0].code}")
-    return render(request, "store/list.html", {"stores": stores})
+    return _store_list(request, session, viewer, settings)
+
+
+def _store_list(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """The stores someone reports for with what each reported today, and one upload."""
+    today = business_today(settings)
+    return render(
+        request,
+        "store/list.html",
+        {
+            "today": today,
+            "stores": stores_reporting_on(session=session, principal=viewer, day=today),
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/store/{code}")
@@ -325,6 +352,39 @@ def post_report(
     return _page(request, session, viewer, store, day, today, saved=counts)
 
 
+def _uploaded(
+    session: Session, viewer: Principal, settings: Settings, file: UploadFile
+) -> tuple[dict[str, Any], int]:
+    """Import an uploaded file: what the page shows of the outcome, and its status."""
+    try:
+        result = import_report_file(
+            session,
+            data=file.file.read(),
+            filename=file.filename,
+            principal=viewer,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
+        )
+    except DomainError as error:
+        session.rollback()
+        return {"upload_problem": error, "upload_problems": field_problems(error)}, error.status
+    return {"uploaded": result}, 200
+
+
+@router.post("/store/upload", dependencies=[Depends(check_csrf)])
+def chain_upload(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> HTMLResponse:
+    """One file for every store of a chain: all stored, or every bad row listed."""
+    _writer(viewer)
+    outcome, status = _uploaded(session, viewer, settings, file)
+    return _store_list(request, session, viewer, settings, status_code=status, **outcome)
+
+
 @router.post("/store/{code}/upload", dependencies=[Depends(check_csrf)])
 def upload(
     request: Request,
@@ -338,29 +398,8 @@ def upload(
     _writer(viewer)
     store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
-    try:
-        result = import_report_file(
-            session,
-            data=file.file.read(),
-            filename=file.filename,
-            principal=viewer,
-            rules=report_rules(settings),
-            limits=ingest_limits(settings),
-        )
-    except DomainError as error:
-        session.rollback()
-        return _page(
-            request,
-            session,
-            viewer,
-            store,
-            today,
-            today,
-            upload_problem=error,
-            upload_problems=field_problems(error),
-            status_code=error.status,
-        )
-    return _page(request, session, viewer, store, today, today, uploaded=result)
+    outcome, status = _uploaded(session, viewer, settings, file)
+    return _page(request, session, viewer, store, today, today, status_code=status, **outcome)
 
 
 @router.get("/store/{code}/template.{extension}")
