@@ -331,6 +331,7 @@ def post_report(
         ).counts
     except DomainError as error:
         session.rollback()
+        troubles = _troubles(error, [line["product"] for line in lines], posted_rows)
         return _page(
             request,
             session,
@@ -345,7 +346,9 @@ def post_report(
                 prefilled=True,
             ),
             problem=error,
-            troubles=_troubles(error, [line["product"] for line in lines], posted_rows),
+            troubles=troubles,
+            # every problem is on a product's field: the list says it better than "line 8"
+            troubles_say_all=bool(troubles) and len(troubles) == len(field_problems(error)),
             date_error=field_errors(error).get("date"),
             status_code=error.status,
         )
