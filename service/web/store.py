@@ -1,4 +1,5 @@
-"""The store's pages: today's report as a form, file upload, template, history, revisions.
+"""The store's pages: today's report as a form, file upload, template, history, revisions,
+and a chain's list of its stores with what each reported today and one upload for all.
 
 The form posts through ``submit_store_report`` and the upload through
 ``import_report_file``: the same validation and upsert as the API, so a rule holds
