@@ -3,14 +3,15 @@
 Set-up (not timed): the demo city exactly as ``make demo`` builds it (30 days of
 reports, the monitor played over the last 8 days, the dispatch day) in a SQLite file
 in a temporary folder, served by uvicorn in a subprocess on 127.0.0.1 (``--port``,
-default 18402), and a bureau and a dispatcher signed in through the sign-in form.
+default 18402), and each page's demo login signed in through the sign-in form.
 
 Timed: ``--requests`` sequential GETs of each page after ``--warmup`` ones, one
 keep-alive connection, on the same machine, so the time is the server's (loopback
 adds well under a millisecond). Pages: the dashboard, the alerts grouped into situations
 (by district × category, and by product across the city), the list of every alert, and the
 dispatcher board and a plan of the day (planned once, 5 s, before timing) when the
-service has them, each as the role that opens it. Bytes: each page's HTML and every script
+service has them, the store's report form and a chain's store list, each as the role
+that opens it. Bytes: each page's HTML and every script
 and stylesheet it links, as transferred with ``Accept-Encoding: gzip`` (what a
 browser with an empty cache downloads).
 
@@ -49,6 +50,8 @@ PAGES = {
     "alert list": ("/alerts/list", "bureau"),
     "dispatcher board": ("/dispatch", "dispatcher"),
     "dispatch plan": ("/dispatch/plans/{plan}", "dispatcher"),
+    "store form": ("/store/PDS-0001", "store"),
+    "chain stores": ("/store", "chain"),
 }
 PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="(/[^"]+)"')
@@ -158,7 +161,7 @@ def main() -> None:
                 username: httpx.Client(
                     base_url=base, headers={"Accept-Encoding": "gzip"}, timeout=120
                 )
-                for username in ("bureau", "dispatcher")
+                for username in sorted({username for _, username in PAGES.values()})
             }
             for username, client in clients.items():
                 _sign_in(client, username)

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from core.errors import InvalidInput
 from core.text import field_problem
-from models import DailyReport, Product, ProductCategory, ReportRevision, Store
+from masterdata.stores import visible_to
+from models import DailyReport, Enterprise, Product, ProductCategory, Region, ReportRevision, Store
 
 MAX_RANGE_DAYS = 366
 """A range read covers at most this many days (a year, leap day included)."""
@@ -76,6 +78,8 @@ class ProductToReport:
     name_zh: str | None
     category: str
     unit: str
+    category_name: str
+    category_name_zh: str | None
 
 
 def _stored_lines(
@@ -205,6 +209,63 @@ def reported_days(
     return [ReportedDay(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class StoreReportingDay:
+    """A store someone reports for, and what it reported on one business day so far."""
+
+    code: str
+    name: str
+    region_name: str
+    enterprise_name: str | None
+    lines: int
+    last_changed_at: datetime | None
+
+
+def stores_reporting_on(
+    *, session: Session, principal: Principal, day: date
+) -> list[StoreReportingDay]:
+    """The active stores ``principal`` reports for, by code, each with its lines and last
+    change on ``day``: a chain sees at a glance which of its stores still owe the day."""
+    today = (
+        select(
+            DailyReport.store_id,
+            func.count().label("lines"),
+            func.max(DailyReport.updated_at).label("last_changed_at"),
+        )
+        .where(DailyReport.report_date == day)
+        .group_by(DailyReport.store_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Store.code,
+            Store.name,
+            Region.name,
+            Enterprise.name,
+            func.coalesce(today.c.lines, 0),
+            today.c.last_changed_at,
+        )
+        .join(Region, Store.region_id == Region.id)
+        .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)
+        .outerjoin(today, today.c.store_id == Store.id)
+        .where(Store.active.is_(True), visible_to(principal))
+        .order_by(Store.code)
+    )
+    return [StoreReportingDay(*row) for row in rows]
+
+
+# What a report form shows of a product, in ``ProductToReport``'s field order.
+_PRODUCT_COLUMNS = (
+    Product.code,
+    Product.name,
+    Product.name_zh,
+    ProductCategory.code,
+    Product.unit,
+    ProductCategory.name,
+    ProductCategory.name_zh,
+)
+
+
 def products_to_report(
     *, session: Session, store: Store, today: date, recent_days: int = RECENT_DAYS
 ) -> list[ProductToReport]:
@@ -219,7 +280,7 @@ def products_to_report(
         .distinct()
     )
     query = (
-        select(Product.code, Product.name, Product.name_zh, ProductCategory.code, Product.unit)
+        select(*_PRODUCT_COLUMNS)
         .join(ProductCategory, Product.category_id == ProductCategory.id)
         .where(Product.active.is_(True))
         .order_by(ProductCategory.code, Product.code)
@@ -240,7 +301,7 @@ def products_to_add(
         )
     }
     every = session.execute(
-        select(Product.code, Product.name, Product.name_zh, ProductCategory.code, Product.unit)
+        select(*_PRODUCT_COLUMNS)
         .join(ProductCategory, Product.category_id == ProductCategory.id)
         .where(Product.active.is_(True))
         .order_by(ProductCategory.code, Product.code)

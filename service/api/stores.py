@@ -8,36 +8,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import Field
 
 from masterdata import stores
 from models import StoreKind
 from service.http.dependencies import PrincipalDep, SessionDep
-from service.http.master_data import StoreCreate
+from service.http.master_data import StoreCreate, StoreUpdate
 from service.http.schemas import (
     PROBLEM_RESPONSES,
-    Latitude,
-    Longitude,
     Page,
     PageDep,
     ReadModel,
-    StrictModel,
 )
 
 router = APIRouter(prefix="/stores", tags=["master data"], responses=PROBLEM_RESPONSES)
-
-
-class StoreUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: StoreKind | None = None
-    region: str | None = None
-    enterprise: str | None = None
-    address: str | None = Field(default=None, max_length=300)
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-    key_supplier: bool | None = None
-    service_officer: str | None = Field(default=None, max_length=200)
-    active: bool | None = None
 
 
 class StoreRead(ReadModel):

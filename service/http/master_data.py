@@ -27,6 +27,19 @@ class StoreCreate(StrictModel):
     service_officer: str | None = Field(default=None, max_length=200)
 
 
+class StoreUpdate(StrictModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: StoreKind | None = None
+    region: str | None = None
+    enterprise: str | None = None
+    address: str | None = Field(default=None, max_length=300)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    key_supplier: bool | None = None
+    service_officer: str | None = Field(default=None, max_length=200)
+    active: bool | None = None
+
+
 class ProductCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["pork"])
     name: str = Field(min_length=1, max_length=200)

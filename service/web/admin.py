@@ -21,7 +21,7 @@ from accounts import keys, users
 from core.access import Principal, require_role
 from core.errors import DomainError
 from core.text import N_, Text
-from masterdata import products, stores
+from masterdata import products, regions, stores
 from models import Role, StoreKind
 from models.base import utc_now
 from monitors.alerting.rule_settings import (
@@ -31,7 +31,13 @@ from monitors.alerting.rule_settings import (
     set_threshold_override,
 )
 from service.http.dependencies import SessionDep
-from service.http.master_data import KeyCreate, ProductCreate, StoreCreate, UserCreate
+from service.http.master_data import (
+    KeyCreate,
+    ProductCreate,
+    StoreCreate,
+    StoreUpdate,
+    UserCreate,
+)
 from service.http.validation import validation_text
 from service.web.common import FormDep, PageRoute, ViewerDep, check_csrf, redirect, render
 from service.web.problems import field_problems
@@ -40,6 +46,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 LISTED = 500
 """Rows an admin list shows (the first ones by code)."""
+MAX_REGIONS = 5000
+"""Regions a region list offers (every one of a city, by code)."""
 LOW_SUPPLY_FIELDS = ("low_supply_warning_days", "low_supply_critical_days")
 
 
@@ -147,7 +155,7 @@ SECTIONS: dict[str, Section] = {
             Field("code", N_("Code"), required=True),
             Field("name", N_("Name"), required=True),
             Field("kind", N_("Kind"), "select", tuple(k.value for k in StoreKind)),
-            Field("region", N_("Region"), required=True),
+            Field("region", N_("Region"), "region", required=True),
             Field("enterprise", N_("Enterprise")),
             Field("latitude", N_("Latitude"), "number"),
             Field("longitude", N_("Longitude"), "number"),
@@ -214,6 +222,11 @@ def _admin(viewer: Principal) -> None:
     require_role(viewer)
 
 
+def _regions(session: Session) -> list[regions.RegionView]:
+    """The active regions a store may sit in, for a list to choose from, not a code to type."""
+    return regions.list_regions(session=session, active=True, limit=MAX_REGIONS, offset=0).items
+
+
 def _section_page(
     request: Request,
     session: Session,
@@ -235,6 +248,7 @@ def _section_page(
             "name": name,
             "section": section,
             "rows": section.rows(session, viewer),
+            "regions": _regions(session) if name == "stores" else [],
             "values": values or {},
             "errors": errors or {},
             "problem": problem,
@@ -305,6 +319,91 @@ def set_thresholds(
     elif category in load_alert_rules(session).categories:
         delete_threshold_override(session, scope="category", code=category, actor=viewer.label)
     return redirect("/admin/thresholds?saved=1")
+
+
+STORE_EDIT_FIELDS = tuple(field for field in SECTIONS["stores"].fields if field.name != "code") + (
+    Field("address", N_("Address")),
+)
+
+
+def _store_edit_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    code: str,
+    values: dict[str, str],
+    *,
+    errors: dict[str, Text] | None = None,
+    problem: DomainError | None = None,
+    status_code: int = 200,
+    saved: bool = False,
+) -> HTMLResponse:
+    return render(
+        request,
+        "admin/store_edit.html",
+        {
+            "sections": SECTIONS,
+            "name": "stores",
+            "code": code,
+            "fields": STORE_EDIT_FIELDS,
+            "regions": _regions(session),
+            "values": values,
+            "errors": errors or {},
+            "problem": problem,
+            "saved": saved,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/stores/{code}/edit")
+def edit_store(request: Request, code: str, session: SessionDep, viewer: ViewerDep) -> Response:
+    """An existing store's form, filled with what is stored."""
+    _admin(viewer)
+    store = stores.read_store(session=session, principal=viewer, code=code)
+    values = {
+        field.name: "" if getattr(store, field.name) is None else str(getattr(store, field.name))
+        for field in STORE_EDIT_FIELDS
+    }
+    values["kind"] = store.kind.value
+    return _store_edit_page(request, session, viewer, code, values)
+
+
+@router.post("/admin/stores/{code}/edit", dependencies=[Depends(check_csrf)])
+def save_store(
+    request: Request, code: str, session: SessionDep, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """Change a store through the API's update model and domain function; an emptied
+    optional field is cleared (an enterprise unbound), every problem shown by its field."""
+    _admin(viewer)
+    values = {f.name: str(form.get(f.name, "")).strip() for f in STORE_EDIT_FIELDS}
+    body = {key: value or None for key, value in values.items()}  # a required one is refused
+    try:
+        stores.update_store(
+            session=session,
+            principal=viewer,
+            code=code,
+            changes=StoreUpdate.model_validate(body).model_dump(exclude_unset=True),
+        )
+    except ValidationError as error:
+        errors = {str(e["loc"][0]) if e["loc"] else "": validation_text(e) for e in error.errors()}
+        return _store_edit_page(
+            request, session, viewer, code, values, errors=errors, status_code=422
+        )
+    except DomainError as error:
+        session.rollback()
+        errors = {str(p.loc[-1]): p.text for p in field_problems(error) if p.loc}
+        return _store_edit_page(
+            request,
+            session,
+            viewer,
+            code,
+            values,
+            errors=errors,
+            problem=error,
+            status_code=error.status,
+        )
+    return _store_edit_page(request, session, viewer, code, values, saved=True)
 
 
 @router.get("/admin/{name}")

@@ -1,4 +1,5 @@
-"""The store's pages: today's report as a form, file upload, template, history, revisions.
+"""The store's pages: today's report as a form, file upload, template, history, revisions,
+and a chain's list of its stores with what each reported today and one upload for all.
 
 The form posts through ``submit_store_report`` and the upload through
 ``import_report_file``: the same validation and upsert as the API, so a rule holds
@@ -20,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.cells import csv_text, safe_frame
-from core.database import read_apart
+from core.database import SessionFactory, read_apart
 from core.errors import DomainError, InvalidInput
-from core.text import Text, field_problem
+from core.text import FieldProblem, Text, field_problem
 from masterdata.stores import accessible_store, stores_to_report_for
 from models import Role, Store
 from reports.files import ALL_COLUMNS
@@ -33,10 +34,12 @@ from reports.queries import (
     products_to_report,
     report_revisions,
     reported_days,
+    stores_reporting_on,
 )
 from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep, SessionFactoryDep
+from service.settings import Settings
 from service.web.common import (
     FormDep,
     PageRoute,
@@ -48,6 +51,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.numbers import AmbiguousComma, read_decimal_comma
 from service.web.problems import field_problems
 from supply_network.queries.deals import received_by_product
 
@@ -63,9 +67,19 @@ class FormRow:
     code: str
     name: str
     category: str
+    category_name: str
     unit: str
     values: dict[str, str]
     errors: dict[str, Text]
+
+
+@dataclass(frozen=True)
+class FieldTrouble:
+    """One refused field for the summary at the top: which product, which number, why."""
+
+    row: FormRow
+    field: str
+    text: Text
 
 
 def _text(value: float | None) -> str:
@@ -87,8 +101,18 @@ class ReportForm:
     prefilled: bool
 
 
-def _name(product: ProductToReport, language: str) -> str:
-    return (product.name_zh if language == "zh" else None) or product.name
+def _row(product: ProductToReport, language: str, values: dict[str, str]) -> FormRow:
+    """A product's form row named in the page language (English where no Chinese is set)."""
+    chinese = language == "zh"
+    return FormRow(
+        product.code,
+        (product.name_zh if chinese else None) or product.name,
+        product.category,
+        (product.category_name_zh if chinese else None) or product.category_name,
+        product.unit,
+        values,
+        {},
+    )
 
 
 def _report_form(
@@ -116,13 +140,9 @@ def _report_form(
             values = {name: _text(getattr(line, name)) for name in FIELDS}
         if not stored:
             values["received"] = _text((received or {}).get(product.code))
-        rows.append(
-            FormRow(
-                product.code, _name(product, language), product.category, product.unit, values, {}
-            )
-        )
+        rows.append(_row(product, language, values))
     others = [
-        FormRow(product.code, _name(product, language), product.category, product.unit, {}, {})
+        _row(product, language, {})
         for product in products_to_add(session=session, store=store, today=day)
         if product.code not in stored
     ]
@@ -171,13 +191,38 @@ def _page(
 
 
 @router.get("/store")
-def store_home(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+def store_home(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Response:
     """A one-store person goes straight to their form; a chain or the bureau picks."""
     _writer(viewer)
     stores = stores_to_report_for(session=session, principal=viewer)
     if len(stores) == 1:
         return redirect(f"/store/{stores[0].code}")
-    return render(request, "store/list.html", {"stores": stores})
+    return _store_list(request, session, viewer, settings)
+
+
+def _store_list(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """The stores someone reports for with what each reported today, and one upload."""
+    today = business_today(settings)
+    return render(
+        request,
+        "store/list.html",
+        {
+            "today": today,
+            "stores": stores_reporting_on(session=session, principal=viewer, day=today),
+            **context,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/store/{code}")
@@ -193,6 +238,36 @@ def report_page(
     store = accessible_store(session=session, principal=viewer, code=code)
     today = business_today(settings)
     return _page(request, session, viewer, store, day or today, today)
+
+
+def _ambiguous(index: int, name: str, comma: AmbiguousComma) -> FieldProblem:
+    """The problem of a value such as "1,234", naming both ways it could be read."""
+    return field_problem(
+        ["body", "lines", index, name],
+        "ambiguous comma: write {whole} or {decimal}",
+        whole=comma.whole,
+        decimal=comma.decimal,
+    )
+
+
+def _troubles(
+    error: DomainError, line_products: list[str], rows: list[FormRow]
+) -> list[FieldTrouble]:
+    """Each refused field beside its row (``row.errors``) and in a list by product for the
+    summary at the top, in the form's order."""
+    by_code = {row.code: row for row in rows}
+    for loc, message in field_errors(error, skip=2).items():
+        index, _, column = loc.partition(".")
+        if index.isdigit() and int(index) < len(line_products):
+            row = by_code.get(line_products[int(index)])
+            if row is not None and column in FIELDS:
+                row.errors[column] = message
+    return [
+        FieldTrouble(row, name, row.errors[name])
+        for row in rows
+        for name in FIELDS
+        if name in row.errors
+    ]
 
 
 @router.post("/store/{code}/report", dependencies=[Depends(check_csrf)])
@@ -214,20 +289,24 @@ def post_report(
     by_code = {row.code: row for row in shown.rows + shown.others}
     lines: list[dict[str, Any]] = []
     posted_rows: list[FormRow] = []
+    ambiguous: list[FieldProblem] = []
     for product in (str(p) for p in form.getlist("product")):
         values = {name: str(form.get(f"{name}.{product}", "")).strip() for name in FIELDS}
         if product not in usual and not any(values.values()):
             continue  # a product offered to add, left empty
-        row = by_code.get(product) or FormRow(product, product, "", "", {}, {})
-        posted_rows.append(FormRow(row.code, row.name, row.category, row.unit, values, {}))
+        row = by_code.get(product) or FormRow(product, product, "", "", "", {}, {})
+        posted_rows.append(
+            FormRow(row.code, row.name, row.category, row.category_name, row.unit, values, {})
+        )
         if any(values.values()):
-            lines.append(
-                {
-                    "product": product,
-                    **{name: values[name] or None for name in FIELDS},
-                    "unit": None,
-                }
-            )
+            line: dict[str, Any] = {"product": product, "unit": None}
+            for name in FIELDS:
+                try:
+                    line[name] = read_decimal_comma(values[name]) or None
+                except AmbiguousComma as comma:
+                    ambiguous.append(_ambiguous(len(lines), name, comma))
+                    line[name] = None
+            lines.append(line)
     day = today
     try:
         try:
@@ -242,6 +321,8 @@ def post_report(
                 "the report has no lines",
                 errors=[field_problem(["body", "lines"], "fill in at least one product")],
             )
+        if ambiguous:
+            raise InvalidInput("a number's comma is ambiguous", errors=ambiguous)
         counts = submit_store_report(
             session,
             store=store,
@@ -253,14 +334,7 @@ def post_report(
         ).counts
     except DomainError as error:
         session.rollback()
-        line_products = [line["product"] for line in lines]
-        for loc, message in field_errors(error, skip=2).items():
-            index, _, column = loc.partition(".")
-            if index.isdigit() and int(index) < len(line_products):
-                wanted = line_products[int(index)]
-                for row in posted_rows:
-                    if row.code == wanted:
-                        row.errors[column] = message
+        troubles = _troubles(error, [line["product"] for line in lines], posted_rows)
         return _page(
             request,
             session,
@@ -275,10 +349,53 @@ def post_report(
                 prefilled=True,
             ),
             problem=error,
+            troubles=troubles,
+            # every problem is on a product's field: the list says it better than "line 8"
+            troubles_say_all=bool(troubles) and len(troubles) == len(field_problems(error)),
             date_error=field_errors(error).get("date"),
             status_code=error.status,
         )
     return _page(request, session, viewer, store, day, today, saved=counts)
+
+
+def _uploaded(
+    session: Session,
+    session_factory: SessionFactory,
+    viewer: Principal,
+    settings: Settings,
+    file: UploadFile,
+) -> tuple[dict[str, Any], int]:
+    """Import an uploaded file (checked in a read session of its own, before the write):
+    what the page shows of the outcome, and its status."""
+    try:
+        result = import_report_file(
+            session,
+            read_in=session_factory,
+            data=file.file.read(),
+            filename=file.filename,
+            principal=viewer,
+            rules=report_rules(settings),
+            limits=ingest_limits(settings),
+        )
+    except DomainError as error:
+        session.rollback()
+        return {"upload_problem": error, "upload_problems": field_problems(error)}, error.status
+    return {"uploaded": result}, 200
+
+
+@router.post("/store/upload", dependencies=[Depends(check_csrf)])
+def chain_upload(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    session_factory: SessionFactoryDep,
+) -> HTMLResponse:
+    """One file for every store of a chain: all stored, or every bad row listed."""
+    _writer(viewer)
+    outcome, status = _uploaded(session, session_factory, viewer, settings, file)
+    return _store_list(request, session, viewer, settings, status_code=status, **outcome)
 
 
 @router.post("/store/{code}/upload", dependencies=[Depends(check_csrf)])
@@ -298,30 +415,8 @@ def upload(
         session, lambda: accessible_store(session=session, principal=viewer, code=code)
     )
     today = business_today(settings)
-    try:
-        result = import_report_file(
-            session,
-            read_in=session_factory,
-            data=file.file.read(),
-            filename=file.filename,
-            principal=viewer,
-            rules=report_rules(settings),
-            limits=ingest_limits(settings),
-        )
-    except DomainError as error:
-        session.rollback()
-        return _page(
-            request,
-            session,
-            viewer,
-            store,
-            today,
-            today,
-            upload_problem=error,
-            upload_problems=field_problems(error),
-            status_code=error.status,
-        )
-    return _page(request, session, viewer, store, today, today, uploaded=result)
+    outcome, status = _uploaded(session, session_factory, viewer, settings, file)
+    return _page(request, session, viewer, store, today, today, status_code=status, **outcome)
 
 
 @router.get("/store/{code}/template.{extension}")

@@ -112,9 +112,9 @@ def test_a_bad_report_reads_in_chinese_on_the_form_and_in_english_from_the_api(
     }
     zh = client.post("/store/PDS-0001/report", data=worse, headers=ZH)
     assert zh.status_code == 422
-    text = assert_in_chinese(zh, "caviar")
+    text = assert_in_chinese(zh, "caviar", "Product", "pork")  # data: a name, codes
     assert "未保存任何数据；2 行共 3 处问题，第一处在第 0 行 销量：不是数字" in text
-    assert "不能为负数" in text
+    assert "Product (pork), 库存（日终）: 不能为负数" in text  # the summary names the product
 
     api = client.put(
         f"/api/v1/stores/PDS-0001/reports/{business_today().isoformat()}",

@@ -144,8 +144,8 @@ def test_a_refused_form_keeps_an_added_product_where_the_store_typed_it(
 @pytest.mark.parametrize(
     ("language", "not_a_number", "negative", "summary"),
     [
-        ("en", "not a number", "must not be negative", "nothing was stored; "),
-        ("zh", "不是数字", "不能为负数", "未保存任何数据；"),
+        ("en", "not a number", "must not be negative", "Product (pork), Stock (end of day): "),
+        ("zh", "不是数字", "不能为负数", "Product (pork), 库存（日终）: "),
     ],
 )
 def test_a_bad_form_shows_each_error_beside_its_field_in_the_page_language_and_stores_nothing(
