@@ -78,6 +78,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("driver"),
         N_("receiver"),
         N_("producer"),
+        N_("checkpoint"),
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),

@@ -51,9 +51,25 @@ from models.supply_board import (
     SupplyOrderEvent,
 )
 from models.supply_snapshot import ReportingRate, ScopeLevel, SupplySnapshot, SupplyStatus
+from models.transport_pass import (
+    Checkpoint,
+    PassEvent,
+    PassKind,
+    PassScan,
+    PassStatus,
+    ScanResult,
+    TransportPass,
+)
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
+    "Checkpoint",
+    "PassEvent",
+    "PassKind",
+    "PassScan",
+    "PassStatus",
+    "ScanResult",
+    "TransportPass",
     "Answer",
     "BuyerKind",
     "MatchRun",
