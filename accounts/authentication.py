@@ -51,6 +51,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
             user.truck_id,
             user.compound_id,
             user.producer_id,
+            user.checkpoint_id,
         )
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
     if key is None or not key.active:
@@ -67,6 +68,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
         key.truck_id,
         key.compound_id,
         key.producer_id,
+        key.checkpoint_id,
     )
 
 
@@ -80,6 +82,7 @@ def create_api_key(
     truck_id: int | None = None,
     compound_id: int | None = None,
     producer_id: int | None = None,
+    checkpoint_id: int | None = None,
     created_by: str | None = None,
     expires_at: datetime | None = None,
     secret: str | None = None,
@@ -92,6 +95,7 @@ def create_api_key(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
     )
     key, prefix, key_hash = new_api_key()
     if secret is not None:
@@ -107,6 +111,7 @@ def create_api_key(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
         created_by=created_by,
         expires_at=expires_at,
     )
@@ -141,6 +146,7 @@ def create_user(
     truck_id: int | None = None,
     compound_id: int | None = None,
     producer_id: int | None = None,
+    checkpoint_id: int | None = None,
 ) -> User:
     """Store a new person with an argon2 hash of their password."""
     check_binding(
@@ -150,6 +156,7 @@ def create_user(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
     )
     user = User(
         username=username,
@@ -161,6 +168,7 @@ def create_user(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
     )
     session.add(user)
     session.flush()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
 from core.errors import InvalidInput, UnsupportedMediaType
-from core.text import field_problem
+from core.text import FieldProblem, Text, field_problem, phrase
 
 FIRST_DATA_ROW = 2
 XLSX_MAGIC = b"PK\x03\x04"
@@ -154,3 +155,45 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
         return str(value)
 
     return frame.apply(lambda column: column.map(as_text)).astype(str)
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A bad cell: its spreadsheet row, column and what is wrong."""
+
+    row: int
+    column: str
+    text: Text
+
+    def as_problem(self) -> FieldProblem:
+        """The cell's problem as the problem+json ``errors`` item (row and column named)."""
+        return field_problem(
+            ["file", self.row, self.column],
+            self.text,
+            extra={"row": self.row, "column": self.column},
+        )
+
+
+def cells(rows: Iterable[int], column: str, text: Text) -> list[CellProblem]:
+    """The same problem at the same column of several rows."""
+    return [CellProblem(int(row), column, text) for row in rows]
+
+
+def refusal_summary(problems: list[CellProblem]) -> Text:
+    """The refusal's sentence: the first problem, and how many there are in how many rows."""
+    first = problems[0]
+    where = phrase(
+        "row {position}, {column}: {inner}",
+        position=first.row,
+        column=first.column,
+        inner=first.text,
+    )
+    rows = len({problem.row for problem in problems})
+    if len(problems) == 1:
+        return phrase("nothing was stored; {inner}", inner=where)
+    return phrase(
+        "nothing was stored; {count} problems in {rows} row(s), first at {inner}",
+        count=len(problems),
+        rows=rows,
+        inner=where,
+    )

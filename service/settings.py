@@ -7,6 +7,7 @@ named, documented and changeable without code.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -64,6 +65,23 @@ class Settings(BaseSettings):
     )
     notification_base_delay_seconds: float = Field(default=30.0, gt=0)
     notification_max_delay_seconds: float = Field(default=3600.0, gt=0)
+
+    passes_signing_key_file: Path = Field(
+        default=Path("var/passes/signing.pem"),
+        description="PEM file of the Ed25519 key that signs passes and revocation lists; "
+        "created owner-only (0600) on first start when missing. Never in the database.",
+    )
+    passes_retired_keys_file: Path | None = Field(
+        default=None,
+        description="A published key set (JSON) of retired signing keys whose passes stay "
+        "valid until they expire (after a rotation).",
+    )
+    passes_issuer: str = Field(
+        default="CN-310000-SWB", min_length=1, max_length=64, description="Issuer of passes."
+    )
+    passes_max_days: int = Field(
+        default=90, gt=0, le=366, description="Longest validity of one pass, in days."
+    )
 
     log_json: bool = True
     log_level: str = "INFO"

@@ -14,6 +14,7 @@ from service.api import (
     enterprises,
     keys,
     monitor_runs,
+    passes,
     producers,
     products,
     regions,
@@ -56,5 +57,6 @@ for module in (
     supply_board,
     supply_deals,
     restock,
+    passes,
 ):
     api_router.include_router(module.router)

@@ -13,6 +13,7 @@ from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.database import SessionFactory, mark_read_only
 from core.errors import Unauthenticated
+from pass_office.authority import PassAuthority
 from service.observability import Metrics
 from service.settings import Settings
 
@@ -30,6 +31,12 @@ async def get_metrics(request: Request) -> Metrics:
     """The app's metrics (async: no thread-pool hop for a lookup)."""
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+async def get_pass_authority(request: Request) -> PassAuthority:
+    """The issuer and signing keys the app loaded at start (async: a lookup)."""
+    authority: PassAuthority = request.app.state.pass_authority
+    return authority
 
 
 async def get_session_factory(request: Request) -> SessionFactory:
@@ -78,3 +85,4 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+PassAuthorityDep = Annotated[PassAuthority, Depends(get_pass_authority)]
