@@ -4,6 +4,7 @@ checkpoint staff record scans; and no one sees or does more than their role allo
 
 from __future__ import annotations
 
+import io
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import base45
 import cbor2
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -442,3 +444,85 @@ def test_a_checkpoint_user_is_bound_to_a_checkpoint(
     created = client.post("/api/v1/users", json={**user, "checkpoint": "G320-W"}, headers=admin)
     assert created.status_code == 201, created.text
     assert created.json()["checkpoint"] == "G320-W"
+
+
+BULK_HEADER = (
+    "kind,enterprise,producer,plate,driver_name,purpose,person_name,id_number,employer,"
+    "workplace,regions,valid_from,valid_to"
+)
+
+
+def bulk_csv(lines: list[str]) -> bytes:
+    return ("\n".join([BULK_HEADER, *lines]) + "\n").encode("utf-8")
+
+
+def vehicle_line(
+    number: int, *, regions: str = "310115;310112", valid_to: str | None = None
+) -> str:
+    start = datetime.now(UTC).date()
+    end = valid_to or (start + timedelta(days=14)).isoformat()
+    return (
+        f"vehicle,LIANHUA,,沪A·{number:05d},Driver {number},vegetables,,,,,{regions},"
+        f"{start.isoformat()},{end}"
+    )
+
+
+def test_the_bureau_issues_800_passes_from_one_file(
+    client: TestClient, office: Office, session: Session
+) -> None:
+    lines = [vehicle_line(number) for number in range(800)]
+    start = datetime.now(UTC).date()
+    end = start + timedelta(days=30)
+    lines.append(f"staff,,FARM-01,,,,李四,4401011990,Farm,Greenhouse 3,310115,{start},{end}")
+    response = client.post(
+        f"{URL}/bulk",
+        files={"file": ("passes.csv", bulk_csv(lines), "text/csv")},
+        headers=office.bureau,
+    )
+    assert response.status_code == 200, response.text[:2000]
+    assert response.json()["issued"] == 801
+    codes = response.json()["codes"]
+    last = client.get(f"{URL}/{codes[-1]}", headers=office.farm).json()
+    assert (last["kind"], last["masked_holder"], last["producer"]) == (
+        "staff",
+        "李* ****1990",
+        "FARM-01",
+    )
+    first = client.get(f"{URL}/{codes[0]}", headers=office.chain).json()
+    assert verify(client, first["token"], region="310112")["status"] == "valid"
+    assert rows(session, TransportPass) == 801
+
+
+def test_a_bulk_file_with_bad_cells_issues_nothing_and_names_row_and_column(
+    client: TestClient, office: Office, session: Session
+) -> None:
+    lines = [vehicle_line(number) for number in range(5)]
+    lines[1] = vehicle_line(1, regions="310115;999999")
+    lines[3] = vehicle_line(3, valid_to="not a date")
+    lines.append("lorry,LIANHUA,,沪A·1,D,p,,,,,310115,2026-12-01,2026-12-02")
+    response = client.post(
+        f"{URL}/bulk",
+        files={"file": ("passes.csv", bulk_csv(lines), "text/csv")},
+        headers=office.bureau,
+    )
+    body = assert_refused(response, status=422)
+    cells = {(error["row"], error["column"]) for error in body["errors"]}
+    assert {(3, "regions"), (5, "valid_to"), (7, "kind")} <= cells
+    assert body["detail"].startswith("nothing was stored")
+    assert rows(session, TransportPass) == 0
+
+
+def test_the_bureau_issues_passes_from_an_xlsx_file(client: TestClient, office: Office) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(BULK_HEADER.split(","))
+    for number in range(3):
+        sheet.append(vehicle_line(number).split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = client.post(
+        f"{URL}/bulk", files={"file": ("passes.xlsx", buffer.getvalue())}, headers=office.bureau
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["issued"] == 3
