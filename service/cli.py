@@ -31,6 +31,7 @@ from core.text import phrase
 from models import Alert, AlertStatus, Enterprise, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
 from reports.submissions import import_report_file
+from service.cli_passes import passes_app
 from service.configuration import business_today, ingest_limits, monitor_config, report_rules
 from service.migrate import upgrade_to_head
 from service.scheduling import build_scheduler, deliver_notifications
@@ -51,6 +52,7 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(passes_app, name="passes")
 
 CLI_PRINCIPAL = Principal("cli", 0, "command line", Role.admin)
 DEMO_MONITORED_DAYS = 8
