@@ -4,11 +4,11 @@ is issued unless the whole file is good."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,9 +16,9 @@ from core.access import Principal, require_role
 from core.errors import InvalidInput
 from core.tables import CellProblem, read_table, refusal_summary
 from core.text import phrase
-from models import Enterprise, PassKind, PassStatus, Producer, Role
+from models import Enterprise, PassKind, Producer, Role
 from pass_office.authority import PassAuthority
-from pass_office.issuing import audit, known_region_codes, new_pass_row, save_applications, sign
+from pass_office.issuing import known_region_codes, new_pass_row, save_new_passes
 from pass_office.requests import PassRequest, request_problems
 
 REQUIRED_COLUMNS = ("kind", "regions", "valid_from", "valid_to")
@@ -50,16 +50,12 @@ class BulkIssue:
 
 def _instant(text: str, zone: ZoneInfo) -> datetime | None:
     """A cell as an aware instant: a date is its midnight in the city, a time without an
-    offset is city time; None when it is neither."""
+    offset is city time; None when it is neither (ISO 8601)."""
     try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        instant = datetime.fromisoformat(text)
+    except ValueError:
         return None
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(zone)
-    return stamp.to_pydatetime()
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=zone)
 
 
 def _row_request(
@@ -83,9 +79,7 @@ def _row_request(
     texts = {name: (row[name] or None) for name in OPTIONAL_COLUMNS}
     request = PassRequest(
         kind=PassKind(row["kind"]),
-        regions=tuple(
-            code for code in pd.Series([row["regions"]]).str.split(REGION_SEPARATORS)[0] if code
-        ),
+        regions=tuple(code for code in re.split(REGION_SEPARATORS, row["regions"]) if code),
         valid_from=instants["valid_from"],  # type: ignore[arg-type]
         valid_to=instants["valid_to"],  # type: ignore[arg-type]
         **texts,
@@ -161,11 +155,5 @@ def issue_passes_from_file(
         )
         for request, enterprise_id, producer_id in requests
     ]
-    save_applications(session, rows, actor=principal.label, now=now)
-    for row in rows:
-        sign(row, authority=authority, actor=principal.label, now=now)
-        audit(
-            session, row, actor=principal.label, to_status=PassStatus.approved, reason=None, now=now
-        )
-    session.flush()
+    save_new_passes(session, rows, actor=principal.label, now=now, authority=authority)
     return BulkIssue(issued=len(rows), codes=[str(row.code) for row in rows])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
@@ -104,17 +104,32 @@ def new_pass_row(
     )
 
 
-def save_applications(
-    session: Session, rows: Sequence[TransportPass], *, actor: str, now: datetime
+def save_new_passes(
+    session: Session,
+    rows: Sequence[TransportPass],
+    *,
+    actor: str,
+    now: datetime,
+    authority: PassAuthority | None = None,
 ) -> None:
-    """Store new rows, give each its code (``VP-2026-000042``) and audit their creation."""
+    """Store new rows, give each its code (``VP-2026-000042``) and audit their creation:
+    as applications, or (given the ``authority``) issued directly, signed at once."""
+    status = PassStatus.applied if authority is None else PassStatus.approved
+    for row in rows:
+        row.status = status
     session.add_all(rows)
     session.flush()
     for row in rows:
         row.code = f"{CODE_PREFIX[row.kind]}-{now.year}-{row.id:06d}"
-        session.add(
-            PassEvent(pass_id=row.id, at=now, actor=actor, from_status=None, to_status=row.status)
-        )
+        if authority is not None:
+            sign(row, authority=authority, actor=actor, now=now)
+    session.execute(
+        insert(PassEvent),
+        [
+            {"pass_id": row.id, "at": now, "actor": actor, "from_status": None, "to_status": status}
+            for row in rows
+        ],
+    )
     session.flush()
 
 
@@ -185,7 +200,7 @@ def apply_for_pass(
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
     )
-    save_applications(session, [row], actor=principal.label, now=now)
+    save_new_passes(session, [row], actor=principal.label, now=now)
     return _view(session, row, now=now)
 
 
@@ -205,10 +220,7 @@ def issue_pass(
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
     )
-    save_applications(session, [row], actor=principal.label, now=now)
-    sign(row, authority=authority, actor=principal.label, now=now)
-    audit(session, row, actor=principal.label, to_status=PassStatus.approved, reason=None, now=now)
-    session.flush()
+    save_new_passes(session, [row], actor=principal.label, now=now, authority=authority)
     return _view(session, row, now=now)
 
 
