@@ -5,6 +5,7 @@ is issued unless the whole file is good."""
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -59,7 +60,7 @@ def _instant(text: str, zone: ZoneInfo) -> datetime | None:
 
 
 def _row_request(
-    row: dict[str, str], index: int, zone: ZoneInfo
+    row: Mapping[Hashable, str], index: int, zone: ZoneInfo
 ) -> tuple[PassRequest | None, list[CellProblem]]:
     problems = []
     kinds = {kind.value for kind in PassKind}

@@ -32,7 +32,13 @@ from models import Alert, AlertStatus, Enterprise, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
 from reports.submissions import import_report_file
 from service.cli_passes import passes_app
-from service.configuration import business_today, ingest_limits, monitor_config, report_rules
+from service.configuration import (
+    business_today,
+    ingest_limits,
+    monitor_config,
+    pass_authority,
+    report_rules,
+)
 from service.migrate import upgrade_to_head
 from service.scheduling import build_scheduler, deliver_notifications
 from service.settings import Settings, get_settings
@@ -131,7 +137,13 @@ def demo(
             )
             raise typer.Exit(code=1)
         typer.echo("Loading the demo city ...")
-        summary = load_demo_city(session, seed=seed, end_date=business_today(settings), days=days)
+        summary = load_demo_city(
+            session,
+            seed=seed,
+            end_date=business_today(settings),
+            days=days,
+            pass_authority=pass_authority(settings),
+        )
     # Play the monitor over the last days, as the scheduler would have, so there is
     # history to chart and alerts that escalated and resolved along the way.
     monitored_days = min(DEMO_MONITORED_DAYS, days)
@@ -173,6 +185,12 @@ def demo(
         f"{summary.needs} needs on the board, {summary.proposals} proposals of a match run "
         f"({summary.supply_orders} accepted into orders); restock suggestions at "
         f"GET /api/v1/restock?level=district, the board at {url_text}/board."
+    )
+    typer.echo(
+        f"Passes: {summary.passes} transport passes and staff permits issued "
+        f"({summary.revoked_pass} revoked), {summary.pass_applications} applications "
+        f"waiting; public keys at GET /api/v1/passes/keys, the signed revocation list at "
+        f"GET /api/v1/passes/revocations."
     )
     typer.echo(
         f"\nOpen {url_text}/ in a browser and sign in with one of these logins "

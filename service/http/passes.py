@@ -17,6 +17,23 @@ MAX_SCANNED_TEXT = 16_384
 """Longer than any token (2,048), so an oversized scan is judged (damaged), not refused."""
 
 
+TEXT_FIELDS = (
+    "plate",
+    "vehicle_type",
+    "driver_name",
+    "driver_phone",
+    "purpose",
+    "goods",
+    "person_name",
+    "id_number",
+    "employer",
+    "workplace",
+    "home_compound",
+    "enterprise",
+    "producer",
+)
+
+
 class PassCreate(StrictModel):
     kind: PassKind
     regions: list[RegionCode] = Field(
@@ -42,12 +59,14 @@ class PassCreate(StrictModel):
 
     def as_request(self) -> PassRequest:
         """The domain's request (empty texts as missing)."""
-        fields = self.model_dump(exclude={"regions"})
-        texts = {
-            name: (value or None) if isinstance(value, str) else value
-            for name, value in fields.items()
-        }
-        return PassRequest(regions=tuple(self.regions), **texts)
+        texts = self.model_dump(include=set(TEXT_FIELDS))
+        return PassRequest(
+            kind=self.kind,
+            regions=tuple(self.regions),
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+            **{name: value or None for name, value in texts.items()},
+        )
 
 
 class Decision(StrictModel):
