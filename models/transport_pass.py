@@ -59,7 +59,8 @@ class Checkpoint(TimestampMixin, Base):
 
 class TransportPass(TimestampMixin, Base):
     """A vehicle pass or a staff permit from application to revocation; the token is set
-    when it is approved (signed by key ``signing_kid``)."""
+    when it is approved (signed by key ``signing_kid``). Held by an enterprise or a
+    producer, or by neither for the bureau's own emergency fleet."""
 
     __tablename__ = "transport_passes"
 
@@ -77,7 +78,7 @@ class TransportPass(TimestampMixin, Base):
     producer_id: Mapped[int | None] = mapped_column(
         ForeignKey("producers.id", ondelete="RESTRICT"), index=True
     )
-    plate: Mapped[str | None] = mapped_column(String(16), index=True)
+    plate: Mapped[str | None] = mapped_column(String(32), index=True)
     vehicle_type: Mapped[str | None] = mapped_column(String(64))
     driver_name: Mapped[str | None] = mapped_column(String(100))
     driver_phone: Mapped[str | None] = mapped_column(String(32))
@@ -104,7 +105,9 @@ class TransportPass(TimestampMixin, Base):
 
     __table_args__ = (
         CheckConstraint("valid_to > valid_from", name="validity_ordered"),
-        CheckConstraint("(enterprise_id IS NULL) <> (producer_id IS NULL)", name="one_holder"),
+        CheckConstraint(
+            "enterprise_id IS NULL OR producer_id IS NULL", name="at_most_one_holder"
+        ),
         CheckConstraint(
             "(kind = 'vehicle' AND plate IS NOT NULL) "
             "OR (kind = 'staff' AND masked_holder IS NOT NULL)",

@@ -71,7 +71,7 @@ def upgrade() -> None:
         ),
         sa.Column("enterprise_id", sa.Integer(), nullable=True),
         sa.Column("producer_id", sa.Integer(), nullable=True),
-        sa.Column("plate", sa.String(length=16), nullable=True),
+        sa.Column("plate", sa.String(length=32), nullable=True),
         sa.Column("vehicle_type", sa.String(length=64), nullable=True),
         sa.Column("driver_name", sa.String(length=100), nullable=True),
         sa.Column("driver_phone", sa.String(length=32), nullable=True),
@@ -107,8 +107,8 @@ def upgrade() -> None:
             name=op.f("ck_transport_passes_subject_of_kind"),
         ),
         sa.CheckConstraint(
-            "(enterprise_id IS NULL) <> (producer_id IS NULL)",
-            name=op.f("ck_transport_passes_one_holder"),
+            "enterprise_id IS NULL OR producer_id IS NULL",
+            name=op.f("ck_transport_passes_at_most_one_holder"),
         ),
         sa.CheckConstraint(
             "valid_to > valid_from", name=op.f("ck_transport_passes_validity_ordered")

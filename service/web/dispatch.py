@@ -39,8 +39,10 @@ from dispatch.queries.plans import (
 )
 from dispatch.tracking import TRANSITIONS, move_delivery
 from models import DeliveryStatus, RequestStatus, Role
+from models.base import utc_now
+from pass_office.fleet import issue_plan_passes
 from service.configuration import business_today
-from service.http.dependencies import SessionDep
+from service.http.dependencies import PassAuthorityDep, SessionDep
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -213,6 +215,7 @@ def commit_plan(
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
+    authority: PassAuthorityDep,
     version: Annotated[int, Form()],
 ) -> Response:
     require_dispatcher(viewer)
@@ -221,6 +224,14 @@ def commit_plan(
         plan_id=plan_id,
         expected_version=version,
         actor=viewer.label,
+        zone=settings.zone,
+    )
+    issue_plan_passes(
+        session=session,
+        plan_id=plan_id,
+        authority=authority,
+        actor=viewer.label,
+        now=utc_now(),
         zone=settings.zone,
     )
     return redirect(f"/dispatch/plans/{plan_id}?committed=1")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import PassEvent, PassScan, Role, TransportPass
+from models import Compound, PassEvent, PassScan, Region, Role, TransportPass
 from passes import (
     PassClaims,
     PassKind,
@@ -29,6 +29,7 @@ from passes import (
     load_or_create_signing_key,
     read_revocation_list,
 )
+from tests.dispatch.factories import make_city
 from tests.factories import make_enterprise, make_key, make_region
 from tests.pass_office.factories import make_checkpoint, staff_body, vehicle_body
 from tests.supply_network.factories import make_producer
@@ -526,3 +527,59 @@ def test_the_bureau_issues_passes_from_an_xlsx_file(client: TestClient, office: 
     )
     assert response.status_code == 200, response.text
     assert response.json()["issued"] == 3
+
+
+PLAN_DAY = date(2030, 1, 15)
+
+
+def fleet_day(session: Session) -> str:
+    """A day of deliveries for one truck (T-1); the district of its stops."""
+    requests = make_city(session, day=PLAN_DAY, trucks=[1000], loads=[100, 200])
+    compound = session.get(Compound, requests[0].compound_id)
+    assert compound is not None
+    region = session.get(Region, compound.region_id)
+    assert region is not None
+    return region.code
+
+
+def commit_a_plan(client: TestClient, session: Session) -> None:
+    dispatcher = make_key(session, Role.dispatcher)
+    plan = client.post(
+        "/api/v1/dispatch/plans",
+        json={"date": PLAN_DAY.isoformat(), "time_limit_s": 1},
+        headers=dispatcher,
+    ).json()
+    committed = client.post(
+        f"/api/v1/dispatch/plans/{plan['id']}/commit",
+        json={"expected_version": 1},
+        headers=dispatcher,
+    )
+    assert committed.status_code == 200, committed.text
+
+
+def test_committing_a_dispatch_plan_gives_its_truck_a_pass_for_the_shift(
+    client: TestClient, office: Office, session: Session
+) -> None:
+    district = fleet_day(session)
+    commit_a_plan(client, session)
+    passes = client.get(URL, params={"q": "T-1"}, headers=office.bureau).json()["items"]
+    assert len(passes) == 1
+    (fleet,) = passes
+    assert (fleet["plate"], fleet["regions"], fleet["enterprise"]) == ("T-1", [district], None)
+    assert datetime.fromisoformat(fleet["valid_from"]).date() <= PLAN_DAY
+    assert datetime.fromisoformat(fleet["valid_to"]).date() >= PLAN_DAY
+    assert verify(client, fleet["token"])["status"] == "not_yet_valid"
+
+
+def test_a_truck_that_holds_a_covering_pass_keeps_it(
+    client: TestClient, office: Office, session: Session
+) -> None:
+    district = fleet_day(session)
+    start = datetime.combine(PLAN_DAY - timedelta(days=1), time(0), tzinfo=UTC)
+    body = vehicle_body(regions=[district], plate="T-1", enterprise="LIANHUA")
+    body.update(valid_from=start.isoformat(), valid_to=(start + timedelta(days=3)).isoformat())
+    held = client.post(URL, json=body, headers=office.bureau)
+    assert held.status_code == 201, held.text
+    commit_a_plan(client, session)
+    passes = client.get(URL, params={"q": "T-1"}, headers=office.bureau).json()["items"]
+    assert [item["code"] for item in passes] == [held.json()["code"]]
