@@ -137,16 +137,19 @@ def _covering_pass(
     return None
 
 
-def current_pass_tokens(*, session: Session, plates: list[str], now: datetime) -> dict[str, str]:
-    """The token of each plate's issued pass in force now (the latest issued), for manifests."""
+def pass_tokens(
+    *, session: Session, plates: list[str], start: datetime, end: datetime
+) -> dict[str, str]:
+    """The token of each plate's issued pass in force at some time between ``start`` and
+    ``end`` (the latest issued wins), for a day's manifests."""
     tokens: dict[str, str] = {}
     for plate, token in session.execute(
         select(TransportPass.plate, TransportPass.token)
         .where(
             TransportPass.plate.in_(plates),
             TransportPass.status == PassStatus.approved,
-            TransportPass.valid_from <= now,
-            TransportPass.valid_to > now,
+            TransportPass.valid_from < end,
+            TransportPass.valid_to > start,
         )
         .order_by(TransportPass.issued_at)
     ):

@@ -121,6 +121,7 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
 
     manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
     assert manifests.count('class="card manifest"') == len(after)
+    assert manifests.count('class="pass-qr"') == len(after)  # each truck's transport pass
     assert "Wang Min 0375-5550000" in manifests
 
     broken = next(plate for plate, stops in after.items() if stops)
