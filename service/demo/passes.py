@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from models import Checkpoint, PassKind, Producer, Region, Role
+from models import Checkpoint, Enterprise, PassKind, Producer, Region, Role
 from pass_office.authority import PassAuthority
 from pass_office.issuing import apply_for_pass, issue_pass, revoke_pass
 from pass_office.requests import PassRequest
@@ -59,7 +59,7 @@ def load_passes(
     district: Region,
     other_district: Region,
     chain: str,
-    producer: str,
+    producer: str | None,
     now: datetime,
 ) -> DemoPasses:
     """Write the demo's checkpoint, passes, applications and scans through the pass office."""
@@ -77,7 +77,7 @@ def load_passes(
     both = (district.code, other_district.code)
     issued = []
     for number in range(1, VEHICLE_PASSES + 1):
-        holder = {"enterprise": chain} if number % 4 else {"producer": producer}
+        holder = {"producer": producer} if producer and number % 4 == 0 else {"enterprise": chain}
         request = _vehicle(number, both if number % 5 else (other_district.code,), start, holder)
         issued.append(
             issue_pass(
@@ -117,9 +117,7 @@ def load_passes(
         reason="truck reported stolen",
         now=now,
     )
-    applicant = Principal(
-        "demo", 0, "demo producer", Role.producer, producer_id=_producer_id(session, producer)
-    )
+    applicant = _applicant(session, chain=chain, producer=producer)
     for number in (901, 902):
         apply_for_pass(
             session=session,
@@ -149,7 +147,10 @@ def load_passes(
     )
 
 
-def _producer_id(session: Session, code: str) -> int:
-    found = session.scalar(select(Producer.id).where(Producer.code == code))
-    assert found is not None
-    return int(found)
+def _applicant(session: Session, *, chain: str, producer: str | None) -> Principal:
+    """Who applies in the demo: the demo producer, or the chain when there is none."""
+    if producer is not None:
+        found = session.scalar(select(Producer.id).where(Producer.code == producer))
+        return Principal("demo", 0, "demo producer", Role.producer, producer_id=found)
+    chain_id = session.scalar(select(Enterprise.id).where(Enterprise.code == chain))
+    return Principal("demo", 0, "demo chain", Role.store, enterprise_id=chain_id)
