@@ -133,6 +133,26 @@ def list_checkpoints(*, session: Session, principal: Principal) -> list[Checkpoi
     ]
 
 
+def checkpoint_of(*, session: Session, principal: Principal) -> CheckpointView:
+    """The checkpoint a checkpoint account works at (its page checks passes in its region)."""
+    if principal.role is not Role.checkpoint or principal.checkpoint_id is None:
+        raise Forbidden("only checkpoint staff record scans, at their own checkpoint")
+    row = session.execute(
+        select(Checkpoint, Region.code)
+        .join(Region, Region.id == Checkpoint.region_id)
+        .where(Checkpoint.id == principal.checkpoint_id)
+    ).one()
+    checkpoint, region = row
+    return CheckpointView(
+        checkpoint.code,
+        checkpoint.name,
+        region,
+        checkpoint.latitude,
+        checkpoint.longitude,
+        checkpoint.active,
+    )
+
+
 @dataclass(frozen=True)
 class ScanInput:
     """One scan as a checkpoint device sends it: the token text, when it was scanned and,

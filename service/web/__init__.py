@@ -9,12 +9,22 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from service.web import admin, alerts, auth, dashboard, dispatch, store, supply, supply_parties
+from service.web import (
+    admin,
+    alerts,
+    auth,
+    checkpoint,
+    dashboard,
+    dispatch,
+    store,
+    supply,
+    supply_parties,
+)
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent.parent / "static"
 
 web_router = APIRouter(include_in_schema=False)
-for module in (auth, dashboard, alerts, store, admin, dispatch, supply, supply_parties):
+for module in (auth, dashboard, alerts, store, admin, dispatch, supply, supply_parties, checkpoint):
     web_router.include_router(module.router)
 
 

@@ -57,6 +57,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.dispatcher: "/dispatch",
     Role.driver: "/driver",
     Role.producer: "/producer",
+    Role.checkpoint: "/checkpoint",
 }
 
 

@@ -26,7 +26,7 @@ import uvicorn
 from core.database import create_database_engine, create_session_factory, session_scope
 from monitors.running.runs import run_monitor
 from service.app import create_app
-from service.configuration import business_today, monitor_config
+from service.configuration import business_today, monitor_config, pass_authority
 from service.demo import load_demo_city
 from service.migrate import upgrade_to_head
 from service.settings import Settings
@@ -57,13 +57,18 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("browser") / "city.db"
-    settings = Settings(database_url=f"sqlite:///{path}", log_json=False, log_level="WARNING")
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        log_json=False,
+        log_level="WARNING",
+        passes_signing_key_file=path.parent / "signing.pem",
+    )
     upgrade_to_head(settings.database_url)
     engine = create_database_engine(settings.database_url)
     factory = create_session_factory(engine)
     today = business_today(settings)
     with session_scope(factory) as session:
-        load_demo_city(session, end_date=today, days=8)
+        load_demo_city(session, end_date=today, days=8, pass_authority=pass_authority(settings))
     for offset in (1, 0):
         run_monitor(
             factory=factory,
@@ -111,3 +116,30 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+DESKTOP = {"width": 1400, "height": 900}
+
+
+@pytest.fixture
+def sign_in(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """Open a signed-in page for a demo login in a fresh context."""
+    contexts: list[Any] = []
+
+    def open_as(
+        username: str, viewport: dict[str, int] | None = None, locale: str = "en-GB"
+    ) -> Any:
+        context = browser.new_context(viewport=viewport or DESKTOP, locale=locale)
+        context.set_default_timeout(60_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(live_server.url + "/login")
+        page.fill("#username", username)
+        page.fill("#password", f"{username}-demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -6,7 +6,6 @@ Screenshots of the pages are saved on the way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +24,6 @@ from models import (
 )
 from tests.service.browser.conftest import LiveServer
 from tests.service.browser.test_daily_jobs import DESKTOP, PHONE
-
-
-@pytest.fixture
-def sign_in(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    """Open a signed-in page for a demo login in a fresh context."""
-    contexts: list[Any] = []
-
-    def open_as(username: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-GB") -> Any:
-        context = browser.new_context(viewport=viewport, locale=locale)
-        context.set_default_timeout(60_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live_server.url + "/login")
-        page.fill("#username", username)
-        page.fill("#password", f"{username}-demo")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def _query(live_server: LiveServer, statement: Any) -> Any:
