@@ -51,7 +51,7 @@ def service_worker() -> Response:
             "const VENDOR_MODULES = [];", f"const VENDOR_MODULES = {json.dumps(_vendor_modules())};"
         ),
         media_type="text/javascript",
-        headers={"Cache-Control": "no-cache"},
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/checkpoint"},
     )
 
 
