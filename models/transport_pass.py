@@ -105,9 +105,7 @@ class TransportPass(TimestampMixin, Base):
 
     __table_args__ = (
         CheckConstraint("valid_to > valid_from", name="validity_ordered"),
-        CheckConstraint(
-            "enterprise_id IS NULL OR producer_id IS NULL", name="at_most_one_holder"
-        ),
+        CheckConstraint("enterprise_id IS NULL OR producer_id IS NULL", name="at_most_one_holder"),
         CheckConstraint(
             "(kind = 'vehicle' AND plate IS NOT NULL) "
             "OR (kind = 'staff' AND masked_holder IS NOT NULL)",
