@@ -53,6 +53,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
             user.truck_id,
             user.compound_id,
             user.producer_id,
+            user.checkpoint_id,
         )
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
     if key is None or not key.active:
@@ -69,6 +70,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
         key.truck_id,
         key.compound_id,
         key.producer_id,
+        key.checkpoint_id,
     )
 
 
@@ -82,6 +84,7 @@ def create_api_key(
     truck_id: int | None = None,
     compound_id: int | None = None,
     producer_id: int | None = None,
+    checkpoint_id: int | None = None,
     created_by: str | None = None,
     expires_at: datetime | None = None,
     secret: str | None = None,
@@ -94,6 +97,7 @@ def create_api_key(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
     )
     key, prefix, key_hash = new_api_key()
     if secret is not None:
@@ -109,6 +113,7 @@ def create_api_key(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
         created_by=created_by,
         expires_at=expires_at,
     )
@@ -143,6 +148,7 @@ def create_user(
     truck_id: int | None = None,
     compound_id: int | None = None,
     producer_id: int | None = None,
+    checkpoint_id: int | None = None,
 ) -> User:
     """Store a new person with an argon2 hash of their password."""
     check_binding(
@@ -152,6 +158,7 @@ def create_user(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
     )
     user = User(
         username=username,
@@ -163,6 +170,7 @@ def create_user(
         truck_id=truck_id,
         compound_id=compound_id,
         producer_id=producer_id,
+        checkpoint_id=checkpoint_id,
     )
     session.add(user)
     session.flush()

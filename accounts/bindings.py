@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
-from models import Compound, Enterprise, Producer, Store, Truck
+from models import Checkpoint, Compound, Enterprise, Producer, Store, Truck
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Binding:
     truck_id: int | None = None
     compound_id: int | None = None
     producer_id: int | None = None
+    checkpoint_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class BindingNames:
     truck: str | None
     compound: str | None
     producer: str | None = None
+    checkpoint: str | None = None
 
 
 def _truck_id(session: Session, plate: str | None) -> int | None:
@@ -57,9 +59,10 @@ def resolve_binding(
     truck: str | None = None,
     compound: str | None = None,
     producer: str | None = None,
+    checkpoint: str | None = None,
 ) -> Binding:
-    """The ids behind the store, enterprise, compound and producer codes and the truck
-    plate a key or person is given; an unknown one is a 422 naming its field."""
+    """The ids behind the store, enterprise, compound, producer and checkpoint codes and
+    the truck plate a key or person is given; an unknown one is a 422 naming its field."""
     found_store = get_optional_by_code(session, Store, store, label=phrase("store"), field="store")
     found_enterprise = get_optional_by_code(
         session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
@@ -71,12 +74,16 @@ def resolve_binding(
     found_producer = get_optional_by_code(
         session, Producer, producer, label=phrase("producer"), field="producer"
     )
+    found_checkpoint = get_optional_by_code(
+        session, Checkpoint, checkpoint, label=phrase("checkpoint"), field="checkpoint"
+    )
     return Binding(
         store_id=found_store.id if found_store else None,
         enterprise_id=found_enterprise.id if found_enterprise else None,
         truck_id=truck_id,
         compound_id=found_compound.id if found_compound else None,
         producer_id=found_producer.id if found_producer else None,
+        checkpoint_id=found_checkpoint.id if found_checkpoint else None,
     )
 
 
@@ -88,6 +95,7 @@ def binding_names(
     truck_id: int | None,
     compound_id: int | None,
     producer_id: int | None = None,
+    checkpoint_id: int | None = None,
 ) -> BindingNames:
     """The codes and plate of a binding, for the public view of a key or person."""
     return BindingNames(
@@ -101,5 +109,8 @@ def binding_names(
         else None,
         producer=session.scalar(select(Producer.code).where(Producer.id == producer_id))
         if producer_id
+        else None,
+        checkpoint=session.scalar(select(Checkpoint.code).where(Checkpoint.id == checkpoint_id))
+        if checkpoint_id
         else None,
     )

@@ -32,6 +32,7 @@ class KeyView:
     truck: str | None
     compound: str | None
     producer: str | None
+    checkpoint: str | None
     active: bool
     created_by: str | None
     created_at: datetime
@@ -54,6 +55,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
         truck_id=key.truck_id,
         compound_id=key.compound_id,
         producer_id=key.producer_id,
+        checkpoint_id=key.checkpoint_id,
     )
     return KeyView(
         id=key.id,
@@ -65,6 +67,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
         truck=names.truck,
         compound=names.compound,
         producer=names.producer,
+        checkpoint=names.checkpoint,
         active=key.active,
         created_by=key.created_by,
         created_at=key.created_at,
@@ -90,6 +93,7 @@ def issue_key(
     truck: str | None = None,
     compound: str | None = None,
     producer: str | None = None,
+    checkpoint: str | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedKey:
     """A new key bound by code to what its role needs, expiring (if ever) in the future;
@@ -107,6 +111,7 @@ def issue_key(
         truck=truck,
         compound=compound,
         producer=producer,
+        checkpoint=checkpoint,
     )
     key, secret = create_api_key(
         session,
@@ -117,6 +122,7 @@ def issue_key(
         truck_id=binding.truck_id,
         compound_id=binding.compound_id,
         producer_id=binding.producer_id,
+        checkpoint_id=binding.checkpoint_id,
         created_by=principal.label,
         expires_at=expires_at,
     )

@@ -32,6 +32,7 @@ class UserView:
     truck: str | None
     compound: str | None
     producer: str | None
+    checkpoint: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -47,6 +48,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         truck_id=user.truck_id,
         compound_id=user.compound_id,
         producer_id=user.producer_id,
+        checkpoint_id=user.checkpoint_id,
     )
     return UserView(
         username=user.username,
@@ -57,6 +59,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         truck=names.truck,
         compound=names.compound,
         producer=names.producer,
+        checkpoint=names.checkpoint,
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
@@ -88,6 +91,7 @@ def add_user(
     truck: str | None = None,
     compound: str | None = None,
     producer: str | None = None,
+    checkpoint: str | None = None,
 ) -> UserView:
     """Add a person bound by code to what their role needs; an admin's, and a taken
     username is a 409."""
@@ -101,6 +105,7 @@ def add_user(
         truck=truck,
         compound=compound,
         producer=producer,
+        checkpoint=checkpoint,
     )
     check_binding(
         role=role,
@@ -109,6 +114,7 @@ def add_user(
         truck_id=binding.truck_id,
         compound_id=binding.compound_id,
         producer_id=binding.producer_id,
+        checkpoint_id=binding.checkpoint_id,
     )
     user = create_user(
         session,
@@ -121,6 +127,7 @@ def add_user(
         truck_id=binding.truck_id,
         compound_id=binding.compound_id,
         producer_id=binding.producer_id,
+        checkpoint_id=binding.checkpoint_id,
     )
     return user_view(session=session, user=user)
 

@@ -13,9 +13,13 @@ Prints ``name=value`` lines:
     token_chars=             the longest token among the sample's vehicle passes (3 regions)
     qr_version=              the QR version (error correction Q) that token needs; target <= 13
     revocation_list_bytes=   the signed revocation list with 1,000 revoked pass ids
+    issue_800_seconds=       bulk issue of 800 vehicle passes through the API (POST
+                             /api/v1/passes/bulk with a CSV: checked, stored, signed,
+                             audited, committed), on a fresh migrated database; target <= 10
 
 The process is pinned to one CPU when the system allows it. Usage:
-``.venv/bin/python bench/passes.py [--seconds S] [--tokens N]``.
+``.venv/bin/python bench/passes.py [--seconds S] [--tokens N] [--database-url URL]``
+(default: a fresh SQLite file; a PostgreSQL URL names an empty database to migrate).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 import argparse  # noqa: E402
 import os  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import zlib  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -102,11 +107,61 @@ def pin_to_one_cpu() -> str:
     return str(cpu)
 
 
+def issue_800_seconds(*, database_url: str | None, passes: int = 800) -> float:
+    """Seconds the API takes to bulk issue ``passes`` vehicle passes from one CSV file."""
+    from fastapi.testclient import TestClient
+
+    from accounts.authentication import create_api_key
+    from core.database import create_database_engine, create_session_factory, session_scope
+    from models import Enterprise, EnterpriseKind, Region, RegionLevel, Role
+    from service.app import create_app
+    from service.migrate import upgrade_to_head
+    from service.settings import Settings
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite:///{folder}/bench.db"
+        upgrade_to_head(url)
+        engine = create_database_engine(url)
+        with session_scope(create_session_factory(engine)) as session:
+            for code in DISTRICTS:
+                session.add(Region(code=code, name=code, level=RegionLevel.district))
+            session.add(Enterprise(code="BENCH-CHAIN", name="Bench", kind=EnterpriseKind.chain))
+            _, secret = create_api_key(session, name="bench bureau", role=Role.bureau)
+        engine.dispose()
+        settings = Settings(
+            database_url=url,
+            log_json=False,
+            log_level="WARNING",
+            passes_signing_key_file=Path(folder) / "signing.pem",
+        )
+        start = datetime.now(UTC).date()
+        lines = ["kind,enterprise,plate,driver_name,purpose,regions,valid_from,valid_to"]
+        lines += [
+            f"vehicle,BENCH-CHAIN,沪A·D{number:05d},Driver {number},vegetables,"
+            f"{DISTRICTS[number % 8]};{DISTRICTS[(number + 1) % 8]};{DISTRICTS[(number + 2) % 8]},"
+            f"{start},{start + timedelta(days=14)}"
+            for number in range(passes)
+        ]
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        with TestClient(create_app(settings)) as client:
+            started = time.perf_counter()
+            response = client.post(
+                "/api/v1/passes/bulk",
+                files={"file": ("passes.csv", data, "text/csv")},
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+            elapsed = time.perf_counter() - started
+        if response.status_code != 200 or response.json()["issued"] != passes:
+            raise SystemExit(f"bulk issue failed: {response.status_code} {response.text[:500]}")
+        return elapsed
+
+
 def main() -> None:
     """Prints the pass figures as name=value lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="time per rate measured")
     parser.add_argument("--tokens", type=int, default=800, help="distinct passes verified")
+    parser.add_argument("--database-url", default=None, help="empty database for issue_800_seconds")
     arguments = parser.parse_args()
     print(f"cpu={pin_to_one_cpu()}")
     print(f"load_average_1m={os.getloadavg()[0]:.2f} (of {os.cpu_count()} CPUs)")
@@ -162,6 +217,7 @@ def main() -> None:
     print(f"token_chars_min={min(len(token) for token in tokens)}")
     print(f"qr_version={pass_qr_code(token=longest).version}")
     print(f"revocation_list_bytes={len(revocation_bytes)}")
+    print(f"issue_800_seconds={issue_800_seconds(database_url=arguments.database_url):.2f}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ class Principal:
     truck_id: int | None = None
     compound_id: int | None = None
     producer_id: int | None = None
+    checkpoint_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -72,10 +73,16 @@ def check_binding(
     truck_id: int | None = None,
     compound_id: int | None = None,
     producer_id: int | None = None,
+    checkpoint_id: int | None = None,
 ) -> None:
     """A store role is bound to exactly one store or one enterprise; a receiver to one
-    compound; a producer to one producer; a driver optionally to one truck; others to
-    nothing."""
+    compound; a producer to one producer; a checkpoint to one checkpoint; a driver
+    optionally to one truck; others to nothing."""
+    if (role is Role.checkpoint) != (checkpoint_id is not None):
+        raise InvalidInput(
+            "a checkpoint key or user is bound to one checkpoint, and only a checkpoint is",
+            errors=[field_problem(["body", "checkpoint"], "checkpoint needs role 'checkpoint'")],
+        )
     if (role is Role.producer) != (producer_id is not None):
         raise InvalidInput(
             "a producer key or user is bound to one producer, and only a producer is",

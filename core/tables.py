@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import openpyxl
@@ -19,7 +20,7 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from core.text import echoed, field_problem
+from core.text import FieldProblem, Text, echoed, field_problem, phrase
 
 FIRST_DATA_ROW = 2
 XLSX_MAGIC = b"PK\x03\x04"
@@ -282,3 +283,45 @@ def check_cell_lengths(frame: pd.DataFrame) -> None:
             count=len(problems),
             limit=MAX_CELL_CHARS,
         )
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A bad cell: its spreadsheet row, column and what is wrong."""
+
+    row: int
+    column: str
+    text: Text
+
+    def as_problem(self) -> FieldProblem:
+        """The cell's problem as the problem+json ``errors`` item (row and column named)."""
+        return field_problem(
+            ["file", self.row, self.column],
+            self.text,
+            extra={"row": self.row, "column": self.column},
+        )
+
+
+def cells(rows: Iterable[int], column: str, text: Text) -> list[CellProblem]:
+    """The same problem at the same column of several rows."""
+    return [CellProblem(int(row), column, text) for row in rows]
+
+
+def refusal_summary(problems: list[CellProblem]) -> Text:
+    """The refusal's sentence: the first problem, and how many there are in how many rows."""
+    first = problems[0]
+    where = phrase(
+        "row {position}, {column}: {inner}",
+        position=first.row,
+        column=first.column,
+        inner=first.text,
+    )
+    rows = len({problem.row for problem in problems})
+    if len(problems) == 1:
+        return phrase("nothing was stored; {inner}", inner=where)
+    return phrase(
+        "nothing was stored; {count} problems in {rows} row(s), first at {inner}",
+        count=len(problems),
+        rows=rows,
+        inner=where,
+    )

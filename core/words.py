@@ -90,6 +90,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("producer"),
         N_("operator"),
         N_("working_group"),
+        N_("checkpoint"),
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),

@@ -67,6 +67,15 @@ from models.supply_board import (
     SupplyOrderEvent,
 )
 from models.supply_snapshot import ReportingRate, ScopeLevel, SupplySnapshot, SupplyStatus
+from models.transport_pass import (
+    Checkpoint,
+    PassEvent,
+    PassKind,
+    PassScan,
+    PassStatus,
+    ScanResult,
+    TransportPass,
+)
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
@@ -84,6 +93,13 @@ __all__ = [
     "TicketStatus",
     "WorkingGroup",
     "WorkingGroupMember",
+    "Checkpoint",
+    "PassEvent",
+    "PassKind",
+    "PassScan",
+    "PassStatus",
+    "ScanResult",
+    "TransportPass",
     "Answer",
     "BuyerKind",
     "MatchRun",

@@ -22,6 +22,7 @@ class Role(enum.StrEnum):
     producer = "producer"
     operator = "operator"
     working_group = "working_group"
+    checkpoint = "checkpoint"
 
 
 def _role_column() -> Mapped[Role]:
@@ -43,6 +44,9 @@ class User(TimestampMixin, Base):
     truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id", ondelete="RESTRICT"))
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="RESTRICT"))
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id", ondelete="RESTRICT"))
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkpoints.id", ondelete="RESTRICT")
+    )
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -66,6 +70,9 @@ class ApiKey(TimestampMixin, Base):
     truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id", ondelete="RESTRICT"))
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="RESTRICT"))
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id", ondelete="RESTRICT"))
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkpoints.id", ondelete="RESTRICT")
+    )
     created_by: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

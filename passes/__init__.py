@@ -24,7 +24,7 @@ from passes.keys import (
     load_or_create_signing_key,
 )
 from passes.offline import CheckpointTrust, load_checkpoint_trust, verify_offline
-from passes.qr import PassQrCode, pass_qr_code
+from passes.qr import PassQrCode, pass_qr_code, pass_qr_png
 from passes.revocation import (
     RejectionReason,
     RevocationList,
@@ -56,6 +56,7 @@ __all__ = [
     "load_or_create_signing_key",
     "mask_holder",
     "pass_qr_code",
+    "pass_qr_png",
     "read_revocation_list",
     "revocation_list_json",
     "sign_revocation_list",

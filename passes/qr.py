@@ -39,3 +39,11 @@ def pass_qr_code(*, token: str, scale: int = 4, border: int = 4) -> PassQrCode:
         version=int(code.version),
         error_level=str(code.error),
     )
+
+
+def pass_qr_png(*, token: str, scale: int = 8, border: int = 4) -> bytes:
+    """The same QR code as a PNG image (``scale`` pixels a module), for printing."""
+    code = segno.make_qr(token, error=ERROR_LEVEL, mode="alphanumeric", boost_error=False)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=border)
+    return buffer.getvalue()

@@ -26,6 +26,7 @@ from dispatch.metrics import DispatchCollector
 from monitors.metrics import MonitorCollector
 from service.api import api_router
 from service.api.health import health_router
+from service.configuration import pass_authority
 from service.middleware import BodySizeLimitMiddleware
 from service.observability import Metrics, MetricsMiddleware, configure_logging
 from service.scheduling import build_scheduler
@@ -35,7 +36,7 @@ from service.web import static_files, web_router
 
 log = logging.getLogger("supplywatch.app")
 
-BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk", "/api/v1/producers/import")
+BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk", "/api/v1/producers/import", "/api/v1/passes/bulk")
 
 
 def create_app(
@@ -78,6 +79,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.pass_authority = pass_authority(settings)
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(MonitorCollector(session_factory))
     app.state.metrics.registry.register(DispatchCollector(session_factory))

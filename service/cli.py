@@ -31,7 +31,14 @@ from core.text import phrase
 from models import Alert, AlertStatus, Enterprise, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
 from reports.submissions import import_report_file
-from service.configuration import business_today, ingest_limits, monitor_config, report_rules
+from service.cli_passes import passes_app
+from service.configuration import (
+    business_today,
+    ingest_limits,
+    monitor_config,
+    pass_authority,
+    report_rules,
+)
 from service.migrate import upgrade_to_head
 from service.scheduling import build_scheduler, deliver_notifications
 from service.settings import Settings, get_settings
@@ -51,6 +58,7 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(passes_app, name="passes")
 
 CLI_PRINCIPAL = Principal("cli", 0, "command line", Role.admin)
 DEMO_MONITORED_DAYS = 8
@@ -130,7 +138,13 @@ def demo(
             )
             raise typer.Exit(code=1)
         typer.echo("Loading the demo city ...")
-        summary = load_demo_city(session, seed=seed, end_date=business_today(settings), days=days)
+        summary = load_demo_city(
+            session,
+            seed=seed,
+            end_date=business_today(settings),
+            days=days,
+            pass_authority=pass_authority(settings),
+        )
     # Play the monitor over the last days, as the scheduler would have, so there is
     # history to chart and alerts that escalated and resolved along the way.
     monitored_days = min(DEMO_MONITORED_DAYS, days)
@@ -180,6 +194,12 @@ def demo(
         f"Hotline: {summary.tickets} tickets over the last week, {summary.unanswered_tickets} "
         f"never answered (their SLA alerts rise at the first escalation); the queue at "
         f"GET /api/v1/hotline/tickets?open=true."
+    )
+    typer.echo(
+        f"Passes: {summary.passes} transport passes and staff permits issued "
+        f"({summary.revoked_pass} revoked), {summary.pass_applications} applications "
+        f"waiting; public keys at GET /api/v1/passes/keys, the signed revocation list at "
+        f"GET /api/v1/passes/revocations."
     )
     typer.echo(
         f"\nOpen {url_text}/ in a browser and sign in with one of these logins "

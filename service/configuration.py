@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from accounts.authentication import LoginLimits
 from core.clock import business_day_today
 from hotline.escalation import ClusterSettings
 from monitors.computing.reporting import ReportingSettings
 from monitors.notifications.receivers import ReceiverPolicy
 from monitors.running.runs import MonitorConfig
+from pass_office.authority import PassAuthority
+from passes import KeyRing, PublicKeySet, load_or_create_signing_key
 from reports.submissions import IngestLimits
 from reports.validation import ReportRules
 from service.settings import Settings
@@ -80,4 +84,22 @@ def complaint_cluster_settings(settings: Settings) -> ClusterSettings:
     """When tickets about one thing in one district make a ``complaint_cluster`` alert."""
     return ClusterSettings(
         count=settings.complaint_cluster_count, hours=settings.complaint_cluster_hours
+    )
+
+
+def pass_authority(settings: Settings) -> PassAuthority:
+    """The issuer and key ring passes are signed with: the active key from its file
+    (created owner-only when missing), retired public keys from the published set."""
+    active = load_or_create_signing_key(path=settings.passes_signing_key_file)
+    retired: tuple[Ed25519PublicKey, ...] = ()
+    if settings.passes_retired_keys_file is not None:
+        published = PublicKeySet.from_json(settings.passes_retired_keys_file.read_bytes())
+        retired = tuple(
+            key
+            for kid in published
+            if kid != active.kid and (key := published.get(kid)) is not None
+        )
+    return PassAuthority(
+        issuer=settings.passes_issuer,
+        keys=KeyRing(active=active, retired=retired),
     )

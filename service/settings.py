@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -104,6 +105,22 @@ class Settings(BaseSettings):
         default=5, gt=1, le=10_000, description="Tickets about one thing in a district that alert."
     )
     complaint_cluster_hours: int = Field(default=24, gt=0, le=24 * 14)
+    passes_signing_key_file: Path = Field(
+        default=Path("var/passes/signing.pem"),
+        description="PEM file of the Ed25519 key that signs passes and revocation lists; "
+        "created owner-only (0600) on first start when missing. Never in the database.",
+    )
+    passes_retired_keys_file: Path | None = Field(
+        default=None,
+        description="A published key set (JSON) of retired signing keys whose passes stay "
+        "valid until they expire (after a rotation).",
+    )
+    passes_issuer: str = Field(
+        default="CN-310000-SWB", min_length=1, max_length=64, description="Issuer of passes."
+    )
+    passes_max_days: int = Field(
+        default=90, gt=0, le=366, description="Longest validity of one pass, in days."
+    )
 
     log_json: bool = True
     log_level: str = "INFO"

@@ -10,7 +10,6 @@ registry has thousands of rows).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import InvalidInput
-from core.tables import read_table
-from core.text import FieldProblem, Text, echoed, field_problem, phrase, row_list
+from core.tables import CellProblem, cells, read_table, refusal_summary
+from core.text import echoed, phrase, row_list
 from models import Producer, ProducerKind, ProducerProduct, Region, Role
 from supply_network.codes import product_ids_by_code
 from supply_network.registry import MAX_LEAD_TIME_DAYS
@@ -66,38 +65,16 @@ class RegistryImport:
     product_lines: int
 
 
-@dataclass(frozen=True)
-class CellProblem:
-    """A bad cell: its spreadsheet row, column and what is wrong."""
-
-    row: int
-    column: str
-    text: Text
-
-    def as_problem(self) -> FieldProblem:
-        """The cell's problem as the problem+json ``errors`` item (row and column named)."""
-        return field_problem(
-            ["file", self.row, self.column],
-            self.text,
-            extra={"row": self.row, "column": self.column},
-        )
-
-
-def _cells(rows: Iterable[int], column: str, text: Text) -> list[CellProblem]:
-    """The same problem at the same column of several rows."""
-    return [CellProblem(int(row), column, text) for row in rows]
-
-
 def _numbers(
     frame: pd.DataFrame, column: str, *, required: bool
 ) -> tuple[pd.Series, list[CellProblem]]:
     """A column as floats (NaN where empty), and its cells that are not numbers."""
     text = frame[column]
     values = pd.to_numeric(text.where(text != ""), errors="coerce")
-    problems = _cells(frame.index[(text != "") & values.isna()], column, phrase("not a number"))
+    problems = cells(frame.index[(text != "") & values.isna()], column, phrase("not a number"))
     if required:
-        problems += _cells(frame.index[text == ""], column, phrase("is required"))
-    problems += _cells(
+        problems += cells(frame.index[text == ""], column, phrase("is required"))
+    problems += cells(
         frame.index[values.notna() & ~np.isfinite(values.fillna(0))],
         column,
         phrase("must be a finite number"),
@@ -116,14 +93,14 @@ def check_registry_rows(
     bad cell, by row then column."""
     problems: list[CellProblem] = []
     for column in ("code", "name", "kind", "region", "product"):
-        problems += _cells(frame.index[frame[column] == ""], column, phrase("is required"))
+        problems += cells(frame.index[frame[column] == ""], column, phrase("is required"))
     bad_code = (frame["code"] != "") & ~frame["code"].str.match(CODE.pattern)
-    problems += _cells(
+    problems += cells(
         frame.index[bad_code], "code", phrase("must be letters, digits, '.', '_' or '-'")
     )
     for column, limit in TEXT_LIMITS.items():
         too_long = frame[column].str.len() > limit
-        problems += _cells(
+        problems += cells(
             frame.index[too_long], column, phrase("at most {limit} characters", limit=limit)
         )
     kinds = {kind.value for kind in ProducerKind}
@@ -168,21 +145,21 @@ def check_registry_rows(
         values, found = _numbers(frame, column, required=required)
         problems += found
         if low is None:
-            problems += _cells(
+            problems += cells(
                 frame.index[values.notna() & (values <= 0)],
                 column,
                 phrase("must be greater than 0"),
             )
         else:
-            problems += _cells(
+            problems += cells(
                 frame.index[values < low], column, phrase("must be at least {low:g}", low=low)
             )
-        problems += _cells(
+        problems += cells(
             frame.index[values > high], column, phrase("must be at most {high:g}", high=high)
         )
         typed[column] = values
     lead = typed["lead_time_days"]
-    problems += _cells(
+    problems += cells(
         frame.index[lead.notna() & (lead != lead.round())],
         "lead_time_days",
         phrase("must be a whole number of days"),
@@ -201,7 +178,7 @@ def _repeated_products(frame: pd.DataFrame) -> list[CellProblem]:
     repeated = keyed[keyed.duplicated(["code", "product"], keep=False)]
     problems = []
     for _, rows in repeated.groupby(["code", "product"]).groups.items():
-        problems += _cells(
+        problems += cells(
             rows[1:],
             "product",
             phrase("appears more than once ({rows})", rows=row_list(rows.tolist())),
@@ -226,26 +203,6 @@ def _disagreeing_rows(frame: pd.DataFrame) -> list[CellProblem]:
             for row in keyed.index[differs]
         ]
     return problems
-
-
-def _summary(problems: list[CellProblem]) -> Text:
-    """The refusal's sentence: the first problem, and how many there are in how many rows."""
-    first = problems[0]
-    where = phrase(
-        "row {position}, {column}: {inner}",
-        position=first.row,
-        column=first.column,
-        inner=first.text,
-    )
-    rows = len({problem.row for problem in problems})
-    if len(problems) == 1:
-        return phrase("nothing was stored; {inner}", inner=where)
-    return phrase(
-        "nothing was stored; {count} problems in {rows} row(s), first at {inner}",
-        count=len(problems),
-        rows=rows,
-        inner=where,
-    )
 
 
 def _optional_text(value: str) -> str | None:
@@ -281,7 +238,7 @@ def import_registry_file(
     )
     if problems:
         raise InvalidInput(
-            _summary(problems),
+            refusal_summary(problems),
             errors=[problem.as_problem() for problem in problems[:max_listed_errors]],
             extra={
                 "error_count": len(problems),

@@ -130,13 +130,20 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def pass_signing_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pass signing key of this test run (created on the first app start)."""
+    return tmp_path_factory.mktemp("passes") / "signing.pem"
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, pass_signing_key_file: Path) -> Settings:
     return Settings(
         database_url=database_url,
         log_json=False,
         log_level="WARNING",
         metrics_token=SecretStr(METRICS_TOKEN),
+        passes_signing_key_file=pass_signing_key_file,
     )
 
 

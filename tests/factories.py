@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from accounts.authentication import LoginLimits, create_api_key
 from models import (
+    Checkpoint,
     Compound,
     Enterprise,
     EnterpriseKind,
@@ -129,6 +130,7 @@ def make_key(
     truck: Truck | None = None,
     compound: Compound | None = None,
     producer: Producer | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> dict[str, str]:
     """Authorization headers for a new key of ``role``."""
     _, secret = create_api_key(
@@ -140,6 +142,7 @@ def make_key(
         truck_id=truck.id if truck else None,
         compound_id=compound.id if compound else None,
         producer_id=producer.id if producer else None,
+        checkpoint_id=checkpoint.id if checkpoint else None,
     )
     return {"Authorization": f"Bearer {secret}"}
 

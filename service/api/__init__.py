@@ -17,6 +17,7 @@ from service.api import (
     hotline,
     keys,
     monitor_runs,
+    passes,
     producers,
     products,
     regions,
@@ -62,6 +63,7 @@ for module in (
     restock,
     bulletins,
     hotline,
+    passes,
 ):
     api_router.include_router(module.router)
 api_router.include_router(hotline.public_router)

@@ -20,7 +20,15 @@ from dispatch.planning import PlanOptions, create_draft, discard, move_stop
 from dispatch.queries import plans as queries
 from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from models import PlanStatus, RequestPriority, UnassignedReason
-from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
+from models.base import utc_now
+from pass_office.fleet import issue_plan_passes
+from service.http.dependencies import (
+    PassAuthorityDep,
+    PrincipalDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     ClockTime,
@@ -260,6 +268,7 @@ def commit(
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
+    authority: PassAuthorityDep,
 ) -> PlanRead:
     require_dispatcher(principal)
     commit_plan(
@@ -267,6 +276,14 @@ def commit(
         plan_id=plan_id,
         expected_version=body.expected_version,
         actor=principal.label,
+        zone=settings.zone,
+    )
+    issue_plan_passes(
+        session=session,
+        plan_id=plan_id,
+        authority=authority,
+        actor=principal.label,
+        now=utc_now(),
         zone=settings.zone,
     )
     return _changed_plan(session, plan_id, settings)

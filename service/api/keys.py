@@ -26,6 +26,7 @@ class KeyRead(ReadModel):
     truck: str | None
     compound: str | None
     producer: str | None
+    checkpoint: str | None
     active: bool
     created_by: str | None
     created_at: datetime

@@ -31,6 +31,7 @@ class UserRead(ReadModel):
     truck: str | None
     compound: str | None
     producer: str | None
+    checkpoint: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None

@@ -24,16 +24,21 @@ from models import (
     ProductCategory,
     ProductUnitConversion,
     Region,
+    RegionLevel,
     Role,
     Store,
     Truck,
     Unit,
 )
+from models.base import utc_now
+from pass_office.authority import PassAuthority
+from passes import KeyRing, SigningKey
 from reports.upsert import store_report_lines
 from service.demo.dispatch import generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.hotline import demo_end, load_hotline
 from service.demo.master import MasterFrames
+from service.demo.passes import DEMO_CHECKPOINT, load_passes
 from service.demo.supply_network import generate_supply, load_supply
 
 IdMaps = dict[str, dict[str, int]]
@@ -94,6 +99,12 @@ DEMO_LOGINS: list[DemoLogin] = [
         Role.operator,
         "file hotline tickets from calls and work the hotline's queue",
     ),
+    DemoLogin(
+        "checkpoint",
+        "checkpoint-demo",
+        Role.checkpoint,
+        "verify transport passes and record scans at checkpoint G310-W",
+    ),
 ]
 
 
@@ -145,6 +156,9 @@ class DemoSummary:
     needs: int = 0
     proposals: int = 0
     supply_orders: int = 0
+    passes: int = 0
+    revoked_pass: str | None = None
+    pass_applications: int = 0
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -268,13 +282,19 @@ def canonical_rows(reports: pd.DataFrame, ids: IdMaps) -> pd.DataFrame:
 
 
 def load_demo_city(
-    session: Session, *, seed: int = 42, end_date: date, days: int = 30
+    session: Session,
+    *,
+    seed: int = 42,
+    end_date: date,
+    days: int = 30,
+    pass_authority: PassAuthority | None = None,
 ) -> DemoSummary:
     """Generate the demo city and write it: master data, ``days`` of reports ending on
     ``end_date`` (through the same upsert stores use, so revisions and constraints
     apply), the dispatch data (locked compounds, depots, 100 trucks and the day's open
     delivery requests), the supply network (about 2,000 producers, the day's board, a
-    match run and a few orders), the ``DEMO_LOGINS`` users and one API key per login.
+    match run and a few orders), transport passes signed by ``pass_authority`` (without
+    one, by a throwaway key), the ``DEMO_LOGINS`` users and one API key per login.
 
     Raises ValueError when the database already holds stores or master data.
     """
@@ -318,6 +338,23 @@ def load_demo_city(
     }
     producer_id = session.scalar(select(Producer.id).where(Producer.code == supply.producer_code))
     bindings["producer"] = (None, None, supply.producer_code)
+    districts = {
+        region.code: region
+        for region in session.scalars(select(Region).where(Region.level == RegionLevel.district))
+    }
+    sealed = [code for code in city.disrupted_districts if code in districts] or sorted(districts)
+    other = next(code for code in sorted(districts) if code != sealed[0])
+    passes = load_passes(
+        session,
+        authority=pass_authority
+        or PassAuthority(issuer="CN-410400-SWB", keys=KeyRing(active=SigningKey.generate())),
+        district=districts[sealed[0]],
+        other_district=districts[other],
+        chain=chain,
+        producer=supply.producer_code,
+        now=utc_now(),
+    )
+    bindings["checkpoint"] = (None, None, DEMO_CHECKPOINT)
     keys = []
     for login in DEMO_LOGINS:
         store_id, enterprise_id, bound_to = bindings.get(login.username, (None, None, None))
@@ -333,6 +370,7 @@ def load_demo_city(
             truck_id=truck_id,
             compound_id=compound_id,
             producer_id=producer_id if login.role is Role.producer else None,
+            checkpoint_id=passes.checkpoint_id if login.role is Role.checkpoint else None,
         )
         _, secret = create_api_key(
             session,
@@ -343,6 +381,7 @@ def load_demo_city(
             truck_id=truck_id,
             compound_id=compound_id,
             producer_id=producer_id if login.role is Role.producer else None,
+            checkpoint_id=passes.checkpoint_id if login.role is Role.checkpoint else None,
             created_by="demo",
         )
         keys.append(DemoKey(f"demo {login.username}", login.role, bound_to, secret))
@@ -383,4 +422,7 @@ def load_demo_city(
         needs=supply.needs,
         proposals=supply.proposals,
         supply_orders=supply.orders,
+        passes=passes.issued,
+        revoked_pass=passes.revoked,
+        pass_applications=passes.applications,
     )

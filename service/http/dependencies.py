@@ -16,6 +16,7 @@ from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.database import SessionFactory, is_lock_timeout, mark_read_only, read_apart
 from core.errors import ServiceBusy, Unauthenticated
+from pass_office.authority import PassAuthority
 from service.observability import Metrics
 from service.settings import Settings
 
@@ -33,6 +34,12 @@ async def get_metrics(request: Request) -> Metrics:
     """The app's metrics (async: no thread-pool hop for a lookup)."""
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+async def get_pass_authority(request: Request) -> PassAuthority:
+    """The issuer and signing keys the app loaded at start (async: a lookup)."""
+    authority: PassAuthority = request.app.state.pass_authority
+    return authority
 
 
 async def get_session_factory(request: Request) -> SessionFactory:
@@ -125,3 +132,4 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+PassAuthorityDep = Annotated[PassAuthority, Depends(get_pass_authority)]

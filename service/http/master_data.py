@@ -65,6 +65,9 @@ class UserCreate(StrictModel):
     truck: str | None = Field(default=None, description="Plate, for a driver")
     compound: str | None = Field(default=None, description="Compound code, for a receiver")
     producer: str | None = Field(default=None, description="Producer code, for a producer")
+    checkpoint: str | None = Field(
+        default=None, description="Checkpoint code, for checkpoint staff"
+    )
 
 
 class KeyCreate(StrictModel):
@@ -77,6 +80,9 @@ class KeyCreate(StrictModel):
     truck: str | None = Field(default=None, description="Plate, for a driver key")
     compound: str | None = Field(default=None, description="Compound code, for a receiver key")
     producer: str | None = Field(default=None, description="Producer code, for a producer key")
+    checkpoint: str | None = Field(
+        default=None, description="Checkpoint code, for a checkpoint key"
+    )
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the key stops working (with a UTC offset)"
     )

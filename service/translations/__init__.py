@@ -36,6 +36,7 @@ SOURCE_PACKAGES = (
     "hotline",
     "bulletin",
     "passes",
+    "pass_office",
     "supply_network",
     "masterdata",
     "service",

@@ -16,6 +16,7 @@ from service.web import (
     api_docs,
     auth,
     bulletin,
+    checkpoint,
     dashboard,
     dispatch,
     hotline,
@@ -43,6 +44,7 @@ page_routers = [
         api_docs,
         bulletin,
         hotline,
+        checkpoint,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""

@@ -63,6 +63,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.receiver: "/receiver",
     Role.operator: "/hotline/queue",
     Role.working_group: "/hotline/queue",
+    Role.checkpoint: "/checkpoint",
 }
 
 

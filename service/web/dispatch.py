@@ -14,11 +14,12 @@ capacity or time-window check the API makes is made here too.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
@@ -40,8 +41,11 @@ from dispatch.queries.plans import (
 )
 from dispatch.tracking import TRANSITIONS, move_delivery
 from models import DeliveryStatus, RequestStatus, Role
+from models.base import utc_now
+from pass_office.fleet import issue_plan_passes, pass_tokens
+from passes import pass_qr_code
 from service.configuration import business_today
-from service.http.dependencies import SessionDep, SessionFactoryDep
+from service.http.dependencies import PassAuthorityDep, SessionDep, SessionFactoryDep
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -174,6 +178,13 @@ def manifests(
     require_dispatcher(viewer)
     plan = _read_plan(session, viewer, settings, plan_id)
     contacts = route_contacts(session=session, plan=plan)
+    day_start = datetime.combine(plan.date, time(0), tzinfo=settings.zone)
+    tokens = pass_tokens(
+        session=session,
+        plates=[route.truck for route in plan.routes],
+        start=day_start,
+        end=day_start + timedelta(days=1),
+    )
     return _plan_page(
         request,
         session,
@@ -182,6 +193,9 @@ def manifests(
         compounds=contacts.compounds,
         trucks=contacts.crews,
         items=contacts.items,
+        pass_codes={
+            plate: Markup(pass_qr_code(token=token, scale=2).svg) for plate, token in tokens.items()
+        },
     )
 
 
@@ -224,6 +238,7 @@ def commit_plan(
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
+    authority: PassAuthorityDep,
     version: Annotated[int, Form()],
 ) -> Response:
     require_dispatcher(viewer)
@@ -232,6 +247,14 @@ def commit_plan(
         plan_id=plan_id,
         expected_version=version,
         actor=viewer.label,
+        zone=settings.zone,
+    )
+    issue_plan_passes(
+        session=session,
+        plan_id=plan_id,
+        authority=authority,
+        actor=viewer.label,
+        now=utc_now(),
         zone=settings.zone,
     )
     return redirect(f"/dispatch/plans/{plan_id}?committed=1")

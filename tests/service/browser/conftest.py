@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +22,7 @@ import pytest
 
 from core.database import create_database_engine, create_session_factory, session_scope
 from monitors.running.runs import run_monitor
-from service.configuration import business_today, monitor_config
+from service.configuration import business_today, monitor_config, pass_authority
 from service.demo import load_demo_city
 from service.demo.bulletins import publish_demo_bulletins
 from service.migrate import upgrade_to_head
@@ -48,13 +49,18 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("browser") / "city.db"
-    settings = Settings(database_url=f"sqlite:///{path}", log_json=False, log_level="WARNING")
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        log_json=False,
+        log_level="WARNING",
+        passes_signing_key_file=path.parent / "signing.pem",
+    )
     upgrade_to_head(settings.database_url)
     engine = create_database_engine(settings.database_url)
     factory = create_session_factory(engine)
     today = business_today(settings)
     with session_scope(factory) as session:
-        load_demo_city(session, end_date=today, days=8)
+        load_demo_city(session, end_date=today, days=8, pass_authority=pass_authority(settings))
     for offset in (1, 0):
         run_monitor(
             factory=factory,
@@ -138,6 +144,17 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def wait_until(page: Any, expression: str, arg: Any = None, timeout_s: float = 60.0) -> None:
+    """Poll a JavaScript expression (a function of ``arg``) from the test until it holds:
+    Playwright's own polling evaluates a string inside the page, which the pages'
+    Content-Security-Policy (no eval) refuses."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s:g} s: {expression}")
+        time.sleep(0.1)
 
 
 def fill_sign_in(page: Any, url: str, username: str) -> None:

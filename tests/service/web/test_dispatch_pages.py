@@ -124,6 +124,7 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
 
     manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
     assert manifests.count('class="card manifest"') == len(after)
+    assert manifests.count('class="pass-qr"') == len(after)  # each truck's transport pass
     assert "Wang Min 0375-5550000" in manifests
     assert manifests.count(": 300 kg<br>") == 3  # each stop lists what to hand over
 

@@ -1,0 +1,160 @@
+"""Issuing passes in bulk from a CSV or XLSX file (an episode's 800 supply vehicles at
+once): every row is checked first, each bad cell reported by row and column, and nothing
+is issued unless the whole file is good."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import InvalidInput
+from core.tables import CellProblem, read_table, refusal_summary
+from core.text import phrase
+from models import Enterprise, PassKind, Producer, Role
+from pass_office.authority import PassAuthority
+from pass_office.issuing import known_region_codes, new_pass_row, save_new_passes
+from pass_office.requests import PassRequest, request_problems
+
+REQUIRED_COLUMNS = ("kind", "regions", "valid_from", "valid_to")
+OPTIONAL_COLUMNS = (
+    "enterprise",
+    "producer",
+    "plate",
+    "vehicle_type",
+    "driver_name",
+    "driver_phone",
+    "purpose",
+    "goods",
+    "person_name",
+    "id_number",
+    "employer",
+    "workplace",
+    "home_compound",
+)
+REGION_SEPARATORS = r"[;,\s]+"
+
+
+@dataclass(frozen=True)
+class BulkIssue:
+    """What a bulk issue did: how many passes it issued and their codes, in file order."""
+
+    issued: int
+    codes: list[str]
+
+
+def _instant(text: str, zone: ZoneInfo) -> datetime | None:
+    """A cell as an aware instant: a date is its midnight in the city, a time without an
+    offset is city time; None when it is neither (ISO 8601)."""
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=zone)
+
+
+def _row_request(
+    row: Mapping[Hashable, str], index: int, zone: ZoneInfo
+) -> tuple[PassRequest | None, list[CellProblem]]:
+    problems = []
+    kinds = {kind.value for kind in PassKind}
+    if row["kind"] not in kinds:
+        problems.append(CellProblem(index, "kind", phrase("must be vehicle or staff")))
+    instants = {}
+    for column in ("valid_from", "valid_to"):
+        instants[column] = _instant(row[column], zone)
+        if instants[column] is None:
+            problems.append(CellProblem(index, column, phrase("not a date or time")))
+    if (row["enterprise"] == "") == (row["producer"] == ""):
+        problems.append(
+            CellProblem(index, "enterprise", phrase("give either enterprise or producer"))
+        )
+    if problems:
+        return None, problems
+    texts = {name: (row[name] or None) for name in OPTIONAL_COLUMNS}
+    request = PassRequest(
+        kind=PassKind(row["kind"]),
+        regions=tuple(code for code in re.split(REGION_SEPARATORS, row["regions"]) if code),
+        valid_from=instants["valid_from"],  # type: ignore[arg-type]
+        valid_to=instants["valid_to"],  # type: ignore[arg-type]
+        **texts,
+    )
+    return request, []
+
+
+def issue_passes_from_file(
+    *,
+    session: Session,
+    principal: Principal,
+    authority: PassAuthority,
+    data: bytes,
+    filename: str | None,
+    now: datetime,
+    zone: ZoneInfo,
+    max_days: int,
+    max_rows: int,
+    max_listed_errors: int,
+) -> BulkIssue:
+    """Issue (approve and sign) a pass for every row of the file, or none; the bureau's."""
+    require_role(principal, Role.bureau)
+    frame = read_table(
+        data,
+        filename=filename,
+        required=REQUIRED_COLUMNS,
+        optional=OPTIONAL_COLUMNS,
+        max_rows=max_rows,
+    )
+    regions = known_region_codes(session)
+    enterprises = dict(session.execute(select(Enterprise.code, Enterprise.id)).all())
+    producers = dict(session.execute(select(Producer.code, Producer.id)).all())
+    problems: list[CellProblem] = []
+    requests: list[tuple[PassRequest, int | None, int | None]] = []
+    for index, row in zip(frame.index, frame.to_dict("records"), strict=True):
+        request, found = _row_request(row, int(index), zone)
+        problems += found
+        if request is None:
+            continue
+        problems += [
+            CellProblem(int(index), name, text)
+            for name, text in request_problems(
+                request, known_regions=regions, now=now, max_days=max_days
+            )
+        ]
+        for column, known in (("enterprise", enterprises), ("producer", producers)):
+            code = row[column]
+            if code and code not in known:
+                problems.append(
+                    CellProblem(
+                        int(index),
+                        column,
+                        phrase("unknown {label} {code!r}", label=phrase(column), code=code),
+                    )
+                )
+        requests.append(
+            (request, enterprises.get(row["enterprise"]), producers.get(row["producer"]))
+        )
+    if problems:
+        columns = list(frame.columns)
+        problems.sort(key=lambda problem: (problem.row, columns.index(problem.column)))
+        raise InvalidInput(
+            refusal_summary(problems),
+            errors=[problem.as_problem() for problem in problems[:max_listed_errors]],
+            extra={
+                "error_count": len(problems),
+                "rows_with_errors": len({problem.row for problem in problems}),
+            },
+        )
+    rows = [
+        new_pass_row(
+            request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
+        )
+        for request, enterprise_id, producer_id in requests
+    ]
+    save_new_passes(session, rows, actor=principal.label, now=now, authority=authority)
+    return BulkIssue(issued=len(rows), codes=[str(row.code) for row in rows])

@@ -1,0 +1,158 @@
+"""Vehicle passes for the emergency fleet: committing a dispatch plan gives each truck it
+uses a pass valid for that day's shift and the districts of its stops, or reuses a pass
+the truck already holds that covers both; the manifests show it as a QR code."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Compound,
+    DeliveryRequest,
+    DispatchPlan,
+    PassKind,
+    PassStatus,
+    PlanRoute,
+    PlanStop,
+    Region,
+    RegionLevel,
+    TransportPass,
+    Truck,
+)
+from pass_office.authority import PassAuthority
+from pass_office.issuing import new_pass_row, save_new_passes
+from pass_office.requests import PassRequest
+
+SHIFT_MARGIN = timedelta(hours=1)
+"""Before the shift starts and after it ends, for loading and the way back to the depot."""
+
+
+def _district_codes(session: Session) -> dict[int, str]:
+    """Each region's district code (itself, or the district above it)."""
+    regions = {
+        region_id: (parent_id, level, code)
+        for region_id, parent_id, level, code in session.execute(
+            select(Region.id, Region.parent_id, Region.level, Region.code)
+        )
+    }
+    found: dict[int, str] = {}
+    for region_id in regions:
+        current: int | None = region_id
+        while current is not None and regions[current][1] not in (
+            RegionLevel.district,
+            RegionLevel.city,
+        ):
+            current = regions[current][0]
+        found[region_id] = regions[current][2] if current is not None else regions[region_id][2]
+    return found
+
+
+def issue_plan_passes(
+    *,
+    session: Session,
+    plan_id: int,
+    authority: PassAuthority,
+    actor: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> list[str]:
+    """The pass code each truck of a committed plan drives with: reused when the truck holds
+    an issued pass covering its shift and districts, else issued now (holder: the bureau's
+    fleet, no enterprise)."""
+    plan_date = session.scalar(select(DispatchPlan.plan_date).where(DispatchPlan.id == plan_id))
+    if plan_date is None:
+        return []
+    districts = _district_codes(session)
+    needed: dict[int, set[str]] = defaultdict(set)
+    for route_id, region_id in session.execute(
+        select(PlanStop.route_id, Compound.region_id)
+        .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
+        .join(DeliveryRequest, DeliveryRequest.id == PlanStop.request_id)
+        .join(Compound, Compound.id == DeliveryRequest.compound_id)
+        .where(PlanRoute.plan_id == plan_id)
+    ):
+        needed[route_id].add(districts[region_id])
+    midnight = datetime.combine(plan_date, time(0), tzinfo=zone)
+    codes: list[str] = []
+    new_rows: list[TransportPass] = []
+    for route_id, start_s, end_s, truck in session.execute(
+        select(PlanRoute.id, PlanRoute.start_s, PlanRoute.end_s, Truck)
+        .join(Truck, Truck.id == PlanRoute.truck_id)
+        .where(PlanRoute.plan_id == plan_id)
+        .order_by(PlanRoute.id)
+    ):
+        regions = tuple(sorted(needed[route_id]))
+        if not regions:
+            continue
+        valid_from = midnight + timedelta(seconds=start_s) - SHIFT_MARGIN
+        valid_to = max(midnight + timedelta(seconds=end_s) + SHIFT_MARGIN, now + SHIFT_MARGIN)
+        held = _covering_pass(
+            session, plate=truck.plate, regions=regions, valid_from=valid_from, valid_to=valid_to
+        )
+        if held is not None:
+            codes.append(held)
+            continue
+        request = PassRequest(
+            kind=PassKind.vehicle,
+            regions=regions,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            plate=truck.plate,
+            vehicle_type="emergency fleet truck",
+            driver_name=(truck.crew or "emergency fleet crew")[:100],
+            driver_phone=truck.crew_phone[:32] if truck.crew_phone else None,
+            purpose=f"emergency deliveries of dispatch plan {plan_id}",
+        )
+        new_rows.append(new_pass_row(request, enterprise_id=None, producer_id=None, actor=actor))
+    if new_rows:
+        save_new_passes(session, new_rows, actor=actor, now=now, authority=authority)
+        codes += [str(row.code) for row in new_rows]
+    return codes
+
+
+def _covering_pass(
+    session: Session,
+    *,
+    plate: str,
+    regions: tuple[str, ...],
+    valid_from: datetime,
+    valid_to: datetime,
+) -> str | None:
+    """The code of an issued pass of ``plate`` valid over the whole window in every region."""
+    for code, pass_regions in session.execute(
+        select(TransportPass.code, TransportPass.regions).where(
+            TransportPass.plate == plate,
+            TransportPass.status == PassStatus.approved,
+            TransportPass.valid_from <= valid_from,
+            TransportPass.valid_to >= valid_to,
+        )
+    ):
+        if set(regions) <= set(pass_regions):
+            return str(code)
+    return None
+
+
+def pass_tokens(
+    *, session: Session, plates: list[str], start: datetime, end: datetime
+) -> dict[str, str]:
+    """The token of each plate's issued pass in force at some time between ``start`` and
+    ``end`` (the latest issued wins), for a day's manifests."""
+    tokens: dict[str, str] = {}
+    for plate, token in session.execute(
+        select(TransportPass.plate, TransportPass.token)
+        .where(
+            TransportPass.plate.in_(plates),
+            TransportPass.status == PassStatus.approved,
+            TransportPass.valid_from < end,
+            TransportPass.valid_to > start,
+        )
+        .order_by(TransportPass.issued_at)
+    ):
+        if plate is not None and token is not None:
+            tokens[plate] = token
+    return tokens

@@ -1,0 +1,298 @@
+"""The flow of a pass: an enterprise or producer applies, the bureau approves (which signs
+the token) or rejects with a reason, or issues directly; the bureau revokes with a reason.
+Every state change is audited (who, when, from, to, why)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import Conflict, InvalidInput
+from core.lookups import get_optional_by_code
+from core.text import field_problem, phrase
+from models import (
+    Enterprise,
+    PassEvent,
+    PassKind,
+    PassStatus,
+    Producer,
+    Region,
+    Role,
+    TransportPass,
+)
+from pass_office.authority import PassAuthority
+from pass_office.queries import PassView, applicant_holder, find_pass, pass_view
+from pass_office.requests import PassRequest, request_problems
+from passes import PassClaims, issue_token, mask_holder
+from passes import PassKind as TokenKind
+
+CODE_PREFIX = {PassKind.vehicle: "VP", PassKind.staff: "SP"}
+TOKEN_KINDS = {PassKind.vehicle: TokenKind.VEHICLE, PassKind.staff: TokenKind.STAFF}
+
+
+def known_region_codes(session: Session) -> set[str]:
+    """Every region code a pass may name (the tree is small: read it whole)."""
+    return set(session.scalars(select(Region.code)))
+
+
+def check_request(*, session: Session, request: PassRequest, now: datetime, max_days: int) -> None:
+    """Refuse ``request`` with every problem named by its field, or return."""
+    problems = request_problems(
+        request, known_regions=known_region_codes(session), now=now, max_days=max_days
+    )
+    if problems:
+        raise InvalidInput(
+            "the pass cannot be issued: {field}: {problem}",
+            errors=[field_problem(["body", name], text) for name, text in problems],
+            field=problems[0][0],
+            problem=problems[0][1],
+        )
+
+
+def bureau_holder(*, session: Session, request: PassRequest) -> tuple[int | None, int | None]:
+    """The (enterprise id, producer id) the bureau names as holder: exactly one of them."""
+    if (request.enterprise is None) == (request.producer is None):
+        raise InvalidInput(
+            "a pass is held by exactly one enterprise or one producer",
+            errors=[field_problem(["body", "enterprise"], "give either enterprise or producer")],
+        )
+    enterprise = get_optional_by_code(
+        session, Enterprise, request.enterprise, label=phrase("enterprise"), field="enterprise"
+    )
+    producer = get_optional_by_code(
+        session, Producer, request.producer, label=phrase("producer"), field="producer"
+    )
+    return (enterprise.id if enterprise else None), (producer.id if producer else None)
+
+
+def new_pass_row(
+    request: PassRequest,
+    *,
+    enterprise_id: int | None,
+    producer_id: int | None,
+    actor: str,
+) -> TransportPass:
+    """An unsaved application row for ``request``; of a permit's ID number only the masked
+    holder (first and last character of the name, last four of the number) is kept."""
+    masked = None
+    if request.kind is PassKind.staff and request.person_name and request.id_number:
+        masked = mask_holder(name=request.person_name, identity_number=request.id_number)
+    return TransportPass(
+        kind=request.kind,
+        status=PassStatus.applied,
+        enterprise_id=enterprise_id,
+        producer_id=producer_id,
+        plate=request.plate if request.kind is PassKind.vehicle else None,
+        vehicle_type=request.vehicle_type,
+        driver_name=request.driver_name,
+        driver_phone=request.driver_phone,
+        purpose=request.purpose,
+        goods=request.goods,
+        person_name=request.person_name if request.kind is PassKind.staff else None,
+        masked_holder=masked,
+        employer=request.employer,
+        workplace=request.workplace,
+        home_compound=request.home_compound,
+        regions=list(request.regions),
+        valid_from=request.valid_from.replace(microsecond=0),
+        valid_to=request.valid_to.replace(microsecond=0),
+        applied_by=actor,
+    )
+
+
+def save_new_passes(
+    session: Session,
+    rows: Sequence[TransportPass],
+    *,
+    actor: str,
+    now: datetime,
+    authority: PassAuthority | None = None,
+) -> None:
+    """Store new rows, give each its code (``VP-2026-000042``) and audit their creation:
+    as applications, or (given the ``authority``) issued directly, signed at once."""
+    status = PassStatus.applied if authority is None else PassStatus.approved
+    for row in rows:
+        row.status = status
+    session.add_all(rows)
+    session.flush()
+    for row in rows:
+        row.code = f"{CODE_PREFIX[row.kind]}-{now.year}-{row.id:06d}"
+        if authority is not None:
+            sign(row, authority=authority, actor=actor, now=now)
+    session.execute(
+        insert(PassEvent),
+        [
+            {"pass_id": row.id, "at": now, "actor": actor, "from_status": None, "to_status": status}
+            for row in rows
+        ],
+    )
+    session.flush()
+
+
+def audit(
+    session: Session,
+    row: TransportPass,
+    *,
+    actor: str,
+    to_status: PassStatus,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Move ``row`` to ``to_status`` and record who did it, when, from what and why."""
+    session.add(
+        PassEvent(
+            pass_id=row.id,
+            at=now,
+            actor=actor,
+            from_status=row.status,
+            to_status=to_status,
+            reason=reason,
+        )
+    )
+    row.status = to_status
+
+
+def sign(row: TransportPass, *, authority: PassAuthority, actor: str, now: datetime) -> None:
+    """Approve ``row``: sign its token with the active key and record the decision."""
+    claims = PassClaims(
+        issuer=authority.issuer,
+        pass_id=str(row.code),
+        kind=TOKEN_KINDS[row.kind],
+        subject=str(row.plate if row.kind is PassKind.vehicle else row.masked_holder),
+        regions=tuple(row.regions),
+        not_before=row.valid_from,
+        expires_at=row.valid_to,
+        issued_at=now,
+    )
+    row.token = issue_token(claims=claims, signing_key=authority.keys.active)
+    row.signing_kid = authority.active_kid
+    row.issued_at = now.replace(microsecond=0)
+    row.decided_by = actor
+    row.decided_at = now
+
+
+def _view(session: Session, row: TransportPass, *, now: datetime) -> PassView:
+    enterprise = session.get(Enterprise, row.enterprise_id) if row.enterprise_id else None
+    producer = session.get(Producer, row.producer_id) if row.producer_id else None
+    return pass_view(
+        row,
+        enterprise=enterprise.code if enterprise else None,
+        producer=producer.code if producer else None,
+        now=now,
+    )
+
+
+def apply_for_pass(
+    *, session: Session, principal: Principal, request: PassRequest, now: datetime, max_days: int
+) -> PassView:
+    """An application by an enterprise or producer for itself, waiting for the bureau."""
+    enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
+    if request.enterprise is not None or request.producer is not None:
+        raise InvalidInput(
+            "an applicant applies for itself; leave out enterprise and producer",
+            errors=[field_problem(["body", "enterprise"], "an applicant applies for itself")],
+        )
+    check_request(session=session, request=request, now=now, max_days=max_days)
+    row = new_pass_row(
+        request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
+    )
+    save_new_passes(session, [row], actor=principal.label, now=now)
+    return _view(session, row, now=now)
+
+
+def issue_pass(
+    *,
+    session: Session,
+    principal: Principal,
+    request: PassRequest,
+    authority: PassAuthority,
+    now: datetime,
+    max_days: int,
+) -> PassView:
+    """A pass the bureau issues directly: stored, approved and signed at once."""
+    require_role(principal, Role.bureau)
+    check_request(session=session, request=request, now=now, max_days=max_days)
+    enterprise_id, producer_id = bureau_holder(session=session, request=request)
+    row = new_pass_row(
+        request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
+    )
+    save_new_passes(session, [row], actor=principal.label, now=now, authority=authority)
+    return _view(session, row, now=now)
+
+
+def _decidable(
+    session: Session, principal: Principal, code: str, *, now: datetime
+) -> TransportPass:
+    require_role(principal, Role.bureau)
+    row, _, _ = find_pass(session=session, principal=principal, code=code)
+    if row.status is not PassStatus.applied:
+        raise Conflict(
+            "pass {code!r} is {status}, not an open application", code=code, status=row.status.value
+        )
+    return row
+
+
+def approve_pass(
+    *, session: Session, principal: Principal, code: str, authority: PassAuthority, now: datetime
+) -> PassView:
+    """Approve an open application: its token is signed now with the active key."""
+    row = _decidable(session, principal, code, now=now)
+    if row.valid_to <= now:
+        raise Conflict("pass {code!r} would already have expired; reject it", code=code)
+    sign(row, authority=authority, actor=principal.label, now=now)
+    audit(session, row, actor=principal.label, to_status=PassStatus.approved, reason=None, now=now)
+    session.flush()
+    return _view(session, row, now=now)
+
+
+def _reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if not cleaned:
+        raise InvalidInput(
+            "a reason is required",
+            errors=[field_problem(["body", "reason"], "a reason is required")],
+        )
+    return cleaned
+
+
+def reject_pass(
+    *, session: Session, principal: Principal, code: str, reason: str, now: datetime
+) -> PassView:
+    """Reject an open application with the reason the applicant reads."""
+    cleaned = _reason(reason)
+    row = _decidable(session, principal, code, now=now)
+    row.rejection_reason = cleaned
+    row.decided_by = principal.label
+    row.decided_at = now
+    audit(
+        session, row, actor=principal.label, to_status=PassStatus.rejected, reason=cleaned, now=now
+    )
+    session.flush()
+    return _view(session, row, now=now)
+
+
+def revoke_pass(
+    *, session: Session, principal: Principal, code: str, reason: str, now: datetime
+) -> PassView:
+    """Revoke an issued pass: it goes on the next revocation list and fails every check."""
+    cleaned = _reason(reason)
+    require_role(principal, Role.bureau)
+    row, _, _ = find_pass(session=session, principal=principal, code=code)
+    if row.status is not PassStatus.approved:
+        raise Conflict(
+            "pass {code!r} is {status}; only an issued pass can be revoked",
+            code=code,
+            status=row.status.value,
+        )
+    row.revoked_at = now
+    row.revoked_by = principal.label
+    row.revocation_reason = cleaned
+    audit(
+        session, row, actor=principal.label, to_status=PassStatus.revoked, reason=cleaned, now=now
+    )
+    session.flush()
+    return _view(session, row, now=now)

@@ -1,0 +1,243 @@
+"""Reading passes as their holders and the bureau see them: who may see which, the state
+a pass is in now (expired is read from its dates), search by plate or holder."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal
+from core.errors import Forbidden, NotFound
+from core.lookups import PageOf, page
+from models import (
+    Enterprise,
+    PassEvent,
+    PassKind,
+    PassStatus,
+    Producer,
+    Role,
+    Store,
+    TransportPass,
+)
+
+
+class PassState(enum.StrEnum):
+    """The state people read: the stored status, or expired once an approved pass ends."""
+
+    applied = "applied"
+    approved = "approved"
+    rejected = "rejected"
+    revoked = "revoked"
+    expired = "expired"
+
+
+@dataclass(frozen=True)
+class PassView:
+    """A pass as its holder and the bureau read it (the full ID number is never kept)."""
+
+    code: str
+    kind: PassKind
+    state: PassState
+    enterprise: str | None
+    producer: str | None
+    plate: str | None
+    vehicle_type: str | None
+    driver_name: str | None
+    driver_phone: str | None
+    purpose: str | None
+    goods: str | None
+    person_name: str | None
+    masked_holder: str | None
+    employer: str | None
+    workplace: str | None
+    home_compound: str | None
+    regions: list[str]
+    valid_from: datetime
+    valid_to: datetime
+    applied_by: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    rejection_reason: str | None
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    issued_at: datetime | None
+    signing_kid: str | None
+    token: str | None
+
+
+@dataclass(frozen=True)
+class PassEventView:
+    """One audited state change of a pass."""
+
+    at: datetime
+    actor: str
+    from_status: PassStatus | None
+    to_status: PassStatus
+    reason: str | None
+
+
+def state_of(row: TransportPass, *, now: datetime) -> PassState:
+    """The state of ``row`` at ``now``: an approved pass past its end is expired."""
+    if row.status is PassStatus.approved and row.valid_to <= now:
+        return PassState.expired
+    return PassState(row.status.value)
+
+
+def pass_view(
+    row: TransportPass, *, enterprise: str | None, producer: str | None, now: datetime
+) -> PassView:
+    """The view of ``row`` with its holder's code."""
+    return PassView(
+        code=str(row.code),
+        kind=row.kind,
+        state=state_of(row, now=now),
+        enterprise=enterprise,
+        producer=producer,
+        plate=row.plate,
+        vehicle_type=row.vehicle_type,
+        driver_name=row.driver_name,
+        driver_phone=row.driver_phone,
+        purpose=row.purpose,
+        goods=row.goods,
+        person_name=row.person_name,
+        masked_holder=row.masked_holder,
+        employer=row.employer,
+        workplace=row.workplace,
+        home_compound=row.home_compound,
+        regions=list(row.regions),
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        applied_by=row.applied_by,
+        created_at=row.created_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        rejection_reason=row.rejection_reason,
+        revoked_at=row.revoked_at,
+        revocation_reason=row.revocation_reason,
+        issued_at=row.issued_at,
+        signing_kid=row.signing_kid,
+        token=row.token,
+    )
+
+
+def _with_holders(query: Select) -> Select:
+    return query.outerjoin(Enterprise, Enterprise.id == TransportPass.enterprise_id).outerjoin(
+        Producer, Producer.id == TransportPass.producer_id
+    )
+
+
+def applicant_holder(*, session: Session, principal: Principal) -> tuple[int | None, int | None]:
+    """The (enterprise id, producer id) an applicant applies and reads for: a store key
+    bound to an enterprise or to one of its stores, or a producer; others are refused."""
+    if principal.role is Role.producer and principal.producer_id is not None:
+        return None, principal.producer_id
+    if principal.role is Role.store:
+        if principal.enterprise_id is not None:
+            return principal.enterprise_id, None
+        enterprise_id = session.scalar(
+            select(Store.enterprise_id).where(Store.id == principal.store_id)
+        )
+        if enterprise_id is not None:
+            return enterprise_id, None
+    raise Forbidden("passes are applied for by an enterprise or a producer, and read by the bureau")
+
+
+def visible_passes(*, session: Session, principal: Principal) -> Select:
+    """The passes ``principal`` may read: all for the bureau, its own for an applicant."""
+    query = _with_holders(select(TransportPass, Enterprise.code, Producer.code))
+    if principal.role in (Role.admin, Role.bureau):
+        return query
+    enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
+    if producer_id is not None:
+        return query.where(TransportPass.producer_id == producer_id)
+    return query.where(TransportPass.enterprise_id == enterprise_id)
+
+
+def list_passes(
+    *,
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    state: PassState | None = None,
+    kind: PassKind | None = None,
+    contains: str | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[PassView]:
+    """One page of the passes ``principal`` may see, newest first, by state, kind and a
+    plate or holder that contains ``contains``."""
+    query = visible_passes(session=session, principal=principal).order_by(TransportPass.id.desc())
+    if kind is not None:
+        query = query.where(TransportPass.kind == kind)
+    if state is PassState.expired:
+        query = query.where(
+            TransportPass.status == PassStatus.approved, TransportPass.valid_to <= now
+        )
+    elif state is PassState.approved:
+        query = query.where(
+            TransportPass.status == PassStatus.approved, TransportPass.valid_to > now
+        )
+    elif state is not None:
+        query = query.where(TransportPass.status == PassStatus(state.value))
+    if contains:
+        pattern = f"%{contains}%"
+        query = query.where(
+            or_(
+                TransportPass.plate.ilike(pattern),
+                TransportPass.masked_holder.ilike(pattern),
+                TransportPass.person_name.ilike(pattern),
+                TransportPass.code.ilike(pattern),
+                Enterprise.code.ilike(pattern),
+                Enterprise.name.ilike(pattern),
+                Producer.code.ilike(pattern),
+                Producer.name.ilike(pattern),
+            )
+        )
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(
+        items=[pass_view(row[0], enterprise=row[1], producer=row[2], now=now) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def find_pass(
+    *, session: Session, principal: Principal, code: str
+) -> tuple[TransportPass, str | None, str | None]:
+    """The pass ``code`` with its holder's codes, or a 404 (also for another holder's)."""
+    found = session.execute(
+        visible_passes(session=session, principal=principal).where(TransportPass.code == code)
+    ).first()
+    if found is None:
+        raise NotFound("pass {code!r} not found", code=code)
+    return found[0], found[1], found[2]
+
+
+def read_pass(*, session: Session, principal: Principal, code: str, now: datetime) -> PassView:
+    """The pass ``code`` as ``principal`` may read it, or a 404."""
+    row, enterprise, producer = find_pass(session=session, principal=principal, code=code)
+    return pass_view(row, enterprise=enterprise, producer=producer, now=now)
+
+
+def pass_history(*, session: Session, principal: Principal, code: str) -> list[PassEventView]:
+    """Every state change of the pass ``code``, oldest first (who, when, from, to, why)."""
+    row, _, _ = find_pass(session=session, principal=principal, code=code)
+    events = session.scalars(
+        select(PassEvent).where(PassEvent.pass_id == row.id).order_by(PassEvent.id)
+    )
+    return [
+        PassEventView(
+            at=event.at,
+            actor=event.actor,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+        )
+        for event in events
+    ]

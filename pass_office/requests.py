@@ -1,0 +1,95 @@
+"""What an application or a bureau's issue asks for, and every problem with it by field,
+shared by single requests (``["body", field]``) and bulk files (row and column)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.text import Text, phrase
+from models import PassKind
+
+REGION_CODE = re.compile(r"[A-Za-z0-9._-]{1,16}")
+IDENTITY_NUMBER = re.compile(r"[0-9A-Za-z]{4,32}")
+MAX_REGIONS = 16
+TEXT_LIMITS = {
+    "plate": 16,
+    "vehicle_type": 64,
+    "driver_name": 100,
+    "driver_phone": 32,
+    "purpose": 300,
+    "goods": 300,
+    "person_name": 100,
+    "employer": 200,
+    "workplace": 200,
+    "home_compound": 200,
+}
+REQUIRED_BY_KIND = {
+    PassKind.vehicle: ("plate", "driver_name", "purpose"),
+    PassKind.staff: ("person_name", "id_number", "employer", "workplace"),
+}
+
+
+@dataclass(frozen=True)
+class PassRequest:
+    """The fields of one vehicle pass or staff permit as asked for (texts stripped)."""
+
+    kind: PassKind
+    regions: tuple[str, ...]
+    valid_from: datetime
+    valid_to: datetime
+    plate: str | None = None
+    vehicle_type: str | None = None
+    driver_name: str | None = None
+    driver_phone: str | None = None
+    purpose: str | None = None
+    goods: str | None = None
+    person_name: str | None = None
+    id_number: str | None = field(default=None, repr=False)
+    employer: str | None = None
+    workplace: str | None = None
+    home_compound: str | None = None
+    enterprise: str | None = None
+    producer: str | None = None
+
+
+def request_problems(
+    request: PassRequest, *, known_regions: set[str], now: datetime, max_days: int
+) -> list[tuple[str, Text]]:
+    """Every (field, problem) of ``request``: required fields of its kind, lengths, the
+    regions and the validity period; empty when it may be issued."""
+    problems: list[tuple[str, Text]] = []
+    for name in REQUIRED_BY_KIND[request.kind]:
+        if not getattr(request, name):
+            problems.append((name, phrase("is required for a {kind}", kind=_kind_word(request))))
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(request, name)
+        if value is not None and len(value) > limit:
+            problems.append((name, phrase("at most {limit} characters", limit=limit)))
+    if request.id_number and not IDENTITY_NUMBER.fullmatch(request.id_number):
+        problems.append(("id_number", phrase("must be 4-32 letters or digits")))
+    problems += [("regions", text) for text in _region_problems(request.regions, known_regions)]
+    if request.valid_to <= request.valid_from:
+        problems.append(("valid_to", phrase("must be after valid_from")))
+    elif request.valid_to - request.valid_from > timedelta(days=max_days):
+        problems.append(("valid_to", phrase("at most {days} days after valid_from", days=max_days)))
+    if request.valid_to <= now:
+        problems.append(("valid_to", phrase("must be in the future")))
+    return problems
+
+
+def _kind_word(request: PassRequest) -> Text:
+    return phrase("vehicle pass") if request.kind is PassKind.vehicle else phrase("staff permit")
+
+
+def _region_problems(regions: tuple[str, ...], known_regions: set[str]) -> list[Text]:
+    if not 1 <= len(regions) <= MAX_REGIONS:
+        return [phrase("name 1 to {limit} regions", limit=MAX_REGIONS)]
+    if len(set(regions)) != len(regions):
+        return [phrase("a region is named twice")]
+    return [
+        phrase("unknown {label} {code!r}", label=phrase("region"), code=code)
+        for code in regions
+        if not REGION_CODE.fullmatch(code) or code not in known_regions
+    ]

@@ -1,0 +1,322 @@
+"""Checking passes against the bureau's own records: the signed, versioned revocation
+list it publishes, online verification (public: only what the QR carries), checkpoints
+and the scan log of where supply vehicles passed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import Forbidden, InvalidInput
+from core.lookups import PageOf, add_with_unique_code, get_by_code, get_optional_by_code, page
+from core.text import field_problem, phrase
+from models import (
+    Checkpoint,
+    PassEvent,
+    PassScan,
+    PassStatus,
+    Region,
+    Role,
+    ScanResult,
+    TransportPass,
+)
+from pass_office.authority import PassAuthority
+from passes import RevocationList, Verification, sign_revocation_list, verify_token
+
+LIST_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+MAX_SCAN_AGE = timedelta(days=30)
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def revocation_list(*, session: Session, authority: PassAuthority) -> RevocationList:
+    """Every revoked pass; its version is the id of the latest revocation event, so it only
+    grows and changes exactly when a pass is revoked."""
+    latest = session.execute(
+        select(PassEvent.id, PassEvent.at)
+        .where(PassEvent.to_status == PassStatus.revoked)
+        .order_by(PassEvent.id.desc())
+        .limit(1)
+    ).first()
+    codes = session.scalars(
+        select(TransportPass.code).where(TransportPass.status == PassStatus.revoked)
+    )
+    return RevocationList(
+        issuer=authority.issuer,
+        version=int(latest[0]) if latest else 0,
+        issued_at=latest[1] if latest else LIST_EPOCH,
+        revoked_pass_ids=frozenset(str(code) for code in codes),
+    )
+
+
+def signed_revocation_list(
+    *, session: Session, authority: PassAuthority
+) -> tuple[RevocationList, bytes]:
+    """The current list and its signed bytes, the file checkpoints download."""
+    current = revocation_list(session=session, authority=authority)
+    return current, sign_revocation_list(revocation=current, signing_key=authority.keys.active)
+
+
+def verify_pass(
+    *,
+    session: Session,
+    authority: PassAuthority,
+    token: str,
+    now: datetime,
+    region: str | None = None,
+    checkpoint: str | None = None,
+) -> Verification:
+    """The status of a scanned token against the published keys and today's revocations,
+    in ``region`` or at ``checkpoint``'s region; never raises on the token."""
+    if checkpoint is not None:
+        found = get_optional_by_code(
+            session, Checkpoint, checkpoint, label=phrase("checkpoint"), field="checkpoint"
+        )
+        assert found is not None
+        region = session.scalar(select(Region.code).where(Region.id == found.region_id))
+    return verify_token(
+        token,
+        public_keys=authority.keys.public_keys(),
+        revocation=revocation_list(session=session, authority=authority),
+        now=now,
+        region=region,
+    )
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    """A checkpoint as people and devices read it."""
+
+    code: str
+    name: str
+    region: str
+    latitude: float | None
+    longitude: float | None
+    active: bool
+
+
+def create_checkpoint(
+    *,
+    session: Session,
+    principal: Principal,
+    code: str,
+    name: str,
+    region: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> CheckpointView:
+    """A new checkpoint in a known region (the one its passes are checked against)."""
+    require_role(principal, Role.bureau)
+    found = get_optional_by_code(session, Region, region, label=phrase("region"), field="region")
+    assert found is not None
+    row = Checkpoint(
+        code=code, name=name, region_id=found.id, latitude=latitude, longitude=longitude
+    )
+    add_with_unique_code(session, row, label=phrase("checkpoint"))
+    return CheckpointView(code, name, found.code, latitude, longitude, True)
+
+
+def list_checkpoints(*, session: Session, principal: Principal) -> list[CheckpointView]:
+    """Every checkpoint by code; for the bureau and checkpoint staff."""
+    require_role(principal, Role.bureau, Role.checkpoint)
+    rows = session.execute(
+        select(Checkpoint, Region.code)
+        .join(Region, Region.id == Checkpoint.region_id)
+        .order_by(Checkpoint.code)
+    )
+    return [
+        CheckpointView(row.code, row.name, region, row.latitude, row.longitude, row.active)
+        for row, region in rows
+    ]
+
+
+def checkpoint_of(*, session: Session, principal: Principal) -> CheckpointView:
+    """The checkpoint a checkpoint account works at (its page checks passes in its region)."""
+    if principal.role is not Role.checkpoint or principal.checkpoint_id is None:
+        raise Forbidden("only checkpoint staff record scans, at their own checkpoint")
+    row = session.execute(
+        select(Checkpoint, Region.code)
+        .join(Region, Region.id == Checkpoint.region_id)
+        .where(Checkpoint.id == principal.checkpoint_id)
+    ).one()
+    checkpoint, region = row
+    return CheckpointView(
+        checkpoint.code,
+        checkpoint.name,
+        region,
+        checkpoint.latitude,
+        checkpoint.longitude,
+        checkpoint.active,
+    )
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    """One scan as a checkpoint device sends it: the token text, when it was scanned and,
+    for a scan made offline, what the device showed."""
+
+    token: str
+    scanned_at: datetime | None = None
+    device_result: ScanResult | None = None
+
+
+@dataclass(frozen=True)
+class ScanView:
+    """A recorded scan: where, when, which pass (when it could be read) and the result."""
+
+    checkpoint: str
+    scanned_at: datetime
+    pass_code: str | None
+    result: ScanResult
+    device_result: ScanResult | None
+    offline: bool
+    subject: str | None
+    valid_to: datetime | None
+    reason: str
+
+
+def _scan_time(index: int, item: ScanInput, now: datetime) -> datetime:
+    scanned_at = item.scanned_at or now
+    if scanned_at > now + MAX_CLOCK_SKEW or scanned_at < now - MAX_SCAN_AGE:
+        raise InvalidInput(
+            "scan {position}: scanned_at must lie within the last 30 days",
+            errors=[
+                field_problem(
+                    ["body", "scans", index, "scanned_at"],
+                    "must lie within the last 30 days and not in the future",
+                )
+            ],
+            position=index,
+        )
+    return scanned_at
+
+
+def record_scans(
+    *,
+    session: Session,
+    principal: Principal,
+    authority: PassAuthority,
+    scans: list[ScanInput],
+    now: datetime,
+) -> list[ScanView]:
+    """Judge and record scans made at the caller's checkpoint (online now, or offline and
+    uploaded later: judged at their scan time); checkpoint staff only."""
+    if principal.role is not Role.checkpoint or principal.checkpoint_id is None:
+        raise Forbidden("only checkpoint staff record scans, at their own checkpoint")
+    checkpoint = session.get(Checkpoint, principal.checkpoint_id)
+    assert checkpoint is not None
+    region = session.scalar(select(Region.code).where(Region.id == checkpoint.region_id))
+    times = [_scan_time(index, item, now) for index, item in enumerate(scans)]
+    revocation = revocation_list(session=session, authority=authority)
+    public_keys = authority.keys.public_keys()
+    judged = [
+        verify_token(
+            item.token, public_keys=public_keys, revocation=revocation, now=at, region=region
+        )
+        for item, at in zip(scans, times, strict=True)
+    ]
+    codes = {v.claims.pass_id for v in judged if v.authentic and v.claims is not None}
+    ids = dict(
+        session.execute(
+            select(TransportPass.code, TransportPass.id).where(TransportPass.code.in_(codes))
+        ).all()
+    )
+    views = []
+    for item, at, verdict in zip(scans, times, judged, strict=True):
+        code = verdict.claims.pass_id if verdict.authentic and verdict.claims else None
+        offline = item.scanned_at is not None and item.scanned_at < now - MAX_CLOCK_SKEW
+        session.add(
+            PassScan(
+                checkpoint_id=checkpoint.id,
+                pass_id=ids.get(code) if code else None,
+                pass_code=code,
+                scanned_at=at,
+                recorded_at=now,
+                recorded_by=principal.label,
+                result=ScanResult(verdict.status.value),
+                device_result=item.device_result,
+                offline=offline,
+            )
+        )
+        views.append(
+            ScanView(
+                checkpoint=checkpoint.code,
+                scanned_at=at,
+                pass_code=code,
+                result=ScanResult(verdict.status.value),
+                device_result=item.device_result,
+                offline=offline,
+                subject=verdict.claims.subject if verdict.authentic and verdict.claims else None,
+                valid_to=verdict.claims.expires_at
+                if verdict.authentic and verdict.claims
+                else None,
+                reason=verdict.reason,
+            )
+        )
+    session.flush()
+    return views
+
+
+def list_scans(
+    *,
+    session: Session,
+    principal: Principal,
+    checkpoint: str | None = None,
+    pass_code: str | None = None,
+    limit: int,
+    offset: int,
+) -> PageOf[ScanView]:
+    """One page of the scan log, newest first, at a checkpoint or of a pass; the bureau's."""
+    require_role(principal, Role.bureau)
+    query = (
+        select(
+            PassScan,
+            Checkpoint.code,
+            TransportPass.plate,
+            TransportPass.masked_holder,
+            TransportPass.valid_to,
+        )
+        .join(Checkpoint, Checkpoint.id == PassScan.checkpoint_id)
+        .outerjoin(TransportPass, TransportPass.id == PassScan.pass_id)
+        .order_by(PassScan.scanned_at.desc(), PassScan.id.desc())
+    )
+    if checkpoint is not None:
+        found = get_by_code(session, Checkpoint, checkpoint, label=phrase("checkpoint"))
+        query = query.where(PassScan.checkpoint_id == found.id)
+    if pass_code is not None:
+        query = query.where(PassScan.pass_code == pass_code)
+    rows, total = page(session, query, limit=limit, offset=offset)
+    return PageOf(
+        items=[
+            ScanView(
+                checkpoint=code,
+                scanned_at=scan.scanned_at,
+                pass_code=scan.pass_code,
+                result=scan.result,
+                device_result=scan.device_result,
+                offline=scan.offline,
+                subject=plate or masked,
+                valid_to=valid_to,
+                reason="",
+            )
+            for scan, code, plate, masked, valid_to in rows
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def scan_counts(*, session: Session) -> dict[str, int]:
+    """Scans recorded per checkpoint code (for the pass office's map)."""
+    return {
+        str(code): int(count)
+        for code, count in session.execute(
+            select(Checkpoint.code, func.count(PassScan.id))
+            .outerjoin(PassScan, PassScan.checkpoint_id == Checkpoint.id)
+            .group_by(Checkpoint.code)
+        )
+    }

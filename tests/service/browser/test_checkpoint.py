@@ -1,0 +1,73 @@
+"""The checkpoint page in a real browser (Chromium, SQLite, the demo city): staff at
+checkpoint G310-W load the page once, lose the network, and still see a valid pass
+green, a pass revoked before the last sync red, and a tampered code red; the scans made
+offline are uploaded when the network returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from core.database import create_database_engine, create_session_factory
+from models import Checkpoint, PassScan, PassStatus, Region, TransportPass
+from tests.service.browser.conftest import PHONE, LiveServer, wait_until
+
+
+def _tokens(live_server: LiveServer) -> tuple[str, str, int]:
+    """A valid vehicle pass for the checkpoint's region, a revoked one, and the scans so far."""
+    engine = create_database_engine(live_server.settings.database_url)
+    with create_session_factory(engine)() as session:
+        region = session.scalar(
+            select(Region.code)
+            .join(Checkpoint, Checkpoint.region_id == Region.id)
+            .where(Checkpoint.code == "G310-W")
+        )
+        passes = session.scalars(
+            select(TransportPass).where(TransportPass.plate.is_not(None)).order_by(TransportPass.id)
+        ).all()
+        valid = next(p for p in passes if p.status is PassStatus.approved and region in p.regions)
+        revoked = next(p for p in passes if p.status is PassStatus.revoked)
+        scans = int(session.scalar(select(func.count()).select_from(PassScan)) or 0)
+        result = (str(valid.token), str(revoked.token), scans)
+    engine.dispose()
+    return result
+
+
+def _check(page: Any, token: str) -> str:
+    page.fill("#token", token)
+    page.get_by_role("button", name="Check").click()
+    wait_until(page, "(token) => document.getElementById('verdict').dataset.token === token", token)
+    status: str = page.get_attribute("#verdict", "data-status") or ""
+    return status
+
+
+def test_the_checkpoint_verifies_passes_with_the_network_off(
+    open_page: Any, live_server: LiveServer, screenshots: Path
+) -> None:
+    valid, revoked, scans_before = _tokens(live_server)
+    page = open_page("checkpoint", PHONE)
+    assert page.url.endswith("/checkpoint")
+    page.wait_for_selector("#checkpoint[data-ready='1']")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
+    page.reload()  # now under the service worker, which keeps the page and its files
+    page.wait_for_selector("#checkpoint[data-ready='1']")
+    assert "Revocation list version" in page.inner_text("#trust")
+
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#checkpoint[data-ready='1']")
+    assert "Revocation list version" in page.inner_text("#trust")
+    assert _check(page, valid) == "valid"
+    assert "Valid" in page.inner_text("#verdict")
+    page.screenshot(path=str(screenshots / "checkpoint-valid-offline.png"))
+    assert _check(page, revoked) == "revoked"
+    tampered = valid[:-6] + ("A" if valid[-6] != "A" else "B") + valid[-5:]
+    assert _check(page, tampered) in ("forged", "damaged")
+    page.screenshot(path=str(screenshots / "checkpoint-tampered-offline.png"))
+    assert "3 scan(s) waiting" in page.inner_text("#queue")
+
+    page.context.set_offline(False)
+    wait_until(page, "() => document.getElementById('queue').textContent === ''")
+    assert _tokens(live_server)[2] == scans_before + 3
