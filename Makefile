@@ -37,13 +37,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The browser tests drive Debian's Chromium; install it when it is missing and we are
-# root (never a browser download). Without it those tests skip and say why.
+# The browser tests drive Debian's Chromium, and pages and PDFs in Chinese need a CJK font
+# (Noto Sans CJK); install what is missing when we are root (never a browser download).
+# Without Chromium those tests skip and say why.
+SYSTEM_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) \
+	$(if $(wildcard /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc),,fonts-noto-cjk)
 browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-			|| echo "could not install chromium: the browser tests will be skipped"; \
+	@if [ -n "$(strip $(SYSTEM_PACKAGES))" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's $(strip $(SYSTEM_PACKAGES)) for the browser tests and PDFs"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES)) \
+			|| echo "could not install $(strip $(SYSTEM_PACKAGES)): browser tests may be skipped"; \
 	fi
 
 pytest: $(STAMP) browser
