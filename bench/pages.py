@@ -17,8 +17,14 @@ browser with an empty cache downloads).
 
 Target (2 cores): p95 ≤ 300 ms per page; the dashboard ≤ 1.5 MB transferred in all.
 
-Run: ``.venv/bin/python bench/pages.py [--requests 50] [--warmup 5] [--port 18402]``.
-It ends with ``name=value`` lines for scripts.
+``--province`` times the bureau's pages on a province instead: 10,000 stores × 60
+products × 14 days (8.4 M report lines, the last 5 days a lockdown that disrupts a tenth
+of the districts, as ``bench/monitor.py`` generates them) on PostgreSQL
+(``SUPPLYWATCH_TEST_POSTGRES_URL``; a database is created and dropped), the monitor run
+once over the last day, and a bureau login; figures are prefixed ``province_``.
+
+Run: ``.venv/bin/python bench/pages.py [--province] [--stores 10000] [--requests 50]
+[--warmup 5] [--port 18402]``. It ends with ``name=value`` lines for scripts.
 """
 
 from __future__ import annotations
@@ -53,9 +59,76 @@ PAGES = {
     "store form": ("/store/PDS-0001", "store"),
     "chain stores": ("/store", "chain"),
 }
+PROVINCE_PAGES = {
+    name: PAGES[name]
+    for name in ("dashboard", "alert groups", "alert groups by product", "alert list")
+}
 PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="(/[^"]+)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _build_demo(database_url: str) -> None:
+    """The demo city exactly as ``make demo`` builds it."""
+    print("building the demo city (as `make demo` does) ...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "service.cli", "demo", "--no-serve"],
+        cwd=ROOT,
+        env={**os.environ, "SUPPLYWATCH_DATABASE_URL": database_url},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _build_province(database_url: str, *, stores: int, products: int, days: int) -> None:
+    """A province with a lockdown at its end, the monitor run over its last day, and the
+    bureau's demo login."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from accounts.authentication import create_user
+    from core.bulk import insert_frame
+    from core.database import create_database_engine, create_session_factory, session_scope
+    from models import DailyReport
+    from models.base import utc_now
+    from models.user import Role
+    from monitors.running.runs import MonitorConfig, run_monitor
+    from service.demo import canonical_rows, generate_history, load_master_data
+    from service.migrate import upgrade_to_head
+
+    started = time.perf_counter()
+    upgrade_to_head(database_url)
+    last_day = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)
+    province = generate_history(
+        stores=stores, products=products, end_date=last_day, days=days, seed=11, lockdown_days=5
+    )
+    engine = create_database_engine(database_url)
+    factory = create_session_factory(engine)
+    with session_scope(factory) as session:
+        ids = load_master_data(session, province)
+        create_user(session, username="bureau", password="bureau-demo", role=Role.bureau)
+    stamp = utc_now()
+    for start in range(0, len(province.reports), 1_000_000):
+        chunk = canonical_rows(province.reports.iloc[start : start + 1_000_000], ids)
+        chunk = chunk.assign(submitted_by="bench", created_at=stamp, updated_at=stamp)
+        with session_scope(factory) as session:
+            insert_frame(session.connection(), DailyReport.__tablename__, chunk)
+    lines = len(province.reports)
+    del province
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE daily_reports"
+            )
+    run = run_monitor(
+        factory=factory, business_date=last_day, config=MonitorConfig(), trigger="bench"
+    )
+    engine.dispose()
+    print(
+        f"province: {lines} lines loaded and monitored in {time.perf_counter() - started:.0f} s"
+        f" ({run.counts.get('alerts_opened', 0)} alerts opened)",
+        flush=True,
+    )
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -142,18 +215,26 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--port", type=int, default=18402)
+    parser.add_argument("--province", action="store_true")
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--products", type=int, default=60)
+    parser.add_argument("--days", type=int, default=14)
     options = parser.parse_args()
 
+    pages = PROVINCE_PAGES if options.province else PAGES
+    prefix = "province_" if options.province else ""
     with tempfile.TemporaryDirectory(prefix="supplywatch-pages-") as folder:
-        database_url = f"sqlite:///{folder}/demo.db"
-        print("building the demo city (as `make demo` does) ...", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "service.cli", "demo", "--no-serve"],
-            cwd=ROOT,
-            env={**os.environ, "SUPPLYWATCH_DATABASE_URL": database_url},
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        if options.province:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from ingest import create_database, drop_database
+
+            database_url = create_database("postgresql", Path(folder))
+            _build_province(
+                database_url, stores=options.stores, products=options.products, days=options.days
+            )
+        else:
+            database_url = f"sqlite:///{folder}/demo.db"
+            _build_demo(database_url)
         server = _start(database_url, options.port)
         try:
             base = f"http://127.0.0.1:{options.port}"
@@ -161,13 +242,13 @@ def main() -> None:
                 username: httpx.Client(
                     base_url=base, headers={"Accept-Encoding": "gzip"}, timeout=120
                 )
-                for username in sorted({username for _, username in PAGES.values()})
+                for username in sorted({username for _, username in pages.values()})
             }
             for username, client in clients.items():
                 _sign_in(client, username)
-            plan = _plan_the_day(clients["dispatcher"])
+            plan = None if options.province else _plan_the_day(clients["dispatcher"])
             results = {}
-            for name, (template, username) in PAGES.items():
+            for name, (template, username) in pages.items():
                 client = clients[username]
                 if "{plan}" in template and plan is None:
                     print(f"{name}: not present in this service (no plan)")
@@ -196,8 +277,10 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=20)
+            if options.province:
+                drop_database(database_url)
     for name, (times, html, assets) in results.items():
-        key = name.replace(" ", "_")
+        key = prefix + name.replace(" ", "_")
         print(f"{key}_p50_ms={statistics.median(times):.1f}")
         print(f"{key}_p95_ms={_percentile(times, 0.95):.1f}")
         print(f"{key}_bytes={html + assets}")
