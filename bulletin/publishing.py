@@ -25,7 +25,6 @@ from core.text import field_problem
 from models import (
     Bulletin,
     BulletinStatus,
-    DailyReport,
     Product,
     ProductCategory,
     Region,
@@ -34,7 +33,7 @@ from models import (
     SupplySnapshot,
 )
 from models.base import utc_now
-from monitors.computing.inputs import load_regions, load_stores
+from monitors.computing.inputs import load_regions, load_report_window, load_stores
 
 EDITORS = (Role.admin, Role.bureau)
 MAX_SUMMARY_CHARS = 4000
@@ -72,32 +71,51 @@ def _frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Report lines from ``first_day`` to ``day`` (with the monitor's expected sales on
     the days it ran), the outlets with their districts and the products with their
-    categories."""
-    snapshot = and_(
-        SupplySnapshot.business_date == DailyReport.report_date,
-        SupplySnapshot.scope_level == ScopeLevel.store,
-        SupplySnapshot.scope_id == DailyReport.store_id,
-        SupplySnapshot.item_kind == "product",
-        SupplySnapshot.item_id == DailyReport.product_id,
+    categories.
+
+    The lines come through the monitor's typed reader (a province's millions of lines
+    never pass through Python one by one) and meet the monitor's store-level snapshots
+    in pandas rather than in an outer join the database would run per line.
+    """
+    lines = load_report_window(session, first_day=first_day, last_day=day)
+    expected = pd.DataFrame(
+        session.execute(
+            select(
+                SupplySnapshot.scope_id,
+                SupplySnapshot.item_id,
+                SupplySnapshot.business_date,
+                SupplySnapshot.expected_daily_sales,
+            ).where(
+                SupplySnapshot.business_date.between(first_day, day),
+                SupplySnapshot.scope_level == ScopeLevel.store,
+                SupplySnapshot.item_kind == "product",
+            )
+        ).all(),
+        columns=["store_id", "product_id", "report_date", "expected_daily_sales"],
+    ).astype({"store_id": "int32", "product_id": "int32", "expected_daily_sales": "float64"})
+    expected["report_date"] = pd.to_datetime(expected["report_date"])
+    lines = lines.merge(expected, on=["store_id", "product_id", "report_date"], how="left")
+    products = pd.DataFrame(
+        session.execute(
+            select(Product.id, Product.code, ProductCategory.code)
+            .join(ProductCategory, ProductCategory.id == Product.category_id)
+            .where(Product.active.is_(True))
+            .order_by(Product.code)
+        ).all(),
+        columns=["product_id", "product", "category"],
     )
-    rows = session.execute(
-        select(
-            DailyReport.store_id,
-            Product.code,
-            DailyReport.report_date,
-            DailyReport.price,
-            DailyReport.stock,
-            SupplySnapshot.expected_daily_sales,
-        )
-        .join(Product, Product.id == DailyReport.product_id)
-        .outerjoin(SupplySnapshot, snapshot)
-        .where(DailyReport.report_date.between(first_day, day))
-    ).all()
+    codes = pd.Series(products["product"].to_numpy(), index=products["product_id"].to_numpy())
+    lines = lines[lines["product_id"].isin(codes.index)]
     reports = pd.DataFrame(
-        rows,
-        columns=["outlet", "product", "business_date", "price", "stock", "expected_daily_sales"],
-    ).astype({"price": "float64", "stock": "float64", "expected_daily_sales": "float64"})
-    reports["business_date"] = pd.to_datetime(reports["business_date"])
+        {
+            "outlet": lines["store_id"].to_numpy(),
+            "product": codes.reindex(lines["product_id"].to_numpy()).to_numpy(),
+            "business_date": lines["report_date"].to_numpy(),
+            "price": lines["price"].to_numpy(dtype="float64"),
+            "stock": lines["stock"].to_numpy(dtype="float64"),
+            "expected_daily_sales": lines["expected_daily_sales"].to_numpy(dtype="float64"),
+        }
+    )
     regions = load_regions(session)
     stores = load_stores(session, regions)
     district_codes = regions.set_index("region_id")["code"]
@@ -111,17 +129,7 @@ def _frames(
             "expected_to_report": stores["active"],
         }
     )
-    products = pd.DataFrame(
-        session.execute(
-            select(Product.code, ProductCategory.code)
-            .join(ProductCategory, ProductCategory.id == Product.category_id)
-            .where(Product.active.is_(True))
-            .order_by(Product.code)
-        ).all(),
-        columns=["product", "category"],
-    )
-    reports = reports[reports["product"].isin(products["product"])]
-    return reports, outlets, products
+    return reports, outlets, products[["product", "category"]]
 
 
 def _cell(value: Any) -> Any:

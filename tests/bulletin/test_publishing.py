@@ -10,10 +10,11 @@ from xml.etree import ElementTree
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from models import Bulletin, Region, RegionLevel, Role
+from models import Bulletin, Product, Region, RegionLevel, Role, ScopeLevel, SupplySnapshot
+from monitors.running.runs import MonitorConfig, run_monitor
 from reports.upsert import store_report_lines
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
@@ -206,3 +207,33 @@ def test_a_bulletin_for_a_day_older_than_any_report_may_be_is_refused(
     refused = client.post("/api/v1/bulletins", json={"date": "1374-11-25"}, headers=bureau)
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["loc"] == ["body", "date"]
+
+
+@pytest.mark.usefixtures("city")
+def test_the_bulletins_days_of_supply_follow_the_monitors_expected_sales(
+    client: TestClient, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    today = business_today()
+    run_monitor(
+        factory=session_factory, business_date=today, config=MonitorConfig(), trigger="test"
+    )
+    expected = session.execute(
+        select(Product.code, func.sum(SupplySnapshot.expected_daily_sales))
+        .join(Product, Product.id == SupplySnapshot.item_id)
+        .where(
+            SupplySnapshot.business_date == today,
+            SupplySnapshot.scope_level == ScopeLevel.store,
+            SupplySnapshot.item_kind == "product",
+        )
+        .group_by(Product.code)
+    ).all()
+    assert {code for code, _ in expected} == {"pork", "rice"}
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+    figures = _draft(client, bureau)["figures"]
+    assert isinstance(figures, dict)
+    by_category = {row["category"]: row for row in figures["city_category_supply"]}
+    for code, category in (("pork", "meat"), ("rice", "grain")):
+        sales = dict(expected)[code]
+        assert by_category[category]["stock"] == pytest.approx(150.0)
+        assert by_category[category]["days_of_supply"] == pytest.approx(150.0 / float(sales))
