@@ -17,14 +17,17 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from bulletin.numbers import BulletinNumbers, compute_bulletin_numbers, compute_price_baselines
+from bulletin.numbers import BulletinNumbers, compute_bulletin_numbers
+from bulletin.signals import baselines_from_daily_prices
 from bulletin.summary import summary_sentences
 from core.access import Principal, require_role
+from core.bulk import read_frame
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import field_problem
 from models import (
     Bulletin,
     BulletinStatus,
+    DailyReport,
     Product,
     ProductCategory,
     Region,
@@ -66,32 +69,59 @@ class BaselinePeriod:
         return end - timedelta(days=self.days - 1), end
 
 
-def _frames(
-    session: Session, *, day: date, first_day: date
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Report lines from ``first_day`` to ``day`` (with the monitor's expected sales on
-    the days it ran), the outlets with their districts and the products with their
-    categories.
+COMPARED_DAYS = (0, 1, 7)
+"""The days whose lines the figures compare: D, D−1 and D−7 (the baseline before them
+needs only each product's daily price totals)."""
 
-    The lines come through the monitor's typed reader (a province's millions of lines
+
+def _daily_price_totals(session: Session, *, first_day: date, last_day: date) -> pd.DataFrame:
+    """Each product's sum and count of usable prices per business day, summed by the
+    database: the baseline's weeks of lines never leave it."""
+    return pd.DataFrame(
+        session.execute(
+            select(
+                Product.code,
+                DailyReport.report_date,
+                func.sum(DailyReport.price),
+                func.count(DailyReport.price),
+            )
+            .join(Product, Product.id == DailyReport.product_id)
+            .where(DailyReport.report_date.between(first_day, last_day), DailyReport.price > 0)
+            .group_by(Product.code, DailyReport.report_date)
+        ).all(),
+        columns=["product", "business_date", "price_total", "priced_lines"],
+    ).astype({"price_total": "float64", "priced_lines": "int64"})
+
+
+def _frames(session: Session, *, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Report lines of D, D−1 and D−7 (with the monitor's expected sales on the days it
+    ran), the outlets with their districts and the products with their categories.
+
+    The lines come through the monitor's typed reader (a province's million lines a day
     never pass through Python one by one) and meet the monitor's store-level snapshots
     in pandas rather than in an outer join the database would run per line.
     """
-    lines = load_report_window(session, first_day=first_day, last_day=day)
-    expected = pd.DataFrame(
-        session.execute(
-            select(
-                SupplySnapshot.scope_id,
-                SupplySnapshot.item_id,
-                SupplySnapshot.business_date,
-                SupplySnapshot.expected_daily_sales,
-            ).where(
-                SupplySnapshot.business_date.between(first_day, day),
-                SupplySnapshot.scope_level == ScopeLevel.store,
-                SupplySnapshot.item_kind == "product",
-            )
-        ).all(),
-        columns=["store_id", "product_id", "report_date", "expected_daily_sales"],
+    days = [day - timedelta(days=offset) for offset in COMPARED_DAYS]
+    lines = pd.concat(
+        [
+            load_report_window(session, first_day=day - timedelta(days=1), last_day=day),
+            load_report_window(session, first_day=days[2], last_day=days[2]),
+        ],
+        ignore_index=True,
+    )
+    expected = read_frame(
+        session.connection(),
+        select(
+            SupplySnapshot.scope_id,
+            SupplySnapshot.item_id,
+            SupplySnapshot.business_date,
+            SupplySnapshot.expected_daily_sales,
+        ).where(
+            SupplySnapshot.business_date.in_(days),
+            SupplySnapshot.scope_level == ScopeLevel.store,
+            SupplySnapshot.item_kind == "product",
+        ),
+        ["store_id", "product_id", "report_date", "expected_daily_sales"],
     ).astype({"store_id": "int32", "product_id": "int32", "expected_daily_sales": "float64"})
     expected["report_date"] = pd.to_datetime(expected["report_date"])
     lines = lines.merge(expected, on=["store_id", "product_id", "report_date"], how="left")
@@ -229,15 +259,18 @@ def draft_bulletin(
             day=day.isoformat(),
         )
     start, end = (baseline or BaselinePeriod()).bounds(day)
-    reports, outlets, products = _frames(
-        session, day=day, first_day=min(start, day - timedelta(days=7))
+    reports, outlets, products = _frames(session, day=day)
+    baselines = baselines_from_daily_prices(
+        daily=_daily_price_totals(session, first_day=start, last_day=end),
+        baseline_start=start,
+        baseline_end=end,
     )
     numbers = compute_bulletin_numbers(
         reports=reports,
         outlets=outlets,
         products=products,
         business_date=day,
-        baselines=compute_price_baselines(reports=reports, baseline_start=start, baseline_end=end),
+        baselines=baselines,
     )
     figures = _figures(numbers) | {"baseline": {"start": start.isoformat(), "end": end.isoformat()}}
     summary_en = _summary(numbers, names_for(session, "en"), "en")

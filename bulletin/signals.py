@@ -66,16 +66,65 @@ def compute_price_baselines(
     price = reports["price"].to_numpy(dtype=float)
     in_period = (line_days >= first) & (line_days <= last) & usable_prices(price)
     codes, products = factorized(reports["product"], in_period)
+    key = (line_days[in_period] - first) * len(products) + codes
+    size = (last - first + 1) * len(products)
+    counts = np.bincount(key, minlength=size)
+    totals = np.bincount(key, weights=price[in_period], minlength=size)
+    present = counts > 0
+    cells = np.flatnonzero(present)
+    daily = pd.DataFrame(
+        {
+            "product": np.asarray(products, dtype=object)[cells % max(len(products), 1)],
+            "business_date": pd.to_datetime(first + cells // max(len(products), 1), unit="D"),
+            "price_total": totals[present],
+            "priced_lines": counts[present],
+        }
+    )
+    return baselines_from_daily_prices(
+        daily=daily,
+        baseline_start=baseline_start,
+        baseline_end=baseline_end,
+        scale_floor_share=scale_floor_share,
+    )
+
+
+def baselines_from_daily_prices(
+    *,
+    daily: pd.DataFrame,
+    baseline_start: date,
+    baseline_end: date,
+    scale_floor_share: float = 0.05,
+) -> pd.DataFrame:
+    """Return the baselines of :func:`compute_price_baselines` from each product's daily
+    price totals, so a database can sum a long window instead of sending every line.
+
+    ``daily`` has one row per product and business day with a usable price:
+    ``product``, ``business_date``, ``price_total`` (the sum of the outlets' usable
+    prices) and ``priced_lines`` (how many there were); days outside the period are
+    ignored.
+    """
+    if baseline_end < baseline_start:
+        raise ValueError("the baseline period ends before it starts")
+    first, last = day_number(baseline_start), day_number(baseline_end)
+    line_days = day_numbers(daily["business_date"]) if len(daily) else np.zeros(0, np.int64)
+    counts_in = daily["priced_lines"].to_numpy(dtype=float)
+    in_period = (line_days >= first) & (line_days <= last) & (counts_in > 0)
+    codes, products = factorized(daily["product"], in_period)
     shape = (last - first + 1, len(products))
     key = (line_days[in_period] - first) * len(products) + codes
-    counts = np.bincount(key, minlength=shape[0] * shape[1]).reshape(shape)
-    totals = np.bincount(key, weights=price[in_period], minlength=counts.size).reshape(shape)
+    counts = np.bincount(key, weights=counts_in[in_period], minlength=shape[0] * shape[1])
+    counts = counts.reshape(shape)
+    totals = np.bincount(
+        key,
+        weights=daily["price_total"].to_numpy(dtype=float)[in_period],
+        minlength=counts.size,
+    ).reshape(shape)
     priced_days = (counts > 0).sum(axis=0)
     has_days = priced_days > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        daily = (totals / counts)[:, has_days]
-    median = np.nanmedian(daily, axis=0)
-    mad = np.nanmedian(np.abs(daily - median), axis=0)
+        means = (totals / counts)[:, has_days]
+    median = np.nanmedian(means, axis=0)
+    mad = np.nanmedian(np.abs(means - median), axis=0)
     return pd.DataFrame(
         {
             "baseline_median": median,

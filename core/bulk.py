@@ -1,7 +1,9 @@
-"""Writing a data frame into a table fast: PostgreSQL ``COPY``, SQLite ``executemany``.
+"""Moving data frames in and out of the database fast: PostgreSQL ``COPY``, SQLite
+``executemany`` and plain cursors.
 
-Shared by report ingest (its staging table) and the monitor (snapshots), so both take
-the fastest path each database offers, with the same conversions of dates and gaps.
+Shared by report ingest (its staging table), the monitor (snapshots) and the bulletin
+(reading snapshots back), so each takes the fastest path each database offers, with the
+same conversions of dates and gaps.
 """
 
 from __future__ import annotations
@@ -13,9 +15,39 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
 _COPY_CHUNK = 8 * 1024 * 1024
+
+
+def read_frame(
+    connection: Connection, statement: Select[*tuple[Any, ...]], columns: list[str]
+) -> pd.DataFrame:
+    """The rows of ``statement`` as a frame with ``columns`` (as the database prints them;
+    the caller sets the types), without a Python object per row where it can.
+
+    PostgreSQL sends the rows as CSV through ``COPY (query) TO STDOUT`` on the caller's
+    own connection (so inside its transaction), which pandas parses in C: 600,000 rows
+    arrive in a tenth of the time SQLAlchemy's rows take. The query's values are rendered
+    as literals by the dialect (``COPY`` takes no bound parameters), so ``statement``
+    holds the service's own values (dates, enums, ids), never free text from a client.
+    """
+    if connection.dialect.name != "postgresql":
+        return pd.DataFrame.from_records(
+            [tuple(row) for row in connection.execute(statement)], columns=columns
+        )
+    query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    dbapi = connection.connection.driver_connection
+    assert dbapi is not None
+    buffer = io.BytesIO()
+    copying = f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"
+    with dbapi.cursor() as cursor, cursor.copy(copying) as copy:
+        for block in copy:
+            buffer.write(block)
+    if not buffer.tell():
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    buffer.seek(0)
+    return pd.read_csv(buffer, header=None, names=columns, na_filter=True)
 
 
 def insert_frame(connection: Connection, table: str, frame: pd.DataFrame) -> None:
