@@ -50,6 +50,9 @@ DASHBOARD_READERS = (Role.bureau,)
 """The dashboard spans every store and district: the bureau (and admins)."""
 EVERY_ROW = 5000
 """How many supply rows a drill-down lists (a district's products, a product's districts)."""
+NOT_REPORTED_SHOWN = 100
+"""How many stores without a report the dashboard lists (a province morning has thousands;
+the count says how many, and the list is for chasing the first ones)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class DashboardOverview:
     stores: list[StoreOnMap]
     compounds: list[CompoundOnMap]
     not_reported: list[UnreportedStore]
+    not_reported_total: int
 
 
 @dataclass(frozen=True)
@@ -156,24 +160,27 @@ def _headline(session: Session, day: date | None, today: date) -> Headline:
 
 
 def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnMap]:
-    """Every active store with coordinates, coloured by its worst product status."""
+    """Every active store with coordinates, coloured by its worst product status (columns,
+    not objects: a province has ten thousand stores)."""
     counts = store_status_counts(session=session, day=day) if day is not None else {}
     reported = _reported_today(session, today)
     points = []
-    for store in session.scalars(
-        select(Store).where(Store.active.is_(True), Store.latitude.is_not(None))
+    for store_id, code, name, longitude, latitude in session.execute(
+        select(Store.id, Store.code, Store.name, Store.longitude, Store.latitude).where(
+            Store.active.is_(True), Store.latitude.is_not(None)
+        )
     ):
-        statuses = counts.get(store.id, {})
+        statuses = counts.get(store_id, {})
         worst = next((s for s in SUPPLY_STATUSES if statuses.get(s)), "unknown")
         points.append(
             StoreOnMap(
-                code=store.code,
-                name=store.name,
-                longitude=store.longitude,
-                latitude=store.latitude,
+                code=code,
+                name=name,
+                longitude=longitude,
+                latitude=latitude,
                 status=worst,
                 below_threshold=sum(statuses.get(s, 0) for s in BELOW_THRESHOLD),
-                reported=store.id in reported,
+                reported=store_id in reported,
             )
         )
     return points
@@ -191,18 +198,40 @@ def _locked_compounds(session: Session) -> list[CompoundOnMap]:
     ]
 
 
-def _not_reported(session: Session, today: date) -> list[UnreportedStore]:
+def _unreported_count(session: Session, today: date) -> int:
+    """How many active stores have no report for ``today``."""
+    reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
+    return (
+        session.scalar(
+            select(func.count()).where(Store.active.is_(True), Store.id.not_in(reported))
+        )
+        or 0
+    )
+
+
+def _unreported(session: Session, today: date, limit: int | None) -> list[UnreportedStore]:
     """Active stores without a report for ``today``, by region and store code."""
     reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
+    query = (
+        select(Store.code, Store.name, Region.name)
+        .join(Region, Region.id == Store.region_id)
+        .where(Store.active.is_(True), Store.id.not_in(reported))
+        .order_by(Region.code, Store.code)
+    )
     return [
         UnreportedStore(code=code, name=name, region_name=region_name)
         for code, name, region_name in session.execute(
-            select(Store.code, Store.name, Region.name)
-            .join(Region, Region.id == Store.region_id)
-            .where(Store.active.is_(True), Store.id.not_in(reported))
-            .order_by(Region.code, Store.code)
+            query if limit is None else query.limit(limit)
         )
     ]
+
+
+def unreported_stores(
+    *, session: Session, principal: Principal, today: date
+) -> list[UnreportedStore]:
+    """Every active store without a report for ``today``: the whole list, for an export."""
+    require_role(principal, *DASHBOARD_READERS)
+    return _unreported(session, today, None)
 
 
 def dashboard_overview(*, session: Session, principal: Principal, today: date) -> DashboardOverview:
@@ -217,7 +246,8 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
         heatmap=district_category_supply(session=session, day=day) if day is not None else [],
         stores=_store_map(session, day, today),
         compounds=_locked_compounds(session),
-        not_reported=_not_reported(session, today),
+        not_reported=_unreported(session, today, NOT_REPORTED_SHOWN),
+        not_reported_total=_unreported_count(session, today),
     )
 
 

@@ -116,6 +116,7 @@ def _overview_context(overview: DashboardOverview, language: str) -> dict[str, A
             for c in overview.compounds
         ],
         "not_reported": overview.not_reported,
+        "not_reported_total": overview.not_reported_total,
     }
 
 

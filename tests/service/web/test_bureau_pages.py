@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AlertStatus, RegionLevel, Role, Silence, Store
+from monitors.queries import dashboard
 from tests.factories import business_today, make_product, make_region, make_store
 from tests.monitors.running.test_runs import history
 from tests.service.api.test_alerts import make_alert
@@ -45,6 +47,22 @@ def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
     assert detail.status_code == 200
     assert '"days_of_supply"' in detail.text and "cabbage" in detail.text
     assert client.get("/dashboard/product/cabbage").status_code == 200
+
+
+def test_a_province_morning_lists_the_first_silent_stores_and_counts_them_all(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard, "NOT_REPORTED_SHOWN", 2)
+    east = make_region(session, code="EAST", name="Weidong")
+    for code in ("S1", "S2", "S3"):
+        make_store(session, code=code, region=east)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+
+    page = client.get("/dashboard").text
+    assert '<span class="muted">(3)</span>' in page
+    assert "<td>S1</td>" in page and "<td>S2</td>" in page and "<td>S3</td>" not in page
+    assert "The first 2 of 3, by district." in page
 
 
 def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, session: Session) -> None:
