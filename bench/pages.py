@@ -219,6 +219,9 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=10_000)
     parser.add_argument("--products", type=int, default=60)
     parser.add_argument("--days", type=int, default=14)
+    parser.add_argument(
+        "--database-url", help="with --province: a province already built by this script"
+    )
     options = parser.parse_args()
 
     pages = PROVINCE_PAGES if options.province else PAGES
@@ -228,10 +231,17 @@ def main() -> None:
             sys.path.insert(0, str(ROOT / "bench"))
             from ingest import create_database, drop_database
 
-            database_url = create_database("postgresql", Path(folder))
-            _build_province(
-                database_url, stores=options.stores, products=options.products, days=options.days
-            )
+            if options.database_url:
+                database_url = options.database_url
+                drop_database = None
+            else:
+                database_url = create_database("postgresql", Path(folder))
+                _build_province(
+                    database_url,
+                    stores=options.stores,
+                    products=options.products,
+                    days=options.days,
+                )
         else:
             database_url = f"sqlite:///{folder}/demo.db"
             _build_demo(database_url)
@@ -277,7 +287,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=20)
-            if options.province:
+            if options.province and drop_database is not None:
                 drop_database(database_url)
     for name, (times, html, assets) in results.items():
         key = prefix + name.replace(" ", "_")

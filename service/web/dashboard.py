@@ -83,9 +83,20 @@ def _heatmap(cells: list[DistrictCategorySupply], language: str) -> dict[str, An
     }
 
 
+def _heatmap_rows(heatmap: dict[str, Any]) -> list[list[list[Any] | None]]:
+    """The heatmap's cells as the table's rows: per district, its cell of each category
+    (None where the monitor has none), looked up once rather than searched per cell."""
+    cells = {(cell[1], cell[0]): cell for cell in heatmap["cells"]}
+    return [
+        [cells.get((district, category)) for category in range(len(heatmap["categories"]))]
+        for district in range(len(heatmap["districts"]))
+    ]
+
+
 def _overview_context(overview: DashboardOverview, language: str) -> dict[str, Any]:
     """The template's view of the overview: tiles, heatmap, map points, missing reports."""
     headline = overview.headline
+    heatmap = _heatmap(overview.heatmap, language)
     return {
         "today": overview.today,
         "day": overview.latest_day,
@@ -98,7 +109,8 @@ def _overview_context(overview: DashboardOverview, language: str) -> dict[str, A
             "active": headline.active_stores,
             "reported": headline.reported_stores,
         },
-        "heatmap": _heatmap(overview.heatmap, language),
+        "heatmap": heatmap,
+        "heatmap_rows": _heatmap_rows(heatmap),
         "stores": [
             {
                 "code": store.code,

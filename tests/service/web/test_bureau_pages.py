@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import AlertStatus, RegionLevel, Role, Silence, Store
 from monitors.queries import dashboard
+from service.web import dashboard as web_dashboard
 from tests.factories import business_today, make_product, make_region, make_store
 from tests.monitors.running.test_runs import history
 from tests.service.api.test_alerts import make_alert
@@ -47,6 +48,18 @@ def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
     assert detail.status_code == 200
     assert '"days_of_supply"' in detail.text and "cabbage" in detail.text
     assert client.get("/dashboard/product/cabbage").status_code == 200
+
+
+def test_the_heatmap_table_puts_each_cell_under_its_category_and_leaves_gaps_empty() -> None:
+    heatmap = {
+        "districts": [{"code": "EAST"}, {"code": "WEST"}],
+        "categories": [{"code": "grain"}, {"code": "meat"}],
+        "cells": [[1, 0, 2.5, "low"], [0, 1, 9.0, "adequate"]],
+    }
+    assert web_dashboard._heatmap_rows(heatmap) == [
+        [None, [1, 0, 2.5, "low"]],
+        [[0, 1, 9.0, "adequate"], None],
+    ]
 
 
 def test_a_province_morning_lists_the_first_silent_stores_and_counts_them_all(
