@@ -355,6 +355,54 @@ def test_a_breakdown_whose_deliveries_moved_on_while_it_was_solved_writes_nothin
     assert _deliveries(city.database_url) == expected
 
 
+def test_a_breakdown_reported_on_the_page_over_a_changed_day_says_so_and_writes_nothing(
+    city: City, server: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dispatcher reading the board in Chinese reports a breakdown; while it is solved
+    the driver delivers a stop: the page answers 409 saying in Chinese that nothing was
+    saved and to report again, and the truck stays available."""
+    plan = _committed_plan(city, server)
+    broken = plan["routes"][0]["truck"]
+    engine = create_database_engine(city.database_url)
+    with session_scope(create_session_factory(engine)) as session:
+        password = make_person(session, "ops", Role.dispatcher)
+    engine.dispose()
+    delivered = _deliveries(city.database_url)[0][0]
+
+    def deliver(session: Session) -> None:
+        session.execute(
+            update(Delivery).where(Delivery.id == delivered).values(status=DeliveryStatus.delivered)
+        )
+
+    with httpx.Client(
+        base_url=server, timeout=180, headers={"Accept-Language": "zh-CN"}
+    ) as browser:
+        token = _csrf_of(browser.get("/login").text)
+        signed_in = browser.post(
+            "/login", data={"username": "ops", "password": password, "csrf_token": token}
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        form = {"time_limit_s": "1", "csrf_token": _csrf_of(browser.get("/dispatch").text)}
+        held = _put_while_held(
+            city,
+            server,
+            backend,
+            monkeypatch,
+            module=commitment,
+            name="plan_routes",
+            long_request=lambda _client: browser.post(
+                f"/dispatch/trucks/{broken}/breakdown", data=form
+            ),
+            meanwhile=lambda: _change(city.database_url, deliver),
+        )
+
+    assert held.answer is not None
+    assert held.answer.status_code == 409, held.answer.text
+    assert f"车辆 {broken} 的配送、车辆或方案已变更；未保存任何内容" in held.answer.text
+    assert _count(city.database_url, DispatchPlan) == 1
+    assert _truck_status(city.database_url, broken) is TruckStatus.available
+
+
 def _region_code(database_url: str) -> str:
     engine = create_database_engine(database_url)
     with Session(engine) as session:
