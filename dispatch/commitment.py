@@ -6,6 +6,10 @@ from draft at the version the dispatcher saw, and every request it serves moves 
 open to assigned. On PostgreSQL the second committer's UPDATE waits on the first one's
 row locks and then finds the requests no longer open; on SQLite the write lock taken at
 BEGIN serialises them. Either way the loser gets a 409 and writes nothing.
+
+A breakdown's re-plan is solved outside any transaction from a read of the fleet
+(``fleet_state``); the write locks the same rows, reads them again and refuses (409) if
+a delivery, a truck or a plan of the day changed while it was solved.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ then proposes afresh over what is left. Needs of districts under a recorded lock
 priority 1 and needs facing a critical shortage alert of their product in their district
 priority 2; the matcher serves higher levels first (``docs/matching.md``). Offers of
 producers in a locked-down region are left out: they cannot ship. Two runs never
-overlap: PostgreSQL takes a transaction advisory lock, SQLite's writers queue anyway.
+overlap in their writes: PostgreSQL takes a transaction advisory lock, SQLite's writers
+queue anyway. The solve itself may run outside any transaction (``read_in``): the board
+is read again under the lock and the run is refused (409) if it changed meanwhile.
 """
 
 from __future__ import annotations
