@@ -200,12 +200,18 @@ class OpenBoard:
     kg_per_unit: dict[str, float]
 
     def same_as(self, other: OpenBoard) -> bool:
-        """Whether ``other`` holds exactly the same offers, needs and weights."""
+        """Whether ``other`` holds exactly the same offers, needs and weights, in
+        whatever order the database returned them."""
         return (
-            self.offers.equals(other.offers)
-            and self.needs.equals(other.needs)
+            _by_id(self.offers, "offer_id").equals(_by_id(other.offers, "offer_id"))
+            and _by_id(self.needs, "need_id").equals(_by_id(other.needs, "need_id"))
             and self.kg_per_unit == other.kg_per_unit
         )
+
+
+def _by_id(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of ``frame`` ordered by ``column``, for comparing two reads."""
+    return frame.sort_values(column, kind="stable").reset_index(drop=True)
 
 
 def read_open_board(session: Session, *, today: date) -> OpenBoard:
