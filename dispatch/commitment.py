@@ -6,28 +6,37 @@ from draft at the version the dispatcher saw, and every request it serves moves 
 open to assigned. On PostgreSQL the second committer's UPDATE waits on the first one's
 row locks and then finds the requests no longer open; on SQLite the write lock taken at
 BEGIN serialises them. Either way the loser gets a 409 and writes nothing.
+
+A breakdown's re-plan is solved outside any transaction from a read of the fleet
+(``fleet_state``); the write locks the same rows, reads them again and refuses (409) if
+a delivery, a truck or a plan of the day changed while it was solved.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, NotFound
 from core.words import word
-from dispatch.plan_rows import build_inputs, store_plan
+from dispatch.plan_rows import PlanInputs, build_inputs, store_plan
 from dispatch.planning import load_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.solver import plan_routes
 from models import (
+    Compound,
     Delivery,
     DeliveryEvent,
     DeliveryRequest,
     DeliveryStatus,
+    Depot,
     DispatchPlan,
     PlanStatus,
     RequestStatus,
@@ -167,8 +176,91 @@ def _seconds_now(plan_date: date, zone: ZoneInfo) -> int:
     return max(0, int(elapsed))
 
 
+@dataclass(frozen=True)
+class _DayReplan:
+    """One day's re-plan as worked out from a read of the fleet: the deliveries it
+    cancels, the plan it replaces, the requests it plans and the solved answer."""
+
+    plan_date: date
+    replaced_plan_id: int
+    service_s: int
+    road_factor: float
+    speed_kmh: float
+    cancelled_ids: list[int]
+    truck_ids: list[int]
+    request_ids: list[int]
+    inputs: PlanInputs | None
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class _DayToReplan:
+    """One day's re-plan before solving: the rows it reads and the warm start."""
+
+    replan: _DayReplan
+    initial: Plan
+
+
+def fleet_state(session: Session, truck_id: int, *, lock: bool = False) -> tuple[Any, ...]:
+    """Every row a re-plan after truck ``truck_id`` broke down reads: the trucks and
+    depots, the plans of the days its undelivered deliveries are on (status and
+    version), those days' undelivered deliveries, their requests and compounds. Equal
+    before solving and before writing means nothing the solve used has changed."""
+    active = Delivery.status.in_(ACTIVE_DELIVERY)
+    dates = select(DispatchPlan.plan_date).where(
+        DispatchPlan.id.in_(select(Delivery.plan_id).where(Delivery.truck_id == truck_id, active))
+    )
+    day_plans = select(DispatchPlan.id).where(DispatchPlan.plan_date.in_(dates))
+    planned = select(Delivery.request_id).where(Delivery.plan_id.in_(day_plans), active)
+    deliveries = (
+        select(Delivery.__table__)
+        .where(Delivery.plan_id.in_(day_plans), active)
+        .order_by(Delivery.id)
+    )
+    trucks = select(Truck.__table__).order_by(Truck.id)
+    if lock:
+        deliveries = deliveries.with_for_update()
+        trucks = trucks.with_for_update()
+    return (
+        tuple(session.execute(trucks).all()),
+        tuple(session.execute(select(Depot.__table__).order_by(Depot.id)).all()),
+        tuple(
+            session.execute(
+                select(DispatchPlan.id, DispatchPlan.status, DispatchPlan.version)
+                .where(DispatchPlan.plan_date.in_(dates))
+                .order_by(DispatchPlan.id)
+            ).all()
+        ),
+        tuple(session.execute(deliveries).all()),
+        tuple(
+            session.execute(
+                select(DeliveryRequest.__table__)
+                .where(DeliveryRequest.id.in_(planned))
+                .order_by(DeliveryRequest.id)
+            ).all()
+        ),
+        tuple(
+            session.execute(
+                select(Compound.__table__)
+                .where(
+                    Compound.id.in_(
+                        select(DeliveryRequest.compound_id).where(DeliveryRequest.id.in_(planned))
+                    )
+                )
+                .order_by(Compound.id)
+            ).all()
+        ),
+    )
+
+
 def breakdown(
-    *, session: Session, plate: str, actor: str, zone: ZoneInfo, time_limit_s: float
+    *,
+    session: Session,
+    plate: str,
+    actor: str,
+    zone: ZoneInfo,
+    time_limit_s: float,
+    read_in: SessionFactory | None = None,
 ) -> list[DispatchPlan]:
     """Take a broken truck out of service and re-plan its undelivered stops.
 
@@ -178,17 +270,57 @@ def breakdown(
     routes so those trucks keep their stops where they can. The new plan is committed at
     once; requests it cannot serve go back to open. Deliveries already made stay.
     Distances come from coordinates: a matrix uploaded for the replaced plan need not
-    cover the other trucks' depots, so it is not reused."""
-    truck = session.scalars(select(Truck).where(Truck.plate == plate).with_for_update()).first()
-    if truck is None:
-        raise NotFound("truck {plate!r} not found", plate=plate)
+    cover the other trucks' depots, so it is not reused.
+
+    With ``read_in`` the fleet is read in a short read-only transaction of its own and
+    solved outside any transaction, so minutes of solving hold no write lock; ``session``
+    then locks the fleet's rows and writes only if nothing the solve read has changed
+    (409 and nothing written otherwise: a delivery moved on, a truck or a plan changed)."""
+    if read_in is None:
+        truck_id, seen, days = _read_breakdown(session, plate, zone, lock=True)
+    else:
+        with read_in() as reading:
+            mark_read_only(reading)
+            truck_id, seen, days = _read_breakdown(reading, plate, zone)
+    solved = [_solved(day, time_limit_s) for day in days]
+    truck = session.scalars(select(Truck).where(Truck.id == truck_id).with_for_update()).first()
+    if read_in is not None and (truck is None or fleet_state(session, truck_id, lock=True) != seen):
+        raise Conflict(
+            "the deliveries, trucks or plans of truck {plate} changed while the re-plan "
+            "was solved; nothing was saved, report the breakdown again",
+            plate=plate,
+        )
+    assert truck is not None
     truck.status = TruckStatus.out_of_service
     session.flush()
+    return [
+        _write_day(
+            session=session,
+            day=day,
+            broken_plate=plate,
+            actor=actor,
+            zone=zone,
+            time_limit_s=time_limit_s,
+        )
+        for day in solved
+    ]
+
+
+def _read_breakdown(
+    session: Session, plate: str, zone: ZoneInfo, *, lock: bool = False
+) -> tuple[int, tuple[Any, ...], list[_DayToReplan]]:
+    """The broken truck's id, the rows the re-plan reads (``fleet_state``) and each
+    day's re-plan to solve; 404 for an unknown plate."""
+    query = select(Truck).where(Truck.plate == plate)
+    truck = session.scalars(query.with_for_update() if lock else query).first()
+    if truck is None:
+        raise NotFound("truck {plate!r} not found", plate=plate)
+    seen = fleet_state(session, truck.id, lock=lock)
     broken = list(
         session.scalars(
-            select(Delivery)
-            .where(Delivery.truck_id == truck.id, Delivery.status.in_(ACTIVE_DELIVERY))
-            .with_for_update()
+            select(Delivery).where(
+                Delivery.truck_id == truck.id, Delivery.status.in_(ACTIVE_DELIVERY)
+            )
         )
     )
     dates: dict[date, list[Delivery]] = defaultdict(list)
@@ -198,43 +330,31 @@ def breakdown(
         )
         assert plan_date is not None
         dates[plan_date].append(delivery)
-    plans = []
-    for plan_date, lost in sorted(dates.items()):
-        plans.append(
-            _replan_day(
-                session=session,
-                plan_date=plan_date,
-                lost=lost,
-                broken_truck=truck,
-                actor=actor,
-                zone=zone,
-                time_limit_s=time_limit_s,
-            )
-        )
-    return plans
+    days = [
+        _read_day(session=session, plan_date=plan_date, lost=lost, broken_truck=truck, zone=zone)
+        for plan_date, lost in sorted(dates.items())
+    ]
+    return truck.id, seen, days
 
 
-def _replan_day(
+def _read_day(
     *,
     session: Session,
     plan_date: date,
     lost: list[Delivery],
     broken_truck: Truck,
-    actor: str,
     zone: ZoneInfo,
-    time_limit_s: float,
-) -> DispatchPlan:
-    """Re-plan one day's lost deliveries with the trucks that have not loaded yet."""
+) -> _DayToReplan:
+    """One day's lost deliveries and the trucks that have not loaded yet, as a routing
+    problem with the current routes as its warm start."""
     day_plans = select(DispatchPlan.id).where(DispatchPlan.plan_date == plan_date)
     others = list(
         session.scalars(
-            select(Delivery)
-            .where(
+            select(Delivery).where(
                 Delivery.plan_id.in_(day_plans),
                 Delivery.truck_id != broken_truck.id,
                 Delivery.status.in_(ACTIVE_DELIVERY),
             )
-            .with_for_update()
         )
     )
     busy = {d.truck_id for d in others if d.status is not DeliveryStatus.assigned}
@@ -243,7 +363,7 @@ def _replan_day(
         t
         for t in session.scalars(
             select(Truck)
-            .where(Truck.status == TruckStatus.available)
+            .where(Truck.status == TruckStatus.available, Truck.id != broken_truck.id)
             .options(selectinload(Truck.depot))
             .order_by(Truck.plate)
         )
@@ -261,29 +381,10 @@ def _replan_day(
             .order_by(DeliveryRequest.id)
         )
     )
-    note = f"re-plan after truck {broken_truck.plate} broke down"
-    for delivery in replanned:
-        _cancel(session, delivery, actor=actor, note=note)
-    plan_row = DispatchPlan(
-        plan_date=plan_date,
-        status=PlanStatus.committed,
-        version=1,
-        truck_ids=[t.id for t in trucks],
-        time_limit_s=time_limit_s,
-        service_s=replaced.service_s,
-        road_factor=replaced.road_factor,
-        speed_kmh=replaced.speed_kmh,
-        replaces_plan_id=lost[0].plan_id,
-        note=note,
-        created_by=actor,
-        committed_by=actor,
-        committed_at=utc_now(),
-    )
-    if not trucks:
-        plan = Plan(routes=[], unassigned=[])
-        inputs = None
-    else:
-        inputs = build_inputs(
+    inputs = (
+        None
+        if not trucks
+        else build_inputs(
             session=session,
             requests=requests,
             trucks=trucks,
@@ -294,20 +395,73 @@ def _replan_day(
             demand_kg=demand,
             earliest_start_s=_seconds_now(plan_date, zone),
         )
-        plan = plan_routes(
-            problem=inputs.problem,
-            time_limit_s=time_limit_s,
-            initial_plan=_current_routes(session, movable),
-        )
-        plan_row.solver_seconds = round(plan.runtime_s, 3)
-    if inputs is None:
+    )
+    replan = _DayReplan(
+        plan_date=plan_date,
+        replaced_plan_id=replaced.id,
+        service_s=replaced.service_s,
+        road_factor=replaced.road_factor,
+        speed_kmh=replaced.speed_kmh,
+        cancelled_ids=[d.id for d in replanned],
+        truck_ids=[t.id for t in trucks],
+        request_ids=[r.id for r in requests],
+        inputs=inputs,
+        plan=Plan(routes=[], unassigned=[]),
+    )
+    return _DayToReplan(replan=replan, initial=_current_routes(session, movable))
+
+
+def _solved(day: _DayToReplan, time_limit_s: float) -> _DayReplan:
+    """The day's re-plan with its routes solved (no trucks left: nothing planned)."""
+    if day.replan.inputs is None:
+        return day.replan
+    plan = plan_routes(
+        problem=day.replan.inputs.problem, time_limit_s=time_limit_s, initial_plan=day.initial
+    )
+    return replace(day.replan, plan=plan)
+
+
+def _write_day(
+    *,
+    session: Session,
+    day: _DayReplan,
+    broken_plate: str,
+    actor: str,
+    zone: ZoneInfo,
+    time_limit_s: float,
+) -> DispatchPlan:
+    """Cancel the day's re-planned deliveries and commit the solved plan in their place."""
+    note = f"re-plan after truck {broken_plate} broke down"
+    for delivery in session.scalars(
+        select(Delivery).where(Delivery.id.in_(day.cancelled_ids)).order_by(Delivery.id)
+    ):
+        _cancel(session, delivery, actor=actor, note=note)
+    plan_row = DispatchPlan(
+        plan_date=day.plan_date,
+        status=PlanStatus.committed,
+        version=1,
+        truck_ids=day.truck_ids,
+        time_limit_s=time_limit_s,
+        service_s=day.service_s,
+        road_factor=day.road_factor,
+        speed_kmh=day.speed_kmh,
+        replaces_plan_id=day.replaced_plan_id,
+        note=note,
+        created_by=actor,
+        committed_by=actor,
+        committed_at=utc_now(),
+    )
+    if day.inputs is None:
         session.add(plan_row)
         session.flush()
         stored = plan_row
     else:
-        stored = store_plan(session, plan_row, plan, inputs)
-    served = {int(s.request_key) for r in plan.routes for s in r.stops}
-    for request in requests:
+        plan_row.solver_seconds = round(day.plan.runtime_s, 3)
+        stored = store_plan(session, plan_row, day.plan, day.inputs)
+    served = {int(s.request_key) for r in day.plan.routes for s in r.stops}
+    for request in session.scalars(
+        select(DeliveryRequest).where(DeliveryRequest.id.in_(day.request_ids))
+    ):
         if request.id not in served:
             request.status = RequestStatus.open
     _create_deliveries(session, stored, zone, actor)

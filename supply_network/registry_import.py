@@ -19,7 +19,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
-from core.errors import InvalidInput
+from core.database import SessionFactory, mark_read_only
+from core.errors import Conflict, InvalidInput
 from core.tables import CellProblem, cells, read_table, refusal_summary
 from core.text import echoed, phrase, row_list
 from models import Producer, ProducerKind, ProducerProduct, Region, Role
@@ -210,6 +211,24 @@ def _optional_text(value: str) -> str | None:
     return value or None
 
 
+@dataclass(frozen=True)
+class RegistryCodes:
+    """The region and product codes a registry file is checked against."""
+
+    region_ids: dict[str, int]
+    product_ids: dict[str, int]
+
+
+def registry_codes(session: Session) -> RegistryCodes:
+    """Every region's and product's id by code (two small tables)."""
+    return RegistryCodes(
+        region_ids={
+            str(code): int(ident) for code, ident in session.execute(select(Region.code, Region.id))
+        },
+        product_ids=product_ids_by_code(session),
+    )
+
+
 def import_registry_file(
     *,
     session: Session,
@@ -219,8 +238,14 @@ def import_registry_file(
     limits: BoardLimits,
     max_rows: int,
     max_listed_errors: int,
+    read_in: SessionFactory | None = None,
 ) -> RegistryImport:
-    """Add or update every producer of a registry file, or none; the bureau's."""
+    """Add or update every producer of a registry file, or none; the bureau's.
+
+    With ``read_in`` the regions and products are read in a short read-only transaction
+    of their own and the file is parsed and checked outside any transaction, so a
+    county's registry holds no write lock while it is checked; ``session`` then re-reads
+    them and writes only if they are unchanged (409 and nothing stored otherwise)."""
     require_role(principal, Role.bureau)
     frame = read_table(
         data,
@@ -229,12 +254,14 @@ def import_registry_file(
         optional=OPTIONAL_COLUMNS,
         max_rows=max_rows,
     )
-    region_ids = {
-        str(code): int(ident) for code, ident in session.execute(select(Region.code, Region.id))
-    }
-    product_ids = product_ids_by_code(session)
+    if read_in is None:
+        codes = registry_codes(session)
+    else:
+        with read_in() as reading:
+            mark_read_only(reading)
+            codes = registry_codes(reading)
     rows, problems = check_registry_rows(
-        frame, region_ids=region_ids, product_ids=product_ids, limits=limits
+        frame, region_ids=codes.region_ids, product_ids=codes.product_ids, limits=limits
     )
     if problems:
         raise InvalidInput(
@@ -244,6 +271,11 @@ def import_registry_file(
                 "error_count": len(problems),
                 "rows_with_errors": len({problem.row for problem in problems}),
             },
+        )
+    if read_in is not None and registry_codes(session) != codes:
+        raise Conflict(
+            "regions or products changed while the registry file was checked; "
+            "nothing was stored, import it again"
         )
     return _store(session, rows)
 

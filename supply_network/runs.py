@@ -7,21 +7,26 @@ then proposes afresh over what is left. Needs of districts under a recorded lock
 priority 1 and needs facing a critical shortage alert of their product in their district
 priority 2; the matcher serves higher levels first (``docs/matching.md``). Offers of
 producers in a locked-down region are left out: they cannot ship. Two runs never
-overlap: PostgreSQL takes a transaction advisory lock, SQLite's writers queue anyway.
+overlap in their writes: PostgreSQL takes a transaction advisory lock, SQLite's writers
+queue anyway. The solve itself may run outside any transaction (``read_in``): the board
+is read again under the lock and the run is refused (409) if it changed meanwhile.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
+from core.database import SessionFactory, mark_read_only
+from core.errors import Conflict
 from models import (
     Alert,
     AlertRule,
@@ -56,11 +61,13 @@ def _one_run_at_a_time(session: Session) -> None:
 
 
 def _held_back(session: Session) -> tuple[pd.Series, pd.Series]:
-    """Quantity that half-answered proposals ask, per offer id and per need id."""
+    """Quantity that half-answered proposals ask, per offer id and per need id (the
+    unanswered ones lapse when a run begins, so they hold nothing back)."""
     held = pd.DataFrame(
         session.execute(
             select(Proposal.offer_id, Proposal.need_id, Proposal.quantity).where(
-                Proposal.status == ProposalStatus.proposed
+                Proposal.status == ProposalStatus.proposed,
+                or_(Proposal.producer_answer.is_not(None), Proposal.buyer_answer.is_not(None)),
             )
         ).all(),
         columns=["offer_id", "need_id", "quantity"],
@@ -184,20 +191,79 @@ def open_needs_frame(session: Session, *, today: date, locked: set[int]) -> pd.D
     return frame.drop(columns=["district_id", "product_id"])
 
 
+@dataclass(frozen=True, eq=False)
+class OpenBoard:
+    """What the matcher reads: the open offers and needs and each product's weight."""
+
+    offers: pd.DataFrame
+    needs: pd.DataFrame
+    kg_per_unit: dict[str, float]
+
+    def same_as(self, other: OpenBoard) -> bool:
+        """Whether ``other`` holds exactly the same offers, needs and weights, in
+        whatever order the database returned them."""
+        return (
+            _by_id(self.offers, "offer_id").equals(_by_id(other.offers, "offer_id"))
+            and _by_id(self.needs, "need_id").equals(_by_id(other.needs, "need_id"))
+            and self.kg_per_unit == other.kg_per_unit
+        )
+
+
+def _by_id(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of ``frame`` ordered by ``column``, for comparing two reads."""
+    return frame.sort_values(column, kind="stable").reset_index(drop=True)
+
+
+def read_open_board(session: Session, *, today: date) -> OpenBoard:
+    """The open board as a run on ``today`` matches it."""
+    locked = locked_region_ids(session, day=today)
+    return OpenBoard(
+        offers=open_offers_frame(session, today=today, locked=locked),
+        needs=open_needs_frame(session, today=today, locked=locked),
+        kg_per_unit={
+            str(code): float(weight)
+            for code, weight in session.execute(select(Product.code, Product.kg_per_unit))
+        },
+    )
+
+
 def run_matching(
     *,
     session: Session,
     principal: Principal,
     today: date,
     settings: MatchSettings | None = None,
+    read_in: SessionFactory | None = None,
 ) -> MatchRunView:
     """Propose supply for every open need from the open offers, optimally (priority
     levels first, then the fewest kg x road km, plus the price term if weighted); the
-    bureau's."""
+    bureau's.
+
+    With ``read_in`` the board is read in a short read-only transaction of its own and
+    matched outside any transaction, so a long HiGHS solve holds no write lock;
+    ``session`` then reads the board again and writes only if it is unchanged (409 and
+    nothing stored otherwise: an offer or need changed while the matcher ran)."""
     require_role(principal, Role.bureau)
     settings = settings or MatchSettings()
-    _one_run_at_a_time(session)
     started = time.perf_counter()
+    if read_in is None:
+        _one_run_at_a_time(session)
+        board = read_open_board(session, today=today)
+    else:
+        with read_in() as reading:
+            mark_read_only(reading)
+            board = read_open_board(reading, today=today)
+    offers, needs = board.offers, board.needs
+    result = match(
+        offers=offers, needs=needs, kg_per_unit_by_product=board.kg_per_unit, settings=settings
+    )
+    if read_in is not None:
+        _one_run_at_a_time(session)
+        if not read_open_board(session, today=today).same_as(board):
+            raise Conflict(
+                "the open offers or needs changed while the matcher ran; "
+                "nothing was stored, run it again"
+            )
     superseded = changed_rows(
         session,
         update(Proposal)
@@ -207,16 +273,6 @@ def run_matching(
             Proposal.buyer_answer.is_(None),
         )
         .values(status=ProposalStatus.superseded),
-    )
-    locked = locked_region_ids(session, day=today)
-    offers = open_offers_frame(session, today=today, locked=locked)
-    needs = open_needs_frame(session, today=today, locked=locked)
-    kg_per_unit = {
-        str(code): float(weight)
-        for code, weight in session.execute(select(Product.code, Product.kg_per_unit))
-    }
-    result = match(
-        offers=offers, needs=needs, kg_per_unit_by_product=kg_per_unit, settings=settings
     )
     proposals = result.proposals
     floored = np.asarray([floor_quantity(value) for value in proposals["quantity"]])

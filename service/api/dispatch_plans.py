@@ -305,6 +305,7 @@ def discard_plan(
 def report_breakdown(
     plate: str,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     body: BreakdownReport | None = None,
@@ -312,6 +313,7 @@ def report_breakdown(
     require_dispatcher(principal)
     plans = breakdown(
         session=session,
+        read_in=session_factory,
         plate=plate,
         actor=principal.label,
         zone=settings.zone,

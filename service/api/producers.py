@@ -14,7 +14,7 @@ from pydantic import Field
 
 from models import ProducerKind
 from service.configuration import board_limits
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     Latitude,
@@ -137,11 +137,13 @@ def create_producer(
 def import_producers(
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX")],
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> ImportRead:
     result = import_registry_file(
         session=session,
+        read_in=session_factory,
         principal=principal,
         data=file.file.read(),
         filename=file.filename,

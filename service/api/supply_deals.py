@@ -12,7 +12,7 @@ from pydantic import Field
 
 from models import Answer, BuyerKind, OrderStatus, ProposalStatus
 from service.configuration import business_today
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel
 from service.http.supply_network import FiniteModel
 from supply_network import orders
@@ -135,6 +135,7 @@ class QuantityIn(FiniteModel):
 )
 def create_match_run(
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     body: Annotated[MatchRunCreate | None, Body()] = None,
@@ -142,6 +143,7 @@ def create_match_run(
     options = body or MatchRunCreate()
     run = run_matching(
         session=session,
+        read_in=session_factory,
         principal=principal,
         today=business_today(settings),
         settings=MatchSettings(

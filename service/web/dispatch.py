@@ -283,6 +283,7 @@ def discard(plan_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
 def breakdown(
     plate: str,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = 5.0,
@@ -291,6 +292,7 @@ def breakdown(
     require_dispatcher(viewer)
     plans = commitment.breakdown(
         session=session,
+        read_in=session_factory,
         plate=plate,
         actor=viewer.label,
         zone=settings.zone,

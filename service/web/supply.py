@@ -21,7 +21,7 @@ from core.errors import DomainError, InvalidInput
 from core.text import field_problem
 from models import PostingStatus, ProducerKind, Role, ScopeLevel
 from service.configuration import board_limits, business_today
-from service.http.dependencies import SessionDep
+from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -163,6 +163,7 @@ def network(
 def import_registry(
     request: Request,
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
@@ -173,6 +174,7 @@ def import_registry(
     try:
         result = import_registry_file(
             session=session,
+            read_in=session_factory,
             principal=viewer,
             data=file.file.read(),
             filename=file.filename,
@@ -415,6 +417,7 @@ def board(
 @router.post("/supply/match-runs", dependencies=[Depends(check_csrf)])
 def match(
     session: SessionDep,
+    session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     maximum_distance_km: Annotated[str, Form(max_length=32)] = "",
@@ -436,6 +439,7 @@ def match(
         )
     run = run_matching(
         session=session,
+        read_in=session_factory,
         principal=viewer,
         today=business_today(settings),
         settings=MatchSettings(maximum_distance_km=distance, price_weight_kg_km_per_cny=weight),
