@@ -21,31 +21,46 @@
     return instance;
   }
 
+  // Each cell is coloured by its status, which the monitor worked out from the category's own
+  // bands (vegetables are critical below 1 day, grain below 3): one absolute scale of days
+  // would paint 2.8 days of vegetables red while the table calls them adequate.
   function heatmap() {
     var d = data("heatmap-data"), c = chart("heatmap");
     if (!d || !c) { return; }
+    function days(v) { return v === null ? "–" : v.toFixed(1) + " " + d.labels.days; }
+    function bands(b) {
+      if (!b) { return ""; }
+      return text(d.labels.critical_below + " " + b.critical_below + " · " +
+                  d.labels.low_below + " " + b.low_below + " · " +
+                  d.labels.overstocked_above + " " + b.overstocked_above + " " + d.labels.days);
+    }
     c.setOption({
       animation: false,
       aria: { enabled: true },
       tooltip: {
         formatter: function (p) {
-          var v = p.value[2];
-          return text(d.districts[p.value[1]].name) + " · " + text(d.categories[p.value[0]].name) +
-            ": " + (v === null ? "–" : v.toFixed(1));
+          var category = d.categories[p.value[0]];
+          return text(d.districts[p.value[1]].name) + " · " + text(category.name) + "<br>" +
+            text(days(p.value[2])) + " · " + text(d.words[p.value[3]] || p.value[3]) +
+            "<br><span class=\"muted\">" + bands(category.bands) + "</span>";
         }
       },
-      grid: { left: 90, right: 10, top: 10, bottom: 70 },
+      grid: { left: 90, right: 10, top: 10, bottom: 90 },
       xAxis: { type: "category", data: d.categories.map(function (x) { return x.name; }),
                axisLabel: { rotate: 30 } },
       yAxis: { type: "category", data: d.districts.map(function (x) { return x.name; }) },
-      visualMap: { min: 0, max: 14, calculable: true, orient: "horizontal", left: "center",
-                   bottom: 0, itemHeight: 120,
-                   inRange: { color: ["#7f0015", "#d7263d", "#f0a202", "#f6e27f", "#8fd19e", "#2e8b57"] } },
-      series: [{ type: "heatmap", data: d.cells.map(function (x) { return [x[0], x[1], x[2]]; }),
-                 label: { show: true, formatter: function (p) {
+      visualMap: { type: "piecewise", dimension: 4, orient: "horizontal", left: "center",
+                   bottom: 0, itemGap: 6,
+                   pieces: d.statuses.map(function (s, i) {
+                     return { value: i, label: d.words[s] || s, color: STATUS_COLOURS[s] };
+                   }) },
+      series: [{ type: "heatmap", itemStyle: { borderColor: "#fff", borderWidth: 1 },
+                 data: d.cells,
+                 label: { show: true, color: "#fff", formatter: function (p) {
                    return p.value[2] === null ? "–" : p.value[2].toFixed(1); } } }]
     });
     c.on("click", function (p) {
+      if (p.componentType !== "series") { return; }
       window.location.href = "/dashboard/district/" + encodeURIComponent(d.districts[p.value[1]].code);
     });
   }
