@@ -234,3 +234,53 @@ def district_outlines(*, session: Session) -> OutlineCollection:
     body = json.dumps(document, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
     tag = hashlib.sha256(body.encode()).hexdigest()[:32]
     return OutlineCollection(body=body, tag=tag)
+
+
+@dataclass(frozen=True)
+class DistrictOutlineSummary:
+    """A district and whether it has an outline yet (for the admin's outline page)."""
+
+    code: str
+    name: str
+    name_zh: str | None
+    positions: int | None
+    updated_at: datetime | None
+
+
+def district_outline_summaries(*, session: Session) -> list[DistrictOutlineSummary]:
+    """Every active district by code with its outline's size and age, or none."""
+    return [
+        DistrictOutlineSummary(code, name, name_zh, positions, updated_at)
+        for code, name, name_zh, positions, updated_at in session.execute(
+            select(
+                Region.code,
+                Region.name,
+                Region.name_zh,
+                RegionOutline.positions,
+                RegionOutline.updated_at,
+            )
+            .outerjoin(RegionOutline, RegionOutline.region_id == Region.id)
+            .where(Region.active.is_(True), Region.level == RegionLevel.district)
+            .order_by(Region.code)
+        )
+    ]
+
+
+def parse_outline_file(data: bytes) -> Any:
+    """An uploaded outline file's JSON; raises InvalidInput naming the file when it is
+    too large or not JSON (the geometry is checked by :func:`set_outline`)."""
+    if len(data) > 4 * MAX_OUTLINE_BYTES:
+        raise InvalidInput(
+            "the outline takes more than {limit} bytes: simplify it",
+            errors=[
+                field_problem(["file"], "more than {limit} bytes", limit=4 * MAX_OUTLINE_BYTES)
+            ],
+            limit=4 * MAX_OUTLINE_BYTES,
+        )
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidInput(
+            "the outline is not valid GeoJSON",
+            errors=[field_problem(["file"], "the file is not GeoJSON (JSON text)")],
+        ) from None

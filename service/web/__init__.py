@@ -37,6 +37,7 @@ page_routers = [
         alert_groups,
         alerts,
         store,
+        maps,  # before admin: /admin/outlines is its page, not an /admin/{name} section
         admin,
         dispatch,
         supply,
@@ -46,7 +47,6 @@ page_routers = [
         bulletin,
         hotline,
         checkpoint,
-        maps,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""

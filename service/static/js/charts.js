@@ -65,39 +65,45 @@
     });
   }
 
+  // Layers the legend toggles: stores (coloured by their worst product status, which the
+  // colour legend below filters) over locked-down compounds, drawn smaller, paler and
+  // beneath, so 232 compounds never hide a store.
   function storeMap() {
     var d = data("store-map-data"), c = chart("store-map");
-    if (!d || !c) { return; }
-    var groups = {};
-    d.stores.forEach(function (s) {
-      (groups[s.status] = groups[s.status] || []).push(
-        { name: s.code + " " + s.name, value: [s.lon, s.lat, s.below],
-          symbol: s.reported ? "circle" : "triangle", reported: s.reported });
-    });
-    var series = Object.keys(STATUS_COLOURS).filter(function (k) { return groups[k]; })
-      .map(function (k) {
-        return { name: d.statuses[k] || k, type: "scatter", data: groups[k], symbolSize: 11,
-                 itemStyle: { color: STATUS_COLOURS[k], borderColor: "#1b1f24", borderWidth: 0.5 } };
-      });
+    if (!d || !c || !window.SupplyMaps) { return; }
+    var order = Object.keys(STATUS_COLOURS);
+    var series = [{
+      name: d.layers.stores, type: "scatter", z: 3, symbolSize: 10,
+      itemStyle: { borderColor: "#1b1f24", borderWidth: 0.6 },
+      data: d.stores.map(function (s) {
+        return { name: s.name, value: [s.lon, s.lat, Math.max(order.indexOf(s.status), 0), s.below],
+                 symbol: s.reported ? "circle" : "triangle", status: s.status, reported: s.reported };
+      })
+    }];
+    var layers = [d.layers.stores];
     if (d.compounds && d.compounds.length) {
-      series.push({ name: d.compound_label, type: "scatter", symbol: "diamond", symbolSize: 12,
-                    itemStyle: { color: "#6d597a", borderColor: "#1b1f24", borderWidth: 0.5 },
+      series.push({ name: d.layers.compounds, type: "scatter", z: 2, symbol: "diamond", symbolSize: 7,
+                    itemStyle: { color: "#6d597a", opacity: 0.55 },
                     data: d.compounds.map(function (x) {
-                      return { name: x.code + " " + x.name, value: [x.lon, x.lat], compound: true };
+                      return { name: x.name, value: [x.lon, x.lat], compound: true };
                     }) });
+      layers.push(d.layers.compounds);
     }
-    c.setOption({
+    SupplyMaps.draw(c, {
       animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
         if (p.data.compound) { return text(p.data.name) + "<br>" + text(p.seriesName); }
-        return text(p.data.name) + "<br>" + text(p.seriesName) + " · " +
-          text(p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
+        return text(p.data.name) + "<br>" + text(d.statuses[p.data.status] || p.data.status) +
+          " · " + text(p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
       } },
-      legend: { bottom: 0 },
-      grid: { left: 50, right: 10, top: 10, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "lon" },
-      yAxis: { type: "value", scale: true, name: "lat" },
+      legend: { top: 0, data: layers },
+      visualMap: { type: "piecewise", seriesIndex: 0, dimension: 2, orient: "horizontal",
+                   left: "center", bottom: 0, itemGap: 6,
+                   pieces: order.map(function (k, i) {
+                     return { value: i, label: d.statuses[k] || k, color: STATUS_COLOURS[k] };
+                   }) },
+      mapBottom: 60,
       series: series
     });
   }
@@ -133,35 +139,46 @@
   var ROUTE_COLOURS = ["#0b5cad", "#d7263d", "#1a8a4a", "#8e44ad", "#e67e22", "#16a085",
     "#c0392b", "#2c3e50", "#b8860b", "#ff1493", "#006d77", "#6d597a"];
 
+  // Each truck's route is one layer (a path and its stops, toggled together by the legend),
+  // over the depots and the compounds no truck could take.
   function routeMap() {
     var d = data("route-map-data"), c = chart("route-map");
-    if (!d || !c) { return; }
+    if (!d || !c || !window.SupplyMaps) { return; }
     function at(code) { var p = d.places[code]; return p ? [p.lon, p.lat] : null; }
-    var series = d.routes.map(function (route, i) {
+    function place(code) { var p = d.places[code]; return (p && p.name) || code; }
+    var series = [];
+    d.routes.forEach(function (route, i) {
+      var colour = ROUTE_COLOURS[i % ROUTE_COLOURS.length];
+      var name = d.truck_label + " " + route.truck;
       var points = [at(route.depot)].concat(route.stops.map(at))
         .concat([at(route.depot)]).filter(function (p) { return p; });
-      return { name: route.truck, type: "line", data: points, symbolSize: 8,
-               lineStyle: { width: 2.5 }, itemStyle: { color: ROUTE_COLOURS[i % ROUTE_COLOURS.length] } };
+      series.push({ name: name, type: "lines", polyline: true, z: 2,
+                    lineStyle: { width: 2.5, color: colour, opacity: 0.9 },
+                    data: [{ name: name, coords: points }] });
+      series.push({ name: name, type: "scatter", symbolSize: 8, z: 3, itemStyle: { color: colour },
+                    data: route.stops.filter(at).map(function (k, n) {
+                      return { name: place(k), value: at(k), stop: n + 1 };
+                    }) });
     });
     var depots = {};
     d.routes.forEach(function (route) { depots[route.depot] = at(route.depot); });
-    series.push({ name: d.depot_label, type: "scatter", symbol: "rect", symbolSize: 16,
+    series.push({ name: d.depot_label, type: "scatter", symbol: "rect", symbolSize: 14, z: 4,
                   itemStyle: { color: "#1b1f24" },
-                  data: Object.keys(depots).map(function (k) { return { name: k, value: depots[k] }; }) });
+                  data: Object.keys(depots).filter(function (k) { return depots[k]; })
+                    .map(function (k) { return { name: place(k), value: depots[k] }; }) });
     if (d.unassigned.length) {
-      series.push({ name: d.unassigned_label, type: "scatter", symbol: "triangle", symbolSize: 12,
-                    itemStyle: { color: "#8a939c" },
-                    data: d.unassigned.map(function (k) { return { name: k, value: at(k) }; }) });
+      series.push({ name: d.unassigned_label, type: "scatter", symbol: "triangle", symbolSize: 11, z: 4,
+                    itemStyle: { color: "#8a939c", borderColor: "#1b1f24", borderWidth: 0.5 },
+                    data: d.unassigned.filter(at).map(function (k) { return { name: place(k), value: at(k) }; }) });
     }
-    c.setOption({
+    SupplyMaps.draw(c, {
       animation: false,
       aria: { enabled: true },
       tooltip: { trigger: "item", formatter: function (p) {
-        return text(p.seriesName) + (p.name ? " · " + text(p.name) : ""); } },
+        var stop = p.data && p.data.stop ? " · " + text(d.stop_label + " " + p.data.stop) : "";
+        return text(p.seriesName) + (p.name && p.name !== p.seriesName ? "<br>" + text(p.name) : "") + stop; } },
       legend: { bottom: 0, type: "scroll" },
-      grid: { left: 50, right: 10, top: 10, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "lon" },
-      yAxis: { type: "value", scale: true, name: "lat" },
+      mapBottom: 40,
       series: series
     });
   }
