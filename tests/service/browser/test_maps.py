@@ -60,6 +60,11 @@ HEATMAP_COLOURS = """
 }
 """
 
+SHOW_FIRST_CELL = """
+() => echarts.getInstanceByDom(document.getElementById("heatmap")).dispatchAction(
+  {type: "showTip", seriesIndex: 0, dataIndex: 0})
+"""
+
 STATUS_COLOURS = {
     "stocked_out": "#7f0015",
     "critical": "#d7263d",
@@ -126,6 +131,10 @@ def test_heatmap_cells_take_the_colour_of_the_status_the_table_shows(
         status == "adequate" and days is not None and days < 7 for status, days, _ in cells
     ), cells
     assert page.locator("#heatmap-bands tbody tr").count() >= 7
+    page.evaluate(SHOW_FIRST_CELL)
+    page.wait_for_timeout(300)
+    tip = page.locator("#heatmap").inner_text()
+    assert " days · " in tip and "critical below" in tip, tip
 
 
 def test_the_supply_networks_producers_sit_on_the_districts(
