@@ -52,6 +52,7 @@ from models.producer import Producer, ProducerKind, ProducerProduct
 from models.product import Product, ProductCategory, ProductUnitConversion, Unit, UnitDimension
 from models.region import Region, RegionLevel
 from models.region_lockdown import RegionLockdown
+from models.region_outline import RegionOutline
 from models.store import Store, StoreKind
 from models.supply_board import (
     Answer,
@@ -111,6 +112,7 @@ __all__ = [
     "Proposal",
     "ProposalStatus",
     "RegionLockdown",
+    "RegionOutline",
     "SupplyNeed",
     "SupplyOffer",
     "SupplyOrder",

@@ -25,12 +25,15 @@ from models import (
     DailyReport,
     LockdownStatus,
     Product,
+    ProductCategory,
     Region,
     RegionLevel,
     Role,
     ScopeLevel,
     Store,
 )
+from monitors.alerting.thresholds import ANY_CATEGORY, InvalidThresholds, category_thresholds
+from monitors.computing.inputs import load_threshold_overrides
 from monitors.computing.status_bands import SUPPLY_STATUSES
 from monitors.queries.alerts import open_alert_counts
 from monitors.queries.supply import (
@@ -100,6 +103,16 @@ class UnreportedStore:
 
 
 @dataclass(frozen=True)
+class CategoryBands:
+    """Where a category's status bands begin, in days of supply: below ``critical_below``
+    critical, below ``low_below`` low, above ``overstocked_above`` overstocked."""
+
+    critical_below: float
+    low_below: float
+    overstocked_above: float
+
+
+@dataclass(frozen=True)
 class DashboardOverview:
     """Everything the dashboard shows besides its list of open alerts."""
 
@@ -107,6 +120,7 @@ class DashboardOverview:
     latest_day: date | None
     headline: Headline
     heatmap: list[DistrictCategorySupply]
+    bands: dict[str, CategoryBands]
     stores: list[StoreOnMap]
     compounds: list[CompoundOnMap]
     not_reported: list[UnreportedStore]
@@ -234,6 +248,26 @@ def unreported_stores(
     return _unreported(session, today, None)
 
 
+def category_bands(*, session: Session) -> dict[str, CategoryBands]:
+    """Each category's status bands in force (defaults with the stored overrides): what
+    the heatmap's colours mean, since a category is coloured by its own thresholds."""
+    overrides, _by_product = load_threshold_overrides(session)
+    try:
+        table = category_thresholds(category_overrides=overrides)
+    except InvalidThresholds:
+        table = category_thresholds()
+    codes = session.scalars(select(ProductCategory.code).order_by(ProductCategory.code))
+    return {
+        code: CategoryBands(
+            critical_below=levels.low_supply_critical_days,
+            low_below=levels.low_supply_warning_days,
+            overstocked_above=levels.overstock_days,
+        )
+        for code in codes
+        for levels in [table.get(code, table[ANY_CATEGORY])]
+    }
+
+
 def dashboard_overview(*, session: Session, principal: Principal, today: date) -> DashboardOverview:
     """What the bureau sees first each morning: where supply is short on the monitor's
     latest day, what is alerting, and who has not reported ``today``."""
@@ -244,6 +278,7 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
         latest_day=day,
         headline=_headline(session, day, today),
         heatmap=district_category_supply(session=session, day=day) if day is not None else [],
+        bands=category_bands(session=session),
         stores=_store_map(session, day, today),
         compounds=_locked_compounds(session),
         not_reported=_unreported(session, today, NOT_REPORTED_SHOWN),

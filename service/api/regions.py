@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import Field
 
-from masterdata import regions
+from masterdata import outlines, regions
 from models import RegionLevel
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
@@ -113,3 +114,59 @@ def deactivate_region(code: str, session: SessionDep, principal: PrincipalDep) -
     return RegionRead.model_validate(
         regions.deactivate_region(session=session, principal=principal, code=code)
     )
+
+
+class OutlineRead(ReadModel):
+    region: str
+    geometry: dict[str, Any]
+    positions: int
+    updated_at: datetime
+
+
+OUTLINE_EXAMPLE = {
+    "type": "Polygon",
+    "coordinates": [[[113.25, 33.70], [113.31, 33.70], [113.31, 33.76], [113.25, 33.70]]],
+}
+
+OutlineBody = Annotated[
+    dict[str, Any],
+    Body(
+        description=(
+            "A GeoJSON Polygon or MultiPolygon in longitude, latitude (a Feature, or a "
+            f"FeatureCollection of one Feature, is also taken); at most "
+            f"{outlines.MAX_OUTLINE_POSITIONS} positions and {outlines.MAX_OUTLINE_BYTES} bytes"
+        ),
+        examples=[OUTLINE_EXAMPLE],
+    ),
+]
+
+
+@router.put(
+    "/{code}/outline",
+    summary="Set a region's outline (GeoJSON), drawn under every map",
+    responses={
+        200: {"description": "Replaced the outline"},
+        201: {"description": "Created the outline", "model": OutlineRead},
+    },
+)
+def put_outline(
+    code: str, body: OutlineBody, session: SessionDep, principal: PrincipalDep, response: Response
+) -> OutlineRead:
+    view, created = outlines.set_outline(
+        session=session, principal=principal, code=code, geometry=body
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return OutlineRead.model_validate(view)
+
+
+@router.get("/{code}/outline", summary="Read a region's outline")
+def get_outline(code: str, session: SessionDep, _principal: PrincipalDep) -> OutlineRead:
+    return OutlineRead.model_validate(outlines.read_outline(session=session, code=code))
+
+
+@router.delete(
+    "/{code}/outline", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a region's outline"
+)
+def delete_outline(code: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    outlines.delete_outline(session=session, principal=principal, code=code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

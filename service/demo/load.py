@@ -38,6 +38,7 @@ from service.demo.dispatch import generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.hotline import demo_end, load_hotline
 from service.demo.master import MasterFrames
+from service.demo.outlines import load_district_outlines
 from service.demo.passes import DEMO_CHECKPOINT, load_passes
 from service.demo.supply_network import generate_supply, load_supply
 
@@ -300,6 +301,7 @@ def load_demo_city(
     """
     city = generate_city(seed=seed, end_date=end_date, days=days)
     ids = load_master_data(session, city)
+    load_district_outlines(session)
     rows = canonical_rows(city.reports, ids)
     inserted = 0
     for _, chunk in rows.groupby("report_date", sort=True):

@@ -20,6 +20,7 @@ from service.web import (
     dashboard,
     dispatch,
     hotline,
+    maps,
     receiver,
     store,
     supply,
@@ -36,6 +37,7 @@ page_routers = [
         alert_groups,
         alerts,
         store,
+        maps,  # before admin: /admin/outlines is its page, not an /admin/{name} section
         admin,
         dispatch,
         supply,

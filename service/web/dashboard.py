@@ -8,6 +8,7 @@ nothing is recomputed here.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from models import Role
 from monitors.computing.status_bands import SUPPLY_STATUSES
 from monitors.queries.alerts import StatusFilter, list_alerts
 from monitors.queries.dashboard import (
+    CategoryBands,
     DashboardOverview,
     SupplyDrillDown,
     dashboard_overview,
@@ -54,9 +56,12 @@ def _name(name: str, name_zh: str | None, language: str) -> str:
     return (name_zh if language == "zh" else None) or name
 
 
-def _heatmap(cells: list[DistrictCategorySupply], language: str) -> dict[str, Any]:
+def _heatmap(
+    cells: list[DistrictCategorySupply], bands: dict[str, CategoryBands], language: str
+) -> dict[str, Any]:
     """District × category days of supply as the chart reads them: names in the page's
-    language and cells of (category index, district index, days capped at 99, status)."""
+    language, each category's own bands, and cells of (category index, district index,
+    days capped at 99, status, status index) so the colour is the status the table shows."""
     districts: dict[str, str] = {}
     categories: dict[str, str] = {}
     for cell in cells:
@@ -70,13 +75,18 @@ def _heatmap(cells: list[DistrictCategorySupply], language: str) -> dict[str, An
     category_index = {code: i for i, code in enumerate(categories)}
     return {
         "districts": [{"code": c, "name": n} for c, n in districts.items()],
-        "categories": [{"code": c, "name": n} for c, n in categories.items()],
+        "categories": [
+            {"code": c, "name": n, "bands": asdict(bands[c]) if c in bands else None}
+            for c, n in categories.items()
+        ],
+        "statuses": list(SUPPLY_STATUSES),
         "cells": [
             [
                 category_index[cell.category_code],
                 district_index[cell.district_code],
                 None if cell.days_of_supply is None else round(min(cell.days_of_supply, 99.0), 1),
                 cell.status.value,
+                SUPPLY_STATUSES.index(cell.status.value),
             ]
             for cell in cells
         ],
@@ -96,7 +106,7 @@ def _heatmap_rows(heatmap: dict[str, Any]) -> list[list[list[Any] | None]]:
 def _overview_context(overview: DashboardOverview, language: str) -> dict[str, Any]:
     """The template's view of the overview: tiles, heatmap, map points, missing reports."""
     headline = overview.headline
-    heatmap = _heatmap(overview.heatmap, language)
+    heatmap = _heatmap(overview.heatmap, overview.bands, language)
     return {
         "today": overview.today,
         "day": overview.latest_day,

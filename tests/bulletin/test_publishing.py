@@ -235,5 +235,6 @@ def test_the_bulletins_days_of_supply_follow_the_monitors_expected_sales(
     by_category = {row["category"]: row for row in figures["city_category_supply"]}
     for code, category in (("pork", "meat"), ("rice", "grain")):
         sales = dict(expected)[code]
+        assert sales is not None
         assert by_category[category]["stock"] == pytest.approx(150.0)
         assert by_category[category]["days_of_supply"] == pytest.approx(150.0 / float(sales))

@@ -21,68 +21,89 @@
     return instance;
   }
 
+  // Each cell is coloured by its status, which the monitor worked out from the category's own
+  // bands (vegetables are critical below 1 day, grain below 3): one absolute scale of days
+  // would paint 2.8 days of vegetables red while the table calls them adequate.
   function heatmap() {
     var d = data("heatmap-data"), c = chart("heatmap");
     if (!d || !c) { return; }
+    function days(v) { return v === null ? "–" : v.toFixed(1) + " " + d.labels.days; }
+    function bands(b) {
+      if (!b) { return ""; }
+      return text(d.labels.critical_below + " " + b.critical_below + " · " +
+                  d.labels.low_below + " " + b.low_below + " · " +
+                  d.labels.overstocked_above + " " + b.overstocked_above + " " + d.labels.days);
+    }
     c.setOption({
       animation: false,
       aria: { enabled: true },
       tooltip: {
         formatter: function (p) {
-          var v = p.value[2];
-          return text(d.districts[p.value[1]].name) + " · " + text(d.categories[p.value[0]].name) +
-            ": " + (v === null ? "–" : v.toFixed(1));
+          var category = d.categories[p.value[0]];
+          return text(d.districts[p.value[1]].name) + " · " + text(category.name) + "<br>" +
+            text(days(p.value[2])) + " · " + text(d.words[p.value[3]] || p.value[3]) +
+            "<br><span class=\"muted\">" + bands(category.bands) + "</span>";
         }
       },
-      grid: { left: 90, right: 10, top: 10, bottom: 70 },
+      grid: { left: 90, right: 10, top: 10, bottom: 90 },
       xAxis: { type: "category", data: d.categories.map(function (x) { return x.name; }),
                axisLabel: { rotate: 30 } },
       yAxis: { type: "category", data: d.districts.map(function (x) { return x.name; }) },
-      visualMap: { min: 0, max: 14, calculable: true, orient: "horizontal", left: "center",
-                   bottom: 0, itemHeight: 120,
-                   inRange: { color: ["#7f0015", "#d7263d", "#f0a202", "#f6e27f", "#8fd19e", "#2e8b57"] } },
-      series: [{ type: "heatmap", data: d.cells.map(function (x) { return [x[0], x[1], x[2]]; }),
-                 label: { show: true, formatter: function (p) {
+      visualMap: { type: "piecewise", dimension: 4, orient: "horizontal", left: "center",
+                   bottom: 0, itemGap: 6,
+                   pieces: d.statuses.map(function (s, i) {
+                     return { value: i, label: d.words[s] || s, color: STATUS_COLOURS[s] };
+                   }) },
+      series: [{ type: "heatmap", itemStyle: { borderColor: "#fff", borderWidth: 1 },
+                 data: d.cells,
+                 label: { show: true, color: "#fff", formatter: function (p) {
                    return p.value[2] === null ? "–" : p.value[2].toFixed(1); } } }]
     });
     c.on("click", function (p) {
+      if (p.componentType !== "series") { return; }
       window.location.href = "/dashboard/district/" + encodeURIComponent(d.districts[p.value[1]].code);
     });
   }
 
+  // Layers the legend toggles: stores (coloured by their worst product status, which the
+  // colour legend below filters) over locked-down compounds, drawn smaller, paler and
+  // beneath, so 232 compounds never hide a store.
   function storeMap() {
     var d = data("store-map-data"), c = chart("store-map");
-    if (!d || !c) { return; }
-    var groups = {};
-    d.stores.forEach(function (s) {
-      (groups[s.status] = groups[s.status] || []).push(
-        { name: s.code + " " + s.name, value: [s.lon, s.lat, s.below],
-          symbol: s.reported ? "circle" : "triangle", reported: s.reported });
-    });
-    var series = Object.keys(STATUS_COLOURS).filter(function (k) { return groups[k]; })
-      .map(function (k) {
-        return { name: d.statuses[k] || k, type: "scatter", data: groups[k], symbolSize: 11,
-                 itemStyle: { color: STATUS_COLOURS[k], borderColor: "#1b1f24", borderWidth: 0.5 } };
-      });
+    if (!d || !c || !window.SupplyMaps) { return; }
+    var order = Object.keys(STATUS_COLOURS);
+    var series = [{
+      name: d.layers.stores, type: "scatter", z: 3, symbolSize: 10,
+      itemStyle: { borderColor: "#1b1f24", borderWidth: 0.6 },
+      data: d.stores.map(function (s) {
+        return { name: s.name, value: [s.lon, s.lat, Math.max(order.indexOf(s.status), 0), s.below],
+                 symbol: s.reported ? "circle" : "triangle", status: s.status, reported: s.reported };
+      })
+    }];
+    var layers = [d.layers.stores];
     if (d.compounds && d.compounds.length) {
-      series.push({ name: d.compound_label, type: "scatter", symbol: "diamond", symbolSize: 12,
-                    itemStyle: { color: "#6d597a", borderColor: "#1b1f24", borderWidth: 0.5 },
+      series.push({ name: d.layers.compounds, type: "scatter", z: 2, symbol: "diamond", symbolSize: 7,
+                    itemStyle: { color: "#6d597a", opacity: 0.55 },
                     data: d.compounds.map(function (x) {
-                      return { name: x.code + " " + x.name, value: [x.lon, x.lat], compound: true };
+                      return { name: x.name, value: [x.lon, x.lat], compound: true };
                     }) });
+      layers.push(d.layers.compounds);
     }
-    c.setOption({
+    SupplyMaps.draw(c, {
       animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
         if (p.data.compound) { return text(p.data.name) + "<br>" + text(p.seriesName); }
-        return text(p.data.name) + "<br>" + text(p.seriesName) + " · " +
-          text(p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
+        return text(p.data.name) + "<br>" + text(d.statuses[p.data.status] || p.data.status) +
+          " · " + text(p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
       } },
-      legend: { bottom: 0 },
-      grid: { left: 50, right: 10, top: 10, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "lon" },
-      yAxis: { type: "value", scale: true, name: "lat" },
+      legend: { top: 0, data: layers },
+      visualMap: { type: "piecewise", seriesIndex: 0, dimension: 2, orient: "horizontal",
+                   left: "center", bottom: 0, itemGap: 6,
+                   pieces: order.map(function (k, i) {
+                     return { value: i, label: d.statuses[k] || k, color: STATUS_COLOURS[k] };
+                   }) },
+      mapBottom: 60,
       series: series
     });
   }
@@ -118,35 +139,46 @@
   var ROUTE_COLOURS = ["#0b5cad", "#d7263d", "#1a8a4a", "#8e44ad", "#e67e22", "#16a085",
     "#c0392b", "#2c3e50", "#b8860b", "#ff1493", "#006d77", "#6d597a"];
 
+  // Each truck's route is one layer (a path and its stops, toggled together by the legend),
+  // over the depots and the compounds no truck could take.
   function routeMap() {
     var d = data("route-map-data"), c = chart("route-map");
-    if (!d || !c) { return; }
+    if (!d || !c || !window.SupplyMaps) { return; }
     function at(code) { var p = d.places[code]; return p ? [p.lon, p.lat] : null; }
-    var series = d.routes.map(function (route, i) {
+    function place(code) { var p = d.places[code]; return (p && p.name) || code; }
+    var series = [];
+    d.routes.forEach(function (route, i) {
+      var colour = ROUTE_COLOURS[i % ROUTE_COLOURS.length];
+      var name = d.truck_label + " " + route.truck;
       var points = [at(route.depot)].concat(route.stops.map(at))
         .concat([at(route.depot)]).filter(function (p) { return p; });
-      return { name: route.truck, type: "line", data: points, symbolSize: 8,
-               lineStyle: { width: 2.5 }, itemStyle: { color: ROUTE_COLOURS[i % ROUTE_COLOURS.length] } };
+      series.push({ name: name, type: "lines", polyline: true, z: 2,
+                    lineStyle: { width: 2.5, color: colour, opacity: 0.9 },
+                    data: [{ name: name, coords: points }] });
+      series.push({ name: name, type: "scatter", symbolSize: 8, z: 3, itemStyle: { color: colour },
+                    data: route.stops.filter(at).map(function (k, n) {
+                      return { name: place(k), value: at(k), stop: n + 1 };
+                    }) });
     });
     var depots = {};
     d.routes.forEach(function (route) { depots[route.depot] = at(route.depot); });
-    series.push({ name: d.depot_label, type: "scatter", symbol: "rect", symbolSize: 16,
+    series.push({ name: d.depot_label, type: "scatter", symbol: "rect", symbolSize: 14, z: 4,
                   itemStyle: { color: "#1b1f24" },
-                  data: Object.keys(depots).map(function (k) { return { name: k, value: depots[k] }; }) });
+                  data: Object.keys(depots).filter(function (k) { return depots[k]; })
+                    .map(function (k) { return { name: place(k), value: depots[k] }; }) });
     if (d.unassigned.length) {
-      series.push({ name: d.unassigned_label, type: "scatter", symbol: "triangle", symbolSize: 12,
-                    itemStyle: { color: "#8a939c" },
-                    data: d.unassigned.map(function (k) { return { name: k, value: at(k) }; }) });
+      series.push({ name: d.unassigned_label, type: "scatter", symbol: "triangle", symbolSize: 11, z: 4,
+                    itemStyle: { color: "#8a939c", borderColor: "#1b1f24", borderWidth: 0.5 },
+                    data: d.unassigned.filter(at).map(function (k) { return { name: place(k), value: at(k) }; }) });
     }
-    c.setOption({
+    SupplyMaps.draw(c, {
       animation: false,
       aria: { enabled: true },
       tooltip: { trigger: "item", formatter: function (p) {
-        return text(p.seriesName) + (p.name ? " · " + text(p.name) : ""); } },
+        var stop = p.data && p.data.stop ? " · " + text(d.stop_label + " " + p.data.stop) : "";
+        return text(p.seriesName) + (p.name && p.name !== p.seriesName ? "<br>" + text(p.name) : "") + stop; } },
       legend: { bottom: 0, type: "scroll" },
-      grid: { left: 50, right: 10, top: 10, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "lon" },
-      yAxis: { type: "value", scale: true, name: "lat" },
+      mapBottom: 40,
       series: series
     });
   }

@@ -1,5 +1,6 @@
-// Draws the supply network's map of producers from JSON embedded in the page: one colour
-// per kind, the symbol's size by capacity. The table beside it carries the same numbers,
+// Draws the supply network's map of producers from JSON embedded in the page, on the
+// district outlines (maps.js): one layer per kind, which the legend toggles, the symbol's
+// size by capacity. The table beside it carries the same numbers,
 // so nothing depends on this script. ECharts puts a tooltip formatter's string into the
 // page as HTML and names are data, so every value in the tooltip goes through text().
 (function () {
@@ -12,7 +13,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var node = document.getElementById("producer-map");
     var source = document.getElementById("producer-map-data");
-    if (!node || !source || !window.echarts) { return; }
+    if (!node || !source || !window.echarts || !window.SupplyMaps) { return; }
     var d = JSON.parse(source.textContent);
     var largest = d.producers.reduce(function (m, p) { return Math.max(m, p.capacity); }, 1);
     var groups = {};
@@ -25,16 +26,16 @@
       .map(function (k) {
         return { name: d.kinds[k] || k, type: "scatter", data: groups[k],
                  symbolSize: function (v) { return 4 + 16 * Math.sqrt(v[2] / largest); },
-                 itemStyle: { color: KIND_COLOURS[k], opacity: 0.75 } };
+                 z: 2, itemStyle: { color: KIND_COLOURS[k], opacity: 0.75 } };
       });
     if (d.places && d.places.length) {
-      series.push({ name: d.place_label, type: "scatter", symbol: "diamond", symbolSize: 14,
+      series.push({ name: d.place_label, type: "scatter", symbol: "diamond", symbolSize: 14, z: 3,
                     itemStyle: { color: "#d7263d", borderColor: "#1b1f24", borderWidth: 0.5 },
                     data: d.places.map(function (x) { return { name: x.name, value: [x.lon, x.lat] }; }) });
     }
     var chart = echarts.init(node, null, { renderer: "canvas" });
     window.addEventListener("resize", function () { chart.resize(); });
-    chart.setOption({
+    SupplyMaps.draw(chart, {
       animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (p) {
@@ -43,9 +44,7 @@
           (v.length > 2 ? " · " + text(d.capacity_label + " " + v[2].toLocaleString()) : "");
       } },
       legend: { bottom: 0, type: "scroll" },
-      grid: { left: 50, right: 10, top: 10, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "lon" },
-      yAxis: { type: "value", scale: true, name: "lat" },
+      mapTop: 10, mapBottom: 40,
       series: series
     });
   });

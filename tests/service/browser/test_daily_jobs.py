@@ -22,7 +22,7 @@ from models import (
     Truck,
     User,
 )
-from tests.service.browser.conftest import PHONE, LiveServer
+from tests.service.browser.conftest import PHONE, LiveServer, wait_until
 
 
 def _district_of(live_server: LiveServer, store_code: str) -> str:
@@ -130,6 +130,15 @@ def test_the_pages_in_chinese_and_the_admin_pages(open_page: Any, screenshots: P
     admin.screenshot(path=screenshots / "admin-thresholds.png")
 
 
+ROUTES_ON_DISTRICTS = """
+() => {
+  const option = echarts.getInstanceByDom(document.getElementById("route-map")).getOption();
+  return option.geo[0].map === "districts" &&
+    option.series.some((s) => s.type === "lines" && s.coordinateSystem === "geo");
+}
+"""
+
+
 def _driver_plate(live_server: LiveServer) -> str:
     engine = create_database_engine(live_server.settings.database_url)
     with create_session_factory(engine)() as session:
@@ -153,6 +162,8 @@ def test_the_dispatcher_commits_a_plan_and_the_driver_delivers(
     page.get_by_role("button", name="Plan the day").click()
     page.wait_for_url("**/dispatch/plans/*")
     page.locator("#route-map canvas").first.wait_for()
+    wait_until(page, "() => document.getElementById('route-map').dataset.districts === '10'")
+    assert page.evaluate(ROUTES_ON_DISTRICTS), "the routes are not drawn on the districts"
     page.screenshot(path=screenshots / "dispatch-plan.png")
 
     # Move the first stop of the first route onto the demo driver's truck (or, when the

@@ -242,6 +242,7 @@ def test_the_api_docs_run_the_vendored_swagger_ui_under_the_pages_policy(
         ("admin", "/admin/stores"),
         ("admin", "/admin/keys"),
         ("admin", "/admin/thresholds"),
+        ("admin", "/admin/outlines"),
         ("admin", "/dispatch"),
         ("admin", "/driver"),
         ("bureau", "/supply/restock"),
