@@ -20,6 +20,8 @@ from service.web import (
     dashboard,
     dispatch,
     hotline,
+    pass_applications,
+    pass_office,
     receiver,
     store,
     supply,
@@ -45,6 +47,8 @@ page_routers = [
         bulletin,
         hotline,
         checkpoint,
+        pass_office,
+        pass_applications,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""
