@@ -318,12 +318,39 @@ def test_the_bulk_template_names_every_column_with_two_examples(
     assert sheet.max_row == 3
 
 
-def test_the_scan_map_lists_every_checkpoint_with_its_scans(
-    client: TestClient, office: Office
+def test_the_scan_map_counts_each_checkpoints_valid_and_refused_scans(
+    client: TestClient, session: Session, office: Office
 ) -> None:
     _as(client, "bureau")
-    page = client.get("/pass-office/scans")
-    assert page.status_code == 200
-    assert 'id="checkpoint-G310-W"' in page.text
-    assert '"code": "G310-W"' in page.text
-    assert "/static/js/pass-scans.js" in page.text
+    issued = client.post(
+        "/pass-office/issue",
+        data={
+            **_application([office.district]),
+            "enterprise": "LIANHUA",
+            "csrf_token": csrf(client, "/pass-office/issue"),
+        },
+    )
+    token = re.search(r'<code class="token" id="token">([^<]+)</code>', issued.text)
+    assert token is not None
+
+    _as(client, "gate")
+    page = client.get("/checkpoint").text
+    gate_csrf = re.search(r'data-csrf="([^"]+)"', page)
+    assert gate_csrf is not None
+    tampered = token.group(1)[:-4] + ("AAAA" if token.group(1)[-4:] != "AAAA" else "BBBB")
+    recorded = client.post(
+        "/checkpoint/scans",
+        json={"scans": [{"token": token.group(1)}, {"token": tampered}]},
+        headers={"X-CSRF-Token": gate_csrf.group(1)},
+    )
+    assert recorded.status_code == 201, recorded.text
+
+    _as(client, "bureau")
+    page = client.get("/pass-office/scans").text
+    row = re.search(r'<tr id="checkpoint-G310-W">(.*?)</tr>', page)
+    assert row is not None
+    counts = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
+    assert counts == ["2", "1", "1"]
+    assert '"code": "G310-W"' in page and "/static/js/pass-scans.js" in page
+    log = client.get("/pass-office/scans", params={"checkpoint": "G310-W"}).text
+    assert log.count('class="badge scan-') == 2
