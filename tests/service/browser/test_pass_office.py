@@ -63,6 +63,11 @@ def test_the_bureau_approves_an_application_and_revokes_the_pass(
 ) -> None:
     chain = open_page("chain", viewport, locale)
     chain.goto(live_server.url + "/passes/applications")
+    _fits(chain)
+    assert chain.locator("#f-person_name").is_hidden()  # a vehicle's form by default
+    chain.locator("input[name=kind][value=staff]").check()
+    assert chain.locator("#f-person_name").is_visible() and chain.locator("#f-plate").is_hidden()
+    chain.locator("input[name=kind][value=vehicle]").check()
     chain.fill("#f-plate", plate)
     chain.fill("#f-driver_name", "Zhao Lei")
     chain.fill("#f-purpose", "restock supermarkets in the sealed district")

@@ -22,6 +22,7 @@ from models import PassEvent, PassStatus, Role, TransportPass
 from tests.factories import make_enterprise, make_region, make_store
 from tests.pass_office.factories import make_checkpoint
 from tests.service.web.helpers import csrf, make_person, sign_in
+from tests.supply_network.factories import make_producer
 
 CITY = ZoneInfo("Asia/Shanghai")
 CODE = re.compile(r"VP-\d{4}-\d{6}")
@@ -56,6 +57,14 @@ def office(session: Session) -> Office:
         password="gate-password",
         role=Role.checkpoint,
         checkpoint_id=gate.id,
+    )
+    farm = make_producer(session, code="FARM-01", region=district)
+    create_user(
+        session,
+        username="farm",
+        password="farm-password",
+        role=Role.producer,
+        producer_id=farm.id,
     )
     make_person(session, "bureau", Role.bureau)
     make_person(session, "shop", Role.store, store=store)
@@ -114,7 +123,7 @@ def _events(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(PassEvent)) or 0)
 
 
-def test_an_enterprise_applies_and_sees_only_its_own_applications(
+def test_an_enterprise_and_a_producer_apply_and_see_only_their_own_applications(
     client: TestClient, session: Session, office: Office
 ) -> None:
     _as(client, "lianhua")
@@ -127,9 +136,19 @@ def test_an_enterprise_applies_and_sees_only_its_own_applications(
     assert "豫D·12345" in mine.text and "applied" in mine.text
     assert code in client.get("/passes/applications").text
 
-    _as(client, "crv")
-    assert client.get(f"/passes/applications/{code}").status_code == 404
-    assert code not in client.get("/passes/applications").text
+    _as(client, "farm")
+    farm_code = _apply(client, _application([office.district], plate="豫D·55555"))
+    for username, own, other in (
+        ("crv", None, code),
+        ("farm", farm_code, code),
+        ("lianhua", code, farm_code),
+    ):
+        _as(client, username)
+        assert client.get(f"/passes/applications/{other}").status_code == 404
+        listed = client.get("/passes/applications").text
+        assert other not in listed
+        if own is not None:
+            assert own in listed
 
 
 def test_an_application_with_problems_is_shown_again_and_stores_nothing(
