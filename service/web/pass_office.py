@@ -250,12 +250,13 @@ def revoke(
     """Revoke an issued pass with a reason; the first post asks to confirm."""
     _bureau(viewer)
     try:
-        if not reason.strip():  # the pass office's own refusal, before asking to confirm
+        view = queries.read_pass(session=session, principal=viewer, code=code, now=utc_now())
+        if not reason.strip() or view.state not in (PassState.approved, PassState.expired):
+            # the pass office's own refusal (no reason, not issued), before asking to confirm
             issuing.revoke_pass(
                 session=session, principal=viewer, code=code, reason=reason, now=utc_now()
             )
         if confirmed != "yes":
-            view = queries.read_pass(session=session, principal=viewer, code=code, now=utc_now())
             return render(
                 request,
                 "passes/confirm_revoke.html",

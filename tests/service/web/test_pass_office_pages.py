@@ -248,6 +248,13 @@ def test_the_bureau_approves_rejects_and_revokes_through_the_pages(
     assert _status(session, approved) is PassStatus.revoked
     history = client.get(f"/pass-office/passes/{approved}").text
     assert "truck reported stolen" in history
+    events = _events(session)
+    twice = client.post(
+        f"/pass-office/passes/{approved}/revoke",
+        data={"reason": "once more", "csrf_token": token},
+    )
+    assert twice.status_code == 409 and "Yes, revoke it" not in twice.text
+    assert _events(session) == events
 
     _as(client, "lianhua")
     assert "no goods named" in client.get(f"/passes/applications/{rejected}").text
