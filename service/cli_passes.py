@@ -21,11 +21,13 @@ from passes import (
     load_checkpoint_trust,
     verify_token,
 )
+from passes.rotation import KeyFiles, retire_key, retired_kids, rotate_signing_key
 from service.configuration import pass_authority
 from service.settings import get_settings
 
 passes_app = typer.Typer(
-    help="Transport passes: verify offline, export keys and revocations.", no_args_is_help=True
+    help="Transport passes: verify offline, export keys and revocations, rotate keys.",
+    no_args_is_help=True,
 )
 EXIT_NOT_VALID = 1
 EXIT_BAD_FILES = 2
@@ -120,3 +122,44 @@ def export(
         f"wrote {len(authority.keys.public_keys())} public key(s) to {keys} and revocation list "
         f"version {current.version} ({len(current.revoked_pass_ids)} revoked) to {revoked}"
     )
+
+
+def _key_files() -> KeyFiles:
+    """The key files this installation signs with; rotation needs the retired set's file,
+    which the service must read too, or the passes of the old key would stop verifying."""
+    settings = get_settings()
+    if settings.passes_retired_keys_file is None:
+        typer.echo(
+            "set SUPPLYWATCH_PASSES_RETIRED_KEYS_FILE (for the service too) to the file that "
+            "keeps retired public keys published; nothing was changed",
+            err=True,
+        )
+        raise typer.Exit(code=EXIT_BAD_FILES)
+    return KeyFiles(settings.passes_signing_key_file, settings.passes_retired_keys_file)
+
+
+@passes_app.command("rotate-key")
+def rotate_key() -> None:
+    """Sign with a new key from now on; passes of the old key stay valid until they expire
+    (restart the service to sign with the new key)."""
+    files = _key_files()
+    ring = rotate_signing_key(files)
+    typer.echo(
+        f"new signing key {ring.active.kid.hex()}; still published: "
+        f"{', '.join(retired_kids(ring))} (retire one with: supplywatch passes retire-key KID)"
+    )
+
+
+@passes_app.command("retire-key")
+def retire(
+    kid: Annotated[str, typer.Argument(help="Hex kid of a retired key (16 characters)")],
+) -> None:
+    """Stop publishing a retired key: every pass it signed then fails as unknown_key."""
+    files = _key_files()
+    try:
+        ring = retire_key(files, kid=bytes.fromhex(kid))
+    except (ValueError, KeyError):
+        typer.echo(f"{kid} is not a retired key of this installation; nothing changed", err=True)
+        raise typer.Exit(code=EXIT_BAD_FILES) from None
+    remaining = ", ".join(retired_kids(ring)) or "none"
+    typer.echo(f"retired key {kid} dropped; still published: {remaining}")

@@ -89,10 +89,11 @@ def complaint_cluster_settings(settings: Settings) -> ClusterSettings:
 
 def pass_authority(settings: Settings) -> PassAuthority:
     """The issuer and key ring passes are signed with: the active key from its file
-    (created owner-only when missing), retired public keys from the published set."""
+    (created owner-only when missing), retired public keys from the published set (none
+    while its file does not exist: no key has been rotated out yet)."""
     active = load_or_create_signing_key(path=settings.passes_signing_key_file)
     retired: tuple[Ed25519PublicKey, ...] = ()
-    if settings.passes_retired_keys_file is not None:
+    if settings.passes_retired_keys_file is not None and settings.passes_retired_keys_file.exists():
         published = PublicKeySet.from_json(settings.passes_retired_keys_file.read_bytes())
         retired = tuple(
             key

@@ -21,6 +21,8 @@ from service.web import (
     dispatch,
     hotline,
     maps,
+    pass_applications,
+    pass_office,
     receiver,
     store,
     supply,
@@ -47,6 +49,8 @@ page_routers = [
         bulletin,
         hotline,
         checkpoint,
+        pass_office,
+        pass_applications,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""
