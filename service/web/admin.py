@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -38,8 +38,8 @@ from service.http.master_data import (
     StoreUpdate,
     UserCreate,
 )
-from service.http.validation import validation_text
 from service.web.common import FormDep, PageRoute, ViewerDep, check_csrf, redirect, render
+from service.web.form_wording import plain_problem
 from service.web.problems import field_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -74,12 +74,16 @@ class Section:
     model: type[BaseModel]
     create: Callable[[Session, Principal, Any], str | None]
     columns: tuple[str, ...]
-    rows: Callable[[Session, Principal], list[list[Any]]]
+    rows: Callable[[Session, Principal, str | None], list[list[Any]]]
     deactivate: Callable[[Session, Principal, str], object]
+    searchable: bool = False
 
 
-def _store_rows(session: Session, viewer: Principal) -> list[list[Any]]:
-    found = stores.list_stores(session=session, principal=viewer, limit=LISTED, offset=0)
+def _store_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
+    """The stores by code, or those whose code or name contains ``search``."""
+    found = stores.list_stores(
+        session=session, principal=viewer, contains=search, limit=LISTED, offset=0
+    )
     return [
         [s.code, s.name, s.kind.value, s.region, s.enterprise or "", s.active] for s in found.items
     ]
@@ -93,7 +97,7 @@ def _deactivate_store(session: Session, viewer: Principal, code: str) -> None:
     stores.deactivate_store(session=session, principal=viewer, code=code)
 
 
-def _product_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+def _product_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
     found = products.list_products(session=session, limit=LISTED, offset=0)
     return [[p.code, p.name, p.name_zh or "", p.category, p.unit, p.active] for p in found.items]
 
@@ -106,7 +110,7 @@ def _deactivate_product(session: Session, viewer: Principal, code: str) -> None:
     products.deactivate_product(session=session, principal=viewer, code=code)
 
 
-def _user_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+def _user_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
     found = users.list_users(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [u.username, u.full_name or "", u.role.value, u.store or u.enterprise or "", u.active]
@@ -129,7 +133,7 @@ def _locked_users(session: Session, viewer: Principal) -> set[str]:
     return {u.username for u in found.items if u.locked_until and u.locked_until > now}
 
 
-def _key_rows(session: Session, viewer: Principal) -> list[list[Any]]:
+def _key_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
     found = keys.list_keys(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [k.id, k.name, k.prefix, k.role.value, k.store or k.enterprise or "", k.active]
@@ -165,6 +169,7 @@ SECTIONS: dict[str, Section] = {
         (N_("Code"), N_("Name"), N_("Kind"), N_("Region"), N_("Enterprise"), N_("Active")),
         _store_rows,
         _deactivate_store,
+        searchable=True,
     ),
     "products": Section(
         N_("Products"),
@@ -237,6 +242,7 @@ def _section_page(
     errors: dict[str, Text] | None = None,
     problem: DomainError | None = None,
     status_code: int = 200,
+    search: str = "",
     **context: Any,
 ) -> HTMLResponse:
     section = SECTIONS[name]
@@ -247,7 +253,8 @@ def _section_page(
             "sections": SECTIONS,
             "name": name,
             "section": section,
-            "rows": section.rows(session, viewer),
+            "rows": section.rows(session, viewer, search or None),
+            "search": search,
             "regions": _regions(session) if name == "stores" else [],
             "values": values or {},
             "errors": errors or {},
@@ -386,7 +393,7 @@ def save_store(
             changes=StoreUpdate.model_validate(body).model_dump(exclude_unset=True),
         )
     except ValidationError as error:
-        errors = {str(e["loc"][0]) if e["loc"] else "": validation_text(e) for e in error.errors()}
+        errors = {str(e["loc"][0]) if e["loc"] else "": plain_problem(e) for e in error.errors()}
         return _store_edit_page(
             request, session, viewer, code, values, errors=errors, status_code=422
         )
@@ -407,11 +414,20 @@ def save_store(
 
 
 @router.get("/admin/{name}")
-def section(request: Request, name: str, session: SessionDep, viewer: ViewerDep) -> Response:
+def section(
+    request: Request,
+    name: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """A master-data list with its create form; the stores' list is searched by ``q``."""
     _admin(viewer)
     if name not in SECTIONS:
         return redirect("/admin/stores")
-    return _section_page(request, session, viewer, name)
+    return _section_page(
+        request, session, viewer, name, search=q.strip() if SECTIONS[name].searchable else ""
+    )
 
 
 @router.post("/admin/{name}", dependencies=[Depends(check_csrf)])
@@ -429,7 +445,7 @@ def create(
     try:
         secret = section.create(session, viewer, section.model.model_validate(body))
     except ValidationError as error:
-        errors = {str(e["loc"][0]) if e["loc"] else "": validation_text(e) for e in error.errors()}
+        errors = {str(e["loc"][0]) if e["loc"] else "": plain_problem(e) for e in error.errors()}
         return _section_page(
             request, session, viewer, name, values=values, errors=errors, status_code=422
         )

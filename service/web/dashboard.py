@@ -9,6 +9,7 @@ nothing is recomputed here.
 from __future__ import annotations
 
 from dataclasses import asdict
+from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -26,12 +27,21 @@ from monitors.queries.dashboard import (
     dashboard_overview,
     district_drill_down,
     product_drill_down,
+    unreported_stores,
+)
+from monitors.queries.dashboard_tables import (
+    Table,
+    drill_down_table,
+    history_table,
+    not_reported_table,
+    supply_table,
 )
 from monitors.queries.supply import DistrictCategorySupply
 from monitors.queries.supply_history import SupplyHistoryPoint
 from monitors.running import runs
 from service.configuration import business_today, monitor_config
 from service.http.dependencies import SessionDep
+from service.http.exports import ExportFormat, table_response
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -41,10 +51,33 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.i18n import translator
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 ALERTS_ON_DASHBOARD = 15
+
+
+class DashboardTable(StrEnum):
+    """The dashboard's tables a bureau can download."""
+
+    supply = "supply"
+    not_reported = "not-reported"
+
+
+class DrillDownTable(StrEnum):
+    """A drill-down's tables: its rows worst first, or the chosen product over time."""
+
+    rows = "rows"
+    history = "history"
+
+
+def exported(request: Request, table: Table, *, format: ExportFormat, name: str) -> Response:
+    """``table`` as a download, its titles and words in the reader's language."""
+    translate = translator(language_of(request))
+    return table_response(
+        [translate(title) for title in table.titles], table.rows, format=format, name=name
+    )
 
 
 def _reader(viewer: Principal) -> None:
@@ -166,6 +199,32 @@ def dashboard(
     )
 
 
+@router.get("/dashboard/export")
+def export_dashboard(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    format: ExportFormat,
+    table: DashboardTable = DashboardTable.supply,
+) -> Response:
+    """The heatmap's numbers or every store not reported yet (not only the ones the page
+    lists), as CSV or XLSX."""
+    _reader(viewer)
+    today = business_today(settings)
+    language = language_of(request)
+    if table is DashboardTable.supply:
+        overview = dashboard_overview(session=session, principal=viewer, today=today)
+        rows = supply_table(overview.heatmap, language=language, word=translator(language))
+        return exported(request, rows, format=format, name=f"supply-{overview.latest_day or ''}")
+    return exported(
+        request,
+        not_reported_table(unreported_stores(session=session, principal=viewer, today=today)),
+        format=format,
+        name=f"not-reported-{today}",
+    )
+
+
 @router.post("/dashboard/monitor", dependencies=[Depends(check_csrf)])
 def run_monitor_now(
     request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
@@ -241,3 +300,64 @@ def product_detail(
         session=session, principal=viewer, code=code, today=business_today(settings)
     )
     return _detail(request, found)
+
+
+def _drill_down_export(
+    request: Request, found: SupplyDrillDown, *, table: DrillDownTable, format: ExportFormat
+) -> Response:
+    """A drill-down's rows or its history as a download named after what it shows."""
+    word = translator(language_of(request))
+    if table is DrillDownTable.rows:
+        return exported(
+            request,
+            drill_down_table(found, word=word),
+            format=format,
+            name=f"{found.kind}-{found.code}",
+        )
+    return exported(
+        request,
+        history_table(found, word=word),
+        format=format,
+        name=f"{found.kind}-{found.code}-{found.chosen or ''}-history",
+    )
+
+
+@router.get("/dashboard/district/{code}/export")
+def export_district(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    format: ExportFormat,
+    table: DrillDownTable = DrillDownTable.rows,
+    product: str | None = None,
+) -> Response:
+    """One district's products (or one product there over time) as CSV or XLSX."""
+    _reader(viewer)
+    found = district_drill_down(
+        session=session,
+        principal=viewer,
+        code=code,
+        product=product,
+        today=business_today(settings),
+    )
+    return _drill_down_export(request, found, table=table, format=format)
+
+
+@router.get("/dashboard/product/{code}/export")
+def export_product(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    format: ExportFormat,
+    table: DrillDownTable = DrillDownTable.rows,
+) -> Response:
+    """One product's districts (or the city's numbers over time) as CSV or XLSX."""
+    _reader(viewer)
+    found = product_drill_down(
+        session=session, principal=viewer, code=code, today=business_today(settings)
+    )
+    return _drill_down_export(request, found, table=table, format=format)

@@ -76,6 +76,9 @@ def test_a_province_morning_lists_the_first_silent_stores_and_counts_them_all(
     assert '<span class="muted">(3)</span>' in page
     assert "<td>S1</td>" in page and "<td>S2</td>" in page and "<td>S3</td>" not in page
     assert "The first 2 of 3, by district." in page
+    exported = client.get("/dashboard/export", params={"table": "not-reported", "format": "csv"})
+    assert exported.status_code == 200
+    assert all(code in exported.text for code in ("S1", "S2", "S3"))  # every one, not the first 2
 
 
 def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, session: Session) -> None:

@@ -1,0 +1,108 @@
+"""An admin finds a store among many by code or name, and a bad form says what to type
+instead of pydantic's wording (issue 13, point 11); the API keeps pydantic's English."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Role, Store, User
+from tests.factories import make_key, make_region, make_store
+from tests.service.web.helpers import csrf, make_person, sign_in
+
+ZH = {"Accept-Language": "zh"}
+
+
+def _listed(html: str) -> list[str]:
+    return re.findall(r'<a href="/admin/stores/([^"/]+)/edit">', html)
+
+
+def test_an_admin_finds_a_store_by_part_of_its_code_or_name(
+    client: TestClient, session: Session
+) -> None:
+    east = make_region(session, code="EAST")
+    for number in range(1, 13):
+        store = make_store(session, code=f"PDS-{number:04d}", region=east)
+        store.name = f"Market {number}"
+    make_store(session, code="GARDEN-1", region=east).name = "Peony garden store"
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+
+    everything = client.get("/admin/stores").text
+    assert len(_listed(everything)) == 13
+    assert 'id="admin-search"' in everything and 'id="search-result"' not in everything
+
+    by_code = client.get("/admin/stores", params={"q": "PDS-001"}).text
+    assert _listed(by_code) == ["PDS-0010", "PDS-0011", "PDS-0012"]
+    assert '<p role="status" id="search-result">3 stores found</p>' in by_code
+    assert 'value="PDS-001"' in by_code  # the search stays in its box
+
+    by_name = client.get("/admin/stores", params={"q": "Peony"}, headers=ZH).text
+    assert _listed(by_name) == ["GARDEN-1"]
+    assert "找到 1 家门店" in by_name
+    assert _listed(client.get("/admin/stores", params={"q": "  "}).text) == _listed(everything)
+
+
+def test_a_store_clerk_cannot_search_the_stores(client: TestClient, session: Session) -> None:
+    store = make_store(session, code="PDS-0001")
+    session.commit()
+    sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=store))
+    assert client.get("/admin/stores", params={"q": "PDS"}).status_code == 403
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<span class="field-error" id="f-{field}-error">([^<]*)</span>', html)
+    assert found, f"no problem beside {field}"
+    return found.group(1)
+
+
+def test_a_bad_store_form_says_what_to_type_and_saves_nothing(
+    client: TestClient, session: Session
+) -> None:
+    make_region(session, code="EAST")
+    key = make_key(session, Role.admin)
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    form = {"code": "new store!", "name": "", "region": "EAST", "latitude": "95", "longitude": "x"}
+
+    bad = client.post("/admin/stores", data={"csrf_token": csrf(client, "/admin/stores"), **form})
+    assert bad.status_code == 422
+    assert _field_error(bad.text, "code") == (
+        "Use up to 64 letters, digits or - _ ., starting with a letter or a digit, no spaces"
+    )
+    assert _field_error(bad.text, "name") == "Fill this in"
+    assert _field_error(bad.text, "latitude") == "Enter 90 or less"
+    assert _field_error(bad.text, "longitude") == "Enter a number"
+    assert "should match pattern" not in bad.text and "Input should" not in bad.text
+    assert session.scalar(select(Store.id).where(Store.code == "new store!")) is None
+
+    api = client.post(
+        "/api/v1/stores", json={**form, "latitude": 95, "longitude": 0, "name": "x"}, headers=key
+    )
+    assert api.status_code == 422
+    assert "String should match pattern" in api.text  # the API keeps pydantic's English
+
+
+def test_a_short_password_and_a_bad_username_read_plainly_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    bad = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf(client, "/admin/users"),
+            "username": "a b",
+            "password": "short",
+            "role": "bureau",
+        },
+        headers=ZH,
+    )
+    assert bad.status_code == 422
+    assert _field_error(bad.text, "password") == "至少 8 个字符"
+    assert _field_error(bad.text, "username") == (
+        "请使用 2 到 64 个字母、数字或 - _ . @，以字母或数字开头，不含空格"
+    )
+    assert session.scalar(select(User.id).where(User.username == "a b")) is None
