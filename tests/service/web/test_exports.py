@@ -80,7 +80,7 @@ def test_the_dashboards_supply_table_downloads_as_the_heatmap_shows_it(
     heatmap = _page_json(page, "heatmap-data")
     assert isinstance(heatmap, dict)
     categories = [category["code"] for category in heatmap["categories"]]
-    shown = {(categories[c], days, status) for c, _, days, status in heatmap["cells"]}
+    shown = {(categories[cell[0]], cell[2], cell[3]) for cell in heatmap["cells"]}
 
     response = client.get("/dashboard/export", params={"format": "csv", "table": "supply"})
     assert response.status_code == 200
