@@ -86,7 +86,9 @@ POSTGRES_URL = os.environ.get(
     "SUPPLYWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TIMEZONE = "Asia/Shanghai"
-READY_TIMEOUT_S = 90.0
+READY_TIMEOUT_S = 300.0
+"""How long the server's workers may take to come up: importing the app takes 20-50 s
+per worker on a shared machine at load average 10-15."""
 REQUEST_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 MAX_SHOWN_ERRORS = 5

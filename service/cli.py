@@ -64,6 +64,13 @@ CLI_PRINCIPAL = Principal("cli", 0, "command line", Role.admin)
 DEMO_MONITORED_DAYS = 8
 
 
+WORKER_HEALTHCHECK_S = 120
+"""How long uvicorn waits for a worker to answer its health check before killing it. A
+spawned worker answers only once it has imported this command's module, which takes
+5-50 s on a busy machine; uvicorn's 5 s default killed and respawned every worker
+forever (``supplywatch serve --workers 2`` never served at load average 10)."""
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Serve with uvicorn. One scheduler per deployment: in-process only with a single
     worker, whose app is built here from these settings (settings read before the
@@ -83,7 +90,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         )
         return
     os.environ["SUPPLYWATCH_SCHEDULER_IN_PROCESS"] = "false"
-    uvicorn.run("service.app:create_app", factory=True, workers=workers, **options)
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        **options,
+    )
 
 
 @app.command()
