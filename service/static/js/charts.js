@@ -24,6 +24,10 @@
   // Each cell is coloured by its status, which the monitor worked out from the category's own
   // bands (vegetables are critical below 1 day, grain below 3): one absolute scale of days
   // would paint 2.8 days of vegetables red while the table calls them adequate.
+  // Seven status words do not fit in one row on a phone: there the colour legend is the
+  // page's own (HTML, wrapping) and the chart keeps its width for the cells and points.
+  function wide(instance) { return instance.getWidth() >= 640; }
+
   function heatmap() {
     var d = data("heatmap-data"), c = chart("heatmap");
     if (!d || !c) { return; }
@@ -45,11 +49,11 @@
             "<br><span class=\"muted\">" + bands(category.bands) + "</span>";
         }
       },
-      grid: { left: 90, right: 10, top: 10, bottom: 90 },
+      grid: { left: 90, right: 10, top: 10, bottom: wide(c) ? 90 : 60 },
       xAxis: { type: "category", data: d.categories.map(function (x) { return x.name; }),
                axisLabel: { rotate: 30 } },
       yAxis: { type: "category", data: d.districts.map(function (x) { return x.name; }) },
-      visualMap: { type: "piecewise", dimension: 4, orient: "horizontal", left: "center",
+      visualMap: { type: "piecewise", dimension: 4, orient: "horizontal", left: "center", show: wide(c),
                    bottom: 0, itemGap: 6,
                    pieces: d.statuses.map(function (s, i) {
                      return { value: i, label: d.words[s] || s, color: STATUS_COLOURS[s] };
@@ -98,12 +102,12 @@
           " · " + text(p.data.reported ? d.labels["reported"] : d.labels["not reported"]);
       } },
       legend: { top: 0, data: layers },
-      visualMap: { type: "piecewise", seriesIndex: 0, dimension: 2, orient: "horizontal",
+      visualMap: { type: "piecewise", seriesIndex: 0, dimension: 2, orient: "horizontal", show: wide(c),
                    left: "center", bottom: 0, itemGap: 6,
                    pieces: order.map(function (k, i) {
                      return { value: i, label: d.statuses[k] || k, color: STATUS_COLOURS[k] };
                    }) },
-      mapBottom: 60,
+      mapBottom: wide(c) ? 60 : 20,
       series: series
     });
   }

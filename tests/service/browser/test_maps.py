@@ -34,6 +34,7 @@ MAP_STATE = """
     layers: option.legend.length ? (option.legend[0].data || []).map((x) => x.name || x) : [],
     selected: option.legend.length ? option.legend[0].selected : {},
     series: option.series.map((s) => [s.name, s.coordinateSystem, s.data.length]),
+    z: Object.fromEntries(option.series.map((s) => [s.name, s.z])),
   };
 }
 """
@@ -103,6 +104,7 @@ def test_the_dashboard_map_draws_the_districts_and_toggles_the_compounds_layer(
     assert district in state["names"]
     assert state["layers"] == [stores, compounds]
     assert all(system == "geo" for _, system, _ in state["series"])
+    assert state["z"][stores] > state["z"][compounds]  # compounds never cover a store
     assert page.locator("#store-map-legend").is_visible()
 
     page.locator("#store-map").scroll_into_view_if_needed()
