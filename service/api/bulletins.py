@@ -4,11 +4,12 @@ them for residents and the media; drafting, editing and publishing are the burea
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import Field
 
+from bulletin.printing import bulletin_pdf
 from bulletin.publishing import (
     MAX_NOTE_CHARS,
     MAX_SUMMARY_CHARS,
@@ -20,6 +21,7 @@ from bulletin.publishing import (
     revisions_of,
 )
 from core.access import require_role
+from core.documents import PDF_MEDIA_TYPE
 from models import Bulletin, BulletinStatus, Role
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
@@ -31,6 +33,7 @@ from service.http.schemas import (
     ReadModel,
     StrictModel,
 )
+from service.translations import translations
 
 router = APIRouter(tags=["bulletin"], responses=PROBLEM_RESPONSES)
 
@@ -83,6 +86,32 @@ def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
 @router.get("/bulletins/{day}", summary="A day's published bulletin, its latest revision (public)")
 def read_published(day: date, session: SessionDep) -> BulletinRead:
     return _read(published_bulletin(session=session, day=day))
+
+
+@router.get(
+    "/bulletins/{day}/pdf",
+    summary="A day's published bulletin as a PDF, in Chinese or English (public)",
+    response_class=Response,
+    responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
+)
+def read_published_pdf(
+    day: date, session: SessionDep, settings: SettingsDep, lang: Literal["zh", "en"] = "zh"
+) -> Response:
+    content = bulletin_pdf(
+        session=session,
+        bulletin=published_bulletin(session=session, day=day),
+        language=lang,
+        translate=translations(lang).gettext,
+        zone=settings.zone,
+        font_file=settings.pdf_font_file,
+    )
+    return Response(
+        content,
+        media_type=PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'inline; filename="bulletin-{day.isoformat()}-{lang}.pdf"'
+        },
+    )
 
 
 @router.get("/bulletins/{day}/revisions", summary="Every revision of a day's bulletin, drafts too")
