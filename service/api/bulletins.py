@@ -4,11 +4,12 @@ them for residents and the media; drafting, editing and publishing are the burea
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
+from bulletin.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, price_history
 from bulletin.printing import bulletin_pdf
 from bulletin.publishing import (
     MAX_NOTE_CHARS,
@@ -68,6 +69,26 @@ class SummaryIn(StrictModel):
     summary_zh: str | None = Field(default=None, min_length=1, max_length=MAX_SUMMARY_CHARS)
 
 
+class PricePointRead(ReadModel):
+    business_date: date
+    revision: int
+    average_price: float | None = Field(description="City-wide average, ¥ per the unit")
+    min_price: float | None = Field(description="The lowest outlet's price")
+    max_price: float | None = Field(description="The highest outlet's price")
+    outlets_priced: int | None
+    change_vs_previous_day_percent: float | None
+    band: str | None = Field(description="Price signal band: normal, stress, alert or crisis")
+
+
+class PriceHistoryRead(ReadModel):
+    product: str
+    name: str
+    name_zh: str | None
+    unit: str
+    category: str
+    points: list[PricePointRead] = Field(description="One per published day, oldest first")
+
+
 def _read(bulletin: Bulletin) -> BulletinRead:
     return BulletinRead.model_validate(bulletin)
 
@@ -111,6 +132,23 @@ def read_published_pdf(
         headers={
             "Content-Disposition": f'inline; filename="bulletin-{day.isoformat()}-{lang}.pdf"'
         },
+    )
+
+
+@router.get(
+    "/bulletin-products/{product}/prices",
+    summary="A product's city-wide price (average, lowest, highest) over the published "
+    "bulletins (public)",
+)
+def product_prices(
+    product: str,
+    session: SessionDep,
+    days: Annotated[
+        int, Query(ge=1, le=MAX_HISTORY_DAYS, description="How many published days, newest")
+    ] = DEFAULT_HISTORY_DAYS,
+) -> PriceHistoryRead:
+    return PriceHistoryRead.model_validate(
+        price_history(session=session, product=product, days=days)
     )
 
 
