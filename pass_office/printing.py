@@ -9,6 +9,7 @@ so a revoked pass cannot be handed out again on fresh paper.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.documents import Document
 from core.errors import Conflict, NotFound
+from core.text import N_
 from models import (
     DispatchPlan,
     Enterprise,
@@ -38,27 +40,38 @@ from passes import pass_qr_png
 
 QR_WIDTH_MM = 75
 """Wide enough for a phone to read a version-13 code through a windscreen."""
-FLEET_HOLDER = "应急车队 / Emergency fleet"
-VERIFY_NOTE = (
-    "请扫描二维码核验；仅凭打印文字不能证明通行证有效。"
-    " Scan the QR code to verify: the printed words alone prove nothing."
-)
+FLEET_HOLDER = N_("Emergency fleet")
+VERIFY_NOTE = N_("Scan the QR code to verify: the printed words alone prove nothing.")
 TITLES = {
-    PassKind.vehicle: "应急运输车辆通行证 / Emergency transport vehicle pass",
-    PassKind.staff: "保供企业人员通行证 / Supply staff permit",
+    PassKind.vehicle: N_("Emergency transport vehicle pass"),
+    PassKind.staff: N_("Supply staff permit"),
 }
+PLAN_CAPTION = N_("Dispatch plan {plan} · {day} · {plate} · {stops} stops")
+NO_PASSES = N_("Dispatch plan {plan} has no passes in force")
+Translate = Callable[[str], str]
+"""English message id to Chinese (the pages' catalogue), given by the adapter."""
+
+
+@dataclass(frozen=True)
+class PassLine:
+    """A label (message id) and its value; ``translated`` when the value is a message id
+    too (the fleet as holder), else data printed as it is."""
+
+    label: str
+    value: str
+    translated: bool = False
 
 
 @dataclass(frozen=True)
 class PrintedPass:
-    """What a printed pass shows: its title, subject in large type (plate or person), QR
-    token and label/value lines."""
+    """What a printed pass shows: its title (message id), subject in large type (plate or
+    person), QR token and label/value lines."""
 
     code: str
     title: str
     subject: str
     token: str
-    lines: list[tuple[str, str]]
+    lines: list[PassLine]
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
@@ -81,13 +94,14 @@ def _region_names(session: Session, codes: list[str]) -> str:
     return "; ".join(shown)
 
 
-def _holder(session: Session, row: TransportPass) -> str:
+def _holder(session: Session, row: TransportPass) -> PassLine:
     if row.enterprise_id is not None:
         found = session.scalar(select(Enterprise.name).where(Enterprise.id == row.enterprise_id))
-        return str(found)
+        return PassLine(N_("Holder"), str(found))
     if row.producer_id is not None:
-        return str(session.scalar(select(Producer.name).where(Producer.id == row.producer_id)))
-    return FLEET_HOLDER
+        found = session.scalar(select(Producer.name).where(Producer.id == row.producer_id))
+        return PassLine(N_("Holder"), str(found))
+    return PassLine(N_("Holder"), FLEET_HOLDER, translated=True)
 
 
 def printed_pass(
@@ -102,27 +116,28 @@ def printed_pass(
             state=state.value,
         )
     validity = f"{_local(row.valid_from, zone)} – {_local(row.valid_to, zone)} ({zone.key})"
-    lines: list[tuple[str, str]] = [("编号 / Pass", str(row.code))]
+    lines = [PassLine(N_("Pass"), str(row.code))]
     if row.kind is PassKind.vehicle:
+        driver = " ".join(part for part in (row.driver_name, row.driver_phone) if part)
         lines += [
-            ("车牌号 / Plate", row.plate or ""),
-            ("车辆类型 / Vehicle", row.vehicle_type or ""),
-            ("驾驶员 / Driver", " ".join(p for p in (row.driver_name, row.driver_phone) if p)),
-            ("持证单位 / Holder", _holder(session, row)),
-            ("用途 / Purpose", row.purpose or ""),
-            ("运载物资 / Goods", row.goods or ""),
+            PassLine(N_("Plate"), row.plate or ""),
+            PassLine(N_("Vehicle"), row.vehicle_type or ""),
+            PassLine(N_("Driver"), driver),
+            _holder(session, row),
+            PassLine(N_("Purpose"), row.purpose or ""),
+            PassLine(N_("Goods"), row.goods or ""),
         ]
     else:
         lines += [
-            ("姓名 / Name", row.person_name or ""),
-            ("证件号 / ID", row.masked_holder or ""),
-            ("工作单位 / Employer", row.employer or ""),
-            ("工作地点 / Workplace", row.workplace or ""),
-            ("居住小区 / Home", row.home_compound or ""),
+            PassLine(N_("Full name"), row.person_name or ""),
+            PassLine(N_("ID number"), row.masked_holder or ""),
+            PassLine(N_("Employer"), row.employer or ""),
+            PassLine(N_("Workplace"), row.workplace or ""),
+            PassLine(N_("Home compound"), row.home_compound or ""),
         ]
     lines += [
-        ("通行区域 / Regions", _region_names(session, list(row.regions))),
-        ("有效期 / Valid", validity),
+        PassLine(N_("Regions"), _region_names(session, list(row.regions))),
+        PassLine(N_("Valid"), validity),
     ]
     subject = (row.plate if row.kind is PassKind.vehicle else row.person_name) or str(row.code)
     return PrintedPass(
@@ -130,14 +145,29 @@ def printed_pass(
     )
 
 
-def _write_pass(document: Document, printed: PrintedPass, *, caption: str | None = None) -> None:
-    document.heading(printed.title, size=17)
+def _both(chinese: Translate, message: str) -> str:
+    """A message in Chinese and English side by side, as the printed pass shows it."""
+    return f"{chinese(message)} / {message}"
+
+
+def _write_pass(
+    document: Document, printed: PrintedPass, chinese: Translate, *, caption: str | None = None
+) -> None:
+    document.heading(_both(chinese, printed.title), size=17)
     if caption:
         document.paragraph(caption, gray=True)
     document.heading(printed.subject, size=30, centred=True)
     document.image(pass_qr_png(token=printed.token, scale=8, border=4), width=QR_WIDTH_MM)
-    document.fields(printed.lines)
-    document.paragraph(VERIFY_NOTE, size=9, gray=True)
+    document.fields(
+        [
+            (
+                _both(chinese, line.label),
+                _both(chinese, line.value) if line.translated else line.value,
+            )
+            for line in printed.lines
+        ]
+    )
+    document.paragraph(_both(chinese, VERIFY_NOTE), size=9, gray=True)
 
 
 def pass_pdf(
@@ -148,12 +178,14 @@ def pass_pdf(
     now: datetime,
     zone: ZoneInfo,
     font_file: Path,
+    chinese: Translate,
 ) -> bytes:
-    """The pass ``code`` as a one-page PDF, for whoever may read the pass (404 otherwise)."""
+    """The pass ``code`` as a one-page PDF in Chinese and English (``chinese`` translates
+    the labels), for whoever may read the pass (404 otherwise)."""
     row, _, _ = find_pass(session=session, principal=principal, code=code)
     printed = printed_pass(session, row, now=now, zone=zone)
     document = Document(font_file=font_file, title=f"{printed.title} {printed.code}")
-    _write_pass(document, printed)
+    _write_pass(document, printed, chinese)
     return document.to_bytes()
 
 
@@ -218,7 +250,13 @@ def _passes_of(
 
 
 def plan_passes_pdf(
-    *, session: Session, plan_id: int, now: datetime, zone: ZoneInfo, font_file: Path
+    *,
+    session: Session,
+    plan_id: int,
+    now: datetime,
+    zone: ZoneInfo,
+    font_file: Path,
+    chinese: Translate,
 ) -> bytes:
     """The passes of a committed plan's trucks as one PDF, a page per truck."""
     plan_date: date | None = session.scalar(
@@ -229,13 +267,15 @@ def plan_passes_pdf(
     for number, (plate, stops, printed) in enumerate(found):
         if number:
             document.new_page()
-        caption = (
-            f"调度计划 {plan_id} · {plan_date} · {plate} · {stops} 个停靠点 / "
-            f"Dispatch plan {plan_id} · {plan_date} · {plate} · {stops} stops"
+        words = {"plan": plan_id, "day": plan_date, "plate": plate, "stops": stops}
+        caption = " / ".join(
+            template.format(**words) for template in (chinese(PLAN_CAPTION), PLAN_CAPTION)
         )
-        _write_pass(document, printed, caption=caption)
+        _write_pass(document, printed, chinese, caption=caption)
     if not found:
         document.paragraph(
-            f"调度计划 {plan_id} 没有有效通行证 / Plan {plan_id} has no passes in force"
+            " / ".join(
+                template.format(plan=plan_id) for template in (chinese(NO_PASSES), NO_PASSES)
+            )
         )
     return document.to_bytes()

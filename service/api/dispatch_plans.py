@@ -41,6 +41,7 @@ from service.http.schemas import (
     StrictModel,
 )
 from service.settings import Settings
+from service.translations import translations
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)
 
@@ -307,6 +308,7 @@ def plan_passes(
         now=utc_now(),
         zone=settings.zone,
         font_file=settings.pdf_font_file,
+        chinese=translations("zh").gettext,
     )
     return Response(
         content,

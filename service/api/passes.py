@@ -24,6 +24,7 @@ from passes import pass_qr_code, pass_qr_png, revocation_list_json
 from service.http.dependencies import PassAuthorityDep, PrincipalDep, SessionDep, SettingsDep
 from service.http.passes import CheckpointCreate, Decision, PassCreate, ScanBatch, VerifyBody
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
+from service.translations import translations
 
 router = APIRouter(tags=["passes"], responses=PROBLEM_RESPONSES)
 COSE_MEDIA_TYPE = "application/cose"
@@ -414,6 +415,7 @@ def pass_pdf(
         now=utc_now(),
         zone=settings.zone,
         font_file=settings.pdf_font_file,
+        chinese=translations("zh").gettext,
     )
     return Response(
         content,

@@ -20,6 +20,7 @@ from service.web import (
     dashboard,
     dispatch,
     hotline,
+    pass_print,
     receiver,
     store,
     supply,
@@ -45,6 +46,7 @@ page_routers = [
         bulletin,
         hotline,
         checkpoint,
+        pass_print,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""
