@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bulletin.publishing import names_for
+from bulletin.publishing import Names, names_for
 from core.documents import Document
 from core.text import N_
 from models import Bulletin, ProductCategory
@@ -87,10 +87,31 @@ def bulletin_pdf(
     zone: ZoneInfo,
     font_file: Path,
 ) -> bytes:
-    """The bulletin revision as a PDF in ``language`` (``translate`` gives its words)."""
+    """The bulletin revision as a PDF in ``language`` (``translate`` gives its words),
+    with the products', districts' and categories' names of that language."""
+    return bulletin_document(
+        bulletin=bulletin,
+        names=names_for(session, language),
+        categories=_category_names(session, language),
+        language=language,
+        translate=translate,
+        zone=zone,
+        font_file=font_file,
+    )
+
+
+def bulletin_document(
+    *,
+    bulletin: Bulletin,
+    names: Names,
+    categories: dict[str, str],
+    language: str,
+    translate: Translate,
+    zone: ZoneInfo,
+    font_file: Path,
+) -> bytes:
+    """The PDF of a bulletin revision from its tables and the names to print for codes."""
     words = {key: translate(message) for key, message in LABELS.items()}
-    names = names_for(session, language)
-    categories = _category_names(session, language)
     figures: dict[str, Any] = bulletin.figures
     day = bulletin.business_date.isoformat()
     document = Document(

@@ -183,7 +183,13 @@ def pass_pdf(
     """The pass ``code`` as a one-page PDF in Chinese and English (``chinese`` translates
     the labels), for whoever may read the pass (404 otherwise)."""
     row, _, _ = find_pass(session=session, principal=principal, code=code)
-    printed = printed_pass(session, row, now=now, zone=zone)
+    return printed_pass_pdf(
+        printed_pass(session, row, now=now, zone=zone), chinese=chinese, font_file=font_file
+    )
+
+
+def printed_pass_pdf(printed: PrintedPass, *, chinese: Translate, font_file: Path) -> bytes:
+    """A printed pass as a one-page PDF, labels in Chinese and English."""
     document = Document(font_file=font_file, title=f"{printed.title} {printed.code}")
     _write_pass(document, printed, chinese)
     return document.to_bytes()
