@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
+from bulletin.exports import ExportTable, bulletin_table
 from bulletin.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, price_history
 from bulletin.printing import bulletin_pdf
 from bulletin.publishing import (
@@ -26,6 +27,7 @@ from core.documents import PDF_MEDIA_TYPE
 from models import Bulletin, BulletinStatus, Role
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.exports import XLSX_MEDIA_TYPE, ExportFormat, table_response
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -133,6 +135,28 @@ def read_published_pdf(
             "Content-Disposition": f'inline; filename="bulletin-{day.isoformat()}-{lang}.pdf"'
         },
     )
+
+
+@router.get(
+    "/bulletins/{day}/tables/{table}",
+    summary="One table of a day's published bulletin as CSV or XLSX (public)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
+)
+def read_published_table(
+    day: date,
+    table: ExportTable,
+    session: SessionDep,
+    format: ExportFormat = ExportFormat.csv,
+    lang: Literal["zh", "en"] = "en",
+) -> Response:
+    header, rows = bulletin_table(
+        session=session,
+        bulletin=published_bulletin(session=session, day=day),
+        table=table,
+        language=lang,
+    )
+    return table_response(header, rows, format=format, name=f"bulletin-{day}-{table.value}")
 
 
 @router.get(
