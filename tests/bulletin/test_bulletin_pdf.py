@@ -63,3 +63,25 @@ def test_no_pdf_of_an_unpublished_day_or_in_an_unknown_language(
     wrong = client.get(f"/api/v1/bulletins/{city.days[0]}/pdf", params={"lang": "fr"})
     assert wrong.status_code == 422
     assert wrong.json()["errors"][0]["loc"] == ["query", "lang"]
+
+
+def test_a_correction_prints_its_revision_note_and_the_editors_words_as_plain_text(
+    client: TestClient, session: Session
+) -> None:
+    city = make_published_city(client, session, published_days=1)
+    today = business_today().isoformat()
+    note = "门店3更正了猪肉价格"
+    correction = client.post(
+        "/api/v1/bulletins", json={"date": today, "correction_note": note}, headers=city.bureau
+    ).json()
+    words = "<b>猪肉</b>价格=SUM(A1:A9)，已核实。"
+    edited = client.patch(
+        f"/api/v1/bulletin-revisions/{correction['id']}",
+        json={"summary_zh": words},
+        headers=city.bureau,
+    )
+    assert edited.status_code == 200, edited.text
+    client.post(f"/api/v1/bulletin-revisions/{correction['id']}/publish", headers=city.bureau)
+    text = pdf_text(client.get(f"/api/v1/bulletins/{today}/pdf").content)
+    assert f"修订版 2: {note}" in text
+    assert words in "".join(text.split())
