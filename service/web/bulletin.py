@@ -128,7 +128,8 @@ def archive(
         session=session, limit=ARCHIVE_PAGE_DAYS, offset=(page - 1) * ARCHIVE_PAGE_DAYS
     )
     newest, _ = published_bulletins(session=session, limit=1, offset=0)
-    products = [row["product"] for row in newest[0].figures.get("prices") or []] if newest else []
+    names = names_for(session, language_of(request))
+    codes = [row["product"] for row in newest[0].figures.get("prices") or []] if newest else []
     return render(
         request,
         "bulletin/archive.html",
@@ -137,8 +138,8 @@ def archive(
             "total": total,
             "page": page,
             "pages": max(1, -(-total // ARCHIVE_PAGE_DAYS)),
-            "products": products,
-            "names": names_for(session, language_of(request)),
+            "products": sorted(codes, key=lambda code: names.products.get(code, code)),
+            "names": names,
         },
     )
 

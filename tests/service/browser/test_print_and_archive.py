@@ -1,6 +1,7 @@
 """Printing a pass and reading the bulletin's archive, in Chromium: a resident on a phone
-opens the archive in Chinese and a product's price chart draws its published days; the
-bureau opens a pass's print view, and in print media only the pass is on the page."""
+(Chinese) and at a desk (English) opens the archive, and a product's price chart draws its
+published days; the bureau opens a pass's print view, and in print media only the pass is
+on the page."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from core.database import create_database_engine
@@ -21,10 +23,24 @@ CHART_POINTS = (
 )
 
 
-def test_a_resident_opens_the_archive_and_a_price_chart_on_a_phone_in_chinese(
-    browser: Any, live_server: LiveServer, screenshots: Path
+@pytest.mark.parametrize(
+    ("viewport", "locale", "archive", "chart", "name"),
+    [
+        (PHONE, "zh-CN", "公告归档", "价格走势", "phone-zh"),
+        (DESKTOP, "en-GB", "Bulletin archive", "Price over time", "desktop-en"),
+    ],
+)
+def test_a_resident_opens_the_archive_and_a_price_chart(
+    browser: Any,
+    live_server: LiveServer,
+    screenshots: Path,
+    viewport: dict[str, int],
+    locale: str,
+    archive: str,
+    chart: str,
+    name: str,
 ) -> None:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context = browser.new_context(viewport=viewport, locale=locale)
     try:
         page = context.new_page()
         refused: list[str] = []
@@ -33,18 +49,18 @@ def test_a_resident_opens_the_archive_and_a_price_chart_on_a_phone_in_chinese(
             lambda message: refused.append(message.text) if message.type == "error" else None,
         )
         page.goto(live_server.url + "/bulletin/archive")
-        assert page.locator("h1").inner_text() == "公告归档"
+        assert page.locator("h1").inner_text() == archive
         assert page.locator("#archive-days tbody tr").count() == 3
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
-        page.screenshot(path=screenshots / "bulletin-archive-phone-zh.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1
+        page.screenshot(path=screenshots / f"bulletin-archive-{name}.png", full_page=True)
         page.locator("#price-charts a").first.click()
         page.wait_for_url(lambda url: "/bulletin/products/" in url)
-        assert page.locator("h1").inner_text().startswith("价格走势")
+        assert page.locator("h1").inner_text().startswith(chart)
         wait_until(page, CHART_POINTS)
         assert page.evaluate(CHART_POINTS) == 3
         assert page.locator("#price-history tbody tr").count() == 3
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
-        page.screenshot(path=screenshots / "bulletin-price-chart-phone-zh.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1
+        page.screenshot(path=screenshots / f"bulletin-price-chart-{name}.png", full_page=True)
         assert refused == []
     finally:
         context.close()
