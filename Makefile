@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/tickets_sla.py
 	$(BIN)/python bench/bulletin_numbers.py
+	$(BIN)/python bench/pdfs.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/upload_problems.py
 

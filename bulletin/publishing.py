@@ -186,7 +186,7 @@ def _table(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _figures(numbers: BulletinNumbers) -> dict[str, Any]:
+def bulletin_figures(numbers: BulletinNumbers) -> dict[str, Any]:
     """The bulletin's tables and headline coverage, ready to store and serve."""
     figures: dict[str, Any] = {name: _table(getattr(numbers, name)) for name in TABLES}
     figures["city_coverage"] = {
@@ -272,7 +272,9 @@ def draft_bulletin(
         business_date=day,
         baselines=baselines,
     )
-    figures = _figures(numbers) | {"baseline": {"start": start.isoformat(), "end": end.isoformat()}}
+    figures = bulletin_figures(numbers) | {
+        "baseline": {"start": start.isoformat(), "end": end.isoformat()}
+    }
     summary_en = _summary(numbers, names_for(session, "en"), "en")
     summary_zh = _summary(numbers, names_for(session, "zh"), "zh")
     if latest is not None and latest.status is BulletinStatus.draft:

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         default=5, gt=1, le=10_000, description="Tickets about one thing in a district that alert."
     )
     complaint_cluster_hours: int = Field(default=24, gt=0, le=24 * 14)
+    pdf_font_file: Path = Field(
+        default=Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        description="CJK font (TrueType/OpenType, or a .ttc collection: its Simplified "
+        "Chinese face is used) embedded in printable PDFs; without it PDFs answer 503.",
+    )
     passes_signing_key_file: Path = Field(
         default=Path("var/passes/signing.pem"),
         description="PEM file of the Ed25519 key that signs passes and revocation lists; "

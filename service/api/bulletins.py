@@ -4,11 +4,14 @@ them for residents and the media; drafting, editing and publishing are the burea
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
+from bulletin.exports import ExportTable, bulletin_table
+from bulletin.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, price_history
+from bulletin.printing import bulletin_pdf
 from bulletin.publishing import (
     MAX_NOTE_CHARS,
     MAX_SUMMARY_CHARS,
@@ -20,9 +23,11 @@ from bulletin.publishing import (
     revisions_of,
 )
 from core.access import require_role
+from core.documents import PDF_MEDIA_TYPE
 from models import Bulletin, BulletinStatus, Role
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.exports import XLSX_MEDIA_TYPE, ExportFormat, table_response
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
@@ -31,6 +36,7 @@ from service.http.schemas import (
     ReadModel,
     StrictModel,
 )
+from service.translations import translations
 
 router = APIRouter(tags=["bulletin"], responses=PROBLEM_RESPONSES)
 
@@ -65,6 +71,26 @@ class SummaryIn(StrictModel):
     summary_zh: str | None = Field(default=None, min_length=1, max_length=MAX_SUMMARY_CHARS)
 
 
+class PricePointRead(ReadModel):
+    business_date: date
+    revision: int
+    average_price: float | None = Field(description="City-wide average, ¥ per the unit")
+    min_price: float | None = Field(description="The lowest outlet's price")
+    max_price: float | None = Field(description="The highest outlet's price")
+    outlets_priced: int | None
+    change_vs_previous_day_percent: float | None
+    band: str | None = Field(description="Price signal band: normal, stress, alert or crisis")
+
+
+class PriceHistoryRead(ReadModel):
+    product: str
+    name: str
+    name_zh: str | None
+    unit: str
+    category: str
+    points: list[PricePointRead] = Field(description="One per published day, oldest first")
+
+
 def _read(bulletin: Bulletin) -> BulletinRead:
     return BulletinRead.model_validate(bulletin)
 
@@ -83,6 +109,71 @@ def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
 @router.get("/bulletins/{day}", summary="A day's published bulletin, its latest revision (public)")
 def read_published(day: date, session: SessionDep) -> BulletinRead:
     return _read(published_bulletin(session=session, day=day))
+
+
+@router.get(
+    "/bulletins/{day}/pdf",
+    summary="A day's published bulletin as a PDF, in Chinese or English (public)",
+    response_class=Response,
+    responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
+)
+def read_published_pdf(
+    day: date, session: SessionDep, settings: SettingsDep, lang: Literal["zh", "en"] = "zh"
+) -> Response:
+    content = bulletin_pdf(
+        session=session,
+        bulletin=published_bulletin(session=session, day=day),
+        language=lang,
+        translate=translations(lang).gettext,
+        zone=settings.zone,
+        font_file=settings.pdf_font_file,
+    )
+    return Response(
+        content,
+        media_type=PDF_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'inline; filename="bulletin-{day.isoformat()}-{lang}.pdf"'
+        },
+    )
+
+
+@router.get(
+    "/bulletins/{day}/tables/{table}",
+    summary="One table of a day's published bulletin as CSV or XLSX (public)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
+)
+def read_published_table(
+    day: date,
+    table: ExportTable,
+    session: SessionDep,
+    format: ExportFormat = ExportFormat.csv,
+    lang: Literal["zh", "en"] = "en",
+) -> Response:
+    header, rows = bulletin_table(
+        session=session,
+        bulletin=published_bulletin(session=session, day=day),
+        table=table,
+        language=lang,
+    )
+    return table_response(header, rows, format=format, name=f"bulletin-{day}-{table.value}")
+
+
+@router.get(
+    "/bulletin-products/{product}/prices",
+    summary="A product's city-wide price (average, lowest, highest) over the published "
+    "bulletins (public)",
+)
+def product_prices(
+    product: str,
+    session: SessionDep,
+    days: Annotated[
+        int, Query(ge=1, le=MAX_HISTORY_DAYS, description="How many published days, newest")
+    ] = DEFAULT_HISTORY_DAYS,
+) -> PriceHistoryRead:
+    return PriceHistoryRead.model_validate(
+        price_history(session=session, product=product, days=days)
+    )
 
 
 @router.get("/bulletins/{day}/revisions", summary="Every revision of a day's bulletin, drafts too")

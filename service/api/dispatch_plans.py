@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from core.documents import PDF_MEDIA_TYPE
 from dispatch.access import require_dispatcher
 from dispatch.commitment import breakdown, commit_plan
 from dispatch.plan_rows import MatrixUpload
@@ -22,6 +23,7 @@ from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIM
 from models import PlanStatus, RequestPriority, UnassignedReason
 from models.base import utc_now
 from pass_office.fleet import issue_plan_passes
+from pass_office.printing import plan_passes_pdf
 from service.http.dependencies import (
     PassAuthorityDep,
     PrincipalDep,
@@ -39,6 +41,7 @@ from service.http.schemas import (
     StrictModel,
 )
 from service.settings import Settings
+from service.translations import translations
 
 router = APIRouter(tags=["dispatch"], responses=PROBLEM_RESPONSES)
 
@@ -287,6 +290,31 @@ def commit(
         zone=settings.zone,
     )
     return _changed_plan(session, plan_id, settings)
+
+
+@router.get(
+    "/dispatch/plans/{plan_id}/passes/pdf",
+    summary="The passes of a committed plan's trucks, printed: one PDF page per truck",
+    response_class=Response,
+    responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
+)
+def plan_passes(
+    plan_id: DatabaseId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> Response:
+    require_dispatcher(principal)
+    content = plan_passes_pdf(
+        session=session,
+        plan_id=plan_id,
+        now=utc_now(),
+        zone=settings.zone,
+        font_file=settings.pdf_font_file,
+        chinese=translations("zh").gettext,
+    )
+    return Response(
+        content,
+        media_type=PDF_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="plan-{plan_id}-passes.pdf"'},
+    )
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", summary="Discard a draft")

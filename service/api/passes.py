@@ -14,15 +14,17 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import Field
 
+from core.documents import PDF_MEDIA_TYPE
 from core.errors import Conflict
 from models import PassKind, PassStatus, ScanResult
 from models.base import utc_now
-from pass_office import bulk, issuing, queries, verification
+from pass_office import bulk, issuing, printing, queries, verification
 from pass_office.queries import PassState
 from passes import pass_qr_code, pass_qr_png, revocation_list_json
 from service.http.dependencies import PassAuthorityDep, PrincipalDep, SessionDep, SettingsDep
 from service.http.passes import CheckpointCreate, Decision, PassCreate, ScanBatch, VerifyBody
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
+from service.translations import translations
 
 router = APIRouter(tags=["passes"], responses=PROBLEM_RESPONSES)
 COSE_MEDIA_TYPE = "application/cose"
@@ -395,6 +397,31 @@ def qr_svg(code: str, session: SessionDep, principal: PrincipalDep) -> Response:
 def qr_png(code: str, session: SessionDep, principal: PrincipalDep) -> Response:
     token = _issued_token(session, principal, code)
     return Response(pass_qr_png(token=token), media_type="image/png")
+
+
+@router.get(
+    "/passes/{code}/pdf",
+    summary="The pass printed: a PDF page with its QR code, in Chinese and English",
+    response_class=Response,
+    responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
+)
+def pass_pdf(
+    code: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> Response:
+    content = printing.pass_pdf(
+        session=session,
+        principal=principal,
+        code=code,
+        now=utc_now(),
+        zone=settings.zone,
+        font_file=settings.pdf_font_file,
+        chinese=translations("zh").gettext,
+    )
+    return Response(
+        content,
+        media_type=PDF_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="pass-{code}.pdf"'},
+    )
 
 
 @router.get("/checkpoints", summary="List checkpoints (bureau and checkpoint staff)")

@@ -23,6 +23,7 @@ from service.web import (
     maps,
     pass_applications,
     pass_office,
+    pass_print,
     receiver,
     store,
     supply,
@@ -51,6 +52,7 @@ page_routers = [
         checkpoint,
         pass_office,
         pass_applications,
+        pass_print,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""

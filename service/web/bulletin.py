@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from xml.etree import ElementTree
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from bulletin.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, price_history
 from bulletin.publishing import (
     MAX_NOTE_CHARS,
     MAX_SUMMARY_CHARS,
@@ -47,6 +48,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 BAND_WORDS = (N_("normal"), N_("stress"), N_("alert"), N_("crisis"))
 """The price signal's bands as the pages name them (the catalogue translates them)."""
 ARCHIVE_DAYS = 60
+ARCHIVE_PAGE_DAYS = 60
 FEED_ENTRIES = 30
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -111,6 +113,58 @@ def feed(request: Request, session: SessionDep) -> Response:
         ).text = item.summary_zh
     body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/bulletin/archive")
+def archive(
+    request: Request,
+    session: SessionDep,
+    viewer: OptionalViewerDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """Every published day, newest first, a page at a time, with each product's price
+    chart one click away (open to anyone)."""
+    found, total = published_bulletins(
+        session=session, limit=ARCHIVE_PAGE_DAYS, offset=(page - 1) * ARCHIVE_PAGE_DAYS
+    )
+    newest, _ = published_bulletins(session=session, limit=1, offset=0)
+    names = names_for(session, language_of(request))
+    codes = [row["product"] for row in newest[0].figures.get("prices") or []] if newest else []
+    return render(
+        request,
+        "bulletin/archive.html",
+        {
+            "items": found,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // ARCHIVE_PAGE_DAYS)),
+            "products": sorted(codes, key=lambda code: names.products.get(code, code)),
+            "names": names,
+        },
+    )
+
+
+@router.get("/bulletin/products/{code}")
+def product_prices(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    viewer: OptionalViewerDep,
+    days: Annotated[int, Query(ge=1, le=MAX_HISTORY_DAYS)] = DEFAULT_HISTORY_DAYS,
+) -> Response:
+    """A product's published city-wide price over time, the lowest to highest outlet as
+    a band around it, as a chart and a table (open to anyone)."""
+    language = language_of(request)
+    history = price_history(session=session, product=code, days=days)
+    return render(
+        request,
+        "bulletin/product.html",
+        {
+            "history": history,
+            "name": (history.name_zh if language == "zh" and history.name_zh else history.name),
+            "days": days,
+        },
+    )
 
 
 @router.get("/bulletin/{day}")
