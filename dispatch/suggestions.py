@@ -22,7 +22,7 @@ from dispatch.access import require_dispatcher
 from dispatch.commitment import instant
 from dispatch.plan_rows import inputs_of
 from dispatch.planning import load_plan
-from dispatch.schedule import StopRef, cheapest_insertion
+from dispatch.schedule import Insertion, StopRef, cheapest_insertion
 from dispatch.shipments import screen
 
 
@@ -47,6 +47,9 @@ class TruckSuggestion:
 class StopSuggestions:
     """The trucks that could take one stop, least added distance first."""
 
+    plan_id: int
+    plan_version: int
+    """The version a move following the suggestion expects."""
     request_id: int
     part: int | None
     compound_name: str
@@ -101,16 +104,31 @@ def feasible_trucks(
     screening = screen(problem=inputs.problem)
     suggestions = []
     load_kg = 0
+    idle: dict[tuple[object, ...], Insertion | None] = {}
+    """Idle trucks alike to the schedule (depot, capacity, shift) get one answer."""
     for plate, refs in routes.items():
         if plate == current:
             continue
-        found = cheapest_insertion(
-            problem=inputs.problem,
-            screening=screening,
-            vehicle_key=plate,
-            route=refs,
-            stop=stop,
+        vehicle = inputs.problem.vehicle_by_key[plate]
+        alike = (
+            vehicle.depot_key,
+            vehicle.capacity_kg,
+            vehicle.shift_start_s,
+            vehicle.shift_end_s,
+            vehicle.max_duration_s,
         )
+        if refs or alike not in idle:
+            found = cheapest_insertion(
+                problem=inputs.problem,
+                screening=screening,
+                vehicle_key=plate,
+                route=refs,
+                stop=stop,
+            )
+            if not refs:
+                idle[alike] = found
+        else:
+            found = idle[alike]
         if found is None:
             continue
         placed = found.route.stops[found.position]
@@ -138,6 +156,8 @@ def feasible_trucks(
             else inputs.problem.requests[inputs.problem.request_index[key]].demand_kg
         )
     return StopSuggestions(
+        plan_id=plan.id,
+        plan_version=plan.version,
         request_id=request_id,
         part=part,
         compound_name=inputs.compounds[request.compound_id].name,

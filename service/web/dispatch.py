@@ -186,7 +186,6 @@ def stop_suggestions(
     """The trucks that could take one stop, fetched when the dispatcher asks about that
     stop (never for every stop at page load), each with a button that moves it there."""
     require_dispatcher(viewer)
-    plan = _read_plan(session, viewer, settings, plan_id)
     suggestions = feasible_trucks(
         session=session,
         principal=viewer,
@@ -198,7 +197,7 @@ def stop_suggestions(
     return render(
         request,
         "dispatch/suggestions.html",
-        {"plan": plan, "suggestions": suggestions, "shown": SUGGESTIONS_SHOWN},
+        {"suggestions": suggestions, "shown": SUGGESTIONS_SHOWN},
     )
 
 
