@@ -99,7 +99,8 @@ def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_
     )
     assert set(lines) == {1}, lines
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.screenshot(path=screenshots / f"dispatch-plan-{locale}.png")
+    label = "desktop-en" if viewport is DESKTOP else "phone-zh"
+    page.screenshot(path=screenshots / f"dispatch-plan-{label}.png")
 
     # Open the first truck and ask which trucks could take its last stop.
     card = cards.first
@@ -112,7 +113,7 @@ def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_
     assert offered.count() >= 1, answer.text_content()
     target = offered.first.get_attribute("data-truck")
     stop_id = stop.get_attribute("id")
-    page.screenshot(path=screenshots / f"dispatch-plan-suggestions-{locale}.png", full_page=False)
+    page.screenshot(path=screenshots / f"dispatch-plan-suggestions-{label}.png")
     offered.first.locator("button[type=submit]").click()
     page.locator("#moved").wait_for()
     moved_to = page.locator(f"details.route[data-truck='{target}']")
