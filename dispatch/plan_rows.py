@@ -77,6 +77,14 @@ class PlanInputs:
     trucks: dict[str, Truck]
     compounds: dict[int, Compound] = field(default_factory=dict)
 
+    def request_names(self) -> dict[str, str]:
+        """Each request's key to its compound's name, as a dispatcher reads a refusal."""
+        return {
+            str(request.id): self.compounds[request.compound_id].name
+            for request in self.requests.values()
+            if request.compound_id in self.compounds
+        }
+
 
 def _matrices(
     upload: MatrixUpload, depots: Sequence[Depot], compounds: Sequence[Compound]

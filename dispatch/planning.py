@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text import Text, field_problem, phrase
+from core.text import Text, field_problem, in_turn, phrase
 from core.words import word
 from dispatch.plan_rows import MatrixUpload, PlanInputs, build_inputs, inputs_of, store_plan
 from dispatch.routing_problem import (
@@ -30,7 +30,7 @@ from dispatch.routing_problem import (
     RoutingProblem,
     Unassigned,
 )
-from dispatch.schedule import StopRef, evaluate_routes
+from dispatch.schedule import Naming, StopRef, evaluate_routes
 from dispatch.solver import plan_routes, validate_time_limit
 from models import (
     Compound,
@@ -240,7 +240,8 @@ def move_stop(
 ) -> DispatchPlan:
     """Move one stop to another truck or another place in its route (``to_truck`` None
     takes it off the plan), re-time every route and re-check capacity, windows and
-    shifts; a broken rule is a 422 listing them all and nothing is saved."""
+    shifts; a broken rule is a 422 listing them all (compounds by name, times to the
+    minute) and nothing is saved."""
     plan = load_plan(session, plan_id, lock=True)
     _require_draft(plan, expected_version)
     inputs = inputs_of(session, plan)
@@ -284,15 +285,19 @@ def move_stop(
             )
         target.insert(place, moved)
     try:
-        evaluated, violations = evaluate_routes(problem=inputs.problem, routes=routes)
+        evaluated, violations = evaluate_routes(
+            problem=inputs.problem,
+            routes=routes,
+            naming=Naming(requests=inputs.request_names(), minutes=True),
+        )
     except RoutingInputError as error:
         raise _invalid(["request_id"], error.text) from None
     if violations:
         raise InvalidInput(
-            "the edit breaks {count} rule(s): {first}",
+            "the edit breaks {count} rule(s): {rules}",
             errors=[field_problem(["body"], violation) for violation in violations],
             count=len(violations),
-            first=violations[0],
+            rules=in_turn(violations),
         )
     for route in list(plan.routes):
         plan.routes.remove(route)

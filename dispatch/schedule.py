@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.text import Text, phrase, verbatim
 from dispatch.routing_problem import (
@@ -36,6 +36,43 @@ def _clock(seconds: int) -> str:
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _minute_up(seconds: int) -> str:
+    """A late instant as HH:MM, rounded up so it never reads earlier than it is."""
+    return _minute(-(-seconds // 60) * 60)
+
+
+def _minute(seconds: int) -> str:
+    """An instant as HH:MM, rounded down (a limit never reads later than it is)."""
+    minutes = seconds // 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Naming:
+    """How violations name requests and instants: by key and to the second for an audit
+    (the default), or by the names a dispatcher knows and to the minute on the plan page."""
+
+    requests: Mapping[str, str] = field(default_factory=dict)
+    """Request key to the name people read (its compound's); a missing key reads as is."""
+    minutes: bool = False
+
+    def request(self, key: str) -> str:
+        """The name of request ``key``."""
+        return self.requests.get(key, key)
+
+    def late(self, seconds: int) -> str:
+        """An instant that is too late (rounded up when read to the minute)."""
+        return _minute_up(seconds) if self.minutes else _clock(seconds)
+
+    def limit(self, seconds: int) -> str:
+        """A limit it is compared with (rounded down when read to the minute)."""
+        return _minute(seconds) if self.minutes else _clock(seconds)
+
+
+AUDIT = Naming()
+"""Keys and seconds: what the solver's cross-check and the API's audits report."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +226,10 @@ def _resolve(
 
 
 def evaluate_routes(
-    *, problem: RoutingProblem, routes: Mapping[str, Sequence[StopRef]]
+    *,
+    problem: RoutingProblem,
+    routes: Mapping[str, Sequence[StopRef]],
+    naming: Naming = AUDIT,
 ) -> tuple[Plan, list[Text]]:
     """Time a hand-made assignment (truck plate -> stops in order) and list what it breaks.
 
@@ -219,10 +259,56 @@ def evaluate_routes(
         or (request.demand_kg == 0 and request.key not in delivered)
     ]
     plan = Plan(routes=planned, unassigned=unassigned)
-    return plan, check_plan(problem=problem, plan=plan)
+    return plan, check_plan(problem=problem, plan=plan, naming=naming)
 
 
-def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle) -> list[Text]:
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """Where a stop fits in one truck's route, and that route timed with it."""
+
+    position: int
+    """Index in the route the stop takes (0: first stop)."""
+    route: PlannedRoute
+    added_distance_m: int
+
+
+def cheapest_insertion(
+    *,
+    problem: RoutingProblem,
+    screening: Screening,
+    vehicle_key: str,
+    route: Sequence[StopRef],
+    stop: StopRef,
+) -> Insertion | None:
+    """The place in a truck's route where ``stop`` adds the least distance while every rule
+    still holds (capacity, windows, shift and duration), or None when it fits nowhere:
+    the answer to "could this truck take it?" without solving anything."""
+    vehicle = problem.vehicle_by_key.get(vehicle_key)
+    if vehicle is None:
+        raise RoutingInputError("unknown vehicle {key!r}", key=vehicle_key)
+    shipments = [_resolve(ref, screening, vehicle_key, problem) for ref in route]
+    added = _resolve(stop, screening, vehicle_key, problem)
+    if sum(s.demand_kg for s in shipments) + added.demand_kg > vehicle.capacity_kg:
+        return None
+    before = (
+        time_route(problem=problem, vehicle=vehicle, shipments=shipments).distance_m
+        if shipments
+        else 0
+    )
+    best: Insertion | None = None
+    for position in range(len(shipments) + 1):
+        trial = [*shipments[:position], added, *shipments[position:]]
+        timed = time_route(problem=problem, vehicle=vehicle, shipments=trial)
+        if _check_route(problem, timed, vehicle):
+            continue
+        if best is None or timed.distance_m - before < best.added_distance_m:
+            best = Insertion(position, timed, timed.distance_m - before)
+    return best
+
+
+def _check_route(
+    problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle, naming: Naming = AUDIT
+) -> list[Text]:
     """Recompute one route from its recorded departure and report every broken rule."""
     problems: list[Text] = []
     name = phrase("vehicle {key}", key=vehicle.key)
@@ -273,9 +359,9 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle)
                 phrase(
                     "{vehicle}: reaches {request} at {at}, after its window closes at {closes}",
                     vehicle=name,
-                    request=leg.request_key,
-                    at=_clock(stop.service_start_s),
-                    closes=_clock(leg.window_end_s),
+                    request=naming.request(leg.request_key),
+                    at=naming.late(stop.service_start_s),
+                    closes=naming.limit(leg.window_end_s),
                 )
             )
         if (recorded.arrival_s, recorded.departure_s, recorded.distance_m) != (
@@ -316,8 +402,8 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle)
             phrase(
                 "{vehicle}: leaves at {at}, before its shift or depot opens at {opens}",
                 vehicle=name,
-                at=_clock(route.start_s),
-                opens=_clock(earliest),
+                at=naming.limit(route.start_s),
+                opens=naming.late(earliest),
             )
         )
     if end > latest:
@@ -326,8 +412,8 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle)
                 "{vehicle}: returns at {at}, after its shift or depot closes at {closes} "
                 "(shift overrun)",
                 vehicle=name,
-                at=_clock(end),
-                closes=_clock(latest),
+                at=naming.late(end),
+                closes=naming.limit(latest),
             )
         )
     if vehicle.max_duration_s is not None and end - route.start_s > vehicle.max_duration_s:
@@ -335,8 +421,8 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute, vehicle: Vehicle)
             phrase(
                 "{vehicle}: route lasts {lasts}, over its maximum {maximum}",
                 vehicle=name,
-                lasts=_clock(end - route.start_s),
-                maximum=_clock(vehicle.max_duration_s),
+                lasts=naming.late(end - route.start_s),
+                maximum=naming.limit(vehicle.max_duration_s),
             )
         )
     return problems
@@ -406,7 +492,7 @@ def _check_coverage(problem: RoutingProblem, plan: Plan) -> list[Text]:
     return problems
 
 
-def check_plan(*, problem: RoutingProblem, plan: Plan) -> list[Text]:
+def check_plan(*, problem: RoutingProblem, plan: Plan, naming: Naming = AUDIT) -> list[Text]:
     """Every rule the plan breaks against ``problem``, recomputed from the matrix; [] if none.
 
     Checks capacity, windows (service must start by the window end), maximum route
@@ -434,6 +520,6 @@ def check_plan(*, problem: RoutingProblem, plan: Plan) -> list[Text]:
                 )
             )
             continue
-        problems.extend(_check_route(problem, route, vehicle))
+        problems.extend(_check_route(problem, route, vehicle, naming))
     problems.extend(_check_coverage(problem, plan))
     return problems

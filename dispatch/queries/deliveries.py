@@ -165,6 +165,8 @@ class ManifestStop:
     contact_name: str | None
     contact_phone: str | None
     receiver_name: str | None
+    failure_reason: str | None
+    """Why the driver could not deliver (a failed stop)."""
     items: list[ManifestItem]
 
 
@@ -228,6 +230,7 @@ def _manifest(session: Session, truck: Truck, day: date) -> Manifest:
             contact_name=compound.contact_name,
             contact_phone=compound.contact_phone,
             receiver_name=delivery.receiver_name,
+            failure_reason=delivery.failure_reason,
             items=items.get(request.id, []),
         )
         for position, (delivery, request, compound) in enumerate(rows, start=1)

@@ -20,6 +20,7 @@ from core.access import Principal
 from core.lookups import PageOf, page
 from dispatch.access import require_dispatch_reader
 from dispatch.commitment import instant
+from dispatch.master_data import seconds_of_day
 from dispatch.planning import load_plan
 from dispatch.queries.deliveries import ManifestItem, items_to_hand_over
 from models import (
@@ -56,6 +57,8 @@ class StopView:
     window_start: time
     window_end: time
     distance_km: float
+    late: bool
+    """Service starts after the window closes (a time window violation)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class RouteView:
 
     truck: str
     depot: str
+    depot_name: str
     capacity_kg: int
     load_kg: int
     start: datetime
@@ -79,6 +83,7 @@ class UnassignedView:
 
     request_id: int
     compound: str
+    compound_name: str
     priority: RequestPriority
     weight_kg: float
     reason: UnassignedReason
@@ -94,8 +99,12 @@ class PlanTotals:
     requests_served: int
     requests_unassigned: int
     load_kg: int
+    capacity_kg: int
+    """Capacity of the trucks used: how full the plan's trucks leave."""
     distance_km: float
     duration_minutes: float
+    late_stops: int
+    """Stops served after their window closes (time window violations)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +145,10 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
             .where(DeliveryRequest.id.in_(request_ids))
         )
     }
-    trucks: dict[int, tuple[Truck, str]] = {
-        truck.id: (truck, depot)
-        for truck, depot in session.execute(
-            select(Truck, Depot.code)
+    trucks: dict[int, tuple[Truck, str, str]] = {
+        truck.id: (truck, depot, depot_name)
+        for truck, depot, depot_name in session.execute(
+            select(Truck, Depot.code, Depot.name)
             .join(Depot, Depot.id == Truck.depot_id)
             .where(Truck.id.in_([r.truck_id for r in plan.routes]))
         )
@@ -150,7 +159,7 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
 
     routes = []
     for route in plan.routes:
-        truck, depot = trucks[route.truck_id]
+        truck, depot, depot_name = trucks[route.truck_id]
         stops = [
             StopView(
                 sequence=stop.sequence,
@@ -166,6 +175,8 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
                 window_start=requests[stop.request_id][0].window_start,
                 window_end=requests[stop.request_id][0].window_end,
                 distance_km=round(stop.distance_m / 1000, 3),
+                late=stop.arrival_s + stop.wait_s
+                > seconds_of_day(requests[stop.request_id][0].window_end),
             )
             for stop in route.stops
         ]
@@ -174,6 +185,7 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
             RouteView(
                 truck=truck.plate,
                 depot=depot,
+                depot_name=depot_name,
                 capacity_kg=truck.capacity_kg,
                 load_kg=sum(s.load_kg for s in route.stops),
                 start=at(route.start_s),
@@ -187,6 +199,7 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
         UnassignedView(
             request_id=entry.request_id,
             compound=requests[entry.request_id][1].code,
+            compound_name=requests[entry.request_id][1].name,
             priority=requests[entry.request_id][0].priority,
             weight_kg=requests[entry.request_id][0].weight_kg,
             reason=entry.reason,
@@ -203,8 +216,10 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
         requests_served=len(served),
         requests_unassigned=len(unassigned),
         load_kg=sum(r.load_kg for r in routes),
+        capacity_kg=sum(r.capacity_kg for r in routes),
         distance_km=round(sum(r.distance_km for r in routes), 3),
         duration_minutes=round(sum(r.duration_minutes for r in routes), 1),
+        late_stops=sum(stop.late for r in routes for stop in r.stops),
     )
     return PlanView(
         id=plan.id,

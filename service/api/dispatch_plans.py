@@ -115,11 +115,13 @@ class StopRead(ReadModel):
     window_start: ClockTime
     window_end: ClockTime
     distance_km: float
+    late: bool
 
 
 class RouteRead(ReadModel):
     truck: str
     depot: str
+    depot_name: str
     capacity_kg: int
     load_kg: int
     start: datetime
@@ -132,6 +134,7 @@ class RouteRead(ReadModel):
 class UnassignedRead(ReadModel):
     request_id: int
     compound: str
+    compound_name: str
     priority: RequestPriority
     weight_kg: float
     reason: UnassignedReason
@@ -144,8 +147,10 @@ class PlanTotals(ReadModel):
     requests_served: int
     requests_unassigned: int
     load_kg: int
+    capacity_kg: int
     distance_km: float
     duration_minutes: float
+    late_stops: int
 
 
 class PlanRead(ReadModel):

@@ -155,6 +155,19 @@ def generate_dispatch(
     return DispatchFrames(compound_frame, depot_frame, truck_frame, requests, items)
 
 
+def driver_truck(frames: DispatchFrames) -> str:
+    """The plate the demo driver drives: the busiest depot's largest truck (first by plate).
+
+    The busiest depot (the first, of the district with most compounds) needs its largest
+    trucks whenever the day is planned, and the planner gives a vehicle type's routes to
+    its trucks in plate order, so after "plan the day" this truck has stops; the fleet's
+    first truck often stayed at its depot ("No stops for this day yet")."""
+    busiest = frames.depots["code"].iloc[0]
+    trucks = frames.trucks[frames.trucks["depot_code"] == busiest]
+    largest = trucks[trucks["capacity_kg"] == trucks["capacity_kg"].max()]
+    return str(sorted(largest["plate"])[0])
+
+
 def _nearest(
     lat: np.ndarray, lon: np.ndarray, to_lat: np.ndarray, to_lon: np.ndarray
 ) -> np.ndarray:

@@ -34,7 +34,7 @@ from models.base import utc_now
 from pass_office.authority import PassAuthority
 from passes import KeyRing, SigningKey
 from reports.upsert import store_report_lines
-from service.demo.dispatch import generate_dispatch, load_dispatch
+from service.demo.dispatch import driver_truck, generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.hotline import demo_end, load_hotline
 from service.demo.master import MasterFrames
@@ -80,7 +80,10 @@ DEMO_LOGINS: list[DemoLogin] = [
         "plan and track deliveries to locked-down compounds",
     ),
     DemoLogin(
-        "driver", "driver-demo", Role.driver, "move the deliveries of the first truck of the fleet"
+        "driver",
+        "driver-demo",
+        Role.driver,
+        "move the deliveries of the busiest depot's largest truck",
     ),
     DemoLogin(
         "receiver",
@@ -309,7 +312,7 @@ def load_demo_city(
 
     fleet = generate_dispatch(city, seed=seed, lockdown_start=city.lockdown_start)
     load_dispatch(session, fleet, delivery_date=end_date)
-    plate = str(fleet.trucks["plate"].iloc[0])
+    plate = driver_truck(fleet)
     locked = fleet.compounds[fleet.compounds["lockdown_status"] == "locked"]
     compound = str(locked["code"].iloc[0])
     supply = load_supply(

@@ -39,6 +39,7 @@ from dispatch.queries.plans import (
     read_plan,
     route_contacts,
 )
+from dispatch.suggestions import feasible_trucks
 from dispatch.tracking import TRANSITIONS, move_delivery
 from models import DeliveryStatus, RequestStatus, Role
 from models.base import utc_now
@@ -61,6 +62,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 EVERYTHING = 5000
 """More requests and trucks than a board shows at once: the board lists them all."""
 DEFAULT_TIME_LIMIT_S = 10.0
+SUGGESTIONS_SHOWN = 8
+"""Trucks listed for a stop, least added distance first (the rest are counted)."""
 
 
 @router.get("/dispatch")
@@ -168,6 +171,34 @@ def plan_page(
 ) -> HTMLResponse:
     require_dispatcher(viewer)
     return _plan_page(request, session, _read_plan(session, viewer, settings, plan_id))
+
+
+@router.get("/dispatch/plans/{plan_id}/suggestions")
+def stop_suggestions(
+    request: Request,
+    plan_id: int,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    request_id: int,
+    part: int | None = None,
+) -> HTMLResponse:
+    """The trucks that could take one stop, fetched when the dispatcher asks about that
+    stop (never for every stop at page load), each with a button that moves it there."""
+    require_dispatcher(viewer)
+    suggestions = feasible_trucks(
+        session=session,
+        principal=viewer,
+        plan_id=plan_id,
+        request_id=request_id,
+        part=part,
+        zone=settings.zone,
+    )
+    return render(
+        request,
+        "dispatch/suggestions.html",
+        {"suggestions": suggestions, "shown": SUGGESTIONS_SHOWN},
+    )
 
 
 @router.get("/dispatch/plans/{plan_id}/manifests")

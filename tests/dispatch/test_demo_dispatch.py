@@ -48,14 +48,18 @@ def test_a_new_user_plans_and_commits_the_demo_day(
         )
         assert committed.status_code == 200, committed.text
 
+        # The demo driver's truck has stops to drive, with addresses and items to hand over.
         mine = client.get("/api/v1/deliveries", headers=keys["driver"]).json()["items"]
-        if mine:
-            moved = client.post(
-                f"/api/v1/deliveries/{mine[0]['id']}/status",
-                json={"status": "loaded"},
-                headers=keys["driver"],
-            )
-            assert moved.status_code == 200, moved.text
+        assert mine
+        moved = client.post(
+            f"/api/v1/deliveries/{mine[0]['id']}/status",
+            json={"status": "loaded"},
+            headers=keys["driver"],
+        )
+        assert moved.status_code == 200, moved.text
+        plate = mine[0]["truck"]
+        manifest = client.get(f"/api/v1/trucks/{plate}/manifest", headers=keys["driver"]).json()
+        assert all(stop["address"] and stop["items"] for stop in manifest["stops"])
         compound = client.get("/api/v1/compounds", headers=keys["receiver"]).json()["items"][0]
         ordered = client.post(
             "/api/v1/delivery-requests",

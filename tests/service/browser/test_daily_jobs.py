@@ -170,6 +170,7 @@ def test_the_dispatcher_commits_a_plan_and_the_driver_delivers(
     # solver already uses that truck, onto an idle one): the page re-checks the plan.
     driver_truck = _driver_plate(live_server)
     used = set(page.locator("table.stops").evaluate_all("ts => ts.map(t => t.dataset.truck)"))
+    page.locator("details.route > summary").first.click()  # each truck's stops are folded
     first_route = page.locator("table.stops").first
     truck = first_route.get_attribute("data-truck")
     stop = first_route.locator("tbody tr").first

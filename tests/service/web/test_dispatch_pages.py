@@ -234,6 +234,8 @@ def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(
         data={"csrf_token": csrf(client, "/driver"), "status": "failed", "reason": "gate sealed"},
     )
     assert failed.status_code == 200, failed.text
+    card = failed.text.split(f'id="delivery-{delivery.id}"', 1)[1].split("</section>", 1)[0]
+    assert "Not delivered: gate sealed" in card  # the driver's card says why
     client.cookies.clear()
     client.cookies.update(dispatcher_cookies)
 

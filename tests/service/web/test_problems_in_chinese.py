@@ -255,7 +255,9 @@ def test_a_refused_move_reads_in_chinese_and_the_api_says_why_in_english(
     assert api.status_code == 422
     detail = api.json()["detail"]
     assert detail.startswith(f"the edit breaks 1 rule(s): vehicle {full}: load 900 kg exceeds")
-    assert_english_page_says(move(EN), detail)
+    english = move(EN)
+    for error in api.json()["errors"]:  # every broken rule, one by one
+        assert_english_page_says(english, error["msg"])
 
 
 def test_a_bad_plan_form_reads_in_chinese(client: TestClient, session: Session) -> None:

@@ -1,0 +1,121 @@
+"""The dispatcher reviews the demo day's plan in Chromium, on a desk and on a phone, in
+English and Chinese: a summary first, one folded card per truck (no 15,000-pixel page),
+plates on one line, and the trucks that could take a stop fetched when asked."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from core.database import create_database_engine, create_session_factory, session_scope
+from dispatch.demand import ItemInput, create_request
+from models import (
+    Compound,
+    DeliveryRequest,
+    LockdownStatus,
+    Product,
+    RequestPriority,
+    RequestStatus,
+)
+from service.configuration import business_today
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
+
+OPEN_REQUESTS = 60
+"""Enough open requests for a plan of many trucks, even after another test committed the
+demo day."""
+
+
+def _open_requests(live_server: LiveServer) -> None:
+    """Make sure the demo day has open requests to plan (a committed plan took them)."""
+    engine = create_database_engine(live_server.settings.database_url)
+    today = business_today(live_server.settings)
+    with session_scope(create_session_factory(engine)) as session:
+        open_now = session.scalar(
+            select(func.count())
+            .select_from(DeliveryRequest)
+            .where(DeliveryRequest.status == RequestStatus.open)
+        )
+        if (open_now or 0) < OPEN_REQUESTS:
+            rice = session.scalars(select(Product.code).where(Product.code == "rice")).one()
+            compounds = session.scalars(
+                select(Compound)
+                .where(Compound.lockdown_status == LockdownStatus.locked)
+                .order_by(Compound.code)
+                .limit(OPEN_REQUESTS)
+            ).all()
+            for index, compound in enumerate(compounds):
+                create_request(
+                    session=session,
+                    compound=compound,
+                    delivery_date=today,
+                    priority=RequestPriority.normal,
+                    window_start=time(8) if index % 2 else time(13),
+                    window_end=time(12) if index % 2 else time(17),
+                    items=[ItemInput(rice, 80 + 10 * (index % 7), None)],
+                    note=None,
+                    created_by="test",
+                )
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("viewport", "locale", "words"),
+    [
+        (DESKTOP, "en-GB", {"used": "Trucks used", "ask": "Which trucks could take it?"}),
+        (PHONE, "zh-CN", {"used": "使用车辆", "ask": "哪些车辆能承接？"}),
+    ],
+    ids=["desktop-en", "phone-zh"],
+)
+def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_a_stop(
+    open_page: Any,
+    live_server: LiveServer,
+    screenshots: Path,
+    viewport: dict[str, int],
+    locale: str,
+    words: dict[str, str],
+) -> None:
+    _open_requests(live_server)
+    page = open_page("dispatcher", viewport, locale)
+    page.fill("input[name=time_limit_s]", "2")
+    page.locator("form[action='/dispatch/plans'] button[type=submit]").click()
+    page.wait_for_url("**/dispatch/plans/*")
+
+    summary = page.locator("#plan-summary")
+    assert words["used"] in summary.text_content()
+    trucks_used = int(page.locator("#summary-trucks").text_content().split("/")[0])
+    cards = page.locator("details.route")
+    assert cards.count() == trucks_used > 1
+    # Folded, the page is a few screens, not 15,700 pixels of tables.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"plan page height {viewport['width']} px wide: {height} px")
+    assert height < (6000 if viewport is DESKTOP else 9000), height
+    # Every plate sits on one line, on the phone too.
+    lines = page.locator("details.route .plate").evaluate_all(
+        "plates => plates.map(p => p.getClientRects().length)"
+    )
+    assert set(lines) == {1}, lines
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    label = "desktop-en" if viewport is DESKTOP else "phone-zh"
+    page.screenshot(path=screenshots / f"dispatch-plan-{label}.png")
+
+    # Open the first truck and ask which trucks could take its last stop.
+    card = cards.first
+    card.locator("summary").click()
+    stop = card.locator("table.stops tbody tr").last
+    stop.get_by_role("button", name=words["ask"]).click()
+    answer = stop.locator(".suggestions")
+    answer.locator("p").first.wait_for()
+    offered = answer.locator(".suggestion-list li")
+    assert offered.count() >= 1, answer.text_content()
+    target = offered.first.get_attribute("data-truck")
+    stop_id = stop.get_attribute("id")
+    page.screenshot(path=screenshots / f"dispatch-plan-suggestions-{label}.png")
+    offered.first.locator("button[type=submit]").click()
+    page.locator("#moved").wait_for()
+    moved_to = page.locator(f"details.route[data-truck='{target}']")
+    assert moved_to.get_attribute("open") is not None  # the card it went to is open
+    assert moved_to.locator(f"#{stop_id}").count() == 1
