@@ -76,7 +76,7 @@ def test_a_vehicle_pass_prints_with_its_qr_code_plate_validity_and_regions(
         "联华超市",
         "蔬菜保供",
         "浦东新区 Pudong (310115)",
-        "车牌号 / Plate",
+        "车牌 / Plate",
         "有效期 / Valid",
         pass_["valid_to"][:10],
     ):

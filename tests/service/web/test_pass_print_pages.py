@@ -35,7 +35,7 @@ def issued(client: TestClient, session: Session) -> dict[str, Any]:
     ("language", "words"),
     [
         ("en", ("Emergency transport vehicle pass", "Plate", "Valid", "Print")),
-        ("zh", ("应急运输车辆通行证", "车牌号", "有效期", "打印")),
+        ("zh", ("应急运输车辆通行证", "车牌", "有效期", "打印")),
     ],
 )
 def test_the_bureau_opens_a_passs_print_view_in_its_language(
@@ -65,7 +65,7 @@ def test_the_print_views_pdf_carries_the_pass_in_chinese_and_english(
     assert printed.status_code == 200
     assert printed.headers["content-type"] == "application/pdf"
     text = pdf_text(printed.content)
-    assert "车牌号 / Plate" in text and "沪A·D12345" in text
+    assert "车牌 / Plate" in text and "沪A·D12345" in text
 
 
 def test_another_enterprises_clerk_cannot_open_the_print_view(
