@@ -20,6 +20,7 @@ from service.web import (
     dashboard,
     dispatch,
     hotline,
+    officers,
     receiver,
     store,
     supply,
@@ -44,6 +45,7 @@ page_routers = [
         api_docs,
         bulletin,
         hotline,
+        officers,
         checkpoint,
     )
 ]
