@@ -99,11 +99,9 @@ def _visit_form(
     today = business_today(settings)
     portfolio = officer_portfolio(session=session, principal=viewer, officer=ME, today=today)
     targets = [(f"enterprise:{e.code}", f"{e.name} ({e.code})") for e in portfolio.enterprises]
-    enterprise_codes = {e.code for e in portfolio.enterprises}
     targets += [
         (f"store:{s.code}", f"{s.name} ({s.code})")
         for s in sorted(portfolio.stores, key=lambda card: card.code)
-        if s.enterprise not in enterprise_codes
     ]
     return render(
         request,
