@@ -43,7 +43,8 @@ MAX_QUIET_DAYS = 365
 
 @dataclass(frozen=True)
 class StoreCard:
-    """One store in an officer's charge as they need it on the road."""
+    """One store in an officer's charge as they need it on the road; its last visit is
+    the latest to the store itself or to its whole enterprise."""
 
     code: str
     name: str
@@ -169,9 +170,21 @@ def store_cards(*, session: Session, store_ids: list[int], today: date) -> list[
             .group_by(OfficerVisit.store_id)
         ).all()
     )
+    enterprise_visits = dict(
+        session.execute(
+            select(OfficerVisit.enterprise_id, func.max(OfficerVisit.visit_date))
+            .where(
+                OfficerVisit.store_id.is_(None),
+                OfficerVisit.enterprise_id.in_(
+                    select(Store.enterprise_id).where(Store.id.in_(store_ids))
+                ),
+            )
+            .group_by(OfficerVisit.enterprise_id)
+        ).all()
+    )
     cards = []
-    for store_id, code, name, enterprise, region in session.execute(
-        select(Store.id, Store.code, Store.name, Enterprise.code, Region.name)
+    for store_id, code, name, enterprise_id, enterprise, region in session.execute(
+        select(Store.id, Store.code, Store.name, Store.enterprise_id, Enterprise.code, Region.name)
         .join(Region, Region.id == Store.region_id)
         .outerjoin(Enterprise, Enterprise.id == Store.enterprise_id)
         .where(Store.id.in_(store_ids))
@@ -191,7 +204,14 @@ def store_cards(*, session: Session, store_ids: list[int], today: date) -> list[
                 last_report=last,
                 days_without_report=(today - last).days if last else None,
                 open_tickets=int(tickets.get(store_id, 0)),
-                last_visit=visits.get(store_id),
+                last_visit=max(
+                    (
+                        day
+                        for day in (visits.get(store_id), enterprise_visits.get(enterprise_id))
+                        if day is not None
+                    ),
+                    default=None,
+                ),
             )
         )
     return sorted(cards, key=_worst_first)

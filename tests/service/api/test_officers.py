@@ -198,6 +198,7 @@ def test_a_visit_with_a_problem_opens_a_routed_ticket_linked_to_the_store(
         if s["code"] == "DEN-2"
     )
     assert card["open_tickets"] == 1
+    assert card["last_visit"] == days_ago(1).isoformat()  # the enterprise's visit counts
     listed = client.get(f"{URL}/me/visits", headers=wang).json()
     assert [v["tickets"][0]["number"] for v in listed] == [ticket.number]
 
