@@ -61,7 +61,9 @@ def officer_in_view(*, session: Session, principal: Principal, officer: str) -> 
         user = session.get(User, principal.id)
         assert user is not None
         return user
-    if principal.role is Role.service_officer and officer != principal.name:
+    if principal.role is Role.service_officer and (
+        principal.kind != "user" or officer != principal.name
+    ):
         raise Forbidden("a service officer sees only their own enterprises and visits")
     user = session.scalars(select(User).where(User.username == officer)).first()
     if user is None or user.role not in OFFICER_ROLES:

@@ -18,6 +18,7 @@ from models import (
     CallerKind,
     Enterprise,
     OfficerVisit,
+    Product,
     Region,
     Role,
     Store,
@@ -149,6 +150,21 @@ def _problem_store(
     return found[0], found[1]
 
 
+def _check_products(session: Session, problems: list[ProblemInput]) -> None:
+    """Every product a problem names exists; an unknown one is named where it sits."""
+    named = {problem.product for problem in problems if problem.product is not None}
+    known = set(session.scalars(select(Product.code).where(Product.code.in_(named))))
+    unknown = [
+        field_problem(
+            ["body", "problems", index, "product"], "unknown product {code!r}", code=problem.product
+        )
+        for index, problem in enumerate(problems)
+        if problem.product is not None and problem.product not in known
+    ]
+    if unknown:
+        raise InvalidInput("the visit names an unknown product", errors=unknown)
+
+
 def record_visit(
     *,
     session: Session,
@@ -182,6 +198,7 @@ def record_visit(
         _problem_store(session, enterprise, store, problem.store, index)
         for index, problem in enumerate(new.problems)
     ]
+    _check_products(session, new.problems)
     visit = OfficerVisit(
         officer_id=user.id,
         enterprise_id=enterprise.id if enterprise else (store.enterprise_id if store else None),

@@ -217,7 +217,10 @@ def test_bad_visits_are_named_and_write_nothing(
         (visit(enterprise=None), ["body", "enterprise"]),
         (visit(problems=[{**problem, "category": "aliens"}]), ["body", "problems", 0, "category"]),
         (visit(problems=[{**problem, "store": "BRD-1"}]), ["body", "problems", 0, "store"]),
-        (visit(problems=[{**problem, "product": "unobtainium"}]), ["body", "product"]),
+        (
+            visit(problems=[{**problem, "product": "unobtainium"}]),
+            ["body", "problems", 0, "product"],
+        ),
     ]
     for body, loc in cases:
         assert_refused(
