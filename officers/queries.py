@@ -140,12 +140,13 @@ def _alerts(session: Session, store_ids: list[int]) -> dict[int, tuple[int, int]
     return found
 
 
-def store_cards(*, session: Session, store_ids: list[int], today: date) -> list[StoreCard]:
-    """Cards of these stores, worst first: supply status on the monitor's latest day, then
-    critical and open alerts, days without a report, open tickets."""
+def store_cards(
+    *, session: Session, store_ids: list[int], today: date, day: date | None
+) -> list[StoreCard]:
+    """Cards of these stores, worst first: supply status on the monitor's latest day
+    ``day``, then critical and open alerts, days without a report, open tickets."""
     if not store_ids:
         return []
-    day = latest_supply_day(session=session, level=ScopeLevel.store)
     status = _worst_status(session, store_ids, day)
     below = _products_below(session, store_ids, day)
     alerts = _alerts(session, store_ids)
@@ -265,13 +266,14 @@ def officer_portfolio(
             .order_by(Enterprise.code)
         )
     ]
+    day = latest_supply_day(session=session, level=ScopeLevel.store)
     return Portfolio(
         officer=user.username,
         full_name=user.full_name,
         today=today,
-        supply_day=latest_supply_day(session=session, level=ScopeLevel.store),
+        supply_day=day,
         enterprises=enterprises,
-        stores=store_cards(session=session, store_ids=store_ids, today=today),
+        stores=store_cards(session=session, store_ids=store_ids, today=today, day=day),
     )
 
 
