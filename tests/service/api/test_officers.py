@@ -302,3 +302,17 @@ def test_free_text_officer_names_that_match_a_username_are_adopted(
     assert adopted.status_code == 200, adopted.text
     assert adopted.json() == [{"store": "MKT-1", "officer": "wang"}]
     assert client.post(f"{URL}/assignments/adopt", headers=bureau).json() == []
+
+
+def test_an_officer_files_tickets_only_through_visits(
+    client: TestClient, session: Session, city: dict[str, Any]
+) -> None:
+    wang = person(client, session, "wang", Role.service_officer)
+    direct = {
+        "category": "cannot_buy",
+        "text": "No rice at the market.",
+        "region": "410403",
+        "store": "MKT-1",
+    }
+    assert_refused(client.post("/api/v1/hotline/tickets", json=direct, headers=wang), status=403)
+    assert count(session, Ticket) == 0
