@@ -16,6 +16,7 @@ from core.access import Principal
 from models import (
     Enterprise,
     Store,
+    StoreKind,
     TicketCategory,
     TicketPriority,
     User,
@@ -89,7 +90,7 @@ def load_officers(
     markets = list(
         session.scalars(
             select(Store.code)
-            .where(Store.key_supplier.is_(True), Store.enterprise_id.is_(None))
+            .where(Store.key_supplier.is_(True), Store.kind == StoreKind.farmers_market)
             .order_by(Store.code)
             .limit(MARKETS)
         )

@@ -44,3 +44,21 @@ def test_an_officer_logs_a_visit_with_a_problem_from_a_phone_in_chinese(
     assert "运鸡蛋" not in notice
     assert "鸡蛋连续三天缺货" in page.locator("#officer-visits").inner_text()
     _no_sideways_scroll(page)
+
+
+def test_the_bureau_finds_the_quiet_officer_on_the_coverage_page(
+    open_page: Any, screenshots: Path
+) -> None:
+    page = open_page("bureau")
+    page.get_by_role("link", name="Service officers").click()
+    page.wait_for_url(lambda url: "/officers/coverage" in url)
+    assert int(page.locator("#uncovered-enterprises").inner_text()) > 0
+    page.fill("input[name=days]", "7")
+    page.get_by_role("button", name="Show").click()
+    quiet = page.locator("#quiet-officer-list")
+    assert "officer2" in quiet.inner_text() and "days ago" in quiet.inner_text()
+    page.screenshot(path=screenshots / "officer-coverage.png", full_page=True)
+    quiet.get_by_role("link", name="Demo officer2").click()
+    page.wait_for_url(lambda url: "/officers/people/officer2" in url)
+    assert page.locator("li.officer-store").count() > 0
+    assert page.locator("#log-visit").count() == 0  # the bureau reads; the officer logs

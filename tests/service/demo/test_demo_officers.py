@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
 from core.access import Principal
-from models import OfficerAssignment, OfficerVisit, RegionLevel, Role, Ticket
+from models import OfficerAssignment, OfficerVisit, RegionLevel, Role, StoreKind, Ticket
 from officers.queries import officer_coverage
 from service.demo.hotline import load_hotline
 from service.demo.officers import load_officers
@@ -30,7 +30,8 @@ def test_demo_officers_visit_their_chains_and_leave_gaps_for_the_coverage(
         for _ in range(1 + number % 3):
             make_store(session, region=district, enterprise=chain).key_supplier = True
     for _ in range(4):
-        make_store(session, region=district).key_supplier = True
+        market = make_store(session, region=district)
+        market.key_supplier, market.kind = True, StoreKind.farmers_market
     load_hotline(session, seed=7, end=END, days=1, per_day=1)
     users = {
         name: create_user(session, username=name, password=f"{name}-demo-pw", role=role)
