@@ -279,7 +279,8 @@ def officer_portfolio(
 
 @dataclass(frozen=True)
 class UncoveredEnterprise:
-    """A key supply enterprise nobody looks after, with its key stores."""
+    """A key supply enterprise nobody looks after, with its key stores that have no
+    officer of their own (one whose key stores all have one is covered)."""
 
     code: str
     name: str
@@ -351,7 +352,10 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
             select(Enterprise.code, Enterprise.name, func.count(Store.id))
             .join(Store, Store.enterprise_id == Enterprise.id)
             .where(
-                *key_store, Enterprise.active.is_(True), Enterprise.id.not_in(covered_enterprises)
+                *key_store,
+                Enterprise.active.is_(True),
+                Enterprise.id.not_in(covered_enterprises),
+                Store.id.not_in(covered_stores),
             )
             .group_by(Enterprise.id, Enterprise.code, Enterprise.name)
             .order_by(func.count(Store.id).desc(), Enterprise.code)

@@ -265,7 +265,7 @@ def test_coverage_names_uncovered_enterprises_and_quiet_officers(
     wang = person(client, session, "wang", Role.service_officer)
     person(client, session, "li", Role.service_officer)
     assign(client, bureau, "wang", enterprise="DENNIS")
-    assign(client, bureau, "li", enterprise="BREAD")
+    assign(client, bureau, "li", store="BRD-1")  # the chain's one key store: BREAD is covered
     assert (
         client.post(
             f"{URL}/me/visits", json=visit(visit_date=days_ago(10).isoformat()), headers=wang
@@ -280,6 +280,7 @@ def test_coverage_names_uncovered_enterprises_and_quiet_officers(
     assert set(quiet) == {"li", "wang"}
     assert quiet["wang"]["days_since_visit"] == 10
     assert quiet["li"]["last_visit"] is None
+    assert (quiet["li"]["enterprises"], quiet["li"]["stores"]) == (0, 1)
 
     fortnight = client.get(f"{URL}/coverage", params={"days": 14}, headers=bureau).json()
     assert [o["username"] for o in fortnight["officers_without_visit"]] == ["li"]
