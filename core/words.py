@@ -33,6 +33,7 @@ from models import (
     TicketStatus,
     TruckStatus,
     UnassignedReason,
+    VisitMode,
 )
 
 ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
@@ -91,6 +92,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("operator"),
         N_("working_group"),
         N_("checkpoint"),
+        N_("service_officer"),
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
     RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
@@ -117,6 +119,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("merged"),
     ),
     AssignmentLevel: (N_("city"), N_("county")),
+    VisitMode: (N_("on_site"), N_("phone"), N_("video"), N_("message")),
 }
 """Every member of each enum people read, by value (a test checks none is missing)."""
 

@@ -48,6 +48,8 @@ MAX_TEXT_LENGTH = 4000
 """The longest ticket text or note kept (a caller's story, not a document)."""
 CLOSED = (TicketStatus.resolved, TicketStatus.merged)
 DESK_ROLES = (Role.bureau, Role.operator)
+FILING_ROLES = (*DESK_ROLES, Role.service_officer)
+"""Who files a ticket: the desk, and service officers for the problems raised on visits."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def file_ticket(
     token shown once (only its hash is kept)."""
     now = now or utc_now()
     if principal is not None:
-        require_role(principal, *DESK_ROLES)
+        require_role(principal, *FILING_ROLES)
     elif public is None:
         raise Forbidden("a ticket is filed by an operator or through the public form")
     text = _check_text(new.text, "text")

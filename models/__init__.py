@@ -48,6 +48,7 @@ from models.hotline import (
 from models.login_throttle import LoginAddress, LoginFailure
 from models.monitor_run import MonitorRun, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
+from models.officer import OfficerAssignment, OfficerVisit, VisitMode, VisitProblem
 from models.producer import Producer, ProducerKind, ProducerProduct
 from models.product import Product, ProductCategory, ProductUnitConversion, Unit, UnitDimension
 from models.region import Region, RegionLevel
@@ -80,6 +81,10 @@ from models.transport_pass import (
 from models.user import ApiKey, Role, User, UserSession
 
 __all__ = [
+    "OfficerAssignment",
+    "OfficerVisit",
+    "VisitMode",
+    "VisitProblem",
     "Bulletin",
     "BulletinStatus",
     "AssignmentLevel",

@@ -23,6 +23,7 @@ class Role(enum.StrEnum):
     operator = "operator"
     working_group = "working_group"
     checkpoint = "checkpoint"
+    service_officer = "service_officer"
 
 
 def _role_column() -> Mapped[Role]:

@@ -209,6 +209,12 @@ def demo(
         f"GET /api/v1/hotline/tickets?open=true."
     )
     typer.echo(
+        f"Service officers: {summary.officer_assignments} key enterprises and markets "
+        f"assigned to 2 officers, {summary.officer_visits} visits logged "
+        f"({summary.officer_tickets} raised hotline tickets); the officer's page at "
+        f"{url_text}/officers/me, the coverage at {url_text}/officers/coverage."
+    )
+    typer.echo(
         f"Passes: {summary.passes} transport passes and staff permits issued "
         f"({summary.revoked_pass} revoked), {summary.pass_applications} applications "
         f"waiting; public keys at GET /api/v1/passes/keys, the signed revocation list at "

@@ -17,6 +17,7 @@ from service.api import (
     hotline,
     keys,
     monitor_runs,
+    officers,
     passes,
     producers,
     products,
@@ -63,6 +64,7 @@ for module in (
     restock,
     bulletins,
     hotline,
+    officers,
     passes,
 ):
     api_router.include_router(module.router)

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_api_key, create_user
+from core.access import Principal
 from models import (
     Compound,
     Enterprise,
@@ -29,6 +30,7 @@ from models import (
     Store,
     Truck,
     Unit,
+    User,
 )
 from models.base import utc_now
 from pass_office.authority import PassAuthority
@@ -38,6 +40,7 @@ from service.demo.dispatch import driver_truck, generate_dispatch, load_dispatch
 from service.demo.generate import generate_city
 from service.demo.hotline import demo_end, load_hotline
 from service.demo.master import MasterFrames
+from service.demo.officers import load_officers
 from service.demo.outlines import load_district_outlines
 from service.demo.passes import DEMO_CHECKPOINT, load_passes
 from service.demo.supply_network import generate_supply, load_supply
@@ -109,6 +112,19 @@ DEMO_LOGINS: list[DemoLogin] = [
         Role.checkpoint,
         "verify transport passes and record scans at checkpoint G310-W",
     ),
+    DemoLogin(
+        "officer",
+        "officer-demo",
+        Role.service_officer,
+        f"service officer of {DEMO_STORE}'s chain, three more chains and three markets: "
+        "their stores worst first, log visits (/officers/me)",
+    ),
+    DemoLogin(
+        "officer2",
+        "officer2-demo",
+        Role.service_officer,
+        "service officer of four chains, not visited for ten days (the bureau's coverage page)",
+    ),
 ]
 
 
@@ -162,6 +178,9 @@ class DemoSummary:
     supply_orders: int = 0
     passes: int = 0
     revoked_pass: str | None = None
+    officer_assignments: int = 0
+    officer_visits: int = 0
+    officer_tickets: int = 0
     pass_applications: int = 0
 
 
@@ -391,6 +410,17 @@ def load_demo_city(
         )
         keys.append(DemoKey(f"demo {login.username}", login.role, bound_to, secret))
     session.flush()
+    bureau_id = session.scalar(select(User.id).where(User.username == "bureau"))
+    assert bureau_id is not None
+    officers = load_officers(
+        session,
+        seed=seed,
+        officers=("officer", "officer2"),
+        demo_chain=chain,
+        bureau=Principal("user", bureau_id, "bureau", Role.bureau),
+        last_date=end_date,
+        now=demo_end(end_date),
+    )
 
     stores, enterprises, regions = city.stores, city.enterprises, city.regions
     district_names = regions.set_index("code")["name"]
@@ -429,5 +459,8 @@ def load_demo_city(
         supply_orders=supply.orders,
         passes=passes.issued,
         revoked_pass=passes.revoked,
+        officer_assignments=officers.assignments,
+        officer_visits=officers.visits,
+        officer_tickets=officers.tickets,
         pass_applications=passes.applications,
     )

@@ -39,6 +39,7 @@ SOURCE_PACKAGES = (
     "pass_office",
     "supply_network",
     "masterdata",
+    "officers",
     "service",
 )
 """Where texts for people are written (tests and benches are not)."""

@@ -64,6 +64,7 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.operator: "/hotline/queue",
     Role.working_group: "/hotline/queue",
     Role.checkpoint: "/checkpoint",
+    Role.service_officer: "/officers/me",
 }
 
 

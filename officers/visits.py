@@ -1,0 +1,315 @@
+"""The visit and contact log: an officer records whom they met or called and what was
+said; each problem raised becomes a hotline ticket, filed and routed by the hotline's own
+rules, linked to the store and kept beside the visit (so to the enterprise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import Principal
+from core.errors import Forbidden, InvalidInput
+from core.text import FieldProblem, field_problem
+from hotline.tickets import MAX_TEXT_LENGTH, TicketInput, file_ticket
+from models import (
+    CallerKind,
+    Enterprise,
+    OfficerVisit,
+    Product,
+    Region,
+    Role,
+    Store,
+    Ticket,
+    TicketCategory,
+    TicketPriority,
+    User,
+    VisitMode,
+    VisitProblem,
+    WorkingGroup,
+)
+from models.base import utc_now
+from officers.assignments import MANAGER_ROLES, assigned_store_ids, officer_in_view, target_of
+
+MAX_CONTACT_LENGTH = 200
+MAX_PROBLEMS = 20
+"""Problems one visit may raise at once (each becomes a ticket)."""
+
+
+@dataclass(frozen=True)
+class ProblemInput:
+    """A problem the enterprise raised: what kind, what, how urgent, where (a store of the
+    enterprise; default the visited store or the enterprise's first) and which product."""
+
+    category: TicketCategory
+    text: str
+    priority: TicketPriority = TicketPriority.normal
+    store: str | None = None
+    product: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    """One visit or contact: with an enterprise or a store, when, how, whom, what."""
+
+    visit_date: date
+    mode: VisitMode
+    contact: str
+    notes: str
+    enterprise: str | None = None
+    store: str | None = None
+    problems: list[ProblemInput] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RaisedTicket:
+    """A ticket a visit raised, as the officer follows it."""
+
+    number: str
+    category: str
+    status: str
+    working_group: str | None
+    store: str | None
+
+
+@dataclass(frozen=True)
+class VisitView:
+    """A visit with codes and the tickets it raised."""
+
+    id: int
+    officer: str
+    enterprise: str | None
+    store: str | None
+    visit_date: date
+    mode: str
+    contact: str
+    notes: str
+    recorded_at: datetime
+    recorded_by: str
+    tickets: list[RaisedTicket]
+
+
+def _text_problems(value: str, loc: list[str | int], limit: int) -> list[FieldProblem]:
+    """Empty or oversized free text, named by where it sits in the request."""
+    if not value.strip():
+        return [field_problem(["body", *loc], "write what happened")]
+    if len(value) > limit:
+        return [field_problem(["body", *loc], "at most {limit} characters", limit=limit)]
+    return []
+
+
+def _check(new: VisitInput, today: date) -> None:
+    """Every problem of the visit's own fields at once, before anything is written."""
+    problems: list[FieldProblem] = []
+    if new.visit_date > today:
+        problems.append(field_problem(["body", "visit_date"], "a visit cannot be in the future"))
+    problems += _text_problems(new.contact, ["contact"], MAX_CONTACT_LENGTH)
+    problems += _text_problems(new.notes, ["notes"], MAX_TEXT_LENGTH)
+    if len(new.problems) > MAX_PROBLEMS:
+        problems.append(
+            field_problem(["body", "problems"], "at most {limit} problems", limit=MAX_PROBLEMS)
+        )
+    for index, problem in enumerate(new.problems):
+        problems += _text_problems(problem.text, ["problems", index, "text"], MAX_TEXT_LENGTH)
+    if problems:
+        raise InvalidInput("the visit has {count} problem(s)", errors=problems, count=len(problems))
+
+
+def _problem_store(
+    session: Session,
+    enterprise: Enterprise | None,
+    visited: Store | None,
+    code: str | None,
+    index: int,
+) -> tuple[Store, str]:
+    """Where a raised problem is: a store of the visited enterprise (or the visited store),
+    with its region's code, which routes the ticket."""
+    query = select(Store, Region.code).join(Region, Region.id == Store.region_id)
+    if enterprise is not None:
+        query = query.where(Store.enterprise_id == enterprise.id)
+    else:
+        assert visited is not None
+        query = query.where(Store.id == visited.id)
+    if code is not None:
+        query = query.where(Store.code == code)
+    elif visited is not None:
+        query = query.where(Store.id == visited.id)
+    found = session.execute(query.where(Store.active.is_(True)).order_by(Store.code)).first()
+    if found is None:
+        raise InvalidInput(
+            "problem {index}: name a store of the enterprise visited",
+            errors=[
+                field_problem(
+                    ["body", "problems", index, "store"], "name a store of the enterprise visited"
+                )
+            ],
+            index=index,
+        )
+    return found[0], found[1]
+
+
+def _check_products(session: Session, problems: list[ProblemInput]) -> None:
+    """Every product a problem names exists; an unknown one is named where it sits."""
+    named = {problem.product for problem in problems if problem.product is not None}
+    known = set(session.scalars(select(Product.code).where(Product.code.in_(named))))
+    unknown = [
+        field_problem(
+            ["body", "problems", index, "product"], "unknown product {code!r}", code=problem.product
+        )
+        for index, problem in enumerate(problems)
+        if problem.product is not None and problem.product not in known
+    ]
+    if unknown:
+        raise InvalidInput("the visit names an unknown product", errors=unknown)
+
+
+def record_visit(
+    *,
+    session: Session,
+    principal: Principal,
+    officer: str,
+    new: VisitInput,
+    today: date,
+    now: datetime | None = None,
+) -> VisitView:
+    """Log a visit or contact of ``officer`` (an officer logs their own, the bureau any)
+    with one of the officer's enterprises or stores, and file each problem raised as a
+    hotline ticket routed like any other."""
+    now = now or utc_now()
+    user = officer_in_view(session=session, principal=principal, officer=officer)
+    if principal.role not in (Role.admin, *MANAGER_ROLES) and principal.id != user.id:
+        raise Forbidden("a service officer logs only their own visits")
+    _check(new, today)
+    enterprise, store = target_of(session, new.enterprise, new.store)
+    enterprise_ids, store_ids = assigned_store_ids(session, user.id)
+    if enterprise is not None and enterprise.id not in enterprise_ids:
+        raise Forbidden(
+            "enterprise {code} is not in the charge of {officer}",
+            code=enterprise.code,
+            officer=user.username,
+        )
+    if store is not None and store.id not in store_ids:
+        raise Forbidden(
+            "store {code} is not in the charge of {officer}", code=store.code, officer=user.username
+        )
+    places = [
+        _problem_store(session, enterprise, store, problem.store, index)
+        for index, problem in enumerate(new.problems)
+    ]
+    _check_products(session, new.problems)
+    visit = OfficerVisit(
+        officer_id=user.id,
+        enterprise_id=enterprise.id if enterprise else (store.enterprise_id if store else None),
+        store_id=store.id if store else None,
+        visit_date=new.visit_date,
+        mode=new.mode,
+        contact=new.contact.strip(),
+        notes=new.notes,
+        recorded_at=now,
+        recorded_by=principal.label,
+    )
+    session.add(visit)
+    session.flush()
+    for problem, (place, region_code) in zip(new.problems, places, strict=True):
+        ticket, _ = file_ticket(
+            session=session,
+            new=TicketInput(
+                category=problem.category,
+                text=problem.text,
+                region=region_code,
+                caller_kind=CallerKind.store,
+                caller_name=visit.contact,
+                store=place.code,
+                product=problem.product,
+                priority=problem.priority,
+            ),
+            principal=principal,
+            now=now,
+        )
+        session.add(VisitProblem(visit_id=visit.id, ticket_id=ticket.id))
+    session.flush()
+    return visit_views(session=session, visits=[visit])[0]
+
+
+def visit_views(*, session: Session, visits: list[OfficerVisit]) -> list[VisitView]:
+    """Visits with codes instead of ids and the tickets each raised."""
+    if not visits:
+        return []
+    ids = [visit.id for visit in visits]
+    officers = dict(
+        session.execute(
+            select(User.id, User.username).where(User.id.in_({v.officer_id for v in visits}))
+        ).all()
+    )
+    enterprises = dict(
+        session.execute(
+            select(Enterprise.id, Enterprise.code).where(
+                Enterprise.id.in_({v.enterprise_id for v in visits if v.enterprise_id})
+            )
+        ).all()
+    )
+    tickets = list(
+        session.execute(
+            select(VisitProblem.visit_id, Ticket)
+            .join(Ticket, Ticket.id == VisitProblem.ticket_id)
+            .where(VisitProblem.visit_id.in_(ids))
+            .order_by(Ticket.id)
+        ).all()
+    )
+    store_ids = {v.store_id for v in visits} | {ticket.store_id for _, ticket in tickets}
+    stores = dict(
+        session.execute(select(Store.id, Store.code).where(Store.id.in_(store_ids))).all()
+    )
+    raised: dict[int, list[RaisedTicket]] = {visit_id: [] for visit_id in ids}
+    for visit_id, ticket in tickets:
+        group = ticket.working_group_id
+        raised[visit_id].append(
+            RaisedTicket(
+                number=ticket.number,
+                category=ticket.category.value,
+                status=ticket.status.value,
+                working_group=_group_code(session, group),
+                store=stores.get(ticket.store_id) if ticket.store_id else None,
+            )
+        )
+    return [
+        VisitView(
+            id=visit.id,
+            officer=officers.get(visit.officer_id, ""),
+            enterprise=enterprises.get(visit.enterprise_id) if visit.enterprise_id else None,
+            store=stores.get(visit.store_id) if visit.store_id else None,
+            visit_date=visit.visit_date,
+            mode=visit.mode.value,
+            contact=visit.contact,
+            notes=visit.notes,
+            recorded_at=visit.recorded_at,
+            recorded_by=visit.recorded_by,
+            tickets=raised[visit.id],
+        )
+        for visit in visits
+    ]
+
+
+def _group_code(session: Session, working_group_id: int | None) -> str | None:
+    """The code of the working group a ticket was routed to."""
+    if working_group_id is None:
+        return None
+    return session.scalar(select(WorkingGroup.code).where(WorkingGroup.id == working_group_id))
+
+
+def list_visits(
+    *, session: Session, principal: Principal, officer: str, limit: int = 50
+) -> list[VisitView]:
+    """An officer's latest visits, newest first (an officer reads their own)."""
+    user = officer_in_view(session=session, principal=principal, officer=officer)
+    visits = list(
+        session.scalars(
+            select(OfficerVisit)
+            .where(OfficerVisit.officer_id == user.id)
+            .order_by(OfficerVisit.visit_date.desc(), OfficerVisit.id.desc())
+            .limit(limit)
+        )
+    )
+    return visit_views(session=session, visits=visits)
