@@ -18,21 +18,11 @@ from masterdata.regions import RegionView, list_regions
 from models import PassKind, RegionLevel
 from pass_office.requests import PassRequest
 from passes import pass_qr_code
+from service.http.passes import TEXT_FIELDS as PASS_TEXT_FIELDS
 
-TEXT_FIELDS = (
-    "plate",
-    "vehicle_type",
-    "driver_name",
-    "driver_phone",
-    "purpose",
-    "goods",
-    "person_name",
-    "id_number",
-    "employer",
-    "workplace",
-    "home_compound",
-)
 HOLDER_FIELDS = ("enterprise", "producer")
+TEXT_FIELDS = tuple(name for name in PASS_TEXT_FIELDS if name not in HOLDER_FIELDS)
+"""The form's free-text fields: the API's, less the holder (chosen from a list here)."""
 MAX_TYPED = 400
 """Longer than any field may be; the domain names the field's own limit."""
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
