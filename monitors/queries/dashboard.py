@@ -268,6 +268,16 @@ def category_bands(*, session: Session) -> dict[str, CategoryBands]:
     }
 
 
+def supply_heatmap(
+    *, session: Session, principal: Principal
+) -> tuple[date | None, list[DistrictCategorySupply]]:
+    """The monitor's latest day and its district × category supply: the heatmap alone,
+    for its export (the rest of the dashboard is not read)."""
+    require_role(principal, *DASHBOARD_READERS)
+    day = latest_supply_day(session=session)
+    return day, district_category_supply(session=session, day=day) if day is not None else []
+
+
 def dashboard_overview(*, session: Session, principal: Principal, today: date) -> DashboardOverview:
     """What the bureau sees first each morning: where supply is short on the monitor's
     latest day, what is alerting, and who has not reported ``today``."""

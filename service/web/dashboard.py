@@ -27,6 +27,7 @@ from monitors.queries.dashboard import (
     dashboard_overview,
     district_drill_down,
     product_drill_down,
+    supply_heatmap,
     unreported_stores,
 )
 from monitors.queries.dashboard_tables import (
@@ -214,9 +215,9 @@ def export_dashboard(
     today = business_today(settings)
     language = language_of(request)
     if table is DashboardTable.supply:
-        overview = dashboard_overview(session=session, principal=viewer, today=today)
-        rows = supply_table(overview.heatmap, language=language, word=translator(language))
-        return exported(request, rows, format=format, name=f"supply-{overview.latest_day or ''}")
+        day, cells = supply_heatmap(session=session, principal=viewer)
+        rows = supply_table(cells, language=language, word=translator(language))
+        return exported(request, rows, format=format, name=f"supply-{day or ''}")
     return exported(
         request,
         not_reported_table(unreported_stores(session=session, principal=viewer, today=today)),
