@@ -271,9 +271,9 @@ def _store_frame(plan: list[tuple[int, int]], rng: np.random.Generator) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _assortment(kind: int, catalogue: pd.DataFrame, rng: np.random.Generator) -> list[str]:
-    """Products a store carries: popular goods first, fresh only at markets, packaged
-    staples and week-proof produce only in small shops."""
+def _eligible(kind: int, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Goods a store of this kind may carry: fresh only at markets, packaged staples and
+    week-proof produce only in small shops."""
     if kind in (KIND_SEAT_MARKET, KIND_RURAL_MARKET):
         fresh = catalogue["category"].isin(["vegetables", "fruit", "meat", "eggs"])
         fresh &= catalogue["shelf_life_days"] <= 30
@@ -281,11 +281,14 @@ def _assortment(kind: int, catalogue: pd.DataFrame, rng: np.random.Generator) ->
             fresh &= catalogue["shelf_life_days"] > 3
         else:
             fresh |= catalogue["code"] == "steamed_buns"
-        eligible = catalogue[fresh]
-    elif kind in (KIND_VILLAGE_SHOP, KIND_SEAT_SHOP):
-        eligible = catalogue[catalogue["code"].isin(VILLAGE_PRODUCTS)]
-    else:
-        eligible = catalogue
+        return catalogue[fresh]
+    if kind in (KIND_VILLAGE_SHOP, KIND_SEAT_SHOP):
+        return catalogue[catalogue["code"].isin(VILLAGE_PRODUCTS)]
+    return catalogue
+
+
+def _assortment(kind: int, eligible: pd.DataFrame, rng: np.random.Generator) -> list[str]:
+    """Products a store carries, popular goods more often."""
     fewest, most = PRODUCT_COUNT[kind]
     count = min(int(rng.integers(fewest, most + 1)), len(eligible))
     weight = np.sqrt(eligible["typical_daily_sales_per_store"].to_numpy(dtype=float))
@@ -310,10 +313,11 @@ def draw_area(rng: np.random.Generator) -> Area:
     catalogue = load_products()
     by_code = catalogue.set_index("code")
     stores = _store_frame(_store_plan(rng), rng)
+    eligible = {kind: _eligible(kind, catalogue) for kind in SCALE_RANGE}
     store_rows: list[int] = []
     products: list[str] = []
     for store_index, kind in enumerate(stores["store_kind"].to_numpy()):
-        carried = _assortment(int(kind), catalogue, rng)
+        carried = _assortment(int(kind), eligible[int(kind)], rng)
         store_rows += [store_index] * len(carried)
         products += carried
     line_store = np.array(store_rows)
