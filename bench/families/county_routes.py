@@ -170,7 +170,7 @@ def simulate(seed: int, *, emergency: bool = True) -> CountyRoutesSimulation:
     store_trip_offset = np.arange(len(area.stores)) % area.fresh_trip_interval
     drift = np.zeros(lines)
     opening_stock = np.zeros(lines)
-    buckets[:, -1] = area.base_demand * np.where(fresh, 1.0, 4.0)
+    buckets[np.arange(lines), area.arrival_life - 1] = area.base_demand * np.where(fresh, 1.0, 4.0)
 
     for day in range(total):
         rng = np.random.default_rng([seed, 5, day])
