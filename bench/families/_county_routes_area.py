@@ -197,8 +197,7 @@ def load_products() -> pd.DataFrame:
 
 
 def _draw_route_weekdays(rng: np.random.Generator) -> tuple[tuple[int, ...], ...]:
-    """Each county's truck serves its seat's corner shops twice and townships once or twice
-    a week; mountain townships, far up the valleys, get one visit."""
+    """Route weekdays: seats twice a week, far mountain valleys once, the plain once or twice."""
     pairs = ((0, 3), (1, 4), (2, 5))
     weekdays: list[tuple[int, ...]] = []
     for township in TOWNSHIPS:
@@ -272,8 +271,7 @@ def _store_frame(plan: list[tuple[int, int]], rng: np.random.Generator) -> pd.Da
 
 
 def _eligible(kind: int, catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Goods a store of this kind may carry: fresh only at markets, packaged staples and
-    week-proof produce only in small shops."""
+    """Goods a kind may carry: markets sell fresh food, small shops what survives a week."""
     if kind in (KIND_SEAT_MARKET, KIND_RURAL_MARKET):
         fresh = catalogue["category"].isin(["vegetables", "fruit", "meat", "eggs"])
         fresh &= catalogue["shelf_life_days"] <= 30

@@ -96,8 +96,7 @@ def _weekday_factor(area: Area, weekdays: np.ndarray) -> np.ndarray:
 
 
 def _selling_factor(area: Area, market: np.ndarray) -> np.ndarray:
-    """(days, lines): 0 on a rural market's off days; township supermarkets busier on
-    market days, when the countryside comes to town."""
+    """(days, lines): rural markets sell only on market days, which also fill township shops."""
     here = market[:, area.line_township]
     factor = np.ones(here.shape)
     rural_market = area.line_kind == KIND_RURAL_MARKET
@@ -151,7 +150,7 @@ def simulate(seed: int, *, emergency: bool = True) -> CountyRoutesSimulation:
     day_factor = _weekday_factor(area, weekdays) * _selling_factor(area, market)
 
     lines = len(area.lines)
-    count = np.zeros((total, lines))
+    closing_stock = np.zeros((total, lines))
     flows = {name: np.zeros((total, lines)) for name in ("received", "sales", "demand", "spoiled")}
     route_visit = np.zeros(regular_visit.shape, dtype=bool)
     buckets = np.zeros((lines, AGE_BUCKETS))
@@ -233,18 +232,18 @@ def simulate(seed: int, *, emergency: bool = True) -> CountyRoutesSimulation:
         aged = np.zeros_like(buckets)
         aged[:, :-1] = buckets[:, 1:]
         buckets = np.where(keeps[:, None], buckets, aged)
-        count[day] = buckets.sum(axis=1)
+        closing_stock[day] = buckets.sum(axis=1)
 
         selling = day_factor[day] > 0
         seen = np.where(selling, sold / np.where(selling, day_factor[day], 1.0), estimate)
-        sold_out = (count[day] <= 1e-9) & (demand > sold)
+        sold_out = (closing_stock[day] <= 1e-9) & (demand > sold)
         smoothed = (1.0 - smoothing) * estimate + smoothing * seen
         smoothed = np.where(sold_out & chain_system, np.maximum(smoothed, estimate), smoothed)
         smoothed = np.where(sold_out & ~chain_system, smoothed * 1.1, smoothed)
         estimate = np.where(selling, smoothed, estimate)
 
         reorder_point, order_up_to = _reorder_levels(area, estimate)
-        position = count[day] + pipeline.sum(axis=1)
+        position = closing_stock[day] + pipeline.sum(axis=1)
         ordering = reorder & (position <= reorder_point)
         quantity = np.ceil(np.maximum(order_up_to - position, 0.0))
         quantity = np.floor(quantity * reorder_partial * storm.reorder_fill[day])
@@ -259,7 +258,7 @@ def simulate(seed: int, *, emergency: bool = True) -> CountyRoutesSimulation:
         first_date=first_date,
         reported_days=reported_days,
         event_start=event_start if emergency else None,
-        true_stock=count[kept],
+        true_stock=closing_stock[kept],
         sales=flows["sales"][kept],
         received=flows["received"][kept],
         market=market[kept],
@@ -307,8 +306,7 @@ def _report(
     received: np.ndarray,
     market: np.ndarray,
 ) -> CityHistory:
-    """What the stores post: whole days skipped, rural markets only on market days, counts
-    slightly off in small shops and by eye on market stalls, deliveries often unreported."""
+    """What stores post: skipped days, market days only, hand counts, receipts kept by few."""
     rng = np.random.default_rng([seed, 6])
     days, lines = true_stock.shape
     stores = len(area.stores)
@@ -391,7 +389,7 @@ def summary(seed: int) -> pd.DataFrame:
     rows = []
     groups: list[tuple[str, np.ndarray]] = [("all", np.ones(len(area.lines), dtype=bool))]
     groups += [(name, area.line_kind == kind) for kind, name in enumerate(KIND_NAMES)]
-    groups += [(str(c), area.category == c) for c in sorted(set(area.category))]
+    groups += [(str(name), area.category == name) for name in sorted(set(area.category))]
     disrupted = stormy.history.disrupted
     groups += [("cut townships", disrupted), ("rest of the area", ~disrupted)]
     for name, chosen in groups:
