@@ -112,6 +112,22 @@ def test_the_wholesalers_truck_comes_only_on_each_townships_route_weekdays(seed:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_in_the_storm_the_truck_comes_on_route_days_a_day_late_or_to_catch_up(seed: int) -> None:
+    simulation = simulated(seed, True)
+    area, storm = simulation.area, simulation.storm
+    weekdays = weekday_of_days(simulation.history)
+    regular = np.array([np.isin(weekdays, route) for route in area.route_weekdays]).T
+    slipped = np.zeros(regular.shape, dtype=bool)
+    slipped[1:] = regular[:-1] & storm.delayed[:-1]
+    assert slipped.any(), "snow on open roads delays some visits"
+    allowed = (regular & ~storm.delayed & ~storm.closed) | slipped | storm.catch_up
+    assert not (simulation.route_visit & ~allowed).any()
+    route_lines = area.channel == CHANNEL_ROUTE
+    delivered = simulation.true_received[:, route_lines] > 0
+    assert not (delivered & ~allowed[:, area.line_township[route_lines]]).any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_rural_markets_trade_and_report_only_on_market_days(seed: int) -> None:
     simulation = simulated(seed, False)
     area, history = simulation.area, simulation.history
