@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -261,59 +261,3 @@ def list_units(*, session: Session) -> list[UnitView]:
         )
         for row in rows
     ]
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One product of a catalogue file: what ``create_product`` needs."""
-
-    code: str
-    name: str
-    category: str
-    unit: str
-    kg_per_unit: float
-    name_zh: str | None = None
-    shelf_life_days: int | None = None
-    typical_price: float | None = None
-    conversions: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CatalogueLoad:
-    """Which products a catalogue load added and which it found already there."""
-
-    added: list[str]
-    already_there: list[str]
-
-
-def load_catalogue(
-    *, session: Session, principal: Principal, entries: Sequence[CatalogueEntry]
-) -> CatalogueLoad:
-    """Add every product of a catalogue that the database lacks, leaving existing ones as
-    they are, so a fresh deployment gets its products without the demo and a second load
-    changes nothing."""
-    require_role(principal, Role.bureau)
-    existing = set(session.scalars(select(Product.code)))
-    added: list[str] = []
-    for entry in entries:
-        if entry.code in existing:
-            continue
-        create_product(
-            session=session,
-            principal=principal,
-            code=entry.code,
-            name=entry.name,
-            category=entry.category,
-            unit=entry.unit,
-            kg_per_unit=entry.kg_per_unit,
-            name_zh=entry.name_zh,
-            shelf_life_days=entry.shelf_life_days,
-            typical_price=entry.typical_price,
-            conversions=dict(entry.conversions),
-        )
-        existing.add(entry.code)
-        added.append(entry.code)
-    return CatalogueLoad(
-        added=added,
-        already_there=[entry.code for entry in entries if entry.code not in set(added)],
-    )

@@ -382,32 +382,58 @@ def users_create(
 def catalog_load(
     file: Annotated[
         Path | None,
-        typer.Argument(
-            help="A CSV with the packaged catalogue's columns (default: the packaged 53 goods)"
+        typer.Option(
+            "--file",
+            exists=True,
+            dir_okay=False,
+            help="A CSV or XLSX with the packaged catalogue's columns (code, name_en, "
+            "category, unit, kg_per_unit[, name_zh, typical_price_cny, shelf_life_days]); "
+            "default: the 53 goods the demo uses",
         ),
     ] = None,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Give products that differ from the file the file's values "
+            "(default: keep them as an admin left them)",
+        ),
+    ] = False,
 ) -> None:
-    """Add the product catalogue's products the database lacks (existing ones are kept)."""
-    from masterdata.products import load_catalogue
-    from service.demo.reference import catalogue_entries
+    """Load the product catalogue: add the products the database lacks; a product already
+    there keeps its values unless --update. A file with a bad cell loads nothing."""
+    from masterdata.catalogue import load_catalogue, read_catalogue_file
+    from service.demo.reference import package_conversions, packaged_catalogue
 
     settings = get_settings()
     upgrade_to_head(settings.database_url)
-    try:
-        entries = catalogue_entries(file)
-    except (OSError, ValueError, KeyError) as error:
-        typer.echo(f"error: cannot read the catalogue: {error}", err=True)
-        raise typer.Exit(2) from error
     engine = create_database_engine(settings.database_url)
     try:
         with session_scope(create_session_factory(engine)) as session:
-            loaded = load_catalogue(session=session, principal=CLI_PRINCIPAL, entries=entries)
+            entries = read_catalogue_file(
+                session=session,
+                data=packaged_catalogue() if file is None else file.read_bytes(),
+                filename="products.csv" if file is None else file.name,
+                conversions=package_conversions() if file is None else None,
+            )
+            loaded = load_catalogue(
+                session=session, principal=CLI_PRINCIPAL, entries=entries, update=update
+            )
     except DomainError as error:
         typer.echo(f"error: nothing was loaded: {error.detail}", err=True)
-        raise typer.Exit(1) from error
+        _echo_problems(error)
+        raise typer.Exit(code=2) from error
     finally:
         engine.dispose()
-    typer.echo(f"{len(loaded.added)} products added, {len(loaded.already_there)} already there")
+    typer.echo(
+        f"{len(loaded.added)} products added, {len(loaded.updated)} updated, "
+        f"{len(loaded.unchanged)} unchanged"
+    )
+    if loaded.kept:
+        typer.echo(
+            f"{len(loaded.kept)} differ from the file and were kept as they are "
+            f"(--update takes the file's values): {', '.join(loaded.kept)}"
+        )
 
 
 @app.command("import")
@@ -446,13 +472,7 @@ def import_file(
             )
     except DomainError as error:
         typer.echo(f"error: nothing was imported: {error.detail}", err=True)
-        for item in (error.errors or [])[:50]:
-            where = (
-                f"row {item['row']}, {item['column']}"
-                if "row" in item
-                else ".".join(str(part) for part in item["loc"])
-            )
-            typer.echo(f"  {where}: {item['msg']}", err=True)
+        _echo_problems(error)
         raise typer.Exit(code=2) from error
     finally:
         engine.dispose()
@@ -461,6 +481,17 @@ def import_file(
         f"imported {result.rows} rows: {counts.inserted} inserted, {counts.updated} updated, "
         f"{counts.unchanged} unchanged"
     )
+
+
+def _echo_problems(error: DomainError) -> None:
+    """A refused file's first 50 problems, each by row and column (or where it is)."""
+    for item in (error.errors or [])[:50]:
+        where = (
+            f"row {item['row']}, {item['column']}"
+            if "row" in item
+            else ".".join(str(part) for part in item["loc"])
+        )
+        typer.echo(f"  {where}: {item['msg']}", err=True)
 
 
 def _firing(factory: SessionFactory) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -292,7 +292,7 @@ def list_alerts(
     status: StatusFilter | None = None,
     severity: Severity | None = None,
     rule: AlertRule | None = None,
-    scope_level: ScopeLevel | None = None,
+    scope_levels: Collection[ScopeLevel] = (),
     region: str | None = None,
     product: str | None = None,
     category: str | None = None,
@@ -305,6 +305,7 @@ def list_alerts(
     """One page of alerts, critical first and then the most recently seen, so the bureau
     works on what hurts most.
 
+    ``scope_levels`` keeps alerts about any of those levels (none given: every level);
     ``region`` is a district (also its stores) or the city; ``on_date`` a business day
     the alert covered; ``since`` keeps alerts open at or after an instant, ``until``
     those first seen by one. Unknown codes are one 422 naming each.
@@ -316,8 +317,8 @@ def list_alerts(
         )
     rows = _resolve_codes(session, region=region, product=product, category=category)
     conditions = state_conditions(status=status, severity=severity, rule=rule)
-    if scope_level is not None:
-        conditions.append(Alert.scope_level == scope_level.value)
+    if scope_levels:
+        conditions.append(Alert.scope_level.in_(sorted(level.value for level in scope_levels)))
     if "region" in rows:
         conditions.append(in_region(session, rows["region"]))
     if "product" in rows:

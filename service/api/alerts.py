@@ -122,7 +122,14 @@ class UnackIn(StrictModel):
     note: Note | None = None
 
 
-@router.get("", summary="List alerts, most severe and most recent first")
+@router.get(
+    "",
+    summary="List alerts, most severe and most recent first",
+    description="Every filter given must hold. `scope` keeps the alerts about stores, "
+    "districts or the whole city (the alert's `scope.level`); repeat it for several levels "
+    "(`scope=district&scope=city`). An unknown value of an enumerated filter, or an unknown "
+    "code, is a 422 `application/problem+json` naming the parameter (`query.scope`).",
+)
 def list_alerts(
     session: SessionDep,
     principal: PrincipalDep,
@@ -130,8 +137,12 @@ def list_alerts(
     status: StatusFilter | None = None,
     severity: Severity | None = None,
     rule: AlertRule | None = None,
-    scope_level: Annotated[
-        ScopeLevel | None, Query(description="Alerts about a store, a district or the city")
+    scope: Annotated[
+        list[ScopeLevel] | None,
+        Query(
+            description="Alerts about a store, a district or the city (the alert's "
+            "`scope.level`; repeat for several: `scope=district&scope=city`)"
+        ),
     ] = None,
     region: Annotated[
         Code | None, Query(description="District code (also its stores), or city code")
@@ -150,7 +161,7 @@ def list_alerts(
         status=status,
         severity=severity,
         rule=rule,
-        scope_level=scope_level,
+        scope_levels=scope or (),
         region=region,
         product=product,
         category=category,

@@ -10,12 +10,9 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from masterdata.products import CatalogueEntry
 
 CITY_CODE = "410400"
 CITY_NAME = "Pingdingshan"
@@ -184,33 +181,16 @@ def read_districts() -> pd.DataFrame:
     return _districts().copy()
 
 
-def catalogue_entries(path: Path | None = None) -> list[CatalogueEntry]:
-    """The products of a catalogue CSV (the packaged one by default) with their package
-    units, ready for ``masterdata.products.load_catalogue``."""
-    frame = _catalogue().copy() if path is None else pd.read_csv(path, dtype={"code": str})
+def packaged_catalogue() -> bytes:
+    """The packaged catalogue file as it is shipped (53 goods in 7 categories), for
+    ``supplywatch catalog load`` without ``--file``."""
+    return resources.files("service").joinpath("data", "products.csv").read_bytes()
+
+
+def package_conversions() -> dict[str, dict[str, float]]:
+    """The units the packaged catalogue's goods come in (a bag of rice is 10 kg), by
+    product code."""
     conversions: dict[str, dict[str, float]] = {}
     for product, unit, factor in CONVERSIONS:
         conversions.setdefault(product, {})[unit] = factor
-
-    def optional(value: object) -> object | None:
-        return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
-
-    entries = []
-    for row in frame.to_dict("records"):
-        shelf_life, price, name_zh = (
-            optional(row.get(key)) for key in ("shelf_life_days", "typical_price_cny", "name_zh")
-        )
-        entries.append(
-            CatalogueEntry(
-                code=str(row["code"]),
-                name=str(row["name_en"]),
-                name_zh=None if name_zh is None else str(name_zh),
-                category=str(row["category"]),
-                unit=str(row["unit"]),
-                kg_per_unit=float(row["kg_per_unit"]),
-                shelf_life_days=None if shelf_life is None else int(str(shelf_life)),
-                typical_price=None if price is None else float(str(price)),
-                conversions=conversions.get(str(row["code"]), {}),
-            )
-        )
-    return entries
+    return conversions

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from core.text import field_problem
-from models import Alert, AlertRule, Role, Severity
+from models import Alert, AlertRule, Role, ScopeLevel, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import acknowledge_alert
 from monitors.alerting.silences import create_silence, expire_silence
@@ -54,6 +54,12 @@ def filter_choice(value: str | None, allowed: type[Any]) -> Any:
         return None
 
 
+def scope_levels(value: str | None) -> tuple[ScopeLevel, ...]:
+    """The page's one scope level as the alert query's levels (empty or unknown: all)."""
+    level = filter_choice(value, ScopeLevel)
+    return (level,) if level else ()
+
+
 @router.get("/alerts/list")
 def alert_list(
     request: Request,
@@ -62,6 +68,7 @@ def alert_list(
     status: str | None = "open",
     severity: str | None = None,
     rule: str | None = None,
+    scope: str | None = None,
     page: int = 1,
 ) -> HTMLResponse:
     bureau_only(viewer)
@@ -72,10 +79,17 @@ def alert_list(
         status=filter_choice(status, StatusFilter),
         severity=filter_choice(severity, Severity),
         rule=filter_choice(rule, AlertRule),
+        scope_levels=scope_levels(scope),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
     silences = silences_not_over(session=session, principal=viewer, now=utc_now())
+    filters = {
+        "status": status or "",
+        "severity": severity or "",
+        "rule": rule or "",
+        "scope": scope or "",
+    }
     return render(
         request,
         "alerts/list.html",
@@ -83,13 +97,12 @@ def alert_list(
             "alerts": found,
             "alert_rows": found.items,
             "silences": silences,
-            "filters": {"status": status or "", "severity": severity or "", "rule": rule or ""},
-            "query": urlencode(
-                {"status": status or "", "severity": severity or "", "rule": rule or ""}
-            ),
+            "filters": filters,
+            "query": urlencode(filters),
             "statuses": [s.value for s in StatusFilter],
             "severities": [s.value for s in Severity],
             "rules": [r.value for r in AlertRule],
+            "scopes": [level.value for level in ScopeLevel],
             "page": page,
             "pages": max(1, -(-found.total // PAGE_SIZE)),
         },
@@ -105,6 +118,7 @@ def export_alert_list(
     status: str | None = "open",
     severity: str | None = None,
     rule: str | None = None,
+    scope: str | None = None,
 ) -> Response:
     """Every alert the list's filters select (not only one page), as CSV or XLSX."""
     bureau_only(viewer)
@@ -114,6 +128,7 @@ def export_alert_list(
         status=filter_choice(status, StatusFilter),
         severity=filter_choice(severity, Severity),
         rule=filter_choice(rule, AlertRule),
+        scope_levels=scope_levels(scope),
         limit=EXPORT_LIMIT,
         offset=0,
     )

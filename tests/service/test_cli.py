@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from core.database import create_database_engine, create_session_factory
-from models import ApiKey, DailyReport, Product, Store, User
-from service.cli import app
+from core.database import create_database_engine, create_session_factory, session_scope
+from masterdata.products import update_product
+from models import ApiKey, DailyReport, Product, ProductUnitConversion, Store, User
+from service.cli import CLI_PRINCIPAL, app
 from service.settings import get_settings
 from tests.factories import business_today
 
@@ -119,28 +120,116 @@ def rice_stock(url: str) -> float:
     return float(stock or 0)
 
 
+CATALOGUE_HEADER = (
+    "code,name_en,name_zh,category,unit,kg_per_unit,typical_price_cny,shelf_life_days\n"
+)
+
+
+def product(url: str, code: str) -> Product:
+    engine = create_database_engine(url)
+    with create_session_factory(engine)() as session:
+        found = session.scalars(select(Product).where(Product.code == code)).one()
+    engine.dispose()
+    return found
+
+
 def test_catalog_load_fills_a_fresh_database_once(database: str) -> None:
     first = runner.invoke(app, ["catalog", "load"])
     assert first.exit_code == 0, first.output
-    assert "53 products added, 0 already there" in first.output
+    assert "53 products added, 0 updated, 0 unchanged" in first.output
     assert count(database, Product) == 53
+    assert count(database, ProductUnitConversion) > 0  # a bag of rice, a box of eggs
     again = runner.invoke(app, ["catalog", "load"])
     assert again.exit_code == 0, again.output
-    assert "0 products added, 53 already there" in again.output
+    assert "0 products added, 0 updated, 53 unchanged" in again.output
+    assert "differ" not in again.output
     assert count(database, Product) == 53
 
 
-def test_catalog_load_refuses_a_product_in_an_unknown_category(
+def test_catalog_load_keeps_an_admin_edit_unless_told_to_update(database: str) -> None:
+    assert runner.invoke(app, ["catalog", "load"]).exit_code == 0
+    engine = create_database_engine(database)
+    with session_scope(create_session_factory(engine)) as session:
+        update_product(
+            session=session,
+            principal=CLI_PRINCIPAL,
+            code="rice",
+            changes={"typical_price": 7.2, "name": "Rice (northeast)"},
+        )
+    engine.dispose()
+
+    kept = runner.invoke(app, ["catalog", "load"])
+    assert kept.exit_code == 0, kept.output
+    assert "0 products added, 0 updated, 52 unchanged" in kept.output
+    assert "1 differ from the file and were kept as they are" in kept.output
+    assert kept.output.rstrip().endswith(": rice")
+    assert (product(database, "rice").typical_price, product(database, "rice").name) == (
+        7.2,
+        "Rice (northeast)",
+    )
+
+    updated = runner.invoke(app, ["catalog", "load", "--update"])
+    assert updated.exit_code == 0, updated.output
+    assert "0 products added, 1 updated, 52 unchanged" in updated.output
+    assert (product(database, "rice").typical_price, product(database, "rice").name) == (
+        5.8,
+        "Rice",
+    )
+
+
+def test_catalog_load_adds_the_products_of_a_bureau_file(database: str, tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_text(
+        CATALOGUE_HEADER + "rice,Rice,大米,grain,kg,1,5.8,365\nmillet,Millet,,grain,kg,1,,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["catalog", "load", "--file", str(catalogue)])
+    assert result.exit_code == 0, result.output
+    assert "2 products added, 0 updated, 0 unchanged" in result.output
+    millet = product(database, "millet")
+    assert (millet.name_zh, millet.typical_price, millet.shelf_life_days) == (None, None, None)
+
+
+def test_catalog_load_refuses_a_bad_file_whole_naming_each_row_and_column(
     database: str, tmp_path: Path
 ) -> None:
     catalogue = tmp_path / "catalogue.csv"
     catalogue.write_text(
-        "code,name_en,name_zh,category,unit,kg_per_unit,typical_price_cny,shelf_life_days\n"
-        "rice,Rice,大米,grain,kg,1,5.8,365\n"
-        "caviar,Caviar,鱼子酱,luxuries,kg,1,9000,30\n",
+        CATALOGUE_HEADER + "rice,Rice,大米,grain,kg,1,5.8,365\n"
+        "caviar,Caviar,鱼子酱,luxuries,kg,1,9000,30\n"
+        "flour,Flour,面粉,grain,kg,heavy,4.6,270\n"
+        "rice,Rice again,大米,grain,kg,1,5.8,365.5\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["catalog", "load", str(catalogue)])
-    assert result.exit_code == 1
-    assert "nothing was loaded" in result.output and "luxuries" in result.output
+    result = runner.invoke(app, ["catalog", "load", "--file", str(catalogue)])
+    assert result.exit_code == 2
+    assert "nothing was loaded" in result.output
+    assert "row 3, category: unknown category 'luxuries'" in result.output
+    assert "row 4, kg_per_unit: not a number" in result.output
+    assert "row 5, code: appears more than once (2, 5)" in result.output
+    assert "row 5, shelf_life_days: must be a whole number of days" in result.output
     assert count(database, Product) == 0
+
+    missing = tmp_path / "missing.csv"
+    missing.write_text("code,name_en,category,unit\nrice,Rice,grain,kg\n", encoding="utf-8")
+    refused = runner.invoke(app, ["catalog", "load", "--file", str(missing)])
+    assert refused.exit_code == 2
+    assert "missing column 'kg_per_unit'" in refused.output
+    assert count(database, Product) == 0
+
+
+def test_catalog_load_refuses_to_change_a_products_canonical_unit(
+    database: str, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["catalog", "load"]).exit_code == 0
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_text(
+        CATALOGUE_HEADER
+        + "yuba,Yuba,腐竹,vegetables,kg,1,30,180\nrice,Rice,大米,grain,jin,0.5,2.9,365\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["catalog", "load", "--update", "--file", str(catalogue)])
+    assert result.exit_code == 2
+    assert "row 3, unit: is 'kg' in the database" in result.output
+    assert count(database, Product) == 53
+    assert product(database, "rice").unit == "kg"

@@ -10,10 +10,12 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,3 +159,38 @@ def test_every_readme_api_table_read_finds_data_in_the_demo_city(
         body = answer.json()
         found = body["items"] if isinstance(body, dict) and "items" in body else body
         assert found, f"{path} found nothing in the demo city"
+
+
+def test_the_readme_loads_the_catalogue_into_a_fresh_database_as_it_says(
+    tmp_path: Path,
+) -> None:
+    """The README's fresh-database block runs as written (its `.venv/bin/` being this
+    checkout's) and prints what its comments promise."""
+    blocks = [
+        block
+        for block in re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+        if "supplywatch catalog load" in block and "SUPPLYWATCH_DATABASE_URL" in block
+    ]
+    assert len(blocks) == 1
+    script = "set -euo pipefail\n" + blocks[0].replace(".venv/bin/", f"{SUPPLYWATCH.parent}/")
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("SUPPLYWATCH_")
+    }
+    ran = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=environment | {"SUPPLYWATCH_LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    printed = ran.stdout.strip().splitlines()
+    assert printed == [
+        "53 products added, 0 updated, 0 unchanged",
+        "0 products added, 0 updated, 53 unchanged",
+    ]
+    for line in printed:
+        assert line in blocks[0]
+    with closing(sqlite3.connect(tmp_path / "fresh.db")) as database:
+        assert database.execute("SELECT count(*) FROM products").fetchone() == (53,)

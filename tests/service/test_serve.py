@@ -27,6 +27,8 @@ def test_serve_with_one_worker_runs_the_monitor_on_its_schedule(tmp_path: Path) 
         "SUPPLYWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "SUPPLYWATCH_ADMIN_TOKEN": ADMIN_TOKEN,
         "SUPPLYWATCH_LOG_JSON": "false",
+        # The shortest schedule: a run at start, then one a minute.
+        "SUPPLYWATCH_MONITOR_INTERVAL_MINUTES": "1",
     }
     environment.pop("SUPPLYWATCH_SCHEDULER_IN_PROCESS", None)
     command = [str(Path(sys.executable).parent / "supplywatch"), "serve", "--port", str(port)]

@@ -211,9 +211,10 @@ def _listed(client: TestClient, headers: dict[str, str], **query: str) -> list[d
         ({"severity": "critical"}, ["w_pork_store", "x_missing"]),
         ({"rule": "sales_surge"}, ["x_cabbage_store"]),
         ({"rule": "low_supply", "severity": "warning"}, ["w_rice_district"]),
-        ({"scope_level": "store"}, ["w_pork_store", "x_cabbage_store", "x_missing"]),
-        ({"scope_level": "district", "region": "410403"}, ["w_rice_district"]),
-        ({"scope_level": "city"}, ["city_rice"]),
+        ({"scope": "store"}, ["w_pork_store", "x_cabbage_store", "x_missing"]),
+        ({"scope": "district", "region": "410403"}, ["w_rice_district"]),
+        ({"scope": "city"}, ["city_rice"]),
+        ({"scope": "district", "status": "open"}, ["w_rice_district"]),
         ({"region": "410403"}, ["w_pork_store", "w_rice_district"]),
         ({"region": "410402"}, ["x_cabbage_store", "x_missing"]),
         ({"region": "4104"}, ["city_rice"]),
@@ -240,6 +241,33 @@ def test_each_filter_narrows_the_list(
 ) -> None:
     listed = _listed(client, bureau, **query)
     assert {item["id"] for item in listed} == _ids(world, *expected)
+
+
+def test_the_bureau_reads_the_alerts_of_several_scope_levels_at_once(
+    client: TestClient, world: World, bureau: dict[str, str]
+) -> None:
+    response = client.get(
+        "/api/v1/alerts", params=[("scope", "district"), ("scope", "city")], headers=bureau
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert {item["id"] for item in items} == _ids(world, "w_rice_district", "city_rice")
+    assert {item["scope"]["level"] for item in items} == {"district", "city"}
+
+
+def test_an_unknown_scope_level_is_a_problem_naming_the_parameter_and_lists_nothing(
+    client: TestClient, world: World, bureau: dict[str, str]
+) -> None:
+    response = client.get(
+        "/api/v1/alerts", params=[("scope", "store"), ("scope", "province")], headers=bureau
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert [error["loc"] for error in problem["errors"]] == [["query", "scope", 1]]
+    assert problem["detail"].startswith("query.scope.1: ")
+    assert "'store', 'district' or 'city'" in problem["detail"]
+    assert "items" not in problem
 
 
 def test_an_unknown_code_in_a_filter_is_a_422_naming_each(

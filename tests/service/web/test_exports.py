@@ -150,8 +150,8 @@ def test_the_alert_list_downloads_every_alert_its_filters_select(
     sign_in(client, "li", make_person(session, "li", Role.bureau))
     page = client.get("/alerts/list", params={"severity": "critical"})
     assert (
-        'href="/alerts/list/export?format=csv&amp;status=open&amp;severity=critical&amp;rule="'
-        in page.text
+        'href="/alerts/list/export?format=csv&amp;status=open&amp;severity=critical'
+        '&amp;rule=&amp;scope="' in page.text
     )
 
     response = client.get(
