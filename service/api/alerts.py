@@ -144,6 +144,10 @@ def list_alerts(
             "`scope.level`; repeat for several: `scope=district&scope=city`)"
         ),
     ] = None,
+    scope_level: Annotated[
+        list[ScopeLevel] | None,
+        Query(deprecated=True, description="The same filter as `scope` (its first name)"),
+    ] = None,
     region: Annotated[
         Code | None, Query(description="District code (also its stores), or city code")
     ] = None,
@@ -161,7 +165,7 @@ def list_alerts(
         status=status,
         severity=severity,
         rule=rule,
-        scope_levels=scope or (),
+        scope_levels=[*(scope or ()), *(scope_level or ())],
         region=region,
         product=product,
         category=category,

@@ -255,6 +255,14 @@ def test_the_bureau_reads_the_alerts_of_several_scope_levels_at_once(
     assert {item["scope"]["level"] for item in items} == {"district", "city"}
 
 
+def test_a_client_of_the_first_name_scope_level_still_gets_the_same_filter(
+    client: TestClient, world: World, bureau: dict[str, str]
+) -> None:
+    response = client.get("/api/v1/alerts", params={"scope_level": "district"}, headers=bureau)
+    assert response.status_code == 200, response.text
+    assert {item["id"] for item in response.json()["items"]} == _ids(world, "w_rice_district")
+
+
 def test_an_unknown_scope_level_is_a_problem_naming_the_parameter_and_lists_nothing(
     client: TestClient, world: World, bureau: dict[str, str]
 ) -> None:
