@@ -276,6 +276,8 @@ def compute_day(
                 )
                 store_parts.append(part)
                 history_parts.append(history)
+            report_lines = inputs.report_lines
+            inputs.report_parts.clear()  # read: free the window before the forecast
             store_rows = pd.concat(store_parts, ignore_index=True)
             store_parts.clear()
             if config.supply.warning_method == "forecast":
@@ -327,7 +329,7 @@ def compute_day(
     phases.lap("snapshots")  # what the writes took beyond the aggregation and the rules
 
     counts: dict[str, Any] = {
-        "report_lines": inputs.report_lines,
+        "report_lines": report_lines,
         "report_connections": inputs.report_connections,
         "snapshots": int(len(store_rows) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
