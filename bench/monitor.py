@@ -10,7 +10,8 @@ Run: ``.venv/bin/python bench/monitor.py [--stores 10000] [--products 60] [--day
 database in place and prints its URL, ``--database-url`` times the runs on such a
 database again without loading it (the business day is its latest report date); both for
 PostgreSQL only (a SQLite file lives in a temporary folder). PostgreSQL comes from
-``SUPPLYWATCH_TEST_POSTGRES_URL`` (a database is created and dropped unless kept). Ends with ``name=value`` lines.
+``SUPPLYWATCH_TEST_POSTGRES_URL`` (a database is created and dropped unless kept). Ends
+with ``name=value`` lines.
 """
 
 from __future__ import annotations
