@@ -169,7 +169,9 @@ def history_at(scenario: Scenario, day: int, days: int) -> LineHistory:
     return LineHistory(
         stock=matrix(scenario.stock),
         sales=matrix(scenario.sales),
-        received=matrix(scenario.received),
+        # The monitor reads no `received` column (receipts come from the stock identity),
+        # so neither does the replay of its decision.
+        received=np.full((scenario.lines, days), np.nan),
         store=scenario.store,
         weekday=(scenario.first_date + timedelta(days=day)).weekday(),
         district=scenario.district,

@@ -6,8 +6,12 @@ The monitor run (days of supply, aggregates, status bands, alert rules, snapshot
 reporting rates, alert lifecycle and outbox, committed) runs in a child process so its
 peak memory (max RSS) is its own; the baseline runs in another.
 Run: ``.venv/bin/python bench/monitor.py [--stores 10000] [--products 60] [--days 14]
-[--only sqlite|postgresql]``. PostgreSQL comes from ``SUPPLYWATCH_TEST_POSTGRES_URL``
-(a database is created and dropped). Ends with ``name=value`` lines.
+[--only sqlite|postgresql] [--keep] [--database-url URL]``; ``--keep`` leaves the loaded
+database in place and prints its URL, ``--database-url`` times the runs on such a
+database again without loading it (the business day is its latest report date); both for
+PostgreSQL only (a SQLite file lives in a temporary folder). PostgreSQL comes from
+``SUPPLYWATCH_TEST_POSTGRES_URL`` (a database is created and dropped unless kept). Ends
+with ``name=value`` lines.
 """
 
 from __future__ import annotations
@@ -105,6 +109,17 @@ def phase_monitor(url: str, day: str) -> dict[str, Any]:
     }
 
 
+def loaded(url: str) -> tuple[str, int]:
+    """The latest report date and the number of report lines of a kept database."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        day, lines = connection.execute(
+            text("SELECT MAX(report_date), COUNT(*) FROM daily_reports")
+        ).one()
+    engine.dispose()
+    return str(day), int(lines)
+
+
 def phase_baseline(url: str, day: str) -> dict[str, float]:
     """stock ÷ 7-day mean sales per store × product, one GROUP BY, fetched whole."""
     engine = create_engine(url)
@@ -141,6 +156,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=60)
     parser.add_argument("--days", type=int, default=14)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--keep", action="store_true", help="leave the loaded database")
+    parser.add_argument("--database-url", help="a database --keep left: time it again")
     parser.add_argument("--phase", choices=["monitor", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--day", help=argparse.SUPPRESS)
@@ -151,22 +168,31 @@ def main() -> None:
         return
 
     figures: dict[str, float] = {}
-    for backend in [args.only] if args.only else ["postgresql", "sqlite"]:
+    backends = [args.only] if args.only else ["postgresql", "sqlite"]
+    if args.database_url:
+        backends = ["sqlite" if args.database_url.startswith("sqlite") else "postgresql"]
+    for backend in backends:
         with tempfile.TemporaryDirectory(prefix="supplywatch-bench-") as folder:
-            url = create_database(backend, Path(folder))
+            url = args.database_url or create_database(backend, Path(folder))
             try:
-                started = time.perf_counter()
-                day, lines = prepare(
-                    url, stores=args.stores, products=args.products, days=args.days
-                )
-                print(
-                    f"{backend}: loaded {lines} lines in {time.perf_counter() - started:.0f} s",
-                    flush=True,
-                )
+                if args.database_url:
+                    day, lines = loaded(url)
+                else:
+                    started = time.perf_counter()
+                    day, lines = prepare(
+                        url, stores=args.stores, products=args.products, days=args.days
+                    )
+                    print(
+                        f"{backend}: loaded {lines} lines in {time.perf_counter() - started:.0f} s",
+                        flush=True,
+                    )
                 baseline = run_child("baseline", url, day)
                 ours = run_child("monitor", url, day)
             finally:
-                drop_database(url)
+                if args.keep or args.database_url:
+                    print(f"{backend}: database kept at {url}", flush=True)
+                else:
+                    drop_database(url)
         assert ours["status_ok"] == 1.0, f"{backend}: the monitor run did not succeed"
         prefix = "pg" if backend == "postgresql" else "sqlite"
         figures[f"{prefix}_seconds"] = ours["seconds"]

@@ -13,6 +13,7 @@ from accounts.authentication import LoginLimits
 from core.clock import business_day_today
 from hotline.escalation import ClusterSettings
 from monitors.computing.reporting import ReportingSettings
+from monitors.computing.supply import SupplySettings
 from monitors.notifications.receivers import ReceiverPolicy
 from monitors.running.runs import MonitorConfig
 from pass_office.authority import PassAuthority
@@ -50,6 +51,7 @@ def ingest_limits(settings: Settings) -> IngestLimits:
 def monitor_config(settings: Settings) -> MonitorConfig:
     """The monitor's configuration from the service settings."""
     return MonitorConfig(
+        supply=SupplySettings(warning_method=settings.low_supply_method),
         reporting=ReportingSettings(cutoff_hour=settings.report_cutoff_hour),
         timezone=settings.zone,
         external_url=settings.base_url.rstrip("/"),

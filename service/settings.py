@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
         le=16,
         description="Connections a monitor run reads the report window with on PostgreSQL "
         "(about one per core the database can spare).",
+    )
+    low_supply_method: Literal["forecast", "cover"] = Field(
+        default="forecast",
+        description="How the store low_supply warning decides: each line's stock-out "
+        "forecast (docs/forecast.md) or days of supply below the level (`cover`, "
+        "DESIGN.md's rule with the refill check).",
     )
     scheduler_in_process: bool = Field(
         default=False,

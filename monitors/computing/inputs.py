@@ -27,6 +27,9 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from models import (
+    Alert,
+    AlertRule,
+    AlertStatus,
     DailyReport,
     Product,
     ProductCategory,
@@ -432,3 +435,16 @@ def load_threshold_overrides(
 def window_start(business_date: date, days: int) -> date:
     """The first day of a ``days``-long window ending on ``business_date``."""
     return business_date - timedelta(days=days - 1)
+
+
+def load_open_store_warnings(session: Session) -> pd.DataFrame:
+    """``store_id, product_id`` of the store ``low_supply`` alerts open now: the memory the
+    forecast's hysteresis keeps a warning with."""
+    rows = session.execute(
+        select(Alert.store_id, Alert.product_id).where(
+            Alert.rule == AlertRule.low_supply,
+            Alert.scope_level == "store",
+            Alert.status != AlertStatus.resolved,
+        )
+    ).all()
+    return frame_of_rows(rows, ["store_id", "product_id"])

@@ -61,6 +61,13 @@ from monitors.computing.frames import (
 ExpectedSalesMethod = Literal["median", "mean"]
 """How expected daily sales summarise the in-stock days of the window."""
 EXPECTED_SALES_METHODS: tuple[str, ...] = ("median", "mean")
+WarningMethod = Literal["forecast", "cover"]
+"""How the store ``low_supply`` warning decides: the stock-out forecast of each line
+(``monitors.computing.forecast``, docs/forecast.md) or days of supply against the level
+(``cover``: DESIGN.md's rule, with the refill check when ``resupply_days`` > 0)."""
+WARNING_METHODS: tuple[str, ...] = ("forecast", "cover")
+FORECAST_HISTORY_DAYS = 21
+"""Days of reports (age 0 .. 20) the forecast reads for each line."""
 
 STORE_SUPPLY_COLUMNS: tuple[str, ...] = (
     "store_id",
@@ -112,6 +119,8 @@ class SupplySettings:
     ``days_of_supply``, the plain rule)."""
     resupply_share: float = 0.6
     """Deliveries covering this share of the same days' expected sales refill a day."""
+    warning_method: WarningMethod = "forecast"
+    """How the store ``low_supply`` warning decides (:data:`WarningMethod`)."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -131,6 +140,8 @@ class SupplySettings:
             problems.append("resupply_days must not be negative")
         if not self.resupply_share > 0:
             problems.append("resupply_share must be positive")
+        if self.warning_method not in WARNING_METHODS:
+            problems.append(f"warning_method must be one of {', '.join(WARNING_METHODS)}")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -147,6 +158,32 @@ class SupplySettings:
             self.price_baseline_days + 1,
             self.carried_days,
             self.window_days + self.resupply_days,
+            FORECAST_HISTORY_DAYS if self.warning_method == "forecast" else 0,
+        )
+
+
+@dataclass(frozen=True)
+class LineMatrices:
+    """The recent reports of each output row of :func:`store_supply` as (rows, ages)
+    matrices, age 0 = the business day, NaN where the store did not report: what the
+    stock-out forecast reads."""
+
+    stock: np.ndarray
+    sales: np.ndarray
+
+    @classmethod
+    def empty(cls, days: int = FORECAST_HISTORY_DAYS) -> LineMatrices:
+        """No lines."""
+        return cls(stock=np.empty((0, days)), sales=np.empty((0, days)))
+
+    @classmethod
+    def concatenate(cls, parts: list[LineMatrices]) -> LineMatrices:
+        """The rows of several parts, in order."""
+        if not parts:
+            return cls.empty()
+        return cls(
+            stock=np.concatenate([part.stock for part in parts]),
+            sales=np.concatenate([part.sales for part in parts]),
         )
 
 
@@ -266,6 +303,22 @@ def store_supply(
     business_day: date,
     settings: SupplySettings,
 ) -> pd.DataFrame:
+    """Days of supply of every active store × product that reported within the window
+    (:func:`store_supply_with_history`, without the matrices)."""
+    rows, _ = store_supply_with_history(
+        reports=reports, stores=stores, business_day=business_day, settings=settings, days=0
+    )
+    return rows
+
+
+def store_supply_with_history(
+    *,
+    reports: pd.DataFrame,
+    stores: pd.DataFrame,
+    business_day: date,
+    settings: SupplySettings,
+    days: int = FORECAST_HISTORY_DAYS,
+) -> tuple[pd.DataFrame, LineMatrices]:
     """Days of supply of every active store × product that reported within the window.
 
     ``reports``: ``store_id, product_id, report_date, stock, sales, price`` (``received``
@@ -288,6 +341,10 @@ def store_supply(
     yardstick for a sales surge); ``price_previous`` (latest price before D, at most
     ``stale_after_days`` old); ``price_baseline`` and ``price_baseline_observations``
     (median price over the ``price_baseline_days`` calendar days before D).
+
+    With it, the last ``days`` days of each row's stock and sales as matrices
+    (:class:`LineMatrices`, in the rows' order; no columns when ``days`` is 0), read from
+    the same sorted lines so the forecast costs no second pass over the window.
     """
     require_columns(
         reports,
@@ -414,4 +471,28 @@ def store_supply(
             "price_baseline_observations": baseline_count[rows].astype(np.int32),
         }
     )
-    return result
+    return result, _line_matrices(
+        group=group, age=age, stock=stock, sales=sales, rows=rows, days=min(days, horizon)
+    )
+
+
+def _line_matrices(
+    *,
+    group: np.ndarray,
+    age: np.ndarray,
+    stock: np.ndarray,
+    sales: np.ndarray,
+    rows: np.ndarray,
+    days: int,
+) -> LineMatrices:
+    """Stock and sales of the kept groups (``rows``) by age, NaN where not reported."""
+    kept = np.flatnonzero(rows)
+    position = np.full(rows.size, -1)
+    position[kept] = np.arange(kept.size)
+    near = (age < days) & rows[group]
+    line, slot = position[group[near]], age[near]
+    stock_by_age = np.full((kept.size, days), np.nan)
+    sales_by_age = np.full((kept.size, days), np.nan)
+    stock_by_age[line, slot] = stock[near]
+    sales_by_age[line, slot] = sales[near]
+    return LineMatrices(stock=stock_by_age, sales=sales_by_age)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from monitors.alerting.lifecycle import SUPPLY_RULES, apply_alert_lifecycle, loa
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
 from monitors.computing import inputs as data
 from monitors.computing.aggregates import aggregate_supply
+from monitors.computing.candidates import thresholds_for
 from monitors.computing.evaluation import evaluate_rules
 from monitors.computing.reporting import (
     ReportingSettings,
@@ -42,7 +44,13 @@ from monitors.computing.reporting import (
     store_reporting,
 )
 from monitors.computing.status_bands import supply_status
-from monitors.computing.supply import SupplySettings, store_supply
+from monitors.computing.stockout_warning import forecast_warnings
+from monitors.computing.supply import (
+    FORECAST_HISTORY_DAYS,
+    LineMatrices,
+    SupplySettings,
+    store_supply_with_history,
+)
 from monitors.notifications.outbox import enqueue_notifications
 from monitors.running.locks import run_guard
 from monitors.running.snapshots import (
@@ -225,6 +233,7 @@ def compute_day(
     )
     submissions = inputs.submissions
     category_overrides, product_overrides = data.load_threshold_overrides(session)
+    open_warnings = data.load_open_store_warnings(session)
     phases.lap("load")
     thresholds = resolve_thresholds(
         products=products[["product_id", "category"]],
@@ -244,11 +253,12 @@ def compute_day(
     session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
     connection = session.connection()
     store_parts: list[pd.DataFrame] = []
+    history_parts: list[LineMatrices] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-writer") as writer:
         writes: list[Future[None]] = []
         try:
             for part_reports in inputs.report_parts:
-                part = _store_rows(
+                part, history = _store_rows(
                     reports=part_reports,
                     stores=stores,
                     products=products,
@@ -265,8 +275,21 @@ def compute_day(
                     )
                 )
                 store_parts.append(part)
+                history_parts.append(history)
+            report_lines = inputs.report_lines
+            inputs.report_parts.clear()  # read: free the window before the forecast
             store_rows = pd.concat(store_parts, ignore_index=True)
             store_parts.clear()
+            if config.supply.warning_method == "forecast":
+                store_rows = _with_forecast(
+                    store_rows=store_rows,
+                    history=LineMatrices.concatenate(history_parts),
+                    thresholds=thresholds,
+                    open_warnings=open_warnings,
+                    business_date=business_date,
+                )
+                phases.lap("forecast")
+            history_parts.clear()
             aggregate_rows = _aggregate_rows(
                 store_rows=store_rows,
                 stores=stores,
@@ -306,7 +329,7 @@ def compute_day(
     phases.lap("snapshots")  # what the writes took beyond the aggregation and the rules
 
     counts: dict[str, Any] = {
-        "report_lines": inputs.report_lines,
+        "report_lines": report_lines,
         "report_connections": inputs.report_connections,
         "snapshots": int(len(store_rows) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
@@ -340,16 +363,46 @@ def _store_rows(
     thresholds: pd.DataFrame,
     business_date: date,
     config: MonitorConfig,
-) -> pd.DataFrame:
-    """Supply of the store × product lines of ``reports``, with category and status band."""
-    rows = store_supply(
-        reports=reports, stores=stores, business_day=business_date, settings=config.supply
+) -> tuple[pd.DataFrame, LineMatrices]:
+    """Supply of the store × product lines of ``reports``, with category and status band,
+    and their recent reports as matrices when the forecast decides the store warning."""
+    rows, history = store_supply_with_history(
+        reports=reports,
+        stores=stores,
+        business_day=business_date,
+        settings=config.supply,
+        days=FORECAST_HISTORY_DAYS if config.supply.warning_method == "forecast" else 0,
     )
     rows = rows.merge(
         products[["product_id", "category", "category_id"]], on="product_id", how="left"
     )
     rows["status"] = supply_status(supply=rows, thresholds=thresholds).to_numpy()
-    return rows
+    return rows, history
+
+
+def _with_forecast(
+    *,
+    store_rows: pd.DataFrame,
+    history: LineMatrices,
+    thresholds: pd.DataFrame,
+    open_warnings: pd.DataFrame,
+    business_date: date,
+) -> pd.DataFrame:
+    """The store rows with each line's stock-out forecast and warning decision; a line
+    whose store ``low_supply`` alert is open now is kept by the forecast's hysteresis."""
+    levels = thresholds_for(thresholds, store_rows["product_id"])
+    open_keys = pd.MultiIndex.from_frame(open_warnings.astype("int64"))
+    line_keys = pd.MultiIndex.from_arrays(
+        [store_rows["store_id"].astype("int64"), store_rows["product_id"].astype("int64")]
+    )
+    return forecast_warnings(
+        rows=store_rows,
+        matrices=history,
+        warning_days=levels["low_supply_warning_days"].to_numpy(dtype=np.float64),
+        critical_days=levels["low_supply_critical_days"].to_numpy(dtype=np.float64),
+        previously_firing=line_keys.isin(open_keys),
+        business_day=business_date,
+    )
 
 
 def _aggregate_rows(

@@ -32,6 +32,7 @@ from models import (
 )
 from models.base import utc_now
 from monitors.computing import inputs as data
+from monitors.computing.supply import SupplySettings
 from monitors.running import runs
 from monitors.running.locks import run_guard
 from monitors.running.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
@@ -123,9 +124,9 @@ def open_alerts(session: Session, rule: AlertRule | None = None) -> list[Alert]:
     return list(session.scalars(query.order_by(Alert.id)))
 
 
-def run(session: Session, day: date = D) -> dict[str, Any]:
+def run(session: Session, day: date = D, config: MonitorConfig | None = None) -> dict[str, Any]:
     session.expire_all()
-    counts = compute_day(session, business_date=day, run_id=None, config=MonitorConfig())
+    counts = compute_day(session, business_date=day, run_id=None, config=config or MonitorConfig())
     session.expire_all()
     return counts
 
@@ -171,15 +172,18 @@ def test_stale_stock_is_carried_forward_and_flagged(session: Session, city: dict
 def test_low_supply_fires_escalates_and_resolves_like_alertmanager(
     session: Session, city: dict[str, Any]
 ) -> None:
+    # The lifecycle on the days-of-supply rule, whose levels the numbers below cross (the
+    # forecast's own stories are tests/monitors/running/test_forecast_warnings.py).
+    cover = MonitorConfig(supply=SupplySettings(warning_method="cover"))
     cabbage = city["cabbage"].id
     history(session, city["a"], cabbage, [(40, 10), (30, 10), (25, 10), (15, 10)])  # 1.5 days
-    run(session)
+    run(session, config=cover)
     [alert] = [a for a in open_alerts(session, AlertRule.low_supply) if a.scope_level == "store"]
     assert alert.severity.value == "warning" and alert.status is AlertStatus.firing
     first_id, fingerprint = alert.id, alert.fingerprint
 
     report(session, city["a"], cabbage, D + timedelta(days=1), 5, 10)  # 0.5 days: critical
-    run(session, D + timedelta(days=1))
+    run(session, D + timedelta(days=1), config=cover)
     [alert] = [a for a in open_alerts(session, AlertRule.low_supply) if a.scope_level == "store"]
     assert (alert.id, alert.severity.value) == (first_id, "critical")
     assert alert.consecutive_runs == 2
@@ -187,11 +191,11 @@ def test_low_supply_fires_escalates_and_resolves_like_alertmanager(
     assert kinds == ["opened", "escalated"]
 
     report(session, city["a"], cabbage, D + timedelta(days=2), 100, 10)  # restocked
-    run(session, D + timedelta(days=2))
+    run(session, D + timedelta(days=2), config=cover)
     assert session.get(Alert, first_id).status is AlertStatus.resolved  # type: ignore[union-attr]
 
     report(session, city["a"], cabbage, D + timedelta(days=3), 5, 10)  # breaches again
-    run(session, D + timedelta(days=3))
+    run(session, D + timedelta(days=3), config=cover)
     again = [a for a in open_alerts(session, AlertRule.low_supply) if a.fingerprint == fingerprint]
     assert len(again) == 1 and again[0].id != first_id
 
