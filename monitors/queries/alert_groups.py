@@ -388,49 +388,20 @@ def alert_groups(
     group_by = parse_group_by(list(group_by))
     filters = filters or AlertGroupFilters()
     conditions = _filter_conditions(session, filters)
-    key_columns = [column for name in group_by for column in _KEY_COLUMNS[name]]
-    worst = func.max(case((Alert.severity == Severity.critical, 2), else_=1))
-    count = func.count(Alert.id)
-    since = func.min(Alert.first_seen_at)
-
-    def status_count(status: AlertStatus) -> Any:
-        return func.sum(case((Alert.status == status, 1), else_=0))
-
-    aggregate = (
-        _joined(
-            select(
-                *key_columns,
-                count,
-                worst,
-                since,
-                func.min(Alert.first_date),
-                func.max(Alert.last_seen_at),
-                func.count(func.distinct(Alert.store_id)),
-                status_count(AlertStatus.firing),
-                status_count(AlertStatus.acknowledged),
-                status_count(AlertStatus.pending),
-                func.count().over(),
-            )
-        )
-        .where(*conditions)
-        .group_by(*_grouped(key_columns))
-        .order_by(
-            worst.desc(),
-            count.desc(),
-            since,
-            *(code.asc().nulls_last() for code in key_columns[1::4]),
-        )
-        .limit(limit)
-        .offset(offset)
-    )
+    labelled = bool((filters.text or "").strip())
+    aggregate = _situations(group_by, conditions, labelled=labelled).limit(limit).offset(offset)
     rows = session.execute(aggregate).all()
     if not rows:
         return PageOf(items=[], total=0, limit=limit, offset=offset)
-    width = len(key_columns)
-    id_columns = key_columns[0::4]
+    width = 4 * len(group_by)
+    id_columns = [_GROUP_IDS[name] for name in group_by]
     details = session.execute(
-        _joined(
-            select(*id_columns, Alert.district_id, Alert.acknowledged_by, Alert.assignee).distinct()
+        _from_alerts(
+            select(
+                *id_columns, Alert.district_id, Alert.acknowledged_by, Alert.assignee
+            ).distinct(),
+            group_by,
+            labelled=labelled,
         ).where(*conditions)
     ).all()
     districts_of: dict[tuple[Any, ...], set[int]] = defaultdict(set)
@@ -492,18 +463,95 @@ def alert_groups(
     return PageOf(items=items, total=int(rows[0][-1]), limit=limit, offset=offset)
 
 
-def _grouped(columns: Sequence[Any]) -> list[Any]:
-    """The key columns to group on: each once, and no constant (PostgreSQL reads a
-    constant in GROUP BY as a position)."""
-    grouped: list[Any] = []
-    for column in columns:
-        if not any(column is seen for seen in grouped) and not _is_null(column):
-            grouped.append(column)
-    return grouped
+_GROUP_IDS: dict[str, Any] = {name: columns[0] for name, columns in _KEY_COLUMNS.items()}
+"""Per group field: the id alerts are grouped on (a chain's is its store's enterprise)."""
+_LABEL_MODELS: dict[str, Any] = {
+    "district": Region,
+    "category": ProductCategory,
+    "product": Product,
+    "store": Store,
+    "chain": Enterprise,
+}
+"""Per group field (but the rule, its own label): the table its code and names come from."""
+_NAMED_IN_CHINESE = ("district", "category", "product")
 
 
-def _is_null(column: Any) -> bool:
-    return column is NO_NAME
+def _from_alerts(query: Select[Any], group_by: Sequence[str], *, labelled: bool) -> Select[Any]:
+    """``query`` over alerts, joined to the rows their labels name only when a condition
+    reads them (a text search), else to stores only when grouping by chain."""
+    if labelled:
+        return _joined(query)
+    query = query.select_from(Alert)
+    if "chain" in group_by:
+        query = query.outerjoin(Store, Store.id == Alert.store_id)
+    return query
+
+
+def _situations(
+    group_by: Sequence[str], conditions: Sequence[ColumnElement[bool]], *, labelled: bool
+) -> Select[Any]:
+    """The situations worst first: alerts grouped by their label ids alone, then each
+    group named (four key columns per field: id, code, name, Chinese name) and ordered,
+    so a province's tens of thousands of alerts are never joined to their names."""
+    worst = func.max(case((Alert.severity == Severity.critical, 2), else_=1))
+
+    def status_count(status: AlertStatus) -> Any:
+        return func.sum(case((Alert.status == status, 1), else_=0))
+
+    ids = [_GROUP_IDS[name] for name in group_by]
+    grouped = (
+        _from_alerts(
+            select(
+                *(column.label(f"key_{index}") for index, column in enumerate(ids)),
+                func.count(Alert.id).label("alerts"),
+                worst.label("worst"),
+                func.min(Alert.first_seen_at).label("since"),
+                func.min(Alert.first_date).label("since_date"),
+                func.max(Alert.last_seen_at).label("last_seen"),
+                func.count(func.distinct(Alert.store_id)).label("stores"),
+                status_count(AlertStatus.firing).label("firing"),
+                status_count(AlertStatus.acknowledged).label("acknowledged"),
+                status_count(AlertStatus.pending).label("pending"),
+            ),
+            group_by,
+            labelled=labelled,
+        )
+        .where(*conditions)
+        .group_by(*ids)
+        .subquery("situations")
+    )
+    key_columns: list[Any] = []
+    labels: list[tuple[Any, ColumnElement[bool]]] = []
+    for index, name in enumerate(group_by):
+        key = grouped.c[f"key_{index}"]
+        if name == "rule":
+            key_columns += [key, key, key, NO_NAME]
+            continue
+        label: Any = aliased(_LABEL_MODELS[name], name=f"label_{index}")
+        name_zh = label.name_zh if name in _NAMED_IN_CHINESE else NO_NAME
+        key_columns += [key, label.code, label.name, name_zh]
+        labels.append((label, label.id == key))
+    query = select(
+        *key_columns,
+        grouped.c.alerts,
+        grouped.c.worst,
+        grouped.c.since,
+        grouped.c.since_date,
+        grouped.c.last_seen,
+        grouped.c.stores,
+        grouped.c.firing,
+        grouped.c.acknowledged,
+        grouped.c.pending,
+        func.count().over(),
+    ).select_from(grouped)
+    for label, joined_on in labels:
+        query = query.outerjoin(label, joined_on)
+    return query.order_by(
+        grouped.c.worst.desc(),
+        grouped.c.alerts.desc(),
+        grouped.c.since,
+        *(code.asc().nulls_last() for code in key_columns[1::4]),
+    )
 
 
 def _label(name: str, columns: Sequence[Any]) -> GroupLabel:

@@ -121,10 +121,18 @@ class DashboardOverview:
     headline: Headline
     heatmap: list[DistrictCategorySupply]
     bands: dict[str, CategoryBands]
-    stores: list[StoreOnMap]
-    compounds: list[CompoundOnMap]
+    locked_compounds: int
     not_reported: list[UnreportedStore]
     not_reported_total: int
+
+
+@dataclass(frozen=True)
+class StoreMap:
+    """The dashboard's map: every active store by its worst status, and the locked-down
+    compounds (read apart from the page: a province's map is ten thousand points)."""
+
+    stores: list[StoreOnMap]
+    compounds: list[CompoundOnMap]
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,18 @@ def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnM
             )
         )
     return points
+
+
+def _locked_compound_count(session: Session) -> int:
+    """How many compounds are locked down: the map's title counts them."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Compound.active.is_(True), Compound.lockdown_status == LockdownStatus.locked
+            )
+        )
+        or 0
+    )
 
 
 def _locked_compounds(session: Session) -> list[CompoundOnMap]:
@@ -289,11 +309,19 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
         headline=_headline(session, day, today),
         heatmap=district_category_supply(session=session, day=day) if day is not None else [],
         bands=category_bands(session=session),
-        stores=_store_map(session, day, today),
-        compounds=_locked_compounds(session),
+        locked_compounds=_locked_compound_count(session),
         not_reported=_unreported(session, today, NOT_REPORTED_SHOWN),
         not_reported_total=_unreported_count(session, today),
     )
+
+
+def store_map(*, session: Session, principal: Principal, today: date) -> StoreMap:
+    """The map's points: each active store coloured by its worst product status on the
+    monitor's latest day and marked when it has not reported ``today``, over the
+    locked-down compounds deliveries must reach."""
+    require_role(principal, *DASHBOARD_READERS)
+    day = latest_supply_day(session=session)
+    return StoreMap(stores=_store_map(session, day, today), compounds=_locked_compounds(session))
 
 
 def _rows(
