@@ -20,7 +20,6 @@ from core.access import Principal, require_role
 from core.database import SessionFactory
 from models import Role
 from monitors.computing.status_bands import SUPPLY_STATUSES
-from monitors.queries.alerts import StatusFilter, list_alerts
 from monitors.queries.dashboard import (
     CategoryBands,
     DashboardOverview,
@@ -59,8 +58,6 @@ from service.web.common import (
 from service.web.i18n import translator
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-ALERTS_ON_DASHBOARD = 15
 
 
 class DashboardTable(StrEnum):
@@ -194,19 +191,12 @@ def dashboard(
 ) -> HTMLResponse:
     _reader(viewer)
     overview = dashboard_overview(session=session, principal=viewer, today=business_today(settings))
-    alerts = list_alerts(
-        session=session,
-        principal=viewer,
-        status=StatusFilter.open,
-        limit=ALERTS_ON_DASHBOARD,
-        offset=0,
-    )
     return render(
         request,
         "dashboard/index.html",
         {
             **_overview_context(overview, language_of(request)),
-            "alerts": alerts,
+            "alerts": overview.alerts,
             "statuses": SUPPLY_STATUSES,
         },
     )
