@@ -11,7 +11,7 @@ three small look-ups make a page, whatever the number of alerts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -336,21 +336,30 @@ def _district_of_regions(session: Session) -> dict[int, int | None]:
     return districts
 
 
-def _store_counts(session: Session) -> dict[tuple[int | None, int | None], int]:
-    """Active stores by (district, chain): the denominators of every group's share."""
+ANY = "any"
+"""A store count's key for every district, or every chain."""
+
+
+def _store_counts(session: Session, *, by_chain: bool) -> dict[tuple[Any, Any], int]:
+    """Active stores by (district, chain), each also summed over every district and every
+    chain (``ANY``): the denominators of every group's share, one look-up per group; by
+    district alone (every chain) unless a group names its chain."""
     districts = _district_of_regions(session)
-    counts: dict[tuple[int | None, int | None], int] = defaultdict(int)
+    counts: dict[tuple[Any, Any], int] = defaultdict(int)
+    chain = Store.enterprise_id if by_chain else literal_column(f"'{ANY}'")
     for region_id, enterprise_id, count in session.execute(
-        select(Store.region_id, Store.enterprise_id, func.count())
+        select(Store.region_id, chain, func.count())
         .where(Store.active.is_(True))
-        .group_by(Store.region_id, Store.enterprise_id)
+        .group_by(Store.region_id, *([chain] if by_chain else []))
     ):
-        counts[(districts.get(region_id), enterprise_id)] += count
+        district = districts.get(region_id)
+        for key in {(district, enterprise_id), (district, ANY), (ANY, enterprise_id), (ANY, ANY)}:
+            counts[key] += count
     return counts
 
 
 def _stores_in_scope(
-    counts: Mapping[tuple[int | None, int | None], int],
+    counts: Mapping[tuple[Any, Any], int],
     ids: Mapping[str, Any],
     *,
     district_filter: int | None,
@@ -360,12 +369,8 @@ def _stores_in_scope(
     if "store" in ids:
         return 1 if ids["store"] is not None else 0
     district = ids["district"] if "district" in ids else district_filter
-    return sum(
-        count
-        for (store_district, chain), count in counts.items()
-        if (district is None or store_district == district)
-        and ("chain" not in ids or chain == ids["chain"])
-    )
+    chain = ids["chain"] if "chain" in ids else ANY
+    return counts.get((ANY if district is None else district, chain), 0)
 
 
 def _handler_name(label: str) -> str:
@@ -388,65 +393,21 @@ def alert_groups(
     group_by = parse_group_by(list(group_by))
     filters = filters or AlertGroupFilters()
     conditions = _filter_conditions(session, filters)
-    key_columns = [column for name in group_by for column in _KEY_COLUMNS[name]]
-    worst = func.max(case((Alert.severity == Severity.critical, 2), else_=1))
-    count = func.count(Alert.id)
-    since = func.min(Alert.first_seen_at)
-
-    def status_count(status: AlertStatus) -> Any:
-        return func.sum(case((Alert.status == status, 1), else_=0))
-
-    aggregate = (
-        _joined(
-            select(
-                *key_columns,
-                count,
-                worst,
-                since,
-                func.min(Alert.first_date),
-                func.max(Alert.last_seen_at),
-                func.count(func.distinct(Alert.store_id)),
-                status_count(AlertStatus.firing),
-                status_count(AlertStatus.acknowledged),
-                status_count(AlertStatus.pending),
-                func.count().over(),
-            )
-        )
-        .where(*conditions)
-        .group_by(*_grouped(key_columns))
-        .order_by(
-            worst.desc(),
-            count.desc(),
-            since,
-            *(code.asc().nulls_last() for code in key_columns[1::4]),
-        )
-        .limit(limit)
-        .offset(offset)
-    )
+    labelled = bool((filters.text or "").strip())
+    aggregate = _situations(group_by, conditions, labelled=labelled).limit(limit).offset(offset)
     rows = session.execute(aggregate).all()
     if not rows:
         return PageOf(items=[], total=0, limit=limit, offset=offset)
-    width = len(key_columns)
-    id_columns = key_columns[0::4]
-    details = session.execute(
-        _joined(
-            select(*id_columns, Alert.district_id, Alert.acknowledged_by, Alert.assignee).distinct()
-        ).where(*conditions)
-    ).all()
-    districts_of: dict[tuple[Any, ...], set[int]] = defaultdict(set)
-    acknowledged_by: dict[tuple[Any, ...], set[str]] = defaultdict(set)
-    assignees: dict[tuple[Any, ...], set[str]] = defaultdict(set)
-    for detail in details:
-        ids = tuple(detail[: len(id_columns)])
-        district_id, acknowledger, assignee = detail[len(id_columns) :]
-        if district_id is not None:
-            districts_of[ids].add(district_id)
-        if acknowledger:
-            acknowledged_by[ids].add(_handler_name(acknowledger))
-        if assignee:
-            assignees[ids].add(assignee)
-    population = _populations(session, {d for found in districts_of.values() for d in found})
-    counts = _store_counts(session)
+    width = 4 * len(group_by)
+    people = _people(
+        session,
+        group_by,
+        conditions,
+        labelled=labelled,
+        keys=[tuple(row[0:width:4]) for row in rows],
+    )
+    acknowledged_by, assignees = _handlers(session, group_by, conditions, labelled=labelled)
+    counts = _store_counts(session, by_chain="chain" in group_by)
     district_filter = (
         _resolve(session, {"district": filters.district}, where=("query",))["district"]
         if filters.district
@@ -469,41 +430,208 @@ def alert_groups(
             if district_filter is not None and district_filter.level is RegionLevel.district
             else None,
         )
-        people = [population.get(d) for d in districts_of[ids]]
         items.append(
             AlertGroupView(
                 labels=labels,
-                alerts=alerts,
+                alerts=int(alerts),
                 firing=int(firing or 0),
                 acknowledged=int(acked or 0),
                 pending=int(pending or 0),
                 worst_severity=Severity.critical if worst_rank == 2 else Severity.warning,
-                stores_affected=stores,
+                stores_affected=int(stores),
                 stores_in_scope=in_scope,
-                share_of_stores=stores / in_scope if in_scope else None,
-                people=sum(p for p in people if p) if any(people) else None,
+                share_of_stores=int(stores) / in_scope if in_scope else None,
+                people=people.get(ids),
                 since=first_seen,
                 since_date=first_date,
                 last_seen_at=last_seen,
-                acknowledged_by=sorted(acknowledged_by[ids]),
-                assignees=sorted(assignees[ids]),
+                acknowledged_by=acknowledged_by.get(ids, []),
+                assignees=assignees.get(ids, []),
             )
         )
     return PageOf(items=items, total=int(rows[0][-1]), limit=limit, offset=offset)
 
 
-def _grouped(columns: Sequence[Any]) -> list[Any]:
-    """The key columns to group on: each once, and no constant (PostgreSQL reads a
-    constant in GROUP BY as a position)."""
-    grouped: list[Any] = []
-    for column in columns:
-        if not any(column is seen for seen in grouped) and not _is_null(column):
-            grouped.append(column)
-    return grouped
+_GROUP_IDS: dict[str, Any] = {name: columns[0] for name, columns in _KEY_COLUMNS.items()}
+"""Per group field: the id alerts are grouped on (a chain's is its store's enterprise)."""
+_LABEL_MODELS: dict[str, Any] = {
+    "district": Region,
+    "category": ProductCategory,
+    "product": Product,
+    "store": Store,
+    "chain": Enterprise,
+}
+"""Per group field (but the rule, its own label): the table its code and names come from."""
+_NAMED_IN_CHINESE = ("district", "category", "product")
 
 
-def _is_null(column: Any) -> bool:
-    return column is NO_NAME
+def _from_alerts(query: Select[Any], group_by: Sequence[str], *, labelled: bool) -> Select[Any]:
+    """``query`` over alerts, joined to the rows their labels name only when a condition
+    reads them (a text search), else to stores only when grouping by chain."""
+    if labelled:
+        return _joined(query)
+    query = query.select_from(Alert)
+    if "chain" in group_by:
+        query = query.outerjoin(Store, Store.id == Alert.store_id)
+    return query
+
+
+def _people(
+    session: Session,
+    group_by: Sequence[str],
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    labelled: bool,
+    keys: Sequence[tuple[Any, ...]],
+) -> dict[tuple[Any, ...], int | None]:
+    """People living in each group's districts (each district once; None where no district
+    says): its own district's when grouped by district, else summed in SQL so a city-wide
+    product's many districts never reach Python."""
+    if "district" in group_by:
+        position = group_by.index("district")
+        wanted = sorted({key[position] for key in keys if key[position] is not None})
+        population = dict(
+            session.execute(select(Region.id, Region.population).where(Region.id.in_(wanted)))
+            .tuples()
+            .all()
+        )
+        return {key: population.get(key[position]) or None for key in keys}
+    ids = [_GROUP_IDS[name] for name in group_by]
+    districts = (
+        _from_alerts(
+            select(
+                *(column.label(f"key_{index}") for index, column in enumerate(ids)),
+                Alert.district_id.label("district_id"),
+            ).distinct(),
+            group_by,
+            labelled=labelled,
+        )
+        .where(*conditions, Alert.district_id.is_not(None))
+        .subquery("group_districts")
+    )
+    columns = [districts.c[f"key_{index}"] for index in range(len(ids))]
+    rows = session.execute(
+        select(*columns, func.sum(Region.population))
+        .join(Region, Region.id == districts.c.district_id)
+        .group_by(*columns)
+    )
+    return {tuple(row[:-1]): int(row[-1]) if row[-1] else None for row in rows}
+
+
+def _handlers(
+    session: Session,
+    group_by: Sequence[str],
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    labelled: bool,
+) -> tuple[dict[tuple[Any, ...], list[str]], dict[tuple[Any, ...], list[str]]]:
+    """Who acknowledged and who was assigned each group's alerts, by name (only the
+    alerts someone handled are read)."""
+    ids = [_GROUP_IDS[name] for name in group_by]
+    acknowledged_by: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+    assignees: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+    for row in session.execute(
+        _from_alerts(
+            select(*ids, Alert.acknowledged_by, Alert.assignee).distinct(),
+            group_by,
+            labelled=labelled,
+        ).where(*conditions, or_(Alert.acknowledged_by.is_not(None), Alert.assignee.is_not(None)))
+    ):
+        key, acknowledger, assignee = tuple(row[: len(ids)]), row[-2], row[-1]
+        if acknowledger:
+            acknowledged_by[key].add(_handler_name(acknowledger))
+        if assignee:
+            assignees[key].add(assignee)
+    return (
+        {key: sorted(names) for key, names in acknowledged_by.items()},
+        {key: sorted(names) for key, names in assignees.items()},
+    )
+
+
+def _situations(
+    group_by: Sequence[str], conditions: Sequence[ColumnElement[bool]], *, labelled: bool
+) -> Select[Any]:
+    """The situations worst first: alerts grouped by their label ids alone, then each
+    group named (four key columns per field: id, code, name, Chinese name) and ordered,
+    so a province's tens of thousands of alerts are never joined to their names."""
+    worst = func.max(case((Alert.severity == Severity.critical, 2), else_=1))
+
+    def status_count(status: AlertStatus) -> Any:
+        return func.sum(case((Alert.status == status, 1), else_=0))
+
+    ids = [_GROUP_IDS[name] for name in group_by]
+    # Per group and store first, then per group: counting the stores is then counting
+    # rows, which PostgreSQL hashes, where COUNT(DISTINCT) sorts every alert.
+    per_store = (
+        _from_alerts(
+            select(
+                *(column.label(f"key_{index}") for index, column in enumerate(ids)),
+                Alert.store_id.label("store_id"),
+                func.count(Alert.id).label("alerts"),
+                worst.label("worst"),
+                func.min(Alert.first_seen_at).label("since"),
+                func.min(Alert.first_date).label("since_date"),
+                func.max(Alert.last_seen_at).label("last_seen"),
+                status_count(AlertStatus.firing).label("firing"),
+                status_count(AlertStatus.acknowledged).label("acknowledged"),
+                status_count(AlertStatus.pending).label("pending"),
+            ),
+            group_by,
+            labelled=labelled,
+        )
+        .where(*conditions)
+        .group_by(*ids, *([] if "store" in group_by else [Alert.store_id]))
+        .subquery("per_store")
+    )
+    keys = [per_store.c[f"key_{index}"] for index in range(len(ids))]
+    grouped = (
+        select(
+            *keys,
+            func.sum(per_store.c.alerts).label("alerts"),
+            func.max(per_store.c.worst).label("worst"),
+            func.min(per_store.c.since).label("since"),
+            func.min(per_store.c.since_date).label("since_date"),
+            func.max(per_store.c.last_seen).label("last_seen"),
+            func.count(per_store.c.store_id).label("stores"),
+            func.sum(per_store.c.firing).label("firing"),
+            func.sum(per_store.c.acknowledged).label("acknowledged"),
+            func.sum(per_store.c.pending).label("pending"),
+        )
+        .group_by(*keys)
+        .subquery("situations")
+    )
+    key_columns: list[Any] = []
+    labels: list[tuple[Any, ColumnElement[bool]]] = []
+    for index, name in enumerate(group_by):
+        key = grouped.c[f"key_{index}"]
+        if name == "rule":
+            key_columns += [key, key, key, NO_NAME]
+            continue
+        label: Any = aliased(_LABEL_MODELS[name], name=f"label_{index}")
+        name_zh = label.name_zh if name in _NAMED_IN_CHINESE else NO_NAME
+        key_columns += [key, label.code, label.name, name_zh]
+        labels.append((label, label.id == key))
+    query = select(
+        *key_columns,
+        grouped.c.alerts,
+        grouped.c.worst,
+        grouped.c.since,
+        grouped.c.since_date,
+        grouped.c.last_seen,
+        grouped.c.stores,
+        grouped.c.firing,
+        grouped.c.acknowledged,
+        grouped.c.pending,
+        func.count().over(),
+    ).select_from(grouped)
+    for label, joined_on in labels:
+        query = query.outerjoin(label, joined_on)
+    return query.order_by(
+        grouped.c.worst.desc(),
+        grouped.c.alerts.desc(),
+        grouped.c.since,
+        *(code.asc().nulls_last() for code in key_columns[1::4]),
+    )
 
 
 def _label(name: str, columns: Sequence[Any]) -> GroupLabel:
@@ -513,15 +641,6 @@ def _label(name: str, columns: Sequence[Any]) -> GroupLabel:
         value = AlertRule(code).value if code is not None else None
         return GroupLabel(field=name, code=value, name=value, name_zh=None)
     return GroupLabel(field=name, code=code, name=text, name_zh=text_zh)
-
-
-def _populations(session: Session, district_ids: Iterable[int]) -> dict[int, int | None]:
-    """People living in each district (None where the region does not say)."""
-    wanted = sorted(set(district_ids))
-    if not wanted:
-        return {}
-    rows = session.execute(select(Region.id, Region.population).where(Region.id.in_(wanted)))
-    return {identifier: population for identifier, population in rows}  # noqa: C416
 
 
 @dataclass(frozen=True)

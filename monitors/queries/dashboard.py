@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import NotFound
-from core.lookups import get_by_code
+from core.lookups import PageOf, get_by_code
 from core.text import phrase
 from models import (
+    Alert,
+    AlertStatus,
     Compound,
     DailyReport,
     LockdownStatus,
@@ -30,12 +32,13 @@ from models import (
     RegionLevel,
     Role,
     ScopeLevel,
+    Severity,
     Store,
 )
 from monitors.alerting.thresholds import ANY_CATEGORY, InvalidThresholds, category_thresholds
 from monitors.computing.inputs import load_threshold_overrides
 from monitors.computing.status_bands import SUPPLY_STATUSES
-from monitors.queries.alerts import open_alert_counts
+from monitors.queries.alerts import AlertView, alert_views, open_alert_counts
 from monitors.queries.supply import (
     BELOW_THRESHOLD,
     BelowThreshold,
@@ -51,6 +54,8 @@ from monitors.queries.supply_history import SupplyHistoryPoint, supply_history
 
 DASHBOARD_READERS = (Role.bureau,)
 """The dashboard spans every store and district: the bureau (and admins)."""
+ALERTS_SHOWN = 15
+"""How many open alerts the dashboard lists, critical first, then the latest seen."""
 EVERY_ROW = 5000
 """How many supply rows a drill-down lists (a district's products, a product's districts)."""
 NOT_REPORTED_SHOWN = 100
@@ -121,10 +126,19 @@ class DashboardOverview:
     headline: Headline
     heatmap: list[DistrictCategorySupply]
     bands: dict[str, CategoryBands]
-    stores: list[StoreOnMap]
-    compounds: list[CompoundOnMap]
+    locked_compounds: int
     not_reported: list[UnreportedStore]
     not_reported_total: int
+    alerts: PageOf[AlertView]
+
+
+@dataclass(frozen=True)
+class StoreMap:
+    """The dashboard's map: every active store by its worst status, and the locked-down
+    compounds (read apart from the page: a province's map is ten thousand points)."""
+
+    stores: list[StoreOnMap]
+    compounds: list[CompoundOnMap]
 
 
 @dataclass(frozen=True)
@@ -198,6 +212,49 @@ def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnM
             )
         )
     return points
+
+
+def _first_open_alerts(
+    session: Session, counts: Counter[tuple[str, str]], limit: int
+) -> PageOf[AlertView]:
+    """The first ``limit`` open alerts as the alert list orders them (critical first, then
+    the latest seen), out of the open ones the tiles counted: each (status, severity)'s
+    latest from its index, never a sort of a province's every open alert."""
+    latest: list[tuple[bool, Any, int]] = []
+    for status in AlertStatus:
+        if status is AlertStatus.resolved:
+            continue
+        for severity in Severity:
+            latest.extend(
+                (severity is not Severity.critical, last_seen_at, identifier)
+                for identifier, last_seen_at in session.execute(
+                    select(Alert.id, Alert.last_seen_at)
+                    .where(Alert.status == status, Alert.severity == severity)
+                    .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
+                    .limit(limit)
+                )
+            )
+    latest.sort(key=lambda found: (found[0], -found[1].timestamp(), -found[2]))
+    wanted = [identifier for _, _, identifier in latest[:limit]]
+    rows = {alert.id: alert for alert in session.scalars(select(Alert).where(Alert.id.in_(wanted)))}
+    return PageOf(
+        items=alert_views(session=session, alerts=[rows[identifier] for identifier in wanted]),
+        total=sum(counts.values()),
+        limit=limit,
+        offset=0,
+    )
+
+
+def _locked_compound_count(session: Session) -> int:
+    """How many compounds are locked down: the map's title counts them."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Compound.active.is_(True), Compound.lockdown_status == LockdownStatus.locked
+            )
+        )
+        or 0
+    )
 
 
 def _locked_compounds(session: Session) -> list[CompoundOnMap]:
@@ -283,17 +340,27 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
     latest day, what is alerting, and who has not reported ``today``."""
     require_role(principal, *DASHBOARD_READERS)
     day = latest_supply_day(session=session)
+    headline = _headline(session, day, today)
     return DashboardOverview(
         today=today,
         latest_day=day,
-        headline=_headline(session, day, today),
+        headline=headline,
         heatmap=district_category_supply(session=session, day=day) if day is not None else [],
         bands=category_bands(session=session),
-        stores=_store_map(session, day, today),
-        compounds=_locked_compounds(session),
+        locked_compounds=_locked_compound_count(session),
         not_reported=_unreported(session, today, NOT_REPORTED_SHOWN),
         not_reported_total=_unreported_count(session, today),
+        alerts=_first_open_alerts(session, headline.open_alerts, ALERTS_SHOWN),
     )
+
+
+def store_map(*, session: Session, principal: Principal, today: date) -> StoreMap:
+    """The map's points: each active store coloured by its worst product status on the
+    monitor's latest day and marked when it has not reported ``today``, over the
+    locked-down compounds deliveries must reach."""
+    require_role(principal, *DASHBOARD_READERS)
+    day = latest_supply_day(session=session)
+    return StoreMap(stores=_store_map(session, day, today), compounds=_locked_compounds(session))
 
 
 def _rows(

@@ -313,9 +313,19 @@ def list_supply(
 
 def district_category_supply(*, session: Session, day: date) -> list[DistrictCategorySupply]:
     """Every district × category cell of ``day``, by district and category code: the
-    heatmap people scan for the district that runs out first, and the metrics' gauges."""
+    heatmap people scan for the district that runs out first, and the metrics' gauges
+    (columns, not objects: a province has thousands of cells)."""
     rows = session.execute(
-        select(Region, ProductCategory, SupplySnapshot.days_of_supply, SupplySnapshot.status)
+        select(
+            Region.code,
+            Region.name,
+            Region.name_zh,
+            ProductCategory.code,
+            ProductCategory.name,
+            ProductCategory.name_zh,
+            SupplySnapshot.days_of_supply,
+            SupplySnapshot.status,
+        )
         .join(Region, Region.id == SupplySnapshot.scope_id)
         .join(ProductCategory, ProductCategory.id == SupplySnapshot.item_id)
         .where(
@@ -325,19 +335,7 @@ def district_category_supply(*, session: Session, day: date) -> list[DistrictCat
         )
         .order_by(Region.code, ProductCategory.code)
     )
-    return [
-        DistrictCategorySupply(
-            district_code=region.code,
-            district_name=region.name,
-            district_name_zh=region.name_zh,
-            category_code=category.code,
-            category_name=category.name,
-            category_name_zh=category.name_zh,
-            days_of_supply=days,
-            status=status,
-        )
-        for region, category, days, status in rows
-    ]
+    return [DistrictCategorySupply(*row) for row in rows]
 
 
 def below_threshold(*, session: Session, day: date) -> BelowThreshold:

@@ -8,6 +8,7 @@ nothing is recomputed here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from enum import StrEnum
 from typing import Any
@@ -19,14 +20,15 @@ from core.access import Principal, require_role
 from core.database import SessionFactory
 from models import Role
 from monitors.computing.status_bands import SUPPLY_STATUSES
-from monitors.queries.alerts import StatusFilter, list_alerts
 from monitors.queries.dashboard import (
     CategoryBands,
     DashboardOverview,
+    StoreMap,
     SupplyDrillDown,
     dashboard_overview,
     district_drill_down,
     product_drill_down,
+    store_map,
     supply_heatmap,
     unreported_stores,
 )
@@ -43,6 +45,7 @@ from monitors.running import runs
 from service.configuration import business_today, monitor_config
 from service.http.dependencies import SessionDep
 from service.http.exports import ExportFormat, table_response
+from service.web.caching import revalidated
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -55,8 +58,6 @@ from service.web.common import (
 from service.web.i18n import translator
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-ALERTS_ON_DASHBOARD = 15
 
 
 class DashboardTable(StrEnum):
@@ -137,8 +138,31 @@ def _heatmap_rows(heatmap: dict[str, Any]) -> list[list[list[Any] | None]]:
     ]
 
 
+def _map_points(found: StoreMap) -> dict[str, Any]:
+    """The map's stores and compounds as its script reads them (JSON values)."""
+    return {
+        "stores": [
+            {
+                "code": store.code,
+                "name": store.name,
+                "lon": store.longitude,
+                "lat": store.latitude,
+                "status": store.status,
+                "below": store.below_threshold,
+                "reported": store.reported,
+            }
+            for store in found.stores
+        ],
+        "compounds": [
+            {"code": c.code, "name": c.name, "lon": c.longitude, "lat": c.latitude}
+            for c in found.compounds
+        ],
+    }
+
+
 def _overview_context(overview: DashboardOverview, language: str) -> dict[str, Any]:
-    """The template's view of the overview: tiles, heatmap, map points, missing reports."""
+    """The template's view of the overview: tiles, heatmap, missing reports (the map's
+    points come from ``/dashboard/map.json``)."""
     headline = overview.headline
     heatmap = _heatmap(overview.heatmap, overview.bands, language)
     return {
@@ -155,22 +179,7 @@ def _overview_context(overview: DashboardOverview, language: str) -> dict[str, A
         },
         "heatmap": heatmap,
         "heatmap_rows": _heatmap_rows(heatmap),
-        "stores": [
-            {
-                "code": store.code,
-                "name": store.name,
-                "lon": store.longitude,
-                "lat": store.latitude,
-                "status": store.status,
-                "below": store.below_threshold,
-                "reported": store.reported,
-            }
-            for store in overview.stores
-        ],
-        "compounds": [
-            {"code": c.code, "name": c.name, "lon": c.longitude, "lat": c.latitude}
-            for c in overview.compounds
-        ],
+        "locked_compounds": overview.locked_compounds,
         "not_reported": overview.not_reported,
         "not_reported_total": overview.not_reported_total,
     }
@@ -182,22 +191,28 @@ def dashboard(
 ) -> HTMLResponse:
     _reader(viewer)
     overview = dashboard_overview(session=session, principal=viewer, today=business_today(settings))
-    alerts = list_alerts(
-        session=session,
-        principal=viewer,
-        status=StatusFilter.open,
-        limit=ALERTS_ON_DASHBOARD,
-        offset=0,
-    )
     return render(
         request,
         "dashboard/index.html",
         {
             **_overview_context(overview, language_of(request)),
-            "alerts": alerts,
+            "alerts": overview.alerts,
             "statuses": SUPPLY_STATUSES,
         },
     )
+
+
+@router.get("/dashboard/map.json")
+def dashboard_map(
+    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Response:
+    """The store map's points, fetched by the dashboard apart from its HTML (a province's
+    ten thousand stores would make the page slow to send and to parse); 304 while the
+    browser's copy is current, so a reload without a new run or report costs no points."""
+    _reader(viewer)
+    found = store_map(session=session, principal=viewer, today=business_today(settings))
+    body = json.dumps(_map_points(found), ensure_ascii=False, separators=(",", ":"))
+    return revalidated(request, body.encode(), media_type="application/json")
 
 
 @router.get("/dashboard/export")

@@ -1,4 +1,5 @@
-// Draws the pages' ECharts from JSON embedded in the page (no extra requests).
+// Draws the pages' ECharts from JSON embedded in the page; the dashboard's store map fetches
+// its points from the URL its JSON names (the browser revalidates them by their ETag).
 // Every chart also has a table beside it, so nothing depends on this script.
 // ECharts puts a tooltip formatter's string into the page as HTML, and names are data
 // anyone with a write role can set: every value in a tooltip goes through text().
@@ -75,6 +76,13 @@
   function storeMap() {
     var d = data("store-map-data"), c = chart("store-map");
     if (!d || !c || !window.SupplyMaps) { return; }
+    window.fetch(d.points, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (points) { if (points) { drawStores(c, d, points); } });
+  }
+
+  function drawStores(c, d, points) {
+    d.stores = points.stores; d.compounds = points.compounds;
     var order = Object.keys(STATUS_COLOURS);
     var series = [{
       name: d.layers.stores, type: "scatter", z: 3, symbolSize: 10,

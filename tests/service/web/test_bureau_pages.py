@@ -42,12 +42,45 @@ def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
     assert '<span class="value" id="tile-reported">1 / 2</span>' in page
     assert "<td>B</td>" in page  # has not reported today
     assert '"code": "EAST", "name": "Weidong"' in page  # a heatmap row
-    assert '"code": "A"' in page and '"reported": true' in page  # on the map
+    assert '"points": "/dashboard/map.json"' in page and '"code": "A"' not in page
+    points = client.get("/dashboard/map.json").json()
+    stores = {store["code"]: store for store in points["stores"]}
+    assert (stores["A"]["reported"], stores["B"]["reported"]) == (True, False)  # on the map
+    assert stores["A"]["status"] == "critical" and stores["A"]["below"] == 1
 
     detail = client.get("/dashboard/district/EAST")
     assert detail.status_code == 200
     assert '"days_of_supply"' in detail.text and "cabbage" in detail.text
     assert client.get("/dashboard/product/cabbage").status_code == 200
+
+
+def test_the_map_points_are_revalidated_by_their_etag_and_change_with_a_report(
+    client: TestClient, session: Session
+) -> None:
+    east = make_region(session, code="EAST", name="Weidong")
+    store = make_store(session, code="A", region=east)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+
+    first = client.get("/dashboard/map.json")
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    assert first.json()["stores"][0]["reported"] is False
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = client.get("/dashboard/map.json", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+
+    history(session, store, cabbage.id, [(40, 10)], last=business_today())
+    session.commit()
+    after = client.get("/dashboard/map.json", headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag  # never the stale map
+    assert after.json()["stores"][0]["reported"] is True
+
+
+def test_only_the_bureau_reads_the_map_points(client: TestClient, session: Session) -> None:
+    sign_in(client, "wu", make_person(session, "wu", Role.dispatcher))
+    assert client.get("/dashboard/map.json").status_code == 403
 
 
 def test_the_heatmap_table_puts_each_cell_under_its_category_and_leaves_gaps_empty() -> None:
