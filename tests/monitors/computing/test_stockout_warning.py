@@ -34,16 +34,20 @@ def test_forecasting_a_few_districts_at_a_time_equals_all_at_once() -> None:
     rows, matrices = region(seed=3)
     levels = np.where(rows["product_id"] % 3 == 0, 7.0, 2.0)
     firing = np.random.default_rng(4).random(len(rows)) < 0.1
-    common = {
-        "rows": rows,
-        "matrices": matrices,
-        "warning_days": levels,
-        "critical_days": levels / 2,
-        "previously_firing": firing,
-        "business_day": date(2026, 12, 3),
-    }
-    whole = forecast_warnings(**common, chunk_lines=10**9)
-    chunked = forecast_warnings(**common, chunk_lines=50)
+
+    def forecast(chunk_lines: int) -> pd.DataFrame:
+        return forecast_warnings(
+            rows=rows,
+            matrices=matrices,
+            warning_days=levels,
+            critical_days=levels / 2,
+            previously_firing=firing,
+            business_day=date(2026, 12, 3),
+            chunk_lines=chunk_lines,
+        )
+
+    whole = forecast(10**9)
+    chunked = forecast(50)  # one district at a time
     pd.testing.assert_frame_equal(whole, chunked)
     assert whole["low_supply_fires"].any() and not whole["low_supply_fires"].all()
     assert list(whole.columns[-len(FORECAST_COLUMNS) :]) == list(FORECAST_COLUMNS)
