@@ -37,6 +37,17 @@ class RequestItemView:
 
 
 @dataclass(frozen=True, slots=True)
+class FailedAttempt:
+    """A delivery of the request that failed: which truck, when and why."""
+
+    delivery_id: int
+    plan_id: int
+    plate: str
+    failed_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RequestView:
     """A delivery request with its compound and items."""
 
@@ -54,6 +65,8 @@ class RequestView:
     created_at: datetime
     delivered_at: datetime | None
     items: list[RequestItemView]
+    last_failure: FailedAttempt | None
+    """The latest failed delivery: why an open request came back to the queue."""
 
 
 def _requests() -> Select[DeliveryRequest, str, str]:
@@ -64,9 +77,29 @@ def _requests() -> Select[DeliveryRequest, str, str]:
     )
 
 
+def _last_failures(session: Session, request_ids: Sequence[int]) -> dict[int, FailedAttempt]:
+    """The latest failed delivery of each of these requests that had one (one query)."""
+    latest: dict[int, FailedAttempt] = {}
+    for request_id, delivery_id, plan_id, plate, failed_at, reason in session.execute(
+        select(
+            Delivery.request_id,
+            Delivery.id,
+            Delivery.plan_id,
+            Truck.plate,
+            Delivery.status_changed_at,
+            Delivery.failure_reason,
+        )
+        .join(Truck, Truck.id == Delivery.truck_id)
+        .where(Delivery.request_id.in_(request_ids), Delivery.status == DeliveryStatus.failed)
+        .order_by(Delivery.status_changed_at, Delivery.id)
+    ):
+        latest[request_id] = FailedAttempt(delivery_id, plan_id, plate, failed_at, reason)
+    return latest
+
+
 def _views(session: Session, rows: Sequence[tuple[DeliveryRequest, str, str]]) -> list[RequestView]:
     """Views of requests read with their compound's code and name (one query for the
-    product codes of all their items)."""
+    product codes of all their items, one for their latest failed deliveries)."""
     product_ids = {item.product_id for request, _, _ in rows for item in request.items}
     codes = {
         int(product_id): str(code)
@@ -74,6 +107,7 @@ def _views(session: Session, rows: Sequence[tuple[DeliveryRequest, str, str]]) -
             select(Product.id, Product.code).where(Product.id.in_(product_ids))
         )
     }
+    failures = _last_failures(session, [request.id for request, _, _ in rows])
     return [
         RequestView(
             id=request.id,
@@ -98,6 +132,7 @@ def _views(session: Session, rows: Sequence[tuple[DeliveryRequest, str, str]]) -
                 )
                 for item in request.items
             ],
+            last_failure=failures.get(request.id),
         )
         for request, code, name in rows
     ]
