@@ -5,6 +5,8 @@ failed (with why) from any state before delivered; nothing else. Every step is
 timestamped on the delivery and written to its audit trail, and a driver bound to a
 truck can only move that truck's deliveries. When all of a request's deliveries are
 made the request is delivered (the clock for request-to-delivery time stops there).
+When one fails, the request goes back to the open queue in the same transaction, so the
+next plan takes it again; the failed delivery and its event stay as the attempt's record.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.en_route: frozenset({DeliveryStatus.delivered, DeliveryStatus.failed}),
 }
 """Allowed next states; delivered, failed and cancelled are final."""
+
+RETURNS_ON_FAILURE = frozenset({RequestStatus.assigned, RequestStatus.failed})
+"""A request in these statuses goes back to the open queue when a delivery of it fails
+(failed: recorded before failures returned requests by themselves)."""
 
 
 def delivery_by_id(session: Session, delivery_id: int, *, lock: bool = False) -> Delivery:
@@ -108,23 +114,29 @@ def move_delivery(
     if to_status is DeliveryStatus.failed:
         delivery.failure_reason = reason
     session.flush()
-    _settle_request(session, delivery.request_id, now)
+    _settle_request(session, delivery.request_id, to_status, now)
     return delivery
 
 
-def _settle_request(session: Session, request_id: int, now: datetime) -> None:
-    """A request is delivered when all its live deliveries are; failed when one failed."""
-    request = session.get_one(DeliveryRequest, request_id)
-    statuses = set(
-        session.scalars(
-            select(Delivery.status).where(
-                Delivery.request_id == request_id, Delivery.status != DeliveryStatus.cancelled
+def _settle_request(session: Session, request_id: int, step: DeliveryStatus, now: datetime) -> None:
+    """A failed delivery puts its planned request back in the open queue; the request is
+    delivered when every delivery still meant for it (not failed or cancelled) is. An open
+    request (already waiting to be planned), a delivered or a cancelled one stays as it is."""
+    request = session.get_one(
+        DeliveryRequest, request_id, populate_existing=True, with_for_update=True
+    )  # as stored now (plans change statuses by bulk UPDATEs), and held until the commit
+    if step is DeliveryStatus.failed and request.status in RETURNS_ON_FAILURE:
+        request.status = RequestStatus.open
+    elif step is DeliveryStatus.delivered and request.status is RequestStatus.assigned:
+        pending = set(
+            session.scalars(
+                select(Delivery.status).where(
+                    Delivery.request_id == request_id,
+                    Delivery.status.not_in((DeliveryStatus.cancelled, DeliveryStatus.failed)),
+                )
             )
         )
-    )
-    if DeliveryStatus.failed in statuses:
-        request.status = RequestStatus.failed
-    elif statuses == {DeliveryStatus.delivered}:
-        request.status = RequestStatus.delivered
-        request.delivered_at = now
+        if pending == {DeliveryStatus.delivered}:
+            request.status = RequestStatus.delivered
+            request.delivered_at = now
     session.flush()

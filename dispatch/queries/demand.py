@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.lookups import PageOf, page
@@ -17,6 +18,7 @@ from models import (
     Compound,
     Delivery,
     DeliveryRequest,
+    DeliveryRequestItem,
     DeliveryStatus,
     Product,
     RequestPriority,
@@ -37,6 +39,17 @@ class RequestItemView:
 
 
 @dataclass(frozen=True, slots=True)
+class FailedAttempt:
+    """A delivery of the request that failed: which truck, when and why."""
+
+    delivery_id: int
+    plan_id: int
+    plate: str
+    failed_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RequestView:
     """A delivery request with its compound and items."""
 
@@ -54,59 +67,98 @@ class RequestView:
     created_at: datetime
     delivered_at: datetime | None
     items: list[RequestItemView]
+    last_failure: FailedAttempt | None
+    """The latest failed delivery: why an open request came back to the queue."""
 
 
-def _requests() -> Select[DeliveryRequest, str, str]:
-    return (
-        select(DeliveryRequest, Compound.code, Compound.name)
-        .join(Compound, DeliveryRequest.compound_id == Compound.id)
-        .options(selectinload(DeliveryRequest.items))
-    )
+REQUEST_COLUMNS = (
+    DeliveryRequest.id,
+    Compound.code,
+    Compound.name,
+    DeliveryRequest.delivery_date,
+    DeliveryRequest.priority,
+    DeliveryRequest.window_start,
+    DeliveryRequest.window_end,
+    DeliveryRequest.weight_kg,
+    DeliveryRequest.status,
+    DeliveryRequest.note,
+    DeliveryRequest.created_by,
+    DeliveryRequest.created_at,
+    DeliveryRequest.delivered_at,
+)
+"""What a request view shows, read as plain rows: a board lists hundreds of requests
+with thousands of items, and building ORM objects for them took most of the page's time."""
 
 
-def _views(session: Session, rows: Sequence[tuple[DeliveryRequest, str, str]]) -> list[RequestView]:
-    """Views of requests read with their compound's code and name (one query for the
-    product codes of all their items)."""
-    product_ids = {item.product_id for request, _, _ in rows for item in request.items}
-    codes = {
-        int(product_id): str(code)
-        for product_id, code in session.execute(
-            select(Product.id, Product.code).where(Product.id.in_(product_ids))
+def _requests() -> Select[*tuple[Any, ...]]:
+    return select(*REQUEST_COLUMNS).join(Compound, DeliveryRequest.compound_id == Compound.id)
+
+
+def _last_failures(session: Session, request_ids: Sequence[int]) -> dict[int, FailedAttempt]:
+    """The latest failed delivery of each of these requests that had one (one query)."""
+    latest: dict[int, FailedAttempt] = {}
+    for request_id, delivery_id, plan_id, plate, failed_at, reason in session.execute(
+        select(
+            Delivery.request_id,
+            Delivery.id,
+            Delivery.plan_id,
+            Truck.plate,
+            Delivery.status_changed_at,
+            Delivery.failure_reason,
         )
-    }
+        .join(Truck, Truck.id == Delivery.truck_id)
+        .where(Delivery.request_id.in_(request_ids), Delivery.status == DeliveryStatus.failed)
+        .order_by(Delivery.status_changed_at, Delivery.id)
+    ):
+        latest[request_id] = FailedAttempt(delivery_id, plan_id, plate, failed_at, reason)
+    return latest
+
+
+def _views(session: Session, rows: Sequence[Row[Any]]) -> list[RequestView]:
+    """Views of request rows (``REQUEST_COLUMNS``), with one query for all their items and
+    their product codes and one for their latest failed deliveries."""
+    request_ids = [row.id for row in rows]
+    items: dict[int, list[RequestItemView]] = {request_id: [] for request_id in request_ids}
+    for request_id, product, quantity, unit, weight_kg in session.execute(
+        select(
+            DeliveryRequestItem.request_id,
+            Product.code,
+            DeliveryRequestItem.quantity,
+            DeliveryRequestItem.unit,
+            DeliveryRequestItem.weight_kg,
+        )
+        .join(Product, Product.id == DeliveryRequestItem.product_id)
+        .where(DeliveryRequestItem.request_id.in_(request_ids))
+        .order_by(DeliveryRequestItem.id)
+    ):
+        items[request_id].append(RequestItemView(product, quantity, unit, weight_kg))
+    failures = _last_failures(session, request_ids)
     return [
         RequestView(
-            id=request.id,
-            compound=code,
-            compound_name=name,
-            delivery_date=request.delivery_date,
-            priority=request.priority,
-            window_start=request.window_start,
-            window_end=request.window_end,
-            weight_kg=request.weight_kg,
-            status=request.status,
-            note=request.note,
-            created_by=request.created_by,
-            created_at=request.created_at,
-            delivered_at=request.delivered_at,
-            items=[
-                RequestItemView(
-                    product=codes[item.product_id],
-                    quantity=item.quantity,
-                    unit=item.unit,
-                    weight_kg=item.weight_kg,
-                )
-                for item in request.items
-            ],
+            id=row.id,
+            compound=row.code,
+            compound_name=row.name,
+            delivery_date=row.delivery_date,
+            priority=row.priority,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            weight_kg=row.weight_kg,
+            status=row.status,
+            note=row.note,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            delivered_at=row.delivered_at,
+            items=items[row.id],
+            last_failure=failures.get(row.id),
         )
-        for request, code, name in rows
+        for row in rows
     ]
 
 
 def request_view(*, session: Session, request_id: int) -> RequestView:
     """One request's view, for a request the caller was just allowed to create or change."""
-    request, code, name = session.execute(_requests().where(DeliveryRequest.id == request_id)).one()
-    return _views(session, [(request, code, name)])[0]
+    row = session.execute(_requests().where(DeliveryRequest.id == request_id)).one()
+    return _views(session, [row])[0]
 
 
 def list_requests(
@@ -135,7 +187,7 @@ def list_requests(
     if compound is not None:
         query = query.where(Compound.code == compound)
     rows, total = page(session, query, limit=limit, offset=offset)
-    return PageOf(_views(session, [tuple(row) for row in rows]), total, limit, offset)
+    return PageOf(_views(session, rows), total, limit, offset)
 
 
 def read_request(*, session: Session, principal: Principal, request_id: int) -> RequestView:
@@ -186,8 +238,7 @@ def followed_requests(
         query = query.where(DeliveryRequest.status == status)
     if delivery_date is not None:
         query = query.where(DeliveryRequest.delivery_date == delivery_date)
-    rows = session.execute(query).all()
-    views = _views(session, [(request, code, name) for request, code, name in rows])
+    views = _views(session, session.execute(query).all())
     legs: dict[int, list[DeliveryLeg]] = {view.id: [] for view in views}
     for request_id, plate, delivery_status, arrival, reason, received_by in session.execute(
         select(

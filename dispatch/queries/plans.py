@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
+from core.errors import NotFound
 from core.lookups import PageOf, page
 from dispatch.access import require_dispatch_reader
 from dispatch.commitment import instant
 from dispatch.master_data import seconds_of_day
-from dispatch.planning import load_plan
 from dispatch.queries.deliveries import ManifestItem, items_to_hand_over
 from models import (
     Compound,
@@ -30,7 +30,10 @@ from models import (
     DeliveryStatus,
     Depot,
     DispatchPlan,
+    PlanRoute,
     PlanStatus,
+    PlanStop,
+    PlanUnassigned,
     RequestPriority,
     Truck,
     UnassignedReason,
@@ -131,83 +134,122 @@ class PlanView:
 
 def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
     """The plan as it stands now, or 404, for a plan the caller was just allowed to create
-    or change (its routes are read afresh: commits change plans by conditional UPDATEs)."""
+    or change (its routes are read afresh: commits change plans by conditional UPDATEs).
+
+    Routes, stops and unassigned requests are read as plain rows joined to their trucks,
+    depots, requests and compounds (three queries): building ORM objects for a day's
+    hundreds of stops took most of the plan page's time."""
     session.expire_all()
-    plan = load_plan(session, plan_id)
-    request_ids = {s.request_id for r in plan.routes for s in r.stops} | {
-        u.request_id for u in plan.unassigned
-    }
-    requests: dict[int, tuple[DeliveryRequest, Compound]] = {
-        request.id: (request, compound)
-        for request, compound in session.execute(
-            select(DeliveryRequest, Compound)
-            .join(Compound, Compound.id == DeliveryRequest.compound_id)
-            .where(DeliveryRequest.id.in_(request_ids))
-        )
-    }
-    trucks: dict[int, tuple[Truck, str, str]] = {
-        truck.id: (truck, depot, depot_name)
-        for truck, depot, depot_name in session.execute(
-            select(Truck, Depot.code, Depot.name)
-            .join(Depot, Depot.id == Truck.depot_id)
-            .where(Truck.id.in_([r.truck_id for r in plan.routes]))
-        )
-    }
+    plan = session.get(DispatchPlan, plan_id)
+    if plan is None:
+        raise NotFound("dispatch plan {plan_id} not found", plan_id=plan_id)
 
     def at(seconds: int) -> datetime:
         return instant(plan.plan_date, seconds, zone)
 
-    routes = []
-    for route in plan.routes:
-        truck, depot, depot_name = trucks[route.truck_id]
-        stops = [
+    stops_by_route: dict[int, list[StopView]] = {}
+    metres: dict[int, int] = {}
+    for row in session.execute(
+        select(
+            PlanStop.route_id,
+            PlanStop.sequence,
+            PlanStop.request_id,
+            PlanStop.part,
+            PlanStop.load_kg,
+            PlanStop.arrival_s,
+            PlanStop.wait_s,
+            PlanStop.departure_s,
+            PlanStop.distance_m,
+            Compound.code,
+            Compound.name,
+            DeliveryRequest.priority,
+            DeliveryRequest.window_start,
+            DeliveryRequest.window_end,
+        )
+        .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
+        .join(DeliveryRequest, DeliveryRequest.id == PlanStop.request_id)
+        .join(Compound, Compound.id == DeliveryRequest.compound_id)
+        .where(PlanRoute.plan_id == plan_id)
+        .order_by(PlanStop.route_id, PlanStop.sequence)
+    ):
+        stops_by_route.setdefault(row.route_id, []).append(
             StopView(
-                sequence=stop.sequence,
-                request_id=stop.request_id,
-                part=stop.part,
-                compound=requests[stop.request_id][1].code,
-                compound_name=requests[stop.request_id][1].name,
-                priority=requests[stop.request_id][0].priority,
-                load_kg=stop.load_kg,
-                arrival=at(stop.arrival_s),
-                wait_minutes=round(stop.wait_s / 60, 1),
-                departure=at(stop.departure_s),
-                window_start=requests[stop.request_id][0].window_start,
-                window_end=requests[stop.request_id][0].window_end,
-                distance_km=round(stop.distance_m / 1000, 3),
-                late=stop.arrival_s + stop.wait_s
-                > seconds_of_day(requests[stop.request_id][0].window_end),
+                sequence=row.sequence,
+                request_id=row.request_id,
+                part=row.part,
+                compound=row.code,
+                compound_name=row.name,
+                priority=row.priority,
+                load_kg=row.load_kg,
+                arrival=at(row.arrival_s),
+                wait_minutes=round(row.wait_s / 60, 1),
+                departure=at(row.departure_s),
+                window_start=row.window_start,
+                window_end=row.window_end,
+                distance_km=round(row.distance_m / 1000, 3),
+                late=row.arrival_s + row.wait_s > seconds_of_day(row.window_end),
             )
-            for stop in route.stops
-        ]
-        distance_m = sum(s.distance_m for s in route.stops) + route.return_distance_m
+        )
+        metres[row.route_id] = metres.get(row.route_id, 0) + row.distance_m
+    routes = []
+    for route_id, start_s, end_s, return_m, plate, capacity, depot, depot_name in session.execute(
+        select(
+            PlanRoute.id,
+            PlanRoute.start_s,
+            PlanRoute.end_s,
+            PlanRoute.return_distance_m,
+            Truck.plate,
+            Truck.capacity_kg,
+            Depot.code,
+            Depot.name,
+        )
+        .join(Truck, Truck.id == PlanRoute.truck_id)
+        .join(Depot, Depot.id == Truck.depot_id)
+        .where(PlanRoute.plan_id == plan_id)
+        .order_by(PlanRoute.id)
+    ):
+        stops = stops_by_route.get(route_id, [])
+        distance_m = metres.get(route_id, 0) + return_m
         routes.append(
             RouteView(
-                truck=truck.plate,
+                truck=plate,
                 depot=depot,
                 depot_name=depot_name,
-                capacity_kg=truck.capacity_kg,
-                load_kg=sum(s.load_kg for s in route.stops),
-                start=at(route.start_s),
-                end=at(route.end_s),
+                capacity_kg=capacity,
+                load_kg=sum(stop.load_kg for stop in stops),
+                start=at(start_s),
+                end=at(end_s),
                 distance_km=round(distance_m / 1000, 3),
-                duration_minutes=round((route.end_s - route.start_s) / 60, 1),
+                duration_minutes=round((end_s - start_s) / 60, 1),
                 stops=stops,
             )
         )
     unassigned = [
         UnassignedView(
-            request_id=entry.request_id,
-            compound=requests[entry.request_id][1].code,
-            compound_name=requests[entry.request_id][1].name,
-            priority=requests[entry.request_id][0].priority,
-            weight_kg=requests[entry.request_id][0].weight_kg,
-            reason=entry.reason,
+            request_id=request_id,
+            compound=code,
+            compound_name=name,
+            priority=priority,
+            weight_kg=weight_kg,
+            reason=reason,
         )
-        for entry in plan.unassigned
+        for request_id, code, name, priority, weight_kg, reason in session.execute(
+            select(
+                PlanUnassigned.request_id,
+                Compound.code,
+                Compound.name,
+                DeliveryRequest.priority,
+                DeliveryRequest.weight_kg,
+                PlanUnassigned.reason,
+            )
+            .join(DeliveryRequest, DeliveryRequest.id == PlanUnassigned.request_id)
+            .join(Compound, Compound.id == DeliveryRequest.compound_id)
+            .where(PlanUnassigned.plan_id == plan_id)
+            .order_by(PlanUnassigned.id)
+        )
     ]
-    served = {s.request_id for r in plan.routes for s in r.stops} - {
-        u.request_id for u in plan.unassigned
+    served = {stop.request_id for route in routes for stop in route.stops} - {
+        entry.request_id for entry in unassigned
     }
     totals = PlanTotals(
         trucks_used=len(routes),

@@ -66,6 +66,14 @@ class ItemRead(ReadModel):
     weight_kg: float
 
 
+class FailedAttemptRead(ReadModel):
+    delivery_id: int
+    plan_id: int
+    plate: str
+    failed_at: datetime
+    reason: str | None
+
+
 class RequestRead(ReadModel):
     id: int
     compound: str
@@ -81,6 +89,10 @@ class RequestRead(ReadModel):
     created_at: datetime
     delivered_at: datetime | None
     items: list[ItemRead]
+    last_failure: FailedAttemptRead | None = Field(
+        description="The latest failed delivery; an open request with one came back to the "
+        "queue after it"
+    )
 
 
 @router.get("", summary="List delivery requests (a receiver sees its compound's)")

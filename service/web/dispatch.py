@@ -13,7 +13,6 @@ capacity or time-window check the API makes is made here too.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -28,7 +27,7 @@ from dispatch import commitment, planning
 from dispatch.access import require_dispatcher
 from dispatch.demand import update_request
 from dispatch.queries.deliveries import driver_manifest
-from dispatch.queries.demand import followed_requests, list_requests
+from dispatch.queries.demand import RequestItemView, followed_requests, list_requests
 from dispatch.queries.master_data import list_trucks, truck_plates
 from dispatch.queries.plans import (
     PlanView,
@@ -87,24 +86,35 @@ def board(
     ).items
     requests.sort(key=lambda r: (r.priority.value != "urgent", r.compound, r.window_start))
     trucks = list_trucks(session=session, principal=viewer, limit=EVERYTHING, offset=0).items
+    failed = followed_requests(
+        session=session,
+        principal=viewer,
+        status=RequestStatus.failed,
+        delivery_date=day,
+        limit=EVERYTHING,
+    )
     return render(
         request,
         "dispatch/board.html",
         {
             "day": day,
             "requests": requests,
+            "items_text": {
+                view.id: _items_text(view.items)
+                for view in [*requests, *(followed.request for followed in failed)]
+            },
             "trucks": trucks,
             "plans": plans_of_day(session=session, principal=viewer, day=day),
-            "failed": followed_requests(
-                session=session,
-                principal=viewer,
-                status=RequestStatus.failed,
-                delivery_date=day,
-                limit=EVERYTHING,
-            ),
+            "failed": failed,
             "time_limit": DEFAULT_TIME_LIMIT_S,
         },
     )
+
+
+def _items_text(items: list[RequestItemView]) -> str:
+    """A request's items on one line ("rice 20 kg, oil 5 l"), joined here: the board shows
+    hundreds of requests, and a template loop per item was most of its render time."""
+    return ", ".join(f"{item.product} {item.quantity:,.0f} {item.unit}" for item in items)
 
 
 @router.post("/dispatch/plans", dependencies=[Depends(check_csrf)])
@@ -146,7 +156,15 @@ def _plan_page(
         {
             "plan": plan,
             "route_map": {
-                "places": {code: asdict(place) for code, place in places.items()},
+                "places": {
+                    code: {
+                        "lon": place.lon,
+                        "lat": place.lat,
+                        "name": place.name,
+                        "kind": place.kind,
+                    }
+                    for code, place in places.items()
+                },  # not dataclasses.asdict: its deep copy of every place was a slow part
                 "routes": [
                     {
                         "truck": route.truck,

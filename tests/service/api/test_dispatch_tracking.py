@@ -146,9 +146,6 @@ def test_delivered_needs_a_receiver_and_failed_needs_a_reason(
     assert unexplained.json()["errors"][0]["loc"] == ["body", "reason"]
     failed = _move(client, dispatcher, delivery.id, status="failed", reason="nobody at the gate")
     assert failed.json()["failure_reason"] == "nobody at the gate"
-    request = session.get_one(DeliveryRequest, delivery.request_id)
-    session.refresh(request)
-    assert request.status is RequestStatus.failed
 
 
 def test_a_driver_cannot_touch_another_trucks_delivery(
@@ -219,3 +216,62 @@ def test_metrics_count_open_requests_deliveries_and_time_to_delivery(
         if row.startswith("supplywatch_request_to_delivery_seconds_avg ")
     ]
     assert float(line.split()[1]) >= 0
+
+
+def test_failed_delivery_returns_request_to_open_queue(
+    client: TestClient, session: Session, committed: dict[str, Any], dispatcher: dict[str, str]
+) -> None:
+    plate = committed["routes"][0]["truck"]
+    driver = _driver(session, plate)
+    delivery = _delivery(session, plate)
+    opened = {"status": "open", "delivery_date": DAY.isoformat()}
+    assert (
+        client.get("/api/v1/delivery-requests", params=opened, headers=dispatcher).json()["total"]
+        == 0
+    )
+    _move(client, driver, delivery.id, status="loaded")
+    failed = _move(client, driver, delivery.id, status="failed", reason="gate sealed")
+    assert failed.status_code == 200, failed.text
+    assert [(e["to_status"], e["note"]) for e in failed.json()["events"]][-1] == (
+        "failed",
+        "gate sealed",
+    )  # the failed attempt stays in the delivery's audit trail
+
+    queue = client.get("/api/v1/delivery-requests", params=opened, headers=dispatcher).json()
+    assert [item["id"] for item in queue["items"]] == [delivery.request_id]
+    returned = queue["items"][0]["last_failure"]
+    assert returned["reason"] == "gate sealed" and returned["plate"] == plate
+    assert returned["delivery_id"] == delivery.id and returned["plan_id"] == committed["id"]
+    again = _move(client, driver, delivery.id, status="failed", reason="gate sealed")
+    assert again.status_code == 409  # failed is final: nothing returns twice
+    assert (
+        client.get("/api/v1/delivery-requests", params=opened, headers=dispatcher).json()["total"]
+        == 1
+    )
+
+    plan = client.post(
+        "/api/v1/dispatch/plans",
+        json={"date": DAY.isoformat(), "time_limit_s": 1},
+        headers=dispatcher,
+    ).json()
+    stops = [stop["request_id"] for route in plan["routes"] for stop in route["stops"]]
+    assert stops == [delivery.request_id]  # the next plan takes it again, once
+    committed_again = client.post(
+        f"/api/v1/dispatch/plans/{plan['id']}/commit",
+        json={"expected_version": plan["version"]},
+        headers=dispatcher,
+    )
+    assert committed_again.status_code == 200, committed_again.text
+    retry = session.scalars(
+        select(Delivery).where(
+            Delivery.plan_id == plan["id"], Delivery.request_id == delivery.request_id
+        )
+    ).one()
+    for step in ("loaded", "en_route"):
+        _move(client, dispatcher, retry.id, status=step)
+    _move(client, dispatcher, retry.id, status="delivered", receiver_name="Wang Min")
+    request = client.get(
+        f"/api/v1/delivery-requests/{delivery.request_id}", headers=dispatcher
+    ).json()
+    assert request["status"] == "delivered"
+    assert request["last_failure"]["reason"] == "gate sealed"  # the history is kept

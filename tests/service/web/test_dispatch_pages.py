@@ -227,6 +227,7 @@ def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(
     create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
     session.commit()
     dispatcher_cookies = dict(client.cookies)
+    assert 'id="open-requests"' not in client.get("/dispatch").text  # all on trucks
     client.cookies.clear()
     sign_in(client, "wang", "wang-pw")
     failed = client.post(
@@ -239,6 +240,34 @@ def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(
     client.cookies.clear()
     client.cookies.update(dispatcher_cookies)
 
+    request = session.get_one(DeliveryRequest, delivery.request_id)
+    session.refresh(request)
+    assert request.status is RequestStatus.open
+    for language, returned in (
+        ("en", "returned after a failed delivery: gate sealed"),
+        ("zh", "投递失败后退回：gate sealed"),
+    ):
+        board = client.get("/dispatch", headers={"Accept-Language": language}).text
+        queue = board.split('id="open-requests"', 1)[1].split("</table>", 1)[0]
+        row = queue.split(f'id="request-{request.id}"', 1)[1].split("</tr>", 1)[0]
+        assert f"({session.get_one(Compound, request.compound_id).code})" in row
+        assert returned in row and f"({truck.plate})" in row
+        assert queue.count("<tr id=") == 1  # only this one came back, once
+        assert 'id="failed-requests"' not in board
+
+
+def test_a_request_failed_before_requests_came_back_by_themselves_is_put_back_by_hand(
+    client: TestClient, session: Session
+) -> None:
+    _committed_plan(client, session)
+    delivery = session.scalars(select(Delivery).order_by(Delivery.id)).first()
+    assert delivery is not None
+    delivery.status, delivery.failure_reason = DeliveryStatus.failed, "gate sealed"
+    request = session.get_one(DeliveryRequest, delivery.request_id)
+    request.status = RequestStatus.failed
+    session.commit()
+    truck = session.get_one(Truck, delivery.truck_id)
+
     board = client.get("/dispatch").text
     listed = board.split('id="failed-requests"', 1)[1].split("</table>", 1)[0]
     assert f"{truck.plate}: gate sealed" in listed
@@ -250,7 +279,6 @@ def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(
     assert 'id="reopened"' in reopened.text
     assert 'id="failed-requests"' not in reopened.text
     queue = reopened.text.split('id="open-requests"', 1)[1].split("</table>", 1)[0]
-    request = session.get_one(DeliveryRequest, delivery.request_id)
     session.refresh(request)
     assert request.status is RequestStatus.open
     assert f"({session.get_one(Compound, request.compound_id).code})" in queue

@@ -1,0 +1,88 @@
+"""A driver on a phone marks a stop not delivered, and the dispatcher finds the request
+back in the open queue with the driver's reason (Chromium, against the demo city)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from sqlalchemy import select
+
+from core.database import create_database_engine, create_session_factory, session_scope
+from dispatch.commitment import commit_plan
+from dispatch.demand import ItemInput, create_request
+from dispatch.planning import PlanOptions, create_draft
+from models import Compound, Delivery, LockdownStatus, RequestPriority, Truck, User
+from service.configuration import business_today
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
+
+REASON = "Gate sealed by the residents' committee"
+
+
+def _a_stop_on_the_drivers_truck(live_server: LiveServer) -> tuple[int, int, str]:
+    """A new request planned alone on the demo driver's truck and committed: its
+    delivery id, request id and compound code."""
+    settings = live_server.settings
+    engine = create_database_engine(settings.database_url)
+    today = business_today(settings)
+    with session_scope(create_session_factory(engine)) as session:
+        plate = session.scalars(
+            select(Truck.plate)
+            .join(User, User.truck_id == Truck.id)
+            .where(User.username == "driver")
+        ).one()
+        compound = session.scalars(
+            select(Compound)
+            .where(Compound.lockdown_status == LockdownStatus.locked)
+            .order_by(Compound.code.desc())
+        ).first()
+        assert compound is not None
+        request = create_request(
+            session=session,
+            compound=compound,
+            delivery_date=today,
+            priority=RequestPriority.urgent,
+            window_start=time(0, 5),
+            window_end=time(23, 55),
+            items=[ItemInput("rice", 40, None)],
+            note=None,
+            created_by="test",
+        )
+        plan = create_draft(
+            session=session,
+            options=PlanOptions(
+                plan_date=today, request_ids=[request.id], truck_plates=[plate], time_limit_s=1
+            ),
+            created_by="test",
+        )
+        commit_plan(
+            session=session, plan_id=plan.id, expected_version=1, actor="test", zone=settings.zone
+        )
+        delivery_id = session.scalars(select(Delivery.id).where(Delivery.plan_id == plan.id)).one()
+        found = (delivery_id, request.id, compound.code)
+    engine.dispose()
+    return found
+
+
+def test_a_stop_not_delivered_goes_back_to_the_dispatchers_open_queue_with_its_reason(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    delivery_id, request_id, compound = _a_stop_on_the_drivers_truck(live_server)
+
+    driver = open_page("driver", PHONE)
+    stop = driver.locator(f"#delivery-{delivery_id}")
+    stop.get_by_text("Could not deliver").click()
+    stop.get_by_label("Why").fill(REASON)
+    stop.get_by_role("button", name="Not delivered").click()
+    stop = driver.locator(f"#delivery-{delivery_id}")
+    stop.locator(".failure-reason").wait_for()
+    assert stop.locator(".delivery-status").text_content() == "failed"
+    assert REASON in (stop.locator(".failure-reason").text_content() or "")
+    assert driver.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    dispatcher = open_page("dispatcher", DESKTOP)
+    row = dispatcher.locator(f"#open-requests #request-{request_id}")
+    assert row.count() == 1
+    text = row.text_content() or ""
+    assert f"({compound})" in text
+    assert f"returned after a failed delivery: {REASON}" in text
