@@ -23,15 +23,34 @@ with no stock-out within their horizon), ``fa_late`` (of those, lines that ran o
 within twice the horizon: early rather than wrong), ``censored``, ``quiet_fa`` (false
 alarms before the lockdown: everyday noise), then the same by product category.
 
-Run: ``.venv/bin/python bench/alert_quality.py [--seed 42] [--methods simple,default]
-[--no-follow-up] [--database-url postgresql+psycopg://…]`` (default: seeds 42 and 7,
-methods simple and default, SQLite files in a temporary directory; with a PostgreSQL
-URL each replay creates and drops a database on that server; ``--no-follow-up`` stops
-the monitor at the last replayed day, judging the alerts still open then as if they
-ended there, as the first version of this bench did). Ends with ``name=value`` lines:
-each other method's figures (``simple_recall_48h=`` …), then ``recall_48h=``,
-``median_lead_days=`` and ``false_alarm_rate=`` of the default method, the mean over
-the seeds.
+The scenario families of ``bench/families`` (``bench.family_replay.FAMILIES``; a new
+family is one entry there) are replayed and scored the same way, through
+``bench.family_replay.FamilyCity``: their reported lines only (received where not
+NaN), follow-up days included. For each family, seed and method the bench also
+measures a *normal-times* figure: new store ``low_supply`` alerts per 100 lines per
+day whose first firing day D has 7 ≤ D ≤ the last reported day, in the same city
+replayed with ``emergency=False`` (no follow-up days); for the demo, 7 ≤ D < the
+lockdown's first day (days 7-22) of the lockdown replay itself.
+
+Run: ``.venv/bin/python bench/alert_quality.py [--all-families] [--families
+demo,order_up_to,continuous_review] [--seeds 1,2] [--seed 42] [--methods simple,default]
+[--workers 2] [--no-follow-up] [--database-url postgresql+psycopg://…]`` (default: the
+demo only, seeds 42 and 7; ``--all-families``: the demo with seeds 42 and 7 and each
+family with seeds 1 and 2; ``--seeds`` sets the seeds of every chosen family; methods
+simple and default (default is always run); one replay at a time, ``--workers N``
+runs N in parallel processes; SQLite files in a temporary directory, and with a
+PostgreSQL URL each replay creates and drops a database on that server;
+``--no-follow-up`` stops the monitor at the last replayed day, judging the alerts
+still open then as if they ended there, as the first version of this bench did).
+For the demo alone it first prints the per-seed detail above; then one row per
+family × seed × method (recall_48h, median lead, false-alarm rate, normal alerts per
+100 lines, episodes, counted stock-outs), per family whether the default method meets
+issue 11's targets (recall at 48 h ≥ 0.9, false-alarm rate ≤ 0.3, both better than
+``simple``, normal-times alerts ≤ 2), and ``name=value`` lines: per family and method
+the means over seeds (``order_up_to_simple_recall_48h=``, ``…_false_alarm_rate=``,
+``…_median_lead_days=``, ``…_normal_alerts_per_100_lines=``), per method the means over
+families (``simple_recall_48h=`` …), then ``recall_48h=``, ``false_alarm_rate=``,
+``median_lead_days=`` and ``normal_alerts_per_100_lines=`` of the default method.
 """
 
 from __future__ import annotations
