@@ -113,12 +113,18 @@ DEFAULT_METHODS = ("simple", "default")
 
 @contextmanager
 def fresh_database(server_url: str | None, workdir: Path) -> Iterator[str]:
-    """A migrated, empty database: a SQLite file in ``workdir``, or a throw-away database
-    on the PostgreSQL server of ``server_url`` (dropped afterwards)."""
+    """A migrated, empty database: a SQLite file in ``workdir`` (deleted afterwards, so
+    many replays do not fill the disk), or a throw-away database on the PostgreSQL
+    server of ``server_url`` (dropped afterwards)."""
     if server_url is None:
-        url = f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}"
-        upgrade_to_head(url)
-        yield url
+        path = workdir / f"{uuid.uuid4().hex}.db"
+        url = f"sqlite:///{path}"
+        try:
+            upgrade_to_head(url)
+            yield url
+        finally:
+            for leftover in (path, *path.parent.glob(f"{path.name}-*")):
+                leftover.unlink(missing_ok=True)
         return
     if make_url(server_url).get_backend_name() != "postgresql":
         raise SystemExit("--database-url must be a PostgreSQL URL (SQLite is the default)")
