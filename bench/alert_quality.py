@@ -62,7 +62,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -230,11 +230,20 @@ def run_job(job: Job) -> Outcome:
 
 def run_jobs(jobs: list[Job], *, workers: int) -> list[Outcome]:
     """Run the jobs one after the other, or in ``workers`` processes (each replay in its
-    own database), and return the outcomes in the jobs' order."""
+    own database), printing each one's row as it ends (a run cut short still tells
+    something), and return the outcomes in the jobs' order."""
+    print_header()
     if workers <= 1:
-        return [run_job(job) for job in jobs]
+        outcomes = []
+        for job in jobs:
+            outcomes.append(run_job(job))
+            print_row(outcomes[-1])
+        return outcomes
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run_job, jobs))
+        futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            print_row(future.result())
+        return [future.result() for future in futures]
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -305,20 +314,32 @@ def print_demo_seed(outcomes: list[Outcome], scenario: Scenario) -> None:
     print("\n".join("    " + line for line in by_category.round(3).to_string().splitlines()))
 
 
-def print_table(outcomes: list[Outcome]) -> None:
-    """One row per family × seed × method."""
+def print_header() -> None:
+    """The header of the one-row-per-replay table."""
     print(
         f"\n{'family':<18} {'seed':>4} {'method':<12} {'recall_48h':>10} {'median_lead':>11} "
-        f"{'fa_rate':>7} {'normal/100':>10} {'episodes':>8} {'counted':>7} {'seconds':>7}"
+        f"{'fa_rate':>7} {'normal/100':>10} {'episodes':>8} {'counted':>7} {'seconds':>7}",
+        flush=True,
     )
+
+
+def print_row(outcome: Outcome) -> None:
+    """One family × seed × method's row."""
+    q = outcome.scored.quality
+    print(
+        f"{outcome.family:<18} {outcome.seed:>4} {outcome.method:<12} "
+        f"{_fmt(q.recall_48h):>10} {_fmt(q.median_lead_days, 1):>11} "
+        f"{_fmt(q.false_alarm_rate):>7} {_fmt(outcome.normal_alerts_per_100_lines, 2):>10} "
+        f"{q.episodes:>8} {q.counted:>7} {outcome.seconds:>7.1f}",
+        flush=True,
+    )
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    """One row per family × seed × method, in the jobs' order."""
+    print_header()
     for outcome in outcomes:
-        q = outcome.scored.quality
-        print(
-            f"{outcome.family:<18} {outcome.seed:>4} {outcome.method:<12} "
-            f"{_fmt(q.recall_48h):>10} {_fmt(q.median_lead_days, 1):>11} "
-            f"{_fmt(q.false_alarm_rate):>7} {_fmt(outcome.normal_alerts_per_100_lines, 2):>10} "
-            f"{q.episodes:>8} {q.counted:>7} {outcome.seconds:>7.1f}"
-        )
+        print_row(outcome)
 
 
 FIGURES = ("recall_48h", "false_alarm_rate", "median_lead_days", "normal_alerts_per_100_lines")
@@ -480,7 +501,8 @@ def main() -> None:
     if families == [DEMO]:
         for seed in dict.fromkeys(o.seed for o in outcomes):
             print_demo_seed([o for o in outcomes if o.seed == seed], demo_scenario(seed))
-    print_table(outcomes)
+    if args.workers > 1:
+        print_table(outcomes)
     backend = "postgresql" if args.database_url else "sqlite"
     judged = "alerts judged to their end" if not args.no_follow_up else "no follow-up runs"
     print(
