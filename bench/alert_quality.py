@@ -23,15 +23,34 @@ with no stock-out within their horizon), ``fa_late`` (of those, lines that ran o
 within twice the horizon: early rather than wrong), ``censored``, ``quiet_fa`` (false
 alarms before the lockdown: everyday noise), then the same by product category.
 
-Run: ``.venv/bin/python bench/alert_quality.py [--seed 42] [--methods simple,default]
-[--no-follow-up] [--database-url postgresql+psycopg://…]`` (default: seeds 42 and 7,
-methods simple and default, SQLite files in a temporary directory; with a PostgreSQL
-URL each replay creates and drops a database on that server; ``--no-follow-up`` stops
-the monitor at the last replayed day, judging the alerts still open then as if they
-ended there, as the first version of this bench did). Ends with ``name=value`` lines:
-each other method's figures (``simple_recall_48h=`` …), then ``recall_48h=``,
-``median_lead_days=`` and ``false_alarm_rate=`` of the default method, the mean over
-the seeds.
+The scenario families of ``bench/families`` (``bench.family_replay.FAMILIES``; a new
+family is one entry there) are replayed and scored the same way, through
+``bench.family_replay.FamilyCity``: their reported lines only (received where not
+NaN), follow-up days included. For each family, seed and method the bench also
+measures a *normal-times* figure: new store ``low_supply`` alerts per 100 lines per
+day whose first firing day D has 7 ≤ D ≤ the last reported day, in the same city
+replayed with ``emergency=False`` (no follow-up days); for the demo, 7 ≤ D < the
+lockdown's first day (days 7-22) of the lockdown replay itself.
+
+Run: ``.venv/bin/python bench/alert_quality.py [--all-families] [--families
+demo,order_up_to,continuous_review] [--seeds 1,2] [--seed 42] [--methods simple,default]
+[--workers 2] [--no-follow-up] [--database-url postgresql+psycopg://…]`` (default: the
+demo only, seeds 42 and 7; ``--all-families``: the demo with seeds 42 and 7 and each
+family with seeds 1 and 2; ``--seeds`` sets the seeds of every chosen family; methods
+simple and default (default is always run); one replay at a time, ``--workers N``
+runs N in parallel processes; SQLite files in a temporary directory, and with a
+PostgreSQL URL each replay creates and drops a database on that server;
+``--no-follow-up`` stops the monitor at the last replayed day, judging the alerts
+still open then as if they ended there, as the first version of this bench did).
+For the demo alone it first prints the per-seed detail above; then one row per
+family × seed × method (recall_48h, median lead, false-alarm rate, normal alerts per
+100 lines, episodes, counted stock-outs), per family whether the default method meets
+issue 11's targets (recall at 48 h ≥ 0.9, false-alarm rate ≤ 0.3, both better than
+``simple``, normal-times alerts ≤ 2), and ``name=value`` lines: per family and method
+the means over seeds (``order_up_to_simple_recall_48h=``, ``…_false_alarm_rate=``,
+``…_median_lead_days=``, ``…_normal_alerts_per_100_lines=``), per method the means over
+families (``simple_recall_48h=`` …), then ``recall_48h=``, ``false_alarm_rate=``,
+``median_lead_days=`` and ``normal_alerts_per_100_lines=`` of the default method.
 """
 
 from __future__ import annotations
@@ -43,8 +62,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -55,14 +76,28 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.family_replay import FAMILIES, FamilyCity, generate_family  # noqa: E402
 from core.database import create_database_engine, create_session_factory  # noqa: E402
 from monitors.computing.supply import SupplySettings  # noqa: E402
 from monitors.running.runs import MonitorConfig  # noqa: E402
 from service.demo.scenario import Scenario, build_scenario  # noqa: E402
-from service.demo.scoring import Scored, replay, score  # noqa: E402
+from service.demo.scoring import (  # noqa: E402
+    NORMAL_FROM_DAY,
+    Replay,
+    ReplayCity,
+    Scored,
+    new_alerts_per_100_lines,
+    replay,
+    score,
+)
 from service.migrate import upgrade_to_head  # noqa: E402
 
+DEMO = "demo"
+"""The demo city's lockdown (``service.demo.scenario``), replayed as one more family."""
 DEFAULT_SEEDS = (42, 7)
+"""The demo's seeds."""
+FAMILY_SEEDS = (1, 2)
+"""Each scenario family's seeds."""
 METHODS: dict[str, SupplySettings] = {
     "simple": SupplySettings(expected_sales="mean", resupply_days=0),
     "median": SupplySettings(expected_sales="median", resupply_days=0),
@@ -78,12 +113,18 @@ DEFAULT_METHODS = ("simple", "default")
 
 @contextmanager
 def fresh_database(server_url: str | None, workdir: Path) -> Iterator[str]:
-    """A migrated, empty database: a SQLite file in ``workdir``, or a throw-away database
-    on the PostgreSQL server of ``server_url`` (dropped afterwards)."""
+    """A migrated, empty database: a SQLite file in ``workdir`` (deleted afterwards, so
+    many replays do not fill the disk), or a throw-away database on the PostgreSQL
+    server of ``server_url`` (dropped afterwards)."""
     if server_url is None:
-        url = f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}"
-        upgrade_to_head(url)
-        yield url
+        path = workdir / f"{uuid.uuid4().hex}.db"
+        url = f"sqlite:///{path}"
+        try:
+            upgrade_to_head(url)
+            yield url
+        finally:
+            for leftover in (path, *path.parent.glob(f"{path.name}-*")):
+                leftover.unlink(missing_ok=True)
         return
     if make_url(server_url).get_backend_name() != "postgresql":
         raise SystemExit("--database-url must be a PostgreSQL URL (SQLite is the default)")
@@ -101,45 +142,111 @@ def fresh_database(server_url: str | None, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-# --- running and printing -----------------------------------------------------------------
+# --- running -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One replay to run: a family's city of one seed with one method (picklable, so a
+    worker process can run it)."""
+
+    family: str
+    seed: int
+    method: str
+    server_url: str | None
+    workdir: Path
+    follow_up: bool
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One replay of one seed with one method."""
+    """One replay of one family and seed with one method, scored, and its normal-times
+    figure."""
 
+    family: str
     seed: int
     method: str
     scored: Scored
+    normal_alerts_per_100_lines: float
     seconds: float
     monitor_seconds: float
 
 
-def run_one(
-    scenario: Scenario, name: str, *, server_url: str | None, workdir: Path, follow_up: bool
-) -> Outcome:
-    """Replay ``scenario`` with method ``name`` into a fresh database and score it."""
-    began = time.perf_counter()
-    settings = METHODS[name]
-    with fresh_database(server_url, workdir) as url:
+@cache
+def demo_scenario(seed: int) -> Scenario:
+    """The demo lockdown of ``seed`` (built once per process)."""
+    return build_scenario(seed=seed)
+
+
+def replay_city(city: ReplayCity, job: Job, *, follow_up: bool) -> Replay:
+    """Replay ``city`` with the job's method into a fresh database."""
+    with fresh_database(job.server_url, job.workdir) as url:
         engine = create_database_engine(url)
         try:
-            replayed = replay(
-                scenario,
+            return replay(
+                city,
                 factory=create_session_factory(engine),
-                config=MonitorConfig(supply=settings),
+                config=MonitorConfig(supply=METHODS[job.method]),
                 follow_up=follow_up,
             )
         finally:
             engine.dispose()
-    scored = score(scenario, replayed, settings=settings)
+
+
+def run_job(job: Job) -> Outcome:
+    """Replay and score the job's city; the normal-times figure comes from the demo's
+    days before the lockdown, or from a family's replay with ``emergency=False`` (its
+    reported days only: the figure needs no follow-up)."""
+    began = time.perf_counter()
+    settings = METHODS[job.method]
+    city: ReplayCity
+    if job.family == DEMO:
+        scenario = demo_scenario(job.seed)
+        replayed = replay_city(scenario, job, follow_up=job.follow_up)
+        normal = new_alerts_per_100_lines(
+            replayed, lines=scenario.lines, first_day=NORMAL_FROM_DAY, end_day=scenario.event_start
+        )
+        city = scenario
+        monitor_seconds = replayed.monitor_seconds
+    else:
+        city = FamilyCity.of(generate_family(job.family, job.seed))
+        replayed = replay_city(city, job, follow_up=job.follow_up)
+        ordinary = FamilyCity.of(generate_family(job.family, job.seed, emergency=False))
+        quiet = replay_city(ordinary, job, follow_up=False)
+        normal = new_alerts_per_100_lines(
+            quiet, lines=ordinary.lines, first_day=NORMAL_FROM_DAY, end_day=ordinary.days
+        )
+        monitor_seconds = replayed.monitor_seconds + quiet.monitor_seconds
     return Outcome(
-        seed=scenario.seed,
-        method=name,
-        scored=scored,
+        family=job.family,
+        seed=job.seed,
+        method=job.method,
+        scored=score(city, replayed, settings=settings),
+        normal_alerts_per_100_lines=normal,
         seconds=time.perf_counter() - began,
-        monitor_seconds=replayed.monitor_seconds,
+        monitor_seconds=monitor_seconds,
     )
+
+
+def run_jobs(jobs: list[Job], *, workers: int) -> list[Outcome]:
+    """Run the jobs one after the other, or in ``workers`` processes (each replay in its
+    own database), printing each one's row as it ends (a run cut short still tells
+    something), and return the outcomes in the jobs' order."""
+    print_header()
+    if workers <= 1:
+        outcomes = []
+        for job in jobs:
+            outcomes.append(run_job(job))
+            print_row(outcomes[-1])
+        return outcomes
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            print_row(future.result())
+        return [future.result() for future in futures]
+
+
+# --- printing ------------------------------------------------------------------------------
 
 
 def late_false_alarms(scored: Scored) -> int:
@@ -158,9 +265,9 @@ def _fmt(value: float, digits: int = 3) -> str:
     return "nan" if math.isnan(value) else f"{value:.{digits}f}"
 
 
-def print_seed(outcomes: list[Outcome], scenario: Scenario) -> None:
-    """The per-seed table: one row per method, then where the misses and false alarms
-    fall (by category), so a figure can be traced to its cause."""
+def print_demo_seed(outcomes: list[Outcome], scenario: Scenario) -> None:
+    """The demo's per-seed detail: one row per method, then where the misses and false
+    alarms fall (by category), so a figure can be traced to its cause."""
     first = outcomes[0].scored.quality
     print(
         f"\nseed {scenario.seed}: {scenario.lines} lines, days 0-{scenario.days - 1} "
@@ -207,15 +314,133 @@ def print_seed(outcomes: list[Outcome], scenario: Scenario) -> None:
     print("\n".join("    " + line for line in by_category.round(3).to_string().splitlines()))
 
 
-def mean_quality(outcomes: list[Outcome]) -> dict[str, float]:
+def print_header() -> None:
+    """The header of the one-row-per-replay table."""
+    print(
+        f"\n{'family':<18} {'seed':>4} {'method':<12} {'recall_48h':>10} {'median_lead':>11} "
+        f"{'fa_rate':>7} {'normal/100':>10} {'episodes':>8} {'counted':>7} {'seconds':>7}",
+        flush=True,
+    )
+
+
+def print_row(outcome: Outcome) -> None:
+    """One family × seed × method's row."""
+    q = outcome.scored.quality
+    print(
+        f"{outcome.family:<18} {outcome.seed:>4} {outcome.method:<12} "
+        f"{_fmt(q.recall_48h):>10} {_fmt(q.median_lead_days, 1):>11} "
+        f"{_fmt(q.false_alarm_rate):>7} {_fmt(outcome.normal_alerts_per_100_lines, 2):>10} "
+        f"{q.episodes:>8} {q.counted:>7} {outcome.seconds:>7.1f}",
+        flush=True,
+    )
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    """One row per family × seed × method, in the jobs' order."""
+    print_header()
+    for outcome in outcomes:
+        print_row(outcome)
+
+
+FIGURES = ("recall_48h", "false_alarm_rate", "median_lead_days", "normal_alerts_per_100_lines")
+"""The headline figures, in the order of the ``name=value`` lines."""
+
+
+def mean_figures(outcomes: list[Outcome]) -> dict[str, float]:
     """The headline figures averaged over seeds (each seed weighs the same)."""
-    fields = ("recall_48h", "median_lead_days", "false_alarm_rate")
-    qualities = [asdict(outcome.scored.quality) for outcome in outcomes]
-    return {name: float(np.mean([q[name] for q in qualities])) for name in fields}
+    rows = [
+        {**asdict(o.scored.quality), "normal_alerts_per_100_lines": o.normal_alerts_per_100_lines}
+        for o in outcomes
+    ]
+    return {name: float(np.mean([row[name] for row in rows])) for name in FIGURES}
+
+
+def family_means(
+    outcomes: list[Outcome], families: list[str], method: str
+) -> dict[str, dict[str, float]]:
+    """Per family, ``method``'s figures averaged over the family's seeds."""
+    return {
+        family: mean_figures([o for o in outcomes if o.family == family and o.method == method])
+        for family in families
+    }
+
+
+def over_families(per_family: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The mean of per-family figures (each family weighs the same)."""
+    return {
+        name: float(np.mean([figures[name] for figures in per_family.values()])) for name in FIGURES
+    }
+
+
+def _value(name: str, value: float) -> str:
+    return _fmt(value, 1) if name == "median_lead_days" else _fmt(value)
+
+
+def target_misses(default: dict[str, float], plain: dict[str, float] | None) -> list[str]:
+    """Which of issue 11's targets a family's default method misses (empty: all met)."""
+    misses = []
+    if not default["recall_48h"] >= 0.9:
+        misses.append("recall_48h < 0.9")
+    if not default["false_alarm_rate"] <= 0.3:
+        misses.append("false_alarm_rate > 0.3")
+    if not default["normal_alerts_per_100_lines"] <= 2:
+        misses.append("normal alerts > 2 per 100 lines")
+    if plain is not None and not (
+        default["recall_48h"] > plain["recall_48h"]
+        and default["false_alarm_rate"] < plain["false_alarm_rate"]
+    ):
+        misses.append("not better than simple on both recall and false alarms")
+    return misses
+
+
+def print_summary(outcomes: list[Outcome], families: list[str], methods: list[str]) -> None:
+    """Per family and method the means over seeds, whether the default method meets the
+    targets, then the ``name=value`` lines."""
+    means = {method: family_means(outcomes, families, method) for method in methods}
+    print("\nmean over seeds, per family:")
+    for family in families:
+        for method in methods:
+            figures = means[method][family]
+            print(
+                f"  {family:<18} {method:<12} "
+                + "  ".join(f"{name} {_value(name, figures[name])}" for name in FIGURES)
+            )
+        plain = means["simple"][family] if "simple" in methods else None
+        misses = target_misses(means["default"][family], plain)
+        print(f"  {family:<18} targets: {'met' if not misses else '; '.join(misses)}")
+    for family in families:
+        for method in methods:
+            slug = method.replace("+", "_")
+            for name, value in means[method][family].items():
+                print(f"{family}_{slug}_{name}={_value(name, value)}")
+    for method in methods:
+        slug = method.replace("+", "_")
+        for name, value in over_families(means[method]).items():
+            print(f"{slug}_{name}={_value(name, value)}")
+    for name, value in over_families(means["default"]).items():
+        print(f"{name}={_value(name, value)}")
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--all-families",
+        action="store_true",
+        help=f"replay the demo and every family ({', '.join(FAMILIES)})",
+    )
+    parser.add_argument(
+        "--families",
+        help=f"comma-separated, of: {', '.join((DEMO, *FAMILIES))} (default: {DEMO}, or all)",
+    )
+    parser.add_argument(
+        "--seeds",
+        help=f"comma-separated seeds for every family (default: demo "
+        f"{','.join(map(str, DEFAULT_SEEDS))}, families {','.join(map(str, FAMILY_SEEDS))})",
+    )
     parser.add_argument("--seed", type=int, action="append", help="run this seed (repeatable)")
     parser.add_argument(
         "--methods",
@@ -228,50 +453,63 @@ def main() -> None:
         help="stop the monitor at the last replayed day (alerts open then end there)",
     )
     parser.add_argument("--database-url", help="PostgreSQL server for throw-away databases")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="replays run in this many processes at once"
+    )
     args = parser.parse_args()
-    seeds = tuple(args.seed) if args.seed else DEFAULT_SEEDS
-    names = [name.strip() for name in args.methods.split(",") if name.strip()]
+    names = _names(args.methods)
     unknown = sorted(set(names) - set(METHODS))
     if unknown:
         parser.error(f"unknown methods {unknown}; known: {', '.join(METHODS)}")
-    names = [name for name in names if name != "default"] + ["default"]
+    methods = [name for name in dict.fromkeys(names) if name != "default"] + ["default"]
+    if args.families:
+        families = list(dict.fromkeys(_names(args.families)))
+    else:
+        families = [DEMO, *FAMILIES] if args.all_families else [DEMO]
+    unknown = sorted(set(families) - {DEMO, *FAMILIES})
+    if unknown:
+        parser.error(f"unknown families {unknown}; known: {', '.join((DEMO, *FAMILIES))}")
+    chosen: list[int] | None = None
+    if args.seeds:
+        try:
+            chosen = [int(seed) for seed in _names(args.seeds)]
+        except ValueError:
+            parser.error("--seeds takes comma-separated integers")
+    elif args.seed:
+        chosen = list(args.seed)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
 
-    outcomes: list[Outcome] = []
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="alert-quality-") as workdir:
-        for seed in seeds:
-            scenario = build_scenario(seed=seed)
-            per_seed = [
-                run_one(
-                    scenario,
-                    name,
-                    server_url=args.database_url,
-                    workdir=Path(workdir),
-                    follow_up=not args.no_follow_up,
-                )
-                for name in names
-            ]
-            print_seed(per_seed, scenario)
-            outcomes.extend(per_seed)
+        jobs = [
+            Job(
+                family=family,
+                seed=seed,
+                method=method,
+                server_url=args.database_url,
+                workdir=Path(workdir),
+                follow_up=not args.no_follow_up,
+            )
+            for family in families
+            for seed in (chosen or (DEFAULT_SEEDS if family == DEMO else FAMILY_SEEDS))
+            for method in methods
+        ]
+        outcomes = run_jobs(jobs, workers=args.workers)
+    elapsed = time.perf_counter() - began
 
+    if families == [DEMO]:
+        for seed in dict.fromkeys(o.seed for o in outcomes):
+            print_demo_seed([o for o in outcomes if o.seed == seed], demo_scenario(seed))
+    if args.workers > 1:
+        print_table(outcomes)
     backend = "postgresql" if args.database_url else "sqlite"
     judged = "alerts judged to their end" if not args.no_follow_up else "no follow-up runs"
-    print(f"\nmean over seeds {', '.join(map(str, seeds))} ({backend}, {judged}):")
-    for name in names:
-        figures = mean_quality([o for o in outcomes if o.method == name])
-        print(
-            f"  {name:<16} recall_48h {_fmt(figures['recall_48h'])}  median_lead_days "
-            f"{_fmt(figures['median_lead_days'], 1)}  false_alarm_rate "
-            f"{_fmt(figures['false_alarm_rate'])}"
-        )
-    for name in names[:-1]:
-        figures = mean_quality([o for o in outcomes if o.method == name])
-        slug = name.replace("+", "_")
-        for key, value in figures.items():
-            print(f"{slug}_{key}={_fmt(value)}")
-    default = mean_quality([o for o in outcomes if o.method == "default"])
-    print(f"recall_48h={_fmt(default['recall_48h'])}")
-    print(f"median_lead_days={_fmt(default['median_lead_days'], 1)}")
-    print(f"false_alarm_rate={_fmt(default['false_alarm_rate'])}")
+    print(
+        f"\n{len(jobs)} replays in {elapsed:.1f} s with {args.workers} worker(s) "
+        f"({backend}, {judged}); normal alerts counted from day {NORMAL_FROM_DAY}"
+    )
+    print_summary(outcomes, families, methods)
 
 
 if __name__ == "__main__":

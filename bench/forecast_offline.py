@@ -257,12 +257,12 @@ def replay(scenario: Scenario, decide: Decide, *, start: int = 7) -> Result:
     seconds = time.perf_counter() - began
     frame = pd.concat(records, ignore_index=True).assign(severity="warning")
     truth = SimpleNamespace(
-        truth=SimpleNamespace(stock=scenario.true_stock),
+        true_stock=scenario.true_stock,
         category=scenario.category,
         disrupted=scenario.disrupted,
         days=scenario.days,
         simulated_days=simulated,
-        lockdown_start=scenario.event_start,
+        event_start=scenario.event_start,
     )
     replayed = Replay(
         firing=frame.astype({"alert_id": np.int64, "line": np.int64, "day": np.int64}),
@@ -271,7 +271,7 @@ def replay(scenario: Scenario, decide: Decide, *, start: int = 7) -> Result:
         monitor_seconds=seconds,
         runs=simulated - start,
     )
-    scored = score(truth, replayed)  # type: ignore[arg-type]
+    scored = score(truth, replayed)
     ordinary = range(start + 7, scenario.event_start)
     opened_days = [firing[d] & ~firing[d - 1] for d in ordinary]
     normal = 100.0 * float(np.sum(opened_days)) / (scenario.lines * max(len(ordinary), 1))

@@ -57,6 +57,16 @@ class Scenario:
         """Replayed plus follow-up days: how far the ground truth reaches."""
         return self.days + self.follow_up_days
 
+    @property
+    def event_start(self) -> int:
+        """The emergency's first day, as the scoring names it: the lockdown's."""
+        return self.lockdown_start
+
+    @property
+    def true_stock(self) -> np.ndarray:
+        """The true end-of-day stock (the demo stores report it exactly)."""
+        return self.truth.stock
+
     def date_of(self, day: int) -> date:
         """The business date of day index ``day``."""
         return self.first_date + timedelta(days=day)

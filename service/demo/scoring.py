@@ -1,6 +1,6 @@
-"""Does the monitor warn in time? A lockdown scenario with a known ground truth
-(``service.demo.scenario``), replayed day by day through the real ingest and monitor,
-and scored.
+"""Does the monitor warn in time? A city with a known ground truth (the demo's lockdown,
+``service.demo.scenario``, or any :class:`ReplayCity` such as the bench's scenario
+families), replayed day by day through the real ingest and monitor, and scored.
 
 :func:`replay` posts each day through ``store_report_lines`` (the upsert the API uses),
 runs ``run_monitor`` for it and records which store-level ``low_supply`` alerts are
@@ -9,7 +9,8 @@ last replayed day is seen to the end (or to the end of the truth) instead of bei
 judged as if it stopped there. :func:`score` compares the alerts with the true
 stock-outs.
 
-Definitions (a day is an index into the scenario, 0 = its first reported day):
+Definitions (a day is an index into the city's history, 0 = its first reported day; the
+same for the demo and every family):
 
 - *stock-out event*: a line's true end-of-day stock is 0 on day S and was positive on
   each of the :data:`LEAD_DAYS` days before (on every earlier day, near the start of the
@@ -24,7 +25,8 @@ Definitions (a day is an index into the scenario, 0 = its first reported day):
   that resolved earlier told the bureau "all clear" and earns no lead.
 - *recall at 48 h*: share of counted stock-outs with a lead of at least
   :data:`LEAD_DAYS` (2) days. *Median lead*: over counted stock-outs, missed as 0.
-- *evaluation window*: from the lockdown's first day (``evaluate_from``) to the last
+- *evaluation window*: from the emergency's first day (``event_start``: the lockdown's,
+  the flood's; or ``evaluate_from``) to the last
   replayed day. *Counted stock-outs* are those of the window that a monitor could have
   warned of ``LEAD_DAYS`` ahead; left out, and reported, are: ``too_early`` (S − 2
   before the window or before the monitor's first run: the stock-outs of the panic's
@@ -52,6 +54,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -64,11 +68,77 @@ from monitors.computing.supply import SupplySettings
 from monitors.running.runs import MonitorConfig, run_monitor
 from reports.upsert import store_report_lines
 from service.demo.load import canonical_rows, load_master_data
-from service.demo.scenario import Scenario
+from service.demo.master import MasterFrames
 
 LEAD_DAYS = 2
 """A warning counts when it fired at least this many days (48 h) before the stock-out."""
 SUBMITTER = "scenario"
+
+
+class ReplayCity(Protocol):
+    """What :func:`replay` and :func:`score` need of a city, so the demo's scenario and
+    the bench's families are replayed and judged by the same code. Arrays are shaped
+    (simulated days, lines) or (lines,); a line is one store × product."""
+
+    @property
+    def master(self) -> MasterFrames:
+        """Regions, enterprises, stores and products to load into the empty database."""
+        ...
+
+    @property
+    def first_date(self) -> date:
+        """The business date of day 0."""
+        ...
+
+    @property
+    def days(self) -> int:
+        """Replayed (reported and evaluated) days; the follow-up days come after them."""
+        ...
+
+    @property
+    def simulated_days(self) -> int:
+        """Replayed plus follow-up days: how far the truth reaches."""
+        ...
+
+    @property
+    def event_start(self) -> int | None:
+        """First day of the emergency (the evaluation window's start); None in ordinary
+        times."""
+        ...
+
+    @property
+    def store_code(self) -> np.ndarray:
+        """Per line, its store's code."""
+        ...
+
+    @property
+    def product_code(self) -> np.ndarray:
+        """Per line, its product's code."""
+        ...
+
+    @property
+    def category(self) -> np.ndarray:
+        """Per line, its product's category code."""
+        ...
+
+    @property
+    def disrupted(self) -> np.ndarray:
+        """Per line, whether its district's supply is cut in the emergency."""
+        ...
+
+    @property
+    def true_stock(self) -> np.ndarray:
+        """Physical end-of-day stock, the truth alerts are judged against."""
+        ...
+
+    def date_of(self, day: int) -> date:
+        """The business date of day index ``day``."""
+        ...
+
+    def reports(self, day: int) -> pd.DataFrame:
+        """What the stores post for ``day`` (code-based ``REPORT_COLUMNS``; only the
+        lines reported that day)."""
+        ...
 
 
 def stockout_events(stock: np.ndarray, *, recovery_days: int = LEAD_DAYS) -> pd.DataFrame:
@@ -224,14 +294,14 @@ def _firing_alerts(factory: SessionFactory) -> list[tuple[int, int, int, str]]:
 
 
 def replay(
-    scenario: Scenario,
+    scenario: ReplayCity,
     *,
     factory: SessionFactory,
     config: MonitorConfig | None = None,
     monitor_start: int | None = None,
     follow_up: bool = True,
 ) -> Replay:
-    """Load the scenario's master data into the (migrated, empty) database behind
+    """Load the city's master data into the (migrated, empty) database behind
     ``factory``, then for each replayed day ingest its reports through
     ``store_report_lines`` and, from day ``monitor_start`` on (default: once the sales
     window is full), run the monitor for it and record the firing ``low_supply``
@@ -254,8 +324,9 @@ def replay(
     for day in range(last_day):
         began = time.perf_counter()
         rows = canonical_rows(scenario.reports(day), ids)
-        with session_scope(factory) as session:
-            store_report_lines(session, rows, submitted_by=SUBMITTER)
+        if not rows.empty:
+            with session_scope(factory) as session:
+                store_report_lines(session, rows, submitted_by=SUBMITTER)
         ingested = time.perf_counter()
         ingest_seconds += ingested - began
         if day >= start:
@@ -329,7 +400,7 @@ def _share(part: int, whole: int) -> float:
 
 
 def score(
-    scenario: Scenario,
+    scenario: ReplayCity,
     replayed: Replay,
     *,
     settings: SupplySettings | None = None,
@@ -338,23 +409,25 @@ def score(
 ) -> Scored:
     """Recall at 48 h, median lead and false-alarm rate of a replay (module docstring).
 
-    The evaluation window runs from day ``evaluate_from`` (default: the lockdown's
-    first day) to the last replayed day: stock-outs count from ``evaluate_from +
+    The evaluation window runs from day ``evaluate_from`` (default: the emergency's
+    first day, ``event_start``) to the last replayed day: stock-outs count from ``evaluate_from +
     LEAD_DAYS`` on, episodes when they start in it. Episodes before it are *quiet-time*
     alarms, reported apart (no stock-out happens before a lockdown, so they measure the
     noise a bureau lives with every day, not the warning the scenario is about);
     episodes starting on follow-up days are not scored.
     """
     settings = settings or SupplySettings()
-    window_start = scenario.lockdown_start if evaluate_from is None else evaluate_from
-    events = stockout_events(scenario.truth.stock)
+    window_start = scenario.event_start if evaluate_from is None else evaluate_from
+    if window_start is None:
+        raise ValueError("a city without an emergency needs evaluate_from")
+    events = stockout_events(scenario.true_stock)
     at = events["line"].to_numpy(np.int64)
     events = events.assign(
         category=scenario.category[at],
         disrupted=scenario.disrupted[at],
         reason=exclusion_reasons(
             events,
-            scenario.truth.stock,
+            scenario.true_stock,
             replayed_days=scenario.days,
             first_warning_day=max(window_start, replayed.monitor_start),
             settings=settings,
@@ -404,3 +477,23 @@ def score(
         quiet_false_alarms=int((quiet["verdict"] == "false").sum()),
     )
     return Scored(quality=quality, events=events, episodes=episodes)
+
+
+NORMAL_FROM_DAY = 7
+"""Normal-times alerts are counted from this day (a week after the first day): before
+it the monitor has not yet seen a full week of sales."""
+
+
+def new_alerts_per_100_lines(
+    replayed: Replay, *, lines: int, first_day: int, end_day: int
+) -> float:
+    """New store ``low_supply`` alerts per 100 lines per day: episodes whose first firing
+    day falls in ``first_day`` ≤ day < ``end_day``, ÷ (lines / 100) ÷ the days in it.
+    In ordinary times every one is noise a bureau has to look at."""
+    days = end_day - first_day
+    if days <= 0 or lines <= 0:
+        return float("nan")
+    episodes = alert_episodes(replayed.firing)
+    first = episodes["first_day"].to_numpy(np.int64)
+    new = int(((first >= first_day) & (first < end_day)).sum())
+    return new * 100.0 / lines / days
