@@ -13,8 +13,11 @@ in its docstring). Each method is the real monitor with other
   days, on its own (``expected_sales="mean"``, ``resupply_days=0``);
 - ``median``: expected daily sales = the median of those days, on its own;
 - ``mean+refill``: the mean, with the refill check;
-- ``default``: the monitor as shipped: the median, and no store ``low_supply`` while
-  the line has been refilled every day it was low (``peak_days_of_supply``).
+- ``cover``: the days-of-supply rule as it shipped before the forecast: the median, and no
+  store ``low_supply`` while the line has been refilled every day it was low
+  (``peak_days_of_supply``);
+- ``default``: the monitor as shipped: each line's stock-out forecast decides the store
+  ``low_supply`` warning (docs/forecast.md).
 
 Per seed, one row per method: ``recall_48h`` (share of counted stock-outs warned at
 least 2 days ahead), ``warned`` (warned at all), ``median_lead`` (days, misses as 0),
@@ -99,9 +102,10 @@ DEFAULT_SEEDS = (42, 7)
 FAMILY_SEEDS = (1, 2)
 """Each scenario family's seeds."""
 METHODS: dict[str, SupplySettings] = {
-    "simple": SupplySettings(expected_sales="mean", resupply_days=0),
-    "median": SupplySettings(expected_sales="median", resupply_days=0),
-    "mean+refill": SupplySettings(expected_sales="mean"),
+    "simple": SupplySettings(expected_sales="mean", resupply_days=0, warning_method="cover"),
+    "median": SupplySettings(expected_sales="median", resupply_days=0, warning_method="cover"),
+    "mean+refill": SupplySettings(expected_sales="mean", warning_method="cover"),
+    "cover": SupplySettings(warning_method="cover"),
     "default": SupplySettings(),
 }
 """Each method's settings; everything not named is the default."""

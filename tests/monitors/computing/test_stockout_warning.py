@@ -20,7 +20,7 @@ def region(seed: int, lines: int = 900) -> tuple[pd.DataFrame, LineMatrices]:
         {
             "store_id": store + 100,
             "product_id": rng.integers(1, 40, lines),
-            "district_id": pd.array(np.where(store % 13 == 0, pd.NA, store % 7), dtype="Int64"),
+            "district_id": pd.Series(store % 7, dtype="Int64").mask(store % 13 == 0),
         }
     )
     sales = rng.poisson(rng.uniform(2, 30, (lines, 1)), (lines, 21)).astype(np.float64)
