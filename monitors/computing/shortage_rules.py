@@ -32,6 +32,33 @@ from monitors.computing.candidates import (
 )
 
 
+def _line_label(hit: pd.DataFrame, *, stores: pd.DataFrame, products: pd.DataFrame) -> np.ndarray:
+    """ "Store product: ", the start of every store-line summary."""
+    return (
+        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
+        + " "
+        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
+        + ": "
+    )
+
+
+def _stock_and_sales(hit: pd.DataFrame) -> np.ndarray:
+    """ "stock 6.0, selling 10.0/day", with the date of a stock carried from an older report."""
+    carried = np.where(
+        hit["stale"].to_numpy(dtype=bool),
+        ", stock of " + as_text(hit["last_report_date"].dt.strftime("%Y-%m-%d")),
+        "",
+    )
+    return (
+        "stock "
+        + rounded(hit["stock"])
+        + ", selling "
+        + rounded(hit["expected_daily_sales"])
+        + "/day"
+        + carried
+    )
+
+
 def low_supply_at_stores(
     *, rows: pd.DataFrame, th: pd.DataFrame, stores: pd.DataFrame, products: pd.DataFrame
 ) -> pd.DataFrame:
@@ -53,23 +80,11 @@ def low_supply_at_stores(
     hit = rows.loc[fires].reset_index(drop=True)
     severity = np.where(days[fires] < critical[fires], 2, 1)
     level = np.where(severity == 2, critical[fires], warning[fires])
-    carried = np.where(
-        hit["stale"].to_numpy(dtype=bool),
-        ", stock of " + as_text(hit["last_report_date"].dt.strftime("%Y-%m-%d")),
-        "",
-    )
     summary = (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + " "
-        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-        + ": "
+        _line_label(hit, stores=stores, products=products)
         + rounded(days[fires])
-        + " days of supply (stock "
-        + rounded(hit["stock"])
-        + ", selling "
-        + rounded(hit["expected_daily_sales"])
-        + "/day"
-        + carried
+        + " days of supply ("
+        + _stock_and_sales(hit)
         + "), below "
         + rounded(level, 2)
     )
@@ -139,16 +154,8 @@ def _forecast_low_supply(
         "; many shelves empty in this store or district lately",
         "",
     )
-    carried = np.where(
-        hit["stale"].to_numpy(dtype=bool),
-        ", stock of " + as_text(hit["last_report_date"].dt.strftime("%Y-%m-%d")),
-        "",
-    )
     summary = (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + " "
-        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-        + ": "
+        _line_label(hit, stores=stores, products=products)
         + when
         + " ("
         + whole(chance)
@@ -156,12 +163,8 @@ def _forecast_low_supply(
         + rounded(warning, 1)
         + " days): "
         + rounded(days)
-        + " days of sales left (stock "
-        + rounded(hit["stock"])
-        + ", selling "
-        + rounded(hit["expected_daily_sales"])
-        + "/day"
-        + carried
+        + " days of sales left ("
+        + _stock_and_sales(hit)
         + ")"
         + deliveries
         + stress
