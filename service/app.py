@@ -36,6 +36,9 @@ from service.web import static_files, web_router
 
 log = logging.getLogger("supplywatch.app")
 
+REPLICA_CONNECT_S = 2
+"""How long a request waits for the read replica to answer before reading the primary."""
+
 BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk", "/api/v1/producers/import", "/api/v1/passes/bulk")
 
 
@@ -45,12 +48,23 @@ def create_app(
     """Build the service for ``settings``; tests pass their own session factory."""
     settings = settings or get_settings()
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
-    engine = None
+    engines = []
     if session_factory is None:
-        engine = create_database_engine(
-            settings.database_url, lock_wait_s=settings.database_lock_wait_seconds
+        engines.append(
+            create_database_engine(
+                settings.database_url, lock_wait_s=settings.database_lock_wait_seconds
+            )
         )
-        session_factory = create_session_factory(engine)
+        session_factory = create_session_factory(engines[-1])
+    replica_session_factory = None
+    if settings.read_database_url:
+        # A replica that does not answer in 2 s is skipped for the primary, not waited on.
+        engines.append(
+            create_database_engine(
+                settings.read_database_url, connect_args={"connect_timeout": REPLICA_CONNECT_S}
+            )
+        )
+        replica_session_factory = create_session_factory(engines[-1])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +77,7 @@ def create_app(
         yield
         if stop is not None:
             stop.set()
-        if engine is not None:
+        for engine in engines:
             engine.dispose()
 
     app = FastAPI(
@@ -79,6 +93,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.replica_session_factory = replica_session_factory
     app.state.pass_authority = pass_authority(settings)
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(MonitorCollector(session_factory))

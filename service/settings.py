@@ -25,6 +25,14 @@ class Settings(BaseSettings):
         default="sqlite:///./var/supplywatch.db",
         description="SQLAlchemy URL; SQLite by default, postgresql+psycopg:// in production.",
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description=(
+            "A streaming replica's URL for reads that tolerate a little lag (dashboards, "
+            "supply and history, the public board and bulletins); the primary when unset "
+            "or unreachable."
+        ),
+    )
     timezone: str = Field(default="Asia/Shanghai", description="The city's time zone.")
     admin_token: str | None = Field(
         default=None, description="An admin API key that is ensured to exist at start."

@@ -26,7 +26,7 @@ from core.access import require_role
 from core.documents import PDF_MEDIA_TYPE
 from models import Bulletin, BulletinStatus, Role
 from service.configuration import business_today
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, ReplicaSessionDep, SessionDep, SettingsDep
 from service.http.exports import XLSX_MEDIA_TYPE, ExportFormat, table_response
 from service.http.schemas import (
     PROBLEM_RESPONSES,
@@ -96,7 +96,7 @@ def _read(bulletin: Bulletin) -> BulletinRead:
 
 
 @router.get("/bulletins", summary="Published bulletins, newest day first (public)")
-def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
+def list_published(session: ReplicaSessionDep, paging: PageDep) -> Page[BulletinRead]:
     found, total = published_bulletins(session=session, limit=paging.limit, offset=paging.offset)
     return Page(
         items=[_read(item) for item in found],
@@ -107,7 +107,7 @@ def list_published(session: SessionDep, paging: PageDep) -> Page[BulletinRead]:
 
 
 @router.get("/bulletins/{day}", summary="A day's published bulletin, its latest revision (public)")
-def read_published(day: date, session: SessionDep) -> BulletinRead:
+def read_published(day: date, session: ReplicaSessionDep) -> BulletinRead:
     return _read(published_bulletin(session=session, day=day))
 
 
@@ -118,7 +118,7 @@ def read_published(day: date, session: SessionDep) -> BulletinRead:
     responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
 )
 def read_published_pdf(
-    day: date, session: SessionDep, settings: SettingsDep, lang: Literal["zh", "en"] = "zh"
+    day: date, session: ReplicaSessionDep, settings: SettingsDep, lang: Literal["zh", "en"] = "zh"
 ) -> Response:
     content = bulletin_pdf(
         session=session,
@@ -146,7 +146,7 @@ def read_published_pdf(
 def read_published_table(
     day: date,
     table: ExportTable,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     format: ExportFormat = ExportFormat.csv,
     lang: Literal["zh", "en"] = "en",
 ) -> Response:
@@ -166,7 +166,7 @@ def read_published_table(
 )
 def product_prices(
     product: str,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     days: Annotated[
         int, Query(ge=1, le=MAX_HISTORY_DAYS, description="How many published days, newest")
     ] = DEFAULT_HISTORY_DAYS,

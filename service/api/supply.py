@@ -19,7 +19,7 @@ from monitors.queries import supply
 from monitors.queries import supply_history as history_queries
 from monitors.queries.supply_history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from service.configuration import business_today
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, ReplicaSessionDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
 
 router = APIRouter(prefix="/supply", tags=["supply"], responses=PROBLEM_RESPONSES)
@@ -88,7 +88,7 @@ class SupplyHistory(ReadModel):
     ),
 )
 def list_supply(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     principal: PrincipalDep,
     paging: PageDep,
     level: Annotated[ScopeLevel, Query(description="Scope level of the rows")],
@@ -136,7 +136,7 @@ def list_supply(
     ),
 )
 def supply_history(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     level: Annotated[ScopeLevel, Query(description="Scope level")],

@@ -17,7 +17,7 @@ from pydantic import Field
 from accounts.authentication import authenticate_token
 from models import BuyerKind, PostingStatus, ProducerKind
 from service.configuration import board_limits, business_today
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, ReplicaSessionDep, SessionDep, SettingsDep
 from service.http.schemas import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel
 from service.http.supply_network import Code, NeedCreate, OfferCreate, OfferUpdate
 from supply_network import postings
@@ -258,6 +258,7 @@ def withdraw_need(
 )
 def public_board(
     session: SessionDep,
+    replica: ReplicaSessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(optional_bearer)],
     product: Annotated[Code | None, Query()] = None,
@@ -269,7 +270,7 @@ def public_board(
         authenticate_token(session, credentials.credentials)
         signed_in = True
     board = queries.public_board(
-        session=session,
+        session=replica,
         today=business_today(settings),
         signed_in=signed_in,
         product=product,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from collections.abc import Iterator
 from typing import Annotated
@@ -19,6 +20,8 @@ from core.errors import ServiceBusy, Unauthenticated
 from pass_office.authority import PassAuthority
 from service.observability import Metrics
 from service.settings import Settings
+
+log = logging.getLogger("supplywatch.http")
 
 SESSION_COOKIE = "supplywatch_session"
 """The cookie that carries a signed-in person's session token in the pages."""
@@ -81,6 +84,39 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_replica_session(
+    request: Request, primary: Annotated[Session, Depends(get_session, scope="function")]
+) -> Iterator[Session]:
+    """A read-only session on the read replica for reads that tolerate a little lag; the
+    request's own session when no replica is set or it cannot be reached (a dead replica
+    must not take the dashboards down). A replica session is never committed."""
+    replica: SessionFactory | None = request.app.state.replica_session_factory
+    session = _connected_reader(replica) if replica is not None else None
+    if session is None:
+        if replica is not None:
+            log.warning("the read replica cannot be reached; reading from the primary")
+        yield primary
+        return
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _connected_reader(factory: SessionFactory) -> Session | None:
+    """A read-only session of ``factory`` with its connection open, or None when its
+    database does not answer."""
+    session = factory()
+    try:
+        mark_read_only(session)
+        session.connection()
+    except OperationalError:
+        session.close()
+        return None
+    return session
+
+
 def _busy(request: Request) -> ServiceBusy:
     """The 503 of a write that waited for another's lock as long as the settings allow."""
     settings: Settings = request.app.state.settings
@@ -128,6 +164,7 @@ def client_address(request: Request) -> str:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReplicaSessionDep = Annotated[Session, Depends(get_replica_session, scope="function")]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]

@@ -30,7 +30,7 @@ from core.errors import DomainError
 from core.text import N_
 from models import Bulletin, Role
 from service.configuration import business_today
-from service.http.dependencies import SessionDep
+from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.web.common import (
     OptionalViewerDep,
     PageRoute,
@@ -70,14 +70,16 @@ def _bulletin_page(
 
 
 @router.get("/bulletin")
-def latest_bulletin(request: Request, session: SessionDep, viewer: OptionalViewerDep) -> Response:
+def latest_bulletin(
+    request: Request, session: ReplicaSessionDep, viewer: OptionalViewerDep
+) -> Response:
     """The newest published bulletin, with the archive beside it (open to anyone)."""
     newest, _ = published_bulletins(session=session, limit=1, offset=0)
     return _bulletin_page(request, session, newest[0] if newest else None)
 
 
 @router.get("/bulletin/feed.atom")
-def feed(request: Request, session: SessionDep) -> Response:
+def feed(request: Request, session: ReplicaSessionDep) -> Response:
     """An Atom feed of the published bulletins, newest first, for media and other sites."""
     found, _ = published_bulletins(session=session, limit=FEED_ENTRIES, offset=0)
     base = str(request.base_url).rstrip("/")
@@ -118,7 +120,7 @@ def feed(request: Request, session: SessionDep) -> Response:
 @router.get("/bulletin/archive")
 def archive(
     request: Request,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     viewer: OptionalViewerDep,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
@@ -148,7 +150,7 @@ def archive(
 def product_prices(
     request: Request,
     code: str,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     viewer: OptionalViewerDep,
     days: Annotated[int, Query(ge=1, le=MAX_HISTORY_DAYS)] = DEFAULT_HISTORY_DAYS,
 ) -> Response:
@@ -169,7 +171,7 @@ def product_prices(
 
 @router.get("/bulletin/{day}")
 def bulletin_of_day(
-    request: Request, day: date, session: SessionDep, viewer: OptionalViewerDep
+    request: Request, day: date, session: ReplicaSessionDep, viewer: OptionalViewerDep
 ) -> Response:
     """A day's published bulletin, its latest revision (open to anyone)."""
     return _bulletin_page(request, session, published_bulletin(session=session, day=day))

@@ -43,7 +43,7 @@ from monitors.queries.supply import DistrictCategorySupply
 from monitors.queries.supply_history import SupplyHistoryPoint
 from monitors.running import runs
 from service.configuration import business_today, monitor_config
-from service.http.dependencies import SessionDep
+from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.http.exports import ExportFormat, table_response
 from service.web.caching import revalidated
 from service.web.common import (
@@ -187,7 +187,7 @@ def _overview_context(overview: DashboardOverview, language: str) -> dict[str, A
 
 @router.get("/dashboard")
 def dashboard(
-    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request, session: ReplicaSessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> HTMLResponse:
     _reader(viewer)
     overview = dashboard_overview(session=session, principal=viewer, today=business_today(settings))
@@ -204,7 +204,7 @@ def dashboard(
 
 @router.get("/dashboard/map.json")
 def dashboard_map(
-    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request, session: ReplicaSessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:
     """The store map's points, fetched by the dashboard apart from its HTML (a province's
     ten thousand stores would make the page slow to send and to parse); 304 while the
@@ -218,7 +218,7 @@ def dashboard_map(
 @router.get("/dashboard/export")
 def export_dashboard(
     request: Request,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     format: ExportFormat,
@@ -289,7 +289,7 @@ def _detail(request: Request, found: SupplyDrillDown) -> HTMLResponse:
 def district_detail(
     request: Request,
     code: str,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     product: str | None = None,
@@ -308,7 +308,11 @@ def district_detail(
 
 @router.get("/dashboard/product/{code}")
 def product_detail(
-    request: Request, code: str, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request,
+    code: str,
+    session: ReplicaSessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """One product: its districts worst first, and the city's numbers over time."""
     _reader(viewer)
@@ -342,7 +346,7 @@ def _drill_down_export(
 def export_district(
     request: Request,
     code: str,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     format: ExportFormat,
@@ -365,7 +369,7 @@ def export_district(
 def export_product(
     request: Request,
     code: str,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     format: ExportFormat,

@@ -23,7 +23,7 @@ from masterdata.products import list_products
 from masterdata.stores import stores_to_report_for
 from models import Answer, OrderStatus, PostingStatus, Producer, Role, ScopeLevel
 from service.configuration import board_limits, business_today
-from service.http.dependencies import SessionDep
+from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.settings import Settings
 from service.web.common import (
     OptionalViewerDep,
@@ -468,7 +468,7 @@ def receive(
 @router.get("/board")
 def board(
     request: Request,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     settings: SettingsDep,
     viewer: OptionalViewerDep,
     product: str | None = None,
