@@ -41,7 +41,9 @@ def keep_the_run_in_one_business_day(now: datetime) -> time_machine.travel | Non
     return traveller
 
 
-keep_the_run_in_one_business_day(datetime.now(CITY_ZONE))
+SUITE_CLOCK_MOVED = keep_the_run_in_one_business_day(datetime.now(CITY_ZONE)) is not None
+"""Whether this run's clock was moved back; browsers are then moved with it (their clock is
+their own process's, which time-machine does not reach)."""
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL = os.environ.get("SUPPLYWATCH_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)

@@ -14,7 +14,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from service.demo import load_demo_city
 from service.demo.bulletins import publish_demo_bulletins
 from service.migrate import upgrade_to_head
 from service.settings import Settings
+from tests.conftest import SUITE_CLOCK_MOVED
 from tests.servers import running_server
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -87,8 +88,27 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(
             executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
         )
-        yield launched
+        yield SuiteClockBrowser(launched) if SUITE_CLOCK_MOVED else launched
         launched.close()
+
+
+class SuiteClockBrowser:
+    """A browser whose new contexts keep the test run's clock (moved back by the run's
+    guard), so the pages' Date agrees with the server's about what time it is."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.clock.install(time=datetime.now(UTC))
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        return self.new_context(**options).new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
 
 
 DESKTOP = {"width": 1400, "height": 900}
