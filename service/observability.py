@@ -55,6 +55,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
         )
+        self.replica_fallbacks = Counter(
+            "supplywatch_read_replica_fallbacks",
+            "Reads meant for the read replica served by the primary because the replica "
+            "did not answer.",
+            registry=self.registry,
+        )
 
 
 class MetricsMiddleware:

@@ -95,6 +95,8 @@ def get_replica_session(
     if session is None:
         if replica is not None:
             log.warning("the read replica cannot be reached; reading from the primary")
+            metrics: Metrics = request.app.state.metrics
+            metrics.replica_fallbacks.inc()
         yield primary
         return
     try:

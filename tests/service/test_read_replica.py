@@ -24,7 +24,7 @@ from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 from tests.replication import StreamingReplica, why_no_replica
-from tests.scrape import METRICS_TOKEN
+from tests.scrape import METRICS_TOKEN, scrape_metrics
 
 REASON = why_no_replica()
 
@@ -100,10 +100,12 @@ def test_the_bureau_reads_supply_from_the_replica_and_the_primary_when_the_repli
         [row] = client.get(supply, headers=bureau).json()["items"]
         assert (row["scope"]["code"], row["product"], row["stock"]) == ("PDS-0001", "pork", 60)
 
+        assert "supplywatch_read_replica_fallbacks_total 0.0" in scrape_metrics(client)
         replica_pair.stop_replica()
         fallback = client.get(supply, headers=bureau)
         assert fallback.status_code == 200, fallback.text
         assert [item["scope"]["code"] for item in fallback.json()["items"]] == ["PDS-0001"]
+        assert "supplywatch_read_replica_fallbacks_total 1.0" in scrape_metrics(client)
 
 
 LAGGING_READS = {
