@@ -7,13 +7,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+
+from tests.servers import free_port
 
 SERVER_USER = "postgres"
 """PostgreSQL refuses to run as root; a root test run starts the pair as this user."""
@@ -47,13 +48,6 @@ def why_no_replica() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class StreamingReplica:
     """A primary and a hot standby streaming from it, in ``root`` (a new directory outside
     pytest's private temporary tree, which the server's user cannot enter)."""
@@ -65,8 +59,8 @@ class StreamingReplica:
         self.root = root
         self.primary_dir = root / "primary"
         self.replica_dir = root / "replica"
-        self.primary_port = _free_port()
-        self.replica_port = _free_port()
+        self.primary_port = free_port()
+        self.replica_port = free_port()
 
     def url(self, port: int, database: str = "supplywatch") -> str:
         return f"postgresql+psycopg://{SERVER_USER}@127.0.0.1:{port}/{database}"
