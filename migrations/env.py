@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 import models
 from core.database import create_database_engine
+from core.partitions import is_partition_name
 from models.types import UTCDateTime
 from service.settings import get_settings
 
@@ -23,12 +24,19 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out of schema comparisons the monthly partitions, which the models do not
+    declare (``core/partitions.py`` makes them)."""
+    return not (type_ == "table" and is_partition_name(name))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
         render_as_batch=connection.dialect.name == "sqlite",
     )
 

@@ -27,6 +27,7 @@ from core.database import (
 )
 from core.errors import DomainError
 from core.lookups import get_optional_by_code
+from core.partitions import DEFAULT_MONTHS_AHEAD, keep_partitions
 from core.text import phrase
 from models import Alert, AlertStatus, Enterprise, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
@@ -298,6 +299,35 @@ def db_upgrade() -> None:
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     typer.echo(f"database {_safe(settings)} is at the newest schema")
+
+
+@db_app.command("partitions")
+def db_partitions(
+    months_ahead: Annotated[
+        int, typer.Option(min=0, max=24, help="Months after this one to make partitions for")
+    ] = DEFAULT_MONTHS_AHEAD,
+) -> None:
+    """Make monthly partitions ahead and archive those past SUPPLYWATCH_REPORT_RETENTION_MONTHS
+    (PostgreSQL; the scheduler does this before each run)."""
+    settings = get_settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            typer.echo("SQLite keeps one table per kind: no partitions to keep")
+            return
+        with engine.begin() as connection:
+            upkeep = keep_partitions(
+                connection,
+                today=business_today(settings),
+                retention_months=settings.report_retention_months,
+                months_ahead=months_ahead,
+            )
+    finally:
+        engine.dispose()
+    typer.echo(f"partitions created: {', '.join(upkeep.created) or 'none'}")
+    if upkeep.moved_rows:
+        typer.echo(f"lines moved out of a default partition: {upkeep.moved_rows}")
+    typer.echo(f"partitions archived: {', '.join(upkeep.archived) or 'none'}")
 
 
 @keys_app.command("create")

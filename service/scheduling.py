@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from core.database import SessionFactory, session_scope
+from core.partitions import PartitionUpkeep, keep_partitions
 from hotline.escalation import escalate_tickets
 from monitors.notifications.delivery import (
     NotificationSendReport,
@@ -78,6 +79,21 @@ def deliver_notifications(settings: Settings, factory: SessionFactory) -> Notifi
                 return total
 
 
+def keep_monthly_partitions(settings: Settings, factory: SessionFactory) -> PartitionUpkeep:
+    """Make next months' partitions and archive those past the retention, in one unit of
+    work (a no-op on SQLite); run before each monitor run, so a month's table exists
+    months before its first line."""
+    with session_scope(factory) as session:
+        upkeep = keep_partitions(
+            session.connection(),
+            today=business_today(settings),
+            retention_months=settings.report_retention_months,
+        )
+    if upkeep.created or upkeep.archived:
+        log.info("partition upkeep", extra={"upkeep": upkeep.as_counts()})
+    return upkeep
+
+
 def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorScheduler:
     """The scheduler for this deployment's settings."""
     return MonitorScheduler(
@@ -85,5 +101,6 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorSched
         config=monitor_config(settings),
         today=partial(business_today, settings),
         deliver=partial(escalate_then_deliver, settings, factory),
+        maintain=partial(keep_monthly_partitions, settings, factory),
         interval=timedelta(minutes=settings.monitor_interval_minutes),
     )

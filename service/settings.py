@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     login_longest_lockout_seconds: int = Field(default=3600, gt=0)
     session_hours: int = Field(default=12, gt=0)
 
+    report_retention_months: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "PostgreSQL: whole months of report lines and supply snapshots kept before the "
+            "current one; older monthly partitions are detached into the supplywatch_archive "
+            "schema. Unset keeps everything."
+        ),
+    )
     monitor_interval_minutes: int = Field(
         default=60, gt=0, le=24 * 60, description="How often the scheduler runs the monitor."
     )

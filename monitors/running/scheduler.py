@@ -33,9 +33,15 @@ class MonitorScheduler:
     deliver: Callable[[], Any]
     interval: timedelta = timedelta(hours=1)
     delivery_interval: timedelta = timedelta(seconds=30)
+    maintain: Callable[[], Any] | None = None
 
     def tick(self, *, run_due: bool, delivery_due: bool) -> None:
         """Do what is due now; one failure is logged and never stops the scheduler."""
+        if run_due and self.maintain is not None:
+            try:
+                self.maintain()
+            except Exception:
+                log.exception("storage upkeep failed")
         if run_due:
             try:
                 run = run_monitor(
