@@ -162,6 +162,31 @@ def make_partitions_ahead(
     return upkeep
 
 
+def _archived(connection: Connection, name: str) -> bool:
+    found = connection.execute(
+        text(
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relname = :name"
+        ),
+        {"schema": ARCHIVE_SCHEMA, "name": name},
+    ).first()
+    return found is not None
+
+
+def _rename_with_indexes(connection: Connection, name: str, new_name: str) -> None:
+    """Rename a detached partition and its indexes, whose names the archive holds already."""
+    indexes = connection.scalars(
+        text(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = CAST(:name AS regclass) ORDER BY 1"
+        ),
+        {"name": name},
+    ).all()
+    for number, index in enumerate(indexes, start=1):
+        connection.execute(text(f"ALTER INDEX {index} RENAME TO {new_name}_index_{number}"))
+    connection.execute(text(f"ALTER TABLE {name} RENAME TO {new_name}"))
+
+
 def archive_old_partitions(
     connection: Connection, *, today: date, retention_months: int
 ) -> list[str]:
@@ -181,8 +206,12 @@ def archive_old_partitions(
             name = partition_name(table, month)
             connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}"))
             connection.execute(text(f"ALTER TABLE {table} DETACH PARTITION {name}"))
-            connection.execute(text(f"ALTER TABLE {name} SET SCHEMA {ARCHIVE_SCHEMA}"))
-            archived.append(f"{ARCHIVE_SCHEMA}.{name}")
+            archived_name = name
+            if _archived(connection, name):  # that month was archived before: keep both
+                archived_name = f"{name}_archived_{today:%Y%m%d}"
+                _rename_with_indexes(connection, name, archived_name)
+            connection.execute(text(f"ALTER TABLE {archived_name} SET SCHEMA {ARCHIVE_SCHEMA}"))
+            archived.append(f"{ARCHIVE_SCHEMA}.{archived_name}")
     return archived
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -166,6 +166,19 @@ class Settings(BaseSettings):
         for network in value:
             ip_network(network, strict=False)
         return value
+
+    @model_validator(mode="after")
+    def _retention_keeps_every_postable_day(self) -> Settings:
+        """A store may still post or correct a day up to max_report_age_days old: its month
+        must not be archived yet (28 days is the shortest month)."""
+        months = self.report_retention_months
+        if months is not None and months * 28 < self.max_report_age_days:
+            raise ValueError(
+                f"report_retention_months={months} would archive months a store may still "
+                f"post for (max_report_age_days={self.max_report_age_days}); keep at least "
+                f"{-(-self.max_report_age_days // 28)} months or lower max_report_age_days"
+            )
+        return self
 
     @property
     def metrics_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -4,7 +4,8 @@ Each table becomes a range-partitioned table with one partition a month (from th
 stored month to three months ahead) and a default partition for a date no month covers;
 its rows, columns, defaults, checks, keys, foreign keys, indexes and id sequence are kept
 under the same names. The primary key of ``daily_reports`` gains ``report_date``, as
-PostgreSQL requires of a partitioned table's unique keys. SQLite keeps one table each.
+PostgreSQL requires of a partitioned table's unique keys, and ``store_id``, the column a
+sharded deployment would distribute it by. SQLite keeps one table each.
 
 Revision ID: partition_business_date_20261204
 Revises: officers_20261204
@@ -25,6 +26,9 @@ depends_on: str | Sequence[str] | None = None
 
 TABLES = {"daily_reports": "report_date", "supply_snapshots": "business_date"}
 MONTHS_AHEAD = 3
+# Columns a key must also carry so the table can later be distributed by store (Citus
+# requires the distribution column in every unique key; docs/deploy.md).
+DISTRIBUTION = {"daily_reports": ("store_id",)}
 
 
 def _next_month(month: date) -> date:
@@ -122,9 +126,12 @@ def _partition(connection: Connection, table: str, column: str) -> None:
         op.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
 
     def with_partition_column(definition: str) -> str:
-        if column in definition:
+        missing = [
+            name for name in (column, *DISTRIBUTION.get(table, ())) if name not in definition
+        ]
+        if not missing:
             return definition
-        return definition.replace(")", f", {column})", 1)
+        return definition.replace(")", f", {', '.join(missing)})", 1)
 
     _rebuild(
         connection,
@@ -138,7 +145,7 @@ def _partition(connection: Connection, table: str, column: str) -> None:
 def _unpartition(connection: Connection, table: str, column: str) -> None:
     def without_partition_column(definition: str) -> str:
         if table == "daily_reports":
-            return definition.replace(f", {column})", ")")
+            return definition.replace(f", {column}, store_id)", ")")
         return definition
 
     _rebuild(

@@ -128,7 +128,7 @@ def test_upgrading_moves_every_stored_line_into_its_month(
                 "WHERE conname = 'uq_daily_reports_line' AND conparentid = 0"
             )
         )
-    assert key == "PRIMARY KEY (id, report_date)"
+    assert key == "PRIMARY KEY (id, report_date, store_id)"
     assert unique == "UNIQUE (store_id, report_date, product_id)"
     # The id sequence went with the table: new lines carry on after the old ones.
     (new_id,) = post_lines(engine, [business_today()])
@@ -168,6 +168,10 @@ def test_a_line_no_month_covers_is_kept_then_given_its_own_partition(
     assert lines_in(engine, "daily_reports") == 2
     again = runner.invoke(app, ["db", "partitions"])
     assert "partitions created: none" in again.output
+    further = runner.invoke(app, ["db", "partitions", "--months-ahead", "5"])
+    in_five_months = add_months(month_start(business_today()), 5)
+    assert partition_name("daily_reports", in_five_months) in further.output
+    assert partition_name("supply_snapshots", in_five_months) in further.output
 
 
 def test_months_past_the_retention_go_to_the_archive_and_the_window_stays(
@@ -180,6 +184,7 @@ def test_months_past_the_retention_go_to_the_archive_and_the_window_stays(
     kept_day = add_months(this_month, -1) + timedelta(days=20)
     post_lines(engine, [old_day, kept_day, today - timedelta(days=13), today])
     monkeypatch.setenv("SUPPLYWATCH_REPORT_RETENTION_MONTHS", "1")
+    monkeypatch.setenv("SUPPLYWATCH_MAX_REPORT_AGE_DAYS", "28")
     get_settings.cache_clear()
 
     result = runner.invoke(app, ["db", "partitions"])
@@ -193,10 +198,25 @@ def test_months_past_the_retention_go_to_the_archive_and_the_window_stays(
     previous = partition_name("daily_reports", add_months(this_month, -1))
     assert previous in partitions_of(engine, "daily_reports")
 
+    # A line for an archived month (the clock or the settings changed) is still stored,
+    # then archived beside the first archive of that month.
+    post_lines(engine, [old_day])
+    again = runner.invoke(app, ["db", "partitions"])
+    assert f"supplywatch_archive.{old}_archived_" in again.output, again.output
+    assert lines_in(engine, "daily_reports") == 3
+    assert lines_in(engine, f"supplywatch_archive.{old}") == 1
+
 
 def test_retention_below_one_month_is_refused_by_the_settings() -> None:
     with pytest.raises(ValueError, match="report_retention_months"):
         Settings(report_retention_months=0)
+
+
+def test_retention_cannot_archive_a_month_a_store_may_still_post_for() -> None:
+    with pytest.raises(ValueError, match="keep at least 15 months"):
+        Settings(report_retention_months=12, max_report_age_days=400)
+    assert Settings(report_retention_months=15, max_report_age_days=400)
+    assert Settings(report_retention_months=2, max_report_age_days=56)
 
 
 def test_the_scheduler_makes_next_months_partitions_before_a_run(
