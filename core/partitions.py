@@ -42,7 +42,7 @@ def month_start(day: date) -> date:
 
 
 def add_months(month: date, count: int) -> date:
-    """The first day of the month ``count`` months after ``month`` (negative: before)."""
+    """The first day of the month ``count`` months after ``month``'s (negative: before)."""
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
 
@@ -137,12 +137,17 @@ def _move_out_of_default(connection: Connection, table: str, column: str, month:
     return int(moved)
 
 
-def make_partitions_ahead(
-    connection: Connection, *, today: date, months_ahead: int = DEFAULT_MONTHS_AHEAD
+def make_partitions(
+    connection: Connection,
+    *,
+    today: date,
+    oldest_day: date,
+    months_ahead: int = DEFAULT_MONTHS_AHEAD,
 ) -> PartitionUpkeep:
-    """Make every partitioned table's partitions from this month to ``months_ahead``
-    months later, and give any month whose lines fell into the default partition (a
-    date no partition covered) its own; flushes nothing else, commits nothing."""
+    """Make every partitioned table's partitions from ``oldest_day``'s month (the oldest
+    day a store may post for, so a backfill lands in its month) to ``months_ahead``
+    months after this one, and give any month whose lines fell into the default
+    partition (a date no partition covered) its own; commits nothing."""
     upkeep = PartitionUpkeep()
     for table, column in PARTITIONED_TABLES.items():
         if not is_partitioned(connection, table):
@@ -153,12 +158,12 @@ def make_partitions_ahead(
                 upkeep.moved_rows += _move_out_of_default(connection, table, column, month)
                 upkeep.created.append(partition_name(table, month))
                 existing.add(month)
-        this_month = month_start(today)
-        for offset in range(months_ahead + 1):
-            month = add_months(this_month, offset)
+        month, last = month_start(min(oldest_day, today)), add_months(today, months_ahead)
+        while month <= last:
             if month not in existing:
                 upkeep.created.append(_create_partition(connection, table, month))
                 existing.add(month)
+            month = add_months(month, 1)
     return upkeep
 
 
@@ -219,6 +224,7 @@ def keep_partitions(
     connection: Connection,
     *,
     today: date,
+    oldest_day: date,
     retention_months: int | None,
     months_ahead: int = DEFAULT_MONTHS_AHEAD,
 ) -> PartitionUpkeep:
@@ -227,7 +233,9 @@ def keep_partitions(
     if connection.dialect.name != "postgresql":
         return PartitionUpkeep()
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPKEEP_LOCK})
-    upkeep = make_partitions_ahead(connection, today=today, months_ahead=months_ahead)
+    upkeep = make_partitions(
+        connection, today=today, oldest_day=oldest_day, months_ahead=months_ahead
+    )
     if retention_months is not None:
         upkeep.archived = archive_old_partitions(
             connection, today=today, retention_months=retention_months

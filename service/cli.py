@@ -37,6 +37,7 @@ from service.configuration import (
     business_today,
     ingest_limits,
     monitor_config,
+    oldest_postable_day,
     pass_authority,
     report_rules,
 )
@@ -319,6 +320,7 @@ def db_partitions(
             upkeep = keep_partitions(
                 connection,
                 today=business_today(settings),
+                oldest_day=oldest_postable_day(settings),
                 retention_months=settings.report_retention_months,
                 months_ahead=months_ahead,
             )

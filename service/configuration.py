@@ -29,6 +29,11 @@ def business_today(settings: Settings) -> date:
     return business_day_today(settings.zone)
 
 
+def oldest_postable_day(settings: Settings) -> date:
+    """The oldest business day a store may still post or correct (the partitions' first)."""
+    return business_today(settings) - timedelta(days=settings.max_report_age_days)
+
+
 def report_rules(settings: Settings, *, day: date | None = None) -> ReportRules:
     """The line limits in force, checked against ``day`` (default: today's business day)."""
     return ReportRules(

@@ -21,6 +21,7 @@ from service.configuration import (
     business_today,
     complaint_cluster_settings,
     monitor_config,
+    oldest_postable_day,
     receiver_policy,
 )
 from service.settings import Settings
@@ -87,6 +88,7 @@ def keep_monthly_partitions(settings: Settings, factory: SessionFactory) -> Part
         upkeep = keep_partitions(
             session.connection(),
             today=business_today(settings),
+            oldest_day=oldest_postable_day(settings),
             retention_months=settings.report_retention_months,
         )
     if upkeep.created or upkeep.archived:

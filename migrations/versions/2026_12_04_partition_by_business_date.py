@@ -1,11 +1,11 @@
 """partition report lines and supply snapshots by business date on PostgreSQL
 
 Each table becomes a range-partitioned table with one partition a month (from the oldest
-stored month to three months ahead) and a default partition for a date no month covers;
-its rows, columns, defaults, checks, keys, foreign keys, indexes and id sequence are kept
-under the same names. The primary key of ``daily_reports`` gains ``report_date``, as
-PostgreSQL requires of a partitioned table's unique keys, and ``store_id``, the column a
-sharded deployment would distribute it by. SQLite keeps one table each.
+stored month, or 14 months back, to three months ahead) and a default partition for a date
+no month covers; its rows, columns, defaults, checks, keys, foreign keys, indexes and id
+sequence are kept under the same names. The primary key of ``daily_reports`` gains
+``report_date``, as PostgreSQL requires of a partitioned table's unique keys, and
+``store_id``, the column a sharded deployment would distribute it by. SQLite keeps one table each.
 
 Revision ID: partition_business_date_20261204
 Revises: officers_20261204
@@ -26,6 +26,9 @@ depends_on: str | Sequence[str] | None = None
 
 TABLES = {"daily_reports": "report_date", "supply_snapshots": "business_date"}
 MONTHS_AHEAD = 3
+# A store may post up to 400 days back (SUPPLYWATCH_MAX_REPORT_AGE_DAYS' default): those
+# months get their partitions too, so a backfill does not pile up in the default one.
+MONTHS_BACK = 14
 # Columns a key must also carry so the table can later be distributed by store (Citus
 # requires the distribution column in every unique key; docs/deploy.md).
 DISTRIBUTION = {"daily_reports": ("store_id",)}
@@ -33,6 +36,10 @@ DISTRIBUTION = {"daily_reports": ("store_id",)}
 
 def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def _described(
@@ -112,7 +119,10 @@ def _partition(connection: Connection, table: str, column: str) -> None:
     ).scalar_one()
 
     def make_partitions() -> None:
-        month = min(first or this_month, this_month)
+        month = this_month
+        for _ in range(MONTHS_BACK):
+            month = _previous_month(month)
+        month = min(first or month, month)
         last = this_month
         for _ in range(MONTHS_AHEAD):
             last = _next_month(last)

@@ -250,14 +250,23 @@ def test_sqlite_keeps_one_table_and_says_so(
     assert "SQLite keeps one table per kind" in result.output
 
 
-def test_a_report_posted_today_is_read_back_through_the_partitioned_table(
+def test_todays_line_and_a_backfill_a_store_may_post_land_in_their_months(
     postgres_url: str, engine: Engine
 ) -> None:
     upgrade_to_head(postgres_url)
-    (line_id,) = post_lines(engine, [business_today()])
+    today = business_today()
+    backfill = today - timedelta(days=get_settings().max_report_age_days)
+    ids = post_lines(engine, [today, backfill])
     with engine.connect() as connection:
-        where = connection.scalar(
-            text("SELECT tableoid::regclass::text FROM daily_reports WHERE id = :id"),
-            {"id": line_id},
-        )
-    assert where == partition_name("daily_reports", month_start(business_today()))
+        homes = [
+            connection.scalar(
+                text("SELECT tableoid::regclass::text FROM daily_reports WHERE id = :id"),
+                {"id": line_id},
+            )
+            for line_id in ids
+        ]
+    assert homes == [
+        partition_name("daily_reports", month_start(today)),
+        partition_name("daily_reports", month_start(backfill)),
+    ]
+    assert lines_in(engine, "daily_reports_default") == 0
