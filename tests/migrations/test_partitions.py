@@ -109,7 +109,7 @@ def test_upgrading_moves_every_stored_line_into_its_month(
     upgrade_to_head(postgres_url)
 
     reports = partitions_of(engine, "daily_reports")
-    for offset in range(-4, 4):
+    for offset in range(-4, 3):  # 3 ahead of the server's month, the city's may be next
         assert partition_name("daily_reports", add_months(this_month, offset)) in reports
     assert "daily_reports_default" in reports
     assert "supply_snapshots_default" in partitions_of(engine, "supply_snapshots")
@@ -225,7 +225,7 @@ def test_the_scheduler_makes_next_months_partitions_before_a_run(
     upgrade_to_head(postgres_url)
     furthest = partition_name("daily_reports", add_months(month_start(business_today()), 3))
     with engine.begin() as connection:
-        connection.execute(text(f"DROP TABLE {furthest}"))
+        connection.execute(text(f"DROP TABLE IF EXISTS {furthest}"))
     factory = create_session_factory(engine)
 
     build_scheduler(get_settings(), factory).tick(run_due=True, delivery_due=False)
