@@ -211,9 +211,13 @@ def archive_old_partitions(
             name = partition_name(table, month)
             connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}"))
             connection.execute(text(f"ALTER TABLE {table} DETACH PARTITION {name}"))
-            archived_name = name
-            if _archived(connection, name):  # that month was archived before: keep both
-                archived_name = f"{name}_archived_{today:%Y%m%d}"
+            archived_name, copies = name, 1
+            while _archived(connection, archived_name):  # archived before: keep every copy
+                archived_name = f"{name}_archived_{today:%Y%m%d}" + (
+                    f"_{copies}" if copies > 1 else ""
+                )
+                copies += 1
+            if archived_name != name:
                 _rename_with_indexes(connection, name, archived_name)
             connection.execute(text(f"ALTER TABLE {archived_name} SET SCHEMA {ARCHIVE_SCHEMA}"))
             archived.append(f"{ARCHIVE_SCHEMA}.{archived_name}")

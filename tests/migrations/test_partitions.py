@@ -205,6 +205,10 @@ def test_months_past_the_retention_go_to_the_archive_and_the_window_stays(
     assert f"supplywatch_archive.{old}_archived_" in again.output, again.output
     assert lines_in(engine, "daily_reports") == 3
     assert lines_in(engine, f"supplywatch_archive.{old}") == 1
+    post_lines(engine, [old_day])  # and once more the same day
+    third = runner.invoke(app, ["db", "partitions"])
+    assert f"supplywatch_archive.{old}_archived_{today:%Y%m%d}_2" in third.output, third.output
+    assert lines_in(engine, "daily_reports") == 3
 
 
 def test_retention_below_one_month_is_refused_by_the_settings() -> None:
