@@ -15,7 +15,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.access import Principal, check_binding
+from core.access import Principal, bind_region, check_binding
 from core.database import SessionFactory, mark_read_only, session_scope
 from core.errors import TooManyRequests, Unauthenticated
 from core.security import (
@@ -43,7 +43,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
         if row is None or not row[0].active or row[1] <= now:
             raise Unauthenticated("the session is unknown or has expired; sign in again")
         user = row[0]
-        return Principal(
+        person = Principal(
             "user",
             user.id,
             user.username,
@@ -55,12 +55,13 @@ def authenticate_token(session: Session, token: str) -> Principal:
             user.producer_id,
             user.checkpoint_id,
         )
+        return bind_region(session, person, user.region_id)
     key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
     if key is None or not key.active:
         raise Unauthenticated("the API key is unknown or has been revoked")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("the API key has expired")
-    return Principal(
+    machine = Principal(
         "key",
         key.id,
         key.name,
@@ -72,6 +73,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
         key.producer_id,
         key.checkpoint_id,
     )
+    return bind_region(session, machine, key.region_id)
 
 
 def create_api_key(
@@ -85,6 +87,7 @@ def create_api_key(
     compound_id: int | None = None,
     producer_id: int | None = None,
     checkpoint_id: int | None = None,
+    region_id: int | None = None,
     created_by: str | None = None,
     expires_at: datetime | None = None,
     secret: str | None = None,
@@ -98,6 +101,7 @@ def create_api_key(
         compound_id=compound_id,
         producer_id=producer_id,
         checkpoint_id=checkpoint_id,
+        region_id=region_id,
     )
     key, prefix, key_hash = new_api_key()
     if secret is not None:
@@ -114,6 +118,7 @@ def create_api_key(
         compound_id=compound_id,
         producer_id=producer_id,
         checkpoint_id=checkpoint_id,
+        region_id=region_id,
         created_by=created_by,
         expires_at=expires_at,
     )
@@ -128,6 +133,7 @@ def ensure_admin_key(session: Session, token: str) -> ApiKey:
     if existing is not None:
         existing.active = True
         existing.role = Role.admin
+        existing.region_id = None  # the configured token is national
         session.flush()
         return existing
     api_key, _ = create_api_key(
@@ -149,6 +155,7 @@ def create_user(
     compound_id: int | None = None,
     producer_id: int | None = None,
     checkpoint_id: int | None = None,
+    region_id: int | None = None,
 ) -> User:
     """Store a new person with an argon2 hash of their password."""
     check_binding(
@@ -159,6 +166,7 @@ def create_user(
         compound_id=compound_id,
         producer_id=producer_id,
         checkpoint_id=checkpoint_id,
+        region_id=region_id,
     )
     user = User(
         username=username,
@@ -171,6 +179,7 @@ def create_user(
         compound_id=compound_id,
         producer_id=producer_id,
         checkpoint_id=checkpoint_id,
+        region_id=region_id,
     )
     session.add(user)
     session.flush()

@@ -10,7 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_api_key
-from accounts.bindings import binding_names, resolve_binding
+from accounts.bindings import (
+    account_in_region,
+    binding_names,
+    confine_to_admin_region,
+    resolve_binding,
+)
 from core.access import Principal, require_role
 from core.errors import InvalidInput, NotFound
 from core.lookups import PageOf, page
@@ -33,6 +38,7 @@ class KeyView:
     compound: str | None
     producer: str | None
     checkpoint: str | None
+    region: str | None
     active: bool
     created_by: str | None
     created_at: datetime
@@ -56,6 +62,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
         compound_id=key.compound_id,
         producer_id=key.producer_id,
         checkpoint_id=key.checkpoint_id,
+        region_id=key.region_id,
     )
     return KeyView(
         id=key.id,
@@ -68,6 +75,7 @@ def _view(session: Session, key: ApiKey) -> KeyView:
         compound=names.compound,
         producer=names.producer,
         checkpoint=names.checkpoint,
+        region=names.region,
         active=key.active,
         created_by=key.created_by,
         created_at=key.created_at,
@@ -75,8 +83,10 @@ def _view(session: Session, key: ApiKey) -> KeyView:
     )
 
 
-def _key(session: Session, key_id: int) -> ApiKey:
-    key = session.get(ApiKey, key_id)
+def _key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    key = session.scalars(
+        select(ApiKey).where(ApiKey.id == key_id, account_in_region(principal, ApiKey))
+    ).first()
     if key is None:
         raise NotFound("API key {key_id} not found", key_id=key_id)
     return key
@@ -94,6 +104,7 @@ def issue_key(
     compound: str | None = None,
     producer: str | None = None,
     checkpoint: str | None = None,
+    region: str | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedKey:
     """A new key bound by code to what its role needs, expiring (if ever) in the future;
@@ -112,7 +123,9 @@ def issue_key(
         compound=compound,
         producer=producer,
         checkpoint=checkpoint,
+        region=region,
     )
+    binding = confine_to_admin_region(session, principal, binding)
     key, secret = create_api_key(
         session,
         name=name,
@@ -123,6 +136,7 @@ def issue_key(
         compound_id=binding.compound_id,
         producer_id=binding.producer_id,
         checkpoint_id=binding.checkpoint_id,
+        region_id=binding.region_id,
         created_by=principal.label,
         expires_at=expires_at,
     )
@@ -140,7 +154,7 @@ def list_keys(
 ) -> PageOf[KeyView]:
     """One page of keys, oldest first, of a role and activity; an admin's."""
     require_role(principal)
-    query = select(ApiKey).order_by(ApiKey.id)
+    query = select(ApiKey).where(account_in_region(principal, ApiKey)).order_by(ApiKey.id)
     if role is not None:
         query = query.where(ApiKey.role == role)
     if active is not None:
@@ -154,13 +168,13 @@ def list_keys(
 def read_key(*, session: Session, principal: Principal, key_id: int) -> KeyView:
     """The key with this id (never its secret), or a 404; an admin's."""
     require_role(principal)
-    return _view(session, _key(session, key_id))
+    return _view(session, _key(session, principal, key_id))
 
 
 def revoke_key(*, session: Session, principal: Principal, key_id: int) -> KeyView:
     """Revoke a key at once (the row stays, so revisions still name who sent what)."""
     require_role(principal)
-    key = _key(session, key_id)
+    key = _key(session, principal, key_id)
     key.active = False
     session.flush()
     return _view(session, key)

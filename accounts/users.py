@@ -12,7 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
-from accounts.bindings import binding_names, resolve_binding
+from accounts.bindings import (
+    account_in_region,
+    binding_names,
+    confine_to_admin_region,
+    resolve_binding,
+)
 from core.access import Principal, check_binding, require_role
 from core.errors import Conflict, NotFound
 from core.lookups import PageOf, page
@@ -33,6 +38,7 @@ class UserView:
     compound: str | None
     producer: str | None
     checkpoint: str | None
+    region: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -49,6 +55,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         compound_id=user.compound_id,
         producer_id=user.producer_id,
         checkpoint_id=user.checkpoint_id,
+        region_id=user.region_id,
     )
     return UserView(
         username=user.username,
@@ -60,6 +67,7 @@ def user_view(*, session: Session, user: User) -> UserView:
         compound=names.compound,
         producer=names.producer,
         checkpoint=names.checkpoint,
+        region=names.region,
         active=user.active,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
@@ -67,8 +75,10 @@ def user_view(*, session: Session, user: User) -> UserView:
     )
 
 
-def _user(session: Session, username: str) -> User:
-    user = session.scalars(select(User).where(User.username == username)).first()
+def _user(session: Session, principal: Principal, username: str) -> User:
+    user = session.scalars(
+        select(User).where(User.username == username, account_in_region(principal, User))
+    ).first()
     if user is None:
         raise NotFound("user {username!r} not found", username=username)
     return user
@@ -92,6 +102,7 @@ def add_user(
     compound: str | None = None,
     producer: str | None = None,
     checkpoint: str | None = None,
+    region: str | None = None,
 ) -> UserView:
     """Add a person bound by code to what their role needs; an admin's, and a taken
     username is a 409."""
@@ -106,7 +117,9 @@ def add_user(
         compound=compound,
         producer=producer,
         checkpoint=checkpoint,
+        region=region,
     )
+    binding = confine_to_admin_region(session, principal, binding)
     check_binding(
         role=role,
         store_id=binding.store_id,
@@ -115,6 +128,7 @@ def add_user(
         compound_id=binding.compound_id,
         producer_id=binding.producer_id,
         checkpoint_id=binding.checkpoint_id,
+        region_id=binding.region_id,
     )
     user = create_user(
         session,
@@ -128,6 +142,7 @@ def add_user(
         compound_id=binding.compound_id,
         producer_id=binding.producer_id,
         checkpoint_id=binding.checkpoint_id,
+        region_id=binding.region_id,
     )
     return user_view(session=session, user=user)
 
@@ -143,7 +158,7 @@ def list_users(
 ) -> PageOf[UserView]:
     """One page of people by username, of a role and activity; an admin's."""
     require_role(principal)
-    query = select(User).order_by(User.username)
+    query = select(User).where(account_in_region(principal, User)).order_by(User.username)
     if role is not None:
         query = query.where(User.role == role)
     if active is not None:
@@ -160,7 +175,7 @@ def list_users(
 def read_user(*, session: Session, principal: Principal, username: str) -> UserView:
     """The person with this username, or a 404; an admin's."""
     require_role(principal)
-    return user_view(session=session, user=_user(session, username))
+    return user_view(session=session, user=_user(session, principal, username))
 
 
 def update_user(
@@ -169,7 +184,7 @@ def update_user(
     """Change a person's name, password or activity (only what ``changes`` holds); a new
     password unlocks the account and, like a deactivation, ends their sessions."""
     require_role(principal)
-    user = _user(session, username)
+    user = _user(session, principal, username)
     if "full_name" in changes:
         user.full_name = changes["full_name"]
     if changes.get("password") is not None:
@@ -188,7 +203,7 @@ def update_user(
 def deactivate_user(*, session: Session, principal: Principal, username: str) -> UserView:
     """Deactivate a person and end their sessions (the row stays for the audit trail)."""
     require_role(principal)
-    user = _user(session, username)
+    user = _user(session, principal, username)
     user.active = False
     _end_sessions(session, user)
     session.flush()
@@ -198,7 +213,7 @@ def deactivate_user(*, session: Session, principal: Principal, username: str) ->
 def unlock_user(*, session: Session, principal: Principal, username: str) -> UserView:
     """Clear a person's failed sign-ins and lock: an admin's way to let them back in."""
     require_role(principal)
-    user = _user(session, username)
+    user = _user(session, principal, username)
     user.failed_logins = 0
     user.locked_until = None
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))

@@ -5,12 +5,20 @@ Adapters authenticate (``accounts``) and hand a Principal down; domains ask it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from core.errors import Forbidden, InvalidInput
-from core.text import field_problem, listing
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.text import Text, field_problem, listing
 from core.words import word
-from models import Role, Store
+from models import Region, Role, Store
+
+REGION_BOUND_ROLES = (Role.admin, Role.bureau)
+"""Staff roles that may be bound to a region (a city, a district): they then see and
+manage only what lies inside it. Unbound, they are national (the whole tree)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,9 @@ class Principal:
     compound_id: int | None = None
     producer_id: int | None = None
     checkpoint_id: int | None = None
+    region_id: int | None = None
+    region_ids: frozenset[int] | None = None
+    """The bound region and every region below it; None for a caller bound to no region."""
 
     @property
     def label(self) -> str:
@@ -38,10 +49,22 @@ class Principal:
         """True for a store role, which may only see its own store(s)."""
         return self.role is Role.store
 
+    @property
+    def is_region_bound(self) -> bool:
+        """True for staff bound to a region, who see only what lies inside it."""
+        return self.region_ids is not None
+
+    def in_region(self, region_id: int | None) -> bool:
+        """Whether something in ``region_id`` lies inside this caller's region (always,
+        for a caller bound to none; never, for a thing with no region, when bound)."""
+        if self.region_ids is None:
+            return True
+        return region_id is not None and region_id in self.region_ids
+
     def can_access_store(self, store: Store) -> bool:
         """Whether this caller may read and write ``store``'s reports."""
         if self.role in (Role.admin, Role.bureau):
-            return True
+            return self.in_region(store.region_id)
         if self.role is Role.store:
             if self.store_id is not None:
                 return store.id == self.store_id
@@ -65,6 +88,38 @@ def require_store_access(principal: Principal, store: Store) -> None:
         )
 
 
+def within_region(principal: Principal, column: Any) -> ColumnElement[bool]:
+    """A WHERE clause keeping rows whose region ``column`` lies inside the caller's region
+    (no restriction for a caller bound to none)."""
+    if principal.region_ids is None:
+        return true()
+    return column.in_(sorted(principal.region_ids))
+
+
+def require_in_region(
+    principal: Principal, region_id: int | None, *, label: Text | str, code: Any
+) -> None:
+    """A 404, worded as for an unknown code, when a thing lies outside the caller's
+    region: a city bureau cannot even learn that a neighbour's store exists."""
+    if not principal.in_region(region_id):
+        raise NotFound("{label} {code!r} not found", label=label, code=code)
+
+
+def region_subtree(session: Session, region_id: int) -> frozenset[int]:
+    """Ids of a region and every region below it, walked in the database (a recursive
+    query), so a national tree is never read whole to authenticate one caller."""
+    tree = select(Region.id).where(Region.id == region_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
+    return frozenset(session.scalars(select(tree.c.id)))
+
+
+def bind_region(session: Session, principal: Principal, region_id: int | None) -> Principal:
+    """``principal`` with its region's subtree filled in, as authentication hands it on."""
+    if region_id is None:
+        return principal
+    return replace(principal, region_id=region_id, region_ids=region_subtree(session, region_id))
+
+
 def check_binding(
     *,
     role: Role,
@@ -74,10 +129,17 @@ def check_binding(
     compound_id: int | None = None,
     producer_id: int | None = None,
     checkpoint_id: int | None = None,
+    region_id: int | None = None,
 ) -> None:
     """A store role is bound to exactly one store or one enterprise; a receiver to one
     compound; a producer to one producer; a checkpoint to one checkpoint; a driver
-    optionally to one truck; others to nothing."""
+    optionally to one truck; an admin or bureau optionally to one region; others to
+    nothing."""
+    if region_id is not None and role not in REGION_BOUND_ROLES:
+        raise InvalidInput(
+            "only the admin and bureau roles are bound to a region",
+            errors=[field_problem(["body", "region"], "region needs role 'admin' or 'bureau'")],
+        )
     if (role is Role.checkpoint) != (checkpoint_id is not None):
         raise InvalidInput(
             "a checkpoint key or user is bound to one checkpoint, and only a checkpoint is",

@@ -48,6 +48,8 @@ class User(TimestampMixin, Base):
     checkpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkpoints.id", ondelete="RESTRICT")
     )
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    """Staff (admin, bureau) bound to a region see only what lies inside it; None: all."""
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -74,6 +76,8 @@ class ApiKey(TimestampMixin, Base):
     checkpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkpoints.id", ondelete="RESTRICT")
     )
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
+    """Staff (admin, bureau) bound to a region see only what lies inside it; None: all."""
     created_by: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -29,7 +29,7 @@ from core.errors import DomainError
 from core.lookups import get_optional_by_code
 from core.partitions import DEFAULT_MONTHS_AHEAD, keep_partitions
 from core.text import phrase
-from models import Alert, AlertStatus, Enterprise, Role, Store
+from models import Alert, AlertStatus, Enterprise, Region, Role, Store
 from monitors.running.runs import MonitorRunFailed, run_monitor
 from reports.submissions import import_report_file
 from service.cli_passes import passes_app
@@ -338,6 +338,9 @@ def keys_create(
     name: Annotated[str, typer.Option(help="What the key is for")] = "created from the CLI",
     store: Annotated[str | None, typer.Option(help="Store code (store role)")] = None,
     enterprise: Annotated[str | None, typer.Option(help="Enterprise code (store role)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region code (admin or bureau bound to a region)")
+    ] = None,
 ) -> None:
     """Create an API key; the key itself is printed alone on the last line."""
     settings = get_settings()
@@ -350,12 +353,16 @@ def keys_create(
             enterprise_row = get_optional_by_code(
                 session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
             )
+            region_row = get_optional_by_code(
+                session, Region, region, label=phrase("region"), field="region"
+            )
             key, secret = create_api_key(
                 session,
                 name=name,
                 role=role,
                 store_id=store_row.id if store_row else None,
                 enterprise_id=enterprise_row.id if enterprise_row else None,
+                region_id=region_row.id if region_row else None,
                 created_by="cli",
             )
             typer.echo(f"created API key {key.id} ({role.value}); it is shown only once:")
@@ -377,6 +384,9 @@ def users_create(
     full_name: Annotated[str | None, typer.Option()] = None,
     store: Annotated[str | None, typer.Option(help="Store code (store role)")] = None,
     enterprise: Annotated[str | None, typer.Option(help="Enterprise code (store role)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Region code (admin or bureau bound to a region)")
+    ] = None,
 ) -> None:
     """Create a person who signs in with a password (stored as an argon2 hash)."""
     secret = password or getpass.getpass("Password: ")
@@ -393,6 +403,9 @@ def users_create(
             enterprise_row = get_optional_by_code(
                 session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
             )
+            region_row = get_optional_by_code(
+                session, Region, region, label=phrase("region"), field="region"
+            )
             create_user(
                 session,
                 username=username,
@@ -401,6 +414,7 @@ def users_create(
                 full_name=full_name,
                 store_id=store_row.id if store_row else None,
                 enterprise_id=enterprise_row.id if enterprise_row else None,
+                region_id=region_row.id if region_row else None,
             )
         typer.echo(f"created user {username} ({role.value})")
     except DomainError as error:

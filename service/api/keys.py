@@ -27,6 +27,7 @@ class KeyRead(ReadModel):
     compound: str | None
     producer: str | None
     checkpoint: str | None
+    region: str | None
     active: bool
     created_by: str | None
     created_at: datetime

@@ -32,6 +32,7 @@ class UserRead(ReadModel):
     compound: str | None
     producer: str | None
     checkpoint: str | None
+    region: str | None
     active: bool
     created_at: datetime
     last_login_at: datetime | None

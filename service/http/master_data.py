@@ -68,6 +68,10 @@ class UserCreate(StrictModel):
     checkpoint: str | None = Field(
         default=None, description="Checkpoint code, for checkpoint staff"
     )
+    region: str | None = Field(
+        default=None,
+        description="Region code, for admin or bureau staff who see only that region",
+    )
 
 
 class KeyCreate(StrictModel):
@@ -82,6 +86,10 @@ class KeyCreate(StrictModel):
     producer: str | None = Field(default=None, description="Producer code, for a producer key")
     checkpoint: str | None = Field(
         default=None, description="Checkpoint code, for a checkpoint key"
+    )
+    region: str | None = Field(
+        default=None,
+        description="Region code, for an admin or bureau key that sees only that region",
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the key stops working (with a UTC offset)"
