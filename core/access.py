@@ -80,6 +80,13 @@ def require_role(principal: Principal, *roles: Role) -> None:
     raise Forbidden("this action needs one of the roles: admin, {roles}", roles=allowed)
 
 
+def require_national(principal: Principal) -> None:
+    """Raise Forbidden for staff bound to a region: what is shared by every region (the
+    catalogue, the rules, a run over the whole tree) is changed by national staff only."""
+    if principal.region_ids is not None:
+        raise Forbidden("this action is for national staff, not staff bound to a region")
+
+
 def require_store_access(principal: Principal, store: Store) -> None:
     """Raise Forbidden unless ``principal`` may act for ``store``."""
     if not principal.can_access_store(store):

@@ -131,8 +131,10 @@ def make_key(
     compound: Compound | None = None,
     producer: Producer | None = None,
     checkpoint: Checkpoint | None = None,
+    region: Region | None = None,
 ) -> dict[str, str]:
-    """Authorization headers for a new key of ``role``."""
+    """Authorization headers for a new key of ``role`` (an admin or bureau key may be
+    bound to ``region``)."""
     _, secret = create_api_key(
         session,
         name=f"test {role.value}",
@@ -143,6 +145,7 @@ def make_key(
         compound_id=compound.id if compound else None,
         producer_id=producer.id if producer else None,
         checkpoint_id=checkpoint.id if checkpoint else None,
+        region_id=region.id if region else None,
     )
     return {"Authorization": f"Bearer {secret}"}
 
