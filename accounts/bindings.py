@@ -10,11 +10,22 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import REGION_BOUND_ROLES, Principal
 from core.errors import Forbidden, InvalidInput
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
-from models import ApiKey, Checkpoint, Compound, Enterprise, Producer, Region, Store, Truck, User
+from models import (
+    ApiKey,
+    Checkpoint,
+    Compound,
+    Enterprise,
+    Producer,
+    Region,
+    Role,
+    Store,
+    Truck,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -150,22 +161,28 @@ def binding_region(session: Session, binding: Binding) -> int | None:
     return None
 
 
-def confine_to_admin_region(session: Session, principal: Principal, binding: Binding) -> Binding:
+def confine_to_admin_region(
+    session: Session, principal: Principal, binding: Binding, role: Role
+) -> Binding:
     """The binding a region-bound admin may give: an admin or bureau account is bound to
     the admin's region when none is named, and every account must lie inside it. Accounts
     no region confines (an enterprise, a driver, a dispatcher) need a national admin."""
     if principal.region_ids is None:
         return binding
     named_region = binding.region_id is not None
-    if not named_region and all(
-        value is None
-        for value in (
-            binding.store_id,
-            binding.enterprise_id,
-            binding.truck_id,
-            binding.compound_id,
-            binding.producer_id,
-            binding.checkpoint_id,
+    if (
+        not named_region
+        and role in REGION_BOUND_ROLES
+        and all(
+            value is None
+            for value in (
+                binding.store_id,
+                binding.enterprise_id,
+                binding.truck_id,
+                binding.compound_id,
+                binding.producer_id,
+                binding.checkpoint_id,
+            )
         )
     ):
         binding = Binding(region_id=principal.region_id)

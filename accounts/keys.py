@@ -125,7 +125,7 @@ def issue_key(
         checkpoint=checkpoint,
         region=region,
     )
-    binding = confine_to_admin_region(session, principal, binding)
+    binding = confine_to_admin_region(session, principal, binding, role)
     key, secret = create_api_key(
         session,
         name=name,

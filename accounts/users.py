@@ -119,7 +119,7 @@ def add_user(
         checkpoint=checkpoint,
         region=region,
     )
-    binding = confine_to_admin_region(session, principal, binding)
+    binding = confine_to_admin_region(session, principal, binding, role)
     check_binding(
         role=role,
         store_id=binding.store_id,

@@ -89,6 +89,9 @@ class Me(ReadModel):
     role: str
     store_id: int | None
     enterprise_id: int | None
+    region_id: int | None = Field(
+        description="The region this caller is bound to (staff who see only it); null: all"
+    )
 
 
 @router.get("/me", summary="Who the current credentials belong to")
@@ -99,4 +102,5 @@ def me(principal: PrincipalDep) -> Me:
         role=principal.role.value,
         store_id=principal.store_id,
         enterprise_id=principal.enterprise_id,
+        region_id=principal.region_id,
     )
