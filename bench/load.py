@@ -152,13 +152,13 @@ def prepare(url: str, *, stores: int, days: int) -> City:
             connection.exec_driver_sql("ANALYZE")
     finally:
         engine.dispose()
-    bureau = next(login for login in DEMO_LOGINS if login.role is Role.bureau)
+    bureau = next(login for login in DEMO_LOGINS if login.username == "bureau")
     return City(
         today=today,
         yesterday=yesterday,
         stores=codes,
         products=products,
-        keys={key.role: key.secret for key in summary.api_keys},
+        keys={key.role: key.secret for key in summary.api_keys if key.name != "demo district"},
         bureau_login=(bureau.username, bureau.password),
     )
 

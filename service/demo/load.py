@@ -64,6 +64,13 @@ class DemoLogin(NamedTuple):
 DEMO_LOGINS: list[DemoLogin] = [
     DemoLogin("admin", "admin-demo", Role.admin, "everything: users, keys, master data, alerts"),
     DemoLogin(
+        "district",
+        "district-demo",
+        Role.bureau,
+        "the bureau of the first sealed district: only its stores, alerts, compounds, "
+        "producers, tickets and bulletin",
+    ),
+    DemoLogin(
         "bureau",
         "bureau-demo",
         Role.bureau,
@@ -379,6 +386,8 @@ def load_demo_city(
         now=utc_now(),
     )
     bindings["checkpoint"] = (None, None, DEMO_CHECKPOINT)
+    bindings["district"] = (None, None, sealed[0])
+    region_bindings = {"district": districts[sealed[0]].id}
     keys = []
     for login in DEMO_LOGINS:
         store_id, enterprise_id, bound_to = bindings.get(login.username, (None, None, None))
@@ -395,6 +404,7 @@ def load_demo_city(
             compound_id=compound_id,
             producer_id=producer_id if login.role is Role.producer else None,
             checkpoint_id=passes.checkpoint_id if login.role is Role.checkpoint else None,
+            region_id=region_bindings.get(login.username),
         )
         _, secret = create_api_key(
             session,
@@ -406,6 +416,7 @@ def load_demo_city(
             compound_id=compound_id,
             producer_id=producer_id if login.role is Role.producer else None,
             checkpoint_id=passes.checkpoint_id if login.role is Role.checkpoint else None,
+            region_id=region_bindings.get(login.username),
             created_by="demo",
         )
         keys.append(DemoKey(f"demo {login.username}", login.role, bound_to, secret))

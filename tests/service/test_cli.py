@@ -11,10 +11,18 @@ from typer.testing import CliRunner
 
 from core.database import create_database_engine, create_session_factory, session_scope
 from masterdata.products import update_product
-from models import ApiKey, DailyReport, Product, ProductUnitConversion, Store, User
+from models import (
+    ApiKey,
+    DailyReport,
+    Product,
+    ProductUnitConversion,
+    RegionLevel,
+    Store,
+    User,
+)
 from service.cli import CLI_PRINCIPAL, app
 from service.settings import get_settings
-from tests.factories import business_today
+from tests.factories import business_today, make_region
 
 runner = CliRunner()
 
@@ -76,6 +84,39 @@ def test_users_create_stores_a_person(database: str) -> None:
         app, ["users", "create", "--username", "x", "--role", "bureau", "--password", "short"]
     )
     assert short.exit_code == 2
+
+
+def test_an_operator_binds_a_bureau_key_and_a_person_to_a_region_from_the_command_line(
+    database: str,
+) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    engine = create_database_engine(database)
+    with session_scope(create_session_factory(engine)) as session:
+        city = make_region(session, code="CLI-CITY", level=RegionLevel.city)
+        city_id = city.id
+    engine.dispose()
+    key = runner.invoke(app, ["keys", "create", "--role", "bureau", "--region", "CLI-CITY"])
+    assert key.exit_code == 0, key.output
+    person = runner.invoke(
+        app,
+        [
+            "users", "create", "--username", "desk", "--role", "bureau",
+            "--password", "long-pw-1", "--region", "CLI-CITY",
+        ],
+    )  # fmt: skip
+    assert person.exit_code == 0, person.output
+    engine = create_database_engine(database)
+    with create_session_factory(engine)() as session:
+        assert session.scalar(select(ApiKey.region_id)) == city_id
+        assert session.scalar(select(User.region_id).where(User.username == "desk")) == city_id
+    engine.dispose()
+    unknown = runner.invoke(app, ["keys", "create", "--role", "bureau", "--region", "NOWHERE"])
+    assert unknown.exit_code == 2 and "unknown region" in unknown.output
+    wrong_role = runner.invoke(
+        app, ["keys", "create", "--role", "dispatcher", "--region", "CLI-CITY"]
+    )
+    assert wrong_role.exit_code == 2
+    assert "only the admin and bureau roles are bound to a region" in wrong_role.output
 
 
 def test_import_stores_a_file_or_nothing(database: str, tmp_path: Path) -> None:
