@@ -155,7 +155,7 @@ def binding_region(session: Session, binding: Binding) -> int | None:
     ):
         if identifier is not None:
             region_id: int | None = session.scalar(
-                select(model.region_id).where(model.id == identifier)  # type: ignore[attr-defined]
+                select(model.region_id).where(model.id == identifier)
             )
             return region_id
     return None

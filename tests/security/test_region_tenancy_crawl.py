@@ -92,7 +92,7 @@ class City:
 def _outside(session: Session, district: Region) -> Outside:
     inside = region_subtree(session, district.id)
     found = Outside()
-    kinds: list[tuple[str, type, str]] = [
+    kinds: list[tuple[str, Any, str]] = [
         ("store", Store, "code"),
         ("compound", Compound, "code"),
         ("producer", Producer, "code"),
