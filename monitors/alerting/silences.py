@@ -118,10 +118,12 @@ def _matcher_problems(
         ("category", ProductCategory, phrase("category")),
         ("store", Store, phrase("store")),
     ):
-        query = select(model.id).where(model.code == given.get(name))
+        if name not in given:
+            continue
+        query = select(model.id).where(model.code == given[name])
         if model is Store:
             query = query.where(within_region(principal, Store.region_id))
-        if name in given and not session.scalar(query):
+        if not session.scalar(query):
             add(name, phrase("unknown {label} {code!r}", label=label, code=given[name]))
     if not problems and not confines_silence(session, principal, given):
         problems.append(
