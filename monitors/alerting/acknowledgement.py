@@ -20,6 +20,7 @@ from core.text import field_problem, phrase, verbatim
 from core.words import word
 from models import Alert, AlertEvent, AlertStatus, Role
 from models.base import utc_now
+from monitors.alerting.regions import alerts_within
 
 MAX_NOTE_CHARS = 2000
 OPEN_STATUSES = (AlertStatus.pending, AlertStatus.firing, AlertStatus.acknowledged)
@@ -35,9 +36,12 @@ class AlertStateConflict(Conflict):
     """The alert is not in a state that allows this action (acknowledging a resolved one)."""
 
 
-def _locked_alert(session: Session, alert_id: int) -> Alert:
-    """The alert, row-locked on PostgreSQL so a monitor run cannot change it under us."""
-    alert = session.scalars(select(Alert).where(Alert.id == alert_id).with_for_update()).first()
+def _locked_alert(session: Session, alert_id: int, principal: Principal) -> Alert:
+    """The alert, row-locked on PostgreSQL so a monitor run cannot change it under us; a
+    404 for one outside the caller's region, as for an unknown id."""
+    alert = session.scalars(
+        select(Alert).where(Alert.id == alert_id, alerts_within(principal)).with_for_update()
+    ).first()
     if alert is None:
         raise AlertNotFound("alert {alert_id} not found", alert_id=alert_id)
     return alert
@@ -90,7 +94,7 @@ def acknowledge_alert(
     require_role(principal, *ALERT_HANDLERS)
     actor = principal.label
     note = clean_note(note)
-    alert = _locked_alert(session, alert_id)
+    alert = _locked_alert(session, alert_id, principal)
     if alert.status not in (AlertStatus.firing, AlertStatus.acknowledged):
         reason = {
             AlertStatus.pending: phrase(
@@ -123,7 +127,7 @@ def unacknowledge_alert(
     require_role(principal, *ALERT_HANDLERS)
     actor = principal.label
     note = clean_note(note) if note is not None else None
-    alert = _locked_alert(session, alert_id)
+    alert = _locked_alert(session, alert_id, principal)
     if alert.status is not AlertStatus.acknowledged:
         raise AlertStateConflict(
             "alert {alert_id} is {status}, not acknowledged; nothing to undo",

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput, NotFound
 from core.text import field_problem
-from models import Alert, AlertStatus, Silence, User
+from models import Alert, AlertStatus, Region, RegionLevel, Silence, User
 from models.base import utc_now
 from monitors.alerting.acknowledgement import (
     ALERT_HANDLERS,
@@ -36,11 +36,15 @@ class AlertGroupEmpty(NotFound):
 
 
 def _open_alerts(
-    session: Session, *, group: Mapping[str, str | None], filters: AlertGroupFilters
+    session: Session,
+    *,
+    group: Mapping[str, str | None],
+    filters: AlertGroupFilters,
+    principal: Principal,
 ) -> list[Alert]:
-    """The group's open alerts, row-locked on PostgreSQL so a monitor run cannot change
-    them under us; a 404 when there are none."""
-    query = selected_alerts(session, group=group, filters=filters).where(
+    """The group's open alerts inside the caller's region, row-locked on PostgreSQL so a
+    monitor run cannot change them under us; a 404 when there are none."""
+    query = selected_alerts(session, group=group, filters=filters, principal=principal).where(
         Alert.status.in_(OPEN_STATUSES)
     )
     alerts = list(session.scalars(query.with_for_update(of=Alert)))
@@ -66,7 +70,7 @@ def acknowledge_group(
     actor = principal.label
     acknowledged = [
         alert
-        for alert in _open_alerts(session, group=group, filters=filters)
+        for alert in _open_alerts(session, group=group, filters=filters, principal=principal)
         if alert.status in (AlertStatus.firing, AlertStatus.acknowledged)
     ]
     if not acknowledged:
@@ -101,7 +105,10 @@ def assign_group(
     username = assignee.strip()
     user = session.scalars(
         select(User).where(
-            User.username == username, User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES)
+            User.username == username,
+            User.active.is_(True),
+            User.role.in_(ASSIGNABLE_ROLES),
+            within_region(principal, User.region_id),
         )
     ).first()
     if user is None:
@@ -116,7 +123,7 @@ def assign_group(
         )
     now = now or utc_now()
     actor = principal.label
-    alerts = _open_alerts(session, group=group, filters=filters)
+    alerts = _open_alerts(session, group=group, filters=filters, principal=principal)
     for alert in alerts:
         alert.assignee = user.username
         alert.assigned_at = now
@@ -169,6 +176,18 @@ def group_matchers(group: Mapping[str, str | None], filters: AlertGroupFilters) 
     return matchers
 
 
+def _confined(session: Session, matchers: dict[str, str], principal: Principal) -> dict[str, str]:
+    """``matchers`` kept inside a district-bound bureau's district when the group names
+    neither region nor store (a city's code would match its city-wide alerts only, so a
+    city bureau names a district itself, or is told to)."""
+    if principal.region_id is None or "region" in matchers or "store" in matchers:
+        return matchers
+    region = session.get(Region, principal.region_id)
+    if region is None or region.level is not RegionLevel.district:
+        return matchers
+    return {**matchers, "region": region.code}
+
+
 def silence_preview(
     session: Session,
     *,
@@ -179,8 +198,9 @@ def silence_preview(
     """The matchers a group's silence would have and how many open alerts it mutes now:
     what a person confirms before muting a situation."""
     require_role(principal, *ALERT_HANDLERS)
-    matchers = group_matchers(group, filters)
-    return matchers, len(open_alerts_matching(session, matchers=matchers))
+    matchers = _confined(session, group_matchers(group, filters), principal)
+    found = open_alerts_matching(session, matchers=matchers, principal=principal)
+    return matchers, len(found)
 
 
 def silence_group(
@@ -202,11 +222,11 @@ def silence_group(
             errors=[field_problem(["body", "hours"], "0 to {limit}", limit=MAX_SILENCE_HOURS)],
             limit=MAX_SILENCE_HOURS,
         )
-    _open_alerts(session, group=group, filters=filters)
+    _open_alerts(session, group=group, filters=filters, principal=principal)
     now = now or utc_now()
     return create_silence(
         session,
-        matchers=group_matchers(group, filters),
+        matchers=_confined(session, group_matchers(group, filters), principal),
         ends_at=now + timedelta(hours=hours),
         comment=comment,
         principal=principal,

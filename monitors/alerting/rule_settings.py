@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.access import Principal, require_national, require_role
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import Text, field_problem, in_turn, phrase, verbatim
 from core.words import word
@@ -24,6 +25,7 @@ from models import (
     AlertRule,
     Product,
     ProductCategory,
+    Role,
     RuleSetting,
     ThresholdOverride,
 )
@@ -387,12 +389,24 @@ def _where(loc: tuple[str, ...]) -> Text:
     return verbatim(".".join(loc))
 
 
+def _require_rule_editor(principal: Principal) -> None:
+    """The rules are every region's: the bureau (and admins) change them, national only."""
+    require_role(principal, Role.bureau)
+    require_national(principal)
+
+
 def replace_alert_rules(
-    session: Session, *, config: AlertRulesConfig, actor: str, now: datetime | None = None
+    session: Session,
+    *,
+    config: AlertRulesConfig,
+    principal: Principal,
+    now: datetime | None = None,
 ) -> AlertRulesConfig:
     """Replace the whole configuration after checking all of it (422 listing every
     problem at ``body.<rules|categories|products>.<key>.<field>``); a rule left out goes
     back to its defaults and an override left out is removed."""
+    _require_rule_editor(principal)
+    actor = principal.label
     _raise_if(configuration_problems(session, config=config), loc=lambda p: ["body", *p.loc])
     _store(session, config=config, actor=actor, now=now or utc_now())
     return load_alert_rules(session)
@@ -414,12 +428,14 @@ def set_threshold_override(
     scope: OverrideScope,
     code: str,
     changes: Mapping[str, Any],
-    actor: str,
+    principal: Principal,
     now: datetime | None = None,
 ) -> AlertRulesConfig:
     """Replace one category's or product's override, checked with everything else stored:
     a category change that would contradict a stored product override is refused too
     (that problem is located at ``products.<code>.<field>``)."""
+    _require_rule_editor(principal)
+    actor = principal.label
     _known_code(session, scope, code)
     current = load_alert_rules(session)
     plural = "categories" if scope == "category" else "products"
@@ -437,10 +453,17 @@ def set_threshold_override(
 
 
 def delete_threshold_override(
-    session: Session, *, scope: OverrideScope, code: str, actor: str, now: datetime | None = None
+    session: Session,
+    *,
+    scope: OverrideScope,
+    code: str,
+    principal: Principal,
+    now: datetime | None = None,
 ) -> AlertRulesConfig:
     """Remove one override (back to the category's or the defaults' values); a 409 if a
     stored product override would then contradict its category."""
+    _require_rule_editor(principal)
+    actor = principal.label
     _known_code(session, scope, code)
     current = load_alert_rules(session)
     plural = "categories" if scope == "category" else "products"

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import N_, FieldProblem, Text, field_problem, in_turn, listing, phrase, verbatim
 from core.words import word
@@ -36,6 +36,7 @@ from monitors.alerting.acknowledgement import (
     alert_event,
 )
 from monitors.alerting.labels import SILENCE_MATCHERS, alert_labels, silence_matches
+from monitors.alerting.regions import alerts_within, confines_silence, silences_within
 
 MAX_SILENCE_LENGTH = timedelta(days=90)
 SilenceState = Literal["pending", "active", "expired"]
@@ -56,9 +57,12 @@ def silence_state(silence: Silence, *, now: datetime) -> SilenceState:
     return "pending" if silence.starts_at > now else "active"
 
 
-def silences_in_state(state: SilenceState | None, *, now: datetime) -> Select[Silence]:
-    """A query of silences in ``state`` (all when None), newest first."""
-    query = select(Silence).order_by(Silence.id.desc())
+def silences_in_state(
+    state: SilenceState | None, *, now: datetime, principal: Principal | None = None
+) -> Select[Silence]:
+    """A query of silences in ``state`` (all when None), newest first; only those
+    confined inside the caller's region when ``principal`` is bound to one."""
+    query = select(Silence).where(silences_within(principal)).order_by(Silence.id.desc())
     live = Silence.expired_by.is_(None)
     if state == "active":
         query = query.where(live, Silence.starts_at <= now, Silence.ends_at > now)
@@ -69,8 +73,12 @@ def silences_in_state(state: SilenceState | None, *, now: datetime) -> Select[Si
     return query
 
 
-def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[FieldProblem]:
-    """Every problem with a silence's matchers, located at ``body.matchers.<name>``."""
+def _matcher_problems(
+    session: Session, matchers: Mapping[str, Any], principal: Principal
+) -> list[FieldProblem]:
+    """Every problem with a silence's matchers, located at ``body.matchers.<name>``: a
+    region or store outside the caller's region reads as unknown, and staff bound to a
+    region must confine the silence inside it."""
     given = {name: value for name, value in matchers.items() if value is not None}
     problems: list[FieldProblem] = []
 
@@ -89,7 +97,11 @@ def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[Fie
                 phrase("must be one of {choices}", choices=listing([word(m) for m in choices])),
             )
     if "region" in given:
-        level = session.scalar(select(Region.level).where(Region.code == given["region"]))
+        level = session.scalar(
+            select(Region.level).where(
+                Region.code == given["region"], within_region(principal, Region.id)
+            )
+        )
         if level is None:
             add("region", phrase("unknown region {code!r}", code=given["region"]))
         elif level not in (RegionLevel.district, RegionLevel.city):
@@ -106,8 +118,17 @@ def _matcher_problems(session: Session, matchers: Mapping[str, Any]) -> list[Fie
         ("category", ProductCategory, phrase("category")),
         ("store", Store, phrase("store")),
     ):
-        if name in given and not session.scalar(select(model.id).where(model.code == given[name])):
+        if name not in given:
+            continue
+        query = select(model.id).where(model.code == given[name])
+        if model is Store:
+            query = query.where(within_region(principal, Store.region_id))
+        if not session.scalar(query):
             add(name, phrase("unknown {label} {code!r}", label=label, code=given[name]))
+    if not problems and not confines_silence(session, principal, given):
+        problems.append(
+            field_problem(["body", "matchers"], "match a region or a store inside your region")
+        )
     return problems
 
 
@@ -158,7 +179,7 @@ def create_silence(
     actor = principal.label
     now = now or utc_now()
     starts_at = starts_at or now
-    problems = _matcher_problems(session, matchers)
+    problems = _matcher_problems(session, matchers, principal)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         problems.append(field_problem(["body", "ends_at"], "give times with a UTC offset"))
     else:
@@ -198,7 +219,7 @@ def create_silence(
         updated_at=now,
     )
     session.add(silence)
-    matched = open_alerts_matching(session, matchers=cleaned)
+    matched = open_alerts_matching(session, matchers=cleaned, principal=principal)
     session.add_all(
         alert_event(alert, kind="silenced", actor=actor, at=now, note=comment) for alert in matched
     )
@@ -206,9 +227,13 @@ def create_silence(
     return silence, [alert.id for alert in matched]
 
 
-def get_silence(session: Session, *, silence_id: int) -> Silence:
-    """The silence, or a 404."""
-    silence = session.get(Silence, silence_id)
+def get_silence(
+    session: Session, *, silence_id: int, principal: Principal | None = None
+) -> Silence:
+    """The silence, or a 404 (also for one not confined inside the caller's region)."""
+    silence = session.scalars(
+        select(Silence).where(Silence.id == silence_id, silences_within(principal))
+    ).first()
     if silence is None:
         raise SilenceNotFound("silence {silence_id} not found", silence_id=silence_id)
     return silence
@@ -222,7 +247,9 @@ def expire_silence(
     actor = principal.label
     now = now or utc_now()
     silence = session.scalars(
-        select(Silence).where(Silence.id == silence_id).with_for_update()
+        select(Silence)
+        .where(Silence.id == silence_id, silences_within(principal))
+        .with_for_update()
     ).first()
     if silence is None:
         raise SilenceNotFound("silence {silence_id} not found", silence_id=silence_id)
@@ -238,14 +265,17 @@ def expire_silence(
     return silence
 
 
-def open_alerts_matching(session: Session, *, matchers: Mapping[str, Any]) -> list[Alert]:
-    """Open alerts a silence with these matchers mutes, newest first.
+def open_alerts_matching(
+    session: Session, *, matchers: Mapping[str, Any], principal: Principal | None = None
+) -> list[Alert]:
+    """Open alerts a silence with these matchers mutes, newest first (only those inside
+    the caller's region when ``principal`` is bound to one).
 
     The database narrows by every matcher; the final word is
     :func:`monitors.alerting.labels.silence_matches` on the alerts' labels, the same test the
     notifier applies, so what this shows is what gets muted.
     """
-    query = select(Alert).where(Alert.status.in_(OPEN_STATUSES))
+    query = select(Alert).where(Alert.status.in_(OPEN_STATUSES), alerts_within(principal))
     if (rule := matchers.get("rule")) is not None:
         query = query.where(Alert.rule == AlertRule(rule))
     if (severity := matchers.get("severity")) is not None:

@@ -22,6 +22,7 @@ from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
 from core.words import word
 from models import AlertRule, Region, RegionLevel, Severity, Webhook
+from monitors.alerting.regions import region_code_within
 from monitors.notifications.outbox import (
     abandon_pending_notifications,
     requeue_failed_notifications,
@@ -78,8 +79,30 @@ def _deliverable_url(url: str, receivers: ReceiverPolicy) -> str:
         ) from error
 
 
-def _region(session: Session, code: str | None) -> Region | None:
-    """The region a webhook is limited to: a district or the city, else 422."""
+def _region(session: Session, code: str | None, principal: Principal) -> Region | None:
+    """The region a webhook is limited to: a district or the city, else 422; staff bound
+    to a region must name one inside it (one outside reads as unknown)."""
+    if code is not None and not region_code_within(session, principal, code):
+        raise InvalidInput(
+            "unknown {label} {code!r}",
+            errors=[
+                field_problem(
+                    ["body", "region"],
+                    "unknown {label} {code!r}",
+                    label=phrase("region"),
+                    code=code,
+                )
+            ],
+            label=phrase("region"),
+            code=code,
+        )
+    if code is None and principal.is_region_bound:
+        raise InvalidInput(
+            "a webhook of staff bound to a region is limited to a region inside it",
+            errors=[
+                field_problem(["body", "region"], "give a district or city inside your region")
+            ],
+        )
     region = get_optional_by_code(session, Region, code, label=phrase("region"), field="region")
     if region is not None and region.level not in WEBHOOK_REGION_LEVELS:
         raise InvalidInput(
@@ -135,7 +158,7 @@ def create_webhook(
     """Register a receiver of alert notifications with its filters (least severity, only
     some rules, one district or the city) and an optional signing secret."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    limited_to = _region(session, region)
+    limited_to = _region(session, region, principal)
     webhook = Webhook(
         name=name,
         url=_deliverable_url(url, receivers),
@@ -163,7 +186,7 @@ def update_webhook(
     """Change the fields in ``changes`` (only those sent): a null region or secret removes
     it, a null anywhere else is a 422 naming the field."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    webhook, region_code = find_webhook(session, webhook_id=webhook_id)
+    webhook, region_code = find_webhook(session, webhook_id=webhook_id, principal=principal)
     for name in sorted(set(changes) & set(REQUIRED_FIELDS)):
         if changes[name] is None:
             raise InvalidInput(
@@ -172,7 +195,7 @@ def update_webhook(
                 name=name,
             )
     if "region" in changes:
-        region = _region(session, changes["region"])
+        region = _region(session, changes["region"], principal)
         webhook.region_id = region.id if region else None
         region_code = region.code if region else None
     if "secret" in changes:
@@ -197,7 +220,7 @@ def deactivate_webhook(*, session: Session, principal: Principal, webhook_id: in
     """Stop sending to a webhook; it is kept for its history and its pending messages are
     marked failed, naming who deactivated it."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    webhook, region_code = find_webhook(session, webhook_id=webhook_id)
+    webhook, region_code = find_webhook(session, webhook_id=webhook_id, principal=principal)
     webhook.active = False
     abandon_pending_notifications(
         session, webhook_id=webhook.id, reason=f"webhook deactivated by {principal.label}"
@@ -212,7 +235,7 @@ def redeliver_failed_notifications(
     """Queue a webhook's failed notifications again, in their original order, and return
     how many: after an outage longer than the retries last (409 for an inactive one)."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    webhook, _ = find_webhook(session, webhook_id=webhook_id)
+    webhook, _ = find_webhook(session, webhook_id=webhook_id, principal=principal)
     if not webhook.active:
         raise Conflict("webhook {webhook_id} is inactive; activate it first", webhook_id=webhook_id)
     return requeue_failed_notifications(session, webhook_id=webhook_id, now=now)
@@ -221,7 +244,7 @@ def redeliver_failed_notifications(
 def webhook_target(*, session: Session, principal: Principal, webhook_id: int) -> WebhookTarget:
     """Where a test notification for the webhook goes, or a 404."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    webhook, _ = find_webhook(session, webhook_id=webhook_id)
+    webhook, _ = find_webhook(session, webhook_id=webhook_id, principal=principal)
     return WebhookTarget(
         webhook_id=webhook.id, receiver=webhook.name, url=webhook.url, secret=webhook.secret
     )

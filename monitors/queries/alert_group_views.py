@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.text import N_
 from models import Product, ProductCategory, Region, RegionLevel, User
 from monitors.queries.alert_groups import ASSIGNABLE_ROLES, NO_NAME, AlertGroupView
@@ -79,7 +79,8 @@ class GroupViewChoices:
 
 
 def group_view_choices(*, session: Session, principal: Principal) -> GroupViewChoices:
-    """The grouped view's choices, by name (four small queries)."""
+    """The grouped view's choices, by name (four small queries): the districts and the
+    people inside the caller's region only."""
     require_role(principal, *ALERT_READERS)
 
     def named(query: Executable) -> list[NamedCode]:
@@ -88,7 +89,11 @@ def group_view_choices(*, session: Session, principal: Principal) -> GroupViewCh
     return GroupViewChoices(
         districts=named(
             select(Region.code, Region.name, Region.name_zh)
-            .where(Region.level == RegionLevel.district, Region.active.is_(True))
+            .where(
+                Region.level == RegionLevel.district,
+                Region.active.is_(True),
+                within_region(principal, Region.id),
+            )
             .order_by(Region.code)
         ),
         categories=named(
@@ -103,7 +108,11 @@ def group_view_choices(*, session: Session, principal: Principal) -> GroupViewCh
         ),
         assignees=named(
             select(User.username, func.coalesce(User.full_name, User.username), NO_NAME)
-            .where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+            .where(
+                User.active.is_(True),
+                User.role.in_(ASSIGNABLE_ROLES),
+                within_region(principal, User.region_id),
+            )
             .order_by(User.username)
         ),
     )

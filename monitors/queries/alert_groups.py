@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, s
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnClause
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput
 from core.lookups import PageOf
 from core.text import N_, FieldProblem, field_problem, in_turn, listing, phrase, verbatim
@@ -38,6 +38,7 @@ from models import (
     Store,
     Unit,
 )
+from monitors.alerting.regions import alerts_within
 from monitors.queries.alerts import (
     ALERT_READERS,
     AlertView,
@@ -187,16 +188,26 @@ _CODE_MODELS: dict[str, tuple[Any, str]] = {
 
 
 def _resolve(
-    session: Session, codes: Mapping[str, str | None], *, where: Sequence[str]
+    session: Session,
+    codes: Mapping[str, str | None],
+    *,
+    where: Sequence[str],
+    principal: Principal,
 ) -> dict[str, Any]:
-    """Rows for the codes given, or one 422 naming every unknown one at ``where + name``."""
+    """Rows for the codes given, or one 422 naming every unknown one at ``where + name``
+    (a district or store outside the caller's region reads as unknown)."""
     found: dict[str, Any] = {}
     problems: list[FieldProblem] = []
     for name, code in codes.items():
         if code is None:
             continue
         model, word = _CODE_MODELS[name]
-        found[name] = session.scalars(select(model).where(model.code == code)).first()
+        query = select(model).where(model.code == code)
+        if model is Region:
+            query = query.where(within_region(principal, Region.id))
+        elif model is Store:
+            query = query.where(within_region(principal, Store.region_id))
+        found[name] = session.scalars(query).first()
         if found[name] is None:
             problems.append(
                 field_problem(
@@ -209,10 +220,14 @@ def _resolve(
 
 
 def _filter_conditions(
-    session: Session, filters: AlertGroupFilters, *, where: Sequence[str] = ("query",)
+    session: Session,
+    filters: AlertGroupFilters,
+    *,
+    principal: Principal,
+    where: Sequence[str] = ("query",),
 ) -> list[ColumnElement[bool]]:
-    """SQL conditions selecting the alerts ``filters`` cover (a 422 for unknown codes or
-    an overlong text)."""
+    """SQL conditions selecting the alerts ``filters`` cover inside the caller's region
+    (a 422 for unknown codes or an overlong text)."""
     rows = _resolve(
         session,
         {
@@ -222,10 +237,12 @@ def _filter_conditions(
             "category": filters.category,
         },
         where=where,
+        principal=principal,
     )
     conditions = state_conditions(
         status=filters.status, severity=filters.severity, rule=filters.rule
     )
+    conditions.append(alerts_within(principal))
     if "district" in rows:
         conditions.append(in_region(session, rows["district"]))
     if "product" in rows:
@@ -263,7 +280,7 @@ def _filter_conditions(
 
 
 def group_conditions(
-    session: Session, group: Mapping[str, str | None]
+    session: Session, group: Mapping[str, str | None], *, principal: Principal
 ) -> list[ColumnElement[bool]]:
     """SQL conditions selecting the alerts of one group, given by its label codes (None
     for a label the alerts lack); a 422 naming ``body.group.<field>`` otherwise."""
@@ -279,7 +296,7 @@ def group_conditions(
             fields=", ".join(GROUP_FIELDS),
         )
     codes = {name: code for name, code in group.items() if name != "rule"}
-    rows = _resolve(session, codes, where=("body", "group"))
+    rows = _resolve(session, codes, where=("body", "group"), principal=principal)
     conditions: list[ColumnElement[bool]] = []
     for name, code in group.items():
         column = _KEY_COLUMNS[name][0]
@@ -305,12 +322,14 @@ def selected_alerts(
     *,
     group: Mapping[str, str | None],
     filters: AlertGroupFilters,
+    principal: Principal,
     where: Sequence[str] = ("body", "filters"),
 ) -> Select[Alert]:
-    """A query of the alerts of one group within the view's filters, oldest first."""
+    """A query of the alerts of one group within the view's filters and the caller's
+    region, oldest first."""
     conditions = [
-        *_filter_conditions(session, filters, where=where),
-        *group_conditions(session, group),
+        *_filter_conditions(session, filters, principal=principal, where=where),
+        *group_conditions(session, group, principal=principal),
     ]
     return _joined(select(Alert)).where(*conditions).order_by(Alert.first_seen_at, Alert.id)
 
@@ -340,16 +359,19 @@ ANY = "any"
 """A store count's key for every district, or every chain."""
 
 
-def _store_counts(session: Session, *, by_chain: bool) -> dict[tuple[Any, Any], int]:
-    """Active stores by (district, chain), each also summed over every district and every
-    chain (``ANY``): the denominators of every group's share, one look-up per group; by
-    district alone (every chain) unless a group names its chain."""
+def _store_counts(
+    session: Session, *, by_chain: bool, principal: Principal
+) -> dict[tuple[Any, Any], int]:
+    """Active stores (inside the caller's region) by (district, chain), each also summed
+    over every district and every chain (``ANY``): the denominators of every group's
+    share, one look-up per group; by district alone (every chain) unless a group names
+    its chain."""
     districts = _district_of_regions(session)
     counts: dict[tuple[Any, Any], int] = defaultdict(int)
     chain = Store.enterprise_id if by_chain else literal_column(f"'{ANY}'")
     for region_id, enterprise_id, count in session.execute(
         select(Store.region_id, chain, func.count())
-        .where(Store.active.is_(True))
+        .where(Store.active.is_(True), within_region(principal, Store.region_id))
         .group_by(Store.region_id, *([chain] if by_chain else []))
     ):
         district = districts.get(region_id)
@@ -392,7 +414,7 @@ def alert_groups(
     require_role(principal, *ALERT_READERS)
     group_by = parse_group_by(list(group_by))
     filters = filters or AlertGroupFilters()
-    conditions = _filter_conditions(session, filters)
+    conditions = _filter_conditions(session, filters, principal=principal)
     labelled = bool((filters.text or "").strip())
     aggregate = _situations(group_by, conditions, labelled=labelled).limit(limit).offset(offset)
     rows = session.execute(aggregate).all()
@@ -407,9 +429,11 @@ def alert_groups(
         keys=[tuple(row[0:width:4]) for row in rows],
     )
     acknowledged_by, assignees = _handlers(session, group_by, conditions, labelled=labelled)
-    counts = _store_counts(session, by_chain="chain" in group_by)
+    counts = _store_counts(session, by_chain="chain" in group_by, principal=principal)
     district_filter = (
-        _resolve(session, {"district": filters.district}, where=("query",))["district"]
+        _resolve(session, {"district": filters.district}, where=("query",), principal=principal)[
+            "district"
+        ]
         if filters.district
         else None
     )
@@ -671,7 +695,11 @@ def group_alerts(
     require_role(principal, *ALERT_READERS)
     query = (
         selected_alerts(
-            session, group=group, filters=filters or AlertGroupFilters(), where=("query",)
+            session,
+            group=group,
+            filters=filters or AlertGroupFilters(),
+            principal=principal,
+            where=("query",),
         )
         .add_columns(
             Store.name,

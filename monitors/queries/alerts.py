@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput
 from core.lookups import PageOf, page, region_subtree_ids
 from core.text import FieldProblem, field_problem, in_turn, phrase
@@ -45,6 +45,7 @@ from monitors.alerting.labels import (
     silence_matches,
     ticket_numbers,
 )
+from monitors.alerting.regions import alerts_within
 
 ALERT_READERS = (Role.bureau,)
 """Alerts span stores and districts: the bureau (and admins) only."""
@@ -259,8 +260,9 @@ def state_conditions(
     return conditions
 
 
-def _resolve_codes(session: Session, **codes: str | None) -> dict[str, Any]:
-    """Rows for the code filters given, or one 422 naming every unknown one."""
+def _resolve_codes(session: Session, principal: Principal, **codes: str | None) -> dict[str, Any]:
+    """Rows for the code filters given, or one 422 naming every unknown one (a region
+    outside the caller's reads as unknown: its existence is not confirmed)."""
     models: dict[str, Any] = {"region": Region, "product": Product, "category": ProductCategory}
     labels = {
         "region": phrase("region"),
@@ -273,7 +275,10 @@ def _resolve_codes(session: Session, **codes: str | None) -> dict[str, Any]:
         if code is None:
             continue
         model = models[name]
-        found[name] = session.scalars(select(model).where(model.code == code)).first()
+        query = select(model).where(model.code == code)
+        if model is Region:
+            query = query.where(within_region(principal, Region.id))
+        found[name] = session.scalars(query).first()
         if found[name] is None:
             errors.append(
                 field_problem(
@@ -315,8 +320,9 @@ def list_alerts(
         raise InvalidInput(
             "until is before since", errors=[field_problem(["query", "until"], "before since")]
         )
-    rows = _resolve_codes(session, region=region, product=product, category=category)
+    rows = _resolve_codes(session, principal, region=region, product=product, category=category)
     conditions = state_conditions(status=status, severity=severity, rule=rule)
+    conditions.append(alerts_within(principal))
     if scope_levels:
         conditions.append(Alert.scope_level.in_(sorted(level.value for level in scope_levels)))
     if "region" in rows:
@@ -347,23 +353,27 @@ def list_alerts(
 
 
 def read_alert(*, session: Session, principal: Principal, alert_id: int) -> AlertDetailView:
-    """One alert with its audit trail, or a 404."""
+    """One alert with its audit trail, or a 404 (also for one outside the caller's region)."""
     require_role(principal, *ALERT_READERS)
-    alert = session.get(Alert, alert_id)
+    alert = session.scalars(
+        select(Alert).where(Alert.id == alert_id, alerts_within(principal))
+    ).first()
     if alert is None:
         raise AlertNotFound("alert {alert_id} not found", alert_id=alert_id)
     return alert_detail(session=session, alert=alert)
 
 
-def open_alert_counts(*, session: Session) -> Counter[tuple[str, str]]:
-    """Alerts not resolved, by (status, severity) values, 0 for a missing pair: the
-    dashboard's alert tiles."""
+def open_alert_counts(
+    *, session: Session, principal: Principal | None = None
+) -> Counter[tuple[str, str]]:
+    """Alerts not resolved (inside the caller's region when given), by (status, severity)
+    values, 0 for a missing pair: the dashboard's alert tiles."""
     return Counter(
         {
             (status.value, severity.value): count
             for status, severity, count in session.execute(
                 select(Alert.status, Alert.severity, func.count())
-                .where(Alert.status != AlertStatus.resolved)
+                .where(Alert.status != AlertStatus.resolved, alerts_within(principal))
                 .group_by(Alert.status, Alert.severity)
             )
         }

@@ -63,9 +63,15 @@ def silence_view(silence: Silence, *, now: datetime) -> SilenceView:
     )
 
 
-def silence_detail(*, session: Session, silence: Silence, now: datetime) -> SilenceDetailView:
-    """``silence`` with the open alerts it mutes now, so whoever set it sees its reach."""
-    matched = [alert.id for alert in open_alerts_matching(session, matchers=silence.matchers)]
+def silence_detail(
+    *, session: Session, silence: Silence, now: datetime, principal: Principal | None = None
+) -> SilenceDetailView:
+    """``silence`` with the open alerts it mutes now, so whoever set it sees its reach
+    (those inside the caller's region when ``principal`` is bound to one)."""
+    matched = [
+        alert.id
+        for alert in open_alerts_matching(session, matchers=silence.matchers, principal=principal)
+    ]
     view = silence_view(silence, now=now)
     return SilenceDetailView(
         **{field.name: getattr(view, field.name) for field in fields(SilenceView)},
@@ -82,10 +88,16 @@ def list_silences(
     limit: int,
     offset: int,
 ) -> PageOf[SilenceView]:
-    """One page of silences in ``state`` (all when None), newest first."""
+    """One page of silences in ``state`` (all when None), newest first; staff bound to a
+    region see only the silences confined inside it."""
     require_role(principal, *ALERT_HANDLERS)
     now = utc_now()
-    rows, total = page(session, silences_in_state(state, now=now), limit=limit, offset=offset)
+    rows, total = page(
+        session,
+        silences_in_state(state, now=now, principal=principal),
+        limit=limit,
+        offset=offset,
+    )
     return PageOf(
         items=[silence_view(row[0], now=now) for row in rows],
         total=total,
@@ -95,10 +107,11 @@ def list_silences(
 
 
 def read_silence(*, session: Session, principal: Principal, silence_id: int) -> SilenceDetailView:
-    """One silence and the open alerts it matches, or a 404."""
+    """One silence and the open alerts it matches, or a 404 (also for one not confined
+    inside the caller's region)."""
     require_role(principal, *ALERT_HANDLERS)
-    silence = get_silence(session, silence_id=silence_id)
-    return silence_detail(session=session, silence=silence, now=utc_now())
+    silence = get_silence(session, silence_id=silence_id, principal=principal)
+    return silence_detail(session=session, silence=silence, now=utc_now(), principal=principal)
 
 
 def silences_not_over(
@@ -107,6 +120,6 @@ def silences_not_over(
     """Silences in force, then those still to start, newest first in each: what the
     alert page lists for someone deciding whether to mute more."""
     require_role(principal, *ALERT_HANDLERS)
-    found = list(session.scalars(silences_in_state("active", now=now)))
-    found += list(session.scalars(silences_in_state("pending", now=now)))
+    found = list(session.scalars(silences_in_state("active", now=now, principal=principal)))
+    found += list(session.scalars(silences_in_state("pending", now=now, principal=principal)))
     return [silence_view(silence, now=now) for silence in found]

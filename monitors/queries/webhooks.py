@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import NotFound
 from core.lookups import PageOf, page
 from models import (
@@ -73,13 +73,15 @@ def webhook_view(webhook: Webhook, region_code: str | None) -> WebhookView:
     )
 
 
-def find_webhook(session: Session, *, webhook_id: int) -> tuple[Webhook, str | None]:
-    """The webhook and its region's code, or a 404 (no role check: for callers that
-    made it)."""
+def find_webhook(
+    session: Session, *, webhook_id: int, principal: Principal
+) -> tuple[Webhook, str | None]:
+    """The webhook and its region's code, or a 404, also for a webhook not limited to a
+    region inside the caller's (no role check: for callers that made it)."""
     row = session.execute(
         select(Webhook, Region.code)
         .outerjoin(Region, Region.id == Webhook.region_id)
-        .where(Webhook.id == webhook_id)
+        .where(Webhook.id == webhook_id, within_region(principal, Webhook.region_id))
     ).first()
     if row is None:
         raise NotFound("webhook {webhook_id} not found", webhook_id=webhook_id)
@@ -95,11 +97,12 @@ def list_webhooks(
     offset: int,
 ) -> PageOf[WebhookView]:
     """One page of webhooks in registration order (only active or inactive ones when
-    ``active`` says so)."""
+    ``active`` says so); staff bound to a region see those limited to a region inside."""
     require_role(principal, *WEBHOOK_MANAGERS)
     query = (
         select(Webhook, Region.code)
         .outerjoin(Region, Region.id == Webhook.region_id)
+        .where(within_region(principal, Webhook.region_id))
         .order_by(Webhook.id)
     )
     if active is not None:
@@ -116,7 +119,7 @@ def list_webhooks(
 def read_webhook(*, session: Session, principal: Principal, webhook_id: int) -> WebhookView:
     """One webhook (never its secret), or a 404."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    return webhook_view(*find_webhook(session, webhook_id=webhook_id))
+    return webhook_view(*find_webhook(session, webhook_id=webhook_id, principal=principal))
 
 
 def list_notifications(
@@ -130,7 +133,7 @@ def list_notifications(
 ) -> PageOf[Notification]:
     """One page of a webhook's notifications, newest first (404 for an unknown webhook)."""
     require_role(principal, *WEBHOOK_MANAGERS)
-    find_webhook(session, webhook_id=webhook_id)
+    find_webhook(session, webhook_id=webhook_id, principal=principal)
     query = (
         select(Notification)
         .where(Notification.webhook_id == webhook_id)
@@ -147,6 +150,7 @@ def read_notification(
 ) -> NotificationWithAttempts:
     """One notification of a webhook with its body and every delivery attempt, or a 404."""
     require_role(principal, *WEBHOOK_MANAGERS)
+    find_webhook(session, webhook_id=webhook_id, principal=principal)
     notification = session.get(Notification, notification_id)
     if notification is None or notification.webhook_id != webhook_id:
         raise NotFound(

@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role
 from core.bulk import insert_frame
 from core.clock import business_day_today
 from core.database import SessionFactory, session_scope
@@ -170,6 +170,7 @@ def run_monitor_now(
     meanwhile (close its session first).
     """
     require_role(principal, *RUN_REQUESTERS)
+    require_national(principal)  # a run covers the whole tree, every region's alerts
     today = business_day_today(config.timezone)
     day = business_date or today
     if day > today:

@@ -136,7 +136,7 @@ def put_alert_rules(
         categories={code: dict(changes) for code, changes in body.categories.items()},
         products={code: dict(changes) for code, changes in body.products.items()},
     )
-    return _read(session, replace_alert_rules(session, config=config, actor=principal.label))
+    return _read(session, replace_alert_rules(session, config=config, principal=principal))
 
 
 Scope = Literal["categories", "products"]
@@ -159,7 +159,7 @@ def put_override(
         scope="category" if scope == "categories" else "product",
         code=code,
         changes=changes,
-        actor=principal.label,
+        principal=principal,
     )
     return _read(session, config)
 
@@ -177,6 +177,6 @@ def delete_override(
         session,
         scope="category" if scope == "categories" else "product",
         code=code,
-        actor=principal.label,
+        principal=principal,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

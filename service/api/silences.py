@@ -82,7 +82,9 @@ def create(body: SilenceIn, session: SessionDep, principal: PrincipalDep) -> Sil
         principal=principal,
         now=now,
     )
-    return SilenceDetail.model_validate(silence_detail(session=session, silence=silence, now=now))
+    return SilenceDetail.model_validate(
+        silence_detail(session=session, silence=silence, now=now, principal=principal)
+    )
 
 
 @router.get("", summary="List silences, newest first")
@@ -119,4 +121,6 @@ def read_silence(
 def expire(silence_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> SilenceDetail:
     now = utc_now()
     silence = expire_silence(session, silence_id=silence_id, principal=principal, now=now)
-    return SilenceDetail.model_validate(silence_detail(session=session, silence=silence, now=now))
+    return SilenceDetail.model_validate(
+        silence_detail(session=session, silence=silence, now=now, principal=principal)
+    )

@@ -323,10 +323,10 @@ def set_thresholds(
                 changes[field] = text  # the domain check names it
     if changes:
         set_threshold_override(
-            session, scope="category", code=category, changes=changes, actor=viewer.label
+            session, scope="category", code=category, changes=changes, principal=viewer
         )
     elif category in load_alert_rules(session).categories:
-        delete_threshold_override(session, scope="category", code=category, actor=viewer.label)
+        delete_threshold_override(session, scope="category", code=category, principal=viewer)
     return redirect("/admin/thresholds?saved=1")
 
 
