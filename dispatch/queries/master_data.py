@@ -12,10 +12,11 @@ from datetime import date, time
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, require_in_region, within_region
 from core.lookups import PageOf, get_by_code, page, region_subtree_ids
 from core.text import phrase
 from dispatch.access import (
+    require_compound_in_region,
     require_compound_reader,
     require_dispatch_reader,
     require_own_compound,
@@ -92,13 +93,16 @@ def list_compounds(
     offset: int,
 ) -> PageOf[CompoundView]:
     """Compounds by code, in a region (with its subregions), by lockdown status or by code
-    or name; a receiver sees only its own."""
+    or name; a receiver sees only its own, staff bound to a region only those inside it
+    (a region filter outside it is a 404, as for an unknown region)."""
     require_compound_reader(principal)
-    query = _compounds().order_by(Compound.code)
+    query = _compounds().where(within_region(principal, Compound.region_id))
+    query = query.order_by(Compound.code)
     if principal.role is Role.receiver:
         query = query.where(Compound.id == principal.compound_id)
     if region is not None:
         scope = get_by_code(session, Region, region, label=phrase("region"))
+        require_in_region(principal, scope.id, label=phrase("region"), code=region)
         query = query.where(Compound.region_id.in_(region_subtree_ids(session, scope.id)))
     if lockdown_status is not None:
         query = query.where(Compound.lockdown_status == lockdown_status)
@@ -111,9 +115,11 @@ def list_compounds(
 
 
 def read_compound(*, session: Session, principal: Principal, code: str) -> CompoundView:
-    """One compound, or 404; a receiver reads only its own (403)."""
+    """One compound, or 404 (also when outside the caller's region); a receiver reads
+    only its own (403)."""
     require_compound_reader(principal)
     compound = get_by_code(session, Compound, code, label=phrase("compound"))
+    require_compound_in_region(principal, compound)
     require_own_compound(principal, compound)
     return compound_view(session=session, compound_id=compound.id)
 
