@@ -329,3 +329,26 @@ def test_city_admin_moves_no_neighbour_delivery_and_leaves_the_fleet_and_plans_t
     assert (_count(session, Depot), _count(session, Truck)) == (depots, trucks)
     session.expire_all()
     assert session.scalars(select(Truck.capacity_kg).where(Truck.plate == "T-1")).one() == 1000
+
+
+def test_city_bureau_is_not_told_the_neighbour_store_a_compound_or_depot_is_supplied_by(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    store_b = make_store(session, code="S-B", region=cities.regions["B1"])
+    session.scalars(
+        select(Compound).where(Compound.code == "CP-A1")
+    ).one().supplier_store_id = store_b.id
+    session.scalars(select(Depot).where(Depot.code == "DEP-1")).one().store_id = store_b.id
+    session.flush()
+    bureau = make_key(session, Role.bureau, region=cities.regions["A"])
+    national = make_key(session, Role.bureau)
+    for headers, shown in ((bureau, None), (national, "S-B")):
+        assert (
+            client.get("/api/v1/compounds/CP-A1", headers=headers).json()["supplier_store"] == shown
+        )
+        listed = client.get("/api/v1/compounds", params={"q": "CP-A1"}, headers=headers)
+        assert [c["supplier_store"] for c in listed.json()["items"]] == [shown]
+        assert client.get("/api/v1/depots/DEP-1", headers=headers).json()["store"] == shown
+        depots = client.get("/api/v1/depots", headers=headers).json()["items"]
+        assert [d["store"] for d in depots] == [shown]
+    assert "S-B" not in client.get("/api/v1/depots", headers=bureau).text
