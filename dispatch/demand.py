@@ -23,7 +23,11 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code
 from core.text import FieldProblem, Text, field_problem, phrase
 from core.words import word
-from dispatch.access import require_compound_access, require_dispatcher
+from dispatch.access import (
+    require_compound_access,
+    require_dispatcher,
+    require_request_in_region,
+)
 from dispatch.master_data import check_ordered
 from models import (
     Compound,
@@ -190,12 +194,27 @@ def submit_request(
     note: str | None,
 ) -> DeliveryRequest:
     """A caller's new request for the compound with this code, when it may order for it
-    (a dispatcher for any compound, a receiver for its own)."""
+    (a dispatcher for any compound, a receiver for its own, staff bound to a region for
+    one inside it: one outside is refused as unknown)."""
     require_role(principal, Role.dispatcher, Role.receiver)
     found = get_optional_by_code(
         session, Compound, compound, label=phrase("compound"), field="compound"
     )
     assert found is not None
+    if not principal.in_region(found.region_id):
+        raise InvalidInput(
+            "unknown {label} {code!r}",
+            errors=[
+                field_problem(
+                    ["body", "compound"],
+                    "unknown {label} {code!r}",
+                    label=phrase("compound"),
+                    code=compound,
+                )
+            ],
+            label=phrase("compound"),
+            code=compound,
+        )
     require_compound_access(principal, found)
     return create_request(
         session=session,
@@ -214,9 +233,11 @@ def update_request(
     *, session: Session, principal: Principal, request_id: int, changes: Mapping[str, Any]
 ) -> DeliveryRequest:
     """Change an open request's priority, window or note, or its status by hand (cancel, or
-    re-open a failed one); a request on its way is a 409."""
+    re-open a failed one); a request on its way is a 409, one outside the caller's
+    region a 404."""
     require_dispatcher(principal)
     request = request_by_id(session, request_id)
+    require_request_in_region(session, principal, request.id)
     fields = dict(changes)
     new_status: RequestStatus | None = fields.pop("status", None)
     if fields and request.status is not RequestStatus.open:
@@ -249,9 +270,11 @@ def update_request(
 
 
 def cancel_request(*, session: Session, principal: Principal, request_id: int) -> DeliveryRequest:
-    """Cancel an open request (kept for the record); one already planned is a 409."""
+    """Cancel an open request (kept for the record); one already planned is a 409, one
+    outside the caller's region a 404."""
     require_dispatcher(principal)
     request = request_by_id(session, request_id)
+    require_request_in_region(session, principal, request.id)
     if request.status is not RequestStatus.open:
         raise Conflict(
             "request {request_id} is {status}; only open ones cancel",

@@ -3,7 +3,9 @@
 Plain functions over a session (they only flush): look-ups by human code or plate that
 give the API's errors, the ordering rules of time windows and periods, and the commands
 that create, change and retire the places deliveries go to and the fleet that makes
-them. Only dispatchers (and admins) change them (``dispatch.access``).
+them. Only dispatchers (and admins) change them (``dispatch.access``); staff bound to a
+region change only compounds inside it, and never the fleet (depots and trucks serve
+every region).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, require_national
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import add_with_unique_code, apply_changes, get_by_code, get_optional_by_code
 from core.text import Text, field_problem, phrase
-from dispatch.access import require_dispatcher
+from dispatch.access import require_compound_in_region, require_dispatcher
 from models import Compound, Depot, LockdownStatus, Region, Store, Truck, TruckStatus
 
 
@@ -84,6 +86,31 @@ def _changed_codes(
     return resolved
 
 
+def _unknown(field: str, label: Text, code: str) -> InvalidInput:
+    return InvalidInput(
+        "unknown {label} {code!r}",
+        errors=[field_problem(["body", field], "unknown {label} {code!r}", label=label, code=code)],
+        label=label,
+        code=code,
+    )
+
+
+def _check_places_in_region(
+    session: Session, principal: Principal, region_id: int | None, store_id: int | None
+) -> None:
+    """A compound's region and supplier store named by staff bound to a region must lie
+    inside it; one outside is refused as unknown (422), so its existence is not confirmed."""
+    if not principal.is_region_bound:
+        return
+    if region_id is not None and not principal.in_region(region_id):
+        region = session.get_one(Region, region_id)
+        raise _unknown("region", phrase("region"), region.code)
+    if store_id is not None:
+        store = session.get_one(Store, store_id)
+        if not principal.in_region(store.region_id):
+            raise _unknown("supplier_store", phrase("store"), store.code)
+
+
 @dataclass(frozen=True, slots=True)
 class CompoundInput:
     """A new compound as the dispatcher describes it (region and store by code)."""
@@ -105,7 +132,8 @@ class CompoundInput:
 
 
 def create_compound(*, session: Session, principal: Principal, new: CompoundInput) -> Compound:
-    """A new compound; its lockdown must end after it starts and its code be unused."""
+    """A new compound; its lockdown must end after it starts, its code be unused, and its
+    region and store lie inside the caller's region."""
     require_dispatcher(principal)
     check_ordered(
         new.lockdown_start_date,
@@ -120,6 +148,7 @@ def create_compound(*, session: Session, principal: Principal, new: CompoundInpu
     store = get_optional_by_code(
         session, Store, new.supplier_store, label=phrase("store"), field="supplier_store"
     )
+    _check_places_in_region(session, principal, region.id, store.id if store else None)
     fields = {k: v for k, v in asdict(new).items() if k not in ("region", "supplier_store")}
     compound = Compound(
         **fields, region_id=region.id, supplier_store_id=store.id if store else None
@@ -131,9 +160,11 @@ def create_compound(*, session: Session, principal: Principal, new: CompoundInpu
 def update_compound(
     *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
 ) -> Compound:
-    """Change the fields a PATCH sent (lock a compound down, lift the lockdown, ...)."""
+    """Change the fields a PATCH sent (lock a compound down, lift the lockdown, ...); a
+    compound outside the caller's region is a 404, and it cannot be moved out of it."""
     require_dispatcher(principal)
     compound = get_by_code(session, Compound, code, label=phrase("compound"))
+    require_compound_in_region(principal, compound)
     resolved = _changed_codes(
         session,
         changes,
@@ -141,6 +172,9 @@ def update_compound(
             "region": (Region, phrase("region"), "region_id"),
             "supplier_store": (Store, phrase("store"), "supplier_store_id"),
         },
+    )
+    _check_places_in_region(
+        session, principal, resolved.get("region_id"), resolved.get("supplier_store_id")
     )
     apply_changes(
         compound,
@@ -158,9 +192,11 @@ def update_compound(
 
 
 def deactivate_compound(*, session: Session, principal: Principal, code: str) -> Compound:
-    """Take a compound out of planning; its requests and deliveries are kept."""
+    """Take a compound out of planning; its requests and deliveries are kept (a compound
+    outside the caller's region is a 404)."""
     require_dispatcher(principal)
     compound = get_by_code(session, Compound, code, label=phrase("compound"))
+    require_compound_in_region(principal, compound)
     compound.active = False
     session.flush()
     return compound
@@ -182,6 +218,7 @@ class DepotInput:
 def create_depot(*, session: Session, principal: Principal, new: DepotInput) -> Depot:
     """A new depot; it must close after it opens and its code be unused."""
     require_dispatcher(principal)
+    require_national(principal)
     check_ordered(
         new.opens_at, new.closes_at, end_field="closes_at", what=phrase("the opening hours")
     )
@@ -197,6 +234,7 @@ def update_depot(
 ) -> Depot:
     """Change the fields a PATCH sent; the opening hours stay in order."""
     require_dispatcher(principal)
+    require_national(principal)
     depot = get_by_code(session, Depot, code, label=phrase("depot"))
     resolved = _changed_codes(session, changes, {"store": (Store, phrase("store"), "store_id")})
     apply_changes(
@@ -214,6 +252,7 @@ def update_depot(
 def deactivate_depot(*, session: Session, principal: Principal, code: str) -> Depot:
     """Mark a depot inactive (its trucks and history are kept)."""
     require_dispatcher(principal)
+    require_national(principal)
     depot = get_by_code(session, Depot, code, label=phrase("depot"))
     depot.active = False
     session.flush()
@@ -239,6 +278,7 @@ class TruckInput:
 def create_truck(*, session: Session, principal: Principal, new: TruckInput) -> Truck:
     """A new truck; its shift must end after it starts and its plate be unused."""
     require_dispatcher(principal)
+    require_national(principal)
     check_ordered(new.shift_start, new.shift_end, end_field="shift_end", what=phrase("the shift"))
     depot = get_optional_by_code(session, Depot, new.depot, label=phrase("depot"), field="depot")
     assert depot is not None
@@ -256,6 +296,7 @@ def update_truck(
 ) -> Truck:
     """Change the fields a PATCH sent (capacity, depot, crew, shift, status)."""
     require_dispatcher(principal)
+    require_national(principal)
     truck = truck_by_plate(session, plate)
     resolved = _changed_codes(session, changes, {"depot": (Depot, phrase("depot"), "depot_id")})
     apply_changes(
@@ -273,6 +314,7 @@ def update_truck(
 def retire_truck(*, session: Session, principal: Principal, plate: str) -> Truck:
     """Take a truck out of service (plans no longer use it)."""
     require_dispatcher(principal)
+    require_national(principal)
     truck = truck_by_plate(session, plate)
     truck.status = TruckStatus.out_of_service
     session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import InvalidInput
 from core.text import field_problem, phrase
-from dispatch.access import require_dispatcher
+from dispatch.access import require_plan_writer
 from dispatch.commitment import instant
 from dispatch.plan_rows import inputs_of
 from dispatch.planning import load_plan
@@ -72,7 +72,7 @@ def feasible_trucks(
     """Every other truck of the plan that could take the stop (request, part) with all its
     rules still holding, least added distance first; a stop the plan does not have is a
     422 naming ``request_id``."""
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     plan = load_plan(session, plan_id)
     inputs = inputs_of(session, plan)
     routes: dict[str, list[StopRef]] = {plate: [] for plate in inputs.trucks}

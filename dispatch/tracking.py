@@ -20,7 +20,7 @@ from core.access import Principal
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import field_problem, listing, phrase
 from core.words import word
-from dispatch.access import require_truck_access
+from dispatch.access import require_delivery_in_region, require_truck_access
 from models import (
     Delivery,
     DeliveryEvent,
@@ -64,6 +64,7 @@ def move_delivery(
     """Move a delivery one allowed step and record it; a step not allowed is a 409 that
     names the states, a missing receiver or reason a 422 naming the field."""
     delivery = delivery_by_id(session, delivery_id, lock=True)
+    require_delivery_in_region(session, principal, delivery)
     require_truck_access(principal, delivery.truck_id)
     allowed = TRANSITIONS.get(delivery.status, frozenset())
     if to_status not in allowed:

@@ -10,9 +10,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.lookups import PageOf, page
-from dispatch.access import require_delivery_reader, require_truck_reader
+from dispatch.access import (
+    compounds_within_region,
+    require_delivery_in_region,
+    require_delivery_reader,
+    require_truck_reader,
+)
 from dispatch.master_data import truck_by_plate
 from dispatch.tracking import delivery_by_id
 from models import (
@@ -112,9 +117,17 @@ def list_deliveries(
     offset: int,
 ) -> PageOf[DeliveryView]:
     """Deliveries by id, of one truck (by plate), status or plan day when asked; a driver
-    sees only its own truck's."""
+    sees only its own truck's, staff bound to a region only those to compounds inside it."""
     require_role(principal, Role.dispatcher, Role.bureau, Role.driver)
     query = select(Delivery).order_by(Delivery.id)
+    if principal.is_region_bound:
+        query = query.where(
+            Delivery.request_id.in_(
+                select(DeliveryRequest.id).where(
+                    compounds_within_region(principal, DeliveryRequest.compound_id)
+                )
+            )
+        )
     if principal.role is Role.driver:
         query = query.where(Delivery.truck_id == principal.truck_id)
     if truck is not None:
@@ -130,8 +143,10 @@ def list_deliveries(
 
 
 def read_delivery(*, session: Session, principal: Principal, delivery_id: int) -> DeliveryView:
-    """One delivery and its audit trail, or 404; a driver reads only its truck's (403)."""
+    """One delivery and its audit trail, or 404 (also when its compound is outside the
+    caller's region); a driver reads only its truck's (403)."""
     delivery = delivery_by_id(session, delivery_id)
+    require_delivery_in_region(session, principal, delivery)
     require_delivery_reader(principal, delivery.truck_id)
     return _views(session, [delivery])[0]
 
@@ -198,9 +213,10 @@ def items_to_hand_over(session: Session, request_ids: set[int]) -> dict[int, lis
     return items
 
 
-def _manifest(session: Session, truck: Truck, day: date) -> Manifest:
+def _manifest(session: Session, principal: Principal, truck: Truck, day: date) -> Manifest:
     """What a truck carries on ``day`` and to whom, in the order it drives (cancelled
-    deliveries left out); the items are the whole request's, the load this truck's part."""
+    deliveries left out, and for staff bound to a region the stops outside it); the items
+    are the whole request's, the load this truck's part."""
     rows = session.execute(
         select(Delivery, DeliveryRequest, Compound)
         .join(DispatchPlan, DispatchPlan.id == Delivery.plan_id)
@@ -210,6 +226,7 @@ def _manifest(session: Session, truck: Truck, day: date) -> Manifest:
             Delivery.truck_id == truck.id,
             DispatchPlan.plan_date == day,
             Delivery.status != DeliveryStatus.cancelled,
+            within_region(principal, Compound.region_id),
         )
         .order_by(Delivery.planned_arrival_at, Delivery.id)
     ).all()
@@ -249,7 +266,7 @@ def _manifest(session: Session, truck: Truck, day: date) -> Manifest:
 def truck_manifest(*, session: Session, principal: Principal, truck: Truck, day: date) -> Manifest:
     """A truck's manifest for a day; a driver reads only its own truck's (403)."""
     require_truck_reader(principal, truck)
-    return _manifest(session, truck, day)
+    return _manifest(session, principal, truck, day)
 
 
 def driver_manifest(
@@ -264,4 +281,4 @@ def driver_manifest(
         truck = session.scalars(select(Truck).where(Truck.plate == plate)).first()
     else:
         truck = None
-    return None if truck is None else _manifest(session, truck, day)
+    return None if truck is None else _manifest(session, principal, truck, day)

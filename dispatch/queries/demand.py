@@ -10,9 +10,13 @@ from typing import Any
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.lookups import PageOf, page
-from dispatch.access import require_compound_access
+from dispatch.access import (
+    require_compound_access,
+    require_compound_in_region,
+    require_request_in_region,
+)
 from dispatch.demand import request_by_id
 from models import (
     Compound,
@@ -173,9 +177,10 @@ def list_requests(
     offset: int,
 ) -> PageOf[RequestView]:
     """Requests by id, filtered by status, priority, day or compound code; a receiver sees
-    only its compound's."""
+    only its compound's, staff bound to a region only those of compounds inside it."""
     require_role(principal, Role.dispatcher, Role.bureau, Role.receiver)
-    query = _requests().order_by(DeliveryRequest.id)
+    query = _requests().where(within_region(principal, Compound.region_id))
+    query = query.order_by(DeliveryRequest.id)
     if principal.role is Role.receiver:
         query = query.where(DeliveryRequest.compound_id == principal.compound_id)
     if status is not None:
@@ -191,8 +196,10 @@ def list_requests(
 
 
 def read_request(*, session: Session, principal: Principal, request_id: int) -> RequestView:
-    """One request, or 404; a receiver reads only its own compound's (403)."""
+    """One request, or 404 (also when its compound is outside the caller's region); a
+    receiver reads only its own compound's (403)."""
     request = request_by_id(session, request_id)
+    require_request_in_region(session, principal, request.id)
     require_compound_access(principal, session.get_one(Compound, request.compound_id))
     return request_view(session=session, request_id=request.id)
 
@@ -226,12 +233,16 @@ def followed_requests(
     limit: int,
 ) -> list[FollowedRequest]:
     """Requests newest first, each with its deliveries (truck, status, why one failed): a
-    compound's for the people who ordered them, or the failed ones for the dispatcher."""
+    compound's for the people who ordered them, or the failed ones for the dispatcher
+    (only of compounds inside the region of staff bound to one)."""
     if compound_id is not None:
-        require_compound_access(principal, session.get_one(Compound, compound_id))
+        compound = session.get_one(Compound, compound_id)
+        require_compound_in_region(principal, compound)
+        require_compound_access(principal, compound)
     else:
         require_role(principal, Role.dispatcher, Role.bureau)
-    query = _requests().order_by(DeliveryRequest.id.desc()).limit(limit)
+    query = _requests().where(within_region(principal, Compound.region_id))
+    query = query.order_by(DeliveryRequest.id.desc()).limit(limit)
     if compound_id is not None:
         query = query.where(DeliveryRequest.compound_id == compound_id)
     if status is not None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, require_in_region, within_region
 from core.lookups import PageOf, get_by_code, page, region_subtree_ids
 from core.text import phrase
 from dispatch.access import (
+    require_compound_in_region,
     require_compound_reader,
     require_dispatch_reader,
     require_own_compound,
@@ -46,11 +47,19 @@ class CompoundView:
     active: bool
 
 
-def _compounds() -> Select[Compound, str, str | None]:
+def _compounds(principal: Principal) -> Select[Compound, str, str | None]:
+    """Compounds with their region's and supplier store's codes; a supplier store outside
+    the caller's region is left unnamed (None), as every other read hides it."""
     return (
         select(Compound, Region.code, Store.code)
         .join(Region, Compound.region_id == Region.id)
-        .outerjoin(Store, Compound.supplier_store_id == Store.id)
+        .outerjoin(
+            Store,
+            and_(
+                Compound.supplier_store_id == Store.id,
+                within_region(principal, Store.region_id),
+            ),
+        )
     )
 
 
@@ -74,9 +83,10 @@ def _compound_view(compound: Compound, region: str, store: str | None) -> Compou
     )
 
 
-def compound_view(*, session: Session, compound_id: int) -> CompoundView:
+def compound_view(*, session: Session, principal: Principal, compound_id: int) -> CompoundView:
     """One compound's view, for a compound the caller was just allowed to create or change."""
-    compound, region, store = session.execute(_compounds().where(Compound.id == compound_id)).one()
+    query = _compounds(principal).where(Compound.id == compound_id)
+    compound, region, store = session.execute(query).one()
     return _compound_view(compound, region, store)
 
 
@@ -92,13 +102,16 @@ def list_compounds(
     offset: int,
 ) -> PageOf[CompoundView]:
     """Compounds by code, in a region (with its subregions), by lockdown status or by code
-    or name; a receiver sees only its own."""
+    or name; a receiver sees only its own, staff bound to a region only those inside it
+    (a region filter outside it is a 404, as for an unknown region)."""
     require_compound_reader(principal)
-    query = _compounds().order_by(Compound.code)
+    query = _compounds(principal).where(within_region(principal, Compound.region_id))
+    query = query.order_by(Compound.code)
     if principal.role is Role.receiver:
         query = query.where(Compound.id == principal.compound_id)
     if region is not None:
         scope = get_by_code(session, Region, region, label=phrase("region"))
+        require_in_region(principal, scope.id, label=phrase("region"), code=region)
         query = query.where(Compound.region_id.in_(region_subtree_ids(session, scope.id)))
     if lockdown_status is not None:
         query = query.where(Compound.lockdown_status == lockdown_status)
@@ -111,11 +124,13 @@ def list_compounds(
 
 
 def read_compound(*, session: Session, principal: Principal, code: str) -> CompoundView:
-    """One compound, or 404; a receiver reads only its own (403)."""
+    """One compound, or 404 (also when outside the caller's region); a receiver reads
+    only its own (403)."""
     require_compound_reader(principal)
     compound = get_by_code(session, Compound, code, label=phrase("compound"))
+    require_compound_in_region(principal, compound)
     require_own_compound(principal, compound)
-    return compound_view(session=session, compound_id=compound.id)
+    return compound_view(session=session, principal=principal, compound_id=compound.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +147,11 @@ class DepotView:
     active: bool
 
 
-def _depots() -> Select[Depot, str | None]:
-    return select(Depot, Store.code).outerjoin(Store, Depot.store_id == Store.id)
+def _depots(principal: Principal | None = None) -> Select[Depot, str | None]:
+    """Depots with the code of the store each is; a store outside the caller's region is
+    left unnamed (None): the fleet is shared, the stores are not."""
+    inside = true() if principal is None else within_region(principal, Store.region_id)
+    return select(Depot, Store.code).outerjoin(Store, and_(Depot.store_id == Store.id, inside))
 
 
 def _depot_view(depot: Depot, store: str | None) -> DepotView:
@@ -159,7 +177,7 @@ def list_depots(
 ) -> PageOf[DepotView]:
     """Depots by code (only active or inactive ones when asked)."""
     require_dispatch_reader(principal)
-    query = _depots().order_by(Depot.code)
+    query = _depots(principal).order_by(Depot.code)
     if active is not None:
         query = query.where(Depot.active == active)
     rows, total = page(session, query, limit=limit, offset=offset)
@@ -169,9 +187,8 @@ def list_depots(
 def read_depot(*, session: Session, principal: Principal, code: str) -> DepotView:
     """One depot, or 404."""
     require_dispatch_reader(principal)
-    return depot_view(
-        session=session, depot_id=get_by_code(session, Depot, code, label=phrase("depot")).id
-    )
+    depot = get_by_code(session, Depot, code, label=phrase("depot"))
+    return _depot_view(*session.execute(_depots(principal).where(Depot.id == depot.id)).one())
 
 
 @dataclass(frozen=True, slots=True)

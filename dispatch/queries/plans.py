@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import NotFound
 from core.lookups import PageOf, page
-from dispatch.access import require_dispatch_reader
+from dispatch.access import plans_within_region, require_dispatch_reader, require_plan_in_region
 from dispatch.commitment import instant
 from dispatch.master_data import seconds_of_day
 from dispatch.queries.deliveries import ManifestItem, items_to_hand_over
@@ -284,8 +284,10 @@ def plan_view(*, session: Session, plan_id: int, zone: ZoneInfo) -> PlanView:
 
 
 def read_plan(*, session: Session, principal: Principal, plan_id: int, zone: ZoneInfo) -> PlanView:
-    """One plan with its routes, or 404."""
+    """One plan with its routes, or 404 (also, for staff bound to a region, when any of
+    its stops or unassigned requests is of a compound outside it)."""
     require_dispatch_reader(principal)
+    require_plan_in_region(session, principal, plan_id)
     return plan_view(session=session, plan_id=plan_id, zone=zone)
 
 
@@ -299,9 +301,11 @@ def list_plans(
     limit: int,
     offset: int,
 ) -> PageOf[PlanView]:
-    """Plans, newest first, of one day or in one status when asked."""
+    """Plans, newest first, of one day or in one status when asked; staff bound to a
+    region see only plans wholly inside it (``plans_within_region``)."""
     require_dispatch_reader(principal)
-    query = select(DispatchPlan.id).order_by(DispatchPlan.id.desc())
+    query = select(DispatchPlan.id).where(plans_within_region(principal, DispatchPlan.id))
+    query = query.order_by(DispatchPlan.id.desc())
     if plan_date is not None:
         query = query.where(DispatchPlan.plan_date == plan_date)
     if status is not None:
@@ -314,12 +318,13 @@ def list_plans(
 def plans_of_day(
     *, session: Session, principal: Principal, day: date, limit: int = 20
 ) -> list[DispatchPlan]:
-    """The day's latest plans (without their routes), newest first, for the board."""
+    """The day's latest plans (without their routes), newest first, for the board (only
+    those wholly inside the region of staff bound to one)."""
     require_dispatch_reader(principal)
     return list(
         session.scalars(
             select(DispatchPlan)
-            .where(DispatchPlan.plan_date == day)
+            .where(DispatchPlan.plan_date == day, plans_within_region(principal, DispatchPlan.id))
             .order_by(DispatchPlan.id.desc())
             .limit(limit)
         )

@@ -114,7 +114,7 @@ def create_compound(
         session=session, principal=principal, new=CompoundInput(**body.model_dump())
     )
     return CompoundRead.model_validate(
-        queries.compound_view(session=session, compound_id=compound.id)
+        queries.compound_view(session=session, principal=principal, compound_id=compound.id)
     )
 
 
@@ -133,7 +133,7 @@ def update_compound(
         session=session, principal=principal, code=code, changes=body.model_dump(exclude_unset=True)
     )
     return CompoundRead.model_validate(
-        queries.compound_view(session=session, compound_id=compound.id)
+        queries.compound_view(session=session, principal=principal, compound_id=compound.id)
     )
 
 
@@ -141,5 +141,5 @@ def update_compound(
 def deactivate_compound(code: str, session: SessionDep, principal: PrincipalDep) -> CompoundRead:
     compound = master_data.deactivate_compound(session=session, principal=principal, code=code)
     return CompoundRead.model_validate(
-        queries.compound_view(session=session, compound_id=compound.id)
+        queries.compound_view(session=session, principal=principal, compound_id=compound.id)
     )

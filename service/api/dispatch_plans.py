@@ -14,7 +14,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from core.documents import PDF_MEDIA_TYPE
-from dispatch.access import require_dispatcher
+from dispatch.access import require_plan_writer
 from dispatch.commitment import breakdown, commit_plan
 from dispatch.plan_rows import MatrixUpload
 from dispatch.planning import PlanOptions, create_draft, discard, move_stop
@@ -190,7 +190,7 @@ def create_plan(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> PlanRead:
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     matrix = body.distance_matrix
     options = PlanOptions(
         plan_date=body.date,
@@ -253,7 +253,7 @@ def move(
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> PlanRead:
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     move_stop(
         session=session,
         plan_id=plan_id,
@@ -278,7 +278,7 @@ def commit(
     settings: SettingsDep,
     authority: PassAuthorityDep,
 ) -> PlanRead:
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     commit_plan(
         session=session,
         plan_id=plan_id,
@@ -306,7 +306,7 @@ def commit(
 def plan_passes(
     plan_id: DatabaseId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> Response:
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     content = plan_passes_pdf(
         session=session,
         plan_id=plan_id,
@@ -326,7 +326,7 @@ def plan_passes(
 def discard_plan(
     plan_id: DatabaseId, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> PlanRead:
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     discard(session=session, plan_id=plan_id)
     return _changed_plan(session, plan_id, settings)
 
@@ -343,7 +343,7 @@ def report_breakdown(
     settings: SettingsDep,
     body: BreakdownReport | None = None,
 ) -> list[PlanRead]:
-    require_dispatcher(principal)
+    require_plan_writer(principal)
     plans = breakdown(
         session=session,
         read_in=session_factory,

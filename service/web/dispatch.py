@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from dispatch import commitment, planning
-from dispatch.access import require_dispatcher
+from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.demand import update_request
 from dispatch.queries.deliveries import driver_manifest
 from dispatch.queries.demand import RequestItemView, followed_requests, list_requests
@@ -127,7 +127,7 @@ def plan_day(
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
 ) -> Response:
     """Solve the day into a draft plan within the time limit, then show it."""
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)
     plan = planning.create_draft(
         session=session,
         options=planning.PlanOptions(plan_date=day, time_limit_s=time_limit_s),
@@ -263,7 +263,7 @@ def move_a_stop(
 ) -> Response:
     """Move a stop to another truck (re-checked for capacity and windows), or show why
     it cannot go there; nothing is saved then."""
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)
     try:
         planning.move_stop(
             session=session,
@@ -290,7 +290,7 @@ def commit_plan(
     authority: PassAuthorityDep,
     version: Annotated[int, Form()],
 ) -> Response:
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)
     commitment.commit_plan(
         session=session,
         plan_id=plan_id,
@@ -323,7 +323,7 @@ def reopen_request(request_id: int, session: SessionDep, viewer: ViewerDep) -> R
 
 @router.post("/dispatch/plans/{plan_id}/discard", dependencies=[Depends(check_csrf)])
 def discard(plan_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)
     plan = planning.discard(session=session, plan_id=plan_id)
     return redirect(f"/dispatch?day={plan.plan_date.isoformat()}")
 
@@ -338,7 +338,7 @@ def breakdown(
     time_limit_s: Annotated[float, Form(ge=1, le=600)] = 5.0,
 ) -> Response:
     """A truck broke down: re-plan its undelivered stops and show the new plan."""
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)
     plans = commitment.breakdown(
         session=session,
         read_in=session_factory,

@@ -3,28 +3,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from core.access import Principal
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from dispatch.access import (
     require_compound_access,
+    require_compound_in_region,
     require_delivery_reader,
     require_dispatch_reader,
     require_dispatcher,
     require_own_compound,
+    require_plan_writer,
     require_truck_access,
     require_truck_reader,
 )
 from models import Compound, Role, Truck
 
-HOME = Compound(id=1, code="CP-HOME")
-OTHER = Compound(id=2, code="CP-OTHER")
+HOME = Compound(id=1, code="CP-HOME", region_id=10)
+OTHER = Compound(id=2, code="CP-OTHER", region_id=20)
 CAB = Truck(id=7, plate="T-7")
 VAN = Truck(id=8, plate="T-8")
 
 
-def _caller(role: Role, **binding: int) -> Principal:
+def _caller(role: Role, **binding: Any) -> Principal:
     return Principal(kind="key", id=1, name="caller", role=role, **binding)
 
 
@@ -77,3 +81,15 @@ def test_a_driver_reads_and_moves_its_own_truck_only() -> None:
         require_delivery_reader(driver, VAN.id)
     with pytest.raises(Forbidden):
         require_truck_access(_caller(Role.driver), CAB.id)
+
+
+def test_a_city_admin_changes_its_compounds_but_plans_are_for_national_staff() -> None:
+    city_admin = _caller(Role.admin, region_id=10, region_ids=frozenset({10, 11}))
+    require_dispatcher(city_admin)
+    require_compound_in_region(city_admin, HOME)
+    with pytest.raises(NotFound, match="CP-OTHER"):
+        require_compound_in_region(city_admin, OTHER)
+    with pytest.raises(Forbidden):
+        require_plan_writer(city_admin)
+    require_plan_writer(_caller(Role.admin))
+    require_compound_in_region(_caller(Role.bureau), OTHER)
