@@ -31,6 +31,7 @@ class TwoCities:
     national_bureau: dict[str, str]
     bureau_a: dict[str, str]
     bureau_a1: dict[str, str]
+    admin_a: dict[str, str]
     tickets: dict[str, str]
     """Ticket number by the district code it was filed in."""
 
@@ -71,6 +72,7 @@ def cities(client: TestClient, session: Session) -> TwoCities:
         national_bureau=make_key(session, Role.bureau),
         bureau_a=make_key(session, Role.bureau, region=city_a),
         bureau_a1=make_key(session, Role.bureau, region=district_a1),
+        admin_a=make_key(session, Role.admin, region=city_a),
         tickets=tickets,
     )
 
@@ -227,3 +229,17 @@ def test_city_bureau_routes_only_inside_its_city_and_leaves_shared_settings_alon
         == 403
     )
     assert client.post("/api/v1/hotline/escalations", headers=cities.bureau_a).status_code == 403
+
+
+def test_city_admin_works_its_own_citys_tickets_and_never_a_neighbours(
+    client: TestClient, cities: TwoCities
+) -> None:
+    own, neighbour = cities.tickets["410402"], cities.tickets["410502"]
+    assert numbers(client, cities.admin_a) == {own, cities.tickets["410403"]}
+    body = {"resolution": "Eggs delivered."}
+    refused = client.post(f"{URL}/{neighbour}/resolution", json=body, headers=cities.admin_a)
+    assert refused.status_code == 404
+    assert client.get(f"{URL}/{neighbour}", headers=cities.national).json()["status"] != "resolved"
+    resolved = client.post(f"{URL}/{own}/resolution", json=body, headers=cities.admin_a)
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["status"] == "resolved"
