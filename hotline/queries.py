@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import Session, aliased
 
-from core.access import Principal
+from core.access import Principal, within_region
 from core.errors import NotFound
 from core.lookups import PageOf, page
 from core.security import sha256_hex
@@ -280,7 +280,11 @@ def list_tickets(
     now: datetime | None = None,
 ) -> PageOf[TicketView]:
     """The queue: tickets the caller may work on, newest first, with their clocks."""
-    query = _listing_query().order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    query = (
+        _listing_query()
+        .where(within_region(principal, Ticket.region_id))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    )
     if principal.role not in (Role.admin, *DESK_ROLES):
         query = query.where(
             Ticket.working_group_id.in_(

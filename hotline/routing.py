@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role, within_region
 from core.errors import InvalidInput
 from core.lookups import get_optional_by_code
-from core.text import field_problem, phrase
+from core.text import Text, field_problem, phrase
 from hotline.sla import DEFAULT_POLICY, SlaPolicy, SlaTarget
 from models import (
     AssignmentLevel,
@@ -100,6 +100,17 @@ def ensure_defaults(*, session: Session) -> None:
     session.flush()
 
 
+def unknown_code(*, label: Text, code: object, field: str) -> InvalidInput:
+    """The 422 for a code given in a body that is unknown or outside the caller's region,
+    worded alike so a neighbour's things are not confirmed to exist."""
+    return InvalidInput(
+        "unknown {label} {code!r}",
+        errors=[field_problem(["body", field], "unknown {label} {code!r}", label=label, code=code)],
+        label=label,
+        code=code,
+    )
+
+
 def region_ancestry(*, session: Session, region_id: int) -> list[Region]:
     """The region and its parents up to the city, nearest first (a few primary-key reads)."""
     chain: list[Region] = []
@@ -145,9 +156,13 @@ def set_routing_rule(
     """Create or replace the rule for one category and region, so routing follows the
     bureau's organisation without a release."""
     require_role(principal, Role.bureau)
+    if region is None:
+        require_national(principal)
     found_region = get_optional_by_code(
         session, Region, region, label=phrase("region"), field="region"
     )
+    if found_region is not None and not principal.in_region(found_region.id):
+        raise unknown_code(label=phrase("region"), code=region, field="region")
     group = working_group_by_code(session=session, code=working_group)
     region_id = found_region.id if found_region else None
     rule = session.scalars(
@@ -217,12 +232,14 @@ def rule_view(*, session: Session, rule: RoutingRule) -> RoutingRuleView:
 
 
 def list_routing_rules(*, session: Session, principal: Principal) -> list[RoutingRuleView]:
-    """Every routing rule, city-wide ones first, for the desk to see where tickets go."""
+    """Every routing rule, city-wide ones first, for the desk to see where tickets go (for
+    a region-bound caller, the rules of its regions and those without region)."""
     require_role(principal, Role.bureau, Role.operator, Role.working_group)
     rows = session.execute(
         select(RoutingRule, Region.code, WorkingGroup.code)
         .outerjoin(Region, Region.id == RoutingRule.region_id)
         .join(WorkingGroup, WorkingGroup.id == RoutingRule.working_group_id)
+        .where(RoutingRule.region_id.is_(None) | within_region(principal, RoutingRule.region_id))
         .order_by(RoutingRule.region_id.is_not(None), Region.code, RoutingRule.category)
     ).all()
     return [
@@ -268,8 +285,10 @@ def list_working_groups(*, session: Session, principal: Principal) -> list[Worki
 
 
 def add_member(*, session: Session, principal: Principal, code: str, username: str) -> None:
-    """Put a working-group user in a group, so they see and work its tickets."""
+    """Put a working-group user in a group, so they see and work its tickets (national
+    staff only: a group works tickets of every region)."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     group = working_group_by_code(session=session, code=code, field="working_group")
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or user.role is not Role.working_group:
@@ -296,8 +315,10 @@ def set_sla_target(
     first_response_minutes: float,
     resolution_minutes: float,
 ) -> SlaTargetSetting:
-    """Change one priority's targets; every ticket's clocks follow at their next read."""
+    """Change one priority's targets; every ticket's clocks follow at their next read
+    (national staff only: the targets are shared by every region)."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     if resolution_minutes < first_response_minutes:
         raise InvalidInput(
             "the resolution target cannot be shorter than the first response target",

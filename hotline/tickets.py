@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code
 from core.security import sha256_hex
 from core.text import field_problem, phrase
 from core.words import word
-from hotline.routing import route_ticket, working_group_by_code
+from hotline.routing import route_ticket, unknown_code, working_group_by_code
 from models import (
     Alert,
     AssignmentLevel,
@@ -126,11 +126,26 @@ def _record(
     return event
 
 
-def _region_of(session: Session, code: str) -> Region:
-    """The active region of a ticket's place; unknown is a 422 naming ``region``."""
+def _region_of(session: Session, code: str, principal: Principal | None = None) -> Region:
+    """The active region of a ticket's place; unknown, or outside a region-bound caller's
+    region, is the same 422 naming ``region``."""
     region = get_optional_by_code(session, Region, code, label=phrase("region"), field="region")
     assert region is not None
+    if principal is not None and not principal.in_region(region.id):
+        raise unknown_code(label=phrase("region"), code=code, field="region")
     return region
+
+
+def _place_in_region(
+    session: Session, principal: Principal | None, model: type[Store] | type[Compound], code: str
+) -> Store | Compound | None:
+    """A store or compound named in a body, refused like an unknown code when it lies
+    outside a region-bound caller's region."""
+    field = "store" if model is Store else "compound"
+    found = get_optional_by_code(session, model, code, label=phrase(field), field=field)
+    if found is not None and principal is not None and not principal.in_region(found.region_id):
+        raise unknown_code(label=phrase(field), code=code, field=field)
+    return found
 
 
 def _check_public_allowance(session: Session, filing: PublicFiling, now: datetime) -> str:
@@ -166,11 +181,11 @@ def file_ticket(
     elif public is None:
         raise Forbidden("a ticket is filed by an operator or through the public form")
     text = _check_text(new.text, "text")
-    region = _region_of(session, new.region)
-    compound = get_optional_by_code(
-        session, Compound, new.compound, label=phrase("compound"), field="compound"
+    region = _region_of(session, new.region, principal)
+    compound = (
+        _place_in_region(session, principal, Compound, new.compound) if new.compound else None
     )
-    store = get_optional_by_code(session, Store, new.store, label=phrase("store"), field="store")
+    store = _place_in_region(session, principal, Store, new.store) if new.store else None
     product = get_optional_by_code(
         session, Product, new.product, label=phrase("product"), field="product"
     )
@@ -219,8 +234,11 @@ def file_ticket(
 
 
 def ticket_by_number(*, session: Session, principal: Principal, number: str) -> Ticket:
-    """The ticket with this number if the caller may work on it, else 404 or 403."""
-    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    """The ticket with this number if the caller may work on it, else 404 or 403 (a 404
+    too for a ticket outside a region-bound caller's region)."""
+    ticket = session.scalars(
+        select(Ticket).where(Ticket.number == number, within_region(principal, Ticket.region_id))
+    ).first()
     if ticket is None:
         raise NotFound("ticket {number!r} not found", number=number)
     require_ticket_access(session=session, principal=principal, ticket=ticket)
@@ -387,6 +405,22 @@ def change_priority(
     return ticket
 
 
+def _linked_in_region(session: Session, principal: Principal, linked: object) -> bool:
+    """Whether a delivery request (by its compound) or an alert (by its store or district)
+    lies inside the caller's region; one with no place is outside for a bound caller."""
+    if not principal.is_region_bound:
+        return True
+    if isinstance(linked, DeliveryRequest):
+        compound = session.get(Compound, linked.compound_id)
+        return compound is not None and principal.in_region(compound.region_id)
+    if not isinstance(linked, Alert):
+        return False
+    if linked.store_id is not None:
+        store = session.get(Store, linked.store_id)
+        return store is not None and principal.in_region(store.region_id)
+    return principal.in_region(linked.district_id)
+
+
 def link_ticket(
     *,
     session: Session,
@@ -403,15 +437,11 @@ def link_ticket(
     ticket = _open_ticket(session, principal, number)
     links: list[str] = []
     if store is not None:
-        found_store = get_optional_by_code(
-            session, Store, store, label=phrase("store"), field="store"
-        )
+        found_store = _place_in_region(session, principal, Store, store)
         ticket.store_id = found_store.id if found_store else None
         links.append(f"store {store}")
     if compound is not None:
-        found = get_optional_by_code(
-            session, Compound, compound, label=phrase("compound"), field="compound"
-        )
+        found = _place_in_region(session, principal, Compound, compound)
         ticket.compound_id = found.id if found else None
         links.append(f"compound {compound}")
     for field, model, identifier, label in (
@@ -420,17 +450,9 @@ def link_ticket(
     ):
         if identifier is None:
             continue
-        if session.get(model, identifier) is None:
-            raise InvalidInput(
-                "unknown {label} {code!r}",
-                errors=[
-                    field_problem(
-                        ["body", field], "unknown {label} {code!r}", label=label, code=identifier
-                    )
-                ],
-                label=label,
-                code=identifier,
-            )
+        linked = session.get(model, identifier)
+        if linked is None or not _linked_in_region(session, principal, linked):
+            raise unknown_code(label=label, code=identifier, field=field)
         setattr(ticket, f"{field}_id", identifier)
         links.append(f"{field} {identifier}")
     if not links:
@@ -502,7 +524,9 @@ def merge_ticket(
     """Merge a duplicate into the ticket that carries on; the duplicate's clocks stop."""
     now = now or utc_now()
     ticket = _open_ticket(session, principal, number)
-    target = session.scalars(select(Ticket).where(Ticket.number == into)).first()
+    target = session.scalars(
+        select(Ticket).where(Ticket.number == into, within_region(principal, Ticket.region_id))
+    ).first()
     if target is None or target.id == ticket.id:
         raise InvalidInput(
             "ticket {number} cannot be merged into {into!r}",

@@ -19,7 +19,7 @@ from core.tables import CellProblem, read_table, refusal_summary
 from core.text import phrase
 from models import Enterprise, PassKind, Producer, Role
 from pass_office.authority import PassAuthority
-from pass_office.issuing import known_region_codes, new_pass_row, save_new_passes
+from pass_office.issuing import new_pass_row, regions_for, save_new_passes
 from pass_office.requests import PassRequest, request_problems
 
 REQUIRED_COLUMNS = ("kind", "regions", "valid_from", "valid_to")
@@ -110,7 +110,7 @@ def issue_passes_from_file(
         optional=OPTIONAL_COLUMNS,
         max_rows=max_rows,
     )
-    regions = known_region_codes(session)
+    regions = regions_for(session=session, principal=principal)
     enterprises = dict(session.execute(select(Enterprise.code, Enterprise.id)).all())
     producers = dict(session.execute(select(Producer.code, Producer.id)).all())
     problems: list[CellProblem] = []

@@ -25,7 +25,13 @@ from models import (
     TransportPass,
 )
 from pass_office.authority import PassAuthority
-from pass_office.queries import PassView, applicant_holder, find_pass, pass_view
+from pass_office.queries import (
+    PassView,
+    applicant_holder,
+    find_pass,
+    pass_view,
+    region_codes_inside,
+)
 from pass_office.requests import PassRequest, request_problems
 from passes import PassClaims, issue_token, mask_holder
 from passes import PassKind as TokenKind
@@ -39,10 +45,21 @@ def known_region_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Region.code)))
 
 
-def check_request(*, session: Session, request: PassRequest, now: datetime, max_days: int) -> None:
-    """Refuse ``request`` with every problem named by its field, or return."""
+def check_request(
+    *,
+    session: Session,
+    request: PassRequest,
+    now: datetime,
+    max_days: int,
+    principal: Principal | None = None,
+) -> None:
+    """Refuse ``request`` with every problem named by its field, or return (a region
+    outside a region-bound ``principal``'s region is refused as an unknown one)."""
     problems = request_problems(
-        request, known_regions=known_region_codes(session), now=now, max_days=max_days
+        request,
+        known_regions=regions_for(session=session, principal=principal),
+        now=now,
+        max_days=max_days,
     )
     if problems:
         raise InvalidInput(
@@ -51,6 +68,15 @@ def check_request(*, session: Session, request: PassRequest, now: datetime, max_
             field=problems[0][0],
             problem=problems[0][1],
         )
+
+
+def regions_for(*, session: Session, principal: Principal | None) -> set[str]:
+    """The region codes a pass issued by ``principal`` may name: every known one, or for
+    staff bound to a region only those inside it."""
+    inside = (
+        None if principal is None else region_codes_inside(session=session, principal=principal)
+    )
+    return known_region_codes(session) if inside is None else inside
 
 
 def bureau_holder(*, session: Session, request: PassRequest) -> tuple[int | None, int | None]:
@@ -215,7 +241,7 @@ def issue_pass(
 ) -> PassView:
     """A pass the bureau issues directly: stored, approved and signed at once."""
     require_role(principal, Role.bureau)
-    check_request(session=session, request=request, now=now, max_days=max_days)
+    check_request(session=session, request=request, now=now, max_days=max_days, principal=principal)
     enterprise_id, producer_id = bureau_holder(session=session, request=request)
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -35,7 +35,7 @@ from models import (
     TransportPass,
     Truck,
 )
-from pass_office.queries import PassState, find_pass, state_of
+from pass_office.queries import PassState, find_pass, passes_within_region, state_of
 from passes import pass_qr_png
 
 QR_WIDTH_MM = 75
@@ -196,7 +196,12 @@ def printed_pass_pdf(printed: PrintedPass, *, chinese: Translate, font_file: Pat
 
 
 def plan_passes(
-    *, session: Session, plan_id: int, now: datetime, zone: ZoneInfo
+    *,
+    session: Session,
+    plan_id: int,
+    now: datetime,
+    zone: ZoneInfo,
+    principal: Principal | None = None,
 ) -> list[tuple[str, int, PrintedPass]]:
     """Each truck of a committed plan with its number of stops and the pass it drives with
     that day (the latest issued in force), in route order; 404 for no plan, 409 for a
@@ -225,7 +230,7 @@ def plan_passes(
             .order_by(PlanRoute.id)
         )
     ]
-    return _passes_of(session, trucks, day_start=day_start, now=now, zone=zone)
+    return _passes_of(session, trucks, day_start=day_start, now=now, zone=zone, principal=principal)
 
 
 def _passes_of(
@@ -235,7 +240,13 @@ def _passes_of(
     day_start: datetime,
     now: datetime,
     zone: ZoneInfo,
+    principal: Principal | None = None,
 ) -> list[tuple[str, int, PrintedPass]]:
+    """The pass each truck drives with that day; for a region-bound caller only passes
+    valid inside its region."""
+    inside = (
+        true() if principal is None else passes_within_region(session=session, principal=principal)
+    )
     held: dict[str, TransportPass] = {}
     for row in session.scalars(
         select(TransportPass)
@@ -244,6 +255,7 @@ def _passes_of(
             TransportPass.status == PassStatus.approved,
             TransportPass.valid_from < day_start + timedelta(days=1),
             TransportPass.valid_to > max(day_start, now),
+            inside,
         )
         .order_by(TransportPass.issued_at)
     ):
@@ -263,12 +275,14 @@ def plan_passes_pdf(
     zone: ZoneInfo,
     font_file: Path,
     chinese: Translate,
+    principal: Principal | None = None,
 ) -> bytes:
-    """The passes of a committed plan's trucks as one PDF, a page per truck."""
+    """The passes of a committed plan's trucks as one PDF, a page per truck (for a
+    region-bound ``principal`` only the passes valid inside its region)."""
     plan_date: date | None = session.scalar(
         select(DispatchPlan.plan_date).where(DispatchPlan.id == plan_id)
     )
-    found = plan_passes(session=session, plan_id=plan_id, now=now, zone=zone)
+    found = plan_passes(session=session, plan_id=plan_id, now=now, zone=zone, principal=principal)
     document = Document(font_file=font_file, title=f"Dispatch plan {plan_id} passes")
     for number, (plate, stops, printed) in enumerate(found):
         if number:

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -19,6 +19,7 @@ from models import (
     PassKind,
     PassStatus,
     Producer,
+    Region,
     Role,
     Store,
     TransportPass,
@@ -147,11 +148,36 @@ def applicant_holder(*, session: Session, principal: Principal) -> tuple[int | N
     raise Forbidden("passes are applied for by an enterprise or a producer, and read by the bureau")
 
 
+def region_codes_inside(*, session: Session, principal: Principal) -> set[str] | None:
+    """The codes of the regions a region-bound caller's passes may name (None: any)."""
+    if principal.region_ids is None:
+        return None
+    return set(
+        session.scalars(select(Region.code).where(Region.id.in_(sorted(principal.region_ids))))
+    )
+
+
+def passes_within_region(*, session: Session, principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause keeping the passes valid only inside the caller's region: a pass is
+    the region's when every region it names lies inside (it names codes, in a JSON list,
+    read in SQL by the database's own JSON function)."""
+    codes = region_codes_inside(session=session, principal=principal)
+    if codes is None:
+        return true()
+    if session.get_bind().dialect.name == "postgresql":
+        named = func.json_array_elements_text(TransportPass.regions).table_valued("value")
+    else:
+        named = func.json_each(TransportPass.regions).table_valued("value")
+    outside = select(named.c.value).select_from(named).where(named.c.value.not_in(sorted(codes)))
+    return ~exists(outside) & (func.json_array_length(TransportPass.regions) > 0)
+
+
 def visible_passes(*, session: Session, principal: Principal) -> Select:
-    """The passes ``principal`` may read: all for the bureau, its own for an applicant."""
+    """The passes ``principal`` may read: all for the bureau (those of its region when
+    bound to one), its own for an applicant."""
     query = _with_holders(select(TransportPass, Enterprise.code, Producer.code))
     if principal.role in (Role.admin, Role.bureau):
-        return query
+        return query.where(passes_within_region(session=session, principal=principal))
     enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
     if producer_id is not None:
         return query.where(TransportPass.producer_id == producer_id)

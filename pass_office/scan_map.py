@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from models import Checkpoint, PassScan, Region, Role, ScanResult
 
 
@@ -27,7 +27,8 @@ class CheckpointScans:
 
 
 def scans_by_checkpoint(*, session: Session, principal: Principal) -> list[CheckpointScans]:
-    """Every checkpoint by code with its scan counts (zero where none); the bureau's."""
+    """Every checkpoint by code with its scan counts (zero where none); the bureau's (the
+    checkpoints of its region for staff bound to one)."""
     require_role(principal, Role.bureau)
     valid = func.sum(case((PassScan.result == ScanResult.valid, 1), else_=0))
     rows = session.execute(
@@ -42,6 +43,7 @@ def scans_by_checkpoint(*, session: Session, principal: Principal) -> list[Check
         )
         .join(Region, Region.id == Checkpoint.region_id)
         .outerjoin(PassScan, PassScan.checkpoint_id == Checkpoint.id)
+        .where(within_region(principal, Checkpoint.region_id))
         .group_by(
             Checkpoint.code, Checkpoint.name, Region.code, Checkpoint.latitude, Checkpoint.longitude
         )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_in_region, require_role, within_region
 from core.errors import Forbidden, InvalidInput
 from core.lookups import PageOf, add_with_unique_code, get_by_code, get_optional_by_code, page
 from core.text import field_problem, phrase
@@ -108,10 +108,25 @@ def create_checkpoint(
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> CheckpointView:
-    """A new checkpoint in a known region (the one its passes are checked against)."""
+    """A new checkpoint in a known region (the one its passes are checked against); a
+    region outside a region-bound caller's region is refused as an unknown one."""
     require_role(principal, Role.bureau)
     found = get_optional_by_code(session, Region, region, label=phrase("region"), field="region")
     assert found is not None
+    if not principal.in_region(found.id):
+        raise InvalidInput(
+            "unknown {label} {code!r}",
+            errors=[
+                field_problem(
+                    ["body", "region"],
+                    "unknown {label} {code!r}",
+                    label=phrase("region"),
+                    code=region,
+                )
+            ],
+            label=phrase("region"),
+            code=region,
+        )
     row = Checkpoint(
         code=code, name=name, region_id=found.id, latitude=latitude, longitude=longitude
     )
@@ -120,11 +135,13 @@ def create_checkpoint(
 
 
 def list_checkpoints(*, session: Session, principal: Principal) -> list[CheckpointView]:
-    """Every checkpoint by code; for the bureau and checkpoint staff."""
+    """Every checkpoint by code (those of the region for staff bound to one); for the
+    bureau and checkpoint staff."""
     require_role(principal, Role.bureau, Role.checkpoint)
     rows = session.execute(
         select(Checkpoint, Region.code)
         .join(Region, Region.id == Checkpoint.region_id)
+        .where(within_region(principal, Checkpoint.region_id))
         .order_by(Checkpoint.code)
     )
     return [
@@ -269,7 +286,8 @@ def list_scans(
     limit: int,
     offset: int,
 ) -> PageOf[ScanView]:
-    """One page of the scan log, newest first, at a checkpoint or of a pass; the bureau's."""
+    """One page of the scan log, newest first, at a checkpoint or of a pass; the bureau's
+    (only the checkpoints of its region for staff bound to one; another's is a 404)."""
     require_role(principal, Role.bureau)
     query = (
         select(
@@ -281,10 +299,12 @@ def list_scans(
         )
         .join(Checkpoint, Checkpoint.id == PassScan.checkpoint_id)
         .outerjoin(TransportPass, TransportPass.id == PassScan.pass_id)
+        .where(within_region(principal, Checkpoint.region_id))
         .order_by(PassScan.scanned_at.desc(), PassScan.id.desc())
     )
     if checkpoint is not None:
         found = get_by_code(session, Checkpoint, checkpoint, label=phrase("checkpoint"))
+        require_in_region(principal, found.region_id, label=phrase("checkpoint"), code=checkpoint)
         query = query.where(PassScan.checkpoint_id == found.id)
     if pass_code is not None:
         query = query.where(PassScan.pass_code == pass_code)

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from pydantic import Field
 
-from core.access import require_role
+from core.access import require_national, require_role
 from hotline import queries, routing, tickets
 from hotline.escalation import escalate_tickets
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput
@@ -408,6 +408,7 @@ def set_sla_target(
 @router.post("/escalations", summary="Raise and resolve the hotline's alerts now")
 def escalate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep) -> EscalationRead:
     require_role(principal, Role.bureau)
+    require_national(principal)
     counts = escalate_tickets(
         session=session,
         now=datetime.now(settings.zone),

@@ -79,7 +79,7 @@ TEMPLATE_ROWS = (
         "person_name": "张伟",
         "id_number": "410402199001011234",
         "employer": "Lianhua Supermarkets",
-        "workplace": "store PDS-0001",
+        "workplace": "Lianhua Jianshe Road store",
         "home_compound": "Jianshe Road compound",
     },
 )

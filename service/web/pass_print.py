@@ -76,5 +76,6 @@ def plan_passes_pdf(
         zone=settings.zone,
         font_file=settings.pdf_font_file,
         chinese=translations("zh").gettext,
+        principal=viewer,
     )
     return _pdf(content, f"plan-{plan_id}-passes")
