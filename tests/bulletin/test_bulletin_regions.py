@@ -310,8 +310,9 @@ def test_the_public_reads_every_regions_published_bulletins_each_naming_its_regi
     assert chart.status_code == 200 and "Anyang" in chart.text
     feed = ElementTree.fromstring(client.get("/bulletin/feed.atom").content)
     terms = sorted(
-        entry.find(f"{ATOM}category").get("term")  # type: ignore[union-attr]
+        str(category.get("term"))
         for entry in feed.findall(f"{ATOM}entry")
+        for category in entry.findall(f"{ATOM}category")
     )
     assert terms == ["4104", "4201"]
     assert session.scalar(select(func.count()).select_from(Bulletin)) == 3
