@@ -1,4 +1,4 @@
-"""A product's price over the published bulletins: the city-wide average with the lowest
+"""A product's price over one region's published bulletins: the region-wide average with the lowest
 and highest outlet each day, read from each day's latest published revision (its frozen
 tables), so the chart shows what the bureau published and never a later recomputation."""
 
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bulletin.publishing import published_bulletins
+from bulletin.publishing import published_in_region
 from core.errors import NotFound
 from models import Product, ProductCategory
 
@@ -52,10 +52,11 @@ def _number(row: dict[str, Any], key: str) -> float | None:
 
 
 def price_history(
-    *, session: Session, product: str, days: int = DEFAULT_HISTORY_DAYS
+    *, session: Session, product: str, days: int = DEFAULT_HISTORY_DAYS, region: str | None = None
 ) -> PriceHistory:
-    """``product``'s city-wide prices over the last ``days`` published bulletins (a day
-    without a price for it is a point with no numbers, a gap in the chart), or 404."""
+    """``product``'s prices over the last ``days`` published bulletins of ``region`` (by
+    default the single root city's; a day without a price for it is a point with no
+    numbers, a gap in the chart), or 404."""
     found = session.execute(
         select(Product.code, Product.name, Product.name_zh, Product.unit, ProductCategory.code)
         .join(ProductCategory, ProductCategory.id == Product.category_id)
@@ -64,8 +65,8 @@ def price_history(
     if found is None:
         raise NotFound("unknown product {code!r}", code=product)
     code, name, name_zh, unit, category = found
-    bulletins, _ = published_bulletins(
-        session=session, limit=min(max(days, 1), MAX_HISTORY_DAYS), offset=0
+    bulletins, _ = published_in_region(
+        session=session, limit=min(max(days, 1), MAX_HISTORY_DAYS), offset=0, region=region
     )
     points = []
     for bulletin in reversed(bulletins):

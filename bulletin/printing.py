@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bulletin.publishing import Names, names_for
+from bulletin.regions import region_labels
 from core.documents import Document
 from core.text import N_
 from models import Bulletin, ProductCategory
@@ -89,8 +90,10 @@ def bulletin_pdf(
 ) -> bytes:
     """The bulletin revision as a PDF in ``language`` (``translate`` gives its words),
     with the products', districts' and categories' names of that language."""
+    region = region_labels(session, [bulletin])[bulletin.region_id]
     return bulletin_document(
         bulletin=bulletin,
+        region_name=region.in_language(language),
         names=names_for(session, language),
         categories=_category_names(session, language),
         language=language,
@@ -109,17 +112,21 @@ def bulletin_document(
     translate: Translate,
     zone: ZoneInfo,
     font_file: Path,
+    region_name: str | None = None,
 ) -> bytes:
-    """The PDF of a bulletin revision from its tables and the names to print for codes."""
+    """The PDF of a bulletin revision from its tables and the names to print for codes,
+    headed by its region's name (none for the whole deployment)."""
     words = {key: translate(message) for key, message in LABELS.items()}
     figures: dict[str, Any] = bulletin.figures
-    day = bulletin.business_date.isoformat()
+    subject = bulletin.business_date.isoformat()
+    if region_name:
+        subject = f"{region_name} · {subject}"
     document = Document(
         font_file=font_file,
-        title=f"{words['title']} {day}",
+        title=f"{words['title']} {subject}",
         language="zh-CN" if language == "zh" else "en",
     )
-    document.heading(f"{words['title']} · {day}", size=18)
+    document.heading(f"{words['title']} · {subject}", size=18)
     meta = []
     if bulletin.revision > 1:
         note = f": {bulletin.correction_note}" if bulletin.correction_note else ""

@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from bulletin.numbers import BulletinNumbers, compute_bulletin_numbers
+from bulletin.regions import bulletin_region_id, for_region, stores_in
 from bulletin.signals import baselines_from_daily_prices
 from bulletin.summary import summary_sentences
 from core.access import Principal, require_role
@@ -74,34 +75,45 @@ COMPARED_DAYS = (0, 1, 7)
 needs only each product's daily price totals)."""
 
 
-def _daily_price_totals(session: Session, *, first_day: date, last_day: date) -> pd.DataFrame:
-    """Each product's sum and count of usable prices per business day, summed by the
-    database: the baseline's weeks of lines never leave it."""
+def _daily_price_totals(
+    session: Session, *, first_day: date, last_day: date, stores: Select[int] | None
+) -> pd.DataFrame:
+    """Each product's sum and count of usable prices per business day in ``stores``
+    (None: every store), summed by the database: the baseline's weeks of lines never
+    leave it."""
+    query = (
+        select(
+            Product.code,
+            DailyReport.report_date,
+            func.sum(DailyReport.price),
+            func.count(DailyReport.price),
+        )
+        .join(Product, Product.id == DailyReport.product_id)
+        .where(DailyReport.report_date.between(first_day, last_day), DailyReport.price > 0)
+        .group_by(Product.code, DailyReport.report_date)
+    )
+    if stores is not None:
+        query = query.where(DailyReport.store_id.in_(stores.scalar_subquery()))
     return pd.DataFrame(
-        session.execute(
-            select(
-                Product.code,
-                DailyReport.report_date,
-                func.sum(DailyReport.price),
-                func.count(DailyReport.price),
-            )
-            .join(Product, Product.id == DailyReport.product_id)
-            .where(DailyReport.report_date.between(first_day, last_day), DailyReport.price > 0)
-            .group_by(Product.code, DailyReport.report_date)
-        ).all(),
+        session.execute(query).all(),
         columns=["product", "business_date", "price_total", "priced_lines"],
     ).astype({"price_total": "float64", "priced_lines": "int64"})
 
 
-def _frames(session: Session, *, day: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Report lines of D, D−1 and D−7 (with the monitor's expected sales on the days it
-    ran), the outlets with their districts and the products with their categories.
+def _frames(
+    session: Session, *, day: date, stores: Select[int] | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Report lines of D, D−1 and D−7 of ``stores`` (None: every store), with the
+    monitor's expected sales on the days it ran, the outlets with their districts and
+    the products with their categories.
 
     The lines come through the monitor's typed reader (a province's million lines a day
     never pass through Python one by one) and meet the monitor's store-level snapshots
-    in pandas rather than in an outer join the database would run per line.
+    in pandas rather than in an outer join the database would run per line. The
+    monitor's reader has no store filter, so a region's lines are kept in pandas.
     """
     days = [day - timedelta(days=offset) for offset in COMPARED_DAYS]
+    covered = None if stores is None else set(session.scalars(stores))
     lines = pd.concat(
         [
             load_report_window(session, first_day=day - timedelta(days=1), last_day=day),
@@ -109,18 +121,22 @@ def _frames(session: Session, *, day: date) -> tuple[pd.DataFrame, pd.DataFrame,
         ],
         ignore_index=True,
     )
+    expected_query = select(
+        SupplySnapshot.scope_id,
+        SupplySnapshot.item_id,
+        SupplySnapshot.business_date,
+        SupplySnapshot.expected_daily_sales,
+    ).where(
+        SupplySnapshot.business_date.in_(days),
+        SupplySnapshot.scope_level == ScopeLevel.store,
+        SupplySnapshot.item_kind == "product",
+    )
+    if stores is not None and covered is not None:
+        lines = lines[lines["store_id"].isin(covered)]
+        expected_query = expected_query.where(SupplySnapshot.scope_id.in_(stores.scalar_subquery()))
     expected = read_frame(
         session.connection(),
-        select(
-            SupplySnapshot.scope_id,
-            SupplySnapshot.item_id,
-            SupplySnapshot.business_date,
-            SupplySnapshot.expected_daily_sales,
-        ).where(
-            SupplySnapshot.business_date.in_(days),
-            SupplySnapshot.scope_level == ScopeLevel.store,
-            SupplySnapshot.item_kind == "product",
-        ),
+        expected_query,
         ["store_id", "product_id", "report_date", "expected_daily_sales"],
     ).astype({"store_id": "int32", "product_id": "int32", "expected_daily_sales": "float64"})
     expected["report_date"] = pd.to_datetime(expected["report_date"])
@@ -147,16 +163,18 @@ def _frames(session: Session, *, day: date) -> tuple[pd.DataFrame, pd.DataFrame,
         }
     )
     regions = load_regions(session)
-    stores = load_stores(session, regions)
+    outlets_frame = load_stores(session, regions)
+    if covered is not None:
+        outlets_frame = outlets_frame[outlets_frame["store_id"].isin(covered)]
     district_codes = regions.set_index("region_id")["code"]
     outlets = pd.DataFrame(
         {
-            "outlet": stores["store_id"],
+            "outlet": outlets_frame["store_id"],
             "district": [
                 None if pd.isna(district) else str(district_codes[int(district)])
-                for district in stores["district_id"]
+                for district in outlets_frame["district_id"]
             ],
-            "expected_to_report": stores["active"],
+            "expected_to_report": outlets_frame["active"],
         }
     )
     return reports, outlets, products[["product", "category"]]
@@ -213,9 +231,11 @@ def _summary(numbers: BulletinNumbers, names: Names, language: str) -> str:
     )
 
 
-def _latest(session: Session, day: date) -> Bulletin | None:
+def _latest(session: Session, day: date, region_id: int | None) -> Bulletin | None:
     return session.scalars(
-        select(Bulletin).where(Bulletin.business_date == day).order_by(Bulletin.revision.desc())
+        select(Bulletin)
+        .where(Bulletin.business_date == day, for_region(region_id))
+        .order_by(Bulletin.revision.desc())
     ).first()
 
 
@@ -228,11 +248,15 @@ def draft_bulletin(
     oldest: date | None = None,
     baseline: BaselinePeriod | None = None,
     correction_note: str | None = None,
+    region: str | None = None,
 ) -> Bulletin:
-    """Compute ``day``'s figures into a draft: the first revision, a fresh computation of
-    an unpublished draft, or (with a note) a correction of a published bulletin; ``day``
-    lies between ``oldest`` (the oldest day a report may be for) and ``today``."""
+    """Compute ``day``'s figures for ``region`` (a code; by default the caller's region,
+    else the single root city) from the stores inside it into a draft: the first
+    revision, a fresh computation of an unpublished draft, or (with a note) a correction
+    of a published bulletin; ``day`` lies between ``oldest`` (the oldest day a report may
+    be for) and ``today``."""
     require_role(principal, *EDITORS)
+    region_id = bulletin_region_id(session=session, principal=principal, region=region)
     if day > today:
         raise InvalidInput(
             "a bulletin is for a business day that has begun",
@@ -252,16 +276,17 @@ def draft_bulletin(
                 )
             ],
         )
-    latest = _latest(session, day)
+    latest = _latest(session, day, region_id)
     if latest is not None and latest.status is BulletinStatus.published and not correction_note:
         raise Conflict(
             "the bulletin of {day} is published; a correction needs a note",
             day=day.isoformat(),
         )
     start, end = (baseline or BaselinePeriod()).bounds(day)
-    reports, outlets, products = _frames(session, day=day)
+    stores = stores_in(session, region_id)
+    reports, outlets, products = _frames(session, day=day, stores=stores)
     baselines = baselines_from_daily_prices(
-        daily=_daily_price_totals(session, first_day=start, last_day=end),
+        daily=_daily_price_totals(session, first_day=start, last_day=end, stores=stores),
         baseline_start=start,
         baseline_end=end,
     )
@@ -281,6 +306,7 @@ def draft_bulletin(
         bulletin = latest
     else:
         bulletin = Bulletin(
+            region_id=region_id,
             business_date=day,
             revision=1 if latest is None else latest.revision + 1,
             status=BulletinStatus.draft,
@@ -295,10 +321,10 @@ def draft_bulletin(
     return bulletin
 
 
-def bulletin_by_id(session: Session, bulletin_id: int) -> Bulletin:
-    """A bulletin revision, or 404."""
+def bulletin_by_id(session: Session, bulletin_id: int, principal: Principal) -> Bulletin:
+    """A bulletin revision of the caller's region, or 404 (also for one outside it)."""
     found = session.get(Bulletin, bulletin_id)
-    if found is None:
+    if found is None or not principal.in_region(found.region_id):
         raise NotFound("bulletin {bulletin_id} does not exist", bulletin_id=bulletin_id)
     return found
 
@@ -306,7 +332,7 @@ def bulletin_by_id(session: Session, bulletin_id: int) -> Bulletin:
 def _editable(session: Session, principal: Principal, bulletin_id: int) -> Bulletin:
     """A draft the caller may change; a published revision is frozen (409)."""
     require_role(principal, *EDITORS)
-    bulletin = bulletin_by_id(session, bulletin_id)
+    bulletin = bulletin_by_id(session, bulletin_id, principal)
     if bulletin.status is BulletinStatus.published:
         raise Conflict(
             "bulletin {bulletin_id} is published and frozen; draft a correction instead",
@@ -356,12 +382,19 @@ def publish_bulletin(*, session: Session, principal: Principal, bulletin_id: int
     return bulletin
 
 
-def published_bulletins(*, session: Session, limit: int, offset: int) -> tuple[list[Bulletin], int]:
-    """The latest published revision of each day, newest day first, and how many days."""
+def _published(
+    session: Session, *, limit: int, offset: int, where: ColumnElement[bool]
+) -> tuple[list[Bulletin], int]:
+    """The latest published revision of each region's day among the bulletins ``where``
+    keeps, newest day first, and how many such days."""
     latest = (
-        select(Bulletin.business_date, func.max(Bulletin.revision).label("revision"))
-        .where(Bulletin.status == BulletinStatus.published)
-        .group_by(Bulletin.business_date)
+        select(
+            Bulletin.region_id,
+            Bulletin.business_date,
+            func.max(Bulletin.revision).label("revision"),
+        )
+        .where(Bulletin.status == BulletinStatus.published, where)
+        .group_by(Bulletin.region_id, Bulletin.business_date)
         .subquery()
     )
     query = (
@@ -369,21 +402,48 @@ def published_bulletins(*, session: Session, limit: int, offset: int) -> tuple[l
         .join(
             latest,
             and_(
+                Bulletin.region_id.is_not_distinct_from(latest.c.region_id),
                 Bulletin.business_date == latest.c.business_date,
                 Bulletin.revision == latest.c.revision,
             ),
         )
-        .order_by(Bulletin.business_date.desc())
+        .order_by(Bulletin.business_date.desc(), Bulletin.region_id, Bulletin.id)
     )
     total = session.scalar(select(func.count()).select_from(latest)) or 0
     return list(session.scalars(query.limit(limit).offset(offset))), int(total)
 
 
-def published_bulletin(*, session: Session, day: date) -> Bulletin:
-    """The latest published revision of ``day``'s bulletin, or 404."""
+def published_bulletins(
+    *, session: Session, limit: int, offset: int, region: str | None = None
+) -> tuple[list[Bulletin], int]:
+    """The latest published revision of each region's day (only ``region``'s, a code,
+    when given), newest day first, and how many: the public archive of every region."""
+    if region is None:
+        return _published(session, limit=limit, offset=offset, where=true())
+    region_id = bulletin_region_id(session=session, principal=None, region=region)
+    return _published(session, limit=limit, offset=offset, where=for_region(region_id))
+
+
+def published_in_region(
+    *, session: Session, limit: int, offset: int, region: str | None = None
+) -> tuple[list[Bulletin], int]:
+    """The latest published revision of each day of ``region``'s bulletins (by default
+    the single root city's, or the whole deployment's), newest day first, and how many."""
+    region_id = bulletin_region_id(session=session, principal=None, region=region)
+    return _published(session, limit=limit, offset=offset, where=for_region(region_id))
+
+
+def published_bulletin(*, session: Session, day: date, region: str | None = None) -> Bulletin:
+    """The latest published revision of ``day``'s bulletin for ``region`` (by default
+    the single root city's, or the whole deployment's), or 404."""
+    region_id = bulletin_region_id(session=session, principal=None, region=region)
     found = session.scalars(
         select(Bulletin)
-        .where(Bulletin.business_date == day, Bulletin.status == BulletinStatus.published)
+        .where(
+            Bulletin.business_date == day,
+            for_region(region_id),
+            Bulletin.status == BulletinStatus.published,
+        )
         .order_by(Bulletin.revision.desc())
     ).first()
     if found is None:
@@ -391,11 +451,19 @@ def published_bulletin(*, session: Session, day: date) -> Bulletin:
     return found
 
 
-def revisions_of(*, session: Session, day: date) -> list[Bulletin]:
-    """Every revision of ``day``'s bulletin, oldest first (drafts included)."""
+def revisions_of(
+    *, session: Session, principal: Principal, day: date, region: str | None = None
+) -> list[Bulletin]:
+    """Every revision of ``day``'s bulletin for ``region`` (by default the caller's
+    region, else the single root city), oldest first, drafts included; a region
+    outside the caller's is a 404."""
+    require_role(principal, *EDITORS)
+    region_id = bulletin_region_id(session=session, principal=principal, region=region)
     return list(
         session.scalars(
-            select(Bulletin).where(Bulletin.business_date == day).order_by(Bulletin.revision)
+            select(Bulletin)
+            .where(Bulletin.business_date == day, for_region(region_id))
+            .order_by(Bulletin.revision)
         )
     )
 

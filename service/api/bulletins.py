@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from bulletin.exports import ExportTable, bulletin_table
 from bulletin.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, price_history
@@ -22,9 +23,9 @@ from bulletin.publishing import (
     published_bulletins,
     revisions_of,
 )
-from core.access import require_role
+from bulletin.regions import region_labels
 from core.documents import PDF_MEDIA_TYPE
-from models import Bulletin, BulletinStatus, Role
+from models import Bulletin, BulletinStatus
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, ReplicaSessionDep, SessionDep, SettingsDep
 from service.http.exports import XLSX_MEDIA_TYPE, ExportFormat, table_response
@@ -41,8 +42,23 @@ from service.translations import translations
 router = APIRouter(tags=["bulletin"], responses=PROBLEM_RESPONSES)
 
 
+RegionQuery = Annotated[
+    str | None,
+    Query(
+        description="A region's code: the bulletin of that region (by default your region, "
+        "else the single root city's, or with several roots the whole deployment's)"
+    ),
+]
+
+
 class BulletinRead(ReadModel):
     id: int
+    region: str | None = Field(
+        description="The code of the region whose stores the figures cover; null for the "
+        "whole deployment"
+    )
+    region_name: str | None
+    region_name_zh: str | None
     business_date: date
     revision: int
     status: BulletinStatus
@@ -58,6 +74,13 @@ class BulletinRead(ReadModel):
 
 class DraftIn(StrictModel):
     date: date
+    region: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The region's code (by default your region; for national staff the "
+        "single root city)",
+    )
     correction_note: str | None = Field(
         default=None,
         min_length=1,
@@ -91,15 +114,42 @@ class PriceHistoryRead(ReadModel):
     points: list[PricePointRead] = Field(description="One per published day, oldest first")
 
 
-def _read(bulletin: Bulletin) -> BulletinRead:
-    return BulletinRead.model_validate(bulletin)
+def _reads(session: Session, bulletins: list[Bulletin]) -> list[BulletinRead]:
+    labels = region_labels(session, bulletins)
+    return [
+        BulletinRead(
+            id=bulletin.id,
+            region=labels[bulletin.region_id].code,
+            region_name=labels[bulletin.region_id].name,
+            region_name_zh=labels[bulletin.region_id].name_zh,
+            business_date=bulletin.business_date,
+            revision=bulletin.revision,
+            status=bulletin.status,
+            summary_en=bulletin.summary_en,
+            summary_zh=bulletin.summary_zh,
+            correction_note=bulletin.correction_note,
+            published_at=bulletin.published_at,
+            figures=bulletin.figures,
+        )
+        for bulletin in bulletins
+    ]
 
 
-@router.get("/bulletins", summary="Published bulletins, newest day first (public)")
-def list_published(session: ReplicaSessionDep, paging: PageDep) -> Page[BulletinRead]:
-    found, total = published_bulletins(session=session, limit=paging.limit, offset=paging.offset)
+def _read(session: Session, bulletin: Bulletin) -> BulletinRead:
+    return _reads(session, [bulletin])[0]
+
+
+@router.get("/bulletins", summary="Published bulletins of every region, newest day first (public)")
+def list_published(
+    session: ReplicaSessionDep,
+    paging: PageDep,
+    region: Annotated[str | None, Query(description="Only this region's bulletins")] = None,
+) -> Page[BulletinRead]:
+    found, total = published_bulletins(
+        session=session, limit=paging.limit, offset=paging.offset, region=region
+    )
     return Page(
-        items=[_read(item) for item in found],
+        items=_reads(session, found),
         total=total,
         limit=paging.limit,
         offset=paging.offset,
@@ -107,8 +157,10 @@ def list_published(session: ReplicaSessionDep, paging: PageDep) -> Page[Bulletin
 
 
 @router.get("/bulletins/{day}", summary="A day's published bulletin, its latest revision (public)")
-def read_published(day: date, session: ReplicaSessionDep) -> BulletinRead:
-    return _read(published_bulletin(session=session, day=day))
+def read_published(
+    day: date, session: ReplicaSessionDep, region: RegionQuery = None
+) -> BulletinRead:
+    return _read(session, published_bulletin(session=session, day=day, region=region))
 
 
 @router.get(
@@ -118,11 +170,15 @@ def read_published(day: date, session: ReplicaSessionDep) -> BulletinRead:
     responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
 )
 def read_published_pdf(
-    day: date, session: ReplicaSessionDep, settings: SettingsDep, lang: Literal["zh", "en"] = "zh"
+    day: date,
+    session: ReplicaSessionDep,
+    settings: SettingsDep,
+    lang: Literal["zh", "en"] = "zh",
+    region: RegionQuery = None,
 ) -> Response:
     content = bulletin_pdf(
         session=session,
-        bulletin=published_bulletin(session=session, day=day),
+        bulletin=published_bulletin(session=session, day=day, region=region),
         language=lang,
         translate=translations(lang).gettext,
         zone=settings.zone,
@@ -149,10 +205,11 @@ def read_published_table(
     session: ReplicaSessionDep,
     format: ExportFormat = ExportFormat.csv,
     lang: Literal["zh", "en"] = "en",
+    region: RegionQuery = None,
 ) -> Response:
     header, rows = bulletin_table(
         session=session,
-        bulletin=published_bulletin(session=session, day=day),
+        bulletin=published_bulletin(session=session, day=day, region=region),
         table=table,
         language=lang,
     )
@@ -170,16 +227,20 @@ def product_prices(
     days: Annotated[
         int, Query(ge=1, le=MAX_HISTORY_DAYS, description="How many published days, newest")
     ] = DEFAULT_HISTORY_DAYS,
+    region: RegionQuery = None,
 ) -> PriceHistoryRead:
     return PriceHistoryRead.model_validate(
-        price_history(session=session, product=product, days=days)
+        price_history(session=session, product=product, days=days, region=region)
     )
 
 
 @router.get("/bulletins/{day}/revisions", summary="Every revision of a day's bulletin, drafts too")
-def list_revisions(day: date, session: SessionDep, principal: PrincipalDep) -> list[BulletinRead]:
-    require_role(principal, Role.admin, Role.bureau)
-    return [_read(item) for item in revisions_of(session=session, day=day)]
+def list_revisions(
+    day: date, session: SessionDep, principal: PrincipalDep, region: RegionQuery = None
+) -> list[BulletinRead]:
+    return _reads(
+        session, revisions_of(session=session, principal=principal, day=day, region=region)
+    )
 
 
 @router.post(
@@ -191,6 +252,7 @@ def draft(
     body: DraftIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> BulletinRead:
     return _read(
+        session,
         draft_bulletin(
             session=session,
             principal=principal,
@@ -198,7 +260,8 @@ def draft(
             today=business_today(settings),
             oldest=business_today(settings) - timedelta(days=settings.max_report_age_days),
             correction_note=body.correction_note,
-        )
+            region=body.region,
+        ),
     )
 
 
@@ -207,13 +270,14 @@ def edit(
     bulletin_id: DatabaseId, body: SummaryIn, session: SessionDep, principal: PrincipalDep
 ) -> BulletinRead:
     return _read(
+        session,
         edit_summary(
             session=session,
             principal=principal,
             bulletin_id=bulletin_id,
             summary_en=body.summary_en,
             summary_zh=body.summary_zh,
-        )
+        ),
     )
 
 
@@ -221,4 +285,6 @@ def edit(
     "/bulletin-revisions/{bulletin_id}/publish", summary="Publish a draft; it is then frozen"
 )
 def publish(bulletin_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> BulletinRead:
-    return _read(publish_bulletin(session=session, principal=principal, bulletin_id=bulletin_id))
+    return _read(
+        session, publish_bulletin(session=session, principal=principal, bulletin_id=bulletin_id)
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
+from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -23,12 +24,14 @@ from bulletin.publishing import (
     publish_bulletin,
     published_bulletin,
     published_bulletins,
+    published_in_region,
     revisions_of,
 )
-from core.access import Principal, require_role
+from bulletin.regions import label_of, region_labels
+from core.access import Principal
 from core.errors import DomainError
 from core.text import N_
-from models import Bulletin, Role
+from models import Bulletin
 from service.configuration import business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.web.common import (
@@ -53,16 +56,25 @@ FEED_ENTRIES = 30
 ATOM = "http://www.w3.org/2005/Atom"
 
 
+RegionQuery = Annotated[str | None, Query(max_length=32)]
+"""A region's code: the bulletins of that region (by default the single root city's)."""
+
+
 def _bulletin_page(
-    request: Request, session: Session, bulletin: Bulletin | None, status_code: int = 200
+    request: Request,
+    session: Session,
+    bulletin: Bulletin | None,
+    region: str | None,
+    status_code: int = 200,
 ) -> HTMLResponse:
-    archive, _ = published_bulletins(session=session, limit=ARCHIVE_DAYS, offset=0)
+    archive, _ = published_in_region(session=session, limit=ARCHIVE_DAYS, offset=0, region=region)
     return render(
         request,
         "bulletin/public.html",
         {
             "bulletin": bulletin,
             "archive": archive,
+            "regions": region_labels(session, [*archive, *([bulletin] if bulletin else [])]),
             "names": names_for(session, language_of(request)),
         },
         status_code=status_code,
@@ -71,17 +83,22 @@ def _bulletin_page(
 
 @router.get("/bulletin")
 def latest_bulletin(
-    request: Request, session: ReplicaSessionDep, viewer: OptionalViewerDep
+    request: Request,
+    session: ReplicaSessionDep,
+    viewer: OptionalViewerDep,
+    region: RegionQuery = None,
 ) -> Response:
-    """The newest published bulletin, with the archive beside it (open to anyone)."""
-    newest, _ = published_bulletins(session=session, limit=1, offset=0)
-    return _bulletin_page(request, session, newest[0] if newest else None)
+    """The newest published bulletin of a region, with its archive beside it (open to
+    anyone)."""
+    newest, _ = published_in_region(session=session, limit=1, offset=0, region=region)
+    return _bulletin_page(request, session, newest[0] if newest else None, region)
 
 
 @router.get("/bulletin/feed.atom")
 def feed(request: Request, session: ReplicaSessionDep) -> Response:
     """An Atom feed of the published bulletins, newest first, for media and other sites."""
     found, _ = published_bulletins(session=session, limit=FEED_ENTRIES, offset=0)
+    regions = region_labels(session, found)
     base = str(request.base_url).rstrip("/")
     ElementTree.register_namespace("", ATOM)
     root = ElementTree.Element(f"{{{ATOM}}}feed")
@@ -98,7 +115,10 @@ def feed(request: Request, session: ReplicaSessionDep) -> Response:
     author = ElementTree.SubElement(root, f"{{{ATOM}}}author")
     ElementTree.SubElement(author, f"{{{ATOM}}}name").text = "supplywatch"
     for item in found:
+        region = regions[item.region_id]
         url = f"{base}/bulletin/{item.business_date.isoformat()}"
+        if region.link_code is not None:
+            url += f"?region={quote(region.link_code)}"
         entry = ElementTree.SubElement(root, f"{{{ATOM}}}entry")
         ElementTree.SubElement(entry, f"{{{ATOM}}}id").text = f"{url}#revision-{item.revision}"
         title = f"Supply bulletin {item.business_date.isoformat()}"
@@ -106,6 +126,10 @@ def feed(request: Request, session: ReplicaSessionDep) -> Response:
             title += f" (revision {item.revision})"
         ElementTree.SubElement(entry, f"{{{ATOM}}}title").text = title
         ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"href": url})
+        if region.code is not None:
+            ElementTree.SubElement(
+                entry, f"{{{ATOM}}}category", {"term": region.code, "label": region.name or ""}
+            )
         ElementTree.SubElement(entry, f"{{{ATOM}}}updated").text = (
             item.published_at or newest
         ).isoformat()
@@ -123,13 +147,18 @@ def archive(
     session: ReplicaSessionDep,
     viewer: OptionalViewerDep,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    region: RegionQuery = None,
 ) -> Response:
-    """Every published day, newest first, a page at a time, with each product's price
-    chart one click away (open to anyone)."""
+    """Every published day of every region (or of ``region``), newest first, a page at a
+    time, each naming its region, with each product's price chart one click away (open
+    to anyone)."""
     found, total = published_bulletins(
-        session=session, limit=ARCHIVE_PAGE_DAYS, offset=(page - 1) * ARCHIVE_PAGE_DAYS
+        session=session,
+        limit=ARCHIVE_PAGE_DAYS,
+        offset=(page - 1) * ARCHIVE_PAGE_DAYS,
+        region=region,
     )
-    newest, _ = published_bulletins(session=session, limit=1, offset=0)
+    newest, _ = published_in_region(session=session, limit=1, offset=0, region=region)
     names = names_for(session, language_of(request))
     codes = [row["product"] for row in newest[0].figures.get("prices") or []] if newest else []
     return render(
@@ -142,6 +171,8 @@ def archive(
             "pages": max(1, -(-total // ARCHIVE_PAGE_DAYS)),
             "products": sorted(codes, key=lambda code: names.products.get(code, code)),
             "names": names,
+            "regions": region_labels(session, found),
+            "region": region,
         },
     )
 
@@ -153,11 +184,13 @@ def product_prices(
     session: ReplicaSessionDep,
     viewer: OptionalViewerDep,
     days: Annotated[int, Query(ge=1, le=MAX_HISTORY_DAYS)] = DEFAULT_HISTORY_DAYS,
+    region: RegionQuery = None,
 ) -> Response:
-    """A product's published city-wide price over time, the lowest to highest outlet as
-    a band around it, as a chart and a table (open to anyone)."""
+    """A product's published region-wide price over time (by default the single root
+    city's), the lowest to highest outlet as a band around it, as a chart and a table
+    (open to anyone)."""
     language = language_of(request)
-    history = price_history(session=session, product=code, days=days)
+    history = price_history(session=session, product=code, days=days, region=region)
     return render(
         request,
         "bulletin/product.html",
@@ -165,16 +198,24 @@ def product_prices(
             "history": history,
             "name": (history.name_zh if language == "zh" and history.name_zh else history.name),
             "days": days,
+            "region": region,
+            "label": label_of(session=session, principal=None, region=region),
         },
     )
 
 
 @router.get("/bulletin/{day}")
 def bulletin_of_day(
-    request: Request, day: date, session: ReplicaSessionDep, viewer: OptionalViewerDep
+    request: Request,
+    day: date,
+    session: ReplicaSessionDep,
+    viewer: OptionalViewerDep,
+    region: RegionQuery = None,
 ) -> Response:
-    """A day's published bulletin, its latest revision (open to anyone)."""
-    return _bulletin_page(request, session, published_bulletin(session=session, day=day))
+    """A region's published bulletin of a day, its latest revision (open to anyone)."""
+    return _bulletin_page(
+        request, session, published_bulletin(session=session, day=day, region=region), region
+    )
 
 
 def _editor(
@@ -182,18 +223,20 @@ def _editor(
     session: Session,
     viewer: Principal,
     day: date,
+    region: str | None,
     *,
     status_code: int = 200,
     problem: DomainError | None = None,
 ) -> HTMLResponse:
-    require_role(viewer, Role.admin, Role.bureau)
+    revisions = revisions_of(session=session, principal=viewer, day=day, region=region)
     return render(
         request,
         "bulletin/editor.html",
         {
             "day": day,
+            "label": label_of(session=session, principal=viewer, region=region),
             "today": business_today(request.app.state.settings),
-            "revisions": revisions_of(session=session, day=day),
+            "revisions": revisions,
             "names": names_for(session, language_of(request)),
             "problem": problem,
             "max_summary": MAX_SUMMARY_CHARS,
@@ -210,21 +253,31 @@ def editor(
     viewer: ViewerDep,
     settings: SettingsDep,
     day: date | None = None,
+    region: RegionQuery = None,
 ) -> HTMLResponse:
-    """The bureau's bulletin desk for a day: its revisions, draft, edit and publish."""
-    return _editor(request, session, viewer, day or business_today(settings))
+    """The bureau's bulletin desk for a day and a region (by default the desk's own, or
+    the single root city): its revisions, draft, edit and publish."""
+    return _editor(request, session, viewer, day or business_today(settings), region or None)
 
 
 def _attempt(
-    request: Request, session: Session, viewer: Principal, day: date, action: Callable[[], object]
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    day: date,
+    region: str | None,
+    action: Callable[[], object],
 ) -> Response:
     """Run a bulletin change; on a refusal roll back and show the desk with the problem."""
     try:
         action()
     except DomainError as error:
         session.rollback()
-        return _editor(request, session, viewer, day, status_code=error.status, problem=error)
-    return redirect(f"/bulletins/editor?day={day.isoformat()}")
+        return _editor(
+            request, session, viewer, day, region, status_code=error.status, problem=error
+        )
+    query = {"day": day.isoformat()} | ({"region": region} if region else {})
+    return redirect(f"/bulletins/editor?{urlencode(query)}")
 
 
 @router.post("/bulletins/editor/drafts", dependencies=[Depends(check_csrf)])
@@ -235,14 +288,17 @@ def draft(
     settings: SettingsDep,
     day: Annotated[str, Form()],
     correction_note: Annotated[str, Form()] = "",
+    region: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    """Compute (or recompute) the day's draft, or a correction of what was published."""
+    """Compute (or recompute) the region's draft of the day, or a correction of what was
+    published."""
     chosen = form_day("date", day)
     return _attempt(
         request,
         session,
         viewer,
         chosen,
+        region or None,
         lambda: draft_bulletin(
             session=session,
             principal=viewer,
@@ -250,6 +306,7 @@ def draft(
             today=business_today(settings),
             oldest=business_today(settings) - timedelta(days=settings.max_report_age_days),
             correction_note=correction_note.strip() or None,
+            region=region or None,
         ),
     )
 
@@ -263,6 +320,7 @@ def save_summary(
     day: Annotated[str, Form()],
     summary_en: Annotated[str, Form()] = "",
     summary_zh: Annotated[str, Form()] = "",
+    region: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Keep the editor's words for the draft's summary."""
     return _attempt(
@@ -270,6 +328,7 @@ def save_summary(
         session,
         viewer,
         form_day("date", day),
+        region or None,
         lambda: edit_summary(
             session=session,
             principal=viewer,
@@ -287,6 +346,7 @@ def publish(
     session: SessionDep,
     viewer: ViewerDep,
     day: Annotated[str, Form()],
+    region: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Publish the draft: public and frozen from now on."""
     return _attempt(
@@ -294,5 +354,6 @@ def publish(
         session,
         viewer,
         form_day("date", day),
+        region or None,
         lambda: publish_bulletin(session=session, principal=viewer, bulletin_id=bulletin_id),
     )
