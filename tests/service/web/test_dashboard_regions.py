@@ -17,10 +17,10 @@ from models import Alert, AlertStatus, Region, RegionLevel, Role, Severity
 from monitors.queries.alerts import alert_views
 from monitors.queries.dashboard import dashboard_overview
 from tests.dispatch.factories import make_compound
-from tests.factories import business_today, make_product, make_region, make_store
+from tests.factories import business_today, make_key, make_product, make_region, make_store
 from tests.service.api.test_alerts import make_alert
 from tests.service.api.test_supply import report_days, run
-from tests.service.web.helpers import sign_in
+from tests.service.web.helpers import csrf, sign_in
 
 TODAY = business_today()
 CITY_A_SCOPES = {"CA", "A-EAST", "A-WEST", "SA-E", "SA-W", "QA-W"}
@@ -208,3 +208,39 @@ def test_a_city_bureau_exports_only_its_own_citys_numbers(
         "/dashboard/product/rice/export", params={"format": "csv", "table": "history"}
     )
     assert history.status_code == 200 and TODAY.isoformat() in history.text  # city A's figure
+
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[113.25, 33.70], [113.31, 33.70], [113.31, 33.76], [113.25, 33.70]]],
+}
+
+
+def test_a_city_bureau_map_draws_only_its_own_districts_outlines(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    admin = make_key(session, Role.admin)
+    session.commit()
+    for code in ("A-EAST", "B-EAST"):
+        assert client.put(f"/api/v1/regions/{code}/outline", json=SQUARE, headers=admin).is_success
+    create_user(session, username="nat", password="nat-password", role=Role.bureau)
+    session.commit()
+    sign_in(client, "nat", "nat-password")
+    national = client.get("/maps/districts.geojson")
+    assert [f["properties"]["code"] for f in national.json()["features"]] == ["A-EAST", "B-EAST"]
+    client.post("/logout", data={"csrf_token": csrf(client, "/dashboard")})
+
+    sign_in_bureau(client, session, "ana", cities.city_a)
+    ours = client.get("/maps/districts.geojson")
+    assert [f["properties"]["code"] for f in ours.json()["features"]] == ["A-EAST"]
+    assert ours.headers["etag"] != national.headers["etag"]
+    again = client.get("/maps/districts.geojson", headers={"If-None-Match": ours.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_a_city_bureau_cannot_start_a_run_over_the_whole_tree_from_the_dashboard(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    sign_in_bureau(client, session, "ana", cities.city_a)
+    refused = client.post("/dashboard/monitor", data={"csrf_token": csrf(client, "/dashboard")})
+    assert refused.status_code == 403
