@@ -113,6 +113,7 @@ def test_national_staff_still_see_both_cities_on_the_dashboard(
     sign_in(client, "nat", "nat-password")
     page = client.get("/dashboard").text
     assert '<span class="value" id="tile-reported">3 / 5</span>' in page
+    assert 'id="run-monitor"' in page
     assert "<td>QA-W</td>" in page and "<td>QB-E</td>" in page
     points = client.get("/dashboard/map.json").json()
     assert {store["code"] for store in points["stores"]} == {"SA-E", "SA-W", "QA-W", "SB-E", "QB-E"}
@@ -242,5 +243,6 @@ def test_a_city_bureau_cannot_start_a_run_over_the_whole_tree_from_the_dashboard
     client: TestClient, session: Session, cities: TwoCities
 ) -> None:
     sign_in_bureau(client, session, "ana", cities.city_a)
+    assert 'id="run-monitor"' not in client.get("/dashboard").text
     refused = client.post("/dashboard/monitor", data={"csrf_token": csrf(client, "/dashboard")})
     assert refused.status_code == 403
