@@ -4,6 +4,11 @@ a district or a product.
 
 Every supply number comes from what the monitor stored (:mod:`monitors.queries.supply`),
 so the dashboard shows exactly what the alerts were raised on; nothing is recomputed.
+
+For a region-bound bureau every figure, count, list and point covers only what lies
+inside its region (in SQL, ``within_region``): stores by their region, compounds by
+theirs, alerts by their scope, and the monitor's district and city figures only for
+regions inside (a district's bureau sees its district's figure, not its city's).
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_in_region, require_role, within_region
 from core.errors import NotFound
 from core.lookups import PageOf, get_by_code
 from core.text import phrase
@@ -34,11 +39,12 @@ from models import (
     ScopeLevel,
     Severity,
     Store,
+    Ticket,
 )
 from monitors.alerting.thresholds import ANY_CATEGORY, InvalidThresholds, category_thresholds
 from monitors.computing.inputs import load_threshold_overrides
 from monitors.computing.status_bands import SUPPLY_STATUSES
-from monitors.queries.alerts import AlertView, alert_views, open_alert_counts
+from monitors.queries.alerts import AlertView, alert_views
 from monitors.queries.supply import (
     BELOW_THRESHOLD,
     BelowThreshold,
@@ -49,6 +55,7 @@ from monitors.queries.supply import (
     latest_supply_day,
     list_supply,
     store_status_counts,
+    widest_level_inside,
 )
 from monitors.queries.supply_history import SupplyHistoryPoint, supply_history
 
@@ -155,47 +162,93 @@ class SupplyDrillDown:
     history: list[SupplyHistoryPoint]
 
 
-def _reported_today(session: Session, today: date) -> set[int]:
-    """Ids of the stores with a report for ``today``."""
+def _stores_inside(principal: Principal) -> ColumnElement[bool]:
+    """Active stores inside the caller's region (every active store for national staff)."""
+    return and_(Store.active.is_(True), within_region(principal, Store.region_id))
+
+
+def _alerts_inside(principal: Principal) -> ColumnElement[bool]:
+    """Alerts whose scope lies inside the caller's region: a store's by the store's
+    region, a district's or city's by itself, a hotline ticket's by the ticket's region."""
+    if not principal.is_region_bound:
+        return true()
+    stores = select(Store.id).where(within_region(principal, Store.region_id))
+    tickets = select(Ticket.id).where(within_region(principal, Ticket.region_id))
+    return or_(
+        and_(Alert.scope_level == "store", Alert.scope_id.in_(stores)),
+        and_(
+            Alert.scope_level.in_(("district", "city")),
+            within_region(principal, Alert.scope_id),
+        ),
+        and_(Alert.scope_level == "ticket", Alert.scope_id.in_(tickets)),
+    )
+
+
+def _reported_today(session: Session, principal: Principal, today: date) -> set[int]:
+    """Ids of the stores inside the caller's region with a report for ``today``."""
     return set(
         session.scalars(
-            select(DailyReport.store_id).where(DailyReport.report_date == today).distinct()
+            select(DailyReport.store_id)
+            .join(Store, Store.id == DailyReport.store_id)
+            .where(DailyReport.report_date == today, within_region(principal, Store.region_id))
+            .distinct()
         )
     )
 
 
-def _headline(session: Session, day: date | None, today: date) -> Headline:
+def _open_alert_counts(session: Session, principal: Principal) -> Counter[tuple[str, str]]:
+    """Alerts not resolved inside the caller's region, by (status, severity) values, 0
+    for a missing pair: the dashboard's alert tiles."""
+    return Counter(
+        {
+            (status.value, severity.value): count
+            for status, severity, count in session.execute(
+                select(Alert.status, Alert.severity, func.count())
+                .where(Alert.status != AlertStatus.resolved, _alerts_inside(principal))
+                .group_by(Alert.status, Alert.severity)
+            )
+        }
+    )
+
+
+def _headline(session: Session, principal: Principal, day: date | None, today: date) -> Headline:
     """The tiles' numbers (nothing below threshold before the monitor's first run)."""
-    active = session.scalar(select(func.count()).where(Store.active.is_(True))) or 0
+    active = session.scalar(select(func.count()).where(_stores_inside(principal))) or 0
     reported = (
         session.scalar(
-            select(func.count(func.distinct(DailyReport.store_id))).where(
-                DailyReport.report_date == today
-            )
+            select(func.count(func.distinct(DailyReport.store_id)))
+            .join(Store, Store.id == DailyReport.store_id)
+            .where(DailyReport.report_date == today, within_region(principal, Store.region_id))
         )
         or 0
     )
     return Headline(
         below=(
-            below_threshold(session=session, day=day)
+            below_threshold(session=session, day=day, principal=principal)
             if day is not None
             else BelowThreshold(products=0, districts=0)
         ),
-        open_alerts=open_alert_counts(session=session),
+        open_alerts=_open_alert_counts(session, principal),
         active_stores=active,
         reported_stores=reported,
     )
 
 
-def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnMap]:
-    """Every active store with coordinates, coloured by its worst product status (columns,
-    not objects: a province has ten thousand stores)."""
-    counts = store_status_counts(session=session, day=day) if day is not None else {}
-    reported = _reported_today(session, today)
+def _store_map(
+    session: Session, principal: Principal, day: date | None, today: date
+) -> list[StoreOnMap]:
+    """Every active store with coordinates inside the caller's region, coloured by its
+    worst product status (columns, not objects: a province has ten thousand stores)."""
+    counts = (
+        store_status_counts(session=session, day=day, principal=principal)
+        if day is not None
+        else {}
+    )
+    reported = _reported_today(session, principal, today)
     points = []
     for store_id, code, name, longitude, latitude in session.execute(
         select(Store.id, Store.code, Store.name, Store.longitude, Store.latitude).where(
-            Store.active.is_(True), Store.latitude.is_not(None)
+            _stores_inside(principal), Store.latitude.is_not(None)
         )
     ):
         statuses = counts.get(store_id, {})
@@ -215,7 +268,7 @@ def _store_map(session: Session, day: date | None, today: date) -> list[StoreOnM
 
 
 def _first_open_alerts(
-    session: Session, counts: Counter[tuple[str, str]], limit: int
+    session: Session, principal: Principal, counts: Counter[tuple[str, str]], limit: int
 ) -> PageOf[AlertView]:
     """The first ``limit`` open alerts as the alert list orders them (critical first, then
     the latest seen), out of the open ones the tiles counted: each (status, severity)'s
@@ -229,7 +282,11 @@ def _first_open_alerts(
                 (severity is not Severity.critical, last_seen_at, identifier)
                 for identifier, last_seen_at in session.execute(
                     select(Alert.id, Alert.last_seen_at)
-                    .where(Alert.status == status, Alert.severity == severity)
+                    .where(
+                        Alert.status == status,
+                        Alert.severity == severity,
+                        _alerts_inside(principal),
+                    )
                     .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
                     .limit(limit)
                 )
@@ -245,48 +302,53 @@ def _first_open_alerts(
     )
 
 
-def _locked_compound_count(session: Session) -> int:
-    """How many compounds are locked down: the map's title counts them."""
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Compound.active.is_(True), Compound.lockdown_status == LockdownStatus.locked
-            )
-        )
-        or 0
+def _compounds_locked_inside(principal: Principal) -> ColumnElement[bool]:
+    """Active, locked-down compounds inside the caller's region."""
+    return and_(
+        Compound.active.is_(True),
+        Compound.lockdown_status == LockdownStatus.locked,
+        within_region(principal, Compound.region_id),
     )
 
 
-def _locked_compounds(session: Session) -> list[CompoundOnMap]:
+def _locked_compound_count(session: Session, principal: Principal) -> int:
+    """How many compounds are locked down: the map's title counts them."""
+    return session.scalar(select(func.count()).where(_compounds_locked_inside(principal))) or 0
+
+
+def _locked_compounds(session: Session, principal: Principal) -> list[CompoundOnMap]:
     """Locked-down compounds, for the map: where deliveries must reach."""
     return [
         CompoundOnMap(code=code, name=name, longitude=lon, latitude=lat)
         for code, name, lon, lat in session.execute(
             select(Compound.code, Compound.name, Compound.longitude, Compound.latitude).where(
-                Compound.active.is_(True), Compound.lockdown_status == LockdownStatus.locked
+                _compounds_locked_inside(principal)
             )
         )
     ]
 
 
-def _unreported_count(session: Session, today: date) -> int:
-    """How many active stores have no report for ``today``."""
+def _unreported_count(session: Session, principal: Principal, today: date) -> int:
+    """How many active stores (inside the caller's region) have no report for ``today``."""
     reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
     return (
         session.scalar(
-            select(func.count()).where(Store.active.is_(True), Store.id.not_in(reported))
+            select(func.count()).where(_stores_inside(principal), Store.id.not_in(reported))
         )
         or 0
     )
 
 
-def _unreported(session: Session, today: date, limit: int | None) -> list[UnreportedStore]:
-    """Active stores without a report for ``today``, by region and store code."""
+def _unreported(
+    session: Session, principal: Principal, today: date, limit: int | None
+) -> list[UnreportedStore]:
+    """Active stores (inside the caller's region) without a report for ``today``, by
+    region and store code."""
     reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
     query = (
         select(Store.code, Store.name, Region.name)
         .join(Region, Region.id == Store.region_id)
-        .where(Store.active.is_(True), Store.id.not_in(reported))
+        .where(_stores_inside(principal), Store.id.not_in(reported))
         .order_by(Region.code, Store.code)
     )
     return [
@@ -302,7 +364,7 @@ def unreported_stores(
 ) -> list[UnreportedStore]:
     """Every active store without a report for ``today``: the whole list, for an export."""
     require_role(principal, *DASHBOARD_READERS)
-    return _unreported(session, today, None)
+    return _unreported(session, principal, today, None)
 
 
 def category_bands(*, session: Session) -> dict[str, CategoryBands]:
@@ -332,7 +394,12 @@ def supply_heatmap(
     for its export (the rest of the dashboard is not read)."""
     require_role(principal, *DASHBOARD_READERS)
     day = latest_supply_day(session=session)
-    return day, district_category_supply(session=session, day=day) if day is not None else []
+    cells = (
+        district_category_supply(session=session, day=day, principal=principal)
+        if day is not None
+        else []
+    )
+    return day, cells
 
 
 def dashboard_overview(*, session: Session, principal: Principal, today: date) -> DashboardOverview:
@@ -340,17 +407,21 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
     latest day, what is alerting, and who has not reported ``today``."""
     require_role(principal, *DASHBOARD_READERS)
     day = latest_supply_day(session=session)
-    headline = _headline(session, day, today)
+    headline = _headline(session, principal, day, today)
     return DashboardOverview(
         today=today,
         latest_day=day,
         headline=headline,
-        heatmap=district_category_supply(session=session, day=day) if day is not None else [],
+        heatmap=(
+            district_category_supply(session=session, day=day, principal=principal)
+            if day is not None
+            else []
+        ),
         bands=category_bands(session=session),
-        locked_compounds=_locked_compound_count(session),
-        not_reported=_unreported(session, today, NOT_REPORTED_SHOWN),
-        not_reported_total=_unreported_count(session, today),
-        alerts=_first_open_alerts(session, headline.open_alerts, ALERTS_SHOWN),
+        locked_compounds=_locked_compound_count(session, principal),
+        not_reported=_unreported(session, principal, today, NOT_REPORTED_SHOWN),
+        not_reported_total=_unreported_count(session, principal, today),
+        alerts=_first_open_alerts(session, principal, headline.open_alerts, ALERTS_SHOWN),
     )
 
 
@@ -360,7 +431,10 @@ def store_map(*, session: Session, principal: Principal, today: date) -> StoreMa
     locked-down compounds deliveries must reach."""
     require_role(principal, *DASHBOARD_READERS)
     day = latest_supply_day(session=session)
-    return StoreMap(stores=_store_map(session, day, today), compounds=_locked_compounds(session))
+    return StoreMap(
+        stores=_store_map(session, principal, day, today),
+        compounds=_locked_compounds(session, principal),
+    )
 
 
 def _rows(
@@ -392,6 +466,7 @@ def district_drill_down(
     (``product``, else the worst one)."""
     require_role(principal, *DASHBOARD_READERS)
     region = get_by_code(session, Region, code, label=phrase("region"))
+    require_in_region(principal, region.id, label=phrase("region"), code=code)
     rows = _rows(session, principal, region=code)
     chosen = product or next((row.product for row in rows if row.product), None)
     history = (
@@ -417,24 +492,43 @@ def district_drill_down(
     )
 
 
+def _home_scope(session: Session, principal: Principal) -> tuple[ScopeLevel, str] | None:
+    """The figure a product's history shows: a city for national staff, else the bound
+    region itself when it is a city or a district (never another root city)."""
+    if principal.region_id is None:
+        city = session.scalar(select(Region.code).where(Region.level == RegionLevel.city).limit(1))
+        if city is None:
+            raise NotFound("there is no city region yet")
+        return ScopeLevel.city, city
+    level = widest_level_inside(session, principal)
+    if level is ScopeLevel.store:
+        return None
+    bound = session.scalar(select(Region.code).where(Region.id == principal.region_id))
+    return (level, bound) if bound is not None else None
+
+
 def product_drill_down(
     *, session: Session, principal: Principal, code: str, today: date
 ) -> SupplyDrillDown:
-    """One product: its districts worst first, and the city's numbers over time."""
+    """One product: its districts worst first, and the city's numbers over time (for
+    region-bound staff, the widest figure inside its region: its city's, its district's,
+    or none for a township, whose stores have no figure of their own)."""
     require_role(principal, *DASHBOARD_READERS)
     product = get_by_code(session, Product, code, label=phrase("product"))
     rows = _rows(session, principal, product=code)
-    city = session.scalar(select(Region.code).where(Region.level == RegionLevel.city).limit(1))
-    if city is None:
-        raise NotFound("there is no city region yet")
-    history = supply_history(
-        session=session,
-        principal=principal,
-        level=ScopeLevel.city,
-        scope=city,
-        product=code,
-        today=today,
-    ).points
+    home = _home_scope(session, principal)
+    history = (
+        supply_history(
+            session=session,
+            principal=principal,
+            level=home[0],
+            scope=home[1],
+            product=code,
+            today=today,
+        ).points
+        if home is not None
+        else []
+    )
     return SupplyDrillDown(
         kind="product",
         code=code,
@@ -443,4 +537,18 @@ def product_drill_down(
         rows=rows,
         chosen=code,
         history=history,
+    )
+
+
+def district_codes_inside(*, session: Session, principal: Principal) -> set[str] | None:
+    """Codes of the districts inside the caller's region, None for national staff: the
+    outlines a region-bound map draws (a neighbour city's shapes are none of its business)."""
+    if not principal.is_region_bound:
+        return None
+    return set(
+        session.scalars(
+            select(Region.code).where(
+                Region.level == RegionLevel.district, within_region(principal, Region.id)
+            )
+        )
     )

@@ -6,6 +6,12 @@ its companion :mod:`monitors.queries.supply_history`; ``supply_positions`` hands
 numbers as a frame to the domains that compute on them (restock suggestions). Bureau,
 admin and dispatchers read every scope; a store-bound caller reads only store-level rows
 of its own store(s), because district and city numbers describe other stores' stock.
+
+A region-bound bureau or admin reads only scopes inside its region: stores in it, and the
+district and city figures of its own region and the regions below it. The monitor's
+district and city rows sum every store of that district or city, so a district-bound
+bureau reads its district's rows and never its city's figure (which counts the
+neighbouring districts' stock), and a township-bound one reads store rows only.
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from core.access import Principal, require_role
+from core.access import Principal, require_in_region, require_role, within_region
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import PageOf, get_by_code, page
 from core.text import field_problem, phrase
@@ -28,6 +34,7 @@ from models import (
     Product,
     ProductCategory,
     Region,
+    RegionLevel,
     Role,
     ScopeLevel,
     Store,
@@ -160,6 +167,15 @@ def _scope_region_ids(session: Session, region: Region, level: ScopeLevel) -> se
     return ids
 
 
+def _scope_inside(principal: Principal, level: ScopeLevel) -> ColumnElement[bool]:
+    """A WHERE clause keeping snapshots of ``level`` whose scope lies inside the caller's
+    region (a store by its region, a district or city by itself); none for national staff."""
+    if level is ScopeLevel.store:
+        stores = select(Store.id).where(within_region(principal, Store.region_id))
+        return SupplySnapshot.scope_id.in_(stores) if principal.is_region_bound else true()
+    return within_region(principal, SupplySnapshot.scope_id)
+
+
 def _snapshot_query(level: ScopeLevel) -> tuple[Select[Any], Any, Any]:
     """Snapshots of ``level`` with the codes people read; also the scope's code and the
     row's item code columns, for filters and ordering."""
@@ -268,8 +284,10 @@ def list_supply(
     query, scope, item_code = _snapshot_query(level)
     if principal.role is Role.store:
         query = query.where(_own_stores(principal))
+    query = query.where(_scope_inside(principal, level))
     if region is not None:
         target = get_by_code(session, Region, region, label=phrase("region"))
+        require_in_region(principal, target.id, label=phrase("region"), code=region)
         region_ids = _scope_region_ids(session, target, level)
         if level is ScopeLevel.store:
             query = query.where(Store.region_id.in_(region_ids))
@@ -311,10 +329,13 @@ def list_supply(
     return PageOf(items=[_view(*row) for row in rows], total=total, limit=limit, offset=offset)
 
 
-def district_category_supply(*, session: Session, day: date) -> list[DistrictCategorySupply]:
-    """Every district × category cell of ``day``, by district and category code: the
-    heatmap people scan for the district that runs out first, and the metrics' gauges
-    (columns, not objects: a province has thousands of cells)."""
+def district_category_supply(
+    *, session: Session, day: date, principal: Principal | None = None
+) -> list[DistrictCategorySupply]:
+    """Every district × category cell of ``day`` (inside ``principal``'s region, when
+    given), by district and category code: the heatmap people scan for the district that
+    runs out first, and the metrics' gauges (columns, not objects: a province has
+    thousands of cells)."""
     rows = session.execute(
         select(
             Region.code,
@@ -332,35 +353,56 @@ def district_category_supply(*, session: Session, day: date) -> list[DistrictCat
             SupplySnapshot.business_date == day,
             SupplySnapshot.scope_level == ScopeLevel.district,
             SupplySnapshot.item_kind == "category",
+            _scope_inside(principal, ScopeLevel.district) if principal else true(),
         )
         .order_by(Region.code, ProductCategory.code)
     )
     return [DistrictCategorySupply(*row) for row in rows]
 
 
-def below_threshold(*, session: Session, day: date) -> BelowThreshold:
-    """How many products are below threshold city-wide, and how many districts have a
-    product below threshold, on ``day``: the two numbers on the dashboard's first tiles."""
-    counts: dict[ScopeLevel, int] = {}
-    for level in (ScopeLevel.city, ScopeLevel.district):
-        column = SupplySnapshot.item_id if level is ScopeLevel.city else SupplySnapshot.scope_id
-        counts[level] = (
+def widest_level_inside(session: Session, principal: Principal | None) -> ScopeLevel:
+    """The level of the widest figure that lies wholly inside the caller's region: the
+    city for national staff and a city's staff, the district for a district's, else the
+    stores (a township has no figure of its own)."""
+    if principal is None or principal.region_id is None:
+        return ScopeLevel.city
+    level = session.scalar(select(Region.level).where(Region.id == principal.region_id))
+    if level is RegionLevel.city:
+        return ScopeLevel.city
+    return ScopeLevel.district if level is RegionLevel.district else ScopeLevel.store
+
+
+def below_threshold(
+    *, session: Session, day: date, principal: Principal | None = None
+) -> BelowThreshold:
+    """How many products are below threshold city-wide (for region-bound staff, in the
+    widest figure inside its region), and how many districts have a product below
+    threshold, on ``day``: the two numbers on the dashboard's first tiles."""
+    counts: dict[str, int] = {}
+    levels = {"products": widest_level_inside(session, principal), "districts": ScopeLevel.district}
+    for name, level in levels.items():
+        column = SupplySnapshot.item_id if name == "products" else SupplySnapshot.scope_id
+        counts[name] = (
             session.scalar(
                 select(func.count(func.distinct(column))).where(
                     SupplySnapshot.business_date == day,
                     SupplySnapshot.scope_level == level,
                     SupplySnapshot.item_kind == "product",
                     SupplySnapshot.status.in_(BELOW_THRESHOLD),
+                    _scope_inside(principal, level) if principal else true(),
                 )
             )
             or 0
         )
-    return BelowThreshold(products=counts[ScopeLevel.city], districts=counts[ScopeLevel.district])
+    return BelowThreshold(products=counts["products"], districts=counts["districts"])
 
 
-def store_status_counts(*, session: Session, day: date) -> dict[int, dict[str, int]]:
-    """Per store id, how many of its products are in each status band on ``day`` (one
-    GROUP BY): what the store map colours a store by."""
+def store_status_counts(
+    *, session: Session, day: date, principal: Principal | None = None
+) -> dict[int, dict[str, int]]:
+    """Per store id (inside ``principal``'s region, when given), how many of its products
+    are in each status band on ``day`` (one GROUP BY): what the store map colours a store
+    by."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for store_id, status, count in session.execute(
         select(SupplySnapshot.scope_id, SupplySnapshot.status, func.count())
@@ -368,6 +410,7 @@ def store_status_counts(*, session: Session, day: date) -> dict[int, dict[str, i
             SupplySnapshot.business_date == day,
             SupplySnapshot.scope_level == ScopeLevel.store,
             SupplySnapshot.item_kind == "product",
+            _scope_inside(principal, ScopeLevel.store) if principal else true(),
         )
         .group_by(SupplySnapshot.scope_id, SupplySnapshot.status)
     ):

@@ -1,6 +1,10 @@
 """Days of supply over time: one scope × product (or category) per business day the
 monitor computed, read from the snapshots like :mod:`monitors.queries.supply`, with a
-district's or city's price as the mean of its stores' prices."""
+district's or city's price as the mean of its stores' prices.
+
+A region-bound caller reads the history of a scope inside its region only (a store in
+it, its own region or a district below it); any other scope is a 404 worded as for an
+unknown code, so a neighbour's stores and districts are not even confirmed to exist."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from core.access import Principal, require_store_access
+from core.access import Principal, require_in_region, require_store_access
 from core.errors import InvalidInput
 from core.lookups import get_by_code
 from core.text import field_problem, phrase
@@ -98,10 +102,12 @@ def _history_scope(
     """The scope's id and label, and its region for district and city levels."""
     if level is ScopeLevel.store:
         store = get_by_code(session, Store, code, label=phrase("store"))
+        require_in_region(principal, store.region_id, label=phrase("store"), code=code)
         if principal.role is Role.store:
             require_store_access(principal, store)
         return store.id, ScopeLabel(code=store.code, name=store.name), None
     region = get_by_code(session, Region, code, label=phrase("region"))
+    require_in_region(principal, region.id, label=phrase("region"), code=code)
     if region.level.value != level.value:
         raise InvalidInput(
             "region {code!r} is a {level}, not a {wanted}",

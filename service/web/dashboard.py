@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role
 from core.database import SessionFactory
 from models import Role
 from monitors.computing.status_bands import SUPPLY_STATUSES
@@ -245,8 +245,10 @@ def export_dashboard(
 def run_monitor_now(
     request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:
-    """Run the monitor for today, as ``POST /api/v1/monitor/runs`` does, then reload."""
+    """Run the monitor for today, as ``POST /api/v1/monitor/runs`` does, then reload (a
+    run covers the whole tree: national staff only)."""
     _reader(viewer)
+    require_national(viewer)
     session.close()  # the run opens its own transactions; hold no connection meanwhile
     factory: SessionFactory = request.app.state.session_factory
     runs.run_monitor_now(session_factory=factory, config=monitor_config(settings), principal=viewer)

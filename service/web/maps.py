@@ -4,6 +4,8 @@ and the admin's page that uploads a district's outline (the same check as the AP
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -21,6 +23,7 @@ from masterdata.outlines import (
     set_outline,
 )
 from models import Role
+from monitors.queries.dashboard import district_codes_inside
 from service.http.dependencies import SessionDep
 from service.web.admin import SECTIONS
 from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
@@ -31,17 +34,34 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 GEOJSON = "application/geo+json"
 
 
+def _only(body: str, codes: set[str]) -> tuple[str, str]:
+    """The outlines ``body`` keeping the districts of ``codes``, and its new tag. The
+    masterdata collection is built whole for everyone (and cached by its tag), so staff
+    bound to a region get it cut down here to the districts inside their region."""
+    document = json.loads(body)
+    document["features"] = [
+        feature for feature in document["features"] if feature["properties"]["code"] in codes
+    ]
+    kept = json.dumps(document, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return kept, hashlib.sha256(kept.encode()).hexdigest()[:32]
+
+
 @router.get("/maps/districts.geojson")
 def districts_geojson(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    """Every district's outline as a FeatureCollection; 304 when the browser's copy
-    (``If-None-Match``) is current, so a page reload costs one small request."""
+    """Every district's outline (for staff bound to a region, the districts inside it) as
+    a FeatureCollection; 304 when the browser's copy (``If-None-Match``) is current, so a
+    page reload costs one small request."""
     outlines = district_outlines(session=session)
-    tag = f'"{outlines.tag}"'
+    body, plain_tag = outlines.body, outlines.tag
+    inside = district_codes_inside(session=session, principal=viewer)
+    if inside is not None:
+        body, plain_tag = _only(body, inside)
+    tag = f'"{plain_tag}"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
     wanted = {part.strip() for part in request.headers.get("if-none-match", "").split(",")}
     if tag in wanted or f"W/{tag}" in wanted:
         return Response(status_code=304, headers=headers)
-    return Response(content=outlines.body, media_type=GEOJSON, headers=headers)
+    return Response(content=body, media_type=GEOJSON, headers=headers)
 
 
 def _admin(viewer: Principal) -> None:
