@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import InvalidInput, NotFound
-from core.lookups import get_by_code
-from core.text import FieldProblem, field_problem, phrase
+from core.text import FieldProblem, field_problem
+from masterdata.regions import region_inside
 from models import Region, RegionLevel, RegionOutline, Role
 
 MAX_OUTLINE_POSITIONS = 20_000
@@ -179,7 +179,7 @@ def set_outline(
     """Keep ``geometry`` as the outline of region ``code`` (admins only), replacing any
     earlier one; returns the outline and whether it is new."""
     require_role(principal, Role.admin)
-    region = get_by_code(session, Region, code, label=phrase("region"))
+    region = region_inside(session, principal, code)
     checked = checked_geometry(geometry)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     created = outline is None
@@ -193,9 +193,10 @@ def set_outline(
     return _view(region.code, outline), created
 
 
-def read_outline(*, session: Session, code: str) -> OutlineView:
-    """The outline of region ``code``, or a 404 when it has none."""
-    region = get_by_code(session, Region, code, label=phrase("region"))
+def read_outline(*, session: Session, principal: Principal | None = None, code: str) -> OutlineView:
+    """The outline of region ``code``, or a 404 when it has none or lies outside the
+    caller's region."""
+    region = region_inside(session, principal, code)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     if outline is None:
         raise NotFound("region {code!r} has no outline", code=code)
@@ -205,7 +206,7 @@ def read_outline(*, session: Session, code: str) -> OutlineView:
 def delete_outline(*, session: Session, principal: Principal, code: str) -> None:
     """Remove the outline of region ``code`` (admins only); a 404 when it has none."""
     require_role(principal, Role.admin)
-    region = get_by_code(session, Region, code, label=phrase("region"))
+    region = region_inside(session, principal, code)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     if outline is None:
         raise NotFound("region {code!r} has no outline", code=code)

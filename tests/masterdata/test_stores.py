@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from models import Role
 from tests.factories import make_enterprise, make_region, make_store
 
 
-def person(role: Role, **binding: int | None) -> Principal:
+def person(role: Role, **binding: Any) -> Principal:
     return Principal("user", 1, "someone", role, **binding)
 
 
