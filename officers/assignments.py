@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role, within_region
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
@@ -71,20 +72,57 @@ def officer_in_view(*, session: Session, principal: Principal, officer: str) -> 
     return user
 
 
+def stores_inside(principal: Principal) -> ColumnElement[bool]:
+    """The condition on ``Store`` keeping the stores inside a region-bound caller's region."""
+    return within_region(principal, Store.region_id)
+
+
+def charges_inside(principal: Principal, store_id: Any, enterprise_id: Any) -> ColumnElement[bool]:
+    """The condition keeping assignments or visits (by their store and enterprise columns)
+    a region-bound caller may see: a store inside, or an enterprise with a store inside."""
+    if not principal.is_region_bound:
+        return true()
+    inside = select(Store.id).where(stores_inside(principal))
+    enterprises = select(Store.enterprise_id).where(
+        stores_inside(principal), Store.enterprise_id.is_not(None)
+    )
+    return or_(store_id.in_(inside), store_id.is_(None) & enterprise_id.in_(enterprises))
+
+
 def target_of(
-    session: Session, enterprise: str | None, store: str | None
+    session: Session,
+    enterprise: str | None,
+    store: str | None,
+    principal: Principal | None = None,
 ) -> tuple[Enterprise | None, Store | None]:
-    """The enterprise or the store an assignment or a visit is about: exactly one of them."""
+    """The enterprise or the store an assignment or a visit is about: exactly one of them
+    (a store outside ``principal``'s region is refused as an unknown code)."""
     if (enterprise is None) == (store is None):
         raise InvalidInput(
             "name either an enterprise or a store",
             errors=[field_problem(["body", "enterprise"], "give either enterprise or store")],
         )
+    found_store = get_optional_by_code(session, Store, store, label=phrase("store"), field="store")
+    if found_store is not None and principal is not None:
+        if not principal.in_region(found_store.region_id):
+            raise InvalidInput(
+                "unknown {label} {code!r}",
+                errors=[
+                    field_problem(
+                        ["body", "store"],
+                        "unknown {label} {code!r}",
+                        label=phrase("store"),
+                        code=store,
+                    )
+                ],
+                label=phrase("store"),
+                code=store,
+            )
     return (
         get_optional_by_code(
             session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
         ),
-        get_optional_by_code(session, Store, store, label=phrase("store"), field="store"),
+        found_store,
     )
 
 
@@ -111,10 +149,13 @@ def assign_officer(
     now: datetime | None = None,
 ) -> AssignmentView:
     """Make ``officer`` the service officer of an enterprise or a store, replacing the
-    officer it had: each key supplier has one person to call."""
+    officer it had: each key supplier has one person to call. Region-bound staff assign
+    stores inside their region only; an enterprise, which spans regions, is national."""
     require_role(principal, *MANAGER_ROLES)
+    if enterprise is not None:
+        require_national(principal)
     user = _officer_user(session, officer)
-    found_enterprise, found_store = target_of(session, enterprise, store)
+    found_enterprise, found_store = target_of(session, enterprise, store, principal)
     condition = (
         OfficerAssignment.enterprise_id == found_enterprise.id
         if found_enterprise
@@ -143,9 +184,11 @@ def unassign_officer(
     store: str | None = None,
 ) -> AssignmentView:
     """Take an enterprise or store away from its officer (it then shows in the coverage
-    gaps until someone else is assigned)."""
+    gaps until someone else is assigned); as for assigning, inside the caller's region."""
     require_role(principal, *MANAGER_ROLES)
-    found_enterprise, found_store = target_of(session, enterprise, store)
+    if enterprise is not None:
+        require_national(principal)
+    found_enterprise, found_store = target_of(session, enterprise, store, principal)
     condition = (
         OfficerAssignment.enterprise_id == found_enterprise.id
         if found_enterprise
@@ -163,24 +206,31 @@ def unassign_officer(
 def list_assignments(
     *, session: Session, principal: Principal, officer: str | None = None
 ) -> list[AssignmentView]:
-    """Every assignment (of one officer), by officer and code: the bureau's roster."""
+    """Every assignment (of one officer), by officer and code: the bureau's roster (for
+    region-bound staff, of the stores inside their region and those stores' enterprises)."""
+    inside = charges_inside(principal, OfficerAssignment.store_id, OfficerAssignment.enterprise_id)
     if officer is None:
         require_role(principal, *MANAGER_ROLES)
-        rows = session.scalars(select(OfficerAssignment).order_by(OfficerAssignment.id))
+        rows = session.scalars(
+            select(OfficerAssignment).where(inside).order_by(OfficerAssignment.id)
+        )
     else:
         user = officer_in_view(session=session, principal=principal, officer=officer)
         rows = session.scalars(
             select(OfficerAssignment)
-            .where(OfficerAssignment.officer_id == user.id)
+            .where(OfficerAssignment.officer_id == user.id, inside)
             .order_by(OfficerAssignment.id)
         )
     views = [_view(session, row) for row in rows]
     return sorted(views, key=lambda view: (view.officer, view.enterprise or "", view.store or ""))
 
 
-def assigned_store_ids(session: Session, officer_id: int) -> tuple[list[int], list[int]]:
+def assigned_store_ids(
+    session: Session, officer_id: int, principal: Principal | None = None
+) -> tuple[list[int], list[int]]:
     """The enterprises an officer looks after, and every active store in their charge
-    (the enterprises' stores and the stores assigned one by one)."""
+    (the enterprises' stores and the stores assigned one by one; only those inside
+    ``principal``'s region when given)."""
     enterprise_ids = list(
         session.scalars(
             select(OfficerAssignment.enterprise_id).where(
@@ -198,6 +248,7 @@ def assigned_store_ids(session: Session, officer_id: int) -> tuple[list[int], li
             .where(
                 Store.active.is_(True),
                 or_(Store.enterprise_id.in_(enterprise_ids), Store.id.in_(direct)),
+                stores_inside(principal) if principal is not None else true(),
             )
             .order_by(Store.code)
         )
@@ -217,7 +268,8 @@ def adopt_free_text_officers(
     *, session: Session, principal: Principal, now: datetime | None = None
 ) -> list[AdoptedName]:
     """Turn the stores' old free-text ``service_officer`` names that match an officer's
-    username into assignments, where the store has no officer yet; others stay as text."""
+    username into assignments, where the store has no officer yet; others stay as text
+    (region-bound staff adopt the names of the stores inside their region only)."""
     require_role(principal, *MANAGER_ROLES)
     officers = {
         username.lower(): (user_id, username)
@@ -239,6 +291,7 @@ def adopt_free_text_officers(
         .where(
             Store.service_officer.is_not(None),
             func.length(Store.service_officer) > 0,
+            stores_inside(principal),
             Store.id.not_in(covered_stores),
             or_(Store.enterprise_id.is_(None), Store.enterprise_id.not_in(covered_enterprises)),
         )
