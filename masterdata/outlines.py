@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput, NotFound
 from core.text import FieldProblem, field_problem
 from masterdata.regions import region_inside
@@ -214,9 +214,10 @@ def delete_outline(*, session: Session, principal: Principal, code: str) -> None
     session.flush()
 
 
-def district_outlines(*, session: Session) -> OutlineCollection:
-    """Every active district's outline as a GeoJSON FeatureCollection (properties: code,
-    name, name_zh), which the map pages register with ECharts."""
+def district_outlines(*, session: Session, principal: Principal | None = None) -> OutlineCollection:
+    """Every active district's outline (inside ``principal``'s region) as a GeoJSON
+    FeatureCollection (properties: code, name, name_zh), which the map pages register
+    with ECharts."""
     features = [
         {
             "type": "Feature",
@@ -228,6 +229,7 @@ def district_outlines(*, session: Session) -> OutlineCollection:
             select(Region.code, Region.name, Region.name_zh, RegionOutline.geometry)
             .join(RegionOutline, RegionOutline.region_id == Region.id)
             .where(Region.active.is_(True), Region.level == RegionLevel.district)
+            .where(within_region(principal, Region.id) if principal is not None else true())
             .order_by(Region.code)
         )
     ]
@@ -248,8 +250,11 @@ class DistrictOutlineSummary:
     updated_at: datetime | None
 
 
-def district_outline_summaries(*, session: Session) -> list[DistrictOutlineSummary]:
-    """Every active district by code with its outline's size and age, or none."""
+def district_outline_summaries(
+    *, session: Session, principal: Principal | None = None
+) -> list[DistrictOutlineSummary]:
+    """Every active district (inside ``principal``'s region) by code with its outline's
+    size and age, or none."""
     return [
         DistrictOutlineSummary(code, name, name_zh, positions, updated_at)
         for code, name, name_zh, positions, updated_at in session.execute(
@@ -262,6 +267,7 @@ def district_outline_summaries(*, session: Session) -> list[DistrictOutlineSumma
             )
             .outerjoin(RegionOutline, RegionOutline.region_id == Region.id)
             .where(Region.active.is_(True), Region.level == RegionLevel.district)
+            .where(within_region(principal, Region.id) if principal is not None else true())
             .order_by(Region.code)
         )
     ]

@@ -35,7 +35,7 @@ GEOJSON = "application/geo+json"
 def districts_geojson(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """Every district's outline as a FeatureCollection; 304 when the browser's copy
     (``If-None-Match``) is current, so a page reload costs one small request."""
-    outlines = district_outlines(session=session)
+    outlines = district_outlines(session=session, principal=viewer)
     tag = f'"{outlines.tag}"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
     wanted = {part.strip() for part in request.headers.get("if-none-match", "").split(",")}
@@ -49,7 +49,12 @@ def _admin(viewer: Principal) -> None:
 
 
 def _outlines_page(
-    request: Request, session: Session, *, status_code: int = 200, **context: Any
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    *,
+    status_code: int = 200,
+    **context: Any,
 ) -> HTMLResponse:
     return render(
         request,
@@ -57,7 +62,7 @@ def _outlines_page(
         {
             "sections": SECTIONS,
             "name": "outlines",
-            "districts": district_outline_summaries(session=session),
+            "districts": district_outline_summaries(session=session, principal=viewer),
             "max_positions": MAX_OUTLINE_POSITIONS,
             **context,
         },
@@ -69,7 +74,7 @@ def _outlines_page(
 def outlines_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Which districts have an outline, and a form to upload one."""
     _admin(viewer)
-    return _outlines_page(request, session)
+    return _outlines_page(request, session, viewer)
 
 
 @router.post("/admin/outlines", dependencies=[Depends(check_csrf)])
@@ -90,6 +95,7 @@ def upload_outline(
         return _outlines_page(
             request,
             session,
+            viewer,
             status_code=error.status,
             problem=error,
             problems=field_problems(error),

@@ -1,6 +1,7 @@
 """Region-bound staff on the pages: a city admin's stores section lists, creates, edits and
-deactivates only stores inside its city, its region pick-list offers only regions inside,
-and a city bureau's store pages and officer coverage never show a neighbour city's store."""
+deactivates only stores inside its city, its region pick-list and outline page offer only
+regions inside, and a city bureau's store pages, district map and officer coverage never
+show a neighbour city's store or district."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
 from models import Region, RegionLevel, Role, Store
-from tests.factories import make_region, make_store
+from tests.factories import make_key, make_region, make_store
 from tests.service.web.helpers import csrf, sign_in
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[113.25, 33.70], [113.31, 33.70], [113.31, 33.76], [113.25, 33.70]]],
+}
 
 
 @pytest.fixture
@@ -122,3 +128,18 @@ def test_district_admin_stores_section_shows_only_its_district(
     assert "A-N-1" in page
     assert "A-S-1" not in page
     assert '<option value="A-SOUTH"' not in page
+
+
+def test_city_admin_outline_page_and_district_map_leave_out_a_neighbour_citys_districts(
+    client: TestClient, session: Session, cities: dict[str, Region]
+) -> None:
+    national = make_key(session, Role.admin)
+    for district in ("A-NORTH", "B-EAST"):
+        put = client.put(f"/api/v1/regions/{district}/outline", json=SQUARE, headers=national)
+        assert put.status_code == 201, put.text
+    signed_in(client, session, Role.admin, cities["city_a"])
+    page = client.get("/admin/outlines").text
+    assert "A-NORTH" in page and "A-SOUTH" in page
+    assert "B-EAST" not in page
+    features = client.get("/maps/districts.geojson").json()["features"]
+    assert [feature["id"] for feature in features] == ["A-NORTH"]
