@@ -36,10 +36,24 @@ class AssignmentView:
     assigned_by: str
 
 
-def _officer_user(session: Session, username: str, field: str = "officer") -> User:
-    """The active user who may serve as an officer; anyone else is a 422 naming ``field``."""
+def _outside(principal: Principal, user: User) -> bool:
+    """Whether ``user`` is staff bound to a region outside ``principal``'s (an unbound
+    service officer may work anywhere)."""
+    return user.region_id is not None and not principal.in_region(user.region_id)
+
+
+def _officer_user(
+    session: Session, username: str, principal: Principal, field: str = "officer"
+) -> User:
+    """The active user who may serve as an officer; anyone else (or bureau staff of a
+    region outside the caller's) is a 422 naming ``field``."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active or user.role not in OFFICER_ROLES:
+    if (
+        user is None
+        or not user.active
+        or user.role not in OFFICER_ROLES
+        or _outside(principal, user)
+    ):
         raise InvalidInput(
             "{username!r} is not an active service officer or bureau user",
             errors=[
@@ -54,7 +68,8 @@ def _officer_user(session: Session, username: str, field: str = "officer") -> Us
 
 def officer_in_view(*, session: Session, principal: Principal, officer: str) -> User:
     """The officer a caller asks about (``me`` for themselves): an officer reads only their
-    own work, the bureau reads everyone's, anyone else nothing."""
+    own work, the bureau reads everyone's (region-bound, not staff bound outside its
+    region: those are unknown to it), anyone else nothing."""
     require_role(principal, *OFFICER_ROLES)
     if officer == ME:
         if principal.kind != "user":
@@ -67,7 +82,7 @@ def officer_in_view(*, session: Session, principal: Principal, officer: str) -> 
     ):
         raise Forbidden("a service officer sees only their own enterprises and visits")
     user = session.scalars(select(User).where(User.username == officer)).first()
-    if user is None or user.role not in OFFICER_ROLES:
+    if user is None or user.role not in OFFICER_ROLES or _outside(principal, user):
         raise NotFound("service officer {officer!r} not found", officer=officer)
     return user
 
@@ -154,7 +169,7 @@ def assign_officer(
     require_role(principal, *MANAGER_ROLES)
     if enterprise is not None:
         require_national(principal)
-    user = _officer_user(session, officer)
+    user = _officer_user(session, officer, principal)
     found_enterprise, found_store = target_of(session, enterprise, store, principal)
     condition = (
         OfficerAssignment.enterprise_id == found_enterprise.id

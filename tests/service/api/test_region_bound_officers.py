@@ -151,3 +151,33 @@ def test_city_bureau_cannot_log_a_visit_to_a_neighbour_citys_store(
     assert refused.status_code == 422, refused.text
     body["store"] = "A-N-1"
     assert client.post(f"{URL}/wang/visits", json=body, headers=city_a_bureau).status_code == 201
+
+
+def test_city_bureau_does_not_know_the_bureau_staff_of_a_neighbour_city(
+    client: TestClient, session: Session, cities: dict[str, Any], city_a_bureau: dict[str, str]
+) -> None:
+    city_b = make_region(session, code="CITY-B2", level=RegionLevel.city)
+    for username, region_id in (("zhao", city_b.id), ("qian", cities["city_a"].id)):
+        create_user(
+            session,
+            username=username,
+            password="x-password-1",
+            role=Role.bureau,
+            region_id=region_id,
+        )
+    session.commit()
+    unknown = client.get(f"{URL}/zhao/portfolio", headers=city_a_bureau)
+    assert unknown.status_code == 404, unknown.text
+    assert unknown.json()["detail"] == "service officer 'zhao' not found"
+    assert client.get(f"{URL}/zhao/visits", headers=city_a_bureau).status_code == 404
+    refused = client.put(
+        f"{URL}/assignments", json={"officer": "zhao", "store": "A-N-1"}, headers=city_a_bureau
+    )
+    assert refused.status_code == 422, refused.text
+    assert client.get(f"{URL}/qian/portfolio", headers=city_a_bureau).status_code == 200
+    given = client.put(
+        f"{URL}/assignments", json={"officer": "qian", "store": "A-N-1"}, headers=city_a_bureau
+    )
+    assert given.status_code == 200, given.text
+    national = make_key(session, Role.bureau)
+    assert client.get(f"{URL}/zhao/portfolio", headers=national).status_code == 200
