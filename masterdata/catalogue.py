@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role
 from core.errors import InvalidInput
 from core.tables import CellProblem, cells, read_table, refusal_summary
 from core.text import echoed, phrase, row_list
@@ -252,6 +252,7 @@ def load_catalogue(
     differ the file's values (without it they are kept as an admin left them); a product
     whose canonical unit differs is a 422 naming its row, before anything is written."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     existing = {product.code: product for product in session.scalars(select(Product))}
     moved_units = [
         CellProblem(

@@ -1,4 +1,8 @@
-"""Enterprises: the retail chains and market operators that own stores."""
+"""Enterprises: the retail chains and market operators that own stores.
+
+A chain spans regions: any staff list and read enterprises (their stores are listed
+through ``masterdata.stores``, inside the caller's region), national staff change them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role
 from core.lookups import PageOf, add_with_unique_code, apply_changes, get_by_code, page
 from core.text import phrase
 from models import Enterprise, EnterpriseKind, Role
@@ -79,6 +83,7 @@ def create_enterprise(
 ) -> EnterpriseView:
     """Add an enterprise; the bureau's, and a taken code is a 409."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     enterprise = Enterprise(
         code=code,
         name=name,
@@ -95,6 +100,7 @@ def update_enterprise(
 ) -> EnterpriseView:
     """Change the fields in ``changes`` (only those a caller sent)."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     enterprise = get_by_code(session, Enterprise, code, label=phrase("enterprise"))
     apply_changes(enterprise, dict(changes), required=("name", "kind", "active"))
     session.flush()
@@ -104,6 +110,7 @@ def update_enterprise(
 def deactivate_enterprise(*, session: Session, principal: Principal, code: str) -> EnterpriseView:
     """Mark an enterprise inactive; its stores and their history stay."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     enterprise = get_by_code(session, Enterprise, code, label=phrase("enterprise"))
     enterprise.active = False
     session.flush()

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput, NotFound
-from core.lookups import get_by_code
-from core.text import FieldProblem, field_problem, phrase
+from core.text import FieldProblem, field_problem
+from masterdata.regions import region_inside
 from models import Region, RegionLevel, RegionOutline, Role
 
 MAX_OUTLINE_POSITIONS = 20_000
@@ -179,7 +179,7 @@ def set_outline(
     """Keep ``geometry`` as the outline of region ``code`` (admins only), replacing any
     earlier one; returns the outline and whether it is new."""
     require_role(principal, Role.admin)
-    region = get_by_code(session, Region, code, label=phrase("region"))
+    region = region_inside(session, principal, code)
     checked = checked_geometry(geometry)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     created = outline is None
@@ -193,9 +193,10 @@ def set_outline(
     return _view(region.code, outline), created
 
 
-def read_outline(*, session: Session, code: str) -> OutlineView:
-    """The outline of region ``code``, or a 404 when it has none."""
-    region = get_by_code(session, Region, code, label=phrase("region"))
+def read_outline(*, session: Session, principal: Principal | None = None, code: str) -> OutlineView:
+    """The outline of region ``code``, or a 404 when it has none or lies outside the
+    caller's region."""
+    region = region_inside(session, principal, code)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     if outline is None:
         raise NotFound("region {code!r} has no outline", code=code)
@@ -205,7 +206,7 @@ def read_outline(*, session: Session, code: str) -> OutlineView:
 def delete_outline(*, session: Session, principal: Principal, code: str) -> None:
     """Remove the outline of region ``code`` (admins only); a 404 when it has none."""
     require_role(principal, Role.admin)
-    region = get_by_code(session, Region, code, label=phrase("region"))
+    region = region_inside(session, principal, code)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     if outline is None:
         raise NotFound("region {code!r} has no outline", code=code)
@@ -213,9 +214,10 @@ def delete_outline(*, session: Session, principal: Principal, code: str) -> None
     session.flush()
 
 
-def district_outlines(*, session: Session) -> OutlineCollection:
-    """Every active district's outline as a GeoJSON FeatureCollection (properties: code,
-    name, name_zh), which the map pages register with ECharts."""
+def district_outlines(*, session: Session, principal: Principal | None = None) -> OutlineCollection:
+    """Every active district's outline (inside ``principal``'s region) as a GeoJSON
+    FeatureCollection (properties: code, name, name_zh), which the map pages register
+    with ECharts."""
     features = [
         {
             "type": "Feature",
@@ -227,6 +229,7 @@ def district_outlines(*, session: Session) -> OutlineCollection:
             select(Region.code, Region.name, Region.name_zh, RegionOutline.geometry)
             .join(RegionOutline, RegionOutline.region_id == Region.id)
             .where(Region.active.is_(True), Region.level == RegionLevel.district)
+            .where(within_region(principal, Region.id) if principal is not None else true())
             .order_by(Region.code)
         )
     ]
@@ -247,8 +250,11 @@ class DistrictOutlineSummary:
     updated_at: datetime | None
 
 
-def district_outline_summaries(*, session: Session) -> list[DistrictOutlineSummary]:
-    """Every active district by code with its outline's size and age, or none."""
+def district_outline_summaries(
+    *, session: Session, principal: Principal | None = None
+) -> list[DistrictOutlineSummary]:
+    """Every active district (inside ``principal``'s region) by code with its outline's
+    size and age, or none."""
     return [
         DistrictOutlineSummary(code, name, name_zh, positions, updated_at)
         for code, name, name_zh, positions, updated_at in session.execute(
@@ -261,6 +267,7 @@ def district_outline_summaries(*, session: Session) -> list[DistrictOutlineSumma
             )
             .outerjoin(RegionOutline, RegionOutline.region_id == Region.id)
             .where(Region.active.is_(True), Region.level == RegionLevel.district)
+            .where(within_region(principal, Region.id) if principal is not None else true())
             .order_by(Region.code)
         )
     ]

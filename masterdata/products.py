@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role
 from core.errors import InvalidInput
 from core.lookups import (
     PageOf,
@@ -180,6 +180,7 @@ def create_product(
     """Add a product in a category (by code) with its canonical unit and the other units
     it may be reported in; the bureau's, and a taken code is a 409."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     found_category = get_optional_by_code(
         session, ProductCategory, category, label=phrase("category"), field="category"
     )
@@ -211,6 +212,7 @@ def update_product(
     """Change the fields in ``changes`` (only those a caller sent; the category by code,
     conversions replaced whole); the canonical unit is fixed, since reports are in it."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     product = get_by_code(session, Product, code, label=phrase("product"))
     changes = dict(changes)
     if "category" in changes:
@@ -236,6 +238,7 @@ def update_product(
 def deactivate_product(*, session: Session, principal: Principal, code: str) -> ProductView:
     """Mark a product inactive; its reports are kept."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     product = get_by_code(session, Product, code, label=phrase("product"))
     product.active = False
     session.flush()

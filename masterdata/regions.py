@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from core.access import Principal, require_role
+from core.access import (
+    Principal,
+    require_in_region,
+    require_national,
+    require_role,
+    within_region,
+)
 from core.errors import InvalidInput
 from core.lookups import (
     PageOf,
@@ -60,9 +66,39 @@ def _view_with_parent(session: Session, region: Region) -> RegionView:
     return _view(region, parent_code)
 
 
+def region_inside(session: Session, principal: Principal | None, code: str) -> Region:
+    """The region with this code when it lies inside ``principal``'s region, else the
+    same 404 as an unknown code (a neighbour's region is not confirmed to exist)."""
+    found = get_by_code(session, Region, code, label=phrase("region"))
+    if principal is not None:
+        require_in_region(principal, found.id, label=phrase("region"), code=code)
+    return found
+
+
+def body_region_inside(
+    session: Session, principal: Principal, code: str | None, *, field: str
+) -> Region | None:
+    """A region named in a request body, refused as unknown (422, naming the field) when
+    it lies outside ``principal``'s region, exactly as a code that names nothing."""
+    found = get_optional_by_code(session, Region, code, label=phrase("region"), field=field)
+    if found is not None and not principal.in_region(found.id):
+        raise InvalidInput(
+            "unknown {label} {code!r}",
+            errors=[
+                field_problem(
+                    ["body", field], "unknown {label} {code!r}", label=phrase("region"), code=code
+                )
+            ],
+            label=phrase("region"),
+            code=code,
+        )
+    return found
+
+
 def list_regions(
     *,
     session: Session,
+    principal: Principal | None = None,
     level: RegionLevel | None = None,
     parent: str | None = None,
     active: bool | None = None,
@@ -71,16 +107,21 @@ def list_regions(
     offset: int,
 ) -> PageOf[RegionView]:
     """One page of regions by code, filtered by level, parent code, activity and a text
-    the code or name contains: how a caller finds the codes to report and filter with."""
+    the code or name contains: how a caller finds the codes to report and filter with.
+    A region-bound ``principal`` sees its own subtree only (a parent outside is a 404)."""
     parent_region = aliased(Region)
     query = (
         select(Region, parent_region.code)
         .outerjoin(parent_region, Region.parent_id == parent_region.id)
         .order_by(Region.code)
     )
+    if principal is not None:
+        query = query.where(within_region(principal, Region.id))
     if level is not None:
         query = query.where(Region.level == level)
     if parent is not None:
+        if principal is not None and principal.is_region_bound:
+            region_inside(session, principal, parent)
         query = query.where(parent_region.code == parent)
     if active is not None:
         query = query.where(Region.active == active)
@@ -95,9 +136,9 @@ def list_regions(
     )
 
 
-def read_region(*, session: Session, code: str) -> RegionView:
-    """The region with this code, or a 404."""
-    return _view_with_parent(session, get_by_code(session, Region, code, label=phrase("region")))
+def read_region(*, session: Session, principal: Principal | None = None, code: str) -> RegionView:
+    """The region with this code, or a 404 (also for one outside ``principal``'s region)."""
+    return _view_with_parent(session, region_inside(session, principal, code))
 
 
 def create_region(
@@ -113,8 +154,13 @@ def create_region(
     longitude: float | None = None,
     population: int | None = None,
 ) -> RegionView:
-    """Add a region below ``parent`` (a code); the bureau's, and a taken code is a 409."""
+    """Add a region below ``parent`` (a code); the bureau's, and a taken code is a 409.
+    Region-bound staff add only below a region inside theirs; a new root is national."""
     require_role(principal, Role.bureau)
+    if parent is None:
+        require_national(principal)
+    elif principal.is_region_bound:
+        region_inside(session, principal, parent)
     parent_region = get_optional_by_code(
         session, Region, parent, label=phrase("region"), field="parent"
     )
@@ -136,13 +182,20 @@ def update_region(
     *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
 ) -> RegionView:
     """Change the fields in ``changes`` (only those a caller sent; a new parent by code),
-    refusing a parent below the region itself, which would cut the tree into a cycle."""
+    refusing a parent below the region itself, which would cut the tree into a cycle.
+    Region-bound staff change only regions inside theirs, under a parent inside, and
+    never their own region (whose place in the tree is the nation's to decide)."""
     require_role(principal, Role.bureau)
-    region = get_by_code(session, Region, code, label=phrase("region"))
+    region = region_inside(session, principal, code)
     changes = dict(changes)
     if "parent" in changes:
+        parent_code = changes.pop("parent")
+        if parent_code is None or region.id == principal.region_id:
+            require_national(principal)
+        elif principal.is_region_bound:
+            region_inside(session, principal, parent_code)
         parent = get_optional_by_code(
-            session, Region, changes.pop("parent"), label=phrase("region"), field="parent"
+            session, Region, parent_code, label=phrase("region"), field="parent"
         )
         if parent is not None and parent.id in region_subtree_ids(session, region.id):
             raise InvalidInput(
@@ -156,9 +209,10 @@ def update_region(
 
 
 def deactivate_region(*, session: Session, principal: Principal, code: str) -> RegionView:
-    """Mark a region inactive; it stays for the history that names it."""
+    """Mark a region inactive; it stays for the history that names it (inside the
+    caller's region only)."""
     require_role(principal, Role.bureau)
-    region = get_by_code(session, Region, code, label=phrase("region"))
+    region = region_inside(session, principal, code)
     region.active = False
     session.flush()
     return _view_with_parent(session, region)

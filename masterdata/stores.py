@@ -1,7 +1,8 @@
 """Stores: the outlets (supermarkets, farmers' markets) that post daily reports.
 
 Who sees which store is decided here, once: a store-bound caller sees only its own
-store or its enterprise's stores; the bureau, admins and dispatchers see them all.
+store or its enterprise's stores; the bureau, admins and dispatchers see them all, or,
+when bound to a region, those inside it (one outside is a 404, as if unknown).
 """
 
 from __future__ import annotations
@@ -10,10 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role, require_store_access
+from core.access import (
+    Principal,
+    require_in_region,
+    require_role,
+    require_store_access,
+    within_region,
+)
 from core.lookups import (
     PageOf,
     add_with_unique_code,
@@ -24,6 +31,7 @@ from core.lookups import (
     region_subtree_ids,
 )
 from core.text import phrase
+from masterdata.regions import body_region_inside, region_inside
 from models import Enterprise, Region, Role, Store, StoreKind
 
 SEES_EVERY_STORE = (Role.admin, Role.bureau, Role.dispatcher)
@@ -58,9 +66,10 @@ class StoreChoice:
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
     """The condition on ``Store`` that keeps what ``principal`` may see: all stores for
-    the bureau, admins and dispatchers, a store role's own store or enterprise, else none."""
+    the bureau, admins and dispatchers (inside their region when bound to one), a store
+    role's own store or enterprise, else none."""
     if principal.role in SEES_EVERY_STORE:
-        return true()
+        return within_region(principal, Store.region_id)
     if principal.role is Role.store and principal.store_id is not None:
         return Store.id == principal.store_id
     if principal.role is Role.store and principal.enterprise_id is not None:
@@ -117,7 +126,7 @@ def list_stores(
     contains a text."""
     query = _with_codes().where(visible_to(principal)).order_by(Store.code)
     if region is not None:
-        scope = get_by_code(session, Region, region, label=phrase("region"))
+        scope = region_inside(session, principal, region)
         query = query.where(Store.region_id.in_(region_subtree_ids(session, scope.id)))
     if enterprise is not None:
         query = query.where(Enterprise.code == enterprise)
@@ -146,17 +155,27 @@ def stores_to_report_for(*, session: Session, principal: Principal) -> list[Stor
     return [StoreChoice(*row) for row in rows]
 
 
+def store_inside(session: Session, principal: Principal, code: str) -> Store:
+    """The store with this code, or a 404 when there is none or it lies outside the
+    region ``principal`` is bound to (so a neighbour's store is not confirmed to exist)."""
+    store = get_by_code(session, Store, code, label=phrase("store"))
+    require_in_region(principal, store.region_id, label=phrase("store"), code=code)
+    return store
+
+
 def accessible_store(*, session: Session, principal: Principal, code: str) -> Store:
     """The store with this code when ``principal`` may act for it (post and read its
-    reports): a 404 when there is none, a 403 when it is not theirs."""
-    store = get_by_code(session, Store, code, label=phrase("store"))
+    reports): a 404 when there is none or it is outside the caller's region, a 403 when
+    it is not theirs."""
+    store = store_inside(session, principal, code)
     require_store_access(principal, store)
     return store
 
 
 def read_store(*, session: Session, principal: Principal, code: str) -> StoreView:
-    """The store with this code; a store role reads only its own, a dispatcher any."""
-    store = get_by_code(session, Store, code, label=phrase("store"))
+    """The store with this code; a store role reads only its own, a dispatcher any,
+    region-bound staff those inside their region."""
+    store = store_inside(session, principal, code)
     if principal.role is not Role.dispatcher:
         require_store_access(principal, store)
     return _view_of(session, store.id)
@@ -178,11 +197,10 @@ def create_store(
     service_officer: str | None = None,
 ) -> StoreView:
     """Add a store in a region (and an enterprise) given by code; the bureau's, and a
-    taken code is a 409, an unknown region or enterprise a 422."""
+    taken code is a 409, an unknown region or enterprise (or a region outside the
+    caller's) a 422."""
     require_role(principal, Role.bureau)
-    found_region = get_optional_by_code(
-        session, Region, region, label=phrase("region"), field="region"
-    )
+    found_region = body_region_inside(session, principal, region, field="region")
     assert found_region is not None
     found_enterprise = get_optional_by_code(
         session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
@@ -207,14 +225,13 @@ def update_store(
     *, session: Session, principal: Principal, code: str, changes: Mapping[str, Any]
 ) -> StoreView:
     """Change the fields in ``changes`` (only those a caller sent; region and enterprise
-    by code); a null region is refused, a null enterprise unbinds the store."""
+    by code); a null region is refused, a null enterprise unbinds the store. Region-bound
+    staff change only stores inside their region and move them only within it."""
     require_role(principal, Role.bureau)
-    store = get_by_code(session, Store, code, label=phrase("store"))
+    store = store_inside(session, principal, code)
     changes = dict(changes)
     if "region" in changes:
-        region = get_optional_by_code(
-            session, Region, changes.pop("region"), label=phrase("region"), field="region"
-        )
+        region = body_region_inside(session, principal, changes.pop("region"), field="region")
         if region is None:
             changes["region_id"] = None
         else:
@@ -234,9 +251,9 @@ def update_store(
 
 
 def deactivate_store(*, session: Session, principal: Principal, code: str) -> StoreView:
-    """Mark a store inactive; its reports are kept."""
+    """Mark a store inactive (inside the caller's region); its reports are kept."""
     require_role(principal, Role.bureau)
-    store = get_by_code(session, Store, code, label=phrase("store"))
+    store = store_inside(session, principal, code)
     store.active = False
     session.flush()
     return _view_of(session, store.id)

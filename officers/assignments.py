@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role, within_region
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
@@ -35,10 +36,24 @@ class AssignmentView:
     assigned_by: str
 
 
-def _officer_user(session: Session, username: str, field: str = "officer") -> User:
-    """The active user who may serve as an officer; anyone else is a 422 naming ``field``."""
+def _outside(principal: Principal, user: User) -> bool:
+    """Whether ``user`` is staff bound to a region outside ``principal``'s (an unbound
+    service officer may work anywhere)."""
+    return user.region_id is not None and not principal.in_region(user.region_id)
+
+
+def _officer_user(
+    session: Session, username: str, principal: Principal, field: str = "officer"
+) -> User:
+    """The active user who may serve as an officer; anyone else (or bureau staff of a
+    region outside the caller's) is a 422 naming ``field``."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active or user.role not in OFFICER_ROLES:
+    if (
+        user is None
+        or not user.active
+        or user.role not in OFFICER_ROLES
+        or _outside(principal, user)
+    ):
         raise InvalidInput(
             "{username!r} is not an active service officer or bureau user",
             errors=[
@@ -53,7 +68,8 @@ def _officer_user(session: Session, username: str, field: str = "officer") -> Us
 
 def officer_in_view(*, session: Session, principal: Principal, officer: str) -> User:
     """The officer a caller asks about (``me`` for themselves): an officer reads only their
-    own work, the bureau reads everyone's, anyone else nothing."""
+    own work, the bureau reads everyone's (region-bound, not staff bound outside its
+    region: those are unknown to it), anyone else nothing."""
     require_role(principal, *OFFICER_ROLES)
     if officer == ME:
         if principal.kind != "user":
@@ -66,25 +82,62 @@ def officer_in_view(*, session: Session, principal: Principal, officer: str) -> 
     ):
         raise Forbidden("a service officer sees only their own enterprises and visits")
     user = session.scalars(select(User).where(User.username == officer)).first()
-    if user is None or user.role not in OFFICER_ROLES:
+    if user is None or user.role not in OFFICER_ROLES or _outside(principal, user):
         raise NotFound("service officer {officer!r} not found", officer=officer)
     return user
 
 
+def stores_inside(principal: Principal) -> ColumnElement[bool]:
+    """The condition on ``Store`` keeping the stores inside a region-bound caller's region."""
+    return within_region(principal, Store.region_id)
+
+
+def charges_inside(principal: Principal, store_id: Any, enterprise_id: Any) -> ColumnElement[bool]:
+    """The condition keeping assignments or visits (by their store and enterprise columns)
+    a region-bound caller may see: a store inside, or an enterprise with a store inside."""
+    if not principal.is_region_bound:
+        return true()
+    inside = select(Store.id).where(stores_inside(principal))
+    enterprises = select(Store.enterprise_id).where(
+        stores_inside(principal), Store.enterprise_id.is_not(None)
+    )
+    return or_(store_id.in_(inside), store_id.is_(None) & enterprise_id.in_(enterprises))
+
+
 def target_of(
-    session: Session, enterprise: str | None, store: str | None
+    session: Session,
+    enterprise: str | None,
+    store: str | None,
+    principal: Principal | None = None,
 ) -> tuple[Enterprise | None, Store | None]:
-    """The enterprise or the store an assignment or a visit is about: exactly one of them."""
+    """The enterprise or the store an assignment or a visit is about: exactly one of them
+    (a store outside ``principal``'s region is refused as an unknown code)."""
     if (enterprise is None) == (store is None):
         raise InvalidInput(
             "name either an enterprise or a store",
             errors=[field_problem(["body", "enterprise"], "give either enterprise or store")],
         )
+    found_store = get_optional_by_code(session, Store, store, label=phrase("store"), field="store")
+    if found_store is not None and principal is not None:
+        if not principal.in_region(found_store.region_id):
+            raise InvalidInput(
+                "unknown {label} {code!r}",
+                errors=[
+                    field_problem(
+                        ["body", "store"],
+                        "unknown {label} {code!r}",
+                        label=phrase("store"),
+                        code=store,
+                    )
+                ],
+                label=phrase("store"),
+                code=store,
+            )
     return (
         get_optional_by_code(
             session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
         ),
-        get_optional_by_code(session, Store, store, label=phrase("store"), field="store"),
+        found_store,
     )
 
 
@@ -111,10 +164,13 @@ def assign_officer(
     now: datetime | None = None,
 ) -> AssignmentView:
     """Make ``officer`` the service officer of an enterprise or a store, replacing the
-    officer it had: each key supplier has one person to call."""
+    officer it had: each key supplier has one person to call. Region-bound staff assign
+    stores inside their region only; an enterprise, which spans regions, is national."""
     require_role(principal, *MANAGER_ROLES)
-    user = _officer_user(session, officer)
-    found_enterprise, found_store = target_of(session, enterprise, store)
+    if enterprise is not None:
+        require_national(principal)
+    user = _officer_user(session, officer, principal)
+    found_enterprise, found_store = target_of(session, enterprise, store, principal)
     condition = (
         OfficerAssignment.enterprise_id == found_enterprise.id
         if found_enterprise
@@ -143,9 +199,11 @@ def unassign_officer(
     store: str | None = None,
 ) -> AssignmentView:
     """Take an enterprise or store away from its officer (it then shows in the coverage
-    gaps until someone else is assigned)."""
+    gaps until someone else is assigned); as for assigning, inside the caller's region."""
     require_role(principal, *MANAGER_ROLES)
-    found_enterprise, found_store = target_of(session, enterprise, store)
+    if enterprise is not None:
+        require_national(principal)
+    found_enterprise, found_store = target_of(session, enterprise, store, principal)
     condition = (
         OfficerAssignment.enterprise_id == found_enterprise.id
         if found_enterprise
@@ -163,24 +221,31 @@ def unassign_officer(
 def list_assignments(
     *, session: Session, principal: Principal, officer: str | None = None
 ) -> list[AssignmentView]:
-    """Every assignment (of one officer), by officer and code: the bureau's roster."""
+    """Every assignment (of one officer), by officer and code: the bureau's roster (for
+    region-bound staff, of the stores inside their region and those stores' enterprises)."""
+    inside = charges_inside(principal, OfficerAssignment.store_id, OfficerAssignment.enterprise_id)
     if officer is None:
         require_role(principal, *MANAGER_ROLES)
-        rows = session.scalars(select(OfficerAssignment).order_by(OfficerAssignment.id))
+        rows = session.scalars(
+            select(OfficerAssignment).where(inside).order_by(OfficerAssignment.id)
+        )
     else:
         user = officer_in_view(session=session, principal=principal, officer=officer)
         rows = session.scalars(
             select(OfficerAssignment)
-            .where(OfficerAssignment.officer_id == user.id)
+            .where(OfficerAssignment.officer_id == user.id, inside)
             .order_by(OfficerAssignment.id)
         )
     views = [_view(session, row) for row in rows]
     return sorted(views, key=lambda view: (view.officer, view.enterprise or "", view.store or ""))
 
 
-def assigned_store_ids(session: Session, officer_id: int) -> tuple[list[int], list[int]]:
+def assigned_store_ids(
+    session: Session, officer_id: int, principal: Principal | None = None
+) -> tuple[list[int], list[int]]:
     """The enterprises an officer looks after, and every active store in their charge
-    (the enterprises' stores and the stores assigned one by one)."""
+    (the enterprises' stores and the stores assigned one by one; only those inside
+    ``principal``'s region when given)."""
     enterprise_ids = list(
         session.scalars(
             select(OfficerAssignment.enterprise_id).where(
@@ -198,6 +263,7 @@ def assigned_store_ids(session: Session, officer_id: int) -> tuple[list[int], li
             .where(
                 Store.active.is_(True),
                 or_(Store.enterprise_id.in_(enterprise_ids), Store.id.in_(direct)),
+                stores_inside(principal) if principal is not None else true(),
             )
             .order_by(Store.code)
         )
@@ -217,7 +283,8 @@ def adopt_free_text_officers(
     *, session: Session, principal: Principal, now: datetime | None = None
 ) -> list[AdoptedName]:
     """Turn the stores' old free-text ``service_officer`` names that match an officer's
-    username into assignments, where the store has no officer yet; others stay as text."""
+    username into assignments, where the store has no officer yet; others stay as text
+    (region-bound staff adopt the names of the stores inside their region only)."""
     require_role(principal, *MANAGER_ROLES)
     officers = {
         username.lower(): (user_id, username)
@@ -239,6 +306,7 @@ def adopt_free_text_officers(
         .where(
             Store.service_officer.is_not(None),
             func.length(Store.service_officer) > 0,
+            stores_inside(principal),
             Store.id.not_in(covered_stores),
             or_(Store.enterprise_id.is_(None), Store.enterprise_id.not_in(covered_enterprises)),
         )

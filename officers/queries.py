@@ -32,7 +32,14 @@ from models import (
     User,
 )
 from monitors.queries.supply import latest_supply_day
-from officers.assignments import MANAGER_ROLES, OFFICER_ROLES, assigned_store_ids, officer_in_view
+from officers.assignments import (
+    MANAGER_ROLES,
+    OFFICER_ROLES,
+    assigned_store_ids,
+    charges_inside,
+    officer_in_view,
+    stores_inside,
+)
 
 STATUS_ORDER = ("stocked_out", "critical", "low", "unknown", "adequate", "overstocked", "no_demand")
 """Worst first; a store the monitor knows nothing about is ranked just above 'adequate'."""
@@ -236,13 +243,26 @@ def officer_portfolio(
     *, session: Session, principal: Principal, officer: str, today: date
 ) -> Portfolio:
     """What an officer looks after and how each store stands ``today`` (an officer reads
-    their own; the bureau anyone's)."""
+    their own; the bureau anyone's; region-bound staff only the stores inside their region
+    and the enterprises having one)."""
     user = officer_in_view(session=session, principal=principal, officer=officer)
-    enterprise_ids, store_ids = assigned_store_ids(session, user.id)
+    enterprise_ids, store_ids = assigned_store_ids(session, user.id, principal)
+    if principal.is_region_bound:
+        enterprise_ids = list(
+            session.scalars(
+                select(Store.enterprise_id)
+                .where(Store.enterprise_id.in_(enterprise_ids), stores_inside(principal))
+                .distinct()
+            )
+        )
     store_counts = dict(
         session.execute(
             select(Store.enterprise_id, func.count())
-            .where(Store.enterprise_id.in_(enterprise_ids), Store.active.is_(True))
+            .where(
+                Store.enterprise_id.in_(enterprise_ids),
+                Store.active.is_(True),
+                stores_inside(principal),
+            )
             .group_by(Store.enterprise_id)
         ).all()
     )
@@ -336,7 +356,8 @@ def check_quiet_days(days: int) -> int:
 
 def officer_coverage(*, session: Session, principal: Principal, today: date, days: int) -> Coverage:
     """Key enterprises and stores without an officer, and officers without a visit in the
-    last ``days`` days: where the bureau has nobody on the spot."""
+    last ``days`` days: where the bureau has nobody on the spot (for region-bound staff,
+    counted over the stores inside their region and the officers in charge there)."""
     require_role(principal, *MANAGER_ROLES)
     check_quiet_days(days)
     covered_enterprises = select(OfficerAssignment.enterprise_id).where(
@@ -353,6 +374,7 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
             .join(Store, Store.enterprise_id == Enterprise.id)
             .where(
                 *key_store,
+                stores_inside(principal),
                 Enterprise.active.is_(True),
                 Enterprise.id.not_in(covered_enterprises),
                 Store.id.not_in(covered_stores),
@@ -369,6 +391,7 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
             .outerjoin(Enterprise, Enterprise.id == Store.enterprise_id)
             .where(
                 *key_store,
+                stores_inside(principal),
                 Store.id.not_in(covered_stores),
                 or_(Store.enterprise_id.is_(None), Store.enterprise_id.not_in(covered_enterprises)),
             )
@@ -381,14 +404,18 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
             OfficerAssignment.officer_id,
             func.count(OfficerAssignment.enterprise_id),
             func.count(OfficerAssignment.store_id),
-        ).group_by(OfficerAssignment.officer_id)
+        )
+        .where(
+            charges_inside(principal, OfficerAssignment.store_id, OfficerAssignment.enterprise_id)
+        )
+        .group_by(OfficerAssignment.officer_id)
     ):
         charge[officer_id] = (int(enterprise_count), int(store_count))
     last_visits = dict(
         session.execute(
-            select(OfficerVisit.officer_id, func.max(OfficerVisit.visit_date)).group_by(
-                OfficerVisit.officer_id
-            )
+            select(OfficerVisit.officer_id, func.max(OfficerVisit.visit_date))
+            .where(charges_inside(principal, OfficerVisit.store_id, OfficerVisit.enterprise_id))
+            .group_by(OfficerVisit.officer_id)
         ).all()
     )
     since = today - timedelta(days=days)
@@ -397,7 +424,9 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
         .where(
             User.active.is_(True),
             User.role.in_(OFFICER_ROLES),
-            or_(User.role == Role.service_officer, User.id.in_(list(charge))),
+            User.id.in_(list(charge))
+            if principal.is_region_bound
+            else or_(User.role == Role.service_officer, User.id.in_(list(charge))),
         )
         .order_by(User.username)
     ).all()

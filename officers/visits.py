@@ -31,7 +31,14 @@ from models import (
     WorkingGroup,
 )
 from models.base import utc_now
-from officers.assignments import MANAGER_ROLES, assigned_store_ids, officer_in_view, target_of
+from officers.assignments import (
+    MANAGER_ROLES,
+    assigned_store_ids,
+    charges_inside,
+    officer_in_view,
+    stores_inside,
+    target_of,
+)
 
 MAX_CONTACT_LENGTH = 200
 MAX_PROBLEMS = 20
@@ -119,6 +126,7 @@ def _check(new: VisitInput, today: date) -> None:
 
 def _problem_store(
     session: Session,
+    principal: Principal,
     enterprise: Enterprise | None,
     visited: Store | None,
     code: str | None,
@@ -126,7 +134,11 @@ def _problem_store(
 ) -> tuple[Store, str]:
     """Where a raised problem is: a store of the visited enterprise (or the visited store),
     with its region's code, which routes the ticket."""
-    query = select(Store, Region.code).join(Region, Region.id == Store.region_id)
+    query = (
+        select(Store, Region.code)
+        .join(Region, Region.id == Store.region_id)
+        .where(stores_inside(principal))
+    )
     if enterprise is not None:
         query = query.where(Store.enterprise_id == enterprise.id)
     else:
@@ -182,7 +194,7 @@ def record_visit(
     if principal.role not in (Role.admin, *MANAGER_ROLES) and principal.id != user.id:
         raise Forbidden("a service officer logs only their own visits")
     _check(new, today)
-    enterprise, store = target_of(session, new.enterprise, new.store)
+    enterprise, store = target_of(session, new.enterprise, new.store, principal)
     enterprise_ids, store_ids = assigned_store_ids(session, user.id)
     if enterprise is not None and enterprise.id not in enterprise_ids:
         raise Forbidden(
@@ -195,7 +207,7 @@ def record_visit(
             "store {code} is not in the charge of {officer}", code=store.code, officer=user.username
         )
     places = [
-        _problem_store(session, enterprise, store, problem.store, index)
+        _problem_store(session, principal, enterprise, store, problem.store, index)
         for index, problem in enumerate(new.problems)
     ]
     _check_products(session, new.problems)
@@ -302,12 +314,16 @@ def _group_code(session: Session, working_group_id: int | None) -> str | None:
 def list_visits(
     *, session: Session, principal: Principal, officer: str, limit: int = 50
 ) -> list[VisitView]:
-    """An officer's latest visits, newest first (an officer reads their own)."""
+    """An officer's latest visits, newest first (an officer reads their own; region-bound
+    staff those to stores inside their region and those stores' enterprises)."""
     user = officer_in_view(session=session, principal=principal, officer=officer)
     visits = list(
         session.scalars(
             select(OfficerVisit)
-            .where(OfficerVisit.officer_id == user.id)
+            .where(
+                OfficerVisit.officer_id == user.id,
+                charges_inside(principal, OfficerVisit.store_id, OfficerVisit.enterprise_id),
+            )
             .order_by(OfficerVisit.visit_date.desc(), OfficerVisit.id.desc())
             .limit(limit)
         )

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.database import SessionFactory, mark_read_only
 from core.errors import Forbidden, InvalidInput
 from core.text import FieldProblem, Text, field_problem, phrase
@@ -192,11 +192,11 @@ def import_report_file(
     lines = read_report_file(data, filename=filename, max_rows=limits.max_bulk_rows)
     store_codes = lines["store"].str.strip().unique().tolist()
     if read_in is None:
-        catalog = Catalog.load(session, store_codes=store_codes)
+        catalog = _catalog_inside(session, principal, store_codes)
     else:
         with read_in() as reading:
             mark_read_only(reading)
-            catalog = Catalog.load(reading, store_codes=store_codes)
+            catalog = _catalog_inside(reading, principal, store_codes)
     rows, errors, forbidden = validate_lines(
         lines, catalog=catalog, rules=rules, principal=principal
     )
@@ -225,6 +225,22 @@ def import_report_file(
         if progress is not None:
             progress(len(chunk), len(rows))
     return BulkResult(rows=len(rows), counts=total)
+
+
+def _catalog_inside(session: Session, principal: Principal, store_codes: list[str]) -> Catalog:
+    """The catalogue a file is checked against, holding only the stores inside a
+    region-bound caller's region: a neighbour's store is then an unknown code."""
+    catalog = Catalog.load(session, store_codes=store_codes)
+    if principal.is_region_bound:
+        inside = set(
+            session.scalars(
+                select(Store.code).where(
+                    Store.code.in_(store_codes), within_region(principal, Store.region_id)
+                )
+            )
+        )
+        catalog.stores = catalog.stores[catalog.stores.index.isin(inside)]
+    return catalog
 
 
 def _row_count(errors: list[LineError]) -> int:

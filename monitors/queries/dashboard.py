@@ -538,17 +538,3 @@ def product_drill_down(
         chosen=code,
         history=history,
     )
-
-
-def district_codes_inside(*, session: Session, principal: Principal) -> set[str] | None:
-    """Codes of the districts inside the caller's region, None for national staff: the
-    outlines a region-bound map draws (a neighbour city's shapes are none of its business)."""
-    if not principal.is_region_bound:
-        return None
-    return set(
-        session.scalars(
-            select(Region.code).where(
-                Region.level == RegionLevel.district, within_region(principal, Region.id)
-            )
-        )
-    )

@@ -61,7 +61,7 @@ class RegionRead(ReadModel):
 @router.get("", summary="List regions")
 def list_regions(
     session: SessionDep,
-    _principal: PrincipalDep,
+    principal: PrincipalDep,
     paging: PageDep,
     level: RegionLevel | None = None,
     parent: Annotated[str | None, Query(max_length=64)] = None,
@@ -70,6 +70,7 @@ def list_regions(
 ) -> Page[RegionRead]:
     found = regions.list_regions(
         session=session,
+        principal=principal,
         level=level,
         parent=parent,
         active=active,
@@ -92,8 +93,10 @@ def create_region(body: RegionCreate, session: SessionDep, principal: PrincipalD
 
 
 @router.get("/{code}", summary="Read a region")
-def read_region(code: str, session: SessionDep, _principal: PrincipalDep) -> RegionRead:
-    return RegionRead.model_validate(regions.read_region(session=session, code=code))
+def read_region(code: str, session: SessionDep, principal: PrincipalDep) -> RegionRead:
+    return RegionRead.model_validate(
+        regions.read_region(session=session, principal=principal, code=code)
+    )
 
 
 @router.patch("/{code}", summary="Update a region")
@@ -160,8 +163,10 @@ def put_outline(
 
 
 @router.get("/{code}/outline", summary="Read a region's outline")
-def get_outline(code: str, session: SessionDep, _principal: PrincipalDep) -> OutlineRead:
-    return OutlineRead.model_validate(outlines.read_outline(session=session, code=code))
+def get_outline(code: str, session: SessionDep, principal: PrincipalDep) -> OutlineRead:
+    return OutlineRead.model_validate(
+        outlines.read_outline(session=session, principal=principal, code=code)
+    )
 
 
 @router.delete(

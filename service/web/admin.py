@@ -229,9 +229,12 @@ def _admin(viewer: Principal) -> None:
     require_role(viewer)
 
 
-def _regions(session: Session) -> list[regions.RegionView]:
-    """The active regions a store may sit in, for a list to choose from, not a code to type."""
-    return regions.list_regions(session=session, active=True, limit=MAX_REGIONS, offset=0).items
+def _regions(session: Session, viewer: Principal) -> list[regions.RegionView]:
+    """The active regions a store may sit in (inside the viewer's region), for a list to
+    choose from, not a code to type."""
+    return regions.list_regions(
+        session=session, principal=viewer, active=True, limit=MAX_REGIONS, offset=0
+    ).items
 
 
 def _section_page(
@@ -257,7 +260,7 @@ def _section_page(
             "section": section,
             "rows": section.rows(session, viewer, search or None),
             "search": search,
-            "regions": _regions(session) if name in ("stores", "users", "keys") else [],
+            "regions": _regions(session, viewer) if name in ("stores", "users", "keys") else [],
             "values": values or {},
             "errors": errors or {},
             "problem": problem,
@@ -355,7 +358,7 @@ def _store_edit_page(
             "name": "stores",
             "code": code,
             "fields": STORE_EDIT_FIELDS,
-            "regions": _regions(session),
+            "regions": _regions(session, viewer),
             "values": values,
             "errors": errors or {},
             "problem": problem,

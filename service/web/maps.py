@@ -4,8 +4,6 @@ and the admin's page that uploads a district's outline (the same check as the AP
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -23,7 +21,6 @@ from masterdata.outlines import (
     set_outline,
 )
 from models import Role
-from monitors.queries.dashboard import district_codes_inside
 from service.http.dependencies import SessionDep
 from service.web.admin import SECTIONS
 from service.web.common import PageRoute, ViewerDep, check_csrf, redirect, render
@@ -34,34 +31,17 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 GEOJSON = "application/geo+json"
 
 
-def _only(body: str, codes: set[str]) -> tuple[str, str]:
-    """The outlines ``body`` keeping the districts of ``codes``, and its new tag. The
-    masterdata collection is built whole for everyone (and cached by its tag), so staff
-    bound to a region get it cut down here to the districts inside their region."""
-    document = json.loads(body)
-    document["features"] = [
-        feature for feature in document["features"] if feature["properties"]["code"] in codes
-    ]
-    kept = json.dumps(document, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    return kept, hashlib.sha256(kept.encode()).hexdigest()[:32]
-
-
 @router.get("/maps/districts.geojson")
 def districts_geojson(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    """Every district's outline (for staff bound to a region, the districts inside it) as
-    a FeatureCollection; 304 when the browser's copy (``If-None-Match``) is current, so a
-    page reload costs one small request."""
-    outlines = district_outlines(session=session)
-    body, plain_tag = outlines.body, outlines.tag
-    inside = district_codes_inside(session=session, principal=viewer)
-    if inside is not None:
-        body, plain_tag = _only(body, inside)
-    tag = f'"{plain_tag}"'
+    """Every district's outline as a FeatureCollection; 304 when the browser's copy
+    (``If-None-Match``) is current, so a page reload costs one small request."""
+    outlines = district_outlines(session=session, principal=viewer)
+    tag = f'"{outlines.tag}"'
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
     wanted = {part.strip() for part in request.headers.get("if-none-match", "").split(",")}
     if tag in wanted or f"W/{tag}" in wanted:
         return Response(status_code=304, headers=headers)
-    return Response(content=body, media_type=GEOJSON, headers=headers)
+    return Response(content=outlines.body, media_type=GEOJSON, headers=headers)
 
 
 def _admin(viewer: Principal) -> None:
@@ -69,7 +49,12 @@ def _admin(viewer: Principal) -> None:
 
 
 def _outlines_page(
-    request: Request, session: Session, *, status_code: int = 200, **context: Any
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    *,
+    status_code: int = 200,
+    **context: Any,
 ) -> HTMLResponse:
     return render(
         request,
@@ -77,7 +62,7 @@ def _outlines_page(
         {
             "sections": SECTIONS,
             "name": "outlines",
-            "districts": district_outline_summaries(session=session),
+            "districts": district_outline_summaries(session=session, principal=viewer),
             "max_positions": MAX_OUTLINE_POSITIONS,
             **context,
         },
@@ -89,7 +74,7 @@ def _outlines_page(
 def outlines_page(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Which districts have an outline, and a form to upload one."""
     _admin(viewer)
-    return _outlines_page(request, session)
+    return _outlines_page(request, session, viewer)
 
 
 @router.post("/admin/outlines", dependencies=[Depends(check_csrf)])
@@ -110,6 +95,7 @@ def upload_outline(
         return _outlines_page(
             request,
             session,
+            viewer,
             status_code=error.status,
             problem=error,
             problems=field_problems(error),

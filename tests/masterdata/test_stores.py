@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, bind_region
 from core.errors import Forbidden, InvalidInput, NotFound
 from masterdata.stores import (
     accessible_store,
@@ -15,12 +18,16 @@ from masterdata.stores import (
     stores_to_report_for,
     update_store,
 )
-from models import Role
+from models import Region, Role
 from tests.factories import make_enterprise, make_region, make_store
 
 
-def person(role: Role, **binding: int | None) -> Principal:
+def person(role: Role, **binding: Any) -> Principal:
     return Principal("user", 1, "someone", role, **binding)
+
+
+def region_id_of(session: Session, code: str) -> int:
+    return session.scalars(select(Region.id).where(Region.code == code)).one()
 
 
 def visible_codes(session: Session, principal: Principal, region: str | None = None) -> list[str]:
@@ -118,3 +125,23 @@ def test_creating_and_moving_a_store_resolves_codes_and_refuses_a_null_region(
     assert (moved.region, moved.enterprise) == ("T-WEST", "T-CHAIN")
     with pytest.raises(InvalidInput):
         update_store(session=session, principal=bureau, code="T-9", changes={"region": None})
+
+
+def test_a_district_bound_bureau_sees_and_acts_for_only_the_stores_of_its_district(
+    session: Session, city: dict[str, int]
+) -> None:
+    east = make_region(session, code="T-EAST-TOWN", parent=None)
+    bound = bind_region(session, person(Role.bureau), region_id_of(session, "T-EAST"))
+    assert visible_codes(session, bound) == ["T-1"]
+    assert [s.code for s in stores_to_report_for(session=session, principal=bound)] == ["T-1"]
+    assert accessible_store(session=session, principal=bound, code="T-1").id == city["T-1"]
+    for code in ("T-2", "T-3"):
+        with pytest.raises(NotFound):
+            accessible_store(session=session, principal=bound, code=code)
+        with pytest.raises(NotFound):
+            read_store(session=session, principal=bound, code=code)
+    with pytest.raises(NotFound):
+        visible_codes(session, bound, region="T-WEST")
+    with pytest.raises(InvalidInput):
+        update_store(session=session, principal=bound, code="T-1", changes={"region": east.code})
+    assert visible_codes(session, person(Role.bureau)) == ["T-1", "T-2", "T-3"]
