@@ -306,19 +306,23 @@ def producer_points(
     region: str | None = None,
 ) -> list[ProducerPoint]:
     """Every active producer matching the filters with its capacity of the product (or of
-    the category's products, or of all it supplies): the bureau's map of where supply is."""
+    the category's products, or of all it supplies): the bureau's map of where supply is
+    (of its region, for staff bound to one)."""
     if principal.role not in REGISTRY_READERS:
         raise Forbidden("the producer registry is the bureau's; a producer reads its own record")
-    conditions = _conditions(
-        session,
-        principal=principal,
-        product=product,
-        category=category,
-        kind=kind,
-        region=region,
-        active=True,
-        contains=None,
-    )
+    conditions = [
+        _reader_filter(principal),
+        *_conditions(
+            session,
+            principal=principal,
+            product=product,
+            category=category,
+            kind=kind,
+            region=region,
+            active=True,
+            contains=None,
+        ),
+    ]
     rows = resolve_codes(session, product=product, category=category)
     capacity_of = (
         select(ProducerProduct.producer_id, ProducerProduct.daily_capacity)

@@ -1,5 +1,5 @@
-"""The public board page for a person bound to a region: a city's bureau signed in sees
-its own city's offers and needs (with contacts), never a neighbour city's."""
+"""Supply pages for a person bound to a region: a city's bureau signed in sees its own
+city's offers, needs and producers (board, registry, map), never a neighbour city's."""
 
 from __future__ import annotations
 
@@ -43,3 +43,28 @@ def test_a_city_bureau_signed_in_sees_only_its_citys_offers_and_needs_on_the_boa
     assert "Wenfeng" not in board.text
     neighbour = client.get("/board", params={"region": "4105"})
     assert "Wenfeng" not in neighbour.text
+
+
+def test_a_city_bureau_signed_in_finds_only_its_citys_producers_on_the_supply_page(
+    client: TestClient, session: Session
+) -> None:
+    make_product(session, code="cabbage", category="vegetables")
+    farms = {}
+    for code in ("4104", "4105"):
+        city = make_region(session, code=code, level=RegionLevel.city)
+        district = make_region(session, level=RegionLevel.district, parent=city)
+        farms[code] = make_producer(session, region=district, capacities={"cabbage": 50}).code
+        if code == "4104":
+            create_user(
+                session,
+                username="pds-bureau",
+                password="pds-bureau-password",
+                role=Role.bureau,
+                region_id=city.id,
+            )
+    session.commit()
+    sign_in(client, "pds-bureau", "pds-bureau-password")
+    page = client.get("/supply")
+    assert page.status_code == 200
+    assert farms["4104"] in page.text
+    assert farms["4105"] not in page.text
