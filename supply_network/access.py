@@ -5,6 +5,12 @@ side of proposals and orders); a store key or person only for its store, or its 
 the chain's stores; the bureau manages the registry, posts district needs and runs the
 matcher. The listings filter with the same rules (``*_visible_to``), so what a caller
 may list is what it may open.
+
+Bureau staff and admins bound to a region manage only what lies inside it: producers by
+their region, offers by their producer's region, needs by their district, and proposals
+and supply orders by their need (the buyer side: a city's bureau follows the supply
+coming to its stores and districts, wherever the producer is). Anything outside is a 404
+worded as for an unknown code or id.
 """
 
 from __future__ import annotations
@@ -12,35 +18,49 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, require_in_region, within_region
 from core.errors import Forbidden
+from core.text import phrase
 from models import BuyerKind, Producer, Role, Store, SupplyNeed, SupplyOffer
 
 REGISTRY_READERS = (Role.admin, Role.bureau)
 """Roles that read every producer's record (a producer reads its own)."""
 
 
-def may_act_for_producer(principal: Principal, producer_id: int) -> bool:
+def may_act_for_producer(principal: Principal, producer_id: int, *, region_id: int | None) -> bool:
     """Whether ``principal`` may edit this producer's record and post and answer for it:
-    the producer itself; the bureau and admins for the record and offers."""
+    the producer itself; the bureau and admins for the record and offers (inside their
+    region, when bound to one)."""
     if principal.role in REGISTRY_READERS:
-        return True
+        return principal.in_region(region_id)
     return principal.role is Role.producer and principal.producer_id == producer_id
 
 
 def require_producer(principal: Principal, producer: Producer) -> None:
-    """Refuse anyone but the producer itself, the bureau and admins."""
-    if not may_act_for_producer(principal, producer.id):
+    """Refuse anyone but the producer itself, the bureau and admins; a producer outside
+    a region-bound caller's region is a 404, as if its code were unknown."""
+    if principal.role in REGISTRY_READERS:
+        require_in_region(
+            principal, producer.region_id, label=phrase("producer"), code=producer.code
+        )
+    if not may_act_for_producer(principal, producer.id, region_id=producer.region_id):
         raise Forbidden(
             "this key or user is not allowed to act for producer {code}", code=producer.code
         )
 
 
+def manages_offer(session: Session, principal: Principal, offer: SupplyOffer) -> bool:
+    """Whether ``principal`` may read and change ``offer``: it acts for its producer."""
+    region_id = session.scalar(select(Producer.region_id).where(Producer.id == offer.producer_id))
+    return may_act_for_producer(principal, offer.producer_id, region_id=region_id)
+
+
 def may_buy_for(session: Session, principal: Principal, need: SupplyNeed) -> bool:
     """Whether ``principal`` acts for the buyer of ``need``: its store, its chain (also for
-    the chain's stores), or the bureau (district needs, and any need on a buyer's behalf)."""
+    the chain's stores), or the bureau (district needs, and any need on a buyer's behalf,
+    inside its region when bound to one)."""
     if principal.role in (Role.admin, Role.bureau):
-        return True
+        return principal.in_region(need.district_id)
     if principal.role is not Role.store:
         return False
     if need.buyer_kind is BuyerKind.store:
@@ -60,10 +80,11 @@ def require_buyer(session: Session, principal: Principal, need: SupplyNeed) -> N
 
 
 def offers_visible_to(principal: Principal) -> ColumnElement[bool]:
-    """Offers a caller manages (its own, or all for the bureau); the public board is a
-    separate read that shows every open offer without contacts."""
+    """Offers a caller manages (its own, or all for the bureau: those of producers inside
+    its region when bound to one); the public board is a separate read that shows every
+    open offer without contacts."""
     if principal.role in REGISTRY_READERS:
-        return true()
+        return offers_inside(principal)
     if principal.role is Role.producer and principal.producer_id is not None:
         return SupplyOffer.producer_id == principal.producer_id
     return false()
@@ -71,9 +92,9 @@ def offers_visible_to(principal: Principal) -> ColumnElement[bool]:
 
 def needs_visible_to(principal: Principal) -> ColumnElement[bool]:
     """Needs a caller manages: its store's, its chain's and its chain stores', all for the
-    bureau, none for others."""
+    bureau (those of districts inside its region when bound to one), none for others."""
     if principal.role in REGISTRY_READERS:
-        return true()
+        return needs_inside(principal)
     if principal.role is not Role.store:
         return false()
     if principal.store_id is not None:
@@ -85,3 +106,16 @@ def needs_visible_to(principal: Principal) -> ColumnElement[bool]:
             and_(SupplyNeed.store_id.is_not(None), SupplyNeed.store_id.in_(chain_stores)),
         )
     return false()
+
+
+def offers_inside(principal: Principal) -> ColumnElement[bool]:
+    """Offers whose producer lies inside a region-bound caller's region (all otherwise)."""
+    if not principal.is_region_bound:
+        return true()
+    inside = select(Producer.id).where(within_region(principal, Producer.region_id))
+    return SupplyOffer.producer_id.in_(inside)
+
+
+def needs_inside(principal: Principal) -> ColumnElement[bool]:
+    """Needs whose district lies inside a region-bound caller's region (all otherwise)."""
+    return within_region(principal, SupplyNeed.district_id)

@@ -1,5 +1,9 @@
 """Codes people type (product, category, region, producer, store, chain) turned into rows,
-with one 422 that names every unknown one and where it was given."""
+with one 422 that names every unknown one and where it was given.
+
+Given the caller, a region, producer or store outside a region-bound caller's region is
+unknown too: a filter or a form naming a neighbour's gets the same 422 as a typo.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from core.errors import InvalidInput
 from core.text import FieldProblem, field_problem, phrase
 from models import Enterprise, Producer, Product, ProductCategory, Region, Store
@@ -25,9 +30,20 @@ MODELS: dict[str, tuple[Any, str]] = {
 }
 
 
-def resolve_codes(session: Session, *, where: str = "query", **codes: str | None) -> dict[str, Any]:
+REGIONAL = {Region: "id", Producer: "region_id", Store: "region_id"}
+"""The coded tables that lie in a region, and the column that says which."""
+
+
+def resolve_codes(
+    session: Session,
+    *,
+    where: str = "query",
+    principal: Principal | None = None,
+    **codes: str | None,
+) -> dict[str, Any]:
     """The rows behind the codes given (keyed like the arguments), skipping None; one 422
-    naming each unknown code at ``[where, name]``."""
+    naming each unknown code at ``[where, name]``, counting as unknown a region, producer
+    or store outside ``principal``'s region."""
     found: dict[str, Any] = {}
     problems: list[FieldProblem] = []
     for name, code in codes.items():
@@ -35,6 +51,9 @@ def resolve_codes(session: Session, *, where: str = "query", **codes: str | None
             continue
         model, kind = MODELS[name]
         row = session.scalars(select(model).where(model.code == code)).first()
+        if row is not None and principal is not None and model in REGIONAL:
+            if not principal.in_region(getattr(row, REGIONAL[model])):
+                row = None
         if row is None:
             problems.append(unknown(kind, code, [where, name]))
         else:

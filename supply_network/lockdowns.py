@@ -3,6 +3,8 @@
 The supply network reads them twice: needs of a sealed district are served first by the
 matcher, and producers in a sealed region drop out of the candidate sources and the
 matcher's offers (they cannot ship).
+
+Bureau staff bound to a region list, record and lift only the lockdowns inside it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput, NotFound
 from core.text import field_problem
 from models import Region, RegionLockdown, Role
@@ -51,11 +53,13 @@ def _view(lockdown: RegionLockdown, code: str, name: str) -> LockdownView:
 def list_lockdowns(
     *, session: Session, principal: Principal, on_date: date | None = None
 ) -> list[LockdownView]:
-    """Every recorded lockdown (or those in force on ``on_date``), the latest first."""
+    """Every recorded lockdown (or those in force on ``on_date``), the latest first; those
+    inside the caller's region for staff bound to one."""
     require_role(principal, *LOCKDOWN_READERS)
     query = (
         select(RegionLockdown, Region.code, Region.name)
         .join(Region, Region.id == RegionLockdown.region_id)
+        .where(within_region(principal, RegionLockdown.region_id))
         .order_by(RegionLockdown.start_date.desc(), RegionLockdown.id.desc())
     )
     if on_date is not None:
@@ -78,7 +82,7 @@ def record_lockdown(
     """Record that a region is sealed from ``start_date`` (to ``end_date``, or until
     ended); the bureau's."""
     require_role(principal, Role.bureau)
-    found = resolve_codes(session, where="body", region=region)["region"]
+    found = resolve_codes(session, where="body", principal=principal, region=region)["region"]
     if end_date is not None and end_date < start_date:
         raise InvalidInput(
             "the lockdown ends before it starts",
@@ -99,10 +103,11 @@ def record_lockdown(
 def end_lockdown(
     *, session: Session, principal: Principal, lockdown_id: int, end_date: date
 ) -> LockdownView:
-    """Lift a lockdown: its last day is ``end_date``; the bureau's."""
+    """Lift a lockdown: its last day is ``end_date``; the bureau's (a lockdown outside a
+    region-bound caller's region is a 404, as an unknown id)."""
     require_role(principal, Role.bureau)
     lockdown = session.get(RegionLockdown, lockdown_id)
-    if lockdown is None:
+    if lockdown is None or not principal.in_region(lockdown.region_id):
         raise NotFound("lockdown {lockdown} not found", lockdown=lockdown_id)
     if end_date < lockdown.start_date:
         raise InvalidInput(

@@ -42,11 +42,19 @@ MAX_NOTE_CHARS = 2000
 def _sides(
     session: Session, principal: Principal, offer: SupplyOffer, need: SupplyNeed
 ) -> set[Side]:
-    """The sides of a deal ``principal`` may act for."""
+    """The sides of a deal ``principal`` may act for: none, for staff bound to a region,
+    when the need lies outside it (they do not see the deal); an admin so bound answers
+    for the producer only of a producer inside it."""
     sides: set[Side] = set()
-    if principal.role is Role.admin or (
-        principal.role is Role.producer and principal.producer_id == offer.producer_id
-    ):
+    if not principal.in_region(need.district_id):
+        return sides
+    if principal.role is Role.admin:
+        region_id = session.scalar(
+            select(Producer.region_id).where(Producer.id == offer.producer_id)
+        )
+        if principal.in_region(region_id):
+            sides.add("producer")
+    elif principal.role is Role.producer and principal.producer_id == offer.producer_id:
         sides.add("producer")
     if may_buy_for(session, principal, need):
         sides.add("buyer")

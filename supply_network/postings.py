@@ -36,7 +36,7 @@ from models import (
     SupplyOffer,
 )
 from models.base import utc_now
-from supply_network.access import may_act_for_producer, require_buyer
+from supply_network.access import manages_offer, require_buyer
 from supply_network.codes import resolve_codes, unknown
 from supply_network.places import district_by_region
 from supply_network.queries.postings import NeedView, OfferView, read_need, read_offer
@@ -72,7 +72,9 @@ def _offering_producer(session: Session, principal: Principal, code: str | None)
             "name the producer the offer is for",
             errors=[field_problem(["body", "producer"], "is required")],
         )
-    found: Producer = resolve_codes(session, where="body", producer=code)["producer"]
+    found: Producer = resolve_codes(session, where="body", principal=principal, producer=code)[
+        "producer"
+    ]
     return found
 
 
@@ -157,7 +159,7 @@ def post_offer(
 def _managed_offer(session: Session, principal: Principal, offer_id: int) -> SupplyOffer:
     """The offer, when ``principal`` manages it (404 otherwise: ids are not probed)."""
     offer = session.get(SupplyOffer, offer_id)
-    if offer is None or not may_act_for_producer(principal, offer.producer_id):
+    if offer is None or not manages_offer(session, principal, offer):
         raise NotFound("offer {offer} not found", offer=offer_id)
     return offer
 
@@ -245,7 +247,12 @@ def _buyer(
         assert found_store is not None
         return BuyerKind.store, found_store, None, None
     rows = resolve_codes(
-        session, where="body", store=store, enterprise=enterprise, district=district
+        session,
+        where="body",
+        principal=principal,
+        store=store,
+        enterprise=enterprise,
+        district=district,
     )
     if store is not None:
         if enterprise is not None or district is not None:
@@ -365,7 +372,7 @@ def post_need(
 def withdraw_need(*, session: Session, principal: Principal, need_id: int, today: date) -> NeedView:
     """Take a need off the board; committed orders stay, unanswered proposals lapse."""
     need = session.get(SupplyNeed, need_id)
-    if need is None:
+    if need is None or not principal.in_region(need.district_id):
         raise NotFound("need {need} not found", need=need_id)
     require_buyer(session, principal, need)
     if need.withdrawn_at is None:

@@ -121,9 +121,12 @@ def create_producer(
     limits: BoardLimits,
 ) -> ProducerView:
     """Register a producer in a region (by code) with its product lines; the bureau's. A
-    taken code is a 409, an unknown region or product a 422 naming the field."""
+    taken code is a 409, an unknown region or product a 422 naming the field (a region
+    outside a region-bound caller's is unknown)."""
     require_role(principal, Role.bureau)
-    found_region = resolve_codes(session, where="body", region=region)["region"]
+    found_region = resolve_codes(session, where="body", principal=principal, region=region)[
+        "region"
+    ]
     product_ids = product_ids_by_code(session)
     refuse(
         capacity_problems(products, product_ids=product_ids, limits=limits),
@@ -173,7 +176,9 @@ def update_producer(
         region = changes.pop("region")
         if region is None:
             apply_changes(producer, {"region": None}, required=("region",))
-        producer.region_id = resolve_codes(session, where="body", region=region)["region"].id
+        producer.region_id = resolve_codes(
+            session, where="body", principal=principal, region=region
+        )["region"].id
     lines = changes.pop("products", None)
     apply_changes(producer, changes, required=("name", "kind", "latitude", "longitude", "active"))
     if lines is not None:
@@ -192,6 +197,7 @@ def deactivate_producer(*, session: Session, principal: Principal, code: str) ->
     record and orders stay for history; the bureau's."""
     require_role(principal, Role.bureau)
     producer = get_by_code(session, Producer, code, label=phrase("producer"))
+    require_producer(principal, producer)
     producer.active = False
     session.flush()
     return producer_views(session, [producer.id])[0]

@@ -5,6 +5,9 @@ whole file is good.
 A producer named in the file gets the file's fields and exactly the file's product
 lines; producers not in the file are left alone. Checks run on whole columns (a county's
 registry has thousands of rows).
+
+Staff bound to a region import only inside it: a region outside it is an unknown region,
+and a code held by a producer outside it is a taken code, each named by row and column.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, not_, select, update
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput
 from core.tables import CellProblem, cells, read_table, refusal_summary
@@ -89,10 +92,27 @@ def check_registry_rows(
     region_ids: dict[str, int],
     product_ids: dict[str, int],
     limits: BoardLimits,
+    taken_codes: frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, list[CellProblem]]:
     """The rows with typed columns (``region_id``, ``product_id``, numbers), and every
-    bad cell, by row then column."""
+    bad cell, by row then column; ``taken_codes`` are producers the caller may not change
+    (outside its region)."""
     problems: list[CellProblem] = []
+    taken = frame["code"].isin(sorted(taken_codes))
+    problems += [
+        CellProblem(
+            int(row),
+            "code",
+            phrase(
+                "{label} code {code!r} is already taken",
+                label=phrase("producer"),
+                code=echoed(code),
+            ),
+        )
+        for row, code in zip(
+            frame.index[taken].tolist(), frame.loc[taken, "code"].tolist(), strict=True
+        )
+    ]
     for column in ("code", "name", "kind", "region", "product"):
         problems += cells(frame.index[frame[column] == ""], column, phrase("is required"))
     bad_code = (frame["code"] != "") & ~frame["code"].str.match(CODE.pattern)
@@ -219,14 +239,29 @@ class RegistryCodes:
     product_ids: dict[str, int]
 
 
-def registry_codes(session: Session) -> RegistryCodes:
-    """Every region's and product's id by code (two small tables)."""
+def registry_codes(session: Session, principal: Principal) -> RegistryCodes:
+    """Every region's (inside the caller's, when bound to one) and product's id by code
+    (two small tables)."""
     return RegistryCodes(
         region_ids={
-            str(code): int(ident) for code, ident in session.execute(select(Region.code, Region.id))
+            str(code): int(ident)
+            for code, ident in session.execute(
+                select(Region.code, Region.id).where(within_region(principal, Region.id))
+            )
         },
         product_ids=product_ids_by_code(session),
     )
+
+
+def taken_codes(session: Session, principal: Principal, codes: list[str]) -> frozenset[str]:
+    """Which of ``codes`` name producers outside a region-bound caller's region (none for
+    national staff): a file may not overwrite a neighbour's producer."""
+    if not principal.is_region_bound or not codes:
+        return frozenset()
+    outside = select(Producer.code).where(
+        Producer.code.in_(codes), not_(within_region(principal, Producer.region_id))
+    )
+    return frozenset(str(code) for code in session.scalars(outside))
 
 
 def import_registry_file(
@@ -254,14 +289,21 @@ def import_registry_file(
         optional=OPTIONAL_COLUMNS,
         max_rows=max_rows,
     )
+    file_codes = sorted(set(frame["code"].tolist()) - {""})
     if read_in is None:
-        codes = registry_codes(session)
+        codes = registry_codes(session, principal)
+        taken = taken_codes(session, principal, file_codes)
     else:
         with read_in() as reading:
             mark_read_only(reading)
-            codes = registry_codes(reading)
+            codes = registry_codes(reading, principal)
+            taken = taken_codes(reading, principal, file_codes)
     rows, problems = check_registry_rows(
-        frame, region_ids=codes.region_ids, product_ids=codes.product_ids, limits=limits
+        frame,
+        region_ids=codes.region_ids,
+        product_ids=codes.product_ids,
+        limits=limits,
+        taken_codes=taken,
     )
     if problems:
         raise InvalidInput(
@@ -272,7 +314,10 @@ def import_registry_file(
                 "rows_with_errors": len({problem.row for problem in problems}),
             },
         )
-    if read_in is not None and registry_codes(session) != codes:
+    if read_in is not None and (
+        registry_codes(session, principal) != codes
+        or taken_codes(session, principal, file_codes) != taken
+    ):
         raise Conflict(
             "regions or products changed while the registry file was checked; "
             "nothing was stored, import it again"

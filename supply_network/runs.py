@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_national, require_role
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict
 from models import (
@@ -237,13 +237,15 @@ def run_matching(
 ) -> MatchRunView:
     """Propose supply for every open need from the open offers, optimally (priority
     levels first, then the fewest kg x road km, plus the price term if weighted); the
-    bureau's.
+    national staff's: a run supersedes and proposes over every region's board, so staff
+    bound to a region may not start one.
 
     With ``read_in`` the board is read in a short read-only transaction of its own and
     matched outside any transaction, so a long HiGHS solve holds no write lock;
     ``session`` then reads the board again and writes only if it is unchanged (409 and
     nothing stored otherwise: an offer or need changed while the matcher ran)."""
     require_role(principal, Role.bureau)
+    require_national(principal)
     settings = settings or MatchSettings()
     started = time.perf_counter()
     if read_in is None:

@@ -265,16 +265,16 @@ def public_board(
     category: Annotated[Code | None, Query()] = None,
     region: Annotated[Code | None, Query(description="Producers' and needs' region")] = None,
 ) -> BoardRead:
-    signed_in = False
+    viewer = None
     if credentials is not None and credentials.credentials:
-        authenticate_token(session, credentials.credentials)
-        signed_in = True
+        viewer = authenticate_token(session, credentials.credentials)
     board = queries.public_board(
         session=replica,
         today=business_today(settings),
-        signed_in=signed_in,
+        signed_in=viewer is not None,
         product=product,
         category=category,
         region=region,
+        principal=viewer,
     )
     return BoardRead.model_validate(board)

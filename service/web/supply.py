@@ -97,7 +97,7 @@ def _network_page(
         kind=kind,
         region=filters["region"],
     )
-    offers, needs = open_counts(session=session, today=today)
+    offers, needs = open_counts(session=session, today=today, principal=viewer)
     runs = deals.list_match_runs(session=session, principal=viewer, limit=1, offset=0).items
     zh = language_of(request) == "zh"
     return render(

@@ -483,6 +483,7 @@ def board(
         product=product or None,
         category=category or None,
         region=region or None,
+        principal=viewer,
     )
     filters = {"product": product or "", "category": category or "", "region": region or ""}
     return render(request, "supply/public_board.html", {"board": found, "filters": filters})

@@ -4,6 +4,10 @@ bureau, a producer and a buyer read them.
 A producer sees the proposals and orders of its own offers, a store those of its needs
 (a chain also its stores'), the bureau all; anyone else gets a 404 for a single one, so
 ids cannot be probed.
+
+Bureau staff and admins bound to a region see the proposals and orders whose need (the
+buyer side) lies inside it, wherever the producer is. Match runs cover the whole board,
+so their figures are national staff's: a region-bound caller lists none and opens none.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.access import Principal, require_role
@@ -38,7 +42,7 @@ from models import (
     SupplyOrder,
     SupplyOrderEvent,
 )
-from supply_network.access import REGISTRY_READERS, needs_visible_to
+from supply_network.access import REGISTRY_READERS, needs_inside, needs_visible_to
 
 Side = Literal["producer", "buyer"]
 
@@ -169,27 +173,31 @@ def run_view(run: MatchRun) -> MatchRunView:
 def list_match_runs(
     *, session: Session, principal: Principal, limit: int, offset: int
 ) -> PageOf[MatchRunView]:
-    """The latest match runs first; the bureau's."""
+    """The latest match runs first; the bureau's (none for staff bound to a region: a run's
+    figures count every region's offers and needs)."""
     require_role(principal, Role.bureau)
-    rows, total = page(
-        session, select(MatchRun).order_by(MatchRun.id.desc()), limit=limit, offset=offset
-    )
+    query = select(MatchRun).order_by(MatchRun.id.desc())
+    if principal.is_region_bound:
+        query = query.where(false())
+    rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(items=[run_view(row[0]) for row in rows], total=total, limit=limit, offset=offset)
 
 
 def read_match_run(*, session: Session, principal: Principal, run_id: int) -> MatchRunView:
-    """One match run (404 when there is none); the bureau's."""
+    """One match run (404 when there is none, or for staff bound to a region); the
+    bureau's."""
     require_role(principal, Role.bureau)
     run = session.get(MatchRun, run_id)
-    if run is None:
+    if run is None or principal.is_region_bound:
         raise NotFound("match run {run} not found", run=run_id)
     return run_view(run)
 
 
 def _deals_visible_to(principal: Principal) -> ColumnElement[bool]:
-    """Proposals and orders a caller may read, over the joined offer and need."""
+    """Proposals and orders a caller may read, over the joined offer and need: for staff
+    bound to a region, those whose need lies inside it."""
     if principal.role in REGISTRY_READERS:
-        return true()
+        return needs_inside(principal)
     if principal.role is Role.producer and principal.producer_id is not None:
         return SupplyOffer.producer_id == principal.producer_id
     return needs_visible_to(principal)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.access import Principal
@@ -33,9 +33,11 @@ from models import (
     SupplyOffer,
 )
 from supply_network.access import (
-    may_act_for_producer,
+    manages_offer,
     may_buy_for,
+    needs_inside,
     needs_visible_to,
+    offers_inside,
     offers_visible_to,
 )
 from supply_network.codes import resolve_codes
@@ -256,7 +258,7 @@ def read_offer(*, session: Session, principal: Principal, offer_id: int, today: 
     """One offer its producer, the bureau or an admin manages (404 for anyone else, so
     offer ids cannot be probed)."""
     row = session.execute(_offer_query(today).where(SupplyOffer.id == offer_id)).first()
-    if row is None or not may_act_for_producer(principal, row[0].producer_id):
+    if row is None or not manages_offer(session, principal, row[0]):
         raise NotFound("offer {offer} not found", offer=offer_id)
     return _offer_view(row, contacts=True, private=True)
 
@@ -302,7 +304,8 @@ def list_offers(
     )
     if producer is not None:
         conditions.append(
-            SupplyOffer.producer_id == resolve_codes(session, producer=producer)["producer"].id
+            SupplyOffer.producer_id
+            == resolve_codes(session, principal=principal, producer=producer)["producer"].id
         )
     if status:
         conditions.append(offer_status(today).in_([state.value for state in status]))
@@ -336,7 +339,8 @@ def list_needs(
     )
     if district is not None:
         conditions.append(
-            SupplyNeed.district_id == resolve_codes(session, district=district)["district"].id
+            SupplyNeed.district_id
+            == resolve_codes(session, principal=principal, district=district)["district"].id
         )
     if status:
         conditions.append(need_status(today).in_([state.value for state in status]))
@@ -384,18 +388,23 @@ def public_board(
     category: str | None = None,
     region: str | None = None,
     limit_per_product: int = 200,
+    principal: Principal | None = None,
 ) -> PublicBoard:
     """Every open offer and need (something left, not expired or withdrawn) by product,
     cheapest offers and earliest needs first, in a region (offers by the producer's region,
     needs by the district they supply). Nobody's contacts without signing in, and never a
-    need's delivery address or who typed a posting in."""
+    need's delivery address or who typed a posting in. Staff bound to a region see the
+    board of their region only."""
     offer_conditions = _product_filters(
         session, product=product, category=category, column=SupplyOffer.product_id
     )
     need_conditions = _product_filters(
         session, product=product, category=category, column=SupplyNeed.product_id
     )
-    rows = resolve_codes(session, region=region)
+    rows = resolve_codes(session, principal=principal, region=region)
+    if principal is not None:
+        offer_conditions.append(offers_inside(principal))
+        need_conditions.append(needs_inside(principal))
     if "region" in rows:
         subtree = region_subtree_ids(session, rows["region"].id)
         offer_conditions.append(Producer.region_id.in_(subtree))
@@ -446,14 +455,27 @@ def public_board(
     )
 
 
-def open_counts(*, session: Session, today: date) -> tuple[int, int]:
-    """How many offers and needs are open now: the board's headline."""
+def open_counts(
+    *, session: Session, today: date, principal: Principal | None = None
+) -> tuple[int, int]:
+    """How many offers and needs are open now (inside a region-bound caller's region):
+    the board's headline."""
     open_values = [state.value for state in OPEN_STATES]
     offers = session.scalar(
-        select(func.count()).select_from(SupplyOffer).where(offer_status(today).in_(open_values))
+        select(func.count())
+        .select_from(SupplyOffer)
+        .where(
+            offer_status(today).in_(open_values),
+            offers_inside(principal) if principal is not None else true(),
+        )
     )
     needs = session.scalar(
-        select(func.count()).select_from(SupplyNeed).where(need_status(today).in_(open_values))
+        select(func.count())
+        .select_from(SupplyNeed)
+        .where(
+            need_status(today).in_(open_values),
+            needs_inside(principal) if principal is not None else true(),
+        )
     )
     return int(offers or 0), int(needs or 0)
 

@@ -1,7 +1,8 @@
 """The producer registry as people read it: one producer with what it supplies, pages of
 producers filtered by product, category, kind, region or distance, and the map's points.
 
-The bureau and admins read every record; a producer reads only its own.
+The bureau and admins read every record (those inside their region, when bound to one);
+a producer reads only its own.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, within_region
 from core.errors import Forbidden, InvalidInput
 from core.lookups import PageOf, get_by_code, region_subtree_ids
 from core.text import field_problem, phrase
@@ -71,10 +72,10 @@ class ProducerPoint:
 
 
 def _reader_filter(principal: Principal) -> ColumnElement[bool]:
-    """The producers a caller may read: all for the bureau and admins, its own for a
-    producer; anyone else is refused."""
+    """The producers a caller may read: all for the bureau and admins (those inside their
+    region when bound to one), its own for a producer; anyone else is refused."""
     if principal.role in REGISTRY_READERS:
-        return true()
+        return within_region(principal, Producer.region_id)
     if principal.role is Role.producer and principal.producer_id is not None:
         return Producer.id == principal.producer_id
     raise Forbidden("the producer registry is the bureau's; a producer reads its own record")
@@ -155,6 +156,7 @@ def read_producer(*, session: Session, principal: Principal, code: str) -> Produ
 def _conditions(
     session: Session,
     *,
+    principal: Principal,
     product: str | None,
     category: str | None,
     kind: ProducerKind | None,
@@ -163,7 +165,9 @@ def _conditions(
     contains: str | None,
 ) -> list[ColumnElement[bool]]:
     """SQL conditions of the registry filters (unknown codes: one 422)."""
-    rows = resolve_codes(session, product=product, category=category, region=region)
+    rows = resolve_codes(
+        session, principal=principal, product=product, category=category, region=region
+    )
     conditions: list[ColumnElement[bool]] = []
     if "product" in rows:
         conditions.append(
@@ -192,7 +196,12 @@ def _conditions(
 
 
 def _centre(
-    session: Session, *, latitude: float | None, longitude: float | None, around: str | None
+    session: Session,
+    *,
+    principal: Principal,
+    latitude: float | None,
+    longitude: float | None,
+    around: str | None,
 ) -> tuple[float, float] | None:
     """The point a distance filter measures from: given coordinates, or a region's centre."""
     if (latitude is None) != (longitude is None):
@@ -209,7 +218,7 @@ def _centre(
         return latitude, longitude
     if around is None:
         return None
-    region = resolve_codes(session, around=around)["around"]
+    region = resolve_codes(session, principal=principal, around=around)["around"]
     if region.latitude is None or region.longitude is None:
         raise InvalidInput(
             "region {code} has no location to measure from",
@@ -239,7 +248,9 @@ def list_producers(
     """One page of the producers a caller may read, by code, or nearest first when a
     point (``latitude``/``longitude``, or the centre of region ``around``) is given, then
     kept ``within_km`` great-circle km of it."""
-    centre = _centre(session, latitude=latitude, longitude=longitude, around=around)
+    centre = _centre(
+        session, principal=principal, latitude=latitude, longitude=longitude, around=around
+    )
     if within_km is not None and centre is None:
         raise InvalidInput(
             "within_km needs a point: latitude and longitude, or around",
@@ -249,6 +260,7 @@ def list_producers(
         _reader_filter(principal),
         *_conditions(
             session,
+            principal=principal,
             product=product,
             category=category,
             kind=kind,
@@ -294,21 +306,29 @@ def producer_points(
     region: str | None = None,
 ) -> list[ProducerPoint]:
     """Every active producer matching the filters with its capacity of the product (or of
-    the category's products, or of all it supplies): the bureau's map of where supply is."""
+    the category's products, or of all it supplies): the bureau's map of where supply is
+    (of its region, for staff bound to one)."""
     if principal.role not in REGISTRY_READERS:
         raise Forbidden("the producer registry is the bureau's; a producer reads its own record")
-    conditions = _conditions(
-        session,
-        product=product,
-        category=category,
-        kind=kind,
-        region=region,
-        active=True,
-        contains=None,
-    )
+    conditions = [
+        _reader_filter(principal),
+        *_conditions(
+            session,
+            principal=principal,
+            product=product,
+            category=category,
+            kind=kind,
+            region=region,
+            active=True,
+            contains=None,
+        ),
+    ]
     rows = resolve_codes(session, product=product, category=category)
-    capacity_of = select(ProducerProduct.producer_id, ProducerProduct.daily_capacity).join(
-        Product, Product.id == ProducerProduct.product_id
+    capacity_of = (
+        select(ProducerProduct.producer_id, ProducerProduct.daily_capacity)
+        .join(Product, Product.id == ProducerProduct.product_id)
+        .join(Producer, Producer.id == ProducerProduct.producer_id)
+        .where(within_region(principal, Producer.region_id))
     )
     if "product" in rows:
         capacity_of = capacity_of.where(ProducerProduct.product_id == rows["product"].id)

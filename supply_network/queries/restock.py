@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role, require_store_access
+from core.access import Principal, require_role, require_store_access, within_region
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.lookups import PageOf, region_subtree_ids
 from core.text import field_problem
@@ -231,7 +231,9 @@ def list_restock(
     """The day's suggestions with something to order at one level, worst cover first
     (counting what is on the road); ``day`` defaults to the monitor's latest."""
     _authorise(principal, level)
-    rows = resolve_codes(session, category=category, product=product, region=region)
+    rows = resolve_codes(
+        session, principal=principal, category=category, product=product, region=region
+    )
     day = _day(session, day, level)
     scope_ids: list[int] | None = None
     if principal.role is Role.store:
@@ -242,6 +244,14 @@ def list_restock(
             else Store.enterprise_id == principal.enterprise_id
         )
         scope_ids = list(session.scalars(query))
+    if principal.is_region_bound:
+        scope_ids = list(
+            session.scalars(
+                select(Store.id).where(within_region(principal, Store.region_id))
+                if level is ScopeLevel.store
+                else select(Region.id).where(within_region(principal, Region.id))
+            )
+        )
     if "region" in rows:
         subtree = region_subtree_ids(session, rows["region"].id)
         within = (
@@ -277,18 +287,18 @@ def list_restock(
 def _scope(
     session: Session, principal: Principal, level: ScopeLevel, code: str
 ) -> tuple[int, float | None, float | None]:
-    """The id and location of a store or district named by code (404 when unknown, 403
-    for another store's)."""
+    """The id and location of a store or district named by code (404 when unknown or
+    outside a region-bound caller's region, 403 for another store's)."""
     if level is ScopeLevel.store:
         store = session.scalars(select(Store).where(Store.code == code)).first()
-        if store is None:
+        if store is None or not principal.in_region(store.region_id):
             raise NotFound("store {code!r} not found", code=code)
         require_store_access(principal, store)
         return store.id, store.latitude, store.longitude
     region = session.scalars(
         select(Region).where(Region.code == code, Region.level == RegionLevel.district)
     ).first()
-    if region is None:
+    if region is None or not principal.in_region(region.id):
         raise NotFound("district {code!r} not found", code=code)
     return region.id, region.latitude, region.longitude
 
@@ -368,6 +378,7 @@ def read_restock(
             longitude=longitude,
             suggested=wanted,
             shown=shown,
+            principal=principal,
         ),
         alert_id=alert_id,
     )
@@ -390,7 +401,13 @@ def restock_for_alert(
             alert=alert_id,
         )
     model: Any = Store if level is ScopeLevel.store else Region
-    scope = session.scalar(select(model.code).where(model.id == alert.scope_id))
+    region_column = Store.region_id if level is ScopeLevel.store else Region.id
+    found = session.execute(
+        select(model.code, region_column).where(model.id == alert.scope_id)
+    ).first()
+    scope, region_id = found if found is not None else (None, None)
+    if not principal.in_region(region_id):
+        raise NotFound("alert {alert} not found", alert=alert_id)
     product = session.scalar(select(Product.code).where(Product.id == alert.product_id))
     return read_restock(
         session=session,

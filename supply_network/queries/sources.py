@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.access import Principal, within_region
 from models import Producer, ProducerKind, ProducerProduct, Region, SupplyOffer, SupplyOrder
 from supply_network.places import locked_region_ids
 from supply_network.restock import rank_sources
@@ -57,9 +58,11 @@ def candidate_sources(
     longitude: float | None,
     suggested: float,
     shown: int,
+    principal: Principal,
 ) -> list[CandidateSource]:
     """The active producers of the product outside locked-down regions, ranked for a
-    scope at ``latitude``/``longitude`` (``restock.rank_sources``), the first ``shown``."""
+    scope at ``latitude``/``longitude`` (``restock.rank_sources``), the first ``shown``;
+    for staff bound to a region, only producers inside it (its registry is all they see)."""
     locked = locked_region_ids(session, day=day)
     rows = session.execute(
         select(
@@ -79,7 +82,11 @@ def candidate_sources(
         )
         .join(ProducerProduct, ProducerProduct.producer_id == Producer.id)
         .join(Region, Region.id == Producer.region_id)
-        .where(ProducerProduct.product_id == product_id, Producer.active.is_(True))
+        .where(
+            ProducerProduct.product_id == product_id,
+            Producer.active.is_(True),
+            within_region(principal, Producer.region_id),
+        )
     ).all()
     producers = pd.DataFrame(
         rows,
