@@ -55,7 +55,7 @@ def cities(client: TestClient, session: Session) -> TwoCities:
     make_checkpoint(session, code="G2-S", region=b)
     national = make_key(session, Role.bureau)
     chain = make_key(session, Role.store, enterprise=make_enterprise(session, code="CRV"))
-    passes = {}
+    passes: dict[str, str] = {}
     for name, regions in {
         "a1": [a1.code],
         "a2": [a2.code],

@@ -32,7 +32,8 @@ def desk(client: TestClient, session: Session) -> Desk:
     make_checkpoint(session, code="GATE-A", region=district_a)
     make_checkpoint(session, code="GATE-B", region=district_b)
     national = make_key(session, Role.bureau)
-    tickets, passes = {}, {}
+    tickets: dict[str, str] = {}
+    passes: dict[str, str] = {}
     for name, district in (("a", district_a), ("b", district_b)):
         ticket = client.post(
             "/api/v1/hotline/tickets",
