@@ -52,15 +52,19 @@ def get_optional_by_code(
         return None
     found = session.scalars(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
     if found is None:
-        raise InvalidInput(
-            "unknown {label} {code!r}",
-            errors=[
-                field_problem(["body", field], "unknown {label} {code!r}", label=label, code=code)
-            ],
-            label=label,
-            code=code,
-        )
+        raise unknown_code(label=label, code=code, field=field)
     return found
+
+
+def unknown_code(*, label: Text, code: object, field: str) -> InvalidInput:
+    """The 422 for a code given in a body that names nothing, or nothing inside the
+    caller's region: worded alike, so a neighbour's things are not confirmed to exist."""
+    return InvalidInput(
+        "unknown {label} {code!r}",
+        errors=[field_problem(["body", field], "unknown {label} {code!r}", label=label, code=code)],
+        label=label,
+        code=code,
+    )
 
 
 def page(session: Session, query: Select, *, limit: int, offset: int) -> tuple[Sequence[Any], int]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.catalog import Catalog
 from core.errors import Conflict, InvalidInput, NotFound
-from core.lookups import get_optional_by_code
+from core.lookups import get_optional_by_code, unknown_code
 from core.text import FieldProblem, Text, field_problem, phrase
 from core.words import word
 from dispatch.access import (
@@ -202,19 +202,7 @@ def submit_request(
     )
     assert found is not None
     if not principal.in_region(found.region_id):
-        raise InvalidInput(
-            "unknown {label} {code!r}",
-            errors=[
-                field_problem(
-                    ["body", "compound"],
-                    "unknown {label} {code!r}",
-                    label=phrase("compound"),
-                    code=compound,
-                )
-            ],
-            label=phrase("compound"),
-            code=compound,
-        )
+        raise unknown_code(label=phrase("compound"), code=compound, field="compound")
     require_compound_access(principal, found)
     return create_request(
         session=session,

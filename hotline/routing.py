@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role, within_region
 from core.errors import InvalidInput
-from core.lookups import get_optional_by_code
-from core.text import Text, field_problem, phrase
+from core.lookups import get_optional_by_code, unknown_code
+from core.text import field_problem, phrase
 from hotline.sla import DEFAULT_POLICY, SlaPolicy, SlaTarget
 from models import (
     AssignmentLevel,
@@ -98,17 +98,6 @@ def ensure_defaults(*, session: Session) -> None:
                 )
             )
     session.flush()
-
-
-def unknown_code(*, label: Text, code: object, field: str) -> InvalidInput:
-    """The 422 for a code given in a body that is unknown or outside the caller's region,
-    worded alike so a neighbour's things are not confirmed to exist."""
-    return InvalidInput(
-        "unknown {label} {code!r}",
-        errors=[field_problem(["body", field], "unknown {label} {code!r}", label=label, code=code)],
-        label=label,
-        code=code,
-    )
 
 
 def region_ancestry(*, session: Session, region_id: int) -> list[Region]:

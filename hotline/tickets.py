@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, within_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from core.lookups import get_optional_by_code
+from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
 from core.text import field_problem, phrase
 from core.words import word
-from hotline.routing import route_ticket, unknown_code, working_group_by_code
+from hotline.routing import route_ticket, working_group_by_code
 from models import (
     Alert,
     AssignmentLevel,

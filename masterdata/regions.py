@@ -25,6 +25,7 @@ from core.lookups import (
     get_optional_by_code,
     page,
     region_subtree_ids,
+    unknown_code,
 )
 from core.text import field_problem, phrase
 from models import Region, RegionLevel, Role
@@ -82,16 +83,7 @@ def body_region_inside(
     it lies outside ``principal``'s region, exactly as a code that names nothing."""
     found = get_optional_by_code(session, Region, code, label=phrase("region"), field=field)
     if found is not None and not principal.in_region(found.id):
-        raise InvalidInput(
-            "unknown {label} {code!r}",
-            errors=[
-                field_problem(
-                    ["body", field], "unknown {label} {code!r}", label=phrase("region"), code=code
-                )
-            ],
-            label=phrase("region"),
-            code=code,
-        )
+        raise unknown_code(label=phrase("region"), code=code, field=field)
     return found
 
 

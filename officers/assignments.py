@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role, within_region
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.lookups import get_optional_by_code
+from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
 from models import Enterprise, OfficerAssignment, Role, Store, User
 from models.base import utc_now
@@ -120,19 +120,7 @@ def target_of(
     found_store = get_optional_by_code(session, Store, store, label=phrase("store"), field="store")
     if found_store is not None and principal is not None:
         if not principal.in_region(found_store.region_id):
-            raise InvalidInput(
-                "unknown {label} {code!r}",
-                errors=[
-                    field_problem(
-                        ["body", "store"],
-                        "unknown {label} {code!r}",
-                        label=phrase("store"),
-                        code=store,
-                    )
-                ],
-                label=phrase("store"),
-                code=store,
-            )
+            raise unknown_code(label=phrase("store"), code=store, field="store")
     return (
         get_optional_by_code(
             session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"

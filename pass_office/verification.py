@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_in_region, require_role, within_region
 from core.errors import Forbidden, InvalidInput
-from core.lookups import PageOf, add_with_unique_code, get_by_code, get_optional_by_code, page
+from core.lookups import (
+    PageOf,
+    add_with_unique_code,
+    get_by_code,
+    get_optional_by_code,
+    page,
+    unknown_code,
+)
 from core.text import field_problem, phrase
 from models import (
     Checkpoint,
@@ -114,19 +121,7 @@ def create_checkpoint(
     found = get_optional_by_code(session, Region, region, label=phrase("region"), field="region")
     assert found is not None
     if not principal.in_region(found.id):
-        raise InvalidInput(
-            "unknown {label} {code!r}",
-            errors=[
-                field_problem(
-                    ["body", "region"],
-                    "unknown {label} {code!r}",
-                    label=phrase("region"),
-                    code=region,
-                )
-            ],
-            label=phrase("region"),
-            code=region,
-        )
+        raise unknown_code(label=phrase("region"), code=region, field="region")
     row = Checkpoint(
         code=code, name=name, region_id=found.id, latitude=latitude, longitude=longitude
     )

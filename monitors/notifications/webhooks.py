@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput, InvalidValue
-from core.lookups import get_optional_by_code
+from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
 from core.words import word
 from models import AlertRule, Region, RegionLevel, Severity, Webhook
@@ -83,19 +83,7 @@ def _region(session: Session, code: str | None, principal: Principal) -> Region 
     """The region a webhook is limited to: a district or the city, else 422; staff bound
     to a region must name one inside it (one outside reads as unknown)."""
     if code is not None and not region_code_within(session, principal, code):
-        raise InvalidInput(
-            "unknown {label} {code!r}",
-            errors=[
-                field_problem(
-                    ["body", "region"],
-                    "unknown {label} {code!r}",
-                    label=phrase("region"),
-                    code=code,
-                )
-            ],
-            label=phrase("region"),
-            code=code,
-        )
+        raise unknown_code(label=phrase("region"), code=code, field="region")
     if code is None and principal.is_region_bound:
         raise InvalidInput(
             "a webhook of staff bound to a region is limited to a region inside it",

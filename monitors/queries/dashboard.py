@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_in_region, require_role, within_region
@@ -39,8 +39,8 @@ from models import (
     ScopeLevel,
     Severity,
     Store,
-    Ticket,
 )
+from monitors.alerting.regions import alerts_within
 from monitors.alerting.thresholds import ANY_CATEGORY, InvalidThresholds, category_thresholds
 from monitors.computing.inputs import load_threshold_overrides
 from monitors.computing.status_bands import SUPPLY_STATUSES
@@ -167,23 +167,6 @@ def _stores_inside(principal: Principal) -> ColumnElement[bool]:
     return and_(Store.active.is_(True), within_region(principal, Store.region_id))
 
 
-def _alerts_inside(principal: Principal) -> ColumnElement[bool]:
-    """Alerts whose scope lies inside the caller's region: a store's by the store's
-    region, a district's or city's by itself, a hotline ticket's by the ticket's region."""
-    if not principal.is_region_bound:
-        return true()
-    stores = select(Store.id).where(within_region(principal, Store.region_id))
-    tickets = select(Ticket.id).where(within_region(principal, Ticket.region_id))
-    return or_(
-        and_(Alert.scope_level == "store", Alert.scope_id.in_(stores)),
-        and_(
-            Alert.scope_level.in_(("district", "city")),
-            within_region(principal, Alert.scope_id),
-        ),
-        and_(Alert.scope_level == "ticket", Alert.scope_id.in_(tickets)),
-    )
-
-
 def _reported_today(session: Session, principal: Principal, today: date) -> set[int]:
     """Ids of the stores inside the caller's region with a report for ``today``."""
     return set(
@@ -204,7 +187,7 @@ def _open_alert_counts(session: Session, principal: Principal) -> Counter[tuple[
             (status.value, severity.value): count
             for status, severity, count in session.execute(
                 select(Alert.status, Alert.severity, func.count())
-                .where(Alert.status != AlertStatus.resolved, _alerts_inside(principal))
+                .where(Alert.status != AlertStatus.resolved, alerts_within(principal))
                 .group_by(Alert.status, Alert.severity)
             )
         }
@@ -285,7 +268,7 @@ def _first_open_alerts(
                     .where(
                         Alert.status == status,
                         Alert.severity == severity,
-                        _alerts_inside(principal),
+                        alerts_within(principal),
                     )
                     .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
                     .limit(limit)
