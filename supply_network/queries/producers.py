@@ -164,11 +164,12 @@ def _conditions(
     active: bool | None,
     contains: str | None,
 ) -> list[ColumnElement[bool]]:
-    """SQL conditions of the registry filters (unknown codes: one 422)."""
+    """SQL conditions of what the caller may read and of the registry filters (unknown
+    codes: one 422)."""
     rows = resolve_codes(
         session, principal=principal, product=product, category=category, region=region
     )
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [_reader_filter(principal)]
     if "product" in rows:
         conditions.append(
             exists().where(
@@ -256,19 +257,16 @@ def list_producers(
             "within_km needs a point: latitude and longitude, or around",
             errors=[field_problem(["query", "within_km"], "give latitude/longitude or around")],
         )
-    conditions = [
-        _reader_filter(principal),
-        *_conditions(
-            session,
-            principal=principal,
-            product=product,
-            category=category,
-            kind=kind,
-            region=region,
-            active=active,
-            contains=contains,
-        ),
-    ]
+    conditions = _conditions(
+        session,
+        principal=principal,
+        product=product,
+        category=category,
+        kind=kind,
+        region=region,
+        active=active,
+        contains=contains,
+    )
     matches = session.execute(
         select(Producer.id, Producer.latitude, Producer.longitude)
         .where(and_(*conditions))
@@ -310,19 +308,16 @@ def producer_points(
     (of its region, for staff bound to one)."""
     if principal.role not in REGISTRY_READERS:
         raise Forbidden("the producer registry is the bureau's; a producer reads its own record")
-    conditions = [
-        _reader_filter(principal),
-        *_conditions(
-            session,
-            principal=principal,
-            product=product,
-            category=category,
-            kind=kind,
-            region=region,
-            active=True,
-            contains=None,
-        ),
-    ]
+    conditions = _conditions(
+        session,
+        principal=principal,
+        product=product,
+        category=category,
+        kind=kind,
+        region=region,
+        active=True,
+        contains=None,
+    )
     rows = resolve_codes(session, product=product, category=category)
     capacity_of = (
         select(ProducerProduct.producer_id, ProducerProduct.daily_capacity)
