@@ -33,7 +33,7 @@ from core.database import read_apart
 from core.errors import DomainError, Forbidden, Unauthenticated
 from core.security import csrf_token_for_session
 from core.text import Text
-from models import Role
+from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
 from service.settings import Settings
 from service.web.i18n import pick_language, problem_text, template_gettext
@@ -129,6 +129,8 @@ def get_viewer(request: Request, session: SessionDep) -> Principal:
     if principal.kind != "user":
         raise Unauthenticated("Your session has ended; sign in again.")
     request.state.viewer = principal
+    if principal.region_id is not None:
+        request.state.viewer_region = session.get(Region, principal.region_id)
     return principal
 
 
@@ -185,6 +187,7 @@ def render(
         "problem_text": lambda text: problem_text(text, language),
         "lang": language,
         "viewer": viewer,
+        "viewer_region": getattr(request.state, "viewer_region", None),
         "home": HOME_BY_ROLE.get(viewer.role, "/") if viewer else "/login",
         "csrf_token": token,
         "csrf_field": Markup(
