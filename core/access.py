@@ -95,12 +95,26 @@ def require_store_access(principal: Principal, store: Store) -> None:
         )
 
 
+LISTED_REGIONS = 500
+"""Up to this many regions a filter lists their ids; a larger subtree (a province's
+communities) is walked in the query instead, so no statement carries thousands of
+parameters (SQLite refuses more than 32,766)."""
+
+
 def within_region(principal: Principal, column: Any) -> ColumnElement[bool]:
     """A WHERE clause keeping rows whose region ``column`` lies inside the caller's region
     (no restriction for a caller bound to none)."""
     if principal.region_ids is None:
         return true()
-    return column.in_(sorted(principal.region_ids))
+    if len(principal.region_ids) <= LISTED_REGIONS or principal.region_id is None:
+        return column.in_(sorted(principal.region_ids))
+    return column.in_(select(_subtree_query(principal.region_id).c.id))
+
+
+def _subtree_query(region_id: int) -> Any:
+    """A recursive query of a region's id and the ids of every region below it."""
+    tree = select(Region.id).where(Region.id == region_id).cte("subtree", recursive=True)
+    return tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
 
 
 def require_in_region(
@@ -115,9 +129,7 @@ def require_in_region(
 def region_subtree(session: Session, region_id: int) -> frozenset[int]:
     """Ids of a region and every region below it, walked in the database (a recursive
     query), so a national tree is never read whole to authenticate one caller."""
-    tree = select(Region.id).where(Region.id == region_id).cte("subtree", recursive=True)
-    tree = tree.union_all(select(Region.id).where(Region.parent_id == tree.c.id))
-    return frozenset(session.scalars(select(tree.c.id)))
+    return frozenset(session.scalars(select(_subtree_query(region_id).c.id)))
 
 
 def bind_region(session: Session, principal: Principal, region_id: int | None) -> Principal:

@@ -249,3 +249,19 @@ def test_a_person_bound_to_a_district_signs_in_bound_to_it(
     caller = authenticate_token(session, token)
     assert caller.region_id == cities.district_a.id
     assert caller.region_ids is not None and cities.other_district_a.id not in caller.region_ids
+
+
+def test_a_province_sized_region_filters_in_the_query_with_the_same_answer(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch, cities: TwoCities
+) -> None:
+    """A region with more regions below it than a filter lists walks the tree in SQL; the
+    bureau bound to it sees exactly what a short list would show."""
+    for number in range(30):
+        make_region(session, code=f"A-C{number:03d}", level=RegionLevel.community,
+                    parent=cities.district_a)  # fmt: skip
+    headers = make_key(session, Role.bureau, region=cities.city_a)
+    listed = client.get("/api/v1/stores?limit=500", headers=headers).json()["items"]
+    monkeypatch.setattr("core.access.LISTED_REGIONS", 5)
+    walked = client.get("/api/v1/stores?limit=500", headers=headers).json()["items"]
+    assert [store["code"] for store in walked] == [store["code"] for store in listed]
+    assert [store["code"] for store in walked] == ["A-STORE"]
