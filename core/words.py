@@ -95,7 +95,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("service_officer"),
     ),
     StoreKind: (N_("supermarket"), N_("farmers_market"), N_("other")),
-    RegionLevel: (N_("city"), N_("district"), N_("township"), N_("community")),
+    RegionLevel: (N_("province"), N_("city"), N_("district"), N_("township"), N_("community")),
     ScopeLevel: (N_("store"), N_("district"), N_("city")),
     LockdownStatus: (N_("open"), N_("locked")),
     BulletinStatus: (N_("draft"), N_("published")),

@@ -1,4 +1,5 @@
-"""Regions: the administrative tree city → district/county → township → community."""
+"""Regions: the administrative tree (province →) city → district/county → township →
+community; a province groups the cities a provincial bureau oversees."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 
 class RegionLevel(enum.StrEnum):
+    province = "province"
     city = "city"
     district = "district"
     township = "township"

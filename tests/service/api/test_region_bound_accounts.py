@@ -265,3 +265,21 @@ def test_a_province_sized_region_filters_in_the_query_with_the_same_answer(
     walked = client.get("/api/v1/stores?limit=500", headers=headers).json()["items"]
     assert [store["code"] for store in walked] == [store["code"] for store in listed]
     assert [store["code"] for store in walked] == ["A-STORE"]
+
+
+def test_a_province_bureau_sees_the_cities_of_its_province_and_no_other(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    henan = make_region(session, code="HENAN", name="Henan", level=RegionLevel.province)
+    cities.city_a.parent_id = henan.id
+    cities.city_b.parent_id = henan.id
+    jiangsu = make_region(session, code="JIANGSU", name="Jiangsu", level=RegionLevel.province)
+    suzhou = make_region(session, code="SUZHOU", level=RegionLevel.city, parent=jiangsu)
+    make_store(session, code="SZ-STORE", region=make_region(session, code="SZ-D1", parent=suzhou))
+    session.flush()
+    province = make_key(session, Role.bureau, region=henan)
+    listed = client.get("/api/v1/stores?limit=500", headers=province).json()["items"]
+    assert sorted(store["code"] for store in listed) == ["A-STORE", "B-STORE"]
+    assert client.get("/api/v1/stores/SZ-STORE", headers=province).status_code == 404
+    national = client.get("/api/v1/stores?limit=500", headers=make_key(session, Role.bureau))
+    assert {"A-STORE", "B-STORE", "SZ-STORE"} <= {s["code"] for s in national.json()["items"]}
