@@ -11,7 +11,8 @@ adds well under a millisecond). Pages: the dashboard, the alerts grouped into si
 (by district × category, and by product across the city), the list of every alert, and the
 dispatcher board and a plan of the day (planned once, 5 s, before timing) when the
 service has them, the store's report form and a chain's store list, each as the role
-that opens it. Bytes: each page's HTML and every script
+that opens it, and the dashboard and alert list again as the bureau of one district
+(every query then filtered to the district's regions). Bytes: each page's HTML and every script
 and stylesheet it links, as transferred with ``Accept-Encoding: gzip`` (what a
 browser with an empty cache downloads).
 
@@ -58,6 +59,8 @@ PAGES = {
     "dispatch plan": ("/dispatch/plans/{plan}", "dispatcher"),
     "store form": ("/store/PDS-0001", "store"),
     "chain stores": ("/store", "chain"),
+    "district dashboard": ("/dashboard", "district"),
+    "district alert list": ("/alerts/list", "district"),
 }
 PROVINCE_PAGES = {
     name: PAGES[name]
