@@ -1,6 +1,7 @@
 """A district's bureau signs in to the demo and works only its district: the dashboard's
 map draws its one district with its own stores, its store list and alert list name no
-store of another district, and the run over the whole city is not offered to it."""
+store of another district, and the run over the whole city is not offered to it, all with
+the network outside the service cut off."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_a_district_bureau_sees_its_own_district_and_nothing_of_the_others(
 ) -> None:
     name, name_zh, own, others = _district_stores(live_server)
     assert own and others
-    page = open_page("district", viewport, locale)
+    page = open_page("district", viewport, locale, internet=False)
     page.goto(live_server.url + "/dashboard")
     wait_until(page, DRAWN, "store-map")
     state = page.evaluate(MAP_STATE, "store-map")
