@@ -35,6 +35,19 @@ AGGREGATE_COLUMNS: tuple[str, ...] = (
 )
 
 
+SUM_COLUMNS: tuple[str, ...] = (
+    "stock",
+    "expected",
+    "stores_carrying",
+    "stores_counted",
+    "stores_reporting",
+    "stores_stale",
+    "stores_stocked_out",
+)
+"""What :func:`aggregate_sums` adds up per scope × item: sums and counts only, so the
+sums of disjoint sets of whole stores add up to the sums of their union."""
+
+
 def aggregate_supply(
     *,
     store_rows: pd.DataFrame,
@@ -60,15 +73,27 @@ def aggregate_supply(
     forward), ``stores_stocked_out`` (by category: a store with no stock at all of the
     category while some of it has demand), ``coverage`` = reporting ÷ total.
     """
-    if level not in ("district", "city"):
-        raise ValueError(f"level must be 'district' or 'city', not {level!r}")
-    if by not in ("product", "category"):
-        raise ValueError(f"by must be 'product' or 'category', not {by!r}")
+    sums = aggregate_sums(
+        store_rows=store_rows, stores=stores, products=products, level=level, by=by
+    )
+    return finish_aggregate(sums=sums, stores=stores, products=products, level=level, by=by)
+
+
+def aggregate_sums(
+    *,
+    store_rows: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    level: Literal["district", "city"],
+    by: Literal["product", "category"],
+) -> pd.DataFrame:
+    """The sums and counts behind :func:`aggregate_supply` (``scope_id``, the item
+    column, :data:`SUM_COLUMNS`), per scope × item, sorted: what one part of a fanned-out
+    run hands on, to be added to the other parts' by :func:`combine_sums`."""
+    _check_grouping(level, by)
     require_columns(store_rows, STORE_SUPPLY_COLUMNS, name="store_rows")
     require_columns(products, ("product_id", "category"), name="products")
     scope_column = f"{level}_id"
-    scopes = store_scopes(stores)
-    active_scopes = scopes.loc[scopes["active"], ["store_id", scope_column]]
     catalogue = products.drop_duplicates("product_id").set_index("product_id")
 
     product_id = store_rows["product_id"]
@@ -79,7 +104,7 @@ def aggregate_supply(
     stock = store_rows["stock"].to_numpy(dtype=np.float64) * weight
     expected = store_rows["expected_daily_sales"].to_numpy(dtype=np.float64) * weight
     counted = ~np.isnan(stock) & ~np.isnan(expected)
-    key = "product_id" if by == "product" else "category"
+    key = _item_column(by)
 
     lines = pd.DataFrame(
         {
@@ -114,7 +139,35 @@ def aggregate_supply(
         stores_stale=("stale", "sum"),
         stores_stocked_out=("stocked_out", "sum"),
     )
-    summed = summed.reset_index()
+    return summed.reset_index()
+
+
+def combine_sums(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The sums of several parts' :func:`aggregate_sums` (of disjoint stores) as if taken
+    over all their stores at once; one part is returned as it is."""
+    if len(parts) == 1:
+        return parts[0]
+    frame = pd.concat(parts, ignore_index=True)
+    keys = [column for column in frame.columns if column not in SUM_COLUMNS]
+    return frame.groupby(keys, sort=True, dropna=False)[list(SUM_COLUMNS)].sum().reset_index()
+
+
+def finish_aggregate(
+    *,
+    sums: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    level: Literal["district", "city"],
+    by: Literal["product", "category"],
+) -> pd.DataFrame:
+    """:func:`aggregate_supply`'s rows from the scope × item sums: the ratios, the
+    scopes' store totals and the coverage."""
+    _check_grouping(level, by)
+    scope_column = f"{level}_id"
+    scopes = store_scopes(stores)
+    active_scopes = scopes.loc[scopes["active"], ["store_id", scope_column]]
+    catalogue = products.drop_duplicates("product_id").set_index("product_id")
+    summed = sums
 
     none_counted = summed["stores_counted"].to_numpy() == 0
     any_out = summed["stores_stocked_out"].to_numpy() > 0
@@ -154,3 +207,14 @@ def aggregate_supply(
             "coverage": coverage,
         }
     )
+
+
+def _item_column(by: str) -> str:
+    return "product_id" if by == "product" else "category"
+
+
+def _check_grouping(level: str, by: str) -> None:
+    if level not in ("district", "city"):
+        raise ValueError(f"level must be 'district' or 'city', not {level!r}")
+    if by not in ("product", "category"):
+        raise ValueError(f"by must be 'product' or 'category', not {by!r}")

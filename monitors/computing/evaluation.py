@@ -58,27 +58,76 @@ def evaluate_rules(
     ``threshold`` (the level of the severity reached), ``summary``, ``fingerprint``;
     critical first, then by rule, scope and product.
     """
+    store_candidates = store_rule_candidates(
+        store_rows=store_rows, stores=stores, products=products, thresholds=thresholds
+    )
+    return day_candidates(
+        store_candidates=[store_candidates],
+        aggregates=aggregates,
+        stores=stores,
+        products=products,
+        thresholds=thresholds,
+        reporting=reporting,
+        business_day=business_day,
+        reporting_settings=reporting_settings,
+        regions=regions,
+    )
+
+
+def store_rule_candidates(
+    *,
+    store_rows: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    thresholds: pd.DataFrame,
+) -> pd.DataFrame:
+    """The store-scope candidates of ``store_rows`` (low supply, stock-outs, prices and
+    sales), unsorted and without category or fingerprint. Stock-outs and prices compare a
+    store with its district, so ``store_rows`` must hold whole districts: a fanned-out
+    run hands each part whole districts and adds the parts' candidates up."""
     require_columns(store_rows, STORE_SUPPLY_COLUMNS, name="store_rows")
+    require_columns(products, ("product_id", "category"), name="products")
+    rows = store_rows.reset_index(drop=True)
+    th = thresholds_for(thresholds, rows["product_id"])
+    return pd.concat(
+        [
+            low_supply_at_stores(rows=rows, th=th, stores=stores, products=products),
+            stockout(rows=rows, th=th, stores=stores, products=products),
+            price_spike(rows=rows, th=th, stores=stores, products=products),
+            sales_surge(rows=rows, th=th, stores=stores, products=products),
+        ],
+        ignore_index=True,
+    )
+
+
+def day_candidates(
+    *,
+    store_candidates: list[pd.DataFrame],
+    aggregates: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    reporting: pd.DataFrame,
+    business_day: date,
+    reporting_settings: ReportingSettings | None = None,
+    regions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`evaluate_rules`' result from the store candidates of every part of the
+    stores, the district and city aggregates and the reporting of D."""
     require_columns(aggregates, AGGREGATE_COLUMNS, name="aggregates")
     require_columns(reporting, STORE_REPORTING_COLUMNS, name="reporting")
     require_columns(products, ("product_id", "category"), name="products")
     settings = reporting_settings or ReportingSettings()
-    rows = store_rows.reset_index(drop=True)
-    th = thresholds_for(thresholds, rows["product_id"])
-
     parts = [
-        low_supply_at_stores(rows=rows, th=th, stores=stores, products=products),
+        *store_candidates,
         *low_supply_at_scopes(
             aggregates=aggregates, thresholds=thresholds, products=products, regions=regions
         ),
-        stockout(rows=rows, th=th, stores=stores, products=products),
-        price_spike(rows=rows, th=th, stores=stores, products=products),
-        sales_surge(rows=rows, th=th, stores=stores, products=products),
         missing_report(
             reporting=reporting, stores=stores, business_day=business_day, settings=settings
         ),
     ]
-    candidates = pd.concat(parts, ignore_index=True)
+    candidates = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
     categories = products.drop_duplicates("product_id").set_index("product_id")["category"]
     candidates.insert(
         5,
@@ -89,6 +138,8 @@ def evaluate_rules(
     candidates["fingerprint"] = fingerprints(candidates=candidates)
     candidates["_rank"] = candidates["severity"].map({"critical": 0, "warning": 1})
     candidates = candidates.sort_values(
-        ["_rank", "rule", "scope_level", "scope_id", "product_id"], na_position="first"
+        ["_rank", "rule", "scope_level", "scope_id", "product_id"],
+        na_position="first",
+        kind="stable",
     )
     return candidates.reset_index(drop=True).loc[:, list(ALERT_COLUMNS)]

@@ -133,9 +133,10 @@ def load_run_inputs(
     *,
     store_ids: np.ndarray,
     report_days: tuple[date, date],
-    submission_days: tuple[date, date],
+    submission_days: tuple[date, date] | None,
     parts: int = 1,
     connections: int = 2,
+    only_listed: bool = False,
 ) -> RunInputs:
     """The report window in about ``parts`` parts of consecutive stores, and the
     submissions, read in parallel where that is safe. ``store_ids`` are the stores the
@@ -147,17 +148,32 @@ def load_run_inputs(
     everything on the session's connection on SQLite, with ``connections`` below 2, and
     when the session's transaction has written anything or sits in a savepoint: a
     reader would not see those writes.
+
+    ``only_listed``: keep the lines of exactly ``store_ids`` (one part of a fanned-out
+    run; the reads take the id range between its lowest and highest store). No
+    ``submission_days``: no submissions are read (an empty frame).
     """
     first_day, last_day = report_days
     stores = np.sort(np.asarray(store_ids, dtype=np.int64))
+
+    def only_these(frame: pd.DataFrame) -> pd.DataFrame:
+        if not only_listed:
+            return frame
+        return frame[np.isin(frame["store_id"].to_numpy(), stores)].reset_index(drop=True)
+
+    def submissions_read() -> pd.DataFrame:
+        if submission_days is None:
+            return pd.DataFrame(columns=["store_id", "report_date", "first_received_at"])
+        return load_submissions(session, first_day=submission_days[0], last_day=submission_days[1])
+
     with _snapshot_readers(session, connections) as readers:
         if not readers:
-            reports = load_report_window(session, first_day=first_day, last_day=last_day)
+            reports = only_these(
+                load_report_window(session, first_day=first_day, last_day=last_day)
+            )
             return RunInputs(
                 report_parts=list(store_parts(reports, _highest_ids(stores, parts))),
-                submissions=load_submissions(
-                    session, first_day=submission_days[0], last_day=submission_days[1]
-                ),
+                submissions=submissions_read(),
                 report_connections=1,
             )
         shares = [share for share in np.array_split(stores, len(readers)) if len(share)]
@@ -169,16 +185,14 @@ def load_run_inputs(
                 last_day=last_day,
                 stores=(int(share[0]), int(share[-1])),
             )
-            frame = _report_frame(*_postgresql_lines(blocks), first_day)
+            frame = only_these(_report_frame(*_postgresql_lines(blocks), first_day))
             return list(store_parts(frame, _highest_ids(share, parts // len(shares))))
 
         # One part of the stores per reader (more, smaller queries measured slower);
         # each reader's lines arrive grouped by store, so its parts are slices.
         with ThreadPoolExecutor(max_workers=max(len(shares), 1)) as pool:
             reading = [pool.submit(read, *pair) for pair in zip(readers, shares, strict=False)]
-            submissions = load_submissions(
-                session, first_day=submission_days[0], last_day=submission_days[1]
-            )
+            submissions = submissions_read()
             report_parts = [part for future in reading for part in future.result()]
     return RunInputs(
         report_parts=report_parts or [_report_frame(*_postgresql_lines([]), first_day)],

@@ -15,7 +15,7 @@ import traceback
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -29,14 +29,14 @@ from core.clock import business_day_today
 from core.database import SessionFactory, session_scope
 from core.errors import InvalidInput
 from core.text import field_problem
-from models import MonitorRun, ReportingRate, Role, RunStatus, SupplySnapshot
+from models import MonitorRun, ReportingRate, Role, RunStatus, ScopeLevel, SupplySnapshot
 from models.base import utc_now
 from monitors.alerting.lifecycle import SUPPLY_RULES, apply_alert_lifecycle, load_rule_settings
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
 from monitors.computing import inputs as data
-from monitors.computing.aggregates import aggregate_supply
+from monitors.computing.aggregates import aggregate_sums, combine_sums, finish_aggregate
 from monitors.computing.candidates import thresholds_for
-from monitors.computing.evaluation import evaluate_rules
+from monitors.computing.evaluation import day_candidates, store_rule_candidates
 from monitors.computing.reporting import (
     ReportingSettings,
     report_cutoff,
@@ -83,6 +83,9 @@ class MonitorConfig:
     read_connections: int = 2
     """How many connections read the report window at once on PostgreSQL (1: only the
     run's own); each is one backend on one core."""
+    part_stores: int = 2000
+    """About how many stores (whole districts) one part of a run holds: the unit a
+    fanned-out run hands to a worker."""
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""
@@ -212,46 +215,165 @@ def _finish(
     return run
 
 
-def compute_day(
-    session: Session, *, business_date: date, run_id: int | None, config: MonitorConfig
-) -> dict[str, Any]:
-    """Everything a run computes and writes for one business day; flushes only."""
-    now = utc_now()
-    phases = PhaseTimer()
+GROUPINGS: tuple[tuple[Literal["district", "city"], Literal["product", "category"]], ...] = (
+    ("district", "product"),
+    ("district", "category"),
+    ("city", "product"),
+    ("city", "category"),
+)
+"""The aggregates a run computes: district and city, per product and per category."""
+
+
+@dataclass(frozen=True)
+class DayReference:
+    """The small tables every part of a run reads once: regions, stores, products, the
+    thresholds in force and the store warnings open now."""
+
+    regions: pd.DataFrame
+    stores: pd.DataFrame
+    products: pd.DataFrame
+    thresholds: pd.DataFrame
+    category_thresholds: pd.DataFrame
+    open_warnings: pd.DataFrame
+
+
+def load_day_reference(session: Session) -> DayReference:
+    """Read what every part of a run shares."""
     regions = data.load_regions(session)
     stores = data.load_stores(session, regions)
     products = data.load_products(session)
+    category_overrides, product_overrides = data.load_threshold_overrides(session)
+    return DayReference(
+        regions=regions,
+        stores=stores,
+        products=products,
+        thresholds=resolve_thresholds(
+            products=products[["product_id", "category"]],
+            category_overrides=category_overrides,
+            product_overrides=product_overrides,
+        ),
+        category_thresholds=resolve_category_thresholds(
+            categories=products["category"].unique().tolist(),
+            category_overrides=category_overrides,
+        ),
+        open_warnings=data.load_open_store_warnings(session),
+    )
+
+
+@dataclass
+class StoresOutcome:
+    """What computing a set of stores leaves for the rest of the run, beside the store
+    snapshots it wrote: per part of the stores (whole districts), the aggregates' sums
+    (keyed ``level/by``) and the store-scope alert candidates."""
+
+    sums: dict[str, list[pd.DataFrame]]
+    store_candidates: list[pd.DataFrame]
+    report_lines: int
+    report_connections: int
+    snapshots: int
+
+
+def compute_day(
+    session: Session, *, business_date: date, run_id: int | None, config: MonitorConfig
+) -> dict[str, Any]:
+    """Everything a run computes and writes for one business day, in this process and
+    this transaction; flushes only."""
+    now = utc_now()
+    phases = PhaseTimer()
+    reference = load_day_reference(session)
+    outcome, submissions = compute_stores(
+        session,
+        reference=reference,
+        store_ids=None,
+        business_date=business_date,
+        run_id=run_id,
+        config=config,
+        phases=phases,
+    )
+    return finish_day(
+        session,
+        reference=reference,
+        outcomes=[outcome],
+        submissions=submissions,
+        business_date=business_date,
+        run_id=run_id,
+        config=config,
+        now=now,
+        phases=phases,
+    )
+
+
+def part_store_groups(stores: pd.DataFrame, part_stores: int) -> list[np.ndarray]:
+    """The stores in parts of whole districts (a store outside any district goes with its
+    city's, or its own region's, others), about ``part_stores`` stores each at least: the
+    units a fanned-out run hands to its workers, in a fixed order."""
+    keys = region_keys(stores)
+    order = np.lexsort((stores["store_id"].to_numpy(), keys))
+    sorted_keys = keys[order]
+    sorted_ids = stores["store_id"].to_numpy(dtype=np.int64)[order]
+    groups: list[np.ndarray] = []
+    start = 0
+    boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
+    for end in [*boundaries.tolist(), len(sorted_ids)]:
+        if end - start >= part_stores or end == len(sorted_ids):
+            if end > start:
+                groups.append(np.sort(sorted_ids[start:end]))
+            start = end
+    return groups
+
+
+def region_keys(stores: pd.DataFrame) -> np.ndarray:
+    """The region that keeps each store in one part: its district, else its city, else
+    the region it is filed under."""
+    district = stores["district_id"].astype("Int64")
+    city = stores["city_id"].astype("Int64")
+    return district.fillna(city).fillna(stores["region_id"].astype("Int64")).to_numpy(np.int64)
+
+
+def compute_stores(
+    session: Session,
+    *,
+    reference: DayReference,
+    store_ids: np.ndarray | None,
+    business_date: date,
+    run_id: int | None,
+    config: MonitorConfig,
+    phases: PhaseTimer,
+) -> tuple[StoresOutcome, pd.DataFrame]:
+    """Supply and store alerts of ``store_ids`` (whole districts; None: every store) on
+    ``business_date``: writes their store snapshots (replacing the day's) and returns the
+    aggregates' sums and store candidates for :func:`finish_day`, with the submissions
+    when every store was computed (the run's reporting rules read them). Flushes only."""
+    everyone = store_ids is None
+    stores = reference.stores
+    listed = stores["store_id"].to_numpy() if everyone else np.asarray(store_ids)
     inputs = data.load_run_inputs(
         session,
-        store_ids=stores["store_id"].to_numpy(),
+        store_ids=listed,
         report_days=(data.window_start(business_date, config.supply.horizon_days), business_date),
         submission_days=(
-            business_date - timedelta(days=config.reporting.lookback_days + 1),
-            business_date,
+            (business_date - timedelta(days=config.reporting.lookback_days + 1), business_date)
+            if everyone
+            else None
         ),
         parts=STORE_PARTS,
         connections=config.read_connections,
+        only_listed=not everyone,
     )
-    submissions = inputs.submissions
-    category_overrides, product_overrides = data.load_threshold_overrides(session)
-    open_warnings = data.load_open_store_warnings(session)
     phases.lap("load")
-    thresholds = resolve_thresholds(
-        products=products[["product_id", "category"]],
-        category_overrides=category_overrides,
-        product_overrides=product_overrides,
+    stale = delete(SupplySnapshot).where(
+        SupplySnapshot.business_date == business_date,
+        SupplySnapshot.scope_level == ScopeLevel.store,
     )
-    category_thresholds = resolve_category_thresholds(
-        categories=products["category"].unique().tolist(), category_overrides=category_overrides
-    )
+    if not everyone:
+        stale = stale.where(SupplySnapshot.scope_id.in_([int(i) for i in listed]))
+    session.execute(stale)
 
     # Store snapshots (most of the rows) are written while the rest is computed: the
     # stores are taken in parts, and each part's snapshots go to a writer thread that
     # copies them into the table while this thread computes the next part, then the
-    # aggregates and the rules (pure pandas, no session use). So the database's work
+    # forecast and the rules (pure pandas, no session use). So the database's work
     # and ours overlap on two cores. The session is not touched until the writes end.
-    session.execute(delete(SupplySnapshot).where(SupplySnapshot.business_date == business_date))
-    session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
     connection = session.connection()
     store_parts: list[pd.DataFrame] = []
     history_parts: list[LineMatrices] = []
@@ -262,8 +384,8 @@ def compute_day(
                 part, history = _store_rows(
                     reports=part_reports,
                     stores=stores,
-                    products=products,
-                    thresholds=thresholds,
+                    products=reference.products,
+                    thresholds=reference.thresholds,
                     business_date=business_date,
                     config=config,
                 )
@@ -285,54 +407,104 @@ def compute_day(
                 store_rows = _with_forecast(
                     store_rows=store_rows,
                     history=LineMatrices.concatenate(history_parts),
-                    thresholds=thresholds,
-                    open_warnings=open_warnings,
+                    thresholds=reference.thresholds,
+                    open_warnings=reference.open_warnings,
                     business_date=business_date,
                 )
                 phases.lap("forecast")
             history_parts.clear()
-            aggregate_rows = _aggregate_rows(
-                store_rows=store_rows,
-                stores=stores,
-                products=products,
-                thresholds=thresholds,
-                category_thresholds=category_thresholds,
+            outcome = StoresOutcome(
+                sums={f"{level}/{by}": [] for level, by in GROUPINGS},
+                store_candidates=[],
+                report_lines=report_lines,
+                report_connections=inputs.report_connections,
+                snapshots=len(store_rows),
             )
+            groups = (
+                part_store_groups(stores, config.part_stores) if everyone else [np.sort(listed)]
+            ) or [np.empty(0, dtype=np.int64)]
+            for group in groups:
+                rows = store_rows[np.isin(store_rows["store_id"].to_numpy(), group)]
+                for level, by in GROUPINGS:
+                    outcome.sums[f"{level}/{by}"].append(
+                        aggregate_sums(
+                            store_rows=rows,
+                            stores=stores,
+                            products=reference.products,
+                            level=level,
+                            by=by,
+                        )
+                    )
+                outcome.store_candidates.append(
+                    store_rule_candidates(
+                        store_rows=rows,
+                        stores=stores,
+                        products=reference.products,
+                        thresholds=reference.thresholds,
+                    )
+                )
             phases.lap("supply")
-            rates = reporting_rates(
-                stores=stores,
-                submissions=submissions,
-                business_day=business_date,
-                cutoff=config.cutoff_for(business_date),
-            )
-            candidates = _rule_candidates(
-                store_rows=store_rows,
-                aggregate_rows=aggregate_rows,
-                stores=stores,
-                products=products,
-                regions=regions,
-                thresholds=thresholds,
-                submissions=submissions,
-                business_date=business_date,
-                now=now,
-                config=config,
-            )
-            phases.lap("rules")
         finally:
             wait(writes)  # a failed write makes the ones after it fail fast: aborted transaction
         for write in writes:
             write.result()  # the write's own error, if one failed
-    scope_snapshots = scope_snapshot_frame(aggregate_rows, products, business_date, run_id)
+    phases.lap("store snapshots")
+    return outcome, inputs.submissions
+
+
+def finish_day(
+    session: Session,
+    *,
+    reference: DayReference,
+    outcomes: list[StoresOutcome],
+    submissions: pd.DataFrame,
+    business_date: date,
+    run_id: int | None,
+    config: MonitorConfig,
+    now: datetime,
+    phases: PhaseTimer,
+) -> dict[str, Any]:
+    """The rest of a run once every store is computed: district and city aggregates from
+    the parts' sums (ratios of sums, so adding the parts' sums gives the whole's), their
+    snapshots, reporting rates, every rule, and the alert lifecycle. Flushes only."""
+    session.execute(
+        delete(SupplySnapshot).where(
+            SupplySnapshot.business_date == business_date,
+            SupplySnapshot.scope_level != ScopeLevel.store,
+        )
+    )
+    session.execute(delete(ReportingRate).where(ReportingRate.business_date == business_date))
+    aggregate_rows = _aggregate_rows(reference=reference, outcomes=outcomes)
+    rates = reporting_rates(
+        stores=reference.stores,
+        submissions=submissions,
+        business_day=business_date,
+        cutoff=config.cutoff_for(business_date),
+    )
+    candidates = _rule_candidates(
+        store_candidates=[part for outcome in outcomes for part in outcome.store_candidates],
+        aggregate_rows=aggregate_rows,
+        reference=reference,
+        submissions=submissions,
+        business_date=business_date,
+        now=now,
+        config=config,
+    )
+    phases.lap("rules")
+    connection = session.connection()
+    scope_snapshots = scope_snapshot_frame(
+        aggregate_rows, reference.products, business_date, run_id
+    )
     insert_frame(connection, SupplySnapshot.__tablename__, scope_snapshots)
     insert_frame(
         connection, ReportingRate.__tablename__, reporting_rate_frame(rates, business_date, run_id)
     )
-    phases.lap("snapshots")  # what the writes took beyond the aggregation and the rules
+    phases.lap("snapshots")
 
     counts: dict[str, Any] = {
-        "report_lines": report_lines,
-        "report_connections": inputs.report_connections,
-        "snapshots": int(len(store_rows) + len(scope_snapshots)),
+        "report_lines": sum(outcome.report_lines for outcome in outcomes),
+        "report_connections": max(outcome.report_connections for outcome in outcomes),
+        "snapshots": int(sum(outcome.snapshots for outcome in outcomes) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
     }
     if _is_latest_day(session, business_date, run_id):
@@ -406,43 +578,40 @@ def _with_forecast(
     )
 
 
-def _aggregate_rows(
-    *,
-    store_rows: pd.DataFrame,
-    stores: pd.DataFrame,
-    products: pd.DataFrame,
-    thresholds: pd.DataFrame,
-    category_thresholds: pd.DataFrame,
-) -> pd.DataFrame:
-    """District and city supply per product and per category, with their status bands."""
+def _aggregate_rows(*, reference: DayReference, outcomes: list[StoresOutcome]) -> pd.DataFrame:
+    """District and city supply per product and per category, with their status bands,
+    from the sums of every part of the stores."""
     aggregates = []
-    for level in ("district", "city"):
-        for by in ("product", "category"):
-            frame = aggregate_supply(
-                store_rows=store_rows, stores=stores, products=products, level=level, by=by
-            )
-            table = thresholds if by == "product" else category_thresholds
-            # Stores filed outside any district (or city) count for no such scope.
-            frame = frame[frame["scope_id"].notna()].reset_index(drop=True)
-            frame["status"] = supply_status(supply=frame, thresholds=table).to_numpy()
-            aggregates.append(frame)
+    for level, by in GROUPINGS:
+        frame = finish_aggregate(
+            sums=combine_sums(
+                [part for outcome in outcomes for part in outcome.sums[f"{level}/{by}"]]
+            ),
+            stores=reference.stores,
+            products=reference.products,
+            level=level,
+            by=by,
+        )
+        table = reference.thresholds if by == "product" else reference.category_thresholds
+        # Stores filed outside any district (or city) count for no such scope.
+        frame = frame[frame["scope_id"].notna()].reset_index(drop=True)
+        frame["status"] = supply_status(supply=frame, thresholds=table).to_numpy()
+        aggregates.append(frame)
     return pd.concat(aggregates, ignore_index=True)
 
 
 def _rule_candidates(
     *,
-    store_rows: pd.DataFrame,
+    store_candidates: list[pd.DataFrame],
     aggregate_rows: pd.DataFrame,
-    stores: pd.DataFrame,
-    products: pd.DataFrame,
-    regions: pd.DataFrame,
-    thresholds: pd.DataFrame,
+    reference: DayReference,
     submissions: pd.DataFrame,
     business_date: date,
     now: datetime,
     config: MonitorConfig,
 ) -> pd.DataFrame:
-    """The alert candidates of a day: every rule over the supply rows and reporting.
+    """The alert candidates of a day: the parts' store candidates, the district and city
+    rules over the aggregates, and reporting.
 
     A report is missing only once its cut-off has passed: before then, judge the latest
     day that is due (so yesterday's missing reports stay open this morning).
@@ -451,24 +620,24 @@ def _rule_candidates(
     while now < config.cutoff_for(due_day):
         due_day -= timedelta(days=1)
     reporting = store_reporting(
-        stores=stores,
+        stores=reference.stores,
         submissions=submissions,
         business_day=due_day,
         cutoff=config.cutoff_for(due_day),
         lookback_days=config.reporting.lookback_days,
     )
-    candidates = evaluate_rules(
-        store_rows=store_rows,
+    candidates = day_candidates(
+        store_candidates=store_candidates,
         aggregates=aggregate_rows,
-        stores=stores,
-        products=products,
-        thresholds=thresholds,
+        stores=reference.stores,
+        products=reference.products,
+        thresholds=reference.thresholds,
         reporting=reporting,
         business_day=due_day,
         reporting_settings=config.reporting,
-        regions=regions[["region_id", "name", "code"]],
+        regions=reference.regions[["region_id", "name", "code"]],
     )
-    return _with_ids(candidates, products)
+    return _with_ids(candidates, reference.products)
 
 
 def _with_ids(candidates: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
