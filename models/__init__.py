@@ -46,7 +46,7 @@ from models.hotline import (
     WorkingGroupMember,
 )
 from models.login_throttle import LoginAddress, LoginFailure
-from models.monitor_run import MonitorRun, RunLock, RunStatus
+from models.monitor_run import MonitorRun, MonitorRunPart, PartStatus, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.officer import OfficerAssignment, OfficerVisit, VisitMode, VisitProblem
 from models.producer import Producer, ProducerKind, ProducerProduct
@@ -149,6 +149,8 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryState",
     "MonitorRun",
+    "MonitorRunPart",
+    "PartStatus",
     "Notification",
     "ReportingRate",
     "RuleSetting",

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, Float, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -41,6 +52,37 @@ class MonitorRun(Base):
     __table_args__ = (
         Index("ix_monitor_runs_business_date_started_at", "business_date", "started_at"),
     )
+
+
+class PartStatus(enum.StrEnum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class MonitorRunPart(Base):
+    """One part of a fanned-out monitor run: the stores of whole districts that one
+    worker computes, with how far it got, how often it was tried and the sums and store
+    candidates it hands back for the run to finish the day with."""
+
+    __tablename__ = "monitor_run_parts"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("monitor_runs.id", ondelete="CASCADE"))
+    part_number: Mapped[int] = mapped_column(autoincrement=False)
+    region_ids: Mapped[list[int]] = mapped_column(JSON)
+    stores: Mapped[int]
+    status: Mapped[PartStatus] = mapped_column(
+        Enum(PartStatus, native_enum=False, length=16, validate_strings=True)
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(String(120))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[bytes | None] = mapped_column(LargeBinary)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (PrimaryKeyConstraint("run_id", "part_number", name="pk_monitor_run_parts"),)
 
 
 class RunLock(Base):

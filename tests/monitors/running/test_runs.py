@@ -33,7 +33,7 @@ from models import (
 from models.base import utc_now
 from monitors.computing import inputs as data
 from monitors.computing.supply import SupplySettings
-from monitors.running import runs
+from monitors.running import day, runs
 from monitors.running.locks import run_guard
 from monitors.running.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
 from reports import store_report_lines
@@ -344,11 +344,11 @@ def test_a_crashing_run_keeps_the_previous_results_and_is_recorded_failed(
         raise RuntimeError("disk on fire")
 
     if crash == "in the alert lifecycle":
-        monkeypatch.setattr(runs, "apply_alert_lifecycle", explode)
+        monkeypatch.setattr(day, "apply_alert_lifecycle", explode)
     else:  # the snapshot writer thread fails while the run computes the next parts
-        writes = iter([runs.insert_frame, explode])
+        writes = iter([day.insert_frame, explode])
         monkeypatch.setattr(
-            runs, "insert_frame", lambda *args, **kwargs: next(writes, explode)(*args, **kwargs)
+            day, "insert_frame", lambda *args, **kwargs: next(writes, explode)(*args, **kwargs)
         )
     with pytest.raises(MonitorRunFailed, match="disk on fire"):
         run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
@@ -426,7 +426,7 @@ def test_reading_with_several_connections_gives_the_same_snapshots_as_one(
     seed_province(factory)
 
     def run_in(parts: int, connections: int) -> MonitorRun:
-        monkeypatch.setattr(runs, "STORE_PARTS", parts)
+        monkeypatch.setattr(day, "STORE_PARTS", parts)
         config = MonitorConfig(read_connections=connections)
         return run_monitor(factory=factory, business_date=D, config=config, trigger="test")
 
