@@ -44,6 +44,7 @@ from service.configuration import (
 from service.migrate import upgrade_to_head
 from service.scheduling import build_scheduler, deliver_notifications
 from service.settings import Settings, get_settings
+from service.worker import create_celery, part_queue
 
 app = typer.Typer(
     help="supplywatch: keeps a city's essential goods flowing in an emergency.",
@@ -262,6 +263,7 @@ def monitor_run(
             config=monitor_config(settings),
             trigger="cli",
             requested_by="cli",
+            queue=part_queue(settings),
         )
     except MonitorRunFailed as error:
         typer.echo(f"monitor run for {business_date} failed: {error}", err=True)
@@ -273,6 +275,36 @@ def monitor_run(
     typer.echo(f"monitor run {run.id} for {business_date}: {run.status.value} {run.counts}")
     if run.status.value == "skipped":
         raise typer.Exit(code=3)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Tasks at once, one process each (default: one per core)"),
+    ] = None,
+    pool: Annotated[
+        str, typer.Option(help="Celery pool: prefork (processes) or solo (this process)")
+    ] = "prefork",
+) -> None:
+    """Run a task-queue worker: it computes the parts of monitor runs fanned out by region
+    (needs SUPPLYWATCH_BROKER_URL, the same database and settings as the API)."""
+    settings = get_settings()
+    if not settings.broker_url:
+        typer.echo("set SUPPLYWATCH_BROKER_URL (amqp://...) to run a worker", err=True)
+        raise typer.Exit(code=2)
+    argv = [
+        "worker",
+        "--loglevel=INFO",
+        f"--queues={settings.task_queue}",
+        f"--pool={pool}",
+        f"--hostname=supplywatch-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if concurrency is not None:
+        argv.append(f"--concurrency={concurrency}")
+    create_celery(settings).worker_main(argv)
 
 
 @app.command()

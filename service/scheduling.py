@@ -25,6 +25,7 @@ from service.configuration import (
     receiver_policy,
 )
 from service.settings import Settings
+from service.worker import part_queue
 
 DELIVERY_BATCH = 100
 DELIVERY_BUDGET_SECONDS = 20.0
@@ -105,4 +106,5 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorSched
         deliver=partial(escalate_then_deliver, settings, factory),
         maintain=partial(keep_monthly_partitions, settings, factory),
         interval=timedelta(minutes=settings.monitor_interval_minutes),
+        queue=part_queue(settings),
     )

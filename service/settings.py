@@ -103,6 +103,24 @@ class Settings(BaseSettings):
         "forecast (docs/forecast.md) or days of supply below the level (`cover`, "
         "DESIGN.md's rule with the refill check).",
     )
+    monitor_part_stores: int = Field(
+        default=2000,
+        ge=1,
+        description="About how many stores (whole districts) one part of a monitor run "
+        "fanned out over workers holds.",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="The task queue's broker (RabbitMQ: amqp://user:password@host:5672//). "
+        "Set, monitor runs are fanned out by region to `supplywatch worker` processes; "
+        "unset, they run in the process that starts them.",
+    )
+    task_queue: str = Field(
+        default="supplywatch",
+        min_length=1,
+        max_length=100,
+        description="The broker queue the workers take tasks from.",
+    )
     scheduler_in_process: bool = Field(
         default=False,
         description="Run the scheduler inside the web process (set by `serve` with 1 worker).",

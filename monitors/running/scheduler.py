@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.database import SessionFactory
+from monitors.running.fanout import PartQueue
 from monitors.running.runs import MonitorConfig, MonitorRunFailed, run_monitor
 
 log = logging.getLogger("supplywatch.scheduler")
@@ -34,6 +35,7 @@ class MonitorScheduler:
     interval: timedelta = timedelta(hours=1)
     delivery_interval: timedelta = timedelta(seconds=30)
     maintain: Callable[[], Any] | None = None
+    queue: PartQueue | None = None
 
     def tick(self, *, run_due: bool, delivery_due: bool) -> None:
         """Do what is due now; one failure is logged and never stops the scheduler."""
@@ -49,6 +51,7 @@ class MonitorScheduler:
                     business_date=self.today(),
                     config=self.config,
                     trigger="scheduler",
+                    queue=self.queue,
                 )
                 log.info(
                     "monitor run",

@@ -22,6 +22,7 @@ from service.http.schemas import (
     ReadModel,
     StrictModel,
 )
+from service.worker import part_queue
 
 router = APIRouter(prefix="/monitor", tags=["monitor"], responses=PROBLEM_RESPONSES)
 
@@ -69,6 +70,7 @@ def start_run(
         config=monitor_config(settings),
         principal=principal,
         business_date=body.date if body else None,
+        queue=part_queue(settings),
     )
     return RunRead.model_validate(run)
 

@@ -56,6 +56,7 @@ from service.web.common import (
     render,
 )
 from service.web.i18n import translator
+from service.worker import part_queue
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -251,7 +252,12 @@ def run_monitor_now(
     require_national(viewer)
     session.close()  # the run opens its own transactions; hold no connection meanwhile
     factory: SessionFactory = request.app.state.session_factory
-    runs.run_monitor_now(session_factory=factory, config=monitor_config(settings), principal=viewer)
+    runs.run_monitor_now(
+        session_factory=factory,
+        config=monitor_config(settings),
+        principal=viewer,
+        queue=part_queue(settings),
+    )
     return redirect("/dashboard?ran=1")
 
 
