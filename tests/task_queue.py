@@ -50,23 +50,25 @@ def worker_environment(database_url: str, queue: str) -> dict[str, str]:
 
 
 class Worker:
-    """One `supplywatch worker --pool solo` process: one task at a time, in itself, so
-    killing it kills the task."""
+    """One `supplywatch worker` with one pool process, as production runs them (the
+    main process talks to the broker, a child computes), in a process group of its own
+    so that killing the worker kills both, like a machine that loses power."""
 
     def __init__(self, database_url: str, queue: str, log: Path) -> None:
         self.log = log
         self._log_file = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker", "--pool", "solo"],
+            [sys.executable, "-m", "service.cli", "worker", "--concurrency", "1"],
             cwd=ROOT,
             env=worker_environment(database_url, queue),
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def kill(self) -> None:
-        """SIGKILL: no cleanup, no acknowledgement, as a machine that loses power."""
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL to the worker and its pool: no cleanup, no acknowledgement."""
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> None:

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from core.database import SessionFactory
-from models import RunStatus
+from models import MonitorRun, RunStatus
 from monitors.queries import runs
 from monitors.running.runs import run_monitor_now
 from service.configuration import monitor_config
@@ -34,6 +35,14 @@ class RunRequest(StrictModel):
     date: Annotated[BusinessDay | None, Field(description="Business day (default: today)")] = None
 
 
+class RunPartsRead(ReadModel):
+    total: Annotated[int, Field(description="Parts (whole districts) the run was split into")]
+    done: Annotated[int, Field(description="Parts a worker has finished")]
+    attempts: Annotated[
+        int, Field(description="Times parts were started: above `total` when a worker was lost")
+    ]
+
+
 class RunRead(ReadModel):
     id: int
     business_date: date
@@ -45,6 +54,25 @@ class RunRead(ReadModel):
     duration_seconds: float | None
     counts: dict[str, Any]
     error: str | None
+    parts: Annotated[
+        RunPartsRead | None,
+        Field(description="Progress of a run fanned out over workers (null: one process)"),
+    ] = None
+
+
+def _with_parts(session: Session, found: list[MonitorRun]) -> list[RunRead]:
+    """The runs as read, each with its parts' progress when it was fanned out."""
+    progress = runs.run_parts(session=session, run_ids=[run.id for run in found])
+    return [
+        RunRead.model_validate(run).model_copy(
+            update={
+                "parts": RunPartsRead.model_validate(progress[run.id])
+                if run.id in progress
+                else None
+            }
+        )
+        for run in found
+    ]
 
 
 @router.post(
@@ -92,7 +120,7 @@ def list_runs(
         offset=paging.offset,
     )
     return Page(
-        items=[RunRead.model_validate(run) for run in found.items],
+        items=_with_parts(session, found.items),
         total=found.total,
         limit=found.limit,
         offset=found.offset,
@@ -101,6 +129,7 @@ def list_runs(
 
 @router.get("/runs/{run_id}", summary="One monitor run")
 def read_run(run_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> RunRead:
-    return RunRead.model_validate(
-        runs.read_run(session=session, principal=principal, run_id=run_id)
+    (run,) = _with_parts(
+        session, [runs.read_run(session=session, principal=principal, run_id=run_id)]
     )
+    return run
