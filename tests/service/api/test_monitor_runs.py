@@ -7,7 +7,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from models import RegionLevel, Role
+from models import MonitorRun, MonitorRunPart, PartStatus, RegionLevel, Role, RunStatus
+from models.base import utc_now
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 from tests.monitors.running.test_runs import history
 
@@ -54,3 +55,52 @@ def test_a_run_posted_without_a_body_is_for_today(client: TestClient, session: S
     response = client.post("/api/v1/monitor/runs", headers=bureau)
     assert response.status_code == 201, response.text
     assert response.json()["business_date"] == business_today().isoformat()
+
+
+def test_the_bureau_follows_a_fanned_out_run_part_by_part(
+    client: TestClient, session: Session
+) -> None:
+    """A run handed to workers shows how many of its parts are done, and how many times
+    parts were started (one more than the parts: a worker was lost once)."""
+    run = MonitorRun(
+        business_date=business_today(),
+        trigger="scheduler",
+        status=RunStatus.running,
+        started_at=utc_now(),
+        counts={},
+    )
+    session.add(run)
+    session.flush()
+    for number, (status, attempts) in enumerate(
+        [(PartStatus.done, 1), (PartStatus.done, 2), (PartStatus.running, 1)]
+    ):
+        session.add(
+            MonitorRunPart(
+                run_id=run.id,
+                part_number=number,
+                region_ids=[number],
+                stores=10,
+                status=status,
+                attempts=attempts,
+            )
+        )
+    in_one_process = MonitorRun(
+        business_date=business_today(),
+        trigger="cli",
+        status=RunStatus.succeeded,
+        started_at=utc_now(),
+        counts={},
+    )
+    session.add(in_one_process)
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+
+    read = client.get(f"/api/v1/monitor/runs/{run.id}", headers=bureau).json()
+    assert read["status"] == "running"
+    assert read["parts"] == {"total": 3, "done": 2, "attempts": 4}
+    listed = {
+        item["id"]: item
+        for item in client.get("/api/v1/monitor/runs", headers=bureau).json()["items"]
+    }
+    assert listed[run.id]["parts"] == {"total": 3, "done": 2, "attempts": 4}
+    assert listed[in_one_process.id]["parts"] is None
