@@ -4,6 +4,8 @@ processes started and killed by the test."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from kombu import Connection
 
+ROOT_README = Path(__file__).resolve().parents[1] / "README.md"
 BROKER_URL = os.environ.get("SUPPLYWATCH_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +33,12 @@ def _broker_reason() -> str | None:
 
 
 BROKER_SKIP_REASON = _broker_reason()
+
+
+def readme_worker_command() -> list[str]:
+    """The README's command that starts a worker, with this checkout's `supplywatch`."""
+    (line,) = re.findall(r"^supplywatch worker\b[^#\n]*", ROOT_README.read_text(), re.MULTILINE)
+    return [str(Path(sys.executable).with_name("supplywatch")), *shlex.split(line)[1:]]
 
 
 def fresh_queue() -> str:
@@ -58,7 +67,8 @@ class Worker:
         self.log = log
         self._log_file = log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker", "--concurrency", "1"],
+            # One pool process, so the test knows which part the worker holds.
+            [*readme_worker_command(), "--concurrency", "1"],
             cwd=ROOT,
             env=worker_environment(database_url, queue),
             stdout=self._log_file,
