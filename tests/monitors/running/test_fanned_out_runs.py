@@ -29,7 +29,7 @@ from models import (
     RunStatus,
     SupplySnapshot,
 )
-from monitors.running.runs import MonitorConfig, run_monitor
+from monitors.running.runs import MonitorConfig, MonitorRunFailed, run_monitor
 from reports import store_report_lines
 from service.migrate import upgrade_to_head
 from service.settings import Settings
@@ -263,3 +263,26 @@ def test_a_worker_killed_mid_part_is_replaced_and_the_run_completes_once(
     assert all(part.attempts == 1 for n, part in parts.items() if n != stuck.part_number)
     assert run.counts["part_attempts"] == len(parts) + 1
     assert results(factory) == results(alone)  # every row written once, as in one process
+
+
+def test_with_the_broker_down_a_run_fails_at_once_and_keeps_the_last_results(
+    two_databases: tuple[str, sessionmaker[Session], str, sessionmaker[Session]],
+) -> None:
+    url, factory, _, _ = two_databases
+    seed_city(factory)
+    config = MonitorConfig(part_stores=PART_STORES)
+    assert run_monitor(factory=factory, business_date=D, config=config, trigger="test").status is (
+        RunStatus.succeeded
+    )
+    before = results(factory)
+    nowhere = part_queue(
+        Settings(  # type: ignore[call-arg]
+            database_url=url, broker_url="amqp://guest:guest@127.0.0.1:9//", task_queue="x"
+        )
+    )
+    with pytest.raises(MonitorRunFailed):
+        run_monitor(factory=factory, business_date=D, config=config, trigger="test", queue=nowhere)
+    assert results(factory) == before
+    with factory() as session:
+        last = session.scalars(select(MonitorRun).order_by(MonitorRun.id.desc())).first()
+    assert last is not None and last.status is RunStatus.failed
