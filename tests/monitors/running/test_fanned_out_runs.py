@@ -150,9 +150,7 @@ def results(factory: sessionmaker[Session]) -> tuple[list[tuple[Any, ...]], list
 
 
 def queue_for(url: str, queue: str) -> Any:
-    return part_queue(
-        Settings(database_url=url, broker_url=BROKER_URL, task_queue=queue)  # type: ignore[call-arg]
-    )
+    return part_queue(Settings(database_url=url, broker_url=BROKER_URL, task_queue=queue))
 
 
 def test_a_run_fanned_out_over_workers_equals_one_process(
@@ -276,9 +274,7 @@ def test_with_the_broker_down_a_run_fails_at_once_and_keeps_the_last_results(
     )
     before = results(factory)
     nowhere = part_queue(
-        Settings(  # type: ignore[call-arg]
-            database_url=url, broker_url="amqp://guest:guest@127.0.0.1:9//", task_queue="x"
-        )
+        Settings(database_url=url, broker_url="amqp://guest:guest@127.0.0.1:9//", task_queue="x")
     )
     with pytest.raises(MonitorRunFailed):
         run_monitor(factory=factory, business_date=D, config=config, trigger="test", queue=nowhere)
