@@ -179,6 +179,11 @@ def compute_day(
     )
 
 
+def submission_days(business_date: date, config: MonitorConfig) -> tuple[date, date]:
+    """The days whose report arrivals the reporting rules and rates read."""
+    return business_date - timedelta(days=config.reporting.lookback_days + 1), business_date
+
+
 def part_store_groups(stores: pd.DataFrame, part_stores: int) -> list[np.ndarray]:
     """The stores in parts of whole districts (a store outside any district goes with its
     city's, or its own region's, others), about ``part_stores`` stores each at least: the
@@ -227,11 +232,7 @@ def compute_stores(
         session,
         store_ids=listed,
         report_days=(data.window_start(business_date, config.supply.horizon_days), business_date),
-        submission_days=(
-            (business_date - timedelta(days=config.reporting.lookback_days + 1), business_date)
-            if everyone
-            else None
-        ),
+        submission_days=submission_days(business_date, config) if everyone else None,
         parts=STORE_PARTS,
         connections=config.read_connections,
         only_listed=not everyone,

@@ -37,6 +37,7 @@ from monitors.running.day import (
     load_day_reference,
     part_store_groups,
     region_keys,
+    submission_days,
 )
 from monitors.running.locks import holder_name
 from monitors.running.part_results import decode_outcome, encode_outcome
@@ -100,13 +101,8 @@ def fan_out_day(
             .order_by(MonitorRunPart.part_number)
         ).all()
         outcomes = [decode_outcome(result) for result, _ in stored if result is not None]
-        submissions = data.load_submissions(
-            session,
-            first_day=business_date.fromordinal(
-                business_date.toordinal() - config.reporting.lookback_days - 1
-            ),
-            last_day=business_date,
-        )
+        first_day, last_day = submission_days(business_date, config)
+        submissions = data.load_submissions(session, first_day=first_day, last_day=last_day)
         phases.lap("load")
         counts = finish_day(
             session,
