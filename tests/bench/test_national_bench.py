@@ -37,8 +37,16 @@ pytestmark = [
 
 def test_the_national_bench_prints_every_figure_and_equal_results() -> None:
     completed = subprocess.run(
-        [sys.executable, "bench/national.py", "--stores", "240", "--products", "6",
-         "--part-stores", "60"],  # fmt: skip
+        [
+            sys.executable,
+            "bench/national.py",
+            "--stores",
+            "240",
+            "--products",
+            "6",
+            "--part-stores",
+            "60",
+        ],  # fmt: skip
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "SUPPLYWATCH_BROKER_URL": BROKER_URL},
         capture_output=True,
@@ -46,9 +54,7 @@ def test_the_national_bench_prints_every_figure_and_equal_results() -> None:
         timeout=150,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    figures = dict(
-        line.split("=", 1) for line in completed.stdout.splitlines() if "=" in line[:40]
-    )
+    figures = dict(line.split("=", 1) for line in completed.stdout.splitlines() if "=" in line[:40])
     assert set(NAMES) <= set(figures), completed.stdout
     numbers = {name: float(figures[name]) for name in NAMES}  # each parses as a number
     assert numbers["results_identical"] == 1, completed.stdout

@@ -150,9 +150,7 @@ def results(factory: sessionmaker[Session]) -> tuple[list[tuple[Any, ...]], list
 
 
 def queue_for(url: str, queue: str) -> Any:
-    return part_queue(
-        Settings(database_url=url, broker_url=BROKER_URL, task_queue=queue)  # type: ignore[call-arg]
-    )
+    return part_queue(Settings(database_url=url, broker_url=BROKER_URL, task_queue=queue))
 
 
 def test_a_run_fanned_out_over_workers_equals_one_process(
