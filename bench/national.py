@@ -222,6 +222,24 @@ def save_results(url: str, day: date) -> None:
     engine.dispose()
 
 
+def part_overlap(url: str, run_id: int) -> tuple[float, int, int]:
+    """How many parts of the run computed at once on average (the sum of their
+    durations over the span from the first start to the last finish; 2.0 is two workers
+    always busy), and the fewest and most stores in a part."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        busy, span, fewest, most = connection.execute(
+            text(
+                "SELECT SUM(EXTRACT(EPOCH FROM finished_at - started_at)), "
+                "EXTRACT(EPOCH FROM MAX(finished_at) - MIN(started_at)), MIN(stores), "
+                "MAX(stores) FROM monitor_run_parts WHERE run_id = :run"
+            ),
+            {"run": run_id},
+        ).one()
+    engine.dispose()
+    return float(busy) / max(float(span), 1e-9), int(fewest), int(most)
+
+
 def differences(url: str, day: date) -> dict[str, int]:
     """Rows in one and not the other (both ways), and row counts that differ, between the
     saved full-recompute results and the database's now."""
@@ -278,6 +296,7 @@ def phase_run(
     return {
         "seconds": seconds,
         "peak_mb": peak_mb(),
+        "run_id": run.id,
         "status_ok": run.status.value == "succeeded",
         "error": run.error,
         "counts": run.counts,
@@ -444,7 +463,9 @@ def measure(url: str, day: date, *, part_stores: int, logs: Path) -> dict[str, f
     restore_state(url, day)
     two = fanned_out(url, day, count=2, part_stores=part_stores, logs=logs)
     diff_two = differences(url, day)
-    print(f"parts {two['counts'].get('parts')}; differences from the full recompute: "
+    overlap, fewest, most = part_overlap(url, two["run_id"])
+    print(f"parts {two['counts'].get('parts')} of {fewest}-{most} stores, {overlap:.2f} "
+          "computing at once over 2 workers; differences from the full recompute: "
           f"1 worker {diff_one}, 2 workers {diff_two}")  # fmt: skip
     for name, run in (("full", full), ("1 worker", one), ("2 workers", two)):
         phases = run["counts"].get("phase_seconds", {})
@@ -456,6 +477,7 @@ def measure(url: str, day: date, *, part_stores: int, logs: Path) -> dict[str, f
         "daily_run_seconds_1_worker": one["seconds"],
         "daily_run_seconds_2_workers": two["seconds"],
         "speedup_2_workers": one["seconds"] / two["seconds"],
+        "part_overlap_2_workers": overlap,
         "full_recompute_seconds": full["seconds"],
         "copy_day_seconds": copy["seconds"],
         "daily_run_ratio_vs_copy": two["seconds"] / copy["seconds"],

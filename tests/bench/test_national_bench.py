@@ -19,6 +19,7 @@ NAMES = [
     "stores", "products", "days", "lines_per_day", "lines_loaded", "part_stores",
     "incremental_available", "post_marks_changes", "post_day_seconds",
     "daily_run_seconds_1_worker", "daily_run_seconds_2_workers", "speedup_2_workers",
+    "part_overlap_2_workers",
     "full_recompute_seconds", "copy_day_seconds", "daily_run_ratio_vs_copy",
     "results_identical", "peak_mb_worker", "peak_mb_coordinator", "peak_mb_full_recompute",
 ]  # fmt: skip
