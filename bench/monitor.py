@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,7 +45,13 @@ from core.database import (  # noqa: E402
 from models import DailyReport  # noqa: E402
 from models.base import utc_now  # noqa: E402
 from monitors.running.runs import MonitorConfig, run_monitor  # noqa: E402
-from service.demo import canonical_rows, generate_history, load_master_data  # noqa: E402
+from service.demo import (  # noqa: E402
+    DemoCity,
+    IdMaps,
+    canonical_rows,
+    generate_history,
+    load_master_data,
+)
 from service.migrate import upgrade_to_head  # noqa: E402
 
 CHUNK_ROWS = 1_000_000
@@ -58,14 +64,26 @@ def prepare(url: str, *, stores: int, products: int, days: int) -> tuple[str, in
     province = generate_history(
         stores=stores, products=products, end_date=last_day, days=days, seed=11
     )
+    _, total = load_province(url, province)
+    return last_day.isoformat(), total
+
+
+def load_province(
+    url: str, province: DemoCity, *, through: date | None = None
+) -> tuple[IdMaps, int]:
+    """Load the province's master data and its reports (those up to ``through``, default
+    all) into a migrated database, then analyse it; returns (ids, lines loaded)."""
     engine = create_database_engine(url)
     factory = create_session_factory(engine)
     with session_scope(factory) as session:
         ids = load_master_data(session, province)
+    reports = province.reports
+    if through is not None:
+        reports = reports[reports["report_date"].isin([d for d in province.dates if d <= through])]
     stamp = utc_now()
     total = 0
-    for start in range(0, len(province.reports), CHUNK_ROWS):
-        chunk = canonical_rows(province.reports.iloc[start : start + CHUNK_ROWS], ids)
+    for start in range(0, len(reports), CHUNK_ROWS):
+        chunk = canonical_rows(reports.iloc[start : start + CHUNK_ROWS], ids)
         chunk = chunk.assign(submitted_by="bench", created_at=stamp, updated_at=stamp)
         with session_scope(factory) as session:
             insert_frame(session.connection(), DailyReport.__tablename__, chunk)
@@ -79,7 +97,7 @@ def prepare(url: str, *, stores: int, products: int, days: int) -> tuple[str, in
             connection.exec_driver_sql("ANALYZE")
             connection.commit()
     engine.dispose()
-    return last_day.isoformat(), total
+    return ids, total
 
 
 def peak_mb() -> float:
