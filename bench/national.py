@@ -146,7 +146,9 @@ def prepare(url: str, *, stores: int, products: int, days: int) -> tuple[date, i
 
 
 def reset(url: str) -> tuple[date, int]:
-    """A kept database back to before day 15 was posted; returns (held day, lines)."""
+    """A kept database back to before day 15 was posted, at the newest schema; returns
+    (held day, lines)."""
+    upgrade_to_head(url)
     engine = create_engine(url)
     with engine.begin() as connection:
         held = connection.execute(text(f"SELECT MIN(report_date) FROM {HELD_DAY}")).scalar_one()
@@ -496,6 +498,9 @@ def main() -> None:
     parser.add_argument("--part-stores", type=int, default=MonitorConfig.part_stores)
     parser.add_argument("--keep", action="store_true", help="leave the loaded database")
     parser.add_argument("--database-url", help="a database --keep left: time it again")
+    parser.add_argument(
+        "--load-only", action="store_true", help="load and keep the database, time nothing"
+    )
     parser.add_argument("--phase", choices=["run"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--day", help=argparse.SUPPRESS)
@@ -525,6 +530,8 @@ def main() -> None:
                     url, stores=args.stores, products=args.products, days=args.days
                 )
                 print(f"loaded {lines} lines in {time.perf_counter() - started:.0f} s", flush=True)
+                if args.load_only:
+                    return
             engine = create_engine(url)
             with engine.connect() as connection:
                 stores, products, per_day = connection.execute(
@@ -539,7 +546,7 @@ def main() -> None:
             engine.dispose()
             figures = measure(url, day, part_stores=args.part_stores, logs=Path(folder))
         finally:
-            if args.keep or args.database_url:
+            if args.keep or args.database_url or args.load_only:
                 print(f"database kept at {url}", flush=True)
             else:
                 drop_database(url)
