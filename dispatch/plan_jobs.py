@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.database import SessionFactory, session_scope
 from core.errors import DomainError, NotFound, problem
-from core.text import Text
+from core.text import N_, Text
 from dispatch.access import require_dispatch_reader, require_plan_in_region
 from dispatch.plan_rows import MatrixUpload
 from dispatch.planning import PlanOptions, check_options, create_draft
@@ -32,7 +32,7 @@ from models.base import utc_now
 log = logging.getLogger("supplywatch.dispatch")
 
 FINISHED = (JobStatus.succeeded, JobStatus.failed)
-UNEXPECTED = "solving the plan failed unexpectedly; the service log has the details"
+UNEXPECTED = N_("solving the plan failed unexpectedly; the service log has the details")
 
 
 class PlanJobQueue(Protocol):
