@@ -35,6 +35,9 @@ FINISHED = (JobStatus.succeeded, JobStatus.failed)
 UNEXPECTED = N_("solving the plan failed unexpectedly; the service log has the details")
 
 
+QUEUE_DOWN = N_("the task queue cannot take the plan job; queue the plan again later")
+
+
 class PlanJobQueue(Protocol):
     """Where a queued plan job goes once its row is committed: a task queue whose
     workers (or a thread) call :func:`run_plan_job`."""
@@ -90,6 +93,19 @@ def queue_plan(*, session: Session, options: PlanOptions, created_by: str) -> Pl
     session.add(job)
     session.flush()
     return job
+
+
+def send_plan_job(queue: PlanJobQueue, factory: SessionFactory, job_id: int) -> None:
+    """Hand a committed job to ``queue``; a queue that cannot take it (the broker down)
+    fails the job with a 503 problem instead of leaving it queued for ever."""
+    try:
+        queue.send_plan_job(job_id=job_id)
+    except Exception:
+        log.exception("could not send a plan job", extra={"job_id": job_id})
+        down = problem(
+            status=503, title="Service unavailable", detail=QUEUE_DOWN, type_slug="queue-down"
+        )
+        _record_failure(factory, job_id, down, text_json(Text(QUEUE_DOWN)))
 
 
 def read_plan_job(*, session: Session, principal: Principal, job_id: int) -> PlanJob:

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Response, status
 
 from dispatch.access import require_plan_writer
-from dispatch.plan_jobs import queue_plan, read_plan_job
+from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job
 from models import JobStatus
 from service.api.dispatch_plans import PlanCreate, plan_options
 from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
@@ -59,7 +59,7 @@ def create_plan_job(
     # Sent after the response, so after the request's session is committed: a worker
     # never looks for a job row that is not there yet.
     queue = plan_job_queue(settings, session_factory)
-    background.add_task(queue.send_plan_job, job_id=job.id)
+    background.add_task(send_plan_job, queue, session_factory, job.id)
     response.headers["Location"] = f"{JOBS}/{job.id}"
     return PlanJobRead.model_validate(job)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dispatch.access import require_dispatcher, require_plan_writer
-from dispatch.plan_jobs import queue_plan, read_plan_job, stored_text
+from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job, stored_text
 from dispatch.planning import PlanOptions
 from models import JobStatus, PlanJob
 from service.http.dependencies import SessionDep, SessionFactoryDep
@@ -55,7 +55,7 @@ def queue_day(
         created_by=viewer.label,
     )
     queue = plan_job_queue(settings, session_factory)
-    background.add_task(queue.send_plan_job, job_id=job.id)
+    background.add_task(send_plan_job, queue, session_factory, job.id)
     return redirect(f"/dispatch/plan-jobs/{job.id}")
 
 

@@ -13,10 +13,12 @@ from core.errors import InvalidInput
 from core.text import phrase
 from dispatch import solver
 from dispatch.plan_jobs import (
+    QUEUE_DOWN,
     options_json,
     options_of,
     queue_plan,
     run_plan_job,
+    send_plan_job,
     stored_text,
     text_json,
 )
@@ -119,3 +121,20 @@ def test_options_and_texts_survive_the_row() -> None:
     assert options_of(options_json(options)) == options
     nested = phrase("{earlier}; {later}", earlier=phrase("day {day}", day=DAY), later="x")
     assert stored_text(text_json(nested)).render() == nested.render()
+
+
+class _BrokerDown:
+    def send_plan_job(self, *, job_id: int) -> None:
+        raise ConnectionRefusedError("broker down")
+
+
+def test_a_job_the_queue_cannot_take_fails_instead_of_waiting_for_ever(
+    session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[150])
+    job_id = _queued(session)
+    send_plan_job(_BrokerDown(), session_factory, job_id)
+    session.expire_all()
+    job = session.get_one(PlanJob, job_id)
+    assert job.status is JobStatus.failed and job.error is not None
+    assert job.error["status"] == 503 and job.error["detail"] == QUEUE_DOWN
