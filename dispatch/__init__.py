@@ -26,6 +26,7 @@ the same ones, with the caller's ``Principal`` where a rule depends on who asks)
 - ``dispatch.plan_rows``: rows to a routing problem and a solved plan back to rows;
 - ``dispatch.planning``: draft plans (solve, move a stop, discard);
   ``dispatch.commitment``: commit a draft, re-plan after a breakdown;
+  ``dispatch.plan_jobs``: a draft solved on the task queue (queue, run, follow);
 - ``dispatch.tracking``: a delivery's steps to the compound's gate;
 - ``dispatch.queries``: the reads both adapters show (master data, requests, plans,
   deliveries and manifests).

@@ -9,7 +9,7 @@ after a breakdown live in ``dispatch.commitment``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -131,6 +131,7 @@ def create_draft(
     options: PlanOptions,
     created_by: str,
     read_in: SessionFactory | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> DispatchPlan:
     """Solve the requested day and store it as a draft the dispatcher can edit and commit.
 
@@ -139,7 +140,7 @@ def create_draft(
     lock, PostgreSQL's snapshot); ``session`` then only writes the draft. A draft assigns
     nothing, and committing it re-checks every request and truck, so a day that changed
     while it was solved is caught there. No trucks or no requests is a 422 that says which,
-    never an empty plan."""
+    never an empty plan. ``on_progress`` hears the share of the time limit spent."""
     limit = validate_time_limit(time_limit_s=options.time_limit_s)
     if read_in is None:
         trucks, inputs = _day_to_plan(session, options)
@@ -147,7 +148,7 @@ def create_draft(
         with read_in() as reading:
             mark_read_only(reading)
             trucks, inputs = _day_to_plan(reading, options)
-    plan = plan_routes(problem=inputs.problem, time_limit_s=limit)
+    plan = plan_routes(problem=inputs.problem, time_limit_s=limit, on_progress=on_progress)
     row = DispatchPlan(
         plan_date=options.plan_date,
         status=PlanStatus.draft,
@@ -165,8 +166,13 @@ def create_draft(
     return store_plan(session, row, plan, inputs)
 
 
-def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], PlanInputs]:
-    """The trucks and the routing problem of the day to plan, or 422 saying what is missing."""
+def check_options(
+    *, session: Session, options: PlanOptions
+) -> tuple[list[Truck], list[DeliveryRequest]]:
+    """The trucks and requests the options name, or 422 saying which field is wrong (an
+    unknown or unavailable truck or request, none at all, a time limit out of range):
+    what a plan job checks before it is queued."""
+    validate_time_limit(time_limit_s=options.time_limit_s)
     trucks = _available_trucks(session, options.truck_plates)
     if not trucks:
         raise _invalid(["trucks"], phrase("no available truck to plan with"))
@@ -176,6 +182,12 @@ def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], P
             ["request_ids"],
             phrase("no open delivery request to plan on or before {day}", day=options.plan_date),
         )
+    return trucks, requests
+
+
+def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], PlanInputs]:
+    """The trucks and the routing problem of the day to plan, or 422 saying what is missing."""
+    trucks, requests = check_options(session=session, options=options)
     inputs = build_inputs(
         session=session,
         requests=requests,

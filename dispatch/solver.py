@@ -73,12 +73,20 @@ class _Budget:
     infeasible (the urgent requests probably overload the fleet; the fallback needs the
     rest of the time). The clock starts at the first call, like PyVRP's MaxRuntime."""
 
-    def __init__(self, seconds: float, give_up_after: float | None = None) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        give_up_after: float | None = None,
+        tick: Callable[[], None] | None = None,
+    ) -> None:
         self._seconds = seconds
         self._give_up_after = give_up_after
         self._start: float | None = None
+        self._tick = tick
 
     def __call__(self, best_cost: int) -> bool:
+        if self._tick is not None:
+            self._tick()
         if self._start is None:
             self._start = time.perf_counter()
         elapsed = time.perf_counter() - self._start
@@ -254,6 +262,26 @@ def _routes_of(
     ]
 
 
+PROGRESS_EVERY_S = 1.0
+"""How often the search reports how far it got (a job row is written each time)."""
+
+
+def _progress_ticker(limit: float, report: Callable[[float], None]) -> Callable[[], None]:
+    """A callback for the stopping criteria that reports the share of ``limit`` spent
+    since the first call, at most once every ``PROGRESS_EVERY_S``."""
+    started = time.perf_counter()
+    last = started
+
+    def tick() -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= PROGRESS_EVERY_S:
+            last = now
+            report(min((now - started) / limit, 1.0))
+
+    return tick
+
+
 def _solve(
     model: _Model, stop: _Budget, seed: int, initial: pyvrp.Solution | None
 ) -> tuple[pyvrp.Solution, float]:
@@ -395,6 +423,7 @@ def plan_routes(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     seed: int = 0,
     initial_plan: Plan | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> Plan:
     """Plan routes for ``problem`` within about ``time_limit_s`` seconds of solver time.
 
@@ -404,9 +433,12 @@ def plan_routes(
     committed plan before a truck broke down) warm-starts the search: its routes on
     trucks still in the fleet are the starting point and its trucks keep their stops
     where the new plan allows. The ``seed`` fixes the search's random choices; the
-    time limit still makes runs differ slightly in how far they get.
+    time limit still makes runs differ slightly in how far they get. ``on_progress`` is
+    called from the search, about once every ``PROGRESS_EVERY_S``, with the share of the
+    time limit spent (0..1), so a queued job can show how far it got.
     """
     limit = validate_time_limit(time_limit_s=time_limit_s)
+    tick = None if on_progress is None else _progress_ticker(limit, on_progress)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise RoutingInputError("seed must be a non-negative integer, got {seed!r}", seed=seed)
     screening = screen(problem=problem)
@@ -433,7 +465,7 @@ def plan_routes(
 
     model = _build_model(problem=problem, groups=groups, shipments=shipments, required=is_urgent)
     warm = _solution_from_routes(model, groups, _previous_routes(initial_plan))
-    best, spent = _solve(model, _Budget(limit, give_up_after=limit / 2), seed, warm)
+    best, spent = _solve(model, _Budget(limit, give_up_after=limit / 2, tick=tick), seed, warm)
     if best.is_feasible():
         return finish(model, best, spent, False)
 
@@ -449,7 +481,9 @@ def plan_routes(
             problem=problem, groups=groups, shipments=urgent, required=lambda _: False
         )
         empty = pyvrp.Solution(urgent_model.data, [])
-        urgent_best, urgent_spent = _solve(urgent_model, _Budget(remaining / 2), seed, empty)
+        urgent_best, urgent_spent = _solve(
+            urgent_model, _Budget(remaining / 2, tick=tick), seed, empty
+        )
         spent += urgent_spent
         remaining = max(remaining - urgent_spent, MIN_TIME_LIMIT_S / 2)
         urgent_routes = _routes_of(urgent_model, urgent_best)
@@ -469,7 +503,7 @@ def plan_routes(
     start = _solution_from_routes(final_model, groups, start_from)
     if start is None:
         start = pyvrp.Solution(final_model.data, [])
-    final_best, final_spent = _solve(final_model, _Budget(remaining), seed, start)
+    final_best, final_spent = _solve(final_model, _Budget(remaining, tick=tick), seed, start)
     if not final_best.is_feasible():
         final_best = start
     return finish(final_model, final_best, spent + final_spent, True)

@@ -49,6 +49,7 @@ from models.login_throttle import LoginAddress, LoginFailure
 from models.monitor_run import MonitorRun, MonitorRunPart, PartStatus, RunLock, RunStatus
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.officer import OfficerAssignment, OfficerVisit, VisitMode, VisitProblem
+from models.plan_job import JobStatus, PlanJob
 from models.producer import Producer, ProducerKind, ProducerProduct
 from models.product import Product, ProductCategory, ProductUnitConversion, Unit, UnitDimension
 from models.region import Region, RegionLevel
@@ -148,7 +149,9 @@ __all__ = [
     "AlertStatus",
     "DeliveryAttempt",
     "DeliveryState",
+    "JobStatus",
     "MonitorRun",
+    "PlanJob",
     "MonitorRunPart",
     "PartStatus",
     "Notification",

@@ -8,7 +8,8 @@ the broker (``reject_on_worker_lost``): another worker computes it again, and th
 itself makes a second delivery count once (see :mod:`monitors.running.fanout`).
 
 Without a broker (``make demo``, the tests that do not start one) nothing here is used:
-runs compute in the process that starts them.
+runs compute in the process that starts them, and a plan job is solved in a background
+thread of the web process (``InProcessPlanJobs``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from functools import lru_cache
 from celery import Celery
 
 from core.database import SessionFactory, create_database_engine, create_session_factory
+from dispatch.plan_jobs import PlanJobQueue, run_plan_job
 from monitors.running.fanout import PartQueue, compute_run_part
 from service.configuration import monitor_config
 from service.settings import Settings, get_settings
 
 MONITOR_PART_TASK = "supplywatch.monitor.part"
+PLAN_JOB_TASK = "supplywatch.dispatch.plan"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -43,6 +46,7 @@ def create_celery(settings: Settings) -> Celery:
         timezone="UTC",
     )
     celery.task(name=MONITOR_PART_TASK, bind=False)(_monitor_part)
+    celery.task(name=PLAN_JOB_TASK, bind=False)(_plan_job)
     return celery
 
 
@@ -55,6 +59,12 @@ def _monitor_part(run_id: int, part_number: int) -> str | None:
         part_number=part_number,
         config=monitor_config(settings),
     )
+    return None if status is None else status.value
+
+
+def _plan_job(job_id: int) -> str | None:
+    """Solve one queued plan job (see dispatch.plan_jobs)."""
+    status = run_plan_job(_worker_sessions(get_settings().database_url), job_id)
     return None if status is None else status.value
 
 
@@ -94,4 +104,36 @@ def _celery_for(broker_url: str, queue: str) -> Celery:
     settings = get_settings()
     return create_celery(
         settings.model_copy(update={"broker_url": broker_url, "task_queue": queue})
+    )
+
+
+class CeleryPlanJobs:
+    """Sends plan jobs to the workers as tasks on the broker (the job's id only)."""
+
+    def __init__(self, celery: Celery, queue: str) -> None:
+        self.celery = celery
+        self.queue = queue
+
+    def send_plan_job(self, *, job_id: int) -> None:
+        self.celery.send_task(PLAN_JOB_TASK, kwargs={"job_id": job_id}, queue=self.queue)
+
+
+class InProcessPlanJobs:
+    """Solves a plan job in the calling thread: the web process calls it from a
+    background task (Starlette's thread pool, after the response is sent), so a page or
+    client gets its job at once and ``make demo`` needs no broker."""
+
+    def __init__(self, factory: SessionFactory) -> None:
+        self.factory = factory
+
+    def send_plan_job(self, *, job_id: int) -> None:
+        run_plan_job(self.factory, job_id)
+
+
+def plan_job_queue(settings: Settings, factory: SessionFactory) -> PlanJobQueue:
+    """Where plan jobs go: the broker's queue when one is set, else this process."""
+    if not settings.broker_url:
+        return InProcessPlanJobs(factory)
+    return CeleryPlanJobs(
+        _celery_for(settings.broker_url, settings.task_queue), settings.task_queue
     )

@@ -172,27 +172,10 @@ class PlanRead(ReadModel):
     unassigned: list[UnassignedRead]
 
 
-def _changed_plan(session: Session, plan_id: int, settings: Settings) -> PlanRead:
-    """The plan a command just created or changed, as the response shows it."""
-    view = queries.plan_view(session=session, plan_id=plan_id, zone=settings.zone)
-    return PlanRead.model_validate(view)
-
-
-@router.post(
-    "/dispatch/plans",
-    status_code=status.HTTP_201_CREATED,
-    summary="Plan a day's deliveries (a draft to review, edit and commit)",
-)
-def create_plan(
-    body: PlanCreate,
-    session: SessionDep,
-    session_factory: SessionFactoryDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> PlanRead:
-    require_plan_writer(principal)
+def plan_options(body: PlanCreate) -> PlanOptions:
+    """The planning options a request body asks for."""
     matrix = body.distance_matrix
-    options = PlanOptions(
+    return PlanOptions(
         plan_date=body.date,
         request_ids=body.request_ids,
         truck_plates=body.trucks,
@@ -205,8 +188,35 @@ def create_plan(
         else MatrixUpload(matrix.locations, matrix.distance_m, matrix.duration_s),
         note=body.note,
     )
+
+
+def _changed_plan(session: Session, plan_id: int, settings: Settings) -> PlanRead:
+    """The plan a command just created or changed, as the response shows it."""
+    view = queries.plan_view(session=session, plan_id=plan_id, zone=settings.zone)
+    return PlanRead.model_validate(view)
+
+
+@router.post(
+    "/dispatch/plans",
+    status_code=status.HTTP_201_CREATED,
+    summary="Plan a day's deliveries now (a draft to review, edit and commit)",
+)
+def create_plan(
+    body: PlanCreate,
+    session: SessionDep,
+    session_factory: SessionFactoryDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> PlanRead:
+    """Solves within the request: for small days and scripts. A day that takes longer
+    than a client waits goes through ``POST /dispatch/plan-jobs`` (solved on the task
+    queue, with progress)."""
+    require_plan_writer(principal)
     plan = create_draft(
-        session=session, options=options, created_by=principal.label, read_in=session_factory
+        session=session,
+        options=plan_options(body),
+        created_by=principal.label,
+        read_in=session_factory,
     )
     return _changed_plan(session, plan.id, settings)
 

@@ -19,6 +19,7 @@ from service.web import (
     checkpoint,
     dashboard,
     dispatch,
+    dispatch_plan_jobs,
     hotline,
     maps,
     officers,
@@ -44,6 +45,7 @@ page_routers = [
         maps,  # before admin: /admin/outlines is its page, not an /admin/{name} section
         admin,
         dispatch,
+        dispatch_plan_jobs,
         supply,
         supply_parties,
         receiver,

@@ -81,8 +81,9 @@ def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_
     _open_requests(live_server)
     page = open_page("dispatcher", viewport, locale)
     page.fill("input[name=time_limit_s]", "2")
-    page.locator("form[action='/dispatch/plans'] button[type=submit]").click()
-    page.wait_for_url("**/dispatch/plans/*")
+    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
+    # The form queues a job; its page polls the progress and opens the draft when ready.
+    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
 
     summary = page.locator("#plan-summary")
     assert words["used"] in summary.text_content()
