@@ -47,6 +47,7 @@ from models.hotline import (
 )
 from models.login_throttle import LoginAddress, LoginFailure
 from models.monitor_run import MonitorRun, RunLock, RunStatus
+from models.monitor_state import MonitorLineState, ReportChange
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.officer import OfficerAssignment, OfficerVisit, VisitMode, VisitProblem
 from models.producer import Producer, ProducerKind, ProducerProduct
@@ -149,6 +150,8 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryState",
     "MonitorRun",
+    "MonitorLineState",
+    "ReportChange",
     "Notification",
     "ReportingRate",
     "RuleSetting",
