@@ -67,6 +67,8 @@ def prepare(url: str, *, stores: int, products: int, days: int) -> tuple[str, in
     for start in range(0, len(province.reports), CHUNK_ROWS):
         chunk = canonical_rows(province.reports.iloc[start : start + CHUNK_ROWS], ids)
         chunk = chunk.assign(submitted_by="bench", created_at=stamp, updated_at=stamp)
+        # Straight into a new database, so no change marks (reports.changes): with no
+        # monitor state yet, the first run reads every store in full.
         with session_scope(factory) as session:
             insert_frame(session.connection(), DailyReport.__tablename__, chunk)
         total += len(chunk)
