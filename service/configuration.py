@@ -61,6 +61,7 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         timezone=settings.zone,
         external_url=settings.base_url.rstrip("/"),
         read_connections=settings.monitor_read_connections,
+        incremental=settings.monitor_incremental,
     )
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,8 +39,7 @@ from models import (
     ThresholdOverride,
 )
 from monitors.computing.frames import frame_of_rows
-
-REPORT_COLUMNS = ["store_id", "product_id", "report_date", "stock", "sales", "price"]
+from monitors.computing.line_states import REPORT_COLUMNS, load_report_window_incremental
 
 
 def load_regions(session: Session) -> pd.DataFrame:
@@ -122,6 +121,8 @@ class RunInputs:
     report_parts: list[pd.DataFrame]
     submissions: pd.DataFrame
     report_connections: int
+    read_counts: dict[str, int] = field(default_factory=dict)
+    """Where an incremental read found the lines (``line_states``); empty for a full read."""
 
     @property
     def report_lines(self) -> int:
@@ -136,6 +137,7 @@ def load_run_inputs(
     submission_days: tuple[date, date],
     parts: int = 1,
     connections: int = 2,
+    incremental: bool = False,
 ) -> RunInputs:
     """The report window in about ``parts`` parts of consecutive stores, and the
     submissions, read in parallel where that is safe. ``store_ids`` are the stores the
@@ -147,9 +149,22 @@ def load_run_inputs(
     everything on the session's connection on SQLite, with ``connections`` below 2, and
     when the session's transaction has written anything or sits in a savepoint: a
     reader would not see those writes.
+
+    ``incremental``: read each store's kept state and its changed days instead
+    (``line_states``); stores without a state are read in full, on several connections
+    as above when they are most of the stores. The states are written (flushed).
     """
     first_day, last_day = report_days
     stores = np.sort(np.asarray(store_ids, dtype=np.int64))
+    if incremental:
+        return _load_incrementally(
+            session,
+            stores=stores,
+            report_days=report_days,
+            submission_days=submission_days,
+            parts=parts,
+            connections=connections,
+        )
     with _snapshot_readers(session, connections) as readers:
         if not readers:
             reports = load_report_window(session, first_day=first_day, last_day=last_day)
@@ -185,6 +200,57 @@ def load_run_inputs(
         submissions=submissions,
         report_connections=max(len(shares), 1),
     )
+
+
+def _load_incrementally(
+    session: Session,
+    *,
+    stores: np.ndarray,
+    report_days: tuple[date, date],
+    submission_days: tuple[date, date],
+    parts: int,
+    connections: int,
+) -> RunInputs:
+    first_day, last_day = report_days
+    used = [1]
+
+    def read_full() -> pd.DataFrame:
+        # Called after the marks were read, so the readers' snapshot holds every line
+        # a consumed mark stands for.
+        with _snapshot_readers(session, connections) as readers:
+            if not readers:
+                return load_report_window(session, first_day=first_day, last_day=last_day)
+            shares = [share for share in np.array_split(stores, len(readers)) if len(share)]
+            used[0] = max(len(shares), 1)
+
+            def read(reader: Connection, share: np.ndarray) -> pd.DataFrame:
+                blocks = _postgresql_report_blocks(
+                    reader,
+                    first_day=first_day,
+                    last_day=last_day,
+                    stores=(int(share[0]), int(share[-1])),
+                )
+                return _report_frame(*_postgresql_lines(blocks), first_day)
+
+            with ThreadPoolExecutor(max_workers=used[0]) as pool:
+                frames = list(pool.map(read, readers, shares))
+            return pd.concat(frames, ignore_index=True) if frames else _empty_window(first_day)
+
+    read = load_report_window_incremental(
+        session, store_ids=stores, first_day=first_day, last_day=last_day, full_reader=read_full
+    )
+    return RunInputs(
+        report_parts=list(store_parts(read.reports, _highest_ids(stores, parts))),
+        submissions=load_submissions(
+            session, first_day=submission_days[0], last_day=submission_days[1]
+        ),
+        report_connections=used[0],
+        read_counts=read.counts,
+    )
+
+
+def _empty_window(first_day: date) -> pd.DataFrame:
+    return _report_frame(*_postgresql_lines([]), first_day)
 
 
 def _highest_ids(stores: np.ndarray, parts: int) -> list[int]:

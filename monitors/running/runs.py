@@ -83,6 +83,8 @@ class MonitorConfig:
     read_connections: int = 2
     """How many connections read the report window at once on PostgreSQL (1: only the
     run's own); each is one backend on one core."""
+    incremental: bool = True
+    """Read each store's kept state and its changed days instead of the whole window."""
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""
@@ -231,6 +233,7 @@ def compute_day(
         ),
         parts=STORE_PARTS,
         connections=config.read_connections,
+        incremental=config.incremental,
     )
     submissions = inputs.submissions
     category_overrides, product_overrides = data.load_threshold_overrides(session)
@@ -332,6 +335,7 @@ def compute_day(
     counts: dict[str, Any] = {
         "report_lines": report_lines,
         "report_connections": inputs.report_connections,
+        **inputs.read_counts,
         "snapshots": int(len(store_rows) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
     }

@@ -427,7 +427,7 @@ def test_reading_with_several_connections_gives_the_same_snapshots_as_one(
 
     def run_in(parts: int, connections: int) -> MonitorRun:
         monkeypatch.setattr(runs, "STORE_PARTS", parts)
-        config = MonitorConfig(read_connections=connections)
+        config = MonitorConfig(read_connections=connections, incremental=False)
         return run_monitor(factory=factory, business_date=D, config=config, trigger="test")
 
     alone = run_in(parts=1, connections=1)
