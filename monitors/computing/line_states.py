@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,9 @@ def load_report_window_incremental(
     from_states = _lines_frame(lines, first_day)
 
     kept = set(usable) | (set(in_full.tolist()) - back_filled)
-    full_lines = _matrices_of(full[full["store_id"].isin(kept - usable)], first_day, days)
+    built = kept - usable
+    full_lines = {store: _Lines.empty(days) for store in built}  # no lines is a state too
+    full_lines.update(_matrices_of(full[full["store_id"].isin(built)], first_day, days))
     _write_states(session, {**lines, **full_lines}, last_day, days)
     consumed = marks.loc[marks["store_id"].isin(kept), "id"].to_numpy()
     _delete_marks(session, consumed)
@@ -157,12 +160,33 @@ def _read_marks(session: Session, stores: np.ndarray, last_day: date) -> pd.Data
     ).astype({"id": "int64", "store_id": "int64"})
 
 
-def _read_states(session: Session, stores: np.ndarray) -> dict[int, MonitorLineState]:
+class _State(NamedTuple):
+    """A stored state as read (plain rows: no ORM objects that a later read would reuse)."""
+
+    store_id: int
+    through_date: date
+    days: int
+    product_ids: bytes
+    stock: bytes
+    sales: bytes
+    price: bytes
+
+
+def _read_states(session: Session, stores: np.ndarray) -> dict[int, _State]:
+    table = MonitorLineState
     return {
-        state.store_id: state
+        row[0]: _State(*row)
         for chunk in _chunks(stores)
-        for state in session.scalars(
-            select(MonitorLineState).where(MonitorLineState.store_id.in_(chunk))
+        for row in session.execute(
+            select(
+                table.store_id,
+                table.through_date,
+                table.days,
+                table.product_ids,
+                table.stock,
+                table.sales,
+                table.price,
+            ).where(table.store_id.in_(chunk))
         )
     }
 
@@ -259,11 +283,11 @@ def _read_marked_days(session: Session, marked: pd.DataFrame, first_day: date) -
 
 
 def _usable_states(
-    states: dict[int, MonitorLineState],
+    states: dict[int, _State],
     usable: set[int],
     marked: pd.DataFrame,
     reread: pd.DataFrame,
-) -> Iterator[tuple[int, MonitorLineState, list[date], pd.DataFrame]]:
+) -> Iterator[tuple[int, _State, list[date], pd.DataFrame]]:
     """Each usable state in store order with its marked days and their lines now."""
     days_of = marked.groupby("store_id")["report_date"].agg(lambda days: sorted(set(days)))
     lines_of = dict(tuple(reread.groupby("store_id"))) if len(reread) else {}
@@ -277,7 +301,7 @@ def _usable_states(
 
 
 def _updated(
-    state: MonitorLineState,
+    state: _State,
     marked_days: list[date],
     lines: pd.DataFrame,
     first_day: date,
