@@ -572,3 +572,9 @@ def test_submissions_give_each_store_day_its_first_arrival_to_the_microsecond(
             (city["b"].id, D - timedelta(days=1), pd.Timestamp(arrivals[(city["b"].id, rice)])),
         ]
     )
+
+
+def test_the_incremental_setting_reaches_the_monitor(settings: Settings) -> None:
+    assert monitor_config(settings).incremental is True
+    full = settings.model_copy(update={"monitor_incremental": False})
+    assert monitor_config(full).incremental is False
