@@ -112,15 +112,20 @@ def load_report_window_incremental(
     marked = marks[marks["store_id"].isin(usable) & (marks["report_date"] >= first_day)]
     reread = _read_marked_days(session, marked, first_day)
     lines: dict[int, _Lines] = {}
+    changed: set[int] = set()  # states moved or corrected; the rest stay as stored
     for store, state, store_marks, store_lines in _usable_states(states, usable, marked, reread):
         lines[store] = _updated(state, store_marks, store_lines, first_day, last_day)
+        if store_marks or state.through_date != last_day:
+            changed.add(store)
     from_states = _lines_frame(lines, first_day)
 
     kept = set(usable) | (set(in_full.tolist()) - back_filled)
     built = kept - usable
     full_lines = {store: _Lines.empty(days) for store in built}  # no lines is a state too
     full_lines.update(_matrices_of(full[full["store_id"].isin(built)], first_day, days))
-    _write_states(session, {**lines, **full_lines}, last_day, days)
+    _write_states(
+        session, {**{store: lines[store] for store in changed}, **full_lines}, last_day, days
+    )
     consumed = marks.loc[marks["store_id"].isin(kept), "id"].to_numpy()
     _delete_marks(session, consumed)
 
@@ -135,6 +140,7 @@ def load_report_window_incremental(
             "lines_read_in_full": len(full),
             "lines_from_states": len(from_states) - len(reread),
             "marks_consumed": len(consumed),
+            "states_written": len(changed) + len(full_lines),
         },
     )
 

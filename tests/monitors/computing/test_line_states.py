@@ -357,6 +357,7 @@ def test_a_second_run_of_the_same_day_reads_only_marks(session: Session, city: C
     unchanged = run_day(session, LAST, incremental=True, supply=SHORT)
     assert unchanged.counts["lines_read"] == 0 and unchanged.counts["states_used"] == 2
     assert unchanged.counts["lines_from_states"] == 2 * 2 * 5
+    assert unchanged.counts["states_written"] == 0
     post(session, city.stores[0], LAST, [(city.products[0], 5.0, 1.0, 3.0)])  # one line left
     corrected = run_day(session, LAST, incremental=True, supply=SHORT)
     assert corrected.counts["lines_read"] == corrected.counts["lines_read_from_marks"] == 1
