@@ -85,6 +85,8 @@ def load_province(
     for start in range(0, len(reports), CHUNK_ROWS):
         chunk = canonical_rows(reports.iloc[start : start + CHUNK_ROWS], ids)
         chunk = chunk.assign(submitted_by="bench", created_at=stamp, updated_at=stamp)
+        # Straight into a new database, so no change marks (reports.changes): with no
+        # monitor state yet, the first run reads every store in full.
         with session_scope(factory) as session:
             insert_frame(session.connection(), DailyReport.__tablename__, chunk)
         total += len(chunk)

@@ -114,6 +114,8 @@ def _build_province(database_url: str, *, stores: int, products: int, days: int)
     for start in range(0, len(province.reports), 1_000_000):
         chunk = canonical_rows(province.reports.iloc[start : start + 1_000_000], ids)
         chunk = chunk.assign(submitted_by="bench", created_at=stamp, updated_at=stamp)
+        # Straight into a new database, so no change marks (reports.changes): with no
+        # monitor state yet, the first run reads every store in full.
         with session_scope(factory) as session:
             insert_frame(session.connection(), DailyReport.__tablename__, chunk)
     lines = len(province.reports)

@@ -47,6 +47,7 @@ from models.hotline import (
 )
 from models.login_throttle import LoginAddress, LoginFailure
 from models.monitor_run import MonitorRun, MonitorRunPart, PartStatus, RunLock, RunStatus
+from models.monitor_state import MonitorLineState, ReportChange
 from models.notification import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.officer import OfficerAssignment, OfficerVisit, VisitMode, VisitProblem
 from models.plan_job import JobStatus, PlanJob
@@ -154,6 +155,8 @@ __all__ = [
     "PlanJob",
     "MonitorRunPart",
     "PartStatus",
+    "MonitorLineState",
+    "ReportChange",
     "Notification",
     "ReportingRate",
     "RuleSetting",

@@ -39,6 +39,7 @@ from core.bulk import insert_frame
 from models import DailyReport, ReportRevision, RevisionKind
 from models.base import utc_now
 from models.types import UTCDateTime
+from reports.changes import mark_changed
 from reports.validation import CheckedReport
 
 _staging_metadata = MetaData()
@@ -141,14 +142,13 @@ def store_report_lines(
     Flushes only; the caller's unit of work commits.
     """
     now = utc_now()
-    store_days = rows[["store_id", "report_date"]].drop_duplicates().itertuples(index=False)
-    lock_store_days(
-        session,
-        [
-            *((int(store_id), _as_date(day)) for store_id, day in store_days),
-            *([replace] if replace else []),
-        ],
-    )
+    store_days = [
+        (int(store_id), _as_date(day))
+        for store_id, day in rows[["store_id", "report_date"]]
+        .drop_duplicates()
+        .itertuples(index=False)
+    ] + ([replace] if replace else [])
+    lock_store_days(session, store_days)
     _prepare_staging(session)
     if len(rows):
         _load_staging(session, rows)
@@ -288,6 +288,10 @@ def store_report_lines(
                 )
             )
             session.execute(delete(report).where(gone))
+    if inserted or updated or deleted:
+        # Every store-day of the call, changed or not: a superset costs a re-read, never
+        # a wrong number, and needs no second pass over the staging table.
+        mark_changed(session, store_days)
     session.flush()
     return IngestCounts(
         inserted=inserted, updated=updated, unchanged=total - inserted - updated, deleted=deleted
@@ -317,7 +321,8 @@ _STORED_FIELDS = 7  # StoredLine's fields, the first columns of a replaced repor
 # One round trip replaces a store's day on PostgreSQL: compare with what is stored,
 # record revisions of changed and removed lines, upsert, delete, and return every line.
 # Data-modifying CTEs run once and see the same snapshot, so ``existing`` is the report
-# as it was before this statement.
+# as it was before this statement. A report that changed anything marks its store-day
+# for the incremental monitor (``marked``, as ``reports.changes.mark_changed`` does).
 _REPLACE_REPORT = text(
     """
 WITH incoming AS (
@@ -372,6 +377,13 @@ revised AS (
     SELECT :store_id, :day, product_id, :deleted, :now, :submitted_by, stock, sales, price,
         received, submitted_by, NULL, NULL, NULL, NULL
     FROM gone
+    RETURNING 1
+),
+marked AS (
+    -- reports.changes.mark_changed, inside this one statement (one round trip a report)
+    INSERT INTO report_changes (store_id, report_date, changed_at)
+    SELECT :store_id, :day, :now
+    WHERE EXISTS (SELECT FROM written) OR EXISTS (SELECT FROM gone)
     RETURNING 1
 )
 SELECT product_id, stock, sales, price, received,

@@ -62,6 +62,7 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         external_url=settings.base_url.rstrip("/"),
         read_connections=settings.monitor_read_connections,
         part_stores=settings.monitor_part_stores,
+        incremental=settings.monitor_incremental,
     )
 
 

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         description="Connections a monitor run reads the report window with on PostgreSQL "
         "(about one per core the database can spare).",
     )
+    monitor_incremental: bool = Field(
+        default=True,
+        description="A monitor run reads each store's kept state and the store-days "
+        "changed since (report_changes) instead of the whole report window.",
+    )
     low_supply_method: Literal["forecast", "cover"] = Field(
         default="forecast",
         description="How the store low_supply warning decides: each line's stock-out "

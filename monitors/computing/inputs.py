@@ -14,10 +14,10 @@ data the run's transaction sees, not a moment later.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,8 +39,7 @@ from models import (
     ThresholdOverride,
 )
 from monitors.computing.frames import frame_of_rows
-
-REPORT_COLUMNS = ["store_id", "product_id", "report_date", "stock", "sales", "price"]
+from monitors.computing.line_states import REPORT_COLUMNS, load_report_window_incremental
 
 
 def load_regions(session: Session) -> pd.DataFrame:
@@ -122,6 +121,8 @@ class RunInputs:
     report_parts: list[pd.DataFrame]
     submissions: pd.DataFrame
     report_connections: int
+    read_counts: dict[str, int] = field(default_factory=dict)
+    """Where an incremental read found the lines (``line_states``); empty for a full read."""
 
     @property
     def report_lines(self) -> int:
@@ -137,6 +138,7 @@ def load_run_inputs(
     parts: int = 1,
     connections: int = 2,
     only_listed: bool = False,
+    incremental: bool = False,
 ) -> RunInputs:
     """The report window in about ``parts`` parts of consecutive stores, and the
     submissions, read in parallel where that is safe. ``store_ids`` are the stores the
@@ -152,6 +154,11 @@ def load_run_inputs(
     ``only_listed``: keep the lines of exactly ``store_ids`` (one part of a fanned-out
     run; the reads take the id range between its lowest and highest store). No
     ``submission_days``: no submissions are read (an empty frame).
+
+    ``incremental``: read each store's kept state and its changed days instead
+    (``line_states``); stores without a state are read in full, on several connections
+    as above when they are most of the stores. The states are written (flushed). It
+    returns exactly the lines of ``store_ids``.
     """
     first_day, last_day = report_days
     stores = np.sort(np.asarray(store_ids, dtype=np.int64))
@@ -166,6 +173,15 @@ def load_run_inputs(
             return pd.DataFrame(columns=["store_id", "report_date", "first_received_at"])
         return load_submissions(session, first_day=submission_days[0], last_day=submission_days[1])
 
+    if incremental:
+        return _load_incrementally(
+            session,
+            stores=stores,
+            report_days=report_days,
+            submissions_read=submissions_read,
+            parts=parts,
+            connections=connections,
+        )
     with _snapshot_readers(session, connections) as readers:
         if not readers:
             reports = only_these(
@@ -199,6 +215,55 @@ def load_run_inputs(
         submissions=submissions,
         report_connections=max(len(shares), 1),
     )
+
+
+def _load_incrementally(
+    session: Session,
+    *,
+    stores: np.ndarray,
+    report_days: tuple[date, date],
+    submissions_read: Callable[[], pd.DataFrame],
+    parts: int,
+    connections: int,
+) -> RunInputs:
+    first_day, last_day = report_days
+    used = [1]
+
+    def read_full() -> pd.DataFrame:
+        # Called after the marks were read, so the readers' snapshot holds every line
+        # a consumed mark stands for.
+        with _snapshot_readers(session, connections) as readers:
+            if not readers:
+                return load_report_window(session, first_day=first_day, last_day=last_day)
+            shares = [share for share in np.array_split(stores, len(readers)) if len(share)]
+            used[0] = max(len(shares), 1)
+
+            def read(reader: Connection, share: np.ndarray) -> pd.DataFrame:
+                blocks = _postgresql_report_blocks(
+                    reader,
+                    first_day=first_day,
+                    last_day=last_day,
+                    stores=(int(share[0]), int(share[-1])),
+                )
+                return _report_frame(*_postgresql_lines(blocks), first_day)
+
+            with ThreadPoolExecutor(max_workers=used[0]) as pool:
+                frames = list(pool.map(read, readers, shares))
+            return pd.concat(frames, ignore_index=True) if frames else _empty_window(first_day)
+
+    read = load_report_window_incremental(
+        session, store_ids=stores, first_day=first_day, last_day=last_day, full_reader=read_full
+    )
+    return RunInputs(
+        report_parts=list(store_parts(read.reports, _highest_ids(stores, parts))),
+        submissions=submissions_read(),
+        report_connections=used[0],
+        read_counts=read.counts,
+    )
+
+
+def _empty_window(first_day: date) -> pd.DataFrame:
+    return _report_frame(*_postgresql_lines([]), first_day)
 
 
 def _highest_ids(stores: np.ndarray, parts: int) -> list[int]:

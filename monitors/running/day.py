@@ -69,6 +69,8 @@ class MonitorConfig:
     part_stores: int = 2000
     """About how many stores (whole districts) one part of a run holds: the unit a
     fanned-out run hands to a worker."""
+    incremental: bool = True
+    """Read each store's kept state and its changed days instead of the whole window."""
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""
@@ -147,6 +149,9 @@ class StoresOutcome:
     report_lines: int
     report_connections: int
     snapshots: int
+    read_counts: dict[str, int] = field(default_factory=dict)
+    """Where the lines came from (kept states, changed days, full reads; see
+    ``monitors.computing.line_states``)."""
 
 
 def compute_day(
@@ -236,6 +241,7 @@ def compute_stores(
         parts=STORE_PARTS,
         connections=config.read_connections,
         only_listed=not everyone,
+        incremental=config.incremental,
     )
     phases.lap("load")
     stale = delete(SupplySnapshot).where(
@@ -296,6 +302,7 @@ def compute_stores(
                 report_lines=report_lines,
                 report_connections=inputs.report_connections,
                 snapshots=len(store_rows),
+                read_counts=dict(inputs.read_counts),
             )
             groups = (
                 part_store_groups(stores, config.part_stores) if everyone else [np.sort(listed)]
@@ -381,6 +388,10 @@ def finish_day(
     counts: dict[str, Any] = {
         "report_lines": sum(outcome.report_lines for outcome in outcomes),
         "report_connections": max(outcome.report_connections for outcome in outcomes),
+        **{
+            name: sum(outcome.read_counts.get(name, 0) for outcome in outcomes)
+            for name in sorted({name for outcome in outcomes for name in outcome.read_counts})
+        },
         "snapshots": int(sum(outcome.snapshots for outcome in outcomes) + len(scope_snapshots)),
         "candidates": int(len(candidates)),
     }

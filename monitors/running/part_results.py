@@ -25,6 +25,7 @@ def encode_outcome(outcome: StoresOutcome) -> bytes:
         "report_lines": outcome.report_lines,
         "report_connections": outcome.report_connections,
         "snapshots": outcome.snapshots,
+        "read_counts": outcome.read_counts,
         "frames": {},
     }
     frames = {
@@ -74,6 +75,7 @@ def decode_outcome(payload: bytes) -> StoresOutcome:
         report_lines=int(layout["report_lines"]),
         report_connections=int(layout["report_connections"]),
         snapshots=int(layout["snapshots"]),
+        read_counts={name: int(value) for name, value in layout["read_counts"].items()},
     )
 
 

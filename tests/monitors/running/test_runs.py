@@ -427,7 +427,7 @@ def test_reading_with_several_connections_gives_the_same_snapshots_as_one(
 
     def run_in(parts: int, connections: int) -> MonitorRun:
         monkeypatch.setattr(day, "STORE_PARTS", parts)
-        config = MonitorConfig(read_connections=connections)
+        config = MonitorConfig(read_connections=connections, incremental=False)
         return run_monitor(factory=factory, business_date=D, config=config, trigger="test")
 
     alone = run_in(parts=1, connections=1)
@@ -572,3 +572,9 @@ def test_submissions_give_each_store_day_its_first_arrival_to_the_microsecond(
             (city["b"].id, D - timedelta(days=1), pd.Timestamp(arrivals[(city["b"].id, rice)])),
         ]
     )
+
+
+def test_the_incremental_setting_reaches_the_monitor(settings: Settings) -> None:
+    assert monitor_config(settings).incremental is True
+    full = settings.model_copy(update={"monitor_incremental": False})
+    assert monitor_config(full).incremental is False
