@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # after the packages: bench/dispatch.py is no package
 
 from bulletin.publishing import BaselinePeriod, draft_bulletin  # noqa: E402
 from core.access import Principal  # noqa: E402

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # after the packages: bench/dispatch.py is no package
 
 import pandas as pd  # noqa: E402
 from ingest import create_baseline_table, create_database, drop_database  # noqa: E402

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # after the packages: bench/dispatch.py is no package
 
 from bulletin_numbers import bulletin_day, synthetic_province  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
