@@ -53,7 +53,10 @@ issue 11's targets (recall at 48 h ≥ 0.9, false-alarm rate ≤ 0.3, both bette
 the means over seeds (``order_up_to_simple_recall_48h=``, ``…_false_alarm_rate=``,
 ``…_median_lead_days=``, ``…_normal_alerts_per_100_lines=``), per method the means over
 families (``simple_recall_48h=`` …), then ``recall_48h=``, ``false_alarm_rate=``,
-``median_lead_days=`` and ``normal_alerts_per_100_lines=`` of the default method.
+``median_lead_days=``, ``normal_alerts_per_100_lines=`` and ``alert_load=`` of the
+default method. ``alert_load`` is the share of the emergency's line-days with stock on the
+shelf on which a warning was firing (``service.demo.scoring.alert_load``): neither recall
+nor the false-alarm rate charges for alerts kept up everywhere, so it stands beside them.
 """
 
 from __future__ import annotations
@@ -322,7 +325,8 @@ def print_header() -> None:
     """The header of the one-row-per-replay table."""
     print(
         f"\n{'family':<18} {'seed':>4} {'method':<12} {'recall_48h':>10} {'median_lead':>11} "
-        f"{'fa_rate':>7} {'normal/100':>10} {'episodes':>8} {'counted':>7} {'seconds':>7}",
+        f"{'fa_rate':>7} {'normal/100':>10} {'load':>5} {'episodes':>8} {'counted':>7} "
+        f"{'seconds':>7}",
         flush=True,
     )
 
@@ -334,7 +338,7 @@ def print_row(outcome: Outcome) -> None:
         f"{outcome.family:<18} {outcome.seed:>4} {outcome.method:<12} "
         f"{_fmt(q.recall_48h):>10} {_fmt(q.median_lead_days, 1):>11} "
         f"{_fmt(q.false_alarm_rate):>7} {_fmt(outcome.normal_alerts_per_100_lines, 2):>10} "
-        f"{q.episodes:>8} {q.counted:>7} {outcome.seconds:>7.1f}",
+        f"{_fmt(q.alert_load, 2):>5} {q.episodes:>8} {q.counted:>7} {outcome.seconds:>7.1f}",
         flush=True,
     )
 
@@ -346,7 +350,13 @@ def print_table(outcomes: list[Outcome]) -> None:
         print_row(outcome)
 
 
-FIGURES = ("recall_48h", "false_alarm_rate", "median_lead_days", "normal_alerts_per_100_lines")
+FIGURES = (
+    "recall_48h",
+    "false_alarm_rate",
+    "median_lead_days",
+    "normal_alerts_per_100_lines",
+    "alert_load",
+)
 """The headline figures, in the order of the ``name=value`` lines."""
 
 

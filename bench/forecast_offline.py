@@ -16,8 +16,9 @@ emergency), ``one_day`` (emergency episodes lasting one day) and ``quiet_fa`` (f
 alarms before the emergency).
 
 Run: ``.venv/bin/python bench/forecast_offline.py [--scenarios demo:42,order_up_to:1]
-[--methods plain,forecast]``; a scenario is ``demo:<seed>`` or ``<family>:<seed>[:ordinary]`` for
-a module in ``bench/families``.
+[--methods plain,forecast,everything]``; a scenario is ``demo:<seed>`` or
+``<family>:<seed>[:ordinary]`` for a module in ``bench/families``. ``everything`` is a check
+on the bench, not a method (:func:`everything_rule`).
 """
 
 from __future__ import annotations
@@ -198,6 +199,19 @@ def plain_rule(scenario: Scenario, day: int, previously_firing: np.ndarray) -> n
     return (count >= MIN_OBSERVATIONS) & (stock > 0) & (mean > 0) & (days_of_supply < warning)
 
 
+def everything_rule(scenario: Scenario, day: int, previously_firing: np.ndarray) -> np.ndarray:
+    """Not a method but a check on the bench: told when the emergency starts (no monitor
+    is), fire on every line with stock on the shelf (its latest report within
+    ``STALE_AFTER_DAYS``) on every day of it. What it scores shows what recall and the
+    false-alarm rate reward without charging the alert load (``firing``)."""
+    del previously_firing
+    if day < scenario.event_start:
+        return np.zeros(scenario.lines, dtype=bool)
+    recent = scenario.stock[max(0, day - STALE_AFTER_DAYS) : day + 1]
+    latest = pd.DataFrame(recent).ffill().to_numpy()[-1]
+    return np.nan_to_num(latest, nan=0.0) > 0
+
+
 def forecast_rule(settings: ForecastSettings) -> Decide:
     """The forecast's ``low_supply_decision`` with ``settings``."""
 
@@ -304,7 +318,8 @@ def describe(result: Result) -> str:
         f"recall48={q.recall_48h:.3f} lead={q.median_lead_days:.1f} "
         f"fa={q.false_alarm_rate:.3f} episodes={q.episodes} counted={q.counted} "
         f"normal={result.normal:.2f} one_day={result.one_day} flaps={result.flaps} "
-        f"firing={result.firing_share:.2f} quiet_fa={q.quiet_false_alarms} "
+        f"firing={result.firing_share:.2f} load={q.alert_load:.2f} "
+        f"quiet_fa={q.quiet_false_alarms} "
         f"seconds={result.seconds:.1f}"
     )
 
@@ -312,6 +327,7 @@ def describe(result: Result) -> str:
 METHODS: dict[str, Callable[[], Decide]] = {
     "plain": lambda: plain_rule,
     "forecast": lambda: forecast_rule(ForecastSettings()),
+    "everything": lambda: everything_rule,
 }
 
 

@@ -381,6 +381,11 @@ class AlertQuality:
     quiet_episodes: int
     """Episodes starting before the evaluation window (before the lockdown)."""
     quiet_false_alarms: int
+    alert_load: float
+    """Share of the window's line-days with stock on the shelf on which a warning was
+    firing: what a bureau has to read. Recall and false alarms do not charge for it (a
+    warning kept up on every stocked line for the whole emergency scores well on both),
+    so it is printed beside them."""
 
 
 @dataclass(frozen=True)
@@ -475,8 +480,27 @@ def score(
         false_alarm_rate=_share(false_alarms, true_alarms + false_alarms),
         quiet_episodes=len(quiet),
         quiet_false_alarms=int((quiet["verdict"] == "false").sum()),
+        alert_load=alert_load(
+            replayed.firing, scenario.true_stock, first_day=window_start, end_day=scenario.days
+        ),
     )
     return Scored(quality=quality, events=events, episodes=episodes)
+
+
+def alert_load(
+    firing: pd.DataFrame, true_stock: np.ndarray, *, first_day: int, end_day: int
+) -> float:
+    """Share of line-days from ``first_day`` to before ``end_day`` with true stock on the
+    shelf on which a warning was firing (``firing``: ``line, day`` records)."""
+    stocked = np.asarray(true_stock, dtype=np.float64)[first_day:end_day] > 0
+    if not stocked.any():
+        return float("nan")
+    day = firing["day"].to_numpy(np.int64)
+    line = firing["line"].to_numpy(np.int64)
+    inside = (day >= first_day) & (day < end_day)
+    pairs = np.unique(np.stack([day[inside] - first_day, line[inside]]), axis=1)
+    warned = int(stocked[pairs[0], pairs[1]].sum()) if pairs.size else 0
+    return warned / int(stocked.sum())
 
 
 NORMAL_FROM_DAY = 7

@@ -21,6 +21,7 @@ from service.demo.scoring import (
     LEAD_DAYS,
     Replay,
     alert_episodes,
+    alert_load,
     exclusion_reasons,
     judge_episodes,
     lead_times,
@@ -162,6 +163,23 @@ def test_an_alarm_is_false_when_no_stockout_follows_within_its_horizon() -> None
     assert judge_episodes(episodes.iloc[0:0], events, horizon=np.zeros(0), known_until=9).empty
 
 
+def test_alert_load_counts_the_warned_share_of_stocked_line_days_in_the_window() -> None:
+    # Three lines over six days; the window is days 2-4. Line 2 is empty on days 3 and 4.
+    true_stock = np.ones((6, 3))
+    true_stock[3:5, 2] = 0
+    firing = firing_of(
+        episodes_of(
+            (0, 0, 5),  # before, through and after the window: days 2, 3, 4 count
+            (1, 4, 4),  # one day in the window
+            (2, 2, 4),  # day 2 counts; days 3 and 4 the shelf was empty
+        )
+    )
+    # Stocked line-days in the window: 3 + 3 + 1 = 7; warned among them: 3 + 1 + 1 = 5.
+    assert alert_load(firing, true_stock, first_day=2, end_day=5) == pytest.approx(5 / 7)
+    assert alert_load(firing.iloc[0:0], true_stock, first_day=2, end_day=5) == 0.0
+    assert math.isnan(alert_load(firing, np.zeros((6, 3)), first_day=2, end_day=5))
+
+
 def test_the_horizon_is_the_warning_level_of_the_category() -> None:
     categories = np.array(["vegetables", "meat", "grain", "condiments"], dtype=object)
     assert list(warning_horizon(categories)) == [2, 3, 7, 3]
@@ -218,6 +236,8 @@ def test_scoring_a_perfect_and_a_silent_monitor(small: Scenario) -> None:
     assert q.false_alarms == 0 and q.false_alarm_rate == 0.0
     assert q.stockouts == q.counted + q.excluded_too_early + q.excluded_untrusted
     assert q.follow_up_stockouts == int((events["day"] >= small.days).sum())
+    # Three days before each stock-out is a small share of the stocked line-days.
+    assert 0.0 < q.alert_load < 0.5
 
     silent = score(
         small,
@@ -231,6 +251,7 @@ def test_scoring_a_perfect_and_a_silent_monitor(small: Scenario) -> None:
     ).quality
     assert silent.recall_48h == 0.0 and silent.median_lead_days == 0.0
     assert silent.episodes == 0 and math.isnan(silent.false_alarm_rate)
+    assert silent.alert_load == 0.0
 
 
 def test_alerts_are_followed_through_the_follow_up_days_but_only_scored_from_the_window(
