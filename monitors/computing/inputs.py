@@ -39,7 +39,11 @@ from models import (
     ThresholdOverride,
 )
 from monitors.computing.frames import frame_of_rows
-from monitors.computing.line_states import REPORT_COLUMNS, load_report_window_incremental
+from monitors.computing.line_states import (
+    REPORT_COLUMNS,
+    forget_states,
+    load_report_window_incremental,
+)
 
 
 def load_regions(session: Session) -> pd.DataFrame:
@@ -158,7 +162,8 @@ def load_run_inputs(
     ``incremental``: read each store's kept state and its changed days instead
     (``line_states``); stores without a state are read in full, on several connections
     as above when they are most of the stores. The states are written (flushed). It
-    returns exactly the lines of ``store_ids``.
+    returns exactly the lines of ``store_ids``. Without it, the stores' states and their
+    marks up to the last day are dropped (``forget_states``), so marks do not pile up.
     """
     first_day, last_day = report_days
     stores = np.sort(np.asarray(store_ids, dtype=np.int64))
@@ -191,6 +196,7 @@ def load_run_inputs(
                 report_parts=list(store_parts(reports, _highest_ids(stores, parts))),
                 submissions=submissions_read(),
                 report_connections=1,
+                read_counts=forget_states(session, store_ids=stores, last_day=last_day),
             )
         shares = [share for share in np.array_split(stores, len(readers)) if len(share)]
 
@@ -214,6 +220,8 @@ def load_run_inputs(
         report_parts=report_parts or [_report_frame(*_postgresql_lines([]), first_day)],
         submissions=submissions,
         report_connections=max(len(shares), 1),
+        # After the readers are done: a write before them would end the shared snapshot.
+        read_counts=forget_states(session, store_ids=stores, last_day=last_day),
     )
 
 

@@ -145,6 +145,33 @@ def load_report_window_incremental(
     )
 
 
+def forget_states(session: Session, *, store_ids: np.ndarray, last_day: date) -> dict[str, int]:
+    """After a run that read the window in full: drop the stores' states and their marks
+    up to ``last_day``. Those states no longer follow the reports once their marks stop
+    being consumed, and without this the marks of a service that runs with incremental
+    reads off grow with every write. A store without a state is read in full by the next
+    incremental run, so no mark is needed for it. Flushes only."""
+    stores = np.unique(np.asarray(store_ids, dtype=np.int64))
+    states = marks = 0
+    for chunk in _chunks(stores):
+        states += _deleted(
+            session.execute(delete(MonitorLineState).where(MonitorLineState.store_id.in_(chunk)))
+        )
+        marks += _deleted(
+            session.execute(
+                delete(ReportChange).where(
+                    ReportChange.store_id.in_(chunk), ReportChange.report_date <= last_day
+                )
+            )
+        )
+    session.flush()
+    return {"states_forgotten": states, "marks_forgotten": marks}
+
+
+def _deleted(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _chunks(ids: np.ndarray) -> Iterator[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK].tolist()

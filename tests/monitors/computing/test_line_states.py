@@ -376,3 +376,24 @@ def test_a_new_day_moves_the_window_and_a_new_product_adds_a_row(
     pd.testing.assert_frame_equal(
         read.reports, full_window(session, LAST, SHORT.horizon_days, city.stores)
     )
+
+
+def test_runs_with_incremental_reads_off_leave_no_marks_to_pile_up(
+    session: Session, city: City
+) -> None:
+    seed(session, city)
+    run_day(session, LAST, incremental=True, supply=SHORT)
+    post(session, city.stores[0], LAST, [(city.products[0], 5.0, 1.0, 3.0)])
+    post(session, city.stores[1], LAST + timedelta(days=1), [(city.products[1], 5.0, 1.0, 3.0)])
+    assert marks(session) == 2 and len(states(session)) == 2
+
+    full = run_day(session, LAST, incremental=False, supply=SHORT)
+    # LAST's mark is gone with the states that needed it; tomorrow's waits for its day.
+    assert full.counts["marks_forgotten"] == 1 and full.counts["states_forgotten"] == 2
+    assert marks(session) == 1 and states(session) == {}
+
+    # Turned back on, the next run reads every store in full and builds the states anew.
+    again = run_day(session, LAST, incremental=True, supply=SHORT)
+    assert again.counts["stores_read_in_full"] == 2 and again.counts["states_used"] == 0
+    assert again.snapshots == full.snapshots
+    pd.testing.assert_frame_equal(again.candidates, full.candidates)
