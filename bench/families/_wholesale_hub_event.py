@@ -39,7 +39,9 @@ class Event:
     """(districts,) True for districts put under residential lockdown."""
     lockdown_start: int | None
     supply: np.ndarray
-    """Share of each day's due deliveries that arrives."""
+    """Share of a line's usual deliveries that can still reach it (1: unconstrained); a
+    constrained line receives at most that share of its usual daily flow, saved up over
+    at most three days, whatever it ordered."""
     slow_market: np.ndarray
     """(days,) True when night purchases come from farther substitute markets (1-2 days)."""
     demand: np.ndarray

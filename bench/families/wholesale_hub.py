@@ -33,6 +33,10 @@ WARM_UP_DAYS = 14
 FOLLOW_UP_DAYS = 10
 PLANNED_LEAD = 1.4
 """Mean lead time the chains plan with (1 day 60 %, 2 days 40 %)."""
+ALLOWANCE_DAYS = 3.0
+"""A constrained supplier lets a line's unused share pile up for at most this many days."""
+USUAL_FLOW = 1.05
+"""A line's usual deliveries per day as a multiple of its mean demand (sales and spoilage)."""
 STREAM_CITY, STREAM_EVENT, STREAM_NOISE, STREAM_DEMAND, STREAM_REPORT = range(5)
 """Independent random streams: the event has its own, every day draws from its own."""
 
@@ -104,6 +108,8 @@ def simulate(seed: int, *, emergency: bool = True) -> Simulation:
     estimate = city.base_demand.copy()
     next_trip = np.where(shop_store, setup.integers(0, 3, stores), -1)
     log_drift = np.zeros(lines)
+    usual_flow = city.base_demand * USUAL_FLOW
+    allowance = np.zeros(lines)
 
     demand_out = np.zeros((days, lines))
     sales_out = np.zeros((days, lines))
@@ -144,7 +150,17 @@ def simulate(seed: int, *, emergency: bool = True) -> Simulation:
             fill = np.where(city.channel == CHANNEL_CASH_CARRY, dc_fill, market_fill)
             arrivals[day] += bought * fill
             next_trip[tripping] = day + city.trip_cycle[tripping] + late_trip[tripping]
-        received = np.round(arrivals[day] * event.supply[day], 1)
+        share = event.supply[day]
+        constrained = share < 1
+        today_flow = usual_flow * line_weekday[:, weekday[day]]
+        allowance = np.where(
+            constrained,
+            np.minimum(allowance + share * today_flow, ALLOWANCE_DAYS * today_flow),
+            0.0,
+        )
+        due = np.where(constrained, np.minimum(arrivals[day], allowance), arrivals[day])
+        received = np.floor(due * 10) / 10
+        allowance = np.maximum(allowance - received, 0.0)
         buckets[rows, bucket_of_arrival] += received
 
         # The day's trade: negative-binomial demand, lost when the shelf is empty.
