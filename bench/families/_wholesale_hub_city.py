@@ -320,7 +320,7 @@ def draw_city(rng: np.random.Generator) -> City:
         weights=(base_demand * (trip_cycle[line_store] + 0.5) + 0.5) * base_price * 0.75,
         minlength=store_count,
     )
-    budget = np.where(is_shop, trip_value * rng.uniform(1.0, 1.3, store_count), 0.0)
+    budget = np.where(is_shop, trip_value * rng.uniform(0.95, 1.25, store_count), 0.0)
     skip = np.array([SKIP_CHANCE[int(kind)] for kind in store_kind])
     reports_received = rng.random(store_count) < np.array(
         [RECEIVED_REPORTERS[int(kind)] for kind in store_kind]

@@ -20,6 +20,7 @@ from bench.families._wholesale_hub_city import (
     KIND_SHOP,
     KIND_STALLS,
     KIND_SUPERMARKET,
+    MARKET_CHANNELS,
     City,
     draw_city,
 )
@@ -256,22 +257,30 @@ def generate(seed: int, *, emergency: bool = True) -> CityHistory:
 
 
 def stock_out_shares(seed: int) -> pd.DataFrame:
-    """Share of line-days with true stock ≤ 0 by store kind: ordinary weeks, event days,
-    and the same event days of the city without the event (the README's table)."""
+    """Share of line-days with true stock ≤ 0 in ordinary weeks, on the event's reported
+    days, and on the same days of the city without the event, by store kind and by what
+    cut the line's supply (the README's table)."""
     crisis, calm = simulate(seed, emergency=True), simulate(seed, emergency=False)
-    history = crisis.history
+    history, city, event = crisis.history, crisis.city, crisis.event
     assert history.event_start is not None
     before = slice(0, history.event_start)
     during = slice(history.event_start, history.reported_days)
-    kinds = crisis.city.stores["kind"].to_numpy()[crisis.city.line_store]
-    rows = {}
-    groups = {"all lines": np.ones(len(kinds), dtype=bool)} | {
-        kind: kinds == kind for kind in ("supermarket", "other", "farmers_market")
+    kinds = city.stores["kind"].to_numpy()[city.line_store]
+    locked = event.lockdown[city.line_district]
+    chain = city.line_chain == event.dc_chain
+    market = np.isin(city.channel, MARKET_CHANNELS)
+    groups = {"all lines": np.ones(len(kinds), dtype=bool)}
+    groups |= {kind: kinds == kind for kind in ("supermarket", "other", "farmers_market")}
+    groups |= {
+        "market-bought, open districts": market & ~locked,
+        "closed DC's chain, open districts": chain & ~locked,
+        "locked-down districts": locked,
+        "not disrupted": ~event.disrupted,
     }
-    groups["disrupted lines"] = crisis.event.disrupted
-    groups["other lines"] = ~crisis.event.disrupted
+    rows = {}
     for name, mask in groups.items():
         rows[name] = {
+            "lines": int(mask.sum()),
             "ordinary weeks": (history.true_stock[before][:, mask] <= 0).mean(),
             "event": (history.true_stock[during][:, mask] <= 0).mean(),
             "same days, no event": (calm.history.true_stock[during][:, mask] <= 0).mean(),
