@@ -12,6 +12,7 @@ import pytest
 
 from bench.families._wholesale_hub_city import (
     CHANNEL_NIGHT_MARKET,
+    CHANNEL_TRIP_MARKET,
     CHANNEL_WORKSHOP,
     KIND_SHOP,
     KIND_STALLS,
@@ -112,7 +113,7 @@ def test_the_ordinary_city_is_the_same_city_without_an_event() -> None:
     pd.testing.assert_frame_equal(history.lines, ordinary.lines)
     assert history.event_start is not None
     before = slice(0, history.event_start)
-    for name in ("stock", "sales", "received", "true_stock"):
+    for name in ("stock", "sales", "price", "received", "reported", "true_stock"):
         np.testing.assert_array_equal(
             getattr(history, name)[before], getattr(ordinary, name)[before], err_msg=name
         )
@@ -241,3 +242,44 @@ def test_stock_outs_rise_in_the_event_for_every_kind(seed: int) -> None:
     assert out[:, disrupted].mean() > 3 * out[:, ~disrupted].mean()
     ordinary = crisis.history.true_stock[: crisis.history.event_start] <= 0
     assert 0.02 < ordinary.mean() < 0.12
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_disrupted_marks_market_bought_lines_the_closed_chain_and_locked_down_districts(
+    seed: int,
+) -> None:
+    city, event = simulated(seed, True).city, simulated(seed, True).event
+    expected = (
+        np.isin(city.channel, (CHANNEL_NIGHT_MARKET, CHANNEL_TRIP_MARKET))
+        | (city.line_chain == event.dc_chain)
+        | event.lockdown[city.line_district]
+    )
+    np.testing.assert_array_equal(simulated(seed, True).history.disrupted, expected)
+    assert 1 <= event.lockdown.sum() <= 3
+    assert 0.4 < expected.mean() < 0.8
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_locked_down_districts_get_a_fraction_of_their_deliveries_at_first(seed: int) -> None:
+    crisis, calm = simulated(seed, True), simulated(seed, False)
+    city, event = crisis.city, crisis.event
+    assert event.lockdown_start is not None
+    first = event.lockdown_start - WARM_UP_DAYS
+    week = slice(first + 1, first + 7)
+    locked = event.lockdown[city.line_district] & (city.line_chain != event.dc_chain)
+    got = crisis.true_received[week][:, locked].sum()
+    assert got < 0.75 * calm.true_received[week][:, locked].sum()
+    reported = crisis.history.reported[week]
+    assert reported[:, locked].mean() < reported[:, ~locked].mean() + 0.02
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fresh_food_gets_dearer_and_staples_barely(seed: int) -> None:
+    simulation = simulated(seed, True)
+    city, history = simulation.city, simulation.history
+    start = history.event_start
+    assert start is not None
+    ratio = history.price[start + 5] / history.price[start - 1]
+    produce = np.isin(city.category, ["vegetables", "fruit"])
+    assert np.nanmedian(ratio[produce]) > 1.08
+    assert np.nanmedian(ratio[city.staple]) < 1.04
