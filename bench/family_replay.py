@@ -29,7 +29,7 @@ from service.demo.master import (
     conversions_for,
 )
 
-FAMILIES: tuple[str, ...] = ("order_up_to", "continuous_review", "county_routes")
+FAMILIES: tuple[str, ...] = ("order_up_to", "continuous_review", "county_routes", "wholesale_hub")
 """Modules of ``bench.families`` the bench replays, in the order it prints them."""
 
 
