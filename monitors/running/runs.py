@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -33,9 +34,12 @@ from monitors.running.locks import run_guard
 __all__ = [
     "MonitorConfig",
     "MonitorRunFailed",
+    "carry_out_run",
     "compute_day",
+    "open_run",
     "run_monitor",
     "run_monitor_now",
+    "start_monitor_run",
 ]
 
 log = logging.getLogger("supplywatch.monitor")
@@ -69,7 +73,18 @@ def run_monitor(
     because another run holds the lock, or failed — then MonitorRunFailed is raised).
     With a ``queue``, the run's parts go to workers through it; without, this process
     computes the day in one transaction."""
-    started = time.perf_counter()
+    run_id = open_run(
+        factory, business_date=business_date, trigger=trigger, requested_by=requested_by
+    )
+    return carry_out_run(
+        factory, run_id=run_id, business_date=business_date, config=config, queue=queue
+    )
+
+
+def open_run(
+    factory: SessionFactory, *, business_date: date, trigger: str, requested_by: str | None
+) -> int:
+    """Record a run as running (committed, so it can be followed) and return its id."""
     with session_scope(factory) as session:
         run = MonitorRun(
             business_date=business_date,
@@ -81,7 +96,20 @@ def run_monitor(
         )
         session.add(run)
         session.flush()
-        run_id = run.id
+        return run.id
+
+
+def carry_out_run(
+    factory: SessionFactory,
+    *,
+    run_id: int,
+    business_date: date,
+    config: MonitorConfig,
+    queue: PartQueue | None,
+) -> MonitorRun:
+    """Compute the day of the opened run ``run_id`` under the run guard and record how it
+    ended (see :func:`run_monitor`)."""
+    started = time.perf_counter()
     with run_guard(factory, RUN_LOCK) as acquired:
         if not acquired:
             return _finish(
@@ -120,6 +148,39 @@ def run_monitor_now(
     The run opens its own transactions: the caller should hold no database connection
     meanwhile (close its session first).
     """
+    day = _requested_day(principal, business_date, config)
+    run_id = open_run(
+        session_factory, business_date=day, trigger=REQUESTED_TRIGGER, requested_by=principal.label
+    )
+    return _carried_out(session_factory, run_id=run_id, day=day, config=config, queue=queue)
+
+
+def start_monitor_run(
+    *,
+    session_factory: SessionFactory,
+    config: MonitorConfig,
+    principal: Principal,
+    business_date: date | None = None,
+    queue: PartQueue | None = None,
+) -> tuple[MonitorRun, Callable[[], MonitorRun]]:
+    """Open a requested run and hand back its record (running) with the work that carries
+    it out, for a caller that answers at once and runs the work after its response (the
+    API's ``Prefer: respond-async``); the record is then followed like any run's."""
+    day = _requested_day(principal, business_date, config)
+    run_id = open_run(
+        session_factory, business_date=day, trigger=REQUESTED_TRIGGER, requested_by=principal.label
+    )
+    with session_factory() as reader:
+        opened = reader.get_one(MonitorRun, run_id)
+
+    def work() -> MonitorRun:
+        return _carried_out(session_factory, run_id=run_id, day=day, config=config, queue=queue)
+
+    return opened, work
+
+
+def _requested_day(principal: Principal, business_date: date | None, config: MonitorConfig) -> date:
+    """Who may ask for a run, and for which day (today in the city unless given)."""
     require_role(principal, *RUN_REQUESTERS)
     require_national(principal)  # a run covers the whole tree, every region's alerts
     today = business_day_today(config.timezone)
@@ -131,17 +192,21 @@ def run_monitor_now(
                 field_problem(["body", "date"], "after today ({today})", today=today.isoformat())
             ],
         )
+    return day
+
+
+def _carried_out(
+    factory: SessionFactory,
+    *,
+    run_id: int,
+    day: date,
+    config: MonitorConfig,
+    queue: PartQueue | None,
+) -> MonitorRun:
     try:
-        return run_monitor(
-            factory=session_factory,
-            business_date=day,
-            config=config,
-            trigger=REQUESTED_TRIGGER,
-            requested_by=principal.label,
-            queue=queue,
-        )
+        return carry_out_run(factory, run_id=run_id, business_date=day, config=config, queue=queue)
     except MonitorRunFailed as failure:
-        with session_factory() as reader:
+        with factory() as reader:
             return reader.get_one(MonitorRun, failure.run_id)
 
 

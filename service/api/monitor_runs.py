@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from core.database import SessionFactory
 from models import MonitorRun, RunStatus
 from monitors.queries import runs
-from monitors.running.runs import run_monitor_now
+from monitors.running.runs import run_monitor_now, start_monitor_run
 from service.configuration import monitor_config
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
@@ -75,31 +75,58 @@ def _with_parts(session: Session, found: list[MonitorRun]) -> list[RunRead]:
     ]
 
 
+RUNS = "/api/v1/monitor/runs"
+RESPOND_ASYNC = "respond-async"
+"""The ``Prefer`` token (RFC 7240) asking for the run to go on after the answer."""
+
+
+def _prefers_async(prefer: str | None) -> bool:
+    tokens = (token.split(";")[0].strip().lower() for token in (prefer or "").split(","))
+    return RESPOND_ASYNC in tokens
+
+
 @router.post(
     "/runs",
     status_code=status.HTTP_201_CREATED,
-    summary="Run the monitor now (synchronously) for a business day",
+    summary="Run the monitor now for a business day",
     description=(
-        "Answers 201 with the run's record: status `succeeded`, `failed` (with the error; "
-        "the previous results are kept) or `skipped` (another run was in progress)."
+        "Answers 201 with the run's record once it is over: status `succeeded`, `failed` "
+        "(with the error; the previous results are kept) or `skipped` (another run was in "
+        "progress). With `Prefer: respond-async` it answers 202 at once with the record "
+        "still `running` and its `Location`, and the run goes on (fanned out over the "
+        "workers when a broker is set): follow it there, part by part."
     ),
+    responses={202: {"description": "The run was started; follow it at `Location`"}},
 )
 def start_run(
     request: Request,
+    response: Response,
+    background: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     body: RunRequest | None = None,
+    prefer: Annotated[
+        str | None,
+        Header(description="`respond-async`: answer 202 at once and run in the background"),
+    ] = None,
 ) -> RunRead:
     session.close()  # the run opens its own transactions; hold no connection meanwhile
     factory: SessionFactory = request.app.state.session_factory
-    run = run_monitor_now(
-        session_factory=factory,
-        config=monitor_config(settings),
-        principal=principal,
-        business_date=body.date if body else None,
-        queue=part_queue(settings),
-    )
+    arguments: dict[str, Any] = {
+        "session_factory": factory,
+        "config": monitor_config(settings),
+        "principal": principal,
+        "business_date": body.date if body else None,
+        "queue": part_queue(settings),
+    }
+    if not _prefers_async(prefer):
+        return RunRead.model_validate(run_monitor_now(**arguments))
+    run, work = start_monitor_run(**arguments)
+    background.add_task(work)
+    response.status_code = status.HTTP_202_ACCEPTED
+    response.headers["Location"] = f"{RUNS}/{run.id}"
+    response.headers["Preference-Applied"] = RESPOND_ASYNC
     return RunRead.model_validate(run)
 
 

@@ -13,12 +13,13 @@ from dataclasses import asdict
 from enum import StrEnum
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role
 from core.database import SessionFactory
-from models import Role
+from models import MonitorRun, Role, RunStatus
 from monitors.computing.status_bands import SUPPLY_STATUSES
 from monitors.queries.dashboard import (
     CategoryBands,
@@ -39,6 +40,7 @@ from monitors.queries.dashboard_tables import (
     not_reported_table,
     supply_table,
 )
+from monitors.queries.runs import read_run, run_parts
 from monitors.queries.supply import DistrictCategorySupply
 from monitors.queries.supply_history import SupplyHistoryPoint
 from monitors.running import runs
@@ -244,21 +246,71 @@ def export_dashboard(
 
 @router.post("/dashboard/monitor", dependencies=[Depends(check_csrf)])
 def run_monitor_now(
-    request: Request, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> Response:
-    """Run the monitor for today, as ``POST /api/v1/monitor/runs`` does, then reload (a
-    run covers the whole tree: national staff only)."""
+    """Start the monitor for today, as ``POST /api/v1/monitor/runs`` with ``Prefer:
+    respond-async`` does, and follow it on its page (a run covers the whole tree:
+    national staff only); the run goes on after this response."""
     _reader(viewer)
     require_national(viewer)
     session.close()  # the run opens its own transactions; hold no connection meanwhile
     factory: SessionFactory = request.app.state.session_factory
-    runs.run_monitor_now(
+    run, work = runs.start_monitor_run(
         session_factory=factory,
         config=monitor_config(settings),
         principal=viewer,
         queue=part_queue(settings),
     )
-    return redirect("/dashboard?ran=1")
+    background.add_task(work)
+    return redirect(f"/dashboard/monitor/runs/{run.id}")
+
+
+RUN_POLL_EVERY = "every 2s"
+RAN = "/dashboard?ran=1"
+
+
+@router.get("/dashboard/monitor/runs/{run_id}")
+def monitor_run_page(
+    request: Request, run_id: int, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """How far a run started from the dashboard has got; the dashboard once it is done."""
+    _reader(viewer)
+    run = read_run(session=session, principal=viewer, run_id=run_id)
+    if run.status is RunStatus.succeeded:
+        return redirect(RAN)
+    return _run_panel(request, session, run, "dashboard/monitor_run.html")
+
+
+@router.get("/dashboard/monitor/runs/{run_id}/panel")
+def monitor_run_panel(
+    request: Request, run_id: int, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """The panel the run's page polls: it sends the browser back to the dashboard when
+    the run has succeeded and stops polling once the run has ended otherwise."""
+    _reader(viewer)
+    run = read_run(session=session, principal=viewer, run_id=run_id)
+    response = _run_panel(request, session, run, "dashboard/_monitor_run_panel.html")
+    if run.status is RunStatus.succeeded:
+        response.headers["HX-Redirect"] = RAN
+    return response
+
+
+def _run_panel(request: Request, session: Session, run: MonitorRun, template: str) -> HTMLResponse:
+    parts = run_parts(session=session, run_ids=[run.id]).get(run.id)
+    return render(
+        request,
+        template,
+        {
+            "run": run,
+            "ended": run.status is not RunStatus.running,
+            "parts": parts,
+            "poll": RUN_POLL_EVERY,
+        },
+    )
 
 
 def _points(history: list[SupplyHistoryPoint]) -> list[dict[str, Any]]:

@@ -134,7 +134,7 @@ def test_every_readme_curl_answers_success_against_the_demo_city(
     bodies = [(tmp_path / f"body.{number}").read_text() for number in range(1, len(codes) + 1)]
     assert [code[0] for code in codes] == ["2"] * len(codes), list(zip(codes, bodies, strict=True))
 
-    corrected, uploaded, planned, committed, monitored, bulletin = (
+    corrected, uploaded, planned, committed, monitored, started, bulletin = (
         json.loads(body) for body in bodies
     )
     assert corrected["counts"]["deleted"] == 0
@@ -144,6 +144,7 @@ def test_every_readme_curl_answers_success_against_the_demo_city(
     assert planned["id"] == 1 and planned["version"] == 1
     assert committed["status"] == "committed"
     assert monitored["status"] == "succeeded"
+    assert started["status"] == "running" and started["id"] == monitored["id"] + 1
     assert bulletin["status"] == "published" and bulletin["figures"]["prices"]
 
 

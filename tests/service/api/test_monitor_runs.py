@@ -36,6 +36,54 @@ def test_bureau_runs_the_monitor_and_reads_the_run(client: TestClient, session: 
     )
 
 
+def test_bureau_starts_a_run_in_the_background_and_follows_it(
+    client: TestClient, session: Session
+) -> None:
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    district = make_region(session, code="EAST", level=RegionLevel.district, parent=city)
+    store = make_store(session, region=district)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    day = business_today() - timedelta(days=1)
+    history(session, store, cabbage.id, [(40, 10), (30, 10), (25, 10), (15, 10)], last=day)
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+
+    response = client.post(
+        "/api/v1/monitor/runs",
+        json={"date": day.isoformat()},
+        headers={**bureau, "Prefer": "respond-async, wait=5"},
+    )
+    # The answer comes before the run: the record is still running.
+    assert response.status_code == 202, response.text
+    assert response.headers["Preference-Applied"] == "respond-async"
+    started = response.json()
+    assert started["status"] == "running" and started["finished_at"] is None
+    assert response.headers["Location"] == f"/api/v1/monitor/runs/{started['id']}"
+
+    # The test client runs the background work before it returns; the run is over.
+    followed = client.get(response.headers["Location"], headers=bureau).json()
+    assert followed["status"] == "succeeded"
+    assert followed["counts"]["alerts_fired"] >= 1
+    assert followed["business_date"] == day.isoformat() and followed["trigger"] == "api"
+
+
+def test_a_refused_background_run_leaves_no_record(client: TestClient, session: Session) -> None:
+    bureau = make_key(session, Role.bureau)
+    store_key = make_key(session, Role.store, store=make_store(session))
+    session.commit()
+    tomorrow = (business_today() + timedelta(days=1)).isoformat()
+    background = {"Prefer": "respond-async"}
+    future = client.post(
+        "/api/v1/monitor/runs", json={"date": tomorrow}, headers={**bureau, **background}
+    )
+    assert future.status_code == 422
+    assert future.headers["content-type"] == "application/problem+json"
+    assert future.json()["errors"][0]["loc"] == ["body", "date"]
+    forbidden = client.post("/api/v1/monitor/runs", json={}, headers={**store_key, **background})
+    assert forbidden.status_code == 403
+    assert client.get("/api/v1/monitor/runs", headers=bureau).json()["total"] == 0
+
+
 def test_a_run_for_a_future_day_is_refused_and_stores_may_not_run_it(
     client: TestClient, session: Session
 ) -> None:
