@@ -192,10 +192,10 @@ def plan_typhoon(
 
 def van_warehouse_share(island: Island, ferry_fill: np.ndarray) -> np.ndarray:
     """Share of a van order the wholesaler can fill from its island warehouse: dry goods
-    from a ten-day buffer rationed to 60 % while ships are in port, fresh ferry goods not
-    at all."""
+    from a ten-day buffer rationed to at least 60 % until the ships catch up, fresh ferry
+    goods only what the ships bring."""
     long_life = island.shelf_life >= 120
-    return np.where(ferry_fill == 0.0, np.where(long_life, 0.6, 0.0), ferry_fill)
+    return np.where(long_life, np.maximum(ferry_fill, 0.6), ferry_fill)
 
 
 def _line_supply(

@@ -61,6 +61,9 @@ class IslandFerrySimulation:
     true_sales: np.ndarray
     spoilage: np.ndarray
     demand: np.ndarray
+    ordered: np.ndarray
+    """(days, lines) what each line asked its channel for that morning, before the
+    channel's fill (deck space, weather, the storm)."""
     consignment_day: np.ndarray
     """(days, stores) a supermarket's ferry consignment reached the shelves that day."""
     deck_fill: np.ndarray
@@ -173,6 +176,7 @@ def simulate(seed: int, *, emergency: bool = True) -> IslandFerrySimulation:
     )
     close = opening.copy()
     received = np.zeros((days, lines))
+    ordered = np.zeros((days, lines))
     sales = np.zeros((days, lines))
     spoiled = np.zeros((days, lines))
     true_stock = np.zeros((days, lines))
@@ -204,6 +208,7 @@ def simulate(seed: int, *, emergency: bool = True) -> IslandFerrySimulation:
         order = np.where(stalls, np.maximum(brought, 0), order)
         fruit = (chan == CHANNEL_MARKET_FERRY) & (d >= 1 and bool(typhoon.sailing[d - 1]))
         order = np.where(fruit, np.maximum(target * 1.1 - close, 0), order)
+        ordered[d] = order
         received[d] = np.round(order * typhoon.supply[d] * ordinary_fill[d])
 
         stock = close + received[d]
@@ -235,6 +240,7 @@ def simulate(seed: int, *, emergency: bool = True) -> IslandFerrySimulation:
         true_sales=sales,
         spoilage=spoiled,
         demand=demand,
+        ordered=ordered,
         consignment_day=consignment_day,
         deck_fill=deck_fill,
     )
