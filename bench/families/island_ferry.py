@@ -192,7 +192,7 @@ def simulate(seed: int, *, emergency: bool = True) -> IslandFerrySimulation:
             position = close
         chain = store_chain[island.line_store]
         deck = np.where(chain >= 0, deck_fill[max(d - 1, 0), np.maximum(chain, 0)], 1.0)
-        order = np.where(arriving, np.maximum(target - position, 0) * deck, order)
+        order = np.where(arriving, np.maximum(target - position, 0), order)
         # supermarkets' local suppliers: a daily top-up
         local = chan == CHANNEL_LOCAL_DAILY
         order = np.where(local, np.maximum(target - close, 0), order)
@@ -209,7 +209,8 @@ def simulate(seed: int, *, emergency: bool = True) -> IslandFerrySimulation:
         fruit = (chan == CHANNEL_MARKET_FERRY) & (d >= 1 and bool(typhoon.sailing[d - 1]))
         order = np.where(fruit, np.maximum(target * 1.1 - close, 0), order)
         ordered[d] = order
-        received[d] = np.round(order * typhoon.supply[d] * ordinary_fill[d])
+        fill = typhoon.supply[d] * ordinary_fill[d] * np.where(arriving, deck, 1.0)
+        received[d] = np.round(order * fill)
 
         stock = close + received[d]
         spoil = rates * stock + np.where(
