@@ -29,7 +29,13 @@ from service.demo.master import (
     conversions_for,
 )
 
-FAMILIES: tuple[str, ...] = ("order_up_to", "continuous_review", "county_routes", "wholesale_hub")
+FAMILIES: tuple[str, ...] = (
+    "order_up_to",
+    "continuous_review",
+    "county_routes",
+    "wholesale_hub",
+    "island_ferry",
+)
 """Modules of ``bench.families`` the bench replays, in the order it prints them."""
 
 
