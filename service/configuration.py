@@ -63,6 +63,7 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         read_connections=settings.monitor_read_connections,
         part_stores=settings.monitor_part_stores,
         incremental=settings.monitor_incremental,
+        part_timeout_seconds=settings.monitor_part_timeout_seconds,
     )
 
 

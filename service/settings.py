@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         description="About how many stores (whole districts) one part of a monitor run "
         "fanned out over workers holds.",
     )
+    monitor_part_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long a monitor run fanned out over workers waits for all its "
+        "parts before it fails (the previous results are kept).",
+    )
     broker_url: str | None = Field(
         default=None,
         description="The task queue's broker (RabbitMQ: amqp://user:password@host:5672//). "

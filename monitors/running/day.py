@@ -72,6 +72,9 @@ class MonitorConfig:
     fanned-out run hands to a worker."""
     incremental: bool = True
     """Read each store's kept state and its changed days instead of the whole window."""
+    part_timeout_seconds: float = 3600.0
+    """How long a fanned-out run waits for all its parts before it fails (keeping the
+    previous results): no worker running, or too few for the day."""
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""

@@ -66,7 +66,6 @@ def fan_out_day(
     business_date: date,
     config: MonitorConfig,
     queue: PartQueue,
-    timeout_seconds: float = 3600.0,
 ) -> dict[str, Any]:
     """Compute ``business_date`` for run ``run_id`` with its parts on ``queue``'s
     workers, then finish the day here; return the run's counts."""
@@ -91,7 +90,9 @@ def fan_out_day(
             )
     for number in range(len(groups)):
         queue.send_part(run_id=run_id, part_number=number)
-    _wait_for_parts(factory, run_id=run_id, parts=len(groups), timeout_seconds=timeout_seconds)
+    _wait_for_parts(
+        factory, run_id=run_id, parts=len(groups), timeout_seconds=config.part_timeout_seconds
+    )
     phases.lap("parts")
     with session_scope(factory) as session:
         reference = load_day_reference(session)

@@ -282,3 +282,26 @@ def test_with_the_broker_down_a_run_fails_at_once_and_keeps_the_last_results(
     with factory() as session:
         last = session.scalars(select(MonitorRun).order_by(MonitorRun.id.desc())).first()
     assert last is not None and last.status is RunStatus.failed
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_with_no_worker_running_a_run_fails_after_its_part_timeout_and_keeps_the_last_results(
+    two_databases: tuple[str, sessionmaker[Session], str, sessionmaker[Session]],
+) -> None:
+    url, factory, _, _ = two_databases
+    seed_city(factory)
+    config = MonitorConfig(part_stores=PART_STORES, part_timeout_seconds=1.5)
+    assert run_monitor(factory=factory, business_date=D, config=config, trigger="test").status is (
+        RunStatus.succeeded
+    )
+    before = results(factory)
+    # The broker takes the parts, but nobody listens on this queue.
+    with pytest.raises(MonitorRunFailed, match="0 of 3 parts done after 2 s: are workers running"):
+        run_monitor(
+            factory=factory,
+            business_date=D,
+            config=config,
+            trigger="test",
+            queue=queue_for(url, fresh_queue()),
+        )
+    assert results(factory) == before
