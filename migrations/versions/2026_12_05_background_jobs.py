@@ -64,9 +64,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_background_jobs")),
     )
     op.create_index(op.f("ix_background_jobs_kind"), "background_jobs", ["kind"], unique=False)
-    op.create_index(
-        op.f("ix_background_jobs_status"), "background_jobs", ["status"], unique=False
-    )
+    op.create_index(op.f("ix_background_jobs_status"), "background_jobs", ["status"], unique=False)
 
 
 def downgrade() -> None:
