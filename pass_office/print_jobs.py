@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from core.database import SessionFactory, mark_read_only
+from core.database import SessionFactory, mark_read_only, session_scope
 from core.documents import PDF_MEDIA_TYPE
 from core.jobs import Claimed, Outcome, Progress, add_job, read_job, run_job
 from models import BackgroundJob, JobKind, JobStatus
@@ -53,8 +53,9 @@ def run_plan_passes_pdf(
     def work(session: Session, job: Claimed, progress: Progress) -> Outcome:
         plan_id = int(job.params["plan_id"])
         # Rendered in a read-only session of its own: no write lock while the pages are
-        # drawn, and progress writes from another connection never wait.
-        with factory() as reading:
+        # drawn, and progress writes from another connection never wait. (It ends with a
+        # commit that writes nothing, never a rollback that could take nested work along.)
+        with session_scope(factory) as reading:
             mark_read_only(reading)
             content = plan_passes_pdf(
                 session=reading,
