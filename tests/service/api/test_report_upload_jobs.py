@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import BackgroundJob, DailyReport, Enterprise, JobStatus, ReportRevision, Role, Store
 from reports.upload_jobs import run_report_upload
+from service.app import create_app
 from service.configuration import ingest_limits, report_rules
 from service.settings import Settings
 from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
@@ -207,3 +208,22 @@ def test_an_accepted_file_is_kept_until_a_worker_runs_it_once_however_often_deli
     assert count(session) == 2 and count(session, ReportRevision) == 0
     session.expire_all()
     assert session.get_one(BackgroundJob, job_id).input is None
+
+
+@pytest.mark.usefixtures("city")
+def test_a_queued_upload_has_the_upload_size_limit_not_the_body_limit(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    chain = _chain_key(session)
+    rows = [f"A-1,{today()},pork,{stock},20,14.8,,kg" for stock in range(100)]
+    big = csv_file(*rows[:1])
+    big["file"] = ("reports.csv", big["file"][1] + b"\n" * 3000, "text/csv")
+    limited = settings.model_copy(update={"max_body_bytes": 1000, "max_upload_bytes": 5000})
+    app = create_app(limited, session_factory=client.app.state.session_factory)  # type: ignore[attr-defined]
+    with TestClient(app) as small_client:
+        queued = small_client.post(JOBS, files=big, headers=chain)
+        assert queued.status_code == 202, queued.text
+        huge = csv_file(*rows)
+        huge["file"] = ("reports.csv", huge["file"][1] * 3, "text/csv")
+        assert small_client.post(JOBS, files=huge, headers=chain).status_code == 413
+    assert count(session, BackgroundJob) == 1
