@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.database import SessionFactory, session_scope
 from core.errors import DomainError, NotFound, problem
+from core.jobs import error_problem, text_json
 from core.text import N_, Text
 from dispatch.access import require_dispatch_reader, require_plan_in_region
 from dispatch.plan_rows import MatrixUpload
@@ -173,18 +174,6 @@ def run_plan_job(factory: SessionFactory, job_id: int) -> JobStatus | None:
     return JobStatus.failed
 
 
-def error_problem(error: DomainError) -> dict[str, Any]:
-    """The problem+json body the synchronous path answers ``error`` with."""
-    return problem(
-        status=error.status,
-        title=error.title,
-        detail=error.detail,
-        type_slug=error.type_slug,
-        errors=error.errors,
-        extra=error.extra,
-    )
-
-
 def _record_progress(factory: SessionFactory, job_id: int, share: float) -> None:
     """Write how far the solver got; best effort (a busy database only delays the bar)."""
     try:
@@ -209,32 +198,3 @@ def _record_failure(
         job.error = error
         job.error_text = text
         job.finished_at = utc_now()
-
-
-def text_json(text: Text) -> dict[str, Any]:
-    """A problem's message id and values as JSON, for a page to translate later."""
-    return {
-        "message": text.message,
-        "values": {name: _value_json(value) for name, value in text.values.items()},
-    }
-
-
-def _value_json(value: Any) -> Any:
-    if isinstance(value, Text):
-        return {"text": text_json(value)}
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def stored_text(stored: dict[str, Any]) -> Text:
-    """The Text ``text_json`` kept."""
-    return Text(
-        stored["message"],
-        {
-            name: stored_text(value["text"])
-            if isinstance(value, dict) and "text" in value
-            else value
-            for name, value in stored.get("values", {}).items()
-        },
-    )

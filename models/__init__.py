@@ -10,6 +10,7 @@ from models.alert import (
     Silence,
     ThresholdOverride,
 )
+from models.background_job import BackgroundJob, JobKind
 from models.base import Base
 from models.bulletin import Bulletin, BulletinStatus
 from models.compound import Compound, LockdownStatus
@@ -150,6 +151,7 @@ __all__ = [
     "AlertStatus",
     "DeliveryAttempt",
     "DeliveryState",
+    "JobKind",
     "JobStatus",
     "MonitorRun",
     "PlanJob",
@@ -170,6 +172,7 @@ __all__ = [
     "ThresholdOverride",
     "Webhook",
     "ApiKey",
+    "BackgroundJob",
     "Base",
     "DailyReport",
     "Enterprise",

@@ -195,6 +195,20 @@ def printed_pass_pdf(printed: PrintedPass, *, chinese: Translate, font_file: Pat
     return document.to_bytes()
 
 
+def committed_plan(session: Session, plan_id: int) -> DispatchPlan:
+    """The plan whose passes are printed: 404 for no plan, 409 for a plan not committed
+    (it has no passes yet)."""
+    plan = session.get(DispatchPlan, plan_id)
+    if plan is None:
+        raise NotFound("dispatch plan {plan_id} not found", plan_id=plan_id)
+    if plan.status is not PlanStatus.committed:
+        raise Conflict(
+            "dispatch plan {plan_id} is not committed: its trucks have no passes yet",
+            plan_id=plan_id,
+        )
+    return plan
+
+
 def plan_passes(
     *,
     session: Session,
@@ -206,14 +220,7 @@ def plan_passes(
     """Each truck of a committed plan with its number of stops and the pass it drives with
     that day (the latest issued in force), in route order; 404 for no plan, 409 for a
     plan not committed (it has no passes yet)."""
-    plan = session.get(DispatchPlan, plan_id)
-    if plan is None:
-        raise NotFound("dispatch plan {plan_id} not found", plan_id=plan_id)
-    if plan.status is not PlanStatus.committed:
-        raise Conflict(
-            "dispatch plan {plan_id} is not committed: its trucks have no passes yet",
-            plan_id=plan_id,
-        )
+    plan = committed_plan(session, plan_id)
     day_start = datetime.combine(plan.plan_date, time(0), tzinfo=zone)
     stops = (
         select(func.count(PlanStop.id))
@@ -276,14 +283,18 @@ def plan_passes_pdf(
     font_file: Path,
     chinese: Translate,
     principal: Principal | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """The passes of a committed plan's trucks as one PDF, a page per truck (for a
-    region-bound ``principal`` only the passes valid inside its region)."""
+    region-bound ``principal`` only the passes valid inside its region); ``on_progress``
+    hears (passes rendered, passes in all) before the first page and after each."""
     plan_date: date | None = session.scalar(
         select(DispatchPlan.plan_date).where(DispatchPlan.id == plan_id)
     )
     found = plan_passes(session=session, plan_id=plan_id, now=now, zone=zone, principal=principal)
     document = Document(font_file=font_file, title=f"Dispatch plan {plan_id} passes")
+    if on_progress is not None:
+        on_progress(0, len(found))
     for number, (plate, stops, printed) in enumerate(found):
         if number:
             document.new_page()
@@ -292,6 +303,8 @@ def plan_passes_pdf(
             template.format(**words) for template in (chinese(PLAN_CAPTION), PLAN_CAPTION)
         )
         _write_pass(document, printed, chinese, caption=caption)
+        if on_progress is not None:
+            on_progress(number + 1, len(found))
     if not found:
         document.paragraph(
             " / ".join(

@@ -178,6 +178,7 @@ def import_report_file(
     chunk_rows: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     read_in: SessionFactory | None = None,
+    on_read: Callable[[int], None] | None = None,
 ) -> BulkResult:
     """Upsert every line of a CSV/XLSX file, or none: each bad cell is reported by row
     and column. A bulk file adds and corrects lines; it never deletes any.
@@ -187,9 +188,12 @@ def import_report_file(
     all) after each slice. With ``read_in`` the stores and products are read in a short
     read-only transaction of their own, so parsing and validating a big file hold no
     write lock; ``session`` then only writes (a store closed meanwhile keeps its lines).
+    ``on_read`` hears the number of rows once the file is read, before they are checked.
     """
     require_role(principal, *REPORT_WRITERS)
     lines = read_report_file(data, filename=filename, max_rows=limits.max_bulk_rows)
+    if on_read is not None:
+        on_read(len(lines))
     store_codes = lines["store"].str.strip().unique().tolist()
     if read_in is None:
         catalog = _catalog_inside(session, principal, store_codes)

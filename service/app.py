@@ -39,7 +39,12 @@ log = logging.getLogger("supplywatch.app")
 REPLICA_CONNECT_S = 2
 """How long a request waits for the read replica to answer before reading the primary."""
 
-BULK_UPLOAD_PATHS = ("/api/v1/reports/bulk", "/api/v1/producers/import", "/api/v1/passes/bulk")
+BULK_UPLOAD_PATHS = (
+    "/api/v1/reports/bulk",
+    "/api/v1/reports/bulk-jobs",
+    "/api/v1/producers/import",
+    "/api/v1/passes/bulk",
+)
 
 
 def create_app(

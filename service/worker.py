@@ -8,8 +8,9 @@ the broker (``reject_on_worker_lost``): another worker computes it again, and th
 itself makes a second delivery count once (see :mod:`monitors.running.fanout`).
 
 Without a broker (``make demo``, the tests that do not start one) nothing here is used:
-runs compute in the process that starts them, and a plan job is solved in a background
-thread of the web process (``InProcessPlanJobs``).
+runs compute in the process that starts them, and a plan job or a background job (a bulk
+report file, a plan's passes as a PDF) runs in a background thread of the web process
+(``InProcessPlanJobs``, ``InProcessJobs``).
 """
 
 from __future__ import annotations
@@ -19,13 +20,22 @@ from functools import lru_cache
 from celery import Celery
 
 from core.database import SessionFactory, create_database_engine, create_session_factory
+from core.jobs import JobQueue
 from dispatch.plan_jobs import PlanJobQueue, run_plan_job
+from models import JobKind, JobStatus
 from monitors.running.fanout import PartQueue, compute_run_part
-from service.configuration import monitor_config
+from pass_office.print_jobs import run_plan_passes_pdf
+from reports.upload_jobs import run_report_upload
+from service.configuration import ingest_limits, monitor_config, report_rules
 from service.settings import Settings, get_settings
+from service.translations import translations
 
 MONITOR_PART_TASK = "supplywatch.monitor.part"
 PLAN_JOB_TASK = "supplywatch.dispatch.plan"
+JOB_TASKS = {
+    JobKind.report_upload: "supplywatch.reports.upload",
+    JobKind.plan_passes_pdf: "supplywatch.passes.plan_pdf",
+}
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -47,6 +57,8 @@ def create_celery(settings: Settings) -> Celery:
     )
     celery.task(name=MONITOR_PART_TASK, bind=False)(_monitor_part)
     celery.task(name=PLAN_JOB_TASK, bind=False)(_plan_job)
+    celery.task(name=JOB_TASKS[JobKind.report_upload], bind=False)(_report_upload)
+    celery.task(name=JOB_TASKS[JobKind.plan_passes_pdf], bind=False)(_plan_passes_pdf)
     return celery
 
 
@@ -66,6 +78,39 @@ def _plan_job(job_id: int) -> str | None:
     """Solve one queued plan job (see dispatch.plan_jobs)."""
     status = run_plan_job(_worker_sessions(get_settings().database_url), job_id)
     return None if status is None else status.value
+
+
+def _report_upload(job_id: int) -> str | None:
+    """Check and store one queued bulk report file (see reports.upload_jobs)."""
+    settings = get_settings()
+    factory = _worker_sessions(settings.database_url)
+    status = run_background_job(settings, factory, JobKind.report_upload, job_id)
+    return None if status is None else status.value
+
+
+def _plan_passes_pdf(job_id: int) -> str | None:
+    """Print one queued plan's passes (see pass_office.print_jobs)."""
+    settings = get_settings()
+    factory = _worker_sessions(settings.database_url)
+    status = run_background_job(settings, factory, JobKind.plan_passes_pdf, job_id)
+    return None if status is None else status.value
+
+
+def run_background_job(
+    settings: Settings, factory: SessionFactory, kind: JobKind, job_id: int
+) -> JobStatus | None:
+    """Run background job ``job_id`` of ``kind`` with the settings' parameters."""
+    if kind is JobKind.report_upload:
+        return run_report_upload(
+            factory, job_id, rules=report_rules(settings), limits=ingest_limits(settings)
+        )
+    return run_plan_passes_pdf(
+        factory,
+        job_id,
+        zone=settings.zone,
+        font_file=settings.pdf_font_file,
+        chinese=translations("zh").gettext,
+    )
 
 
 @lru_cache
@@ -137,3 +182,33 @@ def plan_job_queue(settings: Settings, factory: SessionFactory) -> PlanJobQueue:
     return CeleryPlanJobs(
         _celery_for(settings.broker_url, settings.task_queue), settings.task_queue
     )
+
+
+class CeleryJobs:
+    """Sends background jobs to the workers as tasks on the broker (the job's id only)."""
+
+    def __init__(self, celery: Celery, queue: str) -> None:
+        self.celery = celery
+        self.queue = queue
+
+    def send_job(self, *, kind: JobKind, job_id: int) -> None:
+        self.celery.send_task(JOB_TASKS[kind], kwargs={"job_id": job_id}, queue=self.queue)
+
+
+class InProcessJobs:
+    """Runs a background job in the calling thread: the web process calls it from a
+    background task (after the response is sent), so ``make demo`` needs no broker."""
+
+    def __init__(self, settings: Settings, factory: SessionFactory) -> None:
+        self.settings = settings
+        self.factory = factory
+
+    def send_job(self, *, kind: JobKind, job_id: int) -> None:
+        run_background_job(self.settings, self.factory, kind, job_id)
+
+
+def job_queue(settings: Settings, factory: SessionFactory) -> JobQueue:
+    """Where background jobs go: the broker's queue when one is set, else this process."""
+    if not settings.broker_url:
+        return InProcessJobs(settings, factory)
+    return CeleryJobs(_celery_for(settings.broker_url, settings.task_queue), settings.task_queue)

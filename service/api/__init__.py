@@ -7,6 +7,7 @@ from service.api import (
     alert_rules,
     alerts,
     auth,
+    background_jobs,
     bulletins,
     compounds,
     deliveries,
@@ -68,6 +69,7 @@ for module in (
     hotline,
     officers,
     passes,
+    background_jobs,
 ):
     api_router.include_router(module.router)
 api_router.include_router(hotline.public_router)

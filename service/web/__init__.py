@@ -26,6 +26,7 @@ from service.web import (
     pass_applications,
     pass_office,
     pass_print,
+    pass_print_jobs,
     receiver,
     store,
     supply,
@@ -57,6 +58,7 @@ page_routers = [
         pass_office,
         pass_applications,
         pass_print,
+        pass_print_jobs,
     )
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""

@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from core.jobs import stored_text
 from dispatch.access import require_dispatcher, require_plan_writer
-from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job, stored_text
+from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job
 from dispatch.planning import PlanOptions
 from models import JobStatus, PlanJob
 from service.http.dependencies import SessionDep, SessionFactoryDep

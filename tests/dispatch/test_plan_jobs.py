@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InvalidInput
+from core.jobs import stored_text, text_json
 from core.text import phrase
 from dispatch import solver
 from dispatch.plan_jobs import (
@@ -19,8 +20,6 @@ from dispatch.plan_jobs import (
     queue_plan,
     run_plan_job,
     send_plan_job,
-    stored_text,
-    text_json,
 )
 from dispatch.plan_rows import MatrixUpload
 from dispatch.planning import PlanOptions

@@ -18,9 +18,12 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+
+from core.documents import DEFAULT_FONT_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -134,7 +137,7 @@ def test_every_readme_curl_answers_success_against_the_demo_city(
     bodies = [(tmp_path / f"body.{number}").read_text() for number in range(1, len(codes) + 1)]
     assert [code[0] for code in codes] == ["2"] * len(codes), list(zip(codes, bodies, strict=True))
 
-    corrected, uploaded, planned, committed, monitored, started, bulletin = (
+    corrected, uploaded, queued, planned, committed, printing, monitored, started, bulletin = (
         json.loads(body) for body in bodies
     )
     assert corrected["counts"]["deleted"] == 0
@@ -146,6 +149,29 @@ def test_every_readme_curl_answers_success_against_the_demo_city(
     assert monitored["status"] == "succeeded"
     assert started["status"] == "running" and started["id"] == monitored["id"] + 1
     assert bulletin["status"] == "published" and bulletin["figures"]["prices"]
+    # The queued upload and PDF ran in the server's own process (no broker in the demo).
+    upload_job = _followed(demo_server, f"/api/v1/reports/bulk-jobs/{queued['id']}", "chain")
+    assert upload_job["status"] == "succeeded", upload_job
+    assert upload_job["result"] == {"rows": 1, "inserted": 0, "updated": 0, "unchanged": 1}
+    pdf_job = _followed(
+        demo_server, f"/api/v1/dispatch/pass-pdf-jobs/{printing['id']}", "dispatcher"
+    )
+    if DEFAULT_FONT_FILE.exists():
+        assert pdf_job["status"] == "succeeded" and pdf_job["download"], pdf_job
+    # The run started with `Prefer: respond-async` went on after its 202.
+    run = _followed(demo_server, f"/api/v1/monitor/runs/{started['id']}", "bureau")
+    assert run["status"] == "succeeded", run
+
+
+def _followed(server: DemoServer, path: str, login: str) -> dict[str, Any]:
+    """A job as it reads once it has ended (a minute at most)."""
+    headers = {"Authorization": f"Bearer {server.keys[login]}"}
+    deadline = time.monotonic() + 60
+    while True:
+        job: dict[str, Any] = httpx.get(server.url + path, headers=headers, timeout=30).json()
+        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.2)
 
 
 def test_every_readme_api_table_read_finds_data_in_the_demo_city(
