@@ -48,6 +48,9 @@ class MonitorRun(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The settings the run computes with; a fanned-out run's workers use them, not
+    their own (None: recorded before runs kept them)."""
 
     __table_args__ = (
         Index("ix_monitor_runs_business_date_started_at", "business_date", "started_at"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -75,6 +75,42 @@ class MonitorConfig:
     part_timeout_seconds: float = 3600.0
     """How long a fanned-out run waits for all its parts before it fails (keeping the
     previous results): no worker running, or too few for the day."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The configuration as the run's row keeps it, so the workers that compute its
+        parts use the settings the run was started with, not their own."""
+        return {
+            "supply": asdict(self.supply),
+            "reporting": asdict(self.reporting),
+            "timezone": self.timezone.key,
+            "external_url": self.external_url,
+            "read_connections": self.read_connections,
+            "part_stores": self.part_stores,
+            "incremental": self.incremental,
+            "part_timeout_seconds": self.part_timeout_seconds,
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> MonitorConfig:
+        """The configuration a run's row keeps (:meth:`as_json`)."""
+        return cls(
+            supply=SupplySettings(**stored["supply"]),
+            reporting=ReportingSettings(**stored["reporting"]),
+            timezone=ZoneInfo(stored["timezone"]),
+            external_url=stored["external_url"],
+            read_connections=stored["read_connections"],
+            part_stores=stored["part_stores"],
+            incremental=stored["incremental"],
+            part_timeout_seconds=stored["part_timeout_seconds"],
+        )
+
+    def for_part_of(self, run: MonitorRun) -> MonitorConfig:
+        """What a worker computes a part of ``run`` with: the run's settings, with this
+        machine's own number of reading connections (runs recorded before their settings
+        were kept use this configuration)."""
+        if run.config is None:
+            return self
+        return replace(MonitorConfig.from_json(run.config), read_connections=self.read_connections)
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""

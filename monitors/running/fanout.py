@@ -156,7 +156,9 @@ def compute_run_part(
     factory: SessionFactory, *, run_id: int, part_number: int, config: MonitorConfig
 ) -> PartStatus | None:
     """A worker's task: compute one part of a run in one transaction, or nothing when the
-    part is already done (a second delivery) or gone. Returns the part's status."""
+    part is already done (a second delivery) or gone. Returns the part's status. The part
+    is computed with the run's settings (``config`` gives only this machine's reading
+    connections, and everything for a run recorded without its settings)."""
     with session_scope(factory) as session:
         part = session.get(MonitorRunPart, (run_id, part_number))
         if part is None or part.status in (PartStatus.done, PartStatus.failed):
@@ -173,6 +175,7 @@ def compute_run_part(
             if part.status == PartStatus.done:
                 return part.status
             run = session.get_one(MonitorRun, run_id)
+            config = config.for_part_of(run)
             reference = load_day_reference(session)
             keys = region_keys(reference.stores)
             stores = reference.stores["store_id"].to_numpy()[np.isin(keys, part.region_ids)]

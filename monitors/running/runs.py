@@ -74,7 +74,11 @@ def run_monitor(
     With a ``queue``, the run's parts go to workers through it; without, this process
     computes the day in one transaction."""
     run_id = open_run(
-        factory, business_date=business_date, trigger=trigger, requested_by=requested_by
+        factory,
+        business_date=business_date,
+        trigger=trigger,
+        requested_by=requested_by,
+        config=config,
     )
     return carry_out_run(
         factory, run_id=run_id, business_date=business_date, config=config, queue=queue
@@ -82,9 +86,15 @@ def run_monitor(
 
 
 def open_run(
-    factory: SessionFactory, *, business_date: date, trigger: str, requested_by: str | None
+    factory: SessionFactory,
+    *,
+    business_date: date,
+    trigger: str,
+    requested_by: str | None,
+    config: MonitorConfig,
 ) -> int:
-    """Record a run as running (committed, so it can be followed) and return its id."""
+    """Record a run as running with the settings it computes with (committed, so it can
+    be followed and its workers read them) and return its id."""
     with session_scope(factory) as session:
         run = MonitorRun(
             business_date=business_date,
@@ -93,6 +103,7 @@ def open_run(
             status=RunStatus.running,
             started_at=utc_now(),
             counts={},
+            config=config.as_json(),
         )
         session.add(run)
         session.flush()
@@ -150,7 +161,11 @@ def run_monitor_now(
     """
     day = _requested_day(principal, business_date, config)
     run_id = open_run(
-        session_factory, business_date=day, trigger=REQUESTED_TRIGGER, requested_by=principal.label
+        session_factory,
+        business_date=day,
+        trigger=REQUESTED_TRIGGER,
+        requested_by=principal.label,
+        config=config,
     )
     return _carried_out(session_factory, run_id=run_id, day=day, config=config, queue=queue)
 
@@ -168,7 +183,11 @@ def start_monitor_run(
     API's ``Prefer: respond-async``); the record is then followed like any run's."""
     day = _requested_day(principal, business_date, config)
     run_id = open_run(
-        session_factory, business_date=day, trigger=REQUESTED_TRIGGER, requested_by=principal.label
+        session_factory,
+        business_date=day,
+        trigger=REQUESTED_TRIGGER,
+        requested_by=principal.label,
+        config=config,
     )
     with session_factory() as reader:
         opened = reader.get_one(MonitorRun, run_id)
