@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, bind_region
@@ -313,3 +314,16 @@ def progress_share(job: BackgroundJob) -> float:
     if not job.total:
         return 0.0
     return min(job.done / job.total, 1.0)
+
+
+def prune_finished_jobs(session: Session, *, finished_before: datetime) -> int:
+    """Delete the jobs that ended before ``finished_before`` with what they kept (uploaded
+    files, rendered PDFs), so the table does not grow with every upload and print; queued
+    and running jobs stay. Returns how many went. Flushes only."""
+    deleted = session.execute(
+        delete(BackgroundJob).where(
+            BackgroundJob.status.in_(FINISHED), BackgroundJob.finished_at < finished_before
+        )
+    )
+    session.flush()
+    return int(getattr(deleted, "rowcount", 0) or 0)

@@ -13,10 +13,10 @@ the queue carries only ids, and a job delivered twice is solved once.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -198,3 +198,14 @@ def _record_failure(
         job.error = error
         job.error_text = text
         job.finished_at = utc_now()
+
+
+def prune_finished_plan_jobs(session: Session, *, finished_before: datetime) -> int:
+    """Delete the plan jobs that ended before ``finished_before`` (a succeeded job's draft
+    plan stays: it is a plan of its own); queued and solving jobs stay. Returns how many
+    went. Flushes only."""
+    deleted = session.execute(
+        delete(PlanJob).where(PlanJob.status.in_(FINISHED), PlanJob.finished_at < finished_before)
+    )
+    session.flush()
+    return int(getattr(deleted, "rowcount", 0) or 0)

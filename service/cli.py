@@ -42,7 +42,7 @@ from service.configuration import (
     report_rules,
 )
 from service.migrate import upgrade_to_head
-from service.scheduling import build_scheduler, deliver_notifications
+from service.scheduling import build_scheduler, deliver_notifications, prune_old_jobs
 from service.settings import Settings, get_settings
 from service.worker import create_celery, part_queue
 
@@ -362,6 +362,22 @@ def db_partitions(
     if upkeep.moved_rows:
         typer.echo(f"lines moved out of a default partition: {upkeep.moved_rows}")
     typer.echo(f"partitions archived: {', '.join(upkeep.archived) or 'none'}")
+
+
+@db_app.command("prune-jobs")
+def db_prune_jobs() -> None:
+    """Delete the plan jobs and background jobs (queued uploads, pass PDFs) that ended more
+    than SUPPLYWATCH_JOB_RETENTION_DAYS ago (the scheduler does this before each run)."""
+    settings = get_settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        pruned = prune_old_jobs(settings, create_session_factory(engine))
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"deleted {pruned['background_jobs']} background job(s) and {pruned['plan_jobs']} "
+        f"plan job(s) that ended more than {settings.job_retention_days} day(s) ago"
+    )
 
 
 @keys_app.command("create")

@@ -9,8 +9,11 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from core.database import SessionFactory, session_scope
+from core.jobs import prune_finished_jobs
 from core.partitions import PartitionUpkeep, keep_partitions
+from dispatch.plan_jobs import prune_finished_plan_jobs
 from hotline.escalation import escalate_tickets
+from models.base import utc_now
 from monitors.notifications.delivery import (
     NotificationSendReport,
     default_client,
@@ -97,6 +100,27 @@ def keep_monthly_partitions(settings: Settings, factory: SessionFactory) -> Part
     return upkeep
 
 
+def prune_old_jobs(settings: Settings, factory: SessionFactory) -> dict[str, int]:
+    """Delete the plan jobs and background jobs that ended more than
+    ``job_retention_days`` ago, in one unit of work: the stored uploads and PDFs would
+    otherwise grow the database with every one."""
+    finished_before = utc_now() - timedelta(days=settings.job_retention_days)
+    with session_scope(factory) as session:
+        pruned = {
+            "background_jobs": prune_finished_jobs(session, finished_before=finished_before),
+            "plan_jobs": prune_finished_plan_jobs(session, finished_before=finished_before),
+        }
+    if any(pruned.values()):
+        log.info("old jobs deleted", extra={"pruned": pruned})
+    return pruned
+
+
+def maintain(settings: Settings, factory: SessionFactory) -> None:
+    """What the scheduler keeps up before each run: the partitions, then the old jobs."""
+    keep_monthly_partitions(settings, factory)
+    prune_old_jobs(settings, factory)
+
+
 def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorScheduler:
     """The scheduler for this deployment's settings."""
     return MonitorScheduler(
@@ -104,7 +128,7 @@ def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorSched
         config=monitor_config(settings),
         today=partial(business_today, settings),
         deliver=partial(escalate_then_deliver, settings, factory),
-        maintain=partial(keep_monthly_partitions, settings, factory),
+        maintain=partial(maintain, settings, factory),
         interval=timedelta(minutes=settings.monitor_interval_minutes),
         queue=part_queue(settings),
     )

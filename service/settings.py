@@ -84,6 +84,12 @@ class Settings(BaseSettings):
             "schema. Unset keeps everything."
         ),
     )
+    job_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days finished plan jobs and background jobs (queued uploads, pass "
+        "PDFs, with their files) are kept; the scheduler deletes older ones before each run.",
+    )
     monitor_interval_minutes: int = Field(
         default=60, gt=0, le=24 * 60, description="How often the scheduler runs the monitor."
     )

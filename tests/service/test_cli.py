@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,18 @@ from core.database import create_database_engine, create_session_factory, sessio
 from masterdata.products import update_product
 from models import (
     ApiKey,
+    BackgroundJob,
     DailyReport,
+    JobKind,
+    JobStatus,
+    PlanJob,
     Product,
     ProductUnitConversion,
     RegionLevel,
     Store,
     User,
 )
+from models.base import utc_now
 from service.cli import CLI_PRINCIPAL, app
 from service.settings import get_settings
 from tests.factories import business_today, make_region
@@ -274,3 +280,52 @@ def test_catalog_load_refuses_to_change_a_products_canonical_unit(
     assert "row 3, unit: is 'kg' in the database" in result.output
     assert count(database, Product) == 53
     assert product(database, "rice").unit == "kg"
+
+
+def test_db_prune_jobs_deletes_only_jobs_that_ended_long_ago(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUPPLYWATCH_JOB_RETENTION_DAYS", "7")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    now = utc_now()
+    long_ago, lately = now - timedelta(days=8), now - timedelta(days=6)
+    engine = create_database_engine(database)
+    with session_scope(create_session_factory(engine)) as session:
+        for status, finished in [
+            (JobStatus.succeeded, long_ago),  # goes, with its file
+            (JobStatus.failed, long_ago),  # goes
+            (JobStatus.succeeded, lately),  # stays: within the retention
+            (JobStatus.running, None),  # stays: still running, however old
+        ]:
+            session.add(
+                BackgroundJob(
+                    kind=JobKind.plan_passes_pdf,
+                    status=status,
+                    submitted_by="ops",
+                    principal={},
+                    params={},
+                    output=b"%PDF-1.7" if status is JobStatus.succeeded else None,
+                    created_at=long_ago,
+                    finished_at=finished,
+                )
+            )
+        for status, finished in [(JobStatus.failed, long_ago), (JobStatus.queued, None)]:
+            session.add(
+                PlanJob(
+                    status=status,
+                    requested_by="ops",
+                    options={},
+                    created_at=long_ago,
+                    finished_at=finished,
+                )
+            )
+    engine.dispose()
+
+    result = runner.invoke(app, ["db", "prune-jobs"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 2 background job(s) and 1 plan job(s)" in result.output
+    assert "more than 7 day(s) ago" in result.output
+    assert (count(database, BackgroundJob), count(database, PlanJob)) == (2, 1)
+    again = runner.invoke(app, ["db", "prune-jobs"])
+    assert "deleted 0 background job(s) and 0 plan job(s)" in again.output
