@@ -110,7 +110,8 @@ def _forecast_low_supply(
     *, rows: pd.DataFrame, th: pd.DataFrame, stores: pd.DataFrame, products: pd.DataFrame
 ) -> pd.DataFrame:
     """Store scope on the forecast: fire where it decided to, critical when the projected
-    stock-out falls within the critical level, and say why in the bureau's numbers."""
+    stock-out falls within the critical level or the warned shelf has emptied, and say why
+    in the bureau's numbers."""
     fires = rows["low_supply_fires"].to_numpy(dtype=bool)
     hit = rows.loc[fires].reset_index(drop=True)
     warning = th["low_supply_warning_days"].to_numpy()[fires]
@@ -154,9 +155,12 @@ def _forecast_low_supply(
         "; many shelves empty in this store or district lately",
         "",
     )
-    summary = (
-        _line_label(hit, stores=stores, products=products)
-        + when
+    outlook = np.where(
+        hit["stock"].to_numpy(dtype=np.float64) <= 0,
+        # A warned shelf that has emptied: the warning stays until it is refilled and safe.
+        "out of stock, as warned (" + _stock_and_sales(hit) + "); the warning stays until "
+        "the shelf is refilled and safe",
+        when
         + " ("
         + whole(chance)
         + " % chance within "
@@ -165,10 +169,9 @@ def _forecast_low_supply(
         + rounded(days)
         + " days of sales left ("
         + _stock_and_sales(hit)
-        + ")"
-        + deliveries
-        + stress
+        + ")",
     )
+    summary = _line_label(hit, stores=stores, products=products) + outlook + deliveries + stress
     return candidate_frame(
         rule="low_supply",
         severity=severity,

@@ -38,8 +38,9 @@ explains the choices and measures them on three independently written cities.
 the warning level is high and the line's own supply is failing, or near certain, or the
 store or district is under supply stress; never on a burst day (the store reorders a
 burst) nor on a crumb after a stock-out (the ``stockout`` rule's shortage, not a new
-one); keep while the chance stays above ``keep_probability`` (hysteresis). Everything
-is vectorised over lines × ages matrices.
+one); keep while the chance stays above ``keep_probability`` (hysteresis), and through
+the days the warned shelf is empty (one alert per shortage, not "resolved" when it comes).
+Everything is vectorised over lines × ages matrices.
 """
 
 from monitors.computing.forecast.demand import weekday_factors

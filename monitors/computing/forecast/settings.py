@@ -110,6 +110,10 @@ class ForecastSettings:
     """An open warning stays while the chance stays at or above this (hysteresis)..."""
     stress_keeps: bool = True
     """... or, when True, while its store or district is under supply stress."""
+    keep_through_stockout: bool = True
+    """An open warning stays, critical, on the days its shelf is empty: the shortage it
+    warned of has come. Resolving it then told the bureau "all clear" at the worst moment,
+    and the next crumb of a delivery opened a new alert for the same shortage."""
     burst_ratio: float = 1.8
     """No warning opens on a day selling this many times the median of the in-stock days
     (unless the level followed a lasting shift): a store reorders a burst, and the next

@@ -189,9 +189,11 @@ def low_supply_decision(
     settings: ForecastSettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per line: whether the store ``low_supply`` warning fires, whether it is critical
-    (the projected stock-out day within ``critical_days``), and the projected day (NaN
-    beyond the longest horizon): what the lifecycle needs to open, keep and resolve alerts
-    that mean "this shelf will run out and not be refilled", without one-day flapping."""
+    (the projected stock-out day within ``critical_days``, or the warned shelf empty now),
+    and the projected day (NaN beyond the longest horizon): what the lifecycle needs to
+    open, keep and resolve alerts that mean "this shelf will run out and not be refilled",
+    without one-day flapping. A warning never opens on an empty shelf (the ``stockout``
+    rule's), but one already open stays through it (``keep_through_stockout``)."""
     chance = np.nan_to_num(forecast.within(warning_days))
     stock = np.nan_to_num(forecast.stock)
     trusted = (forecast.observations >= settings.min_observations) & (stock > 0)
@@ -209,7 +211,13 @@ def low_supply_decision(
     stays = np.asarray(previously_firing, dtype=bool) & (
         (chance >= settings.keep_probability) | (forecast.supply_stress & settings.stress_keeps)
     )
-    fire = trusted & (opens | stays)
+    emptied = np.nan_to_num(forecast.stock, nan=np.inf) <= 0
+    still_short = (
+        settings.keep_through_stockout & np.asarray(previously_firing, dtype=bool) & emptied
+    )
+    fire = (trusted & (opens | stays)) | still_short
     projected = forecast.first_day_over(settings.projected_probability)
-    critical = fire & (np.nan_to_num(projected, nan=np.inf) <= np.asarray(critical_days))
+    critical = (
+        fire & (np.nan_to_num(projected, nan=np.inf) <= np.asarray(critical_days))
+    ) | still_short
     return fire, critical, projected

@@ -173,14 +173,20 @@ def test_a_one_day_burst_is_not_taken_as_the_new_level() -> None:
     assert not fire
 
 
-def test_an_empty_shelf_never_fires_low_supply() -> None:
-    # The stockout rule has it.
+def test_an_empty_shelf_opens_no_warning_but_a_warned_one_stays_critical() -> None:
+    # A new shortage on an empty shelf is the stockout rule's; a warning already open
+    # stays through it, critical, instead of resolving when its shortage has come.
     sales = daily_sales(30.0)
     stock, sold, received = replenished(sales, [30.0] * 20 + [0.0], opening=10.0)
     stock[-1] = 0.0
     forecast = forecast_stockouts(history=history((stock, sold, received)), settings=SETTINGS)
     assert forecast.by_day[0, 0] == 1.0
-    fire, _, _ = decide(forecast, 2.0, previously_firing=True)
+    fire, critical, _ = decide(forecast, 2.0, previously_firing=False)
+    assert not fire and not critical
+    fire, critical, _ = decide(forecast, 2.0, previously_firing=True)
+    assert fire and critical
+    resolving = ForecastSettings(keep_through_stockout=False)
+    fire, _, _ = decide(forecast, 2.0, previously_firing=True, settings=resolving)
     assert not fire
 
 

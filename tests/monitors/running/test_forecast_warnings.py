@@ -95,3 +95,25 @@ def test_the_service_setting_chooses_the_warning_method() -> None:
     assert monitor_config(Settings()).supply.warning_method == "forecast"
     chosen = monitor_config(Settings(low_supply_method="cover"))
     assert chosen.supply.warning_method == "cover"
+
+
+def test_a_warned_shelf_that_empties_keeps_its_warning_critical_beside_the_stockout(
+    session: Session, city: dict[str, Any]
+) -> None:
+    # Warned the day before with 6 left of 10 a day; the next day the shelf is empty.
+    days = [(30.0, 10.0)] * 18 + [(22.0, 8.0), (14.0, 8.0), (6.0, 8.0)]
+    history(session, city["a"], city["cabbage"].id, days, last=D - timedelta(days=1))
+    compute_day(session, business_date=D - timedelta(days=1), run_id=None, config=MonitorConfig())
+    session.expire_all()
+    [warned] = store_warnings(session)
+    history(session, city["a"], city["cabbage"].id, [(0.0, 6.0)], last=D)
+    run_with(session)
+    # One alert for the one shortage: not resolved when the shelf empties ("all clear" at
+    # the worst moment) and opened anew on the next crumb.
+    [still] = store_warnings(session)
+    assert still.id == warned.id and still.status is AlertStatus.firing
+    assert still.severity.value == "critical"
+    assert "cabbage: out of stock, as warned (stock 0.0, selling" in still.summary
+    assert "the warning stays until the shelf is refilled and safe" in still.summary
+    stockouts = [a for a in open_alerts(session, AlertRule.stockout) if a.scope_level == "store"]
+    assert [a.store_id for a in stockouts] == [city["a"].id]
