@@ -35,6 +35,7 @@ FAMILIES: tuple[str, ...] = (
     "county_routes",
     "wholesale_hub",
     "island_ferry",
+    "driver_shortage",
 )
 """Modules of ``bench.families`` the bench replays, in the order it prints them."""
 
