@@ -208,10 +208,10 @@ def main() -> None:
     for seed in (1, 2):
         simulation = simulate(seed)
         history, plan = simulation.history, simulation.plan
-        kinds = history.stores["kind"].value_counts()
+        kinds = {kind: int(count) for kind, count in history.stores["kind"].value_counts().items()}
         print(
             f"seed {seed}: first date {history.first_date}, stores {len(history.stores)} "
-            f"({dict(kinds)}), lines {history.line_count}, event_start {history.event_start}, "
+            f"({kinds}), lines {history.line_count}, event_start {history.event_start}, "
             f"reported {history.reported_days}, build {plan.build_days}, "
             f"rationing {np.subtract(plan.rationing, WARM_UP_DAYS).tolist()}, "
             f"panic {np.subtract(plan.panic, WARM_UP_DAYS).tolist()}, "
