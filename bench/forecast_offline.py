@@ -16,7 +16,7 @@ emergency), ``one_day`` (emergency episodes lasting one day) and ``quiet_fa`` (f
 alarms before the emergency).
 
 Run: ``.venv/bin/python bench/forecast_offline.py [--scenarios demo:42,order_up_to:1]
-[--methods plain,forecast,everything]``; a scenario is ``demo:<seed>`` or
+[--methods plain,forecast,resolving,everything]``; a scenario is ``demo:<seed>`` or
 ``<family>:<seed>[:ordinary]`` for a module in ``bench/families``. ``everything`` is a check
 on the bench, not a method (:func:`everything_rule`).
 """
@@ -327,6 +327,8 @@ def describe(result: Result) -> str:
 METHODS: dict[str, Callable[[], Decide]] = {
     "plain": lambda: plain_rule,
     "forecast": lambda: forecast_rule(ForecastSettings()),
+    # The decision before 2026-12-05: a warning resolved when its shelf emptied.
+    "resolving": lambda: forecast_rule(ForecastSettings(keep_through_stockout=False)),
     "everything": lambda: everything_rule,
 }
 
