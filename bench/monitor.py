@@ -3,7 +3,11 @@
 computing stock ÷ 7-day mean sales per store × product.
 
 The monitor run (days of supply, aggregates, status bands, alert rules, snapshots,
-reporting rates, alert lifecycle and outbox, committed) runs in a child process so its
+reporting rates, alert lifecycle and outbox, committed) reads the whole window
+(incremental reads off: ``pg_seconds``, ``pg_ratio``). Then the same day is run twice with
+incremental reads, as the service runs by default: the first reads the window in full and
+keeps every store's state (``pg_state_build_seconds``), the second reads only the states
+(``pg_from_states_seconds``; no store-day changed). Each run is a child process so its
 peak memory (max RSS) is its own; the baseline runs in another.
 Run: ``.venv/bin/python bench/monitor.py [--stores 10000] [--products 60] [--days 14]
 [--only sqlite|postgresql] [--keep] [--database-url URL]``; ``--keep`` leaves the loaded
@@ -106,14 +110,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_monitor(url: str, day: str) -> dict[str, Any]:
+def phase_monitor(url: str, day: str, *, incremental: bool = False) -> dict[str, Any]:
     engine = create_database_engine(url)
     factory = create_session_factory(engine)
     started = time.perf_counter()
     run = run_monitor(
         factory=factory,
         business_date=datetime.fromisoformat(day).date(),
-        config=MonitorConfig(),
+        config=MonitorConfig(incremental=incremental),
         trigger="bench",
     )
     seconds = time.perf_counter() - started
@@ -178,13 +182,18 @@ def main() -> None:
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--keep", action="store_true", help="leave the loaded database")
     parser.add_argument("--database-url", help="a database --keep left: time it again")
-    parser.add_argument("--phase", choices=["monitor", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phase", choices=["monitor", "incremental", "baseline"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--day", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase == "baseline":
+        print(json.dumps(phase_baseline(args.url, args.day)))
+        return
     if args.phase:
-        run = phase_monitor if args.phase == "monitor" else phase_baseline
-        print(json.dumps(run(args.url, args.day)))
+        incremental = args.phase == "incremental"
+        print(json.dumps(phase_monitor(args.url, args.day, incremental=incremental)))
         return
 
     figures: dict[str, float] = {}
@@ -208,6 +217,10 @@ def main() -> None:
                     )
                 baseline = run_child("baseline", url, day)
                 ours = run_child("monitor", url, day)
+                # With incremental reads (the service's default): the first run reads the
+                # window in full and keeps every store's state; the next reads the states.
+                building = run_child("incremental", url, day)
+                steady = run_child("incremental", url, day)
             finally:
                 if args.keep or args.database_url:
                     print(f"{backend}: database kept at {url}", flush=True)
@@ -219,6 +232,9 @@ def main() -> None:
         figures[f"{prefix}_baseline_seconds"] = baseline["seconds"]
         figures[f"{prefix}_ratio"] = ours["seconds"] / baseline["seconds"]
         figures[f"{prefix}_peak_mb"] = ours["peak_mb"]
+        figures[f"{prefix}_state_build_seconds"] = building["seconds"]
+        figures[f"{prefix}_state_build_peak_mb"] = building["peak_mb"]
+        figures[f"{prefix}_from_states_seconds"] = steady["seconds"]
         print(
             f"{backend:<10} {lines} lines: monitor run {ours['seconds']:.2f} s "
             f"(peak {ours['peak_mb']:.0f} MB, {ours['snapshots']:.0f} snapshots, "
@@ -230,6 +246,15 @@ def main() -> None:
             f"{name} {seconds:.1f} s" for name, seconds in ours["phase_seconds"].items()
         )
         print(f"{backend:<10} phases: {phases}", flush=True)
+        for name, run in (("building the states", building), ("from the states", steady)):
+            phases = ", ".join(
+                f"{phase} {seconds:.1f} s" for phase, seconds in run["phase_seconds"].items()
+            )
+            print(
+                f"{backend:<10} incremental run, {name}: {run['seconds']:.2f} s "
+                f"(peak {run['peak_mb']:.0f} MB); {phases}",
+                flush=True,
+            )
     for name, value in figures.items():
         print(f"{name}={value:.0f}" if name.endswith("_mb") else f"{name}={value:.2f}")
 

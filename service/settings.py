@@ -104,9 +104,10 @@ class Settings(BaseSettings):
         "(about one per core the database can spare).",
     )
     monitor_incremental: bool = Field(
-        default=True,
+        default=False,
         description="A monitor run reads each store's kept state and the store-days "
-        "changed since (report_changes) instead of the whole report window.",
+        "changed since (report_changes) instead of the whole report window. Off by "
+        "default: measured slower and heavier than the full read (docs/monitor.md).",
     )
     low_supply_method: Literal["forecast", "cover"] = Field(
         default="forecast",

@@ -70,8 +70,9 @@ class MonitorConfig:
     part_stores: int = 2000
     """About how many stores (whole districts) one part of a run holds: the unit a
     fanned-out run hands to a worker."""
-    incremental: bool = True
-    """Read each store's kept state and its changed days instead of the whole window."""
+    incremental: bool = False
+    """Read each store's kept state and its changed days instead of the whole window (off
+    by default: measured slower than the full read, docs/monitor.md)."""
     part_timeout_seconds: float = 3600.0
     """How long a fanned-out run waits for all its parts before it fails (keeping the
     previous results): no worker running, or too few for the day."""
