@@ -159,14 +159,7 @@ def run_monitor_now(
     The run opens its own transactions: the caller should hold no database connection
     meanwhile (close its session first).
     """
-    day = _requested_day(principal, business_date, config)
-    run_id = open_run(
-        session_factory,
-        business_date=day,
-        trigger=REQUESTED_TRIGGER,
-        requested_by=principal.label,
-        config=config,
-    )
+    run_id, day = _open_requested(session_factory, principal, business_date, config)
     return _carried_out(session_factory, run_id=run_id, day=day, config=config, queue=queue)
 
 
@@ -181,14 +174,7 @@ def start_monitor_run(
     """Open a requested run and hand back its record (running) with the work that carries
     it out, for a caller that answers at once and runs the work after its response (the
     API's ``Prefer: respond-async``); the record is then followed like any run's."""
-    day = _requested_day(principal, business_date, config)
-    run_id = open_run(
-        session_factory,
-        business_date=day,
-        trigger=REQUESTED_TRIGGER,
-        requested_by=principal.label,
-        config=config,
-    )
+    run_id, day = _open_requested(session_factory, principal, business_date, config)
     with session_factory() as reader:
         opened = reader.get_one(MonitorRun, run_id)
 
@@ -196,6 +182,21 @@ def start_monitor_run(
         return _carried_out(session_factory, run_id=run_id, day=day, config=config, queue=queue)
 
     return opened, work
+
+
+def _open_requested(
+    factory: SessionFactory, principal: Principal, business_date: date | None, config: MonitorConfig
+) -> tuple[int, date]:
+    """Open the run someone asked for, once allowed: its id and business day."""
+    day = _requested_day(principal, business_date, config)
+    run_id = open_run(
+        factory,
+        business_date=day,
+        trigger=REQUESTED_TRIGGER,
+        requested_by=principal.label,
+        config=config,
+    )
+    return run_id, day
 
 
 def _requested_day(principal: Principal, business_date: date | None, config: MonitorConfig) -> date:
