@@ -17,7 +17,8 @@ from bench.families._county_routes_area import (
     KIND_RURAL_MARKET,
 )
 from bench.families.county_routes import CountyRoutesSimulation, generate, simulate
-from bench.families.model import STORE_KINDS, CityHistory
+from bench.families.model import STORE_KINDS
+from tests.bench.family_checks import assert_same_history, weekdays
 
 SEEDS = (1, 2)
 
@@ -26,24 +27,6 @@ SEEDS = (1, 2)
 def simulated(seed: int, emergency: bool) -> CountyRoutesSimulation:
     """One simulation per seed and variant, shared by the tests (each takes about a second)."""
     return simulate(seed, emergency=emergency)
-
-
-def weekday_of_days(history: CityHistory) -> np.ndarray:
-    """Monday-0 weekday of every simulated day."""
-    return np.array([history.date_of(day).weekday() for day in range(history.simulated_days)])
-
-
-def assert_same_history(first: CityHistory, second: CityHistory) -> None:
-    """Fail unless two histories hold the same frames and arrays (NaN equal to NaN)."""
-    pd.testing.assert_frame_equal(first.stores, second.stores)
-    pd.testing.assert_frame_equal(first.lines, second.lines)
-    for name in ("stock", "sales", "price", "received", "reported", "true_stock", "disrupted"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(second, name), err_msg=name)
-    assert (first.first_date, first.reported_days, first.event_start) == (
-        second.first_date,
-        second.reported_days,
-        second.event_start,
-    )
 
 
 def test_a_seed_always_gives_the_same_county() -> None:
@@ -96,14 +79,14 @@ def test_stock_is_yesterdays_plus_deliveries_minus_sales_and_spoilage(
 def test_the_wholesalers_truck_comes_only_on_each_townships_route_weekdays(seed: int) -> None:
     simulation = simulated(seed, False)
     area = simulation.area
-    weekdays = weekday_of_days(simulation.history)
+    weekday = weekdays(simulation.history)
     route_lines = np.flatnonzero(area.channel == CHANNEL_ROUTE)
     for line in route_lines:
         delivered = simulation.true_received[:, line] > 0
-        allowed = np.isin(weekdays, area.route_weekdays[area.line_township[line]])
+        allowed = np.isin(weekday, area.route_weekdays[area.line_township[line]])
         assert not (delivered & ~allowed).any(), area.lines.iloc[line].tolist()
     visit_days = simulation.route_visit.sum()
-    regular_days = sum(np.isin(weekdays, route).sum() for route in area.route_weekdays)
+    regular_days = sum(np.isin(weekday, route).sum() for route in area.route_weekdays)
     assert 0.9 * regular_days <= visit_days <= regular_days
     delivered_share = (simulation.true_received[:, route_lines] > 0).sum() / (
         simulation.route_visit[:, area.line_township[route_lines]].sum()
@@ -115,8 +98,8 @@ def test_the_wholesalers_truck_comes_only_on_each_townships_route_weekdays(seed:
 def test_in_the_storm_the_truck_comes_on_route_days_a_day_late_or_to_catch_up(seed: int) -> None:
     simulation = simulated(seed, True)
     area, storm = simulation.area, simulation.storm
-    weekdays = weekday_of_days(simulation.history)
-    regular = np.array([np.isin(weekdays, route) for route in area.route_weekdays]).T
+    weekday = weekdays(simulation.history)
+    regular = np.array([np.isin(weekday, route) for route in area.route_weekdays]).T
     slipped = np.zeros(regular.shape, dtype=bool)
     slipped[1:] = regular[:-1] & storm.delayed[:-1]
     assert slipped.any(), "snow on open roads delays some visits"

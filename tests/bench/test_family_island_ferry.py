@@ -26,7 +26,8 @@ from bench.families._island_ferry_island import (
     TOWNS,
 )
 from bench.families.island_ferry import IslandFerrySimulation, generate, simulate
-from bench.families.model import STORE_KINDS, CityHistory
+from bench.families.model import STORE_KINDS
+from tests.bench.family_checks import assert_same_history, assert_same_until, weekdays
 
 SEEDS = (1, 2)
 
@@ -35,22 +36,6 @@ SEEDS = (1, 2)
 def simulated(seed: int, emergency: bool) -> IslandFerrySimulation:
     """One simulation per seed and variant, shared by the tests (each takes well under 1 s)."""
     return simulate(seed, emergency=emergency)
-
-
-def weekdays(history: CityHistory) -> np.ndarray:
-    """Monday-0 weekday of every simulated day."""
-    return np.array([history.date_of(day).weekday() for day in range(history.simulated_days)])
-
-
-def assert_same_history(first: CityHistory, second: CityHistory, days: int | None = None) -> None:
-    """Fail unless two histories hold the same frames and arrays (up to ``days``)."""
-    pd.testing.assert_frame_equal(first.stores, second.stores)
-    pd.testing.assert_frame_equal(first.lines, second.lines)
-    for name in ("stock", "sales", "price", "received", "reported", "true_stock"):
-        np.testing.assert_array_equal(
-            getattr(first, name)[:days], getattr(second, name)[:days], err_msg=name
-        )
-    assert (first.first_date, first.reported_days) == (second.first_date, second.reported_days)
 
 
 def test_a_seed_always_gives_the_same_island() -> None:
@@ -106,7 +91,7 @@ def test_without_the_typhoon_the_island_is_the_same_until_the_warning(seed: int)
     storm, calm = simulated(seed, True).history, simulated(seed, False).history
     assert calm.event_start is None and not calm.disrupted.any()
     assert storm.event_start is not None
-    assert_same_history(storm, calm, days=storm.event_start)
+    assert_same_until(storm, calm, days=storm.event_start)
     assert not np.array_equal(storm.true_stock, calm.true_stock)
 
 

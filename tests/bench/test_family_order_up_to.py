@@ -11,8 +11,8 @@ import pytest
 
 from bench.families import order_up_to
 from bench.families._order_up_to_city import load_catalogue
-from bench.families.model import CityHistory
 from bench.families.order_up_to import OrderUpToSimulation, generate, simulate
+from tests.bench.family_checks import assert_same_history
 
 SEEDS = (1, 2)
 
@@ -35,19 +35,6 @@ def available_each_day(simulation: OrderUpToSimulation) -> np.ndarray:
     closing = simulation.history.true_stock
     opening = np.vstack([simulation.opening_stock[None, :], closing[:-1]])
     return opening + simulation.true_received
-
-
-def assert_same_history(first: CityHistory, second: CityHistory) -> None:
-    """Fail unless two histories hold the same frames and arrays (NaN equal to NaN)."""
-    pd.testing.assert_frame_equal(first.stores, second.stores)
-    pd.testing.assert_frame_equal(first.lines, second.lines)
-    for name in ("stock", "sales", "price", "received", "reported", "true_stock", "disrupted"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(second, name), err_msg=name)
-    assert (first.first_date, first.reported_days, first.event_start) == (
-        second.first_date,
-        second.reported_days,
-        second.event_start,
-    )
 
 
 def test_a_seed_always_gives_the_same_city() -> None:

@@ -28,6 +28,7 @@ from bench.families.wholesale_hub import (
     generate,
     simulate,
 )
+from tests.bench.family_checks import assert_same_history
 
 SEEDS = (1, 2)
 
@@ -37,19 +38,6 @@ def simulated(seed: int, emergency: bool) -> Simulation:
     """One simulation per seed and variant, shared by the tests (each takes a fraction of a
     second)."""
     return simulate(seed, emergency=emergency)
-
-
-def assert_same_history(first: CityHistory, second: CityHistory) -> None:
-    """Fail unless two histories hold the same frames and arrays (NaN equal to NaN)."""
-    pd.testing.assert_frame_equal(first.stores, second.stores)
-    pd.testing.assert_frame_equal(first.lines, second.lines)
-    for name in ("stock", "sales", "price", "received", "reported", "true_stock", "disrupted"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(second, name), err_msg=name)
-    assert (first.first_date, first.reported_days, first.event_start) == (
-        second.first_date,
-        second.reported_days,
-        second.event_start,
-    )
 
 
 def event_days(history: CityHistory) -> slice:
