@@ -57,7 +57,7 @@ def test_running_the_monitor_from_the_dashboard_follows_the_run_back_to_the_dash
     # The run went on after that answer (the test client waits for it): its page is
     # over and sends the bureau back to the dashboard, which says the monitor ran.
     page = client.get(started.headers["location"])
-    assert page.url.path == "/dashboard" and "Monitor ran" in page.text
+    assert page.url.path == "/dashboard" and "The monitor ran." in page.text
     panel = client.get(f"/dashboard/monitor/runs/{run_id}/panel")
     assert panel.headers["HX-Redirect"] == "/dashboard?ran=1"
 
