@@ -83,10 +83,8 @@ def load_board(session: Session, board: CityBoard, *, day: date) -> None:
             for row in districts.itertuples()
         ],
     )
-    regions = dict(session.execute(select(Region.code, Region.id)).tuples().all())
-    categories = dict(
-        session.execute(select(ProductCategory.code, ProductCategory.id)).tuples().all()
-    )
+    regions = dict(session.execute(select(Region.code, Region.id)).all())
+    categories = dict(session.execute(select(ProductCategory.code, ProductCategory.id)).all())
     catalogue = pd.read_csv(DATA / "products.csv")
     catalogue = catalogue[catalogue["code"].isin(list(board.kg_per_unit_by_product))]
     session.execute(
@@ -103,7 +101,7 @@ def load_board(session: Session, board: CityBoard, *, day: date) -> None:
             for row in catalogue.itertuples()
         ],
     )
-    products = dict(session.execute(select(Product.code, Product.id)).tuples().all())
+    products = dict(session.execute(select(Product.code, Product.id)).all())
     offers = board.offers
     rural = districts[districts["kind"] != "urban_district"].reset_index(drop=True)
     offer_region = _nearest(
@@ -129,7 +127,7 @@ def load_board(session: Session, board: CityBoard, *, day: date) -> None:
             )
         ],
     )
-    producers = dict(session.execute(select(Producer.code, Producer.id)).tuples().all())
+    producers = dict(session.execute(select(Producer.code, Producer.id)).all())
     producer_of = [producers[f"P-{offer_id}"] for offer_id in offers["offer_id"]]
     session.execute(
         insert(ProducerProduct),

@@ -515,9 +515,7 @@ def _people(
         position = group_by.index("district")
         wanted = sorted({key[position] for key in keys if key[position] is not None})
         population = dict(
-            session.execute(select(Region.id, Region.population).where(Region.id.in_(wanted)))
-            .tuples()
-            .all()
+            session.execute(select(Region.id, Region.population).where(Region.id.in_(wanted))).all()
         )
         return {key: population.get(key[position]) or None for key in keys}
     ids = [_GROUP_IDS[name] for name in group_by]

@@ -108,7 +108,7 @@ def _stored(session: Session) -> list[tuple[int | None, int, BulletinStatus, str
             select(
                 Bulletin.region_id, Bulletin.revision, Bulletin.status, Bulletin.summary_en
             ).order_by(Bulletin.id)
-        ).tuples()
+        )
     )
 
 

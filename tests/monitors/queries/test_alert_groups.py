@@ -82,11 +82,11 @@ def counted_one_at_a_time(session: Session, group_by: tuple[str, ...]) -> list[t
     severity, stores, firing, acknowledged, pending and since, in the page's order (worst,
     most alerts, oldest, then by codes with the missing ones last)."""
     codes: dict[Any, dict[int | None, str]] = {
-        model: dict(session.execute(select(model.id, model.code)).tuples().all())
+        model: dict(session.execute(select(model.id, model.code)).all())
         for model in (Region, ProductCategory, Product, Store, Enterprise)
     }
     chain_of: dict[int | None, int | None] = dict(
-        session.execute(select(Store.id, Store.enterprise_id)).tuples().all()
+        session.execute(select(Store.id, Store.enterprise_id)).all()
     )
     groups: dict[tuple[Any, ...], list[Alert]] = defaultdict(list)
     for alert in session.scalars(select(Alert).where(Alert.status != AlertStatus.resolved)):

@@ -207,7 +207,7 @@ def test_a_store_cannot_read_alert_groups(client: TestClient, session: Session, 
 def _events(session: Session, kind: str) -> dict[int, str | None]:
     """Notes of the audit events of ``kind``, by alert id."""
     query = select(AlertEvent.alert_id, AlertEvent.note).where(AlertEvent.kind == kind)
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def test_the_bureau_acknowledges_a_whole_situation_with_one_note(
