@@ -17,16 +17,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, bind_region
 from core.database import SessionFactory, session_scope
 from core.errors import Conflict, DomainError, NotFound, problem
 from core.text import N_, Text
-from models import BackgroundJob, JobKind, JobStatus, Role
+from models import BackgroundJob, JobKind, JobStatus, PlanJob, Role
 from models.base import utc_now
 
 log = logging.getLogger("supplywatch.jobs")
@@ -34,6 +34,9 @@ log = logging.getLogger("supplywatch.jobs")
 FINISHED = (JobStatus.succeeded, JobStatus.failed)
 UNEXPECTED = N_("the job failed unexpectedly; the service log has the details")
 QUEUE_DOWN = N_("the task queue cannot take the job; submit it again later")
+INTERRUPTED = N_(
+    "the job was interrupted {attempts} times (the process running it stopped); submit it again"
+)
 
 
 class JobQueue(Protocol):
@@ -227,7 +230,7 @@ def _claim(factory: SessionFactory, job_id: int) -> Claimed | JobStatus | None:
             return None if job is None else job.status
         job.status = JobStatus.running
         job.attempts += 1
-        job.started_at = utc_now()
+        job.started_at = job.heartbeat_at = utc_now()
         job.done = 0
         return Claimed(
             id=job.id,
@@ -246,7 +249,7 @@ def record_progress(factory: SessionFactory, job_id: int, done: int, total: int)
             session.execute(
                 update(BackgroundJob)
                 .where(BackgroundJob.id == job_id, BackgroundJob.status == JobStatus.running)
-                .values(done=min(max(done, 0), total), total=total)
+                .values(done=min(max(done, 0), total), total=total, heartbeat_at=utc_now())
             )
     except Exception:
         log.warning("could not record a job's progress", exc_info=True)
@@ -327,3 +330,61 @@ def prune_finished_jobs(session: Session, *, finished_before: datetime) -> int:
     )
     session.flush()
     return int(getattr(deleted, "rowcount", 0) or 0)
+
+
+Job = TypeVar("Job", BackgroundJob, PlanJob)
+
+
+@dataclass(frozen=True)
+class Interrupted(Generic[Job]):
+    """Jobs whose process stopped before they ended: those to send to the queue again
+    (once the session is committed), and those given up, now failed."""
+
+    send_again: list[Job]
+    given_up: list[Job]
+
+
+def take_interrupted(
+    session: Session, table: type[Job], *, silent_since: datetime, max_attempts: int
+) -> Interrupted[Job]:
+    """The jobs of ``table`` whose work showed no life since ``silent_since``: queued ones
+    never started (their message or thread was lost) and running ones whose process
+    stopped (a killed web process, a lost worker machine the broker did not redeliver
+    for). A job started ``max_attempts`` times is failed instead of sent again (its work
+    may be what kills the process). Each job taken is marked as just heard from, so the
+    next sweep leaves it a full silence before taking it again. Flushes only."""
+    now = utc_now()
+    last_life = func.coalesce(table.heartbeat_at, table.started_at, table.created_at)
+    jobs = session.scalars(
+        select(table)
+        .where(table.status.in_((JobStatus.queued, JobStatus.running)), last_life < silent_since)
+        .order_by(table.id)
+        .with_for_update()
+    ).all()
+    send_again: list[Job] = []
+    given_up: list[Job] = []
+    for job in jobs:
+        if job.status is JobStatus.running and job.attempts >= max_attempts:
+            _give_up(job, now)
+            given_up.append(job)
+        else:
+            job.heartbeat_at = now
+            send_again.append(job)
+    session.flush()
+    return Interrupted(send_again=send_again, given_up=given_up)
+
+
+def _give_up(job: BackgroundJob | PlanJob, now: datetime) -> None:
+    """Fail a job interrupted too often, with the problem its follower reads."""
+    text = Text(INTERRUPTED, {"attempts": job.attempts})
+    job.status = JobStatus.failed
+    job.error = problem(
+        status=500,
+        title="Internal server error",
+        detail=text.render(),
+        type_slug="job-interrupted",
+    )
+    job.error_text = text_json(text)
+    job.finished_at = now
+    if isinstance(job, BackgroundJob):
+        job.input = None

@@ -140,7 +140,7 @@ def run_plan_job(factory: SessionFactory, job_id: int) -> JobStatus | None:
             return None if job is None else job.status
         job.status = JobStatus.running
         job.attempts += 1
-        job.started_at = utc_now()
+        job.started_at = job.heartbeat_at = utc_now()
         job.progress = 0.0
         options = options_of(job.options)
         created_by = job.requested_by
@@ -181,7 +181,7 @@ def _record_progress(factory: SessionFactory, job_id: int, share: float) -> None
             session.execute(
                 update(PlanJob)
                 .where(PlanJob.id == job_id, PlanJob.status == JobStatus.running)
-                .values(progress=min(max(share, 0.0), 0.99))
+                .values(progress=min(max(share, 0.0), 0.99), heartbeat_at=utc_now())
             )
     except Exception:
         log.warning("could not record a plan job's progress", exc_info=True)

@@ -23,13 +23,14 @@ from core.database import (
 from core.errors import PROBLEM_JSON, DomainError, listed_within_budget, problem
 from core.text import clipped, echoed
 from dispatch.metrics import DispatchCollector
+from models.base import utc_now
 from monitors.metrics import MonitorCollector
 from service.api import api_router
 from service.api.health import health_router
 from service.configuration import pass_authority
 from service.middleware import BodySizeLimitMiddleware
 from service.observability import Metrics, MetricsMiddleware, configure_logging
-from service.scheduling import build_scheduler
+from service.scheduling import build_scheduler, recover_interrupted_jobs
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings, get_settings
 from service.web import static_files, web_router
@@ -78,6 +79,8 @@ def create_app(
                 ensure_admin_key(session, settings.admin_token)
         stop = None
         if settings.scheduler_in_process:
+            if not settings.broker_url:
+                _run_jobs_left_by_the_last_process(settings, session_factory)
             _thread, stop = build_scheduler(settings, session_factory).start_thread()
         yield
         if stop is not None:
@@ -192,3 +195,13 @@ def _install_problem_handlers(app: FastAPI) -> None:
             type_slug="internal-error",
         )
         return _problem_response(request, 500, body)
+
+
+def _run_jobs_left_by_the_last_process(settings: Settings, factory: SessionFactory) -> None:
+    """The only web process, with no broker, runs every job itself: whatever is still
+    queued or running when it starts was left by the process before it (stopped or
+    killed), so it runs again now rather than after the scheduler's silence."""
+    try:
+        recover_interrupted_jobs(settings, factory, silent_since=utc_now())
+    except Exception:
+        log.exception("could not recover the jobs left by the last process")

@@ -4,15 +4,18 @@ the hotline's escalation before each delivery)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from core.database import SessionFactory, session_scope
-from core.jobs import prune_finished_jobs
+from core.jobs import prune_finished_jobs, send_job, take_interrupted
 from core.partitions import PartitionUpkeep, keep_partitions
-from dispatch.plan_jobs import prune_finished_plan_jobs
+from dispatch.plan_jobs import prune_finished_plan_jobs, send_plan_job
 from hotline.escalation import escalate_tickets
+from models import BackgroundJob, PlanJob
 from models.base import utc_now
 from monitors.notifications.delivery import (
     NotificationSendReport,
@@ -28,7 +31,7 @@ from service.configuration import (
     receiver_policy,
 )
 from service.settings import Settings
-from service.worker import part_queue
+from service.worker import job_queue, part_queue, plan_job_queue
 
 DELIVERY_BATCH = 100
 DELIVERY_BUDGET_SECONDS = 20.0
@@ -115,10 +118,69 @@ def prune_old_jobs(settings: Settings, factory: SessionFactory) -> dict[str, int
     return pruned
 
 
+@dataclass(frozen=True)
+class Recovery:
+    """What a sweep for interrupted jobs did: how many it sent again or gave up, and the
+    thread running them again when there is no broker."""
+
+    counts: dict[str, int]
+    sending: threading.Thread | None = None
+
+
+def recover_interrupted_jobs(
+    settings: Settings, factory: SessionFactory, *, silent_since: datetime | None = None
+) -> Recovery:
+    """Send again the plan jobs and background jobs whose process stopped (silent for
+    ``job_silent_minutes``, or since ``silent_since``), and fail those started
+    ``job_max_attempts`` times, so a job a client got its 202 for is never left queued or
+    running for ever. Without a broker the jobs run again in a thread of this process, so
+    the scheduler (or the starting web process) does not wait for them."""
+    silent_since = silent_since or utc_now() - timedelta(minutes=settings.job_silent_minutes)
+    with session_scope(factory) as session:
+        jobs = take_interrupted(
+            session,
+            BackgroundJob,
+            silent_since=silent_since,
+            max_attempts=settings.job_max_attempts,
+        )
+        plans = take_interrupted(
+            session, PlanJob, silent_since=silent_since, max_attempts=settings.job_max_attempts
+        )
+        background = [(job.kind, job.id) for job in jobs.send_again]
+        plan_ids = [job.id for job in plans.send_again]
+        counts = {
+            "jobs_sent_again": len(background),
+            "plan_jobs_sent_again": len(plan_ids),
+            "jobs_given_up": len(jobs.given_up),
+            "plan_jobs_given_up": len(plans.given_up),
+        }
+    if any(counts.values()):
+        log.warning("interrupted jobs recovered", extra={"recovered": counts})
+    if not background and not plan_ids:
+        return Recovery(counts)
+    jobs_queue = job_queue(settings, factory)
+    plans_queue = plan_job_queue(settings, factory)
+
+    def send_all() -> None:
+        for kind, job_id in background:
+            send_job(jobs_queue, factory, kind, job_id)
+        for job_id in plan_ids:
+            send_plan_job(plans_queue, factory, job_id)
+
+    if settings.broker_url:
+        send_all()
+        return Recovery(counts)
+    sending = threading.Thread(target=send_all, name="interrupted-jobs", daemon=True)
+    sending.start()
+    return Recovery(counts, sending)
+
+
 def maintain(settings: Settings, factory: SessionFactory) -> None:
-    """What the scheduler keeps up before each run: the partitions, then the old jobs."""
+    """What the scheduler keeps up before each run: the partitions, the old jobs, then
+    the interrupted ones."""
     keep_monthly_partitions(settings, factory)
     prune_old_jobs(settings, factory)
+    recover_interrupted_jobs(settings, factory)
 
 
 def build_scheduler(settings: Settings, factory: SessionFactory) -> MonitorScheduler:

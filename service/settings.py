@@ -90,6 +90,18 @@ class Settings(BaseSettings):
         description="Days finished plan jobs and background jobs (queued uploads, pass "
         "PDFs, with their files) are kept; the scheduler deletes older ones before each run.",
     )
+    job_silent_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="Minutes a queued or running plan job or background job may show no "
+        "life (no progress written) before the scheduler sends it to the queue again, its "
+        "process taken to have stopped.",
+    )
+    job_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Starts after which an interrupted job is failed instead of sent again.",
+    )
     monitor_interval_minutes: int = Field(
         default=60, gt=0, le=24 * 60, description="How often the scheduler runs the monitor."
     )

@@ -17,8 +17,10 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import update
 
 from core.access import Principal, require_national, require_role
 from core.clock import business_day_today
@@ -49,6 +51,10 @@ REQUESTED_TRIGGER = "api"
 """How a run someone asked for (through the API or the dashboard) is recorded."""
 RUN_REQUESTERS = (Role.bureau,)
 """Who may start a run: the bureau (and admins)."""
+INTERRUPTED_RUN = "interrupted: the process carrying out the run stopped before it ended"
+OPENING_GRACE = timedelta(minutes=1)
+"""A run another process has just opened reaches the guard within moments (the API's
+background path answers first); only runs opened longer ago count as interrupted."""
 
 
 class MonitorRunFailed(RuntimeError):
@@ -126,6 +132,7 @@ def carry_out_run(
             return _finish(
                 factory, run_id, RunStatus.skipped, started, {}, "another run holds the lock"
             )
+        close_interrupted_runs(factory, run_id=run_id)
         try:
             if queue is None:
                 with session_scope(factory) as session:
@@ -142,6 +149,27 @@ def carry_out_run(
             _finish(factory, run_id, RunStatus.failed, started, {}, detail)
             raise MonitorRunFailed(detail, run_id=run_id) from error
     return _finish(factory, run_id, RunStatus.succeeded, started, counts, None)
+
+
+def close_interrupted_runs(factory: SessionFactory, *, run_id: int) -> int:
+    """Record as failed the runs left running by a process that stopped (killed, the
+    machine lost): called by run ``run_id`` holding the guard, so no other run is alive to
+    end them, and their pages stop waiting. Returns how many."""
+    now = utc_now()
+    with session_scope(factory) as session:
+        closed = session.execute(
+            update(MonitorRun)
+            .where(
+                MonitorRun.status == RunStatus.running,
+                MonitorRun.id != run_id,
+                MonitorRun.started_at < now - OPENING_GRACE,
+            )
+            .values(status=RunStatus.failed, finished_at=now, error=INTERRUPTED_RUN)
+        )
+    count = int(getattr(closed, "rowcount", 0) or 0)
+    if count:
+        log.warning("interrupted monitor runs closed", extra={"runs": count})
+    return count
 
 
 def run_monitor_now(
