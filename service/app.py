@@ -21,6 +21,7 @@ from core.database import (
     session_scope,
 )
 from core.errors import PROBLEM_JSON, DomainError, listed_within_budget, problem
+from core.job_metrics import JobCollector
 from core.text import clipped, echoed
 from dispatch.metrics import DispatchCollector
 from models.base import utc_now
@@ -106,6 +107,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(MonitorCollector(session_factory))
     app.state.metrics.registry.register(DispatchCollector(session_factory))
+    app.state.metrics.registry.register(JobCollector(session_factory))
 
     app.add_middleware(
         BodySizeLimitMiddleware,

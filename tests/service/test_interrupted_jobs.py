@@ -36,6 +36,7 @@ from service.scheduling import Recovery, recover_interrupted_jobs
 from service.settings import Settings
 from tests.dispatch.factories import make_city
 from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
+from tests.scrape import scrape_metrics
 
 JOBS = "/api/v1/reports/bulk-jobs"
 HEADER = "store,date,product,stock,sales,price,received,unit"
@@ -265,3 +266,22 @@ def test_a_run_left_running_by_a_stopped_process_is_closed_by_the_next_run(
     assert session.get_one(MonitorRun, just_opened.id).status is RunStatus.running
     followed = client.get(f"/api/v1/monitor/runs/{left.id}", headers=bureau).json()
     assert followed["status"] == "failed" and "interrupted" in followed["error"]
+
+
+def test_a_scraper_sees_a_silent_job_until_it_is_run_again(
+    client: TestClient, session: Session, left_behind: int, sweep: Sweep
+) -> None:
+    _silent(session, BackgroundJob)
+    waiting = scrape_metrics(client)
+    assert 'supplywatch_jobs{kind="report_upload",status="queued"} 1.0' in waiting
+    assert 'supplywatch_jobs{kind="plan",status="queued"} 0.0' in waiting
+    (silence,) = [
+        float(line.rsplit(" ", 1)[1])
+        for line in waiting.splitlines()
+        if line.startswith('supplywatch_jobs_silent_seconds{kind="report_upload"}')
+    ]
+    assert 3_500 < silence < 7_200  # an hour silent (the clock moved on a little)
+    sweep()
+    after = scrape_metrics(client)
+    assert 'supplywatch_jobs{kind="report_upload",status="succeeded"} 1.0' in after
+    assert "supplywatch_jobs_silent_seconds{" not in after
