@@ -36,6 +36,7 @@ FAMILIES: tuple[str, ...] = (
     "wholesale_hub",
     "island_ferry",
     "driver_shortage",
+    "rationing",
 )
 """Modules of ``bench.families`` the bench replays, in the order it prints them."""
 
