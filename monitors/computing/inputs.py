@@ -5,8 +5,9 @@ they reach numpy as fixed-width binary records (PostgreSQL) or through one curso
 a typed array (SQLite), never as millions of Python row objects.
 
 On PostgreSQL the window is read by several connections at once, each a share of the
-stores, while the run's own connection reads the submissions: one backend packs records
-on one core, so this is what lets a run use the machine. The readers import the run's
+stores, and gives the submissions from the same lines (each carries its arrival): one
+backend packs records on one core, so this is what lets a run use the machine, and a
+third scan for the submissions only competed with them. The readers import the run's
 snapshot (``pg_export_snapshot``, as ``pg_dump --jobs`` does), so they see exactly the
 data the run's transaction sees, not a moment later.
 """
@@ -149,8 +150,10 @@ def load_run_inputs(
     run knows (lines of other stores are left out, as the computation ignores them).
 
     On PostgreSQL, ``connections`` extra connections that share the session's snapshot
-    each read a share of the stores and turn it into frames on their own thread, while
-    the session's own connection reads the submissions. It falls back to reading
+    each read a share of the stores and turn it into frames on their own thread; when
+    every store is read and the submission days lie in the window, the lines carry their
+    ``created_at`` and the readers give the submissions too, else the session's own
+    connection reads them meanwhile. It falls back to reading
     everything on the session's connection on SQLite, with ``connections`` below 2, and
     when the session's transaction has written anything or sits in a savepoint: a
     reader would not see those writes.
@@ -175,7 +178,7 @@ def load_run_inputs(
 
     def submissions_read() -> pd.DataFrame:
         if submission_days is None:
-            return pd.DataFrame(columns=["store_id", "report_date", "first_received_at"])
+            return _no_submissions()
         return load_submissions(session, first_day=submission_days[0], last_day=submission_days[1])
 
     if incremental:
@@ -199,23 +202,50 @@ def load_run_inputs(
                 read_counts=forget_states(session, store_ids=stores, last_day=last_day),
             )
         shares = [share for share in np.array_split(stores, len(readers)) if len(share)]
+        # Every store's lines of the submission days pass by anyway: their arrival times
+        # ride along, instead of a third scan of the table competing with the readers.
+        arrival_days = (
+            submission_days
+            if submission_days is not None
+            and shares
+            and not only_listed
+            and first_day <= submission_days[0]
+            and submission_days[1] <= last_day
+            else None
+        )
 
-        def read(reader: Connection, share: np.ndarray) -> list[pd.DataFrame]:
+        def read(reader: Connection, share: np.ndarray) -> tuple[list[pd.DataFrame], pd.DataFrame]:
             blocks = _postgresql_report_blocks(
                 reader,
                 first_day=first_day,
                 last_day=last_day,
                 stores=(int(share[0]), int(share[-1])),
+                arrivals=arrival_days is not None,
             )
-            frame = only_these(_report_frame(*_postgresql_lines(blocks), first_day))
-            return list(store_parts(frame, _highest_ids(share, parts // len(shares))))
+            store_ids, records = _postgresql_lines(
+                blocks,
+                _POSTGRESQL_ARRIVAL_RECORD if arrival_days is not None else _POSTGRESQL_RECORD,
+            )
+            arrivals = (
+                _first_arrivals(store_ids, records, first_day, arrival_days)
+                if arrival_days is not None
+                else _no_submissions()
+            )
+            frame = only_these(_report_frame(store_ids, records, first_day))
+            return list(store_parts(frame, _highest_ids(share, parts // len(shares)))), arrivals
 
         # One part of the stores per reader (more, smaller queries measured slower);
         # each reader's lines arrive grouped by store, so its parts are slices.
         with ThreadPoolExecutor(max_workers=max(len(shares), 1)) as pool:
             reading = [pool.submit(read, *pair) for pair in zip(readers, shares, strict=False)]
-            submissions = submissions_read()
-            report_parts = [part for future in reading for part in future.result()]
+            queried = submissions_read() if arrival_days is None else None
+            report_parts: list[pd.DataFrame] = []
+            arrivals: list[pd.DataFrame] = []
+            for future in reading:
+                share_parts, share_arrivals = future.result()
+                report_parts.extend(share_parts)
+                arrivals.append(share_arrivals)
+        submissions = queried if queried is not None else pd.concat(arrivals, ignore_index=True)
     return RunInputs(
         report_parts=report_parts or [_report_frame(*_postgresql_lines([]), first_day)],
         submissions=submissions,
@@ -300,17 +330,61 @@ def store_parts(reports: pd.DataFrame, highest: list[int]) -> Iterator[pd.DataFr
         lowest = high
 
 
-def _postgresql_lines(stores: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
-    """(store, block) pairs as the store id of every line and one record array; the
-    blocks are let go once joined, so the lines are held twice at most."""
+def _postgresql_lines(
+    stores: list[tuple[int, bytes]], record: np.dtype[np.void] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(store, block) pairs as the store id of every line and one record array (of
+    ``record``, default the report fields); the blocks are let go once joined, so the
+    lines are held twice at most."""
+    record = _POSTGRESQL_RECORD if record is None else record
     store_ids = np.fromiter((store_id for store_id, _ in stores), dtype=np.int32, count=len(stores))
     counts = (
         np.fromiter((len(block) for _, block in stores), dtype=np.int64, count=len(stores))
-        // _POSTGRESQL_RECORD.itemsize
+        // record.itemsize
     )
     joined = b"".join([block for _, block in stores])
     stores.clear()
-    return np.repeat(store_ids, counts), np.frombuffer(joined, dtype=_POSTGRESQL_RECORD)
+    return np.repeat(store_ids, counts), np.frombuffer(joined, dtype=record)
+
+
+def _no_submissions() -> pd.DataFrame:
+    """The submissions of a run that reads none."""
+    return pd.DataFrame(columns=["store_id", "report_date", "first_received_at"])
+
+
+_MICROSECONDS_1970_TO_2000 = 946_684_800_000_000
+
+
+def _first_arrivals(
+    store_ids: np.ndarray, records: np.ndarray, first_day: date, days: tuple[date, date]
+) -> pd.DataFrame:
+    """When each store's report for each of ``days`` first arrived, from lines read with
+    their ``created_at``: the frame :func:`load_submissions` gives (in store, day order)."""
+    lowest = (days[0] - first_day).days
+    span = (days[1] - days[0]).days + 1
+    day = records["day"].astype(np.int64) - lowest
+    inside = (day >= 0) & (day < span)
+    # Lines come grouped by store: a store's n-th block of lines is its position.
+    change = store_ids[1:] != store_ids[:-1]
+    starts = np.flatnonzero(np.r_[True, change])[: store_ids.size]
+    block = np.cumsum(np.r_[False, change])[: store_ids.size]
+    first = np.full(len(starts) * span, np.iinfo(np.int64).max)
+    np.minimum.at(
+        first, block[inside] * span + day[inside], records["created"][inside].astype(np.int64)
+    )
+    found = np.flatnonzero(first != np.iinfo(np.int64).max)
+    stores = store_ids[starts][found // span].astype(np.int64)
+    offsets = (found % span + lowest).astype("timedelta64[D]") + np.datetime64(first_day, "D")
+    order = np.lexsort((offsets, stores))
+    return pd.DataFrame(
+        {
+            "store_id": stores[order],
+            "report_date": offsets[order].astype("datetime64[ns]"),
+            "first_received_at": pd.to_datetime(
+                first[found][order] + _MICROSECONDS_1970_TO_2000, unit="us", utc=True
+            ),
+        }
+    )
 
 
 _SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
@@ -387,6 +461,10 @@ _REPORT_FIELDS = [
 # PostgreSQL's binary send functions write big-endian ("network order") values; a store's
 # lines come as one block, so the store id is not repeated in each record.
 _POSTGRESQL_RECORD = np.dtype([(name, ">" + kind) for name, kind in _REPORT_FIELDS])
+# With ``arrivals``, each line also carries its ``created_at`` (microseconds since 2000).
+_POSTGRESQL_ARRIVAL_RECORD = np.dtype(
+    [(name, ">" + kind) for name, kind in [*_REPORT_FIELDS, ("created", "i8")]]
+)
 _SQLITE_RECORD = np.dtype(
     [("store_id", "=i4")] + [(name, "=" + kind) for name, kind in _REPORT_FIELDS]
 )
@@ -398,6 +476,7 @@ def _postgresql_report_blocks(
     first_day: date,
     last_day: date,
     stores: tuple[int, int] | None = None,
+    arrivals: bool = False,
 ) -> list[tuple[int, bytes]]:
     """Each store's id and its lines as one ``bytea`` of fixed-width records (stores of
     the ``stores`` id range, both ends included, if given), fetched in binary: as text
@@ -406,11 +485,13 @@ def _postgresql_report_blocks(
 
     Product id and day go out as one int8 (high and low halves: in network order, the
     same bytes as two int4s): every function call and concatenation per line counts.
+    ``arrivals``: each record also ends with the line's ``created_at``.
     """
+    arrival = " || timestamptz_send(created_at)" if arrivals else ""
     query = (
         "SELECT store_id, string_agg(int8send((product_id::int8 << 32) "
         "| (report_date - %(first_day)s)) || float8send(stock) "
-        "|| float8send(sales) || float8send(price), ''::bytea) "
+        f"|| float8send(sales) || float8send(price){arrival}, ''::bytea) "
         "FROM daily_reports WHERE report_date BETWEEN %(first_day)s AND %(last_day)s "
     )
     parameters: dict[str, Any] = {"first_day": first_day, "last_day": last_day}

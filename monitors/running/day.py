@@ -291,7 +291,6 @@ def compute_stores(
     )
     if not everyone:
         stale = stale.where(SupplySnapshot.scope_id.in_([int(i) for i in listed]))
-    session.execute(stale)
 
     # Store snapshots (most of the rows) are written while the rest is computed: the
     # stores are taken in parts, and each part's snapshots go to a writer thread that
@@ -302,7 +301,9 @@ def compute_stores(
     store_parts: list[pd.DataFrame] = []
     history_parts: list[LineMatrices] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-writer") as writer:
-        writes: list[Future[None]] = []
+        # The day's earlier store snapshots are deleted first, by the writer too: the
+        # database takes seconds over a province's 600,000 rows, this thread computes.
+        writes: list[Future[object]] = [writer.submit(session.execute, stale)]
         try:
             for part_reports in inputs.report_parts:
                 part, history = _store_rows(

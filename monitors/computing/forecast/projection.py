@@ -136,29 +136,42 @@ def after_first_delivery(
     arriving_next = np.full(count, first)
     previous = survived_before
     for day in range(first, days + 1):
-        arriving = arriving_next == day
-        if arriving.any():
+        # Only the lines whose delivery comes today change: computed on those alone.
+        now = np.flatnonzero(arriving_next == day)
+        if now.size:
             # What is left when the delivery comes, then the fill of the way to the target.
-            left = np.fmax(available - (cumulative[day - 1] - start_mean), 0.0)
-            left_var = np.where(left > 0, extra + daily_var * (day - begin), 0.0)
-            room = np.fmax(target - left, 0.0)
-            refilled = left + np.fmin(fill * room, cap)
+            was_available, was_extra, now_begin = available[now], extra[now], begin[now]
+            now_fill, now_target = fill[now], target[now]
+            left = np.fmax(was_available - (cumulative[day - 1][now] - start_mean[now]), 0.0)
+            left_var = np.where(left > 0, was_extra + daily_var[now] * (day - now_begin), 0.0)
+            room = np.fmax(now_target - left, 0.0)
+            refilled = left + np.fmin(now_fill * room, cap[now])
             refilled_var = (
-                (1.0 - fill) ** 2 * left_var
-                + (settings.size_cv_floor * fill * room) ** 2
-                + (fill * target_sd) ** 2
+                (1.0 - now_fill) ** 2 * left_var
+                + (settings.size_cv_floor * now_fill * room) ** 2
+                + (now_fill * target_sd[now]) ** 2
             )
             # The stretch ending the day before held out with the chance it had then.
-            survived = np.where(
-                arriving, survived + np.log1p(-np.fmin(previous, 1 - 1e-6)), survived
+            survived = _replaced(
+                survived, now, survived[now] + np.log1p(-np.fmin(previous[now], 1 - 1e-6))
             )
-            available = np.where(arriving, refilled, available)
-            extra = np.where(arriving, refilled_var, extra)
-            start_mean = np.where(arriving, cumulative[day - 1], start_mean)
-            begin = np.where(arriving, day, begin)
-            arriving_next = np.where(arriving, day + gap, arriving_next)
+            available = _replaced(available, now, refilled)
+            extra = _replaced(extra, now, refilled_var)
+            start_mean = _replaced(start_mean, now, cumulative[day - 1][now])
+            begin = _replaced(begin, now, np.full(now.size, day))
+            arriving_next = _replaced(arriving_next, now, day + gap[now])
         mean = cumulative[day] - start_mean
         variance = daily_var * (day - begin + 1) + extra
         previous = ndtr((mean - available) / np.sqrt(np.fmax(variance, 1e-12)))
         out[:, day - first] = 1.0 - np.exp(survived) * (1.0 - previous)
     return out
+
+
+def _replaced(values: np.ndarray, positions: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``values`` with ``new`` at ``positions``, in the dtype ``np.where`` would give (a
+    float32 state turns float64 once a float64 value enters it), so the numbers stay those
+    of a ``np.where`` over every line."""
+    dtype = np.result_type(new, values)
+    merged = values if values.dtype == dtype else values.astype(dtype)
+    merged[positions] = new
+    return merged

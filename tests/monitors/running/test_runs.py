@@ -474,6 +474,45 @@ def test_report_readers_see_the_run_snapshot_not_reports_committed_later(
     assert len(inputs.submissions) == 6 * 4
 
 
+def test_readers_give_the_submissions_the_submissions_query_gives(
+    backend: str, live_database: tuple[Engine, Any]
+) -> None:
+    """On PostgreSQL the readers carry each line's arrival: the first of each store-day
+    must be the one the query finds, to the microsecond, and no day outside the window."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL reads the report window on several connections")
+    engine, factory = live_database
+    seed_province(factory)
+    with factory() as session:  # each line its own instant, in no order of id or day
+        session.execute(
+            update(DailyReport).values(
+                created_at=datetime(2026, 5, 1, 8, tzinfo=UTC)
+                - func.make_interval(0, 0, 0, 0, 0, 0, (DailyReport.id * 7919) % 1000 / 7.0)
+            )
+        )
+        session.commit()
+    submission_days = (D - timedelta(days=2), D)
+    with factory() as session:
+        expected = data.load_submissions(
+            session, first_day=submission_days[0], last_day=submission_days[1]
+        )
+        inputs = data.load_run_inputs(
+            session,
+            store_ids=np.asarray(session.scalars(select(Store.id)).all()),
+            report_days=(D - timedelta(days=10), D),
+            submission_days=submission_days,
+            parts=2,
+            connections=2,
+        )
+    assert inputs.report_connections == 2
+    assert len(expected) == 6 * 3
+    pd.testing.assert_frame_equal(
+        inputs.submissions,
+        expected.sort_values(["store_id", "report_date"], ignore_index=True),
+        check_exact=True,
+    )
+
+
 def test_a_run_reads_reports_its_own_transaction_wrote(live_database: tuple[Engine, Any]) -> None:
     engine, factory = live_database
     seed_province(factory)
