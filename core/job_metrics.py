@@ -7,52 +7,28 @@ Labels are the job's kind and status only, so series stay few.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from datetime import datetime
 
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.database import SessionFactory, mark_read_only
+from core.scraped import DatabaseCollector
 from models import BackgroundJob, JobKind, JobStatus, PlanJob
 from models.base import utc_now
-
-log = logging.getLogger("supplywatch.metrics")
 
 PLAN_KIND = "plan"
 """The kind plan jobs are counted under (they keep a table of their own)."""
 UNFINISHED = (JobStatus.queued, JobStatus.running)
 
 
-class JobCollector(Collector):
+class JobCollector(DatabaseCollector):
     """Jobs by kind and status, and how long the most silent unfinished job of each kind
     has shown no life (what to alert on when a queue or its workers stop)."""
 
-    def __init__(self, session_factory: SessionFactory) -> None:
-        self._session_factory = session_factory
+    subject = "job"
 
-    def describe(self) -> Iterable[Metric]:
-        """The families without samples (no database query on register)."""
-        return self._families(None)
-
-    def collect(self) -> Iterable[Metric]:
-        """Every family with its samples, or nothing when the database fails."""
-        try:
-            with self._session_factory() as session:
-                mark_read_only(session)
-                return self._families(session)
-        except SQLAlchemyError as error:
-            log.warning(
-                "job metrics skipped: the database could not be read",
-                extra={"error": type(error).__name__},
-            )
-            return []
-
-    def _families(self, session: Session | None) -> list[Metric]:
+    def families(self, session: Session | None) -> list[Metric]:
         jobs = GaugeMetricFamily(
             "supplywatch_jobs",
             "Plan jobs and background jobs kept (finished ones until the retention), by "

@@ -6,45 +6,20 @@ the same numbers; labels are priorities and statuses only, so series stay few.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.database import SessionFactory, mark_read_only
+from core.scraped import DatabaseCollector
 from models import Delivery, DeliveryRequest, DeliveryStatus, RequestPriority, RequestStatus
 
-log = logging.getLogger("supplywatch.metrics")
 
-
-class DispatchCollector(Collector):
+class DispatchCollector(DatabaseCollector):
     """Open requests by priority, deliveries by status, mean request-to-delivery time."""
 
-    def __init__(self, session_factory: SessionFactory) -> None:
-        self._session_factory = session_factory
+    subject = "dispatch"
 
-    def describe(self) -> Iterable[Metric]:
-        """The families without samples (no database query on register)."""
-        return self._families(None)
-
-    def collect(self) -> Iterable[Metric]:
-        """Every family with its samples, or nothing when the database fails."""
-        try:
-            with self._session_factory() as session:
-                mark_read_only(session)
-                return self._families(session)
-        except SQLAlchemyError as error:
-            log.warning(
-                "dispatch metrics skipped: the database could not be read",
-                extra={"error": type(error).__name__},
-            )
-            return []
-
-    def _families(self, session: Session | None) -> list[Metric]:
+    def families(self, session: Session | None) -> list[Metric]:
         open_requests = GaugeMetricFamily(
             "supplywatch_delivery_requests_open",
             "Delivery requests waiting for a plan (status open), by priority.",

@@ -10,17 +10,14 @@ number of series stays bounded whatever the city's size.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.database import SessionFactory, mark_read_only
+from core.scraped import DatabaseCollector
 from models import (
     Alert,
     AlertRule,
@@ -33,8 +30,6 @@ from models import (
     Severity,
 )
 from monitors.queries.supply import district_category_supply, latest_supply_day
-
-log = logging.getLogger("supplywatch.metrics")
 
 FINISHED_RUN_STATUSES: tuple[RunStatus, ...] = (
     RunStatus.succeeded,
@@ -57,7 +52,7 @@ def _seconds(instant: datetime) -> float:
     return instant.timestamp()
 
 
-class MonitorCollector(Collector):
+class MonitorCollector(DatabaseCollector):
     """Days of supply, alerts, report completeness and monitor runs, from the database.
 
     Register once per registry (``registry.register(MonitorCollector(factory))``). When
@@ -65,32 +60,9 @@ class MonitorCollector(Collector):
     service's own HTTP metrics are still scraped.
     """
 
-    def __init__(self, session_factory: SessionFactory) -> None:
-        self._session_factory = session_factory
+    subject = "monitor"
 
-    def describe(self) -> Iterable[Metric]:
-        """The families without samples: lets the registry check names on register
-        without querying the database (its auto-describe would call ``collect``)."""
-        return self._families()
-
-    def collect(self) -> Iterable[Metric]:
-        """Every family with its samples, or nothing when the database fails."""
-        try:
-            with self._session_factory() as session:
-                mark_read_only(session)
-                families = self._families(session)
-        except SQLAlchemyError as error:
-            log.warning(
-                "monitor metrics skipped: the database could not be read",
-                extra={"error": type(error).__name__},
-            )
-            return []
-        except Exception:  # a bug here must not take the service's own metrics down
-            log.exception("monitor metrics skipped: collecting failed")
-            return []
-        return families
-
-    def _families(self, session: Session | None = None) -> list[Metric]:
+    def families(self, session: Session | None) -> list[Metric]:
         """The families, filled from ``session`` when given (empty ones describe them).
 
         Everything is read before anything is returned, so a failing query yields no
