@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 import pandas as pd
 
@@ -33,3 +35,14 @@ def assert_same_until(first: CityHistory, second: CityHistory, *, days: int | No
 def weekdays(history: CityHistory) -> np.ndarray:
     """Monday-0 weekday of every simulated day."""
     return np.array([history.date_of(day).weekday() for day in range(history.simulated_days)])
+
+
+def assert_city_from_the_catalogue(history: CityHistory) -> None:
+    """Fail unless the stores cover every district of the demo's table and sell only
+    products of its catalogue (the service knows no other codes)."""
+    data = resources.files("service") / "data"
+    with (data / "districts.csv").open(encoding="utf-8") as file:
+        districts = set(pd.read_csv(file, dtype={"code": str})["code"])
+    assert set(history.stores["district"]) == districts
+    with (data / "products.csv").open(encoding="utf-8") as file:
+        assert history.lines["product"].isin(pd.read_csv(file)["code"]).all()
