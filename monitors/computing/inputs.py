@@ -289,8 +289,16 @@ def _load_incrementally(
                 frames = list(pool.map(read, readers, shares))
             return pd.concat(frames, ignore_index=True) if frames else _empty_window(first_day)
 
+    def read_day(day: date) -> pd.DataFrame:
+        return load_report_window(session, first_day=day, last_day=day)
+
     read = load_report_window_incremental(
-        session, store_ids=stores, first_day=first_day, last_day=last_day, full_reader=read_full
+        session,
+        store_ids=stores,
+        first_day=first_day,
+        last_day=last_day,
+        full_reader=read_full,
+        day_reader=read_day,
     )
     return RunInputs(
         report_parts=list(store_parts(read.reports, _highest_ids(stores, parts))),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,8 @@ _VALUES = ("stock", "sales", "price")
 
 FullReader = Callable[[], pd.DataFrame]
 """Reads the whole window of every store (the run's fast full read)."""
+DayReader = Callable[[date], pd.DataFrame]
+"""Reads every store's lines of one day (the full read's fast path, for one day)."""
 
 
 @dataclass
@@ -57,25 +59,139 @@ class _Lines:
     def empty(cls, days: int) -> _Lines:
         return cls(np.empty(0, dtype=np.int64), {name: np.empty((0, days)) for name in _VALUES})
 
-    def with_products(self, product_ids: np.ndarray) -> _Lines:
-        """The matrices with a row for each of ``product_ids`` too (new rows empty)."""
-        wanted = np.union1d(self.product_ids, product_ids)
-        if len(wanted) == len(self.product_ids):
-            return self
-        rows = np.searchsorted(wanted, self.product_ids)
-        values = {}
-        for name, matrix in self.values.items():
-            grown = np.full((len(wanted), matrix.shape[1]), np.nan)
-            grown[rows] = matrix
-            values[name] = grown
-        return _Lines(wanted, values)
 
-    def without_empty_rows(self) -> _Lines:
-        """Products with no line left in the window are dropped (stock is never NULL)."""
+@dataclass
+class _Block:
+    """Many stores' lines as one set of matrices, so a province's states are shifted,
+    corrected and read out with a few array operations instead of a loop over stores: a
+    row per store × product, sorted by store then product, a column per window day."""
+
+    store_ids: np.ndarray
+    product_ids: np.ndarray
+    values: dict[str, np.ndarray]
+
+    def keys(self) -> np.ndarray:
+        return _line_keys(self.store_ids, self.product_ids)
+
+    def lines(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Store, product, day offset and values of every line held, by store, product
+        and day (stock is never NULL, so a line is a cell with stock)."""
+        rows, columns = np.nonzero(~np.isnan(self.values["stock"]))
+        return (
+            self.store_ids[rows],
+            self.product_ids[rows],
+            columns,
+            {name: matrix[rows, columns] for name, matrix in self.values.items()},
+        )
+
+    def without_empty_rows(self) -> _Block:
+        """Products with no line left in the window are dropped."""
         kept = ~np.isnan(self.values["stock"]).all(axis=1)
         if kept.all():
             return self
-        return _Lines(self.product_ids[kept], {name: m[kept] for name, m in self.values.items()})
+        return _Block(
+            self.store_ids[kept],
+            self.product_ids[kept],
+            {name: matrix[kept] for name, matrix in self.values.items()},
+        )
+
+    def by_store(self, chosen: set[int], days: int) -> dict[int, _Lines]:
+        """Each chosen store's rows (views), empty for a store with none."""
+        starts = np.flatnonzero(np.diff(self.store_ids, prepend=-1)).tolist()
+        ends = [*starts[1:], len(self.store_ids)] if starts else []
+        found = {
+            int(self.store_ids[start]): _Lines(
+                self.product_ids[start:end],
+                {name: matrix[start:end] for name, matrix in self.values.items()},
+            )
+            for start, end in zip(starts, ends, strict=True)
+            if int(self.store_ids[start]) in chosen
+        }
+        return found | {store: _Lines.empty(days) for store in chosen - found.keys()}
+
+
+def _line_keys(store_ids: np.ndarray, product_ids: np.ndarray) -> np.ndarray:
+    """One sortable int64 per store × product (ids are 32-bit)."""
+    return (store_ids.astype(np.int64) << 32) | product_ids.astype(np.int64)
+
+
+def _day_offsets(lines: pd.DataFrame, first_day: date) -> np.ndarray:
+    days = lines["report_date"].to_numpy("datetime64[D]") - np.datetime64(first_day, "D")
+    return days.astype(np.int64)
+
+
+def _block_of_states(states: list[_State], last_day: date, days: int) -> _Block:
+    """The stores' states (in store order) shifted to end on ``last_day``."""
+    counts = [len(state.product_ids) // 8 for state in states]
+    store_ids = np.repeat(np.asarray([state.store_id for state in states], np.int64), counts)
+    shifts = np.repeat(
+        np.asarray([(last_day - state.through_date).days for state in states], np.int64), counts
+    )
+    values = {}
+    for name in _VALUES:
+        stored = b"".join(getattr(state, name) for state in states)
+        old = np.frombuffer(stored, dtype=np.float64).reshape(-1, days)
+        matrix = np.full(old.shape, np.nan)
+        for shift in np.unique(shifts).tolist():
+            if shift < days:
+                rows = slice(None) if len(counts) and (shifts == shift).all() else shifts == shift
+                matrix[rows, : days - shift] = old[rows, shift:]
+        values[name] = matrix
+    product_ids = np.frombuffer(b"".join(state.product_ids for state in states), dtype=np.int64)
+    return _Block(store_ids, product_ids, values)
+
+
+def _with_marked_days(
+    block: _Block, marked: pd.DataFrame, lines: pd.DataFrame, first_day: date
+) -> _Block:
+    """The block with its stores' marked days read anew: each marked day emptied (a line
+    gone from it is no line), then the day's lines now put in, a new product as a new row."""
+    if not len(marked):
+        return block.without_empty_rows()
+    days = block.values["stock"].shape[1]
+    marked_stores = marked["store_id"].to_numpy(np.int64)
+    stores = np.unique(marked_stores)
+    emptied = np.zeros((len(stores), days), dtype=bool)
+    emptied[np.searchsorted(stores, marked_stores), _day_offsets(marked, first_day)] = True
+    position = np.minimum(np.searchsorted(stores, block.store_ids), len(stores) - 1)
+    touched = stores[position] == block.store_ids
+    cells = np.zeros(block.values["stock"].shape, dtype=bool)
+    cells[touched] = emptied[position[touched]]
+    for matrix in block.values.values():
+        matrix[cells] = np.nan
+
+    keys = block.keys()
+    line_keys = _line_keys(lines["store_id"].to_numpy(), lines["product_id"].to_numpy())
+    added = np.setdiff1d(line_keys, keys)
+    if added.size:
+        keys = np.concatenate([keys, added])
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        blank = np.full((added.size, days), np.nan)
+        block = _Block(
+            keys >> 32,
+            keys & 0xFFFFFFFF,
+            {name: np.concatenate([matrix, blank])[order] for name, matrix in block.values.items()},
+        )
+    rows, columns = np.searchsorted(keys, line_keys), _day_offsets(lines, first_day)
+    for name in _VALUES:
+        block.values[name][rows, columns] = lines[name].to_numpy(np.float64)
+    return block.without_empty_rows()
+
+
+def _block_of_lines(frame: pd.DataFrame, first_day: date, days: int) -> _Block:
+    """The lines of ``frame`` as a block (a state built from a full read)."""
+    keys, rows = np.unique(
+        _line_keys(frame["store_id"].to_numpy(), frame["product_id"].to_numpy()),
+        return_inverse=True,
+    )
+    columns = _day_offsets(frame, first_day)
+    values = {}
+    for name in _VALUES:
+        matrix = np.full((len(keys), days), np.nan)
+        matrix[rows, columns] = frame[name].to_numpy(np.float64)
+        values[name] = matrix
+    return _Block(keys >> 32, keys & 0xFFFFFFFF, values)
 
 
 def load_report_window_incremental(
@@ -85,6 +201,7 @@ def load_report_window_incremental(
     first_day: date,
     last_day: date,
     full_reader: FullReader,
+    day_reader: DayReader | None = None,
 ) -> IncrementalRead:
     """The lines of ``store_ids`` with ``first_day ≤ report_date ≤ last_day`` (as
     ``load_report_window`` gives them, sorted by store, product and day), read from each
@@ -94,7 +211,10 @@ def load_report_window_incremental(
     A store without a state (or with one of another window length) is read in full and
     its state built. A back-fill (``last_day`` before the state's day) is read in full
     and leaves the state and the marks alone. ``full_reader`` reads every store's window
-    at once, used when most stores need a full read (the first run).
+    at once, used when most stores need a full read (the first run); ``day_reader``
+    every store's lines of a day, used for a day marked by most stores (the day a run
+    is for: every store posted), where reading the marked store-days one by one would
+    turn each line into a Python row.
     """
     days = (last_day - first_day).days + 1
     stores = np.unique(np.asarray(store_ids, dtype=np.int64))
@@ -110,19 +230,19 @@ def load_report_window_incremental(
     full = _read_full(session, in_full, (first_day, last_day), stores, full_reader)
 
     marked = marks[marks["store_id"].isin(usable) & (marks["report_date"] >= first_day)]
-    reread = _read_marked_days(session, marked, first_day)
-    lines: dict[int, _Lines] = {}
-    changed: set[int] = set()  # states moved or corrected; the rest stay as stored
-    for store, state, store_marks, store_lines in _usable_states(states, usable, marked, reread):
-        lines[store] = _updated(state, store_marks, store_lines, first_day, last_day)
-        if store_marks or state.through_date != last_day:
-            changed.add(store)
-    from_states = _lines_frame(lines, first_day)
+    reread = _read_marked_days(session, marked, day_reader, len(stores))
+    ordered = [states[store] for store in sorted(usable)]
+    block = _block_of_states(ordered, last_day, days)
+    block = _with_marked_days(block, marked, reread, first_day)
+    moved = {state.store_id for state in ordered if state.through_date != last_day}
+    changed = moved | set(marked["store_id"].tolist())  # the rest stay as stored
+    lines = block.by_store(changed, days)
+    from_states = _frame(*block.lines(), first_day)
 
     kept = set(usable) | (set(in_full.tolist()) - back_filled)
     built = kept - usable
-    full_lines = {store: _Lines.empty(days) for store in built}  # no lines is a state too
-    full_lines.update(_matrices_of(full[full["store_id"].isin(built)], first_day, days))
+    built_from = full[full["store_id"].isin(built)]
+    full_lines = _block_of_lines(built_from, first_day, days).by_store(built, days)
     _write_states(
         session, {**{store: lines[store] for store in changed}, **full_lines}, last_day, days
     )
@@ -300,116 +420,26 @@ def _sorted_by_store(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _read_marked_days(session: Session, marked: pd.DataFrame, first_day: date) -> pd.DataFrame:
-    """The lines of the marked store-days now, one query per day and chunk of stores
+def _read_marked_days(
+    session: Session, marked: pd.DataFrame, day_reader: DayReader | None, stores: int
+) -> pd.DataFrame:
+    """The lines of the marked store-days now: a day marked by at least half of the
+    ``stores`` through ``day_reader``, the others one query per day and chunk of stores
     (through the unique index on store, day, product)."""
     pairs = marked[["store_id", "report_date"]].drop_duplicates()
-    frame = _select_lines(
-        session,
-        (
-            [DailyReport.report_date == day, DailyReport.store_id.in_(chunk)]
-            for day, group in pairs.groupby("report_date")
-            for chunk in _chunks(np.sort(group["store_id"].to_numpy()))
-        ),
-    )
-    return frame
-
-
-def _usable_states(
-    states: dict[int, _State],
-    usable: set[int],
-    marked: pd.DataFrame,
-    reread: pd.DataFrame,
-) -> Iterator[tuple[int, _State, list[date], pd.DataFrame]]:
-    """Each usable state in store order with its marked days and their lines now."""
-    days_of = marked.groupby("store_id")["report_date"].agg(lambda days: sorted(set(days)))
-    lines_of = dict(tuple(reread.groupby("store_id"))) if len(reread) else {}
-    for store in sorted(usable):
-        yield (
-            store,
-            states[store],
-            list(days_of.get(store, [])),
-            lines_of.get(store, reread.iloc[:0]),
-        )
-
-
-def _updated(
-    state: _State,
-    marked_days: list[date],
-    lines: pd.DataFrame,
-    first_day: date,
-    last_day: date,
-) -> _Lines:
-    """A store's state shifted to end on ``last_day``, its marked days read anew."""
-    days = state.days
-    product_ids = np.frombuffer(state.product_ids, dtype=np.int64)
-    shift = (last_day - state.through_date).days
-    values = {}
-    for name in _VALUES:
-        old = np.frombuffer(getattr(state, name), dtype=np.float64).reshape(-1, days)
-        matrix = np.full(old.shape, np.nan)
-        if shift < days:
-            matrix[:, : days - shift] = old[:, shift:]
-        values[name] = matrix
-    current = _Lines(product_ids.copy(), values)
-    if marked_days:
-        columns = [(day - first_day).days for day in marked_days]
-        for matrix in current.values.values():
-            matrix[:, columns] = np.nan  # a line gone from a marked day is no line
-        current = current.with_products(lines["product_id"].to_numpy(np.int64))
-        rows = np.searchsorted(current.product_ids, lines["product_id"].to_numpy(np.int64))
-        columns_of_lines = (
-            lines["report_date"].to_numpy("datetime64[D]") - np.datetime64(first_day, "D")
-        ).astype(np.int64)
-        for name in _VALUES:
-            current.values[name][rows, columns_of_lines] = lines[name].to_numpy(np.float64)
-    return current.without_empty_rows()
-
-
-def _matrices_of(frame: pd.DataFrame, first_day: date, days: int) -> dict[int, _Lines]:
-    """Each store's lines of ``frame`` (sorted by store) as matrices."""
-    result: dict[int, _Lines] = {}
-    store_ids = frame["store_id"].to_numpy()
-    bounds = np.flatnonzero(np.diff(store_ids)) + 1
-    for part in np.split(np.arange(len(frame)), bounds) if len(frame) else []:
-        lines = frame.iloc[part]
-        product_ids = np.unique(lines["product_id"].to_numpy(np.int64))
-        rows = np.searchsorted(product_ids, lines["product_id"].to_numpy(np.int64))
-        columns = (
-            lines["report_date"].to_numpy("datetime64[D]") - np.datetime64(first_day, "D")
-        ).astype(np.int64)
-        values = {}
-        for name in _VALUES:
-            matrix = np.full((len(product_ids), days), np.nan)
-            matrix[rows, columns] = lines[name].to_numpy(np.float64)
-            values[name] = matrix
-        result[int(store_ids[part[0]])] = _Lines(product_ids, values)
-    return result
-
-
-def _lines_frame(lines: dict[int, _Lines], first_day: date) -> pd.DataFrame:
-    """The lines the matrices hold, by store, product and day (as a full read gives them
-    once sorted)."""
-    stores, products, offsets = [], [], []
-    values: dict[str, list[np.ndarray]] = {name: [] for name in _VALUES}
-    for store in sorted(lines):
-        store_lines = lines[store]
-        rows, columns = np.nonzero(~np.isnan(store_lines.values["stock"]))
-        stores.append(np.full(len(rows), store, dtype=np.int64))
-        products.append(store_lines.product_ids[rows])
-        offsets.append(columns)
-        for name in _VALUES:
-            values[name].append(store_lines.values[name][rows, columns])
-    if not stores:
-        empty = np.empty(0, np.int64)
-        return _frame(empty, empty, empty, {}, first_day)
-    return _frame(
-        np.concatenate(stores),
-        np.concatenate(products),
-        np.concatenate(offsets),
-        {name: np.concatenate(parts) for name, parts in values.items()},
-        first_day,
-    )
+    frames: list[pd.DataFrame] = []
+    filters: list[list[object]] = []
+    for day, group in pairs.groupby("report_date"):
+        chosen = np.sort(group["store_id"].to_numpy())
+        if day_reader is not None and len(chosen) * 2 >= max(stores, 2):
+            lines = day_reader(cast(date, day))
+            frames.append(lines[lines["store_id"].isin(chosen)])
+        else:
+            filters.extend(
+                [DailyReport.report_date == day, DailyReport.store_id.in_(chunk)]
+                for chunk in _chunks(chosen)
+            )
+    return pd.concat([_select_lines(session, iter(filters)), *frames], ignore_index=True)
 
 
 def _frame(
