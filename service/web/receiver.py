@@ -32,6 +32,7 @@ from service.web.common import (
     check_csrf,
     field_errors,
     language_of,
+    product_names,
     redirect,
     render,
 )
@@ -97,6 +98,7 @@ def _page(
                 )
                 for product in products
             ],
+            "product_names": product_names(session, language),
             "form": shown,
             "items": items,
             "priorities": list(RequestPriority),
