@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AlertStatus, RegionLevel, Role, Silence, Store
+from models import AlertRule, AlertStatus, RegionLevel, Role, Silence, Store
 from monitors.queries import dashboard
 from service.web import dashboard as web_dashboard
 from tests.factories import business_today, make_product, make_region, make_store
@@ -142,6 +142,20 @@ def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, sessio
     assert alert.status is AlertStatus.acknowledged
     assert alert.acknowledgement_note == "truck on its way"
     assert alert.acknowledged_by is not None and alert.acknowledged_by.endswith(":li")
+
+
+def test_the_bureau_reading_english_sees_each_alerts_rule_as_words_not_its_code(
+    client: TestClient, session: Session
+) -> None:
+    district = make_region(session, code="EAST")
+    make_alert(session, district=district, product=make_product(session, code="pork"))
+    make_alert(session, rule=AlertRule.price_spike, district=district)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    page = client.get("/alerts/list", headers={"Accept-Language": "en"}).text
+    assert '<span class="muted">low supply</span>' in page
+    assert '<span class="muted">price spike</span>' in page
+    assert ">low_supply<" not in page and ">price_spike<" not in page
 
 
 def test_the_bureau_silences_alerts_like_one_and_expires_the_silence(
