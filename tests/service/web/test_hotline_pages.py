@@ -128,6 +128,28 @@ def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_p
     assert '<div class="scroll"><table id="queue">' in page
 
 
+def test_the_operator_reads_an_overdue_clock_as_overdue_not_as_negative_minutes_left(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "hu", Role.operator)
+    operator = Principal("key", 1, "operator", Role.operator)
+    file_ticket(
+        session=session,
+        new=TicketInput(category=TicketCategory.cannot_buy, text="no eggs", region="410403"),
+        principal=operator,
+        now=utc_now() - timedelta(days=3),
+    )
+    session.commit()
+    sign_in(client, "hu", password)
+    queue = client.get("/hotline/queue").text.split('id="queue"', 1)[1]
+    overdue = re.findall(r">([-\d,]+) min overdue<", queue)
+    assert len(overdue) == 2 and not any(minutes.startswith("-") for minutes in overdue)
+    assert "min left" not in queue  # both clocks ran out days ago
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/hotline/queue").text
+    assert chinese.count("已超时 ") == 2 and "分钟剩余" not in chinese
+
+
 def test_a_store_user_cannot_open_the_queue(client: TestClient, session: Session) -> None:
     store = make_store(session)
     password = make_person(session, "shop", Role.store, store=store)
