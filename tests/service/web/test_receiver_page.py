@@ -107,6 +107,20 @@ def test_a_refused_order_names_its_row_in_chinese_and_stores_nothing(
     assert _requests(session) == 0
 
 
+@pytest.mark.parametrize(
+    ("language", "summary"), [("en", "quantity 2 is not a number"), ("zh", "数量 2 不是数字")]
+)
+def test_a_refused_quantity_is_summed_up_by_its_rows_label_not_the_forms_field_name(
+    client: TestClient, session: Session, receiver: Compound, language: str, summary: str
+) -> None:
+    form = _order(client, product=["rice", "pork"], quantity=["3", "lots"])
+    refused = client.post("/receiver/requests", data=form, headers={"Accept-Language": language})
+    assert refused.status_code == 422
+    shown = refused.text.split('id="problem"', 1)[1].split("</div>", 1)[0]
+    assert summary in shown and "items.1.quantity" not in shown
+    assert _requests(session) == 0
+
+
 def test_a_receiver_sees_only_its_own_compounds_requests(
     client: TestClient, session: Session, receiver: Compound
 ) -> None:
