@@ -252,6 +252,15 @@ def test_an_admin_creates_a_key_shown_once_and_sets_a_category_threshold(
     assert refused.status_code == 422
 
 
+@pytest.mark.parametrize(("language", "edible_oil"), [("en", "Edible oil"), ("zh", "食用油")])
+def test_an_admin_sees_each_categorys_thresholds_under_its_name_not_its_code(
+    client: TestClient, session: Session, language: str, edible_oil: str
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    page = client.get("/admin/thresholds", headers={"Accept-Language": language}).text
+    assert f"<td>{edible_oil}</td>" in page and "<td>edible_oil</td>" not in page
+
+
 def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(
     client: TestClient, session: Session
 ) -> None:
