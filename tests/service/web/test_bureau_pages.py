@@ -54,6 +54,26 @@ def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
     assert client.get("/dashboard/product/cabbage").status_code == 200
 
 
+def test_a_districts_drill_down_names_its_products_in_the_readers_language(
+    client: TestClient, session: Session
+) -> None:
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    east = make_region(session, code="EAST", name="Weidong", parent=city)
+    store = make_store(session, code="A", region=east)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    cabbage.name, cabbage.name_zh = "Chinese cabbage", "大白菜"
+    history(session, store, cabbage.id, [(40, 10), (30, 10), (20, 10)], last=business_today())
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.post("/dashboard/monitor", data={"csrf_token": csrf(client, "/dashboard")})
+    english = client.get("/dashboard/district/EAST", params={"product": "cabbage"}).text
+    assert 'id="trend-title">Over time: Chinese cabbage</h2>' in english
+    assert '?product=cabbage">Chinese cabbage</a>' in english
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/dashboard/district/EAST", params={"product": "cabbage"}).text
+    assert ": 大白菜</h2>" in chinese and '?product=cabbage">大白菜</a>' in chinese
+
+
 def test_the_map_points_are_revalidated_by_their_etag_and_change_with_a_report(
     client: TestClient, session: Session
 ) -> None:
