@@ -73,13 +73,13 @@ LIMIT_RULES: tuple[LimitRule, ...] = (
     LimitRule(
         QUANTITY_COLUMNS,
         lambda value, rules: value > rules.max_quantity,
-        lambda rules: phrase("is larger than the limit of {limit:g}", limit=rules.max_quantity),
+        lambda rules: phrase("is larger than the limit of {limit:,.10g}", limit=rules.max_quantity),
     ),
     LimitRule(("price",), lambda value, _: value <= 0, lambda _: phrase("must be greater than 0")),
     LimitRule(
         ("price",),
         lambda value, rules: value > rules.max_price,
-        lambda rules: phrase("is larger than the limit of {limit:g}", limit=rules.max_price),
+        lambda rules: phrase("is larger than the limit of {limit:,.10g}", limit=rules.max_price),
     ),
 )
 ROUNDING = {"stock": 3, "sales": 3, "received": 3, "price": 4}

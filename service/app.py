@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accounts.authentication import ensure_admin_key
@@ -20,7 +20,7 @@ from core.database import (
     create_session_factory,
     session_scope,
 )
-from core.errors import PROBLEM_JSON, DomainError, listed_within_budget, problem
+from core.errors import PROBLEM_JSON, DomainError, NotFound, listed_within_budget, problem
 from core.job_metrics import JobCollector
 from core.text import clipped, echoed
 from dispatch.metrics import DispatchCollector
@@ -35,6 +35,7 @@ from service.scheduling import build_scheduler, recover_interrupted_jobs
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings, get_settings
 from service.web import static_files, web_router
+from service.web.common import render
 
 log = logging.getLogger("supplywatch.app")
 
@@ -136,6 +137,17 @@ def _problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/openapi.json")
+"""Paths whose missing address answers a problem (JSON), even to a browser."""
+
+
+def _wants_a_page(request: Request) -> bool:
+    """Whether a request for an address that does not exist came from a person in a
+    browser (who should see a page saying so), not from a program or a static asset."""
+    accepted = request.headers.get("accept", "")
+    return "text/html" in accepted and not request.url.path.startswith(NOT_PAGES)
+
+
 def _install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -175,7 +187,10 @@ def _install_problem_handlers(app: FastAPI) -> None:
         return _problem_response(request, 422, body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_a_page(request):
+            missing = NotFound("there is no page at {path}", path=request.url.path)
+            return render(request, "error.html", {"error": missing}, status_code=404)
         title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
             exc.status_code, "HTTP error"
         )

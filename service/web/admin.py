@@ -38,7 +38,15 @@ from service.http.master_data import (
     StoreUpdate,
     UserCreate,
 )
-from service.web.common import FormDep, PageRoute, ViewerDep, check_csrf, redirect, render
+from service.web.common import (
+    FormDep,
+    PageRoute,
+    ViewerDep,
+    check_csrf,
+    language_of,
+    redirect,
+    render,
+)
 from service.web.form_wording import plain_problem
 from service.web.problems import field_problems
 
@@ -282,18 +290,24 @@ def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
     """Every category's low-supply thresholds (defaults with overrides applied)."""
     _admin(viewer)
     config = load_alert_rules(session)
+    categories = products.list_categories(session=session)
     by_category, _, _ = effective_thresholds(
         categories=config.categories,
         products={},
         product_categories={},
-        known_categories=[category.code for category in products.list_categories(session=session)],
+        known_categories=[category.code for category in categories],
     )
+    chinese = language_of(request) == "zh"
     return render(
         request,
         "admin/thresholds.html",
         {
             "sections": SECTIONS,
             "name": "thresholds",
+            "category_names": {
+                category.code: (category.name_zh if chinese else None) or category.name
+                for category in categories
+            },
             "thresholds": by_category,
             "overrides": config.categories,
             "fields": LOW_SUPPLY_FIELDS,

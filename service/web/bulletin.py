@@ -31,6 +31,7 @@ from bulletin.regions import label_of, region_labels
 from core.access import Principal
 from core.errors import DomainError
 from core.text import N_
+from masterdata.products import list_categories
 from models import Bulletin
 from service.configuration import business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
@@ -76,6 +77,11 @@ def _bulletin_page(
             "archive": archive,
             "regions": region_labels(session, [*archive, *([bulletin] if bulletin else [])]),
             "names": names_for(session, language_of(request)),
+            "category_names": {
+                category.code: (category.name_zh if language_of(request) == "zh" else None)
+                or category.name
+                for category in list_categories(session=session)
+            },
         },
         status_code=status_code,
     )

@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from accounts.authentication import authenticate_token
@@ -33,6 +34,7 @@ from core.database import read_apart
 from core.errors import DomainError, Forbidden, Unauthenticated
 from core.security import csrf_token_for_session
 from core.text import Text
+from masterdata.products import list_products
 from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
 from service.settings import Settings
@@ -52,6 +54,8 @@ CSRF_COOKIE = "supplywatch_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LANGUAGE_COOKIE = "supplywatch_lang"
+PRODUCTS_NAMED = 5000
+"""More products than a city's catalogue holds: a page names every one it shows."""
 
 HOME_BY_ROLE: dict[Role, str] = {
     Role.admin: "/admin",
@@ -78,6 +82,16 @@ def language_of(request: Request) -> str:
     return pick_language(
         request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
+
+
+def product_names(session: Session, language: str) -> dict[str, str]:
+    """Every product's name by code in ``language`` (English where no Chinese is set): a
+    page says what is ordered or carried by its name, never by its code."""
+    products = list_products(session=session, limit=PRODUCTS_NAMED, offset=0).items
+    return {
+        product.code: (product.name_zh if language == "zh" else None) or product.name
+        for product in products
+    }
 
 
 def _expected_csrf_token(request: Request) -> str:

@@ -54,6 +54,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    product_names,
     redirect,
     render,
 )
@@ -329,8 +330,9 @@ def _points(history: list[SupplyHistoryPoint]) -> list[dict[str, Any]]:
     ]
 
 
-def _detail(request: Request, found: SupplyDrillDown) -> HTMLResponse:
-    """A district's or a product's drill-down page."""
+def _detail(request: Request, session: Session, found: SupplyDrillDown) -> HTMLResponse:
+    """A district's or a product's drill-down page, products named in the page language."""
+    names = product_names(session, language_of(request))
     return render(
         request,
         "dashboard/detail.html",
@@ -340,6 +342,8 @@ def _detail(request: Request, found: SupplyDrillDown) -> HTMLResponse:
             "code": found.code,
             "rows": found.rows,
             "chosen": found.chosen,
+            "chosen_name": names.get(found.chosen, found.chosen) if found.chosen else None,
+            "product_names": names,
             "history": _points(found.history),
         },
     )
@@ -363,7 +367,7 @@ def district_detail(
         product=product,
         today=business_today(settings),
     )
-    return _detail(request, found)
+    return _detail(request, session, found)
 
 
 @router.get("/dashboard/product/{code}")
@@ -379,7 +383,7 @@ def product_detail(
     found = product_drill_down(
         session=session, principal=viewer, code=code, today=business_today(settings)
     )
-    return _detail(request, found)
+    return _detail(request, session, found)
 
 
 def _drill_down_export(

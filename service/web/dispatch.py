@@ -52,6 +52,8 @@ from service.web.common import (
     SettingsDep,
     ViewerDep,
     check_csrf,
+    language_of,
+    product_names,
     redirect,
     render,
 )
@@ -86,6 +88,7 @@ def board(
     ).items
     requests.sort(key=lambda r: (r.priority.value != "urgent", r.compound, r.window_start))
     trucks = list_trucks(session=session, principal=viewer, limit=EVERYTHING, offset=0).items
+    names = product_names(session, language_of(request))
     failed = followed_requests(
         session=session,
         principal=viewer,
@@ -100,7 +103,7 @@ def board(
             "day": day,
             "requests": requests,
             "items_text": {
-                view.id: _items_text(view.items)
+                view.id: _items_text(view.items, names)
                 for view in [*requests, *(followed.request for followed in failed)]
             },
             "trucks": trucks,
@@ -111,10 +114,14 @@ def board(
     )
 
 
-def _items_text(items: list[RequestItemView]) -> str:
-    """A request's items on one line ("rice 20 kg, oil 5 l"), joined here: the board shows
-    hundreds of requests, and a template loop per item was most of its render time."""
-    return ", ".join(f"{item.product} {item.quantity:,.0f} {item.unit}" for item in items)
+def _items_text(items: list[RequestItemView], names: dict[str, str]) -> str:
+    """A request's items on one line by name ("Rice 20 kg, Soybean oil 5 L"), joined here:
+    the board shows hundreds of requests, and a template loop per item was most of its
+    render time."""
+    return ", ".join(
+        f"{names.get(item.product, item.product)} {item.quantity:,.0f} {item.unit}"
+        for item in items
+    )
 
 
 @router.post("/dispatch/plans", dependencies=[Depends(check_csrf)])
@@ -242,6 +249,7 @@ def manifests(
         compounds=contacts.compounds,
         trucks=contacts.crews,
         items=contacts.items,
+        product_names=product_names(session, language_of(request)),
         pass_codes={
             plate: Markup(pass_qr_code(token=token, scale=2).svg) for plate, token in tokens.items()
         },
@@ -371,6 +379,7 @@ def _driver_page(
         {
             "day": day,
             "manifest": manifest,
+            "product_names": product_names(session, language_of(request)),
             "next_steps": {
                 status.value: sorted(step.value for step in steps)
                 for status, steps in TRANSITIONS.items()

@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import date, time
 
 from core.errors import InvalidInput
-from core.text import field_problem
+from core.text import Text, field_problem
 
 
-def form_number(name: str, text: str, *, default: float | None = None) -> float:
+def form_number(
+    name: str, text: str, *, default: float | None = None, label: Text | None = None
+) -> float:
     """A number typed in a form field (``default`` when left empty, if given), or a 422
-    naming the field."""
+    naming the field (by ``label`` as the form's people read it, else by its name)."""
     if not text.strip():
         if default is not None:
             return default
         raise InvalidInput(
-            "{field} is required", errors=[field_problem(["body", name], "is required")], field=name
+            "{field} is required",
+            errors=[field_problem(["body", name], "is required")],
+            field=label or name,
         )
     try:
         return float(text)
@@ -23,7 +27,7 @@ def form_number(name: str, text: str, *, default: float | None = None) -> float:
         raise InvalidInput(
             "{field} is not a number",
             errors=[field_problem(["body", name], "not a number")],
-            field=name,
+            field=label or name,
         ) from None
 
 

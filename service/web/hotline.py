@@ -14,7 +14,9 @@ from core.errors import DomainError, InvalidInput
 from core.text import field_problem
 from core.words import word
 from hotline.queries import TicketView, follow_ticket, list_tickets
+from hotline.routing import list_working_groups
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
+from masterdata.regions import read_region
 from models import Role, TicketCategory, TicketPriority, TicketStatus
 from service.http.dependencies import SessionDep
 from service.web.common import (
@@ -23,6 +25,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
     render,
 )
 
@@ -140,12 +143,22 @@ def queue(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
     require_role(viewer, Role.bureau, Role.operator, Role.working_group)
     found = list_tickets(session=session, principal=viewer, open_only=True, limit=200, offset=0)
     rows = sorted(found.items, key=_minutes_to_breach)
+    chinese = language_of(request) == "zh"
+    regions = [read_region(session=session, code=code) for code in {t.region for t in rows}]
+    groups = list_working_groups(session=session, principal=viewer)
     return render(
         request,
         "hotline/queue.html",
         {
             "tickets": rows,
             "total": found.total,
+            "region_names": {
+                region.code: (region.name_zh if chinese else None) or region.name
+                for region in regions
+            },
+            "group_names": {
+                group.code: (group.name_zh if chinese else None) or group.name for group in groups
+            },
             "words": {
                 value: word(member)
                 for enum in (TicketCategory, TicketStatus, TicketPriority)

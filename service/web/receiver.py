@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, Forbidden, InvalidInput
-from core.text import field_problem
+from core.text import field_problem, phrase
 from dispatch.demand import ItemInput, submit_request
 from dispatch.queries.demand import followed_requests
 from masterdata.products import list_products
@@ -32,6 +32,7 @@ from service.web.common import (
     check_csrf,
     field_errors,
     language_of,
+    product_names,
     redirect,
     render,
 )
@@ -97,6 +98,7 @@ def _page(
                 )
                 for product in products
             ],
+            "product_names": product_names(session, language),
             "form": shown,
             "items": items,
             "priorities": list(RequestPriority),
@@ -149,7 +151,14 @@ def order(
                 errors=[field_problem(["body", "items"], "order at least one product")],
             )
         items = [
-            ItemInput(product, form_number(f"items.{index}.quantity", quantity))
+            ItemInput(
+                product,
+                form_number(
+                    f"items.{index}.quantity",
+                    quantity,
+                    label=phrase("quantity {row}", row=index + 1),  # as the form's label
+                ),
+            )
             for index, (product, quantity) in enumerate(typed.items)
         ]
         created = submit_request(

@@ -44,6 +44,18 @@ def test_anyone_downloads_the_days_prices_as_csv_with_chinese_names(
     assert f"/api/v1/bulletins/{today}/tables/prices?format=csv&amp;lang=zh" in page.text
 
 
+@pytest.mark.parametrize(
+    ("language", "meat"), [("en", "Meat, poultry and fish"), ("zh", "肉禽水产")]
+)
+def test_a_reader_sees_the_days_of_supply_by_category_named_not_by_code(
+    client: TestClient, session: Session, language: str, meat: str
+) -> None:
+    make_published_city(client, session, published_days=1)
+    page = client.get("/bulletin", headers={"Accept-Language": language}).text
+    table = page.split('id="category-supply"', 1)[1].split("</table>", 1)[0]
+    assert f"<td>{meat}</td>" in table and "<td>meat</td>" not in table
+
+
 def test_the_district_table_comes_as_xlsx_with_a_row_per_district(
     client: TestClient, session: Session
 ) -> None:

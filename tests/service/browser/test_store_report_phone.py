@@ -79,3 +79,18 @@ def test_a_store_finds_a_product_with_the_search_box_on_a_phone_in_chinese(
     page.locator("#product-search").fill("")
     assert page.locator("#report-form tr[data-product]:visible").count() >= every - 1
     _no_sideways_scroll(page)
+
+
+def test_a_store_uploading_a_file_with_the_wrong_header_reads_every_problem_on_a_phone(
+    open_page: Any, tmp_path: Path
+) -> None:
+    page = open_page("store", PHONE)
+    page.goto(page.url.split("/store")[0] + "/store/PDS-0001")
+    wrong = tmp_path / "today.csv"
+    wrong.write_text("hello,world\n1,2\n")
+    page.set_input_files("input[type=file]", str(wrong))
+    page.locator("form:has(input[type=file]) button[type=submit]").click()
+    problem = page.locator("#upload-problem")
+    problem.wait_for()
+    assert "missing column 'store'" in problem.inner_text()
+    _no_sideways_scroll(page)  # the expected header is one long word: it wraps

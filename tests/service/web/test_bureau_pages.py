@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AlertStatus, RegionLevel, Role, Silence, Store
+from models import AlertRule, AlertStatus, RegionLevel, Role, Silence, Store
 from monitors.queries import dashboard
 from service.web import dashboard as web_dashboard
 from tests.factories import business_today, make_product, make_region, make_store
@@ -52,6 +52,26 @@ def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
     assert detail.status_code == 200
     assert '"days_of_supply"' in detail.text and "cabbage" in detail.text
     assert client.get("/dashboard/product/cabbage").status_code == 200
+
+
+def test_a_districts_drill_down_names_its_products_in_the_readers_language(
+    client: TestClient, session: Session
+) -> None:
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    east = make_region(session, code="EAST", name="Weidong", parent=city)
+    store = make_store(session, code="A", region=east)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    cabbage.name, cabbage.name_zh = "Chinese cabbage", "大白菜"
+    history(session, store, cabbage.id, [(40, 10), (30, 10), (20, 10)], last=business_today())
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.post("/dashboard/monitor", data={"csrf_token": csrf(client, "/dashboard")})
+    english = client.get("/dashboard/district/EAST", params={"product": "cabbage"}).text
+    assert 'id="trend-title">Over time: Chinese cabbage</h2>' in english
+    assert '?product=cabbage">Chinese cabbage</a>' in english
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/dashboard/district/EAST", params={"product": "cabbage"}).text
+    assert ": 大白菜</h2>" in chinese and '?product=cabbage">大白菜</a>' in chinese
 
 
 def test_the_map_points_are_revalidated_by_their_etag_and_change_with_a_report(
@@ -142,6 +162,20 @@ def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, sessio
     assert alert.status is AlertStatus.acknowledged
     assert alert.acknowledgement_note == "truck on its way"
     assert alert.acknowledged_by is not None and alert.acknowledged_by.endswith(":li")
+
+
+def test_the_bureau_reading_english_sees_each_alerts_rule_as_words_not_its_code(
+    client: TestClient, session: Session
+) -> None:
+    district = make_region(session, code="EAST")
+    make_alert(session, district=district, product=make_product(session, code="pork"))
+    make_alert(session, rule=AlertRule.price_spike, district=district)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    page = client.get("/alerts/list", headers={"Accept-Language": "en"}).text
+    assert '<span class="muted">low supply</span>' in page
+    assert '<span class="muted">price spike</span>' in page
+    assert ">low_supply<" not in page and ">price_spike<" not in page
 
 
 def test_the_bureau_silences_alerts_like_one_and_expires_the_silence(
@@ -236,6 +270,15 @@ def test_an_admin_creates_a_key_shown_once_and_sets_a_category_threshold(
         data={"csrf_token": token, "low_supply_warning_days": "1", "low_supply_critical_days": "3"},
     )
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize(("language", "edible_oil"), [("en", "Edible oil"), ("zh", "食用油")])
+def test_an_admin_sees_each_categorys_thresholds_under_its_name_not_its_code(
+    client: TestClient, session: Session, language: str, edible_oil: str
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    page = client.get("/admin/thresholds", headers={"Accept-Language": language}).text
+    assert f"<td>{edible_oil}</td>" in page and "<td>edible_oil</td>" not in page
 
 
 def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(

@@ -20,6 +20,7 @@ from models import (
     PlanRoute,
     PlanStatus,
     PlanStop,
+    Product,
     RequestPriority,
     RequestStatus,
     Role,
@@ -215,6 +216,47 @@ def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
     assert done.status_code == 200
     session.refresh(delivery)
     assert delivery.status is DeliveryStatus.delivered and delivery.receiver_name == "Wang Min"
+
+
+def _name_the_products_rice(session: Session) -> None:
+    """Every product of the day's requests is rice, 大米 in Chinese (its code stays p…)."""
+    for product in session.scalars(select(Product)):
+        product.name, product.name_zh = "Rice", "大米"
+    session.commit()
+
+
+def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_language(
+    client: TestClient, session: Session
+) -> None:
+    _day_to_plan(session)
+    _name_the_products_rice(session)
+    code = session.scalars(select(Product.code)).first()
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    board = client.get("/dispatch").text
+    assert "Rice 300 kg" in board and f"{code} 300" not in board
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "大米 300 kg" in client.get("/dispatch").text
+
+
+def test_the_driver_and_the_manifests_name_the_items_in_chinese_for_a_chinese_reader(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _committed_plan(client, session)
+    _name_the_products_rice(session)
+    client.cookies.set("supplywatch_lang", "zh")
+    manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
+    assert "大米: 300" in manifests and "Rice" not in manifests
+    plate = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    create_user(
+        session, username="wang", password="wang-password", role=Role.driver, truck_id=truck.id
+    )
+    session.commit()
+    sign_in(client, "wang", "wang-password")
+    client.cookies.set("supplywatch_lang", "zh")
+    page = client.get("/driver").text
+    assert "大米 300 kg" in page and "Rice" not in page
 
 
 def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from hotline.tickets import TicketInput, file_ticket
-from models import RegionLevel, Role, Ticket, TicketCategory
+from models import Region, RegionLevel, Role, Ticket, TicketCategory
 from models.base import utc_now
 from tests.factories import make_region, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
@@ -103,6 +103,51 @@ def test_the_operator_signs_in_to_the_queue_overdue_tickets_first_text_escaped(
     assert "热线工单" in page.text
     assert page.text.index("overdue call") < page.text.index("fresh &lt;i&gt;call&lt;/i&gt;")
     assert "<i>call</i>" not in page.text
+
+
+def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_phone(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "hu", Role.operator)
+    operator = Principal("key", 1, "operator", Role.operator)
+    file_ticket(
+        session=session,
+        new=TicketInput(category=TicketCategory.cannot_buy, text="no eggs", region="410403"),
+        principal=operator,
+    )
+    weidong = session.scalars(select(Region).where(Region.code == "410403")).one()
+    weidong.name_zh = "卫东区"
+    session.commit()
+    assert session.scalars(select(Ticket.working_group_id)).one() is not None
+    sign_in(client, "hu", password)
+    client.cookies.set("supplywatch_lang", "zh")
+    page = client.get("/hotline/queue").text
+    assert "<td>卫东区</td>" in page and "<td>410403</td>" not in page
+    assert "<td>供应协调组</td>" in page and "supply_coordination" not in page
+    # nine columns scroll inside their card, not the whole page sideways on a phone
+    assert '<div class="scroll"><table id="queue">' in page
+
+
+def test_the_operator_reads_an_overdue_clock_as_overdue_not_as_negative_minutes_left(
+    client: TestClient, session: Session
+) -> None:
+    password = make_person(session, "hu", Role.operator)
+    operator = Principal("key", 1, "operator", Role.operator)
+    file_ticket(
+        session=session,
+        new=TicketInput(category=TicketCategory.cannot_buy, text="no eggs", region="410403"),
+        principal=operator,
+        now=utc_now() - timedelta(days=3),
+    )
+    session.commit()
+    sign_in(client, "hu", password)
+    queue = client.get("/hotline/queue").text.split('id="queue"', 1)[1]
+    overdue = re.findall(r">([-\d,]+) min overdue<", queue)
+    assert len(overdue) == 2 and not any(minutes.startswith("-") for minutes in overdue)
+    assert "min left" not in queue  # both clocks ran out days ago
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/hotline/queue").text
+    assert chinese.count("已超时 ") == 2 and "分钟剩余" not in chinese
 
 
 def test_a_store_user_cannot_open_the_queue(client: TestClient, session: Session) -> None:

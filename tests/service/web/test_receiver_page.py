@@ -21,8 +21,12 @@ from tests.service.web.helpers import csrf, make_person, sign_in
 @pytest.fixture
 def receiver(client: TestClient, session: Session) -> Compound:
     compound = make_compound(session, code="CP-0001")
-    make_product(session, code="rice", category="grain", unit="kg")
-    make_product(session, code="pork", category="meat", unit="kg")
+    for code, category, name, name_zh in (
+        ("rice", "grain", "Rice", "大米"),
+        ("pork", "meat", "Pork", "猪肉"),
+    ):
+        product = make_product(session, code=code, category=category, unit="kg")
+        product.name, product.name_zh = name, name_zh
     create_user(
         session,
         username="gate",
@@ -71,8 +75,18 @@ def test_a_receiver_orders_a_delivery_and_sees_it_waiting_for_a_plan(
     page = client.get(answer.headers["location"]).text
     assert f"#{stored.id}" in page
     listed = page.split('id="requests"', 1)[1]
-    assert "rice 20 kg, pork 5 kg" in listed
+    assert "Rice 20 kg, Pork 5 kg" in listed
     assert "not planned yet" in listed
+
+
+def test_a_receiver_reading_chinese_sees_its_order_by_the_products_chinese_names(
+    client: TestClient, session: Session, receiver: Compound
+) -> None:
+    answer = client.post("/receiver/requests", data=_order(client), follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    client.cookies.set("supplywatch_lang", "zh")
+    listed = client.get("/receiver").text.split('id="requests"', 1)[1]
+    assert "大米 20 kg, 猪肉 5 kg" in listed  # names, not the codes "rice" and "pork"
 
 
 def test_a_refused_order_names_its_row_in_chinese_and_stores_nothing(
@@ -90,6 +104,20 @@ def test_a_refused_order_names_its_row_in_chinese_and_stores_nothing(
     )
     assert unknown.status_code == 422
     assert 'id="product-0-error"' in unknown.text
+    assert _requests(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "summary"), [("en", "quantity 2 is not a number"), ("zh", "数量 2 不是数字")]
+)
+def test_a_refused_quantity_is_summed_up_by_its_rows_label_not_the_forms_field_name(
+    client: TestClient, session: Session, receiver: Compound, language: str, summary: str
+) -> None:
+    form = _order(client, product=["rice", "pork"], quantity=["3", "lots"])
+    refused = client.post("/receiver/requests", data=form, headers={"Accept-Language": language})
+    assert refused.status_code == 422
+    shown = refused.text.split('id="problem"', 1)[1].split("</div>", 1)[0]
+    assert summary in shown and "items.1.quantity" not in shown
     assert _requests(session) == 0
 
 

@@ -118,3 +118,19 @@ def test_the_language_follows_the_browser_then_the_switch(
     client.get("/language/en?next=/login")
     page = client.get("/login", headers={"Accept-Language": "zh-CN"})
     assert '<html lang="en">' in page.text and "Sign in" in page.text
+
+
+def test_a_person_following_a_broken_link_sees_a_page_saying_so_in_their_language(
+    client: TestClient,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = client.get("/dashbord", headers={**browser, "Accept-Language": "zh"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "没有这个页面：/dashbord" in page.text and "出错了" in page.text
+    english = client.get("/dashbord", headers=browser)
+    assert "there is no page at /dashbord" in english.text
+    # programs and assets keep their problem+json
+    api = client.get("/api/v1/nothing", headers=browser)
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    assert client.get("/dashbord").headers["content-type"] == "application/problem+json"

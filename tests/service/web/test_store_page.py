@@ -179,6 +179,32 @@ def test_a_bad_form_shows_each_error_beside_its_field_in_the_page_language_and_s
     assert _lines(session, store) == 0
 
 
+@pytest.mark.parametrize(
+    ("language", "too_large"),
+    [("en", "is larger than the limit of 10,000,000"), ("zh", "超过上限 10,000,000")],
+)
+def test_a_store_typing_too_large_a_number_is_told_the_limit_as_a_plain_number(
+    client: TestClient, session: Session, language: str, too_large: str
+) -> None:
+    store, _ = _shop(client, session)
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork"],
+        "stock.pork": "100",
+        "sales.pork": "3",
+        "price.pork": "10",
+        "received.pork": "1000000000",  # a slip of the finger: three zeros too many
+    }
+    response = client.post(
+        "/store/PDS-0001/report", data=form, headers={"Accept-Language": language}
+    )
+    assert response.status_code == 422
+    shown = f'<span class="field-error" id="received-pork-error">{too_large}</span>'
+    assert shown in response.text  # not "1e+07"
+    assert _lines(session, store) == 0
+
+
 def test_an_upload_lists_every_bad_row_and_stores_nothing(
     client: TestClient, session: Session
 ) -> None:
