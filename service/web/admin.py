@@ -44,6 +44,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    names_by_code,
     redirect,
     render,
 )
@@ -297,17 +298,13 @@ def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
         product_categories={},
         known_categories=[category.code for category in categories],
     )
-    chinese = language_of(request) == "zh"
     return render(
         request,
         "admin/thresholds.html",
         {
             "sections": SECTIONS,
             "name": "thresholds",
-            "category_names": {
-                category.code: (category.name_zh if chinese else None) or category.name
-                for category in categories
-            },
+            "category_names": names_by_code(categories, language_of(request)),
             "thresholds": by_category,
             "overrides": config.categories,
             "fields": LOW_SUPPLY_FIELDS,

@@ -42,6 +42,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    names_by_code,
     redirect,
     render,
 )
@@ -77,11 +78,7 @@ def _bulletin_page(
             "archive": archive,
             "regions": region_labels(session, [*archive, *([bulletin] if bulletin else [])]),
             "names": names_for(session, language_of(request)),
-            "category_names": {
-                category.code: (category.name_zh if language_of(request) == "zh" else None)
-                or category.name
-                for category in list_categories(session=session)
-            },
+            "category_names": names_by_code(list_categories(session=session), language_of(request)),
         },
         status_code=status_code,
     )

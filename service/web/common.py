@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
@@ -84,14 +84,30 @@ def language_of(request: Request) -> str:
     )
 
 
-def product_names(session: Session, language: str) -> dict[str, str]:
-    """Every product's name by code in ``language`` (English where no Chinese is set): a
-    page says what is ordered or carried by its name, never by its code."""
-    products = list_products(session=session, limit=PRODUCTS_NAMED, offset=0).items
+class Named(Protocol):
+    """Master data a page names: a product, a category, a region, a working group."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_zh(self) -> str | None: ...
+
+
+def names_by_code(things: Iterable[Named], language: str) -> dict[str, str]:
+    """Each thing's name by its code in ``language`` (English where no Chinese is set): a
+    page says what it shows by name, never by code."""
     return {
-        product.code: (product.name_zh if language == "zh" else None) or product.name
-        for product in products
+        thing.code: (thing.name_zh if language == "zh" else None) or thing.name for thing in things
     }
+
+
+def product_names(session: Session, language: str) -> dict[str, str]:
+    """Every product's name by code in ``language``: what is ordered or carried."""
+    return names_by_code(
+        list_products(session=session, limit=PRODUCTS_NAMED, offset=0).items, language
+    )
 
 
 def _expected_csrf_token(request: Request) -> str:

@@ -26,6 +26,7 @@ from service.web.common import (
     check_csrf,
     field_errors,
     language_of,
+    names_by_code,
     render,
 )
 
@@ -143,7 +144,7 @@ def queue(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
     require_role(viewer, Role.bureau, Role.operator, Role.working_group)
     found = list_tickets(session=session, principal=viewer, open_only=True, limit=200, offset=0)
     rows = sorted(found.items, key=_minutes_to_breach)
-    chinese = language_of(request) == "zh"
+    language = language_of(request)
     regions = [read_region(session=session, code=code) for code in {t.region for t in rows}]
     groups = list_working_groups(session=session, principal=viewer)
     return render(
@@ -152,13 +153,8 @@ def queue(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLRespo
         {
             "tickets": rows,
             "total": found.total,
-            "region_names": {
-                region.code: (region.name_zh if chinese else None) or region.name
-                for region in regions
-            },
-            "group_names": {
-                group.code: (group.name_zh if chinese else None) or group.name for group in groups
-            },
+            "region_names": names_by_code(regions, language),
+            "group_names": names_by_code(groups, language),
             "words": {
                 value: word(member)
                 for enum in (TicketCategory, TicketStatus, TicketPriority)

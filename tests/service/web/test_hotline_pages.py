@@ -5,7 +5,7 @@ shown escaped, and a guessed link or a bad form shows nothing and writes nothing
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -105,16 +105,22 @@ def test_the_operator_signs_in_to_the_queue_overdue_tickets_first_text_escaped(
     assert "<i>call</i>" not in page.text
 
 
-def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_phone(
-    client: TestClient, session: Session
-) -> None:
+def operator_with_a_ticket(session: Session, filed_at: datetime | None = None) -> str:
+    """An operator "hu" who filed a ticket about Weidong (at ``filed_at``); their password."""
     password = make_person(session, "hu", Role.operator)
-    operator = Principal("key", 1, "operator", Role.operator)
     file_ticket(
         session=session,
         new=TicketInput(category=TicketCategory.cannot_buy, text="no eggs", region="410403"),
-        principal=operator,
+        principal=Principal("key", 1, "operator", Role.operator),
+        now=filed_at,
     )
+    return password
+
+
+def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_phone(
+    client: TestClient, session: Session
+) -> None:
+    password = operator_with_a_ticket(session)
     weidong = session.scalars(select(Region).where(Region.code == "410403")).one()
     weidong.name_zh = "卫东区"
     session.commit()
@@ -131,14 +137,7 @@ def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_p
 def test_the_operator_reads_an_overdue_clock_as_overdue_not_as_negative_minutes_left(
     client: TestClient, session: Session
 ) -> None:
-    password = make_person(session, "hu", Role.operator)
-    operator = Principal("key", 1, "operator", Role.operator)
-    file_ticket(
-        session=session,
-        new=TicketInput(category=TicketCategory.cannot_buy, text="no eggs", region="410403"),
-        principal=operator,
-        now=utc_now() - timedelta(days=3),
-    )
+    password = operator_with_a_ticket(session, filed_at=utc_now() - timedelta(days=3))
     session.commit()
     sign_in(client, "hu", password)
     queue = client.get("/hotline/queue").text.split('id="queue"', 1)[1]
