@@ -4,10 +4,10 @@ on by one day and the day's new lines read from the stores' change marks.
 ``bench/monitor.py`` times its incremental run on the day it built the states from, with
 no marks: the states are read and written back unchanged. On a real next day every
 store posted (every store-day is marked), so each state is shifted and the day's lines
-are read and put in. This times exactly that read (``line_states.
-load_report_window_incremental``) on a database that holds states: the states are set
-back one day and every store's latest day marked, in a transaction rolled back after
-each repeat, so the database is left as it was.
+are read and put in. This times exactly that read (a run's ``load_run_inputs`` with
+incremental reads) on a database that holds states: the states are set back one day and
+every store's latest day marked, in a transaction rolled back after each repeat, so the
+database is left as it was.
 
 Run: ``.venv/bin/python bench/incremental_read.py --database-url URL [--repeat 3]`` on a
 database ``bench/monitor.py --keep`` left (its incremental runs kept the states), or
@@ -39,7 +39,7 @@ from core.database import create_database_engine, create_session_factory  # noqa
 from models import MonitorLineState, ReportChange, Store  # noqa: E402
 from models.base import utc_now  # noqa: E402
 from monitors.computing import inputs as data  # noqa: E402
-from monitors.computing.line_states import load_report_window_incremental  # noqa: E402
+from monitors.running.day import STORE_PARTS  # noqa: E402
 from monitors.running.runs import MonitorConfig, run_monitor  # noqa: E402
 
 
@@ -78,22 +78,18 @@ def time_next_day_read(url: str, repeat: int) -> dict[str, float]:
                 )
             )
             cpu, wall = time.process_time(), time.perf_counter()
-            read = load_report_window_incremental(
+            read = data.load_run_inputs(
                 session,
                 store_ids=store_ids,
-                first_day=first_day,
-                last_day=day,
-                full_reader=lambda: data.load_report_window(
-                    session, first_day=first_day, last_day=day
-                ),
-                day_reader=lambda marked: data.load_report_window(
-                    session, first_day=marked, last_day=marked
-                ),
+                report_days=(first_day, day),
+                submission_days=None,
+                parts=STORE_PARTS,
+                incremental=True,
             )
             best_cpu = min(best_cpu, time.process_time() - cpu)
             best_wall = min(best_wall, time.perf_counter() - wall)
-            lines, stores = len(read.reports), read.counts["states_used"]
-            assert read.counts["stores_read_in_full"] == 0, "a store had no state to read"
+            lines, stores = read.report_lines, read.read_counts["states_used"]
+            assert read.read_counts["stores_read_in_full"] == 0, "a store had no state to read"
             session.rollback()
     engine.dispose()
     return {

@@ -289,8 +289,15 @@ def _load_incrementally(
                 frames = list(pool.map(read, readers, shares))
             return pd.concat(frames, ignore_index=True) if frames else _empty_window(first_day)
 
-    def read_day(day: date) -> pd.DataFrame:
-        return load_report_window(session, first_day=day, last_day=day)
+    def read_day(day: date, store_range: tuple[int, int]) -> pd.DataFrame:
+        # Only the run's stores: a part of a fanned-out run must not read a nation's day.
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            return load_report_window(session, first_day=day, last_day=day)
+        blocks = _postgresql_report_blocks(
+            connection, first_day=day, last_day=day, stores=store_range
+        )
+        return _report_frame(*_postgresql_lines(blocks), day)
 
     read = load_report_window_incremental(
         session,

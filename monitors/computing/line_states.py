@@ -36,8 +36,9 @@ _VALUES = ("stock", "sales", "price")
 
 FullReader = Callable[[], pd.DataFrame]
 """Reads the whole window of every store (the run's fast full read)."""
-DayReader = Callable[[date], pd.DataFrame]
-"""Reads every store's lines of one day (the full read's fast path, for one day)."""
+DayReader = Callable[[date, tuple[int, int]], pd.DataFrame]
+"""Reads one day's lines of the stores with ids in a range, both ends included (the full
+read's fast path, for one day; it may give other stores' lines too)."""
 
 
 @dataclass
@@ -432,7 +433,7 @@ def _read_marked_days(
     for day, group in pairs.groupby("report_date"):
         chosen = np.sort(group["store_id"].to_numpy())
         if day_reader is not None and len(chosen) * 2 >= max(stores, 2):
-            lines = day_reader(cast(date, day))
+            lines = day_reader(cast(date, day), (int(chosen[0]), int(chosen[-1])))
             frames.append(lines[lines["store_id"].isin(chosen)])
         else:
             filters.extend(

@@ -189,7 +189,7 @@ def assert_same_window(session: Session, stores: list[int], day: date, days: int
         first_day=first_day,
         last_day=day,
         full_reader=lambda: data.load_report_window(session, first_day=first_day, last_day=day),
-        day_reader=lambda marked: data.load_report_window(
+        day_reader=lambda marked, _stores: data.load_report_window(
             session, first_day=marked, last_day=marked
         ),
     )
