@@ -370,6 +370,7 @@ def _driver_page(
     day: date | None = None,
     problem: DomainError | None = None,
     failed_delivery: int | None = None,
+    failed_step: str = "",
 ) -> HTMLResponse:
     day = day or business_today(settings)
     manifest = driver_manifest(session=session, principal=viewer, plate=plate, day=day)
@@ -389,6 +390,7 @@ def _driver_page(
             else truck_plates(session=session, principal=viewer),
             "problem": problem,
             "failed_delivery": failed_delivery,
+            "failed_step": failed_step,
         },
         status_code=problem.status if problem else 200,
     )
@@ -441,6 +443,7 @@ def delivery_step(
             plate=truck or None,
             problem=error,
             failed_delivery=delivery_id,
+            failed_step=status.value,
         )
     suffix = f"?truck={truck}" if truck and viewer.role is not Role.driver else ""
     return redirect(f"/driver{suffix}#delivery-{delivery_id}")
