@@ -263,6 +263,22 @@ def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
     assert f"第 {number.group(1)} 站（{compound}）：" in chinese.text
 
 
+def test_the_driver_reads_how_many_stops_in_lower_case_mid_line(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _committed_plan(client, session)
+    plate, stops = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    sign_in(client, "wang", "wang-pw")
+    counted = f"{len(stops)} stop" + ("s" if len(stops) != 1 else "")
+    assert f'<span id="stop-count">{counted}</span>' in client.get("/driver").text
+    chinese = client.get("/driver", headers={"Accept-Language": "zh"}).text
+    assert f'<span id="stop-count">{len(stops)} 个站点</span>' in chinese
+
+
 def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_language(
     client: TestClient, session: Session
 ) -> None:
