@@ -134,3 +134,12 @@ def test_the_admin_reads_categories_roles_and_store_kinds_by_name_in_chinese(
     english = _cells(client.get("/admin/products").text)
     assert english[0][3] == "Meat, poultry and fish"
     assert _cells(client.get("/admin/users").text)[0][2] == "admin"
+
+
+def test_the_admin_headings_take_a_full_width_colon_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    assert "<h1>Admin: Stores</h1>" in client.get("/admin/stores").text
+    chinese = client.get("/admin/stores", headers=ZH).text
+    assert "<h1>管理：门店</h1>" in chinese and "<title>管理：门店" in chinese
