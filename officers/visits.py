@@ -71,14 +71,25 @@ class VisitInput:
 
 
 @dataclass(frozen=True)
+class GroupName:
+    """A working group's code and names, for a page to name it in the reader's language."""
+
+    code: str
+    name: str
+    name_zh: str | None
+
+
+@dataclass(frozen=True)
 class RaisedTicket:
-    """A ticket a visit raised, as the officer follows it."""
+    """A ticket a visit raised, as the officer follows it: ``working_group`` is the code
+    of the group it was routed to, ``group`` that group's names."""
 
     number: str
     category: str
     status: str
     working_group: str | None
     store: str | None
+    group: GroupName | None = None
 
 
 @dataclass(frozen=True)
@@ -276,14 +287,15 @@ def visit_views(*, session: Session, visits: list[OfficerVisit]) -> list[VisitVi
     )
     raised: dict[int, list[RaisedTicket]] = {visit_id: [] for visit_id in ids}
     for visit_id, ticket in tickets:
-        group = ticket.working_group_id
+        group = _group(session, ticket.working_group_id)
         raised[visit_id].append(
             RaisedTicket(
                 number=ticket.number,
                 category=ticket.category.value,
                 status=ticket.status.value,
-                working_group=_group_code(session, group),
+                working_group=group.code if group else None,
                 store=stores.get(ticket.store_id) if ticket.store_id else None,
+                group=group,
             )
         )
     return [
@@ -304,11 +316,16 @@ def visit_views(*, session: Session, visits: list[OfficerVisit]) -> list[VisitVi
     ]
 
 
-def _group_code(session: Session, working_group_id: int | None) -> str | None:
-    """The code of the working group a ticket was routed to."""
+def _group(session: Session, working_group_id: int | None) -> GroupName | None:
+    """The code and names of the working group a ticket was routed to."""
     if working_group_id is None:
         return None
-    return session.scalar(select(WorkingGroup.code).where(WorkingGroup.id == working_group_id))
+    found = session.execute(
+        select(WorkingGroup.code, WorkingGroup.name, WorkingGroup.name_zh).where(
+            WorkingGroup.id == working_group_id
+        )
+    ).first()
+    return GroupName(found.code, found.name, found.name_zh) if found else None
 
 
 def list_visits(

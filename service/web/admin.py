@@ -75,7 +75,9 @@ class Field:
 class Section:
     """A master-data list with its create form: the shared request model the form is
     checked with, and the domain functions that create (returning a secret to show
-    once, if any), list and deactivate its rows."""
+    once, if any), list (names in the reader's language) and deactivate its rows;
+    ``words`` are the columns holding a value's word (a role, a store kind), which the
+    page translates."""
 
     title: str
     create_title: str
@@ -83,12 +85,15 @@ class Section:
     model: type[BaseModel]
     create: Callable[[Session, Principal, Any], str | None]
     columns: tuple[str, ...]
-    rows: Callable[[Session, Principal, str | None], list[list[Any]]]
+    rows: Callable[[Session, Principal, str | None, str], list[list[Any]]]
     deactivate: Callable[[Session, Principal, str], object]
     searchable: bool = False
+    words: tuple[int, ...] = ()
 
 
-def _store_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
+def _store_rows(
+    session: Session, viewer: Principal, search: str | None, language: str
+) -> list[list[Any]]:
     """The stores by code, or those whose code or name contains ``search``."""
     found = stores.list_stores(
         session=session, principal=viewer, contains=search, limit=LISTED, offset=0
@@ -106,9 +111,16 @@ def _deactivate_store(session: Session, viewer: Principal, code: str) -> None:
     stores.deactivate_store(session=session, principal=viewer, code=code)
 
 
-def _product_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
+def _product_rows(
+    session: Session, viewer: Principal, search: str | None, language: str
+) -> list[list[Any]]:
+    """The products by code, each with its category's name in ``language``."""
     found = products.list_products(session=session, limit=LISTED, offset=0)
-    return [[p.code, p.name, p.name_zh or "", p.category, p.unit, p.active] for p in found.items]
+    categories = names_by_code(products.list_categories(session=session), language)
+    return [
+        [p.code, p.name, p.name_zh or "", categories.get(p.category, p.category), p.unit, p.active]
+        for p in found.items
+    ]
 
 
 def _create_product(session: Session, viewer: Principal, body: ProductCreate) -> None:
@@ -119,7 +131,9 @@ def _deactivate_product(session: Session, viewer: Principal, code: str) -> None:
     products.deactivate_product(session=session, principal=viewer, code=code)
 
 
-def _user_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
+def _user_rows(
+    session: Session, viewer: Principal, search: str | None, language: str
+) -> list[list[Any]]:
     found = users.list_users(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [u.username, u.full_name or "", u.role.value, u.store or u.enterprise or "", u.active]
@@ -142,7 +156,9 @@ def _locked_users(session: Session, viewer: Principal) -> set[str]:
     return {u.username for u in found.items if u.locked_until and u.locked_until > now}
 
 
-def _key_rows(session: Session, viewer: Principal, search: str | None) -> list[list[Any]]:
+def _key_rows(
+    session: Session, viewer: Principal, search: str | None, language: str
+) -> list[list[Any]]:
     found = keys.list_keys(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
         [k.id, k.name, k.prefix, k.role.value, k.store or k.enterprise or "", k.active]
@@ -179,6 +195,7 @@ SECTIONS: dict[str, Section] = {
         _store_rows,
         _deactivate_store,
         searchable=True,
+        words=(2,),
     ),
     "products": Section(
         N_("Products"),
@@ -214,6 +231,7 @@ SECTIONS: dict[str, Section] = {
         (N_("Username"), N_("Full name"), N_("Role"), N_("Store"), N_("Active")),
         _user_rows,
         _deactivate_user,
+        words=(2,),
     ),
     "keys": Section(
         N_("API keys"),
@@ -230,6 +248,7 @@ SECTIONS: dict[str, Section] = {
         (N_("Code"), N_("Name"), N_("Prefix"), N_("Role"), N_("Store"), N_("Active")),
         _key_rows,
         _revoke_key,
+        words=(3,),
     ),
 }
 
@@ -267,7 +286,7 @@ def _section_page(
             "sections": SECTIONS,
             "name": name,
             "section": section,
-            "rows": section.rows(session, viewer, search or None),
+            "rows": section.rows(session, viewer, search or None, language_of(request)),
             "search": search,
             "regions": _regions(session, viewer) if name in ("stores", "users", "keys") else [],
             "values": values or {},

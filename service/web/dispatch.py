@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
+from core.text import Text
 from dispatch import commitment, planning
 from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.demand import update_request
@@ -76,6 +77,20 @@ def board(
     day: date | None = None,
 ) -> HTMLResponse:
     """Open requests by compound and priority, the fleet, and the day's plans."""
+    return board_page(request, session, viewer, settings, day)
+
+
+def board_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    settings: Settings,
+    day: date | None,
+    *,
+    time_limit: str | float = DEFAULT_TIME_LIMIT_S,
+    time_limit_problem: Text | None = None,
+) -> HTMLResponse:
+    """The board, with the plan form's time limit as typed and its problem, if any."""
     require_dispatcher(viewer)
     day = day or business_today(settings)
     requests = list_requests(
@@ -109,8 +124,10 @@ def board(
             "trucks": trucks,
             "plans": plans_of_day(session=session, principal=viewer, day=day),
             "failed": failed,
-            "time_limit": DEFAULT_TIME_LIMIT_S,
+            "time_limit": time_limit,
+            "time_limit_problem": time_limit_problem,
         },
+        status_code=422 if time_limit_problem else 200,
     )
 
 
@@ -370,6 +387,7 @@ def _driver_page(
     day: date | None = None,
     problem: DomainError | None = None,
     failed_delivery: int | None = None,
+    failed_step: str = "",
 ) -> HTMLResponse:
     day = day or business_today(settings)
     manifest = driver_manifest(session=session, principal=viewer, plate=plate, day=day)
@@ -389,6 +407,7 @@ def _driver_page(
             else truck_plates(session=session, principal=viewer),
             "problem": problem,
             "failed_delivery": failed_delivery,
+            "failed_step": failed_step,
         },
         status_code=problem.status if problem else 200,
     )
@@ -441,6 +460,7 @@ def delivery_step(
             plate=truck or None,
             problem=error,
             failed_delivery=delivery_id,
+            failed_step=status.value,
         )
     suffix = f"?truck={truck}" if truck and viewer.role is not Role.driver else ""
     return redirect(f"/driver{suffix}#delivery-{delivery_id}")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field, TypeAdapter, ValidationError
 
 from core.jobs import stored_text
 from dispatch.access import require_dispatcher, require_plan_writer
@@ -29,6 +30,8 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.dispatch import board_page
+from service.web.form_wording import plain_problem
 from service.web.i18n import problem_text
 from service.worker import plan_job_queue
 
@@ -38,21 +41,39 @@ DEFAULT_TIME_LIMIT_S = 10.0
 POLL_EVERY = "every 1s"
 
 
+TIME_LIMIT: TypeAdapter[float] = TypeAdapter(Annotated[float, Field(ge=1, le=600)])
+"""The seconds the solver may take, as the form's field accepts them."""
+
+
 @router.post("/dispatch/plan-jobs", dependencies=[Depends(check_csrf)])
 def queue_day(
+    request: Request,
     session: SessionDep,
     session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     background: BackgroundTasks,
     day: Annotated[date, Form()],
-    time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    """Queue the day's plan and show its progress (solved after this response)."""
+    """Queue the day's plan and show its progress (solved after this response); a time
+    limit out of bounds shows the board again with the problem beside the field."""
     require_plan_writer(viewer)
+    try:
+        seconds = TIME_LIMIT.validate_python(time_limit_s.strip() or DEFAULT_TIME_LIMIT_S)
+    except ValidationError as error:
+        return board_page(
+            request,
+            session,
+            viewer,
+            settings,
+            day,
+            time_limit=time_limit_s,
+            time_limit_problem=plain_problem(error.errors()[0]),
+        )
     job = queue_plan(
         session=session,
-        options=PlanOptions(plan_date=day, time_limit_s=time_limit_s),
+        options=PlanOptions(plan_date=day, time_limit_s=seconds),
         created_by=viewer.label,
     )
     queue = plan_job_queue(settings, session_factory)

@@ -25,6 +25,8 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
+    names_by_code,
     redirect,
     render,
 )
@@ -63,6 +65,9 @@ def _portfolio_page(
             "logged": next((v for v in visits if str(v.id) == logged), None),
             "own": officer == ME,
             "words": _words(),
+            "group_names": names_by_code(
+                {t.group for v in visits for t in v.tickets if t.group}, language_of(request)
+            ),
         },
     )
 

@@ -86,7 +86,7 @@ def test_the_archive_lists_every_published_day_with_its_files_and_the_price_char
 
 
 @pytest.mark.parametrize(
-    ("language", "title"), [("en", "Price over time: Pork"), ("zh", "价格走势: 猪肉")]
+    ("language", "title"), [("en", "Price over time: Pork"), ("zh", "价格走势：猪肉")]
 )
 def test_the_price_chart_page_carries_the_published_numbers_in_its_chart_and_table(
     client: TestClient, session: Session, language: str, title: str

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Role, Store, User
-from tests.factories import make_key, make_region, make_store
+from tests.factories import make_key, make_product, make_region, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
 
 ZH = {"Accept-Language": "zh"}
@@ -106,3 +106,40 @@ def test_a_short_password_and_a_bad_username_read_plainly_in_chinese(
         "请使用 2 到 64 个字母、数字或 - _ . @，以字母或数字开头，不含空格"
     )
     assert session.scalar(select(User.id).where(User.username == "a b")) is None
+
+
+def _cells(html: str) -> list[list[str]]:
+    body = html.split('<table id="admin-rows">', 1)[1].split("</table>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)
+    ]
+
+
+def test_the_admin_reads_categories_roles_and_store_kinds_by_name_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    make_product(session, code="PORK", category="meat")
+    make_store(session, code="PDS-0001", region=make_region(session, code="EAST"))
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+
+    products = _cells(client.get("/admin/products", headers=ZH).text)
+    assert products[0][0] == "PORK" and products[0][3] == "肉禽水产"
+    users = _cells(client.get("/admin/users", headers=ZH).text)
+    assert users[0][0] == "root" and users[0][2] == "管理员"
+    stores = _cells(client.get("/admin/stores", headers=ZH).text)
+    assert stores[0][0] == "PDS-0001" and stores[0][2] == "超市"
+
+    english = _cells(client.get("/admin/products").text)
+    assert english[0][3] == "Meat, poultry and fish"
+    assert _cells(client.get("/admin/users").text)[0][2] == "admin"
+
+
+def test_the_admin_headings_take_a_full_width_colon_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    assert "<h1>Admin: Stores</h1>" in client.get("/admin/stores").text
+    chinese = client.get("/admin/stores", headers=ZH).text
+    assert "<h1>管理：门店</h1>" in chinese and "<title>管理：门店" in chinese

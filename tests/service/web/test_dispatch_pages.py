@@ -225,6 +225,60 @@ def _name_the_products_rice(session: Session) -> None:
     session.commit()
 
 
+def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _committed_plan(client, session)
+    plate = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))[0]
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    sign_in(client, "wang", "wang-pw")
+    delivery = session.scalars(
+        select(Delivery).where(Delivery.truck_id == truck.id).order_by(Delivery.sequence.desc())
+    ).first()
+    assert delivery is not None
+    request = session.get_one(DeliveryRequest, delivery.request_id)
+    compound = session.get_one(Compound, request.compound_id).name
+    number = re.search(rf'id="stop-title-{delivery.id}">(\d+)\. ', client.get("/driver").text)
+    assert number is not None
+    token = csrf(client, "/driver")
+    step = f"/driver/deliveries/{delivery.id}/status"
+    for status in ("loaded", "en_route"):
+        assert client.post(step, data={"csrf_token": token, "status": status}).status_code == 200
+
+    reasonless = client.post(step, data={"csrf_token": token, "status": "failed", "reason": " "})
+    assert reasonless.status_code == 422
+    alert = reasonless.text.split('id="problem">', 1)[1].split("</p>", 1)[0]
+    assert f"Stop {number.group(1)}, {compound}: " in alert
+    assert f'href="#delivery-{delivery.id}"' in alert
+    assert f'id="reason-{delivery.id}" name="reason" aria-invalid="true"' in reasonless.text
+
+    chinese = client.post(
+        step,
+        data={"csrf_token": token, "status": "failed"},
+        headers={"Accept-Language": "zh"},
+    )
+    assert f"第 {number.group(1)} 站（{compound}）：" in chinese.text
+
+
+def test_the_driver_reads_how_many_stops_in_lower_case_mid_line(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _committed_plan(client, session)
+    plate, stops = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    sign_in(client, "wang", "wang-pw")
+    counted = f"{len(stops)} stop" + ("s" if len(stops) != 1 else "")
+    assert f'<span id="stop-count">{counted}</span>' in client.get("/driver").text
+    chinese = client.get("/driver", headers={"Accept-Language": "zh"}).text
+    assert f'<span id="stop-count">{len(stops)} 个站点</span>' in chinese
+
+
 def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_language(
     client: TestClient, session: Session
 ) -> None:

@@ -99,3 +99,29 @@ def test_a_day_without_trucks_is_refused_on_the_board_and_nothing_is_queued(
     assert response.status_code == 422
     assert "没有可用车辆可供规划" in response.text
     assert session.scalars(select(PlanJob)).all() == []
+
+
+def test_a_time_limit_below_one_second_shows_the_form_again_naming_the_time_limit(
+    client: TestClient, session: Session
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[150])
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    for language, said in (
+        ("en", "Time limit (seconds): Enter 1 or more"),
+        ("zh", "求解时限（秒）：必须大于或等于 1"),
+    ):
+        refused = client.post(
+            "/dispatch/plan-jobs",
+            data={
+                "csrf_token": csrf(client, "/dispatch"),
+                "day": DAY.isoformat(),
+                "time_limit_s": "0.5",
+            },
+            headers={"Accept-Language": language},
+        )
+        assert refused.status_code == 422
+        assert 'action="/dispatch/plan-jobs"' in refused.text  # the form, not the error page
+        assert f'id="time-limit-problem">{said}</span>' in refused.text
+        assert 'value="0.5" aria-invalid="true"' in refused.text
+        assert "time_limit_s" not in refused.text.replace('name="time_limit_s"', "")
+    assert session.scalars(select(PlanJob)).first() is None

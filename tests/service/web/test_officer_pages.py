@@ -89,6 +89,20 @@ def test_a_visit_with_a_problem_opens_a_routed_ticket(client: TestClient, sessio
     assert "Eggs short &lt;b&gt;since Monday&lt;/b&gt;." in page.text
 
 
+def test_the_officer_reads_which_working_group_has_their_ticket_by_name(
+    client: TestClient,
+) -> None:
+    signed_in(client, "wang")
+    logged = client.post(FORM, data=visit_form(client), follow_redirects=False)
+    assert logged.status_code == 303, logged.text
+    english = client.get(logged.headers["location"]).text
+    assert "(Supply coordination)" in english
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get(logged.headers["location"]).text
+    assert "(供应协调组)" in chinese
+    assert "supply_coordination" not in chinese
+
+
 def test_bad_visit_input_is_named_beside_its_field_and_writes_nothing(
     client: TestClient, session: Session
 ) -> None:

@@ -283,3 +283,16 @@ def test_a_chinese_upload_lists_the_bad_rows_in_chinese(
     assert response.status_code == 422
     assert "<td>2</td><td>product</td><td>未知商品 &#39;caviar&#39;</td>" in response.text
     assert _lines(session, store) == 0
+
+
+def test_the_store_report_heading_takes_a_full_width_colon_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    store = make_store(session, code="PDS-0001")
+    store.name = "<b>East</b> market"
+    session.commit()
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=store))
+    english = client.get("/store").text
+    assert "<h1>Store report: &lt;b&gt;East&lt;/b&gt; market <span" in english
+    chinese = client.get("/store", headers={"Accept-Language": "zh"}).text
+    assert "<h1>门店日报：&lt;b&gt;East&lt;/b&gt; market <span" in chinese
