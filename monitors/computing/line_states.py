@@ -212,10 +212,10 @@ def load_report_window_incremental(
     A store without a state (or with one of another window length) is read in full and
     its state built. A back-fill (``last_day`` before the state's day) is read in full
     and leaves the state and the marks alone. ``full_reader`` reads every store's window
-    at once, used when most stores need a full read (the first run); ``day_reader``
-    every store's lines of a day, used for a day marked by most stores (the day a run
-    is for: every store posted), where reading the marked store-days one by one would
-    turn each line into a Python row.
+    at once, used when most stores need a full read (the first run); ``day_reader`` a
+    day's lines of the stores in an id range, used for a day marked by most stores (the
+    day a run is for: every store posted), where reading the marked store-days one by
+    one would turn each line into a Python row.
     """
     days = (last_day - first_day).days + 1
     stores = np.unique(np.asarray(store_ids, dtype=np.int64))
