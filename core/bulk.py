@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -213,8 +213,8 @@ def _with_length(
 
 
 def sqlite_records(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """Rows as DB-API tuples for SQLite: ISO dates (as SQLAlchemy stores them), None for
-    gaps, plain Python numbers and booleans as 0/1."""
+    """Rows as DB-API tuples for SQLite: ISO dates and UTC instants (as SQLAlchemy and
+    ``UTCDateTime`` store them), None for gaps, plain Python numbers and booleans as 0/1."""
     columns = [_sqlite_column(frame[name]) for name in frame.columns]
     return list(zip(*columns, strict=True))
 
@@ -243,6 +243,10 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):
+        # An instant with a zone is kept in UTC, as ``UTCDateTime`` keeps it: its wall
+        # time alone would read back as UTC hours off (a city clock's alert "from the future").
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()

@@ -5,7 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -433,3 +433,22 @@ def test_the_bureau_puts_a_working_group_user_in_a_group(
     members = {group["code"]: group["members"] for group in groups}
     assert members["supply_coordination"] == ["zhou"]
     assert len(members) == 6
+
+
+@pytest.mark.usefixtures("city")
+def test_a_hotline_alert_shows_the_moment_it_was_raised_not_hours_later(
+    client: TestClient, session: Session, operator: dict[str, str], bureau: dict[str, str]
+) -> None:
+    """The escalation runs on the city's clock (Asia/Shanghai); SQLite once kept that
+    wall time as if it were UTC, so the alert read as raised 8 hours in the future."""
+    number = client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"]
+    backdate(session, number, minutes=20)
+    before = datetime.now(UTC)
+    client.post("/api/v1/hotline/escalations", headers=bureau)
+    after = datetime.now(UTC)
+    [alert] = client.get("/api/v1/alerts", params={"rule": "ticket_sla"}, headers=bureau).json()[
+        "items"
+    ]
+    for field in ("first_seen_at", "fired_at", "last_seen_at"):
+        raised = datetime.fromisoformat(alert[field])
+        assert before - timedelta(seconds=1) <= raised <= after + timedelta(seconds=1), field
