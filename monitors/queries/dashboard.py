@@ -1,6 +1,6 @@
 """The bureau's dashboard as one read: today's headline numbers, the district × category
-heatmap, the store map, locked-down compounds, who has not reported, and drill-downs to
-a district or a product.
+heatmap, the store map, locked-down compounds, who has not reported, the worst situations
+(open alerts grouped as on the alerts page) and drill-downs to a district or a product.
 
 Every supply number comes from what the monitor stored (:mod:`monitors.queries.supply`),
 so the dashboard shows exactly what the alerts were raised on; nothing is recomputed.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
@@ -37,14 +37,18 @@ from models import (
     RegionLevel,
     Role,
     ScopeLevel,
-    Severity,
     Store,
 )
 from monitors.alerting.regions import alerts_within
 from monitors.alerting.thresholds import ANY_CATEGORY, InvalidThresholds, category_thresholds
 from monitors.computing.inputs import load_threshold_overrides
 from monitors.computing.status_bands import SUPPLY_STATUSES
-from monitors.queries.alerts import AlertView, alert_views
+from monitors.queries.alert_groups import (
+    DEFAULT_GROUP_BY,
+    AlertGroupFilters,
+    AlertGroupView,
+    alert_groups,
+)
 from monitors.queries.supply import (
     BELOW_THRESHOLD,
     BelowThreshold,
@@ -61,8 +65,10 @@ from monitors.queries.supply_history import SupplyHistoryPoint, supply_history
 
 DASHBOARD_READERS = (Role.bureau,)
 """The dashboard spans every store and district: the bureau (and admins)."""
-ALERTS_SHOWN = 15
-"""How many open alerts the dashboard lists, critical first, then the latest seen."""
+SITUATIONS_SHOWN = 10
+"""How many situations (open alerts grouped by district × category) the dashboard lists,
+the worst first as on the alerts page: a city in lockdown has thousands of open alerts,
+a bureau reads a handful of situations."""
 EVERY_ROW = 5000
 """How many supply rows a drill-down lists (a district's products, a product's districts)."""
 NOT_REPORTED_SHOWN = 100
@@ -126,7 +132,8 @@ class CategoryBands:
 
 @dataclass(frozen=True)
 class DashboardOverview:
-    """Everything the dashboard shows besides its list of open alerts."""
+    """Everything the dashboard shows: tiles, heatmap, missing reports and the worst
+    situations."""
 
     today: date
     latest_day: date | None
@@ -136,7 +143,7 @@ class DashboardOverview:
     locked_compounds: int
     not_reported: list[UnreportedStore]
     not_reported_total: int
-    alerts: PageOf[AlertView]
+    situations: PageOf[AlertGroupView]
 
 
 @dataclass(frozen=True)
@@ -248,41 +255,6 @@ def _store_map(
             )
         )
     return points
-
-
-def _first_open_alerts(
-    session: Session, principal: Principal, counts: Counter[tuple[str, str]], limit: int
-) -> PageOf[AlertView]:
-    """The first ``limit`` open alerts as the alert list orders them (critical first, then
-    the latest seen), out of the open ones the tiles counted: each (status, severity)'s
-    latest from its index, never a sort of a province's every open alert."""
-    latest: list[tuple[bool, Any, int]] = []
-    for status in AlertStatus:
-        if status is AlertStatus.resolved:
-            continue
-        for severity in Severity:
-            latest.extend(
-                (severity is not Severity.critical, last_seen_at, identifier)
-                for identifier, last_seen_at in session.execute(
-                    select(Alert.id, Alert.last_seen_at)
-                    .where(
-                        Alert.status == status,
-                        Alert.severity == severity,
-                        alerts_within(principal),
-                    )
-                    .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
-                    .limit(limit)
-                )
-            )
-    latest.sort(key=lambda found: (found[0], -found[1].timestamp(), -found[2]))
-    wanted = [identifier for _, _, identifier in latest[:limit]]
-    rows = {alert.id: alert for alert in session.scalars(select(Alert).where(Alert.id.in_(wanted)))}
-    return PageOf(
-        items=alert_views(session=session, alerts=[rows[identifier] for identifier in wanted]),
-        total=sum(counts.values()),
-        limit=limit,
-        offset=0,
-    )
 
 
 def _compounds_locked_inside(principal: Principal) -> ColumnElement[bool]:
@@ -404,7 +376,14 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
         locked_compounds=_locked_compound_count(session, principal),
         not_reported=_unreported(session, principal, today, NOT_REPORTED_SHOWN),
         not_reported_total=_unreported_count(session, principal, today),
-        alerts=_first_open_alerts(session, principal, headline.open_alerts, ALERTS_SHOWN),
+        situations=alert_groups(
+            session=session,
+            principal=principal,
+            group_by=DEFAULT_GROUP_BY,
+            filters=AlertGroupFilters(),
+            limit=SITUATIONS_SHOWN,
+            offset=0,
+        ),
     )
 
 

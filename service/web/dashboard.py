@@ -200,7 +200,7 @@ def dashboard(
         "dashboard/index.html",
         {
             **_overview_context(overview, language_of(request)),
-            "alerts": overview.alerts,
+            "situations": overview.situations,
             "statuses": SUPPLY_STATUSES,
         },
     )

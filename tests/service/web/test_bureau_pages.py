@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AlertRule, AlertStatus, RegionLevel, Role, Silence, Store
+from models import AlertRule, AlertStatus, RegionLevel, Role, Severity, Silence, Store
 from monitors.queries import dashboard
 from service.web import dashboard as web_dashboard
 from tests.factories import business_today, make_product, make_region, make_store
@@ -303,3 +303,40 @@ def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(
     assert '<span class="field-error" id="f-latitude-error">必须小于或等于 90</span>' in bad.text
     assert '<span class="field-error" id="f-longitude-error">必须是数字</span>' in bad.text
     assert session.scalar(select(Store.id).where(Store.code == "NEW-1")) is None
+
+
+def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
+    client: TestClient, session: Session
+) -> None:
+    """A city in lockdown has thousands of open alerts: the dashboard lists the worst
+    situations (district × category) by name, each counting its alerts, worst first."""
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    east = make_region(session, code="EAST", name="Weidong", parent=city)
+    east.name_zh = "卫东区"
+    stores = [make_store(session, code=f"E{n}", region=east) for n in range(3)]
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    pork = make_product(session, code="pork", category="meat")
+    for store in stores:
+        make_alert(session, store=store, product=cabbage, severity=Severity.critical)
+    make_alert(session, store=stores[0], product=pork)
+    make_alert(session, city=city, rule=AlertRule.missing_report)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+
+    page = client.get("/dashboard").text
+    table = page[
+        page.index('id="situations"') : page.index("</table>", page.index('id="situations"'))
+    ]
+    rows = table.split("<tr>")[2:]
+    assert "3 situations" in page
+    assert "/alerts?district=EAST&amp;category=vegetables" in rows[0]
+    assert ">Weidong</a>" in rows[0] and "Vegetables" in rows[0] and ">3<" in rows[0]
+    assert "critical" in rows[0] and "3 of 3 (100 %)" in rows[0]
+    assert "Meat, poultry and fish" in rows[1] and ">1<" in rows[1]
+    assert "City-wide" in rows[2] and "Other alerts (no category)" in rows[2]
+    assert "fp-" not in page and "low_supply" not in page  # no alert rows, no codes
+
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/dashboard").text
+    assert "最严重的情况" in chinese and ">卫东区</a>" in chinese
+    assert "全市" in chinese and "其他预警（无品类）" in chinese
