@@ -7,7 +7,8 @@ default 18402), and each page's demo login signed in through the sign-in form.
 
 Timed: ``--requests`` sequential GETs of each page after ``--warmup`` ones, one
 keep-alive connection, on the same machine, so the time is the server's (loopback
-adds well under a millisecond). Pages: the dashboard, the alerts grouped into situations
+adds well under a millisecond). Pages: the dashboard and its worst situations (fetched
+after it), the alerts grouped into situations
 (by district × category, and by product across the city), the list of every alert, and the
 dispatcher board and a plan of the day (planned once, 5 s, before timing) when the
 service has them, the store's report form and a chain's store list, each as the role
@@ -52,6 +53,7 @@ import httpx  # noqa: E402
 
 PAGES = {
     "dashboard": ("/dashboard", "bureau"),
+    "dashboard situations": ("/dashboard/situations", "bureau"),
     "alert groups": ("/alerts", "bureau"),
     "alert groups by product": ("/alerts?group_by=product", "bureau"),
     "alert list": ("/alerts/list", "bureau"),
@@ -64,7 +66,13 @@ PAGES = {
 }
 PROVINCE_PAGES = {
     name: PAGES[name]
-    for name in ("dashboard", "alert groups", "alert groups by product", "alert list")
+    for name in (
+        "dashboard",
+        "dashboard situations",
+        "alert groups",
+        "alert groups by product",
+        "alert list",
+    )
 }
 PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="(/[^"]+)"')

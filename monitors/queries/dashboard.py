@@ -132,8 +132,8 @@ class CategoryBands:
 
 @dataclass(frozen=True)
 class DashboardOverview:
-    """Everything the dashboard shows: tiles, heatmap, missing reports and the worst
-    situations."""
+    """Everything the dashboard shows but its map and its worst situations (each read
+    apart, after the page)."""
 
     today: date
     latest_day: date | None
@@ -143,7 +143,6 @@ class DashboardOverview:
     locked_compounds: int
     not_reported: list[UnreportedStore]
     not_reported_total: int
-    situations: PageOf[AlertGroupView]
 
 
 @dataclass(frozen=True)
@@ -376,14 +375,20 @@ def dashboard_overview(*, session: Session, principal: Principal, today: date) -
         locked_compounds=_locked_compound_count(session, principal),
         not_reported=_unreported(session, principal, today, NOT_REPORTED_SHOWN),
         not_reported_total=_unreported_count(session, principal, today),
-        situations=alert_groups(
-            session=session,
-            principal=principal,
-            group_by=DEFAULT_GROUP_BY,
-            filters=AlertGroupFilters(),
-            limit=SITUATIONS_SHOWN,
-            offset=0,
-        ),
+    )
+
+
+def dashboard_situations(*, session: Session, principal: Principal) -> PageOf[AlertGroupView]:
+    """The worst open situations as the alerts page lists them first: read after the page
+    (a province's tens of thousands of open alerts take a grouping query of their own)."""
+    require_role(principal, *DASHBOARD_READERS)
+    return alert_groups(
+        session=session,
+        principal=principal,
+        group_by=DEFAULT_GROUP_BY,
+        filters=AlertGroupFilters(),
+        limit=SITUATIONS_SHOWN,
+        offset=0,
     )
 
 

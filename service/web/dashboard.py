@@ -27,6 +27,7 @@ from monitors.queries.dashboard import (
     StoreMap,
     SupplyDrillDown,
     dashboard_overview,
+    dashboard_situations,
     district_drill_down,
     product_drill_down,
     store_map,
@@ -200,10 +201,17 @@ def dashboard(
         "dashboard/index.html",
         {
             **_overview_context(overview, language_of(request)),
-            "situations": overview.situations,
             "statuses": SUPPLY_STATUSES,
         },
     )
+
+
+@router.get("/dashboard/situations")
+def situations(request: Request, session: ReplicaSessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The dashboard's worst situations, fetched after the page as its map is."""
+    _reader(viewer)
+    found = dashboard_situations(session=session, principal=viewer)
+    return render(request, "dashboard/_situations.html", {"situations": found})
 
 
 @router.get("/dashboard/map.json")

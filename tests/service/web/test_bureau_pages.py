@@ -323,7 +323,8 @@ def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
     session.commit()
     sign_in(client, "li", make_person(session, "li", Role.bureau))
 
-    page = client.get("/dashboard").text
+    assert 'hx-get="/dashboard/situations"' in client.get("/dashboard").text
+    page = client.get("/dashboard/situations").text
     table = page[
         page.index('id="situations"') : page.index("</table>", page.index('id="situations"'))
     ]
@@ -337,6 +338,6 @@ def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
     assert "fp-" not in page and "low_supply" not in page  # no alert rows, no codes
 
     client.cookies.set("supplywatch_lang", "zh")
-    chinese = client.get("/dashboard").text
+    chinese = client.get("/dashboard/situations").text
     assert "最严重的情况" in chinese and ">卫东区</a>" in chinese
     assert "全市" in chinese and "其他预警（无品类）" in chinese

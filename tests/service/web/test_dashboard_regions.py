@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
 from core.access import Principal, bind_region
+from core.lookups import PageOf
 from models import Alert, AlertStatus, Region, RegionLevel, Role, Severity
+from monitors.queries.alert_groups import AlertGroupView
 from monitors.queries.alerts import alert_views
-from monitors.queries.dashboard import DashboardOverview, dashboard_overview
+from monitors.queries.dashboard import dashboard_overview, dashboard_situations
 from tests.dispatch.factories import make_compound
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 from tests.service.api.test_alerts import make_alert
@@ -120,15 +122,15 @@ def test_national_staff_still_see_both_cities_on_the_dashboard(
     assert {compound["code"] for compound in points["compounds"]} == {"CPA", "CPB"}
 
 
-def _districts_of(overview: DashboardOverview) -> set[str | None]:
+def _districts_of(situations: PageOf[AlertGroupView]) -> set[str | None]:
     """The districts the dashboard's situations name (None: city-wide alerts)."""
-    return {group.key["district"] for group in overview.situations.items}
+    return {group.key["district"] for group in situations.items}
 
 
-def _alerts_in(overview: DashboardOverview) -> int:
+def _alerts_in(situations: PageOf[AlertGroupView]) -> int:
     """The open alerts the dashboard's situations count (all fit on its first rows here)."""
-    assert overview.situations.total <= len(overview.situations.items)
-    return sum(group.alerts for group in overview.situations.items)
+    assert situations.total <= len(situations.items)
+    return sum(group.alerts for group in situations.items)
 
 
 def test_a_city_bureau_never_sees_a_neighbour_citys_alerts_or_figures_on_the_dashboard(
@@ -146,9 +148,15 @@ def test_a_city_bureau_never_sees_a_neighbour_citys_alerts_or_figures_on_the_das
         for alert in every_alert
         if alert.status is not AlertStatus.resolved and alert.scope.code in CITY_A_SCOPES
     ]
-    assert _districts_of(ours) <= {"A-EAST", "A-WEST", None}
-    assert "B-EAST" in _districts_of(everyone)
-    assert _alerts_in(ours) == len(open_in_a) < _alerts_in(everyone)
+    ours_first = dashboard_situations(
+        session=session, principal=bound_principal(session, cities.city_a)
+    )
+    everyones_first = dashboard_situations(
+        session=session, principal=bound_principal(session, None)
+    )
+    assert _districts_of(ours_first) <= {"A-EAST", "A-WEST", None}
+    assert "B-EAST" in _districts_of(everyones_first)
+    assert _alerts_in(ours_first) == len(open_in_a) < _alerts_in(everyones_first)
     assert ours.headline.open_alerts[("firing", "critical")] == sum(
         alert.status is AlertStatus.firing and alert.severity is Severity.critical
         for alert in open_in_a
@@ -166,7 +174,8 @@ def test_a_district_bureau_sees_its_district_and_not_the_rest_of_its_city(
     overview = dashboard_overview(
         session=session, principal=bound_principal(session, cities.a_east), today=TODAY
     )
-    assert _districts_of(overview) == {"A-EAST"}
+    first = dashboard_situations(session=session, principal=bound_principal(session, cities.a_east))
+    assert _districts_of(first) == {"A-EAST"}
     assert {cell.district_code for cell in overview.heatmap} == {"A-EAST"}
     assert (overview.headline.active_stores, overview.headline.reported_stores) == (1, 1)
     assert (overview.headline.below.products, overview.headline.below.districts) == (1, 1)
