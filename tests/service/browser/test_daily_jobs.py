@@ -67,6 +67,9 @@ def test_a_store_report_moves_the_dashboards_days_of_supply(
     bureau = open_page("bureau")
     assert bureau.url.endswith("/dashboard")
     bureau.locator("#heatmap canvas").first.wait_for()
+    worst = bureau.locator("#situations tbody tr").first.locator("a")
+    worst.wait_for()  # the worst situations arrive after the page
+    assert worst.get_attribute("href").startswith("/alerts?district=")
     bureau.screenshot(path=screenshots / "dashboard.png", full_page=True)
     bureau.goto(f"{live_server.url}/dashboard/district/{district}?product=pork")
     before = _todays_days_of_supply(bureau)
@@ -123,6 +126,7 @@ def test_the_pages_in_chinese_and_the_admin_pages(open_page: Any, screenshots: P
     page = open_page("bureau", locale="zh-CN")
     assert page.locator("h1").first.text_content().startswith("总览")
     page.locator("#store-map canvas").first.wait_for()
+    page.locator("#situations").wait_for()
     page.screenshot(path=screenshots / "dashboard-zh.png")
     admin = open_page("admin")
     assert admin.url.endswith("/admin/stores")
