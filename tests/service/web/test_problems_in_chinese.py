@@ -271,7 +271,7 @@ def test_a_bad_plan_form_reads_in_chinese(client: TestClient, session: Session) 
     assert zh.status_code == 422
     assert "求解时限（秒）：必须大于或等于 1" in assert_in_chinese(zh)
     en = client.post("/dispatch/plans", data=form, headers=EN)
-    assert "time_limit_s: Input should be greater than or equal to 1" in problems_on(en)
+    assert "Time limit (seconds): Enter 1 or more" in problems_on(en)
 
 
 def test_a_bad_step_on_the_drivers_page_reads_in_chinese(
