@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role
 from core.database import SessionFactory
+from hotline.escalation import ticket_sla_summaries
 from models import MonitorRun, Role, RunStatus
 from monitors.computing.status_bands import SUPPLY_STATUSES
 from monitors.queries.dashboard import (
@@ -201,6 +202,7 @@ def dashboard(
         {
             **_overview_context(overview, language_of(request)),
             "alerts": overview.alerts,
+            "summaries": ticket_sla_summaries(session=session, alerts=overview.alerts.items),
             "statuses": SUPPLY_STATUSES,
         },
     )
