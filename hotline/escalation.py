@@ -11,6 +11,7 @@ out) resolves at the next escalation, and the supply rules' alerts are left alon
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,8 +20,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.text import N_, Text, phrase
 from hotline.queries import OPEN_STATUSES, ticket_clocks
-from models import Product, Region, RegionLevel, Ticket, TicketEvent
+from models import AlertRule, Product, Region, RegionLevel, Ticket, TicketEvent
 from monitors.alerting.lifecycle import (
     CANDIDATE_COLUMNS,
     HOTLINE_RULES,
@@ -30,6 +32,10 @@ from monitors.alerting.lifecycle import (
 )
 from monitors.computing.candidates import FINGERPRINT_LENGTH
 from monitors.notifications.outbox import enqueue_notifications
+from monitors.queries.alerts import AlertView
+
+CLOCK_WORDS = {"first_response": N_("first response clock"), "resolution": N_("resolution clock")}
+"""A ticket's two SLA clocks, as a ticket_sla summary names them."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,61 @@ class ClusterSettings:
 
 def _fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def _sla_fingerprint(ticket_id: int, clock: str) -> str:
+    return _fingerprint(f"ticket_sla|ticket|{ticket_id}|{clock}")
+
+
+def sla_summary(*, number: str, clock: str, used: float, target: float) -> Text:
+    """A ticket_sla alert's words as a message id and its facts: the alert stores them in
+    English (the API and the webhooks say that), the pages in the reader's language."""
+    return phrase(
+        "ticket {number}: {clock} at {used:.0f}% of its {target:.0f} min target",
+        number=number,
+        clock=phrase(CLOCK_WORDS[clock]),
+        used=used,
+        target=target,
+    )
+
+
+def ticket_sla_summaries(*, session: Session, alerts: Sequence[AlertView]) -> dict[int, Text]:
+    """The summary of each ticket_sla alert among ``alerts`` by alert id, rebuilt from the
+    facts it was raised on (its ticket, the clock its fingerprint names, the share of the
+    target used, the clock's target under the current policy), for a page to translate."""
+    raised = [
+        alert
+        for alert in alerts
+        if alert.rule is AlertRule.ticket_sla and alert.scope.code and alert.value is not None
+    ]
+    if not raised:
+        return {}
+    numbers = {alert.scope.code for alert in raised}
+    query = select(Ticket.number, Ticket.id).where(Ticket.number.in_(numbers))
+    ticket_ids: dict[str, int] = dict(session.execute(query).all())
+    clocks = ticket_clocks(session=session, ticket_ids=list(ticket_ids.values()))
+    targets: dict[str, dict[int, float]] = {
+        name: {
+            int(ticket): float(minutes)
+            for ticket, minutes in zip(
+                clocks.index, clocks[f"{name}_target_minutes"].to_numpy(float), strict=True
+            )
+        }
+        for name in CLOCK_WORDS
+    }
+    summaries: dict[int, Text] = {}
+    for alert in raised:
+        number = str(alert.scope.code)
+        ticket_id = ticket_ids.get(number)
+        for clock in CLOCK_WORDS:
+            if ticket_id is None or _sla_fingerprint(ticket_id, clock) != alert.fingerprint:
+                continue
+            target = targets[clock].get(ticket_id)
+            if target is not None and alert.value is not None:
+                summaries[alert.id] = sla_summary(
+                    number=number, clock=clock, used=alert.value, target=target
+                )
+    return summaries
 
 
 def _district_of_regions(session: Session) -> dict[int, int]:
@@ -87,7 +148,7 @@ def ticket_sla_candidates(*, session: Session, now: datetime) -> pd.DataFrame:
     )
     districts = _district_of_regions(session)
     parts = []
-    for clock, label in (("first_response", "first response"), ("resolution", "resolution")):
+    for clock in CLOCK_WORDS:
         level = clocks[f"{clock}_escalation_level"].to_numpy(dtype=float)
         # the first-response clock of an answered ticket has ended, met or breached
         ended = clocks.index.isin(list(answered)) & (clock == "first_response")
@@ -102,8 +163,7 @@ def ticket_sla_candidates(*, session: Session, now: datetime) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "fingerprint": [
-                        _fingerprint(f"ticket_sla|ticket|{ticket_id}|{clock}")
-                        for ticket_id in hit.index
+                        _sla_fingerprint(int(ticket_id), clock) for ticket_id in hit.index
                     ],
                     "rule": "ticket_sla",
                     "severity": np.where(critical, "critical", "warning"),
@@ -118,8 +178,7 @@ def ticket_sla_candidates(*, session: Session, now: datetime) -> pd.DataFrame:
                     "value": np.round(percent, 1),
                     "threshold": hit[f"{clock}_escalation_level"].to_numpy(dtype=float),
                     "summary": [
-                        f"ticket {number}: {label} clock at {used:.0f}% of its "
-                        f"{target:.0f} min target"
+                        str(sla_summary(number=number, clock=clock, used=used, target=target))
                         for number, used, target in zip(
                             rows["number"], percent, hit[f"{clock}_target_minutes"], strict=True
                         )

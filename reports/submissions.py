@@ -67,29 +67,10 @@ def submit_store_report(
 ) -> SubmittedReport:
     """Replace ``store``'s whole report for ``day`` with ``lines`` or, with
     ``keep_other_lines``, only the lines of the products given (a correction)."""
-    require_role(principal, *REPORT_WRITERS)
-    if not principal.can_access_store(store):
-        raise Forbidden("this key or user may not post reports for store {store}", store=store.code)
-    if len(lines) > limits.max_report_lines:
-        raise InvalidInput(
-            "a report may have at most {limit} lines",
-            errors=[
-                field_problem(["body", "lines"], "more than {limit}", limit=limits.max_report_lines)
-            ],
-            limit=limits.max_report_lines,
-        )
+    _may_send(store=store, lines=lines, principal=principal, limits=limits)
     if keep_other_lines:
         lines = lines + _stored_lines_of_other_products(session, store=store, day=day, lines=lines)
-    product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
-    units = {str(line.get("unit") or "").strip() for line in lines} - {""}
-    catalog = Catalog.for_report(session, product_codes=product_codes, with_units=bool(units))
-    report = check_report_lines(
-        lines, store_active=store.active, day=day, catalog=catalog, rules=rules
-    )
-    if report is None:
-        report = _check_every_line(
-            session, store=store, day=day, lines=lines, principal=principal, rules=rules
-        )
+    report = _checked(session, store=store, day=day, lines=lines, principal=principal, rules=rules)
     counts, stored = replace_report(
         session, store_id=store.id, day=day, report=report, submitted_by=principal.label
     )
@@ -101,6 +82,62 @@ def submit_store_report(
     )
     created = counts.inserted == counts.total and counts.deleted == 0
     return SubmittedReport(counts=counts, created=created, lines=described)
+
+
+def check_store_report(
+    session: Session,
+    *,
+    store: Store,
+    day: date,
+    lines: list[dict[str, Any]],
+    principal: Principal,
+    rules: ReportRules,
+    limits: IngestLimits,
+) -> CheckedReport:
+    """The lines of ``store``'s report for ``day`` checked, writing nothing; raises
+    InvalidInput listing every problem, so a form can add its own in the same answer."""
+    _may_send(store=store, lines=lines, principal=principal, limits=limits)
+    return _checked(session, store=store, day=day, lines=lines, principal=principal, rules=rules)
+
+
+def _may_send(
+    *, store: Store, lines: list[dict[str, Any]], principal: Principal, limits: IngestLimits
+) -> None:
+    """Refuse a caller who may not report for ``store`` or a report of too many lines."""
+    require_role(principal, *REPORT_WRITERS)
+    if not principal.can_access_store(store):
+        raise Forbidden("this key or user may not post reports for store {store}", store=store.code)
+    if len(lines) > limits.max_report_lines:
+        raise InvalidInput(
+            "a report may have at most {limit} lines",
+            errors=[
+                field_problem(["body", "lines"], "more than {limit}", limit=limits.max_report_lines)
+            ],
+            limit=limits.max_report_lines,
+        )
+
+
+def _checked(
+    session: Session,
+    *,
+    store: Store,
+    day: date,
+    lines: list[dict[str, Any]],
+    principal: Principal,
+    rules: ReportRules,
+) -> CheckedReport:
+    """The lines in canonical units: the fast per-line pass, else every problem listed."""
+    product_codes = sorted({str(line.get("product", "")).strip() for line in lines})
+    units = {str(line.get("unit") or "").strip() for line in lines} - {""}
+    catalog = Catalog.for_report(session, product_codes=product_codes, with_units=bool(units))
+    report = check_report_lines(
+        lines, store_active=store.active, day=day, catalog=catalog, rules=rules
+    )
+    if report is None:
+        report = _check_every_line(
+            session, store=store, day=day, lines=lines, principal=principal, rules=rules
+        )
+    return report
 
 
 def _stored_lines_of_other_products(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from core.text import field_problem
+from hotline.escalation import ticket_sla_summaries
 from models import Alert, AlertRule, Role, ScopeLevel, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import acknowledge_alert
@@ -96,6 +97,7 @@ def alert_list(
         {
             "alerts": found,
             "alert_rows": found.items,
+            "summaries": ticket_sla_summaries(session=session, alerts=found.items),
             "silences": silences,
             "filters": filters,
             "query": urlencode(filters),
@@ -166,6 +168,7 @@ def acknowledge(
             "alerts/_row.html",
             {
                 "alert": row,
+                "summaries": ticket_sla_summaries(session=session, alerts=[row]),
                 "ack_error": field_errors(problem, skip=1).get("note") if problem else None,
                 "acknowledged_now": problem is None,
             },

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
@@ -39,6 +40,7 @@ from dispatch.queries.plans import (
     read_plan,
     route_contacts,
 )
+from dispatch.solver import DEFAULT_TIME_LIMIT_S, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S
 from dispatch.suggestions import feasible_trucks
 from dispatch.tracking import TRANSITIONS, move_delivery
 from models import DeliveryStatus, RequestStatus, Role
@@ -58,12 +60,16 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.form_wording import plain_problem
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 EVERYTHING = 5000
 """More requests and trucks than a board shows at once: the board lists them all."""
-DEFAULT_TIME_LIMIT_S = 10.0
+TIME_LIMIT: TypeAdapter[float] = TypeAdapter(
+    Annotated[float, Field(ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)]
+)
+"""The seconds the solver may take, as the plan form's field accepts them."""
 SUGGESTIONS_SHOWN = 8
 """Trucks listed for a stop, least added distance first (the rest are counted)."""
 
@@ -141,20 +147,42 @@ def _items_text(items: list[RequestItemView], names: dict[str, str]) -> str:
     )
 
 
+def typed_time_limit(typed: str) -> float | Text:
+    """The seconds typed in a plan form, or what to type instead: both plan-the-day
+    paths show the board again with it beside the field, never the error page."""
+    try:
+        return TIME_LIMIT.validate_python(typed.strip() or DEFAULT_TIME_LIMIT_S)
+    except ValidationError as error:
+        return plain_problem(error.errors()[0])
+
+
 @router.post("/dispatch/plans", dependencies=[Depends(check_csrf)])
 def plan_day(
     request: Request,
     session: SessionDep,
     session_factory: SessionFactoryDep,
     viewer: ViewerDep,
+    settings: SettingsDep,
     day: Annotated[date, Form()],
-    time_limit_s: Annotated[float, Form(ge=1, le=600)] = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    """Solve the day into a draft plan within the time limit, then show it."""
+    """Solve the day into a draft plan within the time limit, then show it; a time limit
+    out of bounds shows the board again with the problem beside the field."""
     require_plan_writer(viewer)
+    seconds = typed_time_limit(time_limit_s)
+    if isinstance(seconds, Text):
+        return board_page(
+            request,
+            session,
+            viewer,
+            settings,
+            day,
+            time_limit=time_limit_s,
+            time_limit_problem=seconds,
+        )
     plan = planning.create_draft(
         session=session,
-        options=planning.PlanOptions(plan_date=day, time_limit_s=time_limit_s),
+        options=planning.PlanOptions(plan_date=day, time_limit_s=seconds),
         created_by=viewer.label,
         read_in=session_factory,
     )

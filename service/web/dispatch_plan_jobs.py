@@ -13,9 +13,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import Field, TypeAdapter, ValidationError
 
 from core.jobs import stored_text
+from core.text import Text
 from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job
 from dispatch.planning import PlanOptions
@@ -30,19 +30,13 @@ from service.web.common import (
     redirect,
     render,
 )
-from service.web.dispatch import board_page
-from service.web.form_wording import plain_problem
+from service.web.dispatch import board_page, typed_time_limit
 from service.web.i18n import problem_text
 from service.worker import plan_job_queue
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-DEFAULT_TIME_LIMIT_S = 10.0
 POLL_EVERY = "every 1s"
-
-
-TIME_LIMIT: TypeAdapter[float] = TypeAdapter(Annotated[float, Field(ge=1, le=600)])
-"""The seconds the solver may take, as the form's field accepts them."""
 
 
 @router.post("/dispatch/plan-jobs", dependencies=[Depends(check_csrf)])
@@ -59,9 +53,8 @@ def queue_day(
     """Queue the day's plan and show its progress (solved after this response); a time
     limit out of bounds shows the board again with the problem beside the field."""
     require_plan_writer(viewer)
-    try:
-        seconds = TIME_LIMIT.validate_python(time_limit_s.strip() or DEFAULT_TIME_LIMIT_S)
-    except ValidationError as error:
+    seconds = typed_time_limit(time_limit_s)
+    if isinstance(seconds, Text):
         return board_page(
             request,
             session,
@@ -69,7 +62,7 @@ def queue_day(
             settings,
             day,
             time_limit=time_limit_s,
-            time_limit_problem=plain_problem(error.errors()[0]),
+            time_limit_problem=seconds,
         )
     job = queue_plan(
         session=session,

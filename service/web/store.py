@@ -9,7 +9,7 @@ whichever way a store sends its numbers, and a rejected form stores nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -36,7 +36,7 @@ from reports.queries import (
     reported_days,
     stores_reporting_on,
 )
-from reports.submissions import import_report_file, submit_store_report
+from reports.submissions import check_store_report, import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.settings import Settings
@@ -270,6 +270,23 @@ def _troubles(
     ]
 
 
+def _with_the_rest(refusals: list[InvalidInput], check: Callable[[], object]) -> InvalidInput:
+    """The form's own refusals (a bad day, no lines, ambiguous commas) with every other
+    problem the domain's check finds, as one error: a store fixes its form in one round.
+    A field the form already refused keeps the form's problem."""
+    problems = [problem for refusal in refusals for problem in refusal.problems or []]
+    refused = {problem.loc for problem in problems if isinstance(problem, FieldProblem)}
+    try:
+        check()
+    except InvalidInput as error:
+        problems += [
+            problem
+            for problem in error.problems or []
+            if not isinstance(problem, FieldProblem) or problem.loc not in refused
+        ]
+    return InvalidInput(refusals[0].text, errors=problems)
+
+
 @router.post("/store/{code}/report", dependencies=[Depends(check_csrf)])
 def post_report(
     request: Request,
@@ -307,22 +324,40 @@ def post_report(
                     ambiguous.append(_ambiguous(len(lines), name, comma))
                     line[name] = None
             lines.append(line)
-    day = today
+    refusals: list[InvalidInput] = []
     try:
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            raise InvalidInput(
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        day = today  # the lines are still checked, so every bad field is named at once
+        refusals.append(
+            InvalidInput(
                 "the business day is not a date",
                 errors=[field_problem(["path", "date"], "not a date (YYYY-MM-DD)")],
-            ) from None
-        if not lines:
-            raise InvalidInput(
+            )
+        )
+    if not lines:
+        refusals.append(
+            InvalidInput(
                 "the report has no lines",
                 errors=[field_problem(["body", "lines"], "fill in at least one product")],
             )
-        if ambiguous:
-            raise InvalidInput("a number's comma is ambiguous", errors=ambiguous)
+        )
+    if ambiguous:
+        refusals.append(InvalidInput("a number's comma is ambiguous", errors=ambiguous))
+    try:
+        if refusals:
+            raise _with_the_rest(
+                refusals,
+                lambda: check_store_report(
+                    session,
+                    store=store,
+                    day=day,
+                    lines=lines,
+                    principal=viewer,
+                    rules=report_rules(settings),
+                    limits=ingest_limits(settings),
+                ),
+            )
         counts = submit_store_report(
             session,
             store=store,

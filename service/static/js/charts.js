@@ -128,12 +128,16 @@
       return { name: name, type: "line", yAxisIndex: axis, showSymbol: false,
                data: d.points.map(function (p) { return p[key]; }) };
     }
+    // The legend has the top to itself and the y axes' names a band of their own below it:
+    // at top: 30 the legend was drawn over the names, and on a phone its four names wrap to
+    // a second row that covered the plot.
+    var top = wide(c) ? 55 : 80;
     c.setOption({
       animation: false,
       aria: { enabled: true },
       tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: [{ left: 55, right: 55, top: 30, height: "38%" }, { left: 55, right: 55, top: "58%", height: "32%" }],
+      legend: { top: 0, left: "center" },
+      grid: [{ left: 55, right: 55, top: top, height: "34%" }, { left: 55, right: 55, top: "62%", bottom: 30 }],
       xAxis: [{ type: "category", data: days, gridIndex: 0, axisLabel: { show: false } },
               { type: "category", data: days, gridIndex: 1 }],
       yAxis: [{ type: "value", name: d.labels.days, gridIndex: 0 },

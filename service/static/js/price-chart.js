@@ -29,8 +29,10 @@
             "<br>" + text(d.labels.range) + ": " + money(d.low[i]) + " – " + money(d.high[i]);
         }
       },
+      // The legend's row, then the axis's unit below it (at top: 35 the unit ran into the
+      // legend on a phone); room on the right for the last day's label.
       legend: { top: 0, data: [d.labels.average, d.labels.range] },
-      grid: { left: 55, right: 15, top: 35, bottom: 40 },
+      grid: { left: 55, right: 40, top: 55, bottom: 40 },
       xAxis: { type: "category", data: d.points, boundaryGap: false },
       yAxis: { type: "value", scale: true, name: "¥/" + d.unit },
       series: [

@@ -139,6 +139,34 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
 
 
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Time limit (seconds): Enter 600 or less"),
+        ("zh", "求解时限（秒）：必须小于或等于 600"),
+    ],
+)
+def test_dispatcher_sees_time_limit_error_on_form(
+    client: TestClient, session: Session, language: str, said: str
+) -> None:
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    refused = client.post(
+        "/dispatch/plans",
+        data={
+            "csrf_token": csrf(client, "/dispatch"),
+            "day": business_today().isoformat(),
+            "time_limit_s": "900",
+        },
+        headers={"Accept-Language": language},
+    )
+    assert refused.status_code == 422
+    assert 'id="plan-button"' in refused.text  # the board's form again, not the error page
+    assert f'id="time-limit-problem">{said}</span>' in refused.text
+    assert 'value="900" aria-invalid="true"' in refused.text
+    assert session.scalars(select(DispatchPlan)).first() is None
+
+
+@pytest.mark.parametrize(
     ("language", "refused", "overload"),
     [
         ("en", "The move was refused; nothing changed.", "kg exceeds its capacity 700 kg"),

@@ -114,7 +114,7 @@ def test_a_bad_report_reads_in_chinese_on_the_form_and_in_english_from_the_api(
     assert zh.status_code == 422
     text = assert_in_chinese(zh, "caviar", "Product", "pork")  # data: a name, codes
     assert "未保存任何数据；2 行共 3 处问题，第一处在第 0 行 销量：不是数字" in text
-    assert "Product (pork), 库存（日终）: 不能为负数" in text  # the summary names the product
+    assert "Product (pork), 库存（日终）：不能为负数" in text  # the summary names the product
 
     api = client.put(
         f"/api/v1/stores/PDS-0001/reports/{business_today().isoformat()}",
@@ -133,7 +133,9 @@ def test_a_bad_day_on_the_report_form_reads_in_chinese(
 ) -> None:
     form = {**_report_form(client, **{"stock.pork": "1"}), "day": "someday"}
     zh = client.post("/store/PDS-0001/report", data=form, headers=ZH)
-    assert "营业日: 不是日期（YYYY-MM-DD）" in assert_in_chinese(zh, "YYYY-MM-DD")
+    text = assert_in_chinese(zh, "YYYY-MM-DD", "Product", "pork", "kg")  # data: name, code, unit
+    assert "营业日：不是日期（YYYY-MM-DD）" in text
+    assert "Product (pork), 销量：必填" in text  # the lines are checked in the same answer
 
 
 def test_an_upload_with_bad_cells_lists_each_in_chinese_and_the_api_in_english(
@@ -271,7 +273,7 @@ def test_a_bad_plan_form_reads_in_chinese(client: TestClient, session: Session) 
     assert zh.status_code == 422
     assert "求解时限（秒）：必须大于或等于 1" in assert_in_chinese(zh)
     en = client.post("/dispatch/plans", data=form, headers=EN)
-    assert "time_limit_s: Input should be greater than or equal to 1" in problems_on(en)
+    assert "Time limit (seconds): Enter 1 or more" in problems_on(en)
 
 
 def test_a_bad_step_on_the_drivers_page_reads_in_chinese(

@@ -105,7 +105,7 @@ def test_prices_show_their_currency(
     ("language", "summary"),
     [
         ("en", "Pork (pork), Stock (end of day): not a number"),
-        ("zh", "猪肉 (pork), 库存（日终）: 不是数字"),
+        ("zh", "猪肉 (pork), 库存（日终）：不是数字"),
     ],
 )
 def test_the_error_summary_names_the_product_and_links_to_its_field(
@@ -142,6 +142,39 @@ def test_an_ambiguous_comma_is_refused_naming_both_readings(
     assert response.status_code == 422
     assert "ambiguous comma: write 1234 or 1.234" in response.text
     assert '<a href="#stock-pork">' in response.text
+    assert _stored(session, store) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "ambiguous", "not_a_number", "negative"),
+    [
+        ("en", "ambiguous comma: write 1234 or 1.234", "not a number", "must not be negative"),
+        ("zh", "逗号有歧义：请写 1234 或 1.234", "不是数字", "不能为负数"),
+    ],
+)
+def test_one_submission_shows_every_bad_field_beside_it_ambiguous_commas_and_all(
+    client: TestClient,
+    session: Session,
+    language: str,
+    ambiguous: str,
+    not_a_number: str,
+    negative: str,
+) -> None:
+    store = _new_store(client, session)
+    response = client.post(
+        "/store/PDS-0001/report",
+        data=_form(client, stock_pork="1,234", price_pork="cheap", sales_cabbage="-1"),
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 422
+    for field, said in (
+        ("stock-pork", ambiguous),
+        ("price-pork", not_a_number),
+        ("sales-cabbage", negative),
+    ):
+        assert f'<span class="field-error" id="{field}-error">{said}</span>' in response.text
+        assert f'<a href="#{field}">' in response.text.split('id="form-title"', 1)[0]
+    assert 'value="1,234"' in response.text and 'value="cheap"' in response.text
     assert _stored(session, store) == []
 
 

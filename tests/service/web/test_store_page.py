@@ -145,7 +145,7 @@ def test_a_refused_form_keeps_an_added_product_where_the_store_typed_it(
     ("language", "not_a_number", "negative", "summary"),
     [
         ("en", "not a number", "must not be negative", "Product (pork), Stock (end of day): "),
-        ("zh", "不是数字", "不能为负数", "Product (pork), 库存（日终）: "),
+        ("zh", "不是数字", "不能为负数", "Product (pork), 库存（日终）："),
     ],
 )
 def test_a_bad_form_shows_each_error_beside_its_field_in_the_page_language_and_stores_nothing(
@@ -176,6 +176,34 @@ def test_a_bad_form_shows_each_error_beside_its_field_in_the_page_language_and_s
     assert f'<span class="field-error" id="sales-rice-error">{negative}</span>' in response.text
     assert summary in response.text
     assert 'value="lots"' in response.text  # what was typed stays to be corrected
+    assert _lines(session, store) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "not_a_date", "negative"),
+    [
+        ("en", "Business day: not a date (YYYY-MM-DD)", "must not be negative"),
+        ("zh", "营业日：不是日期（YYYY-MM-DD）", "不能为负数"),
+    ],
+)
+def test_a_form_with_a_bad_day_still_names_its_bad_fields_in_the_same_answer(
+    client: TestClient, session: Session, language: str, not_a_date: str, negative: str
+) -> None:
+    store, _ = _shop(client, session)
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": "someday",
+        "product": ["pork"],
+        "stock.pork": "100",
+        "sales.pork": "-3",
+        "price.pork": "10",
+    }
+    response = client.post(
+        "/store/PDS-0001/report", data=form, headers={"Accept-Language": language}
+    )
+    assert response.status_code == 422
+    assert f'<p class="field-error" role="alert">{not_a_date}</p>' in response.text
+    assert f'<span class="field-error" id="sales-pork-error">{negative}</span>' in response.text
     assert _lines(session, store) == 0
 
 
