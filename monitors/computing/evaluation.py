@@ -59,7 +59,11 @@ def evaluate_rules(
     critical first, then by rule, scope and product.
     """
     store_candidates = store_rule_candidates(
-        store_rows=store_rows, stores=stores, products=products, thresholds=thresholds
+        store_rows=store_rows,
+        stores=stores,
+        products=products,
+        thresholds=thresholds,
+        regions=regions,
     )
     return day_candidates(
         store_candidates=[store_candidates],
@@ -80,9 +84,11 @@ def store_rule_candidates(
     stores: pd.DataFrame,
     products: pd.DataFrame,
     thresholds: pd.DataFrame,
+    regions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The store-scope candidates of ``store_rows`` (low supply, stock-outs, prices and
-    sales), unsorted and without category or fingerprint. Stock-outs and prices compare a
+    sales), unsorted and without category or fingerprint; ``regions`` names the district a
+    stock-out compares the store with. Stock-outs and prices compare a
     store with its district, so ``store_rows`` must hold whole districts: a fanned-out
     run hands each part whole districts and adds the parts' candidates up."""
     require_columns(store_rows, STORE_SUPPLY_COLUMNS, name="store_rows")
@@ -92,7 +98,7 @@ def store_rule_candidates(
     return pd.concat(
         [
             low_supply_at_stores(rows=rows, th=th, stores=stores, products=products),
-            stockout(rows=rows, th=th, stores=stores, products=products),
+            stockout(rows=rows, th=th, stores=stores, products=products, regions=regions),
             price_spike(rows=rows, th=th, stores=stores, products=products),
             sales_surge(rows=rows, th=th, stores=stores, products=products),
         ],

@@ -244,9 +244,15 @@ def low_supply_at_scopes(
 
 
 def stockout(
-    *, rows: pd.DataFrame, th: pd.DataFrame, stores: pd.DataFrame, products: pd.DataFrame
+    *,
+    rows: pd.DataFrame,
+    th: pd.DataFrame,
+    stores: pd.DataFrame,
+    products: pd.DataFrame,
+    regions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Stores out of a product with demand; critical when enough of the district is out."""
+    """Stores out of a product with demand; critical when enough of the district is out
+    (named as ``regions`` names it, "district 12" without them)."""
     out = rows["stocked_out"].to_numpy(dtype=bool)
     by_district = pd.Series(out).groupby(
         [rows["district_id"].to_numpy(), rows["product_id"].to_numpy()], sort=False
@@ -274,8 +280,8 @@ def stockout(
         + whole(out_count)
         + " of "
         + whole(carrying)
-        + " stores carrying it in district "
-        + whole(hit["district_id"])
+        + " stores carrying it in "
+        + region_labels(regions, hit["district_id"], level="district")
         + " are out ("
         + whole(np.round(share * 100))
         + " %)"

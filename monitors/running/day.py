@@ -366,6 +366,7 @@ def compute_stores(
                         stores=stores,
                         products=reference.products,
                         thresholds=reference.thresholds,
+                        regions=reference.regions[["region_id", "name", "code"]],
                     )
                 )
             phases.lap("supply")

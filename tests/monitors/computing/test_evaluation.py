@@ -59,6 +59,7 @@ def evaluate(
     *,
     thresholds: pd.DataFrame | None = None,
     reporting: pd.DataFrame | None = None,
+    regions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The whole pure pipeline: store rows → aggregates → rules."""
     rows = store_supply(
@@ -81,6 +82,7 @@ def evaluate(
         thresholds=resolve_thresholds(products=catalogue) if thresholds is None else thresholds,
         reporting=everyone_reported(store_table) if reporting is None else reporting,
         business_day=D,
+        regions=regions,
     )
 
 
@@ -303,6 +305,14 @@ def test_stockout_escalates_when_a_fifth_of_the_district_is_out() -> None:
     assert cell(alerts, 1, "summary") == (
         "store 1 product 7: out of stock (usually sells 10.0/day); "
         "1 of 5 stores carrying it in district 10 are out (20 %)"
+    )
+    regions = pd.DataFrame(
+        {"region_id": [10, 20], "name": ["Weidong", "Xinhua"], "code": ["410403", "410405"]}
+    )
+    named = fired(evaluate(frame, table, regions=regions), "stockout")
+    assert cell(named, 1, "summary") == (
+        "store 1 product 7: out of stock (usually sells 10.0/day); "
+        "1 of 5 stores carrying it in District Weidong (410403) are out (20 %)"
     )
 
 
