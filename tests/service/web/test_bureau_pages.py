@@ -71,7 +71,7 @@ def test_a_districts_drill_down_names_its_products_in_the_readers_language(
     assert '?product=cabbage">Chinese cabbage</a>' in english
     client.cookies.set("supplywatch_lang", "zh")
     chinese = client.get("/dashboard/district/EAST", params={"product": "cabbage"}).text
-    assert ": 大白菜</h2>" in chinese and '?product=cabbage">大白菜</a>' in chinese
+    assert "：大白菜</h2>" in chinese and '?product=cabbage">大白菜</a>' in chinese
 
 
 def test_the_map_points_are_revalidated_by_their_etag_and_change_with_a_report(

@@ -134,6 +134,17 @@ def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_p
     assert '<div class="scroll"><table id="queue">' in page
 
 
+def test_the_operator_reads_the_open_count_after_a_full_width_colon_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "hu", operator_with_a_ticket(session))
+    english = client.get("/hotline/queue", headers={"Accept-Language": "en"}).text
+    assert 'Open tickets: <strong id="open-total">1</strong>.' in english
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/hotline/queue").text
+    assert '待办工单：<strong id="open-total">1</strong>.' in chinese  # the count, not its markup
+
+
 def test_the_operator_reads_an_overdue_clock_as_overdue_not_as_negative_minutes_left(
     client: TestClient, session: Session
 ) -> None:

@@ -25,6 +25,21 @@ def test_every_literal_text_of_the_templates_has_a_chinese_translation() -> None
     assert not missing, sorted(missing)
 
 
+LABEL_THEN_COLON = re.compile(r"""\{\{\s*_\(\s*(?:"[^"]*"|'[^']*')\s*\)\s*\}\}:""")
+
+
+def test_no_template_writes_an_ascii_colon_after_a_translated_label() -> None:
+    """'Label: value' is one translated message ("%(label)s: %(value)s"), so a Chinese
+    page reads 标签：值 with the full-width colon, never 标签: 值."""
+    found = [
+        f"{template.relative_to(TEMPLATES)}:{text.count(chr(10), 0, match.start()) + 1}"
+        for template in sorted(TEMPLATES.rglob("*.html"))
+        for text in [template.read_text(encoding="utf-8")]
+        for match in LABEL_THEN_COLON.finditer(text)
+    ]
+    assert not found, found
+
+
 def test_the_switch_wins_over_the_browser_and_quality_orders_the_rest() -> None:
     assert pick_language("en", "zh-CN,zh;q=0.9") == "en"
     assert pick_language(None, "zh-CN,zh;q=0.9,en;q=0.8") == "zh"

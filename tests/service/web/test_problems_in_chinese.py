@@ -372,7 +372,7 @@ def test_the_alert_forms_read_in_chinese_and_the_api_in_english(
         data={"csrf_token": token, "note": " "},
         headers={"HX-Request": "true", **ZH},
     )
-    assert "备注: 1 至 2000 个字符" in assert_in_chinese(empty_note)
+    assert "备注：1 至 2000 个字符" in assert_in_chinese(empty_note)
 
     bad_hours = client.post(
         "/alerts/silences",

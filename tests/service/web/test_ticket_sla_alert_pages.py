@@ -4,6 +4,8 @@ the alert was raised with."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -66,3 +68,14 @@ def test_the_row_an_acknowledgement_swaps_in_reads_in_chinese(
     )
     assert row.status_code == 200
     assert f"工单 {late_ticket}：首次响应时限已用 80%（目标 15 分钟）" in row.text
+
+
+def test_a_situation_shows_a_tickets_sla_alert_as_the_share_of_its_target_used(
+    client: TestClient, late_ticket: str
+) -> None:
+    group = json.dumps({"district": "410403", "category": None})
+    expanded = client.get("/alerts/groups/alerts", params={"group": group}, headers=ZH)
+    assert expanded.status_code == 200, expanded.text
+    row = expanded.text.split('id="group-alert-', 1)[1].split("</tr>", 1)[0]
+    assert ">80 %</td>" in row and ">75 %</td>" in row  # used, and the escalation level
+    assert "天" not in row  # not days of supply
