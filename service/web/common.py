@@ -225,9 +225,7 @@ def render(
         ),
         "num": _number,
         "local_time": lambda value: _local_time(value, settings),
-        "to_json": lambda value: Markup(
-            json.dumps(value, default=_json_default, ensure_ascii=False).replace("</", "<\\/")
-        ),
+        "to_json": script_json,
         "Role": Role,
         "path": request.url.path,
     }
@@ -238,6 +236,18 @@ def render(
     if new_token:
         set_csrf_cookie(response, new_token, settings)
     return response
+
+
+SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+"""Characters the HTML parser reads inside a script block (``</script``, ``<!--``), written
+as JSON escapes instead: the script's ``JSON.parse`` reads the same text."""
+
+
+def script_json(value: Any) -> Markup:
+    """``value`` as JSON to put inside ``<script type="application/json">``: no name can
+    end the block early or, with ``<!--<script>``, keep it open past its own end tag."""
+    text = json.dumps(value, default=_json_default, ensure_ascii=False)
+    return Markup(text.translate(SCRIPT_ESCAPES))
 
 
 def _json_default(value: Any) -> Any:
