@@ -98,11 +98,13 @@ def latest_bulletin(
 
 
 @router.get("/bulletin/feed.atom")
-def feed(request: Request, session: ReplicaSessionDep) -> Response:
-    """An Atom feed of the published bulletins, newest first, for media and other sites."""
+def feed(session: ReplicaSessionDep, settings: SettingsDep) -> Response:
+    """An Atom feed of the published bulletins, newest first, for media and other sites;
+    its links use the configured public address, never the request's ``Host`` (which a
+    caller chooses, and a cache in front would pass on to every reader)."""
     found, _ = published_bulletins(session=session, limit=FEED_ENTRIES, offset=0)
     regions = region_labels(session, found)
-    base = str(request.base_url).rstrip("/")
+    base = settings.base_url.rstrip("/")
     ElementTree.register_namespace("", ATOM)
     root = ElementTree.Element(f"{{{ATOM}}}feed")
     ElementTree.SubElement(root, f"{{{ATOM}}}id").text = f"{base}/bulletin"
