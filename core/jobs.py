@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, bind_region
 from core.database import SessionFactory, session_scope
-from core.errors import Conflict, DomainError, NotFound, problem
+from core.errors import Conflict, DomainError, NotFound, Unauthenticated, problem
 from core.text import N_, Text
-from models import BackgroundJob, JobKind, JobStatus, PlanJob, Role
+from models import ApiKey, BackgroundJob, JobKind, JobStatus, PlanJob, Role, User
 from models.base import utc_now
 
 log = logging.getLogger("supplywatch.jobs")
@@ -191,6 +191,7 @@ def run_job(factory: SessionFactory, job_id: int, work: Work) -> JobStatus | Non
         return claimed
     try:
         with session_scope(factory) as session:
+            require_active_submitter(session, claimed.principal)
             outcome = work(
                 session, claimed, lambda done, total: record_progress(factory, job_id, done, total)
             )
@@ -219,6 +220,26 @@ def run_job(factory: SessionFactory, job_id: int, work: Work) -> JobStatus | Non
         )
         _record_failure(factory, job_id, unexpected, text_json(Text(UNEXPECTED)))
     return JobStatus.failed
+
+
+def require_active_submitter(session: Session, principal: Principal) -> None:
+    """Refuse (401) a job whose key was revoked or has expired, or whose person was
+    deactivated, since it was queued: it runs with its submitter's rights as they stand
+    when it runs, which may be long after (a busy broker, a restart)."""
+    if principal.kind == "key":
+        key = session.execute(
+            select(ApiKey.active, ApiKey.expires_at).where(ApiKey.id == principal.id)
+        ).first()
+        active = key is not None and key.active and (
+            key.expires_at is None or key.expires_at > utc_now()
+        )
+    else:
+        active = bool(session.scalar(select(User.active).where(User.id == principal.id)))
+    if not active:
+        raise Unauthenticated(
+            "the key or person that submitted this job was revoked or deactivated before it "
+            "ran; nothing was done"
+        )
 
 
 def _claim(factory: SessionFactory, job_id: int) -> Claimed | JobStatus | None:
