@@ -230,8 +230,10 @@ def require_active_submitter(session: Session, principal: Principal) -> None:
         key = session.execute(
             select(ApiKey.active, ApiKey.expires_at).where(ApiKey.id == principal.id)
         ).first()
-        active = key is not None and key.active and (
-            key.expires_at is None or key.expires_at > utc_now()
+        active = (
+            key is not None
+            and key.active
+            and (key.expires_at is None or key.expires_at > utc_now())
         )
     else:
         active = bool(session.scalar(select(User.active).where(User.id == principal.id)))

@@ -73,7 +73,9 @@ def test_a_revoked_key_or_deactivated_person_cannot_write_through_a_job_still_qu
     if caller == "key":
         session.execute(ApiKey.__table__.update().values(active=False))
     else:
-        session.execute(User.__table__.update().where(User.username == "till.wu").values(active=False))
+        session.execute(
+            User.__table__.update().where(User.username == "till.wu").values(active=False)
+        )
     session.commit()
 
     ran = run_report_upload(

@@ -33,7 +33,10 @@ def test_a_revoked_pass_cannot_pose_as_the_revocation_list_that_unrevokes_it() -
     token = issue_token(claims=revoked, signing_key=signing_key)
     genuine = sign_revocation_list(
         revocation=RevocationList(
-            issuer=ISSUER, version=0, issued_at=ISSUED, revoked_pass_ids=frozenset({"VP-2025-000666"})
+            issuer=ISSUER,
+            version=0,
+            issued_at=ISSUED,
+            revoked_pass_ids=frozenset({"VP-2025-000666"}),
         ),
         signing_key=signing_key,
     )
