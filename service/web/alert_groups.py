@@ -37,6 +37,7 @@ from service.http.dependencies import SessionDep
 from service.http.exports import ExportFormat, table_response
 from service.web.alerts import bureau_only, filter_choice
 from service.web.common import (
+    ListPage,
     PageRoute,
     ViewerDep,
     check_csrf,
@@ -118,7 +119,7 @@ def _group(raw: str) -> dict[str, str | None]:
 
 @router.get("/alerts")
 def grouped_alerts(
-    request: Request, session: SessionDep, viewer: ViewerDep, page: int = 1
+    request: Request, session: SessionDep, viewer: ViewerDep, page: ListPage = 1
 ) -> HTMLResponse:
     """The situations, worst first, with the filters and the group actions."""
     bureau_only(viewer)

@@ -35,6 +35,7 @@ from masterdata.products import list_categories
 from models import Bulletin
 from service.configuration import business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
+from service.http.schemas import DatabaseId
 from service.web.common import (
     OptionalViewerDep,
     PageRoute,
@@ -319,7 +320,7 @@ def draft(
 @router.post("/bulletins/editor/{bulletin_id}/summary", dependencies=[Depends(check_csrf)])
 def save_summary(
     request: Request,
-    bulletin_id: int,
+    bulletin_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     day: Annotated[str, Form()],
@@ -347,7 +348,7 @@ def save_summary(
 @router.post("/bulletins/editor/{bulletin_id}/publish", dependencies=[Depends(check_csrf)])
 def publish(
     request: Request,
-    bulletin_id: int,
+    bulletin_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     day: Annotated[str, Form()],

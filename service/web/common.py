@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -184,6 +184,10 @@ def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
 OptionalViewerDep = Annotated[Principal | None, Depends(optional_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FormDep = Annotated[FormData, Depends(posted_form)]
+MAX_LIST_PAGE = 100_000
+"""The last page a list may be asked for: a larger number would reach the database as an
+offset too large for it (a lower one than 1 is read as the first)."""
+ListPage = Annotated[int, Query(le=MAX_LIST_PAGE, description="Page of the list, from 1")]
 
 
 def _number(value: Any, digits: int = 1) -> str:
