@@ -31,12 +31,13 @@ from starlette.datastructures import FormData
 from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.database import read_apart
-from core.errors import DomainError, Forbidden, Unauthenticated
+from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from core.security import csrf_token_for_session
-from core.text import Text
+from core.text import Text, field_problem
 from masterdata.products import list_products
 from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
+from service.http.schemas import reject_nul_characters
 from service.settings import Settings
 from service.web.i18n import pick_language, problem_text, template_gettext
 from service.web.problems import field_problems, form_problem
@@ -148,6 +149,27 @@ async def check_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else ""
     if not expected or not secrets.compare_digest(expected, sent):
         raise Forbidden("The form expired; reload the page and try again.")
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def reject_nul_in_page_input(request: Request) -> None:
+    """Refuse a page request whose address, query or form holds a NUL character, as the
+    API refuses its bodies: PostgreSQL cannot compare or store one, and a sign-in or a
+    public page would otherwise answer 500 instead of the page a bad field gets."""
+    reject_nul_characters(request)
+    if request.method in ("GET", "HEAD"):
+        return
+    if not request.headers.get("content-type", "").startswith(FORM_TYPES):
+        return
+    for name, value in (await request.form()).multi_items():
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise InvalidInput(
+                "form field {name} contains a NUL character",
+                errors=[field_problem(["body", name], "must not contain a NUL character")],
+                name=name.replace("\x00", ""),
+            )
 
 
 def get_viewer(request: Request, session: SessionDep) -> Principal:
