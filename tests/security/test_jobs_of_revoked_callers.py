@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ApiKey, DailyReport, JobStatus, Role, User
@@ -71,11 +71,9 @@ def test_a_revoked_key_or_deactivated_person_cannot_write_through_a_job_still_qu
     assert held.sent == [job_id]
 
     if caller == "key":
-        session.execute(ApiKey.__table__.update().values(active=False))
+        session.execute(update(ApiKey).values(active=False))
     else:
-        session.execute(
-            User.__table__.update().where(User.username == "till.wu").values(active=False)
-        )
+        session.execute(update(User).where(User.username == "till.wu").values(active=False))
     session.commit()
 
     ran = run_report_upload(
