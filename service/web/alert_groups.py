@@ -105,7 +105,7 @@ def _group(raw: str) -> dict[str, str | None]:
     """A group's key from its form field (JSON), or a 422 naming the field."""
     try:
         group = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser recurses
         group = None
     if not isinstance(group, dict) or not all(
         isinstance(name, str) and (code is None or isinstance(code, str))
