@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, bind_region
-from core.database import SessionFactory, session_scope
+from core.database import SessionFactory, mark_read_only, session_scope
 from core.errors import Conflict, DomainError, NotFound, Unauthenticated, problem
 from core.text import N_, Text
 from models import ApiKey, BackgroundJob, JobKind, JobStatus, PlanJob, Role, User
@@ -190,8 +190,12 @@ def run_job(factory: SessionFactory, job_id: int, work: Work) -> JobStatus | Non
     if not isinstance(claimed, Claimed):
         return claimed
     try:
+        # Checked in a read-only transaction of its own: the work's session must not begin
+        # (on SQLite, take the write lock) before the work does.
+        with session_scope(factory) as checking:
+            mark_read_only(checking)
+            require_active_submitter(checking, claimed.principal)
         with session_scope(factory) as session:
-            require_active_submitter(session, claimed.principal)
             outcome = work(
                 session, claimed, lambda done, total: record_progress(factory, job_id, done, total)
             )
