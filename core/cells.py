@@ -10,11 +10,16 @@ it is. Every writer passes its cells through here.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters a worksheet cannot hold (openpyxl refuses the whole file): a name
+holding one is written with U+FFFD in its place, so it still shows that something was
+there and every other row is downloaded."""
 
 
 def _is_number(text: str) -> bool:
@@ -27,8 +32,12 @@ def _is_number(text: str) -> bool:
 
 def safe_cell(value: Any) -> Any:
     """``value`` as a spreadsheet must receive it: a text that would start a formula gets
-    a leading single quote; numbers, dates and other texts are returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+    a leading single quote, a control character a worksheet cannot hold becomes U+FFFD;
+    numbers, dates and other texts are returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = UNWRITABLE.sub("\ufffd", value)
+    if value.startswith(FORMULA_STARTS) and not _is_number(value):
         return "'" + value
     return value
 

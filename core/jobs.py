@@ -23,10 +23,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, bind_region
-from core.database import SessionFactory, session_scope
-from core.errors import Conflict, DomainError, NotFound, problem
+from core.database import SessionFactory, mark_read_only, session_scope
+from core.errors import Conflict, DomainError, NotFound, Unauthenticated, problem
 from core.text import N_, Text
-from models import BackgroundJob, JobKind, JobStatus, PlanJob, Role
+from models import ApiKey, BackgroundJob, JobKind, JobStatus, PlanJob, Role, User
 from models.base import utc_now
 
 log = logging.getLogger("supplywatch.jobs")
@@ -190,6 +190,11 @@ def run_job(factory: SessionFactory, job_id: int, work: Work) -> JobStatus | Non
     if not isinstance(claimed, Claimed):
         return claimed
     try:
+        # Checked in a read-only transaction of its own: the work's session must not begin
+        # (on SQLite, take the write lock) before the work does.
+        with session_scope(factory) as checking:
+            mark_read_only(checking)
+            require_active_submitter(checking, claimed.principal)
         with session_scope(factory) as session:
             outcome = work(
                 session, claimed, lambda done, total: record_progress(factory, job_id, done, total)
@@ -219,6 +224,28 @@ def run_job(factory: SessionFactory, job_id: int, work: Work) -> JobStatus | Non
         )
         _record_failure(factory, job_id, unexpected, text_json(Text(UNEXPECTED)))
     return JobStatus.failed
+
+
+def require_active_submitter(session: Session, principal: Principal) -> None:
+    """Refuse (401) a job whose key was revoked or has expired, or whose person was
+    deactivated, since it was queued: it runs with its submitter's rights as they stand
+    when it runs, which may be long after (a busy broker, a restart)."""
+    if principal.kind == "key":
+        key = session.execute(
+            select(ApiKey.active, ApiKey.expires_at).where(ApiKey.id == principal.id)
+        ).first()
+        active = (
+            key is not None
+            and key.active
+            and (key.expires_at is None or key.expires_at > utc_now())
+        )
+    else:
+        active = bool(session.scalar(select(User.active).where(User.id == principal.id)))
+    if not active:
+        raise Unauthenticated(
+            "the key or person that submitted this job was revoked or deactivated before it "
+            "ran; nothing was done"
+        )
 
 
 def _claim(factory: SessionFactory, job_id: int) -> Claimed | JobStatus | None:

@@ -286,7 +286,7 @@ def parse_outline_file(data: bytes) -> Any:
         )
     try:
         return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InvalidInput(
             "the outline is not valid GeoJSON",
             errors=[field_problem(["file"], "the file is not GeoJSON (JSON text)")],

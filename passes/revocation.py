@@ -29,6 +29,8 @@ LIST_ISSUER = 1
 LIST_ISSUED_AT = 6
 LIST_VERSION = -1
 LIST_REVOKED = -2
+LIST_KEYS = frozenset({LIST_ISSUER, LIST_ISSUED_AT, LIST_VERSION, LIST_REVOKED})
+"""Every key of a list's payload, and no other: what a pass's claims never are."""
 
 MAX_LIST_BYTES = 8 * 1024 * 1024
 """Largest signed list read: about 500,000 revoked pass ids of 16 characters."""
@@ -138,6 +140,10 @@ def _list_of_payload(payload: bytes) -> RevocationList:
         content = decode_cbor(payload)
         if not isinstance(content, dict):
             raise ValueError("the payload is not a map")
+        if set(content) != LIST_KEYS or not all(type(key) is int for key in content):
+            # A pass is signed with the same key and holds these four keys too (its kind
+            # and regions under -1 and -2): only the exact set tells a list from a pass.
+            raise ValueError("a revocation list holds exactly the keys 1, 6, -1 and -2")
         issuer = content[LIST_ISSUER]
         issued_at = content[LIST_ISSUED_AT]
         version = content[LIST_VERSION]

@@ -26,7 +26,7 @@ from models import (
     TicketStatus,
 )
 from service.configuration import business_today, complaint_cluster_settings
-from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep, client_address
 from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
@@ -427,7 +427,7 @@ def escalate(session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 def file_public_ticket(
     body: PublicTicketCreate, request: Request, session: SessionDep, settings: SettingsDep
 ) -> PublicFiled:
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     ticket, token = tickets.file_ticket(
         session=session,
         new=TicketInput(**body.model_dump()),

@@ -83,7 +83,9 @@ def reject_nul_characters(request: Request) -> None:
             )
 
 
-DatabaseId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Numeric id")]
+MAX_DATABASE_ID = 2_147_483_647
+"""The largest id a table holds (a 32-bit integer column): a larger number names nothing."""
+DatabaseId = Annotated[int, Path(ge=1, le=MAX_DATABASE_ID, description="Numeric id")]
 
 
 class ReadModel(BaseModel):

@@ -6,7 +6,7 @@ catalog) in-process; they parse a form, call, and render.
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.staticfiles import StaticFiles
 
 from service.web import (
@@ -32,6 +32,7 @@ from service.web import (
     supply,
     supply_parties,
 )
+from service.web.common import reject_nul_in_page_input
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent.parent / "static"
 
@@ -63,7 +64,7 @@ page_routers = [
 ]
 """Each page module's router (their routes are the pages' own, before inclusion)."""
 
-web_router = APIRouter(include_in_schema=False)
+web_router = APIRouter(include_in_schema=False, dependencies=[Depends(reject_nul_in_page_input)])
 for router in page_routers:
     web_router.include_router(router)
 

@@ -37,6 +37,7 @@ from service.http.dependencies import SessionDep
 from service.http.exports import ExportFormat, table_response
 from service.web.alerts import bureau_only, filter_choice
 from service.web.common import (
+    ListPage,
     PageRoute,
     ViewerDep,
     check_csrf,
@@ -104,7 +105,7 @@ def _group(raw: str) -> dict[str, str | None]:
     """A group's key from its form field (JSON), or a 422 naming the field."""
     try:
         group = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the parser recurses
         group = None
     if not isinstance(group, dict) or not all(
         isinstance(name, str) and (code is None or isinstance(code, str))
@@ -118,7 +119,7 @@ def _group(raw: str) -> dict[str, str | None]:
 
 @router.get("/alerts")
 def grouped_alerts(
-    request: Request, session: SessionDep, viewer: ViewerDep, page: int = 1
+    request: Request, session: SessionDep, viewer: ViewerDep, page: ListPage = 1
 ) -> HTMLResponse:
     """The situations, worst first, with the filters and the group actions."""
     bureau_only(viewer)

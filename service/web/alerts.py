@@ -25,7 +25,9 @@ from monitors.queries.dashboard_tables import alert_table
 from monitors.queries.silences import silences_not_over
 from service.http.dependencies import SessionDep
 from service.http.exports import ExportFormat, table_response
+from service.http.schemas import DatabaseId
 from service.web.common import (
+    ListPage,
     PageRoute,
     ViewerDep,
     check_csrf,
@@ -70,7 +72,7 @@ def alert_list(
     severity: str | None = None,
     rule: str | None = None,
     scope: str | None = None,
-    page: int = 1,
+    page: ListPage = 1,
 ) -> HTMLResponse:
     bureau_only(viewer)
     page = max(page, 1)
@@ -144,7 +146,7 @@ def export_alert_list(
 @router.post("/alerts/{alert_id}/ack", dependencies=[Depends(check_csrf)])
 def acknowledge(
     request: Request,
-    alert_id: int,
+    alert_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     note: Annotated[str, Form(max_length=4000)] = "",
@@ -230,7 +232,7 @@ def silence(
 
 
 @router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])
-def expire(silence_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def expire(silence_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Response:
     bureau_only(viewer)
     expire_silence(session, silence_id=silence_id, principal=viewer)
     return redirect("/alerts/list?expired=1")

@@ -35,6 +35,7 @@ from masterdata.products import list_categories
 from models import Bulletin
 from service.configuration import business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
+from service.http.schemas import DatabaseId
 from service.web.common import (
     OptionalViewerDep,
     PageRoute,
@@ -98,11 +99,13 @@ def latest_bulletin(
 
 
 @router.get("/bulletin/feed.atom")
-def feed(request: Request, session: ReplicaSessionDep) -> Response:
-    """An Atom feed of the published bulletins, newest first, for media and other sites."""
+def feed(session: ReplicaSessionDep, settings: SettingsDep) -> Response:
+    """An Atom feed of the published bulletins, newest first, for media and other sites;
+    its links use the configured public address, never the request's ``Host`` (which a
+    caller chooses, and a cache in front would pass on to every reader)."""
     found, _ = published_bulletins(session=session, limit=FEED_ENTRIES, offset=0)
     regions = region_labels(session, found)
-    base = str(request.base_url).rstrip("/")
+    base = settings.base_url.rstrip("/")
     ElementTree.register_namespace("", ATOM)
     root = ElementTree.Element(f"{{{ATOM}}}feed")
     ElementTree.SubElement(root, f"{{{ATOM}}}id").text = f"{base}/bulletin"
@@ -317,7 +320,7 @@ def draft(
 @router.post("/bulletins/editor/{bulletin_id}/summary", dependencies=[Depends(check_csrf)])
 def save_summary(
     request: Request,
-    bulletin_id: int,
+    bulletin_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     day: Annotated[str, Form()],
@@ -345,7 +348,7 @@ def save_summary(
 @router.post("/bulletins/editor/{bulletin_id}/publish", dependencies=[Depends(check_csrf)])
 def publish(
     request: Request,
-    bulletin_id: int,
+    bulletin_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     day: Annotated[str, Form()],

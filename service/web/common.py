@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -31,12 +31,13 @@ from starlette.datastructures import FormData
 from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.database import read_apart
-from core.errors import DomainError, Forbidden, Unauthenticated
+from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from core.security import csrf_token_for_session
-from core.text import Text
+from core.text import Text, field_problem
 from masterdata.products import list_products
 from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
+from service.http.schemas import reject_nul_characters
 from service.settings import Settings
 from service.web.i18n import pick_language, problem_text, template_gettext
 from service.web.problems import field_problems, form_problem
@@ -150,6 +151,27 @@ async def check_csrf(request: Request) -> None:
         raise Forbidden("The form expired; reload the page and try again.")
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def reject_nul_in_page_input(request: Request) -> None:
+    """Refuse a page request whose address, query or form holds a NUL character, as the
+    API refuses its bodies: PostgreSQL cannot compare or store one, and a sign-in or a
+    public page would otherwise answer 500 instead of the page a bad field gets."""
+    reject_nul_characters(request)
+    if request.method in ("GET", "HEAD"):
+        return
+    if not request.headers.get("content-type", "").startswith(FORM_TYPES):
+        return
+    for name, value in (await request.form()).multi_items():
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise InvalidInput(
+                "form field {name} contains a NUL character",
+                errors=[field_problem(["body", name], "must not contain a NUL character")],
+                name=name.replace("\x00", ""),
+            )
+
+
 def get_viewer(request: Request, session: SessionDep) -> Principal:
     """The person signed in through the session cookie, or Unauthenticated (→ sign-in)."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -184,6 +206,10 @@ def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
 OptionalViewerDep = Annotated[Principal | None, Depends(optional_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FormDep = Annotated[FormData, Depends(posted_form)]
+MAX_LIST_PAGE = 100_000
+"""The last page a list may be asked for: a larger number would reach the database as an
+offset too large for it (a lower one than 1 is read as the first)."""
+ListPage = Annotated[int, Query(le=MAX_LIST_PAGE, description="Page of the list, from 1")]
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -225,9 +251,7 @@ def render(
         ),
         "num": _number,
         "local_time": lambda value: _local_time(value, settings),
-        "to_json": lambda value: Markup(
-            json.dumps(value, default=_json_default, ensure_ascii=False).replace("</", "<\\/")
-        ),
+        "to_json": script_json,
         "Role": Role,
         "path": request.url.path,
     }
@@ -238,6 +262,18 @@ def render(
     if new_token:
         set_csrf_cookie(response, new_token, settings)
     return response
+
+
+SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+"""Characters the HTML parser reads inside a script block (``</script``, ``<!--``), written
+as JSON escapes instead: the script's ``JSON.parse`` reads the same text."""
+
+
+def script_json(value: Any) -> Markup:
+    """``value`` as JSON to put inside ``<script type="application/json">``: no name can
+    end the block early or, with ``<!--<script>``, keep it open past its own end tag."""
+    text = json.dumps(value, default=_json_default, ensure_ascii=False)
+    return Markup(text.translate(SCRIPT_ESCAPES))
 
 
 def _json_default(value: Any) -> Any:

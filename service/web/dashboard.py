@@ -48,6 +48,7 @@ from monitors.running import runs
 from service.configuration import business_today, monitor_config
 from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.http.exports import ExportFormat, table_response
+from service.http.schemas import DatabaseId
 from service.web.caching import revalidated
 from service.web.common import (
     PageRoute,
@@ -284,7 +285,7 @@ RAN = "/dashboard?ran=1"
 
 @router.get("/dashboard/monitor/runs/{run_id}")
 def monitor_run_page(
-    request: Request, run_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, run_id: DatabaseId, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     """How far a run started from the dashboard has got; the dashboard once it is done."""
     _reader(viewer)
@@ -296,7 +297,7 @@ def monitor_run_page(
 
 @router.get("/dashboard/monitor/runs/{run_id}/panel")
 def monitor_run_panel(
-    request: Request, run_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, run_id: DatabaseId, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     """The panel the run's page polls: it sends the browser back to the dashboard when
     the run has succeeded and stops polling once the run has ended otherwise."""

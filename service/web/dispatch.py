@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import Field, TypeAdapter, ValidationError
@@ -49,6 +49,7 @@ from pass_office.fleet import issue_plan_passes, pass_tokens
 from passes import pass_qr_code
 from service.configuration import business_today
 from service.http.dependencies import PassAuthorityDep, SessionDep, SessionFactoryDep
+from service.http.schemas import MAX_DATABASE_ID, DatabaseId
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -70,6 +71,11 @@ TIME_LIMIT: TypeAdapter[float] = TypeAdapter(
     Annotated[float, Field(ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)]
 )
 """The seconds the solver may take, as the plan form's field accepts them."""
+MAX_PART = 10_000
+"""The highest part number of a split request (as the API's moves allow)."""
+NUMBER_DIGITS = 6
+"""Digits a part or position typed into the move form may have (the API allows up to
+100,000 positions), so no number reaches the database too large for it."""
 SUGGESTIONS_SHOWN = 8
 """Trucks listed for a stop, least added distance first (the rest are counted)."""
 
@@ -237,7 +243,11 @@ def _plan_page(
 
 @router.get("/dispatch/plans/{plan_id}")
 def plan_page(
-    request: Request, plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request,
+    plan_id: DatabaseId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     require_dispatcher(viewer)
     return _plan_page(request, session, _read_plan(session, viewer, settings, plan_id))
@@ -246,12 +256,12 @@ def plan_page(
 @router.get("/dispatch/plans/{plan_id}/suggestions")
 def stop_suggestions(
     request: Request,
-    plan_id: int,
+    plan_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    request_id: int,
-    part: int | None = None,
+    request_id: Annotated[int, Query(ge=1, le=MAX_DATABASE_ID)],
+    part: Annotated[int | None, Query(ge=0, le=MAX_PART)] = None,
 ) -> HTMLResponse:
     """The trucks that could take one stop, fetched when the dispatcher asks about that
     stop (never for every stop at page load), each with a button that moves it there."""
@@ -273,7 +283,11 @@ def stop_suggestions(
 
 @router.get("/dispatch/plans/{plan_id}/manifests")
 def manifests(
-    request: Request, plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request,
+    plan_id: DatabaseId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
     """One printable page per truck: its stops, contacts and loads."""
     require_dispatcher(viewer)
@@ -304,15 +318,15 @@ def manifests(
 @router.post("/dispatch/plans/{plan_id}/moves", dependencies=[Depends(check_csrf)])
 def move_a_stop(
     request: Request,
-    plan_id: int,
+    plan_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    request_id: Annotated[int, Form()],
-    version: Annotated[int, Form()],
+    request_id: Annotated[int, Form(ge=1, le=MAX_DATABASE_ID)],
+    version: Annotated[int, Form(ge=1, le=MAX_DATABASE_ID)],
     to_truck: Annotated[str, Form()] = "",
-    part: Annotated[str, Form()] = "",
-    position: Annotated[str, Form()] = "",
+    part: Annotated[str, Form(max_length=NUMBER_DIGITS)] = "",
+    position: Annotated[str, Form(max_length=NUMBER_DIGITS)] = "",
 ) -> Response:
     """Move a stop to another truck (re-checked for capacity and windows), or show why
     it cannot go there; nothing is saved then."""
@@ -336,12 +350,12 @@ def move_a_stop(
 
 @router.post("/dispatch/plans/{plan_id}/commit", dependencies=[Depends(check_csrf)])
 def commit_plan(
-    plan_id: int,
+    plan_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
     authority: PassAuthorityDep,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=1, le=MAX_DATABASE_ID)],
 ) -> Response:
     require_plan_writer(viewer)
     commitment.commit_plan(
@@ -363,7 +377,7 @@ def commit_plan(
 
 
 @router.post("/dispatch/requests/{request_id}/reopen", dependencies=[Depends(check_csrf)])
-def reopen_request(request_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def reopen_request(request_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Response:
     """Put a request whose delivery failed back in the day's open queue, to plan again."""
     reopened = update_request(
         session=session,
@@ -375,7 +389,7 @@ def reopen_request(request_id: int, session: SessionDep, viewer: ViewerDep) -> R
 
 
 @router.post("/dispatch/plans/{plan_id}/discard", dependencies=[Depends(check_csrf)])
-def discard(plan_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def discard(plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Response:
     require_plan_writer(viewer)
     plan = planning.discard(session=session, plan_id=plan_id)
     return redirect(f"/dispatch?day={plan.plan_date.isoformat()}")
@@ -457,7 +471,7 @@ def driver_home(
 @router.post("/driver/deliveries/{delivery_id}/status", dependencies=[Depends(check_csrf)])
 def delivery_step(
     request: Request,
-    delivery_id: int,
+    delivery_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,

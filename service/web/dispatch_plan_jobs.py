@@ -21,6 +21,7 @@ from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job
 from dispatch.planning import PlanOptions
 from models import JobStatus, PlanJob
 from service.http.dependencies import SessionDep, SessionFactoryDep
+from service.http.schemas import DatabaseId
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -75,7 +76,9 @@ def queue_day(
 
 
 @router.get("/dispatch/plan-jobs/{job_id}")
-def job_page(request: Request, job_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def job_page(
+    request: Request, job_id: DatabaseId, session: SessionDep, viewer: ViewerDep
+) -> Response:
     """The job's progress; the draft itself once it is ready."""
     require_dispatcher(viewer)
     job = read_plan_job(session=session, principal=viewer, job_id=job_id)
@@ -85,7 +88,9 @@ def job_page(request: Request, job_id: int, session: SessionDep, viewer: ViewerD
 
 
 @router.get("/dispatch/plan-jobs/{job_id}/panel")
-def job_panel(request: Request, job_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def job_panel(
+    request: Request, job_id: DatabaseId, session: SessionDep, viewer: ViewerDep
+) -> Response:
     """The progress panel the job page polls; it sends the browser to the draft when
     the job has succeeded and stops polling once the job has ended."""
     require_dispatcher(viewer)

@@ -18,7 +18,7 @@ from hotline.routing import list_working_groups
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
 from masterdata.regions import read_region
 from models import Role, TicketCategory, TicketPriority, TicketStatus
-from service.http.dependencies import SessionDep
+from service.http.dependencies import SessionDep, client_address
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -98,7 +98,7 @@ def report(
             ),
             principal=None,
             public=PublicFiling(
-                address=request.client.host if request.client else "unknown",
+                address=client_address(request),
                 per_hour=settings.hotline_public_tickets_per_hour,
             ),
         )

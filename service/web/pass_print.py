@@ -16,6 +16,7 @@ from pass_office import printing
 from pass_office.queries import find_pass
 from passes import pass_qr_code
 from service.http.dependencies import SessionDep
+from service.http.schemas import DatabaseId
 from service.translations import translations
 from service.web.common import PageRoute, SettingsDep, ViewerDep, render
 
@@ -65,7 +66,7 @@ def print_pdf(code: str, session: SessionDep, viewer: ViewerDep, settings: Setti
 
 @router.get("/dispatch/plans/{plan_id}/passes.pdf")
 def plan_passes_pdf(
-    plan_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:
     """A committed plan's passes, a page per truck, to hand out at the depot."""
     require_dispatcher(viewer)

@@ -17,6 +17,7 @@ from dispatch.access import require_dispatcher
 from models import BackgroundJob, JobStatus
 from pass_office.print_jobs import queue_plan_passes_pdf, read_print_job
 from service.http.dependencies import SessionDep, SessionFactoryDep
+from service.http.schemas import DatabaseId
 from service.web.common import (
     PageRoute,
     SettingsDep,
@@ -37,7 +38,7 @@ JOBS = "/dispatch/pass-pdf-jobs"
 
 @router.post("/dispatch/plans/{plan_id}/passes-jobs", dependencies=[Depends(check_csrf)])
 def queue_passes(
-    plan_id: int,
+    plan_id: DatabaseId,
     session: SessionDep,
     session_factory: SessionFactoryDep,
     viewer: ViewerDep,
@@ -54,7 +55,9 @@ def queue_passes(
 
 
 @router.get("/dispatch/pass-pdf-jobs/{job_id}")
-def job_page(request: Request, job_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def job_page(
+    request: Request, job_id: DatabaseId, session: SessionDep, viewer: ViewerDep
+) -> Response:
     """The job's progress, and the PDF's link once it is ready."""
     require_dispatcher(viewer)
     job = read_print_job(session=session, principal=viewer, job_id=job_id)
@@ -62,7 +65,9 @@ def job_page(request: Request, job_id: int, session: SessionDep, viewer: ViewerD
 
 
 @router.get("/dispatch/pass-pdf-jobs/{job_id}/panel")
-def job_panel(request: Request, job_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def job_panel(
+    request: Request, job_id: DatabaseId, session: SessionDep, viewer: ViewerDep
+) -> Response:
     """The progress panel the job page polls; it stops polling once the job has ended."""
     require_dispatcher(viewer)
     job = read_print_job(session=session, principal=viewer, job_id=job_id)
@@ -70,7 +75,7 @@ def job_panel(request: Request, job_id: int, session: SessionDep, viewer: Viewer
 
 
 @router.get("/dispatch/pass-pdf-jobs/{job_id}/passes.pdf")
-def job_pdf(job_id: int, session: SessionDep, viewer: ViewerDep) -> Response:
+def job_pdf(job_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Response:
     """The PDF the job printed, for whoever queued it."""
     require_dispatcher(viewer)
     read_print_job(session=session, principal=viewer, job_id=job_id)

@@ -22,6 +22,7 @@ from core.text import field_problem
 from models import PostingStatus, ProducerKind, Role, ScopeLevel
 from service.configuration import board_limits, business_today
 from service.http.dependencies import SessionDep, SessionFactoryDep
+from service.http.schemas import DatabaseId
 from service.settings import Settings
 from service.web.common import (
     PageRoute,
@@ -220,7 +221,7 @@ def record_lockdown(
 
 @router.post("/supply/lockdowns/{lockdown_id}/end", dependencies=[Depends(check_csrf)])
 def end_lockdown(
-    lockdown_id: int,
+    lockdown_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
@@ -304,7 +305,7 @@ def _detail_page(
 
 @router.get("/supply/restock/alerts/{alert_id}")
 def find_supply(
-    request: Request, alert_id: int, session: SessionDep, viewer: ViewerDep
+    request: Request, alert_id: DatabaseId, session: SessionDep, viewer: ViewerDep
 ) -> HTMLResponse:
     """ "Find supply" from a shortage alert: its suggestion and candidate sources."""
     detail = restock.restock_for_alert(session=session, principal=viewer, alert_id=alert_id)

@@ -24,6 +24,7 @@ from masterdata.stores import stores_to_report_for
 from models import Answer, OrderStatus, PostingStatus, Producer, Role, ScopeLevel
 from service.configuration import board_limits, business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
+from service.http.schemas import DatabaseId
 from service.settings import Settings
 from service.web.common import (
     OptionalViewerDep,
@@ -196,7 +197,11 @@ def post_offer(
 
 @router.post("/producer/offers/{offer_id}/withdraw", dependencies=[Depends(check_csrf)])
 def withdraw_offer(
-    request: Request, offer_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request,
+    offer_id: DatabaseId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
 ) -> Response:
     """A producer takes an offer off the board."""
     return _producer_action(
@@ -214,7 +219,7 @@ def withdraw_offer(
 @router.post("/producer/proposals/{proposal_id}/{answer}", dependencies=[Depends(check_csrf)])
 def producer_answer(
     request: Request,
-    proposal_id: int,
+    proposal_id: DatabaseId,
     answer: Answer,
     session: SessionDep,
     viewer: ViewerDep,
@@ -241,7 +246,7 @@ def producer_answer(
 @router.post("/producer/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
 def ship(
     request: Request,
-    order_id: int,
+    order_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
@@ -398,7 +403,11 @@ def post_restock_need(
 
 @router.post("/needs/{need_id}/withdraw", dependencies=[Depends(check_csrf)])
 def withdraw_need(
-    request: Request, need_id: int, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+    request: Request,
+    need_id: DatabaseId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
 ) -> Response:
     """A store takes a need off the board."""
     return _buyer_action(
@@ -416,7 +425,7 @@ def withdraw_need(
 @router.post("/needs/proposals/{proposal_id}/{answer}", dependencies=[Depends(check_csrf)])
 def buyer_answer(
     request: Request,
-    proposal_id: int,
+    proposal_id: DatabaseId,
     answer: Answer,
     session: SessionDep,
     viewer: ViewerDep,
@@ -443,7 +452,7 @@ def buyer_answer(
 @router.post("/needs/orders/{order_id}/receive", dependencies=[Depends(check_csrf)])
 def receive(
     request: Request,
-    order_id: int,
+    order_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,

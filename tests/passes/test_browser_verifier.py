@@ -355,3 +355,14 @@ def test_the_browser_checks_the_revocation_list_signature_and_version(
     )
     assert _list_verdict(page, checkpoint, stranger) == "unknown_key"
     assert _list_verdict(page, checkpoint, b"\x00\x01") == "damaged"
+
+
+def test_the_browser_does_not_take_a_pass_for_a_revocation_list(
+    page: Any, checkpoint: Checkpoint
+) -> None:
+    """A pass's signed bytes read as a list would revoke nothing (its kind as the version,
+    its regions as the ids): the holder of a revoked pass could hand them in as the list."""
+    revoked = issue_token(
+        claims=make_vehicle_claims(pass_id="VP-REVOKED"), signing_key=checkpoint.ring.active
+    )
+    assert _list_verdict(page, checkpoint, message_of(revoked)) == "damaged"

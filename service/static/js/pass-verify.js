@@ -334,6 +334,13 @@ export async function verifyRevocationList(data, keys, knownVersion = null) {
   } catch (error) {
     throw new RevocationListError("damaged", error.message);
   }
+  // A pass is signed with the same key and holds these four keys too (its kind and
+  // regions under -1 and -2): only the exact set of keys tells a list from a pass.
+  const listKeys = Object.values(LIST);
+  if (!(content instanceof Map) || content.size !== listKeys.length ||
+      !listKeys.every((key) => content.has(key))) {
+    throw new RevocationListError("damaged", "the signed content is not a revocation list");
+  }
   const issuer = content instanceof Map ? content.get(LIST.ISSUER) : undefined;
   const issuedAt = content instanceof Map ? content.get(LIST.ISSUED_AT) : undefined;
   const version = content instanceof Map ? content.get(LIST.VERSION) : undefined;
