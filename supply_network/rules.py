@@ -44,7 +44,7 @@ def quantity_problem(
     if value <= 0:
         return field_problem(loc, "must be greater than 0")
     if value > limit:
-        return field_problem(loc, "must be at most {limit:g}", limit=limit)
+        return field_problem(loc, "must be at most {limit:,.10g}", limit=limit)
     return None
 
 

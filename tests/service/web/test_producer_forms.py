@@ -121,3 +121,27 @@ def test_producer_whose_contact_is_too_long_gets_the_page_back_not_an_error_page
     assert typed_value(page.text, "record-contact_phone") == "138"
     session.refresh(farmer)
     assert farmer.contact_name != "L" * 250
+
+
+def test_producer_typing_too_large_an_offer_is_told_the_limit_as_a_plain_number(
+    client: TestClient, session: Session, farmer: Producer
+) -> None:
+    too_large = offer_with_mistakes(csrf(client, "/producer")) | {
+        "quantity": "1e12",
+        "price": "99999999",
+        "available_from": TODAY.isoformat(),
+    }
+    page = client.post("/producer/offers", data=too_large, headers=ZH)
+    assert page.status_code == 422
+    assert beside(page.text, "offer", "quantity") == "不能大于 10,000,000"  # not 1e+07
+    assert beside(page.text, "offer", "price") == "不能大于 100,000"
+
+
+def test_producer_reads_its_capacities_with_chinese_colons(
+    client: TestClient, session: Session, farmer: Producer
+) -> None:
+    page = client.get("/producer", headers=ZH).text
+    capacities = page[page.index('id="capacities"') :]
+    capacities = capacities[: capacities.index("</p>")]
+    assert "：5,000 kg" in capacities, capacities
+    assert ": " not in capacities
