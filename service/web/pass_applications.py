@@ -30,6 +30,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.forms import TypedFields
 from service.web.pass_forms import (
     KIND_WORDS,
     SCAN_WORDS,
@@ -107,12 +108,16 @@ def apply(
     _applicant(session, viewer)
     typed = posted_form(form, holders=False)
     try:
-        applied = issuing.apply_for_pass(
-            session=session,
-            principal=viewer,
-            request=pass_request(typed, zone=settings.zone),
-            now=utc_now(),
-            max_days=settings.passes_max_days,
+        fields = TypedFields()
+        asked = pass_request(typed, zone=settings.zone, fields=fields)
+        applied = fields.check(
+            lambda: issuing.apply_for_pass(
+                session=session,
+                principal=viewer,
+                request=asked,
+                now=utc_now(),
+                max_days=settings.passes_max_days,
+            )
         )
     except DomainError as error:
         session.rollback()

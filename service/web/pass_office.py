@@ -38,6 +38,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.forms import TypedFields
 from service.web.pass_forms import (
     KIND_WORDS,
     SCAN_WORDS,
@@ -325,13 +326,17 @@ def issue(
     _bureau(viewer)
     typed = posted_form(form, holders=True)
     try:
-        issued = issuing.issue_pass(
-            session=session,
-            principal=viewer,
-            request=pass_request(typed, zone=settings.zone),
-            authority=authority,
-            now=utc_now(),
-            max_days=settings.passes_max_days,
+        fields = TypedFields()
+        asked = pass_request(typed, zone=settings.zone, fields=fields)
+        issued = fields.check(
+            lambda: issuing.issue_pass(
+                session=session,
+                principal=viewer,
+                request=asked,
+                authority=authority,
+                now=utc_now(),
+                max_days=settings.passes_max_days,
+            )
         )
     except DomainError as error:
         session.rollback()
