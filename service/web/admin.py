@@ -43,6 +43,7 @@ from service.web.common import (
     PageRoute,
     ViewerDep,
     check_csrf,
+    field_errors,
     language_of,
     names_by_code,
     redirect,
@@ -309,6 +310,19 @@ def admin_home(viewer: ViewerDep) -> Response:
 def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Every category's low-supply thresholds (defaults with overrides applied)."""
     _admin(viewer)
+    return _thresholds_page(request, session)
+
+
+def _thresholds_page(
+    request: Request,
+    session: Session,
+    *,
+    refused: str | None = None,
+    typed: dict[str, str] | None = None,
+    problem: DomainError | None = None,
+) -> HTMLResponse:
+    """The thresholds table; a refused category's row keeps what was typed, each problem
+    beside its field."""
     config = load_alert_rules(session)
     categories = products.list_categories(session=session)
     by_category, _, _ = effective_thresholds(
@@ -327,19 +341,26 @@ def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
             "thresholds": by_category,
             "overrides": config.categories,
             "fields": LOW_SUPPLY_FIELDS,
+            "refused": refused,
+            "typed": typed or {},
+            "errors": field_errors(problem) if problem else {},
+            "problem": problem,
         },
+        status_code=problem.status if problem else 200,
     )
 
 
 @router.post("/admin/thresholds/{category}", dependencies=[Depends(check_csrf)])
 def set_thresholds(
+    request: Request,
     category: str,
     session: SessionDep,
     viewer: ViewerDep,
-    low_supply_warning_days: Annotated[str, Form()] = "",
-    low_supply_critical_days: Annotated[str, Form()] = "",
+    low_supply_warning_days: Annotated[str, Form(max_length=64)] = "",
+    low_supply_critical_days: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Set a category's low-supply override; both fields empty removes it."""
+    """Set a category's low-supply override; both fields empty removes it. A refused one
+    is the table again, the category's row as typed with every problem beside it."""
     _admin(viewer)
     posted = {
         "low_supply_warning_days": low_supply_warning_days,
@@ -354,12 +375,16 @@ def set_thresholds(
                 changes[field] = float(text)
             except ValueError:
                 changes[field] = text  # the domain check names it
-    if changes:
-        set_threshold_override(
-            session, scope="category", code=category, changes=changes, principal=viewer
-        )
-    elif category in load_alert_rules(session).categories:
-        delete_threshold_override(session, scope="category", code=category, principal=viewer)
+    try:
+        if changes:
+            set_threshold_override(
+                session, scope="category", code=category, changes=changes, principal=viewer
+            )
+        elif category in load_alert_rules(session).categories:
+            delete_threshold_override(session, scope="category", code=category, principal=viewer)
+    except DomainError as error:
+        session.rollback()
+        return _thresholds_page(request, session, refused=category, typed=posted, problem=error)
     return redirect("/admin/thresholds?saved=1")
 
 

@@ -303,3 +303,37 @@ def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(
     assert '<span class="field-error" id="f-latitude-error">必须小于或等于 90</span>' in bad.text
     assert '<span class="field-error" id="f-longitude-error">必须是数字</span>' in bad.text
     assert session.scalar(select(Store.id).where(Store.code == "NEW-1")) is None
+
+
+def test_an_admin_sees_every_bad_threshold_beside_its_field_as_typed_not_an_error_page(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    refused = client.post(
+        "/admin/thresholds/grain",
+        data={
+            "csrf_token": csrf(client, "/admin/thresholds"),
+            "low_supply_warning_days": "-1",
+            "low_supply_critical_days": "lots",
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert refused.status_code == 422
+    assert 'id="thresholds"' in refused.text  # the table again, not an error page
+    warning = '<span class="field-error" id="low_supply_warning_days-grain-error">'
+    critical = '<span class="field-error" id="low_supply_critical_days-grain-error">'
+    assert warning + "供应偏低警告天数不能为负数（-1.0）</span>" in refused.text
+    assert critical in refused.text and "必须是数字" in refused.text
+    assert 'value="-1"' in refused.text and 'value="lots"' in refused.text
+    assert "粮食：请更正下方标出的栏目后重新提交。" in refused.text
+    assert "categories.grain" not in refused.text and "品类 grain" not in refused.text
+    saved = client.post(
+        "/admin/thresholds/grain",
+        data={
+            "csrf_token": csrf(client, "/admin/thresholds"),
+            "low_supply_warning_days": "3",
+            "low_supply_critical_days": "1",
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert saved.status_code == 200 and "已保存。" in saved.text

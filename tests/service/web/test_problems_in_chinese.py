@@ -352,7 +352,8 @@ def test_contradictory_thresholds_read_in_chinese_and_the_api_in_english(
         "1 problem(s) with the alert rules: categories.vegetables.low_supply_critical_days: "
         "low_supply critical (< 3.0 days) must be stricter than warning (< 1.0 days)"
     )
-    assert_english_page_says(post(EN), detail)
+    beside = "low_supply critical (< 3.0 days) must be stricter than warning (< 1.0 days)"
+    assert_english_page_says(post(EN), beside)  # beside the field the API locates it at
 
 
 def test_the_alert_forms_read_in_chinese_and_the_api_in_english(
