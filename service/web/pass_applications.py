@@ -27,6 +27,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
     redirect,
     render,
 )
@@ -41,6 +42,7 @@ from service.web.pass_forms import (
     posted_form,
     qr_svg,
     region_choices,
+    region_words,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -140,6 +142,7 @@ def application(
         {
             "pass": view,
             "qr": qr_svg(view.token),
+            "region_words": region_words(session, view.regions, language_of(request)),
             "history": history,
             "office": False,
             "done": done[:16],

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from core.text import N_, Text, field_problem, phrase
+from core.text import N_, Text, field_problem, listing, phrase
 from masterdata.regions import RegionView, list_regions
 from models import PassKind, RegionLevel
 from pass_office.requests import PassRequest
@@ -133,6 +133,16 @@ def region_choices(session: Session) -> list[RegionView]:
             session=session, level=level, active=True, limit=REGION_CHOICES, offset=0
         ).items
     ]
+
+
+def region_words(session: Session, codes: list[str], language: str) -> Text:
+    """The regions a pass may cross as people read them (叶县、卫东区), a code only where
+    the region has no name to show."""
+    names = {
+        region.code: (region.name_zh if language == "zh" else None) or region.name
+        for region in region_choices(session)
+    }
+    return listing([names.get(code, code) for code in codes])
 
 
 def qr_svg(token: str | None) -> Markup | None:

@@ -35,6 +35,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
     redirect,
     render,
 )
@@ -49,6 +50,7 @@ from service.web.pass_forms import (
     posted_form,
     qr_svg,
     region_choices,
+    region_words,
 )
 from service.web.problems import field_problems
 
@@ -220,6 +222,7 @@ def _detail(
         {
             "pass": view,
             "qr": qr_svg(view.token),
+            "region_words": region_words(session, view.regions, language_of(request)),
             "history": history,
             "scans": scans.items,
             "scan_total": scans.total,

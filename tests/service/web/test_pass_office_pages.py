@@ -208,6 +208,21 @@ def test_an_applicant_sees_every_bad_field_of_a_pass_application_at_once_in_chin
     assert session.scalar(select(func.count()).select_from(TransportPass)) == 0
 
 
+def test_an_applicant_is_told_the_application_was_sent_with_regions_by_name_not_code(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    _as(client, "lianhua")
+    code = _apply(client, _application([office.district, office.elsewhere]))
+    page = client.get(
+        f"/passes/applications/{code}?done=applied", headers={"Accept-Language": "zh"}
+    )
+    assert "申请已提交：由局审批或驳回。" in page.text
+    regions = re.search(r'<dd id="regions">([^<]*)</dd>', page.text)
+    assert regions is not None and regions.group(1) == "Xinhua、Weidong"  # not 410402, 410403
+    history = page.text[page.text.index('id="history"') :]
+    assert "user:" not in page.text and "<td>lianhua</td>" in history
+
+
 def test_the_bureau_issuing_a_pass_sees_every_bad_field_at_once(
     client: TestClient, session: Session, office: Office
 ) -> None:
