@@ -205,7 +205,7 @@ SECTIONS: dict[str, Section] = {
             Field("code", N_("Code"), required=True),
             Field("name", N_("Name"), required=True),
             Field("name_zh", N_("Chinese name")),
-            Field("category", N_("Category"), required=True),
+            Field("category", N_("Category"), "category", required=True),
             Field("unit", N_("Unit"), required=True),
             Field("kg_per_unit", N_("Kilograms per unit"), "number", required=True),
         ),
@@ -290,6 +290,13 @@ def _section_page(
             "rows": section.rows(session, viewer, search or None, language_of(request)),
             "search": search,
             "regions": _regions(session, viewer) if name in ("stores", "users", "keys") else [],
+            "categories": list(
+                names_by_code(
+                    products.list_categories(session=session), language_of(request)
+                ).items()
+            )
+            if name == "products"
+            else [],
             "values": values or {},
             "errors": errors or {},
             "problem": problem,
