@@ -6,6 +6,7 @@ confirmed in words."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -145,3 +146,17 @@ def test_producer_reads_its_capacities_with_chinese_colons(
     capacities = capacities[: capacities.index("</p>")]
     assert "：5,000 kg" in capacities, capacities
     assert ": " not in capacities
+
+
+def test_producer_whose_offer_ends_before_it_starts_is_told_so_in_chinese_words(
+    client: TestClient, session: Session, farmer: Producer
+) -> None:
+    inverted = offer_with_mistakes(csrf(client, "/producer")) | {
+        "quantity": "10",
+        "price": "2",
+        "available_from": (TODAY + timedelta(days=2)).isoformat(),
+        "available_to": (TODAY + timedelta(days=1)).isoformat(),
+    }
+    page = client.post("/producer/offers", data=inverted, headers=ZH)
+    assert page.status_code == 422
+    assert beside(page.text, "offer", "available_to") == "早于起始日期"  # not available_from
