@@ -42,6 +42,7 @@ from service.web.pass_forms import (
     posted_form,
     qr_svg,
     region_choices,
+    region_names,
     region_words,
 )
 
@@ -81,6 +82,7 @@ def _page(
             "total": found.total,
             "form": form,
             "region_choices": region_choices(session),
+            "region_names": region_names(session, language_of(request)),
             "holders": False,
             "action": "/passes/applications",
             **_words(),

@@ -135,13 +135,19 @@ def region_choices(session: Session) -> list[RegionView]:
     ]
 
 
-def region_words(session: Session, codes: list[str], language: str) -> Text:
-    """The regions a pass may cross as people read them (叶县、卫东区), a code only where
-    the region has no name to show."""
-    names = {
+def region_names(session: Session, language: str) -> dict[str, str]:
+    """The names of the regions a pass may name, by code, in ``language``: a pass page
+    lists regions by name, never by code."""
+    return {
         region.code: (region.name_zh if language == "zh" else None) or region.name
         for region in region_choices(session)
     }
+
+
+def region_words(session: Session, codes: list[str], language: str) -> Text:
+    """The regions a pass may cross as people read them (叶县、卫东区), a code only where
+    the region has no name to show."""
+    names = region_names(session, language)
     return listing([names.get(code, code) for code in codes])
 
 

@@ -50,6 +50,7 @@ from service.web.pass_forms import (
     posted_form,
     qr_svg,
     region_choices,
+    region_names,
     region_words,
 )
 from service.web.problems import field_problems
@@ -137,6 +138,7 @@ def _overview(
             "q": q,
             "state": state.value if state else "",
             "states": list(PassState),
+            "region_names": region_names(session, language_of(request)),
             **_words(),
             **context,
         },
