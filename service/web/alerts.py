@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -177,6 +177,7 @@ def acknowledge(
                 "alert": row,
                 "ack_error": field_errors(problem, skip=1).get("note") if problem else None,
                 "acknowledged_now": problem is None,
+                "names": matcher_names(session, language_of(request)),
             },
             status_code=200,
         )
@@ -280,21 +281,44 @@ def silence(
             problems.setdefault(name, found.text)
     if problems:
         session.rollback()
-        return render(
-            request,
-            "alerts/silence_form.html",
-            {
-                "values": typed,
-                "errors": problems,
-                "rule_options": [
-                    (r.value, translator(language_of(request))(r.value)) for r in AlertRule
-                ],
-                "names": matcher_names(session, language_of(request)),
-                "max_hours": MAX_SILENCE_HOURS,
-            },
-            status_code=422,
-        )
+        return _silence_form(request, session, typed, problems)
     return redirect("/alerts/list?silenced=1")
+
+
+def _silence_form(
+    request: Request, session: Session, values: dict[str, str], problems: dict[str, Text]
+) -> HTMLResponse:
+    """The silence form with ``values``, and ``problems`` beside their fields (a 422)."""
+    return render(
+        request,
+        "alerts/silence_form.html",
+        {
+            "values": values,
+            "errors": problems,
+            "rule_options": [
+                (r.value, translator(language_of(request))(r.value)) for r in AlertRule
+            ],
+            "names": matcher_names(session, language_of(request)),
+            "max_hours": MAX_SILENCE_HOURS,
+        },
+        status_code=422 if problems else 200,
+    )
+
+
+@router.get("/alerts/silences/new")
+def new_silence(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    rule: Annotated[str, Query(max_length=64)] = "",
+    region: Annotated[str, Query(max_length=64)] = "",
+    product: Annotated[str, Query(max_length=64)] = "",
+    category: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """The silence form, its matchers (an alert's, from its row) to change by name."""
+    bureau_only(viewer)
+    values = {"rule": rule, "region": region, "product": product, "category": category}
+    return _silence_form(request, session, values | {"hours": "24", "comment": ""}, {})
 
 
 @router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])

@@ -47,6 +47,7 @@ from monitors.running import runs
 from service.configuration import business_today, monitor_config
 from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.http.exports import ExportFormat, table_response
+from service.web.alerts import matcher_names
 from service.web.caching import revalidated
 from service.web.common import (
     PageRoute,
@@ -202,6 +203,7 @@ def dashboard(
             **_overview_context(overview, language_of(request)),
             "alerts": overview.alerts,
             "statuses": SUPPLY_STATUSES,
+            "names": matcher_names(session, language_of(request)),
         },
     )
 

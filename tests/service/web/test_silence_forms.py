@@ -101,3 +101,21 @@ def test_silencing_a_situation_with_bad_hours_asks_again_not_an_error_page(
     assert 'value="lots"' in asked.text
     assert "匹配条件：" in asked.text and "地区：卫东区" in asked.text
     assert session.scalar(select(func.count()).select_from(Silence)) == 0
+
+
+def test_bureau_silencing_alerts_like_one_reads_what_is_silenced_in_words(
+    client: TestClient, session: Session
+) -> None:
+    _bureau(client, session)
+    listed = client.get("/alerts/list", headers=ZH).text
+    like = listed[listed.index('<p class="silence-like">') :]
+    like = like[: like.index("</p>")]
+    assert "规则：供应偏低" in like and "地区：卫东区" in like and "商品：梨" in like
+    assert '<input name="region"' not in listed  # no code to read or type in the row
+    change = re.search(r'<a href="(/alerts/silences/new\?[^"]+)">更改静默范围</a>', like)
+    assert change is not None
+    form = client.get(change.group(1).replace("&amp;", "&"), headers=ZH)
+    assert form.status_code == 200 and 'id="problem"' not in form.text
+    assert '<option value="410403" selected>卫东区</option>' in form.text
+    assert '<option value="pear" selected>梨</option>' in form.text
+    assert client.get("/dashboard", headers=ZH).status_code == 200
