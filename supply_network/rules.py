@@ -15,7 +15,7 @@ from sqlalchemy import Update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
-from core.text import FieldProblem, Text, field_problem
+from core.text import N_, FieldProblem, Text, field_problem, phrase, verbatim
 
 QUANTITY_DIGITS = 3
 """Quantities are kept to a thousandth of a unit (grams, millilitres)."""
@@ -44,13 +44,22 @@ def quantity_problem(
     if value <= 0:
         return field_problem(loc, "must be greater than 0")
     if value > limit:
-        return field_problem(loc, "must be at most {limit:g}", limit=limit)
+        return field_problem(loc, "must be at most {limit:,.10g}", limit=limit)
     return None
 
 
 def price_problem(loc: Sequence[str | int], value: float, *, limit: float) -> FieldProblem | None:
     """What is wrong with a price in CNY per unit."""
     return quantity_problem(loc, value, limit=limit)
+
+
+WINDOW_FIELD_WORDS = {"available_from": N_("available_from"), "today": N_("today")}
+"""A window's first field as a message id: the API reads it as it is, a page in the
+reader's words ("早于起始日期", not "早于 available_from")."""
+
+
+def _field_word(name: str) -> Text:
+    return phrase(WINDOW_FIELD_WORDS[name]) if name in WINDOW_FIELD_WORDS else verbatim(name)
 
 
 def window_problems(
@@ -72,7 +81,9 @@ def window_problems(
             )
         )
     if last < first:
-        problems.append(field_problem(["body", last_field], "is before {field}", field=first_field))
+        problems.append(
+            field_problem(["body", last_field], "is before {field}", field=_field_word(first_field))
+        )
     horizon = today + timedelta(days=limits.max_days_ahead)
     if last > horizon:
         problems.append(

@@ -43,6 +43,7 @@ from service.web.common import (
     PageRoute,
     ViewerDep,
     check_csrf,
+    field_errors,
     language_of,
     names_by_code,
     redirect,
@@ -204,7 +205,7 @@ SECTIONS: dict[str, Section] = {
             Field("code", N_("Code"), required=True),
             Field("name", N_("Name"), required=True),
             Field("name_zh", N_("Chinese name")),
-            Field("category", N_("Category"), required=True),
+            Field("category", N_("Category"), "category", required=True),
             Field("unit", N_("Unit"), required=True),
             Field("kg_per_unit", N_("Kilograms per unit"), "number", required=True),
         ),
@@ -289,6 +290,13 @@ def _section_page(
             "rows": section.rows(session, viewer, search or None, language_of(request)),
             "search": search,
             "regions": _regions(session, viewer) if name in ("stores", "users", "keys") else [],
+            "categories": list(
+                names_by_code(
+                    products.list_categories(session=session), language_of(request)
+                ).items()
+            )
+            if name == "products"
+            else [],
             "values": values or {},
             "errors": errors or {},
             "problem": problem,
@@ -309,6 +317,19 @@ def admin_home(viewer: ViewerDep) -> Response:
 def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """Every category's low-supply thresholds (defaults with overrides applied)."""
     _admin(viewer)
+    return _thresholds_page(request, session)
+
+
+def _thresholds_page(
+    request: Request,
+    session: Session,
+    *,
+    refused: str | None = None,
+    typed: dict[str, str] | None = None,
+    problem: DomainError | None = None,
+) -> HTMLResponse:
+    """The thresholds table; a refused category's row keeps what was typed, each problem
+    beside its field."""
     config = load_alert_rules(session)
     categories = products.list_categories(session=session)
     by_category, _, _ = effective_thresholds(
@@ -327,19 +348,26 @@ def thresholds(request: Request, session: SessionDep, viewer: ViewerDep) -> HTML
             "thresholds": by_category,
             "overrides": config.categories,
             "fields": LOW_SUPPLY_FIELDS,
+            "refused": refused,
+            "typed": typed or {},
+            "errors": field_errors(problem) if problem else {},
+            "problem": problem,
         },
+        status_code=problem.status if problem else 200,
     )
 
 
 @router.post("/admin/thresholds/{category}", dependencies=[Depends(check_csrf)])
 def set_thresholds(
+    request: Request,
     category: str,
     session: SessionDep,
     viewer: ViewerDep,
-    low_supply_warning_days: Annotated[str, Form()] = "",
-    low_supply_critical_days: Annotated[str, Form()] = "",
+    low_supply_warning_days: Annotated[str, Form(max_length=64)] = "",
+    low_supply_critical_days: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Set a category's low-supply override; both fields empty removes it."""
+    """Set a category's low-supply override; both fields empty removes it. A refused one
+    is the table again, the category's row as typed with every problem beside it."""
     _admin(viewer)
     posted = {
         "low_supply_warning_days": low_supply_warning_days,
@@ -354,12 +382,16 @@ def set_thresholds(
                 changes[field] = float(text)
             except ValueError:
                 changes[field] = text  # the domain check names it
-    if changes:
-        set_threshold_override(
-            session, scope="category", code=category, changes=changes, principal=viewer
-        )
-    elif category in load_alert_rules(session).categories:
-        delete_threshold_override(session, scope="category", code=category, principal=viewer)
+    try:
+        if changes:
+            set_threshold_override(
+                session, scope="category", code=category, changes=changes, principal=viewer
+            )
+        elif category in load_alert_rules(session).categories:
+            delete_threshold_override(session, scope="category", code=category, principal=viewer)
+    except DomainError as error:
+        session.rollback()
+        return _thresholds_page(request, session, refused=category, typed=posted, problem=error)
     return redirect("/admin/thresholds?saved=1")
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from core.errors import InvalidInput
-from core.text import field_problem
+from core.text import Text, field_problem
 from models import AlertRule, Severity
 from monitors.alerting.groups import (
     acknowledge_group,
@@ -35,7 +35,13 @@ from monitors.queries.alert_groups import (
 from monitors.queries.alerts import StatusFilter
 from service.http.dependencies import SessionDep
 from service.http.exports import ExportFormat, table_response
-from service.web.alerts import bureau_only, filter_choice
+from service.web.alerts import (
+    bureau_only,
+    comment_problem,
+    filter_choice,
+    matcher_names,
+    silence_hours,
+)
 from service.web.common import (
     ListPage,
     PageRoute,
@@ -284,11 +290,11 @@ async def silence(
     values = _view_values(request, form)
     key = _group(group)
     filters = _filters(values)
-    try:
-        length = float(hours)
-    except ValueError:
-        length = -1.0
-    if confirmed != "yes":
+    problems: dict[str, Text] = {}
+    length = silence_hours(hours, problems)
+    if (problem := comment_problem(comment)) is not None:
+        problems["comment"] = problem
+    if confirmed != "yes" or problems:
         matchers, count = silence_preview(session, group=key, filters=filters, principal=viewer)
         return render(
             request,
@@ -299,9 +305,12 @@ async def silence(
                 "count": count,
                 "hours": hours,
                 "comment": comment,
+                "errors": problems,
+                "names": matcher_names(session, language_of(request)),
                 "view": values,
                 "back": _back(values),
             },
+            status_code=422 if problems else 200,
         )
     _, matched = silence_group(
         session, group=key, filters=filters, hours=length, comment=comment, principal=viewer

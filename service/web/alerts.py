@@ -9,16 +9,19 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.text import field_problem
+from core.text import Text, phrase
 from hotline.escalation import ticket_sla_summaries
-from models import Alert, AlertRule, Role, ScopeLevel, Severity
+from masterdata.products import list_categories
+from masterdata.regions import list_regions
+from models import Alert, AlertRule, RegionLevel, Role, ScopeLevel, Severity
 from models.base import utc_now
-from monitors.alerting.acknowledgement import acknowledge_alert
+from monitors.alerting.acknowledgement import MAX_NOTE_CHARS, acknowledge_alert
 from monitors.alerting.silences import create_silence, expire_silence
 from monitors.queries.alerts import AlertView, StatusFilter, alert_views, list_alerts, read_alert
 from monitors.queries.dashboard_tables import alert_table
@@ -33,16 +36,21 @@ from service.web.common import (
     check_csrf,
     field_errors,
     language_of,
+    names_by_code,
+    product_names,
     redirect,
     render,
 )
 from service.web.i18n import translator
+from service.web.problems import field_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 MAX_SILENCE_HOURS = 90 * 24
+MATCHER_CHOICES = 500
+"""Regions of each level a silence may name (a city and its districts)."""
 
 
 def bureau_only(viewer: Principal) -> None:
@@ -109,6 +117,7 @@ def alert_list(
             "scopes": [level.value for level in ScopeLevel],
             "page": page,
             "pages": max(1, -(-found.total // PAGE_SIZE)),
+            "names": matcher_names(session, language_of(request)),
         },
     )
 
@@ -173,6 +182,7 @@ def acknowledge(
                 "summaries": ticket_sla_summaries(session=session, alerts=[row]),
                 "ack_error": field_errors(problem, skip=1).get("note") if problem else None,
                 "acknowledged_now": problem is None,
+                "names": matcher_names(session, language_of(request)),
             },
             status_code=200,
         )
@@ -181,54 +191,139 @@ def acknowledge(
     return redirect(request.headers.get("referer") or "/alerts")
 
 
+SILENCE_FIELDS = ("rule", "region", "product", "category", "hours", "comment")
+"""The per-alert silence form's fields, in the order the form shows them."""
+MAX_TYPED = 4000
+"""Longer than any silence field may be: the form names each field's own limit."""
+
+
+def matcher_names(session: Session, language: str) -> dict[str, dict[str, str]]:
+    """The names a silence's matchers show for their codes (regions a silence may name,
+    products, categories) in ``language``: the page says 梨, not ``pear``."""
+    regions = [
+        region
+        for level in (RegionLevel.city, RegionLevel.district)
+        for region in list_regions(
+            session=session, level=level, limit=MATCHER_CHOICES, offset=0
+        ).items
+    ]
+    return {
+        "region": names_by_code(regions, language),
+        "product": product_names(session, language),
+        "category": names_by_code(list_categories(session=session), language),
+    }
+
+
+def silence_hours(text: str, problems: dict[str, Text]) -> float:
+    """The typed silence length in hours (24 if unreadable, the problem noted)."""
+    if not text.strip():
+        problems["hours"] = phrase("Fill this in")
+        return 24.0
+    try:
+        length = float(text)
+    except ValueError:
+        problems["hours"] = phrase("Enter a number")
+        return 24.0
+    if not length > 0:
+        problems["hours"] = phrase("Enter more than {gt}", gt=0)
+    elif length > MAX_SILENCE_HOURS:
+        problems["hours"] = phrase("Enter {le} or less", le=MAX_SILENCE_HOURS)
+    else:
+        return length
+    return 24.0
+
+
+def comment_problem(comment: str) -> Text | None:
+    """What is wrong with a silence's comment (required, at most the note's length)."""
+    if not comment.strip():
+        return phrase("Fill this in")
+    if len(comment.strip()) > MAX_NOTE_CHARS:
+        return phrase("Use at most {max_length} characters", max_length=MAX_NOTE_CHARS)
+    return None
+
+
 @router.post("/alerts/silences", dependencies=[Depends(check_csrf)])
 def silence(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    hours: Annotated[str, Form()] = "24",
-    comment: Annotated[str, Form(max_length=4000)] = "",
-    rule: Annotated[str, Form(max_length=64)] = "",
-    region: Annotated[str, Form(max_length=64)] = "",
-    product: Annotated[str, Form(max_length=64)] = "",
-    category: Annotated[str, Form(max_length=64)] = "",
+    hours: Annotated[str, Form(max_length=MAX_TYPED)] = "24",
+    comment: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    rule: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    region: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    product: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    category: Annotated[str, Form(max_length=MAX_TYPED)] = "",
 ) -> Response:
-    """Silence every open alert matching the given labels for some hours."""
+    """Silence every open alert matching the given labels for some hours; a refused
+    silence is its form again, as typed, with every problem beside its field."""
     bureau_only(viewer)
-    try:
-        length = float(hours)
-    except ValueError:
-        length = -1.0
-    if not 0 < length <= MAX_SILENCE_HOURS:
-        raise InvalidInput(
-            "hours must be a number from 0 to {limit}",
-            errors=[field_problem(["body", "hours"], "0 to {limit}", limit=MAX_SILENCE_HOURS)],
-            limit=MAX_SILENCE_HOURS,
-        )
-    matchers = {
-        name: value.strip()
-        for name, value in (
-            ("rule", rule),
-            ("region", region),
-            ("product", product),
-            ("category", category),
-        )
-        if value.strip()
+    typed = {
+        "rule": rule.strip(),
+        "region": region.strip(),
+        "product": product.strip(),
+        "category": category.strip(),
+        "hours": hours.strip(),
+        "comment": comment,
     }
-    if not matchers:
-        raise InvalidInput(
-            "give at least one matcher", errors=[field_problem(["body", "matchers"], "empty")]
-        )
+    problems: dict[str, Text] = {}
+    length = silence_hours(hours, problems)
+    if (problem := comment_problem(comment)) is not None:
+        problems["comment"] = problem
+    matchers = {name: typed[name] for name in ("rule", "region", "product", "category")}
     now = utc_now()
-    create_silence(
-        session,
-        matchers=matchers,
-        ends_at=now + timedelta(hours=length),
-        comment=comment,
-        principal=viewer,
-        now=now,
-    )
+    try:
+        create_silence(
+            session,
+            matchers={name: value for name, value in matchers.items() if value},
+            ends_at=now + timedelta(hours=length),
+            comment=comment,
+            principal=viewer,
+            now=now,
+        )
+    except InvalidInput as error:
+        for found in field_problems(error):
+            name = "hours" if found.loc[-1] == "ends_at" else str(found.loc[-1])
+            problems.setdefault(name, found.text)
+    if problems:
+        session.rollback()
+        return _silence_form(request, session, typed, problems)
     return redirect("/alerts/list?silenced=1")
+
+
+def _silence_form(
+    request: Request, session: Session, values: dict[str, str], problems: dict[str, Text]
+) -> HTMLResponse:
+    """The silence form with ``values``, and ``problems`` beside their fields (a 422)."""
+    return render(
+        request,
+        "alerts/silence_form.html",
+        {
+            "values": values,
+            "errors": problems,
+            "rule_options": [
+                (r.value, translator(language_of(request))(r.value)) for r in AlertRule
+            ],
+            "names": matcher_names(session, language_of(request)),
+            "max_hours": MAX_SILENCE_HOURS,
+        },
+        status_code=422 if problems else 200,
+    )
+
+
+@router.get("/alerts/silences/new")
+def new_silence(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    rule: Annotated[str, Query(max_length=64)] = "",
+    region: Annotated[str, Query(max_length=64)] = "",
+    product: Annotated[str, Query(max_length=64)] = "",
+    category: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """The silence form, its matchers (an alert's, from its row) to change by name."""
+    bureau_only(viewer)
+    values = {"rule": rule, "region": region, "product": product, "category": category}
+    return _silence_form(request, session, values | {"hours": "24", "comment": ""}, {})
 
 
 @router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])

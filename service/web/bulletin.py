@@ -29,10 +29,11 @@ from bulletin.publishing import (
 )
 from bulletin.regions import label_of, region_labels
 from core.access import Principal
-from core.errors import DomainError
-from core.text import N_
+from core.errors import DomainError, InvalidInput
+from core.text import N_, Text, field_problem, phrase
 from masterdata.products import list_categories
-from models import Bulletin
+from masterdata.regions import RegionView, list_regions
+from models import Bulletin, RegionLevel
 from service.configuration import business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.http.schemas import DatabaseId
@@ -42,14 +43,39 @@ from service.web.common import (
     SettingsDep,
     ViewerDep,
     check_csrf,
+    field_errors,
     language_of,
     names_by_code,
     redirect,
     render,
 )
 from service.web.forms import form_day
+from service.web.problems import field_word
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+MAX_TYPED = 20_000
+"""Longer than a summary may be: the desk names the summary's own limit beside it."""
+DESK_REGIONS = 500
+DONE_WORDS = {
+    "drafted": N_("The draft is computed."),
+    "saved": N_("Summary saved."),
+    "published": N_("Published: the bulletin is public."),
+}
+"""What the desk says after a change went through, by the ``done`` of its address."""
+
+
+def desk_regions(session: Session, viewer: Principal) -> list[RegionView]:
+    """The regions the desk may show (the city and its districts within the viewer's
+    region), chosen by name rather than typed as a code."""
+    return [
+        region
+        for level in (RegionLevel.city, RegionLevel.district)
+        for region in list_regions(
+            session=session, principal=viewer, level=level, limit=DESK_REGIONS, offset=0
+        ).items
+    ]
+
 
 BAND_WORDS = (N_("normal"), N_("stress"), N_("alert"), N_("crisis"))
 """The price signal's bands as the pages name them (the catalogue translates them)."""
@@ -233,7 +259,11 @@ def _editor(
     *,
     status_code: int = 200,
     problem: DomainError | None = None,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, Text] | None = None,
 ) -> HTMLResponse:
+    """The bulletin desk; a refused summary keeps what was typed, each problem beside its
+    text box, and a change that went through is said in words (``done``)."""
     revisions = revisions_of(session=session, principal=viewer, day=day, region=region)
     return render(
         request,
@@ -245,6 +275,10 @@ def _editor(
             "revisions": revisions,
             "names": names_for(session, language_of(request)),
             "problem": problem,
+            "typed": typed or {},
+            "errors": errors or {},
+            "done": DONE_WORDS.get(request.query_params.get("done", "")),
+            "region_choices": desk_regions(session, viewer),
             "max_summary": MAX_SUMMARY_CHARS,
             "max_note": MAX_NOTE_CHARS,
         },
@@ -273,16 +307,27 @@ def _attempt(
     day: date,
     region: str | None,
     action: Callable[[], object],
+    done: str,
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    """Run a bulletin change; on a refusal roll back and show the desk with the problem."""
+    """Run a bulletin change; on a refusal roll back and show the desk with the problem
+    (beside the summary's text boxes when it is theirs), else say what was done."""
     try:
         action()
     except DomainError as error:
         session.rollback()
         return _editor(
-            request, session, viewer, day, region, status_code=error.status, problem=error
+            request,
+            session,
+            viewer,
+            day,
+            region,
+            status_code=error.status,
+            problem=error,
+            typed=typed,
+            errors=field_errors(error),
         )
-    query = {"day": day.isoformat()} | ({"region": region} if region else {})
+    query = {"day": day.isoformat()} | ({"region": region} if region else {}) | {"done": done}
     return redirect(f"/bulletins/editor?{urlencode(query)}")
 
 
@@ -314,6 +359,7 @@ def draft(
             correction_note=correction_note.strip() or None,
             region=region or None,
         ),
+        "drafted",
     )
 
 
@@ -324,25 +370,51 @@ def save_summary(
     session: SessionDep,
     viewer: ViewerDep,
     day: Annotated[str, Form()],
-    summary_en: Annotated[str, Form()] = "",
-    summary_zh: Annotated[str, Form()] = "",
+    summary_en: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    summary_zh: Annotated[str, Form(max_length=MAX_TYPED)] = "",
     region: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    """Keep the editor's words for the draft's summary."""
-    return _attempt(
-        request,
-        session,
-        viewer,
-        form_day("date", day),
-        region or None,
-        lambda: edit_summary(
+    """Keep the editor's words for the draft's summary; each summary that is empty or too
+    long is named beside its text box, both at once, and what was typed stays."""
+    typed = {"summary_en": summary_en, "summary_zh": summary_zh}
+    problems = [
+        field_problem(["body", name], phrase(wording, max_length=MAX_SUMMARY_CHARS))
+        for name, text in typed.items()
+        if (wording := _summary_problem(text)) is not None
+    ]
+
+    refused = {str(problem.loc[-1]) for problem in problems}
+
+    def act() -> None:
+        """Keep the summaries that fit (the desk refuses a published bulletin first), then
+        refuse, all at once, those that do not."""
+        edit_summary(
             session=session,
             principal=viewer,
             bulletin_id=bulletin_id,
-            summary_en=summary_en,
-            summary_zh=summary_zh,
-        ),
+            summary_en=None if "summary_en" in refused else summary_en,
+            summary_zh=None if "summary_zh" in refused else summary_zh,
+        )
+        if problems:
+            raise InvalidInput(
+                "{where}: {problem}",
+                errors=problems,
+                where=field_word(problems[0].loc[-1]),
+                problem=problems[0].text,
+            )
+
+    return _attempt(
+        request, session, viewer, form_day("date", day), region or None, act, "saved", typed
     )
+
+
+def _summary_problem(text: str) -> str | None:
+    """What is wrong with a summary typed in the desk (a message id), or None."""
+    if not text.strip():
+        return N_("Fill this in")
+    if len(text.strip()) > MAX_SUMMARY_CHARS:
+        return N_("Use at most {max_length} characters")
+    return None
 
 
 @router.post("/bulletins/editor/{bulletin_id}/publish", dependencies=[Depends(check_csrf)])
@@ -362,4 +434,5 @@ def publish(
         form_day("date", day),
         region or None,
         lambda: publish_bulletin(session=session, principal=viewer, bulletin_id=bulletin_id),
+        "published",
     )

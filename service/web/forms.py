@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
+from typing import TypeVar
 
-from core.errors import InvalidInput
-from core.text import Text, field_problem
+from core.errors import DomainError, InvalidInput
+from core.text import FieldProblem, Text, field_problem, phrase
+from service.web.problems import field_word
+
+T = TypeVar("T")
 
 
 def form_number(
@@ -58,3 +63,72 @@ def form_time(name: str, text: str) -> time:
             errors=[field_problem(["body", name], "not a time (HH:MM)")],
             field=name,
         ) from None
+
+
+class TypedFields:
+    """A form's fields read one by one, each unreadable one kept as a problem (and a
+    stand-in value handed on), so the domain still checks the others and the page names
+    every bad field at once instead of the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def number(self, name: str, text: str, *, stand_in: float = 1.0) -> float:
+        """The number typed in ``name``, or ``stand_in`` with the problem noted."""
+        if not text.strip():
+            self.problems.append(field_problem(["body", name], phrase("Fill this in")))
+            return stand_in
+        try:
+            value = float(text)
+        except ValueError:
+            self.problems.append(field_problem(["body", name], phrase("Enter a number")))
+            return stand_in
+        return value
+
+    def optional_number(self, name: str, text: str) -> float | None:
+        """The number typed in an optional field: None when left empty or unreadable."""
+        if not text.strip():
+            return None
+        before = len(self.problems)
+        value = self.number(name, text)
+        return None if len(self.problems) > before else value
+
+    def day(self, name: str, text: str, *, stand_in: date) -> date:
+        """The day typed in ``name`` (YYYY-MM-DD), or ``stand_in`` with the problem noted."""
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            self.problems.append(
+                field_problem(["body", name], phrase("Enter a date, such as 2026-12-31"))
+            )
+            return stand_in
+
+    def check(self, action: Callable[[], T]) -> T:
+        """Run the domain's ``action`` on what was read; refuse with the fields that could
+        not be read and the domain's problems with the rest, all together."""
+        try:
+            result = action()
+        except InvalidInput as error:
+            if not self.problems:
+                raise
+            unread = {problem.loc for problem in self.problems}
+            raise self._refusal(
+                [problem for problem in field_problems_of(error) if problem.loc not in unread]
+            ) from None
+        if self.problems:
+            raise self._refusal([])
+        return result
+
+    def _refusal(self, more: list[FieldProblem]) -> InvalidInput:
+        problems = [*self.problems, *more]
+        return InvalidInput(
+            "{where}: {problem}",
+            errors=problems,
+            where=field_word(problems[0].loc[-1]),
+            problem=problems[0].text,
+        )
+
+
+def field_problems_of(error: DomainError) -> list[FieldProblem]:
+    """A domain error's worded field problems (plain dicts, nobody's wording, left out)."""
+    return [item for item in error.problems or [] if isinstance(item, FieldProblem)]

@@ -27,9 +27,11 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
     redirect,
     render,
 )
+from service.web.forms import TypedFields
 from service.web.pass_forms import (
     KIND_WORDS,
     SCAN_WORDS,
@@ -40,6 +42,8 @@ from service.web.pass_forms import (
     posted_form,
     qr_svg,
     region_choices,
+    region_names,
+    region_words,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -78,6 +82,7 @@ def _page(
             "total": found.total,
             "form": form,
             "region_choices": region_choices(session),
+            "region_names": region_names(session, language_of(request)),
             "holders": False,
             "action": "/passes/applications",
             **_words(),
@@ -107,12 +112,16 @@ def apply(
     _applicant(session, viewer)
     typed = posted_form(form, holders=False)
     try:
-        applied = issuing.apply_for_pass(
-            session=session,
-            principal=viewer,
-            request=pass_request(typed, zone=settings.zone),
-            now=utc_now(),
-            max_days=settings.passes_max_days,
+        fields = TypedFields()
+        asked = pass_request(typed, zone=settings.zone, fields=fields)
+        applied = fields.check(
+            lambda: issuing.apply_for_pass(
+                session=session,
+                principal=viewer,
+                request=asked,
+                now=utc_now(),
+                max_days=settings.passes_max_days,
+            )
         )
     except DomainError as error:
         session.rollback()
@@ -135,6 +144,7 @@ def application(
         {
             "pass": view,
             "qr": qr_svg(view.token),
+            "region_words": region_words(session, view.regions, language_of(request)),
             "history": history,
             "office": False,
             "done": done[:16],

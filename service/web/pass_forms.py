@@ -5,20 +5,20 @@ and the words the pass pages show for kinds, states and scan results."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from core.errors import InvalidInput
-from core.text import N_, FieldProblem, Text, field_problem, phrase
+from core.text import N_, Text, field_problem, listing, phrase
 from masterdata.regions import RegionView, list_regions
 from models import PassKind, RegionLevel
 from pass_office.requests import PassRequest
 from passes import pass_qr_code
 from service.http.passes import TEXT_FIELDS as PASS_TEXT_FIELDS
+from service.web.forms import TypedFields
 
 HOLDER_FIELDS = ("enterprise", "producer")
 TEXT_FIELDS = tuple(name for name in PASS_TEXT_FIELDS if name not in HOLDER_FIELDS)
@@ -80,36 +80,43 @@ def posted_form(form: FormData, *, holders: bool) -> PassForm:
     return PassForm(values=values, regions=[code for code in regions if code], errors={})
 
 
-def _instant(name: str, text: str, zone: ZoneInfo, problems: list[FieldProblem]) -> datetime:
-    """A typed date and time in city time (ISO 8601), or a problem naming the field."""
+def _instant(name: str, text: str, zone: ZoneInfo, fields: TypedFields) -> datetime | None:
+    """A typed date and time in city time (ISO 8601), or None with the problem noted."""
+    if not text:
+        fields.problems.append(field_problem(["body", name], phrase("Fill this in")))
+        return None
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
-        problems.append(field_problem(["body", name], phrase("not a date or time")))
-        return datetime.min.replace(tzinfo=zone)
+        fields.problems.append(field_problem(["body", name], phrase("not a date or time")))
+        return None
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=zone)
 
 
-def pass_request(form: PassForm, *, zone: ZoneInfo) -> PassRequest:
-    """The request the form asks for, or a 422 naming each field it cannot read (the
-    pass office then checks what the request says)."""
-    problems: list[FieldProblem] = []
+STAND_IN_START = datetime(2000, 1, 1, tzinfo=UTC)
+"""Where an unreadable validity starts, only so the pass office checks the other fields
+(a problem it finds with a field the form could not read is not shown)."""
+
+
+def pass_request(form: PassForm, *, zone: ZoneInfo, fields: TypedFields) -> PassRequest:
+    """The request the form asks for, each field it cannot read noted in ``fields`` with
+    a stand-in in its place, so ``fields.check`` lets the pass office check the rest and
+    the form names every problem at once."""
     kinds = {kind.value for kind in PassKind}
-    if form.values.get("kind") not in kinds:
-        problems.append(field_problem(["body", "kind"], phrase("must be vehicle or staff")))
-    valid_from = _instant("valid_from", form.values.get("valid_from", ""), zone, problems)
-    valid_to = _instant("valid_to", form.values.get("valid_to", ""), zone, problems)
+    kind = form.values.get("kind", "")
+    if kind not in kinds:
+        fields.problems.append(field_problem(["body", "kind"], phrase("must be vehicle or staff")))
+        kind = PassKind.vehicle.value
+    valid_from = _instant("valid_from", form.values.get("valid_from", ""), zone, fields)
+    valid_to = _instant("valid_to", form.values.get("valid_to", ""), zone, fields)
+    if valid_from is None:
+        valid_from = valid_to - timedelta(minutes=1) if valid_to else STAND_IN_START
+    if valid_to is None:
+        valid_to = valid_from + timedelta(minutes=1)
     regions = tuple(dict.fromkeys(form.regions))
-    if problems:
-        raise InvalidInput(
-            "the pass cannot be issued: {field}: {problem}",
-            errors=problems,
-            field=problems[0].loc[-1],
-            problem=problems[0].text,
-        )
     texts = {name: (form.values.get(name) or None) for name in (*TEXT_FIELDS, *HOLDER_FIELDS)}
     return PassRequest(
-        kind=PassKind(form.values["kind"]),
+        kind=PassKind(kind),
         regions=regions,
         valid_from=valid_from,
         valid_to=valid_to,
@@ -126,6 +133,22 @@ def region_choices(session: Session) -> list[RegionView]:
             session=session, level=level, active=True, limit=REGION_CHOICES, offset=0
         ).items
     ]
+
+
+def region_names(session: Session, language: str) -> dict[str, str]:
+    """The names of the regions a pass may name, by code, in ``language``: a pass page
+    lists regions by name, never by code."""
+    return {
+        region.code: (region.name_zh if language == "zh" else None) or region.name
+        for region in region_choices(session)
+    }
+
+
+def region_words(session: Session, codes: list[str], language: str) -> Text:
+    """The regions a pass may cross as people read them (叶县、卫东区), a code only where
+    the region has no name to show."""
+    names = region_names(session, language)
+    return listing([names.get(code, code) for code in codes])
 
 
 def qr_svg(token: str | None) -> Markup | None:

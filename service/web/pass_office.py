@@ -35,9 +35,11 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
     redirect,
     render,
 )
+from service.web.forms import TypedFields
 from service.web.pass_forms import (
     KIND_WORDS,
     SCAN_WORDS,
@@ -48,6 +50,8 @@ from service.web.pass_forms import (
     posted_form,
     qr_svg,
     region_choices,
+    region_names,
+    region_words,
 )
 from service.web.problems import field_problems
 
@@ -134,6 +138,7 @@ def _overview(
             "q": q,
             "state": state.value if state else "",
             "states": list(PassState),
+            "region_names": region_names(session, language_of(request)),
             **_words(),
             **context,
         },
@@ -219,6 +224,7 @@ def _detail(
         {
             "pass": view,
             "qr": qr_svg(view.token),
+            "region_words": region_words(session, view.regions, language_of(request)),
             "history": history,
             "scans": scans.items,
             "scan_total": scans.total,
@@ -325,13 +331,17 @@ def issue(
     _bureau(viewer)
     typed = posted_form(form, holders=True)
     try:
-        issued = issuing.issue_pass(
-            session=session,
-            principal=viewer,
-            request=pass_request(typed, zone=settings.zone),
-            authority=authority,
-            now=utc_now(),
-            max_days=settings.passes_max_days,
+        fields = TypedFields()
+        asked = pass_request(typed, zone=settings.zone, fields=fields)
+        issued = fields.check(
+            lambda: issuing.issue_pass(
+                session=session,
+                principal=viewer,
+                request=asked,
+                authority=authority,
+                now=utc_now(),
+                max_days=settings.passes_max_days,
+            )
         )
     except DomainError as error:
         session.rollback()

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, InvalidInput
+from core.text import field_problem, phrase
 from masterdata.products import list_products
 from masterdata.stores import stores_to_report_for
 from models import Answer, OrderStatus, PostingStatus, Producer, Role, ScopeLevel
@@ -32,10 +33,12 @@ from service.web.common import (
     SettingsDep,
     ViewerDep,
     check_csrf,
+    field_errors,
     redirect,
     render,
 )
-from service.web.forms import form_day, form_number, optional_form_number
+from service.web.forms import TypedFields, form_day, form_number
+from service.web.problems import field_word
 from supply_network import orders, postings, registry
 from supply_network.queries import deals, restock
 from supply_network.queries.postings import list_needs, list_offers, public_board
@@ -44,6 +47,11 @@ from supply_network.queries.producers import read_producer
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 LISTED = 50
+MAX_TYPED = 400
+"""Longer than any field may be: a longer one is refused before it is read, anything
+shorter is shown again beside its field with the field's own limit."""
+RECORD_LIMITS = {"contact_name": 200, "contact_phone": 64, "address": 300}
+"""The longest a producer's contact, phone and address may be (the record's columns)."""
 OPEN_ORDERS = [OrderStatus.committed, OrderStatus.shipped]
 
 
@@ -77,8 +85,11 @@ def _producer_page(
     *,
     problem: DomainError | None = None,
     done: str | None = None,
+    offer_form: dict[str, str] | None = None,
+    record_form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The signed-in producer's page, with a refusal to show when a form was refused."""
+    """The signed-in producer's page, with a refusal to show when a form was refused: the
+    refused form keeps what was typed, each problem beside its field."""
     today = business_today(settings)
     code = _producer_code(session, viewer)
     return render(
@@ -98,6 +109,9 @@ def _producer_page(
             "today": today,
             "until": today + timedelta(days=3),
             "problem": problem,
+            "errors": field_errors(problem) if problem else {},
+            "offer_form": offer_form,
+            "record_form": record_form,
             "done": done or request.query_params.get("done"),
         },
         status_code=problem.status if problem else 200,
@@ -119,12 +133,24 @@ def _producer_action(
     settings: Settings,
     action: Callable[[], Any],
     done: str,
+    *,
+    offer_form: dict[str, str] | None = None,
+    record_form: dict[str, str] | None = None,
 ) -> Response:
-    """Run a producer's form and go back to its page, or show the page with the refusal."""
+    """Run a producer's form and go back to its page, or show the page with the refusal
+    (and the refused form as it was typed)."""
     refused = _attempt(
         session,
         action,
-        lambda error: _producer_page(request, session, viewer, settings, problem=error),
+        lambda error: _producer_page(
+            request,
+            session,
+            viewer,
+            settings,
+            problem=error,
+            offer_form=offer_form,
+            record_form=record_form,
+        ),
     )
     return refused or redirect(f"/producer?done={done}")
 
@@ -135,31 +161,40 @@ def edit_record(
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    contact_name: Annotated[str, Form(max_length=200)] = "",
-    contact_phone: Annotated[str, Form(max_length=64)] = "",
-    address: Annotated[str, Form(max_length=300)] = "",
+    contact_name: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    contact_phone: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    address: Annotated[str, Form(max_length=MAX_TYPED)] = "",
 ) -> Response:
-    """A producer changes its contact and address."""
+    """A producer changes its contact and address (a field too long is named beside it)."""
     code = _producer_code(session, viewer)
-    changes = {
-        "contact_name": contact_name.strip() or None,
-        "contact_phone": contact_phone.strip() or None,
-        "address": address.strip() or None,
-    }
-    return _producer_action(
-        request,
-        session,
-        viewer,
-        settings,
-        lambda: registry.update_producer(
+    typed = {"contact_name": contact_name, "contact_phone": contact_phone, "address": address}
+    too_long = [
+        field_problem(
+            ["body", name], phrase("Use at most {max_length} characters", max_length=limit)
+        )
+        for name, limit in RECORD_LIMITS.items()
+        if len(typed[name].strip()) > limit
+    ]
+    changes = {name: value.strip() or None for name, value in typed.items()}
+
+    def act() -> None:
+        """The change the form asks for, once every field fits."""
+        if too_long:
+            raise InvalidInput(
+                "{where}: {problem}",
+                errors=too_long,
+                where=field_word(too_long[0].loc[-1]),
+                problem=too_long[0].text,
+            )
+        registry.update_producer(
             session=session,
             principal=viewer,
             code=code,
             changes=changes,
             limits=board_limits(settings),
-        ),
-        "record",
-    )
+        )
+
+    return _producer_action(request, session, viewer, settings, act, "record", record_form=typed)
 
 
 @router.post("/producer/offers", dependencies=[Depends(check_csrf)])
@@ -168,31 +203,48 @@ def post_offer(
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    product: Annotated[str, Form(max_length=64)] = "",
-    quantity: Annotated[str, Form(max_length=32)] = "",
-    price: Annotated[str, Form(max_length=32)] = "",
-    available_from: Annotated[str, Form(max_length=10)] = "",
-    available_to: Annotated[str, Form(max_length=10)] = "",
-    minimum_lot: Annotated[str, Form(max_length=32)] = "",
+    product: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    quantity: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    price: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    available_from: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    available_to: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    minimum_lot: Annotated[str, Form(max_length=MAX_TYPED)] = "",
 ) -> Response:
-    """A producer puts an offer on the board."""
+    """A producer puts an offer on the board; a refused offer names every bad field."""
+    typed = {
+        "product": product,
+        "quantity": quantity,
+        "price": price,
+        "available_from": available_from,
+        "available_to": available_to,
+        "minimum_lot": minimum_lot,
+    }
 
     def act() -> None:
-        """The change the form asks for, its fields parsed on the way."""
-        postings.post_offer(
-            session=session,
-            principal=viewer,
-            today=business_today(settings),
-            limits=board_limits(settings),
-            product=product.strip(),
-            quantity=form_number("quantity", quantity),
-            price=form_number("price", price),
-            available_from=form_day("available_from", available_from),
-            available_to=form_day("available_to", available_to),
-            minimum_lot=optional_form_number("minimum_lot", minimum_lot),
+        """The change the form asks for, its fields read on the way."""
+        today = business_today(settings)
+        fields = TypedFields()
+        quantity_typed = fields.number("quantity", quantity)
+        price_typed = fields.number("price", price)
+        first = fields.day("available_from", available_from, stand_in=today)
+        last = fields.day("available_to", available_to, stand_in=today)
+        lot = fields.optional_number("minimum_lot", minimum_lot)
+        fields.check(
+            lambda: postings.post_offer(
+                session=session,
+                principal=viewer,
+                today=today,
+                limits=board_limits(settings),
+                product=product.strip(),
+                quantity=quantity_typed,
+                price=price_typed,
+                available_from=first,
+                available_to=last,
+                minimum_lot=lot,
+            )
         )
 
-    return _producer_action(request, session, viewer, settings, act, "offer")
+    return _producer_action(request, session, viewer, settings, act, "offer", offer_form=typed)
 
 
 @router.post("/producer/offers/{offer_id}/withdraw", dependencies=[Depends(check_csrf)])

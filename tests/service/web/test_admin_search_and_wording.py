@@ -143,3 +143,27 @@ def test_the_admin_headings_take_a_full_width_colon_in_chinese(
     assert "<h1>Admin: Stores</h1>" in client.get("/admin/stores").text
     chinese = client.get("/admin/stores", headers=ZH).text
     assert "<h1>管理：门店</h1>" in chinese and "<title>管理：门店" in chinese
+
+
+def test_a_chinese_admin_adds_a_product_choosing_its_category_by_name_and_is_told_it_is_saved(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    form = client.get("/admin/products", headers=ZH).text
+    assert '<select id="f-category" name="category"' in form
+    assert '<option value="meat" >肉禽水产</option>' in form  # a name, not a code to type
+    assert 'name="category" type="text"' not in form
+    saved = client.post(
+        "/admin/products",
+        data={
+            "csrf_token": csrf(client, "/admin/products"),
+            "code": "duck",
+            "name": "Duck",
+            "category": "meat",
+            "unit": "kg",
+            "kg_per_unit": "1",
+        },
+        headers=ZH,
+    )
+    assert saved.status_code == 200
+    assert '<p class="notice" role="status" id="created">已保存。</p>' in saved.text

@@ -196,12 +196,12 @@ def test_the_bureau_silences_alerts_like_one_and_expires_the_silence(
     }
     page = client.post("/alerts/silences", data=form)
     assert page.status_code == 200 and "Silence created" in page.text
-    assert "<code>product=pork</code>" in page.text
+    assert "Product: Product" in page.text  # the product's name, not product=pork
     silence = session.scalars(select(Silence)).one()
     assert silence.matchers == {"rule": "low_supply", "region": "EAST", "product": "pork"}
 
     bad = client.post("/alerts/silences", data={**form, "hours": "-3"})
-    assert bad.status_code == 422 and "hours must be a number" in bad.text
+    assert bad.status_code == 422 and "Enter more than 0" in bad.text
     assert len(session.scalars(select(Silence)).all()) == 1
 
     client.post(f"/alerts/silences/{silence.id}/expire", data={"csrf_token": token})
@@ -341,3 +341,37 @@ def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
     chinese = client.get("/dashboard/situations").text
     assert "最严重的情况" in chinese and ">卫东区</a>" in chinese
     assert "全市" in chinese and "其他预警（无品类）" in chinese
+
+
+def test_an_admin_sees_every_bad_threshold_beside_its_field_as_typed_not_an_error_page(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    refused = client.post(
+        "/admin/thresholds/grain",
+        data={
+            "csrf_token": csrf(client, "/admin/thresholds"),
+            "low_supply_warning_days": "-1",
+            "low_supply_critical_days": "lots",
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert refused.status_code == 422
+    assert 'id="thresholds"' in refused.text  # the table again, not an error page
+    warning = '<span class="field-error" id="low_supply_warning_days-grain-error">'
+    critical = '<span class="field-error" id="low_supply_critical_days-grain-error">'
+    assert warning + "供应偏低警告天数不能为负数（-1.0）</span>" in refused.text
+    assert critical in refused.text and "必须是数字" in refused.text
+    assert 'value="-1"' in refused.text and 'value="lots"' in refused.text
+    assert "粮食：请更正下方标出的栏目后重新提交。" in refused.text
+    assert "categories.grain" not in refused.text and "品类 grain" not in refused.text
+    saved = client.post(
+        "/admin/thresholds/grain",
+        data={
+            "csrf_token": csrf(client, "/admin/thresholds"),
+            "low_supply_warning_days": "3",
+            "low_supply_critical_days": "1",
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert saved.status_code == 200 and "已保存。" in saved.text

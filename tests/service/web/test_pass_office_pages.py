@@ -179,6 +179,78 @@ def test_an_application_with_problems_is_shown_again_and_stores_nothing(
     assert session.scalar(select(func.count()).select_from(TransportPass)) == before
 
 
+def _beside(page: str, field: str) -> str:
+    found = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    return found.group(1) if found else ""
+
+
+def test_an_applicant_sees_every_bad_field_of_a_pass_application_at_once_in_chinese(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    _as(client, "lianhua")
+    refused = client.post(
+        "/passes/applications",
+        data={
+            **_application(["NOWHERE"], plate="", valid_from="", valid_to="tomorrow"),
+            "csrf_token": csrf(client, "/passes/applications"),
+        },
+        headers={"Accept-Language": "zh"},
+    )
+    assert refused.status_code == 422
+    assert _beside(refused.text, "valid_from") == "必填"
+    assert _beside(refused.text, "valid_to") == "不是日期或时间"
+    assert _beside(refused.text, "plate") == "车辆通行证必须填写"
+    assert _beside(refused.text, "regions") == "未知地区 &#39;NOWHERE&#39;"
+    headline = re.search(r'<p class="error" role="alert" id="problem">([^<]*)</p>', refused.text)
+    assert headline is not None
+    assert headline.group(1) == "请更正下方标出的栏目后重新提交。"  # no raw valid_from
+    assert 'value="tomorrow"' in refused.text and 'value="restock supermarkets"' in refused.text
+    assert session.scalar(select(func.count()).select_from(TransportPass)) == 0
+
+
+def test_an_applicant_is_told_the_application_was_sent_with_regions_by_name_not_code(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    _as(client, "lianhua")
+    code = _apply(client, _application([office.district, office.elsewhere]))
+    page = client.get(
+        f"/passes/applications/{code}?done=applied", headers={"Accept-Language": "zh"}
+    )
+    assert "申请已提交：由局审批或驳回。" in page.text
+    regions = re.search(r'<dd id="regions">([^<]*)</dd>', page.text)
+    assert regions is not None and regions.group(1) == "Xinhua、Weidong"  # not 410402, 410403
+    history = page.text[page.text.index('id="history"') :]
+    assert "user:" not in page.text and "<td>lianhua</td>" in history
+    listed = client.get("/passes/applications", headers={"Accept-Language": "zh"}).text
+    row = listed[listed.index(f'<tr id="pass-{code}">') :]
+    assert "<td>Xinhua、Weidong</td>" in row[: row.index("</tr>")]
+    assert '<span class="muted">410402</span>' not in listed  # the form names regions too
+    _as(client, "bureau")
+    office_page = client.get("/pass-office").text
+    waiting = office_page[office_page.index(f'<tr id="application-{code}">') :]
+    assert "<td>Xinhua, Weidong</td>" in waiting[: waiting.index("</tr>")]
+
+
+def test_the_bureau_issuing_a_pass_sees_every_bad_field_at_once(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    _as(client, "bureau")
+    refused = client.post(
+        "/pass-office/issue",
+        data={
+            **_application([], plate="", valid_to="2020-01-01T00:00", valid_from="soon"),
+            "enterprise": "LIANHUA",
+            "csrf_token": csrf(client, "/pass-office/issue"),
+        },
+    )
+    assert refused.status_code == 422
+    assert _beside(refused.text, "valid_from") == "not a date or time"
+    assert _beside(refused.text, "valid_to") == "must be in the future"
+    assert _beside(refused.text, "plate") == "is required for a vehicle pass"
+    assert _beside(refused.text, "regions") == "name 1 to 16 regions"
+    assert session.scalar(select(func.count()).select_from(TransportPass)) == 0
+
+
 @pytest.mark.parametrize("username", ["shop", "gate", "lianhua"])
 def test_only_the_bureau_opens_the_pass_office(
     client: TestClient, office: Office, username: str
