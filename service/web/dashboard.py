@@ -208,8 +208,10 @@ def dashboard(
 
 
 @router.get("/dashboard/situations")
-def situations(request: Request, session: ReplicaSessionDep, viewer: ViewerDep) -> HTMLResponse:
-    """The dashboard's worst situations, fetched after the page as its map is."""
+def situations(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+    """The dashboard's worst situations, fetched after the page as its map is; read from
+    the primary, as the alerts page it mirrors is, so an acknowledged or silenced situation
+    never reads as untouched."""
     _reader(viewer)
     found = dashboard_situations(session=session, principal=viewer)
     return render(request, "dashboard/_situations.html", {"situations": found})
