@@ -111,7 +111,8 @@ _FIXED_WIDTH = {
     "real": ">f4",
     "double precision": ">f8",
 }
-_TEXT_TYPES = {"text", "character varying"}
+_TEXT_TYPES = {"text", "character varying", "json"}
+"""Types whose binary form is their UTF-8 text (json's is too; jsonb's is not)."""
 _BINARY_TYPES = {*_FIXED_WIDTH, *_TEXT_TYPES, "boolean", "date", "timestamp with time zone"}
 _DAYS_1970_TO_2000 = 10_957
 _BINARY_CHUNK_ROWS = 100_000

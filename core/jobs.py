@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, bind_region
 from core.database import SessionFactory, mark_read_only, session_scope
 from core.errors import Conflict, DomainError, NotFound, Unauthenticated, problem
-from core.text import N_, Text
+from core.text import N_, Text, text_json
 from models import ApiKey, BackgroundJob, JobKind, JobStatus, PlanJob, Role, User
 from models.base import utc_now
 
@@ -305,35 +305,6 @@ def error_problem(error: DomainError) -> dict[str, Any]:
         type_slug=error.type_slug,
         errors=error.errors,
         extra=error.extra,
-    )
-
-
-def text_json(text: Text) -> dict[str, Any]:
-    """A problem's message id and values as JSON, for a page to translate later."""
-    return {
-        "message": text.message,
-        "values": {name: _value_json(value) for name, value in text.values.items()},
-    }
-
-
-def _value_json(value: Any) -> Any:
-    if isinstance(value, Text):
-        return {"text": text_json(value)}
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def stored_text(stored: dict[str, Any]) -> Text:
-    """The Text ``text_json`` kept."""
-    return Text(
-        stored["message"],
-        {
-            name: stored_text(value["text"])
-            if isinstance(value, dict) and "text" in value
-            else value
-            for name, value in stored.get("values", {}).items()
-        },
     )
 
 

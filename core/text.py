@@ -146,3 +146,33 @@ def field_problem(
     """A problem at ``loc`` (e.g. ``["body", "store"]``) worded by ``message``."""
     worded = message if isinstance(message, Text) else Text(message, values)
     return FieldProblem(loc=tuple(loc), text=worded, extra=dict(extra or {}))
+
+
+def text_json(text: Text) -> dict[str, Any]:
+    """A text's message id and values as JSON, for a page to translate later (a failed
+    job's problem, an alert's summary)."""
+    return {
+        "message": text.message,
+        "values": {name: _value_json(value) for name, value in text.values.items()},
+    }
+
+
+def _value_json(value: Any) -> Any:
+    if isinstance(value, Text):
+        return {"text": text_json(value)}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def stored_text(stored: Mapping[str, Any]) -> Text:
+    """The Text ``text_json`` kept."""
+    return Text(
+        stored["message"],
+        {
+            name: stored_text(value["text"])
+            if isinstance(value, dict) and "text" in value
+            else value
+            for name, value in stored.get("values", {}).items()
+        },
+    )

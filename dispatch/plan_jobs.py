@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.database import SessionFactory, session_scope
 from core.errors import DomainError, NotFound, problem
-from core.jobs import error_problem, text_json
-from core.text import N_, Text
+from core.jobs import error_problem
+from core.text import N_, Text, text_json
 from dispatch.access import require_dispatch_reader, require_plan_in_region
 from dispatch.plan_rows import MatrixUpload
 from dispatch.planning import PlanOptions, check_options, create_draft

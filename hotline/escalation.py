@@ -11,7 +11,7 @@ out) resolves at the next escalation, and the supply rules' alerts are left alon
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,9 +20,17 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.text import N_, Text, phrase
+from core.text import N_, Text, phrase, text_json
+from core.words import word
 from hotline.queries import OPEN_STATUSES, ticket_clocks
-from models import AlertRule, Product, Region, RegionLevel, Ticket, TicketEvent
+from models import (
+    Product,
+    Region,
+    RegionLevel,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+)
 from monitors.alerting.lifecycle import (
     CANDIDATE_COLUMNS,
     HOTLINE_RULES,
@@ -32,7 +40,6 @@ from monitors.alerting.lifecycle import (
 )
 from monitors.computing.candidates import FINGERPRINT_LENGTH
 from monitors.notifications.outbox import enqueue_notifications
-from monitors.queries.alerts import AlertView
 
 CLOCK_WORDS = {"first_response": N_("first response clock"), "resolution": N_("resolution clock")}
 """A ticket's two SLA clocks, as a ticket_sla summary names them."""
@@ -65,45 +72,6 @@ def sla_summary(*, number: str, clock: str, used: float, target: float) -> Text:
         used=used,
         target=target,
     )
-
-
-def ticket_sla_summaries(*, session: Session, alerts: Sequence[AlertView]) -> dict[int, Text]:
-    """The summary of each ticket_sla alert among ``alerts`` by alert id, rebuilt from the
-    facts it was raised on (its ticket, the clock its fingerprint names, the share of the
-    target used, the clock's target under the current policy), for a page to translate."""
-    raised = [
-        alert
-        for alert in alerts
-        if alert.rule is AlertRule.ticket_sla and alert.scope.code and alert.value is not None
-    ]
-    if not raised:
-        return {}
-    numbers = {alert.scope.code for alert in raised}
-    query = select(Ticket.number, Ticket.id).where(Ticket.number.in_(numbers))
-    ticket_ids: dict[str, int] = dict(session.execute(query).all())
-    clocks = ticket_clocks(session=session, ticket_ids=list(ticket_ids.values()))
-    targets: dict[str, dict[int, float]] = {
-        name: {
-            int(ticket): float(minutes)
-            for ticket, minutes in zip(
-                clocks.index, clocks[f"{name}_target_minutes"].to_numpy(float), strict=True
-            )
-        }
-        for name in CLOCK_WORDS
-    }
-    summaries: dict[int, Text] = {}
-    for alert in raised:
-        number = str(alert.scope.code)
-        ticket_id = ticket_ids.get(number)
-        for clock in CLOCK_WORDS:
-            if ticket_id is None or _sla_fingerprint(ticket_id, clock) != alert.fingerprint:
-                continue
-            target = targets[clock].get(ticket_id)
-            if target is not None and alert.value is not None:
-                summaries[alert.id] = sla_summary(
-                    number=number, clock=clock, used=alert.value, target=target
-                )
-    return summaries
 
 
 def _district_of_regions(session: Session) -> dict[int, int]:
@@ -159,6 +127,12 @@ def ticket_sla_candidates(*, session: Session, now: datetime) -> pd.DataFrame:
         rows = tickets.loc[hit.index]
         critical = hit[f"{clock}_escalation_level"].to_numpy() >= 100
         percent = hit[f"{clock}_percent_used"].to_numpy()
+        texts = [
+            sla_summary(number=number, clock=clock, used=used, target=target)
+            for number, used, target in zip(
+                rows["number"], percent, hit[f"{clock}_target_minutes"], strict=True
+            )
+        ]
         parts.append(
             pd.DataFrame(
                 {
@@ -177,12 +151,8 @@ def ticket_sla_candidates(*, session: Session, now: datetime) -> pd.DataFrame:
                     "category_id": pd.array([None] * len(hit), dtype="Int64"),
                     "value": np.round(percent, 1),
                     "threshold": hit[f"{clock}_escalation_level"].to_numpy(dtype=float),
-                    "summary": [
-                        str(sla_summary(number=number, clock=clock, used=used, target=target))
-                        for number, used, target in zip(
-                            rows["number"], percent, hit[f"{clock}_target_minutes"], strict=True
-                        )
-                    ],
+                    "summary": [str(text) for text in texts],
+                    "summary_text": [json.dumps(text_json(text)) for text in texts],
                 }
             )
         )
@@ -217,13 +187,35 @@ def complaint_cluster_candidates(
         .reset_index()
     )
     by_product["key"] = "product " + by_product["product_id"].astype("int64").astype(str)
+    by_product["subject"] = pd.Series(
+        [phrase("product {id}", id=str(int(product))) for product in by_product["product_id"]],
+        index=by_product.index,
+        dtype=object,
+    )
     by_category = frame.groupby(["district_id", "category"]).size().rename("tickets").reset_index()
     by_category["key"] = "category " + by_category["category"]
+    by_category["subject"] = pd.Series(
+        [
+            phrase("category {category}", category=word(TicketCategory(category)))
+            for category in by_category["category"]
+        ],
+        index=by_category.index,
+        dtype=object,
+    )
     for groups, with_product in ((by_product, True), (by_category, False)):
         hit = groups[groups["tickets"] >= settings.count]
         if hit.empty:
             continue
         critical = hit["tickets"].to_numpy() >= 2 * settings.count
+        texts = [
+            phrase(
+                "{count} hotline tickets about {subject} in {hours} h",
+                count=int(count),
+                subject=subject,
+                hours=settings.hours,
+            )
+            for count, subject in zip(hit["tickets"], hit["subject"], strict=True)
+        ]
         parts.append(
             pd.DataFrame(
                 {
@@ -251,10 +243,8 @@ def complaint_cluster_candidates(
                     "threshold": np.where(critical, 2 * settings.count, settings.count).astype(
                         float
                     ),
-                    "summary": [
-                        f"{count} hotline tickets about {key} in {settings.hours} h"
-                        for count, key in zip(hit["tickets"], hit["key"], strict=True)
-                    ],
+                    "summary": [str(text) for text in texts],
+                    "summary_text": [json.dumps(text_json(text)) for text in texts],
                 }
             )
         )

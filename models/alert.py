@@ -64,6 +64,9 @@ class Alert(Base):
     value: Mapped[float | None] = mapped_column(Float)
     threshold: Mapped[float | None] = mapped_column(Float)
     summary: Mapped[str] = mapped_column(Text)
+    summary_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The summary as a message id and values (``core.text.text_json``), for pages to word
+    in the reader's language; ``summary`` is its English."""
     consecutive_runs: Mapped[int] = mapped_column(default=1)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

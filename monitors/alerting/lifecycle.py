@@ -12,6 +12,7 @@ merge, and inserts and updates go out as bulk statements.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +40,7 @@ CANDIDATE_COLUMNS = (
     "value",
     "threshold",
     "summary",
+    "summary_text",
 )
 SEVERITY_RANK = {Severity.warning.value: 1, Severity.critical.value: 2}
 MONITOR_ACTOR = "monitor"
@@ -99,6 +101,11 @@ def _none(value: Any) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     return value
+
+
+def _stored_json(value: Any) -> Any:
+    """A candidate's JSON text as the JSON column takes it (None when it has none)."""
+    return json.loads(value) if isinstance(value, str) else None
 
 
 def apply_alert_lifecycle(
@@ -240,6 +247,7 @@ def _continue_held(
             "value": _none(record["value"]),
             "threshold": _none(record["threshold"]),
             "summary": record["summary"],
+            "summary_text": _stored_json(record["summary_text"]),
             "consecutive_runs": runs,
             "last_seen_at": now,
             "last_date": max(business_date, last_date) if last_date else business_date,

@@ -8,7 +8,8 @@ Alertmanager does, so the same condition on the next run must hash the same and
 different scopes must not collide.
 
 Summaries are built with numpy string arrays, a column at a time, never row by row: a
-province's run writes hundreds of thousands of them.
+province's run writes hundreds of thousands of them. Each is worded twice from the same
+messages (:mod:`monitors.computing.wording`): in English and as message ids with values.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import numpy as np
 import pandas as pd
 from numpy.dtypes import StringDType
 
+from core.text import N_
 from monitors.alerting.thresholds import THRESHOLD_FIELDS, fallback_thresholds
 from monitors.computing.frames import require_columns
+from monitors.computing.wording import Words, worded
 
 ALERT_COLUMNS: tuple[str, ...] = (
     "rule",
@@ -33,6 +36,7 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "value",
     "threshold",
     "summary",
+    "summary_text",
     "fingerprint",
 )
 
@@ -112,14 +116,34 @@ def thresholds_for(thresholds: pd.DataFrame, product_ids: pd.Series) -> pd.DataF
     return matched.fillna({name: getattr(fallback, name) for name in THRESHOLD_FIELDS})
 
 
-def labels_of(frame: pd.DataFrame, ids: pd.Series, *, id_column: str, noun: str) -> np.ndarray:
-    """Human labels for ``ids``: the ``code`` column when there is one, else "noun id"."""
-    generic = noun + " " + whole(ids)
+_GENERIC_LABELS = {
+    "store": N_("store {id}"),
+    "product": N_("product {id}"),
+    "district": N_("district {id}"),
+    "city": N_("city {id}"),
+}
+"""How a row without a code or name is called ("store 12"), by noun."""
+_REGION_LABELS = {
+    "district": N_("District {name} ({code})"),
+    "city": N_("City {name} ({code})"),
+}
+"""How a district or city is called; the Chinese catalogue writes ``{name_zh}``."""
+
+
+def _generic_labels(ids: pd.Series, noun: str) -> Words:
+    return worded(_GENERIC_LABELS[noun], len(ids), id=whole(ids))
+
+
+def labels_of(frame: pd.DataFrame, ids: pd.Series, *, id_column: str, noun: str) -> Words:
+    """Human labels for ``ids``: the ``code`` column when there is one (the same in every
+    language), else "noun id"."""
+    generic = _generic_labels(ids, noun)
     if "code" not in frame.columns:
         return generic
     codes = frame.drop_duplicates(id_column).set_index(id_column)["code"]
     found = codes.reindex(ids.to_numpy())
-    return np.where(found.isna().to_numpy(), generic, as_text(found.fillna("")))
+    coded = worded("{value}", len(ids), value=as_text(found.fillna("")))
+    return coded.where(found.notna().to_numpy(), generic)
 
 
 def severity_at_least(value: np.ndarray, warning: np.ndarray, critical: np.ndarray) -> np.ndarray:
@@ -137,7 +161,7 @@ def candidate_frame(
     district_id: object,
     value: object,
     threshold: object,
-    summary: np.ndarray,
+    summary: Words,
 ) -> pd.DataFrame:
     """One rule's candidates in the common layout (category and fingerprint come later)."""
     n = len(summary)
@@ -151,27 +175,33 @@ def candidate_frame(
             "district_id": pd.array(np.asarray(district_id, dtype=object).reshape(n), "Int64"),
             "value": np.asarray(value, dtype=np.float64).reshape(n),
             "threshold": np.asarray(threshold, dtype=np.float64).reshape(n),
-            "summary": summary.astype(object),
+            "summary": summary.english.astype(object),
+            "summary_text": summary.json().astype(object),
         }
     )
 
 
-def region_labels(regions: pd.DataFrame | None, ids: pd.Series, *, level: str) -> np.ndarray:
+def region_labels(regions: pd.DataFrame | None, ids: pd.Series, *, level: str) -> Words:
     """Human labels of district or city scopes: "District Weidong (410403)" for a region
-    in ``regions`` (``region_id, name, code``), else "district 12"."""
-    generic = level + " " + whole(ids)
+    in ``regions`` (``region_id, name, code`` and ``name_zh`` when known, which the Chinese
+    label shows), else "district 12"."""
+    generic = _generic_labels(ids, level)
     if regions is None or regions.empty:
         return generic
     known = regions.drop_duplicates("region_id").set_index("region_id")
     names = known["name"].reindex(ids.to_numpy())
     codes = known["code"].reindex(ids.to_numpy())
-    found = (names.notna() & codes.notna()).to_numpy()
-    named = (
-        level.capitalize()
-        + " "
-        + as_text(names.fillna(""))
-        + " ("
-        + as_text(codes.fillna(""))
-        + ")"
+    chinese = (
+        known["name_zh"].reindex(ids.to_numpy()).fillna(names)
+        if "name_zh" in known.columns
+        else names
     )
-    return np.where(found, named, generic)
+    found = (names.notna() & codes.notna()).to_numpy()
+    named = worded(
+        _REGION_LABELS[level],
+        len(ids),
+        name=as_text(names.fillna("")),
+        code=as_text(codes.fillna("")),
+        name_zh=as_text(chinese.fillna("")),
+    )
+    return named.where(found, generic)

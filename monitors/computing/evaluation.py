@@ -141,6 +141,7 @@ def day_candidates(
         pd.Series(categories.reindex(candidates["product_id"].to_numpy()).to_numpy(), dtype="str"),
     )
     candidates["summary"] = candidates["summary"].astype("str")
+    candidates["summary_text"] = candidates["summary_text"].astype("str")
     candidates["fingerprint"] = fingerprints(candidates=candidates)
     candidates["_rank"] = candidates["severity"].map({"critical": 0, "warning": 1})
     candidates = candidates.sort_values(

@@ -51,9 +51,11 @@ def load_regions(session: Session) -> pd.DataFrame:
     """Every region with its district and city ancestors (``district_id``, ``city_id``)."""
     regions = frame_of_rows(
         session.execute(
-            select(Region.id, Region.code, Region.parent_id, Region.level, Region.name)
+            select(
+                Region.id, Region.code, Region.parent_id, Region.level, Region.name, Region.name_zh
+            )
         ),
-        ["region_id", "code", "parent_id", "level", "name"],
+        ["region_id", "code", "parent_id", "level", "name", "name_zh"],
     )
     if regions.empty:
         return regions.assign(

@@ -25,6 +25,7 @@ from monitors.computing.candidates import (
     signed_percent,
     whole,
 )
+from monitors.computing.wording import nothing, worded
 
 MAD_SCALE = 0.6745
 """Iglewicz–Hoaglin constant: makes the median absolute deviation comparable to σ."""
@@ -77,43 +78,35 @@ def price_spike(
     )
     fires = severity > 0
     hit = rows.loc[fires].reset_index(drop=True)
-    by_baseline = np.where(
-        baseline_severity[fires] > 0,
-        "; "
-        + signed_percent(rise[fires])
-        + " on the median "
-        + rounded(baseline[fires], 2)
-        + " of "
-        + whole(hit["price_baseline_observations"])
-        + " earlier days",
-        "",
-    )
-    by_day = np.where(
-        day_severity[fires] > 0,
-        "; "
-        + signed_percent(day_rise[fires])
-        + " on the day before ("
-        + rounded(previous[fires], 2)
-        + ")",
-        "",
-    )
-    by_outlets = np.where(
-        outlier_severity[fires] > 0,
-        "; robust z "
-        + rounded(z[fires])
-        + " against "
-        + whole(outlets[fires])
-        + " outlets in the district (median "
-        + rounded(median[fires], 2)
-        + ")",
-        "",
-    )
+    size = len(hit)
+    by_baseline = worded(
+        "; {rise} on the median {median} of {days} earlier days",
+        size,
+        rise=signed_percent(rise[fires]),
+        median=rounded(baseline[fires], 2),
+        days=whole(hit["price_baseline_observations"]),
+    ).where(baseline_severity[fires] > 0, nothing(size))
+    by_day = worded(
+        "; {rise} on the day before ({previous})",
+        size,
+        rise=signed_percent(day_rise[fires]),
+        previous=rounded(previous[fires], 2),
+    ).where(day_severity[fires] > 0, nothing(size))
+    by_outlets = worded(
+        "; robust z {z} against {outlets} outlets in the district (median {median})",
+        size,
+        z=rounded(z[fires]),
+        outlets=whole(outlets[fires]),
+        median=rounded(median[fires], 2),
+    ).where(outlier_severity[fires] > 0, nothing(size))
     summary = (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + " "
-        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-        + ": price "
-        + rounded(price[fires], 2)
+        worded(
+            "{store} {product}: price {price}",
+            size,
+            store=labels_of(stores, hit["store_id"], id_column="store_id", noun="store"),
+            product=labels_of(products, hit["product_id"], id_column="product_id", noun="product"),
+            price=rounded(price[fires], 2),
+        )
         + by_baseline
         + by_day
         + by_outlets
@@ -144,19 +137,16 @@ def sales_surge(
     fires = severity > 0
     hit = rows.loc[fires].reset_index(drop=True)
     threshold = np.where(severity[fires] == 2, crit[fires], warn[fires])
-    summary = (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + " "
-        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-        + ": sold "
-        + rounded(today[fires])
-        + " today, "
-        + rounded(ratio[fires])
-        + "× the usual "
-        + rounded(usual[fires])
-        + "/day (threshold "
-        + rounded(threshold, 2)
-        + "×)"
+    summary = worded(
+        "{store} {product}: sold {today} today, {ratio}× the usual {usual}/day "
+        "(threshold {level}×)",
+        len(hit),
+        store=labels_of(stores, hit["store_id"], id_column="store_id", noun="store"),
+        product=labels_of(products, hit["product_id"], id_column="product_id", noun="product"),
+        today=rounded(today[fires]),
+        ratio=rounded(ratio[fires]),
+        usual=rounded(usual[fires]),
+        level=rounded(threshold, 2),
     )
     return candidate_frame(
         rule="sales_surge",

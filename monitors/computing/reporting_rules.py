@@ -10,6 +10,7 @@ import pandas as pd
 
 from monitors.computing.candidates import candidate_frame, labels_of, whole
 from monitors.computing.reporting import ReportingSettings
+from monitors.computing.wording import worded
 
 
 def missing_report(
@@ -24,13 +25,16 @@ def missing_report(
     days = hit["consecutive_missing_days"].to_numpy(dtype=np.int64)
     severity = np.where(days >= settings.missing_critical_days, 2, 1)
     threshold = np.where(severity == 2, settings.missing_critical_days, 1)
-    capped = np.where(days >= settings.lookback_days, "at least ", "")
-    summary = (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + f" has not reported {business_day.isoformat()} ("
-        + capped
-        + whole(days)
-        + " day(s) in a row)"
+    size = len(hit)
+    count = worded("at least {days}", size, days=whole(days)).where(
+        days >= settings.lookback_days, worded("{value}", size, value=whole(days))
+    )
+    summary = worded(
+        "{store} has not reported {date} ({days} day(s) in a row)",
+        size,
+        store=labels_of(stores, hit["store_id"], id_column="store_id", noun="store"),
+        date=np.full(size, business_day.isoformat(), dtype=object),
+        days=count,
     )
     return candidate_frame(
         rule="missing_report",

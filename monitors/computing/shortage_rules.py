@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.text import N_
 from monitors.computing.candidates import (
     TOLERANCE,
     as_text,
@@ -30,31 +31,32 @@ from monitors.computing.candidates import (
     thresholds_for,
     whole,
 )
+from monitors.computing.wording import Words, nothing, worded, words_of
 
 
-def _line_label(hit: pd.DataFrame, *, stores: pd.DataFrame, products: pd.DataFrame) -> np.ndarray:
+def _line_label(hit: pd.DataFrame, *, stores: pd.DataFrame, products: pd.DataFrame) -> Words:
     """ "Store product: ", the start of every store-line summary."""
-    return (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + " "
-        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-        + ": "
+    return worded(
+        "{store} {product}: ",
+        len(hit),
+        store=labels_of(stores, hit["store_id"], id_column="store_id", noun="store"),
+        product=labels_of(products, hit["product_id"], id_column="product_id", noun="product"),
     )
 
 
-def _stock_and_sales(hit: pd.DataFrame) -> np.ndarray:
+def _stock_and_sales(hit: pd.DataFrame) -> Words:
     """ "stock 6.0, selling 10.0/day", with the date of a stock carried from an older report."""
-    carried = np.where(
-        hit["stale"].to_numpy(dtype=bool),
-        ", stock of " + as_text(hit["last_report_date"].dt.strftime("%Y-%m-%d")),
-        "",
-    )
+    size = len(hit)
+    carried = worded(
+        ", stock of {date}", size, date=as_text(hit["last_report_date"].dt.strftime("%Y-%m-%d"))
+    ).where(hit["stale"].to_numpy(dtype=bool), nothing(size))
     return (
-        "stock "
-        + rounded(hit["stock"])
-        + ", selling "
-        + rounded(hit["expected_daily_sales"])
-        + "/day"
+        worded(
+            "stock {stock}, selling {sales}/day",
+            size,
+            stock=rounded(hit["stock"]),
+            sales=rounded(hit["expected_daily_sales"]),
+        )
         + carried
     )
 
@@ -80,13 +82,12 @@ def low_supply_at_stores(
     hit = rows.loc[fires].reset_index(drop=True)
     severity = np.where(days[fires] < critical[fires], 2, 1)
     level = np.where(severity == 2, critical[fires], warning[fires])
-    summary = (
-        _line_label(hit, stores=stores, products=products)
-        + rounded(days[fires])
-        + " days of supply ("
-        + _stock_and_sales(hit)
-        + "), below "
-        + rounded(level, 2)
+    summary = _line_label(hit, stores=stores, products=products) + worded(
+        "{days} days of supply ({stock_and_sales}), below {level}",
+        len(hit),
+        days=rounded(days[fires]),
+        stock_and_sales=_stock_and_sales(hit),
+        level=rounded(level, 2),
     )
     return candidate_frame(
         rule="low_supply",
@@ -102,7 +103,9 @@ def low_supply_at_stores(
 
 
 _WEEKDAYS = np.array(
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], dtype=object
+    [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday")]
+    + [N_("Saturday"), N_("Sunday")],
+    dtype=object,
 )
 
 
@@ -123,53 +126,52 @@ def _forecast_low_supply(
     projected = hit["projected_stockout_days"].to_numpy(dtype=np.float64)
     known = np.isfinite(projected)
     run_out_day = business_day + pd.to_timedelta(np.where(known, projected, 0), unit="D")
-    when = np.where(
+    size = len(hit)
+    when = worded(
+        "projected to run out on {weekday} {date}",
+        size,
+        weekday=words_of(_WEEKDAYS[run_out_day.dt.day_of_week.to_numpy()]),
+        date=as_text(run_out_day.dt.strftime("%Y-%m-%d")),
+    ).where(
         known,
-        "projected to run out on "
-        + as_text(_WEEKDAYS[run_out_day.dt.day_of_week.to_numpy()])
-        + " "
-        + as_text(run_out_day.dt.strftime("%Y-%m-%d")),
-        "may run out within " + rounded(warning, 1) + " days",
+        worded("may run out within {horizon} days", size, horizon=rounded(warning, 1)),
     )
     chance = np.round(np.nan_to_num(hit["stockout_chance"].to_numpy(dtype=np.float64)) * 100)
     fill = hit["delivery_fill"].to_numpy(dtype=np.float64)
     since = hit["days_since_delivery"].to_numpy(dtype=np.float64)
     gap = hit["typical_delivery_gap"].to_numpy(dtype=np.float64)
-    deliveries = np.where(
-        np.isfinite(since),
-        "; last delivery "
-        + whole(np.nan_to_num(since))
-        + " day(s) ago"
-        + np.where(np.isfinite(gap), ", usually every " + rounded(gap) + " day(s)", "")
-        + np.where(
-            np.isfinite(fill),
-            "; the last deliveries filled "
-            + whole(np.round(np.nan_to_num(fill) * 100))
-            + " % of the usual refill",
-            "",
-        ),
-        "; no delivery seen in 3 weeks",
+    deliveries = (
+        worded("; last delivery {days} day(s) ago", size, days=whole(np.nan_to_num(since)))
+        + worded(", usually every {gap} day(s)", size, gap=rounded(gap)).where(
+            np.isfinite(gap), nothing(size)
+        )
+        + worded(
+            "; the last deliveries filled {percent} % of the usual refill",
+            size,
+            percent=whole(np.round(np.nan_to_num(fill) * 100)),
+        ).where(np.isfinite(fill), nothing(size))
+    ).where(np.isfinite(since), worded("; no delivery seen in 3 weeks", size))
+    stress = worded("; many shelves empty in this store or district lately", size).where(
+        hit["supply_stress"].to_numpy(dtype=bool), nothing(size)
     )
-    stress = np.where(
-        hit["supply_stress"].to_numpy(dtype=bool),
-        "; many shelves empty in this store or district lately",
-        "",
-    )
-    outlook = np.where(
-        hit["stock"].to_numpy(dtype=np.float64) <= 0,
+    outlook = worded(
         # A warned shelf that has emptied: the warning stays until it is refilled and safe.
-        "out of stock, as warned (" + _stock_and_sales(hit) + "); the warning stays until "
-        "the shelf is refilled and safe",
-        when
-        + " ("
-        + whole(chance)
-        + " % chance within "
-        + rounded(warning, 1)
-        + " days): "
-        + rounded(days)
-        + " days of sales left ("
-        + _stock_and_sales(hit)
-        + ")",
+        "out of stock, as warned ({stock_and_sales}); the warning stays until the shelf is "
+        "refilled and safe",
+        size,
+        stock_and_sales=_stock_and_sales(hit),
+    ).where(
+        hit["stock"].to_numpy(dtype=np.float64) <= 0,
+        worded(
+            "{when} ({chance} % chance within {horizon} days): {days} days of sales left "
+            "({stock_and_sales})",
+            size,
+            when=when,
+            chance=whole(chance),
+            horizon=rounded(warning, 1),
+            days=rounded(days),
+            stock_and_sales=_stock_and_sales(hit),
+        ),
     )
     summary = _line_label(hit, stores=stores, products=products) + outlook + deliveries + stress
     return candidate_frame(
@@ -207,24 +209,19 @@ def low_supply_at_scopes(
         hit = rows.loc[fires].reset_index(drop=True)
         severity = np.where(days[fires] < critical[fires], 2, 1)
         threshold = np.where(severity == 2, critical[fires], warning[fires])
-        summary = (
-            region_labels(regions, hit["scope_id"], level=level)
-            + " "
-            + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-            + ": "
-            + rounded(days[fires])
-            + " days of supply (stock "
-            + rounded(hit["stock"])
-            + " for "
-            + rounded(hit["expected_daily_sales"])
-            + "/day over "
-            + whole(hit["stores_counted"])
-            + " stores; "
-            + whole(hit["stores_reporting"])
-            + " of "
-            + whole(hit["stores_total"])
-            + " reported today), below "
-            + rounded(threshold, 2)
+        summary = worded(
+            "{region} {product}: {days} days of supply (stock {stock} for {sales}/day over "
+            "{counted} stores; {reporting} of {total} reported today), below {level}",
+            len(hit),
+            region=region_labels(regions, hit["scope_id"], level=level),
+            product=labels_of(products, hit["product_id"], id_column="product_id", noun="product"),
+            days=rounded(days[fires]),
+            stock=rounded(hit["stock"]),
+            sales=rounded(hit["expected_daily_sales"]),
+            counted=whole(hit["stores_counted"]),
+            reporting=whole(hit["stores_reporting"]),
+            total=whole(hit["stores_total"]),
+            level=rounded(threshold, 2),
         )
         district = hit["scope_id"] if level == "district" else np.full(len(hit), pd.NA)
         found.append(
@@ -265,26 +262,21 @@ def stockout(
     severity = np.where(share >= critical_share - TOLERANCE, 2, 1)
     threshold = np.where(severity == 2, critical_share, 0.0)
     expected = hit["expected_daily_sales"].to_numpy(dtype=np.float64)
-    demand = np.where(
-        np.isnan(expected),
-        "out on every report of the lookback",
-        "usually sells " + rounded(expected) + "/day",
+    size = len(hit)
+    demand = worded("out on every report of the lookback", size).where(
+        np.isnan(expected), worded("usually sells {sales}/day", size, sales=rounded(expected))
     )
-    summary = (
-        labels_of(stores, hit["store_id"], id_column="store_id", noun="store")
-        + " "
-        + labels_of(products, hit["product_id"], id_column="product_id", noun="product")
-        + ": out of stock ("
-        + demand
-        + "); "
-        + whole(out_count)
-        + " of "
-        + whole(carrying)
-        + " stores carrying it in "
-        + region_labels(regions, hit["district_id"], level="district")
-        + " are out ("
-        + whole(np.round(share * 100))
-        + " %)"
+    summary = worded(
+        "{store} {product}: out of stock ({demand}); {out} of {carrying} stores carrying it "
+        "in {district} are out ({percent} %)",
+        size,
+        store=labels_of(stores, hit["store_id"], id_column="store_id", noun="store"),
+        product=labels_of(products, hit["product_id"], id_column="product_id", noun="product"),
+        demand=demand,
+        out=whole(out_count),
+        carrying=whole(carrying),
+        district=region_labels(regions, hit["district_id"], level="district"),
+        percent=whole(np.round(share * 100)),
     )
     return candidate_frame(
         rule="stockout",

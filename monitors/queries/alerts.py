@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput
 from core.lookups import PageOf, page, region_subtree_ids
-from core.text import FieldProblem, field_problem, in_turn, phrase
+from core.text import FieldProblem, Text, field_problem, in_turn, phrase, stored_text
 from models import (
     Alert,
     AlertEvent,
@@ -86,6 +86,9 @@ class AlertView:
     value: float | None
     threshold: float | None
     summary: str
+    summary_text: Text | None
+    """The summary as words to render in the reader's language (None for alerts raised
+    before summaries were kept so)."""
     first_seen_at: datetime
     last_seen_at: datetime
     fired_at: datetime | None
@@ -176,6 +179,7 @@ def alert_views(*, session: Session, alerts: Sequence[Alert]) -> list[AlertView]
                 value=_finite(alert.value),
                 threshold=_finite(alert.threshold),
                 summary=alert.summary,
+                summary_text=stored_text(alert.summary_text) if alert.summary_text else None,
                 first_seen_at=alert.first_seen_at,
                 last_seen_at=alert.last_seen_at,
                 fired_at=alert.fired_at,

@@ -114,7 +114,7 @@ def alert_table(alerts: Sequence[AlertView], *, word: Word = _same) -> Table:
                 word(alert.severity.value),
                 word(alert.rule.value),
                 word(alert.status.value),
-                alert.summary,
+                alert.summary_text.render(word) if alert.summary_text else alert.summary,
                 alert.district,
                 alert.store,
                 alert.product,

@@ -366,7 +366,7 @@ def compute_stores(
                         stores=stores,
                         products=reference.products,
                         thresholds=reference.thresholds,
-                        regions=reference.regions[["region_id", "name", "code"]],
+                        regions=reference.regions[["region_id", "name", "code", "name_zh"]],
                     )
                 )
             phases.lap("supply")
@@ -579,7 +579,7 @@ def _rule_candidates(
         reporting=reporting,
         business_day=due_day,
         reporting_settings=config.reporting,
-        regions=reference.regions[["region_id", "name", "code"]],
+        regions=reference.regions[["region_id", "name", "code", "name_zh"]],
     )
     return _with_ids(candidates, reference.products)
 

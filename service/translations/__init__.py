@@ -44,7 +44,7 @@ SOURCE_PACKAGES = (
     "service",
 )
 """Where texts for people are written (tests and benches are not)."""
-PLAIN_KEYWORDS = ("_", "gettext", "ngettext:1,2", "N_", "phrase", "field_problem:2")
+PLAIN_KEYWORDS = ("_", "gettext", "ngettext:1,2", "N_", "phrase", "worded", "field_problem:2")
 
 
 def _subclasses(base: type) -> set[type]:

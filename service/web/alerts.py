@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from core.text import Text, phrase
-from hotline.escalation import ticket_sla_summaries
 from masterdata.products import list_categories
 from masterdata.regions import list_regions
 from models import Alert, AlertRule, RegionLevel, Role, ScopeLevel, Severity
@@ -107,7 +106,6 @@ def alert_list(
         {
             "alerts": found,
             "alert_rows": found.items,
-            "summaries": ticket_sla_summaries(session=session, alerts=found.items),
             "silences": silences,
             "filters": filters,
             "query": urlencode(filters),
@@ -179,7 +177,6 @@ def acknowledge(
             "alerts/_row.html",
             {
                 "alert": row,
-                "summaries": ticket_sla_summaries(session=session, alerts=[row]),
                 "ack_error": field_errors(problem, skip=1).get("note") if problem else None,
                 "acknowledged_now": problem is None,
                 "names": matcher_names(session, language_of(request)),

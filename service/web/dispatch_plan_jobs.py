@@ -14,8 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from core.jobs import stored_text
-from core.text import Text
+from core.text import Text, stored_text
 from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job
 from dispatch.planning import PlanOptions

@@ -12,7 +12,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from core.documents import PDF_MEDIA_TYPE
-from core.jobs import job_output, progress_share, send_job, stored_text
+from core.jobs import job_output, progress_share, send_job
+from core.text import stored_text
 from dispatch.access import require_dispatcher
 from models import BackgroundJob, JobStatus
 from pass_office.print_jobs import queue_plan_passes_pdf, read_print_job

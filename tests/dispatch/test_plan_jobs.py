@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InvalidInput
-from core.jobs import stored_text, text_json
-from core.text import phrase
+from core.text import phrase, stored_text, text_json
 from dispatch import solver
 from dispatch.plan_jobs import (
     QUEUE_DOWN,

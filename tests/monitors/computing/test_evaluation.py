@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from core.text import stored_text
 from monitors.alerting.thresholds import (
     InvalidThresholds,
     RuleThresholds,
@@ -74,7 +76,7 @@ def evaluate(
         ],
         ignore_index=True,
     )
-    return evaluate_rules(
+    result = evaluate_rules(
         store_rows=rows,
         aggregates=aggregates,
         stores=store_table,
@@ -84,6 +86,10 @@ def evaluate(
         business_day=D,
         regions=regions,
     )
+    # Every summary kept as words renders to the English the API answers with.
+    worded = [stored_text(json.loads(text)).render() for text in result["summary_text"]]
+    assert worded == result["summary"].tolist()
+    return result
 
 
 def cell(frame: pd.DataFrame, index: Any, column: str) -> Any:

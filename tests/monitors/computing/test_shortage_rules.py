@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pandas as pd
 
+from core.text import stored_text
 from monitors.alerting.thresholds import resolve_thresholds
 from monitors.computing.aggregates import aggregate_supply
 from monitors.computing.evaluation import evaluate_rules
 from monitors.computing.reporting import store_reporting
 from monitors.computing.supply import SupplySettings, store_supply
+from service.web.i18n import translator
 from tests.monitors.helpers import D, history, products, reports, stores
 
 MEAT = products((7, "meat")).assign(code=["pork"])
@@ -19,8 +22,8 @@ REGIONS = pd.DataFrame(
 )
 
 
-def low_supply_summaries(regions: pd.DataFrame | None) -> dict[str, str]:
-    """The district and city low_supply summaries of two short stores, by scope level."""
+def low_supply_candidates(regions: pd.DataFrame | None) -> pd.DataFrame:
+    """The district and city low_supply candidates of two short stores."""
     frame = reports(
         history(1, 7, sales=[10, 10, 10], stock=10),
         history(2, 7, sales=[10, 10, 10], stock=4),
@@ -56,10 +59,15 @@ def low_supply_summaries(regions: pd.DataFrame | None) -> dict[str, str]:
         business_day=D,
         regions=regions,
     )
-    scopes = candidates[
+    return candidates[
         (candidates["rule"] == "low_supply") & (candidates["scope_level"] != "store")
-    ]
-    return dict(zip(scopes["scope_level"], scopes["summary"], strict=True))
+    ].set_index("scope_level")
+
+
+def low_supply_summaries(regions: pd.DataFrame | None) -> dict[str, str]:
+    """The district and city low_supply summaries of two short stores, by scope level."""
+    found = low_supply_candidates(regions)["summary"]
+    return {str(level): str(text) for level, text in found.items()}
 
 
 def test_district_and_city_summaries_name_their_region() -> None:
@@ -79,3 +87,15 @@ def test_without_region_names_a_summary_gives_the_scope_id() -> None:
     unnamed = low_supply_summaries(REGIONS[REGIONS["region_id"] == 1])
     assert unnamed["district"].startswith("district 10 pork:")
     assert unnamed["city"].startswith("City Pingdingshan (410400) pork:")
+
+
+def test_a_chinese_reader_sees_the_districts_chinese_name_and_chinese_words() -> None:
+    named = REGIONS.assign(name_zh=["平顶山市", "卫东区"])
+    texts = low_supply_candidates(named)["summary_text"]
+    district = stored_text(json.loads(texts["district"])).render(translator("zh"))
+    assert district == (
+        "卫东区（410403） pork：可供应 0.7 天（2 家门店库存 14.0，日销 20.0；"
+        "今日 2 家中 2 家已报送），低于 1.5 天"
+    )
+    city = stored_text(json.loads(texts["city"])).render(translator("zh"))
+    assert city.startswith("平顶山市（410400） pork：可供应 0.7 天")

@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.text import stored_text
 from models import AlertRule, AlertStatus, SupplySnapshot
 from monitors.computing.supply import SupplySettings
 from monitors.running.runs import MonitorConfig, compute_day
 from service.configuration import monitor_config
 from service.settings import Settings
+from service.web.i18n import translator
 from tests.monitors.running.test_runs import D, city, history, open_alerts, snapshot
 
 __all__ = ["city"]  # the fixture, shared with the run tests
@@ -72,6 +74,25 @@ def test_a_shelf_whose_deliveries_stopped_warns_when_it_will_run_out_and_why(
     assert warning.severity.value == "critical"  # the stock-out falls within a day
 
 
+def test_a_warning_reads_in_chinese_from_the_words_it_was_kept_with(
+    session: Session, city: dict[str, Any]
+) -> None:
+    days = [(30.0, 10.0)] * 18 + [(22.0, 8.0), (14.0, 8.0), (6.0, 8.0)]
+    history(session, city["a"], city["cabbage"].id, days)
+    run_with(session)
+    [warning] = store_warnings(session)
+    assert warning.summary_text is not None
+    words = stored_text(warning.summary_text)
+    assert words.render() == warning.summary  # the English the API answers with
+    chinese = words.render(translator("zh"))
+    run_out = D + timedelta(days=1)
+    weekday = "星期" + "一二三四五六日"[run_out.weekday()]
+    assert f"预计 {run_out.isoformat()}（{weekday}）售罄" in chinese
+    assert "剩余 0.6 天的销量（库存 6.0，日销 10.0）" in chinese
+    assert "；上次到货在 3 天前，通常每 1.0 天到货一次" in chinese
+    assert not any(english in chinese for english in ("run out", "selling", "delivery", "day(s)"))
+
+
 def test_days_of_supply_in_the_snapshots_do_not_depend_on_the_warning_method(
     session: Session, city: dict[str, Any]
 ) -> None:
@@ -115,5 +136,8 @@ def test_a_warned_shelf_that_empties_keeps_its_warning_critical_beside_the_stock
     assert still.severity.value == "critical"
     assert "cabbage: out of stock, as warned (stock 0.0, selling" in still.summary
     assert "the warning stays until the shelf is refilled and safe" in still.summary
+    assert still.summary_text is not None  # the words follow the English when it changes
+    assert stored_text(still.summary_text).render() == still.summary
+    assert "已如预警售罄" in stored_text(still.summary_text).render(translator("zh"))
     stockouts = [a for a in open_alerts(session, AlertRule.stockout) if a.scope_level == "store"]
     assert [a.store_id for a in stockouts] == [city["a"].id]
