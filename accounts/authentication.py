@@ -7,6 +7,7 @@ short transactions of their own, so the refusal cannot roll them back.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,8 @@ from core.security import (
 )
 from models import ApiKey, LoginAddress, LoginFailure, Role, User, UserSession
 from models.base import utc_now
+
+log = logging.getLogger("supplywatch.accounts")
 
 
 def authenticate_token(session: Session, token: str) -> Principal:
@@ -128,10 +131,17 @@ def create_api_key(
 
 
 def ensure_admin_key(session: Session, token: str) -> ApiKey:
-    """Make sure ``token`` (from SUPPLYWATCH_ADMIN_TOKEN) is an active admin key."""
+    """Make sure ``token`` (from SUPPLYWATCH_ADMIN_TOKEN) is an admin key, without ever
+    bringing it back once revoked: a leaked token revoked by an admin must stay dead
+    across restarts (the setting then needs a new token)."""
     existing = session.scalars(select(ApiKey).where(ApiKey.key_hash == sha256_hex(token))).first()
+    if existing is not None and not existing.active:
+        log.warning(
+            "SUPPLYWATCH_ADMIN_TOKEN names revoked API key %s; it stays revoked, set a new token",
+            existing.prefix,
+        )
+        return existing
     if existing is not None:
-        existing.active = True
         existing.role = Role.admin
         existing.region_id = None  # the configured token is national
         session.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role, within_region
@@ -54,6 +54,8 @@ DEFAULT_ROUTES: dict[TicketCategory, tuple[str, AssignmentLevel]] = {
 }
 """City-wide rules ``ensure_defaults`` writes when the bureau has configured none."""
 
+DEFAULTS_LOCK = 0x5357_4844  # the advisory lock key of the hotline's defaults ("SWHD")
+
 
 @dataclass(frozen=True)
 class RoutingRuleView:
@@ -76,6 +78,11 @@ class Route:
 def ensure_defaults(*, session: Session) -> None:
     """Create the six working groups, city-wide routes and SLA targets where missing, so a
     fresh installation routes and times tickets without manual set-up."""
+    if session.get_bind().dialect.name == "postgresql":
+        # First tickets filed at once would each create the defaults (a unique violation,
+        # or the default routes twice); one at a time, each reading what the last one
+        # committed (SQLite's writers already take the database's write lock at BEGIN).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEFAULTS_LOCK})
     known = set(session.scalars(select(WorkingGroup.code)))
     for code, name, name_zh in WORKING_GROUPS:
         if code not in known:

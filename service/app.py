@@ -35,7 +35,7 @@ from service.scheduling import build_scheduler, recover_interrupted_jobs
 from service.security_headers import SecurityHeadersMiddleware
 from service.settings import Settings, get_settings
 from service.web import static_files, web_router
-from service.web.common import render
+from service.web.common import error_page
 
 log = logging.getLogger("supplywatch.app")
 
@@ -190,7 +190,7 @@ def _install_problem_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and _wants_a_page(request):
             missing = NotFound("there is no page at {path}", path=request.url.path)
-            return render(request, "error.html", {"error": missing}, status_code=404)
+            return await error_page(request, missing)
         title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
             exc.status_code, "HTTP error"
         )

@@ -363,6 +363,19 @@ def plan_places(*, session: Session, plan: PlanView) -> dict[str, Place]:
     return places
 
 
+def latest_plan_of_truck(*, session: Session, plate: str) -> int | None:
+    """The newest committed plan with a route of the truck (the page its breakdown form
+    is on), or None: a refused breakdown shows that plan again."""
+    return session.scalar(
+        select(PlanRoute.plan_id)
+        .join(Truck, Truck.id == PlanRoute.truck_id)
+        .join(DispatchPlan, DispatchPlan.id == PlanRoute.plan_id)
+        .where(Truck.plate == plate, DispatchPlan.status == PlanStatus.committed)
+        .order_by(DispatchPlan.plan_date.desc(), DispatchPlan.id.desc())
+        .limit(1)
+    )
+
+
 def plan_truck_plates(*, session: Session, plan_id: int) -> list[str]:
     """Plates of every truck the plan may use (a stop can move to an idle one too)."""
     truck_ids = session.get_one(DispatchPlan, plan_id).truck_ids

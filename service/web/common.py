@@ -25,12 +25,14 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
-from core.database import read_apart
+from core.database import SessionFactory, mark_read_only, read_apart
 from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from core.security import csrf_token_for_session
 from core.text import Text, field_problem
@@ -186,6 +188,29 @@ def get_viewer(request: Request, session: SessionDep) -> Principal:
     return principal
 
 
+def find_viewer(request: Request) -> None:
+    """Find the person signed in for a page rendered where no page dependency did (an
+    unknown address, a form refused before its page ran), in a short read-only session of
+    its own, so the error page keeps their navigation; nobody if the cookie is stale."""
+    if getattr(request.state, "viewer", None) is not None or not request.cookies.get(
+        SESSION_COOKIE
+    ):
+        return
+    factory: SessionFactory = request.app.state.session_factory
+    with factory() as session:
+        mark_read_only(session)
+        try:
+            get_viewer(request, session)
+        except (Unauthenticated, SQLAlchemyError):
+            request.state.viewer = None  # the page still says what went wrong
+
+
+async def error_page(request: Request, error: DomainError) -> HTMLResponse:
+    """The error page, with the signed-in person's navigation like every other page."""
+    await run_in_threadpool(find_viewer, request)
+    return render(request, "error.html", {"error": error}, status_code=error.status)
+
+
 async def posted_form(request: Request) -> FormData:
     """The posted form, read before a plain ``def`` page runs (it must not await), for
     forms whose fields the data names (one per product, or per admin section field)."""
@@ -319,11 +344,10 @@ async def _page_or_problem(
         return response
     except DomainError as error:
         refuse_request(request)
-        return render(request, "error.html", {"error": error}, status_code=error.status)
+        return await error_page(request, error)
     except RequestValidationError as error:
         refuse_request(request)
-        problem = form_problem(error.errors())
-        return render(request, "error.html", {"error": problem}, status_code=422)
+        return await error_page(request, form_problem(error.errors()))
 
 
 def allowed(viewer: Principal, *roles: Role) -> bool:

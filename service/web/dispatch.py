@@ -34,6 +34,7 @@ from dispatch.queries.master_data import list_trucks, truck_plates
 from dispatch.queries.plans import (
     PlanView,
     delivery_statuses,
+    latest_plan_of_truck,
     plan_places,
     plan_truck_plates,
     plans_of_day,
@@ -71,6 +72,8 @@ TIME_LIMIT: TypeAdapter[float] = TypeAdapter(
     Annotated[float, Field(ge=MIN_TIME_LIMIT_S, le=MAX_TIME_LIMIT_S)]
 )
 """The seconds the solver may take, as the plan form's field accepts them."""
+BREAKDOWN_TIME_LIMIT_S = 5.0
+"""The seconds a breakdown's re-plan may take when none is typed: the drivers wait."""
 MAX_PART = 10_000
 """The highest part number of a split request (as the API's moves allow)."""
 NUMBER_DIGITS = 6
@@ -153,11 +156,11 @@ def _items_text(items: list[RequestItemView], names: dict[str, str]) -> str:
     )
 
 
-def typed_time_limit(typed: str) -> float | Text:
-    """The seconds typed in a plan form, or what to type instead: both plan-the-day
-    paths show the board again with it beside the field, never the error page."""
+def typed_time_limit(typed: str, default: float = DEFAULT_TIME_LIMIT_S) -> float | Text:
+    """The seconds typed in a plan or breakdown form, or what to type instead: the form
+    is shown again with it beside the field, never the error page."""
     try:
-        return TIME_LIMIT.validate_python(typed.strip() or DEFAULT_TIME_LIMIT_S)
+        return TIME_LIMIT.validate_python(typed.strip() or default)
     except ValidationError as error:
         return plain_problem(error.errors()[0])
 
@@ -204,6 +207,8 @@ def _plan_page(
     session: Session,
     plan: PlanView,
     template: str = "dispatch/plan.html",
+    *,
+    status_code: int | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """A plan with its routes on a map and as tables (or as printable manifests)."""
@@ -235,9 +240,10 @@ def _plan_page(
             },
             "delivery_statuses": delivery_statuses(session=session, plan_id=plan.id),
             "plates": plan_truck_plates(session=session, plan_id=plan.id),
+            "breakdown_default": int(BREAKDOWN_TIME_LIMIT_S),
             **context,
         },
-        status_code=400 if context.get("problem") else 200,
+        status_code=status_code or (400 if context.get("problem") else 200),
     )
 
 
@@ -397,22 +403,40 @@ def discard(plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Resp
 
 @router.post("/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf)])
 def breakdown(
+    request: Request,
     plate: str,
     session: SessionDep,
     session_factory: SessionFactoryDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    time_limit_s: Annotated[float, Form(ge=1, le=600)] = 5.0,
+    time_limit_s: Annotated[str, Form(max_length=32)] = "",
+    plan_id: Annotated[int | None, Form(ge=1, le=MAX_DATABASE_ID)] = None,
 ) -> Response:
-    """A truck broke down: re-plan its undelivered stops and show the new plan."""
+    """A truck broke down: re-plan its undelivered stops and show the new plan; a time
+    limit out of bounds shows the plan again with the problem beside the truck's field,
+    and nothing changes."""
     require_plan_writer(viewer)
+    seconds = typed_time_limit(time_limit_s, default=BREAKDOWN_TIME_LIMIT_S)
+    if isinstance(seconds, Text):
+        shown = plan_id or latest_plan_of_truck(session=session, plate=plate)
+        if shown is None:
+            raise InvalidInput(seconds)
+        return _plan_page(
+            request,
+            session,
+            _read_plan(session, viewer, settings, shown),
+            status_code=422,
+            breakdown_truck=plate,
+            breakdown_time_limit=time_limit_s,
+            breakdown_problem=seconds,
+        )
     plans = commitment.breakdown(
         session=session,
         read_in=session_factory,
         plate=plate,
         actor=viewer.label,
         zone=settings.zone,
-        time_limit_s=time_limit_s,
+        time_limit_s=seconds,
     )
     if plans:
         return redirect(f"/dispatch/plans/{plans[-1].id}?replanned={plate}")

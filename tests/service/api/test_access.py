@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import ApiKey, Role, User
 from service.app import create_app
@@ -158,3 +158,23 @@ def test_the_admin_token_setting_ensures_an_admin_key_at_start(
         assert started.get("/api/v1/auth/me", headers=headers).json()["role"] == "admin"
     with TestClient(app) as restarted:
         assert restarted.get("/api/v1/keys", headers=headers).json()["total"] == 1
+
+
+def test_a_revoked_admin_token_stays_revoked_after_a_restart(
+    settings: Settings, session_factory: sessionmaker[Session], admin: dict[str, str]
+) -> None:
+    """An admin revokes the key of the configured admin token (it leaked); the service
+    restarts with the same setting, and the key stays revoked."""
+    token = "bootstrap-admin-token-leaked-456"
+    configured = settings.model_copy(update={"admin_token": token})
+    leaked = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(configured, session_factory=session_factory)) as started:
+        assert started.get("/api/v1/auth/me", headers=leaked).status_code == 200
+        listed = started.get("/api/v1/keys", headers=admin).json()["items"]
+        key_id = next(key["id"] for key in listed if "SUPPLYWATCH_ADMIN_TOKEN" in key["name"])
+        assert started.delete(f"/api/v1/keys/{key_id}", headers=admin).json()["active"] is False
+        assert started.get("/api/v1/auth/me", headers=leaked).status_code == 401
+
+    with TestClient(create_app(configured, session_factory=session_factory)) as restarted:
+        assert restarted.get("/api/v1/auth/me", headers=leaked).status_code == 401
+        assert restarted.get(f"/api/v1/keys/{key_id}", headers=admin).json()["active"] is False

@@ -5,28 +5,39 @@ nothing."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from threading import Barrier
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
+from core.database import create_database_engine, create_session_factory, session_scope
+from hotline.routing import DEFAULT_ROUTES, WORKING_GROUPS
+from hotline.sla import DEFAULT_POLICY
 from models import (
     Alert,
     AlertStatus,
     Region,
     RegionLevel,
     Role,
+    RoutingRule,
+    SlaTargetSetting,
     Ticket,
     TicketEvent,
     WorkingGroup,
     WorkingGroupMember,
 )
+from service.migrate import upgrade_to_head
 from service.settings import Settings
+from tests.conftest import PostgresDatabases
 from tests.factories import make_key, make_product, make_region, make_store
+from tests.servers import running_server
 
 URL = "/api/v1/hotline/tickets"
 PUBLIC = "/api/v1/public/tickets"
@@ -452,3 +463,42 @@ def test_a_hotline_alert_shows_the_moment_it_was_raised_not_hours_later(
     for field in ("first_seen_at", "fired_at", "last_seen_at"):
         raised = datetime.fromisoformat(alert[field])
         assert before - timedelta(seconds=1) <= raised <= after + timedelta(seconds=1), field
+
+
+@pytest.mark.postgres
+def test_the_first_tickets_filed_at_once_on_a_fresh_desk_are_all_taken(
+    postgres_databases: PostgresDatabases,
+) -> None:
+    """Operators of a fresh installation file their first tickets at the same moment:
+    every one is taken, and the default working groups, routes and SLA targets are
+    created once."""
+    url = postgres_databases.create("hotline_defaults")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    factory = create_session_factory(engine)
+    with session_scope(factory) as session:
+        city = make_region(session, code="4104", name="Pingdingshan", level=RegionLevel.city)
+        weidong = make_region(session, code="410403", name="Weidong", parent=city)
+        make_region(
+            session, code="410403-007", name="Garden", level=RegionLevel.community, parent=weidong
+        )
+        operator = make_key(session, Role.operator)
+    operators = 16
+    settings = Settings(database_url=url, log_json=False, log_level="WARNING")
+    with running_server(settings) as base_url:
+        start = Barrier(operators)
+
+        def file(number: int) -> int:
+            with httpx.Client(base_url=base_url, headers=operator, timeout=60) as desk:
+                start.wait()
+                return desk.post(URL, json=call(text=f"No eggs, call {number}.")).status_code
+
+        with ThreadPoolExecutor(max_workers=operators) as pool:
+            answers = list(pool.map(file, range(operators)))
+    with session_scope(factory) as session:
+        counts = [count(session, model) for model in (Ticket, WorkingGroup, RoutingRule)]
+        targets = count(session, SlaTargetSetting)
+    engine.dispose()
+    assert answers == [201] * operators
+    assert counts == [operators, len(WORKING_GROUPS), len(DEFAULT_ROUTES)]
+    assert targets == len(DEFAULT_POLICY.targets)

@@ -214,6 +214,45 @@ def _committed_plan(client: TestClient, session: Session) -> int:
     return plan_id
 
 
+@pytest.mark.parametrize(
+    ("typed", "language", "said"),
+    [
+        ("abc", "en", "Time limit (seconds): Enter a number"),
+        ("0", "en", "Time limit (seconds): Enter 1 or more"),
+        ("-5", "en", "Time limit (seconds): Enter 1 or more"),
+        ("99999999999", "en", "Time limit (seconds): Enter 600 or less"),
+        ("99999999999", "zh", "求解时限（秒）：必须小于或等于 600"),
+    ],
+)
+def test_a_breakdown_with_a_bad_time_limit_shows_the_plan_again_and_changes_nothing(
+    client: TestClient, session: Session, typed: str, language: str, said: str
+) -> None:
+    plan_id = _committed_plan(client, session)
+    broken = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
+    deliveries_before = session.execute(
+        select(Delivery.id, Delivery.truck_id, Delivery.status).order_by(Delivery.id)
+    ).all()
+    refused = client.post(
+        f"/dispatch/trucks/{broken}/breakdown",
+        data={"csrf_token": csrf(client, "/dispatch"), "time_limit_s": typed, "plan_id": plan_id},
+        headers={"Accept-Language": language},
+    )
+    assert refused.status_code == 422
+    assert 'id="plan-summary"' in refused.text  # the plan's page again, not the error page
+    assert f'id="breakdown-problem-{broken}">{said}</span>' in refused.text
+    assert f'value="{typed}" aria-invalid="true"' in refused.text
+    session.expire_all()
+    truck = session.scalars(select(Truck).where(Truck.plate == broken)).one()
+    assert truck.status.value == "available"
+    assert len(session.scalars(select(DispatchPlan)).all()) == 1
+    assert (
+        session.execute(
+            select(Delivery.id, Delivery.truck_id, Delivery.status).order_by(Delivery.id)
+        ).all()
+        == deliveries_before
+    )
+
+
 def test_the_driver_moves_a_delivery_step_by_step_to_delivered(
     client: TestClient, session: Session
 ) -> None:

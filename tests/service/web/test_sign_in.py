@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -118,6 +119,33 @@ def test_the_language_follows_the_browser_then_the_switch(
     client.get("/language/en?next=/login")
     page = client.get("/login", headers={"Accept-Language": "zh-CN"})
     assert '<html lang="en">' in page.text and "Sign in" in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "dispatch", "signed_in_as"),
+    [("en", "Dispatch", "Signed in as"), ("zh", "调度", "当前用户")],
+)
+def test_a_signed_in_dispatcher_on_an_error_page_keeps_the_navigation(
+    client: TestClient, session: Session, language: str, dispatch: str, signed_in_as: str
+) -> None:
+    """A dispatcher who mistypes an address, or sends a form that expired, still has the
+    navigation bar (in their language) to go on from the error page."""
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": language}
+    board = client.get("/dispatch", headers=browser).text
+    navigation = board.split("<nav", 1)[1].split("</nav>", 1)[0]
+    assert f'<a href="/dispatch" aria-current="page">{dispatch}</a>' in navigation
+
+    missing = client.get("/dispatch/nowhere", headers=browser)
+    assert missing.status_code == 404
+    assert f"<nav{navigation}</nav>" in missing.text
+    assert signed_in_as in missing.text and "<strong>ops</strong>" in missing.text
+
+    expired = client.post(
+        "/dispatch/plans", data={"csrf_token": "stale", "day": "2026-12-05"}, headers=browser
+    )
+    assert expired.status_code == 403
+    assert f"<nav{navigation}</nav>" in expired.text
 
 
 def test_a_person_following_a_broken_link_sees_a_page_saying_so_in_their_language(
