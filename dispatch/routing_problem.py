@@ -224,7 +224,8 @@ class RoutingProblem:
         setter(self, "speed_kmh", speed_kmh)
         size = len(self.depots) + len(self.requests)
         _require(
-            duration_s is None or distance_m is not None, phrase("duration_s needs distance_m too")
+            duration_s is None or distance_m is not None,
+            phrase("travel times need road distances too"),
         )
         setter(
             self,
