@@ -270,7 +270,8 @@ def test_offline_scans_uploaded_later_are_judged_at_their_scan_time(
         json={"scans": [{"token": pass_["token"], "scanned_at": too_old}]},
         headers=office.checkpoint,
     )
-    assert_refused(refused, status=422, loc=["body", "scans", 0, "scanned_at"])
+    problem = assert_refused(refused, status=422, loc=["body", "scans", 0, "scanned_at"])
+    assert problem["detail"] == "scan 0: the time of the scan must lie within the last 30 days"
     log = client.get(f"{URL}/scans", headers=office.bureau).json()
     assert log["total"] == 3
 
