@@ -158,8 +158,9 @@ Stop = Request
 """The design calls a request's visit a stop; both names denote the same input."""
 
 
-def _as_matrix(name: str, values: Sequence[Sequence[int]] | IntMatrix, size: int) -> IntMatrix:
-    """A read-only int64 copy of a user matrix, checked for shape and sign."""
+def _as_matrix(name: Text, values: Sequence[Sequence[int]] | IntMatrix, size: int) -> IntMatrix:
+    """A read-only int64 copy of a user matrix, checked for shape and sign; ``name`` says
+    in words which matrix a problem is about."""
     try:
         array = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
@@ -224,17 +225,22 @@ class RoutingProblem:
         setter(self, "speed_kmh", speed_kmh)
         size = len(self.depots) + len(self.requests)
         _require(
-            duration_s is None or distance_m is not None, phrase("duration_s needs distance_m too")
+            duration_s is None or distance_m is not None,
+            phrase("travel times need road distances too"),
         )
         setter(
             self,
             "distance_m",
-            None if distance_m is None else _as_matrix("distance_m", distance_m, size),
+            None
+            if distance_m is None
+            else _as_matrix(phrase("the road distances"), distance_m, size),
         )
         setter(
             self,
             "duration_s",
-            None if duration_s is None else _as_matrix("duration_s", duration_s, size),
+            None
+            if duration_s is None
+            else _as_matrix(phrase("the travel times"), duration_s, size),
         )
         self._validate()
 

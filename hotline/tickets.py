@@ -468,7 +468,7 @@ def link_ticket(
     if not links:
         raise InvalidInput(
             "name what the ticket concerns",
-            errors=[field_problem(["body"], "give a store, compound, delivery_request or alert")],
+            errors=[field_problem(["body"], "give a store, compound, delivery request or alert")],
         )
     _record(session, ticket, "linked", actor=principal.label, at=now, note=", ".join(links))
     session.flush()

@@ -71,9 +71,11 @@ def request_problems(
         problems.append(("id_number", phrase("must be 4-32 letters or digits")))
     problems += [("regions", text) for text in _region_problems(request.regions, known_regions)]
     if request.valid_to <= request.valid_from:
-        problems.append(("valid_to", phrase("must be after valid_from")))
+        problems.append(("valid_to", phrase("must be after the start of validity")))
     elif request.valid_to - request.valid_from > timedelta(days=max_days):
-        problems.append(("valid_to", phrase("at most {days} days after valid_from", days=max_days)))
+        problems.append(
+            ("valid_to", phrase("at most {days} days after the start of validity", days=max_days))
+        )
     if request.valid_to <= now:
         problems.append(("valid_to", phrase("must be in the future")))
     return problems

@@ -194,7 +194,7 @@ def _scan_time(index: int, item: ScanInput, now: datetime) -> datetime:
     scanned_at = item.scanned_at or now
     if scanned_at > now + MAX_CLOCK_SKEW or scanned_at < now - MAX_SCAN_AGE:
         raise InvalidInput(
-            "scan {position}: scanned_at must lie within the last 30 days",
+            "scan {position}: the time of the scan must lie within the last 30 days",
             errors=[
                 field_problem(
                     ["body", "scans", index, "scanned_at"],

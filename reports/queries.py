@@ -140,7 +140,8 @@ def reports_between(
     first = first_day or week_before
     if first > last:
         raise InvalidInput(
-            "from is after to", errors=[field_problem(["query", "from"], "is after to")]
+            "the first day is after the last day",
+            errors=[field_problem(["query", "from"], "is after the last day")],
         )
     if (last - first).days >= MAX_RANGE_DAYS:
         raise InvalidInput(

@@ -86,7 +86,7 @@ def record_lockdown(
     if end_date is not None and end_date < start_date:
         raise InvalidInput(
             "the lockdown ends before it starts",
-            errors=[field_problem(["body", "end_date"], "is before start_date")],
+            errors=[field_problem(["body", "end_date"], "is before the start date")],
         )
     lockdown = RegionLockdown(
         region_id=found.id,
@@ -112,7 +112,7 @@ def end_lockdown(
     if end_date < lockdown.start_date:
         raise InvalidInput(
             "the lockdown ends before it starts",
-            errors=[field_problem(["body", "end_date"], "is before start_date")],
+            errors=[field_problem(["body", "end_date"], "is before the start date")],
         )
     lockdown.end_date = end_date
     session.flush()

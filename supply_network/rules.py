@@ -53,9 +53,9 @@ def price_problem(loc: Sequence[str | int], value: float, *, limit: float) -> Fi
     return quantity_problem(loc, value, limit=limit)
 
 
-WINDOW_FIELD_WORDS = {"available_from": N_("available_from"), "today": N_("today")}
-"""A window's first field as a message id: the API reads it as it is, a page in the
-reader's words ("早于起始日期", not "早于 available_from")."""
+WINDOW_FIELD_WORDS = {"available_from": N_("the first day available"), "today": N_("today")}
+"""A window's first field in words, as a message id: "is before the first day available"
+(a page: "早于起始日期"), never "is before available_from"."""
 
 
 def _field_word(name: str) -> Text:

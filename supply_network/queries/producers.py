@@ -254,8 +254,13 @@ def list_producers(
     )
     if within_km is not None and centre is None:
         raise InvalidInput(
-            "within_km needs a point: latitude and longitude, or around",
-            errors=[field_problem(["query", "within_km"], "give latitude/longitude or around")],
+            "a distance needs a point to measure from: a latitude and longitude, or a region",
+            errors=[
+                field_problem(
+                    ["query", "within_km"],
+                    "give a latitude and longitude, or a region to search around",
+                )
+            ],
         )
     conditions = _conditions(
         session,

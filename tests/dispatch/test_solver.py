@@ -364,8 +364,15 @@ def test_a_supplied_matrix_is_used_as_given_and_checked_for_shape() -> None:
     distance, duration = problem.matrices()
     assert distance.tolist() == matrix
     assert duration[0, 1] == 120  # 1 km at 30 km/h
-    with pytest.raises(RoutingInputError, match="shape"):
+    with pytest.raises(RoutingInputError, match="^the road distances: shape"):
         RoutingProblem(depots=depots, vehicles=[], requests=requests, distance_m=[[0]])
+    negative = [[0, -1, 2], [1, 0, 1], [2, 1, 0]]
+    with pytest.raises(RoutingInputError, match="^the travel times: contains negative values"):
+        RoutingProblem(
+            depots=depots, vehicles=[], requests=requests, distance_m=matrix, duration_s=negative
+        )
+    with pytest.raises(RoutingInputError, match="^travel times need road distances too$"):
+        RoutingProblem(depots=depots, vehicles=[], requests=requests, duration_s=matrix)
 
 
 def test_inputs_are_validated() -> None:

@@ -65,7 +65,7 @@ def test_a_day_reads_as_stored_and_a_range_defaults_to_the_week_up_to_today(
 
     week = reports_between(session=session, store=store, first_day=None, last_day=None, today=TODAY)
     assert [report.date for report in week] == [TODAY - timedelta(days=d) for d in (6, 3, 0)]
-    with pytest.raises(InvalidInput, match="from is after to"):
+    with pytest.raises(InvalidInput, match="the first day is after the last day"):
         reports_between(
             session=session,
             store=store,

@@ -270,7 +270,8 @@ def test_offline_scans_uploaded_later_are_judged_at_their_scan_time(
         json={"scans": [{"token": pass_["token"], "scanned_at": too_old}]},
         headers=office.checkpoint,
     )
-    assert_refused(refused, status=422, loc=["body", "scans", 0, "scanned_at"])
+    problem = assert_refused(refused, status=422, loc=["body", "scans", 0, "scanned_at"])
+    assert problem["detail"] == "scan 0: the time of the scan must lie within the last 30 days"
     log = client.get(f"{URL}/scans", headers=office.bureau).json()
     assert log["total"] == 3
 
@@ -583,3 +584,23 @@ def test_a_truck_that_holds_a_covering_pass_keeps_it(
     commit_a_plan(client, session)
     passes = client.get(URL, params={"q": "T-1"}, headers=office.bureau).json()["items"]
     assert [item["code"] for item in passes] == [held.json()["code"]]
+
+
+def test_a_validity_that_ends_too_early_or_too_late_is_worded_not_keyed(
+    client: TestClient, office: Office
+) -> None:
+    """The problem points at valid_to, but its sentence names the start of validity in
+    words, not by its key valid_from."""
+    for days, said in (
+        (-1, "must be after the start of validity"),
+        (400, "days after the start of validity"),
+    ):
+        body = vehicle_body(regions=[office.district], days=days)
+        refused = assert_refused(
+            client.post(f"{URL}/applications", json=body, headers=office.chain),
+            status=422,
+            loc=["body", "valid_to"],
+        )
+        messages = [e["msg"] for e in refused["errors"] if e["loc"] == ["body", "valid_to"]]
+        assert any(message.endswith(said) for message in messages), messages
+        assert not any("valid_from" in message for message in messages), messages

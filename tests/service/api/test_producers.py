@@ -121,6 +121,13 @@ def test_the_registry_is_found_by_product_category_region_and_distance(
     assert_refused(unknown, session, status=422, loc=["query", "product"])
     pointless = client.get(URL, params={"within_km": 10}, headers=bureau)
     assert_refused(pointless, session, status=422, loc=["query", "within_km"])
+    # The pointer keeps the parameter's key; the sentences name what is missing in words.
+    assert pointless.json()["detail"] == (
+        "a distance needs a point to measure from: a latitude and longitude, or a region"
+    )
+    assert pointless.json()["errors"][0]["msg"] == (
+        "give a latitude and longitude, or a region to search around"
+    )
 
 
 @pytest.mark.usefixtures("catalogue")

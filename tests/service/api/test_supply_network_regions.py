@@ -446,3 +446,18 @@ def test_city_bureau_declares_and_lifts_lockdowns_only_inside_its_city(
     assert lifted.json()["detail"] == unknown.json()["detail"].replace("999999", str(theirs["id"]))
     session.expire_all()
     assert session.get(RegionLockdown, theirs["id"]).end_date is None  # type: ignore[union-attr]
+
+
+def test_a_lockdown_that_ends_before_it_starts_is_refused_naming_the_start_in_words(
+    client: TestClient, cities: TwoCities
+) -> None:
+    body = {
+        "region": "410402",
+        "start_date": TODAY.isoformat(),
+        "end_date": (TODAY - timedelta(days=1)).isoformat(),
+    }
+    refused = client.post("/api/v1/lockdowns", json=body, headers=cities.bureau_a)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {"loc": ["body", "end_date"], "msg": "is before the start date"}  # not start_date
+    ]

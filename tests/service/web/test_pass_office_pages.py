@@ -208,6 +208,32 @@ def test_an_applicant_sees_every_bad_field_of_a_pass_application_at_once_in_chin
     assert session.scalar(select(func.count()).select_from(TransportPass)) == 0
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "must be after the start of validity"), ("zh", "须晚于生效时间")],
+)
+def test_an_applicant_whose_pass_ends_before_it_starts_is_told_so_in_words(
+    client: TestClient, session: Session, office: Office, language: str, said: str
+) -> None:
+    _as(client, "lianhua")
+    start = datetime.now(CITY) + timedelta(days=2)
+    refused = client.post(
+        "/passes/applications",
+        data={
+            **_application(
+                [office.district],
+                valid_from=_local(start),
+                valid_to=_local(start - timedelta(days=1)),
+            ),
+            "csrf_token": csrf(client, "/passes/applications"),
+        },
+        headers={"Accept-Language": language},
+    )
+    assert refused.status_code == 422
+    assert _beside(refused.text, "valid_to") == said  # not "must be after valid_from"
+    assert session.scalar(select(func.count()).select_from(TransportPass)) == 0
+
+
 def test_an_applicant_is_told_the_application_was_sent_with_regions_by_name_not_code(
     client: TestClient, session: Session, office: Office
 ) -> None:
@@ -220,7 +246,7 @@ def test_an_applicant_is_told_the_application_was_sent_with_regions_by_name_not_
     regions = re.search(r'<dd id="regions">([^<]*)</dd>', page.text)
     assert regions is not None and regions.group(1) == "Xinhua、Weidong"  # not 410402, 410403
     history = page.text[page.text.index('id="history"') :]
-    assert "user:" not in page.text and "<td>lianhua</td>" in history
+    assert "user:" not in page.text and ">lianhua</td>" in history
     listed = client.get("/passes/applications", headers={"Accept-Language": "zh"}).text
     row = listed[listed.index(f'<tr id="pass-{code}">') :]
     assert "<td>Xinhua、Weidong</td>" in row[: row.index("</tr>")]

@@ -160,3 +160,5 @@ def test_producer_whose_offer_ends_before_it_starts_is_told_so_in_chinese_words(
     page = client.post("/producer/offers", data=inverted, headers=ZH)
     assert page.status_code == 422
     assert beside(page.text, "offer", "available_to") == "早于起始日期"  # not available_from
+    english = client.post("/producer/offers", data=inverted)
+    assert beside(english.text, "offer", "available_to") == "is before the first day available"

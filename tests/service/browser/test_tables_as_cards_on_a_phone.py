@@ -1,0 +1,134 @@
+"""On a phone (Chromium, 390 px, English and Chinese) the bureau reads two tables that used
+to squeeze into narrow columns: the alert list's active silences, which it silences from an
+alert and then expires, and a revoked pass's history in the pass office. Each row is a card,
+each cell shows its column's name above it, and the page never scrolls sideways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.database import create_database_engine, create_session_factory
+from models import PassStatus, TransportPass
+from tests.service.browser.conftest import PHONE, LiveServer
+
+CELLS = """(table) => {
+  const page = document.documentElement;
+  const cells = Array.from(document.querySelectorAll(table + ' tbody td'));
+  return {
+    sideways: page.scrollWidth - page.clientWidth,
+    width: window.innerWidth,
+    cells: cells.map((cell) => {
+      const box = cell.getBoundingClientRect();
+      const before = getComputedStyle(cell, '::before');
+      return {
+        label: cell.dataset.label || null,
+        shown: before.display === 'none' ? null : before.content,
+        buttons: cell.querySelectorAll('button').length,
+        left: box.left, right: box.right,
+      };
+    }),
+  };
+}"""
+"""Each cell of ``table``'s body: its label, what its ::before shows, where it sits."""
+
+
+def _read_as_cards(page: Any, table: str, labels: list[str]) -> None:
+    """Every cell of ``table`` is on screen under its visible label, or holds a button."""
+    assert page.locator(f"{table} thead").is_hidden()
+    placed = page.evaluate(CELLS, table)
+    assert placed["sideways"] <= 1, placed
+    assert placed["cells"], placed
+    for cell in placed["cells"]:
+        assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+        if cell["label"] is None:
+            assert cell["buttons"] == 1, cell  # the row's own action, named by its button
+        else:
+            assert cell["label"] in labels, cell
+            assert cell["shown"] == f'"{cell["label"]}"', cell
+    seen = {cell["label"] for cell in placed["cells"] if cell["label"]}
+    assert seen == set(labels), seen
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        (
+            "en-GB",
+            {
+                "like": "Silence alerts like this",
+                "silence": "Silence",
+                "expire": "Expire",
+                "yes": "Yes, go ahead",
+                "labels": ["Matchers", "Comment", "Ends"],
+            },
+        ),
+        (
+            "zh-CN",
+            {
+                "like": "静默同类预警",
+                "silence": "静默",
+                "expire": "提前结束",
+                "yes": "确定，继续",
+                "labels": ["匹配条件", "说明", "结束于"],
+            },
+        ),
+    ],
+)
+def test_the_bureau_reads_and_expires_an_active_silence_on_a_phone(
+    open_page: Any, screenshots: Path, locale: str, words: dict[str, Any]
+) -> None:
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(page.url.rsplit("/", 1)[0] + "/alerts/list")
+    comment = f"known shortage, trucks on the way ({locale})"
+    first = page.locator("table.alerts tbody tr").first
+    first.locator("details summary", has_text=words["like"]).click()
+    first.locator("input[name=comment]").fill(comment)
+    with page.expect_navigation():
+        first.get_by_role("button", name=words["silence"], exact=True).click()
+    silence = page.locator("table#silences tbody tr", has_text=comment)
+    silence.wait_for()
+    _read_as_cards(page, "table#silences", words["labels"])
+    silence.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / f"alert-silences-phone-{locale}.png", full_page=False)
+
+    silence.get_by_role("button", name=words["expire"]).click()
+    dialog = page.locator("dialog#confirm")
+    dialog.wait_for(state="visible")
+    with page.expect_navigation():
+        dialog.get_by_role("button", name=words["yes"]).click()
+    assert page.locator("table#silences tbody tr", has_text=comment).count() == 0
+
+
+def _revoked_pass(live_server: LiveServer) -> str:
+    """The code of the demo's revoked pass, whose history has a reason."""
+    engine = create_database_engine(live_server.settings.database_url)
+    with create_session_factory(engine)() as session:
+        code = session.scalars(
+            select(TransportPass.code).where(TransportPass.status == PassStatus.revoked)
+        ).first()
+    engine.dispose()
+    assert code is not None
+    return code
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["When", "Who", "From", "To", "Reason"]),
+        ("zh-CN", ["时间", "操作人", "从", "至", "原因"]),
+    ],
+)
+def test_the_bureau_reads_a_passs_history_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    code = _revoked_pass(live_server)
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(f"{live_server.url}/pass-office/passes/{code}")
+    page.locator("table#history").scroll_into_view_if_needed()
+    _read_as_cards(page, "table#history", labels)
+    assert page.locator("table#history tbody tr").count() >= 2  # issued, then revoked
+    page.screenshot(path=screenshots / f"pass-history-phone-{locale}.png", full_page=False)
