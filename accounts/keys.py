@@ -112,7 +112,7 @@ def issue_key(
     require_role(principal)
     if expires_at is not None and expires_at <= utc_now():
         raise InvalidInput(
-            "expires_at is in the past",
+            "the expiry is in the past",
             errors=[field_problem(["body", "expires_at"], "must be in the future")],
         )
     binding = resolve_binding(

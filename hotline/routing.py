@@ -289,8 +289,8 @@ def add_member(*, session: Session, principal: Principal, code: str, username: s
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or user.role is not Role.working_group:
         raise InvalidInput(
-            "{username!r} is not a user with the working_group role",
-            errors=[field_problem(["path", "username"], "give a user with the working_group role")],
+            "{username!r} is not a member of a working group",
+            errors=[field_problem(["path", "username"], "give a member of a working group")],
             username=username,
         )
     known = session.scalars(

@@ -81,7 +81,8 @@ def _history_range(first_day: date | None, last_day: date | None, today: date) -
         first = last - span
     if first > last:
         raise InvalidInput(
-            "from is after to", errors=[field_problem(["query", "from"], "is after to")]
+            "the first day is after the last day",
+            errors=[field_problem(["query", "from"], "is after the last day")],
         )
     if (last - first).days >= MAX_HISTORY_DAYS:
         raise InvalidInput(

@@ -304,6 +304,9 @@ def test_history_needs_exactly_one_item_and_at_most_a_year(
         headers=bureau,
     )
     assert backwards.status_code == 422
+    assert backwards.json()["errors"] == [
+        {"loc": ["query", "from"], "msg": "is after the last day"}
+    ]  # the field in words, its key in the pointer
     wrong_level = api.get(
         HISTORY, params={"level": "city", "scope": "EAST", "product": "rice"}, headers=bureau
     )
