@@ -62,7 +62,12 @@ class Text:
             name: value.render(translate) if isinstance(value, Text) else value
             for name, value in self.values.items()
         }
-        return translate(self.message).format(**values)
+        try:
+            return translate(self.message).format(**values)
+        except (KeyError, IndexError, ValueError):
+            # A translation naming a value this text does not carry (a stored alert's
+            # words from before the catalogue changed): the English, not a broken page.
+            return self.message.format(**values)
 
     def __str__(self) -> str:
         return self.render()

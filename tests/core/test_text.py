@@ -1,0 +1,19 @@
+"""Texts for people render through a catalogue, and a translation that does not fit the
+values a stored text carries falls back to the English instead of failing the page."""
+
+from __future__ import annotations
+
+from core.text import phrase, stored_text, text_json
+
+
+def test_a_stored_text_renders_in_the_language_of_the_catalogue() -> None:
+    kept = text_json(phrase("{store} is out", store=phrase("store {id}", id="7")))
+    chinese = {"{store} is out": "{store}缺货", "store {id}": "门店 {id}"}
+    assert stored_text(kept).render(lambda message: chinese.get(message, message)) == "门店 7缺货"
+
+
+def test_a_translation_naming_a_value_the_text_lacks_gives_the_english() -> None:
+    kept = text_json(phrase("District {name} ({code})", name="Weidong", code="410403"))
+    chinese = {"District {name} ({code})": "{name_zh}（{code}）"}
+    rendered = stored_text(kept).render(lambda message: chinese.get(message, message))
+    assert rendered == "District Weidong (410403)"
