@@ -38,7 +38,7 @@ from monitors.alerting.lifecycle import (
     apply_alert_lifecycle,
     load_rule_settings,
 )
-from monitors.computing.candidates import FINGERPRINT_LENGTH
+from monitors.computing.candidates import FINGERPRINT_LENGTH, PRODUCT_LABEL
 from monitors.notifications.outbox import enqueue_notifications
 
 CLOCK_WORDS = {"first_response": N_("first response clock"), "resolution": N_("resolution clock")}
@@ -187,8 +187,19 @@ def complaint_cluster_candidates(
         .reset_index()
     )
     by_product["key"] = "product " + by_product["product_id"].astype("int64").astype(str)
+    names = {
+        product_id: (code, name_zh or code)
+        for product_id, code, name_zh in session.execute(
+            select(Product.id, Product.code, Product.name_zh).where(
+                Product.id.in_([int(product) for product in by_product["product_id"].unique()])
+            )
+        )
+    }
     by_product["subject"] = pd.Series(
-        [phrase("product {id}", id=str(int(product))) for product in by_product["product_id"]],
+        [
+            phrase(PRODUCT_LABEL, code=names[int(product)][0], name_zh=names[int(product)][1])
+            for product in by_product["product_id"]
+        ],
         index=by_product.index,
         dtype=object,
     )

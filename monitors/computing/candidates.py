@@ -123,6 +123,9 @@ _GENERIC_LABELS = {
     "city": N_("city {id}"),
 }
 """How a row without a code or name is called ("store 12"), by noun."""
+PRODUCT_LABEL = N_("{code}")
+"""How a product is called: its code in English, its Chinese name (``{name_zh}``, the
+code when it has none) in the Chinese catalogue."""
 _REGION_LABELS = {
     "district": N_("District {name} ({code})"),
     "city": N_("City {name} ({code})"),
@@ -136,13 +139,23 @@ def _generic_labels(ids: pd.Series, noun: str) -> Words:
 
 def labels_of(frame: pd.DataFrame, ids: pd.Series, *, id_column: str, noun: str) -> Words:
     """Human labels for ``ids``: the ``code`` column when there is one (the same in every
-    language), else "noun id"."""
+    language; a product's Chinese name in Chinese, from ``name_zh`` when the frame has
+    it), else "noun id"."""
     generic = _generic_labels(ids, noun)
     if "code" not in frame.columns:
         return generic
-    codes = frame.drop_duplicates(id_column).set_index(id_column)["code"]
-    found = codes.reindex(ids.to_numpy())
-    coded = worded("{value}", len(ids), value=as_text(found.fillna("")))
+    known = frame.drop_duplicates(id_column).set_index(id_column)
+    found = known["code"].reindex(ids.to_numpy())
+    codes = as_text(found.fillna(""))
+    if noun == "product":
+        chinese = (
+            known["name_zh"].reindex(ids.to_numpy()).fillna(found).fillna("")
+            if "name_zh" in known.columns
+            else found.fillna("")
+        )
+        coded = worded(PRODUCT_LABEL, len(ids), code=codes, name_zh=as_text(chinese))
+    else:
+        coded = worded("{value}", len(ids), value=codes)
     return coded.where(found.notna().to_numpy(), generic)
 
 

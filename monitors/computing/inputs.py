@@ -108,13 +108,14 @@ def load_products(session: Session) -> pd.DataFrame:
             select(
                 Product.id,
                 Product.code,
+                Product.name_zh,
                 ProductCategory.code,
                 ProductCategory.id,
                 Product.kg_per_unit,
                 Product.active,
             ).join(ProductCategory, Product.category_id == ProductCategory.id)
         ),
-        ["product_id", "code", "category", "category_id", "kg_per_unit", "active"],
+        ["product_id", "code", "name_zh", "category", "category_id", "kg_per_unit", "active"],
     ).astype(
         {"product_id": "int64", "category_id": "int64", "kg_per_unit": "float64", "active": "bool"}
     )

@@ -140,8 +140,11 @@ def _forecast_low_supply(
     fill = hit["delivery_fill"].to_numpy(dtype=np.float64)
     since = hit["days_since_delivery"].to_numpy(dtype=np.float64)
     gap = hit["typical_delivery_gap"].to_numpy(dtype=np.float64)
+    last_delivery = worded(
+        "; last delivery {days} day(s) ago", size, days=whole(np.nan_to_num(since))
+    ).where(since != 0, worded("; delivered today", size))
     deliveries = (
-        worded("; last delivery {days} day(s) ago", size, days=whole(np.nan_to_num(since)))
+        last_delivery
         + worded(", usually every {gap} day(s)", size, gap=rounded(gap)).where(
             np.isfinite(gap), nothing(size)
         )

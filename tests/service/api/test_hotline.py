@@ -396,6 +396,11 @@ def test_complaints_about_one_product_in_a_district_raise_a_complaint_cluster(
     assert {alert["product"] for alert in in_weidong} == {"eggs", None}
     assert all(alert["value"] == 3 for alert in in_weidong)
     assert not [alert for alert in alerts if alert["district"] == "410402"]
+    # Named as the bureau knows them: the product's code, the ticket category's word.
+    assert {alert["summary"] for alert in in_weidong} == {
+        "3 hotline tickets about eggs in 24 h",
+        "3 hotline tickets about category cannot_buy in 24 h",
+    }
 
 
 @pytest.mark.usefixtures("city")

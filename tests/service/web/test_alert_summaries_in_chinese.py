@@ -16,7 +16,7 @@ EN = {"Accept-Language": "en"}
 
 
 def run_a_short_city(client: TestClient, session: Session) -> None:
-    """Weidong's store A sells 10 cabbages a day and is down to 5; store B is out."""
+    """Weidong's store A sells 10 cabbages (卷心菜) a day and is down to 5; store B is out."""
     city = make_region(session, code="CITY", level=RegionLevel.city)
     east = make_region(session, code="EAST", name="Weidong", parent=city)
     east.name_zh = "卫东区"
@@ -25,6 +25,7 @@ def run_a_short_city(client: TestClient, session: Session) -> None:
         make_store(session, code="B", region=east),
     )
     cabbage = make_product(session, code="cabbage", category="vegetables")
+    cabbage.name_zh = "卷心菜"
     today = business_today()
     history(session, short, cabbage.id, [(40, 10), (30, 10), (20, 10), (5, 10)], last=today)
     history(session, out, cabbage.id, [(40, 10), (30, 10), (20, 10), (0, 10)], last=today)
@@ -44,15 +45,22 @@ def test_the_bureau_reads_the_monitors_alerts_in_chinese(
     run_a_short_city(client, session)
     chinese = summaries(client.get("/alerts/list", headers=ZH).text)
     assert len(chinese) >= 3  # store A low, store B out, Weidong low
-    assert any(text.startswith("B cabbage：缺货（平时日销 10.0）") for text in chinese)
+    assert any(text.startswith("B 卷心菜：缺货（平时日销 10.0）") for text in chinese)
     assert any("卫东区（EAST）经营该商品的 2 家门店中 1 家缺货（50 %）" in text for text in chinese)
-    assert any(text.startswith("A cabbage：") and "库存 5.0" in text for text in chinese)
-    english_words = ("days of supply", "out of stock", "selling", "stores carrying", "District")
+    assert any(text.startswith("A 卷心菜：") and "库存 5.0" in text for text in chinese)
+    english_words = (
+        "days of supply",
+        "out of stock",
+        "selling",
+        "stores carrying",
+        "District",
+        "cabbage",
+    )
     assert not any(word in text for text in chinese for word in english_words)
 
     exported = client.get("/alerts/list/export", params={"format": "csv"}, headers=ZH)
     assert exported.status_code == 200
-    assert "B cabbage：缺货（平时日销 10.0）" in exported.text
+    assert "B 卷心菜：缺货（平时日销 10.0）" in exported.text
 
 
 def test_the_api_and_the_english_list_keep_the_english_summary(
