@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core.text import stored_text
 from monitors.alerting.thresholds import resolve_thresholds
 from monitors.computing.aggregates import aggregate_supply
+from monitors.computing.candidates import thresholds_for
 from monitors.computing.evaluation import evaluate_rules
 from monitors.computing.reporting import store_reporting
+from monitors.computing.shortage_rules import low_supply_at_stores
 from monitors.computing.supply import SupplySettings, store_supply
 from service.web.i18n import translator
 from tests.monitors.helpers import D, history, products, reports, stores
@@ -99,3 +103,49 @@ def test_a_chinese_reader_sees_the_districts_chinese_name_and_chinese_words() ->
     )
     city = stored_text(json.loads(texts["city"])).render(translator("zh"))
     assert city.startswith("平顶山市（410400） pork：可供应 0.7 天")
+
+
+def forecast_rows(**changed: list[Any]) -> pd.DataFrame:
+    """Two store lines the forecast warns about (store 1 and 2, pork, district 10)."""
+    rows = {
+        "store_id": [1, 2],
+        "product_id": [7, 7],
+        "district_id": [10, 10],
+        "low_supply_fires": [True, True],
+        "low_supply_critical": [False, True],
+        "days_of_supply": [1.5, 0.6],
+        "last_report_date": pd.to_datetime([D, D]),
+        "report_age_days": [0, 0],
+        "projected_stockout_days": [2.0, 1.0],
+        "stockout_chance": [0.7, 0.9],
+        "delivery_fill": [0.4, np.nan],
+        "days_since_delivery": [0.0, 3.0],
+        "typical_delivery_gap": [3.0, np.nan],
+        "supply_stress": [False, True],
+        "stock": [15.0, 6.0],
+        "expected_daily_sales": [10.0, 10.0],
+        "stale": [False, False],
+        **changed,
+    }
+    return pd.DataFrame(rows)
+
+
+def test_a_forecast_warning_says_a_delivery_came_today_and_only_what_is_known() -> None:
+    candidates = low_supply_at_stores(
+        rows=forecast_rows(),
+        th=thresholds_for(resolve_thresholds(products=MEAT), pd.Series([7, 7])),
+        stores=stores((1, 10), (2, 10)),
+        products=MEAT,
+    )
+    today, stopped = candidates["summary"].tolist()
+    assert "; delivered today, usually every 3.0 day(s); the last deliveries filled 40 %" in today
+    assert "0 day(s) ago" not in today
+    assert stopped.endswith(
+        "; last delivery 3 day(s) ago; many shelves empty in this store or district lately"
+    )
+    chinese = [
+        stored_text(json.loads(text)).render(translator("zh"))
+        for text in candidates["summary_text"]
+    ]
+    assert "；今天有到货，通常每 3.0 天到货一次" in chinese[0]
+    assert chinese[1].endswith("；上次到货在 3 天前；该门店或区县近来多处货架售空")
