@@ -82,7 +82,7 @@ LINE_COLUMNS = ["store_id", "report_date", "product_id", "stock", "sales", "pric
 SNAPSHOT_COLUMNS = [c.name for c in SupplySnapshot.__table__.c if c.name != "run_id"]
 ALERT_COLUMNS = [
     "fingerprint", "rule", "severity", "status", "scope_level", "scope_id", "store_id",
-    "district_id", "product_id", "category_id", "value", "threshold", "summary", "summary_text",
+    "district_id", "product_id", "category_id", "value", "threshold", "summary",
     "first_date", "last_date",
 ]  # fmt: skip
 WORKER_READY_SECONDS = 60.0

@@ -41,6 +41,19 @@ def _same(message: str) -> str:
 
 
 @dataclass(frozen=True)
+class Names:
+    """A name as each language writes it (a district, a product): data, not a message id,
+    so the catalogue never holds it; the reader's language picks the spelling."""
+
+    english: str
+    chinese: str | None = None
+
+    def in_language(self, language: str) -> str:
+        """The name in ``language``, the English one where it has none."""
+        return self.chinese if language == "zh" and self.chinese else self.english
+
+
+@dataclass(frozen=True)
 class Text:
     """A message id (an English ``str.format`` template) and the values it names.
 
@@ -52,14 +65,19 @@ class Text:
     message: str
     values: Mapping[str, Any] = field(default_factory=dict)
 
-    def render(self, translate: Callable[[str], str] = _same) -> str:
-        """The text in the language ``translate`` gives (English by default)."""
+    def render(self, translate: Callable[[str], str] = _same, language: str = "en") -> str:
+        """The text in the language ``translate`` gives (English by default); names are
+        spelt as ``language`` writes them."""
         if not self.message:
             return ""  # gettext("") is the catalogue's header, never a text
         if not self.values:
             return translate(self.message)
         values = {
-            name: value.render(translate) if isinstance(value, Text) else value
+            name: value.render(translate, language)
+            if isinstance(value, Text)
+            else value.in_language(language)
+            if isinstance(value, Names)
+            else value
             for name, value in self.values.items()
         }
         try:
@@ -165,6 +183,8 @@ def text_json(text: Text) -> dict[str, Any]:
 def _value_json(value: Any) -> Any:
     if isinstance(value, Text):
         return {"text": text_json(value)}
+    if isinstance(value, Names):
+        return {"names": {"en": value.english, "zh": value.chinese}}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
@@ -174,10 +194,13 @@ def stored_text(stored: Mapping[str, Any]) -> Text:
     """The Text ``text_json`` kept."""
     return Text(
         stored["message"],
-        {
-            name: stored_text(value["text"])
-            if isinstance(value, dict) and "text" in value
-            else value
-            for name, value in stored.get("values", {}).items()
-        },
+        {name: _stored_value(value) for name, value in stored.get("values", {}).items()},
     )
+
+
+def _stored_value(value: Any) -> Any:
+    if isinstance(value, dict) and "text" in value:
+        return stored_text(value["text"])
+    if isinstance(value, dict) and "names" in value:
+        return Names(str(value["names"]["en"]), value["names"].get("zh"))
+    return value

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.text import N_, Text, phrase, text_json
+from core.text import N_, Names, Text, phrase, text_json
 from core.words import word
 from hotline.queries import OPEN_STATUSES, ticket_clocks
 from models import (
@@ -38,7 +38,7 @@ from monitors.alerting.lifecycle import (
     apply_alert_lifecycle,
     load_rule_settings,
 )
-from monitors.computing.candidates import FINGERPRINT_LENGTH, PRODUCT_LABEL
+from monitors.computing.candidates import FINGERPRINT_LENGTH
 from monitors.notifications.outbox import enqueue_notifications
 
 CLOCK_WORDS = {"first_response": N_("first response clock"), "resolution": N_("resolution clock")}
@@ -197,7 +197,7 @@ def complaint_cluster_candidates(
     }
     by_product["subject"] = pd.Series(
         [
-            phrase(PRODUCT_LABEL, code=names[int(product)][0], name_zh=names[int(product)][1])
+            phrase("{value}", value=Names(*names[int(product)]))
             for product in by_product["product_id"]
         ],
         index=by_product.index,

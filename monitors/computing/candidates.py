@@ -24,6 +24,7 @@ from core.text import N_
 from monitors.alerting.thresholds import THRESHOLD_FIELDS, fallback_thresholds
 from monitors.computing.frames import require_columns
 from monitors.computing.wording import Words, worded
+from monitors.computing.wording import names as names_in_languages
 
 ALERT_COLUMNS: tuple[str, ...] = (
     "rule",
@@ -123,14 +124,11 @@ _GENERIC_LABELS = {
     "city": N_("city {id}"),
 }
 """How a row without a code or name is called ("store 12"), by noun."""
-PRODUCT_LABEL = N_("{code}")
-"""How a product is called: its code in English, its Chinese name (``{name_zh}``, the
-code when it has none) in the Chinese catalogue."""
 _REGION_LABELS = {
     "district": N_("District {name} ({code})"),
     "city": N_("City {name} ({code})"),
 }
-"""How a district or city is called; the Chinese catalogue writes ``{name_zh}``."""
+"""How a district or city is called (``{name}`` spelt in the reader's language)."""
 
 
 def _generic_labels(ids: pd.Series, noun: str) -> Words:
@@ -139,8 +137,8 @@ def _generic_labels(ids: pd.Series, noun: str) -> Words:
 
 def labels_of(frame: pd.DataFrame, ids: pd.Series, *, id_column: str, noun: str) -> Words:
     """Human labels for ``ids``: the ``code`` column when there is one (the same in every
-    language; a product's Chinese name in Chinese, from ``name_zh`` when the frame has
-    it), else "noun id"."""
+    language, but a product's Chinese name in Chinese, from ``name_zh`` when the frame
+    has it), else "noun id"."""
     generic = _generic_labels(ids, noun)
     if "code" not in frame.columns:
         return generic
@@ -153,7 +151,7 @@ def labels_of(frame: pd.DataFrame, ids: pd.Series, *, id_column: str, noun: str)
             if "name_zh" in known.columns
             else found.fillna("")
         )
-        coded = worded(PRODUCT_LABEL, len(ids), code=codes, name_zh=as_text(chinese))
+        coded = worded("{value}", len(ids), value=names_in_languages(codes, as_text(chinese)))
     else:
         coded = worded("{value}", len(ids), value=codes)
     return coded.where(found.notna().to_numpy(), generic)
@@ -202,19 +200,18 @@ def region_labels(regions: pd.DataFrame | None, ids: pd.Series, *, level: str) -
     if regions is None or regions.empty:
         return generic
     known = regions.drop_duplicates("region_id").set_index("region_id")
-    names = known["name"].reindex(ids.to_numpy())
+    english = known["name"].reindex(ids.to_numpy())
     codes = known["code"].reindex(ids.to_numpy())
     chinese = (
-        known["name_zh"].reindex(ids.to_numpy()).fillna(names)
+        known["name_zh"].reindex(ids.to_numpy()).fillna(english)
         if "name_zh" in known.columns
-        else names
+        else english
     )
-    found = (names.notna() & codes.notna()).to_numpy()
+    found = (english.notna() & codes.notna()).to_numpy()
     named = worded(
         _REGION_LABELS[level],
         len(ids),
-        name=as_text(names.fillna("")),
+        name=names_in_languages(as_text(english.fillna("")), as_text(chinese.fillna(""))),
         code=as_text(codes.fillna("")),
-        name_zh=as_text(chinese.fillna("")),
     )
     return named.where(found, generic)

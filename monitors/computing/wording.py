@@ -58,6 +58,19 @@ def _rows(template: str, columns: Sequence[list[str]], size: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class NameColumn:
+    """A column of names as each language writes them (``core.text.Names`` per row)."""
+
+    english: np.ndarray
+    chinese: np.ndarray
+
+
+def names(english: np.ndarray, chinese: np.ndarray) -> NameColumn:
+    """Names in English and Chinese (the English where a row has no Chinese name)."""
+    return NameColumn(np.asarray(english, dtype=object), np.asarray(chinese, dtype=object))
+
+
+@dataclass(frozen=True)
 class Words:
     """One text per row: ``english``, and ``parts``, texts read one after another, each
     row's part as ``text_json`` gives it, written out (no words: ``Text("")``). The parts
@@ -100,11 +113,19 @@ def nothing(size: int) -> Words:
     return Words(np.full(size, "", dtype=object), ())
 
 
-def worded(message: str, /, size: int, **values: np.ndarray | Words) -> Words:
+def _json_names(value: NameColumn) -> list[str]:
+    return [
+        '{"names":{"en":' + english + ',"zh":' + chinese + "}}"
+        for english, chinese in zip(
+            _json_strings(value.english), _json_strings(value.chinese), strict=True
+        )
+    ]
+
+
+def worded(message: str, /, size: int, **values: np.ndarray | Words | NameColumn) -> Words:
     """``message`` (an English ``str.format`` template and the message id) for ``size``
     rows, each placeholder filled from its column: data already written as text (numbers
-    rounded, codes, dates), or Words to be translated too. Every value is kept, also one
-    only a translation names (a Chinese name)."""
+    rounded, codes, dates), names spelt per language, or Words to be translated too."""
     english_template = ""
     english_columns: list[list[str]] = []
     for literal, name, spec, conversion in Formatter().parse(message):
@@ -116,10 +137,14 @@ def worded(message: str, /, size: int, **values: np.ndarray | Words) -> Words:
         value = values[name]
         english_template += "%s"
         english_columns.append(
-            value.english.tolist() if isinstance(value, Words) else _strings(value)
+            _strings(value.english) if isinstance(value, Words | NameColumn) else _strings(value)
         )
     json_columns = [
-        value.json().tolist() if isinstance(value, Words) else _json_strings(value)
+        value.json().tolist()
+        if isinstance(value, Words)
+        else _json_names(value)
+        if isinstance(value, NameColumn)
+        else _json_strings(value)
         for value in values.values()
     ]
     encoded = ",".join(

@@ -104,8 +104,9 @@ ALERT_TITLES = (
 )
 
 
-def alert_table(alerts: Sequence[AlertView], *, word: Word = _same) -> Table:
-    """The alerts of the list view, one row each, with what the page shows of them."""
+def alert_table(alerts: Sequence[AlertView], *, word: Word = _same, language: str = "en") -> Table:
+    """The alerts of the list view, one row each, with what the page shows of them (the
+    summaries worded by ``word``, names spelt in ``language``)."""
     return Table(
         ALERT_TITLES,
         [
@@ -114,7 +115,11 @@ def alert_table(alerts: Sequence[AlertView], *, word: Word = _same) -> Table:
                 word(alert.severity.value),
                 word(alert.rule.value),
                 word(alert.status.value),
-                alert.summary_text.render(word) if alert.summary_text else alert.summary,
+                (
+                    alert.summary_text.render(word, language)
+                    if alert.summary_text
+                    else alert.summary
+                ),
                 alert.district,
                 alert.store,
                 alert.product,

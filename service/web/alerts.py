@@ -144,7 +144,7 @@ def export_alert_list(
         offset=0,
     )
     translate = translator(language_of(request))
-    table = alert_table(found.items, word=translate)
+    table = alert_table(found.items, word=translate, language=language_of(request))
     return table_response(
         [translate(title) for title in table.titles], table.rows, format=format, name="alerts"
     )

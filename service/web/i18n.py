@@ -53,7 +53,7 @@ def problem_text(text: Text | str, language: str) -> str:
     """A problem for people in ``language``: a Text through the catalogue by its message id
     and values; a plain string (data, or a problem nobody worded) as it is."""
     if isinstance(text, Text):
-        return clipped(text.render(translator(language)))
+        return clipped(text.render(translator(language), language))
     return clipped(text)
 
 

@@ -3,7 +3,7 @@ values a stored text carries falls back to the English instead of failing the pa
 
 from __future__ import annotations
 
-from core.text import phrase, stored_text, text_json
+from core.text import Names, phrase, stored_text, text_json
 
 
 def test_a_stored_text_renders_in_the_language_of_the_catalogue() -> None:
@@ -17,3 +17,17 @@ def test_a_translation_naming_a_value_the_text_lacks_gives_the_english() -> None
     chinese = {"District {name} ({code})": "{name_zh}（{code}）"}
     rendered = stored_text(kept).render(lambda message: chinese.get(message, message))
     assert rendered == "District Weidong (410403)"
+
+
+def test_a_name_is_spelt_as_the_readers_language_writes_it() -> None:
+    kept = text_json(
+        phrase("District {name} ({code})", name=Names("Weidong", "卫东区"), code="410403")
+    )
+    chinese = {"District {name} ({code})": "{name}（{code}）"}
+    words = stored_text(kept)
+    assert words.render() == "District Weidong (410403)"
+    assert words.render(lambda message: chinese.get(message, message), "zh") == "卫东区（410403）"
+    assert (
+        stored_text(text_json(phrase("{value}", value=Names("eggs")))).render(language="zh")
+        == "eggs"
+    )  # no Chinese name: the English one

@@ -96,12 +96,12 @@ def test_without_region_names_a_summary_gives_the_scope_id() -> None:
 def test_a_chinese_reader_sees_the_districts_chinese_name_and_chinese_words() -> None:
     named = REGIONS.assign(name_zh=["平顶山市", "卫东区"])
     texts = low_supply_candidates(named)["summary_text"]
-    district = stored_text(json.loads(texts["district"])).render(translator("zh"))
+    district = stored_text(json.loads(texts["district"])).render(translator("zh"), "zh")
     assert district == (
         "卫东区（410403） pork：可供应 0.7 天（2 家门店库存 14.0，日销 20.0；"
         "今日 2 家中 2 家已报送），低于 1.5 天"
     )
-    city = stored_text(json.loads(texts["city"])).render(translator("zh"))
+    city = stored_text(json.loads(texts["city"])).render(translator("zh"), "zh")
     assert city.startswith("平顶山市（410400） pork：可供应 0.7 天")
 
 
@@ -144,7 +144,7 @@ def test_a_forecast_warning_says_a_delivery_came_today_and_only_what_is_known() 
         "; last delivery 3 day(s) ago; many shelves empty in this store or district lately"
     )
     chinese = [
-        stored_text(json.loads(text)).render(translator("zh"))
+        stored_text(json.loads(text)).render(translator("zh"), "zh")
         for text in candidates["summary_text"]
     ]
     assert "；今天有到货，通常每 3.0 天到货一次" in chinese[0]

@@ -76,7 +76,7 @@ def test_a_shelf_whose_deliveries_stopped_warns_when_it_will_run_out_and_why_in_
     assert warning.summary_text is not None
     words = stored_text(warning.summary_text)
     assert words.render() == warning.summary  # the English the API answers with
-    chinese = words.render(translator("zh"))
+    chinese = words.render(translator("zh"), "zh")
     weekday = "星期" + "一二三四五六日"[run_out.weekday()]
     assert f"预计 {run_out.isoformat()}（{weekday}）售罄" in chinese
     assert "剩余 0.6 天的销量（库存 6.0，日销 10.0）" in chinese
@@ -129,6 +129,6 @@ def test_a_warned_shelf_that_empties_keeps_its_warning_critical_beside_the_stock
     assert "the warning stays until the shelf is refilled and safe" in still.summary
     assert still.summary_text is not None  # the words follow the English when it changes
     assert stored_text(still.summary_text).render() == still.summary
-    assert "已如预警售罄" in stored_text(still.summary_text).render(translator("zh"))
+    assert "已如预警售罄" in stored_text(still.summary_text).render(translator("zh"), "zh")
     stockouts = [a for a in open_alerts(session, AlertRule.stockout) if a.scope_level == "store"]
     assert [a.store_id for a in stockouts] == [city["a"].id]
