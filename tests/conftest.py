@@ -26,7 +26,7 @@ from tests.scrape import METRICS_TOKEN
 
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
 RUN_ROOM = timedelta(hours=4)
-"""A whole run fits in this (about 45 minutes on a quiet machine, 65 under load)."""
+"""A whole run fits in this (about 30 minutes on two processes on a quiet machine, 70 in one)."""
 
 
 def keep_the_run_in_one_business_day(now: datetime) -> time_machine.travel | None:
