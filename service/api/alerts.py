@@ -9,7 +9,7 @@ stores and whole districts.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Body, Query
 from pydantic import AfterValidator, AwareDatetime, Field, computed_field
@@ -22,7 +22,7 @@ from monitors.alerting.acknowledgement import (
     unacknowledge_alert,
 )
 from monitors.queries import alerts
-from monitors.queries.alerts import StatusFilter, alert_detail
+from monitors.queries.alerts import AlertView, StatusFilter, alert_detail
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
@@ -32,6 +32,7 @@ from service.http.schemas import (
     ReadModel,
     StrictModel,
 )
+from service.translations import translations
 from supply_network.queries.restock import RESTOCK_RULES
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=PROBLEM_RESPONSES)
@@ -70,7 +71,12 @@ class AlertRead(ReadModel):
     category: str | None
     value: float | None
     threshold: float | None
-    summary: str
+    summary: str = Field(description="What happened, in English (as in the webhooks)")
+    summary_zh: str | None = Field(
+        default=None,
+        description="The summary in Chinese, as the Chinese pages show it (null for alerts "
+        "raised before summaries were kept as words)",
+    )
     first_seen_at: datetime
     last_seen_at: datetime
     fired_at: datetime | None
@@ -112,6 +118,18 @@ class AlertEventRead(ReadModel):
 class AlertDetail(AlertRead):
     silenced_by: list[int] = Field(description="Ids of the silences muting it now")
     events: list[AlertEventRead] = Field(description="Its audit trail, oldest first")
+
+
+AlertModel = TypeVar("AlertModel", bound=AlertRead)
+
+
+def alert_read(view: AlertView, model: type[AlertModel]) -> AlertModel:
+    """An alert as the API answers it, with its summary in Chinese from its words: an
+    integration for a Chinese-reading bureau needs no English."""
+    chinese = (
+        view.summary_text.render(translations("zh").gettext, "zh") if view.summary_text else None
+    )
+    return model.model_validate(view).model_copy(update={"summary_zh": chinese})
 
 
 class AckIn(StrictModel):
@@ -176,7 +194,7 @@ def list_alerts(
         offset=paging.offset,
     )
     return Page(
-        items=[AlertRead.model_validate(view) for view in found.items],
+        items=[alert_read(view, AlertRead) for view in found.items],
         total=found.total,
         limit=found.limit,
         offset=found.offset,
@@ -186,7 +204,7 @@ def list_alerts(
 @router.get("/{alert_id}", summary="Read an alert with its audit trail")
 def read_alert(alert_id: DatabaseId, session: SessionDep, principal: PrincipalDep) -> AlertDetail:
     view = alerts.read_alert(session=session, principal=principal, alert_id=alert_id)
-    return AlertDetail.model_validate(view)
+    return alert_read(view, AlertDetail)
 
 
 @router.post(
@@ -197,7 +215,7 @@ def ack_alert(
     alert_id: DatabaseId, body: AckIn, session: SessionDep, principal: PrincipalDep
 ) -> AlertDetail:
     alert = acknowledge_alert(session, alert_id=alert_id, note=body.note, principal=principal)
-    return AlertDetail.model_validate(alert_detail(session=session, alert=alert))
+    return alert_read(alert_detail(session=session, alert=alert), AlertDetail)
 
 
 @router.post(
@@ -213,4 +231,4 @@ def unack_alert(
     alert = unacknowledge_alert(
         session, alert_id=alert_id, principal=principal, note=body.note if body else None
     )
-    return AlertDetail.model_validate(alert_detail(session=session, alert=alert))
+    return alert_read(alert_detail(session=session, alert=alert), AlertDetail)

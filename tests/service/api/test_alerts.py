@@ -351,6 +351,7 @@ def test_an_alert_reads_with_codes_scope_labels_and_its_trail(
     assert body["labels"]["rule"] == "low_supply" and body["labels"]["district"] == "410403"
     assert body["silenced"] is False and body["silenced_by"] == []
     assert [event["kind"] for event in body["events"]] == ["opened"]
+    assert body["summary_zh"] is None  # raised with English only, as before words were kept
     city = client.get(f"/api/v1/alerts/{world.alerts['city_rice'].id}", headers=bureau).json()
     assert city["scope"] == {"level": "city", "code": "4104"} and city["district"] is None
     district = client.get(

@@ -1,5 +1,6 @@
 """The bureau reads each alert's summary in its own language on the alert list and in the
-export; the API, the webhooks and the English pages keep the English."""
+export; the API gives the English summary and the Chinese beside it, the webhooks and the
+English pages keep the English."""
 
 from __future__ import annotations
 
@@ -74,3 +75,19 @@ def test_the_api_and_the_english_list_keep_the_english_summary(
     english = summaries(client.get("/alerts/list", headers=EN).text)
     assert stockout in english
     assert set(english) <= said
+
+
+def test_an_integration_reads_each_alerts_summary_in_chinese_from_the_api(
+    client: TestClient, session: Session
+) -> None:
+    run_a_short_city(client, session)
+    key = make_key(session, Role.bureau)
+    listed = client.get("/api/v1/alerts", headers=key).json()["items"]
+    chinese = {alert["summary"]: alert["summary_zh"] for alert in listed}
+    assert set(chinese.values()) == set(summaries(client.get("/alerts/list", headers=ZH).text))
+    stockout = next(text for text in chinese.values() if text.startswith("B 卷心菜"))
+    assert stockout.startswith("B 卷心菜：缺货（平时日销 10.0）")
+    assert "卫东区（EAST）经营该商品的 2 家门店中 1 家缺货（50 %）" in stockout
+    one = next(alert for alert in listed if alert["summary_zh"] == stockout)
+    read = client.get(f"/api/v1/alerts/{one['id']}", headers=key).json()
+    assert (read["summary"], read["summary_zh"]) == (one["summary"], stockout)
