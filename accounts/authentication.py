@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,17 +32,22 @@ from models.base import utc_now
 
 log = logging.getLogger("supplywatch.accounts")
 
+# Built once: every request looks its caller up, and building a statement and its cache
+# key costs about as much as running it. The lookup itself still runs on every request.
+_USER_OF_SESSION = (
+    select(User, UserSession.expires_at)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+_KEY_BY_HASH = select(ApiKey).where(ApiKey.key_hash == bindparam("token_hash"))
+
 
 def authenticate_token(session: Session, token: str) -> Principal:
     """The principal behind a bearer API key or session token, or Unauthenticated."""
     token_hash = sha256_hex(token)
     now = utc_now()
     if token.startswith("sws_"):
-        row = session.execute(
-            select(User, UserSession.expires_at)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == token_hash)
-        ).first()
+        row = session.execute(_USER_OF_SESSION, {"token_hash": token_hash}).first()
         if row is None or not row[0].active or row[1] <= now:
             raise Unauthenticated("the session is unknown or has expired; sign in again")
         user = row[0]
@@ -59,7 +64,7 @@ def authenticate_token(session: Session, token: str) -> Principal:
             user.checkpoint_id,
         )
         return bind_region(session, person, user.region_id)
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == token_hash)).first()
+    key = session.scalars(_KEY_BY_HASH, {"token_hash": token_hash}).first()
     if key is None or not key.active:
         raise Unauthenticated("the API key is unknown or has been revoked")
     if key.expires_at is not None and key.expires_at <= now:

@@ -7,9 +7,10 @@ set-based (kg, jin = 0.5 kg, g, t, L, piece, box, bag, and per-product units).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import ARRAY, String, any_, bindparam, select
+from sqlalchemy import ARRAY, ColumnElement, Select, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from core.text import Text, echoed, phrase
@@ -18,13 +19,39 @@ from models import Product, ProductUnitConversion, Store, Unit
 _NO_STORES = pd.DataFrame(columns=["id", "enterprise_id", "active"])  # never modified
 
 
-@dataclass(frozen=True)
-class CatalogProduct:
-    """What validation needs of a product: its id, canonical unit and whether it is active."""
+class CatalogProduct(NamedTuple):
+    """What validation needs of a product: its id, canonical unit and whether it is active
+    (a named tuple: built for every line of every report, ten times cheaper than a frozen
+    dataclass)."""
 
     id: int
     unit: str
     active: bool
+
+
+def _named_products(named: ColumnElement[bool]) -> Select[str, int, str, bool, str, float]:
+    """The products ``named`` picks, each with its special units (one row per unit)."""
+    conversion = ProductUnitConversion
+    return (
+        select(
+            Product.code,
+            Product.id,
+            Product.unit,
+            Product.active,
+            conversion.unit,
+            conversion.factor,
+        )
+        .outerjoin(conversion, conversion.product_id == Product.id)
+        .where(named)
+    )
+
+
+# Built once: constructing the statement and its cache key cost more than running it.
+# PostgreSQL takes one array parameter rather than an IN list of as many as there are lines.
+_NAMED_PRODUCTS_ANY = _named_products(
+    Product.code == any_(bindparam("product_codes", type_=ARRAY(String)))
+)
+_NAMED_PRODUCTS_IN = _named_products(Product.code.in_(bindparam("product_codes", expanding=True)))
 
 
 @dataclass
@@ -76,30 +103,16 @@ class Catalog:
         """Only what one store's report needs, in one round trip: the named products with
         their special units (no store: the report already has it); the unit table too
         when ``with_units`` (some line names a unit of its own)."""
-        conversion = ProductUnitConversion
         connection = session.connection()
-        named = (
-            # One array parameter rather than an IN list of as many as there are lines.
-            Product.code == any_(bindparam("product_codes", product_codes, type_=ARRAY(String)))
-            if connection.dialect.name == "postgresql"
-            else Product.code.in_(product_codes)
-        )
+        postgresql = connection.dialect.name == "postgresql"
         rows = connection.execute(
-            select(
-                Product.code,
-                Product.id,
-                Product.unit,
-                Product.active,
-                conversion.unit,
-                conversion.factor,
-            )
-            .outerjoin(conversion, conversion.product_id == Product.id)
-            .where(named)
-        )
+            _NAMED_PRODUCTS_ANY if postgresql else _NAMED_PRODUCTS_IN,
+            {"product_codes": product_codes},
+        ).all()
         products: dict[str, CatalogProduct] = {}
         product_units: dict[tuple[int, str], float] = {}
         for code, product_id, unit, active, special_unit, factor in rows:
-            products[code] = CatalogProduct(id=product_id, unit=unit, active=active)
+            products[code] = CatalogProduct(product_id, unit, active)
             if special_unit is not None:
                 product_units[product_id, special_unit] = float(factor)
         units = {

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,9 +36,25 @@ class HasCode(Protocol):
     code: Any
 
 
+_BY_CODE: dict[type[Any], Select[Any]] = {}
+"""Each model's select by code, built once: building it and its cache key cost about as
+much as running it (a store is looked up on every report request)."""
+
+
+def _by_code(model: type[ModelT]) -> Select[ModelT]:
+    """The select of ``model``'s row whose code is the ``code`` parameter."""
+    statement = _BY_CODE.get(model)
+    if statement is None:
+        statement = _BY_CODE.setdefault(
+            model,
+            select(model).where(model.code == bindparam("code")),  # type: ignore[attr-defined]
+        )
+    return statement
+
+
 def get_by_code(session: Session, model: type[ModelT], code: str, *, label: Text) -> ModelT:
     """The row of ``model`` with this code, or a 404 naming what was looked for."""
-    found = session.scalars(select(model).where(model.code == code)).first()  # type: ignore[attr-defined]
+    found = session.scalars(_by_code(model), {"code": code}).first()
     if found is None:
         raise NotFound("{label} {code!r} not found", label=label, code=code)
     return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import (
@@ -101,6 +102,10 @@ STORE_DAY_LOCKS = 1024
 wait for each other, and a bulk file never holds more locks than this."""
 _STORE_DAY_LOCK_SPACE = 0x5357  # "SW": this service's first key of the two-key locks
 _ORDINAL_2000 = date(2000, 1, 1).toordinal()
+_LOCK_SLOTS = text(
+    "SELECT pg_advisory_xact_lock(:space, slot) FROM (SELECT slot FROM "
+    "unnest(CAST(:slots AS integer[])) AS slot ORDER BY slot) AS ordered"
+)  # built once: the slots of every report request
 
 
 def lock_store_days(session: Session, store_days: Iterable[tuple[int, date]]) -> None:
@@ -120,13 +125,7 @@ def lock_store_days(session: Session, store_days: Iterable[tuple[int, date]]) ->
         }
     )
     if slots:
-        session.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(:space, slot) FROM (SELECT slot FROM "
-                "unnest(CAST(:slots AS integer[])) AS slot ORDER BY slot) AS ordered"
-            ),
-            {"space": _STORE_DAY_LOCK_SPACE, "slots": slots},
-        )
+        session.execute(_LOCK_SLOTS, {"space": _STORE_DAY_LOCK_SPACE, "slots": slots})
 
 
 def store_report_lines(
@@ -303,9 +302,10 @@ def _as_date(value: date | pd.Timestamp) -> date:
     return value.date() if isinstance(value, pd.Timestamp) else value
 
 
-@dataclass(frozen=True)
-class StoredLine:
-    """A report line as stored after a write: the values, who last changed them and when."""
+class StoredLine(NamedTuple):
+    """A report line as stored after a write: the values, who last changed them and when
+    (a named tuple: one is built per line of every report, ten times cheaper than a frozen
+    dataclass)."""
 
     product_id: int
     stock: float
