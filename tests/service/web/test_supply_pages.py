@@ -293,3 +293,27 @@ def test_a_bad_registry_file_in_the_page_lists_its_cells_and_stores_nothing(
     )
     assert "缺少列 &#39;kind&#39;" in chinese.text
     assert session.scalar(select(func.count()).select_from(Producer)) == before
+
+
+def test_a_need_left_short_reads_by_product_name_unit_and_reason_in_both_languages(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """The board's "needs left short" used to read "#1 cabbage: 400.0 · no_offer", the
+    product's code and the matcher's reason code, in English and Chinese alike."""
+    scene.cabbage.name, scene.cabbage.name_zh = "Chinese cabbage", "大白菜"
+    make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    ran = client.post(
+        "/supply/match-runs",
+        data={"csrf_token": csrf(client, "/supply/board"), "maximum_distance_km": "100"},
+    )
+    assert ran.status_code == 200, ran.text
+    short = re.search(r'<ul id="unmet">(.*?)</ul>', ran.text, re.S)
+    assert short is not None, ran.text
+    assert "Chinese cabbage:" in short[1] and " kg · no open offer of the product" in short[1]
+    assert "no_offer" not in short[1] and not re.search(r"#\d+ cabbage:", short[1])
+    chinese = client.get("/supply/board", headers={"Accept-Language": "zh-CN"}).text
+    short = re.search(r'<ul id="unmet">(.*?)</ul>', chinese, re.S)
+    assert short is not None
+    assert "大白菜:" in short[1] and "该商品暂无有效报价" in short[1], short[1]
