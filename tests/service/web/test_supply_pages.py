@@ -317,3 +317,26 @@ def test_a_need_left_short_reads_by_product_name_unit_and_reason_in_both_languag
     short = re.search(r'<ul id="unmet">(.*?)</ul>', chinese, re.S)
     assert short is not None
     assert "大白菜:" in short[1] and "该商品暂无有效报价" in short[1], short[1]
+
+
+@pytest.mark.parametrize("side", ["store", "producer"])
+def test_declining_a_proposal_asks_first(
+    client: TestClient, session: Session, scene: Scene, side: str
+) -> None:
+    """A decline closes the proposal for both sides for good, and its button sat next to
+    Accept with nothing asked: on a phone one slip lost the deal."""
+    offer = make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    need = make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    proposal = make_proposal(session, offer=offer, need=need, quantity=60)
+    session.commit()
+    if side == "store":
+        sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+        page, base = client.get("/needs").text, "/needs/proposals"
+    else:
+        sign_in(client, "farmer", producer_person(session, scene.farm))
+        page, base = client.get("/producer").text, "/producer/proposals"
+    decline = re.search(rf'<form method="post" action="{base}/{proposal.id}/declined"[^>]*>', page)
+    assert decline is not None, page
+    assert f'data-confirm="Decline proposal #{proposal.id}?' in decline[0]
+    accept = re.search(rf'<form method="post" action="{base}/{proposal.id}/accepted"[^>]*>', page)
+    assert accept is not None and "data-confirm" not in accept[0]  # accepting asks nothing
