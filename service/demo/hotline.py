@@ -39,8 +39,8 @@ from service.demo.master import stage_rng
 
 HOTLINE_STAGE = 61
 TEXTS = {
-    TicketCategory.cannot_buy: "No {product} on the shelves of the stores near us since yesterday.",
-    TicketCategory.price_complaint: "The price of {product} doubled overnight at the market.",
+    TicketCategory.cannot_buy: "{product}: none on the shelves near us since yesterday.",
+    TicketCategory.price_complaint: "{product}: the price doubled overnight at the market.",
     TicketCategory.store_closed_or_short: "The supermarket at the gate closed at noon.",
     TicketCategory.delivery_late: "Our compound's delivery did not come this morning.",
     TicketCategory.pass_or_checkpoint: "The checkpoint turned back our vegetable truck.",
@@ -77,7 +77,9 @@ def load_hotline(
         .where(district.level == RegionLevel.district)
         .order_by(Region.code)
     ).all()
-    products = list(session.scalars(select(Product.code).order_by(Product.code)))
+    # a caller names the product as people do (its name), the ticket carries its code
+    names = dict(session.execute(select(Product.code, Product.name).order_by(Product.code)).all())
+    products = list(names)
     if not places or not products:
         return HotlineSummary(tickets=0, unanswered=0, resolved=0)
     operator = Principal("user", 0, "operator-demo", Role.operator)
@@ -96,6 +98,7 @@ def load_hotline(
                 operator,
                 category=category,
                 product=product,
+                product_name=names[product],
                 place=place,
                 filed_at=filed_at,
                 public=outcome < 0.3,
@@ -135,12 +138,14 @@ def load_hotline(
                 resolved += 1
     if cluster_district is not None:
         in_district = [place for place, parent in places if parent == cluster_district]
+        eggs = "eggs" if "eggs" in names else products[0]
         for number in range(6):
             _file(
                 session,
                 operator,
                 category=TicketCategory.cannot_buy,
-                product="eggs" if "eggs" in products else products[0],
+                product=eggs,
+                product_name=names[eggs],
                 place=in_district[number % len(in_district)] if in_district else places[0][0],
                 filed_at=end - timedelta(hours=2 + 3 * number),
                 public=True,
@@ -158,6 +163,7 @@ def _file(
     *,
     category: TicketCategory,
     product: str,
+    product_name: str,
     place: str,
     filed_at: datetime,
     public: bool,
@@ -168,7 +174,7 @@ def _file(
         session=session,
         new=TicketInput(
             category=category,
-            text=TEXTS[category].format(product=product),
+            text=TEXTS[category].format(product=product_name),
             region=place,
             product=product
             if category in (TicketCategory.cannot_buy, TicketCategory.price_complaint)

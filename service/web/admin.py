@@ -92,6 +92,10 @@ class Section:
     words: tuple[int, ...] = ()
 
 
+REGIONS_NAMED = 20_000
+"""How many regions the stores' list may name (a city has a few hundred)."""
+
+
 def _store_rows(
     session: Session, viewer: Principal, search: str | None, language: str
 ) -> list[list[Any]]:
@@ -99,8 +103,21 @@ def _store_rows(
     found = stores.list_stores(
         session=session, principal=viewer, contains=search, limit=LISTED, offset=0
     )
+    # a store's region by its name, its code beside it (the column showed "410402004" only)
+    named = {
+        region.code: (region.name_zh if language == "zh" else None) or region.name
+        for region in regions.list_regions(session=session, limit=REGIONS_NAMED, offset=0).items
+    }
     return [
-        [s.code, s.name, s.kind.value, s.region, s.enterprise or "", s.active] for s in found.items
+        [
+            s.code,
+            s.name,
+            s.kind.value,
+            f"{named[s.region]} ({s.region})" if s.region in named else s.region,
+            s.enterprise or "",
+            s.active,
+        ]
+        for s in found.items
     ]
 
 

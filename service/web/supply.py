@@ -19,17 +19,20 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
 from core.text import field_problem
+from masterdata.products import list_products
 from models import PostingStatus, ProducerKind, Role, ScopeLevel
 from service.configuration import board_limits, business_today
 from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.http.schemas import DatabaseId
 from service.settings import Settings
 from service.web.common import (
+    PRODUCTS_NAMED,
     PageRoute,
     SettingsDep,
     ViewerDep,
     check_csrf,
     language_of,
+    names_by_code,
     redirect,
     render,
 )
@@ -395,6 +398,11 @@ def board(
         if chosen
         else []
     )
+    named = (
+        list_products(session=session, limit=PRODUCTS_NAMED, offset=0).items
+        if chosen and chosen.unmet
+        else []
+    )
     return render(
         request,
         "supply/board.html",
@@ -411,6 +419,9 @@ def board(
             "orders": deals.list_orders(session=session, principal=viewer, limit=50, offset=0),
             "posted_need": need,
             "defaults": asdict(MatchSettings()),
+            # a need left short is named by its product's name, its quantity by its unit
+            "unmet_products": names_by_code(named, language_of(request)),
+            "unmet_units": {product.code: product.unit for product in named},
         },
     )
 

@@ -132,3 +132,66 @@ def test_the_bureau_reads_a_passs_history_on_a_phone(
     _read_as_cards(page, "table#history", labels)
     assert page.locator("table#history tbody tr").count() >= 2  # issued, then revoked
     page.screenshot(path=screenshots / f"pass-history-phone-{locale}.png", full_page=False)
+
+
+NEEDS_TABLES = {
+    "en-GB": {
+        "table#awaiting": [
+            "#",
+            "Product",
+            "From",
+            "To",
+            "Quantity",
+            "Price",
+            "Road km",
+            "Other side",
+        ],
+        "table#restock": ["Store", "Product", "Cover (days)", "Suggested"],
+        "table#needs": [
+            "#",
+            "Buyer",
+            "Product",
+            "Quantity",
+            "Committed",
+            "Highest price",
+            "Needed by",
+            "Status",
+        ],
+    },
+    "zh-CN": {
+        "table#awaiting": ["#", "商品", "从", "至", "数量", "价格", "公路里程（公里）", "对方"],
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_a_chain_reads_its_needs_and_proposals_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str
+) -> None:
+    """The chain's "Needs and supply" page used to squeeze its tables into one-character
+    columns and its store select (the chain's longest store name) pushed the page
+    sideways; now each row is a card and the form shrinks to the phone."""
+    page = open_page("chain", PHONE, locale=locale)
+    page.goto(live_server.url + "/needs")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    store = page.locator("select[name=store]").bounding_box()
+    assert store is not None and store["x"] + store["width"] <= PHONE["width"], store
+    for table in ("table#awaiting", "table#orders", "table#restock", "table#needs"):
+        assert page.locator(table).count() == 0 or "cards" in (
+            page.locator(table).get_attribute("class") or ""
+        ), table
+    checked = 0
+    for table, labels in NEEDS_TABLES[locale].items():
+        if not page.locator(f"{table} tbody tr").count():
+            continue
+        assert page.locator(f"{table} thead").is_hidden()
+        placed = page.evaluate(CELLS, table)
+        assert placed["sideways"] <= 1, placed
+        for cell in placed["cells"]:
+            assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+            if cell["label"] is not None:
+                assert cell["label"] in labels, cell
+                assert cell["shown"] == f'"{cell["label"]}"', cell
+        checked += 1
+    assert checked, "the demo chain has proposals, suggestions or needs to read"
+    page.screenshot(path=screenshots / f"needs-phone-{locale}.png", full_page=False)

@@ -47,3 +47,19 @@ def test_the_demo_week_of_tickets_breaches_some_slas_and_clusters_in_one_distric
     assert counts["alerts_fired"] > 0
     rules = set(session.scalars(select(Alert.rule)))
     assert rules == {AlertRule.ticket_sla, AlertRule.complaint_cluster}
+
+
+def test_a_demo_caller_names_the_product_not_its_code(session: Session) -> None:
+    """Demo tickets used to read "No chicken_legs on the shelves…", a product code where a
+    caller says the product's name; the ticket still carries the code."""
+    city = make_region(session, code="4104", level=RegionLevel.city)
+    district = make_region(session, code="410402", parent=city)
+    make_region(session, code="410402-0", level=RegionLevel.community, parent=district)
+    legs = make_product(session, code="chicken_legs", category="meat")
+    legs.name = "Chicken legs"
+    session.flush()
+    load_hotline(session, seed=7, end=END, days=2)
+    about = session.execute(select(Ticket.text).where(Ticket.product_id == legs.id)).scalars().all()
+    assert about, "some demo tickets are about the only product"
+    for text in about:
+        assert "chicken_legs" not in text and text.startswith("Chicken legs: "), text

@@ -46,6 +46,20 @@ def test_an_admin_finds_a_store_by_part_of_its_code_or_name(
     assert _listed(client.get("/admin/stores", params={"q": "  "}).text) == _listed(everything)
 
 
+def test_an_admin_reads_each_stores_region_by_name_beside_its_code(
+    client: TestClient, session: Session
+) -> None:
+    """The stores' list showed a store's region as its code only ("410402004")."""
+    town = make_region(session, code="410402004", name="Hedong Street")
+    town.name_zh = "河东街道"
+    make_store(session, code="PDS-0001", region=town)
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    english = client.get("/admin/stores").text
+    assert "<td>Hedong Street (410402004)</td>" in english
+    assert "<td>河东街道 (410402004)</td>" in client.get("/admin/stores", headers=ZH).text
+
+
 def test_a_store_clerk_cannot_search_the_stores(client: TestClient, session: Session) -> None:
     store = make_store(session, code="PDS-0001")
     session.commit()

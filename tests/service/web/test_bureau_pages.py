@@ -3,6 +3,7 @@ and thresholds, all in the pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -279,6 +280,11 @@ def test_an_admin_sees_each_categorys_thresholds_under_its_name_not_its_code(
     sign_in(client, "root", make_person(session, "root", Role.admin))
     page = client.get("/admin/thresholds", headers={"Accept-Language": language}).text
     assert f"<td>{edible_oil}</td>" in page and "<td>edible_oil</td>" not in page
+    # the rule is named in words above the table, not by its code (it read "low_supply")
+    words = re.sub(
+        r"<[^>]+>", " ", page.split('<section class="card scroll">')[1].split("<table")[0]
+    )
+    assert "low_supply" not in words and ("low supply alert" in words or "供应偏低" in words)
 
 
 def test_a_chinese_admin_sees_the_problems_of_a_bad_store_in_chinese(

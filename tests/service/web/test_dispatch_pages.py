@@ -126,6 +126,8 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
     manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
     assert manifests.count('class="card manifest"') == len(after)
     assert manifests.count('class="pass-qr"') == len(after)  # each truck's transport pass
+    # on a phone each manifest's eight columns scroll in their card, not the page sideways
+    assert manifests.count('<div class="scroll"><table>') == len(after)
     assert "Wang Min 0375-5550000" in manifests
     assert manifests.count(": 300 kg<br>") == 3  # each stop lists what to hand over
 

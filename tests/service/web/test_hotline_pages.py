@@ -128,10 +128,11 @@ def test_the_operator_reads_each_tickets_region_and_working_group_by_name_on_a_p
     sign_in(client, "hu", password)
     client.cookies.set("supplywatch_lang", "zh")
     page = client.get("/hotline/queue").text
-    assert "<td>卫东区</td>" in page and "<td>410403</td>" not in page
-    assert "<td>供应协调组</td>" in page and "supply_coordination" not in page
-    # nine columns scroll inside their card, not the whole page sideways on a phone
-    assert '<div class="scroll"><table id="queue">' in page
+    assert '<td data-label="地区">卫东区</td>' in page and ">410403</td>" not in page
+    assert '<td data-label="工作组">供应协调组</td>' in page and "supply_coordination" not in page
+    # on a phone each ticket is a card, each value under its column's name (nine columns
+    # used to squeeze into one character each inside a sideways-scrolling card)
+    assert '<div class="scroll"><table id="queue" class="cards">' in page
 
 
 def test_the_operator_reads_the_open_count_after_a_full_width_colon_in_chinese(
@@ -139,10 +140,11 @@ def test_the_operator_reads_the_open_count_after_a_full_width_colon_in_chinese(
 ) -> None:
     sign_in(client, "hu", operator_with_a_ticket(session))
     english = client.get("/hotline/queue", headers={"Accept-Language": "en"}).text
-    assert 'Open tickets: <strong id="open-total">1</strong>.' in english
+    assert 'Open tickets: <strong id="open-total">1</strong> · ' in english
     client.cookies.set("supplywatch_lang", "zh")
     chinese = client.get("/hotline/queue").text
-    assert '待办工单：<strong id="open-total">1</strong>.' in chinese  # the count, not its markup
+    # the count, not its markup, and no ASCII full stop inside Chinese
+    assert '待办工单：<strong id="open-total">1</strong> · ' in chinese
 
 
 def test_the_operator_reads_an_overdue_clock_as_overdue_not_as_negative_minutes_left(
@@ -152,12 +154,26 @@ def test_the_operator_reads_an_overdue_clock_as_overdue_not_as_negative_minutes_
     session.commit()
     sign_in(client, "hu", password)
     queue = client.get("/hotline/queue").text.split('id="queue"', 1)[1]
-    overdue = re.findall(r">([-\d,]+) min overdue<", queue)
-    assert len(overdue) == 2 and not any(minutes.startswith("-") for minutes in overdue)
-    assert "min left" not in queue  # both clocks ran out days ago
+    # days and hours, not "4,290 min overdue" (minutes by the thousand meant nothing)
+    overdue = re.findall(r">(\d+) d (\d+) h overdue<", queue)
+    assert len(overdue) == 2 and all(int(days) >= 1 for days, _ in overdue), queue
+    assert " left<" not in queue and " min overdue" not in queue  # both ran out days ago
     client.cookies.set("supplywatch_lang", "zh")
     chinese = client.get("/hotline/queue").text
-    assert chinese.count("已超时 ") == 2 and "分钟剩余" not in chinese
+    assert len(re.findall(r">已超时 \d+ 天 \d+ 小时<", chinese)) == 2, chinese
+    assert "剩余" not in chinese
+
+
+def test_the_operator_reads_a_clock_with_time_left_in_hours_and_minutes(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, "hu", operator_with_a_ticket(session))
+    queue = client.get("/hotline/queue", headers={"Accept-Language": "en"}).text
+    left = re.findall(r">(?:(\d+) h )?(\d+) min left<", queue.split('id="queue"', 1)[1])
+    assert left, queue
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.get("/hotline/queue").text
+    assert re.search(r">剩余 (\d+ 小时 )?\d+ 分钟<", chinese), chinese
 
 
 def test_a_store_user_cannot_open_the_queue(client: TestClient, session: Session) -> None:

@@ -3,6 +3,8 @@ their role may; forms need the CSRF token; sessions end on sign-out and expiry."
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -162,3 +164,17 @@ def test_a_person_following_a_broken_link_sees_a_page_saying_so_in_their_languag
     api = client.get("/api/v1/nothing", headers=browser)
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
     assert client.get("/dashbord").headers["content-type"] == "application/problem+json"
+
+
+def test_the_language_switch_comes_back_to_the_same_page_with_its_query(
+    client: TestClient, session: Session
+) -> None:
+    """The switch used to lead back to the page's path only: a store that had opened an
+    earlier day's report (``?day=…``) found today's form after switching language."""
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    page = client.get("/bulletin/archive?page=2&x=a%26b").text
+    link = re.search(r'href="(/language/zh\?next=[^"]+)"', page)
+    assert link is not None, page
+    switched = client.get(html.unescape(link[1]), follow_redirects=False)
+    assert switched.status_code in (302, 303, 307)
+    assert switched.headers["location"] == "/bulletin/archive?page=2&x=a%26b"

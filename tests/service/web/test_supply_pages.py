@@ -293,3 +293,50 @@ def test_a_bad_registry_file_in_the_page_lists_its_cells_and_stores_nothing(
     )
     assert "缺少列 &#39;kind&#39;" in chinese.text
     assert session.scalar(select(func.count()).select_from(Producer)) == before
+
+
+def test_a_need_left_short_reads_by_product_name_unit_and_reason_in_both_languages(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """The board's "needs left short" used to read "#1 cabbage: 400.0 · no_offer", the
+    product's code and the matcher's reason code, in English and Chinese alike."""
+    scene.cabbage.name, scene.cabbage.name_zh = "Chinese cabbage", "大白菜"
+    make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    ran = client.post(
+        "/supply/match-runs",
+        data={"csrf_token": csrf(client, "/supply/board"), "maximum_distance_km": "100"},
+    )
+    assert ran.status_code == 200, ran.text
+    short = re.search(r'<ul id="unmet">(.*?)</ul>', ran.text, re.S)
+    assert short is not None, ran.text
+    assert "Chinese cabbage:" in short[1] and " kg · no open offer of the product" in short[1]
+    assert "no_offer" not in short[1] and not re.search(r"#\d+ cabbage:", short[1])
+    chinese = client.get("/supply/board", headers={"Accept-Language": "zh-CN"}).text
+    short = re.search(r'<ul id="unmet">(.*?)</ul>', chinese, re.S)
+    assert short is not None
+    assert "大白菜:" in short[1] and "该商品暂无有效报价" in short[1], short[1]
+
+
+@pytest.mark.parametrize("side", ["store", "producer"])
+def test_declining_a_proposal_asks_first(
+    client: TestClient, session: Session, scene: Scene, side: str
+) -> None:
+    """A decline closes the proposal for both sides for good, and its button sat next to
+    Accept with nothing asked: on a phone one slip lost the deal."""
+    offer = make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    need = make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    proposal = make_proposal(session, offer=offer, need=need, quantity=60)
+    session.commit()
+    if side == "store":
+        sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+        page, base = client.get("/needs").text, "/needs/proposals"
+    else:
+        sign_in(client, "farmer", producer_person(session, scene.farm))
+        page, base = client.get("/producer").text, "/producer/proposals"
+    decline = re.search(rf'<form method="post" action="{base}/{proposal.id}/declined"[^>]*>', page)
+    assert decline is not None, page
+    assert f'data-confirm="Decline proposal #{proposal.id}?' in decline[0]
+    accept = re.search(rf'<form method="post" action="{base}/{proposal.id}/accepted"[^>]*>', page)
+    assert accept is not None and "data-confirm" not in accept[0]  # accepting asks nothing
