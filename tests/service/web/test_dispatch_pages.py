@@ -357,6 +357,8 @@ def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_lan
     sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
     board = client.get("/dispatch").text
     assert "Rice 300 kg" in board and f"{code} 300" not in board
+    plates = session.scalars(select(Truck.plate)).all()
+    assert plates and all(f'<td class="plate">{plate}</td>' in board for plate in plates)
     client.cookies.set("supplywatch_lang", "zh")
     assert "大米 300 kg" in client.get("/dispatch").text
 
