@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from core.text import N_
 from supply_network.geography import DEFAULT_ROAD_FACTOR, road_distance_km
 
 FloatArray = npt.NDArray[np.float64]
@@ -102,6 +103,17 @@ class UnmetReason(StrEnum):
     """An allowed offer still has quantity, but its minimum lot exceeds what could be taken."""
     ALL_TAKEN = "all_taken"
     """Every allowed offer is used up, by other needs or by earlier commitments."""
+
+
+UNMET_REASON_WORDS: dict[UnmetReason, str] = {
+    UnmetReason.NO_OFFER: N_("no open offer of the product"),
+    UnmetReason.OUT_OF_RANGE: N_("every offer is farther than the maximum road distance"),
+    UnmetReason.PRICE_ABOVE_LIMIT: N_("every offer in range asks more than the highest price"),
+    UnmetReason.NOT_AVAILABLE_IN_TIME: N_("every offer in range and price comes too late"),
+    UnmetReason.LOT_DOES_NOT_FIT: N_("an offer's minimum lot is more than could be taken"),
+    UnmetReason.ALL_TAKEN: N_("every allowed offer is already taken"),
+}
+"""What a person reads for each reason (a message id for the catalogue)."""
 
 
 class InvalidBoard(ValueError):

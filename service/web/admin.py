@@ -92,10 +92,6 @@ class Section:
     words: tuple[int, ...] = ()
 
 
-REGIONS_NAMED = 20_000
-"""How many regions the stores' list may name (a city has a few hundred)."""
-
-
 def _store_rows(
     session: Session, viewer: Principal, search: str | None, language: str
 ) -> list[list[Any]]:
@@ -104,10 +100,9 @@ def _store_rows(
         session=session, principal=viewer, contains=search, limit=LISTED, offset=0
     )
     # a store's region by its name, its code beside it (the column showed "410402004" only)
-    named = {
-        region.code: (region.name_zh if language == "zh" else None) or region.name
-        for region in regions.list_regions(session=session, limit=REGIONS_NAMED, offset=0).items
-    }
+    named = names_by_code(
+        regions.list_regions(session=session, limit=MAX_REGIONS, offset=0).items, language
+    )
     return [
         [
             s.code,

@@ -38,7 +38,7 @@ from service.web.common import (
 )
 from service.web.forms import form_number, optional_form_number
 from supply_network import lockdowns, postings
-from supply_network.board import MatchSettings
+from supply_network.board import UNMET_REASON_WORDS, MatchSettings
 from supply_network.queries import deals, producers, restock
 from supply_network.queries.postings import list_needs, list_offers, open_counts
 from supply_network.registry_import import import_registry_file
@@ -422,6 +422,7 @@ def board(
             # a need left short is named by its product's name, its quantity by its unit
             "unmet_products": names_by_code(named, language_of(request)),
             "unmet_units": {product.code: product.unit for product in named},
+            "unmet_reasons": UNMET_REASON_WORDS,
         },
     )
 

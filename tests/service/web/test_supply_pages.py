@@ -25,6 +25,8 @@ from models import (
     SupplyOffer,
     SupplyOrder,
 )
+from service.translations import translations
+from supply_network.board import UNMET_REASON_WORDS, UnmetReason
 from tests.factories import business_today, make_product, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
 from tests.supply_network.factories import (
@@ -317,6 +319,13 @@ def test_a_need_left_short_reads_by_product_name_unit_and_reason_in_both_languag
     short = re.search(r'<ul id="unmet">(.*?)</ul>', chinese, re.S)
     assert short is not None
     assert "大白菜:" in short[1] and "该商品暂无有效报价" in short[1], short[1]
+
+
+def test_every_reason_a_need_is_left_short_reads_in_words_in_both_languages() -> None:
+    chinese = translations("zh").gettext
+    assert set(UNMET_REASON_WORDS) == set(UnmetReason)
+    for reason, words in UNMET_REASON_WORDS.items():
+        assert "_" not in words and chinese(words) != words, reason
 
 
 @pytest.mark.parametrize("side", ["store", "producer"])
