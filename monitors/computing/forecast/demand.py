@@ -27,16 +27,17 @@ def row_median(matrix: np.ndarray) -> np.ndarray:
 
 
 def row_extreme(matrix: np.ndarray, *, largest: bool) -> np.ndarray:
-    """Each row's largest (or smallest) non-NaN value, NaN for an empty row."""
-    fill = -np.inf if largest else np.inf
-    filled = np.where(np.isnan(matrix), fill, matrix)
-    found = filled.max(axis=1) if largest else filled.min(axis=1)
-    return np.where(np.isinf(found) & (found == fill), np.nan, found)
+    """Each row's largest (or smallest) non-NaN value, NaN for an empty row (``fmax`` and
+    ``fmin`` skip NaN in one pass)."""
+    if not matrix.shape[1]:
+        return np.full(len(matrix), np.nan)
+    return (np.fmax if largest else np.fmin).reduce(matrix, axis=1)
 
 
-def youngest_cells(mask: np.ndarray, count: int) -> np.ndarray:
-    """Where ``mask`` holds, keep only its ``count`` youngest (lowest-age) cells per row."""
-    return mask & (np.cumsum(mask, axis=1) <= count)
+def youngest_cells(mask: np.ndarray, count: int, rank: np.ndarray | None = None) -> np.ndarray:
+    """Where ``mask`` holds, keep only its ``count`` youngest (lowest-age) cells per row;
+    ``rank`` is ``mask``'s running count along the row when the caller already has it."""
+    return mask & ((np.cumsum(mask, axis=1) if rank is None else rank) <= count)
 
 
 def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -58,9 +59,10 @@ def weekday_factors(
     ratio = np.where(usable, sales / np.where(line_mean > 0, line_mean, 1.0)[:, None], 0.0)
     day_of_age = (weekday - np.arange(ages)) % 7
     stores = int(store.max()) + 1 if store.size else 0
-    cell = (store[:, None] * 7 + day_of_age[None, :])[usable]
-    total = np.bincount(cell, weights=ratio[usable], minlength=stores * 7)
-    count = np.bincount(cell, minlength=stores * 7)
+    # Every cell counted, the unusable ones with weight 0: the same sums, in the same order.
+    cell = (store[:, None] * 7 + day_of_age[None, :]).ravel()
+    total = np.bincount(cell, weights=ratio.ravel(), minlength=stores * 7)
+    count = np.bincount(cell, weights=usable.ravel(), minlength=stores * 7)
     factor = ((total + shrink) / (count + shrink)).reshape(stores, 7)
     return factor / factor.mean(axis=1, keepdims=True)
 
@@ -70,9 +72,10 @@ def estimate_demand(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Level, the median it may have moved from, in-stock days behind it, shift direction
     and daily spread of demand (deseasonalised)."""
-    level_cells = youngest_cells(in_stock, settings.level_days)
+    rank = np.cumsum(in_stock, axis=1, dtype=np.int32)  # in-stock days up to each age
+    level_cells = youngest_cells(in_stock, settings.level_days, rank)
     base = row_median(np.where(level_cells, plain, np.nan))
-    recent_cells = youngest_cells(in_stock, settings.shift_days)
+    recent_cells = youngest_cells(in_stock, settings.shift_days, rank)
     full = recent_cells.sum(axis=1) == settings.shift_days
     with np.errstate(invalid="ignore"):
         above = np.where(recent_cells, plain > base[:, None] * (1 + settings.shift_ratio), True)
@@ -86,7 +89,7 @@ def estimate_demand(
     shifted = np.where(rise, 1, np.where(fall, -1, 0)).astype(np.int8)
     # Spread from steps between consecutive in-stock days: a level that moved (a panic, a
     # lasting rise) does not count as noise, as it would around a median.
-    counted = np.where(youngest_cells(in_stock, settings.spread_days), plain, np.nan)
+    counted = np.where(youngest_cells(in_stock, settings.spread_days, rank), plain, np.nan)
     steps = np.abs(counted[:, :-1] - counted[:, 1:])  # NaN unless both days held stock
     spread = 1.4826 * row_median(steps) / np.sqrt(2.0)
     floor = np.sqrt(np.fmax(level, 0.0) + (settings.min_cv * np.fmax(level, 0.0)) ** 2)
@@ -99,20 +102,34 @@ def net_receipts(
     """What came in each day net of spoilage, by the stock identity bridged over
     unreported days with the ``expected`` sales (the bridge's total lands on the reported
     day that closes it); the reported receipts where no earlier report closes it."""
+    sold = np.where(np.isnan(sales), expected, sales)
+    # Most lines report every day since their first report: each day is closed by the
+    # day before it. Only a line with an unreported day between two reported ones needs
+    # a bridge.
+    net = np.full(stock.shape, np.nan)
+    net[:, :-1] = stock[:, :-1] - stock[:, 1:] + sold[:, :-1]
+    reported = ~np.isnan(stock)
+    gaps = np.flatnonzero((~reported[:, 1:-1] & reported[:, 2:]).any(axis=1))
+    if gaps.size:
+        net[gaps] = bridged_receipts(stock[gaps], sold[gaps])
+    return np.where(np.isnan(net), received, net)
+
+
+def bridged_receipts(stock: np.ndarray, sold: np.ndarray) -> np.ndarray:
+    """:func:`net_receipts` of lines with unreported days: each reported day is closed by
+    the next older reported one, the days between bridged with what they sold."""
     lines, ages = stock.shape
     reported = ~np.isnan(stock)
     # Next older reported age of every age (ages when none).
     marked = np.where(reported, np.arange(ages)[None, :], ages)
     older = np.full((lines, ages), ages)
     older[:, :-1] = np.minimum.accumulate(marked[:, ::-1], axis=1)[:, ::-1][:, 1:]
-    sold = np.where(np.isnan(sales), expected, sales)
     sold_from = np.zeros((lines, ages + 1))
     sold_from[:, :ages] = np.cumsum(sold[:, ::-1], axis=1)[:, ::-1]  # Σ sold over ages ≥ a
     rows = np.arange(lines)[:, None]
     bridge = sold_from[:, :ages] - sold_from[rows, older]
     closing = np.where(older < ages, stock[rows, np.minimum(older, ages - 1)], np.nan)
-    net = np.where(reported & (older < ages), stock - closing + bridge, np.nan)
-    return np.where(np.isnan(net), received, net)
+    return np.where(reported & (older < ages), stock - closing + bridge, np.nan)
 
 
 def group_share(*, flag: np.ndarray, among: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -129,6 +129,7 @@ def after_first_delivery(
     days, count = MAX_HORIZON_DAYS, len(current)
     out = np.empty((count, days - first + 1), dtype=current.dtype)
     survived = np.zeros(count, dtype=current.dtype)  # log chance every ended stretch held
+    held = np.ones(count, dtype=current.dtype)  # its exponential, updated where it changes
     available = current.copy()
     extra = np.zeros(count, dtype=current.dtype)
     start_mean = np.zeros(count, dtype=current.dtype)
@@ -155,6 +156,7 @@ def after_first_delivery(
             survived = _replaced(
                 survived, now, survived[now] + np.log1p(-np.fmin(previous[now], 1 - 1e-6))
             )
+            held = _replaced(held, now, np.exp(survived[now]))
             available = _replaced(available, now, refilled)
             extra = _replaced(extra, now, refilled_var)
             start_mean = _replaced(start_mean, now, cumulative[day - 1][now])
@@ -163,7 +165,7 @@ def after_first_delivery(
         mean = cumulative[day] - start_mean
         variance = daily_var * (day - begin + 1) + extra
         previous = ndtr((mean - available) / np.sqrt(np.fmax(variance, 1e-12)))
-        out[:, day - first] = 1.0 - np.exp(survived) * (1.0 - previous)
+        out[:, day - first] = 1.0 - held * (1.0 - previous)
     return out
 
 

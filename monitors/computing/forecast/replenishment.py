@@ -90,13 +90,20 @@ def read_supply_pattern(
 
     histogram = gap_histogram(delivery_age=delivery_age, ages=ages, settings=settings)
     total = histogram.sum(axis=1)
-    typical = np.argmax(np.cumsum(histogram, axis=1) >= total[:, None] / 2.0, axis=1)
+    running = np.cumsum(histogram, axis=1)
+    typical = np.argmax(running >= total[:, None] / 2.0, axis=1)
     typical_gap = np.where(total > 0, typical.astype(np.float64), np.nan)
     # Without a measured target, a delivery brings a cycle's demand.
     target = np.where(np.isnan(target), level * np.nan_to_num(typical_gap, nan=1.0), target)
     target_sd = np.where(np.isnan(target_sd), settings.size_cv_floor * target, target_sd)
     arrival = arrival_chances(
-        since=since, typical_gap=typical_gap, histogram=histogram, ages=ages, settings=settings
+        since=since,
+        typical_gap=typical_gap,
+        histogram=histogram,
+        running=running,
+        total=total,
+        ages=ages,
+        settings=settings,
     )
     arrival = given_low_stock(
         arrival=arrival, stock=stock, level=level, delivery=delivery, settings=settings
@@ -122,20 +129,20 @@ def gap_histogram(*, delivery_age: np.ndarray, ages: int, settings: ForecastSett
     lines = len(delivery_age)
     width = ages + 2
     young, old = delivery_age[:, :-1], delivery_age[:, 1:]
-    line, column = np.nonzero(old < ages)
-    gaps = old[line, column] - young[line, column]
-    weight = 0.5 ** (young[line, column] / settings.gap_half_life_days)
-    spread = gaps >= 2
-    moved = weight[spread] * settings.gap_jitter
-    cells = line * width + gaps
-    histogram = np.bincount(
-        cells,
-        weights=weight - np.where(spread, 2 * weight * settings.gap_jitter, 0.0),
-        minlength=lines * width,
-    )
-    histogram += np.bincount(cells[spread] + 1, weights=moved, minlength=lines * width)
-    histogram += np.bincount(cells[spread] - 1, weights=moved, minlength=lines * width)
-    return histogram.reshape(lines, width)
+    # Every pair of neighbouring delivery ages, those past the last delivery with weight 0
+    # (ages are small integers: their weights are looked up).
+    by_age = 0.5 ** (np.arange(ages + 1) / settings.gap_half_life_days)
+    weight = np.where(old < ages, by_age[young], 0.0)
+    cells = (np.arange(lines)[:, None] * width + (old - young)).ravel()
+    counted = np.bincount(cells, weights=weight.ravel(), minlength=lines * width)
+    counted = counted.reshape(lines, width)
+    # Whether a gap spreads depends on its length alone: spread whole columns.
+    moved = counted[:, 2:-1] * settings.gap_jitter
+    histogram = counted.astype(np.float64)  # a copy (and floats even for no lines)
+    histogram[:, 2:-1] -= 2 * moved
+    histogram[:, 3:] += moved
+    histogram[:, 1:-2] += moved
+    return histogram
 
 
 def arrival_chances(
@@ -143,11 +150,14 @@ def arrival_chances(
     since: np.ndarray,
     typical_gap: np.ndarray,
     histogram: np.ndarray,
+    running: np.ndarray,
+    total: np.ndarray,
     ages: int,
     settings: ForecastSettings,
 ) -> np.ndarray:
     """(lines, MAX_HORIZON_DAYS + 1): chance the next delivery arrives on day 1 .. H, and
-    in the last column that none arrives within H, given the days already waited."""
+    in the last column that none arrives within H, given the days already waited
+    (``running`` and ``total`` are the histogram's running and whole sums per line)."""
     lines, width = histogram.shape
     rows = np.arange(lines)
     # A line without a delivery has waited its whole history; one without two has no
@@ -156,9 +166,7 @@ def arrival_chances(
     centre = np.where(np.isnan(typical_gap), ages, np.maximum(typical_gap, 1)).astype(np.int64)
     gap = waited[:, None] + np.arange(1, MAX_HORIZON_DAYS + 1)[None, :]
     observed = np.where(gap < width, histogram[rows[:, None], np.minimum(gap, width - 1)], 0.0)
-    longer = (
-        histogram.sum(axis=1) - np.cumsum(histogram, axis=1)[rows, np.minimum(waited, width - 1)]
-    )
+    longer = total - running[rows, np.minimum(waited, width - 1)]
     prior = np.where(gap >= centre[:, None], 0.5 ** (gap - centre[:, None] + 1.0), 0.0)
     prior_left = np.where(waited + 1 >= centre, 0.5 ** np.maximum(waited + 1 - centre, 0), 1.0)
     denominator = longer + settings.prior_weight * prior_left + settings.stop_weight

@@ -19,6 +19,7 @@ from monitors.computing.forecast import (
     forecast_stockouts,
     low_supply_decision,
 )
+from monitors.computing.forecast.demand import bridged_receipts, net_receipts
 
 SETTINGS = ForecastSettings()
 DAYS = 21
@@ -271,3 +272,24 @@ def test_no_lines_and_unreported_lines() -> None:
     forecast = forecast_stockouts(history=history((silent, silent, silent)), settings=SETTINGS)
     assert np.isnan(forecast.by_day).all()
     assert not decide(forecast, 2.0, previously_firing=True)[0]
+
+
+def test_a_line_reporting_every_day_is_closed_day_by_day_as_a_bridge_would_close_it() -> None:
+    # net_receipts bridges only lines with an unreported day between two reported ones;
+    # every other line takes the plain identity. Both ways must agree on those lines.
+    rng = np.random.default_rng(8)
+    stock = rng.integers(0, 60, (400, DAYS)).astype(np.float64)
+    sales = rng.integers(0, 30, (400, DAYS)).astype(np.float64)
+    stock[:100, 15:] = np.nan  # a history shorter than the window: no bridge needed
+    stock[100:200][rng.random((100, DAYS)) < 0.2] = np.nan  # gaps: bridged
+    sales[rng.random((400, DAYS)) < 0.05] = np.nan  # unreported sales: the expected ones
+    expected = np.full(stock.shape, 7.0)
+    received = np.full(stock.shape, np.nan)
+    net = net_receipts(stock, sales, received, expected)
+    bridged = bridged_receipts(stock, np.where(np.isnan(sales), expected, sales))
+    np.testing.assert_array_equal(net, bridged)
+    assert np.isnan(net[:100, 14:]).all() and not np.isnan(net[:100, :14]).any()
+    assert (
+        net[200:, :-1]
+        == stock[200:, :-1] - stock[200:, 1:] + np.nan_to_num(sales[200:, :-1], nan=7.0)
+    ).all()
