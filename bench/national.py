@@ -387,6 +387,8 @@ def workers(url: str, count: int, logs: Path) -> Iterator[tuple[str, Callable[[]
         "SUPPLYWATCH_TASK_QUEUE": queue,
         "SUPPLYWATCH_LOG_JSON": "false",
         "SUPPLYWATCH_MONITOR_INCREMENTAL": "true",  # the incremental branch's setting
+        # One process per core already: a second forecast thread would only compete.
+        "SUPPLYWATCH_MONITOR_FORECAST_THREADS": "1",
     }
     started: list[tuple[subprocess.Popen[bytes], Path]] = []
     try:

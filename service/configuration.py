@@ -61,6 +61,7 @@ def monitor_config(settings: Settings) -> MonitorConfig:
         timezone=settings.zone,
         external_url=settings.base_url.rstrip("/"),
         read_connections=settings.monitor_read_connections,
+        forecast_threads=settings.monitor_forecast_threads,
         part_stores=settings.monitor_part_stores,
         incremental=settings.monitor_incremental,
         part_timeout_seconds=settings.monitor_part_timeout_seconds,

@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         description="Connections a monitor run reads the report window with on PostgreSQL "
         "(about one per core the database can spare).",
     )
+    monitor_forecast_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads a monitor run computes the stock-out forecast on (about one "
+        "per core the run's process may use; 1 for workers that share the cores).",
+    )
     monitor_incremental: bool = Field(
         default=False,
         description="A monitor run reads each store's kept state and the store-days "

@@ -11,6 +11,7 @@ forecast only decides the store warning.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -42,8 +43,9 @@ def _small_codes(values: pd.Series) -> np.ndarray:
 
 
 CHUNK_LINES = 100_000
-"""Lines forecast at once: whole districts up to about this many, so the run's memory does
-not grow with the region (a province's 600,000 lines made 2.7 GB in one piece)."""
+"""Lines in memory for the forecast at once: whole districts up to about this many, so the
+run's memory does not grow with the region (a province's 600,000 lines made 2.7 GB in one
+piece). With several threads each takes its share of them."""
 
 
 def forecast_warnings(
@@ -56,11 +58,13 @@ def forecast_warnings(
     business_day: date,
     settings: ForecastSettings | None = None,
     chunk_lines: int = CHUNK_LINES,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """``rows`` with :data:`FORECAST_COLUMNS`. Supply stress and weekday patterns are judged
     over each store's and district's lines, so the rows must be the whole region's, not a
     part of it; they are forecast a few whole districts at a time (the same result as all
-    at once: nothing is shared across districts)."""
+    at once: nothing is shared across districts), on ``threads`` threads (numpy lets go of
+    the interpreter while it computes, so a second core does half the districts)."""
     settings = settings or ForecastSettings()
     if len(rows) != len(matrices.stock):
         raise ValueError("the matrices need one row per store row")
@@ -70,8 +74,9 @@ def forecast_warnings(
         name: np.zeros(len(rows), dtype=bool if name in _FLAGS else np.float64)
         for name in FORECAST_COLUMNS
     }
-    for chosen in _district_chunks(district, chunk_lines):
-        part = _forecast_chunk(
+
+    def forecast(chosen: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return chosen, _forecast_chunk(
             history=LineHistory(
                 stock=matrices.stock[chosen],
                 sales=matrices.sales[chosen],
@@ -85,8 +90,12 @@ def forecast_warnings(
             previously_firing=np.asarray(previously_firing, dtype=bool)[chosen],
             settings=settings,
         )
-        for name, values in part.items():
-            columns[name][chosen] = values
+
+    chunks = _district_chunks(district, max(chunk_lines // max(threads, 1), 1))
+    with ThreadPoolExecutor(max_workers=max(min(threads, len(chunks)), 1)) as pool:
+        for chosen, part in pool.map(forecast, chunks):
+            for name, values in part.items():
+                columns[name][chosen] = values
     result = rows.copy()
     for name in FORECAST_COLUMNS:
         result[name] = columns[name]

@@ -67,6 +67,9 @@ class MonitorConfig:
     read_connections: int = 2
     """How many connections read the report window at once on PostgreSQL (1: only the
     run's own); each is one backend on one core."""
+    forecast_threads: int = 2
+    """How many threads compute the stock-out forecast's districts at once (about one per
+    core the run's process may use; 1 where several workers share the cores)."""
     part_stores: int = 2000
     """About how many stores (whole districts) one part of a run holds: the unit a
     fanned-out run hands to a worker."""
@@ -86,6 +89,7 @@ class MonitorConfig:
             "timezone": self.timezone.key,
             "external_url": self.external_url,
             "read_connections": self.read_connections,
+            "forecast_threads": self.forecast_threads,
             "part_stores": self.part_stores,
             "incremental": self.incremental,
             "part_timeout_seconds": self.part_timeout_seconds,
@@ -100,6 +104,7 @@ class MonitorConfig:
             timezone=ZoneInfo(stored["timezone"]),
             external_url=stored["external_url"],
             read_connections=stored["read_connections"],
+            forecast_threads=stored.get("forecast_threads", cls.forecast_threads),
             part_stores=stored["part_stores"],
             incremental=stored["incremental"],
             part_timeout_seconds=stored["part_timeout_seconds"],
@@ -107,11 +112,15 @@ class MonitorConfig:
 
     def for_part_of(self, run: MonitorRun) -> MonitorConfig:
         """What a worker computes a part of ``run`` with: the run's settings, with this
-        machine's own number of reading connections (runs recorded before their settings
-        were kept use this configuration)."""
+        machine's own number of reading connections and forecast threads (runs recorded
+        before their settings were kept use this configuration)."""
         if run.config is None:
             return self
-        return replace(MonitorConfig.from_json(run.config), read_connections=self.read_connections)
+        return replace(
+            MonitorConfig.from_json(run.config),
+            read_connections=self.read_connections,
+            forecast_threads=self.forecast_threads,
+        )
 
     def cutoff_for(self, business_date: date) -> datetime:
         """The instant reports for ``business_date`` are due (10:00 on the next day)."""
@@ -335,6 +344,7 @@ def compute_stores(
                     thresholds=reference.thresholds,
                     open_warnings=reference.open_warnings,
                     business_date=business_date,
+                    threads=config.forecast_threads,
                 )
                 phases.lap("forecast")
             history_parts.clear()
@@ -504,6 +514,7 @@ def _with_forecast(
     thresholds: pd.DataFrame,
     open_warnings: pd.DataFrame,
     business_date: date,
+    threads: int,
 ) -> pd.DataFrame:
     """The store rows with each line's stock-out forecast and warning decision; a line
     whose store ``low_supply`` alert is open now is kept by the forecast's hysteresis."""
@@ -519,6 +530,7 @@ def _with_forecast(
         critical_days=levels["low_supply_critical_days"].to_numpy(dtype=np.float64),
         previously_firing=line_keys.isin(open_keys),
         business_day=business_date,
+        threads=threads,
     )
 
 

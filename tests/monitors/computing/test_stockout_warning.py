@@ -53,6 +53,28 @@ def test_forecasting_a_few_districts_at_a_time_equals_all_at_once() -> None:
     assert list(whole.columns[-len(FORECAST_COLUMNS) :]) == list(FORECAST_COLUMNS)
 
 
+def test_forecasting_on_two_threads_gives_what_one_thread_gives() -> None:
+    rows, matrices = region(seed=5, lines=1500)
+    levels = np.where(rows["product_id"] % 3 == 0, 7.0, 2.0)
+    firing = np.random.default_rng(6).random(len(rows)) < 0.1
+
+    def forecast(threads: int) -> pd.DataFrame:
+        return forecast_warnings(
+            rows=rows,
+            matrices=matrices,
+            warning_days=levels,
+            critical_days=levels / 2,
+            previously_firing=firing,
+            business_day=date(2026, 12, 3),
+            chunk_lines=400,  # several chunks of whole districts for each thread
+            threads=threads,
+        )
+
+    one = forecast(1)
+    pd.testing.assert_frame_equal(one, forecast(2))
+    assert one["low_supply_fires"].any() and not one["low_supply_fires"].all()
+
+
 def test_no_rows_give_the_columns_and_nothing_else() -> None:
     rows = pd.DataFrame({"store_id": [], "product_id": [], "district_id": []})
     result = forecast_warnings(

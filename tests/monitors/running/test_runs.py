@@ -566,6 +566,22 @@ def test_the_read_connections_setting_reaches_the_monitor(settings: Settings) ->
         Settings(database_url=settings.database_url, monitor_read_connections=0)
 
 
+def test_the_forecast_threads_setting_reaches_the_monitor_and_stays_the_machines_own(
+    settings: Settings,
+) -> None:
+    tuned = settings.model_copy(update={"monitor_forecast_threads": 3})
+    assert monitor_config(tuned).forecast_threads == 3
+    with pytest.raises(ValidationError, match="monitor_forecast_threads"):
+        Settings(database_url=settings.database_url, monitor_forecast_threads=0)
+    # A run started with two threads is computed on a worker with the worker's own count.
+    started = MonitorRun(config=MonitorConfig(forecast_threads=2).as_json())
+    assert MonitorConfig(forecast_threads=1).for_part_of(started).forecast_threads == 1
+    # Runs kept before the setting existed read back with the default.
+    kept = MonitorConfig().as_json()
+    del kept["forecast_threads"]
+    assert MonitorConfig.from_json(kept) == MonitorConfig()
+
+
 def test_a_run_over_a_city_with_no_stores_yet_reads_nothing_and_succeeds(
     live_database: tuple[Engine, Any],
 ) -> None:
