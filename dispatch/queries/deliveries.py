@@ -160,6 +160,8 @@ class ManifestItem:
     quantity: float
     unit: str
     weight_kg: float
+    product_name_zh: str | None = None
+    """The product's Chinese name, when the catalogue has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,14 +203,14 @@ class Manifest:
 def items_to_hand_over(session: Session, request_ids: set[int]) -> dict[int, list[ManifestItem]]:
     """The products each request ordered, by request id, as a manifest lists them."""
     items: dict[int, list[ManifestItem]] = {}
-    for item, code, name in session.execute(
-        select(DeliveryRequestItem, Product.code, Product.name)
+    for item, code, name, name_zh in session.execute(
+        select(DeliveryRequestItem, Product.code, Product.name, Product.name_zh)
         .join(Product, Product.id == DeliveryRequestItem.product_id)
         .where(DeliveryRequestItem.request_id.in_(request_ids))
         .order_by(DeliveryRequestItem.id)
     ):
         items.setdefault(item.request_id, []).append(
-            ManifestItem(code, name, item.quantity, item.unit, item.weight_kg)
+            ManifestItem(code, name, item.quantity, item.unit, item.weight_kg, name_zh)
         )
     return items
 

@@ -8,7 +8,7 @@ import io
 from dataclasses import asdict
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
@@ -173,6 +173,9 @@ def truck_manifest(
     settings: SettingsDep,
     day: Annotated[date | None, Query(alias="date", description="Default: today")] = None,
     format: ManifestFormat = ManifestFormat.json,
+    lang: Annotated[
+        Literal["en", "zh"], Query(description="The printable page's language (format=html)")
+    ] = "en",
 ) -> Response | dict[str, object]:
     truck = truck_by_plate(session, plate)
     found = queries.truck_manifest(
@@ -186,5 +189,5 @@ def truck_manifest(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     if format is ManifestFormat.html:
-        return HTMLResponse(manifest_html(found, zone=settings.zone))
+        return HTMLResponse(manifest_html(found, zone=settings.zone, language=lang))
     return asdict(found)

@@ -13,15 +13,37 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dispatch.queries.deliveries import Manifest
+from service.translations import template_gettext
 
 
 @cache
 def _templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("service", "templates"), autoescape=select_autoescape(["html"])
+    environment = Environment(
+        loader=PackageLoader("service", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
     )
+    # Each render passes its language's gettext/ngettext, as the pages do.
+    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return environment
 
 
-def manifest_html(manifest: Manifest, *, zone: ZoneInfo) -> str:
-    """A truck's manifest as a page to print (times in the city's time zone)."""
-    return _templates().get_template("dispatch/manifest.html").render(manifest=manifest, zone=zone)
+def manifest_html(manifest: Manifest, *, zone: ZoneInfo, language: str) -> str:
+    """A truck's manifest as a page to print in ``language``, products by their names in
+    it (times in the city's time zone)."""
+    product_names = {
+        item.product: (item.product_name_zh if language == "zh" else None) or item.product_name
+        for stop in manifest.stops
+        for item in stop.items
+    }
+    return (
+        _templates()
+        .get_template("dispatch/manifest.html")
+        .render(
+            manifest=manifest,
+            zone=zone,
+            language=language,
+            product_names=product_names,
+            **template_gettext(language),
+        )
+    )

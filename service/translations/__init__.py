@@ -13,12 +13,17 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from core.errors import DomainError, InvalidValue
 from core.words import ENUM_WORDS
@@ -163,3 +168,27 @@ def extract_and_update() -> None:
                 language,
             ]
         )
+
+
+def template_gettext(language: str) -> dict[str, Callable[..., Any]]:
+    """``gettext`` and ``ngettext`` of ``language`` for a template's context, newstyle as
+    Jinja2's i18n extension calls them (``_("…%(name)s", name=…)``; autoescaped)."""
+    catalogue = translations(language)
+
+    @pass_context
+    def gettext(context: Context, message: str, /, **variables: Any) -> str:
+        text = catalogue.gettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def ngettext(
+        context: Context, singular: str, plural: str, count: int, /, **variables: Any
+    ) -> str:
+        text = catalogue.ngettext(singular, plural, count)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % {"num": count, **variables}
+
+    return {"gettext": gettext, "ngettext": ngettext}

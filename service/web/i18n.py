@@ -5,14 +5,9 @@ strings through Jinja2's i18n extension, problems by their message id and values
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from jinja2 import pass_context
-from jinja2.runtime import Context
-from markupsafe import Markup
 
 from core.text import Text, clipped
-from service.translations import DEFAULT_LANGUAGE, LANGUAGES, translations
+from service.translations import DEFAULT_LANGUAGE, LANGUAGES, template_gettext, translations
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -55,27 +50,3 @@ def problem_text(text: Text | str, language: str) -> str:
     if isinstance(text, Text):
         return clipped(text.render(translator(language), language))
     return clipped(text)
-
-
-def template_gettext(language: str) -> dict[str, Callable[..., Any]]:
-    """``gettext`` and ``ngettext`` of ``language`` for a template's context, newstyle as
-    Jinja2's i18n extension calls them (``_("…%(name)s", name=…)``; autoescaped)."""
-    catalogue = translations(language)
-
-    @pass_context
-    def gettext(context: Context, message: str, /, **variables: Any) -> str:
-        text = catalogue.gettext(message)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    @pass_context
-    def ngettext(
-        context: Context, singular: str, plural: str, count: int, /, **variables: Any
-    ) -> str:
-        text = catalogue.ngettext(singular, plural, count)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % {"num": count, **variables}
-
-    return {"gettext": gettext, "ngettext": ngettext}

@@ -18,6 +18,7 @@ from models import (
     DeliveryEvent,
     DeliveryRequest,
     DeliveryStatus,
+    Product,
     RequestPriority,
     RequestStatus,
     Role,
@@ -189,9 +190,32 @@ def test_manifest_as_json_csv_and_printable_page(
     assert [int(r["request_id"]) for r in rows] == [s["request_id"] for s in route["stops"]]
     page = client.get(url, params=params | {"format": "html"}, headers=driver)
     assert page.headers["content-type"].startswith("text/html")
-    assert f"truck {route['truck']}" in page.text and first["compound_name"] in page.text
+    assert route["truck"] in page.text and first["compound_name"] in page.text
     empty = client.get(url, params={"date": "2030-02-01"}, headers=driver).json()
     assert empty["stops"] == []
+
+
+def test_a_driver_prints_the_manifest_in_chinese_with_products_by_their_chinese_names(
+    client: TestClient, session: Session, committed: dict[str, Any]
+) -> None:
+    route = committed["routes"][0]
+    driver = _driver(session, route["truck"])
+    product = session.scalars(select(Product)).first()
+    assert product is not None
+    product.name_zh = "大米"
+    session.commit()
+    url = f"/api/v1/trucks/{route['truck']}/manifest"
+    params = {"date": DAY.isoformat(), "format": "html"}
+    chinese = client.get(url, params=params | {"lang": "zh"}, headers=driver)
+    assert chinese.status_code == 200
+    assert '<html lang="zh-CN">' in chinese.text
+    for words in ("装车单", "到达", "签收人", "已派", "大米"):
+        assert words in chinese.text, words
+    assert "Manifest" not in chinese.text and "Received by" not in chinese.text
+    english = client.get(url, params=params, headers=driver).text
+    assert '<html lang="en">' in english and "Received by" in english
+    assert "大米" not in english and product.name in english
+    assert client.get(url, params=params | {"lang": "fr"}, headers=driver).status_code == 422
 
 
 def test_metrics_count_open_requests_deliveries_and_time_to_delivery(
