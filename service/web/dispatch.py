@@ -30,7 +30,7 @@ from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.demand import update_request
 from dispatch.queries.deliveries import driver_manifest
 from dispatch.queries.demand import RequestItemView, followed_requests, list_requests
-from dispatch.queries.master_data import list_trucks, truck_plates
+from dispatch.queries.master_data import list_depots, list_trucks, truck_plates
 from dispatch.queries.plans import (
     PlanView,
     delivery_statuses,
@@ -118,6 +118,7 @@ def board_page(
     ).items
     requests.sort(key=lambda r: (r.priority.value != "urgent", r.compound, r.window_start))
     trucks = list_trucks(session=session, principal=viewer, limit=EVERYTHING, offset=0).items
+    depots = list_depots(session=session, principal=viewer, limit=EVERYTHING, offset=0).items
     names = product_names(session, language_of(request))
     failed = followed_requests(
         session=session,
@@ -137,6 +138,7 @@ def board_page(
                 for view in [*requests, *(followed.request for followed in failed)]
             },
             "trucks": trucks,
+            "depot_names": {depot.code: depot.name for depot in depots},
             "plans": plans_of_day(session=session, principal=viewer, day=day),
             "failed": failed,
             "time_limit": time_limit,

@@ -16,6 +16,7 @@ from models import (
     Delivery,
     DeliveryRequest,
     DeliveryStatus,
+    Depot,
     DispatchPlan,
     PlanRoute,
     PlanStatus,
@@ -361,6 +362,19 @@ def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_lan
     assert plates and all(f'<td class="plate">{plate}</td>' in board for plate in plates)
     client.cookies.set("supplywatch_lang", "zh")
     assert "大米 300 kg" in client.get("/dispatch").text
+
+
+def test_the_board_and_the_manifests_name_each_trucks_depot(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _committed_plan(client, session)
+    depot = session.scalars(select(Depot)).one()
+    depot.name = "East Grain Warehouse"
+    session.commit()
+    board = client.get("/dispatch").text
+    assert f'<td class="depot" title="{depot.code}">East Grain Warehouse</td>' in board
+    manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
+    assert "Depot: East Grain Warehouse" in manifests and f"Depot {depot.code}" not in manifests
 
 
 def test_the_driver_and_the_manifests_name_the_items_in_chinese_for_a_chinese_reader(
