@@ -376,6 +376,8 @@ class Results:
     """What the client saw."""
 
     latencies_s: list[float] = field(default_factory=list)
+    started_s: list[float] = field(default_factory=list)
+    """When each request was sent, seconds into the run (in the order of latencies_s)."""
     acknowledged_lines: int = 0
     created: int = 0
     replaced: int = 0
@@ -447,6 +449,7 @@ async def post_all(
             for path, body in pending:
                 request = head.format(path=path, length=len(body)).encode() + body
                 started = time.perf_counter()
+                results.started_s.append(started - run_started)
                 try:
                     status, content, keep_alive = await asyncio.wait_for(
                         _exchange(reader, writer, request), REQUEST_TIMEOUT_S
@@ -466,7 +469,7 @@ async def post_all(
             writer.close()
 
     cpu_started = time.process_time()
-    started = time.perf_counter()
+    started = run_started = time.perf_counter()
     await asyncio.gather(*(post_from(number) for number in range(concurrency)))
     results.wall_s = time.perf_counter() - started
     results.client_cpu_s = time.process_time() - cpu_started
@@ -501,6 +504,18 @@ def run_client(coroutine: Coroutine[Any, Any, Results]) -> Results:
 
 
 # --- report ---------------------------------------------------------------------------
+
+
+def slowest_by_tenth(results: Results) -> str:
+    """How the slowest 1 % of the requests spread over the run: a start-up or a pause
+    shows as a crowded tenth, a steady queue as an even spread."""
+    if not results.latencies_s:
+        return ""
+    latencies = np.asarray(results.latencies_s)
+    started = np.asarray(results.started_s)
+    slow = latencies >= np.percentile(latencies, 99)
+    tenth = np.minimum((started / max(results.wall_s, 1e-9) * 10).astype(int), 9)
+    return " ".join(str(int(count)) for count in np.bincount(tenth[slow], minlength=10))
 
 
 def percentile_ms(latencies_s: list[float], q: float) -> float:
@@ -611,6 +626,7 @@ def main() -> None:
         ("lines/s", f"{results.acknowledged_lines / results.wall_s:,.0f}"),
         ("latency p50/p95/p99", f"{p50:.0f} / {p95:.0f} / {p99:.0f} ms"),
         ("latency max", f"{p_max:.0f} ms  (p99 target ≤ {TARGET_P99_MS:.0f} ms)"),
+        ("slowest 1 % sent in each tenth of the run", slowest_by_tenth(results)),
         ("answers 201 / 200", f"{results.created:,} / {results.replaced:,}"),
         ("errors", f"{results.errors:,}"),
         ("lines acknowledged / stored", f"{results.acknowledged_lines:,} / {stored:,}"),

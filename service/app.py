@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -84,7 +85,12 @@ def create_app(
             if not settings.broker_url:
                 _run_jobs_left_by_the_last_process(settings, session_factory)
             _thread, stop = build_scheduler(settings, session_factory).start_thread()
+        # What is loaded by now lives as long as the process: the cycle collector need not
+        # walk it again and again. Its full passes over every module, model and route
+        # paused requests for hundreds of ms (bench/api.py's p99 ~830 ms, ~320-370 frozen).
+        gc.freeze()
         yield
+        gc.unfreeze()  # a process that builds apps again and again (tests) keeps nothing
         if stop is not None:
             stop.set()
         for engine in engines:

@@ -136,25 +136,34 @@ def _generic_labels(ids: pd.Series, noun: str) -> Words:
 
 
 def labels_of(frame: pd.DataFrame, ids: pd.Series, *, id_column: str, noun: str) -> Words:
-    """Human labels for ``ids``: the ``code`` column when there is one (the same in every
-    language, but a product's Chinese name in Chinese, from ``name_zh`` when the frame
-    has it), else "noun id"."""
+    """Human labels for ``ids``: a store by its ``code`` (what its staff and the bureau
+    call it), a product by its name in the reader's language (``name``, ``name_zh`` when
+    the frame has them; the code where it has none), else "noun id"."""
     generic = _generic_labels(ids, noun)
     if "code" not in frame.columns:
         return generic
     known = frame.drop_duplicates(id_column).set_index(id_column)
     found = known["code"].reindex(ids.to_numpy())
-    codes = as_text(found.fillna(""))
     if noun == "product":
-        chinese = (
-            known["name_zh"].reindex(ids.to_numpy()).fillna(found).fillna("")
-            if "name_zh" in known.columns
-            else found.fillna("")
-        )
-        coded = worded("{value}", len(ids), value=names_in_languages(codes, as_text(chinese)))
+        english = _column_or(known, "name", ids, found.to_numpy(dtype=object))
+        chinese = _column_or(known, "name_zh", ids, english)
+        coded = worded("{value}", len(ids), value=names_in_languages(english, chinese))
     else:
-        coded = worded("{value}", len(ids), value=codes)
+        coded = worded("{value}", len(ids), value=as_text(found.fillna("")))
     return coded.where(found.notna().to_numpy(), generic)
+
+
+def _column_or(
+    known: pd.DataFrame, column: str, ids: pd.Series, fallback: np.ndarray
+) -> np.ndarray:
+    """``column`` of ``known`` for ``ids``, ``fallback`` where it is missing or empty
+    ("" where both are)."""
+    chosen = np.asarray(fallback, dtype=object)
+    if column in known.columns:
+        values = known[column].reindex(ids.to_numpy()).to_numpy(dtype=object)
+        given = pd.notna(values) & (values != "")
+        chosen = np.where(given, values, chosen)
+    return np.where(pd.notna(chosen), chosen, "").astype(object)
 
 
 def severity_at_least(value: np.ndarray, warning: np.ndarray, critical: np.ndarray) -> np.ndarray:

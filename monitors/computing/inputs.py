@@ -102,12 +102,13 @@ def load_stores(session: Session, regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_products(session: Session) -> pd.DataFrame:
-    """Products with their category code and id, and weight per unit."""
+    """Products with their names, category code and id, and weight per unit."""
     return frame_of_rows(
         session.execute(
             select(
                 Product.id,
                 Product.code,
+                Product.name,
                 Product.name_zh,
                 ProductCategory.code,
                 ProductCategory.id,
@@ -115,7 +116,16 @@ def load_products(session: Session) -> pd.DataFrame:
                 Product.active,
             ).join(ProductCategory, Product.category_id == ProductCategory.id)
         ),
-        ["product_id", "code", "name_zh", "category", "category_id", "kg_per_unit", "active"],
+        [
+            "product_id",
+            "code",
+            "name",
+            "name_zh",
+            "category",
+            "category_id",
+            "kg_per_unit",
+            "active",
+        ],
     ).astype(
         {"product_id": "int64", "category_id": "int64", "kg_per_unit": "float64", "active": "bool"}
     )

@@ -113,6 +113,7 @@ def test_a_warned_shelf_that_empties_keeps_its_warning_critical_beside_the_stock
     session: Session, city: dict[str, Any]
 ) -> None:
     # Warned the day before with 6 left of 10 a day; the next day the shelf is empty.
+    city["cabbage"].name = "Savoy cabbage"  # the words name the product, not its code
     days = [(30.0, 10.0)] * 18 + [(22.0, 8.0), (14.0, 8.0), (6.0, 8.0)]
     history(session, city["a"], city["cabbage"].id, days, last=D - timedelta(days=1))
     compute_day(session, business_date=D - timedelta(days=1), run_id=None, config=MonitorConfig())
@@ -125,7 +126,7 @@ def test_a_warned_shelf_that_empties_keeps_its_warning_critical_beside_the_stock
     [still] = store_warnings(session)
     assert still.id == warned.id and still.status is AlertStatus.firing
     assert still.severity.value == "critical"
-    assert "cabbage: out of stock, as warned (stock 0.0, selling" in still.summary
+    assert "Savoy cabbage: out of stock, as warned (stock 0.0, selling" in still.summary
     assert "the warning stays until the shelf is refilled and safe" in still.summary
     assert still.summary_text is not None  # the words follow the English when it changes
     assert stored_text(still.summary_text).render() == still.summary

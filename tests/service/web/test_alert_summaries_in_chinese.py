@@ -26,7 +26,7 @@ def run_a_short_city(client: TestClient, session: Session) -> None:
         make_store(session, code="B", region=east),
     )
     cabbage = make_product(session, code="cabbage", category="vegetables")
-    cabbage.name_zh = "卷心菜"
+    cabbage.name, cabbage.name_zh = "Savoy cabbage", "卷心菜"
     today = business_today()
     history(session, short, cabbage.id, [(40, 10), (30, 10), (20, 10), (5, 10)], last=today)
     history(session, out, cabbage.id, [(40, 10), (30, 10), (20, 10), (0, 10)], last=today)
@@ -56,6 +56,7 @@ def test_the_bureau_reads_the_monitors_alerts_in_chinese(
         "stores carrying",
         "District",
         "cabbage",
+        "Savoy",
     )
     assert not any(word in text for text in chinese for word in english_words)
 
@@ -70,7 +71,8 @@ def test_the_api_and_the_english_list_keep_the_english_summary(
     run_a_short_city(client, session)
     api = client.get("/api/v1/alerts", headers={**make_key(session, Role.bureau), **ZH}).json()
     said = {alert["summary"] for alert in api["items"]}
-    stockout = next(text for text in said if text.startswith("B cabbage: out of stock"))
+    # The product by its name, as the bureau knows it, not by its code ("cabbage").
+    stockout = next(text for text in said if text.startswith("B Savoy cabbage: out of stock"))
     assert "1 of 2 stores carrying it in District Weidong (EAST) are out (50 %)" in stockout
     english = summaries(client.get("/alerts/list", headers=EN).text)
     assert stockout in english
