@@ -30,48 +30,35 @@ def region(seed: int, lines: int = 900) -> tuple[pd.DataFrame, LineMatrices]:
     return rows, LineMatrices(stock=np.round(stock), sales=sales)
 
 
-def test_forecasting_a_few_districts_at_a_time_equals_all_at_once() -> None:
-    rows, matrices = region(seed=3)
+def forecast_region(seed: int, lines: int, *, chunk_lines: int, threads: int = 1) -> pd.DataFrame:
+    """The forecast columns of a random region (:func:`region`), a tenth of its lines
+    warned the day before, vegetables and grain levels alternating."""
+    rows, matrices = region(seed=seed, lines=lines)
     levels = np.where(rows["product_id"] % 3 == 0, 7.0, 2.0)
-    firing = np.random.default_rng(4).random(len(rows)) < 0.1
+    return forecast_warnings(
+        rows=rows,
+        matrices=matrices,
+        warning_days=levels,
+        critical_days=levels / 2,
+        previously_firing=np.random.default_rng(seed + 1).random(len(rows)) < 0.1,
+        business_day=date(2026, 12, 3),
+        chunk_lines=chunk_lines,
+        threads=threads,
+    )
 
-    def forecast(chunk_lines: int) -> pd.DataFrame:
-        return forecast_warnings(
-            rows=rows,
-            matrices=matrices,
-            warning_days=levels,
-            critical_days=levels / 2,
-            previously_firing=firing,
-            business_day=date(2026, 12, 3),
-            chunk_lines=chunk_lines,
-        )
 
-    whole = forecast(10**9)
-    chunked = forecast(50)  # one district at a time
+def test_forecasting_a_few_districts_at_a_time_equals_all_at_once() -> None:
+    whole = forecast_region(3, 900, chunk_lines=10**9)
+    chunked = forecast_region(3, 900, chunk_lines=50)  # one district at a time
     pd.testing.assert_frame_equal(whole, chunked)
     assert whole["low_supply_fires"].any() and not whole["low_supply_fires"].all()
     assert list(whole.columns[-len(FORECAST_COLUMNS) :]) == list(FORECAST_COLUMNS)
 
 
 def test_forecasting_on_two_threads_gives_what_one_thread_gives() -> None:
-    rows, matrices = region(seed=5, lines=1500)
-    levels = np.where(rows["product_id"] % 3 == 0, 7.0, 2.0)
-    firing = np.random.default_rng(6).random(len(rows)) < 0.1
-
-    def forecast(threads: int) -> pd.DataFrame:
-        return forecast_warnings(
-            rows=rows,
-            matrices=matrices,
-            warning_days=levels,
-            critical_days=levels / 2,
-            previously_firing=firing,
-            business_day=date(2026, 12, 3),
-            chunk_lines=400,  # several chunks of whole districts for each thread
-            threads=threads,
-        )
-
-    one = forecast(1)
-    pd.testing.assert_frame_equal(one, forecast(2))
+    # Several chunks of whole districts for each thread.
+    one = forecast_region(5, 1500, chunk_lines=400, threads=1)
+    pd.testing.assert_frame_equal(one, forecast_region(5, 1500, chunk_lines=400, threads=2))
     assert one["low_supply_fires"].any() and not one["low_supply_fires"].all()
 
 
