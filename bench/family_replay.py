@@ -37,6 +37,7 @@ FAMILIES: tuple[str, ...] = (
     "island_ferry",
     "driver_shortage",
     "rationing",
+    "winter_storm",
 )
 """Modules of ``bench.families`` the bench replays, in the order it prints them."""
 
