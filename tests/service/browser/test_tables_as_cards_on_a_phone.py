@@ -195,3 +195,42 @@ def test_a_chain_reads_its_needs_and_proposals_on_a_phone(
         checked += 1
     assert checked, "the demo chain has proposals, suggestions or needs to read"
     page.screenshot(path=screenshots / f"needs-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["Producer", "Kind", "Region", "Products (capacity per day)", "Contact"]),
+        ("zh-CN", ["生产者", "类型", "地区", "产品（日供应能力）", "联系人"]),
+    ],
+)
+def test_the_bureau_reads_the_producer_registry_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    """The supply network's registry squeezed each producer's products into a column a
+    word wide (one row a phone screen tall) and cut its contact off at the right edge;
+    now each producer is a card."""
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(live_server.url + "/supply")
+    page.locator("table#producers").scroll_into_view_if_needed()
+    _read_as_cards(page, "table#producers", labels)
+    page.screenshot(path=screenshots / f"producers-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_a_store_reads_the_public_board_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str
+) -> None:
+    """The public board's offers (producer, left, price, dates, contact) squeezed into
+    narrow columns with the contact cut off at the right; now each offer is a card."""
+    page = open_page("store", PHONE, locale=locale)
+    page.goto(live_server.url + "/board")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    table = "table.board-offers"
+    placed = page.evaluate(CELLS, table)
+    assert page.locator(table).first.locator("thead").is_hidden()
+    assert placed["cells"], placed
+    for cell in placed["cells"]:
+        assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+        assert cell["label"] is None or cell["shown"] == f'"{cell["label"]}"', cell
+    page.screenshot(path=screenshots / f"public-board-phone-{locale}.png", full_page=False)
