@@ -337,6 +337,7 @@ class UncoveredStore:
     name: str
     enterprise: str | None
     region: str
+    region_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -406,9 +407,9 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
         )
     ]
     stores = [
-        UncoveredStore(code, name, enterprise, region)
-        for code, name, enterprise, region in session.execute(
-            select(Store.code, Store.name, Enterprise.code, Region.name)
+        UncoveredStore(code, name, enterprise, region, region_zh)
+        for code, name, enterprise, region, region_zh in session.execute(
+            select(Store.code, Store.name, Enterprise.code, Region.name, Region.name_zh)
             .join(Region, Region.id == Store.region_id)
             .outerjoin(Enterprise, Enterprise.id == Store.enterprise_id)
             .where(

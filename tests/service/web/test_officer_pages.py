@@ -164,3 +164,19 @@ def test_bureau_reads_the_coverage(client: TestClient, session: Session) -> None
     assert client.get("/officers/people/wang").status_code == 200
     assert client.get("/officers/coverage", params={"days": 0}).status_code == 422
     assert client.get("/officers/coverage", params={"days": "week"}).status_code == 422
+
+
+def test_the_coverage_names_an_uncovered_stores_town_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    """The walk saw the Chinese coverage page list stores without an officer under
+    English towns (Beicheng Street); MKT-1 in Weidong now reads 卫东区."""
+    region = session.scalars(select(Region).where(Region.code == "410403")).one()
+    region.name_zh = "卫东区"
+    make_person(session, "chief", Role.bureau)
+    session.commit()
+    signed_in(client, "chief")
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "<td>卫东区</td>" in client.get("/officers/coverage").text
+    client.cookies.set("supplywatch_lang", "en")
+    assert "<td>Weidong</td>" in client.get("/officers/coverage").text
