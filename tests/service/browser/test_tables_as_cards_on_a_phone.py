@@ -234,3 +234,27 @@ def test_a_store_reads_the_public_board_on_a_phone(
         assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
         assert cell["label"] is None or cell["shown"] == f'"{cell["label"]}"', cell
     page.screenshot(path=screenshots / f"public-board-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["Pass", "Kind", "Plate or holder", "Holder", "Regions", "Valid", "State"]),
+        ("zh-CN", ["通行证", "类型", "车牌或持证人", "持证单位", "区域", "有效期", "状态"]),
+    ],
+)
+def test_the_bureau_reads_the_pass_office_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    """The pass office's applications and passes squeezed eight columns into a phone
+    (车辆通行证 one character a line, the purpose cut off at the right); now each
+    application and each pass is a card."""
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(live_server.url + "/pass-office")
+    _read_as_cards(page, "table#passes", labels)
+    assert page.locator("table#applications thead").is_hidden()
+    placed = page.evaluate(CELLS, "table#applications")
+    assert placed["cells"], "the demo has applications waiting"
+    for cell in placed["cells"]:
+        assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+    page.screenshot(path=screenshots / f"pass-office-phone-{locale}.png", full_page=False)
