@@ -65,6 +65,8 @@ class StoreCard:
     days_without_report: int | None
     open_tickets: int
     last_visit: date | None
+    enterprise_name: str | None = None
+    region_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,26 @@ def store_cards(
         ).all()
     )
     cards = []
-    for store_id, code, name, enterprise_id, enterprise, region in session.execute(
-        select(Store.id, Store.code, Store.name, Store.enterprise_id, Enterprise.code, Region.name)
+    for (
+        store_id,
+        code,
+        name,
+        enterprise_id,
+        enterprise,
+        enterprise_name,
+        region,
+        region_zh,
+    ) in session.execute(
+        select(
+            Store.id,
+            Store.code,
+            Store.name,
+            Store.enterprise_id,
+            Enterprise.code,
+            Enterprise.name,
+            Region.name,
+            Region.name_zh,
+        )
         .join(Region, Region.id == Store.region_id)
         .outerjoin(Enterprise, Enterprise.id == Store.enterprise_id)
         .where(Store.id.in_(store_ids))
@@ -204,7 +224,9 @@ def store_cards(
                 code=code,
                 name=name,
                 enterprise=enterprise,
+                enterprise_name=enterprise_name,
                 region=region,
+                region_zh=region_zh,
                 status=status.get(store_id, "unknown"),
                 products_below=int(below.get(store_id, 0)),
                 open_alerts=open_alerts,
@@ -315,6 +337,7 @@ class UncoveredStore:
     name: str
     enterprise: str | None
     region: str
+    region_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -384,9 +407,9 @@ def officer_coverage(*, session: Session, principal: Principal, today: date, day
         )
     ]
     stores = [
-        UncoveredStore(code, name, enterprise, region)
-        for code, name, enterprise, region in session.execute(
-            select(Store.code, Store.name, Enterprise.code, Region.name)
+        UncoveredStore(code, name, enterprise, region, region_zh)
+        for code, name, enterprise, region, region_zh in session.execute(
+            select(Store.code, Store.name, Enterprise.code, Region.name, Region.name_zh)
             .join(Region, Region.id == Store.region_id)
             .outerjoin(Enterprise, Enterprise.id == Store.enterprise_id)
             .where(

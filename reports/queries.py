@@ -220,6 +220,7 @@ class StoreReportingDay:
     enterprise_name: str | None
     lines: int
     last_changed_at: datetime | None
+    region_name_zh: str | None = None
 
 
 def stores_reporting_on(
@@ -245,6 +246,7 @@ def stores_reporting_on(
             Enterprise.name,
             func.coalesce(today.c.lines, 0),
             today.c.last_changed_at,
+            Region.name_zh,
         )
         .join(Region, Store.region_id == Region.id)
         .outerjoin(Enterprise, Store.enterprise_id == Enterprise.id)

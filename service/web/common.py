@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -104,6 +105,18 @@ def names_by_code(things: Iterable[Named], language: str) -> dict[str, str]:
     return {
         thing.code: (thing.name_zh if language == "zh" else None) or thing.name for thing in things
     }
+
+
+def region_names(session: Session, codes: Iterable[str], language: str) -> dict[str, str]:
+    """The names of the regions ``codes`` in ``language`` (English where no Chinese is
+    set), by code: a Chinese page names a producer's or an offer's town in Chinese."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Region.code, Region.name, Region.name_zh).where(Region.code.in_(wanted))
+    )
+    return {code: (name_zh if language == "zh" else None) or name for code, name, name_zh in rows}
 
 
 def product_names(session: Session, language: str) -> dict[str, str]:

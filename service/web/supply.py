@@ -34,6 +34,7 @@ from service.web.common import (
     language_of,
     names_by_code,
     redirect,
+    region_names,
     render,
 )
 from service.web.forms import form_number, optional_form_number
@@ -111,6 +112,9 @@ def _network_page(
             "filters": {name: value or "" for name, value in filters.items()},
             "kinds": [kind.value for kind in ProducerKind],
             "producers": found,
+            "region_names": region_names(
+                session, (producer.region for producer in found.items), language_of(request)
+            ),
             "page": page,
             "pages": max(1, -(-found.total // PAGE_SIZE)),
             "map": {
@@ -403,13 +407,17 @@ def board(
         if chosen and chosen.unmet
         else []
     )
+    offers = list_offers(
+        session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
+    )
     return render(
         request,
         "supply/board.html",
         {
             "today": today,
-            "offers": list_offers(
-                session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
+            "offers": offers,
+            "region_names": region_names(
+                session, (offer.region for offer in offers.items), language_of(request)
             ),
             "needs": list_needs(
                 session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0

@@ -34,7 +34,9 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     field_errors,
+    language_of,
     redirect,
+    region_names,
     render,
 )
 from service.web.forms import TypedFields, form_day, form_number
@@ -92,11 +94,13 @@ def _producer_page(
     refused form keeps what was typed, each problem beside its field."""
     today = business_today(settings)
     code = _producer_code(session, viewer)
+    producer = read_producer(session=session, principal=viewer, code=code)
     return render(
         request,
         "supply/producer.html",
         {
-            "producer": read_producer(session=session, principal=viewer, code=code),
+            "producer": producer,
+            "region_names": region_names(session, [producer.region], language_of(request)),
             "offers": list_offers(
                 session=session, principal=viewer, today=today, limit=LISTED, offset=0
             ),
@@ -547,4 +551,13 @@ def board(
         principal=viewer,
     )
     filters = {"product": product or "", "category": category or "", "region": region or ""}
-    return render(request, "supply/public_board.html", {"board": found, "filters": filters})
+    shown = region_names(
+        session,
+        (offer.region for line in found.products for offer in line.offers),
+        language_of(request),
+    )
+    return render(
+        request,
+        "supply/public_board.html",
+        {"board": found, "filters": filters, "region_names": shown},
+    )

@@ -31,6 +31,17 @@ def test_a_receiver_orders_a_delivery_on_a_phone_in_chinese_without_internet(
     assert "尚未排入计划" in newest
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, "the page scrolls sideways on a phone"
+    # Each request is a card, each cell under its column's name: the table's five
+    # columns used to squeeze "尚未排入计划" into one character a line.
+    assert page.locator("#requests thead").is_hidden()
+    cells = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#requests tbody tr:first-child td'))
+          .map((cell) => [
+            getComputedStyle(cell, '::before').content, cell.getBoundingClientRect().right,
+          ])"""
+    )
+    assert [label for label, _ in cells] == ['"#"', '"配送日期"', '"状态"', '"物资"', '"配送"']
+    assert all(right <= PHONE["width"] for _, right in cells), cells
     page.screenshot(path=screenshots / "receiver-phone-zh.png", full_page=True)
 
 

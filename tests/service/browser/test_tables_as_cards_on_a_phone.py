@@ -195,3 +195,66 @@ def test_a_chain_reads_its_needs_and_proposals_on_a_phone(
         checked += 1
     assert checked, "the demo chain has proposals, suggestions or needs to read"
     page.screenshot(path=screenshots / f"needs-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["Producer", "Kind", "Region", "Products (capacity per day)", "Contact"]),
+        ("zh-CN", ["生产者", "类型", "地区", "产品（日供应能力）", "联系人"]),
+    ],
+)
+def test_the_bureau_reads_the_producer_registry_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    """The supply network's registry squeezed each producer's products into a column a
+    word wide (one row a phone screen tall) and cut its contact off at the right edge;
+    now each producer is a card."""
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(live_server.url + "/supply")
+    page.locator("table#producers").scroll_into_view_if_needed()
+    _read_as_cards(page, "table#producers", labels)
+    page.screenshot(path=screenshots / f"producers-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_a_store_reads_the_public_board_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str
+) -> None:
+    """The public board's offers (producer, left, price, dates, contact) squeezed into
+    narrow columns with the contact cut off at the right; now each offer is a card."""
+    page = open_page("store", PHONE, locale=locale)
+    page.goto(live_server.url + "/board")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    table = "table.board-offers"
+    placed = page.evaluate(CELLS, table)
+    assert page.locator(table).first.locator("thead").is_hidden()
+    assert placed["cells"], placed
+    for cell in placed["cells"]:
+        assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+        assert cell["label"] is None or cell["shown"] == f'"{cell["label"]}"', cell
+    page.screenshot(path=screenshots / f"public-board-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["Pass", "Kind", "Plate or holder", "Holder", "Regions", "Valid", "State"]),
+        ("zh-CN", ["通行证", "类型", "车牌或持证人", "持证单位", "区域", "有效期", "状态"]),
+    ],
+)
+def test_the_bureau_reads_the_pass_office_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    """The pass office's applications and passes squeezed eight columns into a phone
+    (车辆通行证 one character a line, the purpose cut off at the right); now each
+    application and each pass is a card."""
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(live_server.url + "/pass-office")
+    _read_as_cards(page, "table#passes", labels)
+    assert page.locator("table#applications thead").is_hidden()
+    placed = page.evaluate(CELLS, "table#applications")
+    assert placed["cells"], "the demo has applications waiting"
+    for cell in placed["cells"]:
+        assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+    page.screenshot(path=screenshots / f"pass-office-phone-{locale}.png", full_page=False)

@@ -47,6 +47,10 @@ def test_the_bureau_sees_situations_by_name_not_rows_of_codes(
     chinese = client.get("/alerts", headers=ZH).text
     assert "猪肉" in client.get("/alerts?group_by=product", headers=ZH).text
     assert "处置情况" in chinese and "尚无人处置" in chinese
+    # The grouped columns' headings are capitalized like the others ("district" and
+    # "category" used to sit lower-case beside "Open alerts").
+    assert "<th>District</th><th>Category</th><th>Open alerts</th>" in page.text
+    assert "<th>区县</th><th>品类</th>" in chinese
 
 
 def test_a_situation_expands_to_its_alerts_with_names_units_and_yuan(

@@ -10,9 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
-from models import DailyReport, Role
+from models import DailyReport, Role, Store
 from reports.upsert import store_report_lines
-from tests.factories import business_today, make_enterprise, make_product, make_store
+from tests.factories import (
+    business_today,
+    make_enterprise,
+    make_product,
+    make_region,
+    make_store,
+)
 from tests.service.web.helpers import csrf, sign_in
 
 
@@ -82,6 +88,23 @@ def test_a_chain_sees_which_of_its_stores_reported_today(
     assert "not reported yet" in rows["CH-B"] and "<td>–</td>" in rows["CH-B"]
     assert "1 / 2" in page
     assert 'action="/store/upload"' in page
+
+
+def test_a_chain_reads_its_stores_towns_in_chinese(client: TestClient, session: Session) -> None:
+    """The walk saw the Chinese store list name every town in English (Hedong Street,
+    Fuqiang Town) under a "区县" heading; it now says 地区 and 河东街道."""
+    _chain(client, session)
+    town = make_region(session, code="410403001", name="Hedong Street")
+    town.name_zh = "河东街道"
+    store = session.scalars(select(Store).where(Store.code == "CH-A")).one()
+    store.region_id = town.id
+    session.commit()
+    client.cookies.set("supplywatch_lang", "zh")
+    page = client.get("/store").text
+    assert "<th>地区</th>" in page and "<th>区县</th>" not in page
+    assert "<td>河东街道</td>" in _rows(page)["CH-A"]
+    client.cookies.set("supplywatch_lang", "en")
+    assert "<td>Hedong Street</td>" in _rows(client.get("/store").text)["CH-A"]
 
 
 def test_a_chain_uploads_one_file_for_all_its_stores(client: TestClient, session: Session) -> None:

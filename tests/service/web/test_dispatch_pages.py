@@ -481,3 +481,17 @@ def test_the_dashboard_map_shows_locked_down_compounds(
     assert "/dashboard/map.json" in client.get("/dashboard").text
     compounds = client.get("/dashboard/map.json").json()["compounds"]
     assert [compound["code"] for compound in compounds] == ["CP-LOCKED"]
+
+
+def test_a_dispatcher_on_the_driver_page_is_asked_to_pick_a_truck(
+    client: TestClient, session: Session
+) -> None:
+    """The walk saw the admin's driver page say "No truck is bound to this sign-in"
+    right under the truck select it is meant to pick from; it now says to pick one."""
+    _day_to_plan(session)
+    sign_in(client, "zhou", make_person(session, "zhou", Role.dispatcher))
+    page = client.get("/driver").text
+    assert '<option value="TRK-A"' in page
+    assert '<p id="no-truck">Pick a truck above and press Show to see its stops.</p>' in page
+    chinese = client.get("/driver", headers={"Accept-Language": "zh"}).text
+    assert '<p id="no-truck">请在上方选择车辆并点击“显示”查看其站点。</p>' in chinese

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import OfficerVisit, RegionLevel, Role, Store, Ticket
+from models import OfficerVisit, Region, RegionLevel, Role, Store, Ticket
 from tests.factories import days_ago, make_enterprise, make_key, make_region, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
 
@@ -73,6 +73,23 @@ def test_officer_lands_on_their_own_stores_in_chinese(client: TestClient) -> Non
     assert 'id="store-DEN-1"' in page.text
     assert "BRD-1" not in page.text
     assert "从未上报" in page.text
+
+
+def test_a_store_card_names_its_town_and_chain_not_their_codes(
+    client: TestClient, session: Session
+) -> None:
+    """The walk saw "Xinglong Street · CH-03" on the Chinese page: the town in English
+    and the chain by its code; a card now says 卫东区 · Dennis (Weidong in English)."""
+    region = session.scalars(select(Region).where(Region.code == "410403")).one()
+    region.name_zh = "卫东区"
+    session.commit()
+    signed_in(client, "wang")
+    client.cookies.set("supplywatch_lang", "zh")
+    assert re.search(r'<p class="muted">卫东区 · Dennis</p>', client.get("/officers/me").text)
+    client.cookies.set("supplywatch_lang", "en")
+    english = client.get("/officers/me").text
+    assert re.search(r'<p class="muted">Weidong · Dennis</p>', english), english
+    assert "· DENNIS<" not in english
 
 
 def test_a_visit_with_a_problem_opens_a_routed_ticket(client: TestClient, session: Session) -> None:
@@ -147,3 +164,19 @@ def test_bureau_reads_the_coverage(client: TestClient, session: Session) -> None
     assert client.get("/officers/people/wang").status_code == 200
     assert client.get("/officers/coverage", params={"days": 0}).status_code == 422
     assert client.get("/officers/coverage", params={"days": "week"}).status_code == 422
+
+
+def test_the_coverage_names_an_uncovered_stores_town_in_chinese(
+    client: TestClient, session: Session
+) -> None:
+    """The walk saw the Chinese coverage page list stores without an officer under
+    English towns (Beicheng Street); MKT-1 in Weidong now reads 卫东区."""
+    region = session.scalars(select(Region).where(Region.code == "410403")).one()
+    region.name_zh = "卫东区"
+    make_person(session, "chief", Role.bureau)
+    session.commit()
+    signed_in(client, "chief")
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "<td>卫东区</td>" in client.get("/officers/coverage").text
+    client.cookies.set("supplywatch_lang", "en")
+    assert "<td>Weidong</td>" in client.get("/officers/coverage").text

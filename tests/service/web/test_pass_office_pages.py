@@ -249,12 +249,12 @@ def test_an_applicant_is_told_the_application_was_sent_with_regions_by_name_not_
     assert "user:" not in page.text and ">lianhua</td>" in history
     listed = client.get("/passes/applications", headers={"Accept-Language": "zh"}).text
     row = listed[listed.index(f'<tr id="pass-{code}">') :]
-    assert "<td>Xinhua、Weidong</td>" in row[: row.index("</tr>")]
+    assert '<td data-label="区域">Xinhua、Weidong</td>' in row[: row.index("</tr>")]
     assert '<span class="muted">410402</span>' not in listed  # the form names regions too
     _as(client, "bureau")
     office_page = client.get("/pass-office").text
     waiting = office_page[office_page.index(f'<tr id="application-{code}">') :]
-    assert "<td>Xinhua, Weidong</td>" in waiting[: waiting.index("</tr>")]
+    assert '<td data-label="Regions">Xinhua, Weidong</td>' in waiting[: waiting.index("</tr>")]
 
 
 def test_the_bureau_issuing_a_pass_sees_every_bad_field_at_once(

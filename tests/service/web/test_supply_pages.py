@@ -349,3 +349,29 @@ def test_declining_a_proposal_asks_first(
     assert f'data-confirm="Decline proposal #{proposal.id}?' in decline[0]
     accept = re.search(rf'<form method="post" action="{base}/{proposal.id}/accepted"[^>]*>', page)
     assert accept is not None and "data-confirm" not in accept[0]  # accepting asks nothing
+
+
+def test_the_supply_pages_name_a_producers_region_in_chinese_on_a_chinese_page(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """The walk saw "Xinglong Street" and "Fuqiang Town" on the Chinese registry, board
+    and producer pages although every town has its Chinese name (兴隆街道)."""
+    region = session.get(Region, scene.farm.region_id)
+    assert region is not None
+    region.name, region.name_zh = "Xinglong Street", "兴隆街道"
+    make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.cookies.set("supplywatch_lang", "zh")
+    network = client.get("/supply").text
+    assert ">兴隆街道</td>" in network, network
+    assert "(兴隆街道)" in client.get("/supply/board").text
+    assert ", 兴隆街道)" in client.get("/board").text
+    client.cookies.set("supplywatch_lang", "en")
+    assert ">Xinglong Street</td>" in client.get("/supply").text
+    assert ", Xinglong Street)" in client.get("/board").text
+    client.cookies.delete("supplywatch_lang")
+    client.post("/logout", data={"csrf_token": csrf(client, "/supply")})
+    sign_in(client, "farmer", producer_person(session, scene.farm))
+    client.cookies.set("supplywatch_lang", "zh")
+    assert ", 兴隆街道)</span></h1>" in client.get("/producer").text
