@@ -113,11 +113,12 @@ class CompoundOnMap:
 
 @dataclass(frozen=True)
 class UnreportedStore:
-    """An active store without a report today, with its region's name."""
+    """An active store without a report today, with its region's name in both languages."""
 
     code: str
     name: str
     region_name: str
+    region_name_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -300,14 +301,14 @@ def _unreported(
     region and store code."""
     reported = select(DailyReport.store_id).where(DailyReport.report_date == today)
     query = (
-        select(Store.code, Store.name, Region.name)
+        select(Store.code, Store.name, Region.name, Region.name_zh)
         .join(Region, Region.id == Store.region_id)
         .where(_stores_inside(principal), Store.id.not_in(reported))
         .order_by(Region.code, Store.code)
     )
     return [
-        UnreportedStore(code=code, name=name, region_name=region_name)
-        for code, name, region_name in session.execute(
+        UnreportedStore(code=code, name=name, region_name=region_name, region_name_zh=name_zh)
+        for code, name, region_name, name_zh in session.execute(
             query if limit is None else query.limit(limit)
         )
     ]

@@ -76,11 +76,15 @@ def supply_table(
     )
 
 
-def not_reported_table(stores: Sequence[UnreportedStore]) -> Table:
-    """The active stores without a report today, by district and code."""
+def not_reported_table(stores: Sequence[UnreportedStore], *, language: str = "en") -> Table:
+    """The active stores without a report today, by region and code, each region named in
+    the reader's language."""
     return Table(
-        (N_("Store"), N_("Name"), N_("District")),
-        [[store.code, store.name, store.region_name] for store in stores],
+        (N_("Store"), N_("Name"), N_("Region")),
+        [
+            [store.code, store.name, _named(store.region_name, store.region_name_zh, language)]
+            for store in stores
+        ],
     )
 
 

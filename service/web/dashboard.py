@@ -250,7 +250,9 @@ def export_dashboard(
         return exported(request, rows, format=format, name=f"supply-{day or ''}")
     return exported(
         request,
-        not_reported_table(unreported_stores(session=session, principal=viewer, today=today)),
+        not_reported_table(
+            unreported_stores(session=session, principal=viewer, today=today), language=language
+        ),
         format=format,
         name=f"not-reported-{today}",
     )

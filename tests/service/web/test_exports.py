@@ -114,11 +114,34 @@ def test_the_stores_not_reported_download_neutralises_a_formula_name_in_xlsx(
     assert sheet is not None
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows == [
-        ["Store", "Name", "District"],
+        ["Store", "Name", "Region"],
         ["B", "'" + HOSTILE_STORE, "'" + HOSTILE_DISTRICT],
     ]
     assert sheet.cell(row=2, column=2).data_type == "s"  # text, never a formula
     assert sheet.cell(row=2, column=3).data_type == "s"
+
+
+def test_a_chinese_reader_sees_the_silent_stores_town_in_chinese_on_the_page_and_download(
+    client: TestClient, session: Session, city: City
+) -> None:
+    """The walk saw the Chinese dashboard name a silent store's town in English (Xinglong
+    Street) under a "区县" heading; the page and its download now say 地区 and 兴隆街道."""
+    town = make_region(session, code="EAST-001", name="Xinglong Street", parent=None)
+    town.name_zh = "兴隆街道"
+    city.silent.region_id = town.id
+    session.commit()
+    _bureau_after_a_run(client, session)
+    client.cookies.set("supplywatch_lang", "zh")
+    table = client.get("/dashboard").text.split('id="not-reported"')[1].split("</table>")[0]
+    assert "<th>地区</th>" in table and "<th>区县</th>" not in table
+    assert "<td>兴隆街道</td>" in table and "Xinglong Street" not in table
+    rows = _csv(
+        client.get("/dashboard/export", params={"format": "csv", "table": "not-reported"}).content
+    )
+    assert rows == [["门店", "名称", "地区"], ["B", "'" + HOSTILE_STORE, "兴隆街道"]]
+    client.cookies.set("supplywatch_lang", "en")
+    english = client.get("/dashboard").text.split('id="not-reported"')[1].split("</table>")[0]
+    assert "<th>Region</th>" in english and "<td>Xinglong Street</td>" in english
 
 
 def test_a_chinese_reader_downloads_chinese_titles_and_words(
