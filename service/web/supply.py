@@ -123,7 +123,7 @@ def _network_page(
                         "code": point.code,
                         "name": point.name,
                         "kind": point.kind.value,
-                        "region": point.region_name,
+                        "region": (point.region_name_zh if zh else None) or point.region_name,
                         "lat": point.latitude,
                         "lon": point.longitude,
                         "capacity": point.capacity,
@@ -282,6 +282,7 @@ def _detail_page(
 ) -> HTMLResponse:
     """One suggestion's page: the numbers, the need to post and the sources on a map."""
     view = detail.suggestion
+    zh = language_of(request) == "zh"
     places = [{"name": view.scope_name, "lat": detail.latitude, "lon": detail.longitude}]
     return render(
         request,
@@ -295,7 +296,7 @@ def _detail_page(
                         "code": source.producer,
                         "name": source.name,
                         "kind": source.kind.value,
-                        "region": source.region_name,
+                        "region": (source.region_name_zh if zh else None) or source.region_name,
                         "lat": source.latitude,
                         "lon": source.longitude,
                         "capacity": source.free_capacity,

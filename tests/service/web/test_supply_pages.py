@@ -375,3 +375,24 @@ def test_the_supply_pages_name_a_producers_region_in_chinese_on_a_chinese_page(
     sign_in(client, "farmer", producer_person(session, scene.farm))
     client.cookies.set("supplywatch_lang", "zh")
     assert ", 兴隆街道)</span></h1>" in client.get("/producer").text
+
+
+def test_the_restock_page_and_the_supply_map_name_a_producers_town_in_chinese(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """The walk saw "(FARM-1, Xinglong Street)" among the candidate sources of a Chinese
+    restock page, and the same English town in the tooltips of both producer maps."""
+    region = session.get(Region, scene.farm.region_id)
+    assert region is not None
+    region.name, region.name_zh = "Xinglong Street", "兴隆街道"
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.cookies.set("supplywatch_lang", "zh")
+    restock = client.get("/supply/restock/district/410403/cabbage").text
+    assert "(FARM-1, 兴隆街道)" in restock, restock
+    assert '"region": "兴隆街道"' in restock
+    assert '"region": "兴隆街道"' in client.get("/supply").text
+    client.cookies.set("supplywatch_lang", "en")
+    restock = client.get("/supply/restock/district/410403/cabbage").text
+    assert "(FARM-1, Xinglong Street)" in restock and '"region": "Xinglong Street"' in restock
+    assert '"region": "Xinglong Street"' in client.get("/supply").text
