@@ -411,21 +411,28 @@ def board(
     offers = list_offers(
         session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
     )
+    needs = list_needs(
+        session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
+    )
+    made = deals.list_orders(session=session, principal=viewer, limit=50, offset=0)
+    # the offers' towns and the districts of the needs', proposals' and orders' buyers
+    regions = [
+        *(offer.region for offer in offers.items),
+        *(need.district for need in needs.items),
+        *(item.parties.district for item in proposals),
+        *(order.parties.district for order in made.items),
+    ]
     return render(
         request,
         "supply/board.html",
         {
             "today": today,
             "offers": offers,
-            "region_names": region_names(
-                session, (offer.region for offer in offers.items), language_of(request)
-            ),
-            "needs": list_needs(
-                session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
-            ),
+            "region_names": region_names(session, regions, language_of(request)),
+            "needs": needs,
             "run": chosen,
             "proposals": proposals,
-            "orders": deals.list_orders(session=session, principal=viewer, limit=50, offset=0),
+            "orders": made,
             "posted_need": need,
             "defaults": asdict(MatchSettings()),
             # a need left short is named by its product's name, its quantity by its unit
