@@ -209,6 +209,8 @@ def _view(session: Session, row: TransportPass, *, now: datetime) -> PassView:
         enterprise=enterprise.code if enterprise else None,
         producer=producer.code if producer else None,
         now=now,
+        enterprise_name=enterprise.name if enterprise else None,
+        producer_name=producer.name if producer else None,
     )
 
 

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -69,6 +69,8 @@ class PassView:
     issued_at: datetime | None
     signing_kid: str | None
     token: str | None
+    enterprise_name: str | None = None
+    producer_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,15 @@ def state_of(row: TransportPass, *, now: datetime) -> PassState:
 
 
 def pass_view(
-    row: TransportPass, *, enterprise: str | None, producer: str | None, now: datetime
+    row: TransportPass,
+    *,
+    enterprise: str | None,
+    producer: str | None,
+    now: datetime,
+    enterprise_name: str | None = None,
+    producer_name: str | None = None,
 ) -> PassView:
-    """The view of ``row`` with its holder's code."""
+    """The view of ``row`` with its holder's code and name."""
     return PassView(
         code=str(row.code),
         kind=row.kind,
@@ -123,6 +131,8 @@ def pass_view(
         issued_at=row.issued_at,
         signing_kid=row.signing_kid,
         token=row.token,
+        enterprise_name=enterprise_name,
+        producer_name=producer_name,
     )
 
 
@@ -175,7 +185,9 @@ def passes_within_region(*, session: Session, principal: Principal) -> ColumnEle
 def visible_passes(*, session: Session, principal: Principal) -> Select:
     """The passes ``principal`` may read: all for the bureau (those of its region when
     bound to one), its own for an applicant."""
-    query = _with_holders(select(TransportPass, Enterprise.code, Producer.code))
+    query = _with_holders(
+        select(TransportPass, Enterprise.code, Producer.code, Enterprise.name, Producer.name)
+    )
     if principal.role in (Role.admin, Role.bureau):
         return query.where(passes_within_region(session=session, principal=principal))
     enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
@@ -226,29 +238,52 @@ def list_passes(
         )
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(
-        items=[pass_view(row[0], enterprise=row[1], producer=row[2], now=now) for row in rows],
+        items=[_view_of(row, now=now) for row in rows],
         total=total,
         limit=limit,
         offset=offset,
     )
 
 
-def find_pass(
-    *, session: Session, principal: Principal, code: str
-) -> tuple[TransportPass, str | None, str | None]:
-    """The pass ``code`` with its holder's codes, or a 404 (also for another holder's)."""
+Holders = Row[TransportPass, str | None, str | None, str | None, str | None]
+"""A row of ``visible_passes``: the pass, its holder's codes, then their names."""
+
+
+def _view_of(found: Holders, *, now: datetime) -> PassView:
+    """The view of a row of ``visible_passes``: the pass, its holder's codes and names."""
+    row, enterprise, producer, enterprise_name, producer_name = found
+    return pass_view(
+        row,
+        enterprise=enterprise,
+        producer=producer,
+        now=now,
+        enterprise_name=enterprise_name,
+        producer_name=producer_name,
+    )
+
+
+def _visible(*, session: Session, principal: Principal, code: str) -> Holders:
+    """The row of ``visible_passes`` for the pass ``code``, or a 404 (also for another
+    holder's)."""
     found = session.execute(
         visible_passes(session=session, principal=principal).where(TransportPass.code == code)
     ).first()
     if found is None:
         raise NotFound("pass {code!r} not found", code=code)
+    return found
+
+
+def find_pass(
+    *, session: Session, principal: Principal, code: str
+) -> tuple[TransportPass, str | None, str | None]:
+    """The pass ``code`` with its holder's codes, or a 404 (also for another holder's)."""
+    found = _visible(session=session, principal=principal, code=code)
     return found[0], found[1], found[2]
 
 
 def read_pass(*, session: Session, principal: Principal, code: str, now: datetime) -> PassView:
     """The pass ``code`` as ``principal`` may read it, or a 404."""
-    row, enterprise, producer = find_pass(session=session, principal=principal, code=code)
-    return pass_view(row, enterprise=enterprise, producer=producer, now=now)
+    return _view_of(_visible(session=session, principal=principal, code=code), now=now)
 
 
 def pass_history(*, session: Session, principal: Principal, code: str) -> list[PassEventView]:

@@ -123,7 +123,7 @@ def _network_page(
                         "code": point.code,
                         "name": point.name,
                         "kind": point.kind.value,
-                        "region": point.region_name,
+                        "region": (point.region_name_zh if zh else None) or point.region_name,
                         "lat": point.latitude,
                         "lon": point.longitude,
                         "capacity": point.capacity,
@@ -282,6 +282,7 @@ def _detail_page(
 ) -> HTMLResponse:
     """One suggestion's page: the numbers, the need to post and the sources on a map."""
     view = detail.suggestion
+    zh = language_of(request) == "zh"
     places = [{"name": view.scope_name, "lat": detail.latitude, "lon": detail.longitude}]
     return render(
         request,
@@ -295,7 +296,7 @@ def _detail_page(
                         "code": source.producer,
                         "name": source.name,
                         "kind": source.kind.value,
-                        "region": source.region_name,
+                        "region": (source.region_name_zh if zh else None) or source.region_name,
                         "lat": source.latitude,
                         "lon": source.longitude,
                         "capacity": source.free_capacity,
@@ -410,21 +411,28 @@ def board(
     offers = list_offers(
         session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
     )
+    needs = list_needs(
+        session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
+    )
+    made = deals.list_orders(session=session, principal=viewer, limit=50, offset=0)
+    # the offers' towns and the districts of the needs', proposals' and orders' buyers
+    regions = [
+        *(offer.region for offer in offers.items),
+        *(need.district for need in needs.items),
+        *(item.parties.district for item in proposals),
+        *(order.parties.district for order in made.items),
+    ]
     return render(
         request,
         "supply/board.html",
         {
             "today": today,
             "offers": offers,
-            "region_names": region_names(
-                session, (offer.region for offer in offers.items), language_of(request)
-            ),
-            "needs": list_needs(
-                session=session, principal=viewer, today=today, status=OPEN, limit=200, offset=0
-            ),
+            "region_names": region_names(session, regions, language_of(request)),
+            "needs": needs,
             "run": chosen,
             "proposals": proposals,
-            "orders": deals.list_orders(session=session, principal=viewer, limit=50, offset=0),
+            "orders": made,
             "posted_need": need,
             "defaults": asdict(MatchSettings()),
             # a need left short is named by its product's name, its quantity by its unit

@@ -95,21 +95,24 @@ def _producer_page(
     today = business_today(settings)
     code = _producer_code(session, viewer)
     producer = read_producer(session=session, principal=viewer, code=code)
+    shipping = deals.list_orders(
+        session=session, principal=viewer, status=OPEN_ORDERS, limit=LISTED, offset=0
+    )
+    # its town, and the district of each buyer it ships to
+    regions = [producer.region, *(order.parties.district for order in shipping.items)]
     return render(
         request,
         "supply/producer.html",
         {
             "producer": producer,
-            "region_names": region_names(session, [producer.region], language_of(request)),
+            "region_names": region_names(session, regions, language_of(request)),
             "offers": list_offers(
                 session=session, principal=viewer, today=today, limit=LISTED, offset=0
             ),
             "awaiting": deals.list_proposals(
                 session=session, principal=viewer, awaiting="producer", limit=LISTED, offset=0
             ),
-            "orders": deals.list_orders(
-                session=session, principal=viewer, status=OPEN_ORDERS, limit=LISTED, offset=0
-            ),
+            "orders": shipping,
             "today": today,
             "until": today + timedelta(days=3),
             "problem": problem,
@@ -553,7 +556,10 @@ def board(
     filters = {"product": product or "", "category": category or "", "region": region or ""}
     shown = region_names(
         session,
-        (offer.region for line in found.products for offer in line.offers),
+        [
+            *(offer.region for line in found.products for offer in line.offers),
+            *(need.district for line in found.products for need in line.needs),
+        ],
         language_of(request),
     )
     return render(

@@ -69,6 +69,7 @@ class ProducerPoint:
     latitude: float
     longitude: float
     capacity: float
+    region_name_zh: str | None = None
 
 
 def _reader_filter(principal: Principal) -> ColumnElement[bool]:
@@ -338,7 +339,7 @@ def producer_points(
     for producer_id, daily in session.execute(capacity_of):
         capacity[producer_id] += daily
     points = session.execute(
-        select(Producer, Region.name)
+        select(Producer, Region.name, Region.name_zh)
         .join(Region, Region.id == Producer.region_id)
         .where(and_(*conditions))
         .order_by(Producer.code)
@@ -352,6 +353,7 @@ def producer_points(
             latitude=producer.latitude,
             longitude=producer.longitude,
             capacity=round(capacity.get(producer.id, 0.0), 3),
+            region_name_zh=region_name_zh,
         )
-        for producer, region_name in points
+        for producer, region_name, region_name_zh in points
     ]

@@ -24,6 +24,11 @@ def _finite(value: Any) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
 
 
+def _text(value: Any) -> str | None:
+    """A name or None: a frame's missing name may come back as NaN."""
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True)
 class CandidateSource:
     """A producer that could restock the scope: where, how far, how much it can still
@@ -47,6 +52,7 @@ class CandidateSource:
     offer_id: int | None
     offer_remaining: float | None
     offer_price: float | None
+    region_name_zh: str | None = None
 
 
 def candidate_sources(
@@ -71,6 +77,7 @@ def candidate_sources(
             Producer.name,
             Producer.kind,
             Region.name,
+            Region.name_zh,
             Producer.latitude,
             Producer.longitude,
             Producer.region_id,
@@ -96,6 +103,7 @@ def candidate_sources(
             "name",
             "kind",
             "region_name",
+            "region_name_zh",
             "latitude",
             "longitude",
             "region_id",
@@ -139,6 +147,7 @@ def candidate_sources(
             offer_id=offers.get(int(row["id"]), (None, None, None))[0],
             offer_remaining=offers.get(int(row["id"]), (None, None, None))[1],
             offer_price=offers.get(int(row["id"]), (None, None, None))[2],
+            region_name_zh=_text(row["region_name_zh"]),
         )
         for row in ranked.to_dict("records")
     ]

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
-from models import PassEvent, PassStatus, Role, TransportPass
+from models import Enterprise, PassEvent, PassStatus, Producer, Role, TransportPass
 from tests.factories import make_enterprise, make_region, make_store
 from tests.pass_office.factories import make_checkpoint
 from tests.service.web.helpers import csrf, make_person, sign_in
@@ -478,3 +478,32 @@ def test_the_scan_map_counts_each_checkpoints_valid_and_refused_scans(
     assert '"code": "G310-W"' in page and "/static/js/pass-scans.js" in page
     log = client.get("/pass-office/scans", params={"checkpoint": "G310-W"}).text
     assert log.count('class="badge scan-') == 2
+
+
+def test_the_pass_office_names_each_applicant_and_holder_not_by_its_code(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    """The walk saw "FARM-01" and "LIANHUA" in the applicant and holder columns of the
+    Chinese pass office: a code no clerk knows; each now reads by its name, code aside."""
+    farm = session.scalars(select(Producer).where(Producer.code == "FARM-01")).one()
+    farm.name = "绿谷农场"
+    chain = session.scalars(select(Enterprise).where(Enterprise.code == "LIANHUA")).one()
+    chain.name = "联华超市"
+    session.commit()
+    _as(client, "farm")
+    farm_pass = _apply(client, _application([office.district]))
+    _as(client, "lianhua")
+    chain_pass = _apply(client, _application([office.district], plate="豫D·55555"))
+    _as(client, "bureau")
+    client.cookies.set("supplywatch_lang", "zh")
+    desk = client.get("/pass-office").text
+    applications = desk[desk.index('id="applications"') : desk.index('id="passes-title"')]
+    assert '绿谷农场 <span class="muted">(FARM-01)</span>' in applications, applications
+    assert '联华超市 <span class="muted">(LIANHUA)</span>' in applications
+    passes = desk[desk.index('id="passes"') :]
+    farm_row = passes[passes.index(f'id="pass-{farm_pass}"') :]
+    assert farm_row[: farm_row.index("</tr>")].count("绿谷农场") == 1, farm_row
+    chain_row = passes[passes.index(f'id="pass-{chain_pass}"') :]
+    assert '联华超市 <span class="muted">(LIANHUA)</span>' in chain_row[: chain_row.index("</tr>")]
+    detail = client.get(f"/pass-office/passes/{farm_pass}").text
+    assert '<dd>绿谷农场 <span class="muted">(FARM-01)</span></dd>' in detail, detail

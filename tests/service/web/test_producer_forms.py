@@ -138,14 +138,22 @@ def test_producer_typing_too_large_an_offer_is_told_the_limit_as_a_plain_number(
     assert beside(page.text, "offer", "price") == "不能大于 100,000"
 
 
-def test_producer_reads_its_capacities_with_chinese_colons(
+def capacities_of(page: str) -> str:
+    """The producer's capacities as its record reads them."""
+    capacities = page[page.index('id="capacities"') :]
+    return capacities[: capacities.index("</p>")]
+
+
+def test_producer_reads_its_capacities_in_natural_chinese(
     client: TestClient, session: Session, farmer: Producer
 ) -> None:
-    page = client.get("/producer", headers=ZH).text
-    capacities = page[page.index('id="capacities"') :]
-    capacities = capacities[: capacities.index("</p>")]
-    assert "：5,000 kg" in capacities, capacities
-    assert ": " not in capacities
+    """The walk read "白条鸡：11 kg 每日", the English word order glued together; a
+    Chinese record reads "每日 5,000 kg" after a Chinese colon."""
+    capacities = capacities_of(client.get("/producer", headers=ZH).text)
+    assert "：每日 5,000 kg" in capacities, capacities
+    assert ": " not in capacities and "kg 每日" not in capacities
+    english = capacities_of(client.get("/producer").text)
+    assert ": 5,000 kg per day" in english, english
 
 
 def test_producer_whose_offer_ends_before_it_starts_is_told_so_in_chinese_words(

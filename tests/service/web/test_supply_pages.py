@@ -375,3 +375,66 @@ def test_the_supply_pages_name_a_producers_region_in_chinese_on_a_chinese_page(
     sign_in(client, "farmer", producer_person(session, scene.farm))
     client.cookies.set("supplywatch_lang", "zh")
     assert ", 兴隆街道)</span></h1>" in client.get("/producer").text
+
+
+def test_the_restock_page_and_the_supply_map_name_a_producers_town_in_chinese(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """The walk saw "(FARM-1, Xinglong Street)" among the candidate sources of a Chinese
+    restock page, and the same English town in the tooltips of both producer maps."""
+    region = session.get(Region, scene.farm.region_id)
+    assert region is not None
+    region.name, region.name_zh = "Xinglong Street", "兴隆街道"
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.cookies.set("supplywatch_lang", "zh")
+    restock = client.get("/supply/restock/district/410403/cabbage").text
+    assert "(FARM-1, 兴隆街道)" in restock, restock
+    assert '"region": "兴隆街道"' in restock
+    assert '"region": "兴隆街道"' in client.get("/supply").text
+    client.cookies.set("supplywatch_lang", "en")
+    restock = client.get("/supply/restock/district/410403/cabbage").text
+    assert "(FARM-1, Xinglong Street)" in restock and '"region": "Xinglong Street"' in restock
+    assert '"region": "Xinglong Street"' in client.get("/supply").text
+
+
+def test_the_boards_name_a_buyers_district_in_chinese_on_a_chinese_page(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """The walk saw "(Weidong)" after each buyer on the Chinese public board, and the
+    bureau's own need for the district read "Weidong (Weidong)"; both now read 卫东区."""
+    scene.district.name_zh = "卫东区"
+    offer = make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    store_need = make_need(
+        session, product=scene.cabbage, store=scene.store, district=scene.district
+    )
+    bureau_need = make_need(session, product=scene.cabbage, district=scene.district)
+    deal = make_proposal(session, offer=offer, need=store_need, quantity=20)
+    make_proposal(session, offer=offer, need=bureau_need, quantity=50)  # the latest run
+    session.commit()
+    client.cookies.set("supplywatch_lang", "zh")
+    page = client.get("/board").text
+    public = page[page.index('class="board-needs') :]
+    assert 'Store <span class="muted">(卫东区)</span>' in public, public
+    assert '卫东区 <span class="muted">(卫东区)</span>' in public
+    assert "Weidong" not in public
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    board = client.get("/supply/board").text
+    needs = board[board.index('id="open-needs"') :]
+    assert '卫东区 <span class="muted">(卫东区)</span>' in needs, needs
+    proposals = board[
+        board.index('id="proposals"') : board.index("</table>", board.index('id="proposals"'))
+    ]
+    assert '卫东区 <span class="muted">(卫东区)</span>' in proposals, proposals
+    client.cookies.set("supplywatch_lang", "en")
+    assert 'Weidong <span class="muted">(Weidong)</span>' in client.get("/board").text
+    client.post("/logout", data={"csrf_token": csrf(client, "/supply")})
+    sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+    client.post(f"/needs/proposals/{deal.id}/accepted", data={"csrf_token": csrf(client, "/needs")})
+    client.post("/logout", data={"csrf_token": csrf(client, "/needs")})
+    sign_in(client, "farmer", producer_person(session, scene.farm))
+    token = csrf(client, "/producer")
+    client.post(f"/producer/proposals/{deal.id}/accepted", data={"csrf_token": token})
+    client.cookies.set("supplywatch_lang", "zh")
+    producer = client.get("/producer").text
+    assert 'Store <span class="muted">(卫东区)</span>' in producer, producer
