@@ -283,7 +283,13 @@ def _detail_page(
     """One suggestion's page: the numbers, the need to post and the sources on a map."""
     view = detail.suggestion
     zh = language_of(request) == "zh"
-    places = [{"name": view.scope_name, "lat": detail.latitude, "lon": detail.longitude}]
+    places = [
+        {
+            "name": (view.scope_name_zh if zh else None) or view.scope_name,
+            "lat": detail.latitude,
+            "lon": detail.longitude,
+        }
+    ]
     return render(
         request,
         "supply/restock_detail.html",

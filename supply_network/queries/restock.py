@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, require_store_access, within_region
@@ -74,6 +74,8 @@ class RestockView:
     in_transit: float
     suggested: float | None
     cover_days: float | None
+    scope_name_zh: str | None = None
+    """A district's Chinese name (None for a store, which has one name)."""
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,11 @@ def in_transit(session: Session, *, level: ScopeLevel) -> pd.Series:
 def _labels(session: Session, level: ScopeLevel, frame: pd.DataFrame) -> list[RestockView]:
     """Views of suggestion rows, codes and names in place of ids (a few queries)."""
     scope_model: Any = Store if level is ScopeLevel.store else Region
+    chinese_name = Region.name_zh if level is not ScopeLevel.store else literal(None)
     scopes = {
-        ident: (code, name)
-        for ident, code, name in session.execute(
-            select(scope_model.id, scope_model.code, scope_model.name).where(
+        ident: (code, name, name_zh)
+        for ident, code, name, name_zh in session.execute(
+            select(scope_model.id, scope_model.code, scope_model.name, chinese_name).where(
                 scope_model.id.in_(frame["scope_id"].astype(int).tolist())
             )
         )
@@ -179,7 +182,7 @@ def _labels(session: Session, level: ScopeLevel, frame: pd.DataFrame) -> list[Re
     }
     views = []
     for row in frame.to_dict("records"):
-        scope_code, scope_name = scopes[int(row["scope_id"])]
+        scope_code, scope_name, scope_name_zh = scopes[int(row["scope_id"])]
         district = districts.get(int(row["district_id"])) if pd.notna(row["district_id"]) else None
         code, name, name_zh, category, unit = products[int(row["product_id"])]
         views.append(
@@ -189,6 +192,7 @@ def _labels(session: Session, level: ScopeLevel, frame: pd.DataFrame) -> list[Re
                 scope_name=scope_name,
                 district=district[0] if district else None,
                 district_name=district[1] if district else None,
+                scope_name_zh=scope_name_zh,
                 product=code,
                 product_name=name,
                 product_name_zh=name_zh,

@@ -398,6 +398,25 @@ def test_the_restock_page_and_the_supply_map_name_a_producers_town_in_chinese(
     assert '"region": "Xinglong Street"' in client.get("/supply").text
 
 
+def test_the_restock_pages_name_the_district_in_chinese_on_a_chinese_page(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """A Chinese restock list and suggestion page headed the district in English
+    ("Find supply: ... · Weidong"); they now name it 卫东区, English where none is set."""
+    scene.district.name_zh = "卫东区"
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.cookies.set("supplywatch_lang", "zh")
+    detail = client.get("/supply/restock/district/410403/cabbage").text
+    heading = detail[detail.index("<h1>") : detail.index("</h1>")]
+    assert "· 卫东区 <span" in heading and "Weidong" not in heading, heading
+    listed = client.get("/supply/restock", params={"level": "district"}).text
+    assert '<td>卫东区 <span class="muted">(410403)</span></td>' in listed, listed
+    client.cookies.set("supplywatch_lang", "en")
+    detail = client.get("/supply/restock/district/410403/cabbage").text
+    assert "· Weidong <span" in detail[detail.index("<h1>") : detail.index("</h1>")]
+
+
 def test_the_boards_name_a_buyers_district_in_chinese_on_a_chinese_page(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
