@@ -45,7 +45,7 @@ def test_the_bureau_works_a_situation_as_one(open_page: Any, screenshots: Path) 
     page.select_option("select[name=group_by]", "product")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**group_by=product**")
-    assert page.locator("table.groups thead th").first.text_content() == "product"
+    assert page.locator("table.groups thead th").first.text_content() == "Product"
 
 
 def test_the_grouped_alerts_read_in_chinese_on_a_phone(
