@@ -113,10 +113,7 @@ def region_names(session: Session, codes: Iterable[str], language: str) -> dict[
     wanted = sorted(set(codes))
     if not wanted:
         return {}
-    rows = session.execute(
-        select(Region.code, Region.name, Region.name_zh).where(Region.code.in_(wanted))
-    )
-    return {code: (name_zh if language == "zh" else None) or name for code, name, name_zh in rows}
+    return names_by_code(session.scalars(select(Region).where(Region.code.in_(wanted))), language)
 
 
 def product_names(session: Session, language: str) -> dict[str, str]:

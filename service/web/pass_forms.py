@@ -18,6 +18,7 @@ from models import PassKind, RegionLevel
 from pass_office.requests import PassRequest
 from passes import pass_qr_code
 from service.http.passes import TEXT_FIELDS as PASS_TEXT_FIELDS
+from service.web.common import names_by_code
 from service.web.forms import TypedFields
 
 HOLDER_FIELDS = ("enterprise", "producer")
@@ -138,10 +139,7 @@ def region_choices(session: Session) -> list[RegionView]:
 def region_names(session: Session, language: str) -> dict[str, str]:
     """The names of the regions a pass may name, by code, in ``language``: a pass page
     lists regions by name, never by code."""
-    return {
-        region.code: (region.name_zh if language == "zh" else None) or region.name
-        for region in region_choices(session)
-    }
+    return names_by_code(region_choices(session), language)
 
 
 def region_words(session: Session, codes: list[str], language: str) -> Text:
