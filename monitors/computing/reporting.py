@@ -114,8 +114,10 @@ def store_reporting(
 
     received_at = pd.to_datetime(submissions["first_received_at"], utc=True)
     today = keep & (age == 0)
+    # The array, not .to_numpy(): a zoned column's numpy form is one Timestamp object
+    # per row (a fifth of a second for a province's submissions, seconds for a nation's).
     first_at = (
-        pd.Series(received_at.to_numpy()[today], dtype=received_at.dtype)
+        pd.Series(received_at.array[today])
         .groupby(position[today])
         .min()
         .reindex(np.arange(n_stores))
