@@ -68,8 +68,9 @@ class MonitorConfig:
     """How many connections read the report window at once on PostgreSQL (1: only the
     run's own); each is one backend on one core."""
     forecast_threads: int = 2
-    """How many threads compute the stock-out forecast's districts at once (about one per
-    core the run's process may use; 1 where several workers share the cores)."""
+    """How many threads compute the stores' parts and the stock-out forecast's districts
+    at once (about one per core the run's process may use; 1 where several workers share
+    the cores)."""
     part_stores: int = 2000
     """About how many stores (whole districts) one part of a run holds: the unit a
     fanned-out run hands to a worker."""
@@ -302,10 +303,22 @@ def compute_stores(
         stale = stale.where(SupplySnapshot.scope_id.in_([int(i) for i in listed]))
 
     # Store snapshots (most of the rows) are written while the rest is computed: the
-    # stores are taken in parts, and each part's snapshots go to a writer thread that
-    # copies them into the table while this thread computes the next part, then the
-    # forecast and the rules (pure pandas, no session use). So the database's work
-    # and ours overlap on two cores. The session is not touched until the writes end.
+    # stores are taken in parts, computed on the run's threads (two parts at once with
+    # two: the sorts and matrix work let go of the interpreter), and each part's
+    # snapshots go, in order, to a writer thread that copies them into the table while
+    # the next parts, then the forecast and the rules are computed (pure pandas, no
+    # session use). So the database's work and ours overlap on two cores. The session
+    # is not touched until the writes end.
+    def supply_of(part_reports: pd.DataFrame) -> tuple[pd.DataFrame, LineMatrices]:
+        return _store_rows(
+            reports=part_reports,
+            stores=stores,
+            products=reference.products,
+            thresholds=reference.thresholds,
+            business_date=business_date,
+            config=config,
+        )
+
     connection = session.connection()
     store_parts: list[pd.DataFrame] = []
     history_parts: list[LineMatrices] = []
@@ -314,25 +327,20 @@ def compute_stores(
         # database takes seconds over a province's 600,000 rows, this thread computes.
         writes: list[Future[object]] = [writer.submit(session.execute, stale)]
         try:
-            for part_reports in inputs.report_parts:
-                part, history = _store_rows(
-                    reports=part_reports,
-                    stores=stores,
-                    products=reference.products,
-                    thresholds=reference.thresholds,
-                    business_date=business_date,
-                    config=config,
-                )
-                writes.append(
-                    writer.submit(
-                        insert_frame,
-                        connection,
-                        SupplySnapshot.__tablename__,
-                        store_snapshot_frame(part, business_date, run_id),
+            with ThreadPoolExecutor(
+                max_workers=max(config.forecast_threads, 1), thread_name_prefix="store-supply"
+            ) as computing:
+                for part, history in computing.map(supply_of, inputs.report_parts):
+                    writes.append(
+                        writer.submit(
+                            insert_frame,
+                            connection,
+                            SupplySnapshot.__tablename__,
+                            store_snapshot_frame(part, business_date, run_id),
+                        )
                     )
-                )
-                store_parts.append(part)
-                history_parts.append(history)
+                    store_parts.append(part)
+                    history_parts.append(history)
             report_lines = inputs.report_lines
             inputs.report_parts.clear()  # read: free the window before the forecast
             store_rows = pd.concat(store_parts, ignore_index=True)
