@@ -121,28 +121,45 @@ _BINARY_CHUNK_ROWS = 100_000
 def binary_copy_chunks(frame: pd.DataFrame, types: list[str]) -> Iterator[bytes]:
     """``frame`` as a PostgreSQL binary COPY stream, ``types`` naming each column's type.
 
-    Each column becomes a rows × bytes matrix with a mask of the bytes each row uses
-    (NULLs and short strings use fewer); masking the side-by-side matrices reads the
-    stream out in row order. No per-value Python work and no float formatting, which
-    made CSV the slowest part of writing 600,000 snapshots.
+    Each chunk of rows becomes one rows × bytes matrix, each column's length prefixes and
+    values written into their own slice of it, with a mask of the bytes each row uses
+    (NULLs and short strings use fewer) only where some row uses fewer; masking reads the
+    stream out in row order. No per-value Python work, no float formatting (which made
+    CSV the slowest part of writing 600,000 snapshots) and no stacking of per-column
+    copies (which took half the time of this encoding).
     """
     yield _BINARY_HEADER
-    count = np.full((1, 1), len(frame.columns), dtype=">i2").view(np.uint8)
+    count = np.array([len(frame.columns)], dtype=">i2").view(np.uint8)
     for start in range(0, len(frame), _BINARY_CHUNK_ROWS):
         part = frame.iloc[start : start + _BINARY_CHUNK_ROWS]
         rows = len(part)
-        blocks = [np.broadcast_to(count, (rows, 2))]
-        masks = [np.ones((rows, 2), dtype=bool)]
-        for name, type_name in zip(part.columns, types, strict=True):
-            block, used = _binary_field(part[name], type_name)
-            blocks.append(block)
-            masks.append(used)
-        yield np.hstack(blocks)[np.hstack(masks)].tobytes()
+        fields = [
+            _binary_field(part[name], type_name)
+            for name, type_name in zip(part.columns, types, strict=True)
+        ]
+        width = 2 + sum(4 + payload.shape[1] for _, payload, _ in fields)
+        block = np.empty((rows, width), dtype=np.uint8)
+        block[:, :2] = count
+        mask: np.ndarray | None = None
+        offset = 2
+        for lengths, payload, used in fields:
+            block[:, offset : offset + 4] = lengths.view(np.uint8).reshape(rows, 4)
+            offset += 4
+            block[:, offset : offset + payload.shape[1]] = payload
+            if used is not None:
+                if mask is None:
+                    mask = np.ones((rows, width), dtype=bool)
+                mask[:, offset : offset + payload.shape[1]] = used
+            offset += payload.shape[1]
+        yield (block if mask is None else block[mask]).tobytes()
     yield _BINARY_TRAILER
 
 
-def _binary_field(column: pd.Series, type_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(rows × (4 + width) bytes of length prefix and value, mask of the bytes used)."""
+def _binary_field(
+    column: pd.Series, type_name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(length prefixes, rows × width bytes of the values, mask of the bytes used or None
+    when every row uses them all)."""
     missing = column.isna().to_numpy()
     if type_name in _TEXT_TYPES:
         return _binary_text(column, missing)
@@ -166,8 +183,8 @@ def _binary_field(column: pd.Series, type_name: str) -> tuple[np.ndarray, np.nda
     width = encoded.dtype.itemsize
     payload = np.ascontiguousarray(encoded).view(np.uint8).reshape(len(column), width)
     lengths = np.where(missing, -1, width).astype(">i4")
-    used = np.broadcast_to(~missing[:, None], (len(column), width))
-    return _with_length(lengths, payload, used)
+    used = np.broadcast_to(~missing[:, None], (len(column), width)) if missing.any() else None
+    return lengths, payload, used
 
 
 def _since_2000(
@@ -186,7 +203,9 @@ def _since_2000(
     return result
 
 
-def _binary_text(column: pd.Series, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _binary_text(
+    column: pd.Series, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """UTF-8 text: each distinct value is encoded once (status-like columns have few)."""
     positions, uniques = pd.factorize(column, use_na_sentinel=True)
     encoded = [str(value).encode() for value in uniques] or [b""]
@@ -200,17 +219,8 @@ def _binary_text(column: pd.Series, missing: np.ndarray) -> tuple[np.ndarray, np
     payload = table[positions]
     size = sizes[positions]
     lengths = np.where(missing, -1, size).astype(">i4")
-    used = np.arange(width)[None, :] < size[:, None]
-    return _with_length(lengths, payload, used)
-
-
-def _with_length(
-    lengths: np.ndarray, payload: np.ndarray, used: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    prefix = lengths.view(np.uint8).reshape(len(lengths), 4)
-    block = np.hstack([prefix, payload])
-    mask = np.hstack([np.ones((len(lengths), 4), dtype=bool), used])
-    return block, mask
+    used = np.arange(width)[None, :] < size[:, None] if (size < width).any() else None
+    return lengths, payload, used
 
 
 def sqlite_records(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
