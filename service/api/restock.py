@@ -36,10 +36,14 @@ class RestockRead(ReadModel):
     level: ScopeLevel
     scope: str = Field(description="The store's or district's code")
     scope_name: str
+    scope_name_zh: str | None = Field(
+        description="A district's Chinese name (null for a store, which has one name)"
+    )
     district: str | None
     district_name: str | None
     product: str
     product_name: str
+    product_name_zh: str | None
     category: str
     unit: str
     day: date
@@ -60,6 +64,7 @@ class SourceRead(ReadModel):
     name: str
     kind: ProducerKind
     region_name: str
+    region_name_zh: str | None
     latitude: float
     longitude: float
     distance_km: float | None = Field(description="Estimated road km (haversine x 1.3)")

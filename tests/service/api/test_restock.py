@@ -272,3 +272,27 @@ def test_no_snapshot_no_suggestion(client: TestClient, session: Session, city: C
     assert empty.status is SupplyStatus.unknown
     detail = client.get("/api/v1/restock/district/410402/pork", headers=city.bureau).json()
     assert detail["suggestion"]["suggested"] is None and detail["to_post"] == 0.0
+
+
+def test_suggestions_and_their_sources_carry_the_chinese_names(
+    client: TestClient, session: Session, city: City
+) -> None:
+    """A client showing the bureau's pages in Chinese needs the districts', products' and
+    producers' regions' Chinese names, as the pages show them."""
+    city.weidong.name_zh = "卫东区"
+    city.cabbage.name_zh = "大白菜"
+    make_producer(session, code="FARM", region=city.xinhua, capacities={"cabbage": 500})
+    city.xinhua.name_zh = "新华区"
+    session.flush()
+    listed = client.get("/api/v1/restock", params={"level": "district"}, headers=city.bureau)
+    first = listed.json()["items"][0]
+    assert (first["scope"], first["scope_name_zh"], first["product_name_zh"]) == (
+        "410403",
+        "卫东区",
+        "大白菜",
+    )
+    store_level = client.get("/api/v1/restock", params={"level": "store"}, headers=city.bureau)
+    assert store_level.json()["items"][0]["scope_name_zh"] is None
+    detail = client.get("/api/v1/restock/district/410403/cabbage", headers=city.bureau).json()
+    assert detail["suggestion"]["scope_name_zh"] == "卫东区"
+    assert [(s["producer"], s["region_name_zh"]) for s in detail["sources"]] == [("FARM", "新华区")]
