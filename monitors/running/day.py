@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.bulk import insert_frame
+from core.huge_pages import without_huge_pages
 from models import MonitorRun, ReportingRate, RunStatus, ScopeLevel, SupplySnapshot
 from models.base import utc_now
 from monitors.alerting.lifecycle import SUPPLY_RULES, apply_alert_lifecycle, load_rule_settings
@@ -281,6 +282,7 @@ def compute_stores(
     ``business_date``: writes their store snapshots (replacing the day's) and returns the
     aggregates' sums and store candidates for :func:`finish_day`, with the submissions
     when every store was computed (the run's reporting rules read them). Flushes only."""
+    without_huge_pages()  # the run's large arrays live briefly (core.huge_pages)
     everyone = store_ids is None
     stores = reference.stores
     listed = stores["store_id"].to_numpy() if everyone else np.asarray(store_ids)
