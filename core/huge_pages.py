@@ -8,9 +8,8 @@ kernel. A monitor run makes hundreds of short-lived arrays of tens of megabytes:
 huge pages a province's run (the bench's 8.4 M lines, 2 cores) spent a fifth to a half
 of its cores' time in the kernel, and nine fresh runs took 9.42-10.71 s (median 9.92 s)
 against 9.21-10.70 s (median 9.36 s) for nine without, alternated on the same database.
-NumPy
-reads ``NUMPY_MADVISE_HUGEPAGE`` only when it is imported; an operator who sets it
-keeps their choice.
+NumPy reads ``NUMPY_MADVISE_HUGEPAGE`` only when it is imported; an operator who sets
+it keeps their choice.
 """
 
 from __future__ import annotations
