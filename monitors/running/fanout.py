@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import select, update
 
 from core.database import SessionFactory, session_scope
+from core.huge_pages import without_huge_pages
 from models import MonitorRun, MonitorRunPart, PartStatus
 from models.base import utc_now
 from monitors.computing import inputs as data
@@ -69,6 +70,7 @@ def fan_out_day(
 ) -> dict[str, Any]:
     """Compute ``business_date`` for run ``run_id`` with its parts on ``queue``'s
     workers, then finish the day here; return the run's counts."""
+    without_huge_pages()  # the coordinator's arrays are large and brief too
     now = utc_now()
     phases = PhaseTimer()
     with session_scope(factory) as session:
