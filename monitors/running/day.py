@@ -312,13 +312,15 @@ def compute_stores(
     # session use). So the database's work and ours overlap on two cores. The session
     # is not touched until the writes end.
     def supply_of(part_reports: pd.DataFrame) -> tuple[pd.DataFrame, LineMatrices]:
-        return _store_rows(
+        # On the threads only what reads this part's lines and the stores' columns: the
+        # products and thresholds are looked up by index below, on this thread, as
+        # pandas builds an index's lookup table lazily and not safely for two threads.
+        return store_supply_with_history(
             reports=part_reports,
             stores=stores,
-            products=reference.products,
-            thresholds=reference.thresholds,
-            business_date=business_date,
-            config=config,
+            business_day=business_date,
+            settings=config.supply,
+            days=FORECAST_HISTORY_DAYS if config.supply.warning_method == "forecast" else 0,
         )
 
     connection = session.connection()
@@ -332,7 +334,10 @@ def compute_stores(
             with ThreadPoolExecutor(
                 max_workers=max(config.forecast_threads, 1), thread_name_prefix="store-supply"
             ) as computing:
-                for part, history in computing.map(supply_of, inputs.report_parts):
+                for supply, history in computing.map(supply_of, inputs.report_parts):
+                    part = _with_category_and_status(
+                        supply, products=reference.products, thresholds=reference.thresholds
+                    )
                     writes.append(
                         writer.submit(
                             insert_frame,
@@ -492,29 +497,15 @@ def finish_day(
     return counts
 
 
-def _store_rows(
-    *,
-    reports: pd.DataFrame,
-    stores: pd.DataFrame,
-    products: pd.DataFrame,
-    thresholds: pd.DataFrame,
-    business_date: date,
-    config: MonitorConfig,
-) -> tuple[pd.DataFrame, LineMatrices]:
-    """Supply of the store × product lines of ``reports``, with category and status band,
-    and their recent reports as matrices when the forecast decides the store warning."""
-    rows, history = store_supply_with_history(
-        reports=reports,
-        stores=stores,
-        business_day=business_date,
-        settings=config.supply,
-        days=FORECAST_HISTORY_DAYS if config.supply.warning_method == "forecast" else 0,
-    )
+def _with_category_and_status(
+    rows: pd.DataFrame, *, products: pd.DataFrame, thresholds: pd.DataFrame
+) -> pd.DataFrame:
+    """Store supply rows with their product's category and their status band."""
     rows = rows.merge(
         products[["product_id", "category", "category_id"]], on="product_id", how="left"
     )
     rows["status"] = supply_status(supply=rows, thresholds=thresholds).to_numpy()
-    return rows, history
+    return rows
 
 
 def _with_forecast(
