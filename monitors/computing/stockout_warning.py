@@ -96,7 +96,7 @@ def forecast_warnings(
         for chosen, part in pool.map(forecast, chunks):
             for name, values in part.items():
                 columns[name][chosen] = values
-    result = rows.copy()
+    result = rows.copy(deep=False)  # new columns only: the rows stay as they are
     for name in FORECAST_COLUMNS:
         result[name] = columns[name]
     return result
