@@ -41,6 +41,7 @@ class RestockRead(ReadModel):
     )
     district: str | None
     district_name: str | None
+    district_name_zh: str | None
     product: str
     product_name: str
     product_name_zh: str | None

@@ -76,6 +76,8 @@ class RestockView:
     cover_days: float | None
     scope_name_zh: str | None = None
     """A district's Chinese name (None for a store, which has one name)."""
+    district_name_zh: str | None = None
+    """The district's Chinese name, where it has one."""
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,11 @@ def _labels(session: Session, level: ScopeLevel, frame: pd.DataFrame) -> list[Re
         )
     }
     districts = {
-        ident: (code, name)
-        for ident, code, name in session.execute(
-            select(Region.id, Region.code, Region.name).where(Region.level == RegionLevel.district)
+        ident: (code, name, name_zh)
+        for ident, code, name, name_zh in session.execute(
+            select(Region.id, Region.code, Region.name, Region.name_zh).where(
+                Region.level == RegionLevel.district
+            )
         )
     }
     products = {
@@ -192,6 +196,7 @@ def _labels(session: Session, level: ScopeLevel, frame: pd.DataFrame) -> list[Re
                 scope_name=scope_name,
                 district=district[0] if district else None,
                 district_name=district[1] if district else None,
+                district_name_zh=district[2] if district else None,
                 scope_name_zh=scope_name_zh,
                 product=code,
                 product_name=name,

@@ -292,7 +292,8 @@ def test_suggestions_and_their_sources_carry_the_chinese_names(
         "大白菜",
     )
     store_level = client.get("/api/v1/restock", params={"level": "store"}, headers=city.bureau)
-    assert store_level.json()["items"][0]["scope_name_zh"] is None
+    store_item = store_level.json()["items"][0]
+    assert (store_item["scope_name_zh"], store_item["district_name_zh"]) == (None, "卫东区")
     detail = client.get("/api/v1/restock/district/410403/cabbage", headers=city.bureau).json()
     assert detail["suggestion"]["scope_name_zh"] == "卫东区"
     assert [(s["producer"], s["region_name_zh"]) for s in detail["sources"]] == [("FARM", "新华区")]
