@@ -341,6 +341,114 @@ def phase_post(url: str) -> dict[str, Any]:
     return {"seconds": seconds, "lines": len(lines), "marked": marked}
 
 
+def phase_floor(url: str, day: date) -> dict[str, float]:
+    """What any run of ``day`` must at least do, timed apart: read the day's lines out of
+    the database and write one snapshot per line back. Both are timed cheaper than a run
+    can do them, so their sum is a floor under any run, however it computes:
+
+    - the read is a binary ``COPY TO`` of the day's lines whose bytes are counted and
+      dropped (a run must also read each line's history or state, and parse);
+    - the write is a server-side ``INSERT … SELECT`` of the full recompute's day of
+      snapshots into an identical empty table with its indexes (a run must also encode
+      and send them).
+    """
+    engine = create_database_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS bench_floor_snapshots")
+        connection.exec_driver_sql(
+            "CREATE TABLE bench_floor_snapshots (LIKE supply_snapshots INCLUDING DEFAULTS "
+            "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+        )
+    statement = (
+        "COPY (SELECT store_id, product_id, stock, sales, price, received FROM "
+        f"{DailyReport.__tablename__} WHERE report_date = '{day.isoformat()}') "
+        "TO STDOUT WITH (FORMAT binary)"
+    )
+    started = time.perf_counter()
+    read_bytes = 0
+    with engine.begin() as connection:
+        dbapi = connection.connection.driver_connection
+        assert dbapi is not None
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            for block in copy:
+                read_bytes += len(block)
+    read_seconds = time.perf_counter() - started
+    listed = ", ".join(SNAPSHOT_COLUMNS)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        written = connection.exec_driver_sql(
+            f"INSERT INTO bench_floor_snapshots ({listed}) SELECT {listed} "
+            "FROM bench_full_snapshots"
+        ).rowcount
+    write_seconds = time.perf_counter() - started
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE bench_floor_snapshots")
+    engine.dispose()
+    return {
+        "read_seconds": read_seconds,
+        "read_mb": read_bytes / 1e6,
+        "write_seconds": write_seconds,
+        "snapshots": float(written),
+    }
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (``/proc/stat``: user,
+    nice, system, irq, softirq and steal over every core)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def processes_cpu_seconds(names: Sequence[str]) -> float:
+    """CPU seconds of this machine's processes whose name starts with one of ``names``,
+    their ended children included (a PostgreSQL backend's time is in the postmaster's
+    children's counts once it is reaped)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if not name.startswith(tuple(names)):
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+POSTGRES_PROCESSES = ("postgres",)
+BROKER_PROCESSES = ("beam.smp", "erl_child_setup", "epmd", "inet_gethost")
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextmanager
+def cpu_accounting(into: dict[str, Any]) -> Iterator[None]:
+    """Adds the CPU seconds spent while the block ran to ``into``: the whole machine's
+    (``busy_cpu_seconds``), PostgreSQL's, the broker's (RabbitMQ) and this process's
+    children reaped in the block (``coordinator_cpu_seconds``: the run's own process)."""
+    before = (
+        machine_busy_seconds(),
+        processes_cpu_seconds(POSTGRES_PROCESSES),
+        processes_cpu_seconds(BROKER_PROCESSES),
+        children_cpu_seconds(),
+    )
+    try:
+        yield
+    finally:
+        into["busy_cpu_seconds"] = machine_busy_seconds() - before[0]
+        into["postgres_cpu_seconds"] = processes_cpu_seconds(POSTGRES_PROCESSES) - before[1]
+        into["broker_cpu_seconds"] = processes_cpu_seconds(BROKER_PROCESSES) - before[2]
+        into["coordinator_cpu_seconds"] = children_cpu_seconds() - before[3]
+
+
 def run_child(*arguments: str) -> dict[str, Any]:
     completed = subprocess.run(
         [sys.executable, __file__, *arguments], capture_output=True, text=True
@@ -431,12 +539,14 @@ def workers(url: str, count: int, logs: Path) -> Iterator[tuple[str, Callable[[]
 
 def fanned_out(url: str, day: date, *, count: int, part_stores: int, logs: Path) -> dict[str, Any]:
     """Day ``day`` run incrementally over ``count`` workers; the coordinator a child."""
-    with workers(url, count, logs) as (queue, peak):
+    accounted: dict[str, Any] = {}
+    with workers(url, count, logs) as (queue, peak), cpu_accounting(accounted):
         result = run_child(
             "--phase", "run", "--url", url, "--day", day.isoformat(), "--incremental", "1",
             "--part-stores", str(part_stores), "--queue", queue,
         )  # fmt: skip
         result["worker_peak_mb"] = peak()
+    result.update(accounted)
     if not result["status_ok"]:
         raise RuntimeError(f"the run over {count} worker(s) failed: {result['error']}")
     return result
@@ -457,10 +567,18 @@ def measure(url: str, day: date, *, part_stores: int, logs: Path) -> dict[str, f
              else "NOTE: by COPY without change marks (no reports.changes here)"))  # fmt: skip
     copy = phase_copy(url)
     save_state(url)
-    full = run_child("--phase", "run", "--day", day.isoformat(), "--incremental", "0", *common)
+    accounted: dict[str, Any] = {}
+    with cpu_accounting(accounted):
+        full = run_child(
+            "--phase", "run", "--day", day.isoformat(), "--incremental", "0", *common
+        )  # fmt: skip
+    full.update(accounted)
     if not full["status_ok"]:
         raise RuntimeError(f"the full recompute failed: {full['error']}")
     save_results(url, day)
+    floor = phase_floor(url, day)
+    print(f"floor: day read {floor['read_seconds']:.2f} s ({floor['read_mb']:.0f} MB), "
+          f"{floor['snapshots']:.0f} snapshots written {floor['write_seconds']:.2f} s")  # fmt: skip
     restore_state(url, day)
     one = fanned_out(url, day, count=1, part_stores=part_stores, logs=logs)
     diff_one = differences(url, day)
@@ -473,7 +591,11 @@ def measure(url: str, day: date, *, part_stores: int, logs: Path) -> dict[str, f
           f"1 worker {diff_one}, 2 workers {diff_two}")  # fmt: skip
     for name, run in (("full", full), ("1 worker", one), ("2 workers", two)):
         phases = run["counts"].get("phase_seconds", {})
-        print(f"{name}: {run['seconds']:.2f} s; phases {phases}")
+        print(f"{name}: {run['seconds']:.2f} s; CPU s: machine {run['busy_cpu_seconds']:.1f}, "
+              f"PostgreSQL {run['postgres_cpu_seconds']:.1f}, broker "
+              f"{run['broker_cpu_seconds']:.1f}, the run's process "
+              f"{run['coordinator_cpu_seconds']:.1f}; phases {phases}")  # fmt: skip
+    floor_seconds = floor["read_seconds"] + floor["write_seconds"]
     return {
         "incremental_available": float(INCREMENTAL_AVAILABLE),
         "post_marks_changes": float(posted["marked"]),
@@ -485,6 +607,14 @@ def measure(url: str, day: date, *, part_stores: int, logs: Path) -> dict[str, f
         "full_recompute_seconds": full["seconds"],
         "copy_day_seconds": copy["seconds"],
         "daily_run_ratio_vs_copy": two["seconds"] / copy["seconds"],
+        "floor_read_day_seconds": floor["read_seconds"],
+        "floor_write_snapshots_seconds": floor["write_seconds"],
+        "floor_ratio_vs_copy": floor_seconds / copy["seconds"],
+        "busy_cores_1_worker": one["busy_cpu_seconds"] / one["seconds"],
+        "busy_cores_2_workers": two["busy_cpu_seconds"] / two["seconds"],
+        "postgres_cpu_share_1_worker": one["postgres_cpu_seconds"] / one["busy_cpu_seconds"],
+        # Two cores cannot finish the one-worker run's CPU work in less than half of it.
+        "speedup_bound_2_cores": 2 * one["seconds"] / one["busy_cpu_seconds"],
         "results_identical": float(not any({**diff_one, **diff_two}.values())),
         "peak_mb_worker": max(one["worker_peak_mb"], two["worker_peak_mb"]),
         "peak_mb_coordinator": max(one["peak_mb"], two["peak_mb"]),
