@@ -5,8 +5,12 @@ the same day's lines into an identical table and a single-process full recompute
 Sequence: load 14 days (``bench/monitor.py``'s loader) → an untimed single-process run of
 day 14 (with incremental monitoring, this builds the per-store state) → post day 15
 (``post_day``) → ``copy_day_seconds`` → ``full_recompute_seconds`` (one process,
-incremental off; its day-15 snapshots and the alerts saved) → the state tables reset to
+incremental off; its day-15 snapshots and the alerts saved) → the floor (``phase_floor``:
+the day's lines read out, its snapshots written server-side) → the state tables reset to
 what they were after posting → day 15 fanned out over 1 worker → reset again → 2 workers.
+Each timed run's CPU is accounted (``cpu_accounting``): the machine's, PostgreSQL's, the
+broker's and the run's own process's; ``speedup_bound_2_cores`` is what two cores allow
+the one-worker run's CPU seconds (they cannot be done in less than half of them).
 Every timed run is a child process (the coordinator) plus ``supplywatch worker`` processes,
 so each peak RSS is its own; a worker's is its pool process's VmHWM, read before it stops.
 The fanned-out runs replace the full recompute's day-15 snapshots (deleted first) and move
