@@ -347,14 +347,14 @@ def phase_post(url: str) -> dict[str, Any]:
 
 def phase_floor(url: str, day: date) -> dict[str, float]:
     """What any run of ``day`` must at least do, timed apart: read the day's lines out of
-    the database and write one snapshot per line back. Both are timed cheaper than a run
-    can do them, so their sum is a floor under any run, however it computes:
+    the database and write one snapshot per line back, each sparing what a run must also
+    do, so their sum approximates a floor under any run, however it computes:
 
     - the read is a binary ``COPY TO`` of the day's lines whose bytes are counted and
       dropped (a run must also read each line's history or state, and parse);
     - the write is a server-side ``INSERT … SELECT`` of the full recompute's day of
       snapshots into an identical empty table with its indexes (a run must also encode
-      and send them).
+      and send them; whether this is cheaper than its binary COPY is not measured).
     """
     engine = create_database_engine(url)
     with engine.begin() as connection:
