@@ -7,6 +7,7 @@ import getpass
 import os
 import signal
 import threading
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -227,18 +228,45 @@ def demo(
         f"\nOpen {url_text}/ in a browser and sign in with one of these logins "
         f"(the API: {url_text}/docs, POST /api/v1/auth/login):"
     )
-    for login in summary.logins:
-        typer.echo(
-            f"  {login.username:<11} {login.password:<16} {login.role.value:<10} {login.can}"
-        )
+    login_rows = [
+        [login.username, login.password, login.role.value, login.can] for login in summary.logins
+    ]
+    for line in _aligned_rows(login_rows):
+        typer.echo(f"  {line}")
     typer.echo("\nAPI keys, one per login (send as 'Authorization: Bearer <key>'):")
-    for key in summary.api_keys:
-        bound = f" ({key.bound_to})" if key.bound_to else ""
-        owner = key.name.removeprefix("demo ")
-        typer.echo(f"  {owner:<11} {key.role.value:<10}{bound:<12} {key.secret}")
+    key_rows = [
+        [
+            key.name.removeprefix("demo "),
+            key.role.value,
+            f"({key.bound_to})" if key.bound_to else "",
+            key.secret,
+        ]
+        for key in summary.api_keys
+    ]
+    for line in _aligned_rows(key_rows):
+        typer.echo(f"  {line}")
     if serve_after:
         typer.echo(f"\nServing on {url_text} — Ctrl+C to stop.")
         _serve(settings, host, port, 1)
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: a Chinese character (a plate like 豫D) takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _aligned_rows(rows: list[list[str]]) -> list[str]:
+    """Rows of cells padded into columns as wide as their widest cell, the last unpadded."""
+    if not rows:
+        return []
+    widths = [max(_display_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        " ".join(
+            cell if column == len(row) - 1 else cell + " " * (widths[column] - _display_width(cell))
+            for column, cell in enumerate(row)
+        )
+        for row in rows
+    ]
 
 
 @monitor_app.command("run")

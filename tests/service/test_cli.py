@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -54,12 +55,24 @@ def count(url: str, model: object) -> int:
     return total
 
 
+def _terminal_columns(text: str) -> int:
+    """Columns a terminal gives ``text``: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
 def test_demo_loads_the_city_and_prints_the_logins(database: str) -> None:
     result = runner.invoke(app, ["demo", "--no-serve", "--seed", "7"])
     assert result.exit_code == 0, result.output
     assert "10 districts, 40 chains with 109 stores, 13 farmers' markets" in result.output
     for login in ("admin-demo", "bureau-demo", "store-demo", "dispatcher-demo"):
         assert login in result.output
+    keys_section = result.output.split("API keys", 1)[1].split("\n\n", 1)[0]
+    key_columns = {
+        _terminal_columns(line[: line.index("sw_")])
+        for line in keys_section.splitlines()
+        if "sw_" in line
+    }
+    assert len(key_columns) == 1, "every key starts in the same column, a plate like 豫D too"
     assert count(database, Store) == 122
     assert count(database, DailyReport) > 100_000
     again = runner.invoke(app, ["demo", "--no-serve"])
