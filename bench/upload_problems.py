@@ -4,8 +4,9 @@ Each case (``bench/worst_uploads.py`` builds them) is posted to ``/api/v1/report
 a bureau through the whole app (in-process, ``TestClient``) on a fresh SQLite database
 built by the migrations: 20,000 identical rows (640 KB CSV); 20,000 rows whose every cell
 is wrong in its own way, codes and words of 900 characters (126 MB, just under the 128 MB
-upload cap); a 209 KB workbook whose cell unpacks to 200 MB of 'A'; and 1,000,000
-identical rows (32 MB; ``--million-rows 0`` skips it).
+upload cap); a 209 KB workbook whose cell unpacks to 200 MB of 'A'; a header of 200,000
+made-up columns (1.7 MB); and 1,000,000 identical rows (32 MB; ``--million-rows 0`` skips
+it).
 
 Target: every answer ≤ 1 MB (``worst_problem_bytes``), nothing stored. Prints one line per
 case, then ``name=value`` lines: ``stored_rows``, ``worst_problem_bytes``,
@@ -42,6 +43,7 @@ from bench.worst_uploads import (  # noqa: E402
     distinct_bad_cells_csv,
     identical_rows_csv,
     inflated_cell_xlsx,
+    wide_header_csv,
 )
 from core.database import create_database_engine, create_session_factory, session_scope  # noqa: E402
 from models import (  # noqa: E402
@@ -118,6 +120,14 @@ def main() -> None:
             (
                 "inflated_cell_xlsx_200mb",
                 lambda: ("bomb.xlsx", inflated_cell_xlsx(store="A-1", day=day), XLSX),
+            ),
+            (
+                "wide_header_200000_columns",
+                lambda: (
+                    "wide.csv",
+                    wide_header_csv(store="A-1", day=day, product="pork"),
+                    "text/csv",
+                ),
             ),
         ]
         if arguments.million_rows:

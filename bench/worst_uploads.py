@@ -21,6 +21,14 @@ def identical_rows_csv(*, store: str, day: date, product: str, rows: int = 20_00
     return (REPORT_HEADER + "\n" + line * rows).encode()
 
 
+def wide_header_csv(*, store: str, day: date, product: str, columns: int = 200_000) -> bytes:
+    """A report file whose header adds ``columns`` made-up columns to the real ones: under
+    two megabytes, and a check that counted each name's repeats took minutes over it."""
+    extra = ",".join(f"c{index}" for index in range(columns))
+    line = f"{store},{day.isoformat()},{product},1,1,1,,{',' * columns}"
+    return f"{REPORT_HEADER},{extra}\n{line}\n".encode()
+
+
 def distinct_bad_cells_csv(*, day: date, rows: int = 20_000, width: int = 900) -> bytes:
     """``rows`` lines whose every cell is wrong in its own way, each code ``width``
     characters long (unknown stores and products, words for numbers, a bad unit)."""

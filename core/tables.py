@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +36,14 @@ MAX_CELL_CHARS = 1000
 """The longest cell an uploaded table may hold (codes, numbers, names of a few hundred)."""
 MAX_CELL_PROBLEMS = 100
 """How many overlong cells a refusal lists."""
+CSV_FIELD_LIMIT = 256 * 1024 * 1024
+"""The longest field Python's csv module reads (131,072 characters by default): above any
+upload, so a header of one huge name is read, and echoed short, rather than refused by
+the parser. The limit is the process's; nothing else here reads CSV with that module."""
+csv.field_size_limit(CSV_FIELD_LIMIT)
+MAX_HEADER_COLUMNS = 64
+"""The widest header a file may have: every table the service takes has a dozen columns at
+most, and a header of 200,000 made each upload's checks run for minutes."""
 
 
 def read_table(
@@ -79,8 +88,29 @@ def read_table(
     return frame[[*required, *optional]].apply(lambda column: column.str.strip())
 
 
+def refuse_wide_header(columns: Sequence[str]) -> None:
+    """Refuse a header wider than any table the service takes, before any per-column check."""
+    if len(columns) > MAX_HEADER_COLUMNS:
+        raise InvalidInput(
+            "the header has {count} columns; at most {limit} are accepted",
+            errors=[
+                field_problem(
+                    ["file", "header"], "more than {limit} columns", limit=MAX_HEADER_COLUMNS
+                )
+            ],
+            count=len(columns),
+            limit=MAX_HEADER_COLUMNS,
+        )
+
+
+def repeated_columns(columns: Sequence[str]) -> list[str]:
+    """The names a header gives more than once, sorted (counted once each, not per column)."""
+    return sorted(name for name, count in Counter(columns).items() if count > 1)
+
+
 def check_header(columns: list[str], *, required: Sequence[str], optional: Sequence[str]) -> None:
     """Refuse a header that lacks a required column, has an unknown one or repeats one."""
+    refuse_wide_header(columns)
     known = {*required, *optional}
     errors = [
         field_problem(
@@ -106,7 +136,7 @@ def check_header(columns: list[str], *, required: Sequence[str], optional: Seque
             column=echoed(name),
             extra={"column": echoed(name)},
         )
-        for name in sorted({name for name in columns if columns.count(name) > 1})
+        for name in repeated_columns(columns)
     ]
     if errors:
         raise InvalidInput(
@@ -129,10 +159,18 @@ def _decode(data: bytes) -> str:
 
 
 def read_csv_cells(data: bytes) -> pd.DataFrame:
-    """The cells of a CSV file as text, or a 422 saying why it cannot be read."""
+    """The cells of a CSV file as text, or a 422 saying why it cannot be read.
+
+    The header is read first on its own and refused when wider than any table the service
+    takes: pandas spends seconds building a frame of 200,000 columns from a 2 MB file. The
+    columns keep the header's own names, so a repeated name is reported as repeated, not
+    as pandas' renamed copy (``name.1``)."""
+    text = _decode(data)
+    header = _first_record(text)
+    refuse_wide_header(header)
     try:
-        return pd.read_csv(
-            io.StringIO(_decode(data)),
+        frame = pd.read_csv(
+            io.StringIO(text),
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=True,
@@ -149,6 +187,24 @@ def read_csv_cells(data: bytes) -> pd.DataFrame:
         raise InvalidInput(
             "the file is empty", errors=[field_problem(["file"], "the file has no header")]
         ) from error
+    if len(header) == len(frame.columns):
+        frame.columns = pd.Index(header, dtype=object)
+    return frame
+
+
+def _first_record(text: str) -> list[str]:
+    """The CSV's first non-blank record (its header), read alone whatever its length."""
+    try:
+        for record in csv.reader(io.StringIO(text)):
+            if record:
+                return record
+    except csv.Error as error:
+        raise InvalidInput(
+            "the CSV could not be read: {reason}",
+            errors=[field_problem(["file", "header"], "{reason}", reason=str(error))],
+            reason=str(error),
+        ) from error
+    return []
 
 
 def check_workbook_size(data: bytes) -> None:

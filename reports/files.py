@@ -9,7 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from core.errors import InvalidInput
-from core.tables import XLSX_MAGIC, check_cell_lengths, read_csv_cells, read_workbook
+from core.tables import (
+    XLSX_MAGIC,
+    check_cell_lengths,
+    read_csv_cells,
+    read_workbook,
+    refuse_wide_header,
+    repeated_columns,
+)
 from core.text import echoed, field_problem
 
 REQUIRED_COLUMNS = ("store", "date", "product", "stock", "sales", "price")
@@ -53,6 +60,7 @@ def read_report_file(data: bytes, *, filename: str | None, max_rows: int) -> pd.
 
 
 def _check_columns(columns: list[str]) -> None:
+    refuse_wide_header(columns)
     errors = [
         field_problem(
             ["file", "header"], "missing column {name!r}", extra={"column": name}, name=name
@@ -70,7 +78,7 @@ def _check_columns(columns: list[str]) -> None:
         for name in columns
         if name not in ALL_COLUMNS
     ]
-    duplicated = sorted({name for name in columns if columns.count(name) > 1})
+    duplicated = repeated_columns(columns)
     errors += [
         field_problem(
             ["file", "header"],

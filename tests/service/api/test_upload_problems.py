@@ -10,8 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.worst_uploads import distinct_bad_cells_csv, identical_rows_csv, inflated_cell_xlsx
-from models import DailyReport, Producer, Role
+from bench.worst_uploads import (
+    distinct_bad_cells_csv,
+    identical_rows_csv,
+    inflated_cell_xlsx,
+    wide_header_csv,
+)
+from models import DailyReport, Producer, Role, Store
 from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
 from tests.supply_network.factories import make_district
@@ -117,6 +122,55 @@ def test_a_header_of_one_huge_name_is_echoed_as_a_short_prefix(
     assert unknown[0]["column"] == "z" * 40 + "…"
     assert len(response.content) < 10_000
     assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_store_posting_a_header_of_200_000_columns_is_refused_by_the_header_width(
+    client: TestClient, session: Session
+) -> None:
+    store = session.scalars(select(Store).where(Store.code == "A-1")).one()
+    store_key = make_key(session, Role.store, store=store)
+    data = wide_header_csv(store="A-1", day=business_today(), product="pork")
+    response = client.post(BULK, files={"file": ("wide.csv", data, "text/csv")}, headers=store_key)
+    body = assert_short_refusal(response)
+    assert body["detail"] == "the header has 200008 columns; at most 64 are accepted"
+    assert body["errors"] == [{"loc": ["file", "header"], "msg": "more than 64 columns"}]
+    assert stored(session) == 0
+
+
+def test_a_registry_whose_header_repeats_columns_names_each_repeated_column_once(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    make_district(session, code="410423")
+    make_product(session, code="pork", category="meat")
+    header = "code,name,kind,region,latitude,longitude,product,daily_capacity,name,name,kind"
+    data = (header + "\nF-1,Farm,livestock_farm,410423,33.6,113.3,pork,600,a,b,c\n").encode()
+    response = client.post(
+        "/api/v1/producers/import",
+        files={"file": ("registry.csv", data, "text/csv")},
+        headers=bureau,
+    )
+    body = assert_short_refusal(response)
+    assert [error["msg"] for error in body["errors"]] == [
+        "column 'kind' appears twice",
+        "column 'name' appears twice",
+    ]
+    assert stored(session, Producer) == 0
+
+
+def test_a_registry_header_of_70_columns_is_refused_by_its_width(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    header = "code,name,kind,region,latitude,longitude,product,daily_capacity"
+    header += "".join(f",extra{index}" for index in range(62))
+    response = client.post(
+        "/api/v1/producers/import",
+        files={"file": ("registry.csv", (header + "\n").encode(), "text/csv")},
+        headers=bureau,
+    )
+    body = assert_short_refusal(response)
+    assert body["detail"] == "the header has 70 columns; at most 64 are accepted"
+    assert stored(session, Producer) == 0
 
 
 def test_a_registry_of_twenty_thousand_identical_rows_gets_a_short_answer(
