@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_in_region, within_region
 from core.errors import Forbidden
 from core.text import phrase
-from models import BuyerKind, Producer, Role, Store, SupplyNeed, SupplyOffer
+from models import Alert, BuyerKind, Producer, Role, Store, SupplyNeed, SupplyOffer, Ticket
 
 REGISTRY_READERS = (Role.admin, Role.bureau)
 """Roles that read every producer's record (a producer reads its own)."""
@@ -119,3 +119,23 @@ def offers_inside(principal: Principal) -> ColumnElement[bool]:
 def needs_inside(principal: Principal) -> ColumnElement[bool]:
     """Needs whose district lies inside a region-bound caller's region (all otherwise)."""
     return within_region(principal, SupplyNeed.district_id)
+
+
+def may_link_alert(session: Session, principal: Principal, alert_id: int) -> bool:
+    """Whether a need may name ``alert_id`` as its reason: an alert the caller could read
+    (staff: inside its region), or for a store key or person an alert of a store it acts
+    for. Anything else reads as an unknown alert, so no one learns which ids exist."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        return False
+    if alert.scope_level == "store":
+        store = session.get(Store, alert.scope_id)
+        return store is not None and principal.can_access_store(store)
+    if principal.role not in REGISTRY_READERS:
+        return False
+    if alert.scope_level == "ticket":
+        ticket = session.get(Ticket, alert.scope_id)
+        return ticket is not None and principal.in_region(ticket.region_id)
+    if alert.scope_level == "district":
+        return principal.in_region(alert.district_id or alert.scope_id)
+    return principal.in_region(alert.scope_id)

@@ -20,7 +20,6 @@ from core.access import Principal, require_role, require_store_access
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.text import FieldProblem, field_problem, phrase
 from models import (
-    Alert,
     BuyerKind,
     Producer,
     ProducerProduct,
@@ -36,7 +35,7 @@ from models import (
     SupplyOffer,
 )
 from models.base import utc_now
-from supply_network.access import manages_offer, require_buyer
+from supply_network.access import manages_offer, may_link_alert, require_buyer
 from supply_network.codes import resolve_codes, unknown
 from supply_network.places import district_by_region
 from supply_network.queries.postings import NeedView, OfferView, read_need, read_offer
@@ -335,7 +334,7 @@ def post_need(
         problems.append(
             field_problem(["body", "longitude"], "give latitude and longitude together")
         )
-    if alert_id is not None and session.get(Alert, alert_id) is None:
+    if alert_id is not None and not may_link_alert(session, principal, alert_id):
         problems.append(unknown("alert", str(alert_id), ["body", "alert_id"]))
     place: Store | Region | None = buyer_store if buyer_store is not None else district_row
     if latitude is None and (place is None or place.latitude is None or place.longitude is None):

@@ -253,6 +253,64 @@ def test_a_need_is_posted_from_a_suggestion_in_one_call_and_not_twice(
     assert district_by_store.status_code == 403
 
 
+def test_a_need_names_as_its_reason_only_an_alert_its_poster_could_read(
+    client: TestClient, session: Session, city: City
+) -> None:
+    neighbour = make_store(session, code="PDS-0073", region=city.xinhua)
+    alert_of = {
+        "own store": make_alert(
+            session,
+            rule=AlertRule.low_supply,
+            level=ScopeLevel.store,
+            scope_id=city.store.id,
+            product=city.cabbage,
+            district=city.weidong,
+            store=city.store,
+        ),
+        "neighbour store": make_alert(
+            session,
+            rule=AlertRule.low_supply,
+            level=ScopeLevel.store,
+            scope_id=neighbour.id,
+            product=city.cabbage,
+            district=city.xinhua,
+            store=neighbour,
+        ),
+        "neighbour district": make_alert(
+            session,
+            rule=AlertRule.low_supply,
+            level=ScopeLevel.district,
+            scope_id=city.xinhua.id,
+            product=city.cabbage,
+            district=city.xinhua,
+        ),
+    }
+    store_key = make_key(session, Role.store, store=city.store)
+    weidong_bureau = make_key(session, Role.bureau, region=city.weidong)
+
+    def post(headers: dict[str, str], reason: str, **buyer: str) -> Any:
+        body = {"product": "cabbage", "quantity": 5, "max_price": 3, **buyer}
+        body["needed_by"] = (TODAY + timedelta(days=1)).isoformat()
+        body["alert_id"] = alert_of[reason].id
+        return client.post("/api/v1/needs", json=body, headers=headers)
+
+    assert post(store_key, "own store", store="PDS-0001").status_code == 201
+    for headers, reason, buyer in (
+        (store_key, "neighbour store", {"store": "PDS-0001"}),
+        (store_key, "neighbour district", {"store": "PDS-0001"}),
+        (weidong_bureau, "neighbour store", {"district": "410403"}),
+        (weidong_bureau, "neighbour district", {"district": "410403"}),
+    ):
+        refused = post(headers, reason, **buyer)
+        assert refused.status_code == 422, (reason, refused.text)
+        [problem] = refused.json()["errors"]
+        assert problem["loc"] == ["body", "alert_id"]
+        assert problem["msg"] == f"unknown alert '{alert_of[reason].id}'"
+    assert post(weidong_bureau, "own store", district="410403").status_code == 201
+    assert post(city.bureau, "neighbour district", district="410402").status_code == 201
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == 3
+
+
 def test_no_snapshot_no_suggestion(client: TestClient, session: Session, city: City) -> None:
     response = client.get(
         "/api/v1/restock/district/410402/pork",
