@@ -1,15 +1,23 @@
 """Security headers on every response: a strict Content-Security-Policy, no framing, no
-MIME sniffing and no referrer to other sites.
+MIME sniffing and no referrer to other sites; and no copy kept by a browser or a proxy of
+what a key or a signed-in person was answered.
 
 The pages run only the static scripts under ``/static/`` (their data travels as
 ``<script type="application/json">``, which is not executed), so the policy allows no
 inline script, no inline event handler, no ``eval`` and no ``<style>`` element: a name
 that slips into the HTML as markup still cannot run; the API docs run the vendored Swagger
 UI under the same policy. A response that sets its own policy keeps it.
+
+An answer to a request that carried an API key or the session cookie is private (a store's
+figures, a pass PDF with its signed token, the list of keys): unless the route chose its
+own caching (pages revalidated by ETag are ``private, no-cache``), it gets
+``Cache-Control: no-store``, so a shared computer's browser cache or a proxy keeps nothing
+of it after sign-out. The static files stay cacheable.
 """
 
 from __future__ import annotations
 
+from service.http.dependencies import SESSION_COOKIE
 from service.observability import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_POLICY = "; ".join(
@@ -38,6 +46,22 @@ FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 
+PRIVATE_CACHING = (b"cache-control", b"no-store")
+"""What an answer to a key or a signed-in person gets unless its route chose otherwise."""
+
+STATIC_PREFIX = "/static/"
+
+
+def carries_credentials(scope: Scope) -> bool:
+    """Whether the request names a caller: an Authorization header or the session cookie."""
+    if str(scope.get("path", "")).startswith(STATIC_PREFIX):
+        return False
+    session_cookie = SESSION_COOKIE.encode() + b"="
+    for name, value in scope.get("headers", []):
+        if name == b"authorization" or (name == b"cookie" and session_cookie in value):
+            return True
+    return False
+
 
 class SecurityHeadersMiddleware:
     """Adds the security headers to every HTTP response that does not set them itself."""
@@ -49,6 +73,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        private = carries_credentials(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -57,6 +82,8 @@ class SecurityHeadersMiddleware:
                 if b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", PAGE_POLICY.encode()))
                 headers.extend(item for item in FIXED_HEADERS if item[0] not in present)
+                if private and b"cache-control" not in present:
+                    headers.append(PRIVATE_CACHING)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from models import Role
+from tests.factories import make_key
 from tests.service.web.helpers import make_person, sign_in
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "service" / "templates"
@@ -92,3 +93,21 @@ def test_the_api_docs_page_runs_only_this_sites_scripts(client: TestClient) -> N
     assert not [body for _attributes, body in INLINE_SCRIPT.findall(response.text) if body.strip()]
     for source in re.findall(r'<(?:script|link)[^>]*\b(?:src|href)="([^"]+)"', response.text):
         assert not urlsplit(source).netloc, source
+
+
+def test_what_a_key_or_a_signed_in_person_was_answered_is_kept_by_no_cache(
+    client: TestClient, session: Session
+) -> None:
+    bureau_key = make_key(session, Role.bureau)
+    for path in ("/api/v1/stores", "/api/v1/keys", "/api/v1/no-such-route"):
+        answered = client.get(path, headers=bureau_key)
+        assert answered.headers.get("cache-control") == "no-store", path
+    sign_in(client, "li", make_person(session, "li", Role.admin))
+    for path in ("/dashboard", "/admin/keys", "/store/NOPE"):
+        assert client.get(path).headers.get("cache-control") == "no-store", path
+    assert "no-store" not in client.get("/static/js/charts.js").headers.get("cache-control", "")
+
+
+def test_anonymous_answers_are_not_marked_private(client: TestClient) -> None:
+    assert "cache-control" not in client.get("/login").headers
+    assert "cache-control" not in client.get("/static/js/charts.js").headers
