@@ -4,7 +4,10 @@ Section "cvrplib": every instance of a folder of CVRPLIB instances (``.vrp`` VRP
 ``.txt`` Solomon files, and a ``BKS.csv`` with columns instance, type, n_customers, bks,
 cost_convention, source) is solved twice per time limit with the same seed: through the
 dispatch wrapper (``dispatch.cvrplib.solve_cvrplib_instance``, the code the service
-runs) and with PyVRP called directly (``pyvrp.read`` + ``pyvrp.solve``). The table shows
+runs) and with PyVRP called directly (``pyvrp.read`` + ``pyvrp.solve``; ``pyvrp.read``
+ignores a ``DISTANCE`` route limit, so it is set on the vehicle types as the wrapper
+does). The cost_convention column starts with DIMACS, EXACT (real distances: CMT,
+Golden, Li, Taillard, EXACT_2D files) or anything else for rounding. The table shows
 both gaps to the best-known solution and the wrapper/direct cost ratio, which should be
 close to 1: the wrapper must not cost quality. The run ends with the figures for the
 longest limit:
@@ -65,7 +68,7 @@ from core.database import (  # noqa: E402
     create_session_factory,
     session_scope,
 )
-from dispatch.cvrplib import RoundingConvention, solve_cvrplib_instance  # noqa: E402
+from dispatch.cvrplib import SCALE, RoundingConvention, solve_cvrplib_instance  # noqa: E402
 from dispatch.planning import load_plan, stored_plan  # noqa: E402
 from dispatch.schedule import check_plan  # noqa: E402
 from models import Role  # noqa: E402
@@ -121,6 +124,14 @@ def gap_pct(cost: float, best_known: float) -> float:
     return (cost - best_known) / best_known * 100.0
 
 
+def convention_of(text: str) -> RoundingConvention:
+    """The rounding a BKS.csv cost_convention describes (DIMACS..., EXACT..., else round)."""
+    upper = text.strip().upper()
+    if upper.startswith("DIMACS"):
+        return "dimacs"
+    return "exact" if upper.startswith("EXACT") else "round"
+
+
 def load_best_known(folder: Path) -> list[BestKnown]:
     """The instances listed in ``folder/BKS.csv``; the convention column decides rounding."""
     with (folder / "BKS.csv").open(newline="") as handle:
@@ -130,9 +141,7 @@ def load_best_known(folder: Path) -> list[BestKnown]:
                 kind=row["type"],
                 customers=int(row["n_customers"]),
                 cost=float(row["bks"]),
-                convention="dimacs"
-                if row["cost_convention"].upper().startswith("DIMACS")
-                else "round",
+                convention=convention_of(row["cost_convention"]),
             )
             for row in csv.DictReader(handle)
         ]
@@ -156,9 +165,20 @@ def direct_data(path: Path, convention: RoundingConvention) -> pyvrp.ProblemData
     """PyVRP's own reading of an instance. ``pyvrp.read`` only reads VRPLIB files, so a
     Solomon file is first rewritten as the equivalent VRPLIB VRPTW file (the form
     PyVRP's own instance collection uses)."""
-    if path.suffix != ".txt":
-        return pyvrp.read(path, round_func=convention)
     instance = read_instance(path)
+    if path.suffix != ".txt":
+        # vrplib already gives EXACT_2D distances times 1000: do not scale them twice.
+        exact_2d = str(instance.get("edge_weight_type", "")).upper() == "EXACT_2D"
+        data = pyvrp.read(path, round_func="round" if exact_2d else convention)
+        if "distance" in instance:  # pyvrp.read leaves the route-length limit out
+            limit = round(float(instance["distance"]) * SCALE[convention])
+            data = data.replace(
+                vehicle_types=[
+                    vehicle_type.replace(shift_duration=limit)
+                    for vehicle_type in data.vehicle_types()
+                ]
+            )
+        return data
     with tempfile.TemporaryDirectory() as folder:
         converted = Path(folder) / f"{path.stem}.vrp"
         vrplib.write_instance(
@@ -189,7 +209,7 @@ def solve_direct(
     seconds = time.perf_counter() - started
     if not result.is_feasible():
         return math.inf, seconds
-    return result.cost() / (10 if convention == "dimacs" else 1), seconds
+    return result.cost() / SCALE[convention], seconds
 
 
 HEADER = (
