@@ -35,6 +35,36 @@ RoundingConvention = Literal["round", "dimacs", "exact"]
 SCALE: dict[RoundingConvention, int] = {"round": 1, "dimacs": 10, "exact": 1000}
 """Integer units per benchmark unit under each convention."""
 
+MODELLED = frozenset(
+    {
+        "capacity",
+        "demand",
+        "depot",
+        "distance",
+        "edge_weight",
+        "service_time",
+        "time_window",
+        "vehicles",
+    }
+)
+"""The instance fields the wrapper turns into the routing problem."""
+DESCRIPTIVE = frozenset(
+    {
+        "name",
+        "comment",
+        "type",
+        "dimension",
+        "edge_weight_type",
+        "edge_weight_format",
+        "edge_data_format",
+        "node_coord_type",
+        "display_data_type",
+        "display_data",
+        "node_coord",
+    }
+)
+"""Fields that describe an instance without constraining its solutions."""
+
 UNBOUNDED = int(np.iinfo(np.int64).max)
 """No time limit; the same value PyVRP uses, so it sees an instance without windows."""
 
@@ -88,6 +118,13 @@ def instance_problem(
     it has one), every client an urgent request. The cost of a plan in benchmark units is
     its total distance divided by the scale.
     """
+    unmodelled = sorted(set(instance) - MODELLED - DESCRIPTIVE)
+    if unmodelled:
+        # Prizes, backhauls, release times, groups, per-vehicle limits...: solving without
+        # them would be another problem, with a cost that means nothing against the BKS.
+        raise ValueError(f"instance fields not supported: {', '.join(unmodelled)}")
+    if "capacity" not in instance or "demand" not in instance:
+        raise ValueError("only capacitated instances (CAPACITY and DEMAND_SECTION) are supported")
     convention = convention or rounding_convention(instance=instance)
     depots = np.atleast_1d(instance.get("depot", [0]))
     if depots.tolist() != [0]:

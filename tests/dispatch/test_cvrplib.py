@@ -109,3 +109,22 @@ def test_fractional_demands_are_refused_not_truncated(tmp_path: Path) -> None:
     instance = _read(tmp_path, EXACT.replace("2 1\n3 1", "2 5.6\n3 4.6"))
     with pytest.raises(ValueError, match="whole-number demands"):
         instance_problem(instance=instance)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("prize", [0, 5, 5]), ("backhaul", [0, 1, 0]), ("release_time", [0, 3, 0])],
+)
+def test_fields_the_wrapper_does_not_model_are_refused(
+    tmp_path: Path, field: str, value: list[int]
+) -> None:
+    instance = {**_read(tmp_path, EXACT), field: np.array(value)}
+    with pytest.raises(ValueError, match=f"instance fields not supported: {field}"):
+        instance_problem(instance=instance)
+
+
+def test_an_uncapacitated_instance_is_refused_with_a_reason(tmp_path: Path) -> None:
+    instance = _read(tmp_path, EXACT)
+    del instance["capacity"]
+    with pytest.raises(ValueError, match="only capacitated instances"):
+        instance_problem(instance=instance)
