@@ -6,11 +6,13 @@ cost_convention, source) is solved twice per time limit with the same seed: thro
 dispatch wrapper (``dispatch.cvrplib.solve_cvrplib_instance``, the code the service
 runs) and with PyVRP called directly (``pyvrp.read`` + ``pyvrp.solve``; ``pyvrp.read``
 ignores a ``DISTANCE`` route limit, so it is set on the vehicle types as the wrapper
-does). The cost_convention column starts with DIMACS, EXACT (real distances: CMT,
-Golden, Li, Taillard, EXACT_2D files) or anything else for rounding. The table shows
-both gaps to the best-known solution and the wrapper/direct cost ratio, which should be
-close to 1: the wrapper must not cost quality. The run ends with the figures for the
-longest limit:
+does). A cost_convention starting with DIMACS selects DIMACS truncation, one naming
+real distances (EXACT, UNROUNDED...: CMT, Golden, Li, Taillard, EXACT_2D files) exact
+costs, anything else rounding. The table shows both gaps to the best-known solution and
+the wrapper/direct cost ratio, which should be close to 1: the wrapper must not cost
+quality. The run ends with the figures for the longest limit (and ``refused=`` with the
+instances the reader or the wrapper refused, each also named in the table with the
+reason, if any):
 
     mean_gap_pct_small=   mean wrapper gap on instances of at most 200 customers
     mean_gap_pct_large=   mean wrapper gap on the larger ones
@@ -68,7 +70,12 @@ from core.database import (  # noqa: E402
     create_session_factory,
     session_scope,
 )
-from dispatch.cvrplib import SCALE, RoundingConvention, solve_cvrplib_instance  # noqa: E402
+from dispatch.cvrplib import (  # noqa: E402
+    SCALE,
+    RoundingConvention,
+    instance_problem,
+    solve_cvrplib_instance,
+)
 from dispatch.planning import load_plan, stored_plan  # noqa: E402
 from dispatch.schedule import check_plan  # noqa: E402
 from models import Role  # noqa: E402
@@ -124,12 +131,17 @@ def gap_pct(cost: float, best_known: float) -> float:
     return (cost - best_known) / best_known * 100.0
 
 
+EXACT_WORDS = ("EXACT", "UNROUNDED", "NOT ROUNDED", "NO ROUNDING", "REAL DIST", "REAL-VALUED")
+"""A cost_convention naming real (unrounded) distances contains one of these."""
+
+
 def convention_of(text: str) -> RoundingConvention:
-    """The rounding a BKS.csv cost_convention describes (DIMACS..., EXACT..., else round)."""
+    """The rounding a BKS.csv cost_convention describes: DIMACS..., real distances (see
+    ``EXACT_WORDS``), else rounding to the nearest integer."""
     upper = text.strip().upper()
     if upper.startswith("DIMACS"):
         return "dimacs"
-    return "exact" if upper.startswith("EXACT") else "round"
+    return "exact" if any(word in upper for word in EXACT_WORDS) else "round"
 
 
 def load_best_known(folder: Path) -> list[BestKnown]:
@@ -264,10 +276,18 @@ def run_cvrplib(
     print(f"# seed {seed}, pyvrp {metadata.version('pyvrp')}", file=out)
     print(HEADER, file=out, flush=True)
     outcomes = []
+    refused = []
     for row in rows:
         path = instance_path(folder, row.instance)
-        instance = read_instance(path)
-        data = direct_data(path, row.convention)
+        try:
+            instance = read_instance(path)
+            # The wrapper's own reading first: it names what it does not support.
+            instance_problem(instance=instance, convention=row.convention)
+            data = direct_data(path, row.convention)
+        except (ValueError, RuntimeError) as error:  # vrplib's and the wrapper's refusals
+            refused.append(row.instance)
+            print(f"{row.instance:<13} refused: {error}", file=out, flush=True)
+            continue
         for limit_s in limits_s:
             started = time.perf_counter()
             wrapper_cost, _ = solve_cvrplib_instance(
@@ -280,7 +300,8 @@ def run_cvrplib(
             print(format_row(outcome), file=out, flush=True)
     for limit_s in limits_s[:-1]:
         print(f"# at {limit_s:g} s: " + " ".join(summarise(outcomes, limit_s)), file=out)
-    return summarise(outcomes, max(limits_s))
+    summary = summarise(outcomes, max(limits_s))
+    return summary + ([f"refused={','.join(refused)}"] if refused else [])
 
 
 CITY_DAY = date(2030, 1, 15)
