@@ -193,6 +193,9 @@ class Proposal(Base):
         ForeignKey("supply_needs.id", ondelete="CASCADE"), index=True
     )
     quantity: Mapped[float] = mapped_column(Float)
+    price: Mapped[float | None] = mapped_column(Float)
+    """The offer's price when the match proposed it: the terms both sides answer, whatever
+    the producer asks later (None for proposals made before prices were kept)."""
     distance_km: Mapped[float] = mapped_column(Float)
     cost: Mapped[float] = mapped_column(Float)
     priority: Mapped[int] = mapped_column(default=0)
@@ -227,6 +230,9 @@ class SupplyOrder(Base):
         ForeignKey("supply_needs.id", ondelete="RESTRICT"), index=True
     )
     quantity: Mapped[float] = mapped_column(Float)
+    price: Mapped[float | None] = mapped_column(Float)
+    """The price both sides agreed, fixed when the order was committed (None for orders
+    committed before prices were kept: their offer's price stands in)."""
     shipped_quantity: Mapped[float] = mapped_column(Float, default=0.0)
     received_quantity: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus))

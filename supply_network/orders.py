@@ -163,11 +163,17 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
             quantity=quantity,
         )
     proposal.status = ProposalStatus.accepted
+    agreed_price = proposal.price
+    if agreed_price is None:  # proposed before prices were kept: the offer's price now
+        agreed_price = session.scalar(
+            select(SupplyOffer.price).where(SupplyOffer.id == proposal.offer_id)
+        )
     order = SupplyOrder(
         proposal_id=proposal.id,
         offer_id=proposal.offer_id,
         need_id=proposal.need_id,
         quantity=quantity,
+        price=agreed_price,
         shipped_quantity=0.0,
         received_quantity=0.0,
         status=OrderStatus.committed,

@@ -324,6 +324,13 @@ def run_matching(
                 strict=True,
             )
         )
+        prices = dict(
+            zip(
+                offers["offer_id"].astype(int).tolist(),
+                offers["price"].astype(float).tolist(),
+                strict=True,
+            )
+        )
         session.execute(
             insert(Proposal),
             [
@@ -332,6 +339,7 @@ def run_matching(
                     "offer_id": offer_id,
                     "need_id": need_id,
                     "quantity": quantity,
+                    "price": prices[offer_id],
                     "distance_km": distance,
                     "cost": cost,
                     "priority": priorities[need_id],

@@ -95,7 +95,7 @@ class DealParties:
 
 @dataclass(frozen=True)
 class ProposalView:
-    """A proposal with both parties, the offer's price and distance, and both answers."""
+    """A proposal with both parties, the price it was made at, the distance, and both answers."""
 
     id: int
     match_run_id: int
@@ -260,11 +260,11 @@ def _parties(kind: BuyerKind, values: Sequence[Any]) -> DealParties:
 
 
 def _proposal_query() -> Select[*tuple[Any, ...]]:
-    """Proposals with their offer's price, need's limits, order and parties."""
+    """Proposals with the price they were made at, need's limits, order and parties."""
     return _with_parties(
         select(
             Proposal,
-            SupplyOffer.price,
+            func.coalesce(Proposal.price, SupplyOffer.price),
             SupplyOffer.available_from,
             SupplyNeed.max_price,
             SupplyNeed.needed_by,
@@ -350,9 +350,14 @@ def list_proposals(
 
 
 def _order_query() -> Select[*tuple[Any, ...]]:
-    """Supply orders with their offer's price and parties."""
+    """Supply orders with the price both sides agreed, and parties."""
     return _with_parties(
-        select(SupplyOrder, SupplyOffer.price, SupplyNeed.buyer_kind, *_PARTY_COLUMNS),
+        select(
+            SupplyOrder,
+            func.coalesce(SupplyOrder.price, SupplyOffer.price),
+            SupplyNeed.buyer_kind,
+            *_PARTY_COLUMNS,
+        ),
         SupplyOrder.offer_id,
         SupplyOrder.need_id,
     )

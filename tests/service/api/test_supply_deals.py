@@ -138,6 +138,28 @@ def test_an_accepted_proposal_becomes_an_order_shipped_and_received_in_parts(
     assert final["events"][2]["note"] == "first truck"
 
 
+def test_a_producer_who_reprices_its_offer_changes_neither_the_proposal_nor_the_agreed_order(
+    client: TestClient, board: Board
+) -> None:
+    run(client, board)
+    proposal = only_proposal(client, board)
+    url = f"/api/v1/proposals/{proposal['id']}"
+    assert client.post(f"{url}/accept", headers=board.buyer).status_code == 200
+    offer_url = f"/api/v1/offers/{board.offer.id}"
+    raised = client.patch(offer_url, json={"price": 9999}, headers=board.producer)
+    assert raised.status_code == 200, raised.text
+    assert client.get(url, headers=board.buyer).json()["price"] == 1.8
+    done = client.post(f"{url}/accept", headers=board.producer)
+    assert done.json()["status"] == "accepted"
+    order_url = f"/api/v1/supply-orders/{done.json()['order_id']}"
+    assert client.get(order_url, headers=board.buyer).json()["price"] == 1.8
+    client.patch(offer_url, json={"price": 0.5}, headers=board.producer)
+    for reader in (board.buyer, board.producer, board.bureau):
+        assert client.get(order_url, headers=reader).json()["price"] == 1.8
+    listed = client.get("/api/v1/supply-orders", headers=board.buyer).json()["items"]
+    assert [order["price"] for order in listed] == [1.8]
+
+
 def test_answering_twice_or_a_declined_proposal_is_a_conflict(
     client: TestClient, session: Session, board: Board
 ) -> None:
