@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role, within_region
+from core.access import Principal, region_subtree, require_role, within_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
@@ -151,6 +151,30 @@ def _place_in_region(
     return found
 
 
+def _refuse_places_outside(
+    session: Session,
+    region: Region,
+    *,
+    compound: Store | Compound | None,
+    store: Store | Compound | None,
+) -> None:
+    """Refuse a store or compound outside the ticket's region: the ticket goes to that
+    region's bureau, which would be handed a place it does not manage."""
+    named = [(field, place) for field, place in (("compound", compound), ("store", store)) if place]
+    if not named:
+        return
+    inside = region_subtree(session, region.id)
+    problems = [
+        field_problem(["body", field], "is not in region {region}", region=region.code)
+        for field, place in named
+        if place.region_id not in inside
+    ]
+    if problems:
+        raise InvalidInput(
+            "the place named lies outside region {region}", errors=problems, region=region.code
+        )
+
+
 def _check_public_allowance(session: Session, filing: PublicFiling, now: datetime) -> str:
     """The address's hash; a 429 once it filed its hourly allowance (counted in the table,
     so every server process shares the count)."""
@@ -196,6 +220,7 @@ def file_ticket(
         _place_in_region(session, principal, Compound, new.compound) if new.compound else None
     )
     store = _place_in_region(session, principal, Store, new.store) if new.store else None
+    _refuse_places_outside(session, region, compound=compound, store=store)
     product = get_optional_by_code(
         session, Product, new.product, label=phrase("product"), field="product"
     )

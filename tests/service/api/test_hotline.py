@@ -315,6 +315,24 @@ def test_resident_files_from_the_public_form_and_follows_only_their_ticket(
     assert client.get(f"{URL}/{number}", headers=operator).json()["channel"] == "web"
 
 
+def test_a_ticket_naming_a_store_outside_its_region_is_refused_on_both_desks(
+    client: TestClient, session: Session, city: dict[str, Region], operator: dict[str, str]
+) -> None:
+    make_store(session, code="PDS-0001", region=city["xinhua"])
+    make_store(session, code="PDS-0009", region=city["garden"])
+    for filed in (
+        client.post(PUBLIC, json=call(region="410403", store="PDS-0001")),
+        client.post(URL, json=call(region="410403", store="PDS-0001"), headers=operator),
+    ):
+        body = assert_refused(filed, status=422, loc=["body", "store"])
+        assert body["errors"][0]["msg"] == "is not in region 410403"
+    assert count(session, Ticket) == 0
+    inside = client.post(PUBLIC, json=call(region="410403", store="PDS-0009"))
+    assert inside.status_code == 201, inside.text
+    citywide = client.post(URL, json=call(region="4104", store="PDS-0001"), headers=operator)
+    assert citywide.status_code == 201, citywide.text
+
+
 @pytest.mark.usefixtures("city")
 def test_guessing_another_ticket_number_reveals_nothing(client: TestClient) -> None:
     mine = client.post(PUBLIC, json=call()).json()
