@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -48,6 +48,11 @@ STATUS_CHANGES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
 }
 """The statuses a dispatcher may set by hand, and the ones each may be set from: cancel an
 open or failed request, re-open a failed or cancelled one; the rest follow the plans."""
+
+
+REQUEST_DAYS_AHEAD = 60
+"""How far ahead a delivery can be asked for: a lockdown's deliveries are planned day by
+day, and a date years away is a typing slip that would sit on the board unplanned."""
 
 
 def _field_error(field: str, message: Text) -> InvalidInput:
@@ -192,11 +197,18 @@ def submit_request(
     window_end: time,
     items: Sequence[ItemInput],
     note: str | None,
+    today: date,
 ) -> DeliveryRequest:
     """A caller's new request for the compound with this code, when it may order for it
     (a dispatcher for any compound, a receiver for its own, staff bound to a region for
-    one inside it: one outside is refused as unknown)."""
+    one inside it: one outside is refused as unknown), for a day at most
+    ``REQUEST_DAYS_AHEAD`` after ``today``."""
     require_role(principal, Role.dispatcher, Role.receiver)
+    if delivery_date > today + timedelta(days=REQUEST_DAYS_AHEAD):
+        raise _field_error(
+            "delivery_date",
+            phrase("is more than {days} days ahead", days=REQUEST_DAYS_AHEAD),
+        )
     found = get_optional_by_code(
         session, Compound, compound, label=phrase("compound"), field="compound"
     )

@@ -17,7 +17,8 @@ from dispatch import demand
 from dispatch.demand import ItemInput
 from dispatch.queries import demand as queries
 from models import RequestPriority, RequestStatus
-from service.http.dependencies import PrincipalDep, SessionDep
+from service.configuration import business_today
+from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     ClockTime,
@@ -119,7 +120,9 @@ def list_requests(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a delivery request")
-def create(body: RequestCreate, session: SessionDep, principal: PrincipalDep) -> RequestRead:
+def create(
+    body: RequestCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> RequestRead:
     request = demand.submit_request(
         session=session,
         principal=principal,
@@ -130,6 +133,7 @@ def create(body: RequestCreate, session: SessionDep, principal: PrincipalDep) ->
         window_end=body.window_end,
         items=[ItemInput(i.product, i.quantity, i.unit) for i in body.items],
         note=body.note,
+        today=business_today(settings),
     )
     return RequestRead.model_validate(queries.request_view(session=session, request_id=request.id))
 

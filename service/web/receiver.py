@@ -171,6 +171,7 @@ def order(
             window_end=form_time("window_end", typed.values["window_end"]),
             items=items,
             note=typed.values["note"] or None,
+            today=business_today(settings),
         )
     except DomainError as error:
         session.rollback()

@@ -30,6 +30,7 @@ def _submit(session: Session, principal: Principal, compound: str) -> DeliveryRe
         window_end=time(12),
         items=[ItemInput("rice", 2, "bag"), ItemInput("pork", 6, "jin")],
         note=None,
+        today=DAY,
     )
 
 

@@ -217,6 +217,7 @@ def test_request_weight_comes_from_product_unit_weights(
         ({"items": [{"product": "rice", "quantity": -3}]}, ("items", 0, "quantity")),
         ({"items": []}, ("items",)),
         ({"compound": "CP-404"}, ("compound",)),
+        ({"delivery_date": "2999-12-07"}, ("delivery_date",)),
     ],
 )
 def test_bad_request_names_the_field_and_writes_nothing(

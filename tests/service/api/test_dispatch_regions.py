@@ -21,7 +21,7 @@ from models import (
     Truck,
 )
 from tests.dispatch.two_cities import DAY, TwoCities, make_two_cities
-from tests.factories import make_key, make_product, make_store
+from tests.factories import business_today, make_key, make_product, make_store
 
 
 @pytest.fixture
@@ -243,7 +243,7 @@ def test_city_admin_manages_only_its_citys_compounds_and_requests(
 
     product = make_product(session, category="grain")
     order = {
-        "delivery_date": DAY.isoformat(),
+        "delivery_date": business_today().isoformat(),
         "window_start": "08:00",
         "window_end": "12:00",
         "items": [{"product": product.code, "quantity": 10}],
