@@ -6,9 +6,12 @@ cost_convention, source) is solved twice per time limit with the same seed: thro
 dispatch wrapper (``dispatch.cvrplib.solve_cvrplib_instance``, the code the service
 runs) and with PyVRP called directly (``pyvrp.read`` + ``pyvrp.solve``; ``pyvrp.read``
 ignores a ``DISTANCE`` route limit, so it is set on the vehicle types as the wrapper
-does). A cost_convention starting with DIMACS selects DIMACS truncation, one naming
-real distances (EXACT, UNROUNDED...: CMT, Golden, Li, Taillard, EXACT_2D files) exact
-costs, anything else rounding. The table shows both gaps to the best-known solution and
+does). A cost_convention naming DIMACS or truncation selects DIMACS truncation, one
+naming real distances (EXACT, UNROUNDED...: CMT, Golden, Li, Taillard, EXACT_2D files)
+exact costs, one naming rounding rounds (unless the best-known cost has decimals, which
+only real distances give); a column that says none of these, or is missing, gives DIMACS
+for time-window instances, exact for a best-known cost with decimals, else rounding. The
+table shows both gaps to the best-known solution and
 the wrapper/direct cost ratio, which should be close to 1: the wrapper must not cost
 quality. The run ends with the figures for the longest limit (and ``refused=`` with the
 instances the reader or the wrapper refused, each also named in the table with the
@@ -135,13 +138,24 @@ EXACT_WORDS = ("EXACT", "UNROUNDED", "NOT ROUNDED", "NO ROUNDING", "REAL DIST", 
 """A cost_convention naming real (unrounded) distances contains one of these."""
 
 
-def convention_of(text: str) -> RoundingConvention:
-    """The rounding a BKS.csv cost_convention describes: DIMACS..., real distances (see
-    ``EXACT_WORDS``), else rounding to the nearest integer."""
+def convention_of(text: str, *, kind: str = "", best_known: float = 0.0) -> RoundingConvention:
+    """The rounding a BKS.csv cost_convention describes: DIMACS (or truncation), real
+    distances (see ``EXACT_WORDS``), rounding to the nearest integer. A column that names
+    none of them falls back on what the set's best-known costs are published in: DIMACS
+    for time-window instances (Solomon, Gehring-Homberger), real distances for a cost with
+    decimals (CMT, Golden, Li, Taillard), else rounded."""
     upper = text.strip().upper()
-    if upper.startswith("DIMACS"):
+    if "DIMACS" in upper or "TRUNCAT" in upper:
         return "dimacs"
-    return "exact" if any(word in upper for word in EXACT_WORDS) else "round"
+    if any(word in upper for word in EXACT_WORDS):
+        return "exact"
+    if "ROUND" in upper and not float(best_known).is_integer():
+        return "exact"  # "rounded" yet a cost with decimals: the cost is the real one
+    if "ROUND" in upper:
+        return "round"
+    if "TW" in kind.upper():
+        return "dimacs"
+    return "round" if float(best_known).is_integer() else "exact"
 
 
 def load_best_known(folder: Path) -> list[BestKnown]:
@@ -153,7 +167,11 @@ def load_best_known(folder: Path) -> list[BestKnown]:
                 kind=row["type"],
                 customers=int(row["n_customers"]),
                 cost=float(row["bks"]),
-                convention=convention_of(row["cost_convention"]),
+                convention=convention_of(
+                    row.get("cost_convention") or "",
+                    kind=row.get("type") or "",
+                    best_known=float(row["bks"]),
+                ),
             )
             for row in csv.DictReader(handle)
         ]
