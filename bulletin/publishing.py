@@ -23,6 +23,7 @@ from bulletin.signals import baselines_from_daily_prices
 from bulletin.summary import summary_sentences
 from core.access import Principal, require_role
 from core.bulk import read_frame
+from core.database import lock_for_change
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import field_problem
 from models import (
@@ -330,9 +331,11 @@ def bulletin_by_id(session: Session, bulletin_id: int, principal: Principal) -> 
 
 
 def _editable(session: Session, principal: Principal, bulletin_id: int) -> Bulletin:
-    """A draft the caller may change; a published revision is frozen (409)."""
+    """A draft the caller may change, read under a row lock so an edit and a publish sent
+    at once are taken one after the other; a published revision is frozen (409)."""
     require_role(principal, *EDITORS)
     bulletin = bulletin_by_id(session, bulletin_id, principal)
+    lock_for_change(session, bulletin)
     if bulletin.status is BulletinStatus.published:
         raise Conflict(
             "bulletin {bulletin_id} is published and frozen; draft a correction instead",

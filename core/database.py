@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
@@ -25,6 +25,7 @@ DEFAULT_LOCK_WAIT_S = 30.0
 """How long a writer waits for another's write lock when no setting says otherwise."""
 _LOCK_TIMEOUT_MESSAGES = ("database is locked", "database table is locked", "database is busy")
 _POSTGRES_LOCK_NOT_AVAILABLE = "55P03"
+_POSTGRES_UNIQUE_VIOLATION = "23505"
 
 
 def mark_read_only(session: Session) -> None:
@@ -43,6 +44,17 @@ def is_lock_timeout(error: BaseException) -> bool:
     return any(message in str(error.orig).lower() for message in _LOCK_TIMEOUT_MESSAGES)
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether ``error`` is a write refused by a unique key: two requests that each found
+    no row and both inserted one (a user name, a bulletin's revision), a conflict to
+    retry rather than a failure of the service."""
+    if not isinstance(error, IntegrityError):
+        return False
+    if getattr(error.orig, "sqlstate", None) == _POSTGRES_UNIQUE_VIOLATION:
+        return True
+    return "unique constraint failed" in str(error.orig).lower()
+
+
 def read_apart(session: Session, read: Callable[[], T]) -> T:
     """``read()`` (looking up the caller) in a read-only transaction of its own when the
     session has not begun one, so the request's work begins its own transaction after it:
@@ -56,6 +68,16 @@ def read_apart(session: Session, read: Callable[[], T]) -> T:
         return read()
     finally:
         session.rollback()
+
+
+def lock_for_change(session: Session, row: Any) -> None:
+    """Re-read ``row`` under a row lock before a state check that decides a change.
+
+    On PostgreSQL two requests that read the same status could both pass the check and
+    both write (approve and reject of one pass, a cancel racing a commit). ``FOR UPDATE``
+    makes the second wait for the first to commit and then read what it wrote, so its
+    check fails with the 409 it gets when sent later. SQLite's writers already queue."""
+    session.refresh(row, with_for_update=True)
 
 
 def create_database_engine(

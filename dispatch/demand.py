@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.catalog import Catalog
+from core.database import lock_for_change
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import FieldProblem, Text, field_problem, phrase
@@ -238,6 +239,7 @@ def update_request(
     require_dispatcher(principal)
     request = request_by_id(session, request_id)
     require_request_in_region(session, principal, request.id)
+    lock_for_change(session, request)
     fields = dict(changes)
     new_status: RequestStatus | None = fields.pop("status", None)
     if fields and request.status is not RequestStatus.open:
@@ -275,6 +277,7 @@ def cancel_request(*, session: Session, principal: Principal, request_id: int) -
     require_dispatcher(principal)
     request = request_by_id(session, request_id)
     require_request_in_region(session, principal, request.id)
+    lock_for_change(session, request)
     if request.status is not RequestStatus.open:
         raise Conflict(
             "request {request_id} is {status}; only open ones cancel",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.access import Principal, region_subtree, require_role, within_region
+from core.database import lock_for_change
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
@@ -307,15 +308,22 @@ def require_ticket_access(*, session: Session, principal: Principal, ticket: Tic
 
 
 def _open_ticket(session: Session, principal: Principal, number: str) -> Ticket:
-    """A ticket the caller may change and that is still open; a closed one is a 409."""
+    """A ticket the caller may change and that is still open (read under a row lock, so
+    two changes sent at once see each other); a closed one is a 409."""
     ticket = ticket_by_number(session=session, principal=principal, number=number)
+    lock_for_change(session, ticket)
+    _require_open(ticket)
+    return ticket
+
+
+def _require_open(ticket: Ticket) -> None:
+    """A 409 for a ticket that is resolved, closed or merged."""
     if ticket.status in CLOSED:
         raise Conflict(
             "ticket {number} is {status}; reopen it before changing it",
             number=ticket.number,
             status=word(ticket.status),
         )
-    return ticket
 
 
 def assign_ticket(
@@ -558,7 +566,7 @@ def merge_ticket(
 ) -> Ticket:
     """Merge a duplicate into the ticket that carries on; the duplicate's clocks stop."""
     now = now or utc_now()
-    ticket = _open_ticket(session, principal, number)
+    ticket = ticket_by_number(session=session, principal=principal, number=number)
     target = session.scalars(
         select(Ticket).where(Ticket.number == into, within_region(principal, Ticket.region_id))
     ).first()
@@ -570,12 +578,12 @@ def merge_ticket(
             into=into,
         )
     require_ticket_access(session=session, principal=principal, ticket=target)
-    if target.status in CLOSED:
-        raise Conflict(
-            "ticket {number} is {status}; reopen it before changing it",
-            number=target.number,
-            status=word(target.status),
-        )
+    # Both rows locked in one order (by id): A into B and B into A sent at once cannot
+    # both pass the checks and make a cycle, and cannot deadlock either.
+    for row in sorted((ticket, target), key=lambda row: row.id):
+        lock_for_change(session, row)
+    _require_open(ticket)
+    _require_open(target)
     ticket.status = TicketStatus.merged
     ticket.merged_into_id = target.id
     _record(session, ticket, "merged", actor=principal.label, at=now, note=f"into {target.number}")

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
+from core.database import lock_for_change
 from core.errors import Conflict, InvalidInput
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
@@ -257,6 +258,7 @@ def _decidable(
 ) -> TransportPass:
     require_role(principal, Role.bureau)
     row, _, _ = find_pass(session=session, principal=principal, code=code)
+    lock_for_change(session, row)
     if row.status is not PassStatus.applied:
         raise Conflict(
             "pass {code!r} is {status}, not an open application", code=code, status=row.status.value
@@ -310,6 +312,7 @@ def revoke_pass(
     cleaned = _reason(reason)
     require_role(principal, Role.bureau)
     row, _, _ = find_pass(session=session, principal=principal, code=code)
+    lock_for_change(session, row)
     if row.status is not PassStatus.approved:
         raise Conflict(
             "pass {code!r} is {status}; only an issued pass can be revoked",

@@ -10,13 +10,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from accounts.authentication import authenticate_token
 from core.access import Principal
-from core.database import SessionFactory, is_lock_timeout, mark_read_only, read_apart
-from core.errors import ServiceBusy, Unauthenticated
+from core.database import (
+    SessionFactory,
+    is_lock_timeout,
+    is_unique_violation,
+    mark_read_only,
+    read_apart,
+)
+from core.errors import Conflict, ServiceBusy, Unauthenticated
 from pass_office.authority import PassAuthority
 from service.observability import Metrics
 from service.settings import Settings
@@ -76,6 +82,14 @@ def get_session(request: Request) -> Iterator[Session]:
         session.rollback()
         if is_lock_timeout(error):
             raise _busy(request) from error
+        raise
+    except IntegrityError as error:
+        session.rollback()
+        if is_unique_violation(error):
+            raise Conflict(
+                "another request made the same thing at the same moment; nothing was saved, "
+                "read it again and retry if still needed"
+            ) from error
         raise
     except BaseException:
         session.rollback()
