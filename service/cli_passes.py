@@ -154,7 +154,8 @@ def rotate_key() -> None:
 def retire(
     kid: Annotated[str, typer.Argument(help="Hex kid of a retired key (16 characters)")],
 ) -> None:
-    """Stop publishing a retired key: every pass it signed then fails as unknown_key."""
+    """Stop publishing a retired key: every pass it signed then fails as unknown_key once
+    the service restarts (a running process keeps the keys it started with)."""
     files = _key_files()
     try:
         ring = retire_key(files, kid=bytes.fromhex(kid))
@@ -162,4 +163,7 @@ def retire(
         typer.echo(f"{kid} is not a retired key of this installation; nothing changed", err=True)
         raise typer.Exit(code=EXIT_BAD_FILES) from None
     remaining = ", ".join(retired_kids(ring)) or "none"
-    typer.echo(f"retired key {kid} dropped; still published: {remaining}")
+    typer.echo(
+        f"retired key {kid} dropped; still published: {remaining}. Restart every service "
+        f"process: until then they still accept its passes and publish it"
+    )

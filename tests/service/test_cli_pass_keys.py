@@ -117,6 +117,7 @@ def test_old_passes_verify_after_a_rotation_until_their_key_is_retired(
 
     retired = _run(settings, "retire-key", old["kid"])
     assert retired.returncode == 0, retired.stderr
+    assert "Restart every service process" in retired.stdout
     assert _verdict(settings, old["token"]) == "unknown_key"
     assert _verdict(settings, new["token"]) == "valid"
 
