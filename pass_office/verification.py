@@ -78,19 +78,42 @@ def verify_pass(
 ) -> Verification:
     """The status of a scanned token against the published keys and today's revocations,
     in ``region`` or at ``checkpoint``'s region; never raises on the token."""
+    place: tuple[str, ...] | None = None
     if checkpoint is not None:
         found = get_optional_by_code(
             session, Checkpoint, checkpoint, label=phrase("checkpoint"), field="checkpoint"
         )
         assert found is not None
-        region = session.scalar(select(Region.code).where(Region.id == found.region_id))
+        place = codes_up_from(session, found.region_id)
+    elif region is not None:
+        region_id = session.scalar(select(Region.id).where(Region.code == region))
+        place = codes_up_from(session, region_id) if region_id is not None else (region,)
     return verify_token(
         token,
         public_keys=authority.keys.public_keys(),
         revocation=revocation_list(session=session, authority=authority),
         now=now,
-        region=region,
+        region=place,
     )
+
+
+def codes_up_from(session: Session, region_id: int) -> tuple[str, ...]:
+    """The code of a region and of every region above it, nearest first: a pass naming any
+    of them holds there (a city's pass at a district's checkpoint, a district's at a
+    township's)."""
+    codes: list[str] = []
+    current: int | None = region_id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        row = session.execute(
+            select(Region.code, Region.parent_id).where(Region.id == current)
+        ).first()
+        if row is None:
+            break
+        codes.append(row[0])
+        current = row[1]
+    return tuple(codes)
 
 
 @dataclass(frozen=True)
@@ -103,6 +126,8 @@ class CheckpointView:
     latitude: float | None
     longitude: float | None
     active: bool
+    pass_regions: tuple[str, ...] = ()
+    """The regions a pass may name to hold here: the checkpoint's and those above it."""
 
 
 def create_checkpoint(
@@ -162,6 +187,7 @@ def checkpoint_of(*, session: Session, principal: Principal) -> CheckpointView:
         checkpoint.latitude,
         checkpoint.longitude,
         checkpoint.active,
+        codes_up_from(session, checkpoint.region_id),
     )
 
 
@@ -220,7 +246,7 @@ def record_scans(
         raise Forbidden("only checkpoint staff record scans, at their own checkpoint")
     checkpoint = session.get(Checkpoint, principal.checkpoint_id)
     assert checkpoint is not None
-    region = session.scalar(select(Region.code).where(Region.id == checkpoint.region_id))
+    region = codes_up_from(session, checkpoint.region_id)
     times = [_scan_time(index, item, now) for index, item in enumerate(scans)]
     revocation = revocation_list(session=session, authority=authority)
     public_keys = authority.keys.public_keys()

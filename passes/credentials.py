@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -237,9 +238,11 @@ def verify_token(
     public_keys: PublicKeySet,
     revocation: RevocationList,
     now: datetime,
-    region: str | None = None,
+    region: str | Sequence[str] | None = None,
 ) -> Verification:
-    """Which one status a scanned token has at ``now`` (and in ``region`` if given).
+    """Which one status a scanned token has at ``now`` (and in ``region`` if given: a code,
+    or a place's code followed by those of the regions above it, any of which a pass may
+    name: a city's pass holds at every checkpoint in the city).
 
     Never raises on a token, whatever its content; raises ValueError only for a naive
     ``now``, a caller's mistake. Precedence once the signature holds: revoked, then
@@ -262,7 +265,7 @@ def _verify(
     public_keys: PublicKeySet,
     revocation: RevocationList,
     now: datetime,
-    region: str | None,
+    region: str | Sequence[str] | None,
 ) -> Verification:
     if not isinstance(token, str):
         return _damaged("a token is text")
@@ -307,7 +310,7 @@ def _judge(
     kid: bytes,
     revocation: RevocationList,
     now: datetime,
-    region: str | None,
+    region: str | Sequence[str] | None,
 ) -> Verification:
     status = VerificationStatus.VALID
     reason = "signed, in force, not revoked"
@@ -317,6 +320,13 @@ def _judge(
         status, reason = VerificationStatus.NOT_YET_VALID, "not valid before its start"
     elif now >= claims.expires_at:
         status, reason = VerificationStatus.EXPIRED, "expired"
-    elif region is not None and region not in claims.regions:
-        status, reason = VerificationStatus.WRONG_REGION, f"not valid in region {region}"
+    elif region is not None and not _names_one_of(claims.regions, region):
+        here = region if isinstance(region, str) else region[0]
+        status, reason = VerificationStatus.WRONG_REGION, f"not valid in region {here}"
     return Verification(status, claims, kid, reason)
+
+
+def _names_one_of(regions: Sequence[str], place: str | Sequence[str]) -> bool:
+    """Whether a pass naming ``regions`` holds at ``place`` (one code, or several)."""
+    allowed = {place} if isinstance(place, str) else set(place)
+    return any(code in allowed for code in regions)

@@ -8,6 +8,7 @@ one already held raises, because a checkpoint must not judge passes with either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -51,7 +52,7 @@ def verify_offline(
     keys_json: str | bytes,
     revocation_bytes: bytes,
     now: datetime,
-    region: str | None,
+    region: str | Sequence[str] | None,
 ) -> Verification:
     """The status of ``token`` judged with a checkpoint's downloaded files alone.
 

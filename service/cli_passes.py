@@ -81,7 +81,13 @@ def verify(
     token: Annotated[str, typer.Argument(help="The QR code's text (quote it: it may hold spaces)")],
     keys: Annotated[Path | None, typer.Option(help="Published key set (JSON)")] = None,
     revoked: Annotated[Path | None, typer.Option(help="Signed revocation list (COSE)")] = None,
-    region: Annotated[str | None, typer.Option(help="Region code the holder is crossing")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="Region code the holder is crossing; or that code, then the codes of the "
+            "regions above it, comma-separated (a pass naming any of them holds)"
+        ),
+    ] = None,
     at: Annotated[
         datetime | None, typer.Option(help="Judge at this time (default now, UTC)")
     ] = None,
@@ -94,7 +100,11 @@ def verify(
         raise typer.Exit(code=EXIT_BAD_FILES) from error
     now = datetime.now(UTC) if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
     result = verify_token(
-        token, public_keys=public_keys, revocation=revocation, now=now, region=region
+        token,
+        public_keys=public_keys,
+        revocation=revocation,
+        now=now,
+        region=tuple(region.split(",")) if region else None,
     )
     for line in _lines(result):
         typer.echo(line)

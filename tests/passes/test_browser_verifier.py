@@ -132,7 +132,7 @@ class Checkpoint:
     revocation: RevocationList
     signed_list: bytes
 
-    def python_status(self, token: str, region: str | None) -> str:
+    def python_status(self, token: str, region: str | list[str] | None) -> str:
         return verify_token(
             token,
             public_keys=self.public_keys,
@@ -175,7 +175,7 @@ def _judge(page: Any, checkpoint: Checkpoint, cases: list[dict[str, Any]]) -> li
     )
 
 
-def _named_cases(checkpoint: Checkpoint) -> dict[str, tuple[str, str | None, str]]:
+def _named_cases(checkpoint: Checkpoint) -> dict[str, tuple[str, str | list[str] | None, str]]:
     """Name -> (token, region, expected status)."""
     active = checkpoint.ring.active
     vehicle = issue_token(claims=make_vehicle_claims(), signing_key=active)
@@ -236,6 +236,16 @@ def _named_cases(checkpoint: Checkpoint) -> dict[str, tuple[str, str | None, str
             "not_yet_valid",
         ),
         "wrong region": (vehicle, "440300", "wrong_region"),
+        "its region above a township's checkpoint": (
+            vehicle,
+            ["310112004", REGION, "3101"],
+            "valid",
+        ),
+        "none of a checkpoint's regions": (
+            vehicle,
+            ["440300004", "440300", "4403"],
+            "wrong_region",
+        ),
         "wrong prefix": ("HC1:" + body, REGION, "damaged"),
         "truncated": (vehicle[:-7], REGION, "damaged"),
         "non-Base45": (vehicle[:20] + "a" + vehicle[21:], REGION, "damaged"),

@@ -59,7 +59,9 @@ async function upload() {
 async function check(token) {
   token = token.replace(/[\r\n]+$/, "");
   if (trust === null) { showTrust(); return; }
-  const result = await verifyPass(token, trust.keys, trust.list, new Date(), labels.region);
+  // A pass naming the checkpoint's region or any region above it holds here.
+  const place = labels.passRegions ? labels.passRegions.split(" ") : labels.region;
+  const result = await verifyPass(token, trust.keys, trust.list, new Date(), place);
   const verdict = document.getElementById("verdict");
   verdict.hidden = false;
   verdict.dataset.status = result.status;

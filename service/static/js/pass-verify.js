@@ -425,14 +425,16 @@ async function judgeToken(token, keySet, revocationList, nowMs, region) {
   if (nowMs >= claims.expiresAt.getTime()) {
     return result(STATUS.EXPIRED, claims, message.kid, "expired");
   }
-  if (region !== null && region !== undefined && !claims.regions.includes(region)) {
-    return result(STATUS.WRONG_REGION, claims, message.kid, "not valid in region " + region);
+  const allowed = Array.isArray(region) ? region : [region];
+  if (region !== null && region !== undefined && !claims.regions.some((code) => allowed.includes(code))) {
+    return result(STATUS.WRONG_REGION, claims, message.kid, "not valid in region " + allowed[0]);
   }
   return result(STATUS.VALID, claims, message.kid, "signed, in force, not revoked");
 }
 
 // The one status a scanned token has at `now` (a Date, or seconds since 1970) in
-// `region` (a region code, or null not to check it). `keys` is the published key set
+// `region` (a region code, an array of codes a pass may name to hold there, such as a
+// checkpoint's region and those above it, or null not to check it). `keys` is the published key set
 // (JSON text or object); `revocation` the signed list's bytes (Uint8Array or
 // ArrayBuffer) or what verifyRevocationList returned.
 export async function verifyPass(token, keys, revocation, now, region = null) {

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Compound, PassEvent, PassScan, Region, Role, TransportPass
+from models import Compound, PassEvent, PassScan, Region, RegionLevel, Role, TransportPass
 from passes import (
     PassClaims,
     PassKind,
@@ -237,6 +237,42 @@ def test_a_pass_for_another_district_is_red_at_the_checkpoint(
     )
     assert scans.json()[0]["result"] == "wrong_region"
     assert verify(client, pass_["token"], checkpoint="G320-W")["status"] == "wrong_region"
+
+
+def test_a_city_wide_pass_holds_at_every_checkpoint_inside_the_city_and_nowhere_else(
+    client: TestClient, office: Office, session: Session
+) -> None:
+    city = make_region(session, code="3101", name="Shanghai", level=RegionLevel.city)
+    district = make_region(session, code="310101", name="Huangpu", parent=city)
+    township = make_region(
+        session, code="310101002", name="Bund", level=RegionLevel.township, parent=district
+    )
+    outside = make_region(session, code="3201", name="Nanjing", level=RegionLevel.city)
+    gates = {
+        "township": make_checkpoint(session, code="G-TOWN", region=township),
+        "district": make_checkpoint(session, code="G-DIST", region=district),
+        "outside": make_checkpoint(session, code="G-OUT", region=outside),
+    }
+    citywide = issued(client, office, regions=["3101"])
+    for where, expected in (
+        ("township", "valid"),
+        ("district", "valid"),
+        ("outside", "wrong_region"),
+    ):
+        gate_key = make_key(session, Role.checkpoint, checkpoint=gates[where])
+        scans = client.post(
+            f"{URL}/scans", json={"scans": [{"token": citywide["token"]}]}, headers=gate_key
+        )
+        assert scans.json()[0]["result"] == expected, where
+        assert verify(client, citywide["token"], checkpoint=gates[where].code)["status"] == expected
+    assert verify(client, citywide["token"], region="310101002")["status"] == "valid"
+    assert verify(client, citywide["token"], region="3201")["status"] == "wrong_region"
+    township_pass = issued(client, office, regions=["310101002"])
+    district_gate = make_key(session, Role.checkpoint, checkpoint=gates["district"])
+    scans = client.post(
+        f"{URL}/scans", json={"scans": [{"token": township_pass["token"]}]}, headers=district_gate
+    )
+    assert scans.json()[0]["result"] == "wrong_region", "a township's pass is not the district's"
 
 
 def test_offline_scans_uploaded_later_are_judged_at_their_scan_time(
