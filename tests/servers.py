@@ -7,10 +7,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import uvicorn
 
 from service.app import create_app
@@ -42,6 +44,28 @@ def running_server(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+Call = tuple[str, str, dict[str, str], Any]
+"""One request to send: method, URL, headers and JSON body (None for none)."""
+
+
+def send_at_once(calls: list[Call], delays: list[float] | None = None) -> list[httpx.Response]:
+    """Send every call from its own thread and connection, released together by a barrier
+    (each after its delay in seconds, when given): what two people clicking at the same
+    moment do to a server."""
+    barrier = threading.Barrier(len(calls))
+    waits = delays or [0.0] * len(calls)
+
+    def send(numbered: tuple[int, Call]) -> httpx.Response:
+        number, (method, url, headers, body) = numbered
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            time.sleep(waits[number])
+            return client.request(method, url, headers=headers, json=body)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(send, enumerate(calls)))
 
 
 class LocalReceiver:

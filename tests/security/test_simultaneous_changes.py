@@ -5,10 +5,7 @@ so these races cannot happen there)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,7 +33,7 @@ from tests.factories import (
     make_store,
 )
 from tests.pass_office.factories import vehicle_body
-from tests.servers import running_server
+from tests.servers import running_server, send_at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -102,25 +99,6 @@ def office(
         yield Office(url=server_url, database_url=url, district="410403", **keys)
 
 
-def _at_once(
-    calls: list[tuple[str, str, dict[str, str], Any]], delays: list[float] | None = None
-) -> list[httpx.Response]:
-    """Send every (method, url, headers, json body) from its own thread, released together
-    (each after its delay in seconds, when given)."""
-    barrier = threading.Barrier(len(calls))
-    waits = delays or [0.0] * len(calls)
-
-    def send(numbered: tuple[int, tuple[str, str, dict[str, str], Any]]) -> httpx.Response:
-        number, (method, url, headers, body) = numbered
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            time.sleep(waits[number])
-            return client.request(method, url, headers=headers, json=body)
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(send, enumerate(calls)))
-
-
 def _post(office: Office, path: str, headers: dict[str, str], body: Any = None) -> Any:
     answer = httpx.post(f"{office.url}{path}", headers=headers, json=body, timeout=60)
     assert answer.status_code in (200, 201), answer.text
@@ -146,7 +124,7 @@ def test_an_application_approved_and_rejected_at_once_is_decided_once(office: Of
         for _ in range(ROUNDS)
     ]
     for code in codes:
-        answers = _at_once(
+        answers = send_at_once(
             [
                 ("POST", f"{office.url}/api/v1/passes/{code}/approve", office.bureau, None),
                 (
@@ -180,7 +158,7 @@ def test_two_tickets_merged_into_each_other_at_once_make_no_cycle(office: Office
         first = _post(office, "/api/v1/hotline/tickets", office.operator, call)["number"]
         second = _post(office, "/api/v1/hotline/tickets", office.operator, call)["number"]
         base = f"{office.url}/api/v1/hotline/tickets"
-        answers = _at_once(
+        answers = send_at_once(
             [
                 ("POST", f"{base}/{first}/merge", office.operator, {"into": second}),
                 ("POST", f"{base}/{second}/merge", office.operator, {"into": first}),
@@ -207,7 +185,7 @@ def test_a_bulletin_published_while_edited_serves_the_text_its_publisher_was_ans
         draft = _post(office, "/api/v1/bulletins", office.bureau, body)
         revision = f"{office.url}/api/v1/bulletin-revisions/{draft['id']}"
         edited = f"Edited after review, round {round_number}."
-        answers = _at_once(
+        answers = send_at_once(
             [
                 ("POST", f"{revision}/publish", office.bureau, None),
                 ("PATCH", revision, office.bureau, {"summary_en": edited}),
@@ -225,7 +203,7 @@ def test_the_same_user_created_six_times_at_once_exists_once_and_the_rest_hear_4
     office: Office,
 ) -> None:
     body = {"username": "racer", "role": "bureau", "password": "long-password-1"}
-    answers = _at_once(
+    answers = send_at_once(
         [("POST", f"{office.url}/api/v1/users", office.admin, body) for _ in range(ROUNDS)]
     )
     assert _statuses(answers) == [201] + [409] * (ROUNDS - 1), [a.text for a in answers]
@@ -255,7 +233,7 @@ def test_a_request_cancelled_while_its_plan_is_committed_is_either_cancelled_or_
             office.dispatcher,
             {"date": business_today().isoformat(), "time_limit_s": 1},
         )
-        commit, cancel = _at_once(
+        commit, cancel = send_at_once(
             [
                 (
                     "POST",

@@ -4,9 +4,7 @@ committed rows, a connection per request)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -21,7 +19,7 @@ from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
 from tests.factories import make_key, make_product, make_store
-from tests.servers import running_server
+from tests.servers import running_server, send_at_once
 from tests.supply_network.factories import (
     make_district,
     make_need,
@@ -87,16 +85,7 @@ def race(postgres_databases: PostgresDatabases) -> Iterator[Race]:
 
 def _all_at_once(requests: list[tuple[str, dict[str, str]]]) -> list[httpx.Response]:
     """POST every (url, headers) from its own thread, released together by a barrier."""
-    barrier = threading.Barrier(len(requests))
-
-    def post(item: tuple[str, dict[str, str]]) -> httpx.Response:
-        url, headers = item
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            return client.post(url, headers=headers)
-
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(post, requests))
+    return send_at_once([("POST", url, headers, None) for url, headers in requests])
 
 
 def _committed(database_url: str, offer_id: int) -> tuple[float, float, int]:
