@@ -76,7 +76,9 @@ def lock_for_change(session: Session, row: Any) -> None:
     On PostgreSQL two requests that read the same status could both pass the check and
     both write (approve and reject of one pass, a cancel racing a commit). ``FOR UPDATE``
     makes the second wait for the first to commit and then read what it wrote, so its
-    check fails with the 409 it gets when sent later. SQLite's writers already queue."""
+    check fails with the 409 it gets when sent later. SQLite's writers already queue.
+    What this session already changed is flushed first, so the re-read keeps it."""
+    session.flush()
     session.refresh(row, with_for_update=True)
 
 

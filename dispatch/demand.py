@@ -256,17 +256,22 @@ def update_request(
                 from_status=word(request.status),
                 to_status=word(new_status),
             )
+    # The window is checked as it would become before anything changes: a refused change
+    # leaves the request as it was.
+    starts = fields.get("window_start")
+    ends = fields.get("window_end")
+    check_ordered(
+        starts if starts is not None else request.window_start,
+        ends if ends is not None else request.window_end,
+        end_field="window_end",
+        what=phrase("the delivery window"),
+    )
+    if new_status is not None:
         request.status = new_status
     for name, value in fields.items():
         if value is None and name != "note":
             continue
         setattr(request, name, value)
-    check_ordered(
-        request.window_start,
-        request.window_end,
-        end_field="window_end",
-        what=phrase("the delivery window"),
-    )
     session.flush()
     return request
 
