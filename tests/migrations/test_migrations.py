@@ -44,3 +44,30 @@ def test_upgrade_is_repeatable(backend_name: str, empty_database_url: Callable[[
     url = empty_database_url(backend_name)
     upgrade_to_head(url)
     upgrade_to_head(url)
+
+
+def test_the_monitor_state_matrices_are_kept_lz4_compressed_on_postgresql(
+    empty_database_url: Callable[[str], str],
+) -> None:
+    url = empty_database_url("postgresql")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            lz4 = connection.exec_driver_sql(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                "WHERE name = 'default_toast_compression'"
+            ).scalar()
+            columns = dict(
+                connection.exec_driver_sql(
+                    "SELECT attname, attcompression::text || attstorage::text FROM pg_attribute "
+                    "WHERE attrelid = 'monitor_line_states'::regclass "
+                    "AND attname IN ('product_ids', 'stock', 'sales', 'price')"
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    if not lz4:
+        pytest.skip("this PostgreSQL was built without lz4: the matrices stay EXTERNAL")
+    # 'l' lz4, 'x' extended: compressed in line or out of it, no longer stored raw.
+    assert columns == dict.fromkeys(("product_ids", "stock", "sales", "price"), "lx")
