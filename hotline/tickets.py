@@ -464,6 +464,20 @@ def _linked_in_region(session: Session, principal: Principal, linked: object) ->
     return principal.in_region(linked.district_id)
 
 
+def _linked_inside(session: Session, region: Region, linked: object) -> bool:
+    """Whether a delivery request (by its compound) or an alert (by its store, else its
+    district) lies in ``region`` or below it: a ticket's links stay with its bureau."""
+    if isinstance(linked, DeliveryRequest):
+        compound = session.get(Compound, linked.compound_id)
+        place = compound.region_id if compound is not None else None
+    elif isinstance(linked, Alert) and linked.store_id is not None:
+        store = session.get(Store, linked.store_id)
+        place = store.region_id if store is not None else None
+    else:
+        place = linked.district_id if isinstance(linked, Alert) else None
+    return place is not None and place in region_subtree(session, region.id)
+
+
 def link_ticket(
     *,
     session: Session,
@@ -487,6 +501,13 @@ def link_ticket(
         found = _place_in_region(session, principal, Compound, compound)
         ticket.compound_id = found.id if found else None
         links.append(f"compound {compound}")
+    region = session.get_one(Region, ticket.region_id)
+    _refuse_places_outside(
+        session,
+        region,
+        compound=session.get(Compound, ticket.compound_id) if compound is not None else None,
+        store=session.get(Store, ticket.store_id) if store is not None else None,
+    )
     for field, model, identifier, label in (
         ("delivery_request", DeliveryRequest, delivery_request, phrase("delivery request")),
         ("alert", Alert, alert, phrase("alert")),
@@ -496,6 +517,15 @@ def link_ticket(
         linked = session.get(model, identifier)
         if linked is None or not _linked_in_region(session, principal, linked):
             raise unknown_code(label=label, code=identifier, field=field)
+        if not _linked_inside(session, region, linked):
+            raise InvalidInput(
+                "the {label} named lies outside region {region}",
+                errors=[
+                    field_problem(["body", field], "is not in region {region}", region=region.code)
+                ],
+                label=label,
+                region=region.code,
+            )
         setattr(ticket, f"{field}_id", identifier)
         links.append(f"{field} {identifier}")
     if not links:
@@ -578,6 +608,14 @@ def merge_ticket(
             into=into,
         )
     require_ticket_access(session=session, principal=principal, ticket=target)
+    if target.region_id not in region_subtree(session, ticket.region_id):
+        # The duplicate's bureau must still see the ticket it was merged into.
+        raise InvalidInput(
+            "ticket {number} cannot be merged into {into}, outside its region",
+            errors=[field_problem(["body", "into"], "is not in the ticket's region")],
+            number=ticket.number,
+            into=into,
+        )
     # Both rows locked in one order (by id): A into B and B into A sent at once cannot
     # both pass the checks and make a cycle, and cannot deadlock either.
     for row in sorted((ticket, target), key=lambda row: row.id):

@@ -203,8 +203,18 @@ def answer_proposal(
     """Record one side's answer. A decline closes the proposal; the second acceptance
     commits it into a supply order. Answering twice, or a closed proposal, is a 409."""
     proposal, offer, _, sides = _deal(session, principal, proposal_id)
-    producer_code = session.scalar(select(Producer.code).where(Producer.id == offer.producer_id))
+    producer_code, producer_active = session.execute(
+        select(Producer.code, Producer.active).where(Producer.id == offer.producer_id)
+    ).one()
     chosen = _side(sides, side, code=str(producer_code))
+    if answer is Answer.accepted and not producer_active:
+        # Deactivation takes a producer off the board and out of the matcher: no new
+        # deal may be agreed with it (orders already agreed can still ship and arrive).
+        raise Conflict(
+            "producer {producer} is deactivated: proposal {proposal} can only be declined",
+            producer=producer_code,
+            proposal=proposal.id,
+        )
     if chosen == "producer":
         answered = {
             Proposal.producer_answer: answer,

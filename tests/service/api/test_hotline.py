@@ -22,11 +22,13 @@ from hotline.routing import DEFAULT_ROUTES, WORKING_GROUPS
 from hotline.sla import DEFAULT_POLICY
 from models import (
     Alert,
+    AlertRule,
     AlertStatus,
     Region,
     RegionLevel,
     Role,
     RoutingRule,
+    ScopeLevel,
     SlaTargetSetting,
     Ticket,
     TicketEvent,
@@ -36,8 +38,10 @@ from models import (
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
+from tests.dispatch.factories import make_compound
 from tests.factories import make_key, make_product, make_region, make_store
 from tests.servers import running_server
+from tests.supply_network.factories import make_alert
 
 URL = "/api/v1/hotline/tickets"
 PUBLIC = "/api/v1/public/tickets"
@@ -331,6 +335,58 @@ def test_a_ticket_naming_a_store_outside_its_region_is_refused_on_both_desks(
     assert inside.status_code == 201, inside.text
     citywide = client.post(URL, json=call(region="4104", store="PDS-0001"), headers=operator)
     assert citywide.status_code == 201, citywide.text
+
+
+def test_a_ticket_cannot_be_linked_afterwards_to_a_place_outside_its_region(
+    client: TestClient, session: Session, city: dict[str, Region], operator: dict[str, str]
+) -> None:
+    make_store(session, code="PDS-0001", region=city["xinhua"])
+    make_store(session, code="PDS-0009", region=city["garden"])
+    make_compound(session, code="CP-OUT", region=city["xinhua"])
+    outside_alert = make_alert(
+        session,
+        rule=AlertRule.low_supply,
+        level=ScopeLevel.district,
+        scope_id=city["xinhua"].id,
+        product=make_product(session),
+        district=city["xinhua"],
+    )
+    weidong = make_key(session, Role.bureau, region=city["weidong"])
+    number = client.post(URL, json=call(region="410403"), headers=operator).json()["number"]
+    links = f"{URL}/{number}/links"
+    for body, field in (
+        ({"store": "PDS-0001"}, "store"),
+        ({"compound": "CP-OUT"}, "compound"),
+        ({"alert": outside_alert.id}, "alert"),
+    ):
+        refused = assert_refused(
+            client.post(links, json=body, headers=operator), status=422, loc=["body", field]
+        )
+        assert refused["errors"][0]["msg"] == "is not in region 410403"
+    seen = client.get(f"{URL}/{number}", headers=weidong).json()
+    assert (seen["store"], seen["compound"], seen["alert"]) == (None, None, None)
+    inside = client.post(links, json={"store": "PDS-0009"}, headers=operator)
+    assert inside.status_code == 200, inside.text
+    assert client.get(f"{URL}/{number}", headers=weidong).json()["store"] == "PDS-0009"
+
+
+def test_a_districts_ticket_cannot_be_merged_into_a_neighbours_ticket(
+    client: TestClient, session: Session, city: dict[str, Region], operator: dict[str, str]
+) -> None:
+    weidong = make_key(session, Role.bureau, region=city["weidong"])
+    ours = client.post(URL, json=call(region="410403"), headers=operator).json()["number"]
+    theirs = client.post(URL, json=call(region="410402"), headers=operator).json()["number"]
+    citywide = client.post(URL, json=call(region="4104"), headers=operator).json()["number"]
+    for into in (theirs, citywide):
+        assert_refused(
+            client.post(f"{URL}/{ours}/merge", json={"into": into}, headers=operator),
+            status=422,
+            loc=["body", "into"],
+        )
+    assert client.get(f"{URL}/{ours}", headers=weidong).json()["status"] != "merged"
+    # A city-wide duplicate may go into the district's ticket: the city sees both.
+    merged = client.post(f"{URL}/{citywide}/merge", json={"into": ours}, headers=operator)
+    assert merged.status_code == 200, merged.text
 
 
 @pytest.mark.usefixtures("city")

@@ -160,6 +160,43 @@ def test_a_producer_who_reprices_its_offer_changes_neither_the_proposal_nor_the_
     assert [order["price"] for order in listed] == [1.8]
 
 
+def test_no_new_deal_is_agreed_with_a_producer_the_bureau_deactivated(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.buyer).status_code == 200
+    assert client.delete("/api/v1/producers/FARM-1", headers=board.bureau).json()["active"] is False
+    accepted = client.post(f"{url}/accept", headers=board.producer)
+    assert accepted.status_code == 409, accepted.text
+    assert accepted.headers["content-type"] == "application/problem+json"
+    assert "FARM-1 is deactivated" in accepted.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    assert (
+        client.get(f"/api/v1/offers/{board.offer.id}", headers=board.bureau).json()[
+            "committed_quantity"
+        ]
+        == 0.0
+    )
+    declined = client.post(f"{url}/decline", headers=board.producer)
+    assert declined.json()["status"] == "declined"
+
+
+def test_an_order_agreed_before_its_producer_was_deactivated_still_ships_and_arrives(
+    client: TestClient, board: Board
+) -> None:
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    client.post(f"{url}/accept", headers=board.buyer)
+    order_id = client.post(f"{url}/accept", headers=board.producer).json()["order_id"]
+    client.delete("/api/v1/producers/FARM-1", headers=board.bureau)
+    order_url = f"/api/v1/supply-orders/{order_id}"
+    shipped = client.post(f"{order_url}/ship", json={"quantity": 200}, headers=board.producer)
+    assert shipped.status_code == 200, shipped.text
+    received = client.post(f"{order_url}/receive", json={"quantity": 200}, headers=board.buyer)
+    assert received.json()["status"] == "received"
+
+
 def test_answering_twice_or_a_declined_proposal_is_a_conflict(
     client: TestClient, session: Session, board: Board
 ) -> None:
