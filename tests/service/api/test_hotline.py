@@ -139,11 +139,10 @@ def test_a_districts_own_rule_beats_the_city_wide_one(
     assert rule in rules
 
 
-@pytest.mark.usefixtures("city")
 def test_desk_works_a_ticket_through_its_life_and_every_step_is_audited(
-    client: TestClient, session: Session, operator: dict[str, str]
+    client: TestClient, session: Session, city: dict[str, Region], operator: dict[str, str]
 ) -> None:
-    store = make_store(session, code="PDS-0001")
+    store = make_store(session, code="PDS-0001", region=city["garden"])
     number = client.post(URL, json=call(priority="high"), headers=operator).json()["number"]
     steps = [
         ("comments", {"text": "Asked the chain's duty manager."}),
