@@ -5,6 +5,11 @@ formula to Excel and LibreOffice (CSV/formula injection): a receiver name
 ``=HYPERLINK(...)`` would run when a dispatcher opens the manifest. OWASP's advice is to
 prefix such a cell with a single quote; a cell that is a real number (``-2.5``) stays as
 it is. Every writer passes its cells through here.
+
+Where the list separator is ``;`` (much of Europe, and Excel set that way), a comma-
+separated file is split at every ``;`` too, so ``seen;=1+1`` arrives as two cells, the
+second a formula. So each ``;``-separated piece of a text is made safe the same way: a
+piece that would start a formula gets the quote after its ``;``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ holding one is written with U+FFFD in its place, so it still shows that somethin
 there and every other row is downloaded."""
 
 
+PIECE_AFTER_SEMICOLON = re.compile(r';( *"? *)([^;]*)')
+"""A piece after a ``;``, with the spaces and quote that may open it (a quoted field is
+still read as a formula, and a spreadsheet set to trim spaces trims them first)."""
+
+
 def _is_number(text: str) -> bool:
     """Whether a spreadsheet would read ``text`` as a plain number, not a formula."""
     try:
@@ -37,9 +47,19 @@ def safe_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = UNWRITABLE.sub("\ufffd", value)
+    if ";" in value:
+        value = PIECE_AFTER_SEMICOLON.sub(_safe_piece, value)
     if value.startswith(FORMULA_STARTS) and not _is_number(value):
         return "'" + value
     return value
+
+
+def _safe_piece(match: re.Match[str]) -> str:
+    """One ``;``-separated piece as a ``;`` spreadsheet would read it, quoted if a formula."""
+    opening, piece = match.groups()
+    if piece.startswith(FORMULA_STARTS) and not _is_number(piece):
+        return f";{opening}'{piece}"
+    return match.group(0)
 
 
 def safe_row(row: dict[str, Any]) -> dict[str, Any]:
