@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
@@ -107,8 +107,18 @@ def add_user(
     """Add a person bound by code to what their role needs; an admin's, and a taken
     username is a 409."""
     require_role(principal)
-    if session.scalars(select(User.id).where(User.username == username)).first():
+    taken = session.scalars(
+        select(User.username).where(func.lower(User.username) == username.lower())
+    ).first()
+    if taken == username:
         raise Conflict("username {username!r} is already taken", username=username)
+    if taken is not None:
+        # "STORE" beside "store" would pass for the same person in every audit trail.
+        raise Conflict(
+            "username {username!r} differs only in case from {taken!r}, which exists",
+            username=username,
+            taken=taken,
+        )
     binding = resolve_binding(
         session=session,
         store=store,

@@ -95,9 +95,18 @@ def page(session: Session, query: Select, *, limit: int, offset: int) -> tuple[S
 def add_with_unique_code(session: Session, row: HasCode, *, label: Text) -> None:
     """Add a new row whose code must be unused; a clash is a 409 naming the code."""
     model = type(row)
-    taken = session.scalars(select(model).where(model.code == row.code)).first()
-    if taken is not None:
+    taken = session.scalars(select(model).where(func.lower(model.code) == row.code.lower())).first()
+    if taken is not None and taken.code == row.code:
         raise Conflict("{label} code {code!r} is already taken", label=label, code=row.code)
+    if taken is not None:
+        # PDS-0001 and pds-0001 side by side would read as one store in lists, audit
+        # trails and passes: a code differing only in case is refused.
+        raise Conflict(
+            "{label} code {code!r} differs only in case from {taken!r}, which exists",
+            label=label,
+            code=row.code,
+            taken=taken.code,
+        )
     session.add(row)
     try:
         with session.begin_nested():

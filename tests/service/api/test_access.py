@@ -74,6 +74,17 @@ def test_only_admin_manages_keys_and_users(
     assert session.scalars(select(User).where(User.username == "eve")).first() is None
 
 
+def test_an_admin_cannot_create_a_username_differing_only_in_case_from_another(
+    client: TestClient, session: Session, admin: dict[str, str]
+) -> None:
+    body = {"username": "li.wei", "password": "correct horse", "role": "bureau"}
+    assert client.post("/api/v1/users", json=body, headers=admin).status_code == 201
+    again = client.post("/api/v1/users", json={**body, "username": "LI.Wei"}, headers=admin)
+    assert again.status_code == 409, again.text
+    assert "differs only in case from 'li.wei'" in again.json()["detail"]
+    assert session.scalars(select(User).where(User.username == "LI.Wei")).first() is None
+
+
 def test_a_person_signs_in_with_a_password_and_uses_the_session(
     client: TestClient, session: Session, admin: dict[str, str]
 ) -> None:

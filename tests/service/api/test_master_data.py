@@ -105,6 +105,28 @@ def test_a_code_is_unique(
 
 
 @pytest.mark.usefixtures("district")
+@pytest.mark.parametrize(
+    ("resource", "created", "_changes"),
+    [resource for resource in RESOURCES if resource[1]["code"].swapcase() != resource[1]["code"]],
+)
+def test_a_code_differing_only_in_case_from_an_existing_one_is_refused(
+    client: TestClient,
+    bureau: dict[str, str],
+    resource: str,
+    created: dict[str, Any],
+    _changes: dict[str, Any],
+) -> None:
+    assert client.post(f"/api/v1/{resource}", json=created, headers=bureau).status_code == 201
+    variant = created["code"].swapcase()  # region codes are digits: no variant to try
+    again = client.post(f"/api/v1/{resource}", json={**created, "code": variant}, headers=bureau)
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"] == "application/problem+json"
+    assert "differs only in case" in again.json()["detail"]
+    listed = client.get(f"/api/v1/{resource}", params={"limit": 100}, headers=bureau).json()
+    assert variant not in [item["code"] for item in listed["items"]]
+
+
+@pytest.mark.usefixtures("district")
 @pytest.mark.parametrize(("resource", "created", "changes"), RESOURCES)
 @pytest.mark.parametrize("role", [Role.store, Role.dispatcher, Role.driver])
 def test_only_admin_and_bureau_change_master_data(
