@@ -101,6 +101,8 @@ def reject_nul_characters(request: Request) -> None:
 MAX_DATABASE_ID = 2_147_483_647
 """The largest id a table holds (a 32-bit integer column): a larger number names nothing."""
 DatabaseId = Annotated[int, Path(ge=1, le=MAX_DATABASE_ID, description="Numeric id")]
+DatabaseIdQuery = Annotated[int, Query(ge=1, le=MAX_DATABASE_ID, description="Numeric id")]
+"""An id in the query (``?run=12``), bounded like ``DatabaseId``."""
 
 
 class ReadModel(BaseModel):
