@@ -4,7 +4,7 @@ them: issue (the secret shown once), list, read, revoke."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,11 @@ from core.lookups import PageOf, page
 from core.text import field_problem
 from models import ApiKey, Role
 from models.base import utc_now
+
+MAX_KEY_YEARS = 10
+MAX_KEY_LIFETIME = timedelta(days=365 * MAX_KEY_YEARS + MAX_KEY_YEARS // 4 + 1)
+"""The furthest a key's expiry may lie ahead: a key meant to live longer should not expire
+at all, and an instant at the calendar's edge cannot even be converted to UTC."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,16 @@ def issue_key(
         raise InvalidInput(
             "the expiry is in the past",
             errors=[field_problem(["body", "expires_at"], "must be in the future")],
+        )
+    if expires_at is not None and expires_at - utc_now() > MAX_KEY_LIFETIME:
+        raise InvalidInput(
+            "the expiry is more than {years} years ahead",
+            errors=[
+                field_problem(
+                    ["body", "expires_at"], "at most {years} years from now", years=MAX_KEY_YEARS
+                )
+            ],
+            years=MAX_KEY_YEARS,
         )
     binding = resolve_binding(
         session=session,

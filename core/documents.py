@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from fpdf import FPDF
-from fpdf.enums import Align, TableCellFillMode, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from core.errors import DomainError
@@ -164,21 +164,45 @@ class Document:
         """A table whose header repeats on each page; ``widths`` are relative."""
         self._pdf.set_font(FAMILY, size=size)
         alignments = list(align or ["L"] * len(header))
+        line_height = size * 0.55
+        column_widths = [self._pdf.epw * width / sum(widths) for width in widths]
         with self._pdf.table(
             col_widths=tuple(widths),
             text_align=tuple(Align.coerce(item) for item in alignments),
-            line_height=size * 0.55,
+            line_height=line_height,
             headings_style=FontFace(fill_color=(230, 230, 230)),
             cell_fill_color=(247, 247, 247),
             cell_fill_mode=TableCellFillMode.ROWS,
             borders_layout="HORIZONTAL_LINES",
             repeat_headings=1,
         ) as table:
-            table.row(list(header))
-            for values in rows:
-                table.row(list(values))
+            for values in [header, *rows]:
+                table.row(
+                    [
+                        self._fitted_cell(text, width=column_width, line_height=line_height)
+                        for text, column_width in zip(values, column_widths, strict=False)
+                    ]
+                )
         self._pdf.ln(3)
         self._pdf.set_font(FAMILY, size=10)
+
+    def _fitted_cell(self, text: str, *, width: float, line_height: float) -> str:
+        """The cell's text cut to at most half a page of lines: fpdf2 refuses a row taller
+        than a page, and one tall cell (a stored name full of newlines) would fail the
+        whole document."""
+        usable_height = self._pdf.h - self._pdf.t_margin - self._pdf.b_margin
+        most_lines = max(1, int(usable_height / line_height / 2))
+        if len(text) < most_lines:
+            return text
+        lines: list[str] = self._pdf.multi_cell(  # type: ignore[assignment]
+            w=max(width * 0.8, 1.0),
+            text=text,
+            dry_run=True,
+            output=MethodReturnValue.LINES,
+        )
+        if len(lines) <= most_lines:
+            return text
+        return "\n".join([*lines[: most_lines - 1], "…"])
 
     def image(self, png: bytes, *, width: float, centred: bool = True) -> None:
         """A PNG image ``width`` mm wide (a QR code), centred by default."""

@@ -55,7 +55,7 @@ def decode_cbor(data: bytes) -> Any:
     try:
         item = cbor2.CBORDecoder(stream, max_depth=MAX_CBOR_DEPTH).decode()
     except Exception as error:
-        raise MalformedMessage(f"not CBOR: {error}") from error
+        raise MalformedMessage("not valid CBOR") from error
     if stream.tell() != len(data):
         raise MalformedMessage("bytes after the CBOR item")
     return item

@@ -22,6 +22,7 @@ from service.http.schemas import (
     PROBLEM_RESPONSES,
     Latitude,
     Longitude,
+    Name,
     Page,
     PageDep,
     ReadModel,
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/compounds", tags=["dispatch"], responses=PROBLEM_RES
 
 class CompoundCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["CP-0001"])
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     region: str = Field(description="Code of the compound's region (community or township)")
     address: str | None = Field(default=None, max_length=300)
     latitude: Latitude
@@ -49,7 +50,7 @@ class CompoundCreate(StrictModel):
 
 
 class CompoundUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     region: str | None = None
     address: str | None = Field(default=None, max_length=300)
     latitude: Latitude | None = None

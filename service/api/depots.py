@@ -17,6 +17,7 @@ from service.http.schemas import (
     ClockTime,
     Latitude,
     Longitude,
+    Name,
     Page,
     PageDep,
     ReadModel,
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/depots", tags=["dispatch"], responses=PROBLEM_RESPON
 
 class DepotCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["DEP-XINHUA"])
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     latitude: Latitude
     longitude: Longitude
     store: str | None = Field(default=None, description="Code of the store this depot is")
@@ -37,7 +38,7 @@ class DepotCreate(StrictModel):
 
 
 class DepotUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     store: str | None = None

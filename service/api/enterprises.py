@@ -13,6 +13,7 @@ from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
+    Name,
     Page,
     PageDep,
     ReadModel,
@@ -24,14 +25,14 @@ router = APIRouter(prefix="/enterprises", tags=["master data"], responses=PROBLE
 
 class EnterpriseCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["CH-01"])
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: EnterpriseKind = EnterpriseKind.chain
     contact_name: str | None = Field(default=None, max_length=200)
     contact_phone: str | None = Field(default=None, max_length=64)
 
 
 class EnterpriseUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: EnterpriseKind | None = None
     contact_name: str | None = Field(default=None, max_length=200)
     contact_phone: str | None = Field(default=None, max_length=64)

@@ -11,14 +11,22 @@ from masterdata import products
 from models import UnitDimension
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.master_data import ProductCreate, UnitCode
-from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    LocalName,
+    Name,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
 
 router = APIRouter(tags=["master data"], responses=PROBLEM_RESPONSES)
 
 
 class ProductUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    name_zh: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
+    name_zh: LocalName | None = None
     category: str | None = None
     kg_per_unit: float | None = Field(default=None, gt=0, le=10_000)
     shelf_life_days: int | None = Field(default=None, ge=0, le=36_500)

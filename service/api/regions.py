@@ -15,7 +15,9 @@ from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Latitude,
+    LocalName,
     Longitude,
+    Name,
     Page,
     PageDep,
     ReadModel,
@@ -27,8 +29,8 @@ router = APIRouter(prefix="/regions", tags=["master data"], responses=PROBLEM_RE
 
 class RegionCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["410402"])
-    name: str = Field(min_length=1, max_length=200)
-    name_zh: str | None = Field(default=None, max_length=200)
+    name: Name
+    name_zh: LocalName | None = None
     level: RegionLevel
     parent: str | None = Field(default=None, description="Code of the parent region")
     latitude: Latitude | None = None
@@ -37,8 +39,8 @@ class RegionCreate(StrictModel):
 
 
 class RegionUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    name_zh: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
+    name_zh: LocalName | None = None
     parent: str | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from models import Role, StoreKind
-from service.http.schemas import CODE_PATTERN, Latitude, Longitude, StrictModel
+from service.http.schemas import CODE_PATTERN, Latitude, LocalName, Longitude, Name, StrictModel
 
 UnitCode = Annotated[str, Field(min_length=1, max_length=16)]
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-@]{1,63}$"
@@ -16,7 +16,7 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-@]{1,63}$"
 
 class StoreCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["PDS-0001"])
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: StoreKind = StoreKind.supermarket
     region: str = Field(description="Code of the store's region")
     enterprise: str | None = Field(default=None, description="Code of the owning enterprise")
@@ -28,7 +28,7 @@ class StoreCreate(StrictModel):
 
 
 class StoreUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: StoreKind | None = None
     region: str | None = None
     enterprise: str | None = None
@@ -42,8 +42,8 @@ class StoreUpdate(StrictModel):
 
 class ProductCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["pork"])
-    name: str = Field(min_length=1, max_length=200)
-    name_zh: str | None = Field(default=None, max_length=200)
+    name: Name
+    name_zh: LocalName | None = None
     category: str = Field(description="Category code, e.g. meat")
     unit: UnitCode = Field(description="Canonical unit every report is converted to")
     kg_per_unit: float = Field(gt=0, le=10_000, description="Weight of one unit, for truck loads")

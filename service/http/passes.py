@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field
 
 from models import PassKind, ScanResult
 from pass_office.requests import PassRequest
-from service.http.schemas import StrictModel
+from service.http.schemas import Name, StrictModel
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 RegionCode = Annotated[str, Field(min_length=1, max_length=16)]
@@ -96,7 +96,7 @@ class ScanBatch(StrictModel):
 
 class CheckpointCreate(StrictModel):
     code: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,16}$")]
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     region: RegionCode
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)

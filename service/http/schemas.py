@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -51,6 +52,20 @@ ClockTime = Annotated[
 """A time of day in the city's time zone (JSON: "08:00"), never with a UTC offset."""
 
 
+def _one_line(value: str) -> str:
+    """A name is printed on one line of pages, tables and PDFs: a control character would
+    break the line, so refuse it where it is typed."""
+    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+        raise InvalidValue("must be one line without control characters")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+"""The name people type for a region, store, compound, producer, enterprise or product."""
+LocalName = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
+"""A name's Chinese spelling: optional, and one line like the name itself."""
+
+
 class StrictModel(BaseModel):
     """Request bodies: unknown fields are an error, never silently dropped, and no text
     may carry a NUL character (PostgreSQL cannot store one)."""
@@ -86,6 +101,8 @@ def reject_nul_characters(request: Request) -> None:
 MAX_DATABASE_ID = 2_147_483_647
 """The largest id a table holds (a 32-bit integer column): a larger number names nothing."""
 DatabaseId = Annotated[int, Path(ge=1, le=MAX_DATABASE_ID, description="Numeric id")]
+DatabaseIdQuery = Annotated[int, Query(ge=1, le=MAX_DATABASE_ID, description="Numeric id")]
+"""An id in the query (``?run=12``), bounded like ``DatabaseId``."""
 
 
 class ReadModel(BaseModel):

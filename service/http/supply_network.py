@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from models import ProducerKind
-from service.http.schemas import CODE_PATTERN, Latitude, Longitude, StrictModel
+from service.http.schemas import CODE_PATTERN, Latitude, Longitude, Name, StrictModel
 from supply_network.registry import MAX_LEAD_TIME_DAYS, CapacityLine
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
@@ -41,7 +41,7 @@ class CapacityIn(FiniteModel):
 
 class ProducerCreate(FiniteModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["FARM-0001"])
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: ProducerKind
     region: Code = Field(description="Code of the producer's region (district or township)")
     latitude: Latitude
@@ -53,7 +53,7 @@ class ProducerCreate(FiniteModel):
 
 
 class ProducerUpdate(FiniteModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: ProducerKind | None = None
     region: Code | None = None
     latitude: Latitude | None = None

@@ -245,6 +245,13 @@ MAX_LIST_PAGE = 100_000
 """The last page a list may be asked for: a larger number would reach the database as an
 offset too large for it (a lower one than 1 is read as the first)."""
 ListPage = Annotated[int, Query(le=MAX_LIST_PAGE, description="Page of the list, from 1")]
+FIRST_PAGE_DAY = date(1900, 1, 1)
+LAST_PAGE_DAY = date(2999, 12, 31)
+"""The business days a page may be asked for: a day at the calendar's edge (0001-01-01,
+9999-12-31) has no day before or after it, and the page's date arithmetic would overflow."""
+PageDay = Annotated[
+    date | None, Query(ge=FIRST_PAGE_DAY, le=LAST_PAGE_DAY, description="Business day")
+]
 
 
 def _number(value: Any, digits: int = 1) -> str:

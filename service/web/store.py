@@ -42,6 +42,7 @@ from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.settings import Settings
 from service.web.common import (
     FormDep,
+    PageDay,
     PageRoute,
     SettingsDep,
     ViewerDep,
@@ -232,7 +233,7 @@ def report_page(
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    day: date | None = None,
+    day: PageDay = None,
 ) -> HTMLResponse:
     _writer(viewer)
     store = accessible_store(session=session, principal=viewer, code=code)

@@ -23,7 +23,7 @@ from masterdata.products import list_products
 from models import PostingStatus, ProducerKind, Role, ScopeLevel
 from service.configuration import board_limits, business_today
 from service.http.dependencies import SessionDep, SessionFactoryDep
-from service.http.schemas import DatabaseId
+from service.http.schemas import DatabaseId, DatabaseIdQuery
 from service.settings import Settings
 from service.web.common import (
     PRODUCTS_NAMED,
@@ -387,8 +387,8 @@ def board(
     session: SessionDep,
     viewer: ViewerDep,
     settings: SettingsDep,
-    run: int | None = None,
-    need: int | None = None,
+    run: DatabaseIdQuery | None = None,
+    need: DatabaseIdQuery | None = None,
 ) -> HTMLResponse:
     """Open offers and needs, "run matching", and the proposals of the latest (or a
     chosen) run with both sides' answers."""

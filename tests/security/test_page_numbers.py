@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pytest
 from fastapi.testclient import TestClient
@@ -72,9 +73,60 @@ def test_every_page_route_with_a_number_in_its_path_refuses_numbers_out_of_range
     assert not server_errors, server_errors
 
 
+def _is_a_number(annotation: Any) -> bool:
+    """Whether a parameter takes a whole number, however optional or annotated."""
+    if get_origin(annotation) is Annotated:
+        return _is_a_number(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_a_number(member) for member in get_args(annotation))
+    return annotation is int
+
+
+def _page_routes_with_query_numbers(
+    routes: list[Any], prefix: str = ""
+) -> Iterator[tuple[str, list[str]]]:
+    """(path template, names of its number query parameters) of every GET page route."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _page_routes_with_query_numbers(
+                included.routes, prefix + route.include_context.prefix
+            )
+            continue
+        if not isinstance(route, PageRoute) or "GET" not in (route.methods or ()):
+            continue
+        numbers = [
+            param.name
+            for param in route.dependant.query_params
+            if _is_a_number(param.field_info.annotation)
+        ]
+        if numbers:
+            yield prefix + route.path, numbers
+
+
+def test_every_page_route_with_a_number_in_its_query_refuses_numbers_out_of_range(
+    browser: TestClient, session: Session
+) -> None:
+    client = browser
+    routes = list(_page_routes_with_query_numbers(client.app.routes))  # type: ignore[attr-defined]
+    assert any(path == "/supply/board" for path, _ in routes), routes
+    sign_in(client, "root.wu", make_person(session, "root.wu", Role.admin))
+    server_errors = []
+    for template, numbers in routes:
+        path = re.sub(r"{\w+}", "1", template)
+        for name in numbers:
+            for number in NUMBERS:
+                answer = client.get(path, params={name: number})
+                if answer.status_code >= 500:
+                    server_errors.append(f"GET {path}?{name}={number}: {answer.status_code}")
+    assert not server_errors, server_errors
+
+
 @pytest.mark.parametrize(
     "path",
     [
+        f"/supply/board?run={HUGE}",
+        f"/supply/board?need={HUGE}",
         f"/alerts?page={HUGE}",
         f"/alerts/list?page={HUGE}",
         f"/dispatch/plans/1/suggestions?request_id={HUGE}",

@@ -102,7 +102,7 @@ function decodeCbor(bytes, options) {
     strict.tokenizer = new StrictTextTokenizer(bytes, strict);
     return decode(bytes, strict);
   } catch (error) {
-    throw new Malformed("not CBOR: " + error.message);
+    throw new Malformed("not valid CBOR");
   }
 }
 

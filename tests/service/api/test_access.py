@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -47,6 +49,27 @@ def test_a_store_key_must_be_bound_to_exactly_one_store_or_enterprise(
         "/api/v1/keys", json={"name": "x", "role": "bureau", "store": "nowhere"}, headers=admin
     )
     assert bureau_bound.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    ["9999-12-31T23:59:59-12:00", "2999-01-01T00:00:00+00:00", "0001-01-01T00:00:00+14:00"],
+)
+def test_a_key_expiring_at_the_calendars_edge_or_decades_ahead_is_refused_naming_expires_at(
+    client: TestClient, admin: dict[str, str], expires_at: str
+) -> None:
+    response = client.post(
+        "/api/v1/keys",
+        json={"name": "x", "role": "bureau", "expires_at": expires_at},
+        headers=admin,
+    )
+    assert response.status_code == 422, response.text
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "expires_at"]]
+    in_a_year = (datetime.now(UTC) + timedelta(days=365)).isoformat()
+    kept = client.post(
+        "/api/v1/keys", json={"name": "y", "role": "bureau", "expires_at": in_a_year}, headers=admin
+    )
+    assert kept.status_code == 201, kept.text
 
 
 @pytest.mark.parametrize("role", [Role.bureau, Role.store, Role.dispatcher, Role.driver])

@@ -253,3 +253,27 @@ def test_everyone_signed_in_reads_the_product_catalogue_units_and_categories(
     assert units["jin"]["to_base"] == 0.5 and units["jin"]["dimension"] == "mass"
     categories = [c["code"] for c in client.get("/api/v1/categories", headers=headers).json()]
     assert categories == ["grain", "edible_oil", "meat", "eggs", "vegetables", "fruit", "dairy"]
+
+
+@pytest.mark.usefixtures("district")
+def test_a_name_with_line_breaks_or_control_characters_is_refused_with_the_field_named(
+    client: TestClient, bureau: dict[str, str]
+) -> None:
+    cases = [
+        ("regions/410402", {"name": "Xin" + "\n" * 150 + "hua"}, ["body", "name"]),
+        ("regions/410402", {"name_zh": "新华\r\n区"}, ["body", "name_zh"]),
+        ("regions/410402", {"name": "Xin\x85hua"}, ["body", "name"]),
+        ("regions/410402", {"name": "Xin\u2028hua"}, ["body", "name"]),
+    ]
+    for path, body, loc in cases:
+        response = client.patch(f"/api/v1/{path}", json=body, headers=bureau)
+        assert response.status_code == 422, (body, response.text)
+        assert [e["loc"] for e in response.json()["errors"]] == [loc], response.json()
+    store = client.post(
+        "/api/v1/stores",
+        json={"code": "S1", "name": "Corner\tshop", "region": "410402"},
+        headers=bureau,
+    )
+    assert store.status_code == 422, store.text
+    assert store.json()["errors"][0]["loc"] == ["body", "name"]
+    assert client.get("/api/v1/regions/410402", headers=bureau).json()["name"] == "Xinhua"

@@ -32,6 +32,7 @@ from passes import (
 from tests.dispatch.factories import make_city
 from tests.factories import make_enterprise, make_key, make_region
 from tests.pass_office.factories import make_checkpoint, staff_body, vehicle_body
+from tests.passes.factories import token_of
 from tests.supply_network.factories import make_producer
 
 URL = "/api/v1/passes"
@@ -640,3 +641,19 @@ def test_a_validity_that_ends_too_early_or_too_late_is_worded_not_keyed(
         messages = [e["msg"] for e in refused["errors"] if e["loc"] == ["body", "valid_to"]]
         assert any(message.endswith(said) for message in messages), messages
         assert not any("valid_from" in message for message in messages), messages
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        bytes.fromhex("c4821b7fffffffffffffff01"),  # a decimal fraction cbor2 cannot build
+        bytes.fromhex("c482fb7ff000000000000001"),  # a decimal with a float exponent
+        b"\x9f",  # an array that never ends
+    ],
+)
+def test_a_token_that_is_not_cbor_is_damaged_with_a_reason_free_of_library_internals(
+    client: TestClient, message: bytes
+) -> None:
+    answer = verify(client, token_of(message))
+    assert answer["status"] == "damaged"
+    assert answer["reason"] == "not a COSE_Sign1 pass: not valid CBOR", answer

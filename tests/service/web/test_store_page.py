@@ -324,3 +324,14 @@ def test_the_store_report_heading_takes_a_full_width_colon_in_chinese(
     assert "<h1>Store report: &lt;b&gt;East&lt;/b&gt; market <span" in english
     chinese = client.get("/store", headers={"Accept-Language": "zh"}).text
     assert "<h1>门店日报：&lt;b&gt;East&lt;/b&gt; market <span" in chinese
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_store_asking_for_a_day_at_the_calendars_edge_is_told_the_day_is_out_of_range(
+    client: TestClient, session: Session, day: str
+) -> None:
+    _shop(client, session)
+    response = client.get("/store/PDS-0001", params={"day": day})
+    assert response.status_code == 422, response.text[:300]
+    assert "text/html" in response.headers["content-type"]
+    assert "day: Input should be" in response.text  # the field named, with its bound
