@@ -54,6 +54,8 @@ PRODUCER_FIELDS = (
 )
 """Columns that describe the producer, so every row of one producer must agree on them."""
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+NOT_ONE_LINE = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+"""Control characters and line or paragraph separators (Unicode's Cc, Zl and Zp)."""
 TEXT_LIMITS = {"name": 200, "address": 300, "contact_name": 200, "contact_phone": 64}
 
 
@@ -118,6 +120,11 @@ def check_registry_rows(
     bad_code = (frame["code"] != "") & ~frame["code"].str.match(CODE.pattern)
     problems += cells(
         frame.index[bad_code], "code", phrase("must be letters, digits, '.', '_' or '-'")
+    )
+    # A name prints on one line of pages, tables and PDFs, as the API's names do.
+    broken_name = frame["name"].str.contains(NOT_ONE_LINE, regex=True)
+    problems += cells(
+        frame.index[broken_name], "name", phrase("must be one line without control characters")
     )
     for column, limit in TEXT_LIMITS.items():
         too_long = frame[column].str.len() > limit

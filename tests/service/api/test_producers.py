@@ -319,6 +319,26 @@ def test_a_registry_file_with_bad_cells_names_each_by_row_and_column_and_stores_
 
 
 @pytest.mark.usefixtures("catalogue")
+def test_a_registry_name_broken_over_lines_is_refused_by_row_and_column(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    make_district(session, code="410423")
+    broken = (
+        REGISTRY_CSV
+        + '"F-3","Mill\n\n\nof\x01Lushan",vegetable_grower,410423,33.9,113.2,cabbage,50,1,,\n'
+    )
+    response = client.post(
+        f"{URL}/import",
+        files={"file": ("registry.csv", broken.encode(), "text/csv")},
+        headers=bureau,
+    )
+    assert response.status_code == 422, response.text
+    assert [(error["row"], error["column"]) for error in response.json()["errors"]] == [(5, "name")]
+    assert response.json()["errors"][0]["msg"] == "must be one line without control characters"
+    assert producer_rows(session) == 0
+
+
+@pytest.mark.usefixtures("catalogue")
 def test_only_the_bureau_imports_a_registry(client: TestClient, session: Session) -> None:
     producer = make_producer(session, code="OWN")
     headers = make_key(session, Role.producer, producer=producer)
