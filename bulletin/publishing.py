@@ -9,6 +9,7 @@ corrected meanwhile. Flushes only; the caller's unit of work commits.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -268,6 +269,8 @@ def draft_bulletin(
             "a bulletin is for a business day reports may still be for",
             errors=[field_problem(["body", "date"], "before {oldest}", oldest=oldest.isoformat())],
         )
+    if correction_note is not None:
+        _refuse_control_characters(correction_note, "correction_note")
     if correction_note is not None and len(correction_note) > MAX_NOTE_CHARS:
         raise InvalidInput(
             "the correction note is too long",
@@ -344,6 +347,19 @@ def _editable(session: Session, principal: Principal, bulletin_id: int) -> Bulle
     return bulletin
 
 
+def _refuse_control_characters(text: str, field: str) -> None:
+    """A summary is published as HTML, PDF and an Atom feed, and XML cannot hold a control
+    character: one in one district's summary would make the whole feed unreadable."""
+    if any(
+        unicodedata.category(character) == "Cc" and character not in "\n\r\t" for character in text
+    ):
+        raise InvalidInput(
+            "{field} holds a control character",
+            errors=[field_problem(["body", field], "holds a control character")],
+            field=field,
+        )
+
+
 def edit_summary(
     *,
     session: Session,
@@ -359,6 +375,7 @@ def edit_summary(
         if text is None:
             continue
         cleaned = text.strip()
+        _refuse_control_characters(cleaned, field)
         if not cleaned or len(cleaned) > MAX_SUMMARY_CHARS:
             raise InvalidInput(
                 "{field} must have 1 to {limit} characters",

@@ -4,6 +4,7 @@ summary, publish, correct). Pages and the API call the same ``bulletin.publishin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -160,17 +161,29 @@ def feed(session: ReplicaSessionDep, settings: SettingsDep) -> Response:
         ElementTree.SubElement(entry, f"{{{ATOM}}}link", {"href": url})
         if region.code is not None:
             ElementTree.SubElement(
-                entry, f"{{{ATOM}}}category", {"term": region.code, "label": region.name or ""}
+                entry,
+                f"{{{ATOM}}}category",
+                {"term": region.code, "label": xml_text(region.name or "")},
             )
         ElementTree.SubElement(entry, f"{{{ATOM}}}updated").text = (
             item.published_at or newest
         ).isoformat()
-        ElementTree.SubElement(entry, f"{{{ATOM}}}summary").text = item.summary_en
+        ElementTree.SubElement(entry, f"{{{ATOM}}}summary").text = xml_text(item.summary_en)
         ElementTree.SubElement(
             entry, f"{{{ATOM}}}content", {"type": "text", "xml:lang": "zh-CN"}
-        ).text = item.summary_zh
+        ).text = xml_text(item.summary_zh)
     body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold at all (not even escaped)."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` as the feed can carry it: a character XML cannot hold (stored before
+    summaries refused them) becomes U+FFFD, so one entry cannot break the whole feed."""
+    return NOT_IN_XML.sub("\ufffd", text)
 
 
 @router.get("/bulletin/archive")

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Bulletin, Product, Region, RegionLevel, Role, ScopeLevel, SupplySnapshot
@@ -103,6 +103,38 @@ def test_the_bureau_publishes_the_days_bulletin_and_anyone_reads_it(
     page = client.get("/bulletin", headers={"Accept-Language": "zh"})
     assert page.status_code == 200
     assert "每日保供公告" in page.text and "危机" in page.text
+
+
+def test_a_district_cannot_break_the_public_feed_with_a_control_character(
+    client: TestClient, session: Session, city: Region
+) -> None:
+    east = session.scalars(select(Region).where(Region.code == "410401")).one()
+    district = make_key(session, Role.bureau, region=east)
+    session.commit()
+    draft = _draft(client, district)
+    refused = client.patch(
+        f"/api/v1/bulletin-revisions/{draft['id']}",
+        json={"summary_en": "East is fine \u0001\u000b today."},
+        headers=district,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", "summary_en"]
+    lines = client.patch(
+        f"/api/v1/bulletin-revisions/{draft['id']}",
+        json={"summary_zh": "东区供应正常。\n肉价平稳。"},
+        headers=district,
+    )
+    assert lines.status_code == 200, lines.text
+    # A summary stored before the refusal existed still leaves a readable feed.
+    session.execute(
+        update(Bulletin).where(Bulletin.id == draft["id"]).values(summary_en="old \u0001 text")
+    )
+    session.commit()
+    client.post(f"/api/v1/bulletin-revisions/{draft['id']}/publish", headers=district)
+    feed = client.get("/bulletin/feed.atom")
+    assert feed.status_code == 200
+    entry = ElementTree.fromstring(feed.content).find(f"{ATOM}entry")
+    assert entry is not None and entry.findtext(f"{ATOM}summary") == "old \ufffd text"
 
 
 @pytest.mark.usefixtures("city")
