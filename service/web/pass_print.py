@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from core.documents import PDF_MEDIA_TYPE
-from dispatch.access import require_dispatcher
+from dispatch.access import require_plan_writer
 from models.base import utc_now
 from pass_office import printing
 from pass_office.queries import find_pass
@@ -69,7 +69,7 @@ def plan_passes_pdf(
     plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:
     """A committed plan's passes, a page per truck, to hand out at the depot."""
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)  # as the API: a plan's trucks span regions
     content = printing.plan_passes_pdf(
         session=session,
         plan_id=plan_id,

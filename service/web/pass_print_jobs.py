@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from core.documents import PDF_MEDIA_TYPE
 from core.jobs import job_output, progress_share, send_job
 from core.text import stored_text
-from dispatch.access import require_dispatcher
+from dispatch.access import require_dispatcher, require_plan_writer
 from models import BackgroundJob, JobStatus
 from pass_office.print_jobs import queue_plan_passes_pdf, read_print_job
 from service.http.dependencies import SessionDep, SessionFactoryDep
@@ -47,7 +47,7 @@ def queue_passes(
     background: BackgroundTasks,
 ) -> Response:
     """Queue printing the plan's passes and show the job (rendered after this response)."""
-    require_dispatcher(viewer)
+    require_plan_writer(viewer)  # as the API: a plan's trucks span regions
     job = queue_plan_passes_pdf(session=session, principal=viewer, plan_id=plan_id)
     background.add_task(
         send_job, job_queue(settings, session_factory), session_factory, job.kind, job.id
