@@ -55,6 +55,10 @@ REQUEST_DAYS_AHEAD = 60
 """How far ahead a delivery can be asked for: a lockdown's deliveries are planned day by
 day, and a date years away is a typing slip that would sit on the board unplanned."""
 
+WEIGHT_DIGITS = 3
+"""Weights are kept to the gram; an item that weighs less is refused, as the database
+refuses a weight of 0."""
+
 
 def _field_error(field: str, message: Text) -> InvalidInput:
     return InvalidInput(
@@ -93,7 +97,8 @@ class WeighedItem:
 def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedItem]:
     """Each item's weight: quantity → product unit (via the unit tables) x kg per unit.
 
-    Every unknown product or unit is reported (``items.<i>.product`` / ``.unit``), not
+    Every unknown product or unit and every quantity that is not positive or weighs
+    less than a gram is reported (``items.<i>.product`` / ``.unit`` / ``.quantity``), not
     just the first; nothing is returned unless all items are good.
     """
     if not items:
@@ -122,8 +127,13 @@ def weigh_items(session: Session, items: Sequence[ItemInput]) -> list[WeighedIte
         if not (math.isfinite(item.quantity) and item.quantity > 0):
             errors.append(field_problem(["body", "items", index, "quantity"], "must be positive"))
             continue
-        weight = item.quantity * factor * kg_per_unit[product_id]
-        weighed.append(WeighedItem(product_id, item.quantity, unit, round(weight, 3)))
+        weight = round(item.quantity * factor * kg_per_unit[product_id], WEIGHT_DIGITS)
+        if weight <= 0:
+            errors.append(
+                field_problem(["body", "items", index, "quantity"], "is too small: it rounds to 0")
+            )
+            continue
+        weighed.append(WeighedItem(product_id, item.quantity, unit, weight))
     if errors:
         raise InvalidInput(
             "{count} item(s) cannot be weighed: {first}",
@@ -155,7 +165,7 @@ def create_request(
         window_start, window_end, end_field="window_end", what=phrase("the delivery window")
     )
     weighed = weigh_items(session, items)
-    total = round(sum(item.weight_kg for item in weighed), 3)
+    total = round(sum(item.weight_kg for item in weighed), WEIGHT_DIGITS)
     if total > MAX_REQUEST_WEIGHT_KG:
         raise _field_error(
             "items",

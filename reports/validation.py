@@ -66,6 +66,10 @@ class LimitRule:
     message: Callable[[ReportRules], Text]
 
 
+ROUNDING = {"stock": 3, "sales": 3, "received": 3, "price": 4}
+"""The decimals each number is stored with; a rule on a stored value checks the rounded
+number, or a price that rounds to 0 reaches the database's check constraint."""
+
 LIMIT_RULES: tuple[LimitRule, ...] = (
     LimitRule(
         QUANTITY_COLUMNS, lambda value, _: value < 0, lambda _: phrase("must not be negative")
@@ -78,11 +82,15 @@ LIMIT_RULES: tuple[LimitRule, ...] = (
     LimitRule(("price",), lambda value, _: value <= 0, lambda _: phrase("must be greater than 0")),
     LimitRule(
         ("price",),
+        lambda value, _: (value > 0) & (np.round(value, ROUNDING["price"]) <= 0),
+        lambda _: phrase("is too small: it rounds to 0"),
+    ),
+    LimitRule(
+        ("price",),
         lambda value, rules: value > rules.max_price,
         lambda rules: phrase("is larger than the limit of {limit:,.10g}", limit=rules.max_price),
     ),
 )
-ROUNDING = {"stock": 3, "sales": 3, "received": 3, "price": 4}
 
 
 def to_canonical(name: str, value: Any, factor: Any) -> Any:

@@ -20,6 +20,9 @@ from core.text import N_, FieldProblem, Text, field_problem, phrase, verbatim
 QUANTITY_DIGITS = 3
 """Quantities are kept to a thousandth of a unit (grams, millilitres)."""
 
+PRICE_DIGITS = 2
+"""Prices are shown to the fen (0.01 yuan): a lower price would be listed as ¥0.00."""
+
 TOLERANCE = 1e-9
 """Float round-off allowed when a commitment meets an offer's quantity exactly."""
 
@@ -34,23 +37,32 @@ class BoardLimits:
 
 
 def quantity_problem(
-    loc: Sequence[str | int], value: float | None, *, limit: float, required: bool = True
+    loc: Sequence[str | int],
+    value: float | None,
+    *,
+    limit: float,
+    required: bool = True,
+    digits: int = QUANTITY_DIGITS,
 ) -> FieldProblem | None:
-    """What is wrong with a quantity: missing, not a finite number, not above 0, absurd."""
+    """What is wrong with a quantity: missing, not a finite number, not above 0, so small
+    it rounds to 0 at ``digits`` decimals (it would be listed as open with nothing left),
+    absurd."""
     if value is None:
         return field_problem(loc, "is required") if required else None
     if not math.isfinite(value):
         return field_problem(loc, "must be a finite number")
     if value <= 0:
         return field_problem(loc, "must be greater than 0")
+    if round(value, digits) <= 0:
+        return field_problem(loc, "is too small: it rounds to 0")
     if value > limit:
         return field_problem(loc, "must be at most {limit:,.10g}", limit=limit)
     return None
 
 
 def price_problem(loc: Sequence[str | int], value: float, *, limit: float) -> FieldProblem | None:
-    """What is wrong with a price in CNY per unit."""
-    return quantity_problem(loc, value, limit=limit)
+    """What is wrong with a price in CNY per unit (one below half a fen is refused)."""
+    return quantity_problem(loc, value, limit=limit, digits=PRICE_DIGITS)
 
 
 WINDOW_FIELD_WORDS = {"available_from": N_("the first day available"), "today": N_("today")}

@@ -150,6 +150,26 @@ def test_every_bad_row_is_listed_with_row_and_column_and_nothing_is_stored(
 
 
 @pytest.mark.usefixtures("city")
+def test_a_price_that_rounds_to_nothing_is_named_by_row_and_column_and_nothing_is_stored(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    response = client.post(
+        BULK,
+        files=csv_file(
+            f"A-1,{today()},pork,100,20,14.8,,",
+            f"A-1,{today()},rice,100,20,0.00004,,",
+            f"A-2,{today()},rice,100,20,0.04,,t",
+        ),
+        headers=bureau,
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    cells = {(e["row"], e["column"]) for e in response.json()["errors"]}
+    assert cells == {(3, "price"), (4, "price")}
+    assert count(session) == 0
+
+
+@pytest.mark.usefixtures("city")
 def test_a_missing_column_is_named(
     client: TestClient, session: Session, bureau: dict[str, str]
 ) -> None:

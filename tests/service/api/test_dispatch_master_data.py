@@ -215,6 +215,11 @@ def test_request_weight_comes_from_product_unit_weights(
         ({"items": [{"product": "rice", "quantity": 1, "unit": "piece"}]}, ("items", 0, "unit")),
         ({"items": [{"product": "rice", "quantity": 0}]}, ("items", 0, "quantity")),
         ({"items": [{"product": "rice", "quantity": -3}]}, ("items", 0, "quantity")),
+        ({"items": [{"product": "pork", "quantity": 0.0001}]}, ("items", 0, "quantity")),
+        (
+            {"items": [{"product": "rice", "quantity": 1}, {"product": "pork", "quantity": 1e-9}]},
+            ("items", 1, "quantity"),
+        ),
         ({"items": []}, ("items",)),
         ({"compound": "CP-404"}, ("compound",)),
         ({"delivery_date": "2999-12-07"}, ("delivery_date",)),

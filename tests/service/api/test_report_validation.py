@@ -71,6 +71,21 @@ def test_a_bad_value_is_refused_with_the_field_named(
     assert_refused(response, session, loc=["body", "lines", 1, field], msg=msg)
 
 
+@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize(("price", "unit"), [(0.00004, None), (0.04, "t")])
+def test_a_price_that_rounds_to_nothing_is_refused_naming_it_not_a_500(
+    client: TestClient,
+    session: Session,
+    headers: dict[str, str],
+    method: str,
+    price: float,
+    unit: str | None,
+) -> None:
+    body = {"lines": [line("rice"), line(price=price, unit=unit)]}
+    response = client.request(method.upper(), url(), json=body, headers=headers)
+    assert_refused(response, session, loc=["body", "lines", 1, "price"], msg="rounds to 0")
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinite_numbers_are_refused(
     client: TestClient, session: Session, headers: dict[str, str], literal: str

@@ -104,6 +104,10 @@ def test_a_producer_cannot_post_an_offer_for_another_producer(
         ({"quantity": 0}, ["body", "quantity"]),
         ({"quantity": 5e9}, ["body", "quantity"]),
         ({"price": 0}, ["body", "price"]),
+        ({"quantity": 5e-324}, ["body", "quantity"]),
+        ({"quantity": 0.0004}, ["body", "quantity"]),
+        ({"price": 5e-324}, ["body", "price"]),
+        ({"price": 0.004}, ["body", "price"]),
         ({"price": 1e9}, ["body", "price"]),
         (
             {
@@ -194,6 +198,8 @@ def test_a_chain_posts_for_its_stores_and_for_itself(
         ({"quantity": -1}, ["body", "quantity"]),
         ({"quantity": 1e10}, ["body", "quantity"]),
         ({"max_price": 0}, ["body", "max_price"]),
+        ({"quantity": 5e-324}, ["body", "quantity"]),
+        ({"max_price": 5e-324}, ["body", "max_price"]),
         ({"needed_by": (TODAY - timedelta(days=1)).isoformat()}, ["body", "needed_by"]),
         ({"district": "410403", "store": "PDS-0001"}, ["body", "store"]),
         ({"district": "nowhere"}, ["body", "district"]),
@@ -213,6 +219,22 @@ def test_a_bad_need_is_refused_naming_the_field_and_nothing_is_posted(
     body = need_body(**({"district": "410403"} | changes))
     response = client.post("/api/v1/needs", json=body, headers=bureau)
     assert_refused(response, session, status=422, loc=loc)
+
+
+def test_an_offer_cannot_be_changed_to_a_quantity_or_price_that_rounds_to_nothing(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    headers = make_key(session, Role.producer, producer=farm)
+    offer = client.post("/api/v1/offers", json=offer_body(), headers=headers).json()
+    for change in ({"quantity": 5e-324}, {"price": 5e-324}):
+        response = client.patch(f"/api/v1/offers/{offer['id']}", json=change, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        [field] = change
+        assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
+    stored = client.get(f"/api/v1/offers/{offer['id']}", headers=headers).json()
+    assert (stored["quantity"], stored["price"]) == (offer["quantity"], offer["price"])
 
 
 def test_offers_and_needs_are_withdrawn_by_their_owners_only(
