@@ -44,6 +44,10 @@ from models import (
     TruckStatus,
 )
 
+FIRST_PLAN_DAY = date(2000, 1, 1)
+LAST_PLAN_DAY = date(2999, 12, 31)
+"""The days a plan may be for: the calendar the pages show (``service.web.common.PageDay``)."""
+
 
 def _invalid(loc: Sequence[str | int], message: Text) -> InvalidInput:
     return InvalidInput(message, errors=[field_problem(["body", *loc], message)])
@@ -172,6 +176,13 @@ def check_options(
     """The trucks and requests the options name, or 422 saying which field is wrong (an
     unknown or unavailable truck or request, none at all, a time limit out of range):
     what a plan job checks before it is queued."""
+    if not FIRST_PLAN_DAY <= options.plan_date <= LAST_PLAN_DAY:
+        # The planner takes every open request dated on or before the day: a plan dated
+        # 9999-12-31 swept them all onto a day the manifests page cannot even show.
+        raise _invalid(
+            ["date"],
+            phrase("must be from {first} to {last}", first=FIRST_PLAN_DAY, last=LAST_PLAN_DAY),
+        )
     validate_time_limit(time_limit_s=options.time_limit_s)
     trucks = _available_trucks(session, options.truck_plates)
     if not trucks:

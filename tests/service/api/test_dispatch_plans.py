@@ -186,6 +186,18 @@ def test_a_solver_time_limit_out_of_bounds_is_refused(
     assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "1970-01-01"])
+def test_a_plan_for_a_day_off_the_calendar_is_refused_and_takes_no_request(
+    client: TestClient, session: Session, dispatcher: dict[str, str], day: str
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    response = _plan(client, dispatcher, date=day)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["loc"] == ["body", "date"]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
+
+
 def test_a_plan_with_no_trucks_or_no_requests_is_a_clear_answer(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
