@@ -71,3 +71,23 @@ def test_the_monitor_state_matrices_are_kept_lz4_compressed_on_postgresql(
         pytest.skip("this PostgreSQL was built without lz4: the matrices stay EXTERNAL")
     # 'l' lz4, 'x' extended: compressed in line or out of it, no longer stored raw.
     assert columns == dict.fromkeys(("product_ids", "stock", "sales", "price"), "lx")
+
+
+def test_the_monitor_states_are_an_unlogged_cache_on_postgresql(
+    empty_database_url: Callable[[str], str],
+) -> None:
+    url = empty_database_url("postgresql")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            persistence = dict(
+                connection.exec_driver_sql(
+                    "SELECT relname, relpersistence::text FROM pg_class "
+                    "WHERE relname IN ('monitor_line_states', 'report_changes')"
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    # The states are rebuilt from the report lines when lost; the change marks are not.
+    assert persistence == {"monitor_line_states": "u", "report_changes": "p"}

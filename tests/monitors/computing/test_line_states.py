@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -364,6 +364,24 @@ def test_a_back_fill_of_an_older_day_leaves_the_state_alone(session: Session, ci
     assert states(session) == before and marks(session) == 1  # the mark waits for LAST's run
     again = window(session, city, LAST)
     assert again.counts["lines_read_from_marks"] == 1 and marks(session) == 0
+
+
+def test_states_emptied_as_a_crash_empties_them_are_rebuilt_by_a_full_read(
+    session: Session, city: City
+) -> None:
+    """On PostgreSQL the states are an unlogged table, which a crash (or a replica
+    promoted to primary) leaves empty: the next run reads every store in full."""
+    seed(session, city)
+    window(session, city, LAST - timedelta(days=1))
+    assert len(states(session)) == 2
+    session.execute(delete(MonitorLineState))
+    read = window(session, city, LAST)
+    assert read.counts["stores_read_in_full"] == 2 and read.counts["states_used"] == 0
+    pd.testing.assert_frame_equal(
+        read.reports, full_window(session, LAST, SHORT.horizon_days, city.stores)
+    )
+    assert len(states(session)) == 2
+    assert window(session, city, LAST).counts["states_used"] == 2
 
 
 def test_a_second_run_of_the_same_day_reads_only_marks(session: Session, city: City) -> None:
