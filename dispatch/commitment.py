@@ -452,6 +452,9 @@ def _write_day(
         committed_at=utc_now(),
     )
     if day.inputs is None:
+        # No truck could take the day over: a committed plan with no routes records that
+        # the broken truck's requests went back to open.
+        plan_row.routes = []
         session.add(plan_row)
         session.flush()
         stored = plan_row

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, time
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national
@@ -23,7 +23,17 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import add_with_unique_code, apply_changes, get_by_code, get_optional_by_code
 from core.text import Text, field_problem, phrase
 from dispatch.access import require_compound_in_region, require_dispatcher
-from models import Compound, Depot, LockdownStatus, Region, Store, Truck, TruckStatus
+from models import (
+    Compound,
+    Delivery,
+    DeliveryStatus,
+    Depot,
+    LockdownStatus,
+    Region,
+    Store,
+    Truck,
+    TruckStatus,
+)
 
 
 def _field_error(field: str, message: Text) -> InvalidInput:
@@ -291,6 +301,46 @@ def create_truck(*, session: Session, principal: Principal, new: TruckInput) -> 
     return truck
 
 
+ON_THE_ROAD = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
+"""Deliveries a committed plan still counts on the truck for."""
+ROUTE_FIELDS = ("status", "capacity_kg", "depot", "shift_start", "shift_end")
+"""A truck's fields its committed routes were planned with."""
+
+
+def _refuse_change_under_committed_stops(
+    session: Session, truck: Truck, changes: Mapping[str, Any]
+) -> None:
+    """A truck still carrying a committed plan's stops keeps what they were planned with:
+    taking it off the road or changing its capacity, depot or shift would leave them on a
+    truck that cannot drive them. A breakdown re-plans them instead."""
+    depot = session.get(Depot, truck.depot_id)
+    current = {
+        "status": truck.status,
+        "capacity_kg": truck.capacity_kg,
+        "depot": depot.code if depot else None,
+        "shift_start": truck.shift_start,
+        "shift_end": truck.shift_end,
+    }
+    changed = [
+        field for field in ROUTE_FIELDS if field in changes and changes[field] != current[field]
+    ]
+    if not changed:
+        return
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(Delivery.truck_id == truck.id, Delivery.status.in_(ON_THE_ROAD))
+    )
+    if waiting:
+        raise Conflict(
+            "truck {plate} still carries {count} committed stop(s): report a breakdown "
+            "(POST /api/v1/trucks/{plate}/breakdown) to re-plan them before changing {fields}",
+            plate=truck.plate,
+            count=int(waiting),
+            fields=", ".join(changed),
+        )
+
+
 def update_truck(
     *, session: Session, principal: Principal, plate: str, changes: Mapping[str, Any]
 ) -> Truck:
@@ -298,6 +348,7 @@ def update_truck(
     require_dispatcher(principal)
     require_national(principal)
     truck = truck_by_plate(session, plate)
+    _refuse_change_under_committed_stops(session, truck, changes)
     resolved = _changed_codes(session, changes, {"depot": (Depot, phrase("depot"), "depot_id")})
     apply_changes(
         truck,
@@ -316,6 +367,7 @@ def retire_truck(*, session: Session, principal: Principal, plate: str) -> Truck
     require_dispatcher(principal)
     require_national(principal)
     truck = truck_by_plate(session, plate)
+    _refuse_change_under_committed_stops(session, truck, {"status": TruckStatus.out_of_service})
     truck.status = TruckStatus.out_of_service
     session.flush()
     return truck

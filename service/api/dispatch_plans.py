@@ -74,7 +74,7 @@ class PlanCreate(StrictModel):
     )
     service_minutes: float = Field(default=10, ge=0, le=240, description="Time at each gate")
     road_factor: float = Field(default=1.3, ge=1, le=5)
-    speed_kmh: float = Field(default=30, gt=0, le=150)
+    speed_kmh: float = Field(default=30, ge=1, le=150)  # slower overflows the durations
     distance_matrix: DistanceMatrix | None = None
     note: str | None = Field(default=None, max_length=300)
 

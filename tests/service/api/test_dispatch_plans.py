@@ -174,6 +174,17 @@ def test_an_uploaded_distance_matrix_is_used(
     assert ragged.json()["errors"][0]["loc"] == ["body", "distance_matrix", "distance_m"]
 
 
+@pytest.mark.parametrize("speed", [1e-16, 1e-300, 0.5, 0, 151])
+def test_a_speed_no_truck_drives_is_refused_naming_it(
+    client: TestClient, session: Session, dispatcher: dict[str, str], speed: float
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    response = _plan(client, dispatcher, speed_kmh=speed)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "speed_kmh"]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
+
+
 @pytest.mark.parametrize("limit", [0, 0.5, 601, -3])
 def test_a_solver_time_limit_out_of_bounds_is_refused(
     client: TestClient, session: Session, dispatcher: dict[str, str], limit: float
@@ -379,6 +390,45 @@ def test_breakdown_leaves_a_loaded_truck_on_its_trip(
     assert_feasible(session, replan)
     session.expire_all()
     assert {session.get_one(Delivery, d.id).status for d in on_board} == {DeliveryStatus.loaded}
+
+
+def test_a_breakdown_with_no_truck_to_take_over_sends_the_requests_back_to_open(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100, 100])
+    plan = _plan(client, dispatcher).json()
+    client.post(f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher)
+    response = client.post(
+        "/api/v1/trucks/T-1/breakdown", json={"time_limit_s": 1}, headers=dispatcher
+    )
+    assert response.status_code == 200, response.text
+    (replan,) = response.json()
+    assert replan["status"] == "committed" and replan["routes"] == []
+    session.expire_all()
+    assert {r.status for r in session.scalars(select(DeliveryRequest))} == {RequestStatus.open}
+    assert {d.status for d in session.scalars(select(Delivery))} == {DeliveryStatus.cancelled}
+    assert session.scalars(select(Truck.status)).one() is TruckStatus.out_of_service
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"status": "out_of_service"}, {"capacity_kg": 1}, {"shift_end": "09:00"}],
+)
+def test_a_truck_with_committed_stops_keeps_what_they_were_planned_with(
+    client: TestClient, session: Session, dispatcher: dict[str, str], changes: dict[str, Any]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[100, 100])
+    plan = _plan(client, dispatcher).json()
+    client.post(f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher)
+    refused = client.patch("/api/v1/trucks/T-1", json=changes, headers=dispatcher)
+    assert refused.status_code == 409, refused.text
+    assert "/api/v1/trucks/T-1/breakdown" in refused.json()["detail"]
+    assert client.delete("/api/v1/trucks/T-1", headers=dispatcher).status_code == 409
+    session.expire_all()
+    truck = session.scalars(select(Truck)).one()
+    assert (truck.status, truck.capacity_kg) == (TruckStatus.available, 1000)
+    crew = client.patch("/api/v1/trucks/T-1", json={"crew": "Zhang Wei"}, headers=dispatcher)
+    assert crew.status_code == 200, crew.text
 
 
 def test_a_discarded_draft_cannot_be_committed(
