@@ -27,8 +27,9 @@ from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, NotFound
 from core.words import word
 from dispatch.plan_rows import PlanInputs, build_inputs, store_plan
-from dispatch.planning import load_plan
+from dispatch.planning import load_plan, stored_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
+from dispatch.schedule import check_plan
 from dispatch.solver import plan_routes
 from models import (
     Compound,
@@ -131,6 +132,8 @@ def commit_plan(
         raise Conflict(
             "truck(s) {plates} went out of service; plan again", plates=", ".join(broken)
         )
+    _refuse_partly_planned(plan, served)
+    _refuse_what_no_longer_holds(session, plan)
     if served:
         assigned = _rowcount(
             session,
@@ -153,6 +156,34 @@ def commit_plan(
     _create_deliveries(session, plan, zone, actor)
     session.flush()
     return plan
+
+
+def _refuse_partly_planned(plan: DispatchPlan, served: list[int]) -> None:
+    """A request split over trucks with a part left off would be assigned whole and the
+    rest never planned again: the dispatcher moves the rest on or takes the request off."""
+    partly = sorted(set(served) & {row.request_id for row in plan.unassigned})
+    if partly:
+        raise Conflict(
+            "request(s) {request_ids} are only partly planned: move the rest onto a truck, "
+            "or take the request off the plan so it stays open",
+            extra={"request_ids": partly},
+            request_ids=", ".join(map(str, partly)),
+        )
+
+
+def _refuse_what_no_longer_holds(session: Session, plan: DispatchPlan) -> None:
+    """The draft checked again against today's rows: a window, a truck's capacity or
+    shift, or a compound's place changed since it was solved makes it a plan that breaks
+    the rules, which is a 409 saying which, never a committed route no truck can drive."""
+    problem, stored = stored_plan(session, plan)
+    broken = check_plan(problem=problem, plan=stored)
+    if broken:
+        raise Conflict(
+            "plan {plan_id} no longer holds with today's requests and trucks ({problems}); "
+            "plan again",
+            plan_id=plan.id,
+            problems="; ".join(str(problem) for problem in broken[:5]),
+        )
 
 
 def _cancel(session: Session, delivery: Delivery, *, actor: str, note: str) -> None:

@@ -431,6 +431,57 @@ def test_a_truck_with_committed_stops_keeps_what_they_were_planned_with(
     assert crew.status_code == 200, crew.text
 
 
+@pytest.mark.parametrize(
+    ("path", "change"),
+    [
+        ("/api/v1/delivery-requests/{request}", {"window_start": "01:00", "window_end": "01:30"}),
+        ("/api/v1/trucks/T-1", {"capacity_kg": 1}),
+        ("/api/v1/trucks/T-1", {"shift_start": "05:00", "shift_end": "06:00"}),
+    ],
+)
+def test_a_draft_that_no_longer_holds_with_todays_rows_is_not_committed(
+    client: TestClient,
+    session: Session,
+    dispatcher: dict[str, str],
+    path: str,
+    change: dict[str, Any],
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000], loads=[300, 300])
+    plan = _plan(client, dispatcher).json()
+    assert plan["unassigned"] == []
+    changed = client.patch(path.format(request=requests[0].id), json=change, headers=dispatcher)
+    assert changed.status_code == 200, changed.text
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert refused.status_code == 409, refused.text
+    assert "no longer holds" in refused.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+    session.expire_all()
+    assert {r.status for r in session.scalars(select(DeliveryRequest))} == {RequestStatus.open}
+
+
+def test_a_request_only_partly_planned_is_not_committed_as_if_whole(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(
+        session, day=DAY, trucks=[1000, 1000], loads=[1500, 900], urgent=frozenset({1})
+    )
+    plan = _plan(client, dispatcher).json()
+    split = requests[0].id
+    left = [row for row in plan["unassigned"] if row["request_id"] == split]
+    planned = [
+        stop for route in plan["routes"] for stop in route["stops"] if stop["request_id"] == split
+    ]
+    assert left and planned, plan  # the solver serves part of the 1,500 kg and leaves the rest
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["request_ids"] == [split]
+    assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
 def test_a_discarded_draft_cannot_be_committed(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
