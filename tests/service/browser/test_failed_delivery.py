@@ -3,6 +3,7 @@ back in the open queue with the driver's reason (Chromium, against the demo city
 
 from __future__ import annotations
 
+import secrets
 from datetime import time
 from typing import Any
 
@@ -26,11 +27,22 @@ def _a_stop_on_the_drivers_truck(live_server: LiveServer) -> tuple[int, int, str
     engine = create_database_engine(settings.database_url)
     today = business_today(settings)
     with session_scope(create_session_factory(engine)) as session:
-        plate = session.scalars(
-            select(Truck.plate)
-            .join(User, User.truck_id == Truck.id)
-            .where(User.username == "driver")
-        ).one()
+        driver = session.scalars(select(User).where(User.username == "driver")).one()
+        usual = session.get_one(Truck, driver.truck_id)
+        # Other stories on this server may have put the driver's truck on a route today,
+        # and a truck is not booked on two committed routes of a day: the driver takes a
+        # spare truck from the same depot for this stop.
+        spare = Truck(
+            plate=f"SPARE-{secrets.token_hex(3)}",
+            capacity_kg=usual.capacity_kg,
+            depot_id=usual.depot_id,
+            shift_start=usual.shift_start,
+            shift_end=usual.shift_end,
+        )
+        session.add(spare)
+        session.flush()
+        driver.truck_id = spare.id
+        plate = spare.plate
         compound = session.scalars(
             select(Compound)
             .where(Compound.lockdown_status == LockdownStatus.locked)
