@@ -58,7 +58,7 @@ def test_the_monitor_state_matrices_are_kept_lz4_compressed_on_postgresql(
                 "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
                 "WHERE name = 'default_toast_compression'"
             ).scalar()
-            columns = dict(
+            columns: dict[str, str] = dict(
                 connection.exec_driver_sql(
                     "SELECT attname, attcompression::text || attstorage::text FROM pg_attribute "
                     "WHERE attrelid = 'monitor_line_states'::regclass "
@@ -81,7 +81,7 @@ def test_the_monitor_states_are_an_unlogged_cache_on_postgresql(
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
-            persistence = dict(
+            persistence: dict[str, str] = dict(
                 connection.exec_driver_sql(
                     "SELECT relname, relpersistence::text FROM pg_class "
                     "WHERE relname IN ('monitor_line_states', 'report_changes')"
