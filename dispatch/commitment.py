@@ -27,7 +27,7 @@ from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, NotFound
 from core.words import word
 from dispatch.plan_rows import PlanInputs, build_inputs, store_plan
-from dispatch.planning import load_plan, stored_plan, trucks_on_the_road
+from dispatch.planning import load_plan, stored_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.schedule import check_plan
 from dispatch.solver import plan_routes
@@ -45,7 +45,9 @@ from models import (
     TruckStatus,
 )
 from models.base import utc_now
-from models.delivery import ACTIVE_DELIVERY
+
+ACTIVE_DELIVERY = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
+"""Deliveries still to be made."""
 
 
 def instant(plan_date: date, seconds: int, zone: ZoneInfo) -> datetime:
@@ -131,7 +133,6 @@ def commit_plan(
             "truck(s) {plates} went out of service; plan again", plates=", ".join(broken)
         )
     _refuse_partly_planned(plan, served)
-    _refuse_trucks_taken(session, plan)
     _refuse_what_no_longer_holds(session, plan)
     if served:
         assigned = _rowcount(
@@ -167,25 +168,6 @@ def _refuse_partly_planned(plan: DispatchPlan, served: list[int]) -> None:
             "or take the request off the plan so it stays open",
             extra={"request_ids": partly},
             request_ids=", ".join(map(str, partly)),
-        )
-
-
-def _refuse_trucks_taken(session: Session, plan: DispatchPlan) -> None:
-    """A truck on another committed plan's route that day cannot drive this one too: the
-    two routes would overlap in time (plan again, and the free trucks are used)."""
-    taken = sorted(
-        session.scalars(
-            select(Truck.plate).where(
-                Truck.id.in_({route.truck_id for route in plan.routes if route.stops}),
-                Truck.id.in_(trucks_on_the_road(plan.plan_date, other_than=plan.id)),
-            )
-        )
-    )
-    if taken:
-        raise Conflict(
-            "truck(s) {plates} are already on a committed route on {day}; plan again",
-            plates=", ".join(taken),
-            day=plan.plan_date,
         )
 
 

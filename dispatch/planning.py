@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.database import SessionFactory, mark_read_only
@@ -35,7 +34,6 @@ from dispatch.schedule import Naming, StopRef, evaluate_routes
 from dispatch.solver import plan_routes, validate_time_limit
 from models import (
     Compound,
-    Delivery,
     DeliveryRequest,
     DispatchPlan,
     PlanRoute,
@@ -45,7 +43,6 @@ from models import (
     Truck,
     TruckStatus,
 )
-from models.delivery import ACTIVE_DELIVERY
 
 FIRST_PLAN_DAY = date(2000, 1, 1)
 LAST_PLAN_DAY = date(2999, 12, 31)
@@ -113,32 +110,10 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
     return [found[rid] for rid in wanted]
 
 
-def trucks_on_the_road(plan_date: date, *, other_than: int | None = None) -> Select[Any]:
-    """Ids of the trucks that carry stops of a committed plan of ``plan_date`` (other than
-    plan ``other_than``) still to be made: their day is taken."""
-    query = (
-        select(Delivery.truck_id)
-        .join(DispatchPlan, DispatchPlan.id == Delivery.plan_id)
-        .where(DispatchPlan.plan_date == plan_date, Delivery.status.in_(ACTIVE_DELIVERY))
-    )
-    if other_than is not None:
-        query = query.where(DispatchPlan.id != other_than)
-    return query.distinct()
-
-
-def _available_trucks(session: Session, plates: list[str] | None, plan_date: date) -> list[Truck]:
+def _available_trucks(session: Session, plates: list[str] | None) -> list[Truck]:
     query = select(Truck).options(selectinload(Truck.depot)).order_by(Truck.plate)
     if plates is None:
-        # A truck already on a committed route that day is left out: a second plan of the
-        # day (new requests came in) goes to the trucks still free.
-        return list(
-            session.scalars(
-                query.where(
-                    Truck.status == TruckStatus.available,
-                    Truck.id.not_in(trucks_on_the_road(plan_date)),
-                )
-            )
-        )
+        return list(session.scalars(query.where(Truck.status == TruckStatus.available)))
     found = {t.plate: t for t in session.scalars(query.where(Truck.plate.in_(set(plates))))}
     errors = [
         field_problem(["body", "trucks", index], "unknown truck {plate!r}", plate=plate)
@@ -209,7 +184,7 @@ def check_options(
             phrase("must be from {first} to {last}", first=FIRST_PLAN_DAY, last=LAST_PLAN_DAY),
         )
     validate_time_limit(time_limit_s=options.time_limit_s)
-    trucks = _available_trucks(session, options.truck_plates, options.plan_date)
+    trucks = _available_trucks(session, options.truck_plates)
     if not trucks:
         raise _invalid(["trucks"], phrase("no available truck to plan with"))
     requests = _open_requests(session, options)

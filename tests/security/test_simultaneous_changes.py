@@ -18,26 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.database import create_database_engine, create_session_factory, session_scope
-from models import (
-    DeliveryRequest,
-    Depot,
-    RegionLevel,
-    RequestStatus,
-    Role,
-    Ticket,
-    TransportPass,
-)
+from models import DeliveryRequest, RegionLevel, RequestStatus, Role, Ticket, TransportPass
 from reports.upsert import store_report_lines
 from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
-from tests.dispatch.factories import (
-    make_city,
-    make_compound,
-    make_depot,
-    make_request,
-    make_truck,
-)
+from tests.dispatch.factories import make_city, make_compound, make_request
 from tests.factories import (
     business_today,
     make_enterprise,
@@ -233,8 +219,6 @@ def test_a_request_cancelled_while_its_plan_is_committed_is_either_cancelled_or_
     # request still open while the commit's own update waits to be committed.
     for round_number in range(10):
         with session_scope(factory) as session:
-            # A truck of an earlier round's committed plan is taken that day: a fresh one.
-            make_truck(session, depot=session.scalars(select(Depot)).first() or make_depot(session))
             ids = [
                 make_request(
                     session,

@@ -482,34 +482,6 @@ def test_a_request_only_partly_planned_is_not_committed_as_if_whole(
     assert session.scalar(select(func.count()).select_from(Delivery)) == 0
 
 
-def test_a_truck_already_on_a_committed_route_that_day_is_not_booked_twice(
-    client: TestClient, session: Session, dispatcher: dict[str, str]
-) -> None:
-    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 100])
-    first_id, second_id = requests[0].id, requests[1].id
-    first = _plan(client, dispatcher, request_ids=[first_id], trucks=["T-1"]).json()
-    second = _plan(client, dispatcher, request_ids=[second_id], trucks=["T-1"]).json()
-    committed = client.post(
-        f"{PLANS}/{first['id']}/commit", json={"expected_version": 1}, headers=dispatcher
-    )
-    assert committed.status_code == 200, committed.text
-    # Two drafts on the same truck: the second commit would overlap the first route.
-    refused = client.post(
-        f"{PLANS}/{second['id']}/commit", json={"expected_version": 1}, headers=dispatcher
-    )
-    assert refused.status_code == 409, refused.text
-    assert "T-1" in refused.json()["detail"]
-    # Planned again without naming trucks, the day goes to the truck still free.
-    again = _plan(client, dispatcher).json()
-    assert [route["truck"] for route in again["routes"] if route["stops"]] == ["T-2"]
-    done = client.post(
-        f"{PLANS}/{again['id']}/commit", json={"expected_version": 1}, headers=dispatcher
-    )
-    assert done.status_code == 200, done.text
-    trucks = dict(session.execute(select(Delivery.request_id, Delivery.truck_id)).all())
-    assert len(trucks) == 2 and len(set(trucks.values())) == 2
-
-
 def test_a_discarded_draft_cannot_be_committed(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
