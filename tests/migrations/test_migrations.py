@@ -46,28 +46,35 @@ def test_upgrade_is_repeatable(backend_name: str, empty_database_url: Callable[[
     upgrade_to_head(url)
 
 
-def test_the_monitor_state_matrices_are_kept_lz4_compressed_on_postgresql(
-    empty_database_url: Callable[[str], str],
-) -> None:
+def _pairs_on_migrated_postgresql(
+    empty_database_url: Callable[[str], str], *queries: str
+) -> list[dict[str, str]]:
+    """Each query's two-column rows as a dict, on a fresh PostgreSQL database at head."""
     url = empty_database_url("postgresql")
     upgrade_to_head(url)
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
-            lz4 = connection.exec_driver_sql(
-                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
-                "WHERE name = 'default_toast_compression'"
-            ).scalar()
-            columns: dict[str, str] = dict(
-                connection.exec_driver_sql(
-                    "SELECT attname, attcompression::text || attstorage::text FROM pg_attribute "
-                    "WHERE attrelid = 'monitor_line_states'::regclass "
-                    "AND attname IN ('product_ids', 'stock', 'sales', 'price')"
-                ).all()
-            )
+            return [
+                {str(key): str(value) for key, value in connection.exec_driver_sql(query).all()}
+                for query in queries
+            ]
     finally:
         engine.dispose()
-    if not lz4:
+
+
+def test_the_monitor_state_matrices_are_kept_lz4_compressed_on_postgresql(
+    empty_database_url: Callable[[str], str],
+) -> None:
+    available, columns = _pairs_on_migrated_postgresql(
+        empty_database_url,
+        "SELECT name, 'lz4' = ANY(enumvals) FROM pg_settings "
+        "WHERE name = 'default_toast_compression'",
+        "SELECT attname, attcompression::text || attstorage::text FROM pg_attribute "
+        "WHERE attrelid = 'monitor_line_states'::regclass "
+        "AND attname IN ('product_ids', 'stock', 'sales', 'price')",
+    )
+    if available != {"default_toast_compression": "True"}:
         pytest.skip("this PostgreSQL was built without lz4: the matrices stay EXTERNAL")
     # 'l' lz4, 'x' extended: compressed in line or out of it, no longer stored raw.
     assert columns == dict.fromkeys(("product_ids", "stock", "sales", "price"), "lx")
@@ -76,18 +83,10 @@ def test_the_monitor_state_matrices_are_kept_lz4_compressed_on_postgresql(
 def test_the_monitor_states_are_an_unlogged_cache_on_postgresql(
     empty_database_url: Callable[[str], str],
 ) -> None:
-    url = empty_database_url("postgresql")
-    upgrade_to_head(url)
-    engine = create_database_engine(url)
-    try:
-        with engine.connect() as connection:
-            persistence: dict[str, str] = dict(
-                connection.exec_driver_sql(
-                    "SELECT relname, relpersistence::text FROM pg_class "
-                    "WHERE relname IN ('monitor_line_states', 'report_changes')"
-                ).all()
-            )
-    finally:
-        engine.dispose()
+    (persistence,) = _pairs_on_migrated_postgresql(
+        empty_database_url,
+        "SELECT relname, relpersistence::text FROM pg_class "
+        "WHERE relname IN ('monitor_line_states', 'report_changes')",
+    )
     # The states are rebuilt from the report lines when lost; the change marks are not.
     assert persistence == {"monitor_line_states": "u", "report_changes": "p"}
