@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, selectinload
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, NotFound
 from core.words import word
-from dispatch.plan_rows import PlanInputs, build_inputs, store_plan
+from dispatch.plan_rows import PlanInputs, build_inputs, committed_route_ends, store_plan
 from dispatch.planning import load_plan, stored_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
-from dispatch.schedule import check_plan
+from dispatch.schedule import check_plan, minute_up
 from dispatch.solver import plan_routes
 from models import (
     Compound,
@@ -45,9 +45,7 @@ from models import (
     TruckStatus,
 )
 from models.base import utc_now
-
-ACTIVE_DELIVERY = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
-"""Deliveries still to be made."""
+from models.delivery import ACTIVE_DELIVERY
 
 
 def instant(plan_date: date, seconds: int, zone: ZoneInfo) -> datetime:
@@ -96,8 +94,9 @@ def commit_plan(
     """Commit a draft: its deliveries are created and the requests it serves assigned.
 
     409 when the plan is no longer the draft at ``expected_version``, when one of its
-    trucks went out of service, or when another commit assigned one of its requests
-    first."""
+    trucks went out of service, when another commit assigned one of its requests first,
+    when a truck is still out on another committed route of the day when this one would
+    leave, or when the draft no longer holds with today's rows."""
     won = _rowcount(
         session,
         update(DispatchPlan)
@@ -133,7 +132,6 @@ def commit_plan(
             "truck(s) {plates} went out of service; plan again", plates=", ".join(broken)
         )
     _refuse_partly_planned(plan, served)
-    _refuse_what_no_longer_holds(session, plan)
     if served:
         assigned = _rowcount(
             session,
@@ -153,6 +151,9 @@ def commit_plan(
                 extra={"request_ids": list(taken)},
                 request_ids=", ".join(map(str, taken)),
             )
+    # After the requests: two drafts of the same requests report those, not their trucks.
+    _refuse_trucks_taken(session, plan)
+    _refuse_what_no_longer_holds(session, plan)
     _create_deliveries(session, plan, zone, actor)
     session.flush()
     return plan
@@ -168,6 +169,26 @@ def _refuse_partly_planned(plan: DispatchPlan, served: list[int]) -> None:
             "or take the request off the plan so it stays open",
             extra={"request_ids": partly},
             request_ids=", ".join(map(str, partly)),
+        )
+
+
+def _refuse_trucks_taken(session: Session, plan: DispatchPlan) -> None:
+    """A route may not leave before its truck is back from a route another plan of the
+    day committed meanwhile (two drafts on one truck, or a second plan of the day solved
+    before the first was committed): the truck cannot drive both at once."""
+    back_at = committed_route_ends(session, plan.plan_date, other_than=plan.id)
+    taken = sorted(
+        (route.truck.plate, minute_up(back_at[route.truck_id]))
+        for route in plan.routes
+        if route.stops and back_at.get(route.truck_id, -1) > route.start_s
+    )
+    if taken:
+        raise Conflict(
+            "truck(s) {plates} are on another committed route of {day} until {times}; plan again",
+            extra={"trucks": [plate for plate, _ in taken]},
+            plates=", ".join(plate for plate, _ in taken),
+            day=plan.plan_date,
+            times=", ".join(until for _, until in taken),
         )
 
 

@@ -26,7 +26,6 @@ from dispatch.access import require_compound_in_region, require_dispatcher
 from models import (
     Compound,
     Delivery,
-    DeliveryStatus,
     Depot,
     LockdownStatus,
     Region,
@@ -34,6 +33,7 @@ from models import (
     Truck,
     TruckStatus,
 )
+from models.delivery import ACTIVE_DELIVERY
 
 
 def _field_error(field: str, message: Text) -> InvalidInput:
@@ -301,8 +301,6 @@ def create_truck(*, session: Session, principal: Principal, new: TruckInput) -> 
     return truck
 
 
-ON_THE_ROAD = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
-"""Deliveries a committed plan still counts on the truck for."""
 ROUTE_FIELDS = ("status", "capacity_kg", "depot", "shift_start", "shift_end")
 """A truck's fields its committed routes were planned with."""
 
@@ -329,7 +327,7 @@ def _refuse_change_under_committed_stops(
     waiting = session.scalar(
         select(func.count())
         .select_from(Delivery)
-        .where(Delivery.truck_id == truck.id, Delivery.status.in_(ON_THE_ROAD))
+        .where(Delivery.truck_id == truck.id, Delivery.status.in_(ACTIVE_DELIVERY))
     )
     if waiting:
         raise Conflict(

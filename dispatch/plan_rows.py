@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInput
@@ -33,15 +34,18 @@ from dispatch.routing_problem import (
 from dispatch.routing_problem import Request as RoutingRequest
 from models import (
     Compound,
+    Delivery,
     DeliveryRequest,
     Depot,
     DispatchPlan,
     PlanRoute,
+    PlanStatus,
     PlanStop,
     PlanUnassigned,
     Truck,
     UnassignedReason,
 )
+from models.delivery import ACTIVE_DELIVERY
 
 MAX_MATRIX_VALUE = 1e8
 """100,000 km or 3 years: anything larger in an uploaded matrix is a mistake."""
@@ -141,10 +145,12 @@ def build_inputs(
     matrix: MatrixUpload | None,
     demand_kg: Mapping[int, int] | None = None,
     earliest_start_s: int = 0,
+    free_from_s: Mapping[int, int] | None = None,
 ) -> PlanInputs:
     """The routing problem of these requests on these trucks (``demand_kg`` overrides a
     request's weight, for re-planning what is left of it; trucks leave no earlier than
-    ``earliest_start_s``)."""
+    ``earliest_start_s``, nor than ``free_from_s`` of their id: back from a committed
+    route)."""
     compounds = {
         c.id: c
         for c in session.scalars(
@@ -168,7 +174,12 @@ def build_inputs(
             depot_key=t.depot.code,
             capacity_kg=t.capacity_kg,
             shift_start_s=min(
-                max(seconds_of_day(t.shift_start), earliest_start_s), seconds_of_day(t.shift_end)
+                max(
+                    seconds_of_day(t.shift_start),
+                    earliest_start_s,
+                    (free_from_s or {}).get(t.id, 0),
+                ),
+                seconds_of_day(t.shift_end),
             ),
             shift_end_s=seconds_of_day(t.shift_end),
             max_duration_s=None if t.max_route_minutes is None else t.max_route_minutes * 60,
@@ -209,8 +220,36 @@ def build_inputs(
     )
 
 
+def committed_route_ends(
+    session: Session, plan_date: date, *, other_than: int | None = None
+) -> dict[int, int]:
+    """Each truck on a committed route of ``plan_date`` with stops still to make (in a
+    plan other than ``other_than``), to the second that route brings it back to its
+    depot: another plan of the day may send it out again from then, never sooner."""
+    still_to_make = exists().where(
+        Delivery.plan_id == PlanRoute.plan_id,
+        Delivery.truck_id == PlanRoute.truck_id,
+        Delivery.status.in_(ACTIVE_DELIVERY),
+    )
+    query = (
+        select(PlanRoute.truck_id, func.max(PlanRoute.end_s))
+        .join(DispatchPlan, DispatchPlan.id == PlanRoute.plan_id)
+        .where(
+            DispatchPlan.plan_date == plan_date,
+            DispatchPlan.status == PlanStatus.committed,
+            still_to_make,
+        )
+        .group_by(PlanRoute.truck_id)
+    )
+    if other_than is not None:
+        query = query.where(DispatchPlan.id != other_than)
+    return {truck_id: int(end_s) for truck_id, end_s in session.execute(query).all()}
+
+
 def inputs_of(session: Session, plan: DispatchPlan) -> PlanInputs:
-    """The routing problem a stored plan was made from, rebuilt from today's rows."""
+    """The routing problem a stored plan was made from, rebuilt from today's rows (a
+    draft's trucks leave no sooner than the day's committed routes bring them back, as
+    when it was solved; a committed plan is read as it was committed)."""
     request_ids = {s.request_id for r in plan.routes for s in r.stops} | {
         u.request_id for u in plan.unassigned
     }
@@ -240,6 +279,11 @@ def inputs_of(session: Session, plan: DispatchPlan) -> PlanInputs:
         road_factor=plan.road_factor,
         speed_kmh=plan.speed_kmh,
         matrix=matrix,
+        free_from_s=(
+            committed_route_ends(session, plan.plan_date, other_than=plan.id)
+            if plan.status is PlanStatus.draft
+            else None
+        ),
     )
 
 

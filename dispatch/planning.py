@@ -20,7 +20,15 @@ from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import Text, field_problem, in_turn, phrase
 from core.words import word
-from dispatch.plan_rows import MatrixUpload, PlanInputs, build_inputs, inputs_of, store_plan
+from dispatch.master_data import seconds_of_day
+from dispatch.plan_rows import (
+    MatrixUpload,
+    PlanInputs,
+    build_inputs,
+    committed_route_ends,
+    inputs_of,
+    store_plan,
+)
 from dispatch.routing_problem import (
     DEFAULT_SERVICE_S,
     Plan,
@@ -30,7 +38,7 @@ from dispatch.routing_problem import (
     RoutingProblem,
     Unassigned,
 )
-from dispatch.schedule import Naming, StopRef, evaluate_routes
+from dispatch.schedule import Naming, StopRef, evaluate_routes, minute_up
 from dispatch.solver import plan_routes, validate_time_limit
 from models import (
     Compound,
@@ -110,20 +118,47 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
     return [found[rid] for rid in wanted]
 
 
-def _available_trucks(session: Session, plates: list[str] | None) -> list[Truck]:
+def _available_trucks(session: Session, options: PlanOptions) -> list[Truck]:
+    """The trucks to plan with: those named, or every available one whose shift is not
+    taken up to its end by the day's committed routes (a truck already out on one is
+    planned from the moment it is back, ``committed_route_ends``)."""
+    plates = options.truck_plates
     query = select(Truck).options(selectinload(Truck.depot)).order_by(Truck.plate)
+    back_at = committed_route_ends(session, options.plan_date)
+
+    def busy_all_shift(truck: Truck) -> bool:
+        return back_at.get(truck.id, 0) >= seconds_of_day(truck.shift_end)
+
     if plates is None:
-        return list(session.scalars(query.where(Truck.status == TruckStatus.available)))
+        available = session.scalars(query.where(Truck.status == TruckStatus.available))
+        return [truck for truck in available if not busy_all_shift(truck)]
     found = {t.plate: t for t in session.scalars(query.where(Truck.plate.in_(set(plates))))}
-    errors = [
-        field_problem(["body", "trucks", index], "unknown truck {plate!r}", plate=plate)
-        for index, plate in enumerate(plates)
-        if plate not in found
-    ] + [
-        field_problem(["body", "trucks", index], "truck {plate} is out of service", plate=plate)
-        for index, plate in enumerate(plates)
-        if plate in found and found[plate].status is not TruckStatus.available
-    ]
+    errors = (
+        [
+            field_problem(["body", "trucks", index], "unknown truck {plate!r}", plate=plate)
+            for index, plate in enumerate(plates)
+            if plate not in found
+        ]
+        + [
+            field_problem(["body", "trucks", index], "truck {plate} is out of service", plate=plate)
+            for index, plate in enumerate(plates)
+            if plate in found and found[plate].status is not TruckStatus.available
+        ]
+        + [
+            field_problem(
+                ["body", "trucks", index],
+                "truck {plate} is on a committed route of {day} until {until}, "
+                "the end of its shift",
+                plate=plate,
+                day=options.plan_date,
+                until=minute_up(back_at[found[plate].id]),
+            )
+            for index, plate in enumerate(plates)
+            if plate in found
+            and found[plate].status is TruckStatus.available
+            and busy_all_shift(found[plate])
+        ]
+    )
     if errors:
         raise InvalidInput("{count} truck(s) cannot be used", errors=errors, count=len(errors))
     return [found[plate] for plate in sorted(set(plates))]
@@ -184,7 +219,7 @@ def check_options(
             phrase("must be from {first} to {last}", first=FIRST_PLAN_DAY, last=LAST_PLAN_DAY),
         )
     validate_time_limit(time_limit_s=options.time_limit_s)
-    trucks = _available_trucks(session, options.truck_plates)
+    trucks = _available_trucks(session, options)
     if not trucks:
         raise _invalid(["trucks"], phrase("no available truck to plan with"))
     requests = _open_requests(session, options)
@@ -207,6 +242,7 @@ def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], P
         road_factor=options.road_factor,
         speed_kmh=options.speed_kmh,
         matrix=options.matrix,
+        free_from_s=committed_route_ends(session, options.plan_date),
     )
     return trucks, inputs
 

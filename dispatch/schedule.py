@@ -38,7 +38,7 @@ def _clock(seconds: int) -> str:
     return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _minute_up(seconds: int) -> str:
+def minute_up(seconds: int) -> str:
     """A late instant as HH:MM, rounded up so it never reads earlier than it is."""
     return _minute(-(-seconds // 60) * 60)
 
@@ -64,7 +64,7 @@ class Naming:
 
     def late(self, seconds: int) -> str:
         """An instant that is too late (rounded up when read to the minute)."""
-        return _minute_up(seconds) if self.minutes else _clock(seconds)
+        return minute_up(seconds) if self.minutes else _clock(seconds)
 
     def limit(self, seconds: int) -> str:
         """A limit it is compared with (rounded down when read to the minute)."""

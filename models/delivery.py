@@ -21,6 +21,10 @@ class DeliveryStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
+ACTIVE_DELIVERY = (DeliveryStatus.assigned, DeliveryStatus.loaded, DeliveryStatus.en_route)
+"""Deliveries a committed plan still counts on their truck for."""
+
+
 def _status_column() -> Mapped[DeliveryStatus]:
     return mapped_column(Enum(DeliveryStatus, native_enum=False, length=16, validate_strings=True))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dispatch.planning import load_plan, stored_plan
@@ -20,6 +20,7 @@ from models import (
     DeliveryRequest,
     DeliveryStatus,
     DispatchPlan,
+    PlanRoute,
     RequestStatus,
     Role,
     Truck,
@@ -480,6 +481,69 @@ def test_a_request_only_partly_planned_is_not_committed_as_if_whole(
     assert refused.status_code == 409, refused.text
     assert refused.json()["request_ids"] == [split]
     assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_a_truck_is_not_sent_out_again_before_its_committed_route_brings_it_back(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000], loads=[100, 100, 100])
+    first, second, third = (request.id for request in requests)
+    morning = _plan(client, dispatcher, request_ids=[first]).json()
+    rival = _plan(client, dispatcher, request_ids=[second]).json()
+    committed = client.post(
+        f"{PLANS}/{morning['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    back = datetime.fromisoformat(morning["routes"][0]["end"])
+    # Solved while T-1 was free: committing it now would send T-1 out twice at once.
+    refused = client.post(
+        f"{PLANS}/{rival['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["trucks"] == ["T-1"]
+    assert "committed route" in refused.json()["detail"]
+    # A second plan of the day (new requests came in) sends T-1 out once it is back, and
+    # an edit of that draft keeps it so.
+    later = _plan(client, dispatcher, request_ids=[second, third]).json()
+    assert later["unassigned"] == []
+    assert datetime.fromisoformat(later["routes"][0]["start"]) >= back
+    moved = client.post(
+        f"{PLANS}/{later['id']}/moves",
+        json={"request_id": third, "to_truck": "T-1", "position": 0, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["routes"][0]["start"]) >= back
+    done = client.post(
+        f"{PLANS}/{later['id']}/commit", json={"expected_version": 2}, headers=dispatcher
+    )
+    assert done.status_code == 200, done.text
+    arrivals = sorted(session.scalars(select(Delivery.planned_arrival_at)))
+    assert len(arrivals) == 3 and arrivals[1] >= back
+
+
+def test_a_truck_out_until_the_end_of_its_shift_is_not_planned_again_that_day(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 100])
+    session.execute(update(Truck).values(shift_start=time(7, 0), shift_end=time(9, 0)))
+    session.commit()
+    morning = _plan(client, dispatcher, request_ids=[requests[0].id], trucks=["T-1"]).json()
+    assert morning["unassigned"] == [], morning
+    committed = client.post(
+        f"{PLANS}/{morning['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    # Back at 09:00 at the earliest, the end of its shift: named, it is refused ...
+    session.execute(update(PlanRoute).values(end_s=9 * 3600))
+    session.commit()
+    named = _plan(client, dispatcher, request_ids=[requests[1].id], trucks=["T-1"])
+    assert named.status_code == 422, named.text
+    assert named.json()["errors"][0]["loc"] == ["body", "trucks", 0]
+    assert "09:00" in named.json()["errors"][0]["msg"]
+    # ... and left out when the dispatcher names no truck.
+    anyone = _plan(client, dispatcher, request_ids=[requests[1].id]).json()
+    assert [route["truck"] for route in anyone["routes"]] == ["T-2"]
 
 
 def test_a_discarded_draft_cannot_be_committed(
