@@ -126,10 +126,22 @@ def commit_plan(
             expected=expected_version,
         )
     served = sorted({stop.request_id for route in plan.routes for stop in route.stops})
-    broken = [r.truck.plate for r in plan.routes if r.truck.status is not TruckStatus.available]
+    closed = set(
+        session.scalars(
+            select(Truck.id)
+            .join(Depot, Depot.id == Truck.depot_id)
+            .where(Truck.id.in_({r.truck_id for r in plan.routes}), Depot.active.is_(False))
+        )
+    )
+    broken = [
+        r.truck.plate
+        for r in plan.routes
+        if r.truck.status is not TruckStatus.available or r.truck_id in closed
+    ]
     if broken:
         raise Conflict(
-            "truck(s) {plates} went out of service; plan again", plates=", ".join(broken)
+            "truck(s) {plates} went out of service or their depot closed; plan again",
+            plates=", ".join(broken),
         )
     _refuse_partly_planned(plan, served)
     if served:
@@ -415,7 +427,12 @@ def _read_day(
         t
         for t in session.scalars(
             select(Truck)
-            .where(Truck.status == TruckStatus.available, Truck.id != broken_truck.id)
+            .join(Depot, Depot.id == Truck.depot_id)
+            .where(
+                Truck.status == TruckStatus.available,
+                Truck.id != broken_truck.id,
+                Depot.active.is_(True),
+            )
             .options(selectinload(Truck.depot))
             .order_by(Truck.plate)
         )

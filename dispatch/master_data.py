@@ -260,10 +260,28 @@ def update_depot(
 
 
 def deactivate_depot(*, session: Session, principal: Principal, code: str) -> Depot:
-    """Mark a depot inactive (its trucks and history are kept)."""
+    """Mark a depot inactive (its trucks and history are kept); a depot whose trucks still
+    carry committed stops stays open until they are made or re-planned (a breakdown of
+    each truck), since new plans no longer send its trucks out."""
     require_dispatcher(principal)
     require_national(principal)
     depot = get_by_code(session, Depot, code, label=phrase("depot"))
+    waiting = sorted(
+        session.scalars(
+            select(Truck.plate)
+            .join(Delivery, Delivery.truck_id == Truck.id)
+            .where(Truck.depot_id == depot.id, Delivery.status.in_(ACTIVE_DELIVERY))
+            .distinct()
+        )
+    )
+    if waiting:
+        raise Conflict(
+            "depot {depot}'s truck(s) {plates} still carry committed stops: let them be "
+            "made or report each truck's breakdown before closing the depot",
+            extra={"trucks": waiting},
+            depot=depot.code,
+            plates=", ".join(waiting),
+        )
     depot.active = False
     session.flush()
     return depot

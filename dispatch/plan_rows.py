@@ -36,6 +36,7 @@ from models import (
     Compound,
     Delivery,
     DeliveryRequest,
+    DeliveryStatus,
     Depot,
     DispatchPlan,
     PlanRoute,
@@ -220,6 +221,27 @@ def build_inputs(
     )
 
 
+CARRIED = (*ACTIVE_DELIVERY, DeliveryStatus.delivered)
+"""Deliveries that take their kilograms off what is left to plan of a request."""
+
+
+def kg_still_to_plan(
+    session: Session, requests: Sequence[DeliveryRequest], *, other_than: int | None = None
+) -> dict[int, int]:
+    """Each request's kilograms that no delivery of a committed plan (other than
+    ``other_than``) carries or has brought: a split request whose other part is on the
+    road or delivered is planned again for the rest only, never whole."""
+    query = (
+        select(Delivery.request_id, func.sum(Delivery.load_kg))
+        .where(Delivery.request_id.in_({r.id for r in requests}), Delivery.status.in_(CARRIED))
+        .group_by(Delivery.request_id)
+    )
+    if other_than is not None:
+        query = query.where(Delivery.plan_id != other_than)
+    carried = {request_id: int(kg) for request_id, kg in session.execute(query).all()}
+    return {r.id: max(0, math.ceil(r.weight_kg) - carried.get(r.id, 0)) for r in requests}
+
+
 def committed_route_ends(
     session: Session, plan_date: date, *, other_than: int | None = None
 ) -> dict[int, int]:
@@ -279,6 +301,7 @@ def inputs_of(session: Session, plan: DispatchPlan) -> PlanInputs:
         road_factor=plan.road_factor,
         speed_kmh=plan.speed_kmh,
         matrix=matrix,
+        demand_kg=kg_still_to_plan(session, requests, other_than=plan.id),
         free_from_s=(
             committed_route_ends(session, plan.plan_date, other_than=plan.id)
             if plan.status is PlanStatus.draft

@@ -27,6 +27,7 @@ from dispatch.plan_rows import (
     build_inputs,
     committed_route_ends,
     inputs_of,
+    kg_still_to_plan,
     store_plan,
 )
 from dispatch.routing_problem import (
@@ -77,8 +78,11 @@ class PlanOptions:
 
 
 def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryRequest]:
+    """The open requests to plan: those named, or every one due on or before the day at
+    an active compound; a request whose kilograms committed deliveries already carry
+    (``kg_still_to_plan``) has nothing left to plan."""
     if options.request_ids is None:
-        return list(
+        due = list(
             session.scalars(
                 select(DeliveryRequest)
                 .join(Compound, Compound.id == DeliveryRequest.compound_id)
@@ -90,26 +94,54 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
                 .order_by(DeliveryRequest.id)
             )
         )
+        left = kg_still_to_plan(session, due)
+        return [request for request in due if left[request.id] > 0]
     wanted = sorted(set(options.request_ids))
     found = {
         r.id: r
         for r in session.scalars(select(DeliveryRequest).where(DeliveryRequest.id.in_(wanted)))
     }
+    left = kg_still_to_plan(session, list(found.values()))
+    inactive = set(
+        session.scalars(
+            select(DeliveryRequest.id)
+            .join(Compound, Compound.id == DeliveryRequest.compound_id)
+            .where(DeliveryRequest.id.in_(wanted), Compound.active.is_(False))
+        )
+    )
+
+    def refusal(rid: int) -> Text | None:
+        """Why a named request cannot go on this plan: the rules of the unnamed case."""
+        request = found.get(rid)
+        if request is None:
+            return phrase("unknown delivery request {request_id}", request_id=rid)
+        if request.status is not RequestStatus.open:
+            return phrase(
+                "request {request_id} is {status}, not open",
+                request_id=rid,
+                status=word(request.status),
+            )
+        if left[rid] == 0:
+            return phrase(
+                "request {request_id} has nothing left to plan: its deliveries carry all of it",
+                request_id=rid,
+            )
+        if request.delivery_date > options.plan_date:
+            return phrase(
+                "request {request_id} is for {day}, after the plan's day",
+                request_id=rid,
+                day=request.delivery_date,
+            )
+        if rid in inactive:
+            return phrase(
+                "request {request_id} is for a compound that is no longer served", request_id=rid
+            )
+        return None
+
     errors = [
-        field_problem(
-            ["body", "request_ids", index], "unknown delivery request {request_id}", request_id=rid
-        )
+        field_problem(["body", "request_ids", index], reason)
         for index, rid in enumerate(options.request_ids)
-        if rid not in found
-    ] + [
-        field_problem(
-            ["body", "request_ids", index],
-            "request {request_id} is {status}, not open",
-            request_id=rid,
-            status=word(found[rid].status),
-        )
-        for index, rid in enumerate(options.request_ids)
-        if rid in found and found[rid].status is not RequestStatus.open
+        if (reason := refusal(rid)) is not None
     ]
     if errors:
         raise InvalidInput(
@@ -119,46 +151,49 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
 
 
 def _available_trucks(session: Session, options: PlanOptions) -> list[Truck]:
-    """The trucks to plan with: those named, or every available one whose shift is not
-    taken up to its end by the day's committed routes (a truck already out on one is
-    planned from the moment it is back, ``committed_route_ends``)."""
+    """The trucks to plan with: those named, or every available one at an open depot whose
+    shift is not taken up to its end by the day's committed routes (a truck already out
+    on one is planned from the moment it is back, ``committed_route_ends``)."""
     plates = options.truck_plates
     query = select(Truck).options(selectinload(Truck.depot)).order_by(Truck.plate)
     back_at = committed_route_ends(session, options.plan_date)
 
-    def busy_all_shift(truck: Truck) -> bool:
-        return back_at.get(truck.id, 0) >= seconds_of_day(truck.shift_end)
+    def refusal(truck: Truck) -> Text | None:
+        """Why this truck cannot drive a route of the day, if it cannot."""
+        if truck.status is not TruckStatus.available:
+            return phrase("truck {plate} is out of service", plate=truck.plate)
+        if not truck.depot.active:
+            return phrase(
+                "truck {plate} is based at depot {depot}, which is closed",
+                plate=truck.plate,
+                depot=truck.depot.code,
+            )
+        if back_at.get(truck.id, 0) >= seconds_of_day(truck.shift_end):
+            return phrase(
+                "truck {plate} is on a committed route of {day} until {until}, "
+                "the end of its shift",
+                plate=truck.plate,
+                day=options.plan_date,
+                until=minute_up(back_at[truck.id]),
+            )
+        return None
 
     if plates is None:
         available = session.scalars(query.where(Truck.status == TruckStatus.available))
-        return [truck for truck in available if not busy_all_shift(truck)]
+        return [truck for truck in available if refusal(truck) is None]
     found = {t.plate: t for t in session.scalars(query.where(Truck.plate.in_(set(plates))))}
-    errors = (
-        [
-            field_problem(["body", "trucks", index], "unknown truck {plate!r}", plate=plate)
-            for index, plate in enumerate(plates)
-            if plate not in found
-        ]
-        + [
-            field_problem(["body", "trucks", index], "truck {plate} is out of service", plate=plate)
-            for index, plate in enumerate(plates)
-            if plate in found and found[plate].status is not TruckStatus.available
-        ]
-        + [
-            field_problem(
-                ["body", "trucks", index],
-                "truck {plate} is on a committed route of {day} until {until}, "
-                "the end of its shift",
-                plate=plate,
-                day=options.plan_date,
-                until=minute_up(back_at[found[plate].id]),
+    errors = [
+        field_problem(["body", "trucks", index], reason)
+        for index, plate in enumerate(plates)
+        if (
+            reason := (
+                refusal(found[plate])
+                if plate in found
+                else phrase("unknown truck {plate!r}", plate=plate)
             )
-            for index, plate in enumerate(plates)
-            if plate in found
-            and found[plate].status is TruckStatus.available
-            and busy_all_shift(found[plate])
-        ]
-    )
+        )
+        is not None
+    ]
     if errors:
         raise InvalidInput("{count} truck(s) cannot be used", errors=errors, count=len(errors))
     return [found[plate] for plate in sorted(set(plates))]
@@ -242,6 +277,7 @@ def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], P
         road_factor=options.road_factor,
         speed_kmh=options.speed_kmh,
         matrix=options.matrix,
+        demand_kg=kg_still_to_plan(session, requests),
         free_from_s=committed_route_ends(session, options.plan_date),
     )
     return trucks, inputs
@@ -314,8 +350,10 @@ def move_stop(
                 continue
             routes.setdefault(route.truck.plate, []).append(ref)
     if moved is None:
-        if part is None and request_id in {u.request_id for u in plan.unassigned}:
-            moved = str(request_id)
+        if request_id in {u.request_id for u in plan.unassigned}:
+            # Put back on a truck: the whole request, or a part of a split one taken off
+            # (``evaluate_routes`` refuses a part the request is not split into).
+            moved = str(request_id) if part is None else (str(request_id), part)
         else:
             what = (
                 phrase("request {request_id}", request_id=request_id)

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from dispatch.planning import load_plan, stored_plan
 from dispatch.schedule import check_plan
 from models import (
+    Compound,
     Delivery,
     DeliveryRequest,
     DeliveryStatus,
+    Depot,
     DispatchPlan,
     PlanRoute,
     RequestStatus,
@@ -226,6 +228,26 @@ def test_a_plan_with_no_trucks_or_no_requests_is_a_clear_answer(
     assert unknown.json()["errors"][0]["loc"] == ["body", "trucks", 0]
 
 
+def test_named_requests_follow_the_day_and_compound_rules_of_a_whole_day_plan(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    due, later, closed = make_city(session, day=DAY, trucks=[1000], loads=[100, 100, 100])
+    later.delivery_date = date(2030, 1, 20)
+    session.get_one(Compound, closed.compound_id).active = False
+    session.commit()
+    refused = _plan(client, dispatcher, request_ids=[due.id, later.id, closed.id])
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["errors"]
+    assert [error["loc"] for error in errors] == [
+        ["body", "request_ids", 1],
+        ["body", "request_ids", 2],
+    ]
+    assert "2030-01-20" in errors[0]["msg"] and "no longer served" in errors[1]["msg"]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
+    planned = _plan(client, dispatcher, request_ids=[due.id]).json()
+    assert [stop["request_id"] for stop in planned["routes"][0]["stops"]] == [due.id]
+
+
 def test_a_stop_moved_to_another_truck_is_re_timed_and_checked(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
@@ -252,6 +274,42 @@ def test_a_stop_moved_to_another_truck_is_re_timed_and_checked(
         headers=dispatcher,
     )
     assert stale.status_code == 409
+
+
+def test_a_split_part_taken_off_the_draft_can_be_put_back(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    (big,) = make_city(session, day=DAY, trucks=[1000, 1000], loads=[1500])
+    plan = _plan(client, dispatcher).json()
+    truck, part = next(
+        (route["truck"], stop["part"]) for route in plan["routes"] for stop in route["stops"]
+    )
+    off = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": big.id, "part": part, "to_truck": None, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert off.status_code == 200, off.text
+    assert [row["request_id"] for row in off.json()["unassigned"]] == [big.id]
+    back = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": big.id, "part": part, "to_truck": truck, "expected_version": 2},
+        headers=dispatcher,
+    )
+    assert back.status_code == 200, back.text
+    assert back.json()["unassigned"] == []
+    assert_feasible(session, back.json())
+    unknown_part = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": big.id, "part": 7, "to_truck": truck, "expected_version": 3},
+        headers=dispatcher,
+    )
+    assert unknown_part.status_code == 422, unknown_part.text
+    assert unknown_part.json()["errors"][0]["loc"] == ["body", "request_id"]
+    committed = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 3}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
 
 
 def test_an_edit_that_overloads_a_truck_is_refused_and_nothing_is_saved(
@@ -411,6 +469,48 @@ def test_a_breakdown_with_no_truck_to_take_over_sends_the_requests_back_to_open(
     assert session.scalars(select(Truck.status)).one() is TruckStatus.out_of_service
 
 
+def test_a_split_request_whose_truck_breaks_down_is_planned_again_for_the_lost_part_only(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    (big,) = make_city(session, day=DAY, trucks=[1000, 1000], loads=[1500])
+    plan = _plan(client, dispatcher).json()
+    committed = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    carried = {
+        route["truck"]: sum(stop["load_kg"] for stop in route["stops"]) for route in plan["routes"]
+    }
+    on_the_road, broken = sorted(carried)
+    for delivery in session.scalars(
+        select(Delivery)
+        .join(Truck, Truck.id == Delivery.truck_id)
+        .where(Truck.plate == on_the_road)
+    ):
+        delivery.status = DeliveryStatus.loaded
+    session.commit()
+    response = client.post(
+        f"/api/v1/trucks/{broken}/breakdown", json={"time_limit_s": 1}, headers=dispatcher
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()[0]["routes"] == []  # the other truck is loaded: nobody takes over
+    session.expire_all()
+    assert session.get_one(DeliveryRequest, big.id).status is RequestStatus.open
+
+    make_truck(session, depot=session.scalars(select(Depot)).one(), plate="T-3")
+    session.commit()
+    again = _plan(client, dispatcher).json()
+    stops = [stop for route in again["routes"] for stop in route["stops"]]
+    # The part on the road is not sent a second time: only the lost kilograms go out.
+    assert sum(stop["load_kg"] for stop in stops) == carried[broken] == 1500 - carried[on_the_road]
+    assert again["unassigned"] == []
+    problem, stored = stored_plan(session, load_plan(session, again["id"]))
+    assert check_plan(problem=problem, plan=stored) == []
+    assert client.post(
+        f"{PLANS}/{again['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    ).is_success
+
+
 @pytest.mark.parametrize(
     "changes",
     [{"status": "out_of_service"}, {"capacity_kg": 1}, {"shift_end": "09:00"}],
@@ -544,6 +644,43 @@ def test_a_truck_out_until_the_end_of_its_shift_is_not_planned_again_that_day(
     # ... and left out when the dispatcher names no truck.
     anyone = _plan(client, dispatcher, request_ids=[requests[1].id]).json()
     assert [route["truck"] for route in anyone["routes"]] == ["T-2"]
+
+
+def test_a_closed_depot_sends_no_truck_out_and_closes_only_once_its_trucks_are_back(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    requests = make_city(session, day=DAY, trucks=[1000], loads=[100, 100])
+    other = make_depot(session, code="DEP-B")
+    make_truck(session, depot=other, plate="B-1")
+    session.commit()
+    out = _plan(client, dispatcher, request_ids=[requests[0].id], trucks=["B-1"]).json()
+    committed = client.post(
+        f"{PLANS}/{out['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    draft = _plan(client, dispatcher, request_ids=[requests[1].id], trucks=["T-1"]).json()
+    # B-1 still carries a committed stop: its depot stays open until that is settled.
+    refused = client.delete("/api/v1/depots/DEP-B", headers=dispatcher)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["trucks"] == ["B-1"]
+    (stop,) = session.scalars(select(Delivery.id)).all()
+    failed = client.post(
+        f"/api/v1/deliveries/{stop}/status",
+        json={"status": "failed", "reason": "road closed"},
+        headers=dispatcher,
+    )
+    assert failed.status_code == 200, failed.text
+    assert client.delete("/api/v1/depots/DEP-B", headers=dispatcher).status_code == 200
+    assert client.delete("/api/v1/depots/DEP-A", headers=dispatcher).status_code == 200
+    # A draft solved before its truck's depot closed is not committed; no new plan uses it.
+    stale = client.post(
+        f"{PLANS}/{draft['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert stale.status_code == 409 and "T-1" in stale.json()["detail"]
+    named = _plan(client, dispatcher, trucks=["T-1"])
+    assert named.status_code == 422, named.text
+    assert "closed" in named.json()["errors"][0]["msg"]
+    assert _plan(client, dispatcher).json()["errors"][0]["loc"] == ["body", "trucks"]
 
 
 def test_a_discarded_draft_cannot_be_committed(

@@ -40,6 +40,11 @@ def dispatcher(session: Session) -> dict[str, str]:
 def committed(client: TestClient, session: Session, dispatcher: dict[str, str]) -> dict[str, Any]:
     """A committed plan of two trucks serving four compounds."""
     make_city(session, day=DAY, trucks=[500, 500], loads=[200, 250, 150, 300])
+    return _plan_and_commit(client, dispatcher)
+
+
+def _plan_and_commit(client: TestClient, dispatcher: dict[str, str]) -> dict[str, Any]:
+    """The day's open requests planned and committed as the solver drafted them."""
     plan = client.post(
         "/api/v1/dispatch/plans",
         json={"date": DAY.isoformat(), "time_limit_s": 1},
@@ -299,3 +304,27 @@ def test_failed_delivery_returns_request_to_open_queue(
     ).json()
     assert request["status"] == "delivered"
     assert request["last_failure"]["reason"] == "gate sealed"  # the history is kept
+
+
+def test_a_failed_part_of_a_split_request_is_planned_again_for_its_own_kilograms_only(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    (big,) = make_city(session, day=DAY, trucks=[1000, 1000], loads=[1500])
+    _plan_and_commit(client, dispatcher)
+    made, lost = session.scalars(select(Delivery).order_by(Delivery.id)).all()
+    for step in ("loaded", "en_route"):
+        _move(client, dispatcher, made.id, status=step)
+    _move(client, dispatcher, made.id, status="delivered", receiver_name="Gate office")
+    _move(client, dispatcher, lost.id, status="failed", reason="truck turned back at a checkpoint")
+
+    again = _plan_and_commit(client, dispatcher)
+    stops = [stop for route in again["routes"] for stop in route["stops"]]
+    # What was delivered is not brought twice: only the failed part's kilograms go out.
+    assert {stop["request_id"] for stop in stops} == {big.id}
+    assert sum(stop["load_kg"] for stop in stops) == lost.load_kg < 1500
+    retry = session.scalars(select(Delivery).where(Delivery.plan_id == again["id"])).one()
+    for step in ("loaded", "en_route"):
+        _move(client, dispatcher, retry.id, status=step)
+    _move(client, dispatcher, retry.id, status="delivered", receiver_name="Gate office")
+    request = client.get(f"/api/v1/delivery-requests/{big.id}", headers=dispatcher).json()
+    assert request["status"] == "delivered"
