@@ -176,6 +176,46 @@ def _refuse_places_outside(
         )
 
 
+def _public_places(
+    session: Session, region: Region, new: TicketInput
+) -> tuple[Store | Compound | None, Store | Compound | None, Product | None, str | None]:
+    """The compound, store and product the public form named, and a note for the desk on
+    each code that names nothing known (or a place outside the ticket's region), which is
+    left unlinked: the resident gets the same acknowledgement either way, so the form does
+    not tell a stranger which codes exist, and a mistyped code does not lose a complaint."""
+    inside = region_subtree(session, region.id)
+    unmatched: list[str] = []
+
+    def place(
+        model: type[Store] | type[Compound], field: str, code: str | None
+    ) -> Store | Compound | None:
+        if code is None:
+            return None
+        found = session.scalars(select(model).where(model.code == code)).first()
+        if not isinstance(found, (Store, Compound)):
+            unmatched.append(f"{field} {code!r}")
+            return None
+        if found.region_id not in inside:
+            unmatched.append(f"{field} {code!r} (not in region {region.code})")
+            return None
+        return found
+
+    compound = place(Compound, "compound", new.compound)
+    store = place(Store, "store", new.store)
+    product = None
+    if new.product is not None:
+        product = session.scalars(select(Product).where(Product.code == new.product)).first()
+        if product is None:
+            unmatched.append(f"product {new.product!r}")
+    note = (
+        f"the caller named {', '.join(unmatched)}, which matched nothing it could be linked "
+        "to; left unlinked for the desk to check"
+        if unmatched
+        else None
+    )
+    return compound, store, product, note
+
+
 def _check_public_allowance(session: Session, filing: PublicFiling, now: datetime) -> str:
     """The address's hash; a 429 once it filed its hourly allowance (counted in the table,
     so every server process shares the count)."""
@@ -217,14 +257,20 @@ def file_ticket(
         raise Forbidden("a ticket is filed by an operator or through the public form")
     text = _check_text(new.text, "text")
     region = _region_of(session, new.region, principal)
-    compound = (
-        _place_in_region(session, principal, Compound, new.compound) if new.compound else None
-    )
-    store = _place_in_region(session, principal, Store, new.store) if new.store else None
-    _refuse_places_outside(session, region, compound=compound, store=store)
-    product = get_optional_by_code(
-        session, Product, new.product, label=phrase("product"), field="product"
-    )
+    unmatched_note: str | None = None
+    compound: Store | Compound | None
+    store: Store | Compound | None
+    if public is not None:
+        compound, store, product, unmatched_note = _public_places(session, region, new)
+    else:
+        compound = (
+            _place_in_region(session, principal, Compound, new.compound) if new.compound else None
+        )
+        store = _place_in_region(session, principal, Store, new.store) if new.store else None
+        _refuse_places_outside(session, region, compound=compound, store=store)
+        product = get_optional_by_code(
+            session, Product, new.product, label=phrase("product"), field="product"
+        )
     address_hash = _check_public_allowance(session, public, now) if public else None
     token = secrets.token_urlsafe(24) if public else None
     route = route_ticket(session=session, category=new.category, region_id=region.id)
@@ -254,7 +300,15 @@ def file_ticket(
     session.flush()
     ticket.number = f"HL{ticket.id:07d}"
     actor = ticket.filed_by
-    _record(session, ticket, "created", actor=actor, at=now, priority=new.priority.value)
+    _record(
+        session,
+        ticket,
+        "created",
+        actor=actor,
+        at=now,
+        priority=new.priority.value,
+        note=unmatched_note,
+    )
     if route:
         _record(
             session,

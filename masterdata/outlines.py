@@ -19,7 +19,7 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, within_region
-from core.errors import InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.text import FieldProblem, field_problem
 from masterdata.regions import region_inside
 from models import Region, RegionLevel, RegionOutline, Role
@@ -173,13 +173,27 @@ def _view(region_code: str, outline: RegionOutline) -> OutlineView:
     )
 
 
+def _region_to_redraw(session: Session, principal: Principal, code: str) -> Region:
+    """The region whose outline an admin changes: one inside its region, never its own
+    (a region-bound admin manages what lies inside its bound, not the bound itself, which
+    is for an admin of a region above it or a national one to draw)."""
+    require_role(principal, Role.admin)
+    region = region_inside(session, principal, code)
+    if principal.is_region_bound and region.id == principal.region_id:
+        raise Forbidden(
+            "an admin bound to region {code} cannot change its outline; an admin of a region "
+            "above it or a national admin can",
+            code=region.code,
+        )
+    return region
+
+
 def set_outline(
     *, session: Session, principal: Principal, code: str, geometry: Any
 ) -> tuple[OutlineView, bool]:
-    """Keep ``geometry`` as the outline of region ``code`` (admins only), replacing any
-    earlier one; returns the outline and whether it is new."""
-    require_role(principal, Role.admin)
-    region = region_inside(session, principal, code)
+    """Keep ``geometry`` as the outline of region ``code`` (admins only, and not of their
+    own region), replacing any earlier one; returns the outline and whether it is new."""
+    region = _region_to_redraw(session, principal, code)
     checked = checked_geometry(geometry)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     created = outline is None
@@ -204,9 +218,9 @@ def read_outline(*, session: Session, principal: Principal | None = None, code: 
 
 
 def delete_outline(*, session: Session, principal: Principal, code: str) -> None:
-    """Remove the outline of region ``code`` (admins only); a 404 when it has none."""
-    require_role(principal, Role.admin)
-    region = region_inside(session, principal, code)
+    """Remove the outline of region ``code`` (admins only, and not of their own region);
+    a 404 when it has none."""
+    region = _region_to_redraw(session, principal, code)
     outline = session.scalar(select(RegionOutline).where(RegionOutline.region_id == region.id))
     if outline is None:
         raise NotFound("region {code!r} has no outline", code=code)
@@ -248,17 +262,21 @@ class DistrictOutlineSummary:
     name_zh: str | None
     positions: int | None
     updated_at: datetime | None
+    editable: bool = True
+    """False for the caller's own region, whose outline is drawn from above."""
 
 
 def district_outline_summaries(
     *, session: Session, principal: Principal | None = None
 ) -> list[DistrictOutlineSummary]:
     """Every active district (inside ``principal``'s region) by code with its outline's
-    size and age, or none."""
+    size and age, or none, and whether the caller may change it."""
+    own = principal.region_id if principal is not None and principal.is_region_bound else None
     return [
-        DistrictOutlineSummary(code, name, name_zh, positions, updated_at)
-        for code, name, name_zh, positions, updated_at in session.execute(
+        DistrictOutlineSummary(code, name, name_zh, positions, updated_at, region_id != own)
+        for region_id, code, name, name_zh, positions, updated_at in session.execute(
             select(
+                Region.id,
                 Region.code,
                 Region.name,
                 Region.name_zh,

@@ -85,6 +85,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "port": port,
         "access_log": False,
         "log_level": settings.log_level.lower(),
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: any local process (or
+        # a local proxy that passes the header on) would choose the address sign-in
+        # throttling and the /metrics networks see. Only the configured proxies are believed.
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
     }
     if workers == 1:
         from service.app import create_app

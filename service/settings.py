@@ -177,6 +177,12 @@ class Settings(BaseSettings):
         description="Client networks that read /metrics without the token, as a JSON list "
         "of CIDRs; the default is the machine itself, [] requires the token everywhere.",
     )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of the reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto `supplywatch serve` believes, as a JSON list; the default [] "
+        "believes no one, so no local process can choose the client address.",
+    )
     hotline_public_tickets_per_hour: int = Field(
         default=5, gt=0, le=1000, description="Tickets one address may file per hour on the form."
     )
@@ -215,7 +221,7 @@ class Settings(BaseSettings):
         ZoneInfo(value)
         return value
 
-    @field_validator("metrics_allowed_networks")
+    @field_validator("metrics_allowed_networks", "forwarded_allow_ips")
     @classmethod
     def _known_networks(cls, value: list[str]) -> list[str]:
         for network in value:

@@ -164,8 +164,8 @@ def get_principal(
 
 def client_address(request: Request) -> str:
     """The address sign-in throttling counts attempts against: the peer as the server
-    saw it (behind a proxy, run uvicorn with --proxy-headers and a trusted
-    --forwarded-allow-ips so this is the real client, not the proxy); an IPv6 peer counts
+    saw it (behind a proxy, name it in SUPPLYWATCH_FORWARDED_ALLOW_IPS so this is the
+    real client, not the proxy); an IPv6 peer counts
     as its /64, which one attacker usually holds whole."""
     host = request.client.host if request.client is not None else "unknown"
     try:

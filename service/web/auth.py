@@ -117,11 +117,14 @@ def sign_out(request: Request, session: SessionDep) -> RedirectResponse:
     return response
 
 
-@router.get("/language/{language}")
+@router.post("/language/{language}", dependencies=[Depends(check_csrf)])
 def switch_language(
-    language: str, settings: SettingsDep, next: str | None = None
+    language: str,
+    settings: SettingsDep,
+    next: Annotated[str, Form(max_length=8192)] = "",
 ) -> RedirectResponse:
-    """The header's language switch: remembered in a cookie for a year."""
+    """The header's language switch, remembered in a cookie for a year: a form with the
+    page's CSRF token, so another site cannot change a reader's language behind their back."""
     response = redirect(_safe_next(next) or "/")
     if language in LANGUAGES:
         response.set_cookie(
@@ -132,3 +135,10 @@ def switch_language(
             secure=secure_cookies(settings),
         )
     return response
+
+
+@router.get("/language/{language}")
+def language_link(next: str | None = None) -> RedirectResponse:
+    """An old link to the switch (a bookmark, another site's image) leads back to the page
+    and changes nothing."""
+    return redirect(_safe_next(next) or "/")

@@ -19,6 +19,10 @@ SQUARE = {
     "type": "Polygon",
     "coordinates": [[[113.25, 33.70], [113.31, 33.70], [113.31, 33.76], [113.25, 33.70]]],
 }
+CHANGED = {
+    "type": "Polygon",
+    "coordinates": [[[113.20, 33.70], [113.31, 33.70], [113.31, 33.80], [113.20, 33.70]]],
+}
 
 
 @pytest.fixture
@@ -172,3 +176,30 @@ def test_only_an_admin_writes_outlines_and_others_read_them(
     assert_refused(client.delete(URL, headers=other), status=403)
     assert client.get(URL, headers=other).json()["geometry"] == SQUARE
     assert_refused(client.get(URL), status=401)
+
+
+def test_an_admin_bound_to_a_district_draws_inside_it_but_not_its_own_bound(
+    client: TestClient, session: Session, admin: dict[str, str]
+) -> None:
+    city = make_region(session, code="410400", name="Pingdingshan", level=RegionLevel.city)
+    xinhua = make_region(
+        session, code="410402", name="Xinhua", parent=city, level=RegionLevel.district
+    )
+    make_region(session, code="410402-001", name="Kuangshan", parent=xinhua)
+    district_admin = make_key(session, Role.admin, region=xinhua)
+    city_admin = make_key(session, Role.admin, region=city)
+    assert client.put(URL, json=SQUARE, headers=admin).status_code == 201
+
+    body = assert_refused(client.put(URL, json=CHANGED, headers=district_admin), status=403)
+    assert "an admin of a region above it or a national admin" in body["detail"]
+    assert_refused(client.delete(URL, headers=district_admin), status=403)
+    assert client.get(URL, headers=district_admin).json()["geometry"] == SQUARE
+
+    township = "/api/v1/regions/410402-001/outline"
+    assert client.put(township, json=SQUARE, headers=district_admin).status_code == 201
+    assert client.delete(township, headers=district_admin).status_code == 204
+    assert client.put(URL, json=CHANGED, headers=city_admin).status_code == 200
+    assert client.get(URL, headers=admin).json()["geometry"] == CHANGED
+    assert_refused(
+        client.put("/api/v1/regions/410400/outline", json=SQUARE, headers=city_admin), status=403
+    )

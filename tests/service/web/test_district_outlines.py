@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import RegionLevel, Role
+from accounts.authentication import create_user
+from models import RegionLevel, RegionOutline, Role
 from tests.factories import make_key, make_region
 from tests.service.web.helpers import csrf, make_person, sign_in
 
@@ -112,3 +114,26 @@ def test_the_bureau_cannot_upload_outlines(client: TestClient, session: Session)
     )
     assert response.status_code == 403
     assert client.get(URL).json()["features"] == []
+
+
+def test_an_admin_bound_to_a_district_cannot_upload_its_own_districts_outline(
+    client: TestClient, session: Session
+) -> None:
+    city = make_region(session, code="410400", name="Pingdingshan", level=RegionLevel.city)
+    xinhua = make_region(session, code="410402", name="Xinhua", parent=city)
+    create_user(
+        session, username="xu", password="xu-password", role=Role.admin, region_id=xinhua.id
+    )
+    session.commit()
+    sign_in(client, "xu", "xu-password")
+    page = client.get("/admin/outlines")
+    assert page.status_code == 200 and "Xinhua" in page.text
+    assert '<option value="410402"' not in page.text
+    refused = client.post(
+        "/admin/outlines",
+        data={"region": "410402", "csrf_token": csrf(client, "/admin/outlines")},
+        files={"file": ("xinhua.geojson", json.dumps(SQUARE).encode(), "application/geo+json")},
+    )
+    assert refused.status_code == 403
+    assert "cannot change its outline" in refused.text
+    assert session.scalars(select(RegionOutline)).all() == []

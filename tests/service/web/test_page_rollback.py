@@ -51,7 +51,10 @@ def test_committing_a_draft_whose_requests_another_plan_took_leaves_it_a_draft(
 
 
 WRITTEN_BEFORE_THE_REFUSAL = "REFUSED-REQUEST-WROTE-THIS"
-ALWAYS_SUCCEEDS = {"/logout": "signing out has no refusal to drive it into"}
+ALWAYS_SUCCEEDS = {
+    "/logout": "signing out has no refusal to drive it into",
+    "/language/{language}": "switching the language writes nothing and refuses nothing",
+}
 ANSWERS_JSON = {"/checkpoint/scans": "the checkpoint page's script posts its scans as JSON"}
 
 
