@@ -34,8 +34,12 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site may be a redirect target (no open redirect)."""
+    """Only a path on this site may be a redirect target (no open redirect). Browsers read
+    a backslash as a slash and drop tabs and line breaks, so ``/\\evil.example`` or
+    ``/<tab>/evil.example`` would leave the site: any of them refuses the target."""
     if not target:
+        return None
+    if "\\" in target or any(ord(character) < 0x20 or character == "\x7f" for character in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -71,6 +71,17 @@ def test_pages_send_a_visitor_without_a_session_to_sign_in_and_back(
     assert response.headers["location"] == "/dashboard"
 
 
+@pytest.mark.parametrize(
+    "target", ["/\\evil.example/", "/\t/evil.example/", "/\n/evil.example", "\\\\evil.example"]
+)
+def test_a_sign_in_target_a_browser_would_read_as_another_site_is_ignored(
+    client: TestClient, session: Session, target: str
+) -> None:
+    password = make_person(session, "li", Role.bureau)
+    response = sign_in(client, "li", password, next_page=target)
+    assert response.headers["location"] == "/dashboard"
+
+
 def test_a_wrong_password_is_refused_and_counted(client: TestClient, session: Session) -> None:
     make_person(session, "li", Role.bureau)
     response = sign_in(client, "li", "not-it")
