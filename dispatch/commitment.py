@@ -30,7 +30,7 @@ from dispatch.plan_rows import PlanInputs, build_inputs, committed_route_ends, s
 from dispatch.planning import load_plan, stored_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.schedule import check_plan, minute_up
-from dispatch.solver import plan_routes
+from dispatch.solver import MIN_TIME_LIMIT_S, plan_routes
 from models import (
     Compound,
     Delivery,
@@ -334,7 +334,8 @@ def breakdown(
     routes so those trucks keep their stops where they can. The new plan is committed at
     once; requests it cannot serve go back to open. Deliveries already made stay.
     Distances come from coordinates: a matrix uploaded for the replaced plan need not
-    cover the other trucks' depots, so it is not reused.
+    cover the other trucks' depots, so it is not reused. ``time_limit_s`` is for the
+    whole breakdown, shared by its days (at least the solver's shortest limit each).
 
     With ``read_in`` the fleet is read in a short read-only transaction of its own and
     solved outside any transaction, so minutes of solving hold no write lock; ``session``
@@ -346,7 +347,10 @@ def breakdown(
         with read_in() as reading:
             mark_read_only(reading)
             truck_id, seen, days = _read_breakdown(reading, plate, zone)
-    solved = [_solved(day, time_limit_s) for day in days]
+    # The dispatcher waits for the whole answer: the time limit is shared by the days
+    # the truck had stops on, each given at least the solver's shortest limit.
+    per_day = max(MIN_TIME_LIMIT_S, time_limit_s / max(1, len(days)))
+    solved = [_solved(day, per_day) for day in days]
     truck = session.scalars(select(Truck).where(Truck.id == truck_id).with_for_update()).first()
     if read_in is not None and (truck is None or fleet_state(session, truck_id, lock=True) != seen):
         raise Conflict(
@@ -364,7 +368,7 @@ def breakdown(
             broken_plate=plate,
             actor=actor,
             zone=zone,
-            time_limit_s=time_limit_s,
+            time_limit_s=per_day,
         )
         for day in solved
     ]

@@ -98,6 +98,18 @@ def _matrices(
     index = {code: position for position, code in enumerate(upload.locations)}
     if len(index) != len(upload.locations):
         raise _invalid(["distance_matrix", "locations"], phrase("location codes must be unique"))
+    shared = sorted({d.code for d in depots} & {c.code for c in compounds})
+    if shared:
+        # One row per code: a depot and a compound of the same code would share it, and the
+        # trucks would drive to the compound as if it were their depot.
+        raise _invalid(
+            ["distance_matrix", "locations"],
+            phrase(
+                "{codes} name(s) both a depot and a compound, so a matrix row cannot tell "
+                "them apart; plan with coordinates instead",
+                codes=", ".join(shared[:10]),
+            ),
+        )
     codes = [d.code for d in depots] + [c.code for c in compounds]
     missing = sorted({code for code in codes if code not in index})
     if missing:

@@ -4,6 +4,7 @@ every edit re-checked, and committed once (on both databases, solver limits of 1
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput
+from dispatch import commitment
 from dispatch.commitment import commit_plan
 from dispatch.planning import PlanOptions, create_draft, discard, load_plan, move_stop, stored_plan
 from dispatch.schedule import check_plan
 from models import (
+    Compound,
     Delivery,
     DeliveryRequest,
     DispatchPlan,
@@ -196,3 +199,35 @@ def test_a_commit_of_a_changed_discarded_or_outdated_draft_is_a_conflict(
     with pytest.raises(Conflict, match="is discarded"):
         commit_plan(session=session, plan_id=plan.id, expected_version=2, actor="x", zone=ZONE)
     assert session.scalars(select(Delivery)).all() == []
+
+
+def test_a_breakdown_shares_its_time_limit_among_the_days_it_re_plans(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = date(2030, 1, 16)
+    first, _ = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 100])
+    make_request(
+        session, compound=session.get_one(Compound, first.compound_id), delivery_date=later
+    )
+    for day in (DAY, later):
+        plan = create_draft(
+            session=session,
+            options=PlanOptions(plan_date=day, time_limit_s=1, truck_plates=["T-1"]),
+            created_by="test",
+        )
+        commit_plan(session=session, plan_id=plan.id, expected_version=1, actor="test", zone=ZONE)
+    limits: list[float] = []
+    solve = commitment.plan_routes
+
+    def timed(**arguments: Any) -> Any:
+        limits.append(arguments["time_limit_s"])
+        return solve(**arguments)
+
+    monkeypatch.setattr(commitment, "plan_routes", timed)
+    replans = commitment.breakdown(
+        session=session, plate="T-1", actor="test", zone=ZONE, time_limit_s=5
+    )
+    # Two days of stops: the dispatcher waits 5 s in all, not 5 s a day.
+    assert [plan.plan_date for plan in replans] == [DAY, later]
+    assert limits == [2.5, 2.5]
+    assert [plan.time_limit_s for plan in replans] == [2.5, 2.5]

@@ -177,6 +177,23 @@ def test_an_uploaded_distance_matrix_is_used(
     assert ragged.json()["errors"][0]["loc"] == ["body", "distance_matrix", "distance_m"]
 
 
+def test_a_matrix_cannot_be_used_when_a_depot_and_a_compound_share_a_code(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    (request,) = make_city(session, day=DAY, trucks=[1000], loads=[100])
+    session.get_one(Compound, request.compound_id).code = "DEP-A"
+    session.commit()
+    refused = _plan(
+        client,
+        dispatcher,
+        distance_matrix={"locations": ["DEP-A"], "distance_m": [[0]]},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", "distance_matrix", "locations"]
+    assert "both a depot and a compound" in refused.json()["errors"][0]["msg"]
+    assert _plan(client, dispatcher).status_code == 201  # by coordinates, each is its own
+
+
 @pytest.mark.parametrize("speed", [1e-16, 1e-300, 0.5, 0, 151])
 def test_a_speed_no_truck_drives_is_refused_naming_it(
     client: TestClient, session: Session, dispatcher: dict[str, str], speed: float
