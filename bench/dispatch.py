@@ -58,7 +58,6 @@ import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from datetime import date  # noqa: E402
 from importlib import metadata  # noqa: E402
 from typing import Any, TextIO  # noqa: E402
 
@@ -82,9 +81,11 @@ from dispatch.cvrplib import (  # noqa: E402
 from dispatch.planning import load_plan, stored_plan  # noqa: E402
 from dispatch.schedule import check_plan  # noqa: E402
 from models import Role  # noqa: E402
+from service.configuration import business_today  # noqa: E402
 from service.demo import generate_city, load_master_data  # noqa: E402
 from service.demo.dispatch import generate_dispatch, load_dispatch  # noqa: E402
 from service.migrate import upgrade_to_head  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
 DEFAULT_INSTANCES = REPO.parent / "shared" / "data" / "cvrplib"
 DEFAULT_LIMITS_S = (10.0, 60.0)
@@ -322,7 +323,9 @@ def run_cvrplib(
     return summary + ([f"refused={','.join(refused)}"] if refused else [])
 
 
-CITY_DAY = date(2030, 1, 15)
+CITY_DAY = business_today(Settings())
+"""The city day is today's, as the server sees it: a plan may only be made for a day near
+today (``dispatch.planning.PLAN_DAYS_AHEAD``)."""
 CITY_COMPOUNDS = 500
 CITY_TRUCKS = 100
 CITY_DEPOTS = 4

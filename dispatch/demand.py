@@ -212,9 +212,13 @@ def submit_request(
 ) -> DeliveryRequest:
     """A caller's new request for the compound with this code, when it may order for it
     (a dispatcher for any compound, a receiver for its own, staff bound to a region for
-    one inside it: one outside is refused as unknown), for a day at most
-    ``REQUEST_DAYS_AHEAD`` after ``today``."""
+    one inside it: one outside is refused as unknown), for a day from ``today`` to
+    ``REQUEST_DAYS_AHEAD`` after it."""
     require_role(principal, Role.dispatcher, Role.receiver)
+    if delivery_date < today:
+        raise _field_error(
+            "delivery_date", phrase("is in the past: the earliest day is {today}", today=today)
+        )
     if delivery_date > today + timedelta(days=REQUEST_DAYS_AHEAD):
         raise _field_error(
             "delivery_date",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +20,7 @@ from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import Text, field_problem, in_turn, phrase
 from core.words import word
+from dispatch.demand import REQUEST_DAYS_AHEAD
 from dispatch.master_data import seconds_of_day
 from dispatch.plan_rows import (
     MatrixUpload,
@@ -56,6 +57,10 @@ from models import (
 FIRST_PLAN_DAY = date(2000, 1, 1)
 LAST_PLAN_DAY = date(2999, 12, 31)
 """The days a plan may be for: the calendar the pages show (``service.web.common.PageDay``)."""
+PLAN_DAYS_AHEAD = REQUEST_DAYS_AHEAD
+"""How far ahead of today a dispatcher may plan: as far as requests may be made."""
+PLAN_DAYS_BEHIND = 1
+"""How far back: yesterday, for a night shift still delivering its day."""
 
 
 def _invalid(loc: Sequence[str | int], message: Text) -> InvalidInput:
@@ -75,6 +80,11 @@ class PlanOptions:
     speed_kmh: float = 30.0
     matrix: MatrixUpload | None = None
     note: str | None = None
+    today: date | None = None
+    """The business day the plan is asked for on: the plan's day must be from
+    ``PLAN_DAYS_BEHIND`` before it to ``PLAN_DAYS_AHEAD`` after it, so a mistyped year
+    cannot sweep every open request onto a far day. None (benches, a queued job run
+    after it was checked) keeps only the calendar's bounds."""
 
 
 def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryRequest]:
@@ -246,13 +256,14 @@ def check_options(
     """The trucks and requests the options name, or 422 saying which field is wrong (an
     unknown or unavailable truck or request, none at all, a time limit out of range):
     what a plan job checks before it is queued."""
-    if not FIRST_PLAN_DAY <= options.plan_date <= LAST_PLAN_DAY:
+    first, last = FIRST_PLAN_DAY, LAST_PLAN_DAY
+    if options.today is not None:
+        first = options.today - timedelta(days=PLAN_DAYS_BEHIND)
+        last = options.today + timedelta(days=PLAN_DAYS_AHEAD)
+    if not first <= options.plan_date <= last:
         # The planner takes every open request dated on or before the day: a plan dated
         # 9999-12-31 swept them all onto a day the manifests page cannot even show.
-        raise _invalid(
-            ["date"],
-            phrase("must be from {first} to {last}", first=FIRST_PLAN_DAY, last=LAST_PLAN_DAY),
-        )
+        raise _invalid(["date"], phrase("must be from {first} to {last}", first=first, last=last))
     validate_time_limit(time_limit_s=options.time_limit_s)
     trucks = _available_trucks(session, options)
     if not trucks:

@@ -55,7 +55,9 @@ def create_plan_job(
     background: BackgroundTasks,
 ) -> PlanJobRead:
     require_plan_writer(principal)
-    job = queue_plan(session=session, options=plan_options(body), created_by=principal.label)
+    job = queue_plan(
+        session=session, options=plan_options(body, settings), created_by=principal.label
+    )
     # Sent after the response, so after the request's session is committed: a worker
     # never looks for a job row that is not there yet.
     queue = plan_job_queue(settings, session_factory)

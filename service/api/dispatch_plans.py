@@ -24,6 +24,7 @@ from models import PlanStatus, RequestPriority, UnassignedReason
 from models.base import utc_now
 from pass_office.fleet import issue_plan_passes
 from pass_office.printing import plan_passes_pdf
+from service.configuration import business_today
 from service.http.dependencies import (
     PassAuthorityDep,
     PrincipalDep,
@@ -172,8 +173,8 @@ class PlanRead(ReadModel):
     unassigned: list[UnassignedRead]
 
 
-def plan_options(body: PlanCreate) -> PlanOptions:
-    """The planning options a request body asks for."""
+def plan_options(body: PlanCreate, settings: Settings) -> PlanOptions:
+    """The planning options a request body asks for, today."""
     matrix = body.distance_matrix
     return PlanOptions(
         plan_date=body.date,
@@ -187,6 +188,7 @@ def plan_options(body: PlanCreate) -> PlanOptions:
         if matrix is None
         else MatrixUpload(matrix.locations, matrix.distance_m, matrix.duration_s),
         note=body.note,
+        today=business_today(settings),
     )
 
 
@@ -214,7 +216,7 @@ def create_plan(
     require_plan_writer(principal)
     plan = create_draft(
         session=session,
-        options=plan_options(body),
+        options=plan_options(body, settings),
         created_by=principal.label,
         read_in=session_factory,
     )

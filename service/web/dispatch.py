@@ -193,7 +193,9 @@ def plan_day(
         )
     plan = planning.create_draft(
         session=session,
-        options=planning.PlanOptions(plan_date=day, time_limit_s=seconds),
+        options=planning.PlanOptions(
+            plan_date=day, time_limit_s=seconds, today=business_today(settings)
+        ),
         created_by=viewer.label,
         read_in=session_factory,
     )

@@ -19,6 +19,7 @@ from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.plan_jobs import queue_plan, read_plan_job, send_plan_job
 from dispatch.planning import PlanOptions
 from models import JobStatus, PlanJob
+from service.configuration import business_today
 from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.http.schemas import DatabaseId
 from service.web.common import (
@@ -66,7 +67,7 @@ def queue_day(
         )
     job = queue_plan(
         session=session,
-        options=PlanOptions(plan_date=day, time_limit_s=seconds),
+        options=PlanOptions(plan_date=day, time_limit_s=seconds, today=business_today(settings)),
         created_by=viewer.label,
     )
     queue = plan_job_queue(settings, session_factory)

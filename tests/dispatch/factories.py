@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,11 @@ from models import (
     Truck,
     TruckStatus,
 )
-from tests.factories import make_product, make_region
+from tests.factories import business_today, make_product, make_region
+
+PLAN_DAY = business_today() + timedelta(days=7)
+"""The day the dispatch stories plan: a week ahead, inside the days a plan may be made
+for (``dispatch.planning.PLAN_DAYS_AHEAD``)."""
 
 _sequence = itertools.count(1)
 

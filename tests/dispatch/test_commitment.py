@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, time
+from datetime import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,10 +18,10 @@ from dispatch.commitment import commit_plan
 from dispatch.planning import PlanOptions, create_draft
 from models import Delivery, DeliveryRequest, DispatchPlan, PlanStatus, RequestStatus
 from service.migrate import upgrade_to_head
-from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
+from tests.dispatch.factories import PLAN_DAY, make_compound, make_depot, make_request, make_truck
 from tests.factories import make_region
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZONE = ZoneInfo("Asia/Shanghai")
 
 

@@ -3,7 +3,7 @@ order for, changed only while open, cancelled or re-opened by hand."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 import pytest
 from sqlalchemy.orm import Session
@@ -12,10 +12,10 @@ from core.access import Principal
 from core.errors import Conflict, Forbidden, InvalidInput
 from dispatch.demand import ItemInput, cancel_request, submit_request, update_request
 from models import DeliveryRequest, RequestPriority, RequestStatus, Role
-from tests.dispatch.factories import make_compound
+from tests.dispatch.factories import PLAN_DAY, make_compound
 from tests.factories import make_product
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 DISPATCHER = Principal(kind="user", id=1, name="ops", role=Role.dispatcher)
 
 

@@ -3,8 +3,6 @@ and records the synchronous path's problem when the day cannot be planned any mo
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,9 +21,9 @@ from dispatch.plan_jobs import (
 from dispatch.plan_rows import MatrixUpload
 from dispatch.planning import PlanOptions
 from models import DispatchPlan, JobStatus, PlanJob, Truck, TruckStatus
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 
 
 def _queued(session: Session, time_limit_s: float = 1) -> int:

@@ -6,7 +6,6 @@ Skipped, saying so, where this machine has no RabbitMQ."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from models import DispatchPlan, JobStatus, PlanJob, Role
 from service.app import create_app
 from service.migrate import upgrade_to_head
 from service.settings import Settings
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_key
 from tests.task_queue import (
     BROKER_SKIP_REASON,
@@ -30,7 +29,7 @@ from tests.task_queue import (
 
 pytestmark = pytest.mark.skipif(BROKER_SKIP_REASON is not None, reason=BROKER_SKIP_REASON or "")
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 FINISHED = ("succeeded", "failed")
 
 

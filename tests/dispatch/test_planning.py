@@ -3,7 +3,7 @@ every edit re-checked, and committed once (on both databases, solver limits of 1
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,9 +26,9 @@ from models import (
     Truck,
     TruckStatus,
 )
-from tests.dispatch.factories import make_city, make_compound, make_request
+from tests.dispatch.factories import PLAN_DAY, make_city, make_compound, make_request
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -47,7 +47,9 @@ def _stops(session: Session, plan_id: int) -> dict[str, list[int]]:
 
 def test_a_draft_routes_the_days_open_requests_and_assigns_nothing_yet(session: Session) -> None:
     requests = make_city(session, day=DAY, trucks=[1000, 1000], loads=[200, 300, 250])
-    later = make_request(session, compound=make_compound(session), delivery_date=date(2030, 1, 16))
+    later = make_request(
+        session, compound=make_compound(session), delivery_date=DAY + timedelta(days=1)
+    )
     plan = _draft(session)
 
     assert plan.status is PlanStatus.draft and plan.version == 1
@@ -204,7 +206,7 @@ def test_a_commit_of_a_changed_discarded_or_outdated_draft_is_a_conflict(
 def test_a_breakdown_shares_its_time_limit_among_the_days_it_re_plans(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    later = date(2030, 1, 16)
+    later = DAY + timedelta(days=1)
     first, _ = make_city(session, day=DAY, trucks=[1000, 1000], loads=[100, 100])
     make_request(
         session, compound=session.get_one(Compound, first.compound_id), delivery_date=later

@@ -3,7 +3,7 @@ with it on board, least added distance first (on both databases)."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,9 +15,9 @@ from core.errors import Forbidden, InvalidInput
 from dispatch.planning import PlanOptions, create_draft, load_plan, move_stop
 from dispatch.suggestions import feasible_trucks
 from models import Depot, DispatchPlan, Role
-from tests.dispatch.factories import make_city, make_truck
+from tests.dispatch.factories import PLAN_DAY, make_city, make_truck
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZONE = ZoneInfo("Asia/Shanghai")
 DISPATCHER = Principal(kind="user", id=1, name="ops", role=Role.dispatcher)
 

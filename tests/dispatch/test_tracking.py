@@ -4,7 +4,6 @@ databases, called directly, without HTTP)."""
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,9 +25,9 @@ from models import (
     RequestStatus,
     Role,
 )
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZONE = ZoneInfo("Asia/Shanghai")
 DISPATCHER = Principal(kind="user", id=1, name="ops", role=Role.dispatcher)
 

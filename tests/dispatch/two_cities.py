@@ -4,7 +4,6 @@ by a national dispatcher: what the region-bound staff tests look at."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Delivery, Region, RegionLevel, Role
-from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
+from tests.dispatch.factories import PLAN_DAY, make_compound, make_depot, make_request, make_truck
 from tests.factories import make_key, make_region
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 
 
 @dataclass

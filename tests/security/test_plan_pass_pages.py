@@ -5,15 +5,13 @@ it, and cannot learn from the answers which plans exist and are committed."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
 from models import BackgroundJob, Role
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_key, make_region
 from tests.service.web.helpers import csrf, sign_in
 
@@ -23,7 +21,7 @@ PLANS = "/api/v1/dispatch/plans"
 def test_an_admin_bound_to_a_region_cannot_print_the_passes_of_a_plan_on_the_pages(
     client: TestClient, session: Session
 ) -> None:
-    day = date(2030, 1, 15)
+    day = PLAN_DAY
     dispatcher = make_key(session, Role.dispatcher)
     make_city(session, day=day, trucks=[300, 300], loads=[250, 250])
     elsewhere = make_region(session, code="999901", name="Elsewhere")

@@ -7,7 +7,6 @@ Skipped, saying so, where this machine has no RabbitMQ."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from models import BackgroundJob, DailyReport, JobStatus, Role
 from service.app import create_app
 from service.migrate import upgrade_to_head
 from service.settings import Settings
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
 from tests.pdfs import pdf_pages, require_cjk_font
 from tests.task_queue import (
@@ -33,7 +32,7 @@ from tests.task_queue import (
 pytestmark = pytest.mark.skipif(BROKER_SKIP_REASON is not None, reason=BROKER_SKIP_REASON or "")
 
 FINISHED = ("succeeded", "failed")
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 
 
 def test_a_worker_stores_a_queued_upload_and_prints_a_plans_passes(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -34,13 +34,12 @@ from monitors.running.runs import INTERRUPTED_RUN, MonitorConfig, run_monitor
 from service.app import create_app
 from service.scheduling import Recovery, recover_interrupted_jobs
 from service.settings import Settings
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
 from tests.scrape import scrape_metrics
 
 JOBS = "/api/v1/reports/bulk-jobs"
 HEADER = "store,date,product,stock,sales,price,received,unit"
-PLAN_DAY = date(2030, 1, 15)
 LINES = 2
 """Report lines in the file left behind: all of them stored, none twice."""
 

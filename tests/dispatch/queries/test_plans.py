@@ -3,7 +3,6 @@ places, the trucks a stop may move to, delivery progress and the manifests' cont
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,9 +23,9 @@ from dispatch.queries.plans import (
     route_contacts,
 )
 from models import DeliveryStatus, Depot, DispatchPlan, PlanStatus, Role
-from tests.dispatch.factories import make_city, make_compound, make_truck
+from tests.dispatch.factories import PLAN_DAY, make_city, make_compound, make_truck
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZONE = ZoneInfo("Asia/Shanghai")
 BUREAU = Principal(kind="user", id=1, name="li", role=Role.bureau)
 

@@ -3,7 +3,7 @@ for their own compound only; every bad field is a problem+json naming it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dispatch.demand import REQUEST_DAYS_AHEAD
 from models import Compound, DeliveryRequest, Depot, Role, Truck
-from tests.dispatch.factories import make_compound, make_depot, make_truck
-from tests.factories import make_key, make_product, make_region, make_store
+from tests.dispatch.factories import PLAN_DAY, make_compound, make_depot, make_truck
+from tests.factories import business_today, make_key, make_product, make_region, make_store
 
-DAY = date(2026, 11, 24)
+DAY = PLAN_DAY
 
 
 @pytest.fixture
@@ -181,6 +182,27 @@ def catalogue(session: Session) -> None:
     """Rice sold by the kg with a 10 kg bag; pork by the kg."""
     make_product(session, code="rice", category="grain", conversions={"bag": 10.0})
     make_product(session, code="pork", category="meat")
+
+
+@pytest.mark.parametrize("offset_days", [-1, REQUEST_DAYS_AHEAD + 1])
+def test_a_request_for_a_day_past_or_too_far_ahead_is_refused_naming_the_day(
+    client: TestClient,
+    session: Session,
+    dispatcher: dict[str, str],
+    catalogue: None,
+    offset_days: int,
+) -> None:
+    make_compound(session, code="CP-1")
+    day = business_today() + timedelta(days=offset_days)
+    refused = client.post(
+        "/api/v1/delivery-requests",
+        json=_request_body("CP-1", delivery_date=day.isoformat()),
+        headers=dispatcher,
+    )
+    _problem(refused, 422, "delivery_date")
+    assert _count(session, DeliveryRequest) == 0
+    today = _request_body("CP-1", delivery_date=business_today().isoformat())
+    assert client.post("/api/v1/delivery-requests", json=today, headers=dispatcher).is_success
 
 
 def test_request_weight_comes_from_product_unit_weights(

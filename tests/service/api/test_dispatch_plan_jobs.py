@@ -6,7 +6,6 @@ Without a broker (these tests) the job is solved in the web process after the re
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -15,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Compound, DispatchPlan, PlanJob, Region, Role, Truck, TruckStatus
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_key, make_region, make_store
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 JOBS = "/api/v1/dispatch/plan-jobs"
 
 

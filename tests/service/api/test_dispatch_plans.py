@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from dispatch.planning import load_plan, stored_plan
+from dispatch.planning import PLAN_DAYS_AHEAD, load_plan, stored_plan
 from dispatch.schedule import check_plan
 from models import (
     Compound,
@@ -30,15 +30,16 @@ from models import (
 )
 from tests.dispatch.factories import (
     CENTRE,
+    PLAN_DAY,
     make_city,
     make_compound,
     make_depot,
     make_request,
     make_truck,
 )
-from tests.factories import make_key, make_region
+from tests.factories import business_today, make_key, make_region
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 PLANS = "/api/v1/dispatch/plans"
 
 
@@ -229,6 +230,26 @@ def test_a_plan_for_a_day_off_the_calendar_is_refused_and_takes_no_request(
     assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
 
 
+@pytest.mark.parametrize("offset_days", [-2, PLAN_DAYS_AHEAD + 1, 365 * 36])
+def test_a_plan_for_a_day_far_from_today_is_refused_and_takes_no_request(
+    client: TestClient, session: Session, dispatcher: dict[str, str], offset_days: int
+) -> None:
+    # A mistyped year (2062 for 2026) would take every open request onto a far day.
+    yesterday = business_today() - timedelta(days=1)
+    make_city(session, day=yesterday, trucks=[1000], loads=[100])
+    day = business_today() + timedelta(days=offset_days)
+    response = _plan(client, dispatcher, date=day.isoformat())
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "date"]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
+    jobs = client.post(
+        "/api/v1/dispatch/plan-jobs", json={"date": day.isoformat()}, headers=dispatcher
+    )
+    assert jobs.status_code == 422, jobs.text
+    # A night shift may still plan the day just gone.
+    assert _plan(client, dispatcher, date=yesterday.isoformat()).status_code == 201
+
+
 def test_a_plan_with_no_trucks_or_no_requests_is_a_clear_answer(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
@@ -249,7 +270,7 @@ def test_named_requests_follow_the_day_and_compound_rules_of_a_whole_day_plan(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
     due, later, closed = make_city(session, day=DAY, trucks=[1000], loads=[100, 100, 100])
-    later.delivery_date = date(2030, 1, 20)
+    later.delivery_date = DAY + timedelta(days=5)
     session.get_one(Compound, closed.compound_id).active = False
     session.commit()
     refused = _plan(client, dispatcher, request_ids=[due.id, later.id, closed.id])
@@ -259,7 +280,9 @@ def test_named_requests_follow_the_day_and_compound_rules_of_a_whole_day_plan(
         ["body", "request_ids", 1],
         ["body", "request_ids", 2],
     ]
-    assert "2030-01-20" in errors[0]["msg"] and "no longer served" in errors[1]["msg"]
+    assert (DAY + timedelta(days=5)).isoformat() in errors[0][
+        "msg"
+    ] and "no longer served" in errors[1]["msg"]
     assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
     planned = _plan(client, dispatcher, request_ids=[due.id]).json()
     assert [stop["request_id"] for stop in planned["routes"][0]["stops"]] == [due.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,11 +24,11 @@ from models import (
     Role,
     Truck,
 )
-from tests.dispatch.factories import make_city, make_compound, make_request
+from tests.dispatch.factories import PLAN_DAY, make_city, make_compound, make_request
 from tests.factories import make_key
 from tests.scrape import scrape_metrics
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 
 
 @pytest.fixture
@@ -196,7 +196,9 @@ def test_manifest_as_json_csv_and_printable_page(
     page = client.get(url, params=params | {"format": "html"}, headers=driver)
     assert page.headers["content-type"].startswith("text/html")
     assert route["truck"] in page.text and first["compound_name"] in page.text
-    empty = client.get(url, params={"date": "2030-02-01"}, headers=driver).json()
+    empty = client.get(
+        url, params={"date": (DAY + timedelta(days=17)).isoformat()}, headers=driver
+    ).json()
     assert empty["stops"] == []
 
 

@@ -7,7 +7,6 @@ Without a broker (these tests) the job runs in the web process after the respons
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import BackgroundJob, Role
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_enterprise, make_key
 from tests.pdfs import pdf_images, pdf_pages, require_cjk_font
 
 PLANS = "/api/v1/dispatch/plans"
 JOBS = "/api/v1/dispatch/pass-pdf-jobs"
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 
 
 @pytest.fixture(autouse=True)

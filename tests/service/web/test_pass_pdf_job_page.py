@@ -4,7 +4,6 @@ it is ready; it says why in the reader's language when they cannot be printed.""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import BackgroundJob, Role
 from service.settings import Settings
 from service.worker import run_background_job
-from tests.dispatch.factories import make_city
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_key
 from tests.pdfs import pdf_pages, require_cjk_font
 from tests.service.web.helpers import csrf, make_person, sign_in
 
-DAY = date(2030, 1, 15)
+DAY = PLAN_DAY
 ZH = {"Accept-Language": "zh-CN"}
 PLANS = "/api/v1/dispatch/plans"
 
