@@ -111,7 +111,8 @@ def target_of(
     principal: Principal | None = None,
 ) -> tuple[Enterprise | None, Store | None]:
     """The enterprise or the store an assignment or a visit is about: exactly one of them
-    (a store outside ``principal``'s region is refused as an unknown code)."""
+    (a store outside ``principal``'s region, or an enterprise with no store inside it, is
+    refused as an unknown code: region-bound staff neither learn of nor write to it)."""
     if (enterprise is None) == (store is None):
         raise InvalidInput(
             "name either an enterprise or a store",
@@ -121,12 +122,18 @@ def target_of(
     if found_store is not None and principal is not None:
         if not principal.in_region(found_store.region_id):
             raise unknown_code(label=phrase("store"), code=store, field="store")
-    return (
-        get_optional_by_code(
-            session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
-        ),
-        found_store,
+    found_enterprise = get_optional_by_code(
+        session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
     )
+    if found_enterprise is not None and principal is not None and principal.is_region_bound:
+        store_inside = session.scalar(
+            select(Store.id)
+            .where(Store.enterprise_id == found_enterprise.id, stores_inside(principal))
+            .limit(1)
+        )
+        if store_inside is None:
+            raise unknown_code(label=phrase("enterprise"), code=enterprise, field="enterprise")
+    return found_enterprise, found_store
 
 
 def _view(session: Session, row: OfficerAssignment) -> AssignmentView:
