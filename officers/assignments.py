@@ -279,13 +279,16 @@ def adopt_free_text_officers(
 ) -> list[AdoptedName]:
     """Turn the stores' old free-text ``service_officer`` names that match an officer's
     username into assignments, where the store has no officer yet; others stay as text
-    (region-bound staff adopt the names of the stores inside their region only)."""
+    (region-bound staff adopt the names of the stores inside their region only, and only
+    officers they could assign by hand: staff bound to a region outside are left as text)."""
     require_role(principal, *MANAGER_ROLES)
     officers = {
         username.lower(): (user_id, username)
         for user_id, username in session.execute(
             select(User.id, User.username).where(
-                User.active.is_(True), User.role.in_(OFFICER_ROLES)
+                User.active.is_(True),
+                User.role.in_(OFFICER_ROLES),
+                or_(User.region_id.is_(None), within_region(principal, User.region_id)),
             )
         )
     }

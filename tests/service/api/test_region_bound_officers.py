@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
-from models import OfficerAssignment, OfficerVisit, RegionLevel, Role
+from models import OfficerAssignment, OfficerVisit, RegionLevel, Role, Store, User
 from tests.factories import days_ago, make_enterprise, make_key, make_region, make_store
 
 URL = "/api/v1/officers"
@@ -222,3 +222,27 @@ def test_city_bureau_cannot_log_a_visit_to_an_enterprise_with_no_store_in_its_ci
     assert inside.status_code == 201, inside.text
     body["enterprise"] = "B-ONLY"
     assert client.post(f"{URL}/wang/visits", json=body, headers=national).status_code == 201
+
+
+def test_adopting_free_text_names_never_hands_a_store_to_a_neighbour_citys_bureau_staff(
+    client: TestClient, session: Session, cities: dict[str, Any], city_a_bureau: dict[str, str]
+) -> None:
+    """A store's old free-text officer name that happens to be the username of bureau
+    staff of city B is left as text when city A's bureau adopts the names: assigning it
+    by hand is refused, and adopting must not do it (nor name the neighbour's user)."""
+    city_b = make_region(session, code="CITY-B3", level=RegionLevel.city)
+    create_user(
+        session, username="zhao", password="x-password-1", role=Role.bureau, region_id=city_b.id
+    )
+    create_user(session, username="wu", password="x-password-1", role=Role.service_officer)
+    stores = {store.code: store for store in session.scalars(select(Store))}
+    stores["A-N-1"].service_officer = "Zhao"
+    stores["A-S-1"].service_officer = "wu"
+    session.commit()
+    adopted = client.post(f"{URL}/assignments/adopt", headers=city_a_bureau)
+    assert adopted.status_code == 200, adopted.text
+    assert adopted.json() == [{"store": "A-S-1", "officer": "wu"}]
+    assert "zhao" not in adopted.text
+    officers = session.scalars(select(OfficerAssignment.officer_id)).all()
+    zhao = session.scalars(select(User.id).where(User.username == "zhao")).one()
+    assert zhao not in officers
