@@ -180,6 +180,11 @@ def test_bureau_registers_reads_changes_lists_and_deactivates_a_webhook(
         ({"region": "410402001"}, ["body", "region"]),
         ({"secret": "too-short"}, ["body", "secret"]),
         ({"colour": "red"}, ["body", "colour"]),
+        ({"name": "duty\nchat"}, ["body", "name"]),
+        ({"name": "duty\r\nX-Injected: 1"}, ["body", "name"]),
+        ({"name": "duty\x1b[31mchat"}, ["body", "name"]),
+        ({"name": "duty\u2028chat"}, ["body", "name"]),
+        ({"name": "x" * 121}, ["body", "name"]),
     ],
 )
 def test_bad_webhooks_are_refused_naming_the_field(
@@ -203,6 +208,8 @@ def test_bad_webhooks_are_refused_naming_the_field(
         ({"url": "ftp://x"}, "url"),
         ({"url": None}, "url"),
         ({"name": None}, "name"),
+        ({"name": "duty\nchat"}, "name"),
+        ({"name": "duty\tchat"}, "name"),
         ({"rules": None}, "rules"),
         ({"region": "410402001"}, "region"),
         ({"secret": "short"}, "secret"),
