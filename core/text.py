@@ -10,6 +10,7 @@ and domain error call, and a test checks the catalogue has them all).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,6 +170,29 @@ def field_problem(
     """A problem at ``loc`` (e.g. ``["body", "store"]``) worded by ``message``."""
     worded = message if isinstance(message, Text) else Text(message, values)
     return FieldProblem(loc=tuple(loc), text=worded, extra=dict(extra or {}))
+
+
+def control_character_problem(
+    value: str, loc: Sequence[str | int], /, *, multiline: bool = False
+) -> FieldProblem | None:
+    """A problem at ``loc`` when typed text holds a control character, else None.
+
+    A one-line field (a name, a contact, a short note shown in a table cell) refuses line
+    breaks too, as ``service.http.schemas.Name`` does; a multi-line one (visit notes, a
+    problem's text, a comment) keeps line breaks and tabs and refuses the rest, which
+    break exports, feeds and the pages that show them."""
+    if multiline:
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+            return field_problem(loc, "holds a control character")
+    elif any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+        return field_problem(loc, "must be one line without control characters")
+    return None
+
+
+def is_blank(value: str, /) -> bool:
+    """Whether text shows nothing: only white space and zero-width or other invisible
+    format characters (U+200B, U+200D, U+FEFF, ...), which ``str.strip`` keeps."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
 
 
 def text_json(text: Text) -> dict[str, Any]:

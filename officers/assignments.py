@@ -111,7 +111,8 @@ def target_of(
     principal: Principal | None = None,
 ) -> tuple[Enterprise | None, Store | None]:
     """The enterprise or the store an assignment or a visit is about: exactly one of them
-    (a store outside ``principal``'s region is refused as an unknown code)."""
+    (a store outside ``principal``'s region, or an enterprise with no store inside it, is
+    refused as an unknown code: region-bound staff neither learn of nor write to it)."""
     if (enterprise is None) == (store is None):
         raise InvalidInput(
             "name either an enterprise or a store",
@@ -121,12 +122,18 @@ def target_of(
     if found_store is not None and principal is not None:
         if not principal.in_region(found_store.region_id):
             raise unknown_code(label=phrase("store"), code=store, field="store")
-    return (
-        get_optional_by_code(
-            session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
-        ),
-        found_store,
+    found_enterprise = get_optional_by_code(
+        session, Enterprise, enterprise, label=phrase("enterprise"), field="enterprise"
     )
+    if found_enterprise is not None and principal is not None and principal.is_region_bound:
+        store_inside = session.scalar(
+            select(Store.id)
+            .where(Store.enterprise_id == found_enterprise.id, stores_inside(principal))
+            .limit(1)
+        )
+        if store_inside is None:
+            raise unknown_code(label=phrase("enterprise"), code=enterprise, field="enterprise")
+    return found_enterprise, found_store
 
 
 def _view(session: Session, row: OfficerAssignment) -> AssignmentView:
@@ -272,13 +279,16 @@ def adopt_free_text_officers(
 ) -> list[AdoptedName]:
     """Turn the stores' old free-text ``service_officer`` names that match an officer's
     username into assignments, where the store has no officer yet; others stay as text
-    (region-bound staff adopt the names of the stores inside their region only)."""
+    (region-bound staff adopt the names of the stores inside their region only, and only
+    officers they could assign by hand: staff bound to a region outside are left as text)."""
     require_role(principal, *MANAGER_ROLES)
     officers = {
         username.lower(): (user_id, username)
         for user_id, username in session.execute(
             select(User.id, User.username).where(
-                User.active.is_(True), User.role.in_(OFFICER_ROLES)
+                User.active.is_(True),
+                User.role.in_(OFFICER_ROLES),
+                or_(User.region_id.is_(None), within_region(principal, User.region_id)),
             )
         )
     }

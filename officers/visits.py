@@ -5,14 +5,14 @@ rules, linked to the store and kept beside the visit (so to the enterprise)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.errors import Forbidden, InvalidInput
-from core.text import FieldProblem, field_problem
+from core.text import FieldProblem, control_character_problem, field_problem, is_blank
 from hotline.tickets import MAX_TEXT_LENGTH, TicketInput, file_ticket
 from models import (
     CallerKind,
@@ -43,6 +43,10 @@ from officers.assignments import (
 MAX_CONTACT_LENGTH = 200
 MAX_PROBLEMS = 20
 """Problems one visit may raise at once (each becomes a ticket)."""
+OLDEST_VISIT = timedelta(days=366)
+"""How long ago a visit may be logged: a year (and a day, for a leap year). A visit
+dated 0001-01-01 would sort last in every log and never count as the enterprise's last
+visit; one a year old is already history, not a contact to follow up."""
 
 
 @dataclass(frozen=True)
@@ -109,13 +113,18 @@ class VisitView:
     tickets: list[RaisedTicket]
 
 
-def _text_problems(value: str, loc: list[str | int], limit: int) -> list[FieldProblem]:
-    """Empty or oversized free text, named by where it sits in the request."""
-    if not value.strip():
+def _text_problems(
+    value: str, loc: list[str | int], limit: int, *, multiline: bool = True
+) -> list[FieldProblem]:
+    """Empty (or only invisible characters), oversized or control-character free text,
+    named by where it sits in the request: notes and a problem's text keep line breaks
+    and tabs; the contact is one line (it becomes a hotline ticket's caller name)."""
+    if is_blank(value):
         return [field_problem(["body", *loc], "write what happened")]
     if len(value) > limit:
         return [field_problem(["body", *loc], "at most {limit} characters", limit=limit)]
-    return []
+    control = control_character_problem(value, ["body", *loc], multiline=multiline)
+    return [] if control is None else [control]
 
 
 def _check(new: VisitInput, today: date) -> None:
@@ -123,7 +132,16 @@ def _check(new: VisitInput, today: date) -> None:
     problems: list[FieldProblem] = []
     if new.visit_date > today:
         problems.append(field_problem(["body", "visit_date"], "a visit cannot be in the future"))
-    problems += _text_problems(new.contact, ["contact"], MAX_CONTACT_LENGTH)
+    elif new.visit_date < today - OLDEST_VISIT:
+        problems.append(
+            field_problem(
+                ["body", "visit_date"],
+                "must be from {first} to {last}",
+                first=today - OLDEST_VISIT,
+                last=today,
+            )
+        )
+    problems += _text_problems(new.contact, ["contact"], MAX_CONTACT_LENGTH, multiline=False)
     problems += _text_problems(new.notes, ["notes"], MAX_TEXT_LENGTH)
     if len(new.problems) > MAX_PROBLEMS:
         problems.append(

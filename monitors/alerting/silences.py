@@ -15,7 +15,18 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, within_region
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text import N_, FieldProblem, Text, field_problem, in_turn, listing, phrase, verbatim
+from core.text import (
+    N_,
+    FieldProblem,
+    Text,
+    control_character_problem,
+    field_problem,
+    in_turn,
+    is_blank,
+    listing,
+    phrase,
+    verbatim,
+)
 from core.words import word
 from models import (
     Alert,
@@ -140,6 +151,7 @@ SILENCE_FIELD_WORDS: dict[str, str] = {
     "category": N_("category"),
     "severity": N_("severity"),
     "store": N_("store"),
+    "starts_at": N_("starts_at"),
     "ends_at": N_("ends_at"),
     "comment": N_("comment"),
 }
@@ -171,9 +183,11 @@ def create_silence(
 ) -> tuple[Silence, list[int]]:
     """Mute alerts that match every matcher from ``starts_at`` (default now) to ``ends_at``.
 
-    Returns the silence and the ids of the open alerts it matches; each of those gets a
-    ``silenced`` event with the comment, so its trail says who muted it and why. Every
-    problem with the request is reported at once (422).
+    Returns the silence and the ids of the open alerts it mutes; each of those gets a
+    ``silenced`` event with the comment, so its trail says who muted it and why. A pending
+    silence (``starts_at`` ahead) mutes none yet: no events, no ids. ``starts_at`` lies at
+    most ``MAX_SILENCE_LENGTH`` ahead; the comment is one line that shows something.
+    Every problem with the request is reported at once (422).
     """
     require_role(principal, *ALERT_HANDLERS)
     actor = principal.label
@@ -192,11 +206,19 @@ def create_silence(
             )
         if ends_at <= now:
             problems.append(field_problem(["body", "ends_at"], "must be in the future"))
+        if starts_at - now > MAX_SILENCE_LENGTH:
+            # Bounded as ends_at is: one starting in year 9999 stayed pending forever.
+            days = MAX_SILENCE_LENGTH.days
+            problems.append(
+                field_problem(["body", "starts_at"], "at most {days} days from now", days=days)
+            )
     comment = comment.strip()
-    if not 1 <= len(comment) <= MAX_NOTE_CHARS:
+    if is_blank(comment) or len(comment) > MAX_NOTE_CHARS:
         problems.append(
             field_problem(["body", "comment"], "1 to {limit} characters", limit=MAX_NOTE_CHARS)
         )
+    elif (control := control_character_problem(comment, ["body", "comment"])) is not None:
+        problems.append(control)  # one line, as the pages' comment field is
     if problems:
         raise InvalidInput(
             "the silence is invalid: {problems}",
@@ -219,6 +241,11 @@ def create_silence(
         updated_at=now,
     )
     session.add(silence)
+    if starts_at > now:
+        # A pending silence mutes nothing yet: no alert's trail may say it was silenced
+        # (the notifier reads only silences in force, ``active_silences``).
+        session.flush()
+        return silence, []
     matched = open_alerts_matching(session, matchers=cleaned, principal=principal)
     session.add_all(
         alert_event(alert, kind="silenced", actor=actor, at=now, note=comment) for alert in matched

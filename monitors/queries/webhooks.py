@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,24 @@ from monitors.notifications.payload import DEFAULT_GROUP_BY
 
 WEBHOOK_MANAGERS = (Role.bureau,)
 """Who registers, changes and reads webhooks: the bureau (and admins)."""
+HIDDEN = "***"
+"""What a credential in a webhook's URL reads as."""
+
+
+def shown_url(url: str) -> str:
+    """``url`` as people read it: the user and password before the host and every query
+    value (a chat robot's ``access_token``) replaced by ``***``, as the signing secret is never
+    shown; the scheme, host, port, path and the query's names stay, to tell receivers
+    apart. The stored URL is the one delivered to."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{HIDDEN}@{netloc.rpartition('@')[2]}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(name, HIDDEN) for name, _ in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 @dataclass(frozen=True)
@@ -56,11 +75,11 @@ class NotificationWithAttempts:
 
 
 def webhook_view(webhook: Webhook, region_code: str | None) -> WebhookView:
-    """``webhook`` as people read it (never its secret)."""
+    """``webhook`` as people read it (never its secret, nor a credential in its URL)."""
     return WebhookView(
         id=webhook.id,
         name=webhook.name,
-        url=webhook.url,
+        url=shown_url(webhook.url),
         min_severity=Severity(webhook.min_severity),
         rules=[AlertRule(rule) for rule in webhook.rules],
         region=region_code,

@@ -15,7 +15,7 @@ from officers import assignments, queries, visits
 from officers.visits import MAX_CONTACT_LENGTH, MAX_PROBLEMS, ProblemInput, VisitInput
 from service.configuration import business_today
 from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
-from service.http.schemas import CODE_PATTERN, PROBLEM_RESPONSES, ReadModel, StrictModel
+from service.http.schemas import CODE_PATTERN, PROBLEM_RESPONSES, Name, ReadModel, StrictModel
 
 router = APIRouter(prefix="/officers", tags=["officers"], responses=PROBLEM_RESPONSES)
 
@@ -54,10 +54,10 @@ class ProblemBody(StrictModel):
 
 
 class VisitBody(StrictModel):
-    visit_date: date
+    visit_date: date = Field(description="Not in the future, at most a year (366 days) ago")
     mode: VisitMode
-    contact: str = Field(min_length=1, max_length=MAX_CONTACT_LENGTH, description="Whom you met")
-    notes: LongText
+    contact: Name = Field(max_length=MAX_CONTACT_LENGTH, description="Whom you met, one line")
+    notes: LongText = Field(description="Line breaks and tabs kept; no other control character")
     enterprise: str | None = Field(default=None, pattern=CODE_PATTERN)
     store: str | None = Field(default=None, pattern=CODE_PATTERN)
     problems: list[ProblemBody] = Field(default_factory=list, max_length=MAX_PROBLEMS)

@@ -112,13 +112,13 @@ class LockdownRead(ReadModel):
 
 class LockdownIn(FiniteModel):
     region: Code
-    start_date: date
-    end_date: date | None = None
-    note: str | None = Field(default=None, max_length=300)
+    start_date: date = Field(description="At most a year before or after today")
+    end_date: date | None = Field(default=None, description="At most a year from today")
+    note: str | None = Field(default=None, max_length=300, description="One line")
 
 
 class LockdownEnd(FiniteModel):
-    end_date: date
+    end_date: date = Field(description="At most a year before or after today")
 
 
 @router.get("/restock", summary="The day's restock suggestions, worst cover first")
@@ -224,16 +224,28 @@ def list_lockdowns(
 
 
 @router.post("/lockdowns", status_code=status.HTTP_201_CREATED, summary="Record a lockdown")
-def record_lockdown(body: LockdownIn, session: SessionDep, principal: PrincipalDep) -> LockdownRead:
-    view = lockdowns.record_lockdown(session=session, principal=principal, **body.model_dump())
+def record_lockdown(
+    body: LockdownIn, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> LockdownRead:
+    view = lockdowns.record_lockdown(
+        session=session, principal=principal, today=business_today(settings), **body.model_dump()
+    )
     return LockdownRead.model_validate(view)
 
 
 @router.post("/lockdowns/{lockdown_id}/end", summary="Lift a lockdown")
 def end_lockdown(
-    lockdown_id: DatabaseId, body: LockdownEnd, session: SessionDep, principal: PrincipalDep
+    lockdown_id: DatabaseId,
+    body: LockdownEnd,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> LockdownRead:
     view = lockdowns.end_lockdown(
-        session=session, principal=principal, lockdown_id=lockdown_id, end_date=body.end_date
+        session=session,
+        principal=principal,
+        lockdown_id=lockdown_id,
+        end_date=body.end_date,
+        today=business_today(settings),
     )
     return LockdownRead.model_validate(view)

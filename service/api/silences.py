@@ -46,9 +46,13 @@ class Matchers(StrictModel):
 
 class SilenceIn(StrictModel):
     matchers: Matchers
-    starts_at: UtcDateTime | None = Field(default=None, description="Default: now")
+    starts_at: UtcDateTime | None = Field(
+        default=None, description="Default: now; at most 90 days ahead (mutes nothing before)"
+    )
     ends_at: UtcDateTime = Field(description="After starts_at, in the future, within 90 days")
-    comment: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, description="Why")
+    comment: str = Field(
+        min_length=1, max_length=MAX_NOTE_CHARS, description="Why: one line, not blank"
+    )
 
 
 class SilenceRead(ReadModel):

@@ -27,6 +27,7 @@ from service.http.dependencies import PrincipalDep, SessionDep, SettingsDep
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     DatabaseId,
+    Name,
     Page,
     PageDep,
     ReadModel,
@@ -36,7 +37,9 @@ from service.http.schemas import (
 router = APIRouter(prefix="/webhooks", tags=["notifications"], responses=PROBLEM_RESPONSES)
 
 
-NAME_FIELD = Field(min_length=1, max_length=120, examples=["bureau duty chat"])
+WebhookName = Annotated[Name, Field(max_length=120, examples=["bureau duty chat"])]
+"""A webhook's name: one line without control characters, as other names (it heads the
+webhook lists and names the receiver in every delivery)."""
 URL_DESCRIPTION = "http:// or https:// address that receives the POSTs"
 REGION_DESCRIPTION = "Code of a district or the city: only its alerts are sent (null: all)"
 SECRET_DESCRIPTION = (
@@ -53,7 +56,7 @@ GROUP_BY_DESCRIPTION = (
 
 
 class WebhookCreate(StrictModel):
-    name: str = NAME_FIELD
+    name: WebhookName
     url: str = Field(
         min_length=1,
         max_length=2000,
@@ -81,7 +84,7 @@ class WebhookCreate(StrictModel):
 
 
 class WebhookUpdate(StrictModel):
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: WebhookName | None = None
     url: str | None = Field(
         default=None, min_length=1, max_length=2000, description=URL_DESCRIPTION
     )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.text import Text, phrase
+from core.text import Text, is_blank, phrase
 from masterdata.products import list_categories
 from masterdata.regions import list_regions
 from models import Alert, AlertRule, RegionLevel, Role, ScopeLevel, Severity
@@ -232,7 +232,7 @@ def silence_hours(text: str, problems: dict[str, Text]) -> float:
 
 def comment_problem(comment: str) -> Text | None:
     """What is wrong with a silence's comment (required, at most the note's length)."""
-    if not comment.strip():
+    if is_blank(comment):
         return phrase("Fill this in")
     if len(comment.strip()) > MAX_NOTE_CHARS:
         return phrase("Use at most {max_length} characters", max_length=MAX_NOTE_CHARS)

@@ -211,6 +211,7 @@ def import_registry(
 def record_lockdown(
     session: SessionDep,
     viewer: ViewerDep,
+    settings: SettingsDep,
     region: Annotated[str, Form(max_length=64)],
     start_date: Annotated[date, Form()],
     note: Annotated[str, Form(max_length=300)] = "",
@@ -222,6 +223,7 @@ def record_lockdown(
         region=region.strip(),
         start_date=start_date,
         note=note.strip() or None,
+        today=business_today(settings),
     )
     return redirect("/supply?lockdown=1")
 
@@ -239,6 +241,7 @@ def end_lockdown(
         principal=viewer,
         lockdown_id=lockdown_id,
         end_date=business_today(settings),
+        today=business_today(settings),
     )
     return redirect("/supply")
 

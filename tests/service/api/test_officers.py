@@ -317,3 +317,39 @@ def test_an_officer_files_tickets_only_through_visits(
     }
     assert_refused(client.post("/api/v1/hotline/tickets", json=direct, headers=wang), status=403)
     assert count(session, Ticket) == 0
+
+
+def test_a_visit_off_the_last_year_or_with_control_characters_is_refused_naming_the_field(
+    client: TestClient, session: Session, city: dict[str, Any], bureau: dict[str, str]
+) -> None:
+    wang = person(client, session, "wang", Role.service_officer)
+    assign(client, bureau, "wang", enterprise="DENNIS")
+    problem = {"category": "cannot_buy", "text": "No rice"}
+    cases: list[tuple[dict[str, Any], list[Any]]] = [
+        (visit(visit_date="0001-01-01"), ["body", "visit_date"]),
+        (visit(visit_date=days_ago(400).isoformat()), ["body", "visit_date"]),
+        (visit(contact="Li Na\nstore manager"), ["body", "contact"]),
+        (visit(contact="Li Na\tmanager"), ["body", "contact"]),
+        (visit(contact="Li Na\x1b[2J"), ["body", "contact"]),
+        (visit(contact="Li\u2028Na"), ["body", "contact"]),
+        (visit(contact="\u200b\u200d"), ["body", "contact"]),
+        (visit(notes="late eggs\x07\x08"), ["body", "notes"]),
+        (visit(notes="\u200b"), ["body", "notes"]),
+        (
+            visit(problems=[{**problem, "text": "No rice\x1b[31m"}]),
+            ["body", "problems", 0, "text"],
+        ),
+    ]
+    for body, loc in cases:
+        assert_refused(
+            client.post(f"{URL}/me/visits", json=body, headers=wang), status=422, loc=loc
+        )
+    assert (count(session, OfficerVisit), count(session, Ticket)) == (0, 0)
+    kept = visit(
+        visit_date=days_ago(300).isoformat(),
+        notes="Eggs late:\n\t- Monday\r\n\t- Thursday",
+        problems=[{**problem, "text": "No rice\nsince Monday", "store": "DEN-1"}],
+    )
+    logged = client.post(f"{URL}/me/visits", json=kept, headers=wang)
+    assert logged.status_code == 201, logged.text
+    assert logged.json()["notes"] == "Eggs late:\n\t- Monday\r\n\t- Thursday"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
-from models import OfficerAssignment, RegionLevel, Role
+from models import OfficerAssignment, OfficerVisit, RegionLevel, Role, Store, User
 from tests.factories import days_ago, make_enterprise, make_key, make_region, make_store
 
 URL = "/api/v1/officers"
@@ -42,7 +42,7 @@ def cities(session: Session) -> dict[str, Any]:
     for code, region in (("A-N-1", a_north), ("A-S-1", a_south), ("B-E-1", b_east)):
         make_store(session, code=code, region=region, enterprise=chain).key_supplier = True
     session.commit()
-    return {"city_a": city_a, "a_north": a_north}
+    return {"city_a": city_a, "a_north": a_north, "b_east": b_east}
 
 
 @pytest.fixture
@@ -181,3 +181,68 @@ def test_city_bureau_does_not_know_the_bureau_staff_of_a_neighbour_city(
     assert given.status_code == 200, given.text
     national = make_key(session, Role.bureau)
     assert client.get(f"{URL}/zhao/portfolio", headers=national).status_code == 200
+
+
+def test_city_bureau_cannot_log_a_visit_to_an_enterprise_with_no_store_in_its_city(
+    client: TestClient, session: Session, cities: dict[str, Any], wang: dict[str, str]
+) -> None:
+    """An enterprise all of whose stores lie in city B is unknown to city A's bureau: it
+    may not write a visit to it into wang's log (where it would show city B's bureau and
+    the coverage a visit that never happened), as it may not log one at a store there."""
+    b_east = cities["b_east"]
+    make_store(
+        session, code="B-E-2", region=b_east, enterprise=make_enterprise(session, code="B-ONLY")
+    )
+    session.commit()
+    national = make_key(session, Role.bureau)
+    for enterprise in ("B-ONLY", "CHAIN"):
+        given = client.put(
+            f"{URL}/assignments",
+            json={"officer": "wang", "enterprise": enterprise},
+            headers=national,
+        )
+        assert given.status_code == 200, given.text
+    city_a_bureau = make_key(session, Role.bureau, region=cities["city_a"])
+    body = {
+        "visit_date": days_ago(1).isoformat(),
+        "mode": "phone",
+        "contact": "someone",
+        "notes": "Called about eggs.",
+        "enterprise": "B-ONLY",
+    }
+    before = int(session.scalar(select(func.count()).select_from(OfficerVisit)) or 0)
+    refused = client.post(f"{URL}/wang/visits", json=body, headers=city_a_bureau)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"][0]["loc"] == ["body", "enterprise"]
+    assert refused.json()["detail"] == "unknown enterprise 'B-ONLY'"
+    assert int(session.scalar(select(func.count()).select_from(OfficerVisit)) or 0) == before
+    body["enterprise"] = "CHAIN"
+    inside = client.post(f"{URL}/wang/visits", json=body, headers=city_a_bureau)
+    assert inside.status_code == 201, inside.text
+    body["enterprise"] = "B-ONLY"
+    assert client.post(f"{URL}/wang/visits", json=body, headers=national).status_code == 201
+
+
+def test_adopting_free_text_names_never_hands_a_store_to_a_neighbour_citys_bureau_staff(
+    client: TestClient, session: Session, cities: dict[str, Any], city_a_bureau: dict[str, str]
+) -> None:
+    """A store's old free-text officer name that happens to be the username of bureau
+    staff of city B is left as text when city A's bureau adopts the names: assigning it
+    by hand is refused, and adopting must not do it (nor name the neighbour's user)."""
+    city_b = make_region(session, code="CITY-B3", level=RegionLevel.city)
+    create_user(
+        session, username="zhao", password="x-password-1", role=Role.bureau, region_id=city_b.id
+    )
+    create_user(session, username="wu", password="x-password-1", role=Role.service_officer)
+    stores = {store.code: store for store in session.scalars(select(Store))}
+    stores["A-N-1"].service_officer = "Zhao"
+    stores["A-S-1"].service_officer = "wu"
+    session.commit()
+    adopted = client.post(f"{URL}/assignments/adopt", headers=city_a_bureau)
+    assert adopted.status_code == 200, adopted.text
+    assert adopted.json() == [{"store": "A-S-1", "officer": "wu"}]
+    assert "zhao" not in adopted.text
+    officers = session.scalars(select(OfficerAssignment.officer_id)).all()
+    zhao = session.scalars(select(User.id).where(User.username == "zhao")).one()
+    assert zhao not in officers

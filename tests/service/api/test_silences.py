@@ -114,6 +114,22 @@ def test_a_pending_silence_mutes_nothing_yet(
     assert not any(item["silenced"] for item in _alerts(client, bureau).values())
 
 
+def test_a_pending_silence_writes_nothing_into_the_alerts_trail(
+    client: TestClient, session: Session, world: World, bureau: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/silences",
+        json=_silence(starts_at=_in(days=89), ends_at=_in(days=90)),
+        headers=bureau,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["state"] == "pending"
+    assert session.scalar(select(func.count()).where(AlertEvent.kind == "silenced")) == 0
+    for alert_id in response.json()["matched_alert_ids"]:
+        detail = client.get(f"/api/v1/alerts/{alert_id}", headers=bureau).json()
+        assert "silenced" not in [event["kind"] for event in detail["events"]]
+
+
 @pytest.mark.parametrize(
     ("changes", "locs"),
     [
@@ -134,6 +150,16 @@ def test_a_pending_silence_mutes_nothing_yet(
         ({"ends_at": "2030-01-01T00:00:00"}, [["body", "ends_at"]]),
         ({"ends_at": "9999-12-31T23:59:59-12:00"}, [["body", "ends_at"]]),
         ({"comment": "  "}, [["body", "comment"]]),
+        ({"comment": "\u200b\u200d\ufeff"}, [["body", "comment"]]),
+        ({"comment": " \u200b \u2060 "}, [["body", "comment"]]),
+        ({"comment": "\x07\x08"}, [["body", "comment"]]),
+        ({"comment": "restocking\x1b[2J"}, [["body", "comment"]]),
+        ({"comment": "restocking\nall week"}, [["body", "comment"]]),
+        ({"starts_at": "9999-12-30T00:00:00+00:00"}, [["body", "starts_at"]]),
+        (
+            {"starts_at": _in(days=91), "ends_at": _in(days=92)},
+            [["body", "starts_at"]],
+        ),
         (
             {"matchers": {}, "ends_at": _in(hours=-1)},
             [["body", "matchers"], ["body", "ends_at"]],

@@ -461,3 +461,64 @@ def test_a_lockdown_that_ends_before_it_starts_is_refused_naming_the_start_in_wo
     assert refused.json()["errors"] == [
         {"loc": ["body", "end_date"], "msg": "is before the start date"}  # not start_date
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"start_date": "0001-01-01"}, "start_date"),
+        ({"start_date": "9999-12-31"}, "start_date"),
+        ({"start_date": (TODAY - timedelta(days=400)).isoformat()}, "start_date"),
+        ({"end_date": "9999-12-31"}, "end_date"),
+        ({"note": "sealed\nline two"}, "note"),
+        ({"note": "sealed\x07"}, "note"),
+        ({"note": "sealed\u2028there"}, "note"),
+    ],
+)
+def test_a_lockdown_off_the_years_around_today_or_with_a_control_character_is_refused(
+    client: TestClient, session: Session, cities: TwoCities, changes: dict[str, str], field: str
+) -> None:
+    body = {"region": "410402", "start_date": TODAY.isoformat()} | changes
+    refused = client.post("/api/v1/lockdowns", json=body, headers=cities.bureau_a)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [error["loc"] for error in refused.json()["errors"]] == [["body", field]]
+    assert session.scalar(select(func.count()).select_from(RegionLockdown)) == 0
+
+
+def test_a_lifted_lockdown_cannot_be_ended_again_and_an_end_is_bounded(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    start = (TODAY - timedelta(days=10)).isoformat()
+    made = client.post(
+        "/api/v1/lockdowns",
+        json={"region": "410402", "start_date": start, "note": "a year's edge ok"},
+        headers=cities.bureau_a,
+    )
+    assert made.status_code == 201, made.text
+    url = f"/api/v1/lockdowns/{made.json()['id']}/end"
+    far = client.post(url, json={"end_date": "9999-12-31"}, headers=cities.bureau_a)
+    assert far.status_code == 422, far.text
+    assert [error["loc"] for error in far.json()["errors"]] == [["body", "end_date"]]
+    lifted = client.post(url, json={"end_date": TODAY.isoformat()}, headers=cities.bureau_a)
+    assert lifted.status_code == 200, lifted.text
+    for again in (TODAY - timedelta(days=5), TODAY + timedelta(days=5), TODAY):
+        refused = client.post(url, json={"end_date": again.isoformat()}, headers=cities.bureau_a)
+        assert refused.status_code == 409, refused.text
+    session.expire_all()
+    assert session.get(RegionLockdown, made.json()["id"]).end_date == TODAY  # type: ignore[union-attr]
+    planned = client.post(
+        "/api/v1/lockdowns",
+        json={
+            "region": "410402",
+            "start_date": start,
+            "end_date": (TODAY + timedelta(days=30)).isoformat(),
+        },
+        headers=cities.bureau_a,
+    ).json()
+    early = client.post(
+        f"/api/v1/lockdowns/{planned['id']}/end",
+        json={"end_date": TODAY.isoformat()},
+        headers=cities.bureau_a,
+    )
+    assert early.status_code == 200, early.text  # a planned end still ahead may come sooner

@@ -180,6 +180,11 @@ def test_bureau_registers_reads_changes_lists_and_deactivates_a_webhook(
         ({"region": "410402001"}, ["body", "region"]),
         ({"secret": "too-short"}, ["body", "secret"]),
         ({"colour": "red"}, ["body", "colour"]),
+        ({"name": "duty\nchat"}, ["body", "name"]),
+        ({"name": "duty\r\nX-Injected: 1"}, ["body", "name"]),
+        ({"name": "duty\x1b[31mchat"}, ["body", "name"]),
+        ({"name": "duty\u2028chat"}, ["body", "name"]),
+        ({"name": "x" * 121}, ["body", "name"]),
     ],
 )
 def test_bad_webhooks_are_refused_naming_the_field(
@@ -203,6 +208,8 @@ def test_bad_webhooks_are_refused_naming_the_field(
         ({"url": "ftp://x"}, "url"),
         ({"url": None}, "url"),
         ({"name": None}, "name"),
+        ({"name": "duty\nchat"}, "name"),
+        ({"name": "duty\tchat"}, "name"),
         ({"rules": None}, "rules"),
         ({"region": "410402001"}, "region"),
         ({"secret": "short"}, "secret"),
@@ -388,3 +395,29 @@ def test_a_webhook_chooses_how_its_alerts_are_grouped(
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["loc"][:2] == ["body", "group_by"]
     assert client.get("/api/v1/webhooks", headers=bureau).json()["total"] == 2
+
+
+def test_credentials_in_a_webhook_url_are_never_shown_again_but_still_used(
+    client: TestClient, bureau: dict[str, str], receiver: Receiver
+) -> None:
+    """A chat robot's URL carries its credential (DingTalk's and WeCom's ``access_token``,
+    a user and password before the host): like the signing secret, it is stored and used for
+    delivery but never read back, so a bureau reader cannot post to the duty chat as the
+    service."""
+    url = "https://robot:p4ss-w0rd-1@hooks.example.org/robot/send?access_token=0123456789abcdef"
+    created = create(client, bureau, url=url)
+    assert created["url"] == "https://***@hooks.example.org/robot/send?access_token=***"
+    base = f"/api/v1/webhooks/{created['id']}"
+    answers = [
+        client.get(base, headers=bureau),
+        client.get("/api/v1/webhooks", headers=bureau),
+        client.patch(base, json={"name": "renamed"}, headers=bureau),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert "p4ss-w0rd-1" not in answer.text and "0123456789abcdef" not in answer.text
+    sent = client.post(f"{base}/test", headers=bureau)
+    assert sent.status_code == 200 and sent.json()["delivered"] is True, sent.text
+    [request] = receiver.requests
+    assert request.url.params["access_token"] == "0123456789abcdef"
+    assert request.headers["Authorization"].startswith("Basic ")
