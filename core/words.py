@@ -62,6 +62,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("too_heavy"),
         N_("window_unreachable"),
         N_("capacity_exhausted"),
+        N_("time_exhausted"),
         N_("no_vehicles"),
     ),
     DeliveryStatus: (

@@ -22,7 +22,9 @@ from core.text import Text, phrase
 from dispatch.distances import DEFAULT_ROAD_FACTOR, DEFAULT_SPEED_KMH, build_matrices
 
 Priority = Literal["urgent", "normal"]
-UnassignedReason = Literal["too_heavy", "window_unreachable", "capacity_exhausted", "no_vehicles"]
+UnassignedReason = Literal[
+    "too_heavy", "window_unreachable", "capacity_exhausted", "time_exhausted", "no_vehicles"
+]
 
 DAY_S = 24 * 3600
 DEFAULT_SERVICE_S = 10 * 60

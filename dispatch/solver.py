@@ -379,6 +379,8 @@ def _to_plan(
     """Translate a feasible PyVRP solution into a Plan with every left-out request explained.
 
     A request any of whose shipments is missing is listed as ``capacity_exhausted``
+    when no truck has room left for the smallest of them, else as ``time_exhausted``
+    (a truck had the room but not the time: its shift, the windows or its longest route)
     (the shipments that did fit stay on their routes: part of an emergency delivery is
     better than none).
     """
@@ -392,13 +394,22 @@ def _to_plan(
         key=lambda route: order[route.vehicle_key],
     )
     served = {d.ref for _, shipments, _ in routes for d in shipments}
+    loaded = {route.vehicle_key: sum(stop.load_kg for stop in route.stops) for route in planned}
+    most_room = max(
+        (vehicle.capacity_kg - loaded.get(vehicle.key, 0) for vehicle in problem.vehicles),
+        default=0,
+    )
     unassigned = []
     for request in problem.requests:
         reason = screening.excluded.get(request.key)
+        missing = [d.demand_kg for d in screening.parts[request.key] if d.ref not in served]
         if reason is not None:
             unassigned.append(Unassigned(request.key, reason))
-        elif any(d.ref not in served for d in screening.parts[request.key]):
-            unassigned.append(Unassigned(request.key, "capacity_exhausted"))
+        elif missing:
+            room = most_room >= min(missing)
+            unassigned.append(
+                Unassigned(request.key, "time_exhausted" if room else "capacity_exhausted")
+            )
     return Plan(
         routes=planned,
         unassigned=unassigned,

@@ -31,6 +31,7 @@ class UnassignedReason(enum.StrEnum):
     too_heavy = "too_heavy"
     window_unreachable = "window_unreachable"
     capacity_exhausted = "capacity_exhausted"
+    time_exhausted = "time_exhausted"
     no_vehicles = "no_vehicles"
 
 

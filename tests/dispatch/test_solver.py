@@ -176,6 +176,29 @@ def test_urgent_request_is_served_and_normal_dropped_when_the_fleet_is_too_small
     assert check_plan(problem=problem, plan=plan) == []
 
 
+def test_a_request_left_off_a_truck_with_room_but_no_time_says_so() -> None:
+    # Two compounds wanting service at 08:00-08:10, 20 km apart: one truck of ample
+    # capacity can serve only one of them. The other is left for want of time, not room.
+    problem = RoutingProblem(
+        depots=[_depot("D1")],
+        vehicles=[_truck("T1", 5000)],
+        requests=[
+            _request("EAST", 100, "urgent", window_start_s=8 * H, window_end_s=8 * H + 600),
+            _request(
+                "WEST",
+                100,
+                lon=CENTRE[1] - 0.2,
+                window_start_s=8 * H,
+                window_end_s=8 * H + 600,
+            ),
+        ],
+    )
+    plan = plan_routes(problem=problem, time_limit_s=1, seed=1)
+    assert _served_keys(plan) == Counter({"EAST": 1})
+    assert plan.unassigned == [Unassigned("WEST", "time_exhausted")]
+    assert check_plan(problem=problem, plan=plan) == []
+
+
 # PyVRP warns that its penalties hit their maximum: expected, this first solve cannot be
 # feasible, and that is what sends the planner to its urgent-first fallback.
 @pytest.mark.filterwarnings("ignore::pyvrp.exceptions.PenaltyBoundWarning")
