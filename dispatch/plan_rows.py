@@ -243,15 +243,25 @@ def kg_still_to_plan(
     """Each request's kilograms that no delivery of a committed plan (other than
     ``other_than``) carries or has brought: a split request whose other part is on the
     road or delivered is planned again for the rest only, never whole."""
+    return kg_left(session, {r.id: r.weight_kg for r in requests}, other_than=other_than)
+
+
+def kg_left(
+    session: Session, weights: Mapping[int, float], *, other_than: int | None = None
+) -> dict[int, int]:
+    """``kg_still_to_plan`` of requests given as id to weight (a read model's rows)."""
     query = (
         select(Delivery.request_id, func.sum(Delivery.load_kg))
-        .where(Delivery.request_id.in_({r.id for r in requests}), Delivery.status.in_(CARRIED))
+        .where(Delivery.request_id.in_(set(weights)), Delivery.status.in_(CARRIED))
         .group_by(Delivery.request_id)
     )
     if other_than is not None:
         query = query.where(Delivery.plan_id != other_than)
     carried = {request_id: int(kg) for request_id, kg in session.execute(query).all()}
-    return {r.id: max(0, math.ceil(r.weight_kg) - carried.get(r.id, 0)) for r in requests}
+    return {
+        request_id: max(0, math.ceil(weight) - carried.get(request_id, 0))
+        for request_id, weight in weights.items()
+    }
 
 
 def committed_route_ends(

@@ -18,6 +18,7 @@ from dispatch.access import (
     require_request_in_region,
 )
 from dispatch.demand import request_by_id
+from dispatch.plan_rows import kg_left
 from models import (
     Compound,
     Delivery,
@@ -73,6 +74,9 @@ class RequestView:
     items: list[RequestItemView]
     last_failure: FailedAttempt | None
     """The latest failed delivery: why an open request came back to the queue."""
+    kg_to_plan: int
+    """What no committed delivery carries or has brought: all of an open request until a
+    part of it goes out, then the rest (``dispatch.plan_rows.kg_still_to_plan``)."""
 
 
 REQUEST_COLUMNS = (
@@ -137,6 +141,7 @@ def _views(session: Session, rows: Sequence[Row[Any]]) -> list[RequestView]:
     ):
         items[request_id].append(RequestItemView(product, quantity, unit, weight_kg))
     failures = _last_failures(session, request_ids)
+    left = kg_left(session, {row.id: row.weight_kg for row in rows})
     return [
         RequestView(
             id=row.id,
@@ -154,6 +159,7 @@ def _views(session: Session, rows: Sequence[Row[Any]]) -> list[RequestView]:
             delivered_at=row.delivered_at,
             items=items[row.id],
             last_failure=failures.get(row.id),
+            kg_to_plan=left[row.id],
         )
         for row in rows
     ]

@@ -94,6 +94,11 @@ class RequestRead(ReadModel):
         description="The latest failed delivery; an open request with one came back to the "
         "queue after it"
     )
+    kg_to_plan: int = Field(
+        description="Kilograms no committed delivery carries or has brought: what the next "
+        "plan takes of an open request (less than its weight when a split part is on the "
+        "road or delivered)"
+    )
 
 
 @router.get("", summary="List delivery requests (a receiver sees its compound's)")

@@ -27,6 +27,7 @@ from models import (
 from tests.dispatch.factories import PLAN_DAY, make_city, make_compound, make_request
 from tests.factories import make_key
 from tests.scrape import scrape_metrics
+from tests.service.web.helpers import make_person, sign_in
 
 DAY = PLAN_DAY
 
@@ -318,6 +319,14 @@ def test_a_failed_part_of_a_split_request_is_planned_again_for_its_own_kilograms
         _move(client, dispatcher, made.id, status=step)
     _move(client, dispatcher, made.id, status="delivered", receiver_name="Gate office")
     _move(client, dispatcher, lost.id, status="failed", reason="truck turned back at a checkpoint")
+    queued = client.get(f"/api/v1/delivery-requests/{big.id}", headers=dispatcher).json()
+    assert queued["status"] == "open" and queued["weight_kg"] == 1500
+    assert queued["kg_to_plan"] == lost.load_kg
+    # The dispatcher's board says how much of it is left, not the whole weight.
+    sign_in(client, "desk", make_person(session, "desk", Role.dispatcher))
+    board = client.get("/dispatch", params={"day": DAY.isoformat()}).text
+    row = board[board.index(f'id="request-{big.id}"') :].split("</tr>")[0]
+    assert f'class="kg-left">{lost.load_kg} of 1,500 left' in row
 
     again = _plan_and_commit(client, dispatcher)
     stops = [stop for route in again["routes"] for stop in route["stops"]]
