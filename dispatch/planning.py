@@ -9,7 +9,7 @@ after a breakdown live in ``dispatch.commitment``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -87,10 +87,24 @@ class PlanOptions:
     after it was checked) keeps only the calendar's bounds."""
 
 
-def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryRequest]:
-    """The open requests to plan: those named, or every one due on or before the day at
-    an active compound; a request whose kilograms committed deliveries already carry
-    (``kg_still_to_plan``) has nothing left to plan."""
+@dataclass(frozen=True, slots=True)
+class DayToPlan:
+    """What a plan of the day is solved from, read once by ``check_options``."""
+
+    trucks: list[Truck]
+    requests: list[DeliveryRequest]
+    kg_to_plan: dict[int, int]
+    """Each request's kilograms left to plan (``kg_still_to_plan``)."""
+    back_at_s: dict[int, int]
+    """Trucks out on a committed route of the day, to when it brings them back."""
+
+
+def _open_requests(
+    session: Session, options: PlanOptions
+) -> tuple[list[DeliveryRequest], dict[int, int]]:
+    """The open requests to plan with their kilograms left: those named, or every one due
+    on or before the day at an active compound; a request whose kilograms committed
+    deliveries already carry (``kg_still_to_plan``) has nothing left to plan."""
     if options.request_ids is None:
         due = list(
             session.scalars(
@@ -105,7 +119,7 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
             )
         )
         left = kg_still_to_plan(session, due)
-        return [request for request in due if left[request.id] > 0]
+        return [request for request in due if left[request.id] > 0], left
     wanted = sorted(set(options.request_ids))
     found = {
         r.id: r
@@ -157,16 +171,17 @@ def _open_requests(session: Session, options: PlanOptions) -> list[DeliveryReque
         raise InvalidInput(
             "{count} request id(s) cannot be planned", errors=errors, count=len(errors)
         )
-    return [found[rid] for rid in wanted]
+    return [found[rid] for rid in wanted], left
 
 
-def _available_trucks(session: Session, options: PlanOptions) -> list[Truck]:
+def _available_trucks(
+    session: Session, options: PlanOptions, back_at: Mapping[int, int]
+) -> list[Truck]:
     """The trucks to plan with: those named, or every available one at an open depot whose
     shift is not taken up to its end by the day's committed routes (a truck already out
     on one is planned from the moment it is back, ``committed_route_ends``)."""
     plates = options.truck_plates
     query = select(Truck).options(selectinload(Truck.depot)).order_by(Truck.plate)
-    back_at = committed_route_ends(session, options.plan_date)
 
     def refusal(truck: Truck) -> Text | None:
         """Why this truck cannot drive a route of the day, if it cannot."""
@@ -250,10 +265,9 @@ def create_draft(
     return store_plan(session, row, plan, inputs)
 
 
-def check_options(
-    *, session: Session, options: PlanOptions
-) -> tuple[list[Truck], list[DeliveryRequest]]:
-    """The trucks and requests the options name, or 422 saying which field is wrong (an
+def check_options(*, session: Session, options: PlanOptions) -> DayToPlan:
+    """The day the options name (its trucks and requests, what is left of each request and
+    when each busy truck is back), or 422 saying which field is wrong (an
     unknown or unavailable truck or request, none at all, a time limit out of range):
     what a plan job checks before it is queued."""
     first, last = FIRST_PLAN_DAY, LAST_PLAN_DAY
@@ -265,33 +279,34 @@ def check_options(
         # 9999-12-31 swept them all onto a day the manifests page cannot even show.
         raise _invalid(["date"], phrase("must be from {first} to {last}", first=first, last=last))
     validate_time_limit(time_limit_s=options.time_limit_s)
-    trucks = _available_trucks(session, options)
+    back_at = committed_route_ends(session, options.plan_date)
+    trucks = _available_trucks(session, options, back_at)
     if not trucks:
         raise _invalid(["trucks"], phrase("no available truck to plan with"))
-    requests = _open_requests(session, options)
+    requests, left = _open_requests(session, options)
     if not requests:
         raise _invalid(
             ["request_ids"],
             phrase("no open delivery request to plan on or before {day}", day=options.plan_date),
         )
-    return trucks, requests
+    return DayToPlan(trucks, requests, left, back_at)
 
 
 def _day_to_plan(session: Session, options: PlanOptions) -> tuple[list[Truck], PlanInputs]:
     """The trucks and the routing problem of the day to plan, or 422 saying what is missing."""
-    trucks, requests = check_options(session=session, options=options)
+    day = check_options(session=session, options=options)
     inputs = build_inputs(
         session=session,
-        requests=requests,
-        trucks=trucks,
+        requests=day.requests,
+        trucks=day.trucks,
         service_s=options.service_s,
         road_factor=options.road_factor,
         speed_kmh=options.speed_kmh,
         matrix=options.matrix,
-        demand_kg=kg_still_to_plan(session, requests),
-        free_from_s=committed_route_ends(session, options.plan_date),
+        demand_kg=day.kg_to_plan,
+        free_from_s=day.back_at_s,
     )
-    return trucks, inputs
+    return day.trucks, inputs
 
 
 def load_plan(session: Session, plan_id: int, *, lock: bool = False) -> DispatchPlan:
