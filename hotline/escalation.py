@@ -38,6 +38,7 @@ from monitors.alerting.lifecycle import (
     apply_alert_lifecycle,
     load_rule_settings,
 )
+from monitors.alerting.silences import record_started_silences
 from monitors.computing.candidates import FINGERPRINT_LENGTH
 from monitors.notifications.outbox import enqueue_notifications
 
@@ -272,8 +273,10 @@ def escalate_tickets(
     cluster: ClusterSettings,
     external_url: str,
 ) -> dict[str, int]:
-    """Raise, escalate and resolve the hotline's alerts and queue their notifications;
-    returns the lifecycle's counts. Flushes only: the caller's unit of work commits."""
+    """Raise, escalate and resolve the hotline's alerts, queue their notifications and
+    record silences that started (this runs every delivery tick, so a trail says so within
+    a minute); returns the lifecycle's counts. Flushes only: the caller's unit of work
+    commits."""
     candidates = pd.concat(
         [
             ticket_sla_candidates(session=session, now=now),
@@ -293,4 +296,5 @@ def escalate_tickets(
     counts["notifications_queued"] = enqueue_notifications(
         session, changes=result.changes, now=now, external_url=external_url
     )
+    counts["silenced_events"] = record_started_silences(session, now=now)
     return counts

@@ -115,6 +115,9 @@ class Silence(TimestampMixin, Base):
     comment: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(120))
     expired_by: Mapped[str | None] = mapped_column(String(120))
+    muting_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the open alerts it mutes got their ``silenced`` event: on creation for one in
+    force, at the first run after it starts for a pending one (null until then)."""
 
 
 class ThresholdOverride(Base):

@@ -39,8 +39,9 @@ log = logging.getLogger("supplywatch.scheduler")
 
 
 def escalate_hotline(settings: Settings, factory: SessionFactory) -> dict[str, int]:
-    """Raise, escalate and resolve the hotline's alerts in one unit of work (SLA clocks
-    run in minutes, so this runs at every delivery tick, before the delivery)."""
+    """Raise, escalate and resolve the hotline's alerts and record silences that started,
+    in one unit of work (SLA clocks run in minutes, so this runs at every delivery tick,
+    before the delivery)."""
     with session_scope(factory) as session:
         return escalate_tickets(
             session=session,

@@ -243,15 +243,50 @@ def create_silence(
     session.add(silence)
     if starts_at > now:
         # A pending silence mutes nothing yet: no alert's trail may say it was silenced
-        # (the notifier reads only silences in force, ``active_silences``).
+        # (the notifier reads only silences in force, ``active_silences``); the first run
+        # after it starts writes the events (``record_started_silences``).
         session.flush()
         return silence, []
+    silence.muting_recorded_at = now
     matched = open_alerts_matching(session, matchers=cleaned, principal=principal)
     session.add_all(
         alert_event(alert, kind="silenced", actor=actor, at=now, note=comment) for alert in matched
     )
     session.flush()
     return silence, [alert.id for alert in matched]
+
+
+def record_started_silences(session: Session, *, now: datetime) -> int:
+    """Write the ``silenced`` event, naming its author and comment, into the trail of every
+    open alert a silence in force mutes when its start was not recorded yet (one that was
+    pending), as creating it in force does; each silence once. Returns how many events.
+
+    Rows are locked, skipping those another run holds, so two runs never both write them.
+    """
+    started = session.scalars(
+        select(Silence)
+        .where(
+            Silence.muting_recorded_at.is_(None),
+            Silence.expired_by.is_(None),
+            Silence.starts_at <= now,
+            Silence.ends_at > now,
+        )
+        .order_by(Silence.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    written = 0
+    for silence in started:
+        matched = open_alerts_matching(session, matchers=silence.matchers)
+        session.add_all(
+            alert_event(
+                alert, kind="silenced", actor=silence.created_by, at=now, note=silence.comment
+            )
+            for alert in matched
+        )
+        silence.muting_recorded_at = now
+        written += len(matched)
+    session.flush()
+    return written
 
 
 def get_silence(

@@ -29,7 +29,14 @@ from monitors.notifications.outbox import (
 )
 from monitors.notifications.payload import GROUP_LABELS
 from monitors.notifications.receivers import ReceiverPolicy, check_receiver_url
-from monitors.queries.webhooks import WEBHOOK_MANAGERS, WebhookView, find_webhook, webhook_view
+from monitors.queries.webhooks import (
+    HIDDEN,
+    WEBHOOK_MANAGERS,
+    WebhookView,
+    find_webhook,
+    shown_url,
+    webhook_view,
+)
 
 WEBHOOK_REGION_LEVELS = (RegionLevel.district, RegionLevel.city)
 """Alerts carry their district and, city-wide ones, the city: other levels never match."""
@@ -69,14 +76,28 @@ def validate_webhook_url(url: str) -> str:
 
 def _deliverable_url(url: str, receivers: ReceiverPolicy) -> str:
     """``url`` if deliverable to an address ``receivers`` allows, else a 422 at
-    ``body.url``."""
+    ``body.url``; a URL still holding the ``***`` of a hidden credential is refused, as
+    storing it would break every delivery."""
     try:
+        if HIDDEN in url:
+            raise InvalidValue(
+                "holds ***, a hidden credential: send the whole URL, "
+                "or the URL exactly as shown to keep it"
+            )
         check_receiver_url(validate_webhook_url(url), receivers)
         return url
     except InvalidValue as error:
         raise InvalidInput(
             "url {problem}", errors=[field_problem(["body", "url"], error.text)], problem=error.text
         ) from error
+
+
+def _changed_url(stored: str, sent: str, receivers: ReceiverPolicy) -> str:
+    """The URL a change stores: the stored one when ``sent`` is the URL as shown (a form or
+    client sending back what it read, credentials hidden), else ``sent`` if deliverable."""
+    if HIDDEN in sent and sent == shown_url(stored):
+        return stored
+    return _deliverable_url(sent, receivers)
 
 
 def _region(session: Session, code: str | None, principal: Principal) -> Region | None:
@@ -172,7 +193,8 @@ def update_webhook(
     receivers: ReceiverPolicy,
 ) -> WebhookView:
     """Change the fields in ``changes`` (only those sent): a null region or secret removes
-    it, a null anywhere else is a 422 naming the field."""
+    it, a null anywhere else is a 422 naming the field; the URL as shown keeps the stored
+    one with its hidden credentials."""
     require_role(principal, *WEBHOOK_MANAGERS)
     webhook, region_code = find_webhook(session, webhook_id=webhook_id, principal=principal)
     for name in sorted(set(changes) & set(REQUIRED_FIELDS)):
@@ -191,7 +213,7 @@ def update_webhook(
     if "name" in changes:
         webhook.name = changes["name"]
     if "url" in changes:
-        webhook.url = _deliverable_url(changes["url"], receivers)
+        webhook.url = _changed_url(webhook.url, changes["url"], receivers)
     if "min_severity" in changes:
         webhook.min_severity = Severity(changes["min_severity"]).value
     if "rules" in changes:

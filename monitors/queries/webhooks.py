@@ -4,6 +4,7 @@ every message and delivery attempt, so "the receiver was down" can be told from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -30,22 +31,34 @@ WEBHOOK_MANAGERS = (Role.bureau,)
 """Who registers, changes and reads webhooks: the bureau (and admins)."""
 HIDDEN = "***"
 """What a credential in a webhook's URL reads as."""
+SHOWN_PATH_SEGMENT = re.compile(r"[a-z]{1,20}(?:[-_.][a-z]{1,20})*|v[0-9]{1,2}|")
+"""A path segment shown as it is: lowercase words joined by ``-``, ``_`` or ``.``
+(``services``, ``open-apis``, ``cgi-bin``, ``send``) or an API version (``v2``). Any other
+segment (with a digit, a capital or an escape, as every token is) may be a credential."""
+
+
+def _shown_segment(segment: str) -> str:
+    """A path segment as people read it: itself if a word, else ``***``."""
+    return segment if SHOWN_PATH_SEGMENT.fullmatch(segment) else HIDDEN
 
 
 def shown_url(url: str) -> str:
-    """``url`` as people read it: the user and password before the host and every query
-    value (a chat robot's ``access_token``) replaced by ``***``, as the signing secret is never
-    shown; the scheme, host, port, path and the query's names stay, to tell receivers
-    apart. The stored URL is the one delivered to."""
+    """``url`` as people read it: the user and password before the host, every query value
+    (a chat robot's ``access_token``) and every path segment that is not a plain word (the
+    token in Slack's ``/services/T0/B0/<token>``, Discord's ``/api/webhooks/<id>/<token>``,
+    Feishu's ``/open-apis/bot/v2/hook/<token>``) replaced by ``***``, as the signing secret
+    is never shown; the scheme, host, port, path words and query names stay, to tell
+    receivers apart. The stored URL is the one delivered to."""
     parts = urlsplit(url)
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{HIDDEN}@{netloc.rpartition('@')[2]}"
+    path = "/".join(_shown_segment(segment) for segment in parts.path.split("/"))
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(name, HIDDEN) for name, _ in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from core.huge_pages import without_huge_pages
 from models import MonitorRun, ReportingRate, RunStatus, ScopeLevel, SupplySnapshot
 from models.base import utc_now
 from monitors.alerting.lifecycle import SUPPLY_RULES, apply_alert_lifecycle, load_rule_settings
+from monitors.alerting.silences import record_started_silences
 from monitors.alerting.thresholds import resolve_category_thresholds, resolve_thresholds
 from monitors.computing import inputs as data
 from monitors.computing.aggregates import aggregate_sums, combine_sums, finish_aggregate
@@ -491,6 +492,8 @@ def finish_day(
         )
     else:
         counts["lifecycle"] = "skipped: a later business day has already been monitored"
+    # Silences start by the clock, not by business day: any run records those that began.
+    counts["silenced_events"] = record_started_silences(session, now=now)
     session.flush()
     phases.lap("alerts")
     counts["phase_seconds"] = phases.laps

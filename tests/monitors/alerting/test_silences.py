@@ -20,6 +20,7 @@ from monitors.alerting.silences import (
     create_silence,
     expire_silence,
     open_alerts_matching,
+    record_started_silences,
     silence_state,
     silences_in_state,
 )
@@ -234,3 +235,45 @@ def test_expiring_a_pending_silence_means_it_never_starts(session: Session, town
     expire_silence(session, silence_id=pending.id, principal=BUREAU, now=NOW)
     assert (pending.starts_at, pending.ends_at) == (NOW, NOW)
     assert silence_state(pending, now=NOW + timedelta(days=1, hours=1)) == "expired"
+
+
+def test_each_silence_writes_its_silenced_events_once_in_force_or_when_it_starts(
+    session: Session, town: Town
+) -> None:
+    silence(session, region="410403")  # in force: its two alerts' events are written now
+    create_silence(
+        session,
+        matchers={"product": "rice"},
+        starts_at=NOW + timedelta(hours=2),
+        ends_at=NOW + timedelta(hours=5),
+        comment="maintenance window",
+        principal=BUREAU,
+        now=NOW,
+    )
+    never, _ = create_silence(
+        session,
+        matchers={"rule": "price_spike"},
+        starts_at=NOW + timedelta(hours=1),
+        ends_at=NOW + timedelta(hours=5),
+        comment="called off",
+        principal=BUREAU,
+        now=NOW,
+    )
+    expire_silence(session, silence_id=never.id, principal=BUREAU, now=NOW)
+    started = NOW + timedelta(hours=3)
+    assert record_started_silences(session, now=NOW + timedelta(hours=1)) == 0
+    assert record_started_silences(session, now=started) == 3
+    assert record_started_silences(session, now=started + timedelta(hours=1)) == 0
+    rows = session.execute(
+        select(AlertEvent.alert_id, AlertEvent.at, AlertEvent.note).where(
+            AlertEvent.kind == "silenced"
+        )
+    ).all()
+    assert sorted((row.alert_id, row.note) for row in rows) == sorted(
+        [(alert_id, "known shortage") for alert_id in ids(town, "w_pork_store", "w_rice_district")]
+        + [
+            (alert_id, "maintenance window")
+            for alert_id in ids(town, "w_rice_district", "x_rice_district", "city_rice")
+        ]
+    )
+    assert {row.at for row in rows if row.note == "maintenance window"} == {started}

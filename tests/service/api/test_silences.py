@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import AlertEvent, AlertRule, AlertStatus, RegionLevel, Role, Severity, Silence
 from service.app import create_app
 from service.settings import Settings
-from tests.factories import make_key, make_region, make_store
+from tests.factories import business_today, make_key, make_product, make_region, make_store
+from tests.monitors.running.test_runs import history
 from tests.service.api.test_alerts import World, build_world, include_alert_routers
 
 
@@ -263,3 +265,65 @@ def test_a_silence_created_with_every_matcher(
     created = client.post("/api/v1/silences", json=body, headers=bureau).json()
     assert created["matched_alert_ids"] == [world.alerts["w_pork_store"].id]
     assert world.alerts["w_pork_store"].status is AlertStatus.firing
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["/api/v1/monitor/runs", "/api/v1/hotline/escalations"],
+    ids=["monitor run", "hotline tick"],
+)
+def test_a_pending_silence_writes_silenced_into_the_trail_once_when_it_starts(
+    client: TestClient, session: Session, bureau: dict[str, str], step: str
+) -> None:
+    """The duty officer mutes a district from an hour ahead: nothing is in the trail
+    yet; once the clock passes its start, the next run (the monitor's, or the hotline's
+    tick every half minute) writes one ``silenced`` event naming who and why into each
+    firing alert it now mutes, as a silence created in force does, and later runs add none."""
+    city = make_region(session, code="CITY", level=RegionLevel.city)
+    district = make_region(session, code="EAST", level=RegionLevel.district, parent=city)
+    store = make_store(session, region=district)
+    cabbage = make_product(session, code="cabbage", category="vegetables")
+    day = business_today() - timedelta(days=1)
+    history(session, store, cabbage.id, [(40, 10), (30, 10), (25, 10), (15, 10)], last=day)
+    session.commit()
+    monitor_run = {"date": day.isoformat()}
+    fired = client.post("/api/v1/monitor/runs", json=monitor_run, headers=bureau)
+    assert fired.status_code == 201 and fired.json()["counts"]["alerts_fired"] >= 1, fired.text
+    firing = [
+        alert_id
+        for alert_id, item in _alerts(client, bureau).items()
+        if item["status"] == AlertStatus.firing.value
+    ]
+    assert firing
+
+    silence = client.post(
+        "/api/v1/silences",
+        json=_silence(matchers={"region": "EAST"}, starts_at=_in(hours=1), ends_at=_in(hours=5)),
+        headers=bureau,
+    ).json()
+    assert silence["state"] == "pending"
+    muted = [alert_id for alert_id in firing if alert_id in silence["matched_alert_ids"]]
+    assert muted and len(muted) < len(firing)  # the city-wide alert lies outside EAST
+
+    def trail_of(alert_id: int) -> list[dict[str, Any]]:
+        detail = client.get(f"/api/v1/alerts/{alert_id}", headers=bureau).json()
+        return [event for event in detail["events"] if event["kind"] == "silenced"]
+
+    body = monitor_run if step.endswith("runs") else None
+    assert client.post(step, json=body, headers=bureau).status_code in (200, 201)
+    assert all(trail_of(alert_id) == [] for alert_id in firing)
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2), tick=True):
+        for _ in range(2):
+            answer = client.post(step, json=body, headers=bureau)
+            assert answer.status_code in (200, 201), answer.text
+        read = client.get(f"/api/v1/silences/{silence['id']}", headers=bureau).json()
+        assert read["state"] == "active"
+        assert all(trail_of(alert_id) == [] for alert_id in firing if alert_id not in muted)
+        for alert_id in muted:
+            [event] = trail_of(alert_id)
+            assert (event["actor"], event["note"]) == (silence["created_by"], silence["comment"])
+            assert datetime.fromisoformat(event["at"]) >= datetime.fromisoformat(
+                silence["starts_at"]
+            )
+            assert _alerts(client, bureau)[alert_id]["silenced"] is True

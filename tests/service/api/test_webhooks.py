@@ -421,3 +421,80 @@ def test_credentials_in_a_webhook_url_are_never_shown_again_but_still_used(
     [request] = receiver.requests
     assert request.url.params["access_token"] == "0123456789abcdef"
     assert request.headers["Authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "token"),
+    [
+        (
+            "https://hooks.slack.com/services/T0A1B2C3D/B0E4F5G6H/XXXXSECRETxxxxSECRET1234",
+            "https://hooks.slack.com/services/***/***/***",
+            "XXXXSECRETxxxxSECRET1234",
+        ),
+        (
+            "https://discord.com/api/webhooks/1234567890123456789/aBcD-eFgH_iJkL0123",
+            "https://discord.com/api/webhooks/***/***",
+            "aBcD-eFgH_iJkL0123",
+        ),
+        (
+            "https://open.feishu.cn/open-apis/bot/v2/hook/2f3a9c1e-8b7d-4e6f-a5b4-c3d2e1f0a9b8",
+            "https://open.feishu.cn/open-apis/bot/v2/hook/***",
+            "2f3a9c1e-8b7d-4e6f-a5b4-c3d2e1f0a9b8",
+        ),
+        (
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7a0c-4b2e-9d11",
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***",
+            "693a91f6-7a0c-4b2e-9d11",
+        ),
+    ],
+    ids=["slack", "discord", "feishu", "wecom"],
+)
+def test_a_token_in_a_webhook_url_path_is_hidden_and_the_shown_url_changes_nothing(
+    client: TestClient, bureau: dict[str, str], receiver: Receiver, url: str, shown: str, token: str
+) -> None:
+    """Slack, Discord and Feishu carry a robot's token as a path segment: it is read back
+    as ``***`` like a query credential, and a client or form that sends back the URL it was
+    shown (with another change) keeps the stored URL, so deliveries still reach the robot."""
+    created = create(client, bureau, url=url)
+    assert created["url"] == shown
+    base = f"/api/v1/webhooks/{created['id']}"
+    for answer in [
+        client.get(base, headers=bureau),
+        client.get("/api/v1/webhooks", headers=bureau),
+    ]:
+        assert answer.status_code == 200 and token not in answer.text
+    resent = client.patch(base, json={"name": "duty robot", "url": shown}, headers=bureau)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["url"] == shown and resent.json()["name"] == "duty robot"
+    sent = client.post(f"{base}/test", headers=bureau)
+    assert sent.status_code == 200 and sent.json()["delivered"] is True, sent.text
+    [request] = receiver.requests
+    assert str(request.url) == url
+
+
+def test_a_url_still_hiding_a_credential_is_refused_unless_it_is_the_shown_one(
+    client: TestClient, bureau: dict[str, str], receiver: Receiver
+) -> None:
+    """Sending back a shown URL with an edit (a new host, another path) would store the
+    literal ``***`` and break every delivery: it is a 422 naming ``url`` and nothing
+    changes; registering a URL with ``***`` (copied from another webhook) is refused too.
+    The shown URL with user, password and query hidden keeps them all."""
+    url = "https://robot:p4ss-w0rd-1@hooks.example.org/robot/send?access_token=0123456789abcdef"
+    created = create(client, bureau, url=url)
+    base = f"/api/v1/webhooks/{created['id']}"
+    edited = created["url"].replace("hooks.example.org", "chat.example.org")
+    for response in [
+        client.patch(base, json={"url": edited, "name": "renamed"}, headers=bureau),
+        client.post("/api/v1/webhooks", json={"name": "copy", "url": edited}, headers=bureau),
+    ]:
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert ["body", "url"] in [error["loc"] for error in response.json()["errors"]]
+        assert "***" in response.json()["detail"]
+    assert client.get(base, headers=bureau).json() == created
+    assert client.get("/api/v1/webhooks", headers=bureau).json()["total"] == 1
+    kept = client.patch(base, json={"url": created["url"]}, headers=bureau)
+    assert kept.status_code == 200 and kept.json()["url"] == created["url"], kept.text
+    client.post(f"{base}/test", headers=bureau)
+    [request] = receiver.requests
+    assert str(request.url) == url
