@@ -21,8 +21,6 @@ def upgrade() -> None:
     op.add_column(
         "silences", sa.Column("muting_recorded_at", sa.DateTime(timezone=True), nullable=True)
     )
-    # Silences created in force wrote their events then; pending ones wrote none yet.
-    op.execute("UPDATE silences SET muting_recorded_at = created_at WHERE starts_at <= created_at")
 
 
 def downgrade() -> None:

@@ -267,6 +267,7 @@ def record_started_silences(session: Session, *, now: datetime) -> int:
         select(Silence)
         .where(
             Silence.muting_recorded_at.is_(None),
+            Silence.starts_at > Silence.created_at,  # created in force: written then
             Silence.expired_by.is_(None),
             Silence.starts_at <= now,
             Silence.ends_at > now,
