@@ -352,6 +352,62 @@ def test_a_split_part_taken_off_the_draft_can_be_put_back(
     assert committed.status_code == 200, committed.text
 
 
+def test_a_stop_taken_off_the_draft_says_the_dispatcher_removed_it_and_can_be_put_back(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    """Two requests want their gate opened at 08:00-08:05, so one truck serves only one of
+    them (time_exhausted), and a third may come any time. The dispatcher takes the third
+    off the draft: it is listed as removed by the dispatcher, not as if no truck had room,
+    and the request the planner left off keeps its own reason. Put back, it is a stop."""
+    tight = make_city(
+        session, day=DAY, trucks=[1000], loads=[200, 300], window=(time(8, 0), time(8, 5))
+    )
+    anytime = make_request(
+        session,
+        compound=make_compound(session, code="CP-ANY", latitude=CENTRE[0] + 0.01),
+        delivery_date=DAY,
+        kg=100,
+    )
+    plan = _plan(client, dispatcher).json()
+    (left_off,) = plan["unassigned"]
+    assert left_off["request_id"] in {r.id for r in tight}
+    assert left_off["reason"] == "time_exhausted"
+    (route,) = plan["routes"]
+    position = [stop["request_id"] for stop in route["stops"]].index(anytime.id)
+
+    off = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": anytime.id, "to_truck": None, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert off.status_code == 200, off.text
+    reasons = {row["request_id"]: row["reason"] for row in off.json()["unassigned"]}
+    assert reasons == {
+        anytime.id: "removed_by_dispatcher",
+        left_off["request_id"]: "time_exhausted",
+    }
+    assert client.get(f"{PLANS}/{plan['id']}", headers=dispatcher).json() == off.json()
+
+    back = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={
+            "request_id": anytime.id,
+            "to_truck": "T-1",
+            "position": position,
+            "expected_version": 2,
+        },
+        headers=dispatcher,
+    )
+    assert back.status_code == 200, back.text
+    assert back.json()["unassigned"] == [left_off]
+    assert anytime.id in [stop["request_id"] for stop in back.json()["routes"][0]["stops"]]
+    assert_feasible(session, back.json())
+    committed = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 3}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+
+
 def test_an_edit_that_overloads_a_truck_is_refused_and_nothing_is_saved(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
