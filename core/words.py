@@ -64,6 +64,7 @@ ENUM_WORDS: dict[type[StrEnum], tuple[str, ...]] = {
         N_("capacity_exhausted"),
         N_("time_exhausted"),
         N_("no_vehicles"),
+        N_("removed_by_dispatcher"),
     ),
     DeliveryStatus: (
         N_("assigned"),

@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session, selectinload
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, NotFound
 from core.words import word
-from dispatch.plan_rows import PlanInputs, build_inputs, committed_route_ends, store_plan
+from dispatch.plan_rows import (
+    PlanInputs,
+    build_inputs,
+    committed_route_ends,
+    kg_still_to_plan,
+    store_plan,
+)
 from dispatch.planning import load_plan, stored_plan
 from dispatch.routing_problem import Plan, PlannedRoute, PlannedStop
 from dispatch.schedule import check_plan, minute_up
@@ -328,11 +334,14 @@ def breakdown(
 ) -> list[DispatchPlan]:
     """Take a broken truck out of service and re-plan its undelivered stops.
 
-    Its deliveries not yet delivered or failed are cancelled; they are re-planned, per
-    day, together with the still-unloaded deliveries of the other available trucks (a
-    truck already loaded or on the road keeps its trip), starting from the current
-    routes so those trucks keep their stops where they can. The new plan is committed at
-    once; requests it cannot serve go back to open. Deliveries already made stay.
+    Its deliveries not yet delivered or failed are cancelled; their requests are
+    re-planned, per day, for what is left of each once they are (``kg_still_to_plan``:
+    the weight less what other deliveries carry or have brought, so a part that failed
+    meanwhile goes out too), together with the still-unloaded deliveries of the other
+    available trucks (a truck already loaded or on the road keeps its trip), starting
+    from the current routes so those trucks keep their stops where they can. The new
+    plan is committed at once; a request it carries in full is assigned, one it cannot
+    carry (in full) goes back to open for the rest. Deliveries already made stay.
     Distances come from coordinates: a matrix uploaded for the replaced plan need not
     cover the other trucks' depots, so it is not reused. ``time_limit_s`` is for the
     whole breakdown, shared by its days (at least the solver's shortest limit each).
@@ -444,16 +453,23 @@ def _read_day(
     ]
     replaced = session.get_one(DispatchPlan, lost[0].plan_id)
     replanned = lost + movable
-    demand: dict[int, int] = defaultdict(int)
-    for delivery in replanned:
-        demand[delivery.request_id] += delivery.load_kg
-    requests = list(
+    cancelled_ids = [d.id for d in replanned]
+    affected = list(
         session.scalars(
             select(DeliveryRequest)
-            .where(DeliveryRequest.id.in_(demand))
+            .where(
+                DeliveryRequest.id.in_({d.request_id for d in replanned}),
+                DeliveryRequest.status != RequestStatus.cancelled,
+            )
             .order_by(DeliveryRequest.id)
         )
     )
+    # What is left of each request once these deliveries are cancelled, not the loads
+    # they carried: a split request whose other part failed meanwhile is planned for that
+    # part too, and one whose kilograms other deliveries carry is not planned twice.
+    left = kg_still_to_plan(session, affected, cancelling=cancelled_ids)
+    requests = [request for request in affected if left[request.id] > 0]
+    demand = {request.id: left[request.id] for request in requests}
     inputs = (
         None
         if not trucks
@@ -475,7 +491,7 @@ def _read_day(
         service_s=replaced.service_s,
         road_factor=replaced.road_factor,
         speed_kmh=replaced.speed_kmh,
-        cancelled_ids=[d.id for d in replanned],
+        cancelled_ids=cancelled_ids,
         truck_ids=[t.id for t in trucks],
         request_ids=[r.id for r in requests],
         inputs=inputs,
@@ -534,12 +550,16 @@ def _write_day(
     else:
         plan_row.solver_seconds = round(day.plan.runtime_s, 3)
         stored = store_plan(session, plan_row, day.plan, day.inputs)
+    # A request the re-plan carries in full is assigned (also one a failed part had sent
+    # back to the open queue); one it carries in part or not at all is open, so the next
+    # plan of the day takes what is left of it.
     served = {int(s.request_key) for r in day.plan.routes for s in r.stops}
+    short = {int(entry.request_key) for entry in day.plan.unassigned}
     for request in session.scalars(
         select(DeliveryRequest).where(DeliveryRequest.id.in_(day.request_ids))
     ):
-        if request.id not in served:
-            request.status = RequestStatus.open
+        whole = request.id in served and request.id not in short
+        request.status = RequestStatus.assigned if whole else RequestStatus.open
     _create_deliveries(session, stored, zone, actor)
     session.flush()
     return stored

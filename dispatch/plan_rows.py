@@ -10,7 +10,7 @@ routes, stops and unassigned requests of a ``DispatchPlan`` row.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -238,16 +238,30 @@ CARRIED = (*ACTIVE_DELIVERY, DeliveryStatus.delivered)
 
 
 def kg_still_to_plan(
-    session: Session, requests: Sequence[DeliveryRequest], *, other_than: int | None = None
+    session: Session,
+    requests: Sequence[DeliveryRequest],
+    *,
+    other_than: int | None = None,
+    cancelling: Collection[int] = (),
 ) -> dict[int, int]:
     """Each request's kilograms that no delivery of a committed plan (other than
-    ``other_than``) carries or has brought: a split request whose other part is on the
-    road or delivered is planned again for the rest only, never whole."""
-    return kg_left(session, {r.id: r.weight_kg for r in requests}, other_than=other_than)
+    ``other_than``, and other than the deliveries ``cancelling`` names, about to be
+    cancelled) carries or has brought: a split request whose other part is on the road
+    or delivered is planned again for the rest only, never whole."""
+    return kg_left(
+        session,
+        {r.id: r.weight_kg for r in requests},
+        other_than=other_than,
+        cancelling=cancelling,
+    )
 
 
 def kg_left(
-    session: Session, weights: Mapping[int, float], *, other_than: int | None = None
+    session: Session,
+    weights: Mapping[int, float],
+    *,
+    other_than: int | None = None,
+    cancelling: Collection[int] = (),
 ) -> dict[int, int]:
     """``kg_still_to_plan`` of requests given as id to weight (a read model's rows)."""
     query = (
@@ -257,6 +271,8 @@ def kg_left(
     )
     if other_than is not None:
         query = query.where(Delivery.plan_id != other_than)
+    if cancelling:
+        query = query.where(Delivery.id.not_in(set(cancelling)))
     carried = {request_id: int(kg) for request_id, kg in session.execute(query).all()}
     return {
         request_id: max(0, math.ceil(weight) - carried.get(request_id, 0))

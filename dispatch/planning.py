@@ -10,7 +10,7 @@ after a breakdown live in ``dispatch.commitment``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -39,6 +39,7 @@ from dispatch.routing_problem import (
     RoutingInputError,
     RoutingProblem,
     Unassigned,
+    UnassignedReason,
 )
 from dispatch.schedule import Naming, StopRef, evaluate_routes, minute_up
 from dispatch.solver import plan_routes, validate_time_limit
@@ -360,9 +361,9 @@ def move_stop(
     expected_version: int | None,
 ) -> DispatchPlan:
     """Move one stop to another truck or another place in its route (``to_truck`` None
-    takes it off the plan), re-time every route and re-check capacity, windows and
-    shifts; a broken rule is a 422 listing them all (compounds by name, times to the
-    minute) and nothing is saved."""
+    takes it off the plan, listed as ``removed_by_dispatcher``), re-time every route and
+    re-check capacity, windows and shifts; a broken rule is a 422 listing them all
+    (compounds by name, times to the minute) and nothing is saved."""
     plan = load_plan(session, plan_id, lock=True)
     _require_draft(plan, expected_version)
     inputs = inputs_of(session, plan)
@@ -422,12 +423,38 @@ def move_stop(
             count=len(violations),
             rules=in_turn(violations),
         )
+    evaluated = _honest_reasons(
+        evaluated,
+        before={str(u.request_id): u.reason.value for u in plan.unassigned},
+        removed=str(request_id) if to_truck is None else None,
+    )
     for route in list(plan.routes):
         plan.routes.remove(route)
     plan.unassigned.clear()
     session.flush()
     plan.version += 1
     return store_plan(session, plan, evaluated, inputs)
+
+
+def _honest_reasons(
+    plan: Plan, *, before: Mapping[str, UnassignedReason], removed: str | None
+) -> Plan:
+    """The edited plan with true reasons for what it leaves off: the request the
+    dispatcher took off is ``removed_by_dispatcher`` and one left off before keeps its
+    reason, where the checker, which solves nothing, would call them all
+    ``capacity_exhausted``."""
+    return replace(
+        plan,
+        unassigned=[
+            Unassigned(
+                entry.request_key,
+                "removed_by_dispatcher"
+                if entry.request_key == removed
+                else before.get(entry.request_key, entry.reason),
+            )
+            for entry in plan.unassigned
+        ],
+    )
 
 
 def discard(*, session: Session, plan_id: int) -> DispatchPlan:

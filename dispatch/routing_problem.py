@@ -23,8 +23,14 @@ from dispatch.distances import DEFAULT_ROAD_FACTOR, DEFAULT_SPEED_KMH, build_mat
 
 Priority = Literal["urgent", "normal"]
 UnassignedReason = Literal[
-    "too_heavy", "window_unreachable", "capacity_exhausted", "time_exhausted", "no_vehicles"
+    "too_heavy",
+    "window_unreachable",
+    "capacity_exhausted",
+    "time_exhausted",
+    "no_vehicles",
+    "removed_by_dispatcher",
 ]
+"""Why a request is left off: the planner's findings, or the dispatcher's hand edit."""
 
 DAY_S = 24 * 3600
 DEFAULT_SERVICE_S = 10 * 60

@@ -33,6 +33,8 @@ class UnassignedReason(enum.StrEnum):
     capacity_exhausted = "capacity_exhausted"
     time_exhausted = "time_exhausted"
     no_vehicles = "no_vehicles"
+    removed_by_dispatcher = "removed_by_dispatcher"
+    """Taken off a draft by hand: no rule of the planner left it out."""
 
 
 class DispatchPlan(Base):

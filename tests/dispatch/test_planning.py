@@ -161,7 +161,7 @@ def test_taking_a_stop_off_the_plan_lists_it_unassigned(session: Session) -> Non
     session.expire_all()
     stored = load_plan(session, plan.id)
     assert [(u.request_id, u.reason.value) for u in stored.unassigned] == [
-        (requests[0].id, "capacity_exhausted")
+        (requests[0].id, "removed_by_dispatcher")
     ]
 
 

@@ -352,6 +352,62 @@ def test_a_split_part_taken_off_the_draft_can_be_put_back(
     assert committed.status_code == 200, committed.text
 
 
+def test_a_stop_taken_off_the_draft_says_the_dispatcher_removed_it_and_can_be_put_back(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    """Two requests want their gate opened at 08:00-08:05, so one truck serves only one of
+    them (time_exhausted), and a third may come any time. The dispatcher takes the third
+    off the draft: it is listed as removed by the dispatcher, not as if no truck had room,
+    and the request the planner left off keeps its own reason. Put back, it is a stop."""
+    tight = make_city(
+        session, day=DAY, trucks=[1000], loads=[200, 300], window=(time(8, 0), time(8, 5))
+    )
+    anytime = make_request(
+        session,
+        compound=make_compound(session, code="CP-ANY", latitude=CENTRE[0] + 0.01),
+        delivery_date=DAY,
+        kg=100,
+    )
+    plan = _plan(client, dispatcher).json()
+    (left_off,) = plan["unassigned"]
+    assert left_off["request_id"] in {r.id for r in tight}
+    assert left_off["reason"] == "time_exhausted"
+    (route,) = plan["routes"]
+    position = [stop["request_id"] for stop in route["stops"]].index(anytime.id)
+
+    off = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={"request_id": anytime.id, "to_truck": None, "expected_version": 1},
+        headers=dispatcher,
+    )
+    assert off.status_code == 200, off.text
+    reasons = {row["request_id"]: row["reason"] for row in off.json()["unassigned"]}
+    assert reasons == {
+        anytime.id: "removed_by_dispatcher",
+        left_off["request_id"]: "time_exhausted",
+    }
+    assert client.get(f"{PLANS}/{plan['id']}", headers=dispatcher).json() == off.json()
+
+    back = client.post(
+        f"{PLANS}/{plan['id']}/moves",
+        json={
+            "request_id": anytime.id,
+            "to_truck": "T-1",
+            "position": position,
+            "expected_version": 2,
+        },
+        headers=dispatcher,
+    )
+    assert back.status_code == 200, back.text
+    assert back.json()["unassigned"] == [left_off]
+    assert anytime.id in [stop["request_id"] for stop in back.json()["routes"][0]["stops"]]
+    assert_feasible(session, back.json())
+    committed = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 3}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+
+
 def test_an_edit_that_overloads_a_truck_is_refused_and_nothing_is_saved(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
@@ -549,6 +605,62 @@ def test_a_split_request_whose_truck_breaks_down_is_planned_again_for_the_lost_p
     assert client.post(
         f"{PLANS}/{again['id']}/commit", json={"expected_version": 1}, headers=dispatcher
     ).is_success
+
+
+def test_a_breakdown_re_plans_what_is_left_of_a_split_request_not_the_lost_load(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    """A 2,500 kg request goes out on three trucks. One part is delivered, another fails
+    at the gate (the request goes back to the open queue for that part), then the third
+    truck breaks down: the re-plan sends the failed and the lost parts, never the
+    delivered one again, and the request is assigned with nothing left to plan."""
+    (big,) = make_city(session, day=DAY, trucks=[1000, 1000, 1000, 1000], loads=[2500])
+    plan = _plan(client, dispatcher, trucks=["T-1", "T-2", "T-3"]).json()
+    committed = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    made, failed, broken = sorted(
+        session.scalars(select(Delivery).where(Delivery.request_id == big.id)),
+        key=lambda delivery: delivery.id,
+    )
+    status = "/api/v1/deliveries/{}/status"
+    for step in ("loaded", "en_route"):
+        client.post(status.format(made.id), json={"status": step}, headers=dispatcher)
+    delivered = client.post(
+        status.format(made.id),
+        json={"status": "delivered", "receiver_name": "Gate office"},
+        headers=dispatcher,
+    )
+    assert delivered.status_code == 200, delivered.text
+    gate = client.post(
+        status.format(failed.id),
+        json={"status": "failed", "reason": "gate sealed"},
+        headers=dispatcher,
+    )
+    assert gate.status_code == 200, gate.text
+    queued = client.get(f"/api/v1/delivery-requests/{big.id}", headers=dispatcher).json()
+    assert queued["status"] == "open" and queued["kg_to_plan"] == failed.load_kg
+
+    broken_plate = session.get_one(Truck, broken.truck_id).plate
+    response = client.post(
+        f"/api/v1/trucks/{broken_plate}/breakdown", json={"time_limit_s": 1}, headers=dispatcher
+    )
+    assert response.status_code == 200, response.text
+    (replan,) = response.json()
+    stops = [stop for route in replan["routes"] for stop in route["stops"]]
+    # What is left of the request, not only the broken truck's load: before, the re-plan
+    # carried the broken truck's part alone and the failed part waited for another plan.
+    assert {stop["request_id"] for stop in stops} == {big.id}
+    assert sum(stop["load_kg"] for stop in stops) == 2500 - made.load_kg
+    assert sum(stop["load_kg"] for stop in stops) == failed.load_kg + broken.load_kg
+    assert replan["unassigned"] == []
+    problem, stored = stored_plan(session, load_plan(session, replan["id"]))
+    assert check_plan(problem=problem, plan=stored) == []
+    request = client.get(f"/api/v1/delivery-requests/{big.id}", headers=dispatcher).json()
+    assert request["status"] == "assigned" and request["kg_to_plan"] == 0
+    nothing_left = _plan(client, dispatcher)
+    assert nothing_left.status_code == 422, nothing_left.text
 
 
 @pytest.mark.parametrize(

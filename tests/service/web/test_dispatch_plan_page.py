@@ -210,3 +210,50 @@ def test_asking_about_a_stop_the_plan_does_not_have_is_a_problem_naming_it(
     response = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id=999999")
     assert response.status_code == 422
     assert "request 999999 is not a stop or unassigned in plan" in response.text
+
+
+def test_a_stop_taken_off_by_hand_says_the_dispatcher_removed_it_and_one_click_puts_it_back(
+    client: TestClient, session: Session
+) -> None:
+    plan_id = _plan(client, session)
+    routes = _routes(session, plan_id)
+    full = max(routes, key=lambda plate: len(routes[plate]))
+    taken = routes[full][-1]
+    off = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={
+            "csrf_token": csrf(client, f"/dispatch/plans/{plan_id}"),
+            "request_id": str(taken),
+            "part": "",
+            "to_truck": "",
+            "version": str(session.get_one(DispatchPlan, plan_id).version),
+        },
+    )
+    assert off.status_code == 200, off.text
+    row = off.text.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
+    # The dispatcher took it off: no truck was short of room for it.
+    assert "<td>removed by dispatcher</td>" in row and "capacity exhausted" not in row
+    chinese = client.get(f"/dispatch/plans/{plan_id}", headers={"Accept-Language": "zh"}).text
+    row = chinese.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
+    assert "<td>调度员已移出</td>" in row and "运力不足" not in row
+
+    fragment = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={taken}")
+    assert fragment.status_code == 200 and f'data-truck="{full}"' in fragment.text
+    position = re.search(
+        rf'data-truck="{full}".*?name="position" value="(\d+)"', fragment.text, re.DOTALL
+    )
+    assert position
+    back = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={
+            "csrf_token": csrf(client, f"/dispatch/plans/{plan_id}"),
+            "request_id": str(taken),
+            "part": "",
+            "to_truck": full,
+            "position": position.group(1),
+            "version": str(session.get_one(DispatchPlan, plan_id).version),
+        },
+    )
+    assert back.status_code == 200 and "Stop moved" in back.text
+    assert f'id="unassigned-{taken}"' not in back.text
+    assert taken in _routes(session, plan_id)[full]
