@@ -596,3 +596,47 @@ def test_a_bureau_neither_posts_nor_reads_a_need_of_a_store_outside_its_region(
         assert store not in codes(client, "/api/v1/needs", headers, "buyer")
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(SupplyNeed)) == before
+
+
+@pytest.mark.usefixtures("shortages")
+def test_a_township_bureau_posts_and_follows_the_need_of_a_store_in_its_township(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """Staff bound to a township, below a district, read the suggestion of a store in
+    their township; the need it calls for must then be theirs to read and withdraw, not
+    written and refused back as an unknown need. The district's other needs stay unseen."""
+    township = make_region(
+        session, code="410403001", level=RegionLevel.township, parent=cities.district_a1
+    )
+    store = make_store(session, code="PDS-T1", region=township)
+    make_snapshot(
+        session,
+        level=ScopeLevel.store,
+        scope_id=store.id,
+        product=cities.cabbage,
+        district=cities.district_a1,
+        stock=10.0,
+        expected_daily_sales=20.0,
+    )
+    street = make_key(session, Role.bureau, region=township)
+    session.commit()
+    suggestion = "/api/v1/restock/store/PDS-T1/cabbage"
+    assert get_json(client, suggestion, street)["suggestion"]["suggested"] == 90
+    posted = client.post(f"{suggestion}/need", headers=street)
+    assert posted.status_code == 201, posted.text
+    need = posted.json()
+    assert (need["buyer"], need["district"], need["quantity"]) == ("PDS-T1", "410403", 90)
+    by_hand = client.post("/api/v1/needs", json=_need_for("PDS-T1"), headers=street)
+    assert by_hand.status_code == 201, by_hand.text
+    assert get_json(client, f"/api/v1/needs/{need['id']}", street)["buyer"] == "PDS-T1"
+    assert codes(client, "/api/v1/needs", street, "buyer") == {"PDS-T1"}
+    assert_unknown(client.get(f"/api/v1/needs/{cities.need['A1'].id}", headers=street))
+    withdrawn = client.post(f"/api/v1/needs/{need['id']}/withdraw", headers=street)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert (
+        session.scalar(
+            select(func.count()).select_from(SupplyNeed).where(SupplyNeed.store_id == store.id)
+        )
+        == 2
+    )
