@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, bind_region
 from core.database import SessionFactory, mark_read_only, session_scope
 from core.errors import Conflict, DomainError, NotFound, Unauthenticated, problem
+from core.job_allowance import require_room_for_job
 from core.text import N_, Text, text_json
 from models import ApiKey, BackgroundJob, JobKind, JobStatus, PlanJob, Role, User
 from models.base import utc_now
@@ -114,10 +115,13 @@ def add_job(
     kind: JobKind,
     principal: Principal,
     params: dict[str, Any],
+    most_unfinished: int,
     input: bytes | None = None,
 ) -> BackgroundJob:
     """A queued job of ``kind`` for ``principal``, written in ``session``'s unit of work:
-    send its id to a ``JobQueue`` once the session is committed."""
+    send its id to a ``JobQueue`` once the session is committed. A 429 (nothing written)
+    when ``principal`` already has ``most_unfinished`` jobs queued or running."""
+    require_room_for_job(session, principal=principal, most_unfinished=most_unfinished)
     job = BackgroundJob(
         kind=kind,
         status=JobStatus.queued,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.database import SessionFactory, session_scope
 from core.errors import DomainError, NotFound, problem
+from core.job_allowance import require_room_for_job
 from core.jobs import error_problem
 from core.text import N_, Text, text_json
 from dispatch.access import require_dispatch_reader, require_plan_in_region
@@ -79,13 +80,17 @@ def options_of(stored: dict[str, Any]) -> PlanOptions:
     )
 
 
-def queue_plan(*, session: Session, options: PlanOptions, created_by: str) -> PlanJob:
-    """A queued plan job for ``options``, or 422 naming the field when the options are bad
-    (nothing written): send its id to a ``PlanJobQueue`` once the session is committed."""
+def queue_plan(
+    *, session: Session, options: PlanOptions, principal: Principal, most_unfinished: int
+) -> PlanJob:
+    """A queued plan job for ``options``, or 422 naming the field when the options are bad,
+    429 when ``principal`` already has ``most_unfinished`` jobs queued or running (nothing
+    written): send its id to a ``PlanJobQueue`` once the session is committed."""
     check_options(session=session, options=options)
+    require_room_for_job(session, principal=principal, most_unfinished=most_unfinished)
     job = PlanJob(
         status=JobStatus.queued,
-        requested_by=created_by,
+        requested_by=principal.label,
         options=options_json(options),
         progress=0.0,
         attempts=0,

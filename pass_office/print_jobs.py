@@ -25,13 +25,20 @@ from pass_office.printing import Translate, committed_plan, plan_passes_pdf
 KINDS = (JobKind.plan_passes_pdf,)
 
 
-def queue_plan_passes_pdf(*, session: Session, principal: Principal, plan_id: int) -> BackgroundJob:
+def queue_plan_passes_pdf(
+    *, session: Session, principal: Principal, plan_id: int, most_unfinished: int
+) -> BackgroundJob:
     """A queued job printing plan ``plan_id``'s passes as the caller (who the adapter has
     checked may print them), or 404/409 as the direct PDF answers for no plan or a plan
-    not committed (nothing written): send its id once the session is committed."""
+    not committed, 429 past the caller's ``most_unfinished`` jobs (nothing written): send
+    its id once the session is committed."""
     committed_plan(session, plan_id)
     return add_job(
-        session, kind=JobKind.plan_passes_pdf, principal=principal, params={"plan_id": plan_id}
+        session,
+        kind=JobKind.plan_passes_pdf,
+        principal=principal,
+        params={"plan_id": plan_id},
+        most_unfinished=most_unfinished,
     )
 
 

@@ -34,12 +34,17 @@ CHUNK_ROWS = 2000
 
 
 def queue_report_upload(
-    *, session: Session, principal: Principal, data: bytes, filename: str | None
+    *,
+    session: Session,
+    principal: Principal,
+    data: bytes,
+    filename: str | None,
+    most_unfinished: int,
 ) -> BackgroundJob:
     """A queued job holding the file's bytes, for a caller that may upload report files
-    (403 otherwise, nothing written): send its id once the session is committed. The
-    file's rows are checked by the job, with the caller's rights, as the synchronous
-    upload checks them."""
+    (403 otherwise, 429 past its ``most_unfinished`` jobs; nothing written): send its id
+    once the session is committed. The file's rows are checked by the job, with the
+    caller's rights, as the synchronous upload checks them."""
     require_role(principal, *REPORT_WRITERS)
     return add_job(
         session,
@@ -47,6 +52,7 @@ def queue_report_upload(
         principal=principal,
         params={"filename": filename},
         input=data,
+        most_unfinished=most_unfinished,
     )
 
 

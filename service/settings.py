@@ -97,6 +97,14 @@ class Settings(BaseSettings):
         "life (no progress written) before the scheduler sends it to the queue again, its "
         "process taken to have stopped.",
     )
+    max_unfinished_jobs: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Jobs one key or person may have queued or running at a time, every "
+        "kind together (bulk report files, pass PDFs, plan solves, monitor runs it asked "
+        "for); one more is refused with 429 and Retry-After until one ends.",
+    )
     job_max_attempts: int = Field(
         default=3,
         ge=1,

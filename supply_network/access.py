@@ -7,10 +7,11 @@ matcher. The listings filter with the same rules (``*_visible_to``), so what a c
 may list is what it may open.
 
 Bureau staff and admins bound to a region manage only what lies inside it: producers by
-their region, offers by their producer's region, needs by their district, and proposals
-and supply orders by their need (the buyer side: a city's bureau follows the supply
-coming to its stores and districts, wherever the producer is). Anything outside is a 404
-worded as for an unknown code or id.
+their region, offers by their producer's region, needs by their district (a store's need
+also by its store's region, so staff bound below a district, a township's, act for the
+stores in it), and proposals and supply orders by their need (the buyer side: a city's
+bureau follows the supply coming to its stores and districts, wherever the producer is).
+Anything outside is a 404 worded as for an unknown code or id.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def may_buy_for(session: Session, principal: Principal, need: SupplyNeed) -> boo
     the chain's stores), or the bureau (district needs, and any need on a buyer's behalf,
     inside its region when bound to one)."""
     if principal.role in (Role.admin, Role.bureau):
-        return principal.in_region(need.district_id)
+        return need_inside(session, principal, need)
     if principal.role is not Role.store:
         return False
     if need.buyer_kind is BuyerKind.store:
@@ -117,8 +118,29 @@ def offers_inside(principal: Principal) -> ColumnElement[bool]:
 
 
 def needs_inside(principal: Principal) -> ColumnElement[bool]:
-    """Needs whose district lies inside a region-bound caller's region (all otherwise)."""
-    return within_region(principal, SupplyNeed.district_id)
+    """Needs whose district, or whose store, lies inside a region-bound caller's region
+    (all otherwise): see :func:`need_inside`."""
+    if not principal.is_region_bound:
+        return true()
+    stores_inside = select(Store.id).where(within_region(principal, Store.region_id))
+    return or_(
+        within_region(principal, SupplyNeed.district_id),
+        and_(SupplyNeed.store_id.is_not(None), SupplyNeed.store_id.in_(stores_inside)),
+    )
+
+
+def need_inside(session: Session, principal: Principal, need: SupplyNeed) -> bool:
+    """Whether ``need`` lies inside the caller's region: its district does, or, for a
+    store's need, its store does. A township's staff read the suggestions of the stores in
+    their township; the needs those call for lie in the district above them, and would
+    otherwise be posted and then unknown to the very staff who posted them."""
+    if principal.in_region(need.district_id):
+        return True
+    if need.store_id is None:
+        return False
+    return principal.in_region(
+        session.scalar(select(Store.region_id).where(Store.id == need.store_id))
+    )
 
 
 def may_link_alert(session: Session, principal: Principal, alert_id: int) -> bool:

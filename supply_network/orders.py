@@ -32,7 +32,7 @@ from models import (
     SupplyOrderEvent,
 )
 from models.base import utc_now
-from supply_network.access import may_buy_for
+from supply_network.access import may_buy_for, need_inside
 from supply_network.queries.deals import OrderView, ProposalView, Side, read_order, read_proposal
 from supply_network.rules import TOLERANCE, changed_rows, quantity_problem, refuse
 
@@ -46,7 +46,7 @@ def _sides(
     when the need lies outside it (they do not see the deal); an admin so bound answers
     for the producer only of a producer inside it."""
     sides: set[Side] = set()
-    if not principal.in_region(need.district_id):
+    if not need_inside(session, principal, need):
         return sides
     if principal.role is Role.admin:
         region_id = session.scalar(

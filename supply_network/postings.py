@@ -35,7 +35,7 @@ from models import (
     SupplyOffer,
 )
 from models.base import utc_now
-from supply_network.access import manages_offer, may_link_alert, require_buyer
+from supply_network.access import manages_offer, may_link_alert, need_inside, require_buyer
 from supply_network.codes import resolve_codes, unknown
 from supply_network.places import district_by_region
 from supply_network.queries.postings import NeedView, OfferView, read_need, read_offer
@@ -371,7 +371,7 @@ def post_need(
 def withdraw_need(*, session: Session, principal: Principal, need_id: int, today: date) -> NeedView:
     """Take a need off the board; committed orders stay, unanswered proposals lapse."""
     need = session.get(SupplyNeed, need_id)
-    if need is None or not principal.in_region(need.district_id):
+    if need is None or not need_inside(session, principal, need):
         raise NotFound("need {need} not found", need=need_id)
     require_buyer(session, principal, need)
     if need.withdrawn_at is None:

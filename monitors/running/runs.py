@@ -21,11 +21,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role
 from core.clock import business_day_today
 from core.database import SessionFactory, session_scope
 from core.errors import InvalidInput
+from core.job_allowance import require_room_for_job
 from core.text import field_problem
 from models import MonitorRun, Role, RunStatus
 from models.base import utc_now
@@ -102,18 +104,36 @@ def open_run(
     """Record a run as running with the settings it computes with (committed, so it can
     be followed and its workers read them) and return its id."""
     with session_scope(factory) as session:
-        run = MonitorRun(
+        return _add_run(
+            session,
             business_date=business_date,
             trigger=trigger,
             requested_by=requested_by,
-            status=RunStatus.running,
-            started_at=utc_now(),
-            counts={},
-            config=config.as_json(),
+            config=config,
         )
-        session.add(run)
-        session.flush()
-        return run.id
+
+
+def _add_run(
+    session: Session,
+    *,
+    business_date: date,
+    trigger: str,
+    requested_by: str | None,
+    config: MonitorConfig,
+) -> int:
+    """A run recorded as running in ``session`` (flushed only): its id."""
+    run = MonitorRun(
+        business_date=business_date,
+        trigger=trigger,
+        requested_by=requested_by,
+        status=RunStatus.running,
+        started_at=utc_now(),
+        counts={},
+        config=config.as_json(),
+    )
+    session.add(run)
+    session.flush()
+    return run.id
 
 
 def carry_out_run(
@@ -177,6 +197,7 @@ def run_monitor_now(
     session_factory: SessionFactory,
     config: MonitorConfig,
     principal: Principal,
+    most_unfinished: int,
     business_date: date | None = None,
     queue: PartQueue | None = None,
 ) -> MonitorRun:
@@ -187,7 +208,9 @@ def run_monitor_now(
     The run opens its own transactions: the caller should hold no database connection
     meanwhile (close its session first).
     """
-    run_id, day = _open_requested(session_factory, principal, business_date, config)
+    run_id, day = _open_requested(
+        session_factory, principal, business_date, config, most_unfinished=most_unfinished
+    )
     return _carried_out(session_factory, run_id=run_id, day=day, config=config, queue=queue)
 
 
@@ -196,13 +219,16 @@ def start_monitor_run(
     session_factory: SessionFactory,
     config: MonitorConfig,
     principal: Principal,
+    most_unfinished: int,
     business_date: date | None = None,
     queue: PartQueue | None = None,
 ) -> tuple[MonitorRun, Callable[[], MonitorRun]]:
     """Open a requested run and hand back its record (running) with the work that carries
     it out, for a caller that answers at once and runs the work after its response (the
     API's ``Prefer: respond-async``); the record is then followed like any run's."""
-    run_id, day = _open_requested(session_factory, principal, business_date, config)
+    run_id, day = _open_requested(
+        session_factory, principal, business_date, config, most_unfinished=most_unfinished
+    )
     with session_factory() as reader:
         opened = reader.get_one(MonitorRun, run_id)
 
@@ -213,17 +239,25 @@ def start_monitor_run(
 
 
 def _open_requested(
-    factory: SessionFactory, principal: Principal, business_date: date | None, config: MonitorConfig
+    factory: SessionFactory,
+    principal: Principal,
+    business_date: date | None,
+    config: MonitorConfig,
+    *,
+    most_unfinished: int,
 ) -> tuple[int, date]:
-    """Open the run someone asked for, once allowed: its id and business day."""
+    """Open the run someone asked for, once allowed (a 429 while ``principal`` already has
+    ``most_unfinished`` jobs or runs unfinished): its id and business day."""
     day = _requested_day(principal, business_date, config)
-    run_id = open_run(
-        factory,
-        business_date=day,
-        trigger=REQUESTED_TRIGGER,
-        requested_by=principal.label,
-        config=config,
-    )
+    with session_scope(factory) as session:
+        require_room_for_job(session, principal=principal, most_unfinished=most_unfinished)
+        run_id = _add_run(
+            session,
+            business_date=day,
+            trigger=REQUESTED_TRIGGER,
+            requested_by=principal.label,
+            config=config,
+        )
     return run_id, day
 
 

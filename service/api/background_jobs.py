@@ -96,7 +96,11 @@ def create_upload_job(
     background: BackgroundTasks,
 ) -> JobRead:
     job = queue_report_upload(
-        session=session, principal=principal, data=file.file.read(), filename=file.filename
+        session=session,
+        principal=principal,
+        data=file.file.read(),
+        filename=file.filename,
+        most_unfinished=settings.max_unfinished_jobs,
     )
     # Sent after the response, so after the request's session is committed: a worker
     # never looks for a job row that is not there yet.
@@ -129,7 +133,12 @@ def create_pdf_job(
     background: BackgroundTasks,
 ) -> JobRead:
     require_plan_writer(principal)
-    job = queue_plan_passes_pdf(session=session, principal=principal, plan_id=plan_id)
+    job = queue_plan_passes_pdf(
+        session=session,
+        principal=principal,
+        plan_id=plan_id,
+        most_unfinished=settings.max_unfinished_jobs,
+    )
     background.add_task(
         send_job, job_queue(settings, session_factory), session_factory, job.kind, job.id
     )

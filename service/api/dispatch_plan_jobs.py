@@ -56,7 +56,10 @@ def create_plan_job(
 ) -> PlanJobRead:
     require_plan_writer(principal)
     job = queue_plan(
-        session=session, options=plan_options(body, settings), created_by=principal.label
+        session=session,
+        options=plan_options(body, settings),
+        principal=principal,
+        most_unfinished=settings.max_unfinished_jobs,
     )
     # Sent after the response, so after the request's session is committed: a worker
     # never looks for a job row that is not there yet.

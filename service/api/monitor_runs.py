@@ -117,6 +117,7 @@ def start_run(
         "session_factory": factory,
         "config": monitor_config(settings),
         "principal": principal,
+        "most_unfinished": settings.max_unfinished_jobs,
         "business_date": body.date if body else None,
         "queue": part_queue(settings),
     }

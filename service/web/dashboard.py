@@ -277,6 +277,7 @@ def run_monitor_now(
         session_factory=factory,
         config=monitor_config(settings),
         principal=viewer,
+        most_unfinished=settings.max_unfinished_jobs,
         queue=part_queue(settings),
     )
     background.add_task(work)

@@ -68,7 +68,8 @@ def queue_day(
     job = queue_plan(
         session=session,
         options=PlanOptions(plan_date=day, time_limit_s=seconds, today=business_today(settings)),
-        created_by=viewer.label,
+        principal=viewer,
+        most_unfinished=settings.max_unfinished_jobs,
     )
     queue = plan_job_queue(settings, session_factory)
     background.add_task(send_plan_job, queue, session_factory, job.id)

@@ -48,7 +48,12 @@ def queue_passes(
 ) -> Response:
     """Queue printing the plan's passes and show the job (rendered after this response)."""
     require_plan_writer(viewer)  # as the API: a plan's trucks span regions
-    job = queue_plan_passes_pdf(session=session, principal=viewer, plan_id=plan_id)
+    job = queue_plan_passes_pdf(
+        session=session,
+        principal=viewer,
+        plan_id=plan_id,
+        most_unfinished=settings.max_unfinished_jobs,
+    )
     background.add_task(
         send_job, job_queue(settings, session_factory), session_factory, job.kind, job.id
     )

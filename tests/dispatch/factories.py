@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from dispatch.demand import ItemInput, create_request
 from models import (
     Compound,
@@ -16,6 +17,7 @@ from models import (
     LockdownStatus,
     Region,
     RequestPriority,
+    Role,
     Truck,
     TruckStatus,
 )
@@ -24,6 +26,8 @@ from tests.factories import business_today, make_product, make_region
 PLAN_DAY = business_today() + timedelta(days=7)
 """The day the dispatch stories plan: a week ahead, inside the days a plan may be made
 for (``dispatch.planning.PLAN_DAYS_AHEAD``)."""
+PLANNER = Principal(kind="key", id=1, name="ops", role=Role.dispatcher)
+"""Who queues the plan jobs the stories queue directly."""
 
 _sequence = itertools.count(1)
 

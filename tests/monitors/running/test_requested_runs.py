@@ -50,7 +50,9 @@ def test_a_failed_run_reports_itself_not_the_newest_run(
     _, factory = live_database
     seed(factory)
     monkeypatch.setattr(runs, "compute_day", newer_run_then_crash(factory))
-    run = run_monitor_now(session_factory=factory, config=MonitorConfig(), principal=BUREAU)
+    run = run_monitor_now(
+        session_factory=factory, config=MonitorConfig(), principal=BUREAU, most_unfinished=5
+    )
     assert run.status is RunStatus.failed and "disk on fire" in (run.error or "")
     assert run.trigger == REQUESTED_TRIGGER and run.requested_by == BUREAU.label
     with factory() as session:
@@ -64,13 +66,16 @@ def test_only_the_bureau_runs_the_monitor_and_never_for_a_future_day(
     _, factory = live_database
     store = Principal(kind="key", id=3, name="shop", role=Role.store, store_id=1)
     with pytest.raises(Forbidden):
-        run_monitor_now(session_factory=factory, config=MonitorConfig(), principal=store)
+        run_monitor_now(
+            session_factory=factory, config=MonitorConfig(), principal=store, most_unfinished=5
+        )
     tomorrow: date = business_today() + timedelta(days=1)
     with pytest.raises(InvalidInput) as refused:
         run_monitor_now(
             session_factory=factory,
             config=MonitorConfig(),
             principal=BUREAU,
+            most_unfinished=5,
             business_date=tomorrow,
         )
     assert refused.value.errors == [

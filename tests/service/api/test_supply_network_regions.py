@@ -522,3 +522,121 @@ def test_a_lifted_lockdown_cannot_be_ended_again_and_an_end_is_bounded(
         headers=cities.bureau_a,
     )
     assert early.status_code == 200, early.text  # a planned end still ahead may come sooner
+
+
+def _need_for(store: str) -> dict[str, Any]:
+    return {
+        "store": store,
+        "product": "cabbage",
+        "quantity": 10,
+        "max_price": 3,
+        "needed_by": (TODAY + timedelta(days=2)).isoformat(),
+    }
+
+
+def _off_the_board(session: Session) -> None:
+    """The stores' earlier needs withdrawn, so each suggestion has something to post."""
+    for need in session.scalars(select(SupplyNeed)):
+        need.withdrawn_at = need.created_at
+    session.commit()
+
+
+@pytest.mark.usefixtures("shortages")
+def test_the_bureau_posts_a_stores_need_on_its_behalf_at_every_level_inside_its_region(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """A store posts its own need; the bureau may post it for the store (a phone call, a
+    shortage alert it follows) at every level whose region holds the store: national
+    staff, staff bound to the root of the tree, a city's and the store's district's. The
+    store then sees and answers for the need as its own."""
+    province = make_region(session, code="41", name="Henan", level=RegionLevel.province)
+    cities.city_a.parent_id = province.id
+    session.get_one(Region, cities.district_b1.parent_id).parent_id = province.id
+    root = make_key(session, Role.bureau, region=province)
+    _off_the_board(session)
+    for headers, store in (
+        (cities.national, "PDS-B1"),
+        (root, "PDS-B1"),
+        (cities.bureau_a, "PDS-A2"),
+        (cities.bureau_a1, "PDS-A1"),
+    ):
+        suggested = client.post(f"/api/v1/restock/store/{store}/cabbage/need", headers=headers)
+        assert suggested.status_code == 201, suggested.text
+        by_hand = client.post("/api/v1/needs", json=_need_for(store), headers=headers)
+        assert by_hand.status_code == 201, by_hand.text
+        for posted in (suggested.json(), by_hand.json()):
+            assert (posted["buyer_kind"], posted["buyer"]) == ("store", store)
+        _off_the_board(session)
+    own = make_key(session, Role.store, store=cities.store["A2"])
+    session.commit()
+    listed = get_json(client, "/api/v1/needs", own)
+    assert {need["buyer"] for need in listed["items"]} == {"PDS-A2"}
+    assert listed["total"] == 3  # the fixture's, and the two the city's bureau posted
+
+
+@pytest.mark.usefixtures("shortages")
+def test_a_bureau_neither_posts_nor_reads_a_need_of_a_store_outside_its_region(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """A city's bureau knows nothing of a neighbour city's store, and a district's bureau
+    nothing of the next district's: posting its need, by hand or from its suggestion, is
+    refused as for an unknown store, and the need the store posted stays unseen."""
+    _off_the_board(session)
+    before = session.scalar(select(func.count()).select_from(SupplyNeed))
+    for headers, store, need in (
+        (cities.bureau_a, "PDS-B1", cities.need["B1"]),
+        (cities.admin_a, "PDS-B1", cities.need["B1"]),
+        (cities.bureau_a1, "PDS-A2", cities.need["A2"]),
+    ):
+        assert_unknown(client.post("/api/v1/needs", json=_need_for(store), headers=headers), 422)
+        suggestion = f"/api/v1/restock/store/{store}/cabbage"
+        assert_unknown(client.post(f"{suggestion}/need", headers=headers))
+        assert_unknown(client.get(suggestion, headers=headers))
+        assert_unknown(client.get(f"/api/v1/needs/{need.id}", headers=headers))
+        assert store not in codes(client, "/api/v1/needs", headers, "buyer")
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == before
+
+
+@pytest.mark.usefixtures("shortages")
+def test_a_township_bureau_posts_and_follows_the_need_of_a_store_in_its_township(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """Staff bound to a township, below a district, read the suggestion of a store in
+    their township; the need it calls for must then be theirs to read and withdraw, not
+    written and refused back as an unknown need. The district's other needs stay unseen."""
+    township = make_region(
+        session, code="410403001", level=RegionLevel.township, parent=cities.district_a1
+    )
+    store = make_store(session, code="PDS-T1", region=township)
+    make_snapshot(
+        session,
+        level=ScopeLevel.store,
+        scope_id=store.id,
+        product=cities.cabbage,
+        district=cities.district_a1,
+        stock=10.0,
+        expected_daily_sales=20.0,
+    )
+    street = make_key(session, Role.bureau, region=township)
+    session.commit()
+    suggestion = "/api/v1/restock/store/PDS-T1/cabbage"
+    assert get_json(client, suggestion, street)["suggestion"]["suggested"] == 90
+    posted = client.post(f"{suggestion}/need", headers=street)
+    assert posted.status_code == 201, posted.text
+    need = posted.json()
+    assert (need["buyer"], need["district"], need["quantity"]) == ("PDS-T1", "410403", 90)
+    by_hand = client.post("/api/v1/needs", json=_need_for("PDS-T1"), headers=street)
+    assert by_hand.status_code == 201, by_hand.text
+    assert get_json(client, f"/api/v1/needs/{need['id']}", street)["buyer"] == "PDS-T1"
+    assert codes(client, "/api/v1/needs", street, "buyer") == {"PDS-T1"}
+    assert_unknown(client.get(f"/api/v1/needs/{cities.need['A1'].id}", headers=street))
+    withdrawn = client.post(f"/api/v1/needs/{need['id']}/withdraw", headers=street)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert (
+        session.scalar(
+            select(func.count()).select_from(SupplyNeed).where(SupplyNeed.store_id == store.id)
+        )
+        == 2
+    )
