@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, require_store_access
+from core.database import lock_for_change
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.text import FieldProblem, field_problem, phrase
 from models import (
@@ -176,6 +177,10 @@ def update_offer(
     or minimum lot; proposals not yet accepted may then no longer fit, and accepting one
     is refused when it does not."""
     offer = _managed_offer(session, principal, offer_id)
+    # Read what is committed under a row lock: an acceptance committing from this offer at
+    # the same moment is waited for, so the cut is checked against it (a 422), never
+    # written under it (the table's CHECK, a 500).
+    lock_for_change(session, offer)
     if offer.withdrawn_at is not None:
         raise Conflict("offer {offer} was withdrawn", offer=offer_id)
     problems: list[FieldProblem | None] = []

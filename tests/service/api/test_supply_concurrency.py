@@ -147,3 +147,80 @@ def test_one_proposal_accepted_by_its_buyer_eight_times_at_once_is_one_order(rac
     assert sorted(response.status_code for response in responses) == [200] + [409] * 7
     committed, ordered, _ = _committed(race.database_url, race.single_offer_id)
     assert committed == ordered == ASKED
+
+
+SHRINK_ROUNDS = 30
+
+
+@dataclass(frozen=True)
+class ShrinkRace:
+    """A server over offers of 100, each with a proposal of all of it that its producer
+    accepted and its buyer has yet to: the producer will cut the offer to 50 while the
+    buyer accepts."""
+
+    url: str
+    database_url: str
+    producer: dict[str, str]
+    rounds: list[tuple[int, int, dict[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def shrink_race(postgres_databases: PostgresDatabases) -> Iterator[ShrinkRace]:
+    url = postgres_databases.create("shrink_race")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    rounds = []
+    with session_scope(create_session_factory(engine)) as session:
+        cabbage = make_product(session, code="cabbage", category="vegetables")
+        district = make_district(session, code="410403")
+        farm = make_producer(session, capacities={"cabbage": 5000})
+        producer = make_key(session, Role.producer, producer=farm)
+        for number in range(SHRINK_ROUNDS):
+            offer = make_offer(session, producer=farm, product=cabbage, quantity=OFFERED)
+            store = make_store(session, code=f"PDS-{number:04d}", region=district)
+            need = make_need(
+                session, product=cabbage, store=store, district=district, quantity=OFFERED
+            )
+            proposal = make_proposal(session, offer=offer, need=need, quantity=OFFERED)
+            proposal.producer_answer = Answer.accepted
+            proposal.producer_answered_at = utc_now()
+            rounds.append((offer.id, proposal.id, make_key(session, Role.store, store=store)))
+    engine.dispose()
+    settings = Settings(database_url=url, log_json=False, log_level="WARNING")
+    with running_server(settings) as server_url:
+        yield ShrinkRace(server_url, url, producer, rounds)
+
+
+def test_a_producer_cutting_its_offer_while_the_buyer_accepts_gets_a_refusal_never_a_500(
+    shrink_race: ShrinkRace,
+) -> None:
+    """Sent one after the other, either the cut comes first and the acceptance is a 409
+    (the offer no longer holds the proposal), or the acceptance comes first and the cut is
+    a 422 (below what is committed). At the same moment, the cut used to read the offer
+    before the acceptance committed and then write under it: a CHECK violation, a 500."""
+    for number, (offer_id, proposal_id, buyer) in enumerate(shrink_race.rounds):
+        accepted, cut = send_at_once(
+            [
+                ("POST", f"{shrink_race.url}/api/v1/proposals/{proposal_id}/accept", buyer, None),
+                (
+                    "PATCH",
+                    f"{shrink_race.url}/api/v1/offers/{offer_id}",
+                    shrink_race.producer,
+                    {"quantity": 50},
+                ),
+            ],
+            delays=[0.0, number * 0.003],  # the cut a little later each round: the window
+        )
+        pair = (accepted.status_code, cut.status_code)
+        assert pair in {(200, 422), (409, 200)}, (accepted.text, cut.text)
+        if cut.status_code == 422:
+            assert cut.json()["errors"][0]["loc"] == ["body", "quantity"]
+    engine = create_database_engine(shrink_race.database_url)
+    with Session(engine) as session:
+        offers = session.scalars(
+            select(SupplyOffer).where(
+                SupplyOffer.id.in_([offer_id for offer_id, _, _ in shrink_race.rounds])
+            )
+        ).all()
+    engine.dispose()
+    assert all(offer.committed_quantity in (0.0, offer.quantity) for offer in offers)
