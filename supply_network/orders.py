@@ -138,6 +138,7 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
         .where(
             SupplyNeed.id == proposal.need_id,
             SupplyNeed.withdrawn_at.is_(None),
+            SupplyNeed.needed_by >= today,
             SupplyNeed.committed_quantity + quantity
             <= SupplyNeed.quantity * (1 + TOLERANCE) + TOLERANCE,
         )
@@ -156,6 +157,12 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
         assert need is not None
         if need.withdrawn_at is not None:
             raise Conflict("need {need} was withdrawn", need=need.id)
+        if need.needed_by < today:
+            raise Conflict(
+                "need {need} has expired: it was needed by {needed_by}",
+                need=need.id,
+                needed_by=need.needed_by.isoformat(),
+            )
         raise Conflict(
             "need {need} has only {left:g} left to fill, the proposal brings {quantity:g}",
             need=need.id,

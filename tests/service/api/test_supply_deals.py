@@ -24,6 +24,7 @@ from models import (
     ScopeLevel,
     Severity,
     Store,
+    SupplyNeed,
     SupplyOffer,
     SupplyOrder,
 )
@@ -195,6 +196,29 @@ def test_an_order_agreed_before_its_producer_was_deactivated_still_ships_and_arr
     assert shipped.status_code == 200, shipped.text
     received = client.post(f"{order_url}/receive", json={"quantity": 200}, headers=board.buyer)
     assert received.json()["status"] == "received"
+
+
+def test_a_proposal_whose_need_expired_before_the_second_answer_is_not_agreed(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """The store's need was due yesterday when the producer finally accepted: no order
+    promises goods for a day that has passed, as none does for an expired offer."""
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.buyer).status_code == 200
+    need = session.scalars(select(SupplyNeed)).one()
+    need.needed_by = TODAY - timedelta(days=1)  # the business day turned over meanwhile
+    session.flush()
+    late = client.post(f"{url}/accept", headers=board.producer)
+    assert late.status_code == 409, late.text
+    assert late.headers["content-type"] == "application/problem+json"
+    assert "has expired" in late.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    session.expire_all()
+    assert need.committed_quantity == 0.0
+    offer = client.get(f"/api/v1/offers/{board.offer.id}", headers=board.producer).json()
+    assert offer["committed_quantity"] == 0.0
+    assert client.get(url, headers=board.buyer).json()["producer_answer"] is None
 
 
 def test_answering_twice_or_a_declined_proposal_is_a_conflict(
