@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -106,6 +106,10 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
             SupplyOffer.id == proposal.offer_id,
             SupplyOffer.withdrawn_at.is_(None),
             SupplyOffer.available_to >= today,
+            or_(
+                SupplyOffer.minimum_lot.is_(None),
+                SupplyOffer.minimum_lot <= quantity * (1 + TOLERANCE) + TOLERANCE,
+            ),
             SupplyOffer.committed_quantity + quantity
             <= SupplyOffer.quantity * (1 + TOLERANCE) + TOLERANCE,
         )
@@ -126,6 +130,14 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
             raise Conflict("offer {offer} was withdrawn", offer=offer.id)
         if offer.available_to < today:
             raise Conflict("offer {offer} has expired", offer=offer.id)
+        if offer.minimum_lot is not None and offer.minimum_lot > quantity * (1 + TOLERANCE):
+            raise Conflict(
+                "offer {offer} now sells in lots of at least {lot:g}, the proposal asks "
+                "{quantity:g}",
+                offer=offer.id,
+                lot=offer.minimum_lot,
+                quantity=quantity,
+            )
         raise Conflict(
             "offer {offer} has only {left:g} left, the proposal asks {quantity:g}",
             offer=offer.id,

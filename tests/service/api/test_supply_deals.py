@@ -221,6 +221,28 @@ def test_a_proposal_whose_need_expired_before_the_second_answer_is_not_agreed(
     assert client.get(url, headers=board.buyer).json()["producer_answer"] is None
 
 
+def test_a_proposal_below_a_minimum_lot_the_producer_set_afterwards_is_not_agreed(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """The matcher proposed 200 kg; the grower then sells only in lots of 250 and the
+    proposal no longer fits its offer, so the buyer's acceptance commits nothing."""
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.producer).status_code == 200
+    lotted = client.patch(
+        f"/api/v1/offers/{board.offer.id}", json={"minimum_lot": 250}, headers=board.producer
+    )
+    assert lotted.status_code == 200, lotted.text
+    refused = client.post(f"{url}/accept", headers=board.buyer)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "lots of at least 250" in refused.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    offer = client.get(f"/api/v1/offers/{board.offer.id}", headers=board.producer).json()
+    assert offer["committed_quantity"] == 0.0
+    assert client.get(url, headers=board.buyer).json()["buyer_answer"] is None
+
+
 def test_answering_twice_or_a_declined_proposal_is_a_conflict(
     client: TestClient, session: Session, board: Board
 ) -> None:
