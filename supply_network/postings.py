@@ -110,6 +110,8 @@ def post_offer(
     )
     if product_row is None:
         problems.append(unknown("product", product, ["body", "product"]))
+    elif not product_row.active:
+        problems.append(field_problem(["body", "product"], "is deactivated"))
     elif not supplies:
         problems.append(
             field_problem(

@@ -135,6 +135,20 @@ def test_a_bad_offer_is_refused_naming_the_field_and_nothing_is_posted(
     assert_refused(response, session, status=422, loc=loc)
 
 
+def test_an_offer_of_a_product_the_bureau_deactivated_is_refused_as_a_need_of_it_is(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    """A deactivated product is off the matcher: an offer of it would sit on the public
+    board, where buyers see it, and never be matched."""
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    cabbage.active = False
+    session.flush()
+    headers = make_key(session, Role.producer, producer=farm)
+    response = client.post("/api/v1/offers", json=offer_body(), headers=headers)
+    assert_refused(response, session, status=422, loc=["body", "product"])
+    assert "deactivated" in response.json()["errors"][0]["msg"]
+
+
 def test_the_bureau_posts_for_a_producer_but_a_store_cannot_offer(
     client: TestClient, session: Session, cabbage: Product
 ) -> None:
