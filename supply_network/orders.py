@@ -26,6 +26,7 @@ from models import (
     Proposal,
     ProposalStatus,
     Role,
+    Store,
     SupplyNeed,
     SupplyOffer,
     SupplyOrder,
@@ -221,7 +222,7 @@ def answer_proposal(
 ) -> ProposalView:
     """Record one side's answer. A decline closes the proposal; the second acceptance
     commits it into a supply order. Answering twice, or a closed proposal, is a 409."""
-    proposal, offer, _, sides = _deal(session, principal, proposal_id)
+    proposal, offer, need, sides = _deal(session, principal, proposal_id)
     producer_code, producer_active = session.execute(
         select(Producer.code, Producer.active).where(Producer.id == offer.producer_id)
     ).one()
@@ -234,6 +235,17 @@ def answer_proposal(
             producer=producer_code,
             proposal=proposal.id,
         )
+    if answer is Answer.accepted and need.store_id is not None:
+        store_code, store_active = session.execute(
+            select(Store.code, Store.active).where(Store.id == need.store_id)
+        ).one()
+        if not store_active:
+            # A closed store takes no delivery: nothing new is ordered for it.
+            raise Conflict(
+                "store {store} is deactivated: proposal {proposal} can only be declined",
+                store=store_code,
+                proposal=proposal.id,
+            )
     if chosen == "producer":
         answered = {
             Proposal.producer_answer: answer,

@@ -322,6 +322,8 @@ def post_need(
     if buyer_store is not None:
         require_store_access(principal, buyer_store)
     problems: list[FieldProblem | None] = []
+    if buyer_store is not None and not buyer_store.active:
+        problems.append(field_problem(["body", "store"], "is deactivated"))
     product_row = session.scalars(select(Product).where(Product.code == product)).first()
     if product_row is None:
         problems.append(unknown("product", product, ["body", "product"]))

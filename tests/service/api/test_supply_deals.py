@@ -243,6 +243,41 @@ def test_a_proposal_below_a_minimum_lot_the_producer_set_afterwards_is_not_agree
     assert client.get(url, headers=board.buyer).json()["buyer_answer"] is None
 
 
+def test_no_new_deal_is_agreed_for_a_store_the_bureau_deactivated(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """The store closed: a proposal on its need can only be declined, a new need for it is
+    refused naming the store, and the next run proposes nothing to it."""
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.producer).status_code == 200
+    admin = make_key(session, Role.admin)
+    closed = client.delete("/api/v1/stores/PDS-0001", headers=admin)
+    assert closed.json()["active"] is False, closed.text
+    accepted = client.post(f"{url}/accept", headers=board.buyer)
+    assert accepted.status_code == 409, accepted.text
+    assert accepted.headers["content-type"] == "application/problem+json"
+    assert "PDS-0001 is deactivated" in accepted.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    for headers, body in ((board.buyer, {}), (board.bureau, {"store": "PDS-0001"})):
+        posted = client.post(
+            "/api/v1/needs",
+            json={
+                "product": "cabbage",
+                "quantity": 50,
+                "max_price": 3,
+                "needed_by": (TODAY + timedelta(days=1)).isoformat(),
+                **body,
+            },
+            headers=headers,
+        )
+        assert posted.status_code == 422, posted.text
+        assert posted.json()["errors"][0]["loc"] == ["body", "store"]
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == 1
+    assert client.post(f"{url}/decline", headers=board.buyer).json()["status"] == "declined"
+    assert (run(client, board)["needs"], run(client, board)["proposals"]) == (0, 0)
+
+
 def test_answering_twice_or_a_declined_proposal_is_a_conflict(
     client: TestClient, session: Session, board: Board
 ) -> None:
