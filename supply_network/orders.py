@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.text import field_problem, phrase
+from core.text import FieldProblem, control_character_problem, field_problem, phrase
 from models import (
     Answer,
     OrderStatus,
@@ -315,6 +315,14 @@ def _checked_note(note: str | None) -> None:
         )
 
 
+def _note_problem(note: str | None) -> FieldProblem | None:
+    """A note holding a control character (line breaks and tabs aside), which would reach
+    the other side's pages and the order's audit trail."""
+    if note is None:
+        return None
+    return control_character_problem(note, ["body", "note"], multiline=True)
+
+
 def ship_order(
     *,
     session: Session,
@@ -329,7 +337,10 @@ def ship_order(
     if "producer" not in sides:
         raise Forbidden("only the order's producer marks it shipped")
     refuse(
-        [quantity_problem(["body", "quantity"], quantity, limit=order.quantity)],
+        [
+            quantity_problem(["body", "quantity"], quantity, limit=order.quantity),
+            _note_problem(note),
+        ],
         what=phrase("shipment"),
     )
     _checked_note(note)
@@ -390,7 +401,10 @@ def receive_order(
     if "buyer" not in sides:
         raise Forbidden("only the order's buyer marks it received")
     refuse(
-        [quantity_problem(["body", "quantity"], quantity, limit=order.quantity)],
+        [
+            quantity_problem(["body", "quantity"], quantity, limit=order.quantity),
+            _note_problem(note),
+        ],
         what=phrase("receipt"),
     )
     _checked_note(note)

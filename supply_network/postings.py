@@ -43,6 +43,7 @@ from supply_network.queries.postings import NeedView, OfferView, read_need, read
 from supply_network.queries.restock import read_restock
 from supply_network.rules import (
     BoardLimits,
+    one_line_problems,
     price_problem,
     quantity_problem,
     refuse,
@@ -137,6 +138,7 @@ def post_offer(
         problems.append(
             field_problem(["body", "longitude"], "give latitude and longitude together")
         )
+    problems += one_line_problems({"address": address})
     refuse(problems, what=phrase("offer"))
     assert product_row is not None
     offer = SupplyOffer(
@@ -343,6 +345,7 @@ def post_need(
         problems.append(
             field_problem(["body", "longitude"], "give latitude and longitude together")
         )
+    problems += one_line_problems({"address": address})
     if alert_id is not None and not may_link_alert(session, principal, alert_id):
         problems.append(unknown("alert", str(alert_id), ["body", "alert_id"]))
     place: Store | Region | None = buyer_store if buyer_store is not None else district_row

@@ -465,3 +465,82 @@ def test_offers_of_producers_in_a_locked_down_region_are_not_matched(
     figures = run(client, board)
     assert (figures["offers"], figures["proposals"]) == (0, 0)
     assert figures["unmet"][0]["reason"] == "no_offer"
+
+
+def test_control_characters_in_contacts_addresses_and_order_notes_are_refused_naming_the_field(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """A producer's contact, a pickup or delivery address and a shipment's note reach
+    other people's boards, pages and audit trails: a line break or a terminal escape in a
+    one-line field, or any control character but line breaks and tabs in a note, is a 422
+    naming the field, and nothing is written."""
+    contact = client.patch(
+        "/api/v1/producers/FARM-1",
+        json={"contact_name": "Wang\r\nX-Injected: 1", "contact_phone": "138\x1b[2J"},
+        headers=board.producer,
+    )
+    assert contact.status_code == 422, contact.text
+    assert contact.headers["content-type"] == "application/problem+json"
+    assert {tuple(error["loc"]) for error in contact.json()["errors"]} == {
+        ("body", "contact_name"),
+        ("body", "contact_phone"),
+    }
+    session.expire_all()
+    assert (board.farm.contact_name, board.farm.contact_phone) == ("Wang Fang", "13800000000")
+    registry = (
+        "code,name,kind,region,latitude,longitude,product,daily_capacity,address\n"
+        'FARM-2,Hill Farm,vegetable_grower,410403,33.7,113.2,cabbage,800,"Hill\x07Road"\n'
+    )
+    imported = client.post(
+        "/api/v1/producers/import",
+        files={"file": ("registry.csv", registry.encode(), "text/csv")},
+        headers=board.bureau,
+    )
+    assert imported.status_code == 422, imported.text
+    assert [(error["row"], error["column"]) for error in imported.json()["errors"]] == [
+        (2, "address")
+    ]
+    window = {
+        "available_from": TODAY.isoformat(),
+        "available_to": (TODAY + timedelta(days=2)).isoformat(),
+    }
+    offer = client.post(
+        "/api/v1/offers",
+        json={"product": "cabbage", "quantity": 50, "price": 2, "address": "Gate\n2", **window},
+        headers=board.producer,
+    )
+    need = client.post(
+        "/api/v1/needs",
+        json={
+            "product": "cabbage",
+            "quantity": 50,
+            "max_price": 3,
+            "needed_by": window["available_to"],
+            "address": "Dock\x1b[31m3",
+        },
+        headers=board.buyer,
+    )
+    for refused in (offer, need):
+        assert refused.status_code == 422, refused.text
+        assert [error["loc"] for error in refused.json()["errors"]] == [["body", "address"]]
+    assert session.scalar(select(func.count()).select_from(SupplyOffer)) == 1
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == 1
+
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    client.post(f"{url}/accept", headers=board.producer)
+    order_id = client.post(f"{url}/accept", headers=board.buyer).json()["order_id"]
+    order_url = f"/api/v1/supply-orders/{order_id}"
+    shipped = client.post(
+        f"{order_url}/ship", json={"quantity": 20, "note": "late\x1b[31m"}, headers=board.producer
+    )
+    assert shipped.status_code == 422, shipped.text
+    assert [error["loc"] for error in shipped.json()["errors"]] == [["body", "note"]]
+    order = client.get(order_url, headers=board.buyer).json()
+    assert (order["shipped_quantity"], len(order["events"])) == (0.0, 1)
+    two_lines = client.post(
+        f"{order_url}/ship",
+        json={"quantity": 20, "note": "first truck\n\tplate A-123"},
+        headers=board.producer,
+    )
+    assert two_lines.status_code == 200, two_lines.text
