@@ -201,7 +201,9 @@ def update_offer(
             )
     if "price" in changes:
         problems.append(price_problem(["body", "price"], changes["price"], limit=limits.max_price))
-    if "available_to" in changes:
+    if "available_to" in changes and changes["available_to"] is None:
+        problems.append(field_problem(["body", "available_to"], "is required"))
+    elif "available_to" in changes:
         problems += window_problems(
             first=offer.available_from,
             last=changes["available_to"],

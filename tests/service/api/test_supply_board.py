@@ -251,6 +251,26 @@ def test_an_offer_cannot_be_changed_to_a_quantity_or_price_that_rounds_to_nothin
     assert (stored["quantity"], stored["price"]) == (offer["quantity"], offer["price"])
 
 
+def test_an_offer_changed_to_no_end_of_window_is_refused_naming_it_not_a_500(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    """A careless client clears every field it does not mean to change: each null is a
+    422 naming the field, and the offer keeps its window, quantity and price."""
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    headers = make_key(session, Role.producer, producer=farm)
+    offer = client.post("/api/v1/offers", json=offer_body(), headers=headers).json()
+    for field in ("available_to", "quantity", "price"):
+        response = client.patch(
+            f"/api/v1/offers/{offer['id']}", json={field: None}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
+    stored = client.get(f"/api/v1/offers/{offer['id']}", headers=headers).json()
+    assert stored["available_to"] == offer["available_to"]
+    assert (stored["quantity"], stored["price"]) == (offer["quantity"], offer["price"])
+
+
 def test_offers_and_needs_are_withdrawn_by_their_owners_only(
     client: TestClient, session: Session, cabbage: Product, weidong: Region
 ) -> None:
