@@ -230,13 +230,15 @@ def withdraw_offer(
     proposals on it lapse (superseded)."""
     offer = _managed_offer(session, principal, offer_id)
     if offer.withdrawn_at is None:
-        offer.withdrawn_at = utc_now()
-        offer.withdrawn_by = principal.label
+        # Proposals first, then the offer: the order an acceptance locks them in, so the
+        # two at once queue instead of deadlocking (PostgreSQL would fail one, a 500).
         session.execute(
             update(Proposal)
             .where(Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.proposed)
             .values(status=ProposalStatus.superseded)
         )
+        offer.withdrawn_at = utc_now()
+        offer.withdrawn_by = principal.label
         session.flush()
     return read_offer(session=session, principal=principal, offer_id=offer.id, today=today)
 
@@ -389,13 +391,14 @@ def withdraw_need(*, session: Session, principal: Principal, need_id: int, today
         raise NotFound("need {need} not found", need=need_id)
     require_buyer(session, principal, need)
     if need.withdrawn_at is None:
-        need.withdrawn_at = utc_now()
-        need.withdrawn_by = principal.label
+        # Proposals first, then the need, in the order an acceptance locks them.
         session.execute(
             update(Proposal)
             .where(Proposal.need_id == need.id, Proposal.status == ProposalStatus.proposed)
             .values(status=ProposalStatus.superseded)
         )
+        need.withdrawn_at = utc_now()
+        need.withdrawn_by = principal.label
         session.flush()
     return read_need(session=session, principal=principal, need_id=need.id, today=today)
 
