@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.text import field_problem, phrase
+from core.text import FieldProblem, control_character_problem, field_problem, phrase
 from models import (
     Answer,
     OrderStatus,
@@ -26,6 +26,7 @@ from models import (
     Proposal,
     ProposalStatus,
     Role,
+    Store,
     SupplyNeed,
     SupplyOffer,
     SupplyOrder,
@@ -106,6 +107,10 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
             SupplyOffer.id == proposal.offer_id,
             SupplyOffer.withdrawn_at.is_(None),
             SupplyOffer.available_to >= today,
+            or_(
+                SupplyOffer.minimum_lot.is_(None),
+                SupplyOffer.minimum_lot <= quantity * (1 + TOLERANCE) + TOLERANCE,
+            ),
             SupplyOffer.committed_quantity + quantity
             <= SupplyOffer.quantity * (1 + TOLERANCE) + TOLERANCE,
         )
@@ -126,6 +131,14 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
             raise Conflict("offer {offer} was withdrawn", offer=offer.id)
         if offer.available_to < today:
             raise Conflict("offer {offer} has expired", offer=offer.id)
+        if offer.minimum_lot is not None and offer.minimum_lot > quantity * (1 + TOLERANCE):
+            raise Conflict(
+                "offer {offer} now sells in lots of at least {lot:g}, the proposal asks "
+                "{quantity:g}",
+                offer=offer.id,
+                lot=offer.minimum_lot,
+                quantity=quantity,
+            )
         raise Conflict(
             "offer {offer} has only {left:g} left, the proposal asks {quantity:g}",
             offer=offer.id,
@@ -138,6 +151,7 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
         .where(
             SupplyNeed.id == proposal.need_id,
             SupplyNeed.withdrawn_at.is_(None),
+            SupplyNeed.needed_by >= today,
             SupplyNeed.committed_quantity + quantity
             <= SupplyNeed.quantity * (1 + TOLERANCE) + TOLERANCE,
         )
@@ -156,6 +170,12 @@ def _commit(session: Session, proposal: Proposal, *, today: date, actor: str) ->
         assert need is not None
         if need.withdrawn_at is not None:
             raise Conflict("need {need} was withdrawn", need=need.id)
+        if need.needed_by < today:
+            raise Conflict(
+                "need {need} has expired: it was needed by {needed_by}",
+                need=need.id,
+                needed_by=need.needed_by.isoformat(),
+            )
         raise Conflict(
             "need {need} has only {left:g} left to fill, the proposal brings {quantity:g}",
             need=need.id,
@@ -202,7 +222,7 @@ def answer_proposal(
 ) -> ProposalView:
     """Record one side's answer. A decline closes the proposal; the second acceptance
     commits it into a supply order. Answering twice, or a closed proposal, is a 409."""
-    proposal, offer, _, sides = _deal(session, principal, proposal_id)
+    proposal, offer, need, sides = _deal(session, principal, proposal_id)
     producer_code, producer_active = session.execute(
         select(Producer.code, Producer.active).where(Producer.id == offer.producer_id)
     ).one()
@@ -215,6 +235,17 @@ def answer_proposal(
             producer=producer_code,
             proposal=proposal.id,
         )
+    if answer is Answer.accepted and need.store_id is not None:
+        store_code, store_active = session.execute(
+            select(Store.code, Store.active).where(Store.id == need.store_id)
+        ).one()
+        if not store_active:
+            # A closed store takes no delivery: nothing new is ordered for it.
+            raise Conflict(
+                "store {store} is deactivated: proposal {proposal} can only be declined",
+                store=store_code,
+                proposal=proposal.id,
+            )
     if chosen == "producer":
         answered = {
             Proposal.producer_answer: answer,
@@ -284,6 +315,14 @@ def _checked_note(note: str | None) -> None:
         )
 
 
+def _note_problem(note: str | None) -> FieldProblem | None:
+    """A note holding a control character (line breaks and tabs aside), which would reach
+    the other side's pages and the order's audit trail."""
+    if note is None:
+        return None
+    return control_character_problem(note, ["body", "note"], multiline=True)
+
+
 def ship_order(
     *,
     session: Session,
@@ -298,7 +337,10 @@ def ship_order(
     if "producer" not in sides:
         raise Forbidden("only the order's producer marks it shipped")
     refuse(
-        [quantity_problem(["body", "quantity"], quantity, limit=order.quantity)],
+        [
+            quantity_problem(["body", "quantity"], quantity, limit=order.quantity),
+            _note_problem(note),
+        ],
         what=phrase("shipment"),
     )
     _checked_note(note)
@@ -359,7 +401,10 @@ def receive_order(
     if "buyer" not in sides:
         raise Forbidden("only the order's buyer marks it received")
     refuse(
-        [quantity_problem(["body", "quantity"], quantity, limit=order.quantity)],
+        [
+            quantity_problem(["body", "quantity"], quantity, limit=order.quantity),
+            _note_problem(note),
+        ],
         what=phrase("receipt"),
     )
     _checked_note(note)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, require_store_access
+from core.database import lock_for_change
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.text import FieldProblem, field_problem, phrase
 from models import (
@@ -42,6 +43,7 @@ from supply_network.queries.postings import NeedView, OfferView, read_need, read
 from supply_network.queries.restock import read_restock
 from supply_network.rules import (
     BoardLimits,
+    one_line_problems,
     price_problem,
     quantity_problem,
     refuse,
@@ -109,6 +111,8 @@ def post_offer(
     )
     if product_row is None:
         problems.append(unknown("product", product, ["body", "product"]))
+    elif not product_row.active:
+        problems.append(field_problem(["body", "product"], "is deactivated"))
     elif not supplies:
         problems.append(
             field_problem(
@@ -134,6 +138,7 @@ def post_offer(
         problems.append(
             field_problem(["body", "longitude"], "give latitude and longitude together")
         )
+    problems += one_line_problems({"address": address})
     refuse(problems, what=phrase("offer"))
     assert product_row is not None
     offer = SupplyOffer(
@@ -176,6 +181,10 @@ def update_offer(
     or minimum lot; proposals not yet accepted may then no longer fit, and accepting one
     is refused when it does not."""
     offer = _managed_offer(session, principal, offer_id)
+    # Read what is committed under a row lock: an acceptance committing from this offer at
+    # the same moment is waited for, so the cut is checked against it (a 422), never
+    # written under it (the table's CHECK, a 500).
+    lock_for_change(session, offer)
     if offer.withdrawn_at is not None:
         raise Conflict("offer {offer} was withdrawn", offer=offer_id)
     problems: list[FieldProblem | None] = []
@@ -192,7 +201,9 @@ def update_offer(
             )
     if "price" in changes:
         problems.append(price_problem(["body", "price"], changes["price"], limit=limits.max_price))
-    if "available_to" in changes:
+    if "available_to" in changes and changes["available_to"] is None:
+        problems.append(field_problem(["body", "available_to"], "is required"))
+    elif "available_to" in changes:
         problems += window_problems(
             first=offer.available_from,
             last=changes["available_to"],
@@ -219,13 +230,15 @@ def withdraw_offer(
     proposals on it lapse (superseded)."""
     offer = _managed_offer(session, principal, offer_id)
     if offer.withdrawn_at is None:
-        offer.withdrawn_at = utc_now()
-        offer.withdrawn_by = principal.label
+        # Proposals first, then the offer: the order an acceptance locks them in, so the
+        # two at once queue instead of deadlocking (PostgreSQL would fail one, a 500).
         session.execute(
             update(Proposal)
             .where(Proposal.offer_id == offer.id, Proposal.status == ProposalStatus.proposed)
             .values(status=ProposalStatus.superseded)
         )
+        offer.withdrawn_at = utc_now()
+        offer.withdrawn_by = principal.label
         session.flush()
     return read_offer(session=session, principal=principal, offer_id=offer.id, today=today)
 
@@ -315,6 +328,8 @@ def post_need(
     if buyer_store is not None:
         require_store_access(principal, buyer_store)
     problems: list[FieldProblem | None] = []
+    if buyer_store is not None and not buyer_store.active:
+        problems.append(field_problem(["body", "store"], "is deactivated"))
     product_row = session.scalars(select(Product).where(Product.code == product)).first()
     if product_row is None:
         problems.append(unknown("product", product, ["body", "product"]))
@@ -334,6 +349,7 @@ def post_need(
         problems.append(
             field_problem(["body", "longitude"], "give latitude and longitude together")
         )
+    problems += one_line_problems({"address": address})
     if alert_id is not None and not may_link_alert(session, principal, alert_id):
         problems.append(unknown("alert", str(alert_id), ["body", "alert_id"]))
     place: Store | Region | None = buyer_store if buyer_store is not None else district_row
@@ -375,13 +391,14 @@ def withdraw_need(*, session: Session, principal: Principal, need_id: int, today
         raise NotFound("need {need} not found", need=need_id)
     require_buyer(session, principal, need)
     if need.withdrawn_at is None:
-        need.withdrawn_at = utc_now()
-        need.withdrawn_by = principal.label
+        # Proposals first, then the need, in the order an acceptance locks them.
         session.execute(
             update(Proposal)
             .where(Proposal.need_id == need.id, Proposal.status == ProposalStatus.proposed)
             .values(status=ProposalStatus.superseded)
         )
+        need.withdrawn_at = utc_now()
+        need.withdrawn_by = principal.label
         session.flush()
     return read_need(session=session, principal=principal, need_id=need.id, today=today)
 

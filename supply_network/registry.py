@@ -23,7 +23,7 @@ from models import Producer, ProducerKind, ProducerProduct, Role
 from supply_network.access import require_producer
 from supply_network.codes import product_ids_by_code, resolve_codes, unknown
 from supply_network.queries.producers import ProducerView, producer_views
-from supply_network.rules import BoardLimits, quantity_problem, refuse
+from supply_network.rules import BoardLimits, one_line_problems, quantity_problem, refuse
 
 PRODUCER_EDITABLE = frozenset(
     {"name", "address", "latitude", "longitude", "contact_name", "contact_phone", "products"}
@@ -104,6 +104,10 @@ def _replace_lines(
     session.flush()
 
 
+CONTACT_FIELDS = ("address", "contact_name", "contact_phone")
+"""Typed one-line texts of a producer's record besides its name (a ``Name`` already)."""
+
+
 def create_producer(
     *,
     session: Session,
@@ -129,7 +133,12 @@ def create_producer(
     ]
     product_ids = product_ids_by_code(session)
     refuse(
-        capacity_problems(products, product_ids=product_ids, limits=limits),
+        [
+            *one_line_problems(
+                {"address": address, "contact_name": contact_name, "contact_phone": contact_phone}
+            ),
+            *capacity_problems(products, product_ids=product_ids, limits=limits),
+        ],
         what=phrase("producer"),
     )
     producer = Producer(
@@ -172,6 +181,10 @@ def update_producer(
                 ],
                 fields=", ".join(refused),
             )
+    refuse(
+        one_line_problems({name: changes.get(name) for name in CONTACT_FIELDS}),
+        what=phrase("producer"),
+    )
     if "region" in changes:
         region = changes.pop("region")
         if region is None:

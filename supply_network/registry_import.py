@@ -121,11 +121,13 @@ def check_registry_rows(
     problems += cells(
         frame.index[bad_code], "code", phrase("must be letters, digits, '.', '_' or '-'")
     )
-    # A name prints on one line of pages, tables and PDFs, as the API's names do.
-    broken_name = frame["name"].str.contains(NOT_ONE_LINE, regex=True)
-    problems += cells(
-        frame.index[broken_name], "name", phrase("must be one line without control characters")
-    )
+    # A name, an address or a contact prints on one line of pages, tables and PDFs, as
+    # the API's do.
+    for column in ("name", "address", "contact_name", "contact_phone"):
+        broken = frame[column].str.contains(NOT_ONE_LINE, regex=True)
+        problems += cells(
+            frame.index[broken], column, phrase("must be one line without control characters")
+        )
     for column, limit in TEXT_LIMITS.items():
         too_long = frame[column].str.len() > limit
         problems += cells(

@@ -7,7 +7,7 @@ so the pages, the file import and the API refuse the same values with the same w
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,7 +15,15 @@ from sqlalchemy import Update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
-from core.text import N_, FieldProblem, Text, field_problem, phrase, verbatim
+from core.text import (
+    N_,
+    FieldProblem,
+    Text,
+    control_character_problem,
+    field_problem,
+    phrase,
+    verbatim,
+)
 
 QUANTITY_DIGITS = 3
 """Quantities are kept to a thousandth of a unit (grams, millilitres)."""
@@ -106,6 +114,18 @@ def window_problems(
             )
         )
     return problems
+
+
+def one_line_problems(
+    values: Mapping[str, str | None], *, where: str = "body"
+) -> list[FieldProblem | None]:
+    """A problem per typed one-line text (an address, a contact) holding a line break or
+    a control character: they reach other people's pages, boards and exports."""
+    return [
+        control_character_problem(value, [where, name])
+        for name, value in values.items()
+        if value is not None
+    ]
 
 
 def refuse(problems: Sequence[FieldProblem | None], *, what: Text) -> None:

@@ -38,6 +38,7 @@ from models import (
     ProposalStatus,
     Role,
     Severity,
+    Store,
     SupplyNeed,
     SupplyOffer,
 )
@@ -129,8 +130,9 @@ def open_offers_frame(session: Session, *, today: date, locked: set[int]) -> pd.
 
 
 def open_needs_frame(session: Session, *, today: date, locked: set[int]) -> pd.DataFrame:
-    """Open needs as the matcher reads them (``board.NEED_COLUMNS``): the quantity still
-    wanted after commitments and held-back proposals, and each need's priority."""
+    """Open needs as the matcher reads them (``board.NEED_COLUMNS``), a deactivated store's
+    left out (it takes no delivery): the quantity still wanted after commitments and
+    held-back proposals, and each need's priority."""
     rows = session.execute(
         select(
             SupplyNeed.id,
@@ -144,11 +146,13 @@ def open_needs_frame(session: Session, *, today: date, locked: set[int]) -> pd.D
             SupplyNeed.product_id,
         )
         .join(Product, Product.id == SupplyNeed.product_id)
+        .outerjoin(Store, Store.id == SupplyNeed.store_id)
         .where(
             SupplyNeed.withdrawn_at.is_(None),
             SupplyNeed.needed_by >= today,
             SupplyNeed.committed_quantity < SupplyNeed.quantity,
             Product.active.is_(True),
+            or_(SupplyNeed.store_id.is_(None), Store.active.is_(True)),
         )
     ).all()
     frame = pd.DataFrame(

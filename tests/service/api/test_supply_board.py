@@ -135,6 +135,20 @@ def test_a_bad_offer_is_refused_naming_the_field_and_nothing_is_posted(
     assert_refused(response, session, status=422, loc=loc)
 
 
+def test_an_offer_of_a_product_the_bureau_deactivated_is_refused_as_a_need_of_it_is(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    """A deactivated product is off the matcher: an offer of it would sit on the public
+    board, where buyers see it, and never be matched."""
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    cabbage.active = False
+    session.flush()
+    headers = make_key(session, Role.producer, producer=farm)
+    response = client.post("/api/v1/offers", json=offer_body(), headers=headers)
+    assert_refused(response, session, status=422, loc=["body", "product"])
+    assert "deactivated" in response.json()["errors"][0]["msg"]
+
+
 def test_the_bureau_posts_for_a_producer_but_a_store_cannot_offer(
     client: TestClient, session: Session, cabbage: Product
 ) -> None:
@@ -234,6 +248,26 @@ def test_an_offer_cannot_be_changed_to_a_quantity_or_price_that_rounds_to_nothin
         [field] = change
         assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
     stored = client.get(f"/api/v1/offers/{offer['id']}", headers=headers).json()
+    assert (stored["quantity"], stored["price"]) == (offer["quantity"], offer["price"])
+
+
+def test_an_offer_changed_to_no_end_of_window_is_refused_naming_it_not_a_500(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    """A careless client clears every field it does not mean to change: each null is a
+    422 naming the field, and the offer keeps its window, quantity and price."""
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    headers = make_key(session, Role.producer, producer=farm)
+    offer = client.post("/api/v1/offers", json=offer_body(), headers=headers).json()
+    for field in ("available_to", "quantity", "price"):
+        response = client.patch(
+            f"/api/v1/offers/{offer['id']}", json={field: None}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [error["loc"] for error in response.json()["errors"]] == [["body", field]]
+    stored = client.get(f"/api/v1/offers/{offer['id']}", headers=headers).json()
+    assert stored["available_to"] == offer["available_to"]
     assert (stored["quantity"], stored["price"]) == (offer["quantity"], offer["price"])
 
 

@@ -4,6 +4,7 @@ committed rows, a connection per request)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -147,3 +148,137 @@ def test_one_proposal_accepted_by_its_buyer_eight_times_at_once_is_one_order(rac
     assert sorted(response.status_code for response in responses) == [200] + [409] * 7
     committed, ordered, _ = _committed(race.database_url, race.single_offer_id)
     assert committed == ordered == ASKED
+
+
+SHRINK_ROUNDS = 30
+
+
+@dataclass(frozen=True)
+class OfferRace:
+    """A server over offers of 100, each with a proposal of all of it that one side has
+    accepted: ``cuts`` and ``offer_withdrawals`` wait for their buyer (the producer will
+    cut or withdraw the offer as the buyer accepts), ``need_withdrawals`` for their
+    producer (the buyer will withdraw the need as the producer accepts). Each round is
+    (offer id, proposal id, need id, buyer's key)."""
+
+    url: str
+    database_url: str
+    producer: dict[str, str]
+    cuts: list[tuple[int, int, int, dict[str, str]]]
+    offer_withdrawals: list[tuple[int, int, int, dict[str, str]]]
+    need_withdrawals: list[tuple[int, int, int, dict[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def offer_race(postgres_databases: PostgresDatabases) -> Iterator[OfferRace]:
+    url = postgres_databases.create("offer_race")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    stores = itertools.count()
+    with session_scope(create_session_factory(engine)) as session:
+        cabbage = make_product(session, code="cabbage", category="vegetables")
+        district = make_district(session, code="410403")
+        farm = make_producer(session, capacities={"cabbage": 5000})
+        producer = make_key(session, Role.producer, producer=farm)
+
+        def rounds(first_side: str) -> list[tuple[int, int, int, dict[str, str]]]:
+            made = []
+            for _ in range(SHRINK_ROUNDS):
+                offer = make_offer(session, producer=farm, product=cabbage, quantity=OFFERED)
+                store = make_store(session, code=f"PDS-{next(stores):04d}", region=district)
+                need = make_need(
+                    session, product=cabbage, store=store, district=district, quantity=OFFERED
+                )
+                proposal = make_proposal(session, offer=offer, need=need, quantity=OFFERED)
+                if first_side == "producer":
+                    proposal.producer_answer = Answer.accepted
+                    proposal.producer_answered_at = utc_now()
+                else:
+                    proposal.buyer_answer = Answer.accepted
+                    proposal.buyer_answered_at = utc_now()
+                buyer = make_key(session, Role.store, store=store)
+                made.append((offer.id, proposal.id, need.id, buyer))
+            return made
+
+        cuts, offer_withdrawals = rounds("producer"), rounds("producer")
+        need_withdrawals = rounds("buyer")
+    engine.dispose()
+    settings = Settings(database_url=url, log_json=False, log_level="WARNING")
+    with running_server(settings) as server_url:
+        yield OfferRace(server_url, url, producer, cuts, offer_withdrawals, need_withdrawals)
+
+
+def test_a_producer_cutting_its_offer_while_the_buyer_accepts_gets_a_refusal_never_a_500(
+    offer_race: OfferRace,
+) -> None:
+    """Sent one after the other, either the cut comes first and the acceptance is a 409
+    (the offer no longer holds the proposal), or the acceptance comes first and the cut is
+    a 422 (below what is committed). At the same moment, the cut used to read the offer
+    before the acceptance committed and then write under it: a CHECK violation, a 500."""
+    for number, (offer_id, proposal_id, _, buyer) in enumerate(offer_race.cuts):
+        accepted, cut = send_at_once(
+            [
+                ("POST", f"{offer_race.url}/api/v1/proposals/{proposal_id}/accept", buyer, None),
+                (
+                    "PATCH",
+                    f"{offer_race.url}/api/v1/offers/{offer_id}",
+                    offer_race.producer,
+                    {"quantity": 50},
+                ),
+            ],
+            delays=[0.0, number * 0.003],  # the cut a little later each round: the window
+        )
+        pair = (accepted.status_code, cut.status_code)
+        assert pair in {(200, 422), (409, 200)}, (accepted.text, cut.text)
+        if cut.status_code == 422:
+            assert cut.json()["errors"][0]["loc"] == ["body", "quantity"]
+    engine = create_database_engine(offer_race.database_url)
+    with Session(engine) as session:
+        offers = session.scalars(
+            select(SupplyOffer).where(
+                SupplyOffer.id.in_([offer_id for offer_id, _, _, _ in offer_race.cuts])
+            )
+        ).all()
+    engine.dispose()
+    assert all(offer.committed_quantity in (0.0, offer.quantity) for offer in offers)
+
+
+def test_a_posting_withdrawn_while_the_other_side_accepts_is_one_or_the_other_never_a_500(
+    offer_race: OfferRace,
+) -> None:
+    """The producer withdraws its offer as the buyer gives the second acceptance (or the
+    buyer its need as the producer does). One after the other, either the order is agreed
+    and the posting then withdrawn (what is committed stays), or the posting goes first
+    and the acceptance is a 409. At the same moment, the withdrawal locked the posting and
+    then its proposals while the acceptance locked them the other way round: PostgreSQL
+    broke the deadlock by failing one request with a 500."""
+    races = [
+        (offer_race.offer_withdrawals, "offers", 0, None),
+        (offer_race.need_withdrawals, "needs", 2, "producer"),
+    ]
+    for rounds, kind, posting, accepting in races:
+        for number, row in enumerate(rounds):
+            proposal_id, buyer = row[1], row[3]
+            accepter = offer_race.producer if accepting == "producer" else buyer
+            withdrawer = buyer if accepting == "producer" else offer_race.producer
+            accepted, withdrawn = send_at_once(
+                [
+                    (
+                        "POST",
+                        f"{offer_race.url}/api/v1/proposals/{proposal_id}/accept",
+                        accepter,
+                        None,
+                    ),
+                    (
+                        "POST",
+                        f"{offer_race.url}/api/v1/{kind}/{row[posting]}/withdraw",
+                        withdrawer,
+                        None,
+                    ),
+                ],
+                delays=[0.0, (number % 15) * 0.002],
+            )
+            pair = (accepted.status_code, withdrawn.status_code)
+            assert pair in {(200, 200), (409, 200)}, (accepted.text, withdrawn.text)
+            if accepted.status_code == 409:
+                assert accepted.headers["content-type"] == "application/problem+json"

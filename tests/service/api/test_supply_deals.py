@@ -24,6 +24,7 @@ from models import (
     ScopeLevel,
     Severity,
     Store,
+    SupplyNeed,
     SupplyOffer,
     SupplyOrder,
 )
@@ -195,6 +196,86 @@ def test_an_order_agreed_before_its_producer_was_deactivated_still_ships_and_arr
     assert shipped.status_code == 200, shipped.text
     received = client.post(f"{order_url}/receive", json={"quantity": 200}, headers=board.buyer)
     assert received.json()["status"] == "received"
+
+
+def test_a_proposal_whose_need_expired_before_the_second_answer_is_not_agreed(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """The store's need was due yesterday when the producer finally accepted: no order
+    promises goods for a day that has passed, as none does for an expired offer."""
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.buyer).status_code == 200
+    need = session.scalars(select(SupplyNeed)).one()
+    need.needed_by = TODAY - timedelta(days=1)  # the business day turned over meanwhile
+    session.flush()
+    late = client.post(f"{url}/accept", headers=board.producer)
+    assert late.status_code == 409, late.text
+    assert late.headers["content-type"] == "application/problem+json"
+    assert "has expired" in late.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    session.expire_all()
+    assert need.committed_quantity == 0.0
+    offer = client.get(f"/api/v1/offers/{board.offer.id}", headers=board.producer).json()
+    assert offer["committed_quantity"] == 0.0
+    assert client.get(url, headers=board.buyer).json()["producer_answer"] is None
+
+
+def test_a_proposal_below_a_minimum_lot_the_producer_set_afterwards_is_not_agreed(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """The matcher proposed 200 kg; the grower then sells only in lots of 250 and the
+    proposal no longer fits its offer, so the buyer's acceptance commits nothing."""
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.producer).status_code == 200
+    lotted = client.patch(
+        f"/api/v1/offers/{board.offer.id}", json={"minimum_lot": 250}, headers=board.producer
+    )
+    assert lotted.status_code == 200, lotted.text
+    refused = client.post(f"{url}/accept", headers=board.buyer)
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "lots of at least 250" in refused.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    offer = client.get(f"/api/v1/offers/{board.offer.id}", headers=board.producer).json()
+    assert offer["committed_quantity"] == 0.0
+    assert client.get(url, headers=board.buyer).json()["buyer_answer"] is None
+
+
+def test_no_new_deal_is_agreed_for_a_store_the_bureau_deactivated(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """The store closed: a proposal on its need can only be declined, a new need for it is
+    refused naming the store, and the next run proposes nothing to it."""
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    assert client.post(f"{url}/accept", headers=board.producer).status_code == 200
+    admin = make_key(session, Role.admin)
+    closed = client.delete("/api/v1/stores/PDS-0001", headers=admin)
+    assert closed.json()["active"] is False, closed.text
+    accepted = client.post(f"{url}/accept", headers=board.buyer)
+    assert accepted.status_code == 409, accepted.text
+    assert accepted.headers["content-type"] == "application/problem+json"
+    assert "PDS-0001 is deactivated" in accepted.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+    for headers, body in ((board.buyer, {}), (board.bureau, {"store": "PDS-0001"})):
+        posted = client.post(
+            "/api/v1/needs",
+            json={
+                "product": "cabbage",
+                "quantity": 50,
+                "max_price": 3,
+                "needed_by": (TODAY + timedelta(days=1)).isoformat(),
+                **body,
+            },
+            headers=headers,
+        )
+        assert posted.status_code == 422, posted.text
+        assert posted.json()["errors"][0]["loc"] == ["body", "store"]
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == 1
+    assert client.post(f"{url}/decline", headers=board.buyer).json()["status"] == "declined"
+    assert (run(client, board)["needs"], run(client, board)["proposals"]) == (0, 0)
 
 
 def test_answering_twice_or_a_declined_proposal_is_a_conflict(
@@ -384,3 +465,82 @@ def test_offers_of_producers_in_a_locked_down_region_are_not_matched(
     figures = run(client, board)
     assert (figures["offers"], figures["proposals"]) == (0, 0)
     assert figures["unmet"][0]["reason"] == "no_offer"
+
+
+def test_control_characters_in_contacts_addresses_and_order_notes_are_refused_naming_the_field(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """A producer's contact, a pickup or delivery address and a shipment's note reach
+    other people's boards, pages and audit trails: a line break or a terminal escape in a
+    one-line field, or any control character but line breaks and tabs in a note, is a 422
+    naming the field, and nothing is written."""
+    contact = client.patch(
+        "/api/v1/producers/FARM-1",
+        json={"contact_name": "Wang\r\nX-Injected: 1", "contact_phone": "138\x1b[2J"},
+        headers=board.producer,
+    )
+    assert contact.status_code == 422, contact.text
+    assert contact.headers["content-type"] == "application/problem+json"
+    assert {tuple(error["loc"]) for error in contact.json()["errors"]} == {
+        ("body", "contact_name"),
+        ("body", "contact_phone"),
+    }
+    session.expire_all()
+    assert (board.farm.contact_name, board.farm.contact_phone) == ("Wang Fang", "13800000000")
+    registry = (
+        "code,name,kind,region,latitude,longitude,product,daily_capacity,address\n"
+        'FARM-2,Hill Farm,vegetable_grower,410403,33.7,113.2,cabbage,800,"Hill\x07Road"\n'
+    )
+    imported = client.post(
+        "/api/v1/producers/import",
+        files={"file": ("registry.csv", registry.encode(), "text/csv")},
+        headers=board.bureau,
+    )
+    assert imported.status_code == 422, imported.text
+    assert [(error["row"], error["column"]) for error in imported.json()["errors"]] == [
+        (2, "address")
+    ]
+    window = {
+        "available_from": TODAY.isoformat(),
+        "available_to": (TODAY + timedelta(days=2)).isoformat(),
+    }
+    offer = client.post(
+        "/api/v1/offers",
+        json={"product": "cabbage", "quantity": 50, "price": 2, "address": "Gate\n2", **window},
+        headers=board.producer,
+    )
+    need = client.post(
+        "/api/v1/needs",
+        json={
+            "product": "cabbage",
+            "quantity": 50,
+            "max_price": 3,
+            "needed_by": window["available_to"],
+            "address": "Dock\x1b[31m3",
+        },
+        headers=board.buyer,
+    )
+    for refused in (offer, need):
+        assert refused.status_code == 422, refused.text
+        assert [error["loc"] for error in refused.json()["errors"]] == [["body", "address"]]
+    assert session.scalar(select(func.count()).select_from(SupplyOffer)) == 1
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == 1
+
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    client.post(f"{url}/accept", headers=board.producer)
+    order_id = client.post(f"{url}/accept", headers=board.buyer).json()["order_id"]
+    order_url = f"/api/v1/supply-orders/{order_id}"
+    shipped = client.post(
+        f"{order_url}/ship", json={"quantity": 20, "note": "late\x1b[31m"}, headers=board.producer
+    )
+    assert shipped.status_code == 422, shipped.text
+    assert [error["loc"] for error in shipped.json()["errors"]] == [["body", "note"]]
+    order = client.get(order_url, headers=board.buyer).json()
+    assert (order["shipped_quantity"], len(order["events"])) == (0.0, 1)
+    two_lines = client.post(
+        f"{order_url}/ship",
+        json={"quantity": 20, "note": "first truck\n\tplate A-123"},
+        headers=board.producer,
+    )
+    assert two_lines.status_code == 200, two_lines.text
