@@ -330,6 +330,15 @@ def post_need(
     problems: list[FieldProblem | None] = []
     if buyer_store is not None and not buyer_store.active:
         problems.append(field_problem(["body", "store"], "is deactivated"))
+    # The board and the matcher place every need in a district: a store filed straight
+    # under a city has none to be matched in.
+    buyer_district = (
+        district_by_region(session).get(buyer_store.region_id) if buyer_store is not None else None
+    )
+    if buyer_store is not None and buyer_district is None:
+        problems.append(
+            field_problem(["body", "store"], "lies in no district: move it into one first")
+        )
     product_row = session.scalars(select(Product).where(Product.code == product)).first()
     if product_row is None:
         problems.append(unknown("product", product, ["body", "product"]))
@@ -363,11 +372,7 @@ def post_need(
         buyer_kind=kind,
         store_id=buyer_store.id if buyer_store is not None else None,
         enterprise_id=enterprise_id,
-        district_id=(
-            district_by_region(session)[buyer_store.region_id]
-            if buyer_store is not None
-            else place.id
-        ),
+        district_id=buyer_district if buyer_district is not None else place.id,
         product_id=product_row.id,
         quantity=quantity,
         committed_quantity=0.0,

@@ -11,8 +11,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Product, Region, Role, Store, SupplyNeed, SupplyOffer
-from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
+from models import Product, Region, RegionLevel, Role, Store, SupplyNeed, SupplyOffer
+from tests.factories import (
+    business_today,
+    make_enterprise,
+    make_key,
+    make_product,
+    make_region,
+    make_store,
+)
 from tests.supply_network.factories import (
     make_district,
     make_need,
@@ -319,3 +326,15 @@ def test_the_public_board_shows_open_postings_and_contacts_only_to_signed_in_cal
     signed_in = client.get("/api/v1/board", headers=make_key(session, Role.store, store=store))
     assert signed_in.json()["products"][0]["offers"][0]["contact_phone"] == "13800000000"
     assert client.get("/api/v1/board", params={"region": "elsewhere"}).status_code == 422
+
+
+def test_a_store_filed_straight_under_the_city_is_told_to_move_into_a_district_to_post_a_need(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    city = make_region(session, code="410400", name="Pingdingshan", level=RegionLevel.city)
+    store = make_store(session, code="PDS-0900", region=city)
+    store.latitude, store.longitude = 33.74, 113.31
+    for headers in (make_key(session, Role.store, store=store), make_key(session, Role.bureau)):
+        refused = client.post("/api/v1/needs", json=need_body(store="PDS-0900"), headers=headers)
+        assert_refused(refused, session, status=422, loc=["body", "store"])
+        assert "lies in no district" in refused.text
