@@ -27,6 +27,7 @@ from core.database import SessionFactory, mark_read_only, session_scope
 from core.errors import Conflict, DomainError, NotFound, Unauthenticated, problem
 from core.job_allowance import require_room_for_job
 from core.text import N_, Text, text_json
+from core.words import word
 from models import ApiKey, BackgroundJob, JobKind, JobStatus, PlanJob, Role, User
 from models.base import utc_now
 
@@ -177,7 +178,7 @@ def job_output(*, session: Session, principal: Principal, job_id: int) -> Backgr
         raise Conflict(
             "job {job_id} has no file to download: it is {status}",
             job_id=job_id,
-            status=job.status.value,
+            status=word(job.status),
         )
     return job
 

@@ -15,6 +15,7 @@ from core.database import lock_for_change
 from core.errors import Conflict, InvalidInput
 from core.lookups import get_optional_by_code
 from core.text import field_problem, phrase
+from core.words import word
 from models import (
     Enterprise,
     PassEvent,
@@ -261,7 +262,7 @@ def _decidable(
     lock_for_change(session, row)
     if row.status is not PassStatus.applied:
         raise Conflict(
-            "pass {code!r} is {status}, not an open application", code=code, status=row.status.value
+            "pass {code!r} is {status}, not an open application", code=code, status=word(row.status)
         )
     return row
 
@@ -317,7 +318,7 @@ def revoke_pass(
         raise Conflict(
             "pass {code!r} is {status}; only an issued pass can be revoked",
             code=code,
-            status=row.status.value,
+            status=word(row.status),
         )
     row.revoked_at = now
     row.revoked_by = principal.label

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.text import FieldProblem, control_character_problem, field_problem, phrase
+from core.words import word
 from models import (
     Answer,
     OrderStatus,
@@ -278,7 +279,7 @@ def answer_proposal(
             raise Conflict(
                 "proposal {proposal} is {status}: it takes no more answers",
                 proposal=proposal.id,
-                status=phrase(proposal.status.value),
+                status=word(proposal.status),
             )
         raise Conflict(
             "the {side} has already answered proposal {proposal}",

@@ -1,8 +1,8 @@
 """The bureau's dashboard, alert list and drill-downs as plain tables (titles and rows),
 for the CSV and XLSX exports: the same numbers the pages show, from the same reads.
 
-Titles are message ids the adapter translates; ``word`` turns a status or severity
-value into the reader's language (the identity for the API's English)."""
+Titles are message ids the adapter translates; ``word`` turns the English of a status or
+severity (``core.words.english``) into the reader's language."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.text import N_
+from core.words import english
 from monitors.queries.alerts import AlertView
 from monitors.queries.dashboard import SupplyDrillDown, UnreportedStore
 from monitors.queries.supply import DistrictCategorySupply
@@ -69,7 +70,7 @@ def supply_table(
                 cell.category_code,
                 _named(cell.category_name, cell.category_name_zh, language),
                 _rounded(cell.days_of_supply),
-                word(cell.status.value),
+                word(english(cell.status)),
             ]
             for cell in cells
         ],
@@ -116,9 +117,9 @@ def alert_table(alerts: Sequence[AlertView], *, word: Word = _same, language: st
         [
             [
                 alert.id,
-                word(alert.severity.value),
-                word(alert.rule.value),
-                word(alert.status.value),
+                word(english(alert.severity)),
+                word(english(alert.rule)),
+                word(english(alert.status)),
                 (
                     alert.summary_text.render(word, language)
                     if alert.summary_text
@@ -172,7 +173,7 @@ def drill_down_table(found: SupplyDrillDown, *, word: Word = _same) -> Table:
                 _rounded(row.expected_daily_sales),
                 _percent(row.coverage),
                 _rounded(row.price, 2),
-                word(row.status.value),
+                word(english(row.status)),
             ]
             for row in found.rows
         ],
@@ -191,7 +192,7 @@ def history_table(found: SupplyDrillDown, *, word: Word = _same) -> Table:
                 _rounded(point.expected_daily_sales),
                 _percent(point.coverage),
                 _rounded(point.price, 2),
-                word(point.status.value),
+                word(english(point.status)),
             ]
             for point in found.history
         ],

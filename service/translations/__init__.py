@@ -26,7 +26,6 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from core.errors import DomainError, InvalidValue
-from core.words import ENUM_WORDS
 
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
@@ -100,35 +99,11 @@ def catalogue_path(language: str) -> Path:
     return CATALOGUE_DIRECTORY / language / "LC_MESSAGES" / "messages.po"
 
 
-ENGLISH_WORDS: dict[str, str] = {
-    **{
-        value: value.replace("_", " ")
-        for values in ENUM_WORDS.values()
-        for value in values
-        if "_" in value
-    },
-    "ticket_sla": "ticket SLA",
-    "farmers_market": "farmers' market",
-}
-"""The English a page shows for a value the tables hold that is no word by itself
-(``low_supply`` reads "low supply"); every other message id is its own English."""
-
-
-class EnglishWords(NullTranslations):
-    """English: the message ids themselves, but the tables' values as words."""
-
-    def gettext(self, message: str) -> str:
-        return ENGLISH_WORDS.get(message, message)
-
-
 @cache
 def translations(language: str) -> NullTranslations:
-    """The gettext translations of ``language`` (English: the message ids themselves, the
-    tables' values as words)."""
+    """The gettext translations of ``language`` (English: the message ids themselves)."""
     path = catalogue_path(language)
-    if language == DEFAULT_LANGUAGE:
-        return EnglishWords()
-    if not path.exists():
+    if language == DEFAULT_LANGUAGE or not path.exists():
         return NullTranslations()
     with path.open("rb") as source:
         catalogue = read_po(source, locale=language)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -68,7 +69,7 @@ class Field:
     name: str
     label: str
     kind: str = "text"
-    options: tuple[str, ...] = ()
+    options: tuple[StrEnum, ...] = ()
     required: bool = False
 
 
@@ -77,8 +78,8 @@ class Section:
     """A master-data list with its create form: the shared request model the form is
     checked with, and the domain functions that create (returning a secret to show
     once, if any), list (names in the reader's language) and deactivate its rows;
-    ``words`` are the columns holding a value's word (a role, a store kind), which the
-    page translates."""
+    ``words`` are the columns holding a stored value (a role, a store kind) as its enum
+    member, which the page shows in words."""
 
     title: str
     create_title: str
@@ -107,7 +108,7 @@ def _store_rows(
         [
             s.code,
             s.name,
-            s.kind.value,
+            s.kind,
             f"{named[s.region]} ({s.region})" if s.region in named else s.region,
             s.enterprise or "",
             s.active,
@@ -149,7 +150,7 @@ def _user_rows(
 ) -> list[list[Any]]:
     found = users.list_users(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
-        [u.username, u.full_name or "", u.role.value, u.store or u.enterprise or "", u.active]
+        [u.username, u.full_name or "", u.role, u.store or u.enterprise or "", u.active]
         for u in found.items
     ]
 
@@ -174,7 +175,7 @@ def _key_rows(
 ) -> list[list[Any]]:
     found = keys.list_keys(session=session, principal=viewer, limit=LISTED, offset=0)
     return [
-        [k.id, k.name, k.prefix, k.role.value, k.store or k.enterprise or "", k.active]
+        [k.id, k.name, k.prefix, k.role, k.store or k.enterprise or "", k.active]
         for k in found.items
     ]
 
@@ -188,7 +189,7 @@ def _revoke_key(session: Session, viewer: Principal, key_id: str) -> None:
         keys.revoke_key(session=session, principal=viewer, key_id=int(key_id))
 
 
-ROLES = tuple(role.value for role in Role)
+ROLES = tuple(Role)
 SECTIONS: dict[str, Section] = {
     "stores": Section(
         N_("Stores"),
@@ -196,7 +197,7 @@ SECTIONS: dict[str, Section] = {
         (
             Field("code", N_("Code"), required=True),
             Field("name", N_("Name"), required=True),
-            Field("kind", N_("Kind"), "select", tuple(k.value for k in StoreKind)),
+            Field("kind", N_("Kind"), "select", tuple(StoreKind)),
             Field("region", N_("Region"), "region", required=True),
             Field("enterprise", N_("Enterprise")),
             Field("latitude", N_("Latitude"), "number"),

@@ -41,6 +41,7 @@ from service.web.alerts import (
     filter_choice,
     matcher_names,
     silence_hours,
+    status_choices,
 )
 from service.web.common import (
     ListPage,
@@ -152,9 +153,9 @@ def grouped_alerts(
             "groupings": GROUPINGS,
             "filters": values,
             "choices": group_view_choices(session=session, principal=viewer),
-            "statuses": [s.value for s in StatusFilter],
-            "severities": [s.value for s in Severity],
-            "rules": [r.value for r in AlertRule],
+            "statuses": status_choices(),
+            "severities": list(Severity),
+            "rules": list(AlertRule),
             "page": page,
             "pages": max(1, -(-found.total // PAGE_SIZE)),
             "query": urlencode(query),

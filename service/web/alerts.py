@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.text import Text, is_blank, phrase
+from core.text import N_, Text, is_blank, phrase
+from core.words import english
 from masterdata.products import list_categories
 from masterdata.regions import list_regions
-from models import Alert, AlertRule, RegionLevel, Role, ScopeLevel, Severity
+from models import Alert, AlertRule, AlertStatus, RegionLevel, Role, ScopeLevel, Severity
 from models.base import utc_now
 from monitors.alerting.acknowledgement import MAX_NOTE_CHARS, acknowledge_alert
 from monitors.alerting.silences import create_silence, expire_silence
@@ -109,10 +110,10 @@ def alert_list(
             "silences": silences,
             "filters": filters,
             "query": urlencode(filters),
-            "statuses": [s.value for s in StatusFilter],
-            "severities": [s.value for s in Severity],
-            "rules": [r.value for r in AlertRule],
-            "scopes": [level.value for level in ScopeLevel],
+            "statuses": status_choices(),
+            "severities": list(Severity),
+            "rules": list(AlertRule),
+            "scopes": list(ScopeLevel),
             "page": page,
             "pages": max(1, -(-found.total // PAGE_SIZE)),
             "names": matcher_names(session, language_of(request)),
@@ -192,6 +193,15 @@ SILENCE_FIELDS = ("rule", "region", "product", "category", "hours", "comment")
 """The per-alert silence form's fields, in the order the form shows them."""
 MAX_TYPED = 4000
 """Longer than any silence field may be: the form names each field's own limit."""
+
+
+def status_choices() -> list[tuple[str, str]]:
+    """The status filter's choices, each a code and its English: every alert status, and
+    "open" (firing or acknowledged)."""
+    return [
+        (status.value, N_("open") if status is StatusFilter.open else english(AlertStatus(status)))
+        for status in StatusFilter
+    ]
 
 
 def matcher_names(session: Session, language: str) -> dict[str, dict[str, str]]:
@@ -298,7 +308,7 @@ def _silence_form(
             "values": values,
             "errors": problems,
             "rule_options": [
-                (r.value, translator(language_of(request))(r.value)) for r in AlertRule
+                (r.value, translator(language_of(request))(english(r))) for r in AlertRule
             ],
             "names": matcher_names(session, language_of(request)),
             "max_hours": MAX_SILENCE_HOURS,

@@ -232,7 +232,7 @@ def test_a_stop_taken_off_by_hand_says_the_dispatcher_removed_it_and_one_click_p
     assert off.status_code == 200, off.text
     row = off.text.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
     # The dispatcher took it off: no truck was short of room for it.
-    assert "<td>removed by dispatcher</td>" in row and "capacity exhausted" not in row
+    assert "<td>removed by the dispatcher</td>" in row and "no truck has room left" not in row
     chinese = client.get(f"/dispatch/plans/{plan_id}", headers={"Accept-Language": "zh"}).text
     row = chinese.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
     assert "<td>调度员已移出</td>" in row and "运力不足" not in row

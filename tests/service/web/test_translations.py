@@ -159,10 +159,11 @@ def test_no_message_is_built_before_it_reaches_the_catalogue() -> None:
     assert not found, "\n".join(found)
 
 
-def test_every_enum_value_people_read_is_marked_as_a_word() -> None:
+def test_every_enum_value_people_read_has_english_words_and_chinese() -> None:
     for enum, words in ENUM_WORDS.items():
         members: list[StrEnum] = list(enum)
         assert sorted(words) == sorted(member.value for member in members), enum
-        for word in words:
-            entry = chinese().get(word)
-            assert entry is not None and entry.string, f"{enum.__name__}.{word}"
+        for code, english in words.items():
+            assert "_" not in english, f"{enum.__name__}.{code} reads {english!r}"
+            entry = chinese().get(english)
+            assert entry is not None and entry.string, f"{enum.__name__}.{code}: {english!r}"
