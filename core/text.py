@@ -214,10 +214,17 @@ def _value_json(value: Any) -> Any:
     return str(value)
 
 
+RENAMED_MESSAGES: dict[str, str] = {}
+"""Message ids kept in stored texts that now read under another id: a table value's code,
+which was its own message id until it got words (``core.words`` fills this), so an alert
+summary or a job's problem kept before reads in words in both languages."""
+
+
 def stored_text(stored: Mapping[str, Any]) -> Text:
     """The Text ``text_json`` kept."""
+    message = stored["message"]
     return Text(
-        stored["message"],
+        RENAMED_MESSAGES.get(message, message),
         {name: _stored_value(value) for name, value in stored.get("values", {}).items()},
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from core.text import N_, Text, phrase
+from core.text import N_, RENAMED_MESSAGES, Text, phrase
 from models import (
     AlertRule,
     AlertStatus,
@@ -205,6 +205,10 @@ ENUM_WORDS: dict[type[StrEnum], dict[str, str]] = {
 }
 """The English (the message id) of every member of each enum people read; a test checks
 none is missing and none is its own code."""
+
+RENAMED_MESSAGES.update(
+    {code: words for table in ENUM_WORDS.values() for code, words in table.items() if code != words}
+)
 
 
 def english(member: StrEnum) -> str:

@@ -4,6 +4,9 @@ values a stored text carries falls back to the English instead of failing the pa
 from __future__ import annotations
 
 from core.text import Names, phrase, stored_text, text_json
+from core.words import english
+from models import TicketCategory
+from service.translations import translations
 
 
 def test_a_stored_text_renders_in_the_language_of_the_catalogue() -> None:
@@ -31,3 +34,13 @@ def test_a_name_is_spelt_as_the_readers_language_writes_it() -> None:
         stored_text(text_json(phrase("{value}", value=Names("eggs")))).render(language="zh")
         == "eggs"
     )  # no Chinese name: the English one
+
+
+def test_an_alert_summary_kept_with_a_category_code_reads_in_words_in_both_languages() -> None:
+    # A complaint cluster stored before categories had words kept the code as the message.
+    assert english(TicketCategory.cannot_buy) == "cannot buy goods"
+    kept = text_json(phrase("category {category}", category=phrase("cannot_buy")))
+    in_english = stored_text(kept).render(translations("en").gettext)
+    chinese = stored_text(kept).render(translations("zh").gettext, language="zh")
+    assert in_english == "category cannot buy goods"
+    assert "cannot" not in chinese and "买不到" in chinese, chinese
