@@ -258,3 +258,35 @@ def test_the_bureau_reads_the_pass_office_on_a_phone(
     for cell in placed["cells"]:
         assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
     page.screenshot(path=screenshots / f"pass-office-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "tables"),
+    [
+        (
+            "en-GB",
+            {
+                "table#open-requests": ["Compound", "Priority", "Window", "kg", "Items"],
+                "table#trucks": ["Truck", "Depot", "Capacity (kg)", "Status", "Shift", "Crew"],
+            },
+        ),
+        (
+            "zh-CN",
+            {
+                "table#open-requests": ["小区", "优先级", "时间窗", "kg", "物资"],
+                "table#trucks": ["车辆", "仓库", "载重（千克）", "状态", "班次", "司乘"],
+            },
+        ),
+    ],
+)
+def test_a_dispatcher_reads_the_open_requests_and_the_trucks_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, tables: dict[str, Any]
+) -> None:
+    """The dispatch board's requests and trucks squeezed into a sideways-scrolling table
+    that cut the items and the shifts off on a phone; each is now a card."""
+    page = open_page("dispatcher", PHONE, locale=locale)
+    page.goto(live_server.url + "/dispatch")
+    for table, labels in tables.items():
+        page.locator(table).scroll_into_view_if_needed()
+        _read_as_cards(page, table, labels)
+    page.screenshot(path=screenshots / f"dispatch-board-phone-{locale}.png", full_page=False)
