@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,10 @@ from models import (
     Ticket,
 )
 from models.transport_pass import TransportPass
-from monitors.running.runs import run_monitor
 from service.app import create_app
-from service.configuration import business_today, monitor_config, pass_authority
-from service.demo import load_demo_city
-from service.demo.bulletins import publish_demo_bulletins
-from service.migrate import upgrade_to_head
+from service.configuration import business_today
 from service.settings import Settings
+from tests.demo_city import load_demo_day
 
 TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 FILTERS = {
@@ -165,22 +162,11 @@ def city(
         log_level="WARNING",
         passes_signing_key_file=folder / "signing.pem",
     )
-    upgrade_to_head(url)
+    load_demo_day(settings, days=6)
+    today = business_today(settings)
     engine = create_database_engine(url)
     factory = create_session_factory(engine)
-    today = business_today(settings)
     with session_scope(factory) as session:
-        load_demo_city(session, end_date=today, days=6, pass_authority=pass_authority(settings))
-    for offset in (1, 0):
-        run_monitor(
-            factory=factory,
-            business_date=today - timedelta(days=offset),
-            config=monitor_config(settings),
-            trigger="test",
-            requested_by="test",
-        )
-    with session_scope(factory) as session:
-        publish_demo_bulletins(session, last_date=today)
         district = _busiest_district(session)
         outside = _outside(session, district)
         district_secrets = {}

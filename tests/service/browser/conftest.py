@@ -14,20 +14,15 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.database import create_database_engine, create_session_factory, session_scope
-from monitors.running.runs import run_monitor
-from service.configuration import business_today, monitor_config, pass_authority
-from service.demo import load_demo_city
-from service.demo.bulletins import publish_demo_bulletins
-from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import SUITE_CLOCK_MOVED
+from tests.demo_city import load_demo_day
 from tests.servers import running_server
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -56,23 +51,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         log_level="WARNING",
         passes_signing_key_file=path.parent / "signing.pem",
     )
-    upgrade_to_head(settings.database_url)
-    engine = create_database_engine(settings.database_url)
-    factory = create_session_factory(engine)
-    today = business_today(settings)
-    with session_scope(factory) as session:
-        load_demo_city(session, end_date=today, days=8, pass_authority=pass_authority(settings))
-    for offset in (1, 0):
-        run_monitor(
-            factory=factory,
-            business_date=today - timedelta(days=offset),
-            config=monitor_config(settings),
-            trigger="test",
-            requested_by="test",
-        )
-    with session_scope(factory) as session:
-        publish_demo_bulletins(session, last_date=today)
-    engine.dispose()
+    load_demo_day(settings)
 
     with running_server(settings) as url:
         yield LiveServer(url, settings)

@@ -4,17 +4,13 @@ back in the open queue with the driver's reason (Chromium, against the demo city
 from __future__ import annotations
 
 import secrets
-from datetime import time
 from typing import Any
 
 from sqlalchemy import select
 
 from core.database import create_database_engine, create_session_factory, session_scope
-from dispatch.commitment import commit_plan
-from dispatch.demand import ItemInput, create_request
-from dispatch.planning import PlanOptions, create_draft
-from models import Compound, Delivery, LockdownStatus, RequestPriority, Truck, User
-from service.configuration import business_today
+from models import Truck, User
+from tests.demo_city import commit_one_stop
 from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
 
 REASON = "Gate sealed by the residents' committee"
@@ -25,7 +21,6 @@ def _a_stop_on_the_drivers_truck(live_server: LiveServer) -> tuple[int, int, str
     delivery id, request id and compound code."""
     settings = live_server.settings
     engine = create_database_engine(settings.database_url)
-    today = business_today(settings)
     with session_scope(create_session_factory(engine)) as session:
         driver = session.scalars(select(User).where(User.username == "driver")).one()
         usual = session.get_one(Truck, driver.truck_id)
@@ -42,38 +37,9 @@ def _a_stop_on_the_drivers_truck(live_server: LiveServer) -> tuple[int, int, str
         session.add(spare)
         session.flush()
         driver.truck_id = spare.id
-        plate = spare.plate
-        compound = session.scalars(
-            select(Compound)
-            .where(Compound.lockdown_status == LockdownStatus.locked)
-            .order_by(Compound.code.desc())
-        ).first()
-        assert compound is not None
-        request = create_request(
-            session=session,
-            compound=compound,
-            delivery_date=today,
-            priority=RequestPriority.urgent,
-            window_start=time(0, 5),
-            window_end=time(23, 55),
-            items=[ItemInput("rice", 40, None)],
-            note=None,
-            created_by="test",
-        )
-        plan = create_draft(
-            session=session,
-            options=PlanOptions(
-                plan_date=today, request_ids=[request.id], truck_plates=[plate], time_limit_s=1
-            ),
-            created_by="test",
-        )
-        commit_plan(
-            session=session, plan_id=plan.id, expected_version=1, actor="test", zone=settings.zone
-        )
-        delivery_id = session.scalars(select(Delivery.id).where(Delivery.plan_id == plan.id)).one()
-        found = (delivery_id, request.id, compound.code)
+        stop = commit_one_stop(session, settings, plate=spare.plate)
     engine.dispose()
-    return found
+    return stop.delivery_id, stop.request_id, stop.compound
 
 
 def test_a_stop_not_delivered_goes_back_to_the_dispatchers_open_queue_with_its_reason(

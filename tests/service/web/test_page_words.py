@@ -10,7 +10,6 @@ import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,27 +19,19 @@ from sqlalchemy import select
 
 import models
 from core.database import create_database_engine, create_session_factory, session_scope
-from dispatch.commitment import commit_plan
-from dispatch.demand import ItemInput, create_request
 from dispatch.planning import PlanOptions, create_draft
 from models import (
-    Compound,
-    Delivery,
-    LockdownStatus,
     Producer,
-    RequestPriority,
     SupplyOffer,
     Truck,
     TruckStatus,
     User,
 )
-from monitors.running.runs import run_monitor
 from service.app import create_app
-from service.configuration import business_today, monitor_config, pass_authority
-from service.demo import DEMO_LOGINS, load_demo_city
-from service.demo.bulletins import publish_demo_bulletins
-from service.migrate import upgrade_to_head
+from service.configuration import business_today
+from service.demo import DEMO_LOGINS
 from service.settings import Settings
+from tests.demo_city import commit_one_stop, load_demo_day
 from tests.service.web.helpers import csrf, sign_in
 
 PAGE_ENUMS: list[type[enum.StrEnum]] = sorted(
@@ -109,41 +100,7 @@ def _prepare_the_day(settings: Settings) -> dict[str, int]:
     with session_scope(create_session_factory(engine)) as session:
         driver = session.scalars(select(User).where(User.username == "driver")).one()
         truck = session.get_one(Truck, driver.truck_id)
-        compound = session.scalars(
-            select(Compound)
-            .where(Compound.lockdown_status == LockdownStatus.locked)
-            .order_by(Compound.code.desc())
-        ).first()
-        assert compound is not None
-        request = create_request(
-            session=session,
-            compound=compound,
-            delivery_date=today,
-            priority=RequestPriority.urgent,
-            window_start=time(0, 5),
-            window_end=time(23, 55),
-            items=[ItemInput("rice", 40, None)],
-            note=None,
-            created_by="test",
-        )
-        committed = create_draft(
-            session=session,
-            options=PlanOptions(
-                plan_date=today,
-                request_ids=[request.id],
-                truck_plates=[truck.plate],
-                time_limit_s=1,
-            ),
-            created_by="test",
-        )
-        commit_plan(
-            session=session,
-            plan_id=committed.id,
-            expected_version=1,
-            actor="test",
-            zone=settings.zone,
-        )
-        delivery = session.scalars(select(Delivery.id).where(Delivery.plan_id == committed.id))
+        committed = commit_one_stop(session, settings, plate=truck.plate)
         plates = session.scalars(
             select(Truck.plate).where(Truck.id != truck.id).order_by(Truck.plate).limit(3)
         ).all()
@@ -165,7 +122,11 @@ def _prepare_the_day(settings: Settings) -> dict[str, int]:
         ).first()
         assert offer is not None
         offer.committed_quantity = offer.quantity / 2
-        found = {"draft": draft.id, "committed": committed.id, "delivery": delivery.one()}
+        found = {
+            "draft": draft.id,
+            "committed": committed.plan_id,
+            "delivery": committed.delivery_id,
+        }
     engine.dispose()
     return found
 
@@ -181,23 +142,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Page]]:
         log_level="WARNING",
         passes_signing_key_file=folder / "signing.pem",
     )
-    upgrade_to_head(settings.database_url)
-    engine = create_database_engine(settings.database_url)
-    factory = create_session_factory(engine)
-    today = business_today(settings)
-    with session_scope(factory) as session:
-        load_demo_city(session, end_date=today, days=8, pass_authority=pass_authority(settings))
-    for offset in (1, 0):
-        run_monitor(
-            factory=factory,
-            business_date=today - timedelta(days=offset),
-            config=monitor_config(settings),
-            trigger="test",
-            requested_by="test",
-        )
-    with session_scope(factory) as session:
-        publish_demo_bulletins(session, last_date=today)
-    engine.dispose()
+    load_demo_day(settings)
     ids = _prepare_the_day(settings)
 
     found: list[Page] = []
