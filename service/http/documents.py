@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dispatch.queries.deliveries import Manifest
-from service.translations import template_gettext
+from service.translations import template_gettext, template_words
 
 
 @cache
@@ -45,5 +45,6 @@ def manifest_html(manifest: Manifest, *, zone: ZoneInfo, language: str) -> str:
             language=language,
             product_names=product_names,
             **template_gettext(language),
+            **template_words(language),
         )
     )

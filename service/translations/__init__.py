@@ -14,6 +14,7 @@ import importlib
 import io
 import pkgutil
 from collections.abc import Callable
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from core.errors import DomainError, InvalidValue
+from core.words import ENUM_WORDS, word
 
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
@@ -167,3 +169,28 @@ def template_gettext(language: str) -> dict[str, Callable[..., Any]]:
         return text % {"num": count, **variables}
 
     return {"gettext": gettext, "ngettext": ngettext}
+
+
+ENUMS_BY_NAME = {kind.__name__: kind for kind in ENUM_WORDS}
+"""The enums a template may name for a plain code it words."""
+
+
+def template_words(language: str) -> dict[str, Callable[..., Any]]:
+    """``word`` and ``words_of`` for a template's context, on the pages and in printed
+    documents alike: a value the tables hold in the reader's words ("–" for none; a plain
+    code names its enum, ``word(stop.status, "DeliveryStatus")``), and an enum's codes to
+    their words for a script."""
+    translate = translations(language).gettext
+
+    def words(value: StrEnum | str | None, kind: str | None = None) -> str:
+        if value is None or value == "":
+            return "–"
+        member = ENUMS_BY_NAME[kind](value) if kind is not None else value
+        if not isinstance(member, StrEnum):
+            raise TypeError(f"{value!r} is no enum member: name its enum")
+        return word(member).render(translate, language)
+
+    def words_of(kind: str) -> dict[str, str]:
+        return {member.value: words(member) for member in ENUMS_BY_NAME[kind]}
+
+    return {"word": words, "words_of": words_of}

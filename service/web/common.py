@@ -14,7 +14,6 @@ import math
 import secrets
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 from urllib.parse import quote
@@ -38,12 +37,12 @@ from core.database import SessionFactory, mark_read_only, read_apart
 from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from core.security import csrf_token_for_session
 from core.text import Text, field_problem
-from core.words import ENUM_WORDS, word
 from masterdata.products import list_products
 from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
 from service.http.schemas import reject_nul_characters
 from service.settings import Settings
+from service.translations import template_words
 from service.web.i18n import pick_language, problem_text, template_gettext
 from service.web.problems import field_problems, form_problem
 
@@ -56,8 +55,6 @@ TEMPLATES = Jinja2Templates(
 )
 TEMPLATES.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 """Each render passes its language's ``gettext``/``ngettext`` (``_`` resolves to them)."""
-ENUMS_BY_NAME = {kind.__name__: kind for kind in ENUM_WORDS}
-"""The enums a template may name for a plain code it words."""
 CSRF_COOKIE = "supplywatch_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -271,17 +268,6 @@ def _local_time(value: datetime | None, settings: Settings) -> str:
     return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _word(value: StrEnum | str | None, kind: str | None, language: str) -> str:
-    """A value the tables hold in the reader's words, "–" for none; a plain code names its
-    enum (``word(stop.status, "DeliveryStatus")``)."""
-    if value is None or value == "":
-        return "–"
-    member = ENUMS_BY_NAME[kind](value) if kind is not None else value
-    if not isinstance(member, StrEnum):
-        raise TypeError(f"{value!r} is no enum member: name its enum")
-    return problem_text(word(member), language)
-
-
 def render(
     request: Request,
     template: str,
@@ -298,10 +284,7 @@ def render(
         "request": request,
         **template_gettext(language),
         "problem_text": lambda text: problem_text(text, language),
-        "word": lambda value, kind=None: _word(value, kind, language),
-        "words_of": lambda kind: {
-            member.value: _word(member, None, language) for member in ENUMS_BY_NAME[kind]
-        },
+        **template_words(language),
         "lang": language,
         "viewer": viewer,
         "viewer_region": getattr(request.state, "viewer_region", None),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.words import english
 from dispatch.commitment import commit_plan
 from dispatch.demand import cancel_request
 from dispatch.planning import PlanOptions, create_draft, load_plan
@@ -133,10 +134,10 @@ def test_a_step_that_is_not_allowed_is_refused_and_writes_nothing(
     status, changed_at = delivery.status, delivery.status_changed_at
     with pytest.raises(Conflict) as error:
         _step(session, delivery, refused, receiver_name="Li")
-    assert f"cannot go from {status.value} to {refused}" in error.value.detail
-    assert error.value.errors == [
-        {"loc": ["body", "status"], "msg": f"not allowed from {status.value}"}
-    ]
+    # The problem names the states in words ("en route"), the field by its code.
+    was, wanted = english(status), english(DeliveryStatus(refused))
+    assert f"cannot go from {was} to {wanted}" in error.value.detail
+    assert error.value.errors == [{"loc": ["body", "status"], "msg": f"not allowed from {was}"}]
     assert (delivery.status, delivery.status_changed_at) == (status, changed_at)
     assert _events(session, delivery) == before
 
