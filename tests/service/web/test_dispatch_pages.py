@@ -359,7 +359,9 @@ def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_lan
     board = client.get("/dispatch").text
     assert "Rice 300 kg" in board and f"{code} 300" not in board
     plates = session.scalars(select(Truck.plate)).all()
-    assert plates and all(f'<td class="plate">{plate}</td>' in board for plate in plates)
+    assert plates and all(
+        f'<td class="plate" data-label="Truck">{plate}</td>' in board for plate in plates
+    )
     client.cookies.set("supplywatch_lang", "zh")
     assert "大米 300 kg" in client.get("/dispatch").text
 
@@ -372,7 +374,10 @@ def test_the_board_and_the_manifests_name_each_trucks_depot(
     depot.name = "East Grain Warehouse"
     session.commit()
     board = client.get("/dispatch").text
-    assert f'<td class="depot" title="{depot.code}">East Grain Warehouse</td>' in board
+    assert (
+        f'<td class="depot" title="{depot.code}" data-label="Depot">East Grain Warehouse</td>'
+        in board
+    )
     manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
     assert "Depot: East Grain Warehouse" in manifests and f"Depot {depot.code}" not in manifests
 
