@@ -103,10 +103,8 @@ def _matcher_problems(
     for name, choices in (("rule", AlertRule), ("severity", Severity)):
         allowed = [member.value for member in choices]
         if name in given and given[name] not in allowed:
-            add(
-                name,
-                phrase("must be one of {choices}", choices=listing([word(m) for m in choices])),
-            )
+            # The values a matcher takes are codes, as sent and as labels carry them.
+            add(name, phrase("must be one of {choices}", choices=listing(allowed)))
     if "region" in given:
         level = session.scalar(
             select(Region.level).where(

@@ -477,7 +477,7 @@ def test_complaints_about_one_product_in_a_district_raise_a_complaint_cluster(
     # Named as the bureau knows them: the product's code, the ticket category's word.
     assert {alert["summary"] for alert in in_weidong} == {
         "3 hotline tickets about eggs in 24 h",
-        "3 hotline tickets about category cannot_buy in 24 h",
+        "3 hotline tickets about category cannot buy goods in 24 h",
     }
 
 
