@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.access import Principal
@@ -392,7 +392,8 @@ def public_board(
 ) -> PublicBoard:
     """Every open offer and need (something left, not expired or withdrawn) by product,
     cheapest offers and earliest needs first, in a region (offers by the producer's region,
-    needs by the district they supply). Nobody's contacts without signing in, and never a
+    needs by the district they supply or, for a store's need, by its store's region, so a
+    township's filter finds its stores' needs). Nobody's contacts without signing in, and never a
     need's delivery address or who typed a posting in. Staff bound to a region see the
     board of their region only."""
     offer_conditions = _product_filters(
@@ -408,7 +409,13 @@ def public_board(
     if "region" in rows:
         subtree = region_subtree_ids(session, rows["region"].id)
         offer_conditions.append(Producer.region_id.in_(subtree))
-        need_conditions.append(SupplyNeed.district_id.in_(subtree))
+        stores_in_region = select(Store.id).where(Store.region_id.in_(subtree))
+        need_conditions.append(
+            or_(
+                SupplyNeed.district_id.in_(subtree),
+                and_(SupplyNeed.store_id.is_not(None), SupplyNeed.store_id.in_(stores_in_region)),
+            )
+        )
     open_values = [state.value for state in OPEN_STATES]
     offers = session.execute(
         _offer_query(today)

@@ -289,6 +289,29 @@ def test_the_public_board_shows_a_region_bound_caller_only_its_region(
     assert_unknown(neighbour, 422)
 
 
+def test_the_public_board_filtered_to_a_township_shows_its_stores_needs(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """A need is delivered to a district, so a filter below the district (a township)
+    finds a store's need by the store's own region: the township's store's need shows,
+    its district's other needs do not, for anyone reading the board."""
+    township = make_region(
+        session, code="410403001", level=RegionLevel.township, parent=cities.district_a1
+    )
+    store = make_store(session, code="PDS-T1", region=township)
+    make_need(session, product=cities.cabbage, store=store, district=cities.district_a1)
+    session.commit()
+    for headers in ({}, cities.national, cities.bureau_a1):
+        found = get_json(client, "/api/v1/board", headers, region="410403001")["products"]
+        needs = {need["buyer"] for product in found for need in product["needs"]}
+        assert needs == {"PDS-T1"}
+    whole_district = get_json(client, "/api/v1/board", {}, region="410403")["products"]
+    assert {need["buyer"] for product in whole_district for need in product["needs"]} == {
+        "PDS-A1",
+        "PDS-T1",
+    }
+
+
 def test_city_bureau_follows_the_deals_whose_need_is_in_its_city(
     client: TestClient, session: Session, cities: TwoCities
 ) -> None:
