@@ -316,6 +316,12 @@ def _checked_note(note: str | None) -> None:
         )
 
 
+def _stored_note(note: str | None) -> str | None:
+    """A note as the trail keeps it: none for a blank one (a form's empty box), so the
+    trail and its pages do not show an empty note."""
+    return note if note is not None and note.strip() else None
+
+
 def _note_problem(note: str | None) -> FieldProblem | None:
     """A note holding a control character (line breaks and tabs aside), which would reach
     the other side's pages and the order's audit trail."""
@@ -381,7 +387,7 @@ def ship_order(
             actor=principal.label,
             kind=OrderStatus.shipped,
             quantity=quantity,
-            note=note,
+            note=_stored_note(note),
         )
     )
     session.flush()
@@ -445,7 +451,7 @@ def receive_order(
             actor=principal.label,
             kind=OrderStatus.received,
             quantity=quantity,
-            note=note,
+            note=_stored_note(note),
         )
     )
     session.flush()

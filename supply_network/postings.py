@@ -216,6 +216,8 @@ def update_offer(
     if lot is not None and quantity is not None and not 0 <= lot <= quantity:
         problems.append(field_problem(["body", "minimum_lot"], "must be from 0 to the quantity"))
     refuse(problems, what=phrase("offer"))
+    if changes.get("minimum_lot") == 0:
+        changes = {**changes, "minimum_lot": None}  # no minimum, as when the offer was posted
     for name in ("quantity", "price", "available_to", "minimum_lot"):
         if name in changes:
             setattr(offer, name, changes[name])

@@ -91,8 +91,9 @@ def window_problems(
     first_field: str,
     last_field: str,
 ) -> list[FieldProblem]:
-    """A pickup or delivery window that ends in the past, ends before it starts, or lies
-    too far ahead."""
+    """A pickup or delivery window that ends in the past, ends before it starts, starts or
+    ends too far from today (a typing slip such as 1926 for 2026 would read as a posting
+    available for a century)."""
     problems = []
     if last < today:
         problems.append(
@@ -103,6 +104,14 @@ def window_problems(
     if last < first:
         problems.append(
             field_problem(["body", last_field], "is before {field}", field=_field_word(first_field))
+        )
+    if first_field != "today" and first < today - timedelta(days=limits.max_days_ahead):
+        problems.append(
+            field_problem(
+                ["body", first_field],
+                "is more than {days} days in the past",
+                days=limits.max_days_ahead,
+            )
         )
     horizon = today + timedelta(days=limits.max_days_ahead)
     if last > horizon:

@@ -126,6 +126,7 @@ def test_a_producer_cannot_post_an_offer_for_another_producer(
         ({"available_to": (TODAY - timedelta(days=1)).isoformat()}, ["body", "available_to"]),
         ({"available_to": (TODAY + timedelta(days=400)).isoformat()}, ["body", "available_to"]),
         ({"minimum_lot": 5000}, ["body", "minimum_lot"]),
+        ({"available_from": "1926-12-07"}, ["body", "available_from"]),
         ({"extra": 1}, ["body", "extra"]),
     ],
 )
@@ -276,6 +277,25 @@ def test_an_offer_changed_to_no_end_of_window_is_refused_naming_it_not_a_500(
     stored = client.get(f"/api/v1/offers/{offer['id']}", headers=headers).json()
     assert stored["available_to"] == offer["available_to"]
     assert (stored["quantity"], stored["price"]) == (offer["quantity"], offer["price"])
+
+
+def test_a_minimum_lot_of_zero_reads_as_no_minimum_whether_posted_or_changed(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    headers = make_key(session, Role.producer, producer=farm)
+    posted = client.post("/api/v1/offers", json=offer_body(minimum_lot=0), headers=headers)
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["minimum_lot"] is None
+    url = f"/api/v1/offers/{posted.json()['id']}"
+    assert client.patch(url, json={"minimum_lot": 200}, headers=headers).json()["minimum_lot"] == (
+        200.0
+    )
+    changed = client.patch(url, json={"minimum_lot": 0}, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["minimum_lot"] is None
+    session.expire_all()
+    assert session.get_one(SupplyOffer, posted.json()["id"]).minimum_lot is None
 
 
 def test_offers_and_needs_are_withdrawn_by_their_owners_only(

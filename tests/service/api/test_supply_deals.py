@@ -121,7 +121,9 @@ def test_an_accepted_proposal_becomes_an_order_shipped_and_received_in_parts(
     client.post(f"{order_url}/ship", json={"quantity": 80}, headers=board.producer)
     over_ship = client.post(f"{order_url}/ship", json={"quantity": 1}, headers=board.producer)
     assert over_ship.status_code == 409
-    final = client.post(f"{order_url}/receive", json={"quantity": 80}, headers=board.buyer).json()
+    final = client.post(
+        f"{order_url}/receive", json={"quantity": 80, "note": "  "}, headers=board.buyer
+    ).json()
     assert (final["status"], final["received_quantity"], final["in_transit"]) == (
         "received",
         200.0,
@@ -137,6 +139,7 @@ def test_an_accepted_proposal_becomes_an_order_shipped_and_received_in_parts(
     ]
     assert all(actor.startswith("key:") for _, _, actor in trail)
     assert final["events"][2]["note"] == "first truck"
+    assert final["events"][4]["note"] is None  # a blank box is no note
 
 
 def test_a_producer_who_reprices_its_offer_changes_neither_the_proposal_nor_the_agreed_order(
