@@ -6,14 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.database import create_database_engine, create_session_factory, session_scope
 from dispatch.commitment import commit_plan
 from dispatch.demand import ItemInput, create_request
 from dispatch.planning import PlanOptions, create_draft
-from models import Compound, Delivery, LockdownStatus, RequestPriority
+from models import (
+    Compound,
+    Delivery,
+    DeliveryRequest,
+    LockdownStatus,
+    Product,
+    RequestPriority,
+    RequestStatus,
+)
 from monitors.running.runs import run_monitor
 from service.configuration import business_today, monitor_config, pass_authority
 from service.demo import load_demo_city
@@ -88,3 +96,41 @@ def commit_one_stop(session: Session, settings: Settings, *, plate: str) -> OneS
     )
     delivery_id = session.scalars(select(Delivery.id).where(Delivery.plan_id == plan.id)).one()
     return OneStop(plan.id, delivery_id, request.id, compound.code)
+
+
+OPEN_REQUESTS = 60
+"""Enough open requests for a plan of many trucks, even after another story committed the
+demo day."""
+
+
+def open_requests(settings: Settings) -> None:
+    """Make sure the demo day has open requests to plan (a committed plan took them)."""
+    engine = create_database_engine(settings.database_url)
+    today = business_today(settings)
+    with session_scope(create_session_factory(engine)) as session:
+        open_now = session.scalar(
+            select(func.count())
+            .select_from(DeliveryRequest)
+            .where(DeliveryRequest.status == RequestStatus.open)
+        )
+        if (open_now or 0) < OPEN_REQUESTS:
+            rice = session.scalars(select(Product.code).where(Product.code == "rice")).one()
+            compounds = session.scalars(
+                select(Compound)
+                .where(Compound.lockdown_status == LockdownStatus.locked)
+                .order_by(Compound.code)
+                .limit(OPEN_REQUESTS)
+            ).all()
+            for index, compound in enumerate(compounds):
+                create_request(
+                    session=session,
+                    compound=compound,
+                    delivery_date=today,
+                    priority=RequestPriority.normal,
+                    window_start=time(8) if index % 2 else time(13),
+                    window_end=time(12) if index % 2 else time(17),
+                    items=[ItemInput(rice, 80 + 10 * (index % 7), None)],
+                    note=None,
+                    created_by="test",
+                )
+    engine.dispose()

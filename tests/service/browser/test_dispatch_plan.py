@@ -4,62 +4,13 @@ plates on one line, and the trucks that could take a stop fetched when asked."""
 
 from __future__ import annotations
 
-from datetime import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from core.database import create_database_engine, create_session_factory, session_scope
-from dispatch.demand import ItemInput, create_request
-from models import (
-    Compound,
-    DeliveryRequest,
-    LockdownStatus,
-    Product,
-    RequestPriority,
-    RequestStatus,
-)
-from service.configuration import business_today
+from tests.demo_city import open_requests
 from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
-
-OPEN_REQUESTS = 60
-"""Enough open requests for a plan of many trucks, even after another test committed the
-demo day."""
-
-
-def _open_requests(live_server: LiveServer) -> None:
-    """Make sure the demo day has open requests to plan (a committed plan took them)."""
-    engine = create_database_engine(live_server.settings.database_url)
-    today = business_today(live_server.settings)
-    with session_scope(create_session_factory(engine)) as session:
-        open_now = session.scalar(
-            select(func.count())
-            .select_from(DeliveryRequest)
-            .where(DeliveryRequest.status == RequestStatus.open)
-        )
-        if (open_now or 0) < OPEN_REQUESTS:
-            rice = session.scalars(select(Product.code).where(Product.code == "rice")).one()
-            compounds = session.scalars(
-                select(Compound)
-                .where(Compound.lockdown_status == LockdownStatus.locked)
-                .order_by(Compound.code)
-                .limit(OPEN_REQUESTS)
-            ).all()
-            for index, compound in enumerate(compounds):
-                create_request(
-                    session=session,
-                    compound=compound,
-                    delivery_date=today,
-                    priority=RequestPriority.normal,
-                    window_start=time(8) if index % 2 else time(13),
-                    window_end=time(12) if index % 2 else time(17),
-                    items=[ItemInput(rice, 80 + 10 * (index % 7), None)],
-                    note=None,
-                    created_by="test",
-                )
-    engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -78,7 +29,7 @@ def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_
     locale: str,
     words: dict[str, str],
 ) -> None:
-    _open_requests(live_server)
+    open_requests(live_server.settings)
     page = open_page("dispatcher", viewport, locale)
     page.fill("input[name=time_limit_s]", "2")
     page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()

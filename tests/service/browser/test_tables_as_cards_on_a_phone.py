@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.database import create_database_engine, create_session_factory
 from models import PassStatus, TransportPass
+from tests.demo_city import open_requests
 from tests.service.browser.conftest import PHONE, LiveServer
 
 CELLS = """(table) => {
@@ -290,3 +291,28 @@ def test_a_dispatcher_reads_the_open_requests_and_the_trucks_on_a_phone(
         page.locator(table).scroll_into_view_if_needed()
         _read_as_cards(page, table, labels)
     page.screenshot(path=screenshots / f"dispatch-board-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [("en-GB", ["Compound", "Priority", "kg", "Why"]), ("zh-CN", ["小区", "优先级", "kg", "原因"])],
+)
+def test_a_dispatcher_reads_a_drafts_unassigned_requests_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    """A draft's unassigned requests (here one the dispatcher took off a truck) scrolled
+    sideways on a phone, the reason and the "which trucks could take it?" button off the
+    right edge; each is now a card."""
+    open_requests(live_server.settings)
+    page = open_page("dispatcher", PHONE, locale=locale)
+    page.fill("input[name=time_limit_s]", "2")
+    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
+    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    card = page.locator("details.route").first
+    card.locator("summary").click()
+    stop = card.locator("table.stops tbody tr").first
+    with page.expect_navigation():
+        stop.locator("form.inline button[type=submit]").click()  # no truck: off the plan
+    page.locator("table#unassigned").scroll_into_view_if_needed()
+    _read_as_cards(page, "table#unassigned", labels)
+    page.screenshot(path=screenshots / f"dispatch-plan-unassigned-phone-{locale}.png")
