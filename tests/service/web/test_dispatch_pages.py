@@ -500,3 +500,26 @@ def test_a_dispatcher_on_the_driver_page_is_asked_to_pick_a_truck(
     assert '<p id="no-truck">Pick a truck above and press Show to see its stops.</p>' in page
     chinese = client.get("/driver", headers={"Accept-Language": "zh"}).text
     assert '<p id="no-truck">请在上方选择车辆并点击“显示”查看其站点。</p>' in chinese
+
+
+def test_a_driver_whose_truck_has_no_stops_yet_reads_when_they_will_show(
+    client: TestClient, session: Session
+) -> None:
+    """A driver signing in before the day's plan is committed read only "No stops for
+    this day yet" and could not tell whether anything was wrong; the page now says the
+    stops come with the dispatcher's committed plan."""
+    _day_to_plan(session)
+    truck = session.scalars(select(Truck).where(Truck.plate == "TRK-A")).one()
+    create_user(session, username="li", password="li-password", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    sign_in(client, "li", "li-password")
+    page = client.get("/driver").text
+    assert (
+        '<p id="no-stops">No stops for this day yet: they show here once the dispatcher '
+        "commits a plan that gives this truck stops. Reload the page then.</p>"
+    ) in page
+    chinese = client.get("/driver", headers={"Accept-Language": "zh"}).text
+    assert (
+        '<p id="no-stops">当日暂无配送站点：调度员提交为本车安排站点的计划后，站点将显示在这里，届时请刷新页面。</p>'
+        in chinese
+    )
