@@ -9,10 +9,13 @@ project every line every day; only the reading of the history could shrink. This
 both apart, in one process, on the histories ``bench/national.py`` loads (the demo's
 province generator, a lockdown in its last days).
 
+Times are this process's CPU seconds (``time.process_time``), so another program on the
+machine slows them less than it would wall time.
+
 Run: ``.venv/bin/python bench/forecast_cost.py [--stores 2000] [--repeat 3]``. Ends with
 ``name=value`` lines: ``lines``, ``forecast_seconds`` (the best of the repeats),
 ``projection_seconds`` (inside it), ``history_seconds`` (the rest), the same per million
-lines, ``projection_share``, and ``nation_*_cpu_seconds`` (× 6 M lines, one core).
+lines, ``projection_share``, and ``nation_*_cpu_seconds`` (× 6 M lines).
 """
 
 from __future__ import annotations
@@ -74,23 +77,23 @@ def line_history(stores: int, seed: int) -> LineHistory:
 
 
 def timed_forecast(history: LineHistory, settings: ForecastSettings) -> tuple[float, float]:
-    """Seconds of one forecast, and of its projection inside it (the module's own function
-    wrapped for the call, then put back)."""
+    """CPU seconds of one forecast, and of its projection inside it (the module's own
+    function wrapped for the call, then put back)."""
     inner = stockouts.project_stretches
     spent = [0.0]
 
     def projection(**arguments: Any) -> np.ndarray:
-        start = time.perf_counter()
+        start = time.process_time()
         result = inner(**arguments)
-        spent[0] += time.perf_counter() - start
+        spent[0] += time.process_time() - start
         return result
 
     wrapped: Callable[..., np.ndarray] = projection
     stockouts.project_stretches = wrapped
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         stockouts.forecast_stockouts(history=history, settings=settings)
-        return time.perf_counter() - start, spent[0]
+        return time.process_time() - start, spent[0]
     finally:
         stockouts.project_stretches = inner
 
