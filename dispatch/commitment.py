@@ -370,7 +370,7 @@ def breakdown(
     assert truck is not None
     truck.status = TruckStatus.out_of_service
     session.flush()
-    return [
+    plans = [
         _write_day(
             session=session,
             day=day,
@@ -381,6 +381,22 @@ def breakdown(
         )
         for day in solved
     ]
+    _set_replanned_statuses(session, {rid for day in solved for rid in day.request_ids})
+    return plans
+
+
+def _set_replanned_statuses(session: Session, request_ids: set[int]) -> None:
+    """A re-planned request is assigned when the deliveries now on the road carry all of
+    it, else open for the rest: counted once every day is written, since a request split
+    over two days is re-planned on each, and one day's re-plan alone would call it
+    carried while the other day's part found no truck."""
+    requests = list(
+        session.scalars(select(DeliveryRequest).where(DeliveryRequest.id.in_(request_ids)))
+    )
+    left = kg_still_to_plan(session, requests)
+    for request in requests:
+        request.status = RequestStatus.assigned if left[request.id] == 0 else RequestStatus.open
+    session.flush()
 
 
 def _read_breakdown(
@@ -550,16 +566,7 @@ def _write_day(
     else:
         plan_row.solver_seconds = round(day.plan.runtime_s, 3)
         stored = store_plan(session, plan_row, day.plan, day.inputs)
-    # A request the re-plan carries in full is assigned (also one a failed part had sent
-    # back to the open queue); one it carries in part or not at all is open, so the next
-    # plan of the day takes what is left of it.
-    served = {int(s.request_key) for r in day.plan.routes for s in r.stops}
-    short = {int(entry.request_key) for entry in day.plan.unassigned}
-    for request in session.scalars(
-        select(DeliveryRequest).where(DeliveryRequest.id.in_(day.request_ids))
-    ):
-        whole = request.id in served and request.id not in short
-        request.status = RequestStatus.assigned if whole else RequestStatus.open
+    # The requests' statuses are set once every day is written (_set_replanned_statuses).
     _create_deliveries(session, stored, zone, actor)
     session.flush()
     return stored

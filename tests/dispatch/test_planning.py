@@ -11,18 +11,23 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.access import Principal
 from core.errors import Conflict, InvalidInput
 from dispatch import commitment
 from dispatch.commitment import commit_plan
+from dispatch.plan_rows import kg_still_to_plan
 from dispatch.planning import PlanOptions, create_draft, discard, load_plan, move_stop, stored_plan
 from dispatch.schedule import check_plan
+from dispatch.tracking import move_delivery
 from models import (
     Compound,
     Delivery,
     DeliveryRequest,
+    DeliveryStatus,
     DispatchPlan,
     PlanStatus,
     RequestStatus,
+    Role,
     Truck,
     TruckStatus,
 )
@@ -233,3 +238,64 @@ def test_a_breakdown_shares_its_time_limit_among_the_days_it_re_plans(
     assert [plan.plan_date for plan in replans] == [DAY, later]
     assert limits == [2.5, 2.5]
     assert [plan.time_limit_s for plan in replans] == [2.5, 2.5]
+
+
+def test_a_breakdown_over_two_days_leaves_a_request_open_when_one_days_part_found_no_truck(
+    session: Session,
+) -> None:
+    """A split request whose part failed is carried the next day by the truck that carries
+    its other part today. That truck breaks down; today's part finds no truck (the other
+    one is already loaded), tomorrow's is carried again. The request goes back to open
+    for today's part, not ``assigned`` as tomorrow's re-plan alone would have it (nobody
+    would ever plan that part again)."""
+    later = DAY + timedelta(days=1)
+    [split] = make_city(session, day=DAY, trucks=[500, 500], loads=[800])
+    today = _draft(session)
+    commit_plan(session=session, plan_id=today.id, expected_version=1, actor="test", zone=ZONE)
+    parts = {
+        plate: delivery
+        for delivery, plate in session.execute(
+            select(Delivery, Truck.plate).join(Truck, Truck.id == Delivery.truck_id)
+        )
+    }
+    dispatcher = Principal(kind="user", id=1, name="ops", role=Role.dispatcher)
+    for step in ("loaded", "en_route", "failed"):
+        move_delivery(
+            session=session,
+            delivery_id=parts["T-2"].id,
+            to_status=DeliveryStatus(step),
+            principal=dispatcher,
+            **({"reason": "road closed"} if step == "failed" else {}),
+        )
+    tomorrow = create_draft(
+        session=session,
+        options=PlanOptions(plan_date=later, time_limit_s=1, truck_plates=["T-1"]),
+        created_by="test",
+    )
+    commit_plan(session=session, plan_id=tomorrow.id, expected_version=1, actor="test", zone=ZONE)
+    make_request(session, compound=make_compound(session), delivery_date=DAY, kg=100)
+    busy = create_draft(
+        session=session,
+        options=PlanOptions(plan_date=DAY, time_limit_s=1, truck_plates=["T-2"]),
+        created_by="test",
+    )
+    commit_plan(session=session, plan_id=busy.id, expected_version=1, actor="test", zone=ZONE)
+    for delivery in session.scalars(select(Delivery).where(Delivery.plan_id == busy.id)):
+        delivery.status = DeliveryStatus.loaded
+    session.flush()
+    on_the_broken_truck = session.execute(
+        select(DispatchPlan.plan_date, Delivery.load_kg)
+        .join(DispatchPlan, DispatchPlan.id == Delivery.plan_id)
+        .join(Truck, Truck.id == Delivery.truck_id)
+        .where(Delivery.request_id == split.id, Truck.plate == "T-1")
+        .order_by(DispatchPlan.plan_date)
+    ).all()
+    assert [day for day, _ in on_the_broken_truck] == [DAY, later]
+
+    session.expire_all()  # the breakdown is a request of its own: it reads the rows afresh
+    commitment.breakdown(session=session, plate="T-1", actor="test", zone=ZONE, time_limit_s=2)
+
+    session.expire_all()
+    request = session.get_one(DeliveryRequest, split.id)
+    assert request.status is RequestStatus.open
+    assert kg_still_to_plan(session, [request]) == {split.id: on_the_broken_truck[0][1]}
