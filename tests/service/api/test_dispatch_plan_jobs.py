@@ -81,6 +81,42 @@ def test_a_day_without_trucks_is_refused_before_anything_is_queued(
     assert _count(session, PlanJob) == 0 and _count(session, DispatchPlan) == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"trucks": ["ZA\x00001"]}, ["body", "trucks"]),
+        (
+            {"distance_matrix": {"locations": ["DEPOT\x00"], "distance_m": [[0]]}},
+            ["body", "distance_matrix", "locations"],
+        ),
+    ],
+)
+def test_a_nul_character_in_a_plate_or_a_matrix_location_is_refused_naming_the_field(
+    client: TestClient,
+    session: Session,
+    dispatcher: dict[str, str],
+    body: dict[str, Any],
+    field: list[str],
+) -> None:
+    # PostgreSQL cannot compare or store text with a NUL: a plate carrying one answered
+    # 500 there, and a matrix location carrying one was queued (its row unstorable).
+    make_city(session, day=DAY, trucks=[1000], loads=[150])
+    session.commit()
+    for path in (JOBS, "/api/v1/dispatch/plans"):
+        refused = (
+            _queue(client, dispatcher, **body)
+            if path == JOBS
+            else client.post(
+                path, json={"date": DAY.isoformat(), "time_limit_s": 1, **body}, headers=dispatcher
+            )
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        (error,) = refused.json()["errors"]
+        assert error["loc"] == field and "must not contain a NUL character" in error["msg"]
+    assert _count(session, PlanJob) == 0 and _count(session, DispatchPlan) == 0
+
+
 def test_a_store_key_cannot_queue_nor_read_plan_jobs(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:
