@@ -235,9 +235,15 @@ def require_active_submitter(session: Session, principal: Principal) -> None:
     """Refuse (401) a job whose key was revoked or has expired, or whose person was
     deactivated, since it was queued: it runs with its submitter's rights as they stand
     when it runs, which may be long after (a busy broker, a restart)."""
-    if principal.kind == "key":
+    require_active_caller(session, kind=principal.kind, caller_id=principal.id)
+
+
+def require_active_caller(session: Session, *, kind: str, caller_id: int) -> None:
+    """:func:`require_active_submitter` for a submitter known by kind (``key`` or
+    ``user``) and id only, as a plan job records it."""
+    if kind == "key":
         key = session.execute(
-            select(ApiKey.active, ApiKey.expires_at).where(ApiKey.id == principal.id)
+            select(ApiKey.active, ApiKey.expires_at).where(ApiKey.id == caller_id)
         ).first()
         active = (
             key is not None
@@ -245,7 +251,7 @@ def require_active_submitter(session: Session, principal: Principal) -> None:
             and (key.expires_at is None or key.expires_at > utc_now())
         )
     else:
-        active = bool(session.scalar(select(User.active).where(User.id == principal.id)))
+        active = bool(session.scalar(select(User.active).where(User.id == caller_id)))
     if not active:
         raise Unauthenticated(
             "the key or person that submitted this job was revoked or deactivated before it "

@@ -20,10 +20,10 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from core.database import SessionFactory, session_scope
+from core.database import SessionFactory, mark_read_only, session_scope
 from core.errors import DomainError, NotFound, problem
 from core.job_allowance import require_room_for_job
-from core.jobs import error_problem
+from core.jobs import error_problem, require_active_caller
 from core.text import N_, Text, text_json
 from dispatch.access import require_dispatch_reader, require_plan_in_region
 from dispatch.plan_rows import MatrixUpload
@@ -150,6 +150,12 @@ def run_plan_job(factory: SessionFactory, job_id: int) -> JobStatus | None:
         options = options_of(job.options)
         created_by = job.requested_by
     try:
+        # As every job: solved only while its submitter's key or person is still active
+        # (the row keeps the label ``kind:id:name``), checked in a read-only transaction.
+        kind, caller_id, _ = created_by.split(":", 2)
+        with session_scope(factory) as checking:
+            mark_read_only(checking)
+            require_active_caller(checking, kind=kind, caller_id=int(caller_id))
         with session_scope(factory) as session:
             plan = create_draft(
                 session=session,

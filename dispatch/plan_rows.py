@@ -147,6 +147,26 @@ def _matrices(
     return distance, duration
 
 
+def check_matrix(
+    session: Session,
+    upload: MatrixUpload,
+    *,
+    trucks: Sequence[Truck],
+    requests: Sequence[DeliveryRequest],
+) -> None:
+    """422 naming the field when ``upload`` cannot route these trucks and requests (a code
+    missing or repeated, a shape or value out of bounds), as :func:`build_inputs` would
+    refuse it: what a plan job checks before it is queued."""
+    compounds = {
+        c.id: c
+        for c in session.scalars(
+            select(Compound).where(Compound.id.in_({r.compound_id for r in requests}))
+        )
+    }
+    depots = sorted({t.depot_id: t.depot for t in trucks}.values(), key=lambda d: d.code)
+    _matrices(upload, depots, [compounds[r.compound_id] for r in requests])
+
+
 def build_inputs(
     *,
     session: Session,

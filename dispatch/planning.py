@@ -26,6 +26,7 @@ from dispatch.plan_rows import (
     MatrixUpload,
     PlanInputs,
     build_inputs,
+    check_matrix,
     committed_route_ends,
     inputs_of,
     kg_still_to_plan,
@@ -269,8 +270,8 @@ def create_draft(
 def check_options(*, session: Session, options: PlanOptions) -> DayToPlan:
     """The day the options name (its trucks and requests, what is left of each request and
     when each busy truck is back), or 422 saying which field is wrong (an
-    unknown or unavailable truck or request, none at all, a time limit out of range):
-    what a plan job checks before it is queued."""
+    unknown or unavailable truck or request, none at all, a time limit out of range, a
+    distance matrix that does not fit them): what a plan job checks before it is queued."""
     first, last = FIRST_PLAN_DAY, LAST_PLAN_DAY
     if options.today is not None:
         first = options.today - timedelta(days=PLAN_DAYS_BEHIND)
@@ -290,6 +291,8 @@ def check_options(*, session: Session, options: PlanOptions) -> DayToPlan:
             ["request_ids"],
             phrase("no open delivery request to plan on or before {day}", day=options.plan_date),
         )
+    if options.matrix is not None:
+        check_matrix(session, options.matrix, trucks=trucks, requests=requests)
     return DayToPlan(trucks, requests, left, back_at)
 
 

@@ -54,6 +54,10 @@ REQUESTED_TRIGGER = "api"
 RUN_REQUESTERS = (Role.bureau,)
 """Who may start a run: the bureau (and admins)."""
 INTERRUPTED_RUN = "interrupted: the process carrying out the run stopped before it ended"
+FIRST_RUN_DAY = date(2000, 1, 1)
+"""The earliest business day a run may be asked for: a back-fill years back is fine, but
+a day near year 1 has no room for the run's windows before it (the run failed with an
+``OverflowError``, or its days went below the calendar)."""
 OPENING_GRACE = timedelta(minutes=1)
 """A run another process has just opened reaches the guard within moments (the API's
 background path answers first); only runs opened longer ago count as interrupted."""
@@ -273,6 +277,14 @@ def _requested_day(principal: Principal, business_date: date | None, config: Mon
             errors=[
                 field_problem(["body", "date"], "after today ({today})", today=today.isoformat())
             ],
+        )
+    if day < FIRST_RUN_DAY:
+        raise InvalidInput(
+            "the business day is before {first}",
+            errors=[
+                field_problem(["body", "date"], "before {first}", first=FIRST_RUN_DAY.isoformat())
+            ],
+            first=FIRST_RUN_DAY.isoformat(),
         )
     return day
 

@@ -66,16 +66,28 @@ LocalName = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
 """A name's Chinese spelling: optional, and one line like the name itself."""
 
 
+def _carries_nul(value: Any) -> bool:
+    """Whether ``value``, or any text in the lists and mappings it holds, has a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_carries_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_carries_nul(key) or _carries_nul(item) for key, item in value.items())
+    return False
+
+
 class StrictModel(BaseModel):
     """Request bodies: unknown fields are an error, never silently dropped, and no text
-    may carry a NUL character (PostgreSQL cannot store one)."""
+    may carry a NUL character (PostgreSQL cannot store one), nor any text in a list or
+    mapping of them (a list of plates, a matrix's locations, a silence's matchers)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul_characters(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
+        if _carries_nul(value):
             raise InvalidValue("must not contain a NUL character")
         return value
 

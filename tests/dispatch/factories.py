@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_api_key
 from core.access import Principal
 from dispatch.demand import ItemInput, create_request
 from models import (
@@ -26,8 +27,14 @@ from tests.factories import business_today, make_product, make_region
 PLAN_DAY = business_today() + timedelta(days=7)
 """The day the dispatch stories plan: a week ahead, inside the days a plan may be made
 for (``dispatch.planning.PLAN_DAYS_AHEAD``)."""
-PLANNER = Principal(kind="key", id=1, name="ops", role=Role.dispatcher)
-"""Who queues the plan jobs the stories queue directly."""
+
+
+def make_planner(session: Session) -> Principal:
+    """A dispatcher key to queue the plan jobs the stories queue directly (a job is
+    solved only while its submitter's key is active)."""
+    key, _ = create_api_key(session, name="ops", role=Role.dispatcher)
+    return Principal(kind="key", id=key.id, name="ops", role=Role.dispatcher)
+
 
 _sequence = itertools.count(1)
 

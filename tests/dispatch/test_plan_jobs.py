@@ -21,7 +21,7 @@ from dispatch.plan_jobs import (
 from dispatch.plan_rows import MatrixUpload
 from dispatch.planning import PlanOptions
 from models import DispatchPlan, JobStatus, PlanJob, Truck, TruckStatus
-from tests.dispatch.factories import PLAN_DAY, PLANNER, make_city
+from tests.dispatch.factories import PLAN_DAY, make_city, make_planner
 
 DAY = PLAN_DAY
 
@@ -30,7 +30,7 @@ def _queued(session: Session, time_limit_s: float = 1) -> int:
     job = queue_plan(
         session=session,
         options=PlanOptions(plan_date=DAY, time_limit_s=time_limit_s),
-        principal=PLANNER,
+        principal=make_planner(session),
         most_unfinished=5,
     )
     session.commit()
@@ -98,7 +98,7 @@ def test_bad_options_are_refused_before_anything_is_written(session: Session) ->
         queue_plan(
             session=session,
             options=PlanOptions(plan_date=DAY, request_ids=[987654]),
-            principal=PLANNER,
+            principal=make_planner(session),
             most_unfinished=5,
         )
     assert refused.value.errors is not None

@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import ApiKey, DailyReport, JobStatus, Role, User
+from dispatch.plan_jobs import run_plan_job
+from models import ApiKey, DailyReport, DispatchPlan, JobStatus, PlanJob, Role, User
 from reports.upload_jobs import run_report_upload
 from service.configuration import ingest_limits, report_rules
 from service.settings import Settings
+from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import business_today, make_key, make_product, make_store
 from tests.service.web.helpers import make_person
 
@@ -30,6 +32,9 @@ class HeldJobs:
         self.sent: list[int] = []
 
     def send_job(self, **job: Any) -> None:
+        self.sent.append(job["job_id"])
+
+    def send_plan_job(self, **job: Any) -> None:
         self.sent.append(job["job_id"])
 
 
@@ -81,3 +86,46 @@ def test_a_revoked_key_or_deactivated_person_cannot_write_through_a_job_still_qu
     )
     assert ran is JobStatus.failed
     assert _reports(session) == 0
+
+
+@pytest.mark.parametrize("caller", ["key", "user"])
+def test_a_revoked_dispatcher_key_or_deactivated_person_gets_no_draft_from_a_plan_job_still_queued(
+    caller: str,
+    client: TestClient,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Plan jobs kept only the submitter's label and were solved whatever became of it: a
+    # dispatcher's key found stolen and revoked still had its queued plans written.
+    held = HeldJobs()
+    monkeypatch.setattr("service.api.dispatch_plan_jobs.plan_job_queue", lambda *_: held)
+    make_city(session, day=PLAN_DAY, trucks=[1000], loads=[150, 220])
+    if caller == "key":
+        headers = make_key(session, Role.dispatcher)
+    else:
+        make_person(session, "ops.li", Role.dispatcher)
+        signed_in = client.post(
+            "/api/v1/auth/login", json={"username": "ops.li", "password": "ops.li-password"}
+        )
+        headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    session.commit()
+
+    body = {"date": PLAN_DAY.isoformat(), "time_limit_s": 1}
+    queued = client.post("/api/v1/dispatch/plan-jobs", json=body, headers=headers)
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["id"]
+    assert held.sent == [job_id]
+
+    if caller == "key":
+        session.execute(update(ApiKey).values(active=False))
+    else:
+        session.execute(update(User).where(User.username == "ops.li").values(active=False))
+    session.commit()
+
+    assert run_plan_job(session_factory, job_id) is JobStatus.failed
+    session.expire_all()
+    job = session.get_one(PlanJob, job_id)
+    assert job.error is not None and job.error["status"] == 401
+    assert "revoked or deactivated before it ran" in job.error["detail"]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0

@@ -34,7 +34,7 @@ from monitors.running.runs import INTERRUPTED_RUN, MonitorConfig, run_monitor
 from service.app import create_app
 from service.scheduling import Recovery, recover_interrupted_jobs
 from service.settings import Settings
-from tests.dispatch.factories import PLAN_DAY, PLANNER, make_city
+from tests.dispatch.factories import PLAN_DAY, make_city, make_planner
 from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
 from tests.scrape import scrape_metrics
 
@@ -180,7 +180,7 @@ def test_a_plan_job_whose_solver_stopped_is_solved_again_into_one_draft(
     job = queue_plan(
         session=session,
         options=PlanOptions(plan_date=PLAN_DAY, time_limit_s=1),
-        principal=PLANNER,
+        principal=make_planner(session),
         most_unfinished=5,
     )
     session.commit()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Compound, DispatchPlan, PlanJob, Region, Role, Truck, TruckStatus
+from models import Compound, Depot, DispatchPlan, PlanJob, Region, Role, Truck, TruckStatus
 from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_key, make_region, make_store
 
@@ -79,6 +79,93 @@ def test_a_day_without_trucks_is_refused_before_anything_is_queued(
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["loc"] == ["body", "time_limit_s"]
     assert _count(session, PlanJob) == 0 and _count(session, DispatchPlan) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"trucks": ["ZA\x00001"]}, ["body", "trucks"]),
+        (
+            {"distance_matrix": {"locations": ["DEPOT\x00"], "distance_m": [[0]]}},
+            ["body", "distance_matrix", "locations"],
+        ),
+    ],
+)
+def test_a_nul_character_in_a_plate_or_a_matrix_location_is_refused_naming_the_field(
+    client: TestClient,
+    session: Session,
+    dispatcher: dict[str, str],
+    body: dict[str, Any],
+    field: list[str],
+) -> None:
+    # PostgreSQL cannot compare or store text with a NUL: a plate carrying one answered
+    # 500 there, and a matrix location carrying one was queued (its row unstorable).
+    make_city(session, day=DAY, trucks=[1000], loads=[150])
+    session.commit()
+    for path in (JOBS, "/api/v1/dispatch/plans"):
+        refused = (
+            _queue(client, dispatcher, **body)
+            if path == JOBS
+            else client.post(
+                path, json={"date": DAY.isoformat(), "time_limit_s": 1, **body}, headers=dispatcher
+            )
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        (error,) = refused.json()["errors"]
+        assert error["loc"] == field and "must not contain a NUL character" in error["msg"]
+    assert _count(session, PlanJob) == 0 and _count(session, DispatchPlan) == 0
+
+
+@pytest.mark.parametrize(
+    ("matrix", "field", "detail"),
+    [
+        (
+            {"locations": ["SOMEWHERE"], "distance_m": [[0]]},
+            ["body", "distance_matrix", "locations"],
+            "the matrix has no row for",
+        ),
+        (
+            {"locations": ["A", "A"], "distance_m": [[0, 1], [1, 0]]},
+            ["body", "distance_matrix", "locations"],
+            "location codes must be unique",
+        ),
+    ],
+)
+def test_a_distance_matrix_that_cannot_route_the_day_is_refused_before_anything_is_queued(
+    client: TestClient,
+    session: Session,
+    dispatcher: dict[str, str],
+    matrix: dict[str, Any],
+    field: list[str],
+    detail: str,
+) -> None:
+    # The synchronous path refused these at once; the job path queued them, and the
+    # dispatcher learnt of the mistake only when the job failed (a slot of the allowance
+    # held meanwhile).
+    make_city(session, day=DAY, trucks=[1000], loads=[150])
+    session.commit()
+    refused = _queue(client, dispatcher, distance_matrix=matrix)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    (error,) = refused.json()["errors"]
+    assert error["loc"] == field and detail in error["msg"]
+    assert _count(session, PlanJob) == 0 and _count(session, DispatchPlan) == 0
+
+
+def test_a_distance_matrix_of_the_wrong_shape_is_refused_before_anything_is_queued(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    make_city(session, day=DAY, trucks=[1000], loads=[150])
+    session.commit()
+    codes = [row.code for row in session.scalars(select(Depot))] + [
+        row.code for row in session.scalars(select(Compound))
+    ]
+    refused = _queue(client, dispatcher, distance_matrix={"locations": codes, "distance_m": [[0]]})
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert error["loc"] == ["body", "distance_matrix", "distance_m"]
+    assert _count(session, PlanJob) == 0
 
 
 def test_a_store_key_cannot_queue_nor_read_plan_jobs(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,25 @@ def test_a_run_for_a_future_day_is_refused_and_stores_may_not_run_it(
     assert refused.json()["errors"][0]["loc"] == ["body", "date"]
     assert client.post("/api/v1/monitor/runs", json={}, headers=store_key).status_code == 403
     assert client.get("/api/v1/monitor/runs", headers=store_key).status_code == 403
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-05", "1999-12-31"])
+@pytest.mark.parametrize("prefer", [{}, {"Prefer": "respond-async"}])
+def test_a_run_for_a_day_before_2000_is_refused_naming_the_date_and_nothing_is_recorded(
+    client: TestClient, session: Session, day: str, prefer: dict[str, str]
+) -> None:
+    # A day in year 1 was accepted: the run failed with "OverflowError: date value out of
+    # range" (its windows reached below the calendar) for any bureau key to read.
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+    refused = client.post("/api/v1/monitor/runs", json={"date": day}, headers={**bureau, **prefer})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == "the business day is before 2000-01-01"
+    assert refused.json()["errors"] == [{"loc": ["body", "date"], "msg": "before 2000-01-01"}]
+    assert client.get("/api/v1/monitor/runs", headers=bureau).json()["total"] == 0
+    earliest = client.post("/api/v1/monitor/runs", json={"date": "2000-01-01"}, headers=bureau)
+    assert earliest.status_code == 201 and earliest.json()["status"] == "succeeded"
 
 
 def test_a_run_posted_without_a_body_is_for_today(client: TestClient, session: Session) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.plan_jobs import queue_plan, run_plan_job
 from dispatch.planning import PlanOptions
 from models import DispatchPlan, PlanJob, Role, Truck, TruckStatus
-from tests.dispatch.factories import PLAN_DAY, PLANNER, make_city
+from tests.dispatch.factories import PLAN_DAY, make_city, make_planner
 from tests.service.web.helpers import csrf, make_person, sign_in
 
 DAY = PLAN_DAY
@@ -22,7 +22,7 @@ def _queued(session: Session) -> int:
     job = queue_plan(
         session=session,
         options=PlanOptions(plan_date=DAY, time_limit_s=1),
-        principal=PLANNER,
+        principal=make_planner(session),
         most_unfinished=5,
     )
     session.commit()
