@@ -541,3 +541,22 @@ def test_a_token_standing_alone_in_a_webhook_query_is_hidden_too(
     assert sent.status_code == 200 and sent.json()["delivered"] is True, sent.text
     [request] = receiver.requests
     assert str(request.url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["https://hooks.example.org:0/supply", "http://hooks.example.org:00/"]
+)
+def test_a_webhook_on_port_zero_is_refused_as_undeliverable(
+    client: TestClient, bureau: dict[str, str], url: str
+) -> None:
+    """Port 0 passed the URL check (a number in range) though nothing can be posted to it:
+    every delivery would fail, which the check exists to prevent. Registering it or changing
+    a webhook to it is a 422 naming ``url``, and nothing changes."""
+    response = client.post("/api/v1/webhooks", json={"name": "n", "url": url}, headers=bureau)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", "url"]]
+    created = create(client, bureau)
+    changed = client.patch(f"/api/v1/webhooks/{created['id']}", json={"url": url}, headers=bureau)
+    assert changed.status_code == 422 and changed.json()["errors"][0]["loc"] == ["body", "url"]
+    assert client.get("/api/v1/webhooks", headers=bureau).json()["items"] == [created]
