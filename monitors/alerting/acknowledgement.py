@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text import field_problem, phrase, verbatim
+from core.text import control_character_problem, field_problem, is_blank, phrase, verbatim
 from core.words import word
 from models import Alert, AlertEvent, AlertStatus, Role
 from models.base import utc_now
@@ -63,16 +63,23 @@ def alert_event(
 
 
 def clean_note(note: str, *, field: str = "note") -> str:
-    """The note stripped, or a 422 naming ``field`` when it is empty or too long."""
+    """The note stripped, or a 422 naming ``field`` when it shows nothing (white space and
+    zero-width characters only), is too long, or is not one line without control
+    characters (the pages' note is a one-line field, as a silence's comment is)."""
     note = note.strip()
-    if not 1 <= len(note) <= MAX_NOTE_CHARS:
+    label = phrase("note") if field == "note" else verbatim(field)
+    if is_blank(note) or len(note) > MAX_NOTE_CHARS:
         raise InvalidInput(
             "{field} must be 1 to {limit} characters",
             errors=[
                 field_problem(["body", field], "1 to {limit} characters", limit=MAX_NOTE_CHARS)
             ],
-            field=phrase("note") if field == "note" else verbatim(field),
+            field=label,
             limit=MAX_NOTE_CHARS,
+        )
+    if (problem := control_character_problem(note, ["body", field])) is not None:
+        raise InvalidInput(
+            "{field} must be one line without control characters", errors=[problem], field=label
         )
     return note
 

@@ -25,6 +25,7 @@ from monitors.alerting.acknowledgement import (
     alert_event,
     clean_note,
 )
+from monitors.alerting.regions import confines_silence
 from monitors.alerting.silences import create_silence, open_alerts_matching
 from monitors.queries.alert_groups import ASSIGNABLE_ROLES, AlertGroupFilters, selected_alerts
 
@@ -223,10 +224,22 @@ def silence_group(
             limit=MAX_SILENCE_HOURS,
         )
     _open_alerts(session, group=group, filters=filters, principal=principal)
+    matchers = _confined(session, group_matchers(group, filters), principal)
+    if not confines_silence(session, principal, matchers):
+        # A city bureau's group by category alone would mute every city's: it names the
+        # district in the view's filters (this request has no ``matchers`` to name).
+        raise InvalidInput(
+            "a silence of staff bound to a region names a district or a store inside it",
+            errors=[
+                field_problem(
+                    ["body", "filters", "district"], "give a district or city inside your region"
+                )
+            ],
+        )
     now = now or utc_now()
     return create_silence(
         session,
-        matchers=_confined(session, group_matchers(group, filters), principal),
+        matchers=matchers,
         ends_at=now + timedelta(hours=hours),
         comment=comment,
         principal=principal,

@@ -65,6 +65,9 @@ class RuleThresholds:
 
 THRESHOLD_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RuleThresholds))
 INTEGER_FIELDS: frozenset[str] = frozenset({"price_baseline_min_days", "price_outlier_min_outlets"})
+MAX_WHOLE_THRESHOLD = 1_000_000
+"""Largest whole-number threshold (days, outlets): far above any real setting, and within
+the 64-bit integers the thresholds' frame holds (1e308 days failed with a 500)."""
 THRESHOLD_WORDS: dict[str, str] = {
     "low_supply_warning_days": N_("low_supply_warning_days"),
     "low_supply_critical_days": N_("low_supply_critical_days"),
@@ -131,6 +134,15 @@ def validate_thresholds(thresholds: RuleThresholds) -> list[Text]:
         elif name in INTEGER_FIELDS and not float(value).is_integer():
             problems.append(
                 phrase("{field} must be a whole number ({value})", field=field, value=value)
+            )
+        elif name in INTEGER_FIELDS and float(value) > MAX_WHOLE_THRESHOLD:
+            problems.append(
+                phrase(
+                    "{field} must be at most {limit} ({value})",
+                    field=field,
+                    limit=MAX_WHOLE_THRESHOLD,
+                    value=value,
+                )
             )
     if problems:
         return problems

@@ -64,9 +64,11 @@ def validate_webhook_url(url: str) -> str:
         raise InvalidValue("must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
-        _ = parts.port  # raises ValueError for a port that is not a number in range
+        port = parts.port  # raises ValueError for a port that is not a number in range
     except ValueError as error:
         raise InvalidValue("is not a valid URL ({reason})", reason=str(error)) from error
+    if port == 0:
+        raise InvalidValue("must name a port from 1 to 65535")
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidValue("must be an http:// or https:// URL")
     if not parts.hostname:

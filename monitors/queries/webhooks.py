@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote_plus, unquote_plus, urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,9 @@ SHOWN_PATH_SEGMENT = re.compile(r"[a-z]{1,20}(?:[-_.][a-z]{1,20})*|v[0-9]{1,2}|"
 """A path segment shown as it is: lowercase words joined by ``-``, ``_`` or ``.``
 (``services``, ``open-apis``, ``cgi-bin``, ``send``) or an API version (``v2``). Any other
 segment (with a digit, a capital or an escape, as every token is) may be a credential."""
+SHOWN_QUERY_NAME = re.compile(r"[A-Za-z]{1,30}(?:[-_.][A-Za-z]{1,30})*")
+"""A query parameter's name shown as it is: words of letters (``access_token``, ``key``,
+``apiKey``); a name with a digit or an escape may be a credential itself."""
 
 
 def _shown_segment(segment: str) -> str:
@@ -42,9 +45,26 @@ def _shown_segment(segment: str) -> str:
     return segment if SHOWN_PATH_SEGMENT.fullmatch(segment) else HIDDEN
 
 
+def _shown_query(query: str) -> str:
+    """A query as people read it: ``name=***`` for each parameter whose name is a word,
+    ``***`` for any other piece (a bare ``?<token>`` or a name that looks like one)."""
+    shown = []
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        raw_name, has_value, _ = piece.partition("=")
+        name = unquote_plus(raw_name)
+        if has_value and SHOWN_QUERY_NAME.fullmatch(name):
+            shown.append(f"{quote_plus(name)}={HIDDEN}")
+        else:
+            shown.append(HIDDEN)
+    return "&".join(shown)
+
+
 def shown_url(url: str) -> str:
     """``url`` as people read it: the user and password before the host, every query value
-    (a chat robot's ``access_token``) and every path segment that is not a plain word (the
+    (a chat robot's ``access_token``), a query piece that is no ``name=value`` pair (a bare
+    ``?<token>``) and every path segment that is not a plain word (the
     token in Slack's ``/services/T0/B0/<token>``, Discord's ``/api/webhooks/<id>/<token>``,
     Feishu's ``/open-apis/bot/v2/hook/<token>``) replaced by ``***``, as the signing secret
     is never shown; the scheme, host, port, path words and query names stay, to tell
@@ -54,11 +74,7 @@ def shown_url(url: str) -> str:
     if "@" in netloc:
         netloc = f"{HIDDEN}@{netloc.rpartition('@')[2]}"
     path = "/".join(_shown_segment(segment) for segment in parts.path.split("/"))
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(name, HIDDEN) for name, _ in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
+    return urlunsplit((parts.scheme, netloc, path, _shown_query(parts.query), ""))
 
 
 @dataclass(frozen=True)

@@ -383,3 +383,28 @@ def test_the_view_exports_as_xlsx(client: TestClient, city: City, bureau: dict[s
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("district", "category", "open alerts")
     assert rows[1][:3] == ("Weidong", "Meat, poultry and fish", 3)
+
+
+def test_a_city_bureau_silencing_a_group_without_a_district_is_told_which_field_to_fill(
+    client: TestClient, session: Session, city: City
+) -> None:
+    """A bureau bound to the city silencing its meat situation (grouped by category alone)
+    got a 422 locating the problem at ``body.matchers``, a field this request does not
+    have, so a client could not tell what to change; it names ``filters.district``, where
+    the district goes, writes nothing, and the same request with a district succeeds."""
+    pingdingshan = session.scalars(select(Region).where(Region.code == "4104")).one()
+    city_bureau = make_key(session, Role.bureau, region=pingdingshan)
+    body = {"group": {"category": "meat"}, "hours": 2, "comment": "wholesaler restocking"}
+    response = client.post("/api/v1/alert-groups/silence", json=body, headers=city_bureau)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["loc"] for error in response.json()["errors"]] == [
+        ["body", "filters", "district"]
+    ]
+    assert session.scalar(select(func.count()).select_from(Silence)) == 0
+    assert _events(session, "silenced") == {}
+    body["filters"] = {"district": "410403"}
+    response = client.post("/api/v1/alert-groups/silence", json=body, headers=city_bureau)
+    assert response.status_code == 200, response.text
+    silence = session.get(Silence, response.json()["silence"])
+    assert silence is not None and silence.matchers == {"category": "meat", "region": "410403"}

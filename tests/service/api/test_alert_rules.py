@@ -254,3 +254,21 @@ def test_only_the_bureau_and_admins_see_or_change_rules(
     assert _stored(session) == (0, 0)
     admin = make_key(session, Role.admin)
     assert client.put(URL, json=change, headers=admin).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["price_baseline_min_days", "price_outlier_min_outlets"])
+def test_a_whole_number_threshold_too_large_to_hold_is_refused_not_a_500(
+    client: TestClient, session: Session, bureau: dict[str, str], field: str
+) -> None:
+    """A whole-number threshold of 1e308 passed every check (finite, whole, positive) and
+    then failed converting to a 64-bit integer: a 500 on both the whole PUT and one
+    category's override. It is a 422 naming the field, and nothing is stored."""
+    for response in (
+        client.put(URL, json={"categories": {"meat": {field: 1e308}}}, headers=bureau),
+        client.put(f"{URL}/categories/meat", json={field: 1e308}, headers=bureau),
+        client.put(f"{URL}/products/pork-r", json={field: 1e19}, headers=bureau),
+    ):
+        errors = _errors(response)
+        assert [loc[-1] for loc in errors] == [field], errors
+        assert "at most" in next(iter(errors.values()))
+    assert _stored(session) == (0, 0)

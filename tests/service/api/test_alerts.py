@@ -422,6 +422,31 @@ def test_an_acknowledgement_needs_a_note_and_an_existing_alert(
     )
 
 
+@pytest.mark.parametrize(
+    "note", ["\u200b\u200d\ufeff", "on it\x1b[2J", "on it\nPAID IN FULL", "a\u2028b"]
+)
+def test_an_acknowledgement_note_that_shows_nothing_or_breaks_lines_is_refused(
+    client: TestClient, session: Session, world: World, bureau: dict[str, str], note: str
+) -> None:
+    """A note of zero-width characters only (which ``strip`` keeps) or one with a control
+    character or a line break was stored: an alert "acknowledged" with no visible reason,
+    or a trail whose one-line note carries a terminal escape or a second, forged line into
+    the pages and exports. The silence's comment refuses both; the note (a one-line field
+    on the pages too) does now, with a 422 naming it, and nothing changes."""
+    alert_id = world.alerts["w_pork_store"].id
+    for path, body in (
+        (f"/api/v1/alerts/{alert_id}/ack", {"note": note}),
+        ("/api/v1/alert-groups/ack", {"group": {"district": "410403"}, "note": note}),
+    ):
+        response = client.post(path, json=body, headers=bureau)
+        assert response.status_code == 422, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert [error["loc"] for error in response.json()["errors"]] == [["body", "note"]]
+    acknowledged = select(func.count()).where(AlertEvent.kind == "acknowledged")
+    assert session.scalar(acknowledged) == 0
+    assert session.get(Alert, alert_id).status is AlertStatus.firing  # type: ignore[union-attr]
+
+
 def test_unacknowledging_puts_the_alert_back_to_firing(
     client: TestClient, world: World, bureau: dict[str, str]
 ) -> None:

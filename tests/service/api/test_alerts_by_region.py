@@ -282,7 +282,7 @@ def test_a_bound_bureau_silences_a_group_only_inside_its_own_region(
 
     citywide = silence_group(bureau_a, {"rule": "low_supply"})
     assert citywide.status_code == 422, citywide.text
-    assert citywide.json()["errors"][0]["loc"] == ["body", "matchers"]
+    assert citywide.json()["errors"][0]["loc"] == ["body", "filters", "district"]
     neighbour = silence_group(bureau_a, {"district": "B1"})
     assert neighbour.status_code == 422, neighbour.text
     assert session.scalars(select(Silence)).all() == []

@@ -498,3 +498,65 @@ def test_a_url_still_hiding_a_credential_is_refused_unless_it_is_the_shown_one(
     client.post(f"{base}/test", headers=bureau)
     [request] = receiver.requests
     assert str(request.url) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "token"),
+    [
+        (
+            "https://hooks.example.org/robot/send?9f8e7d6c5b4a3210fedc",
+            "https://hooks.example.org/robot/send?***",
+            "9f8e7d6c5b4a3210fedc",
+        ),
+        (
+            "https://hooks.example.org/robot/send?lang=zh&tok3n-9f8e7d6c5b4a",
+            "https://hooks.example.org/robot/send?lang=***&***",
+            "tok3n-9f8e7d6c5b4a",
+        ),
+        (
+            "https://hooks.example.org/robot/send?9f8e7d6c5b4a3210fedc=",
+            "https://hooks.example.org/robot/send?***",
+            "9f8e7d6c5b4a3210fedc",
+        ),
+    ],
+    ids=["bare-query", "bare-piece", "token-as-name"],
+)
+def test_a_token_standing_alone_in_a_webhook_query_is_hidden_too(
+    client: TestClient, bureau: dict[str, str], receiver: Receiver, url: str, shown: str, token: str
+) -> None:
+    """A receiver whose token is the whole query (``?<token>``), a piece without ``=``, or a
+    name that looks like a token read back with the token in the clear, because only query
+    values were hidden: every bureau reader of the webhook list could post to that receiver
+    as the service. Such a piece reads as ``***`` and the URL as shown still keeps it."""
+    created = create(client, bureau, url=url)
+    assert created["url"] == shown
+    base = f"/api/v1/webhooks/{created['id']}"
+    for answer in [
+        client.get(base, headers=bureau),
+        client.get("/api/v1/webhooks", headers=bureau),
+        client.patch(base, json={"name": "duty robot", "url": shown}, headers=bureau),
+    ]:
+        assert answer.status_code == 200 and token not in answer.text, answer.text
+    sent = client.post(f"{base}/test", headers=bureau)
+    assert sent.status_code == 200 and sent.json()["delivered"] is True, sent.text
+    [request] = receiver.requests
+    assert str(request.url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["https://hooks.example.org:0/supply", "http://hooks.example.org:00/"]
+)
+def test_a_webhook_on_port_zero_is_refused_as_undeliverable(
+    client: TestClient, bureau: dict[str, str], url: str
+) -> None:
+    """Port 0 passed the URL check (a number in range) though nothing can be posted to it:
+    every delivery would fail, which the check exists to prevent. Registering it or changing
+    a webhook to it is a 422 naming ``url``, and nothing changes."""
+    response = client.post("/api/v1/webhooks", json={"name": "n", "url": url}, headers=bureau)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [error["loc"] for error in response.json()["errors"]] == [["body", "url"]]
+    created = create(client, bureau)
+    changed = client.patch(f"/api/v1/webhooks/{created['id']}", json={"url": url}, headers=bureau)
+    assert changed.status_code == 422 and changed.json()["errors"][0]["loc"] == ["body", "url"]
+    assert client.get("/api/v1/webhooks", headers=bureau).json()["items"] == [created]
