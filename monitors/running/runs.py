@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role
@@ -169,10 +170,20 @@ def carry_out_run(
                 )
         except Exception as error:
             log.exception("monitor run failed", extra={"business_date": business_date.isoformat()})
-            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            detail = _failure_detail(error)
             _finish(factory, run_id, RunStatus.failed, started, {}, detail)
             raise MonitorRunFailed(detail, run_id=run_id) from error
     return _finish(factory, run_id, RunStatus.succeeded, started, counts, None)
+
+
+def _failure_detail(error: Exception) -> str:
+    """What a failed run's record says, which every bureau reader sees: the error's own
+    words, but for a database error only its kind, since its text carries the statement
+    and its parameters (table names, codes, figures); the log keeps the whole error."""
+    if isinstance(error, SQLAlchemyError):
+        kind = type(error.orig if isinstance(error, DBAPIError) else error).__name__
+        return f"database error ({kind}); the service's log has the details"
+    return "".join(traceback.format_exception_only(type(error), error)).strip()
 
 
 def close_interrupted_runs(factory: SessionFactory, *, run_id: int) -> int:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.database import create_database_engine, create_session_factory
@@ -633,3 +634,31 @@ def test_the_incremental_setting_reaches_the_monitor(settings: Settings) -> None
     assert monitor_config(settings).incremental is False  # measured slower: off by default
     kept = settings.model_copy(update={"monitor_incremental": True})
     assert monitor_config(kept).incremental is True
+
+
+def test_a_run_failed_by_the_database_records_the_kind_of_error_not_its_statement(
+    live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed run's record is read by every bureau reader (the dashboard, the API); a
+    database error's text carries the statement and its parameters, so the record names
+    only its kind and the log keeps the rest."""
+    _, factory = live_database
+    seed_province(factory)
+
+    class DiskFull(Exception):
+        """As psycopg names the server's "no space left" error."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError(
+            "INSERT INTO supply_snapshots (store_id, stock) VALUES (%(store_id)s, %(stock)s)",
+            {"store_id": 7, "stock": 123.0},
+            DiskFull("could not extend file: No space left on device"),
+        )
+
+    monkeypatch.setattr(day, "apply_alert_lifecycle", refuse)
+    with pytest.raises(MonitorRunFailed):
+        run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
+    with factory() as session:
+        last = session.scalars(select(MonitorRun).order_by(MonitorRun.id.desc())).first()
+        assert last is not None and last.status is RunStatus.failed
+        assert last.error == "database error (DiskFull); the service's log has the details"
