@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role, within_region
+from core.access import Principal, bind_region, require_role, within_region
 from core.errors import InvalidInput, NotFound
 from core.text import field_problem
 from models import Alert, AlertStatus, Region, RegionLevel, Silence, User
@@ -25,7 +25,7 @@ from monitors.alerting.acknowledgement import (
     alert_event,
     clean_note,
 )
-from monitors.alerting.regions import confines_silence
+from monitors.alerting.regions import alerts_within, confines_silence
 from monitors.alerting.silences import create_silence, open_alerts_matching
 from monitors.queries.alert_groups import ASSIGNABLE_ROLES, AlertGroupFilters, selected_alerts
 
@@ -52,6 +52,39 @@ def _open_alerts(
     if not alerts:
         raise AlertGroupEmpty("this group has no open alerts")
     return alerts
+
+
+def _refuse_alerts_beyond_assignee(session: Session, user: User, alerts: list[Alert]) -> None:
+    """A 422 naming ``assignee`` when a user bound to a region would own alerts outside
+    it: they could neither read nor resolve them (national staff handed a district's
+    user a neighbour district's situation)."""
+    if user.region_id is None:
+        return
+    reader = bind_region(
+        session,
+        Principal(kind="user", id=user.id, name=user.username, role=user.role),
+        user.region_id,
+    )
+    ids = [alert.id for alert in alerts]
+    readable = set(
+        session.scalars(select(Alert.id).where(Alert.id.in_(ids), alerts_within(reader)))
+    )
+    if len(readable) < len(ids):
+        outside = len(ids) - len(readable)
+        raise InvalidInput(
+            "{username!r} cannot see {count} of these alerts: they lie outside their region",
+            errors=[
+                field_problem(
+                    ["body", "assignee"],
+                    "{username!r} cannot see {count} of these alerts: they lie outside their "
+                    "region",
+                    username=user.username,
+                    count=outside,
+                )
+            ],
+            username=user.username,
+            count=outside,
+        )
 
 
 def acknowledge_group(
@@ -125,6 +158,7 @@ def assign_group(
     now = now or utc_now()
     actor = principal.label
     alerts = _open_alerts(session, group=group, filters=filters, principal=principal)
+    _refuse_alerts_beyond_assignee(session, user, alerts)
     for alert in alerts:
         alert.assignee = user.username
         alert.assigned_at = now

@@ -225,6 +225,34 @@ def test_city_bureau_cannot_act_on_a_neighbour_citys_group(
     assert set(touched) <= cities.ids(*IN_A)
 
 
+def test_national_staff_cannot_hand_a_district_user_a_neighbour_districts_alerts(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """A user bound to district A1 can neither read nor resolve A2's or a whole city's
+    alerts: national staff handing them such a group is refused naming the assignee, and
+    no alert changes hands; A1's own group goes through."""
+    national = make_key(session, Role.bureau)
+    create_user(
+        session, username="a.li", password="a long password 1", role=Role.bureau,
+        region_id=cities.a1.id,
+    )  # fmt: skip
+    session.commit()
+    for group in ({"district": "A2"}, {"rule": "low_supply"}):
+        refused = client.post(
+            f"{GROUPS}/assign", json={"group": group, "assignee": "a.li"}, headers=national
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [error["loc"] for error in refused.json()["errors"]] == [["body", "assignee"]]
+    session.expire_all()
+    assert session.scalars(select(Alert.assignee).where(Alert.assignee.is_not(None))).all() == []
+    own = client.post(
+        f"{GROUPS}/assign", json={"group": {"district": "A1"}, "assignee": "a.li"}, headers=national
+    )
+    assert own.status_code == 200, own.text
+    assert set(own.json()["alerts"]) == cities.ids(*IN_A1)
+
+
 def test_city_bureau_silences_only_inside_its_city_and_sees_only_those_silences(
     client: TestClient, session: Session, cities: TwoCities
 ) -> None:
