@@ -184,13 +184,16 @@ def create_silence(
     Returns the silence and the ids of the open alerts it mutes; each of those gets a
     ``silenced`` event with the comment, so its trail says who muted it and why. A pending
     silence (``starts_at`` ahead) mutes none yet: no events, no ids. ``starts_at`` lies at
-    most ``MAX_SILENCE_LENGTH`` ahead; the comment is one line that shows something.
+    most ``MAX_SILENCE_LENGTH`` ahead, and one in the past is taken as now; the comment is one line that shows something.
     Every problem with the request is reported at once (422).
     """
     require_role(principal, *ALERT_HANDLERS)
     actor = principal.label
     now = now or utc_now()
     starts_at = starts_at or now
+    if starts_at.tzinfo is not None and starts_at < now:
+        # As Alertmanager does: a silence never reads as in force since before it existed.
+        starts_at = now
     problems = _matcher_problems(session, matchers, principal)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         problems.append(field_problem(["body", "ends_at"], "give times with a UTC offset"))

@@ -116,6 +116,23 @@ def test_a_pending_silence_mutes_nothing_yet(
     assert not any(item["silenced"] for item in _alerts(client, bureau).values())
 
 
+def test_a_silence_asked_to_start_in_the_past_starts_when_it_is_made(
+    client: TestClient, world: World, bureau: dict[str, str]
+) -> None:
+    """A silence dated back (a client resending yesterday's body) would read as in force
+    since before anyone made it; as Alertmanager does, it starts when it is made."""
+    asked = datetime.now(UTC) - timedelta(days=3)
+    before = datetime.now(UTC)
+    response = client.post(
+        "/api/v1/silences", json=_silence(starts_at=asked.isoformat()), headers=bureau
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["state"] == "active" and body["matched_alerts"] > 0
+    assert datetime.fromisoformat(body["starts_at"]) >= before - timedelta(seconds=1)
+    assert body["starts_at"] == body["created_at"]
+
+
 def test_a_pending_silence_writes_nothing_into_the_alerts_trail(
     client: TestClient, session: Session, world: World, bureau: dict[str, str]
 ) -> None:
