@@ -172,6 +172,18 @@ def field_problem(
     return FieldProblem(loc=tuple(loc), text=worded, extra=dict(extra or {}))
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""The embedding, override and isolate marks that reorder how text is shown: a name with
+U+202E reads backwards after it on every page, table and PDF ("Trojan Source"), so what
+a bureau reads is not what was typed. Right-to-left scripts need none of them."""
+
+
+def breaks_a_line(character: str, /) -> bool:
+    """Whether ``character`` has no place in one line of typed text: a control character,
+    a line or paragraph separator, or a mark that reorders what follows it."""
+    return unicodedata.category(character) in ("Cc", "Zl", "Zp") or character in BIDI_CONTROLS
+
+
 def control_character_problem(
     value: str, loc: Sequence[str | int], /, *, multiline: bool = False
 ) -> FieldProblem | None:
@@ -182,9 +194,12 @@ def control_character_problem(
     problem's text, a comment) keeps line breaks and tabs and refuses the rest, which
     break exports, feeds and the pages that show them."""
     if multiline:
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        if any(
+            (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t") or ch in BIDI_CONTROLS
+            for ch in value
+        ):
             return field_problem(loc, "holds a control character")
-    elif any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+    elif any(breaks_a_line(ch) for ch in value):
         return field_problem(loc, "must be one line without control characters")
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -18,7 +17,7 @@ from pydantic import (
 )
 
 from core.errors import InvalidInput, InvalidValue
-from core.text import field_problem
+from core.text import breaks_a_line, field_problem
 from service.http.dependencies import SettingsDep
 
 T = TypeVar("T")
@@ -55,7 +54,7 @@ ClockTime = Annotated[
 def _one_line(value: str) -> str:
     """A name is printed on one line of pages, tables and PDFs: a control character would
     break the line, so refuse it where it is typed."""
-    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+    if any(breaks_a_line(character) for character in value):
         raise InvalidValue("must be one line without control characters")
     return value
 

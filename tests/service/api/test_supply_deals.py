@@ -547,3 +547,38 @@ def test_control_characters_in_contacts_addresses_and_order_notes_are_refused_na
         headers=board.producer,
     )
     assert two_lines.status_code == 200, two_lines.text
+
+
+def test_a_mark_that_reverses_the_text_after_it_is_refused_in_contacts_and_notes(
+    client: TestClient, session: Session, board: Board
+) -> None:
+    """U+202E shows what follows it backwards on every page, table and PDF (a contact
+    typed as "Wang \u202e00000008031" reads as another number): a one-line field and a
+    multi-line note refuse it as they refuse control characters, and nothing is written."""
+    contact = client.patch(
+        "/api/v1/producers/FARM-1",
+        json={"contact_name": "Wang \u202eFang", "contact_phone": "138\u206600000000"},
+        headers=board.producer,
+    )
+    assert contact.status_code == 422, contact.text
+    assert {tuple(error["loc"]) for error in contact.json()["errors"]} == {
+        ("body", "contact_name"),
+        ("body", "contact_phone"),
+    }
+    session.expire_all()
+    assert (board.farm.contact_name, board.farm.contact_phone) == ("Wang Fang", "13800000000")
+    run(client, board)
+    url = f"/api/v1/proposals/{only_proposal(client, board)['id']}"
+    client.post(f"{url}/accept", headers=board.producer)
+    order_id = client.post(f"{url}/accept", headers=board.buyer).json()["order_id"]
+    shipped = client.post(
+        f"/api/v1/supply-orders/{order_id}/ship",
+        json={"quantity": 20, "note": "plate \u202e321-A"},
+        headers=board.producer,
+    )
+    assert shipped.status_code == 422, shipped.text
+    assert [error["loc"] for error in shipped.json()["errors"]] == [["body", "note"]]
+    arabic = client.patch(
+        "/api/v1/producers/FARM-1", json={"contact_name": "وانغ فانغ"}, headers=board.producer
+    )
+    assert arabic.status_code == 200, arabic.text  # a right-to-left script needs no mark
