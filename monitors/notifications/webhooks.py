@@ -14,14 +14,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, region_subtree, require_role
 from core.errors import Conflict, InvalidInput, InvalidValue
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
 from core.words import word
-from models import AlertRule, Region, RegionLevel, Severity, Webhook
+from models import AlertRule, Notification, Region, RegionLevel, Severity, Webhook
 from monitors.alerting.regions import region_code_within
 from monitors.notifications.outbox import (
     abandon_pending_notifications,
@@ -208,6 +209,7 @@ def update_webhook(
             )
     if "region" in changes:
         region = _region(session, changes["region"], principal)
+        _refuse_narrowing_with_history(session, webhook, region)
         webhook.region_id = region.id if region else None
         region_code = region.code if region else None
     if "secret" in changes:
@@ -226,6 +228,38 @@ def update_webhook(
         webhook.group_by = _group_by(changes["group_by"])
     session.flush()
     return webhook_view(webhook, region_code)
+
+
+def _refuse_narrowing_with_history(
+    session: Session, webhook: Webhook, region: Region | None
+) -> None:
+    """A 422 naming ``region`` when a webhook that has sent messages would move to a region
+    that does not hold its old one: its history (other regions' alerts in full) would
+    become readable to that region's staff. Widening keeps readers who could read it
+    already; a new region gets a new webhook."""
+    if region is None or region.id == webhook.region_id:
+        return
+    if webhook.region_id is not None and webhook.region_id in region_subtree(session, region.id):
+        return
+    sent = session.scalar(
+        select(Notification.id).where(Notification.webhook_id == webhook.id).limit(1)
+    )
+    if sent is not None:
+        raise InvalidInput(
+            "webhook {webhook} has messages for alerts outside region {region}: register a "
+            "new webhook for it",
+            errors=[
+                field_problem(
+                    ["body", "region"],
+                    "webhook {webhook} has messages for alerts outside region {region}: "
+                    "register a new webhook for it",
+                    webhook=webhook.id,
+                    region=region.code,
+                )
+            ],
+            webhook=webhook.id,
+            region=region.code,
+        )
 
 
 def deactivate_webhook(*, session: Session, principal: Principal, webhook_id: int) -> WebhookView:

@@ -26,6 +26,7 @@ from models import (
     Store,
     Webhook,
 )
+from monitors.notifications.outbox import enqueue_notifications
 from tests.factories import make_key, make_product, make_region, make_store
 from tests.service.api.test_alerts import make_alert
 
@@ -378,6 +379,49 @@ def test_region_bound_staff_see_and_manage_only_webhooks_inside_their_region(
     renamed = client.patch(path, json={"name": "anyang-pager", "region": "A2"}, headers=bureau_a)
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["region"] == "A2"
+
+
+def test_a_webhook_that_has_sent_messages_keeps_them_from_a_narrower_regions_staff(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """A national webhook's history holds every region's alerts in full: moving it onto
+    district A1 would hand A1's staff city B's alerts. The move is refused naming
+    ``region`` and the webhook stays where it was; a webhook that has sent nothing moves,
+    and one of A1 may widen to its city, whose staff read A1's alerts already."""
+    national = make_key(session, Role.bureau)
+    bureau_a1 = make_key(session, Role.bureau, region=cities.a1)
+    session.commit()
+
+    def register(name: str, region: str | None) -> int:
+        body = {"name": name, "url": f"https://hooks.example.org/{name}", "region": region}
+        created = client.post(WEBHOOKS, json=body, headers=national)
+        assert created.status_code == 201, created.text
+        return int(created.json()["id"])
+
+    everywhere, wenfeng = register("all", None), register("wf", "A1")
+    enqueue_notifications(
+        session,
+        changes=[
+            (cities.alerts["store_b1"].id, "firing"),
+            (cities.alerts["store_a1"].id, "firing"),
+        ],
+        now=datetime.now(UTC),
+        external_url="https://sw.example",
+    )
+    session.commit()
+    narrowed = client.patch(f"{WEBHOOKS}/{everywhere}", json={"region": "A1"}, headers=national)
+    assert narrowed.status_code == 422, narrowed.text
+    assert [error["loc"] for error in narrowed.json()["errors"]] == [["body", "region"]]
+    session.expire_all()
+    assert session.get_one(Webhook, everywhere).region_id is None
+    assert client.get(f"{WEBHOOKS}/{everywhere}/notifications", headers=bureau_a1).status_code == (
+        404
+    )
+    fresh = register("new", None)  # registered after those messages: it has sent none
+    moved = client.patch(f"{WEBHOOKS}/{fresh}", json={"region": "A1"}, headers=national)
+    assert moved.status_code == 200, moved.text
+    widened = client.patch(f"{WEBHOOKS}/{wenfeng}", json={"region": "A"}, headers=national)
+    assert widened.status_code == 200, widened.text
 
 
 def test_region_bound_staff_read_the_alert_rules_but_only_national_staff_change_them(
