@@ -119,3 +119,24 @@ def test_a_refused_move_shows_its_reason_beside_the_truck_typed(
     assert field.get_attribute("aria-describedby") == "move-problem"
     box = beside.bounding_box()
     assert box is not None and box["x"] + box["width"] <= viewport["width"], box
+
+
+def test_a_committed_trucks_stops_say_what_their_delivery_status_is_on_a_phone(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    """On a phone a committed truck's stops showed "已派" alone on a line under each
+    stop, the column's name (配送) hidden with the table head; now it is above it."""
+    open_requests(live_server.settings)
+    page = open_page("dispatcher", PHONE, "zh-CN")
+    page.fill("input[name=time_limit_s]", "2")
+    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
+    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    with page.expect_navigation():
+        page.locator("#commit-button").click()
+    card = page.locator("details.route").first
+    card.locator("summary").click()
+    status = card.locator("td.delivery-status").first
+    assert status.inner_text() == "已派"
+    shown = status.evaluate("(cell) => getComputedStyle(cell, '::before').content")
+    assert shown == '"配送"', shown
+    open_requests(live_server.settings)  # the other tests plan the same open day
