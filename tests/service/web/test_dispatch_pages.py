@@ -333,6 +333,46 @@ def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
     assert f"第 {number.group(1)} 站（{compound}）：" in chinese.text
 
 
+def test_a_driver_on_stop_fifteen_reads_why_beside_the_field_not_only_at_the_top(
+    client: TestClient, session: Session
+) -> None:
+    """A driver who tapped Delivered with the name emptied, far down a 20-stop list, got
+    the page back at its top with the reason there only; the field itself said nothing.
+    Now the reason also sits beside the name (and the reason) field, which points to it."""
+    plan_id = _committed_plan(client, session)
+    plate = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))[0]
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    sign_in(client, "wang", "wang-pw")
+    delivery = session.scalars(
+        select(Delivery).where(Delivery.truck_id == truck.id).order_by(Delivery.sequence.desc())
+    ).first()
+    assert delivery is not None
+    token = csrf(client, "/driver")
+    step = f"/driver/deliveries/{delivery.id}/status"
+    for status in ("loaded", "en_route"):
+        assert client.post(step, data={"csrf_token": token, "status": status}).status_code == 200
+
+    nameless = client.post(
+        step, data={"csrf_token": token, "status": "delivered", "receiver_name": " "}
+    )
+    assert nameless.status_code == 422
+    stop = nameless.text.split(f'id="delivery-{delivery.id}"', 1)[1].split("</section>", 1)[0]
+    beside = f'id="receiver-problem-{delivery.id}">'
+    assert f'aria-describedby="receiver-problem-{delivery.id}"' in stop
+    assert "needs the receiver" in stop.split(beside, 1)[1].split("</span>", 1)[0]
+
+    reasonless = client.post(step, data={"csrf_token": token, "status": "failed", "reason": ""})
+    stop = reasonless.text.split(f'id="delivery-{delivery.id}"', 1)[1].split("</section>", 1)[0]
+    beside = f'id="reason-problem-{delivery.id}">'
+    assert f'aria-describedby="reason-problem-{delivery.id}"' in stop
+    assert "needs a reason" in stop.split(beside, 1)[1].split("</span>", 1)[0]
+    session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.en_route
+
+
 def test_the_driver_reads_how_many_stops_in_lower_case_mid_line(
     client: TestClient, session: Session
 ) -> None:
