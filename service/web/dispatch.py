@@ -410,7 +410,7 @@ def reopen_request(request_id: DatabaseId, session: SessionDep, viewer: ViewerDe
 def discard(plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Response:
     require_plan_writer(viewer)
     plan = planning.discard(session=session, plan_id=plan_id)
-    return redirect(f"/dispatch?day={plan.plan_date.isoformat()}")
+    return redirect(f"/dispatch?day={plan.plan_date.isoformat()}&discarded={plan.id}")
 
 
 @router.post("/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf)])

@@ -218,6 +218,32 @@ def _committed_plan(client: TestClient, session: Session) -> int:
 
 
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Draft plan #{plan} discarded; its requests stay in the open queue."),
+        ("zh", "草案 #{plan} 已放弃；其中的需求仍在待配送队列中。"),
+    ],
+)
+def test_a_dispatcher_who_discards_a_draft_is_told_so_on_the_board(
+    client: TestClient, session: Session, language: str, said: str
+) -> None:
+    """Discarding a draft went back to the board without a word, so the dispatcher could
+    not tell whether it had worked; the board now says so and that the requests wait."""
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    board = client.post(
+        f"/dispatch/plans/{plan_id}/discard",
+        data={"csrf_token": csrf(client, "/dispatch")},
+        headers={"Accept-Language": language},
+    )
+    assert board.status_code == 200 and "/dispatch?" in str(board.url)
+    assert said.format(plan=plan_id) in board.text
+    session.expire_all()
+    assert session.get_one(DispatchPlan, plan_id).status.value == "discarded"
+
+
+@pytest.mark.parametrize(
     ("typed", "language", "said"),
     [
         ("abc", "en", "Time limit (seconds): Enter a number"),
