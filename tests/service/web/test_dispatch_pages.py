@@ -217,6 +217,41 @@ def _committed_plan(client: TestClient, session: Session) -> int:
     return plan_id
 
 
+def test_a_committed_plans_unassigned_requests_say_where_they_are_planned_next(
+    client: TestClient, session: Session
+) -> None:
+    """Once a plan was committed its unassigned requests were a list with no next step
+    (no "which trucks could take it?" any more); the plan now says they stay in the open
+    queue and links to the board, where they are planned again."""
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    stops = _stops_by_truck(session, plan_id)
+    off = next(request_ids[0] for request_ids in stops.values() if request_ids)
+    token = csrf(client, "/dispatch")
+    taken_off = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={"csrf_token": token, "request_id": str(off), "version": str(plan.version)},
+    )
+    assert taken_off.status_code == 200
+    assert 'id="unassigned-next"' not in taken_off.text  # a draft: ask which trucks instead
+    session.refresh(plan)
+    committed = client.post(
+        f"/dispatch/plans/{plan_id}/commit",
+        data={"csrf_token": token, "version": str(plan.version)},
+    )
+    assert committed.status_code == 200
+    next_step = committed.text.split('id="unassigned-next">', 1)[1].split("</p>", 1)[0]
+    assert "They stay in the open queue: plan them again from the dispatch board." in next_step
+    assert f'href="/dispatch?day={plan.plan_date.isoformat()}"' in next_step
+    chinese = client.get(f"/dispatch/plans/{plan_id}", headers={"Accept-Language": "zh"})
+    assert "这些需求仍在待配送队列中：请从调度看板重新规划。" in chinese.text
+    request = session.get_one(DeliveryRequest, off)
+    session.refresh(request)
+    assert request.status.value == "open"
+
+
 @pytest.mark.parametrize(
     ("language", "said"),
     [
