@@ -217,6 +217,34 @@ def _committed_plan(client: TestClient, session: Session) -> int:
     return plan_id
 
 
+def test_the_board_says_in_chinese_which_plan_a_breakdown_re_planned(
+    client: TestClient, session: Session
+) -> None:
+    """After a breakdown the board's plans read "re-plan after truck … broke down" in
+    English on the Chinese page (the note stored for the record), and the plan it took
+    stops from still read 已确认 with nothing to say it had been re-planned."""
+    plan_id = _committed_plan(client, session)
+    broken = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
+    replanned = client.post(
+        f"/dispatch/trucks/{broken}/breakdown",
+        data={"csrf_token": csrf(client, "/dispatch"), "time_limit_s": "1"},
+    )
+    assert replanned.status_code == 200, replanned.text
+    found = PLAN_URL.search(str(replanned.url))
+    assert found, replanned.url
+    new_plan = int(found.group(1))
+    assert new_plan != plan_id
+
+    for language, note, marked in (
+        ("en", f"Re-plan of #{plan_id} after a truck broke down", f"re-planned in #{new_plan}"),
+        ("zh", f"车辆故障后对 #{plan_id} 的重新规划", f"部分已在 #{new_plan} 中重新规划"),
+    ):
+        board = client.get("/dispatch", headers={"Accept-Language": language}).text
+        plans = board.split('id="plans"', 1)[1].split("</table>", 1)[0]
+        assert note in plans and marked in plans
+        assert "re-plan after truck" not in plans
+
+
 def test_a_committed_plans_unassigned_requests_say_where_they_are_planned_next(
     client: TestClient, session: Session
 ) -> None:
