@@ -341,12 +341,13 @@ def move_a_stop(
     """Move a stop to another truck (re-checked for capacity and windows), or show why
     it cannot go there; nothing is saved then."""
     require_plan_writer(viewer)
+    stop_part = int(part) if part.isdigit() else None
     try:
         planning.move_stop(
             session=session,
             plan_id=plan_id,
             request_id=request_id,
-            part=int(part) if part.isdigit() else None,
+            part=stop_part,
             to_truck=to_truck.strip() or None,
             position=int(position) if position.isdigit() else None,
             expected_version=version,
@@ -354,7 +355,14 @@ def move_a_stop(
     except InvalidInput as error:
         session.rollback()
         plan = _read_plan(session, viewer, settings, plan_id)
-        return _plan_page(request, session, plan, problem=error)
+        return _plan_page(
+            request,
+            session,
+            plan,
+            problem=error,
+            refused_stop=(request_id, stop_part),
+            typed_truck=to_truck,
+        )
     return redirect(f"/dispatch/plans/{plan_id}?moved={request_id}")
 
 
@@ -402,7 +410,7 @@ def reopen_request(request_id: DatabaseId, session: SessionDep, viewer: ViewerDe
 def discard(plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Response:
     require_plan_writer(viewer)
     plan = planning.discard(session=session, plan_id=plan_id)
-    return redirect(f"/dispatch?day={plan.plan_date.isoformat()}")
+    return redirect(f"/dispatch?day={plan.plan_date.isoformat()}&discarded={plan.id}")
 
 
 @router.post("/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf)])

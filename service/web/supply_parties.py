@@ -43,6 +43,7 @@ from service.web.forms import TypedFields, form_day, form_number
 from service.web.problems import field_word
 from supply_network import orders, postings, registry
 from supply_network.queries import deals, restock
+from supply_network.queries.deals import ProposalView
 from supply_network.queries.postings import list_needs, list_offers, public_board
 from supply_network.queries.producers import read_producer
 
@@ -67,6 +68,15 @@ def _attempt(
         session.rollback()
         return page(error)
     return None
+
+
+def _answered(answer: Answer, proposal: ProposalView) -> str:
+    """What the page says after an answer: declined; accepted and now an order (both
+    sides agreed); or accepted and waiting for the other side, so the proposal leaving
+    the list does not read as lost."""
+    if answer is Answer.declined:
+        return answer.value
+    return "ordered" if proposal.order_id is not None else answer.value
 
 
 def _producer_code(session: Session, viewer: Principal) -> str:
@@ -285,21 +295,25 @@ def producer_answer(
     settings: SettingsDep,
 ) -> Response:
     """A producer accepts or declines a proposal on its offer."""
-    return _producer_action(
+    answered: list[ProposalView] = []
+    response = _producer_action(
         request,
         session,
         viewer,
         settings,
-        lambda: orders.answer_proposal(
-            session=session,
-            principal=viewer,
-            proposal_id=proposal_id,
-            answer=answer,
-            today=business_today(settings),
-            side="producer",
+        lambda: answered.append(
+            orders.answer_proposal(
+                session=session,
+                principal=viewer,
+                proposal_id=proposal_id,
+                answer=answer,
+                today=business_today(settings),
+                side="producer",
+            )
         ),
         answer.value,
     )
+    return redirect(f"/producer?done={_answered(answer, answered[0])}") if answered else response
 
 
 @router.post("/producer/orders/{order_id}/ship", dependencies=[Depends(check_csrf)])
@@ -491,21 +505,25 @@ def buyer_answer(
     settings: SettingsDep,
 ) -> Response:
     """A store accepts or declines a proposal for its need."""
-    return _buyer_action(
+    answered: list[ProposalView] = []
+    response = _buyer_action(
         request,
         session,
         viewer,
         settings,
-        lambda: orders.answer_proposal(
-            session=session,
-            principal=viewer,
-            proposal_id=proposal_id,
-            answer=answer,
-            today=business_today(settings),
-            side="buyer",
+        lambda: answered.append(
+            orders.answer_proposal(
+                session=session,
+                principal=viewer,
+                proposal_id=proposal_id,
+                answer=answer,
+                today=business_today(settings),
+                side="buyer",
+            )
         ),
         answer.value,
     )
+    return redirect(f"/needs?done={_answered(answer, answered[0])}") if answered else response
 
 
 @router.post("/needs/orders/{order_id}/receive", dependencies=[Depends(check_csrf)])

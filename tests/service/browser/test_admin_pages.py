@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from tests.service.browser.conftest import PHONE
+
 
 def test_each_threshold_input_sits_under_its_own_heading(open_page: Any) -> None:
     page = open_page("admin")
@@ -42,3 +46,36 @@ def test_an_admin_edits_a_store_choosing_its_region_from_the_list(open_page: Any
             page.get_by_role("button", name="Save", exact=True).click()
         page.locator("#saved").wait_for()
         assert page.locator("#f-region").input_value() == chosen
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_an_admin_creates_and_revokes_a_key_on_a_phone(open_page: Any, locale: str) -> None:
+    """On a phone the new key (shown only once) ran off the right edge of the screen, and
+    the keys table scrolled sideways with the Revoke buttons out of sight; the key now
+    wraps inside the screen and each key is a card with its Revoke button on it."""
+    page = open_page("admin", PHONE, locale=locale)
+    page.goto(page.url.replace("/admin/stores", "/admin/keys"))
+    name = f"till sync {locale}"
+    page.fill("#f-name", name)
+    page.select_option("#f-role", "store")
+    page.fill("#f-store", "PDS-0001")
+    with page.expect_navigation():
+        page.locator("form[action='/admin/keys'] button[type=submit]").click()
+    secret = page.locator("#secret").bounding_box()
+    assert secret is not None and secret["x"] + secret["width"] <= PHONE["width"], secret
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    assert page.locator("#admin-rows thead").is_hidden()
+    row = page.locator("#admin-rows tbody tr", has_text=name)
+    labels = row.locator("td[data-label]").evaluate_all(
+        "(cells) => cells.map((cell) => getComputedStyle(cell, '::before').content)"
+    )
+    assert len(labels) == 6 and all(label not in ("none", '""') for label in labels), labels
+    revoke = row.locator("button")
+    box = revoke.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"], box
+    revoke.click()
+    page.locator("dialog#confirm").wait_for(state="visible")
+    with page.expect_navigation():
+        page.locator("dialog#confirm [data-confirm-ok]").click()
+    assert page.locator("#admin-rows tbody tr", has_text=name).locator("button").count() == 0

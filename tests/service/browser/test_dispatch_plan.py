@@ -71,3 +71,72 @@ def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_
     moved_to = page.locator(f"details.route[data-truck='{target}']")
     assert moved_to.get_attribute("open") is not None  # the card it went to is open
     assert moved_to.locator(f"#{stop_id}").count() == 1
+
+
+PLACEHOLDER_FITS = """(input) => {
+  const style = getComputedStyle(input);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return context.measureText(input.placeholder).width <= room;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("viewport", "locale", "words"),
+    [
+        (DESKTOP, "en-GB", {"move": "Move", "refused": "is not one of this plan's trucks"}),
+        (PHONE, "zh-CN", {"move": "移动", "refused": "不属于此方案"}),
+    ],
+    ids=["desktop-en", "phone-zh"],
+)
+def test_a_refused_move_shows_its_reason_beside_the_truck_typed(
+    open_page: Any, live_server: LiveServer, viewport: dict[str, int], locale: str, words: Any
+) -> None:
+    """A dispatcher typed a plate that is not on the plan: the page came back with the
+    reason at the top and every truck folded, the typed plate gone, so which stop and why
+    had to be found again; and the field's hint ("Truck (empty: off the plan)") was cut
+    to "Truck (empty:". Now the stop's truck is open, the field keeps the plate, marked
+    invalid, with the reason beside it, and the hint reads whole."""
+    open_requests(live_server.settings)
+    page = open_page("dispatcher", viewport, locale)
+    page.fill("input[name=time_limit_s]", "2")
+    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
+    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    card = page.locator("details.route").first
+    card.locator("summary").click()
+    field = card.locator("input[name=to_truck]").first
+    assert field.evaluate(PLACEHOLDER_FITS), field.get_attribute("placeholder")
+    field.fill("XYZ-999")
+    with page.expect_navigation():
+        card.locator("form.inline").first.get_by_role("button", name=words["move"]).click()
+
+    assert page.locator("details.route[open]").count() == 1
+    field = page.locator("input[aria-invalid=true][name=to_truck]")
+    assert field.input_value() == "XYZ-999"
+    beside = field.locator("xpath=ancestor::td").locator("#move-problem")
+    assert words["refused"] in beside.inner_text()
+    assert field.get_attribute("aria-describedby") == "move-problem"
+    box = beside.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= viewport["width"], box
+
+
+def test_a_committed_trucks_stops_say_what_their_delivery_status_is_on_a_phone(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    """On a phone a committed truck's stops showed "已派" alone on a line under each
+    stop, the column's name (配送) hidden with the table head; now it is above it."""
+    open_requests(live_server.settings)
+    page = open_page("dispatcher", PHONE, "zh-CN")
+    page.fill("input[name=time_limit_s]", "2")
+    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
+    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    with page.expect_navigation():
+        page.locator("#commit-button").click()
+    card = page.locator("details.route").first
+    card.locator("summary").click()
+    status = card.locator("td.delivery-status").first
+    assert status.inner_text() == "已派"
+    shown = status.evaluate("(cell) => getComputedStyle(cell, '::before').content")
+    assert shown == '"配送"', shown
+    open_requests(live_server.settings)  # the other tests plan the same open day

@@ -316,3 +316,24 @@ def test_a_dispatcher_reads_a_drafts_unassigned_requests_on_a_phone(
     page.locator("table#unassigned").scroll_into_view_if_needed()
     _read_as_cards(page, "table#unassigned", labels)
     page.screenshot(path=screenshots / f"dispatch-plan-unassigned-phone-{locale}.png")
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["#", "Product", "Quantity", "Committed", "Price", "Window", "Status"]),
+        ("zh-CN", ["#", "商品", "数量", "已承诺量", "价格", "时间窗", "状态"]),
+    ],
+)
+def test_a_producer_reads_its_offers_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
+) -> None:
+    """A farm's own offers squeezed eight columns into a phone (鸡腿 one character a line,
+    the dates four lines tall), and in Chinese its committed quantity was headed 确认于
+    ("confirmed at"); each offer is now a card with its Withdraw button inside the screen,
+    and the quantity is 已承诺量 (the plan board's commit time keeps 确认于)."""
+    page = open_page("producer", PHONE, locale=locale)
+    page.goto(live_server.url + "/producer")
+    page.locator("table#offers").scroll_into_view_if_needed()
+    _read_as_cards(page, "table#offers", labels)
+    page.screenshot(path=screenshots / f"producer-offers-phone-{locale}.png", full_page=False)

@@ -217,6 +217,95 @@ def _committed_plan(client: TestClient, session: Session) -> int:
     return plan_id
 
 
+def test_the_board_says_in_chinese_which_plan_a_breakdown_re_planned(
+    client: TestClient, session: Session
+) -> None:
+    """After a breakdown the board's plans read "re-plan after truck … broke down" in
+    English on the Chinese page (the note stored for the record), and the plan it took
+    stops from still read 已确认 with nothing to say it had been re-planned."""
+    plan_id = _committed_plan(client, session)
+    broken = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
+    replanned = client.post(
+        f"/dispatch/trucks/{broken}/breakdown",
+        data={"csrf_token": csrf(client, "/dispatch"), "time_limit_s": "1"},
+    )
+    assert replanned.status_code == 200, replanned.text
+    found = PLAN_URL.search(str(replanned.url))
+    assert found, replanned.url
+    new_plan = int(found.group(1))
+    assert new_plan != plan_id
+
+    for language, note, marked in (
+        ("en", f"Re-plan of #{plan_id} after a truck broke down", f"re-planned in #{new_plan}"),
+        ("zh", f"车辆故障后对 #{plan_id} 的重新规划", f"部分已在 #{new_plan} 中重新规划"),
+    ):
+        board = client.get("/dispatch", headers={"Accept-Language": language}).text
+        plans = board.split('id="plans"', 1)[1].split("</table>", 1)[0]
+        assert note in plans and marked in plans
+        assert "re-plan after truck" not in plans
+
+
+def test_a_committed_plans_unassigned_requests_say_where_they_are_planned_next(
+    client: TestClient, session: Session
+) -> None:
+    """Once a plan was committed its unassigned requests were a list with no next step
+    (no "which trucks could take it?" any more); the plan now says they stay in the open
+    queue and links to the board, where they are planned again."""
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    stops = _stops_by_truck(session, plan_id)
+    off = next(request_ids[0] for request_ids in stops.values() if request_ids)
+    token = csrf(client, "/dispatch")
+    taken_off = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={"csrf_token": token, "request_id": str(off), "version": str(plan.version)},
+    )
+    assert taken_off.status_code == 200
+    assert 'id="unassigned-next"' not in taken_off.text  # a draft: ask which trucks instead
+    session.refresh(plan)
+    committed = client.post(
+        f"/dispatch/plans/{plan_id}/commit",
+        data={"csrf_token": token, "version": str(plan.version)},
+    )
+    assert committed.status_code == 200
+    next_step = committed.text.split('id="unassigned-next">', 1)[1].split("</p>", 1)[0]
+    assert "They stay in the open queue: plan them again from the dispatch board." in next_step
+    assert f'href="/dispatch?day={plan.plan_date.isoformat()}"' in next_step
+    chinese = client.get(f"/dispatch/plans/{plan_id}", headers={"Accept-Language": "zh"})
+    assert "这些需求仍在待配送队列中：请从调度看板重新规划。" in chinese.text
+    request = session.get_one(DeliveryRequest, off)
+    session.refresh(request)
+    assert request.status.value == "open"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Draft plan #{plan} discarded; its requests stay in the open queue."),
+        ("zh", "草案 #{plan} 已放弃；其中的需求仍在待配送队列中。"),
+    ],
+)
+def test_a_dispatcher_who_discards_a_draft_is_told_so_on_the_board(
+    client: TestClient, session: Session, language: str, said: str
+) -> None:
+    """Discarding a draft went back to the board without a word, so the dispatcher could
+    not tell whether it had worked; the board now says so and that the requests wait."""
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    board = client.post(
+        f"/dispatch/plans/{plan_id}/discard",
+        data={"csrf_token": csrf(client, "/dispatch")},
+        headers={"Accept-Language": language},
+    )
+    assert board.status_code == 200 and "/dispatch?" in str(board.url)
+    assert said.format(plan=plan_id) in board.text
+    session.expire_all()
+    assert session.get_one(DispatchPlan, plan_id).status.value == "discarded"
+
+
 @pytest.mark.parametrize(
     ("typed", "language", "said"),
     [
@@ -331,6 +420,46 @@ def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
         headers={"Accept-Language": "zh"},
     )
     assert f"第 {number.group(1)} 站（{compound}）：" in chinese.text
+
+
+def test_a_driver_on_stop_fifteen_reads_why_beside_the_field_not_only_at_the_top(
+    client: TestClient, session: Session
+) -> None:
+    """A driver who tapped Delivered with the name emptied, far down a 20-stop list, got
+    the page back at its top with the reason there only; the field itself said nothing.
+    Now the reason also sits beside the name (and the reason) field, which points to it."""
+    plan_id = _committed_plan(client, session)
+    plate = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))[0]
+    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
+    client.cookies.clear()
+    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
+    session.commit()
+    sign_in(client, "wang", "wang-pw")
+    delivery = session.scalars(
+        select(Delivery).where(Delivery.truck_id == truck.id).order_by(Delivery.sequence.desc())
+    ).first()
+    assert delivery is not None
+    token = csrf(client, "/driver")
+    step = f"/driver/deliveries/{delivery.id}/status"
+    for status in ("loaded", "en_route"):
+        assert client.post(step, data={"csrf_token": token, "status": status}).status_code == 200
+
+    nameless = client.post(
+        step, data={"csrf_token": token, "status": "delivered", "receiver_name": " "}
+    )
+    assert nameless.status_code == 422
+    stop = nameless.text.split(f'id="delivery-{delivery.id}"', 1)[1].split("</section>", 1)[0]
+    beside = f'id="receiver-problem-{delivery.id}">'
+    assert f'aria-describedby="receiver-problem-{delivery.id}"' in stop
+    assert "needs the receiver" in stop.split(beside, 1)[1].split("</span>", 1)[0]
+
+    reasonless = client.post(step, data={"csrf_token": token, "status": "failed", "reason": ""})
+    stop = reasonless.text.split(f'id="delivery-{delivery.id}"', 1)[1].split("</section>", 1)[0]
+    beside = f'id="reason-problem-{delivery.id}">'
+    assert f'aria-describedby="reason-problem-{delivery.id}"' in stop
+    assert "needs a reason" in stop.split(beside, 1)[1].split("</span>", 1)[0]
+    session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.en_route
 
 
 def test_the_driver_reads_how_many_stops_in_lower_case_mid_line(

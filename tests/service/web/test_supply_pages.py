@@ -457,3 +457,30 @@ def test_the_boards_name_a_buyers_district_in_chinese_on_a_chinese_page(
     client.cookies.set("supplywatch_lang", "zh")
     producer = client.get("/producer").text
     assert 'Store <span class="muted">(卫东区)</span>' in producer, producer
+
+
+def test_a_farm_that_accepts_first_is_told_the_deal_waits_for_the_store(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """A farm accepted a proposal, saw only "Proposal accepted." and the proposal gone
+    from its list with no order to ship: it reads as lost. Now the page says it waits
+    for the other side, and the store that accepts second is told it is an order."""
+    offer = make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    need = make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    proposal = make_proposal(session, offer=offer, need=need, quantity=40)
+    sign_in(client, "farmer", producer_person(session, scene.farm))
+    accepted = client.post(
+        f"/producer/proposals/{proposal.id}/accepted",
+        data={"csrf_token": csrf(client, "/producer")},
+    )
+    assert accepted.status_code == 200
+    assert "once the other side accepts too" in accepted.text
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 0
+
+    store = TestClient(client.app)
+    sign_in(store, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+    ordered = store.post(
+        f"/needs/proposals/{proposal.id}/accepted", data={"csrf_token": csrf(store, "/needs")}
+    )
+    assert "Proposal accepted. Both sides have accepted: it is an order now." in ordered.text
+    assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 1
