@@ -184,8 +184,8 @@ def create_silence(
     Returns the silence and the ids of the open alerts it mutes; each of those gets a
     ``silenced`` event with the comment, so its trail says who muted it and why. A pending
     silence (``starts_at`` ahead) mutes none yet: no events, no ids. ``starts_at`` lies at
-    most ``MAX_SILENCE_LENGTH`` ahead, and one in the past is taken as now; the comment is one line that shows something.
-    Every problem with the request is reported at once (422).
+    most ``MAX_SILENCE_LENGTH`` ahead, and one in the past is taken as now; the comment is
+    one line that shows something. Every problem with the request is reported at once (422).
     """
     require_role(principal, *ALERT_HANDLERS)
     actor = principal.label

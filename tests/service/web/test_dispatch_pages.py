@@ -649,6 +649,6 @@ def test_a_driver_whose_truck_has_no_stops_yet_reads_when_they_will_show(
     ) in page
     chinese = client.get("/driver", headers={"Accept-Language": "zh"}).text
     assert (
-        '<p id="no-stops">当日暂无配送站点：调度员提交为本车安排站点的计划后，站点将显示在这里，届时请刷新页面。</p>'
-        in chinese
+        '<p id="no-stops">当日暂无配送站点：调度员提交为本车安排站点的计划后，'
+        "站点将显示在这里，届时请刷新页面。</p>" in chinese
     )

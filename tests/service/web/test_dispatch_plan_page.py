@@ -232,10 +232,11 @@ def test_a_stop_taken_off_by_hand_says_the_dispatcher_removed_it_and_one_click_p
     assert off.status_code == 200, off.text
     row = off.text.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
     # The dispatcher took it off: no truck was short of room for it.
-    assert "<td>removed by the dispatcher</td>" in row and "no truck has room left" not in row
+    assert '<td class="wide" data-label="Why">removed by the dispatcher</td>' in row
+    assert "no truck has room left" not in row
     chinese = client.get(f"/dispatch/plans/{plan_id}", headers={"Accept-Language": "zh"}).text
     row = chinese.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
-    assert "<td>调度员已移出</td>" in row and "运力不足" not in row
+    assert '<td class="wide" data-label="原因">调度员已移出</td>' in row and "运力不足" not in row
 
     fragment = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={taken}")
     assert fragment.status_code == 200 and f'data-truck="{full}"' in fragment.text
