@@ -399,6 +399,16 @@ def _set_replanned_statuses(session: Session, request_ids: set[int]) -> None:
     session.flush()
 
 
+STARTED_DELIVERY = (
+    DeliveryStatus.loaded,
+    DeliveryStatus.en_route,
+    DeliveryStatus.delivered,
+    DeliveryStatus.failed,
+)
+"""A delivery whose truck has set out (a failed one too: its driver went and came back
+or drove on)."""
+
+
 def _read_breakdown(
     session: Session, plate: str, zone: ZoneInfo, *, lock: bool = False
 ) -> tuple[int, tuple[Any, ...], list[_DayToReplan]]:
@@ -450,7 +460,19 @@ def _read_day(
             )
         )
     )
-    busy = {d.truck_id for d in others if d.status is not DeliveryStatus.assigned}
+    # A truck that has started its trip keeps it: one with a stop loaded or on the way,
+    # and also one that delivered (or failed) a stop and has more to go, which is out
+    # on the road though its next stops still read assigned.
+    started = set(
+        session.scalars(
+            select(Delivery.truck_id).where(
+                Delivery.plan_id.in_(day_plans),
+                Delivery.truck_id.in_({d.truck_id for d in others}),
+                Delivery.status.in_(STARTED_DELIVERY),
+            )
+        )
+    )
+    busy = {d.truck_id for d in others if d.truck_id in started}
     movable = [d for d in others if d.truck_id not in busy]
     trucks = [
         t

@@ -299,3 +299,50 @@ def test_a_breakdown_over_two_days_leaves_a_request_open_when_one_days_part_foun
     request = session.get_one(DeliveryRequest, split.id)
     assert request.status is RequestStatus.open
     assert kg_still_to_plan(session, [request]) == {split.id: on_the_broken_truck[0][1]}
+
+
+def test_a_breakdown_leaves_a_truck_that_is_out_delivering_its_stops(session: Session) -> None:
+    """T-2's driver delivered a first stop and drives on; its next stops still read
+    assigned. When T-1 breaks down, T-2 keeps its trip: its stops are neither cancelled
+    nor handed on, and the broken truck's stops go to the truck still at the depot."""
+    make_city(session, day=DAY, trucks=[1000, 1000, 1000], loads=[300] * 6)
+    plan = create_draft(
+        session=session,
+        options=PlanOptions(plan_date=DAY, time_limit_s=1, truck_plates=["T-1", "T-2"]),
+        created_by="test",
+    )
+    commit_plan(session=session, plan_id=plan.id, expected_version=1, actor="test", zone=ZONE)
+    plates = dict(session.execute(select(Truck.id, Truck.plate)).all())
+    out = [
+        d
+        for d in session.scalars(select(Delivery).order_by(Delivery.sequence))
+        if plates[d.truck_id] == "T-2"
+    ]
+    assert len(out) >= 2
+    dispatcher = Principal(kind="user", id=1, name="ops", role=Role.dispatcher)
+    for step in ("loaded", "en_route", "delivered"):
+        move_delivery(
+            session=session,
+            delivery_id=out[0].id,
+            to_status=DeliveryStatus(step),
+            principal=dispatcher,
+            **({"receiver_name": "Li"} if step == "delivered" else {}),
+        )
+    session.expire_all()
+
+    commitment.breakdown(session=session, plate="T-1", actor="test", zone=ZONE, time_limit_s=2)
+
+    session.expire_all()
+    kept = {
+        d.id: d.status
+        for d in session.scalars(select(Delivery).where(Delivery.id.in_([d.id for d in out])))
+    }
+    assert kept == {out[0].id: DeliveryStatus.delivered} | {
+        d.id: DeliveryStatus.assigned for d in out[1:]
+    }
+    active = session.scalars(
+        select(Truck.plate)
+        .join(Delivery, Delivery.truck_id == Truck.id)
+        .where(Delivery.status == DeliveryStatus.assigned)
+    ).all()
+    assert set(active) == {"T-2", "T-3"}
