@@ -139,3 +139,20 @@ def test_a_chain_file_with_another_owners_store_stores_nothing(
     assert response.text.index('id="upload-problem"') < response.text.index('id="stores-title"')
     assert "<td>3</td><td>store</td>" in response.text
     assert _lines_today(session) == 2
+
+
+def test_a_chain_reads_what_its_file_did_in_one_chinese_sentence(
+    client: TestClient, session: Session
+) -> None:
+    """ "文件已保存: 3 行 (3 新增, 0 更新, 0 未变)" was glued from words in English order."""
+    _chain(client, session)
+    today = business_today().isoformat()
+    text = (
+        "store,date,product,stock,sales,price\n"
+        f"CH-A,{today},beef,3,1,30\n"
+        f"CH-B,{today},pork,7,1,14\n"
+    )
+    response = _upload(client, text, language="zh")
+    assert response.status_code == 200, response.text
+    notice = response.text.split('id="uploaded">', 1)[1].split("</p>", 1)[0]
+    assert notice == "文件已保存：共 2 行（新增 1 行，更新 1 行，未变 0 行）。"

@@ -297,6 +297,29 @@ def test_a_bad_registry_file_in_the_page_lists_its_cells_and_stores_nothing(
     assert session.scalar(select(func.count()).select_from(Producer)) == before
 
 
+def test_the_bureau_reads_what_a_registry_import_did_in_one_chinese_sentence(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """ "名录已导入: 1 新增, 0 更新, 0 未变." was glued from words in English order."""
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.cookies.set("supplywatch_lang", "zh")
+    response = client.post(
+        "/supply/producers/import",
+        data={"csrf_token": csrf(client, "/supply")},
+        files={
+            "file": (
+                "registry.csv",
+                b"code,name,kind,region,latitude,longitude,product,daily_capacity\n"
+                b"F-9,Farm,vegetable_grower,410403,33.7,113.3,cabbage,10\n",
+                "text/csv",
+            )
+        },
+    )
+    assert response.status_code == 200, response.text
+    notice = response.text.split('id="imported">', 1)[1].split("</p>", 1)[0]
+    assert notice == "名录已导入：新增 1 条，更新 0 条，未变 0 条。"
+
+
 def test_a_need_left_short_reads_by_product_name_unit_and_reason_in_both_languages(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
