@@ -316,3 +316,20 @@ def test_a_dispatcher_reads_a_drafts_unassigned_requests_on_a_phone(
     page.locator("table#unassigned").scroll_into_view_if_needed()
     _read_as_cards(page, "table#unassigned", labels)
     page.screenshot(path=screenshots / f"dispatch-plan-unassigned-phone-{locale}.png")
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["Code", "Name", "Region", "Enterprise", "Lines today", "Last update"]),
+        ("zh-CN", ["编码", "名称", "地区", "企业", "今日行数", "最后更新"]),
+    ],
+)
+def test_a_chain_reads_which_of_its_stores_reported_today_as_cards_on_a_phone(
+    open_page: Any, live_server: LiveServer, locale: str, labels: list[str]
+) -> None:
+    """The chain's store list squeezed each region to a character a line (河/东/街/道) and
+    hid the lines reported today behind a scroll bar; each store is now a card."""
+    page = open_page("chain", PHONE, locale)
+    page.goto(live_server.url + "/store")
+    _read_as_cards(page, "#stores", labels)
