@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.database import create_database_engine, create_session_factory
 from models import PassStatus, TransportPass
+from service.translations import translations
 from tests.demo_city import open_requests
 from tests.service.browser.conftest import PHONE, LiveServer
 
@@ -333,3 +334,18 @@ def test_a_chain_reads_which_of_its_stores_reported_today_as_cards_on_a_phone(
     page = open_page("chain", PHONE, locale)
     page.goto(live_server.url + "/store")
     _read_as_cards(page, "#stores", labels)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_a_store_reads_the_days_prices_in_the_public_bulletin_as_cards_on_a_phone(
+    open_page: Any, live_server: LiveServer, locale: str
+) -> None:
+    """The bulletin's price table was wider than a phone: the changes and the signal hid
+    behind a scroll bar; each product is now a card, every figure under its name."""
+    say = translations(locale[:2]).gettext
+    span = f"{say('Lowest')} – {say('highest')}"
+    labels = [say("Product"), say("Average"), span, f"{say('vs. previous day')} %"]
+    labels += [f"{say('vs. a week before')} %", say("Signal")]
+    page = open_page("store", PHONE, locale)
+    page.goto(live_server.url + "/bulletin")
+    _read_as_cards(page, "#prices", labels)
