@@ -342,6 +342,7 @@ def test_a_store_sees_each_problem_of_a_refused_need_beside_its_field_and_keeps_
     assert refused.status_code == 422
     page = refused.text
     assert "Correct the fields marked below" in page
+    assert '<a href="#need-title">Go to the need you posted</a>' in page  # far below
     assert "quantity:" not in page and "quantity is not" not in page
     assert 'aria-invalid="true" aria-describedby="need-quantity-error"' in page
     assert 'id="need-quantity-error">Enter a number</span>' in page
