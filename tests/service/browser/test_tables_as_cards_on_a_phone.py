@@ -349,3 +349,23 @@ def test_a_store_reads_the_days_prices_in_the_public_bulletin_as_cards_on_a_phon
     page = open_page("store", PHONE, locale)
     page.goto(live_server.url + "/bulletin")
     _read_as_cards(page, "#prices", labels)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_bureau_reads_the_supply_boards_proposals_and_orders_as_cards_on_a_phone(
+    open_page: Any, live_server: LiveServer, locale: str
+) -> None:
+    """The supply board's proposals (eleven columns) squeezed each product to a character
+    a line (牛/肉) and hid quantity, price and answers behind a scroll bar; each proposal
+    and each order is now a card, every value under its column's name."""
+    say = translations(locale[:2]).gettext
+    page = open_page("bureau", PHONE, locale)
+    page.goto(live_server.url + "/supply/board")
+    proposals = ["#", "Product", "From", "To", "Quantity", "Price", "Road km", "Priority"]
+    proposals += ["Producer", "Buyer", "Status"]
+    if page.locator("#proposals").count():
+        _read_as_cards(page, "#proposals", [say(word) for word in proposals])
+    if page.locator("#orders").count():
+        orders = ["#", "Product", "From", "To", "Committed", "Shipped", "Received", "Status"]
+        _read_as_cards(page, "#orders", [say(word) for word in orders])
+    assert page.locator("#proposals, #orders").count(), "the demo board has neither"
