@@ -204,14 +204,17 @@ def status_choices() -> list[tuple[str, str]]:
     ]
 
 
-def matcher_names(session: Session, language: str) -> dict[str, dict[str, str]]:
+def matcher_names(
+    session: Session, language: str, principal: Principal | None = None
+) -> dict[str, dict[str, str]]:
     """The names a silence's matchers show for their codes (regions a silence may name,
-    products, categories) in ``language``: the page says 梨, not ``pear``."""
+    products, categories) in ``language``: the page says 梨, not ``pear``. With a
+    ``principal``, only the regions it may silence (a district's user, its own)."""
     regions = [
         region
         for level in (RegionLevel.city, RegionLevel.district)
         for region in list_regions(
-            session=session, level=level, limit=MATCHER_CHOICES, offset=0
+            session=session, principal=principal, level=level, limit=MATCHER_CHOICES, offset=0
         ).items
     ]
     return {
@@ -293,14 +296,19 @@ def silence(
             problems.setdefault(name, found.text)
     if problems:
         session.rollback()
-        return _silence_form(request, session, typed, problems)
+        return _silence_form(request, session, viewer, typed, problems)
     return redirect("/alerts/list?silenced=1")
 
 
 def _silence_form(
-    request: Request, session: Session, values: dict[str, str], problems: dict[str, Text]
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    values: dict[str, str],
+    problems: dict[str, Text],
 ) -> HTMLResponse:
-    """The silence form with ``values``, and ``problems`` beside their fields (a 422)."""
+    """The silence form with ``values``, and ``problems`` beside their fields (a 422); a
+    region-bound viewer picks among its own regions, with no "any" it may not silence."""
     return render(
         request,
         "alerts/silence_form.html",
@@ -310,7 +318,8 @@ def _silence_form(
             "rule_options": [
                 (r.value, translator(language_of(request))(english(r))) for r in AlertRule
             ],
-            "names": matcher_names(session, language_of(request)),
+            "names": matcher_names(session, language_of(request), viewer),
+            "region_bound": viewer.is_region_bound,
             "max_hours": MAX_SILENCE_HOURS,
         },
         status_code=422 if problems else 200,
@@ -330,7 +339,7 @@ def new_silence(
     """The silence form, its matchers (an alert's, from its row) to change by name."""
     bureau_only(viewer)
     values = {"rule": rule, "region": region, "product": product, "category": category}
-    return _silence_form(request, session, values | {"hours": "24", "comment": ""}, {})
+    return _silence_form(request, session, viewer, values | {"hours": "24", "comment": ""}, {})
 
 
 @router.post("/alerts/silences/{silence_id}/expire", dependencies=[Depends(check_csrf)])

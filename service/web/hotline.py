@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from core.access import require_role
 from core.errors import DomainError, InvalidInput
@@ -17,7 +19,7 @@ from hotline.queries import TicketView, follow_ticket, list_tickets
 from hotline.routing import list_working_groups
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
 from masterdata.regions import read_region
-from models import Role, TicketCategory, TicketPriority, TicketStatus
+from models import Region, Role, TicketCategory, TicketPriority, TicketStatus
 from service.http.dependencies import SessionDep, client_address
 from service.web.common import (
     PageRoute,
@@ -53,6 +55,22 @@ def _form(
         },
         status_code=status_code,
     )
+
+
+def _region_code(session: Session, typed: str) -> str:
+    """The region a caller typed, by its code or by its name (卫东区, Weidong): a resident
+    knows the district's name, not its code. A name that no single active region bears
+    stays as typed, for the form to refuse beside the field."""
+    typed = typed.strip()
+    if not typed or session.scalar(select(Region.id).where(Region.code == typed)) is not None:
+        return typed
+    named = session.scalars(
+        select(Region.code)
+        .where(Region.active.is_(True))
+        .where(or_(Region.name_zh == typed, func.lower(Region.name) == typed.lower()))
+        .limit(2)
+    ).all()
+    return named[0] if len(named) == 1 else typed
 
 
 @router.get("/hotline/report")
@@ -91,7 +109,7 @@ def report(
             new=TicketInput(
                 category=TicketCategory(category),
                 text=text,
-                region=region.strip(),
+                region=_region_code(session, region),
                 store=store.strip() or None,
                 caller_name=caller_name.strip() or None,
                 caller_phone=caller_phone.strip() or None,

@@ -39,7 +39,7 @@ from service.web.common import (
     region_names,
     render,
 )
-from service.web.forms import TypedFields, form_day, form_number
+from service.web.forms import TypedFields, form_number
 from service.web.problems import field_word
 from supply_network import orders, postings, registry
 from supply_network.queries import deals, restock
@@ -353,8 +353,10 @@ def _needs_page(
     settings: Settings,
     *,
     problem: DomainError | None = None,
+    need_form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The signed-in store's page, with a refusal to show when a form was refused."""
+    """The signed-in store's page, with a refusal to show when a form was refused (a
+    refused need keeps what was typed, each problem beside its field)."""
     _buyer(viewer)
     today = business_today(settings)
     try:
@@ -382,6 +384,8 @@ def _needs_page(
             "today": today,
             "tomorrow": today + timedelta(days=1),
             "problem": problem,
+            "errors": field_errors(problem) if problem else {},
+            "need_form": need_form,
             "done": request.query_params.get("done"),
             "open_states": (PostingStatus.open, PostingStatus.partly_matched),
         },
@@ -404,13 +408,18 @@ def _buyer_action(
     settings: Settings,
     action: Callable[[], Any],
     done: str,
+    *,
+    need_form: dict[str, str] | None = None,
 ) -> Response:
-    """Run a store's form and go back to its page, or show the page with the refusal."""
+    """Run a store's form and go back to its page, or show the page with the refusal
+    (and the refused need as it was typed)."""
     _buyer(viewer)
     refused = _attempt(
         session,
         action,
-        lambda error: _needs_page(request, session, viewer, settings, problem=error),
+        lambda error: _needs_page(
+            request, session, viewer, settings, problem=error, need_form=need_form
+        ),
     )
     return refused or redirect(f"/needs?done={done}")
 
@@ -427,23 +436,38 @@ def post_need(
     max_price: Annotated[str, Form(max_length=32)] = "",
     needed_by: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """A store puts a need on the board for one of its stores."""
+    """A store puts a need on the board for one of its stores; a refused need names every
+    bad field beside it."""
+    typed = {
+        "store": store,
+        "product": product,
+        "quantity": quantity,
+        "max_price": max_price,
+        "needed_by": needed_by,
+    }
 
     def act() -> None:
-        """The change the form asks for, its fields parsed on the way."""
-        postings.post_need(
-            session=session,
-            principal=viewer,
-            today=business_today(settings),
-            limits=board_limits(settings),
-            store=store.strip() or None,
-            product=product.strip(),
-            quantity=form_number("quantity", quantity),
-            max_price=form_number("max_price", max_price),
-            needed_by=form_day("needed_by", needed_by),
+        """The change the form asks for, its fields read on the way."""
+        today = business_today(settings)
+        fields = TypedFields()
+        quantity_typed = fields.number("quantity", quantity)
+        price_typed = fields.number("max_price", max_price)
+        day = fields.day("needed_by", needed_by, stand_in=today + timedelta(days=1))
+        fields.check(
+            lambda: postings.post_need(
+                session=session,
+                principal=viewer,
+                today=today,
+                limits=board_limits(settings),
+                store=store.strip() or None,
+                product=product.strip(),
+                quantity=quantity_typed,
+                max_price=price_typed,
+                needed_by=day,
+            )
         )
 
-    return _buyer_action(request, session, viewer, settings, act, "need")
+    return _buyer_action(request, session, viewer, settings, act, "need", need_form=typed)
 
 
 @router.post("/needs/restock/{store}/{product}", dependencies=[Depends(check_csrf)])

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.database import create_database_engine, create_session_factory
 from models import PassStatus, TransportPass
+from service.translations import translations
 from tests.demo_city import open_requests
 from tests.service.browser.conftest import PHONE, LiveServer
 
@@ -337,3 +338,55 @@ def test_a_producer_reads_its_offers_on_a_phone(
     page.locator("table#offers").scroll_into_view_if_needed()
     _read_as_cards(page, "table#offers", labels)
     page.screenshot(path=screenshots / f"producer-offers-phone-{locale}.png", full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("locale", "labels"),
+    [
+        ("en-GB", ["Code", "Name", "Region", "Enterprise", "Lines today", "Last update"]),
+        ("zh-CN", ["编码", "名称", "地区", "企业", "今日行数", "最后更新"]),
+    ],
+)
+def test_a_chain_reads_which_of_its_stores_reported_today_as_cards_on_a_phone(
+    open_page: Any, live_server: LiveServer, locale: str, labels: list[str]
+) -> None:
+    """The chain's store list squeezed each region to a character a line (河/东/街/道) and
+    hid the lines reported today behind a scroll bar; each store is now a card."""
+    page = open_page("chain", PHONE, locale)
+    page.goto(live_server.url + "/store")
+    _read_as_cards(page, "#stores", labels)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_a_store_reads_the_days_prices_in_the_public_bulletin_as_cards_on_a_phone(
+    open_page: Any, live_server: LiveServer, locale: str
+) -> None:
+    """The bulletin's price table was wider than a phone: the changes and the signal hid
+    behind a scroll bar; each product is now a card, every figure under its name."""
+    say = translations(locale[:2]).gettext
+    span = f"{say('Lowest')} – {say('highest')}"
+    labels = [say("Product"), say("Average"), span, f"{say('vs. previous day')} %"]
+    labels += [f"{say('vs. a week before')} %", say("Signal")]
+    page = open_page("store", PHONE, locale)
+    page.goto(live_server.url + "/bulletin")
+    _read_as_cards(page, "#prices", labels)
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_bureau_reads_the_supply_boards_proposals_and_orders_as_cards_on_a_phone(
+    open_page: Any, live_server: LiveServer, locale: str
+) -> None:
+    """The supply board's proposals (eleven columns) squeezed each product to a character
+    a line (牛/肉) and hid quantity, price and answers behind a scroll bar; each proposal
+    and each order is now a card, every value under its column's name."""
+    say = translations(locale[:2]).gettext
+    page = open_page("bureau", PHONE, locale)
+    page.goto(live_server.url + "/supply/board")
+    proposals = ["#", "Product", "From", "To", "Quantity", "Price", "Road km", "Priority"]
+    proposals += ["Producer", "Buyer", "Status"]
+    if page.locator("#proposals").count():
+        _read_as_cards(page, "#proposals", [say(word) for word in proposals])
+    if page.locator("#orders").count():
+        orders = ["#", "Product", "From", "To", "Committed", "Shipped", "Received", "Status"]
+        _read_as_cards(page, "#orders", [say(word) for word in orders])
+    assert page.locator("#proposals, #orders").count(), "the demo board has neither"

@@ -3,6 +3,8 @@ uploads one file for the whole chain (issue 13, point 9)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -57,8 +59,10 @@ def _chain(client: TestClient, session: Session) -> None:
 
 
 def _rows(page: str) -> dict[str, str]:
-    """The store list's rows by store code, as text."""
-    table = page.split('<table id="stores">', 1)[1].split("</table>", 1)[0]
+    """The store list's rows by store code, as text (without the cells' column names,
+    which a phone shows above each value)."""
+    table = page.split('<table id="stores"', 1)[1].split("</table>", 1)[0]
+    table = re.sub(r' data-label="[^"]*"', "", table)
     rows = table.split("<tr>")[2:]
     return {row.split('href="/store/', 1)[1].split('"', 1)[0]: row for row in rows}
 
@@ -139,3 +143,20 @@ def test_a_chain_file_with_another_owners_store_stores_nothing(
     assert response.text.index('id="upload-problem"') < response.text.index('id="stores-title"')
     assert "<td>3</td><td>store</td>" in response.text
     assert _lines_today(session) == 2
+
+
+def test_a_chain_reads_what_its_file_did_in_one_chinese_sentence(
+    client: TestClient, session: Session
+) -> None:
+    """ "文件已保存: 3 行 (3 新增, 0 更新, 0 未变)" was glued from words in English order."""
+    _chain(client, session)
+    today = business_today().isoformat()
+    text = (
+        "store,date,product,stock,sales,price\n"
+        f"CH-A,{today},beef,3,1,30\n"
+        f"CH-B,{today},pork,7,1,14\n"
+    )
+    response = _upload(client, text, language="zh")
+    assert response.status_code == 200, response.text
+    notice = response.text.split('id="uploaded">', 1)[1].split("</p>", 1)[0]
+    assert notice == "文件已保存：共 2 行（新增 1 行，更新 1 行，未变 0 行）。"

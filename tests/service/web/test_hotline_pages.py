@@ -181,3 +181,39 @@ def test_a_store_user_cannot_open_the_queue(client: TestClient, session: Session
     password = make_person(session, "shop", Role.store, store=store)
     sign_in(client, "shop", password)
     assert client.get("/hotline/queue").status_code == 403
+
+
+def test_a_resident_names_their_district_rather_than_typing_its_code(
+    client: TestClient, session: Session
+) -> None:
+    """The form asked for a "region code" and refused 卫东区, the district's own name, as
+    an unknown region: a resident knows the name, not 410403. A name borne by one region
+    files the ticket there; the form asks for a name or a code."""
+    weidong = session.scalars(select(Region).where(Region.code == "410403")).one()
+    weidong.name_zh = "卫东区"
+    session.commit()
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "区县或社区（名称或代码）" in client.get(FORM).text
+    for typed in ("卫东区", " weidong "):
+        filed = client.post(
+            FORM,
+            data={
+                "csrf_token": csrf(client, FORM),
+                "category": "cannot_buy",
+                "text": "没有鸡蛋",
+                "region": typed,
+            },
+        )
+        assert filed.status_code == 201, filed.text
+    regions = session.scalars(select(Ticket.region_id)).all()
+    assert regions == [weidong.id, weidong.id]
+    refused = client.post(
+        FORM,
+        data={
+            "csrf_token": csrf(client, FORM),
+            "category": "cannot_buy",
+            "text": "没有鸡蛋",
+            "region": "东城区",
+        },
+    )
+    assert refused.status_code == 422 and "未知地区 &#39;东城区&#39;" in refused.text

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_user
 from models import AlertRule, RegionLevel, Role, Silence
 from tests.factories import make_product, make_region
 from tests.service.api.test_alerts import make_alert
@@ -119,3 +120,41 @@ def test_bureau_silencing_alerts_like_one_reads_what_is_silenced_in_words(
     assert '<option value="410403" selected>卫东区</option>' in form.text
     assert '<option value="pear" selected>梨</option>' in form.text
     assert client.get("/dashboard", headers=ZH).status_code == 200
+
+
+def test_a_district_silences_alerts_in_its_own_district_from_the_form_as_offered(
+    client: TestClient, session: Session
+) -> None:
+    """A district's bureau was offered every district and "any" (picked by default) in
+    the silence form, and each refused: "any" as outside its district, a neighbour as an
+    unknown region '410422'. Now it is offered its own district, and the form as it
+    comes is a silence it may make."""
+    city = make_region(session, code="410400", name="Pingdingshan", level=RegionLevel.city)
+    weidong = make_region(session, code="410403", name="Weidong", parent=city)
+    weidong.name_zh = "卫东区"
+    ye = make_region(session, code="410422", name="Ye", parent=city)
+    pear = make_product(session, code="pear", category="fruit")
+    for district in (weidong, ye):
+        make_alert(session, district=district, product=pear, rule=AlertRule.low_supply)
+    create_user(
+        session, username="wd", password="wd-password", role=Role.bureau, region_id=weidong.id
+    )
+    session.commit()
+    sign_in(client, "wd", "wd-password")
+    form = client.get("/alerts/silences/new", headers=ZH).text
+    region = form.split('name="region"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]*)"', region) == ["410403"]
+    assert ">卫东区</option>" in region
+    made = client.post(
+        "/alerts/silences",
+        data={
+            "csrf_token": csrf(client, "/alerts/list"),
+            "rule": "low_supply",
+            "region": "410403",
+            "hours": "24",
+            "comment": "truck on its way",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    assert session.scalar(select(func.count()).select_from(Silence)) == 1

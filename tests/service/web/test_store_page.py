@@ -335,3 +335,28 @@ def test_a_store_asking_for_a_day_at_the_calendars_edge_is_told_the_day_is_out_o
     assert response.status_code == 422, response.text[:300]
     assert "text/html" in response.headers["content-type"]
     assert "day: Input should be" in response.text  # the field named, with its bound
+
+
+def test_a_store_reads_what_its_save_did_in_whole_chinese_sentences(
+    client: TestClient, session: Session
+) -> None:
+    """The notice after saving was glued from single words ("日报已保存 2026-12-07: 0 新增,
+    3 更新, ..."): English order and commas in a Chinese sentence. One sentence now."""
+    _shop(client, session)
+    client.cookies.set("supplywatch_lang", "zh")
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork", "rice"],
+        "stock.pork": "100",
+        "sales.pork": "35",
+        "price.pork": "15.2",
+        "stock.rice": "",
+        "sales.rice": "",
+        "price.rice": "",
+    }
+    saved = client.post("/store/PDS-0001/report", data=form).text
+    notice = saved.split('id="saved">', 1)[1].split("</p>", 1)[0]
+    assert notice == (
+        f"{business_today().isoformat()} 日报已保存：新增 1 行，更新 0 行，未变 0 行，删除 0 行。"
+    )

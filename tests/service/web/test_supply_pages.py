@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -295,6 +296,64 @@ def test_a_bad_registry_file_in_the_page_lists_its_cells_and_stores_nothing(
     )
     assert "缺少列 &#39;kind&#39;" in chinese.text
     assert session.scalar(select(func.count()).select_from(Producer)) == before
+
+
+def test_the_bureau_reads_what_a_registry_import_did_in_one_chinese_sentence(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """ "名录已导入: 1 新增, 0 更新, 0 未变." was glued from words in English order."""
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    client.cookies.set("supplywatch_lang", "zh")
+    response = client.post(
+        "/supply/producers/import",
+        data={"csrf_token": csrf(client, "/supply")},
+        files={
+            "file": (
+                "registry.csv",
+                b"code,name,kind,region,latitude,longitude,product,daily_capacity\n"
+                b"F-9,Farm,vegetable_grower,410403,33.7,113.3,cabbage,10\n",
+                "text/csv",
+            )
+        },
+    )
+    assert response.status_code == 200, response.text
+    notice = response.text.split('id="imported">', 1)[1].split("</p>", 1)[0]
+    assert notice == "名录已导入：新增 1 条，更新 0 条，未变 0 条。"
+
+
+def test_a_store_sees_each_problem_of_a_refused_need_beside_its_field_and_keeps_its_typing(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """A need with letters for a quantity and a day long gone used to say "quantity is not a
+    number" at the top of the page, by the field's code, one problem at a time, on an
+    emptied form; now every problem sits beside its field and the form keeps what was
+    typed, in both languages."""
+    sign_in(client, "clerk", make_person(session, "clerk", Role.store, store=scene.store))
+    before = session.scalar(select(func.count()).select_from(SupplyNeed))
+    typed = {
+        "csrf_token": csrf(client, "/needs"),
+        "store": "PDS-0001",
+        "product": "cabbage",
+        "quantity": "abc",
+        "max_price": "2.5",
+        "needed_by": (TODAY - timedelta(days=30)).isoformat(),
+    }
+    refused = client.post("/needs", data=typed)
+    assert refused.status_code == 422
+    page = refused.text
+    assert "Correct the fields marked below" in page
+    assert '<a href="#need-title">Go to the need you posted</a>' in page  # far below
+    assert "quantity:" not in page and "quantity is not" not in page
+    assert 'aria-invalid="true" aria-describedby="need-quantity-error"' in page
+    assert 'id="need-quantity-error">Enter a number</span>' in page
+    assert 'aria-describedby="need-needed_by-error"' in page
+    assert 'value="abc"' in page and 'value="2.5"' in page
+    assert '<option value="cabbage" selected>' in page
+    client.cookies.set("supplywatch_lang", "zh")
+    chinese = client.post("/needs", data=typed).text
+    assert 'id="need-quantity-error">必须是数字</span>' in chinese
+    assert "quantity" not in chinese.split('id="problem"', 1)[1].split("</div>", 1)[0]
+    assert session.scalar(select(func.count()).select_from(SupplyNeed)) == before
 
 
 def test_a_need_left_short_reads_by_product_name_unit_and_reason_in_both_languages(
