@@ -22,7 +22,7 @@ import pytest
 
 from service.settings import Settings
 from tests.conftest import SUITE_CLOCK_MOVED
-from tests.demo_city import load_demo_day
+from tests.demo_city import load_demo_day, open_requests
 from tests.servers import running_server
 
 BROWSER_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -163,3 +163,12 @@ def fill_sign_in(page: Any, url: str, username: str) -> None:
     page.fill("#password", f"{username}-demo")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda address: "/login" not in address)
+
+
+def plan_the_day(page: Any, live_server: LiveServer, *, seconds: int = 2) -> None:
+    """As the dispatcher on the board: plan the demo day (open requests made sure of)
+    with a short time limit, and wait for the job's page to open the draft."""
+    open_requests(live_server.settings)
+    page.fill("input[name=time_limit_s]", str(seconds))
+    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
+    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)

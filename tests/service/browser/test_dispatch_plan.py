@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.demo_city import open_requests
-from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer, plan_the_day
 
 
 @pytest.mark.parametrize(
@@ -29,12 +29,8 @@ def test_the_dispatcher_reviews_the_plan_truck_by_truck_and_asks_who_could_take_
     locale: str,
     words: dict[str, str],
 ) -> None:
-    open_requests(live_server.settings)
     page = open_page("dispatcher", viewport, locale)
-    page.fill("input[name=time_limit_s]", "2")
-    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
-    # The form queues a job; its page polls the progress and opens the draft when ready.
-    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    plan_the_day(page, live_server)
 
     summary = page.locator("#plan-summary")
     assert words["used"] in summary.text_content()
@@ -98,11 +94,8 @@ def test_a_refused_move_shows_its_reason_beside_the_truck_typed(
     had to be found again; and the field's hint ("Truck (empty: off the plan)") was cut
     to "Truck (empty:". Now the stop's truck is open, the field keeps the plate, marked
     invalid, with the reason beside it, and the hint reads whole."""
-    open_requests(live_server.settings)
     page = open_page("dispatcher", viewport, locale)
-    page.fill("input[name=time_limit_s]", "2")
-    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
-    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    plan_the_day(page, live_server)
     card = page.locator("details.route").first
     card.locator("summary").click()
     field = card.locator("input[name=to_truck]").first
@@ -126,11 +119,8 @@ def test_a_committed_trucks_stops_say_what_their_delivery_status_is_on_a_phone(
 ) -> None:
     """On a phone a committed truck's stops showed "已派" alone on a line under each
     stop, the column's name (配送) hidden with the table head; now it is above it."""
-    open_requests(live_server.settings)
     page = open_page("dispatcher", PHONE, "zh-CN")
-    page.fill("input[name=time_limit_s]", "2")
-    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
-    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    plan_the_day(page, live_server)
     with page.expect_navigation():
         page.locator("#commit-button").click()
     card = page.locator("details.route").first

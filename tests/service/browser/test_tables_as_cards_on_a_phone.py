@@ -14,8 +14,7 @@ from sqlalchemy import select
 from core.database import create_database_engine, create_session_factory
 from models import PassStatus, TransportPass
 from service.translations import translations
-from tests.demo_city import open_requests
-from tests.service.browser.conftest import PHONE, LiveServer
+from tests.service.browser.conftest import PHONE, LiveServer, plan_the_day
 
 CELLS = """(table) => {
   const page = document.documentElement;
@@ -304,11 +303,8 @@ def test_a_dispatcher_reads_a_drafts_unassigned_requests_on_a_phone(
     """A draft's unassigned requests (here one the dispatcher took off a truck) scrolled
     sideways on a phone, the reason and the "which trucks could take it?" button off the
     right edge; each is now a card."""
-    open_requests(live_server.settings)
     page = open_page("dispatcher", PHONE, locale=locale)
-    page.fill("input[name=time_limit_s]", "2")
-    page.locator("form[action='/dispatch/plan-jobs'] button[type=submit]").click()
-    page.wait_for_url("**/dispatch/plans/*", timeout=60_000)
+    plan_the_day(page, live_server)
     card = page.locator("details.route").first
     card.locator("summary").click()
     stop = card.locator("table.stops tbody tr").first
