@@ -56,8 +56,9 @@ def test_an_admin_reads_each_stores_region_by_name_beside_its_code(
     session.commit()
     sign_in(client, "root", make_person(session, "root", Role.admin))
     english = client.get("/admin/stores").text
-    assert "<td>Hedong Street (410402004)</td>" in english
-    assert "<td>河东街道 (410402004)</td>" in client.get("/admin/stores", headers=ZH).text
+    assert '<td data-label="Region">Hedong Street (410402004)</td>' in english
+    chinese = client.get("/admin/stores", headers=ZH).text
+    assert '<td data-label="地区">河东街道 (410402004)</td>' in chinese
 
 
 def test_a_store_clerk_cannot_search_the_stores(client: TestClient, session: Session) -> None:
@@ -123,9 +124,12 @@ def test_a_short_password_and_a_bad_username_read_plainly_in_chinese(
 
 
 def _cells(html: str) -> list[list[str]]:
-    body = html.split('<table id="admin-rows">', 1)[1].split("</table>", 1)[0]
+    body = html.split('<table id="admin-rows" class="cards">', 1)[1].split("</table>", 1)[0]
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td data-label=\"[^\"]*\">(.*?)</td>", row, re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)
     ]
 

@@ -253,7 +253,7 @@ def test_an_admin_creates_a_key_shown_once_and_sets_a_category_threshold(
     sign_in(client, "root", make_person(session, "root", Role.admin))
     token = csrf(client, "/admin/keys")
     page = client.post("/admin/keys", data={"csrf_token": token, "name": "erp", "role": "bureau"})
-    assert page.status_code == 200 and '<code id="secret">sw_' in page.text
+    assert page.status_code == 200 and '<code id="secret" class="token">sw_' in page.text
 
     client.post(
         "/admin/thresholds/vegetables",
