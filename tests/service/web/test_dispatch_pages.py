@@ -384,9 +384,8 @@ def _name_the_products_rice(session: Session) -> None:
     session.commit()
 
 
-def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
-    client: TestClient, session: Session
-) -> None:
+def _driver_at_last_stop(client: TestClient, session: Session) -> Delivery:
+    """The busiest truck of a committed plan, its driver signed in: its last stop."""
     plan_id = _committed_plan(client, session)
     plate = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))[0]
     truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
@@ -398,6 +397,13 @@ def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
         select(Delivery).where(Delivery.truck_id == truck.id).order_by(Delivery.sequence.desc())
     ).first()
     assert delivery is not None
+    return delivery
+
+
+def test_a_driver_who_gives_no_reason_reads_which_stop_needs_one(
+    client: TestClient, session: Session
+) -> None:
+    delivery = _driver_at_last_stop(client, session)
     request = session.get_one(DeliveryRequest, delivery.request_id)
     compound = session.get_one(Compound, request.compound_id).name
     number = re.search(rf'id="stop-title-{delivery.id}">(\d+)\. ', client.get("/driver").text)
@@ -428,17 +434,7 @@ def test_a_driver_on_stop_fifteen_reads_why_beside_the_field_not_only_at_the_top
     """A driver who tapped Delivered with the name emptied, far down a 20-stop list, got
     the page back at its top with the reason there only; the field itself said nothing.
     Now the reason also sits beside the name (and the reason) field, which points to it."""
-    plan_id = _committed_plan(client, session)
-    plate = max(_stops_by_truck(session, plan_id).items(), key=lambda item: len(item[1]))[0]
-    truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
-    client.cookies.clear()
-    create_user(session, username="wang", password="wang-pw", role=Role.driver, truck_id=truck.id)
-    session.commit()
-    sign_in(client, "wang", "wang-pw")
-    delivery = session.scalars(
-        select(Delivery).where(Delivery.truck_id == truck.id).order_by(Delivery.sequence.desc())
-    ).first()
-    assert delivery is not None
+    delivery = _driver_at_last_stop(client, session)
     token = csrf(client, "/driver")
     step = f"/driver/deliveries/{delivery.id}/status"
     for status in ("loaded", "en_route"):
