@@ -161,7 +161,7 @@ ENUM_WORDS: dict[type[StrEnum], dict[str, str]] = {
         TicketStatus.new: N_("new"),
         TicketStatus.assigned: N_("assigned"),
         TicketStatus.waiting_on_caller: N_("waiting on the caller"),
-        TicketStatus.resolved: N_("resolved"),
+        TicketStatus.resolved: N_("solved"),
         TicketStatus.merged: N_("merged"),
     },
     AssignmentLevel: {AssignmentLevel.city: N_("city"), AssignmentLevel.county: N_("county")},

@@ -1,6 +1,6 @@
-"""The hotline's pages: a resident files a ticket without signing in and follows it
-through the private link (the same domain functions as ``/api/v1/public/tickets``), and
-the desk's queue of open tickets with their SLA clocks (as ``GET /api/v1/hotline/tickets``)."""
+"""The hotline's public pages: a resident files a ticket without signing in and follows it
+through the private link (the same domain functions as ``/api/v1/public/tickets``). The
+desk's pages are in :mod:`service.web.hotline_desk`."""
 
 from __future__ import annotations
 
@@ -11,24 +11,18 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.access import require_role
 from core.errors import DomainError, InvalidInput
 from core.text import field_problem
 from core.words import word
-from hotline.queries import TicketView, follow_ticket, list_tickets
-from hotline.routing import list_working_groups
+from hotline.queries import follow_ticket
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
-from masterdata.regions import read_region
-from models import Region, Role, TicketCategory, TicketPriority, TicketStatus
+from models import Region, TicketCategory, TicketStatus
 from service.http.dependencies import SessionDep, client_address
 from service.web.common import (
     PageRoute,
     SettingsDep,
-    ViewerDep,
     check_csrf,
     field_errors,
-    language_of,
-    names_by_code,
     render,
 )
 
@@ -57,7 +51,7 @@ def _form(
     )
 
 
-def _region_code(session: Session, typed: str) -> str:
+def region_code(session: Session, typed: str) -> str:
     """The region a caller typed, by its code or by its name (卫东区, Weidong): a resident
     knows the district's name, not its code. A name that no single active region bears
     stays as typed, for the form to refuse beside the field."""
@@ -109,7 +103,7 @@ def report(
             new=TicketInput(
                 category=TicketCategory(category),
                 text=text,
-                region=_region_code(session, region),
+                region=region_code(session, region),
                 store=store.strip() or None,
                 caller_name=caller_name.strip() or None,
                 caller_phone=caller_phone.strip() or None,
@@ -142,41 +136,5 @@ def follow(request: Request, session: SessionDep, number: str, token: str = "") 
             "ticket": view,
             "category": word(TicketCategory(view.category)),
             "status": word(TicketStatus(view.status)),
-        },
-    )
-
-
-def _minutes_to_breach(ticket: TicketView) -> float:
-    """How soon the ticket's nearest open clock runs out (negative: overdue)."""
-    open_clocks = [
-        clock.remaining_minutes
-        for clock in (ticket.first_response, ticket.resolution_clock)
-        if clock is not None and clock.state in ("running", "paused", "breached")
-    ]
-    return min(open_clocks, default=float("inf"))
-
-
-@router.get("/hotline/queue")
-def queue(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
-    """The open tickets the viewer may work on, nearest to breaching first."""
-    require_role(viewer, Role.bureau, Role.operator, Role.working_group)
-    found = list_tickets(session=session, principal=viewer, open_only=True, limit=200, offset=0)
-    rows = sorted(found.items, key=_minutes_to_breach)
-    language = language_of(request)
-    regions = [read_region(session=session, code=code) for code in {t.region for t in rows}]
-    groups = list_working_groups(session=session, principal=viewer)
-    return render(
-        request,
-        "hotline/queue.html",
-        {
-            "tickets": rows,
-            "total": found.total,
-            "region_names": names_by_code(regions, language),
-            "group_names": names_by_code(groups, language),
-            "words": {
-                value: word(member)
-                for enum in (TicketCategory, TicketStatus, TicketPriority)
-                for value, member in enum.__members__.items()
-            },
         },
     )

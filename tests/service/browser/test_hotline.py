@@ -47,3 +47,35 @@ def test_a_resident_files_on_a_phone_and_the_operator_sees_the_queue(
     assert "<b>急</b>" in page.locator(f"#ticket-{number} td").last.inner_text()
     page.screenshot(path=str(screenshots / "hotline-queue.png"), full_page=True)
     desk.close()
+
+
+def test_the_operator_works_a_call_on_a_phone_in_chinese_from_filing_to_resolving(
+    open_page: Any, screenshots: Path
+) -> None:
+    """The desk's whole story on a phone: file the call, answer the caller, resolve; every
+    page fits the screen's width and reads in Chinese."""
+    page = open_page("operator", PHONE, "zh-CN")
+    page.get_by_role("link", name="登记来电").click()
+    page.select_option("#category", "delivery_late")
+    page.fill("#text", "小区的蔬菜两天没送到")
+    page.fill("#region", "410403")
+    page.select_option("#priority", "urgent")
+    page.fill("#caller_phone", "13800001111")
+    page.get_by_role("button", name="登记工单").click()
+    page.wait_for_url(lambda url: "done=filed" in url)
+    assert page.locator("#done").inner_text() == "工单已登记：已分派，计时已开始。"
+    assert page.locator("#ticket-priority").inner_text() == "紧急"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshots / "hotline-ticket-zh-phone.png"), full_page=True)
+    page.fill("#comment-text", "已通知物流配送组，今天下午送达")
+    page.get_by_role("button", name="添加").click()
+    page.wait_for_url(lambda url: "done=replied" in url)
+    assert page.locator("#clock-first-response").inner_text() == "已达标"
+    page.fill("#resolution-text", "蔬菜已于下午三点送达")
+    page.get_by_role("button", name="办结").last.click()
+    page.wait_for_url(lambda url: "done=resolved" in url)
+    assert page.locator("#ticket-status").inner_text() == "已办结"
+    assert page.locator("#reopen-form").is_visible()
+    assert page.locator("#trail tbody tr").count() == 4  # filed, routed, replied, resolved
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshots / "hotline-resolved-zh-phone.png"), full_page=True)

@@ -1,0 +1,578 @@
+"""The hotline desk's pages: the queue of tickets with their SLA clocks, a call filed from
+the phone, and one ticket with its audit trail and every action on it (reply or note, call
+back, wait on the caller, priority, assignment, links, resolve, reopen, merge).
+
+Each page calls the hotline's own functions, the ones ``/api/v1/hotline`` calls, so a rule
+holds whichever way the desk works; a refused action writes nothing and shows the ticket
+again with the problem beside the form it came from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from core.access import Principal, require_role
+from core.errors import DomainError, InvalidInput
+from core.text import field_problem, phrase
+from core.words import word
+from hotline import tickets
+from hotline.queries import TicketView, list_tickets, read_ticket
+from hotline.routing import list_working_groups
+from hotline.tickets import MAX_TEXT_LENGTH, TicketInput
+from masterdata.regions import read_region
+from models import (
+    AssignmentLevel,
+    CallerKind,
+    Role,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
+from service.http.dependencies import SessionDep
+from service.web.common import (
+    PageRoute,
+    ViewerDep,
+    allowed,
+    check_csrf,
+    field_errors,
+    language_of,
+    names_by_code,
+    redirect,
+    region_names,
+    render,
+)
+from service.web.hotline import region_code
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Choice = TypeVar("Choice", TicketCategory, TicketPriority, CallerKind, AssignmentLevel)
+
+QUEUE_LIMIT = 200
+"""Tickets the queue shows at once (the filters narrow it; the total says how many match)."""
+DESK_ROLES = (Role.bureau, Role.operator, Role.working_group)
+FILING_ROLES = (Role.bureau, Role.operator)
+"""Who files a call from the phone on the page (service officers file from a visit)."""
+DONE = (
+    "filed",
+    "replied",
+    "noted",
+    "called_back",
+    "waiting",
+    "resumed",
+    "priority",
+    "assigned",
+    "linked",
+    "resolved",
+    "reopened",
+    "merged",
+)
+"""What an action's redirect may announce (anything else in ``done`` is ignored)."""
+Text = Annotated[str, Form(max_length=MAX_TEXT_LENGTH * 2)]
+Code = Annotated[str, Form(max_length=64)]
+
+
+def _words() -> dict[str, str | Any]:
+    """The hotline's words by value, for the queue's and the ticket's columns."""
+    return {
+        value: word(member)
+        for enum in (TicketCategory, TicketStatus, TicketPriority, CallerKind, AssignmentLevel)
+        for value, member in enum.__members__.items()
+    }
+
+
+def _minutes_to_breach(ticket: TicketView) -> float:
+    """How soon the ticket's nearest open clock runs out (negative: overdue)."""
+    open_clocks = [
+        clock.remaining_minutes
+        for clock in (ticket.first_response, ticket.resolution_clock)
+        if clock is not None and clock.state in ("running", "paused", "breached")
+    ]
+    return min(open_clocks, default=float("inf"))
+
+
+@router.get("/hotline/queue")
+def queue(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    status: Annotated[str, Query(max_length=32)] = "open",
+    group: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
+    """The tickets the viewer may work on: open ones nearest to breaching first, any other
+    status newest first, of one working group or all."""
+    require_role(viewer, *DESK_ROLES)
+    chosen = TicketStatus(status) if status in TicketStatus.__members__ else None
+    status = chosen.value if chosen else ("all" if status == "all" else "open")
+    groups = list_working_groups(session=session, principal=viewer)
+    group = group if group in {known.code for known in groups} else ""
+    found = list_tickets(
+        session=session,
+        principal=viewer,
+        status=chosen,
+        open_only=status == "open",
+        working_group=group or None,
+        limit=QUEUE_LIMIT,
+        offset=0,
+    )
+    rows = sorted(found.items, key=_minutes_to_breach) if status == "open" else found.items
+    language = language_of(request)
+    return render(
+        request,
+        "hotline/queue.html",
+        {
+            "tickets": rows,
+            "total": found.total,
+            "status": status,
+            "group": group,
+            "statuses": list(TicketStatus),
+            "groups": groups,
+            "region_names": names_by_code(
+                [read_region(session=session, code=code) for code in {t.region for t in rows}],
+                language,
+            ),
+            "group_names": names_by_code(groups, language),
+            "words": _words(),
+            "can_file": allowed(viewer, *FILING_ROLES),
+        },
+    )
+
+
+@router.get("/hotline/find")
+def find(
+    session: SessionDep, viewer: ViewerDep, number: Annotated[str, Query(max_length=32)] = ""
+) -> Response:
+    """Go to the ticket a caller quotes ("hl123" or "HL0000123"), or say it is unknown."""
+    require_role(viewer, *DESK_ROLES)
+    typed = number.strip().upper()
+    if typed.isdigit():
+        typed = f"HL{int(typed):07d}"
+    elif typed.startswith("HL") and typed[2:].isdigit():
+        typed = f"HL{int(typed[2:]):07d}"
+    read_ticket(session=session, principal=viewer, number=typed)  # a 404 names the number
+    return redirect(f"/hotline/tickets/{typed}")
+
+
+CALL_FIELDS = (
+    "category",
+    "priority",
+    "caller_kind",
+    "caller_name",
+    "caller_phone",
+    "region",
+    "compound",
+    "store",
+    "product",
+    "text",
+)
+
+
+def _call_form(
+    request: Request,
+    *,
+    values: dict[str, str],
+    error: DomainError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The desk's form of a call, with what was typed and each problem beside its field."""
+    return render(
+        request,
+        "hotline/new.html",
+        {
+            "values": values,
+            "errors": field_errors(error) if error else {},
+            "problem": error,
+            "categories": list(TicketCategory),
+            "priorities": list(TicketPriority),
+            "caller_kinds": list(CallerKind),
+            "words": _words(),
+            "max_text": MAX_TEXT_LENGTH,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/hotline/tickets/new")
+def new_call(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    """A blank call: normal priority, a resident calling."""
+    require_role(viewer, *FILING_ROLES)
+    return _call_form(
+        request, values={"priority": "normal", "caller_kind": "resident", "category": ""}
+    )
+
+
+def _choice(kind: type[Choice], value: str, field: str) -> Choice:
+    """One of a select's values, or a 422 naming the field (a page posts only its own)."""
+    if value in kind.__members__:
+        return kind(value)
+    raise InvalidInput(
+        "choose one of the listed values",
+        errors=[field_problem(["body", field], phrase("choose one of the listed values"))],
+    )
+
+
+@router.post("/hotline/tickets/new", dependencies=[Depends(check_csrf)])
+def file_call(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    text: Text,
+    region: Code,
+    category: Code = "",
+    priority: Code = "normal",
+    caller_kind: Code = "resident",
+    caller_name: Annotated[str, Form(max_length=200)] = "",
+    caller_phone: Annotated[str, Form(max_length=64)] = "",
+    compound: Code = "",
+    store: Code = "",
+    product: Code = "",
+) -> Response:
+    """File the call as a ticket, routed by the rules, and open it; or show every problem."""
+    require_role(viewer, *FILING_ROLES)
+    values = {
+        "category": category,
+        "priority": priority,
+        "caller_kind": caller_kind,
+        "caller_name": caller_name,
+        "caller_phone": caller_phone,
+        "region": region,
+        "compound": compound,
+        "store": store,
+        "product": product,
+        "text": text,
+    }
+    try:
+        ticket, _ = tickets.file_ticket(
+            session=session,
+            new=TicketInput(
+                category=_choice(TicketCategory, category, "category"),
+                priority=_choice(TicketPriority, priority, "priority"),
+                caller_kind=_choice(CallerKind, caller_kind, "caller_kind"),
+                caller_name=caller_name.strip() or None,
+                caller_phone=caller_phone.strip() or None,
+                text=text,
+                region=region_code(session, region),
+                compound=compound.strip() or None,
+                store=store.strip() or None,
+                product=product.strip() or None,
+            ),
+            principal=viewer,
+        )
+    except DomainError as error:
+        session.rollback()
+        return _call_form(request, values=values, error=error, status_code=error.status)
+    return redirect(f"/hotline/tickets/{ticket.number}?done=filed")
+
+
+def _ticket_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    number: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """One ticket: what the caller said, the places it concerns, both clocks, the trail and
+    the actions its state allows."""
+    view = read_ticket(session=session, principal=viewer, number=number)
+    language = language_of(request)
+    groups = list_working_groups(session=session, principal=viewer)
+    return render(
+        request,
+        "hotline/ticket.html",
+        {
+            "ticket": view,
+            "region_name": region_names(session, [view.region], language).get(
+                view.region, view.region
+            ),
+            "groups": groups,
+            "group_names": names_by_code(groups, language),
+            "levels": list(AssignmentLevel),
+            "priorities": list(TicketPriority),
+            "words": _words(),
+            "is_open": view.status not in ("resolved", "merged"),
+            "max_text": MAX_TEXT_LENGTH,
+            "values": {},
+            "errors": {},
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/hotline/tickets/{number}")
+def ticket_page(
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, done: str = ""
+) -> HTMLResponse:
+    require_role(viewer, *DESK_ROLES)
+    return _ticket_page(request, session, viewer, number, done=done if done in DONE else "")
+
+
+def _act(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    number: str,
+    *,
+    form: str,
+    values: dict[str, str],
+    done: str,
+    action: Any,
+) -> Response:
+    """Run one action on the ticket and come back to it announcing ``done``; a refusal
+    writes nothing and shows the ticket with the problem beside the ``form`` it came from."""
+    require_role(viewer, *DESK_ROLES)
+    try:
+        action()
+    except DomainError as error:
+        session.rollback()
+        return _ticket_page(
+            request,
+            session,
+            viewer,
+            number,
+            problem=error,
+            failed_form=form,
+            errors=field_errors(error),
+            values=values,
+            status_code=error.status,
+        )
+    return redirect(f"/hotline/tickets/{number}?done={done}#done")
+
+
+@router.post("/hotline/tickets/{number}/comments", dependencies=[Depends(check_csrf)])
+def comment(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    text: Text = "",
+    to_caller: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """A reply the caller reads through their link (it answers the first-response clock),
+    or a note only the desk reads."""
+    replying = to_caller == "yes"
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="comment",
+        values={"text": text, "to_caller": to_caller},
+        done="replied" if replying else "noted",
+        action=lambda: tickets.comment_on_ticket(
+            session=session, principal=viewer, number=number, text=text, to_caller=replying
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/call-backs", dependencies=[Depends(check_csrf)])
+def call_back(
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, note: Text = ""
+) -> Response:
+    """Record the call back to the caller and what was said."""
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="call_back",
+        values={"note": note},
+        done="called_back",
+        action=lambda: tickets.record_call_back(
+            session=session, principal=viewer, number=number, note=note
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/waiting", dependencies=[Depends(check_csrf)])
+def waiting(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    waiting: Annotated[str, Form(max_length=8)] = "yes",
+    note: Text = "",
+) -> Response:
+    """Wait on the caller (the clocks pause) or go on with the ticket."""
+    starts = waiting == "yes"
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="waiting",
+        values={"note": note},
+        done="waiting" if starts else "resumed",
+        action=lambda: tickets.set_waiting_on_caller(
+            session=session,
+            principal=viewer,
+            number=number,
+            waiting=starts,
+            note=note.strip() or None,
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/priority", dependencies=[Depends(check_csrf)])
+def priority(
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, priority: Code = ""
+) -> Response:
+    """Change the priority; the clocks then run against its targets."""
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="priority",
+        values={"priority": priority},
+        done="priority",
+        action=lambda: tickets.change_priority(
+            session=session,
+            principal=viewer,
+            number=number,
+            priority=_choice(TicketPriority, priority, "priority"),
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/assignment", dependencies=[Depends(check_csrf)])
+def assign(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    working_group: Code = "",
+    level: Code = "",
+    note: Text = "",
+) -> Response:
+    """Hand the ticket to another working group or level, saying why."""
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="assign",
+        values={"working_group": working_group, "level": level, "note": note},
+        done="assigned",
+        action=lambda: tickets.assign_ticket(
+            session=session,
+            principal=viewer,
+            number=number,
+            working_group=working_group,
+            level=_choice(AssignmentLevel, level, "level"),
+            note=note.strip() or None,
+        ),
+    )
+
+
+def _record_number(field: str, typed: str) -> int | None:
+    """A delivery request's or an alert's number typed in the link form (None if empty)."""
+    typed = typed.strip().lstrip("#")
+    if not typed:
+        return None
+    if typed.isdigit() and 0 < int(typed) <= 2_147_483_647:
+        return int(typed)
+    raise InvalidInput(
+        "{field} is not a number",
+        errors=[field_problem(["body", field], phrase("Enter a number"))],
+        field=field,
+    )
+
+
+@router.post("/hotline/tickets/{number}/links", dependencies=[Depends(check_csrf)])
+def link(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    store: Code = "",
+    compound: Code = "",
+    delivery_request: Code = "",
+    alert: Code = "",
+) -> Response:
+    """Link the store, compound, delivery request or alert the call is about."""
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="link",
+        values={
+            "store": store,
+            "compound": compound,
+            "delivery_request": delivery_request,
+            "alert": alert,
+        },
+        done="linked",
+        action=lambda: tickets.link_ticket(
+            session=session,
+            principal=viewer,
+            number=number,
+            store=store.strip() or None,
+            compound=compound.strip() or None,
+            delivery_request=_record_number("delivery_request", delivery_request),
+            alert=_record_number("alert", alert),
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/resolution", dependencies=[Depends(check_csrf)])
+def resolve(
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, resolution: Text = ""
+) -> Response:
+    """Resolve the ticket with what the caller is told."""
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="resolve",
+        values={"resolution": resolution},
+        done="resolved",
+        action=lambda: tickets.resolve_ticket(
+            session=session, principal=viewer, number=number, resolution=resolution
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/reopening", dependencies=[Depends(check_csrf)])
+def reopen(
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, reason: Text = ""
+) -> Response:
+    """Reopen a resolved ticket, saying why (the caller called again)."""
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="reopen",
+        values={"reason": reason},
+        done="reopened",
+        action=lambda: tickets.reopen_ticket(
+            session=session, principal=viewer, number=number, reason=reason
+        ),
+    )
+
+
+@router.post("/hotline/tickets/{number}/merge", dependencies=[Depends(check_csrf)])
+def merge(
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, into: Code = ""
+) -> Response:
+    """Merge this duplicate into the ticket that carries on."""
+    target = into.strip().upper()
+    return _act(
+        request,
+        session,
+        viewer,
+        number,
+        form="merge",
+        values={"into": into},
+        done="merged",
+        action=lambda: tickets.merge_ticket(
+            session=session, principal=viewer, number=number, into=target
+        ),
+    )
