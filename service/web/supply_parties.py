@@ -44,7 +44,7 @@ from service.web.problems import field_word
 from supply_network import orders, postings, registry
 from supply_network.queries import deals, restock
 from supply_network.queries.deals import ProposalView
-from supply_network.queries.postings import list_needs, list_offers, public_board
+from supply_network.queries.postings import list_needs, list_offers, public_board, read_offer
 from supply_network.queries.producers import read_producer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -99,6 +99,7 @@ def _producer_page(
     done: str | None = None,
     offer_form: dict[str, str] | None = None,
     record_form: dict[str, str] | None = None,
+    change_form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The signed-in producer's page, with a refusal to show when a form was refused: the
     refused form keeps what was typed, each problem beside its field."""
@@ -129,6 +130,7 @@ def _producer_page(
             "errors": field_errors(problem) if problem else {},
             "offer_form": offer_form,
             "record_form": record_form,
+            "change_form": change_form,
             "done": done or request.query_params.get("done"),
         },
         status_code=problem.status if problem else 200,
@@ -153,6 +155,7 @@ def _producer_action(
     *,
     offer_form: dict[str, str] | None = None,
     record_form: dict[str, str] | None = None,
+    change_form: dict[str, str] | None = None,
 ) -> Response:
     """Run a producer's form and go back to its page, or show the page with the refusal
     (and the refused form as it was typed)."""
@@ -167,6 +170,7 @@ def _producer_action(
             problem=error,
             offer_form=offer_form,
             record_form=record_form,
+            change_form=change_form,
         ),
     )
     return refused or redirect(f"/producer?done={done}")
@@ -262,6 +266,61 @@ def post_offer(
         )
 
     return _producer_action(request, session, viewer, settings, act, "offer", offer_form=typed)
+
+
+@router.post("/producer/offers/{offer_id}/change", dependencies=[Depends(check_csrf)])
+def change_offer(
+    request: Request,
+    offer_id: DatabaseId,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    quantity: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    price: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    available_to: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    minimum_lot: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+) -> Response:
+    """A producer changes an offer on the board (more or less of it, another price, a
+    longer or shorter window, a minimum lot), as ``PATCH /api/v1/supply-board/offers``
+    does: only what was changed is sent, and a refusal names every bad field."""
+    typed = {
+        "id": str(offer_id),
+        "quantity": quantity,
+        "price": price,
+        "available_to": available_to,
+        "minimum_lot": minimum_lot,
+    }
+
+    def act() -> None:
+        """The change the form asks for: each field that differs from the offer now."""
+        today = business_today(settings)
+        offer = read_offer(session=session, principal=viewer, offer_id=offer_id, today=today)
+        fields = TypedFields()
+        asked: dict[str, Any] = {
+            "quantity": fields.number("quantity", quantity),
+            "price": fields.number("price", price),
+            "available_to": fields.day("available_to", available_to, stand_in=today),
+            "minimum_lot": fields.optional_number("minimum_lot", minimum_lot),
+        }
+        now = {
+            "quantity": offer.quantity,
+            "price": offer.price,
+            "available_to": offer.available_to,
+            "minimum_lot": offer.minimum_lot,
+        }
+        changes = {name: value for name, value in asked.items() if value != now[name]}
+        fields.check(
+            lambda: postings.update_offer(
+                session=session,
+                principal=viewer,
+                offer_id=offer_id,
+                today=today,
+                limits=board_limits(settings),
+                changes=changes,
+            )
+        )
+
+    return _producer_action(request, session, viewer, settings, act, "changed", change_form=typed)
 
 
 @router.post("/producer/offers/{offer_id}/withdraw", dependencies=[Depends(check_csrf)])

@@ -122,3 +122,23 @@ def test_anyone_reads_the_board_and_in_chinese(
     assert "登录后可查看生产者联系方式" in page.content()
     page.screenshot(path=screenshots / "board-zh.png")
     context.close()
+
+
+def test_a_farm_lowers_an_offers_price_on_a_phone_in_chinese(
+    open_page: Any, screenshots: Path
+) -> None:
+    """The farm opens "修改供货" under one of its offers, types a lower price and saves;
+    the page says so and the offer's row shows the new price, all within a phone's width."""
+    farm = open_page("producer", PHONE, "zh-CN")
+    change = farm.locator("details.change-offer").first
+    change.locator("summary").click()
+    price = change.locator("input[name=price]")
+    lower = round(float(price.input_value()) * 0.9, 2)
+    price.fill(f"{lower:g}")
+    farm.screenshot(path=screenshots / "producer-change-offer-zh-phone.png", full_page=True)
+    change.get_by_role("button", name="保存供货").click()
+    assert (
+        farm.locator("#done").text_content() == "供货信息已修改：买方在供需平台上看到的已是新内容。"
+    )
+    assert f"¥{lower:,.2f}" in farm.locator("#offers").inner_text()
+    assert farm.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -170,3 +170,104 @@ def test_producer_whose_offer_ends_before_it_starts_is_told_so_in_chinese_words(
     assert beside(page.text, "offer", "available_to") == "早于起始日期"  # not available_from
     english = client.post("/producer/offers", data=inverted)
     assert beside(english.text, "offer", "available_to") == "is before the first day available"
+
+
+def posted_offer(client: TestClient, session: Session) -> SupplyOffer:
+    """A 400-cabbage offer at ¥1.8 posted through the page, running three days."""
+    client.post(
+        "/producer/offers",
+        data={
+            "csrf_token": csrf(client, "/producer"),
+            "product": "cabbage",
+            "quantity": "400",
+            "price": "1.8",
+            "available_from": TODAY.isoformat(),
+            "available_to": (TODAY + timedelta(days=3)).isoformat(),
+            "minimum_lot": "",
+        },
+    )
+    return session.scalars(select(SupplyOffer)).one()
+
+
+def test_producer_changes_an_offers_quantity_price_and_window_on_the_page(
+    client: TestClient, session: Session, farmer: Producer
+) -> None:
+    offer = posted_offer(client, session)
+    form = client.get("/producer").text
+    assert typed_value(form, f"change-{offer.id}-quantity") == "400"
+    assert typed_value(form, f"change-{offer.id}-price") == "1.8"
+    later = (TODAY + timedelta(days=6)).isoformat()
+    page = client.post(
+        f"/producer/offers/{offer.id}/change",
+        data={
+            "csrf_token": csrf(client, "/producer"),
+            "quantity": "650",
+            "price": "1.6",
+            "available_to": later,
+            "minimum_lot": "50",
+        },
+    )
+    assert page.status_code == 200 and "Offer changed" in page.text
+    session.expire_all()
+    changed = session.get_one(SupplyOffer, offer.id)
+    assert (changed.quantity, changed.price, changed.available_to.isoformat()) == (
+        650,
+        1.6,
+        later,
+    )
+    assert changed.minimum_lot == 50
+    assert typed_value(page.text, f"change-{offer.id}-quantity") == "650"
+
+
+def test_producer_changing_an_offer_badly_is_told_beside_each_field_in_chinese_and_nothing_changes(
+    client: TestClient, session: Session, farmer: Producer
+) -> None:
+    offer = posted_offer(client, session)
+    page = client.post(
+        f"/producer/offers/{offer.id}/change",
+        data={
+            "csrf_token": csrf(client, "/producer"),
+            "quantity": "lots",
+            "price": "1.8",
+            "available_to": (TODAY - timedelta(days=1)).isoformat(),
+            "minimum_lot": "",
+        },
+        headers=ZH,
+    )
+    assert page.status_code == 422
+    assert beside(page.text, f"change-{offer.id}", "quantity") == "必须是数字"
+    assert "过去" in beside(page.text, f"change-{offer.id}", "available_to")
+    assert f'<details class="change-offer" id="change-offer-{offer.id}" open>' in page.text
+    assert typed_value(page.text, f"change-{offer.id}-quantity") == "lots"
+    session.expire_all()
+    kept = session.get_one(SupplyOffer, offer.id)
+    assert (kept.quantity, kept.available_to) == (400, TODAY + timedelta(days=3))
+
+
+def test_another_producer_cannot_change_an_offer_that_is_not_theirs(
+    client: TestClient, session: Session, farmer: Producer
+) -> None:
+    offer = posted_offer(client, session)
+    other = make_producer(session, code="FARM-2", capacities={"cabbage": 100})
+    create_user(
+        session,
+        username="other",
+        password="other-password",
+        role=Role.producer,
+        producer_id=other.id,
+    )
+    session.commit()
+    sign_in(client, "other", "other-password")
+    page = client.post(
+        f"/producer/offers/{offer.id}/change",
+        data={
+            "csrf_token": csrf(client, "/producer"),
+            "quantity": "1",
+            "price": "0.1",
+            "available_to": TODAY.isoformat(),
+            "minimum_lot": "",
+        },
+    )
+    assert page.status_code == 404
+    session.expire_all()
+    assert session.get_one(SupplyOffer, offer.id).quantity == 400
