@@ -4,20 +4,22 @@ retry with backoff.
 What receivers can rely on:
 
 - **At least once.** Delivered means the receiver answered 2xx; a crash between that
-  answer and its record sends it again. ``X-Supplywatch-Notification: <id>`` is the same
-  on every retry, so a receiver can drop repeats.
+  answer and its record sends it again. ``X-Supplywatch-Notification: <id>`` (and, when
+  signed, ``webhook-id``) is the same on every retry, so a receiver can drop repeats.
 - **In order per receiver.** Oldest first, and a newer notification waits while an older
   one waits for its retry, so "resolved" never overtakes its "firing". Only one that gave
   up (``failed``) lets those behind it pass.
 - **Retries** with exponential backoff (``base × 2^(attempt-1)``, capped, ±10 % jitter) up
   to a give-up limit; every try is a ``DeliveryAttempt`` row, visible through the API.
-- **Signature**, as :mod:`monitors.notifications.payload` describes.
+- **Signatures**, as :mod:`monitors.notifications.payload` describes: each attempt is
+  signed again with its own ``webhook-timestamp``, so a retry is never a stale message.
 """
 
 from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,9 +34,8 @@ from models import DeliveryAttempt, DeliveryState, Notification, Webhook
 from models.base import utc_now
 from monitors.notifications.outbox import MAX_ERROR_CHARS
 from monitors.notifications.payload import (
-    SIGNATURE_HEADER,
     encode_body,
-    sign_body,
+    signature_headers,
     webhook_check_payload,
 )
 from monitors.notifications.receivers import PinnedTransport, ReceiverPolicy, ReceiverRefused
@@ -96,9 +97,12 @@ def post_payload(
     url: str,
     payload: Mapping[str, Any],
     secret: str | None,
+    message_id: str,
+    sent_at: datetime,
     notification_id: int | None = None,
 ) -> WebhookPostOutcome:
-    """POST ``payload`` to ``url`` (signed when there is a secret) and say how it went.
+    """POST ``payload`` to ``url`` (signed when there is a secret, as message
+    ``message_id`` attempted at ``sent_at``) and say how it went.
 
     Never raises: a timeout, a refused connection or any other failure of this one send
     is an outcome to record, not a reason to stop the others. The receiver's answer is
@@ -109,7 +113,9 @@ def post_payload(
     if notification_id is not None:
         headers[NOTIFICATION_ID_HEADER] = str(notification_id)
     if secret:
-        headers[SIGNATURE_HEADER] = f"sha256={sign_body(secret, body)}"
+        headers |= signature_headers(
+            secret=secret, message_id=message_id, sent_at=sent_at, body=body
+        )
     started = time.perf_counter()
     try:
         with client.stream("POST", url, content=body, headers=headers) as response:
@@ -189,6 +195,8 @@ def deliver_due_notifications(
             url=item.url,
             payload=item.payload,
             secret=item.secret,
+            message_id=str(item.id),
+            sent_at=now(),
             notification_id=item.id,
         )
         report.attempted += 1
@@ -306,14 +314,22 @@ def send_test_notification(
     now: datetime,
 ) -> WebhookPostOutcome:
     """Post one made-up firing alert to a webhook right away (nothing is queued or
-    recorded), so an operator can check the URL, the network path and the signature.
+    recorded), so an operator can check the URL, the network path and the signatures
+    (its ``webhook-id`` is ``test-<random hex>``, never a notification's id).
     Takes plain values so the caller can end its database transaction first. Says only
     whether and with which status the receiver answered: neither its body nor a
     connection error's text, so the check cannot probe what lies behind the service."""
     payload = webhook_check_payload(
         webhook_id=webhook_id, receiver=receiver, external_url=external_url, now=now
     )
-    outcome = post_payload(client=client, url=url, payload=payload, secret=secret)
+    outcome = post_payload(
+        client=client,
+        url=url,
+        payload=payload,
+        secret=secret,
+        message_id=f"test-{uuid.uuid4().hex}",
+        sent_at=now,
+    )
     if outcome.status_code is not None:
         return outcome
     return WebhookPostOutcome(

@@ -1,13 +1,23 @@
-"""What a receiver gets: the Alertmanager webhook body (version "4") and its signature.
+"""What a receiver gets: the Alertmanager webhook body (version "4") and its signatures.
 
 Receivers built for Prometheus Alertmanager (chat bridges, paging) read these bodies
-unchanged. With a secret, the exact body bytes are signed with HMAC-SHA256 and sent as
-``X-Supplywatch-Signature: sha256=<hex>``. No timestamp is signed: a receiver that wants
-replay protection drops notification ids it has seen.
+unchanged. A webhook with a secret gets two signatures, both HMAC-SHA256 keyed with the
+secret's UTF-8 bytes:
+
+- ``X-Supplywatch-Signature: sha256=<hex>`` over the exact body bytes, kept for the
+  receivers that already verify it. It signs no time, so a captured message replays.
+- Standard Webhooks (standardwebhooks.com): ``webhook-id`` (the notification id, the same
+  on every retry), ``webhook-timestamp`` (the attempt's Unix seconds) and
+  ``webhook-signature: v1,<base64>`` over ``"{id}.{timestamp}.{body}"``. A receiver that
+  refuses timestamps more than 5 minutes from its clock and ids it has seen refuses
+  replays. Its libraries take the secret as ``whsec_`` + base64 of the key: a receiver
+  gives them ``"whsec_" + base64(secret)`` (or, in Python, ``Webhook(secret.encode())``),
+  never the secret as registered, which they would base64-decode into another key.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -19,6 +29,12 @@ from models import Alert
 
 SIGNATURE_HEADER = "X-Supplywatch-Signature"
 """Header with ``sha256=<hex HMAC-SHA256 of the body>``, sent when the webhook has a secret."""
+MESSAGE_ID_HEADER = "webhook-id"
+"""Standard Webhooks' message id: the same on every retry of one message."""
+TIMESTAMP_HEADER = "webhook-timestamp"
+"""Standard Webhooks' time of the attempt, in Unix seconds, signed with the body."""
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
+"""Standard Webhooks' ``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``."""
 FIRING = "firing"
 RESOLVED = "resolved"
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -79,6 +95,32 @@ def sign_body(secret: str, body: bytes) -> str:
     """Hex HMAC-SHA256 of ``body`` under ``secret``: what a receiver recomputes from the
     raw request body to know the message came from us and was not altered."""
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def standard_signature(*, key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """Standard Webhooks' ``v1,<base64>`` HMAC-SHA256 of ``"{id}.{timestamp}.{body}"``:
+    binds the body to its message and the attempt's time, so a receiver can refuse an
+    old message replayed to it."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return f"v1,{base64.b64encode(digest).decode('ascii')}"
+
+
+def signature_headers(
+    *, secret: str, message_id: str, sent_at: datetime, body: bytes
+) -> dict[str, str]:
+    """The signature headers of one attempt: ours over the body, for the receivers that
+    verify it, and Standard Webhooks' over the message id, the attempt's time and the
+    body, both keyed with the secret's UTF-8 bytes (the one key a receiver needs)."""
+    timestamp = int(sent_at.timestamp())
+    return {
+        SIGNATURE_HEADER: f"sha256={sign_body(secret, body)}",
+        MESSAGE_ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        STANDARD_SIGNATURE_HEADER: standard_signature(
+            key=secret.encode("utf-8"), message_id=message_id, timestamp=timestamp, body=body
+        ),
+    }
 
 
 def encode_body(payload: Mapping[str, Any]) -> bytes:

@@ -43,8 +43,13 @@ webhook lists and names the receiver in every delivery)."""
 URL_DESCRIPTION = "http:// or https:// address that receives the POSTs"
 REGION_DESCRIPTION = "Code of a district or the city: only its alerts are sent (null: all)"
 SECRET_DESCRIPTION = (
-    "Signs each body with HMAC-SHA256, sent as X-Supplywatch-Signature: sha256=<hex>; "
-    "stored, never shown again (null: unsigned)"
+    "Signs each delivery with HMAC-SHA256 keyed with the secret's UTF-8 bytes: "
+    "X-Supplywatch-Signature: sha256=<hex of the body's HMAC>, and Standard Webhooks' "
+    "webhook-id (the notification id, the same on every retry), webhook-timestamp (Unix "
+    "seconds of the attempt) and webhook-signature: v1,<base64 HMAC of "
+    "'{webhook-id}.{webhook-timestamp}.{body}'>; refuse timestamps over 5 minutes old to "
+    "refuse replays. Standard Webhooks libraries take it as 'whsec_' + base64(secret). "
+    "Stored, never shown again (null: unsigned)"
 )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from standardwebhooks import Webhook as StandardWebhook
 
 from models import (
     Alert,
@@ -25,7 +28,7 @@ from models import (
     Role,
     Severity,
 )
-from monitors.notifications.delivery import deliver_due_notifications
+from monitors.notifications.delivery import NOTIFICATION_ID_HEADER, deliver_due_notifications
 from monitors.notifications.outbox import enqueue_notifications
 from monitors.notifications.payload import SIGNATURE_HEADER
 from service.api import webhooks
@@ -373,6 +376,24 @@ def test_a_test_send_reports_the_receivers_answer_and_queues_nothing(
     signature = hmac.new(SECRET.encode(), request.content, hashlib.sha256).hexdigest()
     assert request.headers[SIGNATURE_HEADER] == f"sha256={signature}"
     assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_a_test_send_is_signed_the_standard_webhooks_way_under_an_id_of_its_own(
+    client: TestClient, bureau: dict[str, str], receiver: Receiver
+) -> None:
+    """A receiver checks its verification with the test send: it carries the headers a
+    real delivery does, dated now, under a ``test-`` id that no notification has."""
+    webhook_id = create(client, bureau, secret=SECRET)["id"]
+    for _ in range(2):
+        sent = client.post(f"/api/v1/webhooks/{webhook_id}/test", headers=bureau)
+        assert sent.status_code == 200 and sent.json()["delivered"] is True, sent.text
+    first, second = receiver.requests
+    assert first.headers["webhook-id"].startswith("test-")
+    assert first.headers["webhook-id"] != second.headers["webhook-id"]
+    assert NOTIFICATION_ID_HEADER not in first.headers
+    assert abs(int(first.headers["webhook-timestamp"]) - time.time()) < 60
+    verifier = StandardWebhook(SECRET.encode("utf-8"))
+    assert verifier.verify(first.content, dict(first.headers)) == json.loads(first.content)
 
 
 def test_a_webhook_chooses_how_its_alerts_are_grouped(
