@@ -70,8 +70,8 @@ DONE = (
     "merged",
 )
 """What an action's redirect may announce (anything else in ``done`` is ignored)."""
-Text = Annotated[str, Form(max_length=MAX_TEXT_LENGTH * 2)]
-Code = Annotated[str, Form(max_length=64)]
+TypedText = Annotated[str, Form(max_length=MAX_TEXT_LENGTH * 2)]
+TypedCode = Annotated[str, Form(max_length=64)]
 
 
 def _words() -> dict[str, str | Any]:
@@ -218,16 +218,16 @@ def file_call(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
-    text: Text,
-    region: Code,
-    category: Code = "",
-    priority: Code = "normal",
-    caller_kind: Code = "resident",
+    text: TypedText = "",
+    region: TypedCode = "",
+    category: TypedCode = "",
+    priority: TypedCode = "normal",
+    caller_kind: TypedCode = "resident",
     caller_name: Annotated[str, Form(max_length=200)] = "",
     caller_phone: Annotated[str, Form(max_length=64)] = "",
-    compound: Code = "",
-    store: Code = "",
-    product: Code = "",
+    compound: TypedCode = "",
+    store: TypedCode = "",
+    product: TypedCode = "",
 ) -> Response:
     """File the call as a ticket, routed by the rules, and open it; or show every problem."""
     require_role(viewer, *FILING_ROLES)
@@ -349,7 +349,7 @@ def comment(
     number: str,
     session: SessionDep,
     viewer: ViewerDep,
-    text: Text = "",
+    text: TypedText = "",
     to_caller: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """A reply the caller reads through their link (it answers the first-response clock),
@@ -371,7 +371,7 @@ def comment(
 
 @router.post("/hotline/tickets/{number}/call-backs", dependencies=[Depends(check_csrf)])
 def call_back(
-    request: Request, number: str, session: SessionDep, viewer: ViewerDep, note: Text = ""
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, note: TypedText = ""
 ) -> Response:
     """Record the call back to the caller and what was said."""
     return _act(
@@ -395,7 +395,7 @@ def waiting(
     session: SessionDep,
     viewer: ViewerDep,
     waiting: Annotated[str, Form(max_length=8)] = "yes",
-    note: Text = "",
+    note: TypedText = "",
 ) -> Response:
     """Wait on the caller (the clocks pause) or go on with the ticket."""
     starts = waiting == "yes"
@@ -419,7 +419,7 @@ def waiting(
 
 @router.post("/hotline/tickets/{number}/priority", dependencies=[Depends(check_csrf)])
 def priority(
-    request: Request, number: str, session: SessionDep, viewer: ViewerDep, priority: Code = ""
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, priority: TypedCode = ""
 ) -> Response:
     """Change the priority; the clocks then run against its targets."""
     return _act(
@@ -445,9 +445,9 @@ def assign(
     number: str,
     session: SessionDep,
     viewer: ViewerDep,
-    working_group: Code = "",
-    level: Code = "",
-    note: Text = "",
+    working_group: TypedCode = "",
+    level: TypedCode = "",
+    note: TypedText = "",
 ) -> Response:
     """Hand the ticket to another working group or level, saying why."""
     return _act(
@@ -489,10 +489,10 @@ def link(
     number: str,
     session: SessionDep,
     viewer: ViewerDep,
-    store: Code = "",
-    compound: Code = "",
-    delivery_request: Code = "",
-    alert: Code = "",
+    store: TypedCode = "",
+    compound: TypedCode = "",
+    delivery_request: TypedCode = "",
+    alert: TypedCode = "",
 ) -> Response:
     """Link the store, compound, delivery request or alert the call is about."""
     return _act(
@@ -522,7 +522,11 @@ def link(
 
 @router.post("/hotline/tickets/{number}/resolution", dependencies=[Depends(check_csrf)])
 def resolve(
-    request: Request, number: str, session: SessionDep, viewer: ViewerDep, resolution: Text = ""
+    request: Request,
+    number: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    resolution: TypedText = "",
 ) -> Response:
     """Resolve the ticket with what the caller is told."""
     return _act(
@@ -541,7 +545,7 @@ def resolve(
 
 @router.post("/hotline/tickets/{number}/reopening", dependencies=[Depends(check_csrf)])
 def reopen(
-    request: Request, number: str, session: SessionDep, viewer: ViewerDep, reason: Text = ""
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, reason: TypedText = ""
 ) -> Response:
     """Reopen a resolved ticket, saying why (the caller called again)."""
     return _act(
@@ -560,7 +564,7 @@ def reopen(
 
 @router.post("/hotline/tickets/{number}/merge", dependencies=[Depends(check_csrf)])
 def merge(
-    request: Request, number: str, session: SessionDep, viewer: ViewerDep, into: Code = ""
+    request: Request, number: str, session: SessionDep, viewer: ViewerDep, into: TypedCode = ""
 ) -> Response:
     """Merge this duplicate into the ticket that carries on."""
     target = into.strip().upper()

@@ -346,3 +346,12 @@ def test_the_ticket_page_reads_in_chinese(operator: TestClient, session: Session
     assert "分派规则" in shown and ">routing rules<" not in shown
     for english in ("Answer", "Resolve", "History", "Hand over", "reply to the caller"):
         assert f">{english}<" not in shown, english
+
+
+def test_a_call_sent_with_nothing_filled_in_names_the_category_and_files_nothing(
+    operator: TestClient, session: Session
+) -> None:
+    empty = post(operator, "/hotline/tickets/new", {}, "/hotline/tickets/new")
+    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="category-error"' in empty.text  # type: ignore[attr-defined]
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 0
