@@ -56,6 +56,15 @@ async function upload() {
   showQueue();
 }
 
+// When a pass runs out, to the minute in the page's language ("2026/12/19 22:00"): the
+// seconds of a day-long validity only made the line harder to read at a glance.
+function untilText(when) {
+  return when.toLocaleString(document.documentElement.lang || undefined, {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23",
+  });
+}
+
 async function check(token) {
   token = token.replace(/[\r\n]+$/, "");
   if (trust === null) { showTrust(); return; }
@@ -71,7 +80,7 @@ async function check(token) {
   const claims = result.authentic ? result.claims : null;
   document.getElementById("verdict-subject").textContent = claims ? claims.subject : "";
   document.getElementById("verdict-validity").textContent = claims
-    ? claims.passId + " · " + label("until") + " " + claims.expiresAt.toLocaleString() : "";
+    ? claims.passId + " · " + label("until") + " " + untilText(claims.expiresAt) : "";
   const scans = queued();
   scans.push({ token: token.slice(0, 4096), scanned_at: new Date().toISOString(), device_result: result.status });
   localStorage.setItem(QUEUE, JSON.stringify(scans));

@@ -5,6 +5,7 @@ offline are uploaded when the network returns."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,9 @@ def test_the_checkpoint_verifies_passes_with_the_network_off(
     assert "Revocation list version" in page.inner_text("#trust")
     assert _check(page, valid) == "valid"
     assert "Valid" in page.inner_text("#verdict")
+    # valid until a day and a time to the minute, not to the second
+    until = page.inner_text("#verdict-validity")
+    assert re.search(r"\d{2}:\d{2}$", until) and not re.search(r"\d{2}:\d{2}:\d{2}", until), until
     page.screenshot(path=str(screenshots / "checkpoint-valid-offline.png"))
     assert _check(page, revoked) == "revoked"
     tampered = valid[:-6] + ("A" if valid[-6] != "A" else "B") + valid[-5:]
