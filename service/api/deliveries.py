@@ -189,5 +189,7 @@ def truck_manifest(
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     if format is ManifestFormat.html:
-        return HTMLResponse(manifest_html(found, zone=settings.zone, language=lang))
+        return HTMLResponse(
+            manifest_html(found, session=session, zone=settings.zone, language=lang)
+        )
     return asdict(found)

@@ -67,11 +67,13 @@ def refuse_request(request: Request) -> None:
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed after the endpoint returns, before the
     response is sent (function scope); rolled back if anything raised or the request was
-    refused (an error rendered as a page)."""
+    refused (an error rendered as a page). While open it is also ``request.state.session``,
+    so a page's render reads what its template asks for (unit names) in the same transaction."""
     factory: SessionFactory = request.app.state.session_factory
     session = factory()
     if request.method in ("GET", "HEAD"):
         mark_read_only(session)
+    request.state.session = session
     try:
         yield session
         if getattr(request.state, "refused", False):
@@ -95,6 +97,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        request.state.session = None
         session.close()
 
 

@@ -11,8 +11,10 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import Session
 
 from dispatch.queries.deliveries import Manifest
+from service.http.units import unit_words
 from service.translations import template_gettext, template_words
 
 
@@ -28,9 +30,9 @@ def _templates() -> Environment:
     return environment
 
 
-def manifest_html(manifest: Manifest, *, zone: ZoneInfo, language: str) -> str:
-    """A truck's manifest as a page to print in ``language``, products by their names in
-    it (times in the city's time zone)."""
+def manifest_html(manifest: Manifest, *, session: Session, zone: ZoneInfo, language: str) -> str:
+    """A truck's manifest as a page to print in ``language``, products and units by their
+    names in it (times in the city's time zone)."""
     product_names = {
         item.product: (item.product_name_zh if language == "zh" else None) or item.product_name
         for stop in manifest.stops
@@ -44,6 +46,7 @@ def manifest_html(manifest: Manifest, *, zone: ZoneInfo, language: str) -> str:
             zone=zone,
             language=language,
             product_names=product_names,
+            unit_name=unit_words(session, language),
             **template_gettext(language),
             **template_words(language),
         )

@@ -37,10 +37,11 @@ from core.database import SessionFactory, mark_read_only, read_apart
 from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from core.security import csrf_token_for_session
 from core.text import Text, field_problem
-from masterdata.products import list_products
+from masterdata.products import UnitView, list_products, list_units
 from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
 from service.http.schemas import reject_nul_characters
+from service.http.units import UnitWords
 from service.settings import Settings
 from service.translations import template_words
 from service.web.i18n import pick_language, problem_text, template_gettext
@@ -268,6 +269,28 @@ def _local_time(value: datetime | None, settings: Settings) -> str:
     return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _units_of(request: Request) -> list[UnitView]:
+    """The units table, read in the request's session (so a page shows the units its request
+    sees); in a short read-only session of its own where none is open (an error page)."""
+    session: Session | None = getattr(request.state, "session", None)
+    if session is not None:
+        return list_units(session=session)
+    factory: SessionFactory = request.app.state.session_factory
+    with factory() as own:
+        mark_read_only(own)
+        return list_units(session=own)
+
+
+def unit_words_of(request: Request) -> UnitWords:
+    """The words for units in the request's page (its template's ``unit_name``): the units
+    table is read at most once a request, and only by a Chinese page that shows a unit."""
+    words: UnitWords | None = getattr(request.state, "unit_words", None)
+    if words is None:
+        words = UnitWords(language_of(request), lambda: _units_of(request))
+        request.state.unit_words = words
+    return words
+
+
 def render(
     request: Request,
     template: str,
@@ -275,7 +298,8 @@ def render(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render ``template`` with the frame's context: language, viewer, CSRF token."""
+    """Render ``template`` with the frame's context: language, viewer, CSRF token, and
+    ``unit_name(code)``, a unit as the page's reader calls it."""
     settings: Settings = request.app.state.settings
     language = language_of(request)
     token = csrf_token(request)
@@ -294,6 +318,7 @@ def render(
             f'<input type="hidden" name="{CSRF_FIELD}" value="{token}">'  # token is urlsafe
         ),
         "num": _number,
+        "unit_name": unit_words_of(request),
         "local_time": lambda value: _local_time(value, settings),
         "to_json": script_json,
         "Role": Role,

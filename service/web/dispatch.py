@@ -13,6 +13,7 @@ capacity or time-window check the API makes is made here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -61,6 +62,7 @@ from service.web.common import (
     product_names,
     redirect,
     render,
+    unit_words_of,
 )
 from service.web.form_wording import plain_problem
 
@@ -134,7 +136,7 @@ def board_page(
             "day": day,
             "requests": requests,
             "items_text": {
-                view.id: _items_text(view.items, names)
+                view.id: _items_text(view.items, names, unit_words_of(request))
                 for view in [*requests, *(followed.request for followed in failed)]
             },
             "trucks": trucks,
@@ -148,12 +150,14 @@ def board_page(
     )
 
 
-def _items_text(items: list[RequestItemView], names: dict[str, str]) -> str:
+def _items_text(
+    items: list[RequestItemView], names: dict[str, str], unit_name: Callable[[str], str]
+) -> str:
     """A request's items on one line by name ("Rice 20 kg, Soybean oil 5 L"), joined here:
     the board shows hundreds of requests, and a template loop per item was most of its
     render time."""
     return ", ".join(
-        f"{names.get(item.product, item.product)} {item.quantity:,.0f} {item.unit}"
+        f"{names.get(item.product, item.product)} {item.quantity:,.0f} {unit_name(item.unit)}"
         for item in items
     )
 

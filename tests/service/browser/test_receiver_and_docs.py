@@ -27,7 +27,7 @@ def test_a_receiver_orders_a_delivery_on_a_phone_in_chinese_without_internet(
     page.get_by_role("button", name="发送需求").click()
     page.wait_for_selector("#ordered")
     newest = page.locator("#requests tbody tr").first.inner_text()
-    assert "大米 25 kg, 猪肉 4.5 kg" in newest  # by name, in the page language
+    assert "大米 25 千克, 猪肉 4.5 千克" in newest  # by name and unit, in the page language
     assert "尚未排入计划" in newest
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, "the page scrolls sideways on a phone"

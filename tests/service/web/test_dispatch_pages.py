@@ -28,7 +28,7 @@ from models import (
     Truck,
 )
 from tests.dispatch.factories import make_compound, make_depot, make_request, make_truck
-from tests.factories import business_today
+from tests.factories import business_today, make_key
 from tests.service.web.helpers import csrf, make_person, sign_in
 
 PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
@@ -488,7 +488,7 @@ def test_the_dispatch_board_lists_each_requests_items_by_name_in_the_readers_lan
         f'<td class="plate" data-label="Truck">{plate}</td>' in board for plate in plates
     )
     client.cookies.set("supplywatch_lang", "zh")
-    assert "大米 300 kg" in client.get("/dispatch").text
+    assert "大米 300 千克" in client.get("/dispatch").text
 
 
 def test_the_board_and_the_manifests_name_each_trucks_depot(
@@ -514,7 +514,7 @@ def test_the_driver_and_the_manifests_name_the_items_in_chinese_for_a_chinese_re
     _name_the_products_rice(session)
     client.cookies.set("supplywatch_lang", "zh")
     manifests = client.get(f"/dispatch/plans/{plan_id}/manifests").text
-    assert "大米: 300" in manifests and "Rice" not in manifests
+    assert "大米: 300 千克" in manifests and "Rice" not in manifests
     plate = next(plate for plate, stops in _stops_by_truck(session, plan_id).items() if stops)
     truck = session.scalars(select(Truck).where(Truck.plate == plate)).one()
     client.cookies.clear()
@@ -525,7 +525,30 @@ def test_the_driver_and_the_manifests_name_the_items_in_chinese_for_a_chinese_re
     sign_in(client, "wang", "wang-password")
     client.cookies.set("supplywatch_lang", "zh")
     page = client.get("/driver").text
-    assert "大米 300 kg" in page and "Rice" not in page
+    assert "大米 300 千克" in page and "Rice" not in page and "大米 300 kg" not in page
+
+
+@pytest.mark.parametrize(("language", "kg"), [("en", "kg"), ("zh", "千克")])
+def test_the_driver_and_the_printed_manifest_name_the_unit_in_the_readers_language(
+    client: TestClient, session: Session, language: str, kg: str
+) -> None:
+    """A Chinese driver read "大米 300 kg", the units table's code, on the phone and on the
+    printed manifest; English keeps the code."""
+    delivery = _driver_at_last_stop(client, session)
+    _name_the_products_rice(session)
+    client.cookies.set("supplywatch_lang", language)
+    rice = "大米" if language == "zh" else "Rice"
+    page = client.get("/driver").text
+    assert re.search(rf"{rice} [\d,]+ {kg}", page), page
+    truck = session.get(Truck, delivery.truck_id)
+    assert truck is not None
+    printed = client.get(
+        f"/api/v1/trucks/{truck.plate}/manifest",
+        params={"format": "html", "lang": language},
+        headers=make_key(session, Role.driver, truck=truck),
+    )
+    assert printed.status_code == 200, printed.text
+    assert re.search(rf"{rice}: [\d.]+ {kg}<br>", printed.text), printed.text
 
 
 def test_a_failed_stop_shows_its_reason_and_goes_back_to_the_open_queue(

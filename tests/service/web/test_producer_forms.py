@@ -147,11 +147,11 @@ def capacities_of(page: str) -> str:
 def test_producer_reads_its_capacities_in_natural_chinese(
     client: TestClient, session: Session, farmer: Producer
 ) -> None:
-    """The walk read "白条鸡：11 kg 每日", the English word order glued together; a
-    Chinese record reads "每日 5,000 kg" after a Chinese colon."""
+    """The walk read "白条鸡：11 kg 每日", the English word order glued together and the unit
+    in English; a Chinese record reads "每日 5,000 千克" after a Chinese colon."""
     capacities = capacities_of(client.get("/producer", headers=ZH).text)
-    assert "：每日 5,000 kg" in capacities, capacities
-    assert ": " not in capacities and "kg 每日" not in capacities
+    assert "：每日 5,000 千克" in capacities, capacities
+    assert ": " not in capacities and "千克 每日" not in capacities and "kg" not in capacities
     english = capacities_of(client.get("/producer").text)
     assert ": 5,000 kg per day" in english, english
 

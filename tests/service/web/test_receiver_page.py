@@ -86,7 +86,7 @@ def test_a_receiver_reading_chinese_sees_its_order_by_the_products_chinese_names
     assert answer.status_code == 303, answer.text
     client.cookies.set("supplywatch_lang", "zh")
     listed = client.get("/receiver").text.split('id="requests"', 1)[1]
-    assert "大米 20 kg, 猪肉 5 kg" in listed  # names, not the codes "rice" and "pork"
+    assert "大米 20 千克, 猪肉 5 千克" in listed  # names, not the codes "rice", "pork", "kg"
 
 
 def test_a_refused_order_names_its_row_in_chinese_and_stores_nothing(

@@ -90,7 +90,7 @@ def test_the_form_has_a_search_box_and_a_save_button_that_stays_in_reach(
 
 @pytest.mark.parametrize(
     ("language", "header", "label"),
-    [("en", "Price (¥ per unit)", "Price (¥/kg)"), ("zh", "价格（元/单位）", "价格（元/kg）")],
+    [("en", "Price (¥ per unit)", "Price (¥/kg)"), ("zh", "价格（元/单位）", "价格（元/千克）")],
 )
 def test_prices_show_their_currency(
     client: TestClient, session: Session, language: str, header: str, label: str

@@ -4,6 +4,7 @@ fields, file upload with every bad row, the template, history and revision log."
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import DailyReport, Role, Store
+from models import DailyReport, Role, Store, Unit
 from reports.upsert import store_report_lines
 from tests.factories import business_today, days_ago, make_product, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
@@ -360,3 +361,43 @@ def test_a_store_reads_what_its_save_did_in_whole_chinese_sentences(
     assert notice == (
         f"{business_today().isoformat()} 日报已保存：新增 1 行，更新 0 行，未变 0 行，删除 0 行。"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "kg", "price"), [("en", "kg", "Price (¥/kg)"), ("zh", "千克", "价格（元/千克）")]
+)
+def test_the_form_names_each_products_unit_in_the_readers_language(
+    client: TestClient, session: Session, language: str, kg: str, price: str
+) -> None:
+    """A Chinese form read "(pork, kg)" and "价格（元/kg）", the units table's code, beside
+    fields a clerk fills in Chinese; English keeps the code."""
+    _shop(client, session)
+    page = client.get("/store/PDS-0001", headers={"Accept-Language": language}).text
+    assert f'<span class="muted">(pork, {kg})</span>' in page, page
+    assert f'<td data-label="{price}">' in page
+    form = {
+        "csrf_token": csrf(client, "/store/PDS-0001"),
+        "day": business_today().isoformat(),
+        "product": ["pork"],
+        "stock.pork": "5",
+        "price.pork": "dear",
+    }
+    refused = client.post(
+        "/store/PDS-0001/report", data=form, headers={"Accept-Language": language}
+    ).text
+    assert re.search(rf'<a href="#price-pork">[^<]*{re.escape(price)}', refused), refused
+
+
+def test_a_unit_renamed_in_the_table_reads_by_its_new_name_on_the_next_page(
+    client: TestClient, session: Session
+) -> None:
+    """The unit names are read for each page, so an admin's change shows at once."""
+    _shop(client, session)
+    client.cookies.set("supplywatch_lang", "zh")
+    assert "(pork, 千克)" in client.get("/store/PDS-0001").text
+    kilogram = session.get(Unit, "kg")
+    assert kilogram is not None
+    kilogram.name_zh = "公斤"
+    session.commit()
+    page = client.get("/store/PDS-0001").text
+    assert "(pork, 公斤)" in page and "千克" not in page

@@ -543,3 +543,29 @@ def test_a_farm_that_accepts_first_is_told_the_deal_waits_for_the_store(
     )
     assert "Proposal accepted. Both sides have accepted: it is an order now." in ordered.text
     assert session.scalar(select(func.count()).select_from(SupplyOrder)) == 1
+
+
+def test_the_restock_pages_and_the_board_name_the_unit_in_the_readers_language(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    """A Chinese restock list, suggestion and supply board read "380 kg", the units table's
+    code, although the table names every unit in Chinese (千克); English keeps the code."""
+    make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    restock = "/supply/restock/district/410403/cabbage"
+    for language, kg in (("zh", "千克"), ("en", "kg")):
+        client.cookies.set("supplywatch_lang", language)
+        listed = client.get("/supply/restock", params={"level": "district"}).text
+        suggested = re.search(r"<strong>[\d,]+</strong> ([^<]*)</td>", listed)
+        assert suggested is not None and suggested[1] == kg, listed
+        detail = client.get(restock).text
+        assert re.search(rf'<span class="label">[^<]* \({kg}\)</span>', detail), detail
+        board = client.get("/supply/board").text
+        offers = board[board.index('id="open-offers"') : board.index('id="open-needs"')]
+        needs = board[board.index('id="open-needs"') :]
+        assert f'<td class="num">500 {kg}</td>' in offers, offers
+        assert re.search(rf'<td class="num">[\d,]+ {kg}</td>', needs), needs
+        if language == "zh":
+            assert " kg<" not in listed + detail + board
