@@ -200,7 +200,7 @@ def test_a_closed_ticket_cannot_be_edited_and_nothing_changes(
         refused = assert_refused(
             client.post(f"{URL}/{number}/{path}", json=body, headers=operator), status=409
         )
-        assert refused["detail"] == f"ticket {number} is resolved; reopen it before changing it"
+        assert refused["detail"] == f"ticket {number} is solved; reopen it before changing it"
     assert count(session, TicketEvent) == events
     assert client.get(f"{URL}/{number}", headers=operator).json()["working_group"] == (
         "supply_coordination"

@@ -279,7 +279,9 @@ def test_a_duplicate_is_merged_by_the_number_the_caller_quotes_and_an_unknown_on
     assert f'<a href="/hotline/tickets/{first}">{first}</a>' in shown
     assert 'id="resolve-form"' not in shown and 'id="reopen-form"' not in shown
     session.expire_all()
-    statuses = dict(session.execute(select(Ticket.number, Ticket.status)))
+    statuses = {
+        row.number: row.status for row in session.execute(select(Ticket.number, Ticket.status))
+    }
     assert statuses == {first: TicketStatus.assigned, duplicate: TicketStatus.merged}
 
 
