@@ -464,7 +464,9 @@ def alert_groups(
                 worst_severity=Severity.critical if worst_rank == 2 else Severity.warning,
                 stores_affected=int(stores),
                 stores_in_scope=in_scope,
-                share_of_stores=int(stores) / in_scope if in_scope else None,
+                # None when no alert of the group is about a store (a district's or the
+                # city's alerts, the hotline's): "0 of 12 (0 %)" read as if its stores were fine
+                share_of_stores=int(stores) / in_scope if in_scope and stores else None,
                 people=people.get(ids),
                 since=first_seen,
                 since_date=first_date,

@@ -51,7 +51,11 @@ class AlertGroupRead(ReadModel):
     worst_severity: Severity
     stores_affected: int = Field(description="Stores with an alert in the group")
     stores_in_scope: int = Field(description="Active stores of its district, chain or store")
-    share_of_stores: float | None = Field(description="stores_affected ÷ stores_in_scope")
+    share_of_stores: float | None = Field(
+        description=(
+            "stores_affected ÷ stores_in_scope; null when no alert of the group is about a store"
+        )
+    )
     people: int | None = Field(description="People living in its districts")
     since: datetime = Field(description="When its earliest alert was first seen")
     since_date: date

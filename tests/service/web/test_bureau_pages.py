@@ -341,6 +341,8 @@ def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
     assert "critical" in rows[0] and "3 of 3 (100 %)" in rows[0]
     assert "Meat, poultry and fish" in rows[1] and ">1<" in rows[1]
     assert "City-wide" in rows[2] and "Other alerts (no category)" in rows[2]
+    # a city's missing-report alert is about no store: no "0 of 3 (0 %)" as if all were fine
+    assert '<td data-label="Stores affected">–</td>' in rows[2] and " of 3" not in rows[2]
     assert "fp-" not in page and "low_supply" not in page  # no alert rows, no codes
 
     client.cookies.set("supplywatch_lang", "zh")
