@@ -391,3 +391,37 @@ def test_the_bureau_reads_the_supply_boards_proposals_and_orders_as_cards_on_a_p
         orders = ["#", "Product", "From", "To", "Committed", "Shipped", "Received", "Status"]
         _read_as_cards(page, "#orders", [say(word) for word in orders])
     assert page.locator("#proposals, #orders").count(), "the demo board has neither"
+
+
+RESTOCK_LABELS = [
+    "Where",
+    "Product",
+    "Stock",
+    "Expected daily sales",
+    "In transit",
+    "Cover (days)",
+    "Target (days)",
+    "Suggested",
+]
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_bureau_reads_the_restock_suggestions_on_a_phone(
+    open_page: Any, live_server: LiveServer, screenshots: Path, locale: str
+) -> None:
+    """The restock list's nine columns squeezed product names to one character a line on
+    a phone; each suggestion is a card now, its "Find supply" link across the card."""
+    say = translations(locale[:2]).gettext
+    page = open_page("bureau", PHONE, locale=locale)
+    page.goto(live_server.url + "/supply/restock")
+    assert page.locator("table#restock tbody tr").count() > 0
+    assert page.locator("table#restock thead").is_hidden()
+    placed = page.evaluate(CELLS, "table#restock")
+    assert placed["sideways"] <= 1, placed
+    for cell in placed["cells"]:
+        assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
+        if cell["label"] is not None:
+            assert cell["shown"] == f'"{cell["label"]}"', cell
+    seen = {cell["label"] for cell in placed["cells"] if cell["label"]}
+    assert seen == {say(label) for label in RESTOCK_LABELS}, seen
+    page.screenshot(path=screenshots / f"restock-phone-{locale}.png", full_page=False)
