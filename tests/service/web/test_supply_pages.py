@@ -470,7 +470,10 @@ def test_the_restock_pages_name_the_district_in_chinese_on_a_chinese_page(
     heading = detail[detail.index("<h1>") : detail.index("</h1>")]
     assert "· 卫东区 <span" in heading and "Weidong" not in heading, heading
     listed = client.get("/supply/restock", params={"level": "district"}).text
-    assert '<td>卫东区 <span class="muted">(410403)</span></td>' in listed, listed
+    assert (
+        '<td class="wide" data-label="地点">卫东区 <span class="muted">(410403)</span></td>'
+        in listed
+    ), listed
     client.cookies.set("supplywatch_lang", "en")
     detail = client.get("/supply/restock/district/410403/cabbage").text
     assert "· Weidong <span" in detail[detail.index("<h1>") : detail.index("</h1>")]
