@@ -37,6 +37,7 @@ from models import (
     Role,
     ScopeLevel,
     SupplySnapshot,
+    Unit,
 )
 from models.base import utc_now
 from monitors.computing.inputs import load_regions, load_report_window, load_stores
@@ -498,14 +499,20 @@ class Names:
 
 
 def names_for(session: Session, language: str) -> Names:
-    """Product and region names (Chinese where known, for ``zh``) and product units."""
+    """Product, unit and region names (Chinese where known, for ``zh``)."""
     products = {
         code: (name_zh if language == "zh" and name_zh else name)
         for code, name, name_zh in session.execute(
             select(Product.code, Product.name, Product.name_zh)
         )
     }
-    units: dict[str, str] = dict(session.execute(select(Product.code, Product.unit)).all())
+    # A Chinese bulletin says 每千克, not 每kg: the unit's Chinese name where the table has one.
+    units: dict[str, str] = {
+        code: (name_zh if language == "zh" and name_zh else unit)
+        for code, unit, name_zh in session.execute(
+            select(Product.code, Product.unit, Unit.name_zh).join(Unit, Unit.code == Product.unit)
+        )
+    }
     regions = {
         code: (name_zh if language == "zh" and name_zh else name)
         for code, name, name_zh in session.execute(select(Region.code, Region.name, Region.name_zh))

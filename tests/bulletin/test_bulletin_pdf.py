@@ -34,7 +34,9 @@ def test_anyone_downloads_the_published_bulletin_as_a_chinese_pdf(
         assert expected in text, expected
     assert "".join(bulletin["summary_zh"].split())[:40] in flat
     pork = next(row for row in bulletin["figures"]["prices"] if row["product"] == "pork")
-    assert f"¥{pork['average_price']:,.2f}/kg" in text  # 27.33: (26 + 26 + 30) / 3
+    # 27.33 = (26 + 26 + 30) / 3, per kilogram in the unit's Chinese name (not "/kg")
+    assert f"¥{pork['average_price']:,.2f}/千克" in text and "/kg" not in text
+    assert "每千克" in bulletin["summary_zh"] and "每kg" not in bulletin["summary_zh"]
     assert f"{pork['min_price']:,.2f} – {pork['max_price']:,.2f}" in text
     assert f"{pork['change_vs_previous_day_percent']:+.1f}" in text
     page = client.get("/bulletin", headers={"Accept-Language": "zh"})
