@@ -7,16 +7,23 @@ waiting. So before a new one is written, the caller's unfinished ones of every k
 counted in the same transaction, and one past the allowance is refused with 429. On
 PostgreSQL the count is taken under a transaction advisory lock per caller, so requests
 sent at once cannot all count the same rows; SQLite's writers already go one at a time.
+Long work run inside the caller's own request (:func:`long_work_in_request`) counts too,
+while it runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.access import Principal
+from core.database import read_apart
 from core.errors import TooManyRequests
 from models import BackgroundJob, JobStatus, MonitorRun, PlanJob, RunStatus
 
@@ -69,13 +76,56 @@ def require_room_for_job(session: Session, *, principal: Principal, most_unfinis
             text("SELECT pg_advisory_xact_lock(:space, :slot)"),
             {"space": SUBMITTER_LOCK_SPACE, "slot": int.from_bytes(slot[:4], "big", signed=True)},
         )
-    unfinished = unfinished_jobs(session, principal)
+    unfinished = unfinished_jobs(session, principal) + _in_requests(principal)
     if unfinished >= most_unfinished:
-        raise TooManyRequests(
-            "this key or person already has {unfinished} jobs queued or running, and may "
-            "have at most {limit} at a time; wait for one to end, then submit again",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            extra={"limit": most_unfinished, "unfinished": unfinished},
-            unfinished=unfinished,
-            limit=most_unfinished,
-        )
+        raise _too_many(unfinished, most_unfinished)
+
+
+def _too_many(unfinished: int, limit: int) -> TooManyRequests:
+    """The 429 of a caller at its allowance, with the time to come back."""
+    return TooManyRequests(
+        "this key or person already has {unfinished} jobs queued or running, and may "
+        "have at most {limit} at a time; wait for one to end, then submit again",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        extra={"limit": limit, "unfinished": unfinished},
+        unfinished=unfinished,
+        limit=limit,
+    )
+
+
+_running_in_requests: Counter[str] = Counter()
+_running_lock = threading.Lock()
+
+
+def _in_requests(principal: Principal) -> int:
+    """How much long work ``principal`` runs inside requests of this process now."""
+    with _running_lock:
+        return _running_in_requests[submitter_prefix(principal)]
+
+
+@contextmanager
+def long_work_in_request(
+    session: Session, *, principal: Principal, most_unfinished: int
+) -> Iterator[None]:
+    """Hold one of ``principal``'s allowance while it runs long work inside its own request
+    (a plan solved now, a breakdown's re-plan, a bulk file, a plan's passes PDF): such work
+    holds a web thread as long as a queued job holds a worker, and sent in a loop it kept
+    every thread busy while the allowance counted only queued jobs. Counted with the caller's
+    queued and running jobs; a 429 past the allowance. The count of work in requests is
+    this process's own (each web process holds its callers to the allowance)."""
+    prefix = submitter_prefix(principal)
+    # read apart: the work must not run inside a transaction opened here (SQLite's write
+    # lock, an idle transaction on PostgreSQL) while it solves or reads for minutes
+    queued = read_apart(session, lambda: unfinished_jobs(session, principal))
+    with _running_lock:
+        running = _running_in_requests[prefix]
+        if queued + running >= most_unfinished:
+            raise _too_many(queued + running, most_unfinished)
+        _running_in_requests[prefix] += 1
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running_in_requests[prefix] -= 1
+            if _running_in_requests[prefix] <= 0:
+                del _running_in_requests[prefix]

@@ -103,7 +103,8 @@ class Settings(BaseSettings):
         le=1000,
         description="Jobs one key or person may have queued or running at a time, every "
         "kind together (bulk report files, pass PDFs, plan solves, monitor runs it asked "
-        "for); one more is refused with 429 and Retry-After until one ends.",
+        "for, and long work it runs inside a request); one more is refused with 429 and "
+        "Retry-After until one ends.",
     )
     job_max_attempts: int = Field(
         default=3,

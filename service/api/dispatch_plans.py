@@ -26,6 +26,7 @@ from pass_office.fleet import issue_plan_passes
 from pass_office.printing import plan_passes_pdf
 from service.configuration import business_today
 from service.http.dependencies import (
+    LONG_WORK,
     PassAuthorityDep,
     PrincipalDep,
     SessionDep,
@@ -202,6 +203,7 @@ def _changed_plan(session: Session, plan_id: int, settings: Settings) -> PlanRea
     "/dispatch/plans",
     status_code=status.HTTP_201_CREATED,
     summary="Plan a day's deliveries now (a draft to review, edit and commit)",
+    dependencies=[LONG_WORK],
 )
 def create_plan(
     body: PlanCreate,
@@ -346,6 +348,7 @@ def discard_plan(
 @router.post(
     "/trucks/{plate}/breakdown",
     summary="A truck broke down: re-plan its undelivered stops on the rest of the fleet",
+    dependencies=[LONG_WORK],
 )
 def report_breakdown(
     plate: str,

@@ -21,7 +21,13 @@ from models.base import utc_now
 from pass_office import bulk, issuing, printing, queries, verification
 from pass_office.queries import PassState
 from passes import pass_qr_code, pass_qr_png, revocation_list_json
-from service.http.dependencies import PassAuthorityDep, PrincipalDep, SessionDep, SettingsDep
+from service.http.dependencies import (
+    LONG_WORK,
+    PassAuthorityDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+)
 from service.http.passes import CheckpointCreate, Decision, PassCreate, ScanBatch, VerifyBody
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
 from service.translations import translations
@@ -269,6 +275,7 @@ def issue(
 
 @router.post(
     "/passes/bulk",
+    dependencies=[LONG_WORK],
     summary="Issue passes from a CSV or XLSX file (bureau): all rows, or none",
     description=(
         "Columns: kind,regions,valid_from,valid_to and enterprise or producer, then for a "

@@ -14,7 +14,13 @@ from pydantic import Field
 
 from models import ProducerKind
 from service.configuration import board_limits
-from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
+from service.http.dependencies import (
+    LONG_WORK,
+    PrincipalDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from service.http.schemas import (
     PROBLEM_RESPONSES,
     Latitude,
@@ -125,6 +131,7 @@ def create_producer(
 
 @router.post(
     "/import",
+    dependencies=[LONG_WORK],
     summary="Import a registry file (CSV or XLSX): all rows stored, or none",
     description=(
         "One row per producer x product. Columns: code,name,kind,region,latitude,longitude,"

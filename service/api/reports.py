@@ -19,6 +19,7 @@ from reports.queries import day_report, report_revisions, reports_between
 from reports.submissions import import_report_file, submit_store_report
 from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import (
+    LONG_WORK,
     MetricsDep,
     PrincipalDep,
     SessionDep,
@@ -217,6 +218,7 @@ def list_revisions(
 
 @router.post(
     "/reports/bulk",
+    dependencies=[LONG_WORK],
     summary="Upload a CSV or XLSX file of report lines (all stored, or none)",
     description=(
         "Columns: store,date,product,stock,sales,price[,received][,unit]. Lines are upserted "

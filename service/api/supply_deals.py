@@ -12,7 +12,13 @@ from pydantic import Field
 
 from models import Answer, BuyerKind, OrderStatus, ProposalStatus
 from service.configuration import business_today
-from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
+from service.http.dependencies import (
+    LONG_WORK,
+    PrincipalDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from service.http.schemas import PROBLEM_RESPONSES, DatabaseId, Page, PageDep, ReadModel
 from service.http.supply_network import FiniteModel
 from supply_network import orders
@@ -130,6 +136,7 @@ class QuantityIn(FiniteModel):
 
 @router.post(
     "/match-runs",
+    dependencies=[LONG_WORK],
     status_code=status.HTTP_201_CREATED,
     summary="Match the open board (optimal transportation problem) into proposals",
 )

@@ -23,6 +23,7 @@ from core.database import (
     read_apart,
 )
 from core.errors import Conflict, ServiceBusy, Unauthenticated
+from core.job_allowance import long_work_in_request
 from pass_office.authority import PassAuthority
 from service.observability import Metrics
 from service.settings import Settings
@@ -189,3 +190,18 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PassAuthorityDep = Annotated[PassAuthority, Depends(get_pass_authority)]
+
+
+def hold_long_work(
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> Iterator[None]:
+    """An endpoint that runs long work in its request holds one of the caller's job
+    allowance while it runs (a 429 past it), as a queued job does."""
+    with long_work_in_request(
+        session, principal=principal, most_unfinished=settings.max_unfinished_jobs
+    ):
+        yield
+
+
+LONG_WORK = Depends(hold_long_work, scope="function")
+"""For the ``dependencies`` of an endpoint that solves, re-plans or reads a file in its request."""

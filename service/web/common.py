@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -35,6 +35,7 @@ from accounts.authentication import authenticate_token
 from core.access import Principal
 from core.database import SessionFactory, mark_read_only, read_apart
 from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from core.job_allowance import long_work_in_request
 from core.security import csrf_token_for_session
 from core.text import Text, field_problem
 from masterdata.products import UnitView, list_products, list_units
@@ -243,6 +244,21 @@ def optional_viewer(request: Request, session: SessionDep) -> Principal | None:
 OptionalViewerDep = Annotated[Principal | None, Depends(optional_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+def hold_long_page_work(
+    session: SessionDep, viewer: ViewerDep, settings: SettingsDep
+) -> Iterator[None]:
+    """A page that runs long work in its request (a breakdown's re-plan, a bulk file, a
+    plan's passes PDF) holds one of the person's job allowance while it runs, as
+    :func:`service.http.dependencies.hold_long_work` does for the API."""
+    with long_work_in_request(
+        session, principal=viewer, most_unfinished=settings.max_unfinished_jobs
+    ):
+        yield
+
+
+LONG_PAGE_WORK = Depends(hold_long_page_work, scope="function")
 MAX_LIST_PAGE = 100_000
 """The last page a list may be asked for: a larger number would reach the database as an
 offset too large for it (a lower one than 1 is read as the first)."""

@@ -54,6 +54,7 @@ from service.http.dependencies import PassAuthorityDep, SessionDep, SessionFacto
 from service.http.schemas import MAX_DATABASE_ID, DatabaseId
 from service.settings import Settings
 from service.web.common import (
+    LONG_PAGE_WORK,
     PageRoute,
     SettingsDep,
     ViewerDep,
@@ -171,7 +172,7 @@ def typed_time_limit(typed: str, default: float = DEFAULT_TIME_LIMIT_S) -> float
         return plain_problem(error.errors()[0])
 
 
-@router.post("/dispatch/plans", dependencies=[Depends(check_csrf)])
+@router.post("/dispatch/plans", dependencies=[Depends(check_csrf), LONG_PAGE_WORK])
 def plan_day(
     request: Request,
     session: SessionDep,
@@ -417,7 +418,9 @@ def discard(plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep) -> Resp
     return redirect(f"/dispatch?day={plan.plan_date.isoformat()}&discarded={plan.id}")
 
 
-@router.post("/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf)])
+@router.post(
+    "/dispatch/trucks/{plate}/breakdown", dependencies=[Depends(check_csrf), LONG_PAGE_WORK]
+)
 def breakdown(
     request: Request,
     plate: str,

@@ -29,6 +29,7 @@ from pass_office.queries import PassState
 from service.http.dependencies import PassAuthorityDep, SessionDep
 from service.settings import Settings
 from service.web.common import (
+    LONG_PAGE_WORK,
     FormDep,
     PageRoute,
     SettingsDep,
@@ -382,7 +383,7 @@ def _bulk_issue(
     )
 
 
-@router.post("/pass-office/bulk", dependencies=[Depends(check_csrf)])
+@router.post("/pass-office/bulk", dependencies=[Depends(check_csrf), LONG_PAGE_WORK])
 def bulk_issue(
     request: Request,
     session: SessionDep,

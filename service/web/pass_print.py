@@ -18,7 +18,7 @@ from passes import pass_qr_code
 from service.http.dependencies import SessionDep
 from service.http.schemas import DatabaseId
 from service.translations import translations
-from service.web.common import PageRoute, SettingsDep, ViewerDep, render
+from service.web.common import LONG_PAGE_WORK, PageRoute, SettingsDep, ViewerDep, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -64,7 +64,7 @@ def print_pdf(code: str, session: SessionDep, viewer: ViewerDep, settings: Setti
     return _pdf(content, f"pass-{code}")
 
 
-@router.get("/dispatch/plans/{plan_id}/passes.pdf")
+@router.get("/dispatch/plans/{plan_id}/passes.pdf", dependencies=[LONG_PAGE_WORK])
 def plan_passes_pdf(
     plan_id: DatabaseId, session: SessionDep, viewer: ViewerDep, settings: SettingsDep
 ) -> Response:

@@ -41,6 +41,7 @@ from service.configuration import business_today, ingest_limits, report_rules
 from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.settings import Settings
 from service.web.common import (
+    LONG_PAGE_WORK,
     FormDep,
     PageDay,
     PageRoute,
@@ -419,7 +420,7 @@ def _uploaded(
     return {"uploaded": result}, 200
 
 
-@router.post("/store/upload", dependencies=[Depends(check_csrf)])
+@router.post("/store/upload", dependencies=[Depends(check_csrf), LONG_PAGE_WORK])
 def chain_upload(
     request: Request,
     session: SessionDep,
@@ -434,7 +435,7 @@ def chain_upload(
     return _store_list(request, session, viewer, settings, status_code=status, **outcome)
 
 
-@router.post("/store/{code}/upload", dependencies=[Depends(check_csrf)])
+@router.post("/store/{code}/upload", dependencies=[Depends(check_csrf), LONG_PAGE_WORK])
 def upload(
     request: Request,
     code: str,

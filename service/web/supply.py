@@ -26,6 +26,7 @@ from service.http.dependencies import SessionDep, SessionFactoryDep
 from service.http.schemas import DatabaseId, DatabaseIdQuery
 from service.settings import Settings
 from service.web.common import (
+    LONG_PAGE_WORK,
     PRODUCTS_NAMED,
     PageRoute,
     SettingsDep,
@@ -167,7 +168,7 @@ def network(
     return _network_page(request, session, viewer, settings, filters=filters, page=max(page, 1))
 
 
-@router.post("/supply/producers/import", dependencies=[Depends(check_csrf)])
+@router.post("/supply/producers/import", dependencies=[Depends(check_csrf), LONG_PAGE_WORK])
 def import_registry(
     request: Request,
     session: SessionDep,
@@ -452,7 +453,7 @@ def board(
     )
 
 
-@router.post("/supply/match-runs", dependencies=[Depends(check_csrf)])
+@router.post("/supply/match-runs", dependencies=[Depends(check_csrf), LONG_PAGE_WORK])
 def match(
     session: SessionDep,
     session_factory: SessionFactoryDep,

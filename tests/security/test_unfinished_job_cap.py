@@ -18,8 +18,23 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.access import Principal
 from core.database import create_database_engine, create_session_factory, session_scope
-from models import BackgroundJob, JobStatus, MonitorRun, PlanJob, Role, RunStatus
+from core.errors import TooManyRequests
+from core.job_allowance import long_work_in_request
+from models import (
+    BackgroundJob,
+    DailyReport,
+    DispatchPlan,
+    JobKind,
+    JobStatus,
+    MonitorRun,
+    PlanJob,
+    Role,
+    RunStatus,
+    User,
+)
+from models.base import utc_now
 from reports.upload_jobs import run_report_upload
 from service.configuration import ingest_limits, report_rules
 from service.migrate import upgrade_to_head
@@ -273,3 +288,88 @@ def test_twenty_files_sent_at_once_by_one_key_stop_at_the_allowance(
     engine.dispose()
     assert sorted(set(answers)) == [202, 429], answers
     assert answers.count(202) == 3 == queued
+
+
+def test_a_dispatcher_at_its_allowance_cannot_solve_a_plan_in_the_request_instead(
+    client: TestClient, session: Session
+) -> None:
+    """A solve run inside the request holds a web thread as long as a queued one holds a
+    worker: a caller with its allowance queued cannot go round it with ``POST /plans``,
+    nor re-plan a breakdown in its request, and nothing is written."""
+    make_city(session, day=PLAN_DAY, trucks=[1000], loads=[150, 220])
+    dispatcher = make_key(session, Role.dispatcher)
+    colleague = make_key(session, Role.dispatcher)
+    session.commit()
+    body = {"date": PLAN_DAY.isoformat(), "time_limit_s": 1}
+    for _ in range(ALLOWANCE):
+        assert client.post(PLAN_JOBS, json=body, headers=dispatcher).status_code == 202
+    _assert_refused(client.post(PLANS, json=body, headers=dispatcher))
+    _assert_refused(client.post("/api/v1/trucks/T-1/breakdown", json={}, headers=dispatcher))
+    assert _count(session, DispatchPlan) == 0
+    # another caller solves in its request as before
+    assert client.post(PLANS, json=body, headers=colleague).status_code == 201
+
+
+def test_a_chain_key_at_its_allowance_cannot_upload_a_file_in_the_request_instead(
+    client: TestClient, session: Session
+) -> None:
+    store = make_store(session, code="PDS-0001")
+    make_product(session, code="pork", category="meat")
+    till = make_key(session, Role.store, store=store)
+    session.commit()
+    for _ in range(ALLOWANCE):
+        assert client.post(UPLOADS, files=_file("PDS-0001"), headers=till).status_code == 202
+    _assert_refused(client.post("/api/v1/reports/bulk", files=_file("PDS-0001"), headers=till))
+    assert _count(session, DailyReport) == 0
+
+
+@pytest.mark.parametrize(("language", "message"), LANGUAGES)
+def test_the_store_page_says_why_a_file_is_not_read_while_its_allowance_is_queued(
+    client: TestClient, session: Session, language: dict[str, str], message: str
+) -> None:
+    store = make_store(session, code="PDS-0001")
+    make_product(session, code="pork", category="meat")
+    password = make_person(session, "shop", Role.store, store=store)
+    for _ in range(ALLOWANCE):
+        session.add(
+            BackgroundJob(
+                kind=JobKind.report_upload,
+                status=JobStatus.queued,
+                submitted_by=f"user:{_user_id(session, 'shop')}:shop",
+                principal={},
+                params={},
+                done=0,
+                attempts=0,
+                created_at=utc_now(),
+            )
+        )
+    session.commit()
+    sign_in(client, "shop", password)
+    form = {"csrf_token": csrf(client, "/store/PDS-0001")}
+    answer = client.post(
+        "/store/PDS-0001/upload", data=form, files=_file("PDS-0001"), headers=language
+    )
+    _refused_page(answer, message)
+    assert _count(session, DailyReport) == 0
+
+
+def _user_id(session: Session, username: str) -> int:
+    return int(session.scalars(select(User.id).where(User.username == username)).one())
+
+
+def test_long_work_in_requests_counts_towards_the_allowance_while_it_runs(
+    session: Session,
+) -> None:
+    """Work inside a request holds a place until it ends; another caller is not held back."""
+    one = Principal("key", 101, "one", Role.dispatcher)
+    other = Principal("key", 102, "other", Role.dispatcher)
+    with long_work_in_request(session, principal=one, most_unfinished=2):
+        with long_work_in_request(session, principal=one, most_unfinished=2):
+            with pytest.raises(TooManyRequests) as refused:
+                with long_work_in_request(session, principal=one, most_unfinished=2):
+                    pass
+            assert refused.value.extra == {"limit": 2, "unfinished": 2}
+            with long_work_in_request(session, principal=other, most_unfinished=2):
+                pass
+    with long_work_in_request(session, principal=one, most_unfinished=1):
+        pass  # every place was given back, refused one included
