@@ -38,10 +38,16 @@ CELLS = """(table) => {
 
 
 def _read_as_cards(
-    page: Any, table: str, labels: list[str], *, some_rows_without_action: bool = False
+    page: Any,
+    table: str,
+    labels: list[str],
+    *,
+    some_rows_without_action: bool = False,
+    action_buttons: int = 1,
 ) -> None:
-    """Every cell of ``table`` is on screen under its visible label, or holds a button
-    (or, with ``some_rows_without_action``, nothing: a row no longer open to one)."""
+    """Every cell of ``table`` is on screen under its visible label, or holds its row's
+    ``action_buttons`` buttons (or, with ``some_rows_without_action``, none: a row no
+    longer open to one)."""
     assert page.locator(f"{table} thead").is_hidden()
     placed = page.evaluate(CELLS, table)
     assert placed["sideways"] <= 1, placed
@@ -50,7 +56,9 @@ def _read_as_cards(
         assert 0 <= cell["left"] and cell["right"] <= placed["width"] + 1, cell
         if cell["label"] is None:
             # the row's own action, named by its button
-            assert cell["buttons"] == 1 or (some_rows_without_action and not cell["buttons"]), cell
+            assert cell["buttons"] == action_buttons or (
+                some_rows_without_action and not cell["buttons"]
+            ), cell
         else:
             assert cell["label"] in labels, cell
             assert cell["shown"] == f'"{cell["label"]}"', cell
@@ -331,13 +339,14 @@ def test_a_producer_reads_its_offers_on_a_phone(
 ) -> None:
     """A farm's own offers squeezed eight columns into a phone (鸡腿 one character a line,
     the dates four lines tall), and in Chinese its committed quantity was headed 确认于
-    ("confirmed at"); each offer is now a card with its Withdraw button inside the screen,
-    and the quantity is 已承诺量 (the plan board's commit time keeps 确认于)."""
+    ("confirmed at"); each offer is now a card with its Change form (folded) and Withdraw
+    button inside the screen, and the quantity is 已承诺量 (the plan board's commit time
+    keeps 确认于)."""
     page = open_page("producer", PHONE, locale=locale)
     page.goto(live_server.url + "/producer")
     page.locator("table#offers").scroll_into_view_if_needed()
     # Other stories on the same demo day withdraw or fill some of the farm's offers.
-    _read_as_cards(page, "table#offers", labels, some_rows_without_action=True)
+    _read_as_cards(page, "table#offers", labels, some_rows_without_action=True, action_buttons=2)
     page.screenshot(path=screenshots / f"producer-offers-phone-{locale}.png", full_page=False)
 
 
