@@ -54,6 +54,9 @@ DEFAULT_ROUTES: dict[TicketCategory, tuple[str, AssignmentLevel]] = {
 }
 """City-wide rules ``ensure_defaults`` writes when the bureau has configured none."""
 
+MOST_FIRST_RESPONSE_MINUTES = 60 * 24 * 30
+MOST_RESOLUTION_MINUTES = 60 * 24 * 90
+"""The longest SLA targets a bureau may set: a month to answer, a quarter to resolve."""
 DEFAULTS_LOCK = 0x5357_4844  # the advisory lock key of the hotline's defaults ("SWHD")
 
 
@@ -154,6 +157,7 @@ def set_routing_rule(
     require_role(principal, Role.bureau)
     if region is None:
         require_national(principal)
+    ensure_defaults(session=session)  # a first rule must not stand in for the defaults
     found_region = get_optional_by_code(
         session, Region, region, label=phrase("region"), field="region"
     )
@@ -285,6 +289,7 @@ def add_member(*, session: Session, principal: Principal, code: str, username: s
     staff only: a group works tickets of every region)."""
     require_role(principal, Role.bureau)
     require_national(principal)
+    ensure_defaults(session=session)  # the six groups exist before the first ticket
     group = working_group_by_code(session=session, code=code, field="working_group")
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or user.role is not Role.working_group:
@@ -315,6 +320,16 @@ def set_sla_target(
     (national staff only: the targets are shared by every region)."""
     require_role(principal, Role.bureau)
     require_national(principal)
+    problems = [
+        field_problem(["body", field], "must be from 1 to {most:g} minutes", most=most)
+        for field, value, most in (
+            ("first_response_minutes", first_response_minutes, MOST_FIRST_RESPONSE_MINUTES),
+            ("resolution_minutes", resolution_minutes, MOST_RESOLUTION_MINUTES),
+        )
+        if not 1 <= value <= most
+    ]
+    if problems:
+        raise InvalidInput("an SLA target is out of range", errors=problems)
     if resolution_minutes < first_response_minutes:
         raise InvalidInput(
             "the resolution target cannot be shorter than the first response target",

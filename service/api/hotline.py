@@ -364,8 +364,8 @@ class WorkingGroupRead(ReadModel):
 
 
 class SlaTargetBody(StrictModel):
-    first_response_minutes: float = Field(ge=1, le=60 * 24 * 30)
-    resolution_minutes: float = Field(ge=1, le=60 * 24 * 90)
+    first_response_minutes: float = Field(ge=1, le=routing.MOST_FIRST_RESPONSE_MINUTES)
+    resolution_minutes: float = Field(ge=1, le=routing.MOST_RESOLUTION_MINUTES)
 
 
 class SlaTargetRead(ReadModel):

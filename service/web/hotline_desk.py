@@ -21,7 +21,14 @@ from core.text import field_problem, phrase
 from core.words import word
 from hotline import tickets
 from hotline.queries import TicketView, list_tickets, read_ticket
-from hotline.routing import list_working_groups
+from hotline.routing import (
+    add_member,
+    list_routing_rules,
+    list_working_groups,
+    load_sla_policy,
+    set_routing_rule,
+    set_sla_target,
+)
 from hotline.tickets import MAX_TEXT_LENGTH, TicketInput
 from masterdata.regions import read_region
 from models import (
@@ -45,6 +52,7 @@ from service.web.common import (
     region_names,
     render,
 )
+from service.web.forms import TypedFields
 from service.web.hotline import region_code
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -578,5 +586,182 @@ def merge(
         done="merged",
         action=lambda: tickets.merge_ticket(
             session=session, principal=viewer, number=number, into=target
+        ),
+    )
+
+
+def _settings_page(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Where tickets go and how long the desk has: the routing rules, the SLA targets of
+    each priority and the working groups' members; the bureau changes them here."""
+    language = language_of(request)
+    rules = list_routing_rules(session=session, principal=viewer)
+    groups = list_working_groups(session=session, principal=viewer)
+    policy = load_sla_policy(session=session)
+    return render(
+        request,
+        "hotline/settings.html",
+        {
+            "rules": rules,
+            "groups": groups,
+            "group_names": names_by_code(groups, language),
+            "region_names": region_names(
+                session, [rule.region for rule in rules if rule.region], language
+            ),
+            "targets": [(priority, policy.targets[priority.value]) for priority in TicketPriority],
+            "categories": list(TicketCategory),
+            "levels": list(AssignmentLevel),
+            "words": _words(),
+            "can_change": allowed(viewer, Role.bureau),
+            "national": viewer.region_ids is None,
+            "values": {},
+            "errors": {},
+            "failed_form": "",
+            "done": "",
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+SETTINGS_DONE = ("rule", "target", "member")
+
+
+@router.get("/hotline/settings")
+def settings_page(
+    request: Request, session: SessionDep, viewer: ViewerDep, done: str = ""
+) -> HTMLResponse:
+    require_role(viewer, *DESK_ROLES)
+    return _settings_page(request, session, viewer, done=done if done in SETTINGS_DONE else "")
+
+
+def _change_settings(
+    request: Request,
+    session: Session,
+    viewer: Principal,
+    *,
+    form: str,
+    done: str,
+    values: dict[str, str],
+    action: Any,
+) -> Response:
+    """Run one change of the hotline's settings and come back announcing ``done``, or
+    show the page with the problem beside the ``form`` it came from (nothing written)."""
+    require_role(viewer, Role.bureau)
+    try:
+        action()
+    except DomainError as error:
+        session.rollback()
+        return _settings_page(
+            request,
+            session,
+            viewer,
+            problem=error,
+            failed_form=form,
+            errors=field_errors(error),
+            values=values,
+            status_code=error.status,
+        )
+    return redirect(f"/hotline/settings?done={done}#done")
+
+
+@router.post("/hotline/settings/rules", dependencies=[Depends(check_csrf)])
+def set_rule(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    category: TypedCode = "",
+    region: TypedCode = "",
+    working_group: TypedCode = "",
+    level: TypedCode = "",
+) -> Response:
+    """Send one category's tickets (or any category's) from one region (or anywhere) to a
+    working group at a level."""
+    return _change_settings(
+        request,
+        session,
+        viewer,
+        form="rule",
+        done="rule",
+        values={
+            "category": category,
+            "region": region,
+            "working_group": working_group,
+            "level": level,
+        },
+        action=lambda: set_routing_rule(
+            session=session,
+            principal=viewer,
+            category=_choice(TicketCategory, category, "category") if category else None,
+            region=region_code(session, region) or None,
+            working_group=working_group,
+            level=_choice(AssignmentLevel, level, "level"),
+        ),
+    )
+
+
+@router.post("/hotline/settings/targets/{priority}", dependencies=[Depends(check_csrf)])
+def set_target(
+    request: Request,
+    priority: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    first_response_minutes: TypedCode = "",
+    resolution_minutes: TypedCode = "",
+) -> Response:
+    """Change one priority's first-response and resolution targets (minutes)."""
+
+    def change() -> None:
+        fields = TypedFields()
+        first = fields.number("first_response_minutes", first_response_minutes)
+        resolution = fields.number("resolution_minutes", resolution_minutes)
+        fields.check(
+            lambda: set_sla_target(
+                session=session,
+                principal=viewer,
+                priority=_choice(TicketPriority, priority, "priority"),
+                first_response_minutes=first,
+                resolution_minutes=resolution,
+            )
+        )
+
+    return _change_settings(
+        request,
+        session,
+        viewer,
+        form=f"target-{priority}"[:32],
+        done="target",
+        values={
+            "first_response_minutes": first_response_minutes,
+            "resolution_minutes": resolution_minutes,
+        },
+        action=change,
+    )
+
+
+@router.post("/hotline/settings/members", dependencies=[Depends(check_csrf)])
+def add_group_member(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    working_group: TypedCode = "",
+    username: TypedCode = "",
+) -> Response:
+    """Put a working-group user in a group, so they see and work its tickets."""
+    return _change_settings(
+        request,
+        session,
+        viewer,
+        form="member",
+        done="member",
+        values={"working_group": working_group, "username": username},
+        action=lambda: add_member(
+            session=session, principal=viewer, code=working_group, username=username.strip()
         ),
     )

@@ -79,3 +79,17 @@ def test_the_operator_works_a_call_on_a_phone_in_chinese_from_filing_to_resolvin
     assert page.locator("#trail tbody tr").count() == 4  # filed, routed, replied, resolved
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshots / "hotline-resolved-zh-phone.png"), full_page=True)
+
+
+def test_the_bureau_reads_the_hotline_settings_on_a_phone_in_chinese(
+    open_page: Any, live_server: LiveServer, screenshots: Path
+) -> None:
+    """Routing rules, SLA targets (each an editable row) and the working groups fit a
+    phone's width in Chinese."""
+    page = open_page("bureau", PHONE, "zh-CN")
+    page.goto(live_server.url + "/hotline/settings")
+    assert page.locator("h1").inner_text() == "热线分派规则与时限"
+    assert page.locator("#rules tbody tr").count() >= 7  # the demo's default rules
+    assert page.locator("#targets input.num").count() == 8  # two targets of four priorities
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshots / "hotline-settings-zh-phone.png"), full_page=True)
