@@ -9,7 +9,8 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
-from models import Role, Store
+from models import RegionLevel, Role, Store
+from tests.factories import make_region
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -47,3 +48,10 @@ def sign_in(client: TestClient, username: str, password: str, next_page: str = "
         },
         follow_redirects=False,
     )
+
+
+def make_weidong(session: Session) -> None:
+    """The hotline stories' city 4104 with its district Weidong (410403), committed."""
+    city = make_region(session, code="4104", level=RegionLevel.city)
+    make_region(session, code="410403", name="Weidong", parent=city)
+    session.commit()

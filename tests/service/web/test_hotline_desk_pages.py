@@ -18,7 +18,6 @@ from hotline.routing import add_member
 from hotline.tickets import TicketInput, file_ticket
 from models import (
     Region,
-    RegionLevel,
     Role,
     Ticket,
     TicketCategory,
@@ -27,17 +26,15 @@ from models import (
     TicketPriority,
     TicketStatus,
 )
-from tests.factories import make_region, make_store
-from tests.service.web.helpers import csrf, make_person, sign_in
+from tests.factories import make_store
+from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
 ADMIN = Principal("key", 0, "admin", Role.admin)
 
 
 @pytest.fixture(autouse=True)
 def city(session: Session) -> None:
-    city = make_region(session, code="4104", level=RegionLevel.city)
-    make_region(session, code="410403", name="Weidong", parent=city)
-    session.commit()
+    make_weidong(session)
 
 
 @pytest.fixture

@@ -14,19 +14,17 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from hotline.tickets import TicketInput, file_ticket
-from models import Region, RegionLevel, Role, Ticket, TicketCategory
+from models import Region, Role, Ticket, TicketCategory
 from models.base import utc_now
-from tests.factories import make_region, make_store
-from tests.service.web.helpers import csrf, make_person, sign_in
+from tests.factories import make_store
+from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
 FORM = "/hotline/report"
 
 
 @pytest.fixture(autouse=True)
 def city(session: Session) -> None:
-    city = make_region(session, code="4104", level=RegionLevel.city)
-    make_region(session, code="410403", name="Weidong", parent=city)
-    session.commit()
+    make_weidong(session)
 
 
 def tickets(session: Session) -> int:

@@ -13,18 +13,15 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from hotline.routing import load_sla_policy
 from hotline.tickets import TicketInput, file_ticket
-from models import RegionLevel, Role, TicketCategory, WorkingGroup, WorkingGroupMember
-from tests.factories import make_region
-from tests.service.web.helpers import csrf, make_person, sign_in
+from models import Role, TicketCategory, WorkingGroup, WorkingGroupMember
+from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
 PAGE = "/hotline/settings"
 
 
 @pytest.fixture(autouse=True)
 def city(session: Session) -> None:
-    city = make_region(session, code="4104", level=RegionLevel.city)
-    make_region(session, code="410403", name="Weidong", parent=city)
-    session.commit()
+    make_weidong(session)
 
 
 @pytest.fixture
