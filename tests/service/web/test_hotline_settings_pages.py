@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.authentication import create_user
 from core.access import Principal
 from hotline.routing import load_sla_policy
 from hotline.tickets import TicketInput, file_ticket
-from models import Role, TicketCategory, WorkingGroup, WorkingGroupMember
+from models import Region, Role, TicketCategory, WorkingGroup, WorkingGroupMember
 from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
 PAGE = "/hotline/settings"
@@ -168,3 +169,25 @@ def test_the_settings_page_reads_in_chinese(bureau: TestClient) -> None:
         assert chinese in page, chinese
     for english in ("Routing rules", "SLA targets", "Working groups", "any category"):
         assert f">{english}<" not in page, english
+
+
+def test_a_city_bureau_sets_its_own_rules_and_reads_why_the_targets_are_not_its_own(
+    client: TestClient, session: Session
+) -> None:
+    city = session.scalars(select(Region).where(Region.code == "4104")).one()
+    create_user(session, username="wu", password="wu-password", role=Role.bureau, region_id=city.id)
+    session.commit()
+    sign_in(client, "wu", "wu-password")
+    page = client.get(PAGE).text
+    assert 'id="rule-form"' in page and 'id="national-only"' in page
+    assert 'id="member-form"' not in page
+    assert "<input" not in page.split('id="targets"', 1)[1].split("</table>", 1)[0]
+    saved = post(
+        client,
+        f"{PAGE}/rules",
+        {"region": "410403", "working_group": "publicity", "level": "county"},
+    )
+    assert saved.status_code == 303  # type: ignore[attr-defined]
+    # anywhere is every region's rule: national staff only
+    refused = post(client, f"{PAGE}/rules", {"working_group": "publicity", "level": "city"})
+    assert refused.status_code == 403  # type: ignore[attr-defined]
