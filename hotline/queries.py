@@ -3,6 +3,7 @@ clocks, one ticket with its trail, and what a caller sees through the follow lin
 
 from __future__ import annotations
 
+import enum
 import hmac
 import io
 from collections.abc import Collection
@@ -12,7 +13,7 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import BigInteger, Connection, Select, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.access import Principal, within_region
@@ -36,6 +37,14 @@ from models import (
 from models.base import utc_now
 
 OPEN_STATUSES = (TicketStatus.new, TicketStatus.assigned, TicketStatus.waiting_on_caller)
+RUNNING_CLOCK_STATES = ("running", "paused", "breached")
+
+
+class TicketOrder(enum.StrEnum):
+    """How the queue is ordered: newest first, or nearest to breaching an SLA first."""
+
+    newest = "newest"
+    due = "due"
 
 
 @dataclass(frozen=True)
@@ -109,21 +118,22 @@ class PublicTicketView:
 
 EVENT_FRAME_COLUMNS = ["ticket_id", "at", "kind", "status", "priority"]
 
+TicketIds = Collection[int] | Select[Any]
+"""Tickets whose trails are read: listed, or a query of their ids (a national queue's
+open tickets are more than a statement may list as parameters)."""
+
 
 def sla_events(
-    *, session: Session, ticket_ids: Collection[int] | None = None, open_only: bool = False
+    *, session: Session, ticket_ids: TicketIds | None = None, open_only: bool = False
 ) -> pd.DataFrame:
     """The audit events the SLA clocks read, as the frame :func:`compute_sla_clocks` takes;
-    of some tickets, of the open ones, or of all.
+    of some tickets (listed, or a query of their ids), of the open ones, or of all.
 
     On PostgreSQL the trails of many tickets travel as one CSV COPY with instants as
     epoch microseconds and words as categories, parsed by pandas in C: 800,000 events as
     Python row objects took most of the recompute's time.
     """
     connection = session.connection()
-    if ticket_ids is None and connection.dialect.name == "postgresql":
-        session.flush()
-        return _copied_events(connection, open_only=open_only)
     query = select(
         TicketEvent.ticket_id,
         TicketEvent.at,
@@ -131,30 +141,44 @@ def sla_events(
         TicketEvent.status,
         TicketEvent.priority,
     ).where(TicketEvent.kind.in_(EVENT_KINDS))
-    if ticket_ids is not None:
+    if isinstance(ticket_ids, Select):
+        query = query.where(TicketEvent.ticket_id.in_(ticket_ids))
+    elif ticket_ids is not None:
         query = query.where(TicketEvent.ticket_id.in_(list(ticket_ids)))
     if open_only:
         query = query.join(Ticket, Ticket.id == TicketEvent.ticket_id).where(
             Ticket.status.in_(OPEN_STATUSES)
         )
+    if connection.dialect.name == "postgresql" and not isinstance(ticket_ids, Collection):
+        session.flush()
+        return _copied_events(connection, query)
     rows = session.execute(query).all()
     return pd.DataFrame(rows, columns=EVENT_FRAME_COLUMNS)
 
 
-def _copied_events(connection: Connection, *, open_only: bool) -> pd.DataFrame:
-    """Every (open) ticket's SLA events through ``COPY ... TO STDOUT`` (PostgreSQL)."""
-    kinds = ", ".join(f"'{kind}'" for kind in EVENT_KINDS)  # our own constants, not input
-    statuses = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
-    where = f"e.kind IN ({kinds})" + (f" AND t.status IN ({statuses})" if open_only else "")
-    sql = (
-        "COPY (SELECT e.ticket_id, (date_part('epoch', e.at) * 1000000)::bigint, e.kind,"
-        " e.status, e.priority FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
-        f" WHERE {where}) TO STDOUT WITH (FORMAT csv)"
-    )
+def _copied_events(connection: Connection, query: Select[*tuple[Any, ...]]) -> pd.DataFrame:
+    """The events ``query`` selects through ``COPY ... TO STDOUT`` (PostgreSQL), with
+    instants as epoch microseconds."""
+    epoch_microseconds = cast(func.date_part("epoch", TicketEvent.at) * 1_000_000, BigInteger)
+    compiled = query.with_only_columns(
+        TicketEvent.ticket_id,
+        epoch_microseconds,
+        TicketEvent.kind,
+        TicketEvent.status,
+        TicketEvent.priority,
+        maintain_column_froms=True,
+    ).compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    # psycopg binds a COPY's parameters on the client, quoting each value; the enum
+    # columns store their members' names (``models.hotline._enum``).
+    parameters = {
+        name: value.name if isinstance(value, enum.Enum) else value
+        for name, value in compiled.params.items()
+    }
+    sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
     driver_connection = connection.connection.driver_connection
     assert driver_connection is not None
     buffer = io.BytesIO()
-    with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+    with driver_connection.cursor() as cursor, cursor.copy(sql, parameters) as copy:
         for block in copy:
             buffer.write(block)
     buffer.seek(0)
@@ -178,7 +202,7 @@ def _copied_events(connection: Connection, *, open_only: bool) -> pd.DataFrame:
 def ticket_clocks(
     *,
     session: Session,
-    ticket_ids: Collection[int] | None,
+    ticket_ids: TicketIds | None,
     open_only: bool = False,
     now: datetime | None = None,
 ) -> pd.DataFrame:
@@ -234,8 +258,11 @@ def _listing_query() -> Select:
     )
 
 
-def _views(session: Session, rows: list, now: datetime) -> list[TicketView]:
-    clocks = ticket_clocks(session=session, ticket_ids=[row[0].id for row in rows], now=now)
+def _views(
+    session: Session, rows: list, now: datetime, clocks: pd.DataFrame | None = None
+) -> list[TicketView]:
+    if clocks is None:
+        clocks = ticket_clocks(session=session, ticket_ids=[row[0].id for row in rows], now=now)
     views = []
     for ticket, region, compound, store, product, group, merged_into in rows:
         views.append(
@@ -275,11 +302,14 @@ def list_tickets(
     status: TicketStatus | None = None,
     open_only: bool = False,
     working_group: str | None = None,
+    order: TicketOrder = TicketOrder.newest,
     limit: int,
     offset: int,
     now: datetime | None = None,
 ) -> PageOf[TicketView]:
-    """The queue: tickets the caller may work on, newest first, with their clocks."""
+    """The queue: tickets the caller may work on with their clocks, newest first or
+    nearest to breaching first (then those with no clock running, newest first)."""
+    now = now or utc_now()
     query = (
         _listing_query()
         .where(within_region(principal, Ticket.region_id))
@@ -297,9 +327,35 @@ def list_tickets(
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
     if working_group is not None:
         query = query.where(WorkingGroup.code == working_group)
+    if order is TicketOrder.due:
+        return _page_by_due(session, query, limit=limit, offset=offset, now=now)
     rows, total = page(session, query, limit=limit, offset=offset)
-    items = _views(session, list(rows), now or utc_now())
+    items = _views(session, list(rows), now)
     return PageOf(items=items, total=total, limit=limit, offset=offset)
+
+
+def _page_by_due(
+    session: Session, query: Select, *, limit: int, offset: int, now: datetime
+) -> PageOf[TicketView]:
+    """One page of ``query``'s tickets, nearest to breaching first: every match's clocks
+    are computed, so the oldest overdue ticket is never left beyond the first page."""
+    matching = query.with_only_columns(Ticket.id).order_by(None)
+    identifiers = list(session.scalars(matching))
+    clocks = ticket_clocks(session=session, ticket_ids=matching, now=now)
+    remaining = pd.Series(float("inf"), index=pd.Index(identifiers, dtype="int64"))
+    for name in ("first_response", "resolution") if not clocks.empty else ():
+        running = clocks[f"{name}_state"].astype(str).isin(RUNNING_CLOCK_STATES)
+        minutes = clocks[f"{name}_remaining_minutes"].astype(float).where(running)
+        remaining = remaining.clip(upper=minutes.reindex(remaining.index).fillna(float("inf")))
+    # nearest to breaching first; among tickets with no clock running, newest first
+    ordered = pd.DataFrame({"remaining": remaining, "newest": -remaining.index}).sort_values(
+        ["remaining", "newest"], kind="stable"
+    )
+    chosen = [int(number) for number in ordered.index[offset : offset + limit]]
+    rows = {row[0].id: row for row in session.execute(query.where(Ticket.id.in_(chosen)))}
+    shown = clocks[clocks.index.isin(chosen)] if not clocks.empty else clocks
+    items = _views(session, [rows[number] for number in chosen], now, clocks=shown)
+    return PageOf(items=items, total=len(identifiers), limit=limit, offset=offset)
 
 
 def read_ticket(

@@ -24,6 +24,8 @@ from models import (
     Role,
     Store,
     StoreKind,
+    Ticket,
+    TicketEvent,
     Truck,
 )
 
@@ -159,3 +161,12 @@ LOGIN_LIMITS = LoginLimits(
     longest_lockout=timedelta(hours=1),
 )
 """Sign-in limits for domain tests: three failures lock an account, from any address."""
+
+
+def backdate_ticket(session: Session, number: str, minutes: float) -> None:
+    """Move a ticket's filing and whole trail into the past, as if it had been filed earlier."""
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+    ticket.created_at -= timedelta(minutes=minutes)
+    for event in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):
+        event.at -= timedelta(minutes=minutes)
+    session.flush()

@@ -224,6 +224,10 @@ def list_tickets(
     status_is: Annotated[TicketStatus | None, Query(alias="status")] = None,
     open_only: Annotated[bool, Query(alias="open")] = False,
     working_group: Annotated[str | None, Query(max_length=64)] = None,
+    order: Annotated[
+        queries.TicketOrder,
+        Query(description="newest first, or `due`: nearest to breaching an SLA first"),
+    ] = queries.TicketOrder.newest,
 ) -> Page[TicketRead]:
     found = queries.list_tickets(
         session=session,
@@ -231,6 +235,7 @@ def list_tickets(
         status=status_is,
         open_only=open_only,
         working_group=working_group,
+        order=order,
         limit=paging.limit,
         offset=paging.offset,
     )

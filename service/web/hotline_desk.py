@@ -10,6 +10,7 @@ again with the problem beside the form it came from.
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,7 +21,7 @@ from core.errors import DomainError, InvalidInput
 from core.text import field_problem, phrase
 from core.words import word
 from hotline import tickets
-from hotline.queries import TicketView, list_tickets, read_ticket
+from hotline.queries import TicketOrder, list_tickets, read_ticket
 from hotline.routing import (
     add_member,
     list_routing_rules,
@@ -41,6 +42,7 @@ from models import (
 )
 from service.http.dependencies import SessionDep
 from service.web.common import (
+    ListPage,
     PageRoute,
     ViewerDep,
     allowed,
@@ -58,8 +60,8 @@ from service.web.hotline import region_code
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Choice = TypeVar("Choice", TicketCategory, TicketPriority, CallerKind, AssignmentLevel)
 
-QUEUE_LIMIT = 200
-"""Tickets the queue shows at once (the filters narrow it; the total says how many match)."""
+QUEUE_PAGE_SIZE = 100
+"""Tickets a page of the queue shows (the filters narrow it; the total says how many match)."""
 DESK_ROLES = (Role.bureau, Role.operator, Role.working_group)
 FILING_ROLES = (Role.bureau, Role.operator)
 """Who files a call from the phone on the page (service officers file from a visit)."""
@@ -91,16 +93,6 @@ def _words() -> dict[str, str | Any]:
     }
 
 
-def _minutes_to_breach(ticket: TicketView) -> float:
-    """How soon the ticket's nearest open clock runs out (negative: overdue)."""
-    open_clocks = [
-        clock.remaining_minutes
-        for clock in (ticket.first_response, ticket.resolution_clock)
-        if clock is not None and clock.state in ("running", "paused", "breached")
-    ]
-    return min(open_clocks, default=float("inf"))
-
-
 @router.get("/hotline/queue")
 def queue(
     request: Request,
@@ -108,9 +100,10 @@ def queue(
     viewer: ViewerDep,
     status: Annotated[str, Query(max_length=32)] = "open",
     group: Annotated[str, Query(max_length=64)] = "",
+    page: ListPage = 1,
 ) -> HTMLResponse:
     """The tickets the viewer may work on: open ones nearest to breaching first, any other
-    status newest first, of one working group or all."""
+    status newest first, of one working group or all, a page at a time."""
     require_role(viewer, *DESK_ROLES)
     chosen = TicketStatus(status) if status in TicketStatus.__members__ else None
     status = chosen.value if chosen else ("all" if status == "all" else "open")
@@ -122,10 +115,11 @@ def queue(
         status=chosen,
         open_only=status == "open",
         working_group=group or None,
-        limit=QUEUE_LIMIT,
-        offset=0,
+        order=TicketOrder.due if status == "open" else TicketOrder.newest,
+        limit=QUEUE_PAGE_SIZE,
+        offset=(max(page, 1) - 1) * QUEUE_PAGE_SIZE,
     )
-    rows = sorted(found.items, key=_minutes_to_breach) if status == "open" else found.items
+    rows = found.items
     language = language_of(request)
     return render(
         request,
@@ -135,6 +129,10 @@ def queue(
             "total": found.total,
             "status": status,
             "group": group,
+            "page": max(page, 1),
+            "pages": max(1, -(-found.total // QUEUE_PAGE_SIZE)),
+            "first_shown": found.offset + 1,
+            "query": urlencode({"status": status, "group": group}),
             "statuses": list(TicketStatus),
             "groups": groups,
             "region_names": names_by_code(

@@ -39,7 +39,13 @@ from service.migrate import upgrade_to_head
 from service.settings import Settings
 from tests.conftest import PostgresDatabases
 from tests.dispatch.factories import make_compound
-from tests.factories import make_key, make_product, make_region, make_store
+from tests.factories import (
+    backdate_ticket,
+    make_key,
+    make_product,
+    make_region,
+    make_store,
+)
 from tests.servers import running_server
 from tests.supply_network.factories import make_alert
 
@@ -92,15 +98,6 @@ def assert_refused(response: Any, *, status: int, loc: list[Any] | None = None) 
     if loc is not None:
         assert any(error["loc"] == loc for error in body["errors"]), body
     return body
-
-
-def backdate(session: Session, number: str, minutes: float) -> None:
-    """Move a ticket's whole trail into the past, as if it had been filed earlier."""
-    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
-    ticket.created_at -= timedelta(minutes=minutes)
-    for event in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):
-        event.at -= timedelta(minutes=minutes)
-    session.flush()
 
 
 @pytest.mark.usefixtures("city")
@@ -427,7 +424,7 @@ def test_an_unanswered_urgent_ticket_escalates_at_75_and_100_percent_then_resolv
     client: TestClient, session: Session, operator: dict[str, str], bureau: dict[str, str]
 ) -> None:
     number = client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"]
-    backdate(session, number, minutes=12)  # 80 % of the 15-minute first response
+    backdate_ticket(session, number, minutes=12)  # 80 % of the 15-minute first response
     escalation = client.post("/api/v1/hotline/escalations", headers=bureau)
     assert escalation.status_code == 200, escalation.text
     assert escalation.json()["alerts_opened"] == 1
@@ -438,7 +435,7 @@ def test_an_unanswered_urgent_ticket_escalates_at_75_and_100_percent_then_resolv
         {"level": "ticket", "code": number},
     )
     assert warning["district"] == "410403"
-    backdate(session, number, minutes=4)  # 107 %: breached
+    backdate_ticket(session, number, minutes=4)  # 107 %: breached
     assert (
         client.post("/api/v1/hotline/escalations", headers=bureau).json()["alerts_escalated"] == 1
     )
@@ -486,7 +483,7 @@ def test_a_new_sla_target_recalculates_the_clocks_of_existing_tickets(
     client: TestClient, session: Session, operator: dict[str, str], bureau: dict[str, str]
 ) -> None:
     number = client.post(URL, json=call(), headers=operator).json()["number"]
-    backdate(session, number, minutes=60)
+    backdate_ticket(session, number, minutes=60)
     before = client.get(f"{URL}/{number}", headers=operator).json()["first_response"]
     assert (before["target_minutes"], before["state"]) == (240, "running")
     target = {"first_response_minutes": 30, "resolution_minutes": 600}
@@ -536,7 +533,7 @@ def test_a_hotline_alert_shows_the_moment_it_was_raised_not_hours_later(
     """The escalation runs on the city's clock (Asia/Shanghai); SQLite once kept that
     wall time as if it were UTC, so the alert read as raised 8 hours in the future."""
     number = client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"]
-    backdate(session, number, minutes=20)
+    backdate_ticket(session, number, minutes=20)
     before = datetime.now(UTC)
     client.post("/api/v1/hotline/escalations", headers=bureau)
     after = datetime.now(UTC)
@@ -585,3 +582,32 @@ def test_the_first_tickets_filed_at_once_on_a_fresh_desk_are_all_taken(
     assert answers == [201] * operators
     assert counts == [operators, len(WORKING_GROUPS), len(DEFAULT_ROUTES)]
     assert targets == len(DEFAULT_POLICY.targets)
+
+
+@pytest.mark.usefixtures("city")
+def test_the_queue_by_due_puts_the_ticket_nearest_to_breaching_first_across_pages(
+    client: TestClient, session: Session, operator: dict[str, str]
+) -> None:
+    numbers = [
+        client.post(URL, json=call(text=f"call {n}"), headers=operator).json()["number"]
+        for n in range(4)
+    ]
+    backdate_ticket(session, numbers[0], minutes=300)  # past the 240-minute first response
+    backdate_ticket(session, numbers[2], minutes=120)
+    session.commit()
+    first = client.get(URL, params={"open": True, "order": "due", "limit": 2}, headers=operator)
+    assert first.status_code == 200, first.text
+    assert [t["number"] for t in first.json()["items"]] == [numbers[0], numbers[2]]
+    assert first.json()["items"][0]["first_response"]["state"] == "breached"
+    assert first.json()["total"] == 4
+    second = client.get(
+        URL, params={"open": True, "order": "due", "limit": 2, "offset": 2}, headers=operator
+    ).json()["items"]
+    assert sorted(t["number"] for t in second) == sorted([numbers[1], numbers[3]])
+    newest = client.get(URL, params={"limit": 2}, headers=operator).json()["items"]
+    assert [t["number"] for t in newest] == [numbers[3], numbers[1]]  # filed latest
+    assert_refused(
+        client.get(URL, params={"order": "oldest"}, headers=operator),
+        status=422,
+        loc=["query", "order"],
+    )

@@ -93,12 +93,18 @@ def test_city_bureau_lists_and_counts_only_its_own_citys_tickets(
     assert numbers(client, cities.bureau_a, open_only=True) == own
     assert numbers(client, cities.bureau_a, working_group="supply_coordination") == own
     assert numbers(client, cities.national) == own | {cities.tickets["410502"]}
+    due = {"order": "due", "open": True}
+    assert numbers(client, cities.bureau_a, **due) == own
+    assert numbers(client, cities.bureau_a, working_group="supply_coordination", **due) == own
+    assert numbers(client, cities.bureau_a, working_group="it's'; --", **due) == set()
+    assert numbers(client, cities.national, **due) == own | {cities.tickets["410502"]}
 
 
 def test_district_bureau_never_sees_its_citys_other_districts(
     client: TestClient, cities: TwoCities
 ) -> None:
     assert numbers(client, cities.bureau_a1) == {cities.tickets["410402"]}
+    assert numbers(client, cities.bureau_a1, order="due") == {cities.tickets["410402"]}
     other = cities.tickets["410403"]
     response = client.get(f"{URL}/{other}", headers=cities.bureau_a1)
     assert response.status_code == 404

@@ -26,7 +26,8 @@ from models import (
     TicketPriority,
     TicketStatus,
 )
-from tests.factories import make_store
+from service.web import hotline_desk
+from tests.factories import backdate_ticket, make_store
 from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
 ADMIN = Principal("key", 0, "admin", Role.admin)
@@ -354,3 +355,24 @@ def test_a_call_sent_with_nothing_filled_in_names_the_category_and_files_nothing
     assert empty.status_code == 422  # type: ignore[attr-defined]
     assert 'id="category-error"' in empty.text  # type: ignore[attr-defined]
     assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_the_oldest_overdue_ticket_heads_the_queue_however_many_newer_calls_came_in(
+    operator: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hotline_desk, "QUEUE_PAGE_SIZE", 2)
+    overdue = a_ticket(session, "waiting for three days")
+    backdate_ticket(session, overdue, minutes=3 * 24 * 60)
+    session.commit()
+    newer = [a_ticket(session, f"call {n}") for n in range(3)]
+    first = operator.get("/hotline/queue").text
+    shown = re.findall(r'<tr id="ticket-(HL\d+)"', first)
+    assert shown[0] == overdue and len(shown) == 2
+    assert "1 / 2" in first and 'id="open-total">4<' in first
+    second = operator.get("/hotline/queue", params={"page": 2}).text
+    rest = re.findall(r'<tr id="ticket-(HL\d+)"', second)
+    assert sorted(shown[1:] + rest) == sorted(newer)
+    assert "2 / 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    everything = operator.get("/hotline/queue", params={"status": "all"}).text
+    assert re.findall(r'<tr id="ticket-(HL\d+)"', everything) == newer[::-1][:2]
+    assert "/hotline/queue?status=all&amp;group=&amp;page=2" in everything

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from models import Role
-from tests.factories import make_key
-from tests.service.api.test_hotline import URL, backdate, call, city
+from tests.factories import backdate_ticket, make_key
+from tests.service.api.test_hotline import URL, call, city
 from tests.service.web.helpers import csrf, make_person, sign_in
 
 __all__ = ["city"]  # the API tests' city, a fixture here too
@@ -26,7 +26,7 @@ def late_ticket(client: TestClient, session: Session, city: object) -> str:
     """An urgent ticket unanswered for 12 of its 15 first-response minutes, escalated."""
     operator, bureau = make_key(session, Role.operator), make_key(session, Role.bureau)
     number = str(client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"])
-    backdate(session, number, minutes=12)
+    backdate_ticket(session, number, minutes=12)
     assert client.post("/api/v1/hotline/escalations", headers=bureau).json()["alerts_opened"] == 1
     session.commit()
     sign_in(client, "li", make_person(session, "li", Role.bureau))
