@@ -204,12 +204,15 @@ def list_passes(
     state: PassState | None = None,
     kind: PassKind | None = None,
     contains: str | None = None,
+    oldest_first: bool = False,
     limit: int,
     offset: int,
 ) -> PageOf[PassView]:
-    """One page of the passes ``principal`` may see, newest first, by state, kind and a
-    plate or holder that contains ``contains``."""
-    query = visible_passes(session=session, principal=principal).order_by(TransportPass.id.desc())
+    """One page of the passes ``principal`` may see, newest first (or oldest first, as
+    applications are decided), by state, kind and a plate or holder that contains
+    ``contains``."""
+    order = TransportPass.id.asc() if oldest_first else TransportPass.id.desc()
+    query = visible_passes(session=session, principal=principal).order_by(order)
     if kind is not None:
         query = query.where(TransportPass.kind == kind)
     if state is PassState.expired:

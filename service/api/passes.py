@@ -9,7 +9,7 @@ scans only; public verification answers only with what the QR itself carries.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from pydantic import Field
@@ -317,6 +317,10 @@ def list_passes(
     q: Annotated[
         str | None, Query(max_length=64, description="Plate, holder or code contains")
     ] = None,
+    order: Annotated[
+        Literal["newest", "oldest"],
+        Query(description="newest first, or `oldest`: the order applications are decided"),
+    ] = "newest",
 ) -> Page[PassRead]:
     found = queries.list_passes(
         session=session,
@@ -325,6 +329,7 @@ def list_passes(
         state=state,
         kind=kind,
         contains=q,
+        oldest_first=order == "oldest",
         limit=paging.limit,
         offset=paging.offset,
     )

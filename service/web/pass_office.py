@@ -116,6 +116,7 @@ def _overview(
         principal=viewer,
         now=now,
         state=PassState.applied,
+        oldest_first=True,
         limit=LISTED,
         offset=0,
     )
@@ -132,7 +133,7 @@ def _overview(
         request,
         "passes/office.html",
         {
-            "waiting": list(reversed(waiting.items)),
+            "waiting": waiting.items,
             "waiting_total": waiting.total,
             "passes": found.items,
             "total": found.total,

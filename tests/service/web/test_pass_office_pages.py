@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
 from models import Enterprise, PassEvent, PassStatus, Producer, Role, TransportPass
-from tests.factories import make_enterprise, make_region, make_store
+from service.web import pass_office
+from tests.factories import make_enterprise, make_key, make_region, make_store
 from tests.pass_office.factories import make_checkpoint
 from tests.service.web.helpers import csrf, make_person, sign_in
 from tests.supply_network.factories import make_producer
@@ -507,3 +508,50 @@ def test_the_pass_office_names_each_applicant_and_holder_not_by_its_code(
     assert '联华超市 <span class="muted">(LIANHUA)</span>' in chain_row[: chain_row.index("</tr>")]
     detail = client.get(f"/pass-office/passes/{farm_pass}").text
     assert '<dd>绿谷农场 <span class="muted">(FARM-01)</span></dd>' in detail, detail
+
+
+def test_the_application_waiting_longest_is_on_the_office_page_however_many_came_after(
+    client: TestClient, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pass_office, "LISTED", 2)
+    _as(client, "lianhua")
+    codes = [
+        _apply(client, _application([office.district], plate=f"豫D·1000{n}")) for n in range(3)
+    ]
+    _as(client, "bureau")
+    page = client.get("/pass-office").text
+    waiting = re.findall(r'<tr id="application-(VP-\d{4}-\d{6})"', page)
+    assert waiting == codes[:2]
+    assert 'id="waiting-more"' in page and "(3)" in page
+    sent = client.post(
+        f"/pass-office/passes/{codes[0]}/approve",
+        data={"csrf_token": csrf(client, "/pass-office")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    page = client.get("/pass-office").text
+    assert re.findall(r'<tr id="application-(VP-\d{4}-\d{6})"', page) == codes[1:]
+    assert 'id="waiting-more"' not in page
+
+
+def test_the_api_lists_applications_oldest_first_when_asked(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    _as(client, "lianhua")
+    codes = [
+        _apply(client, _application([office.district], plate=f"豫D·2000{n}")) for n in range(3)
+    ]
+    bureau = make_key(session, Role.bureau)
+    session.commit()
+    listed = client.get(
+        "/api/v1/passes", params={"state": "applied", "order": "oldest"}, headers=bureau
+    )
+    assert listed.status_code == 200, listed.text
+    assert [item["code"] for item in listed.json()["items"]] == codes
+    newest = client.get("/api/v1/passes", params={"state": "applied"}, headers=bureau).json()[
+        "items"
+    ]
+    assert [item["code"] for item in newest] == codes[::-1]
+    refused = client.get("/api/v1/passes", params={"order": "random"}, headers=bureau)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["query", "order"]
