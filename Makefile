@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SUPPLYWATCH_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help venv demo serve test lint format pytest browser bench clean
+.PHONY: help venv demo serve test lint format pytest browser fonts bench clean
 
 help:
 	@echo "make demo   - set up, load the demo city into ./var/supplywatch.db and serve it"
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) fonts
 	$(BIN)/supplywatch demo --reset
 
 serve: $(STAMP)
@@ -42,6 +42,15 @@ format: $(STAMP)
 # Without Chromium those tests skip and say why.
 SYSTEM_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) \
 	$(if $(wildcard /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc),,fonts-noto-cjk)
+# The demo's Chinese pass and bulletin PDFs need the CJK font too (not the browser).
+FONT_PACKAGES := $(if $(wildcard /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc),,fonts-noto-cjk)
+fonts:
+	@if [ -n "$(strip $(FONT_PACKAGES))" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's $(strip $(FONT_PACKAGES)) for the Chinese PDFs"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FONT_PACKAGES)) \
+			|| echo "could not install $(strip $(FONT_PACKAGES)): the PDFs (passes, manifests, bulletins) will be refused"; \
+	fi
+
 browser:
 	@if [ -n "$(strip $(SYSTEM_PACKAGES))" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian's $(strip $(SYSTEM_PACKAGES)) for the browser tests and PDFs"; \

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, bind_region, check_binding
 from core.database import SessionFactory, mark_read_only, session_scope
-from core.errors import TooManyRequests, Unauthenticated
+from core.errors import InvalidInput, TooManyRequests, Unauthenticated
 from core.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -27,6 +27,7 @@ from core.security import (
     sha256_hex,
     verify_password,
 )
+from core.text import field_problem
 from models import ApiKey, LoginAddress, LoginFailure, Role, User, UserSession
 from models.base import utc_now
 
@@ -34,6 +35,10 @@ log = logging.getLogger("supplywatch.accounts")
 
 # Built once: every request looks its caller up, and building a statement and its cache
 # key costs about as much as running it. The lookup itself still runs on every request.
+PERSONAL_ROLES = (Role.service_officer, Role.working_group)
+"""Roles whose work is a person's own (their assigned enterprises, their groups' tickets):
+they sign in and get no API key."""
+
 _USER_OF_SESSION = (
     select(User, UserSession.expires_at)
     .join(UserSession, UserSession.user_id == User.id)
@@ -101,6 +106,19 @@ def create_api_key(
     secret: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key and return it with the secret, which is shown only this once."""
+    if role in PERSONAL_ROLES:
+        # Their work is a person's (the groups or enterprises assigned to that user): a
+        # key would be no one and could do nothing; the person signs in for a token.
+        raise InvalidInput(
+            "a {role} works as a signed-in person: sign in (POST /api/v1/auth/login) for a "
+            "bearer token instead of a key",
+            errors=[
+                field_problem(
+                    ["body", "role"], "a {role} signs in; keys are for other roles", role=role.value
+                )
+            ],
+            role=role.value,
+        )
     check_binding(
         role=role,
         store_id=store_id,

@@ -1,11 +1,12 @@
 """Printable PDF documents (passes, bulletins) in Chinese and English, with fpdf2.
 
 Chinese needs a CJK font embedded in the file: Debian's Noto Sans CJK collection
-(``fonts-noto-cjk``, installed by ``make browser``), or the file the setting
-``SUPPLYWATCH_PDF_FONT_FILE`` names. A collection (.ttc) holds one face per region; the
-Simplified Chinese face is picked by its name, so 门 and 单 take their mainland forms. When
-the font is missing the document is refused with 503 (``FontUnavailable``): a PDF
-without it would print empty boxes where the Chinese should be, and read as valid.
+(``fonts-noto-cjk``, installed by ``make fonts``, ``make demo`` and ``make browser``), or
+the file the setting ``SUPPLYWATCH_PDF_FONT_FILE`` names. A collection (.ttc) holds one
+face per region; the Simplified Chinese face is picked by its name, so 门 and 单 take
+their mainland forms. When the font is missing the document is refused with 503
+(``FontUnavailable``): a PDF without it would print empty boxes where the Chinese should
+be, and read as valid.
 Only the glyphs a document uses are embedded (fpdf2 subsets the font), so a pass stays
 a few tens of kilobytes.
 """
@@ -69,7 +70,7 @@ def _face_of(font_file: Path) -> int:
             return _face_number(str(font_file), modified_ns)
     except OSError as error:
         raise FontUnavailable(
-            "the PDF font {path} is missing: install fonts-noto-cjk (make browser) or set "
+            "the PDF font {path} is missing: install fonts-noto-cjk (make fonts) or set "
             "SUPPLYWATCH_PDF_FONT_FILE",
             path=str(font_file),
         ) from error

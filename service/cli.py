@@ -238,7 +238,10 @@ def demo(
     ]
     for line in _aligned_rows(login_rows):
         typer.echo(f"  {line}")
-    typer.echo("\nAPI keys, one per login (send as 'Authorization: Bearer <key>'):")
+    typer.echo(
+        "\nAPI keys, one per login but the service officers', who sign in with "
+        "POST /api/v1/auth/login for a token (send as 'Authorization: Bearer <key>'):"
+    )
     key_rows = [
         [
             key.name.removeprefix("demo "),

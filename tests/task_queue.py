@@ -37,7 +37,9 @@ BROKER_SKIP_REASON = _broker_reason()
 
 def readme_worker_command() -> list[str]:
     """The README's command that starts a worker, with this checkout's `supplywatch`."""
-    (line,) = re.findall(r"^supplywatch worker\b[^#\n]*", ROOT_README.read_text(), re.MULTILINE)
+    (line,) = re.findall(
+        r"^\.venv/bin/supplywatch worker\b[^#\n]*", ROOT_README.read_text(), re.MULTILINE
+    )
     return [str(Path(sys.executable).with_name("supplywatch")), *shlex.split(line)[1:]]
 
 

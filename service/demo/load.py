@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from accounts.authentication import create_api_key, create_user
+from accounts.authentication import PERSONAL_ROLES, create_api_key, create_user
 from core.access import Principal
 from models import (
     Compound,
@@ -406,6 +406,8 @@ def load_demo_city(
             checkpoint_id=passes.checkpoint_id if login.role is Role.checkpoint else None,
             region_id=region_bindings.get(login.username),
         )
+        if login.role in PERSONAL_ROLES:
+            continue  # they sign in for a token: a key would be no one (no assignments)
         _, secret = create_api_key(
             session,
             name=f"demo {login.username}",

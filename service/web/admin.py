@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from accounts import keys, users
+from accounts.authentication import PERSONAL_ROLES
 from core.access import Principal, require_role
 from core.errors import DomainError
 from core.text import N_, Text
@@ -190,6 +191,8 @@ def _revoke_key(session: Session, viewer: Principal, key_id: str) -> None:
 
 
 ROLES = tuple(Role)
+KEY_ROLES = tuple(role for role in Role if role not in PERSONAL_ROLES)
+"""The roles a key may have: a service officer or working-group member signs in."""
 SECTIONS: dict[str, Section] = {
     "stores": Section(
         N_("Stores"),
@@ -252,7 +255,7 @@ SECTIONS: dict[str, Section] = {
         N_("Create a key"),
         (
             Field("name", N_("Name"), required=True),
-            Field("role", N_("Role"), "select", ROLES),
+            Field("role", N_("Role"), "select", KEY_ROLES),
             Field("store", N_("Bound to store")),
             Field("enterprise", N_("Bound to enterprise")),
             Field("region", N_("Bound to region"), "region"),

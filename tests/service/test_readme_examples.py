@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,8 @@ class DemoServer:
     url: str
     keys: dict[str, str]
     """API key by demo login (store, chain, dispatcher, bureau, ...)."""
+    printed: str
+    """What ``supplywatch demo`` printed."""
 
 
 def _free_port() -> int:
@@ -88,7 +92,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail("supplywatch serve did not become ready")
             time.sleep(0.2)
-        yield DemoServer(url=url, keys=keys)
+        yield DemoServer(url=url, keys=keys, printed=loaded.stdout)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -186,6 +190,54 @@ def test_every_readme_api_table_read_finds_data_in_the_demo_city(
         body = answer.json()
         found = body["items"] if isinstance(body, dict) and "items" in body else body
         assert found, f"{path} found nothing in the demo city"
+
+
+def _api_table_posts() -> list[tuple[str, str]]:
+    """The path and JSON body of each `POST /api/v1/...` call in the README's tables."""
+    return re.findall(
+        r"\| `POST (/api/v1/[^`]+)` `(\{.*\})` \|", README.read_text(encoding="utf-8")
+    )
+
+
+def test_every_readme_api_table_change_is_accepted_by_the_demo_city(
+    demo_server: DemoServer,
+) -> None:
+    """The table's POST examples, their "..." filled in as a reader would."""
+    calls = _api_table_posts()
+    assert len(calls) >= 3
+    headers = {"Authorization": f"Bearer {demo_server.keys['bureau']}"}
+    firing = httpx.get(
+        f"{demo_server.url}/api/v1/alerts",
+        params={"status": "firing", "limit": 1},
+        headers=headers,
+        timeout=30,
+    ).json()["items"]
+    filled = {
+        '"ends_at": "..."': f'"ends_at": "{(datetime.now(UTC) + timedelta(days=1)).isoformat()}"',
+        '"https://..."': '"https://hooks.example.invalid/supplywatch"',
+        '"secret": "..."': f'"secret": "{secrets.token_urlsafe(24)}"',
+        '"..."': '"from the README"',
+    }
+    for path, body in calls:
+        for placeholder, value in filled.items():
+            body = body.replace(placeholder, value)
+        sent = httpx.post(
+            demo_server.url + path.replace("{id}", str(firing[0]["id"])),
+            json=json.loads(body),
+            headers=headers,
+            timeout=30,
+        )
+        assert sent.status_code in (200, 201), (path, body, sent.text)
+
+
+def test_the_readme_lists_every_login_the_demo_prints(demo_server: DemoServer) -> None:
+    readme = set(
+        re.findall(r"^\| `(\w+)` \| `([\w-]+)` \|", README.read_text(encoding="utf-8"), re.M)
+    )
+    logins = demo_server.printed.split("sign in with one of these logins", 1)[1]
+    printed = set(re.findall(r"^  (\w+) +(\w+-demo) ", logins.split("API keys")[0], re.M))
+    assert len(printed) >= 11
+    assert readme == printed
 
 
 def test_the_readme_loads_the_catalogue_into_a_fresh_database_as_it_says(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ApiKey, Role, User
@@ -49,6 +49,19 @@ def test_a_store_key_must_be_bound_to_exactly_one_store_or_enterprise(
         "/api/v1/keys", json={"name": "x", "role": "bureau", "store": "nowhere"}, headers=admin
     )
     assert bureau_bound.status_code == 422
+
+
+@pytest.mark.parametrize("role", ["service_officer", "working_group"])
+def test_an_officer_or_group_member_gets_no_key_that_would_be_no_one_and_signs_in_instead(
+    client: TestClient, session: Session, admin: dict[str, str], role: str
+) -> None:
+    keys_before = session.scalar(select(func.count()).select_from(ApiKey))
+    refused = client.post("/api/v1/keys", json={"name": "field", "role": role}, headers=admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [e["loc"] for e in refused.json()["errors"]] == [["body", "role"]]
+    assert "POST /api/v1/auth/login" in refused.json()["detail"]
+    assert session.scalar(select(func.count()).select_from(ApiKey)) == keys_before
 
 
 @pytest.mark.parametrize(
