@@ -323,6 +323,17 @@ def file_ticket(
     return ticket, token
 
 
+def quoted_number(typed: str) -> str:
+    """The ticket number a caller quotes ("hl123", "123", "HL0000123") as it is stored;
+    anything else as typed, to be found by no ticket. Digits are 0 to 9 only: ``isdigit``
+    also takes signs such as ``²`` or ``①`` that ``int`` cannot read."""
+    typed = typed.strip().upper()
+    digits = typed[2:] if typed.startswith("HL") else typed
+    if digits and digits.isascii() and digits.isdigit():
+        return f"HL{int(digits):07d}"
+    return typed
+
+
 def ticket_by_number(*, session: Session, principal: Principal, number: str) -> Ticket:
     """The ticket with this number if the caller may work on it, else 404 or 403 (a 404
     too for a ticket outside a region-bound caller's region)."""
