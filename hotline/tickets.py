@@ -654,6 +654,9 @@ def reopen_ticket(
     """Reopen a resolved ticket (its resolution clock resumes where it stopped)."""
     now = now or utc_now()
     ticket = ticket_by_number(session=session, principal=principal, number=number)
+    # under a row lock, as every other change: two reopenings sent at once would both
+    # read "resolved" and both write a reopening into the trail the clocks read
+    lock_for_change(session, ticket)
     if ticket.status is not TicketStatus.resolved:
         raise Conflict(
             "only a resolved ticket can be reopened; ticket {number} is {status}",
