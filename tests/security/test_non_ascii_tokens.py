@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import RoutingRule, Role, Ticket
+from models import Role, RoutingRule, Ticket
 from service.app import create_app
 from service.settings import Settings
 from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
