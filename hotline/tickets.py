@@ -22,7 +22,7 @@ from core.database import lock_for_change
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
-from core.text import field_problem, phrase
+from core.text import control_character_problem, field_problem, is_blank, phrase
 from core.words import word
 from hotline.routing import route_ticket, working_group_by_code
 from models import (
@@ -81,8 +81,10 @@ class PublicFiling:
 
 
 def _check_text(value: str, field: str) -> str:
-    """The text as typed (plain text, never interpreted); empty or oversized is a 422."""
-    if not value.strip():
+    """The text as typed (plain text, never interpreted); empty (or only invisible
+    characters), oversized, or holding a control character other than line breaks and
+    tabs (a terminal escape, a mark that reverses what follows it) is a 422."""
+    if is_blank(value):
         raise InvalidInput(
             "{field} is empty",
             errors=[field_problem(["body", field], "write what happened")],
@@ -97,7 +99,26 @@ def _check_text(value: str, field: str) -> str:
             field=field,
             limit=MAX_TEXT_LENGTH,
         )
+    control = control_character_problem(value, ["body", field], multiline=True)
+    if control is not None:
+        raise InvalidInput("{field} holds a control character", errors=[control], field=field)
     return value
+
+
+def _check_caller(new: TicketInput) -> None:
+    """The caller's name and phone are one line each without control characters (they head
+    the ticket and the queue, as a visit's contact does); a 422 naming each bad one."""
+    problems = [
+        problem
+        for field, value in (("caller_name", new.caller_name), ("caller_phone", new.caller_phone))
+        if value is not None
+        and (problem := control_character_problem(value, ["body", field])) is not None
+    ]
+    if problems:
+        raise InvalidInput(
+            "the caller's name and phone must be one line without control characters",
+            errors=problems,
+        )
 
 
 def _record(
@@ -256,6 +277,7 @@ def file_ticket(
     elif public is None:
         raise Forbidden("a ticket is filed by an operator or through the public form")
     text = _check_text(new.text, "text")
+    _check_caller(new)
     region = _region_of(session, new.region, principal)
     unmatched_note: str | None = None
     compound: Store | Compound | None
@@ -321,6 +343,17 @@ def file_ticket(
         )
     session.flush()
     return ticket, token
+
+
+def quoted_number(typed: str) -> str:
+    """The ticket number a caller quotes ("hl123", "123", "HL0000123") as it is stored;
+    anything else as typed, to be found by no ticket. Digits are 0 to 9 only: ``isdigit``
+    also takes signs such as ``²`` or ``①`` that ``int`` cannot read."""
+    typed = typed.strip().upper()
+    digits = typed[2:] if typed.startswith("HL") else typed
+    if digits and digits.isascii() and digits.isdigit():
+        return f"HL{int(digits):07d}"
+    return typed
 
 
 def ticket_by_number(*, session: Session, principal: Principal, number: str) -> Ticket:
@@ -621,6 +654,9 @@ def reopen_ticket(
     """Reopen a resolved ticket (its resolution clock resumes where it stopped)."""
     now = now or utc_now()
     ticket = ticket_by_number(session=session, principal=principal, number=number)
+    # under a row lock, as every other change: two reopenings sent at once would both
+    # read "resolved" and both write a reopening into the trail the clocks read
+    lock_for_change(session, ticket)
     if ticket.status is not TicketStatus.resolved:
         raise Conflict(
             "only a resolved ticket can be reopened; ticket {number} is {status}",

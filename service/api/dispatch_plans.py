@@ -314,6 +314,7 @@ def commit(
 @router.get(
     "/dispatch/plans/{plan_id}/passes/pdf",
     summary="The passes of a committed plan's trucks, printed: one PDF page per truck",
+    dependencies=[LONG_WORK],
     response_class=Response,
     responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
 )

@@ -76,7 +76,11 @@ def _has_metrics_token(request: Request, settings: Settings) -> bool:
         return False
     scheme, _, sent = request.headers.get("authorization", "").partition(" ")
     expected = settings.metrics_token.get_secret_value()
-    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip(), expected)
+    # as bytes: compare_digest takes ASCII text only (a non-ASCII token raised TypeError,
+    # a 500); a header's text is its bytes read as Latin-1, the setting's its UTF-8 bytes
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        sent.strip().encode("latin-1"), expected.encode("utf-8")
+    )
 
 
 async def require_metrics_access(request: Request) -> None:

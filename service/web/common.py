@@ -162,7 +162,9 @@ async def check_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
-    if not expected or not secrets.compare_digest(expected, sent):
+    # compare_digest takes ASCII text only (a token such as "ключ" raised TypeError, a
+    # 500); the expected token is ASCII, so any other one simply does not match
+    if not expected or not sent.isascii() or not secrets.compare_digest(expected, sent):
         raise Forbidden("The form expired; reload the page and try again.")
 
 

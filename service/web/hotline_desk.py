@@ -152,13 +152,8 @@ def find(
 ) -> Response:
     """Go to the ticket a caller quotes ("hl123" or "HL0000123"), or say it is unknown."""
     require_role(viewer, *DESK_ROLES)
-    typed = number.strip().upper()
-    if typed.isdigit():
-        typed = f"HL{int(typed):07d}"
-    elif typed.startswith("HL") and typed[2:].isdigit():
-        typed = f"HL{int(typed[2:]):07d}"
-    read_ticket(session=session, principal=viewer, number=typed)  # a 404 names the number
-    return redirect(f"/hotline/tickets/{typed}")
+    view = read_ticket(session=session, principal=viewer, number=tickets.quoted_number(number))
+    return redirect(f"/hotline/tickets/{view.number}")  # a 404 above names the number
 
 
 CALL_FIELDS = (
@@ -480,7 +475,7 @@ def _record_number(field: str, typed: str) -> int | None:
     typed = typed.strip().lstrip("#")
     if not typed:
         return None
-    if typed.isdigit() and 0 < int(typed) <= 2_147_483_647:
+    if typed.isascii() and typed.isdigit() and 0 < int(typed) <= 2_147_483_647:
         return int(typed)
     raise InvalidInput(
         "{field} is not a number",

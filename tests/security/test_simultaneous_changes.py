@@ -18,7 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.database import create_database_engine, create_session_factory, session_scope
-from models import DeliveryRequest, RegionLevel, RequestStatus, Role, Ticket, TransportPass
+from models import (
+    DeliveryRequest,
+    RegionLevel,
+    RequestStatus,
+    Role,
+    Ticket,
+    TicketEvent,
+    TransportPass,
+)
 from reports.upsert import store_report_lines
 from service.migrate import upgrade_to_head
 from service.settings import Settings
@@ -171,6 +179,39 @@ def test_two_tickets_merged_into_each_other_at_once_make_no_cycle(office: Office
         assert len(merged) == ROUNDS
         targets = {ticket.merged_into_id for ticket in merged}
         assert not targets & {ticket.id for ticket in merged}, "a ticket merged into a merged one"
+    engine.dispose()
+
+
+def test_a_resolved_ticket_reopened_twice_at_once_is_reopened_once(office: Office) -> None:
+    """The caller rang twice and two operators reopen the ticket at the same moment: one
+    reopening (one ``reopened`` event in the trail the clocks read), the other a 409."""
+    call = {"category": "cannot_buy", "text": "Still no eggs.", "region": office.district}
+    base = f"{office.url}/api/v1/hotline/tickets"
+    numbers = []
+    for _ in range(ROUNDS):
+        number = _post(office, "/api/v1/hotline/tickets", office.operator, call)["number"]
+        _post(
+            office,
+            f"/api/v1/hotline/tickets/{number}/resolution",
+            office.operator,
+            {"resolution": "Delivered."},
+        )
+        answers = send_at_once(
+            [
+                ("POST", f"{base}/{number}/reopening", office.operator, {"reason": "rang again"}),
+                ("POST", f"{base}/{number}/reopening", office.bureau, {"reason": "rang again"}),
+            ]
+        )
+        assert _statuses(answers) == [200, 409], [answer.text for answer in answers]
+        numbers.append(number)
+    engine = create_database_engine(office.database_url)
+    with Session(engine) as session:
+        reopenings = session.scalars(
+            select(TicketEvent.kind)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(Ticket.number.in_(numbers), TicketEvent.kind == "reopened")
+        ).all()
+        assert len(reopenings) == ROUNDS
     engine.dispose()
 
 

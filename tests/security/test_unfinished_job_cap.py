@@ -310,6 +310,25 @@ def test_a_dispatcher_at_its_allowance_cannot_solve_a_plan_in_the_request_instea
     assert client.post(PLANS, json=body, headers=colleague).status_code == 201
 
 
+def test_a_dispatcher_at_its_allowance_cannot_print_a_plans_passes_in_the_request_instead(
+    client: TestClient, session: Session
+) -> None:
+    """The API prints a plan's passes in its request (``GET .../passes/pdf``, a page per
+    truck) as the manifests page does: with its allowance of PDF jobs queued, a caller
+    cannot loop on the API's print instead; another caller prints as before."""
+    dispatcher = make_key(session, Role.dispatcher)
+    colleague = make_key(session, Role.dispatcher)
+    plan_id = _plan_committed(client, session, dispatcher)
+    for _ in range(ALLOWANCE):
+        assert (
+            client.post(f"{PLANS}/{plan_id}/passes/pdf-jobs", headers=dispatcher).status_code == 202
+        )
+    _assert_refused(client.get(f"{PLANS}/{plan_id}/passes/pdf", headers=dispatcher))
+    printed = client.get(f"{PLANS}/{plan_id}/passes/pdf", headers=colleague)
+    assert printed.status_code == 200, printed.text
+    assert printed.content.startswith(b"%PDF")
+
+
 def test_a_chain_key_at_its_allowance_cannot_upload_a_file_in_the_request_instead(
     client: TestClient, session: Session
 ) -> None:
