@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput
-from core.lookups import PageOf
+from core.lookups import PageOf, page
 from core.text import N_, FieldProblem, field_problem, in_turn, listing, phrase, verbatim
 from models import (
     Alert,
@@ -688,10 +688,11 @@ def group_alerts(
     principal: Principal,
     group: Mapping[str, str | None],
     filters: AlertGroupFilters | None = None,
-    limit: int = 500,
-) -> list[GroupAlertView]:
-    """The alerts of one group, oldest first, with names: what a row of the grouped view
-    expands to (two queries and the labels' look-ups, whatever the group's size)."""
+    limit: int,
+    offset: int = 0,
+) -> PageOf[GroupAlertView]:
+    """A page of the alerts of one group, oldest first, with names: what a row of the
+    grouped view expands to (three queries and the labels' look-ups, whatever the page)."""
     require_role(principal, *ALERT_READERS)
     query = (
         selected_alerts(
@@ -712,6 +713,11 @@ def group_alerts(
         )
         .outerjoin(Unit, Unit.code == Product.unit)
     )
-    rows = session.execute(query.limit(limit)).all()
+    rows, total = page(session, query, limit=limit, offset=offset)
     views = alert_views(session=session, alerts=[row[0] for row in rows])
-    return [GroupAlertView(view, *row[1:]) for view, row in zip(views, rows, strict=True)]
+    return PageOf(
+        items=[GroupAlertView(view, *row[1:]) for view, row in zip(views, rows, strict=True)],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )

@@ -9,7 +9,7 @@ import json
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from core.errors import InvalidInput
@@ -57,6 +57,9 @@ from service.web.i18n import translator
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
+GROUP_ROWS = 100
+"""Alerts of an opened situation shown at once; a button shows the next ones."""
+MAX_GROUP_OFFSET = 1_000_000
 EXPORT_LIMIT = 100_000
 GROUPINGS = (
     "district,category",
@@ -168,17 +171,38 @@ def grouped_alerts(
 
 @router.get("/alerts/groups/alerts")
 def group_rows(
-    request: Request, session: SessionDep, viewer: ViewerDep, group: str = "{}"
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    group: str = "{}",
+    offset: Annotated[int, Query(ge=0, le=MAX_GROUP_OFFSET)] = 0,
 ) -> HTMLResponse:
-    """One situation's alerts, by name with units and ¥ (htmx swaps them into its row)."""
+    """One situation's alerts, by name with units and ¥, a hundred at a time (htmx swaps
+    the first into its row, each "next" button with the rows after it)."""
     bureau_only(viewer)
+    values = _view_values(request)
     found = group_alerts(
         session=session,
         principal=viewer,
         group=_group(group),
-        filters=_filters(_view_values(request)),
+        filters=_filters(values),
+        limit=GROUP_ROWS,
+        offset=offset,
     )
-    return render(request, "alerts/_group_alerts.html", {"rows": found})
+    query = {"group": group, **{name: value for name, value in values.items() if value}}
+    return render(
+        request,
+        "alerts/_group_alerts.html",
+        {
+            "rows": found.items,
+            "total": found.total,
+            "shown": offset + len(found.items),
+            "more": offset + len(found.items) < found.total,
+            "next_url": "/alerts/groups/alerts?"
+            + urlencode({**query, "offset": offset + GROUP_ROWS}),
+            "rows_only": offset > 0,
+        },
+    )
 
 
 @router.get("/alerts/groups/actions")

@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from service.web import alert_groups
 from tests.service.browser.conftest import DESKTOP, PHONE
 
 
@@ -65,3 +68,21 @@ def test_the_grouped_alerts_read_in_chinese_on_a_phone(
     page.locator("table.groups tbody.group").first.get_by_text("显示其预警").click()
     page.locator("table.group-alerts tbody tr").first.wait_for()
     page.screenshot(path=screenshots / "alert-groups-phone-zh.png", full_page=False)
+
+
+def test_a_situation_shows_its_next_alerts_on_a_button(
+    open_page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alert_groups, "GROUP_ROWS", 2)
+    page = open_page("bureau", DESKTOP)
+    page.goto(page.url.rsplit("/", 1)[0] + "/alerts")
+    group = page.locator("table.groups tbody.group").first
+    group.get_by_text("Show its alerts").click()
+    rows = group.locator("table.group-alerts tbody tr[id^=group-alert-]")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    more = group.locator("tr.more-alerts")
+    assert "2 of" in more.text_content()
+    more.get_by_role("button", name="Show the next alerts").click()
+    group.locator("table.group-alerts tbody tr[id^=group-alert-]").nth(2).wait_for()
+    assert group.locator("table.group-alerts").count() == 1  # rows added, not a second table

@@ -5,8 +5,10 @@ language."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Alert, AlertRule, AlertStatus, Role, Silence
+from service.web import alert_groups
 from tests.service.api.test_alert_groups import City, build_city
 from tests.service.api.test_alerts import make_alert
 from tests.service.web.helpers import csrf, make_person, sign_in
@@ -166,3 +169,24 @@ def test_the_list_of_every_alert_stays_reachable(
     listed = client.get("/alerts/list")
     assert listed.status_code == 200
     assert listed.text.count('<tr id="alert-') == 6
+
+
+def test_a_large_situation_opens_a_page_at_a_time_and_says_how_many_are_shown(
+    client: TestClient, session: Session, city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alert_groups, "GROUP_ROWS", 2)
+    _bureau(client, session)
+    first = client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}).text
+    shown = re.findall(r'<tr id="group-alert-(\d+)"', first)
+    assert len(shown) == 2 and '<table class="group-alerts">' in first
+    assert "2 of 3 shown" in first
+    next_url = html.unescape(re.search(r'hx-get="([^"]+)"', first).group(1))  # type: ignore[union-attr]
+    assert "offset=2" in next_url and "status=open" in next_url
+    rest = client.get(next_url).text
+    more = re.findall(r'<tr id="group-alert-(\d+)"', rest)
+    assert len(more) == 1 and more[0] not in shown
+    assert "<table" not in rest and "more-alerts" not in rest
+    assert (
+        "3 条中已显示 2 条"
+        in client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}, headers=ZH).text
+    )
