@@ -20,14 +20,16 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.errors import DomainError, Forbidden, InvalidInput
 from core.text import field_problem, phrase
-from masterdata.products import list_products
+from masterdata.products import list_categories, list_products
+from masterdata.regions import list_regions
 from masterdata.stores import stores_to_report_for
-from models import Answer, OrderStatus, PostingStatus, Producer, Role, ScopeLevel
+from models import Answer, OrderStatus, PostingStatus, Producer, RegionLevel, Role, ScopeLevel
 from service.configuration import board_limits, business_today
 from service.http.dependencies import ReplicaSessionDep, SessionDep
 from service.http.schemas import DatabaseId
 from service.settings import Settings
 from service.web.common import (
+    PRODUCTS_NAMED,
     OptionalViewerDep,
     PageRoute,
     SettingsDep,
@@ -35,6 +37,7 @@ from service.web.common import (
     check_csrf,
     field_errors,
     language_of,
+    names_by_code,
     redirect,
     region_names,
     render,
@@ -48,6 +51,8 @@ from supply_network.queries.postings import list_needs, list_offers, public_boar
 from supply_network.queries.producers import read_producer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+BOARD_REGIONS = 5000
+"""Districts the public board's region filter offers."""
 
 LISTED = 50
 MAX_TYPED = 400
@@ -655,16 +660,30 @@ def board(
         principal=viewer,
     )
     filters = {"product": product or "", "category": category or "", "region": region or ""}
+    language = language_of(request)
     shown = region_names(
         session,
         [
             *(offer.region for line in found.products for offer in line.offers),
             *(need.district for line in found.products for need in line.needs),
         ],
-        language_of(request),
+        language,
     )
+    districts = list_regions(
+        session=session, level=RegionLevel.district, active=True, limit=BOARD_REGIONS, offset=0
+    ).items
     return render(
         request,
         "supply/public_board.html",
-        {"board": found, "filters": filters, "region_names": shown},
+        {
+            "board": found,
+            "filters": filters,
+            "region_names": shown,
+            "product_choices": names_by_code(
+                list_products(session=session, active=True, limit=PRODUCTS_NAMED, offset=0).items,
+                language,
+            ),
+            "category_choices": names_by_code(list_categories(session=session), language),
+            "region_choices": names_by_code(districts, language),
+        },
     )

@@ -269,6 +269,27 @@ def test_anyone_reads_the_public_board_and_only_people_signed_in_see_contacts(
     assert "13800000000" in client.get("/board").text
 
 
+def test_the_public_board_lists_products_closed_and_filters_by_name_not_code(
+    client: TestClient, session: Session, scene: Scene
+) -> None:
+    pork = make_product(session, code="pork", category="meat")
+    pork.name_zh = "猪肉"
+    session.flush()
+    make_offer(session, producer=scene.farm, product=scene.cabbage, quantity=500)
+    make_offer(session, producer=scene.farm, product=pork, quantity=80)
+    make_need(session, product=scene.cabbage, store=scene.store, district=scene.district)
+    session.commit()
+    both = client.get("/board").text
+    opened = re.findall(r'<details class="card board-product" id="board-(\w+)" (open)?', both)
+    assert sorted(opened) == [("cabbage", ""), ("pork", "")]
+    assert 'id="board-hint"' in both
+    assert '<option value="410403" >Weidong</option>' in both
+    assert '<option value="vegetables" >' in both
+    one = client.get("/board", params={"product": "pork"}, headers={"Accept-Language": "zh"}).text
+    assert re.findall(r'id="board-(\w+)" (open)?', one) == [("pork", "open")]
+    assert '<option value="pork" selected>猪肉</option>' in one
+
+
 def test_a_bad_registry_file_in_the_page_lists_its_cells_and_stores_nothing(
     client: TestClient, session: Session, scene: Scene
 ) -> None:
