@@ -182,6 +182,8 @@ def test_a_district_bureau_sees_its_district_and_not_the_rest_of_its_city(
     assert overview.not_reported_total == 0
 
     sign_in_bureau(client, session, "dan", cities.a_east)
+    # one district's heatmap is one row: a short chart, not the city's tall one
+    assert 'id="heatmap" class="chart short"' in client.get("/dashboard").text
     points = client.get("/dashboard/map.json").json()
     assert {store["code"] for store in points["stores"]} == {"SA-E"}
     assert client.get("/dashboard/district/A-EAST").status_code == 200
