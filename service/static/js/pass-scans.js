@@ -1,6 +1,6 @@
-// Draws the pass office's map of checkpoints from JSON embedded in the page: each
-// checkpoint at its place, its symbol's size by the scans recorded there, green for
-// valid scans and red for refused ones. The table beside it carries the same numbers,
+// Draws the pass office's map of checkpoints from JSON embedded in the page, on the
+// district outlines (maps.js): each checkpoint at its place, its symbol's size by the
+// scans recorded there, green for valid scans and red for refused ones. The table beside it carries the same numbers,
 // so nothing depends on this script; names are data, so tooltips go through text().
 (function () {
   "use strict";
@@ -8,7 +8,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var node = document.getElementById("scan-map");
     var source = document.getElementById("scan-map-data");
-    if (!node || !source || !window.echarts) { return; }
+    if (!node || !source || !window.echarts || !window.SupplyMaps) { return; }
     var d = JSON.parse(source.textContent);
     var placed = d.places.filter(function (p) { return p.latitude !== null && p.longitude !== null; });
     var largest = placed.reduce(function (m, p) { return Math.max(m, p.scans); }, 1);
@@ -20,7 +20,7 @@
     }
     var chart = echarts.init(node, null, { renderer: "canvas" });
     window.addEventListener("resize", function () { chart.resize(); });
-    chart.setOption({
+    SupplyMaps.draw(chart, {
       animation: false,
       aria: { enabled: true },
       tooltip: { formatter: function (x) {
@@ -29,14 +29,12 @@
           text(d.labels.valid + ": " + p.valid + " · " + d.labels.refused + ": " + p.refused);
       } },
       legend: { bottom: 0 },
-      grid: { left: 50, right: 10, top: 10, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "lon" },
-      yAxis: { type: "value", scale: true, name: "lat" },
+      mapTop: 10, mapBottom: 40,
       series: [
-        { name: d.labels.valid, type: "scatter", data: points("valid"),
+        { name: d.labels.valid, type: "scatter", data: points("valid"), z: 2,
           symbolSize: function (v) { return size(v[2]); },
           itemStyle: { color: "#1a8a4a", opacity: 0.7 } },
-        { name: d.labels.refused, type: "scatter", data: points("refused"),
+        { name: d.labels.refused, type: "scatter", data: points("refused"), z: 3,
           symbolSize: function (v) { return v[2] > 0 ? size(v[2]) : 0; },
           itemStyle: { color: "#d7263d", opacity: 0.7 } }
       ]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.database import create_database_engine, create_session_factory
 from models import PassStatus, TransportPass
-from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer
+from tests.service.browser.conftest import DESKTOP, PHONE, LiveServer, wait_until
 
 CODE = re.compile(r"VP-\d{4}-\d{6}")
 
@@ -106,3 +106,20 @@ def test_the_bureau_approves_an_application_and_revokes_the_pass(
 
     chain.reload()
     assert chain.inner_text("#state") == revoked_word
+
+
+def test_the_scan_map_draws_the_checkpoints_on_the_district_outlines(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    page = open_page("bureau", DESKTOP)
+    page.goto(live_server.url + "/pass-office/scans")
+    wait_until(
+        page,
+        "() => Number(document.getElementById('scan-map').getAttribute('data-districts')) > 0",
+    )
+    option = page.evaluate(
+        "() => { const o = echarts.getInstanceByDom(document.getElementById('scan-map'))"
+        ".getOption(); return {geo: o.geo.length, axes: (o.xAxis || []).length,"
+        " systems: o.series.map((s) => s.coordinateSystem)}; }"
+    )
+    assert option == {"geo": 1, "axes": 0, "systems": ["geo", "geo"]}
