@@ -434,3 +434,29 @@ def test_the_bureau_reads_the_restock_suggestions_on_a_phone(
     seen = {cell["label"] for cell in placed["cells"] if cell["label"]}
     assert seen == {say(label) for label in RESTOCK_LABELS}, seen
     page.screenshot(path=screenshots / f"restock-phone-{locale}.png", full_page=False)
+
+
+LINES_OF = """(selector) => Array.from(document.querySelectorAll(selector)).map((cell) => {
+  const style = getComputedStyle(cell);
+  const line = parseFloat(style.lineHeight) || 1.4 * parseFloat(style.fontSize);
+  const inner = cell.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  return Math.round(inner / line);
+})"""
+"""How many lines each cell matching ``selector`` takes."""
+
+
+def test_a_wide_table_on_a_phone_scrolls_sideways_instead_of_a_character_a_line(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    page = open_page("bureau", PHONE, locale="zh-CN")
+    page.goto(live_server.url + "/dashboard")
+    page.locator("#heatmap-table").evaluate("(t) => t.closest('details').open = true")
+    names = page.evaluate(LINES_OF, "#heatmap-table tbody th")
+    assert names and max(names) == 1, names  # 新华区 on one line, not 新/华/区
+    assert page.evaluate(LINES_OF, "#heatmap-table thead th") == [1] * len(
+        page.locator("#heatmap-table thead th").all()
+    )
+    sideways = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert sideways <= 1  # the table's own box scrolls, not the page
