@@ -32,8 +32,8 @@ from pass_office.queries import (
     applicant_holder,
     find_pass,
     pass_view,
-    region_codes_inside,
 )
+from pass_office.regions import region_codes_inside
 from pass_office.requests import PassRequest, request_problems
 from passes import PassClaims, issue_token, mask_holder
 from passes import PassKind as TokenKind
@@ -258,7 +258,7 @@ def _decidable(
     session: Session, principal: Principal, code: str, *, now: datetime
 ) -> TransportPass:
     require_role(principal, Role.bureau)
-    row, _, _ = find_pass(session=session, principal=principal, code=code)
+    row, _, _ = find_pass(session=session, principal=principal, code=code, to_change=True)
     lock_for_change(session, row)
     if row.status is not PassStatus.applied:
         raise Conflict(
@@ -312,7 +312,7 @@ def revoke_pass(
     """Revoke an issued pass: it goes on the next revocation list and fails every check."""
     cleaned = _reason(reason)
     require_role(principal, Role.bureau)
-    row, _, _ = find_pass(session=session, principal=principal, code=code)
+    row, _, _ = find_pass(session=session, principal=principal, code=code, to_change=True)
     lock_for_change(session, row)
     if row.status is not PassStatus.approved:
         raise Conflict(

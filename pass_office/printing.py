@@ -35,7 +35,8 @@ from models import (
     TransportPass,
     Truck,
 )
-from pass_office.queries import PassState, find_pass, passes_within_region, state_of
+from pass_office.queries import PassState, find_pass, state_of
+from pass_office.regions import passes_within_region
 from passes import pass_qr_png
 
 QR_WIDTH_MM = 75

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, true
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -19,11 +19,11 @@ from models import (
     PassKind,
     PassStatus,
     Producer,
-    Region,
     Role,
     Store,
     TransportPass,
 )
+from pass_office.regions import may_change, passes_valid_in_region
 
 
 class PassState(enum.StrEnum):
@@ -158,38 +158,14 @@ def applicant_holder(*, session: Session, principal: Principal) -> tuple[int | N
     raise Forbidden("passes are applied for by an enterprise or a producer, and read by the bureau")
 
 
-def region_codes_inside(*, session: Session, principal: Principal) -> set[str] | None:
-    """The codes of the regions a region-bound caller's passes may name (None: any)."""
-    if principal.region_ids is None:
-        return None
-    return set(
-        session.scalars(select(Region.code).where(Region.id.in_(sorted(principal.region_ids))))
-    )
-
-
-def passes_within_region(*, session: Session, principal: Principal) -> ColumnElement[bool]:
-    """A WHERE clause keeping the passes valid only inside the caller's region: a pass is
-    the region's when every region it names lies inside (it names codes, in a JSON list,
-    read in SQL by the database's own JSON function)."""
-    codes = region_codes_inside(session=session, principal=principal)
-    if codes is None:
-        return true()
-    if session.get_bind().dialect.name == "postgresql":
-        named = func.json_array_elements_text(TransportPass.regions).table_valued("value")
-    else:
-        named = func.json_each(TransportPass.regions).table_valued("value")
-    outside = select(named.c.value).select_from(named).where(named.c.value.not_in(sorted(codes)))
-    return ~exists(outside) & (func.json_array_length(TransportPass.regions) > 0)
-
-
 def visible_passes(*, session: Session, principal: Principal) -> Select:
-    """The passes ``principal`` may read: all for the bureau (those of its region when
-    bound to one), its own for an applicant."""
+    """The passes ``principal`` may read: all for the bureau (for staff bound to a region,
+    those valid in it), its own for an applicant."""
     query = _with_holders(
         select(TransportPass, Enterprise.code, Producer.code, Enterprise.name, Producer.name)
     )
     if principal.role in (Role.admin, Role.bureau):
-        return query.where(passes_within_region(session=session, principal=principal))
+        return query.where(passes_valid_in_region(session=session, principal=principal))
     enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
     if producer_id is not None:
         return query.where(TransportPass.producer_id == producer_id)
@@ -265,22 +241,32 @@ def _view_of(found: Holders, *, now: datetime) -> PassView:
     )
 
 
-def _visible(*, session: Session, principal: Principal, code: str) -> Holders:
+def _visible(
+    *, session: Session, principal: Principal, code: str, to_change: bool = False
+) -> Holders:
     """The row of ``visible_passes`` for the pass ``code``, or a 404 (also for another
-    holder's)."""
+    holder's, or one not valid in a region-bound caller's region); ``to_change``: a 403
+    for a pass the caller reads but that is valid beyond its region too."""
     found = session.execute(
         visible_passes(session=session, principal=principal).where(TransportPass.code == code)
     ).first()
     if found is None:
         raise NotFound("pass {code!r} not found", code=code)
+    if to_change and not may_change(session=session, principal=principal, regions=found[0].regions):
+        raise Forbidden(
+            "pass {code!r} is valid outside your region too: a bureau whose region holds "
+            "every region it names decides or revokes it",
+            code=code,
+        )
     return found
 
 
 def find_pass(
-    *, session: Session, principal: Principal, code: str
+    *, session: Session, principal: Principal, code: str, to_change: bool = False
 ) -> tuple[TransportPass, str | None, str | None]:
-    """The pass ``code`` with its holder's codes, or a 404 (also for another holder's)."""
-    found = _visible(session=session, principal=principal, code=code)
+    """The pass ``code`` with its holder's codes, or a 404 (also for another holder's);
+    ``to_change``: a 403 for one a region-bound bureau reads but may not change alone."""
+    found = _visible(session=session, principal=principal, code=code, to_change=to_change)
     return found[0], found[1], found[2]
 
 

@@ -32,6 +32,7 @@ from models import (
     TransportPass,
 )
 from pass_office.authority import PassAuthority
+from pass_office.regions import codes_up_from, passes_valid_in_region
 from passes import RevocationList, Verification, sign_revocation_list, verify_token
 
 LIST_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -95,25 +96,6 @@ def verify_pass(
         now=now,
         region=place,
     )
-
-
-def codes_up_from(session: Session, region_id: int) -> tuple[str, ...]:
-    """The code of a region and of every region above it, nearest first: a pass naming any
-    of them holds there (a city's pass at a district's checkpoint, a district's at a
-    township's)."""
-    codes: list[str] = []
-    current: int | None = region_id
-    seen: set[int] = set()
-    while current is not None and current not in seen:
-        seen.add(current)
-        row = session.execute(
-            select(Region.code, Region.parent_id).where(Region.id == current)
-        ).first()
-        if row is None:
-            break
-        codes.append(row[0])
-        current = row[1]
-    return tuple(codes)
 
 
 @dataclass(frozen=True)
@@ -214,6 +196,9 @@ class ScanView:
     subject: str | None
     valid_to: datetime | None
     reason: str
+    pass_readable: bool = True
+    """Whether the caller may open the pass's page (a scan at a district's checkpoint of a
+    pass not valid in the district shows its code only)."""
 
 
 def _scan_time(index: int, item: ScanInput, now: datetime) -> datetime:
@@ -330,6 +315,9 @@ def list_scans(
     if pass_code is not None:
         query = query.where(PassScan.pass_code == pass_code)
     rows, total = page(session, query, limit=limit, offset=offset)
+    readable = _readable_codes(
+        session=session, principal=principal, codes={row[0].pass_code for row in rows}
+    )
     return PageOf(
         items=[
             ScanView(
@@ -342,12 +330,29 @@ def list_scans(
                 subject=plate or masked,
                 valid_to=valid_to,
                 reason="",
+                pass_readable=scan.pass_code in readable,
             )
             for scan, code, plate, masked, valid_to in rows
         ],
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+def _readable_codes(*, session: Session, principal: Principal, codes: set[str | None]) -> set[str]:
+    """Which of the scanned passes ``codes`` the bureau ``principal`` may read: those valid
+    in its region (all, for a bureau bound to none)."""
+    wanted = sorted(code for code in codes if code)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(TransportPass.code).where(
+                TransportPass.code.in_(wanted),
+                passes_valid_in_region(session=session, principal=principal),
+            )
+        )
     )
 
 

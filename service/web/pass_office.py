@@ -26,6 +26,7 @@ from models.base import utc_now
 from pass_office import bulk, issuing, queries, scan_map, verification
 from pass_office.authority import PassAuthority
 from pass_office.queries import PassState
+from pass_office.regions import may_change
 from service.http.dependencies import PassAuthorityDep, SessionDep
 from service.settings import Settings
 from service.web.common import (
@@ -40,6 +41,7 @@ from service.web.common import (
     redirect,
     render,
 )
+from service.web.common import region_names as names_of_regions
 from service.web.forms import TypedFields
 from service.web.pass_forms import (
     KIND_WORDS,
@@ -134,6 +136,11 @@ def _overview(
         "passes/office.html",
         {
             "waiting": waiting.items,
+            "changeable": {
+                view.code
+                for view in waiting.items
+                if may_change(session=session, principal=viewer, regions=view.regions)
+            },
             "waiting_total": waiting.total,
             "passes": found.items,
             "total": found.total,
@@ -231,6 +238,7 @@ def _detail(
             "scans": scans.items,
             "scan_total": scans.total,
             "office": True,
+            "changeable": may_change(session=session, principal=viewer, regions=view.regions),
             **_words(),
             **context,
         },
@@ -258,6 +266,9 @@ def revoke(
     """Revoke an issued pass with a reason; the first post asks to confirm."""
     _bureau(viewer)
     try:
+        # a pass valid beyond a region-bound caller's region is refused (403) before
+        # anything is asked, as the API refuses it
+        queries.find_pass(session=session, principal=viewer, code=code, to_change=True)
         view = queries.read_pass(session=session, principal=viewer, code=code, now=utc_now())
         if not reason.strip() or view.state not in (PassState.approved, PassState.expired):
             # the pass office's own refusal (no reason, not issued), before asking to confirm
@@ -454,6 +465,9 @@ def scans(
             "scans": log.items,
             "scan_total": log.total,
             "checkpoint": checkpoint[:16],
+            "region_names": names_of_regions(
+                session, [place.region for place in places], language_of(request)
+            ),
             **_words(),
         },
     )
