@@ -22,7 +22,7 @@ from core.database import lock_for_change
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
-from core.text import control_character_problem, field_problem, is_blank, phrase
+from core.text import N_, control_character_problem, field_problem, is_blank, phrase
 from core.words import word
 from hotline.routing import route_ticket, working_group_by_code
 from models import (
@@ -51,6 +51,11 @@ CLOSED = (TicketStatus.resolved, TicketStatus.merged)
 DESK_ROLES = (Role.bureau, Role.operator)
 FILING_ROLES = (*DESK_ROLES, Role.service_officer)
 PUBLIC_FILING_LOCK_SPACE = 0x5357_4854  # advisory locks of public filings, by address ("SWHT")
+PUBLIC_FORM = "public web form"
+ROUTING_RULES = "routing rules"
+SYSTEM_ACTORS = {PUBLIC_FORM: N_("public web form"), ROUTING_RULES: N_("routing rules")}
+"""Who acted on a ticket when no person did, as the record keeps it (English, unchanged);
+each with its message id, so a page names it in the reader's words."""
 """Who files a ticket: the desk, and service officers for the problems raised on visits."""
 
 
@@ -312,7 +317,7 @@ def file_ticket(
         status=TicketStatus.assigned if route else TicketStatus.new,
         working_group_id=route.working_group_id if route else None,
         level=route.level if route else None,
-        filed_by=principal.label if principal else "public web form",
+        filed_by=principal.label if principal else PUBLIC_FORM,
         filed_from_hash=address_hash,
         follow_token_hash=sha256_hex(token) if token else None,
         created_at=now,
@@ -336,7 +341,7 @@ def file_ticket(
             session,
             ticket,
             "assigned",
-            actor="routing rules",
+            actor=ROUTING_RULES,
             at=now,
             working_group_id=route.working_group_id,
             level=route.level.value,

@@ -40,6 +40,7 @@ from service.http.master_data import (
     StoreUpdate,
     UserCreate,
 )
+from service.http.units import unit_words
 from service.web.common import (
     FormDep,
     PageRoute,
@@ -80,7 +81,8 @@ class Section:
     checked with, and the domain functions that create (returning a secret to show
     once, if any), list (names in the reader's language) and deactivate its rows;
     ``words`` are the columns holding a stored value (a role, a store kind) as its enum
-    member, which the page shows in words."""
+    member, which the page shows in words; ``named_by`` are the columns of a row's English
+    and Chinese names, by which the deactivation's confirmation names it (else its code)."""
 
     title: str
     create_title: str
@@ -92,6 +94,7 @@ class Section:
     deactivate: Callable[[Session, Principal, str], object]
     searchable: bool = False
     words: tuple[int, ...] = ()
+    named_by: tuple[int, int] | None = None
 
 
 def _store_rows(
@@ -129,11 +132,20 @@ def _deactivate_store(session: Session, viewer: Principal, code: str) -> None:
 def _product_rows(
     session: Session, viewer: Principal, search: str | None, language: str
 ) -> list[list[Any]]:
-    """The products by code, each with its category's name in ``language``."""
+    """The products by code, each with its category's name and its unit as the reader
+    calls it in ``language`` (千克 in Chinese, not kg)."""
     found = products.list_products(session=session, limit=LISTED, offset=0)
     categories = names_by_code(products.list_categories(session=session), language)
+    unit_name = unit_words(session, language)
     return [
-        [p.code, p.name, p.name_zh or "", categories.get(p.category, p.category), p.unit, p.active]
+        [
+            p.code,
+            p.name,
+            p.name_zh or "",
+            categories.get(p.category, p.category),
+            unit_name(p.unit),
+            p.active,
+        ]
         for p in found.items
     ]
 
@@ -230,6 +242,7 @@ SECTIONS: dict[str, Section] = {
         (N_("Code"), N_("Name"), N_("Chinese name"), N_("Category"), N_("Unit"), N_("Active")),
         _product_rows,
         _deactivate_product,
+        named_by=(1, 2),
     ),
     "users": Section(
         N_("Users"),

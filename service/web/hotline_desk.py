@@ -30,7 +30,7 @@ from hotline.routing import (
     set_routing_rule,
     set_sla_target,
 )
-from hotline.tickets import MAX_TEXT_LENGTH, TicketInput
+from hotline.tickets import MAX_TEXT_LENGTH, SYSTEM_ACTORS, TicketInput
 from masterdata.regions import read_region
 from models import (
     AssignmentLevel,
@@ -294,6 +294,7 @@ def _ticket_page(
             "levels": list(AssignmentLevel),
             "priorities": list(TicketPriority),
             "words": _words(),
+            "system_actors": SYSTEM_ACTORS,
             "is_open": view.status not in ("resolved", "merged"),
             "max_text": MAX_TEXT_LENGTH,
             "values": {},

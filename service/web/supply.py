@@ -106,6 +106,7 @@ def _network_page(
     offers, needs = open_counts(session=session, today=today, principal=viewer)
     runs = deals.list_match_runs(session=session, principal=viewer, limit=1, offset=0).items
     zh = language_of(request) == "zh"
+    locked = lockdowns.list_lockdowns(session=session, principal=viewer, on_date=today)
     return render(
         request,
         "supply/network.html",
@@ -113,8 +114,12 @@ def _network_page(
             "filters": {name: value or "" for name, value in filters.items()},
             "kinds": [kind.value for kind in ProducerKind],
             "producers": found,
+            # the producers' and the locked-down regions by name in the reader's language
             "region_names": region_names(
-                session, (producer.region for producer in found.items), language_of(request)
+                session,
+                [producer.region for producer in found.items]
+                + [lockdown.region for lockdown in locked],
+                language_of(request),
             ),
             "page": page,
             "pages": max(1, -(-found.total // PAGE_SIZE)),
@@ -137,7 +142,7 @@ def _network_page(
             "open_offers": offers,
             "open_needs": needs,
             "latest_run": runs[0] if runs else None,
-            "lockdowns": lockdowns.list_lockdowns(session=session, principal=viewer, on_date=today),
+            "lockdowns": locked,
             "today": today,
             **context,
         },

@@ -185,3 +185,21 @@ def test_a_chinese_admin_adds_a_product_choosing_its_category_by_name_and_is_tol
     )
     assert saved.status_code == 200
     assert '<p class="notice" role="status" id="created">已保存。</p>' in saved.text
+
+
+def test_a_chinese_admin_reads_each_products_unit_and_deactivates_it_by_its_chinese_name(
+    client: TestClient, session: Session
+) -> None:
+    """The products' unit column read "kg" and the deactivation asked "停用 apple？" by the
+    product's code on the Chinese page; it reads 千克, and asks by the product's name."""
+    apple = make_product(session, code="apple", category="fruit")
+    apple.name, apple.name_zh = "Apple", "苹果"
+    session.commit()
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+
+    chinese = client.get("/admin/products", headers=ZH).text
+    assert _cells(chinese)[0][:5] == ["apple", "Apple", "苹果", "水果", "千克"]
+    assert 'data-confirm="停用 苹果？' in chinese and "停用 apple？" not in chinese
+    english = client.get("/admin/products").text
+    assert _cells(english)[0][4] == "kg"
+    assert 'data-confirm="Deactivate Apple? ' in english

@@ -56,6 +56,31 @@ def test_the_bureau_sees_situations_by_name_not_rows_of_codes(
     assert "<th>区县</th><th>品类</th>" in chinese
 
 
+@pytest.mark.parametrize(
+    ("language", "district", "category", "chain"),
+    [("en", "District", "Category", "Chain"), ("zh-CN", "区县", "品类", "连锁企业")],
+)
+def test_a_situation_card_on_a_phone_labels_its_district_and_category_as_headings(
+    client: TestClient,
+    session: Session,
+    city: City,
+    language: str,
+    district: str,
+    category: str,
+    chain: str,
+) -> None:
+    """On a phone each situation is a card whose cells show their column's name: the
+    grouped ones read "district" and "category", lower-case beside "Open alerts"."""
+    _bureau(client, session)
+    for path in ("/alerts", "/alerts?group_by=chain,district"):
+        page = client.get(path, headers={"Accept-Language": language}).text
+        row = page.split('class="situation"', 1)[1].split("</tr>", 1)[0]
+        assert f'<td data-label="{district}" class="label">' in row
+        grouped = chain if "chain" in path else category
+        assert f'<td data-label="{grouped}" class="label">' in row
+        assert 'data-label="district"' not in row and 'data-label="category"' not in row
+
+
 def test_a_situation_expands_to_its_alerts_with_names_units_and_yuan(
     client: TestClient, session: Session, city: City
 ) -> None:

@@ -376,3 +376,29 @@ def test_the_oldest_overdue_ticket_heads_the_queue_however_many_newer_calls_came
     everything = operator.get("/hotline/queue", params={"status": "all"}).text
     assert re.findall(r'<tr id="ticket-(HL\d+)"', everything) == newer[::-1][:2]
     assert "/hotline/queue?status=all&amp;group=&amp;page=2" in everything
+
+
+def test_a_ticket_from_the_public_form_names_its_filer_in_the_readers_words(
+    client: TestClient, session: Session
+) -> None:
+    """The history of a ticket a resident filed read "public web form" on the Chinese desk
+    page (the record keeps those words; the page now says them in the reader's)."""
+    filed = client.post(
+        "/hotline/report",
+        data={
+            "csrf_token": csrf(client, "/hotline/report"),
+            "category": "cannot_buy",
+            "text": "no eggs for three days",
+            "region": "410403",
+        },
+    )
+    assert filed.status_code == 201
+    number = session.scalars(select(Ticket.number)).one()
+    sign_in(client, "hu", make_person(session, "hu", Role.operator))
+    page = f"/hotline/tickets/{number}"
+    chinese = client.get(page, headers={"Accept-Language": "zh"}).text
+    history = chinese.split('id="trail"', 1)[1].split("</table>", 1)[0]
+    assert ">公众网页表单<" in history and "public web form" not in history
+    english = client.get(page, headers={"Accept-Language": "en"}).text
+    assert ">public web form<" in english.split('id="trail"', 1)[1].split("</table>", 1)[0]
+    assert session.scalars(select(Ticket.filed_by)).one() == "public web form"
