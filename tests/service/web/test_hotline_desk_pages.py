@@ -376,3 +376,43 @@ def test_the_oldest_overdue_ticket_heads_the_queue_however_many_newer_calls_came
     everything = operator.get("/hotline/queue", params={"status": "all"}).text
     assert re.findall(r'<tr id="ticket-(HL\d+)"', everything) == newer[::-1][:2]
     assert "/hotline/queue?status=all&amp;group=&amp;page=2" in everything
+
+
+def test_a_call_with_many_bad_fields_names_every_one_at_once_and_files_nothing(
+    operator: TestClient, session: Session
+) -> None:
+    """A call with no category, a blank text, an unknown district, store and product named
+    one problem per try, so the operator fixed and sent it five times while the caller
+    waited. Every field is named beside it at once, the top naming each by its label."""
+    operator.cookies.set("supplywatch_lang", "zh")
+    refused = post(
+        operator,
+        "/hotline/tickets/new",
+        {
+            "category": "",
+            "text": "   ",
+            "region": "Nowhere",
+            "store": "NOPE-1",
+            "product": "unobtainium",
+            "caller_name": "Li Na",
+        },
+        "/hotline/tickets/new",
+    )
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    page = refused.text  # type: ignore[attr-defined]
+    for field in ("category", "text", "region", "store", "product"):
+        assert f'id="{field}-error"' in page, field
+    assert 'value="Li Na"' in page and 'value="unobtainium"' in page
+    top = re.search(r'id="problem">([^<]*)<', page)
+    assert top is not None
+    assert "来电内容" in top.group(1) and "text" not in top.group(1), top.group(1)
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_finding_an_empty_number_goes_back_to_the_queue(operator: TestClient) -> None:
+    """The find box sent empty answered an error page "ticket '' not found"."""
+    assert 'id="find-number" required' in operator.get("/hotline/queue").text
+    for typed in ("", "   "):
+        found = operator.get("/hotline/find", params={"number": typed}, follow_redirects=False)
+        assert found.status_code == 303, found.text
+        assert found.headers["location"] == "/hotline/queue"
