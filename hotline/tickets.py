@@ -11,8 +11,10 @@ only. Functions flush, never commit.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -45,6 +47,7 @@ from models import (
 )
 from models.base import utc_now
 
+T = TypeVar("T")
 MAX_TEXT_LENGTH = 4000
 """The longest ticket text or note kept (a caller's story, not a document)."""
 CLOSED = (TicketStatus.resolved, TicketStatus.merged)
@@ -158,7 +161,12 @@ def _record(
 
 def _region_of(session: Session, code: str, principal: Principal | None = None) -> Region:
     """The active region of a ticket's place; unknown, or outside a region-bound caller's
-    region, is the same 422 naming ``region``."""
+    region, is the same 422 naming ``region``; none named (a blank form field) says so."""
+    if not code.strip():
+        raise InvalidInput(
+            "the ticket names no region",
+            errors=[field_problem(["body", "region"], "name the district or community")],
+        )
     region = get_optional_by_code(session, Region, code, label=phrase("region"), field="region")
     assert region is not None
     if principal is not None and not principal.in_region(region.id):
@@ -266,6 +274,16 @@ def _check_public_allowance(session: Session, filing: PublicFiling, now: datetim
     return address_hash
 
 
+def _refuse_together(refusals: list[InvalidInput]) -> None:
+    """Refuse with every problem the checks found: one check's own refusal as it is, several
+    as one 422 listing each field's problem, so a call is fixed in one go."""
+    if len(refusals) == 1:
+        raise refusals[0]
+    if refusals:
+        problems = [problem for refusal in refusals for problem in refusal.problems or []]
+        raise InvalidInput("the ticket has {count} problems", errors=problems, count=len(problems))
+
+
 def file_ticket(
     *,
     session: Session,
@@ -275,29 +293,47 @@ def file_ticket(
     now: datetime | None = None,
 ) -> tuple[Ticket, str | None]:
     """File a ticket, routed by the rules; returns it and, for the public form, the follow
-    token shown once (only its hash is kept)."""
+    token shown once (only its hash is kept). Every field is checked before refusing, so
+    a refusal names all that is wrong; an unknown region still stops the checks that need
+    it (places outside it, routing)."""
     now = now or utc_now()
     if principal is not None:
         require_role(principal, *FILING_ROLES)
     elif public is None:
         raise Forbidden("a ticket is filed by an operator or through the public form")
-    text = _check_text(new.text, "text")
-    _check_caller(new)
-    region = _region_of(session, new.region, principal)
+    refusals: list[InvalidInput] = []
+
+    def noted(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except InvalidInput as refusal:
+            refusals.append(refusal)
+            return None
+
+    text = noted(lambda: _check_text(new.text, "text"))
+    noted(lambda: _check_caller(new))
+    region = noted(lambda: _region_of(session, new.region, principal))
     unmatched_note: str | None = None
-    compound: Store | Compound | None
-    store: Store | Compound | None
+    compound: Store | Compound | None = None
+    store: Store | Compound | None = None
+    product: Product | None = None
     if public is not None:
-        compound, store, product, unmatched_note = _public_places(session, region, new)
+        if region is not None:
+            compound, store, product, unmatched_note = _public_places(session, region, new)
     else:
-        compound = (
-            _place_in_region(session, principal, Compound, new.compound) if new.compound else None
+        if compound_code := new.compound:
+            compound = noted(lambda: _place_in_region(session, principal, Compound, compound_code))
+        if store_code := new.store:
+            store = noted(lambda: _place_in_region(session, principal, Store, store_code))
+        product = noted(
+            lambda: get_optional_by_code(
+                session, Product, new.product, label=phrase("product"), field="product"
+            )
         )
-        store = _place_in_region(session, principal, Store, new.store) if new.store else None
-        _refuse_places_outside(session, region, compound=compound, store=store)
-        product = get_optional_by_code(
-            session, Product, new.product, label=phrase("product"), field="product"
-        )
+        if region is not None:
+            noted(lambda: _refuse_places_outside(session, region, compound=compound, store=store))
+    _refuse_together(refusals)
+    assert text is not None and region is not None
     address_hash = _check_public_allowance(session, public, now) if public else None
     token = secrets.token_urlsafe(24) if public else None
     route = route_ticket(session=session, category=new.category, region_id=region.id)

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal
 from core.errors import Forbidden, InvalidInput
-from core.text import FieldProblem, control_character_problem, field_problem, is_blank
+from core.text import (
+    FieldProblem,
+    Text,
+    control_character_problem,
+    field_problem,
+    is_blank,
+    phrase,
+)
 from hotline.tickets import MAX_TEXT_LENGTH, TicketInput, file_ticket
 from models import (
     CallerKind,
@@ -114,13 +121,19 @@ class VisitView:
 
 
 def _text_problems(
-    value: str, loc: list[str | int], limit: int, *, multiline: bool = True
+    value: str,
+    loc: list[str | int],
+    limit: int,
+    *,
+    multiline: bool = True,
+    empty: Text | None = None,
 ) -> list[FieldProblem]:
     """Empty (or only invisible characters), oversized or control-character free text,
     named by where it sits in the request: notes and a problem's text keep line breaks
-    and tabs; the contact is one line (it becomes a hotline ticket's caller name)."""
+    and tabs; the contact is one line (it becomes a hotline ticket's caller name).
+    ``empty`` says what an empty field wants (by default what happened)."""
     if is_blank(value):
-        return [field_problem(["body", *loc], "write what happened")]
+        return [field_problem(["body", *loc], empty or phrase("write what happened"))]
     if len(value) > limit:
         return [field_problem(["body", *loc], "at most {limit} characters", limit=limit)]
     control = control_character_problem(value, ["body", *loc], multiline=multiline)
@@ -141,7 +154,13 @@ def _check(new: VisitInput, today: date) -> None:
                 last=today,
             )
         )
-    problems += _text_problems(new.contact, ["contact"], MAX_CONTACT_LENGTH, multiline=False)
+    problems += _text_problems(
+        new.contact,
+        ["contact"],
+        MAX_CONTACT_LENGTH,
+        multiline=False,
+        empty=phrase("name whom you met or spoke to"),
+    )
     problems += _text_problems(new.notes, ["notes"], MAX_TEXT_LENGTH)
     if len(new.problems) > MAX_PROBLEMS:
         problems.append(

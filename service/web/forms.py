@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, time
+from enum import StrEnum
 from typing import TypeVar
 
 from core.errors import DomainError, InvalidInput
@@ -11,6 +12,7 @@ from core.text import FieldProblem, Text, field_problem, phrase
 from service.web.problems import field_word
 
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 
 def form_number(
@@ -102,6 +104,14 @@ class TypedFields:
                 field_problem(["body", name], phrase("Enter a date, such as 2026-12-31"))
             )
             return stand_in
+
+    def choice(self, kind: type[E], name: str, text: str) -> E:
+        """The value of a select list chosen in ``name``, or the list's first with the
+        problem noted (a page's select posts only its own values, or nothing)."""
+        if text in {member.value for member in kind}:
+            return kind(text)
+        self.problems.append(field_problem(["body", name], phrase("Choose one from the list")))
+        return next(iter(kind))
 
     def check(self, action: Callable[[], T]) -> T:
         """Run the domain's ``action`` on what was read; refuse with the fields that could

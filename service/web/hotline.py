@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, InvalidInput
-from core.text import field_problem
+from core.errors import DomainError
+from core.text import N_
 from core.words import word
 from hotline.queries import follow_ticket
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
@@ -25,8 +25,21 @@ from service.web.common import (
     field_errors,
     render,
 )
+from service.web.forms import TypedFields
+from service.web.problems import labelled_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+LABELS = {
+    "category": N_("What is it about?"),
+    "text": N_("What happened?"),
+    "region": N_("District or community (its name or code)"),
+    "store": N_("Store code (optional)"),
+    "caller_name": N_("Your name (optional)"),
+    "caller_phone": N_("Your phone (optional)"),
+}
+"""The public form's labels (as ``hotline/report.html`` shows them), naming its fields in
+the message above it."""
 
 
 def _form(
@@ -44,7 +57,7 @@ def _form(
             "categories": [(category.value, word(category)) for category in TicketCategory],
             "values": values,
             "errors": field_errors(error) if error else {},
-            "message": error.text if error else None,
+            "message": labelled_problems(error, LABELS) if error else None,
             "max_text": MAX_TEXT_LENGTH,
         },
         status_code=status_code,
@@ -77,9 +90,9 @@ def report(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    category: Annotated[str, Form(max_length=64)],
-    text: Annotated[str, Form(max_length=MAX_TEXT_LENGTH * 2)],
-    region: Annotated[str, Form(max_length=64)],
+    category: Annotated[str, Form(max_length=64)] = "",
+    text: Annotated[str, Form(max_length=MAX_TEXT_LENGTH * 2)] = "",
+    region: Annotated[str, Form(max_length=64)] = "",
     store: Annotated[str, Form(max_length=64)] = "",
     caller_name: Annotated[str, Form(max_length=200)] = "",
     caller_phone: Annotated[str, Form(max_length=64)] = "",
@@ -92,27 +105,26 @@ def report(
         "caller_name": caller_name,
         "caller_phone": caller_phone,
     }
+    fields = TypedFields()
+    chosen = fields.choice(TicketCategory, "category", category)
     try:
-        if category not in {member.value for member in TicketCategory}:
-            raise InvalidInput(
-                "choose a category",
-                errors=[field_problem(["body", "category"], "choose a category")],
+        ticket, token = fields.check(
+            lambda: file_ticket(
+                session=session,
+                new=TicketInput(
+                    category=chosen,
+                    text=text,
+                    region=region_code(session, region),
+                    store=store.strip() or None,
+                    caller_name=caller_name.strip() or None,
+                    caller_phone=caller_phone.strip() or None,
+                ),
+                principal=None,
+                public=PublicFiling(
+                    address=client_address(request),
+                    per_hour=settings.hotline_public_tickets_per_hour,
+                ),
             )
-        ticket, token = file_ticket(
-            session=session,
-            new=TicketInput(
-                category=TicketCategory(category),
-                text=text,
-                region=region_code(session, region),
-                store=store.strip() or None,
-                caller_name=caller_name.strip() or None,
-                caller_phone=caller_phone.strip() or None,
-            ),
-            principal=None,
-            public=PublicFiling(
-                address=client_address(request),
-                per_hour=settings.hotline_public_tickets_per_hour,
-            ),
         )
     except DomainError as error:
         session.rollback()

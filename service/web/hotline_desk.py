@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.text import field_problem, phrase
+from core.text import N_, field_problem, phrase
 from core.words import word
 from hotline import tickets
 from hotline.queries import TicketOrder, list_tickets, read_ticket
@@ -56,6 +56,7 @@ from service.web.common import (
 )
 from service.web.forms import TypedFields
 from service.web.hotline import region_code
+from service.web.problems import labelled_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Choice = TypeVar("Choice", TicketCategory, TicketPriority, CallerKind, AssignmentLevel)
@@ -150,24 +151,29 @@ def queue(
 def find(
     session: SessionDep, viewer: ViewerDep, number: Annotated[str, Query(max_length=32)] = ""
 ) -> Response:
-    """Go to the ticket a caller quotes ("hl123" or "HL0000123"), or say it is unknown."""
+    """Go to the ticket a caller quotes ("hl123" or "HL0000123"), or say it is unknown; an
+    empty box goes back to the queue."""
     require_role(viewer, *DESK_ROLES)
+    if not number.strip():
+        return redirect("/hotline/queue")
     view = read_ticket(session=session, principal=viewer, number=tickets.quoted_number(number))
     return redirect(f"/hotline/tickets/{view.number}")  # a 404 above names the number
 
 
-CALL_FIELDS = (
-    "category",
-    "priority",
-    "caller_kind",
-    "caller_name",
-    "caller_phone",
-    "region",
-    "compound",
-    "store",
-    "product",
-    "text",
-)
+CALL_LABELS = {
+    "category": N_("What is it about?"),
+    "text": N_("What the caller said"),
+    "region": N_("District or community (its name or code)"),
+    "priority": N_("Priority"),
+    "caller_kind": N_("Who is calling"),
+    "caller_name": N_("Name (optional)"),
+    "caller_phone": N_("Phone to call back (optional)"),
+    "store": N_("Store code"),
+    "compound": N_("Compound code"),
+    "product": N_("Product code"),
+}
+"""The call form's labels (as ``hotline/new.html`` shows them), naming its fields in the
+message above it."""
 
 
 def _call_form(
@@ -184,7 +190,7 @@ def _call_form(
         {
             "values": values,
             "errors": field_errors(error) if error else {},
-            "problem": error,
+            "problem": labelled_problems(error, CALL_LABELS) if error else None,
             "categories": list(TicketCategory),
             "priorities": list(TicketPriority),
             "caller_kinds": list(CallerKind),
@@ -244,22 +250,30 @@ def file_call(
         "product": product,
         "text": text,
     }
+    fields = TypedFields()
+    chosen = (
+        fields.choice(TicketCategory, "category", category),
+        fields.choice(TicketPriority, "priority", priority),
+        fields.choice(CallerKind, "caller_kind", caller_kind),
+    )
     try:
-        ticket, _ = tickets.file_ticket(
-            session=session,
-            new=TicketInput(
-                category=_choice(TicketCategory, category, "category"),
-                priority=_choice(TicketPriority, priority, "priority"),
-                caller_kind=_choice(CallerKind, caller_kind, "caller_kind"),
-                caller_name=caller_name.strip() or None,
-                caller_phone=caller_phone.strip() or None,
-                text=text,
-                region=region_code(session, region),
-                compound=compound.strip() or None,
-                store=store.strip() or None,
-                product=product.strip() or None,
-            ),
-            principal=viewer,
+        ticket, _ = fields.check(
+            lambda: tickets.file_ticket(
+                session=session,
+                new=TicketInput(
+                    category=chosen[0],
+                    priority=chosen[1],
+                    caller_kind=chosen[2],
+                    caller_name=caller_name.strip() or None,
+                    caller_phone=caller_phone.strip() or None,
+                    text=text,
+                    region=region_code(session, region),
+                    compound=compound.strip() or None,
+                    store=store.strip() or None,
+                    product=product.strip() or None,
+                ),
+                principal=viewer,
+            )
         )
     except DomainError as error:
         session.rollback()

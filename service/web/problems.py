@@ -77,3 +77,23 @@ def form_problem(errors: Sequence[Mapping[str, Any]]) -> InvalidInput:
         for p in problems
     ]
     return InvalidInput(in_turn(worded), errors=problems)
+
+
+def labelled_problems(error: DomainError, labels: Mapping[str, str]) -> Text:
+    """A refused form's message above it: each field problem after the field's label as the
+    form shows it (``labels``: field name → the label's message id), so the reader never
+    meets a code such as ``text``; a field the form has no label for by its word, and a
+    refusal naming no field by its own text."""
+    problems = [problem for problem in field_problems(error) if problem.loc]
+    if not problems:
+        return error.text
+    return in_turn(
+        [
+            phrase("“{label}”: {problem}", label=phrase(labels[key]), problem=problem.text)
+            if (key := ".".join(str(part) for part in problem.loc[1:])) in labels
+            else phrase(
+                "{where}: {problem}", where=field_word(problem.loc[-1]), problem=problem.text
+            )
+            for problem in problems
+        ]
+    )

@@ -611,3 +611,20 @@ def test_the_queue_by_due_puts_the_ticket_nearest_to_breaching_first_across_page
         status=422,
         loc=["query", "order"],
     )
+
+
+@pytest.mark.usefixtures("city")
+def test_a_ticket_with_several_bad_fields_is_refused_naming_every_one(
+    client: TestClient, session: Session, operator: dict[str, str]
+) -> None:
+    body = assert_refused(
+        client.post(
+            URL,
+            json=call(text="\u200b", region="999999", store="NO-SUCH-STORE", product="unobtainium"),
+            headers=operator,
+        ),
+        status=422,
+    )
+    named = [error["loc"] for error in body["errors"]]
+    assert named == [["body", field] for field in ("text", "region", "store", "product")], body
+    assert count(session, Ticket) == 0

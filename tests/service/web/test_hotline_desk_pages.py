@@ -402,3 +402,43 @@ def test_a_ticket_from_the_public_form_names_its_filer_in_the_readers_words(
     english = client.get(page, headers={"Accept-Language": "en"}).text
     assert ">public web form<" in english.split('id="trail"', 1)[1].split("</table>", 1)[0]
     assert session.scalars(select(Ticket.filed_by)).one() == "public web form"
+
+
+def test_a_call_with_many_bad_fields_names_every_one_at_once_and_files_nothing(
+    operator: TestClient, session: Session
+) -> None:
+    """A call with no category, a blank text, an unknown district, store and product named
+    one problem per try, so the operator fixed and sent it five times while the caller
+    waited. Every field is named beside it at once, the top naming each by its label."""
+    operator.cookies.set("supplywatch_lang", "zh")
+    refused = post(
+        operator,
+        "/hotline/tickets/new",
+        {
+            "category": "",
+            "text": "   ",
+            "region": "Nowhere",
+            "store": "NOPE-1",
+            "product": "unobtainium",
+            "caller_name": "Li Na",
+        },
+        "/hotline/tickets/new",
+    )
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    page = refused.text  # type: ignore[attr-defined]
+    for field in ("category", "text", "region", "store", "product"):
+        assert f'id="{field}-error"' in page, field
+    assert 'value="Li Na"' in page and 'value="unobtainium"' in page
+    top = re.search(r'id="problem">([^<]*)<', page)
+    assert top is not None
+    assert "来电内容" in top.group(1) and "text" not in top.group(1), top.group(1)
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_finding_an_empty_number_goes_back_to_the_queue(operator: TestClient) -> None:
+    """The find box sent empty answered an error page "ticket '' not found"."""
+    assert 'id="find-number" required' in operator.get("/hotline/queue").text
+    for typed in ("", "   "):
+        found = operator.get("/hotline/find", params={"number": typed}, follow_redirects=False)
+        assert found.status_code == 303, found.text
+        assert found.headers["location"] == "/hotline/queue"

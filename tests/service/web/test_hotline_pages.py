@@ -215,3 +215,61 @@ def test_a_resident_names_their_district_rather_than_typing_its_code(
         },
     )
     assert refused.status_code == 422 and "未知地区 &#39;东城区&#39;" in refused.text
+
+
+def form_error(page: str) -> str:
+    """The message above the form."""
+    found = re.search(r'id="form-error">([^<]*)<', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_a_form_sent_with_its_text_and_place_empty_comes_back_with_what_was_typed(
+    client: TestClient, session: Session
+) -> None:
+    """A client that skips the browser's ``required`` sent the form with the text and the
+    district empty: the resident got a bare error page reading "text: Field required;
+    region: Field required" and lost what they typed. The form comes back, each problem
+    beside its field, the top naming the fields by their labels, nothing filed."""
+    client.cookies.set("supplywatch_lang", "zh")
+    refused = client.post(
+        FORM,
+        data={
+            "csrf_token": csrf(client, FORM),
+            "category": "",
+            "text": "",
+            "region": "",
+            "caller_name": "李娜",
+            "caller_phone": "13800001111",
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    page = refused.text
+    for field in ("category", "text", "region"):
+        assert f'id="{field}-error"' in page, field
+    assert 'value="李娜"' in page and 'value="13800001111"' in page
+    assert "Field required" not in page
+    top = form_error(page)
+    assert "发生了什么" in top and "区县或社区" in top, top
+    assert "text" not in top and "region" not in top, top
+    assert tickets(session) == 0
+
+
+def test_a_blank_text_is_named_at_the_top_by_its_label_not_its_code(
+    client: TestClient, session: Session
+) -> None:
+    client.cookies.set("supplywatch_lang", "zh")
+    refused = client.post(
+        FORM,
+        data={
+            "csrf_token": csrf(client, FORM),
+            "category": "cannot_buy",
+            "text": "   ",
+            "region": "Weidong",
+        },
+    )
+    assert refused.status_code == 422
+    top = form_error(refused.text)
+    assert "发生了什么" in top and "text" not in top, top
+    assert 'id="text-error"' in refused.text and 'value="Weidong"' in refused.text
+    assert tickets(session) == 0

@@ -180,3 +180,21 @@ def test_the_coverage_names_an_uncovered_stores_town_in_chinese(
     assert "<td>卫东区</td>" in client.get("/officers/coverage").text
     client.cookies.set("supplywatch_lang", "en")
     assert "<td>Weidong</td>" in client.get("/officers/coverage").text
+
+
+def test_a_visit_sent_with_contact_and_notes_empty_comes_back_with_what_was_typed(
+    client: TestClient, session: Session
+) -> None:
+    """A client that skips the browser's ``required`` sent the visit with whom was met and
+    the notes empty: the officer got a bare error page reading "contact: Field required;
+    notes: Field required" and lost the problem they had typed. The form comes back with
+    both named beside their fields, in words, and nothing is written."""
+    signed_in(client, "wang")
+    client.cookies.set("supplywatch_lang", "zh")
+    refused = client.post(FORM, data=visit_form(client, contact="", notes=""))
+    assert refused.status_code == 422, refused.text
+    page = refused.text
+    assert 'id="contact-error"' in page and 'id="notes-error"' in page
+    assert "Field required" not in page and "contact:" not in page
+    assert "No eggs delivered for three days" in page
+    assert (count(session, OfficerVisit), count(session, Ticket)) == (0, 0)
