@@ -670,7 +670,12 @@ def board(
         language,
     )
     districts = list_regions(
-        session=session, level=RegionLevel.district, active=True, limit=BOARD_REGIONS, offset=0
+        session=session,
+        principal=viewer,  # a region-bound bureau chooses among its own districts
+        level=RegionLevel.district,
+        active=True,
+        limit=BOARD_REGIONS,
+        offset=0,
     ).items
     return render(
         request,

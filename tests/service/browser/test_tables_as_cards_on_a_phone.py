@@ -286,7 +286,7 @@ def test_the_bureau_reads_the_pass_office_on_a_phone(
         (
             "zh-CN",
             {
-                "table#open-requests": ["小区", "优先级", "时间窗", "kg", "物资"],
+                "table#open-requests": ["小区", "优先级", "时间窗", "千克", "物资"],
                 "table#trucks": ["车辆", "仓库", "载重（千克）", "状态", "班次", "司乘"],
             },
         ),
@@ -307,7 +307,10 @@ def test_a_dispatcher_reads_the_open_requests_and_the_trucks_on_a_phone(
 
 @pytest.mark.parametrize(
     ("locale", "labels"),
-    [("en-GB", ["Compound", "Priority", "kg", "Why"]), ("zh-CN", ["小区", "优先级", "kg", "原因"])],
+    [
+        ("en-GB", ["Compound", "Priority", "kg", "Why"]),
+        ("zh-CN", ["小区", "优先级", "千克", "原因"]),
+    ],
 )
 def test_a_dispatcher_reads_a_drafts_unassigned_requests_on_a_phone(
     open_page: Any, live_server: LiveServer, screenshots: Path, locale: str, labels: list[str]
