@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +28,11 @@ def city(session: Session) -> None:
     make_weidong(session)
 
 
+def send(client: TestClient, **fields: str) -> Any:
+    """Send the public form as the browser does, with its CSRF token."""
+    return client.post(FORM, data={"csrf_token": csrf(client, FORM), **fields})
+
+
 def tickets(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Ticket)) or 0)
 
@@ -35,15 +41,7 @@ def test_a_resident_files_from_the_form_and_follows_the_private_link(
     client: TestClient, session: Session
 ) -> None:
     text = "<b>No eggs</b> at the market <script>alert(1)</script>"
-    filed = client.post(
-        FORM,
-        data={
-            "csrf_token": csrf(client, FORM),
-            "category": "cannot_buy",
-            "text": text,
-            "region": "410403",
-        },
-    )
+    filed = send(client, category="cannot_buy", text=text, region="410403")
     assert filed.status_code == 201, filed.text
     link = re.search(r'id="follow-link" href="([^"]+)"', filed.text)
     assert link is not None
@@ -64,14 +62,11 @@ def test_the_form_in_chinese_names_the_unknown_region_and_files_nothing(
 ) -> None:
     client.cookies.set("supplywatch_lang", "zh")
     assert "供应热线" in client.get(FORM).text
-    refused = client.post(
-        FORM,
-        data={
-            "csrf_token": csrf(client, FORM),
-            "category": "cannot_buy",
-            "text": "没有鸡蛋<script>alert(1)</script>",
-            "region": "999999",
-        },
+    refused = send(
+        client,
+        category="cannot_buy",
+        text="没有鸡蛋<script>alert(1)</script>",
+        region="999999",
     )
     assert refused.status_code == 422
     assert 'id="region-error"' in refused.text
@@ -193,27 +188,11 @@ def test_a_resident_names_their_district_rather_than_typing_its_code(
     client.cookies.set("supplywatch_lang", "zh")
     assert "区县或社区（名称或代码）" in client.get(FORM).text
     for typed in ("卫东区", " weidong "):
-        filed = client.post(
-            FORM,
-            data={
-                "csrf_token": csrf(client, FORM),
-                "category": "cannot_buy",
-                "text": "没有鸡蛋",
-                "region": typed,
-            },
-        )
+        filed = send(client, category="cannot_buy", text="没有鸡蛋", region=typed)
         assert filed.status_code == 201, filed.text
     regions = session.scalars(select(Ticket.region_id)).all()
     assert regions == [weidong.id, weidong.id]
-    refused = client.post(
-        FORM,
-        data={
-            "csrf_token": csrf(client, FORM),
-            "category": "cannot_buy",
-            "text": "没有鸡蛋",
-            "region": "东城区",
-        },
-    )
+    refused = send(client, category="cannot_buy", text="没有鸡蛋", region="东城区")
     assert refused.status_code == 422 and "未知地区 &#39;东城区&#39;" in refused.text
 
 
@@ -232,16 +211,13 @@ def test_a_form_sent_with_its_text_and_place_empty_comes_back_with_what_was_type
     region: Field required" and lost what they typed. The form comes back, each problem
     beside its field, the top naming the fields by their labels, nothing filed."""
     client.cookies.set("supplywatch_lang", "zh")
-    refused = client.post(
-        FORM,
-        data={
-            "csrf_token": csrf(client, FORM),
-            "category": "",
-            "text": "",
-            "region": "",
-            "caller_name": "李娜",
-            "caller_phone": "13800001111",
-        },
+    refused = send(
+        client,
+        category="",
+        text="",
+        region="",
+        caller_name="李娜",
+        caller_phone="13800001111",
     )
     assert refused.status_code == 422, refused.text
     page = refused.text
@@ -259,15 +235,7 @@ def test_a_blank_text_is_named_at_the_top_by_its_label_not_its_code(
     client: TestClient, session: Session
 ) -> None:
     client.cookies.set("supplywatch_lang", "zh")
-    refused = client.post(
-        FORM,
-        data={
-            "csrf_token": csrf(client, FORM),
-            "category": "cannot_buy",
-            "text": "   ",
-            "region": "Weidong",
-        },
-    )
+    refused = send(client, category="cannot_buy", text="   ", region="Weidong")
     assert refused.status_code == 422
     top = form_error(refused.text)
     assert "发生了什么" in top and "text" not in top, top
