@@ -49,6 +49,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    page_unless_htmx,
     redirect,
     render,
 )
@@ -169,6 +170,17 @@ def grouped_alerts(
     )
 
 
+def _situations_page(request: Request) -> str:
+    """The situations page with the filters a fragment's address carried, for a fragment
+    opened directly."""
+    kept = [
+        (name, value)
+        for name, value in request.query_params.multi_items()
+        if name not in {"group", "offset"}
+    ]
+    return "/alerts" + (f"?{urlencode(kept)}" if kept else "")
+
+
 @router.get("/alerts/groups/alerts")
 def group_rows(
     request: Request,
@@ -176,9 +188,11 @@ def group_rows(
     viewer: ViewerDep,
     group: str = "{}",
     offset: Annotated[int, Query(ge=0, le=MAX_GROUP_OFFSET)] = 0,
-) -> HTMLResponse:
+) -> Response:
     """One situation's alerts, by name with units and ¥, a hundred at a time (htmx swaps
     the first into its row, each "next" button with the rows after it)."""
+    if (whole := page_unless_htmx(request, _situations_page(request))) is not None:
+        return whole
     bureau_only(viewer)
     values = _view_values(request)
     found = group_alerts(
@@ -208,9 +222,11 @@ def group_rows(
 @router.get("/alerts/groups/actions")
 def group_actions(
     request: Request, session: SessionDep, viewer: ViewerDep, group: str = "{}"
-) -> HTMLResponse:
+) -> Response:
     """A situation's action forms (htmx loads them when its row is opened, keeping the
     grouped page small): acknowledge, assign to a bureau user, silence."""
+    if (whole := page_unless_htmx(request, _situations_page(request))) is not None:
+        return whole
     bureau_only(viewer)
     _group(group)
     return render(

@@ -374,6 +374,15 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def page_unless_htmx(request: Request, page: str) -> RedirectResponse | None:
+    """A redirect to the whole page a fragment belongs to when the fragment's address is
+    opened directly (a bookmark, a shared link, a reload), since alone it has no styles,
+    navigation or context; ``None`` for htmx's own requests."""
+    if request.headers.get("hx-request"):
+        return None
+    return redirect(page)
+
+
 class PageRoute(APIRoute):
     """A page route: domain errors become an HTML error page, a missing or expired
     session a redirect to the sign-in page that comes back here afterwards; a request that

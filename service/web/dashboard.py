@@ -56,6 +56,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    page_unless_htmx,
     product_names,
     redirect,
     render,
@@ -208,10 +209,12 @@ def dashboard(
 
 
 @router.get("/dashboard/situations")
-def situations(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
+def situations(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
     """The dashboard's worst situations, fetched after the page as its map is; read from
     the primary, as the alerts page it mirrors is, so an acknowledged or silenced situation
     never reads as untouched."""
+    if (whole := page_unless_htmx(request, "/dashboard")) is not None:
+        return whole
     _reader(viewer)
     found = dashboard_situations(session=session, principal=viewer)
     return render(request, "dashboard/_situations.html", {"situations": found})
@@ -306,6 +309,8 @@ def monitor_run_panel(
 ) -> Response:
     """The panel the run's page polls: it sends the browser back to the dashboard when
     the run has succeeded and stops polling once the run has ended otherwise."""
+    if (whole := page_unless_htmx(request, f"/dashboard/monitor/runs/{run_id}")) is not None:
+        return whole
     _reader(viewer)
     run = read_run(session=session, principal=viewer, run_id=run_id)
     response = _run_panel(request, session, run, "dashboard/_monitor_run_panel.html")

@@ -60,6 +60,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    page_unless_htmx,
     product_names,
     redirect,
     render,
@@ -277,9 +278,11 @@ def stop_suggestions(
     settings: SettingsDep,
     request_id: Annotated[int, Query(ge=1, le=MAX_DATABASE_ID)],
     part: Annotated[int | None, Query(ge=0, le=MAX_PART)] = None,
-) -> HTMLResponse:
+) -> Response:
     """The trucks that could take one stop, fetched when the dispatcher asks about that
     stop (never for every stop at page load), each with a button that moves it there."""
+    if (whole := page_unless_htmx(request, f"/dispatch/plans/{plan_id}")) is not None:
+        return whole
     require_dispatcher(viewer)
     suggestions = feasible_trucks(
         session=session,

@@ -28,6 +28,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    page_unless_htmx,
     redirect,
     render,
 )
@@ -94,6 +95,8 @@ def job_panel(
 ) -> Response:
     """The progress panel the job page polls; it sends the browser to the draft when
     the job has succeeded and stops polling once the job has ended."""
+    if (whole := page_unless_htmx(request, f"/dispatch/plan-jobs/{job_id}")) is not None:
+        return whole
     require_dispatcher(viewer)
     job = read_plan_job(session=session, principal=viewer, job_id=job_id)
     response = _panel(request, job, "dispatch/_plan_job_panel.html")

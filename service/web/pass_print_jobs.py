@@ -25,6 +25,7 @@ from service.web.common import (
     ViewerDep,
     check_csrf,
     language_of,
+    page_unless_htmx,
     redirect,
     render,
 )
@@ -75,6 +76,8 @@ def job_panel(
     request: Request, job_id: DatabaseId, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     """The progress panel the job page polls; it stops polling once the job has ended."""
+    if (whole := page_unless_htmx(request, f"/dispatch/pass-pdf-jobs/{job_id}")) is not None:
+        return whole
     require_dispatcher(viewer)
     job = read_print_job(session=session, principal=viewer, job_id=job_id)
     return _panel(request, job, "dispatch/_pass_pdf_job_panel.html")

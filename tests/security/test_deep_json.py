@@ -25,7 +25,11 @@ def test_a_deeply_nested_group_key_is_refused_not_a_server_error(
     browser: TestClient, session: Session
 ) -> None:
     sign_in(browser, "li", make_person(session, "li", Role.bureau))
-    answer = browser.get("/alerts/groups/alerts", params={"group": "[" * 5000 + "]" * 5000})
+    answer = browser.get(
+        "/alerts/groups/alerts",
+        params={"group": "[" * 5000 + "]" * 5000},
+        headers={"HX-Request": "true"},
+    )
     assert answer.status_code == 422, answer.status_code
 
 

@@ -22,6 +22,7 @@ from tests.service.api.test_alerts import make_alert
 from tests.service.web.helpers import csrf, make_person, sign_in
 
 ZH = {"Accept-Language": "zh-CN"}
+HTMX = {"HX-Request": "true"}
 WEIDONG_MEAT = json.dumps({"district": "410403", "category": "meat"})
 
 
@@ -90,11 +91,12 @@ def test_a_situation_expands_to_its_alerts_with_names_units_and_yuan(
     expanded = client.get(
         "/alerts/groups/alerts",
         params={"group": json.dumps({"district": "410402", "category": "meat"})},
+        headers=HTMX,
     )
     assert expanded.status_code == 200
     assert "¥31.50/kg" in expanded.text and "¥26.00/kg" in expanded.text
     assert "Pork" in expanded.text and "Xinhua" in expanded.text
-    weidong = client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}).text
+    weidong = client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}, headers=HTMX).text
     assert "1.2 days" in weidong and "2.0 days" in weidong
     assert "=Dennis Weidong" in weidong
 
@@ -104,7 +106,9 @@ def test_the_bureau_acknowledges_and_assigns_a_whole_situation(
 ) -> None:
     make_person(session, "wang", Role.bureau)
     _bureau(client, session)
-    actions = client.get("/alerts/groups/actions", params={"group": WEIDONG_MEAT}).text
+    actions = client.get(
+        "/alerts/groups/actions", params={"group": WEIDONG_MEAT}, headers=HTMX
+    ).text
     assert "Acknowledge all" in actions and '<option value="wang">' in actions
     token = csrf(client, "/alerts/list")
     acknowledged = client.post(
@@ -201,17 +205,19 @@ def test_a_large_situation_opens_a_page_at_a_time_and_says_how_many_are_shown(
 ) -> None:
     monkeypatch.setattr(alert_groups, "GROUP_ROWS", 2)
     _bureau(client, session)
-    first = client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}).text
+    first = client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}, headers=HTMX).text
     shown = re.findall(r'<tr id="group-alert-(\d+)"', first)
     assert len(shown) == 2 and '<table class="group-alerts">' in first
     assert "2 of 3 shown" in first
     next_url = html.unescape(re.search(r'hx-get="([^"]+)"', first).group(1))  # type: ignore[union-attr]
     assert "offset=2" in next_url and "status=open" in next_url
-    rest = client.get(next_url).text
+    rest = client.get(next_url, headers=HTMX).text
     more = re.findall(r'<tr id="group-alert-(\d+)"', rest)
     assert len(more) == 1 and more[0] not in shown
     assert "<table" not in rest and "more-alerts" not in rest
     assert (
         "3 条中已显示 2 条"
-        in client.get("/alerts/groups/alerts", params={"group": WEIDONG_MEAT}, headers=ZH).text
+        in client.get(
+            "/alerts/groups/alerts", params={"group": WEIDONG_MEAT}, headers={**ZH, **HTMX}
+        ).text
     )

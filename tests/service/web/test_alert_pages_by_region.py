@@ -18,6 +18,9 @@ from models import Alert, AlertStatus, Role, Silence
 from tests.service.api.test_alerts_by_region import IN_A, IN_A1, TwoCities, cities
 from tests.service.web.helpers import csrf, sign_in
 
+HTMX = {"HX-Request": "true"}
+"""What htmx sends with the fragments a page fetches after it loads."""
+
 __all__ = ["cities"]  # the fixture, shared with the API's story
 
 
@@ -65,12 +68,12 @@ def test_city_bureau_grouped_page_shows_its_situations_and_districts_only(
     assert sum(int(row[1]) for row in rows[1:]) == len(IN_A)  # the nation holds 7
 
     every_rule = client.get(
-        "/alerts/groups/alerts", params={"group": json.dumps({"rule": "low_supply"})}
+        "/alerts/groups/alerts", params={"group": json.dumps({"rule": "low_supply"})}, headers=HTMX
     )
     shown = {int(number) for number in re.findall(r'id="group-alert-(\d+)"', every_rule.text)}
     assert shown == cities.ids(*IN_A)
     neighbour = client.get(
-        "/alerts/groups/alerts", params={"group": json.dumps({"district": "B1"})}
+        "/alerts/groups/alerts", params={"group": json.dumps({"district": "B1"})}, headers=HTMX
     )
     assert neighbour.status_code == 422
 

@@ -19,6 +19,9 @@ from tests.monitors.running.test_runs import history
 from tests.service.api.test_alerts import make_alert
 from tests.service.web.helpers import csrf, make_person, sign_in
 
+HTMX = {"HX-Request": "true"}
+"""What htmx sends with the fragments a page fetches after it loads."""
+
 
 def test_the_dashboard_shows_the_monitors_numbers_after_a_run(
     client: TestClient, session: Session
@@ -330,7 +333,7 @@ def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
     sign_in(client, "li", make_person(session, "li", Role.bureau))
 
     assert 'hx-get="/dashboard/situations"' in client.get("/dashboard").text
-    page = client.get("/dashboard/situations").text
+    page = client.get("/dashboard/situations", headers=HTMX).text
     table = page[
         page.index('id="situations"') : page.index("</table>", page.index('id="situations"'))
     ]
@@ -346,9 +349,21 @@ def test_the_dashboard_shows_the_worst_situations_by_name_not_every_alert(
     assert "fp-" not in page and "low_supply" not in page  # no alert rows, no codes
 
     client.cookies.set("supplywatch_lang", "zh")
-    chinese = client.get("/dashboard/situations").text
+    chinese = client.get("/dashboard/situations", headers=HTMX).text
     assert "最严重的情况" in chinese and ">卫东区</a>" in chinese
     assert "全市" in chinese and "其他预警（无品类）" in chinese
+
+    # The pieces' addresses opened on their own (a bookmark, a reload) lead to their pages,
+    # the situation's rows to the alerts page with the filters they were fetched under.
+    alone = client.get("/dashboard/situations")
+    assert alone.url.path == "/dashboard" and "<nav" in alone.text
+    group = '{"district": "EAST"}'
+    for piece in ("alerts", "actions"):
+        rows = client.get(
+            f"/alerts/groups/{piece}", params={"group": group, "category": "vegetables"}
+        )
+        assert (rows.url.path, rows.url.query) == ("/alerts", b"category=vegetables")
+        assert "<nav" in rows.text
 
 
 def test_an_admin_sees_every_bad_threshold_beside_its_field_as_typed_not_an_error_page(

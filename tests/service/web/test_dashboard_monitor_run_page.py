@@ -14,6 +14,7 @@ from tests.factories import business_today, make_store
 from tests.service.web.helpers import csrf, make_person, sign_in
 
 ZH = {"Accept-Language": "zh-CN"}
+HTMX = {"HX-Request": "true"}
 
 
 def _run(session: Session, status: RunStatus, *, parts: int = 0, error: str | None = None) -> int:
@@ -58,7 +59,7 @@ def test_running_the_monitor_from_the_dashboard_follows_the_run_back_to_the_dash
     # over and sends the bureau back to the dashboard, which says the monitor ran.
     page = client.get(started.headers["location"])
     assert page.url.path == "/dashboard" and "The monitor ran." in page.text
-    panel = client.get(f"/dashboard/monitor/runs/{run_id}/panel")
+    panel = client.get(f"/dashboard/monitor/runs/{run_id}/panel", headers=HTMX)
     assert panel.headers["HX-Redirect"] == "/dashboard?ran=1"
 
 
@@ -71,7 +72,7 @@ def test_a_fanned_out_run_shows_its_parts_and_keeps_polling(
     assert "Running the monitor: 1 of 3 parts done" in page
     assert '<progress id="monitor-run-progress" max="3" value="1">' in page
     assert f'hx-get="/dashboard/monitor/runs/{run_id}/panel" hx-trigger="every 2s"' in page
-    zh = client.get(f"/dashboard/monitor/runs/{run_id}/panel", headers=ZH).text
+    zh = client.get(f"/dashboard/monitor/runs/{run_id}/panel", headers={**ZH, **HTMX}).text
     assert "正在运行监测：已完成 1 / 3 个分片" in zh and "HX-Redirect" not in zh
 
 
@@ -80,7 +81,7 @@ def test_a_failed_or_skipped_run_says_why_and_stops_polling(
 ) -> None:
     sign_in(client, "li", make_person(session, "li", Role.bureau))
     failed = _run(session, RunStatus.failed, error="RuntimeError: the broker is down")
-    panel = client.get(f"/dashboard/monitor/runs/{failed}/panel", headers=ZH)
+    panel = client.get(f"/dashboard/monitor/runs/{failed}/panel", headers={**ZH, **HTMX})
     assert "HX-Redirect" not in panel.headers and "hx-trigger" not in panel.text
     assert "监测运行失败，保留之前的结果：RuntimeError: the broker is down" in panel.text
     skipped = _run(session, RunStatus.skipped, error="another run holds the lock")
@@ -93,4 +94,4 @@ def test_a_store_cannot_follow_a_monitor_run(client: TestClient, session: Sessio
     run_id = _run(session, RunStatus.running)
     sign_in(client, "shop", make_person(session, "shop", Role.store, store=make_store(session)))
     assert client.get(f"/dashboard/monitor/runs/{run_id}").status_code == 403
-    assert client.get(f"/dashboard/monitor/runs/{run_id}/panel").status_code == 403
+    assert client.get(f"/dashboard/monitor/runs/{run_id}/panel", headers=HTMX).status_code == 403

@@ -16,6 +16,7 @@ from tests.service.web.helpers import csrf, make_person, sign_in
 
 DAY = PLAN_DAY
 ZH = {"Accept-Language": "zh-CN"}
+HTMX = {"HX-Request": "true"}
 
 
 def _queued(session: Session) -> int:
@@ -61,7 +62,7 @@ def test_the_progress_panel_polls_until_the_draft_is_ready(
     assert 'hx-trigger="every 1s"' in page.text and 'id="plan-job-progress"' in page.text
     assert "Waiting for a planner to start" in page.text
     run_plan_job(session_factory, job_id)
-    panel = client.get(f"/dispatch/plan-jobs/{job_id}/panel")
+    panel = client.get(f"/dispatch/plan-jobs/{job_id}/panel", headers=HTMX)
     plan_id = session.scalars(select(DispatchPlan.id)).one()
     assert panel.headers["HX-Redirect"] == f"/dispatch/plans/{plan_id}"
     assert "hx-trigger" not in panel.text and f'href="/dispatch/plans/{plan_id}"' in panel.text
@@ -81,7 +82,7 @@ def test_a_failed_job_says_why_in_chinese_and_stops_polling(
     assert zh.status_code == 200
     assert "当天无法规划：没有可用车辆可供规划" in zh.text
     assert "hx-trigger" not in zh.text
-    en = client.get(f"/dispatch/plan-jobs/{job_id}/panel")
+    en = client.get(f"/dispatch/plan-jobs/{job_id}/panel", headers=HTMX)
     assert "The day could not be planned: no available truck to plan with" in en.text
 
 

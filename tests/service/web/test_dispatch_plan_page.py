@@ -16,6 +16,9 @@ from tests.dispatch.factories import make_compound, make_depot, make_request, ma
 from tests.factories import business_today
 from tests.service.web.helpers import csrf, make_person, sign_in
 
+HTMX = {"HX-Request": "true"}
+"""What htmx sends with the fragments a page fetches after it loads."""
+
 PLAN_URL = re.compile(r"/dispatch/plans/(\d+)")
 NAMES = ("Peony Garden", "Lotus Court", "Tight Estate")
 
@@ -177,9 +180,12 @@ def test_the_trucks_that_could_take_a_stop_come_when_asked_and_one_click_moves_i
     full = max(routes, key=lambda plate: len(routes[plate]))
     other = next(plate for plate in ("TRK-A", "TRK-B") if plate != full)
     asked = routes[full][-1]
-    fragment = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={asked}")
+    fragment = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={asked}", headers=HTMX)
     assert fragment.status_code == 200
     assert "<html" not in fragment.text  # a piece of the page, swapped in by htmx
+    # The piece's address opened on its own (a bookmark, a reload) leads to the whole plan.
+    alone = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={asked}")
+    assert alone.url.path == f"/dispatch/plans/{plan_id}" and "<html" in alone.text
     assert f'data-truck="{other}"' in fragment.text and f'data-truck="{full}"' not in fragment.text
     position = re.search(r'name="position" value="(\d+)"', fragment.text)
     assert position
@@ -207,7 +213,7 @@ def test_asking_about_a_stop_the_plan_does_not_have_is_a_problem_naming_it(
     client: TestClient, session: Session
 ) -> None:
     plan_id = _plan(client, session)
-    response = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id=999999")
+    response = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id=999999", headers=HTMX)
     assert response.status_code == 422
     assert "request 999999 is not a stop or unassigned in plan" in response.text
 
@@ -238,7 +244,7 @@ def test_a_stop_taken_off_by_hand_says_the_dispatcher_removed_it_and_one_click_p
     row = chinese.split(f'id="unassigned-{taken}"', 1)[1].split("</tr>", 1)[0]
     assert '<td class="wide" data-label="原因">调度员已移出</td>' in row and "运力不足" not in row
 
-    fragment = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={taken}")
+    fragment = client.get(f"/dispatch/plans/{plan_id}/suggestions?request_id={taken}", headers=HTMX)
     assert fragment.status_code == 200 and f'data-truck="{full}"' in fragment.text
     position = re.search(
         rf'data-truck="{full}".*?name="position" value="(\d+)"', fragment.text, re.DOTALL

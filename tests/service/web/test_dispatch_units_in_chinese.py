@@ -23,6 +23,7 @@ from tests.service.web.test_dispatch_pages import (
 )
 
 ZH = {"Accept-Language": "zh"}
+HTMX = {"HX-Request": "true"}
 TRUCK_LOAD = re.compile(r"\d+ / 2000 (\S+) · [\d.,]+ (\S+) ·")
 
 
@@ -71,7 +72,9 @@ def test_the_plan_its_suggestions_and_its_manifests_say_kilometres_and_kilograms
 
     request_id = next(ids[0] for ids in _stops_by_truck(session, plan_id).values() if ids)
     suggested = client.get(
-        f"/dispatch/plans/{plan_id}/suggestions", params={"request_id": request_id}, headers=ZH
+        f"/dispatch/plans/{plan_id}/suggestions",
+        params={"request_id": request_id},
+        headers={**ZH, **HTMX},
     ).text
     assert re.search(r"/ 2000 千克 · \+[\d.,]+ 公里", suggested), suggested  # the other truck
     assert " kg" not in suggested and " km" not in suggested

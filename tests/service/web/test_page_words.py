@@ -48,6 +48,8 @@ EXTRA_PAGES = {
     "dispatcher": ["/dispatch/plans/{draft}", "/dispatch/plans/{committed}/manifests"],
 }
 """Pages a login reaches from its main ones: the lists behind the dashboard and the plans."""
+FRAGMENTS = {"/dashboard/situations"}
+"""Of those, the ones a page fetches with htmx (opened directly, they lead to the page)."""
 LINK = re.compile(r'<a href="(/[^"?#]*)"')
 CODE = re.compile(r"[A-Za-z_]+")
 HTML_LANG = re.compile(r'<html lang="([^"]+)"')
@@ -165,7 +167,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Page]]:
             paths += [path.format(**ids) for path in EXTRA_PAGES.get(login.username, [])]
             for path in dict.fromkeys(paths):
                 for language in ("en", "zh"):
-                    response = client.get(path, headers={"Accept-Language": language})
+                    htmx = {"HX-Request": "true"} if path in FRAGMENTS else {}
+                    response = client.get(path, headers={"Accept-Language": language, **htmx})
                     assert response.status_code == 200, (login.username, path, language)
                     html_lang = HTML_LANG.search(response.text)
                     found.append(

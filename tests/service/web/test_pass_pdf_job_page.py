@@ -22,6 +22,7 @@ from tests.service.web.helpers import csrf, make_person, sign_in
 
 DAY = PLAN_DAY
 ZH = {"Accept-Language": "zh-CN"}
+HTMX = {"HX-Request": "true"}
 PLANS = "/api/v1/dispatch/plans"
 
 
@@ -100,7 +101,7 @@ def test_the_progress_panel_polls_until_the_pdf_is_ready(
     assert "/passes.pdf" not in waiting.text
     job = session.get_one(BackgroundJob, job_id)
     run_background_job(settings, session_factory, job.kind, job_id)
-    panel = client.get(f"/dispatch/pass-pdf-jobs/{job_id}/panel", headers=ZH)
+    panel = client.get(f"/dispatch/pass-pdf-jobs/{job_id}/panel", headers={**ZH, **HTMX})
     assert "hx-trigger" not in panel.text and "通行证已打印完成" in panel.text
     assert f'href="/dispatch/pass-pdf-jobs/{job_id}/passes.pdf"' in panel.text
 
@@ -122,7 +123,7 @@ def test_a_job_that_cannot_print_says_why_in_chinese_and_another_dispatcher_sees
     run_background_job(broken, session_factory, session.get_one(BackgroundJob, job_id).kind, job_id)
     zh = client.get(f"/dispatch/pass-pdf-jobs/{job_id}", headers=ZH)
     assert zh.status_code == 200 and "通行证无法打印" in zh.text
-    en = client.get(f"/dispatch/pass-pdf-jobs/{job_id}/panel")
+    en = client.get(f"/dispatch/pass-pdf-jobs/{job_id}/panel", headers=HTMX)
     assert "The passes could not be printed: " in en.text and "SUPPLYWATCH_PDF_FONT_FILE" in en.text
     assert "hx-trigger" not in zh.text
     assert client.get(f"/dispatch/pass-pdf-jobs/{job_id}/passes.pdf").status_code == 409

@@ -18,6 +18,7 @@ from tests.service.web.helpers import csrf, make_person, sign_in
 __all__ = ["city"]  # the API tests' city, a fixture here too
 
 ZH = {"Accept-Language": "zh-CN"}
+HTMX = {"HX-Request": "true"}
 EN = {"Accept-Language": "en"}
 
 
@@ -74,7 +75,7 @@ def test_a_situation_shows_a_tickets_sla_alert_as_the_share_of_its_target_used(
     client: TestClient, late_ticket: str
 ) -> None:
     group = json.dumps({"district": "410403", "category": None})
-    expanded = client.get("/alerts/groups/alerts", params={"group": group}, headers=ZH)
+    expanded = client.get("/alerts/groups/alerts", params={"group": group}, headers={**ZH, **HTMX})
     assert expanded.status_code == 200, expanded.text
     row = expanded.text.split('id="group-alert-', 1)[1].split("</tr>", 1)[0]
     assert ">80 %</td>" in row and ">75 %</td>" in row  # used, and the escalation level
