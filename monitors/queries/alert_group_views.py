@@ -28,6 +28,27 @@ GROUP_COLUMNS = (
     N_("assigned to"),
 )
 """The figures of a group as an exported table's columns, after its labels."""
+GROUP_COLUMN_TITLES = (
+    N_("Open alerts"),
+    N_("Worst severity"),
+    N_("Stores affected"),
+    N_("Stores in scope"),
+    N_("Share of stores (%)"),
+    N_("People"),
+    N_("Since"),
+    N_("Acknowledged by"),
+    N_("Assigned to"),
+)
+"""Those columns titled for people, as the page's spreadsheet export heads them."""
+GROUP_FIELD_TITLES = {
+    "district": N_("District"),
+    "category": N_("Category"),
+    "product": N_("Product"),
+    "rule": N_("Rule"),
+    "store": N_("Store"),
+    "chain": N_("Chain"),
+}
+"""The grouping fields titled as the page's column heads."""
 
 
 def group_table(

@@ -22,7 +22,8 @@ from monitors.alerting.groups import (
     silence_preview,
 )
 from monitors.queries.alert_group_views import (
-    GROUP_COLUMNS,
+    GROUP_COLUMN_TITLES,
+    GROUP_FIELD_TITLES,
     group_table,
     group_view_choices,
 )
@@ -259,7 +260,13 @@ def export(
     language = language_of(request)
     translate = translator(language)
     return table_response(
-        [translate(title) for title in (*group_by, *GROUP_COLUMNS)],
+        [
+            translate(title)
+            for title in (
+                *(GROUP_FIELD_TITLES[field] for field in group_by),
+                *GROUP_COLUMN_TITLES,
+            )
+        ],
         group_table(found.items, language=language),
         format=format,
         name="alert-groups",
