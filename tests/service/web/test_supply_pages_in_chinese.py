@@ -36,9 +36,12 @@ def test_the_match_run_summary_reads_tonne_kilometres_and_seconds_in_chinese(
     assert ran.status_code == 200
     chinese = client.get("/supply/board", headers=ZH).text
     summary = chinese.split('id="run-summary">', 1)[1].split("</p>", 1)[0]
-    assert re.search(r"[\d.,]+ 吨·公里;", summary), summary
-    assert re.search(r"[\d.,]+ 秒", summary), summary
+    assert re.search(r"[\d.,]+ 吨·公里；", summary), summary
+    assert re.search(r"[\d.,]+ 秒。$", summary), summary
     assert "t·km" not in summary and not re.search(r"\d s\.", summary)
+    # A Chinese sentence, in Chinese punctuation: no English commas or semicolons.
+    assert "," not in summary and ";" not in summary, summary
+    assert re.match(r"1 条供货，1 条需求 → <strong>1</strong> 条撮合方案；", summary), summary
     english = client.get("/supply/board", headers={"Accept-Language": "en"}).text
     summary = english.split('id="run-summary">', 1)[1].split("</p>", 1)[0]
     assert re.search(r"[\d.,]+ t·km; .* [\d.,]+ s\.$", summary), summary
