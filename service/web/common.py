@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
@@ -38,6 +38,7 @@ from core.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from core.job_allowance import long_work_in_request
 from core.security import csrf_token_for_session
 from core.text import Text, field_problem
+from masterdata.choices import Choice, choices
 from masterdata.products import UnitView, list_products, list_units
 from models import Region, Role
 from service.http.dependencies import SESSION_COOKIE, SessionDep, get_settings, refuse_request
@@ -61,6 +62,7 @@ CSRF_COOKIE = "supplywatch_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LANGUAGE_COOKIE = "supplywatch_lang"
+T = TypeVar("T")
 PRODUCTS_NAMED = 5000
 """More products than a city's catalogue holds: a page names every one it shows."""
 
@@ -287,16 +289,33 @@ def _local_time(value: datetime | None, settings: Settings) -> str:
     return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _units_of(request: Request) -> list[UnitView]:
-    """The units table, read in the request's session (so a page shows the units its request
-    sees); in a short read-only session of its own where none is open (an error page)."""
+def _read_for_page(request: Request, read: Callable[[Session], T]) -> T:
+    """What a template asks for, read in the request's session (so a page shows what its
+    request sees); in a short read-only session of its own where none is open (an error
+    page, a public form)."""
     session: Session | None = getattr(request.state, "session", None)
     if session is not None:
-        return list_units(session=session)
+        return read(session)
     factory: SessionFactory = request.app.state.session_factory
     with factory() as own:
         mark_read_only(own)
-        return list_units(session=own)
+        return read(own)
+
+
+def _units_of(request: Request) -> list[UnitView]:
+    """The units table, as the request's page reads it."""
+    return _read_for_page(request, lambda session: list_units(session=session))
+
+
+def picker_choices(request: Request, kind: str, text: str | None) -> list[Choice]:
+    """The first choices a picker field of the page offers for what it holds, as the
+    page's reader (the public, when nobody signed in) may read them."""
+    viewer: Principal | None = getattr(request.state, "viewer", None)
+    text = text.unescape() if isinstance(text, Markup) else text or ""  # a macro's output
+    return _read_for_page(
+        request,
+        lambda session: choices(session=session, principal=viewer, kind=kind, text=text),
+    )
 
 
 def unit_words_of(request: Request) -> UnitWords:
@@ -337,6 +356,7 @@ def render(
         ),
         "num": _number,
         "unit_name": unit_words_of(request),
+        "picker_choices": lambda kind, text: picker_choices(request, kind, text),
         "local_time": lambda value: _local_time(value, settings),
         "to_json": script_json,
         "Role": Role,

@@ -8,15 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from core.errors import DomainError
 from core.text import N_
 from core.words import word
 from hotline.queries import follow_ticket
 from hotline.tickets import MAX_TEXT_LENGTH, PublicFiling, TicketInput, file_ticket
-from models import Region, TicketCategory, TicketStatus
+from masterdata.choices import ChoiceKind, code_typed
+from models import TicketCategory, TicketStatus
 from service.http.dependencies import SessionDep, client_address
 from service.web.common import (
     PageRoute,
@@ -33,8 +32,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 LABELS = {
     "category": N_("What is it about?"),
     "text": N_("What happened?"),
-    "region": N_("District or community (its name or code)"),
-    "store": N_("Store code (optional)"),
+    "region": N_("District or community"),
+    "store": N_("Store (optional)"),
     "caller_name": N_("Your name (optional)"),
     "caller_phone": N_("Your phone (optional)"),
 }
@@ -62,22 +61,6 @@ def _form(
         },
         status_code=status_code,
     )
-
-
-def region_code(session: Session, typed: str) -> str:
-    """The region a caller typed, by its code or by its name (卫东区, Weidong): a resident
-    knows the district's name, not its code. A name that no single active region bears
-    stays as typed, for the form to refuse beside the field."""
-    typed = typed.strip()
-    if not typed or session.scalar(select(Region.id).where(Region.code == typed)) is not None:
-        return typed
-    named = session.scalars(
-        select(Region.code)
-        .where(Region.active.is_(True))
-        .where(or_(Region.name_zh == typed, func.lower(Region.name) == typed.lower()))
-        .limit(2)
-    ).all()
-    return named[0] if len(named) == 1 else typed
 
 
 @router.get("/hotline/report")
@@ -114,8 +97,8 @@ def report(
                 new=TicketInput(
                     category=chosen,
                     text=text,
-                    region=region_code(session, region),
-                    store=store.strip() or None,
+                    region=code_typed(session=session, kind=ChoiceKind.region, typed=region),
+                    store=code_typed(session=session, kind=ChoiceKind.store, typed=store) or None,
                     caller_name=caller_name.strip() or None,
                     caller_phone=caller_phone.strip() or None,
                 ),

@@ -31,6 +31,7 @@ from hotline.routing import (
     set_sla_target,
 )
 from hotline.tickets import MAX_TEXT_LENGTH, SYSTEM_ACTORS, TicketInput
+from masterdata.choices import ChoiceKind, code_typed
 from masterdata.regions import read_region
 from models import (
     AssignmentLevel,
@@ -55,7 +56,6 @@ from service.web.common import (
     render,
 )
 from service.web.forms import TypedFields
-from service.web.hotline import region_code
 from service.web.problems import labelled_problems
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -163,14 +163,14 @@ def find(
 CALL_LABELS = {
     "category": N_("What is it about?"),
     "text": N_("What the caller said"),
-    "region": N_("District or community (its name or code)"),
+    "region": N_("District or community"),
     "priority": N_("Priority"),
     "caller_kind": N_("Who is calling"),
     "caller_name": N_("Name (optional)"),
     "caller_phone": N_("Phone to call back (optional)"),
-    "store": N_("Store code"),
-    "compound": N_("Compound code"),
-    "product": N_("Product code"),
+    "store": N_("Store"),
+    "compound": N_("Compound"),
+    "product": N_("Product"),
 }
 """The call form's labels (as ``hotline/new.html`` shows them), naming its fields in the
 message above it."""
@@ -267,7 +267,7 @@ def file_call(
                     caller_name=caller_name.strip() or None,
                     caller_phone=caller_phone.strip() or None,
                     text=text,
-                    region=region_code(session, region),
+                    region=code_typed(session=session, kind=ChoiceKind.region, typed=region),
                     compound=compound.strip() or None,
                     store=store.strip() or None,
                     product=product.strip() or None,
@@ -707,7 +707,7 @@ def set_rule(
             session=session,
             principal=viewer,
             category=_choice(TicketCategory, category, "category") if category else None,
-            region=region_code(session, region) or None,
+            region=code_typed(session=session, kind=ChoiceKind.region, typed=region) or None,
             working_group=working_group,
             level=_choice(AssignmentLevel, level, "level"),
         ),

@@ -181,12 +181,14 @@ def test_a_resident_names_their_district_rather_than_typing_its_code(
 ) -> None:
     """The form asked for a "region code" and refused 卫东区, the district's own name, as
     an unknown region: a resident knows the name, not 410403. A name borne by one region
-    files the ticket there; the form asks for a name or a code."""
+    files the ticket there; the form asks for the district and offers it by its name."""
     weidong = session.scalars(select(Region).where(Region.code == "410403")).one()
     weidong.name_zh = "卫东区"
     session.commit()
     client.cookies.set("supplywatch_lang", "zh")
-    assert "区县或社区（名称或代码）" in client.get(FORM).text
+    form = client.get(FORM).text
+    assert '<label for="region">区县或社区</label>' in form
+    assert '<option value="410403" label="卫东区 · ' in form
     for typed in ("卫东区", " weidong "):
         filed = send(client, category="cannot_buy", text="没有鸡蛋", region=typed)
         assert filed.status_code == 201, filed.text
