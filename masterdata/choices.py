@@ -177,14 +177,18 @@ def _placed(
 
 
 def _enterprises(principal: Principal | None) -> _Listing:
-    """Active enterprises; for staff bound to a region, those with a store inside it (a
-    chain spans regions: one with no store there is a neighbour's)."""
+    """Active enterprises (a national register); for staff bound to a region, those with a
+    store inside it or with no store at all (a carrier, a wholesaler), not a chain whose
+    stores are all a neighbour's."""
     query = select(Enterprise.code, Enterprise.name, null(), null(), null(), null())
     query = query.where(Enterprise.active.is_(True))
     if principal is not None and principal.is_region_bound:
         query = query.where(
-            exists().where(
-                Store.enterprise_id == Enterprise.id, within_region(principal, Store.region_id)
+            or_(
+                exists().where(
+                    Store.enterprise_id == Enterprise.id, within_region(principal, Store.region_id)
+                ),
+                ~exists().where(Store.enterprise_id == Enterprise.id),
             )
         )
     return _Listing(query, Enterprise.code, (Enterprise.name,))

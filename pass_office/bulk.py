@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal, require_role
+from core.access import Principal, require_role, within_region
 from core.errors import InvalidInput
 from core.tables import CellProblem, read_table, refusal_summary
 from core.text import phrase
@@ -112,7 +112,12 @@ def issue_passes_from_file(
     )
     regions = regions_for(session=session, principal=principal)
     enterprises = dict(session.execute(select(Enterprise.code, Enterprise.id)).all())
-    producers = dict(session.execute(select(Producer.code, Producer.id)).all())
+    # A producer lies in a region: a region-bound bureau names only one inside it.
+    producers = dict(
+        session.execute(
+            select(Producer.code, Producer.id).where(within_region(principal, Producer.region_id))
+        ).all()
+    )
     problems: list[CellProblem] = []
     requests: list[tuple[PassRequest, int | None, int | None]] = []
     for index, row in zip(frame.index, frame.to_dict("records"), strict=True):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.access import Principal, require_role
 from core.database import lock_for_change
 from core.errors import Conflict, InvalidInput
-from core.lookups import get_optional_by_code
+from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
 from core.words import word
 from models import (
@@ -81,8 +81,12 @@ def regions_for(*, session: Session, principal: Principal | None) -> set[str]:
     return known_region_codes(session) if inside is None else inside
 
 
-def bureau_holder(*, session: Session, request: PassRequest) -> tuple[int | None, int | None]:
-    """The (enterprise id, producer id) the bureau names as holder: exactly one of them."""
+def bureau_holder(
+    *, session: Session, request: PassRequest, principal: Principal
+) -> tuple[int | None, int | None]:
+    """The (enterprise id, producer id) the bureau names as holder: exactly one of them. A
+    producer lies in a region, so a region-bound bureau names only one inside it (a farm
+    elsewhere applies for its pass itself); enterprises are a national register."""
     if (request.enterprise is None) == (request.producer is None):
         raise InvalidInput(
             "a pass is held by exactly one enterprise or one producer",
@@ -94,6 +98,8 @@ def bureau_holder(*, session: Session, request: PassRequest) -> tuple[int | None
     producer = get_optional_by_code(
         session, Producer, request.producer, label=phrase("producer"), field="producer"
     )
+    if producer is not None and not principal.in_region(producer.region_id):
+        raise unknown_code(label=phrase("producer"), code=request.producer, field="producer")
     return (enterprise.id if enterprise else None), (producer.id if producer else None)
 
 
@@ -246,7 +252,9 @@ def issue_pass(
     """A pass the bureau issues directly: stored, approved and signed at once."""
     require_role(principal, Role.bureau)
     check_request(session=session, request=request, now=now, max_days=max_days, principal=principal)
-    enterprise_id, producer_id = bureau_holder(session=session, request=request)
+    enterprise_id, producer_id = bureau_holder(
+        session=session, request=request, principal=principal
+    )
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
     )

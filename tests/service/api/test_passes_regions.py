@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import PassEvent, PassStatus, RegionLevel, Role, TransportPass
+from models import PassEvent, PassStatus, Region, RegionLevel, Role, TransportPass
 from service.settings import Settings
 from tests.factories import make_enterprise, make_key, make_region
 from tests.pass_office.factories import make_checkpoint, vehicle_body
+from tests.supply_network.factories import make_producer
 
 URL = "/api/v1/passes"
 
@@ -219,6 +220,47 @@ def test_a_bulk_file_naming_a_neighbour_citys_region_issues_nothing_and_names_ro
     )
     assert good.status_code == 200, good.text
     assert good.json()["issued"] == 1
+
+
+def test_city_bureau_names_only_its_own_citys_farm_as_a_holder_and_a_neighbours_reads_unknown(
+    client: TestClient, session: Session, cities: TwoCities
+) -> None:
+    """A farm lies in a region: a city bureau issuing a pass for a neighbour city's farm
+    would read its name back on the pass. It is answered as an unknown producer (the farm
+    applies for its own pass), one file row or one pass alike, and nothing is issued."""
+    a1 = session.scalars(select(Region).where(Region.code == cities.district_a1)).one()
+    b = session.scalars(select(Region).where(Region.code == cities.district_b)).one()
+    make_producer(session, code="FARM-A", region=a1)
+    make_producer(session, code="FARM-B", region=b)
+    session.commit()
+    before = session.scalar(select(func.count()).select_from(TransportPass))
+    body = vehicle_body(regions=[cities.district_a1], producer="FARM-B")
+    refused = client.post(URL, json=body, headers=cities.bureau_a)
+    assert refused.status_code == 422, refused.text
+    assert [error["loc"] for error in refused.json()["errors"]] == [["body", "producer"]]
+    assert "unknown producer 'FARM-B'" in refused.text
+    start = datetime.now(UTC).date()
+    header = "kind,producer,plate,driver_name,purpose,regions,valid_from,valid_to"
+    end = start + timedelta(days=14)
+    row = f"vehicle,FARM-B,沪B·00009,Li Lei,eggs,{cities.district_a1},{start},{end}"
+    in_bulk = client.post(
+        f"{URL}/bulk",
+        files={"file": ("passes.csv", f"{header}\n{row}".encode(), "text/csv")},
+        headers=cities.bureau_a,
+    )
+    assert in_bulk.status_code == 422, in_bulk.text
+    assert [(error["row"], error["column"]) for error in in_bulk.json()["errors"]] == [
+        (2, "producer")
+    ]
+    assert session.scalar(select(func.count()).select_from(TransportPass)) == before
+    own = client.post(
+        URL,
+        json=vehicle_body(regions=[cities.district_a1], producer="FARM-A"),
+        headers=cities.bureau_a,
+    )
+    assert own.status_code == 201, own.text
+    national = client.post(URL, json=body, headers=cities.national)
+    assert national.status_code == 201, national.text
 
 
 def test_city_bureau_sees_only_its_citys_checkpoints_and_their_scans(

@@ -174,10 +174,15 @@ def test_a_city_bureau_is_never_offered_a_neighbour_citys_places_chains_or_farms
         assert set(offered(answer.text)) == ours, kind
         assert "Anyang" not in answer.text and "Wenfeng" not in answer.text
     assert offered(client.get("/choices/store", params={"q": "AY-0001"}).text) == {}
+    # A carrier with no store anywhere is nobody's neighbour: the city's pass holder too.
+    make_enterprise(session, code="SF-EXPRESS", name="Shunfeng Carrier")
+    session.commit()
+    carriers = client.get("/choices/enterprise", params={"q": "carrier"}).text
+    assert set(offered(carriers)) == {"SF-EXPRESS"}
     alerts = client.get("/alerts").text
     assert set(offered(alerts, "filter-store-choices")) == {"PDS-0001", "PDS-0003"}
     issue = client.get("/pass-office/issue").text
-    assert set(offered(issue, "f-enterprise-choices")) == {"LIANHUA"}
+    assert set(offered(issue, "f-enterprise-choices")) == {"LIANHUA", "SF-EXPRESS"}
     assert set(offered(issue, "f-producer-choices")) == {"FARM-PDS"}
     assert "Holder: an enterprise or a producer<" in issue
     settings = client.get("/hotline/settings").text
