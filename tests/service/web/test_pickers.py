@@ -242,3 +242,8 @@ def test_the_desk_files_the_codes_its_pickers_fill(
     ticket = session.scalars(select(Ticket)).one()
     assert ticket.store_id is not None and ticket.compound_id is not None
     assert ticket.product_id is not None
+    # The ticket's own page links a store or a compound the same way, by name.
+    page = client.get(filed.headers["location"]).text
+    assert offered(page, "link-store-choices")["PDS-0001"] == "Renmin Supermarket · Weidong"
+    assert "CP-PDS" in offered(page, "link-compound-choices")
+    assert "Store code" not in page and "Compound code" not in page
