@@ -3,23 +3,17 @@ days of supply, history with mean store prices, and who may read what."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
-from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from models import Product, RegionLevel, Role, Store
 from monitors.running.runs import MonitorConfig, compute_day
 from reports import store_report_lines
-from service.api.supply import router as supply_router
-from service.app import create_app
-from service.http.schemas import reject_nul_characters
-from service.settings import Settings
 from tests.factories import business_today, make_key, make_product, make_region, make_store
 
 D = business_today() - timedelta(days=1)
@@ -27,21 +21,10 @@ SUPPLY = "/api/v1/supply"
 HISTORY = "/api/v1/supply/history"
 
 
-def with_supply_router(app: FastAPI) -> FastAPI:
-    """Include the supply router unless create_app already does (once it is wired in)."""
-    if SUPPLY not in app.openapi()["paths"]:
-        app.include_router(
-            supply_router, prefix="/api/v1", dependencies=[Depends(reject_nul_characters)]
-        )
-        app.openapi_schema = None
-    return app
-
-
 @pytest.fixture
-def api(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = with_supply_router(create_app(settings, session_factory=session_factory))
-    with TestClient(app) as test_client:
-        yield test_client
+def api(client: TestClient) -> TestClient:
+    """The service's API, supply routes included."""
+    return client
 
 
 def report_days(
