@@ -215,7 +215,11 @@ class Settings(BaseSettings):
         "valid until they expire (after a rotation).",
     )
     passes_issuer: str = Field(
-        default="CN-310000-SWB", min_length=1, max_length=64, description="Issuer of passes."
+        default="CN-410400-SWB",
+        min_length=1,
+        max_length=64,
+        description="The issuing bureau named in every pass and revocation list; the default "
+        "is the demo city's (Pingdingshan, 410400): set your own.",
     )
     passes_max_days: int = Field(
         default=90, gt=0, le=366, description="Longest validity of one pass, in days."

@@ -24,6 +24,7 @@ from models import (
     ProductUnitConversion,
     RegionLevel,
     Store,
+    TransportPass,
     User,
 )
 from models.base import utc_now
@@ -60,7 +61,7 @@ def _terminal_columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def test_demo_loads_the_city_and_prints_the_logins(database: str) -> None:
+def test_demo_loads_the_city_and_prints_the_logins(database: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--no-serve", "--seed", "7"])
     assert result.exit_code == 0, result.output
     assert "10 districts, 40 chains with 109 stores, 13 farmers' markets" in result.output
@@ -75,6 +76,20 @@ def test_demo_loads_the_city_and_prints_the_logins(database: str) -> None:
     assert len(key_columns) == 1, "every key starts in the same column, a plate like 豫D too"
     assert count(database, Store) == 122
     assert count(database, DailyReport) > 100_000
+    # The demo's passes name the demo city's bureau, as a checkpoint's verify prints it.
+    engine = create_database_engine(database)
+    with engine.connect() as connection:
+        token = connection.scalar(
+            select(TransportPass.token).where(TransportPass.token.is_not(None))
+        )
+    engine.dispose()
+    keys, revoked = str(tmp_path / "keys.json"), str(tmp_path / "revoked.cose")
+    exported = runner.invoke(app, ["passes", "export", "--keys", keys, "--revoked", revoked])
+    assert exported.exit_code == 0, exported.output
+    verified = runner.invoke(
+        app, ["passes", "verify", str(token), "--keys", keys, "--revoked", revoked]
+    )
+    assert "issuer=CN-410400-SWB" in verified.output.splitlines(), verified.output
     again = runner.invoke(app, ["demo", "--no-serve"])
     assert again.exit_code == 1
     assert "already has stores" in again.output
