@@ -25,7 +25,10 @@ def test_the_bureau_reads_a_drafts_summaries_in_boxes_as_wide_as_the_card(
     note = drafts.locator("input[name=correction_note]")
     if note.count():
         note.fill("recount")
-    drafts.locator("button").click()
+    # A draft from an earlier case leaves its boxes on this page: wait for the page the
+    # click loads, styles included, not for boxes that may still be the old page's.
+    with page.expect_navigation(wait_until="load"):
+        drafts.locator("button").click()
     page.locator("textarea[name=summary_zh]").first.wait_for()
     boxes = page.evaluate(
         """() => {
