@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import Principal
+from core.access import Principal, within_region
 from core.errors import Forbidden, InvalidInput
 from core.text import (
     FieldProblem,
@@ -290,11 +290,15 @@ def record_visit(
         )
         session.add(VisitProblem(visit_id=visit.id, ticket_id=ticket.id))
     session.flush()
-    return visit_views(session=session, visits=[visit])[0]
+    return visit_views(session=session, principal=principal, visits=[visit])[0]
 
 
-def visit_views(*, session: Session, visits: list[OfficerVisit]) -> list[VisitView]:
-    """Visits with codes instead of ids and the tickets each raised."""
+def visit_views(
+    *, session: Session, principal: Principal, visits: list[OfficerVisit]
+) -> list[VisitView]:
+    """Visits with codes instead of ids and the tickets each raised that ``principal`` may
+    read: a visit to a chain with one store inside a region-bound caller's region raises
+    tickets about stores elsewhere, which stay with the staff of their own region."""
     if not visits:
         return []
     ids = [visit.id for visit in visits]
@@ -314,7 +318,7 @@ def visit_views(*, session: Session, visits: list[OfficerVisit]) -> list[VisitVi
         session.execute(
             select(VisitProblem.visit_id, Ticket)
             .join(Ticket, Ticket.id == VisitProblem.ticket_id)
-            .where(VisitProblem.visit_id.in_(ids))
+            .where(VisitProblem.visit_id.in_(ids), within_region(principal, Ticket.region_id))
             .order_by(Ticket.id)
         ).all()
     )
@@ -382,4 +386,4 @@ def list_visits(
             .limit(limit)
         )
     )
-    return visit_views(session=session, visits=visits)
+    return visit_views(session=session, principal=principal, visits=visits)

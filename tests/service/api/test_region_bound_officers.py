@@ -246,3 +246,39 @@ def test_adopting_free_text_names_never_hands_a_store_to_a_neighbour_citys_burea
     officers = session.scalars(select(OfficerAssignment.officer_id)).all()
     zhao = session.scalars(select(User.id).where(User.username == "zhao")).one()
     assert zhao not in officers
+
+
+def test_city_bureau_reads_a_chain_visit_without_the_tickets_it_raised_in_a_neighbour_city(
+    client: TestClient, session: Session, cities: dict[str, Any], wang: dict[str, str]
+) -> None:
+    """A visit to a chain with stores in both cities shows in city A's log of wang's work,
+    but a problem it raised at the chain's city B store is city B's ticket: city A's
+    bureau sees neither its number nor its store, while the national bureau sees both."""
+    national = make_key(session, Role.bureau)
+    given = client.put(
+        f"{URL}/assignments", json={"officer": "wang", "enterprise": "CHAIN"}, headers=national
+    )
+    assert given.status_code == 200, given.text
+    problems = [
+        {"category": "store_closed_or_short", "text": f"Short of eggs at {store}.", "store": store}
+        for store in ("A-N-1", "B-E-1")
+    ]
+    logged = client.post(
+        f"{URL}/me/visits",
+        json={
+            "visit_date": days_ago(1).isoformat(),
+            "mode": "phone",
+            "contact": "the chain's buyer",
+            "notes": "Called about eggs.",
+            "enterprise": "CHAIN",
+            "problems": problems,
+        },
+        headers=wang,
+    )
+    assert logged.status_code == 201, logged.text
+    assert [t["store"] for t in logged.json()["tickets"]] == ["A-N-1", "B-E-1"]
+    city_a_bureau = make_key(session, Role.bureau, region=cities["city_a"])
+    for headers, stores in ((city_a_bureau, ["A-N-1"]), (national, ["A-N-1", "B-E-1"])):
+        visits = client.get(f"{URL}/wang/visits", headers=headers).json()
+        chain_visit = next(visit for visit in visits if visit["enterprise"] == "CHAIN")
+        assert [ticket["store"] for ticket in chain_visit["tickets"]] == stores
