@@ -1,7 +1,9 @@
 """Enterprises: the retail chains and market operators that own stores.
 
-A chain spans regions: any staff list and read enterprises (their stores are listed
-through ``masterdata.stores``, inside the caller's region), national staff change them.
+A chain spans regions: the staff who deal with enterprises list and read them (their
+stores are listed through ``masterdata.stores``, inside the caller's region), a store's
+account reads its own, national staff change them. Drivers, receivers, producers and
+checkpoints have no business with a chain's contacts and are refused.
 """
 
 from __future__ import annotations
@@ -10,13 +12,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role
+from core.errors import NotFound
 from core.lookups import PageOf, add_with_unique_code, apply_changes, get_by_code, page
 from core.text import phrase
-from models import Enterprise, EnterpriseKind, Role
+from models import Enterprise, EnterpriseKind, Role, Store
+
+READERS = (
+    Role.admin,
+    Role.bureau,
+    Role.dispatcher,
+    Role.operator,
+    Role.working_group,
+    Role.service_officer,
+)
+"""Who reads every enterprise and its contacts: the staff who call chains about their
+stores, tickets and deliveries (a store's account reads only its own)."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +56,21 @@ def _view(enterprise: Enterprise) -> EnterpriseView:
     )
 
 
+def _readable(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """The enterprises ``principal`` may read: all for the staff, a store account's own."""
+    if principal.role in READERS:
+        return true()
+    require_role(principal, *READERS, Role.store)
+    own = principal.enterprise_id
+    if own is None and principal.store_id is not None:
+        own = session.scalar(select(Store.enterprise_id).where(Store.id == principal.store_id))
+    return Enterprise.id == own if own is not None else Enterprise.id.is_(None)
+
+
 def list_enterprises(
     *,
     session: Session,
+    principal: Principal,
     kind: EnterpriseKind | None = None,
     active: bool | None = None,
     contains: str | None = None,
@@ -53,7 +79,7 @@ def list_enterprises(
 ) -> PageOf[EnterpriseView]:
     """One page of enterprises by code, filtered by kind, activity and a text the code or
     name contains."""
-    query = select(Enterprise).order_by(Enterprise.code)
+    query = select(Enterprise).where(_readable(session, principal)).order_by(Enterprise.code)
     if kind is not None:
         query = query.where(Enterprise.kind == kind)
     if active is not None:
@@ -66,9 +92,14 @@ def list_enterprises(
     return PageOf(items=[_view(row[0]) for row in rows], total=total, limit=limit, offset=offset)
 
 
-def read_enterprise(*, session: Session, code: str) -> EnterpriseView:
-    """The enterprise with this code, or a 404."""
-    return _view(get_by_code(session, Enterprise, code, label=phrase("enterprise")))
+def read_enterprise(*, session: Session, principal: Principal, code: str) -> EnterpriseView:
+    """The enterprise with this code if ``principal`` may read it, or a 404."""
+    found = session.scalars(
+        select(Enterprise).where(Enterprise.code == code, _readable(session, principal))
+    ).first()
+    if found is None:
+        raise NotFound("{label} {code!r} not found", label=phrase("enterprise"), code=code)
+    return _view(found)
 
 
 def create_enterprise(

@@ -51,7 +51,7 @@ class EnterpriseRead(ReadModel):
 @router.get("", summary="List enterprises")
 def list_enterprises(
     session: SessionDep,
-    _principal: PrincipalDep,
+    principal: PrincipalDep,
     paging: PageDep,
     kind: EnterpriseKind | None = None,
     active: bool | None = None,
@@ -59,6 +59,7 @@ def list_enterprises(
 ) -> Page[EnterpriseRead]:
     found = enterprises.list_enterprises(
         session=session,
+        principal=principal,
         kind=kind,
         active=active,
         contains=q,
@@ -84,8 +85,10 @@ def create_enterprise(
 
 
 @router.get("/{code}", summary="Read an enterprise")
-def read_enterprise(code: str, session: SessionDep, _principal: PrincipalDep) -> EnterpriseRead:
-    return EnterpriseRead.model_validate(enterprises.read_enterprise(session=session, code=code))
+def read_enterprise(code: str, session: SessionDep, principal: PrincipalDep) -> EnterpriseRead:
+    return EnterpriseRead.model_validate(
+        enterprises.read_enterprise(session=session, principal=principal, code=code)
+    )
 
 
 @router.patch("/{code}", summary="Update an enterprise")

@@ -1,4 +1,5 @@
-"""The bureau manages regions, enterprises, stores and products; others may only read."""
+"""The bureau manages regions, enterprises, stores and products; others may only read
+(a chain's contacts only the staff who deal with chains, and a store its own chain)."""
 
 from __future__ import annotations
 
@@ -242,6 +243,27 @@ def test_a_store_key_sees_only_its_own_store(client: TestClient, session: Sessio
     assert [item["code"] for item in listed["items"]] == ["OWN-1"]
     assert client.get("/api/v1/stores/OWN-1", headers=headers).status_code == 200
     assert client.get(f"/api/v1/stores/{other.code}", headers=headers).status_code == 403
+
+
+def test_a_chains_contacts_are_read_by_the_staff_and_its_own_stores_not_by_a_driver(
+    client: TestClient, session: Session
+) -> None:
+    """A chain's contact person and phone are for the staff who call it; a store's account
+    reads its own chain, not a competitor's; drivers, receivers, producers and checkpoints
+    (the same rule: not staff) are refused."""
+    own = make_enterprise(session, code="CH-OWN")
+    make_enterprise(session, code="CH-RIVAL")
+    store_key = make_key(session, Role.store, store=make_store(session, enterprise=own))
+    refused = client.get("/api/v1/enterprises", headers=make_key(session, Role.driver))
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    listed = client.get("/api/v1/enterprises", headers=store_key).json()
+    assert [item["code"] for item in listed["items"]] == ["CH-OWN"]
+    assert client.get("/api/v1/enterprises/CH-OWN", headers=store_key).status_code == 200
+    assert client.get("/api/v1/enterprises/CH-RIVAL", headers=store_key).status_code == 404
+    for staff in (Role.operator, Role.dispatcher, Role.bureau):
+        read = client.get("/api/v1/enterprises/CH-RIVAL", headers=make_key(session, staff))
+        assert read.status_code == 200, (staff, read.text)
 
 
 def test_everyone_signed_in_reads_the_product_catalogue_units_and_categories(
