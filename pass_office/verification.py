@@ -217,6 +217,21 @@ def _scan_time(index: int, item: ScanInput, now: datetime) -> datetime:
     return scanned_at
 
 
+def _recorded_times(
+    session: Session, checkpoint_id: int, recorded_by: str, times: list[datetime]
+) -> set[tuple[datetime, str | None]]:
+    """The (scan time, pass code) of the scans this person already recorded here at the
+    batch's times: an upload sent twice records each scan once."""
+    rows = session.execute(
+        select(PassScan.scanned_at, PassScan.pass_code).where(
+            PassScan.checkpoint_id == checkpoint_id,
+            PassScan.recorded_by == recorded_by,
+            PassScan.scanned_at.in_(set(times)),
+        )
+    ).all()
+    return {(at, code) for at, code in rows}
+
+
 def record_scans(
     *,
     session: Session,
@@ -229,10 +244,19 @@ def record_scans(
     uploaded later: judged at their scan time); checkpoint staff only."""
     if principal.role is not Role.checkpoint or principal.checkpoint_id is None:
         raise Forbidden("only checkpoint staff record scans, at their own checkpoint")
-    checkpoint = session.get(Checkpoint, principal.checkpoint_id)
-    assert checkpoint is not None
+    # Locked so that one person's uploads at one checkpoint run one after another: a page
+    # reloaded while its upload was on the way sends the same queued scans again.
+    checkpoint = session.scalars(
+        select(Checkpoint).where(Checkpoint.id == principal.checkpoint_id).with_for_update()
+    ).one()
     region = codes_up_from(session, checkpoint.region_id)
     times = [_scan_time(index, item, now) for index, item in enumerate(scans)]
+    recorded = _recorded_times(
+        session,
+        checkpoint.id,
+        principal.label,
+        [t for t, item in zip(times, scans, strict=True) if item.scanned_at],
+    )
     revocation = revocation_list(session=session, authority=authority)
     public_keys = authority.keys.public_keys()
     judged = [
@@ -251,19 +275,21 @@ def record_scans(
     for item, at, verdict in zip(scans, times, judged, strict=True):
         code = verdict.claims.pass_id if verdict.authentic and verdict.claims else None
         offline = item.scanned_at is not None and item.scanned_at < now - MAX_CLOCK_SKEW
-        session.add(
-            PassScan(
-                checkpoint_id=checkpoint.id,
-                pass_id=ids.get(code) if code else None,
-                pass_code=code,
-                scanned_at=at,
-                recorded_at=now,
-                recorded_by=principal.label,
-                result=ScanResult(verdict.status.value),
-                device_result=item.device_result,
-                offline=offline,
+        if item.scanned_at is None or (at, code) not in recorded:
+            recorded.add((at, code))
+            session.add(
+                PassScan(
+                    checkpoint_id=checkpoint.id,
+                    pass_id=ids.get(code) if code else None,
+                    pass_code=code,
+                    scanned_at=at,
+                    recorded_at=now,
+                    recorded_by=principal.label,
+                    result=ScanResult(verdict.status.value),
+                    device_result=item.device_result,
+                    offline=offline,
+                )
             )
-        )
         views.append(
             ScanView(
                 checkpoint=checkpoint.code,

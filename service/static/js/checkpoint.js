@@ -5,7 +5,10 @@ import { verifyPass, verifyRevocationList } from "/static/js/pass-verify.js";
 
 const root = document.getElementById("checkpoint");
 const labels = root.dataset;
-const QUEUE = "supplywatch.checkpoint.queue";
+// Scans wait under the checkpoint and the person who made them: another person signing in
+// on the same device later must not upload them as their own, at their own checkpoint.
+const QUEUES = "supplywatch.checkpoint.queue";
+const QUEUE = QUEUES + ":" + labels.checkpoint + ":" + labels.owner;
 const VERSION = "supplywatch.checkpoint.revocationVersion";
 let trust = null;
 
@@ -35,9 +38,22 @@ function showTrust() {
 
 function queued() { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); }
 
+function waitingForOthers() {
+  let count = 0;
+  for (let index = 0; index < localStorage.length; index += 1) {
+    const key = localStorage.key(index);
+    if (key !== QUEUE && key.startsWith(QUEUES)) { count += JSON.parse(localStorage.getItem(key) || "[]").length; }
+  }
+  return count;
+}
+
 function showQueue() {
   const count = queued().length;
-  document.getElementById("queue").textContent = count ? label("queued", { count }) : "";
+  const others = waitingForOthers();
+  const lines = [];
+  if (count) { lines.push(label("queued", { count })); }
+  if (others) { lines.push(label("others", { count: others })); }
+  document.getElementById("queue").textContent = lines.join(" · ");
 }
 
 async function upload() {
@@ -49,7 +65,11 @@ async function upload() {
       headers: { "Content-Type": "application/json", "X-CSRF-Token": labels.csrf },
       body: JSON.stringify({ scans }),
     });
-    if (response.ok) { localStorage.setItem(QUEUE, JSON.stringify(queued().slice(scans.length))); }
+    // Only the server's "recorded" counts: a session that ended meanwhile answers with
+    // the sign-in page (a redirect fetch follows), and the scans must wait for the next one.
+    if (response.status === 201 && !response.redirected) {
+      localStorage.setItem(QUEUE, JSON.stringify(queued().slice(scans.length)));
+    }
   } catch (error) {
     // still offline: keep them for later
   }

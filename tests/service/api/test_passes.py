@@ -313,6 +313,24 @@ def test_offline_scans_uploaded_later_are_judged_at_their_scan_time(
     assert log["total"] == 3
 
 
+def test_an_offline_batch_uploaded_twice_is_recorded_once(
+    client: TestClient, office: Office
+) -> None:
+    """The checkpoint's page reloaded while its upload was on the way sends the same queued
+    scans again: each scan (same person, checkpoint, moment and pass) counts once, and a
+    new scan in the second batch is still recorded."""
+    pass_ = issued(client, office)
+    earlier = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    later = (datetime.now(UTC) - timedelta(minutes=20)).isoformat()
+    first = {"scans": [{"token": pass_["token"], "scanned_at": earlier, "device_result": "valid"}]}
+    again = {"scans": [*first["scans"], {"token": pass_["token"], "scanned_at": later}]}
+    for batch in (first, again):
+        recorded = client.post(f"{URL}/scans", json=batch, headers=office.checkpoint)
+        assert recorded.status_code == 201, recorded.text
+        assert [scan["result"] for scan in recorded.json()] == ["valid"] * len(batch["scans"])
+    assert client.get(f"{URL}/scans", headers=office.bureau).json()["total"] == 2
+
+
 def _other_token(key: SigningKey, *, code: str, start: datetime, end: datetime, region: str) -> str:
     claims = PassClaims(
         issuer="CN-310000-SWB",
