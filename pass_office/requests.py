@@ -4,6 +4,7 @@ shared by single requests (``["body", field]``) and bulk files (row and column).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,6 +54,25 @@ class PassRequest:
     enterprise: str | None = None
     producer: str | None = None
 
+    def __post_init__(self) -> None:
+        for name in TEXT_LIMITS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, one_spacing(value))
+
+
+def one_spacing(value: str) -> str:
+    """``value`` with every kind of space a keyboard or input method types (the
+    ideographic space U+3000, a no-break space) as a plain space, trimmed: what a pass
+    prints and signs."""
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value).strip()
+
+
+def unprintable(value: str) -> bool:
+    """Whether ``value`` holds what a pass cannot print or sign: a line break, a control
+    character, or an invisible mark (a zero-width space, a soft hyphen, a direction mark)."""
+    return not value.isprintable()
+
 
 def request_problems(
     request: PassRequest, *, known_regions: set[str], now: datetime, max_days: int
@@ -67,6 +87,10 @@ def request_problems(
         value = getattr(request, name)
         if value is not None and len(value) > limit:
             problems.append((name, phrase("at most {limit} characters", limit=limit)))
+        elif value and unprintable(value):
+            problems.append(
+                (name, phrase("may not hold line breaks, control characters or invisible marks"))
+            )
     if request.id_number and not IDENTITY_NUMBER.fullmatch(request.id_number):
         problems.append(("id_number", phrase("must be 4-32 letters or digits")))
     problems += [("regions", text) for text in _region_problems(request.regions, known_regions)]

@@ -470,6 +470,47 @@ def test_a_bad_application_names_its_fields_and_stores_nothing(
     assert rows(session, PassEvent) == 0
 
 
+def test_an_application_typed_with_an_input_methods_spaces_is_approved_and_signed(
+    client: TestClient, office: Office
+) -> None:
+    """A plate typed with the ideographic space (U+3000) of a Chinese input method, or a
+    no-break space, is kept with a plain space and approved into a signed pass."""
+    body = vehicle_body(regions=[office.district], plate="豫D\u300099999")
+    body["driver_name"] = "Wang\u00a0Wei"
+    applied = client.post(f"{URL}/applications", json=body, headers=office.chain)
+    assert applied.status_code == 201, applied.text
+    assert (applied.json()["plate"], applied.json()["driver_name"]) == ("豫D 99999", "Wang Wei")
+    approved = client.post(f"{URL}/{applied.json()['code']}/approve", headers=office.bureau)
+    assert approved.status_code == 200, approved.text
+    assert verify(client, approved.json()["token"])["status"] == "valid"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("plate", "豫D\u200b12345"),
+        ("plate", "豫D\u00ad12345"),
+        ("driver_name", "Wang\nWei"),
+        ("purpose", "rice\u202eto market"),
+    ],
+)
+def test_a_pass_field_with_an_invisible_mark_or_line_break_is_refused_by_name(
+    client: TestClient, office: Office, session: Session, field: str, value: str
+) -> None:
+    """What a pass cannot print or sign is a 422 naming the field, on application and on
+    the bureau's own issue, and nothing is stored."""
+    before = rows(session, TransportPass)
+    body = vehicle_body(regions=[office.district])
+    body[field] = value
+    for url, headers in ((f"{URL}/applications", office.chain), (URL, office.bureau)):
+        sent = body if headers is office.chain else {**body, "enterprise": "LIANHUA"}
+        problem = assert_refused(
+            client.post(url, json=sent, headers=headers), status=422, loc=["body", field]
+        )
+        assert "invisible marks" in problem["errors"][0]["msg"], problem
+    assert rows(session, TransportPass) == before
+
+
 def test_the_qr_code_comes_as_svg_and_png(client: TestClient, office: Office) -> None:
     pass_ = issued(client, office)
     svg = client.get(f"{URL}/{pass_['code']}/qr.svg", headers=office.chain)
