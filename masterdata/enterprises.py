@@ -86,7 +86,10 @@ def list_enterprises(
         query = query.where(Enterprise.active == active)
     if contains:
         query = query.where(
-            or_(Enterprise.code.contains(contains), Enterprise.name.contains(contains))
+            or_(
+                Enterprise.code.contains(contains, autoescape=True),
+                Enterprise.name.contains(contains, autoescape=True),
+            )
         )
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(items=[_view(row[0]) for row in rows], total=total, limit=limit, offset=offset)

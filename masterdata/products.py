@@ -133,9 +133,9 @@ def list_products(
     if contains:
         query = query.where(
             or_(
-                Product.code.contains(contains),
-                Product.name.contains(contains),
-                Product.name_zh.contains(contains),
+                Product.code.contains(contains, autoescape=True),
+                Product.name.contains(contains, autoescape=True),
+                Product.name_zh.contains(contains, autoescape=True),
             )
         )
     rows, total = page(session, query, limit=limit, offset=offset)

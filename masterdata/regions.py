@@ -118,7 +118,12 @@ def list_regions(
     if active is not None:
         query = query.where(Region.active == active)
     if contains:
-        query = query.where(or_(Region.code.contains(contains), Region.name.contains(contains)))
+        query = query.where(
+            or_(
+                Region.code.contains(contains, autoescape=True),
+                Region.name.contains(contains, autoescape=True),
+            )
+        )
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(
         items=[_view(region, code) for region, code in rows],

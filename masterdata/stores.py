@@ -137,7 +137,12 @@ def list_stores(
     if active is not None:
         query = query.where(Store.active == active)
     if contains:
-        query = query.where(or_(Store.code.contains(contains), Store.name.contains(contains)))
+        query = query.where(
+            or_(
+                Store.code.contains(contains, autoescape=True),
+                Store.name.contains(contains, autoescape=True),
+            )
+        )
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf(items=[_view(*row) for row in rows], total=total, limit=limit, offset=offset)
 

@@ -4,6 +4,7 @@ a pass is in now (expired is read from its dates), search by plate or holder."""
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -202,17 +203,23 @@ def list_passes(
     elif state is not None:
         query = query.where(TransportPass.status == PassStatus(state.value))
     if contains:
-        pattern = f"%{contains}%"
+        # What was typed is matched as typed: % and _ are not wildcards.
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", contains) + "%"
         query = query.where(
             or_(
-                TransportPass.plate.ilike(pattern),
-                TransportPass.masked_holder.ilike(pattern),
-                TransportPass.person_name.ilike(pattern),
-                TransportPass.code.ilike(pattern),
-                Enterprise.code.ilike(pattern),
-                Enterprise.name.ilike(pattern),
-                Producer.code.ilike(pattern),
-                Producer.name.ilike(pattern),
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        TransportPass.plate,
+                        TransportPass.masked_holder,
+                        TransportPass.person_name,
+                        TransportPass.code,
+                        Enterprise.code,
+                        Enterprise.name,
+                        Producer.code,
+                        Producer.name,
+                    )
+                )
             )
         )
     rows, total = page(session, query, limit=limit, offset=offset)

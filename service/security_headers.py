@@ -44,6 +44,8 @@ FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    # Only the checkpoint page uses a device feature (the camera, to read a pass's QR).
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()"),
 )
 
 PRIVATE_CACHING = (b"cache-control", b"no-store")

@@ -118,7 +118,12 @@ def list_compounds(
     if active is not None:
         query = query.where(Compound.active == active)
     if search:
-        query = query.where(or_(Compound.code.contains(search), Compound.name.contains(search)))
+        query = query.where(
+            or_(
+                Compound.code.contains(search, autoescape=True),
+                Compound.name.contains(search, autoescape=True),
+            )
+        )
     rows, total = page(session, query, limit=limit, offset=offset)
     return PageOf([_compound_view(*row) for row in rows], total, limit, offset)
 

@@ -40,6 +40,7 @@ from service.web.common import (
     product_names,
     redirect,
     render,
+    same_site_path,
 )
 from service.web.i18n import translator
 from service.web.problems import field_problems
@@ -186,7 +187,7 @@ def acknowledge(
         )
     if problem is not None:
         raise problem
-    return redirect(request.headers.get("referer") or "/alerts")
+    return redirect(same_site_path(request, request.headers.get("referer")) or "/alerts")
 
 
 SILENCE_FIELDS = ("rule", "region", "product", "category", "hours", "comment")

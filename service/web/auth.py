@@ -87,7 +87,7 @@ def sign_in(
         )
     except DomainError as error:
         message = error.text if isinstance(error, TooManyRequests) else None
-        return render(
+        refused = render(
             request,
             "login.html",
             {
@@ -98,6 +98,8 @@ def sign_in(
             },
             status_code=error.status,
         )
+        refused.headers.update(error.headers or {})  # a 429's Retry-After, as the API's
+        return refused
     response = redirect(_safe_next(next) or HOME_BY_ROLE.get(signed_in.user.role, "/docs"))
     secure = secure_cookies(settings)
     response.set_cookie(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -392,6 +392,19 @@ def _json_default(value: Any) -> Any:
 def redirect(url: str) -> RedirectResponse:
     """Post/redirect/get: a 303 to ``url``."""
     return RedirectResponse(url, status_code=303)
+
+
+def same_site_path(request: Request, url: str | None) -> str | None:
+    """The path and query of ``url`` when it is an address on this site (the page a form
+    was posted from, by its Referer), else None: a redirect never leaves the site."""
+    if not url or "\\" in url or any(ord(ch) < 0x20 or ch == "\x7f" for ch in url):
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def page_unless_htmx(request: Request, page: str) -> RedirectResponse | None:

@@ -193,7 +193,12 @@ def _conditions(
     if active is not None:
         conditions.append(Producer.active == active)
     if contains:
-        conditions.append(or_(Producer.code.contains(contains), Producer.name.contains(contains)))
+        conditions.append(
+            or_(
+                Producer.code.contains(contains, autoescape=True),
+                Producer.name.contains(contains, autoescape=True),
+            )
+        )
     return conditions
 
 

@@ -82,6 +82,20 @@ def test_a_burst_from_one_address_is_throttled_there_and_the_owner_still_signs_i
     assert stored.failed_logins == 0 and stored.locked_until is None
 
 
+def test_the_sign_in_page_says_when_to_try_again_as_the_api_does(throttled_app: Any) -> None:
+    """The page and the API share one window per address, and the page's 429 carries the
+    same Retry-After a browser or a script waits for."""
+    for [attacker] in _clients(throttled_app, ATTACKER):
+        assert [_login(attacker, "guess").status_code for _ in range(10)] == [401] * 10
+        page = attacker.post(
+            "/login",
+            data={"username": "admin.li", "password": "guess", "csrf_token": csrf(attacker)},
+        )
+        assert page.status_code == 429, page.text
+        assert 0 < int(page.headers["retry-after"]) <= 900
+        assert "this address" in page.text
+
+
 def test_addresses_of_one_ipv6_network_share_one_window(throttled_app: Any) -> None:
     neighbours = [(f"2001:db8:7:1::{number:x}", 43000 + number) for number in range(1, 13)]
     for clients in _clients(throttled_app, *neighbours):

@@ -9,7 +9,9 @@ document.addEventListener("DOMContentLoaded", () => {
     url: target.dataset.openapiUrl,
     domNode: target,
     deepLinking: true,
-    persistAuthorization: true,
+    // A key typed into Authorize lives only as long as the page: kept in localStorage it
+    // outlived sign-out on a shared computer.
+    persistAuthorization: false,
     docExpansion: "none", // areas open on demand: "list" stopped after two of eleven
   });
 });

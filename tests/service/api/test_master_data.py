@@ -266,6 +266,19 @@ def test_a_chains_contacts_are_read_by_the_staff_and_its_own_stores_not_by_a_dri
         assert read.status_code == 200, (staff, read.text)
 
 
+def test_a_search_matches_percent_and_underscore_as_typed_not_as_wildcards(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    make_store(session, code="PDS-0100")
+    make_store(session, code="PDS_0200")
+    for resource in ("stores", "regions", "enterprises", "products", "producers", "compounds"):
+        for typed in ("%", "\\", "S_0"):
+            listed = client.get(f"/api/v1/{resource}", params={"q": typed}, headers=bureau)
+            assert listed.status_code == 200, (resource, listed.text)
+            expected = ["PDS_0200"] if (resource, typed) == ("stores", "S_0") else []
+            assert [item["code"] for item in listed.json()["items"]] == expected, (resource, typed)
+
+
 def test_everyone_signed_in_reads_the_product_catalogue_units_and_categories(
     client: TestClient, session: Session
 ) -> None:

@@ -168,6 +168,31 @@ def test_the_bureau_acknowledges_an_alert_with_a_note(client: TestClient, sessio
     assert alert.acknowledged_by is not None and alert.acknowledged_by.endswith(":li")
 
 
+def test_acknowledging_without_htmx_goes_back_to_the_page_it_came_from_on_this_site_only(
+    client: TestClient, session: Session
+) -> None:
+    """A plain form post (no script) returns to the alerts page it was sent from, with its
+    filters; a Referer naming another site sends it to the alerts list instead."""
+    district = make_region(session, code="EAST")
+    pork = make_product(session, code="pork")
+    alerts = [make_alert(session, district=district, product=pork) for _ in range(2)]
+    session.commit()
+    sign_in(client, "li", make_person(session, "li", Role.bureau))
+    token = csrf(client, "/alerts/list")
+    for alert, referer, back in (
+        (alerts[0], "http://testserver/alerts/list?status=firing", "/alerts/list?status=firing"),
+        (alerts[1], "https://evil.example/phish", "/alerts"),
+    ):
+        answer = client.post(
+            f"/alerts/{alert.id}/ack",
+            data={"csrf_token": token, "note": "seen"},
+            headers={"Referer": referer},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == back
+
+
 def test_the_bureau_reading_english_sees_each_alerts_rule_as_words_not_its_code(
     client: TestClient, session: Session
 ) -> None:

@@ -35,6 +35,12 @@ def assert_protected(response: object, what: str) -> None:
     assert headers.get("x-frame-options") == "DENY", what
     assert headers.get("x-content-type-options") == "nosniff", what
     assert headers.get("referrer-policy") == "same-origin", what
+    features = dict(part.strip().split("=", 1) for part in headers["permissions-policy"].split(","))
+    assert (features["camera"], features["microphone"], features["geolocation"]) == (
+        "(self)",
+        "()",
+        "()",
+    ), what
     directives = policy(headers["content-security-policy"])
     assert directives["frame-ancestors"] == ["'none'"], what
 
