@@ -23,6 +23,7 @@ from service.http.schemas import (
     Latitude,
     Longitude,
     Name,
+    OneLine,
     Page,
     PageDep,
     ReadModel,
@@ -36,7 +37,7 @@ class CompoundCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["CP-0001"])
     name: Name
     region: str = Field(description="Code of the compound's region (community or township)")
-    address: str | None = Field(default=None, max_length=300)
+    address: Annotated[str | None, OneLine] = Field(default=None, max_length=300)
     latitude: Latitude
     longitude: Longitude
     households: int | None = Field(default=None, ge=0, le=1_000_000)
@@ -45,14 +46,14 @@ class CompoundCreate(StrictModel):
     lockdown_start_date: date | None = None
     lockdown_end_date: date | None = None
     supplier_store: str | None = Field(default=None, description="Designated supplier store")
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=64)
+    contact_name: Annotated[str | None, OneLine] = Field(default=None, max_length=200)
+    contact_phone: Annotated[str | None, OneLine] = Field(default=None, max_length=64)
 
 
 class CompoundUpdate(StrictModel):
     name: Name | None = None
     region: str | None = None
-    address: str | None = Field(default=None, max_length=300)
+    address: Annotated[str | None, OneLine] = Field(default=None, max_length=300)
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     households: int | None = Field(default=None, ge=0, le=1_000_000)
@@ -61,8 +62,8 @@ class CompoundUpdate(StrictModel):
     lockdown_start_date: date | None = None
     lockdown_end_date: date | None = None
     supplier_store: str | None = None
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=64)
+    contact_name: Annotated[str | None, OneLine] = Field(default=None, max_length=200)
+    contact_phone: Annotated[str | None, OneLine] = Field(default=None, max_length=64)
     active: bool | None = None
 
 

@@ -14,6 +14,7 @@ from service.http.schemas import (
     CODE_PATTERN,
     PROBLEM_RESPONSES,
     Name,
+    OneLine,
     Page,
     PageDep,
     ReadModel,
@@ -27,15 +28,15 @@ class EnterpriseCreate(StrictModel):
     code: str = Field(pattern=CODE_PATTERN, examples=["CH-01"])
     name: Name
     kind: EnterpriseKind = EnterpriseKind.chain
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=64)
+    contact_name: Annotated[str | None, OneLine] = Field(default=None, max_length=200)
+    contact_phone: Annotated[str | None, OneLine] = Field(default=None, max_length=64)
 
 
 class EnterpriseUpdate(StrictModel):
     name: Name | None = None
     kind: EnterpriseKind | None = None
-    contact_name: str | None = Field(default=None, max_length=200)
-    contact_phone: str | None = Field(default=None, max_length=64)
+    contact_name: Annotated[str | None, OneLine] = Field(default=None, max_length=200)
+    contact_phone: Annotated[str | None, OneLine] = Field(default=None, max_length=64)
     active: bool | None = None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Annotated
 
 from fastapi import APIRouter, status
 from pydantic import Field
@@ -12,7 +13,15 @@ from dispatch.master_data import TruckInput
 from dispatch.queries import master_data as queries
 from models import TruckStatus
 from service.http.dependencies import PrincipalDep, SessionDep
-from service.http.schemas import PROBLEM_RESPONSES, ClockTime, Page, PageDep, ReadModel, StrictModel
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    ClockTime,
+    OneLine,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
 
 router = APIRouter(prefix="/trucks", tags=["dispatch"], responses=PROBLEM_RESPONSES)
 
@@ -25,8 +34,8 @@ class TruckCreate(StrictModel):
     volume_m3: float | None = Field(default=None, gt=0, le=500)
     depot: str = Field(description="Code of the depot the truck starts from")
     status: TruckStatus = TruckStatus.available
-    crew: str | None = Field(default=None, max_length=300)
-    crew_phone: str | None = Field(default=None, max_length=64)
+    crew: Annotated[str | None, OneLine] = Field(default=None, max_length=300)
+    crew_phone: Annotated[str | None, OneLine] = Field(default=None, max_length=64)
     shift_start: ClockTime = time(7, 0)
     shift_end: ClockTime = time(19, 0)
     max_route_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
@@ -37,8 +46,8 @@ class TruckUpdate(StrictModel):
     volume_m3: float | None = Field(default=None, gt=0, le=500)
     depot: str | None = None
     status: TruckStatus | None = None
-    crew: str | None = Field(default=None, max_length=300)
-    crew_phone: str | None = Field(default=None, max_length=64)
+    crew: Annotated[str | None, OneLine] = Field(default=None, max_length=300)
+    crew_phone: Annotated[str | None, OneLine] = Field(default=None, max_length=64)
     shift_start: ClockTime | None = None
     shift_end: ClockTime | None = None
     max_route_minutes: int | None = Field(default=None, gt=0, le=24 * 60)

@@ -8,7 +8,15 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from models import Role, StoreKind
-from service.http.schemas import CODE_PATTERN, Latitude, LocalName, Longitude, Name, StrictModel
+from service.http.schemas import (
+    CODE_PATTERN,
+    Latitude,
+    LocalName,
+    Longitude,
+    Name,
+    OneLine,
+    StrictModel,
+)
 
 UnitCode = Annotated[str, Field(min_length=1, max_length=16)]
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-@]{1,63}$"
@@ -20,7 +28,7 @@ class StoreCreate(StrictModel):
     kind: StoreKind = StoreKind.supermarket
     region: str = Field(description="Code of the store's region")
     enterprise: str | None = Field(default=None, description="Code of the owning enterprise")
-    address: str | None = Field(default=None, max_length=300)
+    address: Annotated[str | None, OneLine] = Field(default=None, max_length=300)
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     key_supplier: bool = False
@@ -32,7 +40,7 @@ class StoreUpdate(StrictModel):
     kind: StoreKind | None = None
     region: str | None = None
     enterprise: str | None = None
-    address: str | None = Field(default=None, max_length=300)
+    address: Annotated[str | None, OneLine] = Field(default=None, max_length=300)
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     key_supplier: bool | None = None
@@ -59,7 +67,7 @@ class UserCreate(StrictModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(min_length=8, max_length=256)
     role: Role
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Annotated[str | None, OneLine] = Field(default=None, max_length=200)
     store: str | None = None
     enterprise: str | None = None
     truck: str | None = Field(default=None, description="Plate, for a driver")

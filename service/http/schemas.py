@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from core.errors import InvalidInput, InvalidValue
-from core.text import breaks_a_line, field_problem
+from core.text import breaks_a_line, field_problem, is_blank
 from service.http.dependencies import SettingsDep
 
 T = TypeVar("T")
@@ -59,7 +59,28 @@ def _one_line(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+def _shows_something(value: str) -> str:
+    """A name of only spaces and invisible marks (zero-width spaces) shows as nothing on
+    every page while passing a length check."""
+    if is_blank(value):
+        raise InvalidValue("must not be blank")
+    return value
+
+
+def _one_line_if_given(value: str | None) -> str | None:
+    return None if value is None else _one_line(value)
+
+
+OneLine = AfterValidator(_one_line_if_given)
+"""For an optional one-line text (an address, a contact's name or phone, a crew): no line
+breaks, control characters or marks that reorder the text, as for names."""
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=200),
+    AfterValidator(_one_line),
+    AfterValidator(_shows_something),
+]
 """The name people type for a region, store, compound, producer, enterprise or product."""
 LocalName = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
 """A name's Chinese spelling: optional, and one line like the name itself."""

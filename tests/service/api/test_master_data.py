@@ -312,3 +312,27 @@ def test_a_name_with_line_breaks_or_control_characters_is_refused_with_the_field
     assert store.status_code == 422, store.text
     assert store.json()["errors"][0]["loc"] == ["body", "name"]
     assert client.get("/api/v1/regions/410402", headers=bureau).json()["name"] == "Xinhua"
+
+
+@pytest.mark.usefixtures("district")
+def test_a_blank_name_or_a_contact_broken_over_lines_is_refused_with_the_field_named(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """A name of only zero-width marks shows as nothing; an address, a contact or a crew
+    is one line of a table or a manifest, like a name."""
+    make_enterprise(session, code="CH-1")
+    make_store(session, code="S-1")
+    session.commit()
+    cases = [
+        ("stores/S-1", {"name": "\u200b\u200d\ufeff"}, ["body", "name"]),
+        ("enterprises/CH-1", {"name": " \u200b "}, ["body", "name"]),
+        ("enterprises/CH-1", {"contact_name": "Zhang\u202eWei"}, ["body", "contact_name"]),
+        ("enterprises/CH-1", {"contact_phone": "138\n0000"}, ["body", "contact_phone"]),
+        ("stores/S-1", {"address": "No. 1\u2028Road"}, ["body", "address"]),
+    ]
+    for path, body, loc in cases:
+        response = client.patch(f"/api/v1/{path}", json=body, headers=bureau)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [e["loc"] for e in response.json()["errors"]] == [loc], response.json()
+    assert client.get("/api/v1/enterprises/CH-1", headers=bureau).json()["contact_name"] is None
