@@ -51,6 +51,14 @@ def test_a_store_key_must_be_bound_to_exactly_one_store_or_enterprise(
     assert bureau_bound.status_code == 422
 
 
+def test_a_key_name_is_one_line(client: TestClient, admin: dict[str, str]) -> None:
+    """A key's name heads the key lists: a line break or a reversing mark is refused."""
+    for name in ("till\n1", "till \u202e1"):
+        refused = client.post("/api/v1/keys", json={"name": name, "role": "bureau"}, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["loc"] == ["body", "name"]
+
+
 @pytest.mark.parametrize("role", ["service_officer", "working_group"])
 def test_an_officer_or_group_member_gets_no_key_that_would_be_no_one_and_signs_in_instead(
     client: TestClient, session: Session, admin: dict[str, str], role: str
