@@ -177,6 +177,7 @@ def read_csv_cells(data: bytes) -> pd.DataFrame:
             quoting=csv.QUOTE_MINIMAL,
         )
     except pd.errors.ParserError as error:
+        _refuse_long_rows(text, len(header))
         message = str(error).strip()
         raise InvalidInput(
             "the CSV could not be read: {reason}",
@@ -187,9 +188,38 @@ def read_csv_cells(data: bytes) -> pd.DataFrame:
         raise InvalidInput(
             "the file is empty", errors=[field_problem(["file"], "the file has no header")]
         ) from error
+    if not isinstance(frame.index, pd.RangeIndex):
+        _refuse_long_rows(text, len(header))
     if len(header) == len(frame.columns):
         frame.columns = pd.Index(header, dtype=object)
     return frame
+
+
+def _refuse_long_rows(text: str, width: int) -> None:
+    """Refuse rows with more values than the header has columns, each by its row: pandas
+    would take their first values as an index and shift every cell one column left, so a
+    price would be read as a product."""
+    rows = [
+        number
+        for number, record in enumerate(csv.reader(io.StringIO(text)), start=1)
+        if len(record) > width
+    ]
+    if rows:
+        raise InvalidInput(
+            "nothing was stored; {count} row(s) have more values than the header's {width}",
+            errors=[
+                field_problem(
+                    ["file", row],
+                    "more values than the header's {width} columns",
+                    extra={"row": row},
+                    width=width,
+                )
+                for row in rows[:MAX_CELL_PROBLEMS]
+            ],
+            extra={"error_count": len(rows)},
+            count=len(rows),
+            width=width,
+        )
 
 
 def _first_record(text: str) -> list[str]:

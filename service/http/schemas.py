@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from datetime import time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -12,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
@@ -86,6 +89,24 @@ LocalName = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
 """A name's Chinese spelling: optional, and one line like the name itself."""
 
 
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types a field's annotation admits, through unions and ``Annotated``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+        return set().union(*(_kinds(argument) for argument in typing.get_args(annotation)))
+    return {annotation}
+
+
+def _reads_a_flag_as_a_number(annotation: Any) -> bool:
+    """Whether pydantic would turn ``true`` or ``false`` sent for this field into 1 or 0:
+    it takes a number and neither a flag nor any value."""
+    kinds = _kinds(annotation)
+    numbers = any(
+        isinstance(kind, type) and issubclass(kind, (int, float)) and kind is not bool
+        for kind in kinds
+    )
+    return numbers and bool not in kinds and Any not in kinds
+
+
 def _carries_nul(value: Any) -> bool:
     """Whether ``value``, or any text in the lists and mappings it holds, has a NUL."""
     if isinstance(value, str):
@@ -109,6 +130,16 @@ class StrictModel(BaseModel):
     def _no_nul_characters(cls, value: Any) -> Any:
         if _carries_nul(value):
             raise InvalidValue("must not contain a NUL character")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_or_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """Pydantic's lax mode reads ``true`` as 1 and ``false`` as 0: a client that sent a
+        flag where a stock, a price or a coordinate belongs gets a 422, not a stored 1."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field and _reads_a_flag_as_a_number(field.annotation):
+            raise InvalidValue("must be a number, not true or false")
         return value
 
 

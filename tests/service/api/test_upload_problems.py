@@ -67,6 +67,26 @@ def test_twenty_thousand_identical_rows_are_refused_in_a_short_answer_naming_row
 
 
 @pytest.mark.usefixtures("city")
+def test_a_row_longer_than_its_header_is_named_by_row_not_read_one_column_off(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """A row with values too many is named by its row, first data row or later; no cell
+    is read shifted (a price as a product) and nothing is stored."""
+    day = business_today().isoformat()
+    header = "store_code,report_date,product,stock,sales,price\n"
+    good, long = f"A-1,{day},pork,95,22,15.2\n", f"A-1,{day},pork,95,22,15.2,9,9,9\n"
+    for rows, row in ((long, 2), (good + long, 3)):
+        data = (header + rows).encode()
+        sent = client.post(BULK, files={"file": ("long.csv", data, "text/csv")}, headers=bureau)
+        body = assert_short_refusal(sent)
+        assert [(error["loc"], error.get("row")) for error in body["errors"]] == [
+            (["file", row], row)
+        ]
+        assert "more values than the header's 6 columns" in body["errors"][0]["msg"]
+        assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
 def test_many_distinct_long_bad_cells_are_listed_by_row_and_column_as_short_prefixes(
     client: TestClient, session: Session, bureau: dict[str, str]
 ) -> None:
