@@ -26,7 +26,7 @@ from core.access import Principal, require_role
 from core.bulk import read_frame
 from core.database import lock_for_change
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text import field_problem
+from core.text import BIDI_CONTROLS, field_problem, is_blank
 from models import (
     Bulletin,
     BulletinStatus,
@@ -282,7 +282,8 @@ def draft_bulletin(
             ],
         )
     latest = _latest(session, day, region_id)
-    if latest is not None and latest.status is BulletinStatus.published and not correction_note:
+    published = latest is not None and latest.status is BulletinStatus.published
+    if published and (not correction_note or is_blank(correction_note)):
         raise Conflict(
             "the bulletin of {day} is published; a correction needs a note",
             day=day.isoformat(),
@@ -352,7 +353,9 @@ def _refuse_control_characters(text: str, field: str) -> None:
     """A summary is published as HTML, PDF and an Atom feed, and XML cannot hold a control
     character: one in one district's summary would make the whole feed unreadable."""
     if any(
-        unicodedata.category(character) == "Cc" and character not in "\n\r\t" for character in text
+        (unicodedata.category(character) == "Cc" and character not in "\n\r\t")
+        or character in BIDI_CONTROLS
+        for character in text
     ):
         raise InvalidInput(
             "{field} holds a control character",

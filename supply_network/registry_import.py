@@ -25,7 +25,7 @@ from core.access import Principal, require_role, within_region
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput
 from core.tables import CellProblem, cells, read_table, refusal_summary
-from core.text import echoed, phrase, row_list
+from core.text import echoed, is_blank, phrase, row_list
 from models import Producer, ProducerKind, ProducerProduct, Region, Role
 from supply_network.codes import product_ids_by_code
 from supply_network.registry import MAX_LEAD_TIME_DAYS
@@ -54,8 +54,9 @@ PRODUCER_FIELDS = (
 )
 """Columns that describe the producer, so every row of one producer must agree on them."""
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-NOT_ONE_LINE = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-"""Control characters and line or paragraph separators (Unicode's Cc, Zl and Zp)."""
+NOT_ONE_LINE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+"""Control characters, line or paragraph separators (Unicode's Cc, Zl and Zp) and the
+marks that reorder the text after them (``core.text.BIDI_CONTROLS``)."""
 TEXT_LIMITS = {"name": 200, "address": 300, "contact_name": 200, "contact_phone": 64}
 
 
@@ -116,7 +117,8 @@ def check_registry_rows(
         )
     ]
     for column in ("code", "name", "kind", "region", "product"):
-        problems += cells(frame.index[frame[column] == ""], column, phrase("is required"))
+        blank = frame[column].map(is_blank)  # "" and only invisible marks alike
+        problems += cells(frame.index[blank], column, phrase("is required"))
     bad_code = (frame["code"] != "") & ~frame["code"].str.match(CODE.pattern)
     problems += cells(
         frame.index[bad_code], "code", phrase("must be letters, digits, '.', '_' or '-'")

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field
 
 from models import PassKind, ScanResult
 from pass_office.requests import PassRequest
-from service.http.schemas import Name, StrictModel
+from service.http.schemas import Name, StrictModel, Visible
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 RegionCode = Annotated[str, Field(min_length=1, max_length=16)]
@@ -70,7 +70,8 @@ class PassCreate(StrictModel):
 
 
 class Decision(StrictModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, Visible] = Field(min_length=1, max_length=500)
+    """Shown to the applicant and in the pass's history: one line that says something."""
 
 
 class VerifyBody(StrictModel):

@@ -74,6 +74,10 @@ def _one_line_if_given(value: str | None) -> str | None:
     return None if value is None else _one_line(value)
 
 
+Visible = AfterValidator(_shows_something)
+"""For a required text (a reason, a note): it must show something, not only invisible
+marks that pass a length check."""
+
 OneLine = AfterValidator(_one_line_if_given)
 """For an optional one-line text (an address, a contact's name or phone, a crew): no line
 breaks, control characters or marks that reorder the text, as for names."""

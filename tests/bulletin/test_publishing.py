@@ -145,6 +145,12 @@ def test_a_published_bulletin_is_frozen_and_a_correction_needs_its_reason(
     session.commit()
     first = _draft(client, bureau)
     client.post(f"/api/v1/bulletin-revisions/{first['id']}/publish", headers=bureau)
+    reversed_note = client.post(
+        "/api/v1/bulletins",
+        json={"date": business_today().isoformat(), "correction_note": "fixed \u202eetad"},
+        headers=bureau,
+    )
+    assert reversed_note.status_code == 422, reversed_note.text
     frozen = client.patch(
         f"/api/v1/bulletin-revisions/{first['id']}", json={"summary_en": "x"}, headers=bureau
     )
@@ -154,6 +160,12 @@ def test_a_published_bulletin_is_frozen_and_a_correction_needs_its_reason(
         "/api/v1/bulletins", json={"date": business_today().isoformat()}, headers=bureau
     )
     assert no_reason.status_code == 409
+    invisible_reason = client.post(
+        "/api/v1/bulletins",
+        json={"date": business_today().isoformat(), "correction_note": "\u200b"},
+        headers=bureau,
+    )
+    assert invisible_reason.status_code == 409, invisible_reason.text
     correction = _draft(client, bureau, correction_note="store 3 corrected its pork price")
     assert correction["revision"] == 2
     assert client.get(f"/api/v1/bulletins/{business_today()}").json()["revision"] == 1

@@ -145,6 +145,20 @@ def test_a_rejected_application_carries_its_reason_to_the_applicant(
     assert_refused(again, status=409)
 
 
+def test_a_rejection_or_revocation_must_give_a_reason_that_shows(
+    client: TestClient, office: Office
+) -> None:
+    """A reason of only zero-width marks would tell the applicant nothing."""
+    applied = client.post(
+        f"{URL}/applications", json=vehicle_body(regions=[office.district]), headers=office.chain
+    )
+    pass_ = issued(client, office)
+    for url in (f"{URL}/{applied.json()['code']}/reject", f"{URL}/{pass_['code']}/revoke"):
+        refused = client.post(url, json={"reason": "\u200b \ufeff"}, headers=office.bureau)
+        assert_refused(refused, status=422, loc=["body", "reason"])
+    assert client.get(f"{URL}/{pass_['code']}", headers=office.bureau).json()["state"] == "approved"
+
+
 def test_a_revoked_pass_verifies_red_and_is_on_the_signed_revocation_list(
     client: TestClient, office: Office
 ) -> None:

@@ -339,6 +339,28 @@ def test_a_registry_name_broken_over_lines_is_refused_by_row_and_column(
 
 
 @pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("\u200b\u200d", "is required"),
+        ("Farm\u202eLushan", "must be one line without control characters"),
+    ],
+)
+def test_a_registry_name_that_shows_nothing_or_reads_reversed_is_refused_by_row_and_column(
+    client: TestClient, session: Session, bureau: dict[str, str], name: str, message: str
+) -> None:
+    make_district(session, code="410423")
+    bad = REGISTRY_CSV + f'"F-3","{name}",vegetable_grower,410423,33.9,113.2,cabbage,50,1,,\n'
+    response = client.post(
+        f"{URL}/import", files={"file": ("registry.csv", bad.encode(), "text/csv")}, headers=bureau
+    )
+    assert response.status_code == 422, response.text
+    assert [(error["row"], error["column"]) for error in response.json()["errors"]] == [(5, "name")]
+    assert response.json()["errors"][0]["msg"] == message
+    assert producer_rows(session) == 0
+
+
+@pytest.mark.usefixtures("catalogue")
 def test_only_the_bureau_imports_a_registry(client: TestClient, session: Session) -> None:
     producer = make_producer(session, code="OWN")
     headers = make_key(session, Role.producer, producer=producer)
