@@ -255,7 +255,15 @@ def demo(
         typer.echo(f"  {line}")
     if serve_after:
         typer.echo(f"\nServing on {url_text} — Ctrl+C to stop.")
-        _serve(settings, host, port, 1)
+        _serve(served_at(settings, url_text), host, port, 1)
+
+
+def served_at(settings: Settings, url: str) -> Settings:
+    """The settings with the address the demo serves at as the public URL (the links a
+    ticket's follow page and the bulletin's feed give), unless one was set."""
+    if "base_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"base_url": url})
 
 
 def _display_width(text: str) -> int:

@@ -28,8 +28,8 @@ from models import (
     User,
 )
 from models.base import utc_now
-from service.cli import CLI_PRINCIPAL, app
-from service.settings import get_settings
+from service.cli import CLI_PRINCIPAL, app, served_at
+from service.settings import Settings, get_settings
 from tests.factories import business_today, make_region
 
 runner = CliRunner()
@@ -357,3 +357,15 @@ def test_db_prune_jobs_deletes_only_jobs_that_ended_long_ago(
     assert (count(database, BackgroundJob), count(database, PlanJob)) == (2, 1)
     again = runner.invoke(app, ["db", "prune-jobs"])
     assert "deleted 0 background job(s) and 0 plan job(s)" in again.output
+
+
+def test_the_demo_links_to_the_port_it_serves_on_unless_a_public_url_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`demo --port 8103` gives a ticket's follow link and the bulletin feed's links on
+    port 8103, not the default 8000; a configured public URL (behind a proxy) wins."""
+    monkeypatch.delenv("SUPPLYWATCH_BASE_URL", raising=False)
+    assert served_at(Settings(), "http://127.0.0.1:8103").base_url == "http://127.0.0.1:8103"
+    monkeypatch.setenv("SUPPLYWATCH_BASE_URL", "https://supply.example.gov.cn")
+    public = served_at(Settings(), "http://127.0.0.1:8103")
+    assert public.base_url == "https://supply.example.gov.cn"
