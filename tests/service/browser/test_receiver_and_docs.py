@@ -26,6 +26,9 @@ def test_a_receiver_orders_a_delivery_on_a_phone_in_chinese_without_internet(
     page.fill("#quantity-1", "4.5")
     page.get_by_role("button", name="发送需求").click()
     page.wait_for_selector("#ordered")
+    # The notice is in the DOM before the stylesheet that lays the table out as cards has
+    # loaded on a busy machine: measure the page once it has.
+    page.wait_for_load_state("load")
     newest = page.locator("#requests tbody tr").first.inner_text()
     assert "大米 25 千克, 猪肉 4.5 千克" in newest  # by name and unit, in the page language
     assert "尚未排入计划" in newest
