@@ -27,11 +27,17 @@ from core.security import (
     sha256_hex,
     verify_password,
 )
-from core.text import field_problem
+from core.text import N_, field_problem
 from models import ApiKey, LoginAddress, LoginFailure, Role, User, UserSession
 from models.base import utc_now
 
 log = logging.getLogger("supplywatch.accounts")
+
+SIGN_IN_REFUSED = N_(
+    "wrong username or password, or the account is locked for a while after many failed sign-ins"
+)
+"""One answer for an unknown name, a wrong password and a locked account, so that a
+stranger cannot tell which names exist by locking them."""
 
 # Built once: every request looks its caller up, and building a statement and its cache
 # key costs about as much as running it. The lookup itself still runs on every request.
@@ -263,7 +269,7 @@ def login(
     )
     user = session.get(User, user_id)
     if user is None:  # removed since the check a moment ago
-        raise Unauthenticated("wrong username or password")
+        raise Unauthenticated(SIGN_IN_REFUSED)
     now = utc_now()
     user.failed_logins = 0
     user.locked_until = None
@@ -367,18 +373,15 @@ def _checked_password(
     now = utc_now()
     if user is None:
         verify_password(DUMMY_PASSWORD_HASH, password)
-        raise Unauthenticated("wrong username or password")
+        raise Unauthenticated(SIGN_IN_REFUSED)
     if user.locked_until is not None and user.locked_until > now:
-        wait = _seconds_until(user.locked_until, now)
-        raise TooManyRequests(
-            "too many failed sign-ins; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-            wait=wait,
-        )
+        # answered as a wrong password, so a lock does not tell a stranger the name exists
+        verify_password(DUMMY_PASSWORD_HASH, password)
+        raise Unauthenticated(SIGN_IN_REFUSED)
     if not verify_password(user.password_hash, password) or not user.active:
         with session_scope(factory) as own:
             _count_failure(own, user_id=user.id, address=address, limits=limits)
-        raise Unauthenticated("wrong username or password")
+        raise Unauthenticated(SIGN_IN_REFUSED)
     with session_scope(factory) as own:  # a success does not use up the address's attempts
         own.execute(
             update(LoginAddress)

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.authentication import SIGN_IN_REFUSED
 from models import ApiKey, Role, User
 from service.app import create_app
 from service.settings import Settings
@@ -188,7 +189,7 @@ def test_repeated_failed_sign_ins_from_one_address_are_throttled(
     for _ in range(settings.login_address_attempts):
         wrong = client.post("/api/v1/auth/login", json={"username": "wang", "password": "guess"})
         assert wrong.status_code == 401
-        assert wrong.json()["detail"] == "wrong username or password"
+        assert wrong.json()["detail"] == SIGN_IN_REFUSED
     throttled = client.post(
         "/api/v1/auth/login", json={"username": "wang", "password": "right-password"}
     )
@@ -200,7 +201,7 @@ def test_repeated_failed_sign_ins_from_one_address_are_throttled(
 def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(client: TestClient) -> None:
     response = client.post("/api/v1/auth/login", json={"username": "ghost", "password": "x"})
     assert response.status_code == 401
-    assert response.json()["detail"] == "wrong username or password"
+    assert response.json()["detail"] == SIGN_IN_REFUSED
 
 
 def test_the_admin_token_setting_ensures_an_admin_key_at_start(
