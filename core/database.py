@@ -8,12 +8,13 @@ plan) reads in a transaction of its own and holds no lock while it runs.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,6 +81,20 @@ def lock_for_change(session: Session, row: Any) -> None:
     What this session already changed is flushed first, so the re-read keeps it."""
     session.flush()
     session.refresh(row, with_for_update=True)
+
+
+def serialize_on(session: Session, *, space: int, name: str) -> None:
+    """Make the requests that decide on the same ``name`` (a caller, an address, a store's
+    product) take their turns until this transaction ends: on PostgreSQL a transaction
+    advisory lock in ``space`` (a 4-byte tag per kind of decision); SQLite's writers
+    already go one at a time. For checks that count or sum rows before adding one, which
+    no row lock can cover because the row they would lock does not exist yet."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    slot = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :slot)"), {"space": space, "slot": slot}
+    )
 
 
 def create_database_engine(

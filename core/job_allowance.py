@@ -13,17 +13,16 @@ while it runs.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
-from core.database import read_apart
+from core.database import read_apart, serialize_on
 from core.errors import TooManyRequests
 from models import BackgroundJob, JobStatus, MonitorRun, PlanJob, RunStatus
 
@@ -70,12 +69,7 @@ def unfinished_jobs(session: Session, principal: Principal) -> int:
 def require_room_for_job(session: Session, *, principal: Principal, most_unfinished: int) -> None:
     """Refuse (429, with ``Retry-After``) a caller who already has ``most_unfinished`` jobs
     queued or running; call it in the transaction that writes the new one."""
-    if session.get_bind().dialect.name == "postgresql":
-        slot = hashlib.sha256(submitter_prefix(principal).encode()).digest()
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :slot)"),
-            {"space": SUBMITTER_LOCK_SPACE, "slot": int.from_bytes(slot[:4], "big", signed=True)},
-        )
+    serialize_on(session, space=SUBMITTER_LOCK_SPACE, name=submitter_prefix(principal))
     unfinished = unfinished_jobs(session, principal) + _in_requests(principal)
     if unfinished >= most_unfinished:
         raise _too_many(unfinished, most_unfinished)

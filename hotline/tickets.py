@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, region_subtree, require_role, within_region
-from core.database import lock_for_change
+from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
@@ -254,13 +254,8 @@ def _check_public_allowance(session: Session, filing: PublicFiling, now: datetim
     """The address's hash; a 429 once it filed its hourly allowance (counted in the table,
     so every server process shares the count)."""
     address_hash = sha256_hex(f"hotline:{filing.address}")
-    if session.get_bind().dialect.name == "postgresql":
-        # Tickets sent at once would all count the same rows; one at a time per address
-        # (SQLite's writers already take the database's write lock one at a time).
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :slot)"),
-            {"space": PUBLIC_FILING_LOCK_SPACE, "slot": int(address_hash[:7], 16)},
-        )
+    # tickets sent at once would all count the same rows: one at a time per address
+    serialize_on(session, space=PUBLIC_FILING_LOCK_SPACE, name=address_hash)
     recent = session.scalar(
         select(func.count())
         .select_from(Ticket)

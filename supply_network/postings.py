@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role, require_store_access
-from core.database import lock_for_change
+from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.text import FieldProblem, field_problem, phrase
 from models import (
@@ -414,6 +414,9 @@ DEFAULT_PRICE_MARGIN = 1.3
 """A need from a suggestion accepts up to this times the product's typical price."""
 
 
+RESTOCK_NEED_LOCK_SPACE = 0x5357_524E  # advisory locks of needs posted from restock ("SWRN")
+
+
 def post_need_for_restock(
     *,
     session: Session,
@@ -431,6 +434,9 @@ def post_need_for_restock(
     """Post the need a restock suggestion calls for, in one action: the suggested quantity
     less what is already on order or on the board (a 409 when nothing is left), needed by
     tomorrow and at most 1.3 x the typical price unless said otherwise."""
+    # two clicks at once would both read nothing on the board and both post: one at a
+    # time per product (a district's suggestion counts its stores' needs too)
+    serialize_on(session, space=RESTOCK_NEED_LOCK_SPACE, name=product)
     detail = read_restock(
         session=session, principal=principal, level=level, scope=scope, product=product, day=day
     )

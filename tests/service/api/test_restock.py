@@ -4,15 +4,18 @@ suggestion in one call."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.database import create_database_engine, create_session_factory, session_scope
 from models import (
     AlertRule,
     Product,
@@ -24,7 +27,11 @@ from models import (
     SupplyNeed,
     SupplyStatus,
 )
+from service.migrate import upgrade_to_head
+from service.settings import Settings
+from tests.conftest import PostgresDatabases
 from tests.factories import business_today, make_key, make_product, make_store
+from tests.servers import running_server
 from tests.supply_network.factories import (
     make_alert,
     make_district,
@@ -52,6 +59,11 @@ class City:
 
 @pytest.fixture
 def city(session: Session) -> City:
+    return build_city(session)
+
+
+def build_city(session: Session) -> City:
+    """The city of these stories, in ``session``."""
     cabbage = make_product(session, code="cabbage", category="vegetables")
     pork = make_product(session, code="pork", category="meat")
     cabbage.typical_price = 2.0
@@ -251,6 +263,36 @@ def test_a_need_is_posted_from_a_suggestion_in_one_call_and_not_twice(
     assert (store_need.json()["buyer"], store_need.json()["quantity"]) == ("PDS-0001", 90.0)
     district_by_store = client.post(url, headers=store_headers)
     assert district_by_store.status_code == 403
+
+
+@pytest.mark.postgres
+def test_twelve_clicks_at_once_on_post_this_need_post_it_once(
+    postgres_databases: PostgresDatabases,
+) -> None:
+    """A double click (or a bureau and a store clicking together) on PostgreSQL, where
+    each request would read an empty board before any had written."""
+    url = postgres_databases.create("restock")
+    upgrade_to_head(url)
+    engine = create_database_engine(url)
+    factory = create_session_factory(engine)
+    with session_scope(factory) as session:
+        bureau = build_city(session).bureau
+    settings = Settings(database_url=url, log_json=False, log_level="WARNING")
+    with running_server(settings) as base_url:
+
+        def click(_: int) -> int:
+            with httpx.Client(timeout=60) as client:
+                return client.post(
+                    f"{base_url}/api/v1/restock/district/410403/cabbage/need", headers=bureau
+                ).status_code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(click, range(12)))
+    with session_scope(factory) as session:
+        needs = session.scalar(select(func.count()).select_from(SupplyNeed))
+    engine.dispose()
+    assert sorted(answers) == [201] + [409] * 11, answers
+    assert needs == 1
 
 
 def test_a_need_names_as_its_reason_only_an_alert_its_poster_could_read(
