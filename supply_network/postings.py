@@ -42,6 +42,8 @@ from supply_network.places import district_by_region
 from supply_network.queries.postings import NeedView, OfferView, read_need, read_offer
 from supply_network.queries.restock import read_restock
 from supply_network.rules import (
+    PRICE_DIGITS,
+    QUANTITY_DIGITS,
     BoardLimits,
     one_line_problems,
     price_problem,
@@ -144,10 +146,10 @@ def post_offer(
     offer = SupplyOffer(
         producer_id=seller.id,
         product_id=product_row.id,
-        quantity=quantity,
+        quantity=round(quantity, QUANTITY_DIGITS),
         committed_quantity=0.0,
-        price=price,
-        minimum_lot=minimum_lot or None,
+        price=round(price, PRICE_DIGITS),
+        minimum_lot=round(minimum_lot, QUANTITY_DIGITS) or None if minimum_lot else None,
         available_from=available_from,
         available_to=available_to,
         latitude=seller.latitude if latitude is None else latitude,
@@ -216,6 +218,12 @@ def update_offer(
     if lot is not None and quantity is not None and not 0 <= lot <= quantity:
         problems.append(field_problem(["body", "minimum_lot"], "must be from 0 to the quantity"))
     refuse(problems, what=phrase("offer"))
+    changes = {
+        name: round(value, PRICE_DIGITS if name == "price" else QUANTITY_DIGITS)
+        if name in ("quantity", "price", "minimum_lot") and value is not None
+        else value
+        for name, value in changes.items()
+    }
     if changes.get("minimum_lot") == 0:
         changes = {**changes, "minimum_lot": None}  # no minimum, as when the offer was posted
     for name in ("quantity", "price", "available_to", "minimum_lot"):
@@ -376,9 +384,9 @@ def post_need(
         enterprise_id=enterprise_id,
         district_id=buyer_district if buyer_district is not None else place.id,
         product_id=product_row.id,
-        quantity=quantity,
+        quantity=round(quantity, QUANTITY_DIGITS),
         committed_quantity=0.0,
-        max_price=max_price,
+        max_price=round(max_price, PRICE_DIGITS),
         needed_by=needed_by,
         latitude=latitude if latitude is not None else place.latitude,
         longitude=longitude if longitude is not None else place.longitude,

@@ -12,14 +12,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import Forbidden
 from core.lookups import add_with_unique_code, apply_changes, get_by_code
 from core.text import FieldProblem, field_problem, phrase
-from models import Producer, ProducerKind, ProducerProduct, Role
+from models import (
+    Producer,
+    ProducerKind,
+    ProducerProduct,
+    Proposal,
+    ProposalStatus,
+    Role,
+    SupplyOffer,
+)
+from models.base import utc_now
 from supply_network.access import require_producer
 from supply_network.codes import product_ids_by_code, resolve_codes, unknown
 from supply_network.queries.producers import ProducerView, producer_views
@@ -102,6 +111,46 @@ def _replace_lines(
         for line in lines
     )
     session.flush()
+
+
+def withdraw_offers_of_dropped_products(
+    session: Session, producer_ids: Sequence[int], *, actor: str
+) -> int:
+    """Take off the board the open offers of products these producers' lines no longer
+    name (an offer stands for what the registry says a producer supplies), as their
+    owner's withdrawal would: committed stays committed, unanswered proposals lapse."""
+    if not producer_ids:
+        return 0
+    still_supplied = (
+        select(ProducerProduct.product_id)
+        .where(
+            ProducerProduct.producer_id == SupplyOffer.producer_id,
+            ProducerProduct.product_id == SupplyOffer.product_id,
+        )
+        .exists()
+    )
+    dropped = list(
+        session.scalars(
+            select(SupplyOffer.id).where(
+                SupplyOffer.producer_id.in_(producer_ids),
+                SupplyOffer.withdrawn_at.is_(None),
+                ~still_supplied,
+            )
+        )
+    )
+    if dropped:
+        # proposals first, then the offers: the order an acceptance locks them in
+        session.execute(
+            update(Proposal)
+            .where(Proposal.offer_id.in_(dropped), Proposal.status == ProposalStatus.proposed)
+            .values(status=ProposalStatus.superseded)
+        )
+        session.execute(
+            update(SupplyOffer)
+            .where(SupplyOffer.id.in_(dropped))
+            .values(withdrawn_at=utc_now(), withdrawn_by=actor)
+        )
+    return len(dropped)
 
 
 CONTACT_FIELDS = ("address", "contact_name", "contact_phone")
@@ -201,6 +250,7 @@ def update_producer(
             what=phrase("producer"),
         )
         _replace_lines(session, producer, lines, product_ids)
+        withdraw_offers_of_dropped_products(session, [producer.id], actor=principal.label)
     session.flush()
     return producer_views(session, [producer.id])[0]
 

@@ -28,7 +28,7 @@ from core.tables import CellProblem, cells, read_table, refusal_summary
 from core.text import echoed, is_blank, phrase, row_list
 from models import Producer, ProducerKind, ProducerProduct, Region, Role
 from supply_network.codes import product_ids_by_code
-from supply_network.registry import MAX_LEAD_TIME_DAYS
+from supply_network.registry import MAX_LEAD_TIME_DAYS, withdraw_offers_of_dropped_products
 from supply_network.rules import BoardLimits
 
 REQUIRED_COLUMNS = (
@@ -70,6 +70,8 @@ class RegistryImport:
     updated: int
     unchanged: int
     product_lines: int
+    offers_withdrawn: int
+    """Open offers of products the file no longer lists for their producer."""
 
 
 def _numbers(
@@ -333,7 +335,7 @@ def import_registry_file(
             "regions or products changed while the registry file was checked; "
             "nothing was stored, import it again"
         )
-    return _store(session, rows)
+    return _store(session, rows, actor=principal.label)
 
 
 def _producer_record(row: Any) -> dict[str, Any]:
@@ -351,7 +353,7 @@ def _producer_record(row: Any) -> dict[str, Any]:
     }
 
 
-def _store(session: Session, rows: pd.DataFrame) -> RegistryImport:
+def _store(session: Session, rows: pd.DataFrame, *, actor: str) -> RegistryImport:
     """Write checked rows set-based: new producers inserted, known ones updated where
     they changed, and the imported producers' product lines replaced."""
     producers = rows.drop_duplicates("code")
@@ -423,8 +425,10 @@ def _store(session: Session, rows: pd.DataFrame) -> RegistryImport:
                 for product_id, capacity, lead, lot in lines[code]
             ],
         )
+    withdrawn = withdraw_offers_of_dropped_products(session, touched, actor=actor)
     session.flush()
     return RegistryImport(
+        offers_withdrawn=withdrawn,
         rows=len(rows),
         inserted=len(new),
         updated=len(changed),

@@ -70,6 +70,10 @@ class ImportRead(ReadModel):
     updated: int = Field(description="Producers whose record or product lines changed")
     unchanged: int
     product_lines: int = Field(description="Product lines the imported producers now have")
+    offers_withdrawn: int = Field(
+        description="Open offers taken off the board: the file no longer lists their product "
+        "for their producer"
+    )
 
 
 @router.get("", summary="List producers (a producer key sees only its own)")

@@ -217,8 +217,14 @@ def _need_query(today: date) -> Select[*tuple[Any, ...]]:
     )
 
 
+PUBLIC_POINT_DECIMALS = 2
+"""A need's delivery point on the public board, to about a kilometre: the map shows where
+goods are wanted, not the door (a drop point may be a compound or a home)."""
+
+
 def _need_view(row: Any, *, private: bool) -> NeedView:
-    """One need row as people read it; its address and author only when allowed."""
+    """One need row as people read it; its address, exact point and author only when
+    allowed."""
     need, store, store_name, enterprise, enterprise_name, district, district_name = row[:7]
     product, product_name, product_name_zh, unit, status = row[7:]
     buyer, buyer_name = {
@@ -244,8 +250,8 @@ def _need_view(row: Any, *, private: bool) -> NeedView:
         remaining=round(max(need.quantity - need.committed_quantity, 0.0), 3),
         max_price=need.max_price,
         needed_by=need.needed_by,
-        latitude=need.latitude,
-        longitude=need.longitude,
+        latitude=need.latitude if private else round(need.latitude, PUBLIC_POINT_DECIMALS),
+        longitude=need.longitude if private else round(need.longitude, PUBLIC_POINT_DECIMALS),
         address=need.address if private else None,
         alert_id=need.alert_id if private else None,
         status=PostingStatus(status),

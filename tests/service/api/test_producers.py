@@ -13,9 +13,15 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Producer, ProducerProduct, Role
+from models import Producer, ProducerProduct, Product, Proposal, ProposalStatus, Role
 from tests.factories import make_key, make_product, make_store
-from tests.supply_network.factories import make_district, make_producer
+from tests.supply_network.factories import (
+    make_district,
+    make_need,
+    make_offer,
+    make_producer,
+    make_proposal,
+)
 
 URL = "/api/v1/producers"
 
@@ -240,6 +246,7 @@ def test_a_gb18030_registry_file_is_imported_and_reimporting_it_changes_nothing(
         "updated": 0,
         "unchanged": 0,
         "product_lines": 3,
+        "offers_withdrawn": 0,
     }
     grower = client.get(f"{URL}/F-1", headers=bureau).json()
     assert grower["name"] == "鲁山蔬菜基地"
@@ -256,6 +263,55 @@ def test_a_gb18030_registry_file_is_imported_and_reimporting_it_changes_nothing(
         f"{URL}/import", files={"file": ("registry.csv", smaller, "text/csv")}, headers=bureau
     )
     assert (changed.json()["updated"], changed.json()["unchanged"]) == (1, 1)
+
+
+def _offered_on_the_board(client: TestClient) -> dict[str, float]:
+    board = client.get("/api/v1/board").json()
+    return {line["product"]: line["offered"] for line in board["products"] if line["offers"]}
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_an_offer_leaves_the_board_when_its_producer_no_longer_supplies_the_product(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """Whether the farm edits its lines or the bureau's registry file drops one, its open
+    offers of that product stop being matched; what is already committed stays."""
+    weidong = make_district(session, code="410423")
+    cabbage, pork = (
+        session.scalars(select(Product).where(Product.code == code)).one()
+        for code in ("cabbage", "pork")
+    )
+    own = make_producer(
+        session, code="F-2", region=weidong, capacities={"cabbage": 900, "pork": 600}
+    )
+    cabbage_offer = make_offer(session, producer=own, product=cabbage, quantity=300, committed=100)
+    pork_offer = make_offer(session, producer=own, product=pork, quantity=200)
+    need = make_need(session, product=cabbage, district=weidong, quantity=50)
+    lapsing = make_proposal(session, offer=cabbage_offer, need=need, quantity=50)
+    headers = make_key(session, Role.producer, producer=own)
+
+    edited = client.patch(
+        f"{URL}/F-2",
+        json={"products": [{"product": "pork", "daily_capacity": 600}]},
+        headers=headers,
+    )
+    assert edited.status_code == 200, edited.text
+    session.expire_all()
+    assert cabbage_offer.withdrawn_at is not None and cabbage_offer.committed_quantity == 100
+    assert session.get(Proposal, lapsing.id).status is ProposalStatus.superseded
+    assert pork_offer.withdrawn_at is None
+    assert _offered_on_the_board(client) == {"pork": 200.0}
+
+    imported = client.post(
+        f"{URL}/import",
+        files={"file": ("registry.csv", REGISTRY_CSV.replace("pork,600", "flour,600"), "text/csv")},
+        headers=bureau,
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["offers_withdrawn"] == 1
+    session.expire_all()
+    assert pork_offer.withdrawn_at is not None
+    assert _offered_on_the_board(client) == {}
 
 
 @pytest.mark.usefixtures("catalogue")

@@ -92,6 +92,26 @@ def test_a_producer_posts_an_offer_picked_up_at_its_farm(
     assert [item["id"] for item in listed["items"]] == [offer["id"]]
 
 
+def test_quantities_and_prices_are_kept_to_a_thousandth_and_a_fen(
+    client: TestClient, session: Session, cabbage: Product
+) -> None:
+    """What a posting says is what the board, the matcher and the orders count with."""
+    farm = make_producer(session, code="FARM-1", capacities={"cabbage": 5000})
+    headers = make_key(session, Role.producer, producer=farm)
+    body = offer_body(quantity=1999.99951, price=2.345678, minimum_lot=0.00001)
+    created = client.post("/api/v1/offers", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    offer = created.json()
+    assert (offer["quantity"], offer["price"], offer["minimum_lot"]) == (2000.0, 2.35, None)
+    changed = client.patch(
+        f"/api/v1/offers/{offer['id']}",
+        json={"quantity": 1500.12345, "minimum_lot": 10.00049},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["quantity"], changed.json()["minimum_lot"]) == (1500.123, 10.0)
+
+
 def test_a_producer_cannot_post_an_offer_for_another_producer(
     client: TestClient, session: Session, cabbage: Product
 ) -> None:
@@ -320,6 +340,10 @@ def test_offers_and_needs_are_withdrawn_by_their_owners_only(
     )
 
 
+DROP_POINT = (33.738412, 113.306127)
+"""A compound's gate a need is delivered to."""
+
+
 def test_the_public_board_shows_open_postings_and_contacts_only_to_signed_in_callers(
     client: TestClient, session: Session, cabbage: Product, weidong: Region
 ) -> None:
@@ -331,7 +355,9 @@ def test_the_public_board_shows_open_postings_and_contacts_only_to_signed_in_cal
         session, producer=farm, product=cabbage, available_from=TODAY - timedelta(days=9), days=2
     )
     store: Store = make_store(session, region=weidong)
-    make_need(session, product=cabbage, store=store, district=weidong, quantity=400)
+    make_need(
+        session, product=cabbage, store=store, district=weidong, quantity=400, at=DROP_POINT
+    )
     session.flush()
     anonymous = client.get("/api/v1/board")
     assert anonymous.status_code == 200, anonymous.text
@@ -343,6 +369,9 @@ def test_the_public_board_shows_open_postings_and_contacts_only_to_signed_in_cal
     assert offer["id"] not in (withdrawn.id, expired.id)
     assert offer["contact_phone"] is None and offer["created_by"] is None
     assert "13800000000" not in anonymous.text
+    [need] = line["needs"]
+    assert (need["latitude"], need["longitude"]) == (33.74, 113.31)  # the place, not the door
+    assert need["address"] is None
     signed_in = client.get("/api/v1/board", headers=make_key(session, Role.store, store=store))
     assert signed_in.json()["products"][0]["offers"][0]["contact_phone"] == "13800000000"
     assert client.get("/api/v1/board", params={"region": "elsewhere"}).status_code == 422
