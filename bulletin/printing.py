@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,25 @@ def _category_names(session: Session, language: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class PrintedNames:
+    """What a bulletin's PDF prints for its codes, read before the slow part begins."""
+
+    region_name: str | None
+    names: Names
+    categories: dict[str, str]
+
+
+def printed_names(session: Session, bulletin: Bulletin, language: str) -> PrintedNames:
+    """The region's, products', districts' and categories' names in ``language``."""
+    region = region_labels(session, [bulletin])[bulletin.region_id]
+    return PrintedNames(
+        region_name=region.in_language(language),
+        names=names_for(session, language),
+        categories=_category_names(session, language),
+    )
+
+
 def bulletin_pdf(
     *,
     session: Session,
@@ -90,12 +110,12 @@ def bulletin_pdf(
 ) -> bytes:
     """The bulletin revision as a PDF in ``language`` (``translate`` gives its words),
     with the products', districts' and categories' names of that language."""
-    region = region_labels(session, [bulletin])[bulletin.region_id]
+    printed = printed_names(session, bulletin, language)
     return bulletin_document(
         bulletin=bulletin,
-        region_name=region.in_language(language),
-        names=names_for(session, language),
-        categories=_category_names(session, language),
+        region_name=printed.region_name,
+        names=printed.names,
+        categories=printed.categories,
         language=language,
         translate=translate,
         zone=zone,

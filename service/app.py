@@ -23,6 +23,7 @@ from core.database import (
 )
 from core.errors import PROBLEM_JSON, DomainError, NotFound, listed_within_budget, problem
 from core.job_metrics import JobCollector
+from core.kept_documents import DocumentShelf
 from core.text import clipped, echoed
 from dispatch.metrics import DispatchCollector
 from models.base import utc_now
@@ -42,6 +43,12 @@ log = logging.getLogger("supplywatch.app")
 
 REPLICA_CONNECT_S = 2
 """How long a request waits for the read replica to answer before reading the primary."""
+DOCUMENTS_KEPT = 64
+"""Published bulletins' PDFs kept per process (a revision in a language, ~100 kB each)."""
+DOCUMENT_MAKERS = 2
+"""PDFs made at once: the rest wait their turn instead of taking every worker."""
+DOCUMENT_WAIT_SECONDS = 20.0
+"""How long a caller waits for a turn before a 503 with Retry-After."""
 
 BULK_UPLOAD_PATHS = (
     "/api/v1/reports/bulk",
@@ -112,6 +119,9 @@ def create_app(
     app.state.replica_session_factory = replica_session_factory
     app.state.pass_authority = pass_authority(settings)
     app.state.metrics = Metrics()
+    app.state.document_shelf = DocumentShelf(
+        capacity=DOCUMENTS_KEPT, makers=DOCUMENT_MAKERS, wait_seconds=DOCUMENT_WAIT_SECONDS
+    )
     app.state.metrics.registry.register(MonitorCollector(session_factory))
     app.state.metrics.registry.register(DispatchCollector(session_factory))
     app.state.metrics.registry.register(JobCollector(session_factory))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bulletin.exports import ExportTable, bulletin_table
 from bulletin.history import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS, price_history
-from bulletin.printing import bulletin_pdf
+from bulletin.printing import bulletin_document, printed_names
 from bulletin.publishing import (
     MAX_NOTE_CHARS,
     MAX_SUMMARY_CHARS,
@@ -27,7 +27,13 @@ from bulletin.regions import region_labels
 from core.documents import PDF_MEDIA_TYPE
 from models import Bulletin, BulletinStatus
 from service.configuration import business_today
-from service.http.dependencies import PrincipalDep, ReplicaSessionDep, SessionDep, SettingsDep
+from service.http.dependencies import (
+    DocumentShelfDep,
+    PrincipalDep,
+    ReplicaSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from service.http.exports import XLSX_MEDIA_TYPE, ExportFormat, table_response
 from service.http.schemas import (
     PROBLEM_RESPONSES,
@@ -139,6 +145,11 @@ def _read(session: Session, bulletin: Bulletin) -> BulletinRead:
     return _reads(session, [bulletin])[0]
 
 
+PUBLISHED_MAX_AGE_SECONDS = 300
+"""How long a browser or proxy may keep a published bulletin's PDF without asking: a
+correction is a new revision, seen within five minutes."""
+
+
 @router.get("/bulletins", summary="Published bulletins of every region, newest day first (public)")
 def list_published(
     session: ReplicaSessionDep,
@@ -173,22 +184,37 @@ def read_published_pdf(
     day: date,
     session: ReplicaSessionDep,
     settings: SettingsDep,
+    shelf: DocumentShelfDep,
     lang: Literal["zh", "en"] = "zh",
     region: RegionQuery = None,
 ) -> Response:
-    content = bulletin_pdf(
-        session=session,
-        bulletin=published_bulletin(session=session, day=day, region=region),
-        language=lang,
-        translate=translations(lang).gettext,
-        zone=settings.zone,
-        font_file=settings.pdf_font_file,
-    )
+    bulletin = published_bulletin(session=session, day=day, region=region)
+
+    def make() -> bytes:
+        printed = printed_names(session, bulletin, lang)
+        # the database is done with: its connection goes back to the pool before the
+        # second or two of drawing, so a crowd of readers cannot hold every connection
+        session.expunge(bulletin)
+        session.rollback()
+        return bulletin_document(
+            bulletin=bulletin,
+            region_name=printed.region_name,
+            names=printed.names,
+            categories=printed.categories,
+            language=lang,
+            translate=translations(lang).gettext,
+            zone=settings.zone,
+            font_file=settings.pdf_font_file,
+        )
+
+    # a published revision never changes: one PDF per revision and language
+    content = shelf.get(("bulletin", bulletin.id, bulletin.revision, lang), make)
     return Response(
         content,
         media_type=PDF_MEDIA_TYPE,
         headers={
-            "Content-Disposition": f'inline; filename="bulletin-{day.isoformat()}-{lang}.pdf"'
+            "Content-Disposition": f'inline; filename="bulletin-{day.isoformat()}-{lang}.pdf"',
+            "Cache-Control": f"public, max-age={PUBLISHED_MAX_AGE_SECONDS}",
         },
     )
 

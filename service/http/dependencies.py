@@ -24,6 +24,7 @@ from core.database import (
 )
 from core.errors import Conflict, ServiceBusy, Unauthenticated
 from core.job_allowance import long_work_in_request
+from core.kept_documents import DocumentShelf
 from pass_office.authority import PassAuthority
 from service.observability import Metrics
 from service.settings import Settings
@@ -44,6 +45,12 @@ async def get_metrics(request: Request) -> Metrics:
     """The app's metrics (async: no thread-pool hop for a lookup)."""
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+async def get_document_shelf(request: Request) -> DocumentShelf:
+    """The documents this process made and keeps (async: a lookup)."""
+    shelf: DocumentShelf = request.app.state.document_shelf
+    return shelf
 
 
 async def get_pass_authority(request: Request) -> PassAuthority:
@@ -190,6 +197,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PassAuthorityDep = Annotated[PassAuthority, Depends(get_pass_authority)]
+DocumentShelfDep = Annotated[DocumentShelf, Depends(get_document_shelf)]
 
 
 def hold_long_work(

@@ -72,6 +72,9 @@ def test_a_correction_prints_its_revision_note_and_the_editors_words_as_plain_te
 ) -> None:
     city = make_published_city(client, session, published_days=1)
     today = business_today().isoformat()
+    first = client.get(f"/api/v1/bulletins/{today}/pdf")  # made once, then kept
+    assert first.headers["cache-control"] == "public, max-age=300"
+    assert client.get(f"/api/v1/bulletins/{today}/pdf").content == first.content
     note = "门店3更正了猪肉价格"
     correction = client.post(
         "/api/v1/bulletins", json={"date": today, "correction_note": note}, headers=city.bureau
@@ -84,6 +87,6 @@ def test_a_correction_prints_its_revision_note_and_the_editors_words_as_plain_te
     )
     assert edited.status_code == 200, edited.text
     client.post(f"/api/v1/bulletin-revisions/{correction['id']}/publish", headers=city.bureau)
-    text = pdf_text(client.get(f"/api/v1/bulletins/{today}/pdf").content)
-    assert f"修订版 2: {note}" in text
+    text = pdf_text(client.get(f"/api/v1/bulletins/{today}/pdf").content)  # a new revision
+    assert f"修订版 2: {note}" in text and note not in pdf_text(first.content)
     assert words in "".join(text.split())
