@@ -12,7 +12,8 @@ An answer to a request that carried an API key or the session cookie is private 
 figures, a pass PDF with its signed token, the list of keys): unless the route chose its
 own caching (pages revalidated by ETag are ``private, no-cache``), it gets
 ``Cache-Control: no-store``, so a shared computer's browser cache or a proxy keeps nothing
-of it after sign-out. The static files stay cacheable.
+of it after sign-out. So does a resident's ticket (the filing answer with its private
+follow link, and the follow pages). The static files stay cacheable.
 """
 
 from __future__ import annotations
@@ -54,10 +55,19 @@ PRIVATE_CACHING = (b"cache-control", b"no-store")
 STATIC_PREFIX = "/static/"
 
 
+RESIDENT_PATHS = ("/hotline/report", "/hotline/follow/", "/api/v1/public/tickets")
+"""A resident's own ticket: the filing answer shows the private follow link once, and the
+follow pages are opened with it; neither may stay in a shared computer's cache."""
+
+
 def carries_credentials(scope: Scope) -> bool:
-    """Whether the request names a caller: an Authorization header or the session cookie."""
-    if str(scope.get("path", "")).startswith(STATIC_PREFIX):
+    """Whether the request names a caller: an Authorization header, the session cookie, or
+    a resident's ticket token (in its path's query or in the answer to a filing)."""
+    path = str(scope.get("path", ""))
+    if path.startswith(STATIC_PREFIX):
         return False
+    if path.startswith(RESIDENT_PATHS):
+        return True
     session_cookie = SESSION_COOKIE.encode() + b"="
     for name, value in scope.get("headers", []):
         if name == b"authorization" or (name == b"cookie" and session_cookie in value):

@@ -98,3 +98,22 @@ def test_the_public_page_acknowledges_a_real_and_an_unknown_store_alike(
     assert re.sub(r'value="[^"]+"', "", pages[0]) == re.sub(r'value="[^"]+"', "", pages[1])
     stores = [ticket.store_id is not None for ticket in session.scalars(select(Ticket))]
     assert sorted(stores) == [False, True]
+
+
+@pytest.mark.usefixtures("district")
+def test_a_residents_follow_link_stays_in_no_shared_computers_cache(client: TestClient) -> None:
+    """The answer to a filing shows the private follow link once, and the follow pages are
+    opened with it: a browser or a proxy keeps none of them."""
+    filed = client.post(PUBLIC, json=call())
+    assert filed.status_code == 201, filed.text
+    number, token = filed.json()["number"], filed.json()["follow_token"]
+    page = client.post(FORM, data={"csrf_token": csrf(client, FORM)} | call())
+    assert page.status_code == 201, page.text
+    followed = [
+        client.get(f"{PUBLIC}/{number}", params={"token": token}),
+        client.get(f"/hotline/follow/{number}", params={"token": token}),
+    ]
+    assert [answer.status_code for answer in followed] == [200, 200]
+    for answer in (filed, page, *followed):
+        assert answer.headers.get("cache-control") == "no-store", answer.url
+    assert "cache-control" not in client.get("/bulletin").headers  # public pages stay cacheable

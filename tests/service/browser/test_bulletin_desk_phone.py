@@ -49,3 +49,30 @@ def test_the_bureau_reads_a_drafts_summaries_in_boxes_as_wide_as_the_card(
     for box in boxes["boxes"]:
         assert box["share"] > 0.95, f"a summary box {box['share']:.0%} of its card's width"
         assert box["below"], "a summary box beside its name rather than under it"
+
+
+def test_a_summary_of_one_endless_word_wraps_on_the_public_page_of_a_phone(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    """A pasted link or a run of characters without a space used to widen the public
+    bulletin to 34,000 px; it wraps inside its card as the hotline's texts do."""
+    page = open_page("bureau", PHONE, "en-GB")
+    page.goto(live_server.url + "/bulletins/editor?region=410481")
+    drafts = page.locator("form[action='/bulletins/editor/drafts']")
+    note = drafts.locator("input[name=correction_note]")
+    if note.count():
+        note.fill("x" * 300)
+    with page.expect_navigation(wait_until="load"):
+        drafts.locator("button").click()
+    page.locator("textarea[name=summary_en]").first.fill("supply" * 500)
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form.summary-form button").first.click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("button[id^=publish-]").first.click()
+    page.locator("a", has_text="The public page").first.click()
+    page.wait_for_load_state("load")
+    assert "supplysupply" in page.content()
+    sideways = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert sideways <= 0, f"the page scrolls {sideways} px sideways"
