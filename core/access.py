@@ -76,8 +76,10 @@ def require_role(principal: Principal, *roles: Role) -> None:
     """Raise Forbidden unless ``principal`` has one of ``roles`` (admin always passes)."""
     if principal.role is Role.admin or principal.role in roles:
         return
-    allowed = listing([word(r) for r in roles] or [word(Role.admin)])
-    raise Forbidden("this action needs one of the roles: admin, {roles}", roles=allowed)
+    others = [word(role) for role in roles if role is not Role.admin]
+    if not others:
+        raise Forbidden("this action needs the admin role")
+    raise Forbidden("this action needs one of the roles: admin, {roles}", roles=listing(others))
 
 
 def require_national(principal: Principal) -> None:

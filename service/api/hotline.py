@@ -210,6 +210,8 @@ def _read(session: SessionDep, principal: PrincipalDep, ticket: Ticket) -> Ticke
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, summary="File a ticket (operator)")
 def file_ticket(body: TicketCreate, session: SessionDep, principal: PrincipalDep) -> TicketRead:
+    # a service officer files from a visit (POST /officers/visits), as on the pages
+    require_role(principal, *tickets.DESK_ROLES)
     ticket, _ = tickets.file_ticket(
         session=session, new=TicketInput(**body.model_dump()), principal=principal
     )

@@ -267,6 +267,24 @@ def test_a_store_key_cannot_file_or_read_hotline_tickets(
 
 
 @pytest.mark.usefixtures("city")
+def test_a_service_officer_is_sent_to_a_visit_to_raise_a_ticket_not_told_of_one_it_cannot_read(
+    client: TestClient, session: Session
+) -> None:
+    """Filing straight on the desk wrote the ticket, then refused to show it: the 403
+    named a ticket number that the rollback never let exist."""
+    create_user(session, username="wang", password="s3cret-pass!", role=Role.service_officer)
+    session.flush()
+    signed_in = client.post(
+        "/api/v1/auth/login", json={"username": "wang", "password": "s3cret-pass!"}
+    )
+    headers = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    refused = client.post(URL, json=call(), headers=headers)
+    assert_refused(refused, status=403)
+    assert "HL" not in refused.json()["detail"]
+    assert count(session, Ticket) == 0
+
+
+@pytest.mark.usefixtures("city")
 def test_a_working_group_member_works_only_the_tickets_of_their_group(
     client: TestClient, session: Session, operator: dict[str, str]
 ) -> None:

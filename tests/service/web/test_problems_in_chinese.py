@@ -425,3 +425,6 @@ def test_a_forbidden_page_reads_in_chinese_and_the_api_says_why_in_english(
     detail = api.json()["detail"]
     assert detail == "this action needs one of the roles: admin, dispatcher"
     assert_english_page_says(client.get("/dispatch", headers=EN), detail)
+    users = client.get("/api/v1/users/li", headers=key)  # the admin's alone
+    assert users.json()["detail"] == "this action needs the admin role", users.text
+    assert "此操作需要管理员角色" in assert_in_chinese(client.get("/admin/users", headers=ZH))
