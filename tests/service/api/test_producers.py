@@ -298,7 +298,7 @@ def test_an_offer_leaves_the_board_when_its_producer_no_longer_supplies_the_prod
     assert edited.status_code == 200, edited.text
     session.expire_all()
     assert cabbage_offer.withdrawn_at is not None and cabbage_offer.committed_quantity == 100
-    assert session.get(Proposal, lapsing.id).status is ProposalStatus.superseded
+    assert lapsing.status is ProposalStatus.superseded
     assert pork_offer.withdrawn_at is None
     assert _offered_on_the_board(client) == {"pork": 200.0}
 

@@ -355,9 +355,7 @@ def test_the_public_board_shows_open_postings_and_contacts_only_to_signed_in_cal
         session, producer=farm, product=cabbage, available_from=TODAY - timedelta(days=9), days=2
     )
     store: Store = make_store(session, region=weidong)
-    make_need(
-        session, product=cabbage, store=store, district=weidong, quantity=400, at=DROP_POINT
-    )
+    make_need(session, product=cabbage, store=store, district=weidong, quantity=400, at=DROP_POINT)
     session.flush()
     anonymous = client.get("/api/v1/board")
     assert anonymous.status_code == 200, anonymous.text
