@@ -35,6 +35,7 @@ from models import (
     TicketCategory,
     TicketPriority,
 )
+from models.base import utc_now
 from service.demo.master import stage_rng
 
 HOTLINE_STAGE = 61
@@ -195,6 +196,11 @@ def _file(
     return ticket.number
 
 
-def demo_end(last_date: date, zone: str = "Asia/Shanghai") -> datetime:
-    """The demo's "now": the evening of its last business day, in the city's zone."""
-    return datetime.combine(last_date, time(20, 0), tzinfo=ZoneInfo(zone))
+def demo_end(
+    last_date: date, zone: str = "Asia/Shanghai", *, now: datetime | None = None
+) -> datetime:
+    """The demo's "now": the evening of its last business day in the city's zone, or the
+    real now when the demo is loaded before that evening (a ticket filed after the moment
+    it is read has no SLA clock and sorts last in the queue)."""
+    evening = datetime.combine(last_date, time(20, 0), tzinfo=ZoneInfo(zone))
+    return min(evening, now or utc_now())

@@ -3,14 +3,15 @@ unanswered past their SLA, and a cluster of egg complaints in one district."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.escalation import ClusterSettings, escalate_tickets
 from models import Alert, AlertRule, RegionLevel, Ticket, TicketStatus, WorkingGroup
-from service.demo.hotline import load_hotline
+from service.demo.hotline import demo_end, load_hotline
 from tests.factories import make_product, make_region
 
 END = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
@@ -63,3 +64,14 @@ def test_a_demo_caller_names_the_product_not_its_code(session: Session) -> None:
     assert about, "some demo tickets are about the only product"
     for text in about:
         assert "chicken_legs" not in text and text.startswith("Chicken legs: "), text
+
+
+def test_a_demo_loaded_before_the_evening_files_no_ticket_after_the_moment_it_is_read() -> None:
+    """Loaded at 03:59 in Pingdingshan, the demo's tickets ran to 20:00 that day: sixteen
+    hours of tickets from the future, with no SLA clock and updated before they were filed."""
+    last_day = date(2026, 12, 8)
+    early = datetime(2026, 12, 8, 3, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert demo_end(last_day, now=early) == early
+    late = datetime(2026, 12, 9, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    evening = datetime(2026, 12, 8, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert demo_end(last_day, now=late) == evening
