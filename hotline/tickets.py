@@ -530,9 +530,17 @@ def set_waiting_on_caller(
     """Pause the clocks while the desk waits on the caller, or resume them."""
     now = now or utc_now()
     ticket = _open_ticket(session, principal, number)
+    checked_note = _check_text(note, "note") if note else None
     if waiting == (ticket.status is TicketStatus.waiting_on_caller):
         raise Conflict(
             "ticket {number} is already {status}", number=ticket.number, status=word(ticket.status)
+        )
+    if waiting and not _caller_was_answered(session, ticket):
+        # the wait pauses the first-response clock: it cannot stand in for the answer
+        raise Conflict(
+            "reply to or call back the caller first: ticket {number} waits on its caller only "
+            "once they were asked something",
+            number=ticket.number,
         )
     ticket.status = (
         TicketStatus.waiting_on_caller
@@ -546,10 +554,44 @@ def set_waiting_on_caller(
         actor=principal.label,
         at=now,
         status=ticket.status.value,
-        note=_check_text(note, "note") if note else None,
+        note=checked_note,
     )
     session.flush()
     return ticket
+
+
+PRIORITY_ORDER = (
+    TicketPriority.urgent,
+    TicketPriority.high,
+    TicketPriority.normal,
+    TicketPriority.low,
+)
+"""Most urgent first."""
+
+
+def _caller_was_answered(session: Session, ticket: Ticket) -> bool:
+    """Whether the desk has replied to or called back the caller (the first response)."""
+    answered = session.scalar(
+        select(TicketEvent.id)
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind.in_(("replied_to_caller", "called_back")),
+        )
+        .limit(1)
+    )
+    return answered is not None
+
+
+def _breached(session: Session, ticket: Ticket, now: datetime) -> bool:
+    """Whether either SLA clock of ``ticket`` is past its target at ``now``."""
+    from hotline.queries import ticket_clocks  # the queries read tickets through this module
+
+    session.flush()
+    clocks = ticket_clocks(session=session, ticket_ids=[ticket.id], now=now)
+    if ticket.id not in clocks.index:
+        return False
+    row = clocks.loc[ticket.id]
+    return any(row[f"{clock}_state"] == "breached" for clock in ("first_response", "resolution"))
 
 
 def change_priority(
@@ -560,9 +602,22 @@ def change_priority(
     priority: TicketPriority,
     now: datetime | None = None,
 ) -> Ticket:
-    """Change a ticket's priority; its clocks then run against the new targets."""
+    """Change a ticket's priority; its clocks then run against the new targets. Lowering
+    it once a clock has breached would turn the breach back into time left: the bureau's
+    decision, not the desk's."""
     now = now or utc_now()
     ticket = _open_ticket(session, principal, number)
+    lowered = PRIORITY_ORDER.index(priority) > PRIORITY_ORDER.index(ticket.priority)
+    if (
+        lowered
+        and principal.role not in (Role.admin, Role.bureau)
+        and _breached(session, ticket, now)
+    ):
+        raise Forbidden(
+            "ticket {number} has already breached an SLA target: only the bureau may lower its "
+            "priority",
+            number=ticket.number,
+        )
     ticket.priority = priority
     _record(
         session, ticket, "priority_changed", actor=principal.label, at=now, priority=priority.value

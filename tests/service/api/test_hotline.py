@@ -466,6 +466,43 @@ def test_an_unanswered_urgent_ticket_escalates_at_75_and_100_percent_then_resolv
 
 
 @pytest.mark.usefixtures("city")
+def test_a_breach_cannot_be_undone_by_the_desk_lowering_the_priority(
+    client: TestClient, session: Session, operator: dict[str, str], bureau: dict[str, str]
+) -> None:
+    """An urgent ticket 16 minutes unanswered, set to low by the operator, read "419
+    minutes left" and its critical alert closed; now that is the bureau's call."""
+    number = client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"]
+    backdate_ticket(session, number, minutes=16)  # past the 15-minute first response
+    lowered = client.post(f"{URL}/{number}/priority", json={"priority": "low"}, headers=operator)
+    assert_refused(lowered, status=403)
+    assert "only the bureau may lower its priority" in lowered.json()["detail"]
+    clock = client.get(f"{URL}/{number}", headers=operator).json()["first_response"]
+    assert (clock["state"], clock["target_minutes"]) == ("breached", 15.0)
+    raised = client.post(f"{URL}/{number}/priority", json={"priority": "urgent"}, headers=operator)
+    assert raised.status_code == 200, raised.text  # raising is never held back
+    decided = client.post(f"{URL}/{number}/priority", json={"priority": "low"}, headers=bureau)
+    assert decided.status_code == 200, decided.text
+    fresh = client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"]
+    calmer = client.post(f"{URL}/{fresh}/priority", json={"priority": "low"}, headers=operator)
+    assert calmer.status_code == 200, calmer.text  # within its target: the desk decides
+
+
+@pytest.mark.usefixtures("city")
+def test_a_ticket_waits_on_its_caller_only_after_the_caller_was_asked_something(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    """Waiting pauses the first-response clock; set before any answer it hid the wait."""
+    number = client.post(URL, json=call(priority="urgent"), headers=operator).json()["number"]
+    early = client.post(f"{URL}/{number}/waiting", json={"waiting": True}, headers=operator)
+    assert_refused(early, status=409)
+    assert "reply to or call back the caller first" in early.json()["detail"]
+    asked = {"text": "Which store on Garden Road?", "to_caller": True}
+    assert client.post(f"{URL}/{number}/comments", json=asked, headers=operator).status_code == 200
+    waiting = client.post(f"{URL}/{number}/waiting", json={"waiting": True}, headers=operator)
+    assert waiting.status_code == 200, waiting.text
+
+
+@pytest.mark.usefixtures("city")
 def test_complaints_about_one_product_in_a_district_raise_a_complaint_cluster(
     client: TestClient,
     session: Session,

@@ -185,6 +185,11 @@ def test_the_desk_waits_on_the_caller_then_goes_on_and_the_trail_says_so(
 ) -> None:
     number = a_ticket(session)
     page = f"/hotline/tickets/{number}"
+    unasked = post(operator, f"{page}/waiting", {"waiting": "yes"}, page)
+    assert unasked.status_code == 409  # type: ignore[attr-defined]
+    assert "reply to or call back the caller first" in unasked.text  # type: ignore[attr-defined]
+    question = {"text": "Which store did you try?", "to_caller": "yes"}
+    post(operator, f"{page}/comments", question, page)
     post(operator, f"{page}/waiting", {"waiting": "yes", "note": "asked for the address"}, page)
     waiting = operator.get(page).text
     assert 'id="ticket-status">waiting on the caller<' in waiting
