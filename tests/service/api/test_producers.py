@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Producer, ProducerProduct, Product, Proposal, ProposalStatus, Role
+from models import Producer, ProducerProduct, Product, ProposalStatus, Role
 from tests.factories import make_key, make_product, make_store
 from tests.supply_network.factories import (
     make_district,
