@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Response, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Response, UploadFile, status
 
 from core.documents import PDF_MEDIA_TYPE
 from core.jobs import job_output, progress_share, send_job
@@ -24,7 +24,7 @@ from models import BackgroundJob, JobKind, JobStatus
 from pass_office.print_jobs import queue_plan_passes_pdf, read_print_job
 from reports.upload_jobs import queue_report_upload, read_upload_job
 from service.http.dependencies import PrincipalDep, SessionDep, SessionFactoryDep, SettingsDep
-from service.http.schemas import PROBLEM_RESPONSES, DatabaseId, ReadModel
+from service.http.schemas import PROBLEM_RESPONSES, DatabaseId, ReadModel, refuse_repeated_parts
 from service.worker import job_queue
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -85,6 +85,7 @@ def _read(job: BackgroundJob, base: str) -> JobRead:
         "none; it ends `succeeded` with the same counts, or `failed` with the same problem "
         "(each bad cell by row and column) and nothing stored."
     ),
+    dependencies=[Depends(refuse_repeated_parts)],
 )
 def create_upload_job(
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GB18030) or XLSX")],

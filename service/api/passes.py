@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, status
 from pydantic import Field
 
 from core.documents import PDF_MEDIA_TYPE
@@ -29,7 +29,7 @@ from service.http.dependencies import (
     SettingsDep,
 )
 from service.http.passes import CheckpointCreate, Decision, PassCreate, ScanBatch, VerifyBody
-from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel
+from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, refuse_repeated_parts
 from service.translations import translations
 
 router = APIRouter(tags=["passes"], responses=PROBLEM_RESPONSES)
@@ -275,7 +275,7 @@ def issue(
 
 @router.post(
     "/passes/bulk",
-    dependencies=[LONG_WORK],
+    dependencies=[Depends(refuse_repeated_parts), LONG_WORK],
     summary="Issue passes from a CSV or XLSX file (bureau): all rows, or none",
     description=(
         "Columns: kind,regions,valid_from,valid_to and enterprise or producer, then for a "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from pydantic import Field
 
 from models import ProducerKind
@@ -28,6 +28,7 @@ from service.http.schemas import (
     Page,
     PageDep,
     ReadModel,
+    refuse_repeated_parts,
 )
 from service.http.supply_network import Code, ProducerCreate, ProducerUpdate
 from supply_network import registry
@@ -135,7 +136,7 @@ def create_producer(
 
 @router.post(
     "/import",
-    dependencies=[LONG_WORK],
+    dependencies=[Depends(refuse_repeated_parts), LONG_WORK],
     summary="Import a registry file (CSV or XLSX): all rows stored, or none",
     description=(
         "One row per producer x product. Columns: code,name,kind,region,latitude,longitude,"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import ConfigDict, Field
 
 from core.errors import DomainError, NotFound
@@ -26,7 +26,7 @@ from service.http.dependencies import (
     SessionFactoryDep,
     SettingsDep,
 )
-from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel
+from service.http.schemas import PROBLEM_RESPONSES, ReadModel, StrictModel, refuse_repeated_parts
 
 router = APIRouter(tags=["reports"], responses=PROBLEM_RESPONSES)
 
@@ -218,7 +218,7 @@ def list_revisions(
 
 @router.post(
     "/reports/bulk",
-    dependencies=[LONG_WORK],
+    dependencies=[Depends(refuse_repeated_parts), LONG_WORK],
     summary="Upload a CSV or XLSX file of report lines (all stored, or none)",
     description=(
         "Columns: store,date,product,stock,sales,price[,received][,unit]. Lines are upserted "

@@ -167,6 +167,19 @@ def reject_nul_characters(request: Request) -> None:
             )
 
 
+async def refuse_repeated_parts(request: Request) -> None:
+    """Refuse an upload that sends a part twice (two ``file`` parts): the form keeps only
+    the last, so the first file would be silently left out."""
+    form = await request.form()  # parsed once: the endpoint's own parameters read it too
+    repeated = sorted({name for name in form if len(form.getlist(name)) > 1})
+    if repeated:
+        raise InvalidInput(
+            "send each part once: {names} came more than once",
+            errors=[field_problem(["body", name], "sent more than once") for name in repeated],
+            names=", ".join(repeated),
+        )
+
+
 MAX_DATABASE_ID = 2_147_483_647
 """The largest id a table holds (a 32-bit integer column): a larger number names nothing."""
 DatabaseId = Annotated[int, Path(ge=1, le=MAX_DATABASE_ID, description="Numeric id")]

@@ -87,6 +87,23 @@ def test_a_row_longer_than_its_header_is_named_by_row_not_read_one_column_off(
 
 
 @pytest.mark.usefixtures("city")
+def test_two_files_in_one_upload_are_refused_not_the_first_one_silently_dropped(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    day = business_today().isoformat()
+    header = "store,date,product,stock,sales,price\n"
+    monday, tuesday = (f"{header}A-1,{day},pork,{stock},22,15.2\n".encode() for stock in (95, 80))
+    files = [("file", ("mon.csv", monday, "text/csv")), ("file", ("tue.csv", tuesday, "text/csv"))]
+    for path in (BULK, "/api/v1/reports/bulk-jobs"):
+        body = assert_short_refusal(client.post(path, files=files, headers=bureau))
+        assert [error["loc"] for error in body["errors"]] == [["body", "file"]]
+        assert body["errors"][0]["msg"] == "sent more than once"
+    assert stored(session) == 0
+    one = client.post(BULK, files={"file": ("mon.csv", monday, "text/csv")}, headers=bureau)
+    assert one.status_code in (200, 201), one.text
+
+
+@pytest.mark.usefixtures("city")
 def test_many_distinct_long_bad_cells_are_listed_by_row_and_column_as_short_prefixes(
     client: TestClient, session: Session, bureau: dict[str, str]
 ) -> None:
