@@ -151,18 +151,20 @@ def commit_plan(
         )
     _refuse_partly_planned(plan, served)
     if served:
-        assigned = _rowcount(
-            session,
-            update(DeliveryRequest)
-            .where(DeliveryRequest.id.in_(served), DeliveryRequest.status == RequestStatus.open)
-            .values(status=RequestStatus.assigned),
+        # The ids this UPDATE itself assigned: a read of the statuses after it would find
+        # those assigned too and name every request of the plan, not the ones that left
+        # the open queue meanwhile (assigned by another commit, cancelled, failed).
+        assigned = set(
+            session.scalars(
+                update(DeliveryRequest)
+                .where(DeliveryRequest.id.in_(served), DeliveryRequest.status == RequestStatus.open)
+                .values(status=RequestStatus.assigned)
+                .returning(DeliveryRequest.id)
+                .execution_options(synchronize_session=False)
+            )
         )
-        if assigned != len(served):
-            taken = session.scalars(
-                select(DeliveryRequest.id).where(
-                    DeliveryRequest.id.in_(served), DeliveryRequest.status != RequestStatus.open
-                )
-            ).all()
+        if len(assigned) != len(served):
+            taken = [request_id for request_id in served if request_id not in assigned]
             raise Conflict(
                 "request(s) {request_ids} were assigned or changed by another "
                 "plan meanwhile; plan again",

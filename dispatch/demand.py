@@ -30,6 +30,7 @@ from dispatch.access import (
     require_request_in_region,
 )
 from dispatch.master_data import check_ordered
+from dispatch.typed_text import checked_line
 from models import (
     Compound,
     DeliveryRequest,
@@ -54,6 +55,9 @@ open or failed request, re-open a failed or cancelled one; the rest follow the p
 REQUEST_DAYS_AHEAD = 60
 """How far ahead a delivery can be asked for: a lockdown's deliveries are planned day by
 day, and a date years away is a typing slip that would sit on the board unplanned."""
+
+NOTE_CHARS = 500
+"""The longest note a request keeps (its column's length)."""
 
 WEIGHT_DIGITS = 3
 """Weights are kept to the gram; an item that weighs less is refused, as the database
@@ -161,6 +165,7 @@ def create_request(
     created_by: str,
 ) -> DeliveryRequest:
     """A new open request whose weight is the sum of its weighed items."""
+    note = checked_line(note, "note", limit=NOTE_CHARS)
     check_ordered(
         window_start, window_end, end_field="window_end", what=phrase("the delivery window")
     )
@@ -231,6 +236,14 @@ def submit_request(
     if not principal.in_region(found.region_id):
         raise unknown_code(label=phrase("compound"), code=compound, field="compound")
     require_compound_access(principal, found)
+    if not found.active:
+        # The planner leaves a deactivated compound's requests out without a word, so one
+        # taken now would wait on the board for a truck that never comes.
+        raise InvalidInput(
+            "compound {code!r} is no longer served: it was deactivated",
+            errors=[field_problem(["body", "compound"], "is deactivated")],
+            code=found.code,
+        )
     return create_request(
         session=session,
         compound=found,
@@ -280,6 +293,8 @@ def update_request(
         end_field="window_end",
         what=phrase("the delivery window"),
     )
+    if "note" in fields:
+        checked_line(fields["note"], "note", limit=NOTE_CHARS)
     if new_status is not None:
         request.status = new_status
     for name, value in fields.items():

@@ -44,6 +44,7 @@ from dispatch.routing_problem import (
 )
 from dispatch.schedule import Naming, StopRef, evaluate_routes, minute_up
 from dispatch.solver import plan_routes, validate_time_limit
+from dispatch.typed_text import checked_line
 from models import (
     Compound,
     DeliveryRequest,
@@ -63,6 +64,8 @@ PLAN_DAYS_AHEAD = REQUEST_DAYS_AHEAD
 """How far ahead of today a dispatcher may plan: as far as requests may be made."""
 PLAN_DAYS_BEHIND = 1
 """How far back: yesterday, for a night shift still delivering its day."""
+PLAN_NOTE_CHARS = 300
+"""The longest note a plan keeps (its column's length)."""
 
 
 def _invalid(loc: Sequence[str | int], message: Text) -> InvalidInput:
@@ -281,6 +284,7 @@ def check_options(*, session: Session, options: PlanOptions) -> DayToPlan:
         # 9999-12-31 swept them all onto a day the manifests page cannot even show.
         raise _invalid(["date"], phrase("must be from {first} to {last}", first=first, last=last))
     validate_time_limit(time_limit_s=options.time_limit_s)
+    checked_line(options.note, "note", limit=PLAN_NOTE_CHARS)
     back_at = committed_route_ends(session, options.plan_date)
     trucks = _available_trucks(session, options, back_at)
     if not trucks:

@@ -21,6 +21,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.text import field_problem, listing, phrase
 from core.words import word
 from dispatch.access import require_delivery_in_region, require_truck_access
+from dispatch.typed_text import checked_line
 from models import (
     Delivery,
     DeliveryEvent,
@@ -36,6 +37,11 @@ TRANSITIONS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.en_route: frozenset({DeliveryStatus.delivered, DeliveryStatus.failed}),
 }
 """Allowed next states; delivered, failed and cancelled are final."""
+
+RECEIVER_NAME_CHARS = 200
+REASON_CHARS = 500
+NOTE_CHARS = 500
+"""The longest receiver's name, failure reason and note a step keeps (their columns)."""
 
 RETURNS_ON_FAILURE = frozenset({RequestStatus.assigned, RequestStatus.failed})
 """A request in these statuses goes back to the open queue when a delivery of it fails
@@ -62,7 +68,11 @@ def move_delivery(
     note: str | None = None,
 ) -> Delivery:
     """Move a delivery one allowed step and record it; a step not allowed is a 409 that
-    names the states, a missing receiver or reason a 422 naming the field."""
+    names the states, a missing receiver or reason a 422 naming the field, as is one that
+    is not one visible line (``checked_line``)."""
+    receiver_name = checked_line(receiver_name, "receiver_name", limit=RECEIVER_NAME_CHARS)
+    reason = checked_line(reason, "reason", limit=REASON_CHARS)
+    note = checked_line(note, "note", limit=NOTE_CHARS)
     delivery = delivery_by_id(session, delivery_id, lock=True)
     require_delivery_in_region(session, principal, delivery)
     require_truck_access(principal, delivery.truck_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from accounts import keys, users
 from accounts.authentication import PERSONAL_ROLES
 from core.access import Principal, require_role
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.text import N_, Text
 from masterdata import products, regions, stores
 from models import Role, StoreKind
@@ -40,6 +40,7 @@ from service.http.master_data import (
     StoreUpdate,
     UserCreate,
 )
+from service.http.schemas import MAX_DATABASE_ID
 from service.http.units import unit_words
 from service.web.common import (
     FormDep,
@@ -198,7 +199,11 @@ def _create_key(session: Session, viewer: Principal, body: KeyCreate) -> str:
 
 
 def _revoke_key(session: Session, viewer: Principal, key_id: str) -> None:
-    if key_id.isdigit():
+    # "²".isdigit() too, which int() cannot read; an id past the column's range is a
+    # database error on PostgreSQL, so it is not found like any other unknown id.
+    if key_id.isascii() and key_id.isdigit():
+        if int(key_id) > MAX_DATABASE_ID:
+            raise NotFound("API key {key_id} not found", key_id=key_id)
         keys.revoke_key(session=session, principal=viewer, key_id=int(key_id))
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, InvalidInput
-from core.text import Text
+from core.text import Text, field_problem, phrase
 from dispatch import commitment, planning
 from dispatch.access import require_dispatcher, require_plan_writer
 from dispatch.demand import update_request
@@ -67,6 +67,7 @@ from service.web.common import (
     unit_words_of,
 )
 from service.web.form_wording import plain_problem
+from service.web.problems import field_word
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -333,6 +334,27 @@ def manifests(
     )
 
 
+def _stop_number(field: str, typed: str) -> int | None:
+    """A stop's part or position typed in the move form (None if empty), or a 422 naming
+    the field: ``str.isdigit`` alone also passes "²", which ``int`` cannot read."""
+    typed = typed.strip()
+    if not typed:
+        return None
+    if typed.isascii() and typed.isdigit():
+        return int(typed)
+    worded = field_word(field)
+    raise InvalidInput(
+        "{field} is not a number",
+        errors=[
+            field_problem(
+                ["body", field],
+                phrase("{where}: {problem}", where=worded, problem=phrase("Enter a number")),
+            )
+        ],
+        field=worded,
+    )
+
+
 @router.post("/dispatch/plans/{plan_id}/moves", dependencies=[Depends(check_csrf)])
 def move_a_stop(
     request: Request,
@@ -349,7 +371,12 @@ def move_a_stop(
     """Move a stop to another truck (re-checked for capacity and windows), or show why
     it cannot go there; nothing is saved then."""
     require_plan_writer(viewer)
-    stop_part = int(part) if part.isdigit() else None
+    try:
+        stop_part = _stop_number("part", part)
+        stop_position = _stop_number("position", position)
+    except InvalidInput as error:
+        plan = _read_plan(session, viewer, settings, plan_id)
+        return _plan_page(request, session, plan, problem=error, status_code=error.status)
     try:
         planning.move_stop(
             session=session,
@@ -357,7 +384,7 @@ def move_a_stop(
             request_id=request_id,
             part=stop_part,
             to_truck=to_truck.strip() or None,
-            position=int(position) if position.isdigit() else None,
+            position=stop_position,
             expected_version=version,
         )
     except InvalidInput as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from datetime import date, time
 from enum import StrEnum
@@ -13,6 +15,23 @@ from service.web.problems import field_word
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
+
+_TYPED_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""A number as people type it: ASCII digits, one point, an exponent. Python's ``float``
+also reads "1_000" as 1000, "١٢" (other scripts' digits), "nan" and "inf", none of which
+a person means as the number the page would store."""
+
+
+def typed_number(text: str) -> float:
+    """The number ``text`` spells (spaces around it ignored); ValueError when it is not
+    one as people type it (``_TYPED_NUMBER``) or is too large to be finite."""
+    value = text.strip()
+    if _TYPED_NUMBER.fullmatch(value) is None:
+        raise ValueError(f"not a number: {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
 
 
 def form_number(
@@ -29,7 +48,7 @@ def form_number(
             field=label or name,
         )
     try:
-        return float(text)
+        return typed_number(text)
     except ValueError:
         raise InvalidInput(
             "{field} is not a number",
@@ -81,7 +100,7 @@ class TypedFields:
             self.problems.append(field_problem(["body", name], phrase("Fill this in")))
             return stand_in
         try:
-            value = float(text)
+            value = typed_number(text)
         except ValueError:
             self.problems.append(field_problem(["body", name], phrase("Enter a number")))
             return stand_in

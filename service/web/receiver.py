@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.errors import DomainError, Forbidden, InvalidInput
-from core.text import field_problem, phrase
+from core.text import Text, field_problem, phrase
 from dispatch.demand import ItemInput, submit_request
 from dispatch.queries.demand import followed_requests
 from masterdata.products import list_products
@@ -111,6 +111,33 @@ def _page(
     )
 
 
+def _row_label(loc: tuple[str | int, ...]) -> Text:
+    """An item row's field as the form's label names it ("quantity 2")."""
+    row = int(loc[-2]) + 1
+    return (
+        phrase("product {row}", row=row)
+        if loc[-1] == "product"
+        else phrase("quantity {row}", row=row)
+    )
+
+
+def _refuse_half_rows(items: list[tuple[str, str]]) -> None:
+    """A row with a product and no quantity, or a quantity and no product, is a 422 naming
+    the row's empty field: the order is not sent without the line the receiver meant."""
+    problems = [
+        field_problem(["body", "items", index, name], "is required")
+        for index, (product, quantity) in enumerate(items)
+        for name, typed in (("product", product), ("quantity", quantity))
+        if not typed
+    ]
+    if problems:
+        raise InvalidInput(
+            "{field} is required",
+            errors=problems,
+            field=_row_label(problems[0].loc),
+        )
+
+
 @router.get("/receiver")
 def receiver_home(request: Request, session: SessionDep, viewer: ViewerDep) -> HTMLResponse:
     """The compound's requests and their deliveries, and the form to order more."""
@@ -124,17 +151,22 @@ def order(
     """Order a delivery for the compound; a refused order shows its problems and stores
     nothing."""
     compound = _compound(session, viewer)
+    products = [str(product).strip() for product in form.getlist("product")]
+    quantities = [str(quantity).strip() for quantity in form.getlist("quantity")]
+    rows = max(len(products), len(quantities))
+    # The form posts a product and a quantity per row; a row missing one of them (a
+    # hand-made post) is kept as typed so the check below names it, never dropped.
+    products += [""] * (rows - len(products))
+    quantities += [""] * (rows - len(quantities))
     typed = OrderForm(
         values={
             name: str(form.get(name, "")).strip()
             for name in ("delivery_date", "priority", "window_start", "window_end", "note")
         },
         items=[
-            (str(product).strip(), str(quantity).strip())
-            for product, quantity in zip(
-                form.getlist("product"), form.getlist("quantity"), strict=False
-            )
-            if str(product).strip() or str(quantity).strip()
+            (product, quantity)
+            for product, quantity in zip(products, quantities, strict=True)
+            if product or quantity
         ],
     )
     try:
@@ -150,6 +182,7 @@ def order(
                 "the request has no items",
                 errors=[field_problem(["body", "items"], "order at least one product")],
             )
+        _refuse_half_rows(typed.items)
         items = [
             ItemInput(
                 product,

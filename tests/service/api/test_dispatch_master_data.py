@@ -263,6 +263,52 @@ def test_bad_request_names_the_field_and_writes_nothing(
     assert _count(session, DeliveryRequest) == 0
 
 
+@pytest.mark.parametrize(
+    "note",
+    ["gate 2 \u202eetag", "gate 2\nring twice", "gate \x1b[31m2", "\u200b", "x" * 501],
+)
+def test_a_request_note_that_is_not_one_visible_line_is_refused_naming_it(
+    client: TestClient,
+    session: Session,
+    dispatcher: dict[str, str],
+    catalogue: None,
+    note: str,
+) -> None:
+    """A request's note shows in the dispatcher's queue and the receiver's list: a mark
+    that reverses the text, a line break, a terminal escape, nothing visible or more than
+    its column holds is refused, when the request is made and when it is changed."""
+    make_compound(session, code="CP-1")
+    refused = client.post(
+        "/api/v1/delivery-requests", json=_request_body("CP-1", note=note), headers=dispatcher
+    )
+    _problem(refused, 422, "note")
+    assert _count(session, DeliveryRequest) == 0
+    made = client.post(
+        "/api/v1/delivery-requests", json=_request_body("CP-1", note="gate 2"), headers=dispatcher
+    ).json()
+    changed = client.patch(
+        f"/api/v1/delivery-requests/{made['id']}", json={"note": note}, headers=dispatcher
+    )
+    _problem(changed, 422, "note")
+    session.expire_all()
+    assert session.get_one(DeliveryRequest, made["id"]).note == "gate 2"
+
+
+def test_a_compound_no_longer_served_takes_no_new_request(
+    client: TestClient, session: Session, dispatcher: dict[str, str], catalogue: None
+) -> None:
+    """The planner leaves a deactivated compound's requests out, so one is refused when it
+    is made, naming the compound, rather than waiting for a truck that never comes."""
+    make_compound(session, code="CP-1")
+    assert client.delete("/api/v1/compounds/CP-1", headers=dispatcher).is_success
+    refused = client.post(
+        "/api/v1/delivery-requests", json=_request_body("CP-1"), headers=dispatcher
+    )
+    _problem(refused, 422, "compound")
+    assert "CP-1" in refused.json()["detail"] and "no longer served" in refused.json()["detail"]
+    assert _count(session, DeliveryRequest) == 0
+
+
 def test_receiver_orders_only_for_its_own_compound(
     client: TestClient, session: Session, catalogue: None
 ) -> None:

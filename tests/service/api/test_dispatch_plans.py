@@ -714,6 +714,51 @@ def test_a_draft_that_no_longer_holds_with_todays_rows_is_not_committed(
     assert {r.status for r in session.scalars(select(DeliveryRequest))} == {RequestStatus.open}
 
 
+def test_a_commit_refused_for_requests_that_left_the_queue_names_only_those(
+    client: TestClient, session: Session, dispatcher: dict[str, str]
+) -> None:
+    """A draft serves A, B and C; A's window changes (A stays open, and the draft still
+    holds), B is cancelled, C is left alone: the refusal names B, the one request no
+    longer open to assign, not every request of the plan, and nothing is assigned."""
+    a, b, c = make_city(session, day=DAY, trucks=[1000], loads=[100, 200, 300])
+    plan = _plan(client, dispatcher).json()
+    assert plan["unassigned"] == []
+    changed = client.patch(
+        f"/api/v1/delivery-requests/{a.id}",
+        json={"window_start": "07:00", "window_end": "19:00"},
+        headers=dispatcher,
+    )
+    assert changed.status_code == 200, changed.text
+    cancelled = client.delete(f"/api/v1/delivery-requests/{b.id}", headers=dispatcher)
+    assert cancelled.status_code == 200, cancelled.text
+    refused = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["request_ids"] == [b.id]
+    assert refused.json()["detail"].startswith(f"request(s) {b.id} were")
+    assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+    session.expire_all()
+    assert [session.get_one(DeliveryRequest, r.id).status for r in (a, b, c)] == [
+        RequestStatus.open,
+        RequestStatus.cancelled,
+        RequestStatus.open,
+    ]
+
+
+@pytest.mark.parametrize("note", ["night \u202ethgin", "night\nshift", "\x1b[1mnight", "\u200b"])
+def test_a_plan_note_that_is_not_one_visible_line_is_refused_and_no_plan_is_made(
+    client: TestClient, session: Session, dispatcher: dict[str, str], note: str
+) -> None:
+    """A plan's note heads it on the board: a mark that reverses the text, a line break,
+    a terminal escape or nothing visible is refused naming the note."""
+    make_city(session, day=DAY, trucks=[1000], loads=[100])
+    refused = _plan(client, dispatcher, note=note)
+    assert refused.status_code == 422, refused.text
+    assert [error["loc"] for error in refused.json()["errors"]] == [["body", "note"]]
+    assert session.scalar(select(func.count()).select_from(DispatchPlan)) == 0
+
+
 def test_a_request_only_partly_planned_is_not_committed_as_if_whole(
     client: TestClient, session: Session, dispatcher: dict[str, str]
 ) -> None:

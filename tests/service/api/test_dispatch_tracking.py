@@ -155,6 +155,45 @@ def test_delivered_needs_a_receiver_and_failed_needs_a_reason(
     assert failed.json()["failure_reason"] == "nobody at the gate"
 
 
+@pytest.mark.parametrize(
+    ("step", "body", "field"),
+    [
+        ("delivered", {"receiver_name": "Wang \u202eniM"}, "receiver_name"),
+        ("delivered", {"receiver_name": "Wang\nMin"}, "receiver_name"),
+        ("delivered", {"receiver_name": "\u200b"}, "receiver_name"),
+        ("failed", {"reason": "\u200b\u200d"}, "reason"),
+        ("failed", {"reason": "gate \x1b[2Jclosed"}, "reason"),
+        ("delivered", {"receiver_name": "Wang Min", "note": "left \u2066at the gate"}, "note"),
+        ("delivered", {"receiver_name": "Wang Min", "note": "left at\r\nthe gate"}, "note"),
+    ],
+)
+def test_a_receiver_reason_or_note_that_is_not_one_visible_line_is_refused(
+    client: TestClient,
+    session: Session,
+    committed: dict[str, Any],
+    step: str,
+    body: dict[str, str],
+    field: str,
+) -> None:
+    """What the driver types shows on the manifest, the driver's page and the request's
+    record: a mark that reverses the text, a line break, a terminal escape or nothing
+    visible is refused naming the field, and the delivery stays where it was."""
+    plate = committed["routes"][0]["truck"]
+    driver = _driver(session, plate)
+    delivery = _delivery(session, plate)
+    _move(client, driver, delivery.id, status="loaded")
+    _move(client, driver, delivery.id, status="en_route")
+    before = _events(session)
+    refused = _move(client, driver, delivery.id, status=step, **body)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [error["loc"] for error in refused.json()["errors"]] == [["body", field]]
+    assert _events(session) == before
+    session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.en_route
+    assert delivery.receiver_name is None and delivery.failure_reason is None
+
+
 def test_a_driver_cannot_touch_another_trucks_delivery(
     client: TestClient, session: Session, committed: dict[str, Any]
 ) -> None:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import AlertRule, AlertStatus, RegionLevel, Role, Severity, Silence, Store
+from models import AlertRule, AlertStatus, ApiKey, RegionLevel, Role, Severity, Silence, Store
 from monitors.queries import dashboard
 from service.web import dashboard as web_dashboard
 from tests.factories import business_today, make_product, make_region, make_store
@@ -299,6 +299,23 @@ def test_an_admin_creates_a_key_shown_once_and_sets_a_category_threshold(
         data={"csrf_token": token, "low_supply_warning_days": "1", "low_supply_critical_days": "3"},
     )
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize(("key_id", "status"), [("²", 303), ("99999999999", 404)])
+def test_revoking_a_key_by_a_number_no_key_can_have_changes_nothing(
+    client: TestClient, session: Session, key_id: str, status: int
+) -> None:
+    """A superscript two passes ``str.isdigit`` but not ``int`` and is ignored like any
+    other word; an id past the column's range (a database error on PostgreSQL) is not
+    found like any unknown id. Either was a server error; now nothing is revoked."""
+    sign_in(client, "root", make_person(session, "root", Role.admin))
+    token = csrf(client, "/admin/keys")
+    client.post("/admin/keys", data={"csrf_token": token, "name": "erp", "role": "bureau"})
+    answer = client.post(
+        f"/admin/keys/{key_id}/deactivate", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert answer.status_code == status
+    assert session.scalars(select(ApiKey.active)).all() == [True]
 
 
 @pytest.mark.parametrize(("language", "edible_oil"), [("en", "Edible oil"), ("zh", "食用油")])

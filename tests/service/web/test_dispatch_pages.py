@@ -204,6 +204,34 @@ def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
     assert _stops_by_truck(session, plan_id) == before
 
 
+@pytest.mark.parametrize(("field", "typed"), [("part", "²"), ("position", "²"), ("position", "x")])
+def test_a_part_or_position_that_is_not_a_number_is_refused_on_the_plan_page(
+    client: TestClient, session: Session, field: str, typed: str
+) -> None:
+    """ "²" passes ``str.isdigit`` but not ``int``: the move form answered a server error;
+    now the plan page names the field and nothing moves."""
+    _day_to_plan(session)
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    plan_id = _plan(client)
+    plan = session.get_one(DispatchPlan, plan_id)
+    before = _stops_by_truck(session, plan_id)
+    plate = next(iter(before))
+    response = client.post(
+        f"/dispatch/plans/{plan_id}/moves",
+        data={
+            "csrf_token": csrf(client, "/dispatch"),
+            "request_id": str(before[plate][0]),
+            "to_truck": plate,
+            field: typed,
+            "version": str(plan.version),
+        },
+    )
+    assert response.status_code == 422
+    shown = response.text.split('id="problem"', 1)[1].split("</div>", 1)[0]
+    assert f"{field}: Enter a number" in shown
+    assert _stops_by_truck(session, plan_id) == before
+
+
 def _committed_plan(client: TestClient, session: Session) -> int:
     """A dispatcher signed in has planned the day and committed it; the plan's id."""
     _day_to_plan(session)

@@ -121,6 +121,68 @@ def test_a_refused_quantity_is_summed_up_by_its_rows_label_not_the_forms_field_n
     assert _requests(session) == 0
 
 
+@pytest.mark.parametrize("note", ["x" * 501, "gate 2 \u202eetag", "gate \x1b[31m2", "\u200b"])
+def test_a_note_that_is_not_one_visible_line_is_shown_beside_its_field_and_nothing_is_sent(
+    client: TestClient, session: Session, receiver: Compound, note: str
+) -> None:
+    """The page's note goes through the same check as the API's: too long for its column
+    (a 500 on PostgreSQL before), a mark that reverses the text, a terminal escape or
+    nothing visible is named beside the note field."""
+    refused = client.post("/receiver/requests", data=_order(client, note=note))
+    assert refused.status_code == 422
+    assert 'id="note-error"' in refused.text
+    assert _requests(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("products", "quantities", "marked"),
+    [
+        (["rice", "pork"], ["1"], "quantity-1-error"),
+        (["rice"], ["1", "4"], "product-1-error"),
+    ],
+)
+def test_a_row_with_a_product_or_a_quantity_alone_is_named_and_nothing_is_sent(
+    client: TestClient,
+    session: Session,
+    receiver: Compound,
+    products: list[str],
+    quantities: list[str],
+    marked: str,
+) -> None:
+    """A post with more products than quantities (or the other way round) once sent the
+    first rows and dropped the rest without a word; now the half row is named."""
+    form = _order(client, product=products, quantity=quantities)
+    refused = client.post("/receiver/requests", data=form)
+    assert refused.status_code == 422
+    assert f'id="{marked}"' in refused.text
+    assert _requests(session) == 0
+
+
+@pytest.mark.parametrize("quantity", ["1_000", "nan", "inf", "١٢"])
+def test_a_quantity_only_python_reads_as_a_number_is_refused(
+    client: TestClient, session: Session, receiver: Compound, quantity: str
+) -> None:
+    """ "1_000" is 1000 to Python's float, not to the person who typed it: refused as not a
+    number beside its row, as "abc" is."""
+    form = _order(client, product=["rice"], quantity=[quantity])
+    refused = client.post("/receiver/requests", data=form)
+    assert refused.status_code == 422
+    assert 'id="quantity-0-error"' in refused.text
+    assert "quantity 1 is not a number" in refused.text
+    assert _requests(session) == 0
+
+
+def test_a_compound_no_longer_served_is_told_so_when_it_orders(
+    client: TestClient, session: Session, receiver: Compound
+) -> None:
+    receiver.active = False
+    session.commit()
+    refused = client.post("/receiver/requests", data=_order(client))
+    assert refused.status_code == 422
+    assert "no longer served" in refused.text.split('id="problem"', 1)[1]
+    assert _requests(session) == 0
+
+
 def test_a_receiver_sees_only_its_own_compounds_requests(
     client: TestClient, session: Session, receiver: Compound
 ) -> None:
