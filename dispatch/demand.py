@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.catalog import Catalog
-from core.database import lock_for_change
+from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import FieldProblem, Text, field_problem, phrase
@@ -55,6 +55,13 @@ open or failed request, re-open a failed or cancelled one; the rest follow the p
 REQUEST_DAYS_AHEAD = 60
 """How far ahead a delivery can be asked for: a lockdown's deliveries are planned day by
 day, and a date years away is a typing slip that would sit on the board unplanned."""
+
+RECEIVER_REQUESTS_PER_DAY = 6
+"""Requests in the queue or on their way a receiver may have for its compound on one day:
+a morning and an evening run with room for a forgotten item, never the fleet (300 of
+them routed 25 trucks to one compound). A dispatcher adds more when a day calls for it."""
+
+REQUEST_QUEUE_LOCK_SPACE = 0x5357_4452  # advisory locks of a compound's day of requests ("SWDR")
 
 NOTE_CHARS = 500
 """The longest note a request keeps (its column's length)."""
@@ -202,6 +209,32 @@ def create_request(
     return request
 
 
+def _refuse_past_the_daily_requests(session: Session, compound: Compound, day: date) -> None:
+    """A 409 once the compound's receivers have ``RECEIVER_REQUESTS_PER_DAY`` requests for
+    ``day`` that are neither delivered, failed nor cancelled (counted one filing at a time)."""
+    serialize_on(session, space=REQUEST_QUEUE_LOCK_SPACE, name=f"{compound.id}:{day}")
+    pending = session.scalar(
+        select(func.count())
+        .select_from(DeliveryRequest)
+        .where(
+            DeliveryRequest.compound_id == compound.id,
+            DeliveryRequest.delivery_date == day,
+            DeliveryRequest.status.in_((RequestStatus.open, RequestStatus.assigned)),
+        )
+    )
+    if int(pending or 0) >= RECEIVER_REQUESTS_PER_DAY:
+        raise Conflict(
+            "compound {code!r} already has {count} requests for {day}, as many as its "
+            "receivers file for a day: ask the dispatcher to add one",
+            errors=[
+                field_problem(["body", "delivery_date"], "has as many requests as a day takes")
+            ],
+            code=compound.code,
+            count=int(pending or 0),
+            day=day,
+        )
+
+
 def submit_request(
     *,
     session: Session,
@@ -244,6 +277,8 @@ def submit_request(
             errors=[field_problem(["body", "compound"], "is deactivated")],
             code=found.code,
         )
+    if principal.role is Role.receiver:
+        _refuse_past_the_daily_requests(session, found, delivery_date)
     return create_request(
         session=session,
         compound=found,

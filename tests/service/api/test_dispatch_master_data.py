@@ -309,6 +309,31 @@ def test_a_compound_no_longer_served_takes_no_new_request(
     assert _count(session, DeliveryRequest) == 0
 
 
+def test_a_receiver_files_a_days_share_of_requests_and_the_dispatcher_adds_more(
+    client: TestClient, session: Session, dispatcher: dict[str, str], catalogue: None
+) -> None:
+    """A receiver's key once filed 300 requests for one day, and the plan sent a quarter of
+    the fleet to one compound; a day's share is RECEIVER_REQUESTS_PER_DAY."""
+    compound = make_compound(session, code="CP-HOME")
+    receiver = make_key(session, Role.receiver, compound=compound)
+    url = "/api/v1/delivery-requests"
+    filed = [client.post(url, json=_request_body("CP-HOME"), headers=receiver) for _ in range(6)]
+    assert [answer.status_code for answer in filed] == [201] * 6
+    seventh = client.post(url, json=_request_body("CP-HOME"), headers=receiver)
+    _problem(seventh, 409, "delivery_date")
+    assert "ask the dispatcher" in seventh.json()["detail"]
+    assert _count(session, DeliveryRequest) == 6
+    cancelled = client.patch(
+        f"{url}/{filed[0].json()['id']}", json={"status": "cancelled"}, headers=dispatcher
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert client.post(url, json=_request_body("CP-HOME"), headers=receiver).status_code == 201
+    next_day = _request_body("CP-HOME", delivery_date=(DAY + timedelta(days=1)).isoformat())
+    assert client.post(url, json=next_day, headers=receiver).status_code == 201
+    added = client.post(url, json=_request_body("CP-HOME"), headers=dispatcher)
+    assert added.status_code == 201, added.text  # the dispatcher is not held to the share
+
+
 def test_receiver_orders_only_for_its_own_compound(
     client: TestClient, session: Session, catalogue: None
 ) -> None:
