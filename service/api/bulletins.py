@@ -57,7 +57,10 @@ RegionQuery = Annotated[
 ]
 
 
-class BulletinRead(ReadModel):
+class BulletinListed(ReadModel):
+    """A bulletin as a list shows it: its words without its tables (a list of 500 days
+    with every table was 18 MB); ``GET /bulletins/{date}`` gives the tables."""
+
     id: int
     region: str | None = Field(
         description="The code of the region whose stores the figures cover; null for the "
@@ -72,6 +75,9 @@ class BulletinRead(ReadModel):
     summary_zh: str
     correction_note: str | None
     published_at: datetime | None
+
+
+class BulletinRead(BulletinListed):
     figures: dict[str, Any] = Field(
         description="The day's tables (prices, category prices, days of supply, coverage, "
         "notable moves) as computed when the revision was drafted"
@@ -120,10 +126,10 @@ class PriceHistoryRead(ReadModel):
     points: list[PricePointRead] = Field(description="One per published day, oldest first")
 
 
-def _reads(session: Session, bulletins: list[Bulletin]) -> list[BulletinRead]:
+def _listed(session: Session, bulletins: list[Bulletin]) -> list[BulletinListed]:
     labels = region_labels(session, bulletins)
     return [
-        BulletinRead(
+        BulletinListed(
             id=bulletin.id,
             region=labels[bulletin.region_id].code,
             region_name=labels[bulletin.region_id].name,
@@ -135,9 +141,15 @@ def _reads(session: Session, bulletins: list[Bulletin]) -> list[BulletinRead]:
             summary_zh=bulletin.summary_zh,
             correction_note=bulletin.correction_note,
             published_at=bulletin.published_at,
-            figures=bulletin.figures,
         )
         for bulletin in bulletins
+    ]
+
+
+def _reads(session: Session, bulletins: list[Bulletin]) -> list[BulletinRead]:
+    return [
+        BulletinRead(**listed.model_dump(), figures=bulletin.figures)
+        for listed, bulletin in zip(_listed(session, bulletins), bulletins, strict=True)
     ]
 
 
@@ -150,17 +162,20 @@ PUBLISHED_MAX_AGE_SECONDS = 300
 correction is a new revision, seen within five minutes."""
 
 
-@router.get("/bulletins", summary="Published bulletins of every region, newest day first (public)")
+@router.get(
+    "/bulletins",
+    summary="Published bulletins of every region, newest day first, without their tables (public)",
+)
 def list_published(
     session: ReplicaSessionDep,
     paging: PageDep,
     region: Annotated[str | None, Query(description="Only this region's bulletins")] = None,
-) -> Page[BulletinRead]:
+) -> Page[BulletinListed]:
     found, total = published_bulletins(
         session=session, limit=paging.limit, offset=paging.offset, region=region
     )
     return Page(
-        items=_reads(session, found),
+        items=_listed(session, found),
         total=total,
         limit=paging.limit,
         offset=paging.offset,

@@ -100,6 +100,8 @@ def test_the_bureau_publishes_the_days_bulletin_and_anyone_reads_it(
     assert public.json()["summary_en"] == "Pork is up 40 % today; rice is steady."
     listed = client.get("/api/v1/bulletins").json()
     assert [item["business_date"] for item in listed["items"]] == [business_today().isoformat()]
+    assert "figures" not in listed["items"][0]  # the tables are the day's read, not the list's
+    assert listed["items"][0]["summary_en"] == public.json()["summary_en"]
     page = client.get("/bulletin", headers={"Accept-Language": "zh"})
     assert page.status_code == 200
     assert "每日保供公告" in page.text and "危机" in page.text
