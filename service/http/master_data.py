@@ -83,9 +83,7 @@ class UserCreate(StrictModel):
 
 
 class KeyCreate(StrictModel):
-    name: Annotated[str, OneLine] = Field(
-        min_length=1, max_length=120, examples=["chain CH-01 ERP"]
-    )
+    name: Annotated[Name, Field(max_length=120, examples=["chain CH-01 ERP"])]
     role: Role
     store: str | None = Field(default=None, description="Store code, for a key bound to one store")
     enterprise: str | None = Field(

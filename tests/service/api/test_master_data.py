@@ -336,3 +336,10 @@ def test_a_blank_name_or_a_contact_broken_over_lines_is_refused_with_the_field_n
         assert response.headers["content-type"] == "application/problem+json"
         assert [e["loc"] for e in response.json()["errors"]] == [loc], response.json()
     assert client.get("/api/v1/enterprises/CH-1", headers=bureau).json()["contact_name"] is None
+    admin = make_key(session, Role.admin)
+    invisible = {"name": "\u200b\ufeff", "role": "bureau"}
+    for path in ("keys", "webhooks"):  # a key's or a webhook's name heads its list
+        body = invisible if path == "keys" else {"name": "\u200b", "url": "https://chat.example"}
+        refused = client.post(f"/api/v1/{path}", json=body, headers=admin)
+        assert refused.status_code == 422, (path, refused.text)
+        assert [e["loc"] for e in refused.json()["errors"]] == [["body", "name"]]
