@@ -178,6 +178,7 @@ def read_csv_cells(data: bytes) -> pd.DataFrame:
         )
     except pd.errors.ParserError as error:
         _refuse_long_rows(text, len(header))
+        _refuse_open_quote(text)
         message = str(error).strip()
         raise InvalidInput(
             "the CSV could not be read: {reason}",
@@ -193,6 +194,32 @@ def read_csv_cells(data: bytes) -> pd.DataFrame:
     if len(header) == len(frame.columns):
         frame.columns = pd.Index(header, dtype=object)
     return frame
+
+
+def _refuse_open_quote(text: str) -> None:
+    """Refuse a quote that opens and never closes, by the row where it opens: pandas says
+    only "EOF inside string", counting rows its own way."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    starts_at = 0  # rows counted as the other refusals count them: the header is row 1
+    while True:
+        starts_at += 1
+        try:
+            next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise InvalidInput(
+                "nothing was stored; a quote opens in row {row} and never closes",
+                errors=[
+                    field_problem(
+                        ["file", starts_at],
+                        "a quote opens here and never closes: every row after it was read "
+                        "into one cell",
+                        extra={"row": starts_at},
+                    )
+                ],
+                row=starts_at,
+            ) from None
 
 
 def _refuse_long_rows(text: str, width: int) -> None:

@@ -282,3 +282,20 @@ def test_a_store_reading_chinese_sees_a_workbook_bomb_refused_by_its_limit(
     assert "解压后超过压缩大小的 100 倍" in response.text
     assert "AAAA" not in response.text
     assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_quote_that_never_closes_is_named_by_the_row_where_it_opens(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """pandas said only "EOF inside string starting at row 1", counting its own way."""
+    day = business_today().isoformat()
+    data = (
+        f"store,date,product,stock,sales,price\nA-1,{day},pork,95,22,15.2\n"
+        f'A-1,"{day},pork,80,20,15.0\nA-1,{day},pork,70,20,15.0\n'
+    ).encode()
+    sent = client.post(BULK, files={"file": ("open.csv", data, "text/csv")}, headers=bureau)
+    body = assert_short_refusal(sent)
+    assert [(error["loc"], error["row"]) for error in body["errors"]] == [(["file", 3], 3)]
+    assert body["detail"] == "nothing was stored; a quote opens in row 3 and never closes"
+    assert stored(session) == 0
