@@ -336,6 +336,7 @@ def read_workbook(data: bytes) -> pd.DataFrame:
         book.close()
     if not rows:
         return pd.DataFrame()
+    _refuse_formulas_without_values(data, rows)
     width = max(len(row) for row in rows)
     header = [*rows[0], *[None] * (width - len(rows[0]))]
     columns = [
@@ -348,6 +349,52 @@ def read_workbook(data: bytes) -> pd.DataFrame:
         if row
     ]
     return pd.DataFrame(lines, columns=columns, dtype=object)
+
+
+def _refuse_formulas_without_values(data: bytes, rows: list[list[object]]) -> None:
+    """Refuse formula cells the workbook holds no value for, by row and column: a file
+    written by a script (not saved by a spreadsheet program) keeps only the formula, which
+    read as an empty cell and was refused as "is required"."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        has_formulas = any(
+            name.startswith("xl/worksheets/") and b"<f" in archive.read(name)
+            for name in archive.namelist()
+        )
+    if not has_formulas:
+        return
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
+    try:
+        formulas = [
+            (position, column)
+            for position, cells in enumerate(book.worksheets[0].iter_rows())
+            for column, cell in enumerate(cells)
+            if getattr(cell, "data_type", None) == "f"
+            and (column >= len(rows[position]) or rows[position][column] is None)
+        ]
+    finally:
+        book.close()
+    if formulas:
+        header = rows[0]
+        raise InvalidInput(
+            "nothing was stored; {count} formula cell(s) have no saved value: open the file "
+            "in a spreadsheet program and save it, or paste the values",
+            errors=[
+                field_problem(
+                    ["file", position + 1, _column_name(header, column)],
+                    "a formula with no saved value",
+                    extra={"row": position + 1, "column": _column_name(header, column)},
+                )
+                for position, column in formulas
+            ],
+            count=len(formulas),
+        )
+
+
+def _column_name(header: list[object], position: int) -> str:
+    """The header's name of a column, or its position when the header has none there."""
+    if position < len(header) and header[position] is not None:
+        return _as_text(header[position])
+    return f"Unnamed: {position}"
 
 
 def _trimmed(values: tuple[object, ...]) -> list[object]:

@@ -3,10 +3,12 @@ row and column, at most a megabyte, and nothing stored (issue 12, rows 2 and 3).
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -298,4 +300,29 @@ def test_a_quote_that_never_closes_is_named_by_the_row_where_it_opens(
     body = assert_short_refusal(sent)
     assert [(error["loc"], error["row"]) for error in body["errors"]] == [(["file", 3], 3)]
     assert body["detail"] == "nothing was stored; a quote opens in row 3 and never closes"
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_formula_a_script_wrote_without_its_value_is_named_not_called_missing(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """A workbook written by a script keeps only the formula; its cell read as empty and
+    was refused as "is required", which sent the chain looking for a value it had typed."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["store", "date", "product", "stock", "sales", "price"])
+    sheet.append(["A-1", business_today().isoformat(), "pork", "=90+5", 22, 15.2])
+    sheet.append(["A-1", business_today().isoformat(), "pork", 80, "=SUM(E2:E2)", 15.0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files = {"file": ("script.xlsx", buffer.getvalue(), XLSX)}
+    body = assert_short_refusal(client.post(BULK, files=files, headers=bureau))
+    assert [(error["row"], error["column"]) for error in body["errors"]] == [
+        (2, "stock"),
+        (3, "sales"),
+    ]
+    assert body["errors"][0]["msg"] == "a formula with no saved value"
+    assert "save it, or paste the values" in body["detail"]
     assert stored(session) == 0
