@@ -12,6 +12,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,6 +26,7 @@ from bulletin.summary import summary_sentences
 from core.access import Principal, require_role
 from core.bulk import read_frame
 from core.database import lock_for_change
+from core.documents import undrawable_characters
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import BIDI_CONTROLS, field_problem, is_blank
 from models import (
@@ -252,12 +254,13 @@ def draft_bulletin(
     baseline: BaselinePeriod | None = None,
     correction_note: str | None = None,
     region: str | None = None,
+    font_file: Path | None = None,
 ) -> Bulletin:
     """Compute ``day``'s figures for ``region`` (a code; by default the caller's region,
     else the single root city) from the stores inside it into a draft: the first
     revision, a fresh computation of an unpublished draft, or (with a note) a correction
     of a published bulletin; ``day`` lies between ``oldest`` (the oldest day a report may
-    be for) and ``today``."""
+    be for) and ``today``. With ``font_file``, a note its PDF cannot print is refused."""
     require_role(principal, *EDITORS)
     region_id = bulletin_region_id(session=session, principal=principal, region=region)
     if day > today:
@@ -272,6 +275,7 @@ def draft_bulletin(
         )
     if correction_note is not None:
         _refuse_control_characters(correction_note, "correction_note")
+        _refuse_undrawable(correction_note, "correction_note", font_file)
     if correction_note is not None and len(correction_note) > MAX_NOTE_CHARS:
         raise InvalidInput(
             "the correction note is too long",
@@ -364,6 +368,26 @@ def _refuse_control_characters(text: str, field: str) -> None:
         )
 
 
+def _refuse_undrawable(text: str, field: str, font_file: Path | None) -> None:
+    """The PDF prints what the page shows: a character its font cannot draw (an emoji, an
+    Arabic or Hebrew letter in a Chinese font) would silently go missing from it."""
+    missing = undrawable_characters(text, font_file) if font_file is not None else []
+    if missing:
+        shown = " ".join(missing[:10])
+        raise InvalidInput(
+            "{field} has characters the bulletin's PDF cannot print: {characters}",
+            errors=[
+                field_problem(
+                    ["body", field],
+                    "has characters the PDF cannot print: {characters}",
+                    characters=shown,
+                )
+            ],
+            field=field,
+            characters=shown,
+        )
+
+
 def edit_summary(
     *,
     session: Session,
@@ -371,6 +395,7 @@ def edit_summary(
     bulletin_id: int,
     summary_en: str | None = None,
     summary_zh: str | None = None,
+    font_file: Path | None = None,
 ) -> Bulletin:
     """Change a draft's summary in either language (the editor's words replace the
     template's; the tables stay as computed)."""
@@ -380,6 +405,7 @@ def edit_summary(
             continue
         cleaned = text.strip()
         _refuse_control_characters(cleaned, field)
+        _refuse_undrawable(cleaned, field, font_file)
         if not cleaned or len(cleaned) > MAX_SUMMARY_CHARS:
             raise InvalidInput(
                 "{field} must have 1 to {limit} characters",

@@ -14,6 +14,7 @@ a few tens of kilobytes.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -79,6 +80,35 @@ def _face_of(font_file: Path) -> int:
             "the PDF font {path} cannot be read as a font", path=str(font_file)
         ) from error
     return 0
+
+
+@lru_cache(maxsize=8)
+def _drawn_characters(path: str, modified_ns: int, face: int) -> frozenset[int]:
+    """The code points the face ``face`` of the font at ``path`` has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, fontNumber=face, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def undrawable_characters(text: str, font_file: Path) -> list[str]:
+    """The distinct characters of ``text`` the PDF font has no glyph for, in order of first
+    appearance: fpdf2 leaves them out of the page with only a log line, so a PDF would say
+    less than the page. None when the font cannot be read (the PDF is refused then)."""
+    try:
+        face = _face_of(font_file)
+        drawn = _drawn_characters(str(font_file), font_file.stat().st_mtime_ns, face)
+    except Exception:  # a missing file, or fontTools' own errors on a file that is no font
+        return []
+    missing: dict[str, None] = {}
+    for character in text:
+        # spaces and invisible marks (a zero-width joiner) draw nothing on the page either
+        if ord(character) not in drawn and unicodedata.category(character)[0] not in "CZ":
+            missing.setdefault(character, None)
+    return list(missing)
 
 
 class Document:

@@ -302,13 +302,18 @@ def draft(
             oldest=business_today(settings) - timedelta(days=settings.max_report_age_days),
             correction_note=body.correction_note,
             region=body.region,
+            font_file=settings.pdf_font_file,
         ),
     )
 
 
 @router.patch("/bulletin-revisions/{bulletin_id}", summary="Edit a draft's summary")
 def edit(
-    bulletin_id: DatabaseId, body: SummaryIn, session: SessionDep, principal: PrincipalDep
+    bulletin_id: DatabaseId,
+    body: SummaryIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
 ) -> BulletinRead:
     return _read(
         session,
@@ -318,6 +323,7 @@ def edit(
             bulletin_id=bulletin_id,
             summary_en=body.summary_en,
             summary_zh=body.summary_zh,
+            font_file=settings.pdf_font_file,
         ),
     )
 

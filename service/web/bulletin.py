@@ -371,6 +371,7 @@ def draft(
             oldest=business_today(settings) - timedelta(days=settings.max_report_age_days),
             correction_note=correction_note.strip() or None,
             region=region or None,
+            font_file=settings.pdf_font_file,
         ),
         "drafted",
     )
@@ -382,6 +383,7 @@ def save_summary(
     bulletin_id: DatabaseId,
     session: SessionDep,
     viewer: ViewerDep,
+    settings: SettingsDep,
     day: Annotated[str, Form()],
     summary_en: Annotated[str, Form(max_length=MAX_TYPED)] = "",
     summary_zh: Annotated[str, Form(max_length=MAX_TYPED)] = "",
@@ -407,6 +409,7 @@ def save_summary(
             bulletin_id=bulletin_id,
             summary_en=None if "summary_en" in refused else summary_en,
             summary_zh=None if "summary_zh" in refused else summary_zh,
+            font_file=settings.pdf_font_file,
         )
         if problems:
             raise InvalidInput(

@@ -90,3 +90,34 @@ def test_a_correction_prints_its_revision_note_and_the_editors_words_as_plain_te
     text = pdf_text(client.get(f"/api/v1/bulletins/{today}/pdf").content)  # a new revision
     assert f"修订版 2: {note}" in text and note not in pdf_text(first.content)
     assert words in "".join(text.split())
+
+
+def test_words_the_pdf_cannot_print_are_refused_where_they_are_typed(
+    client: TestClient, session: Session
+) -> None:
+    """An emoji or an Arabic greeting showed on the page and vanished from the PDF with
+    only a log line; the PDF must say what the page says."""
+    city = make_published_city(client, session, published_days=1)
+    today = business_today().isoformat()
+    note = "猪肉价格更正 😀"
+    refused = client.post(
+        "/api/v1/bulletins", json={"date": today, "correction_note": note}, headers=city.bureau
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["body", "correction_note"]
+    assert "😀" in refused.json()["detail"]
+    correction = client.post(
+        "/api/v1/bulletins",
+        json={"date": today, "correction_note": "猪肉价格更正 – ¥ 12.5 · é"},
+        headers=city.bureau,
+    )
+    assert correction.status_code == 201, correction.text
+    summary = {"summary_en": "Prices hold. مرحبا بالعالم 👨‍👩‍👧"}
+    edited = client.patch(
+        f"/api/v1/bulletin-revisions/{correction.json()['id']}", json=summary, headers=city.bureau
+    )
+    assert edited.status_code == 422, edited.text
+    assert edited.json()["errors"][0]["loc"] == ["body", "summary_en"]
+    assert "م ر ح ب ا ل ع 👨" in edited.json()["errors"][0]["msg"]
+    revisions = client.get(f"/api/v1/bulletins/{today}/revisions", headers=city.bureau).json()
+    assert all("مرحبا" not in revision["summary_en"] for revision in revisions)
