@@ -99,30 +99,6 @@ def printed_names(session: Session, bulletin: Bulletin, language: str) -> Printe
     )
 
 
-def bulletin_pdf(
-    *,
-    session: Session,
-    bulletin: Bulletin,
-    language: str,
-    translate: Translate,
-    zone: ZoneInfo,
-    font_file: Path,
-) -> bytes:
-    """The bulletin revision as a PDF in ``language`` (``translate`` gives its words),
-    with the products', districts' and categories' names of that language."""
-    printed = printed_names(session, bulletin, language)
-    return bulletin_document(
-        bulletin=bulletin,
-        region_name=printed.region_name,
-        names=printed.names,
-        categories=printed.categories,
-        language=language,
-        translate=translate,
-        zone=zone,
-        font_file=font_file,
-    )
-
-
 def bulletin_document(
     *,
     bulletin: Bulletin,
