@@ -28,6 +28,7 @@ from core.lookups import (
     unknown_code,
 )
 from core.text import field_problem, phrase
+from core.words import word
 from models import Region, RegionLevel, Role
 
 
@@ -138,6 +139,43 @@ def read_region(*, session: Session, principal: Principal | None = None, code: s
     return _view_with_parent(session, region_inside(session, principal, code))
 
 
+LEVEL_ORDER = tuple(RegionLevel)
+"""Province, city, district, township, community: each level lies below the one before."""
+
+
+def _refuse_level_out_of_order(
+    session: Session,
+    *,
+    level: RegionLevel,
+    parent_code: str | None,
+    parent_id: int | None,
+    field: str = "level",
+) -> None:
+    """A region lies below a region of a higher level (its level is fixed once made): a
+    "city" made inside a district passed every check that takes "a district or a city"."""
+    parent = (
+        get_optional_by_code(session, Region, parent_code, label=phrase("region"), field="parent")
+        if parent_code is not None
+        else (session.get(Region, parent_id) if parent_id is not None else None)
+    )
+    rank = LEVEL_ORDER.index(RegionLevel(level))
+    if parent is not None and LEVEL_ORDER.index(parent.level) >= rank:
+        raise InvalidInput(
+            "a {level} cannot lie in a {parent_level}",
+            errors=[
+                field_problem(
+                    ["body", field],
+                    "must be below its parent's level ({parent_level})"
+                    if field == "level"
+                    else "is not above this region's level ({parent_level})",
+                    parent_level=word(parent.level),
+                )
+            ],
+            level=word(RegionLevel(level)),
+            parent_level=word(parent.level),
+        )
+
+
 def create_region(
     *,
     session: Session,
@@ -160,6 +198,12 @@ def create_region(
         region_inside(session, principal, parent)
     parent_region = get_optional_by_code(
         session, Region, parent, label=phrase("region"), field="parent"
+    )
+    _refuse_level_out_of_order(
+        session,
+        level=level,
+        parent_code=None,
+        parent_id=parent_region.id if parent_region else None,
     )
     region = Region(
         code=code,
@@ -184,7 +228,11 @@ def update_region(
     never their own region (whose place in the tree is the nation's to decide)."""
     require_role(principal, Role.bureau)
     region = region_inside(session, principal, code)
+    if region.id == principal.region_id and changes:
+        # its name and whether it is served show in every region's pickers and pages
+        require_national(principal)
     changes = dict(changes)
+    moved = "parent" in changes
     if "parent" in changes:
         parent_code = changes.pop("parent")
         if parent_code is None or region.id == principal.region_id:
@@ -200,6 +248,14 @@ def update_region(
                 errors=[field_problem(["body", "parent"], "would make a cycle in the region tree")],
             )
         region.parent_id = parent.id if parent else None
+    if moved:
+        _refuse_level_out_of_order(
+            session,
+            level=region.level,
+            parent_code=None,
+            parent_id=region.parent_id,
+            field="parent",
+        )
     apply_changes(region, changes, required=("name", "active"))
     session.flush()
     return _view_with_parent(session, region)
@@ -210,6 +266,8 @@ def deactivate_region(*, session: Session, principal: Principal, code: str) -> R
     caller's region only)."""
     require_role(principal, Role.bureau)
     region = region_inside(session, principal, code)
+    if region.id == principal.region_id:
+        require_national(principal)  # staff bound to it would close it for everyone
     region.active = False
     session.flush()
     return _view_with_parent(session, region)

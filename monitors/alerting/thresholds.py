@@ -68,6 +68,14 @@ INTEGER_FIELDS: frozenset[str] = frozenset({"price_baseline_min_days", "price_ou
 MAX_WHOLE_THRESHOLD = 1_000_000
 """Largest whole-number threshold (days, outlets): far above any real setting, and within
 the 64-bit integers the thresholds' frame holds (1e308 days failed with a 500)."""
+DAY_FIELDS: frozenset[str] = frozenset(
+    {"low_supply_warning_days", "low_supply_critical_days", "restock_extra_days"}
+)
+MAX_THRESHOLD_DAYS = 365
+"""Largest threshold in days of supply: a year, more than any store keeps (1e308 days
+made every restock suggestion of the category vanish without a word)."""
+MAX_THRESHOLD_FACTOR = 1_000
+"""Largest factor, ratio or z-score: a thousandfold is far past any useful alert."""
 THRESHOLD_WORDS: dict[str, str] = {
     "low_supply_warning_days": N_("low_supply_warning_days"),
     "low_supply_critical_days": N_("low_supply_critical_days"),
@@ -81,6 +89,7 @@ THRESHOLD_WORDS: dict[str, str] = {
     "price_outlier_min_outlets": N_("price_outlier_min_outlets"),
     "sales_surge_warning": N_("sales_surge_warning"),
     "sales_surge_critical": N_("sales_surge_critical"),
+    "restock_extra_days": N_("restock_extra_days"),
 }
 """The thresholds as people read them (the API names them by field)."""
 
@@ -134,6 +143,17 @@ def validate_thresholds(thresholds: RuleThresholds) -> list[Text]:
         elif name in INTEGER_FIELDS and not float(value).is_integer():
             problems.append(
                 phrase("{field} must be a whole number ({value})", field=field, value=value)
+            )
+        elif name not in INTEGER_FIELDS and float(value) > (
+            limit := MAX_THRESHOLD_DAYS if name in DAY_FIELDS else MAX_THRESHOLD_FACTOR
+        ):
+            problems.append(
+                phrase(
+                    "{field} must be at most {limit} ({value})",
+                    field=field,
+                    limit=limit,
+                    value=value,
+                )
             )
         elif name in INTEGER_FIELDS and float(value) > MAX_WHOLE_THRESHOLD:
             problems.append(

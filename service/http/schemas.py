@@ -209,7 +209,14 @@ class PageParams(BaseModel):
 
 def page_params(
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, le=1000, description="Page size (capped by settings)")] = 50,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=1000,
+            description="Page size: at most SUPPLYWATCH_MAX_PAGE_SIZE (500 unless set otherwise)",
+        ),
+    ] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> PageParams:
     """Paging from the query, refusing pages larger than the configured cap."""

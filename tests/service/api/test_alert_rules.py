@@ -256,6 +256,26 @@ def test_only_the_bureau_and_admins_see_or_change_rules(
     assert client.put(URL, json=change, headers=admin).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [
+        ("low_supply_warning_days", "365"),
+        ("restock_extra_days", "365"),
+        ("overstock_factor", "1000"),
+    ],
+)
+def test_a_threshold_past_any_use_is_refused_not_left_to_empty_the_suggestions(
+    client: TestClient, session: Session, bureau: dict[str, str], field: str, limit: str
+) -> None:
+    """1e308 days of warning or extra cover was stored, and every restock suggestion of
+    the category then vanished (its target was 1e308 days)."""
+    response = client.put(f"{URL}/categories/meat", json={field: 1e308}, headers=bureau)
+    errors = _errors(response)
+    assert [loc[-1] for loc in errors] == [field], errors
+    assert f"at most {limit}" in next(iter(errors.values()))
+    assert _stored(session) == (0, 0)
+
+
 @pytest.mark.parametrize("field", ["price_baseline_min_days", "price_outlier_min_outlets"])
 def test_a_whole_number_threshold_too_large_to_hold_is_refused_not_a_500(
     client: TestClient, session: Session, bureau: dict[str, str], field: str

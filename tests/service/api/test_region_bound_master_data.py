@@ -157,6 +157,49 @@ def test_city_bureau_lists_and_reads_only_the_regions_of_its_own_city(
     )
 
 
+@pytest.mark.parametrize("staff", ["city_a_admin", "city_a_bureau"])
+def test_staff_bound_to_a_city_cannot_rename_or_close_the_city_itself(
+    client: TestClient, session: Session, staff: str, request: pytest.FixtureRequest
+) -> None:
+    """A district's bureau renamed and deactivated its own district: it left every
+    region picker, the public forms' and the national staff's too."""
+    headers = request.getfixturevalue(staff)
+    for change in ({"name": "Renamed by the city"}, {"active": False}):
+        refused = client.patch(f"{API}/regions/CITY-A", json=change, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert "national staff" in refused.json()["detail"]
+    assert client.delete(f"{API}/regions/CITY-A", headers=headers).status_code == 403
+    city = session.scalars(select(Region).where(Region.code == "CITY-A")).one()
+    session.refresh(city)
+    assert (city.name, city.active) == ("Aville", True)
+    inside = client.patch(f"{API}/regions/A-NORTH", json={"name": "North"}, headers=headers)
+    assert inside.status_code == 200, inside.text  # the districts inside stay theirs
+    national = make_key(session, Role.bureau)
+    renamed = client.patch(f"{API}/regions/CITY-A", json={"name": "A-City"}, headers=national)
+    assert renamed.status_code == 200, renamed.text
+
+
+def test_a_region_lies_below_a_region_of_a_higher_level(
+    client: TestClient, session: Session, city_a_admin: dict[str, str]
+) -> None:
+    """A "city" made inside a district passed every check that takes a district or a
+    city (a silence's or a webhook's region); a district moved into a township likewise."""
+
+    def create(code: str, parent: str, level: str) -> Any:
+        body = {"code": code, "name": code, "level": level, "parent": parent}
+        return client.post(f"{API}/regions", json=body, headers=city_a_admin)
+
+    for code, parent, level in (("FAKE-CITY", "A-NORTH", "city"), ("TWIN", "A-NORTH", "district")):
+        refused = create(code, parent, level)
+        assert refused.status_code == 422, refused.text
+        assert [error["loc"] for error in refused.json()["errors"]] == [["body", "level"]]
+    assert create("A-N-T1", "A-NORTH", "township").status_code == 201
+    sunk = client.patch(f"{API}/regions/A-SOUTH", json={"parent": "A-N-T1"}, headers=city_a_admin)
+    assert sunk.status_code == 422, sunk.text  # a district inside a township
+    assert [error["loc"] for error in sunk.json()["errors"]] == [["body", "parent"]]
+    assert session.scalar(select(Region.code).where(Region.code == "FAKE-CITY")) is None
+
+
 def test_city_admin_adds_regions_only_below_its_own_and_no_new_city(
     client: TestClient, session: Session, city_a_admin: dict[str, str]
 ) -> None:
