@@ -49,14 +49,13 @@ def test_a_region_is_created_below_its_parent_and_listed_by_it(session: Session)
 
 
 def test_a_region_cannot_be_moved_below_itself(session: Session) -> None:
-    for code, parent in (("T-A", None), ("T-B", "T-A"), ("T-C", "T-B")):
+    for code, parent, level in (
+        ("T-A", None, RegionLevel.city),
+        ("T-B", "T-A", RegionLevel.district),
+        ("T-C", "T-B", RegionLevel.township),
+    ):
         create_region(
-            session=session,
-            principal=BUREAU,
-            code=code,
-            name=code,
-            level=RegionLevel.district,
-            parent=parent,
+            session=session, principal=BUREAU, code=code, name=code, level=level, parent=parent
         )
     with pytest.raises(InvalidInput) as refused:
         update_region(session=session, principal=BUREAU, code="T-A", changes={"parent": "T-C"})

@@ -193,7 +193,7 @@ def test_a_missing_column_is_named(
         ((HEADER + "\n").encode(), 422, "no data rows"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 415, "neither CSV nor XLSX"),
         (b"PK\x03\x04not really a zip", 415, "neither CSV nor a readable XLSX"),
-        (b'store,date\n"unterminated', 422, "could not be read"),
+        (b'store,date\n"unterminated', 422, "a quote opens in row 2 and never closes"),
     ],
 )
 def test_files_that_are_not_report_files_are_refused(
