@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -100,15 +101,7 @@ def test_the_dispatcher_plans_moves_a_stop_and_commits(
     source = max(before, key=lambda plate: len(before[plate]))
     moved = before[source][0]
     target = "TRK-B" if source == "TRK-A" else "TRK-A"
-    response = client.post(
-        f"/dispatch/plans/{plan_id}/moves",
-        data={
-            "csrf_token": csrf(client, "/dispatch"),
-            "request_id": str(moved),
-            "to_truck": target,
-            "version": str(plan.version),
-        },
-    )
+    response = _move(client, plan, request_id=moved, to_truck=target)
     assert response.status_code == 200 and "Stop moved" in response.text
     after = _stops_by_truck(session, plan_id)
     assert after != before and sum(map(len, after.values())) == sum(map(len, before.values()))
@@ -188,16 +181,7 @@ def test_a_move_that_overloads_a_truck_is_refused_and_changes_nothing(
     full = max(before, key=lambda plate: len(before[plate]))
     other = next(plate for plate in before if plate != full)
     assert len(before[full]) == 2 and len(before[other]) == 1
-    response = client.post(
-        f"/dispatch/plans/{plan_id}/moves",
-        data={
-            "csrf_token": csrf(client, "/dispatch"),
-            "request_id": str(before[other][0]),
-            "to_truck": full,
-            "version": str(plan.version),
-        },
-        headers={"Accept-Language": language},
-    )
+    response = _move(client, plan, request_id=before[other][0], to_truck=full, language=language)
     assert response.status_code == 400
     assert refused in response.text
     assert overload in response.text
@@ -216,20 +200,34 @@ def test_a_part_or_position_that_is_not_a_number_is_refused_on_the_plan_page(
     plan = session.get_one(DispatchPlan, plan_id)
     before = _stops_by_truck(session, plan_id)
     plate = next(iter(before))
-    response = client.post(
-        f"/dispatch/plans/{plan_id}/moves",
-        data={
-            "csrf_token": csrf(client, "/dispatch"),
-            "request_id": str(before[plate][0]),
-            "to_truck": plate,
-            field: typed,
-            "version": str(plan.version),
-        },
-    )
+    response = _move(client, plan, request_id=before[plate][0], to_truck=plate, **{field: typed})
     assert response.status_code == 422
     shown = response.text.split('id="problem"', 1)[1].split("</div>", 1)[0]
     assert f"{field}: Enter a number" in shown
     assert _stops_by_truck(session, plan_id) == before
+
+
+def _move(
+    client: TestClient,
+    plan: DispatchPlan,
+    *,
+    request_id: int,
+    to_truck: str,
+    language: str | None = None,
+    **typed: str,
+) -> httpx.Response:
+    """Post the plan page's "move a stop" form as the browser sends it."""
+    return client.post(
+        f"/dispatch/plans/{plan.id}/moves",
+        data={
+            "csrf_token": csrf(client, "/dispatch"),
+            "request_id": str(request_id),
+            "to_truck": to_truck,
+            "version": str(plan.version),
+            **typed,
+        },
+        headers={"Accept-Language": language} if language else None,
+    )
 
 
 def _committed_plan(client: TestClient, session: Session) -> int:
