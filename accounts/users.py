@@ -19,6 +19,7 @@ from accounts.bindings import (
     resolve_binding,
 )
 from core.access import Principal, check_binding, require_role
+from core.database import serialize_on
 from core.errors import Conflict, NotFound
 from core.lookups import PageOf, page
 from core.security import hash_password
@@ -82,6 +83,36 @@ def _user(session: Session, principal: Principal, username: str) -> User:
     if user is None:
         raise NotFound("user {username!r} not found", username=username)
     return user
+
+
+NATIONAL_ADMINS_LOCK_SPACE = 0x5357_4E41  # advisory lock of the national admins ("SWNA")
+
+
+def _refuse_locking_everyone_out(session: Session, principal: Principal, user: User) -> None:
+    """Refuse a deactivation that would leave nobody to run the service: one's own
+    account (another admin does that), or the last active national admin."""
+    if principal.kind == "user" and principal.id == user.id:
+        raise Conflict("you cannot deactivate your own account; another admin can")
+    if not (user.active and user.role is Role.admin and user.region_id is None):
+        return
+    # Two admins deactivating each other at once must not both see the other as kept.
+    serialize_on(session, space=NATIONAL_ADMINS_LOCK_SPACE, name="national admins")
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.role == Role.admin,
+            User.region_id.is_(None),
+            User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+    if not others:
+        raise Conflict(
+            "{username!r} is the last active national admin; add another before "
+            "deactivating this one",
+            username=user.username,
+        )
 
 
 def _end_sessions(session: Session, user: User) -> None:
@@ -203,6 +234,8 @@ def update_user(
         user.locked_until = None
         _end_sessions(session, user)
     if changes.get("active") is not None:
+        if not changes["active"]:
+            _refuse_locking_everyone_out(session, principal, user)
         user.active = changes["active"]
         if not user.active:
             _end_sessions(session, user)
@@ -214,6 +247,7 @@ def deactivate_user(*, session: Session, principal: Principal, username: str) ->
     """Deactivate a person and end their sessions (the row stays for the audit trail)."""
     require_role(principal)
     user = _user(session, principal, username)
+    _refuse_locking_everyone_out(session, principal, user)
     user.active = False
     _end_sessions(session, user)
     session.flush()

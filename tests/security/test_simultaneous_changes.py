@@ -250,6 +250,17 @@ def test_the_same_user_created_six_times_at_once_exists_once_and_the_rest_hear_4
     assert _statuses(answers) == [201] + [409] * (ROUNDS - 1), [a.text for a in answers]
 
 
+def test_every_national_admin_deactivated_at_once_leaves_one_active(office: Office) -> None:
+    admins = [f"admin.{number}" for number in range(ROUNDS)]
+    for username in admins:
+        body = {"username": username, "role": "admin", "password": "long-password-1"}
+        _post(office, "/api/v1/users", office.admin, body)
+    answers = send_at_once(
+        [("DELETE", f"{office.url}/api/v1/users/{name}", office.admin, None) for name in admins]
+    )
+    assert _statuses(answers) == [200] * (ROUNDS - 1) + [409], [a.text for a in answers]
+
+
 def test_a_request_cancelled_while_its_plan_is_committed_is_either_cancelled_or_planned(
     office: Office,
 ) -> None:

@@ -178,6 +178,49 @@ def test_a_deactivated_user_loses_their_sessions(client: TestClient, admin: dict
     assert again.status_code == 401
 
 
+def _signed_in_admin(client: TestClient, admin: dict[str, str], username: str) -> dict[str, str]:
+    created = client.post(
+        "/api/v1/users",
+        json={"username": username, "password": "admin-pass-1", "role": "admin"},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    login = client.post(
+        "/api/v1/auth/login", json={"username": username, "password": "admin-pass-1"}
+    )
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def test_an_admin_cannot_deactivate_their_own_account(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    chen = _signed_in_admin(client, admin, "chen")
+    _signed_in_admin(client, admin, "zhou")
+    for refused in (
+        client.delete("/api/v1/users/chen", headers=chen),
+        client.patch("/api/v1/users/chen", json={"active": False}, headers=chen),
+    ):
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "your own account" in refused.json()["detail"]
+    assert client.get("/api/v1/auth/me", headers=chen).status_code == 200
+    assert client.delete("/api/v1/users/zhou", headers=chen).json()["active"] is False
+
+
+def test_the_last_national_admin_cannot_be_deactivated_until_another_is_added(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    _signed_in_admin(client, admin, "chen")
+    last = client.delete("/api/v1/users/chen", headers=admin)
+    assert last.status_code == 409, last.text
+    assert "last active national admin" in last.json()["detail"]
+    assert client.get("/api/v1/users/chen", headers=admin).json()["active"] is True
+
+    _signed_in_admin(client, admin, "zhou")
+    assert client.delete("/api/v1/users/chen", headers=admin).json()["active"] is False
+    assert client.delete("/api/v1/users/zhou", headers=admin).status_code == 409
+
+
 def test_repeated_failed_sign_ins_from_one_address_are_throttled(
     client: TestClient, admin: dict[str, str], settings: Settings
 ) -> None:
