@@ -23,6 +23,7 @@ from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import FieldProblem, Text, field_problem, phrase
+from core.typed_text import checked_line
 from core.words import word
 from dispatch.access import (
     require_compound_access,
@@ -30,7 +31,6 @@ from dispatch.access import (
     require_request_in_region,
 )
 from dispatch.master_data import check_ordered
-from dispatch.typed_text import checked_line
 from models import (
     Compound,
     DeliveryRequest,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.database import SessionFactory, mark_read_only
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import Text, field_problem, in_turn, phrase
+from core.typed_text import checked_line
 from core.words import word
 from dispatch.demand import REQUEST_DAYS_AHEAD
 from dispatch.master_data import seconds_of_day
@@ -44,7 +45,6 @@ from dispatch.routing_problem import (
 )
 from dispatch.schedule import Naming, StopRef, evaluate_routes, minute_up
 from dispatch.solver import plan_routes, validate_time_limit
-from dispatch.typed_text import checked_line
 from models import (
     Compound,
     DeliveryRequest,

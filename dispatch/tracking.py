@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from core.access import Principal
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import field_problem, listing, phrase
+from core.typed_text import checked_line
 from core.words import word
 from dispatch.access import require_delivery_in_region, require_truck_access
-from dispatch.typed_text import checked_line
 from models import (
     Delivery,
     DeliveryEvent,

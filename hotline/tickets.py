@@ -24,7 +24,8 @@ from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from core.lookups import get_optional_by_code, unknown_code
 from core.security import sha256_hex
-from core.text import N_, control_character_problem, field_problem, is_blank, phrase
+from core.text import N_, control_character_problem, field_problem, phrase
+from core.typed_text import checked_text
 from core.words import word
 from hotline.routing import route_ticket, working_group_by_code
 from models import (
@@ -89,27 +90,16 @@ class PublicFiling:
 
 
 def _check_text(value: str, field: str) -> str:
-    """The text as typed (plain text, never interpreted); empty (or only invisible
-    characters), oversized, or holding a control character other than line breaks and
-    tabs (a terminal escape, a mark that reverses what follows it) is a 422."""
-    if is_blank(value):
-        raise InvalidInput(
-            "{field} is empty",
-            errors=[field_problem(["body", field], "write what happened")],
-            field=field,
-        )
-    if len(value) > MAX_TEXT_LENGTH:
-        raise InvalidInput(
-            "{field} is longer than {limit} characters",
-            errors=[
-                field_problem(["body", field], "at most {limit} characters", limit=MAX_TEXT_LENGTH)
-            ],
-            field=field,
-            limit=MAX_TEXT_LENGTH,
-        )
-    control = control_character_problem(value, ["body", field], multiline=True)
-    if control is not None:
-        raise InvalidInput("{field} holds a control character", errors=[control], field=field)
+    """The text as typed (plain text, never interpreted, line breaks kept); empty (or only
+    invisible characters), oversized, or holding another control character is a 422."""
+    checked_text(
+        value,
+        field,
+        limit=MAX_TEXT_LENGTH,
+        multiline=True,
+        required=True,
+        blank_hint=N_("write what happened"),
+    )
     return value
 
 
