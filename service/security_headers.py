@@ -14,6 +14,10 @@ own caching (pages revalidated by ETag are ``private, no-cache``), it gets
 ``Cache-Control: no-store``, so a shared computer's browser cache or a proxy keeps nothing
 of it after sign-out. So does a resident's ticket (the filing answer with its private
 follow link, and the follow pages). The static files stay cacheable.
+
+Answers given over HTTPS (directly, or through a trusted proxy's X-Forwarded-Proto) carry
+``Strict-Transport-Security``, so a browser that has once reached the service never again
+sends a password or the session cookie over plain HTTP on a network that strips TLS.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ FIXED_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     # Only the checkpoint page uses a device feature (the camera, to read a pass's QR).
     (b"permissions-policy", b"camera=(self), microphone=(), geolocation=(), payment=(), usb=()"),
 )
+
+STRICT_TRANSPORT = (b"strict-transport-security", b"max-age=63072000")
+"""Two years, as Mozilla's guidelines recommend; no ``includeSubDomains``: other services
+of the same city domain may still be plain HTTP, and this one cannot know."""
 
 PRIVATE_CACHING = (b"cache-control", b"no-store")
 """What an answer to a key or a signed-in person gets unless its route chose otherwise."""
@@ -86,6 +94,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         private = carries_credentials(scope)
+        secure = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -94,6 +103,8 @@ class SecurityHeadersMiddleware:
                 if b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", PAGE_POLICY.encode()))
                 headers.extend(item for item in FIXED_HEADERS if item[0] not in present)
+                if secure and STRICT_TRANSPORT[0] not in present:
+                    headers.append(STRICT_TRANSPORT)
                 if private and b"cache-control" not in present:
                     headers.append(PRIVATE_CACHING)
                 message = {**message, "headers": headers}

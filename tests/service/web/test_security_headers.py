@@ -117,3 +117,13 @@ def test_what_a_key_or_a_signed_in_person_was_answered_is_kept_by_no_cache(
 def test_anonymous_answers_are_not_marked_private(client: TestClient) -> None:
     assert "cache-control" not in client.get("/login").headers
     assert "cache-control" not in client.get("/static/js/charts.js").headers
+
+
+def test_a_browser_that_reached_the_service_over_https_keeps_to_https(
+    client: TestClient,
+) -> None:
+    for path in ("/login", "/api/v1/public/bulletins", "/static/js/charts.js"):
+        over_tls = client.get(f"https://testserver{path}")
+        assert over_tls.headers.get("strict-transport-security") == "max-age=63072000", path
+        # Over plain HTTP the header means nothing to a browser (RFC 6797 §8.1), so none.
+        assert "strict-transport-security" not in client.get(path).headers, path
