@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, status
 from pydantic import Field
@@ -11,13 +12,20 @@ from accounts import users
 from models import Role
 from service.http.dependencies import PrincipalDep, SessionDep
 from service.http.master_data import UserCreate
-from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, StrictModel
+from service.http.schemas import (
+    PROBLEM_RESPONSES,
+    OneLine,
+    Page,
+    PageDep,
+    ReadModel,
+    StrictModel,
+)
 
 router = APIRouter(prefix="/users", tags=["access"], responses=PROBLEM_RESPONSES)
 
 
 class UserUpdate(StrictModel):
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Annotated[str | None, OneLine] = Field(default=None, max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=256)
     active: bool | None = None
 

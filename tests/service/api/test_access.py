@@ -160,6 +160,21 @@ def test_a_person_signs_in_with_a_password_and_uses_the_session(
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
 
+def test_a_name_changed_later_is_held_to_the_rules_it_was_added_under(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    client.post(
+        "/api/v1/users",
+        json={"username": "qian", "password": "secret-pass", "role": "bureau", "full_name": "Qian"},
+        headers=admin,
+    )
+    for name in ("Qian\u202eteg", "Qian\nWu", "Qian\x1b[2J"):
+        refused = client.patch("/api/v1/users/qian", json={"full_name": name}, headers=admin)
+        assert refused.status_code == 422, name
+        assert refused.json()["errors"][0]["loc"] == ["body", "full_name"]
+    assert client.get("/api/v1/users/qian", headers=admin).json()["full_name"] == "Qian"
+
+
 def test_a_deactivated_user_loses_their_sessions(client: TestClient, admin: dict[str, str]) -> None:
     client.post(
         "/api/v1/users",
