@@ -51,6 +51,7 @@ from service.web.common import (
     field_errors,
     language_of,
     names_by_code,
+    product_names,
     redirect,
     region_names,
     render,
@@ -302,6 +303,11 @@ def _ticket_page(
             "ticket": view,
             "region_name": region_names(session, [view.region], language).get(
                 view.region, view.region
+            ),
+            "product_name": (
+                product_names(session, language).get(view.product, view.product)
+                if view.product
+                else None
             ),
             "groups": groups,
             "group_names": names_by_code(groups, language),

@@ -130,7 +130,8 @@ async function startCamera() {
 
 document.getElementById("scan-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  check(document.getElementById("token").value);
+  const token = document.getElementById("token").value.trim();
+  if (token) check(token);  // nothing typed is no pass to judge (nor a scan to record)
 });
 if ("BarcodeDetector" in window && navigator.mediaDevices) {
   const camera = document.getElementById("camera");

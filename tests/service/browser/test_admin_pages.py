@@ -29,6 +29,19 @@ def test_each_threshold_input_sits_under_its_own_heading(open_page: Any) -> None
     assert page.input_value("#low_supply_critical_days-vegetables") == ""
 
 
+@pytest.mark.parametrize("locale", ["en-GB", "zh-CN"])
+def test_the_thresholds_scroll_inside_their_card_on_a_phone(open_page: Any, locale: str) -> None:
+    """On a phone the table scrolls inside its card, and only there: the inputs' hidden
+    labels (placed where their cells are, past the right edge) made the whole page scroll
+    sideways, header and tabs included."""
+    page = open_page("admin", PHONE, locale=locale)
+    page.goto(page.url.replace("/admin/stores", "/admin/thresholds"))
+    card = page.locator("section.scroll", has=page.locator("#thresholds"))
+    assert card.evaluate("(card) => card.scrollWidth > card.clientWidth")  # it does scroll
+    sideways = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(sideways) <= 0
+
+
 def test_an_admin_edits_a_store_choosing_its_region_from_the_list(open_page: Any) -> None:
     page = open_page("admin")
     store = page.locator("#admin-rows tbody tr").nth(1).locator("a").first

@@ -145,3 +145,18 @@ def test_scans_made_offline_are_never_uploaded_by_the_next_person_at_their_check
     wait_until(page, "() => document.getElementById('queue').textContent === ''")
     [(checkpoint, recorded_by)] = _scans_at(live_server)[len(before) :]
     assert checkpoint == "G310-W" and recorded_by.endswith(":checkpoint"), recorded_by
+
+
+def test_checking_an_empty_code_asks_for_one_and_judges_nothing(
+    open_page: Any, live_server: LiveServer
+) -> None:
+    """Pressing Check with nothing typed showed a red "forged or damaged" verdict (and
+    recorded that scan); the field now asks for a code first."""
+    _valid, _revoked, scans_before = _tokens(live_server)
+    page = open_page("checkpoint", PHONE, locale="zh-CN")
+    page.wait_for_selector("#checkpoint[data-ready='1']")
+    page.get_by_role("button", name="核验").click()
+    page.wait_for_timeout(500)
+    assert page.locator("#verdict").is_hidden()
+    assert page.evaluate("() => document.getElementById('token').validity.valueMissing")
+    assert _tokens(live_server)[2] == scans_before

@@ -66,3 +66,25 @@ def test_checkpoint_staff_scan_on_their_page_and_no_one_else_sees_it(
         gate.id,
         "valid",
     )
+
+
+def test_checkpoint_staff_find_their_page_in_the_menu_from_any_page(
+    client: TestClient, session: Session
+) -> None:
+    """The menu named only the board and the bulletin: once there, the way back to the
+    checkpoint was the brand name alone."""
+    gate = make_checkpoint(session, code="G310-W", region=make_region(session, code="410403"))
+    create_user(
+        session,
+        username="gate",
+        password="gate-password",
+        role=Role.checkpoint,
+        checkpoint_id=gate.id,
+    )
+    sign_in(client, "gate", "gate-password")
+    for page, current in (("/checkpoint", True), ("/board", False)):
+        text = client.get(page, headers={"Accept-Language": "zh-CN"}).text
+        nav = text[text.index("<nav") : text.index("</nav>")]
+        link = re.search(r'<a href="/checkpoint"\s*(aria-current="page")?>检查站</a>', nav)
+        assert link is not None, page
+        assert bool(link.group(1)) is current, page

@@ -27,7 +27,7 @@ from models import (
     TicketStatus,
 )
 from service.web import hotline_desk
-from tests.factories import backdate_ticket, make_store
+from tests.factories import backdate_ticket, make_product, make_store
 from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
 ADMIN = Principal("key", 0, "admin", Role.admin)
@@ -223,6 +223,19 @@ def test_the_desk_raises_the_priority_and_hands_the_ticket_to_another_group(
     assert unknown.status_code == 422  # type: ignore[attr-defined]
     assert 'id="assign-working_group-error"' in unknown.text  # type: ignore[attr-defined]
     assert trail(session, number).count("assigned") == 2  # routing, then the hand-over
+
+
+def test_a_ticket_names_its_product_in_the_readers_language(
+    operator: TestClient, session: Session
+) -> None:
+    """The ticket showed the product's code ("chicken_legs") where it names its region."""
+    legs = make_product(session, code="chicken_legs")
+    legs.name, legs.name_zh = "Chicken legs", "鸡腿"
+    session.commit()
+    page = f"/hotline/tickets/{a_ticket(session, product='chicken_legs')}"
+    assert '<dd id="ticket-product">Chicken legs</dd>' in operator.get(page).text
+    chinese = operator.get(page, headers={"Accept-Language": "zh-CN"}).text
+    assert '<dd id="ticket-product">鸡腿</dd>' in chinese
 
 
 def test_linking_a_store_works_and_a_word_for_an_alert_number_is_refused_beside_it(

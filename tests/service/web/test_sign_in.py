@@ -192,3 +192,27 @@ def test_the_language_switch_comes_back_to_the_same_page_with_its_query(
     assert switched.status_code == 303
     assert switched.headers["location"] == "/bulletin/archive?page=2&x=a%26b"
     assert 'lang="en">English</button>' in client.get("/bulletin/archive").text
+
+
+def test_a_visitor_finds_the_public_pages_and_the_way_in_from_any_public_page(
+    client: TestClient, session: Session
+) -> None:
+    """The site's address sends a resident to the sign-in page: from there (and from the
+    bulletin, the board and the hotline form) the header leads to the public pages."""
+    for page in ("/login", "/hotline/report", "/board"):
+        response = client.get(page, headers={"Accept-Language": "zh-CN"})
+        assert response.status_code == 200, page
+        nav = re.search(r'<nav[^>]*id="public-nav".*?</nav>', response.text, re.S)
+        assert nav, page
+        links = {
+            href: html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+            for href, text in re.findall(r'<a href="([^"]+)"[^>]*>(.*?)</a>', nav.group(0))
+        }
+        assert links == {
+            "/bulletin": "日报公告",
+            "/board": "供需平台",
+            "/hotline/report": "供应热线",
+            "/login": "登录",
+        }, page
+    sign_in(client, "shop", make_person(session, "shop", Role.store, store=make_store(session)))
+    assert 'id="public-nav"' not in client.get("/board").text
