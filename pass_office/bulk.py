@@ -5,9 +5,10 @@ is issued unless the whole file is good."""
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -88,6 +89,17 @@ def _row_request(
     return request, []
 
 
+def _holders(rows: Iterable[Any]) -> dict[str, tuple[int, bool]]:
+    """Holders by code: their id and whether they are active (a deactivated enterprise or
+    producer gets no new pass: its rows are refused, cell by cell)."""
+    return {str(code): (int(row_id), bool(active)) for code, row_id, active in rows}
+
+
+def _id(holders: Mapping[str, tuple[int, bool]], code: str) -> int | None:
+    found = holders.get(code)
+    return None if found is None else found[0]
+
+
 def issue_passes_from_file(
     *,
     session: Session,
@@ -111,13 +123,21 @@ def issue_passes_from_file(
         max_rows=max_rows,
     )
     regions = regions_for(session=session, principal=principal)
-    enterprises = dict(session.execute(select(Enterprise.code, Enterprise.id)).all())
-    # A producer lies in a region: a region-bound bureau names only one inside it.
-    producers = dict(
-        session.execute(
-            select(Producer.code, Producer.id).where(within_region(principal, Producer.region_id))
-        ).all()
+    enterprises = _holders(
+        session.execute(select(Enterprise.code, Enterprise.id, Enterprise.active))
     )
+    # A producer lies in a region: a region-bound bureau names only one inside it.
+    producers = _holders(
+        session.execute(
+            select(Producer.code, Producer.id, Producer.active).where(
+                within_region(principal, Producer.region_id)
+            )
+        )
+    )
+    deactivated = {
+        column: {code for code, (_, active) in known.items() if not active}
+        for column, known in (("enterprise", enterprises), ("producer", producers))
+    }
     problems: list[CellProblem] = []
     requests: list[tuple[PassRequest, int | None, int | None]] = []
     for index, row in zip(frame.index, frame.to_dict("records"), strict=True):
@@ -141,8 +161,10 @@ def issue_passes_from_file(
                         phrase("unknown {label} {code!r}", label=phrase(column), code=code),
                     )
                 )
+            elif code in deactivated[column]:
+                problems.append(CellProblem(int(index), column, phrase("is deactivated")))
         requests.append(
-            (request, enterprises.get(row["enterprise"]), producers.get(row["producer"]))
+            (request, _id(enterprises, row["enterprise"]), _id(producers, row["producer"]))
         )
     if problems:
         columns = list(frame.columns)

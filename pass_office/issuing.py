@@ -81,6 +81,31 @@ def regions_for(*, session: Session, principal: Principal | None) -> set[str]:
     return known_region_codes(session) if inside is None else inside
 
 
+def deactivated_holder(field: str) -> InvalidInput:
+    """The 422 of a pass whose holder (``field``: enterprise or producer) is deactivated."""
+    return InvalidInput(
+        "the pass cannot be issued: {field}: {problem}",
+        errors=[field_problem(["body", field], "is deactivated")],
+        field=field,
+        problem=phrase("is deactivated"),
+    )
+
+
+def inactive_holder_field(
+    session: Session, *, enterprise_id: int | None, producer_id: int | None
+) -> str | None:
+    """``"producer"`` or ``"enterprise"`` when the pass's holder is deactivated, else None:
+    deactivation takes an enterprise or producer out of the supply network, so it gets no
+    new pass (those already issued run out or are revoked by the bureau)."""
+    if producer_id is not None:
+        active = session.scalar(select(Producer.active).where(Producer.id == producer_id))
+        return None if active else "producer"
+    if enterprise_id is not None:
+        active = session.scalar(select(Enterprise.active).where(Enterprise.id == enterprise_id))
+        return None if active else "enterprise"
+    return None
+
+
 def bureau_holder(
     *, session: Session, request: PassRequest, principal: Principal
 ) -> tuple[int | None, int | None]:
@@ -100,6 +125,9 @@ def bureau_holder(
     )
     if producer is not None and not principal.in_region(producer.region_id):
         raise unknown_code(label=phrase("producer"), code=request.producer, field="producer")
+    for field, holder in (("enterprise", enterprise), ("producer", producer)):
+        if holder is not None and not holder.active:
+            raise deactivated_holder(field)
     return (enterprise.id if enterprise else None), (producer.id if producer else None)
 
 
@@ -233,6 +261,9 @@ def apply_for_pass(
             errors=[field_problem(["body", "enterprise"], "an applicant applies for itself")],
         )
     check_request(session=session, request=request, now=now, max_days=max_days)
+    inactive = inactive_holder_field(session, enterprise_id=enterprise_id, producer_id=producer_id)
+    if inactive is not None:
+        raise deactivated_holder(inactive)
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
     )
@@ -282,6 +313,16 @@ def approve_pass(
     row = _decidable(session, principal, code, now=now)
     if row.valid_to <= now:
         raise Conflict("pass {code!r} would already have expired; reject it", code=code)
+    inactive = inactive_holder_field(
+        session, enterprise_id=row.enterprise_id, producer_id=row.producer_id
+    )
+    if inactive is not None:
+        # deactivated since it applied: no new pass is signed for it
+        raise Conflict(
+            "the {holder} that applied for pass {code!r} has been deactivated; reject it",
+            holder=phrase(inactive),
+            code=code,
+        )
     sign(row, authority=authority, actor=principal.label, now=now)
     audit(session, row, actor=principal.label, to_status=PassStatus.approved, reason=None, now=now)
     session.flush()
