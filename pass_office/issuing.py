@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
-from core.database import lock_for_change
+from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, InvalidInput
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
@@ -37,6 +37,16 @@ from pass_office.regions import region_codes_inside
 from pass_office.requests import PassRequest, request_problems
 from passes import PassClaims, issue_token, mask_holder
 from passes import PassKind as TokenKind
+
+APPLICATIONS_WAITING_PER_APPLICANT = 20
+"""How many undecided applications one enterprise or producer may have at a time: a day's
+vehicles and staff for a large chain, yet well under the 50 the bureau's pass office
+shows oldest first (one producer filed 300 in 4 s, and the page then held only its).
+A larger fleet is issued in bulk by the bureau."""
+
+APPLICATION_QUEUE_LOCK_SPACE = (
+    0x5357_5041  # advisory locks of an applicant's waiting applications ("SWPA")
+)
 
 CODE_PREFIX = {PassKind.vehicle: "VP", PassKind.staff: "SP"}
 TOKEN_KINDS = {PassKind.vehicle: TokenKind.VEHICLE, PassKind.staff: TokenKind.STAFF}
@@ -250,10 +260,41 @@ def _view(session: Session, row: TransportPass, *, now: datetime) -> PassView:
     )
 
 
+def _refuse_past_the_waiting_applications(
+    session: Session, *, enterprise_id: int | None, producer_id: int | None
+) -> None:
+    """A 409 once the applicant has ``APPLICATIONS_WAITING_PER_APPLICANT`` applications
+    the bureau has not decided (counted one filing at a time, so simultaneous filings on
+    PostgreSQL cannot pass the cap together)."""
+    holder = f"producer:{producer_id}" if producer_id is not None else f"enterprise:{enterprise_id}"
+    serialize_on(session, space=APPLICATION_QUEUE_LOCK_SPACE, name=holder)
+    own = (
+        TransportPass.producer_id == producer_id
+        if producer_id is not None
+        else TransportPass.enterprise_id == enterprise_id
+    )
+    waiting = int(
+        session.scalar(
+            select(func.count())
+            .select_from(TransportPass)
+            .where(own, TransportPass.status == PassStatus.applied)
+        )
+        or 0
+    )
+    if waiting >= APPLICATIONS_WAITING_PER_APPLICANT:
+        raise Conflict(
+            "you already have {count} applications waiting for the bureau, as many as an "
+            "applicant may have at a time ({limit}): apply again once some are decided",
+            count=waiting,
+            limit=APPLICATIONS_WAITING_PER_APPLICANT,
+        )
+
+
 def apply_for_pass(
     *, session: Session, principal: Principal, request: PassRequest, now: datetime, max_days: int
 ) -> PassView:
-    """An application by an enterprise or producer for itself, waiting for the bureau."""
+    """An application by an enterprise or producer for itself, waiting for the bureau (at
+    most ``APPLICATIONS_WAITING_PER_APPLICANT`` of its own waiting at once)."""
     enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
     if request.enterprise is not None or request.producer is not None:
         raise InvalidInput(
@@ -264,6 +305,9 @@ def apply_for_pass(
     inactive = inactive_holder_field(session, enterprise_id=enterprise_id, producer_id=producer_id)
     if inactive is not None:
         raise deactivated_holder(inactive)
+    _refuse_past_the_waiting_applications(
+        session, enterprise_id=enterprise_id, producer_id=producer_id
+    )
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
     )
