@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
-from core.database import lock_for_change
+from core.database import lock_for_change, serialize_on
 from core.errors import Conflict, InvalidInput
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
@@ -37,6 +37,16 @@ from pass_office.regions import region_codes_inside
 from pass_office.requests import PassRequest, request_problems
 from passes import PassClaims, issue_token, mask_holder
 from passes import PassKind as TokenKind
+
+APPLICATIONS_WAITING_PER_APPLICANT = 20
+"""How many undecided applications one enterprise or producer may have at a time: a day's
+vehicles and staff for a large chain, yet well under the 50 the bureau's pass office
+shows oldest first (one producer filed 300 in 4 s, and the page then held only its).
+A larger fleet is issued in bulk by the bureau."""
+
+APPLICATION_QUEUE_LOCK_SPACE = (
+    0x5357_5041  # advisory locks of an applicant's waiting applications ("SWPA")
+)
 
 CODE_PREFIX = {PassKind.vehicle: "VP", PassKind.staff: "SP"}
 TOKEN_KINDS = {PassKind.vehicle: TokenKind.VEHICLE, PassKind.staff: TokenKind.STAFF}
@@ -81,6 +91,31 @@ def regions_for(*, session: Session, principal: Principal | None) -> set[str]:
     return known_region_codes(session) if inside is None else inside
 
 
+def deactivated_holder(field: str) -> InvalidInput:
+    """The 422 of a pass whose holder (``field``: enterprise or producer) is deactivated."""
+    return InvalidInput(
+        "the pass cannot be issued: {field}: {problem}",
+        errors=[field_problem(["body", field], "is deactivated")],
+        field=field,
+        problem=phrase("is deactivated"),
+    )
+
+
+def inactive_holder_field(
+    session: Session, *, enterprise_id: int | None, producer_id: int | None
+) -> str | None:
+    """``"producer"`` or ``"enterprise"`` when the pass's holder is deactivated, else None:
+    deactivation takes an enterprise or producer out of the supply network, so it gets no
+    new pass (those already issued run out or are revoked by the bureau)."""
+    if producer_id is not None:
+        active = session.scalar(select(Producer.active).where(Producer.id == producer_id))
+        return None if active else "producer"
+    if enterprise_id is not None:
+        active = session.scalar(select(Enterprise.active).where(Enterprise.id == enterprise_id))
+        return None if active else "enterprise"
+    return None
+
+
 def bureau_holder(
     *, session: Session, request: PassRequest, principal: Principal
 ) -> tuple[int | None, int | None]:
@@ -100,6 +135,9 @@ def bureau_holder(
     )
     if producer is not None and not principal.in_region(producer.region_id):
         raise unknown_code(label=phrase("producer"), code=request.producer, field="producer")
+    for field, holder in (("enterprise", enterprise), ("producer", producer)):
+        if holder is not None and not holder.active:
+            raise deactivated_holder(field)
     return (enterprise.id if enterprise else None), (producer.id if producer else None)
 
 
@@ -222,10 +260,41 @@ def _view(session: Session, row: TransportPass, *, now: datetime) -> PassView:
     )
 
 
+def _refuse_past_the_waiting_applications(
+    session: Session, *, enterprise_id: int | None, producer_id: int | None
+) -> None:
+    """A 409 once the applicant has ``APPLICATIONS_WAITING_PER_APPLICANT`` applications
+    the bureau has not decided (counted one filing at a time, so simultaneous filings on
+    PostgreSQL cannot pass the cap together)."""
+    holder = f"producer:{producer_id}" if producer_id is not None else f"enterprise:{enterprise_id}"
+    serialize_on(session, space=APPLICATION_QUEUE_LOCK_SPACE, name=holder)
+    own = (
+        TransportPass.producer_id == producer_id
+        if producer_id is not None
+        else TransportPass.enterprise_id == enterprise_id
+    )
+    waiting = int(
+        session.scalar(
+            select(func.count())
+            .select_from(TransportPass)
+            .where(own, TransportPass.status == PassStatus.applied)
+        )
+        or 0
+    )
+    if waiting >= APPLICATIONS_WAITING_PER_APPLICANT:
+        raise Conflict(
+            "you already have {count} applications waiting for the bureau, as many as an "
+            "applicant may have at a time ({limit}): apply again once some are decided",
+            count=waiting,
+            limit=APPLICATIONS_WAITING_PER_APPLICANT,
+        )
+
+
 def apply_for_pass(
     *, session: Session, principal: Principal, request: PassRequest, now: datetime, max_days: int
 ) -> PassView:
-    """An application by an enterprise or producer for itself, waiting for the bureau."""
+    """An application by an enterprise or producer for itself, waiting for the bureau (at
+    most ``APPLICATIONS_WAITING_PER_APPLICANT`` of its own waiting at once)."""
     enterprise_id, producer_id = applicant_holder(session=session, principal=principal)
     if request.enterprise is not None or request.producer is not None:
         raise InvalidInput(
@@ -233,6 +302,12 @@ def apply_for_pass(
             errors=[field_problem(["body", "enterprise"], "an applicant applies for itself")],
         )
     check_request(session=session, request=request, now=now, max_days=max_days)
+    inactive = inactive_holder_field(session, enterprise_id=enterprise_id, producer_id=producer_id)
+    if inactive is not None:
+        raise deactivated_holder(inactive)
+    _refuse_past_the_waiting_applications(
+        session, enterprise_id=enterprise_id, producer_id=producer_id
+    )
     row = new_pass_row(
         request, enterprise_id=enterprise_id, producer_id=producer_id, actor=principal.label
     )
@@ -282,6 +357,16 @@ def approve_pass(
     row = _decidable(session, principal, code, now=now)
     if row.valid_to <= now:
         raise Conflict("pass {code!r} would already have expired; reject it", code=code)
+    inactive = inactive_holder_field(
+        session, enterprise_id=row.enterprise_id, producer_id=row.producer_id
+    )
+    if inactive is not None:
+        # deactivated since it applied: no new pass is signed for it
+        raise Conflict(
+            "the {holder} that applied for pass {code!r} has been deactivated; reject it",
+            holder=phrase(inactive),
+            code=code,
+        )
     sign(row, authority=authority, actor=principal.label, now=now)
     audit(session, row, actor=principal.label, to_status=PassStatus.approved, reason=None, now=now)
     session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -74,39 +75,76 @@ def unprintable(value: str) -> bool:
     return not value.isprintable()
 
 
+Problems = list[tuple[str, Text]]
+"""(field, problem) pairs, in the order a form or a file lists them."""
+
+
 def request_problems(
     request: PassRequest, *, known_regions: set[str], now: datetime, max_days: int
-) -> list[tuple[str, Text]]:
+) -> Problems:
     """Every (field, problem) of ``request``: required fields of its kind, lengths, the
     regions and the validity period; empty when it may be issued."""
-    problems: list[tuple[str, Text]] = []
-    for name in REQUIRED_BY_KIND[request.kind]:
-        if not getattr(request, name):
-            problems.append((name, phrase("is required for a {kind}", kind=_kind_word(request))))
+    texts = {name: getattr(request, name) for name in (*TEXT_LIMITS, "id_number")}
+    return [
+        *required_problems(request.kind, texts),
+        *text_problems(texts),
+        *region_problems(request.regions, known_regions),
+        *validity_problems(request.valid_from, request.valid_to, now=now, max_days=max_days),
+    ]
+
+
+def required_problems(kind: PassKind, texts: Mapping[str, str | None]) -> Problems:
+    """The fields a pass of ``kind`` needs that ``texts`` leaves empty."""
+    word = phrase("vehicle pass") if kind is PassKind.vehicle else phrase("staff permit")
+    return [
+        (name, phrase("is required for a {kind}", kind=word))
+        for name in REQUIRED_BY_KIND[kind]
+        if not texts.get(name)
+    ]
+
+
+def text_problems(texts: Mapping[str, str | None]) -> Problems:
+    """Texts too long or holding what a pass cannot print, and a malformed ID number
+    (whatever the kind of pass)."""
+    problems: Problems = []
     for name, limit in TEXT_LIMITS.items():
-        value = getattr(request, name)
+        value = texts.get(name)
         if value is not None and len(value) > limit:
             problems.append((name, phrase("at most {limit} characters", limit=limit)))
         elif value and unprintable(value):
             problems.append(
                 (name, phrase("may not hold line breaks, control characters or invisible marks"))
             )
-    if request.id_number and not IDENTITY_NUMBER.fullmatch(request.id_number):
+    id_number = texts.get("id_number")
+    if id_number and not IDENTITY_NUMBER.fullmatch(id_number):
         problems.append(("id_number", phrase("must be 4-32 letters or digits")))
-    problems += [("regions", text) for text in _region_problems(request.regions, known_regions)]
-    if request.valid_to <= request.valid_from:
-        problems.append(("valid_to", phrase("must be after the start of validity")))
-    elif request.valid_to - request.valid_from > timedelta(days=max_days):
-        problems.append(
-            ("valid_to", phrase("at most {days} days after the start of validity", days=max_days))
-        )
-    if request.valid_to <= now:
-        problems.append(("valid_to", phrase("must be in the future")))
     return problems
 
 
-def _kind_word(request: PassRequest) -> Text:
-    return phrase("vehicle pass") if request.kind is PassKind.vehicle else phrase("staff permit")
+def region_problems(regions: tuple[str, ...], known_regions: set[str]) -> Problems:
+    """What is wrong with the regions a pass names."""
+    return [("regions", text) for text in _region_problems(regions, known_regions)]
+
+
+def validity_problems(
+    valid_from: datetime | None, valid_to: datetime, *, now: datetime, max_days: int
+) -> Problems:
+    """What is wrong with a validity period (without its start when that could not be
+    read: then only whether it ends in the future)."""
+    problems: Problems = []
+    if valid_from is not None:
+        if valid_to <= valid_from:
+            problems.append(("valid_to", phrase("must be after the start of validity")))
+        elif valid_to - valid_from > timedelta(days=max_days):
+            problems.append(
+                (
+                    "valid_to",
+                    phrase("at most {days} days after the start of validity", days=max_days),
+                )
+            )
+    if valid_to <= now:
+        problems.append(("valid_to", phrase("must be in the future")))
+    return problems
 
 
 def _region_problems(regions: tuple[str, ...], known_regions: set[str]) -> list[Text]:

@@ -18,19 +18,20 @@ from core.documents import PDF_MEDIA_TYPE
 from core.errors import Conflict
 from models import PassKind, PassStatus, ScanResult
 from models.base import utc_now
-from pass_office import bulk, issuing, printing, queries, verification
+from pass_office import bulk, issuing, queries, verification
 from pass_office.queries import PassState
 from passes import pass_qr_code, pass_qr_png, revocation_list_json
 from service.http.dependencies import (
     LONG_WORK,
+    DocumentShelfDep,
     PassAuthorityDep,
     PrincipalDep,
     SessionDep,
     SettingsDep,
 )
+from service.http.pass_documents import kept_pass_pdf
 from service.http.passes import CheckpointCreate, Decision, PassCreate, ScanBatch, VerifyBody
 from service.http.schemas import PROBLEM_RESPONSES, Page, PageDep, ReadModel, refuse_repeated_parts
-from service.translations import translations
 
 router = APIRouter(tags=["passes"], responses=PROBLEM_RESPONSES)
 COSE_MEDIA_TYPE = "application/cose"
@@ -413,21 +414,25 @@ def qr_png(code: str, session: SessionDep, principal: PrincipalDep) -> Response:
 
 @router.get(
     "/passes/{code}/pdf",
+    dependencies=[LONG_WORK],
     summary="The pass printed: a PDF page with its QR code, in Chinese and English",
     response_class=Response,
     responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
 )
 def pass_pdf(
-    code: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    code: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    shelf: DocumentShelfDep,
 ) -> Response:
-    content = printing.pass_pdf(
+    content = kept_pass_pdf(
         session=session,
         principal=principal,
         code=code,
         now=utc_now(),
-        zone=settings.zone,
-        font_file=settings.pdf_font_file,
-        chinese=translations("zh").gettext,
+        settings=settings,
+        shelf=shelf,
     )
     return Response(
         content,

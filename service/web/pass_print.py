@@ -15,7 +15,8 @@ from models.base import utc_now
 from pass_office import printing
 from pass_office.queries import find_pass
 from passes import pass_qr_code
-from service.http.dependencies import SessionDep
+from service.http.dependencies import DocumentShelfDep, SessionDep
+from service.http.pass_documents import kept_pass_pdf
 from service.http.schemas import DatabaseId
 from service.translations import translations
 from service.web.common import LONG_PAGE_WORK, PageRoute, SettingsDep, ViewerDep, render
@@ -49,17 +50,17 @@ def print_view(
     )
 
 
-@router.get("/passes/{code}/print.pdf")
-def print_pdf(code: str, session: SessionDep, viewer: ViewerDep, settings: SettingsDep) -> Response:
-    """The pass as a PDF in Chinese and English, for whoever may read it."""
-    content = printing.pass_pdf(
-        session=session,
-        principal=viewer,
-        code=code,
-        now=utc_now(),
-        zone=settings.zone,
-        font_file=settings.pdf_font_file,
-        chinese=translations("zh").gettext,
+@router.get("/passes/{code}/print.pdf", dependencies=[LONG_PAGE_WORK])
+def print_pdf(
+    code: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    shelf: DocumentShelfDep,
+) -> Response:
+    """The pass as a PDF in Chinese and English, for whoever may read it (kept once drawn)."""
+    content = kept_pass_pdf(
+        session=session, principal=viewer, code=code, now=utc_now(), settings=settings, shelf=shelf
     )
     return _pdf(content, f"pass-{code}")
 

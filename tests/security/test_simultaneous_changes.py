@@ -14,12 +14,15 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.database import create_database_engine, create_session_factory, session_scope
 from models import (
     DeliveryRequest,
+    PassStatus,
+    Producer,
+    Region,
     RegionLevel,
     RequestStatus,
     Role,
@@ -27,6 +30,7 @@ from models import (
     TicketEvent,
     TransportPass,
 )
+from pass_office.issuing import APPLICATIONS_WAITING_PER_APPLICANT
 from reports.upsert import store_report_lines
 from service.migrate import upgrade_to_head
 from service.settings import Settings
@@ -42,6 +46,7 @@ from tests.factories import (
 )
 from tests.pass_office.factories import vehicle_body
 from tests.servers import running_server, send_at_once
+from tests.supply_network.factories import make_producer
 
 pytestmark = pytest.mark.postgres
 
@@ -308,3 +313,40 @@ def test_a_request_cancelled_while_its_plan_is_committed_is_either_cancelled_or_
         expected = RequestStatus.assigned if commit.status_code == 200 else RequestStatus.cancelled
         assert status is expected
     engine.dispose()
+
+
+def test_applications_filed_at_once_stop_at_the_applicants_cap(office: Office) -> None:
+    """Every filing counts the applicant's waiting applications under its advisory lock:
+    thirty sent at once by one producer leave exactly the cap waiting, never more."""
+    engine = create_database_engine(office.database_url)
+    with session_scope(create_session_factory(engine)) as session:
+        district = session.scalar(select(Region).where(Region.code == office.district))
+        assert district is not None
+        farm = make_key(
+            session,
+            Role.producer,
+            producer=make_producer(session, code="FARM-CAP", region=district),
+        )
+    answers = send_at_once(
+        [
+            (
+                "POST",
+                f"{office.url}/api/v1/passes/applications",
+                farm,
+                vehicle_body(regions=[office.district]),
+            )
+            for _ in range(APPLICATIONS_WAITING_PER_APPLICANT + 10)
+        ]
+    )
+    assert _statuses(answers) == [201] * APPLICATIONS_WAITING_PER_APPLICANT + [409] * 10, [
+        answer.text for answer in answers if answer.status_code != 201
+    ]
+    with Session(engine) as session:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(TransportPass)
+            .join(Producer, Producer.id == TransportPass.producer_id)
+            .where(Producer.code == "FARM-CAP", TransportPass.status == PassStatus.applied)
+        )
+    engine.dispose()
+    assert waiting == APPLICATIONS_WAITING_PER_APPLICANT
