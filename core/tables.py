@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,9 @@ CSV_FIELD_LIMIT = 256 * 1024 * 1024
 upload, so a header of one huge name is read, and echoed short, rather than refused by
 the parser. The limit is the process's; nothing else here reads CSV with that module."""
 csv.field_size_limit(CSV_FIELD_LIMIT)
+BLANK_LINE = re.compile(r"(?:\A|\n)[ \t]*\r?\n|(?:\A|\r)[ \t]*\r(?!\n)")
+"""A line holding nothing but spaces (LF, CRLF or CR line ends), or, rarely, a line break
+inside a quoted cell: only a file that has one needs its rows counted one by one."""
 MAX_HEADER_COLUMNS = 64
 """The widest header a file may have: every table the service takes has a dozen columns at
 most, and a header of 200,000 made each upload's checks run for minutes."""
@@ -83,7 +87,6 @@ def read_table(
     for column in optional:
         if column not in frame.columns:
             frame[column] = ""
-    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     check_cell_lengths(frame)
     return frame[[*required, *optional]].apply(lambda column: column.str.strip())
 
@@ -159,7 +162,8 @@ def _decode(data: bytes) -> str:
 
 
 def read_csv_cells(data: bytes) -> pd.DataFrame:
-    """The cells of a CSV file as text, or a 422 saying why it cannot be read.
+    """The cells of a CSV file as text, indexed by spreadsheet row, or a 422 saying why it
+    cannot be read.
 
     The header is read first on its own and refused when wider than any table the service
     takes: pandas spends seconds building a frame of 200,000 columns from a 2 MB file. The
@@ -193,7 +197,34 @@ def read_csv_cells(data: bytes) -> pd.DataFrame:
         _refuse_long_rows(text, len(header))
     if len(header) == len(frame.columns):
         frame.columns = pd.Index(header, dtype=object)
+    frame.index = _csv_row_numbers(text, len(frame))
     return frame
+
+
+def _csv_row_numbers(text: str, rows: int) -> pd.Index:
+    """The spreadsheet row of each of the ``rows`` data rows pandas read: blank lines,
+    which pandas skips, still take a row (as a spreadsheet shows the file), and a quoted
+    cell spanning lines keeps its row one row. Counted by the csv module only when the
+    file has a blank line; should the two readers ever disagree on how many rows there
+    are, the rows are numbered one after the other as before."""
+    consecutive = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + rows)
+    if not BLANK_LINE.search(text):
+        return consecutive
+    try:
+        numbers = [
+            number
+            for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+            if not _blank(record)
+        ]
+    except csv.Error:
+        return consecutive
+    data = numbers[1:]  # after the header, the first row that is not blank
+    return pd.Index(data, dtype="int64") if len(data) == rows else consecutive
+
+
+def _blank(record: list[str]) -> bool:
+    """Whether a CSV record is a line pandas skips: empty or spaces, no separator."""
+    return not record or (len(record) == 1 and not record[0].strip())
 
 
 def _refuse_open_quote(text: str) -> None:
@@ -315,8 +346,9 @@ def check_workbook_size(data: bytes) -> None:
 
 def read_workbook(data: bytes) -> pd.DataFrame:
     """The cells of the first sheet of a workbook (header row as columns, blank rows
-    dropped) as text; the size is checked first, then the sheet is streamed row by row
-    (openpyxl's read-only mode)."""
+    dropped) as text, indexed by sheet row; the size is checked first, then the sheet is
+    streamed row by row (openpyxl's read-only mode, which yields an empty row for each
+    row the sheet's XML leaves out, so a row's place in the stream is its number)."""
     check_workbook_size(data)
     try:
         book = openpyxl.load_workbook(
@@ -343,12 +375,16 @@ def read_workbook(data: bytes) -> pd.DataFrame:
         f"Unnamed: {position}" if name is None else _as_text(name)
         for position, name in enumerate(header)
     ]
+    numbered = [(number, row) for number, row in enumerate(rows[1:], start=FIRST_DATA_ROW) if row]
     lines = [
-        [_as_text(value) for value in [*row, *[None] * (width - len(row))]]
-        for row in rows[1:]
-        if row
+        [_as_text(value) for value in [*row, *[None] * (width - len(row))]] for _, row in numbered
     ]
-    return pd.DataFrame(lines, columns=columns, dtype=object)
+    return pd.DataFrame(
+        lines,
+        columns=columns,
+        index=pd.Index([number for number, _ in numbered], dtype="int64"),
+        dtype=object,
+    )
 
 
 def _refuse_formulas_without_values(data: bytes, rows: list[list[object]]) -> None:

@@ -22,7 +22,6 @@ from core.text import echoed, field_problem
 REQUIRED_COLUMNS = ("store", "date", "product", "stock", "sales", "price")
 OPTIONAL_COLUMNS = ("received", "unit")
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-FIRST_DATA_ROW = 2
 
 
 def read_report_file(data: bytes, *, filename: str | None, max_rows: int) -> pd.DataFrame:
@@ -54,7 +53,6 @@ def read_report_file(data: bytes, *, filename: str | None, max_rows: int) -> pd.
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
-    frame.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
     check_cell_lengths(frame)
     return frame[list(ALL_COLUMNS)]
 

@@ -18,7 +18,7 @@ from core.access import Principal, require_role, within_region
 from core.database import SessionFactory, mark_read_only
 from core.errors import Forbidden, InvalidInput
 from core.text import FieldProblem, Text, field_problem, phrase
-from models import DailyReport, Product, Role, Store
+from models import Product, Role, Store
 from reports.files import read_report_file
 from reports.upsert import IngestCounts, StoredLine, replace_report, store_report_lines
 from reports.validation import (
@@ -66,17 +66,32 @@ def submit_store_report(
     keep_other_lines: bool = False,
 ) -> SubmittedReport:
     """Replace ``store``'s whole report for ``day`` with ``lines`` or, with
-    ``keep_other_lines``, only the lines of the products given (a correction)."""
+    ``keep_other_lines``, only the lines of the products given (a correction).
+
+    Only the lines sent are checked and written: a correction never rewrites the day's
+    other lines, so it cannot undo a write it did not see, nor be refused for a stored
+    line of a product deactivated since."""
     _may_send(store=store, lines=lines, principal=principal, limits=limits)
-    if keep_other_lines:
-        lines = lines + _stored_lines_of_other_products(session, store=store, day=day, lines=lines)
     report = _checked(session, store=store, day=day, lines=lines, principal=principal, rules=rules)
     counts, stored = replace_report(
-        session, store_id=store.id, day=day, report=report, submitted_by=principal.label
+        session,
+        store_id=store.id,
+        day=day,
+        report=report,
+        submitted_by=principal.label,
+        keep_others=keep_other_lines,
     )
     names = dict(
         zip(report.product_ids, zip(report.product_codes, report.units, strict=True), strict=True)
     )
+    others = {line.product_id for line in stored} - names.keys()
+    if others:
+        names.update(
+            (product_id, (code, unit))
+            for product_id, code, unit in session.execute(
+                select(Product.id, Product.code, Product.unit).where(Product.id.in_(others))
+            )
+        )
     described = sorted(
         ((*names[line.product_id], line) for line in stored), key=lambda item: item[0]
     )
@@ -138,31 +153,6 @@ def _checked(
             session, store=store, day=day, lines=lines, principal=principal, rules=rules
         )
     return report
-
-
-def _stored_lines_of_other_products(
-    session: Session, *, store: Store, day: date, lines: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The day's stored lines of products that ``lines`` does not name, as report lines in
-    canonical units, after the given ones so problems keep the client's line numbers."""
-    named = {str(line.get("product", "")).strip() for line in lines}
-    stored = session.execute(
-        select(
-            Product.code,
-            DailyReport.stock,
-            DailyReport.sales,
-            DailyReport.price,
-            DailyReport.received,
-        )
-        .join(Product, Product.id == DailyReport.product_id)
-        .where(DailyReport.store_id == store.id, DailyReport.report_date == day)
-        .order_by(Product.code)
-    )
-    return [
-        {"product": code, "stock": stock, "sales": sales, "price": price, "received": received}
-        for code, stock, sales, price, received in stored
-        if code not in named
-    ]
 
 
 def _check_every_line(

@@ -320,6 +320,8 @@ _STORED_FIELDS = 7  # StoredLine's fields, the first columns of a replaced repor
 
 # One round trip replaces a store's day on PostgreSQL: compare with what is stored,
 # record revisions of changed and removed lines, upsert, delete, and return every line.
+# With ``keep_others`` (a correction) nothing is deleted and the day's other lines are
+# returned as they are: the store-day lock is held, so nobody changed them meanwhile.
 # Data-modifying CTEs run once and see the same snapshot, so ``existing`` is the report
 # as it was before this statement. A report that changed anything marks its store-day
 # for the incremental monitor (``marked``, as ``reports.changes.mark_changed`` does).
@@ -350,7 +352,7 @@ compared AS (
 ),
 gone AS (
     DELETE FROM daily_reports
-    WHERE store_id = :store_id AND report_date = :day
+    WHERE NOT :keep_others AND store_id = :store_id AND report_date = :day
         AND product_id <> ALL (CAST(:product_ids AS integer[]))
     RETURNING product_id, stock, sales, price, received, submitted_by
 ),
@@ -392,6 +394,11 @@ SELECT product_id, stock, sales, price, received,
     CASE WHEN is_new OR is_changed THEN :now ELSE old_updated_at END AS updated_at,
     is_new, is_changed, (SELECT count(*) FROM gone) AS deleted
 FROM compared
+UNION ALL
+SELECT product_id, stock, sales, price, received, submitted_by, updated_at,
+    false, false, 0
+FROM existing
+WHERE :keep_others AND product_id <> ALL (CAST(:product_ids AS integer[]))
 """
 ).columns(updated_at=UTCDateTime())
 
@@ -412,10 +419,15 @@ def replace_report(
     day: date,
     report: CheckedReport,
     submitted_by: str,
+    keep_others: bool = False,
 ) -> tuple[IngestCounts, list[StoredLine]]:
     """Make ``report`` the store's whole report for ``day``: new lines are added, changed
     ones updated and missing ones deleted, each change kept as a revision. Returns the
-    counts and the lines as stored now.
+    counts and every line of the day as stored now.
+
+    With ``keep_others`` (a correction) only ``report``'s lines are added or updated and
+    the day's other lines stay as they are, counted unchanged: nothing is deleted, and
+    nothing read before the store-day lock is written back.
 
     PostgreSQL does it in one statement (a report is one request among thousands at
     closing time); elsewhere it goes through the set-based ``store_report_lines``.
@@ -423,7 +435,12 @@ def replace_report(
     """
     if session.get_bind().dialect.name != "postgresql":
         return _replace_report_through_staging(
-            session, store_id=store_id, day=day, report=report, submitted_by=submitted_by
+            session,
+            store_id=store_id,
+            day=day,
+            report=report,
+            submitted_by=submitted_by,
+            keep_others=keep_others,
         )
     lock_store_days(session, [(store_id, day)])
     now = utc_now()
@@ -438,6 +455,7 @@ def replace_report(
             "now": now,
             "updated": RevisionKind.updated.value,
             "deleted": RevisionKind.deleted.value,
+            "keep_others": keep_others,
         },
     ).all()
     inserted = sum(1 for row in result if row.is_new)
@@ -458,12 +476,15 @@ def _replace_report_through_staging(
     day: date,
     report: CheckedReport,
     submitted_by: str,
+    keep_others: bool,
 ) -> tuple[IngestCounts, list[StoredLine]]:
     rows = pd.DataFrame(
         {"store_id": store_id, "report_date": day, "product_id": report.product_ids}
         | {name: pd.Series(values, dtype="float64") for name, values in report.numbers.items()}
     )
-    counts = store_report_lines(session, rows, submitted_by=submitted_by, replace=(store_id, day))
+    counts = store_report_lines(
+        session, rows, submitted_by=submitted_by, replace=None if keep_others else (store_id, day)
+    )
     stored = session.execute(
         select(
             DailyReport.product_id,
@@ -475,4 +496,11 @@ def _replace_report_through_staging(
             DailyReport.updated_at,
         ).where(DailyReport.store_id == store_id, DailyReport.report_date == day)
     )
-    return counts, [StoredLine(*row) for row in stored]
+    lines = [StoredLine(*row) for row in stored]
+    if keep_others:  # the day's other lines are unchanged too
+        counts = IngestCounts(
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=len(lines) - counts.inserted - counts.updated,
+        )
+    return counts, lines

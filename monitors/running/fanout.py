@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from datetime import date
 from typing import Any, Protocol
 
@@ -40,6 +39,7 @@ from monitors.running.day import (
     region_keys,
     submission_days,
 )
+from monitors.running.failures import failure_detail
 from monitors.running.locks import holder_name
 from monitors.running.part_results import decode_outcome, encode_outcome
 
@@ -196,10 +196,10 @@ def compute_run_part(
             return part.status
     except Exception as error:
         log.exception("monitor run part failed", extra={"run_id": run_id, "part": part_number})
-        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         with session_scope(factory) as session:
             failed = session.get_one(MonitorRunPart, (run_id, part_number))
             failed.status = PartStatus.failed
-            failed.error = detail
+            # The run's record repeats it (PartFailed): a database error by its kind only.
+            failed.error = failure_detail(error)
             failed.finished_at = utc_now()
         raise

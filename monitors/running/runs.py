@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role
@@ -33,6 +31,7 @@ from core.text import field_problem
 from models import MonitorRun, Role, RunStatus
 from models.base import utc_now
 from monitors.running.day import MonitorConfig, compute_day
+from monitors.running.failures import failure_detail
 from monitors.running.fanout import PartQueue, fan_out_day
 from monitors.running.locks import run_guard
 
@@ -170,20 +169,10 @@ def carry_out_run(
                 )
         except Exception as error:
             log.exception("monitor run failed", extra={"business_date": business_date.isoformat()})
-            detail = _failure_detail(error)
+            detail = failure_detail(error)
             _finish(factory, run_id, RunStatus.failed, started, {}, detail)
             raise MonitorRunFailed(detail, run_id=run_id) from error
     return _finish(factory, run_id, RunStatus.succeeded, started, counts, None)
-
-
-def _failure_detail(error: Exception) -> str:
-    """What a failed run's record says, which every bureau reader sees: the error's own
-    words, but for a database error only its kind, since its text carries the statement
-    and its parameters (table names, codes, figures); the log keeps the whole error."""
-    if isinstance(error, SQLAlchemyError):
-        kind = type(error.orig if isinstance(error, DBAPIError) else error).__name__
-        return f"database error ({kind}); the service's log has the details"
-    return "".join(traceback.format_exception_only(type(error), error)).strip()
 
 
 def close_interrupted_runs(factory: SessionFactory, *, run_id: int) -> int:

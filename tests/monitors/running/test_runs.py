@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from models import (
     AlertStatus,
     DailyReport,
     MonitorRun,
+    MonitorRunPart,
     Product,
     Region,
     RegionLevel,
@@ -34,7 +36,7 @@ from models import (
 from models.base import utc_now
 from monitors.computing import inputs as data
 from monitors.computing.supply import SupplySettings
-from monitors.running import day, runs
+from monitors.running import day, fanout, runs
 from monitors.running.locks import run_guard
 from monitors.running.runs import MonitorConfig, MonitorRunFailed, compute_day, run_monitor
 from reports import store_report_lines
@@ -628,6 +630,59 @@ def test_submissions_give_each_store_day_its_first_arrival_to_the_microsecond(
             (city["b"].id, D - timedelta(days=1), pd.Timestamp(arrivals[(city["b"].id, rice)])),
         ]
     )
+
+
+class WorkerInThisThread:
+    """A part queue whose "worker" computes each part at once; a part that raises fails
+    as a worker's task does, its error kept in the part's row for the run to read."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    def send_part(self, *, run_id: int, part_number: int) -> None:
+        with contextlib.suppress(Exception):  # the worker logs it; the run reads the row
+            fanout.compute_run_part(
+                self.factory, run_id=run_id, part_number=part_number, config=MonitorConfig()
+            )
+
+
+def test_a_fanned_out_run_failed_by_the_database_records_the_kind_not_the_statement(
+    live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The part's row and the run's record (read by every bureau key) name only the kind
+    of database error, as a run in one process does; they carried the statement and its
+    parameters, through the part's error wrapped in PartFailed."""
+    _, factory = live_database
+    seed_province(factory)
+
+    class DiskFull(Exception):
+        """As psycopg names the server's "no space left" error."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError(
+            "INSERT INTO supply_snapshots (store_id, stock) VALUES (%(store_id)s, %(stock)s)",
+            {"store_id": 7, "stock": 123.0},
+            DiskFull("could not extend file: No space left on device"),
+        )
+
+    monkeypatch.setattr(fanout, "compute_stores", refuse)
+    with pytest.raises(MonitorRunFailed):
+        run_monitor(
+            factory=factory,
+            business_date=D,
+            config=MonitorConfig(part_stores=3),
+            trigger="test",
+            queue=WorkerInThisThread(factory),
+        )
+    kind = "database error (DiskFull); the service's log has the details"
+    with factory() as session:
+        last = session.scalars(select(MonitorRun).order_by(MonitorRun.id.desc())).first()
+        parts = session.scalars(select(MonitorRunPart.error)).all()
+    assert last is not None and last.status is RunStatus.failed
+    assert last.error is not None and last.error.endswith(f"failed: {kind}"), last.error
+    assert parts and set(parts) <= {kind, None}, parts
+    for recorded in [last.error, *parts]:
+        assert "supply_snapshots" not in (recorded or "") and "123" not in (recorded or "")
 
 
 def test_the_incremental_setting_reaches_the_monitor(settings: Settings) -> None:

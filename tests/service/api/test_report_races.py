@@ -5,6 +5,7 @@ connection per request, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ from tests.servers import running_server
 PAIRS = 15
 """Store-days raced per test: one lost race in a few is enough to show a missing lock."""
 
+CORRECTED = ["pork", "rice", "flour", "eggs", "salt", "oil"]
+"""The products raced corrections name, one each: the first two are stored beforehand."""
+
 
 @dataclass(frozen=True)
 class Server:
@@ -45,6 +49,8 @@ def server(backend: str, empty_database_url: Callable[[str], str]) -> Iterator[S
     with session_scope(create_session_factory(engine)) as session:
         make_product(session, code="pork", category="meat")
         make_product(session, code="rice", category="grain")
+        for code in CORRECTED[2:]:
+            make_product(session, code=code, category="grain")
         shop = make_store(session, code="PDS-0001")
         store_headers = make_key(session, Role.store, store=shop)
         bureau_headers = make_key(session, Role.admin)
@@ -57,17 +63,21 @@ def server(backend: str, empty_database_url: Callable[[str], str]) -> Iterator[S
 Send = Callable[[httpx.Client], httpx.Response]
 
 
-def _at_once(sends: list[Send]) -> list[httpx.Response]:
-    """Each request from its own thread and connection, released together by a barrier."""
+def _at_once(sends: list[Send], delays: list[float] | None = None) -> list[httpx.Response]:
+    """Each request from its own thread and connection, released together by a barrier
+    (each after its delay in seconds, when given)."""
     barrier = threading.Barrier(len(sends))
+    waits = delays or [0.0] * len(sends)
 
-    def send(request: Send) -> httpx.Response:
+    def send(numbered: tuple[int, Send]) -> httpx.Response:
+        number, request = numbered
         with httpx.Client(timeout=120) as client:
             barrier.wait()
+            time.sleep(waits[number])
             return request(client)
 
     with ThreadPoolExecutor(max_workers=len(sends)) as pool:
-        return list(pool.map(send, sends))
+        return list(pool.map(send, enumerate(sends)))
 
 
 def _put(server: Server, day: date, headers: dict[str, str], body: Any) -> Send:
@@ -196,3 +206,96 @@ def test_a_bulk_file_racing_a_put_of_the_same_line_leaves_a_chain(server: Server
         assert [response.status_code for response in responses] == [200, 200]
         broken.update(_unchained(server, day))
     assert broken == {}
+
+
+def _patch(server: Server, day: date, headers: dict[str, str], body: Any) -> Send:
+    """A PATCH (a correction) of PDS-0001's report of ``day``."""
+    url = f"{server.url}/api/v1/stores/PDS-0001/reports/{day.isoformat()}"
+    return lambda client: client.patch(url, headers=headers, json=body)
+
+
+def _day_revisions(server: Server, day: date) -> list[tuple[str, str]]:
+    """The kinds and products of every revision of PDS-0001's ``day``."""
+    engine = create_database_engine(server.database_url)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ReportRevision.kind, Product.code)
+            .join(Product, Product.id == ReportRevision.product_id)
+            .where(ReportRevision.report_date == day)
+        ).all()
+    engine.dispose()
+    return [(str(getattr(kind, "value", kind)), code) for kind, code in rows]
+
+
+def test_corrections_of_different_products_at_once_keep_every_one(server: Server) -> None:
+    """Pork and rice are stored (50 each); six corrections, each of one product (two
+    stored, four new), arrive at once and each is answered 200 or 201: every corrected
+    value is stored afterwards, nothing was deleted, and each answer's counts name only
+    its own line as written. A correction read the day's other lines before taking the
+    store-day lock and wrote that stale copy back, undoing acknowledged ones."""
+    lost: dict[str, Any] = {}
+    for offset in range(PAIRS):
+        day = days_ago(3 * PAIRS + offset)
+        first = _put_at_once(
+            server, day, [(server.store_headers, {"lines": [_line("pork", 50), _line("rice", 50)]})]
+        )
+        assert first[0].status_code == 201, first[0].text
+        sent = {code: 100.0 + index for index, code in enumerate(CORRECTED)}
+        responses = _at_once(
+            [
+                _patch(
+                    server,
+                    day,
+                    server.store_headers if index % 2 else server.bureau_headers,
+                    {"lines": [_line(code, stock)]},
+                )
+                for index, (code, stock) in enumerate(sent.items())
+            ]
+        )
+        assert all(response.status_code in (200, 201) for response in responses), [
+            response.text for response in responses
+        ]
+        written = [
+            (response.json()["counts"]["inserted"], response.json()["counts"]["updated"])
+            for response in responses
+        ]
+        stored, _ = _stored(server, day)
+        revisions = _day_revisions(server, day)
+        if (
+            stored != sent
+            or any(response.json()["counts"]["deleted"] for response in responses)
+            or sorted(revisions) != [("updated", "pork"), ("updated", "rice")]
+            or written != [(0, 1), (0, 1)] + [(1, 0)] * (len(CORRECTED) - 2)
+        ):
+            lost[day.isoformat()] = (stored, revisions, written)
+    assert lost == {}
+
+
+def test_a_bulk_file_racing_a_correction_of_another_product_keeps_both(server: Server) -> None:
+    """Pork and rice are stored (50 each); the store corrects rice to 101 while the bureau
+    uploads a file with pork at 303: both values are stored afterwards and the revision
+    log has exactly those two changes. The correction leaves a little later each round,
+    so that some round lands inside the file's write."""
+    lost: dict[str, Any] = {}
+    for offset in range(PAIRS):
+        day = days_ago(4 * PAIRS + offset)
+        first = _put_at_once(
+            server, day, [(server.store_headers, {"lines": [_line("pork", 50), _line("rice", 50)]})]
+        )
+        assert first[0].status_code == 201, first[0].text
+        responses = _at_once(
+            [
+                _patch(server, day, server.store_headers, {"lines": [_line("rice", 101)]}),
+                _upload(server, f"PDS-0001,{day},pork,303,10,14.8\n"),
+            ],
+            delays=[offset * 0.005, 0.0],
+        )
+        assert [response.status_code for response in responses] == [200, 200]
+        stored, _ = _stored(server, day)
+        revisions = _day_revisions(server, day)
+        if stored != {"pork": 303, "rice": 101} or sorted(revisions) != [
+            ("updated", "pork"),
+            ("updated", "rice"),
+        ]:
+            lost[day.isoformat()] = (stored, revisions)
+    assert lost == {}

@@ -139,6 +139,28 @@ def test_a_store_corrects_one_line_with_patch_and_keeps_the_others(
 
 
 @pytest.mark.usefixtures("catalogue")
+def test_a_patch_is_not_refused_for_a_stored_line_of_a_product_deactivated_since(
+    client: TestClient, session: Session, store_headers: dict[str, str]
+) -> None:
+    """Only the lines sent are checked: the day's rice line, stored before the bureau
+    deactivated rice, neither refuses a correction of pork nor is touched by it."""
+    client.put(url(), json={"lines": [line(), line("rice", price=5.8)]}, headers=store_headers)
+    admin = make_key(session, Role.admin)
+    deactivated = client.patch("/api/v1/products/rice", json={"active": False}, headers=admin)
+    assert deactivated.status_code == 200, deactivated.text
+    response = client.patch(url(), json={"lines": [line(stock=99)]}, headers=store_headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"] == {"inserted": 0, "updated": 1, "unchanged": 1, "deleted": 0}
+    assert {entry["product"]: entry["stock"] for entry in response.json()["lines"]} == {
+        "pork": 99,
+        "rice": 120.5,
+    }
+    refused = client.patch(url(), json={"lines": [line("rice")]}, headers=store_headers)
+    assert refused.status_code == 422
+    assert [error["loc"][:3] for error in refused.json()["errors"]] == [["body", "lines", 0]]
+
+
+@pytest.mark.usefixtures("catalogue")
 def test_a_patch_on_an_empty_day_creates_it_and_a_bad_line_is_named_as_sent(
     client: TestClient, session: Session, store_headers: dict[str, str]
 ) -> None:

@@ -19,7 +19,14 @@ from bench.worst_uploads import (
     wide_header_csv,
 )
 from models import DailyReport, Producer, Role, Store
-from tests.factories import business_today, make_enterprise, make_key, make_product, make_store
+from tests.factories import (
+    business_today,
+    days_ago,
+    make_enterprise,
+    make_key,
+    make_product,
+    make_store,
+)
 from tests.service.web.helpers import csrf, make_person, sign_in
 from tests.supply_network.factories import make_district
 
@@ -325,4 +332,61 @@ def test_a_formula_a_script_wrote_without_its_value_is_named_not_called_missing(
     ]
     assert body["errors"][0]["msg"] == "a formula with no saved value"
     assert "save it, or paste the values" in body["detail"]
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        pytest.param("{header}\n{good}\n\n\n{bad}\n", [5], id="blank-lines"),
+        pytest.param("{header}\r\n{good}\r\n\r\n{bad}\r\n", [4], id="crlf"),
+        pytest.param("\n{header}\n{bad}\n   \n{bad2}\n", [3, 5], id="before-header-and-spaces"),
+        pytest.param(
+            '{header},unit\n{good},"kg\n\nkg"\n\n{bad},kg\n', [2, 4], id="quoted-line-breaks"
+        ),
+    ],
+)
+def test_a_csv_with_blank_lines_names_each_bad_row_as_a_spreadsheet_shows_it(
+    client: TestClient, session: Session, bureau: dict[str, str], text: str, rows: list[int]
+) -> None:
+    """A blank line is a row in a spreadsheet; a quoted cell spanning lines stays one row
+    (the row where it starts). pandas skipped blank lines and the refusal named the rows
+    counted without them."""
+    data = text.format(
+        header="store,date,product,stock,sales,price",
+        good=f"A-1,{days_ago(1).isoformat()},pork,95,22,15.2",
+        bad=f"A-1,{days_ago(2).isoformat()},pork,-5,22,15.2",
+        bad2=f"A-1,{days_ago(3).isoformat()},pork,80,many,15.2",
+    ).encode()
+    sent = client.post(BULK, files={"file": ("blank.csv", data, "text/csv")}, headers=bureau)
+    body = assert_short_refusal(sent)
+    assert sorted({error["row"] for error in body["errors"]}) == rows, body
+    assert f"row {rows[0]}," in body["detail"]
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_workbook_with_empty_rows_names_each_bad_row_by_its_sheet_row(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """Row 3 is left out of the sheet's XML (openpyxl writes no empty rows) and row 5 is
+    there with nothing in it: the bad lines are still named rows 4 and 6."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["store", "date", "product", "stock", "sales", "price"])
+    sheet.append(["A-1", days_ago(1).isoformat(), "pork", 95, 22, 15.2])
+    sheet.append([])
+    sheet.append(["A-1", days_ago(2).isoformat(), "pork", -5, 22, 15.2])
+    sheet.append([None, None])
+    sheet.append(["A-1", days_ago(3).isoformat(), "pork", 80, "many", 15.2])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files = {"file": ("gaps.xlsx", buffer.getvalue(), XLSX)}
+    body = assert_short_refusal(client.post(BULK, files=files, headers=bureau))
+    assert [(error["row"], error["column"]) for error in body["errors"]] == [
+        (4, "stock"),
+        (6, "sales"),
+    ]
     assert stored(session) == 0
