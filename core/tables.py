@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -344,6 +345,16 @@ def check_workbook_size(data: bytes) -> None:
             )
 
 
+def _whole_sheet(book: openpyxl.Workbook) -> Any:
+    """The first sheet, read to its last row whatever size the workbook says it has: a
+    read-only sheet stops at the ``<dimension>`` its writer stated, and a tool that states
+    too few rows would have the rest dropped without a word."""
+    sheet = book.worksheets[0]
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    return sheet
+
+
 def read_workbook(data: bytes) -> pd.DataFrame:
     """The cells of the first sheet of a workbook (header row as columns, blank rows
     dropped) as text, indexed by sheet row; the size is checked first, then the sheet is
@@ -359,7 +370,7 @@ def read_workbook(data: bytes) -> pd.DataFrame:
             "the file is neither CSV nor a readable XLSX workbook"
         ) from error
     try:
-        rows = [_trimmed(values) for values in book.worksheets[0].iter_rows(values_only=True)]
+        rows = [_trimmed(values) for values in _whole_sheet(book).iter_rows(values_only=True)]
     except (KeyError, ValueError, OSError, zipfile.BadZipFile) as error:
         raise UnsupportedMediaType(
             "the file is neither CSV nor a readable XLSX workbook"
@@ -402,7 +413,7 @@ def _refuse_formulas_without_values(data: bytes, rows: list[list[object]]) -> No
     try:
         formulas = [
             (position, column)
-            for position, cells in enumerate(book.worksheets[0].iter_rows())
+            for position, cells in enumerate(_whole_sheet(book).iter_rows())
             for column, cell in enumerate(cells)
             if getattr(cell, "data_type", None) == "f"
             and (column >= len(rows[position]) or rows[position][column] is None)

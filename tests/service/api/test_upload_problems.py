@@ -4,6 +4,8 @@ row and column, at most a megabyte, and nothing stored (issue 12, rows 2 and 3).
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from typing import Any
 
 import pytest
@@ -389,4 +391,36 @@ def test_a_workbook_with_empty_rows_names_each_bad_row_by_its_sheet_row(
         (4, "stock"),
         (6, "sales"),
     ]
+    assert stored(session) == 0
+
+
+@pytest.mark.usefixtures("city")
+def test_a_workbook_that_states_too_few_rows_is_read_to_its_last_row(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """A tool that writes ``<dimension ref="A1:F2"/>`` for a sheet of five rows: the
+    streaming reader stopped at row 2 and stored one line, answered as a success."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["store", "date", "product", "stock", "sales", "price"])
+    for days in (1, 2, 3):
+        sheet.append(["A-1", days_ago(days).isoformat(), "pork", 95, 22, 15.2])
+    sheet.append(["A-1", days_ago(4).isoformat(), "pork", 80, "many", 15.2])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    understated = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original,
+        zipfile.ZipFile(understated, "w") as copy,
+    ):
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:F2"', content)
+                assert b'<dimension ref="A1:F2"' in content
+            copy.writestr(item, content)
+    files = {"file": ("understated.xlsx", understated.getvalue(), XLSX)}
+    body = assert_short_refusal(client.post(BULK, files=files, headers=bureau))
+    assert [(error["row"], error["column"]) for error in body["errors"]] == [(5, "sales")]
     assert stored(session) == 0
