@@ -192,10 +192,12 @@ def control_character_problem(
     A one-line field (a name, a contact, a short note shown in a table cell) refuses line
     breaks too, as ``service.http.schemas.Name`` does; a multi-line one (visit notes, a
     problem's text, a comment) keeps line breaks and tabs and refuses the rest, which
-    break exports, feeds and the pages that show them."""
+    break exports, feeds and the pages that show them, the Unicode line and paragraph
+    separators (U+2028, U+2029) too: a line break is typed as one."""
     if multiline:
         if any(
-            (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t") or ch in BIDI_CONTROLS
+            (unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in "\n\r\t")
+            or ch in BIDI_CONTROLS
             for ch in value
         ):
             return field_problem(loc, "holds a control character")
@@ -204,10 +206,28 @@ def control_character_problem(
     return None
 
 
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
+"""Characters that draw nothing though Unicode files them as letters, symbols or marks:
+the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the blank Braille pattern (U+2800),
+the combining grapheme joiner and the Khmer inherent vowels. A name of only these looks
+empty on every page, yet neither ``str.strip`` nor ``str.isspace`` sees it so."""
+
+
+def _draws_nothing(character: str, /) -> bool:
+    return (
+        character.isspace()
+        or unicodedata.category(character) == "Cf"
+        or character in BLANK_LETTERS
+        or "\ufe00" <= character <= "\ufe0f"  # variation selectors
+        or "\U000e0100" <= character <= "\U000e01ef"
+    )
+
+
 def is_blank(value: str, /) -> bool:
-    """Whether text shows nothing: only white space and zero-width or other invisible
-    format characters (U+200B, U+200D, U+FEFF, ...), which ``str.strip`` keeps."""
-    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value)
+    """Whether text shows nothing: only white space, zero-width or other invisible format
+    characters (U+200B, U+200D, U+FEFF, ...) and the fillers and blanks of
+    ``BLANK_LETTERS``, which ``str.strip`` keeps."""
+    return all(_draws_nothing(ch) for ch in value)
 
 
 def text_json(text: Text) -> dict[str, Any]:

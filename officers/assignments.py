@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_national, require_role, within_region
@@ -64,6 +64,19 @@ def _officer_user(
             username=username,
         )
     return user
+
+
+def covered_by_active_officers() -> tuple[Select[int | None], Select[int | None]]:
+    """The enterprise ids and the store ids an active officer looks after: an assignment
+    of a deactivated officer is nobody's work, so its enterprise or store is uncovered."""
+    active = select(User.id).where(User.active.is_(True))
+    enterprises = select(OfficerAssignment.enterprise_id).where(
+        OfficerAssignment.enterprise_id.is_not(None), OfficerAssignment.officer_id.in_(active)
+    )
+    stores = select(OfficerAssignment.store_id).where(
+        OfficerAssignment.store_id.is_not(None), OfficerAssignment.officer_id.in_(active)
+    )
+    return enterprises, stores
 
 
 def officer_in_view(*, session: Session, principal: Principal, officer: str) -> User:

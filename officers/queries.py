@@ -37,6 +37,7 @@ from officers.assignments import (
     OFFICER_ROLES,
     assigned_store_ids,
     charges_inside,
+    covered_by_active_officers,
     officer_in_view,
     stores_inside,
 )
@@ -380,15 +381,11 @@ def check_quiet_days(days: int) -> int:
 def officer_coverage(*, session: Session, principal: Principal, today: date, days: int) -> Coverage:
     """Key enterprises and stores without an officer, and officers without a visit in the
     last ``days`` days: where the bureau has nobody on the spot (for region-bound staff,
-    counted over the stores inside their region and the officers in charge there)."""
+    counted over the stores inside their region and the officers in charge there). An
+    assignment of a deactivated officer covers nothing: nobody answers for it."""
     require_role(principal, *MANAGER_ROLES)
     check_quiet_days(days)
-    covered_enterprises = select(OfficerAssignment.enterprise_id).where(
-        OfficerAssignment.enterprise_id.is_not(None)
-    )
-    covered_stores = select(OfficerAssignment.store_id).where(
-        OfficerAssignment.store_id.is_not(None)
-    )
+    covered_enterprises, covered_stores = covered_by_active_officers()
     key_store = (Store.active.is_(True), Store.key_supplier.is_(True))
     enterprises = [
         UncoveredEnterprise(code, name, int(count))

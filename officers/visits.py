@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, within_region
-from core.errors import Forbidden, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput
 from core.text import (
     FieldProblem,
     Text,
@@ -225,6 +225,23 @@ def _check_products(session: Session, problems: list[ProblemInput]) -> None:
         raise InvalidInput("the visit names an unknown product", errors=unknown)
 
 
+def _require_active(enterprise: Enterprise | None, store: Store | None) -> None:
+    """A visit is to an enterprise or a store still in business: a deactivated one is a
+    422 naming its field (nobody is visited there any more)."""
+    if enterprise is not None and not enterprise.active:
+        raise InvalidInput(
+            "enterprise {code} is deactivated: no visit is logged to it",
+            errors=[field_problem(["body", "enterprise"], "give an active enterprise")],
+            code=enterprise.code,
+        )
+    if store is not None and not store.active:
+        raise InvalidInput(
+            "store {code} is deactivated: no visit is logged to it",
+            errors=[field_problem(["body", "store"], "give an active store")],
+            code=store.code,
+        )
+
+
 def record_visit(
     *,
     session: Session,
@@ -235,14 +252,20 @@ def record_visit(
     now: datetime | None = None,
 ) -> VisitView:
     """Log a visit or contact of ``officer`` (an officer logs their own, the bureau any)
-    with one of the officer's enterprises or stores, and file each problem raised as a
-    hotline ticket routed like any other."""
+    with one of the officer's active enterprises or stores, and file each problem raised as
+    a hotline ticket routed like any other; never for a deactivated officer (409)."""
     now = now or utc_now()
     user = officer_in_view(session=session, principal=principal, officer=officer)
     if principal.role not in (Role.admin, *MANAGER_ROLES) and principal.id != user.id:
         raise Forbidden("a service officer logs only their own visits")
+    if not user.active:
+        raise Conflict(
+            "service officer {officer!r} is deactivated: no visit is logged for them",
+            officer=user.username,
+        )
     _check(new, today)
     enterprise, store = target_of(session, new.enterprise, new.store, principal)
+    _require_active(enterprise, store)
     enterprise_ids, store_ids = assigned_store_ids(session, user.id)
     if enterprise is not None and enterprise.id not in enterprise_ids:
         raise Forbidden(

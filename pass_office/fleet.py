@@ -1,6 +1,10 @@
 """Vehicle passes for the emergency fleet: committing a dispatch plan gives each truck it
 uses a pass valid for that day's shift and the districts of its stops, or reuses a pass
-the truck already holds that covers both; the manifests show it as a QR code."""
+the truck already holds that covers both; the manifests show it as a QR code.
+
+A truck's pass is one the fleet holds (no enterprise, no producer): a pass someone else
+applied for naming a fleet truck's plate is theirs, never the truck's, and revoking it
+must not stop the truck."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from models import (
@@ -52,6 +56,27 @@ def _district_codes(session: Session) -> dict[int, str]:
     return found
 
 
+def fleet_held() -> ColumnElement[bool]:
+    """A WHERE clause keeping the passes the bureau's own fleet holds: no enterprise and no
+    producer. Only these are a fleet truck's, whatever plate another holder's pass names."""
+    return TransportPass.enterprise_id.is_(None) & TransportPass.producer_id.is_(None)
+
+
+def _route_districts(session: Session, plan_id: int) -> dict[int, set[str]]:
+    """The district codes of each route's stops in a plan, by route id."""
+    districts = _district_codes(session)
+    needed: dict[int, set[str]] = defaultdict(set)
+    for route_id, region_id in session.execute(
+        select(PlanStop.route_id, Compound.region_id)
+        .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
+        .join(DeliveryRequest, DeliveryRequest.id == PlanStop.request_id)
+        .join(Compound, Compound.id == DeliveryRequest.compound_id)
+        .where(PlanRoute.plan_id == plan_id)
+    ):
+        needed[route_id].add(districts[region_id])
+    return needed
+
+
 def issue_plan_passes(
     *,
     session: Session,
@@ -67,16 +92,7 @@ def issue_plan_passes(
     plan_date = session.scalar(select(DispatchPlan.plan_date).where(DispatchPlan.id == plan_id))
     if plan_date is None:
         return []
-    districts = _district_codes(session)
-    needed: dict[int, set[str]] = defaultdict(set)
-    for route_id, region_id in session.execute(
-        select(PlanStop.route_id, Compound.region_id)
-        .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
-        .join(DeliveryRequest, DeliveryRequest.id == PlanStop.request_id)
-        .join(Compound, Compound.id == DeliveryRequest.compound_id)
-        .where(PlanRoute.plan_id == plan_id)
-    ):
-        needed[route_id].add(districts[region_id])
+    needed = _route_districts(session, plan_id)
     midnight = datetime.combine(plan_date, time(0), tzinfo=zone)
     codes: list[str] = []
     new_rows: list[TransportPass] = []
@@ -123,10 +139,12 @@ def _covering_pass(
     valid_from: datetime,
     valid_to: datetime,
 ) -> str | None:
-    """The code of an issued pass of ``plate`` valid over the whole window in every region."""
+    """The code of an issued fleet pass of ``plate`` valid over the whole window in every
+    region."""
     for code, pass_regions in session.execute(
         select(TransportPass.code, TransportPass.regions).where(
             TransportPass.plate == plate,
+            fleet_held(),
             TransportPass.status == PassStatus.approved,
             TransportPass.valid_from <= valid_from,
             TransportPass.valid_to >= valid_to,
@@ -137,22 +155,53 @@ def _covering_pass(
     return None
 
 
-def pass_tokens(
-    *, session: Session, plates: list[str], start: datetime, end: datetime
-) -> dict[str, str]:
-    """The token of each plate's issued pass in force at some time between ``start`` and
-    ``end`` (the latest issued wins), for a day's manifests."""
-    tokens: dict[str, str] = {}
-    for plate, token in session.execute(
-        select(TransportPass.plate, TransportPass.token)
+def plan_fleet_passes(
+    *,
+    session: Session,
+    plan_id: int,
+    start: datetime,
+    end: datetime,
+    where: ColumnElement[bool] | None = None,
+) -> dict[str, TransportPass]:
+    """Each truck's pass for a plan's routes, by plate: the latest issued fleet pass in
+    force at some time between ``start`` and ``end`` that names every district of the
+    truck's stops (``where`` narrows the passes further). A truck with none is left out."""
+    needed: dict[str, set[str]] = defaultdict(set)
+    districts = _route_districts(session, plan_id)
+    for route_id, plate in session.execute(
+        select(PlanRoute.id, Truck.plate)
+        .join(Truck, Truck.id == PlanRoute.truck_id)
+        .where(PlanRoute.plan_id == plan_id)
+    ):
+        needed[str(plate)] |= districts.get(route_id, set())
+    held: dict[str, TransportPass] = {}
+    for row in session.scalars(
+        select(TransportPass)
         .where(
-            TransportPass.plate.in_(plates),
+            TransportPass.plate.in_(sorted(needed)),
+            fleet_held(),
             TransportPass.status == PassStatus.approved,
+            TransportPass.token.is_not(None),
             TransportPass.valid_from < end,
             TransportPass.valid_to > start,
+            true() if where is None else where,
         )
-        .order_by(TransportPass.issued_at)
+        .order_by(TransportPass.issued_at, TransportPass.id)
     ):
-        if plate is not None and token is not None:
-            tokens[plate] = token
-    return tokens
+        plate = str(row.plate)
+        if needed[plate] <= set(row.regions):
+            held[plate] = row
+    return held
+
+
+def pass_tokens(
+    *, session: Session, plan_id: int, start: datetime, end: datetime
+) -> dict[str, str]:
+    """The token of each truck's pass for a plan's manifests, by plate (see
+    ``plan_fleet_passes``)."""
+    return {
+        plate: str(row.token)
+        for plate, row in plan_fleet_passes(
+            session=session, plan_id=plan_id, start=start, end=end
+        ).items()
+    }

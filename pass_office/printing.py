@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.access import Principal
@@ -26,7 +26,6 @@ from models import (
     DispatchPlan,
     Enterprise,
     PassKind,
-    PassStatus,
     PlanRoute,
     PlanStatus,
     PlanStop,
@@ -35,6 +34,7 @@ from models import (
     TransportPass,
     Truck,
 )
+from pass_office.fleet import plan_fleet_passes
 from pass_office.queries import PassState, find_pass, state_of
 from pass_office.regions import passes_within_region
 from passes import pass_qr_png
@@ -219,8 +219,9 @@ def plan_passes(
     principal: Principal | None = None,
 ) -> list[tuple[str, int, PrintedPass]]:
     """Each truck of a committed plan with its number of stops and the pass it drives with
-    that day (the latest issued in force), in route order; 404 for no plan, 409 for a
-    plan not committed (it has no passes yet)."""
+    that day (the latest issued fleet pass in force naming the districts of its stops; for
+    a region-bound caller only passes valid inside its region), in route order; 404 for
+    no plan, 409 for a plan not committed (it has no passes yet)."""
     plan = committed_plan(session, plan_id)
     day_start = datetime.combine(plan.plan_date, time(0), tzinfo=zone)
     stops = (
@@ -238,36 +239,16 @@ def plan_passes(
             .order_by(PlanRoute.id)
         )
     ]
-    return _passes_of(session, trucks, day_start=day_start, now=now, zone=zone, principal=principal)
-
-
-def _passes_of(
-    session: Session,
-    trucks: list[tuple[str, int]],
-    *,
-    day_start: datetime,
-    now: datetime,
-    zone: ZoneInfo,
-    principal: Principal | None = None,
-) -> list[tuple[str, int, PrintedPass]]:
-    """The pass each truck drives with that day; for a region-bound caller only passes
-    valid inside its region."""
     inside = (
-        true() if principal is None else passes_within_region(session=session, principal=principal)
+        None if principal is None else passes_within_region(session=session, principal=principal)
     )
-    held: dict[str, TransportPass] = {}
-    for row in session.scalars(
-        select(TransportPass)
-        .where(
-            TransportPass.plate.in_([plate for plate, _ in trucks]),
-            TransportPass.status == PassStatus.approved,
-            TransportPass.valid_from < day_start + timedelta(days=1),
-            TransportPass.valid_to > max(day_start, now),
-            inside,
-        )
-        .order_by(TransportPass.issued_at)
-    ):
-        held[str(row.plate)] = row
+    held = plan_fleet_passes(
+        session=session,
+        plan_id=plan_id,
+        start=max(day_start, now),
+        end=day_start + timedelta(days=1),
+        where=inside,
+    )
     return [
         (plate, stops, printed_pass(session, held[plate], now=now, zone=zone))
         for plate, stops in trucks

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 
 from core.database import create_database_engine, create_session_factory, session_scope
+from models.base import utc_now
+from pass_office.authority import passes_in_force_signed_by
 from pass_office.verification import signed_revocation_list
 from passes import (
     InvalidKeySet,
@@ -21,7 +23,13 @@ from passes import (
     load_checkpoint_trust,
     verify_token,
 )
-from passes.rotation import KeyFiles, retire_key, retired_kids, rotate_signing_key
+from passes.rotation import (
+    KeyFiles,
+    read_key_ring,
+    retire_key,
+    retired_kids,
+    rotate_signing_key,
+)
 from service.configuration import pass_authority
 from service.settings import get_settings
 
@@ -31,6 +39,8 @@ passes_app = typer.Typer(
 )
 EXIT_NOT_VALID = 1
 EXIT_BAD_FILES = 2
+EXIT_KEY_IN_USE = 3
+"""``retire-key`` refused: passes the key signed are still in force."""
 
 
 def _trust(keys: Path | None, revoked: Path | None) -> tuple[PublicKeySet, RevocationList]:
@@ -163,17 +173,57 @@ def rotate_key() -> None:
 @passes_app.command("retire-key")
 def retire(
     kid: Annotated[str, typer.Argument(help="Hex kid of a retired key (16 characters)")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Retire it even while passes it signed are in force: they then fail as "
+            "unknown_key at every checkpoint, though the pass office still lists them approved",
+        ),
+    ] = False,
 ) -> None:
     """Stop publishing a retired key: every pass it signed then fails as unknown_key once
-    the service restarts (a running process keeps the keys it started with)."""
+    the service restarts (a running process keeps the keys it started with). Refused while
+    passes it signed are in force, unless --force."""
     files = _key_files()
     try:
-        ring = retire_key(files, kid=bytes.fromhex(kid))
-    except (ValueError, KeyError):
+        wanted = bytes.fromhex(kid)
+    except ValueError:
+        wanted = b""
+    if wanted.hex() not in retired_kids(read_key_ring(files)):
         typer.echo(f"{kid} is not a retired key of this installation; nothing changed", err=True)
-        raise typer.Exit(code=EXIT_BAD_FILES) from None
+        raise typer.Exit(code=EXIT_BAD_FILES)
+    settings = get_settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        with session_scope(create_session_factory(engine)) as session:
+            signed = passes_in_force_signed_by(session=session, kid=wanted.hex(), now=utc_now())
+    finally:
+        engine.dispose()
+    if signed.count and signed.last_valid_to is not None:
+        until = signed.last_valid_to.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+        in_force = (
+            f"{signed.count} pass(es) in force signed by {wanted.hex()}, the last valid until "
+            f"{until} ({settings.zone.key})"
+        )
+        if not force:
+            typer.echo(
+                f"{in_force}: retiring the key now would make them fail as unknown_key at every "
+                "checkpoint while the pass office still lists them approved. Retire it after "
+                "that time, or revoke and reissue them first (--force retires it anyway); "
+                "nothing changed",
+                err=True,
+            )
+            raise typer.Exit(code=EXIT_KEY_IN_USE)
+        typer.echo(
+            f"warning: {in_force} now fail as unknown_key at every checkpoint (after the "
+            "restart), yet the pass office still lists them approved and prints them: revoke "
+            "and reissue them",
+            err=True,
+        )
+    ring = retire_key(files, kid=wanted)
     remaining = ", ".join(retired_kids(ring)) or "none"
     typer.echo(
-        f"retired key {kid} dropped; still published: {remaining}. Restart every service "
-        f"process: until then they still accept its passes and publish it"
+        f"retired key {wanted.hex()} dropped; still published: {remaining}. Restart every "
+        f"service process: until then they still accept its passes and publish it"
     )

@@ -315,7 +315,7 @@ def manifests(
     day_start = datetime.combine(plan.date, time(0), tzinfo=settings.zone)
     tokens = pass_tokens(
         session=session,
-        plates=[route.truck for route in plan.routes],
+        plan_id=plan_id,
         start=day_start,
         end=day_start + timedelta(days=1),
     )

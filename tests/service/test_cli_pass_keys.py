@@ -1,6 +1,7 @@
 """Rotating the signing key as an operator does it: ``supplywatch passes rotate-key`` makes
 a new key sign new passes while the old key's passes still verify (its public key stays
-published), and ``retire-key`` stops publishing it, after which those passes fail."""
+published), and ``retire-key`` stops publishing it once those passes have expired (only
+``--force`` retires it sooner), after which they fail."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from accounts.authentication import create_api_key
 from core.database import create_database_engine, create_session_factory, session_scope
-from models import Enterprise, EnterpriseKind, Region, RegionLevel, Role
+from models import Enterprise, EnterpriseKind, Region, RegionLevel, Role, TransportPass
 from service.app import create_app
 from service.migrate import upgrade_to_head
 from service.settings import Settings
@@ -115,11 +118,43 @@ def test_old_passes_verify_after_a_rotation_until_their_key_is_retired(
     assert refused.returncode == 2 and "nothing changed" in refused.stderr
     assert _verdict(settings, new["token"]) == "valid"
 
+    _expire(settings, old["token"])
     retired = _run(settings, "retire-key", old["kid"])
     assert retired.returncode == 0, retired.stderr
     assert "Restart every service process" in retired.stdout
     assert _verdict(settings, old["token"]) == "unknown_key"
     assert _verdict(settings, new["token"]) == "valid"
+
+
+def _expire(settings: Settings, token: str) -> None:
+    """Move the validity of the pass with ``token`` into the past, as if it had run out."""
+    engine = create_database_engine(settings.database_url)
+    with session_scope(create_session_factory(engine)) as session:
+        row = session.scalars(select(TransportPass).where(TransportPass.token == token)).one()
+        row.valid_from = datetime.now(UTC) - timedelta(days=3)
+        row.valid_to = datetime.now(UTC) - timedelta(days=1)
+    engine.dispose()
+
+
+def test_a_key_whose_passes_are_in_force_is_retired_only_with_force(
+    settings: Settings,
+) -> None:
+    old = _issue(settings, "沪A·00004")
+    assert _run(settings, "rotate-key").returncode == 0
+    assert settings.passes_retired_keys_file is not None
+    published = settings.passes_retired_keys_file.read_bytes()
+
+    refused = _run(settings, "retire-key", old["kid"])
+    assert refused.returncode == 3, refused.stdout
+    assert f"1 pass(es) in force signed by {old['kid']}, the last valid until" in refused.stderr
+    assert "(Asia/Shanghai)" in refused.stderr and "nothing changed" in refused.stderr
+    assert settings.passes_retired_keys_file.read_bytes() == published
+    assert _verdict(settings, old["token"]) == "valid"
+
+    forced = _run(settings, "retire-key", old["kid"], "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "1 pass(es) in force" in forced.stderr and "revoke and reissue" in forced.stderr
+    assert _verdict(settings, old["token"]) == "unknown_key"
 
 
 def test_a_rotation_without_a_retired_keys_file_changes_nothing(settings: Settings) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from accounts.authentication import create_user
@@ -17,6 +17,7 @@ from models import (
     Alert,
     AlertRule,
     AlertStatus,
+    Enterprise,
     OfficerAssignment,
     OfficerVisit,
     RegionLevel,
@@ -357,3 +358,53 @@ def test_a_visit_off_the_last_year_or_with_control_characters_is_refused_naming_
     logged = client.post(f"{URL}/me/visits", json=kept, headers=wang)
     assert logged.status_code == 201, logged.text
     assert logged.json()["notes"] == "Eggs late:\n\t- Monday\r\n\t- Thursday"
+
+
+def test_a_deactivated_officers_charges_are_uncovered_and_take_no_visit(
+    client: TestClient, session: Session, city: dict[str, Any], bureau: dict[str, str]
+) -> None:
+    """Deactivating an officer leaves their enterprises and stores with nobody: the
+    coverage names them as uncovered, and no visit is logged for the officer any more."""
+    person(client, session, "wang", Role.service_officer)
+    person(client, session, "li", Role.service_officer)
+    assign(client, bureau, "wang", enterprise="DENNIS")
+    assign(client, bureau, "wang", store="MKT-1")
+    assign(client, bureau, "li", store="BRD-1")
+    admin = make_key(session, Role.admin)
+    assert client.delete("/api/v1/users/wang", headers=admin).status_code == 200
+
+    coverage = client.get(f"{URL}/coverage", params={"days": 7}, headers=bureau).json()
+    assert [e["code"] for e in coverage["enterprises_without_officer"]] == ["DENNIS"]
+    assert [s["code"] for s in coverage["stores_without_officer"]] == ["DEN-1", "DEN-2", "MKT-1"]
+    assert [o["username"] for o in coverage["officers_without_visit"]] == ["li"]
+
+    for target in ({"enterprise": "DENNIS"}, {"enterprise": None, "store": "MKT-1"}):
+        refused = assert_refused(
+            client.post(f"{URL}/wang/visits", json=visit(**target), headers=bureau), status=409
+        )
+        assert "'wang' is deactivated" in refused["detail"]
+    assert count(session, OfficerVisit) == 0
+
+
+def test_a_visit_to_a_deactivated_enterprise_or_store_is_refused_naming_the_field(
+    client: TestClient, session: Session, city: dict[str, Any], bureau: dict[str, str]
+) -> None:
+    wang = person(client, session, "wang", Role.service_officer)
+    assign(client, bureau, "wang", enterprise="DENNIS")
+    assign(client, bureau, "wang", store="MKT-1")
+    session.execute(update(Enterprise).where(Enterprise.code == "DENNIS").values(active=False))
+    session.execute(update(Store).where(Store.code == "MKT-1").values(active=False))
+    session.commit()
+    refused = assert_refused(
+        client.post(f"{URL}/me/visits", json=visit(), headers=wang),
+        status=422,
+        loc=["body", "enterprise"],
+    )
+    assert "enterprise DENNIS is deactivated" in refused["detail"]
+    refused = assert_refused(
+        client.post(f"{URL}/me/visits", json=visit(enterprise=None, store="MKT-1"), headers=wang),
+        status=422,
+        loc=["body", "store"],
+    )
+    assert "store MKT-1 is deactivated" in refused["detail"]
+    assert count(session, OfficerVisit) == 0

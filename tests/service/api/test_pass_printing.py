@@ -1,10 +1,11 @@
 """Printed passes for cars without a phone holder: the pass's PDF carries its QR code and
 its plate or holder, validity and regions in Chinese and English; only those who may
-read the pass may print it; a committed dispatch plan prints a page per truck."""
+read the pass may print it; a committed dispatch plan prints a page per truck, with the
+pass its fleet holds for the route, never another holder's pass naming the plate."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,13 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from models import Role
+from models import Compound, PassKind, PassStatus, Region, Role, TransportPass
+from passes import pass_qr_code
 from service.app import create_app
 from service.settings import Settings
 from tests.dispatch.factories import PLAN_DAY, make_city
 from tests.factories import make_enterprise, make_key, make_region
 from tests.pass_office.factories import staff_body, vehicle_body
 from tests.pdfs import pdf_images, pdf_pages, pdf_text, require_cjk_font
+from tests.service.web.helpers import make_person, sign_in
+from tests.supply_network.factories import make_producer
 
 URL = "/api/v1/passes"
 PLANS = "/api/v1/dispatch/plans"
@@ -204,3 +208,67 @@ def test_a_committed_plan_prints_one_pass_page_per_truck(
     assert pdf_images(printed.content) == len(plates)
     store = make_key(session, Role.store, enterprise=make_enterprise(session))
     assert client.get(f"{PLANS}/{plan['id']}/passes/pdf", headers=store).status_code == 403
+
+
+def _fleet_pass_elsewhere(session: Session, fleet: dict[str, Any], region: str) -> dict[str, str]:
+    """A fleet pass for the same truck and day issued after ``fleet``, naming only
+    ``region`` (the bureau issues fleet passes only by committing plans, so it is stored)."""
+    row = TransportPass(
+        code="VP-TEST-000001",
+        kind=PassKind.vehicle,
+        status=PassStatus.approved,
+        plate=fleet["plate"],
+        regions=[region],
+        valid_from=datetime.fromisoformat(fleet["valid_from"]),
+        valid_to=datetime.fromisoformat(fleet["valid_to"]),
+        applied_by="test",
+        issued_at=datetime.now(UTC) + timedelta(minutes=1),
+        signing_kid="test",
+        token="FLEET-TOKEN-" + region,
+    )
+    session.add(row)
+    session.commit()
+    return {"code": "VP-TEST-000001", "token": str(row.token)}
+
+
+def test_a_plan_prints_its_trucks_fleet_pass_not_a_pass_another_holder_got_for_its_plate(
+    client: TestClient, session: Session, bureau: dict[str, str]
+) -> None:
+    """After the plan is committed a farm gets a pass for truck T-1's plate in the route's
+    own district, and the fleet a later pass for T-1 valid only elsewhere: the printed
+    passes and the manifests still show the fleet's pass for the route."""
+    dispatcher = make_key(session, Role.dispatcher)
+    (first, _) = make_city(session, day=PLAN_DAY, trucks=[1000], loads=[100, 200])
+    route_district = session.get_one(Region, session.get_one(Compound, first.compound_id).region_id)
+    elsewhere = make_region(session, code="310112", name="Minhang").code
+    farm = make_key(session, Role.producer, producer=make_producer(session, code="FARM-01"))
+    plan = client.post(
+        PLANS, json={"date": PLAN_DAY.isoformat(), "time_limit_s": 1}, headers=dispatcher
+    ).json()
+    committed = client.post(
+        f"{PLANS}/{plan['id']}/commit", json={"expected_version": 1}, headers=dispatcher
+    )
+    assert committed.status_code == 200, committed.text
+    (fleet,) = client.get(URL, params={"q": "T-1"}, headers=bureau).json()["items"]
+    assert (fleet["enterprise"], fleet["producer"]) == (None, None)
+
+    applied = client.post(
+        f"{URL}/applications",
+        json=vehicle_body(regions=[route_district.code], plate="T-1", days=10),
+        headers=farm,
+    )
+    assert applied.status_code == 201, applied.text
+    farms = client.post(f"{URL}/{applied.json()['code']}/approve", headers=bureau).json()
+    assert farms["state"] == "approved" and farms["producer"] == "FARM-01"
+    other_route = _fleet_pass_elsewhere(session, fleet, elsewhere)
+
+    text = pdf_text(client.get(f"{PLANS}/{plan['id']}/passes/pdf", headers=dispatcher).content)
+    assert fleet["code"] in text
+    assert farms["code"] not in text and other_route["code"] not in text
+    assert "应急车队 / Emergency fleet" in text
+
+    sign_in(client, "ops", make_person(session, "ops", Role.dispatcher))
+    manifests = client.get(f"/dispatch/plans/{plan['id']}/manifests").text
+    assert pass_qr_code(token=fleet["token"], scale=2).svg in manifests
+    for other in (farms, other_route):
+        assert pass_qr_code(token=other["token"], scale=2).svg not in manifests

@@ -19,7 +19,17 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Compound, PassEvent, PassScan, Region, RegionLevel, Role, TransportPass
+from models import (
+    Compound,
+    PassEvent,
+    PassScan,
+    PassStatus,
+    Region,
+    RegionLevel,
+    Role,
+    TransportPass,
+)
+from models import PassKind as StoredKind
 from passes import (
     PassClaims,
     PassKind,
@@ -679,18 +689,72 @@ def test_committing_a_dispatch_plan_gives_its_truck_a_pass_for_the_shift(
     assert verify(client, fleet["token"])["status"] == "not_yet_valid"
 
 
-def test_a_truck_that_holds_a_covering_pass_keeps_it(
+def covering_body(district: str, **changes: Any) -> dict[str, Any]:
+    """A vehicle pass for truck T-1 in ``district`` valid from the day before the plan's day
+    to the day after it."""
+    start = datetime.combine(PLAN_DAY - timedelta(days=1), time(0), tzinfo=UTC)
+    body = vehicle_body(regions=[district], plate="T-1", **changes)
+    body.update(valid_from=start.isoformat(), valid_to=(start + timedelta(days=3)).isoformat())
+    return body
+
+
+def test_a_truck_that_holds_a_covering_fleet_pass_keeps_it(
     client: TestClient, office: Office, session: Session
 ) -> None:
     district = fleet_day(session)
-    start = datetime.combine(PLAN_DAY - timedelta(days=1), time(0), tzinfo=UTC)
-    body = vehicle_body(regions=[district], plate="T-1", enterprise="LIANHUA")
-    body.update(valid_from=start.isoformat(), valid_to=(start + timedelta(days=3)).isoformat())
-    held = client.post(URL, json=body, headers=office.bureau)
-    assert held.status_code == 201, held.text
+    body = covering_body(district)
+    held = TransportPass(
+        code="VP-FLEET-000001",
+        kind=StoredKind.vehicle,
+        status=PassStatus.approved,
+        plate="T-1",
+        regions=[district],
+        valid_from=datetime.fromisoformat(body["valid_from"]),
+        valid_to=datetime.fromisoformat(body["valid_to"]),
+        applied_by="an earlier plan",
+        issued_at=datetime.now(UTC),
+        signing_kid="test",
+        token="FLEET-TOKEN",
+    )
+    session.add(held)  # the fleet holds it: no enterprise, no producer
+    session.commit()
     commit_a_plan(client, session)
     passes = client.get(URL, params={"q": "T-1"}, headers=office.bureau).json()["items"]
-    assert [item["code"] for item in passes] == [held.json()["code"]]
+    assert [item["code"] for item in passes] == ["VP-FLEET-000001"]
+
+
+@pytest.mark.parametrize("holder", ["enterprise", "producer"])
+def test_a_pass_another_holder_got_for_a_fleet_trucks_plate_is_not_the_trucks(
+    client: TestClient, office: Office, session: Session, holder: str
+) -> None:
+    """A chain or a farm holds a pass naming the fleet truck's plate that covers its shift
+    and districts: the truck is still issued its own fleet pass, so revoking theirs does
+    not stop it."""
+    district = fleet_day(session)
+    if holder == "enterprise":
+        theirs = client.post(
+            URL, json=covering_body(district, enterprise="LIANHUA"), headers=office.bureau
+        )
+    else:
+        theirs = client.post(
+            f"{URL}/applications", json=covering_body(district), headers=office.farm
+        )
+        assert theirs.status_code == 201, theirs.text
+        theirs = client.post(f"{URL}/{theirs.json()['code']}/approve", headers=office.bureau)
+    assert theirs.status_code in (200, 201), theirs.text
+    commit_a_plan(client, session)
+    passes = client.get(URL, params={"q": "T-1"}, headers=office.bureau).json()["items"]
+    fleet = [item for item in passes if item["code"] != theirs.json()["code"]]
+    assert [(item["enterprise"], item["producer"]) for item in fleet] == [(None, None)]
+    assert (
+        client.post(
+            f"{URL}/{theirs.json()['code']}/revoke",
+            json={"reason": "not theirs"},
+            headers=office.bureau,
+        ).status_code
+        == 200
+    )
+    assert verify(client, fleet[0]["token"])["status"] == "not_yet_valid"
 
 
 def test_a_validity_that_ends_too_early_or_too_late_is_worded_not_keyed(
