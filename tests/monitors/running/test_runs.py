@@ -646,6 +646,19 @@ class WorkerInThisThread:
             )
 
 
+class DiskFull(Exception):
+    """As psycopg names the server's "no space left" error."""
+
+
+def _refuse_for_a_full_disk(*args: Any, **kwargs: Any) -> Any:
+    """A database error whose text carries a statement and its parameters."""
+    raise OperationalError(
+        "INSERT INTO supply_snapshots (store_id, stock) VALUES (%(store_id)s, %(stock)s)",
+        {"store_id": 7, "stock": 123.0},
+        DiskFull("could not extend file: No space left on device"),
+    )
+
+
 def test_a_fanned_out_run_failed_by_the_database_records_the_kind_not_the_statement(
     live_database: tuple[Engine, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -655,17 +668,7 @@ def test_a_fanned_out_run_failed_by_the_database_records_the_kind_not_the_statem
     _, factory = live_database
     seed_province(factory)
 
-    class DiskFull(Exception):
-        """As psycopg names the server's "no space left" error."""
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError(
-            "INSERT INTO supply_snapshots (store_id, stock) VALUES (%(store_id)s, %(stock)s)",
-            {"store_id": 7, "stock": 123.0},
-            DiskFull("could not extend file: No space left on device"),
-        )
-
-    monkeypatch.setattr(fanout, "compute_stores", refuse)
+    monkeypatch.setattr(fanout, "compute_stores", _refuse_for_a_full_disk)
     with pytest.raises(MonitorRunFailed):
         run_monitor(
             factory=factory,
@@ -700,17 +703,7 @@ def test_a_run_failed_by_the_database_records_the_kind_of_error_not_its_statemen
     _, factory = live_database
     seed_province(factory)
 
-    class DiskFull(Exception):
-        """As psycopg names the server's "no space left" error."""
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError(
-            "INSERT INTO supply_snapshots (store_id, stock) VALUES (%(store_id)s, %(stock)s)",
-            {"store_id": 7, "stock": 123.0},
-            DiskFull("could not extend file: No space left on device"),
-        )
-
-    monkeypatch.setattr(day, "apply_alert_lifecycle", refuse)
+    monkeypatch.setattr(day, "apply_alert_lifecycle", _refuse_for_a_full_disk)
     with pytest.raises(MonitorRunFailed):
         run_monitor(factory=factory, business_date=D, config=MonitorConfig(), trigger="test")
     with factory() as session:
