@@ -282,11 +282,14 @@ def _summary(errors: list[LineError], what: str) -> Text:
     first = errors[0]
     rows = _row_count(errors)
     cell = {"position": first.position, "column": column_word(first.column)}
-    where = (
-        phrase("line {position}, {column}: {problem}", problem=first.message, **cell)
-        if what == "line"
-        else phrase("row {position}, {column}: {problem}", problem=first.message, **cell)
-    )
+    if what == "line" and first.column == "date":
+        # The day is the report's (the address's, the form's), not a line's: "line 0"
+        # sent the store looking for a line it never wrote.
+        where = phrase("the report's date: {problem}", problem=first.message)
+    elif what == "line":
+        where = phrase("line {position}, {column}: {problem}", problem=first.message, **cell)
+    else:
+        where = phrase("row {position}, {column}: {problem}", problem=first.message, **cell)
     if len(errors) == 1:
         return phrase("nothing was stored; {first}", first=where)
     if what == "line":

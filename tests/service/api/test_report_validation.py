@@ -116,8 +116,10 @@ def test_a_date_in_the_future_is_refused(
     client: TestClient, session: Session, headers: dict[str, str]
 ) -> None:
     day = (business_today() + timedelta(days=1)).isoformat()
-    response = client.put(url(day=day), json={"lines": [line()]}, headers=headers)
-    assert_refused(response, session, loc=["path", "date"], msg="in the future")
+    response = client.put(url(day=day), json={"lines": [line(), line("rice")]}, headers=headers)
+    body = assert_refused(response, session, loc=["path", "date"], msg="in the future")
+    # The day is the report's, not one of its lines': no "line 0" to look for.
+    assert "the report's date" in body["detail"] and "line 0" not in body["detail"]
 
 
 def test_a_date_older_than_the_limit_is_refused(
