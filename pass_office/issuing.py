@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
 from core.database import lock_for_change, serialize_on
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput
 from core.lookups import get_optional_by_code, unknown_code
 from core.text import field_problem, phrase
 from core.words import word
@@ -24,6 +24,7 @@ from models import (
     Producer,
     Region,
     Role,
+    Store,
     TransportPass,
 )
 from pass_office.authority import PassAuthority
@@ -305,6 +306,11 @@ def apply_for_pass(
     inactive = inactive_holder_field(session, enterprise_id=enterprise_id, producer_id=producer_id)
     if inactive is not None:
         raise deactivated_holder(inactive)
+    if principal.store_id is not None and not session.scalar(
+        select(Store.active).where(Store.id == principal.store_id)
+    ):
+        # A closed store's clerk no longer speaks for its chain at the pass office.
+        raise Forbidden("your store is deactivated; its staff apply for no passes")
     _refuse_past_the_waiting_applications(
         session, enterprise_id=enterprise_id, producer_id=producer_id
     )

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Role, TransportPass
-from tests.factories import make_enterprise, make_key, make_region
+from models import Enterprise, Role, TransportPass
+from tests.factories import make_enterprise, make_key, make_region, make_store
 from tests.pass_office.factories import vehicle_body
 from tests.supply_network.factories import make_producer
 
@@ -154,3 +154,21 @@ def test_a_bulk_file_naming_a_deactivated_holder_issues_nothing_and_names_the_ce
         (["file", 3, "producer"], "is deactivated"),
     ], cells
     assert _passes(session) == 0
+
+
+def test_a_closed_stores_clerk_applies_for_no_pass_for_its_chain(
+    client: TestClient, session: Session, office: Office
+) -> None:
+    chain = session.scalars(select(Enterprise).where(Enterprise.code == "LIANHUA")).one()
+    store = make_store(session, code="LH-07", enterprise=chain)
+    clerk = make_key(session, Role.store, store=store)
+    body = vehicle_body(regions=[office.district])
+    assert client.post(f"{URL}/applications", json=body, headers=clerk).status_code == 201
+    assert client.delete("/api/v1/stores/LH-07", headers=office.admin).status_code == 200
+    refused = client.post(f"{URL}/applications", json=body, headers=clerk)
+    assert refused.status_code == 403, refused.text
+    assert "your store is deactivated" in refused.json()["detail"]
+    assert _passes(session) == 1
+    # the chain's own key, for its open stores, still applies
+    chains = client.post(f"{URL}/applications", json=body, headers=office.applicants["enterprise"])
+    assert chains.status_code == 201, chains.text
