@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access import Principal, require_role
@@ -36,7 +37,9 @@ from masterdata.regions import read_region
 from models import (
     AssignmentLevel,
     CallerKind,
+    Compound,
     Role,
+    Store,
     TicketCategory,
     TicketPriority,
     TicketStatus,
@@ -309,6 +312,12 @@ def _ticket_page(
                 if view.product
                 else None
             ),
+            # Named beside their codes (which the desk quotes on the phone); the ticket's
+            # reader was already let see the ticket these places belong to.
+            "store_name": view.store
+            and session.scalar(select(Store.name).where(Store.code == view.store)),
+            "compound_name": view.compound
+            and session.scalar(select(Compound.name).where(Compound.code == view.compound)),
             "groups": groups,
             "group_names": names_by_code(groups, language),
             "levels": list(AssignmentLevel),

@@ -27,6 +27,7 @@ from models import (
     TicketStatus,
 )
 from service.web import hotline_desk
+from tests.dispatch.factories import make_compound
 from tests.factories import backdate_ticket, make_product, make_store
 from tests.service.web.helpers import csrf, make_person, make_weidong, sign_in
 
@@ -238,17 +239,31 @@ def test_a_ticket_names_its_product_in_the_readers_language(
     assert '<dd id="ticket-product">鸡腿</dd>' in chinese
 
 
+def test_a_ticket_names_its_compound_beside_the_code_the_desk_quotes(
+    operator: TestClient, session: Session
+) -> None:
+    """The ticket showed only "CP-00031" where the desk needs the compound's name."""
+    weidong = session.scalars(select(Region).where(Region.code == "410403")).one()
+    make_compound(session, code="CP-WD-1", region=weidong).name = "Jinshui Garden"
+    session.commit()
+    page = f"/hotline/tickets/{a_ticket(session, compound='CP-WD-1')}"
+    shown = '<dd id="ticket-compound">Jinshui Garden <span class="muted">(CP-WD-1)</span></dd>'
+    assert shown in operator.get(page).text
+
+
 def test_linking_a_store_works_and_a_word_for_an_alert_number_is_refused_beside_it(
     operator: TestClient, session: Session
 ) -> None:
     weidong = session.scalars(select(Region).where(Region.code == "410403")).one()
-    make_store(session, code="WD-01", region=weidong)
+    make_store(session, code="WD-01", region=weidong).name = "Weidong Market"
     session.commit()
     number = a_ticket(session)
     page = f"/hotline/tickets/{number}"
     linked = post(operator, f"{page}/links", {"store": "WD-01"}, page)
     assert linked.status_code == 303  # type: ignore[attr-defined]
-    assert '<dd id="ticket-store">WD-01</dd>' in operator.get(page).text
+    # named, with the code the desk quotes on the phone beside it
+    shown = '<dd id="ticket-store">Weidong Market <span class="muted">(WD-01)</span></dd>'
+    assert shown in operator.get(page).text
     refused = post(operator, f"{page}/links", {"alert": "the egg one"}, page)
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert 'id="link-alert-error"' in refused.text  # type: ignore[attr-defined]
