@@ -35,7 +35,7 @@ from models import (
     Truck,
 )
 from pass_office.fleet import plan_fleet_passes
-from pass_office.queries import PassState, find_pass, state_of
+from pass_office.queries import PassState, state_of
 from pass_office.regions import passes_within_region
 from passes import pass_qr_png
 
@@ -169,24 +169,6 @@ def _write_pass(
         ]
     )
     document.paragraph(_both(chinese, VERIFY_NOTE), size=9, gray=True)
-
-
-def pass_pdf(
-    *,
-    session: Session,
-    principal: Principal,
-    code: str,
-    now: datetime,
-    zone: ZoneInfo,
-    font_file: Path,
-    chinese: Translate,
-) -> bytes:
-    """The pass ``code`` as a one-page PDF in Chinese and English (``chinese`` translates
-    the labels), for whoever may read the pass (404 otherwise)."""
-    row, _, _ = find_pass(session=session, principal=principal, code=code)
-    return printed_pass_pdf(
-        printed_pass(session, row, now=now, zone=zone), chinese=chinese, font_file=font_file
-    )
 
 
 def printed_pass_pdf(printed: PrintedPass, *, chinese: Translate, font_file: Path) -> bytes:
